@@ -18,7 +18,9 @@ export default defineConfig({
     setupFiles: ['test/setup-temp.ts'],
     // the tests of the guard modules: a mutant the coverage cannot place (a table built at load) runs all of them
     // OLLM_MUTATE_TESTS (comma-separated test paths) narrows them for a run over one module
-    include: process.env.OLLM_MUTATE_TESTS ? process.env.OLLM_MUTATE_TESTS.split(',') : [...new Set(MODULES.flatMap((m) => m.tests))],
+    include: process.env.OLLM_MUTATE_TESTS
+      ? process.env.OLLM_MUTATE_TESTS.split(',')
+      : [...new Set(MODULES.flatMap((m) => m.tests))],
     exclude: [...configDefaults.exclude],
     isolate: true,
   },

@@ -28,7 +28,10 @@ const ANSWER_TOKENS = 10_000;
 
 /** The part of src/orchestrator/inputs/citations.ts this benchmark uses (the module may be absent). */
 interface CitationsModule {
-  checkCitations(answer: string, read: ReadonlyArray<{ label: string; text: string }>): { verified: number; flagged: number };
+  checkCitations(
+    answer: string,
+    read: ReadonlyArray<{ label: string; text: string }>,
+  ): { verified: number; flagged: number };
 }
 
 /** Median milliseconds of `RUNS` calls of `f`, after `WARMUP` calls. */
@@ -44,7 +47,10 @@ function medianMs(f: () => unknown): number {
   return times[RUNS >> 1]!;
 }
 
-const WORDS = 'the model reads each file and writes a short summary of what it found in every part of the code base while keeping its notes brief'.split(' ');
+const WORDS =
+  'the model reads each file and writes a short summary of what it found in every part of the code base while keeping its notes brief'.split(
+    ' ',
+  );
 
 /** A varied prose answer of at least `chars` characters: sentences and paragraphs that do not repeat. */
 function normalAnswer(chars: number): string {
@@ -80,7 +86,8 @@ function goalLine(what: string, ms: number, goal: number): { ok: boolean; line: 
 /** A log of at least `chars` characters whose lines differ but all hold one error. */
 function repeatingLog(chars: number): string {
   let out = '';
-  for (let i = 0; out.length < chars; i++) out += `2024-05-01 10:${String(i % 60).padStart(2, '0')}:${String(i % 57).padStart(2, '0')} worker-${i % 7} ERROR db: connection refused (attempt ${i})\n`;
+  for (let i = 0; out.length < chars; i++)
+    out += `2024-05-01 10:${String(i % 60).padStart(2, '0')}:${String(i % 57).padStart(2, '0')} worker-${i % 7} ERROR db: connection refused (attempt ${i})\n`;
   return out;
 }
 
@@ -94,13 +101,53 @@ function benchDegenerate(): { ok: boolean; lines: string[] } {
   const ask = 'Summarise the log.';
   const given = (input: string) => ({ doneReason: 'stop', given: { texts: [ask, input], ask } });
   const cases = [
-    { name: 'normal', text: sized(normalAnswer, ANSWER_TOKENS), end: { doneReason: 'length' }, expect: undefined, goal: true },
-    { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), end: { doneReason: 'length' }, expect: 'loop', goal: true },
+    {
+      name: 'normal',
+      text: sized(normalAnswer, ANSWER_TOKENS),
+      end: { doneReason: 'length' },
+      expect: undefined,
+      goal: true,
+    },
+    {
+      name: 'looping',
+      text: sized(loopingAnswer, ANSWER_TOKENS),
+      end: { doneReason: 'length' },
+      expect: 'loop',
+      goal: true,
+    },
     // as routes check it: with what was sent, searched for the loop's unit repeated (issue 54)
-    { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), end: { ...given(sized(repeatingLog, ANSWER_TOKENS)), doneReason: 'length' }, input: ANSWER_TOKENS, expect: 'loop', goal: true },
-    { name: 'echoing', text: sized(loopingAnswer, ANSWER_TOKENS), end: { ...given(`Repeat this text: ${sized(loopingAnswer, 2 * ANSWER_TOKENS)}`), doneReason: 'length' }, input: 2 * ANSWER_TOKENS, expect: undefined, goal: true },
-    { name: 'quoting', text: sized(quotingAnswer, ANSWER_TOKENS), end: given(sized(repeatingLog, ANSWER_TOKENS)), input: ANSWER_TOKENS, expect: undefined, goal: true },
-    { name: 'quoting', text: sized(quotingAnswer, ANSWER_TOKENS), end: given(repeatingLog(1_000_000)), input: 0, expect: undefined, goal: false },
+    {
+      name: 'looping',
+      text: sized(loopingAnswer, ANSWER_TOKENS),
+      end: { ...given(sized(repeatingLog, ANSWER_TOKENS)), doneReason: 'length' },
+      input: ANSWER_TOKENS,
+      expect: 'loop',
+      goal: true,
+    },
+    {
+      name: 'echoing',
+      text: sized(loopingAnswer, ANSWER_TOKENS),
+      end: { ...given(`Repeat this text: ${sized(loopingAnswer, 2 * ANSWER_TOKENS)}`), doneReason: 'length' },
+      input: 2 * ANSWER_TOKENS,
+      expect: undefined,
+      goal: true,
+    },
+    {
+      name: 'quoting',
+      text: sized(quotingAnswer, ANSWER_TOKENS),
+      end: given(sized(repeatingLog, ANSWER_TOKENS)),
+      input: ANSWER_TOKENS,
+      expect: undefined,
+      goal: true,
+    },
+    {
+      name: 'quoting',
+      text: sized(quotingAnswer, ANSWER_TOKENS),
+      end: given(repeatingLog(1_000_000)),
+      input: 0,
+      expect: undefined,
+      goal: false,
+    },
   ];
   let ok = true;
   const lines: string[] = [];
@@ -108,11 +155,14 @@ function benchDegenerate(): { ok: boolean; lines: string[] } {
     const got = degenerate(c.text, c.end)?.kind;
     if (got !== c.expect) {
       ok = false;
-      lines.push(`answer checks: degenerate() on the ${c.name} answer said ${got ?? 'not degenerate'}, expected ${c.expect ?? 'not degenerate'} MISSED`);
+      lines.push(
+        `answer checks: degenerate() on the ${c.name} answer said ${got ?? 'not degenerate'}, expected ${c.expect ?? 'not degenerate'} MISSED`,
+      );
     }
     const ms = medianMs(() => degenerate(c.text, c.end));
     const tokens = thousands(Math.round(estimateTokens(c.text) / 1000) * 1000);
-    const input = c.input === undefined ? '' : c.input > 0 ? ` of a ${thousands(c.input)}-token input` : ' of a 1 MB input';
+    const input =
+      c.input === undefined ? '' : c.input > 0 ? ` of a ${thousands(c.input)}-token input` : ' of a 1 MB input';
     const what = `degenerate() on a ${tokens}-token ${c.name} answer${input} (${thousands(c.text.length)} characters)`;
     if (!c.goal) {
       lines.push(`answer checks: ${what}: median ${fmt(ms)} ms (no goal: linear in the input)`);
@@ -129,7 +179,10 @@ function benchDegenerate(): { ok: boolean; lines: string[] } {
 function citationCase(): { answer: string; read: Array<{ label: string; text: string }> } {
   const read = Array.from({ length: 50 }, (_, f) => ({
     label: `src/module${f}/file${f}.ts`,
-    text: Array.from({ length: 2000 }, (_, l) => `export const value${f}_${l + 1} = compute(${l + 1}, 'file ${f}');`).join('\n') + '\n',
+    text:
+      Array.from({ length: 2000 }, (_, l) => `export const value${f}_${l + 1} = compute(${l + 1}, 'file ${f}');`).join(
+        '\n',
+      ) + '\n',
   }));
   const cite = (c: number) => {
     const f = c % 50;
@@ -150,7 +203,10 @@ function citationCase(): { answer: string; read: Array<{ label: string; text: st
 async function benchCitations(): Promise<{ ok: boolean; lines: string[] }> {
   const file = new URL('../src/orchestrator/inputs/citations.ts', import.meta.url);
   if (!existsSync(file)) {
-    return { ok: true, lines: ['answer checks: checkCitations() skipped: src/orchestrator/inputs/citations.ts is not there'] };
+    return {
+      ok: true,
+      lines: ['answer checks: checkCitations() skipped: src/orchestrator/inputs/citations.ts is not there'],
+    };
   }
   const specifier = '../src/orchestrator/inputs/citations.js'; // a variable: type-checks whether or not the file exists
   const mod = (await import(specifier)) as CitationsModule;
@@ -160,11 +216,17 @@ async function benchCitations(): Promise<{ ok: boolean; lines: string[] }> {
   let ok = true;
   if (report.verified !== 100 || report.flagged !== 0) {
     ok = false;
-    lines.push(`answer checks: checkCitations() verified ${report.verified} and flagged ${report.flagged} of the 100 correct citations MISSED`);
+    lines.push(
+      `answer checks: checkCitations() verified ${report.verified} and flagged ${report.flagged} of the 100 correct citations MISSED`,
+    );
   }
   const ms = medianMs(() => mod.checkCitations(answer, read));
   const tokens = thousands(Math.round(estimateTokens(answer) / 1000) * 1000);
-  const r = goalLine(`checkCitations() on a ${tokens}-token answer with 100 citations over 50 files of 2,000 lines`, ms, CITATIONS_GOAL_MS);
+  const r = goalLine(
+    `checkCitations() on a ${tokens}-token answer with 100 citations over 50 files of 2,000 lines`,
+    ms,
+    CITATIONS_GOAL_MS,
+  );
   return { ok: ok && r.ok, lines: [...lines, r.line] };
 }
 

@@ -3,5 +3,10 @@ import { CLI } from '../test/helpers/spawn.js';
 
 export function benchBuilds(): Array<[string, string]> {
   const base = process.env.OLLM_BENCH_BASE;
-  return base ? [['this build', CLI], [`the build at ${base}`, base]] : [['this build', CLI]];
+  return base
+    ? [
+        ['this build', CLI],
+        [`the build at ${base}`, base],
+      ]
+    : [['this build', CLI]];
 }

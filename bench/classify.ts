@@ -22,10 +22,16 @@ export interface ClassifyScore {
 }
 
 export function scoreClassify(rows: readonly LabelledPrompt[] = CLASSIFY_TABLE): ClassifyScore {
-  const byTask = new Map<TaskType, { total: number; correct: number }>(TASK_TYPES.map((t) => [t, { total: 0, correct: 0 }]));
+  const byTask = new Map<TaskType, { total: number; correct: number }>(
+    TASK_TYPES.map((t) => [t, { total: 0, correct: 0 }]),
+  );
   const misses: ClassifyScore['misses'] = [];
   for (const row of rows) {
-    const got = classify({ prompt: row.prompt, ...(row.system && { system: row.system }), ...(row.images && { images: row.images }) });
+    const got = classify({
+      prompt: row.prompt,
+      ...(row.system && { system: row.system }),
+      ...(row.images && { images: row.images }),
+    });
     const tally = byTask.get(row.task)!;
     tally.total++;
     if (got.task === row.task) tally.correct++;
@@ -48,7 +54,10 @@ function report(name: string, score: ClassifyScore, goal: number, note: string):
   return {
     ok,
     lines: [
-      ...[...score.byTask].map(([task, s]) => `classify: ${name} ${task.padEnd(10)} ${String(s.correct).padStart(3)}/${String(s.total).padEnd(3)} ${pct(s.correct, s.total)}`),
+      ...[...score.byTask].map(
+        ([task, s]) =>
+          `classify: ${name} ${task.padEnd(10)} ${String(s.correct).padStart(3)}/${String(s.total).padEnd(3)} ${pct(s.correct, s.total)}`,
+      ),
       ...describeMisses(score).map((l) => `classify: ${name} miss ${l}`),
       `classify: ${name} set ${score.correct}/${score.total} ${pct(score.correct, score.total)} (goal ≥ ${goal * 100}%) ${ok ? 'OK' : 'MISSED'} — ${note}`,
     ],
@@ -60,10 +69,24 @@ export async function benchClassify(): Promise<{ ok: boolean; lines: string[] }>
   const tuned = scoreClassify(CLASSIFY_TABLE);
   const fresh = scoreClassify(FRESH_SET);
   const ms = performance.now() - t;
-  const a = report('tuned', tuned, CLASSIFY_GOAL, 'the prompts the rules were written against (test/unit/classify-table*.ts): flattering');
-  const b = report('fresh', fresh, FRESH_GOAL, 'prompts written and labelled apart from the rules (test/unit/classify-fresh.ts, classify-holdout.ts): the honest figure while no rule is tuned to them');
+  const a = report(
+    'tuned',
+    tuned,
+    CLASSIFY_GOAL,
+    'the prompts the rules were written against (test/unit/classify-table*.ts): flattering',
+  );
+  const b = report(
+    'fresh',
+    fresh,
+    FRESH_GOAL,
+    'prompts written and labelled apart from the rules (test/unit/classify-fresh.ts, classify-holdout.ts): the honest figure while no rule is tuned to them',
+  );
   return {
     ok: a.ok && b.ok,
-    lines: [`classify: ${tuned.total + fresh.total} labelled prompts, ${(ms / (tuned.total + fresh.total)).toFixed(3)} ms each`, ...a.lines, ...b.lines],
+    lines: [
+      `classify: ${tuned.total + fresh.total} labelled prompts, ${(ms / (tuned.total + fresh.total)).toFixed(3)} ms each`,
+      ...a.lines,
+      ...b.lines,
+    ],
   };
 }

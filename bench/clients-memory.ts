@@ -35,7 +35,11 @@ function memoryOf(pid: number): { rss: number; pss: number; uss: number } {
       return 0;
     }
   };
-  return { rss: kb('status', /VmRSS:\s+(\d+) kB/), pss: kb('smaps_rollup', /^Pss:\s+(\d+) kB/m), uss: kb('smaps_rollup', /^Private_Clean:\s+(\d+) kB/m) + kb('smaps_rollup', /^Private_Dirty:\s+(\d+) kB/m) };
+  return {
+    rss: kb('status', /VmRSS:\s+(\d+) kB/),
+    pss: kb('smaps_rollup', /^Pss:\s+(\d+) kB/m),
+    uss: kb('smaps_rollup', /^Private_Clean:\s+(\d+) kB/m) + kb('smaps_rollup', /^Private_Dirty:\s+(\d+) kB/m),
+  };
 }
 
 interface Side {
@@ -50,7 +54,14 @@ interface Side {
 async function side(file: string, host: string, ours: boolean): Promise<Side> {
   const home = tempDir('ollm-bench-cm-');
   const runtime = runtimeDir();
-  const env = { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    OLLM_HOME: home,
+    XDG_RUNTIME_DIR: runtime,
+    OLLAMA_HOST: host,
+    OLLM_LOG_LEVEL: 'error',
+  };
   const clients: Client[] = [];
   const launches: number[] = [];
   for (let i = 0; i < CLIENTS; i++) {
@@ -66,7 +77,11 @@ async function side(file: string, host: string, ours: boolean): Promise<Side> {
     pids: () => [...new Set([...launches, ...(ours ? sharedPids(runtime) : [])])],
     call: ours
       ? (c) => c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } })
-      : (c) => c.callTool({ name: 'ollama_generate', arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } }),
+      : (c) =>
+          c.callTool({
+            name: 'ollama_generate',
+            arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) },
+          }),
     stop: async () => {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       if (ours) stopShared(runtime);
@@ -76,11 +91,20 @@ async function side(file: string, host: string, ours: boolean): Promise<Side> {
 
 export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string[] }> {
   const peerFile = process.env.OLLM_BENCH_PEER;
-  if (!peerFile) return { ok: true, lines: ['clients-memory: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)'] };
+  if (!peerFile)
+    return {
+      ok: true,
+      lines: [
+        'clients-memory: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)',
+      ],
+    };
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
   fake.reply('a b c d');
   const sides = { ours: await side(CLI, fake.host, true), peer: await side(peerFile, fake.host, false) };
-  const samples = { ours: { rss: [] as number[], pss: [] as number[], uss: [] as number[], n: 0 }, peer: { rss: [] as number[], pss: [] as number[], uss: [] as number[], n: 0 } };
+  const samples = {
+    ours: { rss: [] as number[], pss: [] as number[], uss: [] as number[], n: 0 },
+    peer: { rss: [] as number[], pss: [] as number[], uss: [] as number[], n: 0 },
+  };
   /** Each launch's RSS (for ollm-mcp: a forwarder's), and the rest (the shared server). */
   const parts = { launch: { ours: [] as number[], peer: [] as number[] }, server: [] as number[] };
   try {

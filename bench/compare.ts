@@ -36,7 +36,8 @@ export async function benchCompare(): Promise<{ ok: boolean; lines: string[] }> 
       parallel &&= out.parallel && out.results.every((e) => !e.error);
     }
     const ratio = median(compares) / median(singles);
-    const ok = ratio <= 1.2 && parallel && fake.stats().forcedEvictions.length === 0 && fake.stats().refusedLoads.length === 0;
+    const ok =
+      ratio <= 1.2 && parallel && fake.stats().forcedEvictions.length === 0 && fake.stats().refusedLoads.length === 0;
     return {
       ok,
       lines: [

@@ -32,32 +32,72 @@ interface Figures {
   parts: number;
 }
 
-const structured = (r: Awaited<ReturnType<Client['callTool']>>) => (r.structuredContent ?? {}) as { model?: string; split?: { parts: number } };
+const structured = (r: Awaited<ReturnType<Client['callTool']>>) =>
+  (r.structuredContent ?? {}) as { model?: string; split?: { parts: number } };
 
 async function once(shared: boolean, cli = CLI, log = 96_000): Promise<Figures> {
-  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 3, loadDelayMs: 200, loadMsPerGB: 100, models: fairModels(60) });
-  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : /French/.test(ctx.prompt ?? '') ? 'Bonjour !' : PART_ANSWER));
+  const fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    tokenDelayMs: 3,
+    loadDelayMs: 200,
+    loadMsPerGB: 100,
+    models: fairModels(60),
+  });
+  fake.reply((ctx) =>
+    /Combine them into one answer/.test(ctx.prompt ?? '')
+      ? 'FINAL'
+      : /French/.test(ctx.prompt ?? '')
+        ? 'Bonjour !'
+        : PART_ANSWER,
+  );
   const home = tempHome(`${FAIR_YAML}shared:\n  idleSeconds: 5\n`);
   const folder = tempDir('ollm-bench-fair-');
   writeFileSync(join(folder, 'app.log'), longLog(log));
   const runtime = runtimeDir();
-  const env = serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', OLLM_SHARED: shared ? '1' : '0', XDG_RUNTIME_DIR: runtime });
+  const env = serverEnv({
+    OLLM_HOME: home,
+    OLLAMA_HOST: fake.host,
+    OLLM_LOG_LEVEL: 'warn',
+    OLLM_SHARED: shared ? '1' : '0',
+    XDG_RUNTIME_DIR: runtime,
+  });
   const clients: Client[] = [];
   try {
     for (const name of ['bench-a', 'bench-b']) {
       const c = new Client({ name, version: '1' });
-      await c.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env, stderr: 'ignore', cwd: folder }));
+      await c.connect(
+        new StdioClientTransport({ command: process.execPath, args: [cli], env, stderr: 'ignore', cwd: folder }),
+      );
       clients.push(c);
     }
     const [a, b] = clients as [Client, Client];
     const t0 = performance.now();
-    const job = a.callTool({ name: 'route_and_generate', arguments: { prompt: 'Which errors occurred in this log?', files: ['app.log'], model: 'qwen2.5:14b', useMemory: false } }, { timeout: 300_000 }).then((r) => ({ r, s: (performance.now() - t0) / 1000 }));
+    const job = a
+      .callTool(
+        {
+          name: 'route_and_generate',
+          arguments: {
+            prompt: 'Which errors occurred in this log?',
+            files: ['app.log'],
+            model: 'qwen2.5:14b',
+            useMemory: false,
+          },
+        },
+        { timeout: 300_000 },
+      )
+      .then((r) => ({ r, s: (performance.now() - t0) / 1000 }));
     // B starts once A's first part is on the 14B model
     while (!fake.generations().some((g) => g.model === 'qwen2.5:14b')) await new Promise((r) => setTimeout(r, 10));
     const quick: Figures['quick'] = [];
     for (let k = 0; k < QUICK; k++) {
       const t = performance.now();
-      const r = await b.callTool({ name: 'route_and_generate', arguments: { prompt: `Say hello in French (${k + 1}).`, task: 'fast', useMemory: false } }, { timeout: 300_000 });
+      const r = await b.callTool(
+        {
+          name: 'route_and_generate',
+          arguments: { prompt: `Say hello in French (${k + 1}).`, task: 'fast', useMemory: false },
+        },
+        { timeout: 300_000 },
+      );
       quick.push({ s: (performance.now() - t) / 1000, model: r.isError ? 'error' : (structured(r).model ?? '?') });
     }
     const done = await job;
@@ -79,31 +119,63 @@ interface Named {
 }
 
 async function namedOnce(): Promise<Named> {
-  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 3, loadDelayMs: 200, loadMsPerGB: 100, models: fairModels(40) });
+  const fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    tokenDelayMs: 3,
+    loadDelayMs: 200,
+    loadMsPerGB: 100,
+    models: fairModels(40),
+  });
   fake.reply((ctx) => (/French/.test(ctx.prompt ?? '') ? 'Bonjour !' : PART_ANSWER));
   const home = tempHome(`${FAIR_YAML}shared:\n  idleSeconds: 5\n`);
   const runtime = runtimeDir();
-  const env = serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+  const env = serverEnv({
+    OLLM_HOME: home,
+    OLLAMA_HOST: fake.host,
+    OLLM_LOG_LEVEL: 'warn',
+    OLLM_SHARED: '1',
+    XDG_RUNTIME_DIR: runtime,
+  });
   const clients: Client[] = [];
   try {
     for (let i = 0; i < 2; i++) {
       const c = new Client({ name: 'bench-claude', version: '1' }); // two windows of one client: turns go by connection
-      await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore', cwd: tempDir('ollm-bench-named-') }));
+      await c.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [CLI],
+          env,
+          stderr: 'ignore',
+          cwd: tempDir('ollm-bench-named-'),
+        }),
+      );
       clients.push(c);
     }
     const [a, b] = clients as [Client, Client];
-    const call = (c: Client, prompt: string, maxTokens?: number) => c.callTool({ name: 'route_and_generate', arguments: { prompt, model: 'qwen2.5:14b', useMemory: false, ...(maxTokens && { maxTokens }) } }, { timeout: 300_000 });
+    const call = (c: Client, prompt: string, maxTokens?: number) =>
+      c.callTool(
+        {
+          name: 'route_and_generate',
+          arguments: { prompt, model: 'qwen2.5:14b', useMemory: false, ...(maxTokens && { maxTokens }) },
+        },
+        { timeout: 300_000 },
+      );
     await call(a, 'Warm up.', 3); // loaded before the race, so both wait on generations only
     const before = fake.generations().length;
     const t0 = performance.now();
-    const six = Promise.all([1, 2, 3, 4, 5, 6].map((n) => call(a, `Write part ${n} of the report.`))).then(() => (performance.now() - t0) / 1000);
+    const six = Promise.all([1, 2, 3, 4, 5, 6].map((n) => call(a, `Write part ${n} of the report.`))).then(
+      () => (performance.now() - t0) / 1000,
+    );
     while (fake.generations().length === before) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 200)); // A's other five are sent by now
     const t = performance.now();
     await call(b, 'Say hello in French.', 3);
     const quickS = (performance.now() - t) / 1000;
     const aS = await six;
-    const order = fake.generations().slice(before).map((g) => g.prompt ?? '');
+    const order = fake
+      .generations()
+      .slice(before)
+      .map((g) => g.prompt ?? '');
     return { quickS, position: order.findIndex((p) => p.includes('French')) + 1, aS };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
@@ -129,7 +201,9 @@ export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
   ];
   const allSmall = shared.quick.every((q) => q.model === 'phi3:mini');
   const faster = Math.max(...shared.quick.map((q) => q.s)) < Math.min(...own.quick.map((q) => q.s));
-  lines.push(`  shared: every quick call on phi3:mini ${allSmall ? 'yes' : 'no'}, its slowest faster than the fastest with a server of its own ${faster ? 'yes' : 'no'}${allSmall && faster ? '' : ' — MISSED'}`);
+  lines.push(
+    `  shared: every quick call on phi3:mini ${allSmall ? 'yes' : 'no'}, its slowest faster than the fastest with a server of its own ${faster ? 'yes' : 'no'}${allSmall && faster ? '' : ' — MISSED'}`,
+  );
   const named = await namedOnce();
   const turn = named.position <= 2; // right after A's call running when it came
   lines.push(
@@ -147,7 +221,9 @@ export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
 export async function benchBeside(): Promise<{ ok: boolean; lines: string[] }> {
   const n = Math.max(1, Number(process.env.OLLM_BENCH_RUNS) || 3);
   const builds = benchBuilds();
-  const lines = [`beside a split job: client B's ${QUICK} task "fast" calls while client A's 150 KB log is read in parts (one shared server, ${n} runs; goal: each call ≤ 2.5 s)`];
+  const lines = [
+    `beside a split job: client B's ${QUICK} task "fast" calls while client A's 150 KB log is read in parts (one shared server, ${n} runs; goal: each call ≤ 2.5 s)`,
+  ];
   let ok = true;
   for (const [tag, cli] of builds) {
     const runs: Figures[] = [];
@@ -156,7 +232,9 @@ export async function benchBeside(): Promise<{ ok: boolean; lines: string[] }> {
     const models = [...new Set(runs.flatMap((r) => r.quick.map((q) => q.model)))].join(', ');
     const met = slowest <= 2.5;
     if (tag === 'this build') ok = met;
-    lines.push(`  ${tag}: B's calls ${runs.map((r) => r.quick.map((q) => q.s.toFixed(2)).join('/')).join(' · ')} s, answered by ${models}; A's job ${runs.map((r) => r.jobSeconds.toFixed(1)).join(', ')} s — slowest ${slowest.toFixed(2)} s${met ? '' : ' — over 2.5 s'}`);
+    lines.push(
+      `  ${tag}: B's calls ${runs.map((r) => r.quick.map((q) => q.s.toFixed(2)).join('/')).join(' · ')} s, answered by ${models}; A's job ${runs.map((r) => r.jobSeconds.toFixed(1)).join(', ')} s — slowest ${slowest.toFixed(2)} s${met ? '' : ' — over 2.5 s'}`,
+    );
   }
   return { ok, lines };
 }

@@ -46,7 +46,11 @@ export async function listedTools(): Promise<ListedTool[]> {
   const client = new Client({ name: 'footprint', version: '1' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   try {
-    return (await client.listTools()).tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema as Record<string, unknown> }));
+    return (await client.listTools()).tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: t.inputSchema as Record<string, unknown>,
+    }));
   } finally {
     await client.close();
     await server.close();
@@ -62,13 +66,20 @@ export function footprintOf(tools: ListedTool[]): Footprint {
     })
     .sort((a, b) => b.chars - a.chars);
   const chars = sentListChars(tools);
-  const partChars = tools.reduce((n, t) => n + t.name.length + (t.description ?? '').length + JSON.stringify(t.inputSchema).length, 0);
+  const partChars = tools.reduce(
+    (n, t) => n + t.name.length + (t.description ?? '').length + JSON.stringify(t.inputSchema).length,
+    0,
+  );
   return { tools: per, chars, tokens: chars / CHARS_PER_TOKEN, partChars };
 }
 
 /** One line per tool: name, characters, tokens. */
 export function describeFootprint(f: Footprint, top = f.tools.length): string[] {
-  return f.tools.slice(0, top).map((t) => `  ${t.name.padEnd(20)} ${String(t.chars).padStart(6)} chars  ${t.tokens.toFixed(0).padStart(5)} tokens`);
+  return f.tools
+    .slice(0, top)
+    .map(
+      (t) => `  ${t.name.padEnd(20)} ${String(t.chars).padStart(6)} chars  ${t.tokens.toFixed(0).padStart(5)} tokens`,
+    );
 }
 
 export async function benchFootprint(): Promise<{ ok: boolean; lines: string[] }> {

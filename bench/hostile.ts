@@ -18,7 +18,8 @@ const CALLS = 20;
 const PING_GOAL_MS = 100;
 const RSS_GOAL = 250e6;
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))] ?? NaN;
 const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
 
 function memory(pid: number): { rss: number; peak: number } {
@@ -28,7 +29,9 @@ function memory(pid: number): { rss: number; peak: number } {
 }
 
 async function startFake(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-hostile/main.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-hostile/main.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the hostile fake exited (${code})`)));
@@ -38,10 +41,24 @@ async function startFake(): Promise<{ url: string; child: ChildProcess }> {
 
 export async function benchHostile(): Promise<{ ok: boolean; lines: string[] }> {
   const fake = await startFake();
-  const setMode = (mode: HostileMode) => fetch(`${fake.url}/_mode`, { method: 'POST', body: JSON.stringify({ mode }) }).then((r) => r.text());
-  const yaml = ['ram:', '  budget: 12GB', '  bufferBytes: 0', 'hosts:', `  - {name: engine, kind: openai, url: "${fake.url}/v1", model: "hostile:latest"}`, ''].join('\n');
+  const setMode = (mode: HostileMode) =>
+    fetch(`${fake.url}/_mode`, { method: 'POST', body: JSON.stringify({ mode }) }).then((r) => r.text());
+  const yaml = [
+    'ram:',
+    '  budget: 12GB',
+    '  bufferBytes: 0',
+    'hosts:',
+    `  - {name: engine, kind: openai, url: "${fake.url}/v1", model: "hostile:latest"}`,
+    '',
+  ].join('\n');
   const env = { OLLM_HOME: tempHome(yaml), OLLAMA_HOST: fake.url.replace('http://', ''), OLLM_LOG_LEVEL: 'warn' };
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(env), stderr: 'ignore', cwd: env.OLLM_HOME });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: serverEnv(env),
+    stderr: 'ignore',
+    cwd: env.OLLM_HOME,
+  });
   const client = new Client({ name: 'bench-hostile', version: '1' });
   await client.connect(transport);
   const pid = transport.pid!;
@@ -69,7 +86,10 @@ export async function benchHostile(): Promise<{ ok: boolean; lines: string[] }> 
       let bugs = 0;
       let firstError = '';
       for (let i = 0; i < CALLS; i++) {
-        const tool = i % 4 === 3 ? { name: 'list_models', arguments: { refresh: true } } : { name: 'route_and_generate', arguments: args };
+        const tool =
+          i % 4 === 3
+            ? { name: 'list_models', arguments: { refresh: true } }
+            : { name: 'route_and_generate', arguments: args };
         const res = await client.callTool(tool, { timeout: 60_000 });
         const text = ((res.content as Array<{ text?: string }>) ?? []).map((c) => c.text ?? '').join('');
         if (res.isError && !errors++) firstError = text;
@@ -90,7 +110,9 @@ export async function benchHostile(): Promise<{ ok: boolean; lines: string[] }> 
     }
     const end = memory(pid);
     ok &&= end.peak < RSS_GOAL;
-    lines.push(`hostile: server peak RSS ${mb(end.peak)} over the run (goal < ${mb(RSS_GOAL)}), RSS now ${mb(end.rss)}; ping goal p99 < ${PING_GOAL_MS} ms`);
+    lines.push(
+      `hostile: server peak RSS ${mb(end.peak)} over the run (goal < ${mb(RSS_GOAL)}), RSS now ${mb(end.rss)}; ping goal p99 < ${PING_GOAL_MS} ms`,
+    );
   } finally {
     await client.close().catch(() => undefined);
     fake.child.kill('SIGTERM');

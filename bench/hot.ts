@@ -17,13 +17,30 @@ import { benchBuilds } from './builds.js';
 
 const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
 const ANSWER = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
-const loadedOn = async (f: FakeOllama) => ((await (await fetch(`${f.url}/api/ps`)).json()) as { models: unknown[] }).models.length;
+const loadedOn = async (f: FakeOllama) =>
+  ((await (await fetch(`${f.url}/api/ps`)).json()) as { models: unknown[] }).models.length;
 
 /** The 18 calls on one host or two: seconds, calls per host, and when the second copy went (s after the rush; undefined: still loaded after 20 s). */
-async function rush(cli: string, two: boolean, idleSetting: boolean): Promise<{ seconds: number; perHost: Record<string, number>; releasedAfter?: number }> {
-  const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 20, loadDelayMs: 500 })));
+async function rush(
+  cli: string,
+  two: boolean,
+  idleSetting: boolean,
+): Promise<{ seconds: number; perHost: Record<string, number>; releasedAfter?: number }> {
+  const [a, b] = await Promise.all(
+    [0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 20, loadDelayMs: 500 })),
+  );
   for (const f of [a!, b!]) f.reply(ANSWER);
-  const yaml = ['ollama:', '  capacity: {ram: 16GB}', ...(two ? ['hosts:', `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`] : []), 'ram:', '  budget: "100%"', '  bufferBytes: 0', ...(idleSetting ? ['model:', '  keepAlive:', '    extraCopyIdleSeconds: 2'] : []), 'shared:', '  idleSeconds: 30'].join('\n');
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 16GB}',
+    ...(two ? ['hosts:', `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`] : []),
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+    ...(idleSetting ? ['model:', '  keepAlive:', '    extraCopyIdleSeconds: 2'] : []),
+    'shared:',
+    '  idleSeconds: 30',
+  ].join('\n');
   const runtime = runtimeDir();
   mkdirSync(runtime, { recursive: true });
   const home = tempHome(yaml);
@@ -37,7 +54,12 @@ async function rush(cli: string, two: boolean, idleSetting: boolean): Promise<{ 
     await Promise.all(
       clients.map(async (c, k) => {
         for (let i = 0; i < 6; i++) {
-          const r = await c.call({ prompt: `question ${i} of agent ${k}`, model: 'llama3.2', maxTokens: 40, useMemory: false });
+          const r = await c.call({
+            prompt: `question ${i} of agent ${k}`,
+            model: 'llama3.2',
+            maxTokens: 40,
+            useMemory: false,
+          });
           perHost[r.host ?? 'ollama'] = (perHost[r.host ?? 'ollama'] ?? 0) + 1;
         }
       }),
@@ -46,7 +68,12 @@ async function rush(cli: string, two: boolean, idleSetting: boolean): Promise<{ 
     if (!two) return { seconds, perHost };
     const after = performance.now();
     while ((await loadedOn(b!)) > 0 && performance.now() - after < 20_000) await new Promise((r) => setTimeout(r, 250));
-    return { seconds, perHost, ...((await loadedOn(b!)) === 0 && (await loadedOn(a!)) > 0 && { releasedAfter: (performance.now() - after) / 1000 }) };
+    return {
+      seconds,
+      perHost,
+      ...((await loadedOn(b!)) === 0 &&
+        (await loadedOn(a!)) > 0 && { releasedAfter: (performance.now() - after) / 1000 }),
+    };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await stopShared(runtime);
@@ -65,8 +92,13 @@ export async function benchHot(): Promise<{ ok: boolean; lines: string[] }> {
     const ratio = two.seconds / one.seconds;
     const good = ratio <= 0.55 && Object.keys(two.perHost).length === 2 && two.releasedAfter !== undefined;
     if (mine) ok = good;
-    const released = two.releasedAfter !== undefined ? `the second copy unloaded ${two.releasedAfter.toFixed(1)} s after the rush (2 s idle set), the first kept` : 'the second copy still loaded 20 s after the rush';
-    lines.push(`hot: ${tag}: 3 agents × 6 calls of one model: one host ${one.seconds.toFixed(1)} s, two hosts ${two.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× (goal ≤ 0.55×); calls per host ${JSON.stringify(two.perHost)}; ${released}${mine ? (good ? ' OK' : ' MISSED') : ''}`);
+    const released =
+      two.releasedAfter !== undefined
+        ? `the second copy unloaded ${two.releasedAfter.toFixed(1)} s after the rush (2 s idle set), the first kept`
+        : 'the second copy still loaded 20 s after the rush';
+    lines.push(
+      `hot: ${tag}: 3 agents × 6 calls of one model: one host ${one.seconds.toFixed(1)} s, two hosts ${two.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× (goal ≤ 0.55×); calls per host ${JSON.stringify(two.perHost)}; ${released}${mine ? (good ? ' OK' : ' MISSED') : ''}`,
+    );
   }
   return { ok, lines };
 }

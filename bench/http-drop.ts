@@ -18,19 +18,31 @@ const args = (prompt: string) => ({ name: 'route_and_generate', arguments: { pro
 
 /** A POST of a 2025-era client, with its session when it has one. */
 function post(url: string, body: unknown, session?: string, signal?: AbortSignal): Promise<Response> {
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, ...(session && { 'mcp-session-id': session }) };
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': VERSION,
+    ...(session && { 'mcp-session-id': session }),
+  };
   return fetch(url, { method: 'POST', headers, body: JSON.stringify(body), ...(signal && { signal }) });
 }
 
 async function initialize(url: string): Promise<string | undefined> {
-  const res = await post(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'bench-drop', version: '1' } } });
+  const res = await post(url, {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'bench-drop', version: '1' } },
+  });
   await res.text();
   return res.headers.get('mcp-session-id') ?? undefined;
 }
 
 /** A whole call: the text of its answer (the last SSE event's, or the JSON body's). */
 async function call(url: string, session: string | undefined, id: number, prompt: string): Promise<string> {
-  const text = await (await post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: args(prompt) }, session)).text();
+  const text = await (
+    await post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: args(prompt) }, session)
+  ).text();
   const data = text.includes('data: ') ? text.split('data: ').at(-1)!.split('\n')[0]! : text;
   const m = JSON.parse(data) as { result?: { structuredContent?: { text?: string } }; error?: { message: string } };
   return m.result?.structuredContent?.text ?? JSON.stringify(m);
@@ -45,13 +57,18 @@ async function callThenDrop(url: string, session: string | undefined, id: number
 }
 
 async function until(what: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !what(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error('timed out');
+  for (const end = Date.now() + ms; !what(); await new Promise((r) => setTimeout(r, 20)))
+    if (Date.now() > end) throw new Error('timed out');
 }
 
 export async function benchHttpDrop(): Promise<{ ok: boolean; lines: string[] }> {
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
   fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : words(5)));
-  const server = await startHttp({ OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn' });
+  const server = await startHttp({
+    OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n'),
+    OLLAMA_HOST: fake.host,
+    OLLM_LOG_LEVEL: 'warn',
+  });
   try {
     await call(server.url, await initialize(server.url), 2, 'warm up'); // the core and the model loaded
     const sessions = await Promise.all(Array.from({ length: CLIENTS }, () => initialize(server.url)));

@@ -16,7 +16,15 @@ export async function benchHttp(): Promise<{ ok: boolean; lines: string[] }> {
   fake.reply('ok');
   const env = { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn' };
   const stdio = new Client({ name: 'bench-stdio', version: '1' });
-  await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(env), stderr: 'ignore', cwd: env.OLLM_HOME }));
+  await stdio.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: serverEnv(env),
+      stderr: 'ignore',
+      cwd: env.OLLM_HOME,
+    }),
+  );
   const server = await startHttp(env);
   const http = new Client({ name: 'bench-http', version: '1' });
   await http.connect(new StreamableHTTPClientTransport(new URL(server.url)));
@@ -29,7 +37,10 @@ export async function benchHttp(): Promise<{ ok: boolean; lines: string[] }> {
       const times = { stdio: [] as number[], http: [] as number[] };
       for (let i = 0; i < 10; i++) for (const c of [stdio, http]) await c.callTool({ name: tool, arguments: args }); // warm
       for (let i = 0; i < RUNS; i++) {
-        for (const [name, c] of [['stdio', stdio], ['http', http]] as const) {
+        for (const [name, c] of [
+          ['stdio', stdio],
+          ['http', http],
+        ] as const) {
           const t = performance.now();
           const r = await c.callTool({ name: tool, arguments: args }, { timeout: 10_000 });
           times[name].push(performance.now() - t);

@@ -72,7 +72,8 @@ export function makeWide(files: number): BenchTree {
         writeFileSync(join(dir, '.gitignore'), '*.md\n!README.md\n');
         made++;
       }
-      for (let f = 0; f < 100 && made < files; f++, made++) writeFileSync(join(dir, f % 10 === 0 ? `n${f}.tmp` : f % 10 === 1 ? `n${f}.md` : `n${f}.ts`), 'x\n');
+      for (let f = 0; f < 100 && made < files; f++, made++)
+        writeFileSync(join(dir, f % 10 === 0 ? `n${f}.tmp` : f % 10 === 1 ? `n${f}.md` : `n${f}.ts`), 'x\n');
     }
   }
   return { name: `${made.toLocaleString('en')}-file tree`, root, made };
@@ -85,11 +86,26 @@ export function removeTree(root: string): void {
 
 /** The glob alone, with the options the walk uses. */
 export async function globAlone(root: string): Promise<number> {
-  const found = await glob('**/*', { cwd: root, absolute: true, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ['**/.git/**', '**/node_modules/**'] });
+  const found = await glob('**/*', {
+    cwd: root,
+    absolute: true,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore: ['**/.git/**', '**/node_modules/**'],
+  });
   return found.length;
 }
 
-export const benchScope = (root: string): InputScope => ({ base: root, roots: [root], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e9, maxFiles: 1_000_000 });
+export const benchScope = (root: string): InputScope => ({
+  base: root,
+  roots: [root],
+  allow: [],
+  maxFileBytes: 1e6,
+  maxImageBytes: 1e6,
+  maxTotalBytes: 1e9,
+  maxFiles: 1_000_000,
+});
 
 /** ollm-mcp's walk: the glob, then the .gitignore rules. */
 export async function walk(root: string): Promise<{ kept: number; ignored: number }> {

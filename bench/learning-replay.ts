@@ -49,7 +49,17 @@ async function replayDirect(mode: Mode, trace: readonly TaskType[]): Promise<Rep
   const sizes = new Map<string, number>();
   try {
     for (const task of trace) {
-      await (await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: DIRECT[task], prompt: `${task} work`, stream: false, options: { num_predict: 8 } }) })).text();
+      await (
+        await fetch(`${fake.url}/api/generate`, {
+          method: 'POST',
+          body: JSON.stringify({
+            model: DIRECT[task],
+            prompt: `${task} work`,
+            stream: false,
+            options: { num_predict: 8 },
+          }),
+        })
+      ).text();
       await noteSizes(fake, sizes);
     }
     return { served: trace.map((t) => DIRECT[t]!), loadMs: fake.stats().loadMs, sizes, fastOnMixtral: 0 };
@@ -59,21 +69,40 @@ async function replayDirect(mode: Mode, trace: readonly TaskType[]): Promise<Rep
 }
 
 /** `judged`: an agent gives a verdict on every answer (else learning has only what is recorded by itself: speeds, failures, cut answers). */
-async function replayRouted(mode: Mode, trace: readonly TaskType[], learning: boolean, seed: number, judged = false): Promise<Replay> {
+async function replayRouted(
+  mode: Mode,
+  trace: readonly TaskType[],
+  learning: boolean,
+  seed: number,
+  judged = false,
+): Promise<Replay> {
   const fake = await startFake(mode, INSTALLED);
-  const core = await coreFor(fake, { totalBytes: mode.totalBytes, yaml: `${mode.yaml}model:\n  routing:\n    learning: ${learning}\n` });
+  const core = await coreFor(fake, {
+    totalBytes: mode.totalBytes,
+    yaml: `${mode.yaml}model:\n  routing:\n    learning: ${learning}\n`,
+  });
   const judge = random(seed);
   const sizes = new Map<string, number>();
   const served: string[] = [];
   try {
     for (const [i, task] of trace.entries()) {
       const prompts = PROMPTS[task]!;
-      const r = await routeAndGenerate(core, { prompt: prompts[i % prompts.length]!, task, maxTokens: 8, ...(task === 'vision' && { images: ['aGVsbG8='] }) });
+      const r = await routeAndGenerate(core, {
+        prompt: prompts[i % prompts.length]!,
+        task,
+        maxTokens: 8,
+        ...(task === 'vision' && { images: ['aGVsbG8='] }),
+      });
       served.push(r.model);
       await noteSizes(fake, sizes);
       if (judged && r.answerId) await core.outcomes.verdict(r.answerId, judge() < quality(r.model, task));
     }
-    return { served, loadMs: fake.stats().loadMs, sizes, fastOnMixtral: served.filter((m, i) => m === 'mixtral:8x7b' && trace[i] === 'fast').length };
+    return {
+      served,
+      loadMs: fake.stats().loadMs,
+      sizes,
+      fastOnMixtral: served.filter((m, i) => m === 'mixtral:8x7b' && trace[i] === 'fast').length,
+    };
   } finally {
     await core.shutdown(1000);
     await fake.stop();
@@ -94,7 +123,10 @@ async function learnedMemory(mode: Mode): Promise<{ ok: boolean; line: string }>
     const ratio = again.requiredBytes / reported.size;
     const ok = ratio >= 1 && ratio <= 1.1;
     const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
-    return { ok, line: `learning replay:   learned memory: ${model} planned at ${gb(before.requiredBytes)} before any load (estimated); Ollama reported ${gb(reported.size)} loaded at ${reported.context_length} tokens; the next load plans ${gb(again.requiredBytes)} = ${ratio.toFixed(2)}× the report (goal 1.00–1.10) ${ok ? 'OK' : 'MISSED'}` };
+    return {
+      ok,
+      line: `learning replay:   learned memory: ${model} planned at ${gb(before.requiredBytes)} before any load (estimated); Ollama reported ${gb(reported.size)} loaded at ${reported.context_length} tokens; the next load plans ${gb(again.requiredBytes)} = ${ratio.toFixed(2)}× the report (goal 1.00–1.10) ${ok ? 'OK' : 'MISSED'}`,
+    };
   } finally {
     await core.shutdown(1000);
     await fake.stop();
@@ -103,18 +135,24 @@ async function learnedMemory(mode: Mode): Promise<{ ok: boolean; line: string }>
 
 export async function benchLearningReplay(): Promise<{ ok: boolean; lines: string[] }> {
   const trace = makeTrace();
-  const lines = [`learning replay: the ${trace.length}-request trace through route_and_generate with ${INSTALLED.join(', ')} installed; ${LOAD_MS_PER_GB} ms load per GB`];
+  const lines = [
+    `learning replay: the ${trace.length}-request trace through route_and_generate with ${INSTALLED.join(', ')} installed; ${LOAD_MS_PER_GB} ms load per GB`,
+  ];
   let ok = true;
   for (const mode of MODES) {
     const direct = await replayDirect(mode, trace);
     const runs = [{ label: 'learning off', goal: true, r: await replayRouted(mode, trace, false, 1) }];
-    for (let k = 1; k <= RUNS_ON; k++) runs.push({ label: `learning on, run ${k}`, goal: true, r: await replayRouted(mode, trace, true, k) });
+    for (let k = 1; k <= RUNS_ON; k++)
+      runs.push({ label: `learning on, run ${k}`, goal: true, r: await replayRouted(mode, trace, true, k) });
     runs.push({ label: 'on, agent judging', goal: false, r: await replayRouted(mode, trace, true, 1, true) });
     const sizes = new Map<string, number>();
-    for (const x of [direct, ...runs.map((y) => y.r)]) for (const [m, b] of x.sizes) sizes.set(m, Math.max(sizes.get(m) ?? 0, b));
+    for (const x of [direct, ...runs.map((y) => y.r)])
+      for (const [m, b] of x.sizes) sizes.set(m, Math.max(sizes.get(m) ?? 0, b));
     const host = hostFor(mode, sizes, LOAD_MS_PER_GB);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    lines.push(`learning replay [${mode.name.split(',')[0]}${mode.fake.gpus ? `, ${(mode.fake.gpus[0]!.vramBytes / GiB).toFixed(0)} GiB VRAM` : ''}]: direct ${s(direct.loadMs)} (its own optimum ${s(offlineOptimum(direct.served, host))})`);
+    lines.push(
+      `learning replay [${mode.name.split(',')[0]}${mode.fake.gpus ? `, ${(mode.fake.gpus[0]!.vramBytes / GiB).toFixed(0)} GiB VRAM` : ''}]: direct ${s(direct.loadMs)} (its own optimum ${s(offlineOptimum(direct.served, host))})`,
+    );
     const memory = await learnedMemory(mode);
     ok &&= memory.ok;
     lines.push(memory.line);

@@ -18,7 +18,14 @@ import { random } from '../test/helpers/random.js';
 const coder = DEFAULT_MODELS.find((m) => m.name === 'qwen2.5-coder:7b')!;
 const A: FakeModel = { ...coder, name: 'codellama:7b', family: 'llama', digest: 'a'.repeat(64), size: 3.8e9 };
 const B: FakeModel = { ...coder };
-const C: FakeModel = { ...coder, name: 'deepseek-coder-v2:16b', family: 'deepseek2', parameterSize: '15.7B', digest: 'c'.repeat(64), size: 8.9e9 };
+const C: FakeModel = {
+  ...coder,
+  name: 'deepseek-coder-v2:16b',
+  family: 'deepseek2',
+  parameterSize: '15.7B',
+  digest: 'c'.repeat(64),
+  size: 8.9e9,
+};
 const MODELS = [A, B, C];
 const QUALITY: Record<string, number> = { [A.name]: 0.2, [B.name]: 0.5, [C.name]: 0.9 };
 const PROMPT = 'Write a TypeScript function that parses an ISO date string and returns a Date.';
@@ -38,9 +45,15 @@ interface Routed {
 async function client(cli: string, home: string, ollama: string) {
   const c = new Client({ name: 'bench-agent', version: '1' });
   const env = serverEnv({ OLLM_HOME: home, OLLM_HOST: ollama, OLLM_LOG_LEVEL: 'error' });
-  await c.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env, cwd: home, stderr: 'ignore' }));
+  await c.connect(
+    new StdioClientTransport({ command: process.execPath, args: [cli], env, cwd: home, stderr: 'ignore' }),
+  );
   const call = async (name: string, args: Record<string, unknown>) => {
-    const r = (await c.callTool({ name, arguments: args }, { timeout: 120_000 })) as { isError?: boolean; content: unknown; structuredContent?: unknown };
+    const r = (await c.callTool({ name, arguments: args }, { timeout: 120_000 })) as {
+      isError?: boolean;
+      content: unknown;
+      structuredContent?: unknown;
+    };
     if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content).slice(0, 300)}`);
     return r.structuredContent;
   };
@@ -53,7 +66,8 @@ async function judged(c: Awaited<ReturnType<typeof client>>, n: number, judge: (
   for (let i = 0; i < n; i++) {
     const r = (await c.call('route_and_generate', { prompt: PROMPT, task: 'code' })) as Routed;
     served.push(r.model);
-    if (r.answerId) await c.call('rate_answer', { answerId: r.answerId, verdict: judge() < QUALITY[r.model]! ? 'good' : 'bad' });
+    if (r.answerId)
+      await c.call('rate_answer', { answerId: r.answerId, verdict: judge() < QUALITY[r.model]! ? 'good' : 'bad' });
   }
   return served;
 }
@@ -68,7 +82,12 @@ async function oneRun(cli: string, seed: number): Promise<{ before: string[]; af
     const before = await judged(first, CALLS, judge).finally(first.close);
     // the engine holds A, not C, as the server starts again
     await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: C.name, keep_alive: 0 }) });
-    await (await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: A.name, prompt: 'hi', stream: false, options: { num_predict: 1 } }) })).text();
+    await (
+      await fetch(`${fake.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: A.name, prompt: 'hi', stream: false, options: { num_predict: 1 } }),
+      })
+    ).text();
     const second = await client(cli, home, fake.url);
     const after = await judged(second, AFTER, judge).finally(second.close);
     return { before, after };
@@ -78,18 +97,24 @@ async function oneRun(cli: string, seed: number): Promise<{ before: string[]; af
 }
 
 const count = (served: readonly string[], m: FakeModel) => served.filter((s) => s === m.name).length;
-const pct = (served: readonly string[], m: FakeModel) => `${Math.round((100 * count(served, m)) / Math.max(1, served.length))}%`;
+const pct = (served: readonly string[], m: FakeModel) =>
+  `${Math.round((100 * count(served, m)) / Math.max(1, served.length))}%`;
 
 /** Each model's share of the calls in each round of 10, then after the restart: "codellama:7b 20% 0% … | 0%". */
 function shares(before: readonly string[], after: readonly string[]): string {
-  const rounds = Array.from({ length: Math.ceil(before.length / ROUND) }, (_, r) => before.slice(r * ROUND, (r + 1) * ROUND));
+  const rounds = Array.from({ length: Math.ceil(before.length / ROUND) }, (_, r) =>
+    before.slice(r * ROUND, (r + 1) * ROUND),
+  );
   return MODELS.map((m) => `${m.name} ${rounds.map((r) => pct(r, m)).join(' ')} | ${pct(after, m)}`).join('; ');
 }
 
 export async function benchLearningVerdicts(): Promise<{ ok: boolean; lines: string[] }> {
   const builds: Array<[string, string]> = [['this build', CLI]];
-  if (process.env.OLLM_BENCH_BASE) builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
-  const lines = [`learning verdicts: ${CALLS} code calls judged by a hidden quality (${MODELS.map((m) => `${m.name} ${QUALITY[m.name]}`).join(', ')}), a 60 s client over stdio, then a restart with ${A.name} loaded and ${AFTER} calls more; ${RUNS} runs`];
+  if (process.env.OLLM_BENCH_BASE)
+    builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
+  const lines = [
+    `learning verdicts: ${CALLS} code calls judged by a hidden quality (${MODELS.map((m) => `${m.name} ${QUALITY[m.name]}`).join(', ')}), a 60 s client over stdio, then a restart with ${A.name} loaded and ${AFTER} calls more; ${RUNS} runs`,
+  ];
   let ok = true;
   for (const [tag, cli] of builds) {
     for (let run = 1; run <= RUNS; run++) {
@@ -97,8 +122,12 @@ export async function benchLearningVerdicts(): Promise<{ ok: boolean; lines: str
       const last = before.slice(-30);
       const good = count(last, C) >= 21 && count(last, A) <= 3 && count(after, C) >= 7;
       if (tag === 'this build') ok &&= good;
-      lines.push(`learning verdicts: ${tag}, run ${run}, share of calls per round of ${ROUND} | after the restart: ${shares(before, after)}`);
-      lines.push(`learning verdicts: ${tag}, run ${run}: last 30 — ${count(last, C)} on ${C.name} (goal ≥ 21), ${count(last, A)} on ${A.name} (goal ≤ 3); after the restart ${count(after, C)} of ${AFTER} on ${C.name} (goal ≥ 7)${tag === 'this build' ? (good ? ' OK' : ' MISSED') : ''}`);
+      lines.push(
+        `learning verdicts: ${tag}, run ${run}, share of calls per round of ${ROUND} | after the restart: ${shares(before, after)}`,
+      );
+      lines.push(
+        `learning verdicts: ${tag}, run ${run}: last 30 — ${count(last, C)} on ${C.name} (goal ≥ 21), ${count(last, A)} on ${A.name} (goal ≤ 3); after the restart ${count(after, C)} of ${AFTER} on ${C.name} (goal ≥ 7)${tag === 'this build' ? (good ? ' OK' : ' MISSED') : ''}`,
+      );
     }
   }
   return { ok, lines };

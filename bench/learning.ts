@@ -14,7 +14,15 @@
  * total load time of learned routing against static's.
  * Goals: learned ≥ 90% of the oracle over the run, ≥ 97% over the last 100, load time ≤ 1.2× static's.
  */
-import { chooseLearned, evidenceFor, priorFor, recordOutcome, type EvidenceBook, type LearningParams, type WorkKind } from '../src/orchestrator/generation/learning.js';
+import {
+  chooseLearned,
+  evidenceFor,
+  priorFor,
+  recordOutcome,
+  type EvidenceBook,
+  type LearningParams,
+  type WorkKind,
+} from '../src/orchestrator/generation/learning.js';
 import { betaMean } from '../src/orchestrator/generation/learning-beta.js';
 import { describeModel, parameterCount } from '../src/orchestrator/models/model-db.js';
 import type { ProfileName } from '../src/orchestrator/config/profiles.js';
@@ -44,14 +52,62 @@ interface WorldModel {
 
 const text = (code: number, general: number, reasoning: number, fast: number) => ({ code, general, reasoning, fast });
 const WORLD: WorldModel[] = [
-  { name: 'qwen2.5-coder:14b', parameterSize: '14.8B', sizeBytes: 9.0 * GB, capabilities: ['completion', 'tools', 'insert'], quality: text(0.66, 0.55, 0.45, 0.5) },
-  { name: 'devstral:24b', parameterSize: '23.6B', sizeBytes: 14.3 * GB, capabilities: ['completion', 'tools'], quality: text(0.9, 0.7, 0.62, 0.5) },
-  { name: 'llama3.1:8b', parameterSize: '8.0B', sizeBytes: 4.9 * GB, capabilities: ['completion', 'tools'], quality: text(0.55, 0.74, 0.5, 0.7) },
-  { name: 'qwen3:14b', parameterSize: '14.8B', sizeBytes: 9.3 * GB, capabilities: ['completion', 'tools', 'thinking'], quality: text(0.76, 0.82, 0.86, 0.5) },
-  { name: 'magistral:24b', parameterSize: '23.6B', sizeBytes: 14.1 * GB, capabilities: ['completion', 'tools', 'thinking'], quality: text(0.65, 0.74, 0.8, 0.45) },
-  { name: 'llama3.2:3b', parameterSize: '3.2B', sizeBytes: 2.0 * GB, capabilities: ['completion', 'tools'], quality: text(0.4, 0.6, 0.35, 0.8) },
-  { name: 'gemma3:12b', parameterSize: '12.2B', sizeBytes: 8.1 * GB, capabilities: ['completion', 'vision'], quality: { ...text(0.55, 0.78, 0.6, 0.6), vision: 0.82 } },
-  { name: 'llava:7b', parameterSize: '7B', sizeBytes: 4.7 * GB, capabilities: ['completion', 'vision'], quality: { ...text(0.3, 0.45, 0.3, 0.5), vision: 0.62 } },
+  {
+    name: 'qwen2.5-coder:14b',
+    parameterSize: '14.8B',
+    sizeBytes: 9.0 * GB,
+    capabilities: ['completion', 'tools', 'insert'],
+    quality: text(0.66, 0.55, 0.45, 0.5),
+  },
+  {
+    name: 'devstral:24b',
+    parameterSize: '23.6B',
+    sizeBytes: 14.3 * GB,
+    capabilities: ['completion', 'tools'],
+    quality: text(0.9, 0.7, 0.62, 0.5),
+  },
+  {
+    name: 'llama3.1:8b',
+    parameterSize: '8.0B',
+    sizeBytes: 4.9 * GB,
+    capabilities: ['completion', 'tools'],
+    quality: text(0.55, 0.74, 0.5, 0.7),
+  },
+  {
+    name: 'qwen3:14b',
+    parameterSize: '14.8B',
+    sizeBytes: 9.3 * GB,
+    capabilities: ['completion', 'tools', 'thinking'],
+    quality: text(0.76, 0.82, 0.86, 0.5),
+  },
+  {
+    name: 'magistral:24b',
+    parameterSize: '23.6B',
+    sizeBytes: 14.1 * GB,
+    capabilities: ['completion', 'tools', 'thinking'],
+    quality: text(0.65, 0.74, 0.8, 0.45),
+  },
+  {
+    name: 'llama3.2:3b',
+    parameterSize: '3.2B',
+    sizeBytes: 2.0 * GB,
+    capabilities: ['completion', 'tools'],
+    quality: text(0.4, 0.6, 0.35, 0.8),
+  },
+  {
+    name: 'gemma3:12b',
+    parameterSize: '12.2B',
+    sizeBytes: 8.1 * GB,
+    capabilities: ['completion', 'vision'],
+    quality: { ...text(0.55, 0.78, 0.6, 0.6), vision: 0.82 },
+  },
+  {
+    name: 'llava:7b',
+    parameterSize: '7B',
+    sizeBytes: 4.7 * GB,
+    capabilities: ['completion', 'vision'],
+    quality: { ...text(0.3, 0.45, 0.3, 0.5), vision: 0.62 },
+  },
 ];
 
 /** The host's truth: loading reads ~0.7 GB/s after 2 s of start-up; generating, ~400 GB/s of weights. */
@@ -60,9 +116,9 @@ const tokensPerSecond = (m: WorldModel) => 400e9 / m.sizeBytes;
 /** Memory a loaded model holds: its weights plus ~1 GB of context cache. */
 const held = (m: WorldModel) => m.sizeBytes + GB;
 
-const profilesOf = (m: WorldModel): ProfileName[] => describeModel(m.name, { parameterSize: m.parameterSize, capabilities: m.capabilities }).profiles;
+const profilesOf = (m: WorldModel): ProfileName[] =>
+  describeModel(m.name, { parameterSize: m.parameterSize, capabilities: m.capabilities }).profiles;
 const canDo = (m: WorldModel, kind: Kind) => m.quality[kind] !== undefined;
-
 
 /** The host's memory: which models are loaded, least recently used first; a load unloads from the front until it fits. */
 class Host {
@@ -75,7 +131,8 @@ class Host {
       this.loaded = [...this.loaded.filter((x) => x !== m), m];
       return;
     }
-    while (this.loaded.length && this.loaded.reduce((s, x) => s + held(x), 0) + held(m) > this.memoryBytes) this.loaded.shift();
+    while (this.loaded.length && this.loaded.reduce((s, x) => s + held(x), 0) + held(m) > this.memoryBytes)
+      this.loaded.shift();
     this.loaded.push(m);
     this.loadSeconds += loadSeconds(m);
   }
@@ -89,7 +146,12 @@ interface Run {
   loadSeconds: number;
 }
 
-function run(kinds: readonly Kind[], memoryBytes: number, policy: Policy, learn?: (m: WorldModel, kind: Kind) => void): Run {
+function run(
+  kinds: readonly Kind[],
+  memoryBytes: number,
+  policy: Policy,
+  learn?: (m: WorldModel, kind: Kind) => void,
+): Run {
   const host = new Host(memoryBytes);
   const out: Run = { quality: [], chosen: [], loadSeconds: 0 };
   for (const kind of kinds) {
@@ -103,12 +165,21 @@ function run(kinds: readonly Kind[], memoryBytes: number, policy: Policy, learn?
   return out;
 }
 
-const best = (kind: Kind) => WORLD.filter((m) => canDo(m, kind)).sort((a, b) => b.quality[kind]! - a.quality[kind]!)[0]!;
-const priorMean = (m: WorldModel, kind: Kind) => betaMean(priorFor({ profiles: profilesOf(m), parameterSize: m.parameterSize, sizeBytes: m.sizeBytes }, kind));
-const staticChoice = (kind: Kind) => WORLD.filter((m) => canDo(m, kind)).sort((a, b) => priorMean(b, kind) - priorMean(a, kind) || a.name.localeCompare(b.name))[0]!;
+const best = (kind: Kind) =>
+  WORLD.filter((m) => canDo(m, kind)).sort((a, b) => b.quality[kind]! - a.quality[kind]!)[0]!;
+const priorMean = (m: WorldModel, kind: Kind) =>
+  betaMean(priorFor({ profiles: profilesOf(m), parameterSize: m.parameterSize, sizeBytes: m.sizeBytes }, kind));
+const staticChoice = (kind: Kind) =>
+  WORLD.filter((m) => canDo(m, kind)).sort(
+    (a, b) => priorMean(b, kind) - priorMean(a, kind) || a.name.localeCompare(b.name),
+  )[0]!;
 
 /** Learned routing with its own evidence, verdicts drawn by `agent`. */
-function learned(rng: () => number, agent: () => number, params?: Partial<LearningParams>): { policy: Policy; learn: (m: WorldModel, kind: Kind) => void } {
+function learned(
+  rng: () => number,
+  agent: () => number,
+  params?: Partial<LearningParams>,
+): { policy: Policy; learn: (m: WorldModel, kind: Kind) => void } {
   let book: EvidenceBook = {};
   const policy: Policy = (kind, host) => {
     const candidates = WORLD.filter((m) => canDo(m, kind)).map((m) => ({
@@ -163,7 +234,10 @@ interface SeedResult {
 }
 
 /** One seed's run; `params` and `memoryBytes` let a tuning script try other values than the defaults. */
-export function simulate(seed: number, opts: { params?: Partial<LearningParams>; memoryBytes?: number } = {}): SeedResult {
+export function simulate(
+  seed: number,
+  opts: { params?: Partial<LearningParams>; memoryBytes?: number } = {},
+): SeedResult {
   const memory = opts.memoryBytes ?? MEMORY_BYTES;
   const kinds = drawKinds(random(seed));
   const oracle = run(kinds, memory, (kind) => best(kind));
@@ -189,7 +263,8 @@ export function simulate(seed: number, opts: { params?: Partial<LearningParams>;
 
 const mean = (xs: readonly number[]) => sum(xs) / xs.length;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const spread = (xs: readonly number[], f: (x: number) => string) => `${f(mean(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+const spread = (xs: readonly number[], f: (x: number) => string) =>
+  `${f(mean(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchLearning(): Promise<{ ok: boolean; lines: string[] }> {
@@ -200,7 +275,11 @@ export async function benchLearning(): Promise<{ ok: boolean; lines: string[] }>
   const runShare = mean(l.map((x) => x.run));
   const lastShare = mean(l.map((x) => x.last));
   const loadRatio = sum(l.map((x) => x.load)) / sum(s.map((x) => x.load));
-  const goals = { run: runShare >= LEARNING_GOALS.run, last: lastShare >= LEARNING_GOALS.last100, load: loadRatio <= LEARNING_GOALS.loadRatio };
+  const goals = {
+    run: runShare >= LEARNING_GOALS.run,
+    last: lastShare >= LEARNING_GOALS.last100,
+    load: loadRatio <= LEARNING_GOALS.loadRatio,
+  };
   const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
   const settleLines = KINDS.map((k) => {
     const got = results.flatMap((r) => (r.settled[k] !== undefined ? [r.settled[k]] : []));
@@ -213,8 +292,26 @@ export async function benchLearning(): Promise<{ ok: boolean; lines: string[] }>
     ok: goals.run && goals.last && goals.load,
     lines: [
       `learning: ${WORLD.length} models (${WORLD.map((m) => `${m.name} ${params(m)}B`).join(', ')}) on a ${MEMORY_BYTES / GB} GB host, ${REQUESTS} requests of mixed kinds, ${SEEDS} seeds; figures are means (min–max)`,
-      `learning: static  share of the oracle's quality: run ${spread(s.map((x) => x.run), pct)}, last ${LAST} ${spread(s.map((x) => x.last), pct)}, load ${spread(s.map((x) => x.load), (x) => `${Math.round(x)} s`)}`,
-      `learning: learned share of the oracle's quality: run ${spread(l.map((x) => x.run), pct)}, last ${LAST} ${spread(l.map((x) => x.last), pct)}, load ${spread(l.map((x) => x.load), (x) => `${Math.round(x)} s`)}`,
+      `learning: static  share of the oracle's quality: run ${spread(
+        s.map((x) => x.run),
+        pct,
+      )}, last ${LAST} ${spread(
+        s.map((x) => x.last),
+        pct,
+      )}, load ${spread(
+        s.map((x) => x.load),
+        (x) => `${Math.round(x)} s`,
+      )}`,
+      `learning: learned share of the oracle's quality: run ${spread(
+        l.map((x) => x.run),
+        pct,
+      )}, last ${LAST} ${spread(
+        l.map((x) => x.last),
+        pct,
+      )}, load ${spread(
+        l.map((x) => x.load),
+        (x) => `${Math.round(x)} s`,
+      )}`,
       `learning: settling (≥ 90% of a kind's remaining requests to its best model):`,
       ...settleLines,
       `learning: learned over the run ${pct(runShare)} of the oracle (goal ≥ ${LEARNING_GOALS.run * 100}%) ${verdict(goals.run)}`,

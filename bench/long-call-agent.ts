@@ -22,7 +22,8 @@ export interface Walk {
   stopped?: string;
 }
 
-export const textOf = (r: Result): string => ((r.content as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('');
+export const textOf = (r: Result): string =>
+  ((r.content as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('');
 const runningJob = (r: Result) => {
   const job = (r.structuredContent as { job?: { id: string; state: string } } | undefined)?.job;
   return job?.state === 'running' ? job : undefined;
@@ -35,7 +36,8 @@ const runningJob = (r: Result) => {
 export function nextCall(text: string, last: Call, first: Call): Call | undefined {
   const quoted = /show_status with (\{[^}]*"job"[^}]*\})/.exec(text)?.[1];
   if (quoted) return { name: 'show_status', arguments: JSON.parse(quoted) as Record<string, unknown> };
-  if (/again with the same arguments/.test(text)) return new RegExp(`Call ${first.name} again`).test(text) ? first : last;
+  if (/again with the same arguments/.test(text))
+    return new RegExp(`Call ${first.name} again`).test(text) ? first : last;
   return undefined;
 }
 
@@ -44,7 +46,12 @@ export function nextCall(text: string, last: Call, first: Call): Call | undefine
  * job), an error, or `maxCalls`. A call the client gave up on (its timeout) is asked again, as an
  * agent retries a timed-out call.
  */
-export async function walk(client: Client, first: Call, how: { options?: Options; around?: Around } = {}, maxCalls = 12): Promise<Walk> {
+export async function walk(
+  client: Client,
+  first: Call,
+  how: { options?: Options; around?: Around } = {},
+  maxCalls = 12,
+): Promise<Walk> {
   const around = how.around ?? ((f) => f());
   const t0 = performance.now();
   const out: Walk = { calls: [], read: 0 };
@@ -119,5 +126,10 @@ export function progressWatch() {
 
 /** One row of calls, for the record: "route_and_generate handed over (job-…) at 0.0 s after 54.1 s (412 chars); …". */
 export function callsLine(w: Walk): string {
-  return w.calls.map((c) => `${c.name} ${c.got} at ${c.atSeconds.toFixed(1)} s after ${c.tookSeconds.toFixed(1)} s (${c.chars.toLocaleString('en')} chars)`).join('; ');
+  return w.calls
+    .map(
+      (c) =>
+        `${c.name} ${c.got} at ${c.atSeconds.toFixed(1)} s after ${c.tookSeconds.toFixed(1)} s (${c.chars.toLocaleString('en')} chars)`,
+    )
+    .join('; ');
 }

@@ -52,7 +52,14 @@ function reply(ctx: ReplyContext): string {
 }
 
 function env(home: string, host: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    OLLM_HOME: home,
+    XDG_RUNTIME_DIR: home,
+    OLLAMA_HOST: host,
+    OLLM_LOG_LEVEL: 'error',
+  };
 }
 
 /** A home of its own (settings, state, the shared server's socket) and a project folder `work` holding app.log. */
@@ -65,9 +72,22 @@ function place(prefix: string, log: string): { home: string; cwd: string } {
   return { home, cwd };
 }
 
-async function connect(file: string, name: string, host: string, where: { home: string; cwd: string }): Promise<Client> {
+async function connect(
+  file: string,
+  name: string,
+  host: string,
+  where: { home: string; cwd: string },
+): Promise<Client> {
   const client = new Client({ name, version: '1' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [file], env: env(where.home, host), stderr: 'ignore', cwd: where.cwd }));
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [file],
+      env: env(where.home, host),
+      stderr: 'ignore',
+      cwd: where.cwd,
+    }),
+  );
   return client;
 }
 
@@ -90,11 +110,20 @@ const s = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(1)}
 
 export async function benchLongCall(): Promise<{ ok: boolean; lines: string[] }> {
   const { digest: _same, ...llama } = DEFAULT_MODELS.find((m) => m.name === MODELS.agent)!; // a digest of its own: a runner of its own
-  const models = [...DEFAULT_MODELS.map((m) => (m.name === MODELS.agent || m.name === MODELS.claude ? { ...m, contextLength: 8192 } : m)), { ...llama, name: MODELS.peer }];
+  const models = [
+    ...DEFAULT_MODELS.map((m) =>
+      m.name === MODELS.agent || m.name === MODELS.claude ? { ...m, contextLength: 8192 } : m,
+    ),
+    { ...llama, name: MODELS.peer },
+  ];
   const fake = await FakeOllama.start({ memoryBytes: 64e9, models, loadDelayMs: 0, ...SPEED });
   fake.reply(reply);
   const log = longLog(LOG_BYTES);
-  const places = { agent: place('ollm-bench-long-', log), claude: place('ollm-bench-long-cc-', log), peer: place('ollm-bench-long-peer-', log) };
+  const places = {
+    agent: place('ollm-bench-long-', log),
+    claude: place('ollm-bench-long-cc-', log),
+    peer: place('ollm-bench-long-peer-', log),
+  };
   const peerFile = process.env.OLLM_BENCH_PEER;
   const clients: Client[] = [];
   try {
@@ -104,13 +133,30 @@ export async function benchLongCall(): Promise<{ ok: boolean; lines: string[] }>
     clients.push(claude);
     const peer = peerFile ? await connect(peerFile, 'bench-agent', fake.host, places.peer) : undefined;
     if (peer) clients.push(peer);
-    const ask = (model: string) => ({ name: 'route_and_generate', arguments: { prompt: TASK, files: ['app.log'], model } });
+    const ask = (model: string) => ({
+      name: 'route_and_generate',
+      arguments: { prompt: TASK, files: ['app.log'], model },
+    });
     const pasted = `${TASK}\n\n${log}`;
     const watch = progressWatch();
     const [a, c, p] = await Promise.all([
       walk(agent, ask(MODELS.agent)),
       walk(claude, ask(MODELS.claude), watch),
-      peer ? walk(peer, { name: 'ollama_generate', arguments: { model: MODELS.peer, prompt: pasted, options: JSON.stringify({ num_ctx: 131072, num_predict: 400 }) } }, {}, 1) : Promise.resolve(undefined),
+      peer
+        ? walk(
+            peer,
+            {
+              name: 'ollama_generate',
+              arguments: {
+                model: MODELS.peer,
+                prompt: pasted,
+                options: JSON.stringify({ num_ctx: 131072, num_predict: 400 }),
+              },
+            },
+            {},
+            1,
+          )
+        : Promise.resolve(undefined),
     ]);
     return figures({ a, c, p, fake, written: pasted.length, progress: watch.figures() });
   } finally {
@@ -121,7 +167,14 @@ export async function benchLongCall(): Promise<{ ok: boolean; lines: string[] }>
   }
 }
 
-function figures(o: { a: Walk; c: Walk; p: Walk | undefined; fake: FakeOllama; written: number; progress: { largestGapSeconds: number; notifications: number } }): { ok: boolean; lines: string[] } {
+function figures(o: {
+  a: Walk;
+  c: Walk;
+  p: Walk | undefined;
+  fake: FakeOllama;
+  written: number;
+  progress: { largestGapSeconds: number; notifications: number };
+}): { ok: boolean; lines: string[] } {
   const { a, c, p } = o;
   const answer = a.whole?.length ?? 0;
   const budget = 2 * answer + 4000;
@@ -138,7 +191,9 @@ function figures(o: { a: Walk; c: Walk; p: Walk | undefined; fake: FakeOllama; w
   const peerRead = p ? p.read : 0;
   const peerGen = o.fake.generations().find((g) => g.resolved === MODELS.peer);
   const kept = peerGen ? (peerGen.promptTokens - peerGen.droppedTokens) / peerGen.promptTokens : 1;
-  const peerSeen = peerGen ? `; the engine was sent ${n(peerGen.promptTokens)} tokens and ${peerGen.truncated ? `kept ${n(peerGen.promptTokens - peerGen.droppedTokens)} (${(kept * 100).toFixed(1)}%): its window was ${n(peerGen.numCtx)}, num_ctx not passed on` : 'read them all'}` : '';
+  const peerSeen = peerGen
+    ? `; the engine was sent ${n(peerGen.promptTokens)} tokens and ${peerGen.truncated ? `kept ${n(peerGen.promptTokens - peerGen.droppedTokens)} (${(kept * 100).toFixed(1)}%): its window was ${n(peerGen.numCtx)}, num_ctx not passed on` : 'read them all'}`
+    : '';
   const peerEnd = p?.calls[0];
   const lines = [
     `long-call: a ${n(LOG_BYTES / 1000)} KB log summarised on a slow CPU host (fake Ollama: prompt ${SPEED.promptTokenDelayMs} ms a token, ${SPEED.tokenDelayMs} ms a token written; 8k windows: ${askedA.parts} parts, ${askedA.combining} combining requests), three agents at once`,

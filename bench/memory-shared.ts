@@ -13,7 +13,11 @@ const CALLS = 600;
 const IN_FLIGHT = 100;
 const SEED_ENTRIES = 1000;
 
-interface ChildResult { latencies: number[]; refused: number; endAt: number }
+interface ChildResult {
+  latencies: number[];
+  refused: number;
+  endAt: number;
+}
 
 const script = (dir: string, file: string, proc: number, startAt: number) => `
   import { MemoryStore } from ${JSON.stringify(resolve(import.meta.dirname, '../src/orchestrator/memory/memory-store.ts'))};
@@ -34,7 +38,9 @@ const script = (dir: string, file: string, proc: number, startAt: number) => `
 
 function runChild(code: string): Promise<ChildResult> {
   return new Promise((ok, fail) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('close', (c) => (c === 0 ? ok(JSON.parse(out) as ChildResult) : fail(new Error(`bench child exited ${c}`))));
@@ -51,10 +57,20 @@ export async function benchMemoryShared(): Promise<{ ok: boolean; lines: string[
     try {
       const file = join(dir, 'memory.json');
       const at = new Date().toISOString();
-      const seed = Array.from({ length: SEED_ENTRIES }, (_, i) => ({ key: `seed ${i}`, value: `seeded fact ${i}`, category: 'fact', source: 'user', createdAt: at, updatedAt: at, accessCount: 0 }));
+      const seed = Array.from({ length: SEED_ENTRIES }, (_, i) => ({
+        key: `seed ${i}`,
+        value: `seeded fact ${i}`,
+        category: 'fact',
+        source: 'user',
+        createdAt: at,
+        updatedAt: at,
+        accessCount: 0,
+      }));
       await writeFile(file, JSON.stringify({ version: 1, entries: seed }));
       const startAt = Date.now() + 2500; // every child has started and read the file by then
-      const results = await Promise.all(Array.from({ length: processes }, (_, p) => runChild(script(dir, file, p, startAt))));
+      const results = await Promise.all(
+        Array.from({ length: processes }, (_, p) => runChild(script(dir, file, p, startAt))),
+      );
       const latencies = results.flatMap((r) => r.latencies);
       const refused = results.reduce((n, r) => n + r.refused, 0);
       const seconds = (Math.max(...results.map((r) => r.endAt)) - startAt) / 1000;

@@ -14,15 +14,37 @@ import { benchMemoryShared } from './memory-shared.js';
 
 const ENTRIES = 10_000;
 const RUNS = 300;
-const TOPICS = ['typescript', 'python', 'deploy', 'database', 'editor', 'testing', 'style', 'review', 'docker', 'linux', 'coffee', 'meeting', 'design', 'api', 'cache'];
-const WORDS = 'the user prefers short answers with examples and uses postgres on staging servers behind nginx while the team reviews pull requests daily'.split(' ');
+const TOPICS = [
+  'typescript',
+  'python',
+  'deploy',
+  'database',
+  'editor',
+  'testing',
+  'style',
+  'review',
+  'docker',
+  'linux',
+  'coffee',
+  'meeting',
+  'design',
+  'api',
+  'cache',
+];
+const WORDS =
+  'the user prefers short answers with examples and uses postgres on staging servers behind nginx while the team reviews pull requests daily'.split(
+    ' ',
+  );
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
 const fmt = (ms: number) => ms.toFixed(2);
 
 function sentence(i: number): string {
   const n = 8 + (i % 12);
-  return Array.from({ length: n }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ') + ` ${TOPICS[i % TOPICS.length]} ${i}`;
+  return (
+    Array.from({ length: n }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ') +
+    ` ${TOPICS[i % TOPICS.length]} ${i}`
+  );
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
@@ -56,7 +78,16 @@ export async function benchMemory(): Promise<{ ok: boolean; lines: string[] }> {
       const key = i % 2 ? `bench new ${i}` : `${TOPICS[i % TOPICS.length]} note ${i * 31}`;
       remember.push(await timed(() => store.remember(key, `value written by run ${i}: ${sentence(i)}`)));
     }
-    const queries = ['typescript', 'deploy staging', 'postgres database', 'editor', 'short answers examples', 'docker linux cache', 'note 4242', 'review pull requests daily'];
+    const queries = [
+      'typescript',
+      'deploy staging',
+      'postgres database',
+      'editor',
+      'short answers examples',
+      'docker linux cache',
+      'note 4242',
+      'review pull requests daily',
+    ];
     await store.search('warm up'); // words of every entry are computed once per version read
     const search: number[] = [];
     for (let i = 0; i < RUNS; i++) search.push(await timed(() => store.search(queries[i % queries.length]!)));
@@ -74,7 +105,12 @@ export async function benchMemory(): Promise<{ ok: boolean; lines: string[] }> {
     }
     await store.flush();
 
-    const size = (await stat(join(dir, 'state.db'))).size + (await stat(join(dir, 'state.db-wal')).then((s) => s.size, () => 0));
+    const size =
+      (await stat(join(dir, 'state.db'))).size +
+      (await stat(join(dir, 'state.db-wal')).then(
+        (s) => s.size,
+        () => 0,
+      ));
     const shared = await benchMemoryShared();
     const rememberP50 = pct(remember, 0.5);
     const searchP50 = pct(search, 0.5);

@@ -17,7 +17,8 @@ export interface OptimumHost {
 /** Exact minimum load time (ms) for `sequence`, starting with nothing loaded; Infinity when a model can never be loaded. */
 export function offlineOptimum(sequence: readonly string[], host: OptimumHost): number {
   const models = [...new Set(sequence)];
-  if (models.length > 16) throw new Error(`offlineOptimum: ${models.length} distinct models is too many for the exact search`);
+  if (models.length > 16)
+    throw new Error(`offlineOptimum: ${models.length} distinct models is too many for the exact search`);
   const index = new Map(models.map((m, i) => [m, i]));
   const membersOf = (mask: number) => models.filter((_, i) => mask & (1 << i));
   let best = new Map<number, number>([[0, 0]]);

@@ -22,9 +22,8 @@ import { tempDir } from '../test/helpers/temp.js';
 const GOAL = 0.15;
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 2000\n';
 /** What a model answers for a part: a short summary (~40 tokens), as a partial answer tends to be. */
-const PARTIAL = 'Errors in this part: job failures on workers 2 and 5 (status=error), mostly around minute 10; everything else handled ok.';
-
-
+const PARTIAL =
+  'Errors in this part: job failures on workers 2 and 5 (status=error), mostly around minute 10; everything else handled ok.';
 
 const llama31 = NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!;
 const phi3 = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
@@ -43,13 +42,28 @@ export async function benchOffloadSplit(): Promise<{ ok: boolean; lines: string[
   let ok = true;
   for (const w of WINDOWS) {
     for (const size of SIZES) {
-      const fake = await FakeOllama.start({ memoryBytes: w.memory, models: [w.model], tokenDelayMs: 0, loadDelayMs: 0, numParallel: 2 });
-      fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'The errors: job failures on workers 2 and 5.' : PARTIAL));
+      const fake = await FakeOllama.start({
+        memoryBytes: w.memory,
+        models: [w.model],
+        tokenDelayMs: 0,
+        loadDelayMs: 0,
+        numParallel: 2,
+      });
+      fake.reply((ctx) =>
+        /Combine them into one answer/.test(ctx.prompt ?? '')
+          ? 'The errors: job failures on workers 2 and 5.'
+          : PARTIAL,
+      );
       try {
         const core = await coreFor(fake, { totalBytes: w.memory, yaml: `${YAML}ollama:\n  numParallel: 2\n` });
         const text = longLog(size);
         const t0 = performance.now();
-        const r = await offload(core, { prompt: 'List the errors in this log.', task: 'summarize', useMemory: false, inputs: gatheredLog(text) });
+        const r = await offload(core, {
+          prompt: 'List the errors in this log.',
+          task: 'summarize',
+          useMemory: false,
+          inputs: gatheredLog(text),
+        });
         const ms = performance.now() - t0;
         const gens = fake.generations();
         const sent = gens.reduce((s, g) => s + g.promptTokens, 0);
@@ -66,7 +80,12 @@ export async function benchOffloadSplit(): Promise<{ ok: boolean; lines: string[
       }
     }
   }
-  if (HAVE_ENGINE) lines.push(await realEngine().catch((e: unknown) => `offload split: real llama-server: failed: ${e instanceof Error ? e.message : String(e)}`));
+  if (HAVE_ENGINE)
+    lines.push(
+      await realEngine().catch(
+        (e: unknown) => `offload split: real llama-server: failed: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+    );
   else lines.push('offload split: real llama-server: not built (npm run engine) — skipped');
   return { ok, lines };
 }
@@ -77,13 +96,29 @@ async function realEngine(): Promise<string> {
   const home = tempDir('ollm-bench-split-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
-  const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  const orch = new Orchestrator(config, {
+    memorySource: {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
   try {
     const text = longLog(48_000);
     const t0 = performance.now();
-    const r = await offload(orch, { prompt: 'List the errors in this log.', task: 'summarize', useMemory: false, maxTokens: 64, inputs: gatheredLog(text) });
+    const r = await offload(orch, {
+      prompt: 'List the errors in this log.',
+      task: 'summarize',
+      useMemory: false,
+      maxTokens: 64,
+      inputs: gatheredLog(text),
+    });
     const ms = performance.now() - t0;
-    const tokenized = (await (await fetch(`${router.url}/tokenize`, { method: 'POST', body: JSON.stringify({ model: 'stories', content: text }) })).json()) as { tokens: unknown[] };
+    const tokenized = (await (
+      await fetch(`${router.url}/tokenize`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'stories', content: text }),
+      })
+    ).json()) as { tokens: unknown[] };
     const input = tokenized.tokens.length;
     const extra = r.metrics.promptTokens / input - 1;
     return `offload split: 48 KB log, real llama-server (stories, 2,048 tokens): ${r.split!.parts} parts, ${r.split!.rounds} combining rounds, ${r.split!.calls} requests; prompt tokens the engine counted ${fmt(r.metrics.promptTokens)} for an input of ${fmt(input)} (its tokenizer; the estimate said ${fmt(estimateTokens(text))}): framing and combining +${(extra * 100).toFixed(1)}%; ${(ms / 1000).toFixed(1)} s`;

@@ -33,10 +33,20 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 /** One POST on a kept-alive connection, the body read whole: nothing between the caller and Ollama. */
 function rawGenerate(port: number, body: string, agent: Agent): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/generate', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolve());
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/generate',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -47,7 +57,8 @@ function cpuNs(pids: number[]): number {
   let sum = 0;
   for (const pid of pids) {
     try {
-      for (const task of readdirSync(`/proc/${pid}/task`)) sum += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      for (const task of readdirSync(`/proc/${pid}/task`))
+        sum += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
     } catch {
       // gone, or no /proc
     }
@@ -56,29 +67,64 @@ function cpuNs(pids: number[]): number {
 }
 
 /** A stdio server of its own: `file` run by node in a fresh home (`yaml` its settings), in `runtime` (the machine's socket folder). */
-async function stdio(file: string, host: string, extra: Record<string, string> = {}, runtime = runtimeDir(), yaml = ''): Promise<{ client: Client; pid: number; close: () => Promise<void> }> {
+async function stdio(
+  file: string,
+  host: string,
+  extra: Record<string, string> = {},
+  runtime = runtimeDir(),
+  yaml = '',
+): Promise<{ client: Client; pid: number; close: () => Promise<void> }> {
   const home = tempHome(yaml);
   const client = new Client({ name: 'bench', version: '1' });
-  const env = serverEnv({ HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error', ...extra });
-  const transport = new StdioClientTransport({ command: process.execPath, args: [file], env, cwd: home, stderr: 'ignore' });
+  const env = serverEnv({
+    HOME: home,
+    OLLM_HOME: home,
+    XDG_RUNTIME_DIR: runtime,
+    OLLAMA_HOST: host,
+    OLLM_LOG_LEVEL: 'error',
+    ...extra,
+  });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [file],
+    env,
+    cwd: home,
+    stderr: 'ignore',
+  });
   await client.connect(transport);
   return { client, pid: transport.pid ?? 0, close: () => client.close().catch(() => undefined) };
 }
 
-const generate = (c: Client) => () => c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16, useMemory: false } });
+const generate = (c: Client) => () =>
+  c.callTool({
+    name: 'route_and_generate',
+    arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16, useMemory: false },
+  });
 
 /**
  * One build's three ways (`cli`, labelled `tag`): on its own, through the shared server (the planner of
  * the engine: its first call made it so) and, with other settings on the same machine, through the
  * first's engine claim. Its shared servers live in a runtime folder of their own.
  */
-async function build(cli: string, tag: string, host: string, closers: Array<() => Promise<void>>, pids: number[]): Promise<Record<string, () => Promise<unknown>>> {
+async function build(
+  cli: string,
+  tag: string,
+  host: string,
+  closers: Array<() => Promise<void>>,
+  pids: number[],
+): Promise<Record<string, () => Promise<unknown>>> {
   const runtime = runtimeDir();
   closers.push(async () => stopShared(runtime));
   const alone = await stdio(cli, host, { OLLM_SHARED: '0' });
   const planner = await stdio(cli, host, { OLLM_SHARED: '1' }, runtime, 'shared:\n  idleSeconds: 60\n');
   await generate(planner.client)();
-  const relayed = await stdio(cli, host, { OLLM_SHARED: '1' }, runtime, 'shared:\n  idleSeconds: 60\nmodel:\n  routing:\n    defaultProfile: fast\n');
+  const relayed = await stdio(
+    cli,
+    host,
+    { OLLM_SHARED: '1' },
+    runtime,
+    'shared:\n  idleSeconds: 60\nmodel:\n  routing:\n    defaultProfile: fast\n',
+  );
   await generate(relayed.client)();
   closers.push(alone.close, planner.close, relayed.close);
   pids.push(alone.pid, planner.pid, relayed.pid, ...sharedPids(runtime));
@@ -106,14 +152,19 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
     const paths: Record<string, () => Promise<unknown>> = {
       raw: () => rawGenerate(fake.port, body, agent),
       ...ours,
-      'floor: the SDK relay (bench/relay-server.mjs)': () => floor.client.callTool({ name: 'generate', arguments: { model: MODEL, prompt: 'hi' } }),
+      'floor: the SDK relay (bench/relay-server.mjs)': () =>
+        floor.client.callTool({ name: 'generate', arguments: { model: MODEL, prompt: 'hi' } }),
     };
     if (other) Object.assign(paths, await build(other, `the build at ${other}`, fake.host, closers, pids));
     if (peerFile) {
       const peer = await stdio(peerFile, fake.host);
       closers.push(peer.close);
       pids.push(peer.pid);
-      paths['peer: ollama-mcp ollama_generate'] = () => peer.client.callTool({ name: 'ollama_generate', arguments: { model: MODEL, prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } });
+      paths['peer: ollama-mcp ollama_generate'] = () =>
+        peer.client.callTool({
+          name: 'ollama_generate',
+          arguments: { model: MODEL, prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) },
+        });
     }
     for (let i = 0; i < 20; i++) for (const run of Object.values(paths)) await run(); // loads, compiles, connects every path
     const times = new Map(Object.keys(paths).map((k) => [k, [] as number[]]));
@@ -147,7 +198,10 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
         `overhead: the same generation straight to the engine (raw HTTP, stream:false) p50 ${base.toFixed(2)} ms; per call over it, p50 of ${RUNS} interleaved (p90 in brackets):`,
         ...Object.keys(paths)
           .slice(1)
-          .map((k) => `overhead:   ${k}: ${f(over(k))} (${f(percentile(times.get(k)!, 0.9) - percentile(times.get('raw')!, 0.9))}); CPU of the serving processes ${cpuMs(k).toFixed(2)} ms a call`),
+          .map(
+            (k) =>
+              `overhead:   ${k}: ${f(over(k))} (${f(percentile(times.get(k)!, 0.9) - percentile(times.get('raw')!, 0.9))}); CPU of the serving processes ${cpuMs(k).toFixed(2)} ms a call`,
+          ),
         `overhead: through the shared server ${peerPath ? `${f(over(sharedPath!))} vs the peer's ${f(over(peerPath))} (goal ≤) ${vsPeer ? 'OK' : 'OVER'}` : '(the peer skipped: set OLLM_BENCH_PEER to the entry file of `ollama-mcp`)'}; its own work over the floor ${f(own)} (goal ≤ 0.5 ms) ${own <= 0.5 ? 'OK' : 'OVER'}; through another server's claim ${f(viaClaim)} over the planner (goal ≤ 1 ms) ${viaClaim <= 1 ? 'OK' : 'OVER'}; on its own ${f(over(alonePath!))}`,
       ],
     };

@@ -37,7 +37,14 @@ const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 /** Each server's environment: its home, which also holds the shared server's socket folder (nothing of the machine's is used or left). */
 function env(home: string, host: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    OLLM_HOME: home,
+    XDG_RUNTIME_DIR: home,
+    OLLAMA_HOST: host,
+    OLLM_LOG_LEVEL: 'error',
+  };
 }
 
 /** The homes of the cold starts: the shared servers their launches started are stopped at the end. */
@@ -49,17 +56,26 @@ function coldStart(file: string, host: string): Promise<number> {
     const home = tempDir('ollm-bench-peer-');
     coldHomes.push(home);
     const t0 = performance.now();
-    const child = spawn(process.execPath, [file], { env: env(home, host), stdio: ['pipe', 'pipe', 'ignore'], cwd: home });
+    const child = spawn(process.execPath, [file], {
+      env: env(home, host),
+      stdio: ['pipe', 'pipe', 'ignore'],
+      cwd: home,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('"id":1') && !out.includes('"id":2')) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
+      if (out.includes('"id":1') && !out.includes('"id":2'))
+        child.stdin.write(
+          `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`,
+        );
       if (out.includes('"id":2')) {
         resolve(performance.now() - t0);
         child.kill();
       }
     });
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`,
+    );
   });
 }
 
@@ -99,23 +115,39 @@ function stopShared(home: string): void {
   }
 }
 
-const bareNode = () => new Promise<number>((resolve) => {
-  const t0 = performance.now();
-  spawn(process.execPath, ['-e', '0']).on('exit', () => resolve(performance.now() - t0));
-});
+const bareNode = () =>
+  new Promise<number>((resolve) => {
+    const t0 = performance.now();
+    spawn(process.execPath, ['-e', '0']).on('exit', () => resolve(performance.now() - t0));
+  });
 
 export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const peerFile = process.env.OLLM_BENCH_PEER;
-  if (!peerFile) return { ok: true, lines: ['peer: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)'] };
+  if (!peerFile)
+    return {
+      ok: true,
+      lines: [
+        'peer: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)',
+      ],
+    };
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
   fake.reply('a b c d');
   const port = Number(new URL(fake.url).port);
   const raw = () =>
     new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/api/generate', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => resolve());
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/generate',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ model: 'llama3.2:latest', prompt: 'hi', stream: false, options: { num_predict: 16 } }));
     });
@@ -125,7 +157,12 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     const home = tempDir('ollm-bench-peer-');
     homes[name] = home;
     const c = new Client({ name: 'bench', version: '1' });
-    const transport = new StdioClientTransport({ command: process.execPath, args: [file], env: env(home, fake.host), cwd: home });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [file],
+      env: env(home, fake.host),
+      cwd: home,
+    });
     await c.connect(transport);
     pids[name] = transport.pid ?? 0;
     return c;
@@ -139,8 +176,13 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const cpuPerCall: Record<string, number> = {};
   const calls: Record<string, () => Promise<unknown>> = {
     raw,
-    ours: () => ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
-    peer: () => peer.callTool({ name: 'ollama_generate', arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } }),
+    ours: () =>
+      ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
+    peer: () =>
+      peer.callTool({
+        name: 'ollama_generate',
+        arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) },
+      }),
     floor: () => floor.callTool({ name: 'generate', arguments: { model: 'llama3.2:latest', prompt: 'hi' } }),
   };
   const times: Record<string, number[]> = { raw: [], ours: [], peer: [], floor: [] };
@@ -162,7 +204,8 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
       // while serving, the median of the samples (one sample lands before or after a collection)
       if (i >= 279) {
         for (const [k, pid] of Object.entries(pids)) rssSamples[k]!.push(residentBytes(pid));
-        for (const [k, all] of Object.entries(serving)) wholeSamples[k]!.push(all!.reduce((sum, pid) => sum + residentBytes(pid), 0));
+        for (const [k, all] of Object.entries(serving))
+          wholeSamples[k]!.push(all!.reduce((sum, pid) => sum + residentBytes(pid), 0));
       }
     }
     for (const k of Object.keys(pids)) cpuPerCall[k] = (cpuOf(k) - cpuBefore[k as 'ours' | 'peer']) / 300;
@@ -194,7 +237,9 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const startRatio = total('ours') / total('peer');
   const rssRatio = whole.peer ? (whole.ours ?? 0) / whole.peer : NaN;
   const mb = (b: number | undefined) => `${((b ?? 0) / 2 ** 20).toFixed(0)} MB`;
-  const shared = servers.ours ? ` (the process spawned ${mb(rss.ours)} and the daemon serving it)` : ' (one process: the launch hosts the shared server)';
+  const shared = servers.ours
+    ? ` (the process spawned ${mb(rss.ours)} and the daemon serving it)`
+    : ' (one process: the launch hosts the shared server)';
   return {
     ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [

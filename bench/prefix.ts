@@ -23,8 +23,15 @@ import { serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, sharedPids, stopShared } from '../test/helpers/shared.js';
 import { benchBuilds } from './builds.js';
 
-const LOG = Array.from({ length: 520 }, (_, i) => `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`).join('\n');
-const fileOf = (who: string) => Array.from({ length: 400 }, (_, i) => `${who}: record ${i} of the ${who} service, value ${(i * 31) % 977}`).join('\n');
+const LOG = Array.from(
+  { length: 520 },
+  (_, i) =>
+    `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`,
+).join('\n');
+const fileOf = (who: string) =>
+  Array.from({ length: 400 }, (_, i) => `${who}: record ${i} of the ${who} service, value ${(i * 31) % 977}`).join(
+    '\n',
+  );
 const TOPICS = ['the worker', 'the deploy', 'the review', 'the queue', 'the error'];
 
 interface Metrics {
@@ -34,13 +41,39 @@ interface Metrics {
 export type Call = (args: Record<string, unknown>) => Promise<{ metrics: Metrics; host?: string }>;
 
 /** A client of `cli` named `name`, with its settings in `home`, opened in `home`/project (which holds its files), through the shared server of `runtime`. */
-export async function clientOf(cli: string, name: string, home: string, runtime: string, host: string): Promise<{ call: Call; remember: (key: string, value: string) => Promise<void>; close: () => Promise<void> }> {
+export async function clientOf(
+  cli: string,
+  name: string,
+  home: string,
+  runtime: string,
+  host: string,
+): Promise<{ call: Call; remember: (key: string, value: string) => Promise<void>; close: () => Promise<void> }> {
   const client = new Client({ name, version: '1' });
-  const env = serverEnv({ HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLM_HOST: host, OLLM_LOG_LEVEL: 'error', OLLM_SHARED: '1' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env, cwd: join(home, 'project'), stderr: process.env.OLLM_BENCH_STDERR ? 'inherit' : 'ignore' }));
+  const env = serverEnv({
+    HOME: home,
+    OLLM_HOME: home,
+    XDG_RUNTIME_DIR: runtime,
+    OLLM_HOST: host,
+    OLLM_LOG_LEVEL: 'error',
+    OLLM_SHARED: '1',
+  });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [cli],
+      env,
+      cwd: join(home, 'project'),
+      stderr: process.env.OLLM_BENCH_STDERR ? 'inherit' : 'ignore',
+    }),
+  );
   const call: Call = async (args) => {
-    const r = (await client.callTool({ name: 'route_and_generate', arguments: args }, { timeout: 120_000 })) as { isError?: boolean; content: unknown; structuredContent?: { metrics: Metrics; host?: string } };
-    if (r.isError || !r.structuredContent) throw new Error(`route_and_generate failed: ${JSON.stringify(r.content).slice(0, 300)}`);
+    const r = (await client.callTool({ name: 'route_and_generate', arguments: args }, { timeout: 120_000 })) as {
+      isError?: boolean;
+      content: unknown;
+      structuredContent?: { metrics: Metrics; host?: string };
+    };
+    if (r.isError || !r.structuredContent)
+      throw new Error(`route_and_generate failed: ${JSON.stringify(r.content).slice(0, 300)}`);
     return r.structuredContent;
   };
   const remember = async (key: string, value: string) => {
@@ -70,9 +103,14 @@ async function oneHost(cli: string): Promise<number[]> {
   writeFileSync(join(home, 'project', 'app.log'), LOG);
   const c = await clientOf(cli, 'agent', home, runtime, e.ollama.url);
   try {
-    for (let i = 0; i < 80; i++) await c.remember(`rule-${i}`, `${TOPICS[i % 5]} rule number ${i} holds on ${['Mondays', 'Fridays'][i % 2]}`);
+    for (let i = 0; i < 80; i++)
+      await c.remember(`rule-${i}`, `${TOPICS[i % 5]} rule number ${i} holds on ${['Mondays', 'Fridays'][i % 2]}`);
     const shares: number[] = [];
-    for (const [i, q] of ['Which worker failed most often?', 'When does the deploy happen, by the review rules?', 'Summarize the queue errors.'].entries()) {
+    for (const [i, q] of [
+      'Which worker failed most often?',
+      'When does the deploy happen, by the review rules?',
+      'Summarize the queue errors.',
+    ].entries()) {
       const r = await c.call({ prompt: q, model: 'reader', files: ['app.log'] });
       if (i > 0) shares.push(1 - (r.metrics.cachedPromptTokens ?? 0) / r.metrics.promptTokens);
     }
@@ -134,7 +172,9 @@ export async function benchPrefix(): Promise<{ ok: boolean; lines: string[] }> {
     const mine = tag === 'this build';
     const oneOk = read.every((x) => x <= 0.1);
     if (mine) ok = oneOk;
-    lines.push(`prefix: ${tag}: one host, 3 questions over one 40 KB file, 80 facts remembered: the 2nd and 3rd read ${read.map(pct).join(' and ')} of their prompt again (goal ≤ 10%)${mine ? (oneOk ? ' OK' : ' OVER') : ''}`);
+    lines.push(
+      `prefix: ${tag}: one host, 3 questions over one 40 KB file, 80 facts remembered: the 2nd and 3rd read ${read.map(pct).join(' and ')} of their prompt again (goal ≤ 10%)${mine ? (oneOk ? ' OK' : ' OVER') : ''}`,
+    );
     for (const start of ['loaded', 'at once', 'in turn'] as const) {
       const two = await twoHosts(cli, start);
       const twoOk = two.cached >= 0.8;

@@ -17,19 +17,33 @@ const agent = new http.Agent({ keepAlive: true });
 function generate(model, prompt) {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ model, prompt, stream: false, options: { num_predict: 16 } });
-    const req = http.request({ host: base.hostname, port: base.port, path: '/api/generate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve(JSON.parse(text).response ?? ''));
-    });
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path: '/api/generate',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(JSON.parse(text).response ?? ''));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 const server = new McpServer({ name: 'relay', version: '1.0.0' });
-server.registerTool('generate', { description: 'Relays a prompt.', inputSchema: z.object({ model: z.string(), prompt: z.string() }) }, async ({ model, prompt }) => ({
-  content: [{ type: 'text', text: await generate(model, prompt) }],
-}));
+server.registerTool(
+  'generate',
+  { description: 'Relays a prompt.', inputSchema: z.object({ model: z.string(), prompt: z.string() }) },
+  async ({ model, prompt }) => ({
+    content: [{ type: 'text', text: await generate(model, prompt) }],
+  }),
+);
 await server.connect(new StdioServerTransport());

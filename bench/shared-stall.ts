@@ -44,9 +44,16 @@ async function once(which: Case, host: string): Promise<{ ms: number; how: strin
     const t0 = performance.now();
     const l = await sharedLaunch({ home, ollamaHost: host, runtime, cwd: home, name: 'next' });
     launches.push(l);
-    const r = await l.client.callTool({ name: 'remember', arguments: { key: 'editor', value: 'helix' } }, { timeout: 120_000 });
+    const r = await l.client.callTool(
+      { name: 'remember', arguments: { key: 'editor', value: 'helix' } },
+      { timeout: 120_000 },
+    );
     const ms = performance.now() - t0;
-    const how = r.isError ? 'failed' : /serving on its own/.test(l.stderr()) ? 'served by the launch alone' : 'served through a shared server';
+    const how = r.isError
+      ? 'failed'
+      : /serving on its own/.test(l.stderr())
+        ? 'served by the launch alone'
+        : 'served through a shared server';
     return { ms, how };
   } finally {
     for (const pid of stopped) process.kill(pid, 'SIGCONT');
@@ -63,7 +70,9 @@ export async function benchSharedStall(): Promise<{ ok: boolean; lines: string[]
     for (const which of ['free', 'suspended', 'reused pid'] as const) {
       const { ms, how } = await once(which, fake.host);
       if (which !== 'free') ok &&= how === 'served through a shared server' && ms < 15_000;
-      lines.push(`shared-stall: a new client's first answer, the shared server ${which === 'free' ? 'free' : which === 'suspended' ? 'suspended (SIGSTOP)' : "named by a lock a live program holds (a reused pid)"}: ${(ms / 1000).toFixed(1)} s, ${how}`);
+      lines.push(
+        `shared-stall: a new client's first answer, the shared server ${which === 'free' ? 'free' : which === 'suspended' ? 'suspended (SIGSTOP)' : 'named by a lock a live program holds (a reused pid)'}: ${(ms / 1000).toFixed(1)} s, ${how}`,
+      );
     }
   } finally {
     await fake.stop();

@@ -34,17 +34,36 @@ interface Figures {
   why: string;
 }
 
-async function clientsFor(mode: Mode, host: string, yaml: string): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
+async function clientsFor(
+  mode: Mode,
+  host: string,
+  yaml: string,
+): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
   const home = tempHome(yaml);
   const runtime = runtimeDir();
-  const env = { OLLM_HOME: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'warn', OLLM_SHARED: mode === 'shared' ? '1' : '0', XDG_RUNTIME_DIR: runtime };
+  const env = {
+    OLLM_HOME: home,
+    OLLAMA_HOST: host,
+    OLLM_LOG_LEVEL: 'warn',
+    OLLM_SHARED: mode === 'shared' ? '1' : '0',
+    XDG_RUNTIME_DIR: runtime,
+  };
   const clients: Client[] = [];
   let http: HttpServer | undefined;
   if (mode === 'http') http = await startHttp(env);
   for (let i = 0; i < CLIENTS; i++) {
     const c = new Client({ name: `bench-${mode}-${i}`, version: '1' });
     if (http) await c.connect(new StreamableHTTPClientTransport(new URL(http.url)));
-    else await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(env), stderr: 'ignore', cwd: home }));
+    else
+      await c.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [CLI],
+          env: serverEnv(env),
+          stderr: 'ignore',
+          cwd: home,
+        }),
+      );
     clients.push(c);
   }
   return {
@@ -70,7 +89,13 @@ async function once(mode: Mode, host: FakeOllamaOptions, yaml: string): Promise<
     await Promise.all(
       clients.map(async (c, i) => {
         for (let k = 0; k < CALLS; k++) {
-          const r = await c.callTool({ name: 'route_and_generate', arguments: { prompt: `call ${k} of client ${i}`, model: MODELS[i], useMemory: false, maxTokens: 16 } }, { timeout: 120_000 });
+          const r = await c.callTool(
+            {
+              name: 'route_and_generate',
+              arguments: { prompt: `call ${k} of client ${i}`, model: MODELS[i], useMemory: false, maxTokens: 16 },
+            },
+            { timeout: 120_000 },
+          );
           if (r.isError) {
             failedCalls++;
             firstError ??= (r.content as Array<{ text: string }>)[0]?.text.slice(0, 300);
@@ -84,7 +109,16 @@ async function once(mode: Mode, host: FakeOllamaOptions, yaml: string): Promise<
     for (const e of s.forcedEvictions) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
     const why = [...reasons].map(([r, n]) => `${r} ${n}`).join(', ');
     if (firstError) process.stderr.write(`shared bench, ${mode}: a call failed: ${firstError}\n`);
-    return { why, evictions: s.forcedEvictions.length, oomRetries: s.loadRetries.length, refused: s.refusedLoads.length, failedLoads: s.failedLoads.length, loads: s.loads, failedCalls, ms };
+    return {
+      why,
+      evictions: s.forcedEvictions.length,
+      oomRetries: s.loadRetries.length,
+      refused: s.refusedLoads.length,
+      failedLoads: s.failedLoads.length,
+      loads: s.loads,
+      failedCalls,
+      ms,
+    };
   } finally {
     await stop();
     await fake.stop();
@@ -105,12 +139,17 @@ export async function benchShared(): Promise<{ ok: boolean; lines: string[] }> {
     const own = await once('own', host, yaml);
     const shared = await once('shared', host, yaml);
     const http = await once('http', host, yaml);
-    lines.push(`  ${label}`, `  ${''.padEnd(22)} evictions  OOM retries  refused/failed  loads  failed calls      time`);
+    lines.push(
+      `  ${label}`,
+      `  ${''.padEnd(22)} evictions  OOM retries  refused/failed  loads  failed calls      time`,
+    );
     lines.push(row('each its own server', own), row('one shared server', shared), row('one HTTP server', http));
     const loadsOk = shared.loads <= Math.max(1, http.loads) * 1.2;
     const timeOk = shared.ms <= http.ms * 1.3;
     const clean = shared.evictions === 0 && shared.oomRetries === 0 && shared.failedCalls === 0;
-    lines.push(`  shared vs HTTP: loads ${(shared.loads / Math.max(1, http.loads)).toFixed(2)}× (goal ≤ 1.2×), time ${(shared.ms / http.ms).toFixed(2)}× (goal ≤ 1.3×), engine evictions/retries ${shared.evictions}/${shared.oomRetries} (goal 0/0)${loadsOk && timeOk && clean ? '' : ' — MISSED'}`);
+    lines.push(
+      `  shared vs HTTP: loads ${(shared.loads / Math.max(1, http.loads)).toFixed(2)}× (goal ≤ 1.2×), time ${(shared.ms / http.ms).toFixed(2)}× (goal ≤ 1.3×), engine evictions/retries ${shared.evictions}/${shared.oomRetries} (goal 0/0)${loadsOk && timeOk && clean ? '' : ' — MISSED'}`,
+    );
     ok &&= loadsOk && timeOk && clean;
   }
   return { ok, lines };

@@ -39,17 +39,42 @@ interface Reading {
 
 /** One job call: every other one as an MCP task (2025-era clients: answered at once, then its result fetched), the rest plain. */
 async function jobCall(client: Client, i: number, tag: string): Promise<boolean> {
-  const params = { name: 'route_and_generate', arguments: { prompt: `${tag} call ${i}: say ok`, model: 'llama3.2', maxTokens: 4, useMemory: false } };
+  const params = {
+    name: 'route_and_generate',
+    arguments: { prompt: `${tag} call ${i}: say ok`, model: 'llama3.2', maxTokens: 4, useMemory: false },
+  };
   const asTask = i % 2 === 1 && client.getServerCapabilities()?.tasks !== undefined;
   const r = asTask
-    ? await client.request({ method: 'tasks/result', params: { taskId: (await client.request({ method: 'tools/call', params: { ...params, task: { ttl: 60_000 } } }, specTypeSchemas.CreateTaskResult, { timeout: 30_000 })).task.taskId } }, specTypeSchemas.CallToolResult, { timeout: 30_000 })
+    ? await client.request(
+        {
+          method: 'tasks/result',
+          params: {
+            taskId: (
+              await client.request(
+                { method: 'tools/call', params: { ...params, task: { ttl: 60_000 } } },
+                specTypeSchemas.CreateTaskResult,
+                { timeout: 30_000 },
+              )
+            ).task.taskId,
+          },
+        },
+        specTypeSchemas.CallToolResult,
+        { timeout: 30_000 },
+      )
     : await client.callTool(params, { timeout: 30_000 });
-  if (r.isError) throw new Error(`call ${i} over ${tag}${asTask ? ' as a task' : ''}: ${JSON.stringify(r.content).slice(0, 300)}`);
+  if (r.isError)
+    throw new Error(`call ${i} over ${tag}${asTask ? ' as a task' : ''}: ${JSON.stringify(r.content).slice(0, 300)}`);
   return asTask;
 }
 
 /** `calls` job calls through `client`, `AT_ONCE` at a time; `read` after every `step`. What it says of them: how many, how many as tasks, how long. */
-async function drive(client: Client, calls: number, step: number, tag: string, read: (done: number) => void): Promise<string> {
+async function drive(
+  client: Client,
+  calls: number,
+  step: number,
+  tag: string,
+  read: (done: number) => void,
+): Promise<string> {
   let next = 0;
   let done = 0;
   let tasks = 0;
@@ -65,7 +90,11 @@ async function drive(client: Client, calls: number, step: number, tag: string, r
 }
 
 /** The verdict of one transport's readings: the level (at a fifth of the calls), the last, and whether it held. */
-export function verdict(readings: readonly Reading[], calls: number, which = 0): { level: number; last: number; ok: boolean } {
+export function verdict(
+  readings: readonly Reading[],
+  calls: number,
+  which = 0,
+): { level: number; last: number; ok: boolean } {
   const at = readings.find((r) => r.calls >= calls / 5) ?? readings[0]!;
   const last = readings.at(-1)!;
   const level = at.mb[which]!;
@@ -100,7 +129,14 @@ async function soakHttp(fake: FakeOllama, calls: number, step: number): Promise<
 async function soakStdio(fake: FakeOllama, calls: number, step: number): Promise<{ ok: boolean; lines: string[] }> {
   const runtime = runtimeDir();
   const home = tempHome();
-  const launch = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name: 'soak-stdio', env: { OLLM_LOG_LEVEL: 'warn' } });
+  const launch = await sharedLaunch({
+    home,
+    ollamaHost: fake.host,
+    runtime,
+    cwd: home,
+    name: 'soak-stdio',
+    env: { OLLM_LOG_LEVEL: 'warn' },
+  });
   const readings: Reading[] = [];
   try {
     const shared = sharedPids(runtime)[0]; // its lock file names it
@@ -125,7 +161,10 @@ async function soakStdio(fake: FakeOllama, calls: number, step: number): Promise
 
 export async function benchSoak(): Promise<{ ok: boolean; lines: string[] }> {
   const calls = Number(process.argv[3] ?? process.env.OLLM_BENCH_SOAK_CALLS ?? 10_000);
-  if (!Number.isInteger(calls) || calls < 10) throw new Error(`soak: the number of calls must be a whole number of 10 or more, not ${process.argv[3] ?? process.env.OLLM_BENCH_SOAK_CALLS}`);
+  if (!Number.isInteger(calls) || calls < 10)
+    throw new Error(
+      `soak: the number of calls must be a whole number of 10 or more, not ${process.argv[3] ?? process.env.OLLM_BENCH_SOAK_CALLS}`,
+    );
   const step = Math.max(1, Math.floor(Math.min(1000, calls / 10)));
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
   fake.reply('ok');

@@ -28,7 +28,12 @@ function bareNode(): Promise<number> {
 
 async function serverColdStart(env: Record<string, string>): Promise<number> {
   const t0 = performance.now();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(env), stderr: 'ignore' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: serverEnv(env),
+    stderr: 'ignore',
+  });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
   await client.listTools();
@@ -55,7 +60,12 @@ export async function benchStartup(): Promise<{ ok: boolean; lines: string[] }> 
       bare.push(await bareNode());
       server.push(await serverColdStart(env));
     }
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(env), stderr: 'ignore' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: serverEnv(env),
+      stderr: 'ignore',
+    });
     const client = new Client({ name: 'bench', version: '1' });
     await client.connect(transport);
     const t0 = performance.now();

@@ -57,16 +57,38 @@ function laptopYaml(mode: Mode, boxUrl: string | undefined, closed: string): str
   return `ollama:\n  host: ${closed}\nshared:\n  idleSeconds: 5\nhosts:\n  - name: gpubox\n    kind: ollm\n    url: ${boxUrl}\n    tokenEnv: GPUBOX_TOKEN\n`;
 }
 
-async function laptop(name: string, mode: Mode, engine: string, box: HttpServer | undefined, cli: string, machine?: string): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
+async function laptop(
+  name: string,
+  mode: Mode,
+  engine: string,
+  box: HttpServer | undefined,
+  cli: string,
+  machine?: string,
+): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
   // through the box, the laptop has no engine of its own: its ollama.host is an address where nothing listens
   const closed = await closedAddress();
   const home = tempHome(laptopYaml(mode, box?.url, closed));
   const runtime = machine ?? runtimeDir();
-  const env = { OLLM_HOME: home, OLLAMA_HOST: mode === 'box' ? closed : engine, OLLM_LOG_LEVEL: 'warn', XDG_RUNTIME_DIR: runtime, GPUBOX_TOKEN: TOKENS[name]!, ...(mode === 'one-unclaimed' && { OLLM_ENGINE_CLAIMS: '0' }) };
+  const env = {
+    OLLM_HOME: home,
+    OLLAMA_HOST: mode === 'box' ? closed : engine,
+    OLLM_LOG_LEVEL: 'warn',
+    XDG_RUNTIME_DIR: runtime,
+    GPUBOX_TOKEN: TOKENS[name]!,
+    ...(mode === 'one-unclaimed' && { OLLM_ENGINE_CLAIMS: '0' }),
+  };
   const clients: Client[] = [];
   for (const agent of AGENTS) {
     const c = new Client({ name: agent, version: '1' });
-    await c.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env: serverEnv(env), stderr: 'ignore', cwd: home }));
+    await c.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [cli],
+        env: serverEnv(env),
+        stderr: 'ignore',
+        cwd: home,
+      }),
+    );
     clients.push(c);
   }
   return {
@@ -81,12 +103,38 @@ async function laptop(name: string, mode: Mode, engine: string, box: HttpServer 
 async function once(mode: Mode, cli: string): Promise<Figures> {
   // the box: one 24 GiB GPU (Ollama keeps at most 3 models loaded per GPU), 32 GB of RAM
   const models = DEFAULT_REGISTRY.filter((m) => MODELS.includes(m.name));
-  const fake = await FakeOllama.start({ models, memoryBytes: 32e9, gpus: [{ vramBytes: 24 * 2 ** 30 }], tokenDelayMs: 20, loadDelayMs: 200, loadMsPerGB: 100, gpuRecoveryMs: 800 });
+  const fake = await FakeOllama.start({
+    models,
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: 24 * 2 ** 30 }],
+    tokenDelayMs: 20,
+    loadDelayMs: 200,
+    loadMsPerGB: 100,
+    gpuRecoveryMs: 800,
+  });
   fake.reply('done');
-  const box = mode === 'box' ? await startHttp({ OLLM_HOME: tempHome(boxYaml()), OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', ...Object.fromEntries(LAPTOPS.map((l) => [`TOKEN_${l.replace('-', '_').toUpperCase()}`, TOKENS[l]!])) }, [], undefined, cli) : undefined;
+  const box =
+    mode === 'box'
+      ? await startHttp(
+          {
+            OLLM_HOME: tempHome(boxYaml()),
+            OLLAMA_HOST: fake.host,
+            OLLM_LOG_LEVEL: 'warn',
+            ...Object.fromEntries(LAPTOPS.map((l) => [`TOKEN_${l.replace('-', '_').toUpperCase()}`, TOKENS[l]!])),
+          },
+          [],
+          undefined,
+          cli,
+        )
+      : undefined;
   const machine = mode === 'one' || mode === 'one-unclaimed' ? runtimeDir() : undefined; // one machine: one runtime folder for both
   // one after the other on one machine: the first server's claim is there when the second starts
-  const laptops = machine ? [await laptop(LAPTOPS[0]!, mode, fake.host, box, cli, machine), await laptop(LAPTOPS[1]!, mode, fake.host, box, cli, machine)] : await Promise.all(LAPTOPS.map((l) => laptop(l, mode, fake.host, box, cli)));
+  const laptops = machine
+    ? [
+        await laptop(LAPTOPS[0]!, mode, fake.host, box, cli, machine),
+        await laptop(LAPTOPS[1]!, mode, fake.host, box, cli, machine),
+      ]
+    : await Promise.all(LAPTOPS.map((l) => laptop(l, mode, fake.host, box, cli)));
   let failedCalls = 0;
   let firstError: string | undefined;
   try {
@@ -98,7 +146,13 @@ async function once(mode: Mode, cli: string): Promise<Figures> {
       clients.map(async (c, i) => {
         for (let k = 0; k < CALLS; k++) {
           const model = MODELS[(i + k) % MODELS.length]!;
-          const r = await c.callTool({ name: 'route_and_generate', arguments: { prompt: `call ${k} of agent ${i}`, model, useMemory: false, maxTokens: 32 } }, { timeout: 180_000 });
+          const r = await c.callTool(
+            {
+              name: 'route_and_generate',
+              arguments: { prompt: `call ${k} of agent ${i}`, model, useMemory: false, maxTokens: 32 },
+            },
+            { timeout: 180_000 },
+          );
           if (r.isError) {
             failedCalls++;
             firstError ??= (r.content as Array<{ text: string }>)[0]?.text.slice(0, 300);
@@ -109,7 +163,14 @@ async function once(mode: Mode, cli: string): Promise<Figures> {
     const ms = performance.now() - t0;
     const s = fake.stats();
     if (firstError) process.stderr.write(`team bench, ${mode}: a call failed: ${firstError}\n`);
-    return { evictions: s.forcedEvictions.length, oomRetries: s.loadRetries.length, loads: s.loads, unloads: s.unloads, failedCalls, ms };
+    return {
+      evictions: s.forcedEvictions.length,
+      oomRetries: s.loadRetries.length,
+      loads: s.loads,
+      unloads: s.unloads,
+      failedCalls,
+      ms,
+    };
   } finally {
     await Promise.all(laptops.map((l) => l.stop()));
     await box?.stop();
@@ -117,7 +178,8 @@ async function once(mode: Mode, cli: string): Promise<Figures> {
   }
 }
 
-const row = (name: string, f: Figures) => `  ${name.padEnd(34)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s`;
+const row = (name: string, f: Figures) =>
+  `  ${name.padEnd(34)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s`;
 
 /** The run of median time among `runs` (loads and time vary with the order calls arrive in). */
 function median(runs: Figures[]): Figures {
@@ -126,7 +188,11 @@ function median(runs: Figures[]): Figures {
 
 /** Every run's worst engine figures and failed calls: a goal of 0 holds in every run, not in the median one. */
 function worst(runs: Figures[]): Pick<Figures, 'evictions' | 'oomRetries' | 'failedCalls'> {
-  return { evictions: Math.max(...runs.map((r) => r.evictions)), oomRetries: Math.max(...runs.map((r) => r.oomRetries)), failedCalls: Math.max(...runs.map((r) => r.failedCalls)) };
+  return {
+    evictions: Math.max(...runs.map((r) => r.evictions)),
+    oomRetries: Math.max(...runs.map((r) => r.oomRetries)),
+    failedCalls: Math.max(...runs.map((r) => r.failedCalls)),
+  };
 }
 
 interface Verdict {
@@ -139,14 +205,29 @@ async function build(tag: string, cli: string, n: number): Promise<Verdict> {
   const modes: Mode[] = ['straight', 'box', 'one-unclaimed', 'one'];
   const runs = new Map<Mode, Figures[]>(modes.map((m) => [m, []]));
   for (let i = 0; i < n; i++) for (const m of modes) runs.get(m)!.push(await once(m, cli));
-  const [straight, box, unclaimed, one] = modes.map((m) => median(runs.get(m)!)) as [Figures, Figures, Figures, Figures];
+  const [straight, box, unclaimed, one] = modes.map((m) => median(runs.get(m)!)) as [
+    Figures,
+    Figures,
+    Figures,
+    Figures,
+  ];
   const boxWorst = worst(runs.get('box')!);
   const oneWorst = worst(runs.get('one')!);
   const boxRatio = box.ms / straight.ms;
   const oneRatio = one.ms / unclaimed.ms;
-  const safe = boxWorst.evictions === 0 && boxWorst.oomRetries === 0 && boxWorst.failedCalls === 0 && oneWorst.evictions === 0 && oneWorst.oomRetries === 0 && oneWorst.failedCalls === 0;
+  const safe =
+    boxWorst.evictions === 0 &&
+    boxWorst.oomRetries === 0 &&
+    boxWorst.failedCalls === 0 &&
+    oneWorst.evictions === 0 &&
+    oneWorst.oomRetries === 0 &&
+    oneWorst.failedCalls === 0;
   const ok = safe && boxRatio <= 1.1 && oneRatio <= 1.1;
-  const times = (m: Mode) => runs.get(m)!.map((r) => (r.ms / 1000).toFixed(1)).join(', ');
+  const times = (m: Mode) =>
+    runs
+      .get(m)!
+      .map((r) => (r.ms / 1000).toFixed(1))
+      .join(', ');
   return {
     ok,
     lines: [
@@ -166,7 +247,9 @@ async function build(tag: string, cli: string, n: number): Promise<Verdict> {
 export async function benchTeam(): Promise<{ ok: boolean; lines: string[] }> {
   const n = Math.max(1, Number(process.env.OLLM_BENCH_RUNS) || 3);
   const mine = await build('this build', CLI, n);
-  const base = process.env.OLLM_BENCH_BASE ? await build(`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE, n) : undefined;
+  const base = process.env.OLLM_BENCH_BASE
+    ? await build(`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE, n)
+    : undefined;
   return {
     ok: mine.ok,
     lines: [

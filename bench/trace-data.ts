@@ -10,10 +10,16 @@ export const PROMPTS: Record<string, string[]> = {
     'Refactor this JavaScript to use async/await:\n```js\nfetch(url).then(r => r.json()).then(show)\n```',
     'Why does this fail?\n```python\nitems = [1, 2]\nprint(items[2])\n```\nIndexError: list index out of range',
   ],
-  general: ['Explain how HTTP caching works and when to use ETag versus Cache-Control.', 'What are the trade-offs between SQLite and PostgreSQL for a small web app?'],
+  general: [
+    'Explain how HTTP caching works and when to use ETag versus Cache-Control.',
+    'What are the trade-offs between SQLite and PostgreSQL for a small web app?',
+  ],
   vision: ['What is in this image?', 'Read the text in this screenshot.'],
   fast: ['Capital of France?', 'Translate "good morning" to German.'],
-  reasoning: ['Prove step by step that the square root of 2 is irrational.', 'A train leaves at 3pm at 60 km/h; another at 4pm at 80 km/h. When does the second catch up? Reason step by step.'],
+  reasoning: [
+    'Prove step by step that the square root of 2 is irrational.',
+    'A train leaves at 3pm at 60 km/h; another at 4pm at 80 km/h. When does the second catch up? Reason step by step.',
+  ],
 };
 
 /** What a caller without ollm-mcp would pick: the obvious model for each kind of work. */

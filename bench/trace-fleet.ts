@@ -21,7 +21,13 @@ async function startHosts(): Promise<[FakeOllama, FakeOllama]> {
   const common = { loadDelayMs: 0, loadMsPerGB: LOAD_MS_PER_GB, tokenDelayMs: 0, models };
   return Promise.all([
     FakeOllama.start({ ...common, memoryBytes: 16e9, admission: 'ollama', maxLoadedModels: 3 }),
-    FakeOllama.start({ ...common, memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], maxLoadedModels: 3, defaultNumCtx: 8192 }),
+    FakeOllama.start({
+      ...common,
+      memoryBytes: 32e9,
+      gpus: [{ vramBytes: 24 * GiB }],
+      maxLoadedModels: 3,
+      defaultNumCtx: 8192,
+    }),
   ]) as Promise<[FakeOllama, FakeOllama]>;
 }
 
@@ -38,7 +44,15 @@ async function roundRobin(trace: TaskType[]): Promise<Totals> {
   const hosts = await startHosts();
   try {
     for (const [i, task] of trace.entries()) {
-      const res = await fetch(`${hosts[i % 2]!.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: DIRECT[task], prompt: `${task} work`, stream: false, options: { num_predict: 8 } }) });
+      const res = await fetch(`${hosts[i % 2]!.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({
+          model: DIRECT[task],
+          prompt: `${task} work`,
+          stream: false,
+          options: { num_predict: 8 },
+        }),
+      });
       await res.text();
     }
     return total(hosts[0].stats(), hosts[1].stats());
@@ -65,7 +79,12 @@ async function throughFleet(trace: TaskType[]): Promise<Totals & { placed: Map<s
   try {
     for (const [i, task] of trace.entries()) {
       const prompts = PROMPTS[task]!;
-      const r = await routeAndGenerate(core, { prompt: prompts[i % prompts.length]!, task, maxTokens: 8, ...(task === 'vision' && { images: ['aGVsbG8='] }) });
+      const r = await routeAndGenerate(core, {
+        prompt: prompts[i % prompts.length]!,
+        task,
+        maxTokens: 8,
+        ...(task === 'vision' && { images: ['aGVsbG8='] }),
+      });
       const key = `${r.model}@${r.host ?? 'ollama'}`;
       placed.set(key, (placed.get(key) ?? 0) + 1);
       models.add(r.model);
@@ -82,7 +101,10 @@ async function optimum(models: Set<string>): Promise<number> {
   const [probe] = await startHosts();
   try {
     for (const m of models) {
-      const res = await fetch(`${probe.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: m, options: { num_ctx: 4096 } }) });
+      const res = await fetch(`${probe.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: m, options: { num_ctx: 4096 } }),
+      });
       await res.text();
     }
     return probe.stats().loadMs;

@@ -34,7 +34,11 @@ export function hostFor(mode: Mode, sizes: ReadonlyMap<string, number>, loadMsPe
 }
 
 /** A run's load time against the optimum for the models it served: the ratio (1 when both are 0). */
-export function toOptimum(loadMs: number, served: readonly string[], host: OptimumHost): { optimum: number; ratio: number } {
+export function toOptimum(
+  loadMs: number,
+  served: readonly string[],
+  host: OptimumHost,
+): { optimum: number; ratio: number } {
   const optimum = offlineOptimum(served, host);
   const ratio = optimum > 0 ? loadMs / optimum : loadMs === 0 ? 1 : Infinity;
   return { optimum, ratio };

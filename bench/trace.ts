@@ -43,7 +43,14 @@ export const MODES: Mode[] = [
   },
   {
     name: 'GPU host, 24 GiB VRAM, 32 GB RAM, parallel 2, max 3 loaded, 800 ms unloads, OLLAMA_CONTEXT_LENGTH 8192',
-    fake: { memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], numParallel: 2, maxLoadedModels: 3, unloadDelayMs: 800, defaultNumCtx: 8192 },
+    fake: {
+      memoryBytes: 32e9,
+      gpus: [{ vramBytes: 24 * GiB }],
+      numParallel: 2,
+      maxLoadedModels: 3,
+      unloadDelayMs: 800,
+      defaultNumCtx: 8192,
+    },
     totalBytes: 16e9,
     yaml: 'ollama:\n  numParallel: 2\n  maxLoadedModels: 3\n  contextLength: 8192\nram:\n  budget: "100%"\n  bufferBytes: 0\n',
   },
@@ -53,7 +60,13 @@ export const MODES: Mode[] = [
 export const WIDER = ['mixtral:8x7b', 'gemma3:4b'];
 
 export const startFake = (mode: Mode, models: readonly string[] = MODELS) =>
-  FakeOllama.start({ loadDelayMs: 0, loadMsPerGB: LOAD_MS_PER_GB, tokenDelayMs: 0, models: DEFAULT_REGISTRY.filter((m) => models.includes(m.name)), ...mode.fake });
+  FakeOllama.start({
+    loadDelayMs: 0,
+    loadMsPerGB: LOAD_MS_PER_GB,
+    tokenDelayMs: 0,
+    models: DEFAULT_REGISTRY.filter((m) => models.includes(m.name)),
+    ...mode.fake,
+  });
 
 interface RunResult {
   stats: FakeStats;
@@ -72,11 +85,25 @@ async function runDirect(mode: Mode, trace: TaskType[]): Promise<RunResult> {
   const t0 = performance.now();
   try {
     for (const task of trace) {
-      const res = await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: DIRECT[task], prompt: `${task} work`, stream: false, options: { num_predict: 8 } }) });
+      const res = await fetch(`${fake.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({
+          model: DIRECT[task],
+          prompt: `${task} work`,
+          stream: false,
+          options: { num_predict: 8 },
+        }),
+      });
       await res.text();
       await noteSizes(fake, sizes);
     }
-    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted: [], sequence: trace.map((t) => DIRECT[t]!), sizes };
+    return {
+      stats: fake.stats(),
+      wallMs: performance.now() - t0,
+      misrouted: [],
+      sequence: trace.map((t) => DIRECT[t]!),
+      sizes,
+    };
   } finally {
     await fake.stop();
   }
@@ -87,7 +114,12 @@ type Core = Awaited<ReturnType<typeof coreFor>>;
 type Serve = (core: Core, task: TaskType, i: number) => Promise<string>;
 
 /** Replays the trace through ollm-mcp, checking where code and image work went. */
-async function runThrough(mode: Mode, trace: TaskType[], serve: Serve, models: readonly string[] = MODELS): Promise<RunResult> {
+async function runThrough(
+  mode: Mode,
+  trace: TaskType[],
+  serve: Serve,
+  models: readonly string[] = MODELS,
+): Promise<RunResult> {
   const fake = await startFake(mode, models);
   const core = await coreFor(fake, { totalBytes: mode.totalBytes, yaml: mode.yaml });
   const misrouted: string[] = [];
@@ -117,10 +149,18 @@ async function runThrough(mode: Mode, trace: TaskType[], serve: Serve, models: r
 /** (b) smart_load for the task, then a plain generate on the chosen model. */
 const smartLoadThenGenerate: Serve = async (core, task, i) => {
   const loaded = await smartLoad(core, { task });
-  if (loaded.action !== 'loaded' && loaded.action !== 'already_loaded') throw new Error(`request ${i} (${task}): ${loaded.reason}`);
+  if (loaded.action !== 'loaded' && loaded.action !== 'already_loaded')
+    throw new Error(`request ${i} (${task}): ${loaded.reason}`);
   const done = core.loader.begin(loaded.model);
   try {
-    await (core.backend as OllamaBackend).call('generate', (c) => c.generate({ model: loaded.model, prompt: `${task} work`, keep_alive: loaded.keepAlive, options: { num_ctx: loaded.contextLength, num_predict: 8 } }));
+    await (core.backend as OllamaBackend).call('generate', (c) =>
+      c.generate({
+        model: loaded.model,
+        prompt: `${task} work`,
+        keep_alive: loaded.keepAlive,
+        options: { num_ctx: loaded.contextLength, num_predict: 8 },
+      }),
+    );
   } finally {
     done();
   }
@@ -130,7 +170,12 @@ const smartLoadThenGenerate: Serve = async (core, task, i) => {
 /** (c) the whole tool path: route_and_generate per request (images attached to vision work). */
 const routed: Serve = async (core, task, i) => {
   const prompts = PROMPTS[task]!;
-  const r = await routeAndGenerate(core, { prompt: prompts[i % prompts.length]!, task, maxTokens: 8, ...(task === 'vision' && { images: ['aGVsbG8='] }) });
+  const r = await routeAndGenerate(core, {
+    prompt: prompts[i % prompts.length]!,
+    task,
+    maxTokens: 8,
+    ...(task === 'vision' && { images: ['aGVsbG8='] }),
+  });
   if (r.fallbacks.length) throw new Error(`request ${i} (${task}) needed fallbacks: ${JSON.stringify(r.fallbacks)}`);
   return r.model;
 };
@@ -138,8 +183,14 @@ const routed: Serve = async (core, task, i) => {
 const evictions = (s: FakeStats, reason: string) => s.forcedEvictions.filter((e) => e.reason === reason).length;
 const describe = (label: string, r: RunResult) =>
   `trace: ${label}: ${r.stats.loads} loads, load time ${(r.stats.loadMs / 1000).toFixed(2)} s, evictions by Ollama ${r.stats.forcedEvictions.length} (memory ${evictions(r.stats, 'memory')}, count ${evictions(r.stats, 'count')}), failed loads ${r.stats.failedLoads.length + r.stats.refusedLoads.length}, swapping loads ${r.stats.swapLoads.length}, reloads ${r.stats.reloads.length}, peak RAM ${(r.stats.peakUsedBytes / 1e9).toFixed(2)} GB, peak VRAM ${(r.stats.peakVramBytes / 1e9).toFixed(2)} GB, wall ${(r.wallMs / 1000).toFixed(2)} s`;
-const servedLine = (label: string, r: RunResult) => `trace: ${label} served ${[...(r.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`;
-const clean = (r: RunResult) => r.stats.forcedEvictions.length === 0 && r.stats.failedLoads.length === 0 && r.stats.refusedLoads.length === 0 && r.stats.swapLoads.length === 0 && r.misrouted.length === 0;
+const servedLine = (label: string, r: RunResult) =>
+  `trace: ${label} served ${[...(r.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`;
+const clean = (r: RunResult) =>
+  r.stats.forcedEvictions.length === 0 &&
+  r.stats.failedLoads.length === 0 &&
+  r.stats.refusedLoads.length === 0 &&
+  r.stats.swapLoads.length === 0 &&
+  r.misrouted.length === 0;
 
 /**
  * Each run's load time against the offline optimum for the models it served, on this host (issue 73,
@@ -150,16 +201,22 @@ const clean = (r: RunResult) => r.stats.forcedEvictions.length === 0 && r.stats.
  */
 function optimumLine(mode: Mode, direct: RunResult, runs: Array<[string, RunResult]>): { ok: boolean; line: string } {
   const sizes = new Map<string, number>();
-  for (const r of [direct, ...runs.map(([, x]) => x)]) for (const [m, b] of r.sizes) sizes.set(m, Math.max(sizes.get(m) ?? 0, b));
+  for (const r of [direct, ...runs.map(([, x]) => x)])
+    for (const [m, b] of r.sizes) sizes.set(m, Math.max(sizes.get(m) ?? 0, b));
   const host = hostFor(mode, sizes, LOAD_MS_PER_GB);
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const parts = runs.map(([label, r]) => ({ label, r, ...toOptimum(r.stats.loadMs, r.sequence, host) }));
   const goal = !mode.fake.gpus;
   const ok = !goal || parts.every((p) => Math.round(p.ratio * 100) / 100 <= OPTIMUM_GOAL);
-  const each = parts.map((p) => `${p.label} ${s(p.r.stats.loadMs)} = ${p.ratio.toFixed(3)}× its optimum ${s(p.optimum)}`);
+  const each = parts.map(
+    (p) => `${p.label} ${s(p.r.stats.loadMs)} = ${p.ratio.toFixed(3)}× its optimum ${s(p.optimum)}`,
+  );
   const verdict = goal ? `(goal ≤ ${OPTIMUM_GOAL.toFixed(2)}) ${ok ? 'OK' : 'MISSED'}` : '(no goal on this host)';
   const own = s(toOptimum(direct.stats.loadMs, direct.sequence, host).optimum);
-  return { ok, line: `trace: load time against the offline optimum for the models served: direct's own ${own}; ${each.join('; ')} ${verdict}` };
+  return {
+    ok,
+    line: `trace: load time against the offline optimum for the models served: direct's own ${own}; ${each.join('; ')} ${verdict}`,
+  };
 }
 
 export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
@@ -179,7 +236,8 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
     const widerRatio = wider.stats.loadMs / direct.stats.loadMs;
     const good = clean(smart) && clean(viaTool) && ratio <= 0.6 && routedRatio <= 0.6;
     ok &&= good;
-    const misrouted = (r: RunResult) => `${r.misrouted.length}${r.misrouted.length ? ` (${r.misrouted.slice(0, 3).join('; ')}…)` : ''}`;
+    const misrouted = (r: RunResult) =>
+      `${r.misrouted.length}${r.misrouted.length ? ` (${r.misrouted.slice(0, 3).join('; ')}…)` : ''}`;
     lines.push(
       `trace [${mode.name}]`,
       describe('direct, fixed model per task', direct),
@@ -193,7 +251,11 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       `trace: with them, route_and_generate / direct = ${widerRatio.toFixed(2)}; fast work on mixtral:8x7b: ${onBig} (goal 0) ${onBig === 0 ? 'OK' : 'MISSED'}`,
     );
     ok &&= onBig === 0;
-    const optimum = optimumLine(mode, direct, [['smart_load', smart], ['route_and_generate', viaTool], [`with ${WIDER.join(' and ')}`, wider]]);
+    const optimum = optimumLine(mode, direct, [
+      ['smart_load', smart],
+      ['route_and_generate', viaTool],
+      [`with ${WIDER.join(' and ')}`, wider],
+    ]);
     ok &&= optimum.ok;
     lines.push(optimum.line);
   }

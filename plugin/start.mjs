@@ -36,7 +36,8 @@ if (!existsSync(cli)) {
 }
 
 const wanted = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies.libsql;
-const data = process.env.CLAUDE_PLUGIN_DATA || join(process.env.OLLM_HOME || join(homedir(), '.ollm'), 'plugin-runtime');
+const data =
+  process.env.CLAUDE_PLUGIN_DATA || join(process.env.OLLM_HOME || join(homedir(), '.ollm'), 'plugin-runtime');
 const modules = join(data, 'node_modules');
 /** Written into a node_modules folder last, once npm finished and libsql loads from it: a tree without it is not taken as installed. */
 const DONE = '.ollm-mcp-installed';
@@ -61,12 +62,19 @@ function installed(dir) {
 }
 
 /** Whether libsql loads from `dir`, in a process of its own (its native binary there included). */
-const loads = (dir) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dir, 'libsql'))})`], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+const loads = (dir) =>
+  spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dir, 'libsql'))})`], {
+    stdio: 'ignore',
+    timeout: 60_000,
+  }).status === 0;
 
 /** npm as Node ships it beside this node binary; else `npm` on PATH. */
 function npm() {
   const bin = dirname(process.execPath);
-  for (const cli of [join(bin, 'node_modules', 'npm', 'bin', 'npm-cli.js'), join(bin, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')]) {
+  for (const cli of [
+    join(bin, 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+    join(bin, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+  ]) {
     if (existsSync(cli)) return { command: process.execPath, args: [cli] };
   }
   return { command: process.platform === 'win32' ? 'npm.cmd' : 'npm', args: [], shell: process.platform === 'win32' };
@@ -102,11 +110,26 @@ function install() {
   mkdirSync(staging, { recursive: true });
   say(`installing libsql ${wanted} (SQLite, ollm-mcp's state) into ${data}; once per version`);
   const { command, args, shell } = npm();
-  const run = spawnSync(command, [...args, 'install', '--prefix', staging, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--omit=dev', `libsql@${wanted}`], {
-    stdio: ['ignore', 2, 2], // npm's output to stderr: stdout is the protocol's
-    shell,
-    timeout: 180_000,
-  });
+  const run = spawnSync(
+    command,
+    [
+      ...args,
+      'install',
+      '--prefix',
+      staging,
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--omit=dev',
+      `libsql@${wanted}`,
+    ],
+    {
+      stdio: ['ignore', 2, 2], // npm's output to stderr: stdout is the protocol's
+      shell,
+      timeout: 180_000,
+    },
+  );
   const tree = join(staging, 'node_modules');
   // libsql's own version, and that it loads (its native binary there): only then is the install marked done
   if (run.status === 0 && version(tree) === wanted && loads(tree)) writeFileSync(join(tree, DONE), wanted);
@@ -134,7 +157,14 @@ function install() {
 /** A file-system failure of the install in words: which folder, and what to do (never a stack trace). */
 function cannotUse(err) {
   const where = err.path ?? data;
-  const why = { EACCES: 'no permission', EPERM: 'not permitted', EROFS: 'a read-only disk', ENOTDIR: 'a part of the path is a file, not a folder', ENOSPC: 'the disk is full', EEXIST: 'a file is in the way' }[err.code];
+  const why = {
+    EACCES: 'no permission',
+    EPERM: 'not permitted',
+    EROFS: 'a read-only disk',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    ENOSPC: 'the disk is full',
+    EEXIST: 'a file is in the way',
+  }[err.code];
   fail(
     `cannot install libsql into the plugin's data folder ${data}: ${where}: ${why ?? err.message}${why ? ` (${err.code})` : ''}. ` +
       'Make that folder writable by your user, or set CLAUDE_PLUGIN_DATA (or OLLM_HOME) to a folder you can write, and start again.',

@@ -15,10 +15,19 @@ export async function buildViews(outDir = 'dist') {
   for (const name of ['compare', 'status']) {
     const js = await build({
       entryPoints: [new URL(`${name}-view.ts`, src).pathname],
-      bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none', logLevel: 'warning',
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'warning',
     });
     const script = js.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
-    const page = readFileSync(new URL(`${name}.html`, src), 'utf8').replace('/*CSS*/', () => css).replace('/*JS*/', () => script);
+    const page = readFileSync(new URL(`${name}.html`, src), 'utf8')
+      .replace('/*CSS*/', () => css)
+      .replace('/*JS*/', () => script);
     writeFileSync(new URL(`${name}.html`, out), page);
     pages[name] = page;
   }

@@ -5,7 +5,18 @@
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  readFileSync,
+  writeFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,7 +37,10 @@ const ollamaWithoutUndici = {
       const source = await readFile(args.path, 'utf8');
       const needle = 'if (headers instanceof Headers) {';
       if (!source.includes(needle)) throw new Error(`ollama client changed: "${needle}" not found in ${args.path}`);
-      const patched = source.replace(needle, "if (headers !== null && typeof headers === 'object' && !Array.isArray(headers) && typeof headers.forEach === 'function') {");
+      const patched = source.replace(
+        needle,
+        "if (headers !== null && typeof headers === 'object' && !Array.isArray(headers) && typeof headers.forEach === 'function') {",
+      );
       return { contents: patched, loader: 'js' };
     });
   },
@@ -53,10 +67,14 @@ const sdkAjvOnFirstUse = {
         ],
         ['\tget ajv() {\n', '\tget ajv() {\n\t\t__ollmLoadAjv();\n'],
         ['\tgetValidator(schema) {\n', '\tgetValidator(schema) {\n\t\t__ollmLoadAjv();\n'],
-        ['const Ajv = import_ajv.Ajv;', 'function Ajv(...options) {\n\t__ollmLoadAjv();\n\treturn new import_ajv.Ajv(...options);\n}'],
+        [
+          'const Ajv = import_ajv.Ajv;',
+          'function Ajv(...options) {\n\t__ollmLoadAjv();\n\treturn new import_ajv.Ajv(...options);\n}',
+        ],
       ];
       for (const [needle, replacement] of swaps) {
-        if (!source.includes(needle)) throw new Error(`@modelcontextprotocol/server changed: "${needle.split('\n')[0]}" not found in ${args.path}`);
+        if (!source.includes(needle))
+          throw new Error(`@modelcontextprotocol/server changed: "${needle.split('\n')[0]}" not found in ${args.path}`);
         source = source.replace(needle, replacement);
       }
       return { contents: source, loader: 'js' };
@@ -74,7 +92,8 @@ const zodEnglishOnly = {
   setup(b) {
     b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes('export { default as en } from "./en.js";')) throw new Error(`zod changed: its English locale is not exported as before in ${args.path}`);
+      if (!source.includes('export { default as en } from "./en.js";'))
+        throw new Error(`zod changed: its English locale is not exported as before in ${args.path}`);
       return { contents: 'export { default as en } from "./en.js";\n', loader: 'js' };
     });
   },
@@ -109,10 +128,14 @@ function checkImports(metafile) {
   const stray = new Set();
   for (const output of Object.values(metafile.outputs)) {
     for (const i of output.imports) {
-      if (i.external && !isBuiltin(i.path) && !EXTERNAL.includes(i.path) && !GUARDED.includes(i.path)) stray.add(`${i.path} (${i.kind})`);
+      if (i.external && !isBuiltin(i.path) && !EXTERNAL.includes(i.path) && !GUARDED.includes(i.path))
+        stray.add(`${i.path} (${i.kind})`);
     }
   }
-  if (stray.size > 0) throw new Error(`dist/ would import ${[...stray].join(', ')} from node_modules at run time: bundle it, or add it to EXTERNAL and to package.json's dependencies`);
+  if (stray.size > 0)
+    throw new Error(
+      `dist/ would import ${[...stray].join(', ')} from node_modules at run time: bundle it, or add it to EXTERNAL and to package.json's dependencies`,
+    );
 }
 
 // The new build is written beside dist/ and moved into place at the end (see place()), so a server
@@ -132,7 +155,21 @@ async function recordCatalog() {
   const dir = mkdtempSync(join('node_modules/.cache/ollm-mcp', 'build-'));
   try {
     const out = join(dir, 'tool-schemas.mjs');
-    await build({ entryPoints: ['scripts/tool-schemas.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', external: [...EXTERNAL, ...LOADED_ON_USE], plugins: [ollamaWithoutUndici], define: { __OLLM_VIEWS__: 'undefined' }, banner: { js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);" } });
+    await build({
+      entryPoints: ['scripts/tool-schemas.ts'],
+      outfile: out,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+      external: [...EXTERNAL, ...LOADED_ON_USE],
+      plugins: [ollamaWithoutUndici],
+      define: { __OLLM_VIEWS__: 'undefined' },
+      banner: {
+        js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);",
+      },
+    });
     return JSON.parse(execFileSync(process.execPath, [out], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -193,7 +230,11 @@ function latin1Only(dir) {
     if (!e.isFile() || !e.name.endsWith('.js')) continue;
     const file = join(e.parentPath ?? e.path, e.name);
     const source = readFileSync(file, 'utf8');
-    if (/[^\x00-\xff]/.test(source)) writeFileSync(file, source.replace(/[^\x00-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    if (/[^\x00-\xff]/.test(source))
+      writeFileSync(
+        file,
+        source.replace(/[^\x00-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      );
   }
 }
 
@@ -214,8 +255,15 @@ function recordBuild(dir) {
     }
   };
   walk('');
-  for (const f of files.sort()) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
-  writeFileSync(join(dir, 'build.json'), JSON.stringify({ ollm: 'build', id: hash.digest('hex').slice(0, 12), at: Date.now() }));
+  for (const f of files.sort())
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(join(dir, f)))
+      .update('\0');
+  writeFileSync(
+    join(dir, 'build.json'),
+    JSON.stringify({ ollm: 'build', id: hash.digest('hex').slice(0, 12), at: Date.now() }),
+  );
 }
 
 /**
@@ -246,7 +294,8 @@ function place(from, to) {
   if (existsSync(join(to, 'chunks'))) {
     for (const name of readdirSync(join(to, 'chunks'))) {
       const r = join('chunks', name);
-      if (!fresh.has(r) && (process.env.CI || statSync(join(to, r)).mtimeMs < old)) rmSync(join(to, r), { force: true });
+      if (!fresh.has(r) && (process.env.CI || statSync(join(to, r)).mtimeMs < old))
+        rmSync(join(to, r), { force: true });
     }
   }
 }

@@ -37,9 +37,12 @@ if (!existsSync(join(root, 'dist', 'cli.js'))) {
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const entry of ['dist', 'schemas', 'skills', 'README.md', 'LICENSE']) cpSync(join(root, entry), join(stage, entry), { recursive: true });
+for (const entry of ['dist', 'schemas', 'skills', 'README.md', 'LICENSE'])
+  cpSync(join(root, entry), join(stage, entry), { recursive: true });
 const shipped = Object.fromEntries(
-  ['name', 'version', 'description', 'type', 'license', 'author', 'repository', 'homepage', 'mcpName', 'bin', 'engines'].filter((k) => pkg[k] !== undefined).map((k) => [k, pkg[k]]),
+  ['name', 'version', 'description', 'type', 'license', 'author', 'repository', 'homepage', 'mcpName', 'bin', 'engines']
+    .filter((k) => pkg[k] !== undefined)
+    .map((k) => [k, pkg[k]]),
 );
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
 // The production dependencies, each where npm installed it (so each require() finds the same
@@ -55,7 +58,10 @@ writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)
 mkdirSync(dirname(out), { recursive: true });
 rmSync(out, { force: true });
 try {
-  execFileSync(process.execPath, [MCPB_CLI, 'pack', stage, out], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  execFileSync(process.execPath, [MCPB_CLI, 'pack', stage, out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
 } catch (err) {
   process.stderr.write(`bundle: mcpb pack failed:\n${err.stdout ?? ''}${err.stderr ?? ''}\n`);
   process.exit(1);
@@ -72,7 +78,10 @@ if (values.release) {
   const file = join(root, 'server.json');
   const server = JSON.parse(readFileSync(file, 'utf8'));
   const [, owner, repo] = /^io\.github\.([^/]+)\/(.+)$/.exec(pkg.mcpName ?? '') ?? [];
-  if (!owner) throw new Error(`package.json's mcpName (${pkg.mcpName}) is not io.github.OWNER/REPO: set the bundle's download URL in server.json by hand`);
+  if (!owner)
+    throw new Error(
+      `package.json's mcpName (${pkg.mcpName}) is not io.github.OWNER/REPO: set the bundle's download URL in server.json by hand`,
+    );
   server.version = pkg.version;
   for (const p of server.packages) {
     p.version = pkg.version;
@@ -82,5 +91,7 @@ if (values.release) {
     }
   }
   writeFileSync(file, `${JSON.stringify(server, null, 2)}\n`);
-  process.stdout.write(`server.json: version ${pkg.version}, bundle sha256 written; attach ${relative(root, out)} to the v${pkg.version} release\n`);
+  process.stdout.write(
+    `server.json: version ${pkg.version}, bundle sha256 written; attach ${relative(root, out)} to the v${pkg.version} release\n`,
+  );
 }

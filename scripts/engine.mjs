@@ -47,7 +47,10 @@ function run(cmd, args, cwd) {
 
 function need(tool) {
   const found = spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-  if (!found) throw new Error(`${tool} is not installed; install it (Debian: apt-get install -y cmake g++ make git) and run npm run engine again`);
+  if (!found)
+    throw new Error(
+      `${tool} is not installed; install it (Debian: apt-get install -y cmake g++ make git) and run npm run engine again`,
+    );
 }
 
 /** Builds llama-server when it is not there yet; returns its path. */
@@ -74,17 +77,24 @@ export function buildEngine({ root = ROOT, version = ENGINE_VERSION, jobs = 2 } 
   }
 
   const build = join(src, 'build');
-  run('cmake', [
-    '-S', src, '-B', build,
-    '-DCMAKE_BUILD_TYPE=Release',
-    '-DLLAMA_BUILD_UI=OFF',
-    '-DLLAMA_USE_PREBUILT_UI=OFF',
-    '-DLLAMA_OPENSSL=OFF',
-    '-DLLAMA_BUILD_TESTS=OFF',
-    '-DLLAMA_BUILD_EXAMPLES=OFF',
-    '-DBUILD_SHARED_LIBS=OFF',
-    '-DLLAMA_CURL=OFF',
-  ], dir);
+  run(
+    'cmake',
+    [
+      '-S',
+      src,
+      '-B',
+      build,
+      '-DCMAKE_BUILD_TYPE=Release',
+      '-DLLAMA_BUILD_UI=OFF',
+      '-DLLAMA_USE_PREBUILT_UI=OFF',
+      '-DLLAMA_OPENSSL=OFF',
+      '-DLLAMA_BUILD_TESTS=OFF',
+      '-DLLAMA_BUILD_EXAMPLES=OFF',
+      '-DBUILD_SHARED_LIBS=OFF',
+      '-DLLAMA_CURL=OFF',
+    ],
+    dir,
+  );
   run('cmake', ['--build', build, '--target', 'llama-server', `-j${jobs}`], dir);
 
   const built = join(build, 'bin', 'llama-server');
@@ -114,9 +124,17 @@ function main() {
     const binary = process.env.OLLM_LLAMA_SERVER ? engineBinary() : buildEngine();
     if (!existsSync(binary)) throw new Error(`OLLM_LLAMA_SERVER names ${binary}, which does not exist`);
     const seconds = Math.round((Date.now() - started) / 1000);
-    log(before ? `already built: ${binary}` : `built in ${seconds} s: ${binary} (${Math.round(statSync(binary).size / 1e6)} MB)`);
+    log(
+      before
+        ? `already built: ${binary}`
+        : `built in ${seconds} s: ${binary} (${Math.round(statSync(binary).size / 1e6)} MB)`,
+    );
     // llama-server prints its version on stderr
-    const v = spawnSync(binary, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    const v = spawnSync(binary, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+    });
     const version = `${v.stdout ?? ''}\n${v.stderr ?? ''}`.split('\n').find((l) => l.startsWith('version:'));
     if (version) log(version.trim());
     process.stdout.write(`${binary}\n`);

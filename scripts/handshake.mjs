@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 
-const RICH = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {} }, extensions: { 'io.modelcontextprotocol/skills': {} } };
+const RICH = {
+  roots: { listChanged: true },
+  sampling: {},
+  elicitation: { form: {} },
+  extensions: { 'io.modelcontextprotocol/skills': {} },
+};
 
 /** initialize (with `capabilities`) and tools/list answered by a fresh server of `cli`: the two results as JSON text. */
 function handshake(cli, protocolVersion, capabilities) {
@@ -23,7 +28,15 @@ function handshake(cli, protocolVersion, capabilities) {
     const child = spawn(process.execPath, [cli, '--no-shared'], {
       cwd: home,
       // its socket folder (where it claims the engines it would plan) in its own home too: nothing left in /tmp
-      env: { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: home, TMPDIR: home, OLLAMA_HOST: '127.0.0.1:9', OLLM_LOG_LEVEL: 'error' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        OLLM_HOME: home,
+        XDG_RUNTIME_DIR: home,
+        TMPDIR: home,
+        OLLAMA_HOST: '127.0.0.1:9',
+        OLLM_LOG_LEVEL: 'error',
+      },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     const timer = setTimeout(() => child.kill(), 30_000);
@@ -37,7 +50,10 @@ function handshake(cli, protocolVersion, capabilities) {
         if (message.id === undefined) continue;
         if (message.error) return fail(new Error(`handshake: ${JSON.stringify(message.error)}`));
         answers.set(message.id, JSON.stringify(message.result));
-        if (message.id === 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
+        if (message.id === 1)
+          child.stdin.write(
+            `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`,
+          );
         if (message.id === 2) child.kill();
       }
     });
@@ -45,9 +61,14 @@ function handshake(cli, protocolVersion, capabilities) {
       clearTimeout(timer);
       rmSync(home, { recursive: true, force: true });
       if (answers.size === 2) done({ initialize: answers.get(1), tools: answers.get(2) });
-      else fail(new Error(`handshake: the built server answered ${answers.size} of 2 requests (protocol ${protocolVersion})`));
+      else
+        fail(
+          new Error(`handshake: the built server answered ${answers.size} of 2 requests (protocol ${protocolVersion})`),
+        );
     });
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion, capabilities, clientInfo: { name: 'ollm-build', version: '1' } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion, capabilities, clientInfo: { name: 'ollm-build', version: '1' } } })}\n`,
+    );
   });
 }
 
@@ -57,12 +78,19 @@ export async function recordHandshake(dir, version) {
   const runs = await Promise.all(SUPPORTED_PROTOCOL_VERSIONS.map((v) => handshake(cli, v, {})));
   const rich = await handshake(cli, SUPPORTED_PROTOCOL_VERSIONS[0], RICH);
   if (rich.initialize !== runs[0].initialize || rich.tools !== runs[0].tools) {
-    throw new Error('handshake: the server answers initialize or tools/list differently by the client\'s capabilities; the launcher\'s record (src/server/shared/handshake.ts) cannot follow that');
+    throw new Error(
+      "handshake: the server answers initialize or tools/list differently by the client's capabilities; the launcher's record (src/server/shared/handshake.ts) cannot follow that",
+    );
   }
   const tools = [...new Set(runs.map((r) => r.tools))];
   const record = {
     version,
-    protocols: Object.fromEntries(SUPPORTED_PROTOCOL_VERSIONS.map((v, i) => [v, { initialize: runs[i].initialize, tools: tools.indexOf(runs[i].tools) }])),
+    protocols: Object.fromEntries(
+      SUPPORTED_PROTOCOL_VERSIONS.map((v, i) => [
+        v,
+        { initialize: runs[i].initialize, tools: tools.indexOf(runs[i].tools) },
+      ]),
+    ),
     tools,
   };
   writeFileSync(join(dir, 'handshake.json'), JSON.stringify(record));

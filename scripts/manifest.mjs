@@ -18,7 +18,8 @@ export const MCPB_CLI = join(MCPB_DIR, 'dist', 'cli', 'cli.js');
 export function currentManifestVersion() {
   const schema = JSON.parse(readFileSync(join(MCPB_DIR, 'schemas', 'mcpb-manifest-latest.schema.json'), 'utf8'));
   const version = schema.properties?.manifest_version?.const;
-  if (typeof version !== 'string') throw new Error('@anthropic-ai/mcpb: its latest manifest schema names no manifest_version');
+  if (typeof version !== 'string')
+    throw new Error('@anthropic-ai/mcpb: its latest manifest schema names no manifest_version');
   return version;
 }
 
@@ -69,7 +70,7 @@ export const USER_CONFIG = {
       type: 'directory',
       title: 'Project folder',
       description:
-        "The project you work on: its language and conventions (or its .ollm/project.yaml) shape the system prompt and the choice of model. Leave empty when you work on no one project.",
+        'The project you work on: its language and conventions (or its .ollm/project.yaml) shape the system prompt and the choice of model. Leave empty when you work on no one project.',
       required: false,
       default: '',
     },
@@ -79,7 +80,12 @@ export const USER_CONFIG = {
 /** The bundle's author: package.json's, else the copyright holder named in LICENSE. */
 function authorOf(pkg, root) {
   if (typeof pkg.author === 'string') return { name: pkg.author.replace(/\s*[<(].*$/, '').trim() };
-  if (pkg.author?.name) return { name: pkg.author.name, ...(pkg.author.email && { email: pkg.author.email }), ...(pkg.author.url && { url: pkg.author.url }) };
+  if (pkg.author?.name)
+    return {
+      name: pkg.author.name,
+      ...(pkg.author.email && { email: pkg.author.email }),
+      ...(pkg.author.url && { url: pkg.author.url }),
+    };
   const license = readFileSync(join(root, 'LICENSE'), 'utf8');
   const holder = /^Copyright\s+(?:\(c\)\s*)?(?:\d{4}(?:\s*[-,]\s*\d{4})*\s+)?(.+)$/im.exec(license)?.[1]?.trim();
   if (!holder) throw new Error('package.json has no author and LICENSE names no copyright holder');
@@ -90,7 +96,10 @@ function repositoryOf(pkg) {
   const repo = pkg.repository;
   if (!repo) return undefined;
   const url = (typeof repo === 'string' ? repo : repo.url).replace(/^git\+/, '').replace(/\.git$/, '');
-  return { type: typeof repo === 'object' && repo.type ? repo.type : 'git', url: url.startsWith('github:') ? `https://github.com/${url.slice(7)}` : url };
+  return {
+    type: typeof repo === 'object' && repo.type ? repo.type : 'git',
+    url: url.startsWith('github:') ? `https://github.com/${url.slice(7)}` : url,
+  };
 }
 
 /**
@@ -107,7 +116,20 @@ export async function listOffered(cli) {
     args: [cli],
     cwd: home,
     // a server of its own, in its own folder: no shared server started for it, no engine claimed, nothing in the user's temporary folder
-    env: { PATH: process.env.PATH ?? '', HOME: home, USERPROFILE: home, OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9', OLLM_LOG_LEVEL: 'error', OLLM_SHARED: '0', OLLM_ENGINE_CLAIMS: '0', TMPDIR: home, TEMP: home, TMP: home, XDG_RUNTIME_DIR: home },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      USERPROFILE: home,
+      OLLM_HOME: home,
+      OLLM_HOST: 'http://127.0.0.1:9',
+      OLLM_LOG_LEVEL: 'error',
+      OLLM_SHARED: '0',
+      OLLM_ENGINE_CLAIMS: '0',
+      TMPDIR: home,
+      TEMP: home,
+      TMP: home,
+      XDG_RUNTIME_DIR: home,
+    },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -121,11 +143,18 @@ export async function listOffered(cli) {
       const placeholders = Object.fromEntries(args.map((a) => [a, `\${arguments.${a}}`]));
       const rendered = await client.getPrompt({ name: p.name, arguments: placeholders });
       const text = rendered.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n\n');
-      prompts.push({ name: p.name, ...(p.description && { description: p.description }), ...(args.length > 0 && { arguments: args }), text });
+      prompts.push({
+        name: p.name,
+        ...(p.description && { description: p.description }),
+        ...(args.length > 0 && { arguments: args }),
+        text,
+      });
     }
     return { tools, prompts };
   } catch (err) {
-    throw new Error(`listing what ${cli} offers failed: ${err instanceof Error ? err.message : String(err)}${stderr ? `\n${stderr}` : ''}`);
+    throw new Error(
+      `listing what ${cli} offers failed: ${err instanceof Error ? err.message : String(err)}${stderr ? `\n${stderr}` : ''}`,
+    );
   } finally {
     await client.close().catch(() => undefined);
     rmSync(home, { recursive: true, force: true });

@@ -108,24 +108,47 @@ export function deletionMutants(source, fileName) {
     const top = topStatement(node);
     const topFrom = top.getStart(sf);
     const after = mutated.slice(topFrom, top.end - (to - from) + replaceWith.length);
-    const key = createHash('sha256').update([mutatorName, source.slice(topFrom, top.end), from - topFrom, after].join('\0')).digest('hex').slice(0, 16);
+    const key = createHash('sha256')
+      .update([mutatorName, source.slice(topFrom, top.end), from - topFrom, after].join('\0'))
+      .digest('hex')
+      .slice(0, 16);
     const shown = ts.isBinaryExpression(node) || ts.isArrayLiteralExpression(node) ? node : undefined;
-    const replacement = shown ? mutated.slice(shown.getStart(sf), shown.end - (to - from) + replaceWith.length) : replaceWith;
-    found.push({ key, mutatorName, location: { start: at(item.getStart(sf)), end: at(item.end) }, replacement, mutated });
+    const replacement = shown
+      ? mutated.slice(shown.getStart(sf), shown.end - (to - from) + replaceWith.length)
+      : replaceWith;
+    found.push({
+      key,
+      mutatorName,
+      location: { start: at(item.getStart(sf)), end: at(item.end) },
+      replacement,
+      mutated,
+    });
   };
   const visit = (node) => {
     if (ts.isArrayLiteralExpression(node) && node.elements.length >= 2) {
-      const target = ts.isBinaryExpression(node.parent) && node.parent.left === node && node.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
-      if (!target && !tableRow(node)) node.elements.forEach((el, i) => add('ArrayElementDeletion', node, el, removal(node.elements, i, sf)));
+      const target =
+        ts.isBinaryExpression(node.parent) &&
+        node.parent.left === node &&
+        node.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      if (!target && !tableRow(node))
+        node.elements.forEach((el, i) => add('ArrayElementDeletion', node, el, removal(node.elements, i, sf)));
     }
     if (ts.isBinaryExpression(node) && LOGICAL.has(node.operatorToken.kind)) {
-      const top = !(ts.isBinaryExpression(node.parent) && node.parent.operatorToken.kind === node.operatorToken.kind && node.parent.left === node);
+      const top = !(
+        ts.isBinaryExpression(node.parent) &&
+        node.parent.operatorToken.kind === node.operatorToken.kind &&
+        node.parent.left === node
+      );
       if (top) {
         const operands = chainOperands(node);
         operands.forEach((op, i) => add('OperandDeletion', node, op, removal(operands, i, sf)));
       }
     }
-    if ((ts.isReturnStatement(node) || ts.isThrowStatement(node)) && !soleIfBody(node) && !(ts.isReturnStatement(node) && endsFunction(node))) {
+    if (
+      (ts.isReturnStatement(node) || ts.isThrowStatement(node)) &&
+      !soleIfBody(node) &&
+      !(ts.isReturnStatement(node) && endsFunction(node))
+    ) {
       add('RefusalDeletion', node, node, [node.getStart(sf), node.end], '{}');
     }
     ts.forEachChild(node, visit);
@@ -170,12 +193,16 @@ function runTests(dir, tests, limit) {
   const scratch = mkdtempSync(join(dir, '.tmp-'));
   return new Promise((done) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'vitest.mutate.config.ts'], {
-      cwd: dir,
-      env: { ...process.env, OLLM_MUTATE_TESTS: tests.join(','), TMPDIR: scratch },
-      stdio: 'ignore',
-      detached: true, // its own process group, so a timeout kills the test workers too
-    });
+    const child = spawn(
+      process.execPath,
+      ['node_modules/vitest/vitest.mjs', 'run', '--config', 'vitest.mutate.config.ts'],
+      {
+        cwd: dir,
+        env: { ...process.env, OLLM_MUTATE_TESTS: tests.join(','), TMPDIR: scratch },
+        stdio: 'ignore',
+        detached: true, // its own process group, so a timeout kills the test workers too
+      },
+    );
     running.add(child.pid);
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -192,7 +219,10 @@ function runTests(dir, tests, limit) {
   });
 }
 
-const testsHash = (root, tests) => createHash('sha256').update(tests.map((t) => readFileSync(join(root, t), 'utf8')).join('\0')).digest('hex');
+const testsHash = (root, tests) =>
+  createHash('sha256')
+    .update(tests.map((t) => readFileSync(join(root, t), 'utf8')).join('\0'))
+    .digest('hex');
 
 /**
  * Runs the deletion mutants of module `m` ({ name, file, tests }) not already decided in
@@ -212,10 +242,21 @@ export async function runDeletions(root, m, { full = false, concurrency = 2, log
     if (status === 'Killed' || status === 'Timeout' || (status === 'Survived' && !rerunSurvivors)) x.status = status;
   }
   const save = () => {
-    const decided = mutants.filter((x) => x.status).map(({ key, mutatorName, location, replacement, status }) => ({ key, mutatorName, location, replacement, status }));
+    const decided = mutants
+      .filter((x) => x.status)
+      .map(({ key, mutatorName, location, replacement, status }) => ({
+        key,
+        mutatorName,
+        location,
+        replacement,
+        status,
+      }));
     const complete = decided.length === mutants.length;
     // the tests' hash only once every mutant ran against these tests, else survivors would not run again
-    writeFileSync(file, `${JSON.stringify({ testsSha256: complete ? hash : before.testsSha256, mutants: decided }, null, 1)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ testsSha256: complete ? hash : before.testsSha256, mutants: decided }, null, 1)}\n`,
+    );
   };
   const todo = mutants.filter((x) => !x.status);
   if (todo.length === 0) {
@@ -237,9 +278,12 @@ export async function runDeletions(root, m, { full = false, concurrency = 2, log
     // a private copy per concurrent run (the mutated file is written there, never in the worktree)
     for (let i = 0; i < Math.min(concurrency, todo.length); i++) dirs.push(sandbox(root));
     const first = await runTests(dirs[0], m.tests, 10 * 60_000);
-    if (first.status !== 'Survived') throw new Error(`the tests of ${m.name} fail without any mutant (${first.status})`);
+    if (first.status !== 'Survived')
+      throw new Error(`the tests of ${m.name} fail without any mutant (${first.status})`);
     const limit = Math.round(first.ms * 1.5 + 15_000); // Stryker's rule: timeoutFactor 1.5 + timeoutMS
-    log(`${m.name}: ${todo.length} deletion mutants to run (${mutants.length - todo.length} known), ${(first.ms / 1000).toFixed(1)} s a run, time limit ${(limit / 1000).toFixed(0)} s`);
+    log(
+      `${m.name}: ${todo.length} deletion mutants to run (${mutants.length - todo.length} known), ${(first.ms / 1000).toFixed(1)} s a run, time limit ${(limit / 1000).toFixed(0)} s`,
+    );
     let next = 0;
     let ran = 0;
     const worker = async (dir) => {
@@ -251,7 +295,9 @@ export async function runDeletions(root, m, { full = false, concurrency = 2, log
         writeFileSync(target, source);
         x.status = r.status;
         save();
-        log(`  ${++ran}/${todo.length} ${x.mutatorName} ${x.location.start.line}:${x.location.start.column} ${r.status} (${(r.ms / 1000).toFixed(1)} s)`);
+        log(
+          `  ${++ran}/${todo.length} ${x.mutatorName} ${x.location.start.line}:${x.location.start.column} ${r.status} (${(r.ms / 1000).toFixed(1)} s)`,
+        );
       }
     };
     await Promise.all(dirs.map(worker));

@@ -36,7 +36,8 @@ function slim(file) {
 /** Drops the mutants that survived from the incremental file, so Stryker runs them again (new tests may kill them). */
 function forgetSurvivors(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
-  for (const f of Object.values(report.files)) f.mutants = f.mutants.filter((x) => x.status !== 'Survived' && x.status !== 'NoCoverage');
+  for (const f of Object.values(report.files))
+    f.mutants = f.mutants.filter((x) => x.status !== 'Survived' && x.status !== 'NoCoverage');
   writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
 }
 
@@ -44,7 +45,9 @@ function forgetSurvivors(file) {
 function equivalents() {
   const file = join(root, 'test/mutation/equivalent.md');
   if (!existsSync(file)) return new Set();
-  return new Set([...readFileSync(file, 'utf8').matchAll(/^- `([\w-]+) (\d+:\d+) (\w+)`/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`));
+  return new Set(
+    [...readFileSync(file, 'utf8').matchAll(/^- `([\w-]+) (\d+:\d+) (\w+)`/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
+  );
 }
 
 const full = process.argv.includes('--full');
@@ -52,7 +55,9 @@ const report = process.argv.includes('--report');
 const wanted = process.argv.slice(2).filter((a) => a !== '--full' && a !== '--report');
 const chosen = wanted.length ? MODULES.filter((m) => wanted.includes(m.name)) : MODULES;
 if (chosen.length === 0) {
-  console.error(`mutate: no module named ${wanted.join(', ')}; the modules are ${MODULES.map((m) => m.name).join(', ')}`);
+  console.error(
+    `mutate: no module named ${wanted.join(', ')}; the modules are ${MODULES.map((m) => m.name).join(', ')}`,
+  );
   process.exit(2);
 }
 const equivalent = equivalents();
@@ -64,7 +69,9 @@ let failed = false;
 /** One module's row (and its survivors), its killed mutants and those scored counted in the totals. */
 function score(m, mutants, note = '') {
   const survivors = mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage');
-  const justified = survivors.filter((x) => equivalent.has(`${m.name} ${x.location.start.line}:${x.location.start.column} ${x.mutatorName}`));
+  const justified = survivors.filter((x) =>
+    equivalent.has(`${m.name} ${x.location.start.line}:${x.location.start.column} ${x.mutatorName}`),
+  );
   const dead = mutants.filter((x) => x.status === 'Killed' || x.status === 'Timeout').length;
   const scored = dead + survivors.length - justified.length;
   const pct = scored ? (100 * dead) / scored : 100;
@@ -73,8 +80,13 @@ function score(m, mutants, note = '') {
   if (pct < 80) failed = true;
   const deletions = mutants.filter((x) => DELETION_KINDS.has(x.mutatorName));
   const deleted = deletions.filter((x) => x.status === 'Killed' || x.status === 'Timeout').length;
-  rows.push(`${m.name.padEnd(13)} ${pct.toFixed(1).padStart(5)}%  ${String(dead).padStart(4)} killed  ${String(survivors.length - justified.length).padStart(3)} survived  ${String(justified.length).padStart(3)} equivalent  (deletions: ${deleted} of ${deletions.length} killed)${note}`);
-  for (const x of survivors.filter((v) => !justified.includes(v))) rows.push(`    survived ${m.name} ${x.location.start.line}:${x.location.start.column} ${x.mutatorName}: ${JSON.stringify(x.replacement ?? '').slice(0, 100)}`);
+  rows.push(
+    `${m.name.padEnd(13)} ${pct.toFixed(1).padStart(5)}%  ${String(dead).padStart(4)} killed  ${String(survivors.length - justified.length).padStart(3)} survived  ${String(justified.length).padStart(3)} equivalent  (deletions: ${deleted} of ${deletions.length} killed)${note}`,
+  );
+  for (const x of survivors.filter((v) => !justified.includes(v)))
+    rows.push(
+      `    survived ${m.name} ${x.location.start.line}:${x.location.start.column} ${x.mutatorName}: ${JSON.stringify(x.replacement ?? '').slice(0, 100)}`,
+    );
 }
 
 /** The deletion mutants' kinds (scripts/mutate-delete.mjs). */
@@ -99,13 +111,21 @@ function fromRecords(m) {
   const testsNow = testsHashOf(m);
   const stale = [
     stryker.some((f) => f.source !== source) ? 'source' : '',
-    !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== testsNow || deletions.testsSha256 !== testsNow ? 'tests' : '',
+    !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== testsNow || deletions.testsSha256 !== testsNow
+      ? 'tests'
+      : '',
   ].filter(Boolean);
-  score(m, [...stryker.flatMap((f) => f.mutants), ...deletions.mutants], stale.length ? `  — stale: its ${stale.join(' and ')} changed since the record` : '');
+  score(
+    m,
+    [...stryker.flatMap((f) => f.mutants), ...deletions.mutants],
+    stale.length ? `  — stale: its ${stale.join(' and ')} changed since the record` : '',
+  );
 }
 
 function testsHashOf(m) {
-  return createHash('sha256').update(m.tests.map((t) => readFileSync(join(root, t), 'utf8')).join('\0')).digest('hex');
+  return createHash('sha256')
+    .update(m.tests.map((t) => readFileSync(join(root, t), 'utf8')).join('\0'))
+    .digest('hex');
 }
 
 for (const m of chosen) {
@@ -123,14 +143,28 @@ for (const m of chosen) {
   const testsChanged = !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== testsHash;
   if (testsChanged && !full && existsSync(incremental)) forgetSurvivors(incremental);
   const scratch = mkdtempSync(join(tmpdir(), 'ollm-mutate-'));
-  const r = spawnSync('npx', ['stryker', 'run', '--mutate', m.file, '--coverageAnalysis', 'off', '--incrementalFile', `test/mutation/${m.name}.json`, ...(full ? ['--force'] : [])], {
-    cwd: root,
-    // the tests' temporary folders in one of the run's own, removed after it: a mutant's tests
-    // killed at their time limit cannot clean up theirs
-    env: { ...process.env, OLLM_MUTATE_TESTS: m.tests.join(','), OLLM_MUTATE_REPORT: reportFile, TMPDIR: scratch },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const r = spawnSync(
+    'npx',
+    [
+      'stryker',
+      'run',
+      '--mutate',
+      m.file,
+      '--coverageAnalysis',
+      'off',
+      '--incrementalFile',
+      `test/mutation/${m.name}.json`,
+      ...(full ? ['--force'] : []),
+    ],
+    {
+      cwd: root,
+      // the tests' temporary folders in one of the run's own, removed after it: a mutant's tests
+      // killed at their time limit cannot clean up theirs
+      env: { ...process.env, OLLM_MUTATE_TESTS: m.tests.join(','), OLLM_MUTATE_REPORT: reportFile, TMPDIR: scratch },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   rmSync(scratch, { recursive: true, force: true });
   if (r.status !== 0 || !existsSync(reportFile)) {
     console.error(`mutate: the run over ${m.file} failed:\n${(r.stdout + r.stderr).split('\n').slice(-20).join('\n')}`);
@@ -147,8 +181,13 @@ for (const m of chosen) {
     failed = true;
     continue;
   }
-  score(m, [...Object.values(JSON.parse(readFileSync(reportFile, 'utf8')).files).flatMap((f) => f.mutants), ...deletions]);
+  score(m, [
+    ...Object.values(JSON.parse(readFileSync(reportFile, 'utf8')).files).flatMap((f) => f.mutants),
+    ...deletions,
+  ]);
 }
 const all = total ? (100 * killed) / total : 100;
-console.log(`${'module'.padEnd(13)} score   killed / survived / equivalent (test/mutation/equivalent.md) — Stryker's and deletion mutants together\n${rows.join('\n')}\n${'all'.padEnd(13)} ${all.toFixed(1).padStart(5)}%  ${killed} killed of ${total} (goal ≥ 90%, no module under 80%)`);
+console.log(
+  `${'module'.padEnd(13)} score   killed / survived / equivalent (test/mutation/equivalent.md) — Stryker's and deletion mutants together\n${rows.join('\n')}\n${'all'.padEnd(13)} ${all.toFixed(1).padStart(5)}%  ${killed} killed of ${total} (goal ≥ 90%, no module under 80%)`,
+);
 process.exitCode = failed || all < 90 ? 1 : 0;

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 /** Copies the build in `built` (a finished staging folder) and the skills of `root` into `root`/plugin. */
 export function stagePlugin(root, built) {
   const plugin = join(root, 'plugin');
-  for (const [from, to] of [[built, 'dist'], [join(root, 'skills'), 'skills']]) {
+  for (const [from, to] of [
+    [built, 'dist'],
+    [join(root, 'skills'), 'skills'],
+  ]) {
     const next = join(plugin, `${to}.next-${process.pid}`);
     rmSync(next, { recursive: true, force: true });
     cpSync(from, next, { recursive: true });

@@ -11,5 +11,9 @@ export interface InstalledPackage {
 export declare function cacheDir(root: string): string;
 export declare function productionPackages(root: string, options?: { optional?: boolean }): InstalledPackage[];
 export declare function copyPackage(dir: string, dest: string): void;
-export declare function registryPackages(root: string, names: string[], version: string): Array<{ name: string; version: string; dir: string }>;
+export declare function registryPackages(
+  root: string,
+  names: string[],
+  version: string,
+): Array<{ name: string; version: string; dir: string }>;
 export declare function libsqlBinaries(root: string): Array<{ name: string; version: string; dir: string }>;

@@ -50,7 +50,10 @@ export function productionPackages(root, { optional = true } = {}) {
     for (const name of Object.keys(deps ?? {})) {
       const dir = findPackage(root, fromDir, name);
       if (!dir) {
-        if (required) throw new Error(`${name}, a dependency of ${relative(root, fromDir) || 'ollm-mcp'}, is not installed: run npm install`);
+        if (required)
+          throw new Error(
+            `${name}, a dependency of ${relative(root, fromDir) || 'ollm-mcp'}, is not installed: run npm install`,
+          );
         continue;
       }
       const rel = relative(root, dir).split(sep).join('/');
@@ -83,7 +86,13 @@ function lockedIntegrity(root, name, version) {
 
 function runNpm(args, cwd) {
   // npm is npm.cmd on Windows, which only a shell runs
-  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' } });
+  return execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    shell: process.platform === 'win32',
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+  });
 }
 
 /**
@@ -98,7 +107,8 @@ export function registryPackages(root, names, version) {
   const missing = [];
   for (const name of names) {
     const installed = join(root, 'node_modules', name);
-    if (existsSync(join(installed, 'package.json')) && readJson(join(installed, 'package.json')).version === version) dirs.set(name, installed);
+    if (existsSync(join(installed, 'package.json')) && readJson(join(installed, 'package.json')).version === version)
+      dirs.set(name, installed);
     else if (existsSync(join(cached(name), 'package.json'))) dirs.set(name, cached(name));
     else missing.push(name);
   }
@@ -108,9 +118,23 @@ export function registryPackages(root, names, version) {
     try {
       let packed;
       try {
-        packed = JSON.parse(runNpm(['pack', '--json', '--prefer-offline', '--pack-destination', work, ...missing.map((n) => `${n}@${version}`)], work));
+        packed = JSON.parse(
+          runNpm(
+            [
+              'pack',
+              '--json',
+              '--prefer-offline',
+              '--pack-destination',
+              work,
+              ...missing.map((n) => `${n}@${version}`),
+            ],
+            work,
+          ),
+        );
       } catch (err) {
-        throw new Error(`fetching ${missing.join(', ')}@${version} from the npm registry failed (the bundle carries them for other platforms):\n${err.stderr ?? err.message}`);
+        throw new Error(
+          `fetching ${missing.join(', ')}@${version} from the npm registry failed (the bundle carries them for other platforms):\n${err.stderr ?? err.message}`,
+        );
       }
       for (const name of missing) {
         const entry = packed.find((p) => p.name === name && p.version === version);
@@ -120,7 +144,10 @@ export function registryPackages(root, names, version) {
         if (locked) {
           const [algorithm, expected] = locked.split('-', 2);
           const actual = createHash(algorithm).update(readFileSync(tarball)).digest('base64');
-          if (actual !== expected) throw new Error(`${name}@${version} from the registry does not match package-lock.json's integrity (${locked})`);
+          if (actual !== expected)
+            throw new Error(
+              `${name}@${version} from the registry does not match package-lock.json's integrity (${locked})`,
+            );
         }
         const unpacked = join(work, `${entry.filename}.d`);
         mkdirSync(unpacked);
@@ -128,7 +155,8 @@ export function registryPackages(root, names, version) {
         // relative path keeps a Windows GNU tar from reading "C:" as a remote host.
         execFileSync('tar', ['-xzf', join('..', entry.filename)], { cwd: unpacked, stdio: 'pipe' });
         const pkg = readJson(join(unpacked, 'package', 'package.json'));
-        if (pkg.name !== name || pkg.version !== version) throw new Error(`${tarball} holds ${pkg.name}@${pkg.version}, not ${name}@${version}`);
+        if (pkg.name !== name || pkg.version !== version)
+          throw new Error(`${tarball} holds ${pkg.name}@${pkg.version}, not ${name}@${version}`);
         mkdirSync(dirname(cached(name)), { recursive: true });
         try {
           renameSync(join(unpacked, 'package'), cached(name));
@@ -149,6 +177,9 @@ export function libsqlBinaries(root) {
   const libsql = findPackage(root, root, 'libsql');
   if (!libsql) throw new Error('libsql is not installed: run npm install');
   const { version } = readJson(join(libsql, 'package.json'));
-  return registryPackages(root, LIBSQL_TARGETS.map((t) => `@libsql/${t}`), version);
+  return registryPackages(
+    root,
+    LIBSQL_TARGETS.map((t) => `@libsql/${t}`),
+    version,
+  );
 }
-

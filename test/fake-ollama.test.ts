@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS } from './fake-ollama/models.js';
-import { expectNsInt, expectResponseError, ndjson, post, start, stopFakesAfterEach } from './fake-ollama/test-helpers.js';
+import {
+  expectNsInt,
+  expectResponseError,
+  ndjson,
+  post,
+  start,
+  stopFakesAfterEach,
+} from './fake-ollama/test-helpers.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -18,7 +25,12 @@ describe('fake ollama: basic endpoints', () => {
     const nf = await fetch(`${fake.url}/api/nope`);
     expect(nf.status).toBe(404);
     expect(await nf.text()).toBe('404 page not found');
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'HEAD /', 'GET /api/version', 'GET /api/nope']);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /',
+      'HEAD /',
+      'GET /api/version',
+      'GET /api/nope',
+    ]);
   });
 
   it('lists installed models in /api/tags with the Ollama shape', async () => {
@@ -30,7 +42,14 @@ describe('fake ollama: basic endpoints', () => {
       name: 'llama3.2:latest',
       model: 'llama3.2:latest',
       size: 2019393189,
-      details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '3.2B', quantization_level: 'Q4_K_M' },
+      details: {
+        parent_model: '',
+        format: 'gguf',
+        family: 'llama',
+        families: ['llama'],
+        parameter_size: '3.2B',
+        quantization_level: 'Q4_K_M',
+      },
     });
     expect(llama?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(String(llama?.modified_at)).toMatch(RFC3339);
@@ -85,10 +104,19 @@ describe('fake ollama: generate and chat', () => {
     expect(chunks.map((c) => c['response']).join('')).toBe('Hello there from the fake');
     expect(final).toMatchObject({ model: 'llama3.2', response: '', done: true, done_reason: 'stop', eval_count: 5 });
     expect(Array.isArray(final['context'])).toBe(true);
-    for (const k of ['total_duration', 'load_duration', 'prompt_eval_count', 'prompt_eval_duration', 'eval_count', 'eval_duration']) {
+    for (const k of [
+      'total_duration',
+      'load_duration',
+      'prompt_eval_count',
+      'prompt_eval_duration',
+      'eval_count',
+      'eval_duration',
+    ]) {
       expectNsInt(final[k]);
     }
-    expect(final['total_duration'] as number).toBeGreaterThanOrEqual((final['load_duration'] as number) + (final['eval_duration'] as number));
+    expect(final['total_duration'] as number).toBeGreaterThanOrEqual(
+      (final['load_duration'] as number) + (final['eval_duration'] as number),
+    );
 
     // second request: model already loaded → no load_duration (zero metrics are left out)
     const again = await ndjson(await post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt: 'again' }));
@@ -111,11 +139,20 @@ describe('fake ollama: generate and chat', () => {
 
   it('chat streams message chunks and a final empty message with metrics', async () => {
     const { client } = await start();
-    const stream = await client.chat({ model: 'qwen2.5-coder:7b', messages: [{ role: 'user', content: 'hello' }], stream: true });
+    const stream = await client.chat({
+      model: 'qwen2.5-coder:7b',
+      messages: [{ role: 'user', content: 'hello' }],
+      stream: true,
+    });
     const parts = [];
     for await (const part of stream) parts.push(part);
     const final = parts.at(-1);
-    expect(parts.slice(0, -1).map((p) => p.message.content).join('')).toBe('The quick brown fox jumps over the lazy dog.');
+    expect(
+      parts
+        .slice(0, -1)
+        .map((p) => p.message.content)
+        .join(''),
+    ).toBe('The quick brown fox jumps over the lazy dog.');
     expect(parts.slice(0, -1).every((p) => p.message.role === 'assistant' && !p.done)).toBe(true);
     expect(final?.done).toBe(true);
     expect(final?.message).toEqual({ role: 'assistant', content: '' });
@@ -151,11 +188,26 @@ describe('fake ollama: errors', () => {
       ['/api/generate', 'nope', 400, "invalid character 'o' in literal null (expecting 'u')"],
       ['/api/generate', '{"model" "x"}', 400, "invalid character '\"' after object key"],
       ['/api/generate', '{"model":"Nope","prompt":"x"}', 404, "model 'Nope' not found"],
-      ['/api/generate', '{"model":"nomic-embed-text","prompt":"x"}', 400, '"nomic-embed-text" does not support generate'],
+      [
+        '/api/generate',
+        '{"model":"nomic-embed-text","prompt":"x"}',
+        400,
+        '"nomic-embed-text" does not support generate',
+      ],
       ['/api/generate', '{"model":"llama3.2","keep_alive":"-1"}', 400, 'time: missing unit in duration "-1"'],
-      ['/api/generate', '{"model":"llama3.2","prompt":5}', 400, 'json: cannot unmarshal number into Go struct field GenerateRequest.prompt of type string'],
+      [
+        '/api/generate',
+        '{"model":"llama3.2","prompt":5}',
+        400,
+        'json: cannot unmarshal number into Go struct field GenerateRequest.prompt of type string',
+      ],
       ['/api/chat', '{"messages":[]}', 400, 'model is required'],
-      ['/api/chat', '{"model":"phi3:mini","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}', 400, '"phi3:mini" does not support tools'],
+      [
+        '/api/chat',
+        '{"model":"phi3:mini","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}',
+        400,
+        '"phi3:mini" does not support tools',
+      ],
       ['/api/show', '{"model":"ghost"}', 404, "model 'ghost:latest' not found"],
     ];
     for (const [path, body, status, error] of cases) {
@@ -172,7 +224,11 @@ describe('fake ollama: errors', () => {
   it('failNext: an immediate failure carries its status; a mid-stream failure is a 200 ending with an error line', async () => {
     const { fake, client } = await start();
     fake.failNext('/api/generate', 503, 'server busy, please try again.  maximum pending requests exceeded');
-    await expectResponseError(client.generate({ model: 'llama3.2', prompt: 'x' }), 503, 'server busy, please try again.  maximum pending requests exceeded');
+    await expectResponseError(
+      client.generate({ model: 'llama3.2', prompt: 'x' }),
+      503,
+      'server busy, please try again.  maximum pending requests exceeded',
+    );
 
     fake.failNext('/api/generate', 500, 'llama runner process has terminated: exit status 2', { afterChunks: 3 });
     const res = await post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt: 'x' });

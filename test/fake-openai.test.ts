@@ -16,7 +16,12 @@ async function start(opts?: FakeOpenAIOptions): Promise<FakeOpenAI> {
 const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 const user = (content: unknown) => [{ role: 'user', content }];
 
-function chat(fake: FakeOpenAI, body: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+function chat(
+  fake: FakeOpenAI,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${fake.url}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -34,7 +39,15 @@ function events(text: string): unknown[] {
     .map((d) => (d === '[DONE]' ? d : (JSON.parse(d) as unknown)));
 }
 
-type Chunk = { object: string; choices: Array<{ delta: { content?: string; role?: string; reasoning_content?: string }; finish_reason: string | null }>; usage?: unknown; timings?: unknown };
+type Chunk = {
+  object: string;
+  choices: Array<{
+    delta: { content?: string; role?: string; reasoning_content?: string };
+    finish_reason: string | null;
+  }>;
+  usage?: unknown;
+  timings?: unknown;
+};
 
 async function until(check: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;
@@ -48,7 +61,10 @@ describe('fake OpenAI: models, health, routes', () => {
   it('lists models in OpenAI shape, answers /health like llama-server, and 404s unknown routes with an OpenAI error', async () => {
     const fake = await start({ models: ['a-model', { id: 'vl', ownedBy: 'me', vision: true }] });
     expect(fake.url).toBe(`http://127.0.0.1:${fake.port}/v1`);
-    const list = (await (await fetch(`${fake.url}/models`)).json()) as { object: string; data: Array<Record<string, unknown>> };
+    const list = (await (await fetch(`${fake.url}/models`)).json()) as {
+      object: string;
+      data: Array<Record<string, unknown>>;
+    };
     expect(list.object).toBe('list');
     expect(list.data.map((m) => m.id)).toEqual(['a-model', 'vl']);
     expect(list.data[1]).toMatchObject({ object: 'model', owned_by: 'me' });
@@ -57,7 +73,9 @@ describe('fake OpenAI: models, health, routes', () => {
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
     const nope = await fetch(`${fake.url}/nope`);
     expect(nope.status).toBe(404);
-    expect(await nope.json()).toEqual({ error: { message: 'Invalid URL (GET /v1/nope)', type: 'invalid_request_error', param: null, code: null } });
+    expect(await nope.json()).toEqual({
+      error: { message: 'Invalid URL (GET /v1/nope)', type: 'invalid_request_error', param: null, code: null },
+    });
     expect(fake.stats().paths).toEqual({ '/v1/models': 1, '/health': 1, '/v1/nope': 1 });
   });
 
@@ -84,15 +102,25 @@ describe('fake OpenAI: models, health, routes', () => {
 describe('fake OpenAI: chat completions', () => {
   it('answers a non-streamed request with a chat.completion and usage; max_tokens and max_completion_tokens cut with length', async () => {
     const fake = await start();
-    const body = (await (await chat(fake, { messages: [{ role: 'system', content: 'be brief' }, ...user('say something now')] })).json()) as Record<string, unknown>;
+    const body = (await (
+      await chat(fake, { messages: [{ role: 'system', content: 'be brief' }, ...user('say something now')] })
+    ).json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       object: 'chat.completion',
       model: MODEL,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' }, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' },
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
     });
     expect(body.id).toMatch(/^chatcmpl-/);
-    const cut = (await (await chat(fake, { max_tokens: 3 })).json()) as { choices: Array<{ message: { content: string }; finish_reason: string }> };
+    const cut = (await (await chat(fake, { max_tokens: 3 })).json()) as {
+      choices: Array<{ message: { content: string }; finish_reason: string }>;
+    };
     expect(cut.choices[0]).toMatchObject({ message: { content: 'The quick brown ' }, finish_reason: 'length' });
     const cut2 = (await (await chat(fake, { max_completion_tokens: 2, max_tokens: 5 })).json()) as typeof cut;
     expect(cut2.choices[0]!.message.content).toBe('The quick ');
@@ -111,7 +139,10 @@ describe('fake OpenAI: chat completions', () => {
     expect(chunks.slice(1, 4).map((c) => c.choices[0]!.delta.content)).toEqual(['one ', 'two ', 'three']);
     expect(chunks[4]!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
     expect(chunks.slice(0, 5).every((c) => c.usage === null)).toBe(true);
-    expect(chunks[5]).toMatchObject({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } });
+    expect(chunks[5]).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+    });
     expect(fake.stats().streams).toEqual({ started: 1, completed: 1, aborted: 0, broken: 0 });
     // without include_usage: no usage at all
     const plain = events(await (await chat(fake, { stream: true })).text()) as Chunk[];
@@ -119,21 +150,31 @@ describe('fake OpenAI: chat completions', () => {
   });
 
   it('usage in the finishing chunk with timings (llama-server), none at all, and reasoning before content', async () => {
-    const final = await start({ usage: 'final', timings: true, reply: { content: 'ok then', reasoning: 'hmm let me see' } });
+    const final = await start({
+      usage: 'final',
+      timings: true,
+      reply: { content: 'ok then', reasoning: 'hmm let me see' },
+    });
     const chunks = events(await (await chat(final, { stream: true })).text()).slice(0, -1) as Chunk[];
     expect(chunks.slice(1, 4).map((c) => c.choices[0]!.delta.reasoning_content)).toEqual(['hmm ', 'let ', 'me ']);
     const last = chunks.at(-1)!;
     expect(last.choices[0]!.finish_reason).toBe('stop');
     expect(last).toMatchObject({ usage: { completion_tokens: 6 }, timings: { predicted_n: 6 } });
     const none = await start({ usage: 'none' });
-    const noneChunks = events(await (await chat(none, { stream: true, stream_options: { include_usage: true } })).text()).slice(0, -1) as Chunk[];
+    const noneChunks = events(
+      await (await chat(none, { stream: true, stream_options: { include_usage: true } })).text(),
+    ).slice(0, -1) as Chunk[];
     expect(noneChunks.some((c) => c.usage)).toBe(false);
   });
 
   it('hands the reply function the model, messages and body', async () => {
     const fake = await start();
-    fake.reply((ctx) => `echo ${ctx.model} ${(ctx.messages[0] as { content: string }).content} ${String(ctx.body.temperature)}`);
-    const body = (await (await chat(fake, { temperature: 0.5 })).json()) as { choices: Array<{ message: { content: string } }> };
+    fake.reply(
+      (ctx) => `echo ${ctx.model} ${(ctx.messages[0] as { content: string }).content} ${String(ctx.body.temperature)}`,
+    );
+    const body = (await (await chat(fake, { temperature: 0.5 })).json()) as {
+      choices: Array<{ message: { content: string } }>;
+    };
     expect(body.choices[0]!.message.content).toBe(`echo ${MODEL} hi 0.5`);
   });
 
@@ -148,15 +189,25 @@ describe('fake OpenAI: chat completions', () => {
     expect(bad[1].message).toMatch(/could not parse the JSON body/);
     expect((await err(chat(fake, { model: '' })))[0]).toBe(400);
     const unknown = await err(chat(fake, { model: 'ghost' }));
-    expect(unknown).toEqual([404, expect.objectContaining({ message: "The model 'ghost' does not exist", code: 'model_not_found' })]);
+    expect(unknown).toEqual([
+      404,
+      expect.objectContaining({ message: "The model 'ghost' does not exist", code: 'model_not_found' }),
+    ]);
     expect((await err(chat(fake, { messages: [] })))[1].message).toMatch(/too short - 'messages'/);
     const png = 'data:image/png;base64,iVBORw0KGgo=';
-    const parts = [{ type: 'text', text: 'what is it' }, { type: 'image_url', image_url: { url: png } }];
+    const parts = [
+      { type: 'text', text: 'what is it' },
+      { type: 'image_url', image_url: { url: png } },
+    ];
     expect((await err(chat(fake, { messages: user(parts) })))[1].message).toMatch(/image input is not supported/);
     expect((await chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(parts) })).status).toBe(200);
     const badImage = [{ type: 'image_url', image_url: { url: 'iVBORw0KGgo=' } }];
-    expect((await err(chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(badImage) })))[1].message).toMatch(/Invalid image URL/);
-    expect((await err(chat(fake, { stream_options: { include_usage: true } })))[1].message).toMatch(/only allowed when 'stream' is enabled/);
+    expect(
+      (await err(chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(badImage) })))[1].message,
+    ).toMatch(/Invalid image URL/);
+    expect((await err(chat(fake, { stream_options: { include_usage: true } })))[1].message).toMatch(
+      /only allowed when 'stream' is enabled/,
+    );
     expect((await err(chat(fake, { max_tokens: 0 })))[0]).toBe(400);
   });
 });
@@ -166,12 +217,16 @@ describe('fake OpenAI: API key and records', () => {
     const fake = await start({ apiKey: 'sk-fake-secret-1234' });
     const missing = await fetch(`${fake.url}/models`);
     expect(missing.status).toBe(401);
-    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/didn't provide an API key/);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
+      /didn't provide an API key/,
+    );
     const wrong = await fetch(`${fake.url}/models`, { headers: { authorization: 'Bearer sk-wrong-key-9876' } });
     const wrongBody = (await wrong.json()) as { error: { message: string; code: string } };
     expect([wrong.status, wrongBody.error.code]).toEqual([401, 'invalid_api_key']);
     expect(wrongBody.error.message).toContain('sk-***9876'); // masked, as OpenAI does
-    expect((await fetch(`${fake.url}/models`, { headers: { authorization: 'Bearer sk-fake-secret-1234' } })).status).toBe(200);
+    expect(
+      (await fetch(`${fake.url}/models`, { headers: { authorization: 'Bearer sk-fake-secret-1234' } })).status,
+    ).toBe(200);
     expect((await fetch(`${fake.origin}/health`)).status).toBe(200);
     expect(fake.requests.map((r) => r.auth)).toEqual(['none', 'invalid', 'valid', 'none']);
     expect(fake.requests[2]!.headers.authorization).toBe('Bearer [redacted]');
@@ -191,8 +246,14 @@ describe('fake OpenAI: injected failures', () => {
     expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '7']);
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
     const proxy = await chat(fake, {});
-    expect([proxy.status, proxy.headers.get('content-type'), await proxy.text()]).toEqual([502, 'text/html', PROXY_502_HTML]);
-    expect(await (await chat(fake, {})).json()).toEqual({ error: { message: 'CUDA error: out of memory', type: 'server_error', param: null, code: 'oom' } });
+    expect([proxy.status, proxy.headers.get('content-type'), await proxy.text()]).toEqual([
+      502,
+      'text/html',
+      PROXY_502_HTML,
+    ]);
+    expect(await (await chat(fake, {})).json()).toEqual({
+      error: { message: 'CUDA error: out of memory', type: 'server_error', param: null, code: 'oom' },
+    });
     expect((await chat(fake, {})).status).toBe(200);
   });
 
@@ -204,7 +265,10 @@ describe('fake OpenAI: injected failures', () => {
     expect(ended.map((c) => c.choices[0]!.delta.content)).toEqual(['', 'a ', 'b ']);
     fake.breakNextStream({ afterChunks: 1, how: 'error', message: 'worker died' });
     const errored = events(await (await chat(fake, { stream: true })).text());
-    expect(errored.slice(-2)).toEqual([{ error: { message: 'worker died', type: 'server_error', param: null, code: 500 } }, '[DONE]']);
+    expect(errored.slice(-2)).toEqual([
+      { error: { message: 'worker died', type: 'server_error', param: null, code: 500 } },
+      '[DONE]',
+    ]);
     fake.breakNextStream({ afterChunks: 1, how: 'error-field', message: 'slot failed' });
     const text = await (await chat(fake, { stream: true })).text();
     expect(text).toMatch(/\nerror: \{"code":500,"message":"slot failed","type":"server_error"\}\n\n$/);
@@ -277,8 +341,15 @@ describe('fake OpenAI: vLLM prefix caching', () => {
     const fake = await start({ prefixCache: true, promptTokensDetails: true, tokenDelayMs: 0 });
     const doc = Array.from({ length: 200 }, (_, i) => `line ${i} of the shared document`).join('\n'); // 1,200 words
     const ask = async (question: string, model = MODEL, stream = false) => {
-      const res = await chat(fake, { model, stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'system', content: 'be brief' }, ...user(`${doc}\n\n${question}`)] });
-      const usage = stream ? (events(await res.text()).slice(0, -1) as Chunk[]).at(-1)!.usage : ((await res.json()) as { usage: unknown }).usage;
+      const res = await chat(fake, {
+        model,
+        stream,
+        ...(stream && { stream_options: { include_usage: true } }),
+        messages: [{ role: 'system', content: 'be brief' }, ...user(`${doc}\n\n${question}`)],
+      });
+      const usage = stream
+        ? (events(await res.text()).slice(0, -1) as Chunk[]).at(-1)!.usage
+        : ((await res.json()) as { usage: unknown }).usage;
       return usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } };
     };
     const first = await ask('What is line 3?');
@@ -287,7 +358,9 @@ describe('fake OpenAI: vLLM prefix caching', () => {
     const second = await ask('Which line mentions 150?', MODEL, true); // another request, streamed: the same pool
     expect(second.prompt_tokens_details.cached_tokens).toBe(1200); // system + document + "\n\n" words: 75 whole blocks
     expect(second.prompt_tokens_details.cached_tokens % 16).toBe(0);
-    expect((await ask('What is line 3?', 'Qwen/Qwen2.5-Coder-7B-Instruct')).prompt_tokens_details.cached_tokens).toBe(0); // another model's engine
+    expect((await ask('What is line 3?', 'Qwen/Qwen2.5-Coder-7B-Instruct')).prompt_tokens_details.cached_tokens).toBe(
+      0,
+    ); // another model's engine
     expect(fake.prefixReads().map((r) => [r.model, r.cachedTokens])).toEqual([
       [MODEL, 0],
       [MODEL, 1200],
@@ -303,7 +376,9 @@ describe('fake OpenAI: vLLM prefix caching', () => {
     expect(plain.prefixReads()[1]!.cachedTokens).toBe(1184); // 1,200 tokens: the last one is read again, so its block too
     const none = await start({ promptTokensDetails: true, tokenDelayMs: 0 }); // --no-enable-prefix-caching
     await chat(none, { messages: user(doc) });
-    expect(((await (await chat(none, { messages: user(doc) })).json()) as { usage: unknown }).usage).toMatchObject({ prompt_tokens_details: { cached_tokens: 0 } });
+    expect(((await (await chat(none, { messages: user(doc) })).json()) as { usage: unknown }).usage).toMatchObject({
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     expect(none.prefixReads()).toEqual([]);
   });
 });

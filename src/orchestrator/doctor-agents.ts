@@ -9,7 +9,9 @@ import type { Check } from './doctor-memory.js';
 /** The checks for the `agents:` keys: one warning per key that applies to no client, with the name it most likely means; nothing when all apply. */
 export function agentNameChecks(keys: readonly string[], seen: readonly string[], tokens: readonly string[]): Check[] {
   const problems = agentsThatApplyToNone(keys, seen, tokens);
-  const known = KNOWN_CLIENTS.slice(0, 3).map((c) => `${c.app} sends ${c.name}`).join(', ');
+  const known = KNOWN_CLIENTS.slice(0, 3)
+    .map((c) => `${c.app} sends ${c.name}`)
+    .join(', ');
   const seenHere = seen.length ? `; seen here: ${seen.slice(0, 8).join(', ')}` : '';
   return problems.map(({ key, meant }) => ({
     name: 'Agent settings',

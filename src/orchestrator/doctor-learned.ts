@@ -61,13 +61,25 @@ export async function learnedChecks(orch: Orchestrator): Promise<Check[]> {
   for (const h of orch.hosts) {
     const rows = orch.seenSizes.learnedOn(h.engine.host);
     if (rows.length === 0) continue;
-    const models = await h.catalog.list().then((l) => l.models, () => []);
+    const models = await h.catalog.list().then(
+      (l) => l.models,
+      () => [],
+    );
     for (const row of rows) {
       const m = models.find((x) => x.name === row.model && x.digest.slice(0, 64) === row.digest);
       if (!m) continue; // removed or pulled again: never used
       const facts = modelFacts(m, isEmbedding(m) ? 1 : h.settings.ollama.numParallel);
-      const estimateBytes = requiredBytes(m.sizeBytes, h.settings.ram.safetyMargin, facts.kvAt?.(row.seen.contextLength) ?? 0);
-      figures.push({ label: `${m.name}${orch.hosts.length > 1 ? ` on ${h.name}` : ''}`, seen: row.seen, facts, estimateBytes });
+      const estimateBytes = requiredBytes(
+        m.sizeBytes,
+        h.settings.ram.safetyMargin,
+        facts.kvAt?.(row.seen.contextLength) ?? 0,
+      );
+      figures.push({
+        label: `${m.name}${orch.hosts.length > 1 ? ` on ${h.name}` : ''}`,
+        seen: row.seen,
+        facts,
+        estimateBytes,
+      });
     }
   }
   const check = learnedFiguresCheck(figures);

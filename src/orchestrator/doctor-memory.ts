@@ -29,7 +29,12 @@ export interface OverBudget {
  * brings the rest within the budget. `setting` is where the budget is raised; `how` how a model is
  * unloaded there. Undefined when the budget is met.
  */
-export function overBudget(budgetBytes: number, loaded: readonly LoadedModel[], setting: string, how = 'unload_model, or `ollama stop NAME`'): OverBudget | undefined {
+export function overBudget(
+  budgetBytes: number,
+  loaded: readonly LoadedModel[],
+  setting: string,
+  how = 'unload_model, or `ollama stop NAME`',
+): OverBudget | undefined {
   const inRam = (m: LoadedModel) => Math.max(0, m.sizeBytes - m.vramBytes);
   const used = loaded.reduce((s, m) => s + inRam(m), 0);
   if (used <= budgetBytes) return undefined;
@@ -84,13 +89,23 @@ export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = [], 
     name: 'Ollama host memory',
     level: h.kind === 'unknown' && reached ? 'warn' : 'ok',
     detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
-    ...(h.kind === 'unknown' && reached && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
+    ...(h.kind === 'unknown' &&
+      reached && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
   });
   const kv = kvCheck(h);
   if (kv) checks.push(kv);
   checks.push(
     ram.gpus.length > 0
-      ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }
+      ? {
+          name: 'GPU',
+          level: 'ok',
+          detail: ram.gpus
+            .map(
+              (g) =>
+                `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`,
+            )
+            .join('; '),
+        }
       : { name: 'GPU', level: 'ok', detail: 'no GPU with its own VRAM found: models run on the CPU from RAM' },
   );
   return checks;
@@ -106,7 +121,9 @@ export function kvCheck(h: RamSummary['host']): Check | undefined {
   if (!h.kvCacheType) return undefined;
   const fa = h.flashAttention ?? 'auto';
   const quantized = isQuantized(h.kvCacheType);
-  const overhead = h.gpuOverheadBytes ? `; ${gb(h.gpuOverheadBytes)} of VRAM kept aside per GPU (OLLAMA_GPU_OVERHEAD)` : '';
+  const overhead = h.gpuOverheadBytes
+    ? `; ${gb(h.gpuOverheadBytes)} of VRAM kept aside per GPU (OLLAMA_GPU_OVERHEAD)`
+    : '';
   const detail = `KV cache ${h.kvCacheType}${quantized ? ' (smaller than f16: longer windows fit)' : ''}, flash attention ${fa}${overhead}; Ollama's own pre-flight still counts f16, and ollm-mcp makes the unloads it would make`;
   if (quantized && fa === 'off') {
     return {
@@ -128,7 +145,7 @@ export function fitChecks(models: readonly ModelSummary[]): Check[] {
       name: 'Models too big',
       level: 'warn',
       detail: `${tooBig.length} installed model${tooBig.length > 1 ? 's' : ''} can never be loaded here: ${tooBig.map((m) => `${m.name}${m.host ? ` on ${m.host}` : ''} (needs ${gb(m.requiredBytes)})`).join(', ')}`,
-      fix: 'remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host\'s capacity in settings) if the machine has the memory',
+      fix: "remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host's capacity in settings) if the machine has the memory",
     },
   ];
 }

@@ -16,7 +16,6 @@ import { stateCheck } from './storage/state-check.js';
 import { learnedChecks } from './doctor-learned.js';
 import { agentNameChecks } from './doctor-agents.js';
 
-
 export interface DoctorReport {
   ok: boolean;
   checks: Check[];
@@ -36,7 +35,9 @@ function settingOrigins(cfg: Orchestrator['config']): string[] {
     ['hosts', st.hosts.length ? `${st.hosts.length} more` : undefined],
     ['fallback', st.fallback?.baseURL],
   ];
-  return shown.filter(([, v]) => v !== undefined).map(([key, v]) => `${key} = ${v} (from ${sourceOf(key.split('.'), sources)})`);
+  return shown
+    .filter(([, v]) => v !== undefined)
+    .map(([key, v]) => `${key} = ${v} (from ${sourceOf(key.split('.'), sources)})`);
 }
 
 /**
@@ -49,10 +50,22 @@ async function templateChecks(orch: Orchestrator): Promise<Check[]> {
   try {
     listing = await orch.templates.refresh();
   } catch (err) {
-    return [{ name: 'Templates', level: 'warn', detail: `${dir} could not be read: ${err instanceof Error ? err.message : String(err)}` }];
+    return [
+      {
+        name: 'Templates',
+        level: 'warn',
+        detail: `${dir} could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    ];
   }
   const yours = listing.templates.filter((t) => t.source === 'user').length;
-  const checks: Check[] = [{ name: 'Templates', level: 'ok', detail: `${listing.templates.length} templates, ${yours} of them yours (in ${dir})` }];
+  const checks: Check[] = [
+    {
+      name: 'Templates',
+      level: 'ok',
+      detail: `${listing.templates.length} templates, ${yours} of them yours (in ${dir})`,
+    },
+  ];
   for (const p of listing.problems) {
     checks.push({
       name: 'Template',
@@ -99,7 +112,8 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   const answers = await versions(orch);
   const up = [...answers.values()].filter((a) => 'version' in a).length;
   const mine = answers.get('ollama')!;
-  if ('version' in mine) checks.push({ name: 'Ollama', level: 'ok', detail: `Ollama ${mine.version} answers at ${primary.address}` });
+  if ('version' in mine)
+    checks.push({ name: 'Ollama', level: 'ok', detail: `Ollama ${mine.version} answers at ${primary.address}` });
   else {
     // With another Ollama host answering, ollm-mcp still works: a warning, like any other host down.
     const others = up > 0;
@@ -116,30 +130,53 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       const overview = await orch.listModels({ refresh: true });
       const installed = new Set(overview.models.map((m) => m.name));
       if (overview.models.length === 0) {
-        checks.push({ name: 'Models', level: 'fail', detail: 'no models installed', fix: 'pull one, e.g. `ollama pull llama3.2`' });
+        checks.push({
+          name: 'Models',
+          level: 'fail',
+          detail: 'no models installed',
+          fix: 'pull one, e.g. `ollama pull llama3.2`',
+        });
       } else {
         const fitting = overview.models.filter((m) => m.fits);
         checks.push({
           name: 'Models',
           level: fitting.length > 0 ? 'ok' : 'fail',
           detail: `${overview.models.length} installed, ${fitting.length} fit the budget, ${overview.loaded.length} loaded now`,
-          ...(fitting.length === 0 && { fix: 'raise ram.budget or pull a smaller model (a 3B model needs about 2.5 GB)' }),
+          ...(fitting.length === 0 && {
+            fix: 'raise ram.budget or pull a smaller model (a 3B model needs about 2.5 GB)',
+          }),
         });
       }
       const { model } = cfg.settings;
       const wanted = [
         ...(model.default ? [{ name: model.default, role: 'model.default' }] : []),
         ...model.keepAlive.models.map((name) => ({ name, role: 'model.keepAlive.models' })),
-        ...Object.entries(model.routing.overrides).map(([p, name]) => ({ name: name!, role: `model.routing.overrides.${p}` })),
+        ...Object.entries(model.routing.overrides).map(([p, name]) => ({
+          name: name!,
+          role: `model.routing.overrides.${p}`,
+        })),
       ];
       for (const w of wanted) {
         if (!installed.has(withTag(w.name)) && !installed.has(w.name)) {
-          checks.push({ name: 'Configured model', level: 'fail', detail: `${w.role} names "${w.name}", which is not installed`, fix: `\`ollama pull ${w.name}\`, or change ${w.role}` });
+          checks.push({
+            name: 'Configured model',
+            level: 'fail',
+            detail: `${w.role} names "${w.name}", which is not installed`,
+            fix: `\`ollama pull ${w.name}\`, or change ${w.role}`,
+          });
         }
       }
       // This machine's memory is ollama.host's: its own reading when that host is down.
       const ram = 'version' in mine ? overview.ram : await orch.ramSummary([]);
-      checks.push(...ramChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama'), 'version' in mine), ...fitChecks(overview.models), ...(await learnedChecks(orch)));
+      checks.push(
+        ...ramChecks(
+          ram,
+          overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama'),
+          'version' in mine,
+        ),
+        ...fitChecks(overview.models),
+        ...(await learnedChecks(orch)),
+      );
     } catch (err) {
       checks.push({ name: 'Models', level: 'fail', detail: err instanceof Error ? err.message : String(err) });
     }
@@ -158,7 +195,11 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     try {
       const answer = answers.get(h.name)!;
       if ('error' in answer) throw new Error(answer.error);
-      const [list, status, over] = await Promise.all([h.catalog.list({ refresh: true }), h.overview.ramStatus(), hostOverBudget(h)]);
+      const [list, status, over] = await Promise.all([
+        h.catalog.list({ refresh: true }),
+        h.overview.ramStatus(),
+        hostOverBudget(h),
+      ]);
       checks.push({
         name: `Host ${h.name}`,
         level: over ? 'warn' : 'ok',
@@ -167,7 +208,12 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${message}`, fix: `${downFix(h, message, `start Ollama there, or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile` });
+      checks.push({
+        name: `Host ${h.name}`,
+        level: 'warn',
+        detail: `Ollama at ${h.address}: ${message}`,
+        fix: `${downFix(h, message, `start Ollama there, or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile`,
+      });
     }
   }
   const fallback = await orch.fallback?.health();
@@ -180,7 +226,10 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     });
   }
   const st = orch.config.settings;
-  const seen = await orch.stateRead.then(() => orch.agentRecords().map((r) => r.agent), () => []); // the state's own check below says why it could not be read
+  const seen = await orch.stateRead.then(
+    () => orch.agentRecords().map((r) => r.agent),
+    () => [],
+  ); // the state's own check below says why it could not be read
   checks.push(...agentNameChecks(Object.keys(st.agents), seen, Object.keys(st.http.tokens)));
   checks.push(...(await templateChecks(orch)));
   checks.push(...(await stateCheck(orch.config.home)));
@@ -190,12 +239,29 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
 /** An engine that loads and unloads by itself (an OpenAI-compatible one): whether it answers, and what it serves. */
 async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
   const where = `${h.address} (${h.engine.who}; it loads and unloads its models itself, so no memory is planned there)`;
-  if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${answer.error.split(' — ')[0]}`, fix: `${downFix(h, answer.error, `start it, or correct hosts.${h.name}.url in settings`)}; requests go to the other hosts meanwhile` };
+  if ('error' in answer)
+    return {
+      name: `Host ${h.name}`,
+      level: 'warn',
+      detail: `${where}: ${answer.error.split(' — ')[0]}`,
+      fix: `${downFix(h, answer.error, `start it, or correct hosts.${h.name}.url in settings`)}; requests go to the other hosts meanwhile`,
+    };
   try {
     const list = await h.catalog.list({ refresh: true });
-    return { name: `Host ${h.name}`, level: 'ok', detail: `${where}: serves ${list.models.length} model${list.models.length === 1 ? '' : 's'} (${list.models.slice(0, 5).map((m) => m.name).join(', ')})` };
+    return {
+      name: `Host ${h.name}`,
+      level: 'ok',
+      detail: `${where}: serves ${list.models.length} model${list.models.length === 1 ? '' : 's'} (${list.models
+        .slice(0, 5)
+        .map((m) => m.name)
+        .join(', ')})`,
+    };
   } catch (err) {
-    return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      name: `Host ${h.name}`,
+      level: 'warn',
+      detail: `${where}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
@@ -218,11 +284,29 @@ async function llamacppCheck(h: Orchestrator['hosts'][number], answer: Answer): 
     const failed = s.models.filter((m) => m.status === 'failed').map((m) => m.name);
     const detail = `${answer.version} at ${h.address}${s.router ? `, at most ${s.modelsMax} models loaded` : ' (one model; ollm-mcp cannot load or unload there)'}: ${s.models.length} models, ${by('loaded')} loaded${by('loading') ? `, ${by('loading')} loading` : ''}${failed.length ? `, failed to load: ${failed.join(', ')}` : ''}`;
     if (unknown.length) {
-      return { name: `Host ${h.name}`, level: 'warn', detail: `${detail}; the memory of ${unknown.join(', ')} is unknown (its GGUF file cannot be read here)`, fix: `set hosts.${h.name}.modelSizes {name: "5GB"} and hosts.${h.name}.capacity, so loading there never overcommits` };
+      return {
+        name: `Host ${h.name}`,
+        level: 'warn',
+        detail: `${detail}; the memory of ${unknown.join(', ')} is unknown (its GGUF file cannot be read here)`,
+        fix: `set hosts.${h.name}.modelSizes {name: "5GB"} and hosts.${h.name}.capacity, so loading there never overcommits`,
+      };
     }
-    const over = await hostOverBudget(h, s.router ? 'unload_model, or POST /models/unload {"model": NAME} to the router' : 'stop that llama-server: ollm-mcp cannot unload there');
-    const fixes = [...(over ? [over.fix] : []), ...(failed.length ? ["see the router's log for why the load failed"] : [])];
-    return { name: `Host ${h.name}`, level: fixes.length ? 'warn' : 'ok', detail: `${detail}${over ? `; ${over.detail}` : ''}`, ...(fixes.length && { fix: fixes.join('; ') }) };
+    const over = await hostOverBudget(
+      h,
+      s.router
+        ? 'unload_model, or POST /models/unload {"model": NAME} to the router'
+        : 'stop that llama-server: ollm-mcp cannot unload there',
+    );
+    const fixes = [
+      ...(over ? [over.fix] : []),
+      ...(failed.length ? ["see the router's log for why the load failed"] : []),
+    ];
+    return {
+      name: `Host ${h.name}`,
+      level: fixes.length ? 'warn' : 'ok',
+      detail: `${detail}${over ? `; ${over.detail}` : ''}`,
+      ...(fixes.length && { fix: fixes.join('; ') }),
+    };
   } catch (err) {
     return { name: `Host ${h.name}`, level: 'warn', detail: err instanceof Error ? err.message : String(err), fix };
   }

@@ -1,5 +1,12 @@
 export * from './config/index.js';
-export { Orchestrator, type OrchestratorDeps, type ModelsOverview, type ModelSummary, type LoadedModel, type RamSummary } from './orchestrator.js';
+export {
+  Orchestrator,
+  type OrchestratorDeps,
+  type ModelsOverview,
+  type ModelSummary,
+  type LoadedModel,
+  type RamSummary,
+} from './orchestrator.js';
 export { HostError } from './engines/host-error.js';
 export { type MemorySource } from './loading/ram.js';
 export { runDoctor, type DoctorReport } from './doctor.js';

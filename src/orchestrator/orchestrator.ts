@@ -106,7 +106,16 @@ export class Orchestrator {
    * lists do not need.
    */
   get stateRead(): Promise<unknown> {
-    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.madeFor.load(), this.savings.load(), this.outcomes.load(), this.agents.load(), this.speeds.load()]));
+    return (this.stateReading ??= Promise.all([
+      this.metrics.load(),
+      this.seenSizes.load(),
+      this.preferences.load(),
+      this.madeFor.load(),
+      this.savings.load(),
+      this.outcomes.load(),
+      this.agents.load(),
+      this.speeds.load(),
+    ]));
   }
   readonly preferences: Preferences;
   /** The models made for a kind of work (create_model's task), shared through the state database. */
@@ -130,11 +139,19 @@ export class Orchestrator {
   ) {
     this.ram = new RamMonitor(deps.memorySource);
     this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
-    this.savings = new SavingsStore(config.home, config.settings.savings, { legacyFile: join(config.home, 'savings.json') });
+    this.savings = new SavingsStore(config.home, config.settings.savings, {
+      legacyFile: join(config.home, 'savings.json'),
+    });
     this.agents = new AgentsStore(config.home);
     // Ollama hosts and llama.cpp routers (managed alike), by priority
     this.seenSizes = new SeenSizes(config.home);
-    this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, sizes: this.seenSizes, ...(deps.fetch && { fetch: deps.fetch }), ...(deps.claims && { claims: deps.claims }) });
+    this.hosts = fleetHosts(config.settings, {
+      ram: this.ram,
+      metrics: this.metrics,
+      sizes: this.seenSizes,
+      ...(deps.fetch && { fetch: deps.fetch }),
+      ...(deps.claims && { claims: deps.claims }),
+    });
     this.fleet = new HostFleet(this.hosts, config.settings.model.keepAlive.extraCopyIdleSeconds);
     this.hostCooldown = this.fleet.hostCooldown;
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
@@ -144,13 +161,26 @@ export class Orchestrator {
     this.outcomes = new Outcomes(config.home);
     this.longWork = new LongWork(new JobStore(config.home), this.stopping.signal);
     this.speeds = new SpeedStore(config.home);
-    this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons, madeFor: this.madeFor, speeds: this.speeds };
+    this.records = {
+      metrics: this.metrics,
+      outcomes: this.outcomes,
+      preferences: this.preferences,
+      comparisons: this.comparisons,
+      madeFor: this.madeFor,
+      speeds: this.speeds,
+    };
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;
     this.templates = deps.templates ?? new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
-    if (config.settings.fallback) this.fallback = new CloudFallback(config.settings.fallback, config.settings.ollama.stallTimeoutMs, this.origins, deps.fetch ? { fetch: deps.fetch } : {});
+    if (config.settings.fallback)
+      this.fallback = new CloudFallback(
+        config.settings.fallback,
+        config.settings.ollama.stallTimeoutMs,
+        this.origins,
+        deps.fetch ? { fetch: deps.fetch } : {},
+      );
   }
 
   /** Asks each engine's claim who plans it (engines/planned-elsewhere.ts): before the first call, so no two servers plan one engine. */
@@ -208,7 +238,14 @@ export class Orchestrator {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
     this.fleet.stop();
-    const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.seenSizes.close(), this.savings.close(), this.agents.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
+    const work = Promise.all([
+      ...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)),
+      this.metrics.close(),
+      this.seenSizes.close(),
+      this.savings.close(),
+      this.agents.close(),
+      this.memoryStore.flush().then(() => this.memoryStore.settled()),
+    ]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 
@@ -219,7 +256,10 @@ export class Orchestrator {
 
   /** Every reachable host's models, each tagged with its host when there are several; hosts down in `unreachable`; pins loaded again in `notes`. */
   async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
-    const overview = this.hosts.length === 1 ? await this.hosts[0]!.overview.listModels(options) : await listFleetModels(this.hosts, this.hostCooldown, options);
+    const overview =
+      this.hosts.length === 1
+        ? await this.hosts[0]!.overview.listModels(options)
+        : await listFleetModels(this.hosts, this.hostCooldown, options);
     const notes = this.pinNotes();
     return notes.length ? { ...overview, notes: [...(overview.notes ?? []), ...notes] } : overview;
   }
@@ -252,7 +292,12 @@ export class Orchestrator {
     const [hosts, fallback] = await Promise.all([Promise.all(statuses), this.fallback?.health()]);
     const unreachable = unreachableOf(hosts);
     const clients = this.clients?.();
-    return { hosts, ...(fallback && { fallback }), ...(unreachable.length > 0 && { unreachable }), ...(clients && { clients }) };
+    return {
+      hosts,
+      ...(fallback && { fallback }),
+      ...(unreachable.length > 0 && { unreachable }),
+      ...(clients && { clients }),
+    };
   }
 
   modelDatabase() {
@@ -270,7 +315,12 @@ export class Orchestrator {
 
   /** How the router is set up: settings' overrides and default, and the user's preferences. */
   routingSettings(): RoutingSettings {
-    return routingFrom(this.config.settings.model, this.preferences.byProfile(), this.outcomes.evidence(), this.madeFor.all());
+    return routingFrom(
+      this.config.settings.model,
+      this.preferences.byProfile(),
+      this.outcomes.evidence(),
+      this.madeFor.all(),
+    );
   }
 
   /** The effective settings, secrets hidden, with where each given value came from. */

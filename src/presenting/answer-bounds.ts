@@ -85,12 +85,23 @@ function plural(n: number, [one, many]: readonly [string, string]): string {
  * The report on what was cut, or undefined when nothing was. `noun` names one item and several
  * ("entry", "entries"); `value` names what was shortened in an item; `rest` says how to see all.
  */
-export function cutReport(o: { leftOut: number; shortened?: number; noun: readonly [string, string]; value?: string; maxValueChars?: number; rest: string }): CutReport | undefined {
+export function cutReport(o: {
+  leftOut: number;
+  shortened?: number;
+  noun: readonly [string, string];
+  value?: string;
+  maxValueChars?: number;
+  rest: string;
+}): CutReport | undefined {
   const shortened = o.shortened ?? 0;
   if (o.leftOut === 0 && shortened === 0) return undefined;
   const parts = [
     ...(o.leftOut > 0 ? [`${plural(o.leftOut, o.noun)} left out`] : []),
-    ...(shortened > 0 ? [`${plural(shortened, o.noun)} shown with the ${o.value ?? 'value'} cut at ${o.maxValueChars ?? MAX_LISTED_VALUE_CHARS} characters`] : []),
+    ...(shortened > 0
+      ? [
+          `${plural(shortened, o.noun)} shown with the ${o.value ?? 'value'} cut at ${o.maxValueChars ?? MAX_LISTED_VALUE_CHARS} characters`,
+        ]
+      : []),
   ];
   return { leftOut: o.leftOut, shortened, note: `To keep this answer short, ${parts.join(' and ')}: ${o.rest}` };
 }
@@ -98,7 +109,9 @@ export function cutReport(o: { leftOut: number; shortened?: number; noun: readon
 /** The structured form of a CutReport, for output schemas. */
 export const cutSchema = z
   .object({ leftOut: z.number(), shortened: z.number(), note: z.string() })
-  .describe('set when the answer was cut to stay short: items left out at the end, items shown shortened, and how to see the rest');
+  .describe(
+    'set when the answer was cut to stay short: items left out at the end, items shown shortened, and how to see the rest',
+  );
 
 export interface ListBounds<T> {
   /** The most characters the list may take (MAX_ANSWER_CHARS or MAX_RESOURCE_CHARS). */
@@ -118,6 +131,12 @@ export function boundList<T>(items: readonly T[], o: ListBounds<T>): { kept: T[]
   const short = o.shorten ? cutField(items, o.shorten.field, MAX_LISTED_VALUE_CHARS) : items;
   const { kept, leftOut } = fitList(short, o.maxChars, o.size);
   const shortened = kept.filter((item, i) => item !== items[i]).length;
-  const cut = cutReport({ leftOut, shortened, noun: o.noun, ...(o.shorten && { value: o.shorten.name }), rest: o.rest });
+  const cut = cutReport({
+    leftOut,
+    shortened,
+    noun: o.noun,
+    ...(o.shorten && { value: o.shorten.name }),
+    rest: o.rest,
+  });
   return { kept, ...(cut && { cut }) };
 }

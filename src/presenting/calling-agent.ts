@@ -8,7 +8,14 @@
  * it calls for (another ollm-mcp: `<token's agent>/<agent>`).
  */
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
-import { AGENT_META_KEY, agentName, OWNER_KEY, OWNER_META_KEY, relayedAgent, selfNamedAgent } from '../orchestrator/config/agents.js';
+import {
+  AGENT_META_KEY,
+  agentName,
+  OWNER_KEY,
+  OWNER_META_KEY,
+  relayedAgent,
+  selfNamedAgent,
+} from '../orchestrator/config/agents.js';
 import type { Settings } from '../orchestrator/config/schema.js';
 
 /**
@@ -45,7 +52,12 @@ const callerOf = (server: Pick<McpServer, 'server'>): Caller | undefined => call
  * `<token's agent>/<that agent>` (e.g. laptop-a/claude-code); without a named token that key is
  * ignored, since any caller could claim any name.
  */
-export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown, meta?: unknown): string {
+export function callingAgent(
+  server: McpServer,
+  settings: Pick<Settings, 'http'>,
+  envelope?: unknown,
+  meta?: unknown,
+): string {
   const byToken = callerOf(server)?.token;
   if (byToken !== undefined) return relayedAgent(byToken, relayedName(meta));
   return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
@@ -53,8 +65,13 @@ export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>
 
 /** The name the request's client gives itself (clientInfo.name: per request in the 2026 era, else from initialize), unbounded; whatever a token says. */
 export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
-  const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
-  const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
+  const perRequest =
+    typeof envelope === 'object' && envelope !== null
+      ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY]
+      : undefined;
+  const info = (
+    typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()
+  ) as { name?: unknown } | undefined;
   return info?.name ?? callerOf(server)?.session;
 }
 
@@ -84,10 +101,14 @@ export function isClaimRelay(server: McpServer, meta: unknown): boolean {
 export function relayedOwner(server: McpServer, meta: unknown): string | undefined {
   if (!isRelayed(server, meta)) return undefined;
   const key = (meta as Record<string, unknown>)[OWNER_META_KEY];
-  return Object.hasOwn(meta as object, OWNER_META_KEY) && typeof key === 'string' && OWNER_KEY.test(key) ? key : undefined;
+  return Object.hasOwn(meta as object, OWNER_META_KEY) && typeof key === 'string' && OWNER_KEY.test(key)
+    ? key
+    : undefined;
 }
 
 /** The agent a request's _meta names for its sender's client (AGENT_META_KEY), unchecked; undefined when none. */
 function relayedName(meta: unknown): unknown {
-  return typeof meta === 'object' && meta !== null && Object.hasOwn(meta, AGENT_META_KEY) ? (meta as Record<string, unknown>)[AGENT_META_KEY] : undefined;
+  return typeof meta === 'object' && meta !== null && Object.hasOwn(meta, AGENT_META_KEY)
+    ? (meta as Record<string, unknown>)[AGENT_META_KEY]
+    : undefined;
 }

@@ -22,7 +22,12 @@ export function boundedFleet(fleet: FleetStatus, maxChars: number): FleetStatus 
   const share = maxChars / Math.max(1, fleet.hosts.length);
   const hosts = fleet.hosts.map((h) => {
     if (!('models' in h) || !Array.isArray(h.models)) return h;
-    const { kept, cut } = boundList(h.models as unknown[], { maxChars: share, size: indentedChars, noun: ['model', 'models'], rest: "the router's own /models lists every one." });
+    const { kept, cut } = boundList(h.models as unknown[], {
+      maxChars: share,
+      size: indentedChars,
+      noun: ['model', 'models'],
+      rest: "the router's own /models lists every one.",
+    });
     return { ...h, models: kept, ...(cut && { modelsCut: cut }) };
   });
   return { ...fleet, hosts, ...(fleet.clients && { clients: fleet.clients.map(shownClient) }) } as FleetStatus;
@@ -32,11 +37,18 @@ export function boundedFleet(fleet: FleetStatus, maxChars: number): FleetStatus 
 export type LimitedClient = ConnectedClient & { limitSeconds?: number; limit: string };
 
 /** The fleet's clients, each with its time limit under `settings` (its agent's timeoutSeconds, else its client's known limit, else the SDK's 60 s). */
-export function withClientLimits<F extends { hosts: unknown; clients?: ConnectedClient[] }>(fleet: F, settings: Pick<Settings, 'agents' | 'http'>): Omit<F, 'clients'> & { clients?: LimitedClient[] } {
+export function withClientLimits<F extends { hosts: unknown; clients?: ConnectedClient[] }>(
+  fleet: F,
+  settings: Pick<Settings, 'agents' | 'http'>,
+): Omit<F, 'clients'> & { clients?: LimitedClient[] } {
   if (!fleet.clients) return fleet as Omit<F, 'clients'>;
   const clients = fleet.clients.map((c): LimitedClient => {
     const limit = connectedClientLimit(c.name, settings);
-    return { ...c, ...(limit.seconds !== undefined && { limitSeconds: limit.seconds }), limit: limitText(limit, c.name) };
+    return {
+      ...c,
+      ...(limit.seconds !== undefined && { limitSeconds: limit.seconds }),
+      limit: limitText(limit, c.name),
+    };
   });
   return { ...fleet, clients };
 }

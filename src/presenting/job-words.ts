@@ -30,15 +30,28 @@ export function etaSeconds(now: Pick<JobNow, 'expectedAt'>, at: number): number 
 
 /** "5 of 11 parts done; now: …; whole result expected in ~3 min" — what is known of it, nothing else. */
 export function jobNowLine(now: JobNow, at = Date.now()): string {
-  const parts = now.partsTotal !== undefined ? `${now.partsDone} of ${now.partsTotal} parts done` : now.partsDone > 0 ? `${now.partsDone} part${now.partsDone === 1 ? '' : 's'} done` : undefined;
-  const step = now.step === undefined ? undefined : `now: ${now.step.length > STEP_CHARS ? `${now.step.slice(0, STEP_CHARS - 1)}…` : now.step}`;
+  const parts =
+    now.partsTotal !== undefined
+      ? `${now.partsDone} of ${now.partsTotal} parts done`
+      : now.partsDone > 0
+        ? `${now.partsDone} part${now.partsDone === 1 ? '' : 's'} done`
+        : undefined;
+  const step =
+    now.step === undefined
+      ? undefined
+      : `now: ${now.step.length > STEP_CHARS ? `${now.step.slice(0, STEP_CHARS - 1)}…` : now.step}`;
   const when = expectedWords(now.expectedAt, at);
   const line = [parts, step, when && `whole result expected ${when}`].filter(Boolean).join('; ');
   return line || 'started';
 }
 
 /** The job as a structured result carries it (the `job` field): its id, state and how far it is. */
-export function jobInfo(id: string, state: 'running' | 'done' | 'failed' | 'cancelled' | 'lost', now: JobNow | undefined, at = Date.now()) {
+export function jobInfo(
+  id: string,
+  state: 'running' | 'done' | 'failed' | 'cancelled' | 'lost',
+  now: JobNow | undefined,
+  at = Date.now(),
+) {
   const eta = now && etaSeconds(now, at);
   return {
     id,
@@ -58,13 +71,16 @@ export function jobInfo(id: string, state: 'running' | 'done' | 'failed' | 'canc
  */
 export function keptOutput(result: unknown): { text: string; structured?: Record<string, unknown> } | undefined {
   const r = (typeof result === 'object' && result !== null ? result : {}) as Record<string, unknown>;
-  const object = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const object = (v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   if (typeof r.text === 'string') {
     const structured = object(r.structured);
     return { text: r.text, ...(structured && { structured }) };
   }
   if (Array.isArray(r.content)) {
-    const text = (r.content as Array<{ type?: unknown; text?: unknown }>).map((c) => (c.type === 'text' && typeof c.text === 'string' ? c.text : '')).join('\n');
+    const text = (r.content as Array<{ type?: unknown; text?: unknown }>)
+      .map((c) => (c.type === 'text' && typeof c.text === 'string' ? c.text : ''))
+      .join('\n');
     const structured = object(r.structuredContent);
     return { text, ...(structured && { structured }) };
   }

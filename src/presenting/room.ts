@@ -4,7 +4,10 @@
 import { formatBytes } from '../orchestrator/index.js';
 import type { RamSummary } from '../orchestrator/index.js';
 
-export type Room = Pick<RamSummary, 'headroomBytes' | 'budgetBytes' | 'loadedBytes' | 'availableBytes' | 'bufferBytes'> & { host: Pick<RamSummary['host'], 'kind'> };
+export type Room = Pick<
+  RamSummary,
+  'headroomBytes' | 'budgetBytes' | 'loadedBytes' | 'availableBytes' | 'bufferBytes'
+> & { host: Pick<RamSummary['host'], 'kind'> };
 
 /**
  * What one more model may take, in words. A figure under zero is never shown as bytes: -1 is
@@ -14,11 +17,17 @@ export type Room = Pick<RamSummary, 'headroomBytes' | 'budgetBytes' | 'loadedByt
 export function roomText(ram: Room): string {
   const { headroomBytes: free, budgetBytes: budget, loadedBytes: loaded } = ram;
   if (ram.host.kind === 'unknown') return 'its memory is unknown (set ollama.capacity)';
-  if (ram.host.kind === 'gpu') return free < 0 ? 'the VRAM free for one more model is unknown' : free === 0 ? 'no VRAM free for one more model' : `${formatBytes(free)} of VRAM free for one more model`;
+  if (ram.host.kind === 'gpu')
+    return free < 0
+      ? 'the VRAM free for one more model is unknown'
+      : free === 0
+        ? 'no VRAM free for one more model'
+        : `${formatBytes(free)} of VRAM free for one more model`;
   if (free < 0) return `the memory free for models now is unknown (budget ${formatBytes(budget)})`;
   if (free > 0) return `${formatBytes(free)} free for models now (budget ${formatBytes(budget)})`;
-  if (loaded > budget) return `none free for models now (${formatBytes(loaded - budget)} over budget: ${formatBytes(loaded)} loaded, budget ${formatBytes(budget)})`;
-  if (ram.availableBytes < ram.bufferBytes) return `none free for models now (${formatBytes(ram.availableBytes)} of RAM available, under the ${formatBytes(ram.bufferBytes)} kept free)`;
+  if (loaded > budget)
+    return `none free for models now (${formatBytes(loaded - budget)} over budget: ${formatBytes(loaded)} loaded, budget ${formatBytes(budget)})`;
+  if (ram.availableBytes < ram.bufferBytes)
+    return `none free for models now (${formatBytes(ram.availableBytes)} of RAM available, under the ${formatBytes(ram.bufferBytes)} kept free)`;
   return `none free for models now (budget ${formatBytes(budget)}, all of it in use)`;
 }
-

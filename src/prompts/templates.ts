@@ -17,10 +17,48 @@ import {
 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { log } from '../orchestrator/util/log.js';
-import { isPrototypeName, renderTemplate, variablesOf, type StoredTemplate, type TemplateDef, type TemplateLibrary } from '../orchestrator/templates/index.js';
+import {
+  isPrototypeName,
+  renderTemplate,
+  variablesOf,
+  type StoredTemplate,
+  type TemplateDef,
+  type TemplateLibrary,
+} from '../orchestrator/templates/index.js';
 
-const PROGRAMMING = ['TypeScript', 'JavaScript', 'Python', 'Go', 'Rust', 'Java', 'C#', 'C++', 'C', 'Kotlin', 'Swift', 'Ruby', 'PHP', 'SQL', 'Bash'];
-const HUMAN = ['English', 'French', 'German', 'Spanish', 'Italian', 'Portuguese', 'Dutch', 'Polish', 'Japanese', 'Chinese', 'Korean', 'Arabic', 'Hindi', 'Russian'];
+const PROGRAMMING = [
+  'TypeScript',
+  'JavaScript',
+  'Python',
+  'Go',
+  'Rust',
+  'Java',
+  'C#',
+  'C++',
+  'C',
+  'Kotlin',
+  'Swift',
+  'Ruby',
+  'PHP',
+  'SQL',
+  'Bash',
+];
+const HUMAN = [
+  'English',
+  'French',
+  'German',
+  'Spanish',
+  'Italian',
+  'Portuguese',
+  'Dutch',
+  'Polish',
+  'Japanese',
+  'Chinese',
+  'Korean',
+  'Arabic',
+  'Hindi',
+  'Russian',
+];
 const FRAMEWORKS = ['vitest', 'jest', 'pytest', 'unittest', 'go test', 'cargo test', 'JUnit', 'xUnit', 'RSpec'];
 // A Map: variable names are the user's, and "constructor" must find nothing here.
 const KNOWN_VALUES = new Map<string, readonly string[]>([
@@ -40,10 +78,16 @@ function argsSchema(t: TemplateDef) {
   // A null-prototype shape takes any variable name ("constructor", "toString") as an ordinary key.
   const shape = Object.create(null) as Record<string, z.ZodType>;
   for (const v of variablesOf(t)) {
-    const described = z.string().describe(v.description ?? (v.default !== undefined ? `default: ${v.default}` : v.name));
+    const described = z
+      .string()
+      .describe(v.description ?? (v.default !== undefined ? `default: ${v.default}` : v.name));
     const options = suggestionsFor(v.name, v.default);
     // completable() marks the string itself: the SDK looks for the mark inside .optional()
-    const inner = options.length ? completable(described, (typed) => options.filter((o) => o.toLowerCase().startsWith(String(typed ?? '').toLowerCase()))) : described;
+    const inner = options.length
+      ? completable(described, (typed) =>
+          options.filter((o) => o.toLowerCase().startsWith(String(typed ?? '').toLowerCase())),
+        )
+      : described;
     shape[v.name] = v.required ? inner : inner.optional();
   }
   return z.object(shape);
@@ -55,19 +99,33 @@ type Lookup = TemplateLibrary['lookup'];
 function register(server: McpServer, lookup: Lookup, t: TemplateDef): RegisteredPrompt {
   // The SDK keeps prompts in a plain object, where these names are always taken.
   if (isPrototypeName(t.name)) throw new Error(`"${t.name}" is a name every JavaScript object already has`);
-  return server.registerPrompt(t.name, { title: t.name, description: t.description, argsSchema: argsSchema(t) }, (async (args: Record<string, string | undefined>) => {
-    const { template } = await lookup(t.name);
-    if (!template) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `The template "${t.name}" no longer exists.`);
-    const values = Object.fromEntries(Object.entries(args).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    const r = renderTemplate(template, values);
-    if (r.missing.length) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Missing required arguments: ${r.missing.map((m) => `${m.name}${m.description ? ` (${m.description})` : ''}`).join('; ')}.`);
-    }
-    return { description: template.description, messages: [{ role: 'user' as const, content: { type: 'text' as const, text: r.prompt } }] };
-  }) as never);
+  return server.registerPrompt(
+    t.name,
+    { title: t.name, description: t.description, argsSchema: argsSchema(t) },
+    (async (args: Record<string, string | undefined>) => {
+      const { template } = await lookup(t.name);
+      if (!template)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `The template "${t.name}" no longer exists.`);
+      const values = Object.fromEntries(
+        Object.entries(args).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      const r = renderTemplate(template, values);
+      if (r.missing.length) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `Missing required arguments: ${r.missing.map((m) => `${m.name}${m.description ? ` (${m.description})` : ''}`).join('; ')}.`,
+        );
+      }
+      return {
+        description: template.description,
+        messages: [{ role: 'user' as const, content: { type: 'text' as const, text: r.prompt } }],
+      };
+    }) as never,
+  );
 }
 
-const unofferable = (err: unknown) => `cannot be offered as an MCP prompt (${err instanceof Error ? err.message : String(err)}); rename the template or fix its file`;
+const unofferable = (err: unknown) =>
+  `cannot be offered as an MCP prompt (${err instanceof Error ? err.message : String(err)}); rename the template or fix its file`;
 
 const NOTHING: Lookup = async () => ({ problems: [] });
 
@@ -96,7 +154,9 @@ export async function checkTemplatePrompts(library: TemplateLibrary): Promise<vo
  * empty completion; an unknown ordinary name still gets the SDK's "not found".
  */
 function guardCompletion(server: McpServer, argumentsOf: (prompt: string) => ReadonlySet<string> | undefined): void {
-  type Completing = { handlePromptCompletion?: (request: CompleteRequest, ref: PromptReference) => Promise<CompleteResult> };
+  type Completing = {
+    handlePromptCompletion?: (request: CompleteRequest, ref: PromptReference) => Promise<CompleteResult>;
+  };
   const sdk = server as unknown as Completing;
   const complete = sdk.handlePromptCompletion?.bind(server);
   if (!complete) return;

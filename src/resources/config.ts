@@ -8,7 +8,8 @@ export function registerConfig(server: McpServer, orch: Orchestrator): void {
     'ollm://config',
     {
       title: 'Effective settings',
-      description: 'The settings in force (secrets hidden), where each given value came from (file, env var, flag), and the settings folder.',
+      description:
+        'The settings in force (secrets hidden), where each given value came from (file, env var, flag), and the settings folder.',
       mimeType: 'application/json',
     },
     async (uri) => {

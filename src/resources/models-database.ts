@@ -9,7 +9,8 @@ export function registerModelsDatabase(server: McpServer, orch: Orchestrator): v
     'ollm://models/database',
     {
       title: 'Model database',
-      description: 'Known model families by name pattern (context window, capabilities, routing profiles), and the installed models merged with what Ollama reports about them (a long list is cut, and `cut` says so).',
+      description:
+        'Known model families by name pattern (context window, capabilities, routing profiles), and the installed models merged with what Ollama reports about them (a long list is cut, and `cut` says so).',
       mimeType: 'application/json',
     },
     async (uri) => {

@@ -10,7 +10,8 @@ export function registerTemplates(server: McpServer, orch: Orchestrator): void {
     'ollm://templates',
     {
       title: 'Prompt templates',
-      description: 'Every prompt template — built-in and the user\'s own — with its variables (required, defaults, descriptions), and any template file that could not be read, with the reason. A long list or text is cut, and `cut` says so.',
+      description:
+        "Every prompt template — built-in and the user's own — with its variables (required, defaults, descriptions), and any template file that could not be read, with the reason. A long list or text is cut, and `cut` says so.",
       mimeType: 'application/json',
     },
     async (uri) => {
@@ -25,7 +26,12 @@ export function registerTemplates(server: McpServer, orch: Orchestrator): void {
         template: t.template,
       }));
       // a quarter of the room for files that could not be read, the rest for the templates
-      const broken = boundList(problems, { maxChars: MAX_RESOURCE_CHARS / 4, size: indentedChars, noun: ['problem', 'problems'], rest: '`npx ollm-mcp template list` names every one.' });
+      const broken = boundList(problems, {
+        maxChars: MAX_RESOURCE_CHARS / 4,
+        size: indentedChars,
+        noun: ['problem', 'problems'],
+        rest: '`npx ollm-mcp template list` names every one.',
+      });
       const { kept, cut } = boundList(listed, {
         maxChars: MAX_RESOURCE_CHARS - indentedChars(broken.kept),
         size: indentedChars,

@@ -7,7 +7,18 @@ import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { nestsDeeperThan } from '../tools/arg-bounds.js';
 
-export type Command = 'serve' | 'daemon' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared';
+export type Command =
+  | 'serve'
+  | 'daemon'
+  | 'doctor'
+  | 'help'
+  | 'version'
+  | 'memory'
+  | 'template'
+  | 'project'
+  | 'learning'
+  | 'state'
+  | 'shared';
 
 export interface CliArgs {
   command: Command;
@@ -35,7 +46,10 @@ export interface CliArgs {
 }
 
 /** What each user command accepts: action → [min, max] arguments. */
-const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared', Record<string, [number, number, string]>> = {
+const ACTIONS: Record<
+  'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared',
+  Record<string, [number, number, string]>
+> = {
   learning: { show: [0, 0, 'learning show'], reset: [0, 1, 'learning reset [routing|sizes]'] },
   memory: {
     list: [0, 0, 'memory list'],
@@ -143,7 +157,10 @@ function readValue(text: string, flag: string): unknown {
   } catch {
     return text;
   }
-  if (nestsDeeperThan(value, MAX_SET_DEPTH)) throw new UsageError(`${flag}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).`);
+  if (nestsDeeperThan(value, MAX_SET_DEPTH))
+    throw new UsageError(
+      `${flag}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).`,
+    );
   return value;
 }
 
@@ -155,21 +172,21 @@ const listOf = (text: string): string[] =>
     .filter((item) => item !== '');
 
 const OPTIONS = {
-    config: { type: 'string' },
-    set: { type: 'string', multiple: true },
-    json: { type: 'boolean' },
-    project: { type: 'string' },
-    category: { type: 'string' },
-    force: { type: 'boolean' },
-    transport: { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' },
-    token: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-    version: { type: 'boolean', short: 'v' },
-    'no-shared': { type: 'boolean' },
-    ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
-  } as const;
+  config: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  project: { type: 'string' },
+  category: { type: 'string' },
+  force: { type: 'boolean' },
+  transport: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  'no-shared': { type: 'boolean' },
+  ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
+} as const;
 
 export function parseCli(argv: string[]): CliArgs {
   const options = OPTIONS;
@@ -180,8 +197,10 @@ export function parseCli(argv: string[]): CliArgs {
     const e = err as Error & { code?: string };
     // Node's own wording for these talks about positional arguments; say it plainly.
     const option = /option '([^']+)'/i.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) throw new UsageError(`Unknown option ${option} — see \`ollm-mcp --help\` for the options.`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) throw new UsageError(`${option.split(/[ ,]/)[0]} needs a value — see \`ollm-mcp --help\`.`);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option)
+      throw new UsageError(`Unknown option ${option} — see \`ollm-mcp --help\` for the options.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option)
+      throw new UsageError(`${option.split(/[ ,]/)[0]} needs a value — see \`ollm-mcp --help\`.`);
     throw new UsageError(`${e.message.split('\n')[0]} — see \`ollm-mcp --help\`.`);
   }
   const { values, positionals } = parsed;
@@ -194,18 +213,37 @@ export function parseCli(argv: string[]): CliArgs {
   else if (v.version) command = 'version';
   else if (positionals.length > 0) {
     const [first, ...rest] = positionals;
-    if (first === 'memory' || first === 'template' || first === 'project' || first === 'learning' || first === 'state' || first === 'shared') {
+    if (
+      first === 'memory' ||
+      first === 'template' ||
+      first === 'project' ||
+      first === 'learning' ||
+      first === 'state' ||
+      first === 'shared'
+    ) {
       const actions = ACTIONS[first];
       action = rest[0] ?? (first === 'project' ? 'detect' : first === 'shared' ? 'list' : undefined);
       const spec = action === undefined ? undefined : actions[action];
       if (!spec) {
-        throw new UsageError(`${action === undefined ? `"${first}" needs an action` : `Unknown action "${first} ${action}"`} — one of: ${Object.values(actions).map((a) => a[2]).join(', ')}.`);
+        throw new UsageError(
+          `${action === undefined ? `"${first}" needs an action` : `Unknown action "${first} ${action}"`} — one of: ${Object.values(
+            actions,
+          )
+            .map((a) => a[2])
+            .join(', ')}.`,
+        );
       }
       params = rest.slice(1);
-      if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
+      if (params.length < spec[0] || params.length > spec[1])
+        throw new UsageError(
+          `Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`,
+        );
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon') throw new UsageError(`Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon')
+        throw new UsageError(
+          `Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`,
+        );
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }
@@ -227,20 +265,31 @@ export function parseCli(argv: string[]): CliArgs {
   }
 
   const transport = (v.transport as string | undefined) ?? 'stdio';
-  if (transport !== 'stdio' && transport !== 'http') throw new UsageError(`--transport must be stdio or http, got "${transport}".`);
+  if (transport !== 'stdio' && transport !== 'http')
+    throw new UsageError(`--transport must be stdio or http, got "${transport}".`);
   const portText = (v.port as string | undefined) ?? '3333';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${portText}".`);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new UsageError(`--port must be a port number (0-65535), got "${portText}".`);
   if (transport === 'stdio' && (v.host !== undefined || v.port !== undefined || v.token !== undefined)) {
     throw new UsageError('--host, --port and --token go with --transport http.');
   }
-  const args: CliArgs = { command, params, flags, json: v.json === true, transport, host: (v.host as string | undefined) ?? '127.0.0.1', port };
+  const args: CliArgs = {
+    command,
+    params,
+    flags,
+    json: v.json === true,
+    transport,
+    host: (v.host as string | undefined) ?? '127.0.0.1',
+    port,
+  };
   if (typeof v.token === 'string') args.token = v.token;
   if (v['no-shared'] === true) {
     if (command !== 'serve' || transport !== 'stdio') throw new UsageError('--no-shared goes with serving on stdio.');
     args.noShared = true;
   }
-  if (command === 'daemon' && transport !== 'stdio') throw new UsageError('the shared server (daemon) serves stdio launches only.');
+  if (command === 'daemon' && transport !== 'stdio')
+    throw new UsageError('the shared server (daemon) serves stdio launches only.');
   if (action !== undefined) args.action = action;
   if (typeof v.config === 'string') args.configFile = v.config;
   if (typeof v.project === 'string') args.project = v.project;

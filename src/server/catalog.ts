@@ -38,6 +38,7 @@ let built: Catalog | undefined;
 
 /** The embedded catalog, or undefined when running from source. */
 export function builtCatalog(): Catalog | undefined {
-  if (built === undefined && typeof __OLLM_CATALOG__ !== 'undefined' && __OLLM_CATALOG__) built = JSON.parse(__OLLM_CATALOG__) as Catalog;
+  if (built === undefined && typeof __OLLM_CATALOG__ !== 'undefined' && __OLLM_CATALOG__)
+    built = JSON.parse(__OLLM_CATALOG__) as Catalog;
   return built;
 }

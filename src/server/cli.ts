@@ -17,10 +17,14 @@ import { VERSION } from './version.js';
 const serverCode = () => Promise.all([import('./serving.js'), import('./stdio.js')]);
 
 /** The server of these settings; whatever serves here claims the engines it plans (one plan per engine on this machine: engine-claims-setup.ts). */
-const own = async (loaded: Loaded): Promise<Serving> => (await import('./engine-claims-setup.js')).claimEngines(new (await serverCode())[0].Serving(loaded.config, loaded.project));
+const own = async (loaded: Loaded): Promise<Serving> =>
+  (await import('./engine-claims-setup.js')).claimEngines(
+    new (await serverCode())[0].Serving(loaded.config, loaded.project),
+  );
 
 /** Serving on stdio's streams, or the forwarder's (a launch whose shared server cannot be had). */
-const serveStdio = async (loaded: Loaded, streams?: { input: Readable; output: Writable }) => (await serverCode())[1].serveOverStdio(await own(loaded), streams);
+const serveStdio = async (loaded: Loaded, streams?: { input: Readable; output: Writable }) =>
+  (await serverCode())[1].serveOverStdio(await own(loaded), streams);
 
 /** What the settings of a stdio launch that may forward are read from, before they are read (memo.ts): kept with its plan if unchanged after. */
 async function inputsBefore(args: CliArgs): Promise<Fingerprint | undefined> {
@@ -36,7 +40,10 @@ async function forward(loaded: Loaded, args: CliArgs, before: Fingerprint | unde
   // what it was read from, unchanged while it was read: the next launch started this way forwards from the memo
   const after = before && (await fingerprint(before.from, loaded.config.file));
   const { stableJson } = await import('../orchestrator/util/stable-json.js');
-  if (after && stableJson(after) === stableJson(before)) await remember(process.argv.slice(2), after, plan).catch((err: Error) => log.debug(`shared server: no memo kept (${err.message})`));
+  if (after && stableJson(after) === stableJson(before))
+    await remember(process.argv.slice(2), after, plan).catch((err: Error) =>
+      log.debug(`shared server: no memo kept (${err.message})`),
+    );
   const { launchShared } = await import('./shared/launch.js');
   return launchShared(plan, (input, output) => serveStdio(loaded, { input, output }));
 }
@@ -56,12 +63,19 @@ async function serve(args: CliArgs, sharedTried = false): Promise<number> {
   const serving = await own(loaded);
   if (args.transport === 'http') {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
-    const [{ HttpStartError, serveOverHttp }, { stopOn }] = await Promise.all([import('./http.js'), import('./lifecycle.js')]);
+    const [{ HttpStartError, serveOverHttp }, { stopOn }] = await Promise.all([
+      import('./http.js'),
+      import('./lifecycle.js'),
+    ]);
     // set but empty after trimming is refused (http-guard.ts tokenProblem), never taken for no token
     const token = args.token ?? process.env.OLLM_HTTP_TOKEN;
     const tokenSource = args.token !== undefined ? '--token' : 'OLLM_HTTP_TOKEN';
     try {
-      const http = await serveOverHttp(serving, { host: args.host, port: args.port, ...(token !== undefined && { token, tokenSource }) });
+      const http = await serveOverHttp(serving, {
+        host: args.host,
+        port: args.port,
+        ...(token !== undefined && { token, tokenSource }),
+      });
       stopOn(serving, () => http.close());
     } catch (err) {
       if (err instanceof HttpStartError) {
@@ -93,7 +107,9 @@ async function forwardRemembered(argv: string[]): Promise<number | undefined> {
     return { args, loaded };
   };
   const { launchShared } = await import('./shared/launch.js');
-  const shared = await launchShared(plan, async (input, output) => serveStdio((await loadArgs()).loaded, { input, output }));
+  const shared = await launchShared(plan, async (input, output) =>
+    serveStdio((await loadArgs()).loaded, { input, output }),
+  );
   if (shared === true) return -1;
   log.warn(`shared server: ${shared} — serving on its own`);
   const { parseCli } = await import('./args.js');

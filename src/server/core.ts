@@ -45,8 +45,14 @@ export interface Handlers {
 function record(server: McpServer | undefined, orch: Orchestrator): Handlers {
   const out: Handlers = { tools: new Map(), resources: new Map() };
   const recorder: Record<string, Handler> = {
-    registerTool: (name: string, config: RecordedTool['config'], handler: Handler) => void out.tools.set(name, { config, handler }),
-    registerResource: (name: string, target: RecordedResource['target'], metadata: Record<string, unknown>, read: Handler) => void out.resources.set(name, { target, metadata, read }),
+    registerTool: (name: string, config: RecordedTool['config'], handler: Handler) =>
+      void out.tools.set(name, { config, handler }),
+    registerResource: (
+      name: string,
+      target: RecordedResource['target'],
+      metadata: Record<string, unknown>,
+      read: Handler,
+    ) => void out.resources.set(name, { target, metadata, read }),
   };
   const proxy = server
     ? new Proxy(server, {
@@ -79,7 +85,11 @@ export function recordCatalog(): Catalog {
       if (typeof r.target === 'string') return { name, uri: r.target, metadata: r.metadata };
       const t = r.target;
       const complete = t.uriTemplate.variableNames.filter((v) => t.completeCallback(v) !== undefined);
-      return { name, template: { uriTemplate: t.uriTemplate.toString(), list: t.listCallback !== undefined, complete }, metadata: r.metadata };
+      return {
+        name,
+        template: { uriTemplate: t.uriTemplate.toString(), list: t.listCallback !== undefined, complete },
+        metadata: r.metadata,
+      };
     }),
   };
 }
@@ -108,7 +118,11 @@ export interface Session {
  * Reads of other properties, and writes, go to the orchestrator itself.
  */
 export function sessionView(orch: Orchestrator, session: Session): Orchestrator {
-  const own: Record<string | symbol, unknown> = { config: session.config, project: session.project, workingDir: session.workingDir };
+  const own: Record<string | symbol, unknown> = {
+    config: session.config,
+    project: session.project,
+    workingDir: session.workingDir,
+  };
   return new Proxy(orch, {
     get: (target, key, receiver) => (Object.hasOwn(own, key) ? own[key] : Reflect.get(target, key, receiver)),
   });
@@ -124,7 +138,11 @@ export interface Core {
 
 /** The orchestrator made, who plans each engine settled (before any call: no two servers plan one), its pinned models loading and Ollama greeted. */
 export async function startCore(parts: CoreParts): Promise<Core> {
-  const orch = new Orchestrator(parts.config, { templates: parts.templates, ...(parts.project && { project: parts.project }), ...(parts.claims && { claims: parts.claims }) });
+  const orch = new Orchestrator(parts.config, {
+    templates: parts.templates,
+    ...(parts.project && { project: parts.project }),
+    ...(parts.claims && { claims: parts.claims }),
+  });
   await orch.settleClaims();
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
   // Tell the user early when Ollama is not there; tools report it again when called.

@@ -5,7 +5,16 @@
  * project profile allows. Transports call the factory (stdio once per connection; stateless HTTP
  * once per request), so it only registers handlers and does no I/O.
  */
-import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type RegisteredTool, type ServerContext, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import {
+  McpServer,
+  ResourceTemplate,
+  type CompleteResourceTemplateCallback,
+  type JsonSchemaType,
+  type jsonSchemaValidator,
+  type RegisteredTool,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { Settings } from '../orchestrator/config/index.js';
 import { configuredSecrets } from '../orchestrator/config/secrets.js';
@@ -28,11 +37,23 @@ import { offerTasks } from './tasks.js';
 /** The server's instructions: a sentence about tools is kept when the server offers one of the tools it names. */
 const INSTRUCTIONS_HEAD = 'ollm-mcp runs work on local Ollama models on this machine, without cloud cost.';
 const TOOL_SENTENCES: Array<{ tools: readonly string[]; text: string }> = [
-  { tools: ['route_and_generate'], text: 'route_and_generate runs a prompt on the best local model for the work (with fallbacks).' },
+  {
+    tools: ['route_and_generate'],
+    text: 'route_and_generate runs a prompt on the best local model for the work (with fallbacks).',
+  },
   { tools: ['list_models'], text: 'list_models shows what is installed, loaded, and what fits in RAM.' },
-  { tools: ['smart_load', 'unload_model'], text: 'smart_load loads a model (or the best one for a task) without overcommitting RAM; unload_model frees memory.' },
-  { tools: ['remember', 'recall', 'forget'], text: "remember / recall / forget keep facts and preferences across sessions (relevant ones join route_and_generate's system prompt)." },
-  { tools: ['render_template', 'save_template'], text: 'render_template fills a saved prompt template (also offered as MCP prompts); save_template adds one.' },
+  {
+    tools: ['smart_load', 'unload_model'],
+    text: 'smart_load loads a model (or the best one for a task) without overcommitting RAM; unload_model frees memory.',
+  },
+  {
+    tools: ['remember', 'recall', 'forget'],
+    text: "remember / recall / forget keep facts and preferences across sessions (relevant ones join route_and_generate's system prompt).",
+  },
+  {
+    tools: ['render_template', 'save_template'],
+    text: 'render_template fills a saved prompt template (also offered as MCP prompts); save_template adds one.',
+  },
 ];
 const INSTRUCTIONS_RESOURCES =
   'Resources: ollm://system/ram (memory and budget), ollm://models/loaded, ollm://metrics, ollm://memory, ollm://templates, ollm://models/database, ollm://models/{name}, ollm://config.';
@@ -43,7 +64,9 @@ const INSTRUCTIONS_SKILL = `When offloading pays and how (inputs by path, dryRun
 export function instructionsFor(offered: ReadonlySet<string>, skills = false): string {
   const tools = TOOL_SENTENCES.filter((s) => s.tools.some((t) => offered.has(t))).map((s) => s.text);
   const skill = skills && offered.has('route_and_generate') ? [INSTRUCTIONS_SKILL] : [];
-  return [INSTRUCTIONS_HEAD, ...(tools.length > 0 ? [tools.join(' ')] : []), ...skill, INSTRUCTIONS_RESOURCES].join('\n');
+  return [INSTRUCTIONS_HEAD, ...(tools.length > 0 ? [tools.join(' ')] : []), ...skill, INSTRUCTIONS_RESOURCES].join(
+    '\n',
+  );
 }
 
 /**
@@ -58,7 +81,10 @@ const LIST_CACHE_HINTS = {
 } as const;
 
 /** The tools this server offers: those of the chosen toolsets that the project profile allows, in the catalog's order. */
-export function offeredTools(tools: readonly ToolEntry[], where: { settings: Pick<Settings, 'toolsets'>; project?: ProjectProfile | undefined }): ToolEntry[] {
+export function offeredTools(
+  tools: readonly ToolEntry[],
+  where: { settings: Pick<Settings, 'toolsets'>; project?: ProjectProfile | undefined },
+): ToolEntry[] {
   const chosen = toolsInSets(where.settings.toolsets);
   return tools.filter((t) => chosen.has(t.name) && toolAllowed(where.project, t.name));
 }
@@ -82,12 +108,26 @@ export interface FactoryOptions {
  * relayed call runs whole) — a JSON-RPC error saying why and where to call it; undefined for any
  * other message.
  */
-export function notServedAnswer(message: unknown, only: readonly string[]): { id: string | number; error: { code: number; message: string } } | undefined {
-  const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; method?: unknown; params?: { name?: unknown; task?: unknown } };
+export function notServedAnswer(
+  message: unknown,
+  only: readonly string[],
+): { id: string | number; error: { code: number; message: string } } | undefined {
+  const m = (typeof message === 'object' && message !== null ? message : {}) as {
+    id?: unknown;
+    method?: unknown;
+    params?: { name?: unknown; task?: unknown };
+  };
   if (typeof m.id !== 'string' && typeof m.id !== 'number') return undefined;
   const tasks = typeof m.method === 'string' && m.method.startsWith('tasks/');
   if (tasks || (m.method === 'tools/call' && m.params?.task !== undefined)) {
-    return { id: m.id, error: { code: tasks ? -32601 : -32602, message: "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server." } };
+    return {
+      id: m.id,
+      error: {
+        code: tasks ? -32601 : -32602,
+        message:
+          "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server.",
+      },
+    };
   }
   if (m.method !== 'tools/call') return undefined;
   const name = typeof m.params?.name === 'string' ? m.params.name : undefined;
@@ -95,7 +135,10 @@ export function notServedAnswer(message: unknown, only: readonly string[]): { id
   const shown = JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);
   return {
     id: m.id,
-    error: { code: -32602, message: `Tool ${shown} is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine ${only.join(', ')} only. Call ${shown} on your own ollm-mcp server.` },
+    error: {
+      code: -32602,
+      message: `Tool ${shown} is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine ${only.join(', ')} only. Call ${shown} on your own ollm-mcp server.`,
+    },
   };
 }
 
@@ -114,7 +157,9 @@ const lazyValidator: jsonSchemaValidator = {
 /** The core could not be loaded (a broken install): what every call says, with the next step. */
 class CoreUnavailable extends Error {
   constructor(cause: unknown) {
-    super(`ollm-mcp could not load its core: ${(cause as Error).message} — reinstall ollm-mcp (npm install -g ollm-mcp), then restart the server.`);
+    super(
+      `ollm-mcp could not load its core: ${(cause as Error).message} — reinstall ollm-mcp (npm install -g ollm-mcp), then restart the server.`,
+    );
   }
 }
 
@@ -126,8 +171,15 @@ class CoreUnavailable extends Error {
  * each result to the schema a client is given is the type check in `defineTool` and
  * test/e2e/output-schemas.test.ts, in every mode.
  */
-function listedSchema(t: ToolEntry, which: 'input' | 'output', handlers: () => Promise<Handlers>): StandardSchemaWithJSON<Record<string, unknown>> {
-  const json = (io: 'input' | 'output') => (options?: { target?: string }) => t.schemas[`${which}:${io}|${options?.target ?? SCHEMA_TARGET}`] ?? t.schemas[`${which}:${io}|${SCHEMA_TARGET}`] ?? {};
+function listedSchema(
+  t: ToolEntry,
+  which: 'input' | 'output',
+  handlers: () => Promise<Handlers>,
+): StandardSchemaWithJSON<Record<string, unknown>> {
+  const json = (io: 'input' | 'output') => (options?: { target?: string }) =>
+    t.schemas[`${which}:${io}|${options?.target ?? SCHEMA_TARGET}`] ??
+    t.schemas[`${which}:${io}|${SCHEMA_TARGET}`] ??
+    {};
   return {
     '~standard': {
       version: 1,
@@ -172,7 +224,13 @@ function progressWhileCoreLoads(ctx: ServerContext | undefined): () => void {
   if (ctx === undefined || token === undefined) return () => undefined;
   let n = 0;
   // below the first step the call's own progress takes (progress.ts STEP 0.001): it keeps rising after these
-  const tick = () => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: ++n / 1e6, message: 'starting ollm-mcp' } }).catch(() => undefined);
+  const tick = () =>
+    void ctx.mcpReq
+      .notify({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: ++n / 1e6, message: 'starting ollm-mcp' },
+      })
+      .catch(() => undefined);
   const first = setTimeout(tick, 250);
   const every = setInterval(tick, 1000);
   return () => {
@@ -181,7 +239,13 @@ function progressWhileCoreLoads(ctx: ServerContext | undefined): () => void {
   };
 }
 
-function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[], settings: Settings): RegisteredTool {
+function registerListedTool(
+  server: McpServer,
+  t: ToolEntry,
+  handlers: () => Promise<Handlers>,
+  secrets: readonly string[],
+  settings: Settings,
+): RegisteredTool {
   const handler: Passed = async (...args) => {
     markArrival(args.at(-1)); // the client's clock started now, before the core loads (tools/arrival.ts)
     let h: Handlers;
@@ -197,25 +261,45 @@ function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Pro
   };
   const tool = server.registerTool(
     t.name,
-    { title: t.title, description: t.description, inputSchema: listedSchema(t, 'input', handlers), outputSchema: listedSchema(t, 'output', handlers), annotations: t.annotations, ...(t._meta && { _meta: t._meta }) },
+    {
+      title: t.title,
+      description: t.description,
+      inputSchema: listedSchema(t, 'input', handlers),
+      outputSchema: listedSchema(t, 'output', handlers),
+      annotations: t.annotations,
+      ...(t._meta && { _meta: t._meta }),
+    },
     handler as never,
   );
   offerPerAgent(server, t.name, tool, settings);
   return tool;
 }
 
-function registerListedResource(server: McpServer, r: ResourceEntry, handlers: () => Promise<Handlers>, secrets: readonly string[]): void {
+function registerListedResource(
+  server: McpServer,
+  r: ResourceEntry,
+  handlers: () => Promise<Handlers>,
+  secrets: readonly string[],
+): void {
   const recorded = async () => (await handlers()).resources.get(r.name)!;
   const read: Passed = async (...args) => redactValuesDeep(await (await recorded()).read(...args), secrets);
   if (r.uri !== undefined) return void server.registerResource(r.name, r.uri, r.metadata, read);
   const spec = r.template!;
   const template = async () => (await recorded()).target as ResourceTemplate;
   // the list is part of resources/list: without the core it is empty rather than failing the whole list
-  const list: Passed = async (ctx) => (await template().catch(() => undefined))?.listCallback!(ctx) ?? { resources: [] };
+  const list: Passed = async (ctx) =>
+    (await template().catch(() => undefined))?.listCallback!(ctx) ?? { resources: [] };
   // Null prototype: the SDK looks the argument up here by the name the client sends ("constructor" finds nothing).
   const complete = Object.create(null) as Record<string, CompleteResourceTemplateCallback>;
-  for (const v of spec.complete) complete[v] = async (value, context) => (await template().catch(() => undefined))?.completeCallback(v)!(value, context) ?? [];
-  server.registerResource(r.name, new ResourceTemplate(spec.uriTemplate, { list: spec.list ? list : undefined, complete }), r.metadata, read as never);
+  for (const v of spec.complete)
+    complete[v] = async (value, context) =>
+      (await template().catch(() => undefined))?.completeCallback(v)!(value, context) ?? [];
+  server.registerResource(
+    r.name,
+    new ResourceTemplate(spec.uriTemplate, { list: spec.list ? list : undefined, complete }),
+    r.metadata,
+    read as never,
+  );
 }
 
 export function createServerFactory(serving: Front, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
@@ -226,14 +310,19 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
   const secrets = configuredSecrets(serving.settings);
   return () => {
-    const server = new McpServer({ name: 'ollm-mcp', version: VERSION, icons: SERVER_ICONS }, { instructions, jsonSchemaValidator: lazyValidator, cacheHints: LIST_CACHE_HINTS });
+    const server = new McpServer(
+      { name: 'ollm-mcp', version: VERSION, icons: SERVER_ICONS },
+      { instructions, jsonSchemaValidator: lazyValidator, cacheHints: LIST_CACHE_HINTS },
+    );
     offerLogging(server); // logging/setLevel answers a level MCP lacks as Invalid params
     const core = () =>
       serving.core().catch((err: unknown) => {
         throw new CoreUnavailable(err);
       });
     const handlers = async () => (await core()).handlers(server, options.session);
-    const registered = new Map(tools.map((t) => [t.name, registerListedTool(server, t, handlers, secrets, serving.settings)]));
+    const registered = new Map(
+      tools.map((t) => [t.name, registerListedTool(server, t, handlers, secrets, serving.settings)]),
+    );
     if (only) return server; // relayed calls run whole (never as tasks) and read no resource, prompt or skill
     // MCP Tasks (2025-11-25): the long tools may be called as tasks, run as the calling agent's jobs
     offerTasks(server, {
@@ -244,7 +333,11 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
         const c = await core();
         const h = c.handlers(server, options.session);
         const view = options.session ?? c.orch; // the session's folder: whose its tasks are (long-work.ts jobOwner)
-        return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler, folder: view.project?.root ?? view.workingDir };
+        return {
+          longWork: c.orch.longWork,
+          handler: (name) => h.tools.get(name)?.handler,
+          folder: view.project?.root ?? view.workingDir,
+        };
       },
     });
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);

@@ -53,7 +53,18 @@ async function endpoint(serving: Serving, desk: HoldDesk): Promise<Endpoint> {
   let handler: Promise<unknown> | undefined;
   const tokens = [{ value: token, source: 'an engine claim', agent: CLAIM_AGENT }];
   server.on('upgrade', holdDoor(desk, tokens)); // holds on loaded models, lent to servers relaying here (holds/)
-  const load = () => (handler ??= import('./http.js').then((m) => m.serveOverHttp(serving, { host: '127.0.0.1', port, tokens, alongside: true, server, only: RELAYED_TOOLS, challenge: (req, res) => answerChallenge(req, res, token) })));
+  const load = () =>
+    (handler ??= import('./http.js').then((m) =>
+      m.serveOverHttp(serving, {
+        host: '127.0.0.1',
+        port,
+        tokens,
+        alongside: true,
+        server,
+        only: RELAYED_TOOLS,
+        challenge: (req, res) => answerChallenge(req, res, token),
+      }),
+    ));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // a proof of the claim (engine-claims.ts proves: a challenge, answered with this pid and the token's MAC) is
     // answered at once, here and once http.ts serves (http.ts answers it too); a server proving it calls soon:
@@ -66,7 +77,10 @@ async function endpoint(serving: Serving, desk: HoldDesk): Promise<Endpoint> {
     }
     load().then(
       () => server.emit('request', req, res), // now served by http.ts's listener
-      () => void res.writeHead(503, { 'content-type': 'text/plain' }).end('This server cannot serve the engines it plans now.'),
+      () =>
+        void res
+          .writeHead(503, { 'content-type': 'text/plain' })
+          .end('This server cannot serve the engines it plans now.'),
     );
   });
   return { url: `http://127.0.0.1:${port}/mcp`, token };
@@ -78,7 +92,10 @@ export function claimEngines(serving: Serving): Serving {
   return serving;
 }
 
-export async function engineClaims(serving: Serving, env: NodeJS.ProcessEnv = process.env): Promise<CoreParts['claims']> {
+export async function engineClaims(
+  serving: Serving,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CoreParts['claims']> {
   if (env.OLLM_ENGINE_CLAIMS === '0') return undefined;
   let dir: string;
   try {

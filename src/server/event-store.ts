@@ -32,7 +32,13 @@ export interface EventLimits {
 }
 
 const MIB = 2 ** 20;
-export const EVENT_LIMITS: EventLimits = { maxEvents: 2_000, maxBytes: 16 * MIB, maxAgeMs: 5 * 60_000, owner: { events: 500, bytes: 4 * MIB }, stream: { events: 200, bytes: 4 * MIB } };
+export const EVENT_LIMITS: EventLimits = {
+  maxEvents: 2_000,
+  maxBytes: 16 * MIB,
+  maxAgeMs: 5 * 60_000,
+  owner: { events: 500, bytes: 4 * MIB },
+  stream: { events: 200, bytes: 4 * MIB },
+};
 
 /** Where followed events go: each event after the one named, then `end` when the stream's exchange is over. */
 export interface EventSink {
@@ -190,7 +196,17 @@ export class SharedEventStore {
   private newStream(name: string, exchange: Exchange): Stream {
     let owner = this.owners.get(name);
     if (!owner) this.owners.set(name, (owner = { name, streams: new Set(), events: 0, bytes: 0 }));
-    const stream: Stream = { key: randomUUID(), owner, exchange, seq: 0, floor: 1, ended: false, events: [], followers: new Set(), used: { events: 0, bytes: 0 } };
+    const stream: Stream = {
+      key: randomUUID(),
+      owner,
+      exchange,
+      seq: 0,
+      floor: 1,
+      ended: false,
+      events: [],
+      followers: new Set(),
+      used: { events: 0, bytes: 0 },
+    };
     owner.streams.add(stream);
     exchange.streams.push(stream);
     this.streams.set(stream.key, stream);
@@ -201,7 +217,17 @@ export class SharedEventStore {
     const seq = ++stream.seq;
     const id = `${stream.key}_${seq}`;
     const bytes = Buffer.byteLength(JSON.stringify(message));
-    const event: StoredEvent = { id, stream, seq, message, bytes, at: this.now(), order: this.stored++, essential: isEssential(message), delivered: false };
+    const event: StoredEvent = {
+      id,
+      stream,
+      seq,
+      message,
+      bytes,
+      at: this.now(),
+      order: this.stored++,
+      essential: isEssential(message),
+      delivered: false,
+    };
     this.events.set(id, event);
     stream.events.push(event);
     this.count(stream, 1, bytes);
@@ -216,9 +242,11 @@ export class SharedEventStore {
     const { limits } = this;
     // each victim is looked for only while over a limit: a look goes through every event of the stream or owner
     // each looked for oldest first (a stream's events, and the store's, are kept in the order stored): the search ends at the first that may go first
-    for (let e: StoredEvent | undefined; over(stream.used, limits.stream) && (e = victim(stream.events, true)); ) this.drop(e);
+    for (let e: StoredEvent | undefined; over(stream.used, limits.stream) && (e = victim(stream.events, true));)
+      this.drop(e);
     const owner = stream.owner;
-    for (let e: StoredEvent | undefined; over(owner, limits.owner) && (e = victim(this.eventsOf(owner), true)); ) this.drop(e);
+    for (let e: StoredEvent | undefined; over(owner, limits.owner) && (e = victim(this.eventsOf(owner), true));)
+      this.drop(e);
     const store = { events: limits.maxEvents, bytes: limits.maxBytes };
     while (over(this.total, store)) {
       // a stream received in full goes first, whoever's; else from the owner using the most

@@ -52,7 +52,12 @@ export class CallRegistry {
   /** Registers a request with what stops it; returns the function that forgets it when it is over. */
   track(message: unknown, session: string | undefined, stop: () => void): () => void {
     const m = message as JsonRpc | null;
-    if (session === undefined || typeof m?.method !== 'string' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return () => {};
+    if (
+      session === undefined ||
+      typeof m?.method !== 'string' ||
+      (typeof m.id !== 'string' && typeof m.id !== 'number')
+    )
+      return () => {};
     const key = `${session}\n${typeof m.id}:${String(m.id)}`;
     const set = this.inFlight.get(key) ?? new Set();
     set.add(stop);

@@ -51,7 +51,10 @@ export function isLoopback(host: string): boolean {
 export function tokenProblem(token: string, source: string): string | undefined {
   const length = token.trim().length;
   if (length >= MIN_TOKEN_LENGTH) return undefined;
-  const what = length === 0 ? `empty${token.length > 0 ? ' (only spaces)' : ''}` : `${length} character${length === 1 ? '' : 's'} long`;
+  const what =
+    length === 0
+      ? `empty${token.length > 0 ? ' (only spaces)' : ''}`
+      : `${length} character${length === 1 ? '' : 's'} long`;
   return `${source} is ${what}; a bearer token needs at least ${MIN_TOKEN_LENGTH} characters so it cannot be guessed — make one with \`openssl rand -hex 16\`.`;
 }
 
@@ -71,7 +74,12 @@ function originName(value: string): string | undefined {
   return m ? hostName(m[1]!) : undefined;
 }
 
-export function reply(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function reply(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
@@ -114,12 +122,22 @@ export function matchToken(sent: string, tokens: readonly HttpToken[]): HttpToke
  */
 export function admit(options: GuardOptions, req: IncomingMessage, res: ServerResponse): Admission | false {
   if (!targetIsPath(req)) {
-    reply(res, 400, `Bad Request: the request target must be a path such as /mcp, not ${quoted(req.url ?? '')} (this server is not a proxy).`);
+    reply(
+      res,
+      400,
+      `Bad Request: the request target must be a path such as /mcp, not ${quoted(req.url ?? '')} (this server is not a proxy).`,
+    );
     return false;
   }
   const count = hostCount(req);
   if (count !== 1) {
-    reply(res, 400, count === 0 ? 'Bad Request: the request has no Host header.' : 'Bad Request: the request has more than one Host header.');
+    reply(
+      res,
+      400,
+      count === 0
+        ? 'Bad Request: the request has no Host header.'
+        : 'Bad Request: the request has more than one Host header.',
+    );
     return false;
   }
   const given = req.headers.host ?? '';
@@ -148,7 +166,9 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
       const path = (req.url ?? '/').split('?')[0];
       // a browser cannot send the header: the pages take the token in their address instead
       const page = req.method === 'GET' && (path === '/' || path === '/status' || path === '/compare');
-      const how = page ? `open ${path}?token=<token> (the token the server was started with)` : 'send "Authorization: Bearer <token>" (the server was started with a token)';
+      const how = page
+        ? `open ${path}?token=<token> (the token the server was started with)`
+        : 'send "Authorization: Bearer <token>" (the server was started with a token)';
       reply(res, 401, sent ? `Unauthorized: the token is wrong — ${how}.` : `Unauthorized: ${how}.`, {
         'www-authenticate': 'Bearer realm="ollm-mcp"',
       });
@@ -159,7 +179,12 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
   return { agent: undefined };
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
+};
 const answered = new WeakSet<Duplex>();
 
 /**
@@ -183,8 +208,14 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'the request took too long to arrive.']
           : [400, `the request is not valid HTTP/1.1 (${err.code ?? 'unreadable'}).`];
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `${REASONS[status]}: ${message}` }, id: null });
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    error: { code: -32000, message: `${REASONS[status]}: ${message}` },
+    id: null,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
   socket.resume();
   setTimeout(() => socket.destroy(), 2000).unref();
 }

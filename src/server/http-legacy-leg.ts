@@ -38,7 +38,12 @@ const RETRY_MS = 1_000;
 /** A comment line on a followed stream this often, as the SDK's own streams do, so proxies keep it open. */
 const KEEP_ALIVE_MS = 15_000;
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
 
 /** Whether createMcpHandler would serve this request as 2025-era traffic (the SDK's own classification). */
 export function isLegacy(req: IncomingMessage, parsedBody?: unknown): Promise<boolean> {
@@ -48,7 +53,9 @@ export function isLegacy(req: IncomingMessage, parsedBody?: unknown): Promise<bo
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
   // Only the method and headers are read: the body is given parsed, so it is not serialised again.
-  return isLegacyRequest(new Request('http://localhost/mcp', { method: req.method ?? 'GET', headers }), parsedBody, { maxRequestBodySize: MAX_MESSAGE_BYTES });
+  return isLegacyRequest(new Request('http://localhost/mcp', { method: req.method ?? 'GET', headers }), parsedBody, {
+    maxRequestBodySize: MAX_MESSAGE_BYTES,
+  });
 }
 
 /** The ids of the requests in a POSTed message or batch: the exchange is over when each is answered. */
@@ -59,7 +66,13 @@ function requestIds(message: unknown): unknown[] {
 
 function badLastEventId(res: ServerResponse, why: string): void {
   res.writeHead(400, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `Nothing to resume after that Last-Event-ID: ${why}. Send the request again.` }, id: null }));
+  res.end(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: `Nothing to resume after that Last-Event-ID: ${why}. Send the request again.` },
+      id: null,
+    }),
+  );
 }
 
 export interface LegOptions {
@@ -84,11 +97,19 @@ interface ExchangeParts {
  * answered in full, the client gone with every request answered, the server stopping, or the
  * client gone and not back within the grace (its calls cancelled).
  */
-function openExchange(server: McpServer, req: IncomingMessage, res: ServerResponse, message: unknown, { graceMs, store, waiting, live, stop }: ExchangeParts) {
+function openExchange(
+  server: McpServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  message: unknown,
+  { graceMs, store, waiting, live, stop }: ExchangeParts,
+) {
   const grace = new ResumeGrace(
     graceMs,
     () => {
-      log.info(`http: a call's client dropped its stream and did not resume it in time (${graceMs / 1000} s, a few while others wait): cancelled`);
+      log.info(
+        `http: a call's client dropped its stream and did not resume it in time (${graceMs / 1000} s, a few while others wait): cancelled`,
+      );
       teardown();
     },
     waiting,
@@ -110,7 +131,11 @@ function openExchange(server: McpServer, req: IncomingMessage, res: ServerRespon
       return id;
     },
   };
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, eventStore: withAnswers, retryInterval: RETRY_MS });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    eventStore: withAnswers,
+    retryInterval: RETRY_MS,
+  });
   function teardown(): void {
     if (over) return;
     over = true;
@@ -135,7 +160,10 @@ function openExchange(server: McpServer, req: IncomingMessage, res: ServerRespon
   return { transport, ended, teardown };
 }
 
-export function legacyLeg(factory: (req: IncomingMessage) => McpServer, { graceMs, store = new SharedEventStore(), waiting = new Waiting() }: LegOptions) {
+export function legacyLeg(
+  factory: (req: IncomingMessage) => McpServer,
+  { graceMs, store = new SharedEventStore(), waiting = new Waiting() }: LegOptions,
+) {
   const live = new Set<() => void>(); // what ends each exchange and followed stream under way
 
   return {
@@ -147,7 +175,10 @@ export function legacyLeg(factory: (req: IncomingMessage) => McpServer, { graceM
         await server.connect(x.transport);
         // Written by the SDK's own Node adapter, as the 2026-era leg is (@hono/node-server, which
         // NodeStreamableHTTPServerTransport wraps, may print to stdout when a client goes away).
-        const serve = toNodeHandler({ fetch: (request, options) => x.transport.handleRequest(request, options) }, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
+        const serve = toNodeHandler(
+          { fetch: (request, options) => x.transport.handleRequest(request, options) },
+          { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) },
+        );
         await serve(req, res, message);
       } catch (err) {
         x.teardown();
@@ -160,11 +191,18 @@ export function legacyLeg(factory: (req: IncomingMessage) => McpServer, { graceM
     get(req: IncomingMessage, res: ServerResponse, lastEventId: string): void {
       if (!req.headers.accept?.includes('text/event-stream')) {
         res.writeHead(406, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Not Acceptable: Client must accept text/event-stream' }, id: null }));
+        return void res.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            error: { code: -32000, message: 'Not Acceptable: Client must accept text/event-stream' },
+            id: null,
+          }),
+        );
       }
       const minutes = EVENT_LIMITS.maxAgeMs / 60_000;
       const owner = streamOwner(req);
-      if (store.streamOf(lastEventId, owner) === undefined) return badLastEventId(res, `it is unknown, or older than ${minutes} minutes`);
+      if (store.streamOf(lastEventId, owner) === undefined)
+        return badLastEventId(res, `it is unknown, or older than ${minutes} minutes`);
       // Replayed at once, in order; held until the answer's headers are known, then written as they come.
       const backlog: Array<[string, JSONRPCMessage]> = [];
       let out: (id: string, m: JSONRPCMessage) => void = (id, m) => void backlog.push([id, m]);
@@ -174,11 +212,13 @@ export function legacyLeg(factory: (req: IncomingMessage) => McpServer, { graceM
         send: (id, m) => 'jsonrpc' in m && out(id, m), // not the priming events (no message)
         end: () => onEnd(),
       });
-      if (!unfollow || (over && backlog.length === 0)) return badLastEventId(res, 'its stream is over, with nothing after it');
+      if (!unfollow || (over && backlog.length === 0))
+        return badLastEventId(res, 'its stream is over, with nothing after it');
       res.writeHead(200, SSE_HEADERS);
       // The client's own position first: a stream that breaks before anything new still resumes from there.
       res.write(`id: ${lastEventId}\nretry: ${RETRY_MS}\ndata: \n\n`);
-      const write = (id: string, m: JSONRPCMessage) => void res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(m)}\n\n`);
+      const write = (id: string, m: JSONRPCMessage) =>
+        void res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(m)}\n\n`);
       for (const [id, m] of backlog) write(id, m);
       if (over) return void res.end();
       const timer = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS).unref();

@@ -34,7 +34,11 @@ export interface McpEndpoints {
   close(): Promise<void>;
 }
 
-export function mcpEndpoints(serving: Serving, catalog: Catalog, given: { only?: readonly string[] | undefined; alongside?: boolean | undefined }): McpEndpoints {
+export function mcpEndpoints(
+  serving: Serving,
+  catalog: Catalog,
+  given: { only?: readonly string[] | undefined; alongside?: boolean | undefined },
+): McpEndpoints {
   const { handler, mcp, leg, sse, waiting, stopFollowing } = servers(serving, catalog, given.only);
   const calls = new CallRegistry();
   const names = new SessionNames();
@@ -55,7 +59,8 @@ export function mcpEndpoints(serving: Serving, catalog: Catalog, given: { only?:
       res.destroy();
       stop.abort();
     });
-    const serve = async () => ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
+    const serve = async () =>
+      (await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message);
     const name = names.of(session);
     if (name !== undefined) setCaller(req, { ...callerOf(req), session: name }); // the session's agent, for a server that never saw its initialize
     const relayed = given.alongside ? serving.relayed : undefined; // another server's calls keep a daemon from leaving (daemon.ts)
@@ -78,9 +83,11 @@ export function mcpEndpoints(serving: Serving, catalog: Catalog, given: { only?:
   async function other(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const session = sessionOf(req);
     if (calls.isEnded(session)) return sessionEnded(res);
-    if (req.method === 'DELETE' && session !== undefined) return void (calls.endSession(session), res.writeHead(200).end());
+    if (req.method === 'DELETE' && session !== undefined)
+      return void (calls.endSession(session), res.writeHead(200).end());
     const last = req.headers['last-event-id'];
-    if (req.method === 'GET' && typeof last === 'string' && last !== '' && (await isLegacy(req))) return leg.get(req, res, last);
+    if (req.method === 'GET' && typeof last === 'string' && last !== '' && (await isLegacy(req)))
+      return leg.get(req, res, last);
     await mcp(req, res);
   }
 
@@ -110,10 +117,19 @@ export function mcpEndpoints(serving: Serving, catalog: Catalog, given: { only?:
  */
 function servers(serving: Serving, catalog: Catalog, only: readonly string[] | undefined) {
   const factory = createServerFactory(serving, catalog, { ...(only && { only }) });
-  const handler = createMcpHandler((made) => bindCaller(factory(), (made.authInfo?.extra as { caller?: Caller } | undefined)?.caller), { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
-  const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
+  const handler = createMcpHandler(
+    (made) => bindCaller(factory(), (made.authInfo?.extra as { caller?: Caller } | undefined)?.caller),
+    { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES },
+  );
+  const mcp = toNodeHandler(handler, {
+    maxRequestBodySize: MAX_MESSAGE_BYTES,
+    onerror: (err) => log.error(`http: ${err.message}`),
+  });
   const waiting = new Waiting(); // the clients waiting for an answer: while any does, a dropped call's grace is short
-  const leg = legacyLeg((req) => bindCaller(factory(), callerOf(req)), { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
+  const leg = legacyLeg((req) => bindCaller(factory(), callerOf(req)), {
+    graceMs: serving.settings.http.resumeGraceSeconds * 1000,
+    waiting,
+  }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
   const sseFactory = createServerFactory(serving, catalog, { live: true });
   const sse = legacySse((req) => bindCaller(sseFactory(), callerOf(req))); // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
@@ -141,7 +157,12 @@ function answeredHere(message: unknown, res: ServerResponse, only: readonly stri
  * sessions read it from the request they serve.
  */
 export function setCaller(req: IncomingMessage, caller: Caller): void {
-  (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: caller.token ?? '', scopes: [], extra: { caller } };
+  (req as IncomingMessage & { auth?: AuthInfo }).auth = {
+    token: '',
+    clientId: caller.token ?? '',
+    scopes: [],
+    extra: { caller },
+  };
 }
 
 function callerOf(req: IncomingMessage): Caller | undefined {

@@ -10,7 +10,13 @@ import { fillingOf, MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage, type Fil
 
 /** Legacy HTTP+SSE (protocol 2024-11-05): one server per /sse stream, messages POSTed to /messages?sessionId=…. */
 export function legacySse(factory: (req: IncomingMessage) => McpServer) {
-  const sessions = new Map<string, { close(): Promise<void>; handlePostMessage(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> }>();
+  const sessions = new Map<
+    string,
+    {
+      close(): Promise<void>;
+      handlePostMessage(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void>;
+    }
+  >();
   return {
     async open(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const { SSEServerTransport } = await import('@modelcontextprotocol/server-legacy/sse');
@@ -50,18 +56,33 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | { tooLa
 }
 
 /** A POSTed JSON-RPC message, read whole; undefined when it was too large or not JSON (and so answered). */
-export async function readMessage(req: IncomingMessage, res: ServerResponse): Promise<{ message: unknown } | undefined> {
+export async function readMessage(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<{ message: unknown } | undefined> {
   const body = await readBody(req, MAX_MESSAGE_BYTES);
   if (!Buffer.isBuffer(body)) {
     res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: TOO_LARGE_CODE, message: tooLargeMessage(undefined, body.tooLarge) }, id: null }));
+    res.end(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        error: { code: TOO_LARGE_CODE, message: tooLargeMessage(undefined, body.tooLarge) },
+        id: null,
+      }),
+    );
     return undefined;
   }
   try {
     return { message: JSON.parse(body.toString('utf8')) };
   } catch {
     res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON.' }, id: null }));
+    res.end(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        error: { code: -32700, message: 'Parse error: the body is not JSON.' },
+        id: null,
+      }),
+    );
     return undefined;
   }
 }
@@ -69,5 +90,11 @@ export async function readMessage(req: IncomingMessage, res: ServerResponse): Pr
 /** A request of a session its client ended (DELETE): 404, so the client starts a new one, as the protocol asks. */
 export function sessionEnded(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: its client ended it (DELETE). Initialize a new session.' }, id: null }));
+  res.end(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      error: { code: -32001, message: 'Session not found: its client ended it (DELETE). Initialize a new session.' },
+      id: null,
+    }),
+  );
 }

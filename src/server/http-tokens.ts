@@ -15,17 +15,30 @@ export interface UnnamedToken {
 }
 
 /** Every token the server accepts, trimmed as served; or why it cannot start. */
-export function acceptedTokens(named: Settings['http']['tokens'], env: NodeJS.ProcessEnv, unnamed?: UnnamedToken): { tokens: HttpToken[] } | { problem: string } {
-  const given: Array<{ raw: string | undefined; source: string; agent?: string }> = unnamed ? [{ raw: unnamed.value, source: unnamed.source }] : [];
-  for (const [agent, { tokenEnv }] of Object.entries(named)) given.push({ raw: env[tokenEnv], agent, source: `http.tokens.${agent} (${tokenEnv})` });
+export function acceptedTokens(
+  named: Settings['http']['tokens'],
+  env: NodeJS.ProcessEnv,
+  unnamed?: UnnamedToken,
+): { tokens: HttpToken[] } | { problem: string } {
+  const given: Array<{ raw: string | undefined; source: string; agent?: string }> = unnamed
+    ? [{ raw: unnamed.value, source: unnamed.source }]
+    : [];
+  for (const [agent, { tokenEnv }] of Object.entries(named))
+    given.push({ raw: env[tokenEnv], agent, source: `http.tokens.${agent} (${tokenEnv})` });
   const tokens: HttpToken[] = [];
   for (const { raw, source, agent } of given) {
-    if (raw === undefined) return { problem: `${source} is not set: set that variable to the token agent "${agent}" sends (make one with \`openssl rand -hex 16\`), or remove the entry.` };
+    if (raw === undefined)
+      return {
+        problem: `${source} is not set: set that variable to the token agent "${agent}" sends (make one with \`openssl rand -hex 16\`), or remove the entry.`,
+      };
     const weak = tokenProblem(raw, source);
     if (weak) return { problem: weak };
     const value = raw.trim(); // served as checked
     const same = tokens.find((t) => t.value === value);
-    if (same) return { problem: `${same.source} and ${source} are the same token: give each agent a token of its own, so its requests tell it apart.` };
+    if (same)
+      return {
+        problem: `${same.source} and ${source} are the same token: give each agent a token of its own, so its requests tell it apart.`,
+      };
     tokens.push({ value, source, ...(agent !== undefined && { agent }) });
   }
   return { tokens };

@@ -50,7 +50,8 @@ export class HttpStartError extends Error {
 
 /** Where to listen and the tokens accepted, as checked (trimmed); refuses to start on a bad token or an open address without one. */
 function listenOptions(serving: Serving, given: HttpOptions): { host: string; port: number; tokens: HttpToken[] } {
-  const unnamed = given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
+  const unnamed =
+    given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
   const accepted = acceptedTokens(serving.settings.http.tokens, given.env ?? process.env, unnamed);
   if ('problem' in accepted) throw new HttpStartError(`Refusing to start: ${accepted.problem}`);
   const options = { host: given.host, port: given.port, tokens: [...accepted.tokens, ...(given.tokens ?? [])] }; // served as checked: trimmed
@@ -78,7 +79,13 @@ export interface HttpServing {
 async function listenOn(server: Server, options: { host: string; port: number }): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new HttpStartError(err.code === 'EADDRINUSE' ? `Port ${options.port} on ${options.host} is in use: pick another with --port.` : `Cannot listen on ${options.host}:${options.port}: ${err.message}`)),
+      reject(
+        new HttpStartError(
+          err.code === 'EADDRINUSE'
+            ? `Port ${options.port} on ${options.host} is in use: pick another with --port.`
+            : `Cannot listen on ${options.host}:${options.port}: ${err.message}`,
+        ),
+      ),
     );
     server.listen(options.port, options.host, resolve);
   });
@@ -90,7 +97,12 @@ async function listenOn(server: Server, options: { host: string; port: number })
  * engine-claims-setup.ts, taken over — its requests are these from now on) or on a new one
  * listening as asked; its URL, said in the log.
  */
-async function open(serving: Serving, given: HttpOptions, options: { host: string; port: number; tokens: HttpToken[] }, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+async function open(
+  serving: Serving,
+  given: HttpOptions,
+  options: { host: string; port: number; tokens: HttpToken[] },
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
   const server: Server = given.server ?? createServer();
   server.removeAllListeners('request');
   server.on('request', onRequest);
@@ -101,7 +113,11 @@ async function open(serving: Serving, given: HttpOptions, options: { host: strin
   const port = given.server ? (given.server.address() as AddressInfo).port : await listenOn(server, options);
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
-  log.info(given.alongside ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans` : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
+  log.info(
+    given.alongside
+      ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans`
+      : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`,
+  );
   return { server, url };
 }
 
@@ -123,7 +139,11 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
 }
 
 /** Each request, once admitted (its token, its origin): MCP at /mcp, the legacy SSE session's two paths, the views' pages; else 404. */
-function requestListener(given: HttpOptions, options: ReturnType<typeof listenOptions>, mcp: McpEndpoints): (req: IncomingMessage, res: ServerResponse) => void {
+function requestListener(
+  given: HttpOptions,
+  options: ReturnType<typeof listenOptions>,
+  mcp: McpEndpoints,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (given.challenge?.(req, res)) return;
     acceptPageToken(req);
@@ -139,8 +159,10 @@ function requestListener(given: HttpOptions, options: ReturnType<typeof listenOp
         log.error(`http ${route}: ${(err as Error).message}`);
         if (!res.headersSent) reply(res, 500, 'Internal error; see the server log.');
       });
-    if (path === '/mcp' || path === '/mcp/') return void done(() => (req.method === 'POST' ? mcp.post(req, res) : mcp.other(req, res)));
-    if (given.only) return reply(res, 404, `Nothing at ${shortened(path)}: an engine claim's endpoint serves /mcp only.`);
+    if (path === '/mcp' || path === '/mcp/')
+      return void done(() => (req.method === 'POST' ? mcp.post(req, res) : mcp.other(req, res)));
+    if (given.only)
+      return reply(res, 404, `Nothing at ${shortened(path)}: an engine claim's endpoint serves /mcp only.`);
     if (route === 'GET /sse') return void done(() => mcp.openSse(req, res));
     if (route === 'POST /messages') return void done(() => mcp.postSse(req, res, url));
     if (serveViewPage(req, res, url)) return;

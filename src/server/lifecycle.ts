@@ -30,7 +30,11 @@ const EXIT_WITHIN_MS = 1800;
  * On SIGINT/SIGTERM (and `also`, e.g. stdin closing): work in flight is cancelled (Ollama streams
  * closed), pins released and state written, then the transport closes and the process exits.
  */
-export function stopOn(serving: Pick<Serving, 'stop'>, closeTransport: () => Promise<void>, also?: (stop: () => void) => void): void {
+export function stopOn(
+  serving: Pick<Serving, 'stop'>,
+  closeTransport: () => Promise<void>,
+  also?: (stop: () => void) => void,
+): void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;

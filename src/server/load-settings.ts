@@ -19,7 +19,9 @@ export interface Loaded {
 export async function loadSettings(args: CliArgs, withProject: boolean): Promise<Loaded | undefined> {
   try {
     const named = args.project ?? process.env.OLLM_PROJECT?.trim();
-    const project = withProject ? await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: ALL_TOOL_NAMES }) : undefined;
+    const project = withProject
+      ? await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: ALL_TOOL_NAMES })
+      : undefined;
     const config = await loadConfig({
       flags: args.flags,
       ...(args.configFile !== undefined && { configFile: args.configFile }),

@@ -14,7 +14,9 @@ import { markLevelChosen } from '../tools/log-choice.js';
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
 // The level sent is never quoted back: it may be anything, of any length.
-const LEVEL_PARAMS = z.object({ level: z.enum(LOG_LEVELS, { error: () => `must be one of ${LOG_LEVELS.join(', ')}` }) });
+const LEVEL_PARAMS = z.object({
+  level: z.enum(LOG_LEVELS, { error: () => `must be one of ${LOG_LEVELS.join(', ')}` }),
+});
 
 type LevelHandler = (request: SetLevelRequest, ctx: ServerContext) => Result | Promise<Result>;
 
@@ -25,7 +27,8 @@ export function offerLogging(server: McpServer): void {
   let sdkHandler: LevelHandler | undefined;
   // The SDK registers its handler as the capability is declared: it is kept here, not installed.
   sdk.setRequestHandler = ((method: string, handler: LevelHandler) => {
-    if (method !== 'logging/setLevel') throw new Error(`ollm-mcp: unexpected registration of ${method} while declaring logging`);
+    if (method !== 'logging/setLevel')
+      throw new Error(`ollm-mcp: unexpected registration of ${method} while declaring logging`);
     sdkHandler = handler;
   }) as typeof sdk.setRequestHandler;
   try {

@@ -105,10 +105,13 @@ export class ResumeGrace {
     this.unwatch ??= this.waiting.watch(() => this.check());
     this.contended ||= this.waiting.busy;
     const grace = this.contended ? Math.min(this.ms, CONTENDED_GRACE_MS) : this.ms;
-    this.timer = setTimeout(() => {
-      this.stop(); // once
-      this.expire();
-    }, Math.max(0, this.since + grace - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.stop(); // once
+        this.expire();
+      },
+      Math.max(0, this.since + grace - Date.now()),
+    );
     this.timer.unref();
   }
 }

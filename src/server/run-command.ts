@@ -22,7 +22,8 @@ function printDoctor(report: DoctorReport): void {
   const problems = report.checks.filter((c) => c.level === 'fail').length;
   const warnings = report.checks.filter((c) => c.level === 'warn').length;
   const warned = `${warnings} warning${warnings === 1 ? '' : 's'}`;
-  if (problems > 0) lines.push(`${problems} problem${problems === 1 ? '' : 's'} to fix${warnings ? `, and ${warned}` : ''}.`);
+  if (problems > 0)
+    lines.push(`${problems} problem${problems === 1 ? '' : 's'} to fix${warnings ? `, and ${warned}` : ''}.`);
   else lines.push(warnings ? `Nothing stops ollm-mcp; ${warned} above.` : 'All is well.');
   print(lines.join('\n'));
 }

@@ -68,11 +68,17 @@ export class Serving {
 
   /** The templates read (prompts are registered from them) and followed, the skills read, and the core loaded soon (its pins, its greeting of Ollama). */
   async prepare(): Promise<void> {
-    const [, skills] = await Promise.all([this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`)), loadSkills()]);
+    const [, skills] = await Promise.all([
+      this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`)),
+      loadSkills(),
+    ]);
     this.skills = skills;
     this.templates.watch();
     void this.claimsReady(); // the engine claims' endpoint started now, before the first call needs it
-    this.warmTimer = setTimeout(() => void this.core().catch((err: unknown) => log.error(`could not start: ${(err as Error).message}`)), CORE_WARM_MS);
+    this.warmTimer = setTimeout(
+      () => void this.core().catch((err: unknown) => log.error(`could not start: ${(err as Error).message}`)),
+      CORE_WARM_MS,
+    );
     this.warmTimer.unref();
   }
 

@@ -14,7 +14,20 @@ import { stopServer } from './shared/stop.js';
 function listServers(config: LoadedConfig, servers: Found[], json: boolean): number {
   const current = currentName(config);
   if (json) {
-    print(JSON.stringify({ servers: servers.map((s) => ({ pid: s.pid, address: s.place.address, joined: s.name === current, ...(s.who && { server: s.who }) })) }, null, 2));
+    print(
+      JSON.stringify(
+        {
+          servers: servers.map((s) => ({
+            pid: s.pid,
+            address: s.place.address,
+            joined: s.name === current,
+            ...(s.who && { server: s.who }),
+          })),
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (servers.length === 0) {
@@ -35,7 +48,8 @@ function targets(config: LoadedConfig, servers: Found[], which: string | undefin
     const current = currentName(config);
     return servingHome(servers, config.home).filter((s) => s.name !== current);
   }
-  if (!/^\d+$/.test(which)) return `\`shared stop\` takes a pid or "all", got "${which}" — \`ollm-mcp shared\` lists the servers and their pids.`;
+  if (!/^\d+$/.test(which))
+    return `\`shared stop\` takes a pid or "all", got "${which}" — \`ollm-mcp shared\` lists the servers and their pids.`;
   const one = servers.filter((s) => s.pid === Number(which));
   return one.length ? one : `No shared server of yours has pid ${which} — \`ollm-mcp shared\` lists them.`;
 }
@@ -44,13 +58,18 @@ async function stopServers(config: LoadedConfig, servers: Found[], which: string
   const chosen = targets(config, servers, which);
   if (typeof chosen === 'string') return fail(chosen);
   if (chosen.length === 0) {
-    print(which === 'all' ? 'No shared server of yours is running.' : `Nothing to stop: no other shared server serves ${config.home} (\`ollm-mcp shared stop all\` stops every one).`);
+    print(
+      which === 'all'
+        ? 'No shared server of yours is running.'
+        : `Nothing to stop: no other shared server serves ${config.home} (\`ollm-mcp shared stop all\` stops every one).`,
+    );
     return 0;
   }
   let failed = 0;
   for (const r of await Promise.all(chosen.map((s) => stopServer(s)))) {
     // its clients' launches start the next server of their own build and settings (a call in flight is sent there again)
-    if (r.stopped) print(`Stopped shared server ${r.pid}${r.how === 'SIGTERM' ? ' (it did not answer: sent SIGTERM)' : ''}.`);
+    if (r.stopped)
+      print(`Stopped shared server ${r.pid}${r.how === 'SIGTERM' ? ' (it did not answer: sent SIGTERM)' : ''}.`);
     else {
       failed++;
       process.stderr.write(`ollm-mcp: shared server ${r.pid} not stopped: ${r.why}.\n`);
@@ -61,5 +80,7 @@ async function stopServers(config: LoadedConfig, servers: Found[], which: string
 
 export async function sharedCommand(config: LoadedConfig, args: CliArgs): Promise<number> {
   const servers = await allServers(config.home);
-  return args.action === 'stop' ? stopServers(config, servers, args.params[0]) : listServers(config, servers, args.json);
+  return args.action === 'stop'
+    ? stopServers(config, servers, args.params[0])
+    : listServers(config, servers, args.json);
 }

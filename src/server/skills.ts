@@ -34,11 +34,16 @@ function skillsFolder(from: string = dirname(fileURLToPath(import.meta.url))): s
 /** The catalog of the package's skills, or undefined (and a warning) when they cannot be read: the server serves without them. */
 export async function loadSkills(folder: string | undefined = skillsFolder()): Promise<SkillCatalog | undefined> {
   if (folder === undefined) {
-    log.warn(`skills: no skills/${SHIPPED_SKILL}/SKILL.md beside the server; serving without skills (reinstall ollm-mcp to get them back)`);
+    log.warn(
+      `skills: no skills/${SHIPPED_SKILL}/SKILL.md beside the server; serving without skills (reinstall ollm-mcp to get them back)`,
+    );
     return undefined;
   }
   try {
-    return await SkillCatalog.load(nodeSkillFiles(folder), { cacheHint: SKILL_CACHE, onWarning: (w) => log.warn(`skills: ${w.path}: ${w.message}`) });
+    return await SkillCatalog.load(nodeSkillFiles(folder), {
+      cacheHint: SKILL_CACHE,
+      onWarning: (w) => log.warn(`skills: ${w.path}: ${w.message}`),
+    });
   } catch (err) {
     log.warn(`skills: could not read ${folder}: ${(err as Error).message}; serving without skills`);
     return undefined;

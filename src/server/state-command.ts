@@ -31,7 +31,10 @@ async function copyTo(orch: Orchestrator, temp: string): Promise<void> {
  * the reader goes away mid-way.
  */
 async function backupToOutput(orch: Orchestrator, source: string): Promise<number> {
-  if (process.stdout.isTTY) return fail('"-" writes the backup (a binary database file) to the output, which is a terminal here; nothing was written. Redirect it (state backup - > FILE) or name a file.');
+  if (process.stdout.isTTY)
+    return fail(
+      '"-" writes the backup (a binary database file) to the output, which is a terminal here; nothing was written. Redirect it (state backup - > FILE) or name a file.',
+    );
   const temp = partialName(source);
   try {
     await copyTo(orch, temp);
@@ -54,14 +57,19 @@ export async function stateCommand(orch: Orchestrator, args: CliArgs): Promise<n
   if (given === '-') return backupToOutput(orch, source);
   const shown = resolve(given);
   const target = await backupPath(given); // where the kernel writes: links and ".." followed
-  if (target === undefined) return fail(`The folder of ${shown} does not exist; nothing was written. Create it, or choose another file.`);
+  if (target === undefined)
+    return fail(`The folder of ${shown} does not exist; nothing was written. Create it, or choose another file.`);
   const live = await liveFileAt(orch.config.home, target);
   if (live !== undefined) {
-    return fail(`${shown} is ${live === STATE_FILE ? 'the state database itself' : `${join(orch.config.home, live)}, a file SQLite keeps beside the state database`}: a backup there would replace the store under any running server. Nothing was written; choose a file outside ${orch.config.home}.`);
+    return fail(
+      `${shown} is ${live === STATE_FILE ? 'the state database itself' : `${join(orch.config.home, live)}, a file SQLite keeps beside the state database`}: a backup there would replace the store under any running server. Nothing was written; choose a file outside ${orch.config.home}.`,
+    );
   }
   const existing = await lstat(target).catch(() => undefined);
-  if (existing && !args.force) return fail(`${shown} already exists; nothing was written. Choose another file, or add --force to replace it.`);
-  if (existing && !existing.isFile()) return fail(`${shown} is not a regular file; nothing was written. Choose another file.`);
+  if (existing && !args.force)
+    return fail(`${shown} already exists; nothing was written. Choose another file, or add --force to replace it.`);
+  if (existing && !existing.isFile())
+    return fail(`${shown} is not a regular file; nothing was written. Choose another file.`);
   const temp = partialName(target);
   try {
     await copyTo(orch, temp);

@@ -86,7 +86,7 @@ export class TopLevel {
    * on an unpaired backslash noted.
    */
   private skipString(chunk: Buffer, from: number): number {
-    for (let at = from; at < chunk.length; ) {
+    for (let at = from; at < chunk.length;) {
       const quote = chunk.indexOf(QUOTE, at);
       const end = quote < 0 ? chunk.length : quote;
       let backslashes = 0; // the run just before `end`: an odd one escapes what follows
@@ -109,7 +109,9 @@ export class TopLevel {
     if (this.overflow) return undefined;
     try {
       const value: unknown = JSON.parse(Buffer.from(this.out).toString('utf8'));
-      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }
@@ -143,7 +145,9 @@ function recoverId(line: TopLevel, bytes: number): Oversized {
   const id = m?.id;
   const hasId = typeof id === 'string' || typeof id === 'number';
   if (m && typeof m.method === 'string') {
-    return hasId && id !== '\u0000' ? { bytes, id, unanswerable: false } : { bytes, id: null, unanswerable: !('id' in m) };
+    return hasId && id !== '\u0000'
+      ? { bytes, id, unanswerable: false }
+      : { bytes, id: null, unanswerable: !('id' in m) };
   }
   if (m && ('result' in m || 'error' in m)) return { bytes, id: null, unanswerable: true };
   return { bytes, id: null, unanswerable: false };

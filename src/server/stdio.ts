@@ -54,22 +54,32 @@ class SwallowingTransport extends StdioServerTransport {
  */
 export function boundedTransport(input: Readable, output: Writable, swallow?: string | number): StdioServerTransport {
   const lines = new LineLimit(MAX_MESSAGE_BYTES, (what: Oversized) => {
-    log.warn(`stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`);
+    log.warn(
+      `stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`,
+    );
     if (what.unanswerable) return;
     const error = { code: TOO_LARGE_CODE, message: tooLargeMessage(what.bytes, what.filling) };
     // Without a readable id the error goes out without one, as MCP's schema allows.
-    void transport.send(what.id === null ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: what.id, error }).catch((err: unknown) => log.error(`stdio: ${(err as Error).message}`));
+    void transport
+      .send(what.id === null ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: what.id, error })
+      .catch((err: unknown) => log.error(`stdio: ${(err as Error).message}`));
   });
   input.pipe(lines);
   input.on('error', (err) => lines.emit('error', err)); // reported by the transport, as before
   // Every line it passes on is at most MAX_MESSAGE_BYTES plus its newline.
   const options = { maxBufferSize: MAX_MESSAGE_BYTES + 1 };
-  const transport = swallow === undefined ? new StdioServerTransport(lines, output, options) : new SwallowingTransport(lines, output, options, swallow);
+  const transport =
+    swallow === undefined
+      ? new StdioServerTransport(lines, output, options)
+      : new SwallowingTransport(lines, output, options, swallow);
   return transport;
 }
 
 /** Serving on stdio — or on `io`: a launch that read its client first forwards to its own server there (shared/launch.ts). */
-export async function serveOverStdio(serving: Serving, io: { input: Readable; output: Writable } = { input: process.stdin, output: process.stdout }): Promise<void> {
+export async function serveOverStdio(
+  serving: Serving,
+  io: { input: Readable; output: Writable } = { input: process.stdin, output: process.stdout },
+): Promise<void> {
   keepStdoutForProtocol();
   keepHeapSmall();
   const catalog = await serving.catalog();
@@ -80,5 +90,9 @@ export async function serveOverStdio(serving: Serving, io: { input: Readable; ou
     onerror: (err) => log.error(`stdio: ${err.message}`),
   });
   log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${displayHost(serving.settings.ollama.host)}`);
-  stopOn(serving, () => handle.close(), (stop) => io.input.once('end', stop));
+  stopOn(
+    serving,
+    () => handle.close(),
+    (stop) => io.input.once('end', stop),
+  );
 }

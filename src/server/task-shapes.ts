@@ -24,12 +24,25 @@ export const POLL_INTERVAL_MS = 2000;
 export const TASK_LIST_MAX = 1000;
 
 /** The tools a client may call as a task (`execution.taskSupport: optional`): the long ones. */
-export const TASK_TOOLS: ReadonlySet<string> = new Set(['route_and_generate', 'compare', 'pull_model', 'create_model', 'render_template', 'smart_load']);
+export const TASK_TOOLS: ReadonlySet<string> = new Set([
+  'route_and_generate',
+  'compare',
+  'pull_model',
+  'create_model',
+  'render_template',
+  'smart_load',
+]);
 
 /** A job as a task shows it: a kept job, a running one, or a listed one. */
 export type TaskJob = Pick<Job, 'id' | 'tool' | 'state' | 'createdAt' | 'updatedAt' | 'progress' | 'error' | 'ttlMs'>;
 
-const STATUS: Record<JobState, TaskStatus> = { running: 'working', done: 'completed', failed: 'failed', cancelled: 'cancelled', lost: 'failed' };
+const STATUS: Record<JobState, TaskStatus> = {
+  running: 'working',
+  done: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  lost: 'failed',
+};
 
 /** A job's state as a task's status: a job whose server stopped (lost) failed. */
 export function taskStatus(state: JobState): TaskStatus {
@@ -71,7 +84,10 @@ export function asTask(job: TaskJob): Task {
   };
 }
 
-const text = (t: string, isError = false): CallToolResult => ({ ...(isError && { isError }), content: [{ type: 'text', text: t }] });
+const text = (t: string, isError = false): CallToolResult => ({
+  ...(isError && { isError }),
+  content: [{ type: 'text', text: t }],
+});
 
 /**
  * A job's kept result as the call would have returned it: a task's own is its CallToolResult; a
@@ -81,7 +97,12 @@ const text = (t: string, isError = false): CallToolResult => ({ ...(isError && {
 export function callResult(result: unknown): CallToolResult {
   const r = (typeof result === 'object' && result !== null ? result : {}) as Record<string, unknown>;
   if (Array.isArray(r.content)) return r as CallToolResult;
-  if (typeof r.text === 'string') return { ...text(r.text), ...(typeof r.structured === 'object' && r.structured !== null && { structuredContent: r.structured as Record<string, unknown> }) };
+  if (typeof r.text === 'string')
+    return {
+      ...text(r.text),
+      ...(typeof r.structured === 'object' &&
+        r.structured !== null && { structuredContent: r.structured as Record<string, unknown> }),
+    };
   return text('This job kept no result a client can be given: call the tool again.', true);
 }
 
@@ -95,7 +116,8 @@ export function taskPayload(waited: Exclude<Waited, { kind: 'running' }>): CallT
   let out: CallToolResult;
   if (waited.kind === 'result') out = callResult(waited.result);
   else if (job.state === 'lost') out = text(lostText(job), true);
-  else if (job.state === 'cancelled') out = text(`Task ${job.id} was cancelled before it ended${job.error ? `: ${job.error}` : ''}.`, true);
+  else if (job.state === 'cancelled')
+    out = text(`Task ${job.id} was cancelled before it ended${job.error ? `: ${job.error}` : ''}.`, true);
   else out = text(job.error ?? `${job.tool} failed`, true);
   return { ...out, _meta: { ...out._meta, [RELATED_TASK_META_KEY]: { taskId: job.id } } };
 }

@@ -17,7 +17,8 @@ const HEADERS = {
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
 /** Before the guard: a page's `?token=` stands for the bearer header the browser cannot send. */
@@ -37,9 +38,24 @@ const esc = (t: string) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 function index(token: string | null, origin: string): string {
   const q = token ? `?token=${encodeURIComponent(token)}` : '';
   const items = Object.entries(PAGES)
-    .map(([path, name]) => `<li><a href="${esc(path + q)}">${esc(VIEWS[name].title)}</a> — ${esc(VIEWS[name].description)}</li>`)
+    .map(
+      ([path, name]) =>
+        `<li><a href="${esc(path + q)}">${esc(VIEWS[name].title)}</a> — ${esc(VIEWS[name].description)}</li>`,
+    )
     .join('');
-  const config = JSON.stringify({ mcpServers: { 'ollm-mcp': { type: 'http', url: `${origin}/mcp`, ...(token && { headers: { Authorization: 'Bearer <token>' } }) } } }, null, 2);
+  const config = JSON.stringify(
+    {
+      mcpServers: {
+        'ollm-mcp': {
+          type: 'http',
+          url: `${origin}/mcp`,
+          ...(token && { headers: { Authorization: 'Bearer <token>' } }),
+        },
+      },
+    },
+    null,
+    2,
+  );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ollm-mcp ${esc(VERSION)}</title><style>:root{color-scheme:light dark}body{font:15px/1.5 system-ui,sans-serif;margin:24px;max-width:46em}code,pre{font:13px/1.4 ui-monospace,monospace}pre{padding:10px;border:1px solid #8884;border-radius:6px;overflow:auto}h2{font-size:17px;margin-top:1.6em}</style></head><body>
 <h1>ollm-mcp <small>${esc(VERSION)}</small></h1>
 <p>An MCP server that hands work to the local models on this machine: it reads files, diffs and images itself, loads models without overcommitting memory, routes each task to the right model, and says what every call saved your assistant.</p>
@@ -56,7 +72,9 @@ export function serveViewPage(req: IncomingMessage, res: ServerResponse, url: UR
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const name = PAGES[url.pathname];
   if (url.pathname !== '/' && !name) return false;
-  const body = name ? viewHtml(name) : index(url.searchParams.get('token'), `http://${req.headers.host ?? 'localhost'}`);
+  const body = name
+    ? viewHtml(name)
+    : index(url.searchParams.get('token'), `http://${req.headers.host ?? 'localhost'}`);
   res.writeHead(200, { ...HEADERS, 'content-length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
   return true;

@@ -22,7 +22,12 @@ export { bindCaller, callingAgent, clientInfoName, type Caller } from '../presen
  * itself (cleaned, whatever a token says: the table knows clients, not agents) and by the settings
  * of `agent`, the agent its calls count as (its agents.NAME.timeoutSeconds).
  */
-export function callerLimit(server: McpServer, settings: Pick<Settings, 'agents'>, agent: string, envelope?: unknown): ClientLimit {
+export function callerLimit(
+  server: McpServer,
+  settings: Pick<Settings, 'agents'>,
+  agent: string,
+  envelope?: unknown,
+): ClientLimit {
   return clientLimit(clientText(clientInfoName(server, envelope)), settings, agent);
 }
 

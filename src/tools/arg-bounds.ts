@@ -42,7 +42,8 @@ function pathOf(place: Place, limit = Infinity): string {
   for (let p: Place | undefined = place; p?.parent; p = p.parent) keys.push(p.key);
   keys.reverse();
   let out = '';
-  for (const key of keys.slice(0, limit)) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${shortened(key)}`;
+  for (const key of keys.slice(0, limit))
+    out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${shortened(key)}`;
   return keys.length > limit ? `${out}…` : out;
 }
 
@@ -73,8 +74,11 @@ export function argumentsProblem(args: unknown): string | undefined {
       return `"${pathOf({ value: child, key, parent: place, depth: place.depth + 1 }, PATH_SHOWN)}" is nested deeper than ${MAX_ARG_DEPTH} levels — no argument nests that deep: send plain values`;
     }
     // every value is counted once it is known (walked or waiting on the stack), before a list is entered
-    if (values + stack.length + size > MAX_ARG_VALUES) return `the arguments hold more than ${MAX_ARG_VALUES} values (the count passed it at "${where()}", which holds ${size}) — send fewer`;
-    const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    if (values + stack.length + size > MAX_ARG_VALUES)
+      return `the arguments hold more than ${MAX_ARG_VALUES} values (the count passed it at "${where()}", which holds ${size}) — send fewer`;
+    const entries: Array<[string | number, unknown]> = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value);
     // pushed last to first, so the walk (and the place it names) follows the order written
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i]!;
@@ -98,7 +102,8 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
   return false;
 }
@@ -110,12 +115,26 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * would answer it over stdio (define.ts); any other request gets JSON-RPC "Invalid params"; a
  * notification, nothing.
  */
-export function tooDeepAnswer(message: unknown): { id: string | number; answer: Record<string, unknown> } | 'notification' | undefined {
+export function tooDeepAnswer(
+  message: unknown,
+): { id: string | number; answer: Record<string, unknown> } | 'notification' | undefined {
   if (!nestsDeeperThan(message, MAX_MESSAGE_DEPTH)) return undefined;
-  const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; method?: unknown; params?: { name?: unknown; arguments?: unknown } };
+  const m = (typeof message === 'object' && message !== null ? message : {}) as {
+    id?: unknown;
+    method?: unknown;
+    params?: { name?: unknown; arguments?: unknown };
+  };
   if (typeof m.id !== 'string' && typeof m.id !== 'number') return 'notification';
   const tool = m.method === 'tools/call' && typeof m.params?.name === 'string' ? m.params.name : undefined;
   const text = tool === undefined ? undefined : invalidShape(tool, m.params?.arguments ?? {});
   if (text !== undefined) return { id: m.id, answer: { result: { content: [{ type: 'text', text }], isError: true } } };
-  return { id: m.id, answer: { error: { code: -32602, message: `Invalid params: the message nests deeper than ${MAX_MESSAGE_DEPTH} levels, which no MCP request does.` } } };
+  return {
+    id: m.id,
+    answer: {
+      error: {
+        code: -32602,
+        message: `Invalid params: the message nests deeper than ${MAX_MESSAGE_DEPTH} levels, which no MCP request does.`,
+      },
+    },
+  };
 }

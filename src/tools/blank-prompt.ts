@@ -7,5 +7,7 @@ import { InputError } from '../orchestrator/inputs/index.js';
 /** Throws, saying what to send instead, when `prompt` holds no visible character. */
 export function refuseBlank(prompt: string, tool: string): void {
   if (/\S/u.test(prompt)) return;
-  throw new InputError(`The prompt is blank: ${tool} needs a task in words — what the model should do (with files, what to do with them).`);
+  throw new InputError(
+    `The prompt is blank: ${tool} needs a task in words — what the model should do (with files, what to do with them).`,
+  );
 }

@@ -4,7 +4,13 @@
  * request, progress notifications when it asked for them, and the phases as log lines cleared of
  * this server's secrets.
  */
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+  type ClientCapabilities,
+  type McpServer,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { PhaseTracker, type PhaseBoard, type ProgressUpdate } from '../orchestrator/progress/progress.js';
 import { LoggedBoard } from '../orchestrator/progress/logged.js';
 import { redactSecrets } from '../orchestrator/util/redact-secrets.js';
@@ -12,8 +18,10 @@ import { levelChosen } from './log-choice.js';
 
 /** Form elicitation: declared per connection (2025-11-25) or per request (2026-07-28). */
 export function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
-  const perRequest = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-  const elicitation = (perRequest ?? server.server.getClientCapabilities())?.elicitation as { form?: object; url?: object } | undefined;
+  const perRequest = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
+    ClientCapabilities | undefined;
+  const elicitation = (perRequest ?? server.server.getClientCapabilities())?.elicitation as
+    { form?: object; url?: object } | undefined;
   return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
 }
 
@@ -53,20 +61,32 @@ export interface JobLines {
  * asked for them (a progressToken), and every line to the job it runs as (`lines.to`), asked or not.
  * `open()` is false once the call is answered: nothing is sent to the client after its answer.
  */
-function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLines, 'to'>, open: () => boolean, quietMs = 0): PhaseTracker {
+function phaseTracker(
+  ctx: ServerContext,
+  intervalMs: number,
+  lines: Pick<JobLines, 'to'>,
+  open: () => boolean,
+  quietMs = 0,
+): PhaseTracker {
   const token = ctx.mcpReq._meta?.progressToken;
   const notify = (update: ProgressUpdate) => {
     if (!open()) return;
     const { progress, total, message } = update;
     void ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken: token!, progress, ...(total !== undefined && { total }), message } })
+      .notify({
+        method: 'notifications/progress',
+        params: { progressToken: token!, progress, ...(total !== undefined && { total }), message },
+      })
       .catch(() => undefined);
   };
   const toClient = token === undefined ? undefined : quietMs > 0 ? held(notify, quietMs, open) : notify;
-  return new PhaseTracker((update) => {
-    lines.to?.(update.message);
-    toClient?.(update);
-  }, { intervalMs, heard: () => lines.to !== undefined || (token !== undefined && open()) });
+  return new PhaseTracker(
+    (update) => {
+      lines.to?.(update.message);
+      toClient?.(update);
+    },
+    { intervalMs, heard: () => lines.to !== undefined || (token !== undefined && open()) },
+  );
 }
 
 /**
@@ -74,7 +94,12 @@ function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLin
  * call is still open, and every later one at once — a call answered within `quietMs` sends none, so
  * its answer goes as one JSON body rather than a stream.
  */
-function held(send: (update: ProgressUpdate) => void, quietMs: number, open: () => boolean, now: () => number = () => performance.now()): (update: ProgressUpdate) => void {
+function held(
+  send: (update: ProgressUpdate) => void,
+  quietMs: number,
+  open: () => boolean,
+  now: () => number = () => performance.now(),
+): (update: ProgressUpdate) => void {
   const until = now() + quietMs;
   let last: ProgressUpdate | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -99,8 +124,17 @@ function held(send: (update: ProgressUpdate) => void, quietMs: number, open: () 
 }
 
 /** Phases also sent as log lines, cleared of the secrets this server holds, while the call is open. */
-function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined, open: () => boolean = () => true): LoggedBoard {
-  return new LoggedBoard((level, text) => open() && void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
+function loggedBoard(
+  ctx: ServerContext,
+  secrets: string[],
+  tracker: PhaseTracker | undefined,
+  open: () => boolean = () => true,
+): LoggedBoard {
+  return new LoggedBoard(
+    (level, text) =>
+      open() && void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined),
+    tracker,
+  );
 }
 
 /**
@@ -109,10 +143,20 @@ function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracke
  * answered — the reporter then stops, or, when the call was handed over (`lines.outlive`), goes on
  * silently for its job until the work ends.
  */
-export function callReporter(ctx: ServerContext, server: McpServer, intervalMs: number, secrets: string[], task?: { progress(line: string): void }, quietMs = 0): { phases: PhaseBoard; lines: JobLines; answered(): void } {
+export function callReporter(
+  ctx: ServerContext,
+  server: McpServer,
+  intervalMs: number,
+  secrets: string[],
+  task?: { progress(line: string): void },
+  quietMs = 0,
+): { phases: PhaseBoard; lines: JobLines; answered(): void } {
   let open = true;
   let outlived: Promise<unknown> | undefined;
-  const lines: JobLines = { ...(task && { to: (line: string) => task.progress(line) }), outlive: (ended) => void (outlived = ended) };
+  const lines: JobLines = {
+    ...(task && { to: (line: string) => task.progress(line) }),
+    outlive: (ended) => void (outlived = ended),
+  };
   const tracker = phaseTracker(ctx, intervalMs, lines, () => open, quietMs);
   const phases = logsReach(ctx, server) ? loggedBoard(ctx, secrets, tracker, () => open) : tracker;
   const close = () => tracker.close();

@@ -8,7 +8,17 @@
 import type { Orchestrator } from '../orchestrator/index.js';
 
 /** `orch` as the call's session sees it (server/core.ts sessionView); `clientRoots`: the roots its inputs were read in, when it read any. */
-export function callScope(orch: Pick<Orchestrator, 'project' | 'workingDir' | 'config'>, clientRoots: readonly string[] | undefined): string {
+export function callScope(
+  orch: Pick<Orchestrator, 'project' | 'workingDir' | 'config'>,
+  clientRoots: readonly string[] | undefined,
+): string {
   const { inputs, model } = orch.config.settings;
-  return JSON.stringify([orch.project?.root ?? orch.workingDir ?? null, orch.project?.explicit === true, clientRoots ?? null, inputs.roots, model.default ?? null, model.routing.defaultProfile ?? null]);
+  return JSON.stringify([
+    orch.project?.root ?? orch.workingDir ?? null,
+    orch.project?.explicit === true,
+    clientRoots ?? null,
+    inputs.roots,
+    model.default ?? null,
+    model.routing.defaultProfile ?? null,
+  ]);
 }

@@ -4,7 +4,15 @@ import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/jobs/compare.js';
 import { defineTool } from './define.js';
 import { readSummary } from '../orchestrator/jobs/offload.js';
-import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine } from './offload-io.js';
+import {
+  formatField,
+  inputFields,
+  ledgerSchema,
+  readInputArgs,
+  readSchema,
+  splitSchema,
+  withLedgerLine,
+} from './offload-io.js';
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { viewMeta } from '../views/index.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
@@ -13,7 +21,9 @@ import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 const metricsSchema = z.object({
   loadMs: z.number().describe('loading the model for this comparison; 0 when it was already loaded'),
   queueMs: z.number().describe('queued behind other requests of this server on the model'),
-  timeToFirstTokenMs: z.number().describe('reading the prompt: from leaving the queue to the first token, load excluded'),
+  timeToFirstTokenMs: z
+    .number()
+    .describe('reading the prompt: from leaving the queue to the first token, load excluded'),
   generationMs: z.number().describe('generating: from the first token to the last'),
   totalMs: z.number().describe('wall time for this model, load included'),
   promptTokens: z.number(),
@@ -44,11 +54,24 @@ export function renderComparison(r: CompareResult): string {
           ]),
     ),
   ];
-  const fair = r.fastest ? `Fastest: ${r.fastest}, by generation speed (tokens/s); load time is shown apart and does not count.` : '';
-  const split = (e: CompareResult['results'][number]) => (e.split ? `\n\n(the inputs were split into ${e.split.parts} parts for its ${e.split.contextTokens}-token window; ${e.split.calls} generations)` : '');
-  const answers = r.results.map((e) => `## ${e.model}${e.host ? ` (${e.host})` : ""}\n\n${e.error ? `(failed: ${e.error})` : e.text}${split(e)}`);
+  const fair = r.fastest
+    ? `Fastest: ${r.fastest}, by generation speed (tokens/s); load time is shown apart and does not count.`
+    : '';
+  const split = (e: CompareResult['results'][number]) =>
+    e.split
+      ? `\n\n(the inputs were split into ${e.split.parts} parts for its ${e.split.contextTokens}-token window; ${e.split.calls} generations)`
+      : '';
+  const answers = r.results.map(
+    (e) => `## ${e.model}${e.host ? ` (${e.host})` : ''}\n\n${e.error ? `(failed: ${e.error})` : e.text}${split(e)}`,
+  );
   const keep = `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`;
-  return [table.join('\n'), [r.summary ?? howItRan(r), fair].filter(Boolean).join(' '), ...(r.note ? [r.note] : []), keep, ...answers].join('\n\n');
+  return [
+    table.join('\n'),
+    [r.summary ?? howItRan(r), fair].filter(Boolean).join(' '),
+    ...(r.note ? [r.note] : []),
+    keep,
+    ...answers,
+  ].join('\n\n');
 }
 
 /** For a result without compare's summary (built by hand): what the groups say, without claiming why. */
@@ -56,7 +79,9 @@ function howItRan(r: CompareResult): string {
   const failed = new Set(r.results.filter((e) => e.error).map((e) => e.model));
   const ran = r.groups.map((g) => g.filter((m) => !failed.has(m))).filter((g) => g.length > 0);
   if (ran.flat().length < 2) return '';
-  return ran.length === 1 ? `${ran[0]!.join(', ')} ran side by side.` : `They ran in turn: ${ran.map((g) => g.join(' + ')).join(', then ')}.`;
+  return ran.length === 1
+    ? `${ran[0]!.join(', ')} ran side by side.`
+    : `They ran in turn: ${ran.map((g) => g.join(' + ')).join(', then ')}.`;
 }
 
 /**
@@ -81,11 +106,24 @@ const compareOutputSchema = z
       }),
     ),
     parallel: z.boolean().describe('some models generated at the same time'),
-    groups: z.array(z.array(z.string())).describe('how the models that could be tried were grouped: each group was loaded to run at the same time'),
-    fastest: z.string().optional().describe('the model with the most output tokens per second while generating; only when at least two models answered'),
+    groups: z
+      .array(z.array(z.string()))
+      .describe('how the models that could be tried were grouped: each group was loaded to run at the same time'),
+    fastest: z
+      .string()
+      .optional()
+      .describe(
+        'the model with the most output tokens per second while generating; only when at least two models answered',
+      ),
     answered: z.array(z.string()).optional().describe('the models that answered'),
-    summary: z.string().optional().describe('what happened: who answered, who failed, and how and why the models ran as they did'),
-    note: z.string().optional().describe('what the user should know beside the results, e.g. that the comparison could not be saved'),
+    summary: z
+      .string()
+      .optional()
+      .describe('what happened: who answered, who failed, and how and why the models ran as they did'),
+    note: z
+      .string()
+      .optional()
+      .describe('what the user should know beside the results, e.g. that the comparison could not be saved'),
     wallMs: z.number(),
     inputs: readSchema.optional(),
     ledger: ledgerSchema.optional(),
@@ -99,8 +137,7 @@ type Compared = z.output<typeof compareOutputSchema> | { job: JobInfo };
 export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
-  description:
-    'Runs one prompt on 2–5 local models; answers and timings side by side.',
+  description: 'Runs one prompt on 2–5 local models; answers and timings side by side.',
   inputSchema: z.object({
     prompt: z.string().min(1),
     ...inputFields,
@@ -126,17 +163,37 @@ export const compareTool = defineTool({
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts); an input edited since is another call
     const key = callKey('compare', rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...images]);
-    return asJob<Compared>(ctx, { tool: 'compare', key }, async (control) => {
-      const onModelDone = (done: number, total: number, model: string) => control.progress(`${done} of ${total} models done, the last ${model}`);
-      const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal: control.signal, ...(phases && { progress: phases }), onModelDone, agent, ...clientLimitField(clientLimit) });
-      const ok = result.results.filter((r) => !r.error);
-      const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
-        answer: ok[0]?.text ?? '',
-        local: { promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0), outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0) },
-        model: result.fastest ?? ok[0]?.model ?? 'none',
-        task: result.task,
-      });
-      return { structured: { ...result, ...(inputs && { inputs: readSummary(inputs) }), ledger: entry }, text };
-    }, (job) => ({ job }));
+    return asJob<Compared>(
+      ctx,
+      { tool: 'compare', key },
+      async (control) => {
+        const onModelDone = (done: number, total: number, model: string) =>
+          control.progress(`${done} of ${total} models done, the last ${model}`);
+        const result = await compare(orch, {
+          ...rest,
+          ...(format && { format }),
+          prompt: input.prompt,
+          ...(inputs?.docs.length && { docs: inputs.docs }),
+          ...(images.length && { images }),
+          signal: control.signal,
+          ...(phases && { progress: phases }),
+          onModelDone,
+          agent,
+          ...clientLimitField(clientLimit),
+        });
+        const ok = result.results.filter((r) => !r.error);
+        const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
+          answer: ok[0]?.text ?? '',
+          local: {
+            promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0),
+            outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0),
+          },
+          model: result.fastest ?? ok[0]?.model ?? 'none',
+          task: result.task,
+        });
+        return { structured: { ...result, ...(inputs && { inputs: readSummary(inputs) }), ledger: entry }, text };
+      },
+      (job) => ({ job }),
+    );
   },
 });

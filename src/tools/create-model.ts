@@ -8,7 +8,9 @@ import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 /** One or two lines: what was made (a model replaced while loaded: what happens to it), and how to use it. */
 export function createdText(r: CreateResult): string {
   const verb = r.status === 'copied' ? 'Copied' : r.status === 'replaced' ? 'Made again' : 'Made';
-  const waited = r.waited ? ` once the ${r.waited.requests === 1 ? 'request' : `${r.waited.requests} requests`} running on it had finished (waited ${Math.round(r.waited.ms / 1000)} s)` : '';
+  const waited = r.waited
+    ? ` once the ${r.waited.requests === 1 ? 'request' : `${r.waited.requests} requests`} running on it had finished (waited ${Math.round(r.waited.ms / 1000)} s)`
+    : '';
   const made = `${verb} ${r.name} from ${r.from} on ${r.host}${r.task ? ` (made for ${r.task})` : ''}${waited}`;
   const loaded = r.loaded ? `; ${replacedLoadedText(r.loaded)}` : '';
   return `${made}${loaded}; route_and_generate {model: ${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`;
@@ -57,11 +59,24 @@ export const createModelTool = defineTool({
     if (named) throw new HostError('bad_request', `Nothing was made: ${named}.`, ctx.orch.host);
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the
     // hosts it may be made on are part of the call (the one it names, else the one holding `from`)
-    const key = callKey('create_model', ctx.rawArgs, ctx.orch.hosts.map((h) => `${h.name}=${h.address}`));
-    return asJob<Made>(ctx, { tool: 'create_model', key }, async (control) => {
-      const result = await createModel(ctx.orch, { ...input, signal: control.signal, ...(ctx.phases && { progress: ctx.phases }) });
-      const { waited: _, loaded: __, ...structured } = result; // the wait and the loaded model are told in the text
-      return { structured, text: createdText(result) };
-    }, (job) => ({ job }));
+    const key = callKey(
+      'create_model',
+      ctx.rawArgs,
+      ctx.orch.hosts.map((h) => `${h.name}=${h.address}`),
+    );
+    return asJob<Made>(
+      ctx,
+      { tool: 'create_model', key },
+      async (control) => {
+        const result = await createModel(ctx.orch, {
+          ...input,
+          signal: control.signal,
+          ...(ctx.phases && { progress: ctx.phases }),
+        });
+        const { waited: _, loaded: __, ...structured } = result; // the wait and the loaded model are told in the text
+        return { structured, text: createdText(result) };
+      },
+      (job) => ({ job }),
+    );
   },
 });

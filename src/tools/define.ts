@@ -82,7 +82,11 @@ export interface ToolContext {
 /** A tool's answer, or — when it needs the user first — a request for input (answered by a retry). */
 export type ToolOutput<O> = { structured: O; text: string } | { ask: InputRequiredResult };
 
-export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>> = ToolOutput<z.output<O>>> {
+export interface ToolSpec<
+  I extends z.ZodObject,
+  O extends z.ZodObject,
+  R extends ToolOutput<z.output<O>> = ToolOutput<z.output<O>>,
+> {
   name: string;
   title: string;
   description: string;
@@ -112,7 +116,17 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof HostError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError || err instanceof FormatError || err instanceof JobError) return err.message;
+  if (
+    err instanceof HostError ||
+    err instanceof RouteError ||
+    err instanceof MemoryError ||
+    err instanceof TemplateError ||
+    err instanceof ProjectError ||
+    err instanceof InputError ||
+    err instanceof FormatError ||
+    err instanceof JobError
+  )
+    return err.message;
   // a full, read-only or failing disk is the machine's state, not a bug: say it as such
   const disk = diskProblem(err);
   if (disk) {
@@ -155,7 +169,9 @@ function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<strin
 function published<O extends z.ZodObject>(schema: O): O {
   const std = schema['~standard'];
   const wrapped = { ...std, validate: (value: unknown) => ({ value }), jsonSchema: memoJsonSchema(schema, 'output') };
-  return new Proxy(schema, { get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)) });
+  return new Proxy(schema, {
+    get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)),
+  });
 }
 
 type JsonSchemaOf = NonNullable<StandardSchemaWithJSON<unknown>['~standard']['jsonSchema']>;
@@ -172,7 +188,8 @@ function memoJsonSchema(schema: z.ZodObject, which: 'input' | 'output'): JsonSch
     const key = `${which}:${io}|${String(options?.target ?? '')}`;
     let out = seen.get(key);
     // the input schema is published slim (slim-schema.ts): the calling model reads it every turn
-    if (!out) out = which === 'input' ? (slimSchema(convert[io](options)) as Record<string, unknown>) : convert[io](options);
+    if (!out)
+      out = which === 'input' ? (slimSchema(convert[io](options)) as Record<string, unknown>) : convert[io](options);
     seen.set(key, out);
     return out;
   };
@@ -205,16 +222,26 @@ export type Unlisted<T, S, P extends string = ''> = T extends readonly (infer E)
     : never
   : T extends object
     ? S extends object
-      ? { [K in keyof T]-?: K extends keyof S ? (unknown extends S[K] ? never : Unlisted<NonNullable<T[K]>, NonNullable<S[K]>, `${P}.${K & string}`>) : `${P}.${K & string}` }[keyof T]
+      ? {
+          [K in keyof T]-?: K extends keyof S
+            ? unknown extends S[K]
+              ? never
+              : Unlisted<NonNullable<T[K]>, NonNullable<S[K]>, `${P}.${K & string}`>
+            : `${P}.${K & string}`;
+        }[keyof T]
       : never
     : never;
 
 type StructuredOf<R> = R extends { structured: infer X } ? X : never;
 
 /** Nothing when every field the tool's run can return is in its output schema; else a property the spec lacks, named by those fields (a compile error at the tool). */
-type ListsItsResult<O extends z.ZodObject, R> = [Unlisted<StructuredOf<R>, z.output<O>>] extends [never] ? unknown : { 'outputSchema lacks what the result carries': Unlisted<StructuredOf<R>, z.output<O>> };
+type ListsItsResult<O extends z.ZodObject, R> = [Unlisted<StructuredOf<R>, z.output<O>>] extends [never]
+  ? unknown
+  : { 'outputSchema lacks what the result carries': Unlisted<StructuredOf<R>, z.output<O>> };
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>>>(spec: ToolSpec<I, O, R> & ListsItsResult<O, R>): ToolRegistration {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>>>(
+  spec: ToolSpec<I, O, R> & ListsItsResult<O, R>,
+): ToolRegistration {
   // once per tool, so each JSON Schema is converted once per process
   const inputSchema = publishedOnly(spec.inputSchema);
   const outputSchema = published(spec.outputSchema);
@@ -245,31 +272,55 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         // progress to the client that asked, log lines at the level it chose, and every line to the job the call runs as
         const relayed = isRelayed(server, ctx.mcpReq._meta);
         // another ollm-mcp relaying its client's call waits for the answer: a quick one is answered without progress
-        const { phases, lines, answered } = callReporter(ctx, server, orch.config.settings.progress.intervalMs, configuredSecrets(orch.config.settings), task, relayed ? RELAYED_QUIET_MS : 0);
+        const { phases, lines, answered } = callReporter(
+          ctx,
+          server,
+          orch.config.settings.progress.intervalMs,
+          configuredSecrets(orch.config.settings),
+          task,
+          relayed ? RELAYED_QUIET_MS : 0,
+        );
         let readIn: readonly string[] | undefined; // the client's roots the call's inputs were read in
         const stopped = orch.signalFor(ctx.mcpReq.signal); // unlinked from the server's signal once answered
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
-          const run = () => spec.run(input, {
-            orch,
-            signal: stopped.signal,
-            phases,
-            canAsk: task === undefined && clientCanAsk(server, ctx),
-            inputResponses: ctx.mcpReq.inputResponses,
-            agent,
-            ...(relayed && { relayed: true, ...(isClaimRelay(server, ctx.mcpReq._meta) && { claimRelayed: true }), ...ownerField(relayedOwner(server, ctx.mcpReq._meta)) }),
-            client: clientId(server, ctx, agent),
-            clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
-            ...(task && { job: task }),
-            lines,
-            rawArgs: raw,
-            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, (readIn = await clientRoots(server, ctx)), orch.origins),
-            scope: () => callScope(orch, readIn),
-          });
+          const run = () =>
+            spec.run(input, {
+              orch,
+              signal: stopped.signal,
+              phases,
+              canAsk: task === undefined && clientCanAsk(server, ctx),
+              inputResponses: ctx.mcpReq.inputResponses,
+              agent,
+              ...(relayed && {
+                relayed: true,
+                ...(isClaimRelay(server, ctx.mcpReq._meta) && { claimRelayed: true }),
+                ...ownerField(relayedOwner(server, ctx.mcpReq._meta)),
+              }),
+              client: clientId(server, ctx, agent),
+              clientLimit: task
+                ? TASK_LIMIT
+                : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
+              ...(task && { job: task }),
+              lines,
+              rawArgs: raw,
+              readInputs: async (req) =>
+                readInputs(
+                  req,
+                  orch.config.settings.inputs,
+                  { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true },
+                  (readIn = await clientRoots(server, ctx)),
+                  orch.origins,
+                ),
+              scope: () => callScope(orch, readIn),
+            });
           const out = spec.writes ? await tellingWaits(phases, run) : await run();
           if ('ask' in out) return out.ask;
           ok = true;
-          return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
+          return {
+            content: [{ type: 'text' as const, text: out.text }],
+            structuredContent: out.structured as Record<string, unknown>,
+          };
         } catch (err) {
           return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
         } finally {
@@ -283,10 +334,22 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
   /** What tools/list shows of this tool, converted now (the build embeds it). */
   const jsonSchemas = (target: string) => {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const [which, std] of [['input', inputSchema['~standard']], ['output', outputSchema['~standard']]] as const) {
-      for (const io of ['input', 'output'] as const) out[`${which}:${io}|${target}`] = (std.jsonSchema as JsonSchemaOf)[io]({ target: target as never });
+    for (const [which, std] of [
+      ['input', inputSchema['~standard']],
+      ['output', outputSchema['~standard']],
+    ] as const) {
+      for (const io of ['input', 'output'] as const)
+        out[`${which}:${io}|${target}`] = (std.jsonSchema as JsonSchemaOf)[io]({ target: target as never });
     }
     return out;
   };
-  return Object.assign(register, { toolName: spec.name, title: spec.title, description: spec.description, annotations, ...(spec.meta && { meta: spec.meta }), jsonSchemas, inputSchema: spec.inputSchema });
+  return Object.assign(register, {
+    toolName: spec.name,
+    title: spec.title,
+    description: spec.description,
+    annotations,
+    ...(spec.meta && { meta: spec.meta }),
+    jsonSchemas,
+    inputSchema: spec.inputSchema,
+  });
 }

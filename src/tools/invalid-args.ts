@@ -33,7 +33,8 @@ function fieldName(path: readonly Key[]): string {
 
 function valueAt(input: unknown, path: readonly Key[]): unknown {
   let value = input;
-  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<Key, unknown>)[key] : undefined;
+  for (const key of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<Key, unknown>)[key] : undefined;
   return value;
 }
 
@@ -52,8 +53,12 @@ const GENERIC = /^(Invalid |Too small|Too big|Unrecognized key)/;
 function sizeWords(origin: string, bound: number | bigint, inclusive: boolean, most: boolean): string {
   const n = Number(bound);
   const count = inclusive ? n : most ? n - 1 : n + 1; // the most or fewest characters or items allowed
-  if (origin === 'string') return !most && count === 1 ? 'must not be empty' : `must be ${most ? 'at most' : 'at least'} ${count} character${count === 1 ? '' : 's'} long`;
-  if (origin === 'array' || origin === 'set') return `must have ${most ? 'at most' : 'at least'} ${count} item${count === 1 ? '' : 's'}`;
+  if (origin === 'string')
+    return !most && count === 1
+      ? 'must not be empty'
+      : `must be ${most ? 'at most' : 'at least'} ${count} character${count === 1 ? '' : 's'} long`;
+  if (origin === 'array' || origin === 'set')
+    return `must have ${most ? 'at most' : 'at least'} ${count} item${count === 1 ? '' : 's'}`;
   return `must be ${most ? (inclusive ? 'at most' : 'below') : inclusive ? 'at least' : 'above'} ${n}`;
 }
 
@@ -64,17 +69,29 @@ function allowed(issue: Issue): string {
     case 'invalid_type':
       return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'invalid_value':
-      return issue.values.length === 1 ? `must be ${JSON.stringify(issue.values[0])}` : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return issue.values.length === 1
+        ? `must be ${JSON.stringify(issue.values[0])}`
+        : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
       return sizeWords(issue.origin, issue.minimum, issue.inclusive !== false, false);
     case 'too_big':
       return sizeWords(issue.origin, issue.maximum, issue.inclusive !== false, true);
     case 'invalid_union': {
-      const kinds = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => TYPE_NAMES[(i as { expected: string }).expected] ?? (i as { expected: string }).expected)))];
+      const kinds = [
+        ...new Set(
+          issue.errors.flatMap((branch) =>
+            branch
+              .filter((i) => i.code === 'invalid_type' && i.path.length === 0)
+              .map((i) => TYPE_NAMES[(i as { expected: string }).expected] ?? (i as { expected: string }).expected),
+          ),
+        ),
+      ];
       return kinds.length > 0 ? `must be ${kinds.join(' or ')}` : 'does not match any allowed form';
     }
     case 'invalid_format':
-      return issue.format === 'regex' && issue.pattern ? `must match ${issue.pattern}` : `must be a valid ${issue.format}`;
+      return issue.format === 'regex' && issue.pattern
+        ? `must match ${issue.pattern}`
+        : `must be a valid ${issue.format}`;
     case 'not_multiple_of':
       return `must be a multiple of ${Number(issue.divisor)}`;
     case 'unrecognized_keys':
@@ -96,7 +113,10 @@ function describeIssue(issue: Issue, input: unknown): string {
   }
   const value = valueAt(input, issue.path);
   const field = fieldName(issue.path);
-  if (value === undefined) return issue.code === 'invalid_type' || issue.code === 'invalid_union' ? `${field} is required` : `${field} ${allowed(issue)}`;
+  if (value === undefined)
+    return issue.code === 'invalid_type' || issue.code === 'invalid_union'
+      ? `${field} is required`
+      : `${field} ${allowed(issue)}`;
   // "(got …)" goes after the rule and before any advice that follows a dash.
   const [rule, advice] = splitOnce(allowed(issue), ' — ');
   return `${field} ${rule} (got ${shown(value)})${advice === undefined ? '' : ` — ${advice}`}`;

@@ -25,8 +25,10 @@ type Ctx = Pick<ToolContext, 'orch' | 'agent' | 'clientLimit' | 'phases' | 'sign
 
 /** Why an ended job has no result to give, and what to do. */
 function endedText(job: Job): string {
-  if (job.state === 'lost') return `Job ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ${job.tool} again with the same arguments — the parts it answered are taken up, not asked again.`;
-  if (job.state === 'cancelled') return `Job ${job.id} was cancelled before it ended${job.error ? ` (${job.error})` : ''}: call ${job.tool} again to start it anew.`;
+  if (job.state === 'lost')
+    return `Job ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ${job.tool} again with the same arguments — the parts it answered are taken up, not asked again.`;
+  if (job.state === 'cancelled')
+    return `Job ${job.id} was cancelled before it ended${job.error ? ` (${job.error})` : ''}: call ${job.tool} again to start it anew.`;
   return `Job ${job.id} (${job.tool}) failed: ${job.error ?? 'no reason kept'}. Call ${job.tool} again once that is fixed.`;
 }
 
@@ -52,7 +54,11 @@ export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Co
   }
   const out = keptOutput(found.result);
   if (!out) throw new JobError(`Job ${id} kept no result a client can be given: call ${found.job.tool} again.`);
-  const info = jobInfo(id, 'done', { partsDone: found.job.parts?.length ?? 0, ...(found.job.partsTotal !== undefined && { partsTotal: found.job.partsTotal }), updatedAt: found.job.updatedAt });
+  const info = jobInfo(id, 'done', {
+    partsDone: found.job.parts?.length ?? 0,
+    ...(found.job.partsTotal !== undefined && { partsTotal: found.job.partsTotal }),
+    updatedAt: found.job.updatedAt,
+  });
   // sent once: a call the client cancelled never got it, so it is not counted as sent
   const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, id);
   if (before !== undefined) {

@@ -32,7 +32,9 @@ export const jobSchema = z
     updatedAt: z.string().optional().describe('when it last moved'),
     etaSeconds: z.number().optional().describe('until its whole result is expected'),
   })
-  .describe('the call outlasted what its client waits and runs on as this job: show_status with {job: id} returns its whole result once done');
+  .describe(
+    'the call outlasted what its client waits and runs on as this job: show_status with {job: id} returns its whole result once done',
+  );
 export type JobInfo = z.infer<typeof jobSchema>;
 
 /** The call's key: the tool, its arguments as sent, and the contents of what it read. */
@@ -48,12 +50,16 @@ function scopedKey(key: string, scope: string, task = false): string {
 }
 
 /** Whose the call's job is: its agent in its session's folder (jobOwner). */
-export function ownerOf(ctx: { agent: string; orch: { project?: { root: string } | undefined; workingDir?: string | undefined } }): string {
+export function ownerOf(ctx: {
+  agent: string;
+  orch: { project?: { root: string } | undefined; workingDir?: string | undefined };
+}): string {
   return jobOwner(ctx.agent, ctx.orch.project?.root ?? ctx.orch.workingDir);
 }
 
 /** What the client waits, in a few words: "60 s". */
-const waits = (limitMs: number | undefined) => (limitMs === undefined ? 'as long as it takes' : aboutTime(limitMs).replace('~', ''));
+const waits = (limitMs: number | undefined) =>
+  limitMs === undefined ? 'as long as it takes' : aboutTime(limitMs).replace('~', '');
 
 /**
  * The hand-over's text: the job's state in a line — never the parts' answers (each hand-over would
@@ -70,7 +76,8 @@ function handedText(job: { id: string }, now: JobNow, limitMs: number | undefine
  * (`handed` makes the structured result from the job and the parts so far).
  */
 export async function asJob<O>(
-  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'> & Partial<Pick<ToolContext, 'lines' | 'phases' | 'rawArgs'>>,
+  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'> &
+    Partial<Pick<ToolContext, 'lines' | 'phases' | 'rawArgs'>>,
   call: { tool: string; key: string },
   work: (control: JobControl) => Promise<ToolOutput<O>>,
   handed: (job: JobInfo, text: string) => O,
@@ -87,7 +94,15 @@ export async function asJob<O>(
   };
   const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${line}`, on: 'job' });
   // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
-  const out = await ctx.orch.longWork.run({ owner, tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs, signal: ctx.signal, watch, work: run });
+  const out = await ctx.orch.longWork.run({
+    owner,
+    tool: call.tool,
+    key: scopedKey(call.key, ctx.scope()),
+    limitMs,
+    signal: ctx.signal,
+    watch,
+    work: run,
+  });
   // a call that joined an earlier call's job wrote its arguments again: part of what the way back costs
   const args = out.attached ? estimateTokens(JSON.stringify(ctx.rawArgs ?? {})) : 0;
   if (out.kind === 'result') {
@@ -106,7 +121,12 @@ export async function asJob<O>(
 }
 
 /** What a hand-over or a follow-up call of job `id` cost its agent: recorded in the savings ledger now, and told to the job (its result's ledger line is net of it). */
-export function chargeAgent(ctx: Pick<ToolContext, 'orch' | 'agent'>, owner: string, id: string, cost: { in: number; out: number }): void {
+export function chargeAgent(
+  ctx: Pick<ToolContext, 'orch' | 'agent'>,
+  owner: string,
+  id: string,
+  cost: { in: number; out: number },
+): void {
   ctx.orch.longWork.charge(owner, id, cost);
   ctx.orch.savings.recordOverhead(cost, { agent: ctx.agent });
 }

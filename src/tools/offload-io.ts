@@ -20,16 +20,8 @@ const IMAGE_TOKENS = 1600;
  * server reads them, and docs/tools.md has the details (globs, .gitignore, image formats, splits).
  */
 export const inputFields = {
-  files: z
-    .array(z.string().min(1).max(4096))
-    .max(100)
-    .optional()
-    .describe('Paths or globs.'),
-  images: z
-    .array(z.string().min(1))
-    .max(8)
-    .optional()
-    .describe('Paths or base64.'),
+  files: z.array(z.string().min(1).max(4096)).max(100).optional().describe('Paths or globs.'),
+  images: z.array(z.string().min(1)).max(8).optional().describe('Paths or base64.'),
   diff: z
     .object({
       staged: z.boolean().optional(),
@@ -52,8 +44,18 @@ export const formatField = {
 
 export const readSchema = z
   .object({
-    read: z.array(z.object({ path: z.string(), kind: z.enum(['text', 'image', 'diff']), bytes: z.number(), tokens: z.number(), encoding: z.string() })),
-    skipped: z.array(z.object({ path: z.string(), reason: z.string() })).describe('files a pattern matched that were left out, and why'),
+    read: z.array(
+      z.object({
+        path: z.string(),
+        kind: z.enum(['text', 'image', 'diff']),
+        bytes: z.number(),
+        tokens: z.number(),
+        encoding: z.string(),
+      }),
+    ),
+    skipped: z
+      .array(z.object({ path: z.string(), reason: z.string() }))
+      .describe('files a pattern matched that were left out, and why'),
     bytes: z.number(),
     tokens: z.number(),
   })
@@ -61,7 +63,9 @@ export const readSchema = z
 
 export const splitSchema = z
   .object({ parts: z.number(), rounds: z.number(), calls: z.number(), contextTokens: z.number() })
-  .describe('set when the input was longer than every model\'s context: it was split into parts and the answers combined');
+  .describe(
+    "set when the input was longer than every model's context: it was split into parts and the answers combined",
+  );
 
 export const ledgerSchema = z
   .object({
@@ -73,24 +77,44 @@ export const ledgerSchema = z
     verdict: z.enum(['saved', 'cost_more']),
     inputsByReference: z.number(),
   })
-  .describe('what this call cost you (arguments written, result read) against doing the work yourself (reading the inputs, writing the answer), in tokens and money at savings.* prices');
+  .describe(
+    'what this call cost you (arguments written, result read) against doing the work yourself (reading the inputs, writing the answer), in tokens and money at savings.* prices',
+  );
 
 /** What was read, as results report it. */
 export type ReadSummary = Pick<GatheredInputs, 'read' | 'skipped' | 'bytes' | 'tokens'>;
 
-export type InputArgs = { files?: string[] | undefined; images?: string[] | undefined; diff?: { staged?: boolean | undefined; range?: string | undefined; paths?: string[] | undefined } | undefined };
+export type InputArgs = {
+  files?: string[] | undefined;
+  images?: string[] | undefined;
+  diff?: { staged?: boolean | undefined; range?: string | undefined; paths?: string[] | undefined } | undefined;
+};
 
 /** Reads what the arguments name by reference; undefined when they name nothing. */
-export async function readInputArgs(args: InputArgs, readInputs: (r: InputRequest) => Promise<GatheredInputs>, progress?: PhaseReporter): Promise<GatheredInputs | undefined> {
+export async function readInputArgs(
+  args: InputArgs,
+  readInputs: (r: InputRequest) => Promise<GatheredInputs>,
+  progress?: PhaseReporter,
+): Promise<GatheredInputs | undefined> {
   const req: InputRequest = {
     ...(args.files?.length && { files: args.files }),
     ...(args.images?.length && { images: args.images }),
     ...(args.diff && {
-      diff: { ...(args.diff.staged !== undefined && { staged: args.diff.staged }), ...(args.diff.range && { range: args.diff.range }), ...(args.diff.paths && { paths: args.diff.paths }) },
+      diff: {
+        ...(args.diff.staged !== undefined && { staged: args.diff.staged }),
+        ...(args.diff.range && { range: args.diff.range }),
+        ...(args.diff.paths && { paths: args.diff.paths }),
+      },
     }),
   };
   if (!req.files && !req.images && !req.diff) return undefined;
-  const what = [req.files && `${req.files.length} file path${req.files.length === 1 ? '' : 's'}`, req.images && `${req.images.length} image${req.images.length === 1 ? '' : 's'}`, req.diff && 'the git diff'].filter(Boolean).join(', ');
+  const what = [
+    req.files && `${req.files.length} file path${req.files.length === 1 ? '' : 's'}`,
+    req.images && `${req.images.length} image${req.images.length === 1 ? '' : 's'}`,
+    req.diff && 'the git diff',
+  ]
+    .filter(Boolean)
+    .join(', ');
   progress?.enter({ kind: 'starting', what: `reading ${what}` });
   return readInputs(req);
 }
@@ -98,9 +122,16 @@ export async function readInputArgs(args: InputArgs, readInputs: (r: InputReques
 /** One line listing what was read, for the result text: each input's size, and the total when more than one was read. */
 export function readLine(inputs: ReadSummary | undefined): string | undefined {
   if (!inputs || (inputs.read.length === 0 && inputs.skipped.length === 0)) return undefined;
-  const shown = inputs.read.slice(0, 8).map((r) => `${r.path} (${formatBytes(r.bytes)}${r.kind === 'image' ? ', image' : `, ~${r.tokens} tokens`})`);
+  const shown = inputs.read
+    .slice(0, 8)
+    .map((r) => `${r.path} (${formatBytes(r.bytes)}${r.kind === 'image' ? ', image' : `, ~${r.tokens} tokens`})`);
   const more = inputs.read.length > 8 ? `, and ${inputs.read.length - 8} more` : '';
-  const skipped = inputs.skipped.length ? ` Left out: ${inputs.skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`).join('; ')}${inputs.skipped.length > 5 ? `; and ${inputs.skipped.length - 5} more` : ''}.` : '';
+  const skipped = inputs.skipped.length
+    ? ` Left out: ${inputs.skipped
+        .slice(0, 5)
+        .map((s) => `${s.path} (${s.reason})`)
+        .join('; ')}${inputs.skipped.length > 5 ? `; and ${inputs.skipped.length - 5} more` : ''}.`
+    : '';
   // the total only where it adds to the list: one input's own size is already there
   const total = inputs.read.length > 1 ? ` — ${formatBytes(inputs.bytes)}, ~${inputs.tokens} tokens` : '';
   const list = inputs.read.length > 0 ? `: ${shown.join(', ')}${more}${total}` : '';
@@ -137,7 +168,9 @@ export function withLedgerLine(
   rendered: string,
   o: Outcome,
 ): { entry: LedgerEntry; text: string } {
-  const body = [rendered, [readLine(inputs), o.citations && citationLine(o.citations)].filter(Boolean).join(' ')].filter(Boolean).join('\n');
+  const body = [rendered, [readLine(inputs), o.citations && citationLine(o.citations)].filter(Boolean).join(' ')]
+    .filter(Boolean)
+    .join('\n');
   const imagesRead = inputs?.read.filter((r) => r.kind === 'image').length ?? 0;
   // images passed inline as base64 were written into the arguments; the agent would read them too
   const inlineImages = Math.max(0, (input.images?.length ?? 0) - imagesRead);
@@ -154,6 +187,14 @@ export function withLedgerLine(
   const own = ctx.orch.savings.recordCall(tokens, { model: o.model, task: o.task, agent: ctx.agent });
   // a job handed over: its hand-overs and follow-ups were recorded as they came (savings-store recordOverhead); the line says the net
   const spent = o.spent && o.spent.in + o.spent.out > 0 ? o.spent : undefined;
-  const entry = spent ? priceCall({ ...tokens, argsTokens: tokens.argsTokens + spent.out, resultTokens: tokens.resultTokens + spent.in }, ctx.orch.savings.prices) : own;
-  return { entry, text: `${body}\n${ledgerLine(entry, ctx.orch.savings.prices, spent ? 'this job with its hand-overs' : 'this call')}` };
+  const entry = spent
+    ? priceCall(
+        { ...tokens, argsTokens: tokens.argsTokens + spent.out, resultTokens: tokens.resultTokens + spent.in },
+        ctx.orch.savings.prices,
+      )
+    : own;
+  return {
+    entry,
+    text: `${body}\n${ledgerLine(entry, ctx.orch.savings.prices, spent ? 'this job with its hand-overs' : 'this call')}`,
+  };
 }

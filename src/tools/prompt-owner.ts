@@ -10,5 +10,12 @@ import type { ToolContext } from './define.js';
 import { ownerOf } from './long-call.js';
 
 export function promptOwner(ctx: Pick<ToolContext, 'agent' | 'orch' | 'scope' | 'relayedOwner'>): string {
-  return createHash('sha256').update(ownerOf(ctx)).update('\0').update(ctx.scope()).update('\0').update(ctx.relayedOwner ?? '').digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(ownerOf(ctx))
+    .update('\0')
+    .update(ctx.scope())
+    .update('\0')
+    .update(ctx.relayedOwner ?? '')
+    .digest('hex')
+    .slice(0, 32);
 }

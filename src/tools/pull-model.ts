@@ -21,8 +21,7 @@ const pullOutputSchema = z
 export const pullModelTool = defineTool({
   name: 'pull_model',
   title: 'Download a model',
-  description:
-    'Downloads a model (GBs) from the Ollama registry or hf.co/user/repo:quant.',
+  description: 'Downloads a model (GBs) from the Ollama registry or hf.co/user/repo:quant.',
   inputSchema: z.object({
     model: z.string().min(1).describe('e.g. "qwen2.5-coder:7b".'),
     host: z.string().min(1).optional(),
@@ -37,13 +36,23 @@ export const pullModelTool = defineTool({
     const unit = await orch.pickHost({ ...(host !== undefined && { host }), signal });
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the host it pulls to is part of the call
     const key = callKey('pull_model', ctx.rawArgs, [unit.name, unit.address]);
-    return asJob<PullResult | { job: JobInfo }>(ctx, { tool: 'pull_model', key }, async (control) => {
-      const result = await unit.puller.pull({ ...pull, signal: control.signal, onProgress: (p) => control.progress(p.message), ...(phases && { progress: phases }) });
-      const text =
-        result.status === 'already_present'
-          ? `${result.model} is already installed (${formatBytes(result.sizeBytes)}); force: true pulls it again.`
-          : `Pulled ${result.model} (${formatBytes(result.sizeBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s.`;
-      return { structured: result, text };
-    }, (job) => ({ job }));
+    return asJob<PullResult | { job: JobInfo }>(
+      ctx,
+      { tool: 'pull_model', key },
+      async (control) => {
+        const result = await unit.puller.pull({
+          ...pull,
+          signal: control.signal,
+          onProgress: (p) => control.progress(p.message),
+          ...(phases && { progress: phases }),
+        });
+        const text =
+          result.status === 'already_present'
+            ? `${result.model} is already installed (${formatBytes(result.sizeBytes)}); force: true pulls it again.`
+            : `Pulled ${result.model} (${formatBytes(result.sizeBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s.`;
+        return { structured: result, text };
+      },
+      (job) => ({ job }),
+    );
   },
 });

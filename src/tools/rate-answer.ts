@@ -7,8 +7,7 @@ import { defineTool } from './define.js';
 export const rateAnswerTool = defineTool({
   name: 'rate_answer',
   title: 'Say whether a local answer was good',
-  description:
-    'Records a verdict on a route_and_generate answer.',
+  description: 'Records a verdict on a route_and_generate answer.',
   inputSchema: z.object({
     answerId: z.string().min(1).max(100),
     verdict: z.enum(['good', 'bad']),
@@ -44,7 +43,15 @@ export const rateAnswerTool = defineTool({
       ? `Noted: ${answer.model}${where} gave a ${input.verdict} ${answer.work} answer${why}. Its record here: ${record}.`
       : `That verdict was already given; ${answer.model}${where}'s record here: ${record}.`;
     return {
-      structured: { model: answer.model, ...(answer.host && { host: answer.host }), work: answer.work, verdict: input.verdict, changed, record, quality: Math.round(quality * 1000) / 1000 },
+      structured: {
+        model: answer.model,
+        ...(answer.host && { host: answer.host }),
+        work: answer.work,
+        verdict: input.verdict,
+        changed,
+        record,
+        quality: Math.round(quality * 1000) / 1000,
+      },
       text,
     };
   },

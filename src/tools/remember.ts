@@ -6,8 +6,7 @@ import { memoryEntrySchema, withNotice } from './memory-schemas.js';
 export const rememberTool = defineTool({
   name: 'remember',
   title: 'Remember a fact across sessions',
-  description:
-    'Saves a fact under a key across sessions; no secrets.',
+  description: 'Saves a fact under a key across sessions; no secrets.',
   inputSchema: z.object({
     key: z.string().min(1),
     value: z.string().min(1),
@@ -18,7 +17,10 @@ export const rememberTool = defineTool({
   writes: true,
   async run(input, { orch }) {
     const store = orch.memoryStore;
-    const { entry, action } = await store.remember(input.key, input.value, { source: 'llm', ...(input.category && { category: input.category }) });
+    const { entry, action } = await store.remember(input.key, input.value, {
+      source: 'llm',
+      ...(input.category && { category: input.category }),
+    });
     const text = `${action === 'created' ? 'Remembered' : 'Updated'} "${entry.key}" (${entry.category}): ${entry.value}`;
     return { structured: { ...entry, action }, text: withNotice(store, text) };
   },

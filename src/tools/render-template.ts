@@ -4,7 +4,13 @@ import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { offload, renderInputs, type OffloadResult } from '../orchestrator/jobs/offload.js';
-import { renderTemplate, RenderTooLargeError, TemplateError, type RenderResult, type StoredTemplate } from '../orchestrator/templates/index.js';
+import {
+  renderTemplate,
+  RenderTooLargeError,
+  TemplateError,
+  type RenderResult,
+  type StoredTemplate,
+} from '../orchestrator/templates/index.js';
 import { InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema, withLedger } from './route-and-generate.js';
@@ -19,11 +25,21 @@ import { promptOwner } from './prompt-owner.js';
  * code is code work (even when the review looks for bugs), as are tests and commit messages. A
  * user's own template (or one that overrides a built-in) is classified from its text.
  */
-const BUILTIN_TASK: Readonly<Record<string, TaskType>> = { code_review: 'code', write_tests: 'code', commit_message: 'code', summarize: 'summarize' };
+const BUILTIN_TASK: Readonly<Record<string, TaskType>> = {
+  code_review: 'code',
+  write_tests: 'code',
+  commit_message: 'code',
+  summarize: 'summarize',
+};
 
 /** The task to route a rendered template with: the caller's, else the built-in template's own, else inferred. */
 export function templateTask(template: Pick<StoredTemplate, 'name' | 'source'>, task?: TaskType): TaskType | undefined {
-  return task ?? (template.source === 'builtin' && Object.hasOwn(BUILTIN_TASK, template.name) ? BUILTIN_TASK[template.name] : undefined);
+  return (
+    task ??
+    (template.source === 'builtin' && Object.hasOwn(BUILTIN_TASK, template.name)
+      ? BUILTIN_TASK[template.name]
+      : undefined)
+  );
 }
 
 /** The key the missing variables are asked under, and found again in the retried call. */
@@ -43,11 +59,15 @@ async function findTemplate(orch: Pick<Orchestrator, 'templates'>, name: string)
 }
 
 /** Each variable named in variableFiles, filled with its file's text (a glob: every matching file, each under its name). */
-async function variablesFromFiles(files: Record<string, string> | undefined, read: (r: InputRequest) => Promise<GatheredInputs>): Promise<Record<string, string>> {
+async function variablesFromFiles(
+  files: Record<string, string> | undefined,
+  read: (r: InputRequest) => Promise<GatheredInputs>,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, path] of Object.entries(files ?? {})) {
     const got = await read({ files: [path] });
-    if (got.images.length) throw new InputError(`variableFiles.${name}: ${path} is an image — pass images in images, with generate: true.`);
+    if (got.images.length)
+      throw new InputError(`variableFiles.${name}: ${path} is an image — pass images in images, with generate: true.`);
     const only = got.docs.length === 1 ? got.docs[0] : undefined;
     const text = only ? only.text : renderInputs(got.docs);
     Object.defineProperty(out, name, { value: text, enumerable: true, writable: true, configurable: true });
@@ -63,25 +83,35 @@ function filled(template: StoredTemplate, values: Record<string, string>): Rende
   try {
     return renderTemplate(template, values);
   } catch (err) {
-    if (err instanceof RenderTooLargeError) throw new TemplateError(`The "${template.name}" template was not filled in: ${err.message.replace(/^Filled in, this template/, 'it')}`);
+    if (err instanceof RenderTooLargeError)
+      throw new TemplateError(
+        `The "${template.name}" template was not filled in: ${err.message.replace(/^Filled in, this template/, 'it')}`,
+      );
     throw err;
   }
 }
 
 /** The user's answers from an ask: strings only, empty ones dropped. */
-function answersFrom(responses: Record<string, unknown> | undefined): { asked: boolean; values: Record<string, string> } {
+function answersFrom(responses: Record<string, unknown> | undefined): {
+  asked: boolean;
+  values: Record<string, string>;
+} {
   const r = responses?.[ASK_KEY] as { action?: string; content?: Record<string, unknown> } | undefined;
   if (!r) return { asked: false, values: {} };
   // fromEntries keeps any answer name (even "__proto__") an ordinary key
-  const given = r.action === 'accept' ? Object.entries(r.content ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '') : [];
+  const given =
+    r.action === 'accept'
+      ? Object.entries(r.content ?? {}).filter(
+          (e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '',
+        )
+      : [];
   return { asked: true, values: Object.fromEntries(given) };
 }
 
 export const renderTemplateTool = defineTool({
   name: 'render_template',
   title: 'Fill in a prompt template',
-  description:
-    'Fills a prompt template (ollm://templates).',
+  description: 'Fills a prompt template (ollm://templates).',
   inputSchema: z.object({
     name: z.string().min(1),
     variables: z.record(z.string(), z.string()).optional(),
@@ -97,11 +127,15 @@ export const renderTemplateTool = defineTool({
   outputSchema: z.object({
     name: z.string(),
     prompt: z.string(),
-    missing: z.array(missingSchema).describe('required variables still without a value (empty when the prompt is complete)'),
+    missing: z
+      .array(missingSchema)
+      .describe('required variables still without a value (empty when the prompt is complete)'),
     variables: z.record(z.string(), z.string()).describe('the value each variable got'),
     ignored: z.array(z.string()).describe('given variables the template does not use'),
     generated: routeResultSchema.optional(),
-    job: jobSchema.optional().describe("with generate: the run outlasted its client's limit; the prompt is here, the answer not yet"),
+    job: jobSchema
+      .optional()
+      .describe("with generate: the run outlasted its client's limit; the prompt is here, the answer not yet"),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // with generate: true it runs like route_and_generate — loads a model (may evict idle ones), may reach an OpenAI-compatible host or ollama.com; it deletes nothing
   async run(input, ctx) {
@@ -109,13 +143,24 @@ export const renderTemplateTool = defineTool({
     const template = await findTemplate(orch, input.name);
     const answers = answersFrom(inputResponses);
     if (!input.generate && (input.files?.length || input.images?.length || input.diff)) {
-      throw new InputError('files, images and diff are read only with generate: true — to put a file into the prompt itself, use variableFiles.');
+      throw new InputError(
+        'files, images and diff are read only with generate: true — to put a file into the prompt itself, use variableFiles.',
+      );
     }
-    const values = { ...input.variables, ...(await variablesFromFiles(input.variableFiles, ctxRead)), ...answers.values };
+    const values = {
+      ...input.variables,
+      ...(await variablesFromFiles(input.variableFiles, ctxRead)),
+      ...answers.values,
+    };
     const r = filled(template, values);
     if (r.missing.length > 0) {
       if (canAsk && !answers.asked) {
-        const properties = Object.fromEntries(r.missing.map((m) => [m.name, { type: 'string' as const, title: m.name, ...(m.description && { description: m.description }) }]));
+        const properties = Object.fromEntries(
+          r.missing.map((m) => [
+            m.name,
+            { type: 'string' as const, title: m.name, ...(m.description && { description: m.description }) },
+          ]),
+        );
         return {
           ask: inputRequired({
             inputRequests: {
@@ -134,32 +179,50 @@ export const renderTemplateTool = defineTool({
     }
     const structured = { name: template.name, prompt: r.prompt, missing: [], variables: r.used, ignored: r.ignored };
     const literal = literalNote(literalNames(template.template).filter((n) => r.ignored.includes(n)));
-    const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.${literal ? ` ${literal}` : ''})` : '';
+    const note = r.ignored.length
+      ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.${literal ? ` ${literal}` : ''})`
+      : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
     const task = templateTask(template, input.task);
     const inputs = await readInputArgs(input, ctxRead, phases);
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the
     // prompt holds every variable (from files too) and the inputs their contents: an edit is another call
-    const key = callKey('render_template', ctx.rawArgs, [r.prompt, ...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
-    return asJob<typeof structured & { generated?: Generated; job?: JobInfo }>(ctx, { tool: 'render_template', key }, async (control) => {
-      const generated = await offload(orch, {
-        prompt: r.prompt,
-        agent: ctx.agent,
-        owner: promptOwner(ctx),
-        ...(ctx.client !== undefined && { client: ctx.client }),
-        ...clientLimitField(ctx.clientLimit),
-        signal: control.signal,
-        onPart: control.part,
-        reused: control.reused,
-        keep: control.keep,
-        onStatus: control.status,
-        ...(inputs && { inputs }),
-        ...(phases && { progress: phases }),
-        ...(task && { task }),
-        ...(input.model && { model: input.model, only: true }),
-      });
-      const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`, control.spent());
-      return { structured: { ...structured, generated: out.structured }, text: out.text };
-    }, (job) => ({ ...structured, job }));
+    const key = callKey('render_template', ctx.rawArgs, [
+      r.prompt,
+      ...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`),
+      ...(inputs?.images ?? []),
+    ]);
+    return asJob<typeof structured & { generated?: Generated; job?: JobInfo }>(
+      ctx,
+      { tool: 'render_template', key },
+      async (control) => {
+        const generated = await offload(orch, {
+          prompt: r.prompt,
+          agent: ctx.agent,
+          owner: promptOwner(ctx),
+          ...(ctx.client !== undefined && { client: ctx.client }),
+          ...clientLimitField(ctx.clientLimit),
+          signal: control.signal,
+          onPart: control.part,
+          reused: control.reused,
+          keep: control.keep,
+          onStatus: control.status,
+          ...(inputs && { inputs }),
+          ...(phases && { progress: phases }),
+          ...(task && { task }),
+          ...(input.model && { model: input.model, only: true }),
+        });
+        const out = withLedger(
+          ctx,
+          { ...input, prompt: r.prompt },
+          inputs,
+          generated,
+          (g) => `${renderRoute(g)}${note}`,
+          control.spent(),
+        );
+        return { structured: { ...structured, generated: out.structured }, text: out.text };
+      },
+      (job) => ({ ...structured, job }),
+    );
   },
 });

@@ -5,7 +5,17 @@ import { offload, type OffloadResult } from '../orchestrator/jobs/offload.js';
 import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
 import { workRecordSchema } from './schemas.js';
-import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
+import {
+  formatField,
+  inputFields,
+  ledgerSchema,
+  readInputArgs,
+  readSchema,
+  splitSchema,
+  withLedgerLine,
+  type InputArgs,
+  type ReadSummary,
+} from './offload-io.js';
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
@@ -15,15 +25,22 @@ import { refuseBlank } from './blank-prompt.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
-  provider: z.enum(['ollama', 'llamacpp', 'openai', 'ollm', 'fallback']).describe('The engine kind that answered (ollm: another ollm-mcp); fallback: the cloud fallback'),
+  provider: z
+    .enum(['ollama', 'llamacpp', 'openai', 'ollm', 'fallback'])
+    .describe('The engine kind that answered (ollm: another ollm-mcp); fallback: the cloud fallback'),
   host: z.string().optional().describe('the OpenAI-compatible host that answered, when not Ollama'),
   task: z.string(),
   profile: z.string(),
   complexity: z.string(),
   reason: z.string().describe('why this model, in one sentence'),
-  fallbacks: z.array(z.object({ model: z.string(), error: z.string() })).describe('models tried before, and why each failed'),
+  fallbacks: z
+    .array(z.object({ model: z.string(), error: z.string() }))
+    .describe('models tried before, and why each failed'),
   text: z.string(),
-  answerId: z.string().optional().describe('once you have checked the answer, pass this to rate_answer with good or bad: routing learns from it'),
+  answerId: z
+    .string()
+    .optional()
+    .describe('once you have checked the answer, pass this to rate_answer with good or bad: routing learns from it'),
   thinking: z.string().optional().describe("a thinking model's reasoning, apart from the answer"),
   json: z.unknown().optional().describe('the answer parsed, when format was given (the text is this JSON)'),
   doneReason: z.string().describe('stop, or length when maxTokens cut the answer'),
@@ -42,15 +59,30 @@ export const routeResultSchema = z.object({
       generationMs: z.number().optional(),
     })
     .describe('time by phase: loadMs, then queueMs, then timeToFirstTokenMs, then generating'),
-  notes: z.array(z.string()).optional().describe('what to know beside the answer, e.g. that remembered facts could not be read'),
+  notes: z
+    .array(z.string())
+    .optional()
+    .describe('what to know beside the answer, e.g. that remembered facts could not be read'),
   inputs: readSchema.optional(),
   split: splitSchema.optional(),
   citations: z
     .object({
-      citations: z.array(z.object({ raw: z.string(), path: z.string(), from: z.number(), to: z.number(), quote: z.string().optional(), verdict: z.enum(['verified', 'flagged', 'unchecked']), why: z.string().optional() })),
+      citations: z.array(
+        z.object({
+          raw: z.string(),
+          path: z.string(),
+          from: z.number(),
+          to: z.number(),
+          quote: z.string().optional(),
+          verdict: z.enum(['verified', 'flagged', 'unchecked']),
+          why: z.string().optional(),
+        }),
+      ),
       verified: z.number(),
       flagged: z.number(),
-      unchecked: z.number().describe('citations of what was not read (or outside what a diff shows): not counted against the answer'),
+      unchecked: z
+        .number()
+        .describe('citations of what was not read (or outside what a diff shows): not counted against the answer'),
       summary: z.string(),
     })
     .optional()
@@ -58,7 +90,11 @@ export const routeResultSchema = z.object({
   ledger: ledgerSchema.optional(),
   advice: z
     .object({
-      expectedSeconds: z.number().describe('load (when not loaded), waiting for a slot (when all are busy), then an answer as long as expected at the expected speed: the whole job, every part and round of a split one'),
+      expectedSeconds: z
+        .number()
+        .describe(
+          'load (when not loaded), waiting for a slot (when all are busy), then an answer as long as expected at the expected speed: the whole job, every part and round of a split one',
+        ),
       loadSeconds: z.number(),
       queueSeconds: z.number(),
       loaded: z.boolean(),
@@ -69,11 +105,30 @@ export const routeResultSchema = z.object({
       estimate: z.string().optional(),
       record: workRecordSchema.optional().describe('its track record for this kind of work here'),
       then: z.array(z.string()).describe('the models tried next if it failed'),
-      part: z.object({ promptTokens: z.number(), maxTokens: z.number(), seconds: z.number() }).optional().describe("a split job's part: its prompt, its answer's limit, its seconds alone"),
-      answerTokens: z.number().optional().describe("the answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the work; maxTokens is only its bound"),
-      boundSeconds: z.number().optional().describe('the seconds should every answer run to its limit; left out when that is the time expected'),
-      clientLimitSeconds: z.number().optional().describe('what your client waits for the call; left out when it waits as long as it takes'),
-      handOverSeconds: z.number().optional().describe('the job outlasts what your client waits: the call would be answered at this many seconds with the parts done, the rest running on as a job'),
+      part: z
+        .object({ promptTokens: z.number(), maxTokens: z.number(), seconds: z.number() })
+        .optional()
+        .describe("a split job's part: its prompt, its answer's limit, its seconds alone"),
+      answerTokens: z
+        .number()
+        .optional()
+        .describe(
+          "the answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the work; maxTokens is only its bound",
+        ),
+      boundSeconds: z
+        .number()
+        .optional()
+        .describe('the seconds should every answer run to its limit; left out when that is the time expected'),
+      clientLimitSeconds: z
+        .number()
+        .optional()
+        .describe('what your client waits for the call; left out when it waits as long as it takes'),
+      handOverSeconds: z
+        .number()
+        .optional()
+        .describe(
+          'the job outlasts what your client waits: the call would be answered at this many seconds with the parts done, the rest running on as a job',
+        ),
     })
     .optional()
     .describe('a dry run: what would happen; nothing was generated'),
@@ -84,7 +139,18 @@ export const routeResultSchema = z.object({
  * limit (long-call.ts), the text so far and the job it runs on as, without the route's fields.
  */
 const routeOutputSchema = routeResultSchema
-  .partial({ model: true, provider: true, task: true, profile: true, complexity: true, reason: true, fallbacks: true, doneReason: true, contextLength: true, metrics: true })
+  .partial({
+    model: true,
+    provider: true,
+    task: true,
+    profile: true,
+    complexity: true,
+    reason: true,
+    fallbacks: true,
+    doneReason: true,
+    contextLength: true,
+    metrics: true,
+  })
   .extend({ job: jobSchema.optional() });
 
 /** The structured result of a handed-over call: the text so far and the job. */
@@ -101,7 +167,9 @@ export function renderRoute(r: RouteResult): string {
   const where = r.provider === 'fallback' ? ' (fallback provider)' : r.host ? ` on ${r.host}` : '';
   const extra = [
     ...(o.split ? [`the input was split into ${o.split.parts} parts (${o.split.calls} generations)`] : []),
-    ...(r.fallbacks.length ? [`${r.fallbacks.length} tried first: ${shortAttempt(r.fallbacks[r.fallbacks.length - 1]!)}`] : []),
+    ...(r.fallbacks.length
+      ? [`${r.fallbacks.length} tried first: ${shortAttempt(r.fallbacks[r.fallbacks.length - 1]!)}`]
+      : []),
     ...(r.doneReason === 'length' ? ['cut at maxTokens'] : []),
   ];
   return `${r.text}\n\n— ${r.model}${where}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.loadMs ? ` (load ${(m.loadMs / 1000).toFixed(1)} s)` : ''}${extra.length ? `; ${extra.join('; ')}` : ''}.`;
@@ -116,8 +184,7 @@ function shortAttempt(a: { model: string; error: string }): string {
 export const routeAndGenerateTool = defineTool({
   name: 'route_and_generate',
   title: 'Run a prompt on the best local model',
-  description:
-    'Runs a prompt on the best local model, reading inputs by path.',
+  description: 'Runs a prompt on the best local model, reading inputs by path.',
   inputSchema: z.object({
     prompt: z.string().min(1),
     system: z.string().optional(),
@@ -166,22 +233,48 @@ export const routeAndGenerateTool = defineTool({
       // another server of this machine relaying through this one's engine claim: it runs the call as its
       // client's job and keeps that client's ledger — here the generation alone, no second job or ledger line
       const result = await plan(request(ctx.signal));
-      return { structured: result, text: result.json === undefined ? renderRoute(result) : JSON.stringify(result.json) };
+      return {
+        structured: result,
+        text: result.json === undefined ? renderRoute(result) : JSON.stringify(result.json),
+      };
     }
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts)
-    const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
-    return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {
-      const result = await plan(request(control.signal, control));
-      if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)), control.spent());
-      // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
-      const text = JSON.stringify(result.json);
-      return { ...withLedger(ctx, input, inputs, result, () => text, control.spent()), text };
-    }, (job, text) => ({ text, job }));
+    const key = callKey('route_and_generate', ctx.rawArgs, [
+      ...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`),
+      ...(inputs?.images ?? []),
+    ]);
+    return asJob<Routed>(
+      ctx,
+      { tool: 'route_and_generate', key },
+      async (control) => {
+        const result = await plan(request(control.signal, control));
+        if (result.json === undefined)
+          return withLedger(
+            ctx,
+            input,
+            inputs,
+            result,
+            (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)),
+            control.spent(),
+          );
+        // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
+        const text = JSON.stringify(result.json);
+        return { ...withLedger(ctx, input, inputs, result, () => text, control.spent()), text };
+      },
+      (job, text) => ({ text, job }),
+    );
   },
 });
 
 /** The result with what was read and the ledger line: what this call saved the caller. */
-export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs' | 'agent'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string, spent?: { in: number; out: number }) {
+export function withLedger<R extends OffloadResult>(
+  ctx: Pick<ToolContext, 'orch' | 'rawArgs' | 'agent'>,
+  input: InputArgs & { prompt: string; system?: string | undefined },
+  inputs: ReadSummary | undefined,
+  result: R,
+  render: (r: R) => string,
+  spent?: { in: number; out: number },
+) {
   const { entry, text } = withLedgerLine(ctx, input, inputs, render(result), {
     ...(spent && { spent }),
     answer: result.text,

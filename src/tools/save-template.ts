@@ -7,8 +7,7 @@ import { defineTool } from './define.js';
 export const saveTemplateTool = defineTool({
   name: 'save_template',
   title: 'Save a prompt template',
-  description:
-    'Saves a prompt template for render_template.',
+  description: 'Saves a prompt template for render_template.',
   inputSchema: z.object({
     name: z.string().min(1).describe('Letters, digits, _ and -.'),
     description: z.string().min(1),
@@ -30,7 +29,14 @@ export const saveTemplateTool = defineTool({
     action: z.enum(['created', 'replaced']),
     file: z.string(),
     overridesBuiltin: z.boolean(),
-    variables: z.array(z.object({ name: z.string(), required: z.boolean(), default: z.string().optional(), description: z.string().optional() })),
+    variables: z.array(
+      z.object({
+        name: z.string(),
+        required: z.boolean(),
+        default: z.string().optional(),
+        description: z.string().optional(),
+      }),
+    ),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false }, // with replace: true it overwrites a template of yours
   writes: true,
@@ -41,11 +47,16 @@ export const saveTemplateTool = defineTool({
     const overridesBuiltin = saved.template.overrides === 'builtin';
     const variables = variablesOf(saved.template);
     const savedLine = `${saved.action === 'created' ? 'Saved' : 'Replaced'} template "${saved.template.name}" in ${saved.file}${overridesBuiltin ? ' (it overrides the built-in of that name)' : ''}. Variables: ${
-      variables.map((v) => `${v.name}${v.required ? ' (required)' : v.default !== undefined ? ` = "${v.default}"` : ''}`).join(', ') || 'none'
+      variables
+        .map((v) => `${v.name}${v.required ? ' (required)' : v.default !== undefined ? ` = "${v.default}"` : ''}`)
+        .join(', ') || 'none'
     }.`;
     // {{topic}} is a literal brace pair here, not a variable: said, so the template is not saved wrong unknowingly
     const literal = literalNote(literalNames(saved.template.template));
     const text = literal ? `${savedLine}\n${literal} Save it again with replace: true to make it one.` : savedLine;
-    return { structured: { name: saved.template.name, action: saved.action, file: saved.file, overridesBuiltin, variables }, text };
+    return {
+      structured: { name: saved.template.name, action: saved.action, file: saved.file, overridesBuiltin, variables },
+      text,
+    };
   },
 });

@@ -22,7 +22,11 @@ export const ramSchema = z.object({
   gpus: z.array(gpuSchema),
   host: z
     .object({
-      kind: z.enum(['gpu', 'cpu', 'unknown']).describe('gpu: Ollama admits by free VRAM; cpu: nothing but ollm-mcp guards RAM; unknown: a remote host without configured capacity'),
+      kind: z
+        .enum(['gpu', 'cpu', 'unknown'])
+        .describe(
+          'gpu: Ollama admits by free VRAM; cpu: nothing but ollm-mcp guards RAM; unknown: a remote host without configured capacity',
+        ),
       source: z.enum(['this machine', 'settings', 'learned', 'unknown']),
       note: z.string(),
       ramTotalBytes: z.number().optional(),
@@ -31,8 +35,14 @@ export const ramSchema = z.object({
       vramFreeBytes: z.number().optional(),
       maxLoadedModels: z.number(),
       numParallel: z.number(),
-      kvCacheType: z.string().optional().describe("an Ollama host's OLLAMA_KV_CACHE_TYPE as set (f16 unless said): models are sized with it"),
-      flashAttention: z.enum(['auto', 'on', 'off']).optional().describe("its OLLAMA_FLASH_ATTENTION; a quantized KV cache needs it"),
+      kvCacheType: z
+        .string()
+        .optional()
+        .describe("an Ollama host's OLLAMA_KV_CACHE_TYPE as set (f16 unless said): models are sized with it"),
+      flashAttention: z
+        .enum(['auto', 'on', 'off'])
+        .optional()
+        .describe('its OLLAMA_FLASH_ATTENTION; a quantized KV cache needs it'),
       gpuOverheadBytes: z.number().optional().describe('its OLLAMA_GPU_OVERHEAD, VRAM kept aside per GPU'),
     })
     .describe('the machine Ollama runs on, as loading decisions see it'),
@@ -73,14 +83,31 @@ export const modelSummarySchema = z.object({
   capabilities: z.array(z.string()),
   profiles: z.array(z.string()).describe('routing profiles this model serves'),
   loaded: z.boolean(),
-  requiredBytes: z.number().describe('memory needed to run it where it runs: VRAM on a GPU host, RAM with the safety margin otherwise'),
+  requiredBytes: z
+    .number()
+    .describe('memory needed to run it where it runs: VRAM on a GPU host, RAM with the safety margin otherwise'),
   fits: z.boolean().describe('can be loaded on the Ollama host at all'),
   fitsNow: z.boolean().describe('can be loaded now without unloading anything'),
-  memoryFigure: z.string().optional().describe('where requiredBytes comes from: "observed 9.81 GB at 4k context" (what loading it took here) or "estimated"'),
+  memoryFigure: z
+    .string()
+    .optional()
+    .describe(
+      'where requiredBytes comes from: "observed 9.81 GB at 4k context" (what loading it took here) or "estimated"',
+    ),
   cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
   selfManaged: z.boolean().optional().describe('its engine loads and unloads it itself; no memory is planned for it'),
   host: z.string().optional().describe('the host it is on, when there are several'),
-  settings: z.string().optional().describe("the parameters and system prompt it carries (its Modelfile, a preset), which ollm-mcp's defaults never override"),
+  settings: z
+    .string()
+    .optional()
+    .describe(
+      "the parameters and system prompt it carries (its Modelfile, a preset), which ollm-mcp's defaults never override",
+    ),
   madeFor: z.string().optional().describe('the kind of work it was made for (create_model task)'),
-  record: z.record(z.string(), workRecordSchema).optional().describe('its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one'),
+  record: z
+    .record(z.string(), workRecordSchema)
+    .optional()
+    .describe(
+      'its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one',
+    ),
 });

@@ -7,7 +7,20 @@ import { coolingHosts, downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { loadedModelSchema, modelSummarySchema } from './schemas.js';
 
 /** A llama.cpp host's model: its status there and where its memory figure comes from. */
-function llamacppLine(m: { id: string; status: string; weightsBytes: number; kvBytes: number; cacheBytes?: number; slots?: number; sizeSource: string; contextLength?: number; failure?: string }, host: string): string {
+function llamacppLine(
+  m: {
+    id: string;
+    status: string;
+    weightsBytes: number;
+    kvBytes: number;
+    cacheBytes?: number;
+    slots?: number;
+    sizeSource: string;
+    contextLength?: number;
+    failure?: string;
+  },
+  host: string,
+): string {
   const cache = m.cacheBytes ? ` + prompt cache ${formatBytes(m.cacheBytes)}` : '';
   const memory =
     m.sizeSource === 'gguf'
@@ -30,8 +43,7 @@ function ownLine(own: ModelSettings): string {
 export const showModelTool = defineTool({
   name: 'show_model',
   title: 'Show a model card',
-  description:
-    "One model's card: size, window, memory, license.",
+  description: "One model's card: size, window, memory, license.",
   inputSchema: z.object({
     model: z.string().min(1),
     host: z.string().min(1).optional(),
@@ -45,29 +57,65 @@ export const showModelTool = defineTool({
     pattern: z.string().optional().describe('the model-database pattern that matched'),
     licenseFirstLines: z.string().optional(),
     running: loadedModelSchema.optional(),
-    unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer now (the model may be there too), with what to do'),
+    unreachable: z
+      .array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() }))
+      .optional()
+      .describe('Ollama hosts that do not answer now (the model may be there too), with what to do'),
     own: z
-      .object({ parameters: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.string())])), system: z.string().optional() })
+      .object({
+        parameters: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.string())])),
+        system: z.string().optional(),
+      })
       .optional()
-      .describe("what the model carries (its Modelfile's PARAMETER and SYSTEM, a llama-server preset's sampling): used unless the caller or the user's settings say otherwise"),
+      .describe(
+        "what the model carries (its Modelfile's PARAMETER and SYSTEM, a llama-server preset's sampling): used unless the caller or the user's settings say otherwise",
+      ),
     llamacpp: z
-      .object({ id: z.string(), status: z.string(), weightsBytes: z.number(), kvBytes: z.number(), cacheBytes: z.number().optional(), slots: z.number().optional(), sizeSource: z.string(), contextLength: z.number().optional(), file: z.string().optional(), failure: z.string().optional() })
+      .object({
+        id: z.string(),
+        status: z.string(),
+        weightsBytes: z.number(),
+        kvBytes: z.number(),
+        cacheBytes: z.number().optional(),
+        slots: z.number().optional(),
+        sizeSource: z.string(),
+        contextLength: z.number().optional(),
+        file: z.string().optional(),
+        failure: z.string().optional(),
+      })
       .optional()
-      .describe("on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV cache for its --ctx-size plus the prompt cache in RAM (--cache-ram); slots while it runs; sizeSource gguf (its file's header), settings (modelSizes) or unknown"),
+      .describe(
+        "on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV cache for its --ctx-size plus the prompt cache in RAM (--cache-ram); slots while it runs; sizeSource gguf (its file's header), settings (modelSizes) or unknown",
+      ),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const unit = await orch.pickHost({ model: input.model, ...(input.host !== undefined && { host: input.host }), signal });
+    const unit = await orch.pickHost({
+      model: input.model,
+      ...(input.host !== undefined && { host: input.host }),
+      signal,
+    });
     const down = coolingHosts(orch);
     const router = await unit.engine.report?.({ signal });
     const base = await unit.overview.modelCard(input.model, signal);
     const llama = router?.models.find((m) => m.name === base.name);
     const llamacpp = llama && (({ name: _n, sizeBytes: _s, ...rest }) => rest)(llama);
-    const card = { ...base, ...(orch.hosts.length > 1 && { host: unit.name }), ...(down.length > 0 && { unreachable: down }), ...(llamacpp && { llamacpp }) };
+    const card = {
+      ...base,
+      ...(orch.hosts.length > 1 && { host: unit.name }),
+      ...(down.length > 0 && { unreachable: down }),
+      ...(llamacpp && { llamacpp }),
+    };
     const text = [
       `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run${card.memoryFigure ? `, ${card.memoryFigure}` : ''}).`,
       `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
-      card.loaded ? 'Loaded now.' : card.fitsNow ? 'Fits in RAM now.' : card.fits ? 'Fits after unloading idle models.' : 'Too big for the RAM budget.',
+      card.loaded
+        ? 'Loaded now.'
+        : card.fitsNow
+          ? 'Fits in RAM now.'
+          : card.fits
+            ? 'Fits after unloading idle models.'
+            : 'Too big for the RAM budget.',
       ...(card.own ? [ownLine(card.own)] : []),
       ...(card.licenseFirstLines ? [`License: ${card.licenseFirstLines.split('\n')[0]}`] : []),
       ...(llamacpp ? [llamacppLine(llamacpp, unit.name)] : []),

@@ -23,7 +23,12 @@ const telling = (key: string, value: Json, schema: object): boolean => {
 
 /** The type its values say: beside a const, or `string` beside an enum of strings. */
 const saidByValues = (schema: object): boolean =>
-  'const' in schema || ('enum' in schema && 'type' in schema && schema.type === 'string' && Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === 'string'));
+  'const' in schema ||
+  ('enum' in schema &&
+    'type' in schema &&
+    schema.type === 'string' &&
+    Array.isArray(schema.enum) &&
+    schema.enum.every((v) => typeof v === 'string'));
 
 export function slimSchema(schema: Json): Json {
   if (Array.isArray(schema)) return schema.map(slimSchema);
@@ -34,9 +39,19 @@ export function slimSchema(schema: Json): Json {
     if (GUARDS.has(key) || !telling(key, value, schema)) continue;
     if (key === 'type' && typeSaid) continue;
     // `items: {}` allows any item, as no `items` does
-    if (key === 'items' && typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) continue;
+    if (
+      key === 'items' &&
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.keys(value).length === 0
+    )
+      continue;
     // under `properties` every key is an argument's name, never a keyword
-    out[key] = key === 'properties' && typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, slimSchema(v)])) : slimSchema(value);
+    out[key] =
+      key === 'properties' && typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, slimSchema(v)]))
+        : slimSchema(value);
   }
   return out;
 }

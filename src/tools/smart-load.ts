@@ -32,7 +32,16 @@ function render(o: SmartLoadOutcome): string {
   }[o.action];
   const reason = o.reason.trim() === head ? [] : [sentence(o.reason)];
   const idle = idleTime(o.keepAlive);
-  const stay = o.action === 'refused' ? [] : [o.pinned ? 'Pinned: kept loaded while the server runs.' : idle === 'until unloaded' ? 'Stays loaded until unloaded.' : `Unloads after ${idle} idle.`];
+  const stay =
+    o.action === 'refused'
+      ? []
+      : [
+          o.pinned
+            ? 'Pinned: kept loaded while the server runs.'
+            : idle === 'until unloaded'
+              ? 'Stays loaded until unloaded.'
+              : `Unloads after ${idle} idle.`,
+        ];
   const chosen = o.choice === NAMED ? [] : [`Chosen because: ${sentence(o.choice)}`];
   return [head, ...reason, ...chosen, ...stay, ...downLines(o.unreachable ?? []), ...(o.notes ?? [])].join('\n');
 }
@@ -40,8 +49,7 @@ function render(o: SmartLoadOutcome): string {
 export const smartLoadTool = defineTool({
   name: 'smart_load',
   title: 'Load a model without overcommitting memory',
-  description:
-    'Loads a model, or the best for a task, within memory.',
+  description: 'Loads a model, or the best for a task, within memory.',
   inputSchema: z.object({
     model: z.string().min(1).optional().describe('Omit to choose by task.'),
     host: z.string().min(1).optional(),
@@ -54,7 +62,11 @@ export const smartLoadTool = defineTool({
     model: z.string(),
     action: z.enum(['already_loaded', 'loaded', 'would_load', 'refused']),
     unloaded: z.array(z.string()).describe('models unloaded to make room (in a dry run: that would be)'),
-    requiredBytes: z.number().describe('what it needs where it runs: VRAM (weights + KV + buffers) on a GPU host, size × (1 + safety margin) + KV cache in RAM otherwise'),
+    requiredBytes: z
+      .number()
+      .describe(
+        'what it needs where it runs: VRAM (weights + KV + buffers) on a GPU host, size × (1 + safety margin) + KV cache in RAM otherwise',
+      ),
     availableBytes: z.number().describe('room for it before unloading anything (on a GPU host: 80% of free VRAM)'),
     reason: z.string(),
     choice: z.string().describe('why this model'),
@@ -68,8 +80,14 @@ export const smartLoadTool = defineTool({
     obtainableBytes: z.number().optional(),
     alternative: z.object({ model: z.string(), why: z.string() }).optional(),
     host: z.string().optional().describe('the Ollama host it acted on, when there are several'),
-    unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer now, with what to do'),
-    notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
+    unreachable: z
+      .array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() }))
+      .optional()
+      .describe('Ollama hosts that do not answer now, with what to do'),
+    notes: z
+      .array(z.string())
+      .optional()
+      .describe('what happened since the last answer, e.g. a pinned model loaded again'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal, phases, agent }) {

@@ -10,8 +10,12 @@ export const AGENTS_SHOWN = 8;
 const sums = {
   calls: z.number(),
   local: z.object({ in: z.number(), out: z.number() }).describe('tokens the local models read and wrote'),
-  call: z.object({ in: z.number(), out: z.number(), money: z.number() }).describe('what the calls cost you: results read (in), arguments written (out)'),
-  self: z.object({ in: z.number(), out: z.number(), money: z.number() }).describe('what doing the work yourself would have cost: inputs read, answers written'),
+  call: z
+    .object({ in: z.number(), out: z.number(), money: z.number() })
+    .describe('what the calls cost you: results read (in), arguments written (out)'),
+  self: z
+    .object({ in: z.number(), out: z.number(), money: z.number() })
+    .describe('what doing the work yourself would have cost: inputs read, answers written'),
   savedTokens: z.number(),
   savedMoney: z.number(),
 };
@@ -25,7 +29,14 @@ export const savingsSchema = z
     byModel: z.array(z.object({ model: z.string(), ...sums })),
     byTask: z.array(z.object({ task: z.string(), ...sums })),
     footprint: z
-      .object({ tools: z.number(), tokensPerTurn: z.number(), sessionTurns: z.number(), sessionTokens: z.number(), sessionMoney: z.number(), callsToPayForSession: z.number().optional() })
+      .object({
+        tools: z.number(),
+        tokensPerTurn: z.number(),
+        sessionTurns: z.number(),
+        sessionTokens: z.number(),
+        sessionMoney: z.number(),
+        callsToPayForSession: z.number().optional(),
+      })
       .optional()
       .describe('what the tool list costs you every turn, a session of it, and how many offloaded calls pay for that'),
   })
@@ -46,7 +57,14 @@ export const agentSchema = z.object({
 });
 
 /** The cloud fallback's health (fleetStatus, engines/openai/fallback.ts). */
-export const fallbackSchema = z.object({ name: z.string(), url: z.string(), ok: z.boolean(), detail: z.string(), latencyMs: z.number(), coolingDown: z.string().optional() });
+export const fallbackSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+  latencyMs: z.number(),
+  coolingDown: z.string().optional(),
+});
 
 /** A client of the shared server (fleetStatus, as ollm://fleet lists it). */
 export const clientSchema = z.object({
@@ -57,6 +75,8 @@ export const clientSchema = z.object({
   project: z.string().optional(),
   since: z.string(),
   limitSeconds: z.number().optional().describe('how long it waits for a tool call; left out: as long as it takes'),
-  limit: z.string().optional().describe('the same in words, and why (its app, agents.NAME.timeoutSeconds, or the MCP SDK\'s default)'),
+  limit: z
+    .string()
+    .optional()
+    .describe("the same in words, and why (its app, agents.NAME.timeoutSeconds, or the MCP SDK's default)"),
 });
-

@@ -25,7 +25,14 @@ export interface Bridge {
 }
 
 const PROTOCOL = '2026-01-26';
-type Msg = { jsonrpc: '2.0'; id?: number; method?: string; params?: Record<string, unknown>; result?: unknown; error?: { message: string } };
+type Msg = {
+  jsonrpc: '2.0';
+  id?: number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: unknown;
+  error?: { message: string };
+};
 
 export function textOf(r: ToolResult): string {
   return (r.content ?? []).map((c) => c.text ?? '').join('\n');
@@ -74,7 +81,11 @@ function appBridge(name: string): Bridge {
       post({ jsonrpc: '2.0', id: m.id, result: {} });
     }
   });
-  const ready = request('ui/initialize', { appInfo: { name, version: '1.0.0' }, appCapabilities: {}, protocolVersion: PROTOCOL }).then((r) => {
+  const ready = request('ui/initialize', {
+    appInfo: { name, version: '1.0.0' },
+    appCapabilities: {},
+    protocolVersion: PROTOCOL,
+  }).then((r) => {
     applyTheme((r as { hostContext?: unknown } | undefined)?.hostContext);
     post({ jsonrpc: '2.0', method: 'ui/notifications/initialized', params: {} });
   });
@@ -93,7 +104,13 @@ function appBridge(name: string): Bridge {
     },
     resized() {
       const el = document.documentElement;
-      void ready.then(() => post({ jsonrpc: '2.0', method: 'ui/notifications/size-changed', params: { width: el.scrollWidth, height: el.scrollHeight } }));
+      void ready.then(() =>
+        post({
+          jsonrpc: '2.0',
+          method: 'ui/notifications/size-changed',
+          params: { width: el.scrollWidth, height: el.scrollHeight },
+        }),
+      );
     },
   };
 }
@@ -102,7 +119,10 @@ function appBridge(name: string): Bridge {
 async function readAnswer(res: Response): Promise<Msg> {
   const body = await res.text();
   if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-    const data = body.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim());
+    const data = body
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trim());
     const last = data.reverse().find((d) => d.includes('"id"'));
     if (!last) throw new Error('the server sent no answer');
     return JSON.parse(last) as Msg;

@@ -14,9 +14,24 @@ interface Entry {
   error?: string;
   host?: string;
   loadedBefore?: boolean;
-  metrics: { loadMs: number; timeToFirstTokenMs: number; generationMs: number; totalMs: number; outputTokens: number; tokensPerSecond: number };
+  metrics: {
+    loadMs: number;
+    timeToFirstTokenMs: number;
+    generationMs: number;
+    totalMs: number;
+    outputTokens: number;
+    tokensPerSecond: number;
+  };
 }
-interface Comparison { comparisonId: string; task: string; results: Entry[]; parallel: boolean; fastest?: string; summary?: string; wallMs: number }
+interface Comparison {
+  comparisonId: string;
+  task: string;
+  results: Entry[];
+  parallel: boolean;
+  fastest?: string;
+  summary?: string;
+  wallMs: number;
+}
 
 const bridge: Bridge = connectBridge('ollm-compare');
 
@@ -37,9 +52,10 @@ function metricsList(e: Entry): string {
 function render(c: Comparison): void {
   // the server's own account of what happened (who answered, how and why they ran as they did)
   const how = c.summary ?? (c.parallel ? 'Some ran side by side.' : '');
-  $('#summary').innerHTML = `<h1>Comparison for ${esc(c.task)} work</h1><p class="muted">${c.results.length} models, ${secs(c.wallMs, 1)} in all. ${esc(how)}${
-    c.fastest ? ` Fastest by tokens/s: <strong>${esc(c.fastest)}</strong> (load time not counted).` : ''
-  }</p>`;
+  $('#summary').innerHTML =
+    `<h1>Comparison for ${esc(c.task)} work</h1><p class="muted">${c.results.length} models, ${secs(c.wallMs, 1)} in all. ${esc(how)}${
+      c.fastest ? ` Fastest by tokens/s: <strong>${esc(c.fastest)}</strong> (load time not counted).` : ''
+    }</p>`;
   $('#answers').innerHTML = c.results
     .map(
       (e, i) => `<article class="card${e.model === c.fastest ? ' fastest' : ''}" data-model="${esc(e.model)}">
@@ -65,7 +81,8 @@ async function prefer(c: Comparison, e: Entry, button: HTMLButtonElement): Promi
     const r = await bridge.callTool('prefer_model', { model: e.model, comparisonId: c.comparisonId });
     if (r.isError) throw new Error(textOf(r));
     for (const other of document.querySelectorAll<HTMLElement>('article.card')) other.classList.remove('preferred');
-    for (const s of document.querySelectorAll<HTMLElement>('article.card .status')) if (s !== status) s.textContent = '';
+    for (const s of document.querySelectorAll<HTMLElement>('article.card .status'))
+      if (s !== status) s.textContent = '';
     button.closest('article')!.classList.add('preferred');
     const task = (r.structuredContent?.task as string | undefined) ?? c.task;
     status.innerHTML = `<span class="ok">✓ Preferred for ${esc(task)} work</span>`;
@@ -88,14 +105,16 @@ function show(r: ToolResult): void {
 
 bridge.onResult(show);
 bridge.onInput((args) => {
-  if (typeof args.prompt === 'string') $('#summary').innerHTML = `<p class="muted">Comparing answers to “${esc(args.prompt.slice(0, 200))}”…</p>`;
+  if (typeof args.prompt === 'string')
+    $('#summary').innerHTML = `<p class="muted">Comparing answers to “${esc(args.prompt.slice(0, 200))}”…</p>`;
 });
 
 if (bridge.mode === 'browser') {
   const form = $('#ask') as HTMLFormElement;
   form.hidden = false;
   // nothing is being compared until the form is sent
-  $('#summary').innerHTML = '<p class="muted">Write a prompt and press Compare: it runs on 2 to 5 local models (the best candidates for the work when you name none) and shows their answers and speeds side by side.</p>';
+  $('#summary').innerHTML =
+    '<p class="muted">Write a prompt and press Compare: it runs on 2 to 5 local models (the best candidates for the work when you name none) and shows their answers and speeds side by side.</p>';
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const prompt = ($('#prompt') as HTMLTextAreaElement).value.trim();

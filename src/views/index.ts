@@ -6,8 +6,16 @@
 import { readFileSync } from 'node:fs';
 
 export const VIEWS = {
-  compare: { uri: 'ui://ollm/compare', title: 'Compare view', description: 'Answers side by side with their timings, and a button to prefer one.' },
-  status: { uri: 'ui://ollm/status', title: 'Fleet and memory monitor', description: 'Hosts, memory bars, loaded models with keep-alive countdowns, unload and pin buttons.' },
+  compare: {
+    uri: 'ui://ollm/compare',
+    title: 'Compare view',
+    description: 'Answers side by side with their timings, and a button to prefer one.',
+  },
+  status: {
+    uri: 'ui://ollm/status',
+    title: 'Fleet and memory monitor',
+    description: 'Hosts, memory bars, loaded models with keep-alive countdowns, unload and pin buttons.',
+  },
 } as const;
 
 export type ViewName = keyof typeof VIEWS;

@@ -9,7 +9,12 @@ import { AppBridge, PostMessageTransport } from '@modelcontextprotocol/ext-apps/
 declare global {
   interface Window {
     callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<Record<string, unknown>>;
-    openView(html: string, input: Record<string, unknown>, result: Record<string, unknown> | null, theme?: 'light' | 'dark'): Promise<void>;
+    openView(
+      html: string,
+      input: Record<string, unknown>,
+      result: Record<string, unknown> | null,
+      theme?: 'light' | 'dark',
+    ): Promise<void>;
     /** Changes the host's theme the way a client does when its user switches it. */
     setTheme(theme: 'light' | 'dark'): void;
     viewCalls: string[];
@@ -23,7 +28,12 @@ window.openView = async (html, input, result, theme) => {
   frame.style.cssText = 'border:0;display:block;width:100%;height:100vh';
   document.body.append(frame);
   const target = frame.contentWindow!;
-  const bridge = new AppBridge(null, { name: 'ollm-test-host', version: '1.0.0' }, { serverTools: {} }, theme ? { hostContext: { theme } } : undefined);
+  const bridge = new AppBridge(
+    null,
+    { name: 'ollm-test-host', version: '1.0.0' },
+    { serverTools: {} },
+    theme ? { hostContext: { theme } } : undefined,
+  );
   window.setTheme = (t) => bridge.setHostContext({ theme: t });
   bridge.oncalltool = async (params) => {
     window.viewCalls.push(params.name);

@@ -38,11 +38,25 @@ beforeAll(async () => {
   server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
   client = new Client({ name: 'ollm-browser-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-  const bundled = await build({ entryPoints: [join(import.meta.dirname, 'host-page.ts')], bundle: true, write: false, format: 'iife', platform: 'browser', logLevel: 'warning' });
+  const bundled = await build({
+    entryPoints: [join(import.meta.dirname, 'host-page.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    logLevel: 'warning',
+  });
   hostScript = bundled.outputFiles[0]!.text;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }, 60_000);
 
@@ -71,10 +85,19 @@ async function hosted(
   stubs: Record<string, unknown> = {},
 ): Promise<Page> {
   const page = await browser.newPage({ viewport: SIZES[size], colorScheme: look.system ?? 'light' });
-  await page.exposeFunction('callTool', (params: { name: string; arguments: Record<string, unknown> }) => stubs[params.name] ?? client.callTool(params));
+  await page.exposeFunction(
+    'callTool',
+    (params: { name: string; arguments: Record<string, unknown> }) => stubs[params.name] ?? client.callTool(params),
+  );
   await page.setContent(`<!doctype html><html><body style="margin:0"><script>${hostScript}</script></body></html>`);
   await page.evaluate(
-    ([html, i, r, t]) => window.openView(html as string, i as Record<string, unknown>, r as Record<string, unknown> | null, t as 'light' | 'dark' | undefined),
+    ([html, i, r, t]) =>
+      window.openView(
+        html as string,
+        i as Record<string, unknown>,
+        r as Record<string, unknown> | null,
+        t as 'light' | 'dark' | undefined,
+      ),
     [await viewHtml(uri), input, result, look.theme] as const,
   );
   return page;
@@ -89,7 +112,11 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
     expect(byName.get('compare')!._meta).toMatchObject({ ui: { resourceUri: 'ui://ollm/compare' } });
     expect(byName.get('show_status')!._meta).toMatchObject({ ui: { resourceUri: 'ui://ollm/status' } });
     // not read-only since its cancelJob stops one of the agent's own jobs; never destructive
-    expect(byName.get('show_status')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
+    expect(byName.get('show_status')!.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+    });
     const html = await viewHtml('ui://ollm/compare');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3)/);
     expect(html.length).toBeLessThan(60_000);
@@ -107,14 +134,17 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
       for (const model of ['llama3.2:latest', 'phi3:mini', 'qwen2.5-coder:7b']) {
         const card = view.locator(`article.card[data-model="${model}"]`);
         await expect.poll(() => card.locator('.answer').innerText()).not.toBe('');
-        for (const metric of ['load', 'first token', 'generation', 'tokens', 'tokens/s', 'host']) expect(await card.locator(`dd[data-metric="${metric}"]`).innerText()).toMatch(/\S/);
+        for (const metric of ['load', 'first token', 'generation', 'tokens', 'tokens/s', 'host'])
+          expect(await card.locator(`dd[data-metric="${metric}"]`).innerText()).toMatch(/\S/);
       }
       await page.screenshot({ path: join(SHOTS, `compare-${size}.png`), fullPage: true });
       if (size === 'desktop') {
         const button = view.locator('article.card[data-model="phi3:mini"] button[data-prefer]');
         await button.focus();
         await page.keyboard.press('Enter'); // a real button: usable from the keyboard
-        await expect.poll(() => view.locator('article.card[data-model="phi3:mini"] .status').innerText()).toMatch(/Preferred for/);
+        await expect
+          .poll(() => view.locator('article.card[data-model="phi3:mini"] .status').innerText())
+          .toMatch(/Preferred for/);
         expect(await page.evaluate(() => window.viewCalls)).toContain('prefer_model');
         const db = new Database(join(home, 'state.db'), { readonly: true }); // the server's state database, read as another process would
         let prefs: string;
@@ -132,10 +162,22 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
   });
 
   it('the monitor shows what /api/ps reports and follows an unload made from its button', async () => {
-    for (const model of ['llama3.2', 'qwen2.5-coder:7b']) expect((await client.callTool({ name: 'smart_load', arguments: { model } })).isError).toBeFalsy();
+    for (const model of ['llama3.2', 'qwen2.5-coder:7b'])
+      expect((await client.callTool({ name: 'smart_load', arguments: { model } })).isError).toBeFalsy();
     // What an earlier session saved (another process's store on the same database): a 60 KB log read by path.
     const earlier = new SavingsStore(home, { inputPerMillion: 3, outputPerMillion: 15, currency: '$' });
-    earlier.recordCall({ argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 }, { model: 'mistral:7b', task: 'summarize' });
+    earlier.recordCall(
+      {
+        argsTokens: 60,
+        resultTokens: 500,
+        inputTokens: 15_000,
+        answerTokens: 500,
+        localPromptTokens: 15_100,
+        localOutputTokens: 480,
+        inputsByReference: 14_900,
+      },
+      { model: 'mistral:7b', task: 'summarize' },
+    );
     await earlier.close();
     const page = await hosted('ui://ollm/status', {}, null);
     const view = frameOf(page);
@@ -145,24 +187,36 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
     const saved = view.locator('section[data-panel="saved"]');
     expect(await saved.locator('dd[data-saved="total"]').innerText()).toMatch(/tokens · \$[\d.]+ over \d+ calls?/);
     expect(await saved.locator('dd[data-saved="today"]').innerText()).toMatch(/tokens/);
-    expect(await saved.locator('tr[data-saved-model="mistral:7b"]').innerText()).toMatch(/^mistral:7b\s+1\s+14\.9k tokens · \$0\.05\s+560\s+15\.5k$/);
+    expect(await saved.locator('tr[data-saved-model="mistral:7b"]').innerText()).toMatch(
+      /^mistral:7b\s+1\s+14\.9k tokens · \$0\.05\s+560\s+15\.5k$/,
+    );
     await page.screenshot({ path: join(SHOTS, 'status-desktop.png'), fullPage: true });
     await view.locator('tr[data-model="qwen2.5-coder:7b"] button[data-act="unload"]').click();
     await expect.poll(() => view.locator('tr[data-model="qwen2.5-coder:7b"]').count(), { timeout: 10_000 }).toBe(0);
     expect(fake.loaded().map((m) => m.name)).not.toContain('qwen2.5-coder:7b');
     await view.locator('tr[data-model="llama3.2:latest"] button[data-act="pin"]').click();
-    await expect.poll(() => view.locator('tr[data-model="llama3.2:latest"] .tag').first().innerText(), { timeout: 10_000 }).toBe('pinned');
+    await expect
+      .poll(() => view.locator('tr[data-model="llama3.2:latest"] .tag').first().innerText(), { timeout: 10_000 })
+      .toBe('pinned');
     await page.close();
   });
 
   it("the monitor shows each model's track record by kind of work, from rate_answer's verdicts", async () => {
-    const routed = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Write a function that adds two numbers', task: 'code', model: 'phi3:mini' } });
+    const routed = await client.callTool({
+      name: 'route_and_generate',
+      arguments: { prompt: 'Write a function that adds two numbers', task: 'code', model: 'phi3:mini' },
+    });
     expect(routed.isError).toBeFalsy();
     const { answerId, model } = routed.structuredContent as { answerId: string; model: string };
     const rated = await client.callTool({ name: 'rate_answer', arguments: { answerId, verdict: 'good' } });
     expect(rated.isError).toBeFalsy();
     const { work, quality } = rated.structuredContent as { work: string; quality: number };
-    const status = (await client.callTool({ name: 'show_status', arguments: {} })).structuredContent as { learning: { on: boolean; records: Array<{ model: string; work: string; record: { meanQuality: number; summary: string } }> } };
+    const status = (await client.callTool({ name: 'show_status', arguments: {} })).structuredContent as {
+      learning: {
+        on: boolean;
+        records: Array<{ model: string; work: string; record: { meanQuality: number; summary: string } }>;
+      };
+    };
     const mine = status.learning.records.find((r) => r.model === model && r.work === work)!;
     expect(mine.record.summary).toMatch(/good on 1 of 1 /);
     expect(status.learning.on).toBe(true);
@@ -172,7 +226,9 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
       const panel = view.locator('section[data-panel="learning"]');
       const row = panel.locator(`tbody[data-work="${work}"] tr[data-record-model="${model}"]`);
       await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
-      expect(await panel.locator('tbody[data-work] tr[data-record-model]').count()).toBe(status.learning.records.length);
+      expect(await panel.locator('tbody[data-work] tr[data-record-model]').count()).toBe(
+        status.learning.records.length,
+      );
       expect(await panel.locator(`tbody[data-work="${work}"] th`).innerText()).toBe(work);
       expect(await row.innerText()).toContain(mine.record.summary);
       expect(await row.locator('[data-quality]').innerText()).toBe(`${Math.round(mine.record.meanQuality * 100)}%`);
@@ -185,9 +241,23 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
   });
 
   it('the track records are shown as text whatever they hold; none yet and learning off say so', async () => {
-    const real = (await client.callTool({ name: 'show_status', arguments: {} })) as { structuredContent: Record<string, unknown> };
+    const real = (await client.callTool({ name: 'show_status', arguments: {} })) as {
+      structuredContent: Record<string, unknown>;
+    };
     const hostile = '<img src=x onerror="parent.pwned=1"><b>bold</b> & "quotes"';
-    const record = (meanQuality: number, summary: string) => ({ good: 3, bad: 1, failures: 0, timeouts: 0, cut: 0, wins: 0, losses: 0, meanQuality, uncertainty: 0.12, tokensPerSecond: 41.6, summary });
+    const record = (meanQuality: number, summary: string) => ({
+      good: 3,
+      bad: 1,
+      failures: 0,
+      timeouts: 0,
+      cut: 0,
+      wins: 0,
+      losses: 0,
+      meanQuality,
+      uncertainty: 0.12,
+      tokensPerSecond: 41.6,
+      summary,
+    });
     const crafted = {
       ...real,
       content: [{ type: 'text', text: 'crafted' }],
@@ -196,7 +266,12 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
         learning: {
           on: false,
           records: [
-            { model: hostile, host: '<i>gpu-box</i>', work: 'code', record: record(0.83, `good on 3 of 4 code answers here ${hostile}`) },
+            {
+              model: hostile,
+              host: '<i>gpu-box</i>',
+              work: 'code',
+              record: record(0.83, `good on 3 of 4 code answers here ${hostile}`),
+            },
             { model: 'llama3.2:latest', work: 'code', record: record(0.4, 'good on 1 of 3 code answers here') },
             { model: 'llama3.2:latest', work: '<script>x</script>', record: record(1.7, 'out of range') },
           ],
@@ -207,22 +282,34 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
     const view = frameOf(page);
     const panel = view.locator('section[data-panel="learning"]');
     await expect.poll(() => panel.locator('tr[data-record-model]').count(), { timeout: 10_000 }).toBe(3);
-    expect(await panel.locator('[data-learning-off]').innerText()).toMatch(/Learning is off \(model\.routing\.learning\)/);
+    expect(await panel.locator('[data-learning-off]').innerText()).toMatch(
+      /Learning is off \(model\.routing\.learning\)/,
+    );
     expect(await panel.locator('img, b, i, script').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     const code = panel.locator('tbody[data-work="code"] tr[data-record-model]');
     expect(await code.count()).toBe(2);
     expect(await code.first().locator('td').first().textContent()).toBe(`${hostile} on <i>gpu-box</i>`);
-    expect(await code.first().locator('td').nth(2).textContent()).toBe(`good on 3 of 4 code answers here ${hostile} · 42 tok/s`);
+    expect(await code.first().locator('td').nth(2).textContent()).toBe(
+      `good on 3 of 4 code answers here ${hostile} · 42 tok/s`,
+    );
     expect(await code.first().locator('[data-quality]').innerText()).toBe('83%');
     expect(await code.nth(1).locator('[data-quality]').innerText()).toBe('40%');
-    expect(await code.first().locator('.qbar > span').evaluate((e) => (e as HTMLElement).style.width)).toBe('83%');
+    expect(
+      await code
+        .first()
+        .locator('.qbar > span')
+        .evaluate((e) => (e as HTMLElement).style.width),
+    ).toBe('83%');
     const odd = panel.locator('tbody[data-work="<script>x</script>"]');
     expect(await odd.locator('th').textContent()).toBe('<script>x</script>');
     expect(await odd.locator('[data-quality]').innerText()).toBe('100%'); // clamped
     await page.close();
 
-    const empty = { ...crafted, structuredContent: { ...crafted.structuredContent, learning: { on: true, records: [] } } };
+    const empty = {
+      ...crafted,
+      structuredContent: { ...crafted.structuredContent, learning: { on: true, records: [] } },
+    };
     const none = await hosted('ui://ollm/status', {}, null, 'narrow', {}, { show_status: empty });
     const nonePanel = frameOf(none).locator('section[data-panel="learning"]');
     await expect.poll(() => nonePanel.locator('[data-learning-empty]').count(), { timeout: 10_000 }).toBe(1);
@@ -232,7 +319,10 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
   });
 
   it("follows the host's theme over the system's, and a theme switched while open", async () => {
-    const background = (page: Page) => frameOf(page).locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+    const background = (page: Page) =>
+      frameOf(page)
+        .locator('body')
+        .evaluate((b) => getComputedStyle(b).backgroundColor);
     const DARK = 'rgb(17, 20, 24)';
     const LIGHT = 'rgb(255, 255, 255)';
     const system = await hosted('ui://ollm/status', {}, null, 'desktop', { system: 'dark' });

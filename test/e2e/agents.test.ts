@@ -32,7 +32,13 @@ afterAll(async () => {
 
 /** A server process on `home` whose client calls itself `name`. */
 async function agent(home: string, name: string) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn' }), stderr: 'pipe', cwd: home });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn' }),
+    stderr: 'pipe',
+    cwd: home,
+  });
   const client = new Client({ name, version: '1.0.0' });
   await client.connect(transport);
   return { client, close: () => client.close().catch(() => undefined) };
@@ -40,7 +46,10 @@ async function agent(home: string, name: string) {
 
 type Generate = { model: string; system?: string; prompt: string; options?: { temperature?: number } };
 /** What the fake Ollama was sent for `prompt`. */
-const sentFor = (prompt: string) => fake.requests.filter((r) => r.path === '/api/generate' && (r.body as Generate).prompt === prompt).map((r) => r.body as Generate);
+const sentFor = (prompt: string) =>
+  fake.requests
+    .filter((r) => r.path === '/api/generate' && (r.body as Generate).prompt === prompt)
+    .map((r) => r.body as Generate);
 
 describe('agents', () => {
   it("each agent's calls, tokens, savings and verdicts are kept apart; its agents: entry reaches the engine for its calls only", async () => {
@@ -50,17 +59,28 @@ describe('agents', () => {
     try {
       // the plain agent first: once the tuned agent's model is loaded, routing would prefer it for anyone
       for (const n of [1, 2]) {
-        const b = await plain.client.callTool({ name: 'route_and_generate', arguments: { prompt: `Say hello from the plain agent, ${n}` } });
+        const b = await plain.client.callTool({
+          name: 'route_and_generate',
+          arguments: { prompt: `Say hello from the plain agent, ${n}` },
+        });
         expect(b.isError, JSON.stringify(b.content)).toBeFalsy();
       }
-      const a = await tuned.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello from the tuned agent' } });
+      const a = await tuned.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Say hello from the tuned agent' },
+      });
       expect(a.isError, JSON.stringify(a.content)).toBeFalsy();
       const answerId = (a.structuredContent as { answerId: string }).answerId;
-      expect((await tuned.client.callTool({ name: 'rate_answer', arguments: { answerId, verdict: 'good' } })).isError).toBeFalsy();
+      expect(
+        (await tuned.client.callTool({ name: 'rate_answer', arguments: { answerId, verdict: 'good' } })).isError,
+      ).toBeFalsy();
 
       // the tuned agent's entry reached the engine for its call…
       const [t] = sentFor('Say hello from the tuned agent');
-      expect(t, JSON.stringify((a.structuredContent as { reason: string }).reason)).toMatchObject({ model: 'phi3:mini', options: { temperature: 0.15 } });
+      expect(t, JSON.stringify((a.structuredContent as { reason: string }).reason)).toMatchObject({
+        model: 'phi3:mini',
+        options: { temperature: 0.15 },
+      });
       expect(t!.system).toContain(SYSTEM);
       // …and nothing of it for the other agent's
       const [p] = sentFor('Say hello from the plain agent, 1');
@@ -74,7 +94,9 @@ describe('agents', () => {
       expect(tunedTools).toContain('show_status');
       expect(tunedTools).not.toContain('remember');
       expect((await plain.client.listTools()).tools.map((x) => x.name)).toContain('remember');
-      await expect(tuned.client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } })).rejects.toThrow(/remember/);
+      await expect(tuned.client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } })).rejects.toThrow(
+        /remember/,
+      );
 
       // the other process's records arrive once it flushes them (debounced): closing flushes
       await plain.close();
@@ -89,7 +111,9 @@ describe('agents', () => {
       expect(text).toMatch(new RegExp(`- ${PLAIN}: 2 calls; 2 offloaded, .* tokens`));
       expect(text).toMatch(new RegExp(`- ${TUNED}: 2 calls; 1 offloaded, .*; verdicts 1 good, 0 bad`));
 
-      const metrics = JSON.parse(((await tuned.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<Record<string, unknown>> };
+      const metrics = JSON.parse(
+        ((await tuned.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
+      ) as { agents: Array<Record<string, unknown>> };
       expect(metrics.agents.find((x) => x.agent === PLAIN)).toMatchObject({ requests: 2, offloaded: 2 });
       // show_status itself was a call of the tuned agent's
       expect(metrics.agents.find((x) => x.agent === TUNED)).toMatchObject({ requests: 3, offloaded: 1 });
@@ -106,14 +130,25 @@ describe('agents', () => {
     try {
       for (const c of clients) await c.connect(new StreamableHTTPClientTransport(new URL(server.url)));
       const [tuned, plain] = clients as [Client, Client];
-      expect((await plain.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello over HTTP, plain' } })).isError).toBeFalsy();
-      expect((await tuned.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello over HTTP, tuned' } })).isError).toBeFalsy();
+      expect(
+        (await plain.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello over HTTP, plain' } }))
+          .isError,
+      ).toBeFalsy();
+      expect(
+        (await tuned.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello over HTTP, tuned' } }))
+          .isError,
+      ).toBeFalsy();
       expect(sentFor('Say hello over HTTP, tuned')[0]).toMatchObject({ options: { temperature: 0.15 } });
       expect(sentFor('Say hello over HTTP, plain')[0]!.options).not.toHaveProperty('temperature');
       expect((await tuned.listTools()).tools.map((x) => x.name)).not.toContain('remember');
       expect((await plain.listTools()).tools.map((x) => x.name)).toContain('remember');
-      const metrics = JSON.parse(((await plain.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<Record<string, unknown>> };
-      expect(Object.fromEntries(metrics.agents.map((a) => [a.agent, [a.requests, a.offloaded]]))).toEqual({ [TUNED]: [1, 1], [PLAIN]: [1, 1] });
+      const metrics = JSON.parse(
+        ((await plain.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
+      ) as { agents: Array<Record<string, unknown>> };
+      expect(Object.fromEntries(metrics.agents.map((a) => [a.agent, [a.requests, a.offloaded]]))).toEqual({
+        [TUNED]: [1, 1],
+        [PLAIN]: [1, 1],
+      });
     } finally {
       for (const c of clients) await c.close().catch(() => undefined);
       await server.stop();

@@ -20,7 +20,12 @@ let modern: Awaited<ReturnType<typeof connect>>;
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9 });
   session = await connect({ OLLM_HOME: home(), OLLAMA_HOST: fake.host });
-  modern = await connect({ OLLM_HOME: home(), OLLAMA_HOST: fake.host }, [], undefined, new Client({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }));
+  modern = await connect(
+    { OLLM_HOME: home(), OLLAMA_HOST: fake.host },
+    [],
+    undefined,
+    new Client({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } }),
+  );
 });
 afterAll(async () => {
   await session?.close();
@@ -32,7 +37,11 @@ afterAll(async () => {
 type Session = typeof session;
 const call = async (s: Session, name: string, args: Record<string, unknown>) => {
   const res = await s.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, out: res.structuredContent as Record<string, unknown> | undefined, text: (res.content as Array<{ text: string }>)[0]!.text };
+  return {
+    isError: res.isError === true,
+    out: res.structuredContent as Record<string, unknown> | undefined,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+  };
 };
 
 describe(`bounds with clear answers (${E2E_TRANSPORT})`, () => {
@@ -51,11 +60,31 @@ describe(`bounds with clear answers (${E2E_TRANSPORT})`, () => {
   ])('invalid arguments read as "which field, what is allowed" (protocol %s)', async (_era, which) => {
     const s = which();
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-      ['smart_load', { keepAlive: true }, /^Invalid arguments for smart_load: "keepAlive" must be a number of seconds or a duration like "10m" \(got true\)\.$/],
-      ['route_and_generate', { temperature: 'hot' }, /^Invalid arguments for route_and_generate: "prompt" is required; "temperature" must be a number \(got "hot"\)\.$/],
-      ['remember', { key: 'k', value: 'v', category: 'nope' }, /^Invalid arguments for remember: "category" must be one of "fact", "preference", "context" \(got "nope"\)\.$/],
-      ['compare', { prompt: 'x', models: ['a'] }, /^Invalid arguments for compare: "models" must have at least 2 items \(got a list of 1\)\.$/],
-      ['list_models', { refresh: 'yes' }, /^Invalid arguments for list_models: "refresh" must be true or false \(got "yes"\)\.$/],
+      [
+        'smart_load',
+        { keepAlive: true },
+        /^Invalid arguments for smart_load: "keepAlive" must be a number of seconds or a duration like "10m" \(got true\)\.$/,
+      ],
+      [
+        'route_and_generate',
+        { temperature: 'hot' },
+        /^Invalid arguments for route_and_generate: "prompt" is required; "temperature" must be a number \(got "hot"\)\.$/,
+      ],
+      [
+        'remember',
+        { key: 'k', value: 'v', category: 'nope' },
+        /^Invalid arguments for remember: "category" must be one of "fact", "preference", "context" \(got "nope"\)\.$/,
+      ],
+      [
+        'compare',
+        { prompt: 'x', models: ['a'] },
+        /^Invalid arguments for compare: "models" must have at least 2 items \(got a list of 1\)\.$/,
+      ],
+      [
+        'list_models',
+        { refresh: 'yes' },
+        /^Invalid arguments for list_models: "refresh" must be true or false \(got "yes"\)\.$/,
+      ],
     ];
     for (const [name, args, expected] of cases) {
       const res = await call(s, name, args);
@@ -69,7 +98,9 @@ describe(`bounds with clear answers (${E2E_TRANSPORT})`, () => {
     for (const keepAlive of [1e10, '3000000h']) {
       const res = await call(session, 'smart_load', { model: 'llama3.2', keepAlive });
       expect(res.isError).toBe(true);
-      expect(res.text).toMatch(/"keepAlive" must be at most 9223372036 seconds, about 292 years, the longest keep-alive Ollama accepts \(got .+\) — use -1 \(or any negative number\) to keep the model loaded forever\.$/);
+      expect(res.text).toMatch(
+        /"keepAlive" must be at most 9223372036 seconds, about 292 years, the longest keep-alive Ollama accepts \(got .+\) — use -1 \(or any negative number\) to keep the model loaded forever\.$/,
+      );
     }
     const forever = await call(session, 'smart_load', { model: 'llama3.2', keepAlive: -1 });
     expect(forever.isError, forever.text).toBe(false);
@@ -100,18 +131,46 @@ describe(`bounds with clear answers (${E2E_TRANSPORT})`, () => {
 describe.skipIf(E2E_TRANSPORT !== 'stdio')('stdio messages over the limit', () => {
   const line = (m: unknown) => JSON.stringify(m);
   const INIT = [
-    line({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    line({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
     line({ jsonrpc: '2.0', method: 'notifications/initialized' }),
   ];
-  const replies = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number; message: string }; result?: { tools?: unknown[] } });
+  const replies = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as { id?: unknown; error?: { code: number; message: string }; result?: { tools?: unknown[] } },
+      );
 
   it('get a JSON-RPC error for that request, and the session goes on answering', async () => {
     const big = `{"method":"tools/call","params":{"name":"route_and_generate","arguments":{"prompt":"hi","images":["${'A'.repeat(17 * 2 ** 20)}"]}},"jsonrpc":"2.0","id":"big-1"}`;
     const bigNote = `{"jsonrpc":"2.0","method":"notifications/progress","params":{"x":"${'B'.repeat(17 * 2 ** 20)}"}}`;
-    const out = await run([], { OLLM_HOME: home(), OLLAMA_HOST: fake.host }, [...INIT, big, line({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), bigNote, `junk ${'C'.repeat(17 * 2 ** 20)}`, line({ jsonrpc: '2.0', id: 3, method: 'ping' })], 4000);
+    const out = await run(
+      [],
+      { OLLM_HOME: home(), OLLAMA_HOST: fake.host },
+      [
+        ...INIT,
+        big,
+        line({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+        bigNote,
+        `junk ${'C'.repeat(17 * 2 ** 20)}`,
+        line({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+      ],
+      4000,
+    );
     const answers = replies(out.stdout);
-    const tooBig = /^The message is 17 MiB, over the 16 MiB limit for one MCP message: send fewer or smaller images \(scale photos down before encoding them\), or split the work into several calls\.$/;
-    expect(answers.find((a) => a.id === 'big-1')?.error).toMatchObject({ code: -32600, message: expect.stringMatching(tooBig) });
+    const tooBig =
+      /^The message is 17 MiB, over the 16 MiB limit for one MCP message: send fewer or smaller images \(scale photos down before encoding them\), or split the work into several calls\.$/;
+    expect(answers.find((a) => a.id === 'big-1')?.error).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(tooBig),
+    });
     expect(answers.find((a) => a.id === 2)?.result?.tools?.length).toBeGreaterThan(10);
     expect(answers.filter((a) => a.error && a.id === undefined)).toHaveLength(1); // the junk line: no id to answer with; the notification: no answer
     expect(answers.find((a) => a.id === 3)?.result).toEqual({});
@@ -120,11 +179,23 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('stdio messages over the limit', () =
 
   it('a long text inline is told to go by path, not to scale photos down (issue 75, finding 7)', async () => {
     const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(Math.ceil((19 * 2 ** 20) / 45));
-    const big = line({ jsonrpc: '2.0', id: 'text-1', method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: prose } } });
-    const out = await run([], { OLLM_HOME: home(), OLLAMA_HOST: fake.host }, [...INIT, big, line({ jsonrpc: '2.0', id: 3, method: 'ping' })], 4000);
+    const big = line({
+      jsonrpc: '2.0',
+      id: 'text-1',
+      method: 'tools/call',
+      params: { name: 'route_and_generate', arguments: { prompt: prose } },
+    });
+    const out = await run(
+      [],
+      { OLLM_HOME: home(), OLLAMA_HOST: fake.host },
+      [...INIT, big, line({ jsonrpc: '2.0', id: 3, method: 'ping' })],
+      4000,
+    );
     const answers = replies(out.stdout);
     const message = answers.find((a) => a.id === 'text-1')?.error?.message ?? '';
-    expect(message).toMatch(/^The message is 19 MiB, over the 16 MiB limit for one MCP message: pass a long text by path \(files: \["path\/to\/it"\]\)/);
+    expect(message).toMatch(
+      /^The message is 19 MiB, over the 16 MiB limit for one MCP message: pass a long text by path \(files: \["path\/to\/it"\]\)/,
+    );
     expect(message).not.toMatch(/photos|images/);
     expect(answers.find((a) => a.id === 3)?.result).toEqual({});
   }, 30_000);

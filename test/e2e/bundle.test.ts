@@ -24,8 +24,16 @@ import { tempDir } from '../helpers/temp.js';
 
 const root = join(import.meta.dirname, '../..');
 const MCPB_CLI = join(dirname(createRequire(import.meta.url).resolve('@anthropic-ai/mcpb')), 'cli', 'cli.js');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; description: string; engines: { node: string } };
-const libsql = JSON.parse(readFileSync(join(root, 'node_modules/libsql/package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  description: string;
+  engines: { node: string };
+};
+const libsql = JSON.parse(readFileSync(join(root, 'node_modules/libsql/package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
 
 /**
  * The libsql binary packages the bundle must carry, each with a check that its index.node is a
@@ -38,9 +46,18 @@ const BINARIES: Record<string, (lib: Buffer) => boolean> = {
   'win32-x64-msvc': (b) => {
     if (b.toString('latin1', 0, 2) !== 'MZ') return false;
     const pe = b.readUInt32LE(0x3c);
-    return b.toString('latin1', pe, pe + 4) === 'PE\0\0' && b.readUInt16LE(pe + 4) === 0x8664 && (b.readUInt16LE(pe + 22) & 0x2000) !== 0;
+    return (
+      b.toString('latin1', pe, pe + 4) === 'PE\0\0' &&
+      b.readUInt16LE(pe + 4) === 0x8664 &&
+      (b.readUInt16LE(pe + 22) & 0x2000) !== 0
+    );
   },
-  'linux-x64-gnu': (b) => b.toString('latin1', 0, 4) === '\x7fELF' && b[4] === 2 && b.readUInt16LE(16) === 3 && b.readUInt16LE(18) === 0x3e && b.includes('libc.so.6'),
+  'linux-x64-gnu': (b) =>
+    b.toString('latin1', 0, 4) === '\x7fELF' &&
+    b[4] === 2 &&
+    b.readUInt16LE(16) === 3 &&
+    b.readUInt16LE(18) === 0x3e &&
+    b.includes('libc.so.6'),
 };
 
 /** libsql's name for the machine running the tests, as its index.js picks the binary. */
@@ -59,11 +76,18 @@ interface Manifest {
   version: string;
   description: string;
   author: { name: string };
-  server: { type: string; entry_point: string; mcp_config: { command: string; args: string[]; env: Record<string, string> } };
+  server: {
+    type: string;
+    entry_point: string;
+    mcp_config: { command: string; args: string[]; env: Record<string, string> };
+  };
   tools: Array<{ name: string; description?: string }>;
   prompts: Array<{ name: string; description?: string; arguments?: string[]; text: string }>;
   compatibility: { platforms: string[]; runtimes: { node: string } };
-  user_config: Record<string, { type: string; title: string; description: string; required?: boolean; default?: unknown; sensitive?: boolean }>;
+  user_config: Record<
+    string,
+    { type: string; title: string; description: string; required?: boolean; default?: unknown; sensitive?: boolean }
+  >;
 }
 
 /** The names of a zip archive's entries, from its central directory. */
@@ -98,7 +122,8 @@ function filesUnder(dir: string, prefix = ''): string[] {
 function variablesRead(): Set<string> {
   const names = new Set<string>(ENV_VARS);
   for (const file of filesUnder(join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
-    for (const m of readFileSync(join(root, 'src', file), 'utf8').matchAll(/\benv\??\.([A-Z][A-Z0-9_]*)\b/g)) names.add(m[1]!);
+    for (const m of readFileSync(join(root, 'src', file), 'utf8').matchAll(/\benv\??\.([A-Z][A-Z0-9_]*)\b/g))
+      names.add(m[1]!);
   }
   return names;
 }
@@ -109,7 +134,11 @@ let unpacked: string;
 let manifest: Manifest;
 
 /** Starts the unpacked bundle's server as Claude Desktop would, with the user's answers `userConfig`. */
-async function startAsClaudeDesktop(userConfig: Record<string, string>, settingsYaml?: string, home = tempDir('ollm-mcpb-home-')) {
+async function startAsClaudeDesktop(
+  userConfig: Record<string, string>,
+  settingsYaml?: string,
+  home = tempDir('ollm-mcpb-home-'),
+) {
   const config = await getMcpConfigForManifest({
     manifest: manifest as unknown as McpbManifestAny,
     extensionPath: unpacked,
@@ -142,7 +171,10 @@ beforeAll(() => {
   // in the temporary directory, outside the checkout: no node_modules but the bundle's is reachable
   work = tempDir('ollm-mcpb-');
   bundle = join(work, 'ollm-mcp.mcpb');
-  execFileSync(process.execPath, ['scripts/bundle.mjs', '--out', bundle, '--stage', join(work, 'stage')], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/bundle.mjs', '--out', bundle, '--stage', join(work, 'stage')], {
+    cwd: root,
+    stdio: 'pipe',
+  });
   unpacked = join(work, 'unpacked');
   execFileSync(process.execPath, [MCPB_CLI, 'unpack', bundle, unpacked], { stdio: 'pipe' });
   manifest = JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8')) as Manifest;
@@ -153,7 +185,12 @@ describe('the Claude Desktop bundle', () => {
   it('is packed by a server of its own that it ends: no shared server of the staged build outlives the packing', async () => {
     // the manifest lists what the staged server offers: that server ran alone (no daemon started for it in the
     // user's /tmp, which would wait out its idle limit); a few seconds for the listing's own process to be gone
-    await expect.poll(() => processesWhere((pid) => commandLine(pid).some((arg) => arg.startsWith(`${join(work, 'stage')}/`))), { timeout: 5000, interval: 100 }).toEqual([]);
+    await expect
+      .poll(() => processesWhere((pid) => commandLine(pid).some((arg) => arg.startsWith(`${join(work, 'stage')}/`))), {
+        timeout: 5000,
+        interval: 100,
+      })
+      .toEqual([]);
   });
 
   it('is a zip of the built server, its manifest and documents, and libsql with what it requires: no other package', () => {
@@ -162,84 +199,131 @@ describe('the Claude Desktop bundle', () => {
     const entries = zipEntries(zip);
     expect(entries).toContain('manifest.json');
     expect(entries).toContain('dist/cli.js');
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas/settings.schema.json']) expect(entries).toContain(f);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas/settings.schema.json'])
+      expect(entries).toContain(f);
     // every file of the build, and nothing from outside the staged files
     for (const f of filesUnder(join(root, 'dist'))) expect(entries).toContain(`dist/${f}`);
     expect(entries).toContain('skills/offloading/SKILL.md'); // served over MCP, found beside dist/
-    for (const e of entries) expect(e).toMatch(/^(manifest\.json|package\.json|README\.md|LICENSE|dist\/|schemas\/|skills\/|node_modules\/)/);
+    for (const e of entries)
+      expect(e).toMatch(/^(manifest\.json|package\.json|README\.md|LICENSE|dist\/|schemas\/|skills\/|node_modules\/)/);
     // the packages in node_modules: libsql, what it requires, and its binaries (each its own package)
-    const shipped = entries.filter((e) => /^node_modules\/.*\/package\.json$/.test(e)).map((e) => (JSON.parse(readFileSync(join(unpacked, e), 'utf8')) as { name: string }).name);
-    const required = ['libsql', ...Object.keys(libsql.dependencies), ...Object.keys(BINARIES).map((t) => `@libsql/${t}`)];
+    const shipped = entries
+      .filter((e) => /^node_modules\/.*\/package\.json$/.test(e))
+      .map((e) => (JSON.parse(readFileSync(join(unpacked, e), 'utf8')) as { name: string }).name);
+    const required = [
+      'libsql',
+      ...Object.keys(libsql.dependencies),
+      ...Object.keys(BINARIES).map((t) => `@libsql/${t}`),
+    ];
     expect(shipped.sort()).toEqual(required.sort());
     for (const f of ['node_modules/libsql/package.json', 'node_modules/libsql/index.js']) expect(entries).toContain(f);
     // the shipped package.json makes Node read dist/ as ES modules
-    expect(JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'))).toMatchObject({ name: pkg.name, version: pkg.version, type: 'module' });
+    expect(JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'))).toMatchObject({
+      name: pkg.name,
+      version: pkg.version,
+      type: 'module',
+    });
   });
 
   it("carries libsql's binary for macOS (Apple silicon, Intel), Windows and Linux, at the version of the libsql it ships", () => {
     const entries = zipEntries(readFileSync(bundle));
-    expect(JSON.parse(readFileSync(join(unpacked, 'node_modules/libsql/package.json'), 'utf8'))).toMatchObject({ name: 'libsql', version: libsql.version });
+    expect(JSON.parse(readFileSync(join(unpacked, 'node_modules/libsql/package.json'), 'utf8'))).toMatchObject({
+      name: 'libsql',
+      version: libsql.version,
+    });
     for (const [target, isLibraryFor] of Object.entries(BINARIES)) {
       expect(entries).toContain(`node_modules/@libsql/${target}/index.node`);
       const dir = join(unpacked, 'node_modules/@libsql', target);
-      expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({ name: `@libsql/${target}`, version: libsql.version });
-      expect(isLibraryFor(readFileSync(join(dir, 'index.node'))), `${target}/index.node is not a library for ${target}`).toBe(true);
+      expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({
+        name: `@libsql/${target}`,
+        version: libsql.version,
+      });
+      expect(
+        isLibraryFor(readFileSync(join(dir, 'index.node'))),
+        `${target}/index.node is not a library for ${target}`,
+      ).toBe(true);
     }
     // Claude Desktop installs it on the systems it has binaries for
     expect(manifest.compatibility.platforms.sort()).toEqual(['darwin', 'linux', 'win32']);
   });
 
-  it.runIf(HOST in BINARIES)("loads this machine's binary from the unpacked bundle alone, with no other node_modules reachable", () => {
-    for (let dir = dirname(unpacked); ; dir = dirname(dir)) {
-      expect(existsSync(join(dir, 'node_modules')), `${dir}/node_modules`).toBe(false);
-      if (dir === parsePath(dir).root) break;
-    }
-    const script = [
-      "const Database = require('./node_modules/libsql');",
-      "const db = new Database(':memory:');",
-      "const { v } = db.prepare('select sqlite_version() as v').get();",
-      'db.close();',
-      "console.log(JSON.stringify({ v, natives: Object.keys(require.cache).filter((f) => f.endsWith('.node')) }));",
-    ].join('\n');
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: unpacked, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' })) as { v: string; natives: string[] };
-    expect(out.v).toMatch(/^3\.\d+\.\d+$/);
-    expect(out.natives).toEqual([hostBinary()]);
-  });
+  it.runIf(HOST in BINARIES)(
+    "loads this machine's binary from the unpacked bundle alone, with no other node_modules reachable",
+    () => {
+      for (let dir = dirname(unpacked); ; dir = dirname(dir)) {
+        expect(existsSync(join(dir, 'node_modules')), `${dir}/node_modules`).toBe(false);
+        if (dir === parsePath(dir).root) break;
+      }
+      const script = [
+        "const Database = require('./node_modules/libsql');",
+        "const db = new Database(':memory:');",
+        "const { v } = db.prepare('select sqlite_version() as v').get();",
+        'db.close();',
+        "console.log(JSON.stringify({ v, natives: Object.keys(require.cache).filter((f) => f.endsWith('.node')) }));",
+      ].join('\n');
+      const out = JSON.parse(
+        execFileSync(process.execPath, ['-e', script], {
+          cwd: unpacked,
+          env: { PATH: process.env.PATH ?? '' },
+          encoding: 'utf8',
+        }),
+      ) as { v: string; natives: string[] };
+      expect(out.v).toMatch(/^3\.\d+\.\d+$/);
+      expect(out.natives).toEqual([hostBinary()]);
+    },
+  );
 
-  it.runIf(HOST in BINARIES)('remembers and recalls through the bundled server started as Claude Desktop would, in SQLite through the bundled binary', async () => {
-    const first = await startAsClaudeDesktop({});
-    try {
-      const saved = await first.client.callTool({ name: 'remember', arguments: { key: 'bundle check', value: 'the .mcpb stores state with its own libsql' } });
-      expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();
-      expect(saved.structuredContent).toMatchObject({ key: 'bundle check', action: 'created' });
-      expect(existsSync(join(first.home, 'state.db'))).toBe(true);
-      // the server process mapped the unpacked bundle's binary, not any other libsql
-      if (process.platform === 'linux') expect(readFileSync(`/proc/${first.pid}/maps`, 'utf8')).toContain(hostBinary());
-    } finally {
-      await first.client.close();
-    }
-    // a later session (a new process, as after restarting Claude Desktop) recalls it from the database
-    const { client } = await startAsClaudeDesktop({}, undefined, first.home);
-    try {
-      const found = await client.callTool({ name: 'recall', arguments: { key: 'bundle check' } });
-      expect(found.isError, JSON.stringify(found.content)).toBeFalsy();
-      expect((found.structuredContent as { entries: Array<{ key: string; value: string }> }).entries).toEqual([
-        expect.objectContaining({ key: 'bundle check', value: 'the .mcpb stores state with its own libsql' }),
-      ]);
-    } finally {
-      await client.close();
-    }
-  }, 30_000);
+  it.runIf(HOST in BINARIES)(
+    'remembers and recalls through the bundled server started as Claude Desktop would, in SQLite through the bundled binary',
+    async () => {
+      const first = await startAsClaudeDesktop({});
+      try {
+        const saved = await first.client.callTool({
+          name: 'remember',
+          arguments: { key: 'bundle check', value: 'the .mcpb stores state with its own libsql' },
+        });
+        expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();
+        expect(saved.structuredContent).toMatchObject({ key: 'bundle check', action: 'created' });
+        expect(existsSync(join(first.home, 'state.db'))).toBe(true);
+        // the server process mapped the unpacked bundle's binary, not any other libsql
+        if (process.platform === 'linux')
+          expect(readFileSync(`/proc/${first.pid}/maps`, 'utf8')).toContain(hostBinary());
+      } finally {
+        await first.client.close();
+      }
+      // a later session (a new process, as after restarting Claude Desktop) recalls it from the database
+      const { client } = await startAsClaudeDesktop({}, undefined, first.home);
+      try {
+        const found = await client.callTool({ name: 'recall', arguments: { key: 'bundle check' } });
+        expect(found.isError, JSON.stringify(found.content)).toBeFalsy();
+        expect((found.structuredContent as { entries: Array<{ key: string; value: string }> }).entries).toEqual([
+          expect.objectContaining({ key: 'bundle check', value: 'the .mcpb stores state with its own libsql' }),
+        ]);
+      } finally {
+        await client.close();
+      }
+    },
+    30_000,
+  );
 
   it("passes the bundle tool's own validation", () => {
-    const out = execFileSync(process.execPath, [MCPB_CLI, 'validate', join(unpacked, 'manifest.json')], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [MCPB_CLI, 'validate', join(unpacked, 'manifest.json')], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('validation passes');
-    const latest = JSON.parse(readFileSync(join(dirname(MCPB_CLI), '../../schemas/mcpb-manifest-latest.schema.json'), 'utf8')) as { properties: { manifest_version: { const: string } } };
+    const latest = JSON.parse(
+      readFileSync(join(dirname(MCPB_CLI), '../../schemas/mcpb-manifest-latest.schema.json'), 'utf8'),
+    ) as { properties: { manifest_version: { const: string } } };
     expect(manifest.manifest_version).toBe(latest.properties.manifest_version.const);
   });
 
   it('describes the package and starts dist/cli.js with Node', () => {
-    expect(manifest).toMatchObject({ name: pkg.name, version: pkg.version, description: pkg.description, compatibility: { runtimes: { node: pkg.engines.node } } });
+    expect(manifest).toMatchObject({
+      name: pkg.name,
+      version: pkg.version,
+      description: pkg.description,
+      compatibility: { runtimes: { node: pkg.engines.node } },
+    });
     expect(manifest.author.name).toBeTruthy();
     expect(manifest.server).toEqual({
       type: 'node',
@@ -249,7 +333,7 @@ describe('the Claude Desktop bundle', () => {
     expect(existsSync(join(unpacked, manifest.server.entry_point))).toBe(true);
   });
 
-  it("asks for settings that become variables the server reads, each with a default so none is passed as literal text", () => {
+  it('asks for settings that become variables the server reads, each with a default so none is passed as literal text', () => {
     const read = variablesRead();
     const env = manifest.server.mcp_config.env;
     expect(Object.keys(env).sort()).toEqual(['OLLM_API_KEY', 'OLLM_HOST', 'OLLM_PROJECT', 'OLLM_RAM_BUDGET']);
@@ -259,7 +343,10 @@ describe('the Claude Desktop bundle', () => {
       expect(key, `${name} = ${value}`).toBeDefined();
       const option = manifest.user_config[key!];
       expect(option, key).toBeDefined();
-      expect(option!.required === true || option!.default !== undefined, `${key} has neither required nor a default`).toBe(true);
+      expect(
+        option!.required === true || option!.default !== undefined,
+        `${key} has neither required nor a default`,
+      ).toBe(true);
     }
     // empty by default: the settings file (or OLLAMA_HOST) stays in charge unless the user types an address
     expect(manifest.user_config.ollama_host).toMatchObject({ type: 'string', default: '' });
@@ -277,7 +364,9 @@ describe('the Claude Desktop bundle', () => {
       expect(manifest.tools).toEqual(tools.map((t) => ({ name: t.name, description: t.description })));
       expect(manifest.tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.toolName).sort());
       const prompts = (await client.listPrompts()).prompts;
-      expect(manifest.prompts.map((p) => ({ name: p.name, description: p.description, arguments: p.arguments }))).toEqual(
+      expect(
+        manifest.prompts.map((p) => ({ name: p.name, description: p.description, arguments: p.arguments })),
+      ).toEqual(
         prompts.map((p) => ({ name: p.name, description: p.description, arguments: p.arguments?.map((a) => a.name) })),
       );
       expect(manifest.prompts.map((p) => p.name).sort()).toEqual(BUILTIN_TEMPLATES.map((t) => t.name).sort());
@@ -293,7 +382,10 @@ describe('the Claude Desktop bundle', () => {
     const { client } = await startAsClaudeDesktop({}, 'ollama:\n  host: http://127.0.0.1:9\nram:\n  budget: 11GB\n');
     try {
       const read = await client.readResource({ uri: 'ollm://config' });
-      const effective = JSON.parse((read.contents[0] as { text: string }).text) as { sources: Record<string, string>; settings: { ollama: { host: string } } };
+      const effective = JSON.parse((read.contents[0] as { text: string }).text) as {
+        sources: Record<string, string>;
+        settings: { ollama: { host: string } };
+      };
       expect(effective.settings.ollama.host).toBe('http://127.0.0.1:9');
       expect(effective.sources['ollama.host']).toMatch(/config\.yaml$/);
       expect(effective.sources['ram.budget']).toMatch(/config\.yaml$/);
@@ -306,11 +398,19 @@ describe('the Claude Desktop bundle', () => {
     const project = tempDir('ollm-mcpb-project-');
     mkdirSync(join(project, 'src'));
     writeFileSync(join(project, 'go.mod'), 'module example.com/shop\n\ngo 1.22\n');
-    const { client } = await startAsClaudeDesktop({ ollama_host: 'http://127.0.0.1:9', ram_budget: '12GB', project_dir: project });
+    const { client } = await startAsClaudeDesktop({
+      ollama_host: 'http://127.0.0.1:9',
+      ram_budget: '12GB',
+      project_dir: project,
+    });
     try {
       const read = await client.readResource({ uri: 'ollm://config' });
       const content = read.contents[0] as { text: string };
-      const effective = JSON.parse(content.text) as { sources: Record<string, string>; settings: { ram: { budget: unknown } }; project: { base?: string; name: string; root: string; explicit: boolean } | null };
+      const effective = JSON.parse(content.text) as {
+        sources: Record<string, string>;
+        settings: { ram: { budget: unknown } };
+        project: { base?: string; name: string; root: string; explicit: boolean } | null;
+      };
       expect(effective.sources['ollama.host']).toBe('env OLLM_HOST');
       expect(effective.sources['ram.budget']).toBe('env OLLM_RAM_BUDGET');
       expect(effective.project).toMatchObject({ explicit: true, name: 'go' });

@@ -10,7 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { E2E_TRANSPORT, serverEnv, tempHome } from '../helpers/spawn.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const npx = (args: string[], env: Record<string, string>) => spawnSync('npx', ['--offline', 'ollm-mcp', ...args], { cwd: ROOT, env: serverEnv(env), encoding: 'utf8', timeout: 60_000 });
+const npx = (args: string[], env: Record<string, string>) =>
+  spawnSync('npx', ['--offline', 'ollm-mcp', ...args], {
+    cwd: ROOT,
+    env: serverEnv(env),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe.skipIf(E2E_TRANSPORT !== 'stdio')('from a checkout', () => {
   it('npx ollm-mcp runs the commands the README names', () => {
@@ -26,10 +32,16 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('from a checkout', () => {
   }, 90_000);
 
   it('npx ollm-mcp serves MCP with nothing but JSON-RPC on stdout', async () => {
-    const child = spawn('npx', ['--offline', 'ollm-mcp'], { cwd: ROOT, env: serverEnv({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9' }), stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('npx', ['--offline', 'ollm-mcp'], {
+      cwd: ROOT,
+      env: serverEnv({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9' }),
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`,
+    );
     for (let i = 0; i < 300 && !out.includes('"id":1'); i++) await new Promise((r) => setTimeout(r, 100));
     child.stdin.end();
     await new Promise((r) => child.once('exit', r));

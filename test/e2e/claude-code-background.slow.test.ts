@@ -26,32 +26,47 @@ afterAll(async () => {
 const inFlight = () => fake.loaded().reduce((n, m) => n + m.inFlight, 0);
 
 describe('claude-code and a call longer than it waits in the foreground', () => {
-  it('is handed over while the engine still writes, progress arriving meanwhile, and show_status {job} returns the whole answer', { timeout: 240_000 }, async () => {
-    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], undefined, new Client({ name: 'claude-code', version: '2.1.212' }));
-    const wire = strayProgress(s.client);
-    try {
-      const args = { prompt: 'Tell a long story about a tide mill.', model: 'llama3.2', maxTokens: WORDS };
-      // the client gives up where Claude Code backgrounds the call
-      const first = await ask(s.client, 'route_and_generate', args, CLAUDE_CODE_MS);
-      expect(first.isError, first.text).toBe(false);
-      const job = first.structured.job;
-      expect(job).toMatchObject({ id: expect.stringMatching(/^job-[0-9a-f]{8}$/), state: 'running' });
-      expect(inFlight()).toBe(1); // the engine had not finished: the hand-over came first
-      expect(first.text).not.toContain(`tide${WORDS - 1}`);
-      expect(first.progress.length, `${first.progress.length} notifications over ${first.seconds.toFixed(1)} s`).toBeGreaterThanOrEqual(fewestNotifications(first.seconds));
-      expect(first.text).toMatch(/your client waits (120 s|2 min)/); // claude-code is taken to wait 120 s, not the SDK's 60
-      let whole = await ask(s.client, 'show_status', { job: job!.id }, CLAUDE_CODE_MS);
-      for (let i = 0; i < 3 && whole.structured.job?.state === 'running'; i++) whole = await ask(s.client, 'show_status', { job: job!.id }, CLAUDE_CODE_MS);
-      expect(whole.isError, whole.text).toBe(false);
-      expect(whole.structured.job).toMatchObject({ id: job!.id, state: 'done' });
-      expect(whole.structured.result?.text).toContain(`tide${WORDS - 1}`);
-      expect(whole.text).toContain(`tide${WORDS - 1}`);
-      expect(whole.progress.length).toBeGreaterThanOrEqual(fewestNotifications(whole.seconds));
-      expect(fake.generations().filter((g) => JSON.stringify(g.messages ?? g.prompt).includes('tide mill'))).toHaveLength(1);
-      // the job wrote on for ~20 s after the hand-over: none of it reached the handed-over call
-      expect(wire.strays, wire.strays.join('\n')).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  });
+  it(
+    'is handed over while the engine still writes, progress arriving meanwhile, and show_status {job} returns the whole answer',
+    { timeout: 240_000 },
+    async () => {
+      const s = await connect(
+        { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host },
+        [],
+        undefined,
+        new Client({ name: 'claude-code', version: '2.1.212' }),
+      );
+      const wire = strayProgress(s.client);
+      try {
+        const args = { prompt: 'Tell a long story about a tide mill.', model: 'llama3.2', maxTokens: WORDS };
+        // the client gives up where Claude Code backgrounds the call
+        const first = await ask(s.client, 'route_and_generate', args, CLAUDE_CODE_MS);
+        expect(first.isError, first.text).toBe(false);
+        const job = first.structured.job;
+        expect(job).toMatchObject({ id: expect.stringMatching(/^job-[0-9a-f]{8}$/), state: 'running' });
+        expect(inFlight()).toBe(1); // the engine had not finished: the hand-over came first
+        expect(first.text).not.toContain(`tide${WORDS - 1}`);
+        expect(
+          first.progress.length,
+          `${first.progress.length} notifications over ${first.seconds.toFixed(1)} s`,
+        ).toBeGreaterThanOrEqual(fewestNotifications(first.seconds));
+        expect(first.text).toMatch(/your client waits (120 s|2 min)/); // claude-code is taken to wait 120 s, not the SDK's 60
+        let whole = await ask(s.client, 'show_status', { job: job!.id }, CLAUDE_CODE_MS);
+        for (let i = 0; i < 3 && whole.structured.job?.state === 'running'; i++)
+          whole = await ask(s.client, 'show_status', { job: job!.id }, CLAUDE_CODE_MS);
+        expect(whole.isError, whole.text).toBe(false);
+        expect(whole.structured.job).toMatchObject({ id: job!.id, state: 'done' });
+        expect(whole.structured.result?.text).toContain(`tide${WORDS - 1}`);
+        expect(whole.text).toContain(`tide${WORDS - 1}`);
+        expect(whole.progress.length).toBeGreaterThanOrEqual(fewestNotifications(whole.seconds));
+        expect(
+          fake.generations().filter((g) => JSON.stringify(g.messages ?? g.prompt).includes('tide mill')),
+        ).toHaveLength(1);
+        // the job wrote on for ~20 s after the hand-over: none of it reached the handed-over call
+        expect(wire.strays, wire.strays.join('\n')).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 });

@@ -37,23 +37,43 @@ describe("each client's time limit through the shared server", () => {
     const clients = (res.structuredContent as { clients?: Client[] }).clients ?? [];
     const byName = new Map(clients.map((c) => [c.name, c]));
     // a known client: its row
-    expect(byName.get('claude-ai')).toMatchObject({ pid: desktop.pid, limitSeconds: 60, limit: 'waits 60 s (Claude Desktop)' });
+    expect(byName.get('claude-ai')).toMatchObject({
+      pid: desktop.pid,
+      limitSeconds: 60,
+      limit: 'waits 60 s (Claude Desktop)',
+    });
     // an agent's timeoutSeconds: 0 is no limit, so no limitSeconds
-    expect(byName.get('my-script')).toMatchObject({ pid: script.pid, limit: 'waits as long as it takes (agents.my-script.timeoutSeconds)' });
+    expect(byName.get('my-script')).toMatchObject({
+      pid: script.pid,
+      limit: 'waits as long as it takes (agents.my-script.timeoutSeconds)',
+    });
     expect(byName.get('my-script')).not.toHaveProperty('limitSeconds');
     // an agent's timeoutSeconds wins over its client's row (claude-code's is 120 s)
-    expect(byName.get('claude-code')).toMatchObject({ pid: code.pid, limitSeconds: 90, limit: 'waits 90 s (agents.claude-code.timeoutSeconds)' });
+    expect(byName.get('claude-code')).toMatchObject({
+      pid: code.pid,
+      limitSeconds: 90,
+      limit: 'waits 90 s (agents.claude-code.timeoutSeconds)',
+    });
     // any other client: the SDK's 60 s
-    expect(byName.get('some-ide')).toMatchObject({ pid: other.pid, limitSeconds: 60, limit: "waits 60 s (the MCP SDK's default)" });
+    expect(byName.get('some-ide')).toMatchObject({
+      pid: other.pid,
+      limitSeconds: 60,
+      limit: "waits 60 s (the MCP SDK's default)",
+    });
     const text = (res.content as Array<{ text: string }>)[0]!.text;
     expect(text).toContain('Clients of the shared server, and how long each waits for a call:');
     expect(text).toContain(`claude-ai (pid ${desktop.pid}) waits 60 s (Claude Desktop)`);
     expect(text).toContain(`my-script (pid ${script.pid}) waits as long as it takes (agents.my-script.timeoutSeconds)`);
   });
 
-  it("doctor says how long each connected client waits", async () => {
+  it('doctor says how long each connected client waits', async () => {
     const { runtime, home, desktop, other } = await fourClients();
-    const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: shared.fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+    const r = await run(['doctor', '--json'], {
+      OLLM_HOME: home,
+      OLLAMA_HOST: shared.fake.host,
+      OLLM_SHARED: '1',
+      XDG_RUNTIME_DIR: runtime,
+    });
     const checks = (JSON.parse(r.stdout) as { checks: Array<{ name: string; level: string; detail: string }> }).checks;
     const line = checks.find((c) => c.name === 'client time limits');
     expect(line?.level).toBe('ok');

@@ -26,12 +26,29 @@ describe('create_model over stdio', () => {
   it('makes a model with progress; list_models shows it made for its task; delete_model removes it', async () => {
     const progress: Array<{ progress: number; message?: string }> = [];
     const res = await session.client.callTool(
-      { name: 'create_model', arguments: { name: 'terse', from: 'llama3.2', system: 'Be terse.', parameters: { temperature: 0.2, num_ctx: 16384 }, task: 'summarize' } },
+      {
+        name: 'create_model',
+        arguments: {
+          name: 'terse',
+          from: 'llama3.2',
+          system: 'Be terse.',
+          parameters: { temperature: 0.2, num_ctx: 16384 },
+          task: 'summarize',
+        },
+      },
       { onprogress: (p) => progress.push(p) },
     );
     expect(res.isError, text(res)).toBeFalsy();
-    expect(res.structuredContent).toEqual({ name: 'terse:latest', from: 'llama3.2:latest', host: 'ollama', task: 'summarize', status: 'created' });
-    expect(text(res)).toBe('Made terse:latest from llama3.2:latest on ollama (made for summarize); route_and_generate {model: "terse:latest"} or task summarize uses it.');
+    expect(res.structuredContent).toEqual({
+      name: 'terse:latest',
+      from: 'llama3.2:latest',
+      host: 'ollama',
+      task: 'summarize',
+      status: 'created',
+    });
+    expect(text(res)).toBe(
+      'Made terse:latest from llama3.2:latest on ollama (made for summarize); route_and_generate {model: "terse:latest"} or task summarize uses it.',
+    );
     expect(progress.some((p) => /making terse:latest: creating new layer sha256:/.test(p.message ?? ''))).toBe(true);
     expect(progress.some((p) => /making terse:latest: writing manifest/.test(p.message ?? ''))).toBe(true);
     expect(creates()).toHaveLength(1);
@@ -45,15 +62,29 @@ describe('create_model over stdio', () => {
 
     // routing gives it the work it was made for, and runs it with its own settings
     fake.reply('Short.');
-    const summary = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarize this: the build failed twice, then passed.', task: 'summarize', useMemory: false } });
+    const summary = await session.client.callTool({
+      name: 'route_and_generate',
+      arguments: {
+        prompt: 'Summarize this: the build failed twice, then passed.',
+        task: 'summarize',
+        useMemory: false,
+      },
+    });
     expect(summary.isError, text(summary)).toBeFalsy();
     expect((summary.structuredContent as { model: string }).model).toBe('terse:latest');
-    expect((summary.structuredContent as { reason: string }).reason).toMatch(/terse:latest was made for summarize work/);
-    const sent = fake.requests.filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt).at(-1)!.body as { options: Record<string, unknown>; system?: string };
+    expect((summary.structuredContent as { reason: string }).reason).toMatch(
+      /terse:latest was made for summarize work/,
+    );
+    const sent = fake.requests
+      .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt)
+      .at(-1)!.body as { options: Record<string, unknown>; system?: string };
     expect(sent.options).not.toHaveProperty('temperature');
     expect(sent.options['num_ctx']).toBe(16384);
     expect(fake.generations().at(-1)!.systemUsed).toBe('Be terse.');
-    const other = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Write a haiku about rain.', task: 'creative', useMemory: false } });
+    const other = await session.client.callTool({
+      name: 'route_and_generate',
+      arguments: { prompt: 'Write a haiku about rain.', task: 'creative', useMemory: false },
+    });
     expect((other.structuredContent as { reason: string }).reason).not.toMatch(/made for/); // other work: chosen as any model is
 
     const del = await session.client.callTool({ name: 'delete_model', arguments: { model: 'terse' } });
@@ -64,14 +95,22 @@ describe('create_model over stdio', () => {
 
   it('refuses a name that exists, and nothing reaches Ollama', async () => {
     const before = creates().length;
-    const res = await session.client.callTool({ name: 'create_model', arguments: { name: 'phi3:mini', from: 'llama3.2', system: 'x' } });
+    const res = await session.client.callTool({
+      name: 'create_model',
+      arguments: { name: 'phi3:mini', from: 'llama3.2', system: 'x' },
+    });
     expect(res.isError).toBe(true);
-    expect(text(res)).toContain('phi3:mini already exists on ollama, so nothing was made — pass replace: true to overwrite it, or choose another name.');
+    expect(text(res)).toContain(
+      'phi3:mini already exists on ollama, so nothing was made — pass replace: true to overwrite it, or choose another name.',
+    );
     expect(creates().length).toBe(before);
   });
 
   it('refuses a base that is not installed, naming the ones it may mean', async () => {
-    const res = await session.client.callTool({ name: 'create_model', arguments: { name: 'x', from: 'qwen2.5-coder:1b' } });
+    const res = await session.client.callTool({
+      name: 'create_model',
+      arguments: { name: 'x', from: 'qwen2.5-coder:1b' },
+    });
     expect(res.isError).toBe(true);
     expect(text(res)).toContain('Model "qwen2.5-coder:1b" is not installed on Ollama at');
     expect(text(res)).toContain('Installed under other names: qwen2.5-coder:7b');

@@ -28,7 +28,11 @@ beforeAll(async () => {
   writeFileSync(join(deep, 'drop.log'), 'DROPPED-LOG-MARK\n');
   writeFileSync(join(deep, 'build', 'out.txt'), 'BUILD-OUT-MARK\n');
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
-  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], project);
+  session = await connect(
+    { OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host },
+    [],
+    project,
+  );
 });
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -36,19 +40,26 @@ afterAll(async () => {
 });
 
 describe('a pattern over a 1,000-deep tree', () => {
-  it('honours .gitignore at depth: ignored left out, negated kept, ignored folder left out whole', { timeout: 120_000 }, async () => {
-    fake.reply('Read.');
-    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say what these files hold.', files: ['**/*.txt', '**/*.log'] } });
-    const text = (res.content as Array<{ text: string }>)[0]!.text;
-    expect(res.isError, text).not.toBe(true);
-    const out = res.structuredContent as { inputs: { read: Array<{ path: string }> } };
-    const prefix = `${Array.from({ length: DEPTH }, () => 'd').join('/')}/`;
-    const short = (path: string) => (path.startsWith(prefix) ? `…/${path.slice(prefix.length)}` : path);
-    expect(out.inputs.read.map((r) => short(r.path))).toEqual(['…/deep.txt', '…/keep.log']);
-    const sent = JSON.stringify(fake.requests.map((r) => r.body));
-    expect(sent).toContain('DEEP-TEXT-MARK');
-    expect(sent).toContain('KEPT-LOG-MARK');
-    expect(sent).not.toContain('DROPPED-LOG-MARK');
-    expect(sent).not.toContain('BUILD-OUT-MARK');
-  });
+  it(
+    'honours .gitignore at depth: ignored left out, negated kept, ignored folder left out whole',
+    { timeout: 120_000 },
+    async () => {
+      fake.reply('Read.');
+      const res = await session.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Say what these files hold.', files: ['**/*.txt', '**/*.log'] },
+      });
+      const text = (res.content as Array<{ text: string }>)[0]!.text;
+      expect(res.isError, text).not.toBe(true);
+      const out = res.structuredContent as { inputs: { read: Array<{ path: string }> } };
+      const prefix = `${Array.from({ length: DEPTH }, () => 'd').join('/')}/`;
+      const short = (path: string) => (path.startsWith(prefix) ? `…/${path.slice(prefix.length)}` : path);
+      expect(out.inputs.read.map((r) => short(r.path))).toEqual(['…/deep.txt', '…/keep.log']);
+      const sent = JSON.stringify(fake.requests.map((r) => r.body));
+      expect(sent).toContain('DEEP-TEXT-MARK');
+      expect(sent).toContain('KEPT-LOG-MARK');
+      expect(sent).not.toContain('DROPPED-LOG-MARK');
+      expect(sent).not.toContain('BUILD-OUT-MARK');
+    },
+  );
 });

@@ -15,7 +15,9 @@ import { tempDir } from '../helpers/temp.js';
 
 const YAML = 'ram:\n  budget: 20GB\n  bufferBytes: 0\n';
 type Session = Awaited<ReturnType<typeof connect>>;
-type Out = { inputs?: { read: Array<{ path: string; kind: string }>; skipped: Array<{ path: string; reason: string }> } };
+type Out = {
+  inputs?: { read: Array<{ path: string; kind: string }>; skipped: Array<{ path: string; reason: string }> };
+};
 
 let fake: FakeOllama;
 let home: DiffRepo;
@@ -28,8 +30,15 @@ let envSession: Session;
 const envMarkers = { config: '', external: '' };
 
 async function diffCall(session: Session, diff: Record<string, unknown>) {
-  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Review this change.', task: 'code', diff } });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Out };
+  const res = await session.client.callTool({
+    name: 'route_and_generate',
+    arguments: { prompt: 'Review this change.', task: 'code', diff },
+  });
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Out,
+  };
 }
 /** Everything the fake Ollama was sent, as one string: what reached a model. */
 const sentToOllama = () => JSON.stringify(fake.requests.map((r) => r.body));
@@ -86,11 +95,16 @@ describe('a project folder inside a larger repository', () => {
 describe('secrets by name, by rename and by content', () => {
   it('leaves out quoted and non-ASCII secret names, and lists them', async () => {
     const r = await diffCall(monoSession, {});
-    expect(r.out.inputs!.skipped).toEqual(expect.arrayContaining([
-      { path: 'données/.env', reason: expect.stringMatching(/left out of the diff: it looks like an environment file/) },
-      { path: 'clé.pem', reason: expect.stringMatching(/it looks like a private key/) },
-      { path: 'tab\tdir/.env', reason: expect.stringMatching(/an environment file/) },
-    ]));
+    expect(r.out.inputs!.skipped).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'données/.env',
+          reason: expect.stringMatching(/left out of the diff: it looks like an environment file/),
+        },
+        { path: 'clé.pem', reason: expect.stringMatching(/it looks like a private key/) },
+        { path: 'tab\tdir/.env', reason: expect.stringMatching(/an environment file/) },
+      ]),
+    );
     expect(lastPrompt()).toContain('PROJECT-MARK');
     expect(lastPrompt()).not.toMatch(/QUOTED-ENV-SECRET|PEM-NAME-SECRET|TAB-ENV-SECRET/);
   });
@@ -106,7 +120,9 @@ describe('secrets by name, by rename and by content', () => {
   it('leaves out a private key added to an ordinary file, and says so', async () => {
     const r = await diffCall(monoSession, { paths: ['docs', 'app.ts'] });
     expect(r.isError, r.text).toBe(false);
-    expect(r.out.inputs!.skipped).toEqual([{ path: 'docs/notes.txt', reason: expect.stringMatching(/hold a private key/) }]);
+    expect(r.out.inputs!.skipped).toEqual([
+      { path: 'docs/notes.txt', reason: expect.stringMatching(/hold a private key/) },
+    ]);
     expect(sentToOllama()).not.toMatch(/KEY-IN-NOTES|BEGIN OPENSSH PRIVATE KEY/);
   });
 
@@ -140,7 +156,7 @@ describe('commands of the repository or the environment', () => {
     expect(existsSync(home.markers.filter)).toBe(false);
   });
 
-  it('obeys no GIT_DIR, GIT_CONFIG_* or GIT_EXTERNAL_DIFF from the server\'s environment', async () => {
+  it("obeys no GIT_DIR, GIT_CONFIG_* or GIT_EXTERNAL_DIFF from the server's environment", async () => {
     const r = await diffCall(envSession, {});
     expect(r.isError, r.text).toBe(false);
     expect(lastPrompt()).toContain('PROJECT-MARK');

@@ -9,13 +9,25 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { launcherIn, runtimeDir, servedBy, serverLog, sharedFixture, socketDir, type SharedLaunch } from '../helpers/shared.js';
+import {
+  launcherIn,
+  runtimeDir,
+  servedBy,
+  serverLog,
+  sharedFixture,
+  socketDir,
+  type SharedLaunch,
+} from '../helpers/shared.js';
 
 const state = sharedFixture();
 
 const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>) => {
   const res = await l.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Record<string, unknown>,
+  };
 };
 
 /** The pids the engine claims name now. */
@@ -31,7 +43,13 @@ const answeredBy = (from: number) =>
   state.fake.requests
     .slice(from)
     .filter((r) => r.path === '/api/generate' || r.path === '/api/chat')
-    .filter((r) => JSON.stringify((r.body as { prompt?: unknown; messages?: unknown }).prompt ?? (r.body as { messages?: unknown }).messages ?? '').includes('long story'))
+    .filter((r) =>
+      JSON.stringify(
+        (r.body as { prompt?: unknown; messages?: unknown }).prompt ??
+          (r.body as { messages?: unknown }).messages ??
+          '',
+      ).includes('long story'),
+    )
     .map((r) => (r.body as { model: string }).model);
 
 /**
@@ -42,13 +60,21 @@ async function plannerTakenOver() {
   const runtime = runtimeDir();
   const launch = launcherIn(state, runtime);
   const a = await launch('agent-a', 'shared:\n  idleSeconds: 60\n');
-  expect((await call(a, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 4, useMemory: false })).isError).toBe(false);
+  expect(
+    (await call(a, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 4, useMemory: false }))
+      .isError,
+  ).toBe(false);
   const pa = servedBy(a);
   expect(claimPids(runtime)).toEqual([pa]);
   process.kill(pa, 'SIGSTOP');
   try {
     const b = await launch('agent-b', 'shared:\n  idleSeconds: 60\nmodel:\n  routing:\n    defaultProfile: fast\n');
-    const r = await call(b, 'route_and_generate', { prompt: 'Say hi while it sleeps.', model: 'llama3.2', maxTokens: 4, useMemory: false });
+    const r = await call(b, 'route_and_generate', {
+      prompt: 'Say hi while it sleeps.',
+      model: 'llama3.2',
+      maxTokens: 4,
+      useMemory: false,
+    });
     expect(r.isError, r.text).toBe(false);
     expect(claimPids(runtime)).toEqual([servedBy(b)]); // b's first call proved a's claim, which a stopped could not answer: taken over
     return { runtime, a, pa, pb: servedBy(b) };
@@ -74,15 +100,19 @@ describe('a continued planner that lost its claim, asked for a model not loaded'
     expect(claimPids(runtime)).toEqual([pb]);
   });
 
-  it("fails saying why when the new planner's load of it fails: no other model answers in its place", { timeout: 90_000 }, async () => {
-    const { a } = await plannerTakenOver();
-    expect(state.fake.loaded().map((m) => m.name)).not.toContain('phi3:mini');
-    state.fake.injectLoadFailure('crash', { model: 'phi3:mini' });
-    const from = state.fake.requests.length;
-    const g = await call(a, 'route_and_generate', { ...LONG, model: 'phi3:mini' });
-    expect(g.isError, g.text).toBe(true);
-    expect(g.text).toMatch(/llama-server process has terminated.* phi3:mini was named, and its load failed/s); // the cause
-    expect(g.text).toMatch(/call again once that is fixed, or name another model/); // the next step
-    expect(answeredBy(from)).toEqual([]); // no other model was asked
-  });
+  it(
+    "fails saying why when the new planner's load of it fails: no other model answers in its place",
+    { timeout: 90_000 },
+    async () => {
+      const { a } = await plannerTakenOver();
+      expect(state.fake.loaded().map((m) => m.name)).not.toContain('phi3:mini');
+      state.fake.injectLoadFailure('crash', { model: 'phi3:mini' });
+      const from = state.fake.requests.length;
+      const g = await call(a, 'route_and_generate', { ...LONG, model: 'phi3:mini' });
+      expect(g.isError, g.text).toBe(true);
+      expect(g.text).toMatch(/llama-server process has terminated.* phi3:mini was named, and its load failed/s); // the cause
+      expect(g.text).toMatch(/call again once that is fixed, or name another model/); // the next step
+      expect(answeredBy(from)).toEqual([]); // no other model was asked
+    },
+  );
 });

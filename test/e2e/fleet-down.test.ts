@@ -13,11 +13,22 @@ let closed: string;
 let home: string;
 let session: Awaited<ReturnType<typeof connect>>;
 
-
 beforeAll(async () => {
   // gpubox unloads slowly (one runner at a time, 300 ms each), as a GPU host does
-  gpubox = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096, models: DEFAULT_REGISTRY, tokenDelayMs: 0, unloadDelayMs: 300 });
-  spare = await FakeOllama.start({ memoryBytes: 16e9, admission: 'ollama', models: DEFAULT_REGISTRY.filter((m) => m.name !== 'llava:7b'), tokenDelayMs: 0 });
+  gpubox = await FakeOllama.start({
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: 24 * GiB }],
+    defaultNumCtx: 4096,
+    models: DEFAULT_REGISTRY,
+    tokenDelayMs: 0,
+    unloadDelayMs: 300,
+  });
+  spare = await FakeOllama.start({
+    memoryBytes: 16e9,
+    admission: 'ollama',
+    models: DEFAULT_REGISTRY.filter((m) => m.name !== 'llava:7b'),
+    tokenDelayMs: 0,
+  });
   closed = await closedAddress();
   home = tempHome(
     [
@@ -41,11 +52,20 @@ afterAll(async () => {
 
 const call = async (name: string, args: Record<string, unknown>) => {
   const res = await session.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Record<string, unknown>,
+  };
 };
-const resource = async (uri: string) => JSON.parse(((await session.client.readResource({ uri })).contents[0] as { text: string }).text) as Record<string, unknown>;
+const resource = async (uri: string) =>
+  JSON.parse(((await session.client.readResource({ uri })).contents[0] as { text: string }).text) as Record<
+    string,
+    unknown
+  >;
 const names = (list: unknown) => (list as Array<{ name: string }> | undefined)?.map((d) => d.name);
-const DOWN_LINE = /Ollama host ollama \(127\.0\.0\.1:\d+\) is not reachable \(connection refused\) — start it with `ollama serve`, or point OLLM_HOST \(or OLLAMA_HOST\) at where it runs; the other hosts serve meanwhile\./;
+const DOWN_LINE =
+  /Ollama host ollama \(127\.0\.0\.1:\d+\) is not reachable \(connection refused\) — start it with `ollama serve`, or point OLLM_HOST \(or OLLAMA_HOST\) at where it runs; the other hosts serve meanwhile\./;
 const holds = (f: FakeOllama, name: string) => f.loaded().some((m) => m.name === name && !m.unloading);
 async function until(ok: () => boolean, ms = 3000): Promise<void> {
   const t0 = Date.now();
@@ -60,7 +80,9 @@ describe('ollama.host down, two other Ollama hosts up', () => {
     const list = await call('list_models', {});
     expect(list.isError).toBe(false);
     expect(names(list.out.unreachable)).toEqual(['ollama']);
-    expect(new Set((list.out.models as Array<{ host?: string }>).map((m) => m.host))).toEqual(new Set(['gpubox', 'spare']));
+    expect(new Set((list.out.models as Array<{ host?: string }>).map((m) => m.host))).toEqual(
+      new Set(['gpubox', 'spare']),
+    );
     expect(list.text).toMatch(DOWN_LINE);
   });
 
@@ -69,7 +91,8 @@ describe('ollama.host down, two other Ollama hosts up', () => {
     expect(status.isError).toBe(false);
     expect(names(status.out.unreachable)).toEqual(['ollama']);
     expect(status.text).toMatch(DOWN_LINE);
-    for (const uri of ['ollm://fleet', 'ollm://system/ram', 'ollm://models/loaded']) expect(names((await resource(uri)).unreachable)).toEqual(['ollama']);
+    for (const uri of ['ollm://fleet', 'ollm://system/ram', 'ollm://models/loaded'])
+      expect(names((await resource(uri)).unreachable)).toEqual(['ollama']);
     const card = await call('show_model', { model: 'llava:7b' });
     expect(card).toMatchObject({ isError: false, out: { name: 'llava:7b', host: 'gpubox' } });
     expect(names(card.out.unreachable)).toEqual(['ollama']);
@@ -90,11 +113,21 @@ describe('ollama.host down, two other Ollama hosts up', () => {
 
   it('doctor warns about ollama.host, checks the others, and exits 0', async () => {
     const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: closed });
-    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; level: string; detail: string; fix?: string }> };
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: Array<{ name: string; level: string; detail: string; fix?: string }>;
+    };
     expect(r.code).toBe(0);
-    expect(report.checks.find((c) => c.name === 'Ollama')).toMatchObject({ level: 'warn', detail: expect.stringContaining(`not reachable at ${closed}`), fix: expect.stringMatching(/ollama serve.*other Ollama hosts/) });
+    expect(report.checks.find((c) => c.name === 'Ollama')).toMatchObject({
+      level: 'warn',
+      detail: expect.stringContaining(`not reachable at ${closed}`),
+      fix: expect.stringMatching(/ollama serve.*other Ollama hosts/),
+    });
     expect(report.checks.find((c) => c.name === 'Models')).toMatchObject({ level: 'ok' });
-    expect(report.checks.find((c) => c.name === 'Models too big')).toMatchObject({ level: 'warn', detail: expect.stringMatching(/mixtral:8x7b on spare/) });
+    expect(report.checks.find((c) => c.name === 'Models too big')).toMatchObject({
+      level: 'warn',
+      detail: expect.stringMatching(/mixtral:8x7b on spare/),
+    });
   });
 });
 
@@ -125,14 +158,24 @@ describe('pins Ollama dropped come back', () => {
 
   it("after another client's unload, the next read loads it again and the next result says so", async () => {
     await until(() => holds(gpubox, 'phi3:mini'));
-    await fetch(`${gpubox.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'phi3:mini', keep_alive: 0 }) });
+    await fetch(`${gpubox.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'phi3:mini', keep_alive: 0 }),
+    });
     await until(() => !gpubox.loaded().some((m) => m.name === 'phi3:mini'));
     const list = await call('list_models', { refresh: true });
     await until(() => holds(gpubox, 'phi3:mini'));
     const next = await call('show_status', {});
     // said once: in the list when the load was that quick, else in the next result
-    const notes = [...((list.out.notes as string[] | undefined) ?? []), ...((next.out.notes as string[] | undefined) ?? [])];
-    expect(notes).toEqual([expect.stringMatching(/^Pinned phi3:mini was unloaded by Ollama on gpubox \(this server did not ask for it\) and was loaded again\.$/)]);
+    const notes = [
+      ...((list.out.notes as string[] | undefined) ?? []),
+      ...((next.out.notes as string[] | undefined) ?? []),
+    ];
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^Pinned phi3:mini was unloaded by Ollama on gpubox \(this server did not ask for it\) and was loaded again\.$/,
+      ),
+    ]);
     expect(`${list.text}\n${next.text}`).toMatch(/Pinned phi3:mini was unloaded by Ollama on gpubox/);
   });
 });

@@ -13,15 +13,27 @@ let home: string;
 let session: Awaited<ReturnType<typeof connect>>;
 
 beforeAll(async () => {
-  cpu = await FakeOllama.start({ memoryBytes: 16e9, admission: 'ollama', models: DEFAULT_REGISTRY.filter((m) => m.name !== 'llava:7b' && m.name !== 'gemma3:4b'), tokenDelayMs: 0 });
-  gpu = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096, tokenDelayMs: 0 });
+  cpu = await FakeOllama.start({
+    memoryBytes: 16e9,
+    admission: 'ollama',
+    models: DEFAULT_REGISTRY.filter((m) => m.name !== 'llava:7b' && m.name !== 'gemma3:4b'),
+    tokenDelayMs: 0,
+  });
+  gpu = await FakeOllama.start({
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: 24 * GiB }],
+    defaultNumCtx: 4096,
+    tokenDelayMs: 0,
+  });
   engine = await FakeOpenAI.start({ reply: 'from the engine', tokenDelayMs: 1 });
   home = tempHome(
     [
       'ollama:',
       '  capacity: {ram: 16GB}',
       'hosts:',
-      '  - {name: gpubox, kind: ollama, url: "' + gpu.url + '", capacity: {ram: 32GB, vram: 24GiB}, contextLength: 4096}',
+      '  - {name: gpubox, kind: ollama, url: "' +
+        gpu.url +
+        '", capacity: {ram: 32GB, vram: 24GiB}, contextLength: 4096}',
       '  - {name: vllm, kind: openai, url: "' + engine.url + '", model: meta-llama/Llama-3.2-3B-Instruct}',
       'ram:',
       '  budget: "100%"',
@@ -39,7 +51,11 @@ afterAll(async () => {
 
 const call = async (name: string, args: Record<string, unknown>) => {
   const res = await session.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Record<string, unknown>,
+  };
 };
 
 describe('a fleet end to end', () => {
@@ -58,8 +74,14 @@ describe('a fleet end to end', () => {
     expect(ambiguous.text).toMatch(/installed on several Ollama hosts \(ollama, gpubox\) — name the one with host/);
     const r = await call('smart_load', { model: 'phi3:mini', host: 'gpubox' });
     expect(r.out).toMatchObject({ action: 'loaded', host: 'gpubox' });
-    const fleet = JSON.parse(((await session.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text) as { hosts: Array<{ name: string; kind: string; loaded?: Array<{ name: string }> }> };
-    expect(fleet.hosts.map((h) => [h.name, h.kind])).toEqual([['ollama', 'ollama'], ['gpubox', 'ollama'], ['vllm', 'openai']]);
+    const fleet = JSON.parse(
+      ((await session.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text,
+    ) as { hosts: Array<{ name: string; kind: string; loaded?: Array<{ name: string }> }> };
+    expect(fleet.hosts.map((h) => [h.name, h.kind])).toEqual([
+      ['ollama', 'ollama'],
+      ['gpubox', 'ollama'],
+      ['vllm', 'openai'],
+    ]);
     expect(fleet.hosts[1]!.loaded!.map((m) => m.name)).toContain('phi3:mini');
   });
 

@@ -34,17 +34,24 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-type Session = { client: { callTool: (p: { name: string; arguments: Record<string, unknown> }) => Promise<unknown> }; close(): Promise<void> };
+type Session = {
+  client: { callTool: (p: { name: string; arguments: Record<string, unknown> }) => Promise<unknown> };
+  close(): Promise<void>;
+};
 async function read(session: Session, files: string[]) {
-  const res = (await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarise this.', model: 'llama3.2', useMemory: false, files } })) as { isError?: boolean; content: Array<{ text: string }> };
+  const res = (await session.client.callTool({
+    name: 'route_and_generate',
+    arguments: { prompt: 'Summarise this.', model: 'llama3.2', useMemory: false, files },
+  })) as { isError?: boolean; content: Array<{ text: string }> };
   return { isError: res.isError === true, text: res.content[0]!.text };
 }
 
-const HOW = /open the client in your project folder \(or give it as an MCP root\), name it with --project DIR or OLLM_PROJECT, or add it to inputs\.roots in settings/;
+const HOW =
+  /open the client in your project folder \(or give it as an MCP root\), name it with --project DIR or OLLM_PROJECT, or add it to inputs\.roots in settings/;
 
 describe.each([
   ['the filesystem root', (): string => '/', {}],
-  ['the filesystem root, with the bundle\'s empty project folder', (): string => '/', { OLLM_PROJECT: '' }],
+  ["the filesystem root, with the bundle's empty project folder", (): string => '/', { OLLM_PROJECT: '' }],
   ['the home folder', (): string => home, {}],
 ] as const)('a server started from %s', (_what, cwd, extra) => {
   let session: Awaited<ReturnType<typeof connect>>;
@@ -55,7 +62,13 @@ describe.each([
 
   it('reads no file there — system files, the shell history, relative paths — and says how to allow a folder', async () => {
     const before = fake.generations().length;
-    for (const files of [['/etc/hostname'], [join(home, '.bash_history')], ['~/.bash_history'], ['.bash_history'], ['work/app/app.log']]) {
+    for (const files of [
+      ['/etc/hostname'],
+      [join(home, '.bash_history')],
+      ['~/.bash_history'],
+      ['.bash_history'],
+      ['work/app/app.log'],
+    ]) {
       const r = await read(session, files);
       expect(r.isError, r.text).toBe(true);
       expect(r.text).toMatch(/no folder is open to ollm-mcp/);
@@ -68,20 +81,33 @@ describe.each([
 
 describe('the folders the user opened are read from any launch', () => {
   it('inputs.roots, from the filesystem root', async () => {
-    const session = await connect({ OLLM_HOME: tempHome(`${YAML}inputs:\n  roots: [${JSON.stringify(app)}]\n`), OLLAMA_HOST: fake.host, HOME: home }, [], '/');
+    const session = await connect(
+      {
+        OLLM_HOME: tempHome(`${YAML}inputs:\n  roots: [${JSON.stringify(app)}]\n`),
+        OLLAMA_HOST: fake.host,
+        HOME: home,
+      },
+      [],
+      '/',
+    );
     try {
       const r = await read(session, ['app.log']); // relative paths resolve in the first allowed folder
       expect(r.isError, r.text).toBe(false);
       expect(fake.generations().at(-1)!.prompt).toMatch(/APP-LOG-MARK/);
       const out = await read(session, [join(home, '.bash_history')]);
-      expect(out.text).toMatch(/outside the folders ollm-mcp may read — allowed: .*app \(ollm-mcp runs in \/, the filesystem root, which is not opened as a project\)/);
+      expect(out.text).toMatch(
+        /outside the folders ollm-mcp may read — allowed: .*app \(ollm-mcp runs in \/, the filesystem root, which is not opened as a project\)/,
+      );
     } finally {
       await session.close().catch(() => undefined);
     }
   });
 
   it('a project named by OLLM_PROJECT — even the home folder — and an ordinary working folder', async () => {
-    for (const [env, cwd, file] of [[{ OLLM_PROJECT: home }, '/', '.bash_history'], [{}, app, 'app.log']] as const) {
+    for (const [env, cwd, file] of [
+      [{ OLLM_PROJECT: home }, '/', '.bash_history'],
+      [{}, app, 'app.log'],
+    ] as const) {
       const session = await connect({ OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host, HOME: home, ...env }, [], cwd);
       try {
         const r = await read(session, [file]);
@@ -100,8 +126,22 @@ describe('through the shared server, each launch by its own working folder', () 
 
   it('a launch from / reads nothing while a launch from a project folder reads its files', async () => {
     const ollmHome = tempHome(YAML);
-    const fromProject = await sharedLaunch({ home: ollmHome, ollamaHost: fake.host, runtime, cwd: app, name: 'ide', env: { HOME: home } });
-    const fromRoot = await sharedLaunch({ home: ollmHome, ollamaHost: fake.host, runtime, cwd: '/', name: 'claude-ai', env: { HOME: home } });
+    const fromProject = await sharedLaunch({
+      home: ollmHome,
+      ollamaHost: fake.host,
+      runtime,
+      cwd: app,
+      name: 'ide',
+      env: { HOME: home },
+    });
+    const fromRoot = await sharedLaunch({
+      home: ollmHome,
+      ollamaHost: fake.host,
+      runtime,
+      cwd: '/',
+      name: 'claude-ai',
+      env: { HOME: home },
+    });
     try {
       expect(fromRoot.stderr()).toMatch(/forwarding stdio to the shared server/);
       const refused = await read(fromRoot, ['/etc/hostname']);

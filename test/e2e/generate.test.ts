@@ -28,7 +28,12 @@ describe('route_and_generate over stdio', () => {
       { onprogress: (p) => progress.push(p) },
     );
     expect(res.isError).toBeFalsy();
-    const out = res.structuredContent as { model: string; text: string; metrics: { outputTokens: number }; fallbacks: unknown[] };
+    const out = res.structuredContent as {
+      model: string;
+      text: string;
+      metrics: { outputTokens: number };
+      fallbacks: unknown[];
+    };
     expect(out.model).toBe('qwen2.5-coder:7b');
     expect(out.metrics.outputTokens).toBe(40);
     expect(out.fallbacks).toEqual([]);
@@ -46,16 +51,44 @@ describe('route_and_generate over stdio', () => {
   it('sends progress only to a request that carries a progressToken', async () => {
     fake.reply(Array.from({ length: 30 }, (_, i) => `p${i}`).join(' ')); // ~1.2 s of tokens
     const call = (id: number, meta?: object) =>
-      JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: 'hi there friend', task: 'fast' }, ...(meta && { _meta: meta }) } });
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: {
+          name: 'route_and_generate',
+          arguments: { prompt: 'hi there friend', task: 'fast' },
+          ...(meta && { _meta: meta }),
+        },
+      });
     const init = [
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
       JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
     ];
     const answered = (out: string) => out.includes('"id":2'); // stdin closes once the call is answered (or after 30 s)
-    const without = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2)], 30_000, undefined, answered);
+    const without = await run(
+      [],
+      { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host },
+      [...init, call(2)],
+      30_000,
+      undefined,
+      answered,
+    );
     expect(without.stdout).toContain('"id":2');
     expect(without.stdout).not.toContain('notifications/progress');
-    const withToken = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2, { progressToken: 'tok-1' })], 30_000, undefined, answered);
+    const withToken = await run(
+      [],
+      { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host },
+      [...init, call(2, { progressToken: 'tok-1' })],
+      30_000,
+      undefined,
+      answered,
+    );
     expect(withToken.stdout).toContain('"id":2');
     expect(withToken.stdout).toMatch(/"method":"notifications\/progress","params":\{"progressToken":"tok-1"/);
   });
@@ -63,8 +96,14 @@ describe('route_and_generate over stdio', () => {
   it('a cancelled call stops generation on the fake', async () => {
     fake.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
     const ac = new AbortController();
-    const pending = session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story please', task: 'general' } }, { signal: ac.signal });
-    await vi.waitFor(() => expect(fake.loaded().find((m) => m.inFlight > 0)).toBeDefined(), { timeout: 15_000, interval: 20 });
+    const pending = session.client.callTool(
+      { name: 'route_and_generate', arguments: { prompt: 'a long story please', task: 'general' } },
+      { signal: ac.signal },
+    );
+    await vi.waitFor(() => expect(fake.loaded().find((m) => m.inFlight > 0)).toBeDefined(), {
+      timeout: 15_000,
+      interval: 20,
+    });
     ac.abort();
     await expect(pending).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 300));
@@ -73,7 +112,10 @@ describe('route_and_generate over stdio', () => {
 
   it('Ollama failing is a clear isError telling the assistant to do it itself; the next call works once it recovers', async () => {
     fake.setOffline(true);
-    const down = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
+    const down = await session.client.callTool({
+      name: 'route_and_generate',
+      arguments: { prompt: 'hi', task: 'fast' },
+    });
     expect(down.isError).toBe(true);
     const text = (down.content as Array<{ text: string }>)[0]!.text;
     expect(text).toMatch(new RegExp(`not reachable at ${fake.host.replace(/\./g, '\\.')}`));
@@ -87,13 +129,16 @@ describe('route_and_generate over stdio', () => {
 
   it('records per-model metrics in ollm://metrics, written to the state database ($OLLM_HOME/state.db) by shutdown', async () => {
     const r = await session.client.readResource({ uri: 'ollm://metrics' });
-    const { models } = JSON.parse((r.contents[0] as { text: string }).text) as { models: Record<string, { requests: number; successes: number }> };
+    const { models } = JSON.parse((r.contents[0] as { text: string }).text) as {
+      models: Record<string, { requests: number; successes: number }>;
+    };
     expect(models['qwen2.5-coder:7b']).toMatchObject({ requests: 1, successes: 1 });
     await session.close();
     await new Promise((r) => setTimeout(r, 500));
     const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
     try {
-      const row = db.prepare("SELECT json FROM sums WHERE store = 'metrics' AND key = 'qwen2.5-coder:7b'").get() as { json: string } | undefined;
+      const row = db.prepare("SELECT json FROM sums WHERE store = 'metrics' AND key = 'qwen2.5-coder:7b'").get() as
+        { json: string } | undefined;
       expect(JSON.parse(row!.json)).toMatchObject({ requests: 1, successes: 1 });
     } finally {
       db.close();

@@ -30,7 +30,11 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'b'));
   writeFileSync(join(dir, 'b', 'ignored.txt'), 'IGNORED-MARK\n');
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
-  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], project);
+  session = await connect(
+    { OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host },
+    [],
+    project,
+  );
 });
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -38,9 +42,14 @@ afterAll(async () => {
 });
 
 /** What a route_and_generate over `files` read, by path, with show_status asked again and again meanwhile. */
-async function readWhileAsked(client: Awaited<ReturnType<typeof connect>>['client'], files: string[]): Promise<string[]> {
+async function readWhileAsked(
+  client: Awaited<ReturnType<typeof connect>>['client'],
+  files: string[],
+): Promise<string[]> {
   let done = false;
-  const route = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say what these files hold.', files } }).finally(() => (done = true));
+  const route = client
+    .callTool({ name: 'route_and_generate', arguments: { prompt: 'Say what these files hold.', files } })
+    .finally(() => (done = true));
   do {
     const status = await client.callTool({ name: 'show_status', arguments: {} });
     expect(status.isError).not.toBe(true);
@@ -58,14 +67,21 @@ describe('a .gitignore of 170,000 plain names (1.2 MB) over 3,000 files, and .gi
     named = tempDir('ollm-e2e-gitignore-names-');
     mkdirSync(join(named, '.git', 'info'), { recursive: true });
     writeFileSync(join(named, '.git', 'info', 'exclude'), 'excluded.txt\n');
-    writeFileSync(join(named, '.gitignore'), `${Array.from({ length: 170_000 }, (_, i) => `n${i}`).join('\n')}\n.gitignore\n`);
+    writeFileSync(
+      join(named, '.gitignore'),
+      `${Array.from({ length: 170_000 }, (_, i) => `n${i}`).join('\n')}\n.gitignore\n`,
+    );
     for (let i = 0; i < 3000; i++) {
       if (i < 30) mkdirSync(join(named, `d${i}`));
       writeFileSync(join(named, `d${i % 30}`, `n${i * 50}`), 'NAMED-MARK\n');
     }
     writeFileSync(join(named, 'excluded.txt'), 'EXCLUDED-MARK\n');
     writeFileSync(join(named, 'kept.txt'), 'KEPT-MARK\n');
-    other = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], named);
+    other = await connect(
+      { OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host },
+      [],
+      named,
+    );
   });
   afterAll(async () => {
     await other?.close().catch(() => undefined);
@@ -87,7 +103,10 @@ describe('a .gitignore of nested "**" over an 80-deep chain', () => {
     fake.reply('Read.');
     let done = false;
     const route = session.client
-      .callTool({ name: 'route_and_generate', arguments: { prompt: 'Say what these files hold.', files: ['**/*.txt'] } })
+      .callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Say what these files hold.', files: ['**/*.txt'] },
+      })
       .finally(() => (done = true));
     // show_status asked again and again while the tree is read: each one answered (that the walk gives the
     // thread back is counted in test/unit/gitignore.test.ts; how long a call waits is no test's to time)
@@ -98,7 +117,9 @@ describe('a .gitignore of nested "**" over an 80-deep chain', () => {
     const res = await route;
     const text = (res.content as Array<{ text: string }>)[0]!.text;
     expect(res.isError, text).not.toBe(true);
-    const read = (res.structuredContent as { inputs: { read: Array<{ path: string }> } }).inputs.read.map((r) => r.path.split('/').pop());
+    const read = (res.structuredContent as { inputs: { read: Array<{ path: string }> } }).inputs.read.map((r) =>
+      r.path.split('/').pop(),
+    );
     expect(read.sort()).toEqual(Array.from({ length: DEPTH / 10 }, (_, k) => `kept-${k * 10 + 9}.txt`).sort());
     expect(JSON.stringify(fake.requests.map((r) => r.body))).not.toContain('IGNORED-MARK');
   });

@@ -10,7 +10,17 @@ import { Client, specTypeSchemas } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FAIR_YAML, fairModels } from '../helpers/fair.js';
-import { ask, FINAL_MARK, fewestNotifications, jobResource, logProject, PART_MARK, splitReply, strayProgress, type Answer } from '../helpers/hand-over.js';
+import {
+  ask,
+  FINAL_MARK,
+  fewestNotifications,
+  jobResource,
+  logProject,
+  PART_MARK,
+  splitReply,
+  strayProgress,
+  type Answer,
+} from '../helpers/hand-over.js';
 import { connect, tempHome } from '../helpers/spawn.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 
@@ -30,7 +40,12 @@ beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 1, models: fairModels(150) });
   fake.reply(splitReply(12, FINAL_WORDS));
   const home = tempHome(YAML);
-  session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host }, [], logProject(home), new Client({ name: 'bench-agent', version: '1.0.0' }));
+  session = await connect(
+    { OLLM_HOME: home, OLLAMA_HOST: fake.host },
+    [],
+    logProject(home),
+    new Client({ name: 'bench-agent', version: '1.0.0' }),
+  );
   wire = strayProgress(session.client);
 });
 afterAll(async () => {
@@ -39,7 +54,11 @@ afterAll(async () => {
 });
 
 /** Which part each generation since `from` read ('combine' for a combining round). */
-const partsAsked = (from: number) => fake.generations().slice(from).map((g) => /Part (\d+) of \d+ of the input/.exec(g.prompt ?? '')?.[1] ?? 'combine');
+const partsAsked = (from: number) =>
+  fake
+    .generations()
+    .slice(from)
+    .map((g) => /Part (\d+) of \d+ of the input/.exec(g.prompt ?? '')?.[1] ?? 'combine');
 
 /** The savings totals of ollm://metrics. */
 type Totals = { calls: number; savedTokens: number };
@@ -54,19 +73,29 @@ type Ledger = { call: { in: number; out: number }; self: { in: number; out: numb
 function expectStateOnly(a: Answer, id?: string): string {
   expect(a.isError, a.text).toBe(false);
   const job = a.structured.job;
-  expect(job).toMatchObject({ id: id ?? expect.stringMatching(/^job-[0-9a-f]{8}$/), state: 'running', partsDone: expect.any(Number), updatedAt: expect.any(String) });
+  expect(job).toMatchObject({
+    id: id ?? expect.stringMatching(/^job-[0-9a-f]{8}$/),
+    state: 'running',
+    partsDone: expect.any(Number),
+    updatedAt: expect.any(String),
+  });
   expect(Number.isNaN(Date.parse(job!.updatedAt))).toBe(false);
   expect(a.structured).not.toHaveProperty('model');
   expect(a.structured).not.toHaveProperty('metrics');
   expect(a.structured).not.toHaveProperty('result');
-  for (const seen of [a.text, JSON.stringify(a.structured)]) expect(seen).not.toMatch(new RegExp(`${PART_MARK}|${FINAL_MARK}|p\\dw\\d`));
+  for (const seen of [a.text, JSON.stringify(a.structured)])
+    expect(seen).not.toMatch(new RegExp(`${PART_MARK}|${FINAL_MARK}|p\\dw\\d`));
   expect(a.text).toContain(`show_status with {"job":"${job!.id}"}`);
   return job!.id;
 }
 
 /** Each wait brought progress: at least one notification every 10 s of it, counted. */
 function expectProgress(waits: Answer[]) {
-  for (const w of waits) expect(w.progress.length, `${w.progress.length} notifications over ${w.seconds.toFixed(1)} s`).toBeGreaterThanOrEqual(fewestNotifications(w.seconds));
+  for (const w of waits)
+    expect(
+      w.progress.length,
+      `${w.progress.length} notifications over ${w.seconds.toFixed(1)} s`,
+    ).toBeGreaterThanOrEqual(fewestNotifications(w.seconds));
 }
 
 /** show_status {job: id} asked until it returns the job done (each answer before that state only): every answer, the last the whole result. */
@@ -93,7 +122,10 @@ async function expectWhole(whole: Answer, id: string): Promise<Routed> {
   expect(whole.text).toMatch(/— qwen2\.5:14b: \d+ tokens in [\d.]+ s/);
   expect(whole.text).toMatch(/\nRead 1 input: logs\/app\.log/);
   expect(whole.text).not.toContain(PART_MARK);
-  const kept = (await jobResource(session.client, id)) as { state: string; result: { text: string; structured: unknown } };
+  const kept = (await jobResource(session.client, id)) as {
+    state: string;
+    result: { text: string; structured: unknown };
+  };
   expect(kept.state).toBe('done');
   expect(kept.result.text).toBe(whole.text);
   expect(kept.result.structured).toEqual(result);
@@ -111,7 +143,8 @@ function expectNetLedger(whole: Answer, waits: Answer[], totals: { before: Total
   // the last call's saving alone, as offload-io.ts prices it
   const own = ledger.self.in + ledger.self.out - (estimateTokens(body) + 40) - estimateTokens(JSON.stringify(ARGS));
   const states = waits.filter((w) => w !== whole).reduce((n, w) => n + estimateTokens(w.text), 0);
-  const followUps = estimateTokens(JSON.stringify(ARGS)) + (waits.length - 2) * estimateTokens(JSON.stringify({ job: id }));
+  const followUps =
+    estimateTokens(JSON.stringify(ARGS)) + (waits.length - 2) * estimateTokens(JSON.stringify({ job: id }));
   expect(whole.text.split('\n').at(-1)).toMatch(/^(Saved you .*: this|This) job with its hand-overs cost you/);
   expect(ledger.savedTokens).toBeLessThanOrEqual(own - states);
   const saved = totals.after.savedTokens - totals.before.savedTokens;
@@ -130,52 +163,60 @@ describe('a call that outlasts an 8 s client', () => {
     expect(a.text).toMatch(/^QUICK-ANSWER\n/);
   });
 
-  it('is handed over with its state only, collected whole by show_status {job} once, the engine asked once per part', { timeout: 90_000 }, async () => {
-    const from = fake.generations().length;
-    const before = await savedInAll();
-    const first = await ask(session.client, 'route_and_generate', ARGS);
-    const id = expectStateOnly(first);
-    expect(first.text).toMatch(new RegExp(`^Handed over as job ${id}, still running`));
-    // the same call while it runs attaches to the job: state only, no engine request of its own
-    const again = await ask(session.client, 'route_and_generate', ARGS);
-    expectStateOnly(again, id);
-    const { waits, whole } = await collect(id, [first, again]);
-    const after = await savedInAll();
-    expect(waits.length).toBeGreaterThan(3); // at least one show_status answered while the job still ran
-    expectProgress(waits);
-    const result = await expectWhole(whole, id);
-    plainJob = id;
+  it(
+    'is handed over with its state only, collected whole by show_status {job} once, the engine asked once per part',
+    { timeout: 90_000 },
+    async () => {
+      const from = fake.generations().length;
+      const before = await savedInAll();
+      const first = await ask(session.client, 'route_and_generate', ARGS);
+      const id = expectStateOnly(first);
+      expect(first.text).toMatch(new RegExp(`^Handed over as job ${id}, still running`));
+      // the same call while it runs attaches to the job: state only, no engine request of its own
+      const again = await ask(session.client, 'route_and_generate', ARGS);
+      expectStateOnly(again, id);
+      const { waits, whole } = await collect(id, [first, again]);
+      const after = await savedInAll();
+      expect(waits.length).toBeGreaterThan(3); // at least one show_status answered while the job still ran
+      expectProgress(waits);
+      const result = await expectWhole(whole, id);
+      plainJob = id;
 
-    // the engine: each part once, then the combining round — split.calls requests in all
-    const asked = partsAsked(from);
-    expect(asked).toHaveLength(result.split.calls);
-    const parts = asked.filter((p) => p !== 'combine');
-    expect(new Set(parts).size).toBe(result.split.parts);
-    expect(parts).toHaveLength(result.split.parts);
-    expect(result.split.parts).toBeGreaterThanOrEqual(4);
-    // what the agent read until it had the result: the answer once, and short notes
-    expect(waits.reduce((n, w) => n + w.text.length, 0)).toBeLessThanOrEqual(2 * whole.text.length + 4000);
-    expectNetLedger(whole, waits, { before, after });
+      // the engine: each part once, then the combining round — split.calls requests in all
+      const asked = partsAsked(from);
+      expect(asked).toHaveLength(result.split.calls);
+      const parts = asked.filter((p) => p !== 'combine');
+      expect(new Set(parts).size).toBe(result.split.parts);
+      expect(parts).toHaveLength(result.split.parts);
+      expect(result.split.parts).toBeGreaterThanOrEqual(4);
+      // what the agent read until it had the result: the answer once, and short notes
+      expect(waits.reduce((n, w) => n + w.text.length, 0)).toBeLessThanOrEqual(2 * whole.text.length + 4000);
+      expectNetLedger(whole, waits, { before, after });
 
-    // asked again: a note of it, not the whole result again
-    const note = await ask(session.client, 'show_status', { job: id });
-    expect(note.isError, note.text).toBe(false);
-    expect(note.text).not.toContain(FINAL_MARK);
-    expect(note.text).toContain(`ollm://jobs/${id}`);
-    expect(note.text.length).toBeLessThan(whole.text.length);
-    // the same call again returns the kept result, never asking the engine again
-    const repeat = await ask(session.client, 'route_and_generate', ARGS);
-    expect(repeat.isError, repeat.text).toBe(false);
-    expect(repeat.text).toContain(result.text);
-    expect(partsAsked(from)).toHaveLength(result.split.calls);
-    // both cost the agent what it read and wrote, counted as they came (soft: the checks after it still run)
-    const last = await savedInAll();
-    const askedAgain = estimateTokens(note.text) + estimateTokens(JSON.stringify({ job: id })) + estimateTokens(repeat.text) + estimateTokens(JSON.stringify(ARGS));
-    expect.soft(after.savedTokens - last.savedTokens, 'the note and the repeated call counted').toBe(askedAgain);
-    // the job ran on past each hand-over, but no call heard of it after its answer
-    expect(wire.progress).toBeGreaterThan(0); // the watch is on the wire
-    expect(wire.strays, wire.strays.join('\n')).toEqual([]);
-  });
+      // asked again: a note of it, not the whole result again
+      const note = await ask(session.client, 'show_status', { job: id });
+      expect(note.isError, note.text).toBe(false);
+      expect(note.text).not.toContain(FINAL_MARK);
+      expect(note.text).toContain(`ollm://jobs/${id}`);
+      expect(note.text.length).toBeLessThan(whole.text.length);
+      // the same call again returns the kept result, never asking the engine again
+      const repeat = await ask(session.client, 'route_and_generate', ARGS);
+      expect(repeat.isError, repeat.text).toBe(false);
+      expect(repeat.text).toContain(result.text);
+      expect(partsAsked(from)).toHaveLength(result.split.calls);
+      // both cost the agent what it read and wrote, counted as they came (soft: the checks after it still run)
+      const last = await savedInAll();
+      const askedAgain =
+        estimateTokens(note.text) +
+        estimateTokens(JSON.stringify({ job: id })) +
+        estimateTokens(repeat.text) +
+        estimateTokens(JSON.stringify(ARGS));
+      expect.soft(after.savedTokens - last.savedTokens, 'the note and the repeated call counted').toBe(askedAgain);
+      // the job ran on past each hand-over, but no call heard of it after its answer
+      expect(wire.progress).toBeGreaterThan(0); // the watch is on the wire
+      expect(wire.strays, wire.strays.join('\n')).toEqual([]);
+    },
+  );
 
   it('show_status {job} of an id that is not one of yours is an error saying where your jobs are', async () => {
     const a = await ask(session.client, 'show_status', { job: 'job-00000000' });
@@ -184,49 +225,71 @@ describe('a call that outlasts an 8 s client', () => {
   });
 });
 
-const callAsTask = (c: Client, params: object) => c.request({ method: 'tools/call', params: { ...params, task: { ttl: 120_000 } } }, specTypeSchemas.CreateTaskResult);
-const getTask = (c: Client, taskId: string) => c.request({ method: 'tasks/get', params: { taskId } }, specTypeSchemas.GetTaskResult);
-const taskResult = (c: Client, taskId: string) => c.request({ method: 'tasks/result', params: { taskId } }, specTypeSchemas.CallToolResult, { timeout: 120_000 });
+const callAsTask = (c: Client, params: object) =>
+  c.request({ method: 'tools/call', params: { ...params, task: { ttl: 120_000 } } }, specTypeSchemas.CreateTaskResult);
+const getTask = (c: Client, taskId: string) =>
+  c.request({ method: 'tasks/get', params: { taskId } }, specTypeSchemas.GetTaskResult);
+const taskResult = (c: Client, taskId: string) =>
+  c.request({ method: 'tasks/result', params: { taskId } }, specTypeSchemas.CallToolResult, { timeout: 120_000 });
 
 describe('a split job run as a task', () => {
-  it('tasks/get says how far it is, moving as parts are done (no progress token); ollm://jobs/{id} moves; its result is kept in the plain job’s shape', { timeout: 90_000 }, async () => {
-    const args = { ...ARGS, prompt: 'Which warnings occurred in this log?' };
-    const { task } = await callAsTask(session.client, { name: 'route_and_generate', arguments: args });
-    const messages: string[] = [];
-    const seen: Array<{ partsDone: number; partsTotal?: number; updatedAt: string }> = [];
-    // polled while it works, as a client without a progress token would
-    for (let now = await getTask(session.client, task.taskId); now.status === 'working'; now = await getTask(session.client, task.taskId)) {
-      if (now.statusMessage) messages.push(now.statusMessage);
-      const r = (await jobResource(session.client, task.taskId)) as { state: string; partsDone: number; partsTotal?: number; updatedAt: string };
-      if (r.state === 'running') seen.push(r);
-      await new Promise((r) => setTimeout(r, 400));
-    }
-    // the status message changes with the parts done, rising
-    expect(new Set(messages).size).toBeGreaterThanOrEqual(3);
-    const done = messages.map((m) => Number(/(\d+) of \d+ parts done/.exec(m)?.[1] ?? Number.NaN)).filter((n) => !Number.isNaN(n));
-    expect(done.length).toBeGreaterThan(0);
-    for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThanOrEqual(done[i - 1]!);
-    expect(done.at(-1)!).toBeGreaterThan(done[0]!);
-    // the job's handle moves too
-    const partsDone = seen.map((r) => r.partsDone);
-    for (let i = 1; i < partsDone.length; i++) expect(partsDone[i]).toBeGreaterThanOrEqual(partsDone[i - 1]!);
-    expect(Math.max(...partsDone)).toBeGreaterThan(Math.min(...partsDone));
-    // how many parts in all, once it is split, and the same from then on
-    const totals = seen.flatMap((r) => (r.partsTotal === undefined ? [] : [r.partsTotal]));
-    expect(totals.length).toBeGreaterThan(0);
-    expect(new Set(totals).size).toBe(1);
-    expect(totals[0]).toBeGreaterThanOrEqual(4);
-    expect(new Set(seen.map((r) => r.updatedAt)).size).toBeGreaterThanOrEqual(3);
+  it(
+    'tasks/get says how far it is, moving as parts are done (no progress token); ollm://jobs/{id} moves; its result is kept in the plain job’s shape',
+    { timeout: 90_000 },
+    async () => {
+      const args = { ...ARGS, prompt: 'Which warnings occurred in this log?' };
+      const { task } = await callAsTask(session.client, { name: 'route_and_generate', arguments: args });
+      const messages: string[] = [];
+      const seen: Array<{ partsDone: number; partsTotal?: number; updatedAt: string }> = [];
+      // polled while it works, as a client without a progress token would
+      for (
+        let now = await getTask(session.client, task.taskId);
+        now.status === 'working';
+        now = await getTask(session.client, task.taskId)
+      ) {
+        if (now.statusMessage) messages.push(now.statusMessage);
+        const r = (await jobResource(session.client, task.taskId)) as {
+          state: string;
+          partsDone: number;
+          partsTotal?: number;
+          updatedAt: string;
+        };
+        if (r.state === 'running') seen.push(r);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      // the status message changes with the parts done, rising
+      expect(new Set(messages).size).toBeGreaterThanOrEqual(3);
+      const done = messages
+        .map((m) => Number(/(\d+) of \d+ parts done/.exec(m)?.[1] ?? Number.NaN))
+        .filter((n) => !Number.isNaN(n));
+      expect(done.length).toBeGreaterThan(0);
+      for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThanOrEqual(done[i - 1]!);
+      expect(done.at(-1)!).toBeGreaterThan(done[0]!);
+      // the job's handle moves too
+      const partsDone = seen.map((r) => r.partsDone);
+      for (let i = 1; i < partsDone.length; i++) expect(partsDone[i]).toBeGreaterThanOrEqual(partsDone[i - 1]!);
+      expect(Math.max(...partsDone)).toBeGreaterThan(Math.min(...partsDone));
+      // how many parts in all, once it is split, and the same from then on
+      const totals = seen.flatMap((r) => (r.partsTotal === undefined ? [] : [r.partsTotal]));
+      expect(totals.length).toBeGreaterThan(0);
+      expect(new Set(totals).size).toBe(1);
+      expect(totals[0]).toBeGreaterThanOrEqual(4);
+      expect(new Set(seen.map((r) => r.updatedAt)).size).toBeGreaterThanOrEqual(3);
 
-    const result = await taskResult(session.client, task.taskId);
-    expect(result.isError).not.toBe(true);
-    const kept = (await jobResource(session.client, task.taskId)) as { result: { text: string; structured: Record<string, unknown> } };
-    expect(kept.result.text).toBe((result.content as Array<{ text: string }>)[0]!.text);
-    expect(kept.result.structured).toEqual(result.structuredContent);
-    // one shape whether it ran as a task or was handed over
-    expect(plainJob, 'the hand-over test kept no job').toBeDefined();
-    const plain = (await jobResource(session.client, plainJob!)) as { result: { text: string; structured: Record<string, unknown> } };
-    expect(Object.keys(kept.result).sort()).toEqual(Object.keys(plain.result).sort());
-    expect(Object.keys(kept.result.structured).sort()).toEqual(Object.keys(plain.result.structured).sort());
-  });
+      const result = await taskResult(session.client, task.taskId);
+      expect(result.isError).not.toBe(true);
+      const kept = (await jobResource(session.client, task.taskId)) as {
+        result: { text: string; structured: Record<string, unknown> };
+      };
+      expect(kept.result.text).toBe((result.content as Array<{ text: string }>)[0]!.text);
+      expect(kept.result.structured).toEqual(result.structuredContent);
+      // one shape whether it ran as a task or was handed over
+      expect(plainJob, 'the hand-over test kept no job').toBeDefined();
+      const plain = (await jobResource(session.client, plainJob!)) as {
+        result: { text: string; structured: Record<string, unknown> };
+      };
+      expect(Object.keys(kept.result).sort()).toEqual(Object.keys(plain.result).sort());
+      expect(Object.keys(kept.result.structured).sort()).toEqual(Object.keys(plain.result.structured).sort());
+    },
+  );
 });

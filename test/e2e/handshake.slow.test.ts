@@ -41,7 +41,10 @@ interface Raw {
 
 /** The built server spawned with `args`, spoken to in raw JSON-RPC lines. */
 function raw(home: string, runtime: string, args: string[] = []): Raw {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: home, env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime }) });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: home,
+    env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime }),
+  });
   children.push(child);
   const got: Array<Record<string, unknown>> = [];
   let text = '';
@@ -65,7 +68,15 @@ function raw(home: string, runtime: string, args: string[] = []): Raw {
   };
 }
 
-const initialize = (protocolVersion: string) => ({ id: 1, method: 'initialize', params: { protocolVersion, capabilities: { roots: { listChanged: true } }, clientInfo: { name: 'handshake-test', version: '1' } } });
+const initialize = (protocolVersion: string) => ({
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion,
+    capabilities: { roots: { listChanged: true } },
+    clientInfo: { name: 'handshake-test', version: '1' },
+  },
+});
 
 /** initialize and tools/list as a server serving on its own answers them. */
 async function ownAnswers(home: string, protocolVersion: string) {
@@ -81,10 +92,16 @@ async function ownAnswers(home: string, protocolVersion: string) {
  * The socket the shared server of `home` listens at, taken by a stand-in that accepts launches and
  * holds their hello unanswered until released (then closes and gives the place up).
  */
-async function standIn(home: string, runtime: string): Promise<{ held: Socket[]; release(): Promise<void>; refuse(): void }> {
+async function standIn(
+  home: string,
+  runtime: string,
+): Promise<{ held: Socket[]; release(): Promise<void>; refuse(): void }> {
   const first = raw(home, runtime);
   first.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
-  await vi.waitFor(() => expect(first.stderr()).toMatch(/forwarding stdio to the shared server/), { timeout: 20_000, interval: 20 });
+  await vi.waitFor(() => expect(first.stderr()).toMatch(/forwarding stdio to the shared server/), {
+    timeout: 20_000,
+    interval: 20,
+  });
   const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
   const lock = join(socketDir(runtime), sock.replace(/\.sock$/, '.lock'));
   children.splice(0).forEach((c) => c.kill());
@@ -94,7 +111,8 @@ async function standIn(home: string, runtime: string): Promise<{ held: Socket[];
   // it answers `who` as the pid its lock names (a server, proven: lock.ts), and holds every hello
   const server: Server = createServer((s) => {
     s.once('data', (d: Buffer) => {
-      if (d.toString().startsWith('{"ollm":"who"}')) s.end(`${JSON.stringify({ ollm: 'clients', pid: process.pid, version: '0', clients: [] })}\n`);
+      if (d.toString().startsWith('{"ollm":"who"}'))
+        s.end(`${JSON.stringify({ ollm: 'clients', pid: process.pid, version: '0', clients: [] })}\n`);
       else held.push(s);
     });
   });
@@ -127,71 +145,95 @@ async function held(yaml?: string) {
 
 describe('the handshake of a forwarding launch', () => {
   // the newest and the oldest version the SDK speaks (scripts/handshake.mjs records each)
-  it.each([SUPPORTED_PROTOCOL_VERSIONS[0]!, SUPPORTED_PROTOCOL_VERSIONS.at(-1)!])('protocol %s: initialize and tools/list are answered before the shared server is reached, as the server answers them; the session then goes on there', { timeout: 60_000 }, async (protocolVersion) => {
-    const home = tempHome();
-    const runtime = runtimeDir();
-    runtimes.push(runtime);
-    const own = await ownAnswers(home, protocolVersion);
-    const stand = await standIn(home, runtime);
-    const l = raw(home, runtime);
-    l.send(initialize(protocolVersion));
-    expect(await l.answer(1)).toEqual(own.init);
-    l.send({ method: 'notifications/initialized' });
-    l.send({ id: 2, method: 'tools/list' });
-    expect(await l.answer(2)).toEqual(own.tools);
-    // all the while, the launch was held at its hello: nothing reached a server
-    expect(stand.held.length).toBeGreaterThan(0);
-    expect(l.stderr()).not.toMatch(/forwarding stdio to the shared server|as the shared server at|serving on its own/);
-    l.send({ id: 3, method: 'tools/call', params: { name: 'recall', arguments: { query: 'anything' } } });
-    await stand.release();
-    const call = await l.answer(3);
-    expect(call.error).toBeUndefined();
-    expect(l.stderr()).toMatch(/forwarding stdio to the shared server/); // the place free, the launch starts the server
-    expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // the shared server's own answer to the replayed initialize is not passed on
-  });
+  it.each([SUPPORTED_PROTOCOL_VERSIONS[0]!, SUPPORTED_PROTOCOL_VERSIONS.at(-1)!])(
+    'protocol %s: initialize and tools/list are answered before the shared server is reached, as the server answers them; the session then goes on there',
+    { timeout: 60_000 },
+    async (protocolVersion) => {
+      const home = tempHome();
+      const runtime = runtimeDir();
+      runtimes.push(runtime);
+      const own = await ownAnswers(home, protocolVersion);
+      const stand = await standIn(home, runtime);
+      const l = raw(home, runtime);
+      l.send(initialize(protocolVersion));
+      expect(await l.answer(1)).toEqual(own.init);
+      l.send({ method: 'notifications/initialized' });
+      l.send({ id: 2, method: 'tools/list' });
+      expect(await l.answer(2)).toEqual(own.tools);
+      // all the while, the launch was held at its hello: nothing reached a server
+      expect(stand.held.length).toBeGreaterThan(0);
+      expect(l.stderr()).not.toMatch(
+        /forwarding stdio to the shared server|as the shared server at|serving on its own/,
+      );
+      l.send({ id: 3, method: 'tools/call', params: { name: 'recall', arguments: { query: 'anything' } } });
+      await stand.release();
+      const call = await l.answer(3);
+      expect(call.error).toBeUndefined();
+      expect(l.stderr()).toMatch(/forwarding stdio to the shared server/); // the place free, the launch starts the server
+      expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // the shared server's own answer to the replayed initialize is not passed on
+    },
+  );
 
-  it('the shared server refusing the launch after the handshake was answered: the launch serves on its own, and the session goes on', { timeout: 60_000 }, async () => {
-    const { home, runtime, stand } = await held();
-    const l = raw(home, runtime);
-    l.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
-    await l.answer(1);
-    l.send({ method: 'notifications/initialized' });
-    l.send({ id: 2, method: 'tools/call', params: { name: 'remember', arguments: { key: 'deploy-target', value: 'staging-eu' } } });
-    await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
-    stand.refuse();
-    const call = await l.answer(2);
-    expect(call.error).toBeUndefined();
-    expect((call.result as { isError?: boolean }).isError).toBeFalsy();
-    expect(l.stderr()).toMatch(/refused this launch: a stand-in refusing — serving on its own/);
-    l.send({ id: 3, method: 'tools/call', params: { name: 'recall', arguments: { query: 'deploy target' } } });
-    expect(JSON.stringify((await l.answer(3)).result)).toContain('staging-eu');
-    expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // its own server's answer to the replayed initialize is not passed on
-    await stand.release();
-  });
+  it(
+    'the shared server refusing the launch after the handshake was answered: the launch serves on its own, and the session goes on',
+    { timeout: 60_000 },
+    async () => {
+      const { home, runtime, stand } = await held();
+      const l = raw(home, runtime);
+      l.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
+      await l.answer(1);
+      l.send({ method: 'notifications/initialized' });
+      l.send({
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'remember', arguments: { key: 'deploy-target', value: 'staging-eu' } },
+      });
+      await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
+      stand.refuse();
+      const call = await l.answer(2);
+      expect(call.error).toBeUndefined();
+      expect((call.result as { isError?: boolean }).isError).toBeFalsy();
+      expect(l.stderr()).toMatch(/refused this launch: a stand-in refusing — serving on its own/);
+      l.send({ id: 3, method: 'tools/call', params: { name: 'recall', arguments: { query: 'deploy target' } } });
+      expect(JSON.stringify((await l.answer(3)).result)).toContain('staging-eu');
+      expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // its own server's answer to the replayed initialize is not passed on
+      await stand.release();
+    },
+  );
 
-  it('settings that offer other tools: nothing is answered before the shared server is reached, which lists only those', { timeout: 60_000 }, async () => {
-    const { home, runtime, stand } = await held('toolsets: [memory]\n');
-    const l = raw(home, runtime);
-    l.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
-    await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(l.got).toEqual([]);
-    await stand.release();
-    await l.answer(1);
-    l.send({ method: 'notifications/initialized' });
-    l.send({ id: 2, method: 'tools/list' });
-    const names = ((await l.answer(2)).result as { tools: Array<{ name: string }> }).tools.map((t) => t.name).sort();
-    expect(names).toEqual(['forget', 'recall', 'remember']);
-  });
+  it(
+    'settings that offer other tools: nothing is answered before the shared server is reached, which lists only those',
+    { timeout: 60_000 },
+    async () => {
+      const { home, runtime, stand } = await held('toolsets: [memory]\n');
+      const l = raw(home, runtime);
+      l.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
+      await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(l.got).toEqual([]);
+      await stand.release();
+      await l.answer(1);
+      l.send({ method: 'notifications/initialized' });
+      l.send({ id: 2, method: 'tools/list' });
+      const names = ((await l.answer(2)).result as { tools: Array<{ name: string }> }).tools.map((t) => t.name).sort();
+      expect(names).toEqual(['forget', 'recall', 'remember']);
+    },
+  );
 
-  it('a protocol version the record lacks is answered by the shared server, never from the record', { timeout: 60_000 }, async () => {
-    const { home, runtime, stand } = await held();
-    const l = raw(home, runtime);
-    l.send(initialize('2099-01-01'));
-    await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(l.got).toEqual([]);
-    await stand.release();
-    expect(((await l.answer(1)).result as { protocolVersion: string }).protocolVersion).toBe(SUPPORTED_PROTOCOL_VERSIONS[0]);
-  });
+  it(
+    'a protocol version the record lacks is answered by the shared server, never from the record',
+    { timeout: 60_000 },
+    async () => {
+      const { home, runtime, stand } = await held();
+      const l = raw(home, runtime);
+      l.send(initialize('2099-01-01'));
+      await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(l.got).toEqual([]);
+      await stand.release();
+      expect(((await l.answer(1)).result as { protocolVersion: string }).protocolVersion).toBe(
+        SUPPORTED_PROTOCOL_VERSIONS[0],
+      );
+    },
+  );
 });

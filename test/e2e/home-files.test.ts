@@ -44,7 +44,8 @@ function homeWith(files: Record<string, string>): string {
 }
 
 /** A template that puts {a} in `times` places. */
-const repeating = (times: number) => `name: rep\ndescription: Repeats a\ntemplate: "${Array.from({ length: times }, () => '{a}').join('\\n')}"\n`;
+const repeating = (times: number) =>
+  `name: rep\ndescription: Repeats a\ntemplate: "${Array.from({ length: times }, () => '{a}').join('\\n')}"\n`;
 
 describe('a FIFO under $OLLM_HOME', () => {
   it('as config.yaml: the server refuses to start, saying why and what to do, instead of waiting for a writer for good', async () => {
@@ -52,7 +53,9 @@ describe('a FIFO under $OLLM_HOME', () => {
     execFileSync('mkfifo', [join(home, 'config.yaml')]);
     const r = await run([], envOf(home));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`ollm-mcp: Settings file ${join(home, 'config.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`);
+    expect(r.stderr).toContain(
+      `ollm-mcp: Settings file ${join(home, 'config.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -62,7 +65,9 @@ describe('a FIFO under $OLLM_HOME', () => {
     await withServer(home, async (client) => {
       const missing = await call(client, 'render_template', { name: 'pipe' });
       expect(missing.isError).toBe(true);
-      expect(missing.text).toContain('pipe.yaml is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it.');
+      expect(missing.text).toContain(
+        'pipe.yaml is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it.',
+      );
       const hello = await call(client, 'render_template', { name: 'hello', variables: { who: 'you' } });
       expect(hello).toEqual({ isError: false, text: 'Hello you' });
     });
@@ -75,9 +80,15 @@ describe('render_template is bounded', () => {
     await withServer(home, async (client) => {
       const before = fake.generations().length;
       for (const generate of [false, true]) {
-        const r = await call(client, 'render_template', { name: 'rep', variables: { a: 'x'.repeat(60_000) }, generate });
+        const r = await call(client, 'render_template', {
+          name: 'rep',
+          variables: { a: 'x'.repeat(60_000) },
+          generate,
+        });
         expect(r.isError).toBe(true);
-        expect(r.text).toMatch(/^The "rep" template was not filled in: it would be 1,200,019 characters, more than the 1,000,000 a filled-in template may be; \{a\} alone adds 1,200,000 \(20 times, 60,000 characters each\) — give shorter values, or with generate: true name long text by path in files/);
+        expect(r.text).toMatch(
+          /^The "rep" template was not filled in: it would be 1,200,019 characters, more than the 1,000,000 a filled-in template may be; \{a\} alone adds 1,200,000 \(20 times, 60,000 characters each\) — give shorter values, or with generate: true name long text by path in files/,
+        );
         expect(r.text).not.toMatch(/bug|Invalid string length/);
       }
       expect(fake.generations().length).toBe(before);
@@ -88,9 +99,15 @@ describe('render_template is bounded', () => {
     const home = homeWith({ 'rep.yaml': repeating(6) });
     await withServer(home, async (client) => {
       const before = fake.generations().length;
-      const r = await call(client, 'render_template', { name: 'rep', variables: { a: 'word '.repeat(30_000) }, generate: true });
+      const r = await call(client, 'render_template', {
+        name: 'rep',
+        variables: { a: 'word '.repeat(30_000) },
+        generate: true,
+      });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/The prompt needs about \d+ tokens plus \d+ for the answer, but the largest context window a model can use here now is \d+( \(trained for up to 131072; memory holds less\))? — pass long inputs by path \(files, diff\)/);
+      expect(r.text).toMatch(
+        /The prompt needs about \d+ tokens plus \d+ for the answer, but the largest context window a model can use here now is \d+( \(trained for up to 131072; memory holds less\))? — pass long inputs by path \(files, diff\)/,
+      );
       expect(fake.generations().length).toBe(before);
     });
   });
@@ -104,7 +121,9 @@ describe('save_template on a disk that cannot take it', () => {
     await withServer(home, async (client) => {
       const r = await call(client, 'save_template', { name: 'greet', description: 'Greets', template: 'Hello {who}' });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/^The template "greet" was not saved: .*templates is on a read-only disk or folder \(EROFS\), so nothing can be written there — make it writable/);
+      expect(r.text).toMatch(
+        /^The template "greet" was not saved: .*templates is on a read-only disk or folder \(EROFS\), so nothing can be written there — make it writable/,
+      );
       expect(r.text).not.toMatch(/bug/);
     });
   });
@@ -116,9 +135,15 @@ describe('save_template on a disk that cannot take it', () => {
     if (!mountTmpfs(dir, { sizeBytes: 1 << 20 })) ctx.skip();
     fillDisk(dir);
     await withServer(home, async (client) => {
-      const r = await call(client, 'save_template', { name: 'greet', description: 'Greets', template: `Hello {who} ${'x'.repeat(8000)}` });
+      const r = await call(client, 'save_template', {
+        name: 'greet',
+        description: 'Greets',
+        template: `Hello {who} ${'x'.repeat(8000)}`,
+      });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/^The template "greet" was not saved: The disk holding .*templates is full \(ENOSPC\), so it could not be written — free some space/);
+      expect(r.text).toMatch(
+        /^The template "greet" was not saved: The disk holding .*templates is full \(ENOSPC\), so it could not be written — free some space/,
+      );
       expect(r.text).not.toMatch(/bug/);
     });
   });

@@ -14,20 +14,36 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 
 async function post(url: string, headers: Record<string, string> = {}, body: unknown = INIT): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 /** The raw request with a Host header fetch would not let us set. */
 async function withHost(url: string, host: string): Promise<number> {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(INIT));
   });
@@ -81,19 +97,29 @@ describe('HTTP, locked down by default', () => {
 
 describe('HTTP with a token', () => {
   it('no token or a wrong one gets 401; the right one is served', async () => {
-    const server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLM_HTTP_TOKEN: 's3cret-token-0123456' });
+    const server = await startHttp({
+      OLLM_HOME: tempHome(),
+      OLLAMA_HOST: fake.host,
+      OLLM_HTTP_TOKEN: 's3cret-token-0123456',
+    });
     try {
       const none = await post(server.url);
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-      expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(/send "Authorization: Bearer <token>"/);
+      expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(
+        /send "Authorization: Bearer <token>"/,
+      );
       expect((await post(server.url, { authorization: 'Bearer wrong' })).status).toBe(401);
       // a page opened in a browser, which cannot send the header, is told to put the token in its address
       const page = await fetch(server.url.replace(/\/mcp$/, '/status'));
       expect(page.status).toBe(401);
       expect(await page.text()).toMatch(/open \/status\?token=<token>/);
       const client = new Client({ name: 't', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: 'Bearer s3cret-token-0123456' } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(server.url), {
+          requestInit: { headers: { authorization: 'Bearer s3cret-token-0123456' } },
+        }),
+      );
       expect((await client.listTools()).tools.length).toBeGreaterThan(10);
       await client.close();
     } finally {
@@ -105,7 +131,9 @@ describe('HTTP with a token', () => {
     const env = { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host };
     const refused = await run(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without a token: .* Set OLLM_HTTP_TOKEN \(or --token\)/);
+    expect(refused.stderr).toMatch(
+      /Refusing to listen on 0\.0\.0\.0 without a token: .* Set OLLM_HTTP_TOKEN \(or --token\)/,
+    );
     const server = await startHttp(env, ['--host', '0.0.0.0', '--token', 'tok-0123456789abcdef']);
     try {
       const url = server.url.replace('0.0.0.0', '127.0.0.1');
@@ -146,7 +174,9 @@ describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) =>
     const client = new Client({ name: 'every-tool', version: '1' });
     try {
       const base = new URL(server.url);
-      await client.connect(kind === 'legacy SSE' ? new SSEClientTransport(new URL('/sse', base)) : new StreamableHTTPClientTransport(base));
+      await client.connect(
+        kind === 'legacy SSE' ? new SSEClientTransport(new URL('/sse', base)) : new StreamableHTTPClientTransport(base),
+      );
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(CALLS.map(([n]) => n).sort());
       const earlier: Results = new Map();
@@ -176,9 +206,14 @@ describe('stopping', () => {
       slow.reply('done');
       await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } }); // a finished generation: metrics to flush
       slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
-      const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
+      const pending = client
+        .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
+        .catch((e: unknown) => e);
       // the generation is under way (however slowly a busy machine starts it)
-      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), { timeout: 15_000, interval: 20 });
+      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), {
+        timeout: 15_000,
+        interval: 20,
+      });
       const { code } = await server.stop('SIGTERM');
       expect(code).toBe(0);
       // cancelled, not waited for: no whole story came back
@@ -187,7 +222,10 @@ describe('stopping', () => {
       expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
       const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
       try {
-        const metrics = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{ key: string; json: string }>;
+        const metrics = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{
+          key: string;
+          json: string;
+        }>;
         expect(metrics.reduce((n, r) => n + (JSON.parse(r.json) as { successes: number }).successes, 0)).toBe(1); // the finished generation
         expect(db.prepare('SELECT key, value FROM memory').all()).toEqual([{ key: 'k', value: 'v' }]);
       } finally {
@@ -203,13 +241,24 @@ describe('stopping', () => {
     const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
     slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '));
     const home = tempHome();
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: slow.host }), stderr: 'pipe', cwd: home });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: slow.host }),
+      stderr: 'pipe',
+      cwd: home,
+    });
     const client = new Client({ name: 'stop-stdio', version: '1' });
     try {
       await client.connect(transport);
-      const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
+      const pending = client
+        .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
+        .catch((e: unknown) => e);
       // the generation is under way (however slowly a busy machine starts it)
-      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), { timeout: 15_000, interval: 20 });
+      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), {
+        timeout: 15_000,
+        interval: 20,
+      });
       process.kill(transport.pid!, 'SIGTERM');
       // the 200-token story (8 s at 40 ms a token) was cancelled, not waited for: no whole answer came back
       expect(JSON.stringify(await pending)).not.toContain('w199');

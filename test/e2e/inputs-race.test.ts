@@ -50,7 +50,11 @@ beforeAll(async () => {
   writeFileSync(join(project, 'notes.txt'), `${ALLOWED}\n`);
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
   fake.reply('Noted.');
-  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], project);
+  session = await connect(
+    { OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host },
+    [],
+    project,
+  );
 });
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -59,7 +63,11 @@ afterAll(async () => {
 
 describe('a file swapped for a link while the server reads it', () => {
   it('never sends the secret the link leads to, by path or by pattern', { timeout: 180_000 }, async () => {
-    const swapper: ChildProcess = spawn(process.execPath, ['-e', SWAPPER, project, secret, String(SWAPS), String(SWAP_MS), `${ALLOWED}\n`], { stdio: 'ignore' });
+    const swapper: ChildProcess = spawn(
+      process.execPath,
+      ['-e', SWAPPER, project, secret, String(SWAPS), String(SWAP_MS), `${ALLOWED}\n`],
+      { stdio: 'ignore' },
+    );
     const ended = new Promise<void>((done) => swapper.once('exit', () => done()));
     let running = true;
     void ended.then(() => (running = false));
@@ -70,7 +78,10 @@ describe('a file swapped for a link while the server reads it', () => {
       while (running && calls < CALLS) {
         const files = calls % 2 === 0 ? ['notes.txt'] : ['*.txt'];
         calls++;
-        const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say what this note is.', files } });
+        const res = await session.client.callTool({
+          name: 'route_and_generate',
+          arguments: { prompt: 'Say what this note is.', files },
+        });
         const text = (res.content as Array<{ text: string }>)[0]!.text;
         texts.push(text);
         if (res.isError !== true && text.includes('notes.txt')) reads++;

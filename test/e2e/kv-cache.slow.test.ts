@@ -28,23 +28,51 @@ afterEach(async () => {
 /** A folder with a log of some 120k tokens (by ollm-mcp's estimate), every line numbered. */
 function logFolder(): string {
   const dir = tempDir('ollm-kv-e2e-');
-  const lines = Array.from({ length: 5000 }, (_, i) => `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`);
+  const lines = Array.from(
+    { length: 5000 },
+    (_, i) =>
+      `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
+  );
   writeFileSync(join(dir, 'big.log'), `${lines.join('\n')}\n`);
   return dir;
 }
 
-async function summarise(yaml: string, opts: { vramGiB: number; models: typeof DEFAULT_MODELS; args?: Record<string, unknown>; before?: () => Promise<void> }) {
-  fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: opts.vramGiB * GiB }], kvCacheType: 'q8_0', models: opts.models, tokenDelayMs: 0, loadDelayMs: 1 });
+async function summarise(
+  yaml: string,
+  opts: {
+    vramGiB: number;
+    models: typeof DEFAULT_MODELS;
+    args?: Record<string, unknown>;
+    before?: () => Promise<void>;
+  },
+) {
+  fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: opts.vramGiB * GiB }],
+    kvCacheType: 'q8_0',
+    models: opts.models,
+    tokenDelayMs: 0,
+    loadDelayMs: 1,
+  });
   fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
   const folder = logFolder();
   session = await connect({ OLLM_HOME: tempHome(yaml), OLLAMA_HOST: fake.host }, [], folder);
   await opts.before?.();
-  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarise the errors in this log.', task: 'summarize', files: ['big.log'], ...opts.args } }, { timeout: 120_000 });
+  const res = await session.client.callTool(
+    {
+      name: 'route_and_generate',
+      arguments: { prompt: 'Summarise the errors in this log.', task: 'summarize', files: ['big.log'], ...opts.args },
+    },
+    { timeout: 120_000 },
+  );
   const text = (res.content as Array<{ text: string }>)[0]!.text;
   expect(res.isError, text).toBeFalsy();
   const out = res.structuredContent as Out;
   expect(out.text).toBe('FINAL');
-  const seen = fake.generations().map((g) => g.prompt ?? '').join('\n');
+  const seen = fake
+    .generations()
+    .map((g) => g.prompt ?? '')
+    .join('\n');
   for (let i = 0; i < 5000; i += 97) expect(seen.includes(`LINE-${i} `), `LINE-${i}`).toBe(true);
   for (const g of fake.generations()) expect(g.fits, `${g.promptTokens} tokens in num_ctx ${g.numCtx}`).toBe(true);
   expect(fake.stats().overcommitBytesPeak).toBe(0);
@@ -62,7 +90,9 @@ describe('ollama.kvCacheType', () => {
     await fake!.stop();
     const q8 = await summarise(`ollama:\n  kvCacheType: q8_0\n${capacity('8GiB')}`, { vramGiB: 8, models: [llama31] });
     const q8Ctx = Math.max(...fake!.generations().map((g) => g.numCtx));
-    console.log(`parts at f16: ${f16.split!.parts} (num_ctx ${f16Ctx}); at q8_0: ${q8.split!.parts} (num_ctx ${q8Ctx})`);
+    console.log(
+      `parts at f16: ${f16.split!.parts} (num_ctx ${f16Ctx}); at q8_0: ${q8.split!.parts} (num_ctx ${q8Ctx})`,
+    );
     expect(f16Ctx).toBe(16384);
     expect(q8Ctx).toBe(32768);
     expect(f16.split!.parts).toBeGreaterThanOrEqual(6);
@@ -74,10 +104,16 @@ describe('ollama.kvCacheType', () => {
   it('q8_0 on a GPU with a pin loaded: the work is sized to what Ollama’s f16 pre-flight passes, Ollama evicts nothing, and the pin survives', async () => {
     const yaml = `ollama:\n  kvCacheType: q8_0\n${capacity('13GiB')}model:\n  keepAlive:\n    models: ["phi3:mini"]\n`;
     const waitForPin = async () => {
-      for (let i = 0; i < 200 && !fake!.loaded().some((m) => m.name === 'phi3:mini'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !fake!.loaded().some((m) => m.name === 'phi3:mini'); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
     };
-    const out = await summarise(yaml, { vramGiB: 13, models: [phi3, llama31], args: { model: 'llama3.1:8b' }, before: waitForPin });
+    const out = await summarise(yaml, {
+      vramGiB: 13,
+      models: [phi3, llama31],
+      args: { model: 'llama3.1:8b' },
+      before: waitForPin,
+    });
     expect(out.model).toBe('llama3.1:8b');
     expect(out.split!.parts).toBeGreaterThan(1);
     expect(fake!.stats().forcedEvictions).toEqual([]);
@@ -90,10 +126,22 @@ describe('ollama.kvCacheType', () => {
 describe('doctor', () => {
   it('shows the KV cache type and flash attention, from settings or from this machine’s OLLAMA_* variables, and warns about a quantized cache without flash attention', async () => {
     fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 8 * GiB }], models: [llama31] });
-    const set = await run(['doctor'], { OLLM_HOME: tempHome('ollama:\n  kvCacheType: q8_0\n'), OLLAMA_HOST: fake.host });
-    expect(set.stdout).toMatch(/✓ Ollama KV cache: KV cache q8_0 \(smaller than f16: longer windows fit\), flash attention auto/);
-    const env = await run(['doctor'], { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLAMA_KV_CACHE_TYPE: 'q4_0', OLLAMA_FLASH_ATTENTION: '0' });
-    expect(env.stdout).toMatch(/! Ollama KV cache: KV cache q4_0 .*flash attention off.*A quantized KV cache needs flash attention/);
+    const set = await run(['doctor'], {
+      OLLM_HOME: tempHome('ollama:\n  kvCacheType: q8_0\n'),
+      OLLAMA_HOST: fake.host,
+    });
+    expect(set.stdout).toMatch(
+      /✓ Ollama KV cache: KV cache q8_0 \(smaller than f16: longer windows fit\), flash attention auto/,
+    );
+    const env = await run(['doctor'], {
+      OLLM_HOME: tempHome(),
+      OLLAMA_HOST: fake.host,
+      OLLAMA_KV_CACHE_TYPE: 'q4_0',
+      OLLAMA_FLASH_ATTENTION: '0',
+    });
+    expect(env.stdout).toMatch(
+      /! Ollama KV cache: KV cache q4_0 .*flash attention off.*A quantized KV cache needs flash attention/,
+    );
     expect(env.stdout).toMatch(/OLLAMA_FLASH_ATTENTION=1/);
   });
 });

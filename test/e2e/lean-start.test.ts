@@ -21,7 +21,18 @@ const DIST = join(CLI, '..');
  * start (static imports, followed) and all of them (dynamic imports too).
  */
 async function builtFiles(): Promise<{ startup: string[]; all: string[]; withCore: string[]; forwarding: string[] }> {
-  const result = await build({ entryPoints: [CLI], bundle: true, write: false, metafile: true, format: 'esm', platform: 'node', outdir: tempDir('ollm-lean-'), splitting: true, external: ['libsql'], logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [CLI],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'node',
+    outdir: tempDir('ollm-lean-'),
+    splitting: true,
+    external: ['libsql'],
+    logLevel: 'silent',
+  });
   const inputs = result.metafile.inputs;
   const closure = (kinds: string[], from = (f: string) => f.endsWith('dist/cli.js')) => {
     const seen = new Set<string>();
@@ -36,8 +47,16 @@ async function builtFiles(): Promise<{ startup: string[]; all: string[]; withCor
   // what loading the core loads with it (its static imports)
   const withCore = closure(['import-statement'], (f) => /dist\/chunks\/core-[^/]+\.js$/.test(f));
   // what a launch that forwards loads: the start, then the launch's chunk and its static imports
-  const forwarding = closure(['import-statement'], (f) => f.endsWith('dist/cli.js') || /dist\/chunks\/launch-[^/]+\.js$/.test(f));
-  return { startup: closure(['import-statement']), all: closure(['import-statement', 'dynamic-import']), withCore, forwarding };
+  const forwarding = closure(
+    ['import-statement'],
+    (f) => f.endsWith('dist/cli.js') || /dist\/chunks\/launch-[^/]+\.js$/.test(f),
+  );
+  return {
+    startup: closure(['import-statement']),
+    all: closure(['import-statement', 'dynamic-import']),
+    withCore,
+    forwarding,
+  };
 }
 
 describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
@@ -69,7 +88,7 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     expect(all.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input')).length).toBeGreaterThan(0);
   });
 
-  it('is Latin-1 throughout, so V8 holds each module\'s source at one byte a character (regular expressions keep theirs as \\u escapes)', async () => {
+  it("is Latin-1 throughout, so V8 holds each module's source at one byte a character (regular expressions keep theirs as \\u escapes)", async () => {
     const { all } = await builtFiles();
     const wide = all.filter((f) => /[^\x00-\xff]/.test(readFileSync(join(DIST, f), 'utf8')));
     expect(wide).toEqual([]);
@@ -104,13 +123,20 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     it('lists every tool, resource and prompt, and answers a call with the cause and the next step', async () => {
       cpSync(DIST, dir, { recursive: true });
       for (const f of readdirSync(join(dir, 'chunks'))) if (f.startsWith('core-')) rmSync(join(dir, 'chunks', f));
-      const transport = new StdioClientTransport({ command: process.execPath, args: [join(dir, 'cli.js')], env: serverEnv({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9' }), stderr: 'pipe' });
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [join(dir, 'cli.js')],
+        env: serverEnv({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9' }),
+        stderr: 'pipe',
+      });
       const client = new Client({ name: 'lean', version: '1' });
       await client.connect(transport);
       try {
         expect((await client.listTools()).tools.length).toBe(17);
         expect((await client.listResources()).resources.map((r) => r.uri)).toContain('ollm://metrics');
-        expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toContain('ollm://models/{+name}');
+        expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toContain(
+          'ollm://models/{+name}',
+        );
         expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
         const r = await client.callTool({ name: 'recall', arguments: { query: 'anything' } });
         expect(r.isError).toBe(true);

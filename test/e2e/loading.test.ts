@@ -19,7 +19,11 @@ afterAll(async () => {
 
 const call = async (name: string, args: Record<string, unknown>) => {
   const res = await session.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, out: res.structuredContent as Record<string, unknown>, text: (res.content as Array<{ text: string }>)[0]!.text };
+  return {
+    isError: res.isError === true,
+    out: res.structuredContent as Record<string, unknown>,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+  };
 };
 
 describe('smart_load and unload_model over stdio', () => {
@@ -28,7 +32,9 @@ describe('smart_load and unload_model over stdio', () => {
     for (const name of ['smart_load', 'unload_model']) {
       const t = tools.find((x) => x.name === name)!;
       expect(t.title).toBeTruthy();
-      expect(Object.keys(t.annotations ?? {})).toEqual(expect.arrayContaining(['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']));
+      expect(Object.keys(t.annotations ?? {})).toEqual(
+        expect.arrayContaining(['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint']),
+      );
     }
   });
 
@@ -40,17 +46,28 @@ describe('smart_load and unload_model over stdio', () => {
   });
 
   it('loads, then makes room by unloading the smallest sufficient set, and the resource shows it', async () => {
-    expect((await call('smart_load', { model: 'qwen2.5-coder:7b' })).out).toMatchObject({ action: 'loaded', keepAlive: '10m' });
-    expect((await call('smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true, keepAlive: -1 });
+    expect((await call('smart_load', { model: 'qwen2.5-coder:7b' })).out).toMatchObject({
+      action: 'loaded',
+      keepAlive: '10m',
+    });
+    expect((await call('smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
+      action: 'loaded',
+      pinned: true,
+      keepAlive: -1,
+    });
     const llava = await call('smart_load', { model: 'llava:7b' });
     expect(llava.out).toMatchObject({ action: 'loaded', unloaded: ['qwen2.5-coder:7b'] });
     expect(llava.text).toMatch(/Loaded llava:7b .*after unloading qwen2\.5-coder:7b/);
     expect(fake.stats().forcedEvictions).toEqual([]);
     // seed 004's "Memory Check", on stderr
-    expect(session.stderr()).toMatch(/memory check: available .+, loaded .+ \(.*qwen2\.5-coder:7b.*\), wanted llava:7b .+, required .+, room .+ → unload qwen2\.5-coder:7b \(.+\), then load/);
+    expect(session.stderr()).toMatch(
+      /memory check: available .+, loaded .+ \(.*qwen2\.5-coder:7b.*\), wanted llava:7b .+, required .+, room .+ → unload qwen2\.5-coder:7b \(.+\), then load/,
+    );
 
     const r = await session.client.readResource({ uri: 'ollm://models/loaded' });
-    const view = JSON.parse((r.contents[0] as { text: string }).text) as { loaded: Array<{ name: string; pinned: boolean }> };
+    const view = JSON.parse((r.contents[0] as { text: string }).text) as {
+      loaded: Array<{ name: string; pinned: boolean }>;
+    };
     expect(view.loaded.map((m) => [m.name, m.pinned]).sort()).toEqual([
       ['llama3.2:latest', true],
       ['llava:7b', false],

@@ -59,11 +59,16 @@ describe('log notifications of long work', () => {
     await settle();
     expect(texts()).toEqual([]);
     fake.failNext('/api/generate', 500, 'the runner crashed');
-    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Explain how DNS resolution works.', maxTokens: 20, useMemory: false } });
+    const res = await session.client.callTool({
+      name: 'route_and_generate',
+      arguments: { prompt: 'Explain how DNS resolution works.', maxTokens: 20, useMemory: false },
+    });
     expect(res.isError).toBeFalsy();
     await settle();
     if (STATELESS) return expect(texts()).toEqual([]);
-    expect(texts()).toContainEqual(expect.stringMatching(/^warning: \S+ failed \(.*the runner crashed.*\); trying the next model$/));
+    expect(texts()).toContainEqual(
+      expect.stringMatching(/^warning: \S+ failed \(.*the runner crashed.*\); trying the next model$/),
+    );
     expect(texts().some((t) => t.startsWith('info:'))).toBe(false);
   });
 });
@@ -73,7 +78,10 @@ describe('logging/setLevel with a level MCP does not have (issue 41)', () => {
   /** The error the server answers a setLevel with `params`, sent as they are (the client checks nothing). */
   const refused = async (params: unknown) => {
     try {
-      await session.client.request({ method: 'logging/setLevel', params } as never, { '~standard': { version: 1, vendor: 'test', validate: (v: unknown) => ({ value: v }) } } as never);
+      await session.client.request(
+        { method: 'logging/setLevel', params } as never,
+        { '~standard': { version: 1, vendor: 'test', validate: (v: unknown) => ({ value: v }) } } as never,
+      );
     } catch (err) {
       return { code: (err as { code?: unknown }).code, message: (err as Error).message };
     }

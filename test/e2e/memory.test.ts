@@ -15,7 +15,11 @@ afterAll(async () => {
 type Session = Awaited<ReturnType<typeof connect>>;
 const call = async (s: Session, name: string, args: Record<string, unknown>) => {
   const res = await s.client.callTool({ name, arguments: args });
-  return { ...res, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+  return {
+    ...res,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Record<string, unknown>,
+  };
 };
 
 describe('memory across sessions', () => {
@@ -23,24 +27,38 @@ describe('memory across sessions', () => {
     const home = tempHome('memory:\n  promptBudgetTokens: 60\n');
     const env = { OLLM_HOME: home, OLLAMA_HOST: fake.host };
     const first = await connect(env);
-    const saved = await call(first, 'remember', { key: 'Deploy target', value: 'The app deploys to Fly.io with flyctl', category: 'context' });
+    const saved = await call(first, 'remember', {
+      key: 'Deploy target',
+      value: 'The app deploys to Fly.io with flyctl',
+      category: 'context',
+    });
     expect(saved.isError).toBeFalsy();
     expect(saved.out).toMatchObject({ action: 'created', key: 'Deploy target', category: 'context', source: 'llm' });
     expect(saved.text).toMatch(/^Remembered "Deploy target"/);
-    for (let i = 0; i < 30; i++) await call(first, 'remember', { key: `unrelated ${i}`, value: `filler fact number ${i} about gardening` });
+    for (let i = 0; i < 30; i++)
+      await call(first, 'remember', { key: `unrelated ${i}`, value: `filler fact number ${i} about gardening` });
     await first.close();
 
     const second = await connect(env);
     const recalled = await call(second, 'recall', { key: 'deploy target' });
-    expect(recalled.out).toMatchObject({ mode: 'key', total: 31, entries: [{ key: 'Deploy target', value: 'The app deploys to Fly.io with flyctl', accessCount: 1 }] });
+    expect(recalled.out).toMatchObject({
+      mode: 'key',
+      total: 31,
+      entries: [{ key: 'Deploy target', value: 'The app deploys to Fly.io with flyctl', accessCount: 1 }],
+    });
     const searched = await call(second, 'recall', { query: 'where does it deploy?' });
     expect((searched.out.entries as Array<{ key: string }>)[0]!.key).toBe('Deploy target');
 
     fake.resetStats();
     const before = fake.requests.length;
-    const gen = await call(second, 'route_and_generate', { prompt: 'Write the deploy steps for the app', task: 'general' });
+    const gen = await call(second, 'route_and_generate', {
+      prompt: 'Write the deploy steps for the app',
+      task: 'general',
+    });
     expect(gen.isError).toBeFalsy();
-    const sent = fake.requests.slice(before).filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
+    const sent = fake.requests
+      .slice(before)
+      .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
     const body = sent.at(-1)!.body as { system?: string; prompt: string };
     expect(body.system ?? '').not.toContain('Deploy target');
     expect(body.prompt.startsWith('Write the deploy steps for the app\n\n')).toBe(true); // the question first, the facts chosen for it after
@@ -50,8 +68,14 @@ describe('memory across sessions', () => {
     expect(facts.split('\n').length).toBeLessThan(10);
 
     const without = fake.requests.length;
-    await call(second, 'route_and_generate', { prompt: 'Write the deploy steps for the app', task: 'general', useMemory: false });
-    const plain = fake.requests.slice(without).filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
+    await call(second, 'route_and_generate', {
+      prompt: 'Write the deploy steps for the app',
+      task: 'general',
+      useMemory: false,
+    });
+    const plain = fake.requests
+      .slice(without)
+      .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
     expect((plain.at(-1)!.body as { system?: string }).system ?? '').not.toContain('Deploy target');
     expect((plain.at(-1)!.body as { prompt: string }).prompt).toBe('Write the deploy steps for the app');
 
@@ -73,7 +97,11 @@ describe('memory across sessions', () => {
     const [a, b] = await Promise.all([connect(env), connect(env)]);
     const write = async (s: Session, who: string) => {
       for (let batch = 0; batch < 20; batch++) {
-        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(s, 'remember', { key: `${who} ${batch * 10 + i}`, value: `written by ${who}` })));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            call(s, 'remember', { key: `${who} ${batch * 10 + i}`, value: `written by ${who}` }),
+          ),
+        );
         for (const r of results) expect(r.isError, r.text).toBeFalsy();
       }
     };
@@ -98,7 +126,9 @@ describe('memory from the command line', () => {
     const added = await run(['memory', 'add', 'editor', 'Neovim with LazyVim', '--category', 'preference'], env);
     expect(added).toMatchObject({ code: 0, stdout: 'Remembered "editor" (preference).\n' });
     const listed = await run(['memory', 'list'], env);
-    expect(listed.stdout).toMatch(/1 entry in .*state\.db:\n {2}editor — Neovim with LazyVim\n {6}preference, from user/);
+    expect(listed.stdout).toMatch(
+      /1 entry in .*state\.db:\n {2}editor — Neovim with LazyVim\n {6}preference, from user/,
+    );
     const json = await run(['memory', 'list', '--json'], env);
     expect(JSON.parse(json.stdout).entries[0]).toMatchObject({ key: 'editor', source: 'user' });
     expect(await run(['memory', 'forget', 'nothing'], env)).toMatchObject({ code: 1 });

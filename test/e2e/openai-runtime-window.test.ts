@@ -34,26 +34,64 @@ function project(): string {
 
 async function start(says: FakeModelSpec['saysNCtx']): Promise<{ session: Session; lab: FakeOpenAI }> {
   const box = await FakeOllama.start({ models: [] });
-  const lab = await FakeOpenAI.start({ models: [{ id: MODEL, nCtxTrain: 32768, nCtx: 4096, saysNCtx: says }], tokenDelayMs: 0 });
-  lab.reply((c) => (/Combine them into one answer/.test(JSON.stringify(c.messages)) ? 'FINAL ANSWER' : 'partial answer'));
-  const session = await connect({ OLLM_HOME: tempHome(`hosts:\n  - { name: lab, kind: openai, url: "${lab.url}" }\n`), OLLAMA_HOST: box.host }, [], project());
-  stops.push(() => session.close(), () => box.stop(), () => lab.stop());
+  const lab = await FakeOpenAI.start({
+    models: [{ id: MODEL, nCtxTrain: 32768, nCtx: 4096, saysNCtx: says }],
+    tokenDelayMs: 0,
+  });
+  lab.reply((c) =>
+    /Combine them into one answer/.test(JSON.stringify(c.messages)) ? 'FINAL ANSWER' : 'partial answer',
+  );
+  const session = await connect(
+    { OLLM_HOME: tempHome(`hosts:\n  - { name: lab, kind: openai, url: "${lab.url}" }\n`), OLLAMA_HOST: box.host },
+    [],
+    project(),
+  );
+  stops.push(
+    () => session.close(),
+    () => box.stop(),
+    () => lab.stop(),
+  );
   return { session, lab };
 }
 
 async function summarise(session: Session) {
-  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'List what the worker did.', task: 'summarize', files: ['app.log'] } }, { timeout: 90_000 });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as { split?: { parts: number; contextTokens: number }; notes?: string[]; model?: string } };
+  const res = await session.client.callTool(
+    {
+      name: 'route_and_generate',
+      arguments: { prompt: 'List what the worker did.', task: 'summarize', files: ['app.log'] },
+    },
+    { timeout: 90_000 },
+  );
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as {
+      split?: { parts: number; contextTokens: number };
+      notes?: string[];
+      model?: string;
+    },
+  };
 }
 
 /** Every line of the log reached a request the front answered, and none of those was over its window. */
 function expectWholeLogWithinWindow(lab: FakeOpenAI): void {
   // the front counts a prompt's words as its tokens: those under its window are the ones it answered
-  const words = (r: { body: unknown }) => (r.body as { messages: Array<{ content: string }> }).messages.reduce((n, m) => n + (m.content.match(/\S+\s*/g)?.length ?? 0), 0);
+  const words = (r: { body: unknown }) =>
+    (r.body as { messages: Array<{ content: string }> }).messages.reduce(
+      (n, m) => n + (m.content.match(/\S+\s*/g)?.length ?? 0),
+      0,
+    );
   const chats = lab.requestsTo('/v1/chat/completions');
   const answered = chats.filter((r) => words(r) < 4096);
   expect(chats.length - answered.length).toBe(lab.stats().contextRefusals);
-  const seen = new Set([...answered.map((r) => JSON.stringify(r.body)).join('\n').matchAll(/LINE-(\d+) /g)].map((m) => Number(m[1])));
+  const seen = new Set(
+    [
+      ...answered
+        .map((r) => JSON.stringify(r.body))
+        .join('\n')
+        .matchAll(/LINE-(\d+) /g),
+    ].map((m) => Number(m[1])),
+  );
   expect(Array.from({ length: LINES }, (_, i) => i).filter((i) => !seen.has(i))).toEqual([]);
 }
 
@@ -69,14 +107,20 @@ describe('a long file through an OpenAI-compatible front run with 4,096 tokens (
     expectWholeLogWithinWindow(lab);
   });
 
-  it('that says nothing but refuses with llama-server\'s 400 is learned from, and the same call is split to fit and answered', { timeout: 90_000 }, async () => {
-    const { session, lab } = await start('none');
-    const r = await summarise(session);
-    expect(r.isError, r.text).toBe(false);
-    expect(r.text).toMatch(/^FINAL ANSWER/);
-    expect(r.out.split).toMatchObject({ contextTokens: 4096 });
-    expect(lab.stats().contextRefusals).toBe(1);
-    expect(r.out.notes?.join('\n')).toMatch(/Planned again after a refusal: mistral:7b on lab runs with a 4096-token window/);
-    expectWholeLogWithinWindow(lab);
-  });
+  it(
+    "that says nothing but refuses with llama-server's 400 is learned from, and the same call is split to fit and answered",
+    { timeout: 90_000 },
+    async () => {
+      const { session, lab } = await start('none');
+      const r = await summarise(session);
+      expect(r.isError, r.text).toBe(false);
+      expect(r.text).toMatch(/^FINAL ANSWER/);
+      expect(r.out.split).toMatchObject({ contextTokens: 4096 });
+      expect(lab.stats().contextRefusals).toBe(1);
+      expect(r.out.notes?.join('\n')).toMatch(
+        /Planned again after a refusal: mistral:7b on lab runs with a 4096-token window/,
+      );
+      expectWholeLogWithinWindow(lab);
+    },
+  );
 });

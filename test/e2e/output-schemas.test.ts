@@ -31,10 +31,17 @@ import { startHttp, tempHome } from '../helpers/spawn.js';
 const YAML = 'ram:\n  budget: 20GB\n  bufferBytes: 0\ntoolsets: [all]\n';
 
 /** A structured answer's schema (route_and_generate and compare with format). */
-const FORMAT = { type: 'object', properties: { answer: { type: 'string' }, sure: { type: 'boolean' } }, required: ['answer', 'sure'], additionalProperties: false };
+const FORMAT = {
+  type: 'object',
+  properties: { answer: { type: 'string' }, sure: { type: 'boolean' } },
+  required: ['answer', 'sure'],
+  additionalProperties: false,
+};
 
 /** The client's own output check, off: this test's check decides, and says what broke. */
-const NO_CHECK: jsonSchemaValidator = { getValidator: () => (input: unknown) => ({ valid: true, data: input as never, errorMessage: undefined }) };
+const NO_CHECK: jsonSchemaValidator = {
+  getValidator: () => (input: unknown) => ({ valid: true, data: input as never, errorMessage: undefined }),
+};
 
 const AGENT_TOKEN = 'schemas-agent-token-0123456789';
 
@@ -48,7 +55,8 @@ let fake: FakeOllama;
 let box: FakeOllama;
 let cloud: FakeOpenAI;
 /** The answer cites the file it was given, so its citations are checked (route_and_generate's `citations`). */
-const reply = (ctx: { prompt?: string; messages?: unknown[] }) => (/notes\.txt/.test(ctx.prompt ?? JSON.stringify(ctx.messages ?? '')) ? 'It says alpha (notes.txt:1).' : 'Hello.');
+const reply = (ctx: { prompt?: string; messages?: unknown[] }) =>
+  /notes\.txt/.test(ctx.prompt ?? JSON.stringify(ctx.messages ?? '')) ? 'It says alpha (notes.txt:1).' : 'Hello.';
 beforeAll(async () => {
   [fake, box, cloud] = await Promise.all([
     FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, pullChunkDelayMs: 0 }),
@@ -78,7 +86,11 @@ interface Call {
   has?: string[];
 }
 
-const call = (tool: string, args: Record<string, unknown> | (() => Record<string, unknown>), has?: string[]): Call => ({ tool, args: typeof args === 'function' ? args : () => args, ...(has && { has }) });
+const call = (tool: string, args: Record<string, unknown> | (() => Record<string, unknown>), has?: string[]): Call => ({
+  tool,
+  args: typeof args === 'function' ? args : () => args,
+  ...(has && { has }),
+});
 
 interface Mode {
   name: string;
@@ -95,7 +107,15 @@ const MODES: Mode[] = [
     statusHas: [],
     async open() {
       const home = homeFor();
-      const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime: runtimeDir(), cwd: home, name: 'schemas-alone', env: { OLLM_SHARED: '0' }, client: client('schemas-alone') });
+      const l = await sharedLaunch({
+        home,
+        ollamaHost: fake.host,
+        runtime: runtimeDir(),
+        cwd: home,
+        name: 'schemas-alone',
+        env: { OLLM_SHARED: '0' },
+        client: client('schemas-alone'),
+      });
       expect(l.stderr()).toMatch(/serving MCP on stdio/);
       expect(l.stderr()).not.toMatch(/as the shared server|forwarding stdio to the shared server/);
       return l;
@@ -107,7 +127,15 @@ const MODES: Mode[] = [
     async open() {
       const home = homeFor();
       const runtime = runtimeDir();
-      const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name: 'schemas-shared', env: { OLLM_SHARED: '1' }, client: client('schemas-shared') });
+      const l = await sharedLaunch({
+        home,
+        ollamaHost: fake.host,
+        runtime,
+        cwd: home,
+        name: 'schemas-shared',
+        env: { OLLM_SHARED: '1' },
+        client: client('schemas-shared'),
+      });
       expect(l.stderr()).toMatch(/forwarding stdio to the shared server/);
       return {
         ...l,
@@ -123,9 +151,17 @@ const MODES: Mode[] = [
     statusHas: [],
     async open() {
       const home = homeFor('http:\n  tokens:\n    schemas-agent: { tokenEnv: OLLM_TOKEN_SCHEMAS }\n');
-      const server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_TOKEN_SCHEMAS: AGENT_TOKEN }, [], home);
+      const server = await startHttp(
+        { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_TOKEN_SCHEMAS: AGENT_TOKEN },
+        [],
+        home,
+      );
       const c = client('schemas-http');
-      await c.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } } }));
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(server.url), {
+          requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } },
+        }),
+      );
       return {
         client: c,
         stderr: () => server.stderr(),
@@ -148,15 +184,31 @@ const MODES: Mode[] = [
       call('unload_model', { all: true, includePinned: true }),
     ],
     async open() {
-      const hosts = ['hosts:', `  - {name: box, kind: ollama, url: "${box.url}"}`, `  - {name: gone, kind: ollama, url: "http://${await closedAddress()}"}`];
+      const hosts = [
+        'hosts:',
+        `  - {name: box, kind: ollama, url: "${box.url}"}`,
+        `  - {name: gone, kind: ollama, url: "http://${await closedAddress()}"}`,
+      ];
       const home = homeFor([...hosts, 'fallback:', `  baseURL: "${cloud.url}"`, '  model: cloud-model', ''].join('\n'));
-      return sharedLaunch({ home, ollamaHost: fake.host, runtime: runtimeDir(), cwd: home, name: 'schemas-fleet', env: { OLLM_SHARED: '0' }, client: client('schemas-fleet') });
+      return sharedLaunch({
+        home,
+        ollamaHost: fake.host,
+        runtime: runtimeDir(),
+        cwd: home,
+        name: 'schemas-fleet',
+        env: { OLLM_SHARED: '0' },
+        client: client('schemas-fleet'),
+      });
     },
   },
 ];
 
 /** The calls of one mode, in order: each tool with the set-up it needs, and the optional parts of its result in use. */
-function scenario(mode: number, { statusHas, more = [] }: Pick<Mode, 'statusHas' | 'more'>, got: { answerId?: string; comparisonId?: string }): Call[] {
+function scenario(
+  mode: number,
+  { statusHas, more = [] }: Pick<Mode, 'statusHas' | 'more'>,
+  got: { answerId?: string; comparisonId?: string },
+): Call[] {
   const made = `made-for-schemas-${mode}`;
   return [
     call('remember', { key: 'editor', value: 'helix', category: 'preference' }),
@@ -167,9 +219,16 @@ function scenario(mode: number, { statusHas, more = [] }: Pick<Mode, 'statusHas'
     call('forget', { key: 'editor' }),
     call('remember', { key: 'shell', value: 'zsh' }),
     call('forget', { all: true }, ['backup']),
-    call('save_template', { name: 'greet', description: 'Greets someone.', template: 'Say hello to {who} in {lang:English}.', variables: [{ name: 'who', required: true, description: 'whom to greet' }] }),
+    call('save_template', {
+      name: 'greet',
+      description: 'Greets someone.',
+      template: 'Say hello to {who} in {lang:English}.',
+      variables: [{ name: 'who', required: true, description: 'whom to greet' }],
+    }),
     call('render_template', { name: 'greet', variables: { who: 'Ada', unused: 'x' } }),
-    call('render_template', { name: 'greet', variables: { who: 'Ada' }, generate: true, model: 'llama3.2' }, ['generated']),
+    call('render_template', { name: 'greet', variables: { who: 'Ada' }, generate: true, model: 'llama3.2' }, [
+      'generated',
+    ]),
     call('list_models', {}),
     call('list_models', { refresh: true }),
     call('show_model', { model: 'llama3.2' }),
@@ -177,18 +236,52 @@ function scenario(mode: number, { statusHas, more = [] }: Pick<Mode, 'statusHas'
     call('smart_load', { model: 'llama3.2', pin: true }),
     call('smart_load', { task: 'code', dryRun: true }),
     call('route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' }, ['answerId', 'ledger']),
-    call('route_and_generate', { prompt: 'Answer in the given shape: is the sky blue?', model: 'llama3.2', format: FORMAT }, ['json']),
-    call('route_and_generate', { prompt: 'Answer as JSON: is the sky blue?', format: 'json', temperature: 0.1, maxTokens: 64 }, ['json']),
-    call('route_and_generate', { prompt: 'Write a TypeScript function that sums a list.', task: 'code', dryRun: true }, ['advice']),
-    call('route_and_generate', { prompt: 'What does notes.txt say on its first line?', files: ['notes.txt'], model: 'llama3.2', system: 'Be brief.' }, ['inputs', 'citations']),
+    call(
+      'route_and_generate',
+      { prompt: 'Answer in the given shape: is the sky blue?', model: 'llama3.2', format: FORMAT },
+      ['json'],
+    ),
+    call(
+      'route_and_generate',
+      { prompt: 'Answer as JSON: is the sky blue?', format: 'json', temperature: 0.1, maxTokens: 64 },
+      ['json'],
+    ),
+    call(
+      'route_and_generate',
+      { prompt: 'Write a TypeScript function that sums a list.', task: 'code', dryRun: true },
+      ['advice'],
+    ),
+    call(
+      'route_and_generate',
+      {
+        prompt: 'What does notes.txt say on its first line?',
+        files: ['notes.txt'],
+        model: 'llama3.2',
+        system: 'Be brief.',
+      },
+      ['inputs', 'citations'],
+    ),
     call('rate_answer', () => ({ answerId: got.answerId, verdict: 'good', why: 'right' })),
     call('rate_answer', () => ({ answerId: got.answerId, verdict: 'good' })),
     call('compare', { prompt: 'Say hi.', models: ['llama3.2', 'phi3:mini'], maxTokens: 16 }, ['fastest']),
-    call('compare', { prompt: 'Answer in the given shape: is the sky blue?', models: ['llama3.2', 'phi3:mini'], format: FORMAT, files: ['notes.txt'] }, ['inputs', 'ledger']),
+    call(
+      'compare',
+      {
+        prompt: 'Answer in the given shape: is the sky blue?',
+        models: ['llama3.2', 'phi3:mini'],
+        format: FORMAT,
+        files: ['notes.txt'],
+      },
+      ['inputs', 'ledger'],
+    ),
     call('prefer_model', () => ({ comparisonId: got.comparisonId, model: 'llama3.2' })),
     call('prefer_model', { model: 'qwen2.5-coder:7b', task: 'code' }),
     call('pull_model', { model: 'gemma3:4b' }),
-    call('create_model', { name: made, from: 'llama3.2', system: 'Be terse.', parameters: { temperature: 0.2 }, task: 'summarize' }, ['task']),
+    call(
+      'create_model',
+      { name: made, from: 'llama3.2', system: 'Be terse.', parameters: { temperature: 0.2 }, task: 'summarize' },
+      ['task'],
+    ),
     call('show_model', { model: made }, ['own']),
     call('delete_model', { model: made }),
     call('unload_model', { model: 'llama3.2' }),
@@ -198,46 +291,59 @@ function scenario(mode: number, { statusHas, more = [] }: Pick<Mode, 'statusHas'
   ];
 }
 
-describe.each(MODES.map((m, i) => ({ ...m, i })))('every tool’s result holds to its listed output schema: $name', ({ open, i, ...mode }) => {
-  let session: Session;
-  const checks = new Map<string, OutputCheck>();
-  let listed: string[] = [];
+describe.each(MODES.map((m, i) => ({ ...m, i })))(
+  'every tool’s result holds to its listed output schema: $name',
+  ({ open, i, ...mode }) => {
+    let session: Session;
+    const checks = new Map<string, OutputCheck>();
+    let listed: string[] = [];
 
-  beforeAll(async () => {
-    session = await open();
-    const { tools } = await session.client.listTools();
-    listed = tools.map((t) => t.name);
-    for (const t of tools) if (t.outputSchema) checks.set(t.name, outputCheck(t.outputSchema as Record<string, unknown>));
-  }, 30_000);
-  afterAll(async () => {
-    await session?.close();
-  });
+    beforeAll(async () => {
+      session = await open();
+      const { tools } = await session.client.listTools();
+      listed = tools.map((t) => t.name);
+      for (const t of tools)
+        if (t.outputSchema) checks.set(t.name, outputCheck(t.outputSchema as Record<string, unknown>));
+    }, 30_000);
+    afterAll(async () => {
+      await session?.close();
+    });
 
-  it('lists every tool, each with an output schema', () => {
-    expect([...listed].sort()).toEqual([...ALL_TOOL_NAMES].sort());
-    expect([...checks.keys()].sort()).toEqual([...ALL_TOOL_NAMES].sort());
-  });
+    it('lists every tool, each with an output schema', () => {
+      expect([...listed].sort()).toEqual([...ALL_TOOL_NAMES].sort());
+      expect([...checks.keys()].sort()).toEqual([...ALL_TOOL_NAMES].sort());
+    });
 
-  it('calls every tool; each answers with structuredContent that holds to the schema it was listed with', { timeout: 60_000 }, async () => {
-    const got: { answerId?: string; comparisonId?: string } = {};
-    const called = new Set<string>();
-    const broken: string[] = [];
-    for (const { tool, args, has = [] } of scenario(i, mode, got)) {
-      const a = args();
-      const res = await session.client.callTool({ name: tool, arguments: a });
-      const text = (res.content as Array<{ type: string; text?: string }> | undefined)?.find((c) => c.type === 'text')?.text ?? '';
-      const call = `${tool} ${JSON.stringify(a)}`;
-      expect(res.isError, `${call}: ${text}\n${session.stderr().slice(-2000)}`).toBeFalsy();
-      const out = res.structuredContent as Record<string, unknown> | undefined;
-      expect(typeof out === 'object' && out !== null && !Array.isArray(out), `${call}: no structuredContent`).toBe(true);
-      expect(Object.keys(out!), call).toEqual(expect.arrayContaining(has));
-      const problems = checks.get(tool)!.problems(out);
-      if (problems.length) broken.push(`${call}:\n  ${problems.join('\n  ')}\n  keys: ${Object.keys(out!).join(', ')}`);
-      called.add(tool);
-      if (tool === 'route_and_generate' && typeof out!.answerId === 'string') got.answerId ??= out!.answerId;
-      if (tool === 'compare') got.comparisonId ??= out!.comparisonId as string;
-    }
-    expect(broken).toEqual([]);
-    expect([...called].sort()).toEqual([...listed].sort());
-  });
-});
+    it(
+      'calls every tool; each answers with structuredContent that holds to the schema it was listed with',
+      { timeout: 60_000 },
+      async () => {
+        const got: { answerId?: string; comparisonId?: string } = {};
+        const called = new Set<string>();
+        const broken: string[] = [];
+        for (const { tool, args, has = [] } of scenario(i, mode, got)) {
+          const a = args();
+          const res = await session.client.callTool({ name: tool, arguments: a });
+          const text =
+            (res.content as Array<{ type: string; text?: string }> | undefined)?.find((c) => c.type === 'text')?.text ??
+            '';
+          const call = `${tool} ${JSON.stringify(a)}`;
+          expect(res.isError, `${call}: ${text}\n${session.stderr().slice(-2000)}`).toBeFalsy();
+          const out = res.structuredContent as Record<string, unknown> | undefined;
+          expect(typeof out === 'object' && out !== null && !Array.isArray(out), `${call}: no structuredContent`).toBe(
+            true,
+          );
+          expect(Object.keys(out!), call).toEqual(expect.arrayContaining(has));
+          const problems = checks.get(tool)!.problems(out);
+          if (problems.length)
+            broken.push(`${call}:\n  ${problems.join('\n  ')}\n  keys: ${Object.keys(out!).join(', ')}`);
+          called.add(tool);
+          if (tool === 'route_and_generate' && typeof out!.answerId === 'string') got.answerId ??= out!.answerId;
+          if (tool === 'compare') got.comparisonId ??= out!.comparisonId as string;
+        }
+        expect(broken).toEqual([]);
+        expect([...called].sort()).toEqual([...listed].sort());
+      },
+    );
+  },
+);

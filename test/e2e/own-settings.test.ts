@@ -27,7 +27,12 @@ const TERSE: FakeModel = {
     weightsDigest: BASE.digest!,
     weightsSize: BASE.size,
     basename: 'llama3.1',
-    parameters: { stop: ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'], temperature: 0.2, num_ctx: 16384, num_predict: 300 },
+    parameters: {
+      stop: ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'],
+      temperature: 0.2,
+      num_ctx: 16384,
+      num_predict: 300,
+    },
     system: OWN_SYSTEM,
   },
 };
@@ -38,12 +43,23 @@ let project: string;
 
 async function call(name: string, args: Record<string, unknown>) {
   const res = await session.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Record<string, unknown>,
+  };
 }
 
 /** The body of the last /api/generate request. */
 function lastGenerate(): { options: Record<string, unknown>; system?: string } {
-  const r = fake.requests.filter((x) => x.path === '/api/generate' && typeof (x.body as { prompt?: unknown }).prompt === 'string' && (x.body as { prompt: string }).prompt !== '').at(-1);
+  const r = fake.requests
+    .filter(
+      (x) =>
+        x.path === '/api/generate' &&
+        typeof (x.body as { prompt?: unknown }).prompt === 'string' &&
+        (x.body as { prompt: string }).prompt !== '',
+    )
+    .at(-1);
   return r!.body as { options: Record<string, unknown>; system?: string };
 }
 
@@ -51,7 +67,11 @@ beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'ollm-own-'));
   writeFileSync(join(project, 'notes.txt'), 'The build failed on Tuesday.\nThe cache was cold.\n');
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: [...DEFAULT_MODELS, BASE, TERSE] });
-  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 24GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], project);
+  session = await connect(
+    { OLLM_HOME: tempHome('ram:\n  budget: 24GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host },
+    [],
+    project,
+  );
 });
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -74,7 +94,14 @@ describe("a model's own settings", () => {
   });
 
   it("the caller's values win over the model's own", async () => {
-    const r = await call('route_and_generate', { prompt: 'Why is the sky blue?', model: 'terse', temperature: 0.9, maxTokens: 50, system: 'Explain at length.', useMemory: false });
+    const r = await call('route_and_generate', {
+      prompt: 'Why is the sky blue?',
+      model: 'terse',
+      temperature: 0.9,
+      maxTokens: 50,
+      system: 'Explain at length.',
+      useMemory: false,
+    });
     expect(r.isError, r.text).toBe(false);
     const body = lastGenerate();
     expect(body.options['temperature']).toBe(0.9);
@@ -84,7 +111,12 @@ describe("a model's own settings", () => {
 
   it("ollm-mcp's own additions to the system prompt follow the model's, never replace it", async () => {
     fake.reply('The build failed on Tuesday [notes.txt:1].');
-    const r = await call('route_and_generate', { prompt: 'When did the build fail?', model: 'terse', files: ['notes.txt'], useMemory: false });
+    const r = await call('route_and_generate', {
+      prompt: 'When did the build fail?',
+      model: 'terse',
+      files: ['notes.txt'],
+      useMemory: false,
+    });
     expect(r.isError, r.text).toBe(false);
     const system = lastGenerate().system ?? '';
     expect(system.startsWith(`${OWN_SYSTEM}\n\n`)).toBe(true);
@@ -92,7 +124,11 @@ describe("a model's own settings", () => {
   });
 
   it('a model without settings of its own gets no sampling option it did not ask for', async () => {
-    const r = await call('route_and_generate', { prompt: 'Why is the sky blue?', model: 'llama3.1:8b', useMemory: false });
+    const r = await call('route_and_generate', {
+      prompt: 'Why is the sky blue?',
+      model: 'llama3.1:8b',
+      useMemory: false,
+    });
     expect(r.isError, r.text).toBe(false);
     const body = lastGenerate();
     expect(body.options).not.toHaveProperty('temperature');
@@ -106,12 +142,19 @@ describe("a model's own settings", () => {
     expect(line).toContain('its own settings: temperature 0.2, num_ctx 16384, num_predict 300, system prompt');
     expect(list.text.split('\n').find((l) => l.startsWith('- llama3.1:8b'))).not.toContain('its own settings');
     const models = list.out['models'] as Array<{ name: string; settings?: string; own?: unknown }>;
-    expect(models.find((m) => m.name === 'terse:latest')!.settings).toBe('temperature 0.2, num_ctx 16384, num_predict 300, system prompt');
+    expect(models.find((m) => m.name === 'terse:latest')!.settings).toBe(
+      'temperature 0.2, num_ctx 16384, num_predict 300, system prompt',
+    );
     expect(models.find((m) => m.name === 'terse:latest')).not.toHaveProperty('own');
 
     const card = await call('show_model', { model: 'terse' });
     expect(card.isError, card.text).toBe(false);
-    expect(card.text).toContain(`Its own settings (used unless you or the settings say otherwise): temperature 0.2, num_ctx 16384, num_predict 300; its system prompt: "${OWN_SYSTEM}".`);
-    expect(card.out['own']).toMatchObject({ parameters: { temperature: 0.2, num_ctx: 16384, num_predict: 300 }, system: OWN_SYSTEM });
+    expect(card.text).toContain(
+      `Its own settings (used unless you or the settings say otherwise): temperature 0.2, num_ctx 16384, num_predict 300; its system prompt: "${OWN_SYSTEM}".`,
+    );
+    expect(card.out['own']).toMatchObject({
+      parameters: { temperature: 0.2, num_ctx: 16384, num_predict: 300 },
+      system: OWN_SYSTEM,
+    });
   });
 });

@@ -22,7 +22,11 @@ function npxInstall(): string | undefined {
   if (!tarball || !existsSync(npx)) return undefined;
   return readdirSync(npx)
     .map((d) => join(npx, d))
-    .find((d) => existsSync(join(d, 'package.json')) && readFileSync(join(d, 'package.json'), 'utf8').includes(JSON.stringify(tarball).slice(1, -1)));
+    .find(
+      (d) =>
+        existsSync(join(d, 'package.json')) &&
+        readFileSync(join(d, 'package.json'), 'utf8').includes(JSON.stringify(tarball).slice(1, -1)),
+    );
 }
 
 afterAll(() => {
@@ -35,7 +39,10 @@ describe('the npm package', () => {
     const out = tempDir('ollm-pack-');
     // dist/ was built by the test setup; prepack would build it again under the running suite
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', out], { cwd: root, stdio: 'ignore' });
-    tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!);
+    tarball = join(
+      out,
+      readdirSync(out).find((f) => f.endsWith('.tgz'))!,
+    );
     const clean = tempDir('ollm-clean-');
     const home = tempHome();
     const env = {
@@ -46,7 +53,11 @@ describe('the npm package', () => {
       npm_config_audit: 'false',
       npm_config_fund: 'false',
     };
-    const version = execFileSync('npx', ['--yes', '--package', tarball, 'ollm-mcp', '--version'], { cwd: clean, env, encoding: 'utf8' });
+    const version = execFileSync('npx', ['--yes', '--package', tarball, 'ollm-mcp', '--version'], {
+      cwd: clean,
+      env,
+      encoding: 'utf8',
+    });
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
     // what npx installed: ollm-mcp, and libsql with what it requires (its binary for this machine among them)
     const installed = npxInstall();
@@ -55,13 +66,28 @@ describe('the npm package', () => {
     const packages = readdirSync(modules)
       .filter((d) => !d.startsWith('.'))
       .flatMap((d) => (d.startsWith('@') ? readdirSync(join(modules, d)).map((s) => `${d}/${s}`) : [d]));
-    const libsql = JSON.parse(readFileSync(join(modules, 'libsql/package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies: Record<string, string> };
+    const libsql = JSON.parse(readFileSync(join(modules, 'libsql/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
+    };
     expect(packages).toContain('ollm-mcp');
     expect(packages).toContain('libsql');
-    for (const p of packages) expect(['ollm-mcp', 'libsql', ...Object.keys(libsql.dependencies), ...Object.keys(libsql.optionalDependencies)], p).toContain(p);
+    for (const p of packages)
+      expect(
+        ['ollm-mcp', 'libsql', ...Object.keys(libsql.dependencies), ...Object.keys(libsql.optionalDependencies)],
+        p,
+      ).toContain(p);
 
     const client = new Client({ name: 'pack', version: '1' });
-    await client.connect(new StdioClientTransport({ command: 'npx', args: ['--yes', '--package', tarball, 'ollm-mcp'], cwd: clean, env, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: 'npx',
+        args: ['--yes', '--package', tarball, 'ollm-mcp'],
+        cwd: clean,
+        env,
+        stderr: 'ignore',
+      }),
+    );
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('route_and_generate');
@@ -70,7 +96,10 @@ describe('the npm package', () => {
       const skill = await client.readResource({ uri: 'skill://offloading/SKILL.md' });
       expect((skill.contents[0] as { text?: string }).text).toMatch(/^---\nname: offloading\n/);
       // the state database works with the libsql npm installed
-      const saved = await client.callTool({ name: 'remember', arguments: { key: 'pack check', value: 'installed by npx' } });
+      const saved = await client.callTool({
+        name: 'remember',
+        arguments: { key: 'pack check', value: 'installed by npx' },
+      });
       expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();
       const found = await client.callTool({ name: 'recall', arguments: { key: 'pack check' } });
       expect(found.structuredContent).toMatchObject({ entries: [{ key: 'pack check', value: 'installed by npx' }] });

@@ -23,7 +23,9 @@ import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PLUGIN = join(ROOT, 'plugin');
-const manifest = JSON.parse(readFileSync(join(PLUGIN, '.claude-plugin', 'plugin.json'), 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
+const manifest = JSON.parse(readFileSync(join(PLUGIN, '.claude-plugin', 'plugin.json'), 'utf8')) as {
+  mcpServers: Record<string, { command: string; args: string[] }>;
+};
 const entry = Object.values(manifest.mcpServers)[0]!;
 
 /** Every file under `dir`, relative, with its size. */
@@ -47,7 +49,8 @@ function installed(): string {
   return cache;
 }
 
-const WANTED = (JSON.parse(readFileSync(join(PLUGIN, 'package.json'), 'utf8')) as { dependencies: { libsql: string } }).dependencies.libsql;
+const WANTED = (JSON.parse(readFileSync(join(PLUGIN, 'package.json'), 'utf8')) as { dependencies: { libsql: string } })
+  .dependencies.libsql;
 
 /**
  * A data folder holding libsql as `npm install --prefix` leaves it: the packages this checkout
@@ -56,7 +59,8 @@ const WANTED = (JSON.parse(readFileSync(join(PLUGIN, 'package.json'), 'utf8')) a
  */
 export function seededData(finished = true): string {
   const data = tempDir('ollm-plugin-data-');
-  for (const p of productionPackages(ROOT) as Array<{ dir: string; rel: string }>) cpSync(p.dir, join(data, p.rel), { recursive: true });
+  for (const p of productionPackages(ROOT) as Array<{ dir: string; rel: string }>)
+    cpSync(p.dir, join(data, p.rel), { recursive: true });
   if (finished) writeFileSync(join(data, 'node_modules', '.ollm-mcp-installed'), WANTED);
   return data;
 }
@@ -64,7 +68,11 @@ export function seededData(finished = true): string {
 /** The plugin's server entry as Claude Code runs it: ${CLAUDE_PLUGIN_ROOT} replaced, the plugin's variables set. */
 function command(root: string, data: string, extra: Record<string, string>) {
   const args = entry.args.map((a) => a.replaceAll('${CLAUDE_PLUGIN_ROOT}', root));
-  return { command: entry.command === 'node' ? process.execPath : entry.command, args, env: serverEnv({ CLAUDE_PLUGIN_ROOT: root, CLAUDE_PLUGIN_DATA: data, ...extra }) };
+  return {
+    command: entry.command === 'node' ? process.execPath : entry.command,
+    args,
+    env: serverEnv({ CLAUDE_PLUGIN_ROOT: root, CLAUDE_PLUGIN_DATA: data, ...extra }),
+  };
 }
 
 describe('the plugin as installed', () => {
@@ -75,11 +83,15 @@ describe('the plugin as installed', () => {
     expect(all.reduce((n, f) => n + f.bytes, 0)).toBeLessThan(8 * 2 ** 20);
     expect(existsSync(join(PLUGIN, 'dist', 'cli.js'))).toBe(true);
     // the skill Claude Code loads is the one the repository keeps
-    expect(readFileSync(join(PLUGIN, 'skills', 'offloading', 'SKILL.md'), 'utf8')).toBe(readFileSync(join(ROOT, 'skills', 'offloading', 'SKILL.md'), 'utf8'));
+    expect(readFileSync(join(PLUGIN, 'skills', 'offloading', 'SKILL.md'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'skills', 'offloading', 'SKILL.md'), 'utf8'),
+    );
     // only the current build: dist/ keeps earlier builds' chunks for running servers, the plugin does not
     const chunks = (d: string) => readdirSync(join(d, 'chunks')).filter((f) => f.endsWith('.js'));
     expect(chunks(join(PLUGIN, 'dist')).length).toBeLessThanOrEqual(chunks(join(ROOT, 'dist')).length);
-    expect(readFileSync(join(PLUGIN, 'dist', 'build.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'dist', 'build.json'), 'utf8'));
+    expect(readFileSync(join(PLUGIN, 'dist', 'build.json'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'dist', 'build.json'), 'utf8'),
+    );
   });
 });
 
@@ -94,8 +106,23 @@ describe('started as Claude Code starts it, from a copy with nothing beside it',
     fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
     root = installed();
     data = seededData();
-    const { command: cmd, args, env } = command(root, data, { OLLM_HOME: tempHome('ram:\n  budget: 20GB\n'), OLLAMA_HOST: fake.host, npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
-    const transport = new StdioClientTransport({ command: cmd, args, env, stderr: 'pipe', cwd: tempDir('ollm-plugin-cwd-') });
+    const {
+      command: cmd,
+      args,
+      env,
+    } = command(root, data, {
+      OLLM_HOME: tempHome('ram:\n  budget: 20GB\n'),
+      OLLAMA_HOST: fake.host,
+      npm_config_offline: 'true',
+      npm_config_cache: tempDir('ollm-npm-empty-'),
+    });
+    const transport = new StdioClientTransport({
+      command: cmd,
+      args,
+      env,
+      stderr: 'pipe',
+      cwd: tempDir('ollm-plugin-cwd-'),
+    });
     transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     client = new Client({ name: 'claude-code', version: '2.1.0' });
     await client.connect(transport);
@@ -112,15 +139,19 @@ describe('started as Claude Code starts it, from a copy with nothing beside it',
 
   it('serves every tool, keeps state in its database, and serves the skill it carries', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['route_and_generate', 'list_models', 'remember', 'show_status']));
-    const saved = await client.callTool({ name: 'remember', arguments: { key: 'plugin-check', value: 'kept in libsql' } });
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['route_and_generate', 'list_models', 'remember', 'show_status']),
+    );
+    const saved = await client.callTool({
+      name: 'remember',
+      arguments: { key: 'plugin-check', value: 'kept in libsql' },
+    });
     expect(saved.isError, JSON.stringify(saved.content)).not.toBe(true);
     const recalled = await client.callTool({ name: 'recall', arguments: { key: 'plugin-check' } });
     expect(JSON.stringify(recalled.structuredContent)).toMatch(/kept in libsql/);
     const skill = await client.readResource({ uri: 'skill://offloading/SKILL.md' });
     expect(JSON.stringify(skill.contents)).toMatch(/name: offloading/);
   });
-
 });
 
 describe('a plugin that cannot start says why, on stderr, at once', () => {
@@ -133,7 +164,9 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
     const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 30_000, input: '' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/the server is not built in .*\(no dist\/cli\.js\)\. Install the plugin from a built checkout: .*npm ci/);
+    expect(run.stderr).toMatch(
+      /the server is not built in .*\(no dist\/cli\.js\)\. Install the plugin from a built checkout: .*npm ci/,
+    );
   });
 
   it('npm that cannot get libsql: the registry or a proxy to check, and the command to run by hand', () => {
@@ -141,12 +174,19 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
     const data = tempDir('ollm-plugin-data-');
     // what starts killed mid-install left: a process that is gone (a pid past any pid_max) and one that runs (this test's)
     const gone = 2 ** 22 + 7;
-    for (const name of [`.install-${gone}`, `node_modules.old-${gone}`, `.install-${process.pid}`]) mkdirSync(join(data, name));
-    const { command: cmd, args, env } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
+    for (const name of [`.install-${gone}`, `node_modules.old-${gone}`, `.install-${process.pid}`])
+      mkdirSync(join(data, name));
+    const {
+      command: cmd,
+      args,
+      env,
+    } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
     const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 60_000, input: '' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/could not install libsql [\d.]+ with npm \(exit \d+\)\. Check that npm can reach its registry .* npm install --prefix ".*" libsql@/);
+    expect(run.stderr).toMatch(
+      /could not install libsql [\d.]+ with npm \(exit \d+\)\. Check that npm can reach its registry .* npm install --prefix ".*" libsql@/,
+    );
     // nothing half-installed left behind, a dead start's leftovers swept, a running start's kept
     expect(readdirSync(data)).toEqual([`.install-${process.pid}`]);
   });
@@ -160,7 +200,9 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
     const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 30_000, input: '' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^ollm-mcp plugin: cannot install libsql into the plugin's data folder .*a-file\/data: .*a part of the path is a file, not a folder \(ENOTDIR\)\. Make that folder writable by your user, or set CLAUDE_PLUGIN_DATA \(or OLLM_HOME\) to a folder you can write, and start again\.\n$/);
+    expect(run.stderr).toMatch(
+      /^ollm-mcp plugin: cannot install libsql into the plugin's data folder .*a-file\/data: .*a part of the path is a file, not a folder \(ENOTDIR\)\. Make that folder writable by your user, or set CLAUDE_PLUGIN_DATA \(or OLLM_HOME\) to a folder you can write, and start again\.\n$/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -168,7 +210,11 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
     const root = installed();
     const data = seededData(false);
     rmSync(join(data, 'node_modules', '@libsql'), { recursive: true, force: true }); // npm stopped before the native binary
-    const { command: cmd, args, env } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
+    const {
+      command: cmd,
+      args,
+      env,
+    } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
     const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 60_000, input: '' });
     expect(run.stderr).toMatch(/installing libsql [\d.]+ .* once per version/);
     // offline here, so the new install fails, saying so; the old tree is still not taken as done
@@ -180,7 +226,11 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
   it('the other side: a whole tree without the marker (installed by hand, as a failed start says to) is used and marked, installing nothing', () => {
     const root = installed();
     const data = seededData(false);
-    const { command: cmd, args, env } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
+    const {
+      command: cmd,
+      args,
+      env,
+    } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
     const run = spawnSync(cmd, [...args, '--version'], { env, encoding: 'utf8', timeout: 60_000, input: '' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/installing libsql/);

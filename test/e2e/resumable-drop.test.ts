@@ -10,7 +10,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
-import { firstEventThenDrop, generate, inFlight, RawClient, resumedAnswer, sseMessage, WAIT, words } from '../helpers/sse.js';
+import {
+  firstEventThenDrop,
+  generate,
+  inFlight,
+  RawClient,
+  resumedAnswer,
+  sseMessage,
+  WAIT,
+  words,
+} from '../helpers/sse.js';
 
 const V2025_06 = { 'mcp-protocol-version': '2025-06-18' };
 
@@ -18,7 +27,10 @@ let fake: FakeOllama;
 let server: HttpServer;
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
-  server = await startHttp({ OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\nhttp:\n  resumeGraceSeconds: 3600\n'), OLLAMA_HOST: fake.host });
+  server = await startHttp({
+    OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\nhttp:\n  resumeGraceSeconds: 3600\n'),
+    OLLAMA_HOST: fake.host,
+  });
   fake.reply('warm');
   await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('warm up') }); // the model loaded
 }, 60_000);
@@ -37,7 +49,10 @@ const cancelled = () => server.stderr().split('did not resume it in time').lengt
 async function dropAfterProgress(client: RawClient, id: number, prompt: string): Promise<void> {
   const ac = new AbortController();
   const params = { name: 'route_and_generate', arguments: generate(prompt), _meta: { progressToken: id } };
-  const first = await firstEventThenDrop(await client.post({ jsonrpc: '2.0', id, method: 'tools/call', params }, ac.signal), ac);
+  const first = await firstEventThenDrop(
+    await client.post({ jsonrpc: '2.0', id, method: 'tools/call', params }, ac.signal),
+    ac,
+  );
   expect(sseMessage(first).method).toBe('notifications/progress');
 }
 
@@ -47,16 +62,38 @@ describe('dropped calls while other clients wait', () => {
     const before = cancelled();
     const old = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url, V2025_06).initialize()));
     const recent = await Promise.all(Array.from({ length: 14 }, () => new RawClient(server.url).initialize()));
-    await Promise.all([...old.map((c, i) => dropAfterProgress(c, 20 + i, `an endless story ${i}`)), ...recent.map((c, i) => c.callThenDrop(40 + i, 'route_and_generate', generate(`an endless tale ${i}`)))]);
+    await Promise.all([
+      ...old.map((c, i) => dropAfterProgress(c, 20 + i, `an endless story ${i}`)),
+      ...recent.map((c, i) => c.callThenDrop(40 + i, 'route_and_generate', generate(`an endless tale ${i}`))),
+    ]);
     await vi.waitFor(() => expect(runs('endless').length).toBeGreaterThan(0), WAIT);
-    const answer = await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('a short one') });
+    const answer = await new RawClient(server.url).request('tools/call', {
+      name: 'route_and_generate',
+      arguments: generate('a short one'),
+    });
     expect(answer).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
     // every dropped call cancelled; each of their requests the engine got was stopped by its client, and none runs now
-    await vi.waitFor(() => expect([cancelled() - before, runs('endless').filter((g) => !g.aborted).length, inFlight(fake)]).toEqual([20, 0, 0]), WAIT);
+    await vi.waitFor(
+      () =>
+        expect([cancelled() - before, runs('endless').filter((g) => !g.aborted).length, inFlight(fake)]).toEqual([
+          20, 0, 0,
+        ]),
+      WAIT,
+    );
     expect(runs('endless').length).toBeGreaterThan(0);
     const started = fake.generations().length;
-    expect(await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('another short one') })).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
-    expect(fake.generations().slice(started).map((g) => g.prompt?.includes('endless'))).toEqual([false]); // no dropped call reached the engine later
+    expect(
+      await new RawClient(server.url).request('tools/call', {
+        name: 'route_and_generate',
+        arguments: generate('another short one'),
+      }),
+    ).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
+    expect(
+      fake
+        .generations()
+        .slice(started)
+        .map((g) => g.prompt?.includes('endless')),
+    ).toEqual([false]); // no dropped call reached the engine later
   }, 60_000);
 
   it('a dropped call resumed at once runs to its whole answer while another client waits, and its engine request is not aborted', async () => {
@@ -65,8 +102,14 @@ describe('dropped calls while other clients wait', () => {
     const priming = await a.callThenDrop(60, 'route_and_generate', generate('a resumed story'));
     const resumed = a.resume(priming.id!);
     await vi.waitFor(() => expect(runs('resumed')).toHaveLength(1), WAIT);
-    const other = new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('meanwhile') }); // waits meanwhile
-    expect(await resumedAnswer(await resumed)).toMatchObject({ id: 60, result: { structuredContent: { text: words(100, 'r') } } });
+    const other = new RawClient(server.url).request('tools/call', {
+      name: 'route_and_generate',
+      arguments: generate('meanwhile'),
+    }); // waits meanwhile
+    expect(await resumedAnswer(await resumed)).toMatchObject({
+      id: 60,
+      result: { structuredContent: { text: words(100, 'r') } },
+    });
     expect(await other).toMatchObject({ result: { structuredContent: { text: 'the other answer' } } });
     expect(runs('resumed')[0]!.aborted).toBeUndefined();
   }, 60_000);
@@ -78,14 +121,20 @@ describe('dropped calls while other clients wait', () => {
     await vi.waitFor(() => expect(runs('lone story')).toHaveLength(1), WAIT);
     await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT); // the engine is done with it
     expect(runs('lone story')[0]!.aborted).toBeUndefined();
-    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({ id: 61, result: { structuredContent: { text: words(100, 'q') } } });
+    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
+      id: 61,
+      result: { structuredContent: { text: words(100, 'q') } },
+    });
   }, 60_000);
 });
 
 describe('a session its client DELETEs', () => {
   it("has its dropped call cancelled at once, and is refused from then on; another session's dropped call goes on", async () => {
     fake.reply(({ prompt }) => (prompt?.includes('ended') ? words(2000) : words(30, 'k'))); // the ended one 80 s if not stopped
-    const [a, b] = await Promise.all([new RawClient(server.url, V2025_06).initialize(), new RawClient(server.url).initialize()]);
+    const [a, b] = await Promise.all([
+      new RawClient(server.url, V2025_06).initialize(),
+      new RawClient(server.url).initialize(),
+    ]);
     const kept = await b.callThenDrop(70, 'route_and_generate', generate('a kept story'));
     await dropAfterProgress(a, 71, 'an ended story');
     await vi.waitFor(() => expect(runs('ended')).toHaveLength(1), WAIT); // its engine request runs
@@ -94,11 +143,16 @@ describe('a session its client DELETEs', () => {
     await vi.waitFor(() => expect(runs('ended')[0]!.aborted).toBe(true), WAIT);
     const refused = await a.post({ jsonrpc: '2.0', id: 72, method: 'tools/list' });
     expect(refused.status).toBe(404);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/its client ended it \(DELETE\)\. Initialize a new session/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /its client ended it \(DELETE\)\. Initialize a new session/,
+    );
     // the other session's call ran to its answer, which its client gets on resuming
     await vi.waitFor(() => expect([runs('kept story').length, inFlight(fake)]).toEqual([1, 0]), WAIT);
     expect(runs('kept story')[0]!.aborted).toBeUndefined();
-    expect(await resumedAnswer(await b.resume(kept.id!))).toMatchObject({ id: 70, result: { structuredContent: { text: words(30, 'k') } } });
+    expect(await resumedAnswer(await b.resume(kept.id!))).toMatchObject({
+      id: 70,
+      result: { structuredContent: { text: words(30, 'k') } },
+    });
   }, 60_000);
 
   it('a DELETE without a session id is still 405, and cancels nothing', async () => {

@@ -10,14 +10,27 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
-import { firstEventThenDrop, generate, generated, inFlight, RawClient, refusedAsUnknown, resumedAnswer, WAIT, words } from '../helpers/sse.js';
+import {
+  firstEventThenDrop,
+  generate,
+  generated,
+  inFlight,
+  RawClient,
+  refusedAsUnknown,
+  resumedAnswer,
+  WAIT,
+  words,
+} from '../helpers/sse.js';
 
 describe('resumable streams: owned (default grace)', () => {
   let fake: FakeOllama;
   let server: HttpServer;
   beforeAll(async () => {
     fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
-    server = await startHttp({ OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host });
+    server = await startHttp({
+      OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n'),
+      OLLAMA_HOST: fake.host,
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -34,7 +47,10 @@ describe('resumable streams: owned (default grace)', () => {
     for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
     await generated(fake, done);
     for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
-    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({ id: 7, result: { structuredContent: { text: words(20) } } });
+    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
+      id: 7,
+      result: { structuredContent: { text: words(20) } },
+    });
   }, 60_000); // the server's first call: it loads the core and the model, slow on a busy machine
 
   it('a stream started without a session is not given to a session; it is to a request without one', async () => {
@@ -45,7 +61,10 @@ describe('resumable streams: owned (default grace)', () => {
     const priming = await anonymous.callThenDrop(8, 'route_and_generate', generate('another story'));
     await generated(fake, done);
     await refusedAsUnknown(await b.resume(priming.id!));
-    expect(await resumedAnswer(await anonymous.resume(priming.id!))).toMatchObject({ id: 8, result: { structuredContent: { text: words(5, 'x') } } });
+    expect(await resumedAnswer(await anonymous.resume(priming.id!))).toMatchObject({
+      id: 8,
+      result: { structuredContent: { text: words(5, 'x') } },
+    });
   });
 
   it("the SDK's own client, its call's stream cut after the priming event, resumes it with its session and gets the whole answer", async () => {
@@ -57,7 +76,10 @@ describe('resumable streams: owned (default grace)', () => {
       const ac = new AbortController();
       const res = await fetch(input, { ...init, signal: ac.signal });
       const priming = await firstEventThenDrop(res, ac);
-      return new Response(`id: ${priming.id}\nretry: ${priming.retry}\ndata: \n\n`, { status: res.status, headers: res.headers });
+      return new Response(`id: ${priming.id}\nretry: ${priming.retry}\ndata: \n\n`, {
+        status: res.status,
+        headers: res.headers,
+      });
     };
     const client = new Client({ name: 'sdk', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: cutting }));
@@ -89,10 +111,16 @@ describe('resumable streams with a bearer token and no session', () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     const stateless = new RawClient(server.url, auth);
     const ac = new AbortController();
-    const priming = await firstEventThenDrop(await stateless.post({ jsonrpc: '2.0', id: 5, method: 'tools/list' }, ac.signal), ac);
+    const priming = await firstEventThenDrop(
+      await stateless.post({ jsonrpc: '2.0', id: 5, method: 'tools/list' }, ac.signal),
+      ac,
+    );
     const session = await new RawClient(server.url, auth).initialize();
     await refusedAsUnknown(await session.resume(priming.id!));
-    expect(await resumedAnswer(await stateless.resume(priming.id!))).toMatchObject({ id: 5, result: { tools: expect.any(Array) } });
+    expect(await resumedAnswer(await stateless.resume(priming.id!))).toMatchObject({
+      id: 5,
+      result: { tools: expect.any(Array) },
+    });
   });
 });
 
@@ -101,10 +129,16 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
   let server: HttpServer;
   beforeAll(async () => {
     fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
-    server = await startHttp({ OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\nhttp:\n  resumeGraceSeconds: 0.5\n'), OLLAMA_HOST: fake.host });
+    server = await startHttp({
+      OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\nhttp:\n  resumeGraceSeconds: 0.5\n'),
+      OLLAMA_HOST: fake.host,
+    });
     // the model loaded, so a call reaches the engine at once
     fake.reply('warm');
-    await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('warm up') });
+    await new RawClient(server.url).request('tools/call', {
+      name: 'route_and_generate',
+      arguments: generate('warm up'),
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -114,7 +148,9 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
   it('six clients drop after the priming event and never come back: after the grace the engine runs nothing, and a new call is answered', async () => {
     fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer')); // 80 s each if not stopped
     const clients = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url).initialize()));
-    await Promise.all(clients.map((c, i) => c.callThenDrop(20 + i, 'route_and_generate', generate(`an endless story ${i}`))));
+    await Promise.all(
+      clients.map((c, i) => c.callThenDrop(20 + i, 'route_and_generate', generate(`an endless story ${i}`))),
+    );
     await vi.waitFor(() => expect(fake.generations().some((g) => g.prompt?.includes('endless'))).toBe(true), WAIT);
     // each of the six is cancelled at its own grace's end: a queued one may start in the moment between
     // another's cancel and its own, so wait for all six cancels before counting (a CI run caught that moment)
@@ -122,9 +158,17 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
     await vi.waitFor(() => expect(cancels()).toBeGreaterThanOrEqual(6), WAIT);
     await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT);
     const started = fake.generations().length;
-    const answer = await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('a short one') });
+    const answer = await new RawClient(server.url).request('tools/call', {
+      name: 'route_and_generate',
+      arguments: generate('a short one'),
+    });
     expect(answer).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
-    expect(fake.generations().slice(started).map((g) => g.prompt?.includes('endless'))).toEqual([false]); // no dropped call ran after the grace
+    expect(
+      fake
+        .generations()
+        .slice(started)
+        .map((g) => g.prompt?.includes('endless')),
+    ).toEqual([false]); // no dropped call ran after the grace
     expect(inFlight(fake)).toBe(0);
   });
 
@@ -135,7 +179,10 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
     // resumed, dropped again, and resumed again, each time within the grace
     const ac = new AbortController();
     await firstEventThenDrop(await a.resume(priming.id!, ac.signal), ac);
-    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({ id: 30, result: { structuredContent: { text: words(25, 'r') } } });
+    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
+      id: 30,
+      result: { structuredContent: { text: words(25, 'r') } },
+    });
   });
 
   it('a resumed stream that drops and does not come back is cancelled after the grace: nothing more to resume', async () => {
@@ -148,7 +195,9 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
     await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT);
     const after = await a.resume(priming.id!);
     expect(after.status).toBe(400); // over, without an answer
-    expect(((await after.json()) as { error: { message: string } }).error.message).toMatch(/its stream is over, with nothing after it/);
+    expect(((await after.json()) as { error: { message: string } }).error.message).toMatch(
+      /its stream is over, with nothing after it/,
+    );
   });
 
   it('logs to stderr only: nothing on stdout', () => {

@@ -15,7 +15,12 @@ let session: string;
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
   server = await startHttp({ OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host });
-  const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  const init = await post({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
   session = init.headers.get('mcp-session-id')!;
   await init.text();
 });
@@ -28,12 +33,19 @@ const V2025 = { 'mcp-protocol-version': '2025-11-25' };
 const ACCEPT = { accept: 'application/json, text/event-stream' };
 
 function post(body: unknown, signal?: AbortSignal): Promise<Response> {
-  const headers = { 'content-type': 'application/json', ...ACCEPT, ...V2025, ...(session && { 'mcp-session-id': session }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...ACCEPT,
+    ...V2025,
+    ...(session && { 'mcp-session-id': session }),
+  };
   return fetch(server.url, { method: 'POST', headers, body: JSON.stringify(body), ...(signal && { signal }) });
 }
 
 function resume(lastEventId: string): Promise<Response> {
-  return fetch(server.url, { headers: { accept: 'text/event-stream', ...V2025, 'mcp-session-id': session, 'last-event-id': lastEventId } });
+  return fetch(server.url, {
+    headers: { accept: 'text/event-stream', ...V2025, 'mcp-session-id': session, 'last-event-id': lastEventId },
+  });
 }
 
 interface SseEvent {
@@ -60,7 +72,8 @@ function events(text: string): SseEvent[] {
     });
 }
 
-const message = (e: SseEvent) => JSON.parse(e.data) as { id?: number; method?: string; result?: { structuredContent?: { text?: string } } };
+const message = (e: SseEvent) =>
+  JSON.parse(e.data) as { id?: number; method?: string; result?: { structuredContent?: { text?: string } } };
 
 /** Reads a response stream until its first event, then drops the connection, as a network failure would. */
 async function firstEventThenDrop(res: Response, ac: AbortController): Promise<SseEvent> {
@@ -88,7 +101,19 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
   it('a call whose stream broke goes on; GET with Last-Event-ID gets the events after it, then the answer as it comes', async () => {
     fake.reply(words(20)); // 0.8 s of tokens
     const ac = new AbortController();
-    const call = await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: 'a short story', task: 'general' }, _meta: { progressToken: 'p' } } }, ac.signal);
+    const call = await post(
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: {
+          name: 'route_and_generate',
+          arguments: { prompt: 'a short story', task: 'general' },
+          _meta: { progressToken: 'p' },
+        },
+      },
+      ac.signal,
+    );
     const priming = await firstEventThenDrop(call, ac);
     expect(priming).toMatchObject({ id: expect.stringMatching(/_1$/), retry: '1000', data: '' });
 
@@ -115,16 +140,30 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
     // After the answer there is nothing more: a clear 400, so a client stops asking.
     const done = await resume(after.at(-1)!.id!);
     expect(done.status).toBe(400);
-    expect(((await done.json()) as { error: { message: string } }).error.message).toMatch(/^Nothing to resume after that Last-Event-ID: its stream is over, with nothing after it\. Send the request again\.$/);
+    expect(((await done.json()) as { error: { message: string } }).error.message).toMatch(
+      /^Nothing to resume after that Last-Event-ID: its stream is over, with nothing after it\. Send the request again\.$/,
+    );
   });
 
   it('a call whose stream broke can still be cancelled: the generation stops and nothing more is sent', async () => {
     fake.reply(words(200)); // 8 s if not stopped
     const ac = new AbortController();
-    const call = await post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } } }, ac.signal);
+    const call = await post(
+      {
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'tools/call',
+        params: { name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } },
+      },
+      ac.signal,
+    );
     const priming = await firstEventThenDrop(call, ac);
     await vi.waitFor(() => expect(busy()).toBe(true), { timeout: 15_000, interval: 20 }); // under way without its stream
-    const cancel = await post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 4, reason: 'changed my mind' } });
+    const cancel = await post({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 4, reason: 'changed my mind' },
+    });
     expect(cancel.status).toBe(202);
     await vi.waitFor(() => expect(busy()).toBe(false), { timeout: 15_000, interval: 20 });
     const after = await resume(priming.id!);
@@ -135,7 +174,15 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
     for (const id of ['nope', '00000000-0000-4000-8000-000000000000_1']) {
       const res = await resume(id);
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send the request again.' } });
+      expect(await res.json()).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32000,
+          message:
+            'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send the request again.',
+        },
+      });
     }
     const plain = await fetch(server.url, { headers: { accept: 'text/event-stream', ...V2025 } });
     expect(plain.status).toBe(405);
@@ -149,7 +196,10 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
       if (init?.method === 'POST') bodies.push(res.clone().text());
       return res;
     };
-    const client = new Client({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const client = new Client(
+      { name: 'modern', version: '1' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: recording }));
     try {
       expect((await client.listTools()).tools.length).toBeGreaterThan(10);

@@ -20,7 +20,10 @@ const KEYS = {
 };
 /** A gateway's own credential in front of the primary Ollama (which is sent no key): no setting names it, only its shape tells it. */
 const GATEWAY_KEY = 'gwKey0123456789abcdefXYZ';
-const FORMS = [...Object.values(KEYS).flatMap((k) => [k, encodeURIComponent(k), Buffer.from(k).toString('base64')]), GATEWAY_KEY];
+const FORMS = [
+  ...Object.values(KEYS).flatMap((k) => [k, encodeURIComponent(k), Buffer.from(k).toString('base64')]),
+  GATEWAY_KEY,
+];
 
 /** The forms of a key found in `text`. */
 const leaks = (text: string) => FORMS.filter((f) => text.includes(f));
@@ -36,7 +39,12 @@ beforeAll(async () => {
   // the OpenAI-compatible engine lists its model through its proxy, which refuses only the chat: the model is tried and fails
   engine = await FakeOpenAI.start({ models: ['lab-model'] });
   const chatOnly = (method: string, path: string) => method === 'POST' && path.endsWith('/chat/completions');
-  proxies = await Promise.all([FakeKeyEcho.start({ ownKey: GATEWAY_KEY, status: 403 }), FakeKeyEcho.start(), FakeKeyEcho.start({ upstream: engine.url, refuse: chatOnly, status: 502 }), FakeKeyEcho.start()]);
+  proxies = await Promise.all([
+    FakeKeyEcho.start({ ownKey: GATEWAY_KEY, status: 403 }),
+    FakeKeyEcho.start(),
+    FakeKeyEcho.start({ upstream: engine.url, refuse: chatOnly, status: 502 }),
+    FakeKeyEcho.start(),
+  ]);
   const [, llama, lab, cloud] = proxies;
   home = tempHome(
     [
@@ -105,7 +113,7 @@ describe('a key an engine or a proxy quotes back', () => {
     expect(JSON.stringify(await session.client.readResource({ uri: 'ollm://fleet' }))).toMatch(/401/);
   });
 
-  it('appears in no MCP log message and not in the server\'s stderr', async () => {
+  it("appears in no MCP log message and not in the server's stderr", async () => {
     expect(leaks(logged.join('\n'))).toEqual([]);
     if (E2E_TRANSPORT === 'stdio') expect(logged.join('\n')).toMatch(/failed/); // the fallback's warning was sent
     expect(leaks(session.stderr())).toEqual([]);
@@ -124,10 +132,21 @@ describe('a key an engine repeats in its answer', () => {
   // no failure, no HostError: only the last line at the MCP boundary stands between the key and the assistant
   it('is not in the result, and the rest of the answer is', { timeout: 30_000 }, async () => {
     const key = 'echoedkeyonlyletters';
-    const echo = await FakeOpenAI.start({ models: ['echo-model'], apiKey: key, reply: `Your request carried ${key}; here is the answer.` });
-    const repeated = await connect({ OLLM_HOME: tempHome(`hosts:\n  - {name: echo, kind: openai, url: "${echo.url}", tokenEnv: ECHO_KEY}\n`), OLLAMA_HOST: '127.0.0.1:9', ECHO_KEY: key });
+    const echo = await FakeOpenAI.start({
+      models: ['echo-model'],
+      apiKey: key,
+      reply: `Your request carried ${key}; here is the answer.`,
+    });
+    const repeated = await connect({
+      OLLM_HOME: tempHome(`hosts:\n  - {name: echo, kind: openai, url: "${echo.url}", tokenEnv: ECHO_KEY}\n`),
+      OLLAMA_HOST: '127.0.0.1:9',
+      ECHO_KEY: key,
+    });
     try {
-      const res = await repeated.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Repeat my request.', model: 'echo-model', maxTokens: 64 } });
+      const res = await repeated.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Repeat my request.', model: 'echo-model', maxTokens: 64 },
+      });
       const text = JSON.stringify(res);
       expect(res.isError, text).toBeFalsy();
       expect(text).not.toContain(key);
@@ -150,16 +169,30 @@ describe('an HTTP token of spaces only', () => {
       async (server) => `listening at ${server.url}; exit ${(await server.stop()).code}`,
       (err: Error) => err.message,
     );
-    expect(started).toMatch(/^the server exited \(1\) before listening: ollm-mcp: Refusing to start: (OLLM_HTTP_TOKEN|--token) is empty \(only spaces\); a bearer token needs at least 16 characters/);
+    expect(started).toMatch(
+      /^the server exited \(1\) before listening: ollm-mcp: Refusing to start: (OLLM_HTTP_TOKEN|--token) is empty \(only spaces\); a bearer token needs at least 16 characters/,
+    );
   });
 
   it('a token with spaces around it is served, trimmed, and a request without it is refused', async () => {
-    const server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9', OLLM_HTTP_TOKEN: '  s3cret-token-0123456  ' });
+    const server = await startHttp({
+      OLLM_HOME: tempHome(),
+      OLLAMA_HOST: '127.0.0.1:9',
+      OLLM_HTTP_TOKEN: '  s3cret-token-0123456  ',
+    });
     try {
       const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
       expect((await fetch(server.url, { method: 'POST', headers, body })).status).toBe(401);
-      expect((await fetch(server.url, { method: 'POST', headers: { ...headers, authorization: 'Bearer s3cret-token-0123456' }, body })).status).toBe(200);
+      expect(
+        (
+          await fetch(server.url, {
+            method: 'POST',
+            headers: { ...headers, authorization: 'Bearer s3cret-token-0123456' },
+            body,
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await server.stop();
     }

@@ -22,11 +22,18 @@ type Out = {
 
 const BEFORE = ['def add(a, b):', '    return a - b', '', '', 'def mul(a, b):', '    return a + b', ''].join('\n');
 const AFTER = ['def add(a, b):', '    return a + b', '', '', 'def mul(a, b):', '    return a * b', ''].join('\n');
-const LOG = ['[1/3] Compiling src/main.c', "src/main.c:12:5: error: 'count' undeclared (first use in this function)", "src/util.c:40:1: warning: unused variable 'x'", 'make: *** [all] Error 1', ''].join('\n');
+const LOG = [
+  '[1/3] Compiling src/main.c',
+  "src/main.c:12:5: error: 'count' undeclared (first use in this function)",
+  "src/util.c:40:1: warning: unused variable 'x'",
+  'make: *** [all] Error 1',
+  '',
+].join('\n');
 const LINE = 'I will not talk in class.';
 
 /** llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer goes to the next model only on a routed call). */
-const FIRST = 'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+const FIRST =
+  'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
 
 let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;
@@ -40,7 +47,11 @@ beforeAll(async () => {
   writeFileSync(join(root, 'code.py'), AFTER); // the working tree's change: lines 2 and 6
   writeFileSync(join(root, 'build.log'), LOG);
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
-  session = await connect({ OLLM_HOME: tempHome(`ram:\n  budget: 20GB\n  bufferBytes: 0\n${FIRST}`), OLLAMA_HOST: fake.host }, [], root);
+  session = await connect(
+    { OLLM_HOME: tempHome(`ram:\n  budget: 20GB\n  bufferBytes: 0\n${FIRST}`), OLLAMA_HOST: fake.host },
+    [],
+    root,
+  );
 }, 120_000);
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -50,11 +61,15 @@ beforeEach(() => fake.reply('ok'));
 
 async function call(args: Record<string, unknown>) {
   const res = await session.client.callTool({ name: 'route_and_generate', arguments: { useMemory: false, ...args } });
-  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Out };
+  return {
+    isError: res.isError === true,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Out,
+  };
 }
 
 describe('citations are checked against what was read, and what was not read is unchecked', () => {
-  it('a diff review citing the changed file\'s lines is handed back with its citations verified', async () => {
+  it("a diff review citing the changed file's lines is handed back with its citations verified", async () => {
     fake.reply('code.py:2 `return a + b` fixes add; code.py:5 `def mul(a, b):` is unchanged context.');
     const r = await call({ prompt: 'Review this change.', task: 'code', diff: {} });
     expect(r.isError, r.text).toBe(false);
@@ -68,11 +83,17 @@ describe('citations are checked against what was read, and what was not read is 
   });
 
   it('a diff review whose quotes are not on the lines the diff shows still goes to the next model', async () => {
-    fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? 'code.py:2 `return a * a` and code.py:6 `return b - b` are wrong.' : 'code.py:6 `return a * b` now multiplies.'));
+    fake.reply((ctx) =>
+      ctx.model.startsWith('llama3.2')
+        ? 'code.py:2 `return a * a` and code.py:6 `return b - b` are wrong.'
+        : 'code.py:6 `return a * b` now multiplies.',
+    );
     const r = await call({ prompt: 'Review this change.', task: 'code', diff: {} });
     expect(r.isError, r.text).toBe(false);
     expect(r.out.model).not.toMatch(/llama3\.2/);
-    expect(r.out.fallbacks[0]!.error).toMatch(/its answer was set aside: most of its citations do not hold \(0 of 2 citations verified; the quoted text is not on line 2 of code\.py/);
+    expect(r.out.fallbacks[0]!.error).toMatch(
+      /its answer was set aside: most of its citations do not hold \(0 of 2 citations verified; the quoted text is not on line 2 of code\.py/,
+    );
     expect(r.out.citations!.summary).toBe('1 of 1 citation verified');
   });
 
@@ -82,9 +103,18 @@ describe('citations are checked against what was read, and what was not read is 
     expect(r.isError, r.text).toBe(false);
     expect(r.out.model).toBe('llama3.2:latest');
     expect(r.out.fallbacks).toEqual([]);
-    expect(r.out.citations).toMatchObject({ verified: 1, flagged: 0, unchecked: 2, summary: '1 of 1 citation verified, 2 unchecked' });
+    expect(r.out.citations).toMatchObject({
+      verified: 1,
+      flagged: 0,
+      unchecked: 2,
+      summary: '1 of 1 citation verified, 2 unchecked',
+    });
     expect(r.out.citations!.citations).toEqual([
-      expect.objectContaining({ raw: 'src/main.c:12', verdict: 'unchecked', why: 'src/main.c was not read, so it could not be checked' }),
+      expect.objectContaining({
+        raw: 'src/main.c:12',
+        verdict: 'unchecked',
+        why: 'src/main.c was not read, so it could not be checked',
+      }),
       expect.objectContaining({ raw: 'build.log:2', verdict: 'verified' }),
       expect.objectContaining({ raw: 'src/util.c:40', verdict: 'unchecked' }),
     ]);
@@ -107,6 +137,11 @@ describe('repetition the caller asked for is kept; a loop to the length limit is
     const r = await call({ prompt: `Write the line "${LINE}" ten times, one per line.`, maxTokens: 100 });
     expect(r.isError, r.text).toBe(false);
     expect(r.out.model).not.toMatch(/llama3\.2/);
-    expect(r.out.fallbacks).toEqual([expect.objectContaining({ model: 'llama3.2:latest', error: `its answer was set aside: the answer repeated "${LINE}" 16 times` })]);
+    expect(r.out.fallbacks).toEqual([
+      expect.objectContaining({
+        model: 'llama3.2:latest',
+        error: `its answer was set aside: the answer repeated "${LINE}" 16 times`,
+      }),
+    ]);
   });
 });

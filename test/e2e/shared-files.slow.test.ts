@@ -25,54 +25,68 @@ const server = (home: string) => stdioServer(home, fake.host);
 type Server = Awaited<ReturnType<typeof server>>;
 
 describe('one state database across server processes, under load', () => {
-  it('3 servers × 200 concurrent remember calls: 600 acknowledged, 600 stored, none refused', { timeout: 60_000 }, async () => {
-    const h = await home();
-    const servers = await Promise.all([0, 1, 2].map(() => server(h)));
-    try {
-      const results = await Promise.allSettled(servers.flatMap((s, n) => Array.from({ length: 200 }, (_, i) => s.remember(`server ${n} fact ${i}`))));
-      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason));
-      expect(refused.length, refused[0]).toBe(0);
-      expect(keysInDb(h).size).toBe(600);
-    } finally {
-      await Promise.all(servers.map((s) => s.close()));
-    }
-    // nothing beside the database: no lock files, no temporary files
-    expect(readdirSync(h).filter((f) => !/^state\.db(-wal|-shm|-lock)?$/.test(f) && f !== 'templates')).toEqual([]);
-  });
-
-  it('3 servers writing at once, 5 rounds: each round one is SIGKILLed mid-burst and a new one starts at once; every acknowledged write is there', { timeout: 180_000 }, async () => {
-    const h = await home();
-    const acked: string[] = [];
-    const servers: Server[] = await Promise.all([0, 1, 2].map(() => server(h)));
-    const bursts: Array<Promise<unknown>> = [];
-    const burst = (s: Server, tag: string) => {
-      const p = Promise.allSettled(Array.from({ length: 80 }, (_, i) => s.remember(`${tag} ${i}`).then((k) => acked.push(k))));
-      bursts.push(p);
-      return p;
-    };
-    try {
-      for (let round = 0; round < 5; round++) {
-        const gen = servers.map((s, n) => `round ${round} server ${n} (pid ${s.pid})`);
-        servers.forEach((s, n) => void burst(s, gen[n]!));
-        const victim = round % 3;
-        // kill once the victim has had some writes acknowledged, so it dies in the middle of its burst
-        for (let waited = 0; acked.filter((k) => k.startsWith(gen[victim]!)).length < 5; waited++) {
-          if (waited > 10_000) throw new Error(`no write was acknowledged: ${servers[victim]!.stderr()}`);
-          await new Promise((r) => setTimeout(r, 2));
-        }
-        process.kill(servers[victim]!.pid, 'SIGKILL');
-        const replacement = await server(h);
-        acked.push(await replacement.remember(`round ${round} replacement first write`)); // nothing left behind blocks it
-        void servers[victim]!.close();
-        servers[victim] = replacement;
-        await Promise.all(bursts);
+  it(
+    '3 servers × 200 concurrent remember calls: 600 acknowledged, 600 stored, none refused',
+    { timeout: 60_000 },
+    async () => {
+      const h = await home();
+      const servers = await Promise.all([0, 1, 2].map(() => server(h)));
+      try {
+        const results = await Promise.allSettled(
+          servers.flatMap((s, n) => Array.from({ length: 200 }, (_, i) => s.remember(`server ${n} fact ${i}`))),
+        );
+        const refused = results
+          .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+          .map((r) => String(r.reason));
+        expect(refused.length, refused[0]).toBe(0);
+        expect(keysInDb(h).size).toBe(600);
+      } finally {
+        await Promise.all(servers.map((s) => s.close()));
       }
-    } finally {
-      await Promise.all(servers.map((s) => s.close()));
-    }
-    const stored = keysInDb(h);
-    expect(acked.length).toBeGreaterThan(5 * 80);
-    expect(acked.filter((k) => !stored.has(k))).toEqual([]);
-    expect(existsSync(join(h, 'memory.json'))).toBe(false);
-  });
+      // nothing beside the database: no lock files, no temporary files
+      expect(readdirSync(h).filter((f) => !/^state\.db(-wal|-shm|-lock)?$/.test(f) && f !== 'templates')).toEqual([]);
+    },
+  );
+
+  it(
+    '3 servers writing at once, 5 rounds: each round one is SIGKILLed mid-burst and a new one starts at once; every acknowledged write is there',
+    { timeout: 180_000 },
+    async () => {
+      const h = await home();
+      const acked: string[] = [];
+      const servers: Server[] = await Promise.all([0, 1, 2].map(() => server(h)));
+      const bursts: Array<Promise<unknown>> = [];
+      const burst = (s: Server, tag: string) => {
+        const p = Promise.allSettled(
+          Array.from({ length: 80 }, (_, i) => s.remember(`${tag} ${i}`).then((k) => acked.push(k))),
+        );
+        bursts.push(p);
+        return p;
+      };
+      try {
+        for (let round = 0; round < 5; round++) {
+          const gen = servers.map((s, n) => `round ${round} server ${n} (pid ${s.pid})`);
+          servers.forEach((s, n) => void burst(s, gen[n]!));
+          const victim = round % 3;
+          // kill once the victim has had some writes acknowledged, so it dies in the middle of its burst
+          for (let waited = 0; acked.filter((k) => k.startsWith(gen[victim]!)).length < 5; waited++) {
+            if (waited > 10_000) throw new Error(`no write was acknowledged: ${servers[victim]!.stderr()}`);
+            await new Promise((r) => setTimeout(r, 2));
+          }
+          process.kill(servers[victim]!.pid, 'SIGKILL');
+          const replacement = await server(h);
+          acked.push(await replacement.remember(`round ${round} replacement first write`)); // nothing left behind blocks it
+          void servers[victim]!.close();
+          servers[victim] = replacement;
+          await Promise.all(bursts);
+        }
+      } finally {
+        await Promise.all(servers.map((s) => s.close()));
+      }
+      const stored = keysInDb(h);
+      expect(acked.length).toBeGreaterThan(5 * 80);
+      expect(acked.filter((k) => !stored.has(k))).toEqual([]);
+      expect(existsSync(join(h, 'memory.json'))).toBe(false);
+    },
+  );
 });

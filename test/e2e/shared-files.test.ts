@@ -27,13 +27,37 @@ const server = (home: string, env: Record<string, string> = {}) => stdioServer(h
 describe('the state database', () => {
   it("an earlier version's metrics.json and preferences.json are imported, kept as backups, and read before the first request is answered", async () => {
     const h = await home();
-    await writeFile(join(h, 'metrics.json'), JSON.stringify({ version: 1, models: { 'llama3.2:latest': { requests: 7, successes: 7, latencySumMs: 700, latencyCount: 7, lastUsed: '2026-11-01T00:00:00.000Z' } } }));
-    await writeFile(join(h, 'preferences.json'), JSON.stringify({ version: 1, byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at: '2026-11-01T00:00:00.000Z' } } }));
+    await writeFile(
+      join(h, 'metrics.json'),
+      JSON.stringify({
+        version: 1,
+        models: {
+          'llama3.2:latest': {
+            requests: 7,
+            successes: 7,
+            latencySumMs: 700,
+            latencyCount: 7,
+            lastUsed: '2026-11-01T00:00:00.000Z',
+          },
+        },
+      }),
+    );
+    await writeFile(
+      join(h, 'preferences.json'),
+      JSON.stringify({
+        version: 1,
+        byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at: '2026-11-01T00:00:00.000Z' } },
+      }),
+    );
     const s = await server(h);
     try {
-      const metrics = JSON.parse(((await s.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text);
+      const metrics = JSON.parse(
+        ((await s.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
+      );
       expect(metrics.models['llama3.2:latest']).toMatchObject({ requests: 7, avgLatencyMs: 100 });
-      const config = JSON.parse(((await s.client.readResource({ uri: 'ollm://config' })).contents[0] as { text: string }).text);
+      const config = JSON.parse(
+        ((await s.client.readResource({ uri: 'ollm://config' })).contents[0] as { text: string }).text,
+      );
       expect(config.preferences).toMatchObject({ code: { model: 'qwen2.5-coder:7b' } });
     } finally {
       await s.close();
@@ -52,11 +76,18 @@ describe('the state database', () => {
       const r = await s.client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
       expect(r.isError).toBe(true);
       const text = (r.content as Array<{ text: string }>)[0]!.text;
-      expect(text).toMatch(/state\.db is a named pipe \(FIFO\); ollm-mcp keeps its state only in a regular file there\. Move it away/);
+      expect(text).toMatch(
+        /state\.db is a named pipe \(FIFO\); ollm-mcp keeps its state only in a regular file there\. Move it away/,
+      );
       expect(text).not.toMatch(/bug/i);
-      const gen = await s.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello', task: 'general' } });
+      const gen = await s.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Say hello', task: 'general' },
+      });
       expect(gen.isError).toBeFalsy();
-      expect((gen.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(/^Remembered facts were not used: .*named pipe/);
+      expect((gen.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(
+        /^Remembered facts were not used: .*named pipe/,
+      );
     } finally {
       await s.close();
     }
@@ -71,7 +102,10 @@ describe('the state database', () => {
     const out = await run(['memory', 'export'], env(a));
     expect(out.code).toBe(0);
     const exported = JSON.parse(out.stdout) as { entries: Array<{ key: string; value: string; category: string }> };
-    expect(exported.entries.map((e) => [e.key, e.value, e.category]).sort()).toEqual([['editor', 'Neovim', 'fact'], ['shell', 'fish', 'preference']]);
+    expect(exported.entries.map((e) => [e.key, e.value, e.category]).sort()).toEqual([
+      ['editor', 'Neovim', 'fact'],
+      ['shell', 'fish', 'preference'],
+    ]);
     const file = join(a, 'export.json');
     expect((await run(['memory', 'export', file], env(a))).stdout).toMatch(/Wrote 2 entries/);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(exported);
@@ -80,7 +114,9 @@ describe('the state database', () => {
     expect((await run(['memory', 'add', 'editor', 'Helix'], env(b))).code).toBe(0); // newer than the exported one
     const imported = await run(['memory', 'import', file], env(b));
     expect(imported.stdout).toMatch(/1 added, 0 updated, 1 already up to date/);
-    const list = JSON.parse((await run(['memory', 'list', '--json'], env(b))).stdout) as { entries: Array<{ key: string; value: string }> };
+    const list = JSON.parse((await run(['memory', 'list', '--json'], env(b))).stdout) as {
+      entries: Array<{ key: string; value: string }>;
+    };
     expect(Object.fromEntries(list.entries.map((e) => [e.key, e.value]))).toEqual({ editor: 'Helix', shell: 'fish' });
 
     await writeFile(join(b, 'bad.json'), '{"entries": "lots"');

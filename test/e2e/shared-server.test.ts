@@ -9,7 +9,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect as connectSocket } from 'node:net';
 import { run, tempHome } from '../helpers/spawn.js';
-import { isRunning, runtimeDir, servedBy, sharedLaunch, sharedPids, socketDir, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import {
+  isRunning,
+  runtimeDir,
+  servedBy,
+  sharedLaunch,
+  sharedPids,
+  socketDir,
+  socketFiles,
+  stopShared,
+  type SharedLaunch,
+} from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
 // A 6 GB budget: llama3.2 (2 GB) pinned leaves too little for qwen2.5-coder:7b (4.7 GB) beside it.
@@ -35,7 +45,15 @@ const setup = (shared = true, more: Record<string, string> = {}) => {
   runtimes.push(runtime);
   const home = tempHome(YAML);
   const launch = async (name: string, cwd = home, args: string[] = []) => {
-    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd, name, args, env: { ...(shared ? {} : { OLLM_SHARED: '0' }), ...more } });
+    const l = await sharedLaunch({
+      home,
+      ollamaHost: fake.host,
+      runtime,
+      cwd,
+      name,
+      args,
+      env: { ...(shared ? {} : { OLLM_SHARED: '0' }), ...more },
+    });
     launches.push(l);
     return l;
   };
@@ -44,13 +62,21 @@ const setup = (shared = true, more: Record<string, string> = {}) => {
 
 const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>) => {
   const res = await l.client.callTool({ name, arguments: args });
-  return { isError: res.isError === true, out: res.structuredContent as Record<string, unknown>, text: (res.content as Array<{ text: string }>)[0]!.text };
+  return {
+    isError: res.isError === true,
+    out: res.structuredContent as Record<string, unknown>,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+  };
 };
 /**
  * B's route call held at the engine for `latencyMs` while `during` runs (the latency put back
  * after); `generates` counts the engine's /api/generate requests, `before` as the call began.
  */
-async function callHeld(b: SharedLaunch, latencyMs: number, during: (held: { running: ReturnType<typeof call>; generates: () => number; before: number }) => Promise<void>): Promise<void> {
+async function callHeld(
+  b: SharedLaunch,
+  latencyMs: number,
+  during: (held: { running: ReturnType<typeof call>; generates: () => number; before: number }) => Promise<void>,
+): Promise<void> {
   fake.setLatency('/api/generate', latencyMs);
   try {
     const generates = () => fake.requests.filter((r) => r.path === '/api/generate').length;
@@ -62,7 +88,10 @@ async function callHeld(b: SharedLaunch, latencyMs: number, during: (held: { run
     fake.setLatency('/api/generate', 0);
   }
 }
-const fleet = async (l: SharedLaunch) => JSON.parse(((await l.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text) as { clients?: Array<{ name: string; pid: number; cwd: string }> };
+const fleet = async (l: SharedLaunch) =>
+  JSON.parse(((await l.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text) as {
+    clients?: Array<{ name: string; pid: number; cwd: string }>;
+  };
 
 describe('the shared server', () => {
   it('the first launch starts the shared server, a process of its own, the second forwards to it, and ollm://fleet lists both clients', async () => {
@@ -96,7 +125,7 @@ describe('the shared server', () => {
     }
   });
 
-  it("a client whose launch leaves changes nothing for the other: its call in flight is answered by the same server, once", async () => {
+  it('a client whose launch leaves changes nothing for the other: its call in flight is answered by the same server, once', async () => {
     const { runtime, launch } = setup();
     const a = await launch('client-a');
     const b = await launch('client-b');
@@ -114,7 +143,7 @@ describe('the shared server', () => {
     await call(b, 'unload_model', { all: true });
   });
 
-  it('the socket folder is 0700, the socket 0600, and both are the user\'s', async () => {
+  it("the socket folder is 0700, the socket 0600, and both are the user's", async () => {
     const { runtime, launch } = setup();
     await launch('client-a');
     const dir = statSync(socketDir(runtime));
@@ -140,7 +169,10 @@ describe('the shared server', () => {
     const { launch } = setup();
     const a = await launch('client-a');
     const b = await launch('client-b');
-    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true });
+    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
+      action: 'loaded',
+      pinned: true,
+    });
     await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
     expect(fake.loaded().map((m) => m.name)).toContain('llama3.2:latest');
     expect(fake.stats().forcedEvictions).toEqual([]);
@@ -151,7 +183,10 @@ describe('the shared server', () => {
   it('with the shared server off, the pin still holds: the second server leaves the engine to the first, which claimed it', async () => {
     const { runtime, launch } = setup(false);
     const a = await launch('client-a');
-    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true });
+    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
+      action: 'loaded',
+      pinned: true,
+    });
     const b = await launch('client-b');
     expect(sharedPids(runtime)).toEqual([]);
     expect(socketFiles(runtime).filter((f) => /^engine-[0-9a-f]{16}\.json$/.test(f))).toHaveLength(1);
@@ -172,7 +207,10 @@ describe('the shared server', () => {
     const a = await launch('client-a');
     const b = await launch('client-b');
     expect(sharedPids(runtime)).toEqual([]);
-    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true });
+    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
+      action: 'loaded',
+      pinned: true,
+    });
     await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
     expect(fake.loaded().map((m) => m.name)).not.toContain('llama3.2:latest');
     await call(b, 'unload_model', { all: true });
@@ -190,13 +228,21 @@ describe('the shared server', () => {
     const b = await launch('client-b', home, ['--project', y]);
     expect(sharedPids(runtime)).toHaveLength(1);
     const before = fake.requests.length;
-    const ra = await call(a, 'route_and_generate', { prompt: 'Say what the notes hold.', model: 'llama3.2', files: ['notes.txt'] });
+    const ra = await call(a, 'route_and_generate', {
+      prompt: 'Say what the notes hold.',
+      model: 'llama3.2',
+      files: ['notes.txt'],
+    });
     expect(ra.isError, ra.text).toBe(false);
     const sentA = JSON.stringify(fake.requests.slice(before).map((r) => r.body));
     expect(sentA).toContain('X-FOLDER-MARK');
     expect(sentA).not.toContain('Y-PROJECT-MARK');
     const mid = fake.requests.length;
-    const rb = await call(b, 'route_and_generate', { prompt: 'Say what the notes hold.', model: 'llama3.2', files: ['notes.txt'] });
+    const rb = await call(b, 'route_and_generate', {
+      prompt: 'Say what the notes hold.',
+      model: 'llama3.2',
+      files: ['notes.txt'],
+    });
     expect(rb.isError, rb.text).toBe(false);
     const sentB = JSON.stringify(fake.requests.slice(mid).map((r) => r.body));
     expect(sentB).toContain('Y-PROJECT-MARK');
@@ -206,7 +252,7 @@ describe('the shared server', () => {
     expect(sentA).not.toContain('Answer as the Y project does.');
   });
 
-  it("the shared server killed: the launches start the next one, the call in flight runs again there, and an acknowledged remember survives", async () => {
+  it('the shared server killed: the launches start the next one, the call in flight runs again there, and an acknowledged remember survives', async () => {
     const { runtime, launch } = setup();
     const a = await launch('client-a');
     const b = await launch('client-b');
@@ -259,7 +305,9 @@ describe('the shared server', () => {
     return async () => {
       for (const [dir, had] of before) {
         if (!had) rmSync(dir, { recursive: true, force: true });
-        else for (const f of existsSync(dir) ? readdirSync(dir) : []) if (!had.has(f)) rmSync(join(dir, f), { recursive: true, force: true });
+        else
+          for (const f of existsSync(dir) ? readdirSync(dir) : [])
+            if (!had.has(f)) rmSync(join(dir, f), { recursive: true, force: true });
       }
     };
   }
@@ -270,7 +318,14 @@ describe('the shared server', () => {
     const home = tempHome(YAML);
     const file = join(tempDir('ollm-tmpfile-'), 'not-a-folder');
     writeFileSync(file, 'x');
-    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime: file, cwd: home, name: 'client-a', env: { TMPDIR: file } });
+    const l = await sharedLaunch({
+      home,
+      ollamaHost: fake.host,
+      runtime: file,
+      cwd: home,
+      name: 'client-a',
+      env: { TMPDIR: file },
+    });
     launches.push(l);
     const server = servedBy(l);
     try {
@@ -290,8 +345,15 @@ describe('the shared server', () => {
     const { runtime, home, launch } = setup();
     const a = await launch('client-a');
     await launch('client-b');
-    const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
-    const check = (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string }> }).checks.find((c) => c.name === 'shared server')!;
+    const r = await run(['doctor', '--json'], {
+      OLLM_HOME: home,
+      OLLAMA_HOST: fake.host,
+      OLLM_SHARED: '1',
+      XDG_RUNTIME_DIR: runtime,
+    });
+    const check = (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string }> }).checks.find(
+      (c) => c.name === 'shared server',
+    )!;
     expect(check.detail).toMatch(new RegExp(`pid ${sharedPids(runtime)[0]}.*2 clients connected`));
     expect(check.detail).toContain('client-a 1.0.0');
     expect(check.detail).toContain('client-b 1.0.0');
@@ -313,10 +375,18 @@ describe('the shared server', () => {
         });
         s.on('close', () => resolve(got.split('\n')[0]!));
         s.on('error', reject);
-        s.write(`${JSON.stringify({ ollm: 'hello', version, build, key, pid: process.pid, cwd: runtime, toolsets: ['all'], defaultProfile: 'general', ...fields })}\n`);
+        s.write(
+          `${JSON.stringify({ ollm: 'hello', version, build, key, pid: process.pid, cwd: runtime, toolsets: ['all'], defaultProfile: 'general', ...fields })}\n`,
+        );
       });
-    expect(JSON.parse(await hello({ version: '9.9.9' }))).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
-    expect(JSON.parse(await hello({ build: 'bbbbbbbbbbbb' }))).toEqual({ ollm: 'refused', why: `this shared server is build ${build} of ollm-mcp ${version}, the launch build bbbbbbbbbbbb` });
+    expect(JSON.parse(await hello({ version: '9.9.9' }))).toEqual({
+      ollm: 'refused',
+      why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/),
+    });
+    expect(JSON.parse(await hello({ build: 'bbbbbbbbbbbb' }))).toEqual({
+      ollm: 'refused',
+      why: `this shared server is build ${build} of ollm-mcp ${version}, the launch build bbbbbbbbbbbb`,
+    });
     // its own version and build: taken
     expect(JSON.parse(await hello({}))).toEqual({ ollm: 'ok', pid: sharedPids(runtime)[0] });
   });
@@ -324,31 +394,58 @@ describe('the shared server', () => {
   // the GPU host's memory is told to the planner as a remote machine's would be (bench/shared.ts)
   const hosts = [
     { label: 'a CPU host', fake: { memoryBytes: 12e9 }, yaml: 'ram:\n  budget: 9GB\n  bufferBytes: 0\n' },
-    { label: 'a GPU host', fake: { memoryBytes: 64e9, gpus: [{ vramBytes: 12e9 }] }, yaml: 'ram:\n  budget: 9GB\n  bufferBytes: 0\nollama:\n  capacity:\n    ram: 64GB\n    vram: 12GB\n' },
+    {
+      label: 'a GPU host',
+      fake: { memoryBytes: 64e9, gpus: [{ vramBytes: 12e9 }] },
+      yaml: 'ram:\n  budget: 9GB\n  bufferBytes: 0\nollama:\n  capacity:\n    ram: 64GB\n    vram: 12GB\n',
+    },
   ];
-  it.each(hosts)('four launches at once on $label, each naming its model, make the engine evict nothing and retry no load', { timeout: 60_000 }, async ({ fake: host, yaml }) => {
-    const cpu = await FakeOllama.start({ ...host, tokenDelayMs: 2, loadDelayMs: 100 });
-    const runtime = runtimeDir();
-    runtimes.push(runtime);
-    const home = tempHome(yaml);
-    try {
-      const models = ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini'];
-      const four = await Promise.all(models.map((_, i) => sharedLaunch({ home, ollamaHost: cpu.host, runtime, cwd: home, name: `client-${i}` }).then((l) => (launches.push(l), l))));
-      expect(sharedPids(runtime)).toHaveLength(1);
-      const results = await Promise.all(
-        four.map(async (l, i) => {
-          const out = [];
-          for (let k = 0; k < 3; k++) out.push(await call(l, 'route_and_generate', { prompt: `call ${k}`, model: models[i], useMemory: false, maxTokens: 8 }));
-          return out;
-        }),
-      );
-      expect(results.flat().filter((r) => r.isError).map((r) => r.text)).toEqual([]);
-      expect(cpu.stats().forcedEvictions).toEqual([]);
-      expect(cpu.stats().loadRetries).toEqual([]);
-      expect(cpu.stats().refusedLoads).toEqual([]);
-    } finally {
-      await Promise.all(launches.splice(0).map((l) => l.close()));
-      await cpu.stop();
-    }
-  });
+  it.each(hosts)(
+    'four launches at once on $label, each naming its model, make the engine evict nothing and retry no load',
+    { timeout: 60_000 },
+    async ({ fake: host, yaml }) => {
+      const cpu = await FakeOllama.start({ ...host, tokenDelayMs: 2, loadDelayMs: 100 });
+      const runtime = runtimeDir();
+      runtimes.push(runtime);
+      const home = tempHome(yaml);
+      try {
+        const models = ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini'];
+        const four = await Promise.all(
+          models.map((_, i) =>
+            sharedLaunch({ home, ollamaHost: cpu.host, runtime, cwd: home, name: `client-${i}` }).then(
+              (l) => (launches.push(l), l),
+            ),
+          ),
+        );
+        expect(sharedPids(runtime)).toHaveLength(1);
+        const results = await Promise.all(
+          four.map(async (l, i) => {
+            const out = [];
+            for (let k = 0; k < 3; k++)
+              out.push(
+                await call(l, 'route_and_generate', {
+                  prompt: `call ${k}`,
+                  model: models[i],
+                  useMemory: false,
+                  maxTokens: 8,
+                }),
+              );
+            return out;
+          }),
+        );
+        expect(
+          results
+            .flat()
+            .filter((r) => r.isError)
+            .map((r) => r.text),
+        ).toEqual([]);
+        expect(cpu.stats().forcedEvictions).toEqual([]);
+        expect(cpu.stats().loadRetries).toEqual([]);
+        expect(cpu.stats().refusedLoads).toEqual([]);
+      } finally {
+        await Promise.all(launches.splice(0).map((l) => l.close()));
+        await cpu.stop();
+      }
+    },
+  );
 });

@@ -68,13 +68,20 @@ describe.each([
 
 describe('protocol manners', () => {
   it("the server's info carries its icon, and the instructions name the skill", async () => {
-    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], undefined, new Client({ name: 'manners', version: '1' }));
+    const s = await connect(
+      { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host },
+      [],
+      undefined,
+      new Client({ name: 'manners', version: '1' }),
+    );
     try {
       const info = s.client.getServerVersion();
       expect(info?.icons?.[0]).toMatchObject({ mimeType: 'image/svg+xml' });
       const src = info?.icons?.[0]?.src ?? '';
       expect(src.startsWith('data:image/svg+xml;base64,')).toBe(true);
-      expect(Buffer.from(src.split(',')[1]!, 'base64').toString('utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(Buffer.from(src.split(',')[1]!, 'base64').toString('utf8')).toMatch(
+        /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+      );
       expect(s.client.getInstructions()).toContain(SKILL_URI);
       // no icon on a tool: it would be repeated in every tools/list entry
       const { tools } = await s.client.listTools();
@@ -85,7 +92,10 @@ describe('protocol manners', () => {
   });
 
   it('a 2026-07-28 client may keep the tool list and the resource templates an hour, for itself; the prompts and resources not at all', async () => {
-    const modern = new Client({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const modern = new Client(
+      { name: 'modern', version: '1' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], undefined, modern);
     try {
       expect(await s.client.listTools()).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'private' });

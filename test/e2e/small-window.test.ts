@@ -24,14 +24,15 @@ let session: Awaited<ReturnType<typeof connect>>;
 const logs = tempDir('ollm-logs-');
 const chats: Array<Record<string, unknown>> = [];
 
-
 beforeAll(async () => {
   router = await FakeLlamacpp.start({
     models: [{ id: 'stories', file: STORIES, ctxSize: WINDOW }],
     modelsMax: 1,
     reply: (body) => {
       chats.push(body);
-      return /Combine them into one answer/.test(JSON.stringify(body['messages'])) ? 'FINAL: errors at LINE-0 and LINE-13' : 'partial: LINE-13 status=error';
+      return /Combine them into one answer/.test(JSON.stringify(body['messages']))
+        ? 'FINAL: errors at LINE-0 and LINE-13'
+        : 'partial: LINE-13 status=error';
     },
   });
   ({ session, ollama } = await routerSession(router.url, logs));
@@ -42,21 +43,41 @@ afterAll(async () => {
 });
 
 describe('a 48 KB log on a llama.cpp router at -c 1536, the only host', () => {
-  it('is answered in several parts through route_and_generate with files:, not refused; every request fits the window', { timeout: 60_000 }, async () => {
-    const text = log48k();
-    writeFileSync(join(logs, 'app.log'), text);
-    // remembered facts on (the default): their budget is what the old plan could not fit beside every part
-    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarize the errors in this log.', files: [join(logs, 'app.log')] } });
-    const out = res.structuredContent as { model: string; provider: string; text: string; split?: { parts: number; calls: number; contextTokens: number } };
-    expect(res.isError === true, (res.content as Array<{ text: string }>)[0]!.text).toBe(false);
-    expect(out).toMatchObject({ provider: 'llamacpp', model: 'stories:latest', text: 'FINAL: errors at LINE-0 and LINE-13' });
-    expect(out.split!.contextTokens).toBe(WINDOW);
-    expect(out.split!.parts).toBeGreaterThan(1);
-    expect(chats).toHaveLength(out.split!.calls);
-    // by the router's own count (a token a word): prompt and answer within the window, every line of the log sent
-    const words = (b: Record<string, unknown>) => (b['messages'] as Array<{ content: string }>).reduce((n, m) => n + (m.content.match(/\S+\s*/g)?.length ?? 0), 0);
-    for (const b of chats) expect(words(b) + Number(b['max_tokens'] ?? 0)).toBeLessThanOrEqual(WINDOW);
-    const got = new Set([...JSON.stringify(chats).matchAll(/LINE-(\d+) handled/g)].map((m) => Number(m[1])));
-    expect(got.size).toBe(text.trimEnd().split('\n').length);
-  });
+  it(
+    'is answered in several parts through route_and_generate with files:, not refused; every request fits the window',
+    { timeout: 60_000 },
+    async () => {
+      const text = log48k();
+      writeFileSync(join(logs, 'app.log'), text);
+      // remembered facts on (the default): their budget is what the old plan could not fit beside every part
+      const res = await session.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Summarize the errors in this log.', files: [join(logs, 'app.log')] },
+      });
+      const out = res.structuredContent as {
+        model: string;
+        provider: string;
+        text: string;
+        split?: { parts: number; calls: number; contextTokens: number };
+      };
+      expect(res.isError === true, (res.content as Array<{ text: string }>)[0]!.text).toBe(false);
+      expect(out).toMatchObject({
+        provider: 'llamacpp',
+        model: 'stories:latest',
+        text: 'FINAL: errors at LINE-0 and LINE-13',
+      });
+      expect(out.split!.contextTokens).toBe(WINDOW);
+      expect(out.split!.parts).toBeGreaterThan(1);
+      expect(chats).toHaveLength(out.split!.calls);
+      // by the router's own count (a token a word): prompt and answer within the window, every line of the log sent
+      const words = (b: Record<string, unknown>) =>
+        (b['messages'] as Array<{ content: string }>).reduce(
+          (n, m) => n + (m.content.match(/\S+\s*/g)?.length ?? 0),
+          0,
+        );
+      for (const b of chats) expect(words(b) + Number(b['max_tokens'] ?? 0)).toBeLessThanOrEqual(WINDOW);
+      const got = new Set([...JSON.stringify(chats).matchAll(/LINE-(\d+) handled/g)].map((m) => Number(m[1])));
+      expect(got.size).toBe(text.trimEnd().split('\n').length);
+    },
+  );
 });

@@ -44,7 +44,9 @@ describe('state backup never replaces the live store', () => {
       const ino = inode(db);
       const r = await run(['state', 'backup', db, '--force'], { OLLM_HOME: h });
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`ollm-mcp: ${db} is the state database itself: a backup there would replace the store under any running server. Nothing was written; choose a file outside ${h}.\n`);
+      expect(r.stderr).toBe(
+        `ollm-mcp: ${db} is the state database itself: a backup there would replace the store under any running server. Nothing was written; choose a file outside ${h}.\n`,
+      );
       expect(r.stdout).toBe('');
       expect(inode(db)).toBe(ino);
       for (let i = 0; i < 5; i++) await s.remember(`k${i}`);
@@ -80,7 +82,10 @@ describe('state backup never replaces the live store', () => {
       const before = readdirSync(h).sort();
       const ino = inode(db);
       // --force is the harmful form; without it a name that exists is refused anyway, so the last two (no such file yet) are tried both ways
-      const runs = [...cases.map(([target, said]) => [target, said, ['--force']] as const), ...cases.slice(-2).map(([target, said]) => [target, said, []] as const)];
+      const runs = [
+        ...cases.map(([target, said]) => [target, said, ['--force']] as const),
+        ...cases.slice(-2).map(([target, said]) => [target, said, []] as const),
+      ];
       for (const [target, said, force] of runs) {
         const r = await run(['state', 'backup', target, ...force], { OLLM_HOME: h });
         expect({ target, code: r.code }).toEqual({ target, code: 1 });
@@ -136,9 +141,17 @@ describe('state backup target names', () => {
 });
 
 /** Runs the CLI with stdout kept as bytes (a database is binary). */
-function runBinary(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+function runBinary(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'], cwd });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: serverEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
+    });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -158,7 +171,9 @@ describe('state backup -', () => {
       const before = readdirSync(h).sort();
       const r = await runBinary(['state', 'backup', '-'], { OLLM_HOME: h }, cwd);
       expect(r.code).toBe(0);
-      expect(r.stderr).toMatch(new RegExp(`^Backed up ${join(h, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to the output \\(\\d`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^Backed up ${join(h, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to the output \\(\\d`),
+      );
       expect(r.stdout.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
       expect(existsSync(join(cwd, '-'))).toBe(false);
       expect(readdirSync(cwd)).toEqual([]);

@@ -49,8 +49,12 @@ async function exited(pid: number): Promise<void> {
 }
 
 /** The files of `home` kept aside as `<name>.<timestamp>.damaged`. */
-const keptAside = (home: string, name: string) => readdirSync(home).filter((f) => f.startsWith(`${name}.`) && /\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.damaged$/.test(f));
-const walSize = (home: string) => (existsSync(join(home, 'state.db-wal')) ? statSync(join(home, 'state.db-wal')).size : 0);
+const keptAside = (home: string, name: string) =>
+  readdirSync(home).filter(
+    (f) => f.startsWith(`${name}.`) && /\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.damaged$/.test(f),
+  );
+const walSize = (home: string) =>
+  existsSync(join(home, 'state.db-wal')) ? statSync(join(home, 'state.db-wal')).size : 0;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A new home holding a copy of `file` as its state.db, and nothing else. */
@@ -86,7 +90,9 @@ describe('a state.db that is not a database', () => {
     const s = await stdioServer(h, fake.host);
     try {
       await s.remember('fresh');
-      expect(s.stderr()).toMatch(/state\.db was not used: state\.db is not a SQLite database\. It is kept as .*state\.db\.[-\dTZ]+\.damaged \(nothing was deleted\)/);
+      expect(s.stderr()).toMatch(
+        /state\.db was not used: state\.db is not a SQLite database\. It is kept as .*state\.db\.[-\dTZ]+\.damaged \(nothing was deleted\)/,
+      );
     } finally {
       await s.close();
     }
@@ -94,7 +100,9 @@ describe('a state.db that is not a database', () => {
     expect(kept).toHaveLength(1);
     expect(readFileSync(join(h, kept[0]!), 'utf8')).toBe(garbage);
     const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 1 memory entry`));
+    expect(doctor.stdout).toMatch(
+      new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 1 memory entry`),
+    );
     expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
   });
 });
@@ -158,7 +166,9 @@ describe('a write-ahead log copied from another home', () => {
     try {
       expect(await recalled(s.client)).toEqual({ total: 50, keys: [...A_KEYS].sort() });
       expect(s.stderr()).toMatch(
-        new RegExp(`${escape(join(h, 'state.db-wal'))} was not used: it belongs to another store \\(copied from another home\\?\\)\\. It is kept as ${escape(join(h, 'state.db-wal.'))}[-\\dTZ]+\\.damaged \\(nothing was deleted\\)\\. ollm-mcp goes on with the database alone\\.`),
+        new RegExp(
+          `${escape(join(h, 'state.db-wal'))} was not used: it belongs to another store \\(copied from another home\\?\\)\\. It is kept as ${escape(join(h, 'state.db-wal.'))}[-\\dTZ]+\\.damaged \\(nothing was deleted\\)\\. ollm-mcp goes on with the database alone\\.`,
+        ),
       );
     } finally {
       await s.close();
@@ -169,7 +179,9 @@ describe('a write-ahead log copied from another home', () => {
     expect(keptAside(h, 'state.db')).toEqual([]); // the database itself stayed in place
 
     const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 50 memory entries`));
+    expect(doctor.stdout).toMatch(
+      new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 50 memory entries`),
+    );
     expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
   }, 60_000);
 });
@@ -191,7 +203,9 @@ describe('a state.db whose last page is zeroed', () => {
       await remember(s.client, 'after');
       expect(await recalled(s.client)).toEqual({ total: 1, keys: ['after'] });
       expect(s.stderr()).toMatch(
-        new RegExp(`${escape(file)} was not used: SQLite reports it damaged: .+\\. It is kept as ${escape(file)}\\.[-\\dTZ]+\\.damaged \\(nothing was deleted\\).*\\. ollm-mcp goes on with a new, empty state database\\.`),
+        new RegExp(
+          `${escape(file)} was not used: SQLite reports it damaged: .+\\. It is kept as ${escape(file)}\\.[-\\dTZ]+\\.damaged \\(nothing was deleted\\).*\\. ollm-mcp goes on with a new, empty state database\\.`,
+        ),
       );
     } finally {
       await s.close();
@@ -201,7 +215,9 @@ describe('a state.db whose last page is zeroed', () => {
     expect(readFileSync(join(h, kept[0]!)).equals(bytes)).toBe(true);
 
     const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 1 memory entry`));
+    expect(doctor.stdout).toMatch(
+      new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 1 memory entry`),
+    );
     expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
   }, 60_000);
 });
@@ -215,7 +231,9 @@ describe('a 0-byte state.db', () => {
     try {
       await remember(s.client, 'after');
       expect(await recalled(s.client)).toEqual({ total: 1, keys: ['after'] });
-      expect(s.stderr()).toContain(`${join(h, 'state.db')} was not used: state.db is empty: what is left of a truncated store. It is kept as ${join(h, 'state.db.')}`);
+      expect(s.stderr()).toContain(
+        `${join(h, 'state.db')} was not used: state.db is empty: what is left of a truncated store. It is kept as ${join(h, 'state.db.')}`,
+      );
     } finally {
       await s.close();
     }

@@ -28,10 +28,14 @@ describe('a lock held longer than 10 s', () => {
       process.stdin.once('data', () => { db.exec('ROLLBACK'); process.exit(0); });`;
     try {
       await s.remember('before');
-      const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..') });
+      const holder = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: resolve(import.meta.dirname, '../..'),
+      });
       await new Promise((r) => holder.stdout.once('data', r));
       let done = false;
-      const remembered = s.client.callTool({ name: 'remember', arguments: { key: 'during', value: 'v' } }).finally(() => (done = true));
+      const remembered = s.client
+        .callTool({ name: 'remember', arguments: { key: 'during', value: 'v' } })
+        .finally(() => (done = true));
       let pings = 0;
       while (!done) {
         await s.client.ping();
@@ -42,7 +46,9 @@ describe('a lock held longer than 10 s', () => {
       holder.stdin.write('go\n');
       expect(pings).toBeGreaterThan(10); // answered all through the wait, not only after it
       expect(r.isError).toBe(true);
-      expect((r.content as Array<{ text: string }>)[0]!.text).toMatch(/^The state database .*state\.db is locked by another process \(waited 1\d\.\d s\)/);
+      expect((r.content as Array<{ text: string }>)[0]!.text).toMatch(
+        /^The state database .*state\.db is locked by another process \(waited 1\d\.\d s\)/,
+      );
     } finally {
       await s.close();
     }

@@ -29,7 +29,9 @@ async function lockHolder(home: string): Promise<{ release(): Promise<void> }> {
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
     process.stdin.once('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });`;
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..') });
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: resolve(import.meta.dirname, '../..'),
+  });
   await new Promise<void>((res, rej) => {
     child.stdout.once('data', () => res());
     child.once('exit', (code) => rej(new Error(`the lock holder exited (${code})`)));
@@ -90,8 +92,17 @@ describe('another process holding the state database’s write lock', () => {
       await s.remember('before');
       const holder = await lockHolder(h);
       const messages: string[] = [];
-      const remembered = s.client.callTool({ name: 'remember', arguments: { key: 'during', value: 'v' } }, { onprogress: (p) => messages.push(p.message ?? '') });
-      await vi.waitFor(() => expect(messages.join('\n')).toContain(`waiting for the state database (${join(h, 'state.db')}), locked by another process`), { timeout: 15_000, interval: 50 });
+      const remembered = s.client.callTool(
+        { name: 'remember', arguments: { key: 'during', value: 'v' } },
+        { onprogress: (p) => messages.push(p.message ?? '') },
+      );
+      await vi.waitFor(
+        () =>
+          expect(messages.join('\n')).toContain(
+            `waiting for the state database (${join(h, 'state.db')}), locked by another process`,
+          ),
+        { timeout: 15_000, interval: 50 },
+      );
       await holder.release();
       expect((await remembered).isError).toBeFalsy();
     } finally {
@@ -123,21 +134,24 @@ describe('another process holding the state database’s write lock', () => {
 });
 
 describe('a clean stop', () => {
-  it.each(['stdin closed', 'SIGTERM'])('%s: state.db-wal is empty or gone, and a copy of state.db alone holds every entry', async (how) => {
-    const h = tempHome();
-    const s = await stdioServer(h, fake.host);
-    for (let i = 0; i < 20; i++) await s.remember(`k${i}`);
-    if (how === 'SIGTERM') process.kill(s.pid, 'SIGTERM');
-    else await s.close();
-    for (let i = 0; i < 200 && !gone(s.pid); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(gone(s.pid)).toBe(true);
-    const wal = join(h, 'state.db-wal');
-    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
-    const copy = join(tempHome(), 'copy.db');
-    copyFileSync(join(h, 'state.db'), copy);
-    expect(keys(copy)).toHaveLength(20);
-    await s.close();
-  });
+  it.each(['stdin closed', 'SIGTERM'])(
+    '%s: state.db-wal is empty or gone, and a copy of state.db alone holds every entry',
+    async (how) => {
+      const h = tempHome();
+      const s = await stdioServer(h, fake.host);
+      for (let i = 0; i < 20; i++) await s.remember(`k${i}`);
+      if (how === 'SIGTERM') process.kill(s.pid, 'SIGTERM');
+      else await s.close();
+      for (let i = 0; i < 200 && !gone(s.pid); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(gone(s.pid)).toBe(true);
+      const wal = join(h, 'state.db-wal');
+      expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+      const copy = join(tempHome(), 'copy.db');
+      copyFileSync(join(h, 'state.db'), copy);
+      expect(keys(copy)).toHaveLength(20);
+      await s.close();
+    },
+  );
 });
 
 describe('ollm-mcp state backup FILE', () => {
@@ -149,7 +163,11 @@ describe('ollm-mcp state backup FILE', () => {
       for (let i = 0; i < 5; i++) await s.remember(`k${i}`);
       const first = await run(['state', 'backup', out], { OLLM_HOME: h });
       expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(new RegExp(`^Backed up ${join(h, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d`));
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `^Backed up ${join(h, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d`,
+        ),
+      );
       await s.remember('k5');
       const again = await run(['state', 'backup', out], { OLLM_HOME: h });
       expect(again.code).toBe(1);
@@ -164,6 +182,8 @@ describe('ollm-mcp state backup FILE', () => {
     copyFileSync(out, join(other, 'state.db'));
     const listed = await run(['memory', 'list', '--json'], { OLLM_HOME: other });
     expect(listed.code).toBe(0);
-    expect((JSON.parse(listed.stdout) as { entries: Array<{ key: string }> }).entries.map((e) => e.key).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+    expect((JSON.parse(listed.stdout) as { entries: Array<{ key: string }> }).entries.map((e) => e.key).sort()).toEqual(
+      ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'],
+    );
   });
 });

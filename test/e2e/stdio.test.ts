@@ -22,7 +22,17 @@ afterAll(async () => {
 
 interface ListModels {
   host: string;
-  models: Array<{ name: string; contextWindow: number; capabilities: string[]; profiles: string[]; loaded: boolean; fits: boolean; fitsNow: boolean; requiredBytes: number; sizeBytes: number }>;
+  models: Array<{
+    name: string;
+    contextWindow: number;
+    capabilities: string[];
+    profiles: string[];
+    loaded: boolean;
+    fits: boolean;
+    fitsNow: boolean;
+    requiredBytes: number;
+    sizeBytes: number;
+  }>;
   loaded: Array<{ name: string }>;
   ram: { budgetBytes: number; loadedBytes: number };
 }
@@ -34,13 +44,21 @@ describe('the built server over stdio, driven by the official MCP client', () =>
     expect(tool).toBeDefined();
     expect(tool!.title).toBeTruthy();
     expect(tool!.description).toMatch(/models/); // terse: the calling model reads every tool's description every turn
-    expect(tool!.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    expect(tool!.annotations).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
     expect(tool!.inputSchema.properties).toHaveProperty('refresh');
     expect(tool!.outputSchema?.properties).toHaveProperty('models');
   });
 
   it('list_models returns every model with its real context window, capabilities, loaded, fits and fitsNow', async () => {
-    const load = await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'phi3:mini' }) });
+    const load = await fetch(`${fake.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'phi3:mini' }),
+    });
     await load.text();
     const res = await session.client.callTool({ name: 'list_models', arguments: { refresh: true } });
     expect(res.isError).toBeFalsy();
@@ -90,7 +108,11 @@ describe('the built server over stdio, driven by the official MCP client', () =>
     expect((db.patterns as unknown[]).length).toBeGreaterThan(30);
     expect((db.installed as unknown[]).length).toBe(fake.installed().length);
     const config = await read('ollm://config');
-    expect(config).toMatchObject({ home, fileFound: true, sources: { 'ram.budget': `${home}/config.yaml`, 'ollama.host': 'env OLLAMA_HOST' } });
+    expect(config).toMatchObject({
+      home,
+      fileFound: true,
+      sources: { 'ram.budget': `${home}/config.yaml`, 'ollama.host': 'env OLLAMA_HOST' },
+    });
     const card = await read('ollm://models/llama3.2:latest');
     expect(card).toMatchObject({ name: 'llama3.2:latest', contextWindow: 131072, contextSource: 'ollama' });
     await expect(session.client.readResource({ uri: 'ollm://models/nope:1b' })).rejects.toThrow(/ollama pull nope:1b/);
@@ -160,11 +182,20 @@ describe('failures a new user meets', () => {
   });
 
   it('doctor flags a configured model that is not installed', async () => {
-    const r = await run(['doctor', '--json'], { OLLM_HOME: tempHome('model:\n  default: ghost:7b\nram:\n  budget: 8GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host });
+    const r = await run(['doctor', '--json'], {
+      OLLM_HOME: tempHome('model:\n  default: ghost:7b\nram:\n  budget: 8GB\n  bufferBytes: 0\n'),
+      OLLAMA_HOST: fake.host,
+    });
     expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ level: string; detail: string; fix?: string }> };
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: Array<{ level: string; detail: string; fix?: string }>;
+    };
     expect(report.ok).toBe(false);
-    expect(report.checks.find((c) => c.level === 'fail')).toMatchObject({ detail: expect.stringContaining('ghost:7b'), fix: expect.stringContaining('ollama pull ghost:7b') });
+    expect(report.checks.find((c) => c.level === 'fail')).toMatchObject({
+      detail: expect.stringContaining('ghost:7b'),
+      fix: expect.stringContaining('ollama pull ghost:7b'),
+    });
   });
 
   it('--help and --version work', async () => {
@@ -184,7 +215,12 @@ describe('stdout carries only JSON-RPC', () => {
     const down = await FakeOllama.start();
     await down.stop();
     const msgs = [
-      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      },
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 2, method: 'tools/list' },
       { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_models', arguments: {} } },
@@ -194,7 +230,14 @@ describe('stdout carries only JSON-RPC', () => {
     ].map((m) => JSON.stringify(m));
     for (const host of [fake.host, down.host]) {
       // stdin closes once the six answers are in (or after 30 s)
-      const r = await run([], { OLLM_HOME: tempHome(), OLLAMA_HOST: host }, msgs, 30_000, undefined, (out) => out.split('\n').filter((l) => l.length > 0).length >= 6);
+      const r = await run(
+        [],
+        { OLLM_HOME: tempHome(), OLLAMA_HOST: host },
+        msgs,
+        30_000,
+        undefined,
+        (out) => out.split('\n').filter((l) => l.length > 0).length >= 6,
+      );
       const lines = r.stdout.split('\n').filter((l) => l.length > 0);
       expect(lines.length).toBe(6); // one answer per request
       for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
@@ -220,7 +263,8 @@ describe('the bundle', () => {
     const packages = productionPackages(repo);
     for (const p of packages) copyPackage(p.dir, join(dir, p.rel));
     expect(packages.map((p) => p.name)).toContain('libsql');
-    for (const dev of ['zod', '@modelcontextprotocol/server', 'ollama', 'yaml']) expect(existsSync(join(dir, 'node_modules', dev))).toBe(false);
+    for (const dev of ['zod', '@modelcontextprotocol/server', 'ollama', 'yaml'])
+      expect(existsSync(join(dir, 'node_modules', dev))).toBe(false);
     const home = tempHome(YAML);
     const env = serverEnv({ HOME: dir, OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '0' });
     const { spawn } = await import('node:child_process');
@@ -236,12 +280,25 @@ describe('the bundle', () => {
     expect(out.code).toBe(0);
     // the state database (libsql, loaded from the folder's node_modules) works
     const client = new Client({ name: 'bundle', version: '1' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [join(dir, 'dist/cli.js')], cwd: dir, env, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [join(dir, 'dist/cli.js')],
+        cwd: dir,
+        env,
+        stderr: 'ignore',
+      }),
+    );
     try {
-      const saved = await client.callTool({ name: 'remember', arguments: { key: 'folder check', value: 'dist plus production dependencies' } });
+      const saved = await client.callTool({
+        name: 'remember',
+        arguments: { key: 'folder check', value: 'dist plus production dependencies' },
+      });
       expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();
       const found = await client.callTool({ name: 'recall', arguments: { key: 'folder check' } });
-      expect(found.structuredContent).toMatchObject({ entries: [{ key: 'folder check', value: 'dist plus production dependencies' }] });
+      expect(found.structuredContent).toMatchObject({
+        entries: [{ key: 'folder check', value: 'dist plus production dependencies' }],
+      });
       expect(existsSync(join(home, 'state.db'))).toBe(true);
     } finally {
       await client.close();
@@ -256,7 +313,10 @@ describe('command-line manners', () => {
     try {
       // `ollm-mcp template list | head -1`: the reader closes the pipe after the first line
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'template', 'list'], { env: serverEnv({ OLLM_HOME: home }), stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [CLI, 'template', 'list'], {
+          env: serverEnv({ OLLM_HOME: home }),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.stdout.destroy(); // the reader is gone before the first line is written
@@ -276,22 +336,34 @@ describe('npm start', () => {
     const home = tempHome();
     const repo = new URL('../..', import.meta.url).pathname;
     try {
-      const npm = spawn('npm', ['start', '--silent'], { cwd: repo, env: { ...serverEnv({ OLLM_HOME: home }), OLLM_START_NO_BUILD: '1' }, stdio: ['pipe', 'ignore', 'pipe'] });
+      const npm = spawn('npm', ['start', '--silent'], {
+        cwd: repo,
+        env: { ...serverEnv({ OLLM_HOME: home }), OLLM_START_NO_BUILD: '1' },
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       let stderr = '';
       npm.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      for (let i = 0; i < 300 && !/serving MCP on stdio/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && !/serving MCP on stdio/.test(stderr); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(stderr).toMatch(/serving MCP on stdio/);
       npm.kill('SIGTERM');
       await new Promise((r) => npm.once('exit', r));
       const running = () => {
         try {
-          return execFileSync('pgrep', ['-f', 'scripts/start.mjs'], { stdio: 'pipe' }).toString().trim().split('\n').filter(Boolean).filter((pid) => {
-            try {
-              return execFileSync('cat', [`/proc/${pid}/environ`], { stdio: 'pipe' }).toString().includes(home);
-            } catch {
-              return false;
-            }
-          });
+          return execFileSync('pgrep', ['-f', 'scripts/start.mjs'], { stdio: 'pipe' })
+            .toString()
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .filter((pid) => {
+              try {
+                return execFileSync('cat', [`/proc/${pid}/environ`], { stdio: 'pipe' })
+                  .toString()
+                  .includes(home);
+              } catch {
+                return false;
+              }
+            });
         } catch {
           return [];
         }

@@ -48,10 +48,13 @@ async function recordingProxy(target: string): Promise<{ url: string; bodies: st
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       if (body.length) bodies.push(body.toString());
-      const out = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const out = http.request(
+        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       out.on('error', () => res.destroy());
       out.end(body);
     });
@@ -82,7 +85,13 @@ let laptopHomes: { a: string; b: string };
 
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 48e9, tokenDelayMs: 1 });
-  box = await startHttp({ OLLM_HOME: tempHome(BOX_CONFIG), OLLAMA_HOST: fake.host, OLLM_TOKEN_A: TOKEN_A, OLLM_TOKEN_B: TOKEN_B, OLLM_TOKEN_ADMIN: ADMIN });
+  box = await startHttp({
+    OLLM_HOME: tempHome(BOX_CONFIG),
+    OLLAMA_HOST: fake.host,
+    OLLM_TOKEN_A: TOKEN_A,
+    OLLM_TOKEN_B: TOKEN_B,
+    OLLM_TOKEN_ADMIN: ADMIN,
+  });
   proxy = await recordingProxy(box.url);
   const closed = await closedAddress();
   laptopHomes = { a: tempHome(laptopConfig(closed, proxy.url)), b: tempHome(laptopConfig(closed, proxy.url)) };
@@ -105,7 +114,17 @@ async function laptop(home: string, token: string, agents: string[]): Promise<Sh
   runtimes.push(runtime);
   const out: SharedLaunch[] = [];
   // one after the other: the first starts the laptop's shared server, the second joins it
-  for (const name of agents) out.push(await sharedLaunch({ home, ollamaHost: (await closedAddress()), runtime, cwd: project, name, env: { GPUBOX_TOKEN: token } }));
+  for (const name of agents)
+    out.push(
+      await sharedLaunch({
+        home,
+        ollamaHost: await closedAddress(),
+        runtime,
+        cwd: project,
+        name,
+        env: { GPUBOX_TOKEN: token },
+      }),
+    );
   launches.push(...out);
   return out;
 }
@@ -118,87 +137,138 @@ const route = async (c: Client, args: Record<string, unknown>) => {
 };
 
 describe("a team's GPU box (kind: ollm)", () => {
-  it('answers every agent of two laptops on the box, the box planning its own memory and naming each laptop/agent', { timeout: 40_000 }, async () => {
-    const [aCode, aCursor] = await laptop(laptopHomes.a, TOKEN_A, ['claude-code', 'cursor-vscode']);
-    const [bCode, bCursor] = await laptop(laptopHomes.b, TOKEN_B, ['claude-code', 'cursor-vscode']);
+  it(
+    'answers every agent of two laptops on the box, the box planning its own memory and naming each laptop/agent',
+    { timeout: 40_000 },
+    async () => {
+      const [aCode, aCursor] = await laptop(laptopHomes.a, TOKEN_A, ['claude-code', 'cursor-vscode']);
+      const [bCode, bCursor] = await laptop(laptopHomes.b, TOKEN_B, ['claude-code', 'cursor-vscode']);
 
-    // the box's models are the laptop's, with their window and host
-    const listed = (await aCode!.client.callTool({ name: 'list_models', arguments: {} })).structuredContent as { models: Array<{ name: string; host?: string; contextWindow: number; selfManaged?: boolean }> };
-    const llama = listed.models.find((m) => m.name === 'llama3.2:latest');
-    expect(llama).toMatchObject({ host: 'gpubox', selfManaged: true });
-    expect(llama!.contextWindow).toBeGreaterThan(8192);
+      // the box's models are the laptop's, with their window and host
+      const listed = (await aCode!.client.callTool({ name: 'list_models', arguments: {} })).structuredContent as {
+        models: Array<{ name: string; host?: string; contextWindow: number; selfManaged?: boolean }>;
+      };
+      const llama = listed.models.find((m) => m.name === 'llama3.2:latest');
+      expect(llama).toMatchObject({ host: 'gpubox', selfManaged: true });
+      expect(llama!.contextWindow).toBeGreaterThan(8192);
 
-    fake.resetStats();
-    const calls = [
-      route(aCode!.client, { prompt: 'Say hello for laptop A, Claude Code.', model: 'llama3.2:latest', maxTokens: 32 }),
-      route(aCursor!.client, { prompt: 'Say hello for laptop A, Cursor.', model: 'phi3:mini', maxTokens: 32 }),
-      route(bCode!.client, { prompt: 'Say hello for laptop B, Claude Code.', model: 'phi3:mini', maxTokens: 32 }),
-      route(bCursor!.client, { prompt: 'Say hello for laptop B, Cursor.', model: 'llama3.2:latest', maxTokens: 32 }),
-    ];
-    const answers = await Promise.all(calls);
-    for (const a of answers) expect(a).toMatchObject({ host: 'gpubox', provider: 'ollm', text: expect.stringContaining('quick brown fox') });
-    expect(answers.map((a) => a.model)).toEqual(['llama3.2:latest', 'phi3:mini', 'phi3:mini', 'llama3.2:latest']);
+      fake.resetStats();
+      const calls = [
+        route(aCode!.client, {
+          prompt: 'Say hello for laptop A, Claude Code.',
+          model: 'llama3.2:latest',
+          maxTokens: 32,
+        }),
+        route(aCursor!.client, { prompt: 'Say hello for laptop A, Cursor.', model: 'phi3:mini', maxTokens: 32 }),
+        route(bCode!.client, { prompt: 'Say hello for laptop B, Claude Code.', model: 'phi3:mini', maxTokens: 32 }),
+        route(bCursor!.client, { prompt: 'Say hello for laptop B, Cursor.', model: 'llama3.2:latest', maxTokens: 32 }),
+      ];
+      const answers = await Promise.all(calls);
+      for (const a of answers)
+        expect(a).toMatchObject({ host: 'gpubox', provider: 'ollm', text: expect.stringContaining('quick brown fox') });
+      expect(answers.map((a) => a.model)).toEqual(['llama3.2:latest', 'phi3:mini', 'phi3:mini', 'llama3.2:latest']);
 
-    // the box's engine: nothing evicted behind anyone's back, nothing unloaded under a running request
-    const stats = fake.stats();
-    expect(stats.forcedEvictions).toEqual([]);
-    expect(stats.unloads).toBe(0);
-    expect(fake.requests.filter((r) => r.path === '/api/generate' && String((r.body as { prompt?: string }).prompt).includes('Say hello for laptop'))).toHaveLength(4);
+      // the box's engine: nothing evicted behind anyone's back, nothing unloaded under a running request
+      const stats = fake.stats();
+      expect(stats.forcedEvictions).toEqual([]);
+      expect(stats.unloads).toBe(0);
+      expect(
+        fake.requests.filter(
+          (r) =>
+            r.path === '/api/generate' &&
+            String((r.body as { prompt?: string }).prompt).includes('Say hello for laptop'),
+        ),
+      ).toHaveLength(4);
 
-    // the box's records name each laptop's agent; no laptop asked the box's engine itself
-    const admin = new Client({ name: 'admin', version: '1' });
-    await admin.connect(new StreamableHTTPClientTransport(new URL(box.url), { requestInit: { headers: { authorization: `Bearer ${ADMIN}` } } }));
-    try {
-      const metrics = JSON.parse(((await admin.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<{ agent: string; offloaded: number }> };
-      const offloaded = Object.fromEntries(metrics.agents.map((a) => [a.agent, a.offloaded]));
-      expect(offloaded).toMatchObject({ 'laptop-a/claude-code': 1, 'laptop-a/cursor-vscode': 1, 'laptop-b/claude-code': 1, 'laptop-b/cursor-vscode': 1 });
-      const status = await admin.callTool({ name: 'show_status', arguments: {} });
-      expect((status.content as Array<{ text: string }>)[0]!.text).toContain('laptop-a/claude-code');
-    } finally {
-      await admin.close();
-    }
-    for (const token of [TOKEN_A, TOKEN_B]) {
-      expect(box.stderr()).not.toContain(token);
-      for (const l of [aCode!, aCursor!, bCode!, bCursor!]) expect(l.stderr()).not.toContain(token);
-    }
+      // the box's records name each laptop's agent; no laptop asked the box's engine itself
+      const admin = new Client({ name: 'admin', version: '1' });
+      await admin.connect(
+        new StreamableHTTPClientTransport(new URL(box.url), {
+          requestInit: { headers: { authorization: `Bearer ${ADMIN}` } },
+        }),
+      );
+      try {
+        const metrics = JSON.parse(
+          ((await admin.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
+        ) as { agents: Array<{ agent: string; offloaded: number }> };
+        const offloaded = Object.fromEntries(metrics.agents.map((a) => [a.agent, a.offloaded]));
+        expect(offloaded).toMatchObject({
+          'laptop-a/claude-code': 1,
+          'laptop-a/cursor-vscode': 1,
+          'laptop-b/claude-code': 1,
+          'laptop-b/cursor-vscode': 1,
+        });
+        const status = await admin.callTool({ name: 'show_status', arguments: {} });
+        expect((status.content as Array<{ text: string }>)[0]!.text).toContain('laptop-a/claude-code');
+      } finally {
+        await admin.close();
+      }
+      for (const token of [TOKEN_A, TOKEN_B]) {
+        expect(box.stderr()).not.toContain(token);
+        for (const l of [aCode!, aCursor!, bCode!, bCursor!]) expect(l.stderr()).not.toContain(token);
+      }
 
-    // the model a laptop names fails on the box: the box answers with no other model (the laptop chose it), and the laptop's result names the model that answered
-    fake.injectGenerationFailure({ model: 'phi3:mini', error: 'model runner has unexpectedly stopped' });
-    const gens = fake.requests.length;
-    const moved = await aCode!.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello once phi3 failed.', model: 'phi3:mini', maxTokens: 16 } });
-    const generatedWith = fake.requests.slice(gens).filter((r) => r.path === '/api/generate' && String((r.body as { prompt?: string }).prompt).includes('once phi3 failed')).map((r) => (r.body as { model: string }).model);
-    expect(generatedWith[0]).toBe('phi3:mini');
-    if (!moved.isError) expect((moved.structuredContent as Routed).model).toBe(generatedWith.at(-1)); // the laptop tried its next model itself, and says which answered
-    expect(box.stderr()).not.toMatch(/phi3:mini failed .*trying the next model/);
+      // the model a laptop names fails on the box: the box answers with no other model (the laptop chose it), and the laptop's result names the model that answered
+      fake.injectGenerationFailure({ model: 'phi3:mini', error: 'model runner has unexpectedly stopped' });
+      const gens = fake.requests.length;
+      const moved = await aCode!.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Say hello once phi3 failed.', model: 'phi3:mini', maxTokens: 16 },
+      });
+      const generatedWith = fake.requests
+        .slice(gens)
+        .filter(
+          (r) =>
+            r.path === '/api/generate' && String((r.body as { prompt?: string }).prompt).includes('once phi3 failed'),
+        )
+        .map((r) => (r.body as { model: string }).model);
+      expect(generatedWith[0]).toBe('phi3:mini');
+      if (!moved.isError) expect((moved.structuredContent as Routed).model).toBe(generatedWith.at(-1)); // the laptop tried its next model itself, and says which answered
+      expect(box.stderr()).not.toMatch(/phi3:mini failed .*trying the next model/);
 
-    // a file given on a laptop: read there, only its text goes to the box
-    const before = proxy.bodies.length;
-    const answered = await route(aCode!.client, { prompt: 'What constant does this file define?', files: ['src/constants.ts'], model: 'llama3.2:latest', maxTokens: 32 });
-    expect(answered).toMatchObject({ host: 'gpubox', provider: 'ollm' });
-    const sent = proxy.bodies.slice(before).filter((b) => b.includes('"tools/call"') && b.includes('route_and_generate'));
-    expect(sent.length).toBeGreaterThan(0);
-    for (const body of sent) {
-      const args = (JSON.parse(body) as { params: { arguments: Record<string, unknown>; _meta?: Record<string, unknown> } }).params;
-      expect(Object.keys(args.arguments)).not.toContain('files');
-      expect(args.arguments.prompt).toContain('ZEBRA-PLUM-7731');
-      expect(args._meta?.['io.ollm-mcp/agent']).toBe('claude-code');
-    }
-    expect(proxy.bodies.join('\n')).not.toContain('src/constants.ts"]');
-    const generated = fake.requests.filter((r) => r.path === '/api/generate' && String((r.body as { prompt?: string }).prompt).includes('ZEBRA-PLUM-7731'));
-    expect(generated.length).toBeGreaterThan(0);
+      // a file given on a laptop: read there, only its text goes to the box
+      const before = proxy.bodies.length;
+      const answered = await route(aCode!.client, {
+        prompt: 'What constant does this file define?',
+        files: ['src/constants.ts'],
+        model: 'llama3.2:latest',
+        maxTokens: 32,
+      });
+      expect(answered).toMatchObject({ host: 'gpubox', provider: 'ollm' });
+      const sent = proxy.bodies
+        .slice(before)
+        .filter((b) => b.includes('"tools/call"') && b.includes('route_and_generate'));
+      expect(sent.length).toBeGreaterThan(0);
+      for (const body of sent) {
+        const args = (
+          JSON.parse(body) as { params: { arguments: Record<string, unknown>; _meta?: Record<string, unknown> } }
+        ).params;
+        expect(Object.keys(args.arguments)).not.toContain('files');
+        expect(args.arguments.prompt).toContain('ZEBRA-PLUM-7731');
+        expect(args._meta?.['io.ollm-mcp/agent']).toBe('claude-code');
+      }
+      expect(proxy.bodies.join('\n')).not.toContain('src/constants.ts"]');
+      const generated = fake.requests.filter(
+        (r) => r.path === '/api/generate' && String((r.body as { prompt?: string }).prompt).includes('ZEBRA-PLUM-7731'),
+      );
+      expect(generated.length).toBeGreaterThan(0);
 
-    // the box stopped: named down within seconds, with what to do
-    proxy.close();
-    await box.stop();
-    // named within 15 s: the call's own request timeout (a later answer fails the call)
-    const down = await aCursor!.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Anyone there?', model: 'llama3.2:latest', maxTokens: 16 } }, { timeout: 15_000 });
-    expect(down.isError).toBe(true);
-    const text = (down.content as Array<{ text: string }>)[0]!.text;
-    expect(text).toMatch(/gpubox/);
-    expect(text).toMatch(/not reachable/);
-    expect(text).toMatch(/ollm-mcp --transport http/);
-    const status = await aCursor!.client.callTool({ name: 'show_status', arguments: {} });
-    expect(JSON.stringify(status.structuredContent)).toMatch(/gpubox/);
-    expect(JSON.stringify(status.structuredContent)).not.toContain(TOKEN_A);
-  });
+      // the box stopped: named down within seconds, with what to do
+      proxy.close();
+      await box.stop();
+      // named within 15 s: the call's own request timeout (a later answer fails the call)
+      const down = await aCursor!.client.callTool(
+        { name: 'route_and_generate', arguments: { prompt: 'Anyone there?', model: 'llama3.2:latest', maxTokens: 16 } },
+        { timeout: 15_000 },
+      );
+      expect(down.isError).toBe(true);
+      const text = (down.content as Array<{ text: string }>)[0]!.text;
+      expect(text).toMatch(/gpubox/);
+      expect(text).toMatch(/not reachable/);
+      expect(text).toMatch(/ollm-mcp --transport http/);
+      const status = await aCursor!.client.callTool({ name: 'show_status', arguments: {} });
+      expect(JSON.stringify(status.structuredContent)).toMatch(/gpubox/);
+      expect(JSON.stringify(status.structuredContent)).not.toContain(TOKEN_A);
+    },
+  );
 });

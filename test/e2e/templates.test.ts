@@ -14,15 +14,29 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-type Out = { name: string; prompt: string; missing: unknown[]; variables: Record<string, string>; ignored: string[]; generated?: { text: string; model: string } };
+type Out = {
+  name: string;
+  prompt: string;
+  missing: unknown[];
+  variables: Record<string, string>;
+  ignored: string[];
+  generated?: { text: string; model: string };
+};
 const envOf = (home: string) => ({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
 const call = async (client: Client, name: string, args: Record<string, unknown>) => {
   const res = await client.callTool({ name, arguments: args });
-  return { isError: res.isError, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Out & Record<string, unknown> };
+  return {
+    isError: res.isError,
+    text: (res.content as Array<{ text: string }>)[0]!.text,
+    out: res.structuredContent as Out & Record<string, unknown>,
+  };
 };
 const render = (client: Client, args: Record<string, unknown>) => call(client, 'render_template', args);
 /** Runs `fn` with a connected session and always closes it. */
-async function withSession<S extends { close(): Promise<void> }>(session: Promise<S>, fn: (s: S) => Promise<void>): Promise<void> {
+async function withSession<S extends { close(): Promise<void> }>(
+  session: Promise<S>,
+  fn: (s: S) => Promise<void>,
+): Promise<void> {
   const s = await session;
   try {
     await fn(s);
@@ -37,13 +51,24 @@ const withTemplates = (files: Record<string, string>) => {
   return home;
 };
 
-type Elicit = { params: { message: string; requestedSchema: { properties: Record<string, unknown>; required?: string[] } } };
+type Elicit = {
+  params: { message: string; requestedSchema: { properties: Record<string, unknown>; required?: string[] } };
+};
 /** A client built by hand: with `answer` it can show forms (each request recorded); `promptsChanged` counts list_changed notifications. */
 async function connectCustom(home: string, answer?: (req: Elicit) => Record<string, unknown>) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(envOf(home)), stderr: 'pipe', cwd: home });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: serverEnv(envOf(home)),
+    stderr: 'pipe',
+    cwd: home,
+  });
   const seen = { promptsChanged: 0 };
   const listChanged = { prompts: { autoRefresh: false, debounceMs: 0, onChanged: () => void seen.promptsChanged++ } };
-  const client = new Client({ name: 'ollm-e2e-custom', version: '1.0.0' }, { capabilities: answer ? { elicitation: { form: {} } } : {}, listChanged });
+  const client = new Client(
+    { name: 'ollm-e2e-custom', version: '1.0.0' },
+    { capabilities: answer ? { elicitation: { form: {} } } : {}, listChanged },
+  );
   const asked: Elicit[] = [];
   if (answer) {
     client.setRequestHandler('elicitation/create', async (req) => {
@@ -63,7 +88,10 @@ describe('render_template', () => {
   it('fills code_review: default focus, explicit focus wins, values are not expanded, unused variables are reported', async () => {
     await withSession(connect(envOf(tempHome())), async (s) => {
       const code = 'fmt.Println("{x} and {{y}}")';
-      const plain = await render(s.client, { name: 'code_review', variables: { language: 'Go', code, severity: 'high' } });
+      const plain = await render(s.client, {
+        name: 'code_review',
+        variables: { language: 'Go', code, severity: 'high' },
+      });
       expect(plain.isError).toBeFalsy();
       expect(plain.out.prompt).toBe(
         'Review this Go code, focusing on bugs and security.\n' +
@@ -71,9 +99,17 @@ describe('render_template', () => {
           'Order findings by severity. If nothing needs changing, say so plainly.\n\n' +
           `\`\`\`Go\n${code}\n\`\`\``,
       );
-      expect(plain.out).toMatchObject({ name: 'code_review', missing: [], variables: { language: 'Go', focus: 'bugs and security', code }, ignored: ['severity'] });
+      expect(plain.out).toMatchObject({
+        name: 'code_review',
+        missing: [],
+        variables: { language: 'Go', focus: 'bugs and security', code },
+        ignored: ['severity'],
+      });
       expect(plain.text).toMatch(/\(Not used by this template: severity\.\)$/);
-      const focused = await render(s.client, { name: 'code_review', variables: { language: 'Go', code: 'x := 1', focus: 'performance' } });
+      const focused = await render(s.client, {
+        name: 'code_review',
+        variables: { language: 'Go', code: 'x := 1', focus: 'performance' },
+      });
       expect(focused.out.prompt).toMatch(/^Review this Go code, focusing on performance\.\n/);
       expect(focused.out.variables.focus).toBe('performance');
       expect(focused.out.ignored).toEqual([]);
@@ -84,7 +120,9 @@ describe('render_template', () => {
     await withSession(connect(envOf(tempHome())), async (s) => {
       const none = await render(s.client, { name: 'code_review' });
       expect(none.isError).toBe(true);
-      expect(none.text).toContain('missing 2 required variables: language (Programming language of the code, e.g. TypeScript or Python.); code (The code to review.)');
+      expect(none.text).toContain(
+        'missing 2 required variables: language (Programming language of the code, e.g. TypeScript or Python.); code (The code to review.)',
+      );
       const one = await render(s.client, { name: 'translate', variables: { text: 'Bonjour' } });
       expect(one.isError).toBe(true);
       expect(one.text).toContain('missing a required variable: to (Language to translate into, e.g. French.)');
@@ -93,38 +131,55 @@ describe('render_template', () => {
   });
 
   it('with an elicitation-capable client the server asks for the missing ones and uses the answers; a decline is an isError', async () => {
-    await withSession(connectCustom(tempHome(), () => ({ action: 'accept', content: { language: 'Rust', code: 'fn main() {}' } })), async (yes) => {
-      const r = await render(yes.client, { name: 'code_review', variables: { focus: 'style' } });
-      expect(r.isError, r.text).toBeFalsy();
-      expect(yes.asked).toHaveLength(1);
-      const { message, requestedSchema } = yes.asked[0]!.params;
-      expect(message).toBe('The "code_review" template needs language, code.');
-      expect(Object.keys(requestedSchema.properties)).toEqual(['language', 'code']);
-      expect(requestedSchema.required).toEqual(['language', 'code']);
-      expect(requestedSchema.properties.code).toMatchObject({ type: 'string', description: 'The code to review.' });
-      expect(r.out.prompt).toMatch(/^Review this Rust code, focusing on style\.\n/);
-      expect(r.out.prompt).toMatch(/```Rust\nfn main\(\) \{\}\n```$/);
-      expect(r.out.variables).toEqual({ language: 'Rust', focus: 'style', code: 'fn main() {}' });
-    });
-    await withSession(connectCustom(tempHome(), () => ({ action: 'decline' })), async (no) => {
-      const r = await render(no.client, { name: 'write_tests', variables: { code: 'def f(): pass' } });
-      expect(no.asked).toHaveLength(1);
-      expect(Object.keys(no.asked[0]!.params.requestedSchema.properties)).toEqual(['language']);
-      expect(r.isError).toBe(true);
-      expect(r.text).toContain('missing a required variable: language (Programming language of the code, e.g. Go or Rust.)');
-      expect(r.text).toContain('They were not given in the form');
-    });
+    await withSession(
+      connectCustom(tempHome(), () => ({ action: 'accept', content: { language: 'Rust', code: 'fn main() {}' } })),
+      async (yes) => {
+        const r = await render(yes.client, { name: 'code_review', variables: { focus: 'style' } });
+        expect(r.isError, r.text).toBeFalsy();
+        expect(yes.asked).toHaveLength(1);
+        const { message, requestedSchema } = yes.asked[0]!.params;
+        expect(message).toBe('The "code_review" template needs language, code.');
+        expect(Object.keys(requestedSchema.properties)).toEqual(['language', 'code']);
+        expect(requestedSchema.required).toEqual(['language', 'code']);
+        expect(requestedSchema.properties.code).toMatchObject({ type: 'string', description: 'The code to review.' });
+        expect(r.out.prompt).toMatch(/^Review this Rust code, focusing on style\.\n/);
+        expect(r.out.prompt).toMatch(/```Rust\nfn main\(\) \{\}\n```$/);
+        expect(r.out.variables).toEqual({ language: 'Rust', focus: 'style', code: 'fn main() {}' });
+      },
+    );
+    await withSession(
+      connectCustom(tempHome(), () => ({ action: 'decline' })),
+      async (no) => {
+        const r = await render(no.client, { name: 'write_tests', variables: { code: 'def f(): pass' } });
+        expect(no.asked).toHaveLength(1);
+        expect(Object.keys(no.asked[0]!.params.requestedSchema.properties)).toEqual(['language']);
+        expect(r.isError).toBe(true);
+        expect(r.text).toContain(
+          'missing a required variable: language (Programming language of the code, e.g. Go or Rust.)',
+        );
+        expect(r.text).toContain('They were not given in the form');
+      },
+    );
   });
 
   it('generate: true runs the rendered prompt on the local model', async () => {
     await withSession(connect(envOf(tempHome())), async (s) => {
       fake.reply('A closure captures variables from its scope.');
       const before = fake.requests.length;
-      const r = await render(s.client, { name: 'explain', variables: { topic: 'JavaScript closures' }, generate: true, task: 'general' });
+      const r = await render(s.client, {
+        name: 'explain',
+        variables: { topic: 'JavaScript closures' },
+        generate: true,
+        task: 'general',
+      });
       expect(r.isError, r.text).toBeFalsy();
-      expect(r.out.prompt).toMatch(/^Explain the following to a developer new to this topic\.\n[\s\S]*\n\nJavaScript closures$/);
+      expect(r.out.prompt).toMatch(
+        /^Explain the following to a developer new to this topic\.\n[\s\S]*\n\nJavaScript closures$/,
+      );
       expect(r.out.generated?.text).toBe('A closure captures variables from its scope.');
-      const sent = fake.requests.slice(before).filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt);
+      const sent = fake.requests
+        .slice(before)
+        .filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt);
       expect(sent).toHaveLength(1);
       expect((sent[0]!.body as { prompt: string; model: string }).prompt).toBe(r.out.prompt);
       expect((sent[0]!.body as { model: string }).model).toBe(r.out.generated?.model);
@@ -142,24 +197,44 @@ describe('user templates as MCP prompts', () => {
       const args = Object.fromEntries((greet.arguments ?? []).map((a) => [a.name, a.required === true]));
       expect(args).toEqual({ who: true, language: true, tone: false });
       const got = await s.client.getPrompt({ name: 'greet', arguments: { who: 'Ada', language: 'Rust' } });
-      expect(got.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Say hello to Ada in Rust, warmly.' } }]);
-      const explicit = await s.client.getPrompt({ name: 'greet', arguments: { who: 'Ada', language: 'Go', tone: 'briefly' } });
+      expect(got.messages).toEqual([
+        { role: 'user', content: { type: 'text', text: 'Say hello to Ada in Rust, warmly.' } },
+      ]);
+      const explicit = await s.client.getPrompt({
+        name: 'greet',
+        arguments: { who: 'Ada', language: 'Go', tone: 'briefly' },
+      });
       expect((explicit.messages[0]!.content as { text: string }).text).toBe('Say hello to Ada in Go, briefly.');
       await expect(s.client.getPrompt({ name: 'greet', arguments: { language: 'Go' } })).rejects.toThrow(/who/);
-      const done = await s.client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'language', value: 'R' } });
+      const done = await s.client.complete({
+        ref: { type: 'ref/prompt', name: 'greet' },
+        argument: { name: 'language', value: 'R' },
+      });
       expect(done.completion.values).toEqual(['Rust', 'Ruby']);
-      const none = await s.client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'language', value: 'zz' } });
+      const none = await s.client.complete({
+        ref: { type: 'ref/prompt', name: 'greet' },
+        argument: { name: 'language', value: 'zz' },
+      });
       expect(none.completion.values).toEqual([]);
-      const py = await s.client.complete({ ref: { type: 'ref/prompt', name: 'code_review' }, argument: { name: 'language', value: 'py' } });
+      const py = await s.client.complete({
+        ref: { type: 'ref/prompt', name: 'code_review' },
+        argument: { name: 'language', value: 'py' },
+      });
       expect(py.completion.values).toEqual(['Python']);
     });
   });
 
   it('completion also works for optional variables (their default, and known values)', async () => {
     await withSession(connect(envOf(withTemplates({ 'greet.yaml': GREET }))), async (s) => {
-      const tone = await s.client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'tone', value: 'w' } });
+      const tone = await s.client.complete({
+        ref: { type: 'ref/prompt', name: 'greet' },
+        argument: { name: 'tone', value: 'w' },
+      });
       expect(tone.completion.values).toEqual(['warmly']);
-      const from = await s.client.complete({ ref: { type: 'ref/prompt', name: 'translate' }, argument: { name: 'from', value: 'Fr' } });
+      const from = await s.client.complete({
+        ref: { type: 'ref/prompt', name: 'translate' },
+        argument: { name: 'from', value: 'Fr' },
+      });
       expect(from.completion.values).toEqual(['French']);
     });
   });
@@ -175,7 +250,10 @@ describe('user templates as MCP prompts', () => {
       expect(r.isError, r.text).toBeFalsy();
       expect(r.out.prompt).toBe('Say hello to Grace in Rust, warmly.');
       const res = await s.client.readResource({ uri: 'ollm://templates' });
-      const data = JSON.parse((res.contents[0] as { text: string }).text) as { templates: Array<{ name: string; source: string }>; problems: Array<{ file: string; message: string }> };
+      const data = JSON.parse((res.contents[0] as { text: string }).text) as {
+        templates: Array<{ name: string; source: string }>;
+        problems: Array<{ file: string; message: string }>;
+      };
       expect(data.problems.map((p) => p.file)).toEqual(['broken.yaml', 'extra.yaml']);
       expect(data.problems[0]!.message).toMatch(/is not valid YAML/);
       expect(data.problems[1]!.message).toMatch(/unknown key "colour"/);
@@ -196,7 +274,11 @@ describe('save_template', () => {
     await withSession(connectCustom(home), async (s) => {
       const first = await s.client.listPrompts();
       expect(first.prompts.map((p) => p.name)).not.toContain('pr_note');
-      const def = { name: 'pr_note', description: 'Describe a pull request', template: 'Describe this change for {audience:reviewers}:\n{diff}' };
+      const def = {
+        name: 'pr_note',
+        description: 'Describe a pull request',
+        template: 'Describe this change for {audience:reviewers}:\n{diff}',
+      };
       const changesBefore = s.seen.promptsChanged;
       const saved = await call(s.client, 'save_template', def);
       expect(saved.isError, saved.text).toBeFalsy();
@@ -207,12 +289,19 @@ describe('save_template', () => {
       const after = await s.client.listPrompts();
       const note = after.prompts.find((p) => p.name === 'pr_note');
       expect(note?.description).toBe('Describe a pull request');
-      expect(Object.fromEntries((note?.arguments ?? []).map((a) => [a.name, a.required === true]))).toEqual({ audience: false, diff: true });
+      expect(Object.fromEntries((note?.arguments ?? []).map((a) => [a.name, a.required === true]))).toEqual({
+        audience: false,
+        diff: true,
+      });
 
       const again = await call(s.client, 'save_template', def);
       expect(again.isError).toBe(true);
       expect(again.text).toMatch(/already exists .*pass replace: true/);
-      const replaced = await call(s.client, 'save_template', { ...def, template: 'Summarize {diff} for {audience:maintainers}', replace: true });
+      const replaced = await call(s.client, 'save_template', {
+        ...def,
+        template: 'Summarize {diff} for {audience:maintainers}',
+        replace: true,
+      });
       expect(replaced.isError, replaced.text).toBeFalsy();
       expect(replaced.out.action).toBe('replaced');
       const r = await render(s.client, { name: 'pr_note', variables: { diff: '+1 line' } });
@@ -236,11 +325,15 @@ describe('template command line', () => {
     const env = envOf(tempHome());
     const shown = await run(['template', 'show', 'code_review'], env);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/^code_review — Review code for quality, focusing on bugs and security unless told otherwise\. \(built-in\)\n/);
+    expect(shown.stdout).toMatch(
+      /^code_review — Review code for quality, focusing on bugs and security unless told otherwise\. \(built-in\)\n/,
+    );
     expect(shown.stdout).toContain('Review this {language} code, focusing on {focus}.');
     expect(shown.stdout).toContain('```{language}\n{code}\n```');
     expect(shown.stdout).toContain('\nVariables:\n');
-    expect(shown.stdout).toContain('  language (required) — Programming language of the code, e.g. TypeScript or Python.');
+    expect(shown.stdout).toContain(
+      '  language (required) — Programming language of the code, e.g. TypeScript or Python.',
+    );
     expect(shown.stdout).toContain('  focus = "bugs and security" — What to look for');
     expect(shown.stdout).toContain('  code (required) — The code to review.');
     const missing = await run(['template', 'show', 'nope'], env);

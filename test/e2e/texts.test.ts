@@ -10,7 +10,11 @@ let home: string;
 let session: Awaited<ReturnType<typeof connect>>;
 
 beforeAll(async () => {
-  fake = await FakeOllama.start({ memoryBytes: 16e9, models: DEFAULT_REGISTRY.filter((m) => m.name !== 'all-minilm:latest'), tokenDelayMs: 0 });
+  fake = await FakeOllama.start({
+    memoryBytes: 16e9,
+    models: DEFAULT_REGISTRY.filter((m) => m.name !== 'all-minilm:latest'),
+    tokenDelayMs: 0,
+  });
   home = tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n');
   session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
 });
@@ -24,11 +28,18 @@ afterAll(async () => {
 function defects(text: string): string[] {
   const found: string[] = [];
   // "..", ".)." or ". ." — but not an ellipsis "…" or a decimal number
-  for (const m of text.matchAll(/[^.\d]\.\s?\.(?!\.)|\.\)\.|,\./g)) found.push(`doubled punctuation near "${text.slice(Math.max(0, m.index - 30), m.index + 5)}"`);
-  const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter((s) => s.length > 20);
+  for (const m of text.matchAll(/[^.\d]\.\s?\.(?!\.)|\.\)\.|,\./g))
+    found.push(`doubled punctuation near "${text.slice(Math.max(0, m.index - 30), m.index + 5)}"`);
+  const sentences = text
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 20);
   for (const [i, s] of sentences.entries()) if (sentences.indexOf(s) !== i) found.push(`said twice: "${s}"`);
   // a number right after a time word, then punctuation or the end: no unit said
-  for (const m of text.matchAll(/\b(keep_alive|timeout|took|after|in|within)[:\s]+\d+(?:\.\d+)?(?![\d.]\d)\s*(?:[.,;)]|$)/gim)) found.push(`duration without a unit: "${m[0]}"`);
+  for (const m of text.matchAll(
+    /\b(keep_alive|timeout|took|after|in|within)[:\s]+\d+(?:\.\d+)?(?![\d.]\d)\s*(?:[.,;)]|$)/gim,
+  ))
+    found.push(`duration without a unit: "${m[0]}"`);
   for (const m of text.matchAll(/\bis (fits|loads|serves)\b/g)) found.push(`broken grammar: "${m[0]}"`);
   return found;
 }

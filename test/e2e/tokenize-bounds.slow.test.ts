@@ -34,43 +34,62 @@ describe.each([
   }, 30_000);
   afterAll(() => t?.stop());
 
-  const route = (file: string) => t.call('route_and_generate', { prompt: 'List the errors in this log.', task: 'summarize', model: 'storiesA', files: [file], maxTokens: 64, useMemory: false });
+  const route = (file: string) =>
+    t.call('route_and_generate', {
+      prompt: 'List the errors in this log.',
+      task: 'summarize',
+      model: 'storiesA',
+      files: [file],
+      maxTokens: 64,
+      useMemory: false,
+    });
 
   it.each([
     ['the whole prompt', 'whole.log', false],
     ['the parts', 'big.log', true],
-  ] as const)('a 60 MB /tokenize answer for %s: counted as it streams and given up at its bound; the server stays small and answers', { timeout: 60_000 }, async (_what, file, partsOnly) => {
-    t.llama.tokenize = partsOnly ? (content) => (PART.test(content) ? 'huge' : 'ok') : 'huge';
-    const pid = t.session.pid();
-    const before = peakRss(pid);
-    const sent = t.llama.tokenizeBytes;
-    const r = await route(file);
-    expect(r.isError, r.text).toBe(false);
-    expect(r.out.reason).toMatch(partsOnly ? /counted by the engine tokenizer/ : ESTIMATE);
-    expect(r.logged, r.logged.join('\n')).toHaveLength(1);
-    expect(r.logged[0]).toMatch(/POST \/tokenize with (?:a body of more than \d+ bytes|more tokens than the \d+ bytes of text sent can hold)/);
-    // it stopped reading: what was written is the part of the answer the sockets' buffers took
-    expect(t.llama.tokenizeBytes - sent).toBeLessThan(HUGE_TOKENIZE_BYTES / 4);
-    await expect(t.session.client.ping()).resolves.toBeDefined();
-    const after = peakRss(pid);
-    if (before !== undefined && after !== undefined) expect(after - before, `peak RSS ${before >> 20} MiB -> ${after >> 20} MiB`).toBeLessThan(100 * 2 ** 20);
-  });
+  ] as const)(
+    'a 60 MB /tokenize answer for %s: counted as it streams and given up at its bound; the server stays small and answers',
+    { timeout: 60_000 },
+    async (_what, file, partsOnly) => {
+      t.llama.tokenize = partsOnly ? (content) => (PART.test(content) ? 'huge' : 'ok') : 'huge';
+      const pid = t.session.pid();
+      const before = peakRss(pid);
+      const sent = t.llama.tokenizeBytes;
+      const r = await route(file);
+      expect(r.isError, r.text).toBe(false);
+      expect(r.out.reason).toMatch(partsOnly ? /counted by the engine tokenizer/ : ESTIMATE);
+      expect(r.logged, r.logged.join('\n')).toHaveLength(1);
+      expect(r.logged[0]).toMatch(
+        /POST \/tokenize with (?:a body of more than \d+ bytes|more tokens than the \d+ bytes of text sent can hold)/,
+      );
+      // it stopped reading: what was written is the part of the answer the sockets' buffers took
+      expect(t.llama.tokenizeBytes - sent).toBeLessThan(HUGE_TOKENIZE_BYTES / 4);
+      await expect(t.session.client.ping()).resolves.toBeDefined();
+      const after = peakRss(pid);
+      if (before !== undefined && after !== undefined)
+        expect(after - before, `peak RSS ${before >> 20} MiB -> ${after >> 20} MiB`).toBeLessThan(100 * 2 ** 20);
+    },
+  );
 
   it.each([
     ['never answers', 'hang', 'whole.log', false],
     ['stalls inside its answer', 'stall', 'whole.log', false],
     ['never answers for the parts', 'hang', 'big.log', true],
-  ] as const)('a /tokenize that %s: given up at a time limit proportional to the text, asked no more', { timeout: 60_000 }, async (_what, mode: TokenizeMode, file, partsOnly) => {
-    t.llama.tokenize = partsOnly ? (content) => (PART.test(content) ? mode : 'ok') : mode;
-    const asked = t.tokenizeCalls();
-    const r = await route(file);
-    expect(r.isError, r.text).toBe(false);
-    expect(r.out.reason).toMatch(partsOnly ? /counted by the engine tokenizer/ : ESTIMATE);
-    expect(r.logged, r.logged.join('\n')).toHaveLength(1);
-    const limit = Number(/did not answer POST \/tokenize within (\d+) ms/.exec(r.logged[0]!)?.[1]);
-    expect(limit).toBeGreaterThanOrEqual(3000);
-    expect(limit).toBeLessThan(4000); // the text's share: ~1 ms a KiB; the host's limit is 10 s
-    // the planning count, and at most one part's: after a failure the job asks no more
-    expect(t.tokenizeCalls() - asked).toBeLessThanOrEqual(partsOnly ? 2 : 1);
-  });
+  ] as const)(
+    'a /tokenize that %s: given up at a time limit proportional to the text, asked no more',
+    { timeout: 60_000 },
+    async (_what, mode: TokenizeMode, file, partsOnly) => {
+      t.llama.tokenize = partsOnly ? (content) => (PART.test(content) ? mode : 'ok') : mode;
+      const asked = t.tokenizeCalls();
+      const r = await route(file);
+      expect(r.isError, r.text).toBe(false);
+      expect(r.out.reason).toMatch(partsOnly ? /counted by the engine tokenizer/ : ESTIMATE);
+      expect(r.logged, r.logged.join('\n')).toHaveLength(1);
+      const limit = Number(/did not answer POST \/tokenize within (\d+) ms/.exec(r.logged[0]!)?.[1]);
+      expect(limit).toBeGreaterThanOrEqual(3000);
+      expect(limit).toBeLessThan(4000); // the text's share: ~1 ms a KiB; the host's limit is 10 s
+      // the planning count, and at most one part's: after a failure the job asks no more
+      expect(t.tokenizeCalls() - asked).toBeLessThanOrEqual(partsOnly ? 2 : 1);
+    },
+  );
 });

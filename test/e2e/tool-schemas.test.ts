@@ -42,13 +42,19 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('tool schemas', () => {
         const b = fromBuild.find((x) => x.name === t.name)!;
         expect(b.inputSchema, t.name).toEqual(t.inputSchema);
         expect(b.outputSchema, t.name).toEqual(t.outputSchema);
-        expect({ ...b, inputSchema: undefined, outputSchema: undefined, execution: undefined }, t.name).toEqual({ ...t, inputSchema: undefined, outputSchema: undefined });
+        expect({ ...b, inputSchema: undefined, outputSchema: undefined, execution: undefined }, t.name).toEqual({
+          ...t,
+          inputSchema: undefined,
+          outputSchema: undefined,
+        });
         // the server, not the tool, says which may run as an MCP task (server/tasks.ts)
         expect(b.execution, t.name).toEqual(TASK_TOOLS.has(t.name) ? { taskSupport: 'optional' } : undefined);
       }
       // the fixed resources (the templates' lists name installed models: the same fake for both)
       expect((await built.client.listResources()).resources).toEqual((await client.listResources()).resources);
-      expect((await built.client.listResourceTemplates()).resourceTemplates).toEqual((await client.listResourceTemplates()).resourceTemplates);
+      expect((await built.client.listResourceTemplates()).resourceTemplates).toEqual(
+        (await client.listResourceTemplates()).resourceTemplates,
+      );
     } finally {
       await client.close();
       await built.close();

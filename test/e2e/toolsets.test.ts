@@ -23,7 +23,15 @@ describe('toolsets', () => {
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, ['--toolsets', 'offload,memory']);
     try {
       const { tools } = await s.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(['compare', 'forget', 'prefer_model', 'rate_answer', 'recall', 'remember', 'route_and_generate']);
+      expect(tools.map((t) => t.name).sort()).toEqual([
+        'compare',
+        'forget',
+        'prefer_model',
+        'rate_answer',
+        'recall',
+        'remember',
+        'route_and_generate',
+      ]);
       const instructions = s.client.getInstructions() ?? '';
       expect(instructions).toContain('remember / recall / forget');
       expect(instructions).not.toContain('list_models');
@@ -39,14 +47,29 @@ describe('toolsets', () => {
     const s = await connect({ OLLM_HOME: tempHome('toolsets: [models, status]\n'), OLLAMA_HOST: fake.host });
     try {
       const { tools } = await s.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(['create_model', 'delete_model', 'list_models', 'pull_model', 'show_model', 'show_status', 'smart_load', 'unload_model']);
+      expect(tools.map((t) => t.name).sort()).toEqual([
+        'create_model',
+        'delete_model',
+        'list_models',
+        'pull_model',
+        'show_model',
+        'show_status',
+        'smart_load',
+        'unload_model',
+      ]);
       // the ledger counts the list these tools make, as a client sends it to the model, and show_status says it
-      const listed = JSON.stringify(tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))).length; // as clients send it
+      const listed = JSON.stringify(
+        tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+      ).length; // as clients send it
       const metrics = await s.client.readResource({ uri: 'ollm://metrics' });
-      const { footprint } = JSON.parse((metrics.contents[0] as { text: string }).text) as { footprint: { tools: number; tokensPerTurn: number } };
+      const { footprint } = JSON.parse((metrics.contents[0] as { text: string }).text) as {
+        footprint: { tools: number; tokensPerTurn: number };
+      };
       expect(footprint).toMatchObject({ tools: 8, tokensPerTurn: Math.ceil(listed / 3.8) });
       const status = await s.client.callTool({ name: 'show_status', arguments: {} });
-      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(new RegExp(`The tool list \\(8 tools\\) costs you ~${formatTokens(footprint.tokensPerTurn)} tokens a turn`));
+      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(
+        new RegExp(`The tool list \\(8 tools\\) costs you ~${formatTokens(footprint.tokensPerTurn)} tokens a turn`),
+      );
     } finally {
       await s.close();
     }
@@ -56,13 +79,19 @@ describe('toolsets', () => {
     const flag = await run(['--toolsets', 'offload,memroy'], { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
     expect(flag.code).toBe(1);
     expect(flag.stdout).toBe('');
-    expect(flag.stderr.trim().split('\n')).toEqual([`ollm-mcp: Invalid setting toolsets.1 = "memroy" (from flag --toolsets): expected one of ${VALID}.`]);
+    expect(flag.stderr.trim().split('\n')).toEqual([
+      `ollm-mcp: Invalid setting toolsets.1 = "memroy" (from flag --toolsets): expected one of ${VALID}.`,
+    ]);
 
     const file = await run([], { OLLM_HOME: tempHome('toolsets: [everything]\n'), OLLAMA_HOST: fake.host });
     expect(file.code).toBe(1);
     expect(file.stdout).toBe('');
     const lines = file.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^ollm-mcp: Invalid setting toolsets\\.0 = "everything" \\(from .*config\\.yaml\\): expected one of ${VALID}\\.$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^ollm-mcp: Invalid setting toolsets\\.0 = "everything" \\(from .*config\\.yaml\\): expected one of ${VALID}\\.$`,
+      ),
+    );
   });
 });

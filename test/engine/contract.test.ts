@@ -22,7 +22,10 @@ interface Target {
 
 async function fake(): Promise<Target> {
   const dir = modelsDir(NAMES);
-  const f = await FakeLlamacpp.start({ models: NAMES.map((id) => ({ id, file: join(dir, `${id}.gguf`) })), modelsMax: 2 });
+  const f = await FakeLlamacpp.start({
+    models: NAMES.map((id) => ({ id, file: join(dir, `${id}.gguf`) })),
+    modelsMax: 2,
+  });
   return { url: f.url, stop: () => f.stop() };
 }
 
@@ -39,13 +42,19 @@ async function get(t: Target, path: string): Promise<{ status: number; body: Jso
 }
 
 async function post(t: Target, path: string, body: unknown): Promise<{ status: number; body: Json }> {
-  const res = await toEngine(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await toEngine(`${t.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
 async function statuses(t: Target): Promise<Record<string, string>> {
   const { body } = await get(t, '/models');
-  return Object.fromEntries((body['data'] as Array<{ id: string; status: { value: string } }>).map((m) => [m.id, m.status.value]));
+  return Object.fromEntries(
+    (body['data'] as Array<{ id: string; status: { value: string } }>).map((m) => [m.id, m.status.value]),
+  );
 }
 
 async function until(t: Target, id: string, value: string, ms = 15_000): Promise<void> {
@@ -57,11 +66,21 @@ async function until(t: Target, id: string, value: string, ms = 15_000): Promise
 }
 
 /** A streamed chat: the text of its content deltas, and the usage of its last chunk. */
-async function chat(t: Target, model: string, maxTokens = 40): Promise<{ text: string; usage?: Json; finish?: string }> {
+async function chat(
+  t: Target,
+  model: string,
+  maxTokens = 40,
+): Promise<{ text: string; usage?: Json; finish?: string }> {
   const res = await toEngine(`${t.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({
+      model,
+      messages: [{ role: 'user', content: 'Once upon a time' }],
+      max_tokens: maxTokens,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
   });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
@@ -70,7 +89,10 @@ async function chat(t: Target, model: string, maxTokens = 40): Promise<{ text: s
   let finish: string | undefined;
   for (const line of (await res.text()).split('\n')) {
     if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-    const j = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>; usage?: Json };
+    const j = JSON.parse(line.slice(6)) as {
+      choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>;
+      usage?: Json;
+    };
     text += j.choices?.[0]?.delta?.content ?? '';
     if (j.choices?.[0]?.finish_reason) finish = j.choices[0].finish_reason;
     if (j.usage) usage = j.usage;
@@ -79,7 +101,12 @@ async function chat(t: Target, model: string, maxTokens = 40): Promise<{ text: s
 }
 
 /** Sends one request on a connection of its own that asks keep-alive; whether the server closed that connection after answering. */
-async function closesAfter(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; closed: boolean }> {
+async function closesAfter(
+  t: Target,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; closed: boolean }> {
   const { port } = new URL(t.url);
   const socket = net.connect(Number(port), '127.0.0.1');
   socket.on('error', () => undefined);
@@ -90,7 +117,9 @@ async function closesAfter(t: Target, method: string, path: string, body?: unkno
   socket.once('close', () => (closed = true));
   await new Promise((r) => socket.once('connect', r));
   const raw = body === undefined ? '' : JSON.stringify(body);
-  socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(raw)}\r\n\r\n${raw}`);
+  socket.write(
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(raw)}\r\n\r\n${raw}`,
+  );
   // the answer is complete (a chat ends with [DONE]); then a moment for a close to arrive
   const end = Date.now() + 15_000;
   while (!/\r\n\r\n/.test(text) || (path.includes('chat') && !text.includes('[DONE]'))) {
@@ -108,64 +137,95 @@ const targets: Array<[string, () => Promise<Target>, boolean]> = [
 ];
 
 describe.each(targets)('llama-server router contract: %s', (_name, make, run) => {
-  it.runIf(run)('lists, loads, evicts at --models-max, streams and unloads as ollm-mcp expects', { timeout: 60_000 }, async () => {
-    const t = await make();
-    try {
-      expect((await get(t, '/health')).status).toBe(200);
-      const props = (await get(t, '/props')).body;
-      expect(props).toMatchObject({ role: 'router', max_instances: 2 });
+  it.runIf(run)(
+    'lists, loads, evicts at --models-max, streams and unloads as ollm-mcp expects',
+    { timeout: 60_000 },
+    async () => {
+      const t = await make();
+      try {
+        expect((await get(t, '/health')).status).toBe(200);
+        const props = (await get(t, '/props')).body;
+        expect(props).toMatchObject({ role: 'router', max_instances: 2 });
 
-      const list = (await get(t, '/models')).body['data'] as Array<{ id: string; status: { value: string; args: string[] } }>;
-      expect(list.map((m) => m.id).sort()).toEqual(NAMES);
-      for (const m of list) {
-        expect(m.status.value).toBe('unloaded');
-        const arg = (flag: string) => m.status.args[m.status.args.indexOf(flag) + 1];
-        expect(arg('--model')).toMatch(new RegExp(`${m.id}\\.gguf$`));
-        expect(Number(arg('--ctx-size'))).toBe(512);
-        expect(Number(arg('--parallel'))).toBe(1);
+        const list = (await get(t, '/models')).body['data'] as Array<{
+          id: string;
+          status: { value: string; args: string[] };
+        }>;
+        expect(list.map((m) => m.id).sort()).toEqual(NAMES);
+        for (const m of list) {
+          expect(m.status.value).toBe('unloaded');
+          const arg = (flag: string) => m.status.args[m.status.args.indexOf(flag) + 1];
+          expect(arg('--model')).toMatch(new RegExp(`${m.id}\\.gguf$`));
+          expect(Number(arg('--ctx-size'))).toBe(512);
+          expect(Number(arg('--parallel'))).toBe(1);
+        }
+
+        expect(await post(t, '/models/load', { model: 'storiesA' })).toMatchObject({
+          status: 200,
+          body: { success: true },
+        });
+        await until(t, 'storiesA', 'loaded');
+        // a load of what is loaded is refused (ollm-mcp never sends one)
+        expect((await post(t, '/models/load', { model: 'storiesA' })).status).toBe(400);
+        // an unknown model
+        expect((await post(t, '/models/load', { model: 'nope' })).status).toBeGreaterThanOrEqual(400);
+
+        // a chat for an unloaded model loads it (autoload) and streams with usage
+        const b = await chat(t, 'storiesB');
+        expect(b.text.length).toBeGreaterThan(0);
+        expect(b.usage).toMatchObject({ completion_tokens: expect.any(Number), prompt_tokens: expect.any(Number) });
+        expect((await statuses(t))['storiesB']).toBe('loaded');
+
+        // at --models-max the router unloads the least recently used model by itself: A
+        expect(await post(t, '/models/load', { model: 'storiesC' })).toMatchObject({
+          status: 200,
+          body: { success: true },
+        });
+        await until(t, 'storiesC', 'loaded');
+        expect(await statuses(t)).toEqual({ storiesA: 'unloaded', storiesB: 'loaded', storiesC: 'loaded' });
+
+        expect(await post(t, '/models/unload', { model: 'storiesB' })).toMatchObject({
+          status: 200,
+          body: { success: true },
+        });
+        await until(t, 'storiesB', 'unloaded');
+        expect((await post(t, '/models/unload', { model: 'storiesB' })).status).toBe(400);
+      } finally {
+        await t.stop();
       }
-
-      expect(await post(t, '/models/load', { model: 'storiesA' })).toMatchObject({ status: 200, body: { success: true } });
-      await until(t, 'storiesA', 'loaded');
-      // a load of what is loaded is refused (ollm-mcp never sends one)
-      expect((await post(t, '/models/load', { model: 'storiesA' })).status).toBe(400);
-      // an unknown model
-      expect((await post(t, '/models/load', { model: 'nope' })).status).toBeGreaterThanOrEqual(400);
-
-      // a chat for an unloaded model loads it (autoload) and streams with usage
-      const b = await chat(t, 'storiesB');
-      expect(b.text.length).toBeGreaterThan(0);
-      expect(b.usage).toMatchObject({ completion_tokens: expect.any(Number), prompt_tokens: expect.any(Number) });
-      expect((await statuses(t))['storiesB']).toBe('loaded');
-
-      // at --models-max the router unloads the least recently used model by itself: A
-      expect(await post(t, '/models/load', { model: 'storiesC' })).toMatchObject({ status: 200, body: { success: true } });
-      await until(t, 'storiesC', 'loaded');
-      expect(await statuses(t)).toEqual({ storiesA: 'unloaded', storiesB: 'loaded', storiesC: 'loaded' });
-
-      expect(await post(t, '/models/unload', { model: 'storiesB' })).toMatchObject({ status: 200, body: { success: true } });
-      await until(t, 'storiesB', 'unloaded');
-      expect((await post(t, '/models/unload', { model: 'storiesB' })).status).toBe(400);
-    } finally {
-      await t.stop();
-    }
-  });
+    },
+  );
 
   // the router relays a model's answer and then closes the connection, though it asked keep-alive and
   // its headers do not say close: a client's next request on it resets (engines/http-fetch.ts sends it again)
-  it.runIf(run)('closes the connection after each answer it relays from a model, keeps it after its own', { timeout: 60_000 }, async () => {
-    const t = await make();
-    try {
-      expect(await post(t, '/models/load', { model: 'storiesA' })).toMatchObject({ status: 200 });
-      await until(t, 'storiesA', 'loaded');
-      expect(await closesAfter(t, 'GET', '/models')).toEqual({ status: 200, closed: false });
-      expect(await closesAfter(t, 'GET', '/health')).toEqual({ status: 200, closed: false });
-      expect(await closesAfter(t, 'GET', '/props?model=storiesA&autoload=false')).toEqual({ status: 200, closed: true });
-      expect(await closesAfter(t, 'POST', '/tokenize', { model: 'storiesA', content: 'hi' })).toEqual({ status: 200, closed: true });
-      const chatBody = { model: 'storiesA', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, stream: true };
-      expect(await closesAfter(t, 'POST', '/v1/chat/completions', chatBody)).toEqual({ status: 200, closed: true });
-    } finally {
-      await t.stop();
-    }
-  });
+  it.runIf(run)(
+    'closes the connection after each answer it relays from a model, keeps it after its own',
+    { timeout: 60_000 },
+    async () => {
+      const t = await make();
+      try {
+        expect(await post(t, '/models/load', { model: 'storiesA' })).toMatchObject({ status: 200 });
+        await until(t, 'storiesA', 'loaded');
+        expect(await closesAfter(t, 'GET', '/models')).toEqual({ status: 200, closed: false });
+        expect(await closesAfter(t, 'GET', '/health')).toEqual({ status: 200, closed: false });
+        expect(await closesAfter(t, 'GET', '/props?model=storiesA&autoload=false')).toEqual({
+          status: 200,
+          closed: true,
+        });
+        expect(await closesAfter(t, 'POST', '/tokenize', { model: 'storiesA', content: 'hi' })).toEqual({
+          status: 200,
+          closed: true,
+        });
+        const chatBody = {
+          model: 'storiesA',
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 4,
+          stream: true,
+        };
+        expect(await closesAfter(t, 'POST', '/v1/chat/completions', chatBody)).toEqual({ status: 200, closed: true });
+      } finally {
+        await t.stop();
+      }
+    },
+  );
 });

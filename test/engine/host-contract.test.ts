@@ -68,7 +68,13 @@ interface Target extends Facts {
   make(): Promise<{ engine: Engine; model: string; stop(): Promise<void> }>;
 }
 
-function target(name: string, run: boolean, at: (origin: string) => Engine, serve: () => Promise<Served>, facts: Facts = {}): Target {
+function target(
+  name: string,
+  run: boolean,
+  at: (origin: string) => Engine,
+  serve: () => Promise<Served>,
+  facts: Facts = {},
+): Target {
   return {
     name,
     run,
@@ -85,12 +91,23 @@ function target(name: string, run: boolean, at: (origin: string) => Engine, serv
 }
 
 const ollama = (origin: string): Engine => new OllamaBackend({ host: origin, timeoutMs: TIMEOUT_MS });
-const llamacpp = (origin: string): Engine => new LlamacppBackend({ name: 'llamacpp', url: origin, timeoutMs: TIMEOUT_MS });
+const llamacpp = (origin: string): Engine =>
+  new LlamacppBackend({ name: 'llamacpp', url: origin, timeoutMs: TIMEOUT_MS });
 const openai = (origin: string): Engine =>
-  new OpenAIEngine(new OpenAIBackend({ name: 'openai', baseURL: `${origin}/v1`, settingsPath: 'hosts.openai' }), { parallel: 1, stallMs: 30_000 });
+  new OpenAIEngine(new OpenAIBackend({ name: 'openai', baseURL: `${origin}/v1`, settingsPath: 'hosts.openai' }), {
+    parallel: 1,
+    stallMs: 30_000,
+  });
 /** Another ollm-mcp, as fleet/fleet-hosts.ts builds it for `kind: ollm` (its /mcp endpoint, the token from hosts.NAME.tokenEnv). */
 const ollm = (origin: string): Engine =>
-  new OllmEngine({ name: 'gpubox', url: `${origin}/mcp`, timeoutMs: TIMEOUT_MS, parallel: 1, tokenEnv: 'GPUBOX_TOKEN', env: { GPUBOX_TOKEN: BOX_TOKEN } });
+  new OllmEngine({
+    name: 'gpubox',
+    url: `${origin}/mcp`,
+    timeoutMs: TIMEOUT_MS,
+    parallel: 1,
+    tokenEnv: 'GPUBOX_TOKEN',
+    env: { GPUBOX_TOKEN: BOX_TOKEN },
+  });
 
 /** Replies shorter than maxTokens (16), so a natural end is 'stop' and a 'length' can only come from the caller's stop. */
 const REPLY = 'Once upon a time there was a little fox who liked to run.';
@@ -141,7 +158,16 @@ const targets: Target[] = [
 ];
 
 function request(model: string, onDelta: GenerateRequest['onDelta']): GenerateRequest {
-  return { model, prompt: 'Once upon a time', keepAlive: '5m', numCtx: 512, temperature: 0, topP: 1, maxTokens: 16, onDelta };
+  return {
+    model,
+    prompt: 'Once upon a time',
+    keepAlive: '5m',
+    numCtx: 512,
+    temperature: 0,
+    topP: 1,
+    maxTokens: 16,
+    onDelta,
+  };
 }
 
 /** What `p` rejected with, which must be a HostError (a resolved `p` fails the test). */
@@ -163,7 +189,13 @@ async function expectKind(p: Promise<unknown>, kind: HostErrorKind): Promise<Hos
 }
 
 /** A refusal of what the engine cannot do: not_supported, naming the host (and the model, where the call names one) and, where its line says, what to do instead. */
-async function refusedBy(nextStep: Facts['nextStep'], engine: Engine, p: Promise<unknown>, call: 'unload' | 'pull' | 'delete', model?: string): Promise<void> {
+async function refusedBy(
+  nextStep: Facts['nextStep'],
+  engine: Engine,
+  p: Promise<unknown>,
+  call: 'unload' | 'pull' | 'delete',
+  model?: string,
+): Promise<void> {
   const err = await expectKind(p, 'not_supported');
   expect(err.message).toContain(engine.who);
   if (model !== undefined) expect(err.message).toContain(model);
@@ -197,7 +229,8 @@ async function untilGone(engine: Engine, model: string, ms = 5000): Promise<stri
 }
 
 describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoaded, nextStep }) => {
-  const refused = (engine: Engine, p: Promise<unknown>, call: 'unload' | 'pull' | 'delete', model?: string) => refusedBy(nextStep, engine, p, call, model);
+  const refused = (engine: Engine, p: Promise<unknown>, call: 'unload' | 'pull' | 'delete', model?: string) =>
+    refusedBy(nextStep, engine, p, call, model);
 
   /** Runs `fn` on a fresh engine and server, stopping the server whatever happens. */
   async function withEngine(fn: (engine: Engine, model: string) => Promise<void>): Promise<void> {
@@ -209,20 +242,24 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
     }
   }
 
-  it.runIf(run)('list() returns its model with name, size and digest; kind and capabilities are declared', { timeout: 60_000 }, () =>
-    withEngine(async (engine, model) => {
-      expect(['ollama', 'llamacpp', 'openai', 'ollm']).toContain(engine.kind);
-      for (const flag of ['managesMemory', 'pullAndDelete', 'contextPerRequest'] as const) expect(typeof engine.can[flag]).toBe('boolean');
-      const models = await engine.list();
-      expect(models.map((m) => m.name)).toContain(model);
-      for (const m of models) {
-        expect(typeof m.name).toBe('string');
-        expect(typeof m.size).toBe('number');
-        expect(m.size).toBeGreaterThanOrEqual(0);
-        expect(typeof m.digest).toBe('string');
-        expect(m.digest.length).toBeGreaterThan(0);
-      }
-    }),
+  it.runIf(run)(
+    'list() returns its model with name, size and digest; kind and capabilities are declared',
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine, model) => {
+        expect(['ollama', 'llamacpp', 'openai', 'ollm']).toContain(engine.kind);
+        for (const flag of ['managesMemory', 'pullAndDelete', 'contextPerRequest'] as const)
+          expect(typeof engine.can[flag]).toBe('boolean');
+        const models = await engine.list();
+        expect(models.map((m) => m.name)).toContain(model);
+        for (const m of models) {
+          expect(typeof m.name).toBe('string');
+          expect(typeof m.size).toBe('number');
+          expect(m.size).toBeGreaterThanOrEqual(0);
+          expect(typeof m.digest).toBe('string');
+          expect(m.digest.length).toBeGreaterThan(0);
+        }
+      }),
   );
 
   it.runIf(run)('generate() streams its answer in deltas and says how it ended', { timeout: 60_000 }, () =>
@@ -240,46 +277,49 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
     }),
   );
 
-  it.runIf(run)("onDelta returning 'stop' ends the generation early with doneReason 'length'", { timeout: 60_000 }, () =>
-    withEngine(async (engine, model) => {
-      let deltas = 0;
-      const done = await engine.generate(
-        request(model, (d) => {
-          if (!d.text && !d.thinking) return;
-          deltas++;
-          return 'stop';
-        }),
-      );
-      expect(done.doneReason).toBe('length');
-      expect(deltas).toBeGreaterThanOrEqual(1);
-      expect(deltas).toBeLessThanOrEqual(whole ? 1 : 3); // the stopping one, and at most a couple already on their way
-      // the whole answer has more: the stop cut it short (an answer that comes whole is one piece, told once)
-      let pieces = 0;
-      await engine.generate(request(model, (d) => void ((d.text || d.thinking) && pieces++)));
-      if (whole) expect(pieces).toBe(1);
-      else expect(pieces).toBeGreaterThan(3);
-    }),
+  it.runIf(run)(
+    "onDelta returning 'stop' ends the generation early with doneReason 'length'",
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine, model) => {
+        let deltas = 0;
+        const done = await engine.generate(
+          request(model, (d) => {
+            if (!d.text && !d.thinking) return;
+            deltas++;
+            return 'stop';
+          }),
+        );
+        expect(done.doneReason).toBe('length');
+        expect(deltas).toBeGreaterThanOrEqual(1);
+        expect(deltas).toBeLessThanOrEqual(whole ? 1 : 3); // the stopping one, and at most a couple already on their way
+        // the whole answer has more: the stop cut it short (an answer that comes whole is one piece, told once)
+        let pieces = 0;
+        await engine.generate(request(model, (d) => void ((d.text || d.thinking) && pieces++)));
+        if (whole) expect(pieces).toBe(1);
+        else expect(pieces).toBeGreaterThan(3);
+      }),
   );
 
-  it.runIf(run)('a model it does not have: generate() (and load(), where it manages memory) rejects with model_not_found', { timeout: 60_000 }, () =>
-    withEngine(async (engine) => {
-      // Every adapter says model_not_found, none bad_request: Ollama answers 404; a llama.cpp
-      // router answers a chat for an unknown model 400 "model '…' not found" and the adapters ask
-      // /v1/models, which does not list it; the router's load is refused before it is sent (the
-      // adapter finds no such id in /models). Fake OpenAI answers 404 model_not_found.
-      const err = await expectKind(
-        engine.generate(request(MISSING, () => undefined)),
-        'model_not_found',
-      );
-      expect(err.message).toContain(MISSING);
-      if (engine.can.managesMemory) {
-        const loadErr = await expectKind(engine.load({ model: MISSING, keepAlive: '5m' }), 'model_not_found');
-        expect(loadErr.message).toContain(MISSING);
-      } else {
-        // it loads on the first request by itself: load() has nothing to do, and says so by resolving
-        await expect(engine.load({ model: MISSING, keepAlive: '5m' })).resolves.toBeUndefined();
-      }
-    }),
+  it.runIf(run)(
+    'a model it does not have: generate() (and load(), where it manages memory) rejects with model_not_found',
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine) => {
+        // Every adapter says model_not_found, none bad_request: Ollama answers 404; a llama.cpp
+        // router answers a chat for an unknown model 400 "model '…' not found" and the adapters ask
+        // /v1/models, which does not list it; the router's load is refused before it is sent (the
+        // adapter finds no such id in /models). Fake OpenAI answers 404 model_not_found.
+        const err = await expectKind(engine.generate(request(MISSING, () => undefined)), 'model_not_found');
+        expect(err.message).toContain(MISSING);
+        if (engine.can.managesMemory) {
+          const loadErr = await expectKind(engine.load({ model: MISSING, keepAlive: '5m' }), 'model_not_found');
+          expect(loadErr.message).toContain(MISSING);
+        } else {
+          // it loads on the first request by itself: load() has nothing to do, and says so by resolving
+          await expect(engine.load({ model: MISSING, keepAlive: '5m' })).resolves.toBeUndefined();
+        }
+      }),
   );
 
   it.runIf(run)("an AbortSignal aborted while generating rejects with kind 'aborted'", { timeout: 60_000 }, () =>
@@ -306,74 +346,88 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
     }),
   );
 
-  it.runIf(run)("memory: load() and unload() show in ps() where it manages memory; else unload() is 'not_supported' and ps() is []", { timeout: 60_000 }, () =>
-    withEngine(async (engine, model) => {
-      if (engine.can.managesMemory) {
+  it.runIf(run)(
+    "memory: load() and unload() show in ps() where it manages memory; else unload() is 'not_supported' and ps() is []",
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine, model) => {
+        if (engine.can.managesMemory) {
+          await engine.load({ model, keepAlive: '5m', numCtx: 512 });
+          expect(await loadedNames(engine)).toContain(model);
+          await engine.unload(model);
+          expect(await untilGone(engine, model)).not.toContain(model);
+        } else if (saysLoaded) {
+          // it plans its own memory and says what it holds: a generation there leaves the model loaded by its plan, which no unload here changes
+          await engine.generate(request(model, () => undefined));
+          expect(await untilListed(engine, model)).toContain(model);
+          await refused(engine, engine.unload(model), 'unload', model);
+          expect(await loadedNames(engine)).toContain(model);
+          const installed = (await engine.list()).map((m) => m.name);
+          for (const name of await loadedNames(engine)) expect(installed).toContain(name);
+        } else {
+          await refused(engine, engine.unload(model), 'unload', model);
+          await expect(engine.ps()).resolves.toEqual([]);
+          // a generation does not change that: it does not say what it holds
+          await engine.generate(request(model, () => undefined));
+          await expect(engine.ps()).resolves.toEqual([]);
+        }
+      }),
+  );
+
+  it.runIf(run)(
+    "tokenize(), where it counts with the model's tokenizer: a loaded model's tokens; an unloaded one: undefined, and nothing is loaded for it",
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine, model) => {
+        if (!engine.can.tokenize) {
+          // the flag and the method agree: no counter is offered where the engine has none
+          expect(engine.tokenize).toBeUndefined();
+          return;
+        }
+        expect(engine.tokenize).toBeTypeOf('function');
+        await expect(engine.tokenize!(model, 'Once upon a time')).resolves.toBeUndefined();
+        expect(await loadedNames(engine)).not.toContain(model); // counting never loads behind the planner's back
         await engine.load({ model, keepAlive: '5m', numCtx: 512 });
-        expect(await loadedNames(engine)).toContain(model);
-        await engine.unload(model);
-        expect(await untilGone(engine, model)).not.toContain(model);
-      } else if (saysLoaded) {
-        // it plans its own memory and says what it holds: a generation there leaves the model loaded by its plan, which no unload here changes
-        await engine.generate(request(model, () => undefined));
-        expect(await untilListed(engine, model)).toContain(model);
-        await refused(engine, engine.unload(model), 'unload', model);
-        expect(await loadedNames(engine)).toContain(model);
-        const installed = (await engine.list()).map((m) => m.name);
-        for (const name of await loadedNames(engine)) expect(installed).toContain(name);
-      } else {
-        await refused(engine, engine.unload(model), 'unload', model);
-        await expect(engine.ps()).resolves.toEqual([]);
-        // a generation does not change that: it does not say what it holds
-        await engine.generate(request(model, () => undefined));
-        await expect(engine.ps()).resolves.toEqual([]);
-      }
-    }),
+        const n = await engine.tokenize!(model, 'Once upon a time');
+        expect(n).toBeGreaterThanOrEqual(3);
+        expect(n).toBeLessThanOrEqual(8);
+      }),
   );
 
-  it.runIf(run)("tokenize(), where it counts with the model's tokenizer: a loaded model's tokens; an unloaded one: undefined, and nothing is loaded for it", { timeout: 60_000 }, () =>
-    withEngine(async (engine, model) => {
-      if (!engine.can.tokenize) {
-        // the flag and the method agree: no counter is offered where the engine has none
-        expect(engine.tokenize).toBeUndefined();
-        return;
-      }
-      expect(engine.tokenize).toBeTypeOf('function');
-      await expect(engine.tokenize!(model, 'Once upon a time')).resolves.toBeUndefined();
-      expect(await loadedNames(engine)).not.toContain(model); // counting never loads behind the planner's back
-      await engine.load({ model, keepAlive: '5m', numCtx: 512 });
-      const n = await engine.tokenize!(model, 'Once upon a time');
-      expect(n).toBeGreaterThanOrEqual(3);
-      expect(n).toBeLessThanOrEqual(8);
-    }),
+  it.runIf(run)(
+    "pull() and delete() are 'not_supported' where it cannot download models; else delete() of a missing model is model_not_found",
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine, model) => {
+        if (!engine.can.pullAndDelete) {
+          await refused(engine, engine.pull(model, { onLine: () => undefined }), 'pull');
+          await refused(engine, engine.delete(model), 'delete', model);
+          // and nothing was removed
+          expect((await engine.list()).map((m) => m.name)).toContain(model);
+        } else {
+          await expectKind(engine.delete(MISSING), 'model_not_found');
+          expect((await engine.list()).map((m) => m.name)).toContain(model);
+        }
+      }),
   );
 
-  it.runIf(run)("pull() and delete() are 'not_supported' where it cannot download models; else delete() of a missing model is model_not_found", { timeout: 60_000 }, () =>
-    withEngine(async (engine, model) => {
-      if (!engine.can.pullAndDelete) {
-        await refused(engine, engine.pull(model, { onLine: () => undefined }), 'pull');
-        await refused(engine, engine.delete(model), 'delete', model);
-        // and nothing was removed
-        expect((await engine.list()).map((m) => m.name)).toContain(model);
-      } else {
-        await expectKind(engine.delete(MISSING), 'model_not_found');
-        expect((await engine.list()).map((m) => m.name)).toContain(model);
-      }
-    }),
-  );
-
-  it.runIf(run)('makes models only where can.create says so: else no create or copy, and createInstead says what to do there', { timeout: 60_000 }, () =>
-    withEngine(async (engine, model) => {
-      if (engine.can.create) {
-        expect(typeof engine.create).toBe('function');
-        await expectKind(engine.copy!(MISSING, 'ollm-contract-copy'), 'model_not_found');
-        expect((await engine.list()).map((m) => m.name)).not.toContain('ollm-contract-copy:latest');
-      } else {
-        expect(engine.create).toBeUndefined();
-        expect(engine.copy).toBeUndefined();
-        expect(await engine.createInstead!({ model: 'terse:latest', from: model, parameters: { temperature: 0.2 } })).toContain('0.2');
-      }
-    }),
+  it.runIf(run)(
+    'makes models only where can.create says so: else no create or copy, and createInstead says what to do there',
+    { timeout: 60_000 },
+    () =>
+      withEngine(async (engine, model) => {
+        if (engine.can.create) {
+          expect(typeof engine.create).toBe('function');
+          await expectKind(engine.copy!(MISSING, 'ollm-contract-copy'), 'model_not_found');
+          expect((await engine.list()).map((m) => m.name)).not.toContain('ollm-contract-copy:latest');
+        } else {
+          expect(engine.create).toBeUndefined();
+          expect(engine.copy).toBeUndefined();
+          expect(
+            await engine.createInstead!({ model: 'terse:latest', from: model, parameters: { temperature: 0.2 } }),
+          ).toContain('0.2');
+        }
+      }),
   );
 
   it.runIf(run)('a generation right after another one has ended is answered too', { timeout: 60_000 }, () =>
@@ -391,8 +445,12 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
     }),
   );
 
-  it.runIf(run)("an engine that is not there: list() rejects with kind 'unreachable'", { timeout: 60_000 }, async () => {
-    const port = await freePort(); // listened on, then closed: nothing answers there
-    await expectKind(at(`http://127.0.0.1:${port}`).list(), 'unreachable');
-  });
+  it.runIf(run)(
+    "an engine that is not there: list() rejects with kind 'unreachable'",
+    { timeout: 60_000 },
+    async () => {
+      const port = await freePort(); // listened on, then closed: nothing answers there
+      await expectKind(at(`http://127.0.0.1:${port}`).list(), 'unreachable');
+    },
+  );
 });

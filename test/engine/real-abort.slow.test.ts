@@ -23,33 +23,52 @@ afterAll(async () => {
 });
 
 describe.runIf(RUN)('a generation stopped by its caller on the real router, the machine busy', () => {
-  it('200 generations stopped at their first words: each rejects, no uncaught exception', { timeout: 120_000 }, async () => {
-    const router = await startEngine({ dir: modelsDir(['storiesA']), modelsMax: 1 });
-    for (let i = 0; i < 2; i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-    const engines: Array<[Engine, string]> = [
-      [new OpenAIEngine(new OpenAIBackend({ name: 'openai', baseURL: `${router.url}/v1`, settingsPath: 'hosts.openai' }), { parallel: 1, stallMs: 30_000 }), 'storiesA'],
-      [new LlamacppBackend({ name: 'llamacpp', url: router.url, timeoutMs: 30_000 }), 'storiesA:latest'],
-    ];
-    const uncaught: unknown[] = [];
-    const theirs = process.listeners('uncaughtException');
-    process.removeAllListeners('uncaughtException'); // vitest's own: one here is this test's finding, counted
-    const hear = (err: unknown) => void uncaught.push(err);
-    process.on('uncaughtException', hear);
-    let rejected = 0;
-    try {
-      for (const [engine, model] of engines) {
-        for (let i = 0; i < 100; i++) {
-          const ac = new AbortController();
-          const request = { model, prompt: 'Once upon a time', keepAlive: '5m', numCtx: 512, temperature: 0, topP: 1, maxTokens: 16, onDelta: (d: { text?: string }) => void (d.text && ac.abort()) };
-          await engine.generate(request, { signal: ac.signal }).catch(() => rejected++);
+  it(
+    '200 generations stopped at their first words: each rejects, no uncaught exception',
+    { timeout: 120_000 },
+    async () => {
+      const router = await startEngine({ dir: modelsDir(['storiesA']), modelsMax: 1 });
+      for (let i = 0; i < 2; i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+      const engines: Array<[Engine, string]> = [
+        [
+          new OpenAIEngine(
+            new OpenAIBackend({ name: 'openai', baseURL: `${router.url}/v1`, settingsPath: 'hosts.openai' }),
+            { parallel: 1, stallMs: 30_000 },
+          ),
+          'storiesA',
+        ],
+        [new LlamacppBackend({ name: 'llamacpp', url: router.url, timeoutMs: 30_000 }), 'storiesA:latest'],
+      ];
+      const uncaught: unknown[] = [];
+      const theirs = process.listeners('uncaughtException');
+      process.removeAllListeners('uncaughtException'); // vitest's own: one here is this test's finding, counted
+      const hear = (err: unknown) => void uncaught.push(err);
+      process.on('uncaughtException', hear);
+      let rejected = 0;
+      try {
+        for (const [engine, model] of engines) {
+          for (let i = 0; i < 100; i++) {
+            const ac = new AbortController();
+            const request = {
+              model,
+              prompt: 'Once upon a time',
+              keepAlive: '5m',
+              numCtx: 512,
+              temperature: 0,
+              topP: 1,
+              maxTokens: 16,
+              onDelta: (d: { text?: string }) => void (d.text && ac.abort()),
+            };
+            await engine.generate(request, { signal: ac.signal }).catch(() => rejected++);
+          }
         }
+        await new Promise((r) => setTimeout(r, 100)); // an error a destroy gives comes a tick later
+      } finally {
+        process.off('uncaughtException', hear);
+        for (const l of theirs) process.on('uncaughtException', l);
       }
-      await new Promise((r) => setTimeout(r, 100)); // an error a destroy gives comes a tick later
-    } finally {
-      process.off('uncaughtException', hear);
-      for (const l of theirs) process.on('uncaughtException', l);
-    }
-    expect(uncaught.map((e) => String(e))).toEqual([]);
-    expect(rejected).toBe(200);
-  });
+      expect(uncaught.map((e) => String(e))).toEqual([]);
+      expect(rejected).toBe(200);
+    },
+  );
 });

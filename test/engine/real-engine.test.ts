@@ -10,7 +10,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, STORIES, startEngine, stopEngines, routerStatuses, toEngine } from '../helpers/llamacpp.js';
+import {
+  childrenOf,
+  type Engine,
+  HAVE_ENGINE,
+  modelsDir,
+  STORIES,
+  startEngine,
+  stopEngines,
+  routerStatuses,
+  toEngine,
+} from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -21,7 +31,6 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 afterAll(stopEngines);
-
 
 /** An orchestrator whose hosts are an empty fake Ollama and the given settings' hosts. */
 async function core(hostsYaml: string, opts: { noOllama?: boolean } = {}) {
@@ -34,7 +43,10 @@ async function core(hostsYaml: string, opts: { noOllama?: boolean } = {}) {
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n${hostsYaml}`);
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollamaUrl } });
-  const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+  const memory = {
+    memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+    gpus: async () => [],
+  };
   const orch = new Orchestrator(config, { memorySource: memory });
   stops.push(() => orch.shutdown(200));
   return orch;
@@ -48,9 +60,13 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     router = await startEngine({ dir: modelsDir(NAMES), modelsMax: 2, ctx: 2048 });
   }, 30_000);
   afterEach(async () => {
-    for (const id of NAMES) await toEngine(`${router.url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
+    for (const id of NAMES)
+      await toEngine(`${router.url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(
+        () => undefined,
+      );
     const end = Date.now() + 10_000;
-    while (Object.values(await routerStatuses(router.url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (Object.values(await routerStatuses(router.url)).some((s) => s !== 'unloaded') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
   });
 
   it('lists the three copies with memory from their GGUF headers', async () => {
@@ -60,7 +76,11 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     expect(mine.map((m) => m.name)).toEqual(['storiesA:latest', 'storiesB:latest', 'storiesC:latest']);
     // weights (the file) + f16 KV cache for 2048 tokens: 2 × 5 blocks × 4 KV heads × 8 wide × 2048 × 2 bytes,
     // and the prompt cache in RAM (--cache-ram 8192 MiB by default, bounded by the context's tokens): the KV once more
-    expect(mine[0]).toMatchObject({ sizeBytes: 1_185_632 + 2 * (2 * 5 * 4 * 8 * 2048 * 2), family: 'llama', contextWindow: 2048 });
+    expect(mine[0]).toMatchObject({
+      sizeBytes: 1_185_632 + 2 * (2 * 5 * 4 * 8 * 2048 * 2),
+      family: 'llama',
+      contextWindow: 2048,
+    });
   });
 
   it('at --models-max 2, ollm-mcp unloads its own choice first and the router evicts nothing by itself', async () => {
@@ -112,7 +132,9 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     const end = Date.now() + 5000;
     let slots: Array<{ is_processing: boolean }> = [];
     while (Date.now() < end) {
-      slots = (await (await toEngine(`${router.url}/slots?model=storiesC`)).json()) as Array<{ is_processing: boolean }>;
+      slots = (await (await toEngine(`${router.url}/slots?model=storiesC`)).json()) as Array<{
+        is_processing: boolean;
+      }>;
       if (Array.isArray(slots) && slots.every((s) => !s.is_processing)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -134,7 +156,10 @@ describe.runIf(RUN)('a real single-model llama-server as an openai host', { time
   it('the router killed mid-stream is a clear error, and the openai host answers', async () => {
     const router = await startEngine({ dir: modelsDir(['storiesA']), modelsMax: 1, ctx: 2048 });
     const single = await startEngine({ model: STORIES, alias: 'stories', ctx: 2048 });
-    stops.push(() => router.kill(), () => single.kill());
+    stops.push(
+      () => router.kill(),
+      () => single.kill(),
+    );
     const orch = await core(`${routerYaml(router)}  - name: single\n    kind: openai\n    url: ${single.url}/v1\n`);
     const r = await routeAndGenerate(orch, {
       prompt: 'Once upon a time',
@@ -142,7 +167,8 @@ describe.runIf(RUN)('a real single-model llama-server as an openai host', { time
       maxTokens: 1500,
       onProgress: (n, model) => {
         // kill the model's own server (the router's child) while it streams
-        if (n === 3 && model === 'storiesA:latest') for (const pid of childrenOf(router.proc.pid!)) process.kill(pid, 'SIGKILL');
+        if (n === 3 && model === 'storiesA:latest')
+          for (const pid of childrenOf(router.proc.pid!)) process.kill(pid, 'SIGKILL');
       },
     });
     expect(r).toMatchObject({ provider: 'openai', host: 'single' });

@@ -17,7 +17,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator, type MemorySource } from '../../src/orchestrator/index.js';
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses, toEngine } from '../helpers/llamacpp.js';
+import {
+  childrenOf,
+  type Engine,
+  HAVE_ENGINE,
+  modelsDir,
+  startEngine,
+  stopEngines,
+  routerStatuses,
+  toEngine,
+} from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -35,17 +44,22 @@ afterEach(async () => {
 });
 afterAll(stopEngines);
 
-
 async function unloadAll(url: string): Promise<void> {
-  for (const id of Object.keys(WINDOWS)) await toEngine(`${url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
+  for (const id of Object.keys(WINDOWS))
+    await toEngine(`${url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(
+      () => undefined,
+    );
   const end = Date.now() + 10_000;
-  while (Object.values(await routerStatuses(url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  while (Object.values(await routerStatuses(url)).some((s) => s !== 'unloaded') && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A router whose preset gives each model its own window (the models' files: copies in a folder of their own). */
 async function presetRouter(): Promise<Engine> {
   const files = modelsDir(Object.keys(WINDOWS));
-  const sections = Object.entries(WINDOWS).map(([id, ctx]) => `[${id}]\nmodel = ${join(files, `${id}.gguf`)}\nctx-size = ${ctx}\n`);
+  const sections = Object.entries(WINDOWS).map(
+    ([id, ctx]) => `[${id}]\nmodel = ${join(files, `${id}.gguf`)}\nctx-size = ${ctx}\n`,
+  );
   const preset = join(tempDir('ollm-preset-'), 'models.ini');
   writeFileSync(preset, `version = 1\n\n${sections.join('\n')}`);
   return startEngine({ preset, modelsMax: 2 });
@@ -63,15 +77,23 @@ function resident(pid: number): number {
 /** 16 GB, 12 GB available less what the router's model processes hold. */
 function processMemory(router: Engine): MemorySource {
   const held = () => childrenOf(router.proc.pid!).reduce((sum, pid) => sum + resident(pid), 0);
-  return { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9 - held(), swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+  return {
+    memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9 - held(), swapTotalBytes: 0, swapUsedBytes: 0 }),
+    gpus: async () => [],
+  };
 }
 
 /** An orchestrator on `home` with the router as host llama (and `extra` settings). */
 async function core(home: string, router: Engine, extra = ''): Promise<Orchestrator> {
   const ollama = await FakeOllama.start({ models: [] });
   stops.push(() => ollama.stop());
-  writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n${extra}`);
-  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), { memorySource: processMemory(router) });
+  writeFileSync(
+    join(home, 'config.yaml'),
+    `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n${extra}`,
+  );
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), {
+    memorySource: processMemory(router),
+  });
   stops.push(() => orch.shutdown(200));
   return orch;
 }
@@ -79,7 +101,9 @@ async function core(home: string, router: Engine, extra = ''): Promise<Orchestra
 /** The needs list_models gives for the router's models. */
 async function listedNeeds(orch: Orchestrator): Promise<Record<string, number>> {
   const o = await orch.listModels({ refresh: true });
-  return Object.fromEntries(o.models.filter((m) => m.host === 'llama').map((m) => [m.name.replace(/:latest$/, ''), m.requiredBytes]));
+  return Object.fromEntries(
+    o.models.filter((m) => m.host === 'llama').map((m) => [m.name.replace(/:latest$/, ''), m.requiredBytes]),
+  );
 }
 
 /** One run on `home`: both models loaded by smart_load, then the needs list_models gives; everything stopped and unloaded after. */

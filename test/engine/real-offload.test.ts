@@ -22,7 +22,6 @@ import { recordingProxy, type Seen } from '../helpers/recording-proxy.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
 
-
 /** The text an OpenAI-style answer carries, streamed (`data:` lines of deltas) or whole. */
 function textOf(raw: string): string {
   const pieces: string[] = [];
@@ -30,7 +29,9 @@ function textOf(raw: string): string {
     const json = line.startsWith('data:') ? line.slice(5).trim() : line.trim();
     if (!json.startsWith('{')) continue;
     try {
-      const m = JSON.parse(json) as { choices?: Array<{ delta?: { content?: string }; message?: { content?: string } }> };
+      const m = JSON.parse(json) as {
+        choices?: Array<{ delta?: { content?: string }; message?: { content?: string } }>;
+      };
       for (const c of m.choices ?? []) pieces.push(c.delta?.content ?? c.message?.content ?? '');
     } catch {
       // a line cut by the chunking: not an answer's
@@ -51,8 +52,6 @@ function generations(seen: Seen[], calls: number): Seen[] {
   return worded;
 }
 
-
-
 afterAll(stopEngines);
 
 /** The stories router behind a recording proxy, the only host (Ollama is not there), and the 48 KB log read by path (remembered facts off unless `memory`). */
@@ -62,7 +61,12 @@ async function readLog(prompt: string, task?: 'summarize', opts: { ctx?: number;
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\n`);
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
-  const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  const orch = new Orchestrator(config, {
+    memorySource: {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
   try {
     const text = log48k();
     const docs = [{ label: 'logs/app.log', text }];
@@ -71,7 +75,16 @@ async function readLog(prompt: string, task?: 'summarize', opts: { ctx?: number;
       ...(task && { task }),
       ...(!opts.memory && { useMemory: false }),
       maxTokens: 64, // short partial answers: the stories model writes as long as it may
-      inputs: { docs, images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens: estimateTokens(text), encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens: estimateTokens(text) },
+      inputs: {
+        docs,
+        images: [],
+        read: [
+          { path: 'logs/app.log', kind: 'text', bytes: text.length, tokens: estimateTokens(text), encoding: 'utf-8' },
+        ],
+        skipped: [],
+        bytes: text.length,
+        tokens: estimateTokens(text),
+      },
     });
     return { r, text, seen: proxy.seen };
   } finally {
@@ -82,7 +95,7 @@ async function readLog(prompt: string, task?: 'summarize', opts: { ctx?: number;
 }
 
 describe.runIf(RUN)('a 48 KB log on a real llama-server router with a 2,048-token window', { timeout: 240_000 }, () => {
-  it('is split by the engine\'s own token count: every request answered 200, every line sent', async () => {
+  it("is split by the engine's own token count: every request answered 200, every line sent", async () => {
     const { r, text, seen } = await readLog('List the errors in this log.', 'summarize');
     expect(r.provider).toBe('llamacpp');
     expect(r.split!.contextTokens).toBe(2048);
@@ -112,17 +125,33 @@ describe.runIf(RUN)('a 48 KB log on a real llama-server router with a 2,048-toke
 });
 
 // issue 54, finding 8: at -c 1536 with remembered facts on it was refused ("even split it cannot fit … ~602 tokens")
-describe.runIf(RUN)('the same log on a real llama-server router at -c 1536, remembered facts on', { timeout: 240_000 }, () => {
-  it('is split with the facts left out of the parts, not refused: every request answered 200, every line sent', async () => {
-    const { r, text, seen } = await readLog('Summarize the errors in this log.', 'summarize', { ctx: 1536, memory: true });
-    expect(r.provider).toBe('llamacpp');
-    expect(r.split!.contextTokens).toBe(1536);
-    expect(r.split!.parts).toBeGreaterThan(1);
-    expect(r.notes).toContainEqual(expect.stringMatching(/^remembered facts left out of parts: 1536-token window/));
-    const chats = seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
-    expect(generations(seen, r.split!.calls)).toHaveLength(r.split!.calls);
-    expect(chats.filter((c) => c.status !== 200)).toEqual([]);
-    const got = new Set([...chats.map((c) => c.body).join('\n').matchAll(/LINE-(\d+) /g)].map((m) => Number(m[1])));
-    expect(Array.from({ length: text.trimEnd().split('\n').length }, (_, i) => i).filter((i) => !got.has(i))).toEqual([]);
-  });
-});
+describe.runIf(RUN)(
+  'the same log on a real llama-server router at -c 1536, remembered facts on',
+  { timeout: 240_000 },
+  () => {
+    it('is split with the facts left out of the parts, not refused: every request answered 200, every line sent', async () => {
+      const { r, text, seen } = await readLog('Summarize the errors in this log.', 'summarize', {
+        ctx: 1536,
+        memory: true,
+      });
+      expect(r.provider).toBe('llamacpp');
+      expect(r.split!.contextTokens).toBe(1536);
+      expect(r.split!.parts).toBeGreaterThan(1);
+      expect(r.notes).toContainEqual(expect.stringMatching(/^remembered facts left out of parts: 1536-token window/));
+      const chats = seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
+      expect(generations(seen, r.split!.calls)).toHaveLength(r.split!.calls);
+      expect(chats.filter((c) => c.status !== 200)).toEqual([]);
+      const got = new Set(
+        [
+          ...chats
+            .map((c) => c.body)
+            .join('\n')
+            .matchAll(/LINE-(\d+) /g),
+        ].map((m) => Number(m[1])),
+      );
+      expect(Array.from({ length: text.trimEnd().split('\n').length }, (_, i) => i).filter((i) => !got.has(i))).toEqual(
+        [],
+      );
+    });
+  },
+);

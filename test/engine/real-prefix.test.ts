@@ -73,11 +73,18 @@ function story(bytes: number): string {
   const days: string[] = [];
   for (let n = 1, size = 0; size < bytes; n++) {
     const event = EVENTS[n];
-    const sentences = [...(n === 1 ? ['Once upon a time there was a little friend named Lily'] : []), ...(event ? [event] : [])];
+    const sentences = [
+      ...(n === 1 ? ['Once upon a time there was a little friend named Lily'] : []),
+      ...(event ? [event] : []),
+    ];
     const day = () => `Day ${n}. ${sentences.join('. ')}.`;
     for (let k = 0; day().length < 1000 && size + day().length < bytes; k++) {
       const [x, y, z] = [0, 1, 2].map((j) => NAMES[(n + k + j) % 3]!) as [string, string, string];
-      sentences.push(cap(`${CLAUSES[(n * 7 + k * 3) % CLAUSES.length]!(x, y, z)} and ${CLAUSES[(n * 5 + k * 7 + 1) % CLAUSES.length]!(y, z, x)}`));
+      sentences.push(
+        cap(
+          `${CLAUSES[(n * 7 + k * 3) % CLAUSES.length]!(x, y, z)} and ${CLAUSES[(n * 5 + k * 7 + 1) % CLAUSES.length]!(y, z, x)}`,
+        ),
+      );
     }
     days.push(day());
     size += day().length + 1;
@@ -96,7 +103,10 @@ function gatheredStory(text: string): GatheredInputs {
 
 /** Remembered facts on four subjects; a question's words rank its subject's facts first (memory-search.ts). */
 const SUBJECTS = ['ball', 'cake', 'park', 'dog'] as const;
-const FACTS = Array.from({ length: 40 }, (_, i) => ({ key: `${SUBJECTS[i % 4]} rule ${i}`, value: `the ${SUBJECTS[i % 4]} rule number ${i} holds on ${['Mondays', 'Fridays'][i % 2]}` }));
+const FACTS = Array.from({ length: 40 }, (_, i) => ({
+  key: `${SUBJECTS[i % 4]} rule ${i}`,
+  value: `the ${SUBJECTS[i % 4]} rule number ${i} holds on ${['Mondays', 'Fridays'][i % 2]}`,
+}));
 
 /** Each question, and the subject whose facts it must be sent with. */
 const QUESTIONS = [
@@ -111,30 +121,56 @@ afterEach(async () => {
 });
 afterAll(stopEngines);
 
-
 /** The user message of a chat completion's body. */
 function userText(body: string): string {
-  const { messages } = JSON.parse(body) as { messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }> };
+  const { messages } = JSON.parse(body) as {
+    messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }>;
+  };
   const user = messages.filter((m) => m.role === 'user').at(-1)!;
   return typeof user.content === 'string' ? user.content : user.content.map((p) => p.text ?? '').join('');
 }
 
 describe.runIf(RUN)('a real llama-server reading one file for three questions', () => {
   it('with remembered facts chosen per question, the 2nd and 3rd read at most 10% of their prompt tokens', async () => {
-    const engine = await startEngine({ model: STORIES, alias: 'reader', ctx: CTX }, ['--override-kv', `llama.context_length=int:${CTX}`, '-fa', 'off', '-ctk', 'f32', '-ctv', 'f32']);
+    const engine = await startEngine({ model: STORIES, alias: 'reader', ctx: CTX }, [
+      '--override-kv',
+      `llama.context_length=int:${CTX}`,
+      '-fa',
+      'off',
+      '-ctk',
+      'f32',
+      '-ctv',
+      'f32',
+    ]);
     const proxy = await recordingProxy(engine.url);
     const ollama = await FakeOllama.start({ models: [] }); // the default host, with no models
-    stops.push(() => engine.kill(), () => new Promise((r) => proxy.server.close(r)), () => ollama.stop());
+    stops.push(
+      () => engine.kill(),
+      () => new Promise((r) => proxy.server.close(r)),
+      () => ollama.stop(),
+    );
     const home = tempDir('ollm-home-');
     // a small budget of facts (the stories tokenizer counts ~2.5 tokens where the estimate counts one): a few lines each question
-    writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\nmemory:\n  promptBudgetTokens: 100\n`);
+    writeFileSync(
+      join(home, 'config.yaml'),
+      `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\nmemory:\n  promptBudgetTokens: 100\n`,
+    );
     const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
-    const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+    const orch = new Orchestrator(config, {
+      memorySource: {
+        memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+        gpus: async () => [],
+      },
+    });
     stops.push(() => orch.shutdown(200));
     for (const f of FACTS) await orch.memoryStore.remember(f.key, f.value);
 
     // the engine's own count of the file: what the 2nd and 3rd must find in the cache at least
-    const fileTokens = ((await (await toEngine(`${engine.url}/tokenize`, { method: 'POST', body: JSON.stringify({ content: STORY }) })).json()) as { tokens: number[] }).tokens.length;
+    const fileTokens = (
+      (await (
+        await toEngine(`${engine.url}/tokenize`, { method: 'POST', body: JSON.stringify({ content: STORY }) })
+      ).json()) as { tokens: number[] }
+    ).tokens.length;
     expect(Buffer.byteLength(STORY)).toBeGreaterThanOrEqual(40_000);
     expect(fileTokens).toBeGreaterThan(7000);
 
@@ -143,7 +179,13 @@ describe.runIf(RUN)('a real llama-server reading one file for three questions', 
     for (const q of QUESTIONS) {
       const from = proxy.seen.length;
       const started = Date.now();
-      const r = await offload(orch, { prompt: q.prompt, model: 'reader', inputs: gatheredStory(STORY), maxTokens: 16, temperature: 0 });
+      const r = await offload(orch, {
+        prompt: q.prompt,
+        model: 'reader',
+        inputs: gatheredStory(STORY),
+        maxTokens: 16,
+        temperature: 0,
+      });
       const ms = Date.now() - started;
       expect(r).toMatchObject({ provider: 'llamacpp', host: 'llama' });
       expect(r.split).toBeUndefined(); // one request: the whole file fits the window
@@ -158,7 +200,10 @@ describe.runIf(RUN)('a real llama-server reading one file for three questions', 
       expect(fileAt).toBeGreaterThanOrEqual(0);
       expect(questionAt).toBeGreaterThan(fileAt);
       expect(factsAt).toBeGreaterThan(questionAt);
-      const facts = sent.slice(factsAt + PROMPT_HEADER.length).trim().split('\n');
+      const facts = sent
+        .slice(factsAt + PROMPT_HEADER.length)
+        .trim()
+        .split('\n');
       expect(facts.length).toBeGreaterThanOrEqual(3);
       expect(facts[0]).toContain(`${q.subject} rule`); // chosen by the question: its subject's facts first
       factBlocks.push(facts.join('\n'));
@@ -168,7 +213,10 @@ describe.runIf(RUN)('a real llama-server reading one file for three questions', 
     }
     // each question was sent other facts
     expect(new Set(factBlocks).size).toBe(3);
-    console.log(`the file: ${Buffer.byteLength(STORY)} bytes, ${fileTokens} tokens; prompt tokens, cached, read, ms per question:`, JSON.stringify(figures));
+    console.log(
+      `the file: ${Buffer.byteLength(STORY)} bytes, ${fileTokens} tokens; prompt tokens, cached, read, ms per question:`,
+      JSON.stringify(figures),
+    );
 
     const [first, second, third] = figures as [(typeof figures)[0], (typeof figures)[0], (typeof figures)[0]];
     // the engine's figures mean something: the first question found nothing of its prompt cached

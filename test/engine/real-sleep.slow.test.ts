@@ -22,17 +22,22 @@ afterEach(async () => {
 });
 afterAll(stopEngines);
 
-
 describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => {
   it('pin alpha, use beta, both asleep, ask gamma: answered, the pinned alpha stays', { timeout: 60_000 }, async () => {
-    const router = await startEngine({ dir: modelsDir(['alpha', 'beta', 'gamma']), modelsMax: 2, ctx: 512 }, ['--sleep-idle-seconds', '1']);
+    const router = await startEngine({ dir: modelsDir(['alpha', 'beta', 'gamma']), modelsMax: 2, ctx: 512 }, [
+      '--sleep-idle-seconds',
+      '1',
+    ]);
     stops.push(() => router.kill());
     const ollama = await FakeOllama.start({ models: [] });
     stops.push(() => ollama.stop());
     const home = tempDir('ollm-home-');
     writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
     const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
-    const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+    const memory = {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    };
     const orch = new Orchestrator(config, { memorySource: memory });
     stops.push(() => orch.shutdown(200));
     const host = orch.hosts.find((h) => h.name === 'llama')!;
@@ -41,7 +46,10 @@ describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => 
     process.on('warning', onWarning);
     stops.push(async () => process.off('warning', onWarning));
 
-    expect(await host.loader.ensureLoaded({ model: 'alpha', pin: true })).toMatchObject({ action: 'loaded', pinned: true });
+    expect(await host.loader.ensureLoaded({ model: 'alpha', pin: true })).toMatchObject({
+      action: 'loaded',
+      pinned: true,
+    });
     await routeAndGenerate(orch, { prompt: 'Once upon a time', model: 'beta', maxTokens: 16 });
     const end = Date.now() + 20_000;
     let now = await routerStatuses(router.url);
@@ -63,23 +71,35 @@ describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => 
     expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
-  it("a running model's own window and slots: -np -1 gives 4 slots sharing one window", { timeout: 60_000 }, async () => {
-    // -np -1 (the default): the router starts each model with automatic slots and a unified KV cache
-    const router = await startEngine({ dir: modelsDir(['alpha']), modelsMax: 1, ctx: 1024 }, ['-np', '-1']);
-    stops.push(() => router.kill());
-    const ollama = await FakeOllama.start({ models: [] });
-    stops.push(() => ollama.stop());
-    const home = tempDir('ollm-home-');
-    writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
-    const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
-    const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
-    stops.push(() => orch.shutdown(200));
-    const host = orch.hosts.find((h) => h.name === 'llama')!;
-    await host.loader.ensureLoaded({ model: 'alpha' });
-    const alpha = (await host.engine.report!()).models.find((m) => m.id === 'alpha')!;
-    const props = (await (await toEngine(`${router.url}/props?model=alpha&autoload=false`)).json()) as { total_slots: number; default_generation_settings: { n_ctx: number } };
-    expect(props).toMatchObject({ total_slots: 4, default_generation_settings: { n_ctx: 1024 } }); // as seen with this build
-    // every slot may use the whole window, and the KV cache is that window once (not once per slot)
-    expect(alpha).toMatchObject({ contextLength: 1024, slots: 4, kvBytes: 2 * 5 * 4 * 8 * 1024 * 2 });
-  });
+  it(
+    "a running model's own window and slots: -np -1 gives 4 slots sharing one window",
+    { timeout: 60_000 },
+    async () => {
+      // -np -1 (the default): the router starts each model with automatic slots and a unified KV cache
+      const router = await startEngine({ dir: modelsDir(['alpha']), modelsMax: 1, ctx: 1024 }, ['-np', '-1']);
+      stops.push(() => router.kill());
+      const ollama = await FakeOllama.start({ models: [] });
+      stops.push(() => ollama.stop());
+      const home = tempDir('ollm-home-');
+      writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
+      const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
+      const orch = new Orchestrator(config, {
+        memorySource: {
+          memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+          gpus: async () => [],
+        },
+      });
+      stops.push(() => orch.shutdown(200));
+      const host = orch.hosts.find((h) => h.name === 'llama')!;
+      await host.loader.ensureLoaded({ model: 'alpha' });
+      const alpha = (await host.engine.report!()).models.find((m) => m.id === 'alpha')!;
+      const props = (await (await toEngine(`${router.url}/props?model=alpha&autoload=false`)).json()) as {
+        total_slots: number;
+        default_generation_settings: { n_ctx: number };
+      };
+      expect(props).toMatchObject({ total_slots: 4, default_generation_settings: { n_ctx: 1024 } }); // as seen with this build
+      // every slot may use the whole window, and the KV cache is that window once (not once per slot)
+      expect(alpha).toMatchObject({ contextLength: 1024, slots: 4, kvBytes: 2 * 5 * 4 * 8 * 1024 * 2 });
+    },
+  );
 });

@@ -8,13 +8,34 @@ export type Producer = () => string | null;
 
 export const MODEL = 'hostile:latest';
 const SIZE = 1_000_000_000;
-const details = { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '1B', quantization_level: 'Q4_K_M' };
-export const goodTag = { name: MODEL, model: MODEL, modified_at: '2026-01-01T00:00:00Z', size: SIZE, digest: 'd1', details };
+const details = {
+  parent_model: '',
+  format: 'gguf',
+  family: 'llama',
+  families: ['llama'],
+  parameter_size: '1B',
+  quantization_level: 'Q4_K_M',
+};
+export const goodTag = {
+  name: MODEL,
+  model: MODEL,
+  modified_at: '2026-01-01T00:00:00Z',
+  size: SIZE,
+  digest: 'd1',
+  details,
+};
 export const goodShow = {
   license: 'MIT',
   details,
   capabilities: ['completion'],
-  model_info: { 'general.architecture': 'llama', 'llama.context_length': 8192, 'llama.block_count': 16, 'llama.attention.head_count': 32, 'llama.attention.head_count_kv': 8, 'llama.embedding_length': 2048 },
+  model_info: {
+    'general.architecture': 'llama',
+    'llama.context_length': 8192,
+    'llama.block_count': 16,
+    'llama.attention.head_count': 32,
+    'llama.attention.head_count_kv': 8,
+    'llama.embedding_length': 2048,
+  },
 };
 
 /** The whole of `text`, once. */
@@ -53,7 +74,7 @@ export function hugeLine(bytes: number, prefix = ''): Producer {
   let first = true;
   return () => {
     if (left < 0) return null;
-    if (left === 0) return (left = -1), '\n';
+    if (left === 0) return ((left = -1), '\n');
     const n = Math.min(left, 65_536);
     left -= n;
     const head = first ? prefix : '';
@@ -63,11 +84,27 @@ export function hugeLine(bytes: number, prefix = ''): Producer {
 }
 
 const now = () => new Date().toISOString();
-export const ollamaToken = (text = 'x ') => `${JSON.stringify({ model: MODEL, created_at: now(), response: text, done: false })}\n`;
-export const ollamaDone = (extra: Record<string, unknown> = {}) => `${JSON.stringify({ model: MODEL, created_at: now(), response: '', done: true, done_reason: 'stop', eval_count: 3, eval_duration: 3e7, ...extra })}\n`;
-export const chatToken = (text = 'x ') => `${JSON.stringify({ model: MODEL, created_at: now(), message: { role: 'assistant', content: text }, done: false })}\n`;
-export const chatDone = () => `${JSON.stringify({ model: MODEL, created_at: now(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop' })}\n`;
+export const ollamaToken = (text = 'x ') =>
+  `${JSON.stringify({ model: MODEL, created_at: now(), response: text, done: false })}\n`;
+export const ollamaDone = (extra: Record<string, unknown> = {}) =>
+  `${JSON.stringify({ model: MODEL, created_at: now(), response: '', done: true, done_reason: 'stop', eval_count: 3, eval_duration: 3e7, ...extra })}\n`;
+export const chatToken = (text = 'x ') =>
+  `${JSON.stringify({ model: MODEL, created_at: now(), message: { role: 'assistant', content: text }, done: false })}\n`;
+export const chatDone = () =>
+  `${JSON.stringify({ model: MODEL, created_at: now(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop' })}\n`;
 export const sse = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
-export const oaToken = (text = 'x ') => sse({ id: 'c', object: 'chat.completion.chunk', model: MODEL, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
+export const oaToken = (text = 'x ') =>
+  sse({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    model: MODEL,
+    choices: [{ index: 0, delta: { content: text }, finish_reason: null }],
+  });
 export const oaDone = (usage: Record<string, unknown> = { prompt_tokens: 5, completion_tokens: 3 }) =>
-  sse({ id: 'c', object: 'chat.completion.chunk', model: MODEL, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage }) + sse('[DONE]');
+  sse({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    model: MODEL,
+    choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+    usage,
+  }) + sse('[DONE]');

@@ -123,12 +123,25 @@ export class FakeHostile {
     const whole = (v: unknown): Answer => ({ type: JSONT, body: once(json(v)) });
     const wholeHostile = (normal: unknown, shaped: unknown): Answer => {
       if (m === 'huge-line') return { type: JSONT, body: hugeLine(HUGE, '{"x":"') };
-      if (m === 'endless-body') return { type: JSONT, body: chain(once('{"models":['), repeat(() => '{"name":"n","size":1},')) };
+      if (m === 'endless-body')
+        return {
+          type: JSONT,
+          body: chain(
+            once('{"models":['),
+            repeat(() => '{"name":"n","size":1},'),
+          ),
+        };
       if (m === 'wrong-shapes') return whole(shaped);
       return whole(normal);
     };
     const tag = (over: Record<string, unknown>) => ({ ...goodTag, ...over });
-    const running = (over: Record<string, unknown> = {}) => ({ ...goodTag, expires_at: '2026-01-01T00:05:00Z', size_vram: 0, context_length: 4096, ...over });
+    const running = (over: Record<string, unknown> = {}) => ({
+      ...goodTag,
+      expires_at: '2026-01-01T00:05:00Z',
+      size_vram: 0,
+      context_length: 4096,
+      ...over,
+    });
 
     switch (`${method} ${path}`) {
       case 'GET /':
@@ -142,14 +155,32 @@ export class FakeHostile {
       case 'GET /api/version':
         return wholeHostile({ version: '0.12.6' }, { version: 5 });
       case 'GET /api/tags':
-        if (m === 'bad-numbers') return whole({ models: [goodTag, tag({ name: 'nan:latest', size: 'NaN' }), tag({ name: 'neg:latest', size: -5 }), tag({ name: 'inf:latest', size: INFINITE })] });
+        if (m === 'bad-numbers')
+          return whole({
+            models: [
+              goodTag,
+              tag({ name: 'nan:latest', size: 'NaN' }),
+              tag({ name: 'neg:latest', size: -5 }),
+              tag({ name: 'inf:latest', size: INFINITE }),
+            ],
+          });
         return wholeHostile({ models: [goodTag] }, { models: 'lots' });
       case 'GET /api/ps':
-        if (m === 'bad-numbers') return whole({ models: this.loaded ? [running({ size_vram: 'NaN', context_length: -1 }), running({ name: 'neg:latest', size: -5 })] : [running({ name: 'neg:latest', size: -5 })] });
+        if (m === 'bad-numbers')
+          return whole({
+            models: this.loaded
+              ? [running({ size_vram: 'NaN', context_length: -1 }), running({ name: 'neg:latest', size: -5 })]
+              : [running({ name: 'neg:latest', size: -5 })],
+          });
         return wholeHostile({ models: this.loaded ? [running()] : [] }, { models: 'lots' });
       case 'POST /api/show': {
         if (m === 'bad-numbers') {
-          const info = { ...goodShow.model_info, 'llama.context_length': -4096, 'llama.block_count': INFINITE, 'llama.attention.head_count': 'NaN' };
+          const info = {
+            ...goodShow.model_info,
+            'llama.context_length': -4096,
+            'llama.block_count': INFINITE,
+            'llama.attention.head_count': 'NaN',
+          };
           return whole({ ...goodShow, model_info: info });
         }
         if (m === 'endless-body') return { status: 500, type: 'text/plain', body: repeat(() => 'error ') };
@@ -161,7 +192,13 @@ export class FakeHostile {
         if (body['stream'] !== true || (!chat && !body['prompt'])) {
           // a load or an unload: always answered properly, so a generation gets to stream
           this.loaded = body['keep_alive'] !== 0;
-          return whole({ model: MODEL, created_at: new Date().toISOString(), response: '', done: true, done_reason: this.loaded ? 'load' : 'unload' });
+          return whole({
+            model: MODEL,
+            created_at: new Date().toISOString(),
+            response: '',
+            done: true,
+            done_reason: this.loaded ? 'load' : 'unload',
+          });
         }
         return { type: 'application/x-ndjson', body: ollamaStream(this.mode, chat) };
       }

@@ -38,7 +38,8 @@ export class FakeKeyEcho {
   static async start(options: KeyEchoOptions = {}): Promise<FakeKeyEcho> {
     let fake: FakeKeyEcho | undefined;
     const server = http.createServer((req, res) => {
-      const refused = !options.upstream || (options.refuse?.(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!) ?? true);
+      const refused =
+        !options.upstream || (options.refuse?.(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!) ?? true);
       if (!refused) return passOn(options.upstream!, req, res);
       req.resume();
       req.on('end', () => {

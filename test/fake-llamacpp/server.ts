@@ -115,7 +115,17 @@ function timingsOf(cacheN: number, promptN: number, promptMs: number, predictedN
   const per = (n: number, ms: number) => ({ perToken: n > 0 ? ms / n : 0, perSecond: ms > 0 ? (1e3 / ms) * n : 0 });
   const p = per(promptN, promptMs);
   const g = per(predictedN, predictedMs);
-  return { cache_n: cacheN, prompt_n: promptN, prompt_ms: promptMs, prompt_per_token_ms: p.perToken, prompt_per_second: p.perSecond, predicted_n: predictedN, predicted_ms: predictedMs, predicted_per_token_ms: g.perToken, predicted_per_second: g.perSecond };
+  return {
+    cache_n: cacheN,
+    prompt_n: promptN,
+    prompt_ms: promptMs,
+    prompt_per_token_ms: p.perToken,
+    prompt_per_second: p.perSecond,
+    predicted_n: predictedN,
+    predicted_ms: predictedMs,
+    predicted_per_token_ms: g.perToken,
+    predicted_per_second: g.perSecond,
+  };
 }
 
 export class FakeLlamacpp {
@@ -149,7 +159,13 @@ export class FakeLlamacpp {
     this.port = (server.address() as AddressInfo).port;
     this.url = `http://127.0.0.1:${this.port}`;
     const router = options.router ?? true;
-    this.states = options.models.map((model, i) => ({ model, status: router || i > 0 ? 'unloaded' : 'loaded', lastUsed: 0, activeAt: Date.now(), serving: 0 }));
+    this.states = options.models.map((model, i) => ({
+      model,
+      status: router || i > 0 ? 'unloaded' : 'loaded',
+      lastUsed: 0,
+      activeAt: Date.now(),
+      serving: 0,
+    }));
     if (!router) this.states.splice(1);
   }
 
@@ -189,7 +205,8 @@ export class FakeLlamacpp {
   private tick(now = Date.now()): void {
     const idle = this.options.sleepIdleMs;
     if (idle === undefined) return;
-    for (const s of this.states) if (s.status === 'loaded' && s.serving === 0 && now - s.activeAt >= idle) s.status = 'sleeping';
+    for (const s of this.states)
+      if (s.status === 'loaded' && s.serving === 0 && now - s.activeAt >= idle) s.status = 'sleeping';
   }
 
   /** A request for a sleeping model wakes it. */
@@ -212,7 +229,22 @@ export class FakeLlamacpp {
 
   private args(m: FakeLlamaModel): string[] {
     // a model with a `runtime` stands for -np -1 (automatic slots, one unified KV cache): no --parallel in its args, as the real router lists them
-    return ['/usr/local/bin/llama-server', '--host', '127.0.0.1', '--port', '0', '--alias', m.id, '--ctx-size', String(m.ctxSize ?? 512), '--model', m.file, ...(m.runtime ? [] : ['--parallel', '1']), '--threads', '1'];
+    return [
+      '/usr/local/bin/llama-server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--alias',
+      m.id,
+      '--ctx-size',
+      String(m.ctxSize ?? 512),
+      '--model',
+      m.file,
+      ...(m.runtime ? [] : ['--parallel', '1']),
+      '--threads',
+      '1',
+    ];
   }
 
   private entry(s: State) {
@@ -222,7 +254,12 @@ export class FakeLlamacpp {
       ...base,
       aliases: [],
       tags: [],
-      status: { value: s.status, args: this.args(s.model), preset: `[${s.model.id}]\nmodel = ${s.model.file}\n`, ...(s.failed && { failed: true, exit_code: 1 }) },
+      status: {
+        value: s.status,
+        args: this.args(s.model),
+        preset: `[${s.model.id}]\nmodel = ${s.model.file}\n`,
+        ...(s.failed && { failed: true, exit_code: 1 }),
+      },
       architecture: { input_modalities: ['text'], output_modalities: ['text'] },
       source: 'models_dir',
       can_remove: false,
@@ -248,31 +285,54 @@ export class FakeLlamacpp {
     // as the real llama-server: a router closes the connection after every answer it relays from a
     // model's server (a chat, /tokenize, a GET naming ?model=), and a single-model server after a
     // streamed chat — while its headers still say keep-alive; the client's next request on it resets
-    const relayed = this.router ? route === 'POST /v1/chat/completions' || route === 'POST /tokenize' || (req.method === 'GET' && asked !== null) : route === 'POST /v1/chat/completions' && body['stream'] === true;
+    const relayed = this.router
+      ? route === 'POST /v1/chat/completions' || route === 'POST /tokenize' || (req.method === 'GET' && asked !== null)
+      : route === 'POST /v1/chat/completions' && body['stream'] === true;
     if (relayed) res.once('finish', () => req.socket.destroy());
     if (route === 'GET /props' && this.router && asked !== null) return this.modelProps(asked, res);
-    if (route === 'GET /props') return this.send(res, 200, this.router ? { role: 'router', max_instances: this.options.modelsMax ?? 4, models_autoload: true, build_info: 'fake' } : { total_slots: 1, model_path: this.states[0]!.model.file, default_generation_settings: { n_ctx: this.states[0]!.model.ctxSize ?? 512 }, build_info: 'fake' });
-    if (route === 'GET /models' || route === 'GET /v1/models') return this.send(res, 200, { object: 'list', data: this.states.map((s) => this.entry(s)) });
+    if (route === 'GET /props')
+      return this.send(
+        res,
+        200,
+        this.router
+          ? { role: 'router', max_instances: this.options.modelsMax ?? 4, models_autoload: true, build_info: 'fake' }
+          : {
+              total_slots: 1,
+              model_path: this.states[0]!.model.file,
+              default_generation_settings: { n_ctx: this.states[0]!.model.ctxSize ?? 512 },
+              build_info: 'fake',
+            },
+      );
+    if (route === 'GET /models' || route === 'GET /v1/models')
+      return this.send(res, 200, { object: 'list', data: this.states.map((s) => this.entry(s)) });
     if (this.router && (route === 'POST /models/load' || route === 'POST /models/unload')) {
       const s = this.states.find((x) => x.model.id === body['model']);
       if (!s) return this.send(res, 404, { error: { code: 404, message: 'model not found', type: 'not_found_error' } });
       if (route === 'POST /models/unload') {
-        if (s.status === 'unloaded') return this.send(res, 400, { error: { code: 400, message: 'model is not running', type: 'invalid_request_error' } });
+        if (s.status === 'unloaded')
+          return this.send(res, 400, {
+            error: { code: 400, message: 'model is not running', type: 'invalid_request_error' },
+          });
         s.status = 'unloaded';
         return this.send(res, 200, { success: true });
       }
       // a sleeping model is running too: loading it is refused, and it stays asleep
-      if (s.status !== 'unloaded') return this.send(res, 400, { error: { code: 400, message: 'model is already running', type: 'invalid_request_error' } });
+      if (s.status !== 'unloaded')
+        return this.send(res, 400, {
+          error: { code: 400, message: 'model is already running', type: 'invalid_request_error' },
+        });
       void this.load(s);
       return this.send(res, 200, { success: true });
     }
     const figures = req.method === 'GET' ? loadAnswer(this.loadState(), path, asked) : undefined;
-    if (figures) return void (res.writeHead(figures.status, { 'content-type': figures.contentType }), res.end(figures.body));
+    if (figures)
+      return void (res.writeHead(figures.status, { 'content-type': figures.contentType }), res.end(figures.body));
     if (route === 'POST /v1/chat/completions') return this.chat(body, req, res);
     if (route === 'POST /tokenize') {
       // as the real router: the model named (a single-model server: its one model), loaded first if it is not
       const s = this.router ? this.states.find((x) => x.model.id === body['model']) : this.states[0];
-      if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
+      if (!s)
+        return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
       if (s.status === 'unloaded') await this.load(s);
       this.wake(s);
       s.activeAt = Date.now();
@@ -289,7 +349,13 @@ export class FakeLlamacpp {
       slots: this.options.noSlots !== true,
       model: (id: string | undefined) => {
         const s = id === undefined ? this.states[0] : this.states.find((x) => x.model.id === id);
-        return s && { slots: s.model.runtime?.slots ?? 1, serving: s.serving, running: s.status === 'loaded' || s.status === 'sleeping' };
+        return (
+          s && {
+            slots: s.model.runtime?.slots ?? 1,
+            serving: s.serving,
+            running: s.status === 'loaded' || s.status === 'sleeping',
+          }
+        );
       },
       others: this.others,
     };
@@ -298,10 +364,21 @@ export class FakeLlamacpp {
   /** GET /props?model=ID&autoload=false: a running model's own figures, without waking it; 400 for one not running. */
   private modelProps(id: string, res: http.ServerResponse): void {
     const s = this.states.find((x) => x.model.id === id);
-    if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
-    if (s.status !== 'loaded' && s.status !== 'sleeping') return this.send(res, 400, { error: { code: 400, message: 'model is not loaded', type: 'invalid_request_error' } });
+    if (!s)
+      return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
+    if (s.status !== 'loaded' && s.status !== 'sleeping')
+      return this.send(res, 400, {
+        error: { code: 400, message: 'model is not loaded', type: 'invalid_request_error' },
+      });
     const rt = s.model.runtime ?? { nCtx: s.model.ctxSize ?? 512, slots: 1 };
-    this.send(res, 200, { default_generation_settings: { n_ctx: rt.nCtx, params: {} }, total_slots: rt.slots, model_path: s.model.file, model_alias: s.model.id, is_sleeping: s.status === 'sleeping', build_info: 'fake' });
+    this.send(res, 200, {
+      default_generation_settings: { n_ctx: rt.nCtx, params: {} },
+      total_slots: rt.slots,
+      model_path: s.model.file,
+      model_alias: s.model.id,
+      is_sleeping: s.status === 'sleeping',
+      build_info: 'fake',
+    });
   }
 
   /** Starts a load: at --models-max, the least recently used running model (loaded or sleeping) goes first (the router's own eviction). */
@@ -309,7 +386,9 @@ export class FakeLlamacpp {
     const max = this.options.modelsMax ?? 4;
     const holding = this.states.filter((x) => x.status !== 'unloaded');
     if (holding.length >= max) {
-      const lru = holding.filter((x) => x.status === 'loaded' || x.status === 'sleeping').sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      const lru = holding
+        .filter((x) => x.status === 'loaded' || x.status === 'sleeping')
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
       if (lru) {
         lru.status = 'unloaded';
         this.evicted.push(lru.model.id);
@@ -330,13 +409,19 @@ export class FakeLlamacpp {
     }
   }
 
-  private async chat(body: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async chat(
+    body: Record<string, unknown>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const s = this.router ? this.states.find((x) => x.model.id === body['model']) : this.states[0];
-    if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
+    if (!s)
+      return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
     if (s.status === 'unloaded') await this.load(s);
     while (s.status === 'loading') await new Promise((r) => setTimeout(r, 5));
     this.wake(s);
-    if (s.status !== 'loaded') return this.send(res, 500, { error: { code: 500, message: 'failed to load model', type: 'server_error' } });
+    if (s.status !== 'loaded')
+      return this.send(res, 500, { error: { code: 500, message: 'failed to load model', type: 'server_error' } });
     s.lastUsed = ++this.clock;
     s.serving++;
     try {
@@ -347,10 +432,19 @@ export class FakeLlamacpp {
     }
   }
 
-  private async answer(s: State, body: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async answer(
+    s: State,
+    body: Record<string, unknown>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const asked = formatOf(body);
-    if ('error' in asked) return this.send(res, 400, { error: { code: 400, message: asked.error, type: 'invalid_request_error' } });
-    const reply = typeof this.options.reply === 'function' ? this.options.reply(body) : (this.options.reply ?? 'Once upon a time, there was a little girl named Lily.');
+    if ('error' in asked)
+      return this.send(res, 400, { error: { code: 400, message: asked.error, type: 'invalid_request_error' } });
+    const reply =
+      typeof this.options.reply === 'function'
+        ? this.options.reply(body)
+        : (this.options.reply ?? 'Once upon a time, there was a little girl named Lily.');
     // constrained by the grammar the schema becomes, as llama-server's sampler is
     const words = (asked.format === undefined ? reply : formatAnswer(reply, asked.format)).split(/(?<= )/);
     const max = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : words.length;
@@ -364,16 +458,42 @@ export class FakeLlamacpp {
     const cacheN = reuse ? Math.min(Math.floor(common / 4), promptTokens - 1) : 0;
     s.cached = text;
     const readStart = performance.now();
-    if (this.options.promptTokenDelayMs) await new Promise((r) => setTimeout(r, (promptTokens - cacheN) * this.options.promptTokenDelayMs!));
+    if (this.options.promptTokenDelayMs)
+      await new Promise((r) => setTimeout(r, (promptTokens - cacheN) * this.options.promptTokenDelayMs!));
     const promptMs = performance.now() - readStart;
-    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => ({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
-    const usage = { prompt_tokens: promptTokens, completion_tokens: out.length, total_tokens: promptTokens + out.length, prompt_tokens_details: { cached_tokens: cacheN } };
+    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => ({
+      id: 'chatcmpl-fake',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: s.model.id,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...extra,
+    });
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: out.length,
+      total_tokens: promptTokens + out.length,
+      prompt_tokens_details: { cached_tokens: cacheN },
+    };
     let timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, 0);
     if (body['stream'] !== true) {
       const at = performance.now();
       await new Promise((r) => setTimeout(r, out.length * (this.options.tokenDelayMs ?? 1)));
       timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - at);
-      return this.send(res, 200, { id: 'chatcmpl-fake', object: 'chat.completion', model: s.model.id, choices: [{ index: 0, message: { role: 'assistant', content: out.join('') }, finish_reason: out.length < words.length ? 'length' : 'stop' }], usage, timings });
+      return this.send(res, 200, {
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        model: s.model.id,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: out.join('') },
+            finish_reason: out.length < words.length ? 'length' : 'stop',
+          },
+        ],
+        usage,
+        timings,
+      });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     this.streaming++;
@@ -393,7 +513,9 @@ export class FakeLlamacpp {
       }
       timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - writeStart);
       res.write(`data: ${JSON.stringify(chunk({}, out.length < words.length ? 'length' : 'stop', { timings }))}\n\n`);
-      res.write(`data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [], usage, timings })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [], usage, timings })}\n\n`,
+      );
       res.end('data: [DONE]\n\n');
     } finally {
       this.streaming--;
@@ -409,7 +531,10 @@ export class FakeLlamacpp {
     };
     switch (mode) {
       case 'error':
-        return json(500, JSON.stringify({ error: { code: 500, message: 'the tokenizer broke', type: 'server_error' } }));
+        return json(
+          500,
+          JSON.stringify({ error: { code: 500, message: 'the tokenizer broke', type: 'server_error' } }),
+        );
       case 'not-list':
         return json(200, JSON.stringify({ tokens: 'lots' }));
       case 'too-many':
@@ -439,7 +564,15 @@ export class FakeLlamacpp {
         return write();
       }
       default:
-        return json(200, JSON.stringify({ tokens: text.split(/\s+/).filter(Boolean).map((_, i) => 400 + i) }));
+        return json(
+          200,
+          JSON.stringify({
+            tokens: text
+              .split(/\s+/)
+              .filter(Boolean)
+              .map((_, i) => 400 + i),
+          }),
+        );
     }
   }
 

@@ -46,7 +46,8 @@ export function admit(d: AdmissionDeps, model: FakeModel, opts: LoadOpts, plan: 
     if (plan.size > cfg.memoryBytes) throw refuse(d, model, plan.size);
     if (runners.size === 0 || plan.size <= memory.freeRamBytes()) return undefined;
     const first = victimOf(runners);
-    if (first.state === 'loaded' && first.inFlight > 0 && cfg.busyEviction === 'error') throw refuse(d, model, plan.size);
+    if (first.state === 'loaded' && first.inFlight > 0 && cfg.busyEviction === 'error')
+      throw refuse(d, model, plan.size);
     return d.evict(first, 'memory', model);
   }
   const layers = (model.blockCount ?? 32) + 1;
@@ -57,6 +58,14 @@ export function admit(d: AdmissionDeps, model: FakeModel, opts: LoadOpts, plan: 
 
 function refuse(d: AdmissionDeps, model: FakeModel, cost: number): HttpError {
   const free = d.memory.freeRamBytes();
-  d.counters().refusedLoads.push({ model: normalizeName(model.name), costBytes: cost, freeBytes: free, at: Date.now() });
-  return new HttpError(500, `model requires more system memory (${humanBytes2(cost)}) than is available (${humanBytes2(Math.max(0, free))})`);
+  d.counters().refusedLoads.push({
+    model: normalizeName(model.name),
+    costBytes: cost,
+    freeBytes: free,
+    at: Date.now(),
+  });
+  return new HttpError(
+    500,
+    `model requires more system memory (${humanBytes2(cost)}) than is available (${humanBytes2(Math.max(0, free))})`,
+  );
 }

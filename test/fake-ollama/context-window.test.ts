@@ -19,7 +19,12 @@ function sentences(n: number): string {
 describe('a prompt that fits', () => {
   it('is evaluated whole: prompt_eval_count is template + BOS + prompt tokens, and the request is recorded', async () => {
     const { fake } = await start();
-    const res = await gen(fake, { model: 'llama3.2', prompt: 'Why is the sky blue?', system: 'Be brief.', options: { num_ctx: 2048 } });
+    const res = await gen(fake, {
+      model: 'llama3.2',
+      prompt: 'Why is the sky blue?',
+      system: 'Be brief.',
+      options: { num_ctx: 2048 },
+    });
     expect(res.status).toBe(200);
     // BOS + system message (5 + 3) + user message (5 + 6) + assistant header (5)
     expect(res.body['prompt_eval_count']).toBe(1 + 8 + 11 + 5);
@@ -44,7 +49,9 @@ describe('a prompt that fits', () => {
       fits: true,
       refused: undefined,
     });
-    expect(g?.evaluated).toBe(`${BOS}<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>${USER_HEADER}Why is the sky blue?<|eot_id|>${ASSISTANT_HEADER}`);
+    expect(g?.evaluated).toBe(
+      `${BOS}<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>${USER_HEADER}Why is the sky blue?<|eot_id|>${ASSISTANT_HEADER}`,
+    );
     expect(fake.overflows()).toEqual([]);
   });
 
@@ -70,7 +77,14 @@ describe('a prompt longer than num_ctx', () => {
     expect(limit).toBe(256 - 125);
     expect(res.body['prompt_eval_count']).toBe(limit);
     const [g] = fake.generations();
-    expect(g).toMatchObject({ numCtx: 256, promptTokens, evalTokens: limit, droppedTokens: promptTokens - limit, truncated: true, fits: false });
+    expect(g).toMatchObject({
+      numCtx: 256,
+      promptTokens,
+      evalTokens: limit,
+      droppedTokens: promptTokens - limit,
+      truncated: true,
+      fits: false,
+    });
     // num_keep keeps BOS + the user header; the beginning of the prompt is gone, its end is there
     expect(g?.evaluated.startsWith(`${BOS}${USER_HEADER}`)).toBe(true);
     expect(g?.evaluated.endsWith(`Sentence number 59 is about the fox.<|eot_id|>${ASSISTANT_HEADER}`)).toBe(true);
@@ -81,7 +95,9 @@ describe('a prompt longer than num_ctx', () => {
 
   it('the same when streamed: the done line carries the reduced prompt_eval_count', async () => {
     const { fake } = await start();
-    const lines = await ndjson(await post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt, options: { num_ctx: 256 } }));
+    const lines = await ndjson(
+      await post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt, options: { num_ctx: 256 } }),
+    );
     expect(lines.at(-1)).toMatchObject({ done: true, prompt_eval_count: 131 });
   });
 
@@ -112,11 +128,23 @@ describe('a prompt longer than num_ctx', () => {
     });
     const res = await gen(fake, { model: 'llama3.2', prompt, truncate: false, options: { num_ctx: 256 } });
     expect(res).toEqual({ status: 400, body: { error: want } });
-    const streamed = await post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt, truncate: false, options: { num_ctx: 256 } });
+    const streamed = await post(`${fake.url}/api/generate`, {
+      model: 'llama3.2',
+      prompt,
+      truncate: false,
+      options: { num_ctx: 256 },
+    });
     expect(streamed.status).toBe(400);
     expect(streamed.headers.get('content-type')).toContain('application/json');
     expect(await streamed.json()).toEqual({ error: want });
-    expect(fake.generations()[0]).toMatchObject({ truncate: false, refused: { status: 400, error: want }, evalTokens: undefined, evaluated: '', truncated: false, fits: false });
+    expect(fake.generations()[0]).toMatchObject({
+      truncate: false,
+      refused: { status: 400, error: want },
+      evalTokens: undefined,
+      evaluated: '',
+      truncated: false,
+      fits: false,
+    });
     expect(fake.loaded()).toHaveLength(1); // the model was loaded first
   });
 
@@ -134,12 +162,28 @@ describe('a prompt longer than num_ctx', () => {
   it('is never cut when it carries images: 768 tokens each, and llama-server refuses what does not fit', async () => {
     const { fake } = await start();
     const image = Buffer.from('fake png bytes').toString('base64');
-    const ok = await gen(fake, { model: 'llava:7b', prompt: 'What is this?', images: [image, image], options: { num_ctx: 2048 } });
+    const ok = await gen(fake, {
+      model: 'llava:7b',
+      prompt: 'What is this?',
+      images: [image, image],
+      options: { num_ctx: 2048 },
+    });
     expect(ok.body['prompt_eval_count']).toBe(1 + 4 + TEMPLATE_TOKENS + 2 * 768);
-    const tooMany = await gen(fake, { model: 'llava:7b', prompt: 'What is this?', images: [image, image, image], options: { num_ctx: 2048 } });
+    const tooMany = await gen(fake, {
+      model: 'llava:7b',
+      prompt: 'What is this?',
+      images: [image, image, image],
+      options: { num_ctx: 2048 },
+    });
     const n = 1 + 4 + TEMPLATE_TOKENS + 3 * 768;
     expect(tooMany).toEqual({ status: 400, body: { error: exceedsContextError(n, 2048) } });
-    expect(fake.generations()[1]).toMatchObject({ images: [image, image, image], imageBytes: [14, 14, 14], promptTokens: n, truncated: false, fits: false });
+    expect(fake.generations()[1]).toMatchObject({
+      images: [image, image, image],
+      imageBytes: [14, 14, 14],
+      promptTokens: n,
+      truncated: false,
+      fits: false,
+    });
   });
 
   it('num_ctx is capped at the trained window (and at least 2048 for vision models); that is what has to fit', async () => {

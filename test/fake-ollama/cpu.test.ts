@@ -9,7 +9,12 @@ stopFakesAfterEach();
 const CPU = { admission: 'ollama' } as const;
 
 /** Start a streamed generation; resolves with the number of tokens once it ends. */
-function streaming(fake: FakeOllama, body: Record<string, unknown>, events?: string[], label?: string): Promise<number> {
+function streaming(
+  fake: FakeOllama,
+  body: Record<string, unknown>,
+  events?: string[],
+  label?: string,
+): Promise<number> {
   return (async () => {
     const res = await post(`${fake.url}/api/generate`, { prompt: 'go', ...body });
     const reader = res.body!.getReader();
@@ -38,12 +43,16 @@ describe('CPU-only host', () => {
     const s = fake.stats();
     expect(s.forcedEvictions).toEqual([]);
     expect(s.refusedLoads).toEqual([]);
-    expect(s.swapLoads).toEqual([{ model: 'llava:7b', usedBytes: used, memoryBytes: 8e9, at: expect.any(Number) as number }]);
+    expect(s.swapLoads).toEqual([
+      { model: 'llava:7b', usedBytes: used, memoryBytes: 8e9, at: expect.any(Number) as number },
+    ]);
     expect(s.overcommitBytesPeak).toBe(used - 8e9);
     expect(fake.freeMemoryBytes()).toBe(8e9 - used);
     expect((await gen(fake, { model: 'mixtral:8x7b' })).status).toBe(200); // 27 GB on an 8 GB machine: still no error
     expect(fake.stats().swapLoads).toHaveLength(2);
-    expect((await fetch(`${fake.url}/api/ps`).then((r) => r.json())) as unknown).toMatchObject({ models: [{ size_vram: 0 }, { size_vram: 0 }, { size_vram: 0 }] });
+    expect((await fetch(`${fake.url}/api/ps`).then((r) => r.json())) as unknown).toMatchObject({
+      models: [{ size_vram: 0 }, { size_vram: 0 }, { size_vram: 0 }],
+    });
   });
 });
 
@@ -55,14 +64,19 @@ describe('OLLAMA_MAX_LOADED_MODELS', () => {
     await gen(fake, { model: 'qwen2.5-coder:7b', keep_alive: '10m' });
     await gen(fake, { model: 'llava:7b' }); // 5 min, but not loaded yet: qwen (10 min) is the shortest
     expect(loadedNames(fake).sort()).toEqual(['llama3.2:latest', 'llava:7b', 'phi3:mini']);
-    expect(fake.stats().forcedEvictions).toMatchObject([{ evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'count' }]);
+    expect(fake.stats().forcedEvictions).toMatchObject([
+      { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'count' },
+    ]);
   });
 
   it('keep_alive -1 sorts last but is evicted when it is the only idle runner', async () => {
     const { fake } = await start({ ...CPU, memoryBytes: 64e9, tokenDelayMs: 10 });
     fake.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '));
     await gen(fake, { model: 'phi3:mini', keep_alive: -1 });
-    const busy = [streaming(fake, { model: 'llama3.2', keep_alive: '1m' }), streaming(fake, { model: 'qwen2.5-coder:7b', keep_alive: '1m' })];
+    const busy = [
+      streaming(fake, { model: 'llama3.2', keep_alive: '1m' }),
+      streaming(fake, { model: 'qwen2.5-coder:7b', keep_alive: '1m' }),
+    ];
     await waitFor(() => fake.loaded().filter((m) => m.inFlight > 0).length === 2);
     await gen(fake, { model: 'llava:7b' });
     expect(fake.stats().forcedEvictions).toMatchObject([{ evicted: 'phi3:mini', reason: 'count' }]);
@@ -83,7 +97,9 @@ describe('OLLAMA_MAX_LOADED_MODELS', () => {
     expect(await load).toBe(200);
     expect(events.indexOf('phi3 loaded')).toBeGreaterThan(events.indexOf('llama done'));
     expect(loadedNames(fake)).toEqual(['phi3:mini']);
-    expect(fake.stats().forcedEvictions).toMatchObject([{ evicted: 'llama3.2:latest', for: 'phi3:mini', reason: 'count' }]);
+    expect(fake.stats().forcedEvictions).toMatchObject([
+      { evicted: 'llama3.2:latest', for: 'phi3:mini', reason: 'count' },
+    ]);
   });
 });
 
@@ -93,9 +109,17 @@ describe('OLLAMA_NUM_PARALLEL', () => {
     await gen(fake, { model: 'llama3.2' });
     await post(`${fake.url}/api/embed`, { model: 'nomic-embed-text', input: 'x' }).then((r) => r.text());
     const byName = Object.fromEntries(fake.loaded().map((m) => [m.name, m]));
-    expect(byName['llama3.2:latest']).toMatchObject({ parallel: 4, contextLength: 4096, size: model('llama3.2:latest').size + kvCacheBytes(model('llama3.2:latest'), 16384) });
+    expect(byName['llama3.2:latest']).toMatchObject({
+      parallel: 4,
+      contextLength: 4096,
+      size: model('llama3.2:latest').size + kvCacheBytes(model('llama3.2:latest'), 16384),
+    });
     const nomic = model('nomic-embed-text:latest');
-    expect(byName['nomic-embed-text:latest']).toMatchObject({ parallel: 1, contextLength: 2048, size: nomic.size + kvCacheBytes(nomic, 2048) });
+    expect(byName['nomic-embed-text:latest']).toMatchObject({
+      parallel: 1,
+      contextLength: 2048,
+      size: nomic.size + kvCacheBytes(nomic, 2048),
+    });
   });
 
   it('with 1 slot a second request to the same model queues; with 2 slots both stream at once', async () => {
@@ -104,10 +128,15 @@ describe('OLLAMA_NUM_PARALLEL', () => {
       fake.reply('a b c d e f g h');
       await gen(fake, { model: 'llama3.2' });
       const events: string[] = [];
-      const [a, b] = await Promise.all([streaming(fake, { model: 'llama3.2' }, events, 'A'), streaming(fake, { model: 'llama3.2' }, events, 'B')]);
+      const [a, b] = await Promise.all([
+        streaming(fake, { model: 'llama3.2' }, events, 'A'),
+        streaming(fake, { model: 'llama3.2' }, events, 'B'),
+      ]);
       expect([a, b]).toEqual([8, 8]);
       const firstDone = Math.min(events.indexOf('A done'), events.indexOf('B done'));
-      const tokensOfOther = events.slice(0, firstDone).filter((e) => e === (events.indexOf('A done') < events.indexOf('B done') ? 'B' : 'A'));
+      const tokensOfOther = events
+        .slice(0, firstDone)
+        .filter((e) => e === (events.indexOf('A done') < events.indexOf('B done') ? 'B' : 'A'));
       if (numParallel === 1) expect(tokensOfOther).toEqual([]);
       else expect(tokensOfOther.length).toBeGreaterThan(0);
       expect(fake.loadCount('llama3.2')).toBe(1);

@@ -16,7 +16,17 @@
 import { createHash } from 'node:crypto';
 import { type FakeModel, type MadeFields, digestOf } from './models.js';
 import { nameKey, normalizeName } from './names.js';
-import { Aborted, type Exchange, type Failure, HttpError, type Json, failStatus, isRecord, sleep, str } from './exchange.js';
+import {
+  Aborted,
+  type Exchange,
+  type Failure,
+  HttpError,
+  type Json,
+  failStatus,
+  isRecord,
+  sleep,
+  str,
+} from './exchange.js';
 import { baseParameters, weightsDigestOf } from './model-info.js';
 import { whilePulling, type PullDeps } from './pull.js';
 
@@ -35,9 +45,24 @@ function validName(raw: string): boolean {
 }
 
 /** fs/ggml ParseFileType: the types Ollama quantizes to, upper-cased. */
-const FILE_TYPES: Record<string, string> = { F32: 'F32', F16: 'F16', BF16: 'BF16', Q8_0: 'Q8_0', Q4_K_S: 'Q4_K_S', Q4_K_M: 'Q4_K_M', Q4_K: 'Q4_K_M' };
+const FILE_TYPES: Record<string, string> = {
+  F32: 'F32',
+  F16: 'F16',
+  BF16: 'BF16',
+  Q8_0: 'Q8_0',
+  Q4_K_S: 'Q4_K_S',
+  Q4_K_M: 'Q4_K_M',
+  Q4_K: 'Q4_K_M',
+};
 /** Bytes of a quantized file per byte of F16, roughly (bits per weight / 16). */
-const QUANT_RATIO: Record<string, number> = { F32: 2, F16: 1, BF16: 1, Q8_0: 8.5 / 16, Q4_K_S: 4.6 / 16, Q4_K_M: 4.9 / 16 };
+const QUANT_RATIO: Record<string, number> = {
+  F32: 2,
+  F16: 1,
+  BF16: 1,
+  Q8_0: 8.5 / 16,
+  Q4_K_S: 4.6 / 16,
+  Q4_K_M: 4.9 / 16,
+};
 
 export interface CreateDeps extends PullDeps {
   /** Blobs already written (content digests): a new layer with the same content is "using existing layer". */
@@ -77,15 +102,29 @@ async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Fa
 
   const quantize = str(body['quantize']).toUpperCase();
   // a pulled model's size is its weights, template (1429 bytes) and parameters (96): pull.ts layersOf
-  let weights = { digest: weightsDigestOf(base), size: base.made?.weightsSize ?? (base.size < 10_000 ? base.size : base.size - 1429 - 96), quantization: base.quantization };
+  let weights = {
+    digest: weightsDigestOf(base),
+    size: base.made?.weightsSize ?? (base.size < 10_000 ? base.size : base.size - 1429 - 96),
+    quantization: base.quantization,
+  };
   if (quantize) {
     const want = FILE_TYPES[quantize];
-    if (!want) throw new HttpError(500, `unsupported quantization type ${quantize} - supported types are F32, F16, Q4_K_S, Q4_K_M, Q8_0`);
-    if (!['F16', 'BF16', 'F32'].includes(base.quantization.toUpperCase())) throw new HttpError(500, 'quantization is only supported for F16, BF16 and F32 models');
+    if (!want)
+      throw new HttpError(
+        500,
+        `unsupported quantization type ${quantize} - supported types are F32, F16, Q4_K_S, Q4_K_M, Q8_0`,
+      );
+    if (!['F16', 'BF16', 'F32'].includes(base.quantization.toUpperCase()))
+      throw new HttpError(500, 'quantization is only supported for F16, BF16 and F32 models');
     if (want !== base.quantization.toUpperCase()) {
       const size = Math.round((base.size * QUANT_RATIO[want]!) / (QUANT_RATIO[base.quantization.toUpperCase()] ?? 1));
       for (let step = 1; step <= 4; step++) {
-        emit({ status: `quantizing ${base.quantization.toUpperCase()} model to ${want}`, digest: '0000000000000000000', total: base.size, completed: Math.floor((base.size * step) / 4) });
+        emit({
+          status: `quantizing ${base.quantization.toUpperCase()} model to ${want}`,
+          digest: '0000000000000000000',
+          total: base.size,
+          completed: Math.floor((base.size * step) / 4),
+        });
         await sleep(deps.pullChunkDelayMs, ex.signal);
       }
       weights = { digest: sha(`${weights.digest}\0${want}`), size, quantization: want };
@@ -95,15 +134,26 @@ async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Fa
   const fromName = normalizeName(base.name);
   const made = madeFields(base, body, fromName);
   // the base's layers kept (setTemplate, setSystem, setParameters, setMessages replace their own kind), then the new ones
-  const layers: Array<{ status: string; size: number }> = [{ status: `using existing layer sha256:${weights.digest}`, size: weights.size }];
+  const layers: Array<{ status: string; size: number }> = [
+    { status: `using existing layer sha256:${weights.digest}`, size: weights.size },
+  ];
   const added: Array<{ status: string; size: number }> = [];
-  const kept = (kind: string, text: string | undefined, size: number) => layers.push({ status: `using existing layer sha256:${sha(`${fromName}\0${kind}\0${text ?? ''}`)}`, size });
+  const kept = (kind: string, text: string | undefined, size: number) =>
+    layers.push({ status: `using existing layer sha256:${sha(`${fromName}\0${kind}\0${text ?? ''}`)}`, size });
   const newLayer = (content: string) => {
     const digest = sha(content);
-    added.push({ status: `${deps.blobs.has(digest) ? 'using existing' : 'creating new'} layer sha256:${digest}`, size: Buffer.byteLength(content) });
+    added.push({
+      status: `${deps.blobs.has(digest) ? 'using existing' : 'creating new'} layer sha256:${digest}`,
+      size: Buffer.byteLength(content),
+    });
     deps.blobs.add(digest);
   };
-  const given = (k: string) => (k === 'parameters' ? isRecord(body[k]) && Object.keys(body[k]).length > 0 : k === 'messages' ? Array.isArray(body[k]) && body[k].length > 0 : str(body[k]) !== '');
+  const given = (k: string) =>
+    k === 'parameters'
+      ? isRecord(body[k]) && Object.keys(body[k]).length > 0
+      : k === 'messages'
+        ? Array.isArray(body[k]) && body[k].length > 0
+        : str(body[k]) !== '';
   if (!given('template')) kept('template', base.made?.template, base.made?.template?.length ?? 1429);
   if (!given('parameters')) kept('params', JSON.stringify(made.parameters), 96);
   if (!given('system') && base.made?.system) kept('system', base.made.system, base.made.system.length);
@@ -119,9 +169,18 @@ async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Fa
   }
   emit({ status: 'writing manifest' });
   if (ex.closed) throw new Aborted();
-  if (failure && failure.afterChunks !== undefined && failure.afterChunks >= sentLines) throw new HttpError(failStatus(failure), failure.error);
+  if (failure && failure.afterChunks !== undefined && failure.afterChunks >= sentLines)
+    throw new HttpError(failStatus(failure), failure.error);
   const size = layers.reduce((s, l) => s + l.size, 0);
-  const model: FakeModel = { ...base, name: normalizeName(sent), size, quantization: weights.quantization, digest: sha(`${sent}\0${layers.map((l) => l.status).join()}`), modifiedAt: new Date().toISOString(), made: { ...made, weightsDigest: weights.digest, weightsSize: weights.size } };
+  const model: FakeModel = {
+    ...base,
+    name: normalizeName(sent),
+    size,
+    quantization: weights.quantization,
+    digest: sha(`${sent}\0${layers.map((l) => l.status).join()}`),
+    modifiedAt: new Date().toISOString(),
+    made: { ...made, weightsDigest: weights.digest, weightsSize: weights.size },
+  };
   deps.addModel(model);
   if (stream) {
     ex.line({ status: 'success' });
@@ -134,8 +193,16 @@ function madeFields(base: FakeModel, body: Json, fromName: string): Omit<MadeFie
   const parameters = { ...baseParameters(base), ...(isRecord(body['parameters']) ? body['parameters'] : {}) };
   const system = str(body['system']) || base.made?.system;
   const template = str(body['template']) || base.made?.template;
-  const messages = Array.isArray(body['messages']) && body['messages'].length > 0 ? (body['messages'] as Json[]) : base.made?.messages;
-  return { parentModel: fromName, basename: base.made?.basename ?? base.name.split(':')[0]!, parameters, ...(system && { system }), ...(template && { template }), ...(messages && { messages }) };
+  const messages =
+    Array.isArray(body['messages']) && body['messages'].length > 0 ? (body['messages'] as Json[]) : base.made?.messages;
+  return {
+    parentModel: fromName,
+    basename: base.made?.basename ?? base.name.split(':')[0]!,
+    parameters,
+    ...(system && { system }),
+    ...(template && { template }),
+    ...(messages && { messages }),
+  };
 }
 
 export function copy(deps: PullDeps, ex: Exchange, body: Json): void {

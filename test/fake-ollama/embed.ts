@@ -37,7 +37,8 @@ export async function embed(deps: GenerationDeps, ex: Exchange, body: Json): Pro
     await slot();
     await sleep(deps.tokenDelayMs, ex.signal);
     if (ex.closed) return;
-    const dims = typeof body['dimensions'] === 'number' && body['dimensions'] > 0 ? Math.floor(body['dimensions']) : undefined;
+    const dims =
+      typeof body['dimensions'] === 'number' && body['dimensions'] > 0 ? Math.floor(body['dimensions']) : undefined;
     const embeddings = inputs.map((s) => fakeVector(model, s, dims));
     const res: Json = { model: sent, embeddings, total_duration: nsSince(ex.start) };
     if (loadNs > 0) res['load_duration'] = loadNs;

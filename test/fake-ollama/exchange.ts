@@ -145,17 +145,56 @@ const GO_TYPE: Record<FieldType, string> = {
 const SCHEMAS = {
   generate: {
     type: 'GenerateRequest',
-    fields: { model: 'string', prompt: 'string', suffix: 'string', system: 'string', template: 'string', stream: 'bool', raw: 'bool', images: 'array', context: 'array', options: 'object', truncate: 'bool', shift: 'bool' },
+    fields: {
+      model: 'string',
+      prompt: 'string',
+      suffix: 'string',
+      system: 'string',
+      template: 'string',
+      stream: 'bool',
+      raw: 'bool',
+      images: 'array',
+      context: 'array',
+      options: 'object',
+      truncate: 'bool',
+      shift: 'bool',
+    },
   },
-  chat: { type: 'ChatRequest', fields: { model: 'string', messages: 'array', tools: 'array', stream: 'bool', options: 'object', truncate: 'bool', shift: 'bool' } },
-  embed: { type: 'EmbedRequest', fields: { model: 'string', truncate: 'bool', dimensions: 'number', options: 'object' } },
+  chat: {
+    type: 'ChatRequest',
+    fields: {
+      model: 'string',
+      messages: 'array',
+      tools: 'array',
+      stream: 'bool',
+      options: 'object',
+      truncate: 'bool',
+      shift: 'bool',
+    },
+  },
+  embed: {
+    type: 'EmbedRequest',
+    fields: { model: 'string', truncate: 'bool', dimensions: 'number', options: 'object' },
+  },
   embeddings: { type: 'EmbeddingRequest', fields: { model: 'string', prompt: 'string', options: 'object' } },
   show: { type: 'ShowRequest', fields: { model: 'string', name: 'string', system: 'string', verbose: 'bool' } },
   pull: { type: 'PullRequest', fields: { model: 'string', name: 'string', insecure: 'bool', stream: 'bool' } },
   delete: { type: 'DeleteRequest', fields: { model: 'string', name: 'string' } },
   create: {
     type: 'CreateRequest',
-    fields: { model: 'string', name: 'string', from: 'string', quantize: 'string', template: 'string', system: 'string', stream: 'bool', parameters: 'object', messages: 'array', files: 'object', adapters: 'object' },
+    fields: {
+      model: 'string',
+      name: 'string',
+      from: 'string',
+      quantize: 'string',
+      template: 'string',
+      system: 'string',
+      stream: 'bool',
+      parameters: 'object',
+      messages: 'array',
+      files: 'object',
+      adapters: 'object',
+    },
   },
   copy: { type: 'CopyRequest', fields: { source: 'string', destination: 'string' } },
 } satisfies Record<string, { type: string; fields: Record<string, FieldType> }>;
@@ -192,7 +231,10 @@ export function decode(raw: string, kind: RequestKind): Json {
     const v = r.value[field];
     if (v === undefined || v === null) continue;
     if (!hasType(v, type)) {
-      throw new HttpError(400, `json: cannot unmarshal ${goJsonKind(v)} into Go struct field ${schema.type}.${field} of type ${GO_TYPE[type]}`);
+      throw new HttpError(
+        400,
+        `json: cannot unmarshal ${goJsonKind(v)} into Go struct field ${schema.type}.${field} of type ${GO_TYPE[type]}`,
+      );
     }
   }
   const ka = r.value['keep_alive'];

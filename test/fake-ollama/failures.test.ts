@@ -16,16 +16,25 @@ describe('failed loads', () => {
     expect(r).toEqual({ status: 500, body: { error: 'llama-server process has terminated: exit status 2' } });
     expect(String(r.body['error'])).not.toMatch(/memory/i);
     expect(loadedNames(fake)).toEqual(['phi3:mini']);
-    expect(fake.stats()).toMatchObject({ failedLoads: [{ model: 'llama3.2:latest', error: 'llama-server process has terminated: exit status 2' }], loadRetries: [], forcedEvictions: [] });
+    expect(fake.stats()).toMatchObject({
+      failedLoads: [{ model: 'llama3.2:latest', error: 'llama-server process has terminated: exit status 2' }],
+      loadRetries: [],
+      forcedEvictions: [],
+    });
     expect((await gen(fake, { model: 'llama3.2' })).status).toBe(200); // the failure was used once
   });
 
   it('out of memory alone, with an explicit context: 500 "llama-server reported out-of-memory during startup: …"', async () => {
     const { fake } = await start(CPU);
-    fake.injectLoadFailure('oom', { detail: 'ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc failed: out of memory' });
+    fake.injectLoadFailure('oom', {
+      detail:
+        'ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc failed: out of memory',
+    });
     const r = await gen(fake, { model: 'llama3.2', options: { num_ctx: 8192 } });
     expect(r.status).toBe(500);
-    expect(r.body['error']).toBe('llama-server reported out-of-memory during startup: ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc failed: out of memory');
+    expect(r.body['error']).toBe(
+      'llama-server reported out-of-memory during startup: ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc failed: out of memory',
+    );
     expect(fake.stats().loadRetries).toEqual([]);
     expect(fake.loaded()).toEqual([]);
   });
@@ -69,7 +78,12 @@ describe('out of memory during generation', () => {
     expect(lines[2]).toEqual({ error: RUNTIME_OOM });
     expect(lines).toHaveLength(3);
     await waitFor(() => fake.loaded().length === 0);
-    expect(fake.stats().forcedEvictions.map((e) => [e.evicted, e.reason]).sort()).toEqual([
+    expect(
+      fake
+        .stats()
+        .forcedEvictions.map((e) => [e.evicted, e.reason])
+        .sort(),
+    ).toEqual([
       ['llama3.2:latest', 'oom'],
       ['phi3:mini', 'oom'],
       ['qwen2.5-coder:7b', 'oom'],
@@ -81,7 +95,10 @@ describe('out of memory during generation', () => {
     await gen(fake, { model: 'phi3:mini' });
     fake.injectGenerationFailure({ error: 'llama-server error: {"code":500,"message":"Invalid input batch"}' });
     const r = await gen(fake, { model: 'phi3:mini', prompt: 'x' });
-    expect(r).toEqual({ status: 500, body: { error: 'llama-server error: {"code":500,"message":"Invalid input batch"}' } });
+    expect(r).toEqual({
+      status: 500,
+      body: { error: 'llama-server error: {"code":500,"message":"Invalid input batch"}' },
+    });
     expect(loadedNames(fake)).toEqual(['phi3:mini']);
     expect(fake.stats().forcedEvictions).toEqual([]);
   });
@@ -91,7 +108,11 @@ describe('a client that disconnects during a load', () => {
   it('aborts the load: the model does not end up loaded, and it is counted', async () => {
     const { fake } = await start({ ...CPU, loadDelayMs: 200 });
     const ac = new AbortController();
-    const pending = fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2' }), signal: ac.signal }).catch((e: unknown) => e);
+    const pending = fetch(`${fake.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama3.2' }),
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 40));
     ac.abort();
     expect(await pending).toBeInstanceOf(Error);

@@ -31,7 +31,18 @@ export interface GenerationFailureOptions {
 export const RUNTIME_OOM =
   'model runner has unexpectedly stopped, this may be due to resource limitations or an internal error, check ollama server logs for details: CUDA error: out of memory';
 
-const OOM_NEEDLES = ['out of memory', 'out of device memory', 'cudamalloc failed', 'hipmalloc failed', 'failed to allocate', 'allocation failed', 'not enough memory', 'insufficient memory', 'vk_error_out_of_device_memory', 'erroroutofmemory'];
+const OOM_NEEDLES = [
+  'out of memory',
+  'out of device memory',
+  'cudamalloc failed',
+  'hipmalloc failed',
+  'failed to allocate',
+  'allocation failed',
+  'not enough memory',
+  'insufficient memory',
+  'vk_error_out_of_device_memory',
+  'erroroutofmemory',
+];
 
 export function isOutOfMemory(message: string): boolean {
   const m = message.toLowerCase();
@@ -56,11 +67,19 @@ export class Injected {
   private readonly generations: Array<Pending<{ afterChunks: number; error: string }>> = [];
 
   addLoad(kind: LoadFailureKind, o: LoadFailureOptions = {}): void {
-    this.loads.push({ key: o.model === undefined ? undefined : nameKey(o.model), left: Math.max(1, o.times ?? 1), value: loadFailureText(kind, o.detail) });
+    this.loads.push({
+      key: o.model === undefined ? undefined : nameKey(o.model),
+      left: Math.max(1, o.times ?? 1),
+      value: loadFailureText(kind, o.detail),
+    });
   }
 
   addGeneration(o: GenerationFailureOptions = {}): void {
-    this.generations.push({ key: o.model === undefined ? undefined : nameKey(o.model), left: 1, value: { afterChunks: Math.max(0, o.afterChunks ?? 0), error: o.error ?? RUNTIME_OOM } });
+    this.generations.push({
+      key: o.model === undefined ? undefined : nameKey(o.model),
+      left: 1,
+      value: { afterChunks: Math.max(0, o.afterChunks ?? 0), error: o.error ?? RUNTIME_OOM },
+    });
   }
 
   /** The error the next load of `model` fails with, if one is queued for it. */

@@ -90,10 +90,21 @@ function formatOf(body: Json): 'json' | Record<string, unknown> | undefined {
 }
 
 /** Load (or reuse) the model with the request's keep_alive and load options, run `work`, then release it. Cloud models run without a runner. */
-export async function withRunner(deps: GenerationDeps, ex: Exchange, body: Json, model: FakeModel, work: (use: RunnerUse) => Promise<void>): Promise<void> {
+export async function withRunner(
+  deps: GenerationDeps,
+  ex: Exchange,
+  body: Json,
+  model: FakeModel,
+  work: (use: RunnerUse) => Promise<void>,
+): Promise<void> {
   if (isCloudModel(model)) return work({ loadNs: 0, opts: undefined, slot: async () => undefined, cached: () => 0 });
   const { scheduler } = deps;
-  const req = { model, opts: scheduler.loadOpts(model, body), keepAliveMs: scheduler.keepAliveOf(body), signal: ex.signal };
+  const req = {
+    model,
+    opts: scheduler.loadOpts(model, body),
+    keepAliveMs: scheduler.keepAliveOf(body),
+    signal: ex.signal,
+  };
   const { runner, loadNs } = await scheduler.acquire(req);
   let freeSlot: (() => void) | undefined;
   try {
@@ -123,7 +134,12 @@ function unloadAnswer(deps: GenerationDeps, model: FakeModel, failure: Failure |
   if (failure) throw new HttpError(failStatus(failure), failure.error);
 }
 
-export async function generate(deps: GenerationDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+export async function generate(
+  deps: GenerationDeps,
+  ex: Exchange,
+  body: Json,
+  failure: Failure | undefined,
+): Promise<void> {
   const sent = str(body['model']);
   if (!sent) throw new HttpError(404, `model '' not found`);
   const model = open(deps, ex, sent);
@@ -131,11 +147,21 @@ export async function generate(deps: GenerationDeps, ex: Exchange, body: Json, f
   const prompt = str(body['prompt']);
   if (prompt === '' && deps.scheduler.keepAliveOf(body) === 0) {
     unloadAnswer(deps, model, failure);
-    return ex.json(200, { model: sent, created_at: new Date().toISOString(), response: '', done: true, done_reason: 'unload' });
+    return ex.json(200, {
+      model: sent,
+      created_at: new Date().toISOString(),
+      response: '',
+      done: true,
+      done_reason: 'unload',
+    });
   }
-  if (model.capabilities.includes('image')) throw new HttpError(400, 'image generation models are not currently supported');
+  if (model.capabilities.includes('image'))
+    throw new HttpError(400, 'image generation models are not currently supported');
   const raw = body['raw'] === true;
-  if (raw && (str(body['template']) || str(body['system']) || (Array.isArray(body['context']) && body['context'].length > 0))) {
+  if (
+    raw &&
+    (str(body['template']) || str(body['system']) || (Array.isArray(body['context']) && body['context'].length > 0))
+  ) {
     throw new HttpError(400, 'raw mode does not support template, system, or context');
   }
   const think = thinking(model, sent, body);
@@ -153,7 +179,12 @@ export async function generate(deps: GenerationDeps, ex: Exchange, body: Json, f
   });
 }
 
-export async function chat(deps: GenerationDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+export async function chat(
+  deps: GenerationDeps,
+  ex: Exchange,
+  body: Json,
+  failure: Failure | undefined,
+): Promise<void> {
   const sent = str(body['model']);
   if (!sent) throw new HttpError(400, 'model is required');
   const model = open(deps, ex, sent);
@@ -161,7 +192,13 @@ export async function chat(deps: GenerationDeps, ex: Exchange, body: Json, failu
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   if (messages.length === 0 && deps.scheduler.keepAliveOf(body) === 0) {
     unloadAnswer(deps, model, failure);
-    return ex.json(200, { model: sent, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done_reason: 'unload', done: true });
+    return ex.json(200, {
+      model: sent,
+      created_at: new Date().toISOString(),
+      message: { role: 'assistant', content: '' },
+      done_reason: 'unload',
+      done: true,
+    });
   }
   const think = thinking(model, sent, body);
   const format = formatOf(body);
@@ -178,14 +215,29 @@ export async function chat(deps: GenerationDeps, ex: Exchange, body: Json, failu
   });
 }
 
-async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: FakeModel, sent: string, failure: Failure | undefined, job: Omit<Completion, 'promptTokens'>): Promise<void> {
+async function complete(
+  deps: GenerationDeps,
+  ex: Exchange,
+  body: Json,
+  model: FakeModel,
+  sent: string,
+  failure: Failure | undefined,
+  job: Omit<Completion, 'promptTokens'>,
+): Promise<void> {
   await withRunner(deps, ex, body, model, async (use) => {
     if (ex.closed) return;
     let promptTokens = 0;
     let evaluated: string | undefined;
     let cachedOf: { cachedTokens?: number } | undefined;
     if (!job.loadOnly) {
-      const g = planGeneration({ endpoint: job.endpoint, sent, model, body, runner: use.opts, defaultNumCtx: deps.defaultNumCtx() });
+      const g = planGeneration({
+        endpoint: job.endpoint,
+        sent,
+        model,
+        body,
+        runner: use.opts,
+        defaultNumCtx: deps.defaultNumCtx(),
+      });
       deps.record(g);
       ex.signal.addEventListener('abort', () => (g.aborted = true), { once: true }); // FakeOllama.generations(): which the client stopped
       if (g.refused) {

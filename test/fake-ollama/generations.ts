@@ -82,7 +82,12 @@ function messagesOf(body: Json): PromptMessage[] {
   const raw = Array.isArray(body['messages']) ? body['messages'] : [];
   return raw.filter(isRecord).map((m) => {
     const calls = m['tool_calls'];
-    return { role: str(m['role']), content: str(m['content']), images: images(m['images']), ...(Array.isArray(calls) ? { toolCalls: calls } : {}) };
+    return {
+      role: str(m['role']),
+      content: str(m['content']),
+      images: images(m['images']),
+      ...(Array.isArray(calls) ? { toolCalls: calls } : {}),
+    };
   });
 }
 
@@ -114,7 +119,12 @@ export function planGeneration(p: PlanInput): GenerationRecord {
   const raw = body['raw'] === true;
   // a request without a system prompt gets the model's own (its Modelfile's SYSTEM); one with a system prompt replaces it
   const systemUsed = system || (raw ? '' : (model.made?.system ?? ''));
-  const msgs = chat ? messagesOf(body) : [...(systemUsed ? [{ role: 'system', content: systemUsed, images: [] }] : []), { role: 'user', content: prompt, images: images(body['images']) }];
+  const msgs = chat
+    ? messagesOf(body)
+    : [
+        ...(systemUsed ? [{ role: 'system', content: systemUsed, images: [] }] : []),
+        { role: 'user', content: prompt, images: images(body['images']) },
+      ];
   const tools: unknown[] = chat && Array.isArray(body['tools']) ? body['tools'] : [];
   const allImages = msgs.flatMap((m) => m.images);
   const contextTokens = !chat && !raw && Array.isArray(body['context']) ? body['context'].length : 0;
@@ -135,7 +145,8 @@ export function planGeneration(p: PlanInput): GenerationRecord {
     media = r.images;
     droppedMessages = r.dropped;
   }
-  const whole = (bos ? 1 : 0) + contextTokens + countTokens(chat ? render(msgs, tools) : text) + IMAGE_TOKENS * allImages.length;
+  const whole =
+    (bos ? 1 : 0) + contextTokens + countTokens(chat ? render(msgs, tools) : text) + IMAGE_TOKENS * allImages.length;
   const run = p.runner
     ? runnerPrompt({ text, contextTokens, images: media, bos, truncate, shift, numKeep, numCtx })
     : { promptTokens: whole, evalTokens: whole, droppedTokens: 0, evaluated: text, refused: undefined };

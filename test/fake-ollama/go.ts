@@ -7,9 +7,7 @@
 
 /** Result of decoding a request body the way Ollama (gin + encoding/json Decoder) does. */
 export type GoDecodeResult =
-  | { ok: true; value: unknown }
-  | { ok: false; eof: true }
-  | { ok: false; eof: false; error: string };
+  { ok: true; value: unknown } | { ok: false; eof: true } | { ok: false; eof: false; error: string };
 
 function quoteChar(c: string): string {
   if (c === "'") return `'\\''`;
@@ -200,8 +198,8 @@ export function goReflectType(v: unknown): string {
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3, // U+00B5
-  'μs': 1e-3, // U+03BC
+  µs: 1e-3, // U+00B5
+  μs: 1e-3, // U+03BC
   ms: 1,
   s: 1000,
   m: 60_000,

@@ -73,21 +73,31 @@ describe('GPU host: admission', () => {
     expect(fake.stats().forcedEvictions).toEqual([]);
     await gen(fake, { model: 'llava:7b' }); // 6.9 GB; 80% of the 6 GB free is not enough
     expect(loadedNames(fake).sort()).toEqual(['llama3.2:latest', 'llava:7b', 'phi3:mini']);
-    expect(fake.stats().forcedEvictions).toEqual([{ evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number }]);
+    expect(fake.stats().forcedEvictions).toEqual([
+      { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number },
+    ]);
   });
 
   it('the batch surcharge counts: num_batch 2048 adds 2 GiB to the check', async () => {
-    for (const [options, evicted] of [[{}, []], [{ num_batch: 2048 }, ['phi3:mini']]] as const) {
+    for (const [options, evicted] of [
+      [{}, []],
+      [{ num_batch: 2048 }, ['phi3:mini']],
+    ] as const) {
       const { fake } = await start({ gpus: [{ vramBytes: 8 * GiB }], memoryBytes: 64e9 });
       await gen(fake, { model: 'phi3:mini' }); // 3.8 GB of 8.6
       await gen(fake, { model: 'llama3.2', options }); // 2.5 GB fits 80% of 4.8 GB; 4.6 GB does not
       expect(fake.stats().forcedEvictions.map((e) => e.evicted)).toEqual(evicted);
-      expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')!.numBatch).toBe('num_batch' in options ? 2048 : 512);
+      expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')!.numBatch).toBe(
+        'num_batch' in options ? 2048 : 512,
+      );
     }
   });
 
   it('beyond 4096 tokens the automatic batch is 1024 (768 MiB more) when there is headroom, else 512', async () => {
-    for (const [gib, batch] of [[24, 1024], [3.5, 512]] as const) {
+    for (const [gib, batch] of [
+      [24, 1024],
+      [3.5, 512],
+    ] as const) {
       const { fake } = await start({ gpus: [{ vramBytes: gib * GiB }], memoryBytes: 64e9 });
       await gen(fake, { model: 'llama3.2', options: { num_ctx: 8192 } }); // 3.0 GB: more than 75% of 3.5 GiB
       expect(fake.loaded()[0]!.numBatch).toBe(batch);
@@ -118,9 +128,15 @@ describe('GPU host: admission', () => {
   });
 
   it('OLLAMA_MAX_LOADED_MODELS defaults to 3 per GPU', async () => {
-    const { fake } = await start({ gpus: [{ vramBytes: 48 * GiB }, { vramBytes: 48 * GiB }], memoryBytes: 64e9, defaultNumCtx: 2048 });
+    const { fake } = await start({
+      gpus: [{ vramBytes: 48 * GiB }, { vramBytes: 48 * GiB }],
+      memoryBytes: 64e9,
+      defaultNumCtx: 2048,
+    });
     for (const m of ['llama3.2', 'phi3:mini', 'qwen2.5-coder:7b', 'llava:7b', 'nomic-embed-text']) {
-      await (m === 'nomic-embed-text' ? fetch(`${fake.url}/api/embed`, { method: 'POST', body: JSON.stringify({ model: m, input: 'x' }) }) : gen(fake, { model: m }));
+      await (m === 'nomic-embed-text'
+        ? fetch(`${fake.url}/api/embed`, { method: 'POST', body: JSON.stringify({ model: m, input: 'x' }) })
+        : gen(fake, { model: m }));
     }
     expect(fake.loaded()).toHaveLength(5);
     expect(fake.stats().forcedEvictions).toEqual([]);
@@ -137,7 +153,11 @@ describe('GPU host: default context', () => {
       [[24], 8192, 'llama3.2', 8192],
     ];
     for (const [gbs, defaultNumCtx, name, ctx] of cases) {
-      const { fake } = await start({ gpus: gbs.map((g) => ({ vramBytes: g * GiB })), memoryBytes: 128e9, ...(defaultNumCtx && { defaultNumCtx }) });
+      const { fake } = await start({
+        gpus: gbs.map((g) => ({ vramBytes: g * GiB })),
+        memoryBytes: 128e9,
+        ...(defaultNumCtx && { defaultNumCtx }),
+      });
       await gen(fake, { model: name });
       expect({ gbs, name, ctx: (await ps(fake))[0]!.context_length }).toEqual({ gbs, name, ctx });
     }

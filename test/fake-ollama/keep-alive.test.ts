@@ -1,7 +1,16 @@
 /** The scheduler on the default host (no gpus: the legacy RAM check), as tests written for Ollama ≤ 0.12 rely on. */
 import { describe, expect, it } from 'vitest';
 import { estimateModelMemory, kvCacheBytes } from './models.js';
-import { expectResponseError, isResponseError, type ClientResponseError, model, post, start, stopFakesAfterEach, waitFor } from './test-helpers.js';
+import {
+  expectResponseError,
+  isResponseError,
+  type ClientResponseError,
+  model,
+  post,
+  start,
+  stopFakesAfterEach,
+  waitFor,
+} from './test-helpers.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -17,7 +26,12 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
     const ps = await client.ps();
     expect(ps.models).toHaveLength(1);
     const entry = ps.models[0] as unknown as Record<string, unknown>;
-    expect(entry).toMatchObject({ name: 'llama3.2:latest', model: 'llama3.2:latest', size_vram: 0, context_length: 4096 });
+    expect(entry).toMatchObject({
+      name: 'llama3.2:latest',
+      model: 'llama3.2:latest',
+      size_vram: 0,
+      context_length: 4096,
+    });
     expect(entry['size']).toBe(estimateModelMemory(model('llama3.2:latest'), 4096));
     expect(String(entry['expires_at'])).toMatch(RFC3339);
     const expiresIn = Date.parse(String(entry['expires_at'])) - Date.now();
@@ -72,7 +86,9 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
     const err = await client.generate({ model: 'mixtral:8x7b', prompt: 'x' }).catch((e: unknown) => e);
     expect(isResponseError(err)).toBe(true);
     expect((err as ClientResponseError).status_code).toBe(500);
-    expect((err as ClientResponseError).error).toMatch(/^model requires more system memory \(\d+\.\d GiB\) than is available \(\d+\.\d GiB\)$/);
+    expect((err as ClientResponseError).error).toMatch(
+      /^model requires more system memory \(\d+\.\d GiB\) than is available \(\d+\.\d GiB\)$/,
+    );
     expect(fake.loaded().map((l) => l.name)).toEqual(['llama3.2:latest']); // nothing evicted for a hopeless load
     expect(fake.loadCount('mixtral:8x7b')).toBe(0);
   });
@@ -84,7 +100,12 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
     expect(fake.usedMemoryBytes()).toBe(2019393189 + 2176178913);
     // 4.68 GB does not fit in 2.8 GB free → evict phi3 (shortest keep_alive), keep llama3.2 although it is older
     await client.generate({ model: 'qwen2.5-coder:7b', prompt: '' });
-    expect(fake.loaded().map((l) => l.name).sort()).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b']);
+    expect(
+      fake
+        .loaded()
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b']);
     expect(fake.usedMemoryBytes()).toBe(2019393189 + 4683087332);
   });
 
@@ -93,8 +114,15 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
     await client.generate({ model: 'llama3.2', prompt: '' }); // blob sha256-a80c…
     await client.generate({ model: 'phi3:mini', prompt: '' }); // blob sha256-4f22…, loaded last
     await client.generate({ model: 'qwen2.5-coder:7b', prompt: '' });
-    expect(fake.loaded().map((l) => l.name).sort()).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b']); // '4f22' < 'a80c'
-    expect(fake.stats().forcedEvictions).toMatchObject([{ evicted: 'phi3:mini', for: 'qwen2.5-coder:7b', reason: 'count' }]);
+    expect(
+      fake
+        .loaded()
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b']); // '4f22' < 'a80c'
+    expect(fake.stats().forcedEvictions).toMatchObject([
+      { evicted: 'phi3:mini', for: 'qwen2.5-coder:7b', reason: 'count' },
+    ]);
   });
 
   it('returns 500 when only busy models could make room (default), or waits with busyEviction:"wait"', async () => {
@@ -110,7 +138,11 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
       await waitFor(() => fake.loaded()[0]?.inFlight === 1);
       const other = client.generate({ model: 'llama3.2', prompt: 'y' });
       if (busyEviction === 'error') {
-        await expectResponseError(other, 500, 'model requires more system memory (1.9 GiB) than is available (1.2 GiB)');
+        await expectResponseError(
+          other,
+          500,
+          'model requires more system memory (1.9 GiB) than is available (1.2 GiB)',
+        );
         expect(await consume).toBe(9);
         expect(fake.loaded().map((l) => l.name)).toEqual(['qwen2.5-coder:7b']);
       } else {
@@ -153,7 +185,10 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
   it('deleting a loaded model does not unload it; unknown delete is 404', async () => {
     const { fake, client } = await start();
     await client.generate({ model: 'phi3:mini', prompt: '' });
-    const res = await fetch(`${fake.url}/api/delete`, { method: 'DELETE', body: JSON.stringify({ model: 'phi3:mini' }) });
+    const res = await fetch(`${fake.url}/api/delete`, {
+      method: 'DELETE',
+      body: JSON.stringify({ model: 'phi3:mini' }),
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
     expect((await client.ps()).models.map((m) => m.name)).toEqual(['phi3:mini']); // the runner keeps running

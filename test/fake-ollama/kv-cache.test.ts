@@ -24,7 +24,7 @@ describe('the KV cache type', () => {
     expect(entry!.size_vram).toBe(entry!.size);
   });
 
-  it("the pre-flight still counts f16: a load whose q8_0 size fits beside a loaded model is answered with an eviction", async () => {
+  it('the pre-flight still counts f16: a load whose q8_0 size fits beside a loaded model is answered with an eviction', async () => {
     const { fake } = await start({ gpus: [{ vramBytes: 12 * GiB }], memoryBytes: 32e9, kvCacheType: 'q8_0', models });
     await gen(fake, { model: 'phi3:mini', keep_alive: -1, options: { num_ctx: 4096 } });
     const phi = (await ps(fake))[0]!;
@@ -34,7 +34,9 @@ describe('the KV cache type', () => {
     expect(q8).toBeLessThanOrEqual(free * 0.8); // what it really takes would fit
     expect(f16).toBeGreaterThan(free * 0.8); // what Ollama predicts does not
     await gen(fake, { model: 'llama3.1:8b', options: { num_ctx: 32768 } });
-    expect(fake.stats().forcedEvictions).toMatchObject([{ evicted: 'phi3:mini', for: 'llama3.1:8b', reason: 'memory' }]);
+    expect(fake.stats().forcedEvictions).toMatchObject([
+      { evicted: 'phi3:mini', for: 'llama3.1:8b', reason: 'memory' },
+    ]);
   });
 
   it('at f16 with room for the prediction but not for its batch buffers, the batch is lowered and nothing is evicted', async () => {
@@ -60,7 +62,12 @@ describe('the KV cache type', () => {
 describe('forced single slots', () => {
   it('a family Ollama runs with one slot gets one whatever OLLAMA_NUM_PARALLEL says; others get them all', async () => {
     const qwen3next = { ...model('llama3.2:latest'), name: 'next:latest', family: 'qwen3next', digest: 'a'.repeat(64) };
-    const { fake } = await start({ gpus: [{ vramBytes: 24 * GiB }], memoryBytes: 32e9, numParallel: 4, models: [...DEFAULT_MODELS, qwen3next] });
+    const { fake } = await start({
+      gpus: [{ vramBytes: 24 * GiB }],
+      memoryBytes: 32e9,
+      numParallel: 4,
+      models: [...DEFAULT_MODELS, qwen3next],
+    });
     await gen(fake, { model: 'next', options: { num_ctx: 4096 } });
     await gen(fake, { model: 'llama3.2', options: { num_ctx: 4096 } });
     const sizes = Object.fromEntries((await ps(fake)).map((e) => [e.name, e.size]));

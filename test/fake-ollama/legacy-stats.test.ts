@@ -15,11 +15,18 @@ describe('stats (default host: legacy RAM check)', () => {
     const small = await client.generate({ model: 'tiny', prompt: 'hi' }); // 10 + 25 ms
     expect(fake.stats()).toMatchObject({ loads: 1, loadMs: 35 });
     let bigNs = 0;
-    for await (const part of await client.chat({ model: 'huge', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+    for await (const part of await client.chat({
+      model: 'huge',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    })) {
       if (part.done) bigNs = part.load_duration; // 10 + 250 ms
     }
     expect(fake.stats()).toMatchObject({ loads: 2, loadMs: 295 });
-    for (const [ns, ms] of [[small.load_duration, 35], [bigNs, 260]] as const) {
+    for (const [ns, ms] of [
+      [small.load_duration, 35],
+      [bigNs, 260],
+    ] as const) {
       expectNsInt(ns);
       expect(ns).toBeGreaterThanOrEqual((ms - 2) * 1e6);
     }
@@ -39,20 +46,31 @@ describe('stats (default host: legacy RAM check)', () => {
     await gen(fake, { model: 'llama3.2', prompt: 'hi', keep_alive: 0 }); // unloads when the request ends
     await gen(fake, { model: 'qwen2.5-coder:7b', options: { num_ctx: 8192 } }); // num_ctx reload
     expect(loadedNames(fake)).toEqual(['qwen2.5-coder:7b']);
-    expect(fake.stats()).toMatchObject({ loads: 5, forcedEvictions: [], refusedLoads: [], unloads: 2, unloadsCompleted: 2, expiries: 1 });
+    expect(fake.stats()).toMatchObject({
+      loads: 5,
+      forcedEvictions: [],
+      refusedLoads: [],
+      unloads: 2,
+      unloadsCompleted: 2,
+      expiries: 1,
+    });
     expect(fake.stats().reloads).toMatchObject([{ model: 'qwen2.5-coder:7b', changed: ['num_ctx'] }]);
 
     const before = Date.now();
     await gen(fake, { model: 'llava:7b' }); // 4.73 GB does not fit beside the coder: Ollama evicts it
     expect(loadedNames(fake)).toEqual(['llava:7b']);
     const { forcedEvictions } = fake.stats();
-    expect(forcedEvictions).toEqual([{ evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number }]);
+    expect(forcedEvictions).toEqual([
+      { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number },
+    ]);
     expect(forcedEvictions[0]?.at).toBeGreaterThanOrEqual(before);
 
     const { fake: one } = await start({ maxLoadedModels: 1 });
     await gen(one, { model: 'phi3:mini' });
     await gen(one, { model: 'llama3.2' });
-    expect(one.stats().forcedEvictions).toMatchObject([{ evicted: 'phi3:mini', for: 'llama3.2:latest', reason: 'count' }]);
+    expect(one.stats().forcedEvictions).toMatchObject([
+      { evicted: 'phi3:mini', for: 'llama3.2:latest', reason: 'count' },
+    ]);
   });
 
   it('records refused loads: too big for the machine, and no room beside a busy model', async () => {
@@ -60,7 +78,14 @@ describe('stats (default host: legacy RAM check)', () => {
     const tooBig = await gen(fake, { model: 'mixtral:8x7b' });
     expect(tooBig.status).toBe(500);
     expect(tooBig.body['error']).toMatch(/^model requires more system memory/);
-    expect(fake.stats().refusedLoads).toEqual([{ model: 'mixtral:8x7b', costBytes: model('mixtral:8x7b').size, freeBytes: 9e9, at: expect.any(Number) as number }]);
+    expect(fake.stats().refusedLoads).toEqual([
+      {
+        model: 'mixtral:8x7b',
+        costBytes: model('mixtral:8x7b').size,
+        freeBytes: 9e9,
+        at: expect.any(Number) as number,
+      },
+    ]);
 
     fake.reply('one two three four five six seven eight nine ten');
     const busy = post(`${fake.url}/api/generate`, { model: 'llava:7b', prompt: 'hi' });
@@ -69,7 +94,11 @@ describe('stats (default host: legacy RAM check)', () => {
     expect(blocked.status).toBe(500);
     await (await busy).text();
     const s = fake.stats();
-    expect(s.refusedLoads[1]).toMatchObject({ model: 'qwen2.5-coder:7b', costBytes: model('qwen2.5-coder:7b').size, freeBytes: 9e9 - model('llava:7b').size });
+    expect(s.refusedLoads[1]).toMatchObject({
+      model: 'qwen2.5-coder:7b',
+      costBytes: model('qwen2.5-coder:7b').size,
+      freeBytes: 9e9 - model('llava:7b').size,
+    });
     expect(s.forcedEvictions).toEqual([]);
     expect(s.loads).toBe(1);
   });
@@ -80,7 +109,8 @@ describe('stats (default host: legacy RAM check)', () => {
     const together = fake.loaded().reduce((n, m) => n + m.size, 0);
     expect(fake.loaded()).toHaveLength(3);
     expect(fake.stats().peakUsedBytes).toBeGreaterThanOrEqual(together);
-    for (const name of ['phi3:mini', 'llama3.2:latest', 'qwen2.5-coder:7b']) await gen(fake, { model: name, keep_alive: 0 });
+    for (const name of ['phi3:mini', 'llama3.2:latest', 'qwen2.5-coder:7b'])
+      await gen(fake, { model: name, keep_alive: 0 });
     expect(fake.usedMemoryBytes()).toBe(0);
     expect(fake.stats()).toMatchObject({ peakUsedBytes: together, unloads: 3, loads: 3 });
   });

@@ -97,7 +97,8 @@ export function runnerOpts(req: LoadOpts, numBatch: number, onCpuOnly: boolean):
 export function reloadReasons(r: RunnerOpts, req: LoadOpts): string[] {
   const changed: string[] = [];
   if (!(r.numCtxAuto && req.numCtxAuto) && r.numCtx !== req.numCtx) changed.push('num_ctx');
-  if (!(r.numBatchAuto && req.numBatch === undefined) && r.numBatch !== (req.numBatch ?? DEFAULT_NUM_BATCH)) changed.push('num_batch');
+  if (!(r.numBatchAuto && req.numBatch === undefined) && r.numBatch !== (req.numBatch ?? DEFAULT_NUM_BATCH))
+    changed.push('num_batch');
   if (req.numGpu >= 0 && req.numGpu !== r.numGpu) changed.push('num_gpu');
   if (r.mainGpu !== req.mainGpu) changed.push('main_gpu');
   const mmap = r.useMmapAuto && req.useMmap === undefined ? r.useMmap : req.useMmap;

@@ -25,7 +25,18 @@ import { FakeOllama, type FakeOllamaOptions } from './server.js';
 const USAGE =
   'usage: main.ts [--port N] [--memory SIZE] [--gpu SIZE]... [--cpu | --legacy-ram] [--unified] [--parallel N] [--max-loaded N] [--context-length N] [--load-ms-per-gb MS] [--unload-ms MS] [--recovery-ms MS] [--signed-in] [--version V]';
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
 
 function bad(message: string): never {
   process.stderr.write(`fake-ollama: ${message}\n${USAGE}\n`);

@@ -102,7 +102,13 @@ export class Memory {
 
   /** Where `model` would go with these options and `parallel` slots, and what it would be charged. */
   plan(model: FakeModel, o: LoadOpts, parallel: number): Placement {
-    const size = estimateModelMemory(model, o.numCtx, this.cfg.kvCache, parallel, KV_BYTES_PER_VALUE[this.cfg.kvCacheType] ?? 2);
+    const size = estimateModelMemory(
+      model,
+      o.numCtx,
+      this.cfg.kvCache,
+      parallel,
+      KV_BYTES_PER_VALUE[this.cfg.kvCacheType] ?? 2,
+    );
     const completion = model.capabilities.includes('completion');
     const ctx = o.numCtx * parallel; // numCtx is capped at the trained window already: effectiveLlamaServerContext
     // sched.go load: predicted := llm.PredictServerVRAM(...) — always f16, the cache type is not looked at
@@ -111,7 +117,8 @@ export class Memory {
     const availableBytes = this.available(gpus);
     // sched.go applyAutomaticGenerationBatch → automaticGenerationBatch(effectiveCtx, predicted, available)
     let numBatch = o.numBatch ?? batchForContext(ctx);
-    if (o.numBatch === undefined) while (numBatch > 512 && !batchFits(numBatch, predicted, availableBytes)) numBatch = numBatch > 1024 ? 1024 : 512;
+    if (o.numBatch === undefined)
+      while (numBatch > 512 && !batchFits(numBatch, predicted, availableBytes)) numBatch = numBatch > 1024 ? 1024 : 512;
     // sched.go: predictedForLoad := predicted + generationBatchSurchargeForCompletion(completion, launchOpts.NumBatch)
     const predictedForLoad = predicted + (completion ? batchSurcharge(numBatch) : 0);
     const vramByGpu = this.cfg.gpus.map(() => 0);
@@ -124,13 +131,23 @@ export class Memory {
     for (const i of byRoom) {
       if (want <= 0) break;
       const room = Math.min(this.freeVramBytes(i), ramLeft);
-      const take = fitsWhole ? Math.min(want, room) : Math.min(want, Math.floor(Math.floor(room / layerBytes) * layerBytes));
+      const take = fitsWhole
+        ? Math.min(want, room)
+        : Math.min(want, Math.floor(Math.floor(room / layerBytes) * layerBytes));
       vramByGpu[i] = take;
       want -= take;
       ramLeft -= take;
     }
     const vram = vramByGpu.reduce((s, v) => s + v, 0);
-    return { size, gpus, numBatch, predictedForLoad, availableBytes, vramByGpu, ramBytes: this.cfg.unifiedMemory ? size : size - vram };
+    return {
+      size,
+      gpus,
+      numBatch,
+      predictedForLoad,
+      availableBytes,
+      vramByGpu,
+      ramBytes: this.cfg.unifiedMemory ? size : size - vram,
+    };
   }
 
   /** Ollama's pre-load check on a GPU host (sched.go "Pre-flight check": predictedForLoad > freeMemory*80/100 evicts). */

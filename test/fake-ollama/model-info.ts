@@ -49,7 +49,12 @@ export type Misreport = (truth: PsFigures) => Partial<Omit<PsFigures, 'name'>>;
 export function ps(runners: Runner[], misreport?: Misreport): Json {
   return {
     models: runners.map((r) => {
-      const truth: PsFigures = { name: normalizeName(r.model.name), size: r.size, sizeVram: vramOf(r), contextLength: r.opts.numCtx };
+      const truth: PsFigures = {
+        name: normalizeName(r.model.name),
+        size: r.size,
+        sizeVram: vramOf(r),
+        contextLength: r.opts.numCtx,
+      };
       const said = { ...truth, ...misreport?.(truth) };
       return {
         name: truth.name,
@@ -86,7 +91,10 @@ export function show(models: ReadonlyMap<string, FakeModel>, ex: Exchange, body:
     `FROM /root/.ollama/models/blobs/sha256-${digest}`,
     `TEMPLATE """${template}"""`,
     ...(m.made?.system ? [`SYSTEM """${m.made.system}"""`] : []),
-    ...parameters.split('\n').filter(Boolean).map((p) => `PARAMETER ${p.replace(/\s+/, ' ')}`),
+    ...parameters
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => `PARAMETER ${p.replace(/\s+/, ' ')}`),
     ...(m.license ? [`LICENSE """${m.license}"""`] : []),
     '',
   ].join('\n');
@@ -139,14 +147,19 @@ export function weightsDigestOf(m: FakeModel): string {
   return m.made?.weightsDigest ?? digestOf(m);
 }
 
-const isEmbeddingModel = (m: FakeModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
+const isEmbeddingModel = (m: FakeModel) =>
+  m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
 function baseTemplate(m: FakeModel): string {
-  return isEmbeddingModel(m) ? '{{ .Prompt }}' : (TEMPLATES[m.family] ?? '{{ if .System }}{{ .System }}\n{{ end }}{{ .Prompt }}');
+  return isEmbeddingModel(m)
+    ? '{{ .Prompt }}'
+    : (TEMPLATES[m.family] ?? '{{ if .System }}{{ .System }}\n{{ end }}{{ .Prompt }}');
 }
 
 function baseParameterText(m: FakeModel): string {
-  return isEmbeddingModel(m) ? `num_ctx                        ${m.contextLength}` : (STOP_PARAMS[m.family] ?? 'stop                           "</s>"');
+  return isEmbeddingModel(m)
+    ? `num_ctx                        ${m.contextLength}`
+    : (STOP_PARAMS[m.family] ?? 'stop                           "</s>"');
 }
 
 /** A model's parameters as stored (JSON values): a made model's own, else its family's (as /api/show's text says them). */
@@ -169,23 +182,29 @@ export function baseParameters(m: FakeModel): Record<string, unknown> {
  */
 export function goParameters(params: Record<string, unknown>): string {
   const lines: string[] = [];
-  for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k.padEnd(30)} ${typeof one === 'string' ? JSON.stringify(one) : String(one)}`);
+  for (const [k, v] of Object.entries(params))
+    for (const one of Array.isArray(v) ? v : [v])
+      lines.push(`${k.padEnd(30)} ${typeof one === 'string' ? JSON.stringify(one) : String(one)}`);
   return lines.join('\n');
 }
 
 const TEMPLATES: Record<string, string> = {
   llama:
     '<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>{{ range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n',
-  qwen2: '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
-  qwen3: '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
+  qwen2:
+    '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
+  qwen3:
+    '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
   phi3: '{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}<|user|>\n{{ .Prompt }}<|end|>\n<|assistant|>\n',
   gemma3: '<start_of_turn>user\n{{ .Prompt }}<end_of_turn>\n<start_of_turn>model\n',
 };
 
 const STOP_PARAMS: Record<string, string> = {
-  llama: 'stop                           "<|start_header_id|>"\nstop                           "<|end_header_id|>"\nstop                           "<|eot_id|>"',
+  llama:
+    'stop                           "<|start_header_id|>"\nstop                           "<|end_header_id|>"\nstop                           "<|eot_id|>"',
   qwen2: 'stop                           "<|im_start|>"\nstop                           "<|im_end|>"',
-  qwen3: 'stop                           "<|im_start|>"\nstop                           "<|im_end|>"\ntemperature                    0.6',
+  qwen3:
+    'stop                           "<|im_start|>"\nstop                           "<|im_end|>"\ntemperature                    0.6',
   phi3: 'stop                           "<|end|>"\nstop                           "<|user|>"\nstop                           "<|assistant|>"',
   gemma3: 'stop                           "<end_of_turn>"\ntemperature                    1',
 };

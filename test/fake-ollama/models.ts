@@ -129,10 +129,32 @@ export function kvCacheBytes(m: FakeModel, numCtx: number, bytesPerValue = 2): n
 }
 
 /** Bytes per cached value of the KV cache types the fake runs (ggml block sizes). */
-export const KV_BYTES_PER_VALUE: Readonly<Record<string, number>> = { f32: 4, f16: 2, bf16: 2, q8_0: 34 / 32, q5_1: 24 / 32, q5_0: 22 / 32, q4_1: 20 / 32, q4_0: 18 / 32, iq4_nl: 18 / 32 };
+export const KV_BYTES_PER_VALUE: Readonly<Record<string, number>> = {
+  f32: 4,
+  f16: 2,
+  bf16: 2,
+  q8_0: 34 / 32,
+  q5_1: 24 / 32,
+  q5_0: 22 / 32,
+  q4_1: 20 / 32,
+  q4_0: 18 / 32,
+  iq4_nl: 18 / 32,
+};
 
 /** Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load: "Some architectures are not safe with num_parallel > 1"). */
-export const ONE_SLOT_FAMILIES: readonly string[] = ['mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotron_h', 'nemotron_h_moe', 'nemotron_h_omni'];
+export const ONE_SLOT_FAMILIES: readonly string[] = [
+  'mllama',
+  'qwen3vl',
+  'qwen3vlmoe',
+  'qwen35',
+  'qwen35moe',
+  'qwen3next',
+  'lfm2',
+  'lfm2moe',
+  'nemotron_h',
+  'nemotron_h_moe',
+  'nemotron_h_omni',
+];
 
 /** The slots a runner gets: 1 for embedding models (sched.go "Embedding models should always be loaded with parallel=1") and the families above. */
 export function slotsOf(m: FakeModel, numParallel: number): number {
@@ -145,7 +167,13 @@ export function slotsOf(m: FakeModel, numParallel: number): number {
  * (the server default), the KV cache for the whole context at `bytesPerValue` (the cache type).
  * This is also the `size` the fake reports in /api/ps (as real Ollama reports its total estimate there).
  */
-export function estimateModelMemory(m: FakeModel, numCtx: number, kvCache = true, parallel = 1, bytesPerValue = 2): number {
+export function estimateModelMemory(
+  m: FakeModel,
+  numCtx: number,
+  kvCache = true,
+  parallel = 1,
+  bytesPerValue = 2,
+): number {
   return m.size + (kvCache ? kvCacheBytes(m, numCtx * Math.max(1, parallel), bytesPerValue) : 0);
 }
 

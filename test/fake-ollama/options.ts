@@ -102,7 +102,8 @@ export function hostConfig(opts: FakeOllamaOptions): HostConfig {
     busyEviction: opts.busyEviction ?? 'error',
     maxLoadedModels: opts.maxLoadedModels ?? 3 * Math.max(1, gpus.length),
     numParallel: Math.max(1, Math.floor(opts.numParallel ?? 1)),
-    contextLength: opts.defaultNumCtx !== undefined && opts.defaultNumCtx > 0 ? Math.floor(opts.defaultNumCtx) : undefined,
+    contextLength:
+      opts.defaultNumCtx !== undefined && opts.defaultNumCtx > 0 ? Math.floor(opts.defaultNumCtx) : undefined,
     defaultKeepAliveMs: opts.defaultKeepAliveMs ?? 5 * 60_000,
     kvCache: opts.kvCache ?? true,
     kvCacheType: (opts.kvCacheType ?? 'f16').toLowerCase(), // llm/server.go lowercases OLLAMA_KV_CACHE_TYPE

@@ -6,9 +6,14 @@ stopFakesAfterEach();
 
 const FILE = Array.from({ length: 300 }, (_, i) => `line ${i} of the shared file`).join('\n');
 
-describe('a runner\'s prompt cache', () => {
+describe("a runner's prompt cache", () => {
   it('the same prefix again: the slot held it, the prompt takes the time of the rest only, its count unchanged', async () => {
-    const { fake, client } = await start({ models: [model('llama3.2:latest')], promptTokenDelayMs: 0.2, tokenDelayMs: 0, loadDelayMs: 0 });
+    const { fake, client } = await start({
+      models: [model('llama3.2:latest')],
+      promptTokenDelayMs: 0.2,
+      tokenDelayMs: 0,
+      loadDelayMs: 0,
+    });
     const first = await client.generate({ model: 'llama3.2', prompt: `${FILE}\nQuestion: which line is first?` });
     const second = await client.generate({ model: 'llama3.2', prompt: `${FILE}\nQuestion: which line is last?` });
     const [g1, g2] = fake.generations();
@@ -21,8 +26,16 @@ describe('a runner\'s prompt cache', () => {
 
   it('one slot holds one prompt: another prefix between them is read whole again; two slots keep both', async () => {
     const other = FILE.replace(/line/g, 'row');
-    for (const [numParallel, expectHeld] of [[1, false], [2, true]] as const) {
-      const { fake, client } = await start({ models: [model('llama3.2:latest')], numParallel, tokenDelayMs: 0, loadDelayMs: 0 });
+    for (const [numParallel, expectHeld] of [
+      [1, false],
+      [2, true],
+    ] as const) {
+      const { fake, client } = await start({
+        models: [model('llama3.2:latest')],
+        numParallel,
+        tokenDelayMs: 0,
+        loadDelayMs: 0,
+      });
       await client.generate({ model: 'llama3.2', prompt: `${FILE}\nQ1` });
       await client.generate({ model: 'llama3.2', prompt: `${other}\nQ1` });
       await client.generate({ model: 'llama3.2', prompt: `${FILE}\nQ2` });
@@ -37,6 +50,11 @@ describe('a runner\'s prompt cache', () => {
     await client.generate({ model: 'llama3.2', prompt: '', keep_alive: 0 }); // unloaded
     await new Promise((r) => setTimeout(r, 50));
     await client.generate({ model: 'llama3.2', prompt: `${FILE}\nQ2` });
-    expect(fake.generations().filter((g) => g.evalTokens).map((g) => g.cachedTokens)).toEqual([0, 0]);
+    expect(
+      fake
+        .generations()
+        .filter((g) => g.evalTokens)
+        .map((g) => g.cachedTokens),
+    ).toEqual([0, 0]);
   });
 });

@@ -57,7 +57,9 @@ export const PROMPT_TOO_LONG =
 /** llama-server's answer to a prompt of `nPrompt` >= `nCtx` tokens: the error text Ollama passes on. */
 export function exceedsContextError(nPrompt: number, nCtx: number): string {
   const message = `request (${nPrompt} tokens) exceeds the available context size (${nCtx} tokens), try increasing it`;
-  return JSON.stringify({ error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: nPrompt, n_ctx: nCtx } });
+  return JSON.stringify({
+    error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: nPrompt, n_ctx: nCtx },
+  });
 }
 
 export interface PromptMessage {
@@ -96,7 +98,13 @@ export interface ChatPromptResult {
 }
 
 /** server/prompt.go chatPrompt (tools are rendered each time). `numCtx` is optionsForPrompt's: the request's, capped at the runner's. */
-export function chatPrompt(msgs: PromptMessage[], tools: unknown[], numCtx: number, truncate: boolean, vision: boolean): ChatPromptResult {
+export function chatPrompt(
+  msgs: PromptMessage[],
+  tools: unknown[],
+  numCtx: number,
+  truncate: boolean,
+  vision: boolean,
+): ChatPromptResult {
   const last = msgs.length - 1;
   let curr = 0;
   let system: PromptMessage[] = [];
@@ -120,7 +128,11 @@ export function chatPrompt(msgs: PromptMessage[], tools: unknown[], numCtx: numb
     }
   }
   const kept = msgs.slice(curr);
-  return { rendered: [...system, ...kept], dropped: curr - system.length, images: kept.reduce((n, m) => n + m.images.length, 0) };
+  return {
+    rendered: [...system, ...kept],
+    dropped: curr - system.length,
+    images: kept.reduce((n, m) => n + m.images.length, 0),
+  };
 }
 
 export interface RunnerInput {
@@ -156,7 +168,12 @@ export function runnerPrompt(r: RunnerInput): RunnerResult {
   const skip = !r.truncate || r.images > 0 || r.numCtx <= 1 || Buffer.byteLength(r.text) + r.contextTokens < r.numCtx;
   if (skip || pieces.length <= r.numCtx - 1) {
     if (promptTokens < r.numCtx) return whole;
-    return { ...whole, evalTokens: 0, evaluated: '', refused: { status: 400, error: exceedsContextError(promptTokens, r.numCtx) } };
+    return {
+      ...whole,
+      evalTokens: 0,
+      evaluated: '',
+      refused: { status: 400, error: exceedsContextError(promptTokens, r.numCtx) },
+    };
   }
   if (!r.shift) return { ...whole, evalTokens: 0, evaluated: '', refused: { status: 400, error: PROMPT_TOO_LONG } };
   let nKeep = r.numKeep < 0 ? pieces.length : r.numKeep;

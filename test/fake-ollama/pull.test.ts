@@ -48,7 +48,10 @@ describe('fake ollama: pull', () => {
     const { fake, client } = await start();
     const res = await post(`${fake.url}/api/pull`, { model: 'no-such-model' });
     expect(res.status).toBe(200);
-    expect(await ndjson(res)).toEqual([{ status: 'pulling manifest' }, { error: 'pull model manifest: file does not exist' }]);
+    expect(await ndjson(res)).toEqual([
+      { status: 'pulling manifest' },
+      { error: 'pull model manifest: file does not exist' },
+    ]);
     const stream = await client.pull({ model: 'no-such-model', stream: true });
     await expect(
       (async () => {

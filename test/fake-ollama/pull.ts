@@ -24,7 +24,11 @@ export interface PullDeps {
 }
 
 /** Runs a streamed download-like request (a pull, a create) counted among `deps.pulling` while it runs. */
-export async function whilePulling(deps: Pick<PullDeps, 'pulling'>, ex: Exchange, run: () => Promise<void>): Promise<void> {
+export async function whilePulling(
+  deps: Pick<PullDeps, 'pulling'>,
+  ex: Exchange,
+  run: () => Promise<void>,
+): Promise<void> {
   deps.pulling?.add(ex);
   try {
     await run();
@@ -70,7 +74,12 @@ async function pullNow(deps: PullDeps, ex: Exchange, body: Json, failure: Failur
     const steps = layer.size > 1_000_000 ? 8 : 1;
     for (let s = 1; s <= steps; s++) {
       await tick();
-      emit({ status, digest, total: layer.size, completed: s === steps ? layer.size : Math.floor((layer.size * s) / steps) });
+      emit({
+        status,
+        digest,
+        total: layer.size,
+        completed: s === steps ? layer.size : Math.floor((layer.size * s) / steps),
+      });
     }
   }
   emit({ status: 'verifying sha256 digest' });
@@ -100,7 +109,10 @@ export function del(deps: PullDeps, ex: Exchange, body: Json): void {
 
 /** Layers of a registry model: weights + template + params (one layer for tiny models), summing to size. */
 function layersOf(m: FakeModel): Array<{ digest: string; size: number }> {
-  const h = (kind: string): string => createHash('sha256').update(`${normalizeName(m.name)}\0${kind}`).digest('hex');
+  const h = (kind: string): string =>
+    createHash('sha256')
+      .update(`${normalizeName(m.name)}\0${kind}`)
+      .digest('hex');
   if (m.size < 10_000) return [{ digest: digestOf(m), size: m.size }];
   const template = 1429;
   const params = 96;

@@ -52,7 +52,9 @@ describe('reloads', () => {
 
   it('a reload waits for the requests on the old runner to end', async () => {
     const { fake } = await start({ admission: 'ollama', tokenDelayMs: 10 });
-    const first = post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt: 'x', stream: false }).then((r) => r.json() as Promise<{ response: string }>);
+    const first = post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt: 'x', stream: false }).then(
+      (r) => r.json() as Promise<{ response: string }>,
+    );
     await new Promise((r) => setTimeout(r, 30));
     const second = await gen(fake, { model: 'llama3.2', prompt: 'y', options: { num_ctx: 8192 } });
     expect((await first).response).toBe('The quick brown fox jumps over the lazy dog.');
@@ -66,7 +68,11 @@ describe('keep_alive across requests', () => {
     const { fake } = await start({ admission: 'ollama', defaultKeepAliveMs: 60_000 });
     await gen(fake, { model: 'llama3.2', keep_alive: -1 }); // pinned
     await gen(fake, { model: 'llama3.2', prompt: 'x' });
-    await post(`${fake.url}/api/chat`, { model: 'llama3.2', messages: [{ role: 'user', content: 'y' }], stream: false }).then((r) => r.text());
+    await post(`${fake.url}/api/chat`, {
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'y' }],
+      stream: false,
+    }).then((r) => r.text());
     expect(fake.loaded()[0]!.keepAliveMs).toBe(Infinity);
     expect(new Date((await ps(fake))[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2300);
     await gen(fake, { model: 'phi3:mini', prompt: 'x' });
@@ -78,9 +84,22 @@ describe('keep_alive across requests', () => {
   it('keep_alive 0 with an empty prompt unloads whatever else is sent; left out it loads even when the default is 0', async () => {
     const { fake } = await start({ admission: 'ollama' });
     await gen(fake, { model: 'llama3.2' });
-    const unload = await gen(fake, { model: 'llama3.2', keep_alive: 0, options: { num_ctx: 65536, num_gpu: 3 }, format: 'json', system: 'be brief', think: true });
+    const unload = await gen(fake, {
+      model: 'llama3.2',
+      keep_alive: 0,
+      options: { num_ctx: 65536, num_gpu: 3 },
+      format: 'json',
+      system: 'be brief',
+      think: true,
+    });
     expect(unload.body['done_reason']).toBe('unload');
-    const chat = await post(`${fake.url}/api/chat`, { model: 'phi3:mini', messages: [], keep_alive: '0s', tools: [{ type: 'function' }], stream: false });
+    const chat = await post(`${fake.url}/api/chat`, {
+      model: 'phi3:mini',
+      messages: [],
+      keep_alive: '0s',
+      tools: [{ type: 'function' }],
+      stream: false,
+    });
     expect(((await chat.json()) as { done_reason: string }).done_reason).toBe('unload');
     expect(fake.stats()).toMatchObject({ loads: 1, reloads: [], unloads: 1 });
     expect(fake.loaded()).toEqual([]);

@@ -68,7 +68,14 @@ export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.
   }
 }
 
-async function route(d: RouteDeps, ex: Exchange, method: string, path: string, raw: string, midStream: Failure | undefined): Promise<void> {
+async function route(
+  d: RouteDeps,
+  ex: Exchange,
+  method: string,
+  path: string,
+  raw: string,
+  midStream: Failure | undefined,
+): Promise<void> {
   const get = method === 'GET' || method === 'HEAD';
   if (path === '/' && get) return ex.text(200, 'Ollama is running');
   if (path === '/api/version' && get) return ex.json(200, { version: d.version });

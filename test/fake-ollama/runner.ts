@@ -58,10 +58,18 @@ export function expiryFrom(keepAliveMs: number): Date {
  * another (same weights) shares its base's runner: reused when the options match, else reloaded.
  */
 export function runnerKey(model: FakeModel): string {
-  return model.made ? `sha256-${model.made.weightsDigest}-${model.made.weightsSize}` : `sha256-${digestOf(model)}-${model.size}`;
+  return model.made
+    ? `sha256-${model.made.weightsDigest}-${model.made.weightsSize}`
+    : `sha256-${digestOf(model)}-${model.size}`;
 }
 
-export function newRunner(model: FakeModel, opts: RunnerOpts, parallel: number, p: Placement, keepAliveMs: number): Runner {
+export function newRunner(
+  model: FakeModel,
+  opts: RunnerOpts,
+  parallel: number,
+  p: Placement,
+  keepAliveMs: number,
+): Runner {
   let markGone = (): void => undefined;
   const gone = new Promise<void>((resolve) => (markGone = resolve));
   return {

@@ -50,13 +50,27 @@ export class Scheduler {
     private readonly injected: Injected,
   ) {
     this.memory = new Memory(cfg, () => this.runners.values());
-    this.admission = { cfg, memory: this.memory, runners: this.runners, counters: () => this.counters, evict: (r, reason, forModel) => this.evict(r, reason, forModel) };
-    this.unloads = new UnloadQueue({ unloadDelayMs: cfg.unloadDelayMs, gpuRecoveryMs: cfg.gpuRecoveryMs, memory: this.memory, life, closed: (r) => this.closed(r) });
+    this.admission = {
+      cfg,
+      memory: this.memory,
+      runners: this.runners,
+      counters: () => this.counters,
+      evict: (r, reason, forModel) => this.evict(r, reason, forModel),
+    };
+    this.unloads = new UnloadQueue({
+      unloadDelayMs: cfg.unloadDelayMs,
+      gpuRecoveryMs: cfg.gpuRecoveryMs,
+      memory: this.memory,
+      life,
+      closed: (r) => this.closed(r),
+    });
   }
 
   /** Loaded runners (unloading ones included), latest expiry first, as /api/ps lists them. */
   sorted(): Runner[] {
-    return [...this.runners.values()].sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime() || a.key.localeCompare(b.key));
+    return [...this.runners.values()].sort(
+      (a, b) => b.expiresAt.getTime() - a.expiresAt.getTime() || a.key.localeCompare(b.key),
+    );
   }
 
   loadCount(name: string): number {
@@ -187,18 +201,35 @@ export class Scheduler {
       const failure = this.injected.takeLoad(model.name);
       if (failure !== undefined) {
         const others = [...this.runners.values()].filter((r) => r.key !== key);
-        const smaller = opts.numCtxAuto ? (opts.numCtx > 32768 ? 32768 : opts.numCtx > 4096 ? 4096 : undefined) : undefined;
+        const smaller = opts.numCtxAuto
+          ? opts.numCtx > 32768
+            ? 32768
+            : opts.numCtx > 4096
+              ? 4096
+              : undefined
+          : undefined;
         if (isOutOfMemory(failure) && !retried && (smaller !== undefined || others.length > 0)) {
           retried = true;
           if (smaller !== undefined) opts = { ...opts, numCtx: smaller };
-          this.counters.loadRetries.push({ model: normalizeName(model.name), numCtx: opts.numCtx, evictedAll: others.length > 0, at: Date.now() });
+          this.counters.loadRetries.push({
+            model: normalizeName(model.name),
+            numCtx: opts.numCtx,
+            evictedAll: others.length > 0,
+            at: Date.now(),
+          });
           await Promise.all(others.map((r) => this.gone(r.state === 'loaded' ? this.evict(r, 'evict-all', model) : r)));
           continue;
         }
         this.counters.failedLoads.push({ model: normalizeName(model.name), error: failure, at: Date.now() });
         throw new HttpError(500, failure);
       }
-      const runner = newRunner(model, runnerOpts(opts, plan.numBatch, plan.gpus.length === 0), parallel, plan, req.keepAliveMs ?? this.cfg.defaultKeepAliveMs);
+      const runner = newRunner(
+        model,
+        runnerOpts(opts, plan.numBatch, plan.gpus.length === 0),
+        parallel,
+        plan,
+        req.keepAliveMs ?? this.cfg.defaultKeepAliveMs,
+      );
       this.runners.set(key, runner);
       this.loadCounts.set(nameKey(model.name), this.loadCount(model.name) + 1);
       recordLoad(this.counters, normalizeName(model.name), loadMs, reload, this.memory, this.cfg.memoryBytes);
@@ -209,7 +240,12 @@ export class Scheduler {
 
   private evict(r: Runner, reason: EvictionReason, forModel: FakeModel): Runner {
     if (r.state === 'loaded' && r.cause === undefined) {
-      this.counters.forcedEvictions.push({ evicted: normalizeName(r.model.name), for: normalizeName(forModel.name), reason, at: Date.now() });
+      this.counters.forcedEvictions.push({
+        evicted: normalizeName(r.model.name),
+        for: normalizeName(forModel.name),
+        reason,
+        at: Date.now(),
+      });
       this.markExpiring(r, 'evict');
     }
     return r;
@@ -267,6 +303,7 @@ export class Scheduler {
 function cacheProblem(type: string, flashAttention: 'auto' | 'on' | 'off'): string | undefined {
   const bytes = KV_BYTES_PER_VALUE[type];
   if (bytes === undefined) return `llama-server process has terminated: error: unsupported cache type: ${type}`;
-  if (bytes < 2 && flashAttention === 'off') return 'llama-server process has terminated: error: V cache quantization requires flash_attn';
+  if (bytes < 2 && flashAttention === 'off')
+    return 'llama-server process has terminated: error: V cache quantization requires flash_attn';
   return undefined;
 }

@@ -37,7 +37,16 @@ import { formatAnswer } from '../helpers/format-answer.js';
 import type { Misreport } from './model-info.js';
 
 export type { FakeModel } from './models.js';
-export { CAPABILITY_MODELS, CLOUD_MODELS, DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, NAMESPACED_MODELS, estimateModelMemory, kvCacheBytes } from './models.js';
+export {
+  CAPABILITY_MODELS,
+  CLOUD_MODELS,
+  DEFAULT_MODELS,
+  DEFAULT_REGISTRY,
+  EXTRA_REGISTRY_MODELS,
+  NAMESPACED_MODELS,
+  estimateModelMemory,
+  kvCacheBytes,
+} from './models.js';
 export { nameKey, normalizeName } from './names.js';
 export type { ReplyContext, ReplyFn } from './generation.js';
 export type { EvictionReason, FakeStats } from './stats.js';
@@ -187,7 +196,12 @@ export class FakeOllama {
 
   gpus(): GpuInfo[] {
     const m = this.scheduler.memory;
-    return this.scheduler.cfg.gpus.map((g, i) => ({ name: g.name, vramBytes: g.vramBytes, usedBytes: m.usedVramBytes(i), freeBytes: m.freeVramBytes(i) }));
+    return this.scheduler.cfg.gpus.map((g, i) => ({
+      name: g.name,
+      vramBytes: g.vramBytes,
+      usedBytes: m.usedVramBytes(i),
+      freeBytes: m.freeVramBytes(i),
+    }));
   }
 
   /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */

@@ -8,7 +8,10 @@ import { post } from './test-helpers.js';
 describe('fake ollama: standalone runner', () => {
   /** Run main.ts with `args` until `body` is done with its url, then SIGTERM it; returns the exit code. */
   async function standalone(args: string[], body: (url: string) => Promise<void>): Promise<number | null> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-ollama/main.ts', '--port', '0', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-ollama/main.ts', '--port', '0', ...args], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
       const { url } = JSON.parse(line) as { url: string };
@@ -40,7 +43,11 @@ describe('fake ollama: standalone runner', () => {
   it('standalone runner: --gpu makes a GPU host, --cpu a CPU host without a memory check; bad flags exit 2', async () => {
     const gpu = await standalone(['--gpu', '8GiB', '--memory', '32GB', '--parallel', '2'], async (url) => {
       await post(`${url}/api/generate`, { model: 'mixtral:8x7b' }); // 26 GB on an 8 GiB GPU: partly offloaded
-      const [m] = ((await (await fetch(`${url}/api/ps`)).json()) as { models: Array<{ size: number; size_vram: number; context_length: number }> }).models;
+      const [m] = (
+        (await (await fetch(`${url}/api/ps`)).json()) as {
+          models: Array<{ size: number; size_vram: number; context_length: number }>;
+        }
+      ).models;
       expect(m!.size_vram).toBeGreaterThan(0);
       expect(m!.size_vram).toBeLessThan(m!.size);
       expect(m!.context_length).toBe(4096);
@@ -50,7 +57,10 @@ describe('fake ollama: standalone runner', () => {
       expect((await post(`${url}/api/generate`, { model: 'mixtral:8x7b' })).status).toBe(200); // swaps, but loads
     });
     expect(cpu).toBe(0);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-ollama/main.ts', '--gpu', 'lots'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-ollama/main.ts', '--gpu', 'lots'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(2);
   });

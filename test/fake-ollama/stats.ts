@@ -69,7 +69,14 @@ export function emptyStats(): FakeStats {
 }
 
 /** Count a completed load: peaks of RAM and VRAM, and a swap when RAM is overcommitted. */
-export function recordLoad(c: FakeStats, model: string, loadMs: number, reload: string[] | undefined, mem: { usedRamBytes(): number; usedVramBytes(): number }, memoryBytes: number): void {
+export function recordLoad(
+  c: FakeStats,
+  model: string,
+  loadMs: number,
+  reload: string[] | undefined,
+  mem: { usedRamBytes(): number; usedVramBytes(): number },
+  memoryBytes: number,
+): void {
   const at = Date.now();
   c.loads++;
   c.loadMs += loadMs;

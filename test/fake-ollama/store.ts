@@ -21,7 +21,11 @@ export class ModelStore {
   }
 
   add(m: FakeModel): void {
-    const model: FakeModel = { ...m, name: normalizeName(m.name), modifiedAt: m.modifiedAt ?? new Date().toISOString() };
+    const model: FakeModel = {
+      ...m,
+      name: normalizeName(m.name),
+      modifiedAt: m.modifiedAt ?? new Date().toISOString(),
+    };
     this.models.set(nameKey(model.name), model);
   }
 

@@ -4,7 +4,17 @@
  * with integer-ns metrics (zero ones left out); `stream:false` gives one object. A failure with
  * afterChunks ends the stream with an `{"error"}` line (500 when not streaming).
  */
-import { type Exchange, type Failure, HttpError, type Json, failStatus, isRecord, nowNs, nsSince, sleep } from './exchange.js';
+import {
+  type Exchange,
+  type Failure,
+  HttpError,
+  type Json,
+  failStatus,
+  isRecord,
+  nowNs,
+  nsSince,
+  sleep,
+} from './exchange.js';
 import type { ReplyContext, RunnerUse } from './generation.js';
 
 export interface Completion {
@@ -30,21 +40,36 @@ export interface StreamDeps {
   onCached?(tokens: number): void;
 }
 
-export async function stream(ex: Exchange, body: Json, sent: string, p: Completion, use: RunnerUse, d: StreamDeps): Promise<void> {
+export async function stream(
+  ex: Exchange,
+  body: Json,
+  sent: string,
+  p: Completion,
+  use: RunnerUse,
+  d: StreamDeps,
+): Promise<void> {
   const chat = p.endpoint === 'chat';
   const streaming = body['stream'] !== false;
   const { failure } = d;
   const base = (): Json => ({ model: sent, created_at: new Date().toISOString() });
   if (p.loadOnly) {
     if (failure) throw new HttpError(failStatus(failure), failure.error);
-    return ex.json(200, chat ? { ...base(), message: { role: 'assistant', content: '' }, done_reason: 'load', done: true } : { ...base(), response: '', done: true, done_reason: 'load' });
+    return ex.json(
+      200,
+      chat
+        ? { ...base(), message: { role: 'assistant', content: '' }, done_reason: 'load', done: true }
+        : { ...base(), response: '', done: true, done_reason: 'load' },
+    );
   }
   await use.slot();
   // prompt evaluation: only what the slot did not hold already (prompt-cache.ts)
   const cached = p.evaluated !== undefined && p.promptTokens > 0 ? use.cached(p.evaluated, p.promptTokens) : 0;
   d.onCached?.(cached);
   const peStart = nowNs();
-  await sleep(d.promptTokenDelayMs !== undefined ? (p.promptTokens - cached) * d.promptTokenDelayMs : d.tokenDelayMs, ex.signal);
+  await sleep(
+    d.promptTokenDelayMs !== undefined ? (p.promptTokens - cached) * d.promptTokenDelayMs : d.tokenDelayMs,
+    ex.signal,
+  );
   const promptEvalNs = nsSince(peStart);
   if (ex.closed) return;
 
@@ -56,7 +81,10 @@ export async function stream(ex: Exchange, body: Json, sent: string, p: Completi
     tokens = tokens.slice(0, Math.floor(numPredict));
     doneReason = 'length';
   }
-  const chunk = (t: string): Json => (chat ? { ...base(), message: { role: 'assistant', content: t }, done: false } : { ...base(), response: t, done: false });
+  const chunk = (t: string): Json =>
+    chat
+      ? { ...base(), message: { role: 'assistant', content: t }, done: false }
+      : { ...base(), response: t, done: false };
   const fail = (): void => {
     if (!failure) return;
     d.onFail(failure.error);
@@ -75,7 +103,12 @@ export async function stream(ex: Exchange, body: Json, sent: string, p: Completi
     await sleep(d.tokenDelayMs, ex.signal);
     if (ex.closed) return;
     thought += w;
-    if (streaming) ex.line(chat ? { ...base(), message: { role: 'assistant', content: '', thinking: w }, done: false } : { ...base(), response: '', thinking: w, done: false });
+    if (streaming)
+      ex.line(
+        chat
+          ? { ...base(), message: { role: 'assistant', content: '', thinking: w }, done: false }
+          : { ...base(), response: '', thinking: w, done: false },
+      );
   }
   for (let k = 0; k < tokens.length; k++) {
     if (failure?.afterChunks === k) return fail();
@@ -102,7 +135,13 @@ export async function stream(ex: Exchange, body: Json, sent: string, p: Completi
   const thinkingField = !streaming && thought ? { thinking: thought } : {};
   const ctxTokens = p.withContext ? { context: fakeContext(p.promptTokens + tokens.length) } : {};
   const final = chat
-    ? { ...base(), message: { role: 'assistant', content, ...thinkingField }, done_reason: doneReason, done: true, ...metrics }
+    ? {
+        ...base(),
+        message: { role: 'assistant', content, ...thinkingField },
+        done_reason: doneReason,
+        done: true,
+        ...metrics,
+      }
     : { ...base(), response: content, ...thinkingField, done: true, done_reason: doneReason, ...ctxTokens, ...metrics };
   if (streaming) {
     ex.line(final);

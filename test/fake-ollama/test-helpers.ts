@@ -51,7 +51,10 @@ export async function ndjson(res: Response): Promise<Array<Record<string, unknow
 }
 
 /** POST /api/generate (stream:false unless the body says otherwise): the status and parsed body. */
-export async function gen(fake: FakeOllama, body: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function gen(
+  fake: FakeOllama,
+  body: Record<string, unknown>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await post(`${fake.url}/api/generate`, { stream: false, ...body });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

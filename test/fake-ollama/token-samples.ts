@@ -116,13 +116,20 @@ export function logLines(seed = 1, count = 50): string {
     const s = String(r(60)).padStart(2, '0');
     const ms = String(r(1000)).padStart(3, '0');
     const formats = [
-      (): string => `time=2025-10-14T10:21:${s}.${ms}Z level=INFO source=server.go:${r(900)} msg="llama runner started in ${(r(900) / 100).toFixed(2)} seconds"`,
-      (): string => `[GIN] 2025/10/14 - 10:21:${s} | 200 |  ${(r(9e6) / 1e6).toFixed(6)}s |       127.0.0.1 | POST     "/api/generate"`,
-      (): string => `2025-10-14 10:21:${s},${ms} ERROR [worker-${r(8)}] com.example.jobs.Processor - Failed to process job id=${r(99999)}: connection refused (retry ${r(3)}/3)`,
-      (): string => `Oct 14 10:21:${s} host kernel: [${(r(99999999) / 1000).toFixed(6)}] nvidia-uvm: Loaded the UVM driver, major device number ${r(300)}.`,
-      (): string => `{"level":"warn","ts":"2025-10-14T10:21:${s}.${ms}Z","caller":"sched/sched.go:${r(900)}","msg":"model request too large for system","model":"llama3.2:latest","num_ctx":${4096 * (1 + r(4))}}`,
-      (): string => `127.0.0.1 - - [14/Oct/2025:10:21:${s} +0000] "GET /api/tags HTTP/1.1" 200 ${r(99999)} "-" "ollama-js/0.6.0 (x64 linux Node.js/v22.${r(20)}.0)"`,
-      (): string => `[2025-10-14 10:21:${s}] npm ERR! code ERESOLVE while resolving: ollm-mcp@0.${r(9)}.${r(20)} Found: typescript@5.${r(9)}.${r(9)}`,
+      (): string =>
+        `time=2025-10-14T10:21:${s}.${ms}Z level=INFO source=server.go:${r(900)} msg="llama runner started in ${(r(900) / 100).toFixed(2)} seconds"`,
+      (): string =>
+        `[GIN] 2025/10/14 - 10:21:${s} | 200 |  ${(r(9e6) / 1e6).toFixed(6)}s |       127.0.0.1 | POST     "/api/generate"`,
+      (): string =>
+        `2025-10-14 10:21:${s},${ms} ERROR [worker-${r(8)}] com.example.jobs.Processor - Failed to process job id=${r(99999)}: connection refused (retry ${r(3)}/3)`,
+      (): string =>
+        `Oct 14 10:21:${s} host kernel: [${(r(99999999) / 1000).toFixed(6)}] nvidia-uvm: Loaded the UVM driver, major device number ${r(300)}.`,
+      (): string =>
+        `{"level":"warn","ts":"2025-10-14T10:21:${s}.${ms}Z","caller":"sched/sched.go:${r(900)}","msg":"model request too large for system","model":"llama3.2:latest","num_ctx":${4096 * (1 + r(4))}}`,
+      (): string =>
+        `127.0.0.1 - - [14/Oct/2025:10:21:${s} +0000] "GET /api/tags HTTP/1.1" 200 ${r(99999)} "-" "ollama-js/0.6.0 (x64 linux Node.js/v22.${r(20)}.0)"`,
+      (): string =>
+        `[2025-10-14 10:21:${s}] npm ERR! code ERESOLVE while resolving: ollm-mcp@0.${r(9)}.${r(20)} Found: typescript@5.${r(9)}.${r(9)}`,
     ];
     lines.push((formats[r(formats.length)] ?? formats[0]!)());
   }

@@ -33,7 +33,8 @@ const SPACE = /^\s+$/u;
 /** Special tokens are split off first (llama-server tokenizes prompts with parse_special). */
 const SPECIAL_SPLIT = /(<\|[A-Za-z0-9_]+\|>)/;
 /** Llama 3's pre-tokenizer split (tiktoken cl100k's). */
-const PRETOKEN = /'(?:s|t|re|ve|m|ll|d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/giu;
+const PRETOKEN =
+  /'(?:s|t|re|ve|m|ll|d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/giu;
 
 /** Beyond U+2E7F (CJK, kana, Hangul, emoji) a character is about a token on its own. */
 function wide(ch: string): boolean {
@@ -84,7 +85,8 @@ function split(t: string, n: number): string[] {
   const chars = [...t];
   if (chars.length <= n) return chars;
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(chars.slice(Math.floor((i * chars.length) / n), Math.floor(((i + 1) * chars.length) / n)).join(''));
+  for (let i = 0; i < n; i++)
+    out.push(chars.slice(Math.floor((i * chars.length) / n), Math.floor(((i + 1) * chars.length) / n)).join(''));
   return out;
 }
 

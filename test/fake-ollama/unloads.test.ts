@@ -38,7 +38,12 @@ describe('unloads', () => {
     const watching = watch(fake, () => fake.loaded().length === 0);
     for (const m of ['phi3:mini', 'qwen2.5-coder:7b', 'llama3.2']) await gen(fake, { model: m, keep_alive: 0 });
     const seen = await watching;
-    expect(seen).toEqual([['llama3.2:latest', 'phi3:mini', 'qwen2.5-coder:7b'], ['llama3.2:latest', 'qwen2.5-coder:7b'], ['llama3.2:latest'], []]);
+    expect(seen).toEqual([
+      ['llama3.2:latest', 'phi3:mini', 'qwen2.5-coder:7b'],
+      ['llama3.2:latest', 'qwen2.5-coder:7b'],
+      ['llama3.2:latest'],
+      [],
+    ]);
   });
 
   it('a busy model is unloaded only when its request ends; the request is not cut', async () => {
@@ -65,7 +70,12 @@ describe('unloads', () => {
   });
 
   it('a load that evicts waits for the unload and the GPU memory recovery before it loads', async () => {
-    const { fake } = await start({ gpus: [{ vramBytes: 8 * GiB }], memoryBytes: 64e9, unloadDelayMs: 40, gpuRecoveryMs: 150 });
+    const { fake } = await start({
+      gpus: [{ vramBytes: 8 * GiB }],
+      memoryBytes: 64e9,
+      unloadDelayMs: 40,
+      gpuRecoveryMs: 150,
+    });
     await gen(fake, { model: 'qwen2.5-coder:7b' }); // 4.9 GB of 8.6
     const vramWhileRecovering: number[] = [];
     const load = gen(fake, { model: 'llava:7b' }); // 6.9 GB: evicts the coder

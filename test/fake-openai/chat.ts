@@ -40,14 +40,25 @@ const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
  * prompt's tokens in order — each word and image, marked with its message's place and role (what
  * the prefix cache hashes).
  */
-function readMessages(messages: unknown, vision: boolean, model: string): { texts: string[]; images: number; tokens: string[] } {
-  if (!Array.isArray(messages) || messages.length === 0) throw new ApiError(400, "[] is too short - 'messages'", 'invalid_request_error', null, 'messages');
+function readMessages(
+  messages: unknown,
+  vision: boolean,
+  model: string,
+): { texts: string[]; images: number; tokens: string[] } {
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new ApiError(400, "[] is too short - 'messages'", 'invalid_request_error', null, 'messages');
   const texts: string[] = [];
   const tokens: string[] = [];
   let images = 0;
   messages.forEach((m: unknown, i) => {
     if (!isObject(m) || typeof m['role'] !== 'string' || !ROLES.has(m['role'])) {
-      throw new ApiError(400, `Invalid value for 'messages[${i}].role'.`, 'invalid_request_error', 'invalid_value', `messages[${i}].role`);
+      throw new ApiError(
+        400,
+        `Invalid value for 'messages[${i}].role'.`,
+        'invalid_request_error',
+        'invalid_value',
+        `messages[${i}].role`,
+      );
     }
     const content = m['content'];
     const text = (t: string) => {
@@ -55,16 +66,32 @@ function readMessages(messages: unknown, vision: boolean, model: string): { text
       for (const w of words(t)) tokens.push(`${i}:${String(m['role'])}:${w}`);
     };
     if (typeof content === 'string') return text(content);
-    if (!Array.isArray(content)) throw new ApiError(400, `Invalid type for 'messages[${i}].content'.`, 'invalid_request_error', 'invalid_type', `messages[${i}].content`);
+    if (!Array.isArray(content))
+      throw new ApiError(
+        400,
+        `Invalid type for 'messages[${i}].content'.`,
+        'invalid_request_error',
+        'invalid_type',
+        `messages[${i}].content`,
+      );
     content.forEach((p: unknown, j) => {
       const at = `messages[${i}].content[${j}]`;
       if (isObject(p) && p['type'] === 'text' && typeof p['text'] === 'string') return text(p['text']);
-      const url = isObject(p) && p['type'] === 'image_url' && isObject(p['image_url']) ? p['image_url']['url'] : undefined;
-      if (typeof url !== 'string') throw new ApiError(400, `Invalid content part '${at}'.`, 'invalid_request_error', 'invalid_value', at);
+      const url =
+        isObject(p) && p['type'] === 'image_url' && isObject(p['image_url']) ? p['image_url']['url'] : undefined;
+      if (typeof url !== 'string')
+        throw new ApiError(400, `Invalid content part '${at}'.`, 'invalid_request_error', 'invalid_value', at);
       if (!/^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]+=*$/i.test(url) && !/^https?:\/\//i.test(url)) {
-        throw new ApiError(400, `Invalid image URL in '${at}': expected a data:image/…;base64 URL or an http(s) URL.`, 'invalid_request_error', 'invalid_image_url', at);
+        throw new ApiError(
+          400,
+          `Invalid image URL in '${at}': expected a data:image/…;base64 URL or an http(s) URL.`,
+          'invalid_request_error',
+          'invalid_image_url',
+          at,
+        );
       }
-      if (!vision) throw new ApiError(400, `image input is not supported by model '${model}'`, 'invalid_request_error', null, at);
+      if (!vision)
+        throw new ApiError(400, `image input is not supported by model '${model}'`, 'invalid_request_error', null, at);
       images++;
       tokens.push(`${i}:${String(m['role'])}:image:${url}`);
     });
@@ -79,15 +106,26 @@ function readMessages(messages: unknown, vision: boolean, model: string): { text
 function responseFormatOf(body: Json): 'json' | Record<string, unknown> | undefined {
   const rf = body['response_format'];
   if (rf === undefined || rf === null) return undefined;
-  const bad = (message: string, param = 'response_format') => new ApiError(400, message, 'invalid_request_error', 'invalid_value', param);
+  const bad = (message: string, param = 'response_format') =>
+    new ApiError(400, message, 'invalid_request_error', 'invalid_value', param);
   if (!isObject(rf)) throw bad("Invalid type for 'response_format': expected an object.");
   if (rf['type'] === 'text') return undefined;
   if (rf['type'] === 'json_object') return 'json';
-  if (rf['type'] !== 'json_schema') throw bad(`Invalid value: '${String(rf['type'])}'. Supported values are: 'text', 'json_object', and 'json_schema'.`, 'response_format.type');
+  if (rf['type'] !== 'json_schema')
+    throw bad(
+      `Invalid value: '${String(rf['type'])}'. Supported values are: 'text', 'json_object', and 'json_schema'.`,
+      'response_format.type',
+    );
   const js = rf['json_schema'];
-  if (!isObject(js)) throw bad("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema');
-  if (typeof js['name'] !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(js['name'])) throw bad("Missing required parameter: 'response_format.json_schema.name'.", 'response_format.json_schema.name');
-  if (js['schema'] !== undefined && !isObject(js['schema'])) throw bad("Invalid type for 'response_format.json_schema.schema': expected an object.", 'response_format.json_schema.schema');
+  if (!isObject(js))
+    throw bad("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema');
+  if (typeof js['name'] !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(js['name']))
+    throw bad("Missing required parameter: 'response_format.json_schema.name'.", 'response_format.json_schema.name');
+  if (js['schema'] !== undefined && !isObject(js['schema']))
+    throw bad(
+      "Invalid type for 'response_format.json_schema.schema': expected an object.",
+      'response_format.json_schema.schema',
+    );
   return isObject(js['schema']) ? js['schema'] : 'json';
 }
 
@@ -98,34 +136,73 @@ function responseFormatOf(body: Json): 'json' | Record<string, unknown> | undefi
 function cacheSaltOf(body: Json, vllm: boolean): string | undefined {
   const salt = body['cache_salt'];
   if (salt === undefined || salt === null) return undefined;
-  if (!vllm) throw new ApiError(400, 'Unrecognized request argument supplied: cache_salt', 'invalid_request_error', null, 'cache_salt');
-  if (typeof salt !== 'string' || salt === '') throw new ApiError(400, "Parameter 'cache_salt' must be a non-empty string if provided.", 'invalid_request_error', null, 'cache_salt');
+  if (!vllm)
+    throw new ApiError(
+      400,
+      'Unrecognized request argument supplied: cache_salt',
+      'invalid_request_error',
+      null,
+      'cache_salt',
+    );
+  if (typeof salt !== 'string' || salt === '')
+    throw new ApiError(
+      400,
+      "Parameter 'cache_salt' must be a non-empty string if provided.",
+      'invalid_request_error',
+      null,
+      'cache_salt',
+    );
   return salt;
 }
 
 function positiveInt(body: Json, field: string): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ApiError(400, `Invalid '${field}': expected an integer >= 1.`, 'invalid_request_error', 'invalid_value', field);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ApiError(
+      400,
+      `Invalid '${field}': expected an integer >= 1.`,
+      'invalid_request_error',
+      'invalid_value',
+      field,
+    );
   return v;
 }
 
 export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown): Promise<void> {
-  if (!isObject(body)) throw new ApiError(400, 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)');
+  if (!isObject(body))
+    throw new ApiError(
+      400,
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+    );
   const id = body['model'];
-  if (typeof id !== 'string' || id === '') throw new ApiError(400, 'you must provide a model parameter', 'invalid_request_error', null, 'model');
+  if (typeof id !== 'string' || id === '')
+    throw new ApiError(400, 'you must provide a model parameter', 'invalid_request_error', null, 'model');
   if (d.loading()) throw new ApiError(503, 'Loading model', 'unavailable_error', 503);
   const model = d.model(id);
-  if (!model) throw new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
+  if (!model)
+    throw new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
   const { texts, images, tokens } = readMessages(body['messages'], model.vision ?? false, id);
   const limit = positiveInt(body, 'max_completion_tokens') ?? positiveInt(body, 'max_tokens');
   const temperature = body['temperature'];
   if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 2)) {
-    throw new ApiError(400, `Invalid 'temperature': expected a number between 0 and 2.`, 'invalid_request_error', 'invalid_value', 'temperature');
+    throw new ApiError(
+      400,
+      `Invalid 'temperature': expected a number between 0 and 2.`,
+      'invalid_request_error',
+      'invalid_value',
+      'temperature',
+    );
   }
   const stream = body['stream'] === true;
   if (body['stream_options'] !== undefined && body['stream_options'] !== null && !stream) {
-    throw new ApiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'invalid_request_error', null, 'stream_options');
+    throw new ApiError(
+      400,
+      "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+      'invalid_request_error',
+      null,
+      'stream_options',
+    );
   }
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
   const salt = cacheSaltOf(body, model.ownedBy === 'vllm');
@@ -142,7 +219,11 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     content = content.slice(0, limit);
     finish = 'length';
   }
-  const usage: Json & { prompt_tokens: number; completion_tokens: number; total_tokens: number } = { prompt_tokens: texts.reduce((n, t) => n + words(t).length, 0) + images, completion_tokens: reasoning.length + content.length, total_tokens: 0 };
+  const usage: Json & { prompt_tokens: number; completion_tokens: number; total_tokens: number } = {
+    prompt_tokens: texts.reduce((n, t) => n + words(t).length, 0) + images,
+    completion_tokens: reasoning.length + content.length,
+    total_tokens: 0,
+  };
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   // over the window the model runs with: refused before anything is generated, as llama-server does
   // (server-context.cpp `if (slot.task->n_tokens() >= slot.n_ctx)` → ERROR_TYPE_EXCEED_CONTEXT_SIZE, HTTP 400)
@@ -150,7 +231,9 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     d.contextRefused();
     const n = usage.prompt_tokens;
     const message = `request (${n} tokens) exceeds the available context size (${model.nCtx} tokens), try increasing it`;
-    return ex.json(400, { error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: model.nCtx } });
+    return ex.json(400, {
+      error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: model.nCtx },
+    });
   }
   // read through the prefix cache once admitted: what it held is reported (0 without a cache, as vLLM run with --no-enable-prefix-caching)
   const cached = d.readPrompt(id, tokens, salt);
@@ -162,13 +245,35 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     if (!d.timings) return {};
     const n = usage.completion_tokens;
     const p = usage.prompt_tokens;
-    return { timings: { cache_n: 0, prompt_n: p, prompt_ms: promptMs, prompt_per_token_ms: p ? promptMs / p : 0, prompt_per_second: promptMs > 0 ? (1e3 / promptMs) * p : 0, predicted_n: n, predicted_ms: predictedMs, predicted_per_token_ms: n ? predictedMs / n : 0, predicted_per_second: predictedMs > 0 ? (1e3 / predictedMs) * n : 0 } };
+    return {
+      timings: {
+        cache_n: 0,
+        prompt_n: p,
+        prompt_ms: promptMs,
+        prompt_per_token_ms: p ? promptMs / p : 0,
+        prompt_per_second: promptMs > 0 ? (1e3 / promptMs) * p : 0,
+        predicted_n: n,
+        predicted_ms: predictedMs,
+        predicted_per_token_ms: n ? predictedMs / n : 0,
+        predicted_per_second: predictedMs > 0 ? (1e3 / predictedMs) * n : 0,
+      },
+    };
   };
 
   if (!stream) {
     await sleep(d.tokenDelayMs * (1 + reasoning.length + content.length), ex.signal);
-    const message = { role: 'assistant', content: content.join(''), ...(reasoning.length && { reasoning_content: reasoning.join('') }) };
-    return ex.json(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, ...timings(d.tokenDelayMs, d.tokenDelayMs * (reasoning.length + content.length)) });
+    const message = {
+      role: 'assistant',
+      content: content.join(''),
+      ...(reasoning.length && { reasoning_content: reasoning.join('') }),
+    };
+    return ex.json(200, {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+      usage,
+      ...timings(d.tokenDelayMs, d.tokenDelayMs * (reasoning.length + content.length)),
+    });
   }
 
   const brk = d.takeBreak();
@@ -194,8 +299,14 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   }
   if (brk) return breakStream(d, ex, brk);
   if (ex.closed) return;
-  ex.event(chunk({}, finish, { ...(d.usage === 'final' && { usage }), ...timings(writing - reading, performance.now() - writing) }));
-  if (includeUsage && d.usage === 'separate') ex.event({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+  ex.event(
+    chunk({}, finish, {
+      ...(d.usage === 'final' && { usage }),
+      ...timings(writing - reading, performance.now() - writing),
+    }),
+  );
+  if (includeUsage && d.usage === 'separate')
+    ex.event({ ...base, object: 'chat.completion.chunk', choices: [], usage });
   ex.event('[DONE]');
   d.streamCompleted();
   ex.end();
@@ -207,7 +318,9 @@ async function breakStream(d: ChatDeps, ex: Exchange, brk: StreamBreak): Promise
   switch (brk.how) {
     case 'stall':
       // silent until the client goes (its close counts as an aborted stream) or the server stops
-      await new Promise<void>((resolve) => (ex.signal.aborted ? resolve() : ex.signal.addEventListener('abort', () => resolve(), { once: true })));
+      await new Promise<void>((resolve) =>
+        ex.signal.aborted ? resolve() : ex.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
       return;
     case 'reset':
       d.streamBroken();

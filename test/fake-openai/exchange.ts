@@ -77,7 +77,11 @@ export class Exchange {
     if (this.closed) return false;
     if (!this.streaming) {
       this.streaming = true;
-      this.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      this.res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
     }
     this.res.write(text);
     return true;

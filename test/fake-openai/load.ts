@@ -69,7 +69,12 @@ export function llamaServerMetrics(l: LoadFigures): string {
     ['prompt_seconds_total', 'Total time spent processing prompts', 'counter', 0.007241],
     ['tokens_predicted_total', 'Number of generation tokens processed', 'counter', 0],
     ['tokens_predicted_seconds_total', 'Total time spent generating tokens', 'counter', 0],
-    ['n_decode_total', 'Total number of llama_decode() calls, excluding speculative decoding and multimodal decoding', 'counter', 87],
+    [
+      'n_decode_total',
+      'Total number of llama_decode() calls, excluding speculative decoding and multimodal decoding',
+      'counter',
+      87,
+    ],
     ['n_tokens_max', 'Largest observed sequence length (prompt + generation)', 'counter', 89],
     ['prompt_tokens_seconds', 'Average prompt throughput in tokens/s', 'gauge', 966.717],
     ['predicted_tokens_seconds', 'Average generation throughput in tokens/s', 'gauge', 0],
@@ -77,7 +82,12 @@ export function llamaServerMetrics(l: LoadFigures): string {
     ['requests_deferred', 'Number of requests deferred', 'gauge', l.waiting],
     ['n_busy_slots_per_decode', 'Average number of busy slots per llama_decode() call', 'gauge', 1.98851],
   ];
-  return families.map(([name, help, type, v]) => `# HELP llamacpp:${name} ${help}\n# TYPE llamacpp:${name} ${type}\nllamacpp:${name} ${v}\n`).join('');
+  return families
+    .map(
+      ([name, help, type, v]) =>
+        `# HELP llamacpp:${name} ${help}\n# TYPE llamacpp:${name} ${type}\nllamacpp:${name} ${v}\n`,
+    )
+    .join('');
 }
 
 /** llama-server's /slots: `busy` of `slots` slots answering (as the real one lists an idle and a busy slot). */
@@ -93,7 +103,16 @@ export function llamaServerSlots(slots: number, busy: number, nCtx = 256): strin
           n_prompt_tokens: 56,
           n_prompt_tokens_processed: 4,
           n_prompt_tokens_cache: 0,
-          params: { seed: 4294967295, temperature: 0.800000011920929, top_k: 40, max_tokens: 4000, n_predict: 4000, stream: true, samplers: ['penalties', 'top_k', 'top_p', 'temperature'], lora: [] },
+          params: {
+            seed: 4294967295,
+            temperature: 0.800000011920929,
+            top_k: 40,
+            max_tokens: 4000,
+            n_predict: 4000,
+            stream: true,
+            samplers: ['penalties', 'top_k', 'top_p', 'temperature'],
+            lora: [],
+          },
           next_token: [{ has_next_token: true, has_new_line: false, n_remain: 3947, n_decoded: 53 }],
         }
       : { id, n_ctx: nCtx, speculative: false, is_processing: false };
@@ -102,5 +121,15 @@ export function llamaServerSlots(slots: number, busy: number, nCtx = 256): strin
 
 /** llama-swap's /running: the models it runs, ready. */
 export function llamaSwapRunning(models: readonly string[]): string {
-  return JSON.stringify({ running: models.map((m) => ({ model: m, state: 'ready', cmd: `llama-server --port \${PORT} -m /models/${m}.gguf`, proxy: 'http://127.0.0.1:${PORT}', ttl: 0, name: '', description: '' })) });
+  return JSON.stringify({
+    running: models.map((m) => ({
+      model: m,
+      state: 'ready',
+      cmd: `llama-server --port \${PORT} -m /models/${m}.gguf`,
+      proxy: 'http://127.0.0.1:${PORT}',
+      ttl: 0,
+      name: '',
+      description: '',
+    })),
+  });
 }

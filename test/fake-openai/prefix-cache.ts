@@ -33,8 +33,10 @@ export class PrefixCache {
     readonly blockSize = BLOCK_SIZE,
     readonly blocks = CACHE_BLOCKS,
   ) {
-    if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`blockSize must be a positive integer, not ${blockSize}`);
-    if (!Number.isInteger(blocks) || blocks < 0) throw new Error(`blocks must be a non-negative integer, not ${blocks}`);
+    if (!Number.isInteger(blockSize) || blockSize < 1)
+      throw new Error(`blockSize must be a positive integer, not ${blockSize}`);
+    if (!Number.isInteger(blocks) || blocks < 0)
+      throw new Error(`blocks must be a non-negative integer, not ${blocks}`);
   }
 
   /** Blocks held now. */
@@ -74,7 +76,9 @@ export class PrefixCache {
     const keys: string[] = [];
     let parent = '';
     for (let end = this.blockSize; end <= tokens.length; end += this.blockSize) {
-      const block = createHash('sha256').update(parent).update(JSON.stringify(tokens.slice(end - this.blockSize, end)));
+      const block = createHash('sha256')
+        .update(parent)
+        .update(JSON.stringify(tokens.slice(end - this.blockSize, end)));
       if (end === this.blockSize && salt !== undefined) block.update(JSON.stringify(['salt', salt]));
       parent = block.digest('base64');
       keys.push(parent);

@@ -29,15 +29,26 @@ export interface RouteDeps {
 }
 
 const DEFAULT_FAILURE: Record<number, { message: string; type: string; code: string | null }> = {
-  429: { message: 'Rate limit reached for requests. Please try again later.', type: 'requests', code: 'rate_limit_exceeded' },
-  500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+  429: {
+    message: 'Rate limit reached for requests. Please try again later.',
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+  },
+  500: {
+    message: 'The server had an error while processing your request. Sorry about that!',
+    type: 'server_error',
+    code: null,
+  },
   502: { message: 'Bad gateway.', type: 'server_error', code: null },
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 };
 
 /** `meta` of a /v1/models entry: llama-server's n_ctx_train (model_meta()), and llama-swap's n_ctx where the window is said there. */
 function metaOf(m: FakeModelSpec): { meta?: Record<string, number> } {
-  const meta = { ...(m.nCtxTrain !== undefined && { n_ctx_train: m.nCtxTrain }), ...(m.saysNCtx === 'meta' && m.nCtx !== undefined && { n_ctx: m.nCtx }) };
+  const meta = {
+    ...(m.nCtxTrain !== undefined && { n_ctx_train: m.nCtxTrain }),
+    ...(m.saysNCtx === 'meta' && m.nCtx !== undefined && { n_ctx: m.nCtx }),
+  };
   return Object.keys(meta).length ? { meta } : {};
 }
 
@@ -56,9 +67,17 @@ function bearer(req: http.IncomingMessage): string | undefined {
 
 function sendFailure(ex: Exchange, f: InjectedFailure): void {
   const headers: Record<string, string> = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
-  if (f.body !== undefined) return ex.send(f.status, f.body, { 'content-type': f.contentType ?? 'text/html', ...headers });
-  const d = DEFAULT_FAILURE[f.status] ?? { message: `HTTP ${f.status}`, type: f.status >= 500 ? 'server_error' : 'invalid_request_error', code: null };
-  ex.error(new ApiError(f.status, f.message ?? d.message, f.type ?? d.type, f.code !== undefined ? f.code : d.code), headers);
+  if (f.body !== undefined)
+    return ex.send(f.status, f.body, { 'content-type': f.contentType ?? 'text/html', ...headers });
+  const d = DEFAULT_FAILURE[f.status] ?? {
+    message: `HTTP ${f.status}`,
+    type: f.status >= 500 ? 'server_error' : 'invalid_request_error',
+    code: null,
+  };
+  ex.error(
+    new ApiError(f.status, f.message ?? d.message, f.type ?? d.type, f.code !== undefined ? f.code : d.code),
+    headers,
+  );
 }
 
 export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -68,7 +87,8 @@ export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.
   try {
     const { method, path, raw, body } = await readIncoming(req);
     const key = bearer(req);
-    const auth = key === undefined ? 'none' : d.apiKey === undefined ? 'unchecked' : key === d.apiKey ? 'valid' : 'invalid';
+    const auth =
+      key === undefined ? 'none' : d.apiKey === undefined ? 'unchecked' : key === d.apiKey ? 'valid' : 'invalid';
     d.requests.push({ method, path, headers: recordHeaders(req), auth, body, at: Date.now() });
     d.count(path);
     const delay = d.latency(path);
@@ -86,7 +106,15 @@ export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.
   }
 }
 
-async function route(d: RouteDeps, ex: Exchange, method: string, path: string, raw: string, body: unknown, key: string | undefined): Promise<void> {
+async function route(
+  d: RouteDeps,
+  ex: Exchange,
+  method: string,
+  path: string,
+  raw: string,
+  body: unknown,
+  key: string | undefined,
+): Promise<void> {
   const get = method === 'GET' || method === 'HEAD';
   if (path === '/health' && get) {
     const mode = d.health();
@@ -96,22 +124,44 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
   // a single llama-server's /props, beside /v1 (server-context.cpp get_props): one slot's window
   const props = d.models().find((m) => m.saysNCtx === 'props' && m.nCtx !== undefined);
   if (path === '/props' && get && props) {
-    return ex.json(200, { default_generation_settings: { params: {}, n_ctx: props.nCtx }, total_slots: 1, model_alias: props.id, model_path: `/models/${props.id}.gguf` });
+    return ex.json(200, {
+      default_generation_settings: { params: {}, n_ctx: props.nCtx },
+      total_slots: 1,
+      model_alias: props.id,
+      model_path: `/models/${props.id}.gguf`,
+    });
   }
   const figures = get ? d.loadAnswer(path) : undefined;
   if (figures) return ex.send(figures.status, figures.body, { 'content-type': figures.contentType });
   const base = d.basePath;
   if (path.startsWith(`${base}/`) && d.apiKey !== undefined) {
     if (key === undefined) {
-      throw new ApiError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+      throw new ApiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      );
     }
     if (key !== d.apiKey) {
       // OpenAI shows the start and end of the key it was sent
-      throw new ApiError(401, `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
+      throw new ApiError(
+        401,
+        `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      );
     }
   }
   if (path === `${base}/models` && get) {
-    const data = d.models().map((m) => ({ id: m.id, object: 'model', created: m.created ?? d.createdAt, owned_by: m.ownedBy ?? 'fake-openai', ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }), ...metaOf(m) }));
+    const data = d
+      .models()
+      .map((m) => ({
+        id: m.id,
+        object: 'model',
+        created: m.created ?? d.createdAt,
+        owned_by: m.ownedBy ?? 'fake-openai',
+        ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }),
+        ...metaOf(m),
+      }));
     return ex.json(200, { object: 'list', data });
   }
   if (path === `${base}/chat/completions` && method === 'POST') {

@@ -27,7 +27,14 @@ import type { ChatDeps } from './chat.js';
 import type { Exchange } from './exchange.js';
 import { type RouteDeps, handle } from './routes.js';
 import { PrefixCache } from './prefix-cache.js';
-import { type LoadFigures, llamaServerMetrics, llamaServerSlots, llamaSwapRunning, sglangMetrics, vllmMetrics } from './load.js';
+import {
+  type LoadFigures,
+  llamaServerMetrics,
+  llamaServerSlots,
+  llamaSwapRunning,
+  sglangMetrics,
+  vllmMetrics,
+} from './load.js';
 import {
   DEFAULT_OPENAI_MODELS,
   type FakeModelSpec,
@@ -127,7 +134,12 @@ export class FakeOpenAI {
   }
 
   /** `tokens` read through `model`'s prefix cache: those it held; undefined when there is none. */
-  private readPrompt(opts: FakeOpenAIOptions, model: string, tokens: readonly string[], salt?: string): number | undefined {
+  private readPrompt(
+    opts: FakeOpenAIOptions,
+    model: string,
+    tokens: readonly string[],
+    salt?: string,
+  ): number | undefined {
     if (!opts.prefixCache) return undefined;
     let cache = this.caches.get(model);
     if (!cache) {
@@ -141,7 +153,10 @@ export class FakeOpenAI {
   }
 
   /** What the engine publishes at `path` of its own load: its open streams and the others set by setLoad. */
-  private loadAnswer(opts: FakeOpenAIOptions, path: string): { status: number; body: string; contentType: string } | undefined {
+  private loadAnswer(
+    opts: FakeOpenAIOptions,
+    path: string,
+  ): { status: number; body: string; contentType: string } | undefined {
     const s = this.counts.streams;
     const open = Math.max(0, s.started - s.completed - s.aborted - s.broken);
     const figures = { ...this.others, running: this.others.running + open };
@@ -155,21 +170,32 @@ export class FakeOpenAI {
         return path === '/metrics' ? text(sglangMetrics({ ...figures, model })) : undefined;
       case 'llama-server':
         if (path === '/metrics') return text(llamaServerMetrics(figures));
-        return path === '/slots' ? json(llamaServerSlots(opts.slots ?? 1, Math.min(figures.running, opts.slots ?? 1))) : undefined;
+        return path === '/slots'
+          ? json(llamaServerSlots(opts.slots ?? 1, Math.min(figures.running, opts.slots ?? 1)))
+          : undefined;
       case 'llama-swap': {
         if (path === '/running') return json(llamaSwapRunning(this.models.map((m) => m.id)));
         const up = /^\/upstream\/(.+)\/metrics$/.exec(path);
-        return up && this.models.some((m) => m.id === up[1]) ? text(llamaServerMetrics(up[1] === model ? figures : { running: 0, waiting: 0 })) : undefined;
+        return up && this.models.some((m) => m.id === up[1])
+          ? text(llamaServerMetrics(up[1] === model ? figures : { running: 0, waiting: 0 }))
+          : undefined;
       }
       case 'garbage':
-        return path === '/metrics' || path === '/slots' ? { status: 200, body: '<html><body>It works!</body></html>', contentType: 'text/html' } : undefined;
+        return path === '/metrics' || path === '/slots'
+          ? { status: 200, body: '<html><body>It works!</body></html>', contentType: 'text/html' }
+          : undefined;
       default:
         return undefined;
     }
   }
 
   private static emptyStats(): FakeOpenAIStats {
-    return { paths: {}, streams: { started: 0, completed: 0, aborted: 0, broken: 0 }, contextRefusals: 0, connections: 0 };
+    return {
+      paths: {},
+      streams: { started: 0, completed: 0, aborted: 0, broken: 0 },
+      contextRefusals: 0,
+      connections: 0,
+    };
   }
 
   static async start(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
@@ -201,7 +227,9 @@ export class FakeOpenAI {
       ex.broken = true; // the server went, not the client
       ex.controller.abort();
     }
-    const closed = this.server.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
+    const closed = this.server.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
     for (const s of this.sockets) s.destroy();
     this.server.closeAllConnections();
     await closed;
@@ -278,9 +306,9 @@ export class FakeOpenAI {
     this.offline = offline;
     if (offline) {
       for (const ex of this.exchanges) {
-      ex.broken = true; // the server went, not the client
-      ex.controller.abort();
-    }
+        ex.broken = true; // the server went, not the client
+        ex.controller.abort();
+      }
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       for (const s of this.sockets) s.destroy();
       this.server.closeAllConnections();

@@ -31,7 +31,8 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
 export function chromiumOrSkip(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const found = findChromium(env);
   if (found) return found;
-  if (env.CI && env.CI !== 'false' && env.CI !== '0') throw new Error(`CI is set and no Chromium was found for the browser tests: ${HOW_TO_GET_ONE}.`);
+  if (env.CI && env.CI !== 'false' && env.CI !== '0')
+    throw new Error(`CI is set and no Chromium was found for the browser tests: ${HOW_TO_GET_ONE}.`);
   process.stderr.write(`\n*** Browser tests SKIPPED: no Chromium found. To run them, ${HOW_TO_GET_ONE}. ***\n\n`);
   return undefined;
 }

@@ -14,7 +14,11 @@ const ENV = { PATH: process.env.PATH ?? '', HOME: tempDir('diff-home-'), GIT_CON
 
 /** Runs git in `cwd` as the tests' own user (no config of the machine), returning stdout. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, env: ENV, encoding: 'utf8' });
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    env: ENV,
+    encoding: 'utf8',
+  });
 }
 
 function put(root: string, rel: string, text: string): void {
@@ -22,7 +26,8 @@ function put(root: string, rel: string, text: string): void {
   writeFileSync(join(root, rel), text);
 }
 
-export const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA KEY-IN-NOTES\n-----END OPENSSH PRIVATE KEY-----\n';
+export const KEY =
+  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA KEY-IN-NOTES\n-----END OPENSSH PRIVATE KEY-----\n';
 
 export interface DiffRepo {
   /** The repository's root. */
@@ -83,13 +88,25 @@ export function makeDiffRepo(sub: string, options: { noPrefix?: boolean } = {}):
     git(top, 'config', 'diff.mnemonicPrefix', 'true');
   }
   put(top, '.git/info/attributes', '*.dat filter=x\n');
-  return { top, project, markers, secrets: /DOTFILE-SECRET|OTHER-SECRET|RENAMED-ENV-SECRET|BLOB-ENV-SECRET|QUOTED-ENV-SECRET|PEM-NAME-SECRET|TAB-ENV-SECRET|PLAIN-ENV-SECRET|KEY-IN-NOTES|old key/ };
+  return {
+    top,
+    project,
+    markers,
+    secrets:
+      /DOTFILE-SECRET|OTHER-SECRET|RENAMED-ENV-SECRET|BLOB-ENV-SECRET|QUOTED-ENV-SECRET|PEM-NAME-SECRET|TAB-ENV-SECRET|PLAIN-ENV-SECRET|KEY-IN-NOTES|old key/,
+  };
 }
 
 /** Which of the repository's kinds of command run in this git when nothing stops them (the tests' control). */
 export function commandsRunUnguarded(repo: DiffRepo): { fsmonitor: boolean; filter: boolean } {
   const probe = { fsmonitor: join(repo.top, 'PROBE-FSMONITOR'), filter: join(repo.top, 'PROBE-FILTER') };
-  const args = ['-c', `core.fsmonitor=touch '${probe.fsmonitor}'; false`, '-c', `filter.x.clean=touch '${probe.filter}'; cat`, 'diff'];
+  const args = [
+    '-c',
+    `core.fsmonitor=touch '${probe.fsmonitor}'; false`,
+    '-c',
+    `filter.x.clean=touch '${probe.filter}'; cat`,
+    'diff',
+  ];
   spawnSync('git', args, { cwd: repo.top, env: ENV, stdio: 'ignore' });
   return { fsmonitor: existsSync(probe.fsmonitor), filter: existsSync(probe.filter) };
 }

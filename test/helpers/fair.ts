@@ -12,7 +12,21 @@ const phi3 = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
 /** qwen2.5:14b with an 8k window, writing a token every `bigDelayMs`; phi3:mini at the server's speed. */
 export function fairModels(bigDelayMs = 40): FakeModel[] {
   return [
-    { name: 'qwen2.5:14b', size: 8_988_124_069, family: 'qwen2', parameterSize: '14.8B', quantization: 'Q4_K_M', architecture: 'qwen2', contextLength: 8192, capabilities: ['completion', 'tools'], blockCount: 48, embeddingLength: 5120, headCount: 40, headCountKv: 8, tokenDelayMs: bigDelayMs },
+    {
+      name: 'qwen2.5:14b',
+      size: 8_988_124_069,
+      family: 'qwen2',
+      parameterSize: '14.8B',
+      quantization: 'Q4_K_M',
+      architecture: 'qwen2',
+      contextLength: 8192,
+      capabilities: ['completion', 'tools'],
+      blockCount: 48,
+      embeddingLength: 5120,
+      headCount: 40,
+      headCountKv: 8,
+      tokenDelayMs: bigDelayMs,
+    },
     phi3,
   ];
 }
@@ -37,5 +51,12 @@ export const PART_ANSWER = Array.from({ length: 24 }, (_, i) => `finding-${i}`).
 /** `text` as the inputs gathered for a call that named logs/app.log by path. */
 export function gatheredLog(text: string): GatheredInputs {
   const tokens = estimateTokens(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
+  return {
+    docs: [{ label: 'logs/app.log', text }],
+    images: [],
+    read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }],
+    skipped: [],
+    bytes: text.length,
+    tokens,
+  };
 }

@@ -18,11 +18,15 @@ export function sampleOf(schema: Json, text: string, depth = 0): Json {
   switch (type) {
     case 'object': {
       const props = isRecord(schema['properties']) ? schema['properties'] : {};
-      const required = Array.isArray(schema['required']) ? schema['required'].filter((k): k is string => typeof k === 'string') : Object.keys(props);
+      const required = Array.isArray(schema['required'])
+        ? schema['required'].filter((k): k is string => typeof k === 'string')
+        : Object.keys(props);
       return Object.fromEntries(required.map((k) => [k, sampleOf(props[k], text, depth + 1)]));
     }
     case 'array':
-      return typeof schema['minItems'] === 'number' && schema['minItems'] > 0 ? Array.from({ length: schema['minItems'] }, () => sampleOf(schema['items'], text, depth + 1)) : [];
+      return typeof schema['minItems'] === 'number' && schema['minItems'] > 0
+        ? Array.from({ length: schema['minItems'] }, () => sampleOf(schema['items'], text, depth + 1))
+        : [];
     case 'string':
       return text;
     case 'integer':

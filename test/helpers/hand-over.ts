@@ -17,9 +17,12 @@ export const FINAL_MARK = 'FINAL-ANSWER';
 export function splitReply(partWords: number, finalWords: number, other = 'QUICK-ANSWER') {
   return (ctx: ReplyContext): string => {
     const prompt = ctx.prompt ?? JSON.stringify(ctx.messages ?? '');
-    if (/Combine them into one answer/.test(prompt)) return [FINAL_MARK, ...Array.from({ length: finalWords }, (_, i) => `verdict-${i}`)].join(' ');
+    if (/Combine them into one answer/.test(prompt))
+      return [FINAL_MARK, ...Array.from({ length: finalWords }, (_, i) => `verdict-${i}`)].join(' ');
     const part = /Part (\d+) of \d+ of the input/.exec(prompt)?.[1];
-    return part ? [`${PART_MARK}${part}`, ...Array.from({ length: partWords }, (_, i) => `p${part}w${i}`)].join(' ') : other;
+    return part
+      ? [`${PART_MARK}${part}`, ...Array.from({ length: partWords }, (_, i) => `p${part}w${i}`)].join(' ')
+      : other;
   };
 }
 
@@ -51,13 +54,27 @@ export interface Answer {
 }
 
 /** Calls `name` with a progress token (an onprogress handler), the SDK's limit set to `timeoutMs`. */
-export async function ask(client: Client, name: string, args: Record<string, unknown>, timeoutMs = 60_000): Promise<Answer> {
+export async function ask(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  timeoutMs = 60_000,
+): Promise<Answer> {
   const progress: string[] = [];
   const t0 = performance.now();
-  const res = await client.callTool({ name, arguments: args }, { timeout: timeoutMs, onprogress: (p) => progress.push(p.message ?? '') });
+  const res = await client.callTool(
+    { name, arguments: args },
+    { timeout: timeoutMs, onprogress: (p) => progress.push(p.message ?? '') },
+  );
   const seconds = (performance.now() - t0) / 1000;
   const text = (res.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join('\n');
-  return { isError: res.isError === true, text, structured: (res.structuredContent ?? {}) as Answer['structured'], progress, seconds };
+  return {
+    isError: res.isError === true,
+    text,
+    structured: (res.structuredContent ?? {}) as Answer['structured'],
+    progress,
+    seconds,
+  };
 }
 
 /** The fewest notifications a wait of `seconds` must have brought for no gap between them to exceed 10 s (the first goes out at once). */
@@ -81,7 +98,13 @@ export function strayProgress(client: Client): { strays: string[]; progress: num
   const transport = client.transport!;
   const deliver = transport.onmessage!.bind(transport);
   transport.onmessage = ((message: Parameters<typeof deliver>[0], extra?: Parameters<typeof deliver>[1]) => {
-    const m = message as { id?: unknown; method?: string; result?: unknown; error?: unknown; params?: { progressToken?: unknown } };
+    const m = message as {
+      id?: unknown;
+      method?: string;
+      result?: unknown;
+      error?: unknown;
+      params?: { progressToken?: unknown };
+    };
     if (m.id !== undefined && (m.result !== undefined || m.error !== undefined)) answered.add(String(m.id));
     if (m.method === 'notifications/progress') {
       seen.progress++;

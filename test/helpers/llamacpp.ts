@@ -19,7 +19,8 @@ import { connect, tempHome } from './spawn.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A real 263K-parameter GGUF model (TinyStories), kept in the repository; see test/fixtures/models/README.md. */
-export const STORIES = process.env.OLLM_STORIES_GGUF ?? join(ROOT, 'test', 'fixtures', 'models', 'stories260k-chat.gguf');
+export const STORIES =
+  process.env.OLLM_STORIES_GGUF ?? join(ROOT, 'test', 'fixtures', 'models', 'stories260k-chat.gguf');
 export const ENGINE: string = (engineBinary as (root?: string) => string)(ROOT);
 /** Whether the real-engine tests can run here: the binary is built and the model is there. */
 export const HAVE_ENGINE = existsSync(ENGINE) && existsSync(STORIES);
@@ -57,7 +58,10 @@ export interface Engine {
  * not meet it at all.
  */
 export function toEngine(url: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' } });
+  return fetch(url, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' },
+  });
 }
 
 async function waitHealthy(url: string, proc: ChildProcess, log: () => string, ms = 20_000): Promise<void> {
@@ -80,11 +84,33 @@ async function waitHealthy(url: string, proc: ChildProcess, log: () => string, m
  * (--models-max `max`; a preset's own ctx-size stands: the command line's would win over it), or
  * one model (`model`).
  */
-export async function startEngine(opts: { dir: string; modelsMax: number; ctx?: number } | { preset: string; modelsMax: number } | { model: string; alias: string; ctx?: number }, extra: string[] = []): Promise<Engine> {
+export async function startEngine(
+  opts:
+    | { dir: string; modelsMax: number; ctx?: number }
+    | { preset: string; modelsMax: number }
+    | { model: string; alias: string; ctx?: number },
+  extra: string[] = [],
+): Promise<Engine> {
   const port = await freePort();
-  const common = ['--host', '127.0.0.1', '--port', String(port), '-t', '1', ...('preset' in opts ? [] : ['-c', String(opts.ctx ?? 512)]), '-np', '1', '--no-webui'];
+  const common = [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '-t',
+    '1',
+    ...('preset' in opts ? [] : ['-c', String(opts.ctx ?? 512)]),
+    '-np',
+    '1',
+    '--no-webui',
+  ];
   const router = (flag: string, value: string, max: number) => [...common, flag, value, '--models-max', String(max)];
-  const args = 'dir' in opts ? router('--models-dir', opts.dir, opts.modelsMax) : 'preset' in opts ? router('--models-preset', opts.preset, opts.modelsMax) : [...common, '-m', opts.model, '--alias', opts.alias];
+  const args =
+    'dir' in opts
+      ? router('--models-dir', opts.dir, opts.modelsMax)
+      : 'preset' in opts
+        ? router('--models-preset', opts.preset, opts.modelsMax)
+        : [...common, '-m', opts.model, '--alias', opts.alias];
   const proc = spawn(ENGINE, [...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(proc);
   let out = '';
@@ -138,14 +164,23 @@ export async function stopEngines(): Promise<void> {
 }
 
 /** The built server with a llama.cpp router as its one more host (named llama) and `roots` readable: a session and the fake Ollama it also names (with no models). */
-export async function routerSession(routerUrl: string, roots: string): Promise<{ session: Awaited<ReturnType<typeof connect>>; ollama: FakeOllama }> {
+export async function routerSession(
+  routerUrl: string,
+  roots: string,
+): Promise<{ session: Awaited<ReturnType<typeof connect>>; ollama: FakeOllama }> {
   const ollama = await FakeOllama.start({ models: [] });
-  const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${routerUrl}"}`, 'inputs:', `  roots: ["${roots}"]`, ''].join('\n'));
+  const home = tempHome(
+    ['hosts:', `  - {name: llama, kind: llamacpp, url: "${routerUrl}"}`, 'inputs:', `  roots: ["${roots}"]`, ''].join(
+      '\n',
+    ),
+  );
   return { session: await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host }), ollama };
 }
 
 /** Each model's status as a llama-server router lists it (GET /models: `status.value`, e.g. loaded, unloaded). */
 export async function routerStatuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await toEngine(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
+  const body = (await (await toEngine(`${url}/models`)).json()) as {
+    data: Array<{ id: string; status: { value: string } }>;
+  };
   return Object.fromEntries(body.data.map((m) => [m.id, m.status.value]));
 }

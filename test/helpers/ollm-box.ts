@@ -25,7 +25,11 @@ async function start(reply: string): Promise<Box> {
   const fake = await FakeOllama.start({ models: DEFAULT_MODELS, memoryBytes: 48e9 });
   fake.reply(reply);
   try {
-    const server = await startHttp({ OLLM_HOME: tempHome(BOX_CONFIG), OLLAMA_HOST: fake.host, OLLM_BOX_TOKEN: BOX_TOKEN });
+    const server = await startHttp({
+      OLLM_HOME: tempHome(BOX_CONFIG),
+      OLLAMA_HOST: fake.host,
+      OLLM_BOX_TOKEN: BOX_TOKEN,
+    });
     return { origin: new URL(server.url).origin, server, fake };
   } catch (err) {
     await fake.stop();

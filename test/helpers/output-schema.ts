@@ -13,8 +13,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 
 /** One Ajv per draft, made on first use (the published schemas carry no $id: any number compile in one). */
 const DRAFTS = {
-  'https://json-schema.org/draft/2020-12/schema': () => new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, logger: false }),
-  'http://json-schema.org/draft-07/schema#': () => new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, logger: false }),
+  'https://json-schema.org/draft/2020-12/schema': () =>
+    new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, logger: false }),
+  'http://json-schema.org/draft-07/schema#': () =>
+    new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, logger: false }),
 } as const;
 type Draft = keyof typeof DRAFTS;
 const made = new Map<Draft, Pick<Ajv, 'compile'>>();
@@ -22,7 +24,10 @@ const made = new Map<Draft, Pick<Ajv, 'compile'>>();
 /** Ajv's errors in one line each: where, and what is wrong (the extra property named). */
 function describe(errors: readonly ErrorObject[]): string[] {
   return errors.map((e) => {
-    const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : '';
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})`
+        : '';
     return `${e.instancePath || '(root)'} ${e.message ?? e.keyword}${extra}`;
   });
 }
@@ -35,7 +40,8 @@ export interface OutputCheck {
 /** Compiles a published output schema with the Ajv class of its draft. */
 export function outputCheck(schema: Record<string, unknown>): OutputCheck {
   const draft = schema.$schema;
-  if (typeof draft !== 'string' || !Object.hasOwn(DRAFTS, draft)) throw new Error(`an output schema of an unknown draft: $schema ${JSON.stringify(draft)}`);
+  if (typeof draft !== 'string' || !Object.hasOwn(DRAFTS, draft))
+    throw new Error(`an output schema of an unknown draft: $schema ${JSON.stringify(draft)}`);
   let ajv = made.get(draft as Draft);
   if (!ajv) made.set(draft as Draft, (ajv = DRAFTS[draft as Draft]()));
   const validate = ajv.compile(schema);

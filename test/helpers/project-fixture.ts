@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { tempDir } from './temp.js';
 
 /** A real 1×1 PNG. */
-export const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+export const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 export interface ProjectFixture {
   root: string;
@@ -27,7 +30,11 @@ function put(root: string, rel: string, data: string | Buffer): void {
 }
 
 function git(root: string, ...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: root, stdio: 'ignore' });
+  execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+    { cwd: root, stdio: 'ignore' },
+  );
 }
 
 export function makeProject(options: { fifo?: boolean } = {}): ProjectFixture {
@@ -54,7 +61,11 @@ export function makeProject(options: { fifo?: boolean } = {}): ProjectFixture {
   };
   for (const [rel, text] of Object.entries(files)) put(root, rel, text);
   put(root, 'bin/data.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0x42, 0x49, 0x4e]));
-  put(root, 'text/utf16le.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('UTF16LE-MARK héllo wörld\n', 'utf16le')]));
+  put(
+    root,
+    'text/utf16le.txt',
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('UTF16LE-MARK héllo wörld\n', 'utf16le')]),
+  );
   const be = Buffer.from('UTF16BE-MARK ½ done\n', 'utf16le');
   for (let i = 0; i + 1 < be.length; i += 2) [be[i], be[i + 1]] = [be[i + 1]!, be[i]!];
   put(root, 'text/utf16be.txt', Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
@@ -67,7 +78,10 @@ export function makeProject(options: { fifo?: boolean } = {}): ProjectFixture {
   git(root, 'add', '-A');
   git(root, 'commit', '-q', '-m', 'initial');
   // a staged change, and an unstaged one
-  writeFileSync(join(root, 'src/a.ts'), files['src/a.ts']!.replace('return a + b;', 'return a + b + 0; // STAGED-MARK'));
+  writeFileSync(
+    join(root, 'src/a.ts'),
+    files['src/a.ts']!.replace('return a + b;', 'return a + b + 0; // STAGED-MARK'),
+  );
   git(root, 'add', 'src/a.ts');
   writeFileSync(join(root, 'src/b.ts'), 'export const greeting = "BETA-MARK hello, UNSTAGED-MARK";\n');
   writeFileSync(join(root, '.env'), 'API_KEY=ENV-SECRET-CHANGED\n');

@@ -59,21 +59,40 @@ export const sharedEnv = (o: { home: string; ollamaHost: string; runtime: string
   serverEnv({ OLLM_HOME: o.home, OLLAMA_HOST: o.ollamaHost, OLLM_SHARED: '1', XDG_RUNTIME_DIR: o.runtime });
 
 /** A stdio launch of `cli` with the shared server on, named `name` to the server; resolved once it forwards or hosts. */
-export async function launchOf(cli: string, o: { home: string; ollamaHost: string; runtime: string; name: string }): Promise<SharedLaunch> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [cli], env: sharedEnv(o), stderr: 'pipe', cwd: o.home });
+export async function launchOf(
+  cli: string,
+  o: { home: string; ollamaHost: string; runtime: string; name: string },
+): Promise<SharedLaunch> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cli],
+    env: sharedEnv(o),
+    stderr: 'pipe',
+    cwd: o.home,
+  });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: o.name, version: '1.0.0' });
   await client.connect(transport);
-  for (const until = Date.now() + 20_000; !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+  for (
+    const until = Date.now() + 20_000;
+    !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until;
+  )
+    await new Promise((r) => setTimeout(r, 20));
   return { client, pid: transport.pid!, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
 }
 
 /** `ollm-mcp daemon` of `cli`; its stderr collected. */
-export function daemonOf(cli: string, o: { home: string; ollamaHost: string; runtime: string }): { child: ChildProcess; stderr(): string } {
-  const child = spawn(process.execPath, [cli, 'daemon'], { env: sharedEnv(o), cwd: o.home, stdio: ['ignore', 'ignore', 'pipe'] });
+export function daemonOf(
+  cli: string,
+  o: { home: string; ollamaHost: string; runtime: string },
+): { child: ChildProcess; stderr(): string } {
+  const child = spawn(process.execPath, [cli, 'daemon'], {
+    env: sharedEnv(o),
+    cwd: o.home,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, stderr: () => stderr };
 }
-

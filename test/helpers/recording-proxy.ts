@@ -22,13 +22,28 @@ export async function recordingProxy(target: string): Promise<{ url: string; see
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (answer) => {
-        const entry: Seen = { method: req.method ?? '', path: req.url ?? '', status: answer.statusCode ?? 0, body: body.toString('utf8'), reply: '' };
-        seen.push(entry);
-        answer.on('data', (c: Buffer) => (entry.reply += c.toString('utf8')));
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const up = request(
+        {
+          host: to.hostname,
+          port: to.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: to.host },
+        },
+        (answer) => {
+          const entry: Seen = {
+            method: req.method ?? '',
+            path: req.url ?? '',
+            status: answer.statusCode ?? 0,
+            body: body.toString('utf8'),
+            reply: '',
+          };
+          seen.push(entry);
+          answer.on('data', (c: Buffer) => (entry.reply += c.toString('utf8')));
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       up.on('error', () => res.destroy());
       up.end(body);
     });

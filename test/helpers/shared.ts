@@ -74,15 +74,40 @@ export interface SharedLaunch {
 }
 
 /** A stdio launch with the shared server on, in `cwd`, named `name` to the server (or by the `client` given, made with options of its own). */
-export async function sharedLaunch(o: { home: string; ollamaHost: string; runtime: string; cwd: string; name: string; args?: string[]; env?: Record<string, string>; client?: Client }): Promise<SharedLaunch> {
-  const env = serverEnv({ OLLM_HOME: o.home, OLLAMA_HOST: o.ollamaHost, OLLM_SHARED: '1', XDG_RUNTIME_DIR: o.runtime, ...o.env });
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...(o.args ?? [])], env, stderr: 'pipe', cwd: o.cwd });
+export async function sharedLaunch(o: {
+  home: string;
+  ollamaHost: string;
+  runtime: string;
+  cwd: string;
+  name: string;
+  args?: string[];
+  env?: Record<string, string>;
+  client?: Client;
+}): Promise<SharedLaunch> {
+  const env = serverEnv({
+    OLLM_HOME: o.home,
+    OLLAMA_HOST: o.ollamaHost,
+    OLLM_SHARED: '1',
+    XDG_RUNTIME_DIR: o.runtime,
+    ...o.env,
+  });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...(o.args ?? [])],
+    env,
+    stderr: 'pipe',
+    cwd: o.cwd,
+  });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = o.client ?? new Client({ name: o.name, version: '1.0.0' });
   await client.connect(transport);
   // the handshake may be answered from the build's record before the shared server is reached: wait until the launch forwards (or serves on its own)
-  for (const until = Date.now() + 20_000; !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+  for (
+    const until = Date.now() + 20_000;
+    !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until;
+  )
+    await new Promise((r) => setTimeout(r, 20));
   return { client, pid: transport.pid!, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
 }
 
@@ -121,7 +146,10 @@ export function sharedFixture(): { fake: FakeOllama; launches: SharedLaunch[]; r
 }
 
 /** Launches on one machine (`runtime`) and the fixture's fake, each with a home of its own (settings `yaml`): servers of other settings side by side. */
-export function launcherIn(state: ReturnType<typeof sharedFixture>, runtime: string): (name: string, yaml: string) => Promise<SharedLaunch> {
+export function launcherIn(
+  state: ReturnType<typeof sharedFixture>,
+  runtime: string,
+): (name: string, yaml: string) => Promise<SharedLaunch> {
   state.runtimes.push(runtime);
   return async (name, yaml) => {
     const home = tempHome(yaml);

@@ -23,7 +23,13 @@ export function tempHome(yaml?: string): string {
  */
 export function serverEnv(extra: Record<string, string>): Record<string, string> {
   // the test run's temporary folder (test/global-setup.ts), so what a server makes there — an engine's claim in its socket folder — goes with the run
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OLLM_LOG_LEVEL: 'info', OLLM_SHARED: '0', ...(process.env.OLLM_TEST_TMPDIR && { TMPDIR: process.env.OLLM_TEST_TMPDIR }) };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    OLLM_LOG_LEVEL: 'info',
+    OLLM_SHARED: '0',
+    ...(process.env.OLLM_TEST_TMPDIR && { TMPDIR: process.env.OLLM_TEST_TMPDIR }),
+  };
   return { ...env, ...extra };
 }
 
@@ -34,7 +40,8 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
 const cwdFor = (env: Record<string, string>, cwd?: string) => cwd ?? env.OLLM_HOME ?? tmpdir();
 
 /** The transport the end-to-end suite drives: stdio, or HTTP (the suite runs once per transport, see vitest.config.ts). */
-export const E2E_TRANSPORT: 'stdio' | 'http' | 'sse' = (process.env.OLLM_E2E_TRANSPORT as 'http' | 'sse' | undefined) ?? 'stdio';
+export const E2E_TRANSPORT: 'stdio' | 'http' | 'sse' =
+  (process.env.OLLM_E2E_TRANSPORT as 'http' | 'sse' | undefined) ?? 'stdio';
 
 export interface HttpServer {
   url: string;
@@ -45,9 +52,18 @@ export interface HttpServer {
 }
 
 /** Spawns `ollm-mcp --transport http --port 0` and resolves once it says where it listens. */
-export function startHttp(env: Record<string, string>, args: string[] = [], cwd?: string, cli = CLI): Promise<HttpServer> {
+export function startHttp(
+  env: Record<string, string>,
+  args: string[] = [],
+  cwd?: string,
+  cli = CLI,
+): Promise<HttpServer> {
   // the address is read from the start-up line, logged at info level
-  const child = spawn(process.execPath, [cli, '--transport', 'http', '--port', '0', ...args], { env: { ...serverEnv(env), OLLM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
+  const child = spawn(process.execPath, [cli, '--transport', 'http', '--port', '0', ...args], {
+    env: { ...serverEnv(env), OLLM_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: cwdFor(env, cwd),
+  });
   killAtEnd(child); // a test failing before its own stop leaves none running
   let stderr = '';
   let stdout = '';
@@ -75,11 +91,18 @@ export function startHttp(env: Record<string, string>, args: string[] = [], cwd?
   });
 }
 
-export async function connect(env: Record<string, string>, args: string[] = [], cwd?: string, client = new Client({ name: 'ollm-e2e', version: '1.0.0' })) {
+export async function connect(
+  env: Record<string, string>,
+  args: string[] = [],
+  cwd?: string,
+  client = new Client({ name: 'ollm-e2e', version: '1.0.0' }),
+) {
   if (E2E_TRANSPORT !== 'stdio') {
     const server = await startHttp(env, args, cwd);
     const transport =
-      E2E_TRANSPORT === 'sse' ? new SSEClientTransport(new URL(server.url.replace(/\/mcp$/, '/sse'))) : new StreamableHTTPClientTransport(new URL(server.url));
+      E2E_TRANSPORT === 'sse'
+        ? new SSEClientTransport(new URL(server.url.replace(/\/mcp$/, '/sse')))
+        : new StreamableHTTPClientTransport(new URL(server.url));
     await client.connect(transport);
     return {
       client,
@@ -92,7 +115,13 @@ export async function connect(env: Record<string, string>, args: string[] = [], 
       },
     };
   }
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: serverEnv(env), stderr: 'pipe', cwd: cwdFor(env, cwd) });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...args],
+    env: serverEnv(env),
+    stderr: 'pipe',
+    cwd: cwdFor(env, cwd),
+  });
   let stderr = '';
   let closing = false;
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -124,9 +153,20 @@ export interface RunResult {
  * with `until`, as soon as the output so far satisfies it (holdMs is then only the longest wait),
  * so a busy machine gets the time it needs and a quick one does not wait.
  */
-export function run(args: string[], env: Record<string, string>, input: string[] = [], holdMs = 0, cwd?: string, until?: (stdout: string) => boolean): Promise<RunResult> {
+export function run(
+  args: string[],
+  env: Record<string, string>,
+  input: string[] = [],
+  holdMs = 0,
+  cwd?: string,
+  until?: (stdout: string) => boolean,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(env), stdio: ['pipe', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: serverEnv(env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: cwdFor(env, cwd),
+    });
     let stdout = '';
     let stderr = '';
     const end = () => {

@@ -30,7 +30,12 @@ export function sseEvents(text: string): SseEvent[] {
     });
 }
 
-export type SseMessage = { id?: number; method?: string; error?: { message: string }; result?: { structuredContent?: { text?: string }; messages?: unknown[]; tools?: unknown[] } };
+export type SseMessage = {
+  id?: number;
+  method?: string;
+  error?: { message: string };
+  result?: { structuredContent?: { text?: string }; messages?: unknown[]; tools?: unknown[] };
+};
 
 export const sseMessage = (e: SseEvent) => JSON.parse(e.data) as SseMessage;
 
@@ -61,14 +66,23 @@ export class RawClient {
 
   /** initialize: the session id the server gives is sent on every later request. */
   async initialize(): Promise<this> {
-    const res = await this.post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const res = await this.post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     this.session = res.headers.get('mcp-session-id') ?? undefined;
     await res.text();
     return this;
   }
 
   post(body: unknown, signal?: AbortSignal): Promise<Response> {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.common() };
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...this.common(),
+    };
     return fetch(this.url, { method: 'POST', headers, body: JSON.stringify(body), ...(signal && { signal }) });
   }
 
@@ -81,16 +95,23 @@ export class RawClient {
   /** A tools/call whose stream is dropped after its priming event: that event (its id, to resume from). */
   async callThenDrop(id: number, name: string, args: unknown): Promise<SseEvent> {
     const ac = new AbortController();
-    const res = await this.post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, ac.signal);
+    const res = await this.post(
+      { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } },
+      ac.signal,
+    );
     return firstEventThenDrop(res, ac);
   }
 
   resume(lastEventId: string, signal?: AbortSignal): Promise<Response> {
-    return fetch(this.url, { headers: { accept: 'text/event-stream', ...this.common(), 'last-event-id': lastEventId }, ...(signal && { signal }) });
+    return fetch(this.url, {
+      headers: { accept: 'text/event-stream', ...this.common(), 'last-event-id': lastEventId },
+      ...(signal && { signal }),
+    });
   }
 }
 
-export const UNKNOWN_ID = 'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send the request again.';
+export const UNKNOWN_ID =
+  'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send the request again.';
 
 export const words = (n: number, w = 'w') => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
 export const inFlight = (fake: FakeOllama) => fake.loaded().reduce((n, m) => n + m.inFlight, 0);
@@ -116,8 +137,9 @@ export async function refusedAsUnknown(res: Response): Promise<void> {
 /** Runs `n` calls of `one`, `width` at a time. */
 export async function pool(n: number, width: number, one: () => Promise<unknown>): Promise<void> {
   let left = n;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (left-- > 0) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
 }
-

@@ -4,7 +4,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, serverEnv } from './spawn.js';
 
 export async function stdioServer(home: string, ollamaHost: string, env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: ollamaHost, OLLM_LOG_LEVEL: 'warn', ...env }), stderr: 'pipe', cwd: home });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: ollamaHost, OLLM_LOG_LEVEL: 'warn', ...env }),
+    stderr: 'pipe',
+    cwd: home,
+  });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: 'ollm-e2e', version: '1.0.0' });
@@ -14,5 +20,11 @@ export async function stdioServer(home: string, ollamaHost: string, env: Record<
     if (r.isError) throw new Error((r.content as Array<{ text: string }>)[0]!.text);
     return key;
   };
-  return { client, pid: transport.pid!, remember, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
+  return {
+    client,
+    pid: transport.pid!,
+    remember,
+    stderr: () => stderr,
+    close: () => client.close().catch(() => undefined),
+  };
 }

@@ -12,7 +12,11 @@ const mounted = new Set<string>();
 export function mountTmpfs(dir: string, options: { sizeBytes: number; readOnly?: boolean }): boolean {
   if (process.platform !== 'linux') return false;
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${options.sizeBytes}${options.readOnly ? ',ro' : ''}`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync(
+      'mount',
+      ['-t', 'tmpfs', '-o', `size=${options.sizeBytes}${options.readOnly ? ',ro' : ''}`, 'tmpfs', dir],
+      { stdio: 'ignore' },
+    );
     mounted.add(dir);
     return true;
   } catch {

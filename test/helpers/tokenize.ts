@@ -19,7 +19,11 @@ export async function tokenizeSetup(router: boolean) {
   writeFileSync(join(root, 'big.log'), logLines(800)); // ~50 KB: ~21,000 estimated tokens, 4,000 words: parts even by the engine's count
   const names = router ? ['storiesA', 'storiesB'] : ['storiesA'];
   const dir = modelsDir(names);
-  const llama = await FakeLlamacpp.start({ models: names.map((id) => ({ id, file: join(dir, `${id}.gguf`), ctxSize: 2048 })), router, modelsMax: 2 });
+  const llama = await FakeLlamacpp.start({
+    models: names.map((id) => ({ id, file: join(dir, `${id}.gguf`), ctxSize: 2048 })),
+    router,
+    modelsMax: 2,
+  });
   const ollama = await FakeOllama.start({ models: [] });
   const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${llama.url}"}`, ''].join('\n'));
   const session = await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host }, [], root);
@@ -27,8 +31,21 @@ export async function tokenizeSetup(router: boolean) {
     const from = session.stderr().length;
     const res = await session.client.callTool({ name, arguments: args }, { timeout: 60_000 });
     const text = (res.content as Array<{ text: string }>).map((c) => c.text).join('\n');
-    const logged = session.stderr().slice(from).split('\n').filter((l) => /token count/.test(l));
-    return { isError: res.isError === true, text, out: res.structuredContent as Record<string, unknown> & { reason?: string; split?: { parts: number; calls: number }; results?: Array<{ model: string; error?: string; text: string }> }, logged };
+    const logged = session
+      .stderr()
+      .slice(from)
+      .split('\n')
+      .filter((l) => /token count/.test(l));
+    return {
+      isError: res.isError === true,
+      text,
+      out: res.structuredContent as Record<string, unknown> & {
+        reason?: string;
+        split?: { parts: number; calls: number };
+        results?: Array<{ model: string; error?: string; text: string }>;
+      },
+      logged,
+    };
   };
   const tokenizeCalls = () => llama.requests.filter((r) => r.path === '/tokenize').length;
   const stop = async () => {
@@ -37,4 +54,3 @@ export async function tokenizeSetup(router: boolean) {
   };
   return { llama, session, call, tokenizeCalls, stop };
 }
-

@@ -31,7 +31,9 @@ let closed = 0; // nothing listens
 beforeAll(async () => {
   plain = await listen(http.createServer((_q, r) => r.end('{}')));
   tls = await listen(https.createServer(selfSigned(), (_q, r) => r.end('{}')));
-  garbage = await listen(net.createServer((s) => s.once('data', () => s.end('SSH-2.0-OpenSSH_9.6\r\nnot http at all\r\n'))));
+  garbage = await listen(
+    net.createServer((s) => s.once('data', () => s.end('SSH-2.0-OpenSSH_9.6\r\nnot http at all\r\n'))),
+  );
   const gone = net.createServer();
   closed = await listen(gone);
   servers.pop();
@@ -52,10 +54,34 @@ async function failure(call: Promise<unknown>): Promise<string> {
 }
 
 const kinds = [
-  { kind: 'Ollama', setting: 'OLLM_HOST or OLLAMA_HOST', path: '', started: /start it with `ollama serve`/, ask: (url: string) => new OllamaBackend({ host: url, timeoutMs: 10_000 }).version() },
-  { kind: 'Ollama (a named host)', setting: 'hosts.gpubox.url', path: '', started: /start it with `ollama serve`, or correct hosts\.gpubox\.url in settings/, ask: (url: string) => new OllamaBackend({ host: url, timeoutMs: 10_000, setting: 'hosts.gpubox.url' }).version() },
-  { kind: 'llama.cpp', setting: 'hosts.llama.url', path: '', started: /start it \(llama-server --models-dir DIR …\), or correct its url in settings \(hosts\.llama\.url\)/, ask: (url: string) => new LlamacppBackend({ name: 'llama', url, timeoutMs: 10_000 }).version() },
-  { kind: 'OpenAI-compatible', setting: 'hosts.vllm.url', path: '/v1', started: /is it running\?/, ask: (url: string) => new OpenAIBackend({ name: 'vllm', baseURL: url }).listModels() },
+  {
+    kind: 'Ollama',
+    setting: 'OLLM_HOST or OLLAMA_HOST',
+    path: '',
+    started: /start it with `ollama serve`/,
+    ask: (url: string) => new OllamaBackend({ host: url, timeoutMs: 10_000 }).version(),
+  },
+  {
+    kind: 'Ollama (a named host)',
+    setting: 'hosts.gpubox.url',
+    path: '',
+    started: /start it with `ollama serve`, or correct hosts\.gpubox\.url in settings/,
+    ask: (url: string) => new OllamaBackend({ host: url, timeoutMs: 10_000, setting: 'hosts.gpubox.url' }).version(),
+  },
+  {
+    kind: 'llama.cpp',
+    setting: 'hosts.llama.url',
+    path: '',
+    started: /start it \(llama-server --models-dir DIR …\), or correct its url in settings \(hosts\.llama\.url\)/,
+    ask: (url: string) => new LlamacppBackend({ name: 'llama', url, timeoutMs: 10_000 }).version(),
+  },
+  {
+    kind: 'OpenAI-compatible',
+    setting: 'hosts.vllm.url',
+    path: '/v1',
+    started: /is it running\?/,
+    ask: (url: string) => new OpenAIBackend({ name: 'vllm', baseURL: url }).listModels(),
+  },
 ];
 
 describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
@@ -63,7 +89,11 @@ describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
 
   it('a host name that does not resolve: the name is the cause, and the setting is named — not "start it"', async () => {
     const message = await failure(ask(`http://no-such-host.invalid:11434${path}`));
-    expect(message).toMatch(new RegExp(`\\(the host name "no-such-host\\.invalid" does not resolve: (ENOTFOUND|EAI_AGAIN)\\) — the name does not resolve: check the address in settings \\(${esc(setting)}\\)\\.$`));
+    expect(message).toMatch(
+      new RegExp(
+        `\\(the host name "no-such-host\\.invalid" does not resolve: (ENOTFOUND|EAI_AGAIN)\\) — the name does not resolve: check the address in settings \\(${esc(setting)}\\)\\.$`,
+      ),
+    );
     expect(message).not.toMatch(started);
   });
 
@@ -75,17 +105,29 @@ describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
 
   it('https:// to a plain HTTP server: it does not speak HTTPS there — use http://', async () => {
     const message = await failure(ask(`https://127.0.0.1:${plain}${path}`));
-    expect(message).toMatch(new RegExp(`\\(it does not speak HTTPS there: [A-Z_]+, wrong version number\\) — use http://127\\.0\\.0\\.1:${plain}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`));
+    expect(message).toMatch(
+      new RegExp(
+        `\\(it does not speak HTTPS there: [A-Z_]+, wrong version number\\) — use http://127\\.0\\.0\\.1:${plain}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`,
+      ),
+    );
   });
 
   it('http:// to a TLS server: it speaks HTTPS there — use https://', async () => {
     const message = await failure(ask(`http://127.0.0.1:${tls}${path}`));
-    expect(message).toMatch(new RegExp(`\\(it speaks HTTPS there, not plain HTTP\\) — use https://127\\.0\\.0\\.1:${tls}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`));
+    expect(message).toMatch(
+      new RegExp(
+        `\\(it speaks HTTPS there, not plain HTTP\\) — use https://127\\.0\\.0\\.1:${tls}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`,
+      ),
+    );
   });
 
   it('http:// to a server that does not answer in HTTP: its answer is not HTTP — check the port', async () => {
     const message = await failure(ask(`http://127.0.0.1:${garbage}${path}`));
-    expect(message).toMatch(new RegExp(`\\(its answer is not HTTP: HPE_[A-Z_]+\\) — check the port in settings \\(${esc(setting)}\\) — or, if it speaks HTTPS there, use https://127\\.0\\.0\\.1:${garbage}${esc(path)}\\.$`));
+    expect(message).toMatch(
+      new RegExp(
+        `\\(its answer is not HTTP: HPE_[A-Z_]+\\) — check the port in settings \\(${esc(setting)}\\) — or, if it speaks HTTPS there, use https://127\\.0\\.0\\.1:${garbage}${esc(path)}\\.$`,
+      ),
+    );
   });
 });
 
@@ -93,7 +135,12 @@ describe('doctor', () => {
   const doctorFor = async (host: string) => {
     const home = tempDir('ollm-home-');
     const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: host } });
-    const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 8e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+    const orch = new Orchestrator(config, {
+      memorySource: {
+        memory: async () => ({ totalBytes: 16e9, availableBytes: 8e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+        gpus: async () => [],
+      },
+    });
     return (await runDoctor(orch)).checks.find((c) => c.name === 'Ollama')!;
   };
 
@@ -130,13 +177,16 @@ describe('an Ollama address with a path (issue 75, finding 1): Ollama answers, a
     return (await runDoctor(orch)).checks.find((c) => c.name === 'Ollama')!;
   };
 
-  it.each(['/v1', '/api', '/v1/'])('%s: the path is the cause and the fix drops it — not "ollama serve"', async (path) => {
-    const check = await doctorAt(`${fake.url}${path}`);
-    expect(check.level).toBe('fail');
-    expect(check.detail).toMatch(/its address has the path \/(v1|api), where no API answers/);
-    expect(check.fix).toBe(`drop the path: use ${fake.url} in settings (OLLM_HOST or OLLAMA_HOST)`);
-    expect(`${check.detail} ${check.fix}`).not.toMatch(/ollama serve|not installed/);
-  });
+  it.each(['/v1', '/api', '/v1/'])(
+    '%s: the path is the cause and the fix drops it — not "ollama serve"',
+    async (path) => {
+      const check = await doctorAt(`${fake.url}${path}`);
+      expect(check.level).toBe('fail');
+      expect(check.detail).toMatch(/its address has the path \/(v1|api), where no API answers/);
+      expect(check.fix).toBe(`drop the path: use ${fake.url} in settings (OLLM_HOST or OLLAMA_HOST)`);
+      expect(`${check.detail} ${check.fix}`).not.toMatch(/ollama serve|not installed/);
+    },
+  );
 
   it('the other side: the address without a path answers, and a model it lacks is still "not installed"', async () => {
     expect((await doctorAt(fake.url)).level).toBe('ok');

@@ -10,13 +10,27 @@ import type { CallTokens, Prices } from '../../src/orchestrator/savings/ledger.j
 import { tempDir } from '../helpers/temp.js';
 
 const PRICES: Prices = { inputPerMillion: 3, outputPerMillion: 15, currency: '$' };
-const CALL: CallTokens = { argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 };
+const CALL: CallTokens = {
+  argsTokens: 60,
+  resultTokens: 500,
+  inputTokens: 15_000,
+  answerTokens: 500,
+  localPromptTokens: 15_100,
+  localOutputTokens: 480,
+  inputsByReference: 14_900,
+};
 
 describe('records per agent', () => {
   it('two processes on one home: each agent its own calls, failures, verdicts, tokens and savings; the ledger in all still adds up', async () => {
     const home = tempDir('ollm-agents-');
-    const [agentsA, savingsA] = [new AgentsStore(home, { flushDelayMs: 60_000 }), new SavingsStore(home, PRICES, { flushDelayMs: 60_000 })];
-    const [agentsB, savingsB] = [new AgentsStore(home, { flushDelayMs: 60_000 }), new SavingsStore(home, PRICES, { flushDelayMs: 60_000 })];
+    const [agentsA, savingsA] = [
+      new AgentsStore(home, { flushDelayMs: 60_000 }),
+      new SavingsStore(home, PRICES, { flushDelayMs: 60_000 }),
+    ];
+    const [agentsB, savingsB] = [
+      new AgentsStore(home, { flushDelayMs: 60_000 }),
+      new SavingsStore(home, PRICES, { flushDelayMs: 60_000 }),
+    ];
     agentsA.called('claude-code', true);
     agentsA.called('claude-code', false);
     agentsA.verdict('claude-code', true);
@@ -33,23 +47,44 @@ describe('records per agent', () => {
     await Promise.all([agents.load(), savings.load()]);
     const summary = savings.summary();
     expect(summary.total.calls).toBe(3);
-    expect(summary.byModel.map((m) => [m.model, m.calls])).toEqual([['llama3.2:latest', 2], ['phi3:mini', 1]]);
+    expect(summary.byModel.map((m) => [m.model, m.calls])).toEqual([
+      ['llama3.2:latest', 2],
+      ['phi3:mini', 1],
+    ]);
     const records = agents.records(summary.byAgent);
     expect(records.map((r) => r.agent)).toEqual(['claude-code', 'cursor']); // most requests first
-    expect(records[0]).toMatchObject({ requests: 2, failed: 1, offloaded: 1, promptTokens: 15_100, outputTokens: 480, good: 1, bad: 0 });
-    expect(records[1]).toMatchObject({ requests: 1, failed: 0, offloaded: 2, promptTokens: 30_200, outputTokens: 960, good: 0, bad: 1 });
+    expect(records[0]).toMatchObject({
+      requests: 2,
+      failed: 1,
+      offloaded: 1,
+      promptTokens: 15_100,
+      outputTokens: 480,
+      good: 1,
+      bad: 0,
+    });
+    expect(records[1]).toMatchObject({
+      requests: 1,
+      failed: 0,
+      offloaded: 2,
+      promptTokens: 30_200,
+      outputTokens: 960,
+      good: 0,
+      bad: 1,
+    });
     expect(records[1]!.savedTokens).toBe(2 * records[0]!.savedTokens);
     expect(records[0]!.lastUsed).toMatch(/^\d{4}-\d\d-\d\dT/);
     await Promise.all([agents.close(), savings.close()]);
   });
 
-  it("a ledger row of an earlier version (no agent in its key) counts as agent \"unknown\", in all as before", async () => {
+  it('a ledger row of an earlier version (no agent in its key) counts as agent "unknown", in all as before', async () => {
     const home = tempDir('ollm-agents-');
     const first = new SavingsStore(home, PRICES);
     first.recordCall(CALL, { model: 'llama3.2:latest', task: 'general' }); // no agent: keyed as earlier versions did
     await first.close();
     const db = new Database(join(home, 'state.db'), { readonly: true });
-    const keys = (db.prepare("SELECT key FROM sums WHERE store = 'savings'").all() as Array<{ key: string }>).map((r) => JSON.parse(r.key) as string[]);
+    const keys = (db.prepare("SELECT key FROM sums WHERE store = 'savings'").all() as Array<{ key: string }>).map(
+      (r) => JSON.parse(r.key) as string[],
+    );
     db.close();
     expect(keys).toEqual([[expect.any(String), 'llama3.2:latest', 'general']]);
 
@@ -59,7 +94,10 @@ describe('records per agent', () => {
     const s = later.summary();
     expect(s.total.calls).toBe(2);
     expect(s.byModel).toHaveLength(1);
-    expect(s.byAgent.map((a) => [a.agent, a.calls])).toEqual([['unknown', 1], ['zed', 1]]);
+    expect(s.byAgent.map((a) => [a.agent, a.calls])).toEqual([
+      ['unknown', 1],
+      ['zed', 1],
+    ]);
     await later.close();
   });
 

@@ -40,7 +40,14 @@ describe('liveFileAt', () => {
 
   it('leaves every other file alone: other names in the state folder, the same names elsewhere, other files', async () => {
     const { home, other } = place();
-    for (const given of [join(home, 'state.db.bak'), join(home, 'state-wal'), join(home, 'inner', 'state.db'), join(other, 'state.db'), join(other, 'plain.db'), join(other, 'new.db')]) {
+    for (const given of [
+      join(home, 'state.db.bak'),
+      join(home, 'state-wal'),
+      join(home, 'inner', 'state.db'),
+      join(other, 'state.db'),
+      join(other, 'plain.db'),
+      join(other, 'new.db'),
+    ]) {
       expect({ given, live: await at(home, given) }).toEqual({ given, live: undefined });
     }
     // a state folder not made yet has no live files

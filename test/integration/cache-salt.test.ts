@@ -18,19 +18,34 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const memo = (code: string) => `The vault code for the east building is ${code}.\n${Array.from({ length: 60 }, (_, i) => `Memo line ${i}: rota shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
+const memo = (code: string) =>
+  `The vault code for the east building is ${code}.\n${Array.from({ length: 60 }, (_, i) => `Memo line ${i}: rota shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
 const ALICE = 'a11ce0000000000000000000000000a1';
 const BOB = 'b0b0000000000000000000000000000b';
 
 async function setup(ownedBy: string) {
   const ollama = await FakeOllama.start({ models: [] });
-  const engine = await FakeOpenAI.start({ models: [{ id: 'reader', ownedBy, maxModelLen: 32768 }], prefixCache: true, promptTokensDetails: true, tokenDelayMs: 0 });
-  stops.push(() => ollama.stop(), () => engine.stop());
+  const engine = await FakeOpenAI.start({
+    models: [{ id: 'reader', ownedBy, maxModelLen: 32768 }],
+    prefixCache: true,
+    promptTokensDetails: true,
+    tokenDelayMs: 0,
+  });
+  stops.push(
+    () => ollama.stop(),
+    () => engine.stop(),
+  );
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: engine\n    kind: openai\n    url: ${engine.url}\n`);
-  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), {
+    memorySource: {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
   stops.push(() => orch.shutdown(200));
-  const ask = (owner: string, prompt: string) => offload(orch, { agent: 'claude-code', owner, prompt, model: 'reader', useMemory: false, maxTokens: 1 });
+  const ask = (owner: string, prompt: string) =>
+    offload(orch, { agent: 'claude-code', owner, prompt, model: 'reader', useMemory: false, maxTokens: 1 });
   return { engine, ask };
 }
 

@@ -17,12 +17,21 @@ describe('catalog against a fake Ollama', () => {
   it('lists every installed model with its trained context window and capabilities from /api/show', async () => {
     const core = await coreFor(fake);
     const { models } = await core.catalog.list();
-    expect(models.map((m) => m.name).sort()).toEqual(fake.installed().map((m) => m.name).sort());
+    expect(models.map((m) => m.name).sort()).toEqual(
+      fake
+        .installed()
+        .map((m) => m.name)
+        .sort(),
+    );
     for (const m of models) {
       const truth = fake.installed().find((f) => f.name === m.name)!;
       expect(m.contextWindow).toBe(truth.contextLength);
       expect(m.contextSource).toBe('ollama');
-      expect(m.capabilities).toEqual(truth.capabilities.filter((c) => ['completion', 'tools', 'vision', 'embedding', 'thinking', 'insert'].includes(c)));
+      expect(m.capabilities).toEqual(
+        truth.capabilities.filter((c) =>
+          ['completion', 'tools', 'vision', 'embedding', 'thinking', 'insert'].includes(c),
+        ),
+      );
       expect(m.sizeBytes).toBe(truth.size);
       expect(m.parameterSize).toBe(truth.parameterSize);
       expect(m.quantization).toBe(truth.quantization);
@@ -44,7 +53,16 @@ describe('catalog against a fake Ollama', () => {
     await core.catalog.list();
     expect(count('/api/tags')).toBe(tags); // served from cache
 
-    fake.addModel({ name: 'tinyllama:latest', size: 637_700_138, family: 'llama', parameterSize: '1B', quantization: 'Q4_0', architecture: 'llama', contextLength: 2048, capabilities: ['completion'] });
+    fake.addModel({
+      name: 'tinyllama:latest',
+      size: 637_700_138,
+      family: 'llama',
+      parameterSize: '1B',
+      quantization: 'Q4_0',
+      architecture: 'llama',
+      contextLength: 2048,
+      capabilities: ['completion'],
+    });
     const refreshed = await core.catalog.list({ refresh: true });
     expect(count('/api/tags')).toBe(tags + 1);
     expect(count('/api/show')).toBe(shows + 1); // only the new model
@@ -70,7 +88,16 @@ describe('catalog against a fake Ollama', () => {
       }
     };
     for (let i = 0; i < 8; i++) {
-      fake.addModel({ name: `extra${i}:latest`, size: 1e9, family: 'llama', parameterSize: '1B', quantization: 'Q4_0', architecture: 'llama', contextLength: 2048, capabilities: ['completion'] });
+      fake.addModel({
+        name: `extra${i}:latest`,
+        size: 1e9,
+        family: 'llama',
+        parameterSize: '1B',
+        quantization: 'Q4_0',
+        architecture: 'llama',
+        contextLength: 2048,
+        capabilities: ['completion'],
+      });
     }
     fake.setLatency('/api/show', 30);
     const core = await coreFor(fake, { deps: { fetch: countingFetch } });
@@ -113,11 +140,16 @@ describe('catalog against a fake Ollama', () => {
 });
 
 describe('host forms', () => {
-  it.each(['0.0.0.0:PORT', 'localhost:PORT', 'http://localhost:PORT/', ':PORT'])('OLLAMA_HOST=%s reaches the fake on 127.0.0.1', async (form) => {
-    const core = await coreFor(fake, { env: { OLLM_HOST: '', OLLAMA_HOST: form.replace('PORT', String(fake.port)) } });
-    expect(core.host).toBe(`127.0.0.1:${fake.port}`);
-    expect(await core.backend.version()).toBe('0.12.6');
-  });
+  it.each(['0.0.0.0:PORT', 'localhost:PORT', 'http://localhost:PORT/', ':PORT'])(
+    'OLLAMA_HOST=%s reaches the fake on 127.0.0.1',
+    async (form) => {
+      const core = await coreFor(fake, {
+        env: { OLLM_HOST: '', OLLAMA_HOST: form.replace('PORT', String(fake.port)) },
+      });
+      expect(core.host).toBe(`127.0.0.1:${fake.port}`);
+      expect(await core.backend.version()).toBe('0.12.6');
+    },
+  );
 });
 
 describe('Ollama backend errors', () => {
@@ -151,7 +183,11 @@ describe('Ollama backend errors', () => {
 
   it('an out-of-memory 500 is named as such', async () => {
     const core = await coreFor(fake);
-    const err = core.backend.toError({ status_code: 500, error: 'model requires more system memory (30 GiB) than is available (12 GiB)' }, 'load', { model: 'big' });
+    const err = core.backend.toError(
+      { status_code: 500, error: 'model requires more system memory (30 GiB) than is available (12 GiB)' },
+      'load',
+      { model: 'big' },
+    );
     expect(err.kind).toBe('out_of_memory');
     expect(err.message).toMatch(/unload other models or choose a smaller one/);
   });

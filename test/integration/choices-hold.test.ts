@@ -26,9 +26,25 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
-const models = (...names: string[]): FakeModel[] => [...DEFAULT_REGISTRY, ...NAMESPACED_MODELS, ...fairModels(1)].filter((m, i, all) => names.includes(m.name) && all.findIndex((x) => x.name === m.name) === i);
-const thinker = (name: string, parameterSize: string, size: number): FakeModel => ({ ...models('qwen3:8b')[0]!, name, parameterSize, size, digest: `${name.length}`.padStart(64, '7') });
-const plain = (name: string, parameterSize: string, size: number): FakeModel => ({ ...models('llama3.2:latest')[0]!, name, family: 'granite', parameterSize, size, digest: `${name.length}`.padStart(64, '3') });
+const models = (...names: string[]): FakeModel[] =>
+  [...DEFAULT_REGISTRY, ...NAMESPACED_MODELS, ...fairModels(1)].filter(
+    (m, i, all) => names.includes(m.name) && all.findIndex((x) => x.name === m.name) === i,
+  );
+const thinker = (name: string, parameterSize: string, size: number): FakeModel => ({
+  ...models('qwen3:8b')[0]!,
+  name,
+  parameterSize,
+  size,
+  digest: `${name.length}`.padStart(64, '7'),
+});
+const plain = (name: string, parameterSize: string, size: number): FakeModel => ({
+  ...models('llama3.2:latest')[0]!,
+  name,
+  family: 'granite',
+  parameterSize,
+  size,
+  digest: `${name.length}`.padStart(64, '3'),
+});
 
 async function engine(list: FakeModel[]) {
   const fake = await FakeOllama.start({ memoryBytes: MEMORY, tokenDelayMs: 1, models: list });
@@ -42,11 +58,24 @@ type Core = Awaited<ReturnType<typeof engine>>['core'];
 
 /** `model` as measured on this host: `tokensPerSecond` written, prompts read at 100/s, answers of 150 tokens. */
 async function measured(core: Core, model: string, tokensPerSecond: number, task = 'general'): Promise<void> {
-  const sample: SpeedSample = { promptTokens: 2000, promptMs: 20_000, outputTokens: 150, generationMs: (150 / tokensPerSecond) * 1000, cut: false, task };
+  const sample: SpeedSample = {
+    promptTokens: 2000,
+    promptMs: 20_000,
+    outputTokens: 150,
+    generationMs: (150 / tokensPerSecond) * 1000,
+    cut: false,
+    task,
+  };
   await core.speeds.record(core.hosts[0]!.name, model, sample, { defer: false });
 }
 
-const prefer = (core: Core, model: string, comparisonId?: string) => core.preferences.set('general', { model, task: 'general', at: new Date().toISOString(), ...(comparisonId && { comparisonId }) });
+const prefer = (core: Core, model: string, comparisonId?: string) =>
+  core.preferences.set('general', {
+    model,
+    task: 'general',
+    at: new Date().toISOString(),
+    ...(comparisonId && { comparisonId }),
+  });
 
 describe("the user's preference is served as chosen", () => {
   it('prefer_model llama3.1:8b: the travel question goes to it, not to phi3:mini that is loaded (finding 1)', async () => {
@@ -64,8 +93,15 @@ describe("the user's preference is served as chosen", () => {
     await prefer(core, 'qwen2.5:14b', 'cmp-1');
     await core.shutdown(200);
     // the engine has llama3.1 loaded when the next server starts (another client's request loaded it)
-    await (await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.1:8b', prompt: 'hi', stream: false, options: { num_predict: 1 } }) })).text();
-    const next = new Orchestrator(await loadConfig({ env: { OLLM_HOME: core.config.home, OLLM_HOST: fake.url } }), { memorySource: fakeMemory(fake, MEMORY) });
+    await (
+      await fetch(`${fake.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'llama3.1:8b', prompt: 'hi', stream: false, options: { num_predict: 1 } }),
+      })
+    ).text();
+    const next = new Orchestrator(await loadConfig({ env: { OLLM_HOME: core.config.home, OLLM_HOST: fake.url } }), {
+      memorySource: fakeMemory(fake, MEMORY),
+    });
     stops.push(() => next.shutdown(200));
     await next.stateRead; // as a tool call reads it first
     const r = await routeAndGenerate(next, { prompt: LISBON, ...CLIENT });
@@ -97,7 +133,9 @@ describe('the faster model, when no one chose and the time truly differs', () =>
     await measured(core, 'phi3:mini', 500);
     const r = await routeAndGenerate(core, ask);
     expect(r.model).toBe('phi3:mini');
-    expect(r.reason).toMatch(/it finishes within what your client waits \(54 s\): ~[\d.]+ s, where llama3\.1:8b, first for the work, would take ~\d+ s as measured here/);
+    expect(r.reason).toMatch(
+      /it finishes within what your client waits \(54 s\): ~[\d.]+ s, where llama3\.1:8b, first for the work, would take ~\d+ s as measured here/,
+    );
   });
 });
 
@@ -107,7 +145,11 @@ describe('reasoning reaches the thinking model (finding 3)', () => {
   it("magistral:24b answers: its time past the client's patience was only a guess", async () => {
     const { core } = await engine(list());
     await core.loader.ensureLoaded({ model: 'granite4:3b' });
-    const r = await routeAndGenerate(core, { prompt: 'Prove that there are infinitely many primes.', task: 'reasoning', ...CLIENT });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Prove that there are infinitely many primes.',
+      task: 'reasoning',
+      ...CLIENT,
+    });
     expect(r.model).toBe('magistral:24b');
     expect(r.reason).not.toMatch(/no reasoning model could be used/);
   });
@@ -116,7 +158,12 @@ describe('reasoning reaches the thinking model (finding 3)', () => {
     const { core } = await engine([...list(), ...models('qwen3:8b')]);
     await measured(core, 'magistral:24b', 1, 'reasoning');
     await measured(core, 'qwen3:8b', 500, 'reasoning');
-    const r = await routeAndGenerate(core, { prompt: 'Prove that there are infinitely many primes.', task: 'reasoning', complexity: 'high', ...CLIENT });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Prove that there are infinitely many primes.',
+      task: 'reasoning',
+      complexity: 'high',
+      ...CLIENT,
+    });
     expect(r.model).toBe('qwen3:8b');
     expect(r.reason).toMatch(/where magistral:24b, first for the work, would take ~\d+ s as measured here/);
   });

@@ -20,12 +20,30 @@ afterEach(async () => {
 
 /** The model loaded on an Ollama host (one slot), and served by a vLLM cluster of 8 slots behind one address. */
 async function fleet(load: { running: number; waiting: number }) {
-  const ollama = await FakeOllama.start({ models: DEFAULT_REGISTRY.filter((m) => m.name === MODEL), memoryBytes: 16e9, tokenDelayMs: 10 });
+  const ollama = await FakeOllama.start({
+    models: DEFAULT_REGISTRY.filter((m) => m.name === MODEL),
+    memoryBytes: 16e9,
+    tokenDelayMs: 10,
+  });
   ollama.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '));
-  const cluster = await FakeOpenAI.start({ models: [MODEL], reply: 'from the cluster', tokenDelayMs: 1, publishes: 'vllm', slots: 8 });
+  const cluster = await FakeOpenAI.start({
+    models: [MODEL],
+    reply: 'from the cluster',
+    tokenDelayMs: 1,
+    publishes: 'vllm',
+    slots: 8,
+  });
   cluster.setLoad(load); // before anything reads it (the figures are read at most once a second)
   fakes.push(ollama, cluster);
-  const yaml = ['ollama:', '  capacity: {ram: 16GB}', 'ram:', '  budget: "100%"', '  bufferBytes: 0', 'hosts:', `  - { name: cluster, kind: openai, url: "${cluster.url}", numParallel: 8, cluster: true }`].join('\n');
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 16GB}',
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+    'hosts:',
+    `  - { name: cluster, kind: openai, url: "${cluster.url}", numParallel: 8, cluster: true }`,
+  ].join('\n');
   const core = await coreFor(ollama, { totalBytes: 16e9, yaml });
   stops.push(() => core.shutdown(200));
   await smartLoad(core, { model: 'llama3.2', host: 'ollama' });
@@ -35,11 +53,24 @@ async function fleet(load: { running: number; waiting: number }) {
 describe('a cluster behind one address', () => {
   it('its own figures free: a call beside a busy copy goes there, and nothing there is an extra copy', async () => {
     const { core } = await fleet({ running: 0, waiting: 0 });
-    const [x, y] = await Promise.all(['x', 'y'].map((agent) => routeAndGenerate(core, { prompt: `question from ${agent}`, model: 'llama3.2', maxTokens: 40, agent, client: agent })));
+    const [x, y] = await Promise.all(
+      ['x', 'y'].map((agent) =>
+        routeAndGenerate(core, {
+          prompt: `question from ${agent}`,
+          model: 'llama3.2',
+          maxTokens: 40,
+          agent,
+          client: agent,
+        }),
+      ),
+    );
     expect([x!.host, y!.host].sort()).toEqual(['cluster', 'ollama']);
     expect(core.fleet.extraCopies.list()).toEqual([]);
     const status = await core.fleetStatus();
-    const c = status.hosts.find((h) => h.name === 'cluster') as { cluster?: boolean; loaded?: Array<{ extraCopy?: unknown }> };
+    const c = status.hosts.find((h) => h.name === 'cluster') as {
+      cluster?: boolean;
+      loaded?: Array<{ extraCopy?: unknown }>;
+    };
     expect(c.cluster).toBe(true);
     expect((c.loaded ?? []).every((l) => l.extraCopy === undefined)).toBe(true);
   });
@@ -47,7 +78,17 @@ describe('a cluster behind one address', () => {
   it('its own figures full (8 running, 6 waiting): the call waits for the Ollama copy instead', async () => {
     const { cluster, core } = await fleet({ running: 8, waiting: 6 });
     const before = cluster.requestsTo('/v1/chat/completions').length;
-    const [x, y] = await Promise.all(['x', 'y'].map((agent) => routeAndGenerate(core, { prompt: `question from ${agent}`, model: 'llama3.2', maxTokens: 40, agent, client: agent })));
+    const [x, y] = await Promise.all(
+      ['x', 'y'].map((agent) =>
+        routeAndGenerate(core, {
+          prompt: `question from ${agent}`,
+          model: 'llama3.2',
+          maxTokens: 40,
+          agent,
+          client: agent,
+        }),
+      ),
+    );
     expect([x!.host, y!.host]).toEqual(['ollama', 'ollama']);
     expect(cluster.requestsTo('/v1/chat/completions').length).toBe(before);
   });

@@ -19,16 +19,36 @@ afterEach(async () => {
 });
 
 const GB = 1e9;
-const llama = (name: string, size: number, quantization: string): FakeModel => ({ name, size, family: 'llama', parameterSize: '8.0B', quantization, architecture: 'llama', contextLength: 131072, capabilities: ['completion', 'tools'], blockCount: 32, embeddingLength: 4096, headCount: 32, headCountKv: 8 });
+const llama = (name: string, size: number, quantization: string): FakeModel => ({
+  name,
+  size,
+  family: 'llama',
+  parameterSize: '8.0B',
+  quantization,
+  architecture: 'llama',
+  contextLength: 131072,
+  capabilities: ['completion', 'tools'],
+  blockCount: 32,
+  embeddingLength: 4096,
+  headCount: 32,
+  headCountKv: 8,
+});
 const SMALL = 'llama3.1:8b';
 const BIG = 'someuser/llama3.1:8b';
 const HUGE = 'someuser/llama3.1:8b-f16';
 
 async function machine() {
-  const fake = await FakeOllama.start({ memoryBytes: 24 * GB, tokenDelayMs: 1, models: [llama(SMALL, 4.9 * GB, 'Q4_K_M'), llama(BIG, 10.2 * GB, 'Q8_0'), llama(HUGE, 16 * GB, 'F16')] });
+  const fake = await FakeOllama.start({
+    memoryBytes: 24 * GB,
+    tokenDelayMs: 1,
+    models: [llama(SMALL, 4.9 * GB, 'Q4_K_M'), llama(BIG, 10.2 * GB, 'Q8_0'), llama(HUGE, 16 * GB, 'F16')],
+  });
   fake.reply((ctx) => `answer of ${ctx.model}`);
   const core = await coreFor(fake, { totalBytes: 24 * GB, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
-  stops.push(() => core.shutdown(200), () => fake.stop());
+  stops.push(
+    () => core.shutdown(200),
+    () => fake.stop(),
+  );
   return { fake, core };
 }
 
@@ -73,7 +93,10 @@ describe('compare of two models that cannot be resident together', () => {
     expect(r.groups).toEqual([[SMALL], [BIG]]);
     expect(fake.generations().map((g) => g.resolved)).toEqual([SMALL, BIG]);
     expect(progress.phases.filter((p) => p.kind === 'waiting' && p.for.includes('to make room'))).toEqual([]);
-    expect(progress.phases).toContainEqual({ kind: 'waiting', for: `${SMALL} to finish first: ${BIG} cannot be resident beside it` });
+    expect(progress.phases).toContainEqual({
+      kind: 'waiting',
+      for: `${SMALL} to finish first: ${BIG} cannot be resident beside it`,
+    });
     expect(fake.stats().forcedEvictions).toEqual([]);
   }, 60_000);
 

@@ -20,7 +20,12 @@ const llama31 = byName('llama3.1:8b');
 /** The same weights as llama3.1:8b under a stranger's namespace (same digest). */
 const copy: FakeModel = { ...llama31, name: 'someuser/llama3.1:8b' };
 /** A different upload under another namespace. */
-const upload: FakeModel = { ...byName('someuser/llama3.1:8b'), name: 'otheruser/mistral-tune:7b', family: 'mistral', digest: 'c'.repeat(64) };
+const upload: FakeModel = {
+  ...byName('someuser/llama3.1:8b'),
+  name: 'otheruser/mistral-tune:7b',
+  family: 'mistral',
+  digest: 'c'.repeat(64),
+};
 
 let fake: FakeOllama | undefined;
 afterEach(async () => {
@@ -37,7 +42,8 @@ async function setup(models: FakeModel[], memoryBytes = 32e9) {
 function storedIds(home: string): string[] {
   const db = new Database(join(home, 'state.db'), { readonly: true });
   try {
-    const row = db.prepare("SELECT json FROM documents WHERE name = 'comparisons'").get() as { json: string } | undefined;
+    const row = db.prepare("SELECT json FROM documents WHERE name = 'comparisons'").get() as
+      { json: string } | undefined;
     return row ? (JSON.parse(row.json) as { comparisons: Array<{ id: string }> }).comparisons.map((c) => c.id) : [];
   } finally {
     db.close();
@@ -48,7 +54,13 @@ const digestOf = (name: string) => [llama31, copy, upload, ...DEFAULT_MODELS].fi
 
 describe('the models compare chooses when none are named', () => {
   it('never the same weights twice, and the official name rather than a namespaced copy', async () => {
-    const core = await setup([copy, llama31, byName('llama3.2:latest'), byName('phi3:mini'), byName('qwen2.5-coder:7b')]);
+    const core = await setup([
+      copy,
+      llama31,
+      byName('llama3.2:latest'),
+      byName('phi3:mini'),
+      byName('qwen2.5-coder:7b'),
+    ]);
     const r = await compare(core, { prompt: HAIKU, maxTokens: 16 });
     const models = r.results.map((e) => e.model);
     expect(models).toContain('llama3.1:8b');
@@ -79,7 +91,12 @@ describe('the models compare chooses when none are named', () => {
       { name: 'gemma3:4b', family: 'gemma3', digest: 'd2' },
       { name: 'qwen3:8b', family: 'qwen3', digest: 'd3' },
     ];
-    expect(defaultCandidates(facts.map((f) => f.name), facts)).toEqual(['llama3.1:8b', 'gemma3:4b', 'qwen3:8b']);
+    expect(
+      defaultCandidates(
+        facts.map((f) => f.name),
+        facts,
+      ),
+    ).toEqual(['llama3.1:8b', 'gemma3:4b', 'qwen3:8b']);
     expect(defaultCandidates(['someuser/llama3.1:8b', 'llama3.1:latest'], facts)).toEqual(['llama3.1:latest']);
   });
 });
@@ -109,16 +126,32 @@ describe('what compare says happened', () => {
 
   it('says they ran one at a time because they do not fit together only when that is why', async () => {
     const core = await setup(DEFAULT_MODELS, 9e9);
-    const r = await compare(core, { prompt: 'Say hi', models: ['llava:7b', 'qwen2.5-coder:7b', 'llama3.2'], maxTokens: 16 });
+    const r = await compare(core, {
+      prompt: 'Say hi',
+      models: ['llava:7b', 'qwen2.5-coder:7b', 'llama3.2'],
+      maxTokens: 16,
+    });
     expect(r.answered).toHaveLength(3);
     expect(r.fastest).toBeDefined();
-    expect(r.summary).toMatch(/^All 3 models answered\. (They ran in groups|.* ran one at a time) because they do not all fit in memory together/);
+    expect(r.summary).toMatch(
+      /^All 3 models answered\. (They ran in groups|.* ran one at a time) because they do not all fit in memory together/,
+    );
     expect(renderComparison(r)).toMatch(/Fastest: /);
   });
 
   it('names the loaded-model limit when that, not memory, split them', () => {
-    const summary = describeRun({ models: ['a', 'b'], answered: new Set(['a', 'b']), groups: [['a'], ['b']], splits: ['count'], ran: new Set(['a', 'b']), maxLoadedModels: 2, held: 1 });
-    expect(summary).toBe('All 2 models answered. a and b ran one at a time because this Ollama host holds at most 2 models loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS) and 1 that must stay is loaded.');
+    const summary = describeRun({
+      models: ['a', 'b'],
+      answered: new Set(['a', 'b']),
+      groups: [['a'], ['b']],
+      splits: ['count'],
+      ran: new Set(['a', 'b']),
+      maxLoadedModels: 2,
+      held: 1,
+    });
+    expect(summary).toBe(
+      'All 2 models answered. a and b ran one at a time because this Ollama host holds at most 2 models loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS) and 1 that must stay is loaded.',
+    );
   });
 });
 
@@ -126,15 +159,26 @@ describe('a comparison outlives its process', () => {
   it('a second orchestrator on the same home finds it, and prefer_model takes it', async () => {
     const core = await setup(DEFAULT_MODELS);
     const r = await compare(core, { prompt: 'Say hi', models: ['llama3.2', 'phi3:mini'], maxTokens: 16 });
-    const next = new Orchestrator(await loadConfig({ env: { OLLM_HOME: core.config.home, OLLM_HOST: fake!.url } }), { memorySource: fakeMemory(fake!, 32e9) });
-    expect(await next.comparisons.get(next.config.home, r.comparisonId)).toMatchObject({ task: r.task, models: ['llama3.2:latest', 'phi3:mini'] });
+    const next = new Orchestrator(await loadConfig({ env: { OLLM_HOME: core.config.home, OLLM_HOST: fake!.url } }), {
+      memorySource: fakeMemory(fake!, 32e9),
+    });
+    expect(await next.comparisons.get(next.config.home, r.comparisonId)).toMatchObject({
+      task: r.task,
+      models: ['llama3.2:latest', 'phi3:mini'],
+    });
     expect(storedIds(core.config.home)).toEqual([r.comparisonId]);
   });
 
   it(`keeps the last ${KEEP_COMPARISONS}; an earlier version's damaged comparisons.json is imported as far as it reads, and kept`, async () => {
     const home = tempDir('ollm-comparisons-');
     const store = new Comparisons();
-    for (let i = 0; i < KEEP_COMPARISONS + 5; i++) await store.remember(home, { id: `c${i}`, task: 'general', models: ['a:1b', 'b:1b'], at: new Date().toISOString() });
+    for (let i = 0; i < KEEP_COMPARISONS + 5; i++)
+      await store.remember(home, {
+        id: `c${i}`,
+        task: 'general',
+        models: ['a:1b', 'b:1b'],
+        at: new Date().toISOString(),
+      });
     const fresh = new Comparisons();
     expect(await fresh.get(home, 'c4')).toBeUndefined();
     expect(await fresh.get(home, 'c5')).toMatchObject({ models: ['a:1b', 'b:1b'] });
@@ -142,7 +186,8 @@ describe('a comparison outlives its process', () => {
 
     const old = tempDir('ollm-comparisons-');
     const file = join(old, COMPARISONS_FILE);
-    const text = '{"version":1,"comparisons":[{"id":"good","task":"code","models":["a:1b"],"at":"2026-01-01T00:00:00Z"},{"id":"bad","task":"nonsense","models":[]}]} trailing junk';
+    const text =
+      '{"version":1,"comparisons":[{"id":"good","task":"code","models":["a:1b"],"at":"2026-01-01T00:00:00Z"},{"id":"bad","task":"nonsense","models":[]}]} trailing junk';
     writeFileSync(file, text);
     const after = new Comparisons();
     expect(await after.get(old, 'good')).toMatchObject({ task: 'code' });
@@ -157,7 +202,12 @@ describe('a comparison outlives its process', () => {
     const home = tempDir('ollm-comparisons-');
     mkdirSync(join(home, 'state.db')); // a folder where the database should be
     const store = new Comparisons();
-    const note = await store.remember(home, { id: 'x', task: 'general', models: ['a:1b', 'b:1b'], at: new Date().toISOString() });
+    const note = await store.remember(home, {
+      id: 'x',
+      task: 'general',
+      models: ['a:1b', 'b:1b'],
+      at: new Date().toISOString(),
+    });
     expect(note).toMatch(/could not be saved .*works only while this server runs/);
     expect(await store.get(home, 'x')).toBeDefined();
     expect(await new Comparisons().get(home, 'x')).toBeUndefined();

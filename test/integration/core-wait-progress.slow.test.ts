@@ -23,9 +23,20 @@ async function serverWithSlowCore(loadMs: number) {
   const { settings, templatesDir } = await loadConfig({ env: { OLLM_HOME: home } });
   const catalog: Catalog = builtCatalog() ?? recordCatalog();
   const answer = { content: [{ type: 'text' as const, text: 'nothing remembered' }], structuredContent: {} };
-  const core = { handlers: () => ({ tools: new Map([['recall', { config: {}, handler: async () => answer }]]), resources: new Map() }) } as unknown as Core;
+  const core = {
+    handlers: () => ({
+      tools: new Map([['recall', { config: {}, handler: async () => answer }]]),
+      resources: new Map(),
+    }),
+  } as unknown as Core;
   let made: Promise<Core> | undefined;
-  const front: Front = { settings, project: undefined, templates: new TemplateLibrary(templatesDir, home), skills: undefined, core: () => (made ??= new Promise((r) => setTimeout(() => r(core), loadMs))) };
+  const front: Front = {
+    settings,
+    project: undefined,
+    templates: new TemplateLibrary(templatesDir, home),
+    skills: undefined,
+    core: () => (made ??= new Promise((r) => setTimeout(() => r(core), loadMs))),
+  };
   const server = createServerFactory(front, catalog)();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'core-wait', version: '1' });
@@ -38,7 +49,10 @@ describe('a call waiting for the core to load', () => {
   it('with a progressToken: progress within a quarter second and every second, rising, until the answer; none once the core is there', async () => {
     const client = await serverWithSlowCore(3600); // more than twice the client's 1.5 s timeout
     const seen: Array<{ progress: number; message?: string }> = [];
-    const res = await client.callTool({ name: 'recall', arguments: { query: 'x' } }, { timeout: 1500, resetTimeoutOnProgress: true, onprogress: (p) => seen.push(p) });
+    const res = await client.callTool(
+      { name: 'recall', arguments: { query: 'x' } },
+      { timeout: 1500, resetTimeoutOnProgress: true, onprogress: (p) => seen.push(p) },
+    );
     expect(res.isError).toBeFalsy();
     expect(seen.length).toBeGreaterThanOrEqual(3); // 0.25 s, 1 s, 2 s
     expect(seen.every((p) => p.message === 'starting ollm-mcp')).toBe(true);

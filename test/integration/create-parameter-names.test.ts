@@ -29,29 +29,43 @@ async function served() {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'ollm-test', version: '1' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
-  stops.push(() => client.close(), () => fake.stop(), () => core.shutdown(200));
+  stops.push(
+    () => client.close(),
+    () => fake.stop(),
+    () => core.shutdown(200),
+  );
   return { client, creates: () => fake.requests.filter((r) => r.path === '/api/create').length };
 }
 
 describe("create_model's parameter names", () => {
   it('a "__proto__" key, as JSON carries it, is refused naming it, nothing made', async () => {
     const { client, creates } = await served();
-    const args = JSON.parse('{"name":"terse","from":"llama3.2","parameters":{"__proto__":{"temperature":4}}}') as Record<string, unknown>;
+    const args = JSON.parse(
+      '{"name":"terse","from":"llama3.2","parameters":{"__proto__":{"temperature":4}}}',
+    ) as Record<string, unknown>;
     const res = await client.callTool({ name: 'create_model', arguments: args });
     expect(res.isError).toBe(true);
-    expect(text(res)).toMatch(/^Nothing was made: parameters: "__proto__" cannot be a parameter's name \(every JavaScript object has a property called so\) — leave it out; the names are num_ctx, /);
+    expect(text(res)).toMatch(
+      /^Nothing was made: parameters: "__proto__" cannot be a parameter's name \(every JavaScript object has a property called so\) — leave it out; the names are num_ctx, /,
+    );
     expect(creates()).toBe(0);
   });
 
   it('"constructor" and "prototype" are refused the same way; Ollama’s own names are still taken', async () => {
     const { client, creates } = await served();
     for (const name of ['constructor', 'prototype']) {
-      const res = await client.callTool({ name: 'create_model', arguments: { name: 'terse', from: 'llama3.2', parameters: { temperature: 0.2, [name]: 1 } } });
+      const res = await client.callTool({
+        name: 'create_model',
+        arguments: { name: 'terse', from: 'llama3.2', parameters: { temperature: 0.2, [name]: 1 } },
+      });
       expect(res.isError).toBe(true);
       expect(text(res)).toContain(`Nothing was made: parameters: "${name}" cannot be a parameter's name`);
     }
     expect(creates()).toBe(0);
-    const made = await client.callTool({ name: 'create_model', arguments: { name: 'terse', from: 'llama3.2', parameters: { temperature: 0.2, num_ctx: 8192 } } });
+    const made = await client.callTool({
+      name: 'create_model',
+      arguments: { name: 'terse', from: 'llama3.2', parameters: { temperature: 0.2, num_ctx: 8192 } },
+    });
     expect(made.isError, text(made)).toBeFalsy();
     expect(creates()).toBe(1);
   });
@@ -59,9 +73,17 @@ describe("create_model's parameter names", () => {
   it('the core’s check refuses them too, and takes the rest', () => {
     const withProto = JSON.parse('{"temperature":0.2,"__proto__":{"x":1}}') as Record<string, unknown>;
     expect(objectNameProblem(withProto)).toMatch(/^parameters: "__proto__" cannot be a parameter's name/);
-    expect(checkCreate({ name: 'terse', from: 'llama3.2', parameters: withProto })).toEqual({ ok: false, error: expect.stringMatching(/^parameters: "__proto__" cannot/) });
-    expect(checkCreate({ name: 'terse', from: 'llama3.2', parameters: { toString: 1 } })).toEqual({ ok: false, error: expect.stringMatching(/^parameters: "toString" cannot/) });
+    expect(checkCreate({ name: 'terse', from: 'llama3.2', parameters: withProto })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^parameters: "__proto__" cannot/),
+    });
+    expect(checkCreate({ name: 'terse', from: 'llama3.2', parameters: { toString: 1 } })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^parameters: "toString" cannot/),
+    });
     expect(objectNameProblem({ temperature: 0.2, stop: ['###'] })).toBeUndefined();
-    expect(checkCreate({ name: 'terse', from: 'llama3.2', parameters: { temperature: 0.2, stop: ['###'] } })).toMatchObject({ ok: true, request: { parameters: { temperature: 0.2, stop: ['###'] } } });
+    expect(
+      checkCreate({ name: 'terse', from: 'llama3.2', parameters: { temperature: 0.2, stop: ['###'] } }),
+    ).toMatchObject({ ok: true, request: { parameters: { temperature: 0.2, stop: ['###'] } } });
   });
 });

@@ -21,13 +21,24 @@ afterEach(async () => {
 
 /** A core over a fake Ollama with an F16 base besides the defaults. */
 async function setup() {
-  const f16 = { ...DEFAULT_MODELS.find((m) => m.name === 'llama3.2:latest')!, name: 'llama3.2:3b-f16', quantization: 'F16' };
+  const f16 = {
+    ...DEFAULT_MODELS.find((m) => m.name === 'llama3.2:latest')!,
+    name: 'llama3.2:3b-f16',
+    quantization: 'F16',
+  };
   const fake = await FakeOllama.start({ pullChunkDelayMs: 1, tokenDelayMs: 0, models: [...DEFAULT_MODELS, f16] });
   const core = await coreFor(fake);
-  stops.push(() => fake.stop(), () => core.shutdown(200));
+  stops.push(
+    () => fake.stop(),
+    () => core.shutdown(200),
+  );
   const loaded = async () => (await core.hosts[0]!.engine.ps()).map((r) => r.name);
   /** The unloads sent (generate with keep_alive 0) since `from` requests. */
-  const unloads = (from = 0) => fake.requests.slice(from).filter((r) => r.path === '/api/generate' && (r.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0).length;
+  const unloads = (from = 0) =>
+    fake.requests
+      .slice(from)
+      .filter((r) => r.path === '/api/generate' && (r.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0)
+      .length;
   return { fake, core, loaded, unloads };
 }
 
@@ -40,7 +51,9 @@ describe('create_model replacing a model its engine holds loaded', () => {
     const before = fake.requests.length;
     const r = await createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be brief.', replace: true });
     expect(r).toMatchObject({ status: 'replaced', loaded: { weights: 'same' } });
-    expect(createdText(r)).toBe('Made again terse:latest from llama3.2:latest on ollama; it was loaded there and stays so: requests already running on it finish as they began, the next ones run the new version; route_and_generate {model: "terse:latest"} uses it.');
+    expect(createdText(r)).toBe(
+      'Made again terse:latest from llama3.2:latest on ollama; it was loaded there and stays so: requests already running on it finish as they began, the next ones run the new version; route_and_generate {model: "terse:latest"} uses it.',
+    );
     expect(unloads(before)).toBe(0);
     expect(await loaded()).toContain('terse:latest');
     expect((await core.backend.show('terse:latest')).system).toBe('Be brief.');
@@ -61,7 +74,9 @@ describe('create_model replacing a model its engine holds loaded', () => {
     };
     const r = await createModel(core, { name: 'small', from: 'llama3.2:3b-f16', quantize: 'q8_0', replace: true });
     expect(r).toMatchObject({ status: 'replaced', loaded: { weights: 'new', unloaded: true } });
-    expect(createdText(r)).toContain('on ollama; its old weights, loaded there, were unloaded: the next call loads the new ones; route_and_generate');
+    expect(createdText(r)).toContain(
+      'on ollama; its old weights, loaded there, were unloaded: the next call loads the new ones; route_and_generate',
+    );
     expect(unloads(before)).toBe(1);
     expect(loadedWhenMade).not.toContain('small:latest');
     expect(core.hosts[0]!.loader.pins.has('small:latest')).toBe(true);
@@ -84,7 +99,9 @@ describe('create_model replacing a model its engine holds loaded', () => {
     const before = fake.requests.length;
     const r = await createModel(core, { name: 'small', from: 'llama3.2:3b-f16', quantize: 'q8_0', replace: true });
     expect(r.loaded).toBeUndefined();
-    expect(createdText(r)).toBe('Made again small:latest from llama3.2:3b-f16 on ollama; route_and_generate {model: "small:latest"} uses it.');
+    expect(createdText(r)).toBe(
+      'Made again small:latest from llama3.2:3b-f16 on ollama; route_and_generate {model: "small:latest"} uses it.',
+    );
     expect(unloads(before)).toBe(0);
   });
 });

@@ -12,7 +12,14 @@ import { InputError, type InputRequest, type InputScope } from '../../src/orches
 import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { commandsRunUnguarded, makeDiffRepo, type DiffRepo } from '../helpers/diff-repos.js';
 
-const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 2_000_000, maxImageBytes: 20_000_000, maxTotalBytes: 8_000_000, maxFiles: 500 };
+const LIMITS = {
+  roots: [] as string[],
+  allow: [] as string[],
+  maxFileBytes: 2_000_000,
+  maxImageBytes: 20_000_000,
+  maxTotalBytes: 8_000_000,
+  maxFiles: 500,
+};
 let home: DiffRepo;
 let mono: DiffRepo;
 let scope: InputScope;
@@ -25,13 +32,16 @@ beforeAll(async () => {
 
 const text = (g: Awaited<ReturnType<typeof gatherInputs>>) => g.docs.map((d) => d.text).join('\n');
 async function refusal(req: InputRequest, s: InputScope = scope): Promise<string> {
-  const err = await gatherInputs(req, s, new ReadOrigins()).then(() => undefined, (e: unknown) => e);
+  const err = await gatherInputs(req, s, new ReadOrigins()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InputError);
   return (err as Error).message;
 }
 
 describe('the diff of a project folder inside a larger repository', () => {
-  it('holds only the project folder\'s changes, with fixed a/ b/ prefixes, and lists every secret left out', async () => {
+  it("holds only the project folder's changes, with fixed a/ b/ prefixes, and lists every secret left out", async () => {
     for (const repo of [home, mono]) {
       const g = await gatherInputs({ diff: {} }, await inputScope(LIMITS, repo.project, []), new ReadOrigins());
       const sent = text(g);
@@ -39,12 +49,14 @@ describe('the diff of a project folder inside a larger repository', () => {
       expect(sent).toContain('diff --git a/app.ts b/app.ts');
       expect(sent).not.toMatch(repo.secrets);
       expect(sent).not.toMatch(/bashrc|other\//);
-      expect(g.skipped).toEqual(expect.arrayContaining([
-        { path: 'clé.pem', reason: expect.stringMatching(/left out of the diff: it looks like a private key/) },
-        { path: 'données/.env', reason: expect.stringMatching(/an environment file/) },
-        { path: 'tab\tdir/.env', reason: expect.stringMatching(/an environment file/) },
-        { path: 'docs/notes.txt', reason: expect.stringMatching(/hold a private key/) },
-      ]));
+      expect(g.skipped).toEqual(
+        expect.arrayContaining([
+          { path: 'clé.pem', reason: expect.stringMatching(/left out of the diff: it looks like a private key/) },
+          { path: 'données/.env', reason: expect.stringMatching(/an environment file/) },
+          { path: 'tab\tdir/.env', reason: expect.stringMatching(/an environment file/) },
+          { path: 'docs/notes.txt', reason: expect.stringMatching(/hold a private key/) },
+        ]),
+      );
       expect(g.skipped.map((s) => s.path)).not.toContain('.bashrc');
     }
   });
@@ -58,14 +70,21 @@ describe('the diff of a project folder inside a larger repository', () => {
   });
 
   it('leaves out both sides of a staged rename of a secret', async () => {
-    const g = await gatherInputs({ diff: { staged: true } }, scope, new ReadOrigins()).then(text, (e: Error) => e.message);
+    const g = await gatherInputs({ diff: { staged: true } }, scope, new ReadOrigins()).then(
+      text,
+      (e: Error) => e.message,
+    );
     expect(g).not.toMatch(home.secrets);
     const err = await refusal({ diff: { staged: true } });
     expect(err).toMatch(/is empty once secrets are left out/);
   });
 
   it('sends a private key or secret name when inputs.allow allows it', async () => {
-    const g = await gatherInputs({ diff: { paths: ['docs', 'clé.pem'] } }, { ...scope, allow: ['docs/notes.txt', '*.pem'] }, new ReadOrigins());
+    const g = await gatherInputs(
+      { diff: { paths: ['docs', 'clé.pem'] } },
+      { ...scope, allow: ['docs/notes.txt', '*.pem'] },
+      new ReadOrigins(),
+    );
     expect(text(g)).toContain('KEY-IN-NOTES');
     expect(text(g)).toContain('+PEM-NAME-SECRET');
     expect(g.skipped).toEqual([]);
@@ -81,13 +100,23 @@ describe('ranges', () => {
   });
 
   it('refuses blob and tree expressions, options and what is not a commit, sending nothing', async () => {
-    for (const range of ['HEAD:proj/config/.env..HEAD:proj/README.md', 'HEAD:proj/config/id_rsa', ':/initial', '--output=/tmp/x', 'HEAD^{tree}', 'no-such-branch', 'HEAD....HEAD']) {
-      expect(await refusal({ diff: { range } }), range).toMatch(/not a revision or range|not a commit in this repository/);
+    for (const range of [
+      'HEAD:proj/config/.env..HEAD:proj/README.md',
+      'HEAD:proj/config/id_rsa',
+      ':/initial',
+      '--output=/tmp/x',
+      'HEAD^{tree}',
+      'no-such-branch',
+      'HEAD....HEAD',
+    ]) {
+      expect(await refusal({ diff: { range } }), range).toMatch(
+        /not a revision or range|not a commit in this repository/,
+      );
     }
   });
 });
 
-describe('commands of the repository\'s choosing', () => {
+describe("commands of the repository's choosing", () => {
   it('runs neither core.fsmonitor nor a clean filter (both would run in a plain git diff)', async () => {
     expect(commandsRunUnguarded(mono)).toEqual({ fsmonitor: true, filter: true });
     await gatherInputs({ diff: {} }, scope, new ReadOrigins());

@@ -28,26 +28,54 @@ beforeEach(() => {
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'first');
   const top = git(repo, 'rev-parse', '--show-toplevel').trim();
-  scope = { base: top, roots: [top], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 };
+  scope = {
+    base: top,
+    roots: [top],
+    allow: [],
+    maxFileBytes: 1e6,
+    maxImageBytes: 1e6,
+    maxTotalBytes: 1e7,
+    maxFiles: 100,
+  };
 });
 
 /** git's own patch, as the reader asks for it. */
-const gitPatch = (...args: string[]) => git(repo, 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--relative', '--find-renames', '--find-copies', '--src-prefix=a/', '--dst-prefix=b/', ...args);
+const gitPatch = (...args: string[]) =>
+  git(
+    repo,
+    'diff',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--relative',
+    '--find-renames',
+    '--find-copies',
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
+    ...args,
+  );
 
 async function refusal(req: DiffRequest, s = scope, budget = 1e7): Promise<string> {
-  const err: unknown = await readDiff(req, s, budget).then(() => undefined, (e: unknown) => e);
+  const err: unknown = await readDiff(req, s, budget).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InputError);
   return (err as Error).message;
 }
 
 describe('where the diff is read', () => {
-  it('is the repository of an allowed project folder, and never one of a folder that is not open (a home folder under git, Claude Desktop\'s /)', async () => {
+  it("is the repository of an allowed project folder, and never one of a folder that is not open (a home folder under git, Claude Desktop's /)", async () => {
     put('app.ts', 'export const v = 3;\n');
     expect((await readDiff({}, scope, 1e7)).text).toContain('v = 3');
     const closed = { ...scope, roots: [], closed: { folder: scope.base, why: 'your home folder' } };
-    expect(await refusal({}, closed)).toBe(`diff: no folder is open to ollm-mcp — ollm-mcp runs in ${scope.base}, your home folder, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`);
+    expect(await refusal({}, closed)).toBe(
+      `diff: no folder is open to ollm-mcp — ollm-mcp runs in ${scope.base}, your home folder, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`,
+    );
     const elsewhere = { ...scope, roots: [join(scope.base, 'sub')] };
-    expect(await refusal({}, elsewhere)).toMatch(/^diff: outside the folders ollm-mcp may read — allowed: .*sub\. To read it/);
+    expect(await refusal({}, elsewhere)).toMatch(
+      /^diff: outside the folders ollm-mcp may read — allowed: .*sub\. To read it/,
+    );
   });
 });
 
@@ -57,7 +85,12 @@ describe('what is sent', () => {
     put('.env', 'SECRET=1\n');
     git(repo, 'add', '.env');
     const d = await readDiff({}, scope, 1e7);
-    expect(d).toEqual({ label: 'git diff (working tree)', text: gitPatch('--', 'app.ts'), bytes: Buffer.byteLength(gitPatch('--', 'app.ts')), skipped: [] });
+    expect(d).toEqual({
+      label: 'git diff (working tree)',
+      text: gitPatch('--', 'app.ts'),
+      bytes: Buffer.byteLength(gitPatch('--', 'app.ts')),
+      skipped: [],
+    });
     git(repo, 'add', 'app.ts');
     const staged = await readDiff({ staged: true }, scope, 1e7);
     expect(staged.label).toBe('git diff --cached (staged changes)');
@@ -126,7 +159,9 @@ describe('what is sent', () => {
     put('.env', 'SECRET=1\n');
     git(repo, 'add', '-A');
     const d = await readDiff({ staged: true }, scope, 1e7);
-    expect(d.skipped).toEqual([{ path: '.env', reason: 'its changes were left out of the diff: it looks like an environment file' }]);
+    expect(d.skipped).toEqual([
+      { path: '.env', reason: 'its changes were left out of the diff: it looks like an environment file' },
+    ]);
     expect(d.text).toBe(gitPatch('--cached', '--', 'app.ts'));
   });
 
@@ -144,7 +179,12 @@ describe('what is sent', () => {
     put('zeta.txt', 'zeta\n');
     git(repo, 'add', '-A');
     const d = await readDiff({ staged: true }, scope, 1e7);
-    expect(d.skipped).toEqual([{ path: 'notes.txt', reason: 'its changes were left out of the diff: they hold a private key, which is never sent to a model' }]);
+    expect(d.skipped).toEqual([
+      {
+        path: 'notes.txt',
+        reason: 'its changes were left out of the diff: they hold a private key, which is never sent to a model',
+      },
+    ]);
     expect(d.text).toBe(gitPatch('--cached', '--', 'app.ts') + gitPatch('--cached', '--', 'zeta.txt'));
   });
 
@@ -156,7 +196,9 @@ describe('what is sent', () => {
     put('keys.txt', `${lines}${KEY}`);
     git(repo, 'add', '-A');
     const one = await readDiff({ staged: true }, { ...scope, allow: ['keys.txt'] }, 1e7).catch((e: unknown) => e);
-    expect((one as Error).message).toBe(`git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — nothing to read; stage changes with \`git add\` first.`);
+    expect((one as Error).message).toBe(
+      `git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — nothing to read; stage changes with \`git add\` first.`,
+    );
     const both = await readDiff({ staged: true }, { ...scope, allow: ['keys.txt', 'notes.txt'] }, 1e7);
     expect(both.text).toContain('BEGIN OPENSSH PRIVATE KEY');
     expect(both.skipped).toEqual([]);
@@ -170,24 +212,40 @@ describe('refusals', () => {
     expect(await refusal({ paths: [`-${'x'.repeat(100)}`] })).toBe(`diff.paths: "-${'x'.repeat(79)}" is not a path.`);
     put('odd-', 'changed\n');
     git(repo, 'add', 'odd-');
-    expect((await readDiff({ staged: true, paths: ['odd-'] }, scope, 1e7)).text).toBe(gitPatch('--cached', '--', 'odd-'));
+    expect((await readDiff({ staged: true, paths: ['odd-'] }, scope, 1e7)).text).toBe(
+      gitPatch('--cached', '--', 'odd-'),
+    );
   });
 
   it('a revision that is not a commit is named, at most 80 characters of it', async () => {
-    expect(await refusal({ range: 'nope...HEAD' })).toBe('diff.range: "nope" is not a commit in this repository — give a branch, tag, commit or HEAD~n.');
+    expect(await refusal({ range: 'nope...HEAD' })).toBe(
+      'diff.range: "nope" is not a commit in this repository — give a branch, tag, commit or HEAD~n.',
+    );
     const long = `n${'o'.repeat(100)}`;
-    expect(await refusal({ range: `${long}..HEAD` })).toBe(`diff.range: "${long.slice(0, 80)}" is not a commit in this repository — give a branch, tag, commit or HEAD~n.`);
+    expect(await refusal({ range: `${long}..HEAD` })).toBe(
+      `diff.range: "${long.slice(0, 80)}" is not a commit in this repository — give a branch, tag, commit or HEAD~n.`,
+    );
     put('release^{commit}', 'a file named like the revision checked: not a commit all the same\n');
-    expect(await refusal({ range: 'release..HEAD' })).toBe('diff.range: "release" is not a commit in this repository — give a branch, tag, commit or HEAD~n.');
+    expect(await refusal({ range: 'release..HEAD' })).toBe(
+      'diff.range: "release" is not a commit in this repository — give a branch, tag, commit or HEAD~n.',
+    );
   });
 
   it('an empty diff says what was empty, where, and what to try', async () => {
-    expect(await refusal({})).toBe(`git diff (working tree) is empty in ${scope.base} — nothing to read; for staged changes pass diff.staged: true.`);
-    expect(await refusal({ staged: true })).toBe(`git diff --cached (staged changes) is empty in ${scope.base} — nothing to read; stage changes with \`git add\` first.`);
-    expect(await refusal({ range: 'HEAD..HEAD' })).toBe(`git diff HEAD..HEAD is empty in ${scope.base} — nothing to read.`);
+    expect(await refusal({})).toBe(
+      `git diff (working tree) is empty in ${scope.base} — nothing to read; for staged changes pass diff.staged: true.`,
+    );
+    expect(await refusal({ staged: true })).toBe(
+      `git diff --cached (staged changes) is empty in ${scope.base} — nothing to read; stage changes with \`git add\` first.`,
+    );
+    expect(await refusal({ range: 'HEAD..HEAD' })).toBe(
+      `git diff HEAD..HEAD is empty in ${scope.base} — nothing to read.`,
+    );
     put('.env', 'SECRET=1\n');
     git(repo, 'add', '.env');
-    expect(await refusal({ staged: true })).toBe(`git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — nothing to read; stage changes with \`git add\` first.`);
+    expect(await refusal({ staged: true })).toBe(
+      `git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — nothing to read; stage changes with \`git add\` first.`,
+    );
   });
 
   it('holds the budget to the byte, over every group of paths git was asked for', async () => {
@@ -196,6 +254,8 @@ describe('refusals', () => {
     // asked for in groups of 200: each group fits the budget, the two together one byte over
     const size = Buffer.byteLength(gitPatch('--cached'));
     expect((await readDiff({ staged: true }, scope, size)).bytes).toBe(size);
-    expect(await refusal({ staged: true }, scope, size - 1)).toBe(`the diff is larger than the ${((size - 1) / 1000).toFixed(1)} KB one call may still read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`);
+    expect(await refusal({ staged: true }, scope, size - 1)).toBe(
+      `the diff is larger than the ${((size - 1) / 1000).toFixed(1)} KB one call may still read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
+    );
   });
 });

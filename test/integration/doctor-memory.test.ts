@@ -27,16 +27,30 @@ async function doctorWith(budget: string) {
 /** The router of doctorWith beside an Ollama with no models, and the orchestrator over both. */
 async function routerBeside(budget: string) {
   const ollama = await FakeOllama.start({ models: [] });
-  const router = await FakeLlamacpp.start({ models: ['storiesA', 'storiesB'].map((id) => ({ id, file: STORIES })), modelsMax: 2 });
-  stops.push(() => ollama.stop(), () => router.stop());
+  const router = await FakeLlamacpp.start({
+    models: ['storiesA', 'storiesB'].map((id) => ({ id, file: STORIES })),
+    modelsMax: 2,
+  });
+  stops.push(
+    () => ollama.stop(),
+    () => router.stop(),
+  );
   for (const model of ['storiesA', 'storiesB']) {
     await fetch(`${router.url}/models/load`, { method: 'POST', body: JSON.stringify({ model }) });
     while (router.status(model) !== 'loaded') await new Promise((r) => setTimeout(r, 10));
   }
   const home = tempDir('ollm-home-');
-  writeFileSync(join(home, 'config.yaml'), `ram:\n  budget: ${budget}\n  bufferBytes: 0\nhosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
-  const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
-  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), { memorySource: memory });
+  writeFileSync(
+    join(home, 'config.yaml'),
+    `ram:\n  budget: ${budget}\n  bufferBytes: 0\nhosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`,
+  );
+  const memory = {
+    memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+    gpus: async () => [],
+  };
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), {
+    memorySource: memory,
+  });
   stops.push(() => orch.shutdown(200));
   return { orch, ollama };
 }
@@ -45,8 +59,12 @@ describe('doctor on a llama.cpp router', () => {
   it('over the budget: a warning naming the loaded models, largest first, and how to unload them', async () => {
     const check = await doctorWith('2MB');
     expect(check.level).toBe('warn');
-    expect(check.detail).toMatch(/2 loaded; the models loaded take 3\.7 MB of RAM, more than the budget \(2\.0 MB\): stories[AB]:latest \(1\.8 MB\), stories[AB]:latest \(1\.8 MB\)$/);
-    expect(check.fix).toMatch(/^unload stories[AB]:latest \(unload_model, or POST \/models\/unload \{"model": NAME\} to the router\), or raise ram\.budget \(or hosts\.llama\.capacity\)/);
+    expect(check.detail).toMatch(
+      /2 loaded; the models loaded take 3\.7 MB of RAM, more than the budget \(2\.0 MB\): stories[AB]:latest \(1\.8 MB\), stories[AB]:latest \(1\.8 MB\)$/,
+    );
+    expect(check.fix).toMatch(
+      /^unload stories[AB]:latest \(unload_model, or POST \/models\/unload \{"model": NAME\} to the router\), or raise ram\.budget \(or hosts\.llama\.capacity\)/,
+    );
   });
 
   it('within the budget: ✓ with no fix', async () => {
@@ -61,8 +79,13 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
     const fake = await FakeOllama.start({ memoryBytes: 32e9 });
     stops.push(() => fake.stop());
     const home = tempDir('ollm-home-');
-    const memory = { memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
-    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url } }), { memorySource: memory });
+    const memory = {
+      memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    };
+    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url } }), {
+      memorySource: memory,
+    });
     stops.push(() => orch.shutdown(200));
     const models = (await orch.catalog.list()).models;
     const coder = models.find((m) => m.name === 'qwen2.5-coder:7b')!;
@@ -76,7 +99,9 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
     orch.seenSizes.record(host, llava.name, coder.digest, 4096, 1e14, 0); // another model's digest under its name: not llava's figure
     const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
     expect(check.level).toBe('warn');
-    expect(check.detail).toMatch(/^1 figure learned from loads is far from the estimate: qwen2\.5-coder:7b at 4k context: 100\.0 TB learned, [\d.]+ GB estimated \([\d,]+× the estimate; set aside as impossible for it, not used\)$/);
+    expect(check.detail).toMatch(
+      /^1 figure learned from loads is far from the estimate: qwen2\.5-coder:7b at 4k context: 100\.0 TB learned, [\d.]+ GB estimated \([\d,]+× the estimate; set aside as impossible for it, not used\)$/,
+    );
     expect(check.fix).toContain('`ollm-mcp learning reset sizes`');
     expect(await orch.seenSizes.reset()).toBe(4);
     expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
@@ -92,7 +117,9 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
     orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 64, 1e14, 0);
     orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 32768, 1e14, 0); // past its window: set aside, still estimated there
     const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
-    const contexts = [...check.detail.matchAll(/storiesA\S* on llama at (\d+k?) context: 100\.0 TB learned/g)].map((m) => m[1]);
+    const contexts = [...check.detail.matchAll(/storiesA\S* on llama at (\d+k?) context: 100\.0 TB learned/g)].map(
+      (m) => m[1],
+    );
     expect(contexts.sort()).toEqual(['32k', '64']);
     expect(check.detail).toMatch(/^2 figures learned from loads are far/); // not the model no longer installed
   });
@@ -100,14 +127,26 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
   it('estimates each figure at its own context, the KV cache counted', async () => {
     const fake = await FakeOllama.start({ memoryBytes: 32e9 });
     stops.push(() => fake.stop());
-    const memory = { memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
-    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: tempDir('ollm-home-'), OLLM_HOST: fake.url } }), { memorySource: memory });
+    const memory = {
+      memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    };
+    const orch = new Orchestrator(
+      await loadConfig({ env: { OLLM_HOME: tempDir('ollm-home-'), OLLM_HOST: fake.url } }),
+      { memorySource: memory },
+    );
     stops.push(() => orch.shutdown(200));
     const coder = (await orch.catalog.list()).models.find((m) => m.name === 'qwen2.5-coder:7b')!;
     expect(await learnedChecks(orch)).toEqual([]); // nothing learned: no line at all
-    for (const ctx of [4096, 32768]) orch.seenSizes.record(orch.hosts[0]!.engine.host, coder.name, coder.digest, ctx, 1e14, 0);
+    for (const ctx of [4096, 32768])
+      orch.seenSizes.record(orch.hosts[0]!.engine.host, coder.name, coder.digest, ctx, 1e14, 0);
     const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
-    const estimates = Object.fromEntries([...check.detail.matchAll(/coder:7b at (\d+k) context: 100\.0 TB learned, ([\d.]+) GB estimated/g)].map((m) => [m[1], Number(m[2])]));
+    const estimates = Object.fromEntries(
+      [...check.detail.matchAll(/coder:7b at (\d+k) context: 100\.0 TB learned, ([\d.]+) GB estimated/g)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
     expect(Object.keys(estimates).sort()).toEqual(['32k', '4k']);
     expect(estimates['32k']!).toBeGreaterThan(estimates['4k']! + 1); // 28k tokens more of KV cache: over 1 GB on a 7B model
   });

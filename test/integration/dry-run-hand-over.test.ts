@@ -25,16 +25,34 @@ afterEach(async () => {
 
 /** A ~300 KB log read by path: longer than llama3.1:8b's window on a 12 GB host, so split. */
 function logInput(): GatheredInputs {
-  const lines = Array.from({ length: 3000 }, (_, n) => `2026-11-22T10:00:00Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'} after retries`);
+  const lines = Array.from(
+    { length: 3000 },
+    (_, n) =>
+      `2026-11-22T10:00:00Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'} after retries`,
+  );
   const text = `${lines.join('\n')}\n`;
   const bytes = Buffer.byteLength(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes, tokens: estimateTokens(text), encoding: 'utf-8' }], skipped: [], bytes, tokens: estimateTokens(text) };
+  return {
+    docs: [{ label: 'logs/app.log', text }],
+    images: [],
+    read: [{ path: 'logs/app.log', kind: 'text', bytes, tokens: estimateTokens(text), encoding: 'utf-8' }],
+    skipped: [],
+    bytes,
+    tokens: estimateTokens(text),
+  };
 }
 
 async function dryRun(clientLimitMs?: number) {
   fake = await FakeOllama.start({ memoryBytes: 12 * GB, models: [llama31, phi3], tokenDelayMs: 0 });
   const core = await coreFor(fake, { totalBytes: 12 * GB, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
-  const r = await offload(core, { prompt: 'List the errors in this log.', task: 'summarize', model: 'llama3.1:8b', dryRun: true, inputs: logInput(), ...(clientLimitMs !== undefined && { clientLimitMs }) });
+  const r = await offload(core, {
+    prompt: 'List the errors in this log.',
+    task: 'summarize',
+    model: 'llama3.1:8b',
+    dryRun: true,
+    inputs: logInput(),
+    ...(clientLimitMs !== undefined && { clientLimitMs }),
+  });
   expect(r.split!.parts).toBeGreaterThan(1);
   expect(fake.generations()).toHaveLength(0);
   return r;
@@ -46,7 +64,9 @@ describe("a split job's dry run", () => {
     const whole = r.advice!.expectedSeconds;
     expect(whole).toBeGreaterThan(54); // the plan outlasts what the client waits less the margin
     expect(r.advice).toMatchObject({ clientLimitSeconds: 60, handOverSeconds: 54 });
-    expect(r.text).toContain(`Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~${whole < 10 ? whole.toFixed(1) : Math.round(whole)} s (show_status with the job's id collects it)`);
+    expect(r.text).toContain(
+      `Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~${whole < 10 ? whole.toFixed(1) : Math.round(whole)} s (show_status with the job's id collects it)`,
+    );
     expect(r.text).not.toMatch(/Within what your client waits/);
   });
 
@@ -71,8 +91,18 @@ describe("a split job's dry run", () => {
     const a = r.advice!;
     const part = a.part!;
     expect(r.text).not.toMatch(/^Expected:/m); // the unlabelled line that mixed a part's prompt with the whole job's time
-    expect(r.text).toMatch(new RegExp(`^Each part: ~${a.answerTokens} tokens of answer, typical of [a-z]+ work \\(none seen here yet\\), up to ${part.maxTokens}, from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`, 'm'));
-    expect(r.text).toMatch(new RegExp(`^Whole job: ${r.split!.parts} parts( \\(\\d+ at a time\\))? and ${r.split!.rounds} combining rounds?, about [\\d.]+ s \\((measured|assumed) speeds\\) in all \\(.*s reading prompts in all;`, 'm'));
+    expect(r.text).toMatch(
+      new RegExp(
+        `^Each part: ~${a.answerTokens} tokens of answer, typical of [a-z]+ work \\(none seen here yet\\), up to ${part.maxTokens}, from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`,
+        'm',
+      ),
+    );
+    expect(r.text).toMatch(
+      new RegExp(
+        `^Whole job: ${r.split!.parts} parts( \\(\\d+ at a time\\))? and ${r.split!.rounds} combining rounds?, about [\\d.]+ s \\((measured|assumed) speeds\\) in all \\(.*s reading prompts in all;`,
+        'm',
+      ),
+    );
     // a part reads a share of the input and takes a share of the time; the whole job's figures are all of it
     expect(part.promptTokens).toBeLessThan(logInput().tokens);
     expect(part.seconds).toBeGreaterThan(0);
@@ -81,12 +111,18 @@ describe("a split job's dry run", () => {
   });
 });
 
-describe("work sent whole: the dry run", () => {
+describe('work sent whole: the dry run', () => {
   it("says it fits a 60 s client when it does, with no part's figures", async () => {
     fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
     const core = await coreFor(fake);
     await core.loader.ensureLoaded({ model: 'llama3.2:latest' });
-    const r = await routeAndGenerate(core, { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 16, dryRun: true, clientLimitMs: 60_000 });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Say hi.',
+      model: 'llama3.2',
+      maxTokens: 16,
+      dryRun: true,
+      clientLimitMs: 60_000,
+    });
     expect(r.advice!.expectedSeconds).toBeLessThan(54);
     expect(r.text).toMatch(/^Expected: about /m);
     expect(r.text).toContain('Within what your client waits (60 s).');

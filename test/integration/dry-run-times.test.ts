@@ -13,7 +13,12 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const ask = { prompt: 'Explain how HTTP caching works and when to use ETag versus Cache-Control.', model: 'llama3.2', maxTokens: 256, dryRun: true } as const;
+const ask = {
+  prompt: 'Explain how HTTP caching works and when to use ETag versus Cache-Control.',
+  model: 'llama3.2',
+  maxTokens: 256,
+  dryRun: true,
+} as const;
 
 describe('a dry run expects', () => {
   it('longer with nothing loaded than with the model loaded, by its load', async () => {
@@ -33,7 +38,10 @@ describe('a dry run after real work', () => {
   it('sees the model the work loaded', async () => {
     fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
     const core = await coreFor(fake);
-    const general = { prompt: 'Explain how HTTP caching works and when to use ETag versus Cache-Control.', maxTokens: 256 };
+    const general = {
+      prompt: 'Explain how HTTP caching works and when to use ETag versus Cache-Control.',
+      maxTokens: 256,
+    };
     const cold = await routeAndGenerate(core, { ...general, dryRun: true });
     const done = await routeAndGenerate(core, general);
     expect(done.model).toBe(cold.model);
@@ -53,7 +61,8 @@ describe('a dry run while the model answers others', () => {
     const idle = await routeAndGenerate(core, ask);
     expect(idle.advice?.queueSeconds).toBe(0);
     const running = routeAndGenerate(core, { ...ask, dryRun: false, maxTokens: 60 });
-    for (let i = 0; i < 200 && core.loader.requestsOn('llama3.2:latest') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && core.loader.requestsOn('llama3.2:latest') === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     const busy = await routeAndGenerate(core, ask);
     await running;
     expect(busy.advice!.queueSeconds).toBeGreaterThan(0);

@@ -9,7 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { link, open } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { EngineClaims, answerChallenge, claimFile, engineKey, newToken, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import {
+  EngineClaims,
+  answerChallenge,
+  claimFile,
+  engineKey,
+  newToken,
+  type Endpoint,
+} from '../../src/server/shared/engine-claims.js';
 import { log } from '../../src/orchestrator/util/log.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -48,7 +55,8 @@ const fileOf = (dir: string) => claimFile(dir, KEY);
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 const asides = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.new'));
 /** Writes another server's claim of the engine. */
-const writeClaim = (dir: string, ep: Endpoint) => writeFileSync(fileOf(dir), JSON.stringify({ key: KEY, pid: OTHER_PID, url: ep.url, token: ep.token }));
+const writeClaim = (dir: string, ep: Endpoint) =>
+  writeFileSync(fileOf(dir), JSON.stringify({ key: KEY, pid: OTHER_PID, url: ep.url, token: ep.token }));
 /** This server (process.pid) in `dir`, and the lines it logs at `level`. */
 async function me(dir: string, level: 'info' | 'warn') {
   const ep = await endpoint(process.pid);
@@ -75,7 +83,11 @@ describe('EngineClaims: races', () => {
       return realFs.link(from, to);
     });
     const { claims, start } = await me(dir, 'warn');
-    expect(await claims.claim('ollama', ENGINE).planner()).toEqual({ url: theirs.url, token: theirs.token, pid: OTHER_PID });
+    expect(await claims.claim('ollama', ENGINE).planner()).toEqual({
+      url: theirs.url,
+      token: theirs.token,
+      pid: OTHER_PID,
+    });
     expect(vi.mocked(link)).toHaveBeenCalledTimes(1);
     expect(start).toHaveBeenCalledTimes(1);
     expect(asides(dir)).toEqual([]);
@@ -83,12 +95,16 @@ describe('EngineClaims: races', () => {
 
   it('a link failing otherwise (EPERM): no claim, nothing left aside, this server plans, saying why', async () => {
     const dir = tempDir('ollm-claims-');
-    vi.mocked(link).mockRejectedValueOnce(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }));
+    vi.mocked(link).mockRejectedValueOnce(
+      Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }),
+    );
     const { claims, lines } = await me(dir, 'warn');
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expect(vi.mocked(link)).toHaveBeenCalledTimes(1);
     expect(readdirSync(dir)).toEqual([]);
-    expect(lines()).toEqual([`engine ${KEY}: could not settle who plans it (EPERM: operation not permitted, link): this server plans it`]);
+    expect(lines()).toEqual([
+      `engine ${KEY}: could not settle who plans it (EPERM: operation not permitted, link): this server plans it`,
+    ]);
   });
 
   it('the file written aside already gone when it is removed: the claim stands, and is released at exit', async () => {

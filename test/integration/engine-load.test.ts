@@ -18,10 +18,20 @@ afterEach(async () => {
 
 async function twoHosts(publishes: FakeOpenAIOptions['publishes'], slots = 1, model = MODEL) {
   const box = await FakeOllama.start({ models: [] });
-  const first = await FakeOpenAI.start({ models: [model], reply: 'from first', tokenDelayMs: 1, ...(publishes && { publishes }), slots });
+  const first = await FakeOpenAI.start({
+    models: [model],
+    reply: 'from first',
+    tokenDelayMs: 1,
+    ...(publishes && { publishes }),
+    slots,
+  });
   const second = await FakeOpenAI.start({ models: [model], reply: 'from second', tokenDelayMs: 1 });
   fakes.push(box, first, second);
-  const yaml = ['hosts:', `  - { name: first, kind: openai, url: "${first.url}", numParallel: ${slots} }`, `  - { name: second, kind: openai, url: "${second.url}", numParallel: ${slots} }`].join('\n');
+  const yaml = [
+    'hosts:',
+    `  - { name: first, kind: openai, url: "${first.url}", numParallel: ${slots} }`,
+    `  - { name: second, kind: openai, url: "${second.url}", numParallel: ${slots} }`,
+  ].join('\n');
   const core = await coreFor(box, { yaml });
   return { first, second, core };
 }

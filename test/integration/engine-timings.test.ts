@@ -22,21 +22,34 @@ afterEach(async () => {
 });
 
 const words = (n: number, w = 'alpha') => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
-const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+const memory = {
+  memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+  gpus: async () => [],
+};
 
 /** An orchestrator whose only generating host is `kind` at `url` (a fake Ollama without models stands by as the default host). */
 async function hostOf(kind: 'llamacpp' | 'openai', url: string) {
   const ollama = await FakeOllama.start({ models: [] });
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: eng\n    kind: ${kind}\n    url: ${url}\n`);
-  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), { memorySource: memory });
-  stops.push(() => orch.shutdown(200), () => ollama.stop());
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), {
+    memorySource: memory,
+  });
+  stops.push(
+    () => orch.shutdown(200),
+    () => ollama.stop(),
+  );
   return orch;
 }
 
 /** A fake Ollama reading each prompt token it does not hold in `msPerToken`, writing one a ms, and this server over it. */
 async function ollamaReading(msPerToken: number) {
-  const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1, promptTokenDelayMs: msPerToken, loadDelayMs: 0 });
+  const fake = await FakeOllama.start({
+    memoryBytes: 24e9,
+    tokenDelayMs: 1,
+    promptTokenDelayMs: msPerToken,
+    loadDelayMs: 0,
+  });
   fake.reply(words(60, 'w'));
   stops.push(() => fake.stop());
   const orch = await coreFor(fake);
@@ -45,7 +58,7 @@ async function ollamaReading(msPerToken: number) {
 }
 
 describe('Ollama', () => {
-  it("reports prompt_eval_duration as promptMs and eval_duration as generationMs, no cache figure (Ollama gives none); they are learned, and the dry run uses them", async () => {
+  it('reports prompt_eval_duration as promptMs and eval_duration as generationMs, no cache figure (Ollama gives none); they are learned, and the dry run uses them', async () => {
     const { fake, orch } = await ollamaReading(0.5);
     const ask = { prompt: `Summarize: ${words(300)}`, model: 'llama3.2', maxTokens: 40 };
     const fresh = await routeAndGenerate(orch, { ...ask, dryRun: true });
@@ -68,11 +81,16 @@ describe('Ollama', () => {
     expect(learned).toMatchObject({ cutShare: 1 });
     expect(learned.answerTokens).toBeUndefined();
     const dry = await routeAndGenerate(orch, { ...ask, dryRun: true });
-    expect(dry.advice).toMatchObject({ speedMeasured: true, promptTokensPerSecond: Math.round(learned.promptTokensPerSecond! * 10) / 10 });
+    expect(dry.advice).toMatchObject({
+      speedMeasured: true,
+      promptTokensPerSecond: Math.round(learned.promptTokensPerSecond! * 10) / 10,
+    });
     // the prompt's tokens calibrated to the engine's count, at the rate learned
     const counted = Math.round(dry.metrics.promptTokens * (orch.metrics.tokenRatio(r.model) ?? 1));
     expect(dry.advice!.promptSeconds).toBeCloseTo(counted / learned.promptTokensPerSecond!, 1);
-    expect(dry.text).toMatch(/Expected: about [\d.]+ s \(measured speeds\) for ~40 tokens of answer, as [a-z]+ answers ran here, up to 40 \(already loaded; [\d.]+ s reading ~\d+ prompt tokens; reading [\d.]+ prompt tokens\/s and writing [\d.]+ tokens\/s, measured here(; [\d.]+ s more a request)?\)\.$/m);
+    expect(dry.text).toMatch(
+      /Expected: about [\d.]+ s \(measured speeds\) for ~40 tokens of answer, as [a-z]+ answers ran here, up to 40 \(already loaded; [\d.]+ s reading ~\d+ prompt tokens; reading [\d.]+ prompt tokens\/s and writing [\d.]+ tokens\/s, measured here(; [\d.]+ s more a request)?\)\.$/m,
+    );
   });
 });
 
@@ -98,12 +116,21 @@ describe('Ollama, whose prompt time counts only what it read again and which say
 
 describe('llama-server', () => {
   it("reports its timings (prompt_ms, predicted_ms) and the prompt tokens its slot's cache held (cache_n)", async () => {
-    const router = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES }], promptTokenDelayMs: 1, tokenDelayMs: 1, reply: words(30) });
+    const router = await FakeLlamacpp.start({
+      models: [{ id: 'storiesA', file: STORIES }],
+      promptTokenDelayMs: 1,
+      tokenDelayMs: 1,
+      reply: words(30),
+    });
     stops.push(() => router.stop());
     const orch = await hostOf('llamacpp', router.url);
     const prompt = `Tell me a story about ${words(40, 'dragon')}`;
     const first = await routeAndGenerate(orch, { prompt, model: 'storiesA', maxTokens: 20 });
-    expect(first.metrics).toMatchObject({ cachedPromptTokens: 0, promptMs: expect.any(Number), generationMs: expect.any(Number) });
+    expect(first.metrics).toMatchObject({
+      cachedPromptTokens: 0,
+      promptMs: expect.any(Number),
+      generationMs: expect.any(Number),
+    });
     expect(first.metrics.promptMs).toBeGreaterThanOrEqual(first.metrics.promptTokens - 1);
     // the same prompt again: the slot's cache holds all but the last token, read in a moment
     const again = await routeAndGenerate(orch, { prompt, model: 'storiesA', maxTokens: 20 });

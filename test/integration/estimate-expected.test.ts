@@ -15,7 +15,11 @@ import { coreFor } from '../helpers/core.js';
 
 const MEMORY = 32e9;
 const LISBON = { prompt: 'What are three things to see in Lisbon in one day?', clientLimitMs: 60_000 };
-const OTHERS = ['What is there to see in Porto?', 'Where should one eat in Madrid?', 'What is the best season to visit Rome?'];
+const OTHERS = [
+  'What is there to see in Porto?',
+  'Where should one eat in Madrid?',
+  'What is the best season to visit Rome?',
+];
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -23,7 +27,9 @@ afterEach(async () => {
 });
 
 async function engine() {
-  const models = [...DEFAULT_REGISTRY, ...NAMESPACED_MODELS].filter((m) => ['llama3.1:8b', 'phi3:mini', 'llama3.2:latest'].includes(m.name));
+  const models = [...DEFAULT_REGISTRY, ...NAMESPACED_MODELS].filter((m) =>
+    ['llama3.1:8b', 'phi3:mini', 'llama3.2:latest'].includes(m.name),
+  );
   const fake = await FakeOllama.start({ memoryBytes: MEMORY, tokenDelayMs: 1, models });
   stops.push(() => fake.stop());
   const core = await coreFor(fake, { totalBytes: MEMORY, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
@@ -38,12 +44,16 @@ describe('the dry run expects what will happen', () => {
     const dry = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b', dryRun: true });
     const a = dry.advice!;
     expect(a.answerTokens).toBe(350);
-    expect(dry.text).toMatch(/^Expected: about [\d.]+ s \(assumed speeds\) for ~350 tokens of answer, typical of general work \(none seen here yet\), up to 4096 \(/m);
+    expect(dry.text).toMatch(
+      /^Expected: about [\d.]+ s \(assumed speeds\) for ~350 tokens of answer, typical of general work \(none seen here yet\), up to 4096 \(/m,
+    );
     expect(dry.text).toMatch(/^At most: about \d+ s, should it write all 4096 tokens its limit allows\.$/m);
     expect(a.boundSeconds).toBeGreaterThan(5 * a.expectedSeconds);
     // the bound decides the hand-over, not the choice: within the client's 54 s as expected, handed over should it run to its limit
     expect(a.handOverSeconds).toBeUndefined();
-    expect(dry.text).toMatch(/Within what your client waits \(60 s\), as expected; should it run to its limit \(~\d+ s\), it would be handed over as a job at ~54 s/);
+    expect(dry.text).toMatch(
+      /Within what your client waits \(60 s\), as expected; should it run to its limit \(~\d+ s\), it would be handed over as a job at ~54 s/,
+    );
   });
 
   it('once the engine has answered such questions: seconds, within 2× of what the call takes or 5 s, from speeds measured here', async () => {
@@ -65,7 +75,9 @@ describe('the dry run expects what will happen', () => {
     const dry = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b', dryRun: true });
     const a = dry.advice!;
     expect(a.answerTokens).toBeLessThan(100); // as long as the general answers written here
-    expect(a.estimate).toMatch(/writing [\d.]+ tokens\/s,? \(?not yet measured for it: scaled from this host's other models/);
+    expect(a.estimate).toMatch(
+      /writing [\d.]+ tokens\/s,? \(?not yet measured for it: scaled from this host's other models/,
+    );
     expect(a.expectedSeconds - a.loadSeconds).toBeLessThanOrEqual(5); // its load aside, seconds
   });
 });

@@ -19,12 +19,24 @@ afterEach(async () => {
 
 const NAMES = ['ollama', 'gpubox', 'spare'];
 /** llava:7b is installed on gpubox only, gemma3:4b on spare only. */
-const modelsOf = (name: string) => DEFAULT_REGISTRY.filter((m) => (m.name !== 'llava:7b' || name === 'gpubox') && (m.name !== 'gemma3:4b' || name === 'spare'));
+const modelsOf = (name: string) =>
+  DEFAULT_REGISTRY.filter(
+    (m) => (m.name !== 'llava:7b' || name === 'gpubox') && (m.name !== 'gemma3:4b' || name === 'spare'),
+  );
 
 /** `count` Ollama hosts; the one at index `down` refuses connections (ollama.host by a closed address, the others by going offline). */
 async function fleet(count: number, down: number) {
   const started = await Promise.all(
-    NAMES.slice(0, count).map((name) => FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096, models: modelsOf(name), tokenDelayMs: 0, loadDelayMs: 1 })),
+    NAMES.slice(0, count).map((name) =>
+      FakeOllama.start({
+        memoryBytes: 32e9,
+        gpus: [{ vramBytes: 24 * GiB }],
+        defaultNumCtx: 4096,
+        models: modelsOf(name),
+        tokenDelayMs: 0,
+        loadDelayMs: 1,
+      }),
+    ),
   );
   fakes.push(...started);
   const primary = down === 0 ? await closedAddress() : started[0]!.host;
@@ -33,7 +45,10 @@ async function fleet(count: number, down: number) {
     '  capacity: {ram: 32GB, vram: 24GiB}',
     '  contextLength: 4096',
     'hosts:',
-    ...NAMES.slice(1, count).map((n, i) => `  - {name: ${n}, kind: ollama, url: "${started[i + 1]!.url}", capacity: {ram: 32GB, vram: 24GiB}, contextLength: 4096}`),
+    ...NAMES.slice(1, count).map(
+      (n, i) =>
+        `  - {name: ${n}, kind: ollama, url: "${started[i + 1]!.url}", capacity: {ram: 32GB, vram: 24GiB}, contextLength: 4096}`,
+    ),
     'ram:',
     '  budget: "100%"',
     '  bufferBytes: 0',
@@ -52,7 +67,13 @@ describe.each([
   it('list_models lists the hosts that answer and names the one that does not', async () => {
     const { core, downName, upNames } = await fleet(count, down);
     const list = await core.listModels();
-    expect(list.unreachable).toEqual([expect.objectContaining({ name: downName, error: expect.stringMatching(/not reachable|ECONNRESET|refused/), next: expect.any(String) })]);
+    expect(list.unreachable).toEqual([
+      expect.objectContaining({
+        name: downName,
+        error: expect.stringMatching(/not reachable|ECONNRESET|refused/),
+        next: expect.any(String),
+      }),
+    ]);
     expect(list.hosts?.filter((h) => !h.reachable).map((h) => h.name)).toEqual([downName]);
     expect(new Set(list.models.map((m) => m.host))).toEqual(new Set(upNames));
     expect(list.models.some((m) => m.host === downName)).toBe(false);
@@ -102,7 +123,9 @@ describe.each([
 describe('a model only on the host that is down', () => {
   it('smart_load and show_model say it may be there and how to bring that host back', async () => {
     const { core } = await fleet(2, 1);
-    await expect(smartLoad(core, { model: 'llava:7b' })).rejects.toThrow(/llava:7b is not installed on the Ollama host that answers \(ollama\); it may be on one that does not\. Ollama host gpubox \(.+\) is not reachable \(.+\) — start Ollama on that machine, or correct hosts\.gpubox\.url in settings; the other hosts serve meanwhile\./);
+    await expect(smartLoad(core, { model: 'llava:7b' })).rejects.toThrow(
+      /llava:7b is not installed on the Ollama host that answers \(ollama\); it may be on one that does not\. Ollama host gpubox \(.+\) is not reachable \(.+\) — start Ollama on that machine, or correct hosts\.gpubox\.url in settings; the other hosts serve meanwhile\./,
+    );
     await expect(core.modelCard('llava:7b')).rejects.toThrow(/gpubox/);
   });
 });

@@ -13,8 +13,21 @@ afterEach(async () => {
 
 async function fleet(opts: { onlyOnGpu?: string[]; engine?: boolean } = {}) {
   const cpuModels = DEFAULT_REGISTRY.filter((m) => !(opts.onlyOnGpu ?? []).includes(m.name));
-  const cpu = await FakeOllama.start({ memoryBytes: 16e9, admission: 'ollama', models: cpuModels, tokenDelayMs: 0, loadDelayMs: 1 });
-  const gpu = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], models: DEFAULT_REGISTRY, tokenDelayMs: 0, loadDelayMs: 1, defaultNumCtx: 4096 });
+  const cpu = await FakeOllama.start({
+    memoryBytes: 16e9,
+    admission: 'ollama',
+    models: cpuModels,
+    tokenDelayMs: 0,
+    loadDelayMs: 1,
+  });
+  const gpu = await FakeOllama.start({
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: 24 * GiB }],
+    models: DEFAULT_REGISTRY,
+    tokenDelayMs: 0,
+    loadDelayMs: 1,
+    defaultNumCtx: 4096,
+  });
   fakes.push(cpu, gpu);
   const engine = opts.engine ? await FakeOpenAI.start({ reply: 'from the engine', tokenDelayMs: 1 }) : undefined;
   if (engine) fakes.push(engine);
@@ -27,7 +40,9 @@ async function fleet(opts: { onlyOnGpu?: string[]; engine?: boolean } = {}) {
     `    url: ${gpu.url}`,
     '    capacity: {ram: 32GB, vram: 24GiB}',
     '    contextLength: 4096',
-    ...(engine ? ['  - name: vllm', '    kind: openai', `    url: ${engine.url}`, '    model: meta-llama/Llama-3.2-3B-Instruct'] : []),
+    ...(engine
+      ? ['  - name: vllm', '    kind: openai', `    url: ${engine.url}`, '    model: meta-llama/Llama-3.2-3B-Instruct']
+      : []),
     'ram:',
     '  budget: "100%"',
     '  bufferBytes: 0',
@@ -87,9 +102,17 @@ describe('placement across Ollama hosts', () => {
     const { core } = await fleet({ engine: true });
     await core.hosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'phi3:mini' });
     const { hosts } = await core.fleetStatus();
-    expect(hosts.map((h) => [h.name, h.kind])).toEqual([['ollama', 'ollama'], ['gpubox', 'ollama'], ['vllm', 'openai']]);
+    expect(hosts.map((h) => [h.name, h.kind])).toEqual([
+      ['ollama', 'ollama'],
+      ['gpubox', 'ollama'],
+      ['vllm', 'openai'],
+    ]);
     expect(hosts[0]).toMatchObject({ reachable: true, capacity: { kind: 'cpu', source: 'settings' } });
-    expect(hosts[1]).toMatchObject({ reachable: true, capacity: { kind: 'gpu', source: 'settings', vramTotalBytes: 24 * GiB }, loaded: [{ name: 'phi3:mini' }] });
+    expect(hosts[1]).toMatchObject({
+      reachable: true,
+      capacity: { kind: 'gpu', source: 'settings', vramTotalBytes: 24 * GiB },
+      loaded: [{ name: 'phi3:mini' }],
+    });
     expect(hosts[2]).toMatchObject({ reachable: true, managesMemory: false });
   });
 });
@@ -100,9 +123,16 @@ describe('managing the fleet', () => {
     const { smartLoad } = await import('../../src/orchestrator/jobs/smart-load.js');
     const { deleteModel } = await import('../../src/orchestrator/jobs/delete.js');
     expect(await smartLoad(core, { model: 'llava:7b' })).toMatchObject({ action: 'loaded', host: 'gpubox' });
-    await expect(smartLoad(core, { model: 'phi3:mini' })).rejects.toThrow(/installed on several Ollama hosts \(ollama, gpubox\) — name the one with host/);
-    expect(await smartLoad(core, { model: 'phi3:mini', host: 'gpubox' })).toMatchObject({ action: 'loaded', host: 'gpubox' });
-    await expect(smartLoad(core, { model: 'phi3:mini', host: 'nowhere' })).rejects.toThrow(/no Ollama host "nowhere" — the hosts are ollama, gpubox/);
+    await expect(smartLoad(core, { model: 'phi3:mini' })).rejects.toThrow(
+      /installed on several Ollama hosts \(ollama, gpubox\) — name the one with host/,
+    );
+    expect(await smartLoad(core, { model: 'phi3:mini', host: 'gpubox' })).toMatchObject({
+      action: 'loaded',
+      host: 'gpubox',
+    });
+    await expect(smartLoad(core, { model: 'phi3:mini', host: 'nowhere' })).rejects.toThrow(
+      /no Ollama host "nowhere" — the hosts are ollama, gpubox/,
+    );
     expect(cpu.loaded()).toEqual([]);
 
     const target = await core.pickHost({ host: 'ollama' });
@@ -120,7 +150,12 @@ describe('managing the fleet', () => {
     const { core } = await fleet({ onlyOnGpu: ['llava:7b'] });
     const list = await core.listModels();
     expect(list.models.filter((m) => m.name === 'llava:7b').map((m) => m.host)).toEqual(['gpubox']);
-    expect(list.models.filter((m) => m.name === 'phi3:mini').map((m) => m.host).sort()).toEqual(['gpubox', 'ollama']);
+    expect(
+      list.models
+        .filter((m) => m.name === 'phi3:mini')
+        .map((m) => m.host)
+        .sort(),
+    ).toEqual(['gpubox', 'ollama']);
   });
 });
 
@@ -129,10 +164,18 @@ describe('doctor checks every host', () => {
     const { gpu, core } = await fleet({ engine: true });
     const { runDoctor } = await import('../../src/orchestrator/doctor.js');
     const ok = await runDoctor(core);
-    expect(ok.checks.find((c) => c.name === 'Host gpubox')).toMatchObject({ level: 'ok', detail: expect.stringMatching(/^Ollama 0\.33\.0 at .+: \d+ models installed, 0 loaded; memory from hosts\.gpubox\.capacity in settings/) });
+    expect(ok.checks.find((c) => c.name === 'Host gpubox')).toMatchObject({
+      level: 'ok',
+      detail: expect.stringMatching(
+        /^Ollama 0\.33\.0 at .+: \d+ models installed, 0 loaded; memory from hosts\.gpubox\.capacity in settings/,
+      ),
+    });
     gpu.setOffline(true);
     const down = await runDoctor(core);
-    expect(down.checks.find((c) => c.name === 'Host gpubox')).toMatchObject({ level: 'warn', fix: expect.stringMatching(/hosts\.gpubox/) });
+    expect(down.checks.find((c) => c.name === 'Host gpubox')).toMatchObject({
+      level: 'warn',
+      fix: expect.stringMatching(/hosts\.gpubox/),
+    });
     expect(down.checks.find((c) => c.name === 'Host vllm')).toMatchObject({ level: 'ok' });
   });
 });
@@ -145,7 +188,8 @@ describe('concurrent requests for one model', () => {
     for (const f of [cpu, gpu]) f.setLatency('/api/generate', 150); // each answer takes a while
     const a = routeAndGenerate(core, { prompt: 'Write two sentences about rivers', model: 'llama3.2' });
     const first = core.hosts.find((h) => h.name === 'ollama')!;
-    for (let i = 0; i < 200 && first.loader.requestsOn('llama3.2:latest') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && first.loader.requestsOn('llama3.2:latest') === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     expect(first.loader.requestsOn('llama3.2:latest')).toBe(1); // the first request holds the first host's only slot
     const b = routeAndGenerate(core, { prompt: 'Write two sentences about lakes', model: 'llama3.2' });
     const [ra, rb] = await Promise.all([a, b]);

@@ -12,14 +12,24 @@ import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { InputError, type InputScope } from '../../src/orchestrator/inputs/types.js';
 import { tempDir } from '../helpers/temp.js';
 
-const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 2_000_000, maxImageBytes: 20_000_000, maxTotalBytes: 8_000_000, maxFiles: 500 };
+const LIMITS = {
+  roots: [] as string[],
+  allow: [] as string[],
+  maxFileBytes: 2_000_000,
+  maxImageBytes: 20_000_000,
+  maxTotalBytes: 8_000_000,
+  maxFiles: 500,
+};
 const budget = RULES_PACE.budgetMs;
 let scope: InputScope;
 
 beforeAll(async () => {
   const root = tempDir('ollm-gitignore-budget-');
   mkdirSync(join(root, '.git'));
-  writeFileSync(join(root, '.gitignore'), `${Array.from({ length: 50 }, (_, i) => `a/**/a/**/?${i}x*`).join('\n')}\n*.log\n`);
+  writeFileSync(
+    join(root, '.gitignore'),
+    `${Array.from({ length: 50 }, (_, i) => `a/**/a/**/?${i}x*`).join('\n')}\n*.log\n`,
+  );
   let dir = root;
   for (let i = 0; i < 20; i++) {
     dir = join(dir, 'a');
@@ -38,7 +48,9 @@ describe('the .gitignore rules of a walk past its budget', () => {
     RULES_PACE.budgetMs = 0;
     const err = await expandGlob('**/*', scope).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/^\*\*\/\*: the \.gitignore rules under .+ took more than 0 s to read and match against these paths \(\d+ of 41 files decided\) — name the files instead, or narrow the pattern to fewer folders\.$/);
+    expect((err as Error).message).toMatch(
+      /^\*\*\/\*: the \.gitignore rules under .+ took more than 0 s to read and match against these paths \(\d+ of 41 files decided\) — name the files instead, or narrow the pattern to fewer folders\.$/,
+    );
     RULES_PACE.budgetMs = budget;
     const match = await expandGlob('**/*', scope);
     expect(match.files.filter((f) => f.endsWith('.txt'))).toHaveLength(20); // and the .gitignore itself

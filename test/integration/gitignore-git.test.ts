@@ -15,13 +15,26 @@ import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { tempDir } from '../helpers/temp.js';
 import { random } from '../helpers/random.js';
 
-const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 2_000_000, maxImageBytes: 20_000_000, maxTotalBytes: 8_000_000, maxFiles: 5000 };
+const LIMITS = {
+  roots: [] as string[],
+  allow: [] as string[],
+  maxFileBytes: 2_000_000,
+  maxImageBytes: 20_000_000,
+  maxTotalBytes: 8_000_000,
+  maxFiles: 5000,
+};
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
 /** git with nothing of the machine's configuration: no global or system file, no ~/.config/git/ignore. */
 function git(cwd: string, ...args: string[]): string {
   const home = tempDir('ollm-git-home-');
-  const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    XDG_CONFIG_HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+  };
   const run = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`git ${args.join(' ')}: ${run.stderr}`);
   return run.stdout;
@@ -36,7 +49,15 @@ interface RuleSet {
 
 /** Every regular file under `root` but in .git, relative (a walk follows no link, and lists none). */
 function filesUnder(root: string, dir = root): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.name === '.git' ? [] : e.isDirectory() ? filesUnder(root, join(dir, e.name)) : e.isFile() ? [relative(root, join(dir, e.name))] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.name === '.git'
+      ? []
+      : e.isDirectory()
+        ? filesUnder(root, join(dir, e.name))
+        : e.isFile()
+          ? [relative(root, join(dir, e.name))]
+          : [],
+  );
 }
 
 /** What git ignores in `root`, and what the walk leaves out, both sorted. */
@@ -44,7 +65,9 @@ async function bothIgnore(root: string): Promise<{ git: string[]; walk: string[]
   const gitSays = git(root, 'ls-files', '-o', '-i', '--exclude-standard', '-z').split('\0').filter(Boolean).sort();
   const match = await expandGlob('**/*', await inputScope(LIMITS, root, []));
   const kept = new Set(match.files.map((f) => relative(root, f)));
-  const walk = filesUnder(root).filter((f) => !kept.has(f)).sort();
+  const walk = filesUnder(root)
+    .filter((f) => !kept.has(f))
+    .sort();
   expect(match.ignored).toBe(walk.length);
   return { git: gitSays, walk };
 }
@@ -64,31 +87,90 @@ function makeRepository(set: RuleSet): string {
   return root;
 }
 
-const FILES = ['a.log', 'keep.log', 'x.txt', 'build/out.js', 'build/keep.log', 'src/a.log', 'src/x.txt', 'src/build/gen.ts', 'src/deep/n1', 'src/deep/n2.tmp', 'n1', 'n3', 'docs/n3', 'docs/readme.md', 'docs/x.tmp'];
-
-const CRAFTED: Array<[string, RuleSet]> = [
-  ['names, endings and a negation after them', { gitignores: { '': 'n1\nn2\nn3\n*.log\n*.tmp\n!keep.log\n' }, files: FILES }],
-  ['a negation before the rule it would undo', { gitignores: { '': '!keep.log\n*.log\n' }, files: FILES }],
-  ['folders only, anchored names, plain paths', { gitignores: { '': 'build/\n/n3\nsrc/x.txt\n/*.txt\n' }, files: FILES }],
-  ['a deeper .gitignore bringing back and adding', { gitignores: { '': '*.log\nn1\n', src: '!a.log\nx.txt\n', 'src/deep': '!n1\n*.tmp\n' }, files: FILES }],
-  ['info/exclude, overridden by every .gitignore', { gitignores: { '': '!x.txt\n', docs: '!n3\n' }, exclude: 'x.txt\nn3\n*.md\nbuild/\n!build/keep.log\n', files: FILES }],
-  ['plain rules around wildcards, last match winning', { gitignores: { '': 'n*\n!n1\nsrc/**/n1\n*.tmp\n!docs/*.tmp\n' }, exclude: 'a.*\n!src/a.log\n', files: FILES }],
-  ['a generated list of 20,000 names, two of them there', { gitignores: { '': `${Array.from({ length: 20_000 }, (_, i) => `gen${i}.ts`).join('\n')}\nn3\nsrc/x.txt\n` }, files: [...FILES, 'gen7.ts', 'src/gen19999.ts', 'gen20000.ts'] }],
-  ['a .gitignore over 1 MB of endings and names, negations among them', { gitignores: { '': `${Array.from({ length: 130_000 }, (_, i) => `*.g${i}\nname${i}`).join('\n')}\n!src/x.g7\n!name5\n` }, files: [...FILES, 'x.g7', 'src/x.g7', 'src/y.g129999', 'z.g130000', 'name5', 'src/name129999'] }],
+const FILES = [
+  'a.log',
+  'keep.log',
+  'x.txt',
+  'build/out.js',
+  'build/keep.log',
+  'src/a.log',
+  'src/x.txt',
+  'src/build/gen.ts',
+  'src/deep/n1',
+  'src/deep/n2.tmp',
+  'n1',
+  'n3',
+  'docs/n3',
+  'docs/readme.md',
+  'docs/x.tmp',
 ];
 
+const CRAFTED: Array<[string, RuleSet]> = [
+  [
+    'names, endings and a negation after them',
+    { gitignores: { '': 'n1\nn2\nn3\n*.log\n*.tmp\n!keep.log\n' }, files: FILES },
+  ],
+  ['a negation before the rule it would undo', { gitignores: { '': '!keep.log\n*.log\n' }, files: FILES }],
+  [
+    'folders only, anchored names, plain paths',
+    { gitignores: { '': 'build/\n/n3\nsrc/x.txt\n/*.txt\n' }, files: FILES },
+  ],
+  [
+    'a deeper .gitignore bringing back and adding',
+    { gitignores: { '': '*.log\nn1\n', src: '!a.log\nx.txt\n', 'src/deep': '!n1\n*.tmp\n' }, files: FILES },
+  ],
+  [
+    'info/exclude, overridden by every .gitignore',
+    {
+      gitignores: { '': '!x.txt\n', docs: '!n3\n' },
+      exclude: 'x.txt\nn3\n*.md\nbuild/\n!build/keep.log\n',
+      files: FILES,
+    },
+  ],
+  [
+    'plain rules around wildcards, last match winning',
+    { gitignores: { '': 'n*\n!n1\nsrc/**/n1\n*.tmp\n!docs/*.tmp\n' }, exclude: 'a.*\n!src/a.log\n', files: FILES },
+  ],
+  [
+    'a generated list of 20,000 names, two of them there',
+    {
+      gitignores: { '': `${Array.from({ length: 20_000 }, (_, i) => `gen${i}.ts`).join('\n')}\nn3\nsrc/x.txt\n` },
+      files: [...FILES, 'gen7.ts', 'src/gen19999.ts', 'gen20000.ts'],
+    },
+  ],
+  [
+    'a .gitignore over 1 MB of endings and names, negations among them',
+    {
+      gitignores: {
+        '': `${Array.from({ length: 130_000 }, (_, i) => `*.g${i}\nname${i}`).join('\n')}\n!src/x.g7\n!name5\n`,
+      },
+      files: [...FILES, 'x.g7', 'src/x.g7', 'src/y.g129999', 'z.g130000', 'name5', 'src/name129999'],
+    },
+  ],
+];
 
 /** A random rule set: mostly plain names and endings, some anchors, folders, paths, negations and wildcards. */
 function randomSet(seed: number): RuleSet {
   const rand = random(seed);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const names = ['n1', 'n2', 'c.log', 'd.tmp', 'e.txt', 'keep.log'];
   const dirs = ['', 'a/', 'b/', 'a/b/', 'out/', 'a/out/'];
   const files = [...new Set(Array.from({ length: 40 }, () => `${pick(dirs)}${pick(names)}`))];
   const rule = () => {
     const n = pick(names);
     const ending = n.includes('.') ? n.slice(n.indexOf('.')) : n.slice(1);
-    const shapes = [n, n, `*${ending}`, '*.log', `/${n}`, `${pick(['a', 'out', 'b'])}/`, `${pick(['a', 'b'])}/${n}`, `/*${ending}`, `${n[0]}*`, `**/${n}`];
+    const shapes = [
+      n,
+      n,
+      `*${ending}`,
+      '*.log',
+      `/${n}`,
+      `${pick(['a', 'out', 'b'])}/`,
+      `${pick(['a', 'b'])}/${n}`,
+      `/*${ending}`,
+      `${n[0]}*`,
+      `**/${n}`,
+    ];
     return `${rand() < 0.3 ? '!' : ''}${pick(shapes)}`;
   };
   const text = () => `${Array.from({ length: 2 + Math.floor(rand() * 8) }, rule).join('\n')}\n`;
@@ -131,7 +213,11 @@ describe.skipIf(!hasGit)('the walk leaves out what git ignores', () => {
   });
 
   it('with a link in the place of a .gitignore, which git does not follow', async () => {
-    const root = makeRepository({ gitignores: {}, exclude: 'x.txt\n', files: ['rules.txt', 'a.log', 'x.txt', 'sub/b.log'] });
+    const root = makeRepository({
+      gitignores: {},
+      exclude: 'x.txt\n',
+      files: ['rules.txt', 'a.log', 'x.txt', 'sub/b.log'],
+    });
     writeFileSync(join(root, 'rules.txt'), '*.log\n');
     symlinkSync('../rules.txt', join(root, 'sub', '.gitignore'));
     const { git: gitSays, walk } = await bothIgnore(root);

@@ -18,7 +18,14 @@ import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { InputError, type InputScope } from '../../src/orchestrator/inputs/types.js';
 import { tempDir } from '../helpers/temp.js';
 
-const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 2_000_000, maxImageBytes: 20_000_000, maxTotalBytes: 8_000_000, maxFiles: 500 };
+const LIMITS = {
+  roots: [] as string[],
+  allow: [] as string[],
+  maxFileBytes: 2_000_000,
+  maxImageBytes: 20_000_000,
+  maxTotalBytes: 8_000_000,
+  maxFiles: 500,
+};
 const FILES = 3000;
 
 /**
@@ -71,25 +78,39 @@ async function repository(prefix: string, rules: string, name: (i: number) => st
 describe('a .gitignore of ~1 MB of plain names or endings over 3,000 files (finding 3)', () => {
   const cases = [
     // n0…n139999: 1.01 MB (under the 1 MiB the reader used to take), every file named by one of them
-    { what: 'plain names', rules: () => Array.from({ length: 140_000 }, (_, i) => `n${i}`).join('\n'), name: (i: number) => `n${i * 46}` },
+    {
+      what: 'plain names',
+      rules: () => Array.from({ length: 140_000 }, (_, i) => `n${i}`).join('\n'),
+      name: (i: number) => `n${i * 46}`,
+    },
     // *.e0…*.e109999: 0.99 MB, every file ending in one of them
-    { what: '*.ext rules', rules: () => Array.from({ length: 110_000 }, (_, i) => `*.e${i}`).join('\n'), name: (i: number) => `f${i}.e${i * 36}` },
+    {
+      what: '*.ext rules',
+      rules: () => Array.from({ length: 110_000 }, (_, i) => `*.e${i}`).join('\n'),
+      name: (i: number) => `f${i}.e${i * 36}`,
+    },
   ];
 
-  it.each(cases)('$what: the walk ends quickly, git\'s answers kept, the event loop never held long', { timeout: 60_000 }, async ({ rules, name }) => {
-    const text = `${rules()}\n.gitignore\n`;
-    expect(text.length).toBeGreaterThan(900_000);
-    expect(text.length).toBeLessThan(1024 * 1024);
-    const scope = await repository('ollm-gitignore-size-', text, name);
-    const { value: match, ms, maxGapMs, maxHeldMs } = await held(() => expandGlob('**/*', scope));
-    expect(match.ignored).toBe(FILES + 1);
-    expect(match.files.map((f) => f.slice(scope.base.length + 1)).sort()).toEqual(Array.from({ length: 30 }, (_, d) => `d${d}/kept.txt`).sort());
-    // before: the parse alone held the thread 1.0–3.2 s, then 5–35 ms a path, refused past 15 s of matching;
-    // now some 0.2–0.5 s in all, the thread held 20–40 ms at most (slices of 20 ms)
-    const figures = `walk ${Math.round(ms)} ms, longest gap ${Math.round(maxGapMs)} ms, thread held ${Math.round(maxHeldMs)} ms`;
-    expect(ms, figures).toBeLessThan(10_000);
-    expect(maxHeldMs, figures).toBeLessThan(200);
-  });
+  it.each(cases)(
+    "$what: the walk ends quickly, git's answers kept, the event loop never held long",
+    { timeout: 60_000 },
+    async ({ rules, name }) => {
+      const text = `${rules()}\n.gitignore\n`;
+      expect(text.length).toBeGreaterThan(900_000);
+      expect(text.length).toBeLessThan(1024 * 1024);
+      const scope = await repository('ollm-gitignore-size-', text, name);
+      const { value: match, ms, maxGapMs, maxHeldMs } = await held(() => expandGlob('**/*', scope));
+      expect(match.ignored).toBe(FILES + 1);
+      expect(match.files.map((f) => f.slice(scope.base.length + 1)).sort()).toEqual(
+        Array.from({ length: 30 }, (_, d) => `d${d}/kept.txt`).sort(),
+      );
+      // before: the parse alone held the thread 1.0–3.2 s, then 5–35 ms a path, refused past 15 s of matching;
+      // now some 0.2–0.5 s in all, the thread held 20–40 ms at most (slices of 20 ms)
+      const figures = `walk ${Math.round(ms)} ms, longest gap ${Math.round(maxGapMs)} ms, thread held ${Math.round(maxHeldMs)} ms`;
+      expect(ms, figures).toBeLessThan(10_000);
+      expect(maxHeldMs, figures).toBeLessThan(200);
+    },
+  );
 });
 
 /** The texts `files: ["**\/*"]` read in `root`. */
@@ -104,7 +125,7 @@ describe('files git ignores are not read (finding 4)', () => {
   beforeAll(() => {
     plain = tempDir('ollm-gitignore-exclude-');
     mkdirSync(join(plain, '.git', 'info'), { recursive: true });
-    writeFileSync(join(plain, '.git', 'info', 'exclude'), '# the repository\'s own\nexcluded.txt\nback.txt\nbuilt/\n');
+    writeFileSync(join(plain, '.git', 'info', 'exclude'), "# the repository's own\nexcluded.txt\nback.txt\nbuilt/\n");
     writeFileSync(join(plain, '.gitignore'), '!back.txt\n');
     mkdirSync(join(plain, 'sub'));
     mkdirSync(join(plain, 'built'));
@@ -159,10 +180,14 @@ describe('files git ignores are not read (finding 4)', () => {
     writeFileSync(join(root, 'notes.txt'), 'notes\n');
     const err = await readAll(root).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/^\*\*\/\*: .*\/sub\/\.gitignore is 16\.5 MB, more than the 16\.0 MB read of such a file, so which files git ignores cannot be told \(\d+ of 3 files decided\) — name the files instead, or narrow the pattern to fewer folders\.$/);
+    expect((err as Error).message).toMatch(
+      /^\*\*\/\*: .*\/sub\/\.gitignore is 16\.5 MB, more than the 16\.0 MB read of such a file, so which files git ignores cannot be told \(\d+ of 3 files decided\) — name the files instead, or narrow the pattern to fewer folders\.$/,
+    );
     // a pattern that does not reach that folder is walked, and a file named is read
     const scope = await inputScope(LIMITS, root, []);
-    expect((await gatherInputs({ files: ['*.txt'] }, scope, new ReadOrigins())).docs.map((d) => d.label)).toEqual(['notes.txt']);
+    expect((await gatherInputs({ files: ['*.txt'] }, scope, new ReadOrigins())).docs.map((d) => d.label)).toEqual([
+      'notes.txt',
+    ]);
     expect((await gatherInputs({ files: ['notes.txt'] }, scope, new ReadOrigins())).docs).toHaveLength(1);
   });
 });

@@ -12,7 +12,8 @@ import { tempDir } from '../helpers/temp.js';
 
 // a lock held by another process fails a commit after 100 ms here (not 10 s): set before the modules load
 vi.stubEnv('OLLM_STATE_LOCK_WAIT_MS', '100');
-const { BATCH_MS, closeStateDbs, flushWrites, queueWrite, stateDb, write } = await import('../../src/orchestrator/storage/db.js');
+const { BATCH_MS, closeStateDbs, flushWrites, queueWrite, stateDb, write } =
+  await import('../../src/orchestrator/storage/db.js');
 const { MAX_TRIES } = await import('../../src/orchestrator/storage/writes.js');
 const { Outcomes } = await import('../../src/orchestrator/stores/outcomes.js');
 const { MetricsStore } = await import('../../src/orchestrator/stores/metrics.js');
@@ -66,7 +67,11 @@ describe('the group commit of records', () => {
     const db = await stateDb(home);
     const outcomes = new Outcomes(home);
     const first = 'kept-first';
-    const queued = queueWrite(db, () => db.prepare("INSERT INTO answers (id, model, host, work, at) VALUES (?, 'm', NULL, 'code', '')").run(first), { defer: true });
+    const queued = queueWrite(
+      db,
+      () => db.prepare("INSERT INTO answers (id, model, host, work, at) VALUES (?, 'm', NULL, 'code', '')").run(first),
+      { defer: true },
+    );
     await flushWrites(db);
     expect(answers(home)).toEqual([first]);
     await queued;
@@ -77,12 +82,13 @@ describe('the group commit of records', () => {
     await closeStateDbs();
     expect(answers(home).sort()).toEqual([first, second].sort());
     const check = other(home);
-    const row = check.prepare("SELECT json FROM sums WHERE store = 'metrics' AND key = 'm'").get() as { json: string } | undefined;
+    const row = check.prepare("SELECT json FROM sums WHERE store = 'metrics' AND key = 'm'").get() as
+      { json: string } | undefined;
     check.close();
     expect(JSON.parse(row?.json ?? '{}')).toMatchObject({ requests: 1 });
   });
 
-  it("a change the user is told about is on disk when it resolves, with the records asked before it, in order", async () => {
+  it('a change the user is told about is on disk when it resolves, with the records asked before it, in order', async () => {
     const home = tempDir('ollm-group-');
     const db = await stateDb(home);
     const order: string[] = [];
@@ -107,7 +113,7 @@ describe('the group commit of records', () => {
     expect(answers(home)).toEqual([id]);
   });
 
-  it("a track record is read back at once in this process (a read takes the waiting records along)", async () => {
+  it('a track record is read back at once in this process (a read takes the waiting records along)', async () => {
     const home = tempDir('ollm-group-');
     const outcomes = new Outcomes(home);
     void outcomes.record({ model: 'm', work: 'code' }, { kind: 'failure' });
@@ -124,7 +130,13 @@ describe('a group commit that meets another process lock', () => {
     holder.exec('BEGIN IMMEDIATE');
     const outcomes = new Outcomes(home);
     const id = outcomes.answered({ model: 'm', work: 'code' });
-    await vi.waitFor(() => expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/1 record\(s\) not written yet \(The state database .* is locked by another process.*trying again in \d+ ms/), { timeout: 5000, interval: 20 });
+    await vi.waitFor(
+      () =>
+        expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+          /1 record\(s\) not written yet \(The state database .* is locked by another process.*trying again in \d+ ms/,
+        ),
+      { timeout: 5000, interval: 20 },
+    );
     holder.exec('COMMIT');
     holder.close();
     await flushWrites(db);
@@ -145,7 +157,9 @@ describe('a group commit that meets another process lock', () => {
       await expect(outcomes.record({ model: 'm', work: 'code' }, { kind: 'failure' })).resolves.toBeUndefined();
       await flushWrites(db);
       const log = stderr.mock.calls.map((c) => String(c[0])).join('');
-      expect(log).toMatch(/learning: cannot record the outcome of m: The state database .* is locked by another process/);
+      expect(log).toMatch(
+        /learning: cannot record the outcome of m: The state database .* is locked by another process/,
+      );
       expect(log).toMatch(/learning: cannot keep answer .*: The state database .* is locked/);
     } finally {
       holder.exec('ROLLBACK');

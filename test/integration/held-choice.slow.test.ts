@@ -20,11 +20,25 @@ const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
 
 /** A token every 10 ms, answers of 100 words (~1 s); a load takes `loadDelayMs` (the first, measured, is what the second copy's is estimated by). */
 async function twoHosts(loadDelayMs = 600) {
-  const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 10, loadDelayMs })));
+  const [a, b] = await Promise.all(
+    [0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 10, loadDelayMs })),
+  );
   for (const f of [a!, b!]) f.reply(Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '));
-  const yaml = ['ollama:', '  capacity: {ram: 16GB}', 'hosts:', `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`, 'ram:', '  budget: "100%"', '  bufferBytes: 0'].join('\n');
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 16GB}',
+    'hosts:',
+    `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`,
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+  ].join('\n');
   const core = await coreFor(a!, { totalBytes: 16e9, yaml });
-  stops.push(() => core.shutdown(200), () => a!.stop(), () => b!.stop());
+  stops.push(
+    () => core.shutdown(200),
+    () => a!.stop(),
+    () => b!.stop(),
+  );
   await routeAndGenerate(core, { prompt: 'warm up', model: 'llama3.2', maxTokens: 100, agent: 'w' }); // loaded on the first host only, its speed measured
   return { core, a: a!, b: b! };
 }
@@ -33,7 +47,17 @@ describe('two calls placed at once on a model loaded on one of two hosts', () =>
   it('the second goes to the other host, its copy loaded for it at once (~0.6 s, against ~1 s behind the first); each host answers one', async () => {
     const { core, a, b } = await twoHosts();
     const before = a.generations().length;
-    const [x, y] = await Promise.all(['x', 'y'].map((agent) => routeAndGenerate(core, { prompt: `question from ${agent}`, model: 'llama3.2', maxTokens: 100, agent, client: agent })));
+    const [x, y] = await Promise.all(
+      ['x', 'y'].map((agent) =>
+        routeAndGenerate(core, {
+          prompt: `question from ${agent}`,
+          model: 'llama3.2',
+          maxTokens: 100,
+          agent,
+          client: agent,
+        }),
+      ),
+    );
     expect([x!.host ?? 'ollama', y!.host ?? 'ollama'].sort()).toEqual(['ollama', 'second']);
     expect(a.generations().length - before).toBe(1);
     expect(b.generations().length).toBe(1);
@@ -45,7 +69,17 @@ describe('two calls placed at once on a model loaded on one of two hosts', () =>
   it('loading the second copy would take longer than the wait behind the first call (~1.5 s against ~1 s): the second call waits, no copy is made', async () => {
     const { core, a, b } = await twoHosts(1500);
     const before = a.generations().length;
-    const [x, y] = await Promise.all(['x', 'y'].map((agent) => routeAndGenerate(core, { prompt: `question from ${agent}`, model: 'llama3.2', maxTokens: 100, agent, client: agent })));
+    const [x, y] = await Promise.all(
+      ['x', 'y'].map((agent) =>
+        routeAndGenerate(core, {
+          prompt: `question from ${agent}`,
+          model: 'llama3.2',
+          maxTokens: 100,
+          agent,
+          client: agent,
+        }),
+      ),
+    );
     expect([x!.host ?? 'ollama', y!.host ?? 'ollama']).toEqual(['ollama', 'ollama']);
     expect(a.generations().length - before).toBe(2);
     expect(b.stats().loads).toBe(0);
@@ -54,7 +88,14 @@ describe('two calls placed at once on a model loaded on one of two hosts', () =>
   it('a dry run holds nothing: a call placed beside it goes to the loaded copy', async () => {
     const { core, b } = await twoHosts();
     const [dry, real] = await Promise.all([
-      routeAndGenerate(core, { prompt: 'plan only', model: 'llama3.2', maxTokens: 100, agent: 'x', client: 'x', dryRun: true }),
+      routeAndGenerate(core, {
+        prompt: 'plan only',
+        model: 'llama3.2',
+        maxTokens: 100,
+        agent: 'x',
+        client: 'x',
+        dryRun: true,
+      }),
       routeAndGenerate(core, { prompt: 'question', model: 'llama3.2', maxTokens: 100, agent: 'y', client: 'y' }),
     ]);
     expect(dry.model).toBe('llama3.2:latest');

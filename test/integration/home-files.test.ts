@@ -19,10 +19,11 @@ afterEach(() => unmountTmpfs());
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 const greet = (name = 'greet') => `name: ${name}\ndescription: Greets someone\ntemplate: "Hello {who:world}!"\n`;
 const def = { name: 'greet', description: 'Greets someone', template: 'Hello {who}!' };
-const settingsError = (home: string) => loadConfig({ env: { OLLM_HOME: home } }).then(
-  () => undefined,
-  (err: unknown) => err,
-);
+const settingsError = (home: string) =>
+  loadConfig({ env: { OLLM_HOME: home } }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 
 describe('a regular file, bounded', () => {
   it('refuses a FIFO at once (no writer is ever waited for), naming it', async () => {
@@ -40,7 +41,11 @@ describe('a regular file, bounded', () => {
     writeFileSync(join(outside, 'x'), 'secret');
     symlinkSync(join(outside, 'x'), join(dir, 'out'));
     writeFileSync(join(dir, 'big'), 'x'.repeat(2001));
-    const kind = (p: Promise<unknown>) => p.then(() => 'read', (e: SafeReadError) => e.kind);
+    const kind = (p: Promise<unknown>) =>
+      p.then(
+        () => 'read',
+        (e: SafeReadError) => e.kind,
+      );
     expect(await kind(readRegularFile('/dev/zero', { maxBytes: 1000 }))).toBe('special');
     expect(await kind(readRegularFile(join(dir, 'big'), { maxBytes: 2000 }))).toBe('too-large');
     expect(await kind(readRegularFile(join(dir, 'out'), { maxBytes: 2000, within: dir }))).toBe('outside');
@@ -76,8 +81,12 @@ describe('config.yaml', () => {
   it('named by --config as a FIFO or a device: refused too', async () => {
     const home = tempDir('ollm-home-');
     mkfifo(join(home, 'pipe.yaml'));
-    await expect(loadConfig({ env: { OLLM_HOME: home }, configFile: join(home, 'pipe.yaml') })).rejects.toThrow(/pipe\.yaml is not a regular file .* drop --config/);
-    await expect(loadConfig({ env: { OLLM_HOME: home }, configFile: '/dev/zero' })).rejects.toThrow(/\/dev\/zero is not a regular file/);
+    await expect(loadConfig({ env: { OLLM_HOME: home }, configFile: join(home, 'pipe.yaml') })).rejects.toThrow(
+      /pipe\.yaml is not a regular file .* drop --config/,
+    );
+    await expect(loadConfig({ env: { OLLM_HOME: home }, configFile: '/dev/zero' })).rejects.toThrow(
+      /\/dev\/zero is not a regular file/,
+    );
   });
 
   it('a link leading out of $OLLM_HOME is not followed; the same file named by --config is read', async () => {
@@ -87,7 +96,11 @@ describe('config.yaml', () => {
     symlinkSync(join(elsewhere, 'settings.yaml'), join(home, 'config.yaml'));
     const err = await settingsError(home);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(new RegExp(`config\\.yaml is a link to .*settings\\.yaml, outside ${home}; not followed — copy the file into ${home}, or name it with --config\\.$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `config\\.yaml is a link to .*settings\\.yaml, outside ${home}; not followed — copy the file into ${home}, or name it with --config\\.$`,
+      ),
+    );
     const named = await loadConfig({ env: { OLLM_HOME: home }, configFile: join(home, 'config.yaml') });
     expect(named.settings.options.temperature).toBe(0.3);
   });
@@ -107,17 +120,23 @@ describe('config.yaml', () => {
   it('as a folder, or past 1 MB: refused with what to do', async () => {
     const home = tempDir('ollm-home-');
     mkdirSync(join(home, 'config.yaml'));
-    expect(((await settingsError(home)) as Error).message).toMatch(/config\.yaml is a folder, not a file — replace it with a plain YAML file, or remove it\.$/);
+    expect(((await settingsError(home)) as Error).message).toMatch(
+      /config\.yaml is a folder, not a file — replace it with a plain YAML file, or remove it\.$/,
+    );
     const big = tempDir('ollm-home-');
     writeFileSync(join(big, 'config.yaml'), `# ${'x'.repeat(1_000_001)}\n`);
-    expect(((await settingsError(big)) as Error).message).toMatch(/config\.yaml is 1\.0 MB, more than the 1\.0 MB read of such a file — a settings file is a few kB/);
+    expect(((await settingsError(big)) as Error).message).toMatch(
+      /config\.yaml is 1\.0 MB, more than the 1\.0 MB read of such a file — a settings file is a few kB/,
+    );
   });
 
   it('an invalid value hundreds of kB long is quoted by its start and length: the error stays a line', async () => {
     const home = tempDir('ollm-home-');
     writeFileSync(join(home, 'config.yaml'), `options:\n  temperature: "${'9'.repeat(500_000)}"\n`);
     const message = ((await settingsError(home)) as Error).message;
-    expect(message).toMatch(/^Invalid setting options\.temperature = "9{79}… \(500002 characters\) \(from .*config\.yaml\)/);
+    expect(message).toMatch(
+      /^Invalid setting options\.temperature = "9{79}… \(500002 characters\) \(from .*config\.yaml\)/,
+    );
     expect(message.length).toBeLessThan(400);
   });
 });
@@ -130,7 +149,8 @@ describe('the templates folder', () => {
     symlinkSync(join(dir, 'pipe.yaml'), join(dir, 'alias.yaml'));
     const { templates, problems } = await new TemplateStore(dir).list();
     expect(templates.find((t) => t.name === 'greet')?.source).toBe('user');
-    const special = 'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
+    const special =
+      'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
     expect(problems).toEqual([
       { file: 'alias.yaml', message: special },
       { file: 'pipe.yaml', message: special },
@@ -164,7 +184,12 @@ describe('the templates folder', () => {
     symlinkSync(join(elsewhere, 'away.yaml'), join(dir, 'away.yaml'));
     const { templates, problems } = await new TemplateStore(dir).list();
     expect(templates.map((t) => t.name)).not.toContain('away');
-    expect(problems).toEqual([{ file: 'away.yaml', message: 'is a link to outside the templates folder; not followed (copy the file into the folder instead)' }]);
+    expect(problems).toEqual([
+      {
+        file: 'away.yaml',
+        message: 'is a link to outside the templates folder; not followed (copy the file into the folder instead)',
+      },
+    ]);
   });
 });
 
@@ -177,7 +202,11 @@ describe('saving a template on a disk that cannot take it', () => {
     }
     const err = await new TemplateStore(dir).save(def).catch((e: unknown) => e);
     expect((err as Error).name).toBe('TemplateError');
-    expect((err as Error).message).toMatch(new RegExp(`^The template "greet" was not saved: ${dir} is on a read-only disk or folder \\((EROFS|EACCES)\\).* make it writable`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^The template "greet" was not saved: ${dir} is on a read-only disk or folder \\((EROFS|EACCES)\\).* make it writable`,
+      ),
+    );
     expect((err as Error).message).not.toMatch(/bug/);
   });
 
@@ -186,7 +215,9 @@ describe('saving a template on a disk that cannot take it', () => {
     if (!mountTmpfs(dir, { sizeBytes: 1 << 20 })) ctx.skip();
     fillDisk(dir);
     const err = await new TemplateStore(dir).save({ ...def, template: 'x'.repeat(9000) }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(new RegExp(`^The template "greet" was not saved: The disk holding ${dir} is full \\(ENOSPC\\).*free some space`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^The template "greet" was not saved: The disk holding ${dir} is full \\(ENOSPC\\).*free some space`),
+    );
     expect(readdirSync(dir)).toEqual(['filler.bin']);
   });
 });
@@ -200,7 +231,9 @@ describe('the project file', () => {
     writeFileSync(join(root, 'package.json'), '{}');
     mkfifo(join(root, '.ollm', 'project.yaml'));
     await expect(resolveProject({ dir: root, toolNames, home: '/' })).rejects.toThrow(
-      new ProjectError(`Project file ${join(root, '.ollm', 'project.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`),
+      new ProjectError(
+        `Project file ${join(root, '.ollm', 'project.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
+      ),
     );
   });
 
@@ -210,6 +243,8 @@ describe('the project file', () => {
     writeFileSync(join(elsewhere, 'project.yaml'), 'profile: typescript\n');
     writeFileSync(join(root, 'package.json'), '{}');
     symlinkSync(elsewhere, join(root, '.ollm'));
-    await expect(resolveProject({ dir: root, toolNames, home: '/' })).rejects.toThrow(/project\.yaml is a link to .*, outside .*; not followed — copy the file into the project folder/);
+    await expect(resolveProject({ dir: root, toolNames, home: '/' })).rejects.toThrow(
+      /project\.yaml is a link to .*, outside .*; not followed — copy the file into the project folder/,
+    );
   });
 });

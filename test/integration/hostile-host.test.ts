@@ -28,8 +28,21 @@ const HOST = () => fake.host;
 const ollama = () => new OllamaBackend({ host: fake.url, timeoutMs: 5000 });
 const engine = () => new OpenAIBackend({ name: 'hostile', baseURL: `${fake.url}/v1`, timeoutMs: 5000 });
 const gen = (backend: OllamaBackend, over: Partial<StreamRequest> = {}) =>
-  streamGenerate(backend, { model: 'hostile:latest', prompt: 'hi', keepAlive: '5m', numCtx: 4096, temperature: 0, topP: 1, maxTokens: 50, stallMs: 10_000, firstTokenMs: 10_000, numParallel: 1, ...over });
-const chat = (e = engine()) => e.streamChat({ model: 'hostile:latest', prompt: 'hi', maxTokens: 50, stallTimeoutMs: 10_000 });
+  streamGenerate(backend, {
+    model: 'hostile:latest',
+    prompt: 'hi',
+    keepAlive: '5m',
+    numCtx: 4096,
+    temperature: 0,
+    topP: 1,
+    maxTokens: 50,
+    stallMs: 10_000,
+    firstTokenMs: 10_000,
+    numParallel: 1,
+    ...over,
+  });
+const chat = (e = engine()) =>
+  e.streamChat({ model: 'hostile:latest', prompt: 'hi', maxTokens: 50, stallTimeoutMs: 10_000 });
 
 async function failure(p: Promise<unknown>): Promise<Error> {
   const err = await p.then(
@@ -75,7 +88,11 @@ describe('an invalid-line flood', () => {
     const { result: err, logLines, consoleCalls } = await watched(() => failure(gen(ollama())));
     expect(err).toBeInstanceOf(HostError);
     expect((err as HostError).kind).toBe('bad_response');
-    expect(err.message).toMatch(new RegExp(`^Ollama at ${HOST()} answered /api/generate with 5 lines that are not Ollama's \\(the first: not JSON: "garbage line 0, not JSON"\\), so the stream was stopped — is Ollama`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^Ollama at ${HOST()} answered /api/generate with 5 lines that are not Ollama's \\(the first: not JSON: "garbage line 0, not JSON"\\), so the stream was stopped — is Ollama`,
+      ),
+    );
     expect(logLines.filter((l) => /not Ollama's/.test(l))).toHaveLength(1);
     expect(consoleCalls).toBe(0);
     await closed();
@@ -87,7 +104,9 @@ describe('an invalid-line flood', () => {
     const backend = ollama();
     const puller = new Puller(backend, new Catalog(backend), 10_000);
     const err = await failure(puller.pull({ model: 'hostile:latest', force: true }));
-    expect(err.message).toMatch(new RegExp(`Ollama at ${HOST()} answered /api/pull with 5 lines that are not Ollama's`));
+    expect(err.message).toMatch(
+      new RegExp(`Ollama at ${HOST()} answered /api/pull with 5 lines that are not Ollama's`),
+    );
     await closed();
   });
 
@@ -95,7 +114,11 @@ describe('an invalid-line flood', () => {
     use('flood');
     const { result: err, logLines } = await watched(() => failure(chat()));
     expect(err).toBeInstanceOf(EngineError);
-    expect(err.message).toMatch(new RegExp(`^hostile \\(${HOST()}\\) sent 5 stream events that are not OpenAI chunks \\(the first: "choices" is missing\\)`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^hostile \\(${HOST()}\\) sent 5 stream events that are not OpenAI chunks \\(the first: "choices" is missing\\)`,
+      ),
+    );
     expect(logLines).toHaveLength(1);
     await closed();
   });
@@ -105,7 +128,11 @@ describe('a 100 MB line', () => {
   it('is cut off early in a stream, Ollama or OpenAI-compatible', async () => {
     use('huge-line');
     const err = await failure(gen(ollama()));
-    expect(err.message).toMatch(new RegExp(`^Ollama at ${HOST()} answered /api/generate with a line of more than 256 KiB, which no answer of Ollama's needs`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^Ollama at ${HOST()} answered /api/generate with a line of more than 256 KiB, which no answer of Ollama's needs`,
+      ),
+    );
     await closed();
     expect(fake.bytesSent).toBeLessThan(12 << 20); // of 100 MB: the limit, and what the sockets held
     fake.bytesSent = 0;
@@ -117,7 +144,9 @@ describe('a 100 MB line', () => {
   it('is not read past the limit of a whole answer', async () => {
     use('huge-line');
     const backend = ollama();
-    expect((await failure(backend.version())).message).toMatch(new RegExp(`^Ollama at ${HOST()} answered /api/version with more than 64 KiB`));
+    expect((await failure(backend.version())).message).toMatch(
+      new RegExp(`^Ollama at ${HOST()} answered /api/version with more than 64 KiB`),
+    );
     expect((await failure(backend.list())).message).toMatch(/answered \/api\/tags with more than 2 MiB/);
     expect((await failure(engine().listModels())).message).toMatch(/answered GET \/v1\/models with more than 8 MiB/);
     await closed();
@@ -151,14 +180,32 @@ describe('wrong shapes', () => {
   it('are errors naming the host and the field, never "bug"', async () => {
     use('wrong-shapes');
     const backend = ollama();
-    expect((await failure(backend.list())).message).toMatch(new RegExp(`^Ollama at ${HOST()} answered /api/tags with something that is not Ollama's answer: "models" must be a list`));
-    expect((await failure(backend.version())).message).toMatch(new RegExp(`^Ollama at ${HOST()} answered /api/version with something that is not Ollama's answer: "version" must be a string \\(got 5\\)`));
-    expect((await failure(backend.show('hostile:latest'))).message).toMatch(/answered \/api\/show with something that is not Ollama's answer: "details" .*\(got "lots"\)/);
-    expect((await failure(gen(backend))).message).toMatch(/answered \/api\/generate with 5 lines that are not Ollama's \(the first: "done" must be true or false \(got "no"\)\)/);
+    expect((await failure(backend.list())).message).toMatch(
+      new RegExp(
+        `^Ollama at ${HOST()} answered /api/tags with something that is not Ollama's answer: "models" must be a list`,
+      ),
+    );
+    expect((await failure(backend.version())).message).toMatch(
+      new RegExp(
+        `^Ollama at ${HOST()} answered /api/version with something that is not Ollama's answer: "version" must be a string \\(got 5\\)`,
+      ),
+    );
+    expect((await failure(backend.show('hostile:latest'))).message).toMatch(
+      /answered \/api\/show with something that is not Ollama's answer: "details" .*\(got "lots"\)/,
+    );
+    expect((await failure(gen(backend))).message).toMatch(
+      /answered \/api\/generate with 5 lines that are not Ollama's \(the first: "done" must be true or false \(got "no"\)\)/,
+    );
     const puller = new Puller(backend, new Catalog(backend), 10_000);
-    expect((await failure(puller.pull({ model: 'hostile:latest', force: true }))).message).toMatch(/the first: "status" .*\(got 5\)/);
-    expect((await failure(engine().listModels())).message).toMatch(new RegExp(`^hostile \\(${HOST()}\\) answered GET /v1/models with`));
-    expect((await failure(chat())).message).toMatch(/5 stream events that are not OpenAI chunks \(the first: "choices" .*\(got "lots"\)\)/);
+    expect((await failure(puller.pull({ model: 'hostile:latest', force: true }))).message).toMatch(
+      /the first: "status" .*\(got 5\)/,
+    );
+    expect((await failure(engine().listModels())).message).toMatch(
+      new RegExp(`^hostile \\(${HOST()}\\) answered GET /v1/models with`),
+    );
+    expect((await failure(chat())).message).toMatch(
+      /5 stream events that are not OpenAI chunks \(the first: "choices" .*\(got "lots"\)\)/,
+    );
     await closed();
   });
 });
@@ -192,17 +239,25 @@ describe('NaN, negative and absurd numbers', () => {
     const seen: PullProgress[] = [];
     const puller = new Puller(backend, new Catalog(backend), 10_000);
     await puller.pull({ model: 'hostile:latest', force: true, onProgress: (p) => seen.push(p) });
-    for (const p of seen) expect(p.completedBytes >= 0 && p.totalBytes >= 0 && Number.isFinite(p.completedBytes) && Number.isFinite(p.totalBytes)).toBe(true);
+    for (const p of seen)
+      expect(
+        p.completedBytes >= 0 &&
+          p.totalBytes >= 0 &&
+          Number.isFinite(p.completedBytes) &&
+          Number.isFinite(p.totalBytes),
+      ).toBe(true);
   });
 });
 
 describe('a body that never ends', () => {
-  it('is not read past its limit: whole answers, error answers, and the tail after a stream\'s last line', async () => {
+  it("is not read past its limit: whole answers, error answers, and the tail after a stream's last line", async () => {
     use('endless-body');
     const backend = ollama();
     expect((await failure(backend.list())).message).toMatch(/answered \/api\/tags with more than 2 MiB/);
     const show = await failure(backend.show('hostile:latest'));
-    expect(show.message).toMatch(new RegExp(`^Ollama at ${HOST()} failed /api/show for "hostile:latest" \\(HTTP 500\\): error error`));
+    expect(show.message).toMatch(
+      new RegExp(`^Ollama at ${HOST()} failed /api/show for "hostile:latest" \\(HTTP 500\\): error error`),
+    );
     expect((await gen(backend)).text).toBe('ok ok ok ');
     expect((await failure(chat())).message).toMatch(/hostile \(.*\) failed \(HTTP 503\)/);
     await closed();
@@ -221,7 +276,13 @@ describe('the context on the last line of a generate', () => {
       },
     });
     const rules = RULES['generate']!;
-    const out = frameLines(source, { maxLineBytes: rules.maxLineBytes, skip: rules.skip!, check: rules.line!, fail: (why) => new Error(why), where: 'test' });
+    const out = frameLines(source, {
+      maxLineBytes: rules.maxLineBytes,
+      skip: rules.skip!,
+      check: rules.line!,
+      fail: (why) => new Error(why),
+      where: 'test',
+    });
     const reader = out.getReader();
     let all = '';
     try {
@@ -231,26 +292,44 @@ describe('the context on the last line of a generate', () => {
         all += Buffer.from(value).toString();
       }
     } catch (err) {
-      return { lines: all.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), error: err as Error };
+      return {
+        lines: all
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+        error: err as Error,
+      };
     }
-    return { lines: all.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return {
+      lines: all
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
   }
   const token = `${JSON.stringify({ model: 'm', response: 'hi', done: false })}\n`;
-  const last = (context: string) => `{"model":"m","response":"","done":true,"done_reason":"stop","context":[${context}],"total_duration":5,"eval_count":1}\n`;
+  const last = (context: string) =>
+    `{"model":"m","response":"","done":true,"done_reason":"stop","context":[${context}],"total_duration":5,"eval_count":1}\n`;
 
   it('is passed over unread however long, in whatever chunks it comes, and the metrics after it are kept', async () => {
     const context = Array.from({ length: 500_000 }, (_, i) => i % 150_000).join(','); // ~3.3 MB
     for (const size of [7, 4096, 65_536, 1 << 20]) {
       const { lines, error } = await framed(token + last(context), size);
       expect(error).toBeUndefined();
-      expect(lines).toEqual([{ model: 'm', response: 'hi', done: false }, { model: 'm', response: '', done: true, done_reason: 'stop', total_duration: 5, eval_count: 1 }]);
+      expect(lines).toEqual([
+        { model: 'm', response: 'hi', done: false },
+        { model: 'm', response: '', done: true, done_reason: 'stop', total_duration: 5, eval_count: 1 },
+      ]);
     }
   });
 
   it('is stopped past 16 MiB, and a line cut off inside it is not an answer', async () => {
     const endless = `${token}{"model":"m","done":true,"context":[${'1,'.repeat(9 << 20)}`;
     expect((await framed(endless, 65_536)).error?.message).toMatch(/a line of more than 16 MiB/);
-    const { lines, error } = await framed(`${token}{"model":"m","done":true,"context":[1,2,3${'4'.repeat(300_000)}\n${token}`, 65_536);
+    const { lines, error } = await framed(
+      `${token}{"model":"m","done":true,"context":[1,2,3${'4'.repeat(300_000)}\n${token}`,
+      65_536,
+    );
     expect(error).toBeUndefined();
     expect(lines).toHaveLength(2); // the two tokens; the cut-off line is skipped as not valid
   });

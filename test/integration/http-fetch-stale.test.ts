@@ -14,7 +14,12 @@ interface Seen {
   conns: number;
 }
 
-type Behaviour = (ctx: { conn: number; index: number; socket: net.Socket; line: string }) => 'answer' | 'reset' | 'headers-then-reset';
+type Behaviour = (ctx: {
+  conn: number;
+  index: number;
+  socket: net.Socket;
+  line: string;
+}) => 'answer' | 'reset' | 'headers-then-reset';
 
 const servers: net.Server[] = [];
 afterEach(async () => {
@@ -45,12 +50,16 @@ async function rawServer(behave: Behaviour): Promise<{ url: string; seen: Seen; 
         const what = behave({ conn, index: index++, socket, line });
         if (what === 'reset') return void socket.resetAndDestroy();
         if (what === 'headers-then-reset') {
-          socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nKeep-Alive: timeout=5, max=100\r\n\r\n{"par');
+          socket.write(
+            'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nKeep-Alive: timeout=5, max=100\r\n\r\n{"par',
+          );
           setTimeout(() => socket.resetAndDestroy(), 20);
           return;
         }
         const body = JSON.stringify({ conn, line });
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n${body}`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n${body}`,
+        );
       }
     });
   });
@@ -65,7 +74,11 @@ describe('a kept-alive connection the engine closed', () => {
     const s = await rawServer(({ conn, index }) => (conn === 1 && index === 1 ? 'reset' : 'answer'));
     const first = await httpFetch(`${s.url}/props?model=a`);
     expect(await first.json()).toMatchObject({ conn: 1 });
-    const second = await httpFetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"a"}' });
+    const second = await httpFetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":"a"}',
+    });
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual({ conn: 2, line: 'POST /v1/chat/completions HTTP/1.1' });
     // the request reached the engine once on the closed connection (unanswered) and once on the new one
@@ -76,7 +89,7 @@ describe('a kept-alive connection the engine closed', () => {
     ]);
   });
 
-  it('a fresh connection reset is the caller\'s error, sent no second time', async () => {
+  it("a fresh connection reset is the caller's error, sent no second time", async () => {
     const s = await rawServer(() => 'reset');
     await expect(httpFetch(`${s.url}/v1/models`)).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(s.seen.requests.map((r) => r.line)).toEqual(['GET /v1/models HTTP/1.1']);

@@ -51,13 +51,16 @@ describe('the node:http transport under the ollama client', () => {
     const seen: string[] = [];
     const err = await (core.backend as OllamaBackend)
       .call('generate', async (c) => {
-        for await (const chunk of await c.generate({ model: 'phi3:mini', prompt: 'x', stream: true })) seen.push(chunk.response ?? "");
+        for await (const chunk of await c.generate({ model: 'phi3:mini', prompt: 'x', stream: true }))
+          seen.push(chunk.response ?? '');
       })
       .catch((e: unknown) => e);
     expect(seen.length).toBe(2);
     expect(String((err as Error).message)).toMatch(/llama runner process has terminated/);
 
-    const missing = (await (core.backend as OllamaBackend).call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' }).catch((e: unknown) => e)) as HostError;
+    const missing = (await (core.backend as OllamaBackend)
+      .call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' })
+      .catch((e: unknown) => e)) as HostError;
     expect(missing.kind).toBe('model_not_found');
     expect(missing.status).toBe(404);
   });
@@ -86,7 +89,9 @@ describe('the node:http transport under the ollama client', () => {
 
   it('a 400 answer is a bad_request naming the host and what Ollama said', async () => {
     const core = await coreFor(fake);
-    const err = (await (core.backend as OllamaBackend).call('/api/embed', (c) => c.embed({ model: '', input: 'x' })).catch((e: unknown) => e)) as HostError;
+    const err = (await (core.backend as OllamaBackend)
+      .call('/api/embed', (c) => c.embed({ model: '', input: 'x' }))
+      .catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(HostError);
     expect(err.kind).toBe('bad_request');
     expect(err.message).toBe(`Ollama at ${fake.host} rejected /api/embed: model is required`);

@@ -25,7 +25,15 @@ beforeEach(() => {
   writeFileSync(join(project, 'notes.txt'), 'ALLOWED-MARK notes\n');
   writeFileSync(join(project, 'sub', 'notes.txt'), 'ALLOWED-MARK sub notes\n');
   writeFileSync(join(outside, 'secret.txt'), `${SECRET}\n`);
-  scope = { base: project, roots: [project], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 };
+  scope = {
+    base: project,
+    roots: [project],
+    allow: [],
+    maxFileBytes: 1e6,
+    maxImageBytes: 1e6,
+    maxTotalBytes: 1e7,
+    maxFiles: 100,
+  };
 });
 
 async function refusalOf(p: Promise<unknown>): Promise<string> {
@@ -73,12 +81,15 @@ describe('a file swapped between the check and the read', () => {
     expect(await refusalOf(readLocated(where, scope, 1e7))).toMatch(/^sub\/notes\.txt: changed while it was read/);
   });
 
-  it.runIf(process.platform === 'linux')('refuses the very same file reached through a folder swapped for a link outside', async () => {
-    // the same inode, so only where it was opened tells: a hard link to it outside the project
-    const where = await locate('sub/notes.txt', project, scope.roots);
-    linkSync(join(project, 'sub', 'notes.txt'), join(outside, 'notes.txt'));
-    renameSync(join(project, 'sub'), join(project, 'sub-old'));
-    symlinkSync(outside, join(project, 'sub'));
-    expect(await refusalOf(readLocated(where, scope, 1e7))).toMatch(/^sub\/notes\.txt: changed while it was read/);
-  });
+  it.runIf(process.platform === 'linux')(
+    'refuses the very same file reached through a folder swapped for a link outside',
+    async () => {
+      // the same inode, so only where it was opened tells: a hard link to it outside the project
+      const where = await locate('sub/notes.txt', project, scope.roots);
+      linkSync(join(project, 'sub', 'notes.txt'), join(outside, 'notes.txt'));
+      renameSync(join(project, 'sub'), join(project, 'sub-old'));
+      symlinkSync(outside, join(project, 'sub'));
+      expect(await refusalOf(readLocated(where, scope, 1e7))).toMatch(/^sub\/notes\.txt: changed while it was read/);
+    },
+  );
 });

@@ -9,7 +9,14 @@ import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { makeProject, PNG_1X1, type ProjectFixture } from '../helpers/project-fixture.js';
 import { tempDir } from '../helpers/temp.js';
 
-const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 2_000_000, maxImageBytes: 20_000_000, maxTotalBytes: 8_000_000, maxFiles: 500 };
+const LIMITS = {
+  roots: [] as string[],
+  allow: [] as string[],
+  maxFileBytes: 2_000_000,
+  maxImageBytes: 20_000_000,
+  maxTotalBytes: 8_000_000,
+  maxFiles: 500,
+};
 let p: ProjectFixture;
 let scope: InputScope;
 
@@ -32,7 +39,9 @@ describe('files by path and by pattern', () => {
   it('reads a relative path and says what it read', async () => {
     const g = await read({ files: ['src/a.ts'] });
     expect(g.docs).toEqual([{ label: 'src/a.ts', text: readFileSync(join(p.root, 'src/a.ts'), 'utf8') }]);
-    expect(g.read).toEqual([{ path: 'src/a.ts', kind: 'text', bytes: g.docs[0]!.text.length, tokens: expect.any(Number), encoding: 'utf-8' }]);
+    expect(g.read).toEqual([
+      { path: 'src/a.ts', kind: 'text', bytes: g.docs[0]!.text.length, tokens: expect.any(Number), encoding: 'utf-8' },
+    ]);
     expect(g.read[0]!.tokens).toBeGreaterThan(10);
     expect(g.tokens).toBe(g.read[0]!.tokens);
   });
@@ -62,7 +71,9 @@ describe('files by path and by pattern', () => {
   });
 
   it('refuses a secret named explicitly, naming it and saying how to allow it', async () => {
-    expect(await refusal({ files: ['.env'] })).toMatch(/^\.env: refused: it looks like an environment file.*inputs\.allow/);
+    expect(await refusal({ files: ['.env'] })).toMatch(
+      /^\.env: refused: it looks like an environment file.*inputs\.allow/,
+    );
     expect(await refusal({ files: ['.env.local'] })).toMatch(/environment file/);
     expect(await refusal({ files: ['keys/id_rsa'] })).toMatch(/SSH private key/);
     expect(await refusal({ files: ['.git/config'] })).toMatch(/git's internal files/);
@@ -76,9 +87,13 @@ describe('files by path and by pattern', () => {
   });
 
   it('refuses paths that climb out, absolute paths outside every root, and links that lead out', async () => {
-    expect(await refusal({ files: ['../' + p.outside.split('/').pop() + '/secret.txt'] })).toMatch(/outside the folders ollm-mcp may read/);
+    expect(await refusal({ files: ['../' + p.outside.split('/').pop() + '/secret.txt'] })).toMatch(
+      /outside the folders ollm-mcp may read/,
+    );
     expect(await refusal({ files: [p.outsideSecret] })).toMatch(/outside the folders/);
-    expect(await refusal({ files: ['link-out.txt'] })).toMatch(/^link-out\.txt: outside the folders ollm-mcp may read \(it leads to .*secret\.txt\)/);
+    expect(await refusal({ files: ['link-out.txt'] })).toMatch(
+      /^link-out\.txt: outside the folders ollm-mcp may read \(it leads to .*secret\.txt\)/,
+    );
     expect(await refusal({ files: ['../**/*.txt'] })).toMatch(/may not contain "\.\."/);
     expect(await refusal({ files: ['/etc/passwd'] })).toMatch(/outside the folders/);
   });
@@ -91,9 +106,15 @@ describe('files by path and by pattern', () => {
   });
 
   it('refuses binary files by name and decodes text by its byte-order mark', async () => {
-    expect(await refusal({ files: ['bin/data.bin'] })).toBe('bin/data.bin: a binary file (not text and not an image), so it is not read.');
+    expect(await refusal({ files: ['bin/data.bin'] })).toBe(
+      'bin/data.bin: a binary file (not text and not an image), so it is not read.',
+    );
     const g = await read({ files: ['text/utf16le.txt', 'text/utf16be.txt', 'text/bom8.txt'] });
-    expect(g.docs.map((d) => d.text)).toEqual(['UTF16LE-MARK héllo wörld\n', 'UTF16BE-MARK ½ done\n', 'BOM8-MARK text\n']);
+    expect(g.docs.map((d) => d.text)).toEqual([
+      'UTF16LE-MARK héllo wörld\n',
+      'UTF16BE-MARK ½ done\n',
+      'BOM8-MARK text\n',
+    ]);
     expect(g.read.map((r) => r.encoding)).toEqual(['utf-16le', 'utf-16be', 'utf-8']);
   });
 
@@ -108,13 +129,30 @@ describe('files by path and by pattern', () => {
     const many = await inputScope({ ...LIMITS, maxFiles: 2 }, p.root, []);
     expect(await refusal({ files: ['src/**/*.ts'] }, many)).toMatch(/more than 2 files.*inputs\.maxFiles/);
     const total = await inputScope({ ...LIMITS, maxTotalBytes: 300 }, p.root, []);
-    expect(await refusal({ files: ['src/a.ts', 'src/b.ts', 'src/nested/c.ts', 'docs/guide.md', 'package.json', 'text/bom8.txt', 'img/photo.png'] }, total)).toMatch(/inputs\.maxTotalBytes/);
+    expect(
+      await refusal(
+        {
+          files: [
+            'src/a.ts',
+            'src/b.ts',
+            'src/nested/c.ts',
+            'docs/guide.md',
+            'package.json',
+            'text/bom8.txt',
+            'img/photo.png',
+          ],
+        },
+        total,
+      ),
+    ).toMatch(/inputs\.maxTotalBytes/);
     expect((await read({ files: ['src/a.ts'] }, small)).read).toHaveLength(1);
     const tiny = await inputScope({ ...LIMITS, maxFileBytes: 1024, maxImageBytes: 1024 }, p.root, []);
     const bigFile = join(p.outside, 'big.log');
     writeFileSync(bigFile, 'x'.repeat(5000));
     const withBig = await inputScope({ ...tiny, roots: [p.outside] }, p.root, []);
-    expect(await refusal({ files: [bigFile] }, withBig)).toMatch(/big\.log: 5(\.0)? KB, more than the 1(\.0)? KB allowed for a file \(inputs\.maxFileBytes\)/);
+    expect(await refusal({ files: [bigFile] }, withBig)).toMatch(
+      /big\.log: 5(\.0)? KB, more than the 1(\.0)? KB allowed for a file \(inputs\.maxFileBytes\)/,
+    );
   });
 });
 
@@ -150,7 +188,9 @@ describe('images', () => {
   it('reads an image by path as its bytes, and keeps base64 as it is', async () => {
     const g = await read({ images: ['img/photo.png', PNG_1X1.toString('base64')] });
     expect(g.images).toEqual([PNG_1X1.toString('base64'), PNG_1X1.toString('base64')]);
-    expect(g.read).toEqual([{ path: 'img/photo.png', kind: 'image', bytes: PNG_1X1.length, tokens: 0, encoding: 'png' }]);
+    expect(g.read).toEqual([
+      { path: 'img/photo.png', kind: 'image', bytes: PNG_1X1.length, tokens: 0, encoding: 'png' },
+    ]);
   });
 
   it('treats every other string as a path under the same rules: no file outside the roots is ever read', async () => {
@@ -181,10 +221,12 @@ describe('the git diff', () => {
     expect(staged.read[0]).toMatchObject({ kind: 'diff', encoding: 'utf-8' });
   });
 
-  it('leaves a secret file\'s changes out of the diff and lists it', async () => {
+  it("leaves a secret file's changes out of the diff and lists it", async () => {
     const work = await read({ diff: {} });
     expect(work.docs[0]!.text).not.toContain('ENV-SECRET');
-    expect(work.skipped).toEqual([{ path: '.env', reason: expect.stringMatching(/left out of the diff: it looks like an environment file/) }]);
+    expect(work.skipped).toEqual([
+      { path: '.env', reason: expect.stringMatching(/left out of the diff: it looks like an environment file/) },
+    ]);
   });
 
   it('refuses a range that is not one, an empty diff, and a folder without git', async () => {

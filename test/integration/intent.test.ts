@@ -15,23 +15,45 @@ import { coreFor } from '../helpers/core.js';
 let fake: FakeOllama;
 let core: Orchestrator;
 beforeAll(async () => {
-  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0, models: [...DEFAULT_MODELS, ...CAPABILITY_MODELS] });
+  fake = await FakeOllama.start({
+    memoryBytes: 24e9,
+    tokenDelayMs: 0,
+    loadDelayMs: 0,
+    models: [...DEFAULT_MODELS, ...CAPABILITY_MODELS],
+  });
   core = await coreFor(fake);
 });
 afterAll(() => fake.stop());
 
 function gathered(docs: InputDoc[], images: string[] = []): GatheredInputs {
   const bytes = docs.reduce((s, d) => s + Buffer.byteLength(d.text), 0);
-  return { docs, images, read: docs.map((d) => ({ path: d.label, kind: 'text', bytes: Buffer.byteLength(d.text), tokens: estimateTokens(d.text), encoding: 'utf-8' })), skipped: [], bytes, tokens: docs.reduce((s, d) => s + estimateTokens(d.text), 0) };
+  return {
+    docs,
+    images,
+    read: docs.map((d) => ({
+      path: d.label,
+      kind: 'text',
+      bytes: Buffer.byteLength(d.text),
+      tokens: estimateTokens(d.text),
+      encoding: 'utf-8',
+    })),
+    skipped: [],
+    bytes,
+    tokens: docs.reduce((s, d) => s + estimateTokens(d.text), 0),
+  };
 }
 
 const LOG: InputDoc = {
   label: 'logs/app.log',
-  text: Array.from({ length: 40 }, (_, i) => `2026-11-22T10:00:${String(i).padStart(2, '0')}Z ERROR E${1000 + (i % 4)}: connection refused (errno 111)\nTraceback (most recent call last):\n  File "worker.py", line ${i + 10}, in run\nConnectionError: failed`).join('\n'),
+  text: Array.from(
+    { length: 40 },
+    (_, i) =>
+      `2026-11-22T10:00:${String(i).padStart(2, '0')}Z ERROR E${1000 + (i % 4)}: connection refused (errno 111)\nTraceback (most recent call last):\n  File "worker.py", line ${i + 10}, in run\nConnectionError: failed`,
+  ).join('\n'),
 };
 const SOURCE: InputDoc = {
   label: 'src/retry.ts',
-  text: "```ts\nexport function delay(attempt: number): number {\n  return Math.min(30_000, 2 ** attempt * 100);\n}\n```\nexport const MAX_ATTEMPTS = 5;\n",
+  text: '```ts\nexport function delay(attempt: number): number {\n  return Math.min(30_000, 2 ** attempt * 100);\n}\n```\nexport const MAX_ATTEMPTS = 5;\n',
 };
 
 describe('the work is inferred from the caller, not from the inputs', () => {
@@ -51,13 +73,21 @@ describe('the work is inferred from the caller, not from the inputs', () => {
   });
 
   it('the errors in a log are listed as a summary, not debugged', async () => {
-    const r = await offload(core, { prompt: 'List the distinct errors in this log with counts', dryRun: true, inputs: gathered([LOG]) });
+    const r = await offload(core, {
+      prompt: 'List the distinct errors in this log with counts',
+      dryRun: true,
+      inputs: gathered([LOG]),
+    });
     expect(r.task).toBe('summarize');
   });
 
   it('an image among the inputs still means vision', async () => {
     const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
-    const r = await offload(core, { prompt: 'What is in this log and picture?', dryRun: true, inputs: gathered([LOG], [png]) });
+    const r = await offload(core, {
+      prompt: 'What is in this log and picture?',
+      dryRun: true,
+      inputs: gathered([LOG], [png]),
+    });
     expect(r.task).toBe('vision');
   });
 });

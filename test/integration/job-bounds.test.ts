@@ -9,14 +9,27 @@ import { isJobId, JobStore, MAX_JOBS, shownId, SWEEP_MS } from '../../src/orches
 import { keptTtl, MIN_TASK_TTL_MS, TASK_TTL_MS } from '../../src/server/task-shapes.js';
 import { tempDir } from '../helpers/temp.js';
 
-const rowsOf = async (home: string, owner: string) => (await stateDb(home)).prepare('SELECT id, state FROM jobs WHERE owner = ? ORDER BY rowid').all(owner) as Array<{ id: string; state: string }>;
+const rowsOf = async (home: string, owner: string) =>
+  (await stateDb(home)).prepare('SELECT id, state FROM jobs WHERE owner = ? ORDER BY rowid').all(owner) as Array<{
+    id: string;
+    state: string;
+  }>;
 
 /** `n` rows of `owner` written straight in (as a flood of calls leaves them), in `state`, the oldest first. */
 async function flood(home: string, owner: string, n: number, state: 'done' | 'running', at: number): Promise<string[]> {
   const db = await stateDb(home);
-  const insert = db.prepare('INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, result) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)');
-  const ids = Array.from({ length: n }, (_, i) => `job-${(0x10000000 + i).toString(16)}${state === 'done' ? 'd' : 'e'}`);
-  db.transaction(() => ids.forEach((id, i) => insert.run(id, owner, 'route_and_generate', `k-${id}`, state, process.pid, at + i, at + i, '{"value":1}')))();
+  const insert = db.prepare(
+    'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, result) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)',
+  );
+  const ids = Array.from(
+    { length: n },
+    (_, i) => `job-${(0x10000000 + i).toString(16)}${state === 'done' ? 'd' : 'e'}`,
+  );
+  db.transaction(() =>
+    ids.forEach((id, i) =>
+      insert.run(id, owner, 'route_and_generate', `k-${id}`, state, process.pid, at + i, at + i, '{"value":1}'),
+    ),
+  )();
   return ids;
 }
 
@@ -24,7 +37,11 @@ describe('the bound of the jobs kept', () => {
   it(`is per owner: ${MAX_JOBS + 200} rows of agent X never remove agent Y's ended task nor anyone's running job; X's own oldest ended rows go first`, async () => {
     const home = tempDir('ollm-bounds-');
     const now = Date.now();
-    const store = new JobStore(home, () => true, () => now);
+    const store = new JobStore(
+      home,
+      () => true,
+      () => now,
+    );
     const yEnded = await store.create('agent-y', 'route_and_generate', 'ky1', 60_000);
     await store.end(yEnded.id, 'done', { value: 'Y answer' });
     const yRunning = await store.create('agent-y', 'route_and_generate', 'ky2');
@@ -45,7 +62,11 @@ describe('the bound of the jobs kept', () => {
   it('never removes a running row: an owner past its bound with running rows alone keeps them all, its ended ones going', async () => {
     const home = tempDir('ollm-bounds-');
     const now = Date.now();
-    const store = new JobStore(home, () => true, () => now);
+    const store = new JobStore(
+      home,
+      () => true,
+      () => now,
+    );
     const ended = await flood(home, 'agent-x', 20, 'done', now - 60_000);
     const running = await flood(home, 'agent-x', MAX_JOBS + 10, 'running', now - 30_000);
     const other = await store.create('agent-x', 't', 'k-new');
@@ -60,11 +81,19 @@ describe('jobs whose server is gone', () => {
     const home = tempDir('ollm-bounds-');
     let now = Date.now();
     const dead = 999_999_999;
-    const store = new JobStore(home, (pid) => pid !== dead, () => now);
+    const store = new JobStore(
+      home,
+      (pid) => pid !== dead,
+      () => now,
+    );
     const gone = await flood(home, 'agent-x', MAX_JOBS + 10, 'running', now - 60_000);
     const alive = await store.create('agent-x', 'compare', 'k-alive');
     const db = await stateDb(home);
-    db.prepare('UPDATE jobs SET runner = ?, parts = ? WHERE id IN (' + gone.map(() => '?').join(',') + ')').run(dead, JSON.stringify([{ text: 'p1', reuse: { key: 'r1', answer: 'a1' } }]), ...gone);
+    db.prepare('UPDATE jobs SET runner = ?, parts = ? WHERE id IN (' + gone.map(() => '?').join(',') + ')').run(
+      dead,
+      JSON.stringify([{ text: 'p1', reuse: { key: 'r1', answer: 'a1' } }]),
+      ...gone,
+    );
     await store.create('agent-x', 'route_and_generate', 'k-extra');
     expect((await rowsOf(home, 'agent-x')).filter((r) => r.state === 'lost')).toEqual([]); // swept at most every SWEEP_MS
     now += SWEEP_MS;
@@ -84,19 +113,31 @@ describe('running jobs per owner', () => {
     const releases: Array<() => void> = [];
     const work = () => new Promise<string>((resolve) => releases.push(() => resolve('ok')));
     const begun = [];
-    for (let i = 0; i < MAX_RUNNING; i++) begun.push(await jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: `k${i}`, work }));
+    for (let i = 0; i < MAX_RUNNING; i++)
+      begun.push(await jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: `k${i}`, work }));
     const refused = jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: 'one-more', work });
     await expect(refused).rejects.toBeInstanceOf(JobError);
     await expect(refused).rejects.toThrow(/wait for some to end, or cancel those you no longer need/);
     // a plain call is refused alike
-    await expect(jobs.run({ owner: 'agent-x', tool: 'compare', key: 'plain', limitMs: undefined, signal: new AbortController().signal, work })).rejects.toBeInstanceOf(JobError);
+    await expect(
+      jobs.run({
+        owner: 'agent-x',
+        tool: 'compare',
+        key: 'plain',
+        limitMs: undefined,
+        signal: new AbortController().signal,
+        work,
+      }),
+    ).rejects.toBeInstanceOf(JobError);
     expect(jobs.running()).toHaveLength(MAX_RUNNING); // none dropped to make room
     const theirs = await jobs.begin({ owner: 'agent-y', tool: 'route_and_generate', key: 'k0', work });
     expect(theirs.state).toBe('running');
     releases[0]!();
     expect(await jobs.wait('agent-x', begun[0]!.id, undefined)).toMatchObject({ kind: 'result', result: 'ok' });
     await expect.poll(() => jobs.running().filter((j) => j.owner === 'agent-x').length).toBe(MAX_RUNNING - 1);
-    expect((await jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: 'now', work })).state).toBe('running');
+    expect((await jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: 'now', work })).state).toBe(
+      'running',
+    );
     for (const r of releases) r();
   });
 });
@@ -107,9 +148,17 @@ describe('running jobs per owner, begun all at once', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const work = async () => gate.then(() => 'ok');
-    const burst = await Promise.allSettled(Array.from({ length: MAX_RUNNING + 16 }, (_, i) => jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: `k${i}`, work })));
+    const burst = await Promise.allSettled(
+      Array.from({ length: MAX_RUNNING + 16 }, (_, i) =>
+        jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: `k${i}`, work }),
+      ),
+    );
     expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_RUNNING);
-    expect(burst.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof JobError)).toBe(true);
+    expect(
+      burst
+        .filter((r) => r.status === 'rejected')
+        .every((r) => (r as PromiseRejectedResult).reason instanceof JobError),
+    ).toBe(true);
     expect(jobs.running()).toHaveLength(MAX_RUNNING);
     release();
   });
@@ -130,9 +179,19 @@ describe("a task's ttl", () => {
   it('an ended task past its ttl (from its creation) reads as unknown and is removed by the cleanup; within it, and while it runs, it is known', async () => {
     const home = tempDir('ollm-bounds-');
     let now = Date.now();
-    const store = new JobStore(home, () => true, () => now);
+    const store = new JobStore(
+      home,
+      () => true,
+      () => now,
+    );
     const jobs = new LongWork(store);
-    const task = await jobs.begin({ owner: 'a', tool: 'route_and_generate', key: 'k', ttlMs: 5000, work: async () => 'done' });
+    const task = await jobs.begin({
+      owner: 'a',
+      tool: 'route_and_generate',
+      key: 'k',
+      ttlMs: 5000,
+      work: async () => 'done',
+    });
     const long = await store.create('a', 'route_and_generate', 'k2', 5000); // still running past its ttl
     await expect.poll(async () => (await store.get('a', task.id))?.state).toBe('done');
     expect((await store.get('a', task.id))?.ttlMs).toBe(5000);
@@ -164,7 +223,8 @@ describe('whose a job is', () => {
 describe('a job id', () => {
   it('has one shape; anything else is not looked up, and is repeated cut to a few dozen characters', async () => {
     expect(isJobId('job-1a2b3c4d')).toBe(true);
-    for (const bad of ['', 'job-', 'job-XYZ', `job-${'a'.repeat(100)}`, '1a2b3c4d', 'job-1a2b3c4d\n']) expect(isJobId(bad)).toBe(false);
+    for (const bad of ['', 'job-', 'job-XYZ', `job-${'a'.repeat(100)}`, '1a2b3c4d', 'job-1a2b3c4d\n'])
+      expect(isJobId(bad)).toBe(false);
     const huge = 'x'.repeat(1_000_000);
     expect(shownId(huge).length).toBeLessThan(50);
     expect(shownId('job-1a2b3c4d')).toBe('job-1a2b3c4d');

@@ -17,7 +17,16 @@ const PRICES = { inputPerMillion: 3, outputPerMillion: 15, currency: '$' };
 function setup() {
   const home = tempDir('ollm-follow-up-');
   const orch = { longWork: new LongWork(new JobStore(home)), savings: new SavingsStore(home, PRICES) };
-  const ctx = (agent = 'claude-code', seconds: number | undefined = 60, signal = new AbortController().signal) => ({ orch, agent, signal, clientLimit: { seconds, source: 'test' }, scope: () => 'project A', rawArgs: { job: 'x' }, phases: undefined }) as never;
+  const ctx = (agent = 'claude-code', seconds: number | undefined = 60, signal = new AbortController().signal) =>
+    ({
+      orch,
+      agent,
+      signal,
+      clientLimit: { seconds, source: 'test' },
+      scope: () => 'project A',
+      rawArgs: { job: 'x' },
+      phases: undefined,
+    }) as never;
   let release!: (text: string) => void;
   const gate = new Promise<string>((r) => (release = r));
   const work = async (control: { part(t: string): void; status(u: { partsTotal?: number }): void }) => {
@@ -31,7 +40,12 @@ function setup() {
 
 /** A call handed over at once (a 1 s limit: answered at 1 s), its job running on. */
 async function handedJob(s: ReturnType<typeof setup>): Promise<string> {
-  const out = (await asJob(s.ctx('claude-code', 1), { tool: 'route_and_generate', key: 'k' }, s.work as never, (job, text) => ({ job, text }))) as { structured: { job: { id: string } }; text: string };
+  const out = (await asJob(
+    s.ctx('claude-code', 1),
+    { tool: 'route_and_generate', key: 'k' },
+    s.work as never,
+    (job, text) => ({ job, text }),
+  )) as { structured: { job: { id: string } }; text: string };
   expect(out.text).not.toContain('SECRET-PART-ANSWER'); // how far, never what a part said
   expect(out.text).toContain(`call show_status with {"job":"${out.structured.job.id}"}`);
   return out.structured.job.id;
@@ -55,11 +69,16 @@ describe('show_status {job}', () => {
     s.release('THE WHOLE ANSWER');
     const first = await collectJob(s.ctx(), id);
     expect(first.text).toBe('THE WHOLE ANSWER');
-    expect(first.structured).toMatchObject({ job: { id, state: 'done', partsDone: 1, partsTotal: 3 }, result: { text: 'THE WHOLE ANSWER', model: 'm' } });
+    expect(first.structured).toMatchObject({
+      job: { id, state: 'done', partsDone: 1, partsTotal: 3 },
+      result: { text: 'THE WHOLE ANSWER', model: 'm' },
+    });
     expect(Date.parse(first.structured.job.updatedAt!)).toBeGreaterThan(0);
     const again = await collectJob(s.ctx(), id);
     expect(again.text).not.toContain('THE WHOLE ANSWER');
-    expect(again.text).toMatch(/result \(16 characters\) was returned to you at \d\d:\d\d:\d\d UTC; it is not sent twice/);
+    expect(again.text).toMatch(
+      /result \(16 characters\) was returned to you at \d\d:\d\d:\d\d UTC; it is not sent twice/,
+    );
     expect(again.structured).toEqual({ job: expect.objectContaining({ id, state: 'done' }) });
   });
 
@@ -77,7 +96,11 @@ describe('show_status {job}', () => {
   it('another agent’s job, an unknown id, or one not of a job’s shape: an error saying where the caller’s own are', async () => {
     const s = setup();
     const id = await handedJob(s);
-    await expect(collectJob(s.ctx('cursor-vscode'), id)).rejects.toThrow(new JobError(`No job ${id} of yours: an unknown id, another client's, or one that ended and is no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists your jobs (tasks/list your tasks).`));
+    await expect(collectJob(s.ctx('cursor-vscode'), id)).rejects.toThrow(
+      new JobError(
+        `No job ${id} of yours: an unknown id, another client's, or one that ended and is no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists your jobs (tasks/list your tasks).`,
+      ),
+    );
     await expect(collectJob(s.ctx(), 'job-00000000')).rejects.toThrow(/^No job job-00000000 of yours/);
     await expect(collectJob(s.ctx(), '../../etc/passwd')).rejects.toThrow(/^No job "\.\.\/\.\.\/etc\/passwd" of yours/);
     s.release('x');
@@ -85,14 +108,28 @@ describe('show_status {job}', () => {
 
   it('a job that failed: an error naming why and what to do', async () => {
     const s = setup();
-    const out = (await asJob(s.ctx('claude-code', 1), { tool: 'compare', key: 'k2' }, () => new Promise((_, reject) => setTimeout(() => reject(new Error('the engine went away')), 1500)), (job, text) => ({ job, text }))) as { structured: { job: { id: string } } };
-    await expect(collectJob(s.ctx(), out.structured.job.id)).rejects.toThrow(`Job ${out.structured.job.id} (compare) failed: the engine went away. Call compare again once that is fixed.`);
+    const out = (await asJob(
+      s.ctx('claude-code', 1),
+      { tool: 'compare', key: 'k2' },
+      () => new Promise((_, reject) => setTimeout(() => reject(new Error('the engine went away')), 1500)),
+      (job, text) => ({ job, text }),
+    )) as { structured: { job: { id: string } } };
+    await expect(collectJob(s.ctx(), out.structured.job.id)).rejects.toThrow(
+      `Job ${out.structured.job.id} (compare) failed: the engine went away. Call compare again once that is fixed.`,
+    );
   });
 
   it('a job whose result is no tool output: an error saying to call the tool again, never a blank answer', async () => {
     const s = setup();
-    const out = (await asJob(s.ctx('claude-code', 1), { tool: 'pull_model', key: 'k3' }, () => new Promise((r) => setTimeout(() => r('a bare string' as never), 1200)), (job, text) => ({ job, text }))) as { structured: { job: { id: string } } };
-    await expect(collectJob(s.ctx(), out.structured.job.id)).rejects.toThrow(`Job ${out.structured.job.id} kept no result a client can be given: call pull_model again.`);
+    const out = (await asJob(
+      s.ctx('claude-code', 1),
+      { tool: 'pull_model', key: 'k3' },
+      () => new Promise((r) => setTimeout(() => r('a bare string' as never), 1200)),
+      (job, text) => ({ job, text }),
+    )) as { structured: { job: { id: string } } };
+    await expect(collectJob(s.ctx(), out.structured.job.id)).rejects.toThrow(
+      `Job ${out.structured.job.id} kept no result a client can be given: call pull_model again.`,
+    );
   });
 
   it('counts what each hand-over and follow-up cost the agent in the ledger: no call of its own, nothing saved', async () => {

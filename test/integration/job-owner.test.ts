@@ -60,7 +60,10 @@ describe("another agent's job", () => {
     await store.get('agent-a', id);
     const reads = seen.filter((s) => /FROM jobs WHERE id = /.test(s.sql));
     const byOwner = expect.stringMatching(/WHERE id = \? AND owner = \?$/);
-    expect(reads).toEqual([{ sql: byOwner, args: [id, 'agent-b'] }, { sql: byOwner, args: [id, 'agent-a'] }]);
+    expect(reads).toEqual([
+      { sql: byOwner, args: [id, 'agent-b'] },
+      { sql: byOwner, args: [id, 'agent-a'] },
+    ]);
   });
 
   it('reads as no job through every way a caller reaches one, parsing nothing of it; its owner still gets it, once', async () => {
@@ -86,7 +89,12 @@ describe("another agent's job", () => {
     expect(await store.get('agent-a', lazy.id)).toMatchObject({ id: lazy.id, state: 'running' });
     const jobs = new LongWork(store);
     let release = () => undefined as void;
-    const job = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k2', work: () => new Promise<string>((r) => (release = () => r('done'))) });
+    const job = await jobs.begin({
+      owner: 'agent-a',
+      tool: 'route_and_generate',
+      key: 'k2',
+      work: () => new Promise<string>((r) => (release = () => r('done'))),
+    });
     expect(await jobs.wait('agent-b', job.id, 0)).toBeUndefined();
     expect(jobs.cancel('agent-b', job.id)).toBe(false);
     expect(await jobs.wait('agent-a', job.id, 0)).toMatchObject({ kind: 'running' });

@@ -29,7 +29,15 @@ function held() {
   return { work, end, started: () => ends.size };
 }
 
-const call = (key: string, work: JobCall<string>['work'], over: Partial<JobCall<string>> = {}): JobCall<string> => ({ owner: 'agent-a', tool: 'route_and_generate', key, limitMs: undefined, signal: new AbortController().signal, work, ...over });
+const call = (key: string, work: JobCall<string>['work'], over: Partial<JobCall<string>> = {}): JobCall<string> => ({
+  owner: 'agent-a',
+  tool: 'route_and_generate',
+  key,
+  limitMs: undefined,
+  signal: new AbortController().signal,
+  work,
+  ...over,
+});
 
 describe("a job's hold on the server", () => {
   it('ended every way, its jobs leave no listener on the server’s stopping signal; a running one is still stopped by it', async () => {
@@ -74,7 +82,13 @@ describe("a job's hold on the server", () => {
     /** A call whose work reaches an object of its own (as a tool's reaches its server, request and response); only a WeakRef to it kept here. */
     const reaching = (key: string) => {
       const request = { body: 'x'.repeat(1000) };
-      const outcome = jobs.run(call(key, (c) => h.work(key)(c).then((r) => `${r}${request.body.length}`)));
+      const outcome = jobs.run(
+        call(key, (c) =>
+          h
+            .work(key)(c)
+            .then((r) => `${r}${request.body.length}`),
+        ),
+      );
       return { ref: new WeakRef(request), outcome };
     };
     const ended = reaching('ended');

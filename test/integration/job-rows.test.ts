@@ -8,7 +8,14 @@ import { JobStore, WRITE_AFTER_MS } from '../../src/orchestrator/stores/job-stor
 import { flushWrites, stateDb } from '../../src/orchestrator/storage/db.js';
 import { tempDir } from '../helpers/temp.js';
 
-const call = (over: Partial<JobCall<string>> & Pick<JobCall<string>, 'work'>): JobCall<string> => ({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', limitMs: undefined, signal: new AbortController().signal, ...over });
+const call = (over: Partial<JobCall<string>> & Pick<JobCall<string>, 'work'>): JobCall<string> => ({
+  owner: 'agent-a',
+  tool: 'route_and_generate',
+  key: 'k1',
+  limitMs: undefined,
+  signal: new AbortController().signal,
+  ...over,
+});
 
 /** A home, its runner, and what another server of it reads (every write of this one's landed first). */
 async function home() {
@@ -59,14 +66,18 @@ describe("a call's job row", () => {
     const h = held();
     let id = '';
     const partWritten = held();
-    const run = jobs.run(call({ work: async (c) => {
-      id = await theJob(jobs);
-      expect(await seen(id)).toBeUndefined(); // no part yet, just begun: nothing written
-      c.part('part 1');
-      partWritten.go();
-      await h.gate;
-      return 'part 1, part 2';
-    } }));
+    const run = jobs.run(
+      call({
+        work: async (c) => {
+          id = await theJob(jobs);
+          expect(await seen(id)).toBeUndefined(); // no part yet, just begun: nothing written
+          c.part('part 1');
+          partWritten.go();
+          await h.gate;
+          return 'part 1, part 2';
+        },
+      }),
+    );
     await partWritten.gate;
     expect((await seen(id))?.parts).toEqual(['part 1']);
     h.go();
@@ -80,7 +91,9 @@ describe("a call's job row", () => {
     await expect.poll(() => jobs.running().length).toBe(1);
     const [job] = jobs.running();
     expect(await seen(job!.id)).toBeUndefined();
-    await expect.poll(() => seen(job!.id), { timeout: WRITE_AFTER_MS + 3000, interval: 200 }).toMatchObject({ state: 'running', handed: false });
+    await expect
+      .poll(() => seen(job!.id), { timeout: WRITE_AFTER_MS + 3000, interval: 200 })
+      .toMatchObject({ state: 'running', handed: false });
     h.go();
     await run;
     expect(await seen(job!.id)).toMatchObject({ state: 'done' }); // its end, with the next group commit
@@ -89,10 +102,16 @@ describe("a call's job row", () => {
   it('a call that failed before anything wrote it is written, saying why', async () => {
     const { jobs, seen } = await home();
     let id = '';
-    await expect(jobs.run(call({ work: async () => {
-      id = await theJob(jobs);
-      throw new Error('the engine is gone');
-    } }))).rejects.toThrow('the engine is gone');
+    await expect(
+      jobs.run(
+        call({
+          work: async () => {
+            id = await theJob(jobs);
+            throw new Error('the engine is gone');
+          },
+        }),
+      ),
+    ).rejects.toThrow('the engine is gone');
     expect(await seen(id)).toMatchObject({ state: 'failed', error: 'the engine is gone' });
   });
 });

@@ -12,13 +12,30 @@ import { tempDir } from '../helpers/temp.js';
 
 type Orch = Parameters<typeof callScope>[0];
 const session = (folder: string, over: { roots?: string[]; model?: string; explicit?: boolean } = {}): Orch =>
-  ({ project: { root: folder, explicit: over.explicit ?? false }, workingDir: folder, config: { settings: { inputs: { roots: over.roots ?? [] }, model: { default: over.model, routing: { defaultProfile: undefined } } } } }) as unknown as Orch;
+  ({
+    project: { root: folder, explicit: over.explicit ?? false },
+    workingDir: folder,
+    config: {
+      settings: {
+        inputs: { roots: over.roots ?? [] },
+        model: { default: over.model, routing: { defaultProfile: undefined } },
+      },
+    },
+  }) as unknown as Orch;
 
 describe("a call's scope", () => {
   it('differs by folder, by the roots its inputs were read in, by the roots settings allow and by the client’s own model; the same session gives the same', () => {
     const a = callScope(session('/p/a'), ['/r1']);
     expect(callScope(session('/p/a'), ['/r1'])).toBe(a);
-    for (const other of [callScope(session('/p/b'), ['/r1']), callScope(session('/p/a'), ['/r2']), callScope(session('/p/a'), undefined), callScope(session('/p/a', { roots: ['/x'] }), ['/r1']), callScope(session('/p/a', { model: 'qwen' }), ['/r1']), callScope(session('/p/a', { explicit: true }), ['/r1'])]) expect(other).not.toBe(a);
+    for (const other of [
+      callScope(session('/p/b'), ['/r1']),
+      callScope(session('/p/a'), ['/r2']),
+      callScope(session('/p/a'), undefined),
+      callScope(session('/p/a', { roots: ['/x'] }), ['/r1']),
+      callScope(session('/p/a', { model: 'qwen' }), ['/r1']),
+      callScope(session('/p/a', { explicit: true }), ['/r1']),
+    ])
+      expect(other).not.toBe(a);
   });
 });
 
@@ -33,7 +50,14 @@ describe('a plain long call', () => {
       await gate;
       return { structured: { text: 'answer' }, text: 'answer' };
     };
-    const ctx = (scope: string, seconds?: number) => ({ orch: { longWork: jobs, savings: { recordOverhead: () => undefined } }, agent: 'claude-code', signal: new AbortController().signal, clientLimit: { seconds, source: 'test' }, scope: () => scope }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
+    const ctx = (scope: string, seconds?: number) =>
+      ({
+        orch: { longWork: jobs, savings: { recordOverhead: () => undefined } },
+        agent: 'claude-code',
+        signal: new AbortController().signal,
+        clientLimit: { seconds, source: 'test' },
+        scope: () => scope,
+      }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
     // the same tool, arguments and contents read (the same notes.txt text) in two projects
     const call = { tool: 'route_and_generate', key: 'same-args-same-contents' };
     const handed = (job: unknown, text: string) => ({ text, job });

@@ -19,7 +19,14 @@ afterEach(async () => {
 });
 
 async function gpuHost(vramGiB: number) {
-  fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: vramGiB * GiB }], kvCacheType: 'q8_0', models: [...DEFAULT_MODELS, llama31], loadDelayMs: 1, tokenDelayMs: 0 });
+  fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: vramGiB * GiB }],
+    kvCacheType: 'q8_0',
+    models: [...DEFAULT_MODELS, llama31],
+    loadDelayMs: 1,
+    tokenDelayMs: 0,
+  });
   return coreFor(fake, { totalBytes: 32e9, yaml: YAML });
 }
 
@@ -34,7 +41,12 @@ describe('q8_0 on a GPU with a pin loaded', () => {
     const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: 32768 });
     expect(r).toMatchObject({ action: 'loaded', unloaded: ['llama3.2:latest'], contextLength: 32768 });
     expect(fake!.stats().forcedEvictions).toEqual([]);
-    expect(fake!.loaded().map((m) => m.name).sort()).toEqual(['llama3.1:8b', 'phi3:mini']);
+    expect(
+      fake!
+        .loaded()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['llama3.1:8b', 'phi3:mini']);
     const loaded = fake!.loaded().find((m) => m.name === 'llama3.1:8b')!;
     expect(loaded.size).toBe(llama31.size + kvCacheBytes(llama31, 32768, 34 / 32));
     expect(loaded.sizeVram).toBe(loaded.size); // nothing overcommitted: all of it on the GPU
@@ -50,13 +62,25 @@ describe('q8_0 on a GPU with a pin loaded', () => {
     const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: window });
     expect(r).toMatchObject({ action: 'loaded', unloaded: [] });
     expect(fake!.stats().forcedEvictions).toEqual([]);
-    expect(fake!.loaded().map((m) => m.name).sort()).toEqual(['llama3.1:8b', 'phi3:mini']);
+    expect(
+      fake!
+        .loaded()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['llama3.1:8b', 'phi3:mini']);
   });
 });
 
 describe('q8_0 without a pin', () => {
   it('the memory-bound window is twice the f16 one, and a load at it fits', async () => {
-    fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 8 * GiB }], kvCacheType: 'q8_0', models: [...DEFAULT_MODELS, llama31], loadDelayMs: 1, tokenDelayMs: 0 });
+    fake = await FakeOllama.start({
+      memoryBytes: 32e9,
+      gpus: [{ vramBytes: 8 * GiB }],
+      kvCacheType: 'q8_0',
+      models: [...DEFAULT_MODELS, llama31],
+      loadDelayMs: 1,
+      tokenDelayMs: 0,
+    });
     const f16 = await coreFor(fake, { totalBytes: 2e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
     const q8 = await coreFor(fake, { totalBytes: 2e9, yaml: YAML });
     const w16 = (await f16.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!;

@@ -61,14 +61,18 @@ describe('on an Ollama CPU host', () => {
     const list = await core.listModels();
     expect(renderList(list)).toContain(`${MODEL} — `);
     expect(renderList(list)).toContain(`(${words})`);
-    expect(renderStatus(await core.fleetStatus(), 'none free for models now')).toContain(`memory figures: ${MODEL} ${words}; others estimated`);
+    expect(renderStatus(await core.fleetStatus(), 'none free for models now')).toContain(
+      `memory figures: ${MODEL} ${words}; others estimated`,
+    );
   });
 
   it('is kept in the state database: another process on a smaller machine loads what the estimate would refuse', async () => {
     const fake = await start({ memoryBytes: 24e9 });
     const first = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
     const reported = await loadOnce(first);
-    const learnedFigure = (await first.loader.ensureLoaded({ model: MODEL, dryRun: true, contextLength: reported.context_length! })).requiredBytes;
+    const learnedFigure = (
+      await first.loader.ensureLoaded({ model: MODEL, dryRun: true, contextLength: reported.context_length! })
+    ).requiredBytes;
     await first.shutdown(1000);
     // a machine with room for what loading took (+ margin), not for the estimate's weights + 20% + KV
     const ctx = reported.context_length!;
@@ -90,7 +94,8 @@ describe('on an Ollama CPU host', () => {
 
 describe('only plausible readings are learned (issue 41, item 4)', () => {
   /** The figure learned for MODEL on the fake, as the store holds it. */
-  const learned = (core: Orchestrator, fake: FakeOllama) => core.seenSizes.learnedOn(fake.host).filter((r) => r.model === MODEL);
+  const learned = (core: Orchestrator, fake: FakeOllama) =>
+    core.seenSizes.learnedOn(fake.host).filter((r) => r.model === MODEL);
 
   it('a reading near the earlier ones is added; one past the outlier factor is set aside and logged, the figure unchanged', async () => {
     const fake = await start({ memoryBytes: 24e9 });
@@ -112,7 +117,9 @@ describe('only plausible readings are learned (issue 41, item 4)', () => {
       process.stderr.write = write;
     }
     expect(learned(core, fake)[0]!.seen.count).toBe(2);
-    expect(warned.join('')).toMatch(/reported that qwen2\.5-coder:7b takes [\d.]+ GB loaded; set aside, not learned: earlier loads of it took [\d.]+ GB there \(an outlier beyond 1\.5×\)/);
+    expect(warned.join('')).toMatch(
+      /reported that qwen2\.5-coder:7b takes [\d.]+ GB loaded; set aside, not learned: earlier loads of it took [\d.]+ GB there \(an outlier beyond 1\.5×\)/,
+    );
     fake.misreport(undefined);
     expect((await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes).toBe(figure);
   });
@@ -149,13 +156,24 @@ describe('on a llama.cpp router on this machine (it reports no memory of its own
 
   async function setup(fallPerModel: number) {
     const ollama = await start({ models: [] });
-    const router = await FakeLlamacpp.start({ models: ['storiesA', 'storiesB'].map((id) => ({ id, file: STORIES })), modelsMax: 2 });
+    const router = await FakeLlamacpp.start({
+      models: ['storiesA', 'storiesB'].map((id) => ({ id, file: STORIES })),
+      modelsMax: 2,
+    });
     stops.push(() => router.stop());
     const home = tempDir('ollm-home-');
     writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
     const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
     // this machine's available memory falls by `fallPerModel` for each model the router holds
-    const memory: MemorySource = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9 - router.loaded().length * fallPerModel, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+    const memory: MemorySource = {
+      memory: async () => ({
+        totalBytes: 16e9,
+        availableBytes: 12e9 - router.loaded().length * fallPerModel,
+        swapTotalBytes: 0,
+        swapUsedBytes: 0,
+      }),
+      gpus: async () => [],
+    };
     const orch = new Orchestrator(config, { memorySource: memory });
     stops.push(() => orch.shutdown(200));
     return orch.hosts.find((h) => h.name === 'llama')!;

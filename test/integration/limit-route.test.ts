@@ -26,11 +26,25 @@ async function setup() {
   return coreFor(fake, { totalBytes: MEMORY, yaml: BASE });
 }
 
-const ask = { prompt: 'Explain in detail how a B-tree keeps itself balanced, with an example of a split.', task: 'reasoning', complexity: 'high', maxTokens: 600, dryRun: true } as const;
+const ask = {
+  prompt: 'Explain in detail how a B-tree keeps itself balanced, with an example of a split.',
+  task: 'reasoning',
+  complexity: 'high',
+  maxTokens: 600,
+  dryRun: true,
+} as const;
 
 /** qwen2.5:14b as measured here: reading 100 prompt tokens/s, writing 2 tokens/s, answers of 150 tokens. */
 async function measuredSlow(core: Awaited<ReturnType<typeof setup>>): Promise<void> {
-  const sample = { promptTokens: 2000, promptMs: 20_000, outputTokens: 150, generationMs: 75_000, cut: false, task: 'reasoning', sizeBytes: 8_988_124_069 };
+  const sample = {
+    promptTokens: 2000,
+    promptMs: 20_000,
+    outputTokens: 150,
+    generationMs: 75_000,
+    cut: false,
+    task: 'reasoning',
+    sizeBytes: 8_988_124_069,
+  };
   await core.speeds.record(core.hosts[0]!.name, 'qwen2.5:14b', sample, { defer: false });
 }
 
@@ -52,7 +66,10 @@ describe("the route against the client's limit", () => {
     const free = await routeAndGenerate(core, ask);
     const freeSeconds = free.advice!.expectedSeconds;
     // a limit the first model meets: nothing moves
-    const roomy = await routeAndGenerate(core, { ...ask, clientLimitMs: Math.ceil(freeSeconds * 1000 * 1.2 + 5000) + 1000 });
+    const roomy = await routeAndGenerate(core, {
+      ...ask,
+      clientLimitMs: Math.ceil(freeSeconds * 1000 * 1.2 + 5000) + 1000,
+    });
     expect(roomy.model).toBe(free.model);
     expect(roomy.reason).not.toMatch(/what your client waits/);
     // a limit it does not meet: the best that does goes first, and says why
@@ -60,7 +77,11 @@ describe("the route against the client's limit", () => {
     expect(freeSeconds).toBeGreaterThan(54); // the premise: the first model takes longer than the 54 s a 60 s client gives
     expect(tight.model).not.toBe(free.model);
     expect(tight.advice!.expectedSeconds).toBeLessThanOrEqual(54);
-    expect(tight.reason).toMatch(new RegExp(`finishes within what your client waits \\(54 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`));
+    expect(tight.reason).toMatch(
+      new RegExp(
+        `finishes within what your client waits \\(54 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`,
+      ),
+    );
     expect(free.advice!.then).toContain(tight.model); // one of the route's own candidates for the work
   });
 

@@ -19,17 +19,47 @@ const TASK = 'Which errors occurred in this log?';
 async function planner() {
   // the 14B model with the widest window (the planner's choice for the parts), and a small, fast one with a narrower window
   const [big, small] = fairModels(1);
-  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 1, models: [{ ...big!, contextLength: 65536 }, { ...small!, contextLength: 8192 }] });
+  const fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    tokenDelayMs: 1,
+    models: [
+      { ...big!, contextLength: 65536 },
+      { ...small!, contextLength: 8192 },
+    ],
+  });
   const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
-  stops.push(() => core.shutdown(200), () => fake.stop());
+  stops.push(
+    () => core.shutdown(200),
+    () => fake.stop(),
+  );
   // the 14B model as measured here: reading 15 prompt tokens/s, writing 5 tokens/s
-  const slow = () => core.speeds.record(core.hosts[0]!.name, big!.name, { promptTokens: 3000, promptMs: 200_000, outputTokens: 100, generationMs: 20_000, cut: false }, { defer: false });
-  return Object.assign(async (clientLimitMs?: number) => {
-    const req = { prompt: TASK, intent: TASK, useMemory: false, inputsByReference: true, dryRun: true, ...(clientLimitMs !== undefined && { clientLimitMs }) };
-    const p = await planOffload(core, req, [{ label: 'logs/app.log', text: longLog(400_000) }]);
-    if (p.kind !== 'split') throw new Error(`expected a split plan, got ${p.kind}`);
-    return p.plan;
-  }, { slow, prefer: (model: string) => core.preferences.set('code', { model, task: 'debugging', at: new Date().toISOString() }) });
+  const slow = () =>
+    core.speeds.record(
+      core.hosts[0]!.name,
+      big!.name,
+      { promptTokens: 3000, promptMs: 200_000, outputTokens: 100, generationMs: 20_000, cut: false },
+      { defer: false },
+    );
+  return Object.assign(
+    async (clientLimitMs?: number) => {
+      const req = {
+        prompt: TASK,
+        intent: TASK,
+        useMemory: false,
+        inputsByReference: true,
+        dryRun: true,
+        ...(clientLimitMs !== undefined && { clientLimitMs }),
+      };
+      const p = await planOffload(core, req, [{ label: 'logs/app.log', text: longLog(400_000) }]);
+      if (p.kind !== 'split') throw new Error(`expected a split plan, got ${p.kind}`);
+      return p.plan;
+    },
+    {
+      slow,
+      prefer: (model: string) =>
+        core.preferences.set('code', { model, task: 'debugging', at: new Date().toISOString() }),
+    },
+  );
 }
 
 describe("a split job's model against the client's limit", () => {
@@ -51,11 +81,15 @@ describe("a split job's model against the client's limit", () => {
     const tight = await plan(2 * 3_600_000); // two hours: 6,480 s to answer in
     expect(free.model).toBe('qwen2.5:14b');
     expect(tight.model).not.toBe(free.model);
-    expect(tight.why).toMatch(new RegExp(`finishes within what your client waits \\(6480 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`));
+    expect(tight.why).toMatch(
+      new RegExp(
+        `finishes within what your client waits \\(6480 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`,
+      ),
+    );
     expect(free.why ?? '').not.toMatch(/what your client waits/);
   }, 60_000);
 
-  it("keeps the parts on the model the user preferred for the work, measured slower than the client waits (issue 73)", async () => {
+  it('keeps the parts on the model the user preferred for the work, measured slower than the client waits (issue 73)', async () => {
     const plan = await planner();
     await plan.slow();
     await plan.prefer('qwen2.5:14b');

@@ -13,7 +13,10 @@ afterEach(async () => {
 });
 
 async function load(model: string, keepAlive: string | number = '5m') {
-  const res = await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model, keep_alive: keepAlive }) });
+  const res = await fetch(`${fake.url}/api/generate`, {
+    method: 'POST',
+    body: JSON.stringify({ model, keep_alive: keepAlive }),
+  });
   expect(res.status).toBe(200);
   await res.text();
 }
@@ -93,7 +96,9 @@ describe('listModels: loaded, fits and fitsNow against the fake', () => {
     const core = await coreFor(fake);
     await fake.stop();
     await expect(core.listModels()).rejects.toThrow(HostError);
-    await expect(core.listModels()).rejects.toThrow(new RegExp(`not reachable at ${fake.host.replace(/\./g, '\\.')}.*ollama serve`));
+    await expect(core.listModels()).rejects.toThrow(
+      new RegExp(`not reachable at ${fake.host.replace(/\./g, '\\.')}.*ollama serve`),
+    );
   });
 
   it('a model card has the running state and license lines; an unknown one says to pull it', async () => {

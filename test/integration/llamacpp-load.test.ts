@@ -14,13 +14,20 @@ afterEach(async () => {
 });
 
 async function server(opts: { router: boolean; metrics?: boolean; noSlots?: boolean }) {
-  const fake = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES, runtime: { nCtx: 512, slots: 2 } }, { id: 'storiesB', file: STORIES }], ...opts });
+  const fake = await FakeLlamacpp.start({
+    models: [
+      { id: 'storiesA', file: STORIES, runtime: { nCtx: 512, slots: 2 } },
+      { id: 'storiesB', file: STORIES },
+    ],
+    ...opts,
+  });
   fakes.push(fake);
   const backend = new LlamacppBackend({ name: 'llama', url: fake.url, timeoutMs: 5000 });
   return { fake, backend };
 }
 
-const asked = (fake: FakeLlamacpp, path: string) => fake.requests.filter((r) => r.method === 'GET' && r.path === path).length;
+const asked = (fake: FakeLlamacpp, path: string) =>
+  fake.requests.filter((r) => r.method === 'GET' && r.path === path).length;
 
 describe("llama-server's own load figures", () => {
   it('a single server with --metrics: requests processing and deferred, and its slots from /slots', async () => {

@@ -24,12 +24,18 @@ const SLEEP_MS = 300;
 async function setup(models: FakeLlamaModel[] = ['alpha', 'beta', 'gamma'].map((id) => ({ id, file: STORIES }))) {
   const ollama = await FakeOllama.start({ models: [] });
   const router = await FakeLlamacpp.start({ models, modelsMax: 2, sleepIdleMs: SLEEP_MS });
-  stops.push(() => ollama.stop(), () => router.stop());
+  stops.push(
+    () => ollama.stop(),
+    () => router.stop(),
+  );
   const home = tempDir('ollm-home-');
   // a load limit of minutes, as by default: a wait on a status that never comes would outlast the test
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
-  const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+  const memory = {
+    memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+    gpus: async () => [],
+  };
   const orch = new Orchestrator(config, { memorySource: memory });
   stops.push(() => orch.shutdown(200));
   const host = orch.hosts.find((h) => h.name === 'llama')!;
@@ -51,7 +57,10 @@ describe('a router that sleeps idle models', () => {
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on('warning', onWarning);
     try {
-      expect(await host.loader.ensureLoaded({ model: 'alpha', pin: true })).toMatchObject({ action: 'loaded', pinned: true });
+      expect(await host.loader.ensureLoaded({ model: 'alpha', pin: true })).toMatchObject({
+        action: 'loaded',
+        pinned: true,
+      });
       await routeAndGenerate(orch, { prompt: 'Once upon a time', model: 'beta', maxTokens: 8 });
       await until(() => router.status('alpha') === 'sleeping' && router.status('beta') === 'sleeping');
       // the pin keeper reads the router meanwhile: a sleeping pin is there, nothing is restored
@@ -64,7 +73,9 @@ describe('a router that sleeps idle models', () => {
       expect(router.status('beta')).toBe('unloaded');
       expect(host.loader.pins.has('alpha:latest')).toBe(true);
       // nothing asked the router to load the sleeping alpha again
-      expect(router.requests.filter((q) => q.path === '/models/load').map((q) => (q.body as { model: string }).model)).toEqual(['alpha', 'beta', 'gamma']);
+      expect(
+        router.requests.filter((q) => q.path === '/models/load').map((q) => (q.body as { model: string }).model),
+      ).toEqual(['alpha', 'beta', 'gamma']);
       expect(r.notes?.join(' ') ?? '').not.toMatch(/unloaded by/);
     } finally {
       process.off('warning', onWarning);
@@ -121,6 +132,9 @@ describe('a router that sleeps idle models', () => {
     expect(router.status('beta')).toBe('unloaded');
     // once unloaded, the window of its last run stands
     await host.loader.unload({ models: ['alpha'] });
-    expect((await host.engine.report!()).models.find((m) => m.id === 'alpha')).toMatchObject({ status: 'unloaded', contextLength: 1024 });
+    expect((await host.engine.report!()).models.find((m) => m.id === 'alpha')).toMatchObject({
+      status: 'unloaded',
+      contextLength: 1024,
+    });
   });
 });

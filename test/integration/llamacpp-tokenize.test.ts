@@ -7,7 +7,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LlamacppBackend } from '../../src/orchestrator/engines/llamacpp/llamacpp.js';
-import { TOKENIZE_BASE_MS, TOKENIZE_BYTES_PER_MS, tokenizeCount, tokenizeTimeoutMs } from '../../src/orchestrator/engines/llamacpp/llamacpp-tokenize.js';
+import {
+  TOKENIZE_BASE_MS,
+  TOKENIZE_BYTES_PER_MS,
+  tokenizeCount,
+  tokenizeTimeoutMs,
+} from '../../src/orchestrator/engines/llamacpp/llamacpp-tokenize.js';
 import { LlamacppApi } from '../../src/orchestrator/engines/llamacpp/llamacpp-api.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { FakeLlamacpp, HUGE_TOKENIZE_BYTES, type TokenizeMode } from '../fake-llamacpp/server.js';
@@ -19,12 +24,19 @@ afterEach(async () => {
 });
 
 async function setup(mode: TokenizeMode, opts: { router?: boolean; timeoutMs?: number } = {}) {
-  const fake = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES }, { id: 'storiesB', file: STORIES }], ...(opts.router === false && { router: false }) });
+  const fake = await FakeLlamacpp.start({
+    models: [
+      { id: 'storiesA', file: STORIES },
+      { id: 'storiesB', file: STORIES },
+    ],
+    ...(opts.router === false && { router: false }),
+  });
   stops.push(() => fake.stop());
   fake.tokenize = mode;
   const engine = new LlamacppBackend({ name: 'llama', url: fake.url, timeoutMs: opts.timeoutMs ?? 10_000 });
   if (opts.router !== false) await engine.load({ model: 'storiesA:latest', keepAlive: -1 });
-  for (let i = 0; i < 100 && (await engine.models()).find((m) => m.id === 'storiesA')?.status !== 'loaded'; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && (await engine.models()).find((m) => m.id === 'storiesA')?.status !== 'loaded'; i++)
+    await new Promise((r) => setTimeout(r, 10));
   return { fake, engine };
 }
 
@@ -59,7 +71,10 @@ describe.each([
     const { engine, fake } = await setup('ok', { router });
     expect(await engine.tokenize('storiesA:latest', TEXT)).toBe(9);
     expect(await engine.tokenize('storiesA:latest', '')).toBe(0);
-    expect(fake.requests.filter((r) => r.path === '/tokenize').at(-1)?.body).toEqual({ model: 'storiesA', content: '' });
+    expect(fake.requests.filter((r) => r.path === '/tokenize').at(-1)?.body).toEqual({
+      model: 'storiesA',
+      content: '',
+    });
   });
 
   it.runIf(router)('asks nothing for a model not loaded (the router would load it)', async () => {
@@ -69,8 +84,16 @@ describe.each([
   });
 
   it.each([
-    ['error', 'server_error', /llama-server at 127\.0\.0\.1:\d+ failed POST \/tokenize \(HTTP 500\): the tokenizer broke/],
-    ['not-list', 'bad_response', /answered POST \/tokenize with something that is not \{"tokens": \[ids\]\} — is llama-server/],
+    [
+      'error',
+      'server_error',
+      /llama-server at 127\.0\.0\.1:\d+ failed POST \/tokenize \(HTTP 500\): the tokenizer broke/,
+    ],
+    [
+      'not-list',
+      'bad_response',
+      /answered POST \/tokenize with something that is not \{"tokens": \[ids\]\} — is llama-server/,
+    ],
     ['too-many', 'bad_response', /answered POST \/tokenize with more tokens than the 40 bytes of text sent can hold/],
   ] as const)('%s: a HostError %s naming the host and the problem', async (mode, kind, says) => {
     const { engine } = await setup(mode, { router });
@@ -83,7 +106,9 @@ describe.each([
     const { engine, fake } = await setup('huge', { router });
     const err = await failure(engine.tokenize('storiesA:latest', TEXT));
     expect(err.kind).toBe('bad_response');
-    expect(err.message).toMatch(/answered POST \/tokenize with (?:a body of more than \d+ bytes|more tokens than the 40 bytes)/);
+    expect(err.message).toMatch(
+      /answered POST \/tokenize with (?:a body of more than \d+ bytes|more tokens than the 40 bytes)/,
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.tokenizeBytes).toBeLessThan(HUGE_TOKENIZE_BYTES / 8);
     // the connection was closed: the next call is answered
@@ -91,12 +116,15 @@ describe.each([
     expect(await engine.tokenize('storiesA:latest', TEXT)).toBe(9);
   });
 
-  it.each(['hang', 'stall'] as const)('%s: a timeout at the time limit (here the host\'s, under the text\'s)', async (mode) => {
-    const { engine } = await setup(mode, { router, timeoutMs: 400 });
-    const err = await failure(engine.tokenize('storiesA:latest', TEXT));
-    expect(err.kind).toBe('timeout');
-    expect(err.message).toMatch(/did not answer POST \/tokenize within 400 ms/);
-  });
+  it.each(['hang', 'stall'] as const)(
+    "%s: a timeout at the time limit (here the host's, under the text's)",
+    async (mode) => {
+      const { engine } = await setup(mode, { router, timeoutMs: 400 });
+      const err = await failure(engine.tokenize('storiesA:latest', TEXT));
+      expect(err.kind).toBe('timeout');
+      expect(err.message).toMatch(/did not answer POST \/tokenize within 400 ms/);
+    },
+  );
 
   it('a cancel while it hangs: aborted', async () => {
     const { engine } = await setup('hang', { router });
@@ -131,7 +159,9 @@ describe('/tokenize through a fetch given to the adapter', () => {
     const { api } = apiAnswering(new Response(null, { status: 200 }));
     const err = await failure(tokenizeCount(api, 'storiesA', 'storiesA:latest', 'hello'));
     expect(err.kind).toBe('bad_response');
-    expect(err.message).toBe('llama-server at 127.0.0.1:8080 answered POST /tokenize with an empty body — is llama-server (and not another server) listening there?');
+    expect(err.message).toBe(
+      'llama-server at 127.0.0.1:8080 answered POST /tokenize with an empty body — is llama-server (and not another server) listening there?',
+    );
   });
 
   it('a body broken off by the connection: unreachable, not a bad answer', async () => {

@@ -29,12 +29,25 @@ const STORIES_512 = STORIES_FILE + KV_512 + KV_512;
 
 async function setup(opts: { modelsMax?: number; router?: boolean; yaml?: string } = {}) {
   const ollama = await FakeOllama.start({ models: [] });
-  const router = await FakeLlamacpp.start({ models: ['storiesA', 'storiesB', 'storiesC'].map((id) => ({ id, file: STORIES })), modelsMax: opts.modelsMax ?? 2, ...(opts.router === false && { router: false }) });
-  stops.push(() => ollama.stop(), () => router.stop());
+  const router = await FakeLlamacpp.start({
+    models: ['storiesA', 'storiesB', 'storiesC'].map((id) => ({ id, file: STORIES })),
+    modelsMax: opts.modelsMax ?? 2,
+    ...(opts.router === false && { router: false }),
+  });
+  stops.push(
+    () => ollama.stop(),
+    () => router.stop(),
+  );
   const home = tempDir('ollm-home-');
-  writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n${opts.yaml ?? ''}`);
+  writeFileSync(
+    join(home, 'config.yaml'),
+    `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n${opts.yaml ?? ''}`,
+  );
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
-  const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+  const memory = {
+    memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+    gpus: async () => [],
+  };
   const orch = new Orchestrator(config, { memorySource: memory });
   stops.push(() => orch.shutdown(200));
   const host = orch.hosts.find((h) => h.name === 'llama')!;
@@ -49,7 +62,13 @@ describe('a llama.cpp router host', () => {
     const o = await orch.listModels({ refresh: true });
     const mine = o.models.filter((m) => m.host === 'llama');
     expect(mine.map((m) => m.name)).toEqual(['storiesA:latest', 'storiesB:latest', 'storiesC:latest']);
-    expect(mine[0]).toMatchObject({ sizeBytes: STORIES_512, family: 'llama', quantization: 'F32', parameterSize: '293K', contextWindow: 512 });
+    expect(mine[0]).toMatchObject({
+      sizeBytes: STORIES_512,
+      family: 'llama',
+      quantization: 'F32',
+      parameterSize: '293K',
+      contextWindow: 512,
+    });
     expect(o.loaded.filter((l) => l.host === 'llama').map((l) => l.name)).toEqual(['storiesB:latest']);
   });
 
@@ -73,7 +92,9 @@ describe('a llama.cpp router host', () => {
     const c = await host.loader.ensureLoaded({ model: 'storiesC' });
     done();
     expect(c.action).toBe('refused');
-    expect(c.reason).toMatch(/holds at most 2 models; storiesA:latest \(.*pinned\), storiesB:latest \(.*busy\) must stay/);
+    expect(c.reason).toMatch(
+      /holds at most 2 models; storiesA:latest \(.*pinned\), storiesB:latest \(.*busy\) must stay/,
+    );
     expect(router.loaded().sort()).toEqual(['storiesA', 'storiesB']);
   });
 
@@ -90,10 +111,16 @@ describe('a llama.cpp router host', () => {
   it('route_and_generate answers there through /v1/chat/completions with the engine’s token counts', async () => {
     const { orch, router } = await setup();
     const r = await routeAndGenerate(orch, { prompt: 'Tell me a story', model: 'storiesB', maxTokens: 100 });
-    expect(r).toMatchObject({ model: 'storiesB:latest', host: 'llama', text: 'Once upon a time, there was a little girl named Lily.' });
+    expect(r).toMatchObject({
+      model: 'storiesB:latest',
+      host: 'llama',
+      text: 'Once upon a time, there was a little girl named Lily.',
+    });
     expect(r.metrics.outputTokens).toBe(11);
     expect(r.metrics.promptTokens).toBeGreaterThan(0);
-    expect(router.requests.filter((q) => q.path === '/models/load').map((q) => q.body)).toEqual([{ model: 'storiesB' }]);
+    expect(router.requests.filter((q) => q.path === '/models/load').map((q) => q.body)).toEqual([
+      { model: 'storiesB' },
+    ]);
     expect(router.requests.some((q) => q.path === '/v1/chat/completions')).toBe(true);
   });
 
@@ -102,7 +129,11 @@ describe('a llama.cpp router host', () => {
     router.failing.add('storiesA');
     const err = await host.loader.ensureLoaded({ model: 'storiesA' }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(new RegExp(`llama-server at 127.0.0.1:${router.port} could not load storiesA:latest: its last load failed.*router's log`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `llama-server at 127.0.0.1:${router.port} could not load storiesA:latest: its last load failed.*router's log`,
+      ),
+    );
   });
 
   it('pull and delete are refused with what to do instead', async () => {
@@ -127,22 +158,48 @@ describe('a llama.cpp router host', () => {
     await new Promise((r) => setTimeout(r, 60));
     const fleet = await orch.fleetStatus();
     const llama = fleet.hosts.find((h) => h.name === 'llama')!;
-    expect(llama).toMatchObject({ kind: 'llamacpp', reachable: true, router: true, modelsMax: 2, loaded: [{ name: 'storiesA:latest', pinned: true }] });
+    expect(llama).toMatchObject({
+      kind: 'llamacpp',
+      reachable: true,
+      router: true,
+      modelsMax: 2,
+      loaded: [{ name: 'storiesA:latest', pinned: true }],
+    });
     expect('models' in llama && llama.models).toEqual([
-      expect.objectContaining({ name: 'storiesA:latest', status: 'loaded', sizeBytes: STORIES_512, sizeSource: 'gguf', contextLength: 512 }),
+      expect.objectContaining({
+        name: 'storiesA:latest',
+        status: 'loaded',
+        sizeBytes: STORIES_512,
+        sizeSource: 'gguf',
+        contextLength: 512,
+      }),
       expect.objectContaining({ name: 'storiesB:latest', status: 'unloaded' }),
-      expect.objectContaining({ name: 'storiesC:latest', status: 'failed', failure: 'its last load failed (exit code 1)' }),
+      expect.objectContaining({
+        name: 'storiesC:latest',
+        status: 'failed',
+        failure: 'its last load failed (exit code 1)',
+      }),
     ]);
     const text = renderStatus(fleet, '1 GB free for models now (budget 1 GB)');
-    expect(text).toMatch(/llama \(llama\.cpp, 127\.0\.0\.1:\d+\): .*\n- storiesA:latest: 0\.0 GB, pinned, kept loaded\n- router: at most 2 loaded; also storiesB:latest \(unloaded, 0\.0 GB\), storiesC:latest \(failed, 0\.0 GB\)/);
+    expect(text).toMatch(
+      /llama \(llama\.cpp, 127\.0\.0\.1:\d+\): .*\n- storiesA:latest: 0\.0 GB, pinned, kept loaded\n- router: at most 2 loaded; also storiesB:latest \(unloaded, 0\.0 GB\), storiesC:latest \(failed, 0\.0 GB\)/,
+    );
     const report = await runDoctor(orch);
-    expect(report.checks.find((c) => c.name === 'Host llama')).toMatchObject({ level: 'warn', detail: expect.stringMatching(/^llama-server fake \(router\) at 127\.0\.0\.1:\d+, at most 2 models loaded: 3 models, 1 loaded, failed to load: storiesC:latest$/) });
+    expect(report.checks.find((c) => c.name === 'Host llama')).toMatchObject({
+      level: 'warn',
+      detail: expect.stringMatching(
+        /^llama-server fake \(router\) at 127\.0\.0\.1:\d+, at most 2 models loaded: 3 models, 1 loaded, failed to load: storiesC:latest$/,
+      ),
+    });
   });
 
   it('doctor warns when a model’s memory is unknown (its file is not readable here)', async () => {
     const ollama = await FakeOllama.start({ models: [] });
     const router = await FakeLlamacpp.start({ models: [{ id: 'remote', file: '/nowhere/remote.gguf' }] });
-    stops.push(() => ollama.stop(), () => router.stop());
+    stops.push(
+      () => ollama.stop(),
+      () => router.stop(),
+    );
     const home = tempDir('ollm-home-');
     writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
     const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }));
@@ -167,6 +224,8 @@ describe('a llama.cpp router host', () => {
     expect(r).toMatchObject({ provider: 'openai', host: 'backup', model: 'backup-model' });
     expect(r.text.length).toBeGreaterThan(0);
     expect(r.fallbacks[0]).toMatchObject({ model: 'storiesA:latest on llama' });
-    expect(r.fallbacks[0]!.error).toMatch(new RegExp(`stream from .*127.0.0.1:${router.port}.* broke off after 3 tokens`));
+    expect(r.fallbacks[0]!.error).toMatch(
+      new RegExp(`stream from .*127.0.0.1:${router.port}.* broke off after 3 tokens`),
+    );
   });
 });

@@ -19,9 +19,17 @@ async function routerHost(extra: string) {
   const router = await FakeLlamacpp.start({ models: [{ id: 'stories', file: STORIES }], modelsMax: 1, metrics: true });
   stops.push(() => router.stop());
   const home = tempDir('ollm-home-');
-  writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n${extra}`);
+  writeFileSync(
+    join(home, 'config.yaml'),
+    `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n${extra}`,
+  );
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
-  const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  const orch = new Orchestrator(config, {
+    memorySource: {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
   stops.push(() => orch.shutdown(200));
   const host = orch.fleet.hosts.find((h) => h.name === 'llama')!;
   // a model running there, so the router has figures to give
@@ -39,7 +47,9 @@ describe('hosts.NAME.loadFigures', () => {
     expect(asked()).toBeGreaterThan(0);
     const fleet = await orch.fleetStatus();
     expect(fleet.hosts.find((h) => h.name === 'llama')).toMatchObject({ engineLoad: { running: 0, waiting: 0 } });
-    expect(renderStatus(fleet, '')).toMatch(/llama \(llama\.cpp, [^)]+\): .*request\(s\) in flight; the engine counts 0 running, 0 waiting \(every client's\)\./);
+    expect(renderStatus(fleet, '')).toMatch(
+      /llama \(llama\.cpp, [^)]+\): .*request\(s\) in flight; the engine counts 0 running, 0 waiting \(every client's\)\./,
+    );
   });
 
   it('false: the engine is never asked, and there are no figures', async () => {

@@ -18,7 +18,12 @@ afterEach(async () => {
 });
 
 async function box() {
-  fake = await FakeOllama.start({ models: DEFAULT_REGISTRY.filter((m) => MODELS.includes(m.name)), memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], loadDelayMs: 1 });
+  fake = await FakeOllama.start({
+    models: DEFAULT_REGISTRY.filter((m) => MODELS.includes(m.name)),
+    memoryBytes: 32e9,
+    gpus: [{ vramBytes: 24 * GiB }],
+    loadDelayMs: 1,
+  });
   return coreFor(fake, { totalBytes: 32e9 });
 }
 
@@ -30,11 +35,20 @@ async function boxWith(...models: string[]) {
 }
 
 /** A progress reporter keeping what each wait says. */
-const recorder = (list: string[]) => ({ enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')) });
+const recorder = (list: string[]) => ({
+  enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')),
+});
 
-const loaded = () => fake!.loaded().map((m) => m.name).sort();
+const loaded = () =>
+  fake!
+    .loaded()
+    .map((m) => m.name)
+    .sort();
 /** keep_alive 0 unloads the server asked for, by model. */
-const unloadsAsked = () => fake!.requests.filter((r) => (r.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0).map((r) => (r.body as { model: string }).model);
+const unloadsAsked = () =>
+  fake!.requests
+    .filter((r) => (r.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0)
+    .map((r) => (r.body as { model: string }).model);
 
 describe('loads waiting on one host', () => {
   it('run in the order that unloads least: a load that fits goes before one that would leave it no room', async () => {
@@ -42,7 +56,11 @@ describe('loads waiting on one host', () => {
     await core.loader.ensureLoaded({ model: 'qwen3:8b' });
     fake!.setLatency('/api/generate', 600); // llava's load holds the queue while the two requests come
     const blocker = core.loader.ensureLoaded({ model: 'llava:7b' });
-    await vi.waitFor(() => expect(fake!.requests.some((r) => (r.body as { model?: string } | undefined)?.model === 'llava:7b')).toBe(true), { interval: 5 });
+    await vi.waitFor(
+      () =>
+        expect(fake!.requests.some((r) => (r.body as { model?: string } | undefined)?.model === 'llava:7b')).toBe(true),
+      { interval: 5 },
+    );
     fake!.setLatency('/api/generate', 0);
     // first come: gemma3 (needs one of llava, qwen3 gone), then the coder (fits beside llava and qwen3 as they are).
     // In that order, gemma3 takes llava's place (the cheaper to lose) and the coder then finds no room beside qwen3
@@ -78,7 +96,10 @@ describe('a load that waits for requests to end, to make room', () => {
     endLlava();
     const [qo, go, goToo] = await Promise.all([q, g, gToo]);
     expect([qo.action, go.action, goToo.action]).toEqual(['loaded', 'loaded', 'loaded']);
-    const loads = fake!.requests.filter((r) => r.path === '/api/generate').map((r) => (r.body as { model: string }).model).filter((m) => m === 'qwen3:8b' || m === 'gemma3:4b');
+    const loads = fake!.requests
+      .filter((r) => r.path === '/api/generate')
+      .map((r) => (r.body as { model: string }).model)
+      .filter((m) => m === 'qwen3:8b' || m === 'gemma3:4b');
     expect(loads).toEqual(['qwen3:8b', 'gemma3:4b']);
     expect(fake!.stats().forcedEvictions).toEqual([]);
   });

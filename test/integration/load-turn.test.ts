@@ -23,7 +23,18 @@ const MODELS: FakeModel[] = [
   DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!,
   { ...llama, name: 'mistral:7b', size: 4_113_301_824, parameterSize: '7.2B', parameterCount: 7_248_023_552 },
   llama,
-  { ...llama, name: 'qwen2.5:14b', size: 8_988_124_069, family: 'qwen2', architecture: 'qwen2', parameterSize: '14.8B', parameterCount: 14_770_033_664, blockCount: 48, embeddingLength: 5120, headCount: 40 },
+  {
+    ...llama,
+    name: 'qwen2.5:14b',
+    size: 8_988_124_069,
+    family: 'qwen2',
+    architecture: 'qwen2',
+    parameterSize: '14.8B',
+    parameterCount: 14_770_033_664,
+    blockCount: 48,
+    embeddingLength: 5120,
+    headCount: 40,
+  },
 ];
 const LOOPED = ['phi3:mini', 'mistral:7b', 'llama3.1:8b'];
 const BIG = 'qwen2.5:14b';
@@ -41,32 +52,47 @@ async function box() {
   const core = await coreFor(fake, { totalBytes: 20 * GB, yaml: YAML });
   const host = core.fleet.hosts[0]!;
   let skew = 0;
-  const loader = new Loader(host.engine, host.catalog, host.loader.hostMemory, host.settings, { now: () => Date.now() + skew });
+  const loader = new Loader(host.engine, host.catalog, host.loader.hostMemory, host.settings, {
+    now: () => Date.now() + skew,
+  });
   for (const model of LOOPED) await loader.ensureLoaded({ model });
   expect(loaded()).toEqual(LOOPED.slice().sort());
   return { loader, turnComes: () => (skew += STARVE_MS) };
 }
 
-const loaded = () => fake!.loaded().map((m) => m.name).sort();
+const loaded = () =>
+  fake!
+    .loaded()
+    .map((m) => m.name)
+    .sort();
 
 /** What a request for work is told, as the route tells it: the engine's list as read just now (the quick path takes it while no load or unload came since). */
-const seen = (loader: Loader): Pick<LoadRequest, 'seen' | 'seenAt'> => ({ seen: fake!.loaded().map((m) => ({ name: m.name, sizeBytes: m.size, contextLength: m.contextLength })), seenAt: loader.changes });
+const seen = (loader: Loader): Pick<LoadRequest, 'seen' | 'seenAt'> => ({
+  seen: fake!.loaded().map((m) => ({ name: m.name, sizeBytes: m.size, contextLength: m.contextLength })),
+  seenAt: loader.changes,
+});
 
 /** A progress reporter keeping what each wait says. */
-const recorder = (list: string[]) => ({ enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')) });
+const recorder = (list: string[]) => ({
+  enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')),
+});
 
 /** A request for work on `model` as the route asks it (its answer and whether it came yet), the list read just now. */
 function ask(loader: Loader, model: string, more: Partial<LoadRequest> = {}) {
   const waits: string[] = [];
   const state: { out?: LoadOutcome } = {};
-  const done = loader.ensureLoaded({ model, waitWhileBusy: true, ...seen(loader), progress: recorder(waits), ...more }).then((out) => (state.out = out));
+  const done = loader
+    .ensureLoaded({ model, waitWhileBusy: true, ...seen(loader), progress: recorder(waits), ...more })
+    .then((out) => (state.out = out));
   return { done, waits, state };
 }
 
 /** One agent's request loop on `model`: load (the quick path when it is loaded), run `ms`, again — until stopped. */
 async function loop(loader: Loader, model: string, ms: number, stop: AbortSignal, calls: string[]): Promise<void> {
   while (!stop.aborted) {
-    const out = await loader.ensureLoaded({ model, waitWhileBusy: true, ...seen(loader), signal: stop }).catch(() => undefined);
+    const out = await loader
+      .ensureLoaded({ model, waitWhileBusy: true, ...seen(loader), signal: stop })
+      .catch(() => undefined);
     if (out?.action !== 'loaded' && out?.action !== 'already_loaded') continue; // given up (stopped), or to be tried again
     const end = loader.begin(model);
     calls.push(model);
@@ -87,12 +113,18 @@ describe('a load that needs the room of models other requests keep busy', () => 
     const { loader, turnComes } = await box();
     const stop = new AbortController();
     const calls: string[] = [];
-    const loops = LOOPED.flatMap((m) => [loop(loader, m, 20, stop.signal, calls), loop(loader, m, 20, stop.signal, calls)]);
+    const loops = LOOPED.flatMap((m) => [
+      loop(loader, m, 20, stop.signal, calls),
+      loop(loader, m, 20, stop.signal, calls),
+    ]);
     const big = ask(loader, BIG);
     await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
     // before its turn, the loops are let through: a few rounds of calls on every model while it waits
     const before = calls.length;
-    await vi.waitFor(() => expect(LOOPED.every((m) => calls.slice(before).filter((c) => c === m).length >= 4)).toBe(true), { interval: 5 });
+    await vi.waitFor(
+      () => expect(LOOPED.every((m) => calls.slice(before).filter((c) => c === m).length >= 4)).toBe(true),
+      { interval: 5 },
+    );
     expect(big.state.out).toBeUndefined();
     expect(loaded()).toEqual(LOOPED.slice().sort());
     turnComes();
@@ -112,7 +144,9 @@ describe('a load that needs the room of models other requests keep busy', () => 
     const { loader, turnComes } = await box();
     const running = LOOPED.map((m) => loader.begin(m)); // a request runs on each
     const big = ask(loader, BIG);
-    await vi.waitFor(() => expect(big.waits).toEqual(['a request on mistral:7b, phi3:mini to finish, to make room']), { interval: 5 });
+    await vi.waitFor(() => expect(big.waits).toEqual(['a request on mistral:7b, phi3:mini to finish, to make room']), {
+      interval: 5,
+    });
     // not yet its turn: a request on phi3 goes straight to the engine
     const early = ask(loader, 'phi3:mini');
     expect(await soon(early.done)).toMatchObject({ action: 'already_loaded' });
@@ -122,13 +156,25 @@ describe('a load that needs the room of models other requests keep busy', () => 
     const quick = ask(loader, 'phi3:mini');
     const planned = ask(loader, 'mistral:7b', { seen: undefined, seenAt: undefined });
     const held = /^the load of qwen2\.5:14b, which has waited its turn and unloads (phi3:mini|mistral:7b)$/;
-    await vi.waitFor(() => expect([...quick.waits, ...planned.waits]).toEqual([expect.stringMatching(held), expect.stringMatching(held)]), { interval: 5 });
+    await vi.waitFor(
+      () =>
+        expect([...quick.waits, ...planned.waits]).toEqual([expect.stringMatching(held), expect.stringMatching(held)]),
+      { interval: 5 },
+    );
     // …while one on llama3.1, which it leaves loaded, is let through
-    expect(await soon(ask(loader, 'llama3.1:8b').done.then(runs(loader, 'llama3.1:8b')))).toMatchObject({ action: 'already_loaded' });
+    expect(await soon(ask(loader, 'llama3.1:8b').done.then(runs(loader, 'llama3.1:8b')))).toMatchObject({
+      action: 'already_loaded',
+    });
     expect([quick.state.out, planned.state.out, big.state.out]).toEqual([undefined, undefined, undefined]);
     // the requests running on mistral and phi3 end, one and then the others: it loads beside llama3.1, still busy
     running[1]!();
-    await vi.waitFor(() => expect(big.waits.at(-1)).toBe('a request on phi3:mini to finish, to make room; its turn has come: new requests there wait behind this load'), { interval: 5 });
+    await vi.waitFor(
+      () =>
+        expect(big.waits.at(-1)).toBe(
+          'a request on phi3:mini to finish, to make room; its turn has come: new requests there wait behind this load',
+        ),
+      { interval: 5 },
+    );
     running[0]!();
     endEarly();
     expect(await big.done).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });
@@ -136,7 +182,10 @@ describe('a load that needs the room of models other requests keep busy', () => 
     // the requests held back go on once it is answered, loaded again as the planner decides (each then runs)
     running[2]!();
     loader.begin(BIG)();
-    const [q, p] = await Promise.all([quick.done.then(runs(loader, 'phi3:mini')), planned.done.then(runs(loader, 'mistral:7b'))]);
+    const [q, p] = await Promise.all([
+      quick.done.then(runs(loader, 'phi3:mini')),
+      planned.done.then(runs(loader, 'mistral:7b')),
+    ]);
     expect([q.action, p.action]).toEqual(['loaded', 'loaded']);
     expect(fake!.stats().forcedEvictions).toEqual([]);
   });
@@ -144,7 +193,11 @@ describe('a load that needs the room of models other requests keep busy', () => 
   it("a job's own request and a dry run on a model it unloads are answered at once: the job may hold what it waits for", async () => {
     const { loader, turnComes } = await box();
     const job = {};
-    const running = [loader.begin('phi3:mini', undefined, job), loader.begin('mistral:7b'), loader.begin('llama3.1:8b')];
+    const running = [
+      loader.begin('phi3:mini', undefined, job),
+      loader.begin('mistral:7b'),
+      loader.begin('llama3.1:8b'),
+    ];
     const big = ask(loader, BIG);
     await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
     turnComes();
@@ -177,10 +230,15 @@ describe('a load that needs the room of models other requests keep busy', () => 
     const { loader, turnComes } = await box();
     const running = [loader.begin('mistral:7b'), loader.begin('llama3.1:8b')]; // phi3 idle: it waits for mistral's request
     const big = ask(loader, BIG);
-    await vi.waitFor(() => expect(big.waits).toEqual(['a request on mistral:7b to finish, to make room']), { interval: 5 });
+    await vi.waitFor(() => expect(big.waits).toEqual(['a request on mistral:7b to finish, to make room']), {
+      interval: 5,
+    });
     turnComes();
     const phi = ask(loader, 'phi3:mini');
-    await vi.waitFor(() => expect(phi.waits).toEqual(['the load of qwen2.5:14b, which has waited its turn and unloads phi3:mini']), { interval: 5 });
+    await vi.waitFor(
+      () => expect(phi.waits).toEqual(['the load of qwen2.5:14b, which has waited its turn and unloads phi3:mini']),
+      { interval: 5 },
+    );
     expect(phi.state.out).toBeUndefined();
     running[0]!();
     expect(await big.done).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });

@@ -29,7 +29,7 @@ async function reading(core: Awaited<ReturnType<typeof setup>>) {
   return { seen, seenAt };
 }
 
-describe('a request\'s own reading of what is loaded', () => {
+describe("a request's own reading of what is loaded", () => {
   it('current: the model is taken as loaded without asking the engine again', async () => {
     const core = await setup();
     await smartLoad(core, { model: 'phi3:mini' });
@@ -52,12 +52,18 @@ describe('a request\'s own reading of what is loaded', () => {
     expect(fake.stats().forcedEvictions).toEqual([]);
   });
 
-  it('while another request\'s load is under way: it waits for it and reads again', async () => {
+  it("while another request's load is under way: it waits for it and reads again", async () => {
     const core = await setup();
     await smartLoad(core, { model: 'phi3:mini' });
     const r = await reading(core);
     const other = smartLoad(core, { model: 'llava:7b' }); // under way: it unloads phi3, then loads llava
-    await vi.waitFor(() => expect(fake.requests.some((q) => (q.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0)).toBe(true), { interval: 5 });
+    await vi.waitFor(
+      () =>
+        expect(fake.requests.some((q) => (q.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0)).toBe(
+          true,
+        ),
+      { interval: 5 },
+    );
     const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
     await other;
     expect(out.action).toBe('loaded'); // after llava's load, phi3 was not there: loaded again by the planner
@@ -65,7 +71,7 @@ describe('a request\'s own reading of what is loaded', () => {
   });
 });
 
-describe('a loaded model beside another request\'s load (one planner for several clients, issue 64)', () => {
+describe("a loaded model beside another request's load (one planner for several clients, issue 64)", () => {
   it('a load of another model under way, one it leaves in place: the request is let through at once, not queued behind the load', async () => {
     fake = await FakeOllama.start({ memoryBytes: 32e9, loadMsPerGB: 400 }); // llama3.2's load takes ~1.3 s
     const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
@@ -73,7 +79,13 @@ describe('a loaded model beside another request\'s load (one planner for several
     const r = await reading(core);
     let otherDone = false;
     const other = smartLoad(core, { model: 'llama3.2:latest' }).then((o) => ((otherDone = true), o));
-    await vi.waitFor(() => expect(fake.requests.some((q) => (q.body as { model?: string } | undefined)?.model === 'llama3.2:latest')).toBe(true), { interval: 5 });
+    await vi.waitFor(
+      () =>
+        expect(fake.requests.some((q) => (q.body as { model?: string } | undefined)?.model === 'llama3.2:latest')).toBe(
+          true,
+        ),
+      { interval: 5 },
+    );
     const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
     expect(out.action).toBe('already_loaded');
     expect(otherDone).toBe(false); // answered while the other load still ran
@@ -90,7 +102,12 @@ describe('a loaded model beside another request\'s load (one planner for several
     // before this request begins on phi3, another asks for llava, which needs phi3 gone
     const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
     await new Promise((res) => setTimeout(res, 150));
-    const unloadsOfPhi3 = () => fake.requests.filter((q) => (q.body as { model?: string; keep_alive?: unknown } | undefined)?.keep_alive === 0 && (q.body as { model?: string }).model === 'phi3:mini').length;
+    const unloadsOfPhi3 = () =>
+      fake.requests.filter(
+        (q) =>
+          (q.body as { model?: string; keep_alive?: unknown } | undefined)?.keep_alive === 0 &&
+          (q.body as { model?: string }).model === 'phi3:mini',
+      ).length;
     expect(unloadsOfPhi3()).toBe(0); // held: llava's load waits
     const done = core.loader.begin('phi3:mini'); // the request begins (the hold is its own now) and ends
     expect(unloadsOfPhi3()).toBe(0);

@@ -19,7 +19,11 @@ async function setup(yaml = YAML, memory = MEMORY) {
   return core;
 }
 
-const loadedNames = () => fake.loaded().map((m) => m.name).sort();
+const loadedNames = () =>
+  fake
+    .loaded()
+    .map((m) => m.name)
+    .sort();
 const generatePosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/api/generate').length;
 
 /** Ollama was never made to evict or refuse a load: ollm-mcp planned every byte. */
@@ -34,7 +38,14 @@ describe('smart loading against the fake Ollama', () => {
   it('loads a model that fits without unloading anything, with the configured keep_alive', async () => {
     const core = await setup();
     const out = await smartLoad(core, { model: 'llama3.2' });
-    expect(out).toMatchObject({ model: 'llama3.2:latest', action: 'loaded', unloaded: [], pinned: false, keepAlive: '15m', contextLength: 4096 });
+    expect(out).toMatchObject({
+      model: 'llama3.2:latest',
+      action: 'loaded',
+      unloaded: [],
+      pinned: false,
+      keepAlive: '15m',
+      contextLength: 4096,
+    });
     expect(out.loadMs).toBeGreaterThan(0);
     expect(loadedNames()).toEqual(['llama3.2:latest']);
     expect(fake.loaded()[0]!.keepAliveMs).toBe(15 * 60_000);
@@ -70,7 +81,9 @@ describe('smart loading against the fake Ollama', () => {
     const out = await smartLoad(core, { model: 'mixtral:8x7b' });
     expect(out.action).toBe('refused');
     expect(out.requiredBytes).toBeGreaterThan(MEMORY);
-    expect(out.reason).toMatch(/needs 3\d\.\d GB \(26\.4 GB \+ 20%.*more than this host allows for one model \(12\.0 GB/);
+    expect(out.reason).toMatch(
+      /needs 3\d\.\d GB \(26\.4 GB \+ 20%.*more than this host allows for one model \(12\.0 GB/,
+    );
     expect(out.alternative?.model).toBe('llama3.2:latest');
     expect(out.reason).toMatch(/Try llama3\.2:latest instead/);
     expect(fake.loaded()).toEqual([]);
@@ -119,7 +132,9 @@ describe('smart loading against the fake Ollama', () => {
     await smartLoad(core, { model: 'llama3.2' });
     const done = core.loader.begin('qwen2.5-coder:7b');
     let settled = false;
-    const waiting = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true }).finally(() => (settled = true));
+    const waiting = core.loader
+      .ensureLoaded({ model: 'llava:7b', waitWhileBusy: true })
+      .finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 300)); // planned and refused once: now waiting, nothing unloaded
     expect(settled).toBe(false);
     expect(loadedNames()).toContain('qwen2.5-coder:7b');
@@ -145,7 +160,11 @@ describe('smart loading against the fake Ollama', () => {
 
   it('concurrent requests for one model share one load', async () => {
     const core = await setup();
-    const outs = await Promise.all([smartLoad(core, { model: 'llava:7b' }), smartLoad(core, { model: 'llava:7b' }), smartLoad(core, { model: 'llava:7b', dryRun: false })]);
+    const outs = await Promise.all([
+      smartLoad(core, { model: 'llava:7b' }),
+      smartLoad(core, { model: 'llava:7b' }),
+      smartLoad(core, { model: 'llava:7b', dryRun: false }),
+    ]);
     expect(fake.loadCount('llava:7b')).toBe(1);
     expect(outs.map((o) => o.model)).toEqual(['llava:7b', 'llava:7b', 'llava:7b']);
   });
@@ -154,7 +173,10 @@ describe('smart loading against the fake Ollama', () => {
     const core = await setup();
     await smartLoad(core, { model: 'llama3.2' });
     // coder (5.9 GB) and llava (7.8 GB) each fit beside llama3.2, but not together.
-    const [a, b] = await Promise.all([smartLoad(core, { model: 'qwen2.5-coder:7b' }), smartLoad(core, { model: 'llava:7b' })]);
+    const [a, b] = await Promise.all([
+      smartLoad(core, { model: 'qwen2.5-coder:7b' }),
+      smartLoad(core, { model: 'llava:7b' }),
+    ]);
     expect(a.action).toBe('loaded');
     expect(b.action).toBe('loaded');
     expect(b.unloaded.length).toBeGreaterThan(0);
@@ -178,14 +200,19 @@ describe('smart loading against the fake Ollama', () => {
     expect(err).toBeInstanceOf(HostError);
     // a runner that died while loading is how Ollama reports running out of memory (often without the word)
     expect(err.kind).toBe('out_of_memory');
-    expect(err.message).toMatch(/could not load "llama3\.2:latest": llama runner process has terminated.*choose a smaller one/);
+    expect(err.message).toMatch(
+      /could not load "llama3\.2:latest": llama runner process has terminated.*choose a smaller one/,
+    );
     expect(fake.loaded()).toEqual([]);
     expect((await smartLoad(core, { model: 'llama3.2' })).action).toBe('loaded');
   });
 
   it('pinning an already loaded model keeps its context, so Ollama does not reload it', async () => {
     const core = await setup();
-    const warm = await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:latest', options: { num_ctx: 8192 } }) });
+    const warm = await fetch(`${fake.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama3.2:latest', options: { num_ctx: 8192 } }),
+    });
     await warm.text();
     const out = await smartLoad(core, { model: 'llama3.2', pin: true });
     expect(out).toMatchObject({ action: 'already_loaded', pinned: true, contextLength: 8192 });

@@ -43,7 +43,9 @@ async function call(name: string, args: Record<string, unknown>): Promise<Answer
 
 /** The generations sent with `marker` in their prompt. */
 const generations = (marker: string) =>
-  fake.requests.filter((q) => (q.path === '/api/generate' || q.path === '/api/chat') && JSON.stringify(q.body).includes(marker)).length;
+  fake.requests.filter(
+    (q) => (q.path === '/api/generate' || q.path === '/api/chat') && JSON.stringify(q.body).includes(marker),
+  ).length;
 const sent = (path: string) => fake.requests.filter((q) => q.path === path).length;
 /** Every job of this server ended (the handed-over one ran on to its end). */
 const jobsEnded = () => expect.poll(() => core.longWork.running().length, { timeout: 15_000, interval: 50 }).toBe(0);
@@ -61,13 +63,18 @@ beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 4 });
   fake.reply((ctx) => (JSON.stringify(ctx.prompt ?? ctx.messages ?? '').includes('SLOW') ? LONG : 'A short answer.'));
   root = tempDir('ollm-project-');
-  core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML, project: { name: 'p', root, explicit: true, tools: { disabled: [] }, description: 'p' } });
+  core = await coreFor(fake, {
+    totalBytes: 24e9,
+    yaml: YAML,
+    project: { name: 'p', root, explicit: true, tools: { disabled: [] }, description: 'p' },
+  });
   const server = new McpServer({ name: 'ollm-test', version: '1' });
   for (const register of [compareTool, pullModelTool, createModelTool, renderTemplateTool]) register(server, core);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   client = new Client({ name: AGENT, version: '1' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
-  for (const t of (await client.listTools()).tools) checks.set(t.name, outputCheck(t.outputSchema as Record<string, unknown>));
+  for (const t of (await client.listTools()).tools)
+    checks.set(t.name, outputCheck(t.outputSchema as Record<string, unknown>));
 }, 30_000);
 
 afterAll(async () => {
@@ -160,7 +167,12 @@ describe('create_model as a job', () => {
 
 describe('render_template with generate as a job', () => {
   it('past the limit: handed over with the prompt; the same call again gets the answer, generated once', async () => {
-    const args = { name: 'explain', variables: { topic: 'SLOW render: how a B-tree splits' }, generate: true, model: 'llama3.2' };
+    const args = {
+      name: 'explain',
+      variables: { topic: 'SLOW render: how a B-tree splits' },
+      generate: true,
+      model: 'llama3.2',
+    };
     const first = await call('render_template', args);
     expectHanded(first, 'render_template');
     expect(first.structured).toMatchObject({ name: 'explain', prompt: expect.stringContaining('how a B-tree splits') });
@@ -168,12 +180,20 @@ describe('render_template with generate as a job', () => {
     await jobsEnded();
     const again = await call('render_template', args);
     expect(again.structured.job).toBeUndefined();
-    expect(again.structured.generated).toMatchObject({ model: 'llama3.2:latest', text: expect.stringContaining('w399') });
+    expect(again.structured.generated).toMatchObject({
+      model: 'llama3.2:latest',
+      text: expect.stringContaining('w399'),
+    });
     expect(generations('SLOW render')).toBe(1);
   });
 
   it('within the limit, and without generate: answered whole, no job', async () => {
-    const a = await call('render_template', { name: 'explain', variables: { topic: 'FAST render' }, generate: true, model: 'llama3.2' });
+    const a = await call('render_template', {
+      name: 'explain',
+      variables: { topic: 'FAST render' },
+      generate: true,
+      model: 'llama3.2',
+    });
     expect(a.isError).toBe(false);
     expect(a.structured.job).toBeUndefined();
     expect(a.structured.generated).toMatchObject({ text: 'A short answer.' });

@@ -20,26 +20,42 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-it('a 90 s load with the default settings is not stopped, and progress keeps coming through it', { timeout: LOAD_MS + 60_000 }, async () => {
-  fake = await FakeOllama.start({ models: DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest'), loadDelayMs: LOAD_MS });
-  core = await coreFor(fake, { yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' }); // memory only: every time limit at its default
-  const { settings } = core.config;
-  expect(settings.ollama.stallTimeoutMs).toBeLessThan(LOAD_MS);
-  const updates: Array<ProgressUpdate & { at: number }> = [];
-  const tracker = new PhaseTracker((u) => updates.push({ ...u, at: performance.now() }), { intervalMs: settings.progress.intervalMs });
-  try {
-    const r = await routeAndGenerate(core, { prompt: 'Say hello.', model: 'llama3.2', useMemory: false, progress: tracker });
-    expect(r.fallbacks).toEqual([]);
-    expect(r.model).toBe('llama3.2:latest');
-    expect(r.metrics.loadMs).toBeGreaterThanOrEqual(LOAD_MS - 1000);
-  } finally {
-    tracker.close();
-  }
-  const loading = updates.filter((u) => u.message.startsWith('loading llama3.2:latest (2.0 GB): ~10 s estimated at an assumed 200.0 MB/s'));
-  expect(loading.length).toBeGreaterThan(LOAD_MS / settings.progress.intervalMs / 2);
-  expect(loading.at(-1)!.message).toMatch(/, (8\d|9\d) s so far$/);
-  for (let i = 1; i < updates.length; i++) {
-    expect(updates[i]!.progress).toBeGreaterThan(updates[i - 1]!.progress);
-    expect(updates[i]!.at - updates[i - 1]!.at).toBeLessThan(settings.progress.intervalMs + 2000);
-  }
-});
+it(
+  'a 90 s load with the default settings is not stopped, and progress keeps coming through it',
+  { timeout: LOAD_MS + 60_000 },
+  async () => {
+    fake = await FakeOllama.start({
+      models: DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest'),
+      loadDelayMs: LOAD_MS,
+    });
+    core = await coreFor(fake, { yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' }); // memory only: every time limit at its default
+    const { settings } = core.config;
+    expect(settings.ollama.stallTimeoutMs).toBeLessThan(LOAD_MS);
+    const updates: Array<ProgressUpdate & { at: number }> = [];
+    const tracker = new PhaseTracker((u) => updates.push({ ...u, at: performance.now() }), {
+      intervalMs: settings.progress.intervalMs,
+    });
+    try {
+      const r = await routeAndGenerate(core, {
+        prompt: 'Say hello.',
+        model: 'llama3.2',
+        useMemory: false,
+        progress: tracker,
+      });
+      expect(r.fallbacks).toEqual([]);
+      expect(r.model).toBe('llama3.2:latest');
+      expect(r.metrics.loadMs).toBeGreaterThanOrEqual(LOAD_MS - 1000);
+    } finally {
+      tracker.close();
+    }
+    const loading = updates.filter((u) =>
+      u.message.startsWith('loading llama3.2:latest (2.0 GB): ~10 s estimated at an assumed 200.0 MB/s'),
+    );
+    expect(loading.length).toBeGreaterThan(LOAD_MS / settings.progress.intervalMs / 2);
+    expect(loading.at(-1)!.message).toMatch(/, (8\d|9\d) s so far$/);
+    for (let i = 1; i < updates.length; i++) {
+      expect(updates[i]!.progress).toBeGreaterThan(updates[i - 1]!.progress);
+      expect(updates[i]!.at - updates[i - 1]!.at).toBeLessThan(settings.progress.intervalMs + 2000);
+    }
+  },
+);

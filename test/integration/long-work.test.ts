@@ -37,7 +37,14 @@ function gated(parts: number) {
   return { work, release, runs: () => runs };
 }
 
-const call = (over: Partial<JobCall<string>> & Pick<JobCall<string>, 'work'>): JobCall<string> => ({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', limitMs: undefined, signal: new AbortController().signal, ...over });
+const call = (over: Partial<JobCall<string>> & Pick<JobCall<string>, 'work'>): JobCall<string> => ({
+  owner: 'agent-a',
+  tool: 'route_and_generate',
+  key: 'k1',
+  limitMs: undefined,
+  signal: new AbortController().signal,
+  ...over,
+});
 
 describe('when a call is answered', () => {
   it("shortly before the client's limit: a tenth of it, 5 s at the least; without a limit, never early", () => {
@@ -60,11 +67,14 @@ describe('long work', () => {
     expect(await running).toMatchObject({ kind: 'result', result: 'part 1, part 2' });
     g.release();
     g.release();
-    expect(await jobs.run(call({ work: g.work, limitMs: 60_000 }))).toMatchObject({ kind: 'result', result: 'part 1, part 2' });
+    expect(await jobs.run(call({ work: g.work, limitMs: 60_000 }))).toMatchObject({
+      kind: 'result',
+      result: 'part 1, part 2',
+    });
     expect(g.runs()).toBe(2);
   });
 
-  it('past the limit: answered with how far the job is (never a part\'s text) and the job; the job runs on, and a wait gets its result', async () => {
+  it("past the limit: answered with how far the job is (never a part's text) and the job; the job runs on, and a wait gets its result", async () => {
     const home = tempDir('ollm-jobs-');
     const jobs = new LongWork(new JobStore(home));
     const g = gated(3);
@@ -85,7 +95,9 @@ describe('long work', () => {
     const done = await jobs.wait('agent-a', out.job.id, undefined);
     expect(done).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
     // kept in the state database: another server on the same home reads it
-    await expect.poll(async () => new LongWork(new JobStore(home)).wait('agent-a', out.job.id, 0)).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
+    await expect
+      .poll(async () => new LongWork(new JobStore(home)).wait('agent-a', out.job.id, 0))
+      .toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
     expect(g.runs()).toBe(1);
   });
 
@@ -190,21 +202,39 @@ describe('a job begun without waiting (a task)', () => {
     let runs = 0;
     let release!: (v: string) => void;
     const shared = new Promise<string>((r) => (release = r));
-    const task = (owner: string, key: string) => jobs.begin({ owner, tool: 'route_and_generate', key: 'args', work: (c) => c.join(key, async () => (runs++, shared)) });
+    const task = (owner: string, key: string) =>
+      jobs.begin({
+        owner,
+        tool: 'route_and_generate',
+        key: 'args',
+        work: (c) => c.join(key, async () => (runs++, shared)),
+      });
     const first = await task('agent-a', 'scope-A');
     const second = await task('agent-a', 'scope-A');
     const otherScope = await task('agent-a', 'scope-B');
     const otherAgent = await task('agent-b', 'scope-A');
     await expect.poll(() => runs).toBe(3); // scope-A once for agent-a, scope-B, agent-b's
     release('answer');
-    for (const [owner, t] of [['agent-a', first], ['agent-a', second], ['agent-a', otherScope], ['agent-b', otherAgent]] as const) expect(await jobs.wait(owner, t.id, undefined)).toMatchObject({ kind: 'result', result: 'answer' });
+    for (const [owner, t] of [
+      ['agent-a', first],
+      ['agent-a', second],
+      ['agent-a', otherScope],
+      ['agent-b', otherAgent],
+    ] as const)
+      expect(await jobs.wait(owner, t.id, undefined)).toMatchObject({ kind: 'result', result: 'answer' });
     expect(runs).toBe(3);
   });
 
   it('a task that joined another runs its own work when that one is cancelled, and stops waiting when it is cancelled itself', async () => {
     const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
     const g = gated(1);
-    const task = () => jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'args', work: (c) => c.join('full', () => g.work(c)) });
+    const task = () =>
+      jobs.begin({
+        owner: 'agent-a',
+        tool: 'route_and_generate',
+        key: 'args',
+        work: (c) => c.join('full', () => g.work(c)),
+      });
     const first = await task();
     const second = await task();
     await expect.poll(() => g.runs()).toBe(1);
@@ -213,13 +243,19 @@ describe('a job begun without waiting (a task)', () => {
     g.release(); // the cancelled work's turn, left behind by it
     g.release();
     expect(await jobs.wait('agent-a', second.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
-    expect(await jobs.wait('agent-a', first.id, undefined)).toMatchObject({ kind: 'ended', job: { state: 'cancelled' } });
+    expect(await jobs.wait('agent-a', first.id, undefined)).toMatchObject({
+      kind: 'ended',
+      job: { state: 'cancelled' },
+    });
     // a joiner cancelled stops waiting; the work it joined runs on
     const third = await task();
     const fourth = await task();
     await expect.poll(() => g.runs()).toBe(3);
     jobs.cancel('agent-a', fourth.id);
-    expect(await jobs.wait('agent-a', fourth.id, undefined)).toMatchObject({ kind: 'ended', job: { state: 'cancelled' } });
+    expect(await jobs.wait('agent-a', fourth.id, undefined)).toMatchObject({
+      kind: 'ended',
+      job: { state: 'cancelled' },
+    });
     g.release();
     expect(await jobs.wait('agent-a', third.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
     expect(g.runs()).toBe(3);
@@ -252,19 +288,23 @@ describe('the job store', () => {
     expect((await gone.get('agent-a', job.id))?.state).toBe('lost');
     expect((await gone.previous('agent-a', 'k1')).same).toBeUndefined();
     expect((await store.get('agent-a', job.id))?.state).toBe('running');
-    expect(((await store.previous('agent-a', 'k1')).same)?.id).toBe(job.id);
+    expect((await store.previous('agent-a', 'k1')).same?.id).toBe(job.id);
   });
 
   it(`keeps an ended job ${KEEP_MS / 3600_000} h: past it, a repeated call starts over; within it, attaches`, async () => {
     const home = tempDir('ollm-jobs-');
     let now = Date.now();
-    const store = new JobStore(home, () => true, () => now);
+    const store = new JobStore(
+      home,
+      () => true,
+      () => now,
+    );
     const job = await store.create('agent-a', 't', 'k1');
     await store.end(job.id, 'done', { value: 'answer' });
     expect((await store.previous('agent-a', 'k1')).same).toBeUndefined(); // answered whole: no job the agent knew of
     await store.handedOver(job.id);
     now += KEEP_MS - 1000;
-    expect(((await store.previous('agent-a', 'k1')).same)?.result).toBe('answer');
+    expect((await store.previous('agent-a', 'k1')).same?.result).toBe('answer');
     now += 2000;
     expect((await store.previous('agent-a', 'k1')).same).toBeUndefined();
     expect((await store.list('agent-a')).map((j) => j.id)).toEqual([]);
@@ -274,7 +314,10 @@ describe('the job store', () => {
     const store = new JobStore(tempDir('ollm-jobs-'));
     const big = await store.create('a', 't', 'k1');
     await store.end(big.id, 'done', { value: 'x'.repeat(MAX_TEXT) });
-    expect(await store.get('a', big.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/over 4000000 characters/) });
+    expect(await store.get('a', big.id)).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/over 4000000 characters/),
+    });
     const fits = await store.create('a', 't', 'k2');
     await store.end(fits.id, 'done', { value: 'x'.repeat(MAX_TEXT - 20) });
     expect((await store.get('a', fits.id))?.state).toBe('done');
@@ -289,7 +332,14 @@ describe('the job store', () => {
     stopping.abort(new Error('stopping'));
     await expect(running).rejects.toThrow('aborted');
     // the other side: a store that fails
-    const broken = new LongWork({ previous: async () => Promise.reject(new Error('disk full')), create: async () => Promise.reject(new Error('disk full')), end: async () => Promise.reject(new Error('disk full')), progress: async () => undefined, handedOver: async () => undefined, lostParts: async () => Promise.reject(new Error('disk full')) } as unknown as JobStore);
+    const broken = new LongWork({
+      previous: async () => Promise.reject(new Error('disk full')),
+      create: async () => Promise.reject(new Error('disk full')),
+      end: async () => Promise.reject(new Error('disk full')),
+      progress: async () => undefined,
+      handedOver: async () => undefined,
+      lostParts: async () => Promise.reject(new Error('disk full')),
+    } as unknown as JobStore);
     const h = gated(1);
     h.release();
     expect(await broken.run(call({ work: h.work }))).toMatchObject({ kind: 'result', result: 'part 1' });

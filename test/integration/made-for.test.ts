@@ -30,7 +30,13 @@ describe('made-for store', () => {
     const s = new MadeFor(home);
     await s.set({ model: 'ok:latest', host: 'ollama', task: 'code', from: 'b', at });
     const db = new Database(join(home, 'state.db'));
-    const entries = [{ model: 'ok:latest', host: 'ollama', task: 'code', from: 'b', at }, { model: 'x', host: 'ollama', task: 'dancing', from: 'b', at }, { model: 7, host: 'ollama', task: 'code', from: 'b', at }, { model: 'y'.repeat(501), host: 'ollama', task: 'code', from: 'b', at }, 'junk'];
+    const entries = [
+      { model: 'ok:latest', host: 'ollama', task: 'code', from: 'b', at },
+      { model: 'x', host: 'ollama', task: 'dancing', from: 'b', at },
+      { model: 7, host: 'ollama', task: 'code', from: 'b', at },
+      { model: 'y'.repeat(501), host: 'ollama', task: 'code', from: 'b', at },
+      'junk',
+    ];
     db.prepare('UPDATE documents SET json = ? WHERE name = ?').run(JSON.stringify({ version: 1, entries }), 'made-for');
     db.close();
     const t = new MadeFor(home);

@@ -15,7 +15,14 @@ const made = (name: string, parameters: Record<string, unknown>): FakeModel => (
   name,
   digest: Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64),
   size: BASE.size + 1525,
-  made: { parentModel: 'llama3.1:8b', weightsDigest: BASE.digest!, weightsSize: BASE.size, basename: 'llama3.1', parameters, system: 'Be terse.' },
+  made: {
+    parentModel: 'llama3.1:8b',
+    weightsDigest: BASE.digest!,
+    weightsSize: BASE.size,
+    basename: 'llama3.1',
+    parameters,
+    system: 'Be terse.',
+  },
 });
 const SAME = made('terse:latest', { stop: ['<|eot_id|>'] });
 const WIDER = made('wide:latest', { stop: ['<|eot_id|>'], num_ctx: 16384 });
@@ -52,7 +59,9 @@ describe('a made model on its base’s runner', () => {
     fake.reply('Short.');
     const r = await routeAndGenerate(core, { prompt: 'Why is the sky blue?', model: 'wide', useMemory: false });
     expect(r.model).toBe('wide:latest');
-    const ps = (await (await fetch(`${fake.url}/api/ps`)).json()) as { models: Array<{ name: string; context_length: number }> };
+    const ps = (await (await fetch(`${fake.url}/api/ps`)).json()) as {
+      models: Array<{ name: string; context_length: number }>;
+    };
     expect(ps.models.map((m) => m.name).sort()).toEqual(['llama3.2:latest', 'wide:latest']);
     expect(ps.models.find((m) => m.name === 'wide:latest')!.context_length).toBe(16384);
     const stats = fake.stats();

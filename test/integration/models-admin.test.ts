@@ -20,7 +20,12 @@ afterEach(async () => {
 
 async function setup(opts: { memory?: number; pullChunkDelayMs?: number; tokenDelayMs?: number } = {}) {
   const memory = opts.memory ?? 16e9;
-  fake = await FakeOllama.start({ memoryBytes: memory, pullChunkDelayMs: opts.pullChunkDelayMs ?? 2, tokenDelayMs: opts.tokenDelayMs ?? 1, models: DEFAULT_MODELS.filter((m) => m.name !== 'phi3:mini') });
+  fake = await FakeOllama.start({
+    memoryBytes: memory,
+    pullChunkDelayMs: opts.pullChunkDelayMs ?? 2,
+    tokenDelayMs: opts.tokenDelayMs ?? 1,
+    models: DEFAULT_MODELS.filter((m) => m.name !== 'phi3:mini'),
+  });
   return coreFor(fake, { totalBytes: memory, yaml: YAML });
 }
 
@@ -31,12 +36,15 @@ describe('pull_model', () => {
     const r = await core.puller.pull({ model: 'phi3:mini', onProgress: (p) => seen.push(p) });
     expect(r).toMatchObject({ model: 'phi3:mini', status: 'pulled' });
     expect(r.sizeBytes).toBe(fake.installed().find((m) => m.name === 'phi3:mini')!.size);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.completedBytes).toBeGreaterThanOrEqual(seen[i - 1]!.completedBytes);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.completedBytes).toBeGreaterThanOrEqual(seen[i - 1]!.completedBytes);
     const last = seen[seen.length - 1]!;
     expect(last.completedBytes).toBe(last.totalBytes);
     expect(last.totalBytes).toBe(r.sizeBytes);
     expect(seen.some((p) => /^pulling [0-9a-f]{12} — \d+% \(.+ of .+\)$/.test(p.message))).toBe(true);
-    expect(seen.map((p) => p.message)).toEqual(expect.arrayContaining(['verifying sha256 digest', 'writing manifest', 'success']));
+    expect(seen.map((p) => p.message)).toEqual(
+      expect.arrayContaining(['verifying sha256 digest', 'writing manifest', 'success']),
+    );
     expect((await core.listModels()).models.some((m) => m.name === 'phi3:mini')).toBe(true);
   });
 
@@ -59,7 +67,11 @@ describe('pull_model', () => {
   it('cancelling stops the download and leaves the model not installed', async () => {
     const core = await setup({ pullChunkDelayMs: 100 }); // a download of many seconds
     const ac = new AbortController();
-    const pending = core.puller.pull({ model: 'phi3:mini', signal: ac.signal, onProgress: (p) => p.completedBytes > 0 && ac.abort() });
+    const pending = core.puller.pull({
+      model: 'phi3:mini',
+      signal: ac.signal,
+      onProgress: (p) => p.completedBytes > 0 && ac.abort(),
+    });
     await expect(pending).rejects.toThrow(/cancelled/);
     // the download itself stops: its connection to Ollama closes long before the download could end
     for (let i = 0; i < 50 && fake.pullsRunning() > 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -69,7 +81,10 @@ describe('pull_model', () => {
 
   it('concurrent pulls of one model share one download', async () => {
     const core = await setup();
-    const [a, b] = await Promise.all([core.puller.pull({ model: 'phi3:mini' }), core.puller.pull({ model: 'phi3:mini' })]);
+    const [a, b] = await Promise.all([
+      core.puller.pull({ model: 'phi3:mini' }),
+      core.puller.pull({ model: 'phi3:mini' }),
+    ]);
     expect(a.status).toBe('pulled');
     expect(b.status).toBe('pulled');
     expect(fake.requests.filter((q) => q.path === '/api/pull')).toHaveLength(1);
@@ -84,7 +99,9 @@ describe('pull_model', () => {
 
   it('a stalled download stops with the advice that a retry resumes it', async () => {
     const core = await setup({ pullChunkDelayMs: 1500 });
-    await expect(core.puller.pull({ model: 'phi3:mini' })).rejects.toThrow(/stalled: no bytes for 1 s.*resumes the download/);
+    await expect(core.puller.pull({ model: 'phi3:mini' })).rejects.toThrow(
+      /stalled: no bytes for 1 s.*resumes the download/,
+    );
   });
 });
 
@@ -104,7 +121,8 @@ describe('delete_model', () => {
 
 describe('compare', () => {
   it('groups by memory, in order', () => {
-    const m = (name: string, gb: number) => ({ name, requiredBytes: gb * 1e9 }) as Parameters<typeof groupByMemory>[0][number];
+    const m = (name: string, gb: number) =>
+      ({ name, requiredBytes: gb * 1e9 }) as Parameters<typeof groupByMemory>[0][number];
     expect(groupByMemory([m('a', 3), m('b', 4), m('c', 5)], 12e9)).toEqual([['a', 'b', 'c']]);
     expect(groupByMemory([m('a', 6), m('b', 7), m('c', 3)], 12e9)).toEqual([['a'], ['b', 'c']]);
   });
@@ -115,7 +133,10 @@ describe('compare', () => {
     // how many models the fake saw generating at once, sampled while the comparison runs
     let most = 0;
     const sample = setInterval(() => (most = Math.max(most, fake.loaded().filter((m) => m.inFlight > 0).length)), 5);
-    const r = await compare(core, { prompt: 'Say something', models: ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b'] }).finally(() => clearInterval(sample));
+    const r = await compare(core, {
+      prompt: 'Say something',
+      models: ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b'],
+    }).finally(() => clearInterval(sample));
     expect(r.results.map((e) => e.model)).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b']);
     expect(r.parallel).toBe(true);
     expect(r.groups).toEqual([['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b']]);
@@ -171,7 +192,9 @@ describe('compare', () => {
   it('without models, compares the top candidates for the task', async () => {
     const core = await setup();
     const r = await compare(core, { prompt: 'Tell me about the moon', task: 'general' });
-    const expected = selectModel({ task: 'general' }, (await core.listModels()).models, core.routingSettings())!.ranked.slice(0, 3).map((x) => x.model);
+    const expected = selectModel({ task: 'general' }, (await core.listModels()).models, core.routingSettings())!
+      .ranked.slice(0, 3)
+      .map((x) => x.model);
     expect(r.results.map((e) => e.model)).toEqual(expected);
     expect(expected[0]).toBe('llama3.2:latest');
     expect(r.results.every((e) => !e.error && e.text.length > 0)).toBe(true);

@@ -32,17 +32,30 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-
 function gathered(text: string): GatheredInputs {
   const tokens = estimateTokens(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
+  return {
+    docs: [{ label: 'logs/app.log', text }],
+    images: [],
+    read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }],
+    skipped: [],
+    bytes: text.length,
+    tokens,
+  };
 }
 
 async function ollamaWith(models: typeof GENERAL, yaml = '') {
   const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models });
-  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL: errors at LINE-0, LINE-13' : 'partial: LINE-13 status=error'));
+  fake.reply((ctx) =>
+    /Combine them into one answer/.test(ctx.prompt ?? '')
+      ? 'FINAL: errors at LINE-0, LINE-13'
+      : 'partial: LINE-13 status=error',
+  );
   const core = await coreFor(fake, { totalBytes: 32e9, yaml: `${YAML}${yaml}` });
-  stops.push(() => core.shutdown(200), () => fake.stop());
+  stops.push(
+    () => core.shutdown(200),
+    () => fake.stop(),
+  );
   return { fake, core };
 }
 
@@ -57,7 +70,9 @@ describe('a long log with a debugging question, on general models only', () => {
     expect(['llama3.2:latest', 'phi3:mini']).toContain(r.model);
     // the planner chose the model, the caller named none: the reason says why the route chose it
     expect(r.reason).not.toContain('named by the caller');
-    expect(r.reason).toMatch(/^(llama3\.2:latest|phi3:mini) is the best remaining text model that fits \(no code model could be used; the work reads inputs given by path\).* so it was split into \d+ parts/);
+    expect(r.reason).toMatch(
+      /^(llama3\.2:latest|phi3:mini) is the best remaining text model that fits \(no code model could be used; the work reads inputs given by path\).* so it was split into \d+ parts/,
+    );
     const gens = fake.generations();
     expect(gens).toHaveLength(r.split!.calls);
     for (const g of gens) expect(g.fits, `${g.promptTokens} tokens in num_ctx ${g.numCtx}`).toBe(true);
@@ -80,13 +95,17 @@ describe('a long log with a debugging question, on general models only', () => {
     const { fake, core } = await ollamaWith(GENERAL);
     const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k().slice(0, 2000)) });
     expect(r.split).toBeUndefined();
-    expect(r.reason).toMatch(/best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/);
+    expect(r.reason).toMatch(
+      /best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/,
+    );
     expect(fake.generations()).toHaveLength(1);
   });
 
   it('a prompt alone keeps code work with code models: no general model takes it', async () => {
     const { fake, core } = await ollamaWith(GENERAL);
-    const err = (await offload(core, { prompt: `${QUESTION}\n${log48k().slice(0, 2000)}`, useMemory: false }).catch((e: unknown) => e)) as Error;
+    const err = (await offload(core, { prompt: `${QUESTION}\n${log48k().slice(0, 2000)}`, useMemory: false }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(err.message).toMatch(/can take code work/);
     expect(fake.generations()).toHaveLength(0);
   });
@@ -109,7 +128,12 @@ async function routerAlone(ctxSize: number) {
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
-  const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  const orch = new Orchestrator(config, {
+    memorySource: {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
   stops.push(() => orch.shutdown(200));
   return { router, orch };
 }
@@ -123,12 +147,24 @@ describe('when no model can run it, the error names each model and host and why'
       byName('nomic-embed-text:latest'),
     ];
     const fake = await FakeOllama.start({ memoryBytes: 12e9, tokenDelayMs: 0, models });
-    const core = await coreFor(fake, { totalBytes: 12e9, yaml: `ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 3\nhosts:\n  - {name: gpubox, kind: ollama, url: "http://127.0.0.1:9"}\n` });
-    stops.push(() => core.shutdown(200), () => fake.stop());
-    const err = (await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) }).catch((e: unknown) => e)) as Error;
+    const core = await coreFor(fake, {
+      totalBytes: 12e9,
+      yaml: `ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 3\nhosts:\n  - {name: gpubox, kind: ollama, url: "http://127.0.0.1:9"}\n`,
+    });
+    stops.push(
+      () => core.shutdown(200),
+      () => fake.stop(),
+    );
+    const err = (await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(err.message).toMatch(/^No local model can run this input \(~\d+ tokens, estimated\), whole or split — /);
-    expect(err.message).toMatch(/llama3\.2:latest on ollama: it would need \d+ parts of ~\d+ tokens, more than inputs\.maxParts \(3\)/);
-    expect(err.message).toMatch(/phi3:mini on ollama: even split it cannot fit: its 512-token window leaves too little room/);
+    expect(err.message).toMatch(
+      /llama3\.2:latest on ollama: it would need \d+ parts of ~\d+ tokens, more than inputs\.maxParts \(3\)/,
+    );
+    expect(err.message).toMatch(
+      /phi3:mini on ollama: even split it cannot fit: its 512-token window leaves too little room/,
+    );
     expect(err.message).toMatch(/mixtral:8x7b on ollama: does not fit in its host's memory/);
     expect(err.message).toMatch(/nomic-embed-text:latest on ollama: serves embeddings only/);
     expect(err.message).toMatch(/Ollama gpubox: .*127\.0\.0\.1:9/);
@@ -137,19 +173,34 @@ describe('when no model can run it, the error names each model and host and why'
   });
 
   it('the same models with room for the parts: the job is split, not refused', async () => {
-    const fake = await FakeOllama.start({ memoryBytes: 12e9, tokenDelayMs: 0, models: [{ ...byName('llama3.2:latest'), contextLength: 8192 }, { ...byName('phi3:mini'), contextLength: 512 }] });
+    const fake = await FakeOllama.start({
+      memoryBytes: 12e9,
+      tokenDelayMs: 0,
+      models: [
+        { ...byName('llama3.2:latest'), contextLength: 8192 },
+        { ...byName('phi3:mini'), contextLength: 512 },
+      ],
+    });
     fake.reply('partial');
-    const core = await coreFor(fake, { totalBytes: 12e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 8\n' });
-    stops.push(() => core.shutdown(200), () => fake.stop());
+    const core = await coreFor(fake, {
+      totalBytes: 12e9,
+      yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 8\n',
+    });
+    stops.push(
+      () => core.shutdown(200),
+      () => fake.stop(),
+    );
     const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) });
     expect(r.model).toBe('llama3.2:latest'); // phi3's 512-token window cannot take it even split
     expect(r.split!.parts).toBeGreaterThan(1);
     expect(r.split!.parts).toBeLessThanOrEqual(8);
   }, 60_000);
 
-  it('a prompt no model here may take, with Ollama down: the router\'s model is named with why, not only the host', async () => {
+  it("a prompt no model here may take, with Ollama down: the router's model is named with why, not only the host", async () => {
     const { router, orch } = await routerAlone(2048);
-    const err = (await routeAndGenerate(orch, { prompt: 'Fix this failing test: expected 1, got 2 in sum()' }).catch((e: unknown) => e)) as Error;
+    const err = (await routeAndGenerate(orch, { prompt: 'Fix this failing test: expected 1, got 2 in sum()' }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(err.message).toMatch(/can take code work/);
     expect(err.message).toMatch(/stories:latest on llama: does not suit code work \(code goes only to code models\)/);
     expect(err.message).toMatch(/Ollama ollama: /);

@@ -16,8 +16,16 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const base: GenerateRequest = { model: 'llava:7b', prompt: 'what is this?', keepAlive: '5m', numCtx: 2048, maxTokens: 64, onDelta: () => undefined };
-const lastGenerate = () => fake.requests.filter((r) => r.path === '/api/generate').at(-1)?.body as Record<string, unknown>;
+const base: GenerateRequest = {
+  model: 'llava:7b',
+  prompt: 'what is this?',
+  keepAlive: '5m',
+  numCtx: 2048,
+  maxTokens: 64,
+  onDelta: () => undefined,
+};
+const lastGenerate = () =>
+  fake.requests.filter((r) => r.path === '/api/generate').at(-1)?.body as Record<string, unknown>;
 
 describe('a generation as the Ollama backend sends it', () => {
   it('carries the images as base64, the format as given, and no sampling option nobody asked for', async () => {
@@ -25,7 +33,15 @@ describe('a generation as the Ollama backend sends it', () => {
     const schema = { type: 'object', properties: { n: { type: 'number' } } };
     await backend.generate({ ...base, images: ['iVBORw0KGgo='], format: schema, system: 'be brief' });
     const sent = lastGenerate();
-    expect(sent).toMatchObject({ model: 'llava:7b', prompt: 'what is this?', stream: true, keep_alive: '5m', system: 'be brief', images: ['iVBORw0KGgo='], format: schema });
+    expect(sent).toMatchObject({
+      model: 'llava:7b',
+      prompt: 'what is this?',
+      stream: true,
+      keep_alive: '5m',
+      system: 'be brief',
+      images: ['iVBORw0KGgo='],
+      format: schema,
+    });
     expect(sent.options).toEqual({ num_ctx: 2048, num_predict: 64 });
   });
 
@@ -41,10 +57,15 @@ describe('a generation as the Ollama backend sends it', () => {
   it('an error answer and an error line in the stream both end in the host’s own words', async () => {
     const backend = new OllamaBackend({ host: fake.url, timeoutMs: 5000 });
     fake.failNext('/api/generate', 500, 'the runner crashed');
-    await expect(backend.generate({ ...base, model: 'llama3.2:latest' })).rejects.toMatchObject({ kind: 'server_error', message: expect.stringMatching(/HTTP 500.*the runner crashed/) });
+    await expect(backend.generate({ ...base, model: 'llama3.2:latest' })).rejects.toMatchObject({
+      kind: 'server_error',
+      message: expect.stringMatching(/HTTP 500.*the runner crashed/),
+    });
     fake.failNext('/api/generate', 500, 'the runner crashed later', { afterChunks: 2 });
     let text = '';
-    await expect(backend.generate({ ...base, model: 'llama3.2:latest', onDelta: (d) => void (text += d.text ?? '') })).rejects.toThrow(/the runner crashed later/);
+    await expect(
+      backend.generate({ ...base, model: 'llama3.2:latest', onDelta: (d) => void (text += d.text ?? '') }),
+    ).rejects.toThrow(/the runner crashed later/);
     expect(text.length).toBeGreaterThan(0); // the two lines before it were read
   });
 });

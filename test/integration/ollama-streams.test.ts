@@ -27,7 +27,8 @@ const request = (onDelta: GenerateRequest['onDelta']): GenerateRequest => ({
 });
 
 /** What the shared client still holds of streams (the official client's own list). */
-const held = (backend: OllamaBackend) => (backend.client as unknown as { ongoingStreamedRequests: unknown[] }).ongoingStreamedRequests.length;
+const held = (backend: OllamaBackend) =>
+  (backend.client as unknown as { ongoingStreamedRequests: unknown[] }).ongoingStreamedRequests.length;
 
 describe('streams through the Ollama backend', () => {
   it('a finished, a cut-short and a failed generation, and a pull, leave no stream held by the shared client', async () => {

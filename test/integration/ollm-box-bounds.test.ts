@@ -39,7 +39,10 @@ function bigList(): unknown {
     fitsNow: true,
     requiredBytes: 5_000_000_000,
   }));
-  return { content: [{ type: 'text', text: `${models.length} models installed` }], structuredContent: { models, loaded: [] } };
+  return {
+    content: [{ type: 'text', text: `${models.length} models installed` }],
+    structuredContent: { models, loaded: [] },
+  };
 }
 
 /** Writes `bytes` of "a" in 64 KB pieces, waiting whenever the reader is behind; stops when it hangs up. */
@@ -65,10 +68,13 @@ function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   const message = JSON.parse(body.toString() || '{}') as { method?: string; id?: number };
   if (mode === 'relay' || message.method !== 'tools/call') {
     const target = new URL(box.origin);
-    const out = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const out = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     out.end(body);
     return;
@@ -132,41 +138,49 @@ async function growth<T>(fn: () => Promise<T>): Promise<{ result: T | Error; gre
 const engine = () => new OllmEngine({ name: 'gpubox', url, token: BOX_TOKEN, timeoutMs: 60_000, parallel: 1 });
 
 describe('a box answering 200 MB', () => {
-  it.each(['flood-sse', 'flood-json'] as const)('(%s) is refused while read, naming the box, memory bounded; the next call is served', { timeout: 120_000 }, async (flood) => {
-    const e = engine();
-    try {
-      expect((await e.list()).length).toBeGreaterThan(0); // connected, through the proxy
-      mode = flood;
-      const { result, grewBytes } = await growth(() => e.list({ refresh: true }));
-      expect(result).toBeInstanceOf(HostError);
-      const err = result as HostError;
-      expect(err.kind).toBe('bad_response');
-      expect(err.message).toContain('ollm-mcp gpubox');
-      expect(err.message).toContain('larger than 32 MiB');
-      expect(err.message).toContain('hosts.gpubox.url');
-      expect(err.message).not.toContain(BOX_TOKEN);
-      // the 200 MB never held: a few times the one message the bound lets in (measured: SSE 52-54 MB, JSON 22-30 MB; before: 600 and 198 MB)
-      expect(grewBytes).toBeLessThan(3 * MAX_BOX_MESSAGE_BYTES);
-      expect(poured).toBeLessThan(FLOOD_BYTES); // the reader hung up before the end
-      mode = 'relay';
-      expect((await e.list({ refresh: true })).length).toBeGreaterThan(0); // connects afresh
-    } finally {
-      mode = 'relay';
-      await e.box.close();
-    }
-  });
+  it.each(['flood-sse', 'flood-json'] as const)(
+    '(%s) is refused while read, naming the box, memory bounded; the next call is served',
+    { timeout: 120_000 },
+    async (flood) => {
+      const e = engine();
+      try {
+        expect((await e.list()).length).toBeGreaterThan(0); // connected, through the proxy
+        mode = flood;
+        const { result, grewBytes } = await growth(() => e.list({ refresh: true }));
+        expect(result).toBeInstanceOf(HostError);
+        const err = result as HostError;
+        expect(err.kind).toBe('bad_response');
+        expect(err.message).toContain('ollm-mcp gpubox');
+        expect(err.message).toContain('larger than 32 MiB');
+        expect(err.message).toContain('hosts.gpubox.url');
+        expect(err.message).not.toContain(BOX_TOKEN);
+        // the 200 MB never held: a few times the one message the bound lets in (measured: SSE 52-54 MB, JSON 22-30 MB; before: 600 and 198 MB)
+        expect(grewBytes).toBeLessThan(3 * MAX_BOX_MESSAGE_BYTES);
+        expect(poured).toBeLessThan(FLOOD_BYTES); // the reader hung up before the end
+        mode = 'relay';
+        expect((await e.list({ refresh: true })).length).toBeGreaterThan(0); // connects afresh
+      } finally {
+        mode = 'relay';
+        await e.box.close();
+      }
+    },
+  );
 
-  it.each(['big-sse', 'big-json'] as const)('a list of a few hundred KB (%s) still passes', { timeout: 60_000 }, async (big) => {
-    const e = engine();
-    try {
-      await e.list();
-      mode = big;
-      const models = await e.list({ refresh: true });
-      expect(models).toHaveLength(2000);
-      expect(models[1999]!.name).toBe('model-number-1999-with-a-rather-long-name:latest');
-    } finally {
-      mode = 'relay';
-      await e.box.close();
-    }
-  });
+  it.each(['big-sse', 'big-json'] as const)(
+    'a list of a few hundred KB (%s) still passes',
+    { timeout: 60_000 },
+    async (big) => {
+      const e = engine();
+      try {
+        await e.list();
+        mode = big;
+        const models = await e.list({ refresh: true });
+        expect(models).toHaveLength(2000);
+        expect(models[1999]!.name).toBe('model-number-1999-with-a-rather-long-name:latest');
+      } finally {
+        mode = 'relay';
+        await e.box.close();
+      }
+    },
+  );
 });

@@ -81,7 +81,9 @@ describe('OpenAIBackend: base URL and models', () => {
     fake.setLatency('/v1/models', 1000);
     const err = await failure(engine.listModels());
     expect(err.kind).toBe('timeout');
-    expect(err.message).toBe(`vllm (${fake.host}) did not answer GET /v1/models within 100 ms — it may be busy or loading a model; try again, or raise hosts.vllm.timeoutMs.`);
+    expect(err.message).toBe(
+      `vllm (${fake.host}) did not answer GET /v1/models within 100 ms — it may be busy or loading a model; try again, or raise hosts.vllm.timeoutMs.`,
+    );
   });
 });
 
@@ -96,11 +98,18 @@ describe('OpenAIBackend: health', () => {
 
   it('falls back to /v1/models where /health is missing (404, or a 200 {"error"}), and then skips /health', async () => {
     const { fake, engine } = await setup({ health: 'missing' });
-    expect(await engine.health()).toMatchObject({ ok: true, detail: `vllm (${fake.host}) serves 3 models (/v1/models).` });
+    expect(await engine.health()).toMatchObject({
+      ok: true,
+      detail: `vllm (${fake.host}) serves 3 models (/v1/models).`,
+    });
     expect((await engine.health()).ok).toBe(true);
     expect(fake.requests.map((r) => r.path)).toEqual(['/health', '/v1/models', '/v1/models']);
     const { fake: lms, engine: studio } = await setup();
-    lms.failNext('/health', { status: 200, body: '{"error":"Unexpected endpoint or method. (GET /health)"}', contentType: 'application/json' });
+    lms.failNext('/health', {
+      status: 200,
+      body: '{"error":"Unexpected endpoint or method. (GET /health)"}',
+      contentType: 'application/json',
+    });
     expect((await studio.health()).detail).toMatch(/serves 3 models/);
     const { fake: lite, engine: litellm } = await setup({}, { healthPath: false });
     expect((await litellm.health()).ok).toBe(true);
@@ -111,11 +120,16 @@ describe('OpenAIBackend: health', () => {
     const { fake, engine } = await setup({ health: 'loading' });
     const loading = await engine.health();
     expect(loading.ok).toBe(false);
-    expect(loading.detail).toBe(`vllm (${fake.host}) is not ready (/health: HTTP 503, loading model) — it is still loading a model; try again shortly.`);
+    expect(loading.detail).toBe(
+      `vllm (${fake.host}) is not ready (/health: HTTP 503, loading model) — it is still loading a model; try again shortly.`,
+    );
     expect(loading.error?.kind).toBe('server_error');
     fake.setHealth('ok');
     fake.failNext('/health', { status: 500, message: 'model failed to load' });
-    expect(await engine.health()).toMatchObject({ ok: false, detail: `vllm (${fake.host}) is not ready (/health: HTTP 500, model failed to load) — check vllm's logs, or try again.` });
+    expect(await engine.health()).toMatchObject({
+      ok: false,
+      detail: `vllm (${fake.host}) is not ready (/health: HTTP 500, model failed to load) — check vllm's logs, or try again.`,
+    });
     // the kept-alive connection the engine dropped is reset on first use; the check asks again and is refused
     await fake.setOffline(true);
     const down = await engine.health();
@@ -139,14 +153,23 @@ describe('OpenAIBackend: streamed generation', () => {
     fake.reply('one two three four');
     const seen: number[] = [];
     const r = await gen(engine, { system: 'Be brief.', temperature: 0.2, onToken: (n) => seen.push(n) });
-    expect(r).toMatchObject({ text: 'one two three four', promptTokens: 4, outputTokens: 4, doneReason: 'stop', usageReported: true });
+    expect(r).toMatchObject({
+      text: 'one two three four',
+      promptTokens: 4,
+      outputTokens: 4,
+      doneReason: 'stop',
+      usageReported: true,
+    });
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(r.tokensPerSecond).toBeGreaterThan(0);
     expect(r.timeToFirstTokenMs).toBeGreaterThan(0);
     expect(r.totalMs).toBeGreaterThanOrEqual(r.timeToFirstTokenMs);
     expect(fake.requestsTo(CHAT)[0]!.body).toEqual({
       model: TEXT,
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello there' },
+      ],
       max_tokens: 100,
       temperature: 0.2,
       stream: true,
@@ -164,7 +187,13 @@ describe('OpenAIBackend: streamed generation', () => {
     const { engine: llama } = await setup({ usage: 'final', timings: true, tokenDelayMs: 4, reply: 'x y' });
     // the engine's own timings: its predicted_per_second (2 tokens over predicted_ms), its prompt_ms and cache_n — no stopwatch here (timers may fire early)
     const timed = await gen(llama);
-    expect(timed).toMatchObject({ outputTokens: 2, usageReported: true, cachedPromptTokens: 0, promptMs: expect.any(Number), generatingMs: expect.any(Number) });
+    expect(timed).toMatchObject({
+      outputTokens: 2,
+      usageReported: true,
+      cachedPromptTokens: 0,
+      promptMs: expect.any(Number),
+      generatingMs: expect.any(Number),
+    });
     expect(timed.generatingMs).toBeGreaterThan(0);
     expect(timed.tokensPerSecond).toBeCloseTo(2000 / timed.generatingMs!, 0);
   });
@@ -181,7 +210,11 @@ describe('OpenAIBackend: streamed generation', () => {
     const { fake, engine } = await setup();
     const png = 'iVBORw0KGgoAAAANSUhEUg==';
     const jpeg = '/9j/4AAQSkZJRg==';
-    await gen(engine, { model: VISION, prompt: 'what is this?', images: [png, jpeg, 'data:image/webp;base64,UklGRg=='] });
+    await gen(engine, {
+      model: VISION,
+      prompt: 'what is this?',
+      images: [png, jpeg, 'data:image/webp;base64,UklGRg=='],
+    });
     const content = (fake.requestsTo(CHAT)[0]!.body as { messages: Array<{ content: unknown }> }).messages[0]!.content;
     expect(content).toEqual([
       { type: 'text', text: 'what is this?' },
@@ -196,15 +229,26 @@ describe('OpenAIBackend: streamed generation', () => {
     expect((await gen(engine)).text).toBe('The quick brown fox jumps over the lazy dog.');
     fake.reply('w '.repeat(300));
     const ac = new AbortController();
-    expect((await failure(gen(engine, { signal: ac.signal, onToken: (n) => n === 2 && ac.abort() }))).kind).toBe('aborted');
+    expect((await failure(gen(engine, { signal: ac.signal, onToken: (n) => n === 2 && ac.abort() }))).kind).toBe(
+      'aborted',
+    );
     await until(() => fake.stats().streams.aborted === 1, 500);
   });
 
   it('accepts an engine that ignored stream:true and answered one chat.completion', async () => {
     const { fake, engine } = await setup();
-    const whole = { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'all at once' }, finish_reason: 'stop' }], usage: { prompt_tokens: 2, completion_tokens: 3 } };
+    const whole = {
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'all at once' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 2, completion_tokens: 3 },
+    };
     fake.failNext(CHAT, { status: 200, body: JSON.stringify(whole), contentType: 'application/json' });
-    expect(await gen(engine)).toMatchObject({ text: 'all at once', outputTokens: 3, promptTokens: 2, doneReason: 'stop' });
+    expect(await gen(engine)).toMatchObject({
+      text: 'all at once',
+      outputTokens: 3,
+      promptTokens: 2,
+      doneReason: 'stop',
+    });
   });
 });
 
@@ -213,7 +257,9 @@ describe('OpenAIBackend: cancellation and stalls', () => {
     const { fake, engine } = await setup({ tokenDelayMs: 10, reply: 'w '.repeat(300) });
     const ac = new AbortController();
     let tokens = 0;
-    const err = await failure(gen(engine, { signal: ac.signal, onToken: (n) => ((tokens = n), n === 3 && ac.abort()) }));
+    const err = await failure(
+      gen(engine, { signal: ac.signal, onToken: (n) => ((tokens = n), n === 3 && ac.abort()) }),
+    );
     expect(err.kind).toBe('aborted');
     expect(err.message).toBe(`generation on "${TEXT}" on vllm was cancelled.`);
     expect(tokens).toBe(3); // nothing is handed on once cancelled, though the engine had 297 more to send
@@ -229,7 +275,9 @@ describe('OpenAIBackend: cancellation and stalls', () => {
     fake.breakNextStream({ afterChunks: 2, how: 'stall' });
     const err = await failure(gen(engine, { stallTimeoutMs: 150 }));
     expect(err.kind).toBe('timeout');
-    expect(err.message).toBe(`"${TEXT}" on vllm (${fake.host}) sent nothing for 150 ms after 2 tokens and was stopped — it may be loading the model or overloaded; raise hosts.vllm.stallTimeoutMs if it is just slow.`);
+    expect(err.message).toBe(
+      `"${TEXT}" on vllm (${fake.host}) sent nothing for 150 ms after 2 tokens and was stopped — it may be loading the model or overloaded; raise hosts.vllm.stallTimeoutMs if it is just slow.`,
+    );
     await until(() => fake.stats().streams.aborted === 1, 500);
   });
 
@@ -243,7 +291,9 @@ describe('OpenAIBackend: cancellation and stalls', () => {
   it('a stall before the first token, and before any answer, name those phases', async () => {
     const { fake, engine } = await setup({}, { settingsPath: 'hosts[1]' });
     fake.breakNextStream({ afterChunks: 0, how: 'stall' });
-    expect((await failure(gen(engine, { stallTimeoutMs: 100 }))).message).toMatch(/sent nothing for 100 ms while waiting for the first token .* raise hosts\[1\]\.stallTimeoutMs/);
+    expect((await failure(gen(engine, { stallTimeoutMs: 100 }))).message).toMatch(
+      /sent nothing for 100 ms while waiting for the first token .* raise hosts\[1\]\.stallTimeoutMs/,
+    );
     fake.setLatency(CHAT, 2000);
     expect((await failure(gen(engine, { stallTimeoutMs: 100 }))).message).toMatch(/while waiting for it to answer/);
   });
@@ -255,9 +305,13 @@ describe('OpenAIBackend: broken streams', () => {
     fake.breakNextStream({ afterChunks: 2, how: 'end' });
     const ended = await failure(gen(engine));
     expect(ended.kind).toBe('server_error');
-    expect(ended.message).toBe(`The stream from vllm (${fake.host}) ended after 2 tokens without finishing (no finish_reason, no [DONE]) — vllm or a proxy cut it off; try again.`);
+    expect(ended.message).toBe(
+      `The stream from vllm (${fake.host}) ended after 2 tokens without finishing (no finish_reason, no [DONE]) — vllm or a proxy cut it off; try again.`,
+    );
     fake.breakNextStream({ afterChunks: 1, how: 'reset' });
-    expect((await failure(gen(engine))).message).toBe(`The stream from vllm (${fake.host}) broke off after 1 tokens (connection reset) — try again, or check vllm's logs.`);
+    expect((await failure(gen(engine))).message).toBe(
+      `The stream from vllm (${fake.host}) broke off after 1 tokens (connection reset) — try again, or check vllm's logs.`,
+    );
   });
 
   it("errors the engine sends mid-stream (vLLM's data: {error}, llama-server's error: line) carry its message", async () => {
@@ -265,30 +319,56 @@ describe('OpenAIBackend: broken streams', () => {
     fake.breakNextStream({ afterChunks: 1, how: 'error', message: 'CUDA out of memory' });
     const vllm = await failure(gen(engine));
     expect(vllm.kind).toBe('server_error');
-    expect(vllm.message).toBe(`vllm (${fake.host}) failed during generation on "${TEXT}" after 1 tokens: CUDA out of memory — try again, or try another model.`);
-    fake.breakNextStream({ afterChunks: 2, how: 'error-field', message: 'the request exceeds the available context size' });
+    expect(vllm.message).toBe(
+      `vllm (${fake.host}) failed during generation on "${TEXT}" after 1 tokens: CUDA out of memory — try again, or try another model.`,
+    );
+    fake.breakNextStream({
+      afterChunks: 2,
+      how: 'error-field',
+      message: 'the request exceeds the available context size',
+    });
     const llama = await failure(gen(engine));
-    expect(llama.message).toMatch(/after 2 tokens: the request exceeds the available context size — shorten the prompt/);
+    expect(llama.message).toMatch(
+      /after 2 tokens: the request exceeds the available context size — shorten the prompt/,
+    );
   });
 
   it('reads a stream whose last event lacks its blank line; one cut inside its last event did not finish', async () => {
     const { fake, engine } = await setup();
-    const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     const sse = { status: 200, contentType: 'text/event-stream' };
-    fake.failNext(CHAT, { ...sse, body: `: keep-alive\n\n${chunk({ content: 'hi ' })}${chunk({ content: 'there' })}${chunk({}, 'stop')}data: [DONE]` });
-    expect(await gen(engine)).toMatchObject({ text: 'hi there', doneReason: 'stop', outputTokens: 2, usageReported: false });
-    fake.failNext(CHAT, { ...sse, body: `${chunk({ content: 'hi ' })}data: {"object":"chat.completion.chunk","choices":[{"delta":{"cont` });
+    fake.failNext(CHAT, {
+      ...sse,
+      body: `: keep-alive\n\n${chunk({ content: 'hi ' })}${chunk({ content: 'there' })}${chunk({}, 'stop')}data: [DONE]`,
+    });
+    expect(await gen(engine)).toMatchObject({
+      text: 'hi there',
+      doneReason: 'stop',
+      outputTokens: 2,
+      usageReported: false,
+    });
+    fake.failNext(CHAT, {
+      ...sse,
+      body: `${chunk({ content: 'hi ' })}data: {"object":"chat.completion.chunk","choices":[{"delta":{"cont`,
+    });
     expect((await failure(gen(engine))).message).toMatch(/ended after 1 tokens without finishing/);
     fake.failNext(CHAT, { ...sse, body: `${chunk({ content: 'hi ' })}data: <html>oops</html>\n\n` });
-    expect((await failure(gen(engine))).message).toMatch(/sent a stream event that is not an OpenAI chunk: "<html>oops<\/html>"/);
+    expect((await failure(gen(engine))).message).toMatch(
+      /sent a stream event that is not an OpenAI chunk: "<html>oops<\/html>"/,
+    );
     fake.failNext(CHAT, { ...sse, body: 'Internal error, please retry' });
-    expect((await failure(gen(engine))).message).toMatch(/with a body that is not OpenAI's: "Internal error, please retry", not an OpenAI-compatible answer/);
+    expect((await failure(gen(engine))).message).toMatch(
+      /with a body that is not OpenAI's: "Internal error, please retry", not an OpenAI-compatible answer/,
+    );
   });
 
   it('an empty answer is an error', async () => {
     const { engine } = await setup({ reply: '' });
     const err = await failure(gen(engine));
-    expect(err.message).toBe(`"${TEXT}" on vllm (127.0.0.1:${err.host.split(':')[1]}) returned an empty answer — raise maxTokens, or try another model.`);
+    expect(err.message).toBe(
+      `"${TEXT}" on vllm (127.0.0.1:${err.host.split(':')[1]}) returned an empty answer — raise maxTokens, or try another model.`,
+    );
     expect(err.kind).toBe('empty_answer'); // a sampling model is asked once more (jobs/route-attempt.ts), the host not rested
   });
 });
@@ -298,7 +378,9 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     const { fake, engine } = await setup();
     const err = await failure(gen(engine, { model: 'ghost' }));
     expect(err).toMatchObject({ kind: 'model_not_found', status: 404, engine: 'vllm', host: fake.host });
-    expect(err.message).toBe(`Model "ghost" is not served by vllm (${fake.host}); it serves: Qwen/Qwen2.5-Coder-7B-Instruct, ${TEXT}, ${VISION}.`);
+    expect(err.message).toBe(
+      `Model "ghost" is not served by vllm (${fake.host}); it serves: Qwen/Qwen2.5-Coder-7B-Instruct, ${TEXT}, ${VISION}.`,
+    );
   });
 
   it('429 says when to retry; 5xx names the status and what the engine said', async () => {
@@ -306,16 +388,22 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     fake.failNext(CHAT, { status: 429, retryAfter: 7 });
     const limited = await failure(gen(engine));
     expect(limited).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000 });
-    expect(limited.message).toBe(`vllm (${fake.host}) is rate-limited (HTTP 429: Rate limit reached for requests. Please try again later.); retry after 7 s, or use another host.`);
+    expect(limited.message).toBe(
+      `vllm (${fake.host}) is rate-limited (HTTP 429: Rate limit reached for requests. Please try again later.); retry after 7 s, or use another host.`,
+    );
     fake.failNext(CHAT, { status: 500, message: 'CUDA error: an illegal memory access' });
-    expect((await failure(gen(engine))).message).toBe(`vllm (${fake.host}) failed (HTTP 500): CUDA error: an illegal memory access — check vllm's logs, or try again.`);
+    expect((await failure(gen(engine))).message).toBe(
+      `vllm (${fake.host}) failed (HTTP 500): CUDA error: an illegal memory access — check vllm's logs, or try again.`,
+    );
     fake.setHealth('loading');
     const loading = await failure(gen(engine));
     expect([loading.kind, loading.status]).toEqual(['server_error', 503]);
-    expect(loading.message).toMatch(/failed \(HTTP 503\): Loading model — it is still loading a model; try again shortly\.$/);
+    expect(loading.message).toMatch(
+      /failed \(HTTP 503\): Loading model — it is still loading a model; try again shortly\.$/,
+    );
   });
 
-  it('a body that is not OpenAI\'s is said to be so, quoting at most 100 characters', async () => {
+  it("a body that is not OpenAI's is said to be so, quoting at most 100 characters", async () => {
     const { fake, engine } = await setup();
     fake.failNext(CHAT, { status: 502, body: PROXY_502_HTML });
     const proxy = await failure(gen(engine));
@@ -327,26 +415,53 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     const long = await failure(gen(engine));
     expect(long.message).toMatch(/a body that is not OpenAI's: "oops x+"…/);
     expect(long.message.match(/x/g)!.length).toBeLessThanOrEqual(100);
-    fake.failNext('/v1/models', { status: 200, body: '<!doctype html><html><head><title>Open WebUI</title></head></html>' });
+    fake.failNext('/v1/models', {
+      status: 200,
+      body: '<!doctype html><html><head><title>Open WebUI</title></head></html>',
+    });
     const web = await failure(engine.listModels());
     expect(web.kind).toBe('bad_response');
-    expect(web.message).toMatch(/answered GET \/v1\/models with an HTML page \("Open WebUI"\), not an OpenAI-compatible answer — check its baseURL/);
+    expect(web.message).toMatch(
+      /answered GET \/v1\/models with an HTML page \("Open WebUI"\), not an OpenAI-compatible answer — check its baseURL/,
+    );
   });
 
-  it('other engines\' error bodies are read too (older vLLM, FastAPI), and a context overflow says what to do', async () => {
+  it("other engines' error bodies are read too (older vLLM, FastAPI), and a context overflow says what to do", async () => {
     const { fake, engine } = await setup();
-    const tooLong = "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens. Please reduce the length of the messages or completion.";
-    fake.failNext(CHAT, { status: 400, body: JSON.stringify({ object: 'error', message: tooLong, type: 'BadRequestError', code: 400 }), contentType: 'application/json' });
+    const tooLong =
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens. Please reduce the length of the messages or completion.";
+    fake.failNext(CHAT, {
+      status: 400,
+      body: JSON.stringify({ object: 'error', message: tooLong, type: 'BadRequestError', code: 400 }),
+      contentType: 'application/json',
+    });
     const err = await failure(gen(engine));
     // it names the window: carried as contextLimit, for the work to be planned again for it
     expect(err).toMatchObject({ kind: 'bad_request', contextLimit: 4096 });
-    expect(err.message).toBe(`vllm (${fake.host}) refused the request for "${TEXT}": the prompt is over the 4096-token window it runs the model with (HTTP 400: ${tooLong}) — send less (split the input to fit that window), or start it with a larger context.`);
+    expect(err.message).toBe(
+      `vllm (${fake.host}) refused the request for "${TEXT}": the prompt is over the 4096-token window it runs the model with (HTTP 400: ${tooLong}) — send less (split the input to fit that window), or start it with a larger context.`,
+    );
     // one that names none: said as before, with no window
-    fake.failNext(CHAT, { status: 400, body: JSON.stringify({ object: 'error', message: 'Please reduce the length of the messages.', type: 'BadRequestError', code: 400 }), contentType: 'application/json' });
+    fake.failNext(CHAT, {
+      status: 400,
+      body: JSON.stringify({
+        object: 'error',
+        message: 'Please reduce the length of the messages.',
+        type: 'BadRequestError',
+        code: 400,
+      }),
+      contentType: 'application/json',
+    });
     const vague = await failure(gen(engine));
     expect(vague.contextLimit).toBeUndefined();
-    expect(vague.message).toBe(`vllm (${fake.host}) rejected the request for "${TEXT}" (HTTP 400): Please reduce the length of the messages. — shorten the prompt, lower maxTokens, or use a model with a larger context.`);
-    fake.failNext(CHAT, { status: 422, body: '{"detail":[{"loc":["body","messages"],"msg":"Field required"}]}', contentType: 'application/json' });
+    expect(vague.message).toBe(
+      `vllm (${fake.host}) rejected the request for "${TEXT}" (HTTP 400): Please reduce the length of the messages. — shorten the prompt, lower maxTokens, or use a model with a larger context.`,
+    );
+    fake.failNext(CHAT, {
+      status: 422,
+      body: '{"detail":[{"loc":["body","messages"],"msg":"Field required"}]}',
+      contentType: 'application/json',
+    });
     expect((await failure(gen(engine))).message).toMatch(/\(HTTP 422\): Field required — check the request/);
   });
 
@@ -364,7 +479,9 @@ describe('OpenAIBackend: the API key', () => {
     const { fake, engine } = await setup({ apiKey: KEY }, { apiKeyEnv: KEY_ENV });
     const unset = await failure(engine.listModels());
     expect(unset.kind).toBe('unauthorized');
-    expect(unset.message).toBe(`vllm (${fake.host}) requires an API key (HTTP 401), and $${KEY_ENV} is not set in this server's environment — check the API key in $${KEY_ENV} (an MCP client passes only the variables in its env block).`);
+    expect(unset.message).toBe(
+      `vllm (${fake.host}) requires an API key (HTTP 401), and $${KEY_ENV} is not set in this server's environment — check the API key in $${KEY_ENV} (an MCP client passes only the variables in its env block).`,
+    );
     process.env[KEY_ENV] = KEY;
     expect(await engine.listModels()).toHaveLength(3);
     expect((await gen(engine)).text).toMatch(/quick brown fox/);
@@ -387,7 +504,9 @@ describe('OpenAIBackend: the API key', () => {
     const { fake, engine } = await setup({ apiKey: KEY }, { apiKeyEnv: KEY_ENV });
     process.env[KEY_ENV] = 'sk-wrong-key-that-is-secret-9876';
     const errors = [await failure(engine.listModels()), await failure(gen(engine)), (await engine.health({})).error];
-    expect(errors[0]!.message).toBe(`vllm (${fake.host}) rejected the API key in $${KEY_ENV} (HTTP 401) — check the API key in $${KEY_ENV}.`);
+    expect(errors[0]!.message).toBe(
+      `vllm (${fake.host}) rejected the API key in $${KEY_ENV} (HTTP 401) — check the API key in $${KEY_ENV}.`,
+    );
     for (const e of errors.slice(0, 2)) expect(e!.kind).toBe('unauthorized');
     process.env[KEY_ENV] = KEY;
     fake.failNext(CHAT, { status: 500, message: `upstream said: bad key ${KEY} (sk-te***XYZ)` });
@@ -404,6 +523,8 @@ describe('OpenAIBackend: the API key', () => {
 
   it('an engine asking for a key when none is configured says where to name one', async () => {
     const { fake, engine } = await setup({ apiKey: KEY }, { settingsPath: 'hosts[0]' });
-    expect((await failure(engine.listModels())).message).toBe(`vllm (${fake.host}) requires an API key (HTTP 401) — name the environment variable that holds it in hosts[0].apiKeyEnv.`);
+    expect((await failure(engine.listModels())).message).toBe(
+      `vllm (${fake.host}) requires an API key (HTTP 401) — name the environment variable that holds it in hosts[0].apiKeyEnv.`,
+    );
   });
 });

@@ -23,7 +23,10 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const memory = { memory: async () => ({ totalBytes: 32e9, availableBytes: 28e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+const memory = {
+  memory: async () => ({ totalBytes: 32e9, availableBytes: 28e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+  gpus: async () => [],
+};
 const MODEL = 'mistral:7b';
 
 /** 800 numbered lines of 9 words: ~7,200 tokens as the front counts (words), far over 4,096, well under 32,768. */
@@ -34,15 +37,34 @@ function longLog(): InputDoc {
 
 function gathered(docs: InputDoc[]): GatheredInputs {
   const bytes = docs.reduce((s, d) => s + Buffer.byteLength(d.text), 0);
-  return { docs, images: [], read: docs.map((d) => ({ path: d.label, kind: 'text', bytes: Buffer.byteLength(d.text), tokens: estimateTokens(d.text), encoding: 'utf-8' })), skipped: [], bytes, tokens: docs.reduce((s, d) => s + estimateTokens(d.text), 0) };
+  return {
+    docs,
+    images: [],
+    read: docs.map((d) => ({
+      path: d.label,
+      kind: 'text',
+      bytes: Buffer.byteLength(d.text),
+      tokens: estimateTokens(d.text),
+      encoding: 'utf-8',
+    })),
+    skipped: [],
+    bytes,
+    tokens: docs.reduce((s, d) => s + estimateTokens(d.text), 0),
+  };
 }
 
 /** A front serving one model trained for 32,768 tokens and run with 4,096, saying so where `says` tells. */
 async function front(says: FakeModelSpec['saysNCtx'], other?: FakeOpenAI) {
   const box = await FakeOllama.start({ models: [] });
-  const lab = await FakeOpenAI.start({ models: [{ id: MODEL, nCtxTrain: 32768, nCtx: 4096, saysNCtx: says }], tokenDelayMs: 0 });
+  const lab = await FakeOpenAI.start({
+    models: [{ id: MODEL, nCtxTrain: 32768, nCtx: 4096, saysNCtx: says }],
+    tokenDelayMs: 0,
+  });
   lab.reply((c) => (/Combine them into one answer/.test(JSON.stringify(c.messages)) ? 'FINAL' : 'partial'));
-  stops.push(() => box.stop(), () => lab.stop());
+  stops.push(
+    () => box.stop(),
+    () => lab.stop(),
+  );
   const home = tempDir('ollm-home-');
   const more = other ? `  - { name: other, kind: openai, url: "${other.url}" }\n` : '';
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - { name: lab, kind: openai, url: "${lab.url}" }\n${more}`);
@@ -61,7 +83,10 @@ function answeredWords(lab: FakeOpenAI): number[] {
 }
 
 const everyLine = (lab: FakeOpenAI) => {
-  const sent = lab.requestsTo('/v1/chat/completions').map((r) => JSON.stringify(r.body)).join('\n');
+  const sent = lab
+    .requestsTo('/v1/chat/completions')
+    .map((r) => JSON.stringify(r.body))
+    .join('\n');
   const got = new Set([...sent.matchAll(/LINE-(\d+) /g)].map((m) => Number(m[1])));
   return Array.from({ length: 800 }, (_, i) => i).filter((i) => !got.has(i));
 };
@@ -70,25 +95,39 @@ describe('an OpenAI-compatible front that runs a model with less than its traine
   it.each([
     ['in /v1/models as meta.n_ctx (llama-swap)', 'meta'],
     ['in /props as default_generation_settings.n_ctx (a single llama-server)', 'props'],
-  ] as const)('says it %s: a long input is split to 4,096 from the start, nothing refused', async (_how, says) => {
-    const { orch, lab } = await front(says);
-    const r = await offload(orch, { prompt: 'List what the worker did.', task: 'summarize', inputs: gathered([longLog()]) });
-    expect(r.text).toBe('FINAL');
-    expect(r.split).toMatchObject({ contextTokens: 4096 });
-    expect(r.split!.parts).toBeGreaterThan(1);
-    expect(r.reason).toMatch(/usable window \(4096 tokens\)/);
-    expect(lab.stats().contextRefusals).toBe(0);
-    for (const words of answeredWords(lab)) expect(words).toBeLessThan(4096);
-    expect(everyLine(lab)).toEqual([]);
-  }, 60_000);
+  ] as const)(
+    'says it %s: a long input is split to 4,096 from the start, nothing refused',
+    async (_how, says) => {
+      const { orch, lab } = await front(says);
+      const r = await offload(orch, {
+        prompt: 'List what the worker did.',
+        task: 'summarize',
+        inputs: gathered([longLog()]),
+      });
+      expect(r.text).toBe('FINAL');
+      expect(r.split).toMatchObject({ contextTokens: 4096 });
+      expect(r.split!.parts).toBeGreaterThan(1);
+      expect(r.reason).toMatch(/usable window \(4096 tokens\)/);
+      expect(lab.stats().contextRefusals).toBe(0);
+      for (const words of answeredWords(lab)) expect(words).toBeLessThan(4096);
+      expect(everyLine(lab)).toEqual([]);
+    },
+    60_000,
+  );
 
-  it('says nothing but refuses with llama-server\'s 400: the window is learned and the job split to it within the same call', async () => {
+  it("says nothing but refuses with llama-server's 400: the window is learned and the job split to it within the same call", async () => {
     const { orch, lab } = await front('none');
-    const r = await offload(orch, { prompt: 'List what the worker did.', task: 'summarize', inputs: gathered([longLog()]) });
+    const r = await offload(orch, {
+      prompt: 'List what the worker did.',
+      task: 'summarize',
+      inputs: gathered([longLog()]),
+    });
     expect(r.text).toBe('FINAL');
     expect(lab.stats().contextRefusals).toBe(1); // the whole input, once
     expect(r.split).toMatchObject({ contextTokens: 4096 });
-    expect(r.notes?.join('\n')).toMatch(/Planned again after a refusal: mistral:7b on lab runs with a 4096-token window/);
+    expect(r.notes?.join('\n')).toMatch(
+      /Planned again after a refusal: mistral:7b on lab runs with a 4096-token window/,
+    );
     expect(everyLine(lab)).toEqual([]);
 
     // learned for that model on that host: the next call is split from the start
@@ -102,12 +141,21 @@ describe('an OpenAI-compatible front that runs a model with less than its traine
 
   it('a split job whose first part was refused and answered elsewhere is planned again at once, not sent part by part to be refused', async () => {
     // another front whose model holds a part sized to 32,768: it answers the refused first part
-    const other = await FakeOpenAI.start({ models: [{ id: 'llama3.2:latest', maxModelLen: 40960 }], tokenDelayMs: 0, reply: 'partial answer elsewhere' });
+    const other = await FakeOpenAI.start({
+      models: [{ id: 'llama3.2:latest', maxModelLen: 40960 }],
+      tokenDelayMs: 0,
+      reply: 'partial answer elsewhere',
+    });
     stops.push(() => other.stop());
     const { orch: two, lab } = await front('none', other);
     // ~37,000 tokens by the estimate: split even for the trained 32,768
     const lines = Array.from({ length: 2400 }, (_, n) => `LINE-${n} the worker handled job ${n * 31} and said ok`);
-    const r = await offload(two, { prompt: 'List what the worker did.', task: 'summarize', model: MODEL, inputs: gathered([{ label: 'logs/big.log', text: `${lines.join('\n')}\n` }]) });
+    const r = await offload(two, {
+      prompt: 'List what the worker did.',
+      task: 'summarize',
+      model: MODEL,
+      inputs: gathered([{ label: 'logs/big.log', text: `${lines.join('\n')}\n` }]),
+    });
     expect(r.text).toBe('FINAL');
     expect(r.model).toBe(MODEL);
     expect(r.split).toMatchObject({ contextTokens: 4096 });
@@ -118,8 +166,15 @@ describe('an OpenAI-compatible front that runs a model with less than its traine
 
   it('a 400 that names no window is not learned: nothing is planned again, the call fails as it did', async () => {
     const { orch, lab } = await front('none');
-    lab.failNext('/v1/chat/completions', { status: 400, message: "Invalid 'temperature': expected a number between 0 and 2." });
-    const err = (await offload(orch, { prompt: 'Summarise.', task: 'summarize', inputs: gathered([{ label: 'a.txt', text: 'one short line\n' }]) }).catch((e: unknown) => e)) as Error;
+    lab.failNext('/v1/chat/completions', {
+      status: 400,
+      message: "Invalid 'temperature': expected a number between 0 and 2.",
+    });
+    const err = (await offload(orch, {
+      prompt: 'Summarise.',
+      task: 'summarize',
+      inputs: gathered([{ label: 'a.txt', text: 'one short line\n' }]),
+    }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/No local model could do this .*Invalid 'temperature'/);
     expect(lab.requestsTo('/v1/chat/completions')).toHaveLength(1);
     expect(orch.fleet.hosts.find((h) => h.name === 'lab')!.engine.learnedWindows?.()).toEqual(new Map());

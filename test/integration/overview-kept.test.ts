@@ -24,7 +24,12 @@ const model = (o: ModelsOverview, name: string) => o.models.find((m) => m.name =
 function memory(): MemorySource & { available: number } {
   const source = {
     available: 12 * GB,
-    memory: async () => ({ totalBytes: 16 * GB, availableBytes: source.available, swapTotalBytes: 0, swapUsedBytes: 0 }),
+    memory: async () => ({
+      totalBytes: 16 * GB,
+      availableBytes: source.available,
+      swapTotalBytes: 0,
+      swapUsedBytes: 0,
+    }),
     gpus: async () => [],
   };
   return source;
@@ -33,7 +38,10 @@ function memory(): MemorySource & { available: number } {
 async function setUp(opts: { host?: (url: string) => string } = {}) {
   fake = await FakeOllama.start({ memoryBytes: 16 * GB, tokenDelayMs: 0, loadDelayMs: 0 });
   const ram = memory();
-  const orch = await coreFor(fake, { deps: { memorySource: ram }, ...(opts.host && { env: { OLLM_HOST: opts.host(fake.url) } }) });
+  const orch = await coreFor(fake, {
+    deps: { memorySource: ram },
+    ...(opts.host && { env: { OLLM_HOST: opts.host(fake.url) } }),
+  });
   return { orch, host: orch.hosts[0]!, ram };
 }
 
@@ -65,8 +73,14 @@ describe('the host overview read on every call', () => {
   it('lists a model installed since, once the catalog is read again', async () => {
     const { host } = await setUp();
     await host.overview.listModels(onCall);
-    fake!.addModel({ ...fake!.installed().find((m) => m.name === 'phi3:mini')!, name: 'phi3:new', digest: 'ab'.repeat(32) });
-    expect((await host.overview.listModels({ ...onCall, refresh: true })).models.map((m) => m.name)).toContain('phi3:new');
+    fake!.addModel({
+      ...fake!.installed().find((m) => m.name === 'phi3:mini')!,
+      name: 'phi3:new',
+      digest: 'ab'.repeat(32),
+    });
+    expect((await host.overview.listModels({ ...onCall, refresh: true })).models.map((m) => m.name)).toContain(
+      'phi3:new',
+    );
   });
 
   it('shows what was learned of a model’s memory since', async () => {

@@ -17,7 +17,15 @@ afterEach(async () => {
 const CTX_4K = 'ollama:\n  contextLength: 4096\nram:\n  budget: "100%"\n  bufferBytes: 0\n';
 
 async function setup(opts: FakeOllamaOptions = {}) {
-  fake = await FakeOllama.start({ memoryBytes: 32 * GB, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096, loadDelayMs: 1, tokenDelayMs: 0, models: DEFAULT_REGISTRY, ...opts });
+  fake = await FakeOllama.start({
+    memoryBytes: 32 * GB,
+    gpus: [{ vramBytes: 24 * GiB }],
+    defaultNumCtx: 4096,
+    loadDelayMs: 1,
+    tokenDelayMs: 0,
+    models: DEFAULT_REGISTRY,
+    ...opts,
+  });
   return coreFor(fake, { totalBytes: 32 * GB, yaml: CTX_4K });
 }
 
@@ -28,7 +36,8 @@ const holds = (f: FakeOllama, name: string) => f.loaded().some((m) => m.name ===
 async function until(ok: () => boolean, ms = 3000): Promise<number> {
   const t0 = Date.now();
   while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${JSON.stringify(fake?.loaded().map((m) => [m.name, m.unloading]))}`);
+    if (Date.now() - t0 > ms)
+      throw new Error(`not within ${ms} ms: ${JSON.stringify(fake?.loaded().map((m) => [m.name, m.unloading]))}`);
     await new Promise((r) => setTimeout(r, 10));
   }
   return Date.now() - t0;
@@ -62,7 +71,9 @@ describe('an out-of-memory during generation expires every runner, the pinned on
     await smartLoad(core, { model: 'phi3:mini', pin: true });
     fake!.injectGenerationFailure({ model: 'phi3:mini', afterChunks: 1 });
     const r = await routeAndGenerate(core, { prompt: 'Say hi', model: 'phi3:mini' });
-    expect(r.fallbacks[0]!.error).toMatch(/out of memory.*Ollama unloaded phi3:mini after it; pinned phi3:mini was loaded again/);
+    expect(r.fallbacks[0]!.error).toMatch(
+      /out of memory.*Ollama unloaded phi3:mini after it; pinned phi3:mini was loaded again/,
+    );
     expect(holds(fake!, 'phi3:mini')).toBe(true);
     expect(core.pinNotes()).toEqual([]);
   });
@@ -72,7 +83,10 @@ describe('an unload this server did not ask for', () => {
   it("another client's unload: the next reading of /api/ps loads the pin again, and the next list says so", async () => {
     const core = await setup();
     await smartLoad(core, { model: 'phi3:mini', pin: true });
-    await fetch(`${fake!.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'phi3:mini', keep_alive: 0 }) });
+    await fetch(`${fake!.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'phi3:mini', keep_alive: 0 }),
+    });
     await until(() => !fake!.loaded().some((m) => m.name === 'phi3:mini'));
     const loadsBefore = fake!.loadCount('phi3:mini');
     const first = await core.listModels({ refresh: true });
@@ -84,14 +98,21 @@ describe('an unload this server did not ask for', () => {
       notes.push(...((await core.listModels()).notes ?? []));
       if (notes.length === 0) await new Promise((r) => setTimeout(r, 10));
     }
-    expect(notes).toEqual([expect.stringMatching(/^Pinned phi3:mini was unloaded by Ollama \(this server did not ask for it\) and was loaded again\.$/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^Pinned phi3:mini was unloaded by Ollama \(this server did not ask for it\) and was loaded again\.$/,
+      ),
+    ]);
     expect((await core.listModels()).notes).toBeUndefined(); // said once
   });
 
   it("Ollama's own eviction (its loaded-model limit, for another client's load) brings the pin back when it fits", async () => {
     const core = await setup({ maxLoadedModels: 1 });
     await smartLoad(core, { model: 'phi3:mini', pin: true });
-    await fetch(`${fake!.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2', keep_alive: 0, prompt: 'hi', stream: false }) });
+    await fetch(`${fake!.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama3.2', keep_alive: 0, prompt: 'hi', stream: false }),
+    });
     await until(() => !fake!.loaded().some((m) => m.name === 'llama3.2:latest'));
     await core.fleetStatus();
     await until(() => holds(fake!, 'phi3:mini'));

@@ -132,7 +132,7 @@ describe('a call settles its work, its agent parts and its answer limit once', (
     expect(r.structured).toMatchObject({ provider: 'fallback', text: 'fallback answer' });
   });
 
-  it('a call read in parts: every part and combination on the call\'s work and agent parts, its limit', async () => {
+  it("a call read in parts: every part and combination on the call's work and agent parts, its limit", async () => {
     const small = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: SMALL });
     const combining = (prompt: string | undefined) => /Combine them into one answer/.test(prompt ?? '');
     small.reply((c) => (combining(c.prompt) ? 'FINAL: LINE-13' : 'partial: LINE-13 status=error'));

@@ -33,14 +33,26 @@ afterEach(async () => {
 
 function gathered(text: string): GatheredInputs {
   const tokens = estimateTokens(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
+  return {
+    docs: [{ label: 'logs/app.log', text }],
+    images: [],
+    read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }],
+    skipped: [],
+    bytes: text.length,
+    tokens,
+  };
 }
 
 async function ollama(yaml = '') {
   const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: GENERAL });
-  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL: LINE-13' : 'partial: LINE-13 status=error'));
+  fake.reply((ctx) =>
+    /Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL: LINE-13' : 'partial: LINE-13 status=error',
+  );
   const core = await coreFor(fake, { totalBytes: 32e9, yaml: `${YAML}${yaml}` });
-  stops.push(() => core.shutdown(200), () => fake.stop());
+  stops.push(
+    () => core.shutdown(200),
+    () => fake.stop(),
+  );
   return { fake, core };
 }
 
@@ -63,7 +75,7 @@ describe('a call with inputs is placed and ranked once', () => {
     expect(reads.weighed()).toBe(1);
   });
 
-  it('split: the plan reads once, and each generation reads only the hosts\' state again — no window weighed again', async () => {
+  it("split: the plan reads once, and each generation reads only the hosts' state again — no window weighed again", async () => {
     const { fake, core } = await ollama();
     const reads = countReads(core.fleet.hosts);
     const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) });
@@ -90,9 +102,19 @@ describe('a call with inputs is placed and ranked once', () => {
     stops.push(() => other.stop());
     const { fake, core } = await ollama(`hosts:\n  - {name: second, kind: ollama, url: "${other.url}"}\n`);
     // the run's first phase ("choosing a model") comes after the plan: the second host rests from then on
-    const board = { enter: () => core.fleet.hostCooldown.down('second', 'went away'), note: () => undefined, lane: () => undefined, end: () => undefined } as unknown as PhaseBoard;
+    const board = {
+      enter: () => core.fleet.hostCooldown.down('second', 'went away'),
+      note: () => undefined,
+      lane: () => undefined,
+      end: () => undefined,
+    } as unknown as PhaseBoard;
     const reads = countReads(core.fleet.hosts);
-    const r = await offload(core, { prompt: QUESTION, useMemory: false, progress: board, inputs: gathered(log48k().slice(0, 2000)) });
+    const r = await offload(core, {
+      prompt: QUESTION,
+      useMemory: false,
+      progress: board,
+      inputs: gathered(log48k().slice(0, 2000)),
+    });
     expect(core.fleet.hostCooldown.skipped('second')).toBe('went away');
     expect(r.fallbacks).toEqual([]);
     expect(fake.generations().length + other.generations().length).toBe(1);

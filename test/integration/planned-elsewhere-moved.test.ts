@@ -19,7 +19,11 @@ const sent = () => own.requests.map((r) => `${r.method} ${r.path}`);
 
 /** This server's engine: it held the claim at start; `lose()` has the box plan it from then on (as a server taking it over would). */
 async function planned() {
-  const claim = { held: true, planner: async () => (claim.held ? undefined : boxPlanner()), holds: async () => claim.held };
+  const claim = {
+    held: true,
+    planner: async () => (claim.held ? undefined : boxPlanner()),
+    holds: async () => claim.held,
+  };
   const direct = new OllamaBackend({ host: `http://${own.host}`, timeoutMs: 5000 });
   const e = plannedElsewhere(direct, claim, { name: 'ollama', timeoutMs: 5000, parallel: 1 });
   await e.shared.settle();
@@ -31,9 +35,19 @@ describe('a load or unload this server planned, the claim moved before it went o
     const { e, lose } = await planned();
     expect(e.can.managesMemory).toBe(true); // the loader plans with this, then loads
     lose();
-    const err = await e.load({ model: 'phi3:mini', keepAlive: '5m' }).then(() => undefined, (x: unknown) => x);
+    const err = await e.load({ model: 'phi3:mini', keepAlive: '5m' }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(err).toBeInstanceOf(PlannerMoved);
-    expect(err).toMatchObject({ kind: 'not_supported', message: expect.stringMatching(new RegExp(`planned by another ollm-mcp server now \\(process ${box.server.child.pid}\\).*load of "phi3:mini" was not sent`)) });
+    expect(err).toMatchObject({
+      kind: 'not_supported',
+      message: expect.stringMatching(
+        new RegExp(
+          `planned by another ollm-mcp server now \\(process ${box.server.child.pid}\\).*load of "phi3:mini" was not sent`,
+        ),
+      ),
+    });
     expect(sent()).toEqual([]);
     expect(e.shared.plannedBy).toEqual(boxPlanner());
     expect(e.can.managesMemory).toBe(false); // planned again, the loader leaves the load to the new planner
@@ -50,7 +64,14 @@ describe('a load or unload this server planned, the claim moved before it went o
     const { e, lose } = await planned();
     lose();
     let text = '';
-    await e.generate({ model: 'llama3.2:latest', prompt: 'Say hi.', keepAlive: '5m', numCtx: 2048, maxTokens: 8, onDelta: (d) => void (text += d.text ?? '') });
+    await e.generate({
+      model: 'llama3.2:latest',
+      prompt: 'Say hi.',
+      keepAlive: '5m',
+      numCtx: 2048,
+      maxTokens: 8,
+      onDelta: (d) => void (text += d.text ?? ''),
+    });
     expect(text).toContain('from the planning server');
     expect(sent()).toEqual([]);
   });

@@ -34,12 +34,22 @@ async function recorder() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const rpc = req.method === 'POST' ? ((JSON.parse(body.toString('utf8')) as { method?: string }).method ?? '(answer)') : req.method!;
-      const out = http.request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers, agent }, (up) => {
-        seen.push({ rpc, version: req.headers['mcp-protocol-version'] as string | undefined, type: up.headers['content-type']?.split(';')[0] });
-        res.writeHead(up.statusCode!, up.headers);
-        up.pipe(res);
-      });
+      const rpc =
+        req.method === 'POST'
+          ? ((JSON.parse(body.toString('utf8')) as { method?: string }).method ?? '(answer)')
+          : req.method!;
+      const out = http.request(
+        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers, agent },
+        (up) => {
+          seen.push({
+            rpc,
+            version: req.headers['mcp-protocol-version'] as string | undefined,
+            type: up.headers['content-type']?.split(';')[0],
+          });
+          res.writeHead(up.statusCode!, up.headers);
+          up.pipe(res);
+        },
+      );
       out.on('error', () => res.destroy());
       out.end(body);
     });
@@ -70,7 +80,15 @@ function engine(claim: ReturnType<typeof claimOf>, alive: (pid: number) => boole
 
 const generate = async (e: ReturnType<typeof engine>) => {
   let text = '';
-  await e.generate({ model: 'phi3:mini', prompt: 'Say hi.', agent: 'agent-b', keepAlive: '5m', numCtx: 2048, maxTokens: 8, onDelta: (d) => void (text += d.text ?? '') });
+  await e.generate({
+    model: 'phi3:mini',
+    prompt: 'Say hi.',
+    agent: 'agent-b',
+    keepAlive: '5m',
+    numCtx: 2048,
+    maxTokens: 8,
+    onDelta: (d) => void (text += d.text ?? ''),
+  });
   return text;
 };
 const calls = (seen: Seen[]) => seen.filter((s) => s.rpc === 'tools/call');

@@ -40,7 +40,10 @@ const boxPlanner = (): Planner => ({ url: `${box.origin}/mcp`, token: BOX_TOKEN,
 const names = (models: EngineModel[]) => models.map((m) => m.name).sort();
 const sent = () => own.requests.map((r) => `${r.method} ${r.path}`);
 
-function engine(claim: ReturnType<typeof claimOf>, more: { suspectMs?: number } = {}): Engine & { shared: NonNullable<ReturnType<typeof sharedOf>> } {
+function engine(
+  claim: ReturnType<typeof claimOf>,
+  more: { suspectMs?: number } = {},
+): Engine & { shared: NonNullable<ReturnType<typeof sharedOf>> } {
   const direct = new OllamaBackend({ host: `http://${own.host}`, timeoutMs: 5000 });
   return plannedElsewhere(direct, claim, { name: 'ollama', timeoutMs: 5000, parallel: 1, ...more });
 }
@@ -66,7 +69,9 @@ describe('an engine another server plans', () => {
     expect(e.can.managesMemory).toBe(false);
     // the engine's own address and name stay (records, sizes and messages are the engine's)
     expect(e.host).toBe(own.host);
-    expect(e.who).toBe(`the ollm-mcp server planning Ollama at ${own.host.replace(/^https?:\/\//, '')} (process ${box.server.child.pid})`);
+    expect(e.who).toBe(
+      `the ollm-mcp server planning Ollama at ${own.host.replace(/^https?:\/\//, '')} (process ${box.server.child.pid})`,
+    );
     expect(names(await e.list())).toEqual(DEFAULT_MODELS.map((m) => m.name).sort());
     const seen: string[][] = [];
     e.onPs = (running) => seen.push(names(running));
@@ -76,7 +81,14 @@ describe('an engine another server plans', () => {
     expect(await e.load({ model: 'llama3.2:latest', keepAlive: '5m' })).toBeUndefined();
     await expect(e.unload('llama3.2:latest')).rejects.toMatchObject({ kind: 'not_supported' });
     let text = '';
-    const done = await e.generate({ model: 'llama3.2:latest', prompt: 'Say hi.', keepAlive: '5m', numCtx: 2048, maxTokens: 8, onDelta: (d) => void (text += d.text ?? '') });
+    const done = await e.generate({
+      model: 'llama3.2:latest',
+      prompt: 'Say hi.',
+      keepAlive: '5m',
+      numCtx: 2048,
+      maxTokens: 8,
+      onDelta: (d) => void (text += d.text ?? ''),
+    });
     expect(text).toContain('from the planning server');
     expect(done.doneReason).toBeDefined();
     expect(sent()).toEqual([]);
@@ -106,7 +118,7 @@ describe('the planning server gone', () => {
     expect(e.can.managesMemory).toBe(true);
   });
 
-  it('a refusal that is not the server being gone is the caller\'s: the claim is not asked again', async () => {
+  it("a refusal that is not the server being gone is the caller's: the claim is not asked again", async () => {
     const claim = claimOf(boxPlanner(), undefined);
     const e = engine(claim);
     await e.shared.settle();
@@ -141,7 +153,14 @@ afterEach(() => {
 /** A pid no process has now: a child's, after it exited. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 const generate = (e: Engine, onText: (t: string) => void = () => undefined) =>
-  e.generate({ model: 'phi3:mini', prompt: 'Say hi.', keepAlive: '5m', numCtx: 2048, maxTokens: 8, onDelta: (d) => void onText(d.text ?? '') });
+  e.generate({
+    model: 'phi3:mini',
+    prompt: 'Say hi.',
+    keepAlive: '5m',
+    numCtx: 2048,
+    maxTokens: 8,
+    onDelta: (d) => void onText(d.text ?? ''),
+  });
 
 describe("a dead planner's port, bound by another program", () => {
   it('gets neither the token nor the prompt: the call settles the claim again and goes to the engine', async () => {
@@ -173,7 +192,9 @@ describe('a planner that stops answering (stopped, hung)', () => {
     const claim = claimOf({ url: hung.url, token: 'x'.repeat(32), pid: process.pid }, undefined);
     const e = engine(claim, { suspectMs: 200 });
     await e.shared.settle();
-    const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting after 5 s')), 5000).unref());
+    const bound = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('still waiting after 5 s')), 5000).unref(),
+    );
     let text = '';
     await Promise.race([generate(e, (t) => (text += t)), bound]);
     expect(text.length).toBeGreaterThan(0);
@@ -192,7 +213,14 @@ describe('a planner that stops answering (stopped, hung)', () => {
       expect(names(await e.list({ refresh: true }))).toContain('slowtalk:1b'); // the box reads its engine's list again
       let text = '';
       // ~3 s of tokens, told every ~0.5 s (the box's progress): never 1.2 s without one
-      await e.generate({ model: 'slowtalk:1b', prompt: 'Talk.', keepAlive: '5m', numCtx: 2048, maxTokens: 40, onDelta: (d) => void (text += d.text ?? '') });
+      await e.generate({
+        model: 'slowtalk:1b',
+        prompt: 'Talk.',
+        keepAlive: '5m',
+        numCtx: 2048,
+        maxTokens: 40,
+        onDelta: (d) => void (text += d.text ?? ''),
+      });
       expect(text).toContain('word39');
       expect(claim.asked).toBe(1); // the first settle only
       expect(sent()).toEqual([]);
@@ -242,10 +270,22 @@ describe('a planner that lost its claim (stopped long enough for another server 
     await e.shared.settle();
     claim.held = false;
     const before = box.fake.requests.length;
-    await expect(e.generate({ model: 'phi3:mini', prompt: 'Relayed.', keepAlive: '5m', numCtx: 2048, maxTokens: 8, relayed: true, onDelta: () => undefined })).rejects.toMatchObject({ kind: 'not_supported' });
+    await expect(
+      e.generate({
+        model: 'phi3:mini',
+        prompt: 'Relayed.',
+        keepAlive: '5m',
+        numCtx: 2048,
+        maxTokens: 8,
+        relayed: true,
+        onDelta: () => undefined,
+      }),
+    ).rejects.toMatchObject({ kind: 'not_supported' });
     expect(e.shared.plannedBy).toEqual(boxPlanner());
     expect(sent()).toEqual([]);
-    expect(box.fake.requests.slice(before).filter((r) => r.path === '/api/generate' || r.path === '/api/chat')).toEqual([]);
+    expect(box.fake.requests.slice(before).filter((r) => r.path === '/api/generate' || r.path === '/api/chat')).toEqual(
+      [],
+    );
     // this server's own call goes to the new planner
     let text = '';
     await generate(e, (t) => (text += t));

@@ -33,23 +33,37 @@ const text = (res: { content: unknown }) => (res.content as Array<{ text: string
 describe('prefer_model', () => {
   it('refuses an embedding model for code and a model without vision for images, naming what they do and the models that can', async () => {
     const { core, client } = await setup();
-    const embed = await client.callTool({ name: 'prefer_model', arguments: { model: 'nomic-embed-text', task: 'code' } });
+    const embed = await client.callTool({
+      name: 'prefer_model',
+      arguments: { model: 'nomic-embed-text', task: 'code' },
+    });
     expect(embed.isError).toBe(true);
-    expect(text(embed)).toMatch(/nomic-embed-text:latest cannot be preferred for code work: it does not suit code work — it serves embeddings only/);
+    expect(text(embed)).toMatch(
+      /nomic-embed-text:latest cannot be preferred for code work: it does not suit code work — it serves embeddings only/,
+    );
     expect(text(embed)).toMatch(/Installed models that can do code work: qwen2\.5-coder:7b/);
     const blind = await client.callTool({ name: 'prefer_model', arguments: { model: 'llama3.2', task: 'vision' } });
     expect(blind.isError).toBe(true);
-    expect(text(blind)).toMatch(/llama3\.2:latest cannot be preferred for vision work: it cannot see images.*Installed models that can do vision work: llava:7b/);
+    expect(text(blind)).toMatch(
+      /llama3\.2:latest cannot be preferred for vision work: it cannot see images.*Installed models that can do vision work: llava:7b/,
+    );
     expect(core.preferences.byProfile()).toEqual({});
   });
 
   it('records a general model for code work — the choice outranks the profile rule — and routing then gives it code work', async () => {
     const { core, client } = await setup();
-    expect((await routeAndGenerate(core, { prompt: 'Write a Go function that sums a slice.', task: 'code', dryRun: true })).model).toBe('qwen2.5-coder:7b');
+    expect(
+      (await routeAndGenerate(core, { prompt: 'Write a Go function that sums a slice.', task: 'code', dryRun: true }))
+        .model,
+    ).toBe('qwen2.5-coder:7b');
     const ok = await client.callTool({ name: 'prefer_model', arguments: { model: 'llama3.2', task: 'code' } });
     expect(ok.isError).toBeFalsy();
     expect(core.preferences.byProfile()).toEqual({ code: 'llama3.2:latest' });
-    const r = await routeAndGenerate(core, { prompt: 'Write a Go function that sums a slice.', task: 'code', dryRun: true });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Write a Go function that sums a slice.',
+      task: 'code',
+      dryRun: true,
+    });
     expect(r.model).toBe('llama3.2:latest');
     expect(r.reason).toMatch(/^llama3\.2:latest is the model you preferred for code work/);
   });
@@ -59,7 +73,10 @@ describe('prefer_model', () => {
     const ghost = await client.callTool({ name: 'prefer_model', arguments: { model: 'ghost:7b', task: 'general' } });
     expect(ghost.isError).toBe(true);
     expect(text(ghost)).toMatch(/"ghost:7b" is not installed\. Pull it with `ollama pull ghost:7b` first/);
-    const ok = await client.callTool({ name: 'prefer_model', arguments: { model: 'qwen2.5-coder:7b', task: 'debugging' } });
+    const ok = await client.callTool({
+      name: 'prefer_model',
+      arguments: { model: 'qwen2.5-coder:7b', task: 'debugging' },
+    });
     expect(ok.isError).toBeFalsy();
     expect(ok.structuredContent).toEqual({ model: 'qwen2.5-coder:7b', task: 'debugging', profile: 'code' });
     expect(core.preferences.byProfile()).toEqual({ code: 'qwen2.5-coder:7b' });
@@ -69,10 +86,14 @@ describe('prefer_model', () => {
     const { core, client } = await setup();
     const ok = await client.callTool({ name: 'prefer_model', arguments: { model: 'phi3:mini', task: 'general' } });
     expect(ok.isError).toBeFalsy();
-    expect((await routeAndGenerate(core, { prompt: 'Tell me about the moon', task: 'general' })).model).toBe('phi3:mini');
+    expect((await routeAndGenerate(core, { prompt: 'Tell me about the moon', task: 'general' })).model).toBe(
+      'phi3:mini',
+    );
     await deleteModel(core, { model: 'phi3:mini' });
     const after = await routeAndGenerate(core, { prompt: 'Tell me about the moon', task: 'general' });
     expect(after.model).not.toBe('phi3:mini');
-    expect(after.reason).toMatch(/; the model you preferred for general work, phi3:mini, was passed over: it is not installed anymore/);
+    expect(after.reason).toMatch(
+      /; the model you preferred for general work, phi3:mini, was passed over: it is not installed anymore/,
+    );
   });
 });

@@ -32,13 +32,25 @@ afterEach(async () => {
 });
 
 /** ~40 KB of a service's log. */
-const LOG = Array.from({ length: 520 }, (_, i) => `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`).join('\n');
+const LOG = Array.from(
+  { length: 520 },
+  (_, i) =>
+    `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`,
+).join('\n');
 
 /** ~12 KB of another service's log. */
-const OTHER_LOG = Array.from({ length: 160 }, (_, i) => `2026-11-24T09:${String(i % 60).padStart(2, '0')}:30Z api-${i % 5} served request ${i * 3} in ${(i * 53) % 700} ms code=${i % 11 === 0 ? 500 : 200}`).join('\n');
+const OTHER_LOG = Array.from(
+  { length: 160 },
+  (_, i) =>
+    `2026-11-24T09:${String(i % 60).padStart(2, '0')}:30Z api-${i % 5} served request ${i * 3} in ${(i * 53) % 700} ms code=${i % 11 === 0 ? 500 : 200}`,
+).join('\n');
 
 /** 80 remembered facts; those sharing a word with the question come first (as memory-search ranks them). */
-const FACTS = Array.from({ length: 80 }, (_, i) => `fact-${i}: ${['the worker', 'the deploy', 'the review', 'the queue', 'the error'][i % 5]} rule number ${i} holds on ${['Mondays', 'Fridays'][i % 2]}`);
+const FACTS = Array.from(
+  { length: 80 },
+  (_, i) =>
+    `fact-${i}: ${['the worker', 'the deploy', 'the review', 'the queue', 'the error'][i % 5]} rule number ${i} holds on ${['Mondays', 'Fridays'][i % 2]}`,
+);
 const memory = {
   factsFor: async (prompt: string) => {
     const words = new Set(prompt.toLowerCase().split(/\W+/));
@@ -51,7 +63,12 @@ const memory = {
 async function orchestrator(ollama: FakeOllama, hostsYaml = '') {
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), hostsYaml);
-  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), {
+    memorySource: {
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
   orch.memory = memory;
   stops.push(() => orch.shutdown(200));
   return orch;
@@ -60,8 +77,15 @@ async function orchestrator(ollama: FakeOllama, hostsYaml = '') {
 /** A llama-server of one model, "reader" (a 32k window), behind a fake Ollama of none. */
 async function llamaServer() {
   const ollama = await FakeOllama.start({ models: [] });
-  const engine = await FakeLlamacpp.start({ models: [{ id: 'reader', file: STORIES, ctxSize: 32768 }], router: false, tokenDelayMs: 0 });
-  stops.push(() => ollama.stop(), () => engine.stop());
+  const engine = await FakeLlamacpp.start({
+    models: [{ id: 'reader', file: STORIES, ctxSize: 32768 }],
+    router: false,
+    tokenDelayMs: 0,
+  });
+  stops.push(
+    () => ollama.stop(),
+    () => engine.stop(),
+  );
   return { ollama, yaml: `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${engine.url}\n` };
 }
 
@@ -71,12 +95,21 @@ async function setup() {
 }
 
 /** The share of a call's prompt tokens its engine found already read. */
-const cachedShare = (m: { promptTokens: number; cachedPromptTokens?: number }) => (m.cachedPromptTokens ?? 0) / m.promptTokens;
+const cachedShare = (m: { promptTokens: number; cachedPromptTokens?: number }) =>
+  (m.cachedPromptTokens ?? 0) / m.promptTokens;
 
-const QUESTIONS = ['Which worker failed most often?', 'When does the deploy happen, by the review rules?', 'Summarize the queue errors.'];
+const QUESTIONS = [
+  'Which worker failed most often?',
+  'When does the deploy happen, by the review rules?',
+  'Summarize the queue errors.',
+];
 
 /** The three questions over the log asked of `model`, one after the other, each in one request; the shares of their prompts that `shareOf` says were cached. */
-async function threeQuestions(orch: Orchestrator, model: string, shareOf: (r: Awaited<ReturnType<typeof offload>>, i: number) => number): Promise<number[]> {
+async function threeQuestions(
+  orch: Orchestrator,
+  model: string,
+  shareOf: (r: Awaited<ReturnType<typeof offload>>, i: number) => number,
+): Promise<number[]> {
   const shares: number[] = [];
   for (const [i, prompt] of QUESTIONS.entries()) {
     const r = await offload(orch, { prompt, model, inputs: gatheredLog(LOG) });
@@ -96,7 +129,11 @@ function expectLaidOutForTheCache(shares: number[]): void {
 describe('a request laid out for the prefix cache', () => {
   it('three questions over one 40 KB file, remembered facts chosen per question: the 2nd and 3rd read at most 10% of their prompt', async () => {
     const orch = await setup();
-    const questions = ['Which worker failed most often?', 'When does the deploy happen, by the review rules?', 'Summarize the queue errors.'];
+    const questions = [
+      'Which worker failed most often?',
+      'When does the deploy happen, by the review rules?',
+      'Summarize the queue errors.',
+    ];
     const shares: number[] = [];
     for (const prompt of questions) {
       const r = await offload(orch, { prompt, model: 'reader', inputs: gatheredLog(LOG) });
@@ -116,7 +153,12 @@ describe('a request laid out for the prefix cache', () => {
     // A model read with before: Ollama has no tokenizer to ask, so its first call is sized by the
     // estimate (a log counts ~1.6× it) and the next by the learned ratio, a larger window — a reload
     // that empties the slots. Once learned, the window stays from call to call.
-    await offload(orch, { prompt: 'Any failures?', model: llama.name, inputs: gatheredLog(OTHER_LOG), useMemory: false });
+    await offload(orch, {
+      prompt: 'Any failures?',
+      model: llama.name,
+      inputs: gatheredLog(OTHER_LOG),
+      useMemory: false,
+    });
     const before = ollama.generations().length;
     const shares = await threeQuestions(orch, llama.name, (_, i) => {
       const gens = ollama.generations().slice(before);
@@ -129,8 +171,17 @@ describe('a request laid out for the prefix cache', () => {
 
   it('on an OpenAI-compatible engine (vLLM: blocks of every prompt held by their whole prefix, prompt_tokens_details.cached_tokens)', async () => {
     const ollama = await FakeOllama.start({ models: [] });
-    const vllm = await FakeOpenAI.start({ models: [{ id: 'reader', ownedBy: 'vllm', maxModelLen: 32768 }], prefixCache: true, promptTokensDetails: true, tokenDelayMs: 0, publishes: 'vllm' });
-    stops.push(() => ollama.stop(), () => vllm.stop());
+    const vllm = await FakeOpenAI.start({
+      models: [{ id: 'reader', ownedBy: 'vllm', maxModelLen: 32768 }],
+      prefixCache: true,
+      promptTokensDetails: true,
+      tokenDelayMs: 0,
+      publishes: 'vllm',
+    });
+    stops.push(
+      () => ollama.stop(),
+      () => vllm.stop(),
+    );
     const orch = await orchestrator(ollama, `hosts:\n  - name: vllm\n    kind: openai\n    url: ${vllm.url}\n`);
     const shares = await threeQuestions(orch, 'reader', (r) => cachedShare(r.metrics));
     expectLaidOutForTheCache(shares);
@@ -140,11 +191,18 @@ describe('a request laid out for the prefix cache', () => {
 
   it("through another ollm-mcp (kind ollm, a team's box in front of a llama-server): the box relays what its engine held", async () => {
     const { ollama, yaml } = await llamaServer();
-    const box = await startHttp({ OLLM_HOME: tempHome(`http:\n  tokens:\n    laptop: { tokenEnv: OLLM_BOX_TOKEN }\n${yaml}`), OLLAMA_HOST: ollama.url, OLLM_BOX_TOKEN: BOX_TOKEN });
+    const box = await startHttp({
+      OLLM_HOME: tempHome(`http:\n  tokens:\n    laptop: { tokenEnv: OLLM_BOX_TOKEN }\n${yaml}`),
+      OLLAMA_HOST: ollama.url,
+      OLLM_BOX_TOKEN: BOX_TOKEN,
+    });
     stops.push(() => box.stop());
     process.env.PREFIX_LAYOUT_BOX_TOKEN = BOX_TOKEN;
     stops.push(async () => delete process.env.PREFIX_LAYOUT_BOX_TOKEN);
-    const orch = await orchestrator(ollama, `hosts:\n  - name: box\n    kind: ollm\n    url: ${box.url}\n    tokenEnv: PREFIX_LAYOUT_BOX_TOKEN\n`);
+    const orch = await orchestrator(
+      ollama,
+      `hosts:\n  - name: box\n    kind: ollm\n    url: ${box.url}\n    tokenEnv: PREFIX_LAYOUT_BOX_TOKEN\n`,
+    );
     const shares = await threeQuestions(orch, 'reader', (r) => cachedShare(r.metrics));
     expectLaidOutForTheCache(shares);
   }, 30_000);

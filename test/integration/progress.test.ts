@@ -21,7 +21,12 @@ afterEach(async () => {
 
 async function setup(opts: FakeOllamaOptions & { only?: string[]; yaml?: string; totalBytes?: number } = {}) {
   const { only = ['llama3.2:latest', 'phi3:mini'], yaml = '', totalBytes = 16e9, ...fakeOptions } = opts;
-  fake = await FakeOllama.start({ memoryBytes: totalBytes, models: DEFAULT_REGISTRY.filter((m) => only.includes(m.name)), tokenDelayMs: 2, ...fakeOptions });
+  fake = await FakeOllama.start({
+    memoryBytes: totalBytes,
+    models: DEFAULT_REGISTRY.filter((m) => only.includes(m.name)),
+    tokenDelayMs: 2,
+    ...fakeOptions,
+  });
   core = await coreFor(fake, { totalBytes, yaml: YAML + yaml });
   return core;
 }
@@ -40,19 +45,32 @@ describe('timeouts that know the phase', () => {
     // longer than the 1 s stall limit — which therefore must not have been running yet.
     const c = await setup({ only: ['llama3.2:latest'], tokenDelayMs: 1500, yaml: 'ollama:\n  stallTimeoutMs: 1000\n' });
     fake!.reply('one two three four');
-    const err = await routeAndGenerate(c, { prompt: 'Tell me about owls.', model: 'llama3.2', useMemory: false }).catch((e: unknown) => e);
+    const err = await routeAndGenerate(c, { prompt: 'Tell me about owls.', model: 'llama3.2', useMemory: false }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).attempts[0]!.error).toMatch(/^llama3\.2:latest sent nothing for 1 s while generating \(after 1 token\) and was stopped — .*raise ollama\.stallTimeoutMs \(1000 ms\)/);
+    expect((err as RouteError).attempts[0]!.error).toMatch(
+      /^llama3\.2:latest sent nothing for 1 s while generating \(after 1 token\) and was stopped — .*raise ollama\.stallTimeoutMs \(1000 ms\)/,
+    );
   });
 
   it('a wait queued behind another request on the model is not a stall: only time not queued counts toward the first token', async () => {
-    const c = await setup({ only: ['llama3.2:latest'], tokenDelayMs: 100, yaml: 'ollama:\n  firstTokenTimeoutMs: 1000\n' });
+    const c = await setup({
+      only: ['llama3.2:latest'],
+      tokenDelayMs: 100,
+      yaml: 'ollama:\n  firstTokenTimeoutMs: 1000\n',
+    });
     fake!.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ')); // ~2 s per answer; Ollama serves one at a time
     await smartLoad(c, { model: 'llama3.2' });
     const first = routeAndGenerate(c, { prompt: 'first question', model: 'llama3.2', useMemory: false });
     await new Promise((r) => setTimeout(r, 300));
     const second = recorder();
-    const r2 = await routeAndGenerate(c, { prompt: 'second question', model: 'llama3.2', useMemory: false, progress: second.tracker });
+    const r2 = await routeAndGenerate(c, {
+      prompt: 'second question',
+      model: 'llama3.2',
+      useMemory: false,
+      progress: second.tracker,
+    });
     const r1 = await first;
     expect(r1.fallbacks).toEqual([]);
     expect(r2.fallbacks).toEqual([]); // queued ~1.8 s, past the 1 s first-token limit, and still not stopped
@@ -61,13 +79,23 @@ describe('timeouts that know the phase', () => {
     // the queue and the first token are parts of the total, apart: the first token's time does not hold the queue
     expect(r2.metrics.queueMs + r2.metrics.timeToFirstTokenMs).toBeLessThanOrEqual(r2.metrics.totalMs);
     // beyond the model's slots the request waits in ollm-mcp for its turn (loading/slot-gate.ts), said as such
-    expect(second.messages()).toContainEqual(expect.stringMatching(/^waiting for a slot on llama3\.2:latest: 1 request ahead/));
-    expect(second.messages()).toContainEqual(expect.stringMatching(/^llama3\.2:latest: evaluating the prompt \(~\d+ tokens\)/));
+    expect(second.messages()).toContainEqual(
+      expect.stringMatching(/^waiting for a slot on llama3\.2:latest: 1 request ahead/),
+    );
+    expect(second.messages()).toContainEqual(
+      expect.stringMatching(/^llama3\.2:latest: evaluating the prompt \(~\d+ tokens\)/),
+    );
   });
 
   it('a load past its limit is stopped with a message naming the phase, the time and the settings', async () => {
-    const c = await setup({ only: ['llama3.2:latest'], loadDelayMs: 3000, yaml: 'ollama:\n  loadTimeoutMs: 1000\n  loadTimeoutMsPerGB: 0\n' });
-    const err = await routeAndGenerate(c, { prompt: 'hello', model: 'llama3.2', useMemory: false }).catch((e: unknown) => e);
+    const c = await setup({
+      only: ['llama3.2:latest'],
+      loadDelayMs: 3000,
+      yaml: 'ollama:\n  loadTimeoutMs: 1000\n  loadTimeoutMsPerGB: 0\n',
+    });
+    const err = await routeAndGenerate(c, { prompt: 'hello', model: 'llama3.2', useMemory: false }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RouteError);
     expect((err as RouteError).attempts[0]!.error).toMatch(
       /^Loading llama3\.2:latest on Ollama at .* took longer than 1 s \(ollama\.loadTimeoutMs 1000 ms \+ ollama\.loadTimeoutMsPerGB 0 ms × 2\.0 GB\) and was stopped — .*raise ollama\.loadTimeoutMs or ollama\.loadTimeoutMsPerGB/,
@@ -81,16 +109,25 @@ describe('progress through every phase', () => {
     await smartLoad(c, { model: 'llama3.2' });
     fake!.failNext('/api/generate', 500, 'llama runner process has terminated', { afterChunks: 3 });
     const rec = recorder(300);
-    const r = await routeAndGenerate(c, { prompt: 'Write a short note about the weather.', task: 'general', model: 'llama3.2', useMemory: false, progress: rec.tracker });
+    const r = await routeAndGenerate(c, {
+      prompt: 'Write a short note about the weather.',
+      task: 'general',
+      model: 'llama3.2',
+      useMemory: false,
+      progress: rec.tracker,
+    });
     expect(r.model).toBe('phi3:mini');
     expect(r.fallbacks).toHaveLength(1);
     const messages = rec.messages();
     expect(messages[0]).toBe('choosing a model for general work');
     expect(messages).toContainEqual(expect.stringMatching(/^llama3\.2:latest: evaluating the prompt/));
-    const loads = messages.filter((m) => /^loading phi3:mini \(2\.2 GB\): ~\d+ s estimated at (an assumed|this host's measured) /.test(m));
+    const loads = messages.filter((m) =>
+      /^loading phi3:mini \(2\.2 GB\): ~\d+ s estimated at (an assumed|this host's measured) /.test(m),
+    );
     expect(loads.length).toBeGreaterThanOrEqual(2); // the 1.2 s load was re-sent while it lasted
     expect(messages.at(-1)).toMatch(/^phi3:mini: \d+ tokens? generated/);
-    for (let i = 1; i < rec.updates.length; i++) expect(rec.updates[i]!.progress).toBeGreaterThan(rec.updates[i - 1]!.progress);
+    for (let i = 1; i < rec.updates.length; i++)
+      expect(rec.updates[i]!.progress).toBeGreaterThan(rec.updates[i - 1]!.progress);
     expect(r.metrics.loadMs).toBeGreaterThanOrEqual(1000);
     expect(c.metrics.loadSpeed().measured).toBe(true); // two loads of over a second: the host's speed is now known
   });
@@ -105,7 +142,9 @@ describe('progress through every phase', () => {
     expect(out).toMatchObject({ action: 'loaded', unloaded: ['llama3.2:latest'] });
     const messages = rec.messages();
     expect(messages[0]).toBe('planning the load of qwen2.5-coder:7b');
-    expect(messages).toContainEqual(expect.stringMatching(/^waiting for another request's load of llama3\.2:latest to finish \(\d+ s\)$/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^waiting for another request's load of llama3\.2:latest to finish \(\d+ s\)$/),
+    );
     expect(messages).toContainEqual(expect.stringMatching(/^unloading llama3\.2:latest to make room/));
     expect(messages).toContainEqual(expect.stringMatching(/^loading qwen2\.5-coder:7b \(4\.7 GB\)/));
   });

@@ -32,10 +32,18 @@ async function render(args: Record<string, unknown>, project?: Partial<ProjectPr
   const home = tempDir('ollm-home-');
   mkdirSync(join(home, 'templates'));
   for (const [file, text] of Object.entries(TEMPLATES)) writeFileSync(join(home, 'templates', file), text);
-  const profile: ProjectProfile = { name: 'p', root, explicit: true, tools: { disabled: [] }, description: 'p', ...project };
+  const profile: ProjectProfile = {
+    name: 'p',
+    root,
+    explicit: true,
+    tools: { disabled: [] },
+    description: 'p',
+    ...project,
+  };
   // llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer
   // goes to the next model only on a routed call)
-  const first = 'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+  const first =
+    'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
   const yaml = `ram:\n  budget: "100%"\n  bufferBytes: 0\n${first}`;
   const core = await coreFor(fake, { totalBytes: 24e9, yaml, env: { OLLM_HOME: home }, project: profile });
   const server = new McpServer({ name: 'ollm-test', version: '1' });
@@ -46,7 +54,11 @@ async function render(args: Record<string, unknown>, project?: Partial<ProjectPr
   try {
     const res = await client.callTool({ name: 'render_template', arguments: { generate: true, ...args } });
     const text = (res.content as Array<{ text: string }>)[0]!.text;
-    return { isError: res.isError === true, text, generated: (res.structuredContent as { generated?: Generated } | undefined)?.generated };
+    return {
+      isError: res.isError === true,
+      text,
+      generated: (res.structuredContent as { generated?: Generated } | undefined)?.generated,
+    };
   } finally {
     await client.close();
   }
@@ -57,7 +69,10 @@ beforeAll(async () => {
   root = tempDir('ollm-project-');
   writeFileSync(join(root, 'hi.txt'), `${GLUED}\n`);
   // a model whose own system prompt (its Modelfile's SYSTEM) holds the run
-  const made = await fetch(`${fake.url}/api/create`, { method: 'POST', body: JSON.stringify({ model: 'hi-bot', from: 'llama3.2', system: `Always answer ${GLUED}`, stream: false }) });
+  const made = await fetch(`${fake.url}/api/create`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'hi-bot', from: 'llama3.2', system: `Always answer ${GLUED}`, stream: false }),
+  });
   if (!made.ok) throw new Error(`create: ${made.status} ${await made.text()}`);
 }, 60_000);
 afterAll(async () => {
@@ -109,7 +124,9 @@ describe('render_template with generate: a loop the model ran into is still set 
     const r = await render({ name: 'greet' });
     expect(r.isError, r.text).toBe(false);
     expect(r.generated!.model).not.toMatch(/llama3\.2/);
-    expect(r.generated!.fallbacks).toEqual([{ model: 'llama3.2:latest', error: 'its answer was set aside: the answer repeated "hi" 660 times' }]);
+    expect(r.generated!.fallbacks).toEqual([
+      { model: 'llama3.2:latest', error: 'its answer was set aside: the answer repeated "hi" 660 times' },
+    ]);
     expect(r.generated!.text).toBe('Hello there, nice to meet you.');
   });
 
@@ -118,6 +135,11 @@ describe('render_template with generate: a loop the model ran into is still set 
     const r = await render({ name: 'glued' });
     expect(r.isError, r.text).toBe(false);
     expect(r.generated!.model).not.toMatch(/llama3\.2/);
-    expect(r.generated!.fallbacks).toEqual([{ model: 'llama3.2:latest', error: 'its answer was set aside: the answer repeated "The answer is in the file." 300 times' }]);
+    expect(r.generated!.fallbacks).toEqual([
+      {
+        model: 'llama3.2:latest',
+        error: 'its answer was set aside: the answer repeated "The answer is in the file." 300 times',
+      },
+    ]);
   });
 });

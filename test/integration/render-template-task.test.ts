@@ -23,7 +23,10 @@ describe('render_template with generate', () => {
     await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
     close = () => client.close();
     const code = 'def parse(s):\n    """Raises:\n        ValueError: if s is empty\n    """\n    return int(s)';
-    const res = await client.callTool({ name: 'render_template', arguments: { name: 'code_review', variables: { language: 'Python', code }, generate: true } });
+    const res = await client.callTool({
+      name: 'render_template',
+      arguments: { name: 'code_review', variables: { language: 'Python', code }, generate: true },
+    });
     expect(res.isError).toBeFalsy();
     const generated = (res.structuredContent as { generated: { task: string; model: string } }).generated;
     expect(generated.task).toBe('code');

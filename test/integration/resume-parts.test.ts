@@ -21,16 +21,27 @@ const TASK = 'Which errors occurred in this log?';
 
 async function splitSetup() {
   const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 1, models: fairModels(5) });
-  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : `partial ${/Part (\d+) of/.exec(ctx.prompt ?? '')?.[1]}`));
+  fake.reply((ctx) =>
+    /Combine them into one answer/.test(ctx.prompt ?? '')
+      ? 'FINAL'
+      : `partial ${/Part (\d+) of/.exec(ctx.prompt ?? '')?.[1]}`,
+  );
   const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
-  stops.push(() => core.shutdown(200), () => fake.stop());
+  stops.push(
+    () => core.shutdown(200),
+    () => fake.stop(),
+  );
   const plan = async (prompt: string) => {
     const req = { prompt, intent: prompt, model: 'qwen2.5:14b', useMemory: false, inputsByReference: true };
     const p = await planOffload(core, req, [{ label: 'logs/app.log', text: longLog() }]);
     if (p.kind !== 'split') throw new Error(`expected a split plan, got ${p.kind}`);
     return { req, plan: p.plan };
   };
-  const asked = () => fake.generations().filter((g) => /Part \d+ of/.test(g.prompt ?? '')).map((g) => Number(/Part (\d+) of/.exec(g.prompt ?? '')![1]));
+  const asked = () =>
+    fake
+      .generations()
+      .filter((g) => /Part \d+ of/.test(g.prompt ?? ''))
+      .map((g) => Number(/Part (\d+) of/.exec(g.prompt ?? '')![1]));
   return { core, plan, asked };
 }
 
@@ -48,9 +59,16 @@ describe('a split job taking up the parts of a lost job of the same call', () =>
     // the server stopped after two parts: a new job of the call takes those two and asks for the rest
     const before = asked().length;
     const shown: string[] = [];
-    const r = await runSplit(core, req, p, { reused: new Map(kept.slice(0, 2).map((k) => [k.key, k.answer])), onPart: (text) => shown.push(text) });
+    const r = await runSplit(core, req, p, {
+      reused: new Map(kept.slice(0, 2).map((k) => [k.key, k.answer])),
+      onPart: (text) => shown.push(text),
+    });
     expect(r.text).toBe('FINAL');
-    expect(asked().slice(before).sort((a, b) => a - b)).toEqual(Array.from({ length: total - 2 }, (_, i) => i + 3));
+    expect(
+      asked()
+        .slice(before)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: total - 2 }, (_, i) => i + 3));
     expect(shown).toHaveLength(total); // every part is the new job's, the taken ones too
     expect(shown.filter((t) => t.endsWith('partial 1') || t.endsWith('partial 2'))).toHaveLength(2);
   }, 60_000);
@@ -74,14 +92,24 @@ describe('the job runner', () => {
     // the first job's server: alive until `gone`
     const store = new JobStore(home, () => !gone);
     const lost = await store.create('agent-a', 'route_and_generate', 'k1');
-    await store.progress(lost.id, '2 parts answered', [{ text: 'a: one', reuse: { key: 'p1', answer: 'one' } }, { text: 'b: two', reuse: { key: 'p2', answer: 'two' } }]);
+    await store.progress(lost.id, '2 parts answered', [
+      { text: 'a: one', reuse: { key: 'p1', answer: 'one' } },
+      { text: 'b: two', reuse: { key: 'p2', answer: 'two' } },
+    ]);
     const jobs = new LongWork(new JobStore(home, () => !gone));
     let seen: ReadonlyMap<string, string> | undefined;
     const work: JobCall<string>['work'] = async (c) => {
       seen = c.reused;
       return 'done';
     };
-    const call = (owner: string) => ({ owner, tool: 'route_and_generate', key: 'k1', limitMs: undefined, signal: new AbortController().signal, work });
+    const call = (owner: string) => ({
+      owner,
+      tool: 'route_and_generate',
+      key: 'k1',
+      limitMs: undefined,
+      signal: new AbortController().signal,
+      work,
+    });
     // its server alive: the job runs there still; another agent's call of the same key: not theirs
     await jobs.run(call('agent-a'));
     expect(seen?.size).toBe(0);
@@ -98,8 +126,15 @@ describe('the job runner', () => {
   it(`keeps a lost job's parts for ${KEEP_MS / 3600_000} h, like any job: past it, a new job of the call asks anew`, async () => {
     const home = tempDir('ollm-jobs-');
     const lost = await new JobStore(home).create('agent-a', 'route_and_generate', 'k1');
-    await new JobStore(home).progress(lost.id, '1 part answered', [{ text: 'a: one', reuse: { key: 'p1', answer: 'one' } }]);
-    const later = (ms: number) => new JobStore(home, () => false, () => Date.now() + ms);
+    await new JobStore(home).progress(lost.id, '1 part answered', [
+      { text: 'a: one', reuse: { key: 'p1', answer: 'one' } },
+    ]);
+    const later = (ms: number) =>
+      new JobStore(
+        home,
+        () => false,
+        () => Date.now() + ms,
+      );
     expect(await later(KEEP_MS - 60_000).lostParts('agent-a', 'k1')).toEqual([{ key: 'p1', answer: 'one' }]);
     expect(await later(KEEP_MS + 60_000).lostParts('agent-a', 'k1')).toEqual([]);
   });

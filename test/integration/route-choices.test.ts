@@ -23,7 +23,9 @@ afterEach(async () => {
 });
 
 async function setup(yaml = '', only?: string[]) {
-  const models = DEFAULT_REGISTRY.filter((m) => (only ? only.includes(m.name) : m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && m.name !== 'qwen3:8b'));
+  const models = DEFAULT_REGISTRY.filter((m) =>
+    only ? only.includes(m.name) : m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && m.name !== 'qwen3:8b',
+  );
   fake = await FakeOllama.start({ memoryBytes: MEMORY, models, tokenDelayMs: 1 });
   return coreFor(fake, { totalBytes: MEMORY, yaml: `${BASE}${yaml}` });
 }
@@ -51,7 +53,9 @@ describe('a model the user chose for code work', () => {
     const r = await routeAndGenerate(core, { prompt: CODE, task: 'code' });
     expect(r).toMatchObject({ model: 'helper:latest', text: 'def reverse(head): ...', fallbacks: [] });
     // made for code, not for other work
-    expect((await routeAndGenerate(core, { prompt: 'Write a poem about rain.', task: 'creative', dryRun: true })).reason).not.toMatch(/made for/);
+    expect(
+      (await routeAndGenerate(core, { prompt: 'Write a poem about rain.', task: 'creative', dryRun: true })).reason,
+    ).not.toMatch(/made for/);
   });
 
   it('named in model.routing.madeFor, it takes code work', async () => {
@@ -63,15 +67,23 @@ describe('a model the user chose for code work', () => {
 
   it('configured in model.routing.overrides, it takes code work — inferred code work too — and answers it', async () => {
     const core = await setup('model:\n  routing:\n    overrides: { code: "llama3.2" }\n');
-    const plan = await routeAndGenerate(core, { prompt: 'Fix this function:\n```python\ndef add(a, b):\n    return a - b\n```', dryRun: true });
+    const plan = await routeAndGenerate(core, {
+      prompt: 'Fix this function:\n```python\ndef add(a, b):\n    return a - b\n```',
+      dryRun: true,
+    });
     expect(plan).toMatchObject({ model: 'llama3.2:latest', profile: 'code' });
     expect(plan.reason).toMatch(/^llama3\.2:latest is the model configured for code work/);
     fake!.reply('return a + b');
-    expect(await routeAndGenerate(core, { prompt: CODE, task: 'code' })).toMatchObject({ model: 'llama3.2:latest', text: 'return a + b' });
+    expect(await routeAndGenerate(core, { prompt: CODE, task: 'code' })).toMatchObject({
+      model: 'llama3.2:latest',
+      text: 'return a + b',
+    });
   });
 
   it("configured in an agent's overrides, it takes that agent's code work; another agent's stays with the code model", async () => {
-    const core = await setup('agents:\n  tuned:\n    model:\n      routing:\n        overrides: { code: "phi3:mini" }\n');
+    const core = await setup(
+      'agents:\n  tuned:\n    model:\n      routing:\n        overrides: { code: "phi3:mini" }\n',
+    );
     const tuned = await routeAndGenerate(core, { ...dry, agent: 'tuned' });
     expect(tuned.model).toBe('phi3:mini');
     expect(tuned.reason).toMatch(/^phi3:mini is the model configured for code work/);
@@ -92,15 +104,24 @@ describe('a model the user chose for code work', () => {
     const plain = await setup('', only);
     const err = await routeAndGenerate(plain, { prompt: CODE, task: 'code' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).message).toMatch(/llama3\.2:latest: does not suit code work \(code goes only to code models\)/);
+    expect((err as RouteError).message).toMatch(
+      /llama3\.2:latest: does not suit code work \(code goes only to code models\)/,
+    );
     await fake!.stop();
     const chosen = await setup('model:\n  routing:\n    overrides: { code: "llama3.2" }\n', only);
     fake!.reply('ok');
-    expect(await routeAndGenerate(chosen, { prompt: CODE, task: 'code' })).toMatchObject({ model: 'llama3.2:latest', text: 'ok' });
+    expect(await routeAndGenerate(chosen, { prompt: CODE, task: 'code' })).toMatchObject({
+      model: 'llama3.2:latest',
+      text: 'ok',
+    });
     // its window too small for the prompt: the error names its window, not the profile rule
-    const long = await routeAndGenerate(chosen, { prompt: CODE, task: 'code', maxTokens: 900_000 }).catch((e: unknown) => e);
+    const long = await routeAndGenerate(chosen, { prompt: CODE, task: 'code', maxTokens: 900_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(long).toBeInstanceOf(RouteError);
-    expect((long as RouteError).message).toMatch(/the largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\)/);
+    expect((long as RouteError).message).toMatch(
+      /the largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\)/,
+    );
     expect((long as RouteError).message).not.toMatch(/code goes only to code models/);
   });
 });
@@ -110,21 +131,27 @@ describe('a chosen model that cannot do the work at all', () => {
     const core = await setup('model:\n  routing:\n    overrides: { code: "nomic-embed-text" }\n');
     const r = await routeAndGenerate(core, dry);
     expect(r.model).toBe('qwen2.5-coder:7b');
-    expect(r.reason).toMatch(/the model configured for code work, nomic-embed-text:latest, was passed over: it does not suit code work — it serves embeddings only \(it writes no text\)/);
+    expect(r.reason).toMatch(
+      /the model configured for code work, nomic-embed-text:latest, was passed over: it does not suit code work — it serves embeddings only \(it writes no text\)/,
+    );
   });
 
   it('a text-only model configured for vision is passed over when images are given', async () => {
     const core = await setup('model:\n  routing:\n    overrides: { vision: "llama3.2" }\n');
     const r = await routeAndGenerate(core, { prompt: 'What is in this picture?', images: ['aGVsbG8='], dryRun: true });
     expect(r.model).toBe('llava:7b');
-    expect(r.reason).toMatch(/the model configured for vision work, llama3\.2:latest, was passed over: it cannot see images/);
+    expect(r.reason).toMatch(
+      /the model configured for vision work, llama3\.2:latest, was passed over: it cannot see images/,
+    );
   });
 
   it('a model made for code that does not fit memory is passed over, saying so', async () => {
     const core = await setup('model:\n  routing:\n    madeFor: { "mixtral:8x7b": code }\n');
     const r = await routeAndGenerate(core, dry);
     expect(r.model).toBe('qwen2.5-coder:7b');
-    expect(r.reason).toMatch(/the model made for code work, mixtral:8x7b, was passed over: it does not fit in this host's memory/);
+    expect(r.reason).toMatch(
+      /the model made for code work, mixtral:8x7b, was passed over: it does not fit in this host's memory/,
+    );
   });
 });
 
@@ -135,28 +162,57 @@ describe('a model the caller names', () => {
     expect(r.model).toBe('llama3.2:latest');
     expect(r.reason).toMatch(/named by the caller/);
     fake!.reply('def f(): pass');
-    expect(await routeAndGenerate(core, { prompt: CODE, task: 'code', model: 'llama3.2' })).toMatchObject({ model: 'llama3.2:latest', text: 'def f(): pass', fallbacks: [] });
+    expect(await routeAndGenerate(core, { prompt: CODE, task: 'code', model: 'llama3.2' })).toMatchObject({
+      model: 'llama3.2:latest',
+      text: 'def f(): pass',
+      fallbacks: [],
+    });
   });
 
   it('is not tried when it cannot do the work at all — no text, or blind to the images given — and the attempt says why', async () => {
     const core = await setup();
     const embed = await routeAndGenerate(core, { ...dry, model: 'nomic-embed-text' });
     expect(embed.model).toBe('qwen2.5-coder:7b');
-    const blind = await routeAndGenerate(core, { prompt: 'What is in this picture?', images: ['aGVsbG8='], model: 'llama3.2' });
+    const blind = await routeAndGenerate(core, {
+      prompt: 'What is in this picture?',
+      images: ['aGVsbG8='],
+      model: 'llama3.2',
+    });
     expect(blind.model).toBe('llava:7b');
-    expect(blind.fallbacks).toEqual([{ model: 'llama3.2:latest', error: 'llama3.2:latest was named, but it cannot see images (it serves fast and general work), so it was not tried' }]);
+    expect(blind.fallbacks).toEqual([
+      {
+        model: 'llama3.2:latest',
+        error:
+          'llama3.2:latest was named, but it cannot see images (it serves fast and general work), so it was not tried',
+      },
+    ]);
     const text = await routeAndGenerate(core, { prompt: CODE, task: 'code', model: 'nomic-embed-text' });
-    expect(text.fallbacks).toEqual([{ model: 'nomic-embed-text:latest', error: 'nomic-embed-text:latest was named, but it serves embeddings only (it writes no text), so it was not tried' }]);
+    expect(text.fallbacks).toEqual([
+      {
+        model: 'nomic-embed-text:latest',
+        error:
+          'nomic-embed-text:latest was named, but it serves embeddings only (it writes no text), so it was not tried',
+      },
+    ]);
     // neither was loaded to find out
     const asked = (q: { path: string; body?: unknown }) => q.path === '/api/generate' || q.path === '/api/chat';
-    const loads = fake!.requests.filter((q) => asked(q) && ['nomic-embed-text:latest', 'llama3.2:latest'].includes((q.body as { model?: string }).model ?? ''));
+    const loads = fake!.requests.filter(
+      (q) =>
+        asked(q) && ['nomic-embed-text:latest', 'llama3.2:latest'].includes((q.body as { model?: string }).model ?? ''),
+    );
     expect(loads).toEqual([]);
   });
 
   it('refused, with no other model that can take the work, the error says why of each', async () => {
     const core = await setup('', ['llama3.2:latest', 'nomic-embed-text:latest']);
-    const err = await routeAndGenerate(core, { prompt: 'What is in this picture?', images: ['aGVsbG8='], model: 'llama3.2' }).catch((e: unknown) => e);
+    const err = await routeAndGenerate(core, {
+      prompt: 'What is in this picture?',
+      images: ['aGVsbG8='],
+      model: 'llama3.2',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).message).toMatch(/^No installed model that fits this machine can take vision work \(llama3\.2:latest: llama3\.2:latest was named, but it cannot see images .*; nomic-embed-text:latest: serves embeddings only/);
+    expect((err as RouteError).message).toMatch(
+      /^No installed model that fits this machine can take vision work \(llama3\.2:latest: llama3\.2:latest was named, but it cannot see images .*; nomic-embed-text:latest: serves embeddings only/,
+    );
   });
 });

@@ -16,15 +16,27 @@ afterEach(async () => {
 });
 
 async function setup(yaml = YAML) {
-  fake = await FakeOllama.start({ memoryBytes: MEMORY, models: DEFAULT_REGISTRY.filter((m) => ['llama3.2:latest', 'phi3:mini'].includes(m.name)), tokenDelayMs: 1 });
+  fake = await FakeOllama.start({
+    memoryBytes: MEMORY,
+    models: DEFAULT_REGISTRY.filter((m) => ['llama3.2:latest', 'phi3:mini'].includes(m.name)),
+    tokenDelayMs: 1,
+  });
   return coreFor(fake, { totalBytes: MEMORY, yaml });
 }
 
 /** The model's answers in turn (the last one from then on), and the generate requests each model got. */
 function answers(model: string, texts: string[]): () => number {
   let n = 0;
-  fake.reply((ctx) => (ctx.model.startsWith(model) ? texts[Math.min(n++, texts.length - 1)]! : 'Air scatters blue light more than red.'));
-  return () => fake.requests.filter((q) => q.path === '/api/generate' && (q.body as { model?: string; prompt?: string }).model?.startsWith(model) && (q.body as { prompt?: string }).prompt === PROMPT).length;
+  fake.reply((ctx) =>
+    ctx.model.startsWith(model) ? texts[Math.min(n++, texts.length - 1)]! : 'Air scatters blue light more than red.',
+  );
+  return () =>
+    fake.requests.filter(
+      (q) =>
+        q.path === '/api/generate' &&
+        (q.body as { model?: string; prompt?: string }).model?.startsWith(model) &&
+        (q.body as { prompt?: string }).prompt === PROMPT,
+    ).length;
 }
 
 describe('an empty answer', () => {
@@ -32,7 +44,11 @@ describe('an empty answer', () => {
     const core = await setup();
     const asked = answers('llama3.2', [' ... ', 'Sunlight scatters off the air; blue scatters most.']);
     const r = await routeAndGenerate(core, { prompt: PROMPT, model: 'llama3.2' });
-    expect(r).toMatchObject({ model: 'llama3.2:latest', text: 'Sunlight scatters off the air; blue scatters most.', fallbacks: [] });
+    expect(r).toMatchObject({
+      model: 'llama3.2:latest',
+      text: 'Sunlight scatters off the air; blue scatters most.',
+      fallbacks: [],
+    });
     expect(asked()).toBe(2);
     expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 1 }); // the first draw counts against nothing
   });
@@ -42,7 +58,9 @@ describe('an empty answer', () => {
     const asked = answers('llama3.2', [' ... ']);
     const r = await routeAndGenerate(core, { prompt: PROMPT, model: 'llama3.2' });
     expect(r.model).toBe('phi3:mini');
-    expect(r.fallbacks).toEqual([{ model: 'llama3.2:latest', error: expect.stringMatching(/set aside: the answer was empty/) }]);
+    expect(r.fallbacks).toEqual([
+      { model: 'llama3.2:latest', error: expect.stringMatching(/set aside: the answer was empty/) },
+    ]);
     expect(asked()).toBe(2);
   });
 
@@ -51,16 +69,25 @@ describe('an empty answer', () => {
     const asked = answers('llama3.2', ['']);
     const r = await routeAndGenerate(core, { prompt: PROMPT, model: 'llama3.2' });
     expect(r.model).toBe('phi3:mini');
-    expect(r.fallbacks).toEqual([{ model: 'llama3.2:latest', error: expect.stringMatching(/returned an empty answer/) }]);
+    expect(r.fallbacks).toEqual([
+      { model: 'llama3.2:latest', error: expect.stringMatching(/returned an empty answer/) },
+    ]);
     expect(asked()).toBe(2);
     expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 0 });
   });
 
-  it('at temperature 0 (the caller\'s or the settings\'): set aside at once, never asked again', async () => {
-    for (const [yaml, temperature] of [[YAML, 0], [`${YAML}options:\n  temperature: 0\n`, undefined]] as const) {
+  it("at temperature 0 (the caller's or the settings'): set aside at once, never asked again", async () => {
+    for (const [yaml, temperature] of [
+      [YAML, 0],
+      [`${YAML}options:\n  temperature: 0\n`, undefined],
+    ] as const) {
       const core = await setup(yaml);
       const asked = answers('llama3.2', [' . ', 'A second draw.']);
-      const r = await routeAndGenerate(core, { prompt: PROMPT, model: 'llama3.2', ...(temperature !== undefined && { temperature }) });
+      const r = await routeAndGenerate(core, {
+        prompt: PROMPT,
+        model: 'llama3.2',
+        ...(temperature !== undefined && { temperature }),
+      });
       expect(r.model).toBe('phi3:mini');
       expect(asked()).toBe(1);
       await fake.stop();

@@ -18,21 +18,31 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const models = DEFAULT_REGISTRY.filter((m) => m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && m.name !== 'qwen3:8b');
+  const models = DEFAULT_REGISTRY.filter(
+    (m) => m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && m.name !== 'qwen3:8b',
+  );
   fake = await FakeOllama.start({ memoryBytes: MEMORY, models, tokenDelayMs: 1 });
   return coreFor(fake, { totalBytes: MEMORY, yaml: YAML });
 }
 
 /** The models asked to answer the prompt (not the empty generates that load). */
-const answeredBy = (prompt: string) => fake.requests.filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === prompt).map((q) => (q.body as { model: string }).model);
+const answeredBy = (prompt: string) =>
+  fake.requests
+    .filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === prompt)
+    .map((q) => (q.body as { model: string }).model);
 
 describe('a named model whose load fails', () => {
   it('fails the call, naming the cause and the next step; no other model answers', async () => {
     const core = await setup();
     fake.injectLoadFailure('crash', { model: 'llama3.2' });
-    const err = await routeAndGenerate(core, { prompt: PROMPT, task: 'general', model: 'llama3.2' }).then(() => new Error('it answered'), (e: unknown) => e as Error);
+    const err = await routeAndGenerate(core, { prompt: PROMPT, task: 'general', model: 'llama3.2' }).then(
+      () => new Error('it answered'),
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(RouteError);
-    expect(err.message).toMatch(/llama-server process has terminated.* llama3\.2:latest was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model/);
+    expect(err.message).toMatch(
+      /llama-server process has terminated.* llama3\.2:latest was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model/,
+    );
     expect((err as RouteError).attempts.map((a) => a.model)).toEqual(['llama3.2:latest']);
     expect(answeredBy(PROMPT)).toEqual([]);
   });
@@ -46,7 +56,10 @@ describe('a named model another client unloads as it loads', () => {
     const other = setInterval(() => {
       if (unloaded || !fake.loaded().some((m) => m.name === 'llama3.2:latest')) return;
       unloaded = true;
-      void fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:latest', keep_alive: 0 }) });
+      void fetch(`${fake.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'llama3.2:latest', keep_alive: 0 }),
+      });
     }, 2);
     try {
       const r = await routeAndGenerate(core, { prompt: PROMPT, task: 'general', model: 'llama3.2' });
@@ -66,7 +79,9 @@ describe('the rest of the route, as before', () => {
     const core = await setup();
     fake.injectLoadFailure('crash'); // the next load, whichever model it is
     const r = await routeAndGenerate(core, { prompt: PROMPT, task: 'general' });
-    expect(r.fallbacks).toEqual([{ model: expect.any(String), error: expect.stringMatching(/llama-server process has terminated/) }]);
+    expect(r.fallbacks).toEqual([
+      { model: expect.any(String), error: expect.stringMatching(/llama-server process has terminated/) },
+    ]);
     expect(r.fallbacks[0]!.error).not.toMatch(/was named/);
     expect(r.model).not.toBe(r.fallbacks[0]!.model);
     expect(answeredBy(PROMPT)).toEqual([r.model]);
@@ -76,14 +91,21 @@ describe('the rest of the route, as before', () => {
     const core = await setup();
     fake.injectGenerationFailure({ model: 'llama3.2', error: 'llama runner process has terminated' });
     const r = await routeAndGenerate(core, { prompt: PROMPT, task: 'general', model: 'llama3.2' });
-    expect(r.fallbacks).toEqual([{ model: 'llama3.2:latest', error: expect.stringMatching(/llama runner process has terminated/) }]);
+    expect(r.fallbacks).toEqual([
+      { model: 'llama3.2:latest', error: expect.stringMatching(/llama runner process has terminated/) },
+    ]);
     expect(r.model).not.toBe('llama3.2:latest');
   });
 
   it('a model a planner chose (chosenBecause), not the caller, goes on to the next when its load fails', async () => {
     const core = await setup();
     fake.injectLoadFailure('crash', { model: 'llama3.2' });
-    const r = await routeAndGenerate(core, { prompt: PROMPT, task: 'general', model: 'llama3.2', chosenBecause: 'the plan chose it' });
+    const r = await routeAndGenerate(core, {
+      prompt: PROMPT,
+      task: 'general',
+      model: 'llama3.2',
+      chosenBecause: 'the plan chose it',
+    });
     expect(r.fallbacks.map((f) => f.model)).toEqual(['llama3.2:latest']);
     expect(r.model).not.toBe('llama3.2:latest');
   });

@@ -15,9 +15,13 @@ afterEach(async () => {
   await fake?.stop();
 });
 
-async function setup(opts: { yaml?: string; withQwen3?: boolean; tokenDelayMs?: number; only?: string[]; project?: ProjectProfile } = {}) {
+async function setup(
+  opts: { yaml?: string; withQwen3?: boolean; tokenDelayMs?: number; only?: string[]; project?: ProjectProfile } = {},
+) {
   const models = DEFAULT_REGISTRY.filter((m) =>
-    opts.only ? opts.only.includes(m.name) : m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && (opts.withQwen3 || m.name !== 'qwen3:8b'),
+    opts.only
+      ? opts.only.includes(m.name)
+      : m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && (opts.withQwen3 || m.name !== 'qwen3:8b'),
   );
   fake = await FakeOllama.start({ memoryBytes: MEMORY, models, tokenDelayMs: opts.tokenDelayMs ?? 1 });
   return coreFor(fake, { totalBytes: MEMORY, yaml: opts.yaml ?? YAML, ...(opts.project && { project: opts.project }) });
@@ -28,13 +32,22 @@ describe('routing without a model name', () => {
     const core = await setup();
     fake.reply('Use a plus sign: return a + b');
     const r = await routeAndGenerate(core, { prompt: CODE });
-    expect(r).toMatchObject({ model: 'qwen2.5-coder:7b', provider: 'ollama', profile: 'code', fallbacks: [], text: 'Use a plus sign: return a + b', doneReason: 'stop' });
+    expect(r).toMatchObject({
+      model: 'qwen2.5-coder:7b',
+      provider: 'ollama',
+      profile: 'code',
+      fallbacks: [],
+      text: 'Use a plus sign: return a + b',
+      doneReason: 'stop',
+    });
     expect(['code', 'debugging']).toContain(r.task);
     expect(r.reason).toMatch(/qwen2\.5-coder:7b .*inferred/);
     expect(r.metrics.outputTokens).toBe(8);
     expect(r.metrics.loadMs).toBeGreaterThan(0);
     expect(r.metrics.tokensPerSecond).toBeGreaterThan(0);
-    const gen = fake.requests.filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === CODE);
+    const gen = fake.requests.filter(
+      (q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === CODE,
+    );
     expect(gen).toHaveLength(1);
     expect(gen[0]!.body).toMatchObject({ stream: true, model: 'qwen2.5-coder:7b', options: { num_ctx: 4096 } });
     expect(core.metrics.get('qwen2.5-coder:7b')).toMatchObject({ requests: 1, successes: 1 });
@@ -44,7 +57,9 @@ describe('routing without a model name', () => {
     const core = await setup();
     const r = await routeAndGenerate(core, { prompt: 'What is in this picture?', images: ['aGVsbG8='] });
     expect(r).toMatchObject({ model: 'llava:7b', task: 'vision' });
-    expect(fake.requests.some((q) => q.path === '/api/generate' && Array.isArray((q.body as { images?: unknown }).images))).toBe(true);
+    expect(
+      fake.requests.some((q) => q.path === '/api/generate' && Array.isArray((q.body as { images?: unknown }).images)),
+    ).toBe(true);
   });
 
   it('an explicit model is honoured, the work still inferred from the prompt (worked out while the answer streams)', async () => {
@@ -55,7 +70,10 @@ describe('routing without a model name', () => {
     expect(r.reason).toMatch(/^phi3:mini was named by the caller \((code|debugging) inferred: /);
     // a named model that fails before its first token: the ranking, which needs the work, goes on from it
     fake.failNext('/api/generate', 500, 'llama runner process has terminated');
-    const next = await routeAndGenerate(core, { prompt: 'Summarize the following meeting notes: we chose Rust.', model: 'phi3:mini' });
+    const next = await routeAndGenerate(core, {
+      prompt: 'Summarize the following meeting notes: we chose Rust.',
+      model: 'phi3:mini',
+    });
     expect(next).toMatchObject({ task: 'summarize', fallbacks: [{ model: 'phi3:mini' }] });
     expect(next.model).not.toBe('phi3:mini');
     expect(next.reason).toMatch(/summarize inferred/);
@@ -71,7 +89,10 @@ describe('routing without a model name', () => {
 
   it("a thinking model's reasoning comes back apart from the answer", async () => {
     const core = await setup({ withQwen3: true });
-    const r = await routeAndGenerate(core, { prompt: 'Prove step by step that the square root of 2 is irrational.', model: 'qwen3:8b' });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Prove step by step that the square root of 2 is irrational.',
+      model: 'qwen3:8b',
+    });
     expect(r.thinking).toBe('Let me think. ');
     expect(r.text).not.toContain('Let me think');
   });
@@ -94,7 +115,11 @@ describe('fallbacks', () => {
     await smartLoad(core, { model: 'llama3.2' });
     fake.failNext('/api/generate', 500, 'out of memory', { afterChunks: 2 });
     fake.reply('alpha beta gamma delta');
-    const r = await routeAndGenerate(core, { prompt: 'tell me a story about a fox', task: 'general', model: 'llama3.2' });
+    const r = await routeAndGenerate(core, {
+      prompt: 'tell me a story about a fox',
+      task: 'general',
+      model: 'llama3.2',
+    });
     expect(r.fallbacks).toEqual([{ model: 'llama3.2:latest', error: expect.stringMatching(/out of memory/) }]);
     expect(r.text).toBe('alpha beta gamma delta');
   });
@@ -107,7 +132,9 @@ describe('fallbacks', () => {
     setTimeout(() => fake.setLatency('/api/generate', 0), 900); // the first request already waits 1.6 s
     const r = await routeAndGenerate(core, { prompt: 'Hello there, how are you?', task: 'fast' });
     expect(r.fallbacks).toHaveLength(1);
-    expect(r.fallbacks[0]!.error).toMatch(/sent no first token within 1 s .*raise ollama\.firstTokenTimeoutMs \(1000 ms\)/);
+    expect(r.fallbacks[0]!.error).toMatch(
+      /sent no first token within 1 s .*raise ollama\.firstTokenTimeoutMs \(1000 ms\)/,
+    );
   });
 
   it('an empty answer is not a success', async () => {
@@ -122,7 +149,9 @@ describe('fallbacks', () => {
     const core = await setup();
     await core.catalog.list(); // the last good list is kept
     fake.setOffline(true);
-    const err = (await routeAndGenerate(core, { prompt: 'hi', task: 'general' }).catch((e: unknown) => e)) as RouteError;
+    const err = (await routeAndGenerate(core, { prompt: 'hi', task: 'general' }).catch(
+      (e: unknown) => e,
+    )) as RouteError;
     expect(err).toBeInstanceOf(RouteError);
     expect(err.message).toMatch(/not reachable at .*Do the task yourself/);
     expect(err.attempts, JSON.stringify(err.attempts)).toHaveLength(1); // one host: no point trying every model
@@ -145,15 +174,24 @@ describe('fallbacks', () => {
       },
     });
     const out = await r.catch((e: unknown) => e as RouteError);
-    const attempts = out instanceof RouteError ? out.attempts : (out as { fallbacks: Array<{ model: string; error: string }> }).fallbacks;
-    expect(attempts[0]!.error).toMatch(/^The connection to Ollama at .* dropped while .* was answering \(after \d+ tokens\) — the next model is tried\.$/);
+    const attempts =
+      out instanceof RouteError
+        ? out.attempts
+        : (out as { fallbacks: Array<{ model: string; error: string }> }).fallbacks;
+    expect(attempts[0]!.error).toMatch(
+      /^The connection to Ollama at .* dropped while .* was answering \(after \d+ tokens\) — the next model is tried\.$/,
+    );
     expect(attempts[0]!.error).not.toMatch(/ollama serve/);
     expect(out instanceof RouteError ? out.attempts.length : 2).toBeGreaterThanOrEqual(2); // another model was tried
   });
 
   it('a generation stopped by shutdown says the server is stopping', async () => {
     const core = await setup({ tokenDelayMs: 50 });
-    const r = routeAndGenerate(core, { prompt: 'Tell me about lakes', task: 'general', signal: core.signalFor(new AbortController().signal).signal });
+    const r = routeAndGenerate(core, {
+      prompt: 'Tell me about lakes',
+      task: 'general',
+      signal: core.signalFor(new AbortController().signal).signal,
+    });
     setTimeout(() => void core.shutdown(200), 150);
     await expect(r).rejects.toThrow(/stopped: the server is stopping\./);
   });
@@ -166,14 +204,21 @@ describe('fallbacks', () => {
       req.on('end', () => {
         seen = { auth: req.headers.authorization, body: JSON.parse(raw) as { model: string; messages: unknown[] } };
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ choices: [{ message: { content: 'from the cloud' } }], usage: { prompt_tokens: 5, completion_tokens: 3 } }));
+        res.end(
+          JSON.stringify({
+            choices: [{ message: { content: 'from the cloud' } }],
+            usage: { prompt_tokens: 5, completion_tokens: 3 },
+          }),
+        );
       });
     });
     await new Promise<void>((r) => cloud.listen(0, '127.0.0.1', r));
     const port = (cloud.address() as { port: number }).port;
     try {
       process.env.OLLM_TEST_CLOUD_KEY = 'sk-test';
-      const core = await setup({ yaml: `${YAML}fallback:\n  baseURL: http://127.0.0.1:${port}/v1\n  model: cloud-mini\n  apiKeyEnv: OLLM_TEST_CLOUD_KEY\n` });
+      const core = await setup({
+        yaml: `${YAML}fallback:\n  baseURL: http://127.0.0.1:${port}/v1\n  model: cloud-mini\n  apiKeyEnv: OLLM_TEST_CLOUD_KEY\n`,
+      });
       fake.reply('');
       const r = await routeAndGenerate(core, { prompt: CODE });
       expect(r).toMatchObject({ provider: 'fallback', model: 'cloud-mini', text: 'from the cloud' });
@@ -212,7 +257,9 @@ describe('streaming control', () => {
     await expect(pending).rejects.toThrow(/cancelled/);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.loaded().every((m) => m.inFlight === 0)).toBe(true);
-    const streams = fake.requests.filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === 'a long story');
+    const streams = fake.requests.filter(
+      (q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === 'a long story',
+    );
     expect(streams).toHaveLength(1); // no fallback after a cancel
   });
 });
@@ -229,8 +276,13 @@ describe('memory hook', () => {
     };
     await routeAndGenerate(core, { prompt: 'hello memory', system: 'Be brief.', task: 'general' });
     await routeAndGenerate(core, { prompt: 'hello without', task: 'general', useMemory: false });
-    const sent = (p: string) => fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt?.startsWith(p))!.body as { system?: string; prompt: string };
-    expect(sent('hello memory')).toMatchObject({ system: 'Be brief.', prompt: 'hello memory\n\nThe user prefers TypeScript.' });
+    const sent = (p: string) =>
+      fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt?.startsWith(p))!
+        .body as { system?: string; prompt: string };
+    expect(sent('hello memory')).toMatchObject({
+      system: 'Be brief.',
+      prompt: 'hello memory\n\nThe user prefers TypeScript.',
+    });
     expect(sent('hello without').system).toBeUndefined();
     expect(sent('hello without').prompt).toBe('hello without');
     expect(budgets).toEqual([500]); // memory.promptBudgetTokens
@@ -249,7 +301,12 @@ describe('a project profile', () => {
     description: 'TypeScript / JavaScript project',
   };
   const GENERAL = 'Tell me what you think about the way our team names its branches and tags';
-  const systemOf = (p: string) => (fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === p)!.body as { system?: string }).system;
+  const systemOf = (p: string) =>
+    (
+      fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === p)!.body as {
+        system?: string;
+      }
+    ).system;
 
   it('sends unspecific work to its default profile, with its system prompt first', async () => {
     const core = await setup({ project });
@@ -263,11 +320,20 @@ describe('a project profile', () => {
 
   it('keeps work whose kind is given, or inferred as something else, where it belongs', async () => {
     const core = await setup({ project });
-    expect((await routeAndGenerate(core, { prompt: GENERAL, task: 'general', useMemory: false })).profile).toBe('general');
-    expect((await routeAndGenerate(core, { prompt: 'Write a short poem about the sea and the wind at night', useMemory: false })).profile).toBe('creative');
+    expect((await routeAndGenerate(core, { prompt: GENERAL, task: 'general', useMemory: false })).profile).toBe(
+      'general',
+    );
+    expect(
+      (
+        await routeAndGenerate(core, {
+          prompt: 'Write a short poem about the sea and the wind at night',
+          useMemory: false,
+        })
+      ).profile,
+    ).toBe('creative');
   });
 
-  it("applies only to work of its own kind: a question about Lisbon stays general work", async () => {
+  it('applies only to work of its own kind: a question about Lisbon stays general work', async () => {
     const core = await setup({ project });
     const r = await routeAndGenerate(core, { prompt: 'What are some good things to see in Lisbon?', useMemory: false });
     expect(r.profile).toBe('general');
@@ -315,10 +381,14 @@ describe('context limits', () => {
 
   it('never truncates: a prompt too long for every model is a clear error', async () => {
     const core = await setup();
-    const err = await routeAndGenerate(core, { prompt: 'x', task: 'general', maxTokens: 900_000 }).catch((e: unknown) => e);
+    const err = await routeAndGenerate(core, { prompt: 'x', task: 'general', maxTokens: 900_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RouteError);
     // the fake machine's memory holds less than the 131072 tokens llama3.1 was trained for
-    expect((err as Error).message).toMatch(/largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\).*not truncated/);
+    expect((err as Error).message).toMatch(
+      /largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\).*not truncated/,
+    );
   });
 });
 
@@ -330,7 +400,10 @@ describe('an answer cut in its first sentence', () => {
     fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? LONG : 'Air scatters blue light.'));
     const r = await routeAndGenerate(core, { prompt: 'Why is the sky blue?', model: 'llama3.2' });
     expect(r.model).not.toMatch(/llama3\.2/);
-    expect(r.fallbacks[0]).toMatchObject({ model: 'llama3.2:latest', error: expect.stringMatching(/set aside: .*first sentence/) });
+    expect(r.fallbacks[0]).toMatchObject({
+      model: 'llama3.2:latest',
+      error: expect.stringMatching(/set aside: .*first sentence/),
+    });
   });
 
   it('is the answer when the caller set maxTokens: a cut at their own limit is what they asked for', async () => {

@@ -20,17 +20,36 @@ describe('hand-overs in the ledger', () => {
     const other = new SavingsStore(home, PRICES);
     await other.load();
     const s = other.summary();
-    expect(s.total).toMatchObject({ calls: 0, call: { in: 1000, out: 20 }, self: { in: 0, out: 0 }, savedTokens: -1020 });
+    expect(s.total).toMatchObject({
+      calls: 0,
+      call: { in: 1000, out: 20 },
+      self: { in: 0, out: 0 },
+      savedTokens: -1020,
+    });
     expect(s.total.savedMoney).toBeCloseTo(-(1000 * 3 + 20 * 15) / 1e6, 10);
     expect(s.byModel.map((m) => m.model)).toEqual([HAND_OVERS]);
   });
 
   it('the job’s own line is net of what its hand-overs cost; without any, it is the call’s as ever', () => {
-    const savings = new SavingsStore(tempDir('ollm-overhead-'), { inputPerMillion: 0, outputPerMillion: 0, currency: '$' });
+    const savings = new SavingsStore(tempDir('ollm-overhead-'), {
+      inputPerMillion: 0,
+      outputPerMillion: 0,
+      currency: '$',
+    });
     const ctx = { orch: { savings }, rawArgs: { prompt: 'sum up', files: ['app.log'] }, agent: 'a' } as never;
-    const outcome = { answer: 'a'.repeat(4000), local: { promptTokens: 80_000, outputTokens: 1000 }, model: 'm', task: 'summarize' };
+    const outcome = {
+      answer: 'a'.repeat(4000),
+      local: { promptTokens: 80_000, outputTokens: 1000 },
+      model: 'm',
+      task: 'summarize',
+    };
     const input = { prompt: 'sum up', files: ['app.log'] };
-    const inputs = { read: [{ path: 'app.log', kind: 'text' as const, bytes: 300_000, tokens: 75_000, encoding: 'utf-8' }], skipped: [], bytes: 300_000, tokens: 75_000 };
+    const inputs = {
+      read: [{ path: 'app.log', kind: 'text' as const, bytes: 300_000, tokens: 75_000, encoding: 'utf-8' }],
+      skipped: [],
+      bytes: 300_000,
+      tokens: 75_000,
+    };
     const plain = withLedgerLine(ctx, input, inputs, 'the answer', outcome);
     const net = withLedgerLine(ctx, input, inputs, 'the answer', { ...outcome, spent: { in: 300, out: 30 } });
     expect(net.entry.savedTokens).toBe(plain.entry.savedTokens - 330);

@@ -17,7 +17,15 @@ import { tempDir } from '../helpers/temp.js';
 
 const PRICES: Prices = { inputPerMillion: 3, outputPerMillion: 15, currency: '$' };
 /** The 60 KB log read by path: 560 tokens of call, 15,500 done yourself; saves 14,940 tokens and $0.0501. */
-const LOG: CallTokens = { argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 };
+const LOG: CallTokens = {
+  argsTokens: 60,
+  resultTokens: 500,
+  inputTokens: 15_000,
+  answerTokens: 500,
+  localPromptTokens: 15_100,
+  localOutputTokens: 480,
+  inputsByReference: 14_900,
+};
 /** Pasted inline: saves 0 tokens and loses $0.1752. */
 const PASTE: CallTokens = { ...LOG, argsTokens: 15_100, inputTokens: 15_100, inputsByReference: 0 };
 const DAY1 = Date.UTC(2025, 0, 31, 23, 59);
@@ -33,8 +41,14 @@ const fresh = async (home: string) => {
 function stored(home: string): Array<{ key: [string, string, string]; cell: Record<string, number> }> {
   const db = new Database(join(home, 'state.db'), { readonly: true });
   try {
-    const rows = db.prepare("SELECT key, json FROM sums WHERE store = 'savings' ORDER BY key").all() as Array<{ key: string; json: string }>;
-    return rows.map((r) => ({ key: JSON.parse(r.key) as [string, string, string], cell: JSON.parse(r.json) as Record<string, number> }));
+    const rows = db.prepare("SELECT key, json FROM sums WHERE store = 'savings' ORDER BY key").all() as Array<{
+      key: string;
+      json: string;
+    }>;
+    return rows.map((r) => ({
+      key: JSON.parse(r.key) as [string, string, string],
+      cell: JSON.parse(r.json) as Record<string, number>,
+    }));
   } finally {
     db.close();
   }
@@ -64,11 +78,24 @@ describe('SavingsStore', () => {
       savedMoney: -0.075,
     });
     expect(sum.today).toMatchObject({ day: '2025-02-01', calls: 2, savedTokens: 14_940, savedMoney: -0.1251 });
-    expect(sum.byDay.map((d) => [d.day, d.calls])).toEqual([['2025-02-01', 2], ['2025-01-31', 1]]);
-    expect(sum.byModel.map((m) => [m.model, m.calls, m.savedMoney])).toEqual([['qwen2.5-coder:7b', 1, 0.0501], ['llama3.2:latest', 2, -0.1251]]);
-    expect(sum.byTask.map((t) => [t.task, t.savedTokens])).toEqual([['code', 14_940], ['summarize', 14_940]]);
+    expect(sum.byDay.map((d) => [d.day, d.calls])).toEqual([
+      ['2025-02-01', 2],
+      ['2025-01-31', 1],
+    ]);
+    expect(sum.byModel.map((m) => [m.model, m.calls, m.savedMoney])).toEqual([
+      ['qwen2.5-coder:7b', 1, 0.0501],
+      ['llama3.2:latest', 2, -0.1251],
+    ]);
+    expect(sum.byTask.map((t) => [t.task, t.savedTokens])).toEqual([
+      ['code', 14_940],
+      ['summarize', 14_940],
+    ]);
     expect(s.summary({ now: DAY2, days: 1 }).byDay).toHaveLength(1);
-    expect(s.summary({ now: Date.UTC(2030, 0, 1) }).today).toMatchObject({ day: '2030-01-01', calls: 0, savedTokens: 0 });
+    expect(s.summary({ now: Date.UTC(2030, 0, 1) }).today).toMatchObject({
+      day: '2030-01-01',
+      calls: 0,
+      savedTokens: 0,
+    });
     await s.close();
   });
 
@@ -82,22 +109,32 @@ describe('SavingsStore', () => {
     b.recordCall(LOG, { model: 'phi3:mini', task: 'general', at: DAY1 });
     await b.close();
     const c = await fresh(home);
-    expect(c.summary().byModel).toEqual([expect.objectContaining({ model: 'phi3:mini', calls: 2, savedTokens: 29_880, savedMoney: 0.1002 })]);
-    expect(stored(home)).toEqual([{ key: ['2025-01-31', 'phi3:mini', 'general'], cell: expect.objectContaining({ calls: 2, selfIn: 30_000, callOut: 120, savedTokens: 29_880 }) }]);
+    expect(c.summary().byModel).toEqual([
+      expect.objectContaining({ model: 'phi3:mini', calls: 2, savedTokens: 29_880, savedMoney: 0.1002 }),
+    ]);
+    expect(stored(home)).toEqual([
+      {
+        key: ['2025-01-31', 'phi3:mini', 'general'],
+        cell: expect.objectContaining({ calls: 2, selfIn: 30_000, callOut: 120, savedTokens: 29_880 }),
+      },
+    ]);
   });
 
   it('two stores on one folder recording and flushing at once lose nothing', async () => {
     const home = homeDir();
     const a = new SavingsStore(home, PRICES, { flushDelayMs: 1 });
     const b = new SavingsStore(home, PRICES, { flushDelayMs: 1 });
-    const rounds = 6, per = 20;
-    const work = (s: SavingsStore, model: string) => (async () => {
-      for (let r = 0; r < rounds; r++) {
-        for (let i = 0; i < per; i++) s.recordCall(LOG, { model, task: i % 2 ? 'code' : 'general', at: i % 3 ? DAY1 : DAY2 });
-        await Promise.all([s.flush(), new Promise((res) => setTimeout(res, Math.random() * 5))]);
-      }
-      await s.close();
-    })();
+    const rounds = 6,
+      per = 20;
+    const work = (s: SavingsStore, model: string) =>
+      (async () => {
+        for (let r = 0; r < rounds; r++) {
+          for (let i = 0; i < per; i++)
+            s.recordCall(LOG, { model, task: i % 2 ? 'code' : 'general', at: i % 3 ? DAY1 : DAY2 });
+          await Promise.all([s.flush(), new Promise((res) => setTimeout(res, Math.random() * 5))]);
+        }
+        await s.close();
+      })();
     await Promise.all([work(a, 'a'), work(b, 'b')]);
     const total = (await fresh(home)).summary().total;
     const n = 2 * rounds * per;
@@ -124,15 +161,37 @@ describe('SavingsStore', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const home = homeDir();
     const file = join(home, 'savings.json');
-    const good = { calls: 2, selfIn: 30_000, selfOut: 1_000, savedTokens: 29_880, savedMoney: 0.1002, callIn: 1_000, callOut: 120 };
-    const text = JSON.stringify({ version: 1, days: { '2025-01-31': { m: { code: good, bad: 'not a cell', none: { calls: 0 } } }, 'not-a-day': {}, '2025-02-01': ['x'] } });
+    const good = {
+      calls: 2,
+      selfIn: 30_000,
+      selfOut: 1_000,
+      savedTokens: 29_880,
+      savedMoney: 0.1002,
+      callIn: 1_000,
+      callOut: 120,
+    };
+    const text = JSON.stringify({
+      version: 1,
+      days: {
+        '2025-01-31': { m: { code: good, bad: 'not a cell', none: { calls: 0 } } },
+        'not-a-day': {},
+        '2025-02-01': ['x'],
+      },
+    });
     await writeFile(file, text);
     const s = new SavingsStore(home, PRICES, { legacyFile: file });
     await s.load();
-    expect(s.summary().total).toMatchObject({ calls: 2, savedTokens: 29_880, savedMoney: 0.1002, call: { in: 1_000, out: 120 } });
+    expect(s.summary().total).toMatchObject({
+      calls: 2,
+      savedTokens: 29_880,
+      savedMoney: 0.1002,
+      call: { in: 1_000, out: 120 },
+    });
     expect(existsSync(file)).toBe(false);
     expect(await readFile(`${file}.imported-backup`, 'utf8')).toBe(text);
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/savings: imported 1 entries from .*savings\.json into the state database \(4 unreadable, kept in the backup\)/);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+      /savings: imported 1 entries from .*savings\.json into the state database \(4 unreadable, kept in the backup\)/,
+    );
     s.recordCall(LOG, { model: 'm', task: 'code', at: DAY1 });
     await s.close();
     expect((await fresh(home)).summary().total.calls).toBe(3);
@@ -173,13 +232,21 @@ describe('show_status and ollm://metrics report the savings', () => {
   it('says so honestly when offloading cost more than it saved', () => {
     const s = new SavingsStore(homeDir(), PRICES, { flushDelayMs: 60_000 });
     s.recordCall(PASTE, { model: 'm', task: 'summarize', at: DAY1 });
-    expect(renderSavings(s.summary({ now: DAY2 }))).toBe('Saved by offloading to local models: in all nothing — ≈ $0.18 more spent than doing the work yourself, over 1 call; today no offloaded call.');
-    const free = new SavingsStore(homeDir(), { ...PRICES, inputPerMillion: 0, outputPerMillion: 0 }, { flushDelayMs: 60_000 });
+    expect(renderSavings(s.summary({ now: DAY2 }))).toBe(
+      'Saved by offloading to local models: in all nothing — ≈ $0.18 more spent than doing the work yourself, over 1 call; today no offloaded call.',
+    );
+    const free = new SavingsStore(
+      homeDir(),
+      { ...PRICES, inputPerMillion: 0, outputPerMillion: 0 },
+      { flushDelayMs: 60_000 },
+    );
     free.recordCall(LOG, { model: 'm', task: 'summarize', at: DAY2 });
-    expect(renderSavings(free.summary({ now: DAY2 }))).toBe('Saved by offloading to local models: in all ~14.9k tokens over 1 call; today ~14.9k tokens over 1 call.');
+    expect(renderSavings(free.summary({ now: DAY2 }))).toBe(
+      'Saved by offloading to local models: in all ~14.9k tokens over 1 call; today ~14.9k tokens over 1 call.',
+    );
   });
 
-  it('in structuredContent, the text, and the resource — other processes\' savings included', async () => {
+  it("in structuredContent, the text, and the resource — other processes' savings included", async () => {
     fake = await FakeOllama.start({ memoryBytes: 16e9, tokenDelayMs: 1 });
     const core = await coreFor(fake, { totalBytes: 16e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
     const server = new McpServer({ name: 'ollm-test', version: '1' });
@@ -190,7 +257,9 @@ describe('show_status and ollm://metrics report the savings', () => {
     await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
     try {
       const none = await client.callTool({ name: 'show_status', arguments: {} });
-      expect((none.content as Array<{ text: string }>)[0]!.text).toMatch(/Saved by offloading to local models: nothing yet \(no offloaded call recorded\)\./);
+      expect((none.content as Array<{ text: string }>)[0]!.text).toMatch(
+        /Saved by offloading to local models: nothing yet \(no offloaded call recorded\)\./,
+      );
       core.savings.recordCall(LOG, { model: 'qwen2.5-coder:7b', task: 'code' });
       const other = new SavingsStore(core.config.home, PRICES); // another ollm-mcp process
       other.recordCall(LOG, { model: 'llama3.2:latest', task: 'general' });
@@ -201,7 +270,9 @@ describe('show_status and ollm://metrics report the savings', () => {
       expect(savings.total).toMatchObject({ calls: 2, savedTokens: 29_880, savedMoney: 0.1002 });
       expect(savings.today.calls).toBe(2);
       expect(savings.byModel.map((m) => m.model).sort()).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b']);
-      expect((r.content as Array<{ text: string }>)[0]!.text).toMatch(/Saved by offloading to local models: in all ~29\.9k tokens \(≈ \$0\.10\) over 2 calls; today ~29\.9k tokens \(≈ \$0\.10\) over 2 calls\./);
+      expect((r.content as Array<{ text: string }>)[0]!.text).toMatch(
+        /Saved by offloading to local models: in all ~29\.9k tokens \(≈ \$0\.10\) over 2 calls; today ~29\.9k tokens \(≈ \$0\.10\) over 2 calls\./,
+      );
       const res = await client.readResource({ uri: 'ollm://metrics' });
       const body = JSON.parse((res.contents[0] as { text: string }).text) as { savings: SavingsSummary };
       expect(body.savings.total).toMatchObject({ calls: 2, savedTokens: 29_880 });

@@ -9,7 +9,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { expandHome, inputScope, locate, outsideMessage, realRoots, rootPath, shownPath } from '../../src/orchestrator/inputs/scope.js';
+import {
+  expandHome,
+  inputScope,
+  locate,
+  outsideMessage,
+  realRoots,
+  rootPath,
+  shownPath,
+} from '../../src/orchestrator/inputs/scope.js';
 import { InputError } from '../../src/orchestrator/inputs/types.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -20,7 +28,14 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...real, realpath: vi.fn(real.realpath), lstat: vi.fn(real.lstat) };
 });
 
-const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 };
+const LIMITS = {
+  roots: [] as string[],
+  allow: [] as string[],
+  maxFileBytes: 1e6,
+  maxImageBytes: 1e6,
+  maxTotalBytes: 1e7,
+  maxFiles: 100,
+};
 let project: string;
 let outside: string;
 
@@ -37,7 +52,10 @@ beforeEach(() => {
 afterEach(() => vi.mocked(realpath).mockClear());
 
 async function refusal(raw: string, base = project, roots = [project]): Promise<string> {
-  const err: unknown = await locate(raw, base, roots).then(() => undefined, (e: unknown) => e);
+  const err: unknown = await locate(raw, base, roots).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InputError);
   return (err as Error).message;
 }
@@ -53,12 +71,15 @@ describe('paths as the caller writes them', () => {
   it('takes a client root as a local file URL, and nothing else', () => {
     expect(rootPath(pathToFileURL(project).href)).toBe(project);
     expect(rootPath('file://localhost/tmp/x')).toBe('/tmp/x');
-    for (const uri of ['https://example.com/x', '/tmp/x', 'tmp/x', 'file://otherhost/x', 'not a uri']) expect(rootPath(uri), uri).toBeUndefined();
+    for (const uri of ['https://example.com/x', '/tmp/x', 'tmp/x', 'file://otherhost/x', 'not a uri'])
+      expect(rootPath(uri), uri).toBeUndefined();
   });
 
   it('keeps each root that exists once, by its real path', async () => {
     symlinkSync(project, join(outside, 'alias'));
-    expect(await realRoots([project, join(outside, 'alias'), join(outside, 'missing'), outside, `${project}/src/..`])).toEqual([project, outside]);
+    expect(
+      await realRoots([project, join(outside, 'alias'), join(outside, 'missing'), outside, `${project}/src/..`]),
+    ).toEqual([project, outside]);
     expect(await realRoots([])).toEqual([]);
   });
 
@@ -73,7 +94,13 @@ describe('locate', () => {
   it('finds a file by its real path, in its root, shown relative, with the identity it was checked by', async () => {
     const at = await locate('src/../src/a.ts', project, [outside, project]);
     const st = statSync(join(project, 'src', 'a.ts'));
-    expect(at).toEqual({ asked: join(project, 'src', 'a.ts'), real: join(project, 'src', 'a.ts'), root: project, shown: 'src/a.ts', checked: { dev: st.dev, ino: st.ino } });
+    expect(at).toEqual({
+      asked: join(project, 'src', 'a.ts'),
+      real: join(project, 'src', 'a.ts'),
+      root: project,
+      shown: 'src/a.ts',
+      checked: { dev: st.dev, ino: st.ino },
+    });
   });
 
   it('still locates a file gone between its realpath and its lstat, without an identity (the read then finds it changed)', async () => {
@@ -108,11 +135,18 @@ describe('locate', () => {
 
   it('refuses a path outside every root, naming the roots, and where a link led', async () => {
     const secret = join(outside, 'secret.txt');
-    const tail = 'To read it, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.';
+    const tail =
+      'To read it, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.';
     const other = join(project, 'src');
-    expect(await refusal(secret, project, [project, other])).toBe(`${secret}: outside the folders ollm-mcp may read — allowed: ${project}, ${other}. ${tail}`);
-    expect(await refusal('link-out.txt')).toBe(`link-out.txt: outside the folders ollm-mcp may read (it leads to ${secret}) — allowed: ${project}. ${tail}`);
-    expect(await refusal('../outside/secret.txt')).toBe(`../outside/secret.txt: outside the folders ollm-mcp may read — allowed: ${project}. ${tail}`);
+    expect(await refusal(secret, project, [project, other])).toBe(
+      `${secret}: outside the folders ollm-mcp may read — allowed: ${project}, ${other}. ${tail}`,
+    );
+    expect(await refusal('link-out.txt')).toBe(
+      `link-out.txt: outside the folders ollm-mcp may read (it leads to ${secret}) — allowed: ${project}. ${tail}`,
+    );
+    expect(await refusal('../outside/secret.txt')).toBe(
+      `../outside/secret.txt: outside the folders ollm-mcp may read — allowed: ${project}. ${tail}`,
+    );
   });
 });
 
@@ -121,7 +155,15 @@ describe('the scope of a call', () => {
     const alias = join(outside, 'project-alias');
     symlinkSync(project, alias);
     const scope = await inputScope({ ...LIMITS, roots: [join(outside, 'missing'), outside] }, alias, [project]);
-    expect(scope).toEqual({ base: project, roots: [project, outside], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 });
+    expect(scope).toEqual({
+      base: project,
+      roots: [project, outside],
+      allow: [],
+      maxFileBytes: 1e6,
+      maxImageBytes: 1e6,
+      maxTotalBytes: 1e7,
+      maxFiles: 100,
+    });
     // the project stays a root when other roots are given and no client names it
     expect((await inputScope({ ...LIMITS, roots: [outside] }, alias, [])).roots).toEqual([project, outside]);
   });
@@ -146,16 +188,24 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
   });
   afterEach(() => vi.unstubAllEnvs());
   const closedRefusal = async (raw: string, scope: Awaited<ReturnType<typeof inputScope>>) =>
-    locate(raw, scope.base, scope.roots, scope.closed).then(() => 'read', (e: unknown) => (e as Error).message);
+    locate(raw, scope.base, scope.roots, scope.closed).then(
+      () => 'read',
+      (e: unknown) => (e as Error).message,
+    );
 
   it('opens neither the filesystem root nor the home folder as the working folder: nothing is readable, and the refusal says how to allow a folder', async () => {
-    for (const [folder, why] of [['/', 'the filesystem root'], [home, 'your home folder']] as const) {
+    for (const [folder, why] of [
+      ['/', 'the filesystem root'],
+      [home, 'your home folder'],
+    ] as const) {
       const scope = await inputScope(LIMITS, folder, []);
       expect(scope.roots).toEqual([]);
       expect(scope.base).toBe(folder); // still where the server runs, for the messages
       expect(scope.closed).toEqual({ folder, why });
       const msg = await closedRefusal(join(home, '.bash_history'), scope);
-      expect(msg).toBe(`${join(home, '.bash_history')}: no folder is open to ollm-mcp — ollm-mcp runs in ${folder}, ${why}, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`);
+      expect(msg).toBe(
+        `${join(home, '.bash_history')}: no folder is open to ollm-mcp — ollm-mcp runs in ${folder}, ${why}, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`,
+      );
       expect(await closedRefusal('.bash_history', scope)).toMatch(/no folder is open to ollm-mcp/);
     }
   });
@@ -165,14 +215,18 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
     const viaClient = await inputScope(LIMITS, '/', [app]);
     expect(viaClient).toMatchObject({ base: app, roots: [app], closed: { folder: '/', why: 'the filesystem root' } });
     expect(await closedRefusal('a.ts', viaClient)).toBe('read');
-    expect(await closedRefusal(join(home, '.bash_history'), viaClient)).toMatch(/outside the folders ollm-mcp may read — allowed: .*app \(ollm-mcp runs in \/, the filesystem root, which is not opened as a project\)/);
+    expect(await closedRefusal(join(home, '.bash_history'), viaClient)).toMatch(
+      /outside the folders ollm-mcp may read — allowed: .*app \(ollm-mcp runs in \/, the filesystem root, which is not opened as a project\)/,
+    );
     const viaSettings = await inputScope({ ...LIMITS, roots: [app] }, home, []);
     expect(viaSettings.roots).toEqual([app]);
     expect(await closedRefusal(join(app, 'a.ts'), viaSettings)).toBe('read');
   });
 
   it('says "none is allowed" when no folder is open and none was closed', () => {
-    expect(outsideMessage('a.txt', undefined, [])).toBe('a.txt: no folder is open to ollm-mcp — none is allowed. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.');
+    expect(outsideMessage('a.txt', undefined, [])).toBe(
+      'a.txt: no folder is open to ollm-mcp — none is allowed. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.',
+    );
   });
 
   it('knows the home folder by its real path when HOME is a link to it', async () => {
@@ -188,7 +242,9 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
     const other = join(home, 'work');
     const scope = await inputScope(LIMITS, app, [other]);
     expect(scope).toMatchObject({ base: app, roots: [app, other] });
-    expect(await closedRefusal(join(home, 'work', '..'), scope)).toMatch(/outside the folders ollm-mcp may read — allowed: [^(]*\. To read it/); // a root's parent is outside it
+    expect(await closedRefusal(join(home, 'work', '..'), scope)).toMatch(
+      /outside the folders ollm-mcp may read — allowed: [^(]*\. To read it/,
+    ); // a root's parent is outside it
   });
 
   it('opens a folder the user named, and an ordinary working folder, as before', async () => {

@@ -39,8 +39,10 @@ function standIn(address: string, frozen: (n: number) => boolean = () => false):
         conn.lines.push(line);
         const msg = JSON.parse(line) as { ollm?: string; id?: number; method?: string };
         if (msg.ollm === 'hello') sock.write(`${JSON.stringify({ ollm: 'ok', pid: 4242 })}\n`);
-        else if (msg.method === 'initialize') sock.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { conn: conns.length } })}\n`);
-        else if (msg.method === 'ping') sock.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { conn: conns.length } })}\n`);
+        else if (msg.method === 'initialize')
+          sock.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { conn: conns.length } })}\n`);
+        else if (msg.method === 'ping')
+          sock.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { conn: conns.length } })}\n`);
       }
     });
     sock.on('error', () => undefined);
@@ -51,7 +53,16 @@ function standIn(address: string, frozen: (n: number) => boolean = () => false):
 /** How a launch reaches the stand-in at `address`. */
 const reachOf = (address: string): Reach => ({
   place: { address, dir: '', lock: '' },
-  hello: { ollm: 'hello', version: '1.0.0', build: 'source', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
+  hello: {
+    ollm: 'hello',
+    version: '1.0.0',
+    build: 'source',
+    key: '0123456789abcdef',
+    pid: 1,
+    cwd: '/',
+    toolsets: ['all'],
+    defaultProfile: 'general',
+  },
 });
 
 /** A server's line telling its forwarders it is leaving. */
@@ -83,7 +94,11 @@ async function forwarding(frozen?: (n: number) => boolean) {
   const { output, out } = clientSide();
   const exits: number[] = [];
   const { sock, rest } = await reachIt(reach)();
-  new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code), { quietMs: 150, pingWithinMs: 150, checkMs: 20 }).start(sock, rest, true);
+  new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code), {
+    quietMs: 150,
+    pingWithinMs: 150,
+    checkMs: 20,
+  }).start(sock, rest, true);
   return { conns, input, out, exits };
 }
 
@@ -92,7 +107,11 @@ const message = (m: Record<string, unknown>) => `${JSON.stringify({ jsonrpc: '2.
 describe('the forwarder', () => {
   it('sends a request lost with its server once more, to the next one, after the replayed opening (whose answer is not passed on); lost twice, it is answered with a retry error', async () => {
     const { conns, input, out, exits } = await forwarding();
-    const kinds = (c: Conn) => c.lines.map((l) => (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method);
+    const kinds = (c: Conn) =>
+      c.lines.map(
+        (l) =>
+          (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method,
+      );
 
     input.write(message({ id: 0, method: 'initialize', params: {} }));
     await expect.poll(() => out.length).toBe(1);
@@ -109,7 +128,10 @@ describe('the forwarder', () => {
 
     conns[1]!.sock.destroy(); // lost a second time
     await expect.poll(() => out.length).toBe(2);
-    expect(out[1]).toMatchObject({ id: 1, error: { code: RESTARTED_CODE, message: expect.stringMatching(/send the request again/) } });
+    expect(out[1]).toMatchObject({
+      id: 1,
+      error: { code: RESTARTED_CODE, message: expect.stringMatching(/send the request again/) },
+    });
     await expect.poll(() => conns[2]?.lines.length ?? 0).toBe(3);
     expect(kinds(conns[2]!)).toEqual(['hello', 'initialize', 'notifications/initialized']);
 
@@ -143,7 +165,10 @@ describe('the forwarder', () => {
     input.write(message({ id: 7, result: { roots: [] } }));
     input.write(message({ method: 'notifications/cancelled', params: { requestId: 9 } }));
     await expect.poll(() => conns[0]!.lines.length).toBe(7);
-    expect(conns[0]!.lines.slice(5).map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([{ id: 7, result: { roots: [] } }, { method: 'notifications/cancelled', params: { requestId: 9 } }]);
+    expect(conns[0]!.lines.slice(5).map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+      { id: 7, result: { roots: [] } },
+      { method: 'notifications/cancelled', params: { requestId: 9 } },
+    ]);
     expect(conns[1]!.lines.some((l) => l.includes('notifications/cancelled') || l.includes('"id":7'))).toBe(false);
     // request 9 answered (as cancelled), then request 1: its last answer, and the forwarder closes it
     conns[0]!.sock.write(message({ id: 9, error: { code: -32800, message: 'cancelled' } }));
@@ -172,7 +197,11 @@ describe('the forwarder', () => {
     const { sock, rest } = await reachIt(reach)();
     forwarder.attach(sock, rest);
     await expect.poll(() => conns[0]!.lines.length).toBe(4);
-    expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual(['initialize', 'notifications/initialized', 'tools/call']);
+    expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual([
+      'initialize',
+      'notifications/initialized',
+      'tools/call',
+    ]);
     await expect.poll(() => exits, { timeout: 5000 }).toEqual([0]);
   });
 
@@ -183,13 +212,17 @@ describe('the forwarder', () => {
     await expect.poll(() => out.length).toBe(1);
     // the first server alive but slow: pinged, it answers, and it is kept
     input.write(message({ id: 2, method: 'tools/call', params: { name: 'slow' } }));
-    await expect.poll(() => conns[0]!.lines.filter((l) => l.includes('ollm-forwarder-ping-')).length, { timeout: 3000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => conns[0]!.lines.filter((l) => l.includes('ollm-forwarder-ping-')).length, { timeout: 3000 })
+      .toBeGreaterThanOrEqual(2);
     expect(conns).toHaveLength(1);
     expect(out.map((m) => m.id)).toEqual([1]); // the pings' answers are the forwarder's own
     // then it reads nothing more: taken as stopped, its request sent to the next one after the replayed opening
     frozen = true;
     await expect.poll(() => conns.length, { timeout: 3000 }).toBe(2);
     await expect.poll(() => conns[1]!.lines.some((l) => l.includes('"id":2')), { timeout: 3000 }).toBe(true);
-    expect(conns[1]!.lines.findIndex((l) => l.includes('"initialize"'))).toBeLessThan(conns[1]!.lines.findIndex((l) => l.includes('"id":2')));
+    expect(conns[1]!.lines.findIndex((l) => l.includes('"initialize"'))).toBeLessThan(
+      conns[1]!.lines.findIndex((l) => l.includes('"id":2')),
+    );
   });
 });

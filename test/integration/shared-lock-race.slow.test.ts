@@ -24,7 +24,9 @@ while (!existsSync(go + '.end')) await new Promise((r) => setTimeout(r, 20));
 
 /** A taker process: its answer (won or lost) as soon as it says it, and its end. */
 function taker(file: string, go: string): { said: Promise<string>; ended: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', TAKER, file, go], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', TAKER, file, go], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let say: (s: string) => void = () => undefined;
@@ -34,25 +36,31 @@ function taker(file: string, go: string): { said: Promise<string>; ended: Promis
     if (out.endsWith('\n')) say(out.trim());
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const ended = new Promise<void>((done, fail) => child.on('close', (code) => (code === 0 ? done() : fail(new Error(`taker exited ${code}: ${err}`)))));
+  const ended = new Promise<void>((done, fail) =>
+    child.on('close', (code) => (code === 0 ? done() : fail(new Error(`taker exited ${code}: ${err}`)))),
+  );
   return { said, ended };
 }
 
 describe("the shared server's lock, taken by several processes at once", () => {
-  it('over a lock left by a dead process: exactly one of eight wins, round after round', { timeout: 60_000 }, async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const dir = tempDir('ollm-lock-race-');
-    for (let round = 0; round < 4; round++) {
-      const file = join(dir, `r${round}.lock`);
-      const go = join(dir, `r${round}.go`);
-      writeFileSync(file, String(dead));
-      const takers = Array.from({ length: 8 }, () => taker(file, go));
-      await new Promise((r) => setTimeout(r, 2500)); // every taker started and waiting
-      writeFileSync(go, '');
-      const said = await Promise.all(takers.map((t) => t.said));
-      writeFileSync(`${go}.end`, '');
-      await Promise.all(takers.map((t) => t.ended));
-      expect(said.filter((r) => r === 'won')).toHaveLength(1);
-    }
-  });
+  it(
+    'over a lock left by a dead process: exactly one of eight wins, round after round',
+    { timeout: 60_000 },
+    async () => {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const dir = tempDir('ollm-lock-race-');
+      for (let round = 0; round < 4; round++) {
+        const file = join(dir, `r${round}.lock`);
+        const go = join(dir, `r${round}.go`);
+        writeFileSync(file, String(dead));
+        const takers = Array.from({ length: 8 }, () => taker(file, go));
+        await new Promise((r) => setTimeout(r, 2500)); // every taker started and waiting
+        writeFileSync(go, '');
+        const said = await Promise.all(takers.map((t) => t.said));
+        writeFileSync(`${go}.end`, '');
+        await Promise.all(takers.map((t) => t.ended));
+        expect(said.filter((r) => r === 'won')).toHaveLength(1);
+      }
+    },
+  );
 });

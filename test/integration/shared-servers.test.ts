@@ -30,10 +30,19 @@ async function listening(dir: string, name: string, reply: ((line: string) => st
   await new Promise<void>((r) => server.listen(placeIn(dir, name).address, r));
 }
 
-const who = (pid: number) => JSON.stringify({ ollm: 'clients', pid, version: '0.1.0', build: 'aaaaaaaaaaaa', home: '/h', retiring: true, clients: [{ pid: 7, cwd: '/w', since: 's' }] });
+const who = (pid: number) =>
+  JSON.stringify({
+    ollm: 'clients',
+    pid,
+    version: '0.1.0',
+    build: 'aaaaaaaaaaaa',
+    home: '/h',
+    retiring: true,
+    clients: [{ pid: 7, cwd: '/w', since: 's' }],
+  });
 
 describe('the servers in a socket folder', () => {
-  it('each live lock with its socket asked who it is; a killed retiring server\'s files removed; a dead shared place\'s lock left to the next server', async () => {
+  it("each live lock with its socket asked who it is; a killed retiring server's files removed; a dead shared place's lock left to the next server", async () => {
     const dir = folder();
     writeFileSync(join(dir, `retiring-${process.pid}.lock`), String(process.pid));
     await listening(dir, `retiring-${process.pid}`, () => who(process.pid));
@@ -72,8 +81,18 @@ describe('shared stop', () => {
     let running = true;
     const killed: string[] = [];
     writeFileSync(join(dir, 's.lock'), String(o.lockPid ?? pid));
-    if (o.socket) await listening(dir, 's', o.answers ? () => ((running = false), JSON.stringify({ ollm: 'stopping', pid })) : undefined);
-    const deps: StopDeps = { alive: () => running, kill: (p, sig) => (killed.push(`${p} ${sig}`), (running = false)), uid: process.getuid!(), withinMs: 200 };
+    if (o.socket)
+      await listening(
+        dir,
+        's',
+        o.answers ? () => ((running = false), JSON.stringify({ ollm: 'stopping', pid })) : undefined,
+      );
+    const deps: StopDeps = {
+      alive: () => running,
+      kill: (p, sig) => (killed.push(`${p} ${sig}`), (running = false)),
+      uid: process.getuid!(),
+      withinMs: 200,
+    };
     const found: Found = { place: placeIn(dir, 's'), name: 's', pid, who: undefined };
     return { found, deps, killed, running: () => running };
   };
@@ -84,7 +103,7 @@ describe('shared stop', () => {
     expect(s.killed).toEqual([]);
   });
 
-  it('silent but listening, its lock naming it in this user\'s folder: SIGTERM, and it stops', async () => {
+  it("silent but listening, its lock naming it in this user's folder: SIGTERM, and it stops", async () => {
     const s = await setup({ answers: false, socket: true });
     expect(await stopServer(s.found, s.deps)).toEqual({ pid: 4242, stopped: true, how: 'SIGTERM' });
     expect(s.killed).toEqual(['4242 SIGTERM']);
@@ -93,20 +112,30 @@ describe('shared stop', () => {
   it('nothing listening at its socket (the pid may be another program now): never signalled', async () => {
     const s = await setup({ answers: false, socket: false });
     const r = await stopServer(s.found, s.deps);
-    expect(r).toMatchObject({ pid: 4242, stopped: false, why: expect.stringMatching(/nothing listens at .* not signalled/) });
+    expect(r).toMatchObject({
+      pid: 4242,
+      stopped: false,
+      why: expect.stringMatching(/nothing listens at .* not signalled/),
+    });
     expect(s.killed).toEqual([]);
     expect(s.running()).toBe(true);
   });
 
   it('its lock naming another pid by now: never signalled', async () => {
     const s = await setup({ answers: false, socket: true, lockPid: 4343 });
-    expect(await stopServer(s.found, s.deps)).toMatchObject({ stopped: false, why: expect.stringMatching(/no longer names pid 4242: not signalled/) });
+    expect(await stopServer(s.found, s.deps)).toMatchObject({
+      stopped: false,
+      why: expect.stringMatching(/no longer names pid 4242: not signalled/),
+    });
     expect(s.killed).toEqual([]);
   });
 
   it("a lock that is not this user's: never signalled", async () => {
     const s = await setup({ answers: false, socket: true });
-    expect(await stopServer(s.found, { ...s.deps, uid: process.getuid!() + 1 })).toMatchObject({ stopped: false, why: expect.stringMatching(/is not yours: not signalled/) });
+    expect(await stopServer(s.found, { ...s.deps, uid: process.getuid!() + 1 })).toMatchObject({
+      stopped: false,
+      why: expect.stringMatching(/is not yours: not signalled/),
+    });
     expect(s.killed).toEqual([]);
   });
 });

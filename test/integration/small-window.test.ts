@@ -29,39 +29,76 @@ afterEach(async () => {
 
 const PROMPT = 'Summarize the errors in this log.';
 /** ~300 tokens of remembered facts: within the 500-token budget the plan reserves for them. */
-const FACTS = Array.from({ length: 20 }, (_, i) => `FACT-${i}: the team deploys the worker on Fridays after the review.`).join('\n');
+const FACTS = Array.from(
+  { length: 20 },
+  (_, i) => `FACT-${i}: the team deploys the worker on Fridays after the review.`,
+).join('\n');
 const memory = { factsFor: async () => FACTS };
 const combining = (text: string) => /Combine them into one answer/.test(text);
 
-
 function gathered(text: string): GatheredInputs {
   const tokens = estimateTokens(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
+  return {
+    docs: [{ label: 'logs/app.log', text }],
+    images: [],
+    read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }],
+    skipped: [],
+    bytes: text.length,
+    tokens,
+  };
 }
 
 /** The core, and every request its one model was sent as (system prompt, prompt). */
 type Setup = () => Promise<{ orch: Orchestrator; sent: () => Array<{ system: string; prompt: string }> }>;
 
 async function ollama(window: number): ReturnType<Setup> {
-  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: [{ ...DEFAULT_MODELS.find((m) => m.name === 'llama3.2:latest')!, contextLength: window }] });
+  const fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    tokenDelayMs: 0,
+    models: [{ ...DEFAULT_MODELS.find((m) => m.name === 'llama3.2:latest')!, contextLength: window }],
+  });
   fake.reply((ctx) => (combining(ctx.prompt ?? '') ? 'FINAL' : 'partial: LINE-13 status=error'));
   const orch = await coreFor(fake, { totalBytes: 32e9, yaml: 'ram:\n  budget: 20GB\n  bufferBytes: 0\n' });
-  stops.push(() => orch.shutdown(200), () => fake.stop());
+  stops.push(
+    () => orch.shutdown(200),
+    () => fake.stop(),
+  );
   return { orch, sent: () => fake.generations().map((g) => ({ system: g.system ?? '', prompt: g.prompt ?? '' })) };
 }
 
 async function openai(window: number): ReturnType<Setup> {
   const box = await FakeOllama.start({ models: [] });
-  const lab = await FakeOpenAI.start({ models: [{ id: 'mistral:7b', nCtxTrain: 32768, nCtx: window, saysNCtx: 'meta' }], tokenDelayMs: 0 });
+  const lab = await FakeOpenAI.start({
+    models: [{ id: 'mistral:7b', nCtxTrain: 32768, nCtx: window, saysNCtx: 'meta' }],
+    tokenDelayMs: 0,
+  });
   lab.reply((c) => (combining(JSON.stringify(c.messages)) ? 'FINAL' : 'partial: LINE-13 status=error'));
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - { name: lab, kind: openai, url: "${lab.url}" }\n`);
-  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: box.url } }), { memorySource: { memory: async () => ({ totalBytes: 32e9, availableBytes: 28e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
-  stops.push(() => orch.shutdown(200), () => box.stop(), () => lab.stop());
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: box.url } }), {
+    memorySource: {
+      memory: async () => ({ totalBytes: 32e9, availableBytes: 28e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    },
+  });
+  stops.push(
+    () => orch.shutdown(200),
+    () => box.stop(),
+    () => lab.stop(),
+  );
   const sent = () =>
     lab.requestsTo('/v1/chat/completions').map((r) => {
       const messages = (r.body as { messages: Array<{ role: string; content: string }> }).messages;
-      return { system: messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n'), prompt: messages.filter((m) => m.role !== 'system').map((m) => m.content).join('\n') };
+      return {
+        system: messages
+          .filter((m) => m.role === 'system')
+          .map((m) => m.content)
+          .join('\n'),
+        prompt: messages
+          .filter((m) => m.role !== 'system')
+          .map((m) => m.content)
+          .join('\n'),
+      };
     });
   return { orch, sent };
 }
@@ -77,7 +114,9 @@ describe.each([
     expect(r.text).toBe('FINAL');
     expect(r.split).toMatchObject({ contextTokens: 1536 });
     expect(r.split!.parts).toBeGreaterThan(1);
-    expect(r.notes).toContain('remembered facts left out of parts: 1536-token window (remembered facts kept in the final combination).');
+    expect(r.notes).toContain(
+      'remembered facts left out of parts: 1536-token window (remembered facts kept in the final combination).',
+    );
     const requests = sent();
     const parts = requests.filter((q) => !combining(q.prompt));
     expect(parts).toHaveLength(r.split!.parts);
@@ -119,17 +158,29 @@ describe('a window too small even for the task beside the smallest part: refused
     const router = await FakeLlamacpp.start({ models: [{ id: 'stories', file: STORIES, ctxSize: 512 }], modelsMax: 1 });
     const home = tempDir('ollm-home-');
     writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
-    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } }), { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
-    stops.push(() => orch.shutdown(200), () => router.stop());
+    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } }), {
+      memorySource: {
+        memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+        gpus: async () => [],
+      },
+    });
+    stops.push(
+      () => orch.shutdown(200),
+      () => router.stop(),
+    );
     const err = (await offload(orch, { prompt: PROMPT, inputs: gathered(log48k()) }).catch((e: unknown) => e)) as Error;
-    expect(err.message).toMatch(/stories:latest on llama: even split it cannot fit: its 512-token window leaves too little room beside the task and system prompts \(~\d+ tokens\) for even the smallest part \(129 tokens\) and its answer \(64\), with remembered facts and the citation guide left out: it takes a window of at least (\d+) tokens \(restart llama-server with -c\/--ctx-size \1 or more for stories:latest/);
+    expect(err.message).toMatch(
+      /stories:latest on llama: even split it cannot fit: its 512-token window leaves too little room beside the task and system prompts \(~\d+ tokens\) for even the smallest part \(129 tokens\) and its answer \(64\), with remembered facts and the citation guide left out: it takes a window of at least (\d+) tokens \(restart llama-server with -c\/--ctx-size \1 or more for stories:latest/,
+    );
     expect(router.requests.filter((q) => q.path.startsWith('/v1/chat/completions'))).toHaveLength(0);
   });
 
   it('Ollama with a model trained for 512: a model with that window', async () => {
     const { orch, sent } = await ollama(512);
     const err = (await offload(orch, { prompt: PROMPT, inputs: gathered(log48k()) }).catch((e: unknown) => e)) as Error;
-    expect(err.message).toMatch(/llama3\.2:latest on ollama: even split it cannot fit: .*it takes a window of at least (\d+) tokens \(llama3\.2:latest was trained for 512 tokens only: use a model with a window of at least \1\)/);
+    expect(err.message).toMatch(
+      /llama3\.2:latest on ollama: even split it cannot fit: .*it takes a window of at least (\d+) tokens \(llama3\.2:latest was trained for 512 tokens only: use a model with a window of at least \1\)/,
+    );
     expect(sent()).toHaveLength(0);
   });
 });

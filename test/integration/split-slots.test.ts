@@ -18,9 +18,18 @@ describe('a split job on a model with one slot', () => {
     const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 5, models: fairModels(5) });
     fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial answer'));
     const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
-    stops.push(() => core.shutdown(200), () => fake.stop());
+    stops.push(
+      () => core.shutdown(200),
+      () => fake.stop(),
+    );
     const text = longLog();
-    const req = { prompt: 'Which errors occurred in this log?', intent: 'Which errors occurred in this log?', model: 'qwen2.5:14b', useMemory: false, inputsByReference: true };
+    const req = {
+      prompt: 'Which errors occurred in this log?',
+      intent: 'Which errors occurred in this log?',
+      model: 'qwen2.5:14b',
+      useMemory: false,
+      inputsByReference: true,
+    };
     const plan = await planOffload(core, req, [{ label: 'logs/app.log', text }]);
     if (plan.kind !== 'split') throw new Error(`expected a split plan, got ${plan.kind}`);
     expect(plan.plan.width).toBe(1);

@@ -16,7 +16,14 @@ afterEach(async () => {
 async function remember(home: string, n: number): Promise<void> {
   const db = await stateDb(home);
   const now = new Date().toISOString();
-  for (let i = 0; i < n; i++) await queueWrite(db, () => db.prepare('INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(`k${i}`, `k${i}`, 'v', 'fact', 'test', now, now));
+  for (let i = 0; i < n; i++)
+    await queueWrite(db, () =>
+      db
+        .prepare(
+          'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(`k${i}`, `k${i}`, 'v', 'fact', 'test', now, now),
+    );
 }
 
 describe('the state line of doctor', () => {
@@ -26,7 +33,11 @@ describe('the state line of doctor', () => {
     const checks = await stateCheck(home);
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ name: 'State', level: 'ok' });
-    expect(checks[0]!.detail).toMatch(new RegExp(`^${join(home, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ ?[KMG]?B, schema version ${MIGRATIONS.length}, 3 memory entries$`));
+    expect(checks[0]!.detail).toMatch(
+      new RegExp(
+        `^${join(home, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ ?[KMG]?B, schema version ${MIGRATIONS.length}, 3 memory entries$`,
+      ),
+    );
   });
 
   it('a file kept aside at open: a warning naming it and why', async () => {
@@ -43,7 +54,9 @@ describe('the state line of doctor', () => {
     const home = tempDir('ollm-check-old-');
     writeFileSync(join(home, 'state.db-wal.2026-01-01T00-00-00-000Z.damaged'), 'x');
     const checks = await stateCheck(home);
-    expect(checks.filter((c) => c.level === 'warn').map((c) => c.detail)).toEqual([`${join(home, 'state.db-wal.2026-01-01T00-00-00-000Z.damaged')} was kept aside (a damaged or foreign state file; nothing was deleted)`]);
+    expect(checks.filter((c) => c.level === 'warn').map((c) => c.detail)).toEqual([
+      `${join(home, 'state.db-wal.2026-01-01T00-00-00-000Z.damaged')} was kept aside (a damaged or foreign state file; nothing was deleted)`,
+    ]);
   });
 
   it('a lock another process holds: a warning', async () => {
@@ -53,7 +66,9 @@ describe('the state line of doctor', () => {
     other.exec('BEGIN IMMEDIATE');
     try {
       const checks = await stateCheck(home);
-      expect(checks.find((c) => c.level === 'warn')?.detail).toBe(`${join(home, 'state.db')} is locked by another process right now`);
+      expect(checks.find((c) => c.level === 'warn')?.detail).toBe(
+        `${join(home, 'state.db')} is locked by another process right now`,
+      );
     } finally {
       other.exec('ROLLBACK');
       other.close();

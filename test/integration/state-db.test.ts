@@ -28,8 +28,15 @@ const src = (path: string) => JSON.stringify(resolve(import.meta.dirname, '../..
 const LIMITS = { maxEntries: 1000, maxValueChars: 1000 };
 
 /** Runs a module script in a child process with tsx; resolves with its stdout. */
-async function child(script: string, options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), ...options });
+async function child(
+  script: string,
+  options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    { cwd: resolve(import.meta.dirname, '../..'), ...options },
+  );
   return stdout;
 }
 
@@ -50,7 +57,13 @@ const quiet = () => vi.spyOn(process.stderr, 'write').mockImplementation(() => t
 const listDoc = (home: string) =>
   new SharedDocument<string[]>(home, {
     name: 'test-list',
-    parse: (raw) => (Array.isArray(raw) ? { value: raw.filter((v): v is string => typeof v === 'string'), rejected: raw.filter((v) => typeof v !== 'string') } : null),
+    parse: (raw) =>
+      Array.isArray(raw)
+        ? {
+            value: raw.filter((v): v is string => typeof v === 'string'),
+            rejected: raw.filter((v) => typeof v !== 'string'),
+          }
+        : null,
     empty: () => [],
     serialise: (v) => v,
     count: (v) => v.length,
@@ -59,8 +72,20 @@ const listDoc = (home: string) =>
 /** Counts by key, summed across processes (what metrics and the savings ledger are built on). */
 class Counter extends SummedTable<{ n: number }> {
   constructor(home: string, options: { flushDelayMs?: number } = {}) {
-    const isCount = (v: unknown): v is { n: number } => typeof v === 'object' && v !== null && typeof (v as { n?: unknown }).n === 'number';
-    super(home, 'test-counter', { parseRow: (v) => (isCount(v) ? { n: v.n } : null), serialiseRow: (r) => r, parseFile: () => null, zero: () => ({ n: 0 }), add: (a, b) => ((a.n += b.n), a) }, options);
+    const isCount = (v: unknown): v is { n: number } =>
+      typeof v === 'object' && v !== null && typeof (v as { n?: unknown }).n === 'number';
+    super(
+      home,
+      'test-counter',
+      {
+        parseRow: (v) => (isCount(v) ? { n: v.n } : null),
+        serialiseRow: (r) => r,
+        parseFile: () => null,
+        zero: () => ({ n: 0 }),
+        add: (a, b) => ((a.n += b.n), a),
+      },
+      options,
+    );
   }
   add(key: string, n = 1): void {
     this.addDelta(key, { n });
@@ -92,7 +117,10 @@ describe('opening the database', () => {
         console.log(db.prepare('PRAGMA user_version').get().user_version);`;
       const versions = await Promise.all([child(open), child(open)]);
       expect(versions.map((v) => Number(v.trim()))).toEqual([MIGRATIONS.length, MIGRATIONS.length]);
-      const tables = query<{ name: string }>(home, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((t) => t.name);
+      const tables = query<{ name: string }>(
+        home,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+      ).map((t) => t.name);
       expect(tables).toEqual(['answers', 'documents', 'imports', 'jobs', 'memory', 'sums']);
       expect(query<{ user_version: number }>(home, 'PRAGMA user_version')[0]!.user_version).toBe(MIGRATIONS.length);
       expect(query<{ journal_mode: string }>(home, 'PRAGMA journal_mode')[0]!.journal_mode).toBe('wal');
@@ -120,12 +148,20 @@ describe('opening the database', () => {
           if (h) {
             const { bytesRead } = await h.read(head, 0, 100, 0);
             await h.close();
-            seen.add(bytesRead < 100 ? `${bytesRead} bytes` : head.toString('latin1', 0, 16) !== 'SQLite format 3\0' ? 'not a SQLite header' : `user_version ${head.readUInt32BE(60)}`);
+            seen.add(
+              bytesRead < 100
+                ? `${bytesRead} bytes`
+                : head.toString('latin1', 0, 16) !== 'SQLite format 3\0'
+                  ? 'not a SQLite header'
+                  : `user_version ${head.readUInt32BE(60)}`,
+            );
           }
           await new Promise((r) => setTimeout(r, 1));
         }
       })();
-      const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) => Number(out.trim().split('\n').at(-1)));
+      const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) =>
+        Number(out.trim().split('\n').at(-1)),
+      );
       watching = false;
       await watch;
       expect([...seen]).toEqual([`user_version ${MIGRATIONS.length}`]);
@@ -139,10 +175,20 @@ describe('opening the database', () => {
     const home = tempDir('ollm-state-');
     const file = join(home, 'state.db');
     // a server with the store open, everything folded into state.db
-    const holder = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { stateDb } from ${src('storage/db.ts')};
+    const holder = execFile(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { stateDb } from ${src('storage/db.ts')};
       const db = await stateDb(${JSON.stringify(home)});
       db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
-      console.log('held'); setTimeout(() => {}, 60_000);`], { cwd: resolve(import.meta.dirname, '../..') });
+      console.log('held'); setTimeout(() => {}, 60_000);`,
+      ],
+      { cwd: resolve(import.meta.dirname, '../..') },
+    );
     try {
       await new Promise<void>((ok) => holder.stdout!.on('data', (d: Buffer) => String(d).includes('held') && ok()));
       const bytes = await readFile(file);
@@ -150,7 +196,9 @@ describe('opening the database', () => {
       await writeFile(file, bytes);
       const refused = await child(`import { stateDb } from ${src('storage/db.ts')};
         try { await stateDb(${JSON.stringify(home)}); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`);
-      expect(refused).toMatch(/StorageError: .*state\.db could not be opened: SQLite reports it damaged \(.*\), but another process has it open, so nothing was set aside\. Stop the other ollm-mcp servers using .* and try again\./);
+      expect(refused).toMatch(
+        /StorageError: .*state\.db could not be opened: SQLite reports it damaged \(.*\), but another process has it open, so nothing was set aside\. Stop the other ollm-mcp servers using .* and try again\./,
+      );
       expect(readdirSync(home).filter((f) => f.includes('.damaged'))).toEqual([]);
     } finally {
       holder.kill('SIGKILL');
@@ -168,7 +216,11 @@ describe('opening the database', () => {
     const old = new Database(join(home, 'state.db'));
     old.exec(MIGRATIONS[0]!);
     old.exec('PRAGMA user_version = 1');
-    old.prepare("INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ('editor', 'editor', 'vim', 'fact', 'user', 'x', 'x')").run();
+    old
+      .prepare(
+        "INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ('editor', 'editor', 'vim', 'fact', 'user', 'x', 'x')",
+      )
+      .run();
     old.close();
     const db = await stateDb(home);
     expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
@@ -192,7 +244,11 @@ describe('opening the database', () => {
     const refusal = async (home: string, what: RegExp, place = 'state.db') => {
       const err = await stateDb(home).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageError);
-      expect((err as Error).message).toMatch(new RegExp(`${join(home, place).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is ${what.source}; ollm-mcp keeps its state only in a regular file there\\. Move it away \\(or remove it\\) and try again\\.`));
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `${join(home, place).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is ${what.source}; ollm-mcp keeps its state only in a regular file there\\. Move it away \\(or remove it\\) and try again\\.`,
+        ),
+      );
       // the memory tools say the same
       const memory = await new MemoryStore(home, LIMITS).remember('k', 'v').catch((e: unknown) => e);
       expect(memory).toBeInstanceOf(MemoryError);
@@ -223,7 +279,9 @@ describe('opening the database', () => {
       await writeFile(join(home, 'state.db-lock'), 'x'.repeat(200));
       const err = await stateDb(home).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageError);
-      expect((err as Error).message).toBe(`${join(home, 'state.db-lock')} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`);
+      expect((err as Error).message).toBe(
+        `${join(home, 'state.db-lock')} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`,
+      );
       await rm(join(home, 'state.db-lock'));
       await expect(new MemoryStore(home, LIMITS).remember('k', 'v')).resolves.toMatchObject({ action: 'created' });
     });
@@ -254,7 +312,11 @@ describe('opening the database', () => {
     // in a folder that user can reach (the test run's own temporary folder is private to root)
     const root = process.getuid?.() === 0;
     const asUser = root ? { uid: 65534, gid: 65534 } : {};
-    const parent = root ? mkdtempSync(join(process.env.OLLM_TEST_TMPDIR ? dirname(process.env.OLLM_TEST_TMPDIR) : tmpdir(), 'ollm-state-ro-')) : tempDir('ollm-state-ro-');
+    const parent = root
+      ? mkdtempSync(
+          join(process.env.OLLM_TEST_TMPDIR ? dirname(process.env.OLLM_TEST_TMPDIR) : tmpdir(), 'ollm-state-ro-'),
+        )
+      : tempDir('ollm-state-ro-');
     const fresh = join(parent, 'fresh');
     const existing = join(parent, 'existing');
     const childTmp = join(parent, 'tmp');
@@ -287,18 +349,32 @@ describe('opening the database', () => {
           ctx.skip(`cannot run the check as an unprivileged user here (${(e as Error).message.split('\n')[0]})`);
           return;
         }
-        const r = JSON.parse(out.trim().split('\n').at(-1)!) as { writable?: boolean } & Record<'remember' | 'list', Outcome>;
-        if (r.writable) ctx.skip(`${home} is still writable after chmod 0555 (permissions do not stop this user), so a read-only home cannot be tested here`);
+        const r = JSON.parse(out.trim().split('\n').at(-1)!) as { writable?: boolean } & Record<
+          'remember' | 'list',
+          Outcome
+        >;
+        if (r.writable)
+          ctx.skip(
+            `${home} is still writable after chmod 0555 (permissions do not stop this user), so a read-only home cannot be tested here`,
+          );
         results.set(home, r);
       }
-      expect(results.get(fresh)!.remember).toMatchObject({ name: 'MemoryError', message: expect.stringContaining(join(fresh, 'state.db')) });
+      expect(results.get(fresh)!.remember).toMatchObject({
+        name: 'MemoryError',
+        message: expect.stringContaining(join(fresh, 'state.db')),
+      });
       expect(results.get(fresh)!.list).toMatchObject({ name: 'MemoryError' }); // nothing to read: it cannot even be made
-      expect(results.get(existing)!.remember).toMatchObject({ name: 'MemoryError', message: expect.stringContaining(join(existing, 'state.db')) });
+      expect(results.get(existing)!.remember).toMatchObject({
+        name: 'MemoryError',
+        message: expect.stringContaining(join(existing, 'state.db')),
+      });
       for (const r of results.values()) {
         for (const op of ['remember', 'list'] as const) {
           if (r[op].ok) continue; // reading a read-only database may well work
           expect(r[op].name).toBe('MemoryError');
-          expect(r[op].message).toMatch(/read-only disk or folder|No permission to use|cannot be opened \(SQLITE_CANTOPEN\) — check that its folder exists and is writable/);
+          expect(r[op].message).toMatch(
+            /read-only disk or folder|No permission to use|cannot be opened \(SQLITE_CANTOPEN\) — check that its folder exists and is writable/,
+          );
           expect(r[op].message).not.toMatch(/bug/i);
         }
       }
@@ -320,7 +396,9 @@ describe('a shared document', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).update((l) => [...l, `item ${i}`])));
     expect(new Set(await a.snapshot()).size).toBe(31);
     expect(await b.snapshot()).toEqual(await a.snapshot());
-    expect(JSON.parse(query<{ json: string }>(home, "SELECT json FROM documents WHERE name = 'test-list'")[0]!.json)).toHaveLength(31);
+    expect(
+      JSON.parse(query<{ json: string }>(home, "SELECT json FROM documents WHERE name = 'test-list'")[0]!.json),
+    ).toHaveLength(31);
   });
 
   it('a stored value that is not valid reads as empty, with a warning, and the next change starts from empty', async () => {
@@ -354,7 +432,12 @@ describe('a summed table', () => {
     await b.load();
     expect([a.get('k'), a.get('other')]).toEqual([150, 50]);
     expect([b.get('k'), b.get('other')]).toEqual([150, 50]);
-    expect(query<{ key: string; json: string }>(home, "SELECT key, json FROM sums WHERE store = 'test-counter' ORDER BY key")).toEqual([
+    expect(
+      query<{ key: string; json: string }>(
+        home,
+        "SELECT key, json FROM sums WHERE store = 'test-counter' ORDER BY key",
+      ),
+    ).toEqual([
       { key: 'k', json: '{"n":150}' },
       { key: 'other', json: '{"n":50}' },
     ]);
@@ -409,10 +492,12 @@ describe('across two child processes', () => {
       await counter.close();
       console.log(JSON.stringify({ first }));`;
     const outs = await Promise.all([child(script('a')), child(script('b'))]);
-    for (const out of outs) expect(JSON.parse(out)).toMatchObject({ first: expect.arrayContaining(['from the parent']) });
+    for (const out of outs)
+      expect(JSON.parse(out)).toMatchObject({ first: expect.arrayContaining(['from the parent']) });
     const doc = await listDoc(home).snapshot();
     expect(doc).toHaveLength(81);
-    for (const who of ['a', 'b']) expect(doc.filter((e) => e.startsWith(`${who} `))).toEqual(Array.from({ length: 40 }, (_, i) => `${who} ${i}`)); // each process's in its order
+    for (const who of ['a', 'b'])
+      expect(doc.filter((e) => e.startsWith(`${who} `))).toEqual(Array.from({ length: 40 }, (_, i) => `${who} ${i}`)); // each process's in its order
     const counter = new Counter(home);
     await counter.load();
     expect([counter.get('calls'), counter.get('a'), counter.get('b')]).toEqual([80, 80, 80]);
@@ -421,21 +506,45 @@ describe('across two child processes', () => {
 
 describe('the JSON files of an earlier version', () => {
   const at = '2026-01-01T00:00:00.000Z';
-  const memoryEntry = (i: number) => ({ key: `fact ${i}`, value: `value ${i}`, category: 'fact', source: 'user', createdAt: at, updatedAt: at, accessCount: 0 });
+  const memoryEntry = (i: number) => ({
+    key: `fact ${i}`,
+    value: `value ${i}`,
+    category: 'fact',
+    source: 'user',
+    createdAt: at,
+    updatedAt: at,
+    accessCount: 0,
+  });
   const hundred = () => Array.from({ length: 100 }, (_, i) => memoryEntry(i));
   const FILES = {
     'memory.json': JSON.stringify({ version: 1, entries: [memoryEntry(1), memoryEntry(2)] }, null, 2),
-    'metrics.json': JSON.stringify({ version: 1, models: { 'llama3.2:latest': { requests: 7, successes: 7, latencySumMs: 700, latencyCount: 7, lastUsed: at } } }),
-    'preferences.json': JSON.stringify({ version: 1, byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at } } }),
-    'comparisons.json': JSON.stringify({ version: 1, comparisons: [{ id: 'cmp-1', task: 'code', models: ['a:1b', 'b:2b'], at }] }),
-    'savings.json': JSON.stringify({ version: 1, days: { '2026-01-01': { 'phi3:mini': { code: { calls: 3, savedTokens: 900, savedMoney: 0.01 } } } } }),
+    'metrics.json': JSON.stringify({
+      version: 1,
+      models: { 'llama3.2:latest': { requests: 7, successes: 7, latencySumMs: 700, latencyCount: 7, lastUsed: at } },
+    }),
+    'preferences.json': JSON.stringify({
+      version: 1,
+      byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at } },
+    }),
+    'comparisons.json': JSON.stringify({
+      version: 1,
+      comparisons: [{ id: 'cmp-1', task: 'code', models: ['a:1b', 'b:2b'], at }],
+    }),
+    'savings.json': JSON.stringify({
+      version: 1,
+      days: { '2026-01-01': { 'phi3:mini': { code: { calls: 3, savedTokens: 900, savedMoney: 0.01 } } } },
+    }),
   } as const;
 
   /** Every store of a process, as the orchestrator makes them on `home`. */
   async function openAll(home: string) {
     const memory = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
     const metrics = new MetricsStore(home, { legacyFile: join(home, 'metrics.json') });
-    const savings = new SavingsStore(home, { inputPerMillion: 3, outputPerMillion: 15, currency: '$' }, { legacyFile: join(home, 'savings.json') });
+    const savings = new SavingsStore(
+      home,
+      { inputPerMillion: 3, outputPerMillion: 15, currency: '$' },
+      { legacyFile: join(home, 'savings.json') },
+    );
     const preferences = new Preferences(home, { legacyFile: join(home, 'preferences.json') });
     const comparisons = new Comparisons();
     await Promise.all([metrics.load(), savings.load(), preferences.load()]);
@@ -454,13 +563,22 @@ describe('the JSON files of an earlier version', () => {
     const home = tempDir('ollm-state-');
     for (const [name, text] of Object.entries(FILES)) await writeFile(join(home, name), text);
     const first = await openAll(home);
-    expect(first).toMatchObject({ memory: ['fact 1', 'fact 2'], metrics: 7, savings: 3, preferences: { code: 'qwen2.5-coder:7b' }, comparison: ['a:1b', 'b:2b'] });
+    expect(first).toMatchObject({
+      memory: ['fact 1', 'fact 2'],
+      metrics: 7,
+      savings: 3,
+      preferences: { code: 'qwen2.5-coder:7b' },
+      comparison: ['a:1b', 'b:2b'],
+    });
     expect(first.store.takeNotice()).toBeUndefined();
     for (const [name, text] of Object.entries(FILES)) {
       expect(existsSync(join(home, name))).toBe(false);
       expect(await readFile(join(home, `${name}.imported-backup`), 'utf8')).toBe(text);
     }
-    const imports = query<{ file: string; kept: number; set_aside: number; backup: string }>(home, 'SELECT file, kept, set_aside, backup FROM imports ORDER BY file');
+    const imports = query<{ file: string; kept: number; set_aside: number; backup: string }>(
+      home,
+      'SELECT file, kept, set_aside, backup FROM imports ORDER BY file',
+    );
     expect(imports).toEqual(
       ['comparisons.json', 'memory.json', 'metrics.json', 'preferences.json', 'savings.json'].map((name) => ({
         file: join(home, name),
@@ -469,7 +587,9 @@ describe('the JSON files of an earlier version', () => {
         backup: join(home, `${name}.imported-backup`),
       })),
     );
-    expect(logged(stderr)).toMatch(/memory: imported 2 entries from .*memory\.json into the state database; the file is kept as .*memory\.json\.imported-backup/);
+    expect(logged(stderr)).toMatch(
+      /memory: imported 2 entries from .*memory\.json into the state database; the file is kept as .*memory\.json\.imported-backup/,
+    );
     // a later process (another instance of each store) imports nothing again: nothing is counted twice
     const later = await openAll(home);
     expect(later).toMatchObject({ memory: ['fact 1', 'fact 2'], metrics: 7, savings: 3 });
@@ -485,21 +605,31 @@ describe('the JSON files of an earlier version', () => {
       'memory.json': JSON.stringify({ version: 1, entries: [memoryEntry(3)] }),
       'metrics.json': FILES['metrics.json'],
       'preferences.json': JSON.stringify({ version: 1, byProfile: { code: { model: 'other:7b', task: 'code', at } } }),
-      'comparisons.json': JSON.stringify({ version: 1, comparisons: [{ id: 'cmp-2', task: 'code', models: ['c:1b'], at }] }),
+      'comparisons.json': JSON.stringify({
+        version: 1,
+        comparisons: [{ id: 'cmp-2', task: 'code', models: ['c:1b'], at }],
+      }),
       'savings.json': FILES['savings.json'],
     };
     for (const [name, text] of Object.entries(again)) await writeFile(join(home, name), text);
     stderr.mockClear();
     const later = await openAll(home);
     // the database stays the truth: the sums are not added twice, nothing is overwritten
-    expect(later).toMatchObject({ memory: ['fact 1', 'fact 2'], metrics: 7, savings: 3, preferences: { code: 'qwen2.5-coder:7b' } });
+    expect(later).toMatchObject({
+      memory: ['fact 1', 'fact 2'],
+      metrics: 7,
+      savings: 3,
+      preferences: { code: 'qwen2.5-coder:7b' },
+    });
     expect(await new Comparisons().get(home, 'cmp-2')).toBeUndefined();
     for (const [name, text] of Object.entries(again)) {
       expect(await readFile(join(home, name), 'utf8')).toBe(text);
       expect(await readFile(join(home, `${name}.imported-backup`), 'utf8')).toBe(FILES[name as keyof typeof FILES]);
       expect(logged(stderr)).toContain(`${join(home, name)} is not read:`);
     }
-    expect(logged(stderr)).toMatch(/warn: memory: .*memory\.json is not read: a file of that name was imported into the state database on \d{4}-\d\d-\d\dT[\d:.]+Z, which holds the memory now\. Move this one away/);
+    expect(logged(stderr)).toMatch(
+      /warn: memory: .*memory\.json is not read: a file of that name was imported into the state database on \d{4}-\d\d-\d\dT[\d:.]+Z, which holds the memory now\. Move this one away/,
+    );
     expect(query(home, 'SELECT file FROM imports')).toHaveLength(5);
   });
 
@@ -526,7 +656,11 @@ describe('the JSON files of an earlier version', () => {
       }),
     );
     const later = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
-    expect(Object.fromEntries((await later.list()).map((e) => [e.key, e.value]))).toEqual({ editor: 'Helix', shell: 'zsh', pager: 'less' });
+    expect(Object.fromEntries((await later.list()).map((e) => [e.key, e.value]))).toEqual({
+      editor: 'Helix',
+      shell: 'zsh',
+      pager: 'less',
+    });
     expect(query<{ kept: number }>(home, 'SELECT kept FROM imports')).toEqual([{ kept: 2 }]);
     expect(logged(stderr)).toMatch(/memory: imported 2 entries from .*memory\.json/);
   });
@@ -541,11 +675,16 @@ describe('the JSON files of an earlier version', () => {
       expect((await s.list()).map((e) => e.key)).toEqual(['kept']);
       expect(await readFile(join(home, 'memory.json.imported-backup'), 'utf8')).toBe(cut);
       expect(s.setAside).toBe(join(home, 'memory.json.imported-backup'));
-      expect(s.takeNotice()).toMatch(/^Note: .*memory\.json was imported into .*state\.db with 1 entries; 2 unreadable parts are kept in .*memory\.json\.imported-backup — nothing was deleted\.$/);
+      expect(s.takeNotice()).toMatch(
+        /^Note: .*memory\.json was imported into .*state\.db with 1 entries; 2 unreadable parts are kept in .*memory\.json\.imported-backup — nothing was deleted\.$/,
+      );
       expect(s.takeNotice()).toBeUndefined();
       expect(logged(stderr)).toMatch(/memory: imported 1 entries from .*\(2 unreadable, kept in the backup\)/);
       await s.remember('fresh', 'start');
-      expect(query<{ key: string }>(home, 'SELECT key FROM memory ORDER BY rowid').map((r) => r.key)).toEqual(['kept', 'fresh']);
+      expect(query<{ key: string }>(home, 'SELECT key FROM memory ORDER BY rowid').map((r) => r.key)).toEqual([
+        'kept',
+        'fresh',
+      ]);
     });
 
     it('one bad entry among 100 (an empty key) is left out alone; the 99 others are recalled', async () => {
@@ -559,7 +698,9 @@ describe('the JSON files of an earlier version', () => {
       expect(await s.count()).toBe(99);
       for (let i = 0; i < 100; i++) if (i !== 37) expect((await s.recall(`fact ${i}`))?.value).toBe(`value ${i}`);
       expect(await readFile(join(home, 'memory.json.imported-backup'), 'utf8')).toBe(text);
-      expect(s.takeNotice()).toMatch(/with 99 entries; 1 unreadable part is kept in .*memory\.json\.imported-backup — nothing was deleted/);
+      expect(s.takeNotice()).toMatch(
+        /with 99 entries; 1 unreadable part is kept in .*memory\.json\.imported-backup — nothing was deleted/,
+      );
     });
 
     it('text after the JSON: every entry is imported, and the backup keeps the text', async () => {
@@ -576,7 +717,10 @@ describe('the JSON files of an earlier version', () => {
     it('a byte-order mark is read past: all 100 entries, and no notice', async () => {
       quiet();
       const home = tempDir('ollm-state-');
-      await writeFile(join(home, 'memory.json'), `\uFEFF${JSON.stringify({ version: 1, entries: hundred() }, null, 2)}`);
+      await writeFile(
+        join(home, 'memory.json'),
+        `\uFEFF${JSON.stringify({ version: 1, entries: hundred() }, null, 2)}`,
+      );
       const s = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
       for (let i = 0; i < 100; i++) expect((await s.recall(`fact ${i}`))?.value).toBe(`value ${i}`);
       expect(s.takeNotice()).toBeUndefined();
@@ -620,7 +764,11 @@ describe('the JSON files of an earlier version', () => {
       await s.load();
       expect(s.all()).toEqual({});
       expect((await stat(join(home, 'metrics.json'))).size).toBe(MAX_LEGACY_BYTES + 1);
-      expect(logged(stderr)).toMatch(new RegExp(`warn: metrics: .*metrics\\.json was not imported: ${MAX_LEGACY_BYTES + 1} bytes is more than ${MAX_LEGACY_BYTES}\\.`));
+      expect(logged(stderr)).toMatch(
+        new RegExp(
+          `warn: metrics: .*metrics\\.json was not imported: ${MAX_LEGACY_BYTES + 1} bytes is more than ${MAX_LEGACY_BYTES}\\.`,
+        ),
+      );
     });
   });
 

@@ -22,7 +22,13 @@ async function remember(db: Db, prefix: string, n: number): Promise<void> {
   const now = new Date().toISOString();
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      queueWrite(db, () => db.prepare('INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(`${prefix}${i}`, `${prefix}${i}`, 'x'.repeat(300), 'fact', 'test', now, now)),
+      queueWrite(db, () =>
+        db
+          .prepare(
+            'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(`${prefix}${i}`, `${prefix}${i}`, 'x'.repeat(300), 'fact', 'test', now, now),
+      ),
     ),
   );
 }
@@ -37,7 +43,8 @@ function keysIn(file: string): string[] {
   }
 }
 
-const damaged = (home: string, name: string) => readdirSync(home).filter((f) => f.startsWith(`${name}.`) && f.endsWith('.damaged'));
+const damaged = (home: string, name: string) =>
+  readdirSync(home).filter((f) => f.startsWith(`${name}.`) && f.endsWith('.damaged'));
 
 /**
  * A home holding a closed store of `n` entries on which no connection of this process is open. A

@@ -24,7 +24,11 @@ describe('a format through the route', () => {
     ollama = await FakeOllama.start({ tokenDelayMs: 0 });
     ollama.reply('{"city": "Paris"}');
     const core = await coreFor(ollama);
-    const r = await routeAndGenerate(core, { prompt: 'Capital of France?', useMemory: false, format: await prepareFormat(SCHEMA) });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Capital of France?',
+      useMemory: false,
+      format: await prepareFormat(SCHEMA),
+    });
     expect(ollama.generations().at(-1)!.format).toEqual(SCHEMA);
     expect(r.json).toEqual({ city: 'Paris' });
     expect(r.text).toBe('{"city": "Paris"}');
@@ -44,8 +48,14 @@ describe('a format through the route', () => {
     cloud = await FakeOpenAI.start({ models: ['cloud-model'], reply: '{"city": "Paris"}' });
     const core = await coreFor(ollama, { yaml: withFallback(cloud.url) });
     await ollama.setOffline(true);
-    const r = await routeAndGenerate(core, { prompt: 'Capital of France?', useMemory: false, format: await prepareFormat(SCHEMA) });
-    expect(cloud.requestsTo('/v1/chat/completions').at(-1)!.body).toMatchObject({ response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA } } });
+    const r = await routeAndGenerate(core, {
+      prompt: 'Capital of France?',
+      useMemory: false,
+      format: await prepareFormat(SCHEMA),
+    });
+    expect(cloud.requestsTo('/v1/chat/completions').at(-1)!.body).toMatchObject({
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA } },
+    });
     expect(r).toMatchObject({ provider: 'fallback', json: { city: 'Paris' } });
   });
 
@@ -54,9 +64,16 @@ describe('a format through the route', () => {
     cloud = await FakeOpenAI.start({ models: ['cloud-model'], reply: '{"town": "Paris"}' });
     const core = await coreFor(ollama, { yaml: withFallback(cloud.url) });
     await ollama.setOffline(true);
-    const err = await routeAndGenerate(core, { prompt: 'Capital of France?', useMemory: false, format: await prepareFormat(SCHEMA) }).catch((e: unknown) => e);
+    const err = await routeAndGenerate(core, {
+      prompt: 'Capital of France?',
+      useMemory: false,
+      format: await prepareFormat(SCHEMA),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).attempts.at(-1)).toEqual({ model: 'fallback cloud-model', error: 'its answer was set aside: it breaks the schema (city: required)' });
+    expect((err as RouteError).attempts.at(-1)).toEqual({
+      model: 'fallback cloud-model',
+      error: 'its answer was set aside: it breaks the schema (city: required)',
+    });
   });
 
   it('a pattern that would backtrack for days (issue 55): the near match is set aside at once, the match returned', async () => {
@@ -64,9 +81,13 @@ describe('a format through the route', () => {
     const core = await coreFor(ollama);
     const format = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
     ollama.reply(JSON.stringify(`${'a'.repeat(40)}!`));
-    const err = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format }).catch((e: unknown) => e); // reached at all: the check never backtracks
+    const err = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format }).catch(
+      (e: unknown) => e,
+    ); // reached at all: the check never backtracks
     expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).attempts.map((a) => a.error)).toContain('its answer was set aside: it breaks the schema (answer: must match pattern "^(a+)+$")');
+    expect((err as RouteError).attempts.map((a) => a.error)).toContain(
+      'its answer was set aside: it breaks the schema (answer: must match pattern "^(a+)+$")',
+    );
     ollama.reply(JSON.stringify('a'.repeat(40)));
     const r = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format });
     expect(r.json).toBe('a'.repeat(40));

@@ -19,8 +19,21 @@ function longTool() {
   const calls: Array<{ ctx: ServerContext; control: JobControl | undefined; release(text: string): void }> = [];
   const handler = (_args: unknown, ctx: ServerContext) =>
     new Promise<CallToolResult>((resolve) => {
-      ctx.mcpReq.signal.addEventListener('abort', () => resolve({ isError: true, content: [{ type: 'text', text: 'cancelled' }] }), { once: true });
-      calls.push({ ctx, control: taskControl(ctx), release: (text) => resolve(text.startsWith('error:') ? { isError: true, content: [{ type: 'text', text }] } : { content: [{ type: 'text', text }] }) });
+      ctx.mcpReq.signal.addEventListener(
+        'abort',
+        () => resolve({ isError: true, content: [{ type: 'text', text: 'cancelled' }] }),
+        { once: true },
+      );
+      calls.push({
+        ctx,
+        control: taskControl(ctx),
+        release: (text) =>
+          resolve(
+            text.startsWith('error:')
+              ? { isError: true, content: [{ type: 'text', text }] }
+              : { content: [{ type: 'text', text }] },
+          ),
+      });
     });
   return { calls, handler };
 }
@@ -35,11 +48,23 @@ async function connected(jobs: LongWork, tool: ReturnType<typeof longTool>, name
   const server = new McpServer({ name: 'test', version: '1' });
   const quick = () => ({ content: [{ type: 'text' as const, text: 'quick' }] });
   const registered = new Map([
-    ['route_and_generate', server.registerTool('route_and_generate', { description: 'long', inputSchema: z.object({ prompt: z.string().optional() }) }, tool.handler)],
+    [
+      'route_and_generate',
+      server.registerTool(
+        'route_and_generate',
+        { description: 'long', inputSchema: z.object({ prompt: z.string().optional() }) },
+        tool.handler,
+      ),
+    ],
     ['list_models', server.registerTool('list_models', { description: 'quick' }, quick)],
   ]);
   const handlers: Record<string, unknown> = { route_and_generate: tool.handler, list_models: quick };
-  offerTasks(server, { settings: SETTINGS, secrets: ['s3cret'], tools: registered, core: async () => ({ longWork: jobs, handler: (n) => handlers[n] as never }) });
+  offerTasks(server, {
+    settings: SETTINGS,
+    secrets: ['s3cret'],
+    tools: registered,
+    core: async () => ({ longWork: jobs, handler: (n) => handlers[n] as never }),
+  });
   const [toClient, toServer] = InMemoryTransport.createLinkedPair();
   await server.connect(toServer);
   const client = new Client({ name, version: '1' });
@@ -48,11 +73,16 @@ async function connected(jobs: LongWork, tool: ReturnType<typeof longTool>, name
   return client;
 }
 
-const asTask = (c: Client, name: string, args: object = {}) => c.request({ method: 'tools/call', params: { name, arguments: args, task: {} } }, specTypeSchemas.CreateTaskResult);
-const get = (c: Client, taskId: string) => c.request({ method: 'tasks/get', params: { taskId } }, specTypeSchemas.GetTaskResult);
-const result = (c: Client, taskId: string) => c.request({ method: 'tasks/result', params: { taskId } }, specTypeSchemas.CallToolResult);
-const cancel = (c: Client, taskId: string) => c.request({ method: 'tasks/cancel', params: { taskId } }, specTypeSchemas.CancelTaskResult);
-const list = (c: Client, params: Record<string, unknown> = {}) => c.request({ method: 'tasks/list', params }, specTypeSchemas.ListTasksResult);
+const asTask = (c: Client, name: string, args: object = {}) =>
+  c.request({ method: 'tools/call', params: { name, arguments: args, task: {} } }, specTypeSchemas.CreateTaskResult);
+const get = (c: Client, taskId: string) =>
+  c.request({ method: 'tasks/get', params: { taskId } }, specTypeSchemas.GetTaskResult);
+const result = (c: Client, taskId: string) =>
+  c.request({ method: 'tasks/result', params: { taskId } }, specTypeSchemas.CallToolResult);
+const cancel = (c: Client, taskId: string) =>
+  c.request({ method: 'tasks/cancel', params: { taskId } }, specTypeSchemas.CancelTaskResult);
+const list = (c: Client, params: Record<string, unknown> = {}) =>
+  c.request({ method: 'tasks/list', params }, specTypeSchemas.ListTasksResult);
 const jobsIn = () => new LongWork(new JobStore(tempDir('ollm-tasks-')));
 
 describe('a task-augmented call', () => {
@@ -105,7 +135,10 @@ describe('a task-augmented call', () => {
     tool.calls[0]!.release('error: Ollama is not running');
     const got = await result(c, task.taskId);
     expect(got).toMatchObject({ isError: true, content: [{ type: 'text', text: 'error: Ollama is not running' }] });
-    expect(await get(c, task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'error: Ollama is not running' });
+    expect(await get(c, task.taskId)).toMatchObject({
+      status: 'failed',
+      statusMessage: 'error: Ollama is not running',
+    });
     // a failed call is not kept for the same call again: it runs anew
     expect((await asTask(c, 'route_and_generate', { prompt: 'q' })).task.taskId).not.toBe(task.taskId);
   });
@@ -115,7 +148,9 @@ describe('a task-augmented call', () => {
     const c = await connected(jobsIn(), tool);
     await expect(asTask(c, 'list_models')).rejects.toMatchObject({ code: -32601 });
     await expect(asTask(c, 'no_such_tool')).rejects.toMatchObject({ code: -32602 });
-    expect(await c.callTool({ name: 'list_models', arguments: {} })).toMatchObject({ content: [{ type: 'text', text: 'quick' }] });
+    expect(await c.callTool({ name: 'list_models', arguments: {} })).toMatchObject({
+      content: [{ type: 'text', text: 'quick' }],
+    });
     const plain = c.callTool({ name: 'route_and_generate', arguments: {} });
     await expect.poll(() => tool.calls.length).toBe(1);
     expect(tool.calls[0]!.control).toBeUndefined(); // not a task: no job control, its own limit
@@ -140,7 +175,10 @@ describe('tasks/*', () => {
     expect(await cancel(a, task.taskId)).toMatchObject({ taskId: task.taskId, status: 'cancelled' });
     expect(tool.calls[0]!.ctx.mcpReq.signal.aborted).toBe(true);
     expect((await get(a, task.taskId)).status).toBe('cancelled');
-    await expect(cancel(a, task.taskId)).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/terminal status 'cancelled'/) });
+    await expect(cancel(a, task.taskId)).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/terminal status 'cancelled'/),
+    });
     expect(await result(a, task.taskId)).toMatchObject({ isError: true });
     await expect(get(a, 'job-00000000')).rejects.toMatchObject({ code: -32602 });
     await expect(list(a, { cursor: 'x' })).rejects.toMatchObject({ code: -32602 });

@@ -18,7 +18,8 @@ const SECRET = 'SECRET-7f3a9c';
 const OUTSIDE = 'is a link to outside the templates folder; not followed (copy the file into the folder instead)';
 
 /** Every message a listing can show. */
-const messagesOf = (listing: { problems: Array<{ file: string; message: string }> }) => listing.problems.map((p) => `${p.file}: ${p.message}`).join('\n');
+const messagesOf = (listing: { problems: Array<{ file: string; message: string }> }) =>
+  listing.problems.map((p) => `${p.file}: ${p.message}`).join('\n');
 
 describe('links in the templates folder', () => {
   it('follows a link to a file inside the folder; a link that leads out is a problem', async () => {
@@ -56,7 +57,12 @@ describe('links in the templates folder', () => {
     await symlink(elsewhere, join(dir, 'folder.yaml'));
     const library = new TemplateLibrary(dir);
     const listing = await library.refresh();
-    expect(listing.problems).toEqual(['alias.yaml', 'broken.yaml', 'folder.yaml', 'named.yaml', 'plain.yaml'].map((file) => ({ file, message: OUTSIDE })));
+    expect(listing.problems).toEqual(
+      ['alias.yaml', 'broken.yaml', 'folder.yaml', 'named.yaml', 'plain.yaml'].map((file) => ({
+        file,
+        message: OUTSIDE,
+      })),
+    );
     expect(messagesOf(listing)).not.toContain(SECRET);
     const { template, problems } = await library.lookup('plain');
     expect(template).toBeUndefined();
@@ -91,7 +97,9 @@ describe('links in the templates folder', () => {
     await writeFile(join(elsewhere, 'real.yaml'), greet.replace('greet', 'away'));
     await symlink(join(elsewhere, 'real.yaml'), join(dir, 'away.yaml'));
     const def = { name: 'away', description: 'Through the link', template: 'Yo {who}' };
-    await expect(store.save(def, { replace: true })).rejects.toThrow(/away\.yaml is a link to outside the templates folder; not followed, so it was not replaced/);
+    await expect(store.save(def, { replace: true })).rejects.toThrow(
+      /away\.yaml is a link to outside the templates folder; not followed, so it was not replaced/,
+    );
     await expect(store.save(def)).rejects.toThrow(/already exists/);
     expect(await readFile(join(elsewhere, 'real.yaml'), 'utf8')).toBe(greet.replace('greet', 'away'));
     expect((await readdir(elsewhere)).sort()).toEqual(['real.yaml']);
@@ -107,16 +115,26 @@ describe('messages quote no text of a file beyond its template fields', () => {
     await writeFile(join(dir, 'alias.yaml'), `name: alias\ndescription: *${SECRET}\ntemplate: x\n`);
     const { problems } = await new TemplateStore(dir).list();
     const byFile = Object.fromEntries(problems.map((p) => [p.file, p.message]));
-    expect(byFile['broken.yaml']).toMatch(/^is not valid YAML: Flow sequence in block collection .* at line \d+, column \d+$/);
-    expect(byFile['escape.yaml']).toMatch(/^is not valid YAML: invalid escape sequence in a double-quoted string .* at line 2, column \d+$/);
+    expect(byFile['broken.yaml']).toMatch(
+      /^is not valid YAML: Flow sequence in block collection .* at line \d+, column \d+$/,
+    );
+    expect(byFile['escape.yaml']).toMatch(
+      /^is not valid YAML: invalid escape sequence in a double-quoted string .* at line 2, column \d+$/,
+    );
     expect(byFile['alias.yaml']).toBe('is not valid YAML: Unresolved alias (the anchor must be set before the alias)');
     expect(messagesOf({ problems })).not.toContain(SECRET);
   });
 
   it('an unknown key is quoted only when it is a short plain word; a wrong value is cut short', async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, 'odd.yaml'), `name: odd\ndescription: d\ntemplate: t\n"${SECRET} and more words": x\ncolour: blue\n`);
-    await writeFile(join(dir, 'long.yaml'), `name: long\ndescription: d\ntemplate: t\nvariables: "${'x'.repeat(60)}${SECRET}"\n`);
+    await writeFile(
+      join(dir, 'odd.yaml'),
+      `name: odd\ndescription: d\ntemplate: t\n"${SECRET} and more words": x\ncolour: blue\n`,
+    );
+    await writeFile(
+      join(dir, 'long.yaml'),
+      `name: long\ndescription: d\ntemplate: t\nvariables: "${'x'.repeat(60)}${SECRET}"\n`,
+    );
     const { problems } = await new TemplateStore(dir).list();
     const byFile = Object.fromEntries(problems.map((p) => [p.file, p.message]));
     expect(byFile['odd.yaml']).toMatch(/an unknown key of 28 characters \(allowed: .*\); unknown key "colour"/);

@@ -29,7 +29,8 @@ async function connected(server: McpServer): Promise<{ client: Client; close: ()
 
 const ODD = 'name: odd\ndescription: Another\ntemplate: "{text}"\n';
 const GREET = 'name: greet\ndescription: Greets\ntemplate: "Hi {who} in {language}"\n';
-const complete = (client: Client, name: string, argument: string, value = '') => client.complete({ ref: { type: 'ref/prompt', name }, argument: { name: argument, value } });
+const complete = (client: Client, name: string, argument: string, value = '') =>
+  client.complete({ ref: { type: 'ref/prompt', name }, argument: { name: argument, value } });
 
 describe('templates as MCP prompts', () => {
   it('prompts have their arguments, rendering and completion', async () => {
@@ -39,7 +40,10 @@ describe('templates as MCP prompts', () => {
     const { client, close } = await connected(server);
     try {
       const greet = (await client.listPrompts()).prompts.find((p) => p.name === 'greet');
-      expect(Object.fromEntries((greet?.arguments ?? []).map((a) => [a.name, a.required === true]))).toEqual({ who: true, language: true });
+      expect(Object.fromEntries((greet?.arguments ?? []).map((a) => [a.name, a.required === true]))).toEqual({
+        who: true,
+        language: true,
+      });
       const got = await client.getPrompt({ name: 'greet', arguments: { who: 'Ada', language: 'Go' } });
       expect(got.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Hi Ada in Go' } }]);
       expect((await complete(client, 'greet', 'language', 'Ru')).completion.values).toEqual(['Rust', 'Ruby']);
@@ -74,7 +78,11 @@ describe('templates as MCP prompts', () => {
     server.registerPrompt('greet', { description: 'taken first' }, () => ({ messages: [] }));
     expect(() => registerTemplatePrompts(server, library, false)).not.toThrow();
     expect(library.current().problems).toEqual([
-      { file: 'greet.yaml', message: 'cannot be offered as an MCP prompt (Prompt greet is already registered); rename the template or fix its file' },
+      {
+        file: 'greet.yaml',
+        message:
+          'cannot be offered as an MCP prompt (Prompt greet is already registered); rename the template or fix its file',
+      },
     ]);
     const { client, close } = await connected(server);
     try {
@@ -91,7 +99,9 @@ describe('templates as MCP prompts', () => {
 
   it('promptProblem tries a definition on a server of its own; checkTemplatePrompts notes every failure', async () => {
     expect(promptProblem({ name: 'fine', description: 'd', template: '{constructor}' })).toBeUndefined();
-    expect(promptProblem({ name: 'constructor', description: 'd', template: 'x' })).toMatch(/^cannot be offered as an MCP prompt \("constructor" is a name every JavaScript object already has\)/);
+    expect(promptProblem({ name: 'constructor', description: 'd', template: 'x' })).toMatch(
+      /^cannot be offered as an MCP prompt \("constructor" is a name every JavaScript object already has\)/,
+    );
     const library = await libraryWith({ 'greet.yaml': GREET });
     await checkTemplatePrompts(library);
     expect(library.current().problems).toEqual([]);

@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILTIN_TEMPLATES, renderTemplate, TemplateError, TemplateStore } from '../../src/orchestrator/templates/index.js';
+import {
+  BUILTIN_TEMPLATES,
+  renderTemplate,
+  TemplateError,
+  TemplateStore,
+} from '../../src/orchestrator/templates/index.js';
 import { TemplateFolder } from '../../src/orchestrator/templates/files.js';
 
 const BUILTIN_NAMES = BUILTIN_TEMPLATES.map((t) => t.name);
@@ -36,7 +41,8 @@ describe('TemplateStore.list', () => {
   it('lists .yaml and .yml files sorted by name with the built-ins, ignoring other entries', async () => {
     const { dir, store } = await withFiles({
       'greet.yaml': greet,
-      'ask.yml': 'name: ask\ndescription: Asks\ntemplate: "{question}?"\nvariables:\n  - name: question\n    required: true\n',
+      'ask.yml':
+        'name: ask\ndescription: Asks\ntemplate: "{question}?"\nvariables:\n  - name: question\n    required: true\n',
       'notes.txt': 'not a template',
       '.hidden.yaml': 'garbage: [',
     });
@@ -67,7 +73,14 @@ describe('TemplateStore.list', () => {
     const { templates, problems } = await store.list();
     expect(templates.map((t) => t.name)).toContain('greet');
     const byFile = Object.fromEntries(problems.map((p) => [p.file, p.message]));
-    expect(Object.keys(byFile).sort()).toEqual(['brace.yaml', 'broken.yaml', 'dup.yaml', 'empty.yaml', 'list.yaml', 'typo.yaml']);
+    expect(Object.keys(byFile).sort()).toEqual([
+      'brace.yaml',
+      'broken.yaml',
+      'dup.yaml',
+      'empty.yaml',
+      'list.yaml',
+      'typo.yaml',
+    ]);
     expect(byFile['broken.yaml']).toMatch(/^is not valid YAML: .* at line \d+/);
     expect(byFile['dup.yaml']).toMatch(/^is not valid YAML: Map keys must be unique at line 2/);
     expect(byFile['list.yaml']).toMatch(/must hold a mapping .* not a list/);
@@ -81,7 +94,10 @@ describe('TemplateStore.list', () => {
     const { templates, problems } = await store.list();
     expect(templates.some((t) => t.name === 'greet' || t.name === 'hello')).toBe(false);
     expect(problems).toEqual([
-      { file: 'hello.yaml', message: 'name "greet" does not match the file name; rename the file to greet.yaml or set name: hello' },
+      {
+        file: 'hello.yaml',
+        message: 'name "greet" does not match the file name; rename the file to greet.yaml or set name: hello',
+      },
       { file: 'my template.yaml', message: expect.stringMatching(/^the file name cannot name a template/) as string },
     ]);
   });
@@ -90,14 +106,25 @@ describe('TemplateStore.list', () => {
     const { store } = await withFiles({ 'greet.yaml': greet, 'greet.yml': greet });
     const { templates, problems } = await store.list();
     expect(templates.find((t) => t.name === 'greet')?.file).toBe('greet.yaml');
-    expect(problems).toEqual([{ file: 'greet.yml', message: expect.stringContaining('already defined by greet.yaml') as string }]);
+    expect(problems).toEqual([
+      { file: 'greet.yml', message: expect.stringContaining('already defined by greet.yaml') as string },
+    ]);
   });
 
   it('lets a user file override a built-in', async () => {
-    const { store } = await withFiles({ 'summarize.yaml': 'name: summarize\ndescription: Mine\ntemplate: "TL;DR: {text}"\n' });
+    const { store } = await withFiles({
+      'summarize.yaml': 'name: summarize\ndescription: Mine\ntemplate: "TL;DR: {text}"\n',
+    });
     const { templates } = await store.list();
     expect(templates.filter((t) => t.name === 'summarize')).toEqual([
-      { name: 'summarize', description: 'Mine', template: 'TL;DR: {text}', source: 'user', file: 'summarize.yaml', overrides: 'builtin' },
+      {
+        name: 'summarize',
+        description: 'Mine',
+        template: 'TL;DR: {text}',
+        source: 'user',
+        file: 'summarize.yaml',
+        overrides: 'builtin',
+      },
     ]);
   });
 
@@ -143,7 +170,9 @@ describe('TemplateStore.get', () => {
 
   it("gives a broken file's problems with lookup", async () => {
     const { store } = await withFiles({ 'greet.yaml': 'name: greet\n' });
-    expect(await store.lookup('greet')).toEqual({ problems: [{ file: 'greet.yaml', message: 'description is missing; template is missing' }] });
+    expect(await store.lookup('greet')).toEqual({
+      problems: [{ file: 'greet.yaml', message: 'description is missing; template is missing' }],
+    });
   });
 
   it.each(['../greet', 'a/b', '..', 'greet.yaml', 'C:\\x', '', 'x'.repeat(65)])('rejects the name %j', async (name) => {
@@ -173,12 +202,20 @@ describe('TemplateStore.save', () => {
     expect(saved.template.overrides).toBeUndefined();
     const text = await readFile(saved.file, 'utf8');
     expect(text.startsWith('# ollm-mcp prompt template\nname: release_notes\n')).toBe(true);
-    const expected = { ...def, variables: [{ name: 'product', default: '42', description: 'Product name' }, { name: 'changes', required: true }] };
+    const expected = {
+      ...def,
+      variables: [
+        { name: 'product', default: '42', description: 'Product name' },
+        { name: 'changes', required: true },
+      ],
+    };
     const got = await store.get('release_notes');
     expect(got).toEqual({ ...expected, source: 'user', file: 'release_notes.yaml' });
     expect(saved.template).toEqual(got);
     expect((await store.list()).problems).toEqual([]);
-    expect(renderTemplate(got!, { changes: 'fixed x' }).prompt).toBe('Write release notes for 42 from:\n\nfixed x\n\n  - keep {braces}\n# not a comment\n');
+    expect(renderTemplate(got!, { changes: 'fixed x' }).prompt).toBe(
+      'Write release notes for 42 from:\n\nfixed x\n\n  - keep {braces}\n# not a comment\n',
+    );
   });
 
   it('refuses to replace a user template unless replace is true', async () => {
@@ -200,23 +237,32 @@ describe('TemplateStore.save', () => {
     expect((await store.get('translate'))?.description).toBe('Mine');
   });
 
-  it.each(['../evil', 'a/b', '..', 'x.yaml', 'C:\\x', '', 'x'.repeat(65)])('rejects the name %j without writing', async (name) => {
-    const dir = join(await tempDir(), 'templates');
-    const store = new TemplateStore(dir);
-    await expect(store.save({ ...def, name })).rejects.toThrow(/template name/);
-    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
-  });
+  it.each(['../evil', 'a/b', '..', 'x.yaml', 'C:\\x', '', 'x'.repeat(65)])(
+    'rejects the name %j without writing',
+    async (name) => {
+      const dir = join(await tempDir(), 'templates');
+      const store = new TemplateStore(dir);
+      await expect(store.save({ ...def, name })).rejects.toThrow(/template name/);
+      await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    },
+  );
 
   it('rejects an invalid definition with the reason', async () => {
     const { store } = await withFiles({});
-    await expect(store.save({ ...def, variables: [{ name: 'unused' }] })).rejects.toThrow(/declared but the template never uses \{unused\}/);
+    await expect(store.save({ ...def, variables: [{ name: 'unused' }] })).rejects.toThrow(
+      /declared but the template never uses \{unused\}/,
+    );
   });
 
   it('leaves no temp files behind, concurrent creates included', async () => {
     const { dir, store } = await withFiles({});
-    const results = await Promise.allSettled([1, 2, 3, 4].map((i) => store.save({ name: 'race', description: `try ${i}`, template: 'x' })));
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4].map((i) => store.save({ name: 'race', description: `try ${i}`, template: 'x' })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => /already exists/.test(String(r.reason)))).toBe(true);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => /already exists/.test(String(r.reason)))).toBe(
+      true,
+    );
     await store.save(def);
     await store.save(def, { replace: true });
     await expect(store.save(def)).rejects.toThrow(TemplateError);

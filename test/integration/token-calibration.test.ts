@@ -20,11 +20,21 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const text = Array.from({ length: 4000 }, (_, n) => `2026-11-22T10:00:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31}`).join('\n');
-const inputs = { docs: [{ label: 'app.log', text }], images: [], read: [], skipped: [], bytes: text.length, tokens: estimateTokens(text) };
+const text = Array.from(
+  { length: 4000 },
+  (_, n) => `2026-11-22T10:00:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31}`,
+).join('\n');
+const inputs = {
+  docs: [{ label: 'app.log', text }],
+  images: [],
+  read: [],
+  skipped: [],
+  bytes: text.length,
+  tokens: estimateTokens(text),
+};
 
 describe('calibrating the token estimate per model', () => {
-  it('learns the engine\'s count from answers to long prompts', async () => {
+  it("learns the engine's count from answers to long prompts", async () => {
     fake = await FakeOllama.start({ memoryBytes: 32e9, models: [phi3], tokenDelayMs: 0 });
     const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
     const prompt = `Summarise:\n${text.slice(0, 6000)}`;
@@ -38,10 +48,22 @@ describe('calibrating the token estimate per model', () => {
   it('sizes parts by it: a tokenizer counting twice as much gets twice as many parts', async () => {
     fake = await FakeOllama.start({ memoryBytes: 32e9, models: [phi3], tokenDelayMs: 0 });
     const plain = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
-    const before = await offload(plain, { prompt: 'List the errors.', task: 'summarize', useMemory: false, dryRun: true, inputs });
+    const before = await offload(plain, {
+      prompt: 'List the errors.',
+      task: 'summarize',
+      useMemory: false,
+      dryRun: true,
+      inputs,
+    });
     const calibrated = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
     calibrated.metrics.recordPromptCount('phi3:mini', 10_000, 20_000); // earlier answers: twice the estimate
-    const after = await offload(calibrated, { prompt: 'List the errors.', task: 'summarize', useMemory: false, dryRun: true, inputs });
+    const after = await offload(calibrated, {
+      prompt: 'List the errors.',
+      task: 'summarize',
+      useMemory: false,
+      dryRun: true,
+      inputs,
+    });
     expect(after.split!.parts).toBeGreaterThanOrEqual(Math.floor(before.split!.parts * 1.8));
     expect(after.text).toMatch(/counted by earlier answers/);
   });

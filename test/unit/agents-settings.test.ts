@@ -14,7 +14,15 @@ const problem = (agents: unknown) => {
 
 describe('agents: in settings', () => {
   it('takes an entry with every part an agent may set, and adds no defaults to it', () => {
-    const entry = { model: { default: 'phi3:mini', routing: { defaultProfile: 'code', overrides: { code: 'qwen2.5-coder:7b' }, learning: false } }, options: { temperature: 0.2, maxTokens: 512 }, toolsets: ['offload', 'status'], system: 'Be brief.' };
+    const entry = {
+      model: {
+        default: 'phi3:mini',
+        routing: { defaultProfile: 'code', overrides: { code: 'qwen2.5-coder:7b' }, learning: false },
+      },
+      options: { temperature: 0.2, maxTokens: 512 },
+      toolsets: ['offload', 'status'],
+      system: 'Be brief.',
+    };
     const r = parse({ 'Claude Code': entry, cursor: {} });
     expect(r.success).toBe(true);
     expect(r.data!.agents).toEqual({ 'Claude Code': entry, cursor: {} });
@@ -26,10 +34,22 @@ describe('agents: in settings', () => {
     ['an unknown key in its options', { a: { options: { temp: 0.2 } } }, /a\.options: Unrecognized key/],
     ['a temperature out of range', { a: { options: { temperature: 3 } } }, /a\.options\.temperature: Too big/],
     ['an unknown toolset', { a: { toolsets: ['memroy'] } }, /a\.toolsets\.0: Invalid option/],
-    ['no toolset, naming each one it may choose', { a: { toolsets: [] } }, /^agents\.a\.toolsets: name at least one toolset: all, offload, models, memory, templates, status$/],
-    ['an unknown profile', { a: { model: { routing: { defaultProfile: 'poetry' } } } }, /defaultProfile: Invalid option/],
+    [
+      'no toolset, naming each one it may choose',
+      { a: { toolsets: [] } },
+      /^agents\.a\.toolsets: name at least one toolset: all, offload, models, memory, templates, status$/,
+    ],
+    [
+      'an unknown profile',
+      { a: { model: { routing: { defaultProfile: 'poetry' } } } },
+      /defaultProfile: Invalid option/,
+    ],
     ['an empty system prompt', { a: { system: '' } }, /a\.system: Too small/],
-    ['a name longer than 64 characters', { ['x'.repeat(65)]: {} }, /x{65}: an agent's name is .*1 to 64 printable ASCII/],
+    [
+      'a name longer than 64 characters',
+      { ['x'.repeat(65)]: {} },
+      /x{65}: an agent's name is .*1 to 64 printable ASCII/,
+    ],
     ['a name with a control character', { 'a\nb': {} }, /a\nb: an agent's name/],
     ['an empty name', { '': {} }, /agents.: an agent's name/],
   ])('refuses %s', (_what, agents, why) => {
@@ -60,19 +80,37 @@ describe('agentName', () => {
   });
 
   it('names a client that gave nothing usable "unknown"', () => {
-    for (const raw of [undefined, null, 42, {}, '', '   ', '\u0000\u0001', '✓✓']) expect(agentName(raw)).toBe(UNKNOWN_AGENT);
+    for (const raw of [undefined, null, 42, {}, '', '   ', '\u0000\u0001', '✓✓'])
+      expect(agentName(raw)).toBe(UNKNOWN_AGENT);
   });
 });
 
-const settings = (agents: unknown): Settings => settingsSchema.parse({ model: { default: 'llama3.2', routing: { overrides: { code: 'qwen2.5-coder:7b' } } }, options: { temperature: 0.7 }, toolsets: ['all'], agents });
+const settings = (agents: unknown): Settings =>
+  settingsSchema.parse({
+    model: { default: 'llama3.2', routing: { overrides: { code: 'qwen2.5-coder:7b' } } },
+    options: { temperature: 0.7 },
+    toolsets: ['all'],
+    agents,
+  });
 
 describe('settingsForAgent', () => {
-  const s = settings({ tuned: { model: { default: 'phi3:mini', routing: { overrides: { general: 'mixtral:8x7b' }, allowCloud: true } }, options: { temperature: 0.1 }, toolsets: ['offload'] } });
+  const s = settings({
+    tuned: {
+      model: { default: 'phi3:mini', routing: { overrides: { general: 'mixtral:8x7b' }, allowCloud: true } },
+      options: { temperature: 0.1 },
+      toolsets: ['offload'],
+    },
+  });
 
   it("lays the agent's entry over the settings: its values win, the rest stay", () => {
     const t = settingsForAgent(s, 'tuned');
     expect(t.model.default).toBe('phi3:mini');
-    expect(t.model.routing).toMatchObject({ overrides: { code: 'qwen2.5-coder:7b', general: 'mixtral:8x7b' }, allowCloud: true, enabled: true, defaultProfile: 'general' });
+    expect(t.model.routing).toMatchObject({
+      overrides: { code: 'qwen2.5-coder:7b', general: 'mixtral:8x7b' },
+      allowCloud: true,
+      enabled: true,
+      defaultProfile: 'general',
+    });
     expect(t.options).toEqual({ ...s.options, temperature: 0.1 });
     expect(t.toolsets).toEqual(['offload']);
     expect(t.ollama).toBe(s.ollama);
@@ -107,7 +145,11 @@ describe('forAgent', () => {
   const book = {};
   const parts = (st: Settings): JobParts => ({
     fleet: {} as JobParts['fleet'],
-    records: { preferences: { byProfile: () => ({ fast: 'phi3:mini' }) }, outcomes: { evidence: () => book }, madeFor: { all: () => [] } } as unknown as JobParts['records'],
+    records: {
+      preferences: { byProfile: () => ({ fast: 'phi3:mini' }) },
+      outcomes: { evidence: () => book },
+      madeFor: { all: () => [] },
+    } as unknown as JobParts['records'],
     settings: st,
     home: '/tmp/nowhere',
     routing: () => routingFrom(st.model, {}, book),
@@ -118,7 +160,11 @@ describe('forAgent', () => {
     const p = forAgent(shared, 'tuned');
     expect(p.settings.model.default).toBe('phi3:mini');
     expect(p.agentSystem).toBe('Be brief.');
-    expect(p.routing()).toMatchObject({ defaultModel: 'phi3:mini', preferred: { fast: 'phi3:mini' }, overrides: { code: 'qwen2.5-coder:7b' } });
+    expect(p.routing()).toMatchObject({
+      defaultModel: 'phi3:mini',
+      preferred: { fast: 'phi3:mini' },
+      overrides: { code: 'qwen2.5-coder:7b' },
+    });
     expect(shared.routing().defaultModel).toBe('llama3.2');
     // applied twice (offload, then its route), it is the same
     expect(forAgent(p, 'tuned').settings).toEqual(p.settings);
@@ -133,7 +179,9 @@ describe('forAgent', () => {
 
 describe('routingFrom', () => {
   it('turns routing off to no overrides, and learning off to no book', () => {
-    const s = settingsSchema.parse({ model: { routing: { enabled: false, learning: false, overrides: { code: 'x' } } } });
+    const s = settingsSchema.parse({
+      model: { routing: { enabled: false, learning: false, overrides: { code: 'x' } } },
+    });
     const r = routingFrom(s.model, {}, {});
     expect(r.overrides).toEqual({});
     expect(r.learning).toBeUndefined();

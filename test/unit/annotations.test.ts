@@ -10,13 +10,20 @@ import { TOOLS } from '../../src/tools/index.js';
 /** What each tool registers, captured without a server or an orchestrator (registration touches neither). */
 function registered(): Map<string, ToolAnnotations> {
   const seen = new Map<string, ToolAnnotations>();
-  const server = { registerTool: (name: string, config: { annotations?: ToolAnnotations }) => seen.set(name, config.annotations ?? {}) };
+  const server = {
+    registerTool: (name: string, config: { annotations?: ToolAnnotations }) => seen.set(name, config.annotations ?? {}),
+  };
   for (const tool of TOOLS) tool(server as unknown as McpServer, {} as Orchestrator);
   return seen;
 }
 
 type Hints = Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
-const hints = (readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean): Hints => ({ readOnlyHint, destructiveHint, idempotentHint, openWorldHint });
+const hints = (
+  readOnlyHint: boolean,
+  destructiveHint: boolean,
+  idempotentHint: boolean,
+  openWorldHint: boolean,
+): Hints => ({ readOnlyHint, destructiveHint, idempotentHint, openWorldHint });
 
 const EXPECTED: Record<string, Hints> = {
   // load a model (evicting idle ones), may answer from an OpenAI-compatible host or ollama.com
@@ -43,14 +50,34 @@ const EXPECTED: Record<string, Hints> = {
 };
 
 /** Tools that load, unload, pull, delete or write files: never read-only. */
-const CHANGES_THINGS = ['route_and_generate', 'compare', 'render_template', 'smart_load', 'unload_model', 'pull_model', 'delete_model', 'create_model', 'forget', 'remember', 'prefer_model', 'rate_answer', 'save_template'];
+const CHANGES_THINGS = [
+  'route_and_generate',
+  'compare',
+  'render_template',
+  'smart_load',
+  'unload_model',
+  'pull_model',
+  'delete_model',
+  'create_model',
+  'forget',
+  'remember',
+  'prefer_model',
+  'rate_answer',
+  'save_template',
+];
 
 describe('tool annotations', () => {
   const seen = registered();
 
   it('cover every tool, each with all four hints', () => {
     expect([...seen.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
-    for (const [name, a] of seen) expect(Object.keys(a).filter((k) => k.endsWith('Hint')).sort(), name).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint']);
+    for (const [name, a] of seen)
+      expect(
+        Object.keys(a)
+          .filter((k) => k.endsWith('Hint'))
+          .sort(),
+        name,
+      ).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint']);
   });
 
   it.each(Object.entries(EXPECTED))('%s says what it does', (name, expected) => {
@@ -62,6 +89,7 @@ describe('tool annotations', () => {
   });
 
   it('the generating tools delete nothing and are not idempotent', () => {
-    for (const name of ['route_and_generate', 'compare', 'render_template']) expect(seen.get(name), name).toMatchObject({ destructiveHint: false, idempotentHint: false });
+    for (const name of ['route_and_generate', 'compare', 'render_template'])
+      expect(seen.get(name), name).toMatchObject({ destructiveHint: false, idempotentHint: false });
   });
 });

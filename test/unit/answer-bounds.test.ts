@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ANSWER_CHARS, MAX_LISTED_VALUE_CHARS, MAX_RESOURCE_CHARS, boundList, cutField, cutReport, cutText, fitList, indentedChars, jsonChars } from '../../src/presenting/answer-bounds.js';
+import {
+  MAX_ANSWER_CHARS,
+  MAX_LISTED_VALUE_CHARS,
+  MAX_RESOURCE_CHARS,
+  boundList,
+  cutField,
+  cutReport,
+  cutText,
+  fitList,
+  indentedChars,
+  jsonChars,
+} from '../../src/presenting/answer-bounds.js';
 
 describe('cutting a text', () => {
   it('keeps a text of exactly the limit whole and cuts one character more', () => {
@@ -35,7 +46,10 @@ describe('fitting a list', () => {
     expect(jsonChars({ a: 'xy' })).toBe(10);
     expect(jsonChars(undefined)).toBe(0);
     expect(indentedChars({ a: 1, b: 2 })).toBe('{\n        "a": 1,\n        "b": 2\n      }'.length);
-    expect(fitList([{ v: 'x'.repeat(990) }, { v: 'y' }], frame + 1_000)).toEqual({ kept: [{ v: 'x'.repeat(990) }], leftOut: 1 }); // 998 characters, then 7 more
+    expect(fitList([{ v: 'x'.repeat(990) }, { v: 'y' }], frame + 1_000)).toEqual({
+      kept: [{ v: 'x'.repeat(990) }],
+      leftOut: 1,
+    }); // 998 characters, then 7 more
   });
 });
 
@@ -59,9 +73,17 @@ describe('the note on what was cut', () => {
   });
 
   it('counts what was left out and what was shortened, in the singular or plural, and says how to see the rest', () => {
-    expect(cutReport({ leftOut: 1, shortened: 0, noun, rest: 'see all.' })).toEqual({ leftOut: 1, shortened: 0, note: 'To keep this answer short, 1 entry left out: see all.' });
-    expect(cutReport({ leftOut: 3, shortened: 2, noun, rest: 'see all.' })!.note).toBe('To keep this answer short, 3 entries left out and 2 entries shown with the value cut at 4000 characters: see all.');
-    expect(cutReport({ leftOut: 0, shortened: 1, noun, value: 'text', maxValueChars: 9, rest: 'r' })!.note).toBe('To keep this answer short, 1 entry shown with the text cut at 9 characters: r');
+    expect(cutReport({ leftOut: 1, shortened: 0, noun, rest: 'see all.' })).toEqual({
+      leftOut: 1,
+      shortened: 0,
+      note: 'To keep this answer short, 1 entry left out: see all.',
+    });
+    expect(cutReport({ leftOut: 3, shortened: 2, noun, rest: 'see all.' })!.note).toBe(
+      'To keep this answer short, 3 entries left out and 2 entries shown with the value cut at 4000 characters: see all.',
+    );
+    expect(cutReport({ leftOut: 0, shortened: 1, noun, value: 'text', maxValueChars: 9, rest: 'r' })!.note).toBe(
+      'To keep this answer short, 1 entry shown with the text cut at 9 characters: r',
+    );
   });
 });
 
@@ -70,22 +92,41 @@ describe('bounding a list in one step', () => {
 
   it('shortens long values to 4,000 characters, then keeps what fits, and reports both', () => {
     const entries = Array.from({ length: 20 }, (_, i) => entry(i, 90_000));
-    const { kept, cut } = boundList(entries, { maxChars: MAX_ANSWER_CHARS, shorten: { field: 'value', name: 'value' }, noun: ['entry', 'entries'], rest: 'more.' });
+    const { kept, cut } = boundList(entries, {
+      maxChars: MAX_ANSWER_CHARS,
+      shorten: { field: 'value', name: 'value' },
+      noun: ['entry', 'entries'],
+      rest: 'more.',
+    });
     expect(kept.length).toBe(7); // 7 × 4,025 characters fit in 30,000; 8 do not
     for (const e of kept) expect(e.value).toHaveLength(MAX_LISTED_VALUE_CHARS + 1);
-    expect(cut).toEqual({ leftOut: 13, shortened: 7, note: 'To keep this answer short, 13 entries left out and 7 entries shown with the value cut at 4000 characters: more.' });
+    expect(cut).toEqual({
+      leftOut: 13,
+      shortened: 7,
+      note: 'To keep this answer short, 13 entries left out and 7 entries shown with the value cut at 4000 characters: more.',
+    });
     expect(jsonChars(kept)).toBeLessThanOrEqual(MAX_ANSWER_CHARS);
   });
 
   it('counts as shortened only the items it cut, and reports nothing when all fit whole', () => {
     const mixed = [entry(0, 10), entry(1, 5_000), entry(2, 10)];
-    expect(boundList(mixed, { maxChars: MAX_ANSWER_CHARS, shorten: { field: 'value', name: 'value' }, noun: ['entry', 'entries'], rest: '' }).cut).toMatchObject({ leftOut: 0, shortened: 1 });
+    expect(
+      boundList(mixed, {
+        maxChars: MAX_ANSWER_CHARS,
+        shorten: { field: 'value', name: 'value' },
+        noun: ['entry', 'entries'],
+        rest: '',
+      }).cut,
+    ).toMatchObject({ leftOut: 0, shortened: 1 });
     const whole = boundList([entry(0, 10)], { maxChars: MAX_RESOURCE_CHARS, noun: ['entry', 'entries'], rest: '' });
     expect(whole).toEqual({ kept: [entry(0, 10)] });
   });
 
   it('without a field to shorten, leaves values as they are and only leaves items out', () => {
-    const { kept, cut } = boundList(Array.from({ length: 10 }, (_, i) => entry(i, 10_000)), { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: 'r' });
+    const { kept, cut } = boundList(
+      Array.from({ length: 10 }, (_, i) => entry(i, 10_000)),
+      { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: 'r' },
+    );
     expect(kept.map((e) => e.value.length)).toEqual([10_000, 10_000]);
     expect(cut).toEqual({ leftOut: 8, shortened: 0, note: 'To keep this answer short, 8 models left out: r' });
   });

@@ -3,7 +3,17 @@
  * anything is sent, Ajv's compile errors and answer problems in short words, each side tested.
  */
 import { describe, expect, it } from 'vitest';
-import { boundedFormat, depthOf, FormatError, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, parseAnswer, prepareFormat, problemWords, uncheckedWords } from '../../src/orchestrator/generation/answer-format.js';
+import {
+  boundedFormat,
+  depthOf,
+  FormatError,
+  MAX_SCHEMA_BYTES,
+  MAX_SCHEMA_DEPTH,
+  parseAnswer,
+  prepareFormat,
+  problemWords,
+  uncheckedWords,
+} from '../../src/orchestrator/generation/answer-format.js';
 import { slimSchema } from '../../src/tools/slim-schema.js';
 
 /** A schema nesting `levels` objects deep (each level one object: {items: {...}}). */
@@ -41,14 +51,18 @@ describe('the format’s bounds', () => {
 
   it('names a value that is not a schema, shortened, or its type when it has no JSON', () => {
     expect(() => boundedFormat('x'.repeat(100))).toThrow(`not "${'x'.repeat(39)} — pass "json" for any JSON.`);
-    expect(() => boundedFormat(undefined)).toThrow('format must be "json" or a JSON Schema object, not undefined — pass');
+    expect(() => boundedFormat(undefined)).toThrow(
+      'format must be "json" or a JSON Schema object, not undefined — pass',
+    );
   });
 
   it(`takes a schema of ${MAX_SCHEMA_BYTES} bytes and refuses one byte more`, () => {
     const at = (bytes: number) => ({ description: 'x'.repeat(bytes - '{"description":""}'.length) });
     expect(JSON.stringify(at(MAX_SCHEMA_BYTES)).length).toBe(MAX_SCHEMA_BYTES);
     expect(() => boundedFormat(at(MAX_SCHEMA_BYTES))).not.toThrow();
-    expect(() => boundedFormat(at(MAX_SCHEMA_BYTES + 1))).toThrow(`format's JSON Schema is ${MAX_SCHEMA_BYTES + 1} bytes, more than ${MAX_SCHEMA_BYTES}`);
+    expect(() => boundedFormat(at(MAX_SCHEMA_BYTES + 1))).toThrow(
+      `format's JSON Schema is ${MAX_SCHEMA_BYTES + 1} bytes, more than ${MAX_SCHEMA_BYTES}`,
+    );
   });
 
   it('counts bytes, not characters', () => {
@@ -97,17 +111,26 @@ describe('problems in words', () => {
         { instancePath: '/items/0/name', keyword: 'type', params: { type: 'string' }, message: 'must be string' },
       ]),
     ).toBe('count: required; items.2.extra: not allowed; items.0.name: must be string');
-    expect(problemWords([{ instancePath: '', keyword: 'type', params: {}, message: 'must be object' }])).toBe('answer: must be object');
+    expect(problemWords([{ instancePath: '', keyword: 'type', params: {}, message: 'must be object' }])).toBe(
+      'answer: must be object',
+    );
     expect(problemWords([{ instancePath: '/a~1b/c~0d', keyword: 'minimum', params: {} }])).toBe('a/b.c~d: minimum');
   });
 
   it('names a property only for the problems that are about one', () => {
     // another keyword's missingProperty (dependentRequired) is in its message, not its place
-    const dependent = { instancePath: '/item', keyword: 'dependentRequired', params: { property: 'a', missingProperty: 'b', additionalProperty: 'c' }, message: 'must have property b when property a is present' };
+    const dependent = {
+      instancePath: '/item',
+      keyword: 'dependentRequired',
+      params: { property: 'a', missingProperty: 'b', additionalProperty: 'c' },
+      message: 'must have property b when property a is present',
+    };
     expect(problemWords([dependent])).toBe('item: must have property b when property a is present');
     // a problem that names no property is placed where it is
     expect(problemWords([{ instancePath: '/item', keyword: 'required', params: {} }])).toBe('item: required');
-    expect(problemWords([{ instancePath: '/item', keyword: 'additionalProperties', params: {} }])).toBe('item: not allowed');
+    expect(problemWords([{ instancePath: '/item', keyword: 'additionalProperties', params: {} }])).toBe(
+      'item: not allowed',
+    );
   });
 
   it('names the first three and says how many more', () => {
@@ -118,7 +141,12 @@ describe('problems in words', () => {
 });
 
 describe('a prepared format', () => {
-  const SCHEMA = { type: 'object', properties: { count: { type: 'integer' } }, required: ['count'], additionalProperties: false };
+  const SCHEMA = {
+    type: 'object',
+    properties: { count: { type: 'integer' } },
+    required: ['count'],
+    additionalProperties: false,
+  };
 
   it('passes an answer that holds, with its value', async () => {
     const f = await prepareFormat(SCHEMA);
@@ -144,7 +172,9 @@ describe('a prepared format', () => {
   });
 
   it('refuses a schema Ajv cannot compile, with Ajv’s words', async () => {
-    await expect(prepareFormat({ type: 'object', requird: ['x'] })).rejects.toThrow('format is not a JSON Schema that can be used: strict mode: unknown keyword: "requird" — fix the schema, or pass "json".');
+    await expect(prepareFormat({ type: 'object', requird: ['x'] })).rejects.toThrow(
+      'format is not a JSON Schema that can be used: strict mode: unknown keyword: "requird" — fix the schema, or pass "json".',
+    );
     await expect(prepareFormat({ type: 'strnig' })).rejects.toThrow(FormatError);
     await expect(prepareFormat({ $ref: '#/$defs/missing' })).rejects.toThrow(/can't resolve reference/);
   });
@@ -153,7 +183,9 @@ describe('a prepared format', () => {
     const f = await prepareFormat({
       $schema: 'http://json-schema.org/draft-07/schema#',
       title: 'Findings',
-      $defs: { finding: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } }, required: ['at'] } },
+      $defs: {
+        finding: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } }, required: ['at'] },
+      },
       type: 'array',
       items: { $ref: '#/$defs/finding' },
     });
@@ -172,7 +204,10 @@ describe('a format no answer can stall (issue 55, finding 1)', () => {
   it('judges a near match of ^(a+)+$ at once: 40 characters refused (a backtracking engine tries 2^40 ways), a match accepted', async () => {
     const f = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
     // reached at all: a backtracking engine would hold this thread for days
-    expect(f.check(JSON.stringify(`${'a'.repeat(40)}!`))).toEqual({ ok: false, why: 'it breaks the schema (answer: must match pattern "^(a+)+$")' });
+    expect(f.check(JSON.stringify(`${'a'.repeat(40)}!`))).toEqual({
+      ok: false,
+      why: 'it breaks the schema (answer: must match pattern "^(a+)+$")',
+    });
     expect(f.check(JSON.stringify('a'.repeat(40)))).toEqual({ ok: true, value: 'a'.repeat(40) });
   });
 
@@ -184,35 +219,65 @@ describe('a format no answer can stall (issue 55, finding 1)', () => {
       additionalProperties: false,
     });
     expect(f.check('{"phone": "555-1234", "x-count": 2}')).toMatchObject({ ok: true });
-    expect(f.check('{"phone": "555-12345"}')).toEqual({ ok: false, why: 'it breaks the schema (phone: must match pattern "^\\d{3}-\\d{4}$")' });
+    expect(f.check('{"phone": "555-12345"}')).toEqual({
+      ok: false,
+      why: 'it breaks the schema (phone: must match pattern "^\\d{3}-\\d{4}$")',
+    });
     expect(f.check('{"x-count": "2"}')).toEqual({ ok: false, why: 'it breaks the schema (x-count: must be integer)' });
     expect(f.check('{"x-Count": 2}')).toEqual({ ok: false, why: 'it breaks the schema (x-Count: not allowed)' });
   });
 
   it('refuses a pattern RE2 does not run before anything is sent, naming the cause and what to do', async () => {
-    const err = await prepareFormat({ type: 'object', properties: { code: { type: 'string', pattern: '^(?!test)\\w+$' } } }).catch((e: unknown) => e);
+    const err = await prepareFormat({
+      type: 'object',
+      properties: { code: { type: 'string', pattern: '^(?!test)\\w+$' } },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormatError);
     expect((err as Error).message).toBe(
       'format\'s pattern "^(?!test)\\\\w+$" uses a look-ahead ((?!…)), which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — rewrite the pattern without it, or leave the pattern out and check that part of the answer yourself.',
     );
-    await expect(prepareFormat({ type: 'string', pattern: '(a)\\1' })).rejects.toThrow(/^format's pattern "\(a\)\\\\1" uses a backreference \(\\1\)/);
-    await expect(prepareFormat({ type: 'string', pattern: '(' })).rejects.toThrow('format is not a JSON Schema that can be used: Invalid regular expression: /(/u: Unterminated group — fix the schema, or pass "json".');
+    await expect(prepareFormat({ type: 'string', pattern: '(a)\\1' })).rejects.toThrow(
+      /^format's pattern "\(a\)\\\\1" uses a backreference \(\\1\)/,
+    );
+    await expect(prepareFormat({ type: 'string', pattern: '(' })).rejects.toThrow(
+      'format is not a JSON Schema that can be used: Invalid regular expression: /(/u: Unterminated group — fix the schema, or pass "json".',
+    );
   });
 
   it('sets aside an answer the check could not finish in time, saying why and what to do', async () => {
-    const f = await prepareFormat({ $defs: { n: { anyOf: [{ type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } }, { type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'string' }] } }, $ref: '#/$defs/n' });
+    const f = await prepareFormat({
+      $defs: {
+        n: {
+          anyOf: [
+            { type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } },
+            { type: 'array', items: { $ref: '#/$defs/n' } },
+            { type: 'string' },
+          ],
+        },
+      },
+      $ref: '#/$defs/n',
+    });
     expect(f.check(`${'['.repeat(60)}1${']'.repeat(60)}`)).toEqual({ ok: false, why: uncheckedWords('time', 1000) });
     expect(f.check('[["a"], "b"]')).toMatchObject({ ok: true });
     expect(uncheckedWords('time', 1000)).toBe(
       'checking it against the schema took more than 1 s and was stopped (the schema\'s parts apply each other too many times over, or the answer is very large) — simplify the schema (fewer references to one part, no anyOf of parts that recurse), or pass "json" and check the answer yourself',
     );
-    expect(uncheckedWords('depth', 1000)).toBe('it nests too deep to be checked against the schema — ask for a flatter answer');
+    expect(uncheckedWords('depth', 1000)).toBe(
+      'it nests too deep to be checked against the schema — ask for a flatter answer',
+    );
   });
 });
 
 describe('the published argument', () => {
   it('leaves out the type beside a const, and keeps every other type', () => {
-    expect(slimSchema({ anyOf: [{ type: 'string', const: 'json' }, { type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} }] })).toEqual({ anyOf: [{ const: 'json' }, { type: 'object' }] });
+    expect(
+      slimSchema({
+        anyOf: [
+          { type: 'string', const: 'json' },
+          { type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} },
+        ],
+      }),
+    ).toEqual({ anyOf: [{ const: 'json' }, { type: 'object' }] });
     expect(slimSchema({ type: 'number', enum: [1, 2] })).toEqual({ type: 'number', enum: [1, 2] });
     expect(slimSchema({ type: 'string', enum: ['a', 1] })).toEqual({ type: 'string', enum: ['a', 1] });
     expect(slimSchema({ type: 'string', minLength: 1 })).toEqual({ type: 'string' });
@@ -220,13 +285,24 @@ describe('the published argument', () => {
 
   it('leaves out string beside an enum of strings: the values say it', () => {
     expect(slimSchema({ type: 'string', enum: ['a', 'b'] })).toEqual({ enum: ['a', 'b'] });
-    expect(slimSchema({ type: 'object', properties: { task: { type: 'string', enum: ['code'] }, type: { type: 'string' } } })).toEqual({ type: 'object', properties: { task: { enum: ['code'] }, type: { type: 'string' } } });
+    expect(
+      slimSchema({
+        type: 'object',
+        properties: { task: { type: 'string', enum: ['code'] }, type: { type: 'string' } },
+      }),
+    ).toEqual({ type: 'object', properties: { task: { enum: ['code'] }, type: { type: 'string' } } });
   });
 
   it('leaves out an `items` that allows anything, and keeps one that says something', () => {
     expect(slimSchema({ type: 'array', items: {} })).toEqual({ type: 'array' });
-    expect(slimSchema({ type: 'array', items: { type: 'string' } })).toEqual({ type: 'array', items: { type: 'string' } });
-    expect(slimSchema({ type: 'object', properties: { items: {} } })).toEqual({ type: 'object', properties: { items: {} } });
+    expect(slimSchema({ type: 'array', items: { type: 'string' } })).toEqual({
+      type: 'array',
+      items: { type: 'string' },
+    });
+    expect(slimSchema({ type: 'object', properties: { items: {} } })).toEqual({
+      type: 'object',
+      properties: { items: {} },
+    });
   });
 
   it('leaves out a minimum of 1 on an integer (a count), and keeps every other minimum', () => {

@@ -5,11 +5,23 @@
  * reading time teaches a floor of the prompt speed, so an answer replaces "not yet measured".
  */
 import { describe, expect, it } from 'vitest';
-import { learnSpeed, speedsAt, type SpeedBook, type SpeedSample } from '../../src/orchestrator/generation/speed-learning.js';
+import {
+  learnSpeed,
+  speedsAt,
+  type SpeedBook,
+  type SpeedSample,
+} from '../../src/orchestrator/generation/speed-learning.js';
 import { SpeedStore } from '../../src/orchestrator/stores/speeds.js';
 import { tempDir } from '../helpers/temp.js';
 
-const answer = (outputTokens: number, task: string, cut = false): SpeedSample => ({ promptTokens: 2000, promptMs: 4000, outputTokens, generationMs: outputTokens * 50, cut, task });
+const answer = (outputTokens: number, task: string, cut = false): SpeedSample => ({
+  promptTokens: 2000,
+  promptMs: 4000,
+  outputTokens,
+  generationMs: outputTokens * 50,
+  cut,
+  task,
+});
 
 describe('answer lengths per task', () => {
   it("are the model's own for the task asked, not every task's together", () => {
@@ -48,9 +60,19 @@ describe('answer lengths per task', () => {
 describe('a short prompt', () => {
   it('teaches a floor of the prompt speed (a longer prompt reads at least as fast), until a long one is timed', () => {
     // the Lisbon question: 23 prompt tokens read in 10 ms — too few to time as a rate, but not nothing
-    const short: SpeedSample = { promptTokens: 23, promptMs: 10, outputTokens: 60, generationMs: 150, cut: false, task: 'general' };
+    const short: SpeedSample = {
+      promptTokens: 23,
+      promptMs: 10,
+      outputTokens: 60,
+      generationMs: 150,
+      cut: false,
+      task: 'general',
+    };
     const book = learnSpeed({}, 'h', 'm', short, 1);
-    expect(speedsAt(book, 'h', 'm', 'general')).toMatchObject({ promptFloorTokensPerSecond: 2300, tokensPerSecond: 400 });
+    expect(speedsAt(book, 'h', 'm', 'general')).toMatchObject({
+      promptFloorTokensPerSecond: 2300,
+      tokensPerSecond: 400,
+    });
     expect(speedsAt(book, 'h', 'm').promptTokensPerSecond).toBeUndefined();
     const timed = learnSpeed(book, 'h', 'm', { ...short, promptTokens: 2000, promptMs: 4000 }, 2);
     expect(speedsAt(timed, 'h', 'm')).toMatchObject({ promptTokensPerSecond: 500 });

@@ -24,7 +24,14 @@ describe('what is left of a limit', () => {
 });
 
 /** A job store that keeps nothing (the runner works without one). */
-const store = { previous: async () => ({ lost: [] }), lostParts: async () => [], create: async () => Promise.reject(new Error('none')), handedOver: async () => undefined, progress: async () => undefined, end: async () => undefined } as unknown as JobStore;
+const store = {
+  previous: async () => ({ lost: [] }),
+  lostParts: async () => [],
+  create: async () => Promise.reject(new Error('none')),
+  handedOver: async () => undefined,
+  progress: async () => undefined,
+  end: async () => undefined,
+} as unknown as JobStore;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -33,11 +40,20 @@ afterEach(() => {
 describe('a long call hands over before what is left of its limit', () => {
   it('counting from its arrival: a 7 s limit 3 s after arrival hands over at 1 s; counted from the start of its work it would not yet', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const ctx = (since?: number) => ({ orch: { longWork: new LongWork(store), savings: { recordOverhead: () => undefined } }, agent: 'a', signal: new AbortController().signal, clientLimit: limit({ seconds: 7, ...(since !== undefined && { since }) }), scope: () => '' }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
+    const ctx = (since?: number) =>
+      ({
+        orch: { longWork: new LongWork(store), savings: { recordOverhead: () => undefined } },
+        agent: 'a',
+        signal: new AbortController().signal,
+        clientLimit: limit({ seconds: 7, ...(since !== undefined && { since }) }),
+        scope: () => '',
+      }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
     const never = () => new Promise<never>(() => undefined);
     const handed = (c: ReturnType<typeof ctx>) => {
       let out: unknown;
-      void asJob(c, { tool: 'route_and_generate', key: 'k' }, never, (job, text) => ({ job, text })).then((r) => (out = r));
+      void asJob(c, { tool: 'route_and_generate', key: 'k' }, never, (job, text) => ({ job, text })).then(
+        (r) => (out = r),
+      );
       return () => out;
     };
     const late = handed(ctx(Date.now() - 3000)); // 4 s left: answered 1 s from now (5 s margin, 1 s at the least)

@@ -4,7 +4,12 @@ import { backlogPerSlot } from '../../src/orchestrator/jobs/route-spread.js';
 
 /** A copy whose requests running have run `elapsedMs` each, of at most `tokens`, on `slots` slots. */
 const view = (running: Array<{ elapsedMs: number; tokens?: number }>, slots = 1) =>
-  ({ host: { settings: { ollama: { numParallel: slots } }, loader: { inFlight: () => running, busy: () => new Set(), requestsOn: () => running.length } } }) as never;
+  ({
+    host: {
+      settings: { ollama: { numParallel: slots } },
+      loader: { inFlight: () => running, busy: () => new Set(), requestsOn: () => running.length },
+    },
+  }) as never;
 
 describe('the work ahead on a copy', () => {
   it('a request near its end leaves less than one just begun, at the measured speed', () => {
@@ -21,7 +26,9 @@ describe('the work ahead on a copy', () => {
   });
 
   it('those waiting count whole, and the work is shared by the slots', () => {
-    expect(backlogPerSlot(view([{ elapsedMs: 0, tokens: 40 }]), 'm', [{ tokens: 30 }, { tokens: 30 }], 100, 50)).toBe(100);
+    expect(backlogPerSlot(view([{ elapsedMs: 0, tokens: 40 }]), 'm', [{ tokens: 30 }, { tokens: 30 }], 100, 50)).toBe(
+      100,
+    );
     expect(backlogPerSlot(view([{ elapsedMs: 0, tokens: 40 }], 2), 'm', [{ tokens: 40 }], 100, 50)).toBe(40);
   });
 });

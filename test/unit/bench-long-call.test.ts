@@ -6,9 +6,14 @@ import type { Client } from '@modelcontextprotocol/client';
 import { nextCall, walk } from '../../bench/long-call-agent.js';
 
 const first = { name: 'route_and_generate', arguments: { prompt: 'Summarise', files: ['app.log'] } };
-const running = (text: string) => ({ content: [{ type: 'text', text }], structuredContent: { text, job: { id: 'job-1a2b3c4d', state: 'running', partsDone: 5 } } });
-const issue62 = 'Handed over as job job-1a2b3c4d, still running (your client waits 60 s): 5 of 11 parts done. Meanwhile go on with other work; then call show_status with {"job":"job-1a2b3c4d"}: it waits up to ~54 s and returns the whole result once it is done.';
-const issue56 = 'Partial — the answers of the 1 part done so far:\n\n[part 1]\nx\n\n— Still running as job job-1a2b3c4d, past what this client waits. Call route_and_generate again with the same arguments: it waits for this job and returns its whole result, never starting over.';
+const running = (text: string) => ({
+  content: [{ type: 'text', text }],
+  structuredContent: { text, job: { id: 'job-1a2b3c4d', state: 'running', partsDone: 5 } },
+});
+const issue62 =
+  'Handed over as job job-1a2b3c4d, still running (your client waits 60 s): 5 of 11 parts done. Meanwhile go on with other work; then call show_status with {"job":"job-1a2b3c4d"}: it waits up to ~54 s and returns the whole result once it is done.';
+const issue56 =
+  'Partial — the answers of the 1 part done so far:\n\n[part 1]\nx\n\n— Still running as job job-1a2b3c4d, past what this client waits. Call route_and_generate again with the same arguments: it waits for this job and returns its whole result, never starting over.';
 
 /** A client answering each call with the next of `answers` (an Error thrown as the SDK's timeout is), recording the calls. */
 function scripted(answers: Array<object | Error>) {
@@ -38,7 +43,10 @@ describe("the bench agent's next call", () => {
 
 describe('the bench agent walking to the whole answer', () => {
   it('counts every character of every result read and stops at the result that carries no running job', async () => {
-    const whole = { content: [{ type: 'text', text: 'the answer' }], structuredContent: { job: { id: 'job-1a2b3c4d', state: 'done' }, result: {} } };
+    const whole = {
+      content: [{ type: 'text', text: 'the answer' }],
+      structuredContent: { job: { id: 'job-1a2b3c4d', state: 'done' }, result: {} },
+    };
     const { client, calls } = scripted([running(issue62), running(issue62), whole]);
     const w = await walk(client, first);
     expect(calls.map((c) => c.name)).toEqual(['route_and_generate', 'show_status', 'show_status']);
@@ -48,7 +56,10 @@ describe('the bench agent walking to the whole answer', () => {
   });
 
   it('asks again after a timeout (counting nothing read), and stops on an error result or a hand-over naming nothing', async () => {
-    const timedOut = scripted([new Error('MCP error -32001: Request timed out'), { content: [{ type: 'text', text: 'No job of yours' }], isError: true }]);
+    const timedOut = scripted([
+      new Error('MCP error -32001: Request timed out'),
+      { content: [{ type: 'text', text: 'No job of yours' }], isError: true },
+    ]);
     const w = await walk(timedOut.client, first);
     expect(timedOut.calls).toHaveLength(2);
     expect(w.calls[0]!.got).toMatch(/^no answer: MCP error -32001/);

@@ -44,7 +44,9 @@ describe('invalid tool arguments, explained', () => {
   };
 
   it('names each field, what it must be and what was sent — no zod JSON', () => {
-    expect(explain({ keepAlive: true })).toBe('Invalid arguments for smart_load: "model" is required; "keepAlive" must be a number of seconds or a duration like "10m" (got true).');
+    expect(explain({ keepAlive: true })).toBe(
+      'Invalid arguments for smart_load: "model" is required; "keepAlive" must be a number of seconds or a duration like "10m" (got true).',
+    );
     const many = explain({ model: '', task: 'slow', images: ['a', 'b', 'c'], maxTokens: 1.5, variables: { who: 3 } });
     expect(many).toBe(
       'Invalid arguments for smart_load: "model" must not be empty (got ""); "task" must be one of "code", "fast" (got "slow"); "images" must have at most 2 items (got a list of 3); "maxTokens" must be a whole number (got 1.5); "variables.who" must be a string (got 3).',
@@ -65,7 +67,8 @@ describe('HTTP guard pieces', () => {
     expect(hostName('localhost:3333')).toBe('localhost');
     expect(hostName('[::1]:80')).toBe('[::1]');
     expect(hostName('Example.COM')).toBe('example.com');
-    for (const bad of ['evil.com@localhost', 'localhost:abc', 'localhost:99999', '[::1', 'local host', '', 'a/b']) expect(hostName(bad), bad).toBeUndefined();
+    for (const bad of ['evil.com@localhost', 'localhost:abc', 'localhost:99999', '[::1', 'local host', '', 'a/b'])
+      expect(hostName(bad), bad).toBeUndefined();
     expect(isLoopback('127.0.0.1')).toBe(true);
     expect(isLoopback('127.1.2.3')).toBe(true);
     expect(isLoopback('127.999.0.1')).toBe(false);
@@ -74,8 +77,12 @@ describe('HTTP guard pieces', () => {
 
   it('refuses a bearer token shorter than 16 characters, naming where it came from', () => {
     expect(tokenProblem('0123456789abcdef', '--token')).toBeUndefined();
-    expect(tokenProblem('short', '--token')).toBe('--token is 5 characters long; a bearer token needs at least 16 characters so it cannot be guessed — make one with `openssl rand -hex 16`.');
-    expect(tokenProblem('', 'OLLM_HTTP_TOKEN')).toMatch(/^OLLM_HTTP_TOKEN is empty; a bearer token needs at least 16 characters/);
+    expect(tokenProblem('short', '--token')).toBe(
+      '--token is 5 characters long; a bearer token needs at least 16 characters so it cannot be guessed — make one with `openssl rand -hex 16`.',
+    );
+    expect(tokenProblem('', 'OLLM_HTTP_TOKEN')).toMatch(
+      /^OLLM_HTTP_TOKEN is empty; a bearer token needs at least 16 characters/,
+    );
   });
 });
 
@@ -89,15 +96,26 @@ describe('the stdio line limit', () => {
   }
 
   it('keeps only the top level of a message, wherever the id is and however it is split', () => {
-    const big = JSON.stringify({ method: 'tools/call', params: { arguments: { text: 'a "quoted" }{ ] \\ text', id: 99, list: [[1], { id: 5 }] } }, jsonrpc: '2.0', id: 'req-7' });
-    for (const pieces of [1, 3, 17, big.length]) expect(skeleton(big, pieces)).toEqual({ method: 'tools/call', params: 0, jsonrpc: '2.0', id: 'req-7' });
+    const big = JSON.stringify({
+      method: 'tools/call',
+      params: { arguments: { text: 'a "quoted" }{ ] \\ text', id: 99, list: [[1], { id: 5 }] } },
+      jsonrpc: '2.0',
+      id: 'req-7',
+    });
+    for (const pieces of [1, 3, 17, big.length])
+      expect(skeleton(big, pieces)).toEqual({ method: 'tools/call', params: 0, jsonrpc: '2.0', id: 'req-7' });
     expect(skeleton('{"id":12,"method":"x"')).toBeUndefined(); // cut short: not an object
     expect(skeleton(`{"id":"${'i'.repeat(5000)}","method":"x"}`)).toEqual({ id: '\u0000', method: 'x' });
   });
 
   it('reads past nested strings of escapes and backslash runs, wherever a chunk ends (inside a run, between a backslash and its quote)', () => {
     const texts = ['\\', '\\\\', '"', '\\"', 'a\\\\"b\\\\\\"c\\', '}{][', '"id":6,"method":"no"'];
-    const big = JSON.stringify({ params: { text: texts.join(''), more: texts, id: 8 }, id: 'r-2', method: 'tools/call', jsonrpc: '2.0' });
+    const big = JSON.stringify({
+      params: { text: texts.join(''), more: texts, id: 8 },
+      id: 'r-2',
+      method: 'tools/call',
+      jsonrpc: '2.0',
+    });
     expect(JSON.parse(big).params.more).toEqual(texts);
     const buf = Buffer.from(big);
     for (let cut = 1; cut < buf.length; cut++) {
@@ -106,7 +124,9 @@ describe('the stdio line limit', () => {
       t.feed(buf.subarray(cut));
       expect(t.members(), `cut at ${cut}`).toEqual({ params: 0, id: 'r-2', method: 'tools/call', jsonrpc: '2.0' });
     }
-    expect(skeleton(JSON.stringify({ params: { s: `${'\\'.repeat(3)}"` }, id: 1 }).replace('"}', '\\"}'))).toBeUndefined(); // an escaped closing quote leaves the string open: not an object
+    expect(
+      skeleton(JSON.stringify({ params: { s: `${'\\'.repeat(3)}"` }, id: 1 }).replace('"}', '\\"}')),
+    ).toBeUndefined(); // an escaped closing quote leaves the string open: not an object
   });
 
   async function through(input: string[], limit: number): Promise<{ lines: string[]; dropped: Oversized[] }> {
@@ -123,7 +143,17 @@ describe('the stdio line limit', () => {
   it('passes lines up to the limit whole and reports longer ones with the id it could read', async () => {
     const long = JSON.stringify({ method: 'tools/call', params: { x: 'y'.repeat(200) }, jsonrpc: '2.0', id: 3 });
     const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/x', params: { x: 'y'.repeat(200) } });
-    const { lines, dropped } = await through(['{"id":1}\n{"id"', ':2}\n', long.slice(0, 50), long.slice(50), '\n', `${note}\nnot json ${'z'.repeat(300)}\n{"id":4}\n`], 100);
+    const { lines, dropped } = await through(
+      [
+        '{"id":1}\n{"id"',
+        ':2}\n',
+        long.slice(0, 50),
+        long.slice(50),
+        '\n',
+        `${note}\nnot json ${'z'.repeat(300)}\n{"id":4}\n`,
+      ],
+      100,
+    );
     expect(lines).toEqual(['{"id":1}\n', '{"id":2}\n', '{"id":4}\n']);
     expect(dropped).toEqual([
       // runs of one letter, no spaces: what base64 looks like (what fills them: limits.ts fillingOf)
@@ -134,7 +164,12 @@ describe('the stdio line limit', () => {
   });
 
   it('says a line of prose is text (issue 75, finding 7: the answer then says to pass it by path)', async () => {
-    const prose = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { prompt: 'a long memo to read. '.repeat(20) } });
+    const prose = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { prompt: 'a long memo to read. '.repeat(20) },
+    });
     const { dropped } = await through([`${prose}\n`], 100);
     expect(dropped).toEqual([{ bytes: prose.length, id: 5, unanswerable: false, filling: 'text' }]);
   });

@@ -9,10 +9,39 @@ import { broadFolder, type FolderSystem } from '../../src/orchestrator/inputs/br
 
 const unix: FolderSystem = { home: '/home/ana', platform: 'linux', env: {} };
 const mac: FolderSystem = { home: '/Users/ana', platform: 'darwin', env: {} };
-const win: FolderSystem = { home: 'C:\\Users\\ana', platform: 'win32', env: { SystemRoot: 'C:\\WINDOWS', ProgramFiles: 'C:\\Program Files' } };
+const win: FolderSystem = {
+  home: 'C:\\Users\\ana',
+  platform: 'win32',
+  env: { SystemRoot: 'C:\\WINDOWS', ProgramFiles: 'C:\\Program Files' },
+};
 
 /** Every folder of the system a Unix client may start a server in, each on its own (the list in the source must hold them all). */
-const UNIX_SYSTEM_FOLDERS = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/dev', '/proc', '/sys', '/run', '/var', '/opt', '/private', '/private/etc', '/private/var', '/System', '/Library', '/Applications', '/Volumes', '/home', '/Users'];
+const UNIX_SYSTEM_FOLDERS = [
+  '/etc',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/boot',
+  '/dev',
+  '/proc',
+  '/sys',
+  '/run',
+  '/var',
+  '/opt',
+  '/private',
+  '/private/etc',
+  '/private/var',
+  '/System',
+  '/Library',
+  '/Applications',
+  '/Volumes',
+  '/home',
+  '/Users',
+];
 
 describe('a working folder too broad to open', () => {
   it('is the filesystem root, the home folder, or a folder above it', () => {
@@ -30,8 +59,16 @@ describe('a working folder too broad to open', () => {
   });
 
   it('is each folder of the system on Unix, and a folder in any system folder Windows names', () => {
-    for (const folder of UNIX_SYSTEM_FOLDERS) expect(broadFolder(folder, { ...unix, home: '/root' }), folder).toBe('a system folder');
-    const vars = { SystemRoot: 'C:\\Windows', windir: 'C:\\Win', ProgramFiles: 'C:\\Program Files', 'ProgramFiles(x86)': 'C:\\Program Files (x86)', ProgramW6432: 'C:\\PW', ProgramData: 'C:\\ProgramData' };
+    for (const folder of UNIX_SYSTEM_FOLDERS)
+      expect(broadFolder(folder, { ...unix, home: '/root' }), folder).toBe('a system folder');
+    const vars = {
+      SystemRoot: 'C:\\Windows',
+      windir: 'C:\\Win',
+      ProgramFiles: 'C:\\Program Files',
+      'ProgramFiles(x86)': 'C:\\Program Files (x86)',
+      ProgramW6432: 'C:\\PW',
+      ProgramData: 'C:\\ProgramData',
+    };
     for (const [name, dir] of Object.entries(vars)) {
       const only = { ...win, env: { [name]: dir } };
       expect(broadFolder(dir, only), name).toBe('a system folder');
@@ -55,7 +92,11 @@ describe('a working folder too broad to open', () => {
     expect(broadFolder('C:\\Users\\ana\\src\\app', { ...win, env: {} })).toBeUndefined();
     expect(broadFolder(`C:\\Users\\ana\\src\\app`, { ...win, env: { ProgramData: 'src' } })).toBeUndefined();
     // a relative value would resolve against the working folder: the folder it would name is no system folder
-    expect(broadFolder(`${win32.resolve('rel-dir')}\\app`, { ...win, env: { ProgramData: 'rel-dir' } })).toBeUndefined();
-    expect(broadFolder(`${win32.resolve('rel-dir')}\\app`, { ...win, env: { ProgramData: win32.resolve('rel-dir') } })).toBe('a system folder');
+    expect(
+      broadFolder(`${win32.resolve('rel-dir')}\\app`, { ...win, env: { ProgramData: 'rel-dir' } }),
+    ).toBeUndefined();
+    expect(
+      broadFolder(`${win32.resolve('rel-dir')}\\app`, { ...win, env: { ProgramData: win32.resolve('rel-dir') } }),
+    ).toBe('a system folder');
   });
 });

@@ -6,8 +6,24 @@ import { loadWhenIdle } from '../../src/orchestrator/loading/busy-wait.js';
 import { InFlight } from '../../src/orchestrator/loading/in-flight.js';
 import type { LoadOutcome, LoadRequest } from '../../src/orchestrator/loading/load-types.js';
 
-const refused: LoadOutcome = { model: 'b:8b', action: 'refused', unloaded: [], requiredBytes: 20e9, availableBytes: 10e9, reason: 'b:8b needs 20 GB; a:8b (14 GB, busy) must stay.', keepAlive: '5m', pinned: false, contextLength: 65536, waitFor: ['a:8b'] };
-const loaded: LoadOutcome = { ...refused, action: 'loaded', unloaded: ['a:8b'], reason: 'Needs 20 GB; unloading a:8b first.' };
+const refused: LoadOutcome = {
+  model: 'b:8b',
+  action: 'refused',
+  unloaded: [],
+  requiredBytes: 20e9,
+  availableBytes: 10e9,
+  reason: 'b:8b needs 20 GB; a:8b (14 GB, busy) must stay.',
+  keepAlive: '5m',
+  pinned: false,
+  contextLength: 65536,
+  waitFor: ['a:8b'],
+};
+const loaded: LoadOutcome = {
+  ...refused,
+  action: 'loaded',
+  unloaded: ['a:8b'],
+  reason: 'Needs 20 GB; unloading a:8b first.',
+};
 
 /** A loader that refuses while a:8b has requests running, and loads once it has none. */
 function loader(running: InFlight) {
@@ -20,16 +36,28 @@ function loader(running: InFlight) {
 }
 
 describe('loadWhenIdle', () => {
-  it("does not wait for a model its own job holds: the refusal stands at once, saying why", async () => {
+  it('does not wait for a model its own job holds: the refusal stands at once, saying why', async () => {
     const running = new InFlight();
     const job = {};
     const mark = running.begin('a:8b', { at: 0, job });
     const notes: string[] = [];
     const l = loader(running);
-    const out = await loadWhenIdle({ model: 'b:8b', waitWhileBusy: true, job, progress: { enter: (p) => p.kind === 'waiting' && notes.push(p.for) } }, l.loadOnce, running, (n) => n);
+    const out = await loadWhenIdle(
+      {
+        model: 'b:8b',
+        waitWhileBusy: true,
+        job,
+        progress: { enter: (p) => p.kind === 'waiting' && notes.push(p.for) },
+      },
+      l.loadOnce,
+      running,
+      (n) => n,
+    );
     expect(out.action).toBe('refused');
     expect(out.waitFor).toEqual(['a:8b']);
-    expect(out.reason).toContain('a:8b is held by this same job, waiting on this load, so it was not waited for: b:8b cannot be resident beside it.');
+    expect(out.reason).toContain(
+      'a:8b is held by this same job, waiting on this load, so it was not waited for: b:8b cannot be resident beside it.',
+    );
     expect(l.tries()).toBe(1);
     expect(notes).toEqual([]);
     mark();
@@ -40,7 +68,17 @@ describe('loadWhenIdle', () => {
     const other = running.begin('a:8b', { at: 0, job: {} });
     const notes: string[] = [];
     const l = loader(running);
-    const out = loadWhenIdle({ model: 'b:8b', waitWhileBusy: true, job: {}, progress: { enter: (p) => p.kind === 'waiting' && notes.push(p.for) } }, l.loadOnce, running, (n) => n);
+    const out = loadWhenIdle(
+      {
+        model: 'b:8b',
+        waitWhileBusy: true,
+        job: {},
+        progress: { enter: (p) => p.kind === 'waiting' && notes.push(p.for) },
+      },
+      l.loadOnce,
+      running,
+      (n) => n,
+    );
     await new Promise((r) => setImmediate(r));
     expect(notes).toEqual(['a request on a:8b to finish, to make room']);
     other();

@@ -10,7 +10,13 @@ import { callReporter, RELAYED_QUIET_MS } from '../../src/tools/call-reporting.j
 
 function context(token?: string) {
   const sent: string[] = [];
-  const ctx = { mcpReq: { _meta: token === undefined ? {} : { progressToken: token }, notify: async (n: { params: { message: string } }) => void sent.push(n.params.message), log: async () => undefined } } as unknown as ServerContext;
+  const ctx = {
+    mcpReq: {
+      _meta: token === undefined ? {} : { progressToken: token },
+      notify: async (n: { params: { message: string } }) => void sent.push(n.params.message),
+      log: async () => undefined,
+    },
+  } as unknown as ServerContext;
   return { ctx, sent };
 }
 const server = {} as McpServer;

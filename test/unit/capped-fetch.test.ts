@@ -64,11 +64,23 @@ describe('capped fetch', () => {
 
   it('cuts an SSE stream past its bound in all, though each event is under the bound (a box streaming without end); up to it, every byte passes', async () => {
     const event = `event: message\ndata: ${'p'.repeat(30)}\n\n`; // 52 bytes
-    const endless = await read('text/event-stream', Array.from({ length: 20 }, () => event), 100, 200, 20 * event.length - 1);
+    const endless = await read(
+      'text/event-stream',
+      Array.from({ length: 20 }, () => event),
+      100,
+      200,
+      20 * event.length - 1,
+    );
     expect(endless.text).toBeInstanceOf(OversizeError);
     expect((endless.text as Error).message).toBe(`its stream larger than ${20 * event.length - 1} bytes`);
     expect(endless.told).toHaveLength(1);
-    const whole = await read('text/event-stream', Array.from({ length: 20 }, () => event), 100, 200, 20 * event.length);
+    const whole = await read(
+      'text/event-stream',
+      Array.from({ length: 20 }, () => event),
+      100,
+      200,
+      20 * event.length,
+    );
     expect(whole.text).toBe(event.repeat(20));
     expect(whole.told).toEqual([]);
   });
@@ -86,7 +98,11 @@ describe('capped fetch', () => {
 
   it('passes a response without a body as it is', async () => {
     const told: OversizeError[] = [];
-    const res = await cappedFetch(10, (e) => told.push(e), async () => new Response(null, { status: 202 }))('http://box/mcp');
+    const res = await cappedFetch(
+      10,
+      (e) => told.push(e),
+      async () => new Response(null, { status: 202 }),
+    )('http://box/mcp');
     expect(res.status).toBe(202);
     expect(await res.text()).toBe('');
   });

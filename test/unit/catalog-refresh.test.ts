@@ -14,7 +14,14 @@ const MODEL: EngineModel = {
   modified_at: '2026-01-01T00:00:00Z',
   size: 1e9,
   digest: 'd'.repeat(64),
-  details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '1B', quantization_level: 'Q4_K_M' },
+  details: {
+    parent_model: '',
+    format: 'gguf',
+    family: 'llama',
+    families: ['llama'],
+    parameter_size: '1B',
+    quantization_level: 'Q4_K_M',
+  },
   expires_at: '',
   size_vram: 0,
 };
@@ -70,7 +77,16 @@ describe('another ollm-mcp asked to refresh', () => {
   function box() {
     const engine = new OllmEngine({ name: 'gpubox', url: 'http://127.0.0.1:9/mcp', timeoutMs: 1000, parallel: 1 });
     const args: Array<Record<string, unknown>> = [];
-    const listed = { name: 'm:latest', sizeBytes: 1e9, family: 'llama', parameterSize: '1B', quantization: 'Q4_K_M', contextWindow: 8192, capabilities: ['completion'], loaded: true };
+    const listed = {
+      name: 'm:latest',
+      sizeBytes: 1e9,
+      family: 'llama',
+      parameterSize: '1B',
+      quantization: 'Q4_K_M',
+      contextWindow: 8192,
+      capabilities: ['completion'],
+      loaded: true,
+    };
     const loaded = { name: 'm:latest', sizeBytes: 1e9, vramBytes: 0, expiresAt: '2026-01-01T00:00:00Z' };
     (engine.box as { callTool: unknown }).callTool = async (_name: string, a: Record<string, unknown>) => {
       args.push(a);

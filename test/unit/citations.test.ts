@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CITE_INSTRUCTION, type Citation, checkCitations, MAX_CITATIONS, type ReadText } from '../../src/orchestrator/inputs/citations.js';
+import {
+  CITE_INSTRUCTION,
+  type Citation,
+  checkCitations,
+  MAX_CITATIONS,
+  type ReadText,
+} from '../../src/orchestrator/inputs/citations.js';
 
 /** Twelve lines, "const x1 = 1;" … "const x12 = 12;", with a final newline. */
 const RETRY = `${Array.from({ length: 12 }, (_, i) => `const x${i + 1} = ${i + 1};`).join('\n')}\n`;
@@ -83,7 +89,10 @@ describe('the citation forms', () => {
 
 describe('paths', () => {
   it('leaves a path that was not read unchecked: not wrong, just not checkable', () => {
-    expect(only('see src/x.ts:3')).toMatchObject({ verdict: 'unchecked', why: 'src/x.ts was not read, so it could not be checked' });
+    expect(only('see src/x.ts:3')).toMatchObject({
+      verdict: 'unchecked',
+      why: 'src/x.ts was not read, so it could not be checked',
+    });
   });
 
   it('matches a path that ends an input label at a "/", or that an input label ends', () => {
@@ -91,7 +100,10 @@ describe('paths', () => {
     expect(only('see ./src/retry.ts:3')).toMatchObject({ path: './src/retry.ts', verdict: 'verified' });
     expect(only('see /home/me/project/src/retry.ts:3')).toMatchObject({ verdict: 'verified' });
     // Not at a "/" boundary: "etry.ts" is not retry.ts.
-    expect(only('see etry.ts:3')).toMatchObject({ verdict: 'unchecked', why: 'etry.ts was not read, so it could not be checked' });
+    expect(only('see etry.ts:3')).toMatchObject({
+      verdict: 'unchecked',
+      why: 'etry.ts was not read, so it could not be checked',
+    });
   });
 
   it('matches at a "/" only, from either side', () => {
@@ -100,12 +112,16 @@ describe('paths', () => {
   });
 
   it('reads a label written with backslashes (Windows) as a path', () => {
-    expect(only('see src/win/a.ts:1', [{ label: 'src\\win\\a.ts', text: 'one\n' }])).toMatchObject({ verdict: 'verified' });
+    expect(only('see src/win/a.ts:1', [{ label: 'src\\win\\a.ts', text: 'one\n' }])).toMatchObject({
+      verdict: 'verified',
+    });
   });
 
   it('never checks a citation of a diff against the diff text itself', () => {
     const diff = 'diff --git a/code.py b/code.py\n--- a/code.py\n+++ b/code.py\n@@ -1 +1 @@\n-a\n+b\n';
-    expect(only('changes.diff:1', [{ label: 'changes.diff', text: diff, kind: 'diff' }])).toMatchObject({ verdict: 'unchecked' });
+    expect(only('changes.diff:1', [{ label: 'changes.diff', text: diff, kind: 'diff' }])).toMatchObject({
+      verdict: 'unchecked',
+    });
   });
 
   it('names the input when a short path is past its end', () => {
@@ -113,29 +129,50 @@ describe('paths', () => {
   });
 
   it('leaves a path that ends two inputs unchecked, saying which', () => {
-    expect(only('see util.ts:1')).toMatchObject({ verdict: 'unchecked', why: 'util.ts is ambiguous: it could be any of src/a/util.ts, src/b/util.ts' });
+    expect(only('see util.ts:1')).toMatchObject({
+      verdict: 'unchecked',
+      why: 'util.ts is ambiguous: it could be any of src/a/util.ts, src/b/util.ts',
+    });
     expect(only('see src/a/util.ts:1')).toMatchObject({ verdict: 'verified' });
     const five = ['a', 'b', 'c', 'd', 'e'].map((d) => ({ label: `${d}/util.ts`, text: 'x\n' }));
-    expect(only('see util.ts:1', five.slice(0, 3)).why).toBe('util.ts is ambiguous: it could be any of a/util.ts, b/util.ts, c/util.ts');
-    expect(only('see util.ts:1', five).why).toBe('util.ts is ambiguous: it could be any of a/util.ts, b/util.ts, c/util.ts and 2 more');
+    expect(only('see util.ts:1', five.slice(0, 3)).why).toBe(
+      'util.ts is ambiguous: it could be any of a/util.ts, b/util.ts, c/util.ts',
+    );
+    expect(only('see util.ts:1', five).why).toBe(
+      'util.ts is ambiguous: it could be any of a/util.ts, b/util.ts, c/util.ts and 2 more',
+    );
   });
 });
 
 describe('lines', () => {
   it('flags a line beyond the file, naming its line count', () => {
-    expect(only('see src/retry.ts:120')).toMatchObject({ from: 120, to: 120, verdict: 'flagged', why: 'src/retry.ts:120 does not exist: the file has 12 lines' });
+    expect(only('see src/retry.ts:120')).toMatchObject({
+      from: 120,
+      to: 120,
+      verdict: 'flagged',
+      why: 'src/retry.ts:120 does not exist: the file has 12 lines',
+    });
     expect(only('see src/retry.ts:12').verdict).toBe('verified');
   });
 
   it('flags a range partly beyond the file', () => {
-    expect(only('see src/retry.ts:10-13')).toMatchObject({ verdict: 'flagged', why: 'src/retry.ts:10-13 runs past the end: the file has 12 lines' });
+    expect(only('see src/retry.ts:10-13')).toMatchObject({
+      verdict: 'flagged',
+      why: 'src/retry.ts:10-13 runs past the end: the file has 12 lines',
+    });
     expect(only('see src/retry.ts:10-12').verdict).toBe('verified');
   });
 
   it('flags line 0 and backwards ranges', () => {
-    expect(only('see src/retry.ts:0').why).toBe('src/retry.ts:0 does not exist: lines are numbered from 1 and the file has 12 lines');
-    expect(only('see src/retry.ts:0-3').why).toBe('src/retry.ts:0-3 does not exist: lines are numbered from 1 and the file has 12 lines');
-    expect(only('see src/retry.ts#L5-L3').why).toBe('src/retry.ts#L5-L3 is backwards: line 5 comes after line 3, and the file has 12 lines');
+    expect(only('see src/retry.ts:0').why).toBe(
+      'src/retry.ts:0 does not exist: lines are numbered from 1 and the file has 12 lines',
+    );
+    expect(only('see src/retry.ts:0-3').why).toBe(
+      'src/retry.ts:0-3 does not exist: lines are numbered from 1 and the file has 12 lines',
+    );
+    expect(only('see src/retry.ts#L5-L3').why).toBe(
+      'src/retry.ts#L5-L3 is backwards: line 5 comes after line 3, and the file has 12 lines',
+    );
   });
 
   it('counts lines as an editor shows them: CRLF, CR alone (old Mac), mixed, no final newline, a final newline, empty', () => {
@@ -157,9 +194,14 @@ describe('lines', () => {
     ]);
     // a quote is looked for on the cited line alone, whatever ends it
     expect(only('cr.txt:2 `two`', read)).toMatchObject({ verdict: 'verified' });
-    expect(only('cr.txt:2 `three`', read)).toMatchObject({ verdict: 'flagged', why: 'the quoted text is not on line 2 of cr.txt' });
+    expect(only('cr.txt:2 `three`', read)).toMatchObject({
+      verdict: 'flagged',
+      why: 'the quoted text is not on line 2 of cr.txt',
+    });
     expect(only('mixed.txt:3 `three`', read)).toMatchObject({ verdict: 'verified' });
-    expect(verdicts('crlf.txt:2 crlf.txt:3 open.txt:2 open.txt:3 closed.txt:2 closed.txt:3 one.txt:1 one.txt:2 empty.txt:1')).toEqual([
+    expect(
+      verdicts('crlf.txt:2 crlf.txt:3 open.txt:2 open.txt:3 closed.txt:2 closed.txt:3 one.txt:1 one.txt:2 empty.txt:1'),
+    ).toEqual([
       ['crlf.txt:2', 'verified', undefined],
       ['crlf.txt:3', 'flagged', 'crlf.txt:3 does not exist: the file has 2 lines'],
       ['open.txt:2', 'verified', undefined],
@@ -190,31 +232,50 @@ describe('line ends of every kind', () => {
       ['lf.txt:3', 'flagged', 'lf.txt:3 does not exist: the file has 2 lines'],
     ]);
     // the quote is looked for on the cited line only: line 2 of a CR file is "two", not "one"
-    expect(only('cr.txt:2 `one`', read)).toMatchObject({ verdict: 'flagged', why: 'the quoted text is not on line 2 of cr.txt' });
+    expect(only('cr.txt:2 `one`', read)).toMatchObject({
+      verdict: 'flagged',
+      why: 'the quoted text is not on line 2 of cr.txt',
+    });
   });
 });
 
 describe('quotes', () => {
   it('verifies a quote after the citation that is on the cited lines', () => {
-    expect(only('src/retry.ts:3 `const x3 = 3;` sets it')).toMatchObject({ quote: 'const x3 = 3;', verdict: 'verified' });
+    expect(only('src/retry.ts:3 `const x3 = 3;` sets it')).toMatchObject({
+      quote: 'const x3 = 3;',
+      verdict: 'verified',
+    });
     expect(only('in `src/retry.ts:3-4`: "x4 = 4"')).toMatchObject({ quote: 'x4 = 4', verdict: 'verified' });
   });
 
   it('verifies a quote right before the citation', () => {
-    expect(only('`const x5 = 5;` (src/retry.ts:5) sets it')).toMatchObject({ quote: 'const x5 = 5;', verdict: 'verified' });
+    expect(only('`const x5 = 5;` (src/retry.ts:5) sets it')).toMatchObject({
+      quote: 'const x5 = 5;',
+      verdict: 'verified',
+    });
     expect(only('the constant `x6 = 6` in src/retry.ts:6')).toMatchObject({ quote: 'x6 = 6', verdict: 'verified' });
   });
 
   it('flags a quote that is not on the cited lines, naming the lines searched', () => {
-    expect(only('src/retry.ts:3 `const x9 = 9;`')).toMatchObject({ quote: 'const x9 = 9;', verdict: 'flagged', why: 'the quoted text is not on line 3 of src/retry.ts' });
+    expect(only('src/retry.ts:3 `const x9 = 9;`')).toMatchObject({
+      quote: 'const x9 = 9;',
+      verdict: 'flagged',
+      why: 'the quoted text is not on line 3 of src/retry.ts',
+    });
     // On the file, but on line 5: outside the range cited.
-    expect(only('retry.ts:3-4 `const x5 = 5;`')).toMatchObject({ verdict: 'flagged', why: 'the quoted text is not on lines 3-4 of src/retry.ts' });
+    expect(only('retry.ts:3-4 `const x5 = 5;`')).toMatchObject({
+      verdict: 'flagged',
+      why: 'the quoted text is not on lines 3-4 of src/retry.ts',
+    });
   });
 
   it('normalises whitespace and line endings, so a quote may span cited lines', () => {
     const read = [{ label: 'crlf.ts', text: 'if (a) {\r\n    go();\r\n}\r\n' }];
     expect(only('crlf.ts:1-2 `if (a) { go();`', read)).toMatchObject({ verdict: 'verified' });
-    expect(only('crlf.ts:1 `if (a) { go();`', read)).toMatchObject({ verdict: 'flagged', why: 'the quoted text is not on line 1 of crlf.ts' });
+    expect(only('crlf.ts:1 `if (a) { go();`', read)).toMatchObject({
+      verdict: 'flagged',
+      why: 'the quoted text is not on line 1 of crlf.ts',
+    });
   });
 
   it('ignores a quote shorter than 3 characters, one too far away, and one on another line', () => {
@@ -258,8 +319,18 @@ describe('the report', () => {
   });
 
   it('counts unchecked citations apart: "of" counts only the checked ones', () => {
-    expect(check('src/retry.ts:1, src/retry.ts:30 and src/nope.ts:3')).toMatchObject({ verified: 1, flagged: 1, unchecked: 1, summary: '1 of 2 citations verified, 1 unchecked' });
-    expect(check('src/nope.ts:3 and src/other.ts:4')).toMatchObject({ verified: 0, flagged: 0, unchecked: 2, summary: '2 citations unchecked' });
+    expect(check('src/retry.ts:1, src/retry.ts:30 and src/nope.ts:3')).toMatchObject({
+      verified: 1,
+      flagged: 1,
+      unchecked: 1,
+      summary: '1 of 2 citations verified, 1 unchecked',
+    });
+    expect(check('src/nope.ts:3 and src/other.ts:4')).toMatchObject({
+      verified: 0,
+      flagged: 0,
+      unchecked: 2,
+      summary: '2 citations unchecked',
+    });
     expect(check('src/nope.ts:3')).toMatchObject({ unchecked: 1, summary: '1 citation unchecked' });
   });
 
@@ -267,7 +338,11 @@ describe('the report', () => {
     expect(check('src/retry.ts:4 here and src/retry.ts:4 there').citations).toHaveLength(1);
     const twice = check('src/retry.ts:4 `const x4 = 4;` and later\nsrc/retry.ts:4 `const x7 = 7;`');
     expect(twice.citations).toHaveLength(1);
-    expect(twice.citations[0]).toMatchObject({ verdict: 'flagged', quote: 'const x7 = 7;', why: 'the quoted text is not on line 4 of src/retry.ts' });
+    expect(twice.citations[0]).toMatchObject({
+      verdict: 'flagged',
+      quote: 'const x7 = 7;',
+      why: 'the quoted text is not on line 4 of src/retry.ts',
+    });
   });
 
   it(`checks the first ${MAX_CITATIONS} distinct citations and says so`, () => {
@@ -276,13 +351,18 @@ describe('the report', () => {
     const report = check(answer, read);
     expect(report.citations).toHaveLength(MAX_CITATIONS);
     expect(report.citations.at(-1)?.raw).toBe(`big.txt:${MAX_CITATIONS}`);
-    expect(report.summary).toBe(`${MAX_CITATIONS} of ${MAX_CITATIONS} citations verified, first ${MAX_CITATIONS} checked`);
+    expect(report.summary).toBe(
+      `${MAX_CITATIONS} of ${MAX_CITATIONS} citations verified, first ${MAX_CITATIONS} checked`,
+    );
   });
 
   it(`a quote after the citation past the first ${MAX_CITATIONS} is not given to the last one checked`, () => {
     const read = [{ label: 'big.txt', text: 'line\n'.repeat(300) }];
     const answer = `${Array.from({ length: MAX_CITATIONS + 1 }, (_, i) => `big.txt:${i + 1}`).join(' ')} \`nothing here\``;
-    expect(check(answer, read).citations.at(-1)).toMatchObject({ raw: `big.txt:${MAX_CITATIONS}`, verdict: 'verified' });
+    expect(check(answer, read).citations.at(-1)).toMatchObject({
+      raw: `big.txt:${MAX_CITATIONS}`,
+      verdict: 'verified',
+    });
   });
 
   it(`the last citation checked keeps the quote written before the first one past ${MAX_CITATIONS}`, () => {

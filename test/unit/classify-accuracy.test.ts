@@ -20,23 +20,32 @@ describe.each(sets)('task inference on %s', (_name, rows, size, goal) => {
 
   it('is large and covers every task, with images exactly on the vision rows', () => {
     expect(rows.length).toBeGreaterThanOrEqual(size);
-    for (const task of TASK_TYPES) expect(rows.filter((r) => r.task === task).length, task).toBeGreaterThanOrEqual(task === 'vision' ? 10 : 25);
+    for (const task of TASK_TYPES)
+      expect(rows.filter((r) => r.task === task).length, task).toBeGreaterThanOrEqual(task === 'vision' ? 10 : 25);
     for (const row of rows) expect((row.images ?? 0) > 0, row.prompt).toBe(row.task === 'vision');
   });
 
   it(`is right on at least ${goal * 100}% of them`, () => {
     const accuracy = score.correct / score.total;
     // on failure the message lists every miss: expected → got (why): prompt
-    expect(accuracy, `${(accuracy * 100).toFixed(1)}% — misses:\n${describeMisses(score).join('\n')}`).toBeGreaterThanOrEqual(goal);
+    expect(
+      accuracy,
+      `${(accuracy * 100).toFixed(1)}% — misses:\n${describeMisses(score).join('\n')}`,
+    ).toBeGreaterThanOrEqual(goal);
   });
 
   it('no kind of work falls far behind', () => {
-    for (const [task, s] of score.byTask) expect(s.correct / s.total, `${task}: ${s.correct}/${s.total}`).toBeGreaterThanOrEqual(0.9);
+    for (const [task, s] of score.byTask)
+      expect(s.correct / s.total, `${task}: ${s.correct}/${s.total}`).toBeGreaterThanOrEqual(0.9);
   });
 
   it('explains every answer in one short clause', () => {
     for (const row of rows) {
-      const { why } = classify({ prompt: row.prompt, ...(row.system && { system: row.system }), ...(row.images && { images: row.images }) });
+      const { why } = classify({
+        prompt: row.prompt,
+        ...(row.system && { system: row.system }),
+        ...(row.images && { images: row.images }),
+      });
       expect(why.length, row.prompt).toBeGreaterThan(0);
       expect(why, row.prompt).not.toMatch(/\n/);
     }

@@ -14,7 +14,11 @@
 import type { LabelledPrompt } from './classify-table.js';
 import { HOLDOUT_PROMPTS } from './classify-holdout.js';
 
-const T = (task: LabelledPrompt['task'], prompt: string, extra: Partial<LabelledPrompt> = {}): LabelledPrompt => ({ task, prompt, ...extra });
+const T = (task: LabelledPrompt['task'], prompt: string, extra: Partial<LabelledPrompt> = {}): LabelledPrompt => ({
+  task,
+  prompt,
+  ...extra,
+});
 const I = (prompt: string, images = 1): LabelledPrompt => ({ task: 'vision', prompt, images });
 const fence = '```';
 
@@ -35,7 +39,7 @@ const PODCAST =
   'HOST: And now?\nGUEST: Two shops, eleven staff, and I still get up at four.';
 
 const FRENCH =
-  "Le conseil municipal a adopté hier un plan pour réduire la circulation automobile dans le centre-ville. Les voitures seront interdites le dimanche dans " +
+  'Le conseil municipal a adopté hier un plan pour réduire la circulation automobile dans le centre-ville. Les voitures seront interdites le dimanche dans ' +
   "plusieurs quartiers, et de nouvelles pistes cyclables relieront la gare à l'université. Les commerçants craignent une baisse de fréquentation, tandis que " +
   "les associations d'habitants saluent une mesure attendue depuis longtemps.";
 
@@ -63,7 +67,8 @@ const CLAUSE =
   'The Supplier shall not be liable for any indirect, incidental or consequential loss, including loss of profit, revenue or data, arising out of or in ' +
   'connection with this Agreement, save that nothing in this clause shall limit liability for death or personal injury caused by negligence, or for fraud.';
 
-const CHANGELOG = '## 3.2.0\n- Added dark mode\n- Export to PDF now includes images\n- Fixed crash when opening files over 2 GB\n- Dropped support for Windows 7\n- Faster startup on machines with many fonts';
+const CHANGELOG =
+  '## 3.2.0\n- Added dark mode\n- Export to PDF now includes images\n- Fixed crash when opening files over 2 GB\n- Dropped support for Windows 7\n- Faster startup on machines with many fonts';
 
 const STUDY =
   'In a randomised trial of 1,200 adults, participants who walked 30 minutes a day for six months lowered their systolic blood pressure by an average of 6 mmHg ' +
@@ -82,13 +87,17 @@ const QUEUE_TRACE =
   'Traceback (most recent call last):\n  File "/srv/app/worker.py", line 88, in run\n    job = queue.get(timeout=5)\n' +
   '  File "/usr/lib/python3.11/queue.py", line 179, in get\n    raise Empty\n_queue.Empty';
 
-const CONFIG_DIFF = '--- a/config.yaml\n+++ b/config.yaml\n@@ -3,4 +3,5 @@\n-retries: 3\n+retries: 5\n+backoff: exponential\n timeout: 30';
+const CONFIG_DIFF =
+  '--- a/config.yaml\n+++ b/config.yaml\n@@ -3,4 +3,5 @@\n-retries: 3\n+retries: 5\n+backoff: exponential\n timeout: 30';
 
 const general: LabelledPrompt[] = [
   T('general', 'what should i pack for a week in iceland in march'),
   T('general', "What's the difference between a latte and a cappuccino?"),
   T('general', 'explain how a mortgage differs from a home equity loan'),
-  T('general', 'Can you help me write a resignation letter? I want to leave on good terms, my last day would be the 30th.'),
+  T(
+    'general',
+    'Can you help me write a resignation letter? I want to leave on good terms, my last day would be the 30th.',
+  ),
   T('general', 'Whats the difference between baking soda and baking powder'),
   T('general', 'Give me some tips for my first marathon, I have 12 weeks to train.'),
   T('general', 'Why do cats knead blankets?'),
@@ -109,7 +118,7 @@ const general: LabelledPrompt[] = [
   T('general', 'How do I negotiate a higher salary when I get an offer?'),
   T('general', 'Write a LinkedIn post announcing that I started a new job as a product manager.'),
   T('general', 'Can you explain what inflation is and why central banks raise interest rates to fight it?'),
-  T('general', "Hi! Could you help me plan a birthday party for my 8-year-old? About 15 kids, budget is tight."),
+  T('general', 'Hi! Could you help me plan a birthday party for my 8-year-old? About 15 kids, budget is tight.'),
   T('general', 'hello, I need advice on choosing between two job offers: one pays more, the other has better hours.'),
   T('general', 'Explique-moi la différence entre la laïcité et la liberté de religion.'),
   T('general', '¿Cuáles son los beneficios de dormir ocho horas?'),
@@ -123,7 +132,10 @@ const general: LabelledPrompt[] = [
   T('general', 'Can you explain how vaccines differ from antibiotics?'),
   T('general', 'What are the arguments for and against school uniforms?'),
   T('general', "how to tell my boss i'm burned out without sounding lazy"),
-  T('general', 'Rewrite this paragraph to sound more professional: hey guys, the meeting got moved to thurs cause half the team is out, pls update ur calendars.'),
+  T(
+    'general',
+    'Rewrite this paragraph to sound more professional: hey guys, the meeting got moved to thurs cause half the team is out, pls update ur calendars.',
+  ),
   T('general', 'What is the difference between empathy and compassion? Give examples from everyday life.'),
   T('general', 'I am moving to Canada from the UK. What do I need to sort out before I go?'),
   T('general', 'Give me ideas for a team-building activity for 20 remote employees.'),
@@ -132,7 +144,10 @@ const general: LabelledPrompt[] = [
   T('general', 'How is a comet different from an asteroid?'),
   T('general', 'What is the difference between deductive and inductive reasoning?'),
   T('general', 'What is the difference between a riddle and a puzzle?'),
-  T('general', 'Write a professional summary for the top of my CV: 8 years in logistics, team lead, fluent in Polish and English.'),
+  T(
+    'general',
+    'Write a professional summary for the top of my CV: 8 years in logistics, team lead, fluent in Polish and English.',
+  ),
   T('general', 'what r some good habits for a healthy sleep schedule'),
 ];
 
@@ -148,14 +163,20 @@ const code: LabelledPrompt[] = [
   T('code', 'how do i undo a git add before committing'),
   T('code', 'write a Dockerfile for a node 20 app that runs npm start'),
   T('code', 'kubectl command to see the logs of a pod from its previous restart'),
-  T('code', 'Convert this to a list comprehension:\nresult = []\nfor x in nums:\n    if x % 2 == 0:\n        result.append(x * x)'),
+  T(
+    'code',
+    'Convert this to a list comprehension:\nresult = []\nfor x in nums:\n    if x % 2 == 0:\n        result.append(x * x)',
+  ),
   T('code', 'Can you write a bash script that backs up my ~/Documents folder to an external drive every night?'),
   T('code', 'numpy: how to get the indices of the 3 largest values in an array'),
   T('code', 'SQL to find duplicate emails in a users table'),
   T('code', 'What does the yield keyword do in Python?'),
   T('code', 'Implement an LRU cache in TypeScript with O(1) get and put.'),
   T('code', 'how to pivot a dataframe so dates become columns'),
-  T('code', `Write unit tests for this function:\n${fence}js\nfunction slugify(s) {\n  return s.toLowerCase().trim().replace(/[^a-z0-9]+/g, "-");\n}\n${fence}`),
+  T(
+    'code',
+    `Write unit tests for this function:\n${fence}js\nfunction slugify(s) {\n  return s.toLowerCase().trim().replace(/[^a-z0-9]+/g, "-");\n}\n${fence}`,
+  ),
   T('code', 'How can I make a div stick to the top of the page when scrolling?'),
   T('code', 'Could you show me how to read a large JSON file line by line in Java without loading it all into memory?'),
   T('code', 'best way to debounce a search input in React'),
@@ -177,12 +198,18 @@ const code: LabelledPrompt[] = [
   T('code', 'Erkläre mir den Unterschied zwischen einer Liste und einem Tupel in Python.'),
   T('code', '¿Cómo puedo ordenar un diccionario por sus valores en Python?'),
   T('code', 'excel formula to count cells that contain the word "paid"'),
-  T('code', 'Make this function async and add retries with exponential backoff:\n\nasync def fetch(url):\n    return requests.get(url).json()'),
+  T(
+    'code',
+    'Make this function async and add retries with exponential backoff:\n\nasync def fetch(url):\n    return requests.get(url).json()',
+  ),
   T('code', 'Write a program in Python that brute-forces the cryptarithm SEND + MORE = MONEY.'),
   T('code', 'How do I cherry-pick a commit from another branch?'),
   T('code', 'hey! quick question — how do I rename a column in pandas?'),
   T('code', 'Which is faster for lookups in Python, a list or a dict, and why?'),
-  T('code', `Code review please:\n${fence}go\nfunc sum(xs []int) (t int) { for _, x := range xs { t += x }; return }\n${fence}`),
+  T(
+    'code',
+    `Code review please:\n${fence}go\nfunc sum(xs []int) (t int) { for _, x := range xs { t += x }; return }\n${fence}`,
+  ),
   T('code', 'What is the difference between TCP and UDP sockets when writing a game server?'),
   T('code', 'explain how a promise differs from a callback'),
   T('code', 'whats the diff between git merge and git rebase'),
@@ -190,7 +217,10 @@ const code: LabelledPrompt[] = [
 ];
 
 const debugging: LabelledPrompt[] = [
-  T('debugging', 'explain this stack trace:\nException in thread "main" java.lang.ArrayIndexOutOfBoundsException: Index 5 out of bounds for length 5\n\tat Main.main(Main.java:9)'),
+  T(
+    'debugging',
+    'explain this stack trace:\nException in thread "main" java.lang.ArrayIndexOutOfBoundsException: Index 5 out of bounds for length 5\n\tat Main.main(Main.java:9)',
+  ),
   T('debugging', "my pandas merge gives me way more rows than either table, what's going on?"),
   T('debugging', 'npm install fails with EACCES permission denied on mac'),
   T('debugging', 'Why does my React component render twice?'),
@@ -201,13 +231,19 @@ const debugging: LabelledPrompt[] = [
   T('debugging', 'kubectl get pods shows CrashLoopBackOff for my api pod, how do I find out why'),
   T('debugging', "my awk command prints nothing: awk -F, '$3 > 100' data.csv"),
   T('debugging', 'Getting "ModuleNotFoundError: No module named requests" even though I pip installed it'),
-  T('debugging', 'My SQL query is super slow on a table with 10M rows, it used to take 2 seconds and now takes a minute'),
+  T(
+    'debugging',
+    'My SQL query is super slow on a table with 10M rows, it used to take 2 seconds and now takes a minute',
+  ),
   T('debugging', 'the website looks fine in chrome but the layout is broken in safari'),
   T('debugging', 'cron job doesnt run but the script works when i run it manually'),
   T('debugging', 'ssh: connect to host 10.0.0.5 port 22: Connection refused'),
   T('debugging', 'why is my regex matching the whole line instead of just the number? /.*(\\d+)/'),
   T('debugging', 'Segfault when I free a pointer twice in C, how do I find where?'),
-  T('debugging', "After upgrading to Python 3.12 my tests fail with AttributeError: module 'distutils' has no attribute 'version'"),
+  T(
+    'debugging',
+    "After upgrading to Python 3.12 my tests fail with AttributeError: module 'distutils' has no attribute 'version'",
+  ),
   T('debugging', 'My jq filter returns null for every item: jq .name data.json'),
   T('debugging', 'TypeError: can only concatenate str (not "int") to str'),
   T('debugging', 'my go program deadlocks when I close the channel, what am I doing wrong'),
@@ -217,7 +253,10 @@ const debugging: LabelledPrompt[] = [
   T('debugging', 'useEffect runs in an infinite loop when I set state inside it'),
   T('debugging', 'My Excel VLOOKUP returns #N/A even though the value is in the table'),
   T('debugging', 'Rust compiler says "borrowed value does not live long enough", help'),
-  T('debugging', 'Bonjour, mon script Python plante avec une erreur KeyError quand le fichier est vide. Comment corriger ?'),
+  T(
+    'debugging',
+    'Bonjour, mon script Python plante avec une erreur KeyError quand le fichier est vide. Comment corriger ?',
+  ),
   T('debugging', 'The login button does nothing on mobile, on desktop it works'),
   T('debugging', 'explain this error: fatal: refusing to merge unrelated histories'),
   T('debugging', 'pytest hangs forever on one test that uses asyncio'),
@@ -225,13 +264,20 @@ const debugging: LabelledPrompt[] = [
   T('debugging', 'NullPointerException on line 42 when the user has no address, how to fix'),
   T('debugging', 'our nginx returns 502 Bad Gateway after deploying the new version'),
   T('debugging', 'I get "Permission denied (publickey)" when cloning from github'),
-  T('debugging', `Here is my code and the error, what is wrong?\n${fence}\nconst data = await fetch(url).json();\n${fence}\nTypeError: fetch(...).json is not a function`),
+  T(
+    'debugging',
+    `Here is my code and the error, what is wrong?\n${fence}\nconst data = await fetch(url).json();\n${fence}\nTypeError: fetch(...).json is not a function`,
+  ),
   T('debugging', 'The sort in my C++ code gives wrong results for negative numbers, help me debug'),
   T('debugging', 'my wordpress site shows a white screen after updating a plugin'),
   T('debugging', 'psql: FATAL: password authentication failed for user "postgres"'),
   T('debugging', 'Good morning! My python says "command not found" after I installed it with brew, what gives?'),
   T('debugging', `What does this stack trace mean?\n${QUEUE_TRACE}`),
-  T('debugging', 'the dedupe function below still lets duplicates through when emails differ in case, why?\n' + DEDUPE.replace('.lower()', '')),
+  T(
+    'debugging',
+    'the dedupe function below still lets duplicates through when emails differ in case, why?\n' +
+      DEDUPE.replace('.lower()', ''),
+  ),
 ];
 
 const reasoning: LabelledPrompt[] = [
@@ -240,44 +286,83 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'The Monty Hall problem: why is switching doors better?'),
   T('reasoning', 'explain the birthday paradox'),
   T('reasoning', 'If it takes 6 minutes to boil 3 eggs, how long does it take to boil 6 eggs?'),
-  T('reasoning', 'Three people are in a room: one always tells the truth, one always lies, one answers randomly. How do you identify each with three yes/no questions?'),
+  T(
+    'reasoning',
+    'Three people are in a room: one always tells the truth, one always lies, one answers randomly. How do you identify each with three yes/no questions?',
+  ),
   T('reasoning', 'I have two children, at least one is a boy born on a Tuesday. What is the chance both are boys?'),
   T('reasoning', 'What weighs more, a pound of gold or a pound of feathers?'),
   T('reasoning', 'What has a head and a tail but no body?'),
-  T('reasoning', 'Solve this logic grid: four houses in a row, each painted a different colour. The green house is left of the white one, the red house is at one end and the blue house is not next to the red one. What order are they in?'),
+  T(
+    'reasoning',
+    'Solve this logic grid: four houses in a row, each painted a different colour. The green house is left of the white one, the red house is at one end and the blue house is not next to the red one. What order are they in?',
+  ),
   T('reasoning', 'Is the Sleeping Beauty problem answer 1/2 or 1/3? Argue it out.'),
   T('reasoning', 'Explain the two envelopes paradox and where the reasoning goes wrong.'),
-  T('reasoning', 'You have 8 balls and one is heavier. With a balance scale, what is the minimum number of weighings to find it?'),
+  T(
+    'reasoning',
+    'You have 8 balls and one is heavier. With a balance scale, what is the minimum number of weighings to find it?',
+  ),
   T('reasoning', "I'm thinking of a number. If you double it and add 7 you get 31. What is my number?"),
-  T('reasoning', 'brain teaser: a clock loses 5 minutes every hour. it was set right at noon. what time does it show at midnight?'),
-  T('reasoning', 'if a hen and a half lays an egg and a half in a day and a half, how many eggs does one hen lay in a day?'),
+  T(
+    'reasoning',
+    'brain teaser: a clock loses 5 minutes every hour. it was set right at noon. what time does it show at midnight?',
+  ),
+  T(
+    'reasoning',
+    'if a hen and a half lays an egg and a half in a day and a half, how many eggs does one hen lay in a day?',
+  ),
   T('reasoning', "Why is Simpson's paradox not actually a contradiction? Give a concrete example with numbers."),
   T('reasoning', 'Sally has 3 brothers. Each of her brothers has 2 sisters. How many sisters does Sally have?'),
   T('reasoning', 'What is the 100th digit after the decimal point of 1/7?'),
   T('reasoning', 'Prove that between any two rational numbers there is another rational number.'),
   T('reasoning', 'What is the integral of x e^x dx?'),
-  T('reasoning', 'A rope around the Earth is lengthened by 1 meter and lifted evenly all the way round. How high above the ground does it sit?'),
+  T(
+    'reasoning',
+    'A rope around the Earth is lengthened by 1 meter and lifted evenly all the way round. How high above the ground does it sit?',
+  ),
   T('reasoning', 'Zeno says Achilles can never catch the tortoise. what is wrong with the argument?'),
-  T('reasoning', 'Can you figure out this one: what comes once in a minute, twice in a moment, but never in a thousand years?'),
+  T(
+    'reasoning',
+    'Can you figure out this one: what comes once in a minute, twice in a moment, but never in a thousand years?',
+  ),
   T('reasoning', 'A farmer has 17 sheep and all but 9 die. How many are left?'),
   T('reasoning', 'If you are running a race and you pass the last person, what position are you in?'),
   T('reasoning', 'How many times does the digit 7 appear when you write all the numbers from 1 to 100?'),
   T('reasoning', 'Find two consecutive odd numbers whose product is 143.'),
-  T('reasoning', 'Four people need to cross a bridge at night with one torch. They take 1, 2, 5 and 10 minutes. What is the fastest way to get everyone across?'),
+  T(
+    'reasoning',
+    'Four people need to cross a bridge at night with one torch. They take 1, 2, 5 and 10 minutes. What is the fastest way to get everyone across?',
+  ),
   T('reasoning', 'what is the probability that in a group of 5 people at least two share a birth month?'),
   T('reasoning', 'In a knockout tournament of 64 teams, how many games are played in total?'),
   T('reasoning', 'Is this reasoning sound? Every time I wash my car it rains, so washing my car causes rain.'),
   T('reasoning', 'If no A is B and some C are A, what can we say about C and B?'),
   T('reasoning', 'You flip a fair coin until you get two heads in a row. What is the expected number of flips?'),
-  T('reasoning', 'Un escargot monte 3 m le jour et redescend 2 m la nuit dans un puits de 10 m. En combien de jours sort-il ?'),
+  T(
+    'reasoning',
+    'Un escargot monte 3 m le jour et redescend 2 m la nuit dans un puits de 10 m. En combien de jours sort-il ?',
+  ),
   T('reasoning', 'What am I? I call myself until I reach a base case, and without one I never stop.'),
-  T('reasoning', 'Puzzle: a program prints "ping" on multiples of 3 and "pong" on multiples of 5. How many lines say "pingpong" from 1 to 100?'),
+  T(
+    'reasoning',
+    'Puzzle: a program prints "ping" on multiples of 3 and "pong" on multiples of 5. How many lines say "pingpong" from 1 to 100?',
+  ),
   T('reasoning', "Gambler's fallacy: after 5 reds in a row is black more likely? explain with probability"),
-  T('reasoning', 'The hospital paradox: why does a smaller hospital record more days on which over 60% of the babies born are boys?'),
+  T(
+    'reasoning',
+    'The hospital paradox: why does a smaller hospital record more days on which over 60% of the babies born are boys?',
+  ),
   T('reasoning', 'what is 17 × 24? show the working'),
   T('reasoning', 'Tower of Hanoi with 4 disks: what is the minimum number of moves?'),
-  T('reasoning', "Einstein's riddle: the Brit lives in the red house, the Swede keeps dogs, the Dane drinks tea, the green house is left of the white one... who owns the fish?"),
-  T('reasoning', 'Is the following a valid deduction: some politicians are honest; no honest person is rich; therefore some politicians are not rich.'),
+  T(
+    'reasoning',
+    "Einstein's riddle: the Brit lives in the red house, the Swede keeps dogs, the Dane drinks tea, the green house is left of the white one... who owns the fish?",
+  ),
+  T(
+    'reasoning',
+    'Is the following a valid deduction: some politicians are honest; no honest person is rich; therefore some politicians are not rich.',
+  ),
   T('reasoning', 'Is the Monty Hall problem a real paradox or just counterintuitive?'),
   T('reasoning', 'A lake has lily pads that triple every day and it is full on day 30. When was it a third full?'),
   T('reasoning', 'riddle me this: the more you take, the more you leave behind. what am i?'),
@@ -408,7 +493,10 @@ const summarize: LabelledPrompt[] = [
   T('summarize', `Turn these notes into a short summary for my manager:\n${NOTES}`),
   T('summarize', `Bullet-point summary of this changelog please:\n${CHANGELOG}`),
   T('summarize', `Hey! Could you summarize this article for me? ${REEF}`),
-  T('summarize', `Please give a 2-line summary of the stack trace below so I can paste it in the ticket:\n${QUEUE_TRACE}`),
+  T(
+    'summarize',
+    `Please give a 2-line summary of the stack trace below so I can paste it in the ticket:\n${QUEUE_TRACE}`,
+  ),
   T('summarize', `Skim this and tell me the gist: ${QUARTER}`),
   T('summarize', `Digest this thread into a few sentences:\n${PRINTER_THREAD}`),
   T('summarize', `Sum up this interview in one line: ${PODCAST}`),
@@ -440,7 +528,16 @@ const vision: LabelledPrompt[] = [
   I('caption this for instagram'),
 ];
 
-export const FRESH_PROMPTS: readonly LabelledPrompt[] = [...general, ...code, ...debugging, ...reasoning, ...creative, ...fast, ...summarize, ...vision];
+export const FRESH_PROMPTS: readonly LabelledPrompt[] = [
+  ...general,
+  ...code,
+  ...debugging,
+  ...reasoning,
+  ...creative,
+  ...fast,
+  ...summarize,
+  ...vision,
+];
 
 /** The fresh set measured by the bench and the accuracy test: these prompts and the held-out ones of classify-holdout.ts. */
 export const FRESH_SET: readonly LabelledPrompt[] = [...FRESH_PROMPTS, ...HOLDOUT_PROMPTS];

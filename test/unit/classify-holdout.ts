@@ -8,7 +8,11 @@
  */
 import type { LabelledPrompt } from './classify-table.js';
 
-const T = (task: LabelledPrompt['task'], prompt: string, extra: Partial<LabelledPrompt> = {}): LabelledPrompt => ({ task, prompt, ...extra });
+const T = (task: LabelledPrompt['task'], prompt: string, extra: Partial<LabelledPrompt> = {}): LabelledPrompt => ({
+  task,
+  prompt,
+  ...extra,
+});
 const I = (prompt: string, images = 1): LabelledPrompt => ({ task: 'vision', prompt, images });
 const fence = '```';
 
@@ -30,9 +34,11 @@ const EMAIL_ES =
   'Hola equipo, a partir del lunes la oficina abrirá a las 8 en lugar de a las 9. El aparcamiento estará cerrado toda la semana por obras, así que os recomiendo ' +
   'venir en transporte público. La reunión mensual se mueve al jueves a las 11. Gracias, Marta';
 
-const SCRIPT = '#!/usr/bin/env bash\nset -euo pipefail\nfor f in /var/log/app/*.log; do\n  gzip -9 "$f"\n  mv "$f.gz" /backup/logs/\ndone\nfind /backup/logs -mtime +30 -delete';
+const SCRIPT =
+  '#!/usr/bin/env bash\nset -euo pipefail\nfor f in /var/log/app/*.log; do\n  gzip -9 "$f"\n  mv "$f.gz" /backup/logs/\ndone\nfind /backup/logs -mtime +30 -delete';
 
-const RELEASE = '## 2.0.0\n- New plugin API (breaking)\n- Config moved from JSON to YAML\n- 40% faster cold start\n- Removed the legacy sync command';
+const RELEASE =
+  '## 2.0.0\n- New plugin API (breaking)\n- Config moved from JSON to YAML\n- 40% faster cold start\n- Removed the legacy sync command';
 
 const general: LabelledPrompt[] = [
   T('general', "what's the difference between a duvet and a comforter"),
@@ -73,7 +79,10 @@ const code: LabelledPrompt[] = [
 ];
 
 const debugging: LabelledPrompt[] = [
-  T('debugging', 'explain this stack trace please\nReferenceError: foo is not defined\n    at Object.<anonymous> (/app/index.js:12:15)\n    at Module._compile (node:internal/modules/cjs/loader:1256:14)'),
+  T(
+    'debugging',
+    'explain this stack trace please\nReferenceError: foo is not defined\n    at Object.<anonymous> (/app/index.js:12:15)\n    at Module._compile (node:internal/modules/cjs/loader:1256:14)',
+  ),
   T('debugging', 'my pandas read_csv gives weird characters instead of accents'),
   T('debugging', "git says 'detached HEAD' and my commits disappeared, help"),
   T('debugging', 'python script runs fine in pycharm but crashes from the terminal with ImportError'),
@@ -93,18 +102,33 @@ const debugging: LabelledPrompt[] = [
 const reasoning: LabelledPrompt[] = [
   T('reasoning', 'Riddle: I have cities but no houses, forests but no trees, and water but no fish. What am I?'),
   T('reasoning', 'The boy or girl paradox — why is the answer 1/3 and not 1/2?'),
-  T('reasoning', "A doctor and a boy are fishing. The boy is the doctor's son but the doctor is not the boy's father. How is this possible?"),
+  T(
+    'reasoning',
+    "A doctor and a boy are fishing. The boy is the doctor's son but the doctor is not the boy's father. How is this possible?",
+  ),
   T('reasoning', 'If I roll three dice, what are the odds that all show the same number?'),
   T('reasoning', "What's heavier, a kilo of bricks or a kilo of feathers?"),
   T('reasoning', "Is this argument valid? If it's a dog it has four legs. My cat has four legs. So my cat is a dog."),
-  T('reasoning', '5 pirates divide 100 gold coins by voting on the senior pirate’s proposal. How does the most senior pirate maximise his share?'),
-  T('reasoning', "Here's a brain teaser for you: how can you drop a raw egg onto a concrete floor without cracking it?"),
+  T(
+    'reasoning',
+    '5 pirates divide 100 gold coins by voting on the senior pirate’s proposal. How does the most senior pirate maximise his share?',
+  ),
+  T(
+    'reasoning',
+    "Here's a brain teaser for you: how can you drop a raw egg onto a concrete floor without cracking it?",
+  ),
   T('reasoning', 'What is the smallest positive integer divisible by every number from 1 to 10?'),
   T('reasoning', "Explain the Monty Hall problem to me like I'm five."),
   T('reasoning', 'You have a 3 liter jug and a 5 liter jug. How do you get exactly 4 liters?'),
-  T('reasoning', 'Two trains are 100 miles apart, heading toward each other at 50 mph each. A fly goes back and forth between them at 75 mph. How far does the fly travel?'),
+  T(
+    'reasoning',
+    'Two trains are 100 miles apart, heading toward each other at 50 mph each. A fly goes back and forth between them at 75 mph. How far does the fly travel?',
+  ),
   T('reasoning', 'Why does the St. Petersburg paradox suggest expected value is not everything?'),
-  T('reasoning', "Logic puzzle: Anna, Ben and Cleo wear red, green and blue hats. Anna doesn't wear red, Ben wears green. Who wears the red hat?"),
+  T(
+    'reasoning',
+    "Logic puzzle: Anna, Ben and Cleo wear red, green and blue hats. Anna doesn't wear red, Ben wears green. Who wears the red hat?",
+  ),
   T('reasoning', 'How many handshakes if 12 people each shake hands once with everyone?'),
   T('reasoning', "what's the next number: 3, 9, 27, 81, ?"),
 ];
@@ -174,4 +198,13 @@ const vision: LabelledPrompt[] = [
   I('What does the graph in this image show?'),
 ];
 
-export const HOLDOUT_PROMPTS: readonly LabelledPrompt[] = [...general, ...code, ...debugging, ...reasoning, ...creative, ...fast, ...summarize, ...vision];
+export const HOLDOUT_PROMPTS: readonly LabelledPrompt[] = [
+  ...general,
+  ...code,
+  ...debugging,
+  ...reasoning,
+  ...creative,
+  ...fast,
+  ...summarize,
+  ...vision,
+];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classify, estimateTokens, inferComplexity, type Complexity } from '../../src/orchestrator/generation/classify.js';
+import {
+  classify,
+  estimateTokens,
+  inferComplexity,
+  type Complexity,
+} from '../../src/orchestrator/generation/classify.js';
 import type { TaskType } from '../../src/orchestrator/config/profiles.js';
 import { BUILTIN_TEMPLATES, renderTemplate } from '../../src/orchestrator/templates/index.js';
 
@@ -13,57 +18,154 @@ const prose =
 const cases: Array<[string, { prompt: string; system?: string; images?: number }, TaskType]> = [
   // vision: images always win
   ['image description', { prompt: 'What is in this picture?', images: 1 }, 'vision'],
-  ['images beat a stack trace', { prompt: 'Traceback (most recent call last):\n  File "a.py", line 3', images: 2 }, 'vision'],
+  [
+    'images beat a stack trace',
+    { prompt: 'Traceback (most recent call last):\n  File "a.py", line 3', images: 2 },
+    'vision',
+  ],
   // debugging
-  ['python traceback', { prompt: 'Traceback (most recent call last):\n  File "app.py", line 12, in <module>\n    main()\nKeyError: \'user\'' }, 'debugging'],
-  ['node stack trace', { prompt: 'Getting this:\n    at handler (/srv/app/index.js:41:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)' }, 'debugging'],
-  ['java exception', { prompt: 'Exception in thread "main" java.lang.NullPointerException\n\tat com.acme.Main.main(Main.java:5)' }, 'debugging'],
+  [
+    'python traceback',
+    {
+      prompt:
+        'Traceback (most recent call last):\n  File "app.py", line 12, in <module>\n    main()\nKeyError: \'user\'',
+    },
+    'debugging',
+  ],
+  [
+    'node stack trace',
+    {
+      prompt:
+        'Getting this:\n    at handler (/srv/app/index.js:41:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+    },
+    'debugging',
+  ],
+  [
+    'java exception',
+    { prompt: 'Exception in thread "main" java.lang.NullPointerException\n\tat com.acme.Main.main(Main.java:5)' },
+    'debugging',
+  ],
   ['go panic', { prompt: 'panic: runtime error: index out of range [3] with length 3' }, 'debugging'],
   ['rust borrow error', { prompt: 'error[E0382]: borrow of moved value: `v`' }, 'debugging'],
   ['segfault', { prompt: 'My C program prints Segmentation fault (core dumped) when I run it' }, 'debugging'],
   ['TypeError', { prompt: "TypeError: Cannot read properties of undefined (reading 'map')" }, 'debugging'],
-  ['compiler output on a later line', { prompt: 'npm run build gives me\nerror TS2345: Argument of type string is not assignable to parameter of type number.' }, 'debugging'],
-  ['fix with code fence', { prompt: `Why does this fail?\n${fence}js\nconst total = items.reduce((a, b) => a + b);\n${fence}` }, 'debugging'],
-  ['script does not work', { prompt: "My Python script doesn't work when the input file is empty, can you help me fix it?" }, 'debugging'],
+  [
+    'compiler output on a later line',
+    {
+      prompt:
+        'npm run build gives me\nerror TS2345: Argument of type string is not assignable to parameter of type number.',
+    },
+    'debugging',
+  ],
+  [
+    'fix with code fence',
+    { prompt: `Why does this fail?\n${fence}js\nconst total = items.reduce((a, b) => a + b);\n${fence}` },
+    'debugging',
+  ],
+  [
+    'script does not work',
+    { prompt: "My Python script doesn't work when the input file is empty, can you help me fix it?" },
+    'debugging',
+  ],
   // code
   ['write a function', { prompt: 'Write a function that checks whether a string is a palindrome.' }, 'code'],
   ['regex request', { prompt: 'Give me a regex that matches UK postcodes' }, 'code'],
   ['SQL request', { prompt: 'Write a SQL query returning the ten customers with the most orders last month' }, 'code'],
   ['refactor', { prompt: 'Refactor this to use async/await instead of callbacks' }, 'code'],
-  ['code fence, no question', { prompt: `${fence}python\ndef add(a, b):\n    return a + b\n${fence}\nAdd type hints and a docstring.` }, 'code'],
-  ['bare syntax', { prompt: 'import React from "react";\nconst App = () => <div>Hello</div>;\nexport default App;' }, 'code'],
-  ['C include', { prompt: '#include <stdio.h>\nint main(void) { printf("hi\\n"); return 0; }\nadd argc/argv handling' }, 'code'],
+  [
+    'code fence, no question',
+    { prompt: `${fence}python\ndef add(a, b):\n    return a + b\n${fence}\nAdd type hints and a docstring.` },
+    'code',
+  ],
+  [
+    'bare syntax',
+    { prompt: 'import React from "react";\nconst App = () => <div>Hello</div>;\nexport default App;' },
+    'code',
+  ],
+  [
+    'C include',
+    { prompt: '#include <stdio.h>\nint main(void) { printf("hi\\n"); return 0; }\nadd argc/argv handling' },
+    'code',
+  ],
   ['language named', { prompt: 'How do I read a CSV file in Python?' }, 'code'],
   // reasoning
   ['proof', { prompt: 'Prove that the square root of 2 is irrational.' }, 'reasoning'],
-  ['step by step', { prompt: 'A train leaves at 3pm going 60 mph; another at 4pm going 80 mph. Walk me through it step by step: when does the second catch up?' }, 'reasoning'],
+  [
+    'step by step',
+    {
+      prompt:
+        'A train leaves at 3pm going 60 mph; another at 4pm going 80 mph. Walk me through it step by step: when does the second catch up?',
+    },
+    'reasoning',
+  ],
   ['solve for', { prompt: 'Solve for x: 3x + 7 = 22' }, 'reasoning'],
-  ['logic puzzle', { prompt: 'Here is a logic puzzle: three boxes are all mislabelled, and you may draw one fruit. How do you relabel them?' }, 'reasoning'],
+  [
+    'logic puzzle',
+    {
+      prompt:
+        'Here is a logic puzzle: three boxes are all mislabelled, and you may draw one fruit. How do you relabel them?',
+    },
+    'reasoning',
+  ],
   ['math heavy', { prompt: 'If a = 2b + 3 and b = 4 - a, what are a and b?' }, 'reasoning'],
   // creative
   ['poem about Python', { prompt: 'Write a poem about Python' }, 'creative'],
   ['bedtime story', { prompt: 'Tell me a bedtime story about a dragon who is afraid of the dark' }, 'creative'],
   ['haiku', { prompt: 'Compose a haiku about autumn rain' }, 'creative'],
-  ['song lyrics', { prompt: 'Can you write song lyrics for a breakup ballad in the style of country music?' }, 'creative'],
+  [
+    'song lyrics',
+    { prompt: 'Can you write song lyrics for a breakup ballad in the style of country music?' },
+    'creative',
+  ],
   ['poem about an error', { prompt: 'Write a limerick about TypeError: undefined is not a function' }, 'creative'],
   // summarize
   ['summarize article', { prompt: `Summarize the following article in three bullet points:\n\n${prose}` }, 'summarize'],
-  ['summarise code', { prompt: `Summarise this code:\n${fence}ts\nexport const add = (a: number, b: number) => a + b;\n${fence}` }, 'summarize'],
+  [
+    'summarise code',
+    { prompt: `Summarise this code:\n${fence}ts\nexport const add = (a: number, b: number) => a + b;\n${fence}` },
+    'summarize',
+  ],
   ['tl;dr', { prompt: `${prose}\n\ntl;dr?` }, 'summarize'],
-  ['summary via system prompt', { prompt: prose, system: 'Summarize the text the user sends in two sentences.' }, 'summarize'],
+  [
+    'summary via system prompt',
+    { prompt: prose, system: 'Summarize the text the user sends in two sentences.' },
+    'summarize',
+  ],
   // fast
   ['capital of France', { prompt: 'What is the capital of France?' }, 'fast'],
   ['translate', { prompt: "Translate 'hello' to German" }, 'fast'],
   ['unit conversion', { prompt: 'How many centimetres are in an inch?' }, 'fast'],
   // general
-  ['essay question', { prompt: 'Discuss how the printing press changed European politics, religion and science, and whether its effects were mostly positive. I would like a balanced view with examples from several countries.' }, 'general'],
+  [
+    'essay question',
+    {
+      prompt:
+        'Discuss how the printing press changed European politics, religion and science, and whether its effects were mostly positive. I would like a balanced view with examples from several countries.',
+    },
+    'general',
+  ],
   ['short but wants depth', { prompt: 'Explain the causes of the French Revolution' }, 'general'],
-  ['user story is not fiction', { prompt: 'Draft a user story for the password reset feature of our web application, including acceptance criteria for the team' }, 'general'],
+  [
+    'user story is not fiction',
+    {
+      prompt:
+        'Draft a user story for the password reset feature of our web application, including acceptance criteria for the team',
+    },
+    'general',
+  ],
   ['history is not fiction', { prompt: 'Tell me the story of the Roman Empire' }, 'general'],
-  ['a line of prose mentioning an error', { prompt: 'I got an error: the printer says it is offline, what should I check first?' }, 'general'],
+  [
+    'a line of prose mentioning an error',
+    { prompt: 'I got an error: the printer says it is offline, what should I check first?' },
+    'general',
+  ],
   ['CSS question', { prompt: 'How do I center a div in CSS?' }, 'code'],
   ['story generator is code', { prompt: 'Create a story generator function in TypeScript' }, 'code'],
-  ['code system prompt', { prompt: 'What does this do?', system: 'You are an expert Rust engineer. Answer with code.' }, 'code'],
+  [
+    'code system prompt',
+    { prompt: 'What does this do?', system: 'You are an expert Rust engineer. Answer with code.' },
+    'code',
+  ],
 ];
 
 describe('classify', () => {
@@ -87,12 +189,20 @@ describe('classify', () => {
 const complexityCases: Array<[string, string, Complexity]> = [
   ['short question', 'What is the capital of France?', 'low'],
   ['one-liner request', 'Write a function that reverses a string', 'low'],
-  ['medium paragraph', 'I have a list of orders with dates and amounts. Write a Python script that groups them by month, sums the amounts for each month and prints a small table sorted by month.', 'medium'],
+  [
+    'medium paragraph',
+    'I have a list of orders with dates and amounts. Write a Python script that groups them by month, sums the amounts for each month and prints a small table sorted by month.',
+    'medium',
+  ],
   ['small code', `${fence}js\nconst x = 1;\n${fence}\nWhat does this print?`, 'medium'],
   ['design', 'Design a rate limiter for our API', 'high'],
   ['optimize', 'Optimize this query for speed', 'high'],
   ['prove', 'Prove that there are infinitely many primes', 'high'],
-  ['multi-part', 'Build a todo app:\n1. user accounts\n2. shared lists\n3. reminders by email\n4. offline mode', 'high'],
+  [
+    'multi-part',
+    'Build a todo app:\n1. user accounts\n2. shared lists\n3. reminders by email\n4. offline mode',
+    'high',
+  ],
   ['long prompt', prose.repeat(6), 'high'],
   ['large code', `${fence}py\n${'x = compute(x)\n'.repeat(60)}${fence}\nWhat is wrong?`, 'high'],
 ];
@@ -123,7 +233,8 @@ describe('estimateTokens', () => {
   });
 
   it('counts code denser than prose', () => {
-    const code = 'const total = items.filter((i) => i.ok).map((i) => i.price * i.qty).reduce((a, b) => a + b, 0);\n'.repeat(20);
+    const code =
+      'const total = items.filter((i) => i.ok).map((i) => i.price * i.qty).reduce((a, b) => a + b, 0);\n'.repeat(20);
     const text = prose.slice(0, code.length);
     expect(estimateTokens(code)).toBeGreaterThan(estimateTokens(text));
     expect(code.length / estimateTokens(code)).toBeLessThan(3.6);
@@ -166,17 +277,30 @@ describe('code without fences', () => {
 
   it('the same one-liner asking for a fix is debugging, not fast', () => {
     expect(classify({ prompt: 'def add(a, b): return a - b  # fix this bug' }).task).toBe('debugging');
-    expect(classify({ prompt: 'for (int i = 0; i <= n; i++) sum += a[i];  // why does this crash?' }).task).toBe('debugging');
+    expect(classify({ prompt: 'for (int i = 0; i <= n; i++) sum += a[i];  // why does this crash?' }).task).toBe(
+      'debugging',
+    );
   });
 
   it('asking for code in a named language is code: "in Go", "in Rust", "in Python"', () => {
-    for (const prompt of ['Sort a list in Go', 'Reverse a string in Rust', 'Read a CSV file in Python', 'quick sort in rust please', 'switch statement in java']) {
+    for (const prompt of [
+      'Sort a list in Go',
+      'Reverse a string in Rust',
+      'Read a CSV file in Python',
+      'quick sort in rust please',
+      'switch statement in java',
+    ]) {
       expect(classify({ prompt }).task, prompt).toBe('code');
     }
   });
 
   it('a request to review code, a PR or a diff is code, whatever the review looks for', () => {
-    for (const prompt of ['Review this code for bugs and security issues.', 'Please review this PR', 'review this diff:\n-  if user:\n+  if user is not None:', 'Code review please, focusing on crashes']) {
+    for (const prompt of [
+      'Review this code for bugs and security issues.',
+      'Please review this PR',
+      'review this diff:\n-  if user:\n+  if user is not None:',
+      'Code review please, focusing on crashes',
+    ]) {
       expect(classify({ prompt }).task, prompt).toBe('code');
     }
   });
@@ -217,7 +341,10 @@ describe('the kinds of prompt an outside check missed', () => {
     ['Write a professional summary for the top of my CV: 8 years in logistics.', 'general'],
     // near neighbours
     ['write a poem about sorting algorithms', 'creative'],
-    ['explain this stack trace:\nException in thread "main" java.lang.NullPointerException\n\tat Main.main(Main.java:9)', 'debugging'],
+    [
+      'explain this stack trace:\nException in thread "main" java.lang.NullPointerException\n\tat Main.main(Main.java:9)',
+      'debugging',
+    ],
   ];
   it.each(missed)('%s → %s', (prompt, task) => {
     expect(classify({ prompt }).task).toBe(task);
@@ -232,14 +359,24 @@ describe('the kinds of prompt an outside check missed', () => {
 
 describe('built-in templates', () => {
   const fill: Record<string, Record<string, string>> = {
-    code_review: { language: 'Python', code: 'def parse(s):\n    """Raises:\n        ValueError: if s is empty\n    """\n    return int(s)' },
+    code_review: {
+      language: 'Python',
+      code: 'def parse(s):\n    """Raises:\n        ValueError: if s is empty\n    """\n    return int(s)',
+    },
     write_tests: { language: 'Go', code: 'func Add(a, b int) int { return a + b }' },
     commit_message: { diff: '-  retries = 3\n+  retries = 5' },
     summarize: { text: prose },
     explain: { topic: 'How the printing press changed Europe' },
     translate: { text: 'Good morning, the shop opens at nine.', to: 'German' },
   };
-  const expected: Record<string, TaskType> = { code_review: 'code', write_tests: 'code', commit_message: 'code', summarize: 'summarize', explain: 'general', translate: 'general' };
+  const expected: Record<string, TaskType> = {
+    code_review: 'code',
+    write_tests: 'code',
+    commit_message: 'code',
+    summarize: 'summarize',
+    explain: 'general',
+    translate: 'general',
+  };
 
   it.each(Object.keys(expected))('%s renders to a prompt classified as its work', (name) => {
     const template = BUILTIN_TEMPLATES.find((t) => t.name === name)!;

@@ -18,8 +18,12 @@ describe('clientId', () => {
 
   it('goes by the session over HTTP, and by the agent for a stateless request', () => {
     const http = { http: {} } as never;
-    expect(clientId(server(), { ...(http as object), sessionId: 's1' }, 'bot')).toBe(clientId(server(), { ...(http as object), sessionId: 's1' }, 'bot'));
-    expect(clientId(server(), { ...(http as object), sessionId: 's1' }, 'bot')).not.toBe(clientId(server(), { ...(http as object), sessionId: 's2' }, 'bot'));
+    expect(clientId(server(), { ...(http as object), sessionId: 's1' }, 'bot')).toBe(
+      clientId(server(), { ...(http as object), sessionId: 's1' }, 'bot'),
+    );
+    expect(clientId(server(), { ...(http as object), sessionId: 's1' }, 'bot')).not.toBe(
+      clientId(server(), { ...(http as object), sessionId: 's2' }, 'bot'),
+    );
     expect(clientId(server(), http, 'bot')).toBe('bot');
   });
 });

@@ -7,11 +7,19 @@ import { clientLimitsCheck, MAX_CLIENTS_SAID } from '../../src/server/shared/rep
 import type { Found } from '../../src/server/shared/servers.js';
 
 const settings = settingsSchema.parse({ agents: { 'my-script': { timeoutSeconds: 0 }, bot: { timeoutSeconds: 600 } } });
-const client = (name: string | undefined, pid: number) => ({ ...(name !== undefined && { name }), pid, cwd: '/w', since: 'then' });
+const client = (name: string | undefined, pid: number) => ({
+  ...(name !== undefined && { name }),
+  pid,
+  cwd: '/w',
+  since: 'then',
+});
 
 describe('withClientLimits', () => {
   it('gives each client its limit in seconds (none when it waits as long as it takes) and in words', () => {
-    const fleet = withClientLimits({ hosts: [], clients: [client('claude-ai', 1), client('my-script', 2), client('bot', 3), client(undefined, 4)] }, settings);
+    const fleet = withClientLimits(
+      { hosts: [], clients: [client('claude-ai', 1), client('my-script', 2), client('bot', 3), client(undefined, 4)] },
+      settings,
+    );
     expect(fleet.clients).toEqual([
       { ...client('claude-ai', 1), limitSeconds: 60, limit: 'waits 60 s (Claude Desktop)' },
       { ...client('my-script', 2), limit: 'waits as long as it takes (agents.my-script.timeoutSeconds)' },
@@ -21,7 +29,10 @@ describe('withClientLimits', () => {
   });
 
   it("shows Claude Code's 120 s and the Inspector CLI's 60 s as their rows say them", () => {
-    const fleet = withClientLimits({ hosts: [], clients: [client('claude-code', 5), client('inspector-cli', 6)] }, settings);
+    const fleet = withClientLimits(
+      { hosts: [], clients: [client('claude-code', 5), client('inspector-cli', 6)] },
+      settings,
+    );
     expect(fleet.clients).toEqual([
       { ...client('claude-code', 5), limitSeconds: 120, limit: 'moves calls to the background at 120 s (Claude Code)' },
       { ...client('inspector-cli', 6), limitSeconds: 60, limit: 'waits 60 s (the MCP Inspector CLI)' },
@@ -36,12 +47,20 @@ describe('withClientLimits', () => {
 
 describe('clientsLine', () => {
   it('names each client, its pid and its limit', () => {
-    const { clients } = withClientLimits({ hosts: [], clients: [client('claude-ai', 1), client('my-script', 2)] }, settings);
-    expect(clientsLine(clients)).toBe("Clients of the shared server, and how long each waits for a call: claude-ai (pid 1) waits 60 s (Claude Desktop); my-script (pid 2) waits as long as it takes (agents.my-script.timeoutSeconds).");
+    const { clients } = withClientLimits(
+      { hosts: [], clients: [client('claude-ai', 1), client('my-script', 2)] },
+      settings,
+    );
+    expect(clientsLine(clients)).toBe(
+      'Clients of the shared server, and how long each waits for a call: claude-ai (pid 1) waits 60 s (Claude Desktop); my-script (pid 2) waits as long as it takes (agents.my-script.timeoutSeconds).',
+    );
   });
 
   it('names the first eight and counts the rest; says nothing without clients', () => {
-    const { clients } = withClientLimits({ hosts: [], clients: Array.from({ length: 11 }, (_, i) => client(`c${i}`, i)) }, settings);
+    const { clients } = withClientLimits(
+      { hosts: [], clients: Array.from({ length: 11 }, (_, i) => client(`c${i}`, i)) },
+      settings,
+    );
     const line = clientsLine(clients);
     expect(line).toContain('c7 (pid 7)');
     expect(line).not.toContain('c8 (pid 8)');
@@ -60,15 +79,23 @@ const server = (clients: Array<ReturnType<typeof client>>): Found => ({
 
 describe("doctor's client time limits", () => {
   it('says how long each client of the servers waits, across servers', () => {
-    const check = clientLimitsCheck([server([client('claude-ai', 100)]), server([client('claude-code', 101), client('bot', 102)])], settings);
+    const check = clientLimitsCheck(
+      [server([client('claude-ai', 100)]), server([client('claude-code', 101), client('bot', 102)])],
+      settings,
+    );
     expect(check?.name).toBe('client time limits');
     expect(check?.level).toBe('ok');
-    expect(check?.detail).toMatch(/^claude-ai \(pid 100\) waits 60 s \(Claude Desktop\); claude-code \(pid 101\) moves calls to the background at 120 s \(Claude Code\); bot \(pid 102\) waits 600 s \(agents\.bot\.timeoutSeconds\)\. /);
+    expect(check?.detail).toMatch(
+      /^claude-ai \(pid 100\) waits 60 s \(Claude Desktop\); claude-code \(pid 101\) moves calls to the background at 120 s \(Claude Code\); bot \(pid 102\) waits 600 s \(agents\.bot\.timeoutSeconds\)\. /,
+    );
     expect(check?.detail).toContain('agents.NAME.timeoutSeconds');
   });
 
   it('names the first MAX_CLIENTS_SAID and counts the rest', () => {
-    const check = clientLimitsCheck([server(Array.from({ length: MAX_CLIENTS_SAID + 2 }, (_, i) => client(`c${i}`, i)))], settings);
+    const check = clientLimitsCheck(
+      [server(Array.from({ length: MAX_CLIENTS_SAID + 2 }, (_, i) => client(`c${i}`, i)))],
+      settings,
+    );
     expect(check?.detail).toContain(`c${MAX_CLIENTS_SAID - 1} (pid`);
     expect(check?.detail).not.toContain(`c${MAX_CLIENTS_SAID} (pid`);
     expect(check?.detail).toContain('; and 2 more.');

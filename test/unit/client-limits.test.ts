@@ -4,35 +4,65 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../src/orchestrator/config/schema.js';
-import { CLIENT_LIMITS, clientLimit, clientLimitField, connectedClientLimit, knownClient, limitText, SDK_DEFAULT_SECONDS } from '../../src/orchestrator/config/client-limits.js';
+import {
+  CLIENT_LIMITS,
+  clientLimit,
+  clientLimitField,
+  connectedClientLimit,
+  knownClient,
+  limitText,
+  SDK_DEFAULT_SECONDS,
+} from '../../src/orchestrator/config/client-limits.js';
 import { MAX_TIMEOUT_SECONDS } from '../../src/orchestrator/config/agents-schema.js';
 import { answerWithin } from '../../src/orchestrator/jobs/hand-over.js';
 
-const settings = (agents: Record<string, unknown> = {}, tokens: Record<string, unknown> = {}) => settingsSchema.parse({ agents, http: { tokens } });
+const settings = (agents: Record<string, unknown> = {}, tokens: Record<string, unknown> = {}) =>
+  settingsSchema.parse({ agents, http: { tokens } });
 
 describe('clientLimit', () => {
   it('gives a known client its row, saying which client it is', () => {
-    expect(clientLimit('claude-ai', settings())).toEqual({ seconds: 60, source: 'claude-ai cuts calls at 60 s (Claude Desktop)' });
-    expect(clientLimit('Visual Studio Code', settings())).toEqual({ seconds: 300, source: 'Visual Studio Code cuts calls at 300 s (VS Code (GitHub Copilot))' });
+    expect(clientLimit('claude-ai', settings())).toEqual({
+      seconds: 60,
+      source: 'claude-ai cuts calls at 60 s (Claude Desktop)',
+    });
+    expect(clientLimit('Visual Studio Code', settings())).toEqual({
+      seconds: 300,
+      source: 'Visual Studio Code cuts calls at 300 s (VS Code (GitHub Copilot))',
+    });
     expect(clientLimit('codex-mcp-client', settings()).seconds).toBe(300);
   });
 
   it('gives another ollm-mcp (a kind: ollm host calling for its clients) no limit: it follows progress and hand-overs itself', () => {
     expect(clientLimit('ollm-mcp', settings()).seconds).toBeUndefined();
-    expect(clientLimit('ollm-mcp', settings({ 'laptop-a/claude-code': { timeoutSeconds: 120 } }), 'laptop-a/claude-code').seconds).toBe(120);
+    expect(
+      clientLimit('ollm-mcp', settings({ 'laptop-a/claude-code': { timeoutSeconds: 120 } }), 'laptop-a/claude-code')
+        .seconds,
+    ).toBe(120);
   });
 
   it('gives Claude Code 120 s (it moves a call to the background then), so the hand-over comes before 110 s', () => {
-    expect(clientLimit('claude-code', settings())).toEqual({ seconds: 120, source: 'claude-code moves calls to the background at 120 s (Claude Code)' });
+    expect(clientLimit('claude-code', settings())).toEqual({
+      seconds: 120,
+      source: 'claude-code moves calls to the background at 120 s (Claude Code)',
+    });
     const within = answerWithin(clientLimit('claude-code', settings()).seconds! * 1000)!;
     expect(within).toBe(108_000);
     expect(within).toBeLessThan(110_000);
   });
 
-  it("gives Claude Code no limit where settings say agents.claude-code.timeoutSeconds: 0 (auto-backgrounding disabled), another figure where they give one", () => {
-    expect(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code')).toEqual({ seconds: undefined, source: 'agents.claude-code.timeoutSeconds' });
-    expect(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 300 } }), 'claude-code').seconds).toBe(300);
-    expect(answerWithin(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code').seconds)).toBeUndefined();
+  it('gives Claude Code no limit where settings say agents.claude-code.timeoutSeconds: 0 (auto-backgrounding disabled), another figure where they give one', () => {
+    expect(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code')).toEqual({
+      seconds: undefined,
+      source: 'agents.claude-code.timeoutSeconds',
+    });
+    expect(
+      clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 300 } }), 'claude-code').seconds,
+    ).toBe(300);
+    expect(
+      answerWithin(
+        clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code').seconds,
+      ),
+    ).toBeUndefined();
   });
 
   it("knows the MCP Inspector's CLI (inspector-cli) and TUI at the SDK's 60 s, and keeps its web UI's names", () => {
@@ -40,11 +70,16 @@ describe('clientLimit', () => {
       expect(knownClient(name)?.name).toBe(name);
       expect(clientLimit(name, settings()).seconds).toBe(60);
     }
-    expect(clientLimit('inspector-cli', settings()).source).toBe('inspector-cli cuts calls at 60 s (the MCP Inspector CLI)');
+    expect(clientLimit('inspector-cli', settings()).source).toBe(
+      'inspector-cli cuts calls at 60 s (the MCP Inspector CLI)',
+    );
   });
 
   it("gives an unknown client, or one that gave no name, the MCP SDK's 60 s", () => {
-    expect(clientLimit('my-script', settings())).toEqual({ seconds: SDK_DEFAULT_SECONDS, source: "the MCP SDK's default" });
+    expect(clientLimit('my-script', settings())).toEqual({
+      seconds: SDK_DEFAULT_SECONDS,
+      source: "the MCP SDK's default",
+    });
     expect(clientLimit(undefined, settings())).toEqual({ seconds: 60, source: "the MCP SDK's default" });
     expect(SDK_DEFAULT_SECONDS).toBe(60);
   });
@@ -52,7 +87,10 @@ describe('clientLimit', () => {
   it("takes the agent's timeoutSeconds over its client's row and over the default", () => {
     const s = settings({ 'ci-bot': { timeoutSeconds: 900 }, 'claude-ai': { timeoutSeconds: 30 } });
     expect(clientLimit('my-script', s, 'ci-bot')).toEqual({ seconds: 900, source: 'agents.ci-bot.timeoutSeconds' });
-    expect(clientLimit('claude-ai', s, 'claude-ai')).toEqual({ seconds: 30, source: 'agents.claude-ai.timeoutSeconds' });
+    expect(clientLimit('claude-ai', s, 'claude-ai')).toEqual({
+      seconds: 30,
+      source: 'agents.claude-ai.timeoutSeconds',
+    });
     // an entry without timeoutSeconds leaves the table's figure
     expect(clientLimit('claude-ai', settings({ 'claude-ai': { system: 'Be brief.' } }), 'claude-ai').seconds).toBe(60);
     // the entry is the agent's, not the client's: a client calling as another agent gets that agent's
@@ -61,7 +99,10 @@ describe('clientLimit', () => {
   });
 
   it('takes timeoutSeconds 0 as no limit', () => {
-    expect(clientLimit('claude-ai', settings({ 'claude-ai': { timeoutSeconds: 0 } }), 'claude-ai')).toEqual({ seconds: undefined, source: 'agents.claude-ai.timeoutSeconds' });
+    expect(clientLimit('claude-ai', settings({ 'claude-ai': { timeoutSeconds: 0 } }), 'claude-ai')).toEqual({
+      seconds: undefined,
+      source: 'agents.claude-ai.timeoutSeconds',
+    });
   });
 
   it('matches a name differing only in case, never one with more to it (a version suffix is another client: the default)', () => {
@@ -82,8 +123,11 @@ describe('clientLimit', () => {
 });
 
 describe('connectedClientLimit', () => {
-  it('finds a stdio client\'s agent by its name, as tools/agent.ts does', () => {
-    expect(connectedClientLimit('claude-ai', settings({ 'claude-ai': { timeoutSeconds: 120 } }))).toEqual({ seconds: 120, source: 'agents.claude-ai.timeoutSeconds' });
+  it("finds a stdio client's agent by its name, as tools/agent.ts does", () => {
+    expect(connectedClientLimit('claude-ai', settings({ 'claude-ai': { timeoutSeconds: 120 } }))).toEqual({
+      seconds: 120,
+      source: 'agents.claude-ai.timeoutSeconds',
+    });
   });
 
   it("never gives a client naming itself after a token's agent that agent's timeoutSeconds", () => {
@@ -95,15 +139,28 @@ describe('connectedClientLimit', () => {
 describe('limitText and clientLimitField', () => {
   it('say the limit in a few words: the app, the setting or the default', () => {
     expect(limitText(clientLimit('claude-ai', settings()), 'claude-ai')).toBe('waits 60 s (Claude Desktop)');
-    expect(limitText(clientLimit('claude-code', settings()), 'claude-code')).toBe('moves calls to the background at 120 s (Claude Code)');
-    expect(limitText(clientLimit('inspector-cli', settings()), 'inspector-cli')).toBe('waits 60 s (the MCP Inspector CLI)');
+    expect(limitText(clientLimit('claude-code', settings()), 'claude-code')).toBe(
+      'moves calls to the background at 120 s (Claude Code)',
+    );
+    expect(limitText(clientLimit('inspector-cli', settings()), 'inspector-cli')).toBe(
+      'waits 60 s (the MCP Inspector CLI)',
+    );
     expect(limitText(clientLimit('x', settings()), 'x')).toBe("waits 60 s (the MCP SDK's default)");
     const s = settings({ 'claude-ai': { timeoutSeconds: 0 } });
-    expect(limitText(clientLimit('claude-ai', s, 'claude-ai'), 'claude-ai')).toBe('waits as long as it takes (agents.claude-ai.timeoutSeconds)');
+    expect(limitText(clientLimit('claude-ai', s, 'claude-ai'), 'claude-ai')).toBe(
+      'waits as long as it takes (agents.claude-ai.timeoutSeconds)',
+    );
     // a setting for Claude Code is said as the setting, not as its backgrounding
     const code = settings({ 'claude-code': { timeoutSeconds: 90 } });
-    expect(limitText(clientLimit('claude-code', code, 'claude-code'), 'claude-code')).toBe('waits 90 s (agents.claude-code.timeoutSeconds)');
-    expect(limitText(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code'), 'claude-code')).toBe('waits as long as it takes (agents.claude-code.timeoutSeconds)');
+    expect(limitText(clientLimit('claude-code', code, 'claude-code'), 'claude-code')).toBe(
+      'waits 90 s (agents.claude-code.timeoutSeconds)',
+    );
+    expect(
+      limitText(
+        clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code'),
+        'claude-code',
+      ),
+    ).toBe('waits as long as it takes (agents.claude-code.timeoutSeconds)');
   });
 
   it('carry the limit in ms into a request, nothing when there is none', () => {
@@ -139,8 +196,13 @@ describe('agents.NAME.timeoutSeconds in settings', () => {
 
 describe('docs/long-work.md "Each client\'s time limit"', () => {
   const doc = readFileSync(fileURLToPath(new URL('../../docs/long-work.md', import.meta.url)), 'utf8');
-  const section = doc.slice(doc.indexOf("## Each client's time limit"), doc.indexOf('## Work longer than the client waits'));
-  const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| client') && !l.startsWith('|---'));
+  const section = doc.slice(
+    doc.indexOf("## Each client's time limit"),
+    doc.indexOf('## Work longer than the client waits'),
+  );
+  const rows = section
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| client') && !l.startsWith('|---'));
 
   it("names every row of the table, with the row's figure", () => {
     for (const row of CLIENT_LIMITS) {

@@ -1,11 +1,24 @@
 // What a client says of itself, as others are shown it (issue 55, finding 7): a plain name kept
 // exactly; escape sequences, control characters, line breaks and huge names cleaned and capped.
 import { describe, expect, it } from 'vitest';
-import { clientPath, clientText, MAX_CLIENT_NAME, MAX_CLIENT_PATH, shownClient } from '../../src/orchestrator/util/client-name.js';
+import {
+  clientPath,
+  clientText,
+  MAX_CLIENT_NAME,
+  MAX_CLIENT_PATH,
+  shownClient,
+} from '../../src/orchestrator/util/client-name.js';
 
 describe('clientText', () => {
   it('keeps a plain name exactly', () => {
-    for (const name of ['claude-code', 'Cursor 1.2', 'Visual Studio Code - Insiders', 'Café  Ünïcode 名前 🚀', 'a'.repeat(MAX_CLIENT_NAME)]) expect(clientText(name)).toBe(name);
+    for (const name of [
+      'claude-code',
+      'Cursor 1.2',
+      'Visual Studio Code - Insiders',
+      'Café  Ünïcode 名前 🚀',
+      'a'.repeat(MAX_CLIENT_NAME),
+    ])
+      expect(clientText(name)).toBe(name);
   });
 
   it('removes terminal escape sequences, whole', () => {
@@ -20,7 +33,9 @@ describe('clientText', () => {
   it('makes line breaks, tabs and other control or unshown characters one space, trimmed', () => {
     expect(clientText('evil\nFAKE LINE\r\n\tx')).toBe('evil FAKE LINE x');
     expect(clientText('nul\x00del\x7fc1\x85end')).toBe('nul del c1 end');
-    expect(clientText('right\u202eto-left\u2066iso\u2069zero\u200bwidth\u2028sep')).toBe('right to-left iso zero width sep');
+    expect(clientText('right\u202eto-left\u2066iso\u2069zero\u200bwidth\u2028sep')).toBe(
+      'right to-left iso zero width sep',
+    );
     expect(clientText('half \ud800 pair')).toBe('half \ufffd pair');
   });
 
@@ -58,9 +73,28 @@ describe('clientPath', () => {
 
 describe('shownClient', () => {
   it('cleans every field a client supplies, dropping the empty ones, and keeps the rest', () => {
-    const c = { name: `evil\x1b[2J\n${'n'.repeat(5000)}`, version: '\x1b[0m', pid: 7, cwd: '/w/a\nb', project: 'p\tq', since: '2026-01-01T00:00:00.000Z' };
+    const c = {
+      name: `evil\x1b[2J\n${'n'.repeat(5000)}`,
+      version: '\x1b[0m',
+      pid: 7,
+      cwd: '/w/a\nb',
+      project: 'p\tq',
+      since: '2026-01-01T00:00:00.000Z',
+    };
     const shown = shownClient(c);
-    expect(shown).toEqual({ name: `evil ${'n'.repeat(MAX_CLIENT_NAME - 6)}…`, pid: 7, cwd: '/w/a b', project: 'p q', since: c.since });
-    expect(shownClient({ name: 'claude-code', version: '2.0.1', pid: 1, cwd: '/w', since: 's' })).toEqual({ name: 'claude-code', version: '2.0.1', pid: 1, cwd: '/w', since: 's' });
+    expect(shown).toEqual({
+      name: `evil ${'n'.repeat(MAX_CLIENT_NAME - 6)}…`,
+      pid: 7,
+      cwd: '/w/a b',
+      project: 'p q',
+      since: c.since,
+    });
+    expect(shownClient({ name: 'claude-code', version: '2.0.1', pid: 1, cwd: '/w', since: 's' })).toEqual({
+      name: 'claude-code',
+      version: '2.0.1',
+      pid: 1,
+      cwd: '/w',
+      since: 's',
+    });
   });
 });

@@ -10,9 +10,20 @@ function home(yaml?: string): string {
   return dir;
 }
 
-async function load(opts: { yaml?: string; env?: Record<string, string>; flags?: FlagSetting[]; project?: { settings: Record<string, unknown>; source: string } } = {}) {
+async function load(
+  opts: {
+    yaml?: string;
+    env?: Record<string, string>;
+    flags?: FlagSetting[];
+    project?: { settings: Record<string, unknown>; source: string };
+  } = {},
+) {
   const dir = home(opts.yaml);
-  return loadConfig({ env: { OLLM_HOME: dir, ...opts.env }, flags: opts.flags ?? [], ...(opts.project && { project: opts.project }) });
+  return loadConfig({
+    env: { OLLM_HOME: dir, ...opts.env },
+    flags: opts.flags ?? [],
+    ...(opts.project && { project: opts.project }),
+  });
 }
 
 async function failure(opts: Parameters<typeof load>[0]): Promise<string> {
@@ -33,16 +44,29 @@ describe('settings defaults', () => {
     expect(c.settings.provider).toBe('ollama');
     // no generation option of ollm-mcp's own: each model's (its Modelfile), else the engine's (issue 45)
     expect(c.settings.options).toEqual({});
-    expect(c.settings.ram).toEqual({ budget: { kind: 'percent', percent: 80 }, safetyMargin: 0.2, bufferBytes: 2e9, smallModelBytes: 5e9 });
+    expect(c.settings.ram).toEqual({
+      budget: { kind: 'percent', percent: 80 },
+      safetyMargin: 0.2,
+      bufferBytes: 2e9,
+      smallModelBytes: 5e9,
+    });
     expect(c.settings.model.keepAlive).toEqual({ enabled: true, models: [], timeout: 300, extraCopyIdleSeconds: 180 });
-    expect(c.settings.model.routing).toEqual({ enabled: true, defaultProfile: 'general', overrides: {}, madeFor: {}, allowCloud: false, learning: true });
+    expect(c.settings.model.routing).toEqual({
+      enabled: true,
+      defaultProfile: 'general',
+      overrides: {},
+      madeFor: {},
+      allowCloud: false,
+      learning: true,
+    });
     expect(c.memoryFile).toBe(join(c.home, 'memory.json')); // an earlier version's memory, imported once into state.db
     expect(c.templatesDir).toBe(join(c.home, 'templates'));
   });
 });
 
 describe('precedence: flag > env > file > default', () => {
-  const yaml = 'options:\n  temperature: 0.3\n  maxTokens: 1000\nmodel:\n  default: file-model\nollama:\n  host: file-host:1\n';
+  const yaml =
+    'options:\n  temperature: 0.3\n  maxTokens: 1000\nmodel:\n  default: file-model\nollama:\n  host: file-host:1\n';
 
   it('file beats default', async () => {
     const c = await load({ yaml });
@@ -60,12 +84,19 @@ describe('precedence: flag > env > file > default', () => {
   });
 
   it('a project profile beats the file, and env and flags beat the project', async () => {
-    const project = { settings: { model: { default: 'qwen2.5-coder:7b', routing: { defaultProfile: 'code' } } }, source: 'project /srv/app/.ollm/project.yaml' };
+    const project = {
+      settings: { model: { default: 'qwen2.5-coder:7b', routing: { defaultProfile: 'code' } } },
+      source: 'project /srv/app/.ollm/project.yaml',
+    };
     const c = await load({ yaml: 'model:\n  default: llama3.2\n  routing:\n    defaultProfile: fast\n', project });
     expect(c.settings.model.default).toBe('qwen2.5-coder:7b');
     expect(c.settings.model.routing.defaultProfile).toBe('code');
     expect(c.sources['model.default']).toBe('project /srv/app/.ollm/project.yaml');
-    const overridden = await load({ project, env: { OLLM_MODEL: 'mistral' }, flags: [{ path: 'model.routing.defaultProfile', value: 'general', flag: '--set model.routing.defaultProfile' }] });
+    const overridden = await load({
+      project,
+      env: { OLLM_MODEL: 'mistral' },
+      flags: [{ path: 'model.routing.defaultProfile', value: 'general', flag: '--set model.routing.defaultProfile' }],
+    });
     expect(overridden.settings.model.default).toBe('mistral');
     expect(overridden.settings.model.routing.defaultProfile).toBe('general');
     expect(overridden.sources['model.default']).toBe('env OLLM_MODEL');
@@ -144,9 +175,13 @@ describe('an invalid value stops start-up with one line naming key, source and w
   });
 
   it('a key named after a prototype property is an unknown setting, never a change to every object', async () => {
-    const fromFlag = await failure({ flags: [{ path: '__proto__.polluted', value: 1, flag: '--set __proto__.polluted' }] });
+    const fromFlag = await failure({
+      flags: [{ path: '__proto__.polluted', value: 1, flag: '--set __proto__.polluted' }],
+    });
     expect(fromFlag).toMatch(/Unknown setting "__proto__" \(from flag --set __proto__\.polluted\)/);
-    expect(await failure({ yaml: '__proto__:\n  polluted: 1\n' })).toMatch(/Unknown setting "__proto__" \(from .*config\.yaml\)/);
+    expect(await failure({ yaml: '__proto__:\n  polluted: 1\n' })).toMatch(
+      /Unknown setting "__proto__" \(from .*config\.yaml\)/,
+    );
     expect(await failure({ yaml: 'ram:\n  constructor: 1\n' })).toMatch(/Unknown setting "ram\.constructor"/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -169,17 +204,34 @@ describe('an invalid value stops start-up with one line naming key, source and w
 
   it('a keep-alive longer than Ollama can hold names the limit and the way to say forever', async () => {
     const msg = await failure({ yaml: 'model:\n  keepAlive:\n    timeout: 10000000000\n' });
-    expect(msg).toMatch(/^Invalid setting model\.keepAlive\.timeout = 10000000000 \(from .*config\.yaml\): expected at most 9223372036 seconds, about 292 years, .* use -1 \(or any negative number\) to keep the model loaded forever\.$/);
-    expect(await failure({ yaml: 'model:\n  keepAlive:\n    timeout: 3000000h\n' })).toMatch(/at most 9223372036 seconds/);
-    expect(await failure({ yaml: 'model:\n  keepAlive:\n    timeout: true\n' })).toMatch(/timeout = true .*: expected a number of seconds or a duration like "10m"\.$/);
-    expect((await load({ yaml: 'model:\n  keepAlive:\n    timeout: -99999999999999\n' })).settings.model.keepAlive.timeout).toBe(-99999999999999);
+    expect(msg).toMatch(
+      /^Invalid setting model\.keepAlive\.timeout = 10000000000 \(from .*config\.yaml\): expected at most 9223372036 seconds, about 292 years, .* use -1 \(or any negative number\) to keep the model loaded forever\.$/,
+    );
+    expect(await failure({ yaml: 'model:\n  keepAlive:\n    timeout: 3000000h\n' })).toMatch(
+      /at most 9223372036 seconds/,
+    );
+    expect(await failure({ yaml: 'model:\n  keepAlive:\n    timeout: true\n' })).toMatch(
+      /timeout = true .*: expected a number of seconds or a duration like "10m"\.$/,
+    );
+    expect(
+      (await load({ yaml: 'model:\n  keepAlive:\n    timeout: -99999999999999\n' })).settings.model.keepAlive.timeout,
+    ).toBe(-99999999999999);
   });
 
   it('a fallback provider needs an http(s) URL and keeps only the name of its key variable', async () => {
-    const ok = await load({ yaml: 'fallback:\n  baseURL: https://api.example.com/v1\n  model: small\n  apiKeyEnv: EXAMPLE_KEY\n' });
-    expect(ok.settings.fallback).toEqual({ baseURL: 'https://api.example.com/v1', model: 'small', apiKeyEnv: 'EXAMPLE_KEY', sendInputs: false });
+    const ok = await load({
+      yaml: 'fallback:\n  baseURL: https://api.example.com/v1\n  model: small\n  apiKeyEnv: EXAMPLE_KEY\n',
+    });
+    expect(ok.settings.fallback).toEqual({
+      baseURL: 'https://api.example.com/v1',
+      model: 'small',
+      apiKeyEnv: 'EXAMPLE_KEY',
+      sendInputs: false,
+    });
     expect(await failure({ yaml: 'fallback:\n  baseURL: ftp://x\n  model: m\n' })).toMatch(/fallback\.baseURL/);
-    expect(await failure({ yaml: 'fallback:\n  baseURL: https://x\n  model: m\n  apiKey: sk-123\n' })).toMatch(/Unknown setting "fallback\.apiKey"/);
+    expect(await failure({ yaml: 'fallback:\n  baseURL: https://x\n  model: m\n  apiKey: sk-123\n' })).toMatch(
+      /Unknown setting "fallback\.apiKey"/,
+    );
   });
 
   it('broken YAML names the file and line', async () => {

@@ -49,7 +49,8 @@ describe('image signatures', () => {
   });
 
   it('tells every format within the head a reader looks at', () => {
-    for (const [format, sample] of SAMPLES) expect(imageFormat(sample.subarray(0, SIGNATURE_BYTES)), format).toBe(format);
+    for (const [format, sample] of SAMPLES)
+      expect(imageFormat(sample.subarray(0, SIGNATURE_BYTES)), format).toBe(format);
   });
 
   it('knows a BMP by each DIB header size, with more than its 26-byte header', () => {
@@ -67,17 +68,34 @@ describe('image signatures', () => {
 
 describe('byte-order marks', () => {
   it('decodes UTF-16 big endian, characters above one byte included, an odd last byte dropped', () => {
-    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x20, 0xac, 0x01, 0x00]))).toEqual({ kind: 'text', text: '€Ā', encoding: 'utf-16be' });
-    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00]))).toEqual({ kind: 'text', text: 'a', encoding: 'utf-16be' });
+    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x20, 0xac, 0x01, 0x00]))).toEqual({
+      kind: 'text',
+      text: '€Ā',
+      encoding: 'utf-16be',
+    });
+    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00]))).toEqual({
+      kind: 'text',
+      text: 'a',
+      encoding: 'utf-16be',
+    });
   });
 
   it('drops a UTF-8 mark, and calls NUL-bearing UTF-8 binary', () => {
-    expect(classifyContent(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69]))).toEqual({ kind: 'text', text: 'hi', encoding: 'utf-8' });
+    expect(classifyContent(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69]))).toEqual({
+      kind: 'text',
+      text: 'hi',
+      encoding: 'utf-8',
+    });
     expect(classifyContent(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x00]))).toEqual({ kind: 'binary' });
   });
 
   it('a mark is both of its bytes: half of one is UTF-8', () => {
-    for (const bytes of [[0xff, 0x61, 0x62, 0x63], [0x61, 0xfe, 0x62, 0x63], [0xfe, 0x61, 0x62, 0x63], [0x61, 0xff, 0x62, 0x63]]) {
+    for (const bytes of [
+      [0xff, 0x61, 0x62, 0x63],
+      [0x61, 0xfe, 0x62, 0x63],
+      [0xfe, 0x61, 0x62, 0x63],
+      [0x61, 0xff, 0x62, 0x63],
+    ]) {
       const c = classifyContent(Buffer.from(bytes));
       expect(c.kind === 'text' && c.encoding, bytes.join(',')).toBe('utf-8');
     }

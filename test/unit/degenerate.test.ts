@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { CLOSING_MAX_CHARS, CUT_MAX_LETTERS, degenerate, degenerateWhy, UNIT_MAX_CHARS } from '../../src/orchestrator/generation/degenerate.js';
+import {
+  CLOSING_MAX_CHARS,
+  CUT_MAX_LETTERS,
+  degenerate,
+  degenerateWhy,
+  UNIT_MAX_CHARS,
+} from '../../src/orchestrator/generation/degenerate.js';
 
 /** A varied, non-repeating answer of about `chars` characters: sentences and paragraphs built from a counter. */
 function normalAnswer(chars: number): string {
-  const words = 'the model reads each file and writes a short summary of what it found in every part of the code base'.split(' ');
+  const words =
+    'the model reads each file and writes a short summary of what it found in every part of the code base'.split(' ');
   let out = '';
   for (let i = 0; out.length < chars; i++) {
     const n = 8 + (i % 13);
@@ -39,13 +46,19 @@ describe('degenerate: loops of every period', () => {
 
   it('a multi-line block repeated, shown from its first line', () => {
     const block = 'Step one: open it\nStep two: read it\nStep three: close it\n';
-    expect(degenerate(block.repeat(10))).toEqual({ kind: 'loop', unit: 'Step one: open it Step two: read it Step three: close it', times: 10 });
+    expect(degenerate(block.repeat(10))).toEqual({
+      kind: 'loop',
+      unit: 'Step one: open it Step two: read it Step three: close it',
+      times: 10,
+    });
   });
 
   it('a repeated block after an introduction that ends like the block does', () => {
     // The intro's last word equals the block's last word: the periodic tail reaches back into it,
     // and the unit is still shown from the block's first line.
-    const d = degenerate(`Here is the plan, step by step it\n${'Step one: open the file\nStep two: read it\n'.repeat(10)}`);
+    const d = degenerate(
+      `Here is the plan, step by step it\n${'Step one: open the file\nStep two: read it\n'.repeat(10)}`,
+    );
     expect(d).toEqual({ kind: 'loop', unit: 'Step one: open the file Step two: read it', times: 10 });
   });
 
@@ -55,8 +68,16 @@ describe('degenerate: loops of every period', () => {
   });
 
   it('a different first sentence before the loop', () => {
-    expect(degenerate(`Sure, here is the answer you asked for. ${'I am a cat. '.repeat(20)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
-    expect(degenerate(`Sure! ${'The value is 42 and it never changes. '.repeat(6)}`)).toEqual({ kind: 'loop', unit: 'The value is 42 and it never changes.', times: 6 });
+    expect(degenerate(`Sure, here is the answer you asked for. ${'I am a cat. '.repeat(20)}`)).toEqual({
+      kind: 'loop',
+      unit: 'I am a cat.',
+      times: 20,
+    });
+    expect(degenerate(`Sure! ${'The value is 42 and it never changes. '.repeat(6)}`)).toEqual({
+      kind: 'loop',
+      unit: 'The value is 42 and it never changes.',
+      times: 6,
+    });
   });
 
   it('units equal once whitespace is normalised (spaces, line breaks, tabs, CRLF) are one unit', () => {
@@ -65,7 +86,11 @@ describe('degenerate: loops of every period', () => {
   });
 
   it('a CRLF block repeated', () => {
-    expect(degenerate(`Intro line here\r\n${'alpha beta\r\ngamma delta\r\nepsilon\r\n'.repeat(10)}`)).toEqual({ kind: 'loop', unit: 'alpha beta gamma delta epsilon', times: 10 });
+    expect(degenerate(`Intro line here\r\n${'alpha beta\r\ngamma delta\r\nepsilon\r\n'.repeat(10)}`)).toEqual({
+      kind: 'loop',
+      unit: 'alpha beta gamma delta epsilon',
+      times: 10,
+    });
   });
 
   it('a long unit is shortened to at most 60 characters with an ellipsis', () => {
@@ -135,32 +160,62 @@ describe('degenerate: the thresholds of a loop', () => {
 });
 
 describe('degenerate: how the repeated unit is found and shown', () => {
-  it.each([['no-break space', '\u00a0'], ['ogham space', '\u1680'], ['en quad', '\u2000'], ['hair space', '\u200a'], ['line separator', '\u2028'], ['paragraph separator', '\u2029'], ['narrow no-break space', '\u202f'], ['math space', '\u205f'], ['ideographic space', '\u3000'], ['BOM', '\ufeff'], ['tab', '\t'], ['vertical tab', '\v'], ['form feed', '\f']])('a %s between units is whitespace like a space', (_, space) => {
+  it.each([
+    ['no-break space', '\u00a0'],
+    ['ogham space', '\u1680'],
+    ['en quad', '\u2000'],
+    ['hair space', '\u200a'],
+    ['line separator', '\u2028'],
+    ['paragraph separator', '\u2029'],
+    ['narrow no-break space', '\u202f'],
+    ['math space', '\u205f'],
+    ['ideographic space', '\u3000'],
+    ['BOM', '\ufeff'],
+    ['tab', '\t'],
+    ['vertical tab', '\v'],
+    ['form feed', '\f'],
+  ])('a %s between units is whitespace like a space', (_, space) => {
     expect(degenerate(`I am a cat.${space}`.repeat(10))).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 10 });
   });
 
   it('a block repeated with lone CR or lone LF line ends is shown from its first line', () => {
     for (const eol of ['\r', '\n']) {
       const block = ['alpha beta', 'gamma delta', 'epsilon', ''].join(eol);
-      expect(degenerate(`Intro line here${eol}${block.repeat(10)}`), JSON.stringify(eol)).toEqual({ kind: 'loop', unit: 'alpha beta gamma delta epsilon', times: 10 });
+      expect(degenerate(`Intro line here${eol}${block.repeat(10)}`), JSON.stringify(eol)).toEqual({
+        kind: 'loop',
+        unit: 'alpha beta gamma delta epsilon',
+        times: 10,
+      });
     }
   });
 
   it.each(['.', '!', '?', '。', '！', '？'])('a sentence ended by %s starts the unit shown', (mark) => {
     // the repetition reaches back into "xn": the unit is shown from the sentence start after the mark, not the first word
-    expect(degenerate(`Wow xn ${`Stop it${mark} Go on `.repeat(10)}`)).toEqual({ kind: 'loop', unit: `Go on Stop it${mark}`, times: 9 });
+    expect(degenerate(`Wow xn ${`Stop it${mark} Go on `.repeat(10)}`)).toEqual({
+      kind: 'loop',
+      unit: `Go on Stop it${mark}`,
+      times: 9,
+    });
   });
 
   it('the unit is shown from a sentence start inside its first repetition, looked for in its first 200 characters', () => {
     // the repetition reaches back into "xGo": the next "Go" is a repetition later, not in the first one
-    expect(degenerate(`Wow x${`Go ${'la '.repeat(10)}end. `.repeat(6)}`.trim())).toEqual({ kind: 'loop', unit: 'la la la la la la la la la la end. Go', times: 5 });
+    expect(degenerate(`Wow x${`Go ${'la '.repeat(10)}end. `.repeat(6)}`.trim())).toEqual({
+      kind: 'loop',
+      unit: 'la la la la la la la la la la end. Go',
+      times: 5,
+    });
     // a unit of 217 characters: its sentence start is more than 200 characters in, the first whole word is shown
     const d = degenerate(`Wow x${`Go ${'la '.repeat(70)}end. `.repeat(5)}`.trim());
     expect(d).toEqual({ kind: 'loop', unit: `${'la '.repeat(20).trimEnd()}…`, times: 4 });
   });
 
   it('without a sentence start the unit is shown from its first whole word, never from inside one', () => {
-    expect(degenerate(`Well xgo on ${'stop it go on '.repeat(10)}`)).toEqual({ kind: 'loop', unit: 'on stop it go', times: 10 });
+    expect(degenerate(`Well xgo on ${'stop it go on '.repeat(10)}`)).toEqual({
+      kind: 'loop',
+      unit: 'on stop it go',
+      times: 10,
+    });
   });
 
   it('a stretch that matches a shorter unit only in part is no loop (each period measured exactly)', () => {
@@ -174,9 +229,17 @@ describe('degenerate: how the repeated unit is found and shown', () => {
   });
 
   it('a loop repeated four times before a closing is found; five words after it are no closing', () => {
-    expect(degenerate(`${'The build failed because the disk is full. '.repeat(4)}The end.`)).toEqual({ kind: 'loop', unit: 'The build failed because the disk is full.', times: 4 });
+    expect(degenerate(`${'The build failed because the disk is full. '.repeat(4)}The end.`)).toEqual({
+      kind: 'loop',
+      unit: 'The build failed because the disk is full.',
+      times: 4,
+    });
     expect(degenerate(`${'I am a cat. '.repeat(20)}Then we all went home`)).toBeUndefined();
-    expect(degenerate(`${'I am a cat. '.repeat(20)}The end.`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+    expect(degenerate(`${'I am a cat. '.repeat(20)}The end.`)).toEqual({
+      kind: 'loop',
+      unit: 'I am a cat.',
+      times: 20,
+    });
   });
 
   it(`a closing of ${CLOSING_MAX_CHARS} characters after a unit glued to itself`, () => {
@@ -189,11 +252,28 @@ describe('degenerate: how the repeated unit is found and shown', () => {
     const sixty = `${'x'.repeat(UNIT_MAX_CHARS - 1)}.`;
     expect(degenerate(`${sixty} `.repeat(5))).toEqual({ kind: 'loop', unit: sixty, times: 5 });
     const sentence = 'This is a rather long sentence that the small model keeps producing over and over again.';
-    expect(degenerate(`${sentence} `.repeat(10))).toEqual({ kind: 'loop', unit: 'This is a rather long sentence that the small model keeps p…', times: 10 });
-    expect(degenerate(`${'y'.repeat(58)} and more words after it. `.repeat(5))).toEqual({ kind: 'loop', unit: `${'y'.repeat(58)}…`, times: 5 });
-    expect(degenerate(`${'x'.repeat(57)}😀 and more words after it. `.repeat(5))).toEqual({ kind: 'loop', unit: `${'x'.repeat(57)}😀…`, times: 5 });
+    expect(degenerate(`${sentence} `.repeat(10))).toEqual({
+      kind: 'loop',
+      unit: 'This is a rather long sentence that the small model keeps p…',
+      times: 10,
+    });
+    expect(degenerate(`${'y'.repeat(58)} and more words after it. `.repeat(5))).toEqual({
+      kind: 'loop',
+      unit: `${'y'.repeat(58)}…`,
+      times: 5,
+    });
+    expect(degenerate(`${'x'.repeat(57)}😀 and more words after it. `.repeat(5))).toEqual({
+      kind: 'loop',
+      unit: `${'x'.repeat(57)}😀…`,
+      times: 5,
+    });
     // the first and the last high surrogate (U+10000 is D800 DC00, U+10FC00 is DBFF DC00) are never cut from their pair
-    for (const pair of ['\u{10000}', '\u{10FC00}']) expect(degenerate(`${'x'.repeat(58)}${pair} and more words after it. `.repeat(5))).toEqual({ kind: 'loop', unit: `${'x'.repeat(58)}…`, times: 5 });
+    for (const pair of ['\u{10000}', '\u{10FC00}'])
+      expect(degenerate(`${'x'.repeat(58)}${pair} and more words after it. `.repeat(5))).toEqual({
+        kind: 'loop',
+        unit: `${'x'.repeat(58)}…`,
+        times: 5,
+      });
   });
 });
 
@@ -214,7 +294,11 @@ describe('degenerate: legitimately repetitive answers are not loops', () => {
   });
 
   it('code with similar lines', () => {
-    const code = ['```ts', ...Array.from({ length: 30 }, (_, i) => `const value${i} = compute(input[${i}]);`), '```'].join('\n');
+    const code = [
+      '```ts',
+      ...Array.from({ length: 30 }, (_, i) => `const value${i} = compute(input[${i}]);`),
+      '```',
+    ].join('\n');
     expect(degenerate(`Here is the code:\n\n${code}`)).toBeUndefined();
   });
 
@@ -243,9 +327,12 @@ describe('degenerate: legitimately repetitive answers are not loops', () => {
 });
 
 describe('degenerate: empty answers', () => {
-  it.each([[''], ['   '], ['\n\n\t'], ['\r\n\r\n'], ['...'], ['!!! ???'], ['```\n```'], ['— … —'], ['* * *']])('%j is empty', (text) => {
-    expect(degenerate(text)).toEqual({ kind: 'empty' });
-  });
+  it.each([[''], ['   '], ['\n\n\t'], ['\r\n\r\n'], ['...'], ['!!! ???'], ['```\n```'], ['— … —'], ['* * *']])(
+    '%j is empty',
+    (text) => {
+      expect(degenerate(text)).toEqual({ kind: 'empty' });
+    },
+  );
 
   it('a single digit or letter is not empty', () => {
     expect(degenerate('4')).toBeUndefined();
@@ -297,7 +384,9 @@ describe('degenerate: cut inside the first sentence', () => {
   });
 
   it('a decimal point or a dotted name is not a sentence end', () => {
-    expect(degenerate('The value of pi is 3.14 and the file is src/a.ts and', { doneReason: 'length' })).toEqual({ kind: 'cut' });
+    expect(degenerate('The value of pi is 3.14 and the file is src/a.ts and', { doneReason: 'length' })).toEqual({
+      kind: 'cut',
+    });
   });
 
   it(`a run-on of ${CUT_MAX_LETTERS} letters or more is not reported as cut`, () => {
@@ -307,7 +396,7 @@ describe('degenerate: cut inside the first sentence', () => {
   });
 });
 
-describe('degenerate: only the model\'s own repetition is a loop (issue 42)', () => {
+describe("degenerate: only the model's own repetition is a loop (issue 42)", () => {
   const LINE = 'I will not talk in class.';
   const given = (ask: string, ...inputs: string[]) => ({ given: { texts: [ask, ...inputs], ask }, doneReason: 'stop' });
 
@@ -321,15 +410,27 @@ describe('degenerate: only the model\'s own repetition is a loop (issue 42)', ()
     it('a sentence of its own written as many times as asked — and only that many', () => {
       const ask = 'Write one short sentence about cats, the same one 12 times.';
       expect(degenerate('Cats sleep all day.\n'.repeat(12), given(ask))).toBeUndefined();
-      expect(degenerate('Cats sleep all day.\n'.repeat(13), given(ask))).toEqual({ kind: 'loop', unit: 'Cats sleep all day.', times: 13 });
-      expect(degenerate('Cats sleep all day.\n'.repeat(12), given('Write one short sentence about cats.'))).toEqual({ kind: 'loop', unit: 'Cats sleep all day.', times: 12 });
+      expect(degenerate('Cats sleep all day.\n'.repeat(13), given(ask))).toEqual({
+        kind: 'loop',
+        unit: 'Cats sleep all day.',
+        times: 13,
+      });
+      expect(degenerate('Cats sleep all day.\n'.repeat(12), given('Write one short sentence about cats.'))).toEqual({
+        kind: 'loop',
+        unit: 'Cats sleep all day.',
+        times: 12,
+      });
     });
 
     it('identical CSV rows of the inputs made into identical table rows', () => {
       const csv = `name,qty\n${'bolt,0\n'.repeat(8)}`;
       const table = `| name | qty |\n|---|---|\n${'| bolt | 0 |\n'.repeat(8)}`;
       expect(degenerate(table, given('Convert the CSV to a markdown table.', csv))).toBeUndefined();
-      expect(degenerate(table, given('Convert the CSV to a markdown table.'))).toEqual({ kind: 'loop', unit: '| bolt | 0 |', times: 8 });
+      expect(degenerate(table, given('Convert the CSV to a markdown table.'))).toEqual({
+        kind: 'loop',
+        unit: '| bolt | 0 |',
+        times: 8,
+      });
       expect(degenerate(`name,qty\n${'bolt,0\n'.repeat(8)}`, given('Sort the rows.', csv))).toBeUndefined();
     });
 
@@ -337,7 +438,11 @@ describe('degenerate: only the model\'s own repetition is a loop (issue 42)', ()
       const log = Array.from({ length: 8 }, (_, i) => `2024-05-01 10:00:0${i} ERROR db: connection refused`).join('\n');
       const answer = `The log holds one error, again and again:\n${'ERROR db: connection refused\n'.repeat(8)}`;
       expect(degenerate(answer, given('Summarise the log.', log))).toBeUndefined();
-      expect(degenerate(answer, given('Summarise the log.', 'INFO all good'))).toEqual({ kind: 'loop', unit: 'ERROR db: connection refused', times: 8 });
+      expect(degenerate(answer, given('Summarise the log.', 'INFO all good'))).toEqual({
+        kind: 'loop',
+        unit: 'ERROR db: connection refused',
+        times: 8,
+      });
     });
 
     it("a template's repeated word", () => {
@@ -351,16 +456,26 @@ describe('degenerate: only the model\'s own repetition is a loop (issue 42)', ()
   describe('set aside: the repetition is its own', () => {
     it('one sentence repeated to the length limit, even one the prompt holds', () => {
       const answer = `${LINE} `.repeat(50);
-      expect(degenerate(answer, { ...given(`Write "${LINE}" fifty times.`), doneReason: 'length' })).toEqual({ kind: 'loop', unit: LINE, times: 50 });
+      expect(degenerate(answer, { ...given(`Write "${LINE}" fifty times.`), doneReason: 'length' })).toEqual({
+        kind: 'loop',
+        unit: LINE,
+        times: 50,
+      });
     });
 
     it('a two-line cycle the prompt does not hold', () => {
       const answer = 'The cache is warm.\nThe cache is cold.\n'.repeat(10);
-      expect(degenerate(answer, given('Describe the cache and what it holds.'))).toEqual({ kind: 'loop', unit: 'The cache is warm. The cache is cold.', times: 10 });
+      expect(degenerate(answer, given('Describe the cache and what it holds.'))).toEqual({
+        kind: 'loop',
+        unit: 'The cache is warm. The cache is cold.',
+        times: 10,
+      });
     });
 
     it('a run of punctuation, whatever marks the prompt holds', () => {
-      expect(degenerate(`Result:\n${'='.repeat(80)}`, given('Show the result of a = b == c ========', '=====\n====='))).toEqual({ kind: 'loop', unit: '=', times: 80 });
+      expect(
+        degenerate(`Result:\n${'='.repeat(80)}`, given('Show the result of a = b == c ========', '=====\n=====')),
+      ).toEqual({ kind: 'loop', unit: '=', times: 80 });
     });
 
     it('a unit inside one word is never given, even when the prompt holds it', () => {
@@ -387,14 +502,28 @@ describe('degenerate: only the model\'s own repetition is a loop (issue 42)', ()
     it('a loop followed by a closing word, with or without what was given', () => {
       const answer = `${'I am a cat. '.repeat(20)}The end.`;
       expect(degenerate(answer)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
-      expect(degenerate(answer, given('Why is the sky blue?'))).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
-      expect(degenerate(`${'I am a cat. '.repeat(20)}Hope this helps!`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
-      expect(degenerate(`${'I am a cat.\n'.repeat(20)}\nDone`, { doneReason: 'length' })).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+      expect(degenerate(answer, given('Why is the sky blue?'))).toEqual({
+        kind: 'loop',
+        unit: 'I am a cat.',
+        times: 20,
+      });
+      expect(degenerate(`${'I am a cat. '.repeat(20)}Hope this helps!`)).toEqual({
+        kind: 'loop',
+        unit: 'I am a cat.',
+        times: 20,
+      });
+      expect(degenerate(`${'I am a cat.\n'.repeat(20)}\nDone`, { doneReason: 'length' })).toEqual({
+        kind: 'loop',
+        unit: 'I am a cat.',
+        times: 20,
+      });
     });
 
     it('a closing of more than three words, or longer than 40 characters, is an answer going on', () => {
       expect(degenerate(`${'I am a cat. '.repeat(20)}And that is all.`)).toBeUndefined();
-      expect(degenerate(`${'I am a cat. '.repeat(20)}Incomprehensibilities notwithstanding, characteristically.`)).toBeUndefined();
+      expect(
+        degenerate(`${'I am a cat. '.repeat(20)}Incomprehensibilities notwithstanding, characteristically.`),
+      ).toBeUndefined();
     });
   });
 });

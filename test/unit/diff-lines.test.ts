@@ -130,10 +130,20 @@ const CONFLICT = [
   '  c',
   '',
 ].join('\n');
-const MODIFIED = ['diff --git a/a.py b/a.py', 'index 7d4290a..2c18545 100644', '--- a/a.py', '+++ b/a.py', '@@ -1 +1,2 @@', ' x = 1', '+y = 2', ''].join('\n');
+const MODIFIED = [
+  'diff --git a/a.py b/a.py',
+  'index 7d4290a..2c18545 100644',
+  '--- a/a.py',
+  '+++ b/a.py',
+  '@@ -1 +1,2 @@',
+  ' x = 1',
+  '+y = 2',
+  '',
+].join('\n');
 
 const read = (text: string): ReadText[] => [{ label: 'git diff --cached (staged changes)', text, kind: 'diff' }];
-const verdicts = (answer: string, text = STAGED) => checkCitations(answer, read(text)).citations.map((c) => [c.raw, c.verdict, c.why]);
+const verdicts = (answer: string, text = STAGED) =>
+  checkCitations(answer, read(text)).citations.map((c) => [c.raw, c.verdict, c.why]);
 
 describe('diff-lines: the files a git patch shows, by the names git gives them', () => {
   it('every file of a patch once, unquoted and unprefixed; a rename or copy by its new name, then its old one', () => {
@@ -157,13 +167,24 @@ describe('diff-lines: the files a git patch shows, by the names git gives them',
   });
 
   it('a renamed path in quotes, and a path git wrote with octal UTF-8 bytes', () => {
-    const renamed = ['diff --git "a/a\\\\b.py" b/ab.py', 'similarity index 100%', 'rename from "a\\\\b.py"', 'rename to ab.py', ''].join('\n');
+    const renamed = [
+      'diff --git "a/a\\\\b.py" b/ab.py',
+      'similarity index 100%',
+      'rename from "a\\\\b.py"',
+      'rename to ab.py',
+      '',
+    ].join('\n');
     expect(diffFiles(renamed).map((f) => f.paths)).toEqual([['ab.py', 'a\\b.py']]);
-    const octal = ['diff --git "a/caf\\303\\251.py" "b/caf\\303\\251.py"', 'old mode 100644', 'new mode 100755', ''].join('\n');
+    const octal = [
+      'diff --git "a/caf\\303\\251.py" "b/caf\\303\\251.py"',
+      'old mode 100644',
+      'new mode 100755',
+      '',
+    ].join('\n');
     expect(diffFiles(octal).map((f) => f.paths)).toEqual([['café.py']]);
   });
 
-  it('a conflicted file\'s combined diff is no file, before the first file or after one (readDiff joins the patches of several git calls)', () => {
+  it("a conflicted file's combined diff is no file, before the first file or after one (readDiff joins the patches of several git calls)", () => {
     expect(diffFiles(CONFLICT + MODIFIED).map((f) => f.paths)).toEqual([['a.py']]);
     expect(diffFiles(MODIFIED + CONFLICT).map((f) => f.paths)).toEqual([['a.py']]);
     for (const patch of [CONFLICT + MODIFIED, MODIFIED + CONFLICT]) {
@@ -179,8 +200,18 @@ describe('diff-lines: the files a git patch shows, by the names git gives them',
 describe('diff-lines: the lines each side shows', () => {
   it('a hunk past line 9 and longer than 9 lines: new side and old side by their own numbers', () => {
     const app = diffFiles(STAGED).find((f) => f.paths[0] === 'src/app.py')!;
-    expect([app.after.size, app.before.size, app.after.get(10), app.after.get(23), app.before.get(22)]).toEqual([14, 13, 'line 10', 'line 22', 'line 22']);
-    expect(verdicts('src/app.py:13 `line thirteen`, once src/app.py:13 `line 13`; src/app.py:19-20 `line 19 line 19b`; app.py:23 `line 22`')).toEqual([
+    expect([app.after.size, app.before.size, app.after.get(10), app.after.get(23), app.before.get(22)]).toEqual([
+      14,
+      13,
+      'line 10',
+      'line 22',
+      'line 22',
+    ]);
+    expect(
+      verdicts(
+        'src/app.py:13 `line thirteen`, once src/app.py:13 `line 13`; src/app.py:19-20 `line 19 line 19b`; app.py:23 `line 22`',
+      ),
+    ).toEqual([
       ['src/app.py:13', 'verified', undefined],
       ['src/app.py:19-20', 'verified', undefined],
       ['app.py:23', 'verified', undefined],
@@ -199,7 +230,13 @@ describe('diff-lines: the lines each side shows', () => {
       ['tail.txt:3', 'unchecked', 'tail.txt:3 is outside the lines the diff shows of tail.txt'],
     ]);
     const tail = diffFiles(STAGED).find((f) => f.paths[0] === 'tail.txt')!;
-    expect([[...tail.before], [...tail.after]]).toEqual([[[1, 'last']], [[1, 'last'], [2, 'more']]]);
+    expect([[...tail.before], [...tail.after]]).toEqual([
+      [[1, 'last']],
+      [
+        [1, 'last'],
+        [2, 'more'],
+      ],
+    ]);
   });
 
   it('CRLF lines: each side by its number, the quote without the CR', () => {
@@ -210,8 +247,19 @@ describe('diff-lines: the lines each side shows', () => {
     expect(verdicts('win.txt:2 `TWO` and before, win.txt:2 `two`')).toEqual([['win.txt:2', 'verified', undefined]]);
   });
 
-  it('a blank context line git writes empty (diff.suppressBlankEmpty in the repository\'s config)', () => {
-    const patch = ['diff --git a/f.py b/f.py', 'index 270018c..05c4cad 100644', '--- a/f.py', '+++ b/f.py', '@@ -1,3 +1,3 @@', ' def f():', '', '-    return 1', '+    return 2', ''].join('\n');
+  it("a blank context line git writes empty (diff.suppressBlankEmpty in the repository's config)", () => {
+    const patch = [
+      'diff --git a/f.py b/f.py',
+      'index 270018c..05c4cad 100644',
+      '--- a/f.py',
+      '+++ b/f.py',
+      '@@ -1,3 +1,3 @@',
+      ' def f():',
+      '',
+      '-    return 1',
+      '+    return 2',
+      '',
+    ].join('\n');
     expect(verdicts('f.py:3 `return 2`, was f.py:3 `return 1`; f.py:1-2 `def f():`; f.py:4', patch)).toEqual([
       ['f.py:3', 'verified', undefined],
       ['f.py:1-2', 'verified', undefined],
@@ -249,7 +297,15 @@ describe('diff-lines: files shown whole, and files that show no line', () => {
   });
 
   it('a hunk header starts its line: a file name holding one is only a name', () => {
-    const patch = ['diff --git a/x @@ -1 +1 @@/new.png b/x @@ -1 +1 @@/new.png', 'new file mode 100644', 'index 0000000..0b9f7e6', 'Binary files /dev/null and b/x @@ -1 +1 @@/new.png differ', ''].join('\n');
-    expect(verdicts('new.png:1', patch)).toEqual([['new.png:1', 'unchecked', 'new.png:1 is outside the lines the diff shows of x @@ -1 +1 @@/new.png']]);
+    const patch = [
+      'diff --git a/x @@ -1 +1 @@/new.png b/x @@ -1 +1 @@/new.png',
+      'new file mode 100644',
+      'index 0000000..0b9f7e6',
+      'Binary files /dev/null and b/x @@ -1 +1 @@/new.png differ',
+      '',
+    ].join('\n');
+    expect(verdicts('new.png:1', patch)).toEqual([
+      ['new.png:1', 'unchecked', 'new.png:1 is outside the lines the diff shows of x @@ -1 +1 @@/new.png'],
+    ]);
   });
 });

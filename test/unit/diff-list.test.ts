@@ -14,10 +14,28 @@ describe('rangeRevisions', () => {
   });
 
   it('refuses blob and tree expressions, options, empty sides and more than two revisions', () => {
-    for (const bad of ['HEAD:.env..HEAD:README.md', 'HEAD:.env', ':/fix', ':0:.env', '--output=/tmp/x', '-p', 'a..b..c', 'a...b...c', '..HEAD', 'HEAD..', '', 'a b', 'HEAD;id', '^HEAD', 'a....b']) {
+    for (const bad of [
+      'HEAD:.env..HEAD:README.md',
+      'HEAD:.env',
+      ':/fix',
+      ':0:.env',
+      '--output=/tmp/x',
+      '-p',
+      'a..b..c',
+      'a...b...c',
+      '..HEAD',
+      'HEAD..',
+      '',
+      'a b',
+      'HEAD;id',
+      '^HEAD',
+      'a....b',
+    ]) {
       expect(() => rangeRevisions(bad), bad).toThrow(InputError);
     }
-    expect(() => rangeRevisions('HEAD:.env')).toThrow(/give one commit .*blob expressions \(with ":"\) and options are not accepted/);
+    expect(() => rangeRevisions('HEAD:.env')).toThrow(
+      /give one commit .*blob expressions \(with ":"\) and options are not accepted/,
+    );
   });
 });
 
@@ -40,25 +58,56 @@ describe('parseNameStatus', () => {
   });
 });
 
-describe('git runs nothing of the repository\'s choosing', () => {
+describe("git runs nothing of the repository's choosing", () => {
   it('finds every filter driver in the config listing, dotted names too', () => {
-    const config = 'filter.lfs.clean git-lfs clean -- %f\nfilter.lfs.smudge git-lfs smudge\nfilter.a.b.process run me\nfilter.x.required true\nfilter.clean stray\ncore.bare false\n';
+    const config =
+      'filter.lfs.clean git-lfs clean -- %f\nfilter.lfs.smudge git-lfs smudge\nfilter.a.b.process run me\nfilter.x.required true\nfilter.clean stray\ncore.bare false\n';
     expect(filterNames(config)).toEqual(['lfs', 'a.b', 'x']);
     expect(filterNames('')).toEqual([]);
   });
 
   it('leaves each named driver with no command', () => {
-    expect(neutralisedFilters(['x'])).toEqual(['-c', 'filter.x.clean=', '-c', 'filter.x.smudge=', '-c', 'filter.x.process=', '-c', 'filter.x.required=false']);
+    expect(neutralisedFilters(['x'])).toEqual([
+      '-c',
+      'filter.x.clean=',
+      '-c',
+      'filter.x.smudge=',
+      '-c',
+      'filter.x.process=',
+      '-c',
+      'filter.x.required=false',
+    ]);
   });
 
   it('turns off fsmonitor, hooks, external diffs and lazy fetch, and lets no GIT_ variable in', () => {
-    for (const kv of ['core.fsmonitor=false', 'core.hooksPath=/dev/null', 'diff.external=', 'protocol.allow=never', 'diff.noprefix=false']) expect(SAFE_CONFIG).toContain(kv);
+    for (const kv of [
+      'core.fsmonitor=false',
+      'core.hooksPath=/dev/null',
+      'diff.external=',
+      'protocol.allow=never',
+      'diff.noprefix=false',
+    ])
+      expect(SAFE_CONFIG).toContain(kv);
     process.env.GIT_DIR = '/elsewhere';
     try {
       const env = gitEnv();
       expect(env.GIT_DIR).toBeUndefined();
-      expect(env).toMatchObject({ GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_LITERAL_PATHSPECS: '1' });
-      expect(Object.keys(env).sort()).toEqual(['GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM', 'GIT_LITERAL_PATHSPECS', 'GIT_NO_LAZY_FETCH', 'GIT_OPTIONAL_LOCKS', 'GIT_TERMINAL_PROMPT', 'HOME', 'LC_ALL', 'PATH']);
+      expect(env).toMatchObject({
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_LITERAL_PATHSPECS: '1',
+      });
+      expect(Object.keys(env).sort()).toEqual([
+        'GIT_CONFIG_GLOBAL',
+        'GIT_CONFIG_NOSYSTEM',
+        'GIT_LITERAL_PATHSPECS',
+        'GIT_NO_LAZY_FETCH',
+        'GIT_OPTIONAL_LOCKS',
+        'GIT_TERMINAL_PROMPT',
+        'HOME',
+        'LC_ALL',
+        'PATH',
+      ]);
     } finally {
       delete process.env.GIT_DIR;
     }

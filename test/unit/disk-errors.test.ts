@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { diskErrorCode, diskProblem } from '../../src/orchestrator/util/disk-errors.js';
 import { describeFailure } from '../../src/tools/define.js';
 
-const sysErr = (code: string, path?: string) => Object.assign(new Error(`${code}: failed, open '${path ?? ''}'`), { code, ...(path && { path }) });
+const sysErr = (code: string, path?: string) =>
+  Object.assign(new Error(`${code}: failed, open '${path ?? ''}'`), { code, ...(path && { path }) });
 /** The shape of libsql's SqliteError: a SQLite code name and its numeric result code. */
-const sqliteErr = (code: string, rawCode: number) => Object.assign(new Error('sqlite said no'), { name: 'SqliteError', code, rawCode });
+const sqliteErr = (code: string, rawCode: number) =>
+  Object.assign(new Error('sqlite said no'), { name: 'SqliteError', code, rawCode });
 
 describe('diskProblem', () => {
   it.each([
@@ -41,10 +43,12 @@ describe('diskProblem', () => {
     expect(text).toContain('/h/state.db');
   });
 
-  it('knows a SQLite error by its numeric code alone, and libsql\'s connection failure by the number it ends with', () => {
+  it("knows a SQLite error by its numeric code alone, and libsql's connection failure by the number it ends with", () => {
     expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 13 }))).toBe('SQLITE_FULL');
     expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 8 | (1 << 8) }))).toBe('SQLITE_READONLY'); // SQLITE_READONLY_RECOVERY
-    expect(diskErrorCode(new Error('ConnectionFailed("Unable to open connection to local database /x/state.db: 14")'))).toBe('SQLITE_CANTOPEN');
+    expect(
+      diskErrorCode(new Error('ConnectionFailed("Unable to open connection to local database /x/state.db: 14")')),
+    ).toBe('SQLITE_CANTOPEN');
   });
 
   it('finds the code through causes', () => {
@@ -52,7 +56,7 @@ describe('diskProblem', () => {
     expect(diskProblem(wrapped, '/h/templates')).toMatch(/The disk holding \/h\/templates is full/);
   });
 
-  it('uses the error\'s own path when none is given', () => {
+  it("uses the error's own path when none is given", () => {
     expect(diskProblem(sysErr('EROFS', '/mnt/ro/config.yaml'))).toContain('/mnt/ro/config.yaml');
   });
 

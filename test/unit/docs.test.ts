@@ -15,7 +15,10 @@ const README_MAX_LINES = 400;
 /** The Markdown pages checked: README.md and every .md file under docs/. */
 function pages(): string[] {
   const docs = join(ROOT, 'docs');
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
+    );
   return [join(ROOT, 'README.md'), ...(existsSync(docs) ? walk(docs) : [])];
 }
 
@@ -44,7 +47,10 @@ export function slugsOf(markdown: string): Set<string> {
     const heading = code ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
     if (!heading) continue;
     const plain = heading[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const base = plain.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = plain
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     slugs.add(n === 0 ? base : `${base}-${n}`);
@@ -59,7 +65,9 @@ const withoutCodeSpans = (text: string) => text.replace(/`[^`]*`/g, '');
 export function linksOf(markdown: string): string[] {
   return linesOf(markdown)
     .filter((l) => !l.code)
-    .flatMap((l) => [...withoutCodeSpans(l.text).matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!));
+    .flatMap((l) =>
+      [...withoutCodeSpans(l.text).matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!),
+    );
 }
 
 /** Each relative link of `file` that does not reach an existing file or heading, with why. */
@@ -74,7 +82,8 @@ export function brokenLinks(file: string, markdown: string, read: (path: string)
       broken.push(`${target}: no file ${relative(ROOT, resolved)}`);
       continue;
     }
-    if (anchor !== undefined && !slugsOf(text).has(anchor)) broken.push(`${target}: no heading #${anchor} in ${relative(ROOT, resolved)}`);
+    if (anchor !== undefined && !slugsOf(text).has(anchor))
+      broken.push(`${target}: no heading #${anchor} in ${relative(ROOT, resolved)}`);
   }
   return broken;
 }
@@ -134,12 +143,19 @@ describe('the checks themselves', () => {
 
   it('slugs headings as GitHub does, numbering repeats', () => {
     expect([...slugsOf(files[here]!)]).toEqual(['page', 'how-fits-is-decided', 'step-one', 'step-one-1']);
-    expect([...slugsOf("### llama.cpp's llama-server (router mode), managed like Ollama\n")]).toEqual(['llamacpps-llama-server-router-mode-managed-like-ollama']);
+    expect([...slugsOf("### llama.cpp's llama-server (router mode), managed like Ollama\n")]).toEqual([
+      'llamacpps-llama-server-router-mode-managed-like-ollama',
+    ]);
   });
 
   it('finds a link to a missing file or heading, and passes good ones', () => {
-    const text = '[a](other.md) [b](#how-fits-is-decided) [c](other.md#other) [d](https://example.com/x.md) `[e](gone.md)`\n[f](gone.md) [g](other.md#nope) [h](#step-one-2)\n';
-    expect(brokenLinks(here, text, read)).toEqual(['gone.md: no file docs/gone.md', 'other.md#nope: no heading #nope in docs/other.md', '#step-one-2: no heading #step-one-2 in docs/page.md']);
+    const text =
+      '[a](other.md) [b](#how-fits-is-decided) [c](other.md#other) [d](https://example.com/x.md) `[e](gone.md)`\n[f](gone.md) [g](other.md#nope) [h](#step-one-2)\n';
+    expect(brokenLinks(here, text, read)).toEqual([
+      'gone.md: no file docs/gone.md',
+      'other.md#nope: no heading #nope in docs/other.md',
+      '#step-one-2: no heading #step-one-2 in docs/page.md',
+    ]);
   });
 
   it('ignores links inside fenced code', () => {
@@ -157,7 +173,12 @@ describe('the checks themselves', () => {
       'git clone repo ollm-mcp && cd ollm-mcp',
       '```',
     ].join('\n');
-    expect(commandsOf(text)).toEqual([['doctor', '--json'], ['memory', 'add', 'test runner', 'vitest, never jest', '--category', 'preference'], ['memory', 'export'], ['--transport', 'http']]);
+    expect(commandsOf(text)).toEqual([
+      ['doctor', '--json'],
+      ['memory', 'add', 'test runner', 'vitest, never jest', '--category', 'preference'],
+      ['memory', 'export'],
+      ['--transport', 'http'],
+    ]);
   });
 
   it('the CLI refuses a misspelt command, sub-command or option', () => {
@@ -172,16 +193,22 @@ describe('README.md and docs/', () => {
   const all = pages();
 
   it('include the docs pages the README links to', () => {
-    expect(all.map((p) => relative(ROOT, p))).toEqual(expect.arrayContaining(['README.md', 'docs/README.md', 'docs/architecture.md', 'docs/settings.md']));
+    expect(all.map((p) => relative(ROOT, p))).toEqual(
+      expect.arrayContaining(['README.md', 'docs/README.md', 'docs/architecture.md', 'docs/settings.md']),
+    );
   });
 
   it('have no broken relative link or anchor', () => {
-    const broken = all.flatMap((p) => brokenLinks(p, readFileSync(p, 'utf8'), readOrUndefined).map((b) => `${relative(ROOT, p)}: ${b}`));
+    const broken = all.flatMap((p) =>
+      brokenLinks(p, readFileSync(p, 'utf8'), readOrUndefined).map((b) => `${relative(ROOT, p)}: ${b}`),
+    );
     expect(broken).toEqual([]);
   });
 
   it('show only ollm-mcp commands the CLI accepts', () => {
-    const shown = all.flatMap((p) => commandsOf(readFileSync(p, 'utf8')).map((args) => ({ page: relative(ROOT, p), args })));
+    const shown = all.flatMap((p) =>
+      commandsOf(readFileSync(p, 'utf8')).map((args) => ({ page: relative(ROOT, p), args })),
+    );
     expect(shown.length).toBeGreaterThan(10);
     const refused = shown.flatMap(({ page, args }) => {
       const why = refusal(args);

@@ -19,11 +19,16 @@ describe('agents: keys that apply to no client', () => {
   });
 
   it('flags a name with another case or punctuation than one seen, and an unknown one without a guess', () => {
-    expect(agentsThatApplyToNone(['My_Bot', 'nobody-uses-this'], ['my-bot'], [])).toEqual([{ key: 'My_Bot', meant: { name: 'my-bot', app: 'a client seen here' } }, { key: 'nobody-uses-this' }]);
+    expect(agentsThatApplyToNone(['My_Bot', 'nobody-uses-this'], ['my-bot'], [])).toEqual([
+      { key: 'My_Bot', meant: { name: 'my-bot', app: 'a client seen here' } },
+      { key: 'nobody-uses-this' },
+    ]);
   });
 
   it('leaves alone a name seen here, a known client name, and an agent an HTTP token stands for', () => {
-    expect(agentsThatApplyToNone(['my-bot', ...KNOWN_CLIENTS.map((c) => c.name), 'ci-bot'], ['my-bot'], ['ci-bot'])).toEqual([]);
+    expect(
+      agentsThatApplyToNone(['my-bot', ...KNOWN_CLIENTS.map((c) => c.name), 'ci-bot'], ['my-bot'], ['ci-bot']),
+    ).toEqual([]);
   });
 });
 
@@ -33,12 +38,15 @@ describe('the doctor check', () => {
     expect(check).toEqual({
       name: 'Agent settings',
       level: 'warn',
-      detail: 'agents.claude-desktop applies to no client: no client has connected with that name, and none is known to send it (Claude Desktop sends claude-ai)',
+      detail:
+        'agents.claude-desktop applies to no client: no client has connected with that name, and none is known to send it (Claude Desktop sends claude-ai)',
       fix: 'rename agents.claude-desktop to agents.claude-ai in settings',
     });
     expect(other!.fix).toBe('rename agents.vscode to agents."Visual Studio Code" in settings');
     const unknown = agentNameChecks(['helper'], ['claude-code'], [])[0]!;
-    expect(unknown.fix).toBe("key agents: by the name a client sends as clientInfo.name (Claude Desktop sends claude-ai, Claude Code sends claude-code, Cursor sends cursor-vscode; seen here: claude-code); show_status lists the connected clients' names");
+    expect(unknown.fix).toBe(
+      "key agents: by the name a client sends as clientInfo.name (Claude Desktop sends claude-ai, Claude Code sends claude-code, Cursor sends cursor-vscode; seen here: claude-code); show_status lists the connected clients' names",
+    );
   });
 
   it('says nothing when every key applies', () => {

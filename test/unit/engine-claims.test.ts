@@ -8,10 +8,33 @@ import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { readFileSync, statSync, writeFileSync, existsSync, mkdirSync, readdirSync, unlinkSync, symlinkSync, lstatSync } from 'node:fs';
+import {
+  readFileSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  unlinkSync,
+  symlinkSync,
+  lstatSync,
+} from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { EngineClaims, CHALLENGE_HEADER, HOLD_READ_MS, answerChallenge, claimFile, claimMac, engineKey, newToken, parseClaim, provenBy, proves, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import {
+  EngineClaims,
+  CHALLENGE_HEADER,
+  HOLD_READ_MS,
+  answerChallenge,
+  claimFile,
+  claimMac,
+  engineKey,
+  newToken,
+  parseClaim,
+  provenBy,
+  proves,
+  type Endpoint,
+} from '../../src/server/shared/engine-claims.js';
 import { log } from '../../src/orchestrator/util/log.js';
 import { notServedAnswer } from '../../src/server/create-server.js';
 import { tempDir } from '../helpers/temp.js';
@@ -54,13 +77,19 @@ afterEach(async () => {
  * status code whatever it is asked, `hang` never answers at all; `onProbe` sees each request first.
  */
 type Answer = 'prove' | 'wrong mac' | 'other pid' | '200 {}' | 'hang' | number;
-async function endpoint(answer: Answer = 'prove', token = newToken(), onProbe?: (req: http.IncomingMessage) => void, pid = OTHER_PID): Promise<Endpoint> {
+async function endpoint(
+  answer: Answer = 'prove',
+  token = newToken(),
+  onProbe?: (req: http.IncomingMessage) => void,
+  pid = OTHER_PID,
+): Promise<Endpoint> {
   const server = http.createServer((req, res) => {
     onProbe?.(req);
     if (answer === 'hang') return;
     if (answer === '200 {}') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     if (typeof answer === 'number') return void res.writeHead(answer).end();
-    const [key, as] = answer === 'wrong mac' ? [newToken(), pid] : answer === 'other pid' ? [token, pid + 1] : [token, pid];
+    const [key, as] =
+      answer === 'wrong mac' ? [newToken(), pid] : answer === 'other pid' ? [token, pid + 1] : [token, pid];
     if (!answerChallenge(req, res, key, as)) res.writeHead(401).end();
   });
   servers.push(server);
@@ -73,7 +102,18 @@ const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<
 /** Writes a claim of the engine as another server would (fields overridable). */
 function writeClaim(dir: string, ep: Endpoint, extra: Record<string, unknown> = {}): string {
   const file = fileOf(dir);
-  writeFileSync(file, JSON.stringify({ key: engineKey('ollama', ENGINE), pid: OTHER_PID, url: ep.url, token: ep.token, since: new Date().toISOString(), ...extra }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    JSON.stringify({
+      key: engineKey('ollama', ENGINE),
+      pid: OTHER_PID,
+      url: ep.url,
+      token: ep.token,
+      since: new Date().toISOString(),
+      ...extra,
+    }),
+    { mode: 0o600 },
+  );
   return file;
 }
 /** This server (process.pid), with its own endpoint; `start` counts the starts. */
@@ -92,13 +132,24 @@ const asides = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(
 const KEY = engineKey('ollama', ENGINE);
 /** Asserts the engine's claim is this server's now. */
 function expectMine(dir: string, ep: Endpoint): void {
-  expect(read(fileOf(dir))).toMatchObject({ key: engineKey('ollama', ENGINE), pid: process.pid, url: ep.url, token: ep.token });
+  expect(read(fileOf(dir))).toMatchObject({
+    key: engineKey('ollama', ENGINE),
+    pid: process.pid,
+    url: ep.url,
+    token: ep.token,
+  });
 }
 
 describe('engineKey: one engine however its address is written', () => {
   it('every loopback name, a trailing slash, /v1 and default ports alike', () => {
     const key = engineKey('ollama', 'http://localhost:11434');
-    for (const url of ['http://127.0.0.1:11434/', 'http://[::1]:11434', 'http://0.0.0.0:11434', 'http://LOCALHOST:11434/v1']) expect(engineKey('ollama', url)).toBe(key);
+    for (const url of [
+      'http://127.0.0.1:11434/',
+      'http://[::1]:11434',
+      'http://0.0.0.0:11434',
+      'http://LOCALHOST:11434/v1',
+    ])
+      expect(engineKey('ollama', url)).toBe(key);
     expect(engineKey('llamacpp', 'http://h:8080/v1')).toBe(engineKey('llamacpp', 'http://h:8080'));
     expect(engineKey('llamacpp', 'http://h')).toBe(engineKey('llamacpp', 'http://h:80'));
     expect(engineKey('llamacpp', 'https://h')).toBe(engineKey('llamacpp', 'https://h:443'));
@@ -106,7 +157,12 @@ describe('engineKey: one engine however its address is written', () => {
 
   it('another port, host, kind or protocol is another engine', () => {
     const key = engineKey('ollama', 'http://localhost:11434');
-    for (const other of [engineKey('ollama', 'http://localhost:11435'), engineKey('ollama', 'http://10.0.0.5:11434'), engineKey('llamacpp', 'http://localhost:11434')]) expect(other).not.toBe(key);
+    for (const other of [
+      engineKey('ollama', 'http://localhost:11435'),
+      engineKey('ollama', 'http://10.0.0.5:11434'),
+      engineKey('llamacpp', 'http://localhost:11434'),
+    ])
+      expect(other).not.toBe(key);
     expect(engineKey('llamacpp', 'https://h')).not.toBe(engineKey('llamacpp', 'http://h'));
     expect(engineKey('llamacpp', 'http://h:443')).not.toBe(engineKey('llamacpp', 'https://h:443'));
     expect(engineKey('llamacpp', 'https://h')).not.toBe(engineKey('llamacpp', 'https://h:80')); // https's default is 443
@@ -127,18 +183,27 @@ describe('engineKey: one engine however its address is written', () => {
   });
 
   it('every trailing slash and a last /v1 folded; a /v1 further in is kept', () => {
-    for (const url of ['http://h:8080/v1/', 'http://h:8080//', 'http://h:8080/v1//']) expect(engineKey('llamacpp', url), url).toBe(engineKey('llamacpp', 'http://h:8080'));
+    for (const url of ['http://h:8080/v1/', 'http://h:8080//', 'http://h:8080/v1//'])
+      expect(engineKey('llamacpp', url), url).toBe(engineKey('llamacpp', 'http://h:8080'));
     expect(engineKey('llamacpp', 'http://h:8080/x/v1')).toBe(engineKey('llamacpp', 'http://h:8080/x'));
     expect(engineKey('llamacpp', 'http://h:8080/v1/x')).toBe('llamacpp http://h:8080/v1/x');
   });
 
   it('claimFile: engine-, the first 16 hex digits of the sha256 of the key, .json', () => {
-    expect(claimFile('/run/d', KEY)).toBe(join('/run/d', `engine-${createHash('sha256').update(KEY).digest('hex').slice(0, 16)}.json`));
+    expect(claimFile('/run/d', KEY)).toBe(
+      join('/run/d', `engine-${createHash('sha256').update(KEY).digest('hex').slice(0, 16)}.json`),
+    );
   });
 });
 
 describe('parseClaim', () => {
-  const good = { key: 'ollama http://loopback:11434', pid: 4242, url: 'http://127.0.0.1:5000/mcp', token: 'a'.repeat(64), since: '2024-01-01T00:00:00.000Z' };
+  const good = {
+    key: 'ollama http://loopback:11434',
+    pid: 4242,
+    url: 'http://127.0.0.1:5000/mcp',
+    token: 'a'.repeat(64),
+    since: '2024-01-01T00:00:00.000Z',
+  };
   const parse = (over: Record<string, unknown>) => parseClaim(JSON.stringify({ ...good, ...over }));
 
   it('a good claim, exactly; tokens of 16 and 200 characters, pid 1', () => {
@@ -149,7 +214,24 @@ describe('parseClaim', () => {
   });
 
   it('refuses each bad field', () => {
-    for (const over of [{ pid: 0 }, { pid: -1 }, { pid: 1.5 }, { pid: '4242' }, { token: 't'.repeat(15) }, { token: 't'.repeat(201) }, { url: 'https://127.0.0.1:5000/mcp' }, { url: 'http://localhost:5000/mcp' }, { url: 'http://10.0.0.1:5000/mcp' }, { url: 'not a url' }, { key: undefined }, { key: 7 }, { url: 5000 }, { url: [good.url] }, { token: 1234567890123456 }, { token: [...'t'.repeat(16)] }]) {
+    for (const over of [
+      { pid: 0 },
+      { pid: -1 },
+      { pid: 1.5 },
+      { pid: '4242' },
+      { token: 't'.repeat(15) },
+      { token: 't'.repeat(201) },
+      { url: 'https://127.0.0.1:5000/mcp' },
+      { url: 'http://localhost:5000/mcp' },
+      { url: 'http://10.0.0.1:5000/mcp' },
+      { url: 'not a url' },
+      { key: undefined },
+      { key: 7 },
+      { url: 5000 },
+      { url: [good.url] },
+      { token: 1234567890123456 },
+      { token: [...'t'.repeat(16)] },
+    ]) {
       expect(parse(over), JSON.stringify(over)).toBeUndefined();
     }
     expect(parseClaim('not json')).toBeUndefined();
@@ -204,7 +286,13 @@ describe('proves: a challenge the token alone answers', () => {
     const big = http.createServer((_req, res) => res.writeHead(200).end('x'.repeat(600)));
     servers.push(big);
     await new Promise<void>((r) => big.listen(0, '127.0.0.1', () => r()));
-    expect(await proves({ url: `http://127.0.0.1:${(big.address() as AddressInfo).port}/mcp`, token: newToken(), pid: OTHER_PID })).toBe(false);
+    expect(
+      await proves({
+        url: `http://127.0.0.1:${(big.address() as AddressInfo).port}/mcp`,
+        token: newToken(),
+        pid: OTHER_PID,
+      }),
+    ).toBe(false);
     expect(await proves({ url: `http://${await closedAddress()}/mcp`, token: newToken(), pid: OTHER_PID })).toBe(false);
   });
 
@@ -218,7 +306,12 @@ describe('proves: a challenge the token alone answers', () => {
     });
     servers.push(slow);
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-    expect(await proves({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/mcp`, token: newToken(), pid: OTHER_PID }, 300)).toBe(false);
+    expect(
+      await proves(
+        { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/mcp`, token: newToken(), pid: OTHER_PID },
+        300,
+      ),
+    ).toBe(false);
     await closed; // the prover let go of it (the server closed nothing itself)
   });
 });
@@ -243,17 +336,29 @@ describe('answerChallenge and provenBy', () => {
 
   it('provenBy: only the MAC of the token over this nonce and this pid', () => {
     const held = { url: 'http://127.0.0.1:1/mcp', token, pid: 4242 };
-    const answer = (over: Record<string, unknown> = {}) => JSON.stringify({ pid: 4242, mac: claimMac(token, nonce, 4242), ...over });
+    const answer = (over: Record<string, unknown> = {}) =>
+      JSON.stringify({ pid: 4242, mac: claimMac(token, nonce, 4242), ...over });
     expect(provenBy(answer(), held, nonce)).toBe(true);
     expect(provenBy(answer(), held, 'cd'.repeat(32))).toBe(false); // another nonce: a replayed answer
     expect(provenBy(answer({ pid: 4243 }), held, nonce)).toBe(false);
     expect(provenBy(answer({ mac: claimMac(token, nonce, 4243) }), held, nonce)).toBe(false);
     expect(provenBy(answer({ mac: claimMac(newToken(), nonce, 4242) }), held, nonce)).toBe(false);
-    for (const bad of ['{}', 'null', 'not json', '[]', answer({ mac: 'zz' }), answer({ mac: 7 }), answer({ pid: '4242' })]) expect(provenBy(bad, held, nonce), bad).toBe(false);
+    for (const bad of [
+      '{}',
+      'null',
+      'not json',
+      '[]',
+      answer({ mac: 'zz' }),
+      answer({ mac: 7 }),
+      answer({ pid: '4242' }),
+    ])
+      expect(provenBy(bad, held, nonce), bad).toBe(false);
   });
 
   it('claimMac: HMAC-SHA256 of the token over a fixed label, the nonce and the pid', () => {
-    expect(claimMac('k'.repeat(32), nonce, 7)).toBe(createHmac('sha256', 'k'.repeat(32)).update(`ollm-mcp engine claim\n${nonce}\n7`).digest('hex'));
+    expect(claimMac('k'.repeat(32), nonce, 7)).toBe(
+      createHmac('sha256', 'k'.repeat(32)).update(`ollm-mcp engine claim\n${nonce}\n7`).digest('hex'),
+    );
   });
 });
 
@@ -269,7 +374,11 @@ describe('EngineClaims: who plans an engine', () => {
     expect(asides(dir)).toEqual([]); // the file written aside is gone once linked
     expect(info()).toEqual([`engine ${KEY}: this server plans its memory (claim ${file})`]);
     expect(await claims.claim('llamacpp', 'http://127.0.0.1:8080').planner()).toBeUndefined();
-    expect(read(fileOf(dir, 'http://127.0.0.1:8080', 'llamacpp'))).toMatchObject({ pid: process.pid, url: ep.url, token: ep.token });
+    expect(read(fileOf(dir, 'http://127.0.0.1:8080', 'llamacpp'))).toMatchObject({
+      pid: process.pid,
+      url: ep.url,
+      token: ep.token,
+    });
     expect(start).toHaveBeenCalledTimes(1);
 
     const text = readFileSync(file, 'utf8');
@@ -280,17 +389,25 @@ describe('EngineClaims: who plans an engine', () => {
   it("another server's claim that holds: its url, token and pid; this server starts nothing", async () => {
     const dir = tempDir('ollm-claims-');
     const theirs = await endpoint('prove');
-    expect(await new EngineClaims(dir, async () => theirs, OTHER_PID).claim('ollama', ENGINE).planner()).toBeUndefined();
+    expect(
+      await new EngineClaims(dir, async () => theirs, OTHER_PID).claim('ollama', ENGINE).planner(),
+    ).toBeUndefined();
     const { claims, start } = await me(dir);
-    expect(await claims.claim('ollama', 'http://localhost:11434').planner()).toEqual({ url: theirs.url, token: theirs.token, pid: OTHER_PID });
+    expect(await claims.claim('ollama', 'http://localhost:11434').planner()).toEqual({
+      url: theirs.url,
+      token: theirs.token,
+      pid: OTHER_PID,
+    });
     expect(start).not.toHaveBeenCalled();
     expect(read(fileOf(dir)).pid).toBe(OTHER_PID);
   });
 
-  it('taken over on any answer but the proof (200 {}, 404, 405, a wrong MAC, another pid), nothing listening, or its token not the endpoint\'s', async () => {
+  it("taken over on any answer but the proof (200 {}, 404, 405, a wrong MAC, another pid), nothing listening, or its token not the endpoint's", async () => {
     const gone = { url: `http://${await closedAddress()}/mcp`, token: newToken() };
     const wrongToken = { url: (await endpoint('prove')).url, token: newToken() };
-    const others = await Promise.all((['200 {}', 404, 405, 403, 'wrong mac', 'other pid'] as const).map((a) => endpoint(a)));
+    const others = await Promise.all(
+      (['200 {}', 404, 405, 403, 'wrong mac', 'other pid'] as const).map((a) => endpoint(a)),
+    );
     const info = logged('info');
     for (const theirs of [gone, wrongToken, ...others]) {
       const dir = tempDir('ollm-claims-');
@@ -299,7 +416,13 @@ describe('EngineClaims: who plans an engine', () => {
       expect(await claims.claim('ollama', ENGINE).planner(), theirs.url).toBeUndefined();
       expectMine(dir, ep);
     }
-    expect(info().filter((line) => line === `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`)).toHaveLength(8);
+    expect(
+      info().filter(
+        (line) =>
+          line ===
+          `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`,
+      ),
+    ).toHaveLength(8);
   });
 
   it("a dead server's claim, whatever listens at its port now (answering 200 to anything): that listener is sent no token and the engine is taken over", async () => {
@@ -342,7 +465,11 @@ describe('EngineClaims: who plans an engine', () => {
     expect(info().filter((line) => line === `engine ${KEY}: its claim is unreadable: taken over`)).toHaveLength(2);
     const padded = tempDir('ollm-claims-');
     writeClaim(padded, theirs, { pad: 'x'.repeat(3000) });
-    expect(await (await me(padded)).claims.claim('ollama', ENGINE).planner()).toEqual({ url: theirs.url, token: theirs.token, pid: OTHER_PID });
+    expect(await (await me(padded)).claims.claim('ollama', ENGINE).planner()).toEqual({
+      url: theirs.url,
+      token: theirs.token,
+      pid: OTHER_PID,
+    });
   });
 
   it("a live claim naming another engine's key in this engine's file is not trusted: taken over", async () => {
@@ -359,7 +486,10 @@ describe('EngineClaims: who plans an engine', () => {
       const a = await me(dir);
       const bEp = await endpoint('prove');
       const b = new EngineClaims(dir, async () => bEp, OTHER_PID);
-      const [pa, pb] = await Promise.all([a.claims.claim('ollama', ENGINE).planner(), b.claim('ollama', ENGINE).planner()]);
+      const [pa, pb] = await Promise.all([
+        a.claims.claim('ollama', ENGINE).planner(),
+        b.claim('ollama', ENGINE).planner(),
+      ]);
       const held = read(fileOf(dir));
       if (held.pid === process.pid) {
         expect([pa, pb]).toEqual([undefined, { url: a.ep.url, token: a.ep.token, pid: process.pid }]);
@@ -381,7 +511,16 @@ describe('EngineClaims: who plans an engine', () => {
     const base = JSON.stringify({ key: KEY, pid: OTHER_PID, url: theirs.url, token: theirs.token, pad: '' });
     for (const size of [4096, 4097]) {
       const dir = tempDir('ollm-claims-');
-      writeFileSync(fileOf(dir), JSON.stringify({ key: KEY, pid: OTHER_PID, url: theirs.url, token: theirs.token, pad: 'x'.repeat(size - base.length) }));
+      writeFileSync(
+        fileOf(dir),
+        JSON.stringify({
+          key: KEY,
+          pid: OTHER_PID,
+          url: theirs.url,
+          token: theirs.token,
+          pad: 'x'.repeat(size - base.length),
+        }),
+      );
       expect(statSync(fileOf(dir)).size).toBe(size);
       const { claims, ep } = await me(dir);
       const planner = await claims.claim('ollama', ENGINE).planner();
@@ -401,7 +540,9 @@ describe('EngineClaims: who plans an engine', () => {
     const { claims, ep } = await me(dir);
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expectMine(dir, ep);
-    expect(info()[0]).toBe(`engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`);
+    expect(info()[0]).toBe(
+      `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`,
+    );
   });
 
   it('a claim replaced between its read and its removal is not removed: the new one is read and holds', async () => {
@@ -426,7 +567,9 @@ describe('EngineClaims: who plans an engine', () => {
     expect(proofs).toBe(3);
     expect(start).not.toHaveBeenCalled();
     expect(read(fileOf(dir))).toMatchObject({ pid: OTHER_PID, n: 3 }); // not taken
-    expect(warn()).toEqual([`engine ${KEY}: could not settle who plans it (its claim changed three times while read): this server plans it`]);
+    expect(warn()).toEqual([
+      `engine ${KEY}: could not settle who plans it (its claim changed three times while read): this server plans it`,
+    ]);
   });
 
   it('a claim that cannot be read (a folder in its place): this server plans the engine, claiming nothing', async () => {
@@ -437,7 +580,9 @@ describe('EngineClaims: who plans an engine', () => {
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expect(start).not.toHaveBeenCalled();
     expect(warn()).toHaveLength(1);
-    expect(warn()[0]).toMatch(new RegExp(`^engine ${KEY}: could not settle who plans it \\(EISDIR: .*\\): this server plans it$`));
+    expect(warn()[0]).toMatch(
+      new RegExp(`^engine ${KEY}: could not settle who plans it \\(EISDIR: .*\\): this server plans it$`),
+    );
   });
 
   it('warm() starts the endpoint at once, and only once for the claims after it', async () => {
@@ -461,7 +606,9 @@ describe('EngineClaims: who plans an engine', () => {
       expect(start).toHaveBeenCalledTimes(1);
       expect(readdirSync(dir)).toEqual([]);
     }
-    expect(warn()).toEqual(Array(2).fill(`engine ${KEY}: could not settle who plans it (no port): this server plans it`));
+    expect(warn()).toEqual(
+      Array(2).fill(`engine ${KEY}: could not settle who plans it (no port): this server plans it`),
+    );
   });
 });
 
@@ -505,8 +652,17 @@ describe('holds: whether this server still holds the claim (its file, read)', ()
   async function clocked(dir: string) {
     const clock = { wall: 1_000_000, mono: 5_000 };
     const ep = await endpoint('prove', newToken(), undefined, process.pid);
-    const claims = new EngineClaims(dir, async () => ep, process.pid, () => ({ ...clock }));
-    return { claims, clock, pass: (ms: number, which: Array<'wall' | 'mono'> = ['wall', 'mono']) => which.forEach((k) => (clock[k] += ms)) };
+    const claims = new EngineClaims(
+      dir,
+      async () => ep,
+      process.pid,
+      () => ({ ...clock }),
+    );
+    return {
+      claims,
+      clock,
+      pass: (ms: number, which: Array<'wall' | 'mono'> = ['wall', 'mono']) => which.forEach((k) => (clock[k] += ms)),
+    };
   }
 
   it('true while its file names this server; false once it names another or is gone', async () => {
@@ -555,24 +711,56 @@ describe('holds: whether this server still holds the claim (its file, read)', ()
 describe("notServedAnswer: a claim's endpoint refuses every other tool, saying why", () => {
   const only = ['list_models', 'show_model', 'route_and_generate'];
   it('a tools/call of another tool: a JSON-RPC error naming it and where to call it', () => {
-    expect(notServedAnswer({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'delete_model', arguments: { model: 'x' } } }, only)).toEqual({
+    expect(
+      notServedAnswer(
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'delete_model', arguments: { model: 'x' } } },
+        only,
+      ),
+    ).toEqual({
       id: 7,
-      error: { code: -32602, message: `Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine list_models, show_model, route_and_generate only. Call "delete_model" on your own ollm-mcp server.` },
+      error: {
+        code: -32602,
+        message: `Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine list_models, show_model, route_and_generate only. Call "delete_model" on your own ollm-mcp server.`,
+      },
     });
-    expect(notServedAnswer({ id: 'a', method: 'tools/call', params: { name: 'n'.repeat(5000) } }, only)?.error.message.length).toBeLessThan(600);
+    expect(
+      notServedAnswer({ id: 'a', method: 'tools/call', params: { name: 'n'.repeat(5000) } }, only)?.error.message
+        .length,
+    ).toBeLessThan(600);
   });
 
   it('refuses any call as a task (tasks/*, a tools/call carrying task), a served tool too; a notification passes (the SDK answers it)', () => {
-    const why = "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server.";
-    expect(notServedAnswer({ id: 3, method: 'tools/call', params: { name: 'route_and_generate', task: { ttl: 1000 } } }, only)).toEqual({ id: 3, error: { code: -32602, message: why } });
-    for (const method of ['tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel']) expect(notServedAnswer({ id: 'x', method, params: { taskId: 'job-1' } }, only), method).toEqual({ id: 'x', error: { code: -32601, message: why } });
+    const why =
+      "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server.";
+    expect(
+      notServedAnswer(
+        { id: 3, method: 'tools/call', params: { name: 'route_and_generate', task: { ttl: 1000 } } },
+        only,
+      ),
+    ).toEqual({ id: 3, error: { code: -32602, message: why } });
+    for (const method of ['tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel'])
+      expect(notServedAnswer({ id: 'x', method, params: { taskId: 'job-1' } }, only), method).toEqual({
+        id: 'x',
+        error: { code: -32601, message: why },
+      });
     expect(notServedAnswer({ method: 'tasks/get', params: {} }, only)).toBeUndefined();
-    expect(notServedAnswer({ id: 4, method: 'tools/call', params: { name: 'route_and_generate' } }, only)).toBeUndefined();
+    expect(
+      notServedAnswer({ id: 4, method: 'tools/call', params: { name: 'route_and_generate' } }, only),
+    ).toBeUndefined();
   });
 
   it('lets through the tools served, other methods, notifications and malformed calls (the SDK answers those)', () => {
-    for (const name of only) expect(notServedAnswer({ id: 1, method: 'tools/call', params: { name } }, only), name).toBeUndefined();
-    for (const m of [{ id: 1, method: 'tools/list' }, { method: 'tools/call', params: { name: 'delete_model' } }, { id: 1, method: 'tools/call', params: {} }, null, 'text', [1]]) expect(notServedAnswer(m, only), JSON.stringify(m)).toBeUndefined();
+    for (const name of only)
+      expect(notServedAnswer({ id: 1, method: 'tools/call', params: { name } }, only), name).toBeUndefined();
+    for (const m of [
+      { id: 1, method: 'tools/list' },
+      { method: 'tools/call', params: { name: 'delete_model' } },
+      { id: 1, method: 'tools/call', params: {} },
+      null,
+      'text',
+      [1],
+    ])
+      expect(notServedAnswer(m, only), JSON.stringify(m)).toBeUndefined();
   });
 });
 

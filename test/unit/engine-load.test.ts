@@ -5,35 +5,56 @@
  * count of other clients' requests the route weighs.
  */
 import { describe, expect, it } from 'vitest';
-import { readPrometheusLoad, readRunningModels, readSlotsLoad, withSlots, MAX_REQUESTS } from '../../src/orchestrator/engines/load-figures.js';
+import {
+  readPrometheusLoad,
+  readRunningModels,
+  readSlotsLoad,
+  withSlots,
+  MAX_REQUESTS,
+} from '../../src/orchestrator/engines/load-figures.js';
 import { LOAD_BODY_BYTES, LoadReader, MISSING_FOR_MS, type Ask } from '../../src/orchestrator/engines/load-reader.js';
 import { othersAsRequests, othersOn, slotsFull } from '../../src/orchestrator/fleet/others-load.js';
 import { llamaServerMetrics, sglangMetrics, vllmMetrics, llamaServerSlots } from '../fake-openai/load.js';
 
 describe('reading /metrics', () => {
   it('vLLM: running, waiting and the KV cache, summed over its engines, per model', () => {
-    const text = vllmMetrics({ running: 3, waiting: 2, kvCache: 0.42, model: 'Qwen/Qwen3-0.6B' }) + 'vllm:num_requests_running{engine="1",model_name="Qwen/Qwen3-0.6B"} 1.0\n';
+    const text =
+      vllmMetrics({ running: 3, waiting: 2, kvCache: 0.42, model: 'Qwen/Qwen3-0.6B' }) +
+      'vllm:num_requests_running{engine="1",model_name="Qwen/Qwen3-0.6B"} 1.0\n';
     const l = readPrometheusLoad(text)!;
     expect(l).toMatchObject({ running: 4, waiting: 2, kvCache: 0.42 });
     expect([...l.models!]).toEqual([['Qwen/Qwen3-0.6B', { running: 4, waiting: 2 }]]);
   });
 
   it('vLLM before v0.10 (gpu_cache_usage_perc), and the names re-published with _', () => {
-    const old = 'vllm:num_requests_running{model_name="m"} 1.0\nvllm:num_requests_waiting{model_name="m"} 0.0\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\n';
+    const old =
+      'vllm:num_requests_running{model_name="m"} 1.0\nvllm:num_requests_waiting{model_name="m"} 0.0\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\n';
     expect(readPrometheusLoad(old)).toMatchObject({ running: 1, waiting: 0, kvCache: 0.5 });
-    expect(readPrometheusLoad('vllm_num_requests_running 2\nvllm_num_requests_waiting 5\n')).toMatchObject({ running: 2, waiting: 5 });
+    expect(readPrometheusLoad('vllm_num_requests_running 2\nvllm_num_requests_waiting 5\n')).toMatchObject({
+      running: 2,
+      waiting: 5,
+    });
   });
 
   it('SGLang and llama-server (as it prints them with --metrics)', () => {
-    expect(readPrometheusLoad(sglangMetrics({ running: 5, waiting: 7, kvCache: 0.28, model: 'meta-llama/Llama-3.1-8B-Instruct' }))).toMatchObject({ running: 5, waiting: 7, kvCache: 0.28 });
+    expect(
+      readPrometheusLoad(
+        sglangMetrics({ running: 5, waiting: 7, kvCache: 0.28, model: 'meta-llama/Llama-3.1-8B-Instruct' }),
+      ),
+    ).toMatchObject({ running: 5, waiting: 7, kvCache: 0.28 });
     const l = readPrometheusLoad(llamaServerMetrics({ running: 2, waiting: 1 }))!;
     expect(l).toEqual({ running: 2, waiting: 1 });
   });
 
   it('a KV fraction past 1 is taken as full; a bad one is left out, the counts kept', () => {
     expect(readPrometheusLoad(vllmMetrics({ running: 1, waiting: 0, kvCache: 1.7, model: 'm' }))!.kvCache).toBe(1);
-    expect(readPrometheusLoad(vllmMetrics({ running: 1, waiting: 0, kvCache: -1, model: 'm' }))).toMatchObject({ running: 1, waiting: 0 });
-    expect(readPrometheusLoad(vllmMetrics({ running: 1, waiting: 0, kvCache: -1, model: 'm' }))!.kvCache).toBeUndefined();
+    expect(readPrometheusLoad(vllmMetrics({ running: 1, waiting: 0, kvCache: -1, model: 'm' }))).toMatchObject({
+      running: 1,
+      waiting: 0,
+    });
+    expect(
+      readPrometheusLoad(vllmMetrics({ running: 1, waiting: 0, kvCache: -1, model: 'm' }))!.kvCache,
+    ).toBeUndefined();
   });
 
   it('garbage, NaN, negatives, absurd counts, a missing gauge: nothing', () => {
@@ -62,7 +83,15 @@ describe('reading /metrics', () => {
 describe('reading /slots and /running', () => {
   it('llama-server /slots: the slots answering now, and how many there are', () => {
     expect(readSlotsLoad(llamaServerSlots(2, 1))).toEqual({ running: 1, waiting: 0, slots: 2 });
-    for (const bad of ['[]', '{}', '[{"id":0}]', '[{"id":0,"is_processing":"yes"}]', 'not json', '{"error":{"code":501}}']) expect(readSlotsLoad(bad), bad).toBeUndefined();
+    for (const bad of [
+      '[]',
+      '{}',
+      '[{"id":0}]',
+      '[{"id":0,"is_processing":"yes"}]',
+      'not json',
+      '{"error":{"code":501}}',
+    ])
+      expect(readSlotsLoad(bad), bad).toBeUndefined();
   });
 
   it('a /metrics reading takes the slot count from /slots; either alone is itself', () => {
@@ -73,9 +102,12 @@ describe('reading /slots and /running', () => {
   });
 
   it('llama-swap /running: the models ready', () => {
-    expect(readRunningModels('{"running":[{"model":"qwen","state":"ready"},{"model":"llama","state":"starting"}]}')).toEqual(['qwen']);
+    expect(
+      readRunningModels('{"running":[{"model":"qwen","state":"ready"},{"model":"llama","state":"starting"}]}'),
+    ).toEqual(['qwen']);
     expect(readRunningModels('{"running":[]}')).toEqual([]);
-    for (const bad of ['[]', '{"running":"qwen"}', '{"running":[{"state":"ready"}]}', 'OK']) expect(readRunningModels(bad), bad).toBeUndefined();
+    for (const bad of ['[]', '{"running":"qwen"}', '{"running":[{"state":"ready"}]}', 'OK'])
+      expect(readRunningModels(bad), bad).toBeUndefined();
   });
 });
 
@@ -110,14 +142,23 @@ describe('the reader', () => {
     const e = engine({ '/metrics': { status: 200, body: llamaServerMetrics({ running: 3, waiting: 2 }) } });
     const r = new LoadReader({ get: e.get, collect: metricsOnly });
     const got = await Promise.all([r.reading(), r.reading(), r.reading()]);
-    expect(got).toEqual([{ running: 3, waiting: 2 }, { running: 3, waiting: 2 }, { running: 3, waiting: 2 }]);
+    expect(got).toEqual([
+      { running: 3, waiting: 2 },
+      { running: 3, waiting: 2 },
+      { running: 3, waiting: 2 },
+    ]);
     expect(e.asked).toHaveLength(1);
   });
 
   it('an endpoint answering 404 or 501 is left alone for a minute, then asked again', async () => {
     for (const status of [404, 501]) {
       let now = 0;
-      const e = engine({ '/metrics': { status, body: '{"error":{"code":501,"message":"This server does not support metrics endpoint."}}' } });
+      const e = engine({
+        '/metrics': {
+          status,
+          body: '{"error":{"code":501,"message":"This server does not support metrics endpoint."}}',
+        },
+      });
       const r = new LoadReader({ get: e.get, collect: metricsOnly, now: () => now });
       expect(await r.reading()).toBeUndefined();
       expect(r.missingNow('/metrics')).toBe(true);
@@ -188,7 +229,13 @@ describe('other clients’ requests', () => {
 
   it('as requests to wait behind: running ones halfway, waiting ones whole, at most 256', () => {
     const r = othersAsRequests({ running: 2, waiting: 1 }, 400);
-    expect(r).toEqual({ running: [{ elapsedMs: 0, tokens: 200 }, { elapsedMs: 0, tokens: 200 }], waiting: [{ elapsedMs: 0, tokens: 400 }] });
+    expect(r).toEqual({
+      running: [
+        { elapsedMs: 0, tokens: 200 },
+        { elapsedMs: 0, tokens: 200 },
+      ],
+      waiting: [{ elapsedMs: 0, tokens: 400 }],
+    });
     const many = othersAsRequests({ running: 1e6, waiting: 1e6 }, 400);
     expect(many.running.length + many.waiting.length).toBe(256);
   });

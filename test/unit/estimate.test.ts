@@ -1,10 +1,26 @@
 /** The estimator (generation/estimate.ts): seconds of a plan from its shape and the speeds learned, or assumed and said so. */
 import { describe, expect, it } from 'vitest';
-import { aboutSeconds, assumedSpeeds, estimateSeconds, expectedAnswerTokens, typicalAnswerTokens, type EstimateInput, type SpeedFacts } from '../../src/orchestrator/generation/estimate.js';
+import {
+  aboutSeconds,
+  assumedSpeeds,
+  estimateSeconds,
+  expectedAnswerTokens,
+  typicalAnswerTokens,
+  type EstimateInput,
+  type SpeedFacts,
+} from '../../src/orchestrator/generation/estimate.js';
 import { hostRates } from '../../src/orchestrator/generation/host-rates.js';
 import { learnSpeed } from '../../src/orchestrator/generation/speed-learning.js';
 
-const one: EstimateInput = { loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 };
+const one: EstimateInput = {
+  loadSeconds: 0,
+  queueSeconds: 0,
+  promptTokens: 0,
+  answerTokens: 0,
+  parts: 1,
+  width: 1,
+  rounds: 0,
+};
 const measured: SpeedFacts = { hostKind: 'cpu', sizeBytes: 2e9, promptTokensPerSecond: 100, tokensPerSecond: 10 };
 
 describe('estimateSeconds', () => {
@@ -20,7 +36,10 @@ describe('estimateSeconds', () => {
   });
 
   it('adds the load and the wait behind running requests', () => {
-    const e = estimateSeconds({ ...one, loadSeconds: 7, queueSeconds: 3, promptTokens: 100, answerTokens: 10 }, measured);
+    const e = estimateSeconds(
+      { ...one, loadSeconds: 7, queueSeconds: 3, promptTokens: 100, answerTokens: 10 },
+      measured,
+    );
     expect(e.seconds).toBeCloseTo(7 + 3 + 1 + 1);
   });
 
@@ -41,7 +60,9 @@ describe('estimateSeconds', () => {
     expect(cold.promptSeconds).toBeCloseTo(40);
     expect(warm.promptSeconds).toBeCloseTo(10);
     // never below nothing, whatever the cache is said to hold
-    expect(estimateSeconds({ ...one, promptTokens: 10, cachedTokens: 50, answerTokens: 0 }, measured).promptSeconds).toBe(0);
+    expect(
+      estimateSeconds({ ...one, promptTokens: 10, cachedTokens: 50, answerTokens: 0 }, measured).promptSeconds,
+    ).toBe(0);
   });
 
   it('assumes speeds not yet measured from the host kind and the size, and says so', () => {
@@ -94,7 +115,7 @@ describe('expectedAnswerTokens (issue 73: the limit is a bound, not an expectati
 });
 
 describe('speeds assumed from what the host is', () => {
-  it('runs the part of a model beyond a GPU host\'s VRAM at the CPU\'s speeds', () => {
+  it("runs the part of a model beyond a GPU host's VRAM at the CPU's speeds", () => {
     const fits = assumedSpeeds({ hostKind: 'gpu', sizeBytes: 9e9, vramBytes: 24e9 });
     const spills = assumedSpeeds({ hostKind: 'gpu', sizeBytes: 9e9, vramBytes: 4.5e9 });
     const cpu = assumedSpeeds({ hostKind: 'cpu', sizeBytes: 9e9 });
@@ -107,17 +128,32 @@ describe('speeds assumed from what the host is', () => {
 
   it("takes a model not yet measured at what the host's other models showed, scaled to its size", () => {
     // llama3.2 (2 GB) measured writing 400 tokens/s and reading 2,000 prompt tokens/s on this host
-    const book = learnSpeed({}, 'box', 'llama3.2', { promptTokens: 2000, promptMs: 1000, outputTokens: 400, generationMs: 1000, cut: false, sizeBytes: 2e9 }, 1);
+    const book = learnSpeed(
+      {},
+      'box',
+      'llama3.2',
+      { promptTokens: 2000, promptMs: 1000, outputTokens: 400, generationMs: 1000, cut: false, sizeBytes: 2e9 },
+      1,
+    );
     const host = hostRates(book, 'box', 'llama3.1:8b');
     expect(host).toEqual({ hostBandwidth: 800e9, hostPromptScale: 4000e9 });
     expect(hostRates(book, 'box', 'llama3.2')).toEqual({}); // its own figures are its own, not the host's
     expect(hostRates(book, 'other')).toEqual({});
     const scaled = assumedSpeeds({ hostKind: 'cpu', sizeBytes: 4e9, ...host });
-    expect(scaled).toEqual({ promptTokensPerSecond: 1000, tokensPerSecond: 200, fromHost: { prompt: true, answer: true } });
-    const e = estimateSeconds({ ...one, promptTokens: 1000, answerTokens: 200 }, { hostKind: 'cpu', sizeBytes: 4e9, ...host });
+    expect(scaled).toEqual({
+      promptTokensPerSecond: 1000,
+      tokensPerSecond: 200,
+      fromHost: { prompt: true, answer: true },
+    });
+    const e = estimateSeconds(
+      { ...one, promptTokens: 1000, answerTokens: 200 },
+      { hostKind: 'cpu', sizeBytes: 4e9, ...host },
+    );
     expect(e.seconds).toBeCloseTo(2);
     expect(e.known).toBe(false); // a guess still, for the limit's decision (limit-fit.ts)
-    expect(e.why).toBe("reading 1000 prompt tokens/s and writing 200 tokens/s, not yet measured for it: scaled from this host's other models");
+    expect(e.why).toBe(
+      "reading 1000 prompt tokens/s and writing 200 tokens/s, not yet measured for it: scaled from this host's other models",
+    );
   });
 
   it('takes the rate short prompts were read at as the least a prompt reads at, and says so: no longer "not yet measured"', () => {
@@ -134,6 +170,11 @@ describe('speeds assumed from what the host is', () => {
     expect(slow.why).toMatch(/assumed for a CPU host; short prompts read here at 1\.0\/s/);
     expect(slow.why).not.toMatch(/not yet measured/);
     // a prompt timed whole wins over the floor
-    expect(estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptTokensPerSecond: 200, promptFloorTokensPerSecond: 5000 }).promptTokensPerSecond).toBe(200);
+    expect(
+      estimateSeconds(
+        { ...one, promptTokens: 1000 },
+        { ...assumed, promptTokensPerSecond: 200, promptFloorTokensPerSecond: 5000 },
+      ).promptTokensPerSecond,
+    ).toBe(200);
   });
 });

@@ -32,7 +32,9 @@ describe('an exchange over', () => {
     // the events of the exchange over are kept all the same: its priming event's follower gets the answer
     const got: string[] = [];
     const first = `${over.last.split('_')[0]}_1`;
-    expect(store.follow(first, 'session A', { send: (id) => void got.push(id), end: () => void got.push('end') })).toBeDefined();
+    expect(
+      store.follow(first, 'session A', { send: (id) => void got.push(id), end: () => void got.push('end') }),
+    ).toBeDefined();
     expect(got).toEqual([over.last, 'end']);
     expect(store.size.events).toBe(4);
     live.events.close();

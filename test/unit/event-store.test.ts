@@ -2,7 +2,11 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { SharedEventStore, type EventLimits } from '../../src/server/event-store.js';
 
-const note = (n: number, pad = ''): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: n, message: pad } });
+const note = (n: number, pad = ''): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  method: 'notifications/progress',
+  params: { progressToken: 't', progress: n, message: pad },
+});
 const answer = (id: number, pad = ''): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: { pad } });
 const priming = {} as JSONRPCMessage;
 const size = (m: JSONRPCMessage) => Buffer.byteLength(JSON.stringify(m));
@@ -11,7 +15,10 @@ const BIG = { events: 1_000_000, bytes: 2 ** 40 };
 /** A store on a clock the test moves; quotas as large as the store unless given. */
 function storeWith(limits: Partial<EventLimits> = {}) {
   const clock = { now: 0 };
-  const store = new SharedEventStore({ maxEvents: 1_000, maxBytes: 8 * 2 ** 20, maxAgeMs: 5 * 60_000, owner: BIG, stream: BIG, ...limits }, () => clock.now);
+  const store = new SharedEventStore(
+    { maxEvents: 1_000, maxBytes: 8 * 2 ** 20, maxAgeMs: 5 * 60_000, owner: BIG, stream: BIG, ...limits },
+    () => clock.now,
+  );
   return { store, clock };
 }
 
@@ -21,7 +28,8 @@ async function replay(store: SharedEventStore, after: string, owner = 'a') {
   return { stream, got };
 }
 
-const after = async (store: SharedEventStore, id: string, owner = 'a') => (await replay(store, id, owner)).got.map(([i]) => i);
+const after = async (store: SharedEventStore, id: string, owner = 'a') =>
+  (await replay(store, id, owner)).got.map(([i]) => i);
 
 describe('the shared event store', () => {
   it('gives each stream of each exchange a random key: ids are <uuid>_<n>, never shared between exchanges', async () => {
@@ -47,10 +55,21 @@ describe('the shared event store', () => {
     await ex.storeEvent('s', note(1));
     const key = first.split('_')[0]!;
     expect(store.streamOf(`${key}_2`, 'a')).toBe(key);
-    for (const id of [`${key}_02`, `${key}_2.0`, `${key}_+2`, `${key}_0`, `${key}_3`, `${key}_`, key, `${key}x_1`, `_1`]) expect(store.streamOf(id, 'a')).toBeUndefined();
+    for (const id of [
+      `${key}_02`,
+      `${key}_2.0`,
+      `${key}_+2`,
+      `${key}_0`,
+      `${key}_3`,
+      `${key}_`,
+      key,
+      `${key}x_1`,
+      `_1`,
+    ])
+      expect(store.streamOf(id, 'a')).toBeUndefined();
   });
 
-  it("gives a stream only to its owner: to another, an id of it is unknown — no replay, no follow", async () => {
+  it('gives a stream only to its owner: to another, an id of it is unknown — no replay, no follow', async () => {
     const { store } = storeWith();
     const ex = store.open('session A');
     const first = await ex.storeEvent('s', priming);
@@ -58,7 +77,9 @@ describe('the shared event store', () => {
     for (const other of ['session B', 'anonymous', 'session A ', '']) {
       expect(store.streamOf(first, other)).toBeUndefined();
       expect(await replay(store, first, other)).toEqual({ stream: '', got: [] });
-      expect(store.follow(first, other, { send: () => expect.fail('sent'), end: () => expect.fail('ended') })).toBeUndefined();
+      expect(
+        store.follow(first, other, { send: () => expect.fail('sent'), end: () => expect.fail('ended') }),
+      ).toBeUndefined();
     }
     expect(store.streamOf(first, 'session A')).toBe(first.split('_')[0]);
     expect((await replay(store, first, 'session A')).got).toEqual([[first.replace(/_1$/, '_2'), answer(1)]]);
@@ -75,7 +96,12 @@ describe('the shared event store', () => {
     const other = store.open('a');
     const first = await ex.storeEvent('s', priming);
     await other.storeEvent('s', note(99));
-    const ids = [await ex.storeEvent('s', note(1)), await ex.storeEvent('t', note(50)), await ex.storeEvent('s', note(2)), await ex.storeEvent('s', answer(7))];
+    const ids = [
+      await ex.storeEvent('s', note(1)),
+      await ex.storeEvent('t', note(50)),
+      await ex.storeEvent('s', note(2)),
+      await ex.storeEvent('s', answer(7)),
+    ];
     const { stream, got } = await replay(store, first);
     expect(stream).toBe(first.split('_')[0]);
     expect(got).toEqual([
@@ -91,7 +117,9 @@ describe('the shared event store', () => {
     const { store } = storeWith();
     await store.open('a').storeEvent('s', note(1));
     expect(await replay(store, 'not-an-id')).toEqual({ stream: '', got: [] });
-    expect(store.follow('not-an-id', 'a', { send: () => expect.fail('sent'), end: () => expect.fail('ended') })).toBeUndefined();
+    expect(
+      store.follow('not-an-id', 'a', { send: () => expect.fail('sent'), end: () => expect.fail('ended') }),
+    ).toBeUndefined();
   });
 
   it('follows a stream: the backlog at once, then each new event, until its exchange closes; the exchange hears how many follow', async () => {
@@ -297,7 +325,11 @@ describe('the shared event store: quotas', () => {
     const aFirst = await a.storeEvent('s', priming);
     const aDone = await a.storeEvent('s', answer(2));
     const c = store.open('c');
-    const cIds = [await c.storeEvent('s', priming), await c.storeEvent('s', answer(3)), await c.storeEvent('s', note(4))]; // 7 in all: b's oldest goes
+    const cIds = [
+      await c.storeEvent('s', priming),
+      await c.storeEvent('s', answer(3)),
+      await c.storeEvent('s', note(4)),
+    ]; // 7 in all: b's oldest goes
     expect(store.size.events).toBe(6);
     expect(store.usage('b').events).toBe(1);
     cIds.push(await c.storeEvent('s', note(5))); // and b's last
@@ -311,7 +343,7 @@ describe('the shared event store: quotas', () => {
     expect(await after(store, dIds[0]!, 'd')).toEqual([dIds[1]]);
   });
 
-  it('under the store\'s limits of bytes, the owner using the largest share of its quota gives', async () => {
+  it("under the store's limits of bytes, the owner using the largest share of its quota gives", async () => {
     const pad = 'x'.repeat(1000);
     const one = size(answer(1, pad));
     const { store } = storeWith({ maxBytes: one * 3, owner: { events: 1_000, bytes: one * 2 } });

@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { ExtraCopies, type CopiesView } from '../../src/orchestrator/fleet/extra-copies.js';
 
-function fleet(loaded: Record<string, string[] | undefined>, opts: { running?: number; pinned?: boolean; failUnload?: boolean; keptByLoader?: boolean } = {}) {
+function fleet(
+  loaded: Record<string, string[] | undefined>,
+  opts: { running?: number; pinned?: boolean; failUnload?: boolean; keptByLoader?: boolean } = {},
+) {
   const unloaded: string[] = [];
   const view: CopiesView = {
     loaded: async (h) => loaded[h],
@@ -62,7 +65,7 @@ describe('extra copies', () => {
     expect(copies.list()).toEqual([]);
   });
 
-  it('a pinned copy is the user\'s: never unloaded, forgotten as extra; one gone already is forgotten', async () => {
+  it("a pinned copy is the user's: never unloaded, forgotten as extra; one gone already is forgotten", async () => {
     let now = 0;
     const copies = new ExtraCopies(1000, () => now);
     copies.made('m', 'b', 'a', 'busy');
@@ -89,14 +92,22 @@ describe('extra copies', () => {
 
 describe('which loaded copy is an extra one', () => {
   const view = (name: string, loaded: string[], managesMemory = true, running = 0) =>
-    ({ host: { name, engine: { can: { managesMemory } }, loader: { requestsOn: () => running } }, overview: { loaded: loaded.map((n) => ({ name: n })) } }) as never;
+    ({
+      host: { name, engine: { can: { managesMemory } }, loader: { requestsOn: () => running } },
+      overview: { loaded: loaded.map((n) => ({ name: n })) },
+    }) as never;
   it('one moved here because the copy loaded elsewhere was busy; not one placed here for any other reason, nor where the engine loads by itself', async () => {
     const { extraCopyOf } = await import('../../src/orchestrator/jobs/route-attempt.js');
     const a = view('a', ['m'], true, 2);
     const b = view('b', []);
-    expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [a, b])).toEqual({ of: 'a', why: 'the copy on a was busy with 2 requests' });
+    expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [a, b])).toEqual({
+      of: 'a',
+      why: 'the copy on a was busy with 2 requests',
+    });
     expect(extraCopyOf({ model: 'm' }, b, [a, b])).toBeUndefined(); // the ranking put it here
-    expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, view('b', [], false), [a, view('b', [], false)])).toBeUndefined(); // its engine loads by itself
+    expect(
+      extraCopyOf({ model: 'm', besideBusy: 'a' }, view('b', [], false), [a, view('b', [], false)]),
+    ).toBeUndefined(); // its engine loads by itself
     expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [view('a', []), b])).toBeUndefined(); // no copy loaded there after all
   });
 });

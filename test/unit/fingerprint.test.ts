@@ -4,7 +4,17 @@
  * run that is always found. Each is checked against a plain reference written from the definition.
  */
 import { describe, expect, it } from 'vitest';
-import { dropUninformative, GUARANTEED, K, MIN_DISTINCT, rollingHashes, squeeze, W, wholeHash, winnow } from '../../src/orchestrator/inputs/fingerprint.js';
+import {
+  dropUninformative,
+  GUARANTEED,
+  K,
+  MIN_DISTINCT,
+  rollingHashes,
+  squeeze,
+  W,
+  wholeHash,
+  winnow,
+} from '../../src/orchestrator/inputs/fingerprint.js';
 import { ReadOrigins } from '../../src/orchestrator/inputs/origins.js';
 
 let seed = 29;
@@ -66,14 +76,17 @@ describe('rollingHashes', () => {
       const s = Uint16Array.from({ length: pick(70) }, () => (rnd() < 0.3 ? 0xffff - pick(4) : pick(65_536)));
       for (const k of [1, 2, 5, K, s.length, s.length + 1]) {
         const got = [...rollingHashes(s, k)];
-        const want = Array.from({ length: Math.max(0, s.length - k + 1) }, (_, i) => referenceHash(s.subarray(i, i + k)));
+        const want = Array.from({ length: Math.max(0, s.length - k + 1) }, (_, i) =>
+          referenceHash(s.subarray(i, i + k)),
+        );
         expect([round, k, got]).toEqual([round, k, want]);
       }
     }
   });
 
   it('hashes a whole text as its one run of its length; no text hashes to 0', () => {
-    for (const t of ['door4711#xyz', 'Meetat9bythegate:', '\uffff\u0000\uabcd']) expect(wholeHash(units(t))).toBe(referenceHash(units(t)));
+    for (const t of ['door4711#xyz', 'Meetat9bythegate:', '\uffff\u0000\uabcd'])
+      expect(wholeHash(units(t))).toBe(referenceHash(units(t)));
     expect(wholeHash(new Uint16Array(0))).toBe(0);
   });
 });
@@ -85,7 +98,9 @@ describe('dropUninformative', () => {
       for (const k of [K, 8]) {
         const hashes = rollingHashes(s, k);
         dropUninformative(s, k, hashes);
-        const want = rollingHashes(s, k).map((h, i) => (new Set(s.subarray(i, i + k)).size < MIN_DISTINCT ? Infinity : h));
+        const want = rollingHashes(s, k).map((h, i) =>
+          new Set(s.subarray(i, i + k)).size < MIN_DISTINCT ? Infinity : h,
+        );
         expect([round, k, [...hashes]]).toEqual([round, k, [...want]]);
       }
     }
@@ -94,7 +109,11 @@ describe('dropUninformative', () => {
   it('drops a 20-unit run of 4 different characters, keeps one of 5, at the start, middle and end of a text', () => {
     const runOf = (n: number) => '-=|0+'.slice(0, n).repeat(K).slice(0, K);
     for (const n of [1, 2, 4, 5]) {
-      for (const s of [units(runOf(n) + 'xyzxyz'), units('Qwertyuiopasdfghjk' + runOf(n) + 'Zxcvbnmlkjhgfdsapoi'), units('Qwertyuiopasdfghjk' + runOf(n))]) {
+      for (const s of [
+        units(runOf(n) + 'xyzxyz'),
+        units('Qwertyuiopasdfghjk' + runOf(n) + 'Zxcvbnmlkjhgfdsapoi'),
+        units('Qwertyuiopasdfghjk' + runOf(n)),
+      ]) {
         const at = s.indexOf(runOf(n).charCodeAt(0));
         const hashes = rollingHashes(s, K);
         dropUninformative(s, K, hashes);
@@ -136,7 +155,10 @@ describe('what a user sees: shared passages found, down to GUARANTEED characters
     const o = new ReadOrigins();
     const a = prose(300);
     const b = prose(300);
-    o.recordText('report.md', `${'-'.repeat(60)}\n${a}\n${'=+=+'.repeat(30)}\n${'12345'.repeat(20)}\n${b}\n${'|---|'.repeat(20)}`);
+    o.recordText(
+      'report.md',
+      `${'-'.repeat(60)}\n${a}\n${'=+=+'.repeat(30)}\n${'12345'.repeat(20)}\n${b}\n${'|---|'.repeat(20)}`,
+    );
     expect(o.heldIn({ prompt: a.slice(100, 200) })).toBe('report.md');
     expect(o.heldIn({ prompt: b.slice(100, 200) })).toBe('report.md');
     expect(o.heldIn({ prompt: `x ${'12345'.repeat(12)} y` })).toBe('report.md');

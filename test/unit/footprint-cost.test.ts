@@ -17,12 +17,18 @@ describe('what the tool list costs the calling model', () => {
     const f = footprint(2000 * CHARS_PER_TOKEN, 16, PRICES, { calls: 10, savedTokens: 100_000, savedMoney: 0.6 });
     expect(f.sessionMoney).toBeCloseTo(0.24, 2);
     expect(f.callsToPayForSession).toBe(4);
-    expect(footprintLine(f, '$')).toBe('The tool list (16 tools) costs you ~2k tokens a turn: ~80k tokens (≈ $0.24) over a 40-turn session; 4 offloaded calls at the average saved so far pay for it.');
+    expect(footprintLine(f, '$')).toBe(
+      'The tool list (16 tools) costs you ~2k tokens a turn: ~80k tokens (≈ $0.24) over a 40-turn session; 4 offloaded calls at the average saved so far pay for it.',
+    );
   });
 
   it('counts in tokens when no price is set, and gives no figure when offloading cost more than it saved', () => {
     const free = { inputPerMillion: 0, outputPerMillion: 0, currency: '$' };
-    expect(footprint(3800, 5, free, { calls: 2, savedTokens: 10_000, savedMoney: 0 }).callsToPayForSession).toBe(Math.ceil((1000 * SESSION_TURNS) / 5000));
-    expect(footprint(3800, 5, PRICES, { calls: 2, savedTokens: -100, savedMoney: -0.01 }).callsToPayForSession).toBeUndefined();
+    expect(footprint(3800, 5, free, { calls: 2, savedTokens: 10_000, savedMoney: 0 }).callsToPayForSession).toBe(
+      Math.ceil((1000 * SESSION_TURNS) / 5000),
+    );
+    expect(
+      footprint(3800, 5, PRICES, { calls: 2, savedTokens: -100, savedMoney: -0.01 }).callsToPayForSession,
+    ).toBeUndefined();
   });
 });

@@ -5,7 +5,14 @@
  * counted as characters / 3.8 — and every tool and every argument must still say what it is, briefly.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHARS_PER_TOKEN, describeFootprint, FOOTPRINT_GOAL_TOKENS, footprintOf, listedTools, type ListedTool } from '../../bench/footprint.js';
+import {
+  CHARS_PER_TOKEN,
+  describeFootprint,
+  FOOTPRINT_GOAL_TOKENS,
+  footprintOf,
+  listedTools,
+  type ListedTool,
+} from '../../bench/footprint.js';
 import { TOOLS } from '../../src/tools/index.js';
 
 /** The longest description an input property may have: a phrase, not a paragraph (details live in docs/tools.md). */
@@ -15,7 +22,8 @@ interface PropertySchema {
   description?: unknown;
 }
 
-const propertiesOf = (t: ListedTool) => Object.entries((t.inputSchema.properties ?? {}) as Record<string, PropertySchema>);
+const propertiesOf = (t: ListedTool) =>
+  Object.entries((t.inputSchema.properties ?? {}) as Record<string, PropertySchema>);
 
 describe('the tool list as a client sees it', () => {
   let tools: ListedTool[] = [];
@@ -29,7 +37,10 @@ describe('the tool list as a client sees it', () => {
 
   it(`costs at most ${FOOTPRINT_GOAL_TOKENS} tokens (characters / ${CHARS_PER_TOKEN}) in all`, () => {
     const f = footprintOf(tools);
-    const report = [`${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens over ${f.tools.length} tools (limit ${FOOTPRINT_GOAL_TOKENS}); per tool:`, ...describeFootprint(f)].join('\n');
+    const report = [
+      `${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens over ${f.tools.length} tools (limit ${FOOTPRINT_GOAL_TOKENS}); per tool:`,
+      ...describeFootprint(f),
+    ].join('\n');
     expect(f.tokens, report).toBeLessThanOrEqual(FOOTPRINT_GOAL_TOKENS);
   });
 
@@ -57,9 +68,15 @@ describe('the count itself', () => {
     const small: ListedTool = { name: 'ab', description: 'cde', inputSchema: { type: 'object' } };
     const large: ListedTool = { name: 'x', description: 'y'.repeat(37), inputSchema: {} };
     const f = footprintOf([small, large]);
-    const sent = '[{"name":"ab","description":"cde","inputSchema":{"type":"object"}},{"name":"x","description":"' + 'y'.repeat(37) + '","inputSchema":{}}]';
+    const sent =
+      '[{"name":"ab","description":"cde","inputSchema":{"type":"object"}},{"name":"x","description":"' +
+      'y'.repeat(37) +
+      '","inputSchema":{}}]';
     // {"name":"ab","description":"cde","inputSchema":{"type":"object"}} is 65; the other 83
-    expect(f.tools.map((t) => [t.name, t.chars])).toEqual([['x', 83], ['ab', 65]]);
+    expect(f.tools.map((t) => [t.name, t.chars])).toEqual([
+      ['x', 83],
+      ['ab', 65],
+    ]);
     expect(f.chars).toBe(sent.length);
     expect(f.chars).toBe(65 + 83 + 3); // the brackets and the comma
     expect(f.tokens).toBeCloseTo(sent.length / 3.8, 6);

@@ -20,13 +20,53 @@ function random(seed: number): () => number {
   };
 }
 
-const VALUES: unknown[] = ['', 'a', 'x'.repeat(201), 'y'.repeat(TOKEN_TEXT), 'z'.repeat(TOKEN_TEXT + 1), 0, 1, -1, 1.5, 2 ** 60, 1e308, true, false, null, [], [1], {}, { a: 1 }];
-const KEYS = ['model', 'created_at', 'done', 'done_reason', 'response', 'thinking', 'total_duration', 'load_duration', 'prompt_eval_count', 'prompt_eval_duration', 'eval_count', 'eval_duration', 'context', 'other', '__proto__', 'constructor', 'toString'];
+const VALUES: unknown[] = [
+  '',
+  'a',
+  'x'.repeat(201),
+  'y'.repeat(TOKEN_TEXT),
+  'z'.repeat(TOKEN_TEXT + 1),
+  0,
+  1,
+  -1,
+  1.5,
+  2 ** 60,
+  1e308,
+  true,
+  false,
+  null,
+  [],
+  [1],
+  {},
+  { a: 1 },
+];
+const KEYS = [
+  'model',
+  'created_at',
+  'done',
+  'done_reason',
+  'response',
+  'thinking',
+  'total_duration',
+  'load_duration',
+  'prompt_eval_count',
+  'prompt_eval_duration',
+  'eval_count',
+  'eval_duration',
+  'context',
+  'other',
+  '__proto__',
+  'constructor',
+  'toString',
+];
 
 /** A line as JSON.parse makes it (own keys only, `__proto__` an own key too). */
 function line(next: () => number): Record<string, unknown> {
   const pairs: string[] = [];
-  if (next() < 0.9) pairs.push(`"done":${next() < 0.8 ? String(next() < 0.5) : JSON.stringify(VALUES[Math.floor(next() * VALUES.length)])}`);
+  if (next() < 0.9)
+    pairs.push(
+      `"done":${next() < 0.8 ? String(next() < 0.5) : JSON.stringify(VALUES[Math.floor(next() * VALUES.length)])}`,
+    );
   const n = Math.floor(next() * 6);
   for (let i = 0; i < n; i++) {
     const key = KEYS[Math.floor(next() * KEYS.length)]!;
@@ -51,7 +91,9 @@ describe('a generate line without zod', () => {
       }
       answered++;
       expect(byZod, JSON.stringify(raw)).toEqual({ value: plain, last: raw['done'] === true });
-      expect(Object.keys(plain).sort(), JSON.stringify(raw)).toEqual(Object.keys((byZod as { value: object }).value).sort());
+      expect(Object.keys(plain).sort(), JSON.stringify(raw)).toEqual(
+        Object.keys((byZod as { value: object }).value).sort(),
+      );
     }
     // both ways were taken many times: the comparison above is not empty
     expect(answered).toBeGreaterThan(600);
@@ -60,7 +102,19 @@ describe('a generate line without zod', () => {
 
   it("answers Ollama's own lines, the last one with its counts", () => {
     const token = { model: 'llama3.2:latest', created_at: '2026-11-24T20:00:00.000Z', response: 'Hello', done: false };
-    const last = { model: 'llama3.2:latest', created_at: '2026-11-24T20:00:00.100Z', response: '', done: true, done_reason: 'stop', total_duration: 123456789, load_duration: 1234567, prompt_eval_count: 12, prompt_eval_duration: 2345678, eval_count: 4, eval_duration: 3456789 };
+    const last = {
+      model: 'llama3.2:latest',
+      created_at: '2026-11-24T20:00:00.100Z',
+      response: '',
+      done: true,
+      done_reason: 'stop',
+      total_duration: 123456789,
+      load_duration: 1234567,
+      prompt_eval_count: 12,
+      prompt_eval_duration: 2345678,
+      eval_count: 4,
+      eval_duration: 3456789,
+    };
     expect(plainGenerateLine(token)).toEqual(token);
     expect(plainGenerateLine(last)).toEqual(last);
     expect(plainGenerateLine({ ...last, context: [1, 2, 3] })).toEqual(last); // a field nobody reads is left out
@@ -77,21 +131,38 @@ describe('a generate line without zod', () => {
     expect(plainGenerateLine({ response: 7, done: false })).toBeUndefined();
     expect(plainGenerateLine({ thinking: ['a'], done: false })).toBeUndefined();
     expect(plainGenerateLine({ done_reason: 'x'.repeat(201), done: true })).toBeUndefined();
-    expect(plainGenerateLine({ done_reason: 'x'.repeat(200), done: true })).toEqual({ done_reason: 'x'.repeat(200), done: true });
-    expect(plainGenerateLine({ response: 'z'.repeat(TOKEN_TEXT), done: false })).toEqual({ response: 'z'.repeat(TOKEN_TEXT), done: false });
+    expect(plainGenerateLine({ done_reason: 'x'.repeat(200), done: true })).toEqual({
+      done_reason: 'x'.repeat(200),
+      done: true,
+    });
+    expect(plainGenerateLine({ response: 'z'.repeat(TOKEN_TEXT), done: false })).toEqual({
+      response: 'z'.repeat(TOKEN_TEXT),
+      done: false,
+    });
     // an error line is the schema's: its text, and the end of the stream
     expect(RULES.generate!.line!({ error: 'boom', done: false })).toEqual({ value: { error: 'boom' }, last: true });
   });
 
   it('drops a nonsense count and a name that is not text, as the schema does', () => {
     const raw = { done: true, eval_count: -1, prompt_eval_count: 2 ** 60, model: 5, created_at: null };
-    expect(plainGenerateLine(raw)).toEqual({ done: true, eval_count: undefined, prompt_eval_count: undefined, model: undefined, created_at: undefined });
+    expect(plainGenerateLine(raw)).toEqual({
+      done: true,
+      eval_count: undefined,
+      prompt_eval_count: undefined,
+      model: undefined,
+      created_at: undefined,
+    });
     expect(schemaGenerateLine(raw)).toEqual({ value: plainGenerateLine(raw), last: true });
   });
 });
 
 describe("a stream's checked values, read one at a time (ndjson.ts checkedValues)", () => {
-  const framing = { maxLineBytes: 1024, check: RULES.generate!.line!, fail: (why: string) => new Error(why), where: 'test' };
+  const framing = {
+    maxLineBytes: 1024,
+    check: RULES.generate!.line!,
+    fail: (why: string) => new Error(why),
+    where: 'test',
+  };
   /** A body that gives `chunks`, then fails with `end` when given (else ends). */
   const body = (chunks: string[], end?: Error): ChunkReader & { cancelled: boolean } => {
     const left = chunks.map((c) => Buffer.from(c));
@@ -111,7 +182,10 @@ describe("a stream's checked values, read one at a time (ndjson.ts checkedValues
   };
 
   it('hands on each line once, in order, across chunks, then says done', async () => {
-    const values = checkedValues(body(['{"response":"a","done":false}\n{"resp', 'onse":"b","done":false}\n{"done":true}\n']), framing);
+    const values = checkedValues(
+      body(['{"response":"a","done":false}\n{"resp', 'onse":"b","done":false}\n{"done":true}\n']),
+      framing,
+    );
     const seen: unknown[] = [];
     for (let next = await values.read(); !next.done; next = await values.read()) seen.push(next.value);
     expect(seen).toEqual([{ response: 'a', done: false }, { response: 'b', done: false }, { done: true }]);

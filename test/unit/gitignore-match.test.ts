@@ -169,14 +169,19 @@ describe('gitignore-match: plain names and endings looked up (issue 72)', () => 
       };
       for (const dir of ['', 'a/', 'b/', 'build/', 'a/b/']) {
         for (const name of NAMES) {
-          for (const isDir of [false, true]) expect(whole.test(`${dir}${name}`, isDir), `seed ${seed}: ${dir}${name} (folder: ${isDir}) against ${JSON.stringify(lines)}`).toBe(tried(`${dir}${name}`, isDir));
+          for (const isDir of [false, true])
+            expect(
+              whole.test(`${dir}${name}`, isDir),
+              `seed ${seed}: ${dir}${name} (folder: ${isDir}) against ${JSON.stringify(lines)}`,
+            ).toBe(tried(`${dir}${name}`, isDir));
         }
       }
     }
   });
 
   it('looks a path up in a few Map lookups against 140,000 names and 140,000 endings, not a try of each', () => {
-    const file = (n: number) => new GitignoreFile(Array.from({ length: n }, (_, i) => `n${i}\n*.e${i}`).join('\n'), false);
+    const file = (n: number) =>
+      new GitignoreFile(Array.from({ length: n }, (_, i) => `n${i}\n*.e${i}`).join('\n'), false);
     const big = file(140_000);
     const small = file(10);
     const paths = Array.from({ length: 200 }, (_, i) => `d${i % 7}/sub/${i % 2 ? `n${i * 613}` : `f${i}.e${i * 613}`}`);

@@ -30,23 +30,37 @@ describe('gitignore rules: git semantics', () => {
       'a/deep/build/x.ts',
       'src/build', // a file named build is no folder
     ];
-    expect(await ignoredOf(rules, files)).toEqual(['x.log', 'a/other.log', 'top-only.txt', 'a/local.txt', 'a/anchored.txt', 'build/out.js', 'a/deep/build/x.ts']);
+    expect(await ignoredOf(rules, files)).toEqual([
+      'x.log',
+      'a/other.log',
+      'top-only.txt',
+      'a/local.txt',
+      'a/anchored.txt',
+      'build/out.js',
+      'a/deep/build/x.ts',
+    ]);
   });
 
-  it('ignores an ignored folder\'s whole subtree and never reads the .gitignore inside it', async () => {
+  it("ignores an ignored folder's whole subtree and never reads the .gitignore inside it", async () => {
     const { rules, reads } = rulesFrom({
       [TOP]: 'vendor/\n!vendor/keep.txt\n',
       [`${TOP}/vendor`]: '!*\n',
       [`${TOP}/vendor/deep`]: '!*\n',
     });
-    expect(await ignoredOf(rules, ['vendor/keep.txt', 'vendor/deep/x.txt', 'other/vendor.txt'])).toEqual(['vendor/keep.txt', 'vendor/deep/x.txt']);
+    expect(await ignoredOf(rules, ['vendor/keep.txt', 'vendor/deep/x.txt', 'other/vendor.txt'])).toEqual([
+      'vendor/keep.txt',
+      'vendor/deep/x.txt',
+    ]);
     expect(reads.has(`${TOP}/vendor`)).toBe(false);
     expect(reads.has(`${TOP}/vendor/deep`)).toBe(false);
   });
 
   it('keeps a file a later negation in the same .gitignore brings back', async () => {
     const { rules } = rulesFrom({ [TOP]: '*.md\n!README.md\n' });
-    expect(await ignoredOf(rules, ['notes.md', 'README.md', 'docs/README.md', 'docs/x.md'])).toEqual(['notes.md', 'docs/x.md']);
+    expect(await ignoredOf(rules, ['notes.md', 'README.md', 'docs/README.md', 'docs/x.md'])).toEqual([
+      'notes.md',
+      'docs/x.md',
+    ]);
   });
 
   it('lets a deeper .gitignore bring a folder back that a shallower one ignores, and leaves its files to their own names', async () => {
@@ -58,7 +72,9 @@ describe('gitignore rules: git semantics', () => {
   it('matches case as git does on this platform, and a rule git cannot read matches nothing', async () => {
     const { rules } = rulesFrom({ [TOP]: '*.LOG\n[unclosed\n' });
     const folds = process.platform === 'darwin' || process.platform === 'win32';
-    expect(await ignoredOf(rules, ['x.LOG', 'x.log', '[unclosed', 'u'])).toEqual(folds ? ['x.LOG', 'x.log'] : ['x.LOG']);
+    expect(await ignoredOf(rules, ['x.LOG', 'x.log', '[unclosed', 'u'])).toEqual(
+      folds ? ['x.LOG', 'x.log'] : ['x.LOG'],
+    );
   });
 
   it('leaves everything in when no folder has a .gitignore', async () => {
@@ -129,7 +145,9 @@ describe('gitignore rules: sharing the thread', () => {
     const spent = rulesFrom({ [TOP]: costly }, { pace: { sliceMs: 20, budgetMs: 0 } });
     const err = await ignoredOf(spent.rules, files).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RulesTooCostly);
-    expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to read and match against these paths`);
+    expect((err as Error).message).toBe(
+      `the .gitignore rules under ${TOP} took more than 0 s to read and match against these paths`,
+    );
     const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { pace: { sliceMs: 20, budgetMs: 60_000 } });
     expect(await ignoredOf(ample.rules, files)).toEqual([files[3]]);
   });
@@ -142,13 +160,17 @@ describe('gitignore rules: how many a walk matches', () => {
     const over = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE + 1, 't')}\nx.txt` });
     const err = await over.rules.ignored(`${TOP}/x.txt`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RulesTooCostly);
-    expect((err as Error).message).toBe(`the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
+    expect((err as Error).message).toBe(
+      `the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`,
+    );
     const at = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE, 't')}\nx.txt` });
     expect(await ignoredOf(at.rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
   });
 
   it('counts no plain name nor `*.ext` (decided at once): a generated .gitignore of thousands of names is matched', async () => {
-    const names = Array.from({ length: 2 * MAX_RULES_IN_FORCE }, (_, i) => (i % 2 ? `gen${i}.txt` : `*.ext${i}`)).join('\n');
+    const names = Array.from({ length: 2 * MAX_RULES_IN_FORCE }, (_, i) => (i % 2 ? `gen${i}.txt` : `*.ext${i}`)).join(
+      '\n',
+    );
     const { rules } = rulesFrom({ [TOP]: `${names}\n${many(MAX_RULES_IN_FORCE, 't')}` });
     expect(await ignoredOf(rules, ['gen1.txt', 'y.ext0', 'gen2.txt', 'x.md'])).toEqual(['gen1.txt', 'y.ext0']);
   });
@@ -175,7 +197,7 @@ describe('gitignore rules: linear in the walk', () => {
     return files.sort();
   };
 
-  it('reads each folder\'s .gitignore once, however many files lie in it and below', async () => {
+  it("reads each folder's .gitignore once, however many files lie in it and below", async () => {
     const depth = 1500;
     const { rules, reads } = rulesFrom({ [TOP]: '*.log\n' });
     const files = chain(depth);
@@ -187,11 +209,14 @@ describe('gitignore rules: linear in the walk', () => {
     expect(rules.compiled).toBe(1);
   });
 
-  it('reads each folder\'s .gitignore once when the reads are started ahead, with the same answers', async () => {
+  it("reads each folder's .gitignore once when the reads are started ahead, with the same answers", async () => {
     const files = chain(300);
     const plain = rulesFrom({ [TOP]: '*.log\n', [`${TOP}/d/d`]: '!f1.log\n' });
     const ahead = rulesFrom({ [TOP]: '*.log\n', [`${TOP}/d/d`]: '!f1.log\n' });
-    ahead.rules.prefetch(files.map((f) => `${TOP}/${f}`), 4);
+    ahead.rules.prefetch(
+      files.map((f) => `${TOP}/${f}`),
+      4,
+    );
     expect(ahead.reads.size).toBe(4); // started a few at a time
     expect(await ignoredOf(ahead.rules, files)).toEqual(await ignoredOf(plain.rules, files));
     expect(await ignoredOf(ahead.rules, files)).not.toContain('d/d/f1.log');

@@ -9,8 +9,11 @@ describe('given-repeat: words', () => {
     expect(wordsOf('=== !!! ')).toBe(' ');
   });
 
-  it('held: the unit\'s words in order, as whole words, in any of the texts', () => {
-    const given = { texts: ['Summarise the log.', 'x\n10:00 ERROR db: connection refused\n'], ask: 'Summarise the log.' };
+  it("held: the unit's words in order, as whole words, in any of the texts", () => {
+    const given = {
+      texts: ['Summarise the log.', 'x\n10:00 ERROR db: connection refused\n'],
+      ask: 'Summarise the log.',
+    };
     expect(holds(given, 'ERROR db: connection refused')).toBe(true);
     expect(holds(given, 'error DB connection refused.')).toBe(true);
     expect(holds(given, 'ERROR db refused')).toBe(false); // not in that order

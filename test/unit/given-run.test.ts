@@ -67,7 +67,7 @@ describe('holdsRun: the texts sent repeat the unit that many times in a row', ()
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const pick = <T,>(xs: readonly T[]) => xs[next(xs.length)]!;
+    const pick = <T>(xs: readonly T[]) => xs[next(xs.length)]!;
     const words = ['a', 'b', 'ab', 'A'];
     const marks = [' ', ', ', '. ', '\n', '-'];
     for (let k = 0; k < 2000; k++) {
@@ -75,13 +75,16 @@ describe('holdsRun: the texts sent repeat the unit that many times in a row', ()
       const unit = Array.from({ length: 1 + next(3) }, () => pick(words)).join(' ');
       const times = 1 + next(4);
       const unitWords = unit.toLowerCase();
-      const naive = ` ${text.toLowerCase().replace(/[^a-z]+/g, ' ').trim()} `.includes(` ${Array(times).fill(unitWords).join(' ')} `);
+      const naive = ` ${text
+        .toLowerCase()
+        .replace(/[^a-z]+/g, ' ')
+        .trim()} `.includes(` ${Array(times).fill(unitWords).join(' ')} `);
       expect(holdsRun(sent(text), unit, times, false), `${JSON.stringify(text)} ${unit} ×${times}`).toBe(naive);
     }
   });
 });
 
-describe('degenerate: the prompt\'s own repetition is not held against the answer', () => {
+describe("degenerate: the prompt's own repetition is not held against the answer", () => {
   const glued660 = 'hi'.repeat(660);
   const spaced660 = 'hi '.repeat(660).trim();
 
@@ -92,13 +95,15 @@ describe('degenerate: the prompt\'s own repetition is not held against the answe
     expect(degenerate(glued660, stopped('Say hihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 }); // glued twice is a word, not a run
   });
 
-  it('stopped by itself, a glued unit the prompt glues four times (a loop\'s least) is kept, however long the answer; three times is a word', () => {
+  it("stopped by itself, a glued unit the prompt glues four times (a loop's least) is kept, however long the answer; three times is a word", () => {
     expect(degenerate(glued660, stopped('Say hihihihi.'))).toBeUndefined();
     expect(degenerate(glued660, stopped('Say hihihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
   });
 
   it('a run in the system prompt or the inputs counts as sent', () => {
-    expect(degenerate(glued660, stopped('Do as the system prompt says.', `Always answer with ${glued660}`))).toBeUndefined();
+    expect(
+      degenerate(glued660, stopped('Do as the system prompt says.', `Always answer with ${glued660}`)),
+    ).toBeUndefined();
     expect(degenerate(glued660, stopped('Copy the file.', `file.txt:\n${glued660}\n`))).toBeUndefined();
   });
 
@@ -106,17 +111,25 @@ describe('degenerate: the prompt\'s own repetition is not held against the answe
     expect(degenerate(spaced660, stopped(spaced660))).toBeUndefined();
     expect(degenerate(spaced660, stopped('Say hi 660 times.'))).toBeUndefined();
     expect(degenerate(glued660, stopped('Say hi 660 times with no spaces.'))).toBeUndefined();
-    expect(degenerate(glued660, stopped('Say hi 600 times with no spaces.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
+    expect(degenerate(glued660, stopped('Say hi 600 times with no spaces.'))).toEqual({
+      kind: 'loop',
+      unit: 'hi',
+      times: 660,
+    });
   });
 
-  it('stopped by the length limit while echoing a run at least as long as the answer\'s: kept', () => {
+  it("stopped by the length limit while echoing a run at least as long as the answer's: kept", () => {
     const prompt = `Repeat the text: ${'hi '.repeat(5000)}`;
     expect(degenerate(spaced660, toLimit(prompt))).toBeUndefined();
     expect(degenerate(glued660, toLimit('hi'.repeat(5000)))).toBeUndefined();
   });
 
   it('stopped by the length limit running past what was sent, or repeating what it was sent once: a loop', () => {
-    expect(degenerate(spaced660, toLimit(`Repeat: ${'hi '.repeat(659)}`))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
+    expect(degenerate(spaced660, toLimit(`Repeat: ${'hi '.repeat(659)}`))).toEqual({
+      kind: 'loop',
+      unit: 'hi',
+      times: 660,
+    });
     expect(degenerate(glued660, toLimit('hi'.repeat(659)))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
     expect(degenerate(spaced660, toLimit('Say hi 660 times.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
   });

@@ -4,7 +4,9 @@ import { greeting } from '../../src/server/greeting.js';
 
 describe('greeting', () => {
   it('planned here: Ollama and its version', () => {
-    expect(greeting({ kind: 'ollama', who: 'Ollama at 127.0.0.1:11434' }, '0.13.0', '127.0.0.1:11434')).toBe('Ollama 0.13.0 answers at 127.0.0.1:11434');
+    expect(greeting({ kind: 'ollama', who: 'Ollama at 127.0.0.1:11434' }, '0.13.0', '127.0.0.1:11434')).toBe(
+      'Ollama 0.13.0 answers at 127.0.0.1:11434',
+    );
   });
 
   it('planned by another server of the user: that server, never "Ollama ollm-mcp"', () => {

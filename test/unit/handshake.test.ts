@@ -9,7 +9,13 @@ import { VERSION } from '../../src/server/version.js';
 import type { ProjectProfile } from '../../src/orchestrator/project/project.js';
 import { tempDir } from '../helpers/temp.js';
 
-const project = (tools: ProjectProfile['tools']): ProjectProfile => ({ name: 'p', root: '/p', explicit: false, tools, description: 'p' });
+const project = (tools: ProjectProfile['tools']): ProjectProfile => ({
+  name: 'p',
+  root: '/p',
+  explicit: false,
+  tools,
+  description: 'p',
+});
 
 describe('offersAsRecorded', () => {
   it('every tool to every client: the record holds', () => {
@@ -19,9 +25,13 @@ describe('offersAsRecorded', () => {
 
   it('fewer tools, or agents offered their own: the record does not hold', () => {
     expect(offersAsRecorded({ toolsets: ['memory'], agents: {} }, undefined)).toBe(false);
-    expect(offersAsRecorded({ toolsets: ['all'], agents: { claude: { toolsets: ['memory'] } } as never }, undefined)).toBe(false);
+    expect(
+      offersAsRecorded({ toolsets: ['all'], agents: { claude: { toolsets: ['memory'] } } as never }, undefined),
+    ).toBe(false);
     expect(offersAsRecorded({ toolsets: ['all'], agents: {} }, project({ disabled: ['delete_model'] }))).toBe(false);
-    expect(offersAsRecorded({ toolsets: ['all'], agents: {} }, project({ enabled: ['route_and_generate'], disabled: [] }))).toBe(false);
+    expect(
+      offersAsRecorded({ toolsets: ['all'], agents: {} }, project({ enabled: ['route_and_generate'], disabled: [] })),
+    ).toBe(false);
   });
 });
 
@@ -31,7 +41,11 @@ describe('recordedHandshake', () => {
     writeFileSync(file, typeof record === 'string' ? record : JSON.stringify(record));
     return file;
   };
-  const record = { version: VERSION, protocols: { '2025-06-18': { initialize: '{"protocolVersion":"2025-06-18"}', tools: 0 } }, tools: ['{"tools":[]}'] };
+  const record = {
+    version: VERSION,
+    protocols: { '2025-06-18': { initialize: '{"protocolVersion":"2025-06-18"}', tools: 0 } },
+    tools: ['{"tools":[]}'],
+  };
 
   it("answers a recorded version's initialize and tools/list as whole JSON-RPC lines, with the request's id", () => {
     const h = recordedHandshake(write(record))!;

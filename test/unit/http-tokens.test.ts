@@ -32,8 +32,16 @@ describe('http.tokens in settings', () => {
   });
 
   it.each([
-    ['the token itself in place of its variable', { ci: 'ci-bot-0123456789abcd' }, /http\.tokens\.ci: Invalid input: expected object/],
-    ['a variable name that is not one', { ci: { tokenEnv: 'ci-token' } }, /http\.tokens\.ci\.tokenEnv: an environment variable name/],
+    [
+      'the token itself in place of its variable',
+      { ci: 'ci-bot-0123456789abcd' },
+      /http\.tokens\.ci: Invalid input: expected object/,
+    ],
+    [
+      'a variable name that is not one',
+      { ci: { tokenEnv: 'ci-token' } },
+      /http\.tokens\.ci\.tokenEnv: an environment variable name/,
+    ],
     ['a variable name starting with a digit', { ci: { tokenEnv: '1CI' } }, /tokenEnv: an environment variable name/],
     ['no variable', { ci: {} }, /http\.tokens\.ci\.tokenEnv: Invalid input/],
     ['an unknown key', { ci: { tokenEnv: 'CI', token: 'x' } }, /http\.tokens\.ci: Unrecognized key: "token"/],
@@ -42,15 +50,23 @@ describe('http.tokens in settings', () => {
     ['a name longer than 64 characters', { ['x'.repeat(65)]: { tokenEnv: 'CI' } }, /x{65}: a token's name/],
     ['a name with a control character', { 'c\ti': { tokenEnv: 'CI' } }, /a token's name/],
     ['the name of clients that give none', { unknown: { tokenEnv: 'CI' } }, /not "unknown"/],
-    ['one variable for two agents', { a: { tokenEnv: 'SAME' }, b: { tokenEnv: 'SAME' } }, /^http\.tokens\.b\.tokenEnv: SAME is already the token of "a": each agent needs a token of its own$/],
+    [
+      'one variable for two agents',
+      { a: { tokenEnv: 'SAME' }, b: { tokenEnv: 'SAME' } },
+      /^http\.tokens\.b\.tokenEnv: SAME is already the token of "a": each agent needs a token of its own$/,
+    ],
   ])('refuses %s', (_what, tokens, why) => {
     expect(problem(tokens)).toMatch(why);
   });
 
   it('their variables are secrets: redacted wherever the configured ones are', () => {
-    const settings = settingsSchema.parse({ http: { tokens: { desk: { tokenEnv: 'TOKEN_DESK' }, ci: { tokenEnv: 'TOKEN_CI' } } } });
+    const settings = settingsSchema.parse({
+      http: { tokens: { desk: { tokenEnv: 'TOKEN_DESK' }, ci: { tokenEnv: 'TOKEN_CI' } } },
+    });
     expect(secretVariables(settings)).toEqual(expect.arrayContaining(['TOKEN_DESK', 'TOKEN_CI', 'OLLM_HTTP_TOKEN']));
-    expect(configuredSecrets(settings, { TOKEN_DESK: ` ${DESKTOP} `, TOKEN_CI: CI, OTHER: 'not-a-secret-12345' }).sort()).toEqual([CI, DESKTOP].sort());
+    expect(
+      configuredSecrets(settings, { TOKEN_DESK: ` ${DESKTOP} `, TOKEN_CI: CI, OTHER: 'not-a-secret-12345' }).sort(),
+    ).toEqual([CI, DESKTOP].sort());
   });
 });
 
@@ -74,22 +90,40 @@ describe('the tokens an HTTP server starts with', () => {
   });
 
   it('refuses a named token whose variable is not set, naming the entry and the variable', () => {
-    expect(acceptedTokens(NAMED, { T_DESK: DESKTOP })).toEqual({ problem: 'http.tokens.ci-bot (T_CI) is not set: set that variable to the token agent "ci-bot" sends (make one with `openssl rand -hex 16`), or remove the entry.' });
+    expect(acceptedTokens(NAMED, { T_DESK: DESKTOP })).toEqual({
+      problem:
+        'http.tokens.ci-bot (T_CI) is not set: set that variable to the token agent "ci-bot" sends (make one with `openssl rand -hex 16`), or remove the entry.',
+    });
   });
 
   it('refuses a named token shorter than 16 characters, or empty, as the unnamed one is', () => {
-    expect(acceptedTokens(NAMED, { ...ENV, T_CI: 'x'.repeat(15) })).toEqual({ problem: expect.stringMatching(/^http\.tokens\.ci-bot \(T_CI\) is 15 characters long; a bearer token needs at least 16/) });
-    expect(acceptedTokens(NAMED, { ...ENV, T_CI: '   ' })).toEqual({ problem: expect.stringMatching(/^http\.tokens\.ci-bot \(T_CI\) is empty \(only spaces\)/) });
-    expect(acceptedTokens(NAMED, { ...ENV, T_CI: '' })).toEqual({ problem: expect.stringMatching(/^http\.tokens\.ci-bot \(T_CI\) is empty;/) });
-    expect(acceptedTokens({}, {}, { value: 'short', source: 'OLLM_HTTP_TOKEN' })).toEqual({ problem: expect.stringMatching(/^OLLM_HTTP_TOKEN is 5 characters long/) });
+    expect(acceptedTokens(NAMED, { ...ENV, T_CI: 'x'.repeat(15) })).toEqual({
+      problem: expect.stringMatching(
+        /^http\.tokens\.ci-bot \(T_CI\) is 15 characters long; a bearer token needs at least 16/,
+      ),
+    });
+    expect(acceptedTokens(NAMED, { ...ENV, T_CI: '   ' })).toEqual({
+      problem: expect.stringMatching(/^http\.tokens\.ci-bot \(T_CI\) is empty \(only spaces\)/),
+    });
+    expect(acceptedTokens(NAMED, { ...ENV, T_CI: '' })).toEqual({
+      problem: expect.stringMatching(/^http\.tokens\.ci-bot \(T_CI\) is empty;/),
+    });
+    expect(acceptedTokens({}, {}, { value: 'short', source: 'OLLM_HTTP_TOKEN' })).toEqual({
+      problem: expect.stringMatching(/^OLLM_HTTP_TOKEN is 5 characters long/),
+    });
     expect(acceptedTokens(NAMED, { ...ENV, T_CI: 'x'.repeat(16) })).toHaveProperty('tokens');
   });
 
   it('refuses two tokens alike (spaces around not counted), naming both, never the token', () => {
     const two = acceptedTokens(NAMED, { T_DESK: DESKTOP, T_CI: ` ${DESKTOP} ` });
-    expect(two).toEqual({ problem: 'http.tokens.claude-desktop (T_DESK) and http.tokens.ci-bot (T_CI) are the same token: give each agent a token of its own, so its requests tell it apart.' });
+    expect(two).toEqual({
+      problem:
+        'http.tokens.claude-desktop (T_DESK) and http.tokens.ci-bot (T_CI) are the same token: give each agent a token of its own, so its requests tell it apart.',
+    });
     const withUnnamed = acceptedTokens(NAMED, ENV, { value: CI, source: '--token' });
-    expect(withUnnamed).toEqual({ problem: expect.stringMatching(/^--token and http\.tokens\.ci-bot \(T_CI\) are the same token/) });
+    expect(withUnnamed).toEqual({
+      problem: expect.stringMatching(/^--token and http\.tokens\.ci-bot \(T_CI\) are the same token/),
+    });
     for (const r of [two, withUnnamed, acceptedTokens(NAMED, { ...ENV, T_CI: 'short-ci' })]) {
       const text = JSON.stringify(r);
       for (const secret of [DESKTOP, CI, 'short-ci']) expect(text).not.toContain(secret);
@@ -111,7 +145,8 @@ describe('matching a token', () => {
   });
 
   it('finds nothing for a token not given, however close', () => {
-    for (const sent of ['', CI.slice(0, -1), `${CI}x`, CI.toUpperCase(), `${DESKTOP}${CI}`]) expect(matchToken(sent, TOKENS), sent).toBeUndefined();
+    for (const sent of ['', CI.slice(0, -1), `${CI}x`, CI.toUpperCase(), `${DESKTOP}${CI}`])
+      expect(matchToken(sent, TOKENS), sent).toBeUndefined();
     expect(matchToken(CI, [])).toBeUndefined();
   });
 
@@ -132,16 +167,28 @@ describe('matching a token', () => {
 
 function request(authorization?: string) {
   const headers = { host: '127.0.0.1:3333', ...(authorization && { authorization }) };
-  const req = { url: '/mcp', method: 'POST', headers, rawHeaders: Object.entries(headers).flat() } as unknown as IncomingMessage;
+  const req = {
+    url: '/mcp',
+    method: 'POST',
+    headers,
+    rawHeaders: Object.entries(headers).flat(),
+  } as unknown as IncomingMessage;
   const answer: { status?: number } = {};
-  const res = { writeHead: (status: number) => void (answer.status = status), end: () => undefined } as unknown as ServerResponse;
+  const res = {
+    writeHead: (status: number) => void (answer.status = status),
+    end: () => undefined,
+  } as unknown as ServerResponse;
   return { req, res, answer };
 }
 
 describe('the guard with named tokens', () => {
   const options = { host: '127.0.0.1', tokens: TOKENS };
   it('admits a request with a named token as that agent, with the unnamed one as itself', () => {
-    for (const [token, agent] of [[DESKTOP, 'claude-desktop'], [CI, 'ci-bot'], [UNNAMED, undefined]] as const) {
+    for (const [token, agent] of [
+      [DESKTOP, 'claude-desktop'],
+      [CI, 'ci-bot'],
+      [UNNAMED, undefined],
+    ] as const) {
       const { req, res, answer } = request(`Bearer ${token}`);
       expect(admit(options, req, res)).toEqual({ agent });
       expect(answer.status).toBeUndefined();

@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(import.meta.dirname, '../../src');
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
+  );
 }
 
 const files = sources(SRC);
@@ -18,8 +24,17 @@ const external = new Map<string, string[]>();
 for (const f of files) {
   const text = readFileSync(f, 'utf8');
   const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
-  graph.set(f, specs.filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s.replace(/\.js$/, '.ts'))).filter((t) => files.includes(t)));
-  external.set(f, specs.filter((s) => !s.startsWith('.')));
+  graph.set(
+    f,
+    specs
+      .filter((s) => s.startsWith('.'))
+      .map((s) => resolve(dirname(f), s.replace(/\.js$/, '.ts')))
+      .filter((t) => files.includes(t)),
+  );
+  external.set(
+    f,
+    specs.filter((s) => !s.startsWith('.')),
+  );
 }
 
 describe('imports', () => {
@@ -42,29 +57,56 @@ describe('imports', () => {
 
   it('keep MCP out of the core', () => {
     const core = files.filter((f) => relative(SRC, f).startsWith('orchestrator'));
-    const offenders = core.filter((f) => (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol') && !mcpClientAllowed(f, s)) || (graph.get(f) ?? []).some((t) => !relative(SRC, t).startsWith('orchestrator')));
+    const offenders = core.filter(
+      (f) =>
+        (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol') && !mcpClientAllowed(f, s)) ||
+        (graph.get(f) ?? []).some((t) => !relative(SRC, t).startsWith('orchestrator')),
+    );
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
   it('the one exception: the adapter of another ollm-mcp (engines/ollm/) speaks to it with the MCP SDK client, and only the client', () => {
-    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/client')).toBe(true);
-    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/server')).toBe(false);
-    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/openai/openai.ts'), '@modelcontextprotocol/client')).toBe(false);
-    expect(mcpClientAllowed(join(SRC, 'orchestrator/fleet/fleet-hosts.ts'), '@modelcontextprotocol/client')).toBe(false);
-    const users = files.filter((f) => (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol/client')) && relative(SRC, f).startsWith('orchestrator'));
+    expect(
+      mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/client'),
+    ).toBe(true);
+    expect(
+      mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/server'),
+    ).toBe(false);
+    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/openai/openai.ts'), '@modelcontextprotocol/client')).toBe(
+      false,
+    );
+    expect(mcpClientAllowed(join(SRC, 'orchestrator/fleet/fleet-hosts.ts'), '@modelcontextprotocol/client')).toBe(
+      false,
+    );
+    const users = files.filter(
+      (f) =>
+        (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol/client')) &&
+        relative(SRC, f).startsWith('orchestrator'),
+    );
     expect(users.map((f) => relative(SRC, f))).toEqual(['orchestrator/engines/ollm/ollm-client.ts']);
   });
 });
 
 /** Whether `f` may import the MCP package `spec`: only another ollm-mcp's adapter, and only the SDK's client (as only an engine's adapter speaks its client). */
 function mcpClientAllowed(f: string, spec: string): boolean {
-  return relative(SRC, f).startsWith('orchestrator/engines/ollm/') && (spec === '@modelcontextprotocol/client' || spec.startsWith('@modelcontextprotocol/client/'));
+  return (
+    relative(SRC, f).startsWith('orchestrator/engines/ollm/') &&
+    (spec === '@modelcontextprotocol/client' || spec.startsWith('@modelcontextprotocol/client/'))
+  );
 }
 
 /** A source file's path under src/orchestrator, or undefined outside it. */
-const inCore = (f: string) => (relative(SRC, f).startsWith('orchestrator/') ? relative(join(SRC, 'orchestrator'), f) : undefined);
+const inCore = (f: string) =>
+  relative(SRC, f).startsWith('orchestrator/') ? relative(join(SRC, 'orchestrator'), f) : undefined;
 /** The assembly: what puts the core together (and the doctor, which reads all of it). */
-const ASSEMBLY = new Set(['orchestrator.ts', 'index.ts', 'doctor.ts', 'doctor-memory.ts', 'doctor-learned.ts', 'doctor-agents.ts']);
+const ASSEMBLY = new Set([
+  'orchestrator.ts',
+  'index.ts',
+  'doctor.ts',
+  'doctor-memory.ts',
+  'doctor-learned.ts',
+  'doctor-agents.ts',
+]);
 /**
  * An adapter: a folder of engines/ named for an engine kind (engines/engine.ts EngineKind). engines/holds/ is none:
  * the holds a planner lends the servers relaying to it, spoken by the claim's door (server/shared/hold-door.ts).
@@ -85,8 +127,13 @@ describe('the floors', () => {
 
   it('only the adapters (engines/<kind>/) speak an engine client', () => {
     // import statements only (a message may well say "from \"ollama\"")
-    const packages = (f: string) => [...readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)\b[^;]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
-    const offenders = files.filter((f) => !/^orchestrator\/engines\/[^/]+\//.test(relative(SRC, f)) && packages(f).some((s) => ENGINE_CLIENTS.includes(s)));
+    const packages = (f: string) =>
+      [...readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)\b[^;]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+    const offenders = files.filter(
+      (f) =>
+        !/^orchestrator\/engines\/[^/]+\//.test(relative(SRC, f)) &&
+        packages(f).some((s) => ENGINE_CLIENTS.includes(s)),
+    );
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
@@ -102,10 +149,16 @@ describe('the floors', () => {
 
   it('tools and resources are siblings: neither imports the other, and what both show (src/presenting) imports neither', () => {
     const folder = (f: string) => relative(SRC, f).split('/')[0];
-    const forbidden: Record<string, string[]> = { tools: ['resources'], resources: ['tools'], presenting: ['tools', 'resources', 'server'] };
+    const forbidden: Record<string, string[]> = {
+      tools: ['resources'],
+      resources: ['tools'],
+      presenting: ['tools', 'resources', 'server'],
+    };
     const offenders = files.flatMap((f) => {
       const banned = forbidden[folder(f) ?? ''] ?? [];
-      return (graph.get(f) ?? []).filter((t) => banned.includes(folder(t) ?? '')).map((t) => `${relative(SRC, f)} → ${relative(SRC, t)}`);
+      return (graph.get(f) ?? [])
+        .filter((t) => banned.includes(folder(t) ?? ''))
+        .map((t) => `${relative(SRC, f)} → ${relative(SRC, t)}`);
     });
     expect(offenders).toEqual([]);
   });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { asBase64Image, classifyContent, imageFormat } from '../../src/orchestrator/inputs/content.js';
 import picomatch from 'picomatch';
-import { allowMatcher, looksLikePrivateKey, SECRET_PATTERNS, secretKind } from '../../src/orchestrator/inputs/secrets.js';
+import {
+  allowMatcher,
+  looksLikePrivateKey,
+  SECRET_PATTERNS,
+  secretKind,
+} from '../../src/orchestrator/inputs/secrets.js';
 import { isInside } from '../../src/orchestrator/inputs/scope.js';
 import { PNG_1X1 } from '../helpers/project-fixture.js';
 
@@ -15,9 +20,21 @@ describe('what bytes are', () => {
   });
 
   it('decodes text by its byte-order mark, and calls NUL-bearing bytes binary', () => {
-    expect(classifyContent(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('añb', 'utf16le')]))).toEqual({ kind: 'text', text: 'añb', encoding: 'utf-16le' });
-    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00, 0xf1]))).toEqual({ kind: 'text', text: 'añ', encoding: 'utf-16be' });
-    expect(classifyContent(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69]))).toEqual({ kind: 'text', text: 'hi', encoding: 'utf-8' });
+    expect(classifyContent(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('añb', 'utf16le')]))).toEqual({
+      kind: 'text',
+      text: 'añb',
+      encoding: 'utf-16le',
+    });
+    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00, 0xf1]))).toEqual({
+      kind: 'text',
+      text: 'añ',
+      encoding: 'utf-16be',
+    });
+    expect(classifyContent(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69]))).toEqual({
+      kind: 'text',
+      text: 'hi',
+      encoding: 'utf-8',
+    });
     expect(classifyContent(Buffer.from('héllo'))).toEqual({ kind: 'text', text: 'héllo', encoding: 'utf-8' });
     expect(classifyContent(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]))).toEqual({ kind: 'binary' });
   });
@@ -36,10 +53,32 @@ describe('what bytes are', () => {
 
 describe('secrets', () => {
   it('finds secrets at any depth, and leaves ordinary and public files alone', () => {
-    for (const p of ['.env', 'app/.env.production', 'deploy/prod.env', 'home/.ssh/config', 'id_ed25519', 'certs/tls.key', 'x.p12', '.npmrc', '.aws/credentials', 'a/.git/config', '.git/HEAD', 'gcp-service-account-prod.json', '.kube/config']) {
+    for (const p of [
+      '.env',
+      'app/.env.production',
+      'deploy/prod.env',
+      'home/.ssh/config',
+      'id_ed25519',
+      'certs/tls.key',
+      'x.p12',
+      '.npmrc',
+      '.aws/credentials',
+      'a/.git/config',
+      '.git/HEAD',
+      'gcp-service-account-prod.json',
+      '.kube/config',
+    ]) {
       expect(secretKind(p), p).toBeDefined();
     }
-    for (const p of ['src/env.ts', 'environment.md', 'id_rsa.pub', 'keys.ts', 'docs/credentials.md', 'src/.github/workflow.yml', 'README.md']) {
+    for (const p of [
+      'src/env.ts',
+      'environment.md',
+      'id_rsa.pub',
+      'keys.ts',
+      'docs/credentials.md',
+      'src/.github/workflow.yml',
+      'README.md',
+    ]) {
       expect(secretKind(p), p).toBeUndefined();
     }
   });
@@ -81,18 +120,31 @@ describe('every secret rule', () => {
     '**/.config/gcloud/**': ['home/.config/gcloud/application_default_credentials.json', 'Google Cloud credentials'],
     '**/.kube/config': ['home/.kube/config', 'a Kubernetes credential file'],
     '**/.docker/config.json': ['home/.docker/config.json', 'Docker registry credentials'],
-    '**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}': ['home/.pgpass', 'a credential file'],
-    '**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}': ['config/secrets.yaml', 'a credential file'],
+    '**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}': [
+      'home/.pgpass',
+      'a credential file',
+    ],
+    '**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}': [
+      'config/secrets.yaml',
+      'a credential file',
+    ],
     '**/*service-account*.json': ['keys/prod-service-account-01.json', 'a service-account key'],
     '**/.git/**': ['repo/.git', "git's internal files"],
   };
 
   it('has an example only it matches, found as the kind of secret it names', () => {
-    const rules = SECRET_PATTERNS.map(([pattern, what]) => ({ pattern, what, test: picomatch(pattern, { dot: true, nocase: true }) }));
+    const rules = SECRET_PATTERNS.map(([pattern, what]) => ({
+      pattern,
+      what,
+      test: picomatch(pattern, { dot: true, nocase: true }),
+    }));
     expect(Object.keys(ONLY).sort()).toEqual(rules.map((r) => r.pattern).sort());
     for (const rule of rules) {
       const [example, kind] = ONLY[rule.pattern]!;
-      expect(rules.filter((r) => r.test(example)).map((r) => r.pattern), example).toEqual([rule.pattern]);
+      expect(
+        rules.filter((r) => r.test(example)).map((r) => r.pattern),
+        example,
+      ).toEqual([rule.pattern]);
       expect(secretKind(example), example).toBe(kind);
     }
   });

@@ -28,8 +28,12 @@ describe('the arguments as a whole', () => {
   });
 
   it('uses a whole-arguments rule as written, and names the tool', () => {
-    const schema = z.object({ model: z.string().optional(), all: z.boolean().optional() }).refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' });
-    expect(explain(schema, {}, 'unload_model')).toBe('Invalid arguments for unload_model: give either model or all: true.');
+    const schema = z
+      .object({ model: z.string().optional(), all: z.boolean().optional() })
+      .refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' });
+    expect(explain(schema, {}, 'unload_model')).toBe(
+      'Invalid arguments for unload_model: give either model or all: true.',
+    );
   });
 
   it('ends with one full stop when a rule already ends with one', () => {
@@ -69,7 +73,9 @@ describe('what each kind of value must be', () => {
   it('names the one allowed value, or lists them', () => {
     expect(about(z.literal('on'), 'off')).toBe(`${start}"x" must be "on" (got "off").`);
     expect(about(z.literal(3), 4)).toBe(`${start}"x" must be 3 (got 4).`);
-    expect(about(z.enum(['code', 'fast', 'vision']), 'slow')).toBe(`${start}"x" must be one of "code", "fast", "vision" (got "slow").`);
+    expect(about(z.enum(['code', 'fast', 'vision']), 'slow')).toBe(
+      `${start}"x" must be one of "code", "fast", "vision" (got "slow").`,
+    );
   });
 
   it('words pattern and format rules', () => {
@@ -84,11 +90,18 @@ describe('what each kind of value must be', () => {
   });
 
   it('lists unknown fields of a strict object', () => {
-    expect(about(z.strictObject({ a: z.string() }), { a: 'x', b: 1, c: 2 })).toBe(`${start}"x" has unknown fields "b", "c" (got an object).`);
+    expect(about(z.strictObject({ a: z.string() }), { a: 'x', b: 1, c: 2 })).toBe(
+      `${start}"x" has unknown fields "b", "c" (got an object).`,
+    );
   });
 
   it('says a field is not valid when its rule has no words of its own', () => {
-    expect(about(z.string().refine(() => false), 'x')).toBe(`${start}"x" is not valid (got "x").`);
+    expect(
+      about(
+        z.string().refine(() => false),
+        'x',
+      ),
+    ).toBe(`${start}"x" is not valid (got "x").`);
   });
 });
 
@@ -105,8 +118,12 @@ describe('size rules', () => {
     expect(about(z.array(z.number()).min(1), [])).toBe(`${start}"x" must have at least 1 item (got a list of 0).`);
     expect(about(z.array(z.number()).min(2), [1])).toBe(`${start}"x" must have at least 2 items (got a list of 1).`);
     expect(about(z.array(z.number()).max(1), [1, 2])).toBe(`${start}"x" must have at most 1 item (got a list of 2).`);
-    expect(about(z.array(z.number()).max(2), [1, 2, 3])).toBe(`${start}"x" must have at most 2 items (got a list of 3).`);
-    expect(about(z.set(z.string()).min(2), new Set(['a']))).toBe(`${start}"x" must have at least 2 items (got an object).`);
+    expect(about(z.array(z.number()).max(2), [1, 2, 3])).toBe(
+      `${start}"x" must have at most 2 items (got a list of 3).`,
+    );
+    expect(about(z.set(z.string()).min(2), new Set(['a']))).toBe(
+      `${start}"x" must have at least 2 items (got an object).`,
+    );
   });
 
   it('words number bounds as at least, at most, above and below', () => {
@@ -120,7 +137,14 @@ describe('size rules', () => {
   it('turns a bound that excludes its own size into the size allowed', () => {
     // zod's own length checks include the bound; a refinement can report one that does not
     const schema = z.object({ word: z.string(), tags: z.array(z.string()), note: z.string() }).superRefine((v, ctx) => {
-      ctx.addIssue({ code: 'too_small', origin: 'string', minimum: 3, inclusive: false, path: ['word'], input: v.word });
+      ctx.addIssue({
+        code: 'too_small',
+        origin: 'string',
+        minimum: 3,
+        inclusive: false,
+        path: ['word'],
+        input: v.word,
+      });
       ctx.addIssue({ code: 'too_big', origin: 'string', maximum: 3, inclusive: false, path: ['note'], input: v.note });
       ctx.addIssue({ code: 'too_small', origin: 'array', minimum: 1, inclusive: false, path: ['tags'], input: v.tags });
       ctx.addIssue({ code: 'too_big', origin: 'array', maximum: 3, inclusive: false, path: ['tags'], input: v.tags });
@@ -129,7 +153,18 @@ describe('size rules', () => {
     expect(explain(schema, { word: 'ab', tags: ['a', 'b', 'c'], note: 'long' })).toBe(
       `${start}"word" must be at least 4 characters long (got "ab"); "note" must be at most 2 characters long (got "long"); "tags" must have at least 2 items (got a list of 3); "tags" must have at most 2 items (got a list of 3); "tags" must have at most 1 item (got a list of 3).`,
     );
-    const nonEmpty = z.object({ word: z.string() }).superRefine((v, ctx) => ctx.addIssue({ code: 'too_small', origin: 'string', minimum: 0, inclusive: false, path: ['word'], input: v.word }));
+    const nonEmpty = z
+      .object({ word: z.string() })
+      .superRefine((v, ctx) =>
+        ctx.addIssue({
+          code: 'too_small',
+          origin: 'string',
+          minimum: 0,
+          inclusive: false,
+          path: ['word'],
+          input: v.word,
+        }),
+      );
     expect(explain(nonEmpty, { word: '' })).toBe(`${start}"word" must not be empty (got "").`);
   });
 });
@@ -137,13 +172,19 @@ describe('size rules', () => {
 describe('a field that may take one of several forms', () => {
   it('names the types it may be, each once', () => {
     expect(about(z.union([z.string(), z.number()]), true)).toBe(`${start}"x" must be a string or a number (got true).`);
-    expect(about(z.union([z.object({ a: z.string() }), z.object({ b: z.number() })]), 5)).toBe(`${start}"x" must be an object (got 5).`);
+    expect(about(z.union([z.object({ a: z.string() }), z.object({ b: z.number() })]), 5)).toBe(
+      `${start}"x" must be an object (got 5).`,
+    );
     expect(about(z.union([z.bigint(), z.date()]), 'x')).toBe(`${start}"x" must be bigint or date (got "x").`);
   });
 
   it('says no form matches when the value has the right type but breaks the rules', () => {
-    expect(about(z.union([z.object({ a: z.string() }), z.object({ b: z.number() })]), { c: 1 })).toBe(`${start}"x" does not match any allowed form (got an object).`);
-    expect(about(z.union([z.string().min(3), z.email()]), 'a')).toBe(`${start}"x" does not match any allowed form (got "a").`);
+    expect(about(z.union([z.object({ a: z.string() }), z.object({ b: z.number() })]), { c: 1 })).toBe(
+      `${start}"x" does not match any allowed form (got an object).`,
+    );
+    expect(about(z.union([z.string().min(3), z.email()]), 'a')).toBe(
+      `${start}"x" does not match any allowed form (got "a").`,
+    );
   });
 
   it('says a missing one is required', () => {
@@ -151,26 +192,50 @@ describe('a field that may take one of several forms', () => {
   });
 
   it('uses the schema’s own words for the forms', () => {
-    expect(about(z.union([z.number(), z.string()], { error: 'a number of seconds or a duration like "10m"' }), false)).toBe(`${start}"x" must be a number of seconds or a duration like "10m" (got false).`);
+    expect(
+      about(z.union([z.number(), z.string()], { error: 'a number of seconds or a duration like "10m"' }), false),
+    ).toBe(`${start}"x" must be a number of seconds or a duration like "10m" (got false).`);
   });
 });
 
 describe('a schema’s own words', () => {
   it('are used as what the field must be', () => {
-    expect(about(z.string().refine(() => false, { message: 'a model name list_models shows' }), 'gpt')).toBe(`${start}"x" must be a model name list_models shows (got "gpt").`);
+    expect(
+      about(
+        z.string().refine(() => false, { message: 'a model name list_models shows' }),
+        'gpt',
+      ),
+    ).toBe(`${start}"x" must be a model name list_models shows (got "gpt").`);
   });
 
   it('are used even when they mention zod’s own wording inside', () => {
-    expect(about(z.string().refine(() => false, { message: 'a value other than "Invalid input"' }), 'v')).toBe(`${start}"x" must be a value other than "Invalid input" (got "v").`);
+    expect(
+      about(
+        z.string().refine(() => false, { message: 'a value other than "Invalid input"' }),
+        'v',
+      ),
+    ).toBe(`${start}"x" must be a value other than "Invalid input" (got "v").`);
   });
 
   it('put the value sent before any advice after a dash', () => {
-    expect(about(z.string().refine(() => false, { message: 'a duration like "10m" — or a number of seconds' }), 'soon')).toBe(`${start}"x" must be a duration like "10m" (got "soon") — or a number of seconds.`);
-    expect(about(z.string().refine(() => false, { message: 'a size — like "2GB" — or bytes' }), 'big')).toBe(`${start}"x" must be a size (got "big") — like "2GB" — or bytes.`);
+    expect(
+      about(
+        z.string().refine(() => false, { message: 'a duration like "10m" — or a number of seconds' }),
+        'soon',
+      ),
+    ).toBe(`${start}"x" must be a duration like "10m" (got "soon") — or a number of seconds.`);
+    expect(
+      about(
+        z.string().refine(() => false, { message: 'a size — like "2GB" — or bytes' }),
+        'big',
+      ),
+    ).toBe(`${start}"x" must be a size (got "big") — like "2GB" — or bytes.`);
   });
 
   it('keep a rule for a missing field that is not about its type', () => {
-    const schema = z.object({ a: z.string().optional(), b: z.string().optional() }).refine((v) => v.a === undefined || v.b !== undefined, { path: ['b'], message: 'set when a is set' });
+    const schema = z
+      .object({ a: z.string().optional(), b: z.string().optional() })
+      .refine((v) => v.a === undefined || v.b !== undefined, { path: ['b'], message: 'set when a is set' });
     expect(explain(schema, { a: 'x' })).toBe(`${start}"b" must be set when a is set.`);
   });
 });
@@ -180,18 +245,26 @@ describe('naming a field and finding what was sent there', () => {
     const schema = z.object({ a: z.object({ b: z.array(z.object({ c: z.string() })) }) });
     expect(explain(schema, { a: { b: [{ c: 1 }] } })).toBe(`${start}"a.b[0].c" must be a string (got 1).`);
     expect(explain(schema, { a: { b: [{ c: 'ok' }, {}] } })).toBe(`${start}"a.b[1].c" is required.`);
-    expect(explain(z.object({ list: z.array(z.array(z.number())) }), { list: [[1], [2, 'x']] })).toBe(`${start}"list[1][1]" must be a number (got "x").`);
+    expect(explain(z.object({ list: z.array(z.array(z.number())) }), { list: [[1], [2, 'x']] })).toBe(
+      `${start}"list[1][1]" must be a number (got "x").`,
+    );
   });
 
   it('shortens a long field name', () => {
     const key = 'k'.repeat(150);
-    expect(explain(z.object({ vars: z.record(z.string(), z.string()) }), { vars: { [key]: 1 } })).toBe(`${start}"vars.${'k'.repeat(80)}… (150 characters)" must be a string (got 1).`);
+    expect(explain(z.object({ vars: z.record(z.string(), z.string()) }), { vars: { [key]: 1 } })).toBe(
+      `${start}"vars.${'k'.repeat(80)}… (150 characters)" must be a string (got 1).`,
+    );
   });
 
   it('finds nothing inside a text or inside null', () => {
-    const inText = z.object({ name: z.string() }).refine(() => false, { path: ['name', 0], message: 'a name starting with a capital letter' });
+    const inText = z
+      .object({ name: z.string() })
+      .refine(() => false, { path: ['name', 0], message: 'a name starting with a capital letter' });
     expect(explain(inText, { name: 'bob' })).toBe(`${start}"name[0]" must be a name starting with a capital letter.`);
-    const inNull = z.object({ opts: z.object({ level: z.number() }).nullable() }).refine(() => false, { path: ['opts', 'level'], message: 'a level when opts are given' });
+    const inNull = z
+      .object({ opts: z.object({ level: z.number() }).nullable() })
+      .refine(() => false, { path: ['opts', 'level'], message: 'a level when opts are given' });
     expect(explain(inNull, { opts: null })).toBe(`${start}"opts.level" must be a level when opts are given.`);
   });
 });

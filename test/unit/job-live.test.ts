@@ -8,11 +8,24 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { controlOf, listed, newLive, nowOf, stopWriting, WRITE_MS } from '../../src/orchestrator/jobs/job-live.js';
 import type { Job, JobStore } from '../../src/orchestrator/stores/job-store.js';
 
-const job = (): Job => ({ id: 'job-1a2b3c4d', owner: 'a', tool: 'route_and_generate', key: 'k', state: 'running', runner: process.pid, handed: false, createdAt: 1000, updatedAt: 1000 });
+const job = (): Job => ({
+  id: 'job-1a2b3c4d',
+  owner: 'a',
+  tool: 'route_and_generate',
+  key: 'k',
+  state: 'running',
+  runner: process.pid,
+  handed: false,
+  createdAt: 1000,
+  updatedAt: 1000,
+});
 
 function setup() {
   const writes: Array<{ progress: string; parts?: unknown; status?: unknown }> = [];
-  const store = { progress: async (_id: string, progress: string, parts?: unknown, status?: unknown) => void writes.push({ progress, parts, status }) } as unknown as JobStore;
+  const store = {
+    progress: async (_id: string, progress: string, parts?: unknown, status?: unknown) =>
+      void writes.push({ progress, parts, status }),
+  } as unknown as JobStore;
   let clock = 5000;
   const live = newLive(job(), new AbortController());
   const control = controlOf(store, live, new Map(), () => clock);
@@ -32,7 +45,13 @@ describe('a running job’s control', () => {
     control.status({ partsTotal: 11, expectedAt: 99_000 });
     control.part('a.log: the first part', { key: 'p1', answer: 'the first part' });
     control.keep({ key: 'ratio:m', answer: '3.5' }); // kept for a later job alone: not a part done
-    expect(nowOf(live)).toEqual({ partsDone: 1, partsTotal: 11, step: 'loading llama3.2', updatedAt: 5010, expectedAt: 99_000 });
+    expect(nowOf(live)).toEqual({
+      partsDone: 1,
+      partsTotal: 11,
+      step: 'loading llama3.2',
+      updatedAt: 5010,
+      expectedAt: 99_000,
+    });
   });
 
   it('writes progress at most every WRITE_MS, the last line going with the next write; a part is written at once', async () => {
@@ -57,10 +76,12 @@ describe('a running job’s control', () => {
     expect(writes.map((w) => w.progress)).not.toContain('four');
   });
 
-  it('a quick call writes no progress: the first write waits WRITE_MS from the job\'s creation', async () => {
+  it("a quick call writes no progress: the first write waits WRITE_MS from the job's creation", async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const writes: string[] = [];
-    const store = { progress: async (_id: string, progress: string) => void writes.push(progress) } as unknown as JobStore;
+    const store = {
+      progress: async (_id: string, progress: string) => void writes.push(progress),
+    } as unknown as JobStore;
     const live = newLive({ ...job(), createdAt: 5000 }, new AbortController());
     const control = controlOf(store, live, new Map(), () => 5100);
     control.progress('choosing a model');

@@ -4,7 +4,14 @@
  * one shape whether its job ran as a task or as a plain call.
  */
 import { describe, expect, it } from 'vitest';
-import { aboutTime, etaSeconds, expectedWords, jobInfo, jobNowLine, keptOutput } from '../../src/presenting/job-words.js';
+import {
+  aboutTime,
+  etaSeconds,
+  expectedWords,
+  jobInfo,
+  jobNowLine,
+  keptOutput,
+} from '../../src/presenting/job-words.js';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
 
@@ -30,7 +37,18 @@ describe('a job in words', () => {
   });
 
   it('gives parts done of all, the step and the time left — what is known, nothing more', () => {
-    expect(jobNowLine({ partsDone: 5, partsTotal: 11, step: 'part 6 of 11: evaluating the prompt', updatedAt: AT, expectedAt: AT + 180_000 }, AT)).toBe('5 of 11 parts done; now: part 6 of 11: evaluating the prompt; whole result expected in ~3 min');
+    expect(
+      jobNowLine(
+        {
+          partsDone: 5,
+          partsTotal: 11,
+          step: 'part 6 of 11: evaluating the prompt',
+          updatedAt: AT,
+          expectedAt: AT + 180_000,
+        },
+        AT,
+      ),
+    ).toBe('5 of 11 parts done; now: part 6 of 11: evaluating the prompt; whole result expected in ~3 min');
     expect(jobNowLine({ partsDone: 1, updatedAt: AT }, AT)).toBe('1 part done');
     expect(jobNowLine({ partsDone: 0, step: 'loading llama3.2', updatedAt: AT }, AT)).toBe('now: loading llama3.2');
     expect(jobNowLine({ partsDone: 0, updatedAt: AT }, AT)).toBe('started');
@@ -40,7 +58,22 @@ describe('a job in words', () => {
   });
 
   it('carries the job in a structured result: its id, state, how far, when it moved and the seconds left', () => {
-    expect(jobInfo('job-1a2b3c4d', 'running', { partsDone: 2, partsTotal: 8, step: 'part 3 of 8', updatedAt: AT, expectedAt: AT + 30_000 }, AT)).toEqual({ id: 'job-1a2b3c4d', state: 'running', partsDone: 2, partsTotal: 8, step: 'part 3 of 8', updatedAt: new Date(AT).toISOString(), etaSeconds: 30 });
+    expect(
+      jobInfo(
+        'job-1a2b3c4d',
+        'running',
+        { partsDone: 2, partsTotal: 8, step: 'part 3 of 8', updatedAt: AT, expectedAt: AT + 30_000 },
+        AT,
+      ),
+    ).toEqual({
+      id: 'job-1a2b3c4d',
+      state: 'running',
+      partsDone: 2,
+      partsTotal: 8,
+      step: 'part 3 of 8',
+      updatedAt: new Date(AT).toISOString(),
+      etaSeconds: 30,
+    });
     expect(jobInfo('job-1a2b3c4d', 'done', undefined, AT)).toEqual({ id: 'job-1a2b3c4d', state: 'done', partsDone: 0 });
   });
 });
@@ -48,14 +81,24 @@ describe('a job in words', () => {
 describe('a kept result in one shape', () => {
   it('a plain call’s output and a task’s call result read alike: {text, structured}', () => {
     const plain = keptOutput({ text: 'the answer', structured: { model: 'm', text: 'the answer' } });
-    const task = keptOutput({ content: [{ type: 'text', text: 'the answer' }], structuredContent: { model: 'm', text: 'the answer' } });
+    const task = keptOutput({
+      content: [{ type: 'text', text: 'the answer' }],
+      structuredContent: { model: 'm', text: 'the answer' },
+    });
     expect(plain).toEqual({ text: 'the answer', structured: { model: 'm', text: 'the answer' } });
     expect(task).toEqual(plain);
   });
 
   it('keeps text without structure, and is nothing for what is neither', () => {
     expect(keptOutput({ text: 'only text', structured: [1, 2] })).toEqual({ text: 'only text' });
-    expect(keptOutput({ content: [{ type: 'image', data: 'x' }, { type: 'text', text: 'a' }] })).toEqual({ text: '\na' });
+    expect(
+      keptOutput({
+        content: [
+          { type: 'image', data: 'x' },
+          { type: 'text', text: 'a' },
+        ],
+      }),
+    ).toEqual({ text: '\na' });
     expect(keptOutput('a string')).toBeUndefined();
     expect(keptOutput({ value: 1 })).toBeUndefined();
     expect(keptOutput(null)).toBeUndefined();

@@ -23,7 +23,11 @@ async function settings(env: Record<string, string>, yaml?: string) {
 
 describe('the Ollama server settings', () => {
   it('default to this machine’s OLLAMA_* variables when Ollama runs here, each with its source', async () => {
-    const s = await settings({ OLLAMA_KV_CACHE_TYPE: 'Q8_0', OLLAMA_FLASH_ATTENTION: '0', OLLAMA_GPU_OVERHEAD: '536870912' });
+    const s = await settings({
+      OLLAMA_KV_CACHE_TYPE: 'Q8_0',
+      OLLAMA_FLASH_ATTENTION: '0',
+      OLLAMA_GPU_OVERHEAD: '536870912',
+    });
     expect(s.ollama).toMatchObject({ kvCacheType: 'q8_0', flashAttention: 'off', gpuOverhead: 536870912 });
     expect(s.sources['ollama.kvCacheType']).toBe('env OLLAMA_KV_CACHE_TYPE');
     expect(s.sources['ollama.flashAttention']).toBe('env OLLAMA_FLASH_ATTENTION');
@@ -33,9 +37,21 @@ describe('the Ollama server settings', () => {
 
   it('are left unset without them, or with values Ollama would not take', async () => {
     const none = await settings({});
-    expect([none.ollama.kvCacheType, none.ollama.flashAttention, none.ollama.gpuOverhead]).toEqual([undefined, undefined, undefined]);
-    const odd = await settings({ OLLAMA_KV_CACHE_TYPE: 'q9_9', OLLAMA_FLASH_ATTENTION: 'maybe', OLLAMA_GPU_OVERHEAD: '1GB' });
-    expect([odd.ollama.kvCacheType, odd.ollama.flashAttention, odd.ollama.gpuOverhead]).toEqual([undefined, undefined, undefined]);
+    expect([none.ollama.kvCacheType, none.ollama.flashAttention, none.ollama.gpuOverhead]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const odd = await settings({
+      OLLAMA_KV_CACHE_TYPE: 'q9_9',
+      OLLAMA_FLASH_ATTENTION: 'maybe',
+      OLLAMA_GPU_OVERHEAD: '1GB',
+    });
+    expect([odd.ollama.kvCacheType, odd.ollama.flashAttention, odd.ollama.gpuOverhead]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('are not taken from this machine for an Ollama on another one', async () => {
@@ -44,13 +60,19 @@ describe('the Ollama server settings', () => {
   });
 
   it('a setting given wins over the variable', async () => {
-    const s = await settings({ OLLAMA_KV_CACHE_TYPE: 'q8_0' }, 'ollama:\n  kvCacheType: q4_0\n  flashAttention: "on"\n');
+    const s = await settings(
+      { OLLAMA_KV_CACHE_TYPE: 'q8_0' },
+      'ollama:\n  kvCacheType: q4_0\n  flashAttention: "on"\n',
+    );
     expect(s.ollama).toMatchObject({ kvCacheType: 'q4_0', flashAttention: 'on' });
     expect(s.sources['ollama.kvCacheType']).toMatch(/config\.yaml$/);
   });
 
   it('per host too; an unknown type is refused with the key', async () => {
-    const s = await settings({}, 'hosts:\n  - {name: box, kind: ollama, url: "box:11434", kvCacheType: q8_0, flashAttention: auto, gpuOverhead: 1GiB}\n');
+    const s = await settings(
+      {},
+      'hosts:\n  - {name: box, kind: ollama, url: "box:11434", kvCacheType: q8_0, flashAttention: auto, gpuOverhead: 1GiB}\n',
+    );
     expect(s.hosts[0]).toMatchObject({ kvCacheType: 'q8_0', flashAttention: 'auto', gpuOverhead: 1024 ** 3 });
     await expect(settings({}, 'ollama:\n  kvCacheType: q9\n')).rejects.toThrow(ConfigError);
     await expect(settings({}, 'ollama:\n  kvCacheType: q9\n')).rejects.toThrow(/ollama\.kvCacheType/);
@@ -59,25 +81,45 @@ describe('the Ollama server settings', () => {
 
 describe('which Ollama is this machine’s', () => {
   it('localhost, 127.0.0.0/8 and ::1 in any form the URL parser reads', () => {
-    for (const url of ['http://127.0.0.1:11434', 'http://127.8.9.10:11434', 'http://127.1:11434', 'http://localhost:11434', 'http://LocalHost:8080', 'http://[::1]:11434', 'http://[0:0:0:0:0:0:0:1]:11434']) {
+    for (const url of [
+      'http://127.0.0.1:11434',
+      'http://127.8.9.10:11434',
+      'http://127.1:11434',
+      'http://localhost:11434',
+      'http://LocalHost:8080',
+      'http://[::1]:11434',
+      'http://[0:0:0:0:0:0:0:1]:11434',
+    ]) {
       expect([url, isLocalHost(url)]).toEqual([url, true]);
     }
   });
 
   it('not another machine, a name that only starts like a loopback address, nor what is no URL', () => {
-    for (const url of ['http://10.0.0.1:11434', 'http://128.0.0.1:11434', 'http://127.example.com:11434', 'http://localhost.example.com:11434', 'http://gpu-box:11434', 'http://[::2]:11434', 'not a url']) {
+    for (const url of [
+      'http://10.0.0.1:11434',
+      'http://128.0.0.1:11434',
+      'http://127.example.com:11434',
+      'http://localhost.example.com:11434',
+      'http://gpu-box:11434',
+      'http://[::2]:11434',
+      'not a url',
+    ]) {
       expect([url, isLocalHost(url)]).toEqual([url, false]);
     }
   });
 });
 
 describe('the OLLAMA_* values taken as Ollama takes them', () => {
-  const values = (env: Record<string, string>) => Object.fromEntries(ollamaEnvDefaults(env).map((d) => [d.key, d.value]));
+  const values = (env: Record<string, string>) =>
+    Object.fromEntries(ollamaEnvDefaults(env).map((d) => [d.key, d.value]));
 
   it('flash attention: every spelling of Go’s strconv.ParseBool, around spaces; any other is Ollama’s default', () => {
-    for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True', ' 1 ']) expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, { flashAttention: 'on' }]);
-    for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False', '\tfalse ']) expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, { flashAttention: 'off' }]);
-    for (const v of ['', ' ', 'yes', 'on', 'tRUE', 'fALSE', '2']) expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, {}]);
+    for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True', ' 1 '])
+      expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, { flashAttention: 'on' }]);
+    for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False', '\tfalse '])
+      expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, { flashAttention: 'off' }]);
+    for (const v of ['', ' ', 'yes', 'on', 'tRUE', 'fALSE', '2'])
+      expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, {}]);
   });
 
   it('the cache type in any case, around spaces; an unknown one is left out', () => {
@@ -89,13 +131,16 @@ describe('the OLLAMA_* values taken as Ollama takes them', () => {
   it('GPU overhead: a plain byte count, 0 included; not what Number would read but Go’s ParseUint refuses', () => {
     expect(values({ OLLAMA_GPU_OVERHEAD: ' 1073741824 ' })).toStrictEqual({ gpuOverhead: 1073741824 });
     expect(values({ OLLAMA_GPU_OVERHEAD: '0' })).toStrictEqual({ gpuOverhead: 0 });
-    for (const v of ['1e9', '0x10', '1GB', 'x1', '-5', '+5', '1.5', '', '99999999999999999999']) expect([v, values({ OLLAMA_GPU_OVERHEAD: v })]).toStrictEqual([v, {}]);
+    for (const v of ['1e9', '0x10', '1GB', 'x1', '-5', '+5', '1.5', '', '99999999999999999999'])
+      expect([v, values({ OLLAMA_GPU_OVERHEAD: v })]).toStrictEqual([v, {}]);
   });
 
   it('an ollama section that is not a mapping is reported, never replaced by the variables', async () => {
     for (const section of ['abc', '[1]', '']) {
       const yaml = `ollama: ${section}\n`;
-      await expect(settings({ OLLAMA_KV_CACHE_TYPE: 'q8_0' }, yaml)).rejects.toThrow(/Invalid setting ollama = .*expected object/);
+      await expect(settings({ OLLAMA_KV_CACHE_TYPE: 'q8_0' }, yaml)).rejects.toThrow(
+        /Invalid setting ollama = .*expected object/,
+      );
     }
   });
 
@@ -110,12 +155,28 @@ describe('the OLLAMA_* values taken as Ollama takes them', () => {
 });
 
 describe('doctor', () => {
-  const host = (over: Partial<HostCapacity>): HostCapacity => ({ kind: 'gpu', source: 'this machine', note: '', maxLoadedModels: 3, numParallel: 1, ...over });
+  const host = (over: Partial<HostCapacity>): HostCapacity => ({
+    kind: 'gpu',
+    source: 'this machine',
+    note: '',
+    maxLoadedModels: 3,
+    numParallel: 1,
+    ...over,
+  });
 
   it('shows the cache type and flash attention', () => {
-    expect(kvCheck(host({ kvCacheType: 'q8_0', flashAttention: 'auto' }))).toMatchObject({ name: 'Ollama KV cache', level: 'ok', detail: expect.stringMatching(/^KV cache q8_0 .*flash attention auto/) });
-    expect(kvCheck(host({ kvCacheType: 'f16', flashAttention: 'off' }))).toMatchObject({ level: 'ok', detail: expect.stringMatching(/^KV cache f16, flash attention off/) });
-    expect(kvCheck(host({ kvCacheType: 'f16', gpuOverheadBytes: 1e9 }))!.detail).toMatch(/1\.0 GB of VRAM kept aside per GPU/);
+    expect(kvCheck(host({ kvCacheType: 'q8_0', flashAttention: 'auto' }))).toMatchObject({
+      name: 'Ollama KV cache',
+      level: 'ok',
+      detail: expect.stringMatching(/^KV cache q8_0 .*flash attention auto/),
+    });
+    expect(kvCheck(host({ kvCacheType: 'f16', flashAttention: 'off' }))).toMatchObject({
+      level: 'ok',
+      detail: expect.stringMatching(/^KV cache f16, flash attention off/),
+    });
+    expect(kvCheck(host({ kvCacheType: 'f16', gpuOverheadBytes: 1e9 }))!.detail).toMatch(
+      /1\.0 GB of VRAM kept aside per GPU/,
+    );
     expect(kvCheck(host({}))).toBeUndefined(); // not an Ollama host
   });
 

@@ -6,8 +6,24 @@
  * choice, never a pin — or sizes the context down.
  */
 import { describe, expect, it } from 'vitest';
-import { effectiveKvType, isQuantized, kvCacheBytes, kvShare, ONE_SLOT_FAMILIES, PLAIN_RUNNER, slotsFor, type KvCacheType } from '../../src/orchestrator/loading/kv-cache.js';
-import { automaticBatch, batchForContext, batchSurcharge, passesPreflight, preflightBytes, type PreflightFacts } from '../../src/orchestrator/loading/ollama-preflight.js';
+import {
+  effectiveKvType,
+  isQuantized,
+  kvCacheBytes,
+  kvShare,
+  ONE_SLOT_FAMILIES,
+  PLAIN_RUNNER,
+  slotsFor,
+  type KvCacheType,
+} from '../../src/orchestrator/loading/kv-cache.js';
+import {
+  automaticBatch,
+  batchForContext,
+  batchSurcharge,
+  passesPreflight,
+  preflightBytes,
+  type PreflightFacts,
+} from '../../src/orchestrator/loading/ollama-preflight.js';
 import { gpuBytes } from '../../src/orchestrator/loading/admission.js';
 import { planLoad, type PlanInput } from '../../src/orchestrator/loading/planner.js';
 import { largestContext } from '../../src/orchestrator/loading/usable-window.js';
@@ -22,16 +38,35 @@ const GiB = 1024 ** 3;
 /** llama3.1:8b's shape: 128 KiB of f16 KV cache per token. */
 const shape = { layers: 32, kvHeads: 8, headDim: 128 };
 const policy = { budgetBytes: 20 * GB, safetyMargin: 0.2, bufferBytes: 2 * GB, smallModelBytes: 1 * GB };
-const gpu16: HostMemory = { kind: 'gpu', vram: { totalBytes: 16 * GB, freeBytes: 16 * GB }, ram: { totalBytes: 4 * GB, availableBytes: 4 * GB } };
+const gpu16: HostMemory = {
+  kind: 'gpu',
+  vram: { totalBytes: 16 * GB, freeBytes: 16 * GB },
+  ram: { totalBytes: 4 * GB, availableBytes: 4 * GB },
+};
 const cpu32: HostMemory = { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 32 * GB } };
 
 function input(over: Partial<PlanInput> & Pick<PlanInput, 'model' | 'memory'>): PlanInput {
-  return { loaded: [], pinned: new Set(), inFlight: new Set(), lastUsed: new Map(), maxLoadedModels: 99, policy, now: 1_800_000_000_000, ...over };
+  return {
+    loaded: [],
+    pinned: new Set(),
+    inFlight: new Set(),
+    lastUsed: new Map(),
+    maxLoadedModels: 99,
+    policy,
+    now: 1_800_000_000_000,
+    ...over,
+  };
 }
 
 /** The largest context the planner accepts for a 5 GB model with the KV cache at `type`. */
 function window(type: KvCacheType, memory: HostMemory, trained = 262_144): number | undefined {
-  return largestContext(trained, 4096, (ctx) => planLoad(input({ model: { name: 'm:8b', sizeBytes: 5 * GB, kvBytes: kvCacheBytes(shape, ctx, type) }, memory })).action !== 'refuse');
+  return largestContext(
+    trained,
+    4096,
+    (ctx) =>
+      planLoad(input({ model: { name: 'm:8b', sizeBytes: 5 * GB, kvBytes: kvCacheBytes(shape, ctx, type) }, memory }))
+        .action !== 'refuse',
+  );
 }
 
 describe('the KV cache at its type', () => {
@@ -42,7 +77,9 @@ describe('the KV cache at its type', () => {
     expect(kvCacheBytes(shape, 1, 'q4_0')).toBe(36_864);
     expect(kvCacheBytes(shape, 1, 'f32')).toBe(262_144);
     // the other ggml block types: q5_1 24 bytes per 32 values, q5_0 22, q4_1 20, iq4_nl 18
-    expect((['q5_1', 'q5_0', 'q4_1', 'iq4_nl'] as const).map((t) => kvCacheBytes(shape, 1, t))).toEqual([49_152, 45_056, 40_960, 36_864]);
+    expect((['q5_1', 'q5_0', 'q4_1', 'iq4_nl'] as const).map((t) => kvCacheBytes(shape, 1, t))).toEqual([
+      49_152, 45_056, 40_960, 36_864,
+    ]);
     expect(kvShare('q8_0')).toBeCloseTo(0.53, 2);
     expect(kvCacheBytes(undefined, 4096, 'q8_0')).toBe(0);
   });
@@ -52,7 +89,13 @@ describe('the KV cache at its type', () => {
     expect(effectiveKvType({ kvCacheType: 'q8_0', flashAttention: 'auto' })).toBe('q8_0');
     expect(effectiveKvType({ kvCacheType: 'q4_0', flashAttention: 'on' })).toBe('q4_0');
     expect(effectiveKvType({ kvCacheType: 'bf16', flashAttention: 'off' })).toBe('bf16');
-    expect([isQuantized('q8_0'), isQuantized('iq4_nl'), isQuantized('f16'), isQuantized('bf16'), isQuantized('f32')]).toEqual([true, true, false, false, false]);
+    expect([
+      isQuantized('q8_0'),
+      isQuantized('iq4_nl'),
+      isQuantized('f16'),
+      isQuantized('bf16'),
+      isQuantized('f32'),
+    ]).toEqual([true, true, false, false, false]);
   });
 
   it('with q8_0 a memory-bound window is twice the f16 one on a GPU host, and nothing is planned past memory', () => {
@@ -61,8 +104,19 @@ describe('the KV cache at its type', () => {
     expect(f16).toBe(65_536);
     expect(q8).toBe(2 * f16);
     // the window q8_0 gets is still within what the GPU holds (80% of it, or a CPU part within RAM)
-    expect(planLoad(input({ model: { name: 'm:8b', sizeBytes: 5 * GB, kvBytes: kvCacheBytes(shape, q8, 'q8_0') }, memory: gpu16 })).action).toBe('load');
-    expect(planLoad(input({ model: { name: 'm:8b', sizeBytes: 5 * GB, kvBytes: kvCacheBytes(shape, 2 * q8, 'q8_0') }, memory: gpu16 })).action).toBe('refuse');
+    expect(
+      planLoad(
+        input({ model: { name: 'm:8b', sizeBytes: 5 * GB, kvBytes: kvCacheBytes(shape, q8, 'q8_0') }, memory: gpu16 }),
+      ).action,
+    ).toBe('load');
+    expect(
+      planLoad(
+        input({
+          model: { name: 'm:8b', sizeBytes: 5 * GB, kvBytes: kvCacheBytes(shape, 2 * q8, 'q8_0') },
+          memory: gpu16,
+        }),
+      ).action,
+    ).toBe('refuse');
     expect(window('q4_0', gpu16)).toBe(2 * q8);
   });
 
@@ -72,7 +126,21 @@ describe('the KV cache at its type', () => {
   });
 
   it('the slots: one for embedding models and the families Ollama forces to one, else OLLAMA_NUM_PARALLEL', () => {
-    expect(ONE_SLOT_FAMILIES).toEqual(expect.arrayContaining(['mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotron_h', 'nemotron_h_moe', 'nemotron_h_omni']));
+    expect(ONE_SLOT_FAMILIES).toEqual(
+      expect.arrayContaining([
+        'mllama',
+        'qwen3vl',
+        'qwen3vlmoe',
+        'qwen35',
+        'qwen35moe',
+        'qwen3next',
+        'lfm2',
+        'lfm2moe',
+        'nemotron_h',
+        'nemotron_h_moe',
+        'nemotron_h_omni',
+      ]),
+    );
     expect(slotsFor({ capabilities: ['completion'], family: 'qwen3next' }, 4, ONE_SLOT_FAMILIES)).toBe(1);
     expect(slotsFor({ capabilities: ['completion', 'vision'], family: 'qwen3vl' }, 4, ONE_SLOT_FAMILIES)).toBe(1);
     expect(slotsFor({ capabilities: ['completion'], family: 'llama' }, 4, ONE_SLOT_FAMILIES)).toBe(4);
@@ -110,20 +178,49 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(preflightBytes({ predictedBytes: 9 * GB, effectiveContext: 65536, completion: true }, 10 * GB)).toBe(9 * GB); // over 80%: lowered to 512, no buffers
     expect(automaticBatch(65536, 0, 1 * GB)).toBe(2048); // nothing predicted: kept
     expect(automaticBatch(65536, 5 * GB, 0)).toBe(2048); // free memory not known: kept
-    expect(preflightBytes({ predictedBytes: 8 * GB - 768 * MiB, effectiveContext: 8192, completion: true }, 10 * GB)).toBe(8 * GB);
+    expect(
+      preflightBytes({ predictedBytes: 8 * GB - 768 * MiB, effectiveContext: 8192, completion: true }, 10 * GB),
+    ).toBe(8 * GB);
   });
 
   it('counts f16 for min(num_ctx, trained) × slots whatever the cache type, with the file size', () => {
-    const model = { name: 'm:8b', sizeBytes: 5 * GB, contextWindow: 32768, capabilities: ['completion'], family: 'llama', kvShape: shape } as unknown as CatalogModel;
-    const runner = { kvCacheType: 'q8_0' as const, flashAttention: 'auto' as const, gpuOverheadBytes: 0, oneSlotFamilies: ONE_SLOT_FAMILIES, preflight: true };
-    expect(preflightFacts(model, 65536, 2, runner)).toEqual({ predictedBytes: 5 * GB + 131_072 * 65536, effectiveContext: 65536, completion: true });
+    const model = {
+      name: 'm:8b',
+      sizeBytes: 5 * GB,
+      contextWindow: 32768,
+      capabilities: ['completion'],
+      family: 'llama',
+      kvShape: shape,
+    } as unknown as CatalogModel;
+    const runner = {
+      kvCacheType: 'q8_0' as const,
+      flashAttention: 'auto' as const,
+      gpuOverheadBytes: 0,
+      oneSlotFamilies: ONE_SLOT_FAMILIES,
+      preflight: true,
+    };
+    expect(preflightFacts(model, 65536, 2, runner)).toEqual({
+      predictedBytes: 5 * GB + 131_072 * 65536,
+      effectiveContext: 65536,
+      completion: true,
+    });
     expect(preflightFacts(model, 8192, 1, { ...runner, preflight: false })).toBeUndefined(); // an engine without Ollama's pre-flight
     expect(runnerFor(model, { numParallel: 4, runner })).toEqual({ slots: 4, kvType: 'q8_0' });
-    expect(runnerFor({ ...model, family: 'lfm2' } as CatalogModel, { numParallel: 4, runner })).toEqual({ slots: 1, kvType: 'q8_0' });
+    expect(runnerFor({ ...model, family: 'lfm2' } as CatalogModel, { numParallel: 4, runner })).toEqual({
+      slots: 1,
+      kvType: 'q8_0',
+    });
   });
 
   it('a llama-server router sizes a model as its own: f16, the slots given whatever its family, no Ollama pre-flight', () => {
-    const model = { name: 'm:8b', sizeBytes: 5 * GB, contextWindow: 32768, capabilities: ['completion'], family: 'lfm2', kvShape: shape } as unknown as CatalogModel;
+    const model = {
+      name: 'm:8b',
+      sizeBytes: 5 * GB,
+      contextWindow: 32768,
+      capabilities: ['completion'],
+      family: 'lfm2',
+      kvShape: shape,
+    } as unknown as CatalogModel;
     expect(runnerFor(model, { numParallel: 2, runner: PLAIN_RUNNER })).toEqual({ slots: 2, kvType: 'f16' });
     expect(preflightFacts(model, 8192, 1, PLAIN_RUNNER)).toBeUndefined();
   });
@@ -134,7 +231,9 @@ describe('the footprint and the pre-flight together on a GPU', () => {
     name: 'm:8b',
     sizeBytes: 5 * GB,
     kvBytes: kvCacheBytes(shape, ctx, 'q8_0'),
-    ...(preflight && { preflight: { predictedBytes: 5 * GB + kvCacheBytes(shape, ctx, 'f16'), effectiveContext: ctx, completion: true } }),
+    ...(preflight && {
+      preflight: { predictedBytes: 5 * GB + kvCacheBytes(shape, ctx, 'f16'), effectiveContext: ctx, completion: true },
+    }),
   });
   const pin = { name: 'pin:3b', sizeBytes: 3 * GB, vramBytes: 3 * GB };
   const idle = { name: 'idle:3b', sizeBytes: 3 * GB, vramBytes: 3 * GB };
@@ -142,13 +241,17 @@ describe('the footprint and the pre-flight together on a GPU', () => {
 
   it('where the q8_0 footprint fits beside what is loaded but the f16 pre-flight does not, the cheapest idle model is unloaded first — never the pin', () => {
     expect(gpuBytes(5 * GB, kvCacheBytes(shape, 32768, 'q8_0'))).toBeLessThanOrEqual(10 * GB * 0.8); // the footprint alone would load beside both
-    const plan = planLoad(input({ model: model(32768), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }));
+    const plan = planLoad(
+      input({ model: model(32768), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }),
+    );
     expect(plan).toMatchObject({ action: 'load', unload: ['idle:3b'] });
     expect(plan.reason).toMatch(/Ollama's pre-flight counts/);
   });
 
   it('without the pre-flight (the footprint alone) nothing would be unloaded: Ollama would evict one itself', () => {
-    const plan = planLoad(input({ model: model(32768, false), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }));
+    const plan = planLoad(
+      input({ model: model(32768, false), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }),
+    );
     expect(plan).toMatchObject({ action: 'load', unload: [] });
   });
 
@@ -157,10 +260,20 @@ describe('the footprint and the pre-flight together on a GPU', () => {
     const plan = planLoad(input({ model: model(32768), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) }));
     expect(plan.action).toBe('refuse');
     expect(plan.unload).toEqual([]);
-    const fits = (ctx: number) => planLoad(input({ model: model(ctx), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) })).action !== 'refuse';
+    const fits = (ctx: number) =>
+      planLoad(input({ model: model(ctx), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) })).action !==
+      'refuse';
     expect(largestContext(131072, 4096, fits)).toBe(16384);
     // the footprint alone would have said 32k
-    expect(largestContext(131072, 4096, (ctx) => planLoad(input({ model: model(ctx, false), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) })).action !== 'refuse')).toBe(32768);
+    expect(
+      largestContext(
+        131072,
+        4096,
+        (ctx) =>
+          planLoad(input({ model: model(ctx, false), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) }))
+            .action !== 'refuse',
+      ),
+    ).toBe(32768);
   });
 
   it('with nothing else loaded Ollama checks nothing: the footprint alone decides', () => {
@@ -179,7 +292,10 @@ describe('the footprint and the pre-flight together on a GPU', () => {
 describe("Ollama's default context tiers", () => {
   it('by total VRAM less OLLAMA_GPU_OVERHEAD per GPU: 4k, 32k from 23 GiB, 256k from 47 GiB', () => {
     const settings = { options: {}, ollama: {} } as Parameters<typeof baseContext>[0];
-    const vram = (total: number, kept?: number): HostMemory => ({ kind: 'gpu', vram: { totalBytes: total, freeBytes: total, ...(kept !== undefined && { keptBytes: kept }) } });
+    const vram = (total: number, kept?: number): HostMemory => ({
+      kind: 'gpu',
+      vram: { totalBytes: total, freeBytes: total, ...(kept !== undefined && { keptBytes: kept }) },
+    });
     expect(baseContext(settings, vram(24 * GiB))).toBe(32768);
     expect(baseContext(settings, vram(24 * GiB, 2 * GiB))).toBe(4096); // 22 GiB left: the lower tier, as Ollama picks it
     expect(baseContext(settings, vram(48 * GiB))).toBe(262144);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describeFigure, learnedSize, MAX_LEARNED_MARGIN, MIN_LEARNED_MARGIN, observedLoad, type SeenSize } from '../../src/orchestrator/loading/learned-size.js';
+import {
+  describeFigure,
+  learnedSize,
+  MAX_LEARNED_MARGIN,
+  MIN_LEARNED_MARGIN,
+  observedLoad,
+  type SeenSize,
+} from '../../src/orchestrator/loading/learned-size.js';
 import { planLoad, type PlanInput } from '../../src/orchestrator/loading/planner.js';
 import { assessFit } from '../../src/orchestrator/loading/admission.js';
 
@@ -57,11 +64,21 @@ describe('the learned figure for a model at a context', () => {
 
 describe('what one load took', () => {
   it("is the host's report when it gives one", () => {
-    expect(observedLoad({ reported: { bytes: 9.81 * GB, vramBytes: 12 * GB }, availableBefore: 20 * GB, availableAfter: 1 * GB, fileBytes: 9 * GB })).toEqual({ bytes: 9.81 * GB, vramBytes: 9.81 * GB });
+    expect(
+      observedLoad({
+        reported: { bytes: 9.81 * GB, vramBytes: 12 * GB },
+        availableBefore: 20 * GB,
+        availableAfter: 1 * GB,
+        fileBytes: 9 * GB,
+      }),
+    ).toEqual({ bytes: 9.81 * GB, vramBytes: 9.81 * GB });
   });
 
   it("else the fall in this machine's available memory, when it holds at least the model's file", () => {
-    expect(observedLoad({ availableBefore: 20 * GB, availableAfter: 10 * GB, fileBytes: 9 * GB })).toEqual({ bytes: 10 * GB, vramBytes: 0 });
+    expect(observedLoad({ availableBefore: 20 * GB, availableAfter: 10 * GB, fileBytes: 9 * GB })).toEqual({
+      bytes: 10 * GB,
+      vramBytes: 0,
+    });
     // less than the file: its weights are mapped from the page cache, which available memory does not show
     expect(observedLoad({ availableBefore: 20 * GB, availableAfter: 19 * GB, fileBytes: 9 * GB })).toBeUndefined();
     expect(observedLoad({ reported: { bytes: 0, vramBytes: 0 }, fileBytes: 9 * GB })).toBeUndefined();
@@ -81,22 +98,50 @@ describe('the planner with a learned figure', () => {
   const qwen = { name: 'qwen2.5:14b', sizeBytes: 9 * GB, kvBytes: 0.8 * GB };
 
   it('on a CPU host uses it in place of weights + 20% + KV: a model the estimate refuses is loaded', () => {
-    expect(planLoad({ ...base, model: qwen })).toMatchObject({ action: 'refuse', requiredBytes: Math.ceil(9 * GB * 1.2) + 0.8 * GB });
-    const p = planLoad({ ...base, model: { ...qwen, learned: { bytes: 10.1 * GB, words: 'observed 9.81 GB at 4k context + 3%' } } });
+    expect(planLoad({ ...base, model: qwen })).toMatchObject({
+      action: 'refuse',
+      requiredBytes: Math.ceil(9 * GB * 1.2) + 0.8 * GB,
+    });
+    const p = planLoad({
+      ...base,
+      model: { ...qwen, learned: { bytes: 10.1 * GB, words: 'observed 9.81 GB at 4k context + 3%' } },
+    });
     expect(p).toMatchObject({ action: 'load', requiredBytes: 10.1 * GB });
     expect(p.reason).toContain('observed 9.81 GB at 4k context + 3%');
   });
 
   it("on a GPU host adds only the buffers Ollama's admission counts", () => {
-    const gpu = { ...base, memory: { kind: 'gpu' as const, ram: { totalBytes: 32 * GB, availableBytes: 30 * GB }, vram: { totalBytes: 24 * GB, freeBytes: 24 * GB } } };
+    const gpu = {
+      ...base,
+      memory: {
+        kind: 'gpu' as const,
+        ram: { totalBytes: 32 * GB, availableBytes: 30 * GB },
+        vram: { totalBytes: 24 * GB, freeBytes: 24 * GB },
+      },
+    };
     const p = planLoad({ ...gpu, model: { ...qwen, learned: { bytes: 10.1 * GB, words: 'observed' } } });
     expect(p.requiredBytes).toBe(10.1 * GB + Math.ceil(9 * GB * 0.05));
-    const fit = assessFit({ modelBytes: 9 * GB, learnedBytes: 10.1 * GB, isLoaded: false, loadedBytes: 0, memory: gpu.memory, policy: gpu.policy });
+    const fit = assessFit({
+      modelBytes: 9 * GB,
+      learnedBytes: 10.1 * GB,
+      isLoaded: false,
+      loadedBytes: 0,
+      memory: gpu.memory,
+      policy: gpu.policy,
+    });
     expect(fit.requiredBytes).toBe(p.requiredBytes);
   });
 
   it('assessFit on a CPU host takes the learned figure as it is', () => {
-    const fit = assessFit({ modelBytes: 9 * GB, kvBytes: 0.8 * GB, learnedBytes: 10.1 * GB, isLoaded: false, loadedBytes: 0, memory: base.memory, policy: base.policy });
+    const fit = assessFit({
+      modelBytes: 9 * GB,
+      kvBytes: 0.8 * GB,
+      learnedBytes: 10.1 * GB,
+      isLoaded: false,
+      loadedBytes: 0,
+      memory: base.memory,
+      policy: base.policy,
+    });
     expect(fit).toMatchObject({ requiredBytes: 10.1 * GB, fitsNow: true });
   });
 });

@@ -19,25 +19,41 @@ import {
 } from '../../src/orchestrator/generation/learning.js';
 import { random } from '../helpers/random.js';
 
-
 const GB = 1e9;
 const ev = (e: Partial<Evidence>): Evidence => ({ ...NO_EVIDENCE, ...e });
 /** An 8B code model, loaded, no evidence: change what a test is about. */
-const cand = (name: string, over: Partial<LearnedCandidate> = {}): LearnedCandidate => ({ name, profiles: ['code'], parameterSize: '8B', sizeBytes: 4.8 * GB, loaded: true, ...over });
+const cand = (name: string, over: Partial<LearnedCandidate> = {}): LearnedCandidate => ({
+  name,
+  profiles: ['code'],
+  parameterSize: '8B',
+  sizeBytes: 4.8 * GB,
+  loaded: true,
+  ...over,
+});
 const never = () => {
   throw new Error('rng called');
 };
 
 describe('posterior', () => {
   it('starts from the table: 0.7 with weight 16 when the profiles include the work, 0.5 with weight 10 otherwise or general-only', () => {
-    expect(priorFor({ profiles: ['code', 'general'], parameterSize: '8B' }, 'code')).toEqual({ alpha: expect.closeTo(11.2, 9), beta: expect.closeTo(4.8, 9) });
-    expect(priorFor({ profiles: ['general', 'creative'], parameterSize: '8B' }, 'code')).toEqual({ alpha: expect.closeTo(5, 9), beta: expect.closeTo(5, 9) });
+    expect(priorFor({ profiles: ['code', 'general'], parameterSize: '8B' }, 'code')).toEqual({
+      alpha: expect.closeTo(11.2, 9),
+      beta: expect.closeTo(4.8, 9),
+    });
+    expect(priorFor({ profiles: ['general', 'creative'], parameterSize: '8B' }, 'code')).toEqual({
+      alpha: expect.closeTo(5, 9),
+      beta: expect.closeTo(5, 9),
+    });
     // general-only is how an unknown model is described: it says nothing, even for general work
-    expect(priorFor({ profiles: ['general'], parameterSize: '8B' }, 'general')).toEqual({ alpha: expect.closeTo(5, 9), beta: expect.closeTo(5, 9) });
+    expect(priorFor({ profiles: ['general'], parameterSize: '8B' }, 'general')).toEqual({
+      alpha: expect.closeTo(5, 9),
+      beta: expect.closeTo(5, 9),
+    });
   });
 
   it('leans slightly to larger models, and to smaller ones for fast work', () => {
-    const mean = (parameterSize: string, work: 'code' | 'fast') => expectedQuality({ profiles: ['code', 'fast'], parameterSize }, work).mean;
+    const mean = (parameterSize: string, work: 'code' | 'fast') =>
+      expectedQuality({ profiles: ['code', 'fast'], parameterSize }, work).mean;
     expect(mean('70B', 'code')).toBeCloseTo(0.7 + LEARNING_DEFAULTS.sizeShiftMax, 9);
     expect(mean('1B', 'code')).toBeCloseTo(0.7 - LEARNING_DEFAULTS.sizeShiftMax, 9);
     expect(mean('16B', 'code')).toBeCloseTo(0.7 + LEARNING_DEFAULTS.sizeShiftPerDoubling, 9);
@@ -98,13 +114,27 @@ describe('evidence', () => {
     e = addOutcome(e, { kind: 'speed', tokensPerSecond: 30 });
     e = addOutcome(e, { kind: 'speed', tokensPerSecond: 50 });
     e = addOutcome(e, { kind: 'speed', tokensPerSecond: Number.NaN });
-    expect(e).toEqual({ good: 1, bad: 1, wins: 1, losses: 1, failures: 1, timeouts: 1, cut: 1, speedSamples: 2, tokensPerSecond: 40 });
+    expect(e).toEqual({
+      good: 1,
+      bad: 1,
+      wins: 1,
+      losses: 1,
+      failures: 1,
+      timeouts: 1,
+      cut: 1,
+      speedSamples: 2,
+      tokensPerSecond: 40,
+    });
     expect(NO_EVIDENCE.good).toBe(0);
   });
 
   it('keeps a book per model, host and kind of work', () => {
     let book = recordOutcome({}, { model: 'qwen3:14b', work: 'code' }, { kind: 'verdict', good: true });
-    book = recordOutcome(book, { model: 'qwen3:14b', host: 'http://gpu:11434', work: 'code' }, { kind: 'verdict', good: false });
+    book = recordOutcome(
+      book,
+      { model: 'qwen3:14b', host: 'http://gpu:11434', work: 'code' },
+      { kind: 'verdict', good: false },
+    );
     book = recordOutcome(book, { model: 'qwen3:14b', work: 'reasoning' }, { kind: 'timeout' });
     expect(evidenceFor(book, { model: 'qwen3:14b', work: 'code' })?.good).toBe(1);
     expect(evidenceFor(book, { model: 'qwen3:14b', host: 'http://gpu:11434', work: 'code' })?.bad).toBe(1);
@@ -116,7 +146,9 @@ describe('evidence', () => {
     expect(evidenceText(ev({ good: 8, bad: 1 }), 'code')).toBe('good on 8 of 9 code answers here');
     expect(evidenceText(undefined, 'code')).toBe('no track record here yet');
     expect(evidenceText(ev({ speedSamples: 3, tokensPerSecond: 20 }), 'code')).toBe('no track record here yet');
-    expect(evidenceText(ev({ good: 1, wins: 2, losses: 1, timeouts: 1, cut: 2 }), 'general')).toBe('good on 1 of 1 general answer here, preferred in 2 of 3 comparisons, 1 timeout, 2 cut at maxTokens');
+    expect(evidenceText(ev({ good: 1, wins: 2, losses: 1, timeouts: 1, cut: 2 }), 'general')).toBe(
+      'good on 1 of 1 general answer here, preferred in 2 of 3 comparisons, 1 timeout, 2 cut at maxTokens',
+    );
     expect(evidenceText(ev({ failures: 2 }), 'vision')).toBe('2 failures on vision work here');
   });
 });
@@ -128,7 +160,10 @@ describe('chooseLearned', () => {
     const bad = cand('bad', { evidence: ev({ bad: 10 }) });
     const fresh = cand('fresh');
     for (const explore of [false, true]) {
-      const picks = Array.from({ length: 200 }, (_, i) => chooseLearned([bad, fresh], 'code', opts(i, explore))!.candidate.name);
+      const picks = Array.from(
+        { length: 200 },
+        (_, i) => chooseLearned([bad, fresh], 'code', opts(i, explore))!.candidate.name,
+      );
       expect(picks.filter((n) => n === 'bad').length).toBeLessThanOrEqual(explore ? 4 : 0);
     }
   });
@@ -170,13 +205,18 @@ describe('chooseLearned', () => {
     const tried = choices.filter((c) => c.candidate.name === 'unlucky');
     expect(tried.length).toBeGreaterThan(0);
     expect(tried.length).toBeLessThan(200);
-    expect(tried[0]!.reason).toMatch(/tried ahead of leader \(expected quality \d+%\) to learn more: a \d+% chance it is better/);
+    expect(tried[0]!.reason).toMatch(
+      /tried ahead of leader \(expected quality \d+%\) to learn more: a \d+% chance it is better/,
+    );
   });
 
   it('is plain Thompson sampling at exploreScale 1: an even pair splits about evenly', () => {
     const a = cand('a', { evidence: ev({ good: 8, bad: 2 }) });
     const b = cand('b', { evidence: ev({ good: 8, bad: 2 }) });
-    const picks = Array.from({ length: 2000 }, (_, i) => chooseLearned([a, b], 'code', { ...opts(i), params: { exploreScale: 1 } })!.candidate.name);
+    const picks = Array.from(
+      { length: 2000 },
+      (_, i) => chooseLearned([a, b], 'code', { ...opts(i), params: { exploreScale: 1 } })!.candidate.name,
+    );
     const share = picks.filter((n) => n === 'b').length / picks.length;
     expect(share).toBeGreaterThan(0.4);
     expect(share).toBeLessThan(0.6);
@@ -186,7 +226,8 @@ describe('chooseLearned', () => {
     const share = (n: number) => {
       const a = cand('a', { evidence: ev({ good: Math.round(0.8 * n), bad: n - Math.round(0.8 * n) }) });
       const b = cand('b', { evidence: ev({ good: Math.round(0.75 * n), bad: n - Math.round(0.75 * n) }) });
-      return Array.from({ length: 2000 }, (_, i) => chooseLearned([a, b], 'code', opts(i))!).filter((c) => c.explored).length;
+      return Array.from({ length: 2000 }, (_, i) => chooseLearned([a, b], 'code', opts(i))!).filter((c) => c.explored)
+        .length;
     };
     expect(share(60)).toBeLessThan(share(4));
   });
@@ -202,7 +243,8 @@ describe('chooseLearned', () => {
     expect(first.scores.map((s) => s.name)).toEqual(['big-coder', 'small-coder', 'general-only']);
     expect(first.explored).toBe(false);
     expect(first.evidence).toBe('no track record here yet');
-    for (let i = 0; i < 5; i++) expect(chooseLearned([...cands].reverse(), 'code', { rng: never, explore: false })).toEqual(first);
+    for (let i = 0; i < 5; i++)
+      expect(chooseLearned([...cands].reverse(), 'code', { rng: never, explore: false })).toEqual(first);
   });
 
   it('lets a cold load decide between two models of equal quality', () => {
@@ -224,7 +266,12 @@ describe('chooseLearned', () => {
 
 describe('expected time', () => {
   it('is the cold load plus the tokens at the measured speed, else a prior by size', () => {
-    expect(expectedSeconds({ loaded: false, coldLoadSeconds: 12, evidence: ev({ speedSamples: 3, tokensPerSecond: 40 }) }, 400)).toEqual({ seconds: 22, loadSeconds: 12, tokensPerSecond: 40, measured: true });
+    expect(
+      expectedSeconds(
+        { loaded: false, coldLoadSeconds: 12, evidence: ev({ speedSamples: 3, tokensPerSecond: 40 }) },
+        400,
+      ),
+    ).toEqual({ seconds: 22, loadSeconds: 12, tokensPerSecond: 40, measured: true });
     const guess = expectedSeconds({ loaded: true, sizeBytes: 4 * GB }, 500);
     expect(guess).toEqual({ seconds: 10, loadSeconds: 0, tokensPerSecond: 50, measured: false });
     // a larger model is guessed slower, and slower to load when no estimate is given
@@ -236,9 +283,31 @@ describe('expected time', () => {
 
 describe('trackRecord', () => {
   it('gives counts, mean quality and speed per kind of work', () => {
-    const record = trackRecord({ code: ev({ good: 8, bad: 1, cut: 1, speedSamples: 2, tokensPerSecond: 41.26 }), reasoning: ev({ timeouts: 2 }) }, { profiles: ['code'] });
-    expect(record.code).toEqual({ good: 8, bad: 1, failures: 0, timeouts: 0, cut: 1, wins: 0, losses: 0, meanQuality: 0.75, uncertainty: 0.08, tokensPerSecond: 41.3, summary: 'good on 8 of 9 code answers here, 1 cut at maxTokens' });
-    expect(record.reasoning).toMatchObject({ timeouts: 2, meanQuality: 0.42, summary: '2 timeouts on reasoning work here' });
+    const record = trackRecord(
+      {
+        code: ev({ good: 8, bad: 1, cut: 1, speedSamples: 2, tokensPerSecond: 41.26 }),
+        reasoning: ev({ timeouts: 2 }),
+      },
+      { profiles: ['code'] },
+    );
+    expect(record.code).toEqual({
+      good: 8,
+      bad: 1,
+      failures: 0,
+      timeouts: 0,
+      cut: 1,
+      wins: 0,
+      losses: 0,
+      meanQuality: 0.75,
+      uncertainty: 0.08,
+      tokensPerSecond: 41.3,
+      summary: 'good on 8 of 9 code answers here, 1 cut at maxTokens',
+    });
+    expect(record.reasoning).toMatchObject({
+      timeouts: 2,
+      meanQuality: 0.42,
+      summary: '2 timeouts on reasoning work here',
+    });
     expect(record.reasoning).not.toHaveProperty('tokensPerSecond');
     expect(record.general).toBeUndefined();
   });

@@ -1,12 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatTokens, ledgerLine, priceCall, type CallTokens, type Prices } from '../../src/orchestrator/savings/ledger.js';
+import {
+  formatMoney,
+  formatTokens,
+  ledgerLine,
+  priceCall,
+  type CallTokens,
+  type Prices,
+} from '../../src/orchestrator/savings/ledger.js';
 
 const PRICES: Prices = { inputPerMillion: 3, outputPerMillion: 15, currency: '$' };
-const tokens = (t: Partial<CallTokens>): CallTokens => ({ argsTokens: 0, resultTokens: 0, inputTokens: 0, answerTokens: 0, localPromptTokens: 0, localOutputTokens: 0, inputsByReference: 0, ...t });
+const tokens = (t: Partial<CallTokens>): CallTokens => ({
+  argsTokens: 0,
+  resultTokens: 0,
+  inputTokens: 0,
+  answerTokens: 0,
+  localPromptTokens: 0,
+  localOutputTokens: 0,
+  inputsByReference: 0,
+  ...t,
+});
 
 describe('priceCall', () => {
   it('a 60 KB log read by path: the call is cheap, doing it yourself is not', () => {
-    const e = priceCall(tokens({ argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 }), PRICES);
+    const e = priceCall(
+      tokens({
+        argsTokens: 60,
+        resultTokens: 500,
+        inputTokens: 15_000,
+        answerTokens: 500,
+        localPromptTokens: 15_100,
+        localOutputTokens: 480,
+        inputsByReference: 14_900,
+      }),
+      PRICES,
+    );
     expect(e.local).toEqual({ in: 15_100, out: 480 });
     // call: 500 read at $3/M + 60 written at $15/M = 0.0015 + 0.0009
     expect(e.call).toEqual({ in: 500, out: 60, money: 0.0024 });
@@ -16,11 +43,16 @@ describe('priceCall', () => {
     expect(e.savedMoney).toBe(0.0501);
     expect(e.verdict).toBe('saved');
     expect(e.inputsByReference).toBe(14_900);
-    expect(ledgerLine(e, PRICES)).toBe('Saved you ~14.9k tokens (≈ $0.05): this call cost you 560, doing it yourself ~15.5k.');
+    expect(ledgerLine(e, PRICES)).toBe(
+      'Saved you ~14.9k tokens (≈ $0.05): this call cost you 560, doing it yourself ~15.5k.',
+    );
   });
 
   it('the same log pasted inline costs more than doing it yourself, and the line says how to avoid that', () => {
-    const e = priceCall(tokens({ argsTokens: 15_100, resultTokens: 500, inputTokens: 15_100, answerTokens: 500 }), PRICES);
+    const e = priceCall(
+      tokens({ argsTokens: 15_100, resultTokens: 500, inputTokens: 15_100, answerTokens: 500 }),
+      PRICES,
+    );
     // call: 500 × 3/M + 15,100 × 15/M = 0.0015 + 0.2265; self: 15,100 × 3/M + 500 × 15/M = 0.0453 + 0.0075
     expect(e.call.money).toBe(0.228);
     expect(e.self.money).toBe(0.0528);
@@ -33,10 +65,24 @@ describe('priceCall', () => {
   });
 
   it('gives the advice only for large arguments with few inputs by path', () => {
-    const small = priceCall(tokens({ argsTokens: 400, resultTokens: 900, inputTokens: 350, answerTokens: 100 }), PRICES);
+    const small = priceCall(
+      tokens({ argsTokens: 400, resultTokens: 900, inputTokens: 350, answerTokens: 100 }),
+      PRICES,
+    );
     expect(small.verdict).toBe('cost_more');
-    expect(ledgerLine(small, PRICES)).toBe('This call cost you ~$0.006 more than doing it yourself (this call cost you 1.3k, doing it yourself ~450).');
-    const byPath = priceCall(tokens({ argsTokens: 2_000, resultTokens: 4_000, inputTokens: 9_000, answerTokens: 10, inputsByReference: 7_000 }), PRICES);
+    expect(ledgerLine(small, PRICES)).toBe(
+      'This call cost you ~$0.006 more than doing it yourself (this call cost you 1.3k, doing it yourself ~450).',
+    );
+    const byPath = priceCall(
+      tokens({
+        argsTokens: 2_000,
+        resultTokens: 4_000,
+        inputTokens: 9_000,
+        answerTokens: 10,
+        inputsByReference: 7_000,
+      }),
+      PRICES,
+    );
     expect(byPath.verdict).toBe('cost_more');
     expect(ledgerLine(byPath, PRICES)).not.toMatch(/by path/);
   });
@@ -47,35 +93,66 @@ describe('priceCall', () => {
     expect(e.savedTokens).toBe(-150);
     expect(e.savedMoney).toBe(0.01095);
     expect(e.verdict).toBe('saved');
-    expect(ledgerLine(e, PRICES)).toBe('Saved you ≈ $0.01 (150 more tokens, but cheaper ones): this call cost you 2.1k, doing it yourself ~1.9k.');
+    expect(ledgerLine(e, PRICES)).toBe(
+      'Saved you ≈ $0.01 (150 more tokens, but cheaper ones): this call cost you 2.1k, doing it yourself ~1.9k.',
+    );
   });
 
   it('without prices, the verdict and the line go by tokens; bad counts count as zero', () => {
     const free: Prices = { inputPerMillion: 0, outputPerMillion: 0, currency: '€' };
-    const e = priceCall(tokens({ argsTokens: 10, resultTokens: 90, inputTokens: 2_000, answerTokens: Number.NaN, localPromptTokens: -5 }), free);
-    expect(e).toMatchObject({ savedTokens: 1_900, savedMoney: 0, verdict: 'saved', local: { in: 0, out: 0 }, self: { out: 0, money: 0 } });
+    const e = priceCall(
+      tokens({ argsTokens: 10, resultTokens: 90, inputTokens: 2_000, answerTokens: Number.NaN, localPromptTokens: -5 }),
+      free,
+    );
+    expect(e).toMatchObject({
+      savedTokens: 1_900,
+      savedMoney: 0,
+      verdict: 'saved',
+      local: { in: 0, out: 0 },
+      self: { out: 0, money: 0 },
+    });
     expect(ledgerLine(e, free)).toBe('Saved you ~1.9k tokens: this call cost you 100, doing it yourself ~2k.');
     const worse = priceCall(tokens({ argsTokens: 3_000, resultTokens: 90, inputTokens: 2_000 }), free);
-    expect(ledgerLine(worse, free)).toMatch(/^This call cost you ~1.1k tokens more than doing it yourself \(3k tokens written as arguments\)/);
+    expect(ledgerLine(worse, free)).toMatch(
+      /^This call cost you ~1.1k tokens more than doing it yourself \(3k tokens written as arguments\)/,
+    );
   });
 
   it('uses the currency given', () => {
     const euro: Prices = { ...PRICES, currency: '€' };
-    expect(ledgerLine(priceCall(tokens({ resultTokens: 100, inputTokens: 100_000, answerTokens: 2_000 }), euro), euro)).toBe('Saved you ~102k tokens (≈ €0.33): this call cost you 100, doing it yourself ~102k.');
+    expect(
+      ledgerLine(priceCall(tokens({ resultTokens: 100, inputTokens: 100_000, answerTokens: 2_000 }), euro), euro),
+    ).toBe('Saved you ~102k tokens (≈ €0.33): this call cost you 100, doing it yourself ~102k.');
   });
 });
 
 describe('formats', () => {
   it('tokens: 62, 1.2k, 15k, 15.1k, 1.3M', () => {
-    expect([0, 62, 999, 999.6, 1_234, 15_000, 15_100, 99_960, 123_456, 999_999, 1_300_000, 2.5e9, -1_500].map(formatTokens)).toEqual([
-      '0', '62', '999', '1k', '1.2k', '15k', '15.1k', '100k', '123k', '1M', '1.3M', '2.5B', '-1.5k',
-    ]);
+    expect(
+      [0, 62, 999, 999.6, 1_234, 15_000, 15_100, 99_960, 123_456, 999_999, 1_300_000, 2.5e9, -1_500].map(formatTokens),
+    ).toEqual(['0', '62', '999', '1k', '1.2k', '15k', '15.1k', '100k', '123k', '1M', '1.3M', '2.5B', '-1.5k']);
     expect(formatTokens(Number.NaN)).toBe('0');
   });
 
   it('money: enough digits for small amounts', () => {
-    expect([0.0501, 0.003, 0.0024, 0.0096, 0.17, 0.1752, 1.5, 12, 1_234.5, 0.00001, 1e-9, 0, -0.17].map((x) => formatMoney(x))).toEqual([
-      '$0.05', '$0.003', '$0.002', '$0.01', '$0.17', '$0.18', '$1.50', '$12.00', '$1,234.50', '$0.00001', '$0', '$0', '-$0.17',
+    expect(
+      [0.0501, 0.003, 0.0024, 0.0096, 0.17, 0.1752, 1.5, 12, 1_234.5, 0.00001, 1e-9, 0, -0.17].map((x) =>
+        formatMoney(x),
+      ),
+    ).toEqual([
+      '$0.05',
+      '$0.003',
+      '$0.002',
+      '$0.01',
+      '$0.17',
+      '$0.18',
+      '$1.50',
+      '$12.00',
+      '$1,234.50',
+      '$0.00001',
+      '$0',
+      '$0',
+      '-$0.17',
     ]);
     expect(formatMoney(0.05, '€')).toBe('€0.05');
   });
@@ -83,7 +160,15 @@ describe('formats', () => {
 
 describe('edges', () => {
   it('counts nothing that is not a finite positive number', () => {
-    const e = priceCall(tokens({ argsTokens: Number.POSITIVE_INFINITY, resultTokens: -3, inputTokens: 5, answerTokens: '7' as unknown as number }), PRICES);
+    const e = priceCall(
+      tokens({
+        argsTokens: Number.POSITIVE_INFINITY,
+        resultTokens: -3,
+        inputTokens: 5,
+        answerTokens: '7' as unknown as number,
+      }),
+      PRICES,
+    );
     expect(e.call).toEqual({ in: 0, out: 0, money: 0 });
     expect(e.self).toEqual({ in: 5, out: 0, money: 0.000015 });
   });
@@ -94,15 +179,28 @@ describe('edges', () => {
     expect(even).toMatchObject({ savedTokens: 0, verdict: 'saved' });
     expect(ledgerLine(even, free)).toBe('Saved you ~0 tokens: this call cost you 100, doing it yourself ~100.');
     // the same tokens, cheaper ones: saved money, and said as tokens saved (none) with the money
-    const cheaper = priceCall(tokens({ argsTokens: 0, resultTokens: 1_000, inputTokens: 0, answerTokens: 1_000 }), PRICES);
+    const cheaper = priceCall(
+      tokens({ argsTokens: 0, resultTokens: 1_000, inputTokens: 0, answerTokens: 1_000 }),
+      PRICES,
+    );
     expect(cheaper.savedTokens).toBe(0);
-    expect(ledgerLine(cheaper, PRICES)).toBe('Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.');
-    expect(ledgerLine(cheaper, { ...PRICES, currency: '' })).toBe('Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.');
+    expect(ledgerLine(cheaper, PRICES)).toBe(
+      'Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.',
+    );
+    expect(ledgerLine(cheaper, { ...PRICES, currency: '' })).toBe(
+      'Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.',
+    );
   });
 
   it('advises paths only past 1,000 tokens of arguments, and only when fewer were read by path', () => {
-    const at = (argsTokens: number, inputsByReference: number) => ledgerLine(priceCall(tokens({ argsTokens, resultTokens: 10, inputTokens: 100, inputsByReference }), PRICES), PRICES);
-    expect(at(1_000, 0)).toBe('This call cost you ~$0.01 more than doing it yourself (this call cost you 1k, doing it yourself ~100).');
+    const at = (argsTokens: number, inputsByReference: number) =>
+      ledgerLine(
+        priceCall(tokens({ argsTokens, resultTokens: 10, inputTokens: 100, inputsByReference }), PRICES),
+        PRICES,
+      );
+    expect(at(1_000, 0)).toBe(
+      'This call cost you ~$0.01 more than doing it yourself (this call cost you 1k, doing it yourself ~100).',
+    );
     expect(at(1_001, 0)).toMatch(/\(1k tokens written as arguments\) — pass long inputs by path/);
     expect(at(1_001, 1_001)).toMatch(/\(this call cost you 1k, doing it yourself ~100\)\.$/);
     expect(at(1_001, 1_000)).toMatch(/pass long inputs by path/);

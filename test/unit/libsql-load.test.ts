@@ -20,7 +20,8 @@ describe('loading libsql', () => {
   it('from OLLM_NODE_MODULES when it names a folder holding it: that copy, not the one beside the server', async () => {
     const data = tempDir('ollm-libsql-');
     // libsql and what it requires, each at its place, as `npm install --prefix` leaves them
-    for (const p of productionPackages(ROOT) as Array<{ dir: string; rel: string }>) cpSync(p.dir, join(data, p.rel), { recursive: true });
+    for (const p of productionPackages(ROOT) as Array<{ dir: string; rel: string }>)
+      cpSync(p.dir, join(data, p.rel), { recursive: true });
     const modules = join(data, 'node_modules');
     const loaded = await loadLibsql({ OLLM_NODE_MODULES: modules });
     const fromThere = createRequire(join(modules, 'x.cjs'))('libsql') as unknown;
@@ -36,7 +37,11 @@ describe('loading libsql', () => {
   });
 
   it('fails naming the cause for a folder without it, and for a relative path', async () => {
-    await expect(loadLibsql({ OLLM_NODE_MODULES: tempDir('ollm-libsql-empty-') })).rejects.toThrow(/Cannot find module 'libsql'/);
-    await expect(loadLibsql({ OLLM_NODE_MODULES: 'node_modules' })).rejects.toThrow('OLLM_NODE_MODULES must be an absolute path to a node_modules folder holding libsql, got node_modules');
+    await expect(loadLibsql({ OLLM_NODE_MODULES: tempDir('ollm-libsql-empty-') })).rejects.toThrow(
+      /Cannot find module 'libsql'/,
+    );
+    await expect(loadLibsql({ OLLM_NODE_MODULES: 'node_modules' })).rejects.toThrow(
+      'OLLM_NODE_MODULES must be an absolute path to a node_modules folder holding libsql, got node_modules',
+    );
   });
 });

@@ -23,18 +23,42 @@ describe('fitWithin', () => {
   });
 
   it('says what the limit changed', () => {
-    expect(limitReason({ index: 1, seconds: 8.25, firstSeconds: 113.4 }, 'qwen2.5:14b', 54)).toBe('it finishes within what your client waits (54 s): ~8.3 s, where qwen2.5:14b, first for the work, would take ~113 s as measured here');
-    expect(limitReason({ index: 1, seconds: 9.96, firstSeconds: 10 }, 'm', 10.4)).toBe('it finishes within what your client waits (10 s): ~10.0 s, where m, first for the work, would take ~10 s as measured here');
+    expect(limitReason({ index: 1, seconds: 8.25, firstSeconds: 113.4 }, 'qwen2.5:14b', 54)).toBe(
+      'it finishes within what your client waits (54 s): ~8.3 s, where qwen2.5:14b, first for the work, would take ~113 s as measured here',
+    );
+    expect(limitReason({ index: 1, seconds: 9.96, firstSeconds: 10 }, 'm', 10.4)).toBe(
+      'it finishes within what your client waits (10 s): ~10.0 s, where m, first for the work, would take ~10 s as measured here',
+    );
   });
 
   it("keeps the user's choice, whatever its time: it is served as chosen and handed over", () => {
     const [first, ...rest] = t(120, 10);
     expect(fitWithin([{ ...first!, chosen: true }, ...rest], 54)).toBeUndefined();
-    expect(fitWithin([{ ...first!, chosen: false }, ...rest], 54)).toEqual({ index: 1, seconds: 10, firstSeconds: 120 });
+    expect(fitWithin([{ ...first!, chosen: false }, ...rest], 54)).toEqual({
+      index: 1,
+      seconds: 10,
+      firstSeconds: 120,
+    });
   });
 
   it('keeps a first candidate whose time is a guess (a speed not yet measured); moves one measured slow', () => {
-    expect(fitWithin([{ seconds: 120, measured: false }, { seconds: 10, measured: true }], 54)).toBeUndefined();
-    expect(fitWithin([{ seconds: 120, measured: true }, { seconds: 10, measured: false }], 54)).toEqual({ index: 1, seconds: 10, firstSeconds: 120 });
+    expect(
+      fitWithin(
+        [
+          { seconds: 120, measured: false },
+          { seconds: 10, measured: true },
+        ],
+        54,
+      ),
+    ).toBeUndefined();
+    expect(
+      fitWithin(
+        [
+          { seconds: 120, measured: true },
+          { seconds: 10, measured: false },
+        ],
+        54,
+      ),
+    ).toEqual({ index: 1, seconds: 10, firstSeconds: 120 });
   });
 });

@@ -4,7 +4,11 @@ import { literalNames, literalNote } from '../../src/orchestrator/templates/lite
 
 describe('literalNames', () => {
   it('names written as Mustache writes a placeholder, once each, with defaults and inner spaces', () => {
-    expect(literalNames('Write about {{topic}} for {{ audience }}; again {{topic}} and {{tone:dry}}.')).toEqual(['topic', 'audience', 'tone']);
+    expect(literalNames('Write about {{topic}} for {{ audience }}; again {{topic}} and {{tone:dry}}.')).toEqual([
+      'topic',
+      'audience',
+      'tone',
+    ]);
   });
 
   it('the other side: real placeholders, a doubled name that is also a placeholder, braces of code, a broken template', () => {
@@ -17,7 +21,9 @@ describe('literalNames', () => {
 
 describe('literalNote', () => {
   it('says they stay literal and how a variable is written; nothing when there are none', () => {
-    expect(literalNote(['topic'])).toBe('{{topic}} stays literal text ({{ and }} stand for a brace): a variable is written {topic}, with single braces.');
+    expect(literalNote(['topic'])).toBe(
+      '{{topic}} stays literal text ({{ and }} stand for a brace): a variable is written {topic}, with single braces.',
+    );
     expect(literalNote(['a', 'b'])).toMatch(/^\{\{a\}\}, \{\{b\}\} stay literal text/);
     expect(literalNote([])).toBeUndefined();
   });

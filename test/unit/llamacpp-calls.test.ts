@@ -8,7 +8,10 @@ import { HostError } from '../../src/orchestrator/engines/host-error.js';
 type Entry = Pick<RouterModel, 'status' | 'failure'> | undefined;
 
 /** A router whose /models lists alpha as `entries` say in turn (the last one stays; undefined: not listed). */
-function router(entries: Entry[], opts: { router?: boolean } = {}): RouterHost & { commands: string[]; reads: number; signals: Array<AbortSignal | undefined> } {
+function router(
+  entries: Entry[],
+  opts: { router?: boolean } = {},
+): RouterHost & { commands: string[]; reads: number; signals: Array<AbortSignal | undefined> } {
   let i = 0;
   const r = {
     commands: [] as string[],
@@ -38,7 +41,11 @@ function router(entries: Entry[], opts: { router?: boolean } = {}): RouterHost &
   return r;
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as HostError);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as HostError,
+  );
 
 describe('a load on a llama-server router', () => {
   it('refuses a model the router does not list, naming where its models come from', async () => {
@@ -46,7 +53,9 @@ describe('a load on a llama-server router', () => {
     const err = await failure(routerLoad(r, 'alpha:latest'));
     expect(err).toBeInstanceOf(HostError);
     expect(err).toMatchObject({ kind: 'model_not_found', status: 404, host: '127.0.0.1:1' });
-    expect(err!.message).toMatch(/llama-server at 127\.0\.0\.1:1 has no model "alpha" — its models are the \.gguf files of its --models-dir .*see list_models/);
+    expect(err!.message).toMatch(
+      /llama-server at 127\.0\.0\.1:1 has no model "alpha" — its models are the \.gguf files of its --models-dir .*see list_models/,
+    );
     expect(r.commands).toEqual([]);
   });
 
@@ -84,7 +93,9 @@ describe('a load on a llama-server router', () => {
     const single = router([{ status: 'unloaded' }], { router: false });
     const load = await failure(routerLoad(single, 'alpha:latest'));
     expect(load).toMatchObject({ kind: 'not_supported', host: '127.0.0.1:1' });
-    expect(load!.message).toMatch(/llama-server at 127\.0\.0\.1:1 serves one model \(it was not started in router mode: --models-dir or --models-preset\), so ollm-mcp cannot load alpha:latest there/);
+    expect(load!.message).toMatch(
+      /llama-server at 127\.0\.0\.1:1 serves one model \(it was not started in router mode: --models-dir or --models-preset\), so ollm-mcp cannot load alpha:latest there/,
+    );
     const unload = await failure(routerUnload(single, 'alpha:latest'));
     expect(unload).toMatchObject({ kind: 'not_supported' });
     expect(unload!.message).toMatch(/cannot unload alpha:latest there/);
@@ -104,11 +115,13 @@ describe('a load on a llama-server router', () => {
     expect(err!.message).toBe('loading "alpha:latest" was cancelled.');
   });
 
-  it('ends at once when the status says the load failed, with the router\'s reason, without waiting out the grace', async () => {
+  it("ends at once when the status says the load failed, with the router's reason, without waiting out the grace", async () => {
     const r = router([{ status: 'unloaded' }, { status: 'failed', failure: 'its last load failed (exit code 1)' }]);
     const err = await failure(routerLoad(r, 'alpha:latest'));
     expect(err).toMatchObject({ kind: 'server_error' });
-    expect(err!.message).toMatch(/could not load alpha:latest: its last load failed \(exit code 1\) — see the router's log .*too large for this machine/);
+    expect(err!.message).toMatch(
+      /could not load alpha:latest: its last load failed \(exit code 1\) — see the router's log .*too large for this machine/,
+    );
     expect(r.reads).toBe(2); // no poll after the failure
   });
 
@@ -123,10 +136,17 @@ describe('a load on a llama-server router', () => {
 
   it('a failure the router puts down to memory is out_of_memory; another is a server error', async () => {
     for (const why of ['CUDA error: Out Of Memory', 'failed to alloc buffer', 'killed by signal 9', 'terminated']) {
-      const err = await failure(routerLoad(router([{ status: 'unloaded' }, { status: 'failed', failure: why }]), 'alpha:latest'));
+      const err = await failure(
+        routerLoad(router([{ status: 'unloaded' }, { status: 'failed', failure: why }]), 'alpha:latest'),
+      );
       expect(err, why).toMatchObject({ kind: 'out_of_memory' });
     }
-    const other = await failure(routerLoad(router([{ status: 'unloaded' }, { status: 'failed', failure: 'bad magic in the file' }]), 'alpha:latest'));
+    const other = await failure(
+      routerLoad(
+        router([{ status: 'unloaded' }, { status: 'failed', failure: 'bad magic in the file' }]),
+        'alpha:latest',
+      ),
+    );
     expect(other).toMatchObject({ kind: 'server_error' });
   });
 });

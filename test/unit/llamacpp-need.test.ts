@@ -16,12 +16,27 @@ import { HostMemoryModel } from '../../src/orchestrator/loading/host-memory.js';
 import { PLAIN_RUNNER } from '../../src/orchestrator/loading/kv-cache.js';
 import type { SeenSize } from '../../src/orchestrator/loading/learned-size.js';
 import { LlamacppMemoryModel } from '../../src/orchestrator/loading/llamacpp-memory.js';
-import { believedSize, learnedFor, modelFacts, plannedModel, type HeldParts } from '../../src/orchestrator/loading/load-planning.js';
+import {
+  believedSize,
+  learnedFor,
+  modelFacts,
+  plannedModel,
+  type HeldParts,
+} from '../../src/orchestrator/loading/load-planning.js';
 import { assessFit, planLoad, type HostMemory } from '../../src/orchestrator/loading/planner.js';
 import { RamMonitor, resolveRamPolicy } from '../../src/orchestrator/loading/ram.js';
 
 /** The stories model's header (test/fixtures/models): 5 blocks, 4 KV heads 8 wide — 640 bytes of f16 KV cache a token. */
-const HEADER: GgufFacts = { file: 'stories.gguf', fileBytes: 1_185_632, architecture: 'llama', contextLength: 2048, blocks: 5, heads: 8, kvHeads: 4, embedding: 64 };
+const HEADER: GgufFacts = {
+  file: 'stories.gguf',
+  fileBytes: 1_185_632,
+  architecture: 'llama',
+  contextLength: 2048,
+  blocks: 5,
+  heads: 8,
+  kvHeads: 4,
+  embedding: 64,
+};
 const settings = settingsSchema.parse({});
 const memory: HostMemory = { kind: 'cpu', ram: { totalBytes: 16e9, availableBytes: 12e9 } };
 const policy = resolveRamPolicy(settings.ram, { totalBytes: 16e9 });
@@ -30,12 +45,49 @@ const view = { memory, numParallel: 1, runner: PLAIN_RUNNER };
 /** A router model as the catalog lists it: its size the header's figure at `ctx` (llamacpp.ts). */
 function routerModel(name: string, ctx: number): CatalogModel {
   const size = predictBytes(HEADER, { ctxSize: ctx }).totalBytes;
-  return { name, sizeBytes: size, sizeAtWindow: true, digest: `llamacpp:${name}`, modifiedAt: '', parameterSize: '293K', quantization: 'F32', detailsKnown: true, family: 'llama', contextWindow: ctx, capabilities: ['completion'], profiles: ['general'], contextSource: 'ollama' };
+  return {
+    name,
+    sizeBytes: size,
+    sizeAtWindow: true,
+    digest: `llamacpp:${name}`,
+    modifiedAt: '',
+    parameterSize: '293K',
+    quantization: 'F32',
+    detailsKnown: true,
+    family: 'llama',
+    contextWindow: ctx,
+    capabilities: ['completion'],
+    profiles: ['general'],
+    contextSource: 'ollama',
+  };
 }
 
-const running = (m: CatalogModel): RunningModel => ({ name: m.name, model: m.name, size: m.sizeBytes, digest: m.digest, details: {} as RunningModel['details'], modified_at: '', expires_at: '', size_vram: 0, context_length: m.contextWindow });
-const seen = (contextLength: number, bytes: number[]): SeenSize => ({ contextLength, count: bytes.length, meanBytes: bytes.reduce((s, b) => s + b, 0) / bytes.length, minBytes: Math.min(...bytes), maxBytes: Math.max(...bytes), meanVramBytes: 0 });
-const llamaServer: HeldParts = { backend: { can: { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: true, embeddings: false } }, settings, learned: () => undefined };
+const running = (m: CatalogModel): RunningModel => ({
+  name: m.name,
+  model: m.name,
+  size: m.sizeBytes,
+  digest: m.digest,
+  details: {} as RunningModel['details'],
+  modified_at: '',
+  expires_at: '',
+  size_vram: 0,
+  context_length: m.contextWindow,
+});
+const seen = (contextLength: number, bytes: number[]): SeenSize => ({
+  contextLength,
+  count: bytes.length,
+  meanBytes: bytes.reduce((s, b) => s + b, 0) / bytes.length,
+  minBytes: Math.min(...bytes),
+  maxBytes: Math.max(...bytes),
+  meanVramBytes: 0,
+});
+const llamaServer: HeldParts = {
+  backend: {
+    can: { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: true, embeddings: false },
+  },
+  settings,
+  learned: () => undefined,
+};
 
 const storyA = routerModel('storyA:latest', 512);
 const storyC = routerModel('storyC:latest', 2048);
@@ -44,19 +96,38 @@ describe("a llama.cpp model's need", () => {
   it('is its header at its window + 20%: storyA at 512 tokens, storyC at 2,048, storyC more by the KV cache of 1,536 tokens (twice: the prompt cache)', () => {
     expect(storyA.sizeBytes).toBe(1_185_632 + 2 * 640 * 512);
     expect(storyC.sizeBytes).toBe(1_185_632 + 2 * 640 * 2048);
-    const need = (m: CatalogModel) => assessFit({ modelBytes: m.sizeBytes, kvBytes: 0, isLoaded: false, loadedBytes: 0, memory, policy }).requiredBytes;
+    const need = (m: CatalogModel) =>
+      assessFit({ modelBytes: m.sizeBytes, kvBytes: 0, isLoaded: false, loadedBytes: 0, memory, policy }).requiredBytes;
     expect(need(storyA)).toBe(Math.ceil(storyA.sizeBytes * 1.2));
     expect(need(storyC) - need(storyA)).toBeCloseTo(1.2 * 2 * 640 * 1536, -1);
   });
 
   it('is the one figure list_models shows, a load is planned with, and the model counts for once loaded', () => {
-    const listed = assessFit({ modelBytes: storyC.sizeBytes, kvBytes: 0, isLoaded: false, loadedBytes: 0, memory, policy }).requiredBytes;
-    const input = { loaded: [], pinned: new Set<string>(), inFlight: new Set<string>(), lastUsed: new Map<string, number>(), memory, maxLoadedModels: 2, policy };
+    const listed = assessFit({
+      modelBytes: storyC.sizeBytes,
+      kvBytes: 0,
+      isLoaded: false,
+      loadedBytes: 0,
+      memory,
+      policy,
+    }).requiredBytes;
+    const input = {
+      loaded: [],
+      pinned: new Set<string>(),
+      inFlight: new Set<string>(),
+      lastUsed: new Map<string, number>(),
+      memory,
+      maxLoadedModels: 2,
+      policy,
+    };
     expect(planLoad({ ...input, model: plannedModel({}, storyC, view, 2048) }).requiredBytes).toBe(listed);
     // loaded: its engine reports nothing it holds (the listed size is the header's), so it counts for its need
     expect(believedSize(llamaServer, storyC, running(storyC), view)).toBe(listed);
     // an engine that reports what a model holds (Ollama's /api/ps) is believed within the bounds
-    const reporting: HeldParts = { ...llamaServer, backend: { can: { ...llamaServer.backend.can, reportsLoadedSize: true } } };
+    const reporting: HeldParts = {
+      ...llamaServer,
+      backend: { can: { ...llamaServer.backend.can, reportsLoadedSize: true } },
+    };
     expect(believedSize(reporting, storyC, running(storyC), view)).toBe(storyC.sizeBytes);
   });
 });
@@ -66,12 +137,17 @@ describe('what is learned of a llama.cpp model', () => {
     const rows = [seen(512, [8.8e6, 9.8e6])];
     expect(modelFacts(storyA, 1)).toMatchObject({ weightsBytes: storyA.sizeBytes, sizeAtWindow: true }); // bounded by it alone (plausible-size.test.ts)
     expect(learnedFor({ seenSizes: () => rows }, storyA, 512, 1)).toBeUndefined();
-    expect(learnedFor({ seenSizes: () => [seen(512, [2.0e6])] }, storyA, 512, 1)?.plannedBytes).toBe(Math.ceil(2.0e6 * 1.03));
+    expect(learnedFor({ seenSizes: () => [seen(512, [2.0e6])] }, storyA, 512, 1)?.plannedBytes).toBe(
+      Math.ceil(2.0e6 * 1.03),
+    );
   });
 
   it("is nothing from this machine's memory: a llama.cpp host gives no reading to measure a load by, on this machine too", async () => {
     const local = settingsSchema.parse({ ollama: { host: 'http://127.0.0.1:8080' } });
-    const ram = new RamMonitor({ memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] });
+    const ram = new RamMonitor({
+      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+      gpus: async () => [],
+    });
     const llama = new LlamacppMemoryModel('http://127.0.0.1:8080', local, ram, 'hosts.llama.capacity', async () => 2);
     expect(llama.local).toBe(true);
     expect(await llama.availableNow()).toBeUndefined();
@@ -79,9 +155,22 @@ describe('what is learned of a llama.cpp model', () => {
   });
 
   it("leaves a llama.cpp host's capacity as set, on this machine too", async () => {
-    const capped = settingsSchema.parse({ ollama: { host: 'http://127.0.0.1:8080', capacity: { ram: 6_852_000 } }, ram: { bufferBytes: 0 } });
-    const llama = new LlamacppMemoryModel('http://127.0.0.1:8080', capped, new RamMonitor(), 'hosts.llama.capacity', async () => 2);
+    const capped = settingsSchema.parse({
+      ollama: { host: 'http://127.0.0.1:8080', capacity: { ram: 6_852_000 } },
+      ram: { bufferBytes: 0 },
+    });
+    const llama = new LlamacppMemoryModel(
+      'http://127.0.0.1:8080',
+      capped,
+      new RamMonitor(),
+      'hosts.llama.capacity',
+      async () => 2,
+    );
     const v = await llama.view([running(storyA)]);
-    expect(v).toMatchObject({ source: 'settings', memory: { kind: 'cpu', ram: { totalBytes: 6_852_000 } }, maxLoadedModels: 2 });
+    expect(v).toMatchObject({
+      source: 'settings',
+      memory: { kind: 'cpu', ram: { totalBytes: 6_852_000 } },
+      maxLoadedModels: 2,
+    });
   });
 });

@@ -70,7 +70,16 @@ describe('a load overtaking one that waits for room (takesRoomOf)', () => {
     ['c', 'l'],
   );
   const input = (model: WaitingLoad) => ({ ...state, model });
-  const fits = (name: string, gb: number) => ({ model: name, action: 'load' as const, unload: [], requiredBytes: gb * GB, availableBytes: 8 * GB, freedBytes: 0, obtainableBytes: 8 * GB, reason: '' });
+  const fits = (name: string, gb: number) => ({
+    model: name,
+    action: 'load' as const,
+    unload: [],
+    requiredBytes: gb * GB,
+    availableBytes: 8 * GB,
+    freedBytes: 0,
+    obtainableBytes: 8 * GB,
+    reason: '',
+  });
 
   it('takes its room when, loaded beside them, q would have to unload both', () => {
     expect(takesRoomOf(input(load('g', 6)), fits('g', 6), load('q', 11))).toBe(true);

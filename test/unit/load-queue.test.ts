@@ -42,7 +42,10 @@ describe('the load queue', () => {
 
   it('serves the oldest load once it has waited STARVE_MS, whatever choose says', async () => {
     let t = 0;
-    const b = blocked(async () => 1, () => t);
+    const b = blocked(
+      async () => 1,
+      () => t,
+    );
     const all = [b.add('old'), b.add('new')];
     t = STARVE_MS;
     b.release();
@@ -52,7 +55,10 @@ describe('the load queue', () => {
 
   it('serves a load just short of STARVE_MS in the chosen order', async () => {
     let t = 0;
-    const b = blocked(async () => 1, () => t);
+    const b = blocked(
+      async () => 1,
+      () => t,
+    );
     const all = [b.add('old'), b.add('new')];
     t = STARVE_MS - 1;
     b.release();

@@ -33,7 +33,17 @@ const host: PlanInput = {
   policy: { budgetBytes: 24 * GB, safetyMargin: 0, bufferBytes: 0, smallModelBytes: 1 },
   now: 3,
 };
-const onL: LoadOutcome = { model: 'l', action: 'already_loaded', unloaded: [], requiredBytes: 8 * GB, availableBytes: 0, reason: 'l is already loaded.', keepAlive: '5m', pinned: false, contextLength: 4096 };
+const onL: LoadOutcome = {
+  model: 'l',
+  action: 'already_loaded',
+  unloaded: [],
+  requiredBytes: 8 * GB,
+  availableBytes: 0,
+  reason: 'l is already loaded.',
+  keepAlive: '5m',
+  pinned: false,
+  contextLength: 4096,
+};
 
 afterEach(() => vi.useRealTimers());
 
@@ -130,13 +140,25 @@ describe("a load's wait for requests to end", () => {
     const notes: string[] = [];
     let tries = 0;
     const refused: LoadOutcome = { ...onL, model: 'q', action: 'refused', waitFor: ['l'] };
-    const req: LoadRequest = { model: 'q', waitWhileBusy: true, progress: { enter: (p) => void (p.kind === 'waiting' && notes.push(p.for)) } };
-    const out = loadWhenIdle(req, async () => (++tries, running.count('l') > 0 ? refused : { ...refused, action: 'loaded' }), running, (n) => n, () => Math.max(0, turnAt - Date.now()));
+    const req: LoadRequest = {
+      model: 'q',
+      waitWhileBusy: true,
+      progress: { enter: (p) => void (p.kind === 'waiting' && notes.push(p.for)) },
+    };
+    const out = loadWhenIdle(
+      req,
+      async () => (++tries, running.count('l') > 0 ? refused : { ...refused, action: 'loaded' }),
+      running,
+      (n) => n,
+      () => Math.max(0, turnAt - Date.now()),
+    );
     await vi.advanceTimersByTimeAsync(TURN_MS - 1);
     expect(tries).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(tries).toBe(2);
-    expect(notes.at(-1)).toBe('a request on l to finish, to make room; its turn has come: new requests there wait behind this load');
+    expect(notes.at(-1)).toBe(
+      'a request on l to finish, to make room; its turn has come: new requests there wait behind this load',
+    );
     end(); // l lingers now, but no longer counts for this load
     await vi.advanceTimersByTimeAsync(0);
     expect(tries).toBe(3);

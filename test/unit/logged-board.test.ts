@@ -5,7 +5,13 @@ import type { PhaseBoard } from '../../src/orchestrator/progress/progress.js';
 
 const speed = { bytesPerSecond: 1e9, measured: true };
 const loading: Phase = { kind: 'loading', model: 'qwen3:8b', sizeBytes: 5e9, estimateMs: 5000, speed };
-const tokens = (n: number): Phase => ({ kind: 'generating', model: 'qwen3:8b', tokens: n, maxTokens: 100, tokensPerSecond: 10 });
+const tokens = (n: number): Phase => ({
+  kind: 'generating',
+  model: 'qwen3:8b',
+  tokens: n,
+  maxTokens: 100,
+  tokensPerSecond: 10,
+});
 
 function board(inner?: PhaseBoard) {
   const lines: Array<{ level: PhaseLogLevel; text: string }> = [];
@@ -20,7 +26,10 @@ describe('long work as log lines', () => {
     b.enter(tokens(1));
     b.enter(tokens(2));
     b.enter(tokens(3));
-    expect(lines.map((l) => l.text)).toEqual([expect.stringMatching(/^loading qwen3:8b \(5\.0 GB\)/), 'qwen3:8b: 1 token generated, 10 tok/s']);
+    expect(lines.map((l) => l.text)).toEqual([
+      expect.stringMatching(/^loading qwen3:8b \(5\.0 GB\)/),
+      'qwen3:8b: 1 token generated, 10 tok/s',
+    ]);
   });
 
   it('a fallback is a warning, loads and unloads news, generating detail', () => {
@@ -36,7 +45,11 @@ describe('long work as log lines', () => {
 
   it('each lane is followed on its own, with the note before it, and the progress reporter still sees every phase', () => {
     const seen: Phase[] = [];
-    const inner: PhaseBoard = { enter: (p) => seen.push(p), note: () => undefined, lane: () => ({ enter: (p) => seen.push(p), end: () => undefined }) };
+    const inner: PhaseBoard = {
+      enter: (p) => seen.push(p),
+      note: () => undefined,
+      lane: () => ({ enter: (p) => seen.push(p), end: () => undefined }),
+    };
     const { lines, b } = board(inner);
     b.note('1 of 2 parts done');
     const one = b.lane('part 1');
@@ -46,7 +59,11 @@ describe('long work as log lines', () => {
     one.enter({ ...loading });
     one.end();
     one.enter(loading); // a lane begun again starts afresh
-    expect(lines.map((l) => l.text.split(' (')[0])).toEqual(['1 of 2 parts done: loading qwen3:8b', '1 of 2 parts done: loading qwen3:8b', '1 of 2 parts done: loading qwen3:8b']);
+    expect(lines.map((l) => l.text.split(' (')[0])).toEqual([
+      '1 of 2 parts done: loading qwen3:8b',
+      '1 of 2 parts done: loading qwen3:8b',
+      '1 of 2 parts done: loading qwen3:8b',
+    ]);
     expect(seen).toHaveLength(4);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
-import { normalizeKey, promptAddition, PROMPT_HEADER, rankEntries, words, type MemoryEntry } from '../../src/orchestrator/memory/memory-search.js';
+import {
+  normalizeKey,
+  promptAddition,
+  PROMPT_HEADER,
+  rankEntries,
+  words,
+  type MemoryEntry,
+} from '../../src/orchestrator/memory/memory-search.js';
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 function entry(key: string, value: string, extra: Partial<MemoryEntry> = {}): MemoryEntry {
@@ -28,11 +35,19 @@ describe('ranking', () => {
   it('returns only entries that match, key words above value words', () => {
     const ranked = rankEntries(all, 'language');
     expect(ranked.map((r) => r.entry.key)).toEqual(['preferred language', 'first language']);
-    const byValue = rankEntries([entry('tools', 'uses the python language'), entry('python', 'version 3.12')], 'python');
+    const byValue = rankEntries(
+      [entry('tools', 'uses the python language'), entry('python', 'version 3.12')],
+      'python',
+    );
     expect(byValue[0]!.entry.key).toBe('python');
   });
   it('rarer words weigh more than common ones', () => {
-    const many = [entry('a', 'code review style'), entry('b', 'code formatting'), entry('c', 'code with Rust'), entry('d', 'likes Rust macros')];
+    const many = [
+      entry('a', 'code review style'),
+      entry('b', 'code formatting'),
+      entry('c', 'code with Rust'),
+      entry('d', 'likes Rust macros'),
+    ];
     // "code" is in three entries, "macros" in one: the entry with the rare word wins
     expect(rankEntries(many, 'code macros')[0]!.entry.key).toBe('d');
   });
@@ -47,7 +62,12 @@ describe('ranking', () => {
     expect(r.map((x) => x.entry.key)).toEqual(['prefer', 'preferences']);
   });
   it('the exact key comes first', () => {
-    expect(rankEntries([entry('deploy target', 'fly.io, deploy with flyctl deploy deploy'), entry('deploy', 'via CI')], 'deploy')[0]!.entry.key).toBe('deploy');
+    expect(
+      rankEntries(
+        [entry('deploy target', 'fly.io, deploy with flyctl deploy deploy'), entry('deploy', 'via CI')],
+        'deploy',
+      )[0]!.entry.key,
+    ).toBe('deploy');
   });
   it('a query of stopwords only finds nothing', () => {
     expect(rankEntries(all, 'what is the')).toEqual([]);
@@ -63,10 +83,17 @@ describe('memories in a prompt', () => {
 
   it('puts relevant entries first, then preferences, then the rest', () => {
     const { text } = promptAddition(facts, 'Which language should this script use?', 500);
-    expect(text.split('\n')).toEqual([PROMPT_HEADER, '- preferred language: TypeScript with strict mode', '- answer style: Short answers, no preamble', '- pet: A cat called Miso']);
+    expect(text.split('\n')).toEqual([
+      PROMPT_HEADER,
+      '- preferred language: TypeScript with strict mode',
+      '- answer style: Short answers, no preamble',
+      '- pet: A cat called Miso',
+    ]);
   });
   it('never exceeds the budget, and a budget of 0 adds nothing', () => {
-    const many = Array.from({ length: 200 }, (_, i) => entry(`fact ${i}`, `value number ${i} with some words to take space`));
+    const many = Array.from({ length: 200 }, (_, i) =>
+      entry(`fact ${i}`, `value number ${i} with some words to take space`),
+    );
     let previous = 0;
     for (const budget of [45, 90, 150, 333]) {
       const { text, used } = promptAddition(many, 'value number 7', budget);

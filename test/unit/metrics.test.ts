@@ -20,7 +20,10 @@ afterEach(() => {
 function stored(home = dir): Record<string, Record<string, unknown>> {
   const db = new Database(join(home, 'state.db'), { readonly: true });
   try {
-    const rows = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{ key: string; json: string }>;
+    const rows = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{
+      key: string;
+      json: string;
+    }>;
     return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.json) as Record<string, unknown>]));
   } finally {
     db.close();
@@ -124,14 +127,16 @@ describe('MetricsStore', () => {
   it('two instances on one database flushing interleaved lose nothing', async () => {
     const a = new MetricsStore(dir, { flushDelayMs: 1 });
     const b = new MetricsStore(dir, { flushDelayMs: 1 });
-    const rounds = 8, per = 25;
-    const work = (s: MetricsStore, ok: boolean) => (async () => {
-      for (let r = 0; r < rounds; r++) {
-        for (let i = 0; i < per; i++) s.record({ model: i % 2 ? 'x' : 'y', ok, latencyMs: 10 });
-        await Promise.all([s.flush(), new Promise((res) => setTimeout(res, Math.random() * 5))]);
-      }
-      await s.close();
-    })();
+    const rounds = 8,
+      per = 25;
+    const work = (s: MetricsStore, ok: boolean) =>
+      (async () => {
+        for (let r = 0; r < rounds; r++) {
+          for (let i = 0; i < per; i++) s.record({ model: i % 2 ? 'x' : 'y', ok, latencyMs: 10 });
+          await Promise.all([s.flush(), new Promise((res) => setTimeout(res, Math.random() * 5))]);
+        }
+        await s.close();
+      })();
     await Promise.all([work(a, true), work(b, false)]);
     const c = new MetricsStore(dir);
     await c.load();
@@ -170,7 +175,9 @@ describe('MetricsStore', () => {
     expect(s.get('b')).toMatchObject({ requests: 4, successes: 4 });
     expect(existsSync(file)).toBe(false);
     expect(await readFile(`${file}.imported-backup`, 'utf8')).toBe(cut);
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/metrics: imported \d+ entries from .*metrics\.json into the state database \(\d+ unreadable, kept in the backup\); the file is kept as .*metrics\.json\.imported-backup/);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+      /metrics: imported \d+ entries from .*metrics\.json into the state database \(\d+ unreadable, kept in the backup\); the file is kept as .*metrics\.json\.imported-backup/,
+    );
     s.record({ model: 'a', ok: true, latencyMs: 1 });
     await s.close();
     const rows = stored();

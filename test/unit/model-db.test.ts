@@ -31,12 +31,23 @@ describe('model database lookup', () => {
 
   it('gives unknown models safe defaults', () => {
     const d = describeModel('my-finetune:latest');
-    expect(d).toMatchObject({ family: 'unknown', contextWindow: 4096, capabilities: ['completion'], profiles: ['general'], contextSource: 'default' });
+    expect(d).toMatchObject({
+      family: 'unknown',
+      contextWindow: 4096,
+      capabilities: ['completion'],
+      profiles: ['general'],
+      contextSource: 'default',
+    });
     expect(d.pattern).toBeUndefined();
   });
 
   it("lets Ollama's facts win over the database", () => {
-    const d = describeModel('llama3.1:8b', { family: 'llama', contextWindow: 65536, capabilities: ['completion', 'tools', 'vision'], parameterSize: '8.0B' });
+    const d = describeModel('llama3.1:8b', {
+      family: 'llama',
+      contextWindow: 65536,
+      capabilities: ['completion', 'tools', 'vision'],
+      parameterSize: '8.0B',
+    });
     expect(d.contextWindow).toBe(65536);
     expect(d.contextSource).toBe('ollama');
     expect(d.capabilities).toEqual(['completion', 'tools', 'vision']);
@@ -55,7 +66,9 @@ describe('model database lookup', () => {
   });
 
   it('a thinking capability adds the reasoning profile', () => {
-    expect(describeModel('custom:1', { capabilities: ['completion', 'thinking'], parameterSize: '14B' }).profiles).toEqual(['general', 'reasoning']);
+    expect(
+      describeModel('custom:1', { capabilities: ['completion', 'thinking'], parameterSize: '14B' }).profiles,
+    ).toEqual(['general', 'reasoning']);
   });
 
   it('reads parameter sizes', () => {

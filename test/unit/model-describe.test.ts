@@ -102,7 +102,12 @@ describe('every fixture model is described from what its host says', () => {
 
   it("takes the context window, family and capabilities from the host's answer", () => {
     const gptoss = described(modelShow('gpt-oss:20b'));
-    expect(gptoss).toMatchObject({ contextWindow: 131072, contextSource: 'ollama', family: 'gptoss', capabilities: ['completion', 'tools', 'thinking'] });
+    expect(gptoss).toMatchObject({
+      contextWindow: 131072,
+      contextSource: 'ollama',
+      family: 'gptoss',
+      capabilities: ['completion', 'tools', 'thinking'],
+    });
     const granite = described(modelShow('granite4:tiny-h'));
     expect(granite).toMatchObject({ contextWindow: 1048576, family: 'granitehybrid' });
     expect(granite.pattern).toBeUndefined(); // no table entry: all of it is the host's
@@ -121,7 +126,10 @@ describe('every fixture model is described from what its host says', () => {
     expect(facts).toMatchObject({ architecture: 'llama', parameterCount: 13015864320, parameterSize: '13B' });
     expect(describeModel('acme/chat:13b', facts).family).toBe('llama');
     // 3.4B from model_info makes a model fast even with no parameter size at all
-    expect(describeModel('acme/chat:3b', { capabilities: ['completion'], parameterCount: 3.4e9 }).profiles).toEqual(['fast', 'general']);
+    expect(describeModel('acme/chat:3b', { capabilities: ['completion'], parameterCount: 3.4e9 }).profiles).toEqual([
+      'fast',
+      'general',
+    ]);
   });
 });
 
@@ -153,37 +161,76 @@ describe('the name as a source', () => {
 
   it('with no answer from the host, the name still tells a code, vision or embedding model', () => {
     expect(describeModel('devstral-small:24b').profiles).toEqual(['code']);
-    expect(describeModel('internvl3:8b')).toMatchObject({ capabilities: ['completion', 'vision'], profiles: ['general', 'vision'] });
+    expect(describeModel('internvl3:8b')).toMatchObject({
+      capabilities: ['completion', 'vision'],
+      profiles: ['general', 'vision'],
+    });
     expect(describeModel('granite-embedding:278m').profiles).toEqual([]);
     expect(describeModel('acme-embed:v2').profiles).toEqual([]);
     expect(describeModel('acme-tiny:latest').profiles).toEqual(['fast', 'general']);
   });
 
   it('"mini" or "small" does not make a large model fast', () => {
-    expect(describeModel('acme-mini:14b', { capabilities: ['completion'], parameterSize: '14B' }).profiles).toEqual(['general']);
-    expect(describeModel('mistral-small:24b', { capabilities: ['completion', 'tools'], parameterSize: '24B' }).profiles).not.toContain('fast');
+    expect(describeModel('acme-mini:14b', { capabilities: ['completion'], parameterSize: '14B' }).profiles).toEqual([
+      'general',
+    ]);
+    expect(
+      describeModel('mistral-small:24b', { capabilities: ['completion', 'tools'], parameterSize: '24B' }).profiles,
+    ).not.toContain('fast');
     // the table's own `fast` goes too when the host reports a large model (mistral* is mostly 7B)
-    expect(describeModel('mistral-large:123b', { capabilities: ['completion', 'tools'], parameterSize: '123B' }).profiles).not.toContain('fast');
+    expect(
+      describeModel('mistral-large:123b', { capabilities: ['completion', 'tools'], parameterSize: '123B' }).profiles,
+    ).not.toContain('fast');
   });
 
   it('insert is a hint, not proof: with a code word or a table entry it is a code model, alone it is not', () => {
-    expect(describeModel('acme/base:7b', { capabilities: ['completion', 'insert'], parameterSize: '7B' }).profiles).toEqual(['general']);
-    expect(describeModel('acme/base-coder:7b', { capabilities: ['completion', 'insert'], parameterSize: '7B' }).profiles).toEqual(['code']);
+    expect(
+      describeModel('acme/base:7b', { capabilities: ['completion', 'insert'], parameterSize: '7B' }).profiles,
+    ).toEqual(['general']);
+    expect(
+      describeModel('acme/base-coder:7b', { capabilities: ['completion', 'insert'], parameterSize: '7B' }).profiles,
+    ).toEqual(['code']);
     // llama3 is in the table as general and creative: with insert from the host, it serves code too
-    expect(describeModel('llama3:8b', { capabilities: ['completion', 'insert'], parameterSize: '8.0B' }).profiles).toEqual(['general', 'code', 'creative']);
+    expect(
+      describeModel('llama3:8b', { capabilities: ['completion', 'insert'], parameterSize: '8.0B' }).profiles,
+    ).toEqual(['general', 'code', 'creative']);
   });
 
   it("a model the host reports without thinking keeps the table's reasoning only when its name says it reasons", () => {
-    expect(describeModel('qwen3:4b-instruct-2507-q4_K_M', { capabilities: ['completion', 'tools'], parameterSize: '4.0B' }).profiles).toEqual(['fast', 'general', 'code']);
-    expect(describeModel('mixtral:8x7b', { capabilities: ['completion', 'tools'], parameterSize: '46.7B' }).profiles).toEqual(['general', 'code']);
+    expect(
+      describeModel('qwen3:4b-instruct-2507-q4_K_M', { capabilities: ['completion', 'tools'], parameterSize: '4.0B' })
+        .profiles,
+    ).toEqual(['fast', 'general', 'code']);
+    expect(
+      describeModel('mixtral:8x7b', { capabilities: ['completion', 'tools'], parameterSize: '46.7B' }).profiles,
+    ).toEqual(['general', 'code']);
     // with nothing from the host, the table's word stands
     expect(describeModel('mixtral:8x7b').profiles).toEqual(['general', 'code', 'reasoning']);
   });
 });
 
 describe('routing the fixture models through the pure router', () => {
-  const THINKERS = ['gpt-oss:20b', 'deepseek-r1:8b', 'magistral:24b', 'phi4-reasoning:14b', 'phi4-mini-reasoning:3.8b', 'qwq:32b', 'olmo-3:7b-think', 'qwen3:8b', 'qwen3:4b', 'qwen3-vl:8b'];
-  const CODE_MODELS = ['devstral:24b', 'qwen3-coder:30b', 'qwen2.5-coder:7b', 'qwen2.5-coder:1.5b', 'codegemma:7b', 'starcoder2:3b', 'deepcoder:14b'];
+  const THINKERS = [
+    'gpt-oss:20b',
+    'deepseek-r1:8b',
+    'magistral:24b',
+    'phi4-reasoning:14b',
+    'phi4-mini-reasoning:3.8b',
+    'qwq:32b',
+    'olmo-3:7b-think',
+    'qwen3:8b',
+    'qwen3:4b',
+    'qwen3-vl:8b',
+  ];
+  const CODE_MODELS = [
+    'devstral:24b',
+    'qwen3-coder:30b',
+    'qwen2.5-coder:7b',
+    'qwen2.5-coder:1.5b',
+    'codegemma:7b',
+    'starcoder2:3b',
+    'deepcoder:14b',
+  ];
 
   it('code goes to code specialists first, and never to a model only because it has insert', () => {
     const s = route({ task: 'code' })!;
@@ -198,9 +245,17 @@ describe('routing the fixture models through the pure router', () => {
   });
 
   it('devstral, a code model no table knows, gets code work over general models', () => {
-    expect(route({ task: 'code' }, installed('devstral:24b', 'llama3.1:8b', 'llama3.2:3b', 'acme/chat:13b'))!.model).toBe('devstral:24b');
-    expect(route({ task: 'debugging' }, installed('devstral:24b', 'gemma3:4b', 'qwen3-vl:8b', 'acme/base:7b'))!.model).toBe('devstral:24b');
-    expect(route({ task: 'code' }, installed('devstral:24b', 'qwen2.5-coder:7b', 'llama3.2:3b'))!.ranked.map((r) => r.model).sort()).toEqual(['devstral:24b', 'qwen2.5-coder:7b']);
+    expect(
+      route({ task: 'code' }, installed('devstral:24b', 'llama3.1:8b', 'llama3.2:3b', 'acme/chat:13b'))!.model,
+    ).toBe('devstral:24b');
+    expect(
+      route({ task: 'debugging' }, installed('devstral:24b', 'gemma3:4b', 'qwen3-vl:8b', 'acme/base:7b'))!.model,
+    ).toBe('devstral:24b');
+    expect(
+      route({ task: 'code' }, installed('devstral:24b', 'qwen2.5-coder:7b', 'llama3.2:3b'))!
+        .ranked.map((r) => r.model)
+        .sort(),
+    ).toEqual(['devstral:24b', 'qwen2.5-coder:7b']);
     // a code specialist: before a larger general model that can also code, and its reason does not say none is installed
     const s = route({ task: 'code' }, installed('devstral:24b', 'mistral-small3.2:24b', 'llama3.1:8b'))!;
     expect(s.model).toBe('devstral:24b');
@@ -211,8 +266,12 @@ describe('routing the fixture models through the pure router', () => {
     const s = route({ task: 'general', images: true })!;
     const seeing = ALL.filter((c) => c.capabilities.includes('vision')).map((c) => c.name);
     expect(s.ranked.map((r) => r.model).every((n) => seeing.includes(n))).toBe(true);
-    expect(seeing).toEqual(expect.arrayContaining(['qwen3-vl:8b', 'llama4:16x17b', 'mistral-small3.2:24b', 'ministral-3:8b']));
-    expect(route({ images: true }, installed('llama3.1:8b', 'qwen3-vl:8b', 'gemma3n:e4b', 'devstral:24b'))!.model).toBe('qwen3-vl:8b');
+    expect(seeing).toEqual(
+      expect.arrayContaining(['qwen3-vl:8b', 'llama4:16x17b', 'mistral-small3.2:24b', 'ministral-3:8b']),
+    );
+    expect(route({ images: true }, installed('llama3.1:8b', 'qwen3-vl:8b', 'gemma3n:e4b', 'devstral:24b'))!.model).toBe(
+      'qwen3-vl:8b',
+    );
     expect(route({ task: 'vision' }, installed('llama3.1:8b', 'ministral-3:8b'))!.model).toBe('ministral-3:8b');
   });
 
@@ -221,7 +280,10 @@ describe('routing the fixture models through the pure router', () => {
     expect(serving.length).toBeGreaterThan(0);
     expect(serving.every((n) => THINKERS.includes(n))).toBe(true);
     // a larger model that does not think does not take it from a smaller one that does
-    expect(route({ task: 'reasoning' }, installed('llama3.1:8b', 'mistral-small3.2:24b', 'acme/chat:13b', 'deepseek-r1:8b'))!.model).toBe('deepseek-r1:8b');
+    expect(
+      route({ task: 'reasoning' }, installed('llama3.1:8b', 'mistral-small3.2:24b', 'acme/chat:13b', 'deepseek-r1:8b'))!
+        .model,
+    ).toBe('deepseek-r1:8b');
     expect(route({ task: 'reasoning' }, installed('llama4:16x17b', 'magistral:24b'))!.model).toBe('magistral:24b');
   });
 
@@ -235,16 +297,34 @@ describe('routing the fixture models through the pure router', () => {
     expect(serving).not.toContain('qwen2.5-coder:1.5b');
     expect(serving).not.toContain('phi4-mini-reasoning:3.8b');
     expect(serving).not.toContain('ministral-3:8b');
-    const pick = route({ task: 'fast' }, installed('llama3.1:8b', 'gpt-oss:20b', 'granite4:micro', 'phi4-mini-reasoning:3.8b', 'qwen2.5-coder:1.5b', 'starcoder2:3b'))!;
+    const pick = route(
+      { task: 'fast' },
+      installed(
+        'llama3.1:8b',
+        'gpt-oss:20b',
+        'granite4:micro',
+        'phi4-mini-reasoning:3.8b',
+        'qwen2.5-coder:1.5b',
+        'starcoder2:3b',
+      ),
+    )!;
     expect(pick.model).toBe('granite4:micro');
   });
 
   it('general work never goes to an embedding or image-generating model', () => {
     for (const task of ['general', 'summarize', 'creative', 'fast'] as const) {
       const ranked = route({ task })!.ranked.map((r) => r.model);
-      for (const n of ['nomic-embed-text:latest', 'embeddinggemma:300m', 'qwen3-embedding:0.6b', 'x/z-image-turbo:latest']) expect(ranked).not.toContain(n);
+      for (const n of [
+        'nomic-embed-text:latest',
+        'embeddinggemma:300m',
+        'qwen3-embedding:0.6b',
+        'x/z-image-turbo:latest',
+      ])
+        expect(ranked).not.toContain(n);
     }
-    expect(route({ task: 'general' }, installed('nomic-embed-text:latest', 'embeddinggemma:300m', 'x/z-image-turbo:latest'))).toBeUndefined();
+    expect(
+      route({ task: 'general' }, installed('nomic-embed-text:latest', 'embeddinggemma:300m', 'x/z-image-turbo:latest')),
+    ).toBeUndefined();
     expect(route({ task: 'general' }, installed('qwen3-embedding:0.6b', 'acme/chat:13b'))!.model).toBe('acme/chat:13b');
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { findModel, isModel, modelKey, similarModels } from '../../src/orchestrator/models/model-db.js';
 
-const installed = ['alice/llama3:latest', 'llama3:latest', 'llama3.1:8b', 'llama3.1:70b', 'registry.example.com/team/coder:7b'].map((name) => ({ name }));
+const installed = [
+  'alice/llama3:latest',
+  'llama3:latest',
+  'llama3.1:8b',
+  'llama3.1:70b',
+  'registry.example.com/team/coder:7b',
+].map((name) => ({ name }));
 
 describe("model identity as Ollama's types/model/name.go defines it", () => {
   it('fills in registry.ollama.ai, library and latest, and ignores case', () => {

@@ -6,27 +6,120 @@ const FORM = '[host/][namespace/]name[:tag]';
 
 describe('parseModelName: valid names', () => {
   const valid: Array<[string, { host: string; namespace: string; model: string; tag: string; display: string }]> = [
-    ['llama3.2', { host: 'registry.ollama.ai', namespace: 'library', model: 'llama3.2', tag: 'latest', display: 'llama3.2:latest' }],
-    ['llama3.2:1b', { host: 'registry.ollama.ai', namespace: 'library', model: 'llama3.2', tag: '1b', display: 'llama3.2:1b' }],
-    ['library/llama3.2:latest', { host: 'registry.ollama.ai', namespace: 'library', model: 'llama3.2', tag: 'latest', display: 'llama3.2:latest' }],
+    [
+      'llama3.2',
+      {
+        host: 'registry.ollama.ai',
+        namespace: 'library',
+        model: 'llama3.2',
+        tag: 'latest',
+        display: 'llama3.2:latest',
+      },
+    ],
+    [
+      'llama3.2:1b',
+      { host: 'registry.ollama.ai', namespace: 'library', model: 'llama3.2', tag: '1b', display: 'llama3.2:1b' },
+    ],
+    [
+      'library/llama3.2:latest',
+      {
+        host: 'registry.ollama.ai',
+        namespace: 'library',
+        model: 'llama3.2',
+        tag: 'latest',
+        display: 'llama3.2:latest',
+      },
+    ],
     [
       'hf.co/bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M',
-      { host: 'hf.co', namespace: 'bartowski', model: 'Llama-3.2-3B-Instruct-GGUF', tag: 'Q4_K_M', display: 'hf.co/bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M' },
+      {
+        host: 'hf.co',
+        namespace: 'bartowski',
+        model: 'Llama-3.2-3B-Instruct-GGUF',
+        tag: 'Q4_K_M',
+        display: 'hf.co/bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M',
+      },
     ],
-    ['registry.ollama.ai/library/mistral:7b', { host: 'registry.ollama.ai', namespace: 'library', model: 'mistral', tag: '7b', display: 'mistral:7b' }],
-    ['localhost:5000/me/model:v1', { host: 'localhost:5000', namespace: 'me', model: 'model', tag: 'v1', display: 'localhost:5000/me/model:v1' }],
-    ['localhost:5000/me/model', { host: 'localhost:5000', namespace: 'me', model: 'model', tag: 'latest', display: 'localhost:5000/me/model:latest' }],
-    ['user/model', { host: 'registry.ollama.ai', namespace: 'user', model: 'model', tag: 'latest', display: 'user/model:latest' }],
-    ['registry.ollama.ai/user/model:tag', { host: 'registry.ollama.ai', namespace: 'user', model: 'model', tag: 'tag', display: 'user/model:tag' }],
+    [
+      'registry.ollama.ai/library/mistral:7b',
+      { host: 'registry.ollama.ai', namespace: 'library', model: 'mistral', tag: '7b', display: 'mistral:7b' },
+    ],
+    [
+      'localhost:5000/me/model:v1',
+      { host: 'localhost:5000', namespace: 'me', model: 'model', tag: 'v1', display: 'localhost:5000/me/model:v1' },
+    ],
+    [
+      'localhost:5000/me/model',
+      {
+        host: 'localhost:5000',
+        namespace: 'me',
+        model: 'model',
+        tag: 'latest',
+        display: 'localhost:5000/me/model:latest',
+      },
+    ],
+    [
+      'user/model',
+      { host: 'registry.ollama.ai', namespace: 'user', model: 'model', tag: 'latest', display: 'user/model:latest' },
+    ],
+    [
+      'registry.ollama.ai/user/model:tag',
+      { host: 'registry.ollama.ai', namespace: 'user', model: 'model', tag: 'tag', display: 'user/model:tag' },
+    ],
     // case is kept; defaults are recognised case-insensitively, as Ollama's DisplayShortest does
-    ['Registry.Ollama.AI/Library/Mistral:7B', { host: 'Registry.Ollama.AI', namespace: 'Library', model: 'Mistral', tag: '7B', display: 'Mistral:7B' }],
-    ['_private/_m:_t', { host: 'registry.ollama.ai', namespace: '_private', model: '_m', tag: '_t', display: '_private/_m:_t' }],
-    ['qwen2.5-coder:7b-instruct-q4_K_M', { host: 'registry.ollama.ai', namespace: 'library', model: 'qwen2.5-coder', tag: '7b-instruct-q4_K_M', display: 'qwen2.5-coder:7b-instruct-q4_K_M' }],
+    [
+      'Registry.Ollama.AI/Library/Mistral:7B',
+      { host: 'Registry.Ollama.AI', namespace: 'Library', model: 'Mistral', tag: '7B', display: 'Mistral:7B' },
+    ],
+    [
+      '_private/_m:_t',
+      { host: 'registry.ollama.ai', namespace: '_private', model: '_m', tag: '_t', display: '_private/_m:_t' },
+    ],
+    [
+      'qwen2.5-coder:7b-instruct-q4_K_M',
+      {
+        host: 'registry.ollama.ai',
+        namespace: 'library',
+        model: 'qwen2.5-coder',
+        tag: '7b-instruct-q4_K_M',
+        display: 'qwen2.5-coder:7b-instruct-q4_K_M',
+      },
+    ],
     ['a', { host: 'registry.ollama.ai', namespace: 'library', model: 'a', tag: 'latest', display: 'a:latest' }],
-    ['x'.repeat(80), { host: 'registry.ollama.ai', namespace: 'library', model: 'x'.repeat(80), tag: 'latest', display: `${'x'.repeat(80)}:latest` }],
-    ['m:' + 't'.repeat(80), { host: 'registry.ollama.ai', namespace: 'library', model: 'm', tag: 't'.repeat(80), display: `m:${'t'.repeat(80)}` }],
-    [`${'n'.repeat(80)}/m`, { host: 'registry.ollama.ai', namespace: 'n'.repeat(80), model: 'm', tag: 'latest', display: `${'n'.repeat(80)}/m:latest` }],
-    [`${'h'.repeat(350)}/ns/m`, { host: 'h'.repeat(350), namespace: 'ns', model: 'm', tag: 'latest', display: `${'h'.repeat(350)}/ns/m:latest` }],
+    [
+      'x'.repeat(80),
+      {
+        host: 'registry.ollama.ai',
+        namespace: 'library',
+        model: 'x'.repeat(80),
+        tag: 'latest',
+        display: `${'x'.repeat(80)}:latest`,
+      },
+    ],
+    [
+      'm:' + 't'.repeat(80),
+      {
+        host: 'registry.ollama.ai',
+        namespace: 'library',
+        model: 'm',
+        tag: 't'.repeat(80),
+        display: `m:${'t'.repeat(80)}`,
+      },
+    ],
+    [
+      `${'n'.repeat(80)}/m`,
+      {
+        host: 'registry.ollama.ai',
+        namespace: 'n'.repeat(80),
+        model: 'm',
+        tag: 'latest',
+        display: `${'n'.repeat(80)}/m:latest`,
+      },
+    ],
+    [
+      `${'h'.repeat(350)}/ns/m`,
+      { host: 'h'.repeat(350), namespace: 'ns', model: 'm', tag: 'latest', display: `${'h'.repeat(350)}/ns/m:latest` },
+    ],
   ];
 
   it.each(valid)('accepts %s', (input, expected) => {
@@ -42,7 +135,12 @@ describe('parseModelName: invalid names', () => {
     [' llama3', ['leading or trailing whitespace']],
     ['llama3\n', ['leading or trailing whitespace']],
     ['a b', ['the model part "a b" may only contain letters, digits, "_", "-" and "."', 'a space']],
-    ['llama 3', ['"llama 3" is not a valid model name: the model part "llama 3" may only contain letters, digits, "_", "-" and "."']],
+    [
+      'llama 3',
+      [
+        '"llama 3" is not a valid model name: the model part "llama 3" may only contain letters, digits, "_", "-" and "."',
+      ],
+    ],
     ['model:', ['the tag part is empty']],
     [':tag', ['the model part is empty']],
     ['a//b', ['the namespace part is empty']],
@@ -60,7 +158,13 @@ describe('parseModelName: invalid names', () => {
     ['model:.x', ['the tag part ".x" must start']],
     ['-ns/model', ['the namespace part "-ns" must start']],
     ['-host/ns/model', ['the host part "-host" must start']],
-    ['my.org/model', ['the namespace part "my.org" may only contain letters, digits, "_" and "-"', 'host must be followed by a namespace']],
+    [
+      'my.org/model',
+      [
+        'the namespace part "my.org" may only contain letters, digits, "_" and "-"',
+        'host must be followed by a namespace',
+      ],
+    ],
     ['hf.co/model', ['the namespace part "hf.co"', 'host/namespace/model']],
     ['localhost:5000/model', ['the namespace part "localhost:5000"', 'host must be followed by a namespace']],
     ['a:b:c', ['the model part "a:b"', 'found ":"']],

@@ -4,7 +4,12 @@
  * then the model's own, then ollm-mcp's defaults; a sampling option nobody asked for is not sent.
  */
 import { describe, expect, it } from 'vitest';
-import { describeSettings, modelSettings, ownNumber, parseParameters } from '../../src/orchestrator/models/model-settings.js';
+import {
+  describeSettings,
+  modelSettings,
+  ownNumber,
+  parseParameters,
+} from '../../src/orchestrator/models/model-settings.js';
 import { answerLimit, streamOptions } from '../../src/orchestrator/generation/stream.js';
 import { baseContext, contextFor } from '../../src/orchestrator/loading/load-context.js';
 import { samplingParameters } from '../../src/orchestrator/engines/llamacpp/llamacpp-sampling.js';
@@ -23,12 +28,18 @@ const SHOW = [
 
 const settings = (yaml: Record<string, unknown> = {}) => settingsSchema.parse(yaml);
 const loaded = { model: 'terse:latest', keepAlive: '5m', contextLength: 16384 };
-const MEMORY = { kind: "cpu", totalBytes: 32e9, availableBytes: 30e9 } as unknown as Parameters<typeof baseContext>[1];
+const MEMORY = { kind: 'cpu', totalBytes: 32e9, availableBytes: 30e9 } as unknown as Parameters<typeof baseContext>[1];
 
 describe('parseParameters', () => {
   it('reads numbers, booleans, quoted strings, and every stop word as a list', () => {
     const p = parseParameters(SHOW);
-    expect(p).toEqual({ num_ctx: 16384, stop: ['<|start_header_id|>', '<|eot_id|>'], temperature: 0.2, penalize_newline: false, mirostat_tau: 5 });
+    expect(p).toEqual({
+      num_ctx: 16384,
+      stop: ['<|start_header_id|>', '<|eot_id|>'],
+      temperature: 0.2,
+      penalize_newline: false,
+      mirostat_tau: 5,
+    });
   });
 
   it('reads CRLF text, a Go escape JSON does not know, and leaves out lines that are not "name value"', () => {
@@ -59,13 +70,18 @@ describe('parseParameters', () => {
 
 describe('modelSettings and describeSettings', () => {
   it('a model with parameters or a system prompt carries settings; one with neither carries none', () => {
-    expect(modelSettings({ parameters: SHOW, system: 'Be terse.' })).toMatchObject({ system: 'Be terse.', parameters: { temperature: 0.2 } });
+    expect(modelSettings({ parameters: SHOW, system: 'Be terse.' })).toMatchObject({
+      system: 'Be terse.',
+      parameters: { temperature: 0.2 },
+    });
     expect(modelSettings({ parameters: '', system: '  ' })).toBeUndefined();
     expect(modelSettings({ system: 'Only this.' })).toEqual({ parameters: {}, system: 'Only this.' });
   });
 
   it('says the settings in a few words, without the stop words every model has', () => {
-    expect(describeSettings(modelSettings({ parameters: SHOW, system: 'x' }))).toBe('num_ctx 16384, temperature 0.2, penalize_newline false, mirostat_tau 5, system prompt');
+    expect(describeSettings(modelSettings({ parameters: SHOW, system: 'x' }))).toBe(
+      'num_ctx 16384, temperature 0.2, penalize_newline false, mirostat_tau 5, system prompt',
+    );
     expect(describeSettings(modelSettings({ parameters: 'stop "<|im_end|>"' }))).toBeUndefined();
     expect(describeSettings(undefined)).toBeUndefined();
   });
@@ -91,8 +107,15 @@ describe('what a generation sends', () => {
 
   it("the user's settings win over the model's own, the caller's over both", () => {
     const user = settings({ options: { temperature: 0.5, topP: 0.8, maxTokens: 1000 } });
-    expect(streamOptions(user, loaded, { capabilities: [], maxTokens: undefined, own })).toMatchObject({ temperature: 0.5, topP: 0.8, maxTokens: 1000 });
-    expect(streamOptions(user, loaded, { capabilities: [], maxTokens: 20, temperature: 1.1, own })).toMatchObject({ temperature: 1.1, maxTokens: 20 });
+    expect(streamOptions(user, loaded, { capabilities: [], maxTokens: undefined, own })).toMatchObject({
+      temperature: 0.5,
+      topP: 0.8,
+      maxTokens: 1000,
+    });
+    expect(streamOptions(user, loaded, { capabilities: [], maxTokens: 20, temperature: 1.1, own })).toMatchObject({
+      temperature: 1.1,
+      maxTokens: 20,
+    });
   });
 
   it('a model limit of -1 or -2 (no limit, fill the window) leaves ollm-mcp’s', () => {
@@ -101,15 +124,33 @@ describe('what a generation sends', () => {
   });
 
   it("the system prompt: the model's own first, ollm-mcp's additions after; the caller's replaces it; none of ours, none sent", () => {
-    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own, system: 'Cite lines.' }).system).toBe('Be terse.\n\nCite lines.');
-    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own, system: 'Be long.', callerSystem: true }).system).toBe('Be long.');
-    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own })).not.toHaveProperty('system');
-    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, system: 'Cite lines.' }).system).toBe('Cite lines.');
+    expect(
+      streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own, system: 'Cite lines.' }).system,
+    ).toBe('Be terse.\n\nCite lines.');
+    expect(
+      streamOptions(settings(), loaded, {
+        capabilities: [],
+        maxTokens: undefined,
+        own,
+        system: 'Be long.',
+        callerSystem: true,
+      }).system,
+    ).toBe('Be long.');
+    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own })).not.toHaveProperty(
+      'system',
+    );
+    expect(
+      streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, system: 'Cite lines.' }).system,
+    ).toBe('Cite lines.');
   });
 });
 
 describe('the window a model runs with', () => {
-  const model = (numCtx?: number) => ({ contextWindow: 131072, ...(numCtx !== undefined && { own: { parameters: { num_ctx: numCtx } } }) }) as unknown as CatalogModel;
+  const model = (numCtx?: number) =>
+    ({
+      contextWindow: 131072,
+      ...(numCtx !== undefined && { own: { parameters: { num_ctx: numCtx } } }),
+    }) as unknown as CatalogModel;
 
   it("the user's contextSize, else the model's own num_ctx, else the server's setting, else Ollama's default", () => {
     expect(baseContext(settings({ options: { contextSize: 8192 } }), MEMORY, model(16384))).toBe(8192);
@@ -128,9 +169,34 @@ describe('the window a model runs with', () => {
 
 describe("a llama-server preset's sampling", () => {
   it('reads the sampling flags, long and short, as Ollama names them', () => {
-    const args = ['/bin/llama-server', '--host', '127.0.0.1', '--temp', '0.2', '--top-k', '20', '-s', '42', '-n', '256', '--top-p', '0.9', '--min-p', '0.05', '--ctx-size', '4096'];
+    const args = [
+      '/bin/llama-server',
+      '--host',
+      '127.0.0.1',
+      '--temp',
+      '0.2',
+      '--top-k',
+      '20',
+      '-s',
+      '42',
+      '-n',
+      '256',
+      '--top-p',
+      '0.9',
+      '--min-p',
+      '0.05',
+      '--ctx-size',
+      '4096',
+    ];
     expect(samplingParameters(args)).toBe('temperature 0.2\ntop_k 20\nseed 42\nnum_predict 256\ntop_p 0.9\nmin_p 0.05');
-    expect(parseParameters(samplingParameters(args))).toEqual({ temperature: 0.2, top_k: 20, seed: 42, num_predict: 256, top_p: 0.9, min_p: 0.05 });
+    expect(parseParameters(samplingParameters(args))).toEqual({
+      temperature: 0.2,
+      top_k: 20,
+      seed: 42,
+      num_predict: 256,
+      top_p: 0.9,
+      min_p: 0.05,
+    });
   });
 
   it('leaves out a flag without a number, and the last flag without a value', () => {

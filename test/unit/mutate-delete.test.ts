@@ -6,11 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { deletionMutants } from '../../scripts/mutate-delete.mjs';
 
-const made = (source: string) => deletionMutants(source, 'm.ts').map((m) => `${m.mutatorName} ${m.location.start.line}:${m.location.start.column} ${m.replacement}`);
+const made = (source: string) =>
+  deletionMutants(source, 'm.ts').map(
+    (m) => `${m.mutatorName} ${m.location.start.line}:${m.location.start.column} ${m.replacement}`,
+  );
 
 describe('deletion mutants', () => {
-  it('remove each element of a list of two or more, never of one (Stryker empties those), a table\'s rows whole', () => {
-    const source = "const names = [real, asked].filter(ok);\nconst one = new Set(['a']);\nconst table = new Map([['a', 1], ['b', 2]]);\nconst mixed = [[1, 2], 3];\n";
+  it("remove each element of a list of two or more, never of one (Stryker empties those), a table's rows whole", () => {
+    const source =
+      "const names = [real, asked].filter(ok);\nconst one = new Set(['a']);\nconst table = new Map([['a', 1], ['b', 2]]);\nconst mixed = [[1, 2], 3];\n";
     expect(made(source)).toEqual([
       'ArrayElementDeletion 1:16 [asked]',
       'ArrayElementDeletion 1:22 [real]',

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { nearModels } from '../../src/orchestrator/engines/model-names.js';
 import { notInstalled } from '../../src/orchestrator/engines/host-error.js';
 
-const installed = ['llama3.1:8b', 'llama3.2:latest', 'phi3:mini', 'qwen2.5-coder:7b', 'alice/mistral:7b'].map((name) => ({ name }));
+const installed = ['llama3.1:8b', 'llama3.2:latest', 'phi3:mini', 'qwen2.5-coder:7b', 'alice/mistral:7b'].map(
+  (name) => ({ name }),
+);
 const near = (wanted: string) => nearModels(installed, wanted).map((m) => m.name);
 
 describe('nearModels', () => {
@@ -27,6 +29,8 @@ describe('notInstalled', () => {
     expect(notInstalled('lama3.1:8b', 'h:1', undefined, [], ['llama3.1:8b']).message).toBe(
       'Model "lama3.1:8b" is not installed on Ollama at h:1. Did you mean llama3.1:8b? Name it exactly, or pull it with `ollama pull lama3.1:8b`.',
     );
-    expect(notInstalled('x:1b', 'h:1').message).toBe('Model "x:1b" is not installed on Ollama at h:1 — pull it with `ollama pull x:1b`, or pick one from list_models.');
+    expect(notInstalled('x:1b', 'h:1').message).toBe(
+      'Model "x:1b" is not installed on Ollama at h:1 — pull it with `ollama pull x:1b`, or pick one from list_models.',
+    );
   });
 });

@@ -23,7 +23,15 @@ describe("the learning benchmark's offline optimum", () => {
   });
 
   it('respects what the host admits: a model that fits only alone empties the host', () => {
-    const host = { loadMs: new Map([['a', 1], ['b', 1], ['big', 5]]), admits: (kept: readonly string[], adding: string) => (adding === 'big' ? kept.length === 0 : !kept.includes('big')) };
+    const host = {
+      loadMs: new Map([
+        ['a', 1],
+        ['b', 1],
+        ['big', 5],
+      ]),
+      admits: (kept: readonly string[], adding: string) =>
+        adding === 'big' ? kept.length === 0 : !kept.includes('big'),
+    };
     expect(offlineOptimum(['a', 'b', 'big', 'a', 'b'], host)).toBe(1 + 1 + 5 + 1 + 1);
   });
 });

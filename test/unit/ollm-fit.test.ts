@@ -28,7 +28,8 @@ const model = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const list = (...models: unknown[]) => ({ host: 'x', models, loaded: [], ram: {} });
-const fitsOf = (structured: unknown) => Object.fromEntries(boxModels(structured, BOX).installed.map((m) => [m.name, m.fit]));
+const fitsOf = (structured: unknown) =>
+  Object.fromEntries(boxModels(structured, BOX).installed.map((m) => [m.name, m.fit]));
 
 describe("the box's fit figures, where they enter", () => {
   it('maps fits now, after unloads and not at all, with the memory each needs', () => {
@@ -65,7 +66,9 @@ describe("the box's fit figures, where they enter", () => {
     ['fractional', 1.5],
     ['a string', '6 GB'],
   ])('keeps the fit but not a memory figure that is %s', (_what, requiredBytes) => {
-    expect(fitsOf(list(model('a', { fits: true, fitsNow: false, requiredBytes })))).toEqual({ a: { fitsNow: false, fitsAfterUnload: true } });
+    expect(fitsOf(list(model('a', { fits: true, fitsNow: false, requiredBytes })))).toEqual({
+      a: { fitsNow: false, fitsAfterUnload: true },
+    });
   });
 
   it('a garbage fits is left out, fitsNow kept', () => {
@@ -76,29 +79,72 @@ describe("the box's fit figures, where they enter", () => {
 
 describe('the fit shown for a model its host plans itself', () => {
   it('is the engine figure: fits now, after unloads, not at all; none said is on demand', () => {
-    expect(reportedFit({ fit: { fitsNow: true, fitsAfterUnload: true, needBytes: 6e9 } })).toEqual({ requiredBytes: 6e9, fits: true, fitsNow: true });
-    expect(reportedFit({ fit: { fitsNow: false, fitsAfterUnload: true, needBytes: 9e9 } })).toEqual({ requiredBytes: 9e9, fits: true, fitsNow: false });
-    expect(reportedFit({ fit: { fitsNow: false, fitsAfterUnload: false, needBytes: 3.2e10 } })).toEqual({ requiredBytes: 3.2e10, fits: false, fitsNow: false });
+    expect(reportedFit({ fit: { fitsNow: true, fitsAfterUnload: true, needBytes: 6e9 } })).toEqual({
+      requiredBytes: 6e9,
+      fits: true,
+      fitsNow: true,
+    });
+    expect(reportedFit({ fit: { fitsNow: false, fitsAfterUnload: true, needBytes: 9e9 } })).toEqual({
+      requiredBytes: 9e9,
+      fits: true,
+      fitsNow: false,
+    });
+    expect(reportedFit({ fit: { fitsNow: false, fitsAfterUnload: false, needBytes: 3.2e10 } })).toEqual({
+      requiredBytes: 3.2e10,
+      fits: false,
+      fitsNow: false,
+    });
     expect(reportedFit({ fit: { fitsNow: false } })).toEqual({ requiredBytes: 0, fits: true, fitsNow: false });
     expect(reportedFit({})).toEqual({ requiredBytes: 0, fits: true, fitsNow: true });
-    expect(reportedFit({ cloud: true, fit: { fitsNow: false, fitsAfterUnload: false } })).toEqual({ requiredBytes: 0, fits: true, fitsNow: true });
+    expect(reportedFit({ cloud: true, fit: { fitsNow: false, fitsAfterUnload: false } })).toEqual({
+      requiredBytes: 0,
+      fits: true,
+      fitsNow: true,
+    });
   });
 
   it("reads in list_models' words, the host's figure named", () => {
     const m = { loaded: false, requiredBytes: 6e9, memoryFigure: ENGINE_FIGURE };
-    expect(selfManagedState({ ...m, fits: true, fitsNow: true })).toBe(`fits there now, needs 6.0 GB (${ENGINE_FIGURE})`);
-    expect(selfManagedState({ ...m, fits: true, fitsNow: false })).toMatch(/^fits there after unloading others, needs 6\.0 GB/);
+    expect(selfManagedState({ ...m, fits: true, fitsNow: true })).toBe(
+      `fits there now, needs 6.0 GB (${ENGINE_FIGURE})`,
+    );
+    expect(selfManagedState({ ...m, fits: true, fitsNow: false })).toMatch(
+      /^fits there after unloading others, needs 6\.0 GB/,
+    );
     expect(selfManagedState({ ...m, fits: false, fitsNow: false })).toMatch(/^too big for that host, needs 6\.0 GB/);
     expect(selfManagedState({ ...m, loaded: true, fits: true, fitsNow: true })).toMatch(/^loaded there/);
-    expect(selfManagedState({ loaded: false, fits: true, fitsNow: true, requiredBytes: 0 })).toBe('its engine loads it on demand (no memory planned here)');
+    expect(selfManagedState({ loaded: false, fits: true, fitsNow: true, requiredBytes: 0 })).toBe(
+      'its engine loads it on demand (no memory planned here)',
+    );
   });
 });
 
 describe('the catalog of a host that says its fit', () => {
-  const entry = (name: string, fit?: EngineModel['fit']): EngineModel => ({ name, model: name, modified_at: new Date(0), size: 1, digest: `d:${name}`, details: { parent_model: '', format: 'gguf', family: 'x', families: [], parameter_size: '1B', quantization_level: 'Q4' }, expires_at: new Date(0), size_vram: 0, ...(fit && { fit }) });
+  const entry = (name: string, fit?: EngineModel['fit']): EngineModel => ({
+    name,
+    model: name,
+    modified_at: new Date(0),
+    size: 1,
+    digest: `d:${name}`,
+    details: {
+      parent_model: '',
+      format: 'gguf',
+      family: 'x',
+      families: [],
+      parameter_size: '1B',
+      quantization_level: 'Q4',
+    },
+    expires_at: new Date(0),
+    size_vram: 0,
+    ...(fit && { fit }),
+  });
   const engine = (models: () => EngineModel[]) => {
     const calls = { list: 0 };
-    const e = { host: 'gpubox:3333', list: async () => (calls.list++, models()), show: async () => ({}) } as unknown as Engine; // a stub: the catalog asks list and show only
+    const e = {
+      host: 'gpubox:3333',
+      list: async () => (calls.list++, models()),
+      show: async () => ({}),
+    } as unknown as Engine; // a stub: the catalog asks list and show only
     return { e, calls };
   };
 
@@ -127,18 +173,44 @@ describe('the catalog of a host that says its fit', () => {
 });
 
 describe("a box's answer by another model than the one named", () => {
-  const box = (structured: unknown) => ({ callTool: async () => ({ content: [], structuredContent: structured }) }) as unknown as BoxConnection; // a stub: boxGenerate calls callTool only
-  const req = (onDelta: GenerateRequest['onDelta'] = () => undefined): GenerateRequest => ({ model: 'phi3:mini', prompt: 'hi', keepAlive: '5m', numCtx: 2048, maxTokens: 16, onDelta });
-  const answered = (model: string, fallbacks?: unknown) => ({ model, text: 'Hello.', doneReason: 'stop', ...(fallbacks !== undefined && { fallbacks }) });
+  const box = (structured: unknown) =>
+    ({ callTool: async () => ({ content: [], structuredContent: structured }) }) as unknown as BoxConnection; // a stub: boxGenerate calls callTool only
+  const req = (onDelta: GenerateRequest['onDelta'] = () => undefined): GenerateRequest => ({
+    model: 'phi3:mini',
+    prompt: 'hi',
+    keepAlive: '5m',
+    numCtx: 2048,
+    maxTokens: 16,
+    onDelta,
+  });
+  const answered = (model: string, fallbacks?: unknown) => ({
+    model,
+    text: 'Hello.',
+    doneReason: 'stop',
+    ...(fallbacks !== undefined && { fallbacks }),
+  });
 
   it.each([
-    ['not installed there: model_not_found', [{ model: 'phi3:mini', error: 'not installed — pull it with `ollama pull phi3:mini`' }], 'model_not_found'],
-    ['failed there: server_error', [{ model: 'phi3:mini', error: 'model runner has unexpectedly stopped' }], 'server_error'],
+    [
+      'not installed there: model_not_found',
+      [{ model: 'phi3:mini', error: 'not installed — pull it with `ollama pull phi3:mini`' }],
+      'model_not_found',
+    ],
+    [
+      'failed there: server_error',
+      [{ model: 'phi3:mini', error: 'model runner has unexpectedly stopped' }],
+      'server_error',
+    ],
     ['no reason given', undefined, 'server_error'],
     ['fallbacks that are garbage', 'nonsense', 'server_error'],
   ])('is refused, never told as the named model answer — %s', async (_what, fallbacks, kind) => {
     const told: unknown[] = [];
-    const err = await boxGenerate(box(answered('llama3.2:latest', fallbacks)), BOX, req((d) => void told.push(d)), {}).catch((e: unknown) => e);
+    const err = await boxGenerate(
+      box(answered('llama3.2:latest', fallbacks)),
+      BOX,
+      req((d) => void told.push(d)),
+      {},
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostError);
     expect((err as HostError).kind).toBe(kind);
     expect((err as HostError).message).toContain('phi3:mini');
@@ -148,8 +220,22 @@ describe("a box's answer by another model than the one named", () => {
 
   it("the named model's answer is told once, a 'stop' on it ending with 'length'", async () => {
     const told: unknown[] = [];
-    await expect(boxGenerate(box(answered('phi3:mini')), BOX, req((d) => void told.push(d)), {})).resolves.toMatchObject({ doneReason: 'stop' });
+    await expect(
+      boxGenerate(
+        box(answered('phi3:mini')),
+        BOX,
+        req((d) => void told.push(d)),
+        {},
+      ),
+    ).resolves.toMatchObject({ doneReason: 'stop' });
     expect(told).toEqual([{ text: 'Hello.' }]);
-    await expect(boxGenerate(box(answered('phi3:mini')), BOX, req(() => 'stop'), {})).resolves.toMatchObject({ doneReason: 'length' });
+    await expect(
+      boxGenerate(
+        box(answered('phi3:mini')),
+        BOX,
+        req(() => 'stop'),
+        {},
+      ),
+    ).resolves.toMatchObject({ doneReason: 'length' });
   });
 });

@@ -19,12 +19,28 @@ describe('an OpenAI model list', () => {
         ],
       }),
     );
-    expect(list?.ids).toEqual(['Qwen/Qwen2.5-Coder-7B-Instruct', 'storiesA', 'qwen2.5-7b-instruct', 'openrouter/model', 'plain', 'absurd', 'tiny', 'not-a-number']);
-    expect(Object.fromEntries(list!.contexts)).toEqual({ 'Qwen/Qwen2.5-Coder-7B-Instruct': 32768, storiesA: 2048, 'qwen2.5-7b-instruct': 131072, 'openrouter/model': 200000 });
+    expect(list?.ids).toEqual([
+      'Qwen/Qwen2.5-Coder-7B-Instruct',
+      'storiesA',
+      'qwen2.5-7b-instruct',
+      'openrouter/model',
+      'plain',
+      'absurd',
+      'tiny',
+      'not-a-number',
+    ]);
+    expect(Object.fromEntries(list!.contexts)).toEqual({
+      'Qwen/Qwen2.5-Coder-7B-Instruct': 32768,
+      storiesA: 2048,
+      'qwen2.5-7b-instruct': 131072,
+      'openrouter/model': 200000,
+    });
   });
 
   it('leaves out entries without a usable id, and is undefined for what is not a model list', () => {
-    expect(modelIds(JSON.stringify({ data: [{ id: '' }, { id: 7 }, null, 'x', { id: 'ok' }, { id: 'x'.repeat(100_000) }] }))).toEqual(['ok']);
+    expect(
+      modelIds(JSON.stringify({ data: [{ id: '' }, { id: 7 }, null, 'x', { id: 'ok' }, { id: 'x'.repeat(100_000) }] })),
+    ).toEqual(['ok']);
     expect(readModelList('<html>not found</html>')).toBeUndefined();
     expect(readModelList(JSON.stringify({ models: [] }))).toBeUndefined();
   });

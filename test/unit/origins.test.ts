@@ -13,7 +13,8 @@ const rnd = () => {
   seed ^= seed << 5;
   return (seed >>> 0) / 4294967296;
 };
-const word = () => Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join('');
+const word = () =>
+  Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join('');
 /** Random prose of about `n` characters: nothing in it is shared with another call's by chance. */
 const prose = (n: number) => {
   let s = '';
@@ -21,7 +22,11 @@ const prose = (n: number) => {
   return s;
 };
 /** The same text wrapped again: every run of spaces and newlines changed. */
-const rewrap = (t: string) => t.split(/\s+/).join(rnd() < 0.5 ? '\n    ' : ' ').replace(/ /g, (m) => (rnd() < 0.2 ? '\n' : m));
+const rewrap = (t: string) =>
+  t
+    .split(/\s+/)
+    .join(rnd() < 0.5 ? '\n    ' : ' ')
+    .replace(/ /g, (m) => (rnd() < 0.2 ? '\n' : m));
 
 describe('ReadOrigins', () => {
   const file = prose(20_000);
@@ -31,14 +36,17 @@ describe('ReadOrigins', () => {
   it('finds a slice of a read file in a prompt, re-wrapped, and names the file', () => {
     for (const at of [0, 5_000, 12_345, file.length - 200]) {
       const slice = file.slice(at, at + 90);
-      expect(origins.heldIn({ prompt: `Summarise:\n${rewrap(slice)}\nThanks.` }), `slice at ${at}`).toBe('src/notes.md');
+      expect(origins.heldIn({ prompt: `Summarise:\n${rewrap(slice)}\nThanks.` }), `slice at ${at}`).toBe(
+        'src/notes.md',
+      );
     }
     expect(origins.heldIn({ prompt: 'Task', system: `Context: ${file.slice(300, 400)}` })).toBe('src/notes.md');
   });
 
   it('finds any shared run of GUARANTEED non-space characters, and nothing in text never read', () => {
     const s = file.replace(/\s+/g, '');
-    for (let at = 0; at < 3000; at += 97) expect(origins.heldIn({ prompt: s.slice(at, at + GUARANTEED) }), `run at ${at}`).toBe('src/notes.md');
+    for (let at = 0; at < 3000; at += 97)
+      expect(origins.heldIn({ prompt: s.slice(at, at + GUARANTEED) }), `run at ${at}`).toBe('src/notes.md');
     for (let i = 0; i < 20; i++) expect(origins.heldIn({ prompt: prose(5_000) })).toBeUndefined();
     expect(origins.heldIn({ prompt: '' })).toBeUndefined();
   });
@@ -77,9 +85,18 @@ describe('ReadOrigins', () => {
   it('recognises an image read by path, as base64 or a data: URL, and not another image', () => {
     const o = new ReadOrigins();
     o.recordImage('photo.png', 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk');
-    expect(o.heldIn({ prompt: 'What is this?', images: ['data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk'] })).toBe('photo.png');
-    expect(o.heldIn({ prompt: 'What is this?', images: ['iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk'] })).toBe('photo.png');
-    expect(o.heldIn({ prompt: 'What is this?', images: ['iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNX'] })).toBeUndefined();
+    expect(
+      o.heldIn({
+        prompt: 'What is this?',
+        images: ['data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk'],
+      }),
+    ).toBe('photo.png');
+    expect(
+      o.heldIn({ prompt: 'What is this?', images: ['iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk'] }),
+    ).toBe('photo.png');
+    expect(
+      o.heldIn({ prompt: 'What is this?', images: ['iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNX'] }),
+    ).toBeUndefined();
   });
 
   it('forgets the oldest reads past its bound, and keeps the newer ones', () => {
@@ -99,12 +116,23 @@ describe('ReadOrigins', () => {
     const o = new ReadOrigins(2_000); // two images exactly
     o.recordImage('one.png', png(1));
     o.recordImage('two.png', png(2));
-    expect([o.size, o.heldIn({ prompt: '', images: [png(1)] }), o.heldIn({ prompt: '', images: [png(2)] })]).toEqual([2_000, 'one.png', 'two.png']);
+    expect([o.size, o.heldIn({ prompt: '', images: [png(1)] }), o.heldIn({ prompt: '', images: [png(2)] })]).toEqual([
+      2_000,
+      'one.png',
+      'two.png',
+    ]);
     o.recordText('door.txt', 'door 4711#xyz'); // 12 more: one.png goes
-    expect([o.heldIn({ prompt: '', images: [png(1)] }), o.heldIn({ prompt: '', images: [png(2)] }), o.heldIn({ prompt: 'door4711#xyz' })]).toEqual([undefined, 'two.png', 'door.txt']);
+    expect([
+      o.heldIn({ prompt: '', images: [png(1)] }),
+      o.heldIn({ prompt: '', images: [png(2)] }),
+      o.heldIn({ prompt: 'door4711#xyz' }),
+    ]).toEqual([undefined, 'two.png', 'door.txt']);
     o.recordImage('three.png', png(3)); // two.png goes; door.txt stays (1,012 of 2,000)
     o.recordImage('four.png', png(4)); // door.txt goes
-    expect([o.heldIn({ prompt: 'door4711#xyz' }), o.heldIn({ prompt: '', images: [png(2)] })]).toEqual([undefined, undefined]);
+    expect([o.heldIn({ prompt: 'door4711#xyz' }), o.heldIn({ prompt: '', images: [png(2)] })]).toEqual([
+      undefined,
+      undefined,
+    ]);
     const tiny = new ReadOrigins(500);
     tiny.recordImage('big.png', png(5)); // alone past the bound: kept
     expect(tiny.heldIn({ prompt: '', images: [png(5)] })).toBe('big.png');
@@ -133,13 +161,18 @@ describe('winnow', () => {
 
 describe('squeeze', () => {
   it('drops every character String.prototype.trim counts as whitespace, and NEL, and keeps their neighbours', () => {
-    const spaces = [9, 10, 11, 12, 13, 32, 0x85, 0xa0, 0x1680, 0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+    const spaces = [
+      9, 10, 11, 12, 13, 32, 0x85, 0xa0, 0x1680, 0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+    ];
     for (const c of spaces) {
       const ch = String.fromCharCode(c);
       if (c !== 0x85) expect([c, ch.trim()]).toEqual([c, '']); // the reference (NEL, a line end of its own, too)
       expect([c, String.fromCharCode(...squeeze(`a${ch}b`))]).toEqual([c, 'ab']);
     }
-    const kept = [8, 14, 31, 33, 0x84, 0x86, 0x9f, 0xa1, 0x1fff, 0x200b, 0x2027, 0x202a, 0x202e, 0x2030, 0x205e, 0x2060, 0x2fff, 0x3001, 0xfefe, 0xffff];
+    const kept = [
+      8, 14, 31, 33, 0x84, 0x86, 0x9f, 0xa1, 0x1fff, 0x200b, 0x2027, 0x202a, 0x202e, 0x2030, 0x205e, 0x2060, 0x2fff,
+      0x3001, 0xfefe, 0xffff,
+    ];
     for (const c of kept) {
       const ch = String.fromCharCode(c);
       expect([c, ch.trim()]).toEqual([c, ch]);
@@ -173,15 +206,23 @@ describe('CloudFallback refuses, unsent, a request holding what was read', () =>
     calls.push(String(url));
     return new Response('data: [DONE]\n\n', { status: 200, headers: { 'content-type': 'text/event-stream' } });
   }) as typeof fetch;
-  const make = (sendInputs: boolean) => new CloudFallback({ baseURL: 'http://127.0.0.1:9/v1', model: 'cloud-model', sendInputs }, 30_000, read, { fetch: fetchSpy });
+  const make = (sendInputs: boolean) =>
+    new CloudFallback({ baseURL: 'http://127.0.0.1:9/v1', model: 'cloud-model', sendInputs }, 30_000, read, {
+      fetch: fetchSpy,
+    });
 
   it('throws KeptLocalError naming the file and the setting, and sends nothing', async () => {
     calls.length = 0;
     const err = await make(false)
       .answer({ prompt: `Please summarise: ${rewrap(secret.slice(400, 520))}`, maxTokens: 10 }, [])
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(KeptLocalError);
-    expect((err as Error).message).toMatch(/holds text of secret-notes\.md, read from this machine.*fallback\.sendInputs: true/);
+    expect((err as Error).message).toMatch(
+      /holds text of secret-notes\.md, read from this machine.*fallback\.sendInputs: true/,
+    );
     expect(calls).toEqual([]);
   });
 

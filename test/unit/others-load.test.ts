@@ -5,8 +5,15 @@ import { othersCount, othersOn, slotsFull } from '../../src/orchestrator/fleet/o
 
 describe('othersOn', () => {
   it('carries the engine slot count only when the engine says it', () => {
-    expect(othersOn({ running: 3, waiting: 0 }, 'm', { onModel: 1, onHost: 1 })).toStrictEqual({ running: 2, waiting: 0 });
-    expect(othersOn({ running: 3, waiting: 0, slots: 4 }, 'm', { onModel: 1, onHost: 1 })).toStrictEqual({ running: 2, waiting: 0, slots: 4 });
+    expect(othersOn({ running: 3, waiting: 0 }, 'm', { onModel: 1, onHost: 1 })).toStrictEqual({
+      running: 2,
+      waiting: 0,
+    });
+    expect(othersOn({ running: 3, waiting: 0, slots: 4 }, 'm', { onModel: 1, onHost: 1 })).toStrictEqual({
+      running: 2,
+      waiting: 0,
+      slots: 4,
+    });
   });
 });
 

@@ -15,17 +15,23 @@ describe('ownProcessAlive', () => {
   });
 
   it('false for 0, negative and non-integer pids (signal 0 would reach a whole group)', () => {
-    for (const pid of [0, -1, -process.pid, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 2]) expect(ownProcessAlive(pid), String(pid)).toBe(false);
+    for (const pid of [0, -1, -process.pid, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 2])
+      expect(ownProcessAlive(pid), String(pid)).toBe(false);
   });
 });
 
 describe('processStart and stillTheProcess: a pid reused by another program is not the planner', () => {
-  const stat = (start: string) => `4242 (ollm mcp) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 11 0 ${start} 1000 100 18446744073709551615`;
+  const stat = (start: string) =>
+    `4242 (ollm mcp) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 11 0 ${start} 1000 100 18446744073709551615`;
 
   it("reads starttime after the command's name, spaces and parentheses in it too", () => {
     expect(processStart(4242, () => stat('293187'))).toBe('293187');
     expect(processStart(4242, () => stat('7').replace('(ollm mcp)', '(a) b (c)'))).toBe('7');
-    expect(processStart(4242, () => { throw new Error('ENOENT'); })).toBeUndefined();
+    expect(
+      processStart(4242, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
   });
 
   it('this process: started once, the same every time it is read', () => {
@@ -37,7 +43,11 @@ describe('processStart and stillTheProcess: a pid reused by another program is n
   it('false once the process is gone, or its pid belongs to a process started later', () => {
     let start = '100';
     let alive = true;
-    const check = stillTheProcess(4242, () => alive, () => start);
+    const check = stillTheProcess(
+      4242,
+      () => alive,
+      () => start,
+    );
     expect(check()).toBe(true);
     start = '900'; // the planner died; its pid now names another program
     expect(check()).toBe(false);
@@ -47,7 +57,19 @@ describe('processStart and stillTheProcess: a pid reused by another program is n
   });
 
   it('where the start cannot be read, alive is all that is asked', () => {
-    expect(stillTheProcess(4242, () => true, () => undefined)()).toBe(true);
-    expect(stillTheProcess(4242, () => false, () => undefined)()).toBe(false);
+    expect(
+      stillTheProcess(
+        4242,
+        () => true,
+        () => undefined,
+      )(),
+    ).toBe(true);
+    expect(
+      stillTheProcess(
+        4242,
+        () => false,
+        () => undefined,
+      )(),
+    ).toBe(false);
   });
 });

@@ -8,7 +8,11 @@ import { planLoad, type PlanInput } from '../../src/orchestrator/loading/planner
 const GB = 1e9;
 const NOW = 1_800_000_000_000;
 
-function input(loaded: Array<[string, number, number]>, model: { name: string; sizeBytes: number }, wanted?: string[]): PlanInput {
+function input(
+  loaded: Array<[string, number, number]>,
+  model: { name: string; sizeBytes: number },
+  wanted?: string[],
+): PlanInput {
   const used = loaded.reduce((s, [, gb]) => s + gb * GB, 0);
   return {
     model,

@@ -23,7 +23,12 @@ import { learnedFiguresCheck, FAR_FACTOR, type LearnedFigure } from '../../src/o
 const GB = 1e9;
 /** llama3.1:8b: 4.9 GB of weights, 128k window, 128 KiB of f16 KV cache per token. */
 const KV_PER_TOKEN = 2 * 32 * 8 * 128 * 2;
-const llama: ModelFacts = { name: 'llama3.1:8b', weightsBytes: 4.9 * GB, contextWindow: 131072, kvAt: (ctx) => KV_PER_TOKEN * ctx };
+const llama: ModelFacts = {
+  name: 'llama3.1:8b',
+  weightsBytes: 4.9 * GB,
+  contextWindow: 131072,
+  kvAt: (ctx) => KV_PER_TOKEN * ctx,
+};
 const noShape: ModelFacts = { name: 'x', weightsBytes: 4.9 * GB, contextWindow: 8192 };
 const seen = (contextLength: number, bytes: number[]): SeenSize => ({
   contextLength,
@@ -38,7 +43,10 @@ const REAL_4K = 4.9 * GB + KV_PER_TOKEN * 4096;
 
 describe('the bounds of what a model can take loaded', () => {
   it('are its weights less the tolerance, and weights + KV at the context times the factor plus buffers', () => {
-    expect(sizeBounds(llama, 4096)).toEqual({ minBytes: Math.floor(4.9 * GB * (1 - WEIGHTS_TOLERANCE)), maxBytes: Math.ceil((4.9 * GB + KV_PER_TOKEN * 4096) * UPPER_FACTOR) + BUFFER_BYTES });
+    expect(sizeBounds(llama, 4096)).toEqual({
+      minBytes: Math.floor(4.9 * GB * (1 - WEIGHTS_TOLERANCE)),
+      maxBytes: Math.ceil((4.9 * GB + KV_PER_TOKEN * 4096) * UPPER_FACTOR) + BUFFER_BYTES,
+    });
     expect(sizeBounds(noShape, 4096).maxBytes).toBe(Math.ceil(4.9 * GB * UNKNOWN_KV_FACTOR) + BUFFER_BYTES);
   });
 
@@ -52,7 +60,8 @@ describe('the bounds of what a model can take loaded', () => {
 
   it('refuse 1e14, 1 byte, 0, NaN and just past either edge', () => {
     const b = sizeBounds(llama, 4096);
-    for (const bytes of [1e14, 1, 0, -5, Number.NaN, Number.POSITIVE_INFINITY, b.minBytes - 1, b.maxBytes + 1]) expect(plausible(bytes, llama, 4096), String(bytes)).toBe(false);
+    for (const bytes of [1e14, 1, 0, -5, Number.NaN, Number.POSITIVE_INFINITY, b.minBytes - 1, b.maxBytes + 1])
+      expect(plausible(bytes, llama, 4096), String(bytes)).toBe(false);
     expect(plausible(1e14, noShape, 4096)).toBe(false);
     expect(plausible(sizeBounds(noShape, 4096).maxBytes + 1, noShape, 4096)).toBe(false);
   });
@@ -77,15 +86,23 @@ describe("the bounds of a model whose size is its whole figure at its window (ll
 
   it('are that figure less the tolerance and times the factor, with no buffers of a fixed size beside', () => {
     const b = sizeBounds(whole, 512);
-    expect(b).toEqual({ minBytes: Math.floor(FIGURE * (1 - WEIGHTS_TOLERANCE)), maxBytes: Math.ceil(FIGURE * UPPER_FACTOR) });
+    expect(b).toEqual({
+      minBytes: Math.floor(FIGURE * (1 - WEIGHTS_TOLERANCE)),
+      maxBytes: Math.ceil(FIGURE * UPPER_FACTOR),
+    });
     for (const bytes of [b.minBytes, 2.0e6, b.maxBytes]) expect(plausible(bytes, whole, 512), String(bytes)).toBe(true);
     // 8.8 and 9.8 MB: what its llama-server process held, runtime included, on two runs of b47b5a7
-    for (const bytes of [b.minBytes - 1, b.maxBytes + 1, 8.8e6, 9.8e6, 1e14]) expect(plausible(bytes, whole, 512), String(bytes)).toBe(false);
-    expect(sizeBounds({ ...whole, sizeAtWindow: false }, 512).maxBytes).toBe(Math.ceil(FIGURE * UNKNOWN_KV_FACTOR) + BUFFER_BYTES);
+    for (const bytes of [b.minBytes - 1, b.maxBytes + 1, 8.8e6, 9.8e6, 1e14])
+      expect(plausible(bytes, whole, 512), String(bytes)).toBe(false);
+    expect(sizeBounds({ ...whole, sizeAtWindow: false }, 512).maxBytes).toBe(
+      Math.ceil(FIGURE * UNKNOWN_KV_FACTOR) + BUFFER_BYTES,
+    );
   });
 
   it("set aside a process's memory with the bounds named, and never read it back", () => {
-    expect(setAsideBecause(8.8e6, 512, whole, [])).toBe('it is outside what storyA:latest can take at a 512-token context (1.7 MB to 2.8 MB)');
+    expect(setAsideBecause(8.8e6, 512, whole, [])).toBe(
+      'it is outside what storyA:latest can take at a 512-token context (1.7 MB to 2.8 MB)',
+    );
     expect(setAsideBecause(2.0e6, 512, whole, [])).toBeUndefined();
     expect(trustedSeen([seen(512, [8.8e6, 9.8e6])], whole)).toEqual([]);
     expect(trustedSeen([seen(512, [2.0e6])], whole)).toHaveLength(1);
@@ -99,7 +116,8 @@ describe('the context a reading is filed under', () => {
   });
 
   it('is the context asked when the claim is above the window, past the slots, below the ask, or nonsense', () => {
-    for (const claimed of [1e9, 131072 * 2, 8192, 2048, 0, -1, 4096.5, undefined]) expect(readingContext(claimed, 4096, 1, llama), String(claimed)).toBe(4096);
+    for (const claimed of [1e9, 131072 * 2, 8192, 2048, 0, -1, 4096.5, undefined])
+      expect(readingContext(claimed, 4096, 1, llama), String(claimed)).toBe(4096);
     expect(readingContext(12288, 4096, 2, llama)).toBe(4096);
     expect(readingContext(262144, 131072, 2, llama)).toBe(131072);
   });
@@ -118,17 +136,22 @@ describe('the context a reading is filed under', () => {
 describe('whether a reading is learned', () => {
   it('a first real reading is; 1e14, 1 byte and 0 are set aside, saying the bounds', () => {
     expect(setAsideBecause(REAL_4K, 4096, llama, [])).toBeUndefined();
-    for (const bytes of [1e14, 1, 0]) expect(setAsideBecause(bytes, 4096, llama, [])).toMatch(/^it is outside what llama3\.1:8b can take at a 4096-token context \(4\.4 GB to 10\.3 GB\)$/);
+    for (const bytes of [1e14, 1, 0])
+      expect(setAsideBecause(bytes, 4096, llama, [])).toMatch(
+        /^it is outside what llama3\.1:8b can take at a 4096-token context \(4\.4 GB to 10\.3 GB\)$/,
+      );
   });
 
   it('a reading near earlier ones is kept; one beyond the outlier factor either way is set aside', () => {
     const earlier = [seen(4096, [REAL_4K])];
     expect(setAsideBecause(REAL_4K * 1.2, 4096, llama, earlier)).toBeUndefined();
     expect(setAsideBecause(REAL_4K * OUTLIER_FACTOR, 4096, llama, earlier)).toBeUndefined();
-    expect(setAsideBecause(REAL_4K * OUTLIER_FACTOR * 1.01, 4096, llama, earlier)).toMatch(/earlier loads of it took 5\.4 GB there \(an outlier beyond 1\.5×\)/);
+    expect(setAsideBecause(REAL_4K * OUTLIER_FACTOR * 1.01, 4096, llama, earlier)).toMatch(
+      /earlier loads of it took 5\.4 GB there \(an outlier beyond 1\.5×\)/,
+    );
     const high = [seen(4096, [10 * GB])];
-    expect(setAsideBecause(10 * GB / OUTLIER_FACTOR, 4096, llama, high)).toBeUndefined();
-    expect(setAsideBecause((10 * GB / OUTLIER_FACTOR) * 0.99, 4096, llama, high)).toMatch(/outlier/);
+    expect(setAsideBecause((10 * GB) / OUTLIER_FACTOR, 4096, llama, high)).toBeUndefined();
+    expect(setAsideBecause(((10 * GB) / OUTLIER_FACTOR) * 0.99, 4096, llama, high)).toMatch(/outlier/);
   });
 
   it('earlier readings at another context are scaled to this one first', () => {
@@ -145,7 +168,9 @@ describe('whether a reading is learned', () => {
 describe('rows read from the database', () => {
   it('are trusted within the bounds at a sensible context, set aside otherwise', () => {
     const good = seen(4096, [REAL_4K]);
-    expect(trustedSeen([good, seen(4096, [1e14]), seen(4096, [1]), seen(1e9, [REAL_4K]), seen(0, [REAL_4K])], llama)).toEqual([good]);
+    expect(
+      trustedSeen([good, seen(4096, [1e14]), seen(4096, [1]), seen(1e9, [REAL_4K]), seen(0, [REAL_4K])], llama),
+    ).toEqual([good]);
   });
 
   it('a figure scaled down from a larger context never falls below the weights', () => {
@@ -157,12 +182,19 @@ describe('rows read from the database', () => {
 });
 
 describe("doctor's line on learned figures", () => {
-  const fig = (bytes: number, contextLength = 4096, estimateBytes = 6 * GB): LearnedFigure => ({ label: 'llama3.1:8b', seen: seen(contextLength, [bytes]), facts: llama, estimateBytes });
+  const fig = (bytes: number, contextLength = 4096, estimateBytes = 6 * GB): LearnedFigure => ({
+    label: 'llama3.1:8b',
+    seen: seen(contextLength, [bytes]),
+    facts: llama,
+    estimateBytes,
+  });
 
   it('is silent when every figure is within the far factor of the estimate, either way', () => {
     expect(learnedFiguresCheck([])).toBeUndefined();
     expect(learnedFiguresCheck([fig(6 * GB * FAR_FACTOR), fig((7 * GB) / FAR_FACTOR, 4096, 7 * GB)])).toBeUndefined();
-    expect(learnedFiguresCheck([fig(((7 * GB) / FAR_FACTOR) * 0.99, 4096, 7 * GB)])!.detail).toContain('(1/1.5 of the estimate; used)');
+    expect(learnedFiguresCheck([fig(((7 * GB) / FAR_FACTOR) * 0.99, 4096, 7 * GB)])!.detail).toContain(
+      '(1/1.5 of the estimate; used)',
+    );
   });
 
   it('lists a figure set aside, and one used but far, with by how much and the command to forget them', () => {
@@ -178,12 +210,18 @@ describe("doctor's line on learned figures", () => {
   it('says how far at the edges of its wording: 100× in whole numbers, exactly the estimate as 1.0×, nothing as nothing', () => {
     expect(learnedFiguresCheck([fig(600 * GB)])!.detail).toContain('(100× the estimate; set aside');
     expect(learnedFiguresCheck([fig(99.5 * GB, 4096, 1 * GB)])!.detail).toContain('(99.5× the estimate;');
-    expect(learnedFiguresCheck([fig(6 * GB, 1e9)])!.detail).toContain('6.0 GB learned, 6.0 GB estimated (1.0× the estimate; set aside'); // at a context no model has
-    expect(learnedFiguresCheck([fig(0)])!.detail).toContain('0 B learned, 6.0 GB estimated (nothing, against the estimate; set aside');
+    expect(learnedFiguresCheck([fig(6 * GB, 1e9)])!.detail).toContain(
+      '6.0 GB learned, 6.0 GB estimated (1.0× the estimate; set aside',
+    ); // at a context no model has
+    expect(learnedFiguresCheck([fig(0)])!.detail).toContain(
+      '0 B learned, 6.0 GB estimated (nothing, against the estimate; set aside',
+    );
   });
 
   it('says a figure below the estimate as a fraction of it', () => {
     expect(learnedFiguresCheck([fig(1)])!.detail).toContain('(1/6,000,000,000 of the estimate; set aside');
-    expect(learnedFiguresCheck([fig(5.3 * GB, 1e9)])!.detail).toMatch(/^1 figure learned from loads is far .* set aside as impossible/);
+    expect(learnedFiguresCheck([fig(5.3 * GB, 1e9)])!.detail).toMatch(
+      /^1 figure learned from loads is far .* set aside as impossible/,
+    );
   });
 });

@@ -13,7 +13,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const ROOT = join(import.meta.dirname, '../..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  bin: Record<string, string>;
+};
 const readJson = (rel: string) => JSON.parse(readFileSync(join(ROOT, rel), 'utf8')) as Record<string, unknown>;
 
 interface ServerEntry {
@@ -46,12 +50,16 @@ describe('the Claude Code plugin', () => {
   it('installs the libsql version this package depends on, and is read as ES modules', () => {
     const own = readJson('plugin/package.json') as { type: string; dependencies: Record<string, string> };
     expect(own.type).toBe('module');
-    expect(own.dependencies).toEqual({ libsql: (readJson('package.json') as { dependencies: Record<string, string> }).dependencies.libsql });
+    expect(own.dependencies).toEqual({
+      libsql: (readJson('package.json') as { dependencies: Record<string, string> }).dependencies.libsql,
+    });
   });
 
   it('gets the repository skills/<name>/SKILL.md at its root (the build stages them), each named as its folder', () => {
     expect(manifest.skills).toBeUndefined(); // the default place: skills/ at the plugin's root
-    const names = readdirSync(join(ROOT, 'skills'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const names = readdirSync(join(ROOT, 'skills'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(names).toContain('offloading');
     for (const name of names) {
       const file = join(ROOT, 'skills', name, 'SKILL.md');
@@ -62,7 +70,11 @@ describe('the Claude Code plugin', () => {
   });
 
   it('is listed by the marketplace file at the repository root', () => {
-    const market = readJson('.claude-plugin/marketplace.json') as { name: string; owner: { name: string }; plugins: Array<{ name: string; source: string }> };
+    const market = readJson('.claude-plugin/marketplace.json') as {
+      name: string;
+      owner: { name: string };
+      plugins: Array<{ name: string; source: string }>;
+    };
     expect(market.owner.name).toBeTruthy();
     expect(market.plugins).toEqual([expect.objectContaining({ name: manifest.name, source: './plugin' })]);
     expect(existsSync(join(ROOT, '.claude-plugin', 'plugin.json'))).toBe(false); // the checkout itself is no plugin: installing it copied node_modules

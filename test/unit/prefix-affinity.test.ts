@@ -1,9 +1,15 @@
 /** Prefix affinity's pure parts: what each host's slots hold (prefix-memory.ts) and which copy a request goes to (prefix-affinity.ts). */
 import { describe, expect, it } from 'vitest';
-import { affinityChoice, MIN_HELD_CHARS, QUEUE_FACTOR, type Copy } from '../../src/orchestrator/fleet/prefix-affinity.js';
+import {
+  affinityChoice,
+  MIN_HELD_CHARS,
+  QUEUE_FACTOR,
+  type Copy,
+} from '../../src/orchestrator/fleet/prefix-affinity.js';
 import { BLOCK_CHARS, blockChain, PrefixMemory, sharedBlocks } from '../../src/orchestrator/fleet/prefix-memory.js';
 
-const text = (seed: string, n: number) => Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');
+const text = (seed: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');
 const FILE_A = text('alpha', 400);
 const FILE_B = text('beta', 400);
 
@@ -22,7 +28,7 @@ describe('block chains', () => {
   });
 });
 
-describe('a host\'s prefix memory', () => {
+describe("a host's prefix memory", () => {
   it('a prompt takes the slot sharing most with it; with none sharing, a free slot, then the one used longest ago', () => {
     const m = new PrefixMemory();
     const a = blockChain(FILE_A);
@@ -75,11 +81,19 @@ describe('a host\'s prefix memory', () => {
   });
 });
 
-const copy = (host: string, heldChars: number, queue = 0, freeSlot = false): Copy => ({ host, heldChars, queue, freeSlot });
+const copy = (host: string, heldChars: number, queue = 0, freeSlot = false): Copy => ({
+  host,
+  heldChars,
+  queue,
+  freeSlot,
+});
 
 describe('which copy a request goes to', () => {
   it('the copy holding more of its prompt', () => {
-    expect(affinityChoice([copy('a', 0), copy('b', 40_000)])).toMatchObject({ index: 1, why: expect.stringMatching(/on b has ~10000 tokens of this prompt cached/) });
+    expect(affinityChoice([copy('a', 0), copy('b', 40_000)])).toMatchObject({
+      index: 1,
+      why: expect.stringMatching(/on b has ~10000 tokens of this prompt cached/),
+    });
     expect(affinityChoice([copy('a', 40_000), copy('b', 0)])).toBeUndefined();
     expect(affinityChoice([copy('a', 20_000), copy('b', 40_000)])?.index).toBe(1);
     expect(affinityChoice([copy('a', 40_000), copy('b', 40_000)])).toBeUndefined(); // as much on the first: it stays
@@ -98,7 +112,10 @@ describe('which copy a request goes to', () => {
   });
 
   it('with no copy holding the prompt: a free slot before evicting what another request keeps cached there', () => {
-    expect(affinityChoice([copy('a', 0, 0, false), copy('b', 0, 0, true)])).toMatchObject({ index: 1, why: expect.stringMatching(/free slot on b/) });
+    expect(affinityChoice([copy('a', 0, 0, false), copy('b', 0, 0, true)])).toMatchObject({
+      index: 1,
+      why: expect.stringMatching(/free slot on b/),
+    });
     expect(affinityChoice([copy('a', 0, 0, true), copy('b', 0, 0, true)])).toBeUndefined();
     expect(affinityChoice([copy('a', 0, 0, false), copy('b', 0, 0, false)])).toBeUndefined();
     expect(affinityChoice([copy('a', 0, 1, false), copy('b', 0, 4, true)])).toBeUndefined(); // the free one's queue is too long
@@ -114,7 +131,19 @@ describe('the queue after a move to the cached copy', () => {
       ['a', 'b'].map((name) => {
         const prefixes = new PrefixMemory();
         if (name === 'b') prefixes.note('agent', 'm', chainOf(ask), 1);
-        return [name, { host: { name, kind: 'ollama', engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
+        return [
+          name,
+          {
+            host: {
+              name,
+              kind: 'ollama',
+              engine: { can: { managesMemory: true } },
+              settings: { ollama: { numParallel: 1 } },
+              prefixes,
+              loader: { requestsOn: () => 0 },
+            },
+          },
+        ];
       }),
     );
     const unit = (h: string | undefined) => views[h ?? 'a'] as never;
@@ -142,13 +171,36 @@ describe('the queue after a move to the cached copy', () => {
           const prefixes = new PrefixMemory();
           if (name === 'b') prefixes.note('agent', 'm', chainOf(ask), 1);
           const can = name === 'b' ? { managesMemory: b.managesMemory } : { managesMemory: true };
-          return [name, { host: { name, kind: 'openai', cluster: name === 'b' && b.cluster === true, engine: { can }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
+          return [
+            name,
+            {
+              host: {
+                name,
+                kind: 'openai',
+                cluster: name === 'b' && b.cluster === true,
+                engine: { can },
+                settings: { ollama: { numParallel: 1 } },
+                prefixes,
+                loader: { requestsOn: () => 0 },
+              },
+            },
+          ];
         }),
       );
-    const models = [{ name: 'm', host: 'a', loaded: true }, { name: 'm', host: 'b', loaded: false }] as never;
+    const models = [
+      { name: 'm', host: 'a', loaded: true },
+      { name: 'm', host: 'b', loaded: false },
+    ] as never;
     const run = (v: ReturnType<typeof views>) => {
       const queue = [{ model: 'm', host: 'a', why: 'first' }];
-      preferCachedCopy('agent', ask, queue, models, (h) => v[h ?? 'a'] as never, () => 0);
+      preferCachedCopy(
+        'agent',
+        ask,
+        queue,
+        models,
+        (h) => v[h ?? 'a'] as never,
+        () => 0,
+      );
       return queue.map((q) => q.host);
     };
     expect(run(views({ managesMemory: false }))).toEqual(['b', 'a']); // it serves what it lists: its cache counts
@@ -186,7 +238,9 @@ describe("what one owner's prompts tell another (issue 72)", () => {
     const own = shownCached(m.note('bob', 'm', chain, 1), ask(prompt), out)!;
     expect(own).toBeGreaterThan(900);
     expect(own).toBeLessThanOrEqual(990);
-    expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000, cachedPromptTokens: 12 })).toBe(12);
+    expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000, cachedPromptTokens: 12 })).toBe(
+      12,
+    );
     expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000 })).toBeUndefined();
   });
 
@@ -208,16 +262,43 @@ describe("what one owner's prompts tell another (issue 72)", () => {
     expect(m3.note('alice', 'm', blockChain(other), 1, 2, other).ownChars).toBe(3 * BLOCK_CHARS);
   });
 
-  it('a right guess and a wrong one of alice\'s prompt get the same copy and the same reason', async () => {
+  it("a right guess and a wrong one of alice's prompt get the same copy and the same reason", async () => {
     const { preferCachedCopy } = await import('../../src/orchestrator/jobs/route-affinity.js');
     const right = `${FILE_A}Task: q`;
     const wrong = `${FILE_B}Task: q`;
     const place = (guess: string) => {
-      const views = { a: { host: { loader: { requestsOn: () => 0 }, prefixes: new PrefixMemory(), engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } } } }, b: { host: { loader: { requestsOn: () => 0 }, prefixes: new PrefixMemory(), engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } } } } };
+      const views = {
+        a: {
+          host: {
+            loader: { requestsOn: () => 0 },
+            prefixes: new PrefixMemory(),
+            engine: { can: { managesMemory: true } },
+            settings: { ollama: { numParallel: 1 } },
+          },
+        },
+        b: {
+          host: {
+            loader: { requestsOn: () => 0 },
+            prefixes: new PrefixMemory(),
+            engine: { can: { managesMemory: true } },
+            settings: { ollama: { numParallel: 1 } },
+          },
+        },
+      };
       views.b.host.prefixes.note('alice', 'm', blockChain(`\u0000${right}`), 1); // alice's prompt sits on b
       const queue = [{ model: 'm', why: 'first', host: 'a' }];
-      const models = [{ name: 'm', host: 'a', loaded: true }, { name: 'm', host: 'b', loaded: true }] as never;
-      preferCachedCopy('bob', ask(guess), queue, models, (h) => (views as Record<string, unknown>)[h ?? 'a'] as never, () => 0);
+      const models = [
+        { name: 'm', host: 'a', loaded: true },
+        { name: 'm', host: 'b', loaded: true },
+      ] as never;
+      preferCachedCopy(
+        'bob',
+        ask(guess),
+        queue,
+        models,
+        (h) => (views as Record<string, unknown>)[h ?? 'a'] as never,
+        () => 0,
+      );
       return queue.map((q) => [q.host, q.why]);
     };
     expect(place(right)).toEqual(place(wrong));

@@ -4,15 +4,27 @@
  * or after RETRUST_MS, and figures that are not plausible never learned.
  */
 import { describe, expect, it } from 'vitest';
-import { evidenceOf, MIN_TESTED_CHARS, MISS_SHARE, MISSES, RETRUST_MS, type EngineReport } from '../../src/orchestrator/fleet/prefix-evidence.js';
+import {
+  evidenceOf,
+  MIN_TESTED_CHARS,
+  MISS_SHARE,
+  MISSES,
+  RETRUST_MS,
+  type EngineReport,
+} from '../../src/orchestrator/fleet/prefix-evidence.js';
 import { BLOCK_CHARS, blockChain, PrefixMemory, type Sent } from '../../src/orchestrator/fleet/prefix-memory.js';
 import { believedCached, learnHeld } from '../../src/orchestrator/jobs/route-affinity.js';
 
-const text = (seed: string, n: number) => Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');
+const text = (seed: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');
 const FILE = text('alpha', 400); // ~10 KB
 const OTHER = text('beta', 400);
 /** A report of a prompt of FILE's size read as 2500 tokens, `cached` of them from the cache. */
-const report = (cached: number | undefined, promptTokens = 2500): EngineReport => ({ promptChars: FILE.length, promptTokens, cachedTokens: cached });
+const report = (cached: number | undefined, promptTokens = 2500): EngineReport => ({
+  promptChars: FILE.length,
+  promptTokens,
+  cachedTokens: cached,
+});
 
 describe('what one report shows', () => {
   const believed = 8000;
@@ -167,14 +179,21 @@ describe("a host's prefix memory, checked against its engine", () => {
       const host = { prefixes } as never;
       const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
       prefixes.note('agent', 'm', blockChain(`\u0000${FILE}`), 1);
-      for (let i = 0; i < MISSES; i++) learnHeld(host, prefixes.note('agent', 'm', blockChain(`\u0000${FILE}Task: q${i}`), 1), ask, { promptTokens: 2500, cachedPromptTokens: 0 }, images);
+      for (let i = 0; i < MISSES; i++)
+        learnHeld(
+          host,
+          prefixes.note('agent', 'm', blockChain(`\u0000${FILE}Task: q${i}`), 1),
+          ask,
+          { promptTokens: 2500, cachedPromptTokens: 0 },
+          images,
+        );
       return prefixes.held('agent', 'm', blockChain(`\u0000${FILE}Task: again`));
     };
     expect(run(false)).toBe(0);
     expect(run(true)).toBeGreaterThan(0);
   });
 
-  it("an engine that says nothing of its cache: the share of the prompt believed held, of its tokens — not where it says, nor with images, nor when nothing was", () => {
+  it('an engine that says nothing of its cache: the share of the prompt believed held, of its tokens — not where it says, nor with images, nor when nothing was', () => {
     const prefixes = new PrefixMemory();
     const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
     prefixes.note('agent', 'm', blockChain(`\u0000${FILE}`), 1);

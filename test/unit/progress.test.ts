@@ -1,14 +1,32 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { settingsSchema } from '../../src/orchestrator/config/schema.js';
-import { ASSUMED_LOAD_BYTES_PER_SECOND, coldLoadEstimates, estimateLoadMs, loadSpeed, loadTimeoutMs } from '../../src/orchestrator/loading/load-estimate.js';
+import {
+  ASSUMED_LOAD_BYTES_PER_SECOND,
+  coldLoadEstimates,
+  estimateLoadMs,
+  loadSpeed,
+  loadTimeoutMs,
+} from '../../src/orchestrator/loading/load-estimate.js';
 import { describePhase, type Phase } from '../../src/orchestrator/progress/phases.js';
 import { PhaseTracker, type ProgressUpdate } from '../../src/orchestrator/progress/progress.js';
 import { StreamWatch } from '../../src/orchestrator/generation/stream-watch.js';
 
 const GB = 1e9;
 const assumed = loadSpeed(0, 0);
-const loading = (model: string, sizeBytes = 4.7 * GB): Phase => ({ kind: 'loading', model, sizeBytes, estimateMs: estimateLoadMs(sizeBytes, assumed), speed: assumed });
-const generating = (model: string, tokens: number): Phase => ({ kind: 'generating', model, tokens, maxTokens: 100, tokensPerSecond: 10 });
+const loading = (model: string, sizeBytes = 4.7 * GB): Phase => ({
+  kind: 'loading',
+  model,
+  sizeBytes,
+  estimateMs: estimateLoadMs(sizeBytes, assumed),
+  speed: assumed,
+});
+const generating = (model: string, tokens: number): Phase => ({
+  kind: 'generating',
+  model,
+  tokens,
+  maxTokens: 100,
+  tokensPerSecond: 10,
+});
 
 let sent: ProgressUpdate[];
 let tracker: PhaseTracker;
@@ -76,7 +94,9 @@ describe('PhaseTracker', () => {
     const b = tracker.lane('b');
     a.enter(generating('a', 5));
     b.enter({ kind: 'evaluating', model: 'b', promptTokens: 12 });
-    expect(sent.at(-1)!.message).toBe('compare, 0 of 2 models done: a: 5 tokens generated, 10 tok/s; b: evaluating the prompt (~12 tokens), 0 s');
+    expect(sent.at(-1)!.message).toBe(
+      'compare, 0 of 2 models done: a: 5 tokens generated, 10 tok/s; b: evaluating the prompt (~12 tokens), 0 s',
+    );
     tracker.note('compare, 1 of 2 models done');
     a.end();
     expect(sent.at(-1)!.message).toBe('compare, 1 of 2 models done: b: evaluating the prompt (~12 tokens), 0 s');
@@ -111,12 +131,42 @@ describe('a follow-up waiting on a job (issue 75, finding 11)', () => {
 
 describe('phases in words', () => {
   it('names what the work waits for', () => {
-    expect(describePhase({ kind: 'waiting', for: "another request's load of llama3.2:latest to finish" }, 3200)).toBe("waiting for another request's load of llama3.2:latest to finish (3 s)");
-    expect(describePhase({ kind: 'unloading', models: ['phi3:mini', 'llava:7b'] }, 900)).toBe('unloading phi3:mini, llava:7b to make room (1 s)');
+    expect(describePhase({ kind: 'waiting', for: "another request's load of llama3.2:latest to finish" }, 3200)).toBe(
+      "waiting for another request's load of llama3.2:latest to finish (3 s)",
+    );
+    expect(describePhase({ kind: 'unloading', models: ['phi3:mini', 'llava:7b'] }, 900)).toBe(
+      'unloading phi3:mini, llava:7b to make room (1 s)',
+    );
     expect(describePhase({ kind: 'queued', model: 'm', ahead: 2 }, 0)).toBe('m: queued behind 2 requests on m, 0 s');
-    expect(describePhase({ kind: 'evaluating', model: 'm', promptTokens: 1 }, 0)).toBe('m: evaluating the prompt (~1 token), 0 s');
-    expect(describePhase({ kind: 'pulling', model: 'm', status: 'pulling 6a07', downloading: true, completedBytes: 1e9, totalBytes: 4e9 }, 0)).toBe('m: pulling 6a07 — 25% (1.0 GB of 4.0 GB)');
-    expect(describePhase({ kind: 'pulling', model: 'm', status: 'verifying sha256 digest', downloading: false, completedBytes: 4e9, totalBytes: 4e9 }, 7000)).toBe('m: verifying sha256 digest (7 s)');
+    expect(describePhase({ kind: 'evaluating', model: 'm', promptTokens: 1 }, 0)).toBe(
+      'm: evaluating the prompt (~1 token), 0 s',
+    );
+    expect(
+      describePhase(
+        {
+          kind: 'pulling',
+          model: 'm',
+          status: 'pulling 6a07',
+          downloading: true,
+          completedBytes: 1e9,
+          totalBytes: 4e9,
+        },
+        0,
+      ),
+    ).toBe('m: pulling 6a07 — 25% (1.0 GB of 4.0 GB)');
+    expect(
+      describePhase(
+        {
+          kind: 'pulling',
+          model: 'm',
+          status: 'verifying sha256 digest',
+          downloading: false,
+          completedBytes: 4e9,
+          totalBytes: 4e9,
+        },
+        7000,
+      ),
+    ).toBe('m: verifying sha256 digest (7 s)');
   });
 });
 
@@ -151,7 +201,18 @@ describe('load-time estimate', () => {
 
 describe('StreamWatch', () => {
   const watch = (ahead: () => number, phases: Phase[] = []) =>
-    new StreamWatch({ model: 'm', stallMs: 1000, firstTokenMs: 2000, promptTokens: 50, maxTokens: 100, numParallel: 1, ahead, pollMs: 100, now: () => Date.now(), progress: { enter: (p) => phases.push(p) } });
+    new StreamWatch({
+      model: 'm',
+      stallMs: 1000,
+      firstTokenMs: 2000,
+      promptTokens: 50,
+      maxTokens: 100,
+      numParallel: 1,
+      ahead,
+      pollMs: 100,
+      now: () => Date.now(),
+      progress: { enter: (p) => phases.push(p) },
+    });
 
   it('does not count time queued behind earlier requests against the first-token limit', () => {
     let ahead = 1;

@@ -99,30 +99,60 @@ describe('detectProject', () => {
 
   it('walks up from a nested folder to the project root', async () => {
     const { home, root } = await project({ 'Cargo.toml': '', 'src/bin/deep/': '' });
-    expect(await detectProject(join(root, 'src', 'bin', 'deep'), { home })).toEqual({ root, profile: 'rust', marker: 'Cargo.toml' });
+    expect(await detectProject(join(root, 'src', 'bin', 'deep'), { home })).toEqual({
+      root,
+      profile: 'rust',
+      marker: 'Cargo.toml',
+    });
   });
 
   it('stops at the nearest marker, not the outermost', async () => {
     const { home, root } = await project({ 'package.json': '', 'tools/gen/go.mod': '', 'tools/gen/cmd/': '' });
-    expect(await detectProject(join(root, 'tools', 'gen', 'cmd'), { home })).toMatchObject({ root: join(root, 'tools', 'gen'), profile: 'go' });
+    expect(await detectProject(join(root, 'tools', 'gen', 'cmd'), { home })).toMatchObject({
+      root: join(root, 'tools', 'gen'),
+      profile: 'go',
+    });
   });
 
   it('a .git folder (or file) without a marker ends the walk', async () => {
-    const { home, root } = await project({ 'package.json': '', 'vendor/lib/.git/': '', 'wt/.git': 'gitdir: elsewhere', 'vendor/lib/a/': '' });
+    const { home, root } = await project({
+      'package.json': '',
+      'vendor/lib/.git/': '',
+      'wt/.git': 'gitdir: elsewhere',
+      'vendor/lib/a/': '',
+    });
     expect(await detectProject(join(root, 'vendor', 'lib', 'a'), { home })).toBeUndefined();
     expect(await detectProject(join(root, 'wt'), { home })).toBeUndefined();
     expect(await detectProject(join(root, 'vendor'), { home })).toMatchObject({ root, profile: 'typescript' });
   });
 
   it('a folder of mostly Markdown is documentation', async () => {
-    const { home, root } = await project({ 'docs/a.md': '', 'docs/b.mdx': '', 'docs/c.rst': '', 'docs/logo.png': '', '.git/': '' });
-    expect(await detectProject(join(root, 'docs'), { home })).toEqual({ root: join(root, 'docs'), profile: 'documentation', marker: '*.md' });
+    const { home, root } = await project({
+      'docs/a.md': '',
+      'docs/b.mdx': '',
+      'docs/c.rst': '',
+      'docs/logo.png': '',
+      '.git/': '',
+    });
+    expect(await detectProject(join(root, 'docs'), { home })).toEqual({
+      root: join(root, 'docs'),
+      profile: 'documentation',
+      marker: '*.md',
+    });
   });
 
   it('too few or not mostly Markdown files is not documentation', async () => {
     const few = await project({ 'a.md': '', 'b.md': '', '.git/': '' });
     expect(await detectProject(few.root, { home: few.home })).toBeUndefined();
-    const mixed = await project({ 'a.md': '', 'b.md': '', 'c.md': '', 'x.sh': '', 'y.sh': '', 'z.sh': '', '.git/': '' });
+    const mixed = await project({
+      'a.md': '',
+      'b.md': '',
+      'c.md': '',
+      'x.sh': '',
+      'y.sh': '',
+      'z.sh': '',
+      '.git/': '',
+    });
     expect(await detectProject(mixed.root, { home: mixed.home })).toBeUndefined();
   });
 
@@ -180,8 +210,16 @@ describe('resolveProject', () => {
   });
 
   it('a custom profile name starts from `extends`', async () => {
-    const { profile } = await resolveIn({ 'package.json': '', '.ollm/project.yaml': 'profile: docs-site\nextends: documentation\n' });
-    expect(profile).toMatchObject({ name: 'docs-site', base: 'documentation', defaultProfile: 'general', description: 'docs-site (Documentation project)' });
+    const { profile } = await resolveIn({
+      'package.json': '',
+      '.ollm/project.yaml': 'profile: docs-site\nextends: documentation\n',
+    });
+    expect(profile).toMatchObject({
+      name: 'docs-site',
+      base: 'documentation',
+      defaultProfile: 'general',
+      description: 'docs-site (Documentation project)',
+    });
     expect(profile?.systemPrompt).toBe(BUILTIN_PROFILES.documentation.systemPrompt);
   });
 
@@ -209,12 +247,23 @@ describe('resolveProject', () => {
 
   it('--project: a missing folder is an error; a named folder with nothing recognised is a plain project', async () => {
     const { home, root } = await project({ '.git/': '' });
-    await expect(resolveProject({ dir: join(root, 'missing'), explicit: true, toolNames: TOOLS, home })).rejects.toThrow(/does not exist.*--project/);
+    await expect(
+      resolveProject({ dir: join(root, 'missing'), explicit: true, toolNames: TOOLS, home }),
+    ).rejects.toThrow(/does not exist.*--project/);
     // named, it is the project even with no marker (its files are the ones to read); found from the working folder, it is none
-    expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toEqual({ name: 'custom', root, explicit: true, tools: { disabled: [] }, description: 'custom (a folder named as the project, with no project markers)' });
+    expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toEqual({
+      name: 'custom',
+      root,
+      explicit: true,
+      tools: { disabled: [] },
+      description: 'custom (a folder named as the project, with no project markers)',
+    });
     expect(await resolveProject({ dir: root, toolNames: TOOLS, home })).toBeUndefined();
     await writeFile(join(root, 'go.mod'), '');
-    expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toMatchObject({ explicit: true, base: 'go' });
+    expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toMatchObject({
+      explicit: true,
+      base: 'go',
+    });
   });
 });
 
@@ -245,8 +294,12 @@ describe('project file errors name the file, the key and what is allowed', () =>
   it('bad extends and wrong types', async () => {
     const badBase = await failure({ '.ollm/project.yaml': 'profile: x\nextends: java\n' });
     expect(badBase.message).toMatch(/"extends" = "java".*typescript, python, rust, go, documentation/);
-    expect((await failure({ '.ollm/project.yaml': 'tools:\n  enabled: compare\n' })).message).toMatch(/"tools\.enabled" = "compare".*expected array/);
-    expect((await failure({ '.ollm/project.yaml': 'profile: go\nextends: rust\n' })).message).toMatch(/"profile" is the built-in go but "extends" is rust/);
+    expect((await failure({ '.ollm/project.yaml': 'tools:\n  enabled: compare\n' })).message).toMatch(
+      /"tools\.enabled" = "compare".*expected array/,
+    );
+    expect((await failure({ '.ollm/project.yaml': 'profile: go\nextends: rust\n' })).message).toMatch(
+      /"profile" is the built-in go but "extends" is rust/,
+    );
   });
 
   it('bad YAML gives the line', async () => {
@@ -255,7 +308,9 @@ describe('project file errors name the file, the key and what is allowed', () =>
   });
 
   it('not a mapping', async () => {
-    expect((await failure({ '.ollm/project.yaml': '- go\n- rust\n' })).message).toMatch(/must hold a mapping.*not a list/);
+    expect((await failure({ '.ollm/project.yaml': '- go\n- rust\n' })).message).toMatch(
+      /must hold a mapping.*not a list/,
+    );
   });
 });
 
@@ -275,7 +330,9 @@ describe('projectFileText', () => {
   it('writes a commented file for a detected project that reads back the same', async () => {
     const { home, root } = await project({ 'package.json': '' });
     const text = projectFileText((await resolveProject({ dir: root, toolNames: TOOLS, home }))!);
-    expect(text).toMatch(/^# ollm-mcp project profile: TypeScript \/ JavaScript project; detected from package\.json\./);
+    expect(text).toMatch(
+      /^# ollm-mcp project profile: TypeScript \/ JavaScript project; detected from package\.json\./,
+    );
     expect(text).toContain('profile: typescript\n');
     expect(text).toContain('# model:');
     await roundTrip({ 'package.json': '' });
@@ -285,7 +342,8 @@ describe('projectFileText', () => {
   it('keeps overrides and custom names when read back', async () => {
     await roundTrip({
       'Cargo.toml': '',
-      '.ollm/project.yaml': 'profile: rust-workspace\nextends: rust\nmodel: qwen2.5-coder:7b\nsystemPrompt: "Say \\"hi\\": then: # not a comment"\n' +
+      '.ollm/project.yaml':
+        'profile: rust-workspace\nextends: rust\nmodel: qwen2.5-coder:7b\nsystemPrompt: "Say \\"hi\\": then: # not a comment"\n' +
         'routing:\n  defaultProfile: fast\ntools:\n  enabled: [compare]\n  disabled: [delete_model, pull_model]\n',
     });
     await roundTrip({ '.ollm/project.yaml': 'profile: "true"\nmodel: "123"\ntools:\n  disabled: [list_models]\n' });
@@ -293,7 +351,13 @@ describe('projectFileText', () => {
 });
 
 describe('toolAllowed', () => {
-  const base: ProjectProfile = { name: 'go', root: '/p', explicit: false, tools: { disabled: [] }, description: 'Go project' };
+  const base: ProjectProfile = {
+    name: 'go',
+    root: '/p',
+    explicit: false,
+    tools: { disabled: [] },
+    description: 'Go project',
+  };
 
   it('allows everything without a project or tool lists', () => {
     expect(toolAllowed(undefined, 'delete_model')).toBe(true);

@@ -24,18 +24,28 @@ class ScriptedEngine {
     private readonly opts: { stepwise?: boolean; fail?: unknown } = {},
   ) {}
 
-  async pull(_model: string, o: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: { signal?: AbortSignal }): Promise<void> {
+  async pull(
+    _model: string,
+    o: { insecure?: boolean; onLine(line: PullLine): 'done' | void },
+    options?: { signal?: AbortSignal },
+  ): Promise<void> {
     this.pulls++;
     this.insecure.push(o.insecure);
     this.lastSignal = options?.signal;
     for (const line of this.lines) {
       // a real engine answers over the network: never within the call that asked
       if (!this.opts.stepwise) await new Promise((r) => setImmediate(r));
-      else await new Promise<void>((resolve, reject) => {
-        this.waiting.push(resolve);
-        options?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })), { once: true });
-      });
-      if (options?.signal?.aborted) throw Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+      else
+        await new Promise<void>((resolve, reject) => {
+          this.waiting.push(resolve);
+          options?.signal?.addEventListener(
+            'abort',
+            () => reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })),
+            { once: true },
+          );
+        });
+      if (options?.signal?.aborted)
+        throw Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
       if (o.onLine(line) === 'done') return;
     }
     await new Promise((r) => setImmediate(r));
@@ -86,7 +96,12 @@ describe('progress', () => {
     const catalog = new StubCatalog();
     const seen: PullProgress[] = [];
     const phases: Phase[] = [];
-    const pulled = puller(engine, catalog).pull({ model: 'qwen3:4b', force: true, onProgress: (p) => seen.push(p), progress: { enter: (p) => phases.push(p) } });
+    const pulled = puller(engine, catalog).pull({
+      model: 'qwen3:4b',
+      force: true,
+      onProgress: (p) => seen.push(p),
+      progress: { enter: (p) => phases.push(p) },
+    });
     catalog.installed.set('qwen3:4b', { name: 'qwen3:4b', sizeBytes: 400 });
     const result = await pulled;
     expect(result).toMatchObject({ model: 'qwen3:4b', status: 'pulled', sizeBytes: 400 });
@@ -99,13 +114,32 @@ describe('progress', () => {
       ['verifying sha256 digest', false, 200, 400, 'verifying sha256 digest'],
       ['success', false, 200, 400, 'success'],
     ]);
-    expect(phases[0]).toEqual({ kind: 'pulling', model: 'qwen3:4b', status: 'starting the download', downloading: false, completedBytes: 0, totalBytes: 0 });
-    expect(phases[2]).toEqual({ kind: 'pulling', model: 'qwen3:4b', status: 'pulling aaa', downloading: true, completedBytes: 100, totalBytes: 300 });
+    expect(phases[0]).toEqual({
+      kind: 'pulling',
+      model: 'qwen3:4b',
+      status: 'starting the download',
+      downloading: false,
+      completedBytes: 0,
+      totalBytes: 0,
+    });
+    expect(phases[2]).toEqual({
+      kind: 'pulling',
+      model: 'qwen3:4b',
+      status: 'pulling aaa',
+      downloading: true,
+      completedBytes: 100,
+      totalBytes: 300,
+    });
     expect(catalog.invalidated).toBe(1);
   });
 
   it('counts at most 1,000 layers', async () => {
-    const lines: PullLine[] = Array.from({ length: 1001 }, (_, i) => ({ status: `pulling ${i}`, digest: `sha256:${i}`, total: 10, completed: 10 }));
+    const lines: PullLine[] = Array.from({ length: 1001 }, (_, i) => ({
+      status: `pulling ${i}`,
+      digest: `sha256:${i}`,
+      total: 10,
+      completed: 10,
+    }));
     const seen: PullProgress[] = [];
     await puller(new ScriptedEngine(lines)).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });
     expect(seen.at(-1)).toMatchObject({ completedBytes: 10_000, totalBytes: 10_000, message: 'pulling 1000' });
@@ -113,7 +147,12 @@ describe('progress', () => {
   });
 
   it('with 1,000 layers counted, more bytes of one of them still count', async () => {
-    const lines: PullLine[] = Array.from({ length: 1000 }, (_, i) => ({ status: `pulling ${i}`, digest: `sha256:${i}`, total: 10, completed: 0 }));
+    const lines: PullLine[] = Array.from({ length: 1000 }, (_, i) => ({
+      status: `pulling ${i}`,
+      digest: `sha256:${i}`,
+      total: 10,
+      completed: 0,
+    }));
     lines.push({ status: 'pulling 0', digest: 'sha256:0', total: 10, completed: 10 });
     const seen: PullProgress[] = [];
     await puller(new ScriptedEngine(lines)).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });
@@ -122,20 +161,36 @@ describe('progress', () => {
 
   it('a line with a total but no layer digest is a status, not a layer', async () => {
     const seen: PullProgress[] = [];
-    await puller(new ScriptedEngine([{ status: 'verifying', total: 50, completed: 50 }])).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });
-    expect(seen).toEqual([{ completedBytes: 0, totalBytes: 0, status: 'verifying', downloading: false, message: 'verifying' }]);
+    await puller(new ScriptedEngine([{ status: 'verifying', total: 50, completed: 50 }])).pull({
+      model: 'm:1b',
+      force: true,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(seen).toEqual([
+      { completedBytes: 0, totalBytes: 0, status: 'verifying', downloading: false, message: 'verifying' },
+    ]);
   });
 
   it('a caller with a signal never aborted is answered when the download ends', async () => {
     const signal = new AbortController().signal;
-    const result = await puller(new ScriptedEngine([{ status: 'success' }])).pull({ model: 'm:1b', force: true, signal });
+    const result = await puller(new ScriptedEngine([{ status: 'success' }])).pull({
+      model: 'm:1b',
+      force: true,
+      signal,
+    });
     expect(result).toMatchObject({ model: 'm:1b', status: 'pulled' });
   });
 
   it('a line without a total is a status, not a layer', async () => {
     const seen: PullProgress[] = [];
-    await puller(new ScriptedEngine([{ status: 'pulling x', digest: 'sha256:x', completed: 5 }])).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });
-    expect(seen).toEqual([{ completedBytes: 0, totalBytes: 0, status: 'pulling x', downloading: true, message: 'pulling x' }]);
+    await puller(new ScriptedEngine([{ status: 'pulling x', digest: 'sha256:x', completed: 5 }])).pull({
+      model: 'm:1b',
+      force: true,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(seen).toEqual([
+      { completedBytes: 0, totalBytes: 0, status: 'pulling x', downloading: true, message: 'pulling x' },
+    ]);
   });
 });
 
@@ -146,7 +201,11 @@ describe('what is installed', () => {
     catalog.installed.set('qwen3:4b', { name: 'qwen3:4b', sizeBytes: 2_500 });
     const phases: Phase[] = [];
     const p = puller(engine, catalog);
-    expect(await p.pull({ model: 'qwen3:4b', progress: { enter: (x) => phases.push(x) } })).toMatchObject({ model: 'qwen3:4b', status: 'already_present', sizeBytes: 2_500 });
+    expect(await p.pull({ model: 'qwen3:4b', progress: { enter: (x) => phases.push(x) } })).toMatchObject({
+      model: 'qwen3:4b',
+      status: 'already_present',
+      sizeBytes: 2_500,
+    });
     expect(phases).toEqual([{ kind: 'starting', what: 'checking whether qwen3:4b is installed' }]);
     expect(engine.pulls).toBe(0);
     expect(await p.pull({ model: 'qwen3:4b', force: true })).toMatchObject({ status: 'pulled', sizeBytes: 2_500 });
@@ -155,7 +214,9 @@ describe('what is installed', () => {
 
   it('a bad name is refused before anything is asked', async () => {
     const engine = new ScriptedEngine([]);
-    const err = await puller(engine).pull({ model: ' bad name' }).catch((e: unknown) => e);
+    const err = await puller(engine)
+      .pull({ model: ' bad name' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostError);
     expect((err as HostError).kind).toBe('bad_request');
     expect((err as HostError).message).toMatch(/leading or trailing whitespace/);
@@ -163,13 +224,18 @@ describe('what is installed', () => {
   });
 
   it('a model the host does not show after the pull is named as asked, size unknown', async () => {
-    expect(await puller(new ScriptedEngine([{ status: 'success' }])).pull({ model: 'm:1b', force: true })).toMatchObject({ model: 'm:1b', status: 'pulled', sizeBytes: 0 });
+    expect(
+      await puller(new ScriptedEngine([{ status: 'success' }])).pull({ model: 'm:1b', force: true }),
+    ).toMatchObject({ model: 'm:1b', status: 'pulled', sizeBytes: 0 });
   });
 });
 
 describe('one download per model', () => {
   it('callers share it; the second hears the progress so far; it stops only when every caller has cancelled', async () => {
-    const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 100, completed: 40 }, { status: 'success' }], { stepwise: true });
+    const engine = new ScriptedEngine(
+      [{ status: 'pulling a', digest: 'sha256:a', total: 100, completed: 40 }, { status: 'success' }],
+      { stepwise: true },
+    );
     const p = puller(engine);
     const first = new AbortController();
     const second = new AbortController();
@@ -178,7 +244,9 @@ describe('one download per model', () => {
     engine.step();
     await flush();
     const heard: PullProgress[] = [];
-    const secondPull = p.pull({ model: 'm:1b', force: true, signal: second.signal, onProgress: (x) => heard.push(x) }).catch((e: unknown) => e);
+    const secondPull = p
+      .pull({ model: 'm:1b', force: true, signal: second.signal, onProgress: (x) => heard.push(x) })
+      .catch((e: unknown) => e);
     await flush();
     expect(engine.pulls).toBe(1);
     expect(heard).toEqual([expect.objectContaining({ completedBytes: 40, totalBytes: 100 })]);
@@ -195,7 +263,9 @@ describe('one download per model', () => {
 
   it('a caller that asks with a signal already aborted is answered at once', async () => {
     const engine = new ScriptedEngine([{ status: 'success' }], { stepwise: true });
-    const err = await puller(engine).pull({ model: 'm:1b', force: true, signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    const err = await puller(engine)
+      .pull({ model: 'm:1b', force: true, signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
     expect((err as HostError).kind).toBe('aborted');
   });
 
@@ -213,8 +283,13 @@ describe('a stalled download', () => {
   afterEach(() => vi.useRealTimers());
 
   it('stops after stallMs without bytes, saying how to resume and what to raise', async () => {
-    const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 100, completed: 10 }, { status: 'success' }], { stepwise: true });
-    const pulled = puller(engine, new StubCatalog(), 5_000).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e);
+    const engine = new ScriptedEngine(
+      [{ status: 'pulling a', digest: 'sha256:a', total: 100, completed: 10 }, { status: 'success' }],
+      { stepwise: true },
+    );
+    const pulled = puller(engine, new StubCatalog(), 5_000)
+      .pull({ model: 'm:1b', force: true })
+      .catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(4_000);
     engine.step(); // 10 bytes: the limit starts again
     await vi.advanceTimersByTimeAsync(4_999);
@@ -236,7 +311,9 @@ describe('a stalled download', () => {
       { status: 'success' },
     ];
     const engine = new ScriptedEngine(lines, { stepwise: true });
-    const pulled = puller(engine, new StubCatalog(), 1_000).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e);
+    const pulled = puller(engine, new StubCatalog(), 1_000)
+      .pull({ model: 'm:1b', force: true })
+      .catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(900);
     engine.step(); // a new status: re-armed at 900
     await vi.advanceTimersByTimeAsync(900);
@@ -253,25 +330,41 @@ describe('a stalled download', () => {
 describe('errors', () => {
   it('a name the registry does not know is said so', async () => {
     for (const message of ['pull model manifest: file does not exist', 'manifest for x not found', 'model NOT FOUND']) {
-      const err = await puller(new ScriptedEngine([], { fail: new Error(message) })).pull({ model: 'nope:1b', force: true }).catch((e: unknown) => e);
+      const err = await puller(new ScriptedEngine([], { fail: new Error(message) }))
+        .pull({ model: 'nope:1b', force: true })
+        .catch((e: unknown) => e);
       expect((err as HostError).kind, message).toBe('model_not_found');
-      expect((err as HostError).message).toBe('"nope:1b" was not found in the registry — check the name and tag (e.g. on ollama.com/library).');
+      expect((err as HostError).message).toBe(
+        '"nope:1b" was not found in the registry — check the name and tag (e.g. on ollama.com/library).',
+      );
     }
   });
 
   it('a host that cannot be reached stays that, whatever its text; anything else goes through the engine', async () => {
     const unreachable = new HostError('unreachable', 'Ollama not found at 127.0.0.1:11434', HOST);
-    expect(await puller(new ScriptedEngine([], { fail: unreachable })).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e)).toBe(unreachable);
-    const other = (await puller(new ScriptedEngine([], { fail: new Error('disk full') })).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e)) as HostError;
+    expect(
+      await puller(new ScriptedEngine([], { fail: unreachable }))
+        .pull({ model: 'm:1b', force: true })
+        .catch((e: unknown) => e),
+    ).toBe(unreachable);
+    const other = (await puller(new ScriptedEngine([], { fail: new Error('disk full') }))
+      .pull({ model: 'm:1b', force: true })
+      .catch((e: unknown) => e)) as HostError;
     expect(other.kind).toBe('unreachable');
     expect(other.message).toBe('pulling "m:1b": disk full');
     const said = new HostError('bad_request', 'insecure registry refused', HOST);
-    expect(await puller(new ScriptedEngine([], { fail: said })).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e)).toBe(said);
+    expect(
+      await puller(new ScriptedEngine([], { fail: said }))
+        .pull({ model: 'm:1b', force: true })
+        .catch((e: unknown) => e),
+    ).toBe(said);
   });
 });
 
 describe('the rest of the contract', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] }));
+  beforeEach(() =>
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] }),
+  );
   afterEach(() => vi.useRealTimers());
 
   it('asks what is installed afresh, with the caller’s signal, and needs no reporter', async () => {
@@ -279,14 +372,24 @@ describe('the rest of the contract', () => {
     catalog.installed.set('qwen3:4b', { name: 'qwen3:4b', sizeBytes: 7 });
     const engine = new ScriptedEngine([{ status: 'success' }]);
     vi.advanceTimersByTime(10_000); // the clock does not start at 0
-    expect(await puller(engine, catalog).pull({ model: 'qwen3:4b' })).toEqual({ model: 'qwen3:4b', status: 'already_present', sizeBytes: 7, durationMs: 0 });
-    const err = await puller(engine, catalog).pull({ model: 'qwen3:4b', signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(await puller(engine, catalog).pull({ model: 'qwen3:4b' })).toEqual({
+      model: 'qwen3:4b',
+      status: 'already_present',
+      sizeBytes: 7,
+      durationMs: 0,
+    });
+    const err = await puller(engine, catalog)
+      .pull({ model: 'qwen3:4b', signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
     expect((err as Error).name).toBe('AbortError'); // the check itself was stopped
   });
 
   it('pulls what is not installed, says how long it took, and leaves no timer behind', async () => {
     const catalog = new StubCatalog();
-    const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 10, completed: 10 }, { status: 'success' }], { stepwise: true });
+    const engine = new ScriptedEngine(
+      [{ status: 'pulling a', digest: 'sha256:a', total: 10, completed: 10 }, { status: 'success' }],
+      { stepwise: true },
+    );
     await vi.advanceTimersByTimeAsync(10_000); // the clock does not start at 0
     const pulled = puller(engine, catalog).pull({ model: 'new:1b' });
     await vi.advanceTimersByTimeAsync(1_500);
@@ -306,11 +409,20 @@ describe('the rest of the contract', () => {
   });
 
   it('a caller that cancelled hears no more of the download others still wait for', async () => {
-    const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 100, completed: 10 }, { status: 'pulling a', digest: 'sha256:a', total: 100, completed: 50 }, { status: 'success' }], { stepwise: true });
+    const engine = new ScriptedEngine(
+      [
+        { status: 'pulling a', digest: 'sha256:a', total: 100, completed: 10 },
+        { status: 'pulling a', digest: 'sha256:a', total: 100, completed: 50 },
+        { status: 'success' },
+      ],
+      { stepwise: true },
+    );
     const p = puller(engine);
     const quitter = new AbortController();
     const heardByQuitter: PullProgress[] = [];
-    const first = p.pull({ model: 'm:1b', force: true, signal: quitter.signal, onProgress: (x) => heardByQuitter.push(x) }).catch((e: unknown) => e);
+    const first = p
+      .pull({ model: 'm:1b', force: true, signal: quitter.signal, onProgress: (x) => heardByQuitter.push(x) })
+      .catch((e: unknown) => e);
     const second = p.pull({ model: 'm:1b', force: true });
     await vi.advanceTimersByTimeAsync(0);
     engine.step();
@@ -327,7 +439,9 @@ describe('the rest of the contract', () => {
   it('a line repeating a layer’s bytes does not re-arm the stall limit', async () => {
     const line = { status: 'pulling a', digest: 'sha256:a', total: 100, completed: 30 };
     const engine = new ScriptedEngine([line, line, { status: 'success' }], { stepwise: true });
-    const pulled = puller(engine, new StubCatalog(), 1_000).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e);
+    const pulled = puller(engine, new StubCatalog(), 1_000)
+      .pull({ model: 'm:1b', force: true })
+      .catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(500);
     engine.step(); // 30 bytes: re-armed at 500
     await vi.advanceTimersByTimeAsync(900);
@@ -339,7 +453,9 @@ describe('the rest of the contract', () => {
   it('more bytes of a layer already counted re-arm the stall limit', async () => {
     const at = (completed: number) => ({ status: 'pulling a', digest: 'sha256:a', total: 100, completed });
     const engine = new ScriptedEngine([at(30), at(60), { status: 'success' }], { stepwise: true });
-    const pulled = puller(engine, new StubCatalog(), 1_000).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e);
+    const pulled = puller(engine, new StubCatalog(), 1_000)
+      .pull({ model: 'm:1b', force: true })
+      .catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(500);
     engine.step(); // 30 bytes: re-armed at 500
     await vi.advanceTimersByTimeAsync(900);
@@ -352,7 +468,9 @@ describe('the rest of the contract', () => {
 
   it('a "not found" from the host is the registry’s unless the host itself could not be reached', async () => {
     const said = new HostError('bad_request', 'pull model manifest: not found', HOST);
-    const err = (await puller(new ScriptedEngine([], { fail: said })).pull({ model: 'nope:1b', force: true }).catch((e: unknown) => e)) as HostError;
+    const err = (await puller(new ScriptedEngine([], { fail: said }))
+      .pull({ model: 'nope:1b', force: true })
+      .catch((e: unknown) => e)) as HostError;
     expect(err.kind).toBe('model_not_found');
   });
 });

@@ -82,7 +82,10 @@ describe('RamMonitor', () => {
   });
 
   it('resolves a percentage budget against total RAM', () => {
-    const policy = resolveRamPolicy({ budget: { kind: 'percent', percent: 75 }, safetyMargin: 0.2, bufferBytes: 2e9, smallModelBytes: 5e9 }, { totalBytes: 16e9 });
+    const policy = resolveRamPolicy(
+      { budget: { kind: 'percent', percent: 75 }, safetyMargin: 0.2, bufferBytes: 2e9, smallModelBytes: 5e9 },
+      { totalBytes: 16e9 },
+    );
     expect(policy.budgetBytes).toBe(12e9);
   });
 });

@@ -2,7 +2,14 @@
 // only it matches, the configured values in their forms, and — the other side — ordinary engine
 // text, model names and paths left as they are.
 import { describe, expect, it } from 'vitest';
-import { MIN_SECRET_LENGTH, redactSecrets, redactValues, redactValuesDeep, SECRET_SHAPES, secretForms } from '../../src/orchestrator/util/redact-secrets.js';
+import {
+  MIN_SECRET_LENGTH,
+  redactSecrets,
+  redactValues,
+  redactValuesDeep,
+  SECRET_SHAPES,
+  secretForms,
+} from '../../src/orchestrator/util/redact-secrets.js';
 import { configuredSecrets, secretVariables } from '../../src/orchestrator/config/secrets.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { settingsSchema } from '../../src/orchestrator/config/schema.js';
@@ -14,7 +21,10 @@ const EXAMPLES: Record<string, [text: string, cleared: string]> = {
   'key or password field': ['x-api-key: qwertyuiop', 'x-api-key: [redacted]'],
   'token parameter': ['GET /v1/models?token=abcdefgh', 'GET /v1/models?token=[redacted]'],
   'vendor key': ['the key hf_AbCdEfGhIjKlMnOpQrStUv is not valid', 'the key [redacted] is not valid'],
-  'password in a URL': ['proxy http://bob:pa55word@10.0.0.1:3128 refused', 'proxy http://bob:[redacted]@10.0.0.1:3128 refused'],
+  'password in a URL': [
+    'proxy http://bob:pa55word@10.0.0.1:3128 refused',
+    'proxy http://bob:[redacted]@10.0.0.1:3128 refused',
+  ],
 };
 
 const matches = (pattern: RegExp, text: string) => new RegExp(pattern.source, pattern.flags).test(text);
@@ -24,34 +34,65 @@ describe('each shape of a credential', () => {
     expect(SECRET_SHAPES.map((s) => s.name).sort()).toEqual(Object.keys(EXAMPLES).sort());
   });
 
-  it.each(SECRET_SHAPES.map((s) => [s.name, s] as const))('%s: its example is matched by it alone, and cleared', (name, shape) => {
-    const [text, cleared] = EXAMPLES[name]!;
-    expect(SECRET_SHAPES.filter((s) => matches(s.pattern, text)).map((s) => s.name)).toEqual([shape.name]);
-    expect(redactSecrets(text)).toBe(cleared);
-  });
+  it.each(SECRET_SHAPES.map((s) => [s.name, s] as const))(
+    '%s: its example is matched by it alone, and cleared',
+    (name, shape) => {
+      const [text, cleared] = EXAMPLES[name]!;
+      expect(SECRET_SHAPES.filter((s) => matches(s.pattern, text)).map((s) => s.name)).toEqual([shape.name]);
+      expect(redactSecrets(text)).toBe(cleared);
+    },
+  );
 });
 
 describe('credentials in the forms engines and proxies quote them', () => {
   it.each([
     ['the header', 'Authorization: Bearer llama-Zx81qPv0RmT4hN2bC6yW', 'Authorization: Bearer [redacted]'],
     ['a JSON dump of the headers', '{"authorization":"Bearer abcdefgh"}', '{"authorization":"Bearer [redacted]"}'],
-    ['single quotes', "headers: {'Authorization': 'Basic dXNlcjpwYXNz'}", "headers: {'Authorization': 'Basic [redacted]'}"],
+    [
+      'single quotes',
+      "headers: {'Authorization': 'Basic dXNlcjpwYXNz'}",
+      "headers: {'Authorization': 'Basic [redacted]'}",
+    ],
     ['a proxy header', 'Proxy-Authorization: Basic dXNlcjpwYXNzd29yZA==', 'Proxy-Authorization: Basic [redacted]'],
-    ['a bearer credential of letters only after the header', 'authorization=Bearer onlyletterskey', 'authorization=Bearer [redacted]'],
+    [
+      'a bearer credential of letters only after the header',
+      'authorization=Bearer onlyletterskey',
+      'authorization=Bearer [redacted]',
+    ],
     ['api_key in a query', 'GET /v1/models?api_key=abcd1234&x=1', 'GET /v1/models?api_key=[redacted]&x=1'],
     ['apiKey in JSON', '{"apiKey": "abcd1234"}', '{"apiKey": "[redacted]"}'],
     ['an access token in a form', 'access_token=ya29.a0AfH6SM', 'access_token=[redacted]'],
     ['a client secret', 'client_secret: s3cr3tvalue', 'client_secret: [redacted]'],
     ['a password field', '{"password":"hunter22"}', '{"password":"[redacted]"}'],
-    ['an OpenAI key', 'Incorrect API key provided: sk-proj-AbCdEfGhIjKlMnOpQrSt', 'Incorrect API key provided: [redacted]'],
+    [
+      'an OpenAI key',
+      'Incorrect API key provided: sk-proj-AbCdEfGhIjKlMnOpQrSt',
+      'Incorrect API key provided: [redacted]',
+    ],
     ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE', '[redacted]'],
-    ['a bearer credential after more than one space', 'sent Bearer  abc.def-123456 upstream', 'sent Bearer  [redacted] upstream'],
-    ['token parameters in any case, each of them', 'GET /a?Token=abcdefgh&b=1&token=ijklmnop', 'GET /a?Token=[redacted]&b=1&token=[redacted]'],
+    [
+      'a bearer credential after more than one space',
+      'sent Bearer  abc.def-123456 upstream',
+      'sent Bearer  [redacted] upstream',
+    ],
+    [
+      'token parameters in any case, each of them',
+      'GET /a?Token=abcdefgh&b=1&token=ijklmnop',
+      'GET /a?Token=[redacted]&b=1&token=[redacted]',
+    ],
     ['an OpenAI key without a project prefix', 'key sk-AbCdEfGhIjKlMnOpQrSt refused', 'key [redacted] refused'],
-    ['a GitHub fine-grained token', 'push with github_pat_11ABCDEFG0123456789_abcdefghij failed', 'push with [redacted] failed'],
+    [
+      'a GitHub fine-grained token',
+      'push with github_pat_11ABCDEFG0123456789_abcdefghij failed',
+      'push with [redacted] failed',
+    ],
     ['a Slack token', 'xoxb-1234567890-abcdefghij is revoked', '[redacted] is revoked'],
     ['a Google API key', 'key=AIzaSyA1234567890abcdefghijklmnopqrstu0', 'key=[redacted]'],
-    ['a password in a URL at the start of the text', 'http://bob:pa55word@10.0.0.1 refused', 'http://bob:[redacted]@10.0.0.1 refused'],
+    [
+      'a password in a URL at the start of the text',
+      'http://bob:pa55word@10.0.0.1 refused',
+      'http://bob:[redacted]@10.0.0.1 refused',
+    ],
   ])('%s', (_name, text, cleared) => {
     expect(redactSecrets(text)).toBe(cleared);
   });
@@ -101,12 +142,20 @@ describe('the configured values', () => {
   });
 
   it('are cleared even when no shape tells them, and trimmed as the adapters send them', () => {
-    expect(redactSecrets('the key cloudsecretvalue is wrong', [' cloudsecretvalue\n'])).toBe('the key [redacted] is wrong');
+    expect(redactSecrets('the key cloudsecretvalue is wrong', [' cloudsecretvalue\n'])).toBe(
+      'the key [redacted] is wrong',
+    );
   });
 
   it('deep in a result: every string; the very same object when none is there', () => {
-    const result = { content: [{ type: 'text', text: `no ${key}` }], structuredContent: { hosts: [{ error: `bad ${key}`, n: 3, ok: true, none: null }] } };
-    expect(redactValuesDeep(result, [key])).toEqual({ content: [{ type: 'text', text: 'no [redacted]' }], structuredContent: { hosts: [{ error: 'bad [redacted]', n: 3, ok: true, none: null }] } });
+    const result = {
+      content: [{ type: 'text', text: `no ${key}` }],
+      structuredContent: { hosts: [{ error: `bad ${key}`, n: 3, ok: true, none: null }] },
+    };
+    expect(redactValuesDeep(result, [key])).toEqual({
+      content: [{ type: 'text', text: 'no [redacted]' }],
+      structuredContent: { hosts: [{ error: 'bad [redacted]', n: 3, ok: true, none: null }] },
+    });
     const clean = { text: 'Authorization: Bearer abcdefgh — a model may write this' };
     expect(redactValuesDeep(clean, [key])).toBe(clean); // shapes are not applied: a model's answer keeps its words
     expect(redactValuesDeep(clean, [])).toBe(clean);
@@ -134,23 +183,50 @@ describe('the secrets the settings and the environment hold', () => {
   });
 
   it('are every variable named, and the fixed ones', () => {
-    expect(secretVariables(settings).sort()).toEqual(['CLOUD_KEY', 'LAB_KEY', 'LLAMA_KEY', 'OLLAMA_API_KEY', 'OLLM_API_KEY', 'OLLM_HTTP_TOKEN']);
+    expect(secretVariables(settings).sort()).toEqual([
+      'CLOUD_KEY',
+      'LAB_KEY',
+      'LLAMA_KEY',
+      'OLLAMA_API_KEY',
+      'OLLM_API_KEY',
+      'OLLM_HTTP_TOKEN',
+    ]);
   });
 
   it('are the values set, trimmed, with the extra ones (a --token); unset and blank ones are none', () => {
-    const env = { LLAMA_KEY: ' llama-key-1 ', LAB_KEY: '   ', CLOUD_KEY: 'cloud-key-1', OLLM_HTTP_TOKEN: 'http-token-0123456789', OTHER_KEY: 'not-named-1' };
-    expect(configuredSecrets(settings, env, ['cli-token-0123456789', undefined]).sort()).toEqual(['cli-token-0123456789', 'cloud-key-1', 'http-token-0123456789', 'llama-key-1']);
+    const env = {
+      LLAMA_KEY: ' llama-key-1 ',
+      LAB_KEY: '   ',
+      CLOUD_KEY: 'cloud-key-1',
+      OLLM_HTTP_TOKEN: 'http-token-0123456789',
+      OTHER_KEY: 'not-named-1',
+    };
+    expect(configuredSecrets(settings, env, ['cli-token-0123456789', undefined]).sort()).toEqual([
+      'cli-token-0123456789',
+      'cloud-key-1',
+      'http-token-0123456789',
+      'llama-key-1',
+    ]);
     expect(configuredSecrets(settingsSchema.parse({}), {})).toEqual([]);
   });
 });
 
 describe('a HostError', () => {
   it('is made without the credentials its message quotes, nor the keys the adapter sent', () => {
-    const err = new HostError('bad_request', 'llama-server refused (HTTP 401: Authorization: Bearer abc123456; the key plainletterkey is wrong)', '127.0.0.1:8080', { status: 401, secrets: ['plainletterkey'] });
-    expect(err.message).toBe('llama-server refused (HTTP 401: Authorization: Bearer [redacted]; the key [redacted] is wrong)');
+    const err = new HostError(
+      'bad_request',
+      'llama-server refused (HTTP 401: Authorization: Bearer abc123456; the key plainletterkey is wrong)',
+      '127.0.0.1:8080',
+      { status: 401, secrets: ['plainletterkey'] },
+    );
+    expect(err.message).toBe(
+      'llama-server refused (HTTP 401: Authorization: Bearer [redacted]; the key [redacted] is wrong)',
+    );
     expect(err.status).toBe(401);
     expect(Object.keys(err)).not.toContain('secrets');
-    expect(new HostError('server_error', 'Ollama at h failed: out of memory', 'h', 500).message).toBe('Ollama at h failed: out of memory');
+    expect(new HostError('server_error', 'Ollama at h failed: out of memory', 'h', 500).message).toBe(
+      'Ollama at h failed: out of memory',
+    );
   });
 });
 
@@ -168,6 +244,9 @@ describe('the stderr log', () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(written).toEqual(['[ollm-mcp] warn: host said: the key [redacted] is wrong; Authorization: Bearer [redacted]\n', '[ollm-mcp] warn: now plainletterkey is only a word\n']);
+    expect(written).toEqual([
+      '[ollm-mcp] warn: host said: the key [redacted] is wrong; Authorization: Bearer [redacted]\n',
+      '[ollm-mcp] warn: now plainletterkey is only a word\n',
+    ]);
   });
 });

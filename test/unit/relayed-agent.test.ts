@@ -12,7 +12,8 @@ import { AGENT_META_KEY as SENT_KEY } from '../../src/orchestrator/config/agents
 const SETTINGS = { http: { tokens: { 'laptop-a': { tokenEnv: 'TOKEN_A' } } } } as never;
 const server = new McpServer({ name: 'box', version: '1' });
 /** A server made for a request whose caller the transport knows: by its token's agent, or its 2025-era session's name. */
-const madeFor = (caller: { token?: string; session?: string }) => bindCaller(new McpServer({ name: 'box', version: '1' }), caller);
+const madeFor = (caller: { token?: string; session?: string }) =>
+  bindCaller(new McpServer({ name: 'box', version: '1' }), caller);
 const meta = (agent: unknown) => ({ progressToken: 7, [AGENT_META_KEY]: agent });
 
 describe('relayedAgent', () => {
@@ -38,7 +39,9 @@ describe('relayedAgent', () => {
 
 describe('callingAgent on the box', () => {
   it('a call with a named token and the meta is <token>/<agent>', () => {
-    expect(callingAgent(madeFor({ token: 'laptop-a' }), SETTINGS, undefined, meta('claude-code'))).toBe('laptop-a/claude-code');
+    expect(callingAgent(madeFor({ token: 'laptop-a' }), SETTINGS, undefined, meta('claude-code'))).toBe(
+      'laptop-a/claude-code',
+    );
   });
 
   it('a call with a named token and no meta is the token', () => {
@@ -48,9 +51,13 @@ describe('callingAgent on the box', () => {
 
   it('without a named token the meta is ignored: the client is who it says it is, never who the meta claims', () => {
     expect(callingAgent(server, SETTINGS, undefined, meta('claude-code'))).toBe(UNKNOWN_AGENT);
-    expect(callingAgent(madeFor({ session: 'cursor-vscode' }), SETTINGS, undefined, meta('laptop-a'))).toBe('cursor-vscode');
+    expect(callingAgent(madeFor({ session: 'cursor-vscode' }), SETTINGS, undefined, meta('laptop-a'))).toBe(
+      'cursor-vscode',
+    );
     // nor can it pose as the token's own agents
-    expect(callingAgent(madeFor({ session: 'laptop-a' }), SETTINGS, undefined, meta('claude-code'))).toBe('laptop-a (no token)');
+    expect(callingAgent(madeFor({ session: 'laptop-a' }), SETTINGS, undefined, meta('claude-code'))).toBe(
+      'laptop-a (no token)',
+    );
   });
 
   it('is sent under the key the box reads', () => {
@@ -60,15 +67,20 @@ describe('callingAgent on the box', () => {
 
 describe('the owner a relayed call carries (issue 72: prefix caches kept per owner on the box too)', () => {
   const withOwner = (owner: unknown) => ({ [AGENT_META_KEY]: 'claude-code', [OWNER_META_KEY]: owner });
-  it('is read from a named token\'s call when it is an owner key', async () => {
+  it("is read from a named token's call when it is an owner key", async () => {
     const { relayedOwner } = await import('../../src/presenting/calling-agent.js');
-    expect(relayedOwner(madeFor({ token: 'laptop-a' }), withOwner('0123456789abcdef0123456789abcdef'))).toBe('0123456789abcdef0123456789abcdef');
+    expect(relayedOwner(madeFor({ token: 'laptop-a' }), withOwner('0123456789abcdef0123456789abcdef'))).toBe(
+      '0123456789abcdef0123456789abcdef',
+    );
   });
 
   it('is nothing without a named token, without the agent key, or when it is no owner key', async () => {
     const { relayedOwner } = await import('../../src/presenting/calling-agent.js');
     expect(relayedOwner(madeFor({ session: 'cursor' }), withOwner('0123456789abcdef0123456789abcdef'))).toBeUndefined();
-    expect(relayedOwner(madeFor({ token: 'laptop-a' }), { [OWNER_META_KEY]: '0123456789abcdef0123456789abcdef' })).toBeUndefined();
-    for (const bad of ['../../etc', 'ABCDEF0123456789', 'f'.repeat(65), 'abc', 42, null, { a: 1 }]) expect(relayedOwner(madeFor({ token: 'laptop-a' }), withOwner(bad))).toBeUndefined();
+    expect(
+      relayedOwner(madeFor({ token: 'laptop-a' }), { [OWNER_META_KEY]: '0123456789abcdef0123456789abcdef' }),
+    ).toBeUndefined();
+    for (const bad of ['../../etc', 'ABCDEF0123456789', 'f'.repeat(65), 'abc', 42, null, { a: 1 }])
+      expect(relayedOwner(madeFor({ token: 'laptop-a' }), withOwner(bad))).toBeUndefined();
   });
 });

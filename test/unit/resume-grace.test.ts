@@ -214,7 +214,13 @@ describe('who waits for an answer', () => {
     one.emit('close');
     expect(waiting.busy).toBe(false);
     waiting.attend({ jsonrpc: '2.0', id: 1, method: 'tools/call' }, one);
-    waiting.attend([{ jsonrpc: '2.0', method: 'notifications/initialized' }, { jsonrpc: '2.0', id: 2, method: 'tools/call' }], batch);
+    waiting.attend(
+      [
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call' },
+      ],
+      batch,
+    );
     one.emit('close');
     expect(waiting.busy).toBe(true);
     batch.emit('close');
@@ -244,7 +250,14 @@ describe('who waits for an answer', () => {
 
   it('other messages do not wait', () => {
     const waiting = new Waiting();
-    for (const m of [{ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { jsonrpc: '2.0', method: 'notifications/cancelled' }, null, 'tools/call', [{ id: 3, method: 'ping' }]]) waiting.attend(m, response());
+    for (const m of [
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', method: 'notifications/cancelled' },
+      null,
+      'tools/call',
+      [{ id: 3, method: 'ping' }],
+    ])
+      waiting.attend(m, response());
     expect(waiting.busy).toBe(false);
   });
 });

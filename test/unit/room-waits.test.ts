@@ -24,7 +24,16 @@ const input: PlanInput = {
   policy: { budgetBytes: 24 * GB, safetyMargin: 0, bufferBytes: 0, smallModelBytes: 1 },
   now: 0,
 };
-const plan: LoadPlan = { model: 'g', action: 'load', unload: [], requiredBytes: 6 * GB, availableBytes: 8 * GB, freedBytes: 0, obtainableBytes: 8 * GB, reason: '' };
+const plan: LoadPlan = {
+  model: 'g',
+  action: 'load',
+  unload: [],
+  requiredBytes: 6 * GB,
+  availableBytes: 8 * GB,
+  freedBytes: 0,
+  obtainableBytes: 8 * GB,
+  reason: '',
+};
 const q = { name: 'q', sizeBytes: 11 * GB };
 
 function rooms(later: Partial<LoadRequest> = {}) {

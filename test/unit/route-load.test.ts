@@ -9,7 +9,13 @@ import { PlannerMoved, type Planner } from '../../src/orchestrator/engines/plann
 import { boxRefusal } from '../../src/orchestrator/engines/ollm/ollm-answers.js';
 import type { Engine } from '../../src/orchestrator/engines/engine.js';
 import type { LoadOutcome, LoadRequest } from '../../src/orchestrator/loading/load-types.js';
-import { loadCandidate, NAMED_RELOADS, namedByCaller, noteFailure, type Named } from '../../src/orchestrator/jobs/route-load.js';
+import {
+  loadCandidate,
+  NAMED_RELOADS,
+  namedByCaller,
+  noteFailure,
+  type Named,
+} from '../../src/orchestrator/jobs/route-load.js';
 import { UnloadedMeanwhile } from '../../src/orchestrator/loading/load-ops.js';
 
 const OK = { model: 'llama3.1:8b', action: 'already_loaded' } as LoadOutcome;
@@ -31,8 +37,18 @@ function host(...answers: Array<LoadOutcome | Error | (() => LoadOutcome | Error
   return { loader, engine: { shared } as unknown as Engine, shared, asked };
 }
 
-const failure = () => new HostError('server_error', 'Ollama at 127.0.0.1:11434 loaded llama3.1:8b, but it is not in /api/ps after loading — try again.', '127.0.0.1:11434');
-const moved = () => new PlannerMoved('not_supported', 'Ollama is planned by another ollm-mcp server now (process 4242)', '127.0.0.1:11434');
+const failure = () =>
+  new HostError(
+    'server_error',
+    'Ollama at 127.0.0.1:11434 loaded llama3.1:8b, but it is not in /api/ps after loading — try again.',
+    '127.0.0.1:11434',
+  );
+const moved = () =>
+  new PlannerMoved(
+    'not_supported',
+    'Ollama is planned by another ollm-mcp server now (process 4242)',
+    '127.0.0.1:11434',
+  );
 
 describe('a load whose engine planner changed under it', () => {
   it('refused as stale (PlannerMoved): planned once more', async () => {
@@ -55,7 +71,9 @@ describe('a load whose engine planner changed under it', () => {
 
   it('not when the call was cancelled', async () => {
     const h = host(moved(), OK);
-    await expect(loadCandidate(h, { model: 'llama3.1:8b', signal: AbortSignal.abort() })).rejects.toBeInstanceOf(PlannerMoved);
+    await expect(loadCandidate(h, { model: 'llama3.1:8b', signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      PlannerMoved,
+    );
     expect(h.asked).toHaveLength(1);
   });
 });
@@ -72,17 +90,25 @@ describe('a load that failed with the same planner', () => {
 describe("a named model's failed load", () => {
   it('is said as such, with its cause and the next step, and marks the named model', async () => {
     const named: Named = { model: 'llama3.1:8b', loadFailed: false };
-    const err = await loadCandidate(host(failure()), { model: 'llama3.1:8b' }, named).then(() => undefined, (e: unknown) => e);
+    const err = await loadCandidate(host(failure()), { model: 'llama3.1:8b' }, named).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(NamedLoadFailed);
     expect(err).toMatchObject({ kind: 'server_error', host: '127.0.0.1:11434' });
-    expect((err as Error).message).toBe('Ollama at 127.0.0.1:11434 loaded llama3.1:8b, but it is not in /api/ps after loading — try again. llama3.1:8b was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model.');
+    expect((err as Error).message).toBe(
+      'Ollama at 127.0.0.1:11434 loaded llama3.1:8b, but it is not in /api/ps after loading — try again. llama3.1:8b was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model.',
+    );
     noteFailure(named, 'llama3.1:8b', err);
     expect(named.loadFailed).toBe(true);
   });
 
   it("another model's failed load, or a named model's other failure, marks nothing", async () => {
     const named: Named = { model: 'llama3.1:8b', loadFailed: false };
-    const err = await loadCandidate(host(failure()), { model: 'phi3:mini' }, named).then(() => undefined, (e: unknown) => e);
+    const err = await loadCandidate(host(failure()), { model: 'phi3:mini' }, named).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).not.toBeInstanceOf(NamedLoadFailed);
     noteFailure(named, 'phi3:mini', err);
     noteFailure(named, 'llama3.1:8b', failure()); // its generation failed: the route goes on as ever
@@ -121,13 +147,26 @@ describe("a planner's refusal, read by the server relaying to it", () => {
   const said = (text: string) => [{ type: 'text', text }];
 
   it("saying the named model's load failed there: that model's failed load", () => {
-    const err = boxRefusal('route_and_generate', said('llama3.1:8b: out of memory. llama3.1:8b was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model.'), BOX, 'llama3.1:8b');
+    const err = boxRefusal(
+      'route_and_generate',
+      said(
+        'llama3.1:8b: out of memory. llama3.1:8b was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model.',
+      ),
+      BOX,
+      'llama3.1:8b',
+    );
     expect(err).toBeInstanceOf(NamedLoadFailed);
-    expect(err.message).toMatch(/refused route_and_generate for "llama3\.1:8b": llama3\.1:8b: out of memory\. llama3\.1:8b was named, and its load failed/);
+    expect(err.message).toMatch(
+      /refused route_and_generate for "llama3\.1:8b": llama3\.1:8b: out of memory\. llama3\.1:8b was named, and its load failed/,
+    );
   });
 
   it('any other refusal: trouble there, as before', () => {
-    expect(boxRefusal('route_and_generate', said('llama3.1:8b: its generation stopped: out of memory'), BOX, 'llama3.1:8b')).not.toBeInstanceOf(NamedLoadFailed);
-    expect(boxRefusal('list_models', said('x was named, and its load failed: y'), BOX)).not.toBeInstanceOf(NamedLoadFailed);
+    expect(
+      boxRefusal('route_and_generate', said('llama3.1:8b: its generation stopped: out of memory'), BOX, 'llama3.1:8b'),
+    ).not.toBeInstanceOf(NamedLoadFailed);
+    expect(boxRefusal('list_models', said('x was named, and its load failed: y'), BOX)).not.toBeInstanceOf(
+      NamedLoadFailed,
+    );
   });
 });

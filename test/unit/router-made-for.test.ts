@@ -10,14 +10,31 @@ import { settingsSchema } from '../../src/orchestrator/config/index.js';
 
 const GB = 1e9;
 function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {
-  return { name, sizeBytes: 4.7 * GB, family: 'llama', parameterSize: '8.0B', capabilities: ['completion'], profiles: ['general'], loaded: false, fits: true, fitsNow: true, requiredBytes: 5.6 * GB, contextWindow: 32768, ...over };
+  return {
+    name,
+    sizeBytes: 4.7 * GB,
+    family: 'llama',
+    parameterSize: '8.0B',
+    capabilities: ['completion'],
+    profiles: ['general'],
+    loaded: false,
+    fits: true,
+    fitsNow: true,
+    requiredBytes: 5.6 * GB,
+    contextWindow: 32768,
+    ...over,
+  };
 }
 
 const big = model('qwen2.5:14b', { parameterSize: '14.8B', sizeBytes: 9 * GB, profiles: ['general', 'reasoning'] });
 const terse = model('terse:latest'); // made from llama3.1:8b: the database knows nothing of its name
 const installed = [big, terse];
 const base: RoutingSettings = { defaultProfile: 'general', overrides: {} };
-const made = (over: Partial<RoutingSettings> = {}): RoutingSettings => ({ ...base, madeFor: [{ model: 'terse', task: 'summarize' }], ...over });
+const made = (over: Partial<RoutingSettings> = {}): RoutingSettings => ({
+  ...base,
+  madeFor: [{ model: 'terse', task: 'summarize' }],
+  ...over,
+});
 
 describe('a model made for a kind of work', () => {
   it('comes first for that work, and the reason says it was made for it', () => {
@@ -33,7 +50,9 @@ describe('a model made for a kind of work', () => {
   });
 
   it("comes after the user's override and preference", () => {
-    expect(selectModel({ task: 'summarize' }, installed, made({ overrides: { general: 'qwen2.5:14b' } }))!.model).toBe('qwen2.5:14b');
+    expect(selectModel({ task: 'summarize' }, installed, made({ overrides: { general: 'qwen2.5:14b' } }))!.model).toBe(
+      'qwen2.5:14b',
+    );
     const s = selectModel({ task: 'summarize' }, installed, made({ preferred: { general: 'qwen2.5:14b' } }))!;
     expect(s.ranked.map((r) => r.model)).toEqual(['qwen2.5:14b', 'terse:latest']);
   });
@@ -57,7 +76,11 @@ describe('a model made for a kind of work', () => {
   it('one made on a host is picked there, not a model of that name on another host', () => {
     const there = model('terse:latest', { host: 'box' });
     const elsewhere = model('terse:latest', { host: 'laptop' });
-    const s = selectModel({ task: 'summarize' }, [big, elsewhere, there], made({ madeFor: [{ model: 'terse:latest', task: 'summarize', host: 'box' }] }))!;
+    const s = selectModel(
+      { task: 'summarize' },
+      [big, elsewhere, there],
+      made({ madeFor: [{ model: 'terse:latest', task: 'summarize', host: 'box' }] }),
+    )!;
     expect(s.ranked[0]).toMatchObject({ model: 'terse:latest', host: 'box' });
     expect(s.ranked[0]!.why).toMatch(/was made for summarize/);
     const l = s.ranked.find((r) => r.host === 'laptop');
@@ -68,12 +91,21 @@ describe('a model made for a kind of work', () => {
 describe('routingFrom', () => {
   const model = settingsSchema.parse({ model: { routing: { madeFor: { brief: 'summarize' } } } }).model;
   it("takes settings' madeFor, then create_model's records with their hosts", () => {
-    const r = routingFrom(model, {}, { byPlace: new Map(), totals: new Map() } as never, [{ model: 'terse:latest', host: 'box', task: 'debugging' }]);
-    expect(r.madeFor).toEqual([{ model: 'brief', task: 'summarize' }, { model: 'terse:latest', task: 'debugging', host: 'box' }]);
+    const r = routingFrom(model, {}, { byPlace: new Map(), totals: new Map() } as never, [
+      { model: 'terse:latest', host: 'box', task: 'debugging' },
+    ]);
+    expect(r.madeFor).toEqual([
+      { model: 'brief', task: 'summarize' },
+      { model: 'terse:latest', task: 'debugging', host: 'box' },
+    ]);
   });
   it('with routing off, no made-for model is put first', () => {
     const off = settingsSchema.parse({ model: { routing: { enabled: false, madeFor: { brief: 'summarize' } } } }).model;
-    expect(routingFrom(off, {}, { byPlace: new Map(), totals: new Map() } as never, [{ model: 'terse', host: 'box', task: 'code' }]).madeFor).toBeUndefined();
+    expect(
+      routingFrom(off, {}, { byPlace: new Map(), totals: new Map() } as never, [
+        { model: 'terse', host: 'box', task: 'code' },
+      ]).madeFor,
+    ).toBeUndefined();
   });
   it('settings refuse a task that is not one', () => {
     expect(() => settingsSchema.parse({ model: { routing: { madeFor: { brief: 'poetry' } } } })).toThrow();

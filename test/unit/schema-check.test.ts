@@ -5,8 +5,19 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { compileSchema, sameJson, ticking, type CompiledSchema } from '../../src/orchestrator/generation/schema-check.js';
-import { linearPattern, NOT_SPACE_ITEMS, PatternRefused, re2Syntax, SPACE_ITEMS } from '../../src/orchestrator/generation/schema-pattern.js';
+import {
+  compileSchema,
+  sameJson,
+  ticking,
+  type CompiledSchema,
+} from '../../src/orchestrator/generation/schema-check.js';
+import {
+  linearPattern,
+  NOT_SPACE_ITEMS,
+  PatternRefused,
+  re2Syntax,
+  SPACE_ITEMS,
+} from '../../src/orchestrator/generation/schema-pattern.js';
 
 const compiled = (schema: Record<string, unknown>): CompiledSchema => {
   const c = compileSchema(schema);
@@ -22,7 +33,9 @@ describe('a pattern that makes a backtracking engine run for days', () => {
   it('is judged at once: a near match refused, a match accepted', () => {
     const c = compiled({ type: 'string', pattern: EVIL });
     // reached at all: a backtracking engine would hold this thread for days (2^40 ways)
-    expect(c.problems(NEAR)).toEqual([expect.objectContaining({ keyword: 'pattern', message: `must match pattern "${EVIL}"` })]);
+    expect(c.problems(NEAR)).toEqual([
+      expect.objectContaining({ keyword: 'pattern', message: `must match pattern "${EVIL}"` }),
+    ]);
     expect(c.problems('a'.repeat(100_000) + '!')).toHaveLength(1);
     expect(holds(c, 'a'.repeat(40))).toBe(true);
   });
@@ -35,7 +48,11 @@ describe('a pattern that makes a backtracking engine run for days', () => {
   });
 
   it('beside a property of `properties` it almost matches: compiled at once (Ajv’s strict check ran it with JavaScript’s engine)', () => {
-    const c = compiled({ type: 'object', properties: { [NEAR]: { type: 'string' } }, patternProperties: { [EVIL]: { type: 'integer' } } }); // reached at all
+    const c = compiled({
+      type: 'object',
+      properties: { [NEAR]: { type: 'string' } },
+      patternProperties: { [EVIL]: { type: 'integer' } },
+    }); // reached at all
     expect(holds(c, { [NEAR]: 'text' })).toBe(true);
     expect(holds(c, { [NEAR]: 1 })).toBe(false);
   });
@@ -43,7 +60,9 @@ describe('a pattern that makes a backtracking engine run for days', () => {
   it('as propertyNames, and beside additionalProperties', () => {
     const names = compiled({ type: 'object', propertyNames: { pattern: EVIL } });
     expect(holds(names, { aaa: 1 })).toBe(true);
-    expect(names.problems({ [NEAR]: 1 })).toEqual(expect.arrayContaining([expect.objectContaining({ keyword: 'pattern' })]));
+    expect(names.problems({ [NEAR]: 1 })).toEqual(
+      expect.arrayContaining([expect.objectContaining({ keyword: 'pattern' })]),
+    );
     const extra = compiled({ type: 'object', patternProperties: { [EVIL]: true }, additionalProperties: false });
     expect(holds(extra, { aaa: 1 })).toBe(true);
     expect(extra.problems({ [NEAR]: 1 })).toEqual([expect.objectContaining({ keyword: 'additionalProperties' })]);
@@ -86,7 +105,11 @@ describe('ordinary patterns mean what JavaScript means by them', () => {
   }
 
   it('\\s, \\S and . match the code points JavaScript’s do, every one of them', () => {
-    const patterns = ['\\s', '\\S', '.', '[\\s]', '[^\\s]', '[\\S]', '[^\\S]', '[\\sx]', '[^\\Sx]'].map((p) => ({ p, mine: linearPattern(p, 'u'), js: new RegExp(p, 'u') }));
+    const patterns = ['\\s', '\\S', '.', '[\\s]', '[^\\s]', '[\\S]', '[^\\S]', '[\\sx]', '[^\\Sx]'].map((p) => ({
+      p,
+      mine: linearPattern(p, 'u'),
+      js: new RegExp(p, 'u'),
+    }));
     const differ: string[] = [];
     for (let cp = 0; cp <= 0x10ffff; cp += cp < 0x31000 ? 1 : 97) {
       if (cp >= 0xd800 && cp <= 0xdfff) continue;
@@ -113,7 +136,10 @@ describe('ordinary patterns mean what JavaScript means by them', () => {
 
   it('each compiled pattern names its own source (Ajv keeps one compiled copy per name)', () => {
     expect(String(linearPattern('a+', 'u'))).toBe('/a+/u');
-    const c = compiled({ type: 'object', properties: { x: { type: 'string', pattern: '^a$' }, y: { type: 'string', pattern: '^b$' } } });
+    const c = compiled({
+      type: 'object',
+      properties: { x: { type: 'string', pattern: '^a$' }, y: { type: 'string', pattern: '^b$' } },
+    });
     expect(holds(c, { x: 'a', y: 'b' })).toBe(true);
     expect(holds(c, { x: 'b', y: 'a' })).toBe(false);
   });
@@ -142,7 +168,8 @@ describe('what RE2 does not run', () => {
   });
 
   it('what looks like one inside a class or escaped is no look-around', () => {
-    for (const p of ['[(?=]', '\\(?=', '[\\1]'.replace('\\1', '1'), '\\\\1']) expect(() => linearPattern(p, 'u'), p).not.toThrow();
+    for (const p of ['[(?=]', '\\(?=', '[\\1]'.replace('\\1', '1'), '\\\\1'])
+      expect(() => linearPattern(p, 'u'), p).not.toThrow();
     expect(linearPattern('^\\(?=$', 'u').test('(=')).toBe(true);
     expect(linearPattern('^\\(?=$', 'u').test('=')).toBe(true);
   });
@@ -155,7 +182,9 @@ describe('what RE2 does not run', () => {
   });
 
   it('a Unicode property RE2 does not know: RE2’s words; one it knows is taken', () => {
-    expect(refusal('^\\p{ASCII}+$')).toContain('(RE2 says: invalid character class range: `\\p{ASCII}`) — rewrite the pattern without it');
+    expect(refusal('^\\p{ASCII}+$')).toContain(
+      '(RE2 says: invalid character class range: `\\p{ASCII}`) — rewrite the pattern without it',
+    );
     expect(linearPattern('^\\p{sc=Greek}+$', 'u').test('αβ')).toBe(true);
   });
 
@@ -164,8 +193,14 @@ describe('what RE2 does not run', () => {
   });
 
   it('reaches compileSchema as the refusal, marked as the pattern’s', () => {
-    expect(compileSchema({ type: 'string', pattern: '(?=a)' })).toEqual({ error: expect.stringContaining('uses a look-ahead'), pattern: true });
-    expect(compileSchema({ patternProperties: { '(a)\\1': {} } })).toEqual({ error: expect.stringContaining('uses a backreference'), pattern: true });
+    expect(compileSchema({ type: 'string', pattern: '(?=a)' })).toEqual({
+      error: expect.stringContaining('uses a look-ahead'),
+      pattern: true,
+    });
+    expect(compileSchema({ patternProperties: { '(a)\\1': {} } })).toEqual({
+      error: expect.stringContaining('uses a backreference'),
+      pattern: true,
+    });
     expect(compileSchema({ type: 'strnig' })).not.toHaveProperty('pattern');
   });
 });
@@ -173,7 +208,10 @@ describe('what RE2 does not run', () => {
 describe('the rest of the check, bounded', () => {
   it('parts referred to many times are compiled once, not copied to each place (400 copies of an 8 KB part took 19 s; these 2,000 would take minutes)', () => {
     const properties = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, { type: 'integer' }]));
-    const schema = { $defs: { part: { type: 'object', properties } }, allOf: Array.from({ length: 2000 }, () => ({ $ref: '#/$defs/part' })) };
+    const schema = {
+      $defs: { part: { type: 'object', properties } },
+      allOf: Array.from({ length: 2000 }, () => ({ $ref: '#/$defs/part' })),
+    };
     const c = compiled(schema);
     expect(holds(c, { p1: 1 })).toBe(true);
     expect(c.problems({ p1: 'x' })).toHaveLength(2000);
@@ -181,21 +219,46 @@ describe('the rest of the check, bounded', () => {
 
   it('parts applying each other many times over are stopped by the clock, whatever the answer', () => {
     // each level of the answer is tried against both branches: the work doubles per level
-    const recursing = compiled({ $defs: { n: { anyOf: [{ type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } }, { type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'string' }] } }, $ref: '#/$defs/n' });
+    const recursing = compiled({
+      $defs: {
+        n: {
+          anyOf: [
+            { type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } },
+            { type: 'array', items: { $ref: '#/$defs/n' } },
+            { type: 'string' },
+          ],
+        },
+      },
+      $ref: '#/$defs/n',
+    });
     let deep: unknown = 1;
     for (let i = 0; i < 60; i++) deep = [deep];
     // stopped at all: without the clock, 2^60 tries
     expect(recursing.problems(deep)).toEqual({ unchecked: 'time' });
     // a part referring to the one below twice, forty times over: 2^40 checks of one string
     const defs: Record<string, unknown> = { d0: { type: 'string' } };
-    for (let i = 1; i <= 40; i++) defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] };
+    for (let i = 1; i <= 40; i++)
+      defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] };
     expect(compiled({ $defs: defs, $ref: '#/$defs/d40' }).problems('x')).toEqual({ unchecked: 'time' });
   });
 
   it('the same schemas judge small answers, and the clock starts again for each answer', () => {
-    const recursing = compiled({ $defs: { n: { anyOf: [{ type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } }, { type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'string' }] } }, $ref: '#/$defs/n' });
+    const recursing = compiled({
+      $defs: {
+        n: {
+          anyOf: [
+            { type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } },
+            { type: 'array', items: { $ref: '#/$defs/n' } },
+            { type: 'string' },
+          ],
+        },
+      },
+      $ref: '#/$defs/n',
+    });
     expect(holds(recursing, [['a', ['b']], 'c'])).toBe(true);
-    expect(recursing.problems([['a', [1]], 'c'])).toEqual(expect.arrayContaining([expect.objectContaining({ instancePath: '/0/1/0', keyword: 'type' })]));
+    expect(recursing.problems([['a', [1]], 'c'])).toEqual(
+      expect.arrayContaining([expect.objectContaining({ instancePath: '/0/1/0', keyword: 'type' })]),
+    );
     let deep: unknown = 1;
     for (let i = 0; i < 60; i++) deep = [deep];
     expect(recursing.problems(deep)).toEqual({ unchecked: 'time' });
@@ -203,7 +266,14 @@ describe('the rest of the check, bounded', () => {
   });
 
   it('an ordinary schema on a large answer is not stopped', () => {
-    const c = compiled({ type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string', pattern: '^[a-z]+ \\d+$' } }, required: ['id', 'name'] } });
+    const c = compiled({
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, name: { type: 'string', pattern: '^[a-z]+ \\d+$' } },
+        required: ['id', 'name'],
+      },
+    });
     const big = Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `item ${i}` }));
     expect(holds(c, big)).toBe(true);
     big[19_999]!.name = 'Item';
@@ -211,7 +281,10 @@ describe('the rest of the check, bounded', () => {
   });
 
   it('an answer nested deeper than the stack is "unchecked", not a crash', () => {
-    const c = compiled({ $defs: { n: { anyOf: [{ type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'integer' }] } }, $ref: '#/$defs/n' });
+    const c = compiled({
+      $defs: { n: { anyOf: [{ type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'integer' }] } },
+      $ref: '#/$defs/n',
+    });
     const deep = JSON.parse(`${'['.repeat(20_000)}1${']'.repeat(20_000)}`) as unknown;
     expect(c.problems(deep)).toEqual({ unchecked: 'depth' });
     expect(holds(c, [[1, [2]], 3])).toBe(true);
@@ -224,7 +297,12 @@ describe('uniqueItems, in time linear in the list', () => {
 
   it('finds a duplicate whatever the order of its keys, in Ajv’s words', () => {
     expect(unique.problems([{ a: 1, b: [1, { c: 2 }] }, 'x', { b: [1, { c: 2 }], a: 1 }])).toEqual([
-      expect.objectContaining({ instancePath: '', keyword: 'uniqueItems', params: { i: 2, j: 0 }, message: 'must NOT have duplicate items (items ## 0 and 2 are identical)' }),
+      expect.objectContaining({
+        instancePath: '',
+        keyword: 'uniqueItems',
+        params: { i: 2, j: 0 },
+        message: 'must NOT have duplicate items (items ## 0 and 2 are identical)',
+      }),
     ]);
     expect(holds(unique, [1, 2, 1])).toBe(false);
     expect(holds(unique, [null, null])).toBe(false);
@@ -242,10 +320,16 @@ describe('uniqueItems, in time linear in the list', () => {
   it('checks 100,000 objects in one pass (comparing every pair: 5 s for 10,000, some 8 min for these), and only where uniqueItems is true', () => {
     const many = Array.from({ length: 100_000 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
     expect(holds(unique, many)).toBe(true);
-    expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([expect.objectContaining({ params: { i: 100_000, j: 7 } })]);
+    expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([
+      expect.objectContaining({ params: { i: 100_000, j: 7 } }),
+    ]);
     expect(holds(compiled({ type: 'array', uniqueItems: false }), [1, 1])).toBe(true);
     expect(holds(compiled({ type: 'object', uniqueItems: true }), { a: 1 })).toBe(true); // applies to lists only
-    expect(compiled({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }).problems({ tags: ['a', 'a'] })).toEqual([expect.objectContaining({ instancePath: '/tags' })]);
+    expect(
+      compiled({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }).problems({
+        tags: ['a', 'a'],
+      }),
+    ).toEqual([expect.objectContaining({ instancePath: '/tags' })]);
   });
 
   it('sameJson: the same JSON value, key order aside', () => {
@@ -287,14 +371,26 @@ describe('the clock’s keyword in every part of the schema', () => {
   });
 
   it('keeps a property named __proto__ a property', () => {
-    const schema = JSON.parse('{"properties": {"__proto__": {"type": "string"}}, "required": ["__proto__"]}') as Record<string, unknown>;
+    const schema = JSON.parse('{"properties": {"__proto__": {"type": "string"}}, "required": ["__proto__"]}') as Record<
+      string,
+      unknown
+    >;
     const out = ticking(schema) as { properties: Record<string, unknown> };
     expect(Object.keys(out.properties)).toEqual(['__proto__']);
     expect(Object.getPrototypeOf(out.properties)).toBe(Object.prototype);
   });
 
   it('changes no verdict: each schema judges each value as Ajv alone does', () => {
-    const ajv = () => new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false, logger: false });
+    const ajv = () =>
+      new Ajv2020({
+        allErrors: true,
+        strict: true,
+        strictTypes: false,
+        strictTuples: false,
+        strictRequired: false,
+        validateFormats: false,
+        logger: false,
+      });
     const SCHEMAS: Array<[Record<string, unknown>, unknown[]]> = [
       [
         {
@@ -302,22 +398,59 @@ describe('the clock’s keyword in every part of the schema', () => {
           properties: { kind: { enum: ['a', 'b'] } },
           if: { properties: { kind: { const: 'a' } } },
           then: { required: ['size'], properties: { size: { type: 'integer' } } },
-          else: { properties: { list: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'integer' }, contains: { const: 3 } } } },
+          else: {
+            properties: {
+              list: {
+                type: 'array',
+                prefixItems: [{ type: 'string' }],
+                items: { type: 'integer' },
+                contains: { const: 3 },
+              },
+            },
+          },
           dependentSchemas: { size: { properties: { unit: { type: 'string' } }, required: ['unit'] } },
           unevaluatedProperties: false,
         },
-        [{ kind: 'a', size: 2, unit: 'm' }, { kind: 'a', size: 2 }, { kind: 'a' }, { kind: 'a', size: 2, unit: 'm', extra: 1 }, { kind: 'b', list: ['x', 3] }, { kind: 'b', list: ['x', 4] }, { kind: 'b', list: [1, 3] }, { kind: 'c' }],
+        [
+          { kind: 'a', size: 2, unit: 'm' },
+          { kind: 'a', size: 2 },
+          { kind: 'a' },
+          { kind: 'a', size: 2, unit: 'm', extra: 1 },
+          { kind: 'b', list: ['x', 3] },
+          { kind: 'b', list: ['x', 4] },
+          { kind: 'b', list: [1, 3] },
+          { kind: 'c' },
+        ],
       ],
       [
-        { $dynamicAnchor: 'node', type: 'object', properties: { kids: { type: 'array', items: { $dynamicRef: '#node' } }, v: { type: 'integer' } }, required: ['v'] },
+        {
+          $dynamicAnchor: 'node',
+          type: 'object',
+          properties: { kids: { type: 'array', items: { $dynamicRef: '#node' } }, v: { type: 'integer' } },
+          required: ['v'],
+        },
         [{ v: 1, kids: [{ v: 2, kids: [] }] }, { v: 1, kids: [{ kids: [] }] }, { v: 1 }, []],
       ],
       [
-        { type: 'array', items: { oneOf: [{ type: 'integer', multipleOf: 2 }, { type: 'integer', multipleOf: 3 }, { type: 'string', minLength: 2, maxLength: 3 }] }, minContains: 2, contains: { type: 'string' }, unevaluatedItems: false },
+        {
+          type: 'array',
+          items: {
+            oneOf: [
+              { type: 'integer', multipleOf: 2 },
+              { type: 'integer', multipleOf: 3 },
+              { type: 'string', minLength: 2, maxLength: 3 },
+            ],
+          },
+          minContains: 2,
+          contains: { type: 'string' },
+          unevaluatedItems: false,
+        },
         [[2, 'ab', 'abc'], [6, 'ab', 'abc'], [2, 'a', 'ab'], ['ab'], [5, 'ab', 'cd']],
       ],
       [
-        JSON.parse('{"properties": {"__proto__": {"type": "string"}}, "required": ["__proto__"], "propertyNames": {"maxLength": 9}}') as Record<string, unknown>,
+        JSON.parse(
+          '{"properties": {"__proto__": {"type": "string"}}, "required": ["__proto__"], "propertyNames": {"maxLength": 9}}',
+        ) as Record<string, unknown>,
         [JSON.parse('{"__proto__": "x"}'), JSON.parse('{"__proto__": 1}'), {}, { toolongname: 1 }],
       ],
     ];
@@ -325,8 +458,13 @@ describe('the clock’s keyword in every part of the schema', () => {
       const theirs = ajv().compile(schema);
       const mine = compiled(schema);
       const verdicts = values.map((v) => theirs(v));
-      expect(values.map((v) => holds(mine, v)), JSON.stringify(schema)).toEqual(verdicts);
-      expect(values.map((v) => (mine.problems(v) as unknown[] | undefined)?.length ?? 0)).toEqual(values.map((v) => (theirs(v) ? 0 : theirs.errors!.length)));
+      expect(
+        values.map((v) => holds(mine, v)),
+        JSON.stringify(schema),
+      ).toEqual(verdicts);
+      expect(values.map((v) => (mine.problems(v) as unknown[] | undefined)?.length ?? 0)).toEqual(
+        values.map((v) => (theirs(v) ? 0 : theirs.errors!.length)),
+      );
       expect(new Set(verdicts).size, 'values on both sides').toBe(2);
     }
   });

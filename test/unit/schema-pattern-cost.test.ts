@@ -11,7 +11,13 @@ import { RE2JS } from 're2js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { prepareFormat } from '../../src/orchestrator/generation/answer-format.js';
 import { compileSchema, type CompiledSchema } from '../../src/orchestrator/generation/schema-check.js';
-import { linearPattern, MAX_PATTERN_PROGRAM, MAX_PATTERN_WORK, PatternRefused, re2Syntax } from '../../src/orchestrator/generation/schema-pattern.js';
+import {
+  linearPattern,
+  MAX_PATTERN_PROGRAM,
+  MAX_PATTERN_WORK,
+  PatternRefused,
+  re2Syntax,
+} from '../../src/orchestrator/generation/schema-pattern.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -22,14 +28,17 @@ const compiled = (schema: Record<string, unknown>): CompiledSchema => {
 };
 const stepsOf = (pattern: string) => RE2JS.compile(re2Syntax(pattern)).programSize();
 /** Words of `width` letters, space-separated, `chars` characters in all (cut to it). */
-const words = (width: number, chars: number) => `${'x'.repeat(width)} `.repeat(Math.ceil(chars / (width + 1))).slice(0, chars);
+const words = (width: number, chars: number) =>
+  `${'x'.repeat(width)} `.repeat(Math.ceil(chars / (width + 1))).slice(0, chars);
 
 describe('a pattern whose program is too large', () => {
   it('is refused when the schema is compiled, naming its size, the bound and what to write instead', () => {
     const costly = `^(${Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(97 + i)}{1,1000}`).join('|')})$`;
     expect(stepsOf(costly)).toBeGreaterThan(MAX_PATTERN_PROGRAM);
     expect(compileSchema({ type: 'string', pattern: costly })).toEqual({
-      error: expect.stringContaining(`compiles to ${stepsOf(costly)} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length, or leave the pattern out and check that part of the answer yourself.`),
+      error: expect.stringContaining(
+        `compiles to ${stepsOf(costly)} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length, or leave the pattern out and check that part of the answer yourself.`,
+      ),
       pattern: true,
     });
     expect(() => linearPattern(costly, 'u')).toThrow(PatternRefused);
@@ -43,7 +52,10 @@ describe('a pattern whose program is too large', () => {
     // the issue's pattern over 160 KB: never run whole (the length bound), so it cannot hold the thread for seconds
     const issue = compiled({ type: 'string', pattern: '^(\\p{L}{1,1000} ?)*$' });
     const runs = vi.spyOn(RE2JS.prototype, 'test');
-    expect(issue.problems(words(999, 160_000))).toEqual({ unchecked: 'pattern', why: expect.stringContaining('160000 characters') });
+    expect(issue.problems(words(999, 160_000))).toEqual({
+      unchecked: 'pattern',
+      why: expect.stringContaining('160000 characters'),
+    });
     expect(runs).not.toHaveBeenCalled();
   });
 
@@ -77,7 +89,12 @@ describe('a value longer than its pattern may be matched against', () => {
   it('the answer is set aside with those words, as one that breaks the schema is', async () => {
     const f = await prepareFormat({ type: 'object', properties: { text: { type: 'string', pattern } } });
     const check = f.check(JSON.stringify({ text: words(399, most + 1) }));
-    expect(check).toEqual({ ok: false, why: expect.stringMatching(/^a value in it is \d+ characters, more than format's pattern .* so it was not checked — ask for a shorter value/) });
+    expect(check).toEqual({
+      ok: false,
+      why: expect.stringMatching(
+        /^a value in it is \d+ characters, more than format's pattern .* so it was not checked — ask for a shorter value/,
+      ),
+    });
   });
 
   it('up to the bound, is matched: a matching value holds, a breaking one is reported', () => {

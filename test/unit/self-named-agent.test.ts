@@ -8,7 +8,8 @@ const TOKENS = { 'ci-bot': { tokenEnv: 'OLLM_TOKEN_CI' }, 'claude-desktop': { to
 
 describe('selfNamedAgent', () => {
   it('keeps a name no token stands for as it is', () => {
-    for (const name of ['claude-code', 'Cursor 1.2', 'CI-Bot', 'ci-bot2', UNKNOWN_AGENT]) expect(selfNamedAgent(name, TOKENS)).toBe(name);
+    for (const name of ['claude-code', 'Cursor 1.2', 'CI-Bot', 'ci-bot2', UNKNOWN_AGENT])
+      expect(selfNamedAgent(name, TOKENS)).toBe(name);
     expect(selfNamedAgent('ci-bot', {})).toBe('ci-bot');
   });
 
@@ -27,7 +28,9 @@ describe('selfNamedAgent', () => {
 
   it('cut where a space falls, the mark follows the name without the space', () => {
     const long = `${'a'.repeat(MAX_AGENT_NAME - ' (no token)'.length - 1)} ${'b'.repeat(10)}`;
-    expect(selfNamedAgent(long, { [long]: {} })).toBe(`${'a'.repeat(MAX_AGENT_NAME - ' (no token)'.length - 1)} (no token)`);
+    expect(selfNamedAgent(long, { [long]: {} })).toBe(
+      `${'a'.repeat(MAX_AGENT_NAME - ' (no token)'.length - 1)} (no token)`,
+    );
   });
 
   it('is never a name a token stands for', () => {

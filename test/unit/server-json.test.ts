@@ -90,7 +90,9 @@ describe('server.json (MCP Registry entry)', () => {
     const mcpb = server.packages.find((p) => p.registryType === 'mcpb');
     const [, owner, repo] = /^io\.github\.([^/]+)\/(.+)$/.exec(server.name)!;
     expect(mcpb).toMatchObject({ transport: { type: 'stdio' } });
-    expect(mcpb!.identifier).toBe(`https://github.com/${owner}/${repo}/releases/download/v${pkg.version}/ollm-mcp.mcpb`);
+    expect(mcpb!.identifier).toBe(
+      `https://github.com/${owner}/${repo}/releases/download/v${pkg.version}/ollm-mcp.mcpb`,
+    );
     expect(mcpb!.identifier).toContain('mcp'); // the registry requires it in the URL
     // the registry requires the hash; `node scripts/bundle.mjs --release` writes the published file's
     // (until then it is all zeros)
@@ -109,7 +111,8 @@ describe('server.json (MCP Registry entry)', () => {
     }
     expect(new Set(listed.map((v) => v.name)).size).toBe(listed.length);
     // the names a user of Ollama expects, and the server's own
-    for (const name of ['OLLAMA_HOST', 'OLLM_RAM_BUDGET', 'OLLM_PROJECT', 'OLLM_HOME']) expect(listed.map((v) => v.name)).toContain(name);
+    for (const name of ['OLLAMA_HOST', 'OLLM_RAM_BUDGET', 'OLLM_PROJECT', 'OLLM_HOME'])
+      expect(listed.map((v) => v.name)).toContain(name);
   });
 
   it('gives defaults the server accepts', async () => {
@@ -123,6 +126,9 @@ describe('server.json (MCP Registry entry)', () => {
     expect(config.settings.ram.budget).toEqual({ kind: 'percent', percent: 80 });
     // the log levels offered are the ones the server knows
     const levels = listed.find((v) => v.name === 'OLLM_LOG_LEVEL')?.choices;
-    if (levels) expect(readFileSync(join(root, 'src/orchestrator/util/log.ts'), 'utf8')).toContain(`const LEVELS = [${levels.map((l) => `'${l}'`).join(', ')}]`);
+    if (levels)
+      expect(readFileSync(join(root, 'src/orchestrator/util/log.ts'), 'utf8')).toContain(
+        `const LEVELS = [${levels.map((l) => `'${l}'`).join(', ')}]`,
+      );
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NAMED_SESSIONS, SessionNames } from '../../src/server/session-names.js';
 
-const init = (name: unknown) => ({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name, version: '1' } } });
+const init = (name: unknown) => ({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name, version: '1' } },
+});
 
 describe('SessionNames', () => {
   it("keeps an initialize's client name under the session id it was given, bounded as every name is", () => {
@@ -9,12 +14,21 @@ describe('SessionNames', () => {
     n.note(init('cursor'), 's1');
     n.note(init('bad\u0000name'), 's2');
     n.note(init(42), 's3');
-    expect([n.of('s1'), n.of('s2'), n.of('s3'), n.of('s4'), n.of(undefined)]).toEqual(['cursor', 'badname', 'unknown', undefined, undefined]);
+    expect([n.of('s1'), n.of('s2'), n.of('s3'), n.of('s4'), n.of(undefined)]).toEqual([
+      'cursor',
+      'badname',
+      'unknown',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('takes nothing from a message that is not initialize, or without a session id', () => {
     const n = new SessionNames();
-    n.note({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x', clientInfo: { name: 'sneaky' } } }, 's1');
+    n.note(
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x', clientInfo: { name: 'sneaky' } } },
+      's1',
+    );
     n.note(init('cursor'), undefined);
     n.note(init('cursor'), ['s1']);
     n.note(null, 's1');

@@ -9,8 +9,27 @@ describe('schemas/settings.schema.json', () => {
   });
 
   it('documents every settings section with its defaults', () => {
-    const schema = JSON.parse(settingsJsonSchemaText()) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
-    expect(Object.keys(schema.properties).sort()).toEqual(['agents', 'fallback', 'hosts', 'http', 'inputs', 'memory', 'model', 'ollama', 'options', 'progress', 'provider', 'ram', 'savings', 'shared', 'templates', 'toolsets']);
+    const schema = JSON.parse(settingsJsonSchemaText()) as {
+      properties: Record<string, { properties?: Record<string, { default?: unknown }> }>;
+    };
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      'agents',
+      'fallback',
+      'hosts',
+      'http',
+      'inputs',
+      'memory',
+      'model',
+      'ollama',
+      'options',
+      'progress',
+      'provider',
+      'ram',
+      'savings',
+      'shared',
+      'templates',
+      'toolsets',
+    ]);
     expect(schema.properties.ram!.properties!.safetyMargin!.default).toBe(0.2);
     expect(schema.properties.options!.properties!.maxTokens!.default).toBeUndefined(); // the model's own num_predict, else 4096
     expect(schema.properties.options!.properties!.temperature!.default).toBeUndefined();

@@ -41,8 +41,14 @@ describe('Lines', () => {
   it('hands on each whole line with its top level, however the chunks cut it', () => {
     const r = reader(1000);
     r.push('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"a":[1,2]}}\n{"id"', ':2,"result":{"x":1}}\n');
-    expect(r.out).toEqual(['{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"a":[1,2]}}\n', '{"id":2,"result":{"x":1}}\n']);
-    expect(r.heads).toEqual([{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: 0 }, { id: 2, result: 0 }]);
+    expect(r.out).toEqual([
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"a":[1,2]}}\n',
+      '{"id":2,"result":{"x":1}}\n',
+    ]);
+    expect(r.heads).toEqual([
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: 0 },
+      { id: 2, result: 0 },
+    ]);
   });
 
   it('ends a line whose newline is the first byte of the next chunk', () => {

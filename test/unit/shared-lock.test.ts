@@ -1,4 +1,13 @@
-import { lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { link, lstat, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
@@ -43,9 +52,12 @@ describe("the shared server's lock", () => {
   });
 });
 
-describe("a lock whose process lives, with a proof asked of its holder (issue 55: a pid reused after a crash, a server that stopped answering)", () => {
+describe('a lock whose process lives, with a proof asked of its holder (issue 55: a pid reused after a crash, a server that stopped answering)', () => {
   const asked: number[] = [];
-  const proof = (answer: 'proven' | 'silent' | 'absent'): Proof => ({ startMs: 60_000, proves: async (pid) => (asked.push(pid), answer) });
+  const proof = (answer: 'proven' | 'silent' | 'absent'): Proof => ({
+    startMs: 60_000,
+    proves: async (pid) => (asked.push(pid), answer),
+  });
   const old = (file: string) => utimesSync(file, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
   const held = (age?: 'old') => {
     asked.length = 0;
@@ -84,7 +96,14 @@ describe("a lock whose process lives, with a proof asked of its holder (issue 55
 
   it('its start counts to the millisecond: a lock as old as a start is past it, one a millisecond younger is not', async () => {
     const file = held();
-    const fs = (age: number): LockFiles => ({ link, lstat, readFile, rm, writeFile, writtenAt: async () => Date.now() - age });
+    const fs = (age: number): LockFiles => ({
+      link,
+      lstat,
+      readFile,
+      rm,
+      writeFile,
+      writtenAt: async () => Date.now() - age,
+    });
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       expect(await takeLock(file, fs(59_999), proof('absent'))).toBe(false);
@@ -96,7 +115,14 @@ describe("a lock whose process lives, with a proof asked of its holder (issue 55
 
   it('gone between its reading and its age: not taken for stale', async () => {
     const file = held();
-    const fs: LockFiles = { link, lstat, readFile, rm, writeFile, writtenAt: async () => Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })) };
+    const fs: LockFiles = {
+      link,
+      lstat,
+      readFile,
+      rm,
+      writeFile,
+      writtenAt: async () => Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })),
+    };
     expect(await takeLock(file, fs, proof('absent'))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
   });
@@ -111,12 +137,21 @@ describe("a lock whose process lives, with a proof asked of its holder (issue 55
   });
 });
 
-describe("what takers killed while taking a lock left beside it", () => {
+describe('what takers killed while taking a lock left beside it', () => {
   it("is removed by the holder when its process is gone; a live taker's, another lock's and other files are kept", async () => {
     const dir = tempDir('ollm-lock-');
     const file = join(dir, 'x.lock');
     const dead = deadPid();
-    const names = [`x.lock.${dead}.new`, `x.lock.${process.ppid}.new`, `y.lock.${dead}.new`, `x.lock.${dead}.old`, 'x.lock.0.new', 'x.lock.abc.new', 'x.lock.new', 'x.lock'];
+    const names = [
+      `x.lock.${dead}.new`,
+      `x.lock.${process.ppid}.new`,
+      `y.lock.${dead}.new`,
+      `x.lock.${dead}.old`,
+      'x.lock.0.new',
+      'x.lock.abc.new',
+      'x.lock.new',
+      'x.lock',
+    ];
     for (const n of names) writeFileSync(join(dir, n), '1');
     await sweepLeftovers(file);
     expect(readdirSync(dir).sort()).toEqual(names.filter((n) => n !== `x.lock.${dead}.new`).sort());
@@ -192,7 +227,10 @@ describe('the lock among other takers (their moves put between its own)', () => 
     writeFileSync(file, String(livePid));
     const { fs, calls } = interleaved({});
     expect(await takeLock(file, fs)).toBe(false);
-    expect(calls.filter((c) => c.startsWith('link') || c.startsWith('rm'))).toEqual(['link x.lock', `rm x.lock.${process.pid}.new`]);
+    expect(calls.filter((c) => c.startsWith('link') || c.startsWith('rm'))).toEqual([
+      'link x.lock',
+      `rm x.lock.${process.pid}.new`,
+    ]);
     expect(pidOf(file)).toBe(String(livePid));
   });
 
@@ -280,7 +318,9 @@ describe('the lock among other takers (their moves put between its own)', () => 
     for (const move of ['rm x.lock #1', 'link x.lock #2']) {
       const { dir, file, breaker } = place();
       writeFileSync(file, String(deadPid()));
-      const { fs, fired } = interleaved({ [move]: () => rmSync(move === 'rm x.lock #1' ? breaker : `${file}.${process.pid}.new`) });
+      const { fs, fired } = interleaved({
+        [move]: () => rmSync(move === 'rm x.lock #1' ? breaker : `${file}.${process.pid}.new`),
+      });
       expect([move, await takeLock(file, fs), fired]).toEqual([move, true, [move]]);
       expect([move, readdirSync(dir)]).toEqual([move, ['x.lock']]);
     }
@@ -300,7 +340,10 @@ describe('the lock among other takers (their moves put between its own)', () => 
   it('a link the file system refuses (no hard links there) is an error, not a lock held by another', async () => {
     const { file } = place();
     const { fs } = interleaved({});
-    const refusing: LockFiles = { ...fs, link: () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })) };
+    const refusing: LockFiles = {
+      ...fs,
+      link: () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })),
+    };
     await expect(takeLock(file, refusing)).rejects.toThrow(/EPERM/);
   });
 });

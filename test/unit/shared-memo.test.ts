@@ -9,7 +9,14 @@ import { answerSchema, parseLine } from '../../src/server/shared/hello.js';
 import { fingerprint, recall, remember, type Plan } from '../../src/server/shared/memo.js';
 import { tempDir } from '../helpers/temp.js';
 
-const plan: Plan = { key: '0123456789abcdef', home: '/h', toolsets: ['all'], defaultProfile: 'general', offers: true, secretNames: ['OLLM_API_KEY', 'BOX_TOKEN'] };
+const plan: Plan = {
+  key: '0123456789abcdef',
+  home: '/h',
+  toolsets: ['all'],
+  defaultProfile: 'general',
+  offers: true,
+  secretNames: ['OLLM_API_KEY', 'BOX_TOKEN'],
+};
 
 /** A machine of its own (runtime folder, home), a project folder in it, and its settings file. */
 function machine() {

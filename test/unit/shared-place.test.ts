@@ -1,4 +1,16 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,13 +18,28 @@ import { loadConfig } from '../../src/orchestrator/config/index.js';
 import { ENV_VARS } from '../../src/orchestrator/config/load.js';
 import { SECRET_VARIABLES } from '../../src/orchestrator/config/secrets.js';
 import {
-  MAX_SOCKET_PATH, SERVER_VARIABLES, SharedUnavailable, THIS_SYSTEM, VARIABLES_NOT_IN_KEY, placeIn, privateDir,
-  retiringName, sharedKey, sharedPart, sharedPlace, socketBases, socketFolders, type System,
+  MAX_SOCKET_PATH,
+  SERVER_VARIABLES,
+  SharedUnavailable,
+  THIS_SYSTEM,
+  VARIABLES_NOT_IN_KEY,
+  placeIn,
+  privateDir,
+  retiringName,
+  sharedKey,
+  sharedPart,
+  sharedPlace,
+  socketBases,
+  socketFolders,
+  type System,
 } from '../../src/server/shared/place.js';
 import { tempDir } from '../helpers/temp.js';
 
 const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
-  loadConfig({ env: { OLLM_HOME: '/tmp/ollm-key-home', ...env }, flags: flags.map(([path, value]) => ({ path, value, flag: `--set ${path}` })) });
+  loadConfig({
+    env: { OLLM_HOME: '/tmp/ollm-key-home', ...env },
+    flags: flags.map(([path, value]) => ({ path, value, flag: `--set ${path}` })),
+  });
 
 // folders short enough for a socket path whatever $TMPDIR is (a mutation run's is long)
 const short: string[] = [];
@@ -28,7 +55,12 @@ afterAll(() => {
 describe('sharedPart', () => {
   it('drops the settings each client keeps, and keeps settings that lack their parent', () => {
     expect(sharedPart({ ollama: { host: 'x' } })).toEqual({ ollama: { host: 'x' } });
-    expect(sharedPart({ toolsets: ['memory'], model: { default: 'a', routing: { defaultProfile: 'code', allowCloud: true } } })).toEqual({
+    expect(
+      sharedPart({
+        toolsets: ['memory'],
+        model: { default: 'a', routing: { defaultProfile: 'code', allowCloud: true } },
+      }),
+    ).toEqual({
       model: { routing: { allowCloud: true } },
     });
   });
@@ -64,8 +96,12 @@ describe('sharedKey: what shapes the shared core', () => {
   it('depends on which keys are set, not on which variable holds which', async () => {
     const c = await config();
     const one = sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000', OLLAMA_API_KEY: 'sk-other-key-000000000' });
-    expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-first-key-0000000000' })).toBe(one);
-    expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-third-key-000000000' })).not.toBe(one);
+    expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-first-key-0000000000' })).toBe(
+      one,
+    );
+    expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-third-key-000000000' })).not.toBe(
+      one,
+    );
   });
 });
 
@@ -86,12 +122,19 @@ describe('sharedKey: the variables that change what the server does', () => {
   it('every OLLM_ variable read in src is in the key (SERVER_VARIABLES), a setting, a key, or named as not in it with why', () => {
     const root = join(import.meta.dirname, '../../src');
     const read = new Set<string>();
-    for (const file of readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    for (const file of readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))) {
       const text = readFileSync(join(root, file), 'utf8');
       for (const m of text.matchAll(/env(?:\??\.|\[')(OLLM_[A-Z0-9_]+)/g)) read.add(m[1]!);
     }
     expect(read.has('OLLM_ENGINE_CLAIMS')).toBe(true); // the scan finds what it must
-    const known = new Set<string>([...SERVER_VARIABLES, ...ENV_VARS, ...SECRET_VARIABLES, ...Object.keys(VARIABLES_NOT_IN_KEY)]);
+    const known = new Set<string>([
+      ...SERVER_VARIABLES,
+      ...ENV_VARS,
+      ...SECRET_VARIABLES,
+      ...Object.keys(VARIABLES_NOT_IN_KEY),
+    ]);
     expect([...read].filter((name) => !known.has(name))).toEqual([]);
   });
 });
@@ -119,16 +162,18 @@ describe('privateDir', () => {
 });
 
 describe('privateDir as the owner sees it', () => {
-  it('refuses a folder that is not the given user\'s, and checks no owner where there is no uid (Windows)', async () => {
+  it("refuses a folder that is not the given user's, and checks no owner where there is no uid (Windows)", async () => {
     const dir = join(tempDir('ollm-priv-'), 'mine');
     mkdirSync(dir, { mode: 0o700 });
     const owner = statSync(dir).uid;
     await expect(privateDir(dir, owner)).resolves.toBeUndefined();
-    await expect(privateDir(dir, owner + 1)).rejects.toThrow(new RegExp(`belongs to another user \\(uid ${owner}\\): remove it, or set XDG_RUNTIME_DIR`));
+    await expect(privateDir(dir, owner + 1)).rejects.toThrow(
+      new RegExp(`belongs to another user \\(uid ${owner}\\): remove it, or set XDG_RUNTIME_DIR`),
+    );
     await expect(privateDir(dir, undefined)).resolves.toBeUndefined();
   });
 
-  it("refuses a folder of another user (made so by root, when the tests run as root)", async () => {
+  it('refuses a folder of another user (made so by root, when the tests run as root)', async () => {
     if (process.getuid!() !== 0) return; // only root can give a folder away
     const dir = join(tempDir('ollm-priv-'), 'theirs');
     mkdirSync(dir, { mode: 0o700 });
@@ -149,8 +194,15 @@ describe('sharedPlace', () => {
     expect(place.address.startsWith(runtime)).toBe(true);
     // the temporary folder one of the test's own, never the machine's
     const tmp = shortDir();
-    const relative = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: 'rel/dir' }, { ...THIS_SYSTEM, tmpdir: () => tmp });
-    expect(relative.address).toBe(join(tmp, `ollm-mcp-${process.getuid!()}`, `1.0.0-${sharedKey(c, { XDG_RUNTIME_DIR: 'rel/dir' })}.sock`));
+    const relative = await sharedPlace(
+      c,
+      '1.0.0',
+      { XDG_RUNTIME_DIR: 'rel/dir' },
+      { ...THIS_SYSTEM, tmpdir: () => tmp },
+    );
+    expect(relative.address).toBe(
+      join(tmp, `ollm-mcp-${process.getuid!()}`, `1.0.0-${sharedKey(c, { XDG_RUNTIME_DIR: 'rel/dir' })}.sock`),
+    );
   });
 
   it('names the version: two versions never share an address', async () => {
@@ -167,7 +219,12 @@ describe('sharedPlace', () => {
     const runtime = join(tempDir('ollm-rt-'), 'x'.repeat(90));
     mkdirSync(runtime);
     const tmp = shortDir();
-    const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime }, { ...THIS_SYSTEM, tmpdir: () => tmp });
+    const place = await sharedPlace(
+      await config(),
+      '1.0.0',
+      { XDG_RUNTIME_DIR: runtime },
+      { ...THIS_SYSTEM, tmpdir: () => tmp },
+    );
     expect(place.dir).toBe(join(tmp, `ollm-mcp-${process.getuid!()}`));
     expect(Buffer.byteLength(place.address)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
   });
@@ -199,11 +256,16 @@ describe('sharedPlace on another system', () => {
 
   it('on Unix: names the folder by the uid, never the login name', async () => {
     const runtime = shortDir();
-    const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime }, system({ platform: 'linux', uid: statSync(runtime).uid, username: () => 'someone' }));
+    const place = await sharedPlace(
+      await config(),
+      '1.0.0',
+      { XDG_RUNTIME_DIR: runtime },
+      system({ platform: 'linux', uid: statSync(runtime).uid, username: () => 'someone' }),
+    );
     expect(place.dir).toBe(join(runtime, `ollm-mcp-${statSync(runtime).uid}`));
   });
 
-  it('makes the folder in the temporary folder without a runtime folder, and names a version\'s odd characters', async () => {
+  it("makes the folder in the temporary folder without a runtime folder, and names a version's odd characters", async () => {
     const tmp = shortDir();
     const c = await config();
     const place = await sharedPlace(c, '1.0.0+b/x', {}, system({ tmpdir: () => tmp }));
@@ -212,10 +274,17 @@ describe('sharedPlace on another system', () => {
 
   it('refuses when no folder gives a short enough socket path, naming those tried and the next step', async () => {
     const runtime = tempDir('ollm-rt-');
-    const err = await sharedPlace(await config(), 'v'.repeat(MAX_SOCKET_PATH), { XDG_RUNTIME_DIR: runtime }, system({ tmpdir: () => '/var/tmp' })).catch((e: unknown) => e);
+    const err = await sharedPlace(
+      await config(),
+      'v'.repeat(MAX_SOCKET_PATH),
+      { XDG_RUNTIME_DIR: runtime },
+      system({ tmpdir: () => '/var/tmp' }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SharedUnavailable);
     const long = `a socket path there is over ${MAX_SOCKET_PATH} bytes`;
-    expect(String(err)).toBe(`SharedUnavailable: no folder can hold its socket (${runtime}: ${long}; /var/tmp: ${long}; /tmp: ${long}): set XDG_RUNTIME_DIR to a short private folder.`);
+    expect(String(err)).toBe(
+      `SharedUnavailable: no folder can hold its socket (${runtime}: ${long}; /var/tmp: ${long}; /tmp: ${long}): set XDG_RUNTIME_DIR to a short private folder.`,
+    );
   });
 
   // issue 55, finding 6: an unusable TMPDIR or XDG_RUNTIME_DIR ended the launch with a stack trace
@@ -228,25 +297,44 @@ describe('sharedPlace on another system', () => {
     // the last resort is /tmp itself (socketBases); a folder of the test's stands for it, so nothing is left in /tmp
     expect(socketBases({}, '/var/tmp').at(-1)).toBe('/tmp');
     const last = shortDir();
-    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: file }, system({ tmpdir: () => join(file, 'tmp'), lastResort: last }));
+    const place = await sharedPlace(
+      c,
+      '1.0.0',
+      { XDG_RUNTIME_DIR: file },
+      system({ tmpdir: () => join(file, 'tmp'), lastResort: last }),
+    );
     expect(place.dir).toBe(join(last, `ollm-mcp-${THIS_SYSTEM.uid}`));
     // the other side: a usable runtime folder is still the first choice
-    expect((await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: tmp }, system({ tmpdir: () => join(file, 'tmp') }))).dir).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`));
+    expect(
+      (await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: tmp }, system({ tmpdir: () => join(file, 'tmp') }))).dir,
+    ).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`));
   });
 
   it('with no folder it can use, refuses naming each and why, so the launch serves on its own', async () => {
     const file = join(shortDir(), 'f');
     writeFileSync(file, 'x');
-    const err = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: file }, system({ tmpdir: () => join(file, 't'), lastResort: join(file, 'last') })).catch((e: unknown) => e);
+    const err = await sharedPlace(
+      await config(),
+      '1.0.0',
+      { XDG_RUNTIME_DIR: file },
+      system({ tmpdir: () => join(file, 't'), lastResort: join(file, 'last') }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SharedUnavailable);
-    expect(String(err)).toBe(`SharedUnavailable: no folder can hold its socket (${file}: ENOTDIR; ${join(file, 't')}: ENOTDIR; ${join(file, 'last')}: ENOTDIR): set XDG_RUNTIME_DIR to a short private folder.`);
+    expect(String(err)).toBe(
+      `SharedUnavailable: no folder can hold its socket (${file}: ENOTDIR; ${join(file, 't')}: ENOTDIR; ${join(file, 'last')}: ENOTDIR): set XDG_RUNTIME_DIR to a short private folder.`,
+    );
   });
 
   it('a folder that is there but open to others is refused, never passed over for the next', async () => {
     const runtime = shortDir();
     mkdirSync(join(runtime, `ollm-mcp-${THIS_SYSTEM.uid}`), { mode: 0o755 });
     chmodSync(join(runtime, `ollm-mcp-${THIS_SYSTEM.uid}`), 0o755);
-    const err = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime }, system({ tmpdir: () => shortDir() })).catch((e: unknown) => e);
+    const err = await sharedPlace(
+      await config(),
+      '1.0.0',
+      { XDG_RUNTIME_DIR: runtime },
+      system({ tmpdir: () => shortDir() }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SharedUnavailable);
     expect(String(err)).toMatch(/is open to other users/);
   });
@@ -274,7 +362,11 @@ describe('OLLM_SHARED', () => {
 describe('retiringName', () => {
   it('names the place of a retiring server by its pid, beside the others in the folder', () => {
     expect(retiringName(4242)).toBe('retiring-4242');
-    expect(placeIn('/run/x', retiringName(7), { ...THIS_SYSTEM, platform: 'linux' })).toEqual({ address: '/run/x/retiring-7.sock', dir: '/run/x', lock: '/run/x/retiring-7.lock' });
+    expect(placeIn('/run/x', retiringName(7), { ...THIS_SYSTEM, platform: 'linux' })).toEqual({
+      address: '/run/x/retiring-7.sock',
+      dir: '/run/x',
+      lock: '/run/x/retiring-7.lock',
+    });
   });
 });
 
@@ -342,12 +434,16 @@ describe('socketFolders: where the servers are looked for', () => {
     const tag = tagged();
     const runtime = tempDir('ollm-rt-');
     writeFileSync(join(runtime, `ollm-mcp-${tag}`), 'not a folder');
-    const err = await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => runtime }).catch((e: unknown) => e);
+    const err = await socketFolders(
+      '/nowhere',
+      { XDG_RUNTIME_DIR: runtime },
+      { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => runtime },
+    ).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(SharedUnavailable);
     expect(err).toHaveProperty('code', 'EEXIST');
   });
 
-  it("on Windows: the folder in $OLLM_HOME, when it is there", async () => {
+  it('on Windows: the folder in $OLLM_HOME, when it is there', async () => {
     const tag = tagged();
     const home = tempDir('ollm-home-');
     const runtime = tempDir('ollm-rt-');

@@ -8,7 +8,12 @@ const found = (n: number): Found => ({
   place: { address: '/run/ollm/s.sock', dir: '/run/ollm', lock: '/run/ollm/s.lock' },
   name: 's',
   pid: 42,
-  who: { ollm: 'clients', pid: 42, version: '1.0.0', clients: Array.from({ length: n }, (_, i) => ({ name: `client-${i}`, pid: 100 + i, cwd: '/w', since: 'then' })) },
+  who: {
+    ollm: 'clients',
+    pid: 42,
+    version: '1.0.0',
+    clients: Array.from({ length: n }, (_, i) => ({ name: `client-${i}`, pid: 100 + i, cwd: '/w', since: 'then' })),
+  },
 });
 
 describe('describeServer', () => {

@@ -72,7 +72,14 @@ describe('the control lines', () => {
   it('a hello, or a control line out of shape, is no control line: nothing answered, nothing done', () => {
     const { c, done } = controls();
     const s = sock();
-    for (const line of ['{"ollm":"hello"}', '{"ollm":"retire","by":5}', '{"ollm":"retire","by":-1,"why":"x"}', '{"ollm":"stop","now":true}', 'stop']) expect(answerControl(line, s as never, c), line).toBe(false);
+    for (const line of [
+      '{"ollm":"hello"}',
+      '{"ollm":"retire","by":5}',
+      '{"ollm":"retire","by":-1,"why":"x"}',
+      '{"ollm":"stop","now":true}',
+      'stop',
+    ])
+      expect(answerControl(line, s as never, c), line).toBe(false);
     expect(s.sent).toEqual([]);
     expect(done).toEqual([]);
   });
@@ -89,11 +96,19 @@ describe('the build', () => {
   });
   it('is "source" without a record, or with one that is not', () => {
     expect(readBuild('/nonexistent/build.json')).toEqual(SOURCE);
-    for (const text of ['not json', '{"ollm":"build","id":"../x","at":5}', '{"ollm":"build","id":"0123456789ab"}', '{"id":"0123456789ab","at":5}']) expect(readBuild(file(text)), text).toEqual(SOURCE);
+    for (const text of [
+      'not json',
+      '{"ollm":"build","id":"../x","at":5}',
+      '{"ollm":"build","id":"0123456789ab"}',
+      '{"id":"0123456789ab","at":5}',
+    ])
+      expect(readBuild(file(text)), text).toEqual(SOURCE);
   });
   it('names the place: another build of the same version and settings has another socket', () => {
     expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).toBe('0.1.0-0123456789ab-ffffffffffffffff');
-    expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).not.toBe(placeName('0.1.0-ba9876543210', 'ffffffffffffffff'));
+    expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).not.toBe(
+      placeName('0.1.0-ba9876543210', 'ffffffffffffffff'),
+    );
   });
 });
 
@@ -106,7 +121,9 @@ describe('ollm-mcp shared', () => {
   });
   it('refuses another action or a second pid, saying the usage', () => {
     expect(() => parseCli(['shared', 'kill'])).toThrow(UsageError);
-    expect(() => parseCli(['shared', 'kill'])).toThrow(/Unknown action "shared kill" — one of: shared \[list\], shared stop \[PID\|all\]/);
+    expect(() => parseCli(['shared', 'kill'])).toThrow(
+      /Unknown action "shared kill" — one of: shared \[list\], shared stop \[PID\|all\]/,
+    );
     expect(() => parseCli(['shared', 'stop', '1', '2'])).toThrow(/Usage: ollm-mcp shared stop \[PID\|all\]/);
   });
 });

@@ -32,12 +32,20 @@ describe('the stall watch', () => {
     try {
       const sent: string[] = [];
       let stalled = 0;
-      const w = new StallWatch(() => true, (l) => sent.push(l), () => stalled++, { quietMs: 100, pingWithinMs: 100, checkMs: 10 });
+      const w = new StallWatch(
+        () => true,
+        (l) => sent.push(l),
+        () => stalled++,
+        { quietMs: 100, pingWithinMs: 100, checkMs: 10 },
+      );
       vi.advanceTimersByTime(150);
       expect(sent).toHaveLength(1);
       w.heard();
       vi.advanceTimersByTime(150);
-      expect(sent.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['ollm-forwarder-ping-1', 'ollm-forwarder-ping-2']);
+      expect(sent.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual([
+        'ollm-forwarder-ping-1',
+        'ollm-forwarder-ping-2',
+      ]);
       vi.advanceTimersByTime(1000);
       expect(stalled).toBe(1);
       expect(sent).toHaveLength(2);

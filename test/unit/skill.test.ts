@@ -30,10 +30,12 @@ function unknownNames(md: string, known: ReadonlySet<string>): string[] {
 /** The tool calls shown in code blocks: lines `tool {json arguments}`. */
 function shownCalls(md: string): Array<{ tool: string; args: string }> {
   const blocks = [...md.matchAll(/^```[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-  return blocks.flatMap((b) => b.split('\n').flatMap((line) => {
-    const m = /^([a-z_]+) (\{.*\})$/.exec(line.trim());
-    return m ? [{ tool: m[1]!, args: m[2]! }] : [];
-  }));
+  return blocks.flatMap((b) =>
+    b.split('\n').flatMap((line) => {
+      const m = /^([a-z_]+) (\{.*\})$/.exec(line.trim());
+      return m ? [{ tool: m[1]!, args: m[2]! }] : [];
+    }),
+  );
 }
 
 /** Why a shown call is wrong: an unknown tool, arguments that are not JSON, that the tool's schema refuses, or that it does not know. */
@@ -48,11 +50,17 @@ function refusal(call: { tool: string; args: string }): string | undefined {
   }
   // strict: the server drops an argument it does not know without a word, so a misspelt one in the skill would be lost
   const parsed = tool.inputSchema.strict().safeParse(args);
-  return parsed.success ? undefined : `${call.tool}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
+  return parsed.success
+    ? undefined
+    : `${call.tool}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
 }
 
 // tools, built-in templates, and the Ollama parameter names create_model takes
-const KNOWN = new Set([...TOOLS.map((t) => t.toolName), ...BUILTIN_TEMPLATES.map((t) => t.name), ...Object.keys(PARAMETER_RULES)]);
+const KNOWN = new Set([
+  ...TOOLS.map((t) => t.toolName),
+  ...BUILTIN_TEMPLATES.map((t) => t.name),
+  ...Object.keys(PARAMETER_RULES),
+]);
 
 describe('the offloading skill', () => {
   it('opens with the Agent Skills front matter: its folder name, and a description of what and when', () => {
@@ -67,7 +75,8 @@ describe('the offloading skill', () => {
 
   it('names only tools that exist (and built-in templates)', () => {
     expect(unknownNames(text, KNOWN)).toEqual([]);
-    for (const tool of ['route_and_generate', 'compare', 'rate_answer', 'prefer_model', 'render_template']) expect(text).toContain(tool);
+    for (const tool of ['route_and_generate', 'compare', 'rate_answer', 'prefer_model', 'render_template'])
+      expect(text).toContain(tool);
   });
 
   it('shows only calls the tools accept', () => {
@@ -82,12 +91,21 @@ describe('the offloading skill', () => {
 
   it('tells the agent to read only fields a route_and_generate result has', () => {
     const section = text.slice(text.indexOf('## Reading the result'), text.indexOf('## Rate every answer'));
-    const fields = [...section.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!).filter((f) => !['structuredContent', 'format', 'verified', 'flagged', 'unchecked', 'why', 'length', 'maxTokens'].includes(f));
+    const fields = [...section.matchAll(/`([a-zA-Z]+)`/g)]
+      .map((m) => m[1]!)
+      .filter(
+        (f) =>
+          !['structuredContent', 'format', 'verified', 'flagged', 'unchecked', 'why', 'length', 'maxTokens'].includes(
+            f,
+          ),
+      );
     expect(fields.length).toBeGreaterThanOrEqual(8);
     expect(fields.filter((f) => !(f in routeResultSchema.shape))).toEqual([]);
     // and the dry run's
     expect(text).toContain('`advice`');
-    expect('advice' in routeResultSchema.shape && 'expectedSeconds' in routeResultSchema.shape.advice.unwrap().shape).toBe(true);
+    expect(
+      'advice' in routeResultSchema.shape && 'expectedSeconds' in routeResultSchema.shape.advice.unwrap().shape,
+    ).toBe(true);
   });
 });
 
@@ -97,7 +115,9 @@ describe('the checks themselves', () => {
   });
 
   it('refuse a call a tool would refuse: an unknown argument, a wrong type, a missing one, an unknown tool', () => {
-    expect(refusal({ tool: 'route_and_generate', args: '{"prompt": "x", "file": ["a"]}' })).toMatch(/route_and_generate/);
+    expect(refusal({ tool: 'route_and_generate', args: '{"prompt": "x", "file": ["a"]}' })).toMatch(
+      /route_and_generate/,
+    );
     expect(refusal({ tool: 'route_and_generate', args: '{"prompt": "x", "files": "a"}' })).toMatch(/files/);
     expect(refusal({ tool: 'rate_answer', args: '{"answerId": "x"}' })).toMatch(/verdict/);
     expect(refusal({ tool: 'rate_answers', args: '{}' })).toMatch(/no such tool/);
@@ -106,7 +126,8 @@ describe('the checks themselves', () => {
   });
 
   it('find the calls in code blocks only', () => {
-    const md = 'route_and_generate {"prompt": "prose"}\n```\nrate_answer {"answerId": "a", "verdict": "good"}\nnot a call\n```\n';
+    const md =
+      'route_and_generate {"prompt": "prose"}\n```\nrate_answer {"answerId": "a", "verdict": "good"}\nnot a call\n```\n';
     expect(shownCalls(md)).toEqual([{ tool: 'rate_answer', args: '{"answerId": "a", "verdict": "good"}' }]);
   });
 });

@@ -1,6 +1,15 @@
 /** Learning a model's speeds on a host (generation/speed-learning.ts) and keeping them (stores/speeds.ts). */
 import { describe, expect, it } from 'vitest';
-import { KEEP_SAMPLES, MAX_PLACES, learnSpeed, parseSpeedRecord, speedKey, speedsAt, type SpeedBook, type SpeedSample } from '../../src/orchestrator/generation/speed-learning.js';
+import {
+  KEEP_SAMPLES,
+  MAX_PLACES,
+  learnSpeed,
+  parseSpeedRecord,
+  speedKey,
+  speedsAt,
+  type SpeedBook,
+  type SpeedSample,
+} from '../../src/orchestrator/generation/speed-learning.js';
 import { SpeedStore } from '../../src/orchestrator/stores/speeds.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -10,7 +19,12 @@ const sample: SpeedSample = { promptTokens: 2000, promptMs: 4000, outputTokens: 
 describe('learnSpeed', () => {
   it('learns plausible rates at their host and model', () => {
     const book = learnSpeed({}, 'gpubox', 'qwen3:8b', sample, 1);
-    expect(speedsAt(book, 'gpubox', 'qwen3:8b')).toEqual({ promptTokensPerSecond: 500, tokensPerSecond: 20, answerTokens: 100, cutShare: 0 });
+    expect(speedsAt(book, 'gpubox', 'qwen3:8b')).toEqual({
+      promptTokensPerSecond: 500,
+      tokensPerSecond: 20,
+      answerTokens: 100,
+      cutShare: 0,
+    });
     expect(speedsAt(book, 'other', 'qwen3:8b')).toEqual({});
   });
 
@@ -20,12 +34,24 @@ describe('learnSpeed', () => {
   });
 
   it('learns no implausible rate, nor one from too few tokens to time', () => {
-    const fast = learnSpeed({}, 'h', 'm', { ...sample, promptTokens: 2_000_000, promptMs: 1, outputTokens: 50_000, generationMs: 1 }, 1);
+    const fast = learnSpeed(
+      {},
+      'h',
+      'm',
+      { ...sample, promptTokens: 2_000_000, promptMs: 1, outputTokens: 50_000, generationMs: 1 },
+      1,
+    );
     expect(speedsAt(fast, 'h', 'm').promptTokensPerSecond).toBeUndefined();
     expect(speedsAt(fast, 'h', 'm').tokensPerSecond).toBeUndefined();
     const stuck = learnSpeed({}, 'h', 'm', { ...sample, promptMs: 1e9, generationMs: 1e9 * 1000 }, 1);
     expect(speedsAt(stuck, 'h', 'm')).toEqual({ answerTokens: 100, cutShare: 0 });
-    const tiny = learnSpeed({}, 'h', 'm', { promptTokens: 5, promptMs: 1, outputTokens: 2, generationMs: 1, cut: false }, 1);
+    const tiny = learnSpeed(
+      {},
+      'h',
+      'm',
+      { promptTokens: 5, promptMs: 1, outputTokens: 2, generationMs: 1, cut: false },
+      1,
+    );
     expect(speedsAt(tiny, 'h', 'm').promptTokensPerSecond).toBeUndefined();
     expect(speedsAt(tiny, 'h', 'm').tokensPerSecond).toBeUndefined();
     const untimed = learnSpeed({}, 'h', 'm', { promptTokens: 500, outputTokens: 0, cut: false }, 1);
@@ -57,7 +83,9 @@ describe('learnSpeed', () => {
   });
 
   it('reads back only sane stored figures', () => {
-    expect(parseSpeedRecord({ prompt: [500, -1, 'x', 1e9], generate: [20, 0.001], answers: [3], cut: [0, 7], lastMs: 5 })).toEqual({ prompt: [500], generate: [20], answers: [3], cut: [0], overhead: [], lastMs: 5 });
+    expect(
+      parseSpeedRecord({ prompt: [500, -1, 'x', 1e9], generate: [20, 0.001], answers: [3], cut: [0, 7], lastMs: 5 }),
+    ).toEqual({ prompt: [500], generate: [20], answers: [3], cut: [0], overhead: [], lastMs: 5 });
     expect(parseSpeedRecord([1, 2])).toBeNull();
   });
 });

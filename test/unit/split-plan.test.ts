@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { combineRounds, FRAMING_TOKENS, leftOutNote, partAnswerTokens, planWindow, wholeNeed, type WindowNeed, type WindowPlan } from '../../src/orchestrator/generation/split-plan.js';
+import {
+  combineRounds,
+  FRAMING_TOKENS,
+  leftOutNote,
+  partAnswerTokens,
+  planWindow,
+  wholeNeed,
+  type WindowNeed,
+  type WindowPlan,
+} from '../../src/orchestrator/generation/split-plan.js';
 import { CONTEXT_SLACK } from '../../src/orchestrator/generation/context-need.js';
 
 describe('planning a job against a window', () => {
@@ -36,7 +45,12 @@ describe('planning a job against a window', () => {
 
   it('says why when a part cannot hold enough beside the task, and the window it would take', () => {
     const p = planWindow({ window: 2048, fixedTokens: 1500, answerTokens: 256, inputTokens: 10_000 });
-    expect(p).toMatchObject({ whole: false, impossible: expect.stringMatching(/2048-token window leaves too little room beside the task .*~1500 tokens.*: it takes a window of at least 2369 tokens, or a task and system prompts ~273 tokens shorter$/) });
+    expect(p).toMatchObject({
+      whole: false,
+      impossible: expect.stringMatching(
+        /2048-token window leaves too little room beside the task .*~1500 tokens.*: it takes a window of at least 2369 tokens, or a task and system prompts ~273 tokens shorter$/,
+      ),
+    });
   });
 });
 
@@ -87,27 +101,38 @@ describe('a small window: what parts carry shrinks before the work is refused', 
     const short = split(planWindow({ ...small, fixedTokens: 380 }));
     expect(short.carry).toEqual({ memory: false, guide: 'short' });
     expect(short.carriedTokens).toBe(388);
-    expect(leftOutNote(short, 1536)).toBe('remembered facts and the full citation guide (a short one sent) left out of parts: 1536-token window');
+    expect(leftOutNote(short, 1536)).toBe(
+      'remembered facts and the full citation guide (a short one sent) left out of parts: 1536-token window',
+    );
     const none = split(planWindow({ ...small, fixedTokens: 405 }));
     expect(none.carry).toEqual({ memory: false, guide: 'none' });
     expect(none.carriedTokens).toBe(405);
     expect(none.partAnswerTokens).toBe(192);
-    expect(leftOutNote(none, 1536)).toBe('remembered facts and the citation guide left out of parts: 1536-token window');
+    expect(leftOutNote(none, 1536)).toBe(
+      'remembered facts and the citation guide left out of parts: 1536-token window',
+    );
     // a guide with no short form goes straight to none
-    expect(split(planWindow({ ...small, fixedTokens: 380, optional: { ...optional, shortGuide: 0 } })).carry).toEqual({ memory: false, guide: 'none' });
+    expect(split(planWindow({ ...small, fixedTokens: 380, optional: { ...optional, shortGuide: 0 } })).carry).toEqual({
+      memory: false,
+      guide: 'none',
+    });
     for (const p of [short, none]) expect(fitsWindow(p, 1536)).toBe(true);
   });
 
-  it('then the part\'s answer, down to its floor', () => {
+  it("then the part's answer, down to its floor", () => {
     const p = split(planWindow({ ...small, fixedTokens: 500 }));
     expect(p.carry).toEqual({ memory: false, guide: 'none' });
     expect(p.partAnswerTokens).toBe(161); // (1305 - 500 - 320 - 1) / 3: a combining prompt still holds two answers
     expect(p.partTokens).toBeGreaterThanOrEqual(2 * p.partAnswerTokens + 1);
     expect(p.shrunkFrom).toBe(192);
-    expect(leftOutNote(p, 1536)).toBe('remembered facts and the citation guide left out of parts, and partial answers cut to 161 tokens (from 192): 1536-token window');
+    expect(leftOutNote(p, 1536)).toBe(
+      'remembered facts and the citation guide left out of parts, and partial answers cut to 161 tokens (from 192): 1536-token window',
+    );
     expect(fitsWindow(p, 1536)).toBe(true);
     // nothing optional to leave out: only the answer is cut
-    expect(leftOutNote(split(planWindow({ ...small, fixedTokens: 500, optional: undefined })), 1536)).toBe('partial answers cut to 161 tokens (from 192): 1536-token window');
+    expect(leftOutNote(split(planWindow({ ...small, fixedTokens: 500, optional: undefined })), 1536)).toBe(
+      'partial answers cut to 161 tokens (from 192): 1536-token window',
+    );
   });
 
   it('refused only when the task alone leaves no room for the smallest part and its answer, naming the window it takes or the shorter task', () => {
@@ -155,4 +180,3 @@ describe('combining rounds', () => {
     expect(combineRounds(8, 5000, 100).rounds).toBe(3);
   });
 });
-

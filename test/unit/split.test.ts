@@ -7,7 +7,6 @@ import { random } from '../helpers/random.js';
 
 const count = estimateTokens;
 
-
 /** Checks every promise splitInputs makes, and returns the parts. */
 /** Line breaks as editors take them: CRLF, LF, or CR alone. */
 const breaks = (text: string) => text.match(/\r\n?|\n/g)?.length ?? 0;
@@ -37,7 +36,9 @@ function checked(docs: InputDoc[], budget: number): Part[] {
       line += breaks(item.piece.text);
     } while (text.length < doc.text.length);
     expect(text).toBe(doc.text);
-    mine.forEach(({ piece }, i) => expect(piece.piece).toEqual(mine.length > 1 ? { index: i + 1, of: mine.length } : undefined));
+    mine.forEach(({ piece }, i) =>
+      expect(piece.piece).toEqual(mine.length > 1 ? { index: i + 1, of: mine.length } : undefined),
+    );
   }
   expect(next).toBe(flat.length);
   return parts;
@@ -46,7 +47,25 @@ function checked(docs: InputDoc[], budget: number): Part[] {
 const piecesOf = (parts: Part[], label: string) => parts.flatMap((p) => p.pieces).filter((p) => p.label === label);
 
 function words(rand: () => number, n: number): string {
-  const vocab = ['the', 'model', 'reads', 'a', 'file', 'and', 'returns', 'JSON', 'value', 'x=1;', '→', '日本語', '😀', '`code`', '```', 'tab\t', 'ümlaut'];
+  const vocab = [
+    'the',
+    'model',
+    'reads',
+    'a',
+    'file',
+    'and',
+    'returns',
+    'JSON',
+    'value',
+    'x=1;',
+    '→',
+    '日本語',
+    '😀',
+    '`code`',
+    '```',
+    'tab\t',
+    'ümlaut',
+  ];
   return Array.from({ length: n }, () => vocab[Math.floor(rand() * vocab.length)]).join(' ');
 }
 
@@ -57,16 +76,34 @@ function randomDoc(rand: () => number, i: number): InputDoc {
   const out: string[] = [];
   for (let l = 0; l < lines; l++) {
     const r = rand();
-    if (kind === 0) out.push(r < 0.1 ? `${'#'.repeat(1 + Math.floor(rand() * 3))} Heading ${l}` : r < 0.3 ? '' : words(rand, 1 + Math.floor(rand() * 30)));
-    else if (kind === 1) out.push(r < 0.08 ? `export function f${l}() {` : r < 0.15 ? '' : `  ${words(rand, Math.floor(rand() * 12))}`);
-    else if (kind === 2) out.push(r < 0.05 ? `diff --git a/f${l} b/f${l}` : r < 0.15 ? `@@ -${l},3 +${l},4 @@` : `${'+- '[Math.floor(rand() * 3)]}${words(rand, 5)}`);
+    if (kind === 0)
+      out.push(
+        r < 0.1
+          ? `${'#'.repeat(1 + Math.floor(rand() * 3))} Heading ${l}`
+          : r < 0.3
+            ? ''
+            : words(rand, 1 + Math.floor(rand() * 30)),
+      );
+    else if (kind === 1)
+      out.push(r < 0.08 ? `export function f${l}() {` : r < 0.15 ? '' : `  ${words(rand, Math.floor(rand() * 12))}`);
+    else if (kind === 2)
+      out.push(
+        r < 0.05
+          ? `diff --git a/f${l} b/f${l}`
+          : r < 0.15
+            ? `@@ -${l},3 +${l},4 @@`
+            : `${'+- '[Math.floor(rand() * 3)]}${words(rand, 5)}`,
+      );
     else if (kind === 3) out.push(`2024-05-01T10:00:${l} INFO ${words(rand, 8)}`);
     else if (kind === 4) out.push(r < 0.05 ? words(rand, 1500) : words(rand, 4));
     else if (kind === 5) out.push(r < 0.5 ? '' : '`'.repeat(Math.floor(rand() * 8)));
     else out.push(words(rand, Math.floor(rand() * 20)));
   }
   const text = out.join(nl) + (rand() < 0.5 ? nl : '');
-  return { label: kind === 0 ? `docs/d${i}.md` : kind === 1 ? `src/f${i}.ts` : kind === 2 ? 'git diff' : `input ${i}`, text: kind === 7 ? '' : text };
+  return {
+    label: kind === 0 ? `docs/d${i}.md` : kind === 1 ? `src/f${i}.ts` : kind === 2 ? 'git diff' : `input ${i}`,
+    text: kind === 7 ? '' : text,
+  };
 }
 
 describe('splitInputs', () => {
@@ -79,7 +116,10 @@ describe('splitInputs', () => {
   });
 
   it('packs whole files together, without splitting any', () => {
-    const docs = Array.from({ length: 10 }, (_, i) => ({ label: `src/f${i}.ts`, text: `export const v${i} = ${'1 + '.repeat(400)}1;\n` }));
+    const docs = Array.from({ length: 10 }, (_, i) => ({
+      label: `src/f${i}.ts`,
+      text: `export const v${i} = ${'1 + '.repeat(400)}1;\n`,
+    }));
     const each = count(docs[0]?.text ?? '') + count(partOverhead('src/f0.ts', docs[0]?.text, false));
     const parts = checked(docs, each * 3 + 5);
     expect(parts.map((p) => p.pieces.length)).toEqual([3, 3, 3, 1]);
@@ -104,12 +144,16 @@ describe('splitInputs', () => {
   });
 
   it('cuts a diff at `diff --git`, then at `@@`, keeping a file header with its first hunk', () => {
-    const hunk = (n: number) => `@@ -${n},7 +${n},8 @@\n${Array.from({ length: 12 }, (_, i) => `+const line${i} = compute(${n}, ${i});`).join('\n')}\n`;
+    const hunk = (n: number) =>
+      `@@ -${n},7 +${n},8 @@\n${Array.from({ length: 12 }, (_, i) => `+const line${i} = compute(${n}, ${i});`).join('\n')}\n`;
     const file = (name: string, hunks: number) =>
       `diff --git a/${name} b/${name}\nindex 1111111..2222222 100644\n--- a/${name}\n+++ b/${name}\n${Array.from({ length: hunks }, (_, i) => hunk(i * 10)).join('')}`;
     const files = [file('a.ts', 2), file('b.ts', 2), file('c.ts', 12), file('d.ts', 1)];
     const budget = Math.ceil(count(files[0] ?? '') * 1.5);
-    const pieces = piecesOf(checked([{ label: 'git diff (staged)', text: files.join('') }], budget), 'git diff (staged)');
+    const pieces = piecesOf(
+      checked([{ label: 'git diff (staged)', text: files.join('') }], budget),
+      'git diff (staged)',
+    );
     for (const p of pieces) expect(p.text).toMatch(/^(diff --git|@@ )/);
     expect(pieces.slice(0, 2).map((p) => p.text)).toEqual([files[0], files[1]]);
     expect(pieces.find((p) => p.text.startsWith('diff --git a/c.ts'))?.text).toContain('\n@@ -0,7');
@@ -117,7 +161,8 @@ describe('splitInputs', () => {
   });
 
   it('cuts code before top-level declarations, keeping the comments above them', () => {
-    const fn = (n: number) => `/** Adds ${n}. */\n@logged\nexport function add${n}(x: number): number {\n  const y = x + ${n};\n\n  return y;\n}\n\n`;
+    const fn = (n: number) =>
+      `/** Adds ${n}. */\n@logged\nexport function add${n}(x: number): number {\n  const y = x + ${n};\n\n  return y;\n}\n\n`;
     const text = `import { a } from './a.js';\n\n${Array.from({ length: 12 }, (_, i) => fn(i)).join('')}`;
     const pieces = piecesOf(checked([{ label: 'src/add.ts', text }], Math.ceil(count(fn(1)) * 2.5)), 'src/add.ts');
     expect(pieces.length).toBeGreaterThan(4);
@@ -134,7 +179,9 @@ describe('splitInputs', () => {
 
   it('cuts a 100 KB line at characters, filling each part', () => {
     const rand = random(7);
-    const line = Array.from({ length: 100_000 }, () => 'abcdefghij0123456789{}[]:,"é😀'[Math.floor(rand() * 30)]).join('');
+    const line = Array.from({ length: 100_000 }, () => 'abcdefghij0123456789{}[]:,"é😀'[Math.floor(rand() * 30)]).join(
+      '',
+    );
     const budget = 2000;
     const parts = checked([{ label: 'minified.js', text: line }], budget);
     expect(parts.length).toBeGreaterThan(5);
@@ -146,7 +193,11 @@ describe('splitInputs', () => {
     const rand = random(3);
     const lines: string[] = [];
     for (let i = 0; lines.join('\n').length < 200_000; i++) {
-      const batch = Array.from({ length: 100 }, (_, j) => `2024-05-01T10:${String((i + j) % 60).padStart(2, '0')}:00Z INFO worker-${Math.floor(rand() * 9)} handled request ${i * 100 + j} in ${Math.floor(rand() * 900)}ms`);
+      const batch = Array.from(
+        { length: 100 },
+        (_, j) =>
+          `2024-05-01T10:${String((i + j) % 60).padStart(2, '0')}:00Z INFO worker-${Math.floor(rand() * 9)} handled request ${i * 100 + j} in ${Math.floor(rand() * 900)}ms`,
+      );
       lines.push(...batch);
     }
     const text = `${lines.join('\n')}\n`;
@@ -161,21 +212,45 @@ describe('splitInputs', () => {
     const block = `export function handler(event) {\n  const value = event.body ?? '';\n  return { status: 200, body: value.trim() };\n}\n\n`;
     const text = block.repeat(Math.ceil(10_000_000 / block.length));
     const long = 'x'.repeat(2_000_000);
-    const parts = splitInputs([{ label: 'big.ts', text }, { label: 'one-line.txt', text: long }], 6000, count);
-    expect(piecesOf(parts, 'big.ts').map((p) => p.text).join('')).toBe(text);
-    expect(piecesOf(parts, 'one-line.txt').map((p) => p.text).join('')).toBe(long);
+    const parts = splitInputs(
+      [
+        { label: 'big.ts', text },
+        { label: 'one-line.txt', text: long },
+      ],
+      6000,
+      count,
+    );
+    expect(
+      piecesOf(parts, 'big.ts')
+        .map((p) => p.text)
+        .join(''),
+    ).toBe(text);
+    expect(
+      piecesOf(parts, 'one-line.txt')
+        .map((p) => p.text)
+        .join(''),
+    ).toBe(long);
     expect(Math.max(...parts.map((p) => p.tokens))).toBeLessThanOrEqual(6000);
   });
 
   it('throws a clear error when the budget cannot hold a header', () => {
-    expect(() => splitInputs([{ label: 'src/a.ts', text: 'const a = 1;\n' }], 5, count)).toThrow(/budget of 5 tokens is too small/);
+    expect(() => splitInputs([{ label: 'src/a.ts', text: 'const a = 1;\n' }], 5, count)).toThrow(
+      /budget of 5 tokens is too small/,
+    );
     expect(() => splitInputs([{ label: 'empty', text: '' }], 1, count)).toThrow(/too small/);
     expect(() => splitInputs([{ label: 'a', text: 'x' }], 0, count)).toThrow(/positive/);
   });
 
   it('keeps empty docs, each in its place', () => {
     expect(splitInputs([], 100, count)).toEqual([]);
-    const parts = checked([{ label: 'empty.ts', text: '' }, { label: 'a.ts', text: 'x\n' }, { label: 'empty2', text: '' }], 200);
+    const parts = checked(
+      [
+        { label: 'empty.ts', text: '' },
+        { label: 'a.ts', text: 'x\n' },
+        { label: 'empty2', text: '' },
+      ],
+      200,
+    );
     expect(parts).toHaveLength(1);
     expect(parts[0]?.pieces.map((p) => [p.label, p.text, p.lines])).toEqual([
       ['empty.ts', '', [1, 1]],
@@ -184,7 +259,7 @@ describe('splitInputs', () => {
     ]);
   });
 
-  it('numbers lines ended by LF, CRLF or a lone CR alike (the parts\' headers and the citations count the same)', () => {
+  it("numbers lines ended by LF, CRLF or a lone CR alike (the parts' headers and the citations count the same)", () => {
     expect(lineStarts('a\rb\r\nc\nd')).toEqual([0, 2, 5, 7]);
     expect(lineStarts('a\r\r')).toEqual([0, 2]); // an empty line between two CRs; the final break starts none
     expect(lineStarts('a\n\r\n')).toEqual([0, 2]);
@@ -200,12 +275,15 @@ describe('splitInputs', () => {
   });
 
   it('preserves CRLF line endings, never cutting between CR and LF', () => {
-    const text = Array.from({ length: 400 }, (_, i) => (i % 7 === 6 ? '' : `line ${i} of a Windows file with some words`)).join('\r\n');
+    const text = Array.from({ length: 400 }, (_, i) =>
+      i % 7 === 6 ? '' : `line ${i} of a Windows file with some words`,
+    ).join('\r\n');
     const pieces = piecesOf(checked([{ label: 'notes', text }], 300), 'notes');
     expect(pieces.length).toBeGreaterThan(3);
     for (const p of pieces.slice(0, -1)) expect(p.text.endsWith('\r\n')).toBe(true);
     const long = `${'word '.repeat(5000)}\r\n`.repeat(3);
-    for (const p of piecesOf(checked([{ label: 'long', text: long }], 400), 'long')) expect(p.text.endsWith('\r')).toBe(false);
+    for (const p of piecesOf(checked([{ label: 'long', text: long }], 400), 'long'))
+      expect(p.text.endsWith('\r')).toBe(false);
   });
 });
 
@@ -215,6 +293,13 @@ describe('renderPart', () => {
     expect(renderPart({ pieces: [{ label: 'src/a.ts', text, lines: [120, 122], piece: { index: 2, of: 3 } }] })).toBe(
       `### src/a.ts (part 2 of 3, lines 120–122)\n\`\`\`\`\`\`\n${text}\n\`\`\`\`\`\``,
     );
-    expect(renderPart({ pieces: [{ label: 'x', text: 'y\n', lines: [1, 1] }, { label: 'z', text: '', lines: [1, 1] }] })).toBe('### x\n```\ny\n```\n\n### z\n```\n```');
+    expect(
+      renderPart({
+        pieces: [
+          { label: 'x', text: 'y\n', lines: [1, 1] },
+          { label: 'z', text: '', lines: [1, 1] },
+        ],
+      }),
+    ).toBe('### x\n```\ny\n```\n\n### z\n```\n```');
   });
 });

@@ -20,27 +20,51 @@ describe('retryBusy', () => {
   });
 
   it('after the limit: a StateLockedError naming the database, how long it waited and what to do', async () => {
-    const err = await retryBusy('/h/state.db', () => { throw busy(); }, { limitMs: 60 }).catch((e: unknown) => e);
+    const err = await retryBusy(
+      '/h/state.db',
+      () => {
+        throw busy();
+      },
+      { limitMs: 60 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StateLockedError);
-    expect((err as Error).message).toMatch(/^The state database \/h\/state\.db is locked by another process \(waited \d+\.\d s\)/);
+    expect((err as Error).message).toMatch(
+      /^The state database \/h\/state\.db is locked by another process \(waited \d+\.\d s\)/,
+    );
     expect((err as Error).message).toContain('try again');
     expect((err as Error).message).not.toMatch(/Ollama/);
   });
 
   it('other failures, and a busy one once the work has started, are thrown at once', async () => {
     let tries = 0;
-    const other = await retryBusy('/h/state.db', () => { tries++; throw new Error('disk I/O error'); }).catch((e: unknown) => e);
+    const other = await retryBusy('/h/state.db', () => {
+      tries++;
+      throw new Error('disk I/O error');
+    }).catch((e: unknown) => e);
     expect((other as Error).message).toBe('disk I/O error');
     expect(tries).toBe(1);
     tries = 0;
-    const started = await retryBusy('/h/state.db', () => { tries++; throw busy(); }, { retryable: () => false }).catch((e: unknown) => e);
+    const started = await retryBusy(
+      '/h/state.db',
+      () => {
+        tries++;
+        throw busy();
+      },
+      { retryable: () => false },
+    ).catch((e: unknown) => e);
     expect((started as { code: string }).code).toBe('SQLITE_BUSY');
     expect(tries).toBe(1);
   });
 
   it('tells once when the wait lasts a moment', async () => {
     let told = 0;
-    await retryBusy('/h/state.db', () => { throw busy(); }, { limitMs: 700, onWait: () => told++ }).catch(() => undefined);
+    await retryBusy(
+      '/h/state.db',
+      () => {
+        throw busy();
+      },
+      { limitMs: 700, onWait: () => told++ },
+    ).catch(() => undefined);
     expect(told).toBe(1);
   });
 });

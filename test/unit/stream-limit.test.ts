@@ -11,7 +11,18 @@ function engine(chunks: number, doneReason: string): Engine {
   return { host: 'h', who: 'the engine', generate } as unknown as Engine; // only what streamGenerate uses
 }
 
-const request = { model: 'm', prompt: 'p', keepAlive: '5m', numCtx: 4096, temperature: 0, topP: 1, maxTokens: 20, stallMs: 10_000, firstTokenMs: 10_000, numParallel: 1 };
+const request = {
+  model: 'm',
+  prompt: 'p',
+  keepAlive: '5m',
+  numCtx: 4096,
+  temperature: 0,
+  topP: 1,
+  maxTokens: 20,
+  stallMs: 10_000,
+  firstTokenMs: 10_000,
+  numParallel: 1,
+};
 
 describe('streamGenerate: how the answer ended', () => {
   it('an answer stopped at its limit here ended by the length limit, whatever the engine says', async () => {
@@ -39,15 +50,18 @@ describe('streamGenerate: cancelled in the middle of a burst', () => {
   it('tells no token past the cancel and rejects as cancelled, even when the engine then ends normally', async () => {
     const ac = new AbortController();
     const told: number[] = [];
-    const p = streamGenerate(burst(60, async () => ({ doneReason: 'stop' })), {
-      ...request,
-      maxTokens: 1000,
-      signal: ac.signal,
-      onToken: (n) => {
-        told.push(n);
-        if (n === 5) ac.abort();
+    const p = streamGenerate(
+      burst(60, async () => ({ doneReason: 'stop' })),
+      {
+        ...request,
+        maxTokens: 1000,
+        signal: ac.signal,
+        onToken: (n) => {
+          told.push(n);
+          if (n === 5) ac.abort();
+        },
       },
-    });
+    );
     await expect(p).rejects.toMatchObject({ kind: 'aborted' });
     expect(told).toEqual([1, 2, 3, 4, 5]);
   });
@@ -63,14 +77,22 @@ describe('streamGenerate: cancelled in the middle of a burst', () => {
         return { doneReason: 'stop' };
       },
     } as unknown as Engine;
-    const p = streamGenerate(engine, { ...request, maxTokens: 1000, signal: ac.signal, onToken: (n) => n === 3 && ac.abort() });
+    const p = streamGenerate(engine, {
+      ...request,
+      maxTokens: 1000,
+      signal: ac.signal,
+      onToken: (n) => n === 3 && ac.abort(),
+    });
     await expect(p).rejects.toMatchObject({ kind: 'aborted' });
     expect(answers).toEqual([undefined, undefined, undefined, 'stop', 'stop', 'stop', 'stop', 'stop']);
   });
 
   it('uncancelled, the same burst is told whole and answers', async () => {
     const told: number[] = [];
-    const out = await streamGenerate(burst(60, async () => ({ doneReason: 'stop' })), { ...request, maxTokens: 1000, signal: new AbortController().signal, onToken: (n) => told.push(n) });
+    const out = await streamGenerate(
+      burst(60, async () => ({ doneReason: 'stop' })),
+      { ...request, maxTokens: 1000, signal: new AbortController().signal, onToken: (n) => told.push(n) },
+    );
     expect(told.length).toBe(60);
     expect(out.text).toBe('word '.repeat(60));
   });

@@ -5,7 +5,8 @@ import { streamOwner } from '../../src/server/stream-owner.js';
 import { bearerToken } from '../../src/server/http-guard.js';
 
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
-const res = (session?: string) => ({ getHeader: (name: string) => (name === 'mcp-session-id' ? session : undefined) }) as unknown as ServerResponse;
+const res = (session?: string) =>
+  ({ getHeader: (name: string) => (name === 'mcp-session-id' ? session : undefined) }) as unknown as ServerResponse;
 const TOKEN = 'a3f1c9e27b4d8f60a3f1';
 
 describe('the owner of a resumable stream', () => {
@@ -15,7 +16,7 @@ describe('the owner of a resumable stream', () => {
     expect(streamOwner(req({ 'mcp-session-id': 'abc' }))).not.toBe(streamOwner(req({ 'mcp-session-id': 'abd' })));
   });
 
-  it("is the session given on an initialize answer, so the client resumes it with the id it was just given", () => {
+  it('is the session given on an initialize answer, so the client resumes it with the id it was just given', () => {
     expect(streamOwner(req({}), res('fresh'))).toBe('session fresh');
     expect(streamOwner(req({ 'mcp-session-id': 'sent' }), res('fresh'))).toBe('session sent');
     expect(streamOwner(req({}), res(undefined))).toBe('anonymous');

@@ -18,7 +18,19 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 const watch = (o: Partial<WatchOptions> = {}) =>
-  new StreamWatch({ model: 'm', stallMs: 1000, firstTokenMs: 2000, promptTokens: 50, maxTokens: 100, numParallel: 2, ahead: () => ahead, pollMs: 100, now: () => Date.now(), progress: { enter: (p) => phases.push(p) }, ...o });
+  new StreamWatch({
+    model: 'm',
+    stallMs: 1000,
+    firstTokenMs: 2000,
+    promptTokens: 50,
+    maxTokens: 100,
+    numParallel: 2,
+    ahead: () => ahead,
+    pollMs: 100,
+    now: () => Date.now(),
+    progress: { enter: (p) => phases.push(p) },
+    ...o,
+  });
 
 describe('the first token', () => {
   it('fires at the limit exactly, not a poll before, and only once', () => {

@@ -24,25 +24,84 @@ interface RenderCase {
 
 const renderCases: RenderCase[] = [
   { name: 'plain text', template: 'no placeholders here', prompt: 'no placeholders here', used: {} },
-  { name: 'given values', template: 'Hi {who}, {what}!', values: { who: 'Ann', what: 'welcome' }, prompt: 'Hi Ann, welcome!' },
-  { name: 'inline default', template: 'Review for {focus:bugs and security}.', prompt: 'Review for bugs and security.', used: { focus: 'bugs and security' } },
-  { name: 'listed default', template: 'Use {style}.', variables: [{ name: 'style', default: 'tabs' }], prompt: 'Use tabs.' },
-  { name: 'listed default beats inline', template: '{x:inline}', variables: [{ name: 'x', default: 'listed' }], prompt: 'listed' },
-  { name: 'given beats both', template: '{x:inline}', variables: [{ name: 'x', default: 'listed' }], values: { x: 'given' }, prompt: 'given' },
-  { name: 'empty value falls back to the default', template: '[{x:d}]', values: { x: '' }, prompt: '[d]', used: { x: 'd' } },
-  { name: 'blank value falls back to the default', template: '[{x}]', variables: [{ name: 'x', default: 'd' }], values: { x: '  \n' }, prompt: '[d]' },
+  {
+    name: 'given values',
+    template: 'Hi {who}, {what}!',
+    values: { who: 'Ann', what: 'welcome' },
+    prompt: 'Hi Ann, welcome!',
+  },
+  {
+    name: 'inline default',
+    template: 'Review for {focus:bugs and security}.',
+    prompt: 'Review for bugs and security.',
+    used: { focus: 'bugs and security' },
+  },
+  {
+    name: 'listed default',
+    template: 'Use {style}.',
+    variables: [{ name: 'style', default: 'tabs' }],
+    prompt: 'Use tabs.',
+  },
+  {
+    name: 'listed default beats inline',
+    template: '{x:inline}',
+    variables: [{ name: 'x', default: 'listed' }],
+    prompt: 'listed',
+  },
+  {
+    name: 'given beats both',
+    template: '{x:inline}',
+    variables: [{ name: 'x', default: 'listed' }],
+    values: { x: 'given' },
+    prompt: 'given',
+  },
+  {
+    name: 'empty value falls back to the default',
+    template: '[{x:d}]',
+    values: { x: '' },
+    prompt: '[d]',
+    used: { x: 'd' },
+  },
+  {
+    name: 'blank value falls back to the default',
+    template: '[{x}]',
+    variables: [{ name: 'x', default: 'd' }],
+    values: { x: '  \n' },
+    prompt: '[d]',
+  },
   { name: 'value kept verbatim, spaces included', template: '[{x}]', values: { x: ' a ' }, prompt: '[ a ]' },
   { name: 'repeated placeholder', template: '{a}-{a}', values: { a: 'z' }, prompt: 'z-z' },
   { name: 'each occurrence keeps its inline default', template: '{a:1} {a:2} {a}', prompt: '1 2 1' },
-  { name: 'escaped braces', template: 'function f() {{ return {v}; }}', values: { v: '1' }, prompt: 'function f() { return 1; }' },
+  {
+    name: 'escaped braces',
+    template: 'function f() {{ return {v}; }}',
+    values: { v: '1' },
+    prompt: 'function f() { return 1; }',
+  },
   { name: 'escapes inside a default', template: '{obj:{{"a": 1}}}', prompt: '{"a": 1}' },
   { name: 'closing escape right after a placeholder', template: '{{{x}}}', values: { x: 'v' }, prompt: '{v}' },
   { name: 'empty inline default', template: '<{x:}>', prompt: '<>', used: { x: '' } },
   { name: 'default text with colons', template: '{t:a:b}', prompt: 'a:b' },
   { name: 'multi-line default', template: '{t:one\ntwo}', prompt: 'one\ntwo' },
-  { name: 'hyphen and underscore names', template: '{file-name} {_x}', values: { 'file-name': 'a', _x: 'b' }, prompt: 'a b' },
-  { name: 'value with braces is not expanded', template: 'Q: {q}', values: { q: '{q} {other} }}{{' }, prompt: 'Q: {q} {other} }}{{' },
-  { name: 'optional without default renders empty', template: '[{x}]', variables: [{ name: 'x', required: false }], prompt: '[]', used: { x: '' } },
+  {
+    name: 'hyphen and underscore names',
+    template: '{file-name} {_x}',
+    values: { 'file-name': 'a', _x: 'b' },
+    prompt: 'a b',
+  },
+  {
+    name: 'value with braces is not expanded',
+    template: 'Q: {q}',
+    values: { q: '{q} {other} }}{{' },
+    prompt: 'Q: {q} {other} }}{{',
+  },
+  {
+    name: 'optional without default renders empty',
+    template: '[{x}]',
+    variables: [{ name: 'x', required: false }],
+    prompt: '[]',
+    used: { x: '' },
+  },
   {
     name: 'missing required left in place, listed once with description',
     template: 'Review {language} for {focus:bugs}: {code} ({language})',
@@ -54,8 +113,20 @@ const renderCases: RenderCase[] = [
     missing: [{ name: 'language', description: 'Language of the code' }, { name: 'code' }],
     used: { focus: 'bugs' },
   },
-  { name: 'unlisted placeholder without default is required', template: 'a {b} c', prompt: 'a {b} c', missing: [{ name: 'b' }], used: {} },
-  { name: 'empty string is missing for a required variable', template: '{x}', values: { x: '' }, prompt: '{x}', missing: [{ name: 'x' }] },
+  {
+    name: 'unlisted placeholder without default is required',
+    template: 'a {b} c',
+    prompt: 'a {b} c',
+    missing: [{ name: 'b' }],
+    used: {},
+  },
+  {
+    name: 'empty string is missing for a required variable',
+    template: '{x}',
+    values: { x: '' },
+    prompt: '{x}',
+    missing: [{ name: 'x' }],
+  },
   {
     name: 'names like Object members are plain variables',
     template: '{constructor} {toString}',
@@ -131,7 +202,11 @@ describe('parseTemplate', () => {
   });
 });
 
-const base = { name: 'code_review', description: 'Review code', template: 'Review this {language} code for {focus:bugs and security}: {code}' };
+const base = {
+  name: 'code_review',
+  description: 'Review code',
+  template: 'Review this {language} code for {focus:bugs and security}: {code}',
+};
 
 function invalid(raw: unknown, where?: string): string {
   try {
@@ -168,20 +243,53 @@ describe('validateTemplate', () => {
     ['blank template', { ...base, template: ' \n ' }, /template is empty/],
     ['blank description', { ...base, description: '  ' }, /description is empty/],
     ['template too long', { ...base, template: 'x'.repeat(20_001) }, /template is longer than 20,000 characters/],
-    ['template with a stray brace', { ...base, template: 'ok\nif (x) { y }' }, /template line 2, column 8: .*write \{\{ or \}\} for a literal brace/],
-    ['unknown key with a suggestion', { ...base, varaibles: [] }, /unknown key "varaibles" \(did you mean "variables"\?/],
-    ['unknown variable key', { ...base, variables: [{ name: 'code', requried: true }] },
-      /variables\[0\] \("code"\): unknown key "requried" \(did you mean "required"/],
+    [
+      'template with a stray brace',
+      { ...base, template: 'ok\nif (x) { y }' },
+      /template line 2, column 8: .*write \{\{ or \}\} for a literal brace/,
+    ],
+    [
+      'unknown key with a suggestion',
+      { ...base, varaibles: [] },
+      /unknown key "varaibles" \(did you mean "variables"\?/,
+    ],
+    [
+      'unknown variable key',
+      { ...base, variables: [{ name: 'code', requried: true }] },
+      /variables\[0\] \("code"\): unknown key "requried" \(did you mean "required"/,
+    ],
     ['variables not a list', { ...base, variables: { language: 'x' } }, /variables must be a list/],
     ['bad variable name', { ...base, variables: [{ name: 'a b' }] }, /variables\[0\] \("a b"\)\.name must be letters/],
-    ['required not a boolean', { ...base, variables: [{ name: 'code', required: 'yes' }] }, /\.required must be true or false, not string "yes"/],
-    ['null default', { ...base, variables: [{ name: 'focus', default: null }] }, /\.default must be text, not an empty value/],
-    ['declared twice', { ...base, variables: [{ name: 'code' }, { name: 'language' }, { name: 'code' }] },
-      /"code" is declared twice \(variables\[0\] and variables\[2\]\)/],
-    ['declared but unused', { ...base, variables: [{ name: 'lang' }] }, /"lang" is declared but the template never uses \{lang\}/],
-    ['required with a default', { ...base, variables: [{ name: 'code', required: true, default: 'x' }] }, /"code" is required: true and also has default "x"/],
-    ['required with an inline default', { ...base, variables: [{ name: 'focus', required: true }] },
-      /"focus" is required: true but the template gives it an inline default/],
+    [
+      'required not a boolean',
+      { ...base, variables: [{ name: 'code', required: 'yes' }] },
+      /\.required must be true or false, not string "yes"/,
+    ],
+    [
+      'null default',
+      { ...base, variables: [{ name: 'focus', default: null }] },
+      /\.default must be text, not an empty value/,
+    ],
+    [
+      'declared twice',
+      { ...base, variables: [{ name: 'code' }, { name: 'language' }, { name: 'code' }] },
+      /"code" is declared twice \(variables\[0\] and variables\[2\]\)/,
+    ],
+    [
+      'declared but unused',
+      { ...base, variables: [{ name: 'lang' }] },
+      /"lang" is declared but the template never uses \{lang\}/,
+    ],
+    [
+      'required with a default',
+      { ...base, variables: [{ name: 'code', required: true, default: 'x' }] },
+      /"code" is required: true and also has default "x"/,
+    ],
+    [
+      'required with an inline default',
+      { ...base, variables: [{ name: 'focus', required: true }] },
+      /"focus" is required: true but the template gives it an inline default/,
+    ],
   ];
 
   it.each(cases)('rejects %s', (_label, raw, message) => {
@@ -195,13 +303,35 @@ describe('validateTemplate', () => {
     expect(message).toContain('{y}');
   });
 
-  const badNames = ['../x', 'a/b', '..', '.', 'x.yaml', 'C:\\x', 'a\\b', '', ' a', 'a b', '_a', '-a', 'a'.repeat(65), 'CON', 'nul', 'com1', 'constructor', 'toString', 'valueOf', '__proto__'];
+  const badNames = [
+    '../x',
+    'a/b',
+    '..',
+    '.',
+    'x.yaml',
+    'C:\\x',
+    'a\\b',
+    '',
+    ' a',
+    'a b',
+    '_a',
+    '-a',
+    'a'.repeat(65),
+    'CON',
+    'nul',
+    'com1',
+    'constructor',
+    'toString',
+    'valueOf',
+    '__proto__',
+  ];
   it.each(badNames)('rejects the name %j', (name) => {
     expect(invalid({ ...base, name })).toMatch(/template name/);
   });
 
   it('accepts names up to 64 characters with _ and -', () => {
-    for (const name of ['a', '9', 'A_b-c', 'x'.repeat(64), 'console']) expect(validateTemplate({ ...base, name }).name).toBe(name);
+    for (const name of ['a', '9', 'A_b-c', 'x'.repeat(64), 'console'])
+      expect(validateTemplate({ ...base, name }).name).toBe(name);
   });
 
   it('rejects a name that is not text', () => {
@@ -233,28 +363,38 @@ describe('variablesOf', () => {
 
 describe('built-in templates', () => {
   it('are six, uniquely named', () => {
-    expect(BUILTIN_TEMPLATES.map((t) => t.name).sort()).toEqual(['code_review', 'commit_message', 'explain', 'summarize', 'translate', 'write_tests']);
+    expect(BUILTIN_TEMPLATES.map((t) => t.name).sort()).toEqual([
+      'code_review',
+      'commit_message',
+      'explain',
+      'summarize',
+      'translate',
+      'write_tests',
+    ]);
   });
 
-  it.each(BUILTIN_TEMPLATES.map((t) => [t.name, t] as [string, TemplateDef]))('%s is valid, renders, and reports missing variables', (_name, t) => {
-    expect(validateTemplate(t)).toEqual(t);
-    const vars = variablesOf(t);
-    for (const v of vars) expect(v.description, v.name).toBeTruthy();
-    const required = vars.filter((v) => v.required).map((v) => v.name);
-    expect(required.length).toBeGreaterThan(0);
-    for (const v of vars.filter((x) => !x.required)) expect(v.default, v.name).toBeTruthy();
+  it.each(BUILTIN_TEMPLATES.map((t) => [t.name, t] as [string, TemplateDef]))(
+    '%s is valid, renders, and reports missing variables',
+    (_name, t) => {
+      expect(validateTemplate(t)).toEqual(t);
+      const vars = variablesOf(t);
+      for (const v of vars) expect(v.description, v.name).toBeTruthy();
+      const required = vars.filter((v) => v.required).map((v) => v.name);
+      expect(required.length).toBeGreaterThan(0);
+      for (const v of vars.filter((x) => !x.required)) expect(v.default, v.name).toBeTruthy();
 
-    const values = Object.fromEntries(required.map((n) => [n, `<${n} value>`]));
-    const ok = renderTemplate(t, values);
-    expect(ok.missing).toEqual([]);
-    expect(ok.prompt).not.toMatch(/[{}]/);
-    for (const n of required) expect(ok.prompt).toContain(`<${n} value>`);
-    for (const v of vars.filter((x) => !x.required)) expect(ok.prompt).toContain(v.default);
+      const values = Object.fromEntries(required.map((n) => [n, `<${n} value>`]));
+      const ok = renderTemplate(t, values);
+      expect(ok.missing).toEqual([]);
+      expect(ok.prompt).not.toMatch(/[{}]/);
+      for (const n of required) expect(ok.prompt).toContain(`<${n} value>`);
+      for (const v of vars.filter((x) => !x.required)) expect(ok.prompt).toContain(v.default);
 
-    const none = renderTemplate(t, {});
-    expect(none.missing.map((m) => m.name).sort()).toEqual([...required].sort());
-    for (const m of none.missing) expect(m.description).toBeTruthy();
-  });
+      const none = renderTemplate(t, {});
+      expect(none.missing.map((m) => m.name).sort()).toEqual([...required].sort());
+      for (const m of none.missing) expect(m.description).toBeTruthy();
+    },
+  );
 
   it('code_review follows the seed: language and code required, focus defaults to bugs and security', () => {
     const t = BUILTIN_TEMPLATES.find((x) => x.name === 'code_review')!;

@@ -1,6 +1,14 @@
 /** Counting a /tokenize answer as it streams (engines/llamacpp/token-answer.ts): what is a count, what is not, and its bounds. */
 import { describe, expect, it } from 'vitest';
-import { BODY_SLACK, BYTES_PER_ID, MAX_ID_DIGITS, SPECIAL_TOKENS, TokenAnswerCounter, TokenAnswerError, tokenBounds } from '../../src/orchestrator/engines/llamacpp/token-answer.js';
+import {
+  BODY_SLACK,
+  BYTES_PER_ID,
+  MAX_ID_DIGITS,
+  SPECIAL_TOKENS,
+  TokenAnswerCounter,
+  TokenAnswerError,
+  tokenBounds,
+} from '../../src/orchestrator/engines/llamacpp/token-answer.js';
 
 const WIDE = { maxTokens: 1000, maxBytes: 100_000 };
 
@@ -25,7 +33,10 @@ const why = (body: string, bounds = WIDE) => {
 describe('tokenBounds', () => {
   it('allows a token per byte of text and the special ones, and the bytes their ids take', () => {
     expect(tokenBounds(0)).toEqual({ maxTokens: SPECIAL_TOKENS, maxBytes: SPECIAL_TOKENS * BYTES_PER_ID + BODY_SLACK });
-    expect(tokenBounds(1000)).toEqual({ maxTokens: 1000 + SPECIAL_TOKENS, maxBytes: (1000 + SPECIAL_TOKENS) * BYTES_PER_ID + BODY_SLACK });
+    expect(tokenBounds(1000)).toEqual({
+      maxTokens: 1000 + SPECIAL_TOKENS,
+      maxBytes: (1000 + SPECIAL_TOKENS) * BYTES_PER_ID + BODY_SLACK,
+    });
     // the longest ids a vocabulary has, with a comma and a space each, fit the byte bound
     const n = 1000 + SPECIAL_TOKENS;
     const widest = `{"tokens": [${Array.from({ length: n }, () => '9'.repeat(MAX_ID_DIGITS)).join(', ')}]}`;
@@ -100,7 +111,8 @@ describe('TokenAnswerCounter', () => {
     }
     // the same bodies with the right byte in its place
     expect(why('{}')).toBe('an object without "tokens"');
-    for (const body of ['{"tokens":[1]}', '{"a":1,"tokens":[1]}', '{"a":[1],"tokens":[1]}']) expect(count(body), body).toBe(1);
+    for (const body of ['{"tokens":[1]}', '{"a":1,"tokens":[1]}', '{"a":[1],"tokens":[1]}'])
+      expect(count(body), body).toBe(1);
   });
 
   it('refuses a body that ends before its answer does, an empty one, and an object without tokens', () => {
@@ -132,7 +144,9 @@ describe('TokenAnswerCounter', () => {
   it('stops at the byte past the bound, and not before, before looking at it', () => {
     const body = '{"tokens":[1,2,3]}';
     expect(count(body, { maxTokens: 10, maxBytes: body.length })).toBe(3);
-    expect(why(body, { maxTokens: 10, maxBytes: body.length - 1 })).toBe(`a body of more than ${body.length - 1} bytes, more than the ids of the ${10 - SPECIAL_TOKENS} bytes of text sent take`);
+    expect(why(body, { maxTokens: 10, maxBytes: body.length - 1 })).toBe(
+      `a body of more than ${body.length - 1} bytes, more than the ids of the ${10 - SPECIAL_TOKENS} bytes of text sent take`,
+    );
     // a chunk past the bound is refused whole, even one that would not parse
     const c = new TokenAnswerCounter({ maxTokens: 10, maxBytes: 4 });
     c.push(Buffer.from('{"to'));

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
-import { CALIBRATION_ENOUGH_TOKENS, countsForCalibration, RATIO_MARGIN, ratioOf, sampleOf, tokenCounter } from '../../src/orchestrator/generation/token-count.js';
+import {
+  CALIBRATION_ENOUGH_TOKENS,
+  countsForCalibration,
+  RATIO_MARGIN,
+  ratioOf,
+  sampleOf,
+  tokenCounter,
+} from '../../src/orchestrator/generation/token-count.js';
 
 describe('counting tokens as the engine will', () => {
   it('trusts a ratio only once enough prompts were seen, and keeps a margin above it', () => {

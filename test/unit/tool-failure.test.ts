@@ -3,7 +3,10 @@ import { failure } from '../../src/tools/define.js';
 
 describe('a tool failure', () => {
   it('is an isError result carrying the text', () => {
-    expect(failure('Ollama is not reachable.')).toEqual({ isError: true, content: [{ type: 'text', text: 'Ollama is not reachable.' }] });
+    expect(failure('Ollama is not reachable.')).toEqual({
+      isError: true,
+      content: [{ type: 'text', text: 'Ollama is not reachable.' }],
+    });
   });
 
   it('never sends a client an error text of hundreds of kilobytes: it is cut, saying how much more the log has', () => {

@@ -34,7 +34,10 @@ function project(tools: ProjectProfile['tools']): ProjectProfile {
 }
 
 const offered = (toolsets: string[], profile?: ProjectProfile) =>
-  offeredTools(CATALOG.tools, { settings: settingsSchema.parse({ toolsets }), ...(profile && { project: profile }) }).map((t) => t.name);
+  offeredTools(CATALOG.tools, {
+    settings: settingsSchema.parse({ toolsets }),
+    ...(profile && { project: profile }),
+  }).map((t) => t.name);
 
 describe('the toolsets', () => {
   it('put every tool the server has in exactly one set, and name no other tool', () => {
@@ -48,7 +51,15 @@ describe('the toolsets', () => {
   });
 
   it('toolsInSets gives the tools of the chosen sets together; all is every tool', () => {
-    expect([...toolsInSets(['offload', 'memory'])].sort()).toEqual(['compare', 'forget', 'prefer_model', 'rate_answer', 'recall', 'remember', 'route_and_generate']);
+    expect([...toolsInSets(['offload', 'memory'])].sort()).toEqual([
+      'compare',
+      'forget',
+      'prefer_model',
+      'rate_answer',
+      'recall',
+      'remember',
+      'route_and_generate',
+    ]);
     expect([...toolsInSets(['status'])]).toEqual(['show_status']);
     expect([...toolsInSets(['templates', 'templates'])].sort()).toEqual(['render_template', 'save_template']);
     expect([...toolsInSets(['all'])].sort()).toEqual([...ALL_TOOLS].sort());
@@ -77,13 +88,23 @@ describe('the toolsets setting', () => {
 
   it('refuses an unknown set name, naming the key, where it came from and the valid names', async () => {
     const valid = '"all", "offload", "models", "memory", "templates", "status"';
-    expect(await refusal({ flags: parseCli(['--toolsets', 'offload,memroy']).flags })).toBe(`Invalid setting toolsets.1 = "memroy" (from flag --toolsets): expected one of ${valid}.`);
-    expect(await refusal({ yaml: 'toolsets: [everything]\n' })).toMatch(new RegExp(`^Invalid setting toolsets\\.0 = "everything" \\(from .*config\\.yaml\\): expected one of ${valid}\\.$`));
+    expect(await refusal({ flags: parseCli(['--toolsets', 'offload,memroy']).flags })).toBe(
+      `Invalid setting toolsets.1 = "memroy" (from flag --toolsets): expected one of ${valid}.`,
+    );
+    expect(await refusal({ yaml: 'toolsets: [everything]\n' })).toMatch(
+      new RegExp(
+        `^Invalid setting toolsets\\.0 = "everything" \\(from .*config\\.yaml\\): expected one of ${valid}\\.$`,
+      ),
+    );
   });
 
   it('refuses an empty list (a server with no tools) and a bare name where a list is wanted', async () => {
-    expect(await refusal({ flags: parseCli(['--toolsets', ',']).flags })).toBe('Invalid setting toolsets = [] (from flag --toolsets): name at least one toolset: all, offload, models, memory, templates, status.');
-    expect(await refusal({ yaml: 'toolsets: offload\n' })).toMatch(/^Invalid setting toolsets = "offload" \(from .*config\.yaml\): expected array/);
+    expect(await refusal({ flags: parseCli(['--toolsets', ',']).flags })).toBe(
+      'Invalid setting toolsets = [] (from flag --toolsets): name at least one toolset: all, offload, models, memory, templates, status.',
+    );
+    expect(await refusal({ yaml: 'toolsets: offload\n' })).toMatch(
+      /^Invalid setting toolsets = "offload" \(from .*config\.yaml\): expected array/,
+    );
   });
 
   it('is in --help', () => {
@@ -93,20 +114,46 @@ describe('the toolsets setting', () => {
 
 describe('the tools a server offers', () => {
   it('are those of the chosen sets, in the usual order', () => {
-    expect(offered(['offload', 'memory'])).toEqual(['route_and_generate', 'compare', 'prefer_model', 'rate_answer', 'remember', 'recall', 'forget']);
+    expect(offered(['offload', 'memory'])).toEqual([
+      'route_and_generate',
+      'compare',
+      'prefer_model',
+      'rate_answer',
+      'remember',
+      'recall',
+      'forget',
+    ]);
     expect(offered(['status'])).toEqual(['show_status']);
   });
 
   it("with the project's tool lists applied on top", () => {
-    expect(offered(['offload', 'memory'], project({ disabled: ['compare', 'forget'] }))).toEqual(['route_and_generate', 'prefer_model', 'rate_answer', 'remember', 'recall']);
+    expect(offered(['offload', 'memory'], project({ disabled: ['compare', 'forget'] }))).toEqual([
+      'route_and_generate',
+      'prefer_model',
+      'rate_answer',
+      'remember',
+      'recall',
+    ]);
     // enabled names a tool of a set not chosen: still not offered
     expect(offered(['memory'], project({ enabled: ['recall', 'list_models'], disabled: [] }))).toEqual(['recall']);
-    expect(offered(['all'], project({ enabled: ['list_models', 'show_status'], disabled: [] }))).toEqual(['list_models', 'show_status']);
+    expect(offered(['all'], project({ enabled: ['list_models', 'show_status'], disabled: [] }))).toEqual([
+      'list_models',
+      'show_status',
+    ]);
   });
 
   it("and the server's instructions speak only of the tools offered", () => {
     const everything = instructionsFor(new Set(ALL_TOOLS));
-    for (const tool of ['route_and_generate', 'list_models', 'smart_load', 'unload_model', 'remember', 'render_template', 'save_template']) expect(everything).toContain(tool);
+    for (const tool of [
+      'route_and_generate',
+      'list_models',
+      'smart_load',
+      'unload_model',
+      'remember',
+      'render_template',
+      'save_template',
+    ])
+      expect(everything).toContain(tool);
     expect(everything.split('\n')).toHaveLength(3);
 
     const some = instructionsFor(toolsInSets(['memory']));

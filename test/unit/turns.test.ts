@@ -7,9 +7,15 @@ import { LeftQueue, SlotGate, throughGate } from '../../src/orchestrator/loading
 import { InFlight } from '../../src/orchestrator/loading/in-flight.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 
-const state = (inFlight: Record<string, number> = {}, lastServed: Record<string, number> = {}): TurnState => ({ inFlight: new Map(Object.entries(inFlight)), lastServed: new Map(Object.entries(lastServed)) });
+const state = (inFlight: Record<string, number> = {}, lastServed: Record<string, number> = {}): TurnState => ({
+  inFlight: new Map(Object.entries(inFlight)),
+  lastServed: new Map(Object.entries(lastServed)),
+});
 /** Client A's six long calls queued first, then B's short one. */
-const queue = (): Waiter[] => [...[1, 2, 3, 4, 5, 6].map((n) => ({ client: 'A', tokens: 512, arrival: n })), { client: 'B', tokens: 3, arrival: 7 }];
+const queue = (): Waiter[] => [
+  ...[1, 2, 3, 4, 5, 6].map((n) => ({ client: 'A', tokens: 512, arrival: n })),
+  { client: 'B', tokens: 3, arrival: 7 },
+];
 
 describe('nextTurn', () => {
   it("lets B's call in before A's queued ones while A has a request in flight", () => {
@@ -55,7 +61,17 @@ function gated(slots: number) {
   const gate = new SlotGate();
   const order: string[] = [];
   const ask = (client: string, name: string, o: { tokens?: number; signal?: AbortSignal; notes?: number[] } = {}) =>
-    gate.enter('m', { client, tokens: o.tokens ?? 512, slots, ...(o.signal && { signal: o.signal }), onWait: (n) => o.notes?.push(n) }, () => order.push(name));
+    gate.enter(
+      'm',
+      {
+        client,
+        tokens: o.tokens ?? 512,
+        slots,
+        ...(o.signal && { signal: o.signal }),
+        onWait: (n) => o.notes?.push(n),
+      },
+      () => order.push(name),
+    );
   return { gate, order, ask };
 }
 
@@ -142,7 +158,9 @@ describe('throughGate', () => {
   it('lets a request in at once where the slots are not known', async () => {
     const gate = new SlotGate();
     const running = new InFlight();
-    const all = await Promise.all([1, 2, 3].map(() => throughGate(gate, 'm', { client: 'A', tokens: 9 }, 'h:1', () => running.begin('m'))));
+    const all = await Promise.all(
+      [1, 2, 3].map(() => throughGate(gate, 'm', { client: 'A', tokens: 9 }, 'h:1', () => running.begin('m'))),
+    );
     expect(running.count('m')).toBe(3);
     for (const r of all) r();
   });

@@ -13,8 +13,19 @@ const SRC = join(import.meta.dirname, '../../src');
 
 /** Exported twice before this test, each in files other helpers own: to be renamed, never added to. */
 const KNOWN = [
-  'Admission', 'Budget', 'Candidate', 'Checked', 'EngineReport', 'Evidence', 'HostState',
-  'Loaded', 'MemorySource', 'Outcome', 'Room', 'Rule', 'Verdict',
+  'Admission',
+  'Budget',
+  'Candidate',
+  'Checked',
+  'EngineReport',
+  'Evidence',
+  'HostState',
+  'Loaded',
+  'MemorySource',
+  'Outcome',
+  'Room',
+  'Rule',
+  'Verdict',
 ];
 
 /** The names that one type each must have in src/, exported or not. */
@@ -60,7 +71,10 @@ describe('one name per type in src/', () => {
     const dup = twice(decls.filter((d) => d.exported));
     const fresh = [...dup].filter(([name]) => !KNOWN.includes(name)).map(([name, f]) => `${name}: ${f.join(', ')}`);
     expect(fresh, 'exported twice: rename one').toEqual([]);
-    expect(KNOWN.filter((name) => !dup.has(name)), 'no longer exported twice: drop it from KNOWN').toEqual([]);
+    expect(
+      KNOWN.filter((name) => !dup.has(name)),
+      'no longer exported twice: drop it from KNOWN',
+    ).toEqual([]);
   });
 
   it('RouteRequest, LoadRequest, Planned and Fleet each name one type, exported or not', () => {

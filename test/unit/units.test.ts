@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, KEEP_ALIVE_MAX_SECONDS, keepAliveProblem, parseBudget, parseBytes, parseDurationMs, resolveBudget } from '../../src/orchestrator/config/units.js';
+import {
+  formatBytes,
+  KEEP_ALIVE_MAX_SECONDS,
+  keepAliveProblem,
+  parseBudget,
+  parseBytes,
+  parseDurationMs,
+  resolveBudget,
+} from '../../src/orchestrator/config/units.js';
 
 describe('units', () => {
   it('parses sizes in decimal and binary units', () => {
@@ -31,16 +39,32 @@ describe('units', () => {
 
   it('bounds a keep-alive at what a Go duration holds (int64 nanoseconds, ~292 years); negative is forever', () => {
     expect(KEEP_ALIVE_MAX_SECONDS).toBe(Math.floor(Number(2n ** 63n - 1n) / 1e9));
-    for (const ok of [300, KEEP_ALIVE_MAX_SECONDS, KEEP_ALIVE_MAX_SECONDS + 0.5, -1, -1e300, '15m', '2562047h', '2562047h47m16s', '-1m', '-2562047h']) {
+    for (const ok of [
+      300,
+      KEEP_ALIVE_MAX_SECONDS,
+      KEEP_ALIVE_MAX_SECONDS + 0.5,
+      -1,
+      -1e300,
+      '15m',
+      '2562047h',
+      '2562047h47m16s',
+      '-1m',
+      '-2562047h',
+    ]) {
       expect(keepAliveProblem(ok), String(ok)).toBeUndefined();
     }
     for (const tooLong of [KEEP_ALIVE_MAX_SECONDS + 1, 1e12, Number.MAX_VALUE, '2562048h', '3000000h', '-3000000h']) {
       const problem = keepAliveProblem(tooLong);
-      expect(problem, String(tooLong)).toMatch(/^at most 9223372036 seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 \(or any negative number\) to keep the model loaded forever$/);
+      expect(problem, String(tooLong)).toMatch(
+        /^at most 9223372036 seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 \(or any negative number\) to keep the model loaded forever$/,
+      );
     }
     expect(keepAliveProblem('soon')).toMatch(/a number of seconds or a duration like "10m"/);
     // Ollama counts whole seconds, and keep_alive 0 on a load is an unload (server/routes.go)
-    for (const unload of [0, 0.5, -0.5, '0', '0s', '0m']) expect(keepAliveProblem(unload), String(unload)).toMatch(/^not 0: keep_alive 0 makes Ollama unload the model at once — to unload a model, use unload_model$/);
+    for (const unload of [0, 0.5, -0.5, '0', '0s', '0m'])
+      expect(keepAliveProblem(unload), String(unload)).toMatch(
+        /^not 0: keep_alive 0 makes Ollama unload the model at once — to unload a model, use unload_model$/,
+      );
   });
 
   it('formats bytes like Ollama (decimal)', () => {

@@ -12,11 +12,17 @@ describe('the contexts a model can be loaded with', () => {
   });
 
   it('are each what the loader itself would load for work of that size (no step is refused later for rounding up)', () => {
-    for (const [trained, base] of [[131072, 4096], [40960, 2048], [6000, 4096], [2048, 4096]] as const) {
+    for (const [trained, base] of [
+      [131072, 4096],
+      [40960, 2048],
+      [6000, 4096],
+      [2048, 4096],
+    ] as const) {
       const model = { contextWindow: trained } as CatalogModel;
       for (const step of contextSteps(trained, base)) {
         // work needing just over half the step, and the whole step, loads with at most the step
-        for (const need of [Math.floor(step / 2) + 1, step]) expect(contextFor(model, undefined, need, base)).toBeLessThanOrEqual(step);
+        for (const need of [Math.floor(step / 2) + 1, step])
+          expect(contextFor(model, undefined, need, base)).toBeLessThanOrEqual(step);
       }
     }
   });

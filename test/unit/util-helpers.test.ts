@@ -59,7 +59,8 @@ describe('sleep', () => {
   });
 
   it('unref: keeps no process alive', () => {
-    const code = `import('${new URL('../../src/orchestrator/util/sleep.ts', import.meta.url).href}')` +
+    const code =
+      `import('${new URL('../../src/orchestrator/util/sleep.ts', import.meta.url).href}')` +
       '.then(({ sleep }) => { sleep(60000, { unref: true }); })';
     const start = performance.now();
     const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { timeout: 30_000 });

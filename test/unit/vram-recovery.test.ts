@@ -10,7 +10,9 @@ import { settingsSchema } from '../../src/orchestrator/config/index.js';
 import { HostMemoryModel } from '../../src/orchestrator/loading/host-memory.js';
 import { RamMonitor } from '../../src/orchestrator/loading/ram.js';
 
-const settings = settingsSchema.parse({ ollama: { host: 'http://gpubox:11434', capacity: { ram: '32GB', vram: '24GiB' } } });
+const settings = settingsSchema.parse({
+  ollama: { host: 'http://gpubox:11434', capacity: { ram: '32GB', vram: '24GiB' } },
+});
 
 describe('the wait for GPU memory after unloads, on a host read by its settings', () => {
   beforeEach(() => vi.useFakeTimers());

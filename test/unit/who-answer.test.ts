@@ -7,18 +7,37 @@ import { describe, expect, it } from 'vitest';
 import { answerLine, readWhoAnswer } from '../../src/server/shared/who-answer.js';
 
 const who = (clients: unknown[]) => JSON.stringify({ ollm: 'clients', pid: 42, version: '1.0.0', clients });
-const client = (name: unknown) => ({ name, version: '1.0.0', pid: 7, cwd: '/home/me/x', since: '2026-11-25T00:00:00.000Z' });
+const client = (name: unknown) => ({
+  name,
+  version: '1.0.0',
+  pid: 7,
+  cwd: '/home/me/x',
+  since: '2026-11-25T00:00:00.000Z',
+});
 
 describe('readWhoAnswer', () => {
   it('keeps plain clients as they are', () => {
-    expect(readWhoAnswer(who([client('claude-code'), client('Cursor 1.2')]))).toEqual({ value: { ollm: 'clients', pid: 42, version: '1.0.0', clients: [client('claude-code'), client('Cursor 1.2')] } });
+    expect(readWhoAnswer(who([client('claude-code'), client('Cursor 1.2')]))).toEqual({
+      value: { ollm: 'clients', pid: 42, version: '1.0.0', clients: [client('claude-code'), client('Cursor 1.2')] },
+    });
   });
 
-  it('cleans and caps what a client said of itself, so the answer is still a server\'s', () => {
-    const read = readWhoAnswer(who([{ ...client(`\x1b[2Jevil\n${'x'.repeat(1024 * 1024)}`), cwd: '/w/a\nb', project: 'p\x07' }]));
-    expect('value' in read && read.value.clients[0]).toEqual({ ...client(`evil ${'x'.repeat(94)}…`), cwd: '/w/a b', project: 'p' });
+  it("cleans and caps what a client said of itself, so the answer is still a server's", () => {
+    const read = readWhoAnswer(
+      who([{ ...client(`\x1b[2Jevil\n${'x'.repeat(1024 * 1024)}`), cwd: '/w/a\nb', project: 'p\x07' }]),
+    );
+    expect('value' in read && read.value.clients[0]).toEqual({
+      ...client(`evil ${'x'.repeat(94)}…`),
+      cwd: '/w/a b',
+      project: 'p',
+    });
     const noName = readWhoAnswer(who([client(12)]));
-    expect('value' in noName && noName.value.clients[0]).toEqual({ version: '1.0.0', pid: 7, cwd: '/home/me/x', since: '2026-11-25T00:00:00.000Z' });
+    expect('value' in noName && noName.value.clients[0]).toEqual({
+      version: '1.0.0',
+      pid: 7,
+      cwd: '/home/me/x',
+      since: '2026-11-25T00:00:00.000Z',
+    });
   });
 
   it('refuses what is not a who answer', () => {

@@ -5,13 +5,33 @@ const SECRET = 'SECRET123';
 
 // Each breaks the YAML right at the secret, where the parser's own message would quote the text.
 const broken: Array<[string, string, RegExp]> = [
-  ['an unclosed flow sequence', `name: x\ndescription: [${SECRET}\n`, /^Flow sequence in block collection must be sufficiently indented and end with a \] at line 3, column 1$/],
-  ['a bad escape', `template: "bad \\q ${SECRET}"\n`, /^invalid escape sequence in a double-quoted string .* at line 1, column 16$/],
+  [
+    'an unclosed flow sequence',
+    `name: x\ndescription: [${SECRET}\n`,
+    /^Flow sequence in block collection must be sufficiently indented and end with a \] at line 3, column 1$/,
+  ],
+  [
+    'a bad escape',
+    `template: "bad \\q ${SECRET}"\n`,
+    /^invalid escape sequence in a double-quoted string .* at line 1, column 16$/,
+  ],
   ['an unresolved alias', `a: *${SECRET}\n`, /^Unresolved alias \(the anchor must be set before the alias\)$/],
-  ['a block scalar header with extra text', `a: |${SECRET}\n  x\n`, /^Block scalar header includes extra characters at line 1, column 5$/],
-  ['a nested mapping', `a: b: ${SECRET}\n`, /^Nested mappings are not allowed in compact mappings at line 1, column 4$/],
+  [
+    'a block scalar header with extra text',
+    `a: |${SECRET}\n  x\n`,
+    /^Block scalar header includes extra characters at line 1, column 5$/,
+  ],
+  [
+    'a nested mapping',
+    `a: b: ${SECRET}\n`,
+    /^Nested mappings are not allowed in compact mappings at line 1, column 4$/,
+  ],
   ['duplicate keys', `"${SECRET}": 1\n"${SECRET}": 2\n`, /^Map keys must be unique at line 2, column 1$/],
-  ['a reserved character', `a: @${SECRET}\n`, /^Plain value cannot start with reserved character @ at line 1, column 4$/],
+  [
+    'a reserved character',
+    `a: @${SECRET}\n`,
+    /^Plain value cannot start with reserved character @ at line 1, column 4$/,
+  ],
   ['an unclosed quote', `a: "${SECRET}\n`, /^Missing closing "quote at line 2, column 1$/],
   ['a tab as indentation', `a:\n\t- ${SECRET}\n`, /^Tabs are not allowed as indentation at line 2, column 1$/],
 ];

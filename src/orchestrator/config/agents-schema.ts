@@ -17,11 +17,19 @@ export type ToolsetName = (typeof TOOLSET_NAMES)[number];
 export const routingFields = {
   enabled: z.boolean(),
   defaultProfile: profile,
-  overrides: z.partialRecord(profile, z.string().min(1)).describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
+  overrides: z
+    .partialRecord(profile, z.string().min(1))
+    .describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
   madeFor: z
     .record(z.string().min(1).max(200), z.enum(TASK_TYPES))
-    .describe('Models made for a kind of work, by name, e.g. { terse: "summarize" }: routing gives them that work when they fit (after overrides and preferences). create_model\'s task records the same.'),
-  allowCloud: z.boolean().describe('Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.'),
+    .describe(
+      'Models made for a kind of work, by name, e.g. { terse: "summarize" }: routing gives them that work when they fit (after overrides and preferences). create_model\'s task records the same.',
+    ),
+  allowCloud: z
+    .boolean()
+    .describe(
+      'Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.',
+    ),
   learning: z
     .boolean()
     .describe(
@@ -32,21 +40,39 @@ export const routingFields = {
     .int()
     .min(0)
     .max(3_600_000)
-    .describe("When set, a model that is not loaded and would take longer than this to load (ms, estimated from this host's measured load speed) is chosen only after the suitable models already loaded."),
+    .describe(
+      "When set, a model that is not loaded and would take longer than this to load (ms, estimated from this host's measured load speed) is chosen only after the suitable models already loaded.",
+    ),
 };
 
 /** The generation options' fields, without their defaults (as routingFields). */
 export const optionFields = {
-  temperature: z.number().min(0).max(2).describe("Sent with every request; left out, each model's own (its Modelfile), else the engine's."),
-  maxTokens: z.number().int().min(1).max(1_048_576).describe("Most tokens an answer may take; left out, the model's own num_predict, else 4096."),
+  temperature: z
+    .number()
+    .min(0)
+    .max(2)
+    .describe("Sent with every request; left out, each model's own (its Modelfile), else the engine's."),
+  maxTokens: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_048_576)
+    .describe("Most tokens an answer may take; left out, the model's own num_predict, else 4096."),
   topP: z.number().gt(0).max(1).describe("Sent with every request; left out, each model's own, else the engine's."),
-  contextSize: z.number().int().min(256).max(2_097_152).describe("num_ctx for every request; left out, the model's own num_ctx, else a stable default."),
+  contextSize: z
+    .number()
+    .int()
+    .min(256)
+    .max(2_097_152)
+    .describe("num_ctx for every request; left out, the model's own num_ctx, else a stable default."),
 };
 
 /** The answer's length when neither the caller, the settings nor the model set one. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-export const toolsetsSchema = z.array(z.enum(TOOLSET_NAMES)).min(1, `name at least one toolset: ${TOOLSET_NAMES.join(', ')}`);
+export const toolsetsSchema = z
+  .array(z.enum(TOOLSET_NAMES))
+  .min(1, `name at least one toolset: ${TOOLSET_NAMES.join(', ')}`);
 
 /** The longest agent name kept (a client's clientInfo.name is cut to this: config/agents.ts). */
 export const MAX_AGENT_NAME = 64;
@@ -63,14 +89,18 @@ const agentSchema = z
     model: z
       .strictObject({
         default: z.string().min(1).optional().describe("The model used when this agent's task names none."),
-        routing: z.strictObject({
-          enabled: routingFields.enabled.optional(),
-          defaultProfile: routingFields.defaultProfile.optional(),
-          overrides: routingFields.overrides.optional().describe("A model per routing profile for this agent, over model.routing.overrides."),
-          allowCloud: routingFields.allowCloud.optional(),
-          learning: routingFields.learning.optional(),
-          maxColdLoadMs: routingFields.maxColdLoadMs.optional(),
-        }).optional(),
+        routing: z
+          .strictObject({
+            enabled: routingFields.enabled.optional(),
+            defaultProfile: routingFields.defaultProfile.optional(),
+            overrides: routingFields.overrides
+              .optional()
+              .describe('A model per routing profile for this agent, over model.routing.overrides.'),
+            allowCloud: routingFields.allowCloud.optional(),
+            learning: routingFields.learning.optional(),
+            maxColdLoadMs: routingFields.maxColdLoadMs.optional(),
+          })
+          .optional(),
       })
       .optional(),
     options: z
@@ -81,7 +111,7 @@ const agentSchema = z
         contextSize: optionFields.contextSize.optional(),
       })
       .optional(),
-    toolsets: toolsetsSchema.optional().describe('The tools this agent is offered (within the server\'s own toolsets).'),
+    toolsets: toolsetsSchema.optional().describe("The tools this agent is offered (within the server's own toolsets)."),
     system: z.string().min(1).max(20_000).optional().describe("A system prompt added to this agent's generations."),
     timeoutSeconds: z
       .number()
@@ -89,20 +119,30 @@ const agentSchema = z
       .min(0)
       .max(MAX_TIMEOUT_SECONDS)
       .optional()
-      .describe("How long this agent's client waits for a tool call before it gives up on it (s); 0: as long as it takes. Left out: the known limit of its client (show_status lists it), else the MCP SDK's 60 s."),
+      .describe(
+        "How long this agent's client waits for a tool call before it gives up on it (s); 0: as long as it takes. Left out: the known limit of its client (show_status lists it), else the MCP SDK's 60 s.",
+      ),
   })
-  .describe("What this agent changes from the settings every client gets: model.default, model.routing.*, options.*, toolsets, a system prompt, and how long its client waits (timeoutSeconds).");
-
+  .describe(
+    'What this agent changes from the settings every client gets: model.default, model.routing.*, options.*, toolsets, a system prompt, and how long its client waits (timeoutSeconds).',
+  );
 
 export const agentsSchema = z
   .record(z.string(), agentSchema)
   .superRefine((agents, ctx) => {
     for (const name of Object.keys(agents)) {
-      if (!AGENT_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `an agent's name is its client's clientInfo.name: 1 to ${MAX_AGENT_NAME} printable ASCII characters` });
+      if (!AGENT_NAME.test(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `an agent's name is its client's clientInfo.name: 1 to ${MAX_AGENT_NAME} printable ASCII characters`,
+        });
     }
   })
   .default({})
-  .describe("Settings per agent: each key is a client's name (its MCP clientInfo.name, as show_status lists it); a client without an entry gets the settings above.");
+  .describe(
+    "Settings per agent: each key is a client's name (its MCP clientInfo.name, as show_status lists it); a client without an entry gets the settings above.",
+  );
 
 export type AgentSettings = z.output<typeof agentSchema>;
 
@@ -119,19 +159,32 @@ export const httpTokensSchema = z
       tokenEnv: z
         .string()
         .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
-        .describe('The env var holding this agent\'s bearer token, 16 characters or more (the token itself never goes in this file).'),
+        .describe(
+          "The env var holding this agent's bearer token, 16 characters or more (the token itself never goes in this file).",
+        ),
     }),
   )
   .superRefine((tokens, ctx) => {
     const byVariable = new Map<string, string>();
     for (const [name, { tokenEnv }] of Object.entries(tokens)) {
       if (!AGENT_NAME.test(name) || name.trim() !== name || name === 'unknown') {
-        ctx.addIssue({ code: 'custom', path: [name], message: `a token's name is the agent it stands for: 1 to ${MAX_AGENT_NAME} printable ASCII characters, no spaces around it, not "unknown"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `a token's name is the agent it stands for: 1 to ${MAX_AGENT_NAME} printable ASCII characters, no spaces around it, not "unknown"`,
+        });
       }
       const other = byVariable.get(tokenEnv);
       if (other === undefined) byVariable.set(tokenEnv, name);
-      else ctx.addIssue({ code: 'custom', path: [name, 'tokenEnv'], message: `${tokenEnv} is already the token of "${other}": each agent needs a token of its own` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'tokenEnv'],
+          message: `${tokenEnv} is already the token of "${other}": each agent needs a token of its own`,
+        });
     }
   })
   .default({})
-  .describe("Bearer tokens over HTTP, by the agent each stands for: a request with agent NAME's token is that agent (records, agents.NAME) whatever its clientInfo says. E.g. { ci-bot: { tokenEnv: OLLM_TOKEN_CI } }.");
+  .describe(
+    "Bearer tokens over HTTP, by the agent each stands for: a request with agent NAME's token is that agent (records, agents.NAME) whatever its clientInfo says. E.g. { ci-bot: { tokenEnv: OLLM_TOKEN_CI } }.",
+  );

@@ -72,7 +72,11 @@ export function settingsForAgent(settings: Settings, agent: string | undefined):
     model: {
       ...settings.model,
       ...(entry.model?.default !== undefined && { default: entry.model.default }),
-      routing: { ...settings.model.routing, ...routing, overrides: { ...settings.model.routing.overrides, ...routing?.overrides } },
+      routing: {
+        ...settings.model.routing,
+        ...routing,
+        overrides: { ...settings.model.routing.overrides, ...routing?.overrides },
+      },
     },
     options: { ...settings.options, ...entry.options },
     toolsets: entry.toolsets ?? settings.toolsets,

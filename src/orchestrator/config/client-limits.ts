@@ -131,7 +131,8 @@ function knownWords(known: KnownLimit): string {
 export function limitText(limit: ClientLimit, name?: string): string {
   const known = limit.source.startsWith('agents.') ? undefined : knownClient(name);
   const why = known ? known.app : limit.source;
-  if (known?.backgrounds && limit.seconds !== undefined) return `moves calls to the background at ${limit.seconds} s (${why})`;
+  if (known?.backgrounds && limit.seconds !== undefined)
+    return `moves calls to the background at ${limit.seconds} s (${why})`;
   return `${limit.seconds === undefined ? 'waits as long as it takes' : `waits ${limit.seconds} s`} (${why})`;
 }
 
@@ -145,6 +146,9 @@ export function clientLimitField(limit: ClientLimit): { clientLimitMs?: number }
  * The limit of a client connected over stdio (a shared server's clients, as show_status and doctor
  * list them): its agent is its own name (config/agents.ts), unless an HTTP token stands for it.
  */
-export function connectedClientLimit(name: string | undefined, settings: Pick<Settings, 'agents' | 'http'>): ClientLimit {
+export function connectedClientLimit(
+  name: string | undefined,
+  settings: Pick<Settings, 'agents' | 'http'>,
+): ClientLimit {
   return clientLimit(name, settings, selfNamedAgent(agentName(name), settings.http.tokens));
 }

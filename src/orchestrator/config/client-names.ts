@@ -8,7 +8,11 @@ export const KNOWN_CLIENTS: ReadonlyArray<{ name: string; app: string; aliases: 
   { name: 'claude-ai', app: 'Claude Desktop', aliases: ['Claude Desktop', 'claude', 'claude-app'] },
   { name: 'claude-code', app: 'Claude Code', aliases: ['Claude Code', 'claude-cli'] },
   { name: 'cursor-vscode', app: 'Cursor', aliases: ['cursor'] },
-  { name: 'Visual Studio Code', app: 'VS Code (GitHub Copilot)', aliases: ['vscode', 'vs-code', 'copilot', 'github-copilot'] },
+  {
+    name: 'Visual Studio Code',
+    app: 'VS Code (GitHub Copilot)',
+    aliases: ['vscode', 'vs-code', 'copilot', 'github-copilot'],
+  },
   { name: 'Visual Studio Code - Insiders', app: 'VS Code Insiders', aliases: ['vscode-insiders'] },
   { name: 'mcp-inspector', app: 'the MCP Inspector', aliases: ['inspector'] },
   { name: 'codex-mcp-client', app: 'OpenAI Codex CLI', aliases: ['codex', 'codex-cli'] },
@@ -30,13 +34,24 @@ export interface AgentNameProblem {
  * agent). Each with the client it most likely means: by its app's name ("claude-desktop" →
  * claude-ai), or by a name seen or known written with other case and punctuation ("Claude_Code").
  */
-export function agentsThatApplyToNone(keys: readonly string[], seen: readonly string[], tokens: readonly string[]): AgentNameProblem[] {
+export function agentsThatApplyToNone(
+  keys: readonly string[],
+  seen: readonly string[],
+  tokens: readonly string[],
+): AgentNameProblem[] {
   const applies = new Set([...seen, ...tokens, ...KNOWN_CLIENTS.map((c) => c.name)]);
   return keys
     .filter((k) => !applies.has(k))
     .map((key) => {
       const meant = KNOWN_CLIENTS.find((c) => [c.name, ...c.aliases].some((a) => squash(a) === squash(key)));
       const seenLike = seen.find((s) => squash(s) === squash(key));
-      return { key, ...(meant ? { meant: { name: meant.name, app: meant.app } } : seenLike ? { meant: { name: seenLike, app: 'a client seen here' } } : {}) };
+      return {
+        key,
+        ...(meant
+          ? { meant: { name: meant.name, app: meant.app } }
+          : seenLike
+            ? { meant: { name: seenLike, app: 'a client seen here' } }
+            : {}),
+      };
     });
 }

@@ -149,9 +149,17 @@ function settingsAdvice(e: SafeReadError, home: string | undefined): string {
  * start for good), read within a time limit and a byte bound; $OLLM_HOME/config.yaml must stay
  * inside $OLLM_HOME (a link leading out is not followed — name such a file with --config).
  */
-async function readSettingsText(file: string, required: boolean, home: string | undefined): Promise<string | undefined> {
+async function readSettingsText(
+  file: string,
+  required: boolean,
+  home: string | undefined,
+): Promise<string | undefined> {
   try {
-    const read = await readRegularFile(file, { maxBytes: MAX_SETTINGS_BYTES, timeoutMs: READ_TIMEOUT_MS, ...(home !== undefined && { within: home }) });
+    const read = await readRegularFile(file, {
+      maxBytes: MAX_SETTINGS_BYTES,
+      timeoutMs: READ_TIMEOUT_MS,
+      ...(home !== undefined && { within: home }),
+    });
     return read.data.toString('utf8');
   } catch (err) {
     if (!(err instanceof SafeReadError)) throw err;
@@ -159,7 +167,10 @@ async function readSettingsText(file: string, required: boolean, home: string | 
       if (!required) return undefined;
       throw new ConfigError(`Settings file ${file} does not exist (named by --config): create it or drop the flag.`);
     }
-    const what = err.path === file || err.path === home ? `${err.path === file ? 'Settings file' : 'Settings folder'} ${err.path}` : `Settings file ${file}: ${err.path}`;
+    const what =
+      err.path === file || err.path === home
+        ? `${err.path === file ? 'Settings file' : 'Settings folder'} ${err.path}`
+        : `Settings file ${file}: ${err.path}`;
     // a disk problem already says what to do
     const advice = err.kind === 'failed' && diskProblem(err.cause) ? '' : ` — ${settingsAdvice(err, home)}`;
     throw new ConfigError(`${what} ${err.reason}${advice}.`.replace(/\.\.$/, '.'));
@@ -170,11 +181,16 @@ async function readSettingsFile(file: string, required: boolean, home?: string):
   const text = await readSettingsText(file, required, home);
   if (text === undefined) return undefined;
   const parsed = await parseYaml(text);
-  if (!parsed.ok) throw new ConfigError(`Settings file ${file}${parsed.line ? `:${parsed.line}` : ''} is not valid YAML: ${parsed.message}`);
+  if (!parsed.ok)
+    throw new ConfigError(
+      `Settings file ${file}${parsed.line ? `:${parsed.line}` : ''} is not valid YAML: ${parsed.message}`,
+    );
   const data = parsed.data;
   if (data === null || data === undefined) return {};
   if (!isTree(data)) {
-    throw new ConfigError(`Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not a ${Array.isArray(data) ? 'list' : typeof data}.`);
+    throw new ConfigError(
+      `Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not a ${Array.isArray(data) ? 'list' : typeof data}.`,
+    );
   }
   return data;
 }
@@ -185,7 +201,11 @@ function envLayer(env: Record<string, string | undefined>, sources: Record<strin
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') continue;
     if (name === 'OLLAMA_HOST' && env.OLLM_HOST?.trim()) continue;
-    setPath(layer, path.split('.'), type === 'number' ? numberOrText(raw) : type === 'boolean' ? booleanOrText(raw) : raw.trim());
+    setPath(
+      layer,
+      path.split('.'),
+      type === 'number' ? numberOrText(raw) : type === 'boolean' ? booleanOrText(raw) : raw.trim(),
+    );
     sources[path] = `env ${name}`;
   }
   return layer;
@@ -220,8 +240,12 @@ function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<str
   for (const k of path) value = typeof value === 'object' && value !== null ? (value as Tree)[k] : undefined;
   const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`; // a long value is cut: an error is a line
   let allowed = issue.message.replace(/^Invalid input: /, '');
-  if (issue.code === 'invalid_value') allowed = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  return `Invalid setting ${path.join('.')}${shown} (from ${sourceOf(path, sources)}): ${allowed}.`.replace(/\.\.$/, '.');
+  if (issue.code === 'invalid_value')
+    allowed = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `Invalid setting ${path.join('.')}${shown} (from ${sourceOf(path, sources)}): ${allowed}.`.replace(
+    /\.\.$/,
+    '.',
+  );
 }
 
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
@@ -231,14 +255,22 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const sources: Record<string, string> = Object.create(null) as Record<string, string>;
 
   // $OLLM_HOME/config.yaml stays inside $OLLM_HOME; a file named by --config is the user's choice
-  const fileData = await readSettingsFile(file, options.configFile !== undefined, options.configFile === undefined ? home : undefined);
+  const fileData = await readSettingsFile(
+    file,
+    options.configFile !== undefined,
+    options.configFile === undefined ? home : undefined,
+  );
   if (fileData) recordSources(fileData, [], file, sources);
   const fromProject = options.project?.settings ?? {};
   if (options.project) recordSources(fromProject, [], options.project.source, sources);
   const fromEnv = envLayer(env, sources);
   const fromFlags = flagLayer(options.flags ?? [], sources);
   // below every layer: the Ollama server's own variables, when it runs on this machine
-  const merged = withOllamaEnv(deepMerge(deepMerge(deepMerge(fileData ?? tree(), fromProject), fromEnv), fromFlags), env, sources);
+  const merged = withOllamaEnv(
+    deepMerge(deepMerge(deepMerge(fileData ?? tree(), fromProject), fromEnv), fromFlags),
+    env,
+    sources,
+  );
 
   // parsed once per process: interpreting is cheaper than compiling a fast parser (zod's JIT) for one use
   const parsed = settingsSchema.safeParse(merged, { jitless: true });

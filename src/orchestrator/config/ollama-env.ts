@@ -26,8 +26,11 @@ const GO_TRUE: ReadonlySet<string | undefined> = new Set(['1', 't', 'T', 'TRUE',
 const GO_FALSE: ReadonlySet<string | undefined> = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 /** The Ollama server settings this machine's environment gives, each with the variable it came from; a value Ollama would not take is left out. */
-export function ollamaEnvDefaults(env: Env): Array<{ key: 'kvCacheType' | 'flashAttention' | 'gpuOverhead'; value: string | number; from: string }> {
-  const out: Array<{ key: 'kvCacheType' | 'flashAttention' | 'gpuOverhead'; value: string | number; from: string }> = [];
+export function ollamaEnvDefaults(
+  env: Env,
+): Array<{ key: 'kvCacheType' | 'flashAttention' | 'gpuOverhead'; value: string | number; from: string }> {
+  const out: Array<{ key: 'kvCacheType' | 'flashAttention' | 'gpuOverhead'; value: string | number; from: string }> =
+    [];
   const kv = env.OLLAMA_KV_CACHE_TYPE?.trim().toLowerCase(); // llm/server.go lowercases it
   const known = KV_CACHE_TYPES.find((t) => t === kv);
   if (known) out.push({ key: 'kvCacheType', value: known, from: 'OLLAMA_KV_CACHE_TYPE' });

@@ -5,7 +5,8 @@ const SECRET_KEY = /(token|secret|password|apikey|api_key|authorization)/i;
 const NAMES_A_SECRET = /Env$/;
 
 function redactValue(key: string, value: unknown): unknown {
-  if (typeof value === 'string' && SECRET_KEY.test(key) && !NAMES_A_SECRET.test(key)) return value ? '[redacted]' : value;
+  if (typeof value === 'string' && SECRET_KEY.test(key) && !NAMES_A_SECRET.test(key))
+    return value ? '[redacted]' : value;
   if (typeof value === 'string' && /^https?:\/\/[^/\s]*@/.test(value)) {
     return value.replace(/\/\/[^/\s@]*@/, '//[redacted]@'); // credentials inside a URL
   }

@@ -31,7 +31,9 @@ export const host = z
       return z.NEVER;
     }
   })
-  .describe('Where Ollama listens. Every OLLAMA_HOST form works: "0.0.0.0", "host:port", "http://host:port/", a bare host.');
+  .describe(
+    'Where Ollama listens. Every OLLAMA_HOST form works: "0.0.0.0", "host:port", "http://host:port/", a bare host.',
+  );
 
 /** The KV cache types llama-server takes (--cache-type-k/v); Ollama passes OLLAMA_KV_CACHE_TYPE on as it is. */
 export const KV_CACHE_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q5_1', 'q5_0', 'q4_1', 'q4_0', 'iq4_nl'] as const;
@@ -46,10 +48,14 @@ export const runnerFields = {
   kvCacheType: z
     .enum(KV_CACHE_TYPES)
     .optional()
-    .describe("The server's OLLAMA_KV_CACHE_TYPE (default f16): q8_0 takes about half the memory of f16 per token of context, q4_0 about a quarter, so memory holds longer windows."),
+    .describe(
+      "The server's OLLAMA_KV_CACHE_TYPE (default f16): q8_0 takes about half the memory of f16 per token of context, q4_0 about a quarter, so memory holds longer windows.",
+    ),
   flashAttention: z
     .enum(['auto', 'on', 'off'])
     .optional()
-    .describe("The server's OLLAMA_FLASH_ATTENTION: unset is auto, \"1\" on, \"0\" off. A quantized KV cache needs it: with it off such a cache cannot run, and models are sized as f16."),
+    .describe(
+      'The server\'s OLLAMA_FLASH_ATTENTION: unset is auto, "1" on, "0" off. A quantized KV cache needs it: with it off such a cache cannot run, and models are sized as f16.',
+    ),
   gpuOverhead: bytes("The server's OLLAMA_GPU_OVERHEAD: VRAM kept aside on each GPU (default 0).").optional(),
 };

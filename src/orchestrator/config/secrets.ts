@@ -12,12 +12,20 @@ export const SECRET_VARIABLES = ['OLLM_API_KEY', 'OLLAMA_API_KEY', 'OLLM_HTTP_TO
 
 /** The names of every variable that holds a secret under these settings. */
 export function secretVariables(settings: Pick<Settings, 'hosts' | 'fallback' | 'http'>): string[] {
-  const named = [...settings.hosts.map((h) => ('tokenEnv' in h ? h.tokenEnv : undefined)), settings.fallback?.apiKeyEnv, ...Object.values(settings.http.tokens).map((t) => t.tokenEnv)];
+  const named = [
+    ...settings.hosts.map((h) => ('tokenEnv' in h ? h.tokenEnv : undefined)),
+    settings.fallback?.apiKeyEnv,
+    ...Object.values(settings.http.tokens).map((t) => t.tokenEnv),
+  ];
   return [...new Set([...SECRET_VARIABLES, ...named.filter((n): n is string => n !== undefined)])];
 }
 
 /** The values of those variables that are set (and any `extra`, e.g. a --token), trimmed. */
-export function configuredSecrets(settings: Pick<Settings, 'hosts' | 'fallback' | 'http'>, env: NodeJS.ProcessEnv = process.env, extra: ReadonlyArray<string | undefined> = []): string[] {
+export function configuredSecrets(
+  settings: Pick<Settings, 'hosts' | 'fallback' | 'http'>,
+  env: NodeJS.ProcessEnv = process.env,
+  extra: ReadonlyArray<string | undefined> = [],
+): string[] {
   const values = [...secretVariables(settings).map((name) => env[name]), ...extra].map((v) => v?.trim() ?? '');
   return [...new Set(values.filter((v) => v !== ''))];
 }

@@ -101,8 +101,10 @@ export function keepAliveProblem(value: string | number): string | undefined {
   const ms = parseDurationMs(value);
   if (ms === undefined) return 'a number of seconds or a duration like "10m", "1h30m" or "-1m" (forever)';
   // Ollama counts whole seconds: 0 (or 0.5) unloads the model as soon as it is loaded.
-  if (typeof value === 'number' ? Math.trunc(value) === 0 : ms === 0) return 'not 0: keep_alive 0 makes Ollama unload the model at once — to unload a model, use unload_model';
-  const tooLong = typeof value === 'number' ? Math.trunc(value) > KEEP_ALIVE_MAX_SECONDS : Math.abs(ms) > KEEP_ALIVE_MAX_MS;
+  if (typeof value === 'number' ? Math.trunc(value) === 0 : ms === 0)
+    return 'not 0: keep_alive 0 makes Ollama unload the model at once — to unload a model, use unload_model';
+  const tooLong =
+    typeof value === 'number' ? Math.trunc(value) > KEEP_ALIVE_MAX_SECONDS : Math.abs(ms) > KEEP_ALIVE_MAX_MS;
   if (!tooLong) return undefined;
   return `at most ${KEEP_ALIVE_MAX_SECONDS} seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 (or any negative number) to keep the model loaded forever`;
 }

@@ -22,17 +22,24 @@ export function addressWhy(err: unknown, url: string): string | undefined {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name "${hostName(url)}" does not resolve: ${code}`;
   const scheme = schemeOf(url);
   const text = messages(err);
-  if (scheme === 'https:' && (code === 'EPROTO' || code?.startsWith('ERR_SSL_')) && PLAIN_ANSWER.test(`${code} ${text}`)) {
+  if (
+    scheme === 'https:' &&
+    (code === 'EPROTO' || code?.startsWith('ERR_SSL_')) &&
+    PLAIN_ANSWER.test(`${code} ${text}`)
+  ) {
     return `it does not speak HTTPS there: ${code}, ${PLAIN_ANSWER.exec(`${code} ${text}`)![0].toLowerCase().replace(/_/g, ' ')}`;
   }
-  if (scheme === 'http:' && (speaksTls(err) || (code?.startsWith('HPE_') && tlsRecord(err)))) return 'it speaks HTTPS there, not plain HTTP';
+  if (scheme === 'http:' && (speaksTls(err) || (code?.startsWith('HPE_') && tlsRecord(err))))
+    return 'it speaks HTTPS there, not plain HTTP';
   if (scheme === 'http:' && code?.startsWith('HPE_')) return `its answer is not HTTP: ${code}`;
   return undefined;
 }
 
 /** The same, from an HTTP answer a TLS server gives a plain request (nginx, Caddy, Go). */
 export function plainToTlsAnswer(status: number, text: string, url: string): string | undefined {
-  return status === 400 && schemeOf(url) === 'http:' && PLAIN_TO_TLS.test(text) ? 'it speaks HTTPS there, not plain HTTP' : undefined;
+  return status === 400 && schemeOf(url) === 'http:' && PLAIN_TO_TLS.test(text)
+    ? 'it speaks HTTPS there, not plain HTTP'
+    : undefined;
 }
 
 /**
@@ -51,11 +58,15 @@ export function wrongPathAnswer(status: number, text: string, url: string): stri
  * naming `setting`, the setting that holds the address; undefined for any other cause.
  */
 export function addressNext(error: string, url: string, setting: string): string | undefined {
-  if (/the host name "[^"]*" does not resolve/.test(error)) return `the name does not resolve: check the address in settings (${setting})`;
+  if (/the host name "[^"]*" does not resolve/.test(error))
+    return `the name does not resolve: check the address in settings (${setting})`;
   if (/it does not speak HTTPS there/.test(error)) return `use ${withScheme(url, 'http:')} in settings (${setting})`;
-  if (/it speaks HTTPS there, not plain HTTP/.test(error)) return `use ${withScheme(url, 'https:')} in settings (${setting})`;
-  if (/its address has the path \S+, where no API answers/.test(error)) return `drop the path: use ${withoutPath(url)} in settings (${setting})`;
-  if (/its answer is not HTTP: HPE_/.test(error)) return `check the port in settings (${setting}) — or, if it speaks HTTPS there, use ${withScheme(url, 'https:')}`;
+  if (/it speaks HTTPS there, not plain HTTP/.test(error))
+    return `use ${withScheme(url, 'https:')} in settings (${setting})`;
+  if (/its address has the path \S+, where no API answers/.test(error))
+    return `drop the path: use ${withoutPath(url)} in settings (${setting})`;
+  if (/its answer is not HTTP: HPE_/.test(error))
+    return `check the port in settings (${setting}) — or, if it speaks HTTPS there, use ${withScheme(url, 'https:')}`;
   return undefined;
 }
 
@@ -127,12 +138,14 @@ function hostName(url: string): string {
 /** The messages of an error and its causes, joined. */
 function messages(err: unknown): string {
   const out: string[] = [];
-  for (let e = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) out.push(String((e as { message?: unknown }).message ?? ''));
+  for (let e = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++)
+    out.push(String((e as { message?: unknown }).message ?? ''));
   return out.join(' ');
 }
 
 function speaksTls(err: unknown): boolean {
-  for (let e = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) if ((e as Record<string, unknown>)[SPEAKS_TLS] === true) return true;
+  for (let e = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++)
+    if ((e as Record<string, unknown>)[SPEAKS_TLS] === true) return true;
   return false;
 }
 

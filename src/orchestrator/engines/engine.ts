@@ -214,10 +214,18 @@ export interface Engine {
   /** Asks the engine to unload (it may carry it out in the background: confirm with `ps`). */
   unload(model: string, options?: CallOptions): Promise<void>;
   generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone>;
-  pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void>;
+  pull(
+    model: string,
+    opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void },
+    options?: CallOptions,
+  ): Promise<void>;
   delete(model: string, options?: CallOptions): Promise<void>;
   /** Makes a model from an installed one, where `can.create`; its progress lines as a pull's, the last `success`. */
-  create?(req: CreateModelRequest, opts: { onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void>;
+  create?(
+    req: CreateModelRequest,
+    opts: { onLine(line: PullLine): 'done' | void },
+    options?: CallOptions,
+  ): Promise<void>;
   /** Copies an installed model under another name (the same weights), where `can.create`. */
   copy?(source: string, destination: string, options?: CallOptions): Promise<void>;
   /** Where the engine cannot make models: what to do there instead, in words (e.g. a preset section for llama-server). */
@@ -249,7 +257,14 @@ export function engineName(e: Pick<Engine, 'engineName'>): string {
   return e.engineName ?? 'the engine';
 }
 
-export type { ChatAnswer, ChatPrompt, Fallback, FallbackAnswer, FallbackRequest, ReadRecord } from './fallback-types.js';
+export type {
+  ChatAnswer,
+  ChatPrompt,
+  Fallback,
+  FallbackAnswer,
+  FallbackRequest,
+  ReadRecord,
+} from './fallback-types.js';
 
 /** A model as the loaded models list it. */
 export type RunningModel = EngineModel;

@@ -50,7 +50,11 @@ export interface FallbackAnswer extends ChatAnswer {
  * it sends anything: the name of a text or image read that the request holds, or undefined.
  */
 export interface ReadRecord {
-  heldIn(out: { prompt: string; system?: string | undefined; images?: readonly string[] | undefined }): string | undefined;
+  heldIn(out: {
+    prompt: string;
+    system?: string | undefined;
+    images?: readonly string[] | undefined;
+  }): string | undefined;
 }
 
 /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */

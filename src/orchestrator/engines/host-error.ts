@@ -69,18 +69,36 @@ export class HostError extends Error {
 
 /** Failures that say the host itself is in trouble (not the request): it is left alone for a while. */
 export function hostTrouble(err: unknown): boolean {
-  return err instanceof HostError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'server_error' || err.kind === 'rate_limited' || err.kind === 'busy');
+  return (
+    err instanceof HostError &&
+    (err.kind === 'unreachable' ||
+      err.kind === 'timeout' ||
+      err.kind === 'server_error' ||
+      err.kind === 'rate_limited' ||
+      err.kind === 'busy')
+  );
 }
 
 /** The error for a model that is not installed: names the host and says how to get it. */
-export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = [], near: readonly string[] = []): HostError {
+export function notInstalled(
+  model: string,
+  host: string,
+  status?: number,
+  similar: readonly string[] = [],
+  near: readonly string[] = [],
+): HostError {
   const pull = `pull it with \`ollama pull ${shortened(model)}\``;
   const hint = similar.length
     ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or ${pull}.`
     : near.length
       ? ` Did you mean ${near.join(' or ')}? Name it exactly, or ${pull}.`
       : ` — ${pull}, or pick one from list_models.`;
-  return new HostError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length || near.length ? '.' : ''}${hint}`, host, status);
+  return new HostError(
+    'model_not_found',
+    `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length || near.length ? '.' : ''}${hint}`,
+    host,
+    status,
+  );
 }
 
 /**

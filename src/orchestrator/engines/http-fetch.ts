@@ -45,7 +45,10 @@ interface MinimalResponse {
  * An answer's body as a reader: this fetch's own (`reader()`, no web stream around it), or any
  * other fetch's web stream (a test's); null without a body. Read it once.
  */
-export function bodyReader(res: { body: ReadableStream<Uint8Array> | null; reader?: () => ChunkReader }): ChunkReader | null {
+export function bodyReader(res: {
+  body: ReadableStream<Uint8Array> | null;
+  reader?: () => ChunkReader;
+}): ChunkReader | null {
   if (res.reader) return res.reader();
   return res.body ? res.body.getReader() : null;
 }
@@ -83,7 +86,11 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
   return new Promise((resolve, reject) => {
     const send = (fresh: boolean) => {
       // fresh: a connection of its own (agent false), never one from the pool
-      const request = (url.protocol === 'https:' ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: fresh ? false : agent });
+      const request = (url.protocol === 'https:' ? https : http).request(url, {
+        method: init.method ?? 'GET',
+        headers,
+        agent: fresh ? false : agent,
+      });
       const onAbort = () => {
         // the answer may be whole already (its last chunk being read as this abort came): the client lets go of the
         // socket's error listener once it is, and the error this destroy gives the socket — emitted a tick later —
@@ -100,7 +107,12 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
         // the connection after every answer it relays from a model's server while saying "keep-alive"
         if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return send(true);
         // a fresh plain-HTTP connection closed or answered in something not HTTP: is it a TLS server? (address-trouble.ts)
-        if (url.protocol === 'http:' && !request.reusedSocket && !signal?.aborted && (code === 'ECONNRESET' || code.startsWith('HPE_'))) {
+        if (
+          url.protocol === 'http:' &&
+          !request.reusedSocket &&
+          !signal?.aborted &&
+          (code === 'ECONNRESET' || code.startsWith('HPE_'))
+        ) {
           void handshakes(url, signal).then((yes) => reject(yes ? Object.assign(err, { [SPEAKS_TLS]: true }) : err));
           return;
         }
@@ -128,7 +140,9 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
           size += (chunk as Buffer).length;
           if (size > MAX_BODY_BYTES) {
             res.destroy();
-            throw new Error(`the answer of ${url.host} is larger than ${MAX_BODY_BYTES >> 20} MiB, so it was not read further`);
+            throw new Error(
+              `the answer of ${url.host} is larger than ${MAX_BODY_BYTES >> 20} MiB, so it was not read further`,
+            );
           }
         }
         return Buffer.concat(chunks).toString('utf8');
@@ -162,7 +176,12 @@ const PROBE_MS = 2000;
 function handshakes(url: URL, signal: AbortSignal | undefined): Promise<boolean> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
-    const socket = tls.connect({ host, port: Number(url.port || 80), rejectUnauthorized: false, ...(isIP(host) === 0 && { servername: host }) });
+    const socket = tls.connect({
+      host,
+      port: Number(url.port || 80),
+      rejectUnauthorized: false,
+      ...(isIP(host) === 0 && { servername: host }),
+    });
     const done = (yes: boolean) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -27,7 +27,11 @@ interface Family {
 
 /** The gauges of each engine, with `:` written `_` (how names are compared). */
 const FAMILIES: readonly Family[] = [
-  { running: 'vllm_num_requests_running', waiting: 'vllm_num_requests_waiting', kv: ['vllm_kv_cache_usage_perc', 'vllm_gpu_cache_usage_perc'] },
+  {
+    running: 'vllm_num_requests_running',
+    waiting: 'vllm_num_requests_waiting',
+    kv: ['vllm_kv_cache_usage_perc', 'vllm_gpu_cache_usage_perc'],
+  },
   { running: 'sglang_num_running_reqs', waiting: 'sglang_num_queue_reqs', kv: ['sglang_token_usage'] },
   { running: 'llamacpp_requests_processing', waiting: 'llamacpp_requests_deferred', kv: [] },
 ];
@@ -101,8 +105,15 @@ export function readPrometheusLoad(text: string): EngineLoad | undefined {
     const kvs = f.kv.flatMap((n) => samples.get(n) ?? []).map((s) => fractionOf(s.value));
     const kvCache = kvs.length > 0 && kvs.every((k) => k !== undefined) ? Math.max(...(kvs as number[])) : undefined;
     const names = new Set([...running.byModel.keys(), ...waiting.byModel.keys()]);
-    const models = new Map<string, ModelLoad>([...names].map((n) => [n, { running: running.byModel.get(n) ?? 0, waiting: waiting.byModel.get(n) ?? 0 }]));
-    return { running: running.total, waiting: waiting.total, ...(kvCache !== undefined && { kvCache }), ...(models.size > 0 && { models }) };
+    const models = new Map<string, ModelLoad>(
+      [...names].map((n) => [n, { running: running.byModel.get(n) ?? 0, waiting: waiting.byModel.get(n) ?? 0 }]),
+    );
+    return {
+      running: running.total,
+      waiting: waiting.total,
+      ...(kvCache !== undefined && { kvCache }),
+      ...(models.size > 0 && { models }),
+    };
   }
   return undefined;
 }

@@ -102,7 +102,11 @@ export class LoadReader {
     return value;
   }
 
-  private async ask<T>(path: string, parse: (text: string) => T | undefined, signal: AbortSignal): Promise<T | undefined> {
+  private async ask<T>(
+    path: string,
+    parse: (text: string) => T | undefined,
+    signal: AbortSignal,
+  ): Promise<T | undefined> {
     const key = endpoint(path);
     if ((this.missing.get(key) ?? 0) > this.now()) return undefined;
     const away = () => void this.missing.set(key, this.now() + MISSING_FOR_MS);

@@ -17,10 +17,17 @@ export function sane(v: unknown, max = ABSURD): number | undefined {
 }
 
 /** A required count or size: a field that is not one fails the answer. */
-export const count = z.number({ error: 'must be a number' }).finite('must be a finite number').nonnegative('must not be negative').max(ABSURD, 'is absurdly large');
+export const count = z
+  .number({ error: 'must be a number' })
+  .finite('must be a finite number')
+  .nonnegative('must not be negative')
+  .max(ABSURD, 'is absurdly large');
 
 /** An optional number: kept when sensible, dropped (undefined) when not — never passed on as nonsense. */
-export const optionalCount = z.unknown().transform((v) => sane(v)).optional();
+export const optionalCount = z
+  .unknown()
+  .transform((v) => sane(v))
+  .optional();
 
 /** How a value that is not what was expected reads in a message: its kind, never its (possibly huge) content. */
 export function kindOf(v: unknown): string {
@@ -33,13 +40,22 @@ export function kindOf(v: unknown): string {
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 
-const TYPE_WORDS: Record<string, string> = { array: 'a list', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' };
+const TYPE_WORDS: Record<string, string> = {
+  array: 'a list',
+  object: 'an object',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 /** The first problem zod found, as `field: what` (the field as a dotted path). */
 export function firstIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return 'not valid';
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   const got = valueAt(input, issue.path);
   const what =
     issue.code === 'invalid_type'

@@ -158,12 +158,20 @@ class Planning implements Shared {
 }
 
 /** `direct`, reached through whichever server plans it (see above); `shared` tells and settles who. */
-export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: PlannedElsewhereOptions): Engine & { shared: Shared } {
+export function plannedElsewhere(
+  direct: Engine,
+  claim: EngineClaim,
+  options: PlannedElsewhereOptions,
+): Engine & { shared: Shared } {
   const p = new Planning(direct, claim, options);
   const suspectMs = options.suspectMs ?? SUSPECT_MS;
 
   const notSentOn = () =>
-    new HostError('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`, direct.host);
+    new HostError(
+      'not_supported',
+      `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`,
+      direct.host,
+    );
 
   /** A method of whichever engine serves it now; a call the planner could not take goes once more to the next one. */
   const dispatch = (prop: PropertyKey, args: unknown[]): unknown => {
@@ -186,17 +194,28 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
 
   /** A load or unload of this server's plan, found stale: another server plans the engine now (its adapter would load nothing). */
   const moved = (prop: PropertyKey, args: unknown[]) => {
-    const model = prop === 'load' ? (args[0] as { model?: string } | undefined)?.model : (args[0] as string | undefined);
+    const model =
+      prop === 'load' ? (args[0] as { model?: string } | undefined)?.model : (args[0] as string | undefined);
     const what = `${String(prop)} of ${JSON.stringify(model ?? '')}`;
-    const then = prop === 'load' ? 'that server loads it by its own plan for the request sent there: ask again' : 'ask that server (its unload_model), or let its plan do it';
-    return new PlannerMoved('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}), which took it over while this one was stopped: this server's ${what} was not sent — ${then}.`, direct.host);
+    const then =
+      prop === 'load'
+        ? 'that server loads it by its own plan for the request sent there: ask again'
+        : 'ask that server (its unload_model), or let its plan do it';
+    return new PlannerMoved(
+      'not_supported',
+      `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}), which took it over while this one was stopped: this server's ${what} was not sent — ${then}.`,
+      direct.host,
+    );
   };
 
   /** Before acting on the engine's memory as its planner: is the claim still this server's? If not, the new planner is found first. */
   const planned = async (prop: PropertyKey, args: unknown[]): Promise<unknown> => {
     if (!(await claim.holds())) {
       await p.settle();
-      if (p.planner) log.warn(`${direct.who}: this server no longer holds its claim (process ${p.planner.pid} plans it now): it plans nothing there from now on`);
+      if (p.planner)
+        log.warn(
+          `${direct.who}: this server no longer holds its claim (process ${p.planner.pid} plans it now): it plans nothing there from now on`,
+        );
       // a load or unload this server planned is stale now: never sent to the new planner as if it were done there
       if (p.planner && prop !== 'generate') throw moved(prop, args);
     }
@@ -216,7 +235,14 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
 
 /** `direct` as the fleet sees it: its methods through `method`, its capabilities and name those of whoever serves it now. */
 function proxyOf(direct: Engine, p: Planning, method: (prop: PropertyKey) => unknown): Engine & { shared: Shared } {
-  const can = (): EngineCapabilities => (p.box ? { ...p.box.can, pullAndDelete: direct.can.pullAndDelete, ...(direct.can.create !== undefined && { create: direct.can.create }) } : direct.can);
+  const can = (): EngineCapabilities =>
+    p.box
+      ? {
+          ...p.box.can,
+          pullAndDelete: direct.can.pullAndDelete,
+          ...(direct.can.create !== undefined && { create: direct.can.create }),
+        }
+      : direct.can;
   return new Proxy(direct as Engine & { shared: Shared }, {
     get(target, prop) {
       if (prop === 'shared') return p;

@@ -34,7 +34,13 @@ export class FailoverOverview extends ModelOverview {
     ram: RamMonitor,
   ) {
     const primary = fleet.hosts.find((h) => h.name === 'ollama')!;
-    super({ backend: primary.engine, catalog: primary.catalog, ram, loader: primary.loader, settings: primary.settings });
+    super({
+      backend: primary.engine,
+      catalog: primary.catalog,
+      ram,
+      loader: primary.loader,
+      settings: primary.settings,
+    });
   }
 
   override async listModels(options: Parameters<ModelOverview['listModels']>[0] = {}): Promise<ModelsOverview> {

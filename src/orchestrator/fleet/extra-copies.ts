@@ -99,7 +99,12 @@ export class ExtraCopies {
       }
       if (view.running(c.host, c.model) > 0) c.lastUsed = now;
       if (now - c.lastUsed < this.idleMs) continue;
-      const elsewhere = await Promise.all(view.hosts().filter((h) => h !== c.host).map(async (h) => (await loaded(h))?.includes(c.model) === true));
+      const elsewhere = await Promise.all(
+        view
+          .hosts()
+          .filter((h) => h !== c.host)
+          .map(async (h) => (await loaded(h))?.includes(c.model) === true),
+      );
       if (!elsewhere.some(Boolean)) {
         this.copies.delete(k); // the only copy left now: it serves the model, extra no more
         continue;

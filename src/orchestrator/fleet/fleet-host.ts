@@ -74,7 +74,13 @@ export class FleetHost {
       this.loader.keeper.observe(running);
       if (engine.can.managesMemory) this.prefixes.loadedNow(new Set(running.map((r) => r.name)));
     };
-    this.overview = new ModelOverview({ backend: engine, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
+    this.overview = new ModelOverview({
+      backend: engine,
+      catalog: this.catalog,
+      ram: deps.ram,
+      loader: this.loader,
+      settings,
+    });
     this.puller = new Puller(engine, this.catalog, settings.ollama.pullStallTimeoutMs);
   }
 
@@ -86,12 +92,17 @@ export class FleetHost {
   async learnedSizes(): Promise<Array<{ model: string; figure: string }>> {
     const rows = this.sizes?.models(this.engine.host) ?? [];
     if (rows.length === 0) return [];
-    const installed = await this.catalog.list().then((l) => l.models, () => []);
+    const installed = await this.catalog.list().then(
+      (l) => l.models,
+      () => [],
+    );
     const believed = (model: string, seen: SeenSize) => {
       const m = installed.find((x) => x.name === model);
       return !m || trustedSeen([seen], modelFacts(m, isEmbedding(m) ? 1 : this.settings.ollama.numParallel)).length > 0;
     };
-    return rows.filter((r) => believed(r.model, r.seen)).map((m) => ({ model: m.model, figure: describeFigure(m.seen) }));
+    return rows
+      .filter((r) => believed(r.model, r.seen))
+      .map((m) => ({ model: m.model, figure: describeFigure(m.seen) }));
   }
 
   /** What runs there. */
@@ -110,6 +121,7 @@ function onHost(sizes: SeenSizes, host: string) {
   return {
     seen: (model: string, digest: string) => sizes.seen(host, model, digest),
     revision: () => sizes.revision(),
-    record: (model: string, digest: string, contextLength: number, bytes: number, vramBytes: number) => sizes.record(host, model, digest, contextLength, bytes, vramBytes),
+    record: (model: string, digest: string, contextLength: number, bytes: number, vramBytes: number) =>
+      sizes.record(host, model, digest, contextLength, bytes, vramBytes),
   };
 }

@@ -21,11 +21,18 @@ type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
 type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
 type OllmHostSpec = Extract<HostSpec, { kind: 'ollm' }>;
 
-type OwnSettings = Pick<Settings['ollama'], 'capacity' | 'maxLoadedModels' | 'contextLength' | 'kvCacheType' | 'flashAttention' | 'gpuOverhead'>;
+type OwnSettings = Pick<
+  Settings['ollama'],
+  'capacity' | 'maxLoadedModels' | 'contextLength' | 'kvCacheType' | 'flashAttention' | 'gpuOverhead'
+>;
 
 /** The settings as one more host sees them: its address, capacity, limits and how it runs models (never the primary's); no pins of the primary's. */
 function settingsFor(base: Settings, spec: { url: string; numParallel?: number } & OwnSettings): Settings {
-  const ollama: Settings['ollama'] = { ...base.ollama, host: spec.url, numParallel: spec.numParallel ?? base.ollama.numParallel };
+  const ollama: Settings['ollama'] = {
+    ...base.ollama,
+    host: spec.url,
+    numParallel: spec.numParallel ?? base.ollama.numParallel,
+  };
   const own = ['capacity', 'maxLoadedModels', 'contextLength', 'kvCacheType', 'flashAttention', 'gpuOverhead'] as const;
   for (const key of own) delete ollama[key];
   for (const key of own) if (spec[key] !== undefined) Object.assign(ollama, { [key]: spec[key] });
@@ -39,9 +46,19 @@ function serverRoot(url: string): string {
 }
 
 /** An engine whose memory this server plans, unless another server on the machine claimed it first (engines/planned-elsewhere.ts). */
-function claimed(engine: Engine, kind: 'ollama' | 'llamacpp', name: string, settings: Settings, deps: FleetHostDeps): Engine {
+function claimed(
+  engine: Engine,
+  kind: 'ollama' | 'llamacpp',
+  name: string,
+  settings: Settings,
+  deps: FleetHostDeps,
+): Engine {
   if (!deps.claims) return engine;
-  return plannedElsewhere(engine, deps.claims(kind, engine.url), { name, timeoutMs: settings.ollama.timeoutMs, parallel: settings.ollama.numParallel });
+  return plannedElsewhere(engine, deps.claims(kind, engine.url), {
+    name,
+    timeoutMs: settings.ollama.timeoutMs,
+    parallel: settings.ollama.numParallel,
+  });
 }
 
 /** While this server plans a shared engine, holds on its loaded models are lent from its loader (engines/holds/). */
@@ -53,16 +70,31 @@ function lending(host: FleetHost, settings: Settings): FleetHost {
 
 function ollamaHost(name: string, priority: number, settings: Settings, deps: FleetHostDeps): FleetHost {
   const { ollama } = settings;
-  const backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(name !== 'ollama' && { setting: `hosts.${name}.url` }), ...(deps.fetch && { fetch: deps.fetch }) });
+  const backend = new OllamaBackend({
+    host: ollama.host,
+    timeoutMs: ollama.timeoutMs,
+    ...(name !== 'ollama' && { setting: `hosts.${name}.url` }),
+    ...(deps.fetch && { fetch: deps.fetch }),
+  });
   const engine = claimed(backend, 'ollama', name, settings, deps);
-  const memory = new HostMemoryModel(ollama.host, settings, deps.ram, name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`);
+  const memory = new HostMemoryModel(
+    ollama.host,
+    settings,
+    deps.ram,
+    name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`,
+  );
   return lending(new FleetHost(name, priority, settings, engine, memory, deps), settings);
 }
 
 function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
   const spec = { ...given, url: serverRoot(given.url) };
   // one slot per model (its KV cache is in its size)
-  const settings = settingsFor(base, { url: spec.url, numParallel: 1, ...(spec.capacity && { capacity: spec.capacity }), ...(spec.modelsMax !== undefined && { maxLoadedModels: spec.modelsMax }) });
+  const settings = settingsFor(base, {
+    url: spec.url,
+    numParallel: 1,
+    ...(spec.capacity && { capacity: spec.capacity }),
+    ...(spec.modelsMax !== undefined && { maxLoadedModels: spec.modelsMax }),
+  });
   const backend = new LlamacppBackend({
     name: spec.name,
     url: spec.url,
@@ -73,26 +105,54 @@ function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number,
     ...(spec.loadFigures === false && { loadFigures: false }),
     ...(deps.fetch && { fetch: deps.fetch }),
   });
-  const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () => backend.modelsMax({ timeoutMs: 3000 }));
+  const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () =>
+    backend.modelsMax({ timeoutMs: 3000 }),
+  );
   const engine = claimed(backend, 'llamacpp', spec.name, settings, deps);
   return lending(new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true }), settings);
 }
 
 function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
   const parallel = spec.numParallel ?? base.ollama.numParallel;
-  const settings = settingsFor(base, { url: spec.url, numParallel: parallel, ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
-  const backend = new OpenAIBackend({ name: spec.name, baseURL: spec.url, settingsPath: `hosts.${spec.name}`, ...(spec.tokenEnv && { apiKeyEnv: spec.tokenEnv }), ...(deps.fetch && { fetch: deps.fetch }) });
-  const engine = new OpenAIEngine(backend, { parallel, stallMs: base.ollama.stallTimeoutMs, ...(spec.loadFigures === false && { loadFigures: false }), ...(spec.model && { model: spec.model }), ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
+  const settings = settingsFor(base, {
+    url: spec.url,
+    numParallel: parallel,
+    ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }),
+  });
+  const backend = new OpenAIBackend({
+    name: spec.name,
+    baseURL: spec.url,
+    settingsPath: `hosts.${spec.name}`,
+    ...(spec.tokenEnv && { apiKeyEnv: spec.tokenEnv }),
+    ...(deps.fetch && { fetch: deps.fetch }),
+  });
+  const engine = new OpenAIEngine(backend, {
+    parallel,
+    stallMs: base.ollama.stallTimeoutMs,
+    ...(spec.loadFigures === false && { loadFigures: false }),
+    ...(spec.model && { model: spec.model }),
+    ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }),
+  });
   // it plans nothing (can.managesMemory is false): the memory model only answers status questions
   const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
-  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true, ...(spec.cluster && { cluster: true }) });
+  return new FleetHost(spec.name, priority, settings, engine, memory, {
+    ...deps,
+    fleet: true,
+    ...(spec.cluster && { cluster: true }),
+  });
 }
 
 /** Another ollm-mcp (a team's GPU box): its memory is its own plan's, so nothing is planned here (can.managesMemory false). */
 function ollmHost(base: Settings, spec: OllmHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
   const parallel = spec.numParallel ?? base.ollama.numParallel;
   const settings = settingsFor(base, { url: spec.url, numParallel: parallel });
-  const engine = new OllmEngine({ name: spec.name, url: spec.url, timeoutMs: base.ollama.timeoutMs, parallel, ...(spec.tokenEnv && { tokenEnv: spec.tokenEnv }) });
+  const engine = new OllmEngine({
+    name: spec.name,
+    url: spec.url,
+    timeoutMs: base.ollama.timeoutMs,
+    parallel,
+    ...(spec.tokenEnv && { tokenEnv: spec.tokenEnv }),
+  });
   // the memory model only answers status questions
   const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
   // it places work over its own engines by its own plan: one host here

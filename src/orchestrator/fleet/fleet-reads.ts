@@ -29,13 +29,23 @@ export function addressSetting(name: string): string {
  * (a name that does not resolve, the wrong scheme: engines/address-trouble.ts), correct it in the
  * setting named; otherwise start the engine there.
  */
-export function nextStep(h: { name: string; kind?: FleetHost['kind']; url?: string; error?: string }, others: boolean): string {
-  const address = h.error !== undefined && h.url !== undefined ? addressNext(h.error, h.url, addressSetting(h.name)) : undefined;
+export function nextStep(
+  h: { name: string; kind?: FleetHost['kind']; url?: string; error?: string },
+  others: boolean,
+): string {
+  const address =
+    h.error !== undefined && h.url !== undefined ? addressNext(h.error, h.url, addressSetting(h.name)) : undefined;
   if (address) return `${address}${others ? '; the other hosts serve meanwhile' : ''}`;
-  if (h.kind === 'openai') return `start that engine, or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
-  if (h.kind === 'ollm') return `start \`ollm-mcp --transport http\` on that machine, or correct hosts.${h.name}.url (or its token, hosts.${h.name}.tokenEnv) in settings${others ? '; the other hosts serve meanwhile' : ''}`;
-  if (h.kind === 'llamacpp') return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
-  const fix = h.name === 'ollama' ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs' : `start Ollama on that machine, or correct hosts.${h.name}.url in settings`;
+  if (h.kind === 'openai')
+    return `start that engine, or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+  if (h.kind === 'ollm')
+    return `start \`ollm-mcp --transport http\` on that machine, or correct hosts.${h.name}.url (or its token, hosts.${h.name}.tokenEnv) in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+  if (h.kind === 'llamacpp')
+    return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+  const fix =
+    h.name === 'ollama'
+      ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs'
+      : `start Ollama on that machine, or correct hosts.${h.name}.url in settings`;
   return `${fix}${others ? '; the other hosts serve meanwhile' : ''}`;
 }
 
@@ -59,7 +69,12 @@ export function isDown(err: unknown): boolean {
  * Runs `read` on every Ollama host at once. A host that does not answer (or, unless `ask`, is
  * cooling down after not answering) is listed in `down`; a cancelled call still throws.
  */
-export async function readEachHost<T>(hosts: readonly FleetHost[], cooldown: HostCooldown, read: (h: FleetHost) => Promise<T>, opts: { ask?: boolean } = {}): Promise<FleetRead<T>> {
+export async function readEachHost<T>(
+  hosts: readonly FleetHost[],
+  cooldown: HostCooldown,
+  read: (h: FleetHost) => Promise<T>,
+  opts: { ask?: boolean } = {},
+): Promise<FleetRead<T>> {
   const many = hosts.length > 1;
   const seen = await Promise.all(
     hosts.map(async (host) => {
@@ -79,8 +94,21 @@ export async function readEachHost<T>(hosts: readonly FleetHost[], cooldown: Hos
   const up = seen.filter((s): s is { host: FleetHost; value: Awaited<T> } => !('error' in s));
   const down = seen
     .filter((s): s is { host: FleetHost; error: string } => 'error' in s)
-    .map((s) => ({ name: s.host.name, url: s.host.address, error: s.error, next: nextStep({ name: s.host.name, kind: s.host.kind, url: s.host.settings.ollama.host, error: s.error }, up.length > 0) }));
-  const hostStates = seen.map((s) => ({ name: s.host.name, url: s.host.address, reachable: !('error' in s), ...('error' in s && { error: s.error }) }));
+    .map((s) => ({
+      name: s.host.name,
+      url: s.host.address,
+      error: s.error,
+      next: nextStep(
+        { name: s.host.name, kind: s.host.kind, url: s.host.settings.ollama.host, error: s.error },
+        up.length > 0,
+      ),
+    }));
+  const hostStates = seen.map((s) => ({
+    name: s.host.name,
+    url: s.host.address,
+    reachable: !('error' in s),
+    ...('error' in s && { error: s.error }),
+  }));
   return { up, down, hosts: hostStates };
 }
 
@@ -91,7 +119,12 @@ export function coolingHosts(fleet: { hosts: readonly FleetHost[]; hostCooldown:
   const others = down.length < fleet.hosts.length;
   return down.map((h) => {
     const error = cause(fleet.hostCooldown.skipped(h.name));
-    return { name: h.name, url: h.address, error, next: nextStep({ name: h.name, kind: h.kind, url: h.settings.ollama.host, error }, others) };
+    return {
+      name: h.name,
+      url: h.address,
+      error,
+      next: nextStep({ name: h.name, kind: h.kind, url: h.settings.ollama.host, error }, others),
+    };
   });
 }
 
@@ -99,9 +132,18 @@ export function coolingHosts(fleet: { hosts: readonly FleetHost[]; hostCooldown:
 export function noHostAnswers(down: readonly HostDown[], primaryAddress: string): HostError {
   const each = down.map((d) => `${d.name} at ${d.url}: ${d.error.replace(/[.\s]+$/, '')}`).join('; ');
   const fixes = down.filter((d) => addressNext(d.error, d.url, addressSetting(d.name)) !== undefined);
-  const address = fixes.map((d) => (down.length > 1 ? `${d.name}: ` : '') + addressNext(d.error, d.url, addressSetting(d.name))!);
-  const start = fixes.length === down.length ? [] : ['start Ollama (`ollama serve`) on at least one, or correct the addresses in settings (ollama.host, hosts)'];
-  return new HostError('unreachable', `No Ollama host answers (${each}) — ${[...start, ...address].join('; ')}.`, primaryAddress);
+  const address = fixes.map(
+    (d) => (down.length > 1 ? `${d.name}: ` : '') + addressNext(d.error, d.url, addressSetting(d.name))!,
+  );
+  const start =
+    fixes.length === down.length
+      ? []
+      : ['start Ollama (`ollama serve`) on at least one, or correct the addresses in settings (ollama.host, hosts)'];
+  return new HostError(
+    'unreachable',
+    `No Ollama host answers (${each}) — ${[...start, ...address].join('; ')}.`,
+    primaryAddress,
+  );
 }
 
 /**
@@ -109,7 +151,11 @@ export function noHostAnswers(down: readonly HostDown[], primaryAddress: string)
  * its host; the memory figures of ollama.host (or, while it is down, of the first host up); and
  * the hosts that did not answer, in `unreachable`.
  */
-export async function listFleetModels(hosts: readonly FleetHost[], cooldown: HostCooldown, options: { refresh?: boolean; signal?: AbortSignal }): Promise<ModelsOverview> {
+export async function listFleetModels(
+  hosts: readonly FleetHost[],
+  cooldown: HostCooldown,
+  options: { refresh?: boolean; signal?: AbortSignal },
+): Promise<ModelsOverview> {
   const read = await readEachHost(
     hosts,
     cooldown,

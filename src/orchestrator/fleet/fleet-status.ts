@@ -20,7 +20,13 @@ type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; las
 function copyWords(copies: ExtraCopies | undefined, host: string, model: string) {
   const c = copies?.of(host, model);
   if (!c) return undefined;
-  return { of: c.of, why: c.why, since: new Date(c.since).toISOString(), lastUsedAt: new Date(c.lastUsed).toISOString(), releasedAfterIdleSeconds: Math.round(copies!.idleMs / 1000) };
+  return {
+    of: c.of,
+    why: c.why,
+    since: new Date(c.since).toISOString(),
+    lastUsedAt: new Date(c.lastUsed).toISOString(),
+    releasedAfterIdleSeconds: Math.round(copies!.idleMs / 1000),
+  };
 }
 
 /** The most models whose learned memory a host's status lists (the newest). */
@@ -28,7 +34,9 @@ const LEARNED_SHOWN = 12;
 
 /** The status of `h`'s engine as the server of this user planning it shows it; undefined when it shows none. */
 function plannerView(h: FleetHost) {
-  return plannerOf(h.engine)?.hostView({ timeoutMs: 5000 }).catch(() => undefined);
+  return plannerOf(h.engine)
+    ?.hostView({ timeoutMs: 5000 })
+    .catch(() => undefined);
 }
 
 /**
@@ -40,11 +48,17 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
   const ram = await h.overview.ramStatus();
   const loaded = ram.loaded.map((m) => {
     const extraCopy = copyWords(copies, h.name, m.name);
-    return { ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name), ...(extraCopy && { extraCopy }) };
+    return {
+      ...m,
+      pinned: h.loader.pins.has(m.name),
+      requestsRunning: h.loader.requestsOn(m.name),
+      ...(extraCopy && { extraCopy }),
+    };
   });
   const many = fleet.hosts.length > 1;
   if (many && ram.ollama.reachable) fleet.hostCooldown.up(h.name);
-  if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error)) fleet.hostCooldown.down(h.name, ram.ollama.error);
+  if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error))
+    fleet.hostCooldown.down(h.name, ram.ollama.error);
   const cooling = fleet.hostCooldown.skipped(h.name);
   const router = ram.ollama.reachable ? await h.engine.report?.().catch(() => undefined) : undefined;
   // the engine's own figures (every client's requests), where it publishes them (engines/load-reader.ts)
@@ -58,7 +72,13 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
     reachable: ram.ollama.reachable,
     ...(ram.ollama.error && { error: ram.ollama.error }),
     ...(cooling && { coolingDown: cooling }),
-    ...(figures && { engineLoad: { running: figures.running, waiting: figures.waiting, ...(figures.kvCache !== undefined && { kvCache: figures.kvCache }) } }),
+    ...(figures && {
+      engineLoad: {
+        running: figures.running,
+        waiting: figures.waiting,
+        ...(figures.kvCache !== undefined && { kvCache: figures.kvCache }),
+      },
+    }),
   };
   // an engine that loads and unloads by itself says nothing of its memory: none is shown for it
   if (!h.engine.can.managesMemory) {
@@ -86,9 +106,18 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
 }
 
 /** The Ollama hosts among `statuses` that did not answer, with what to do. */
-export function unreachableOf(statuses: ReadonlyArray<{ name: string; kind?: FleetHost['kind']; url: string; reachable: boolean; error?: string }>): HostDown[] {
+export function unreachableOf(
+  statuses: ReadonlyArray<{ name: string; kind?: FleetHost['kind']; url: string; reachable: boolean; error?: string }>,
+): HostDown[] {
   const others = statuses.some((s) => s.reachable);
-  return statuses.filter((s) => !s.reachable).map((s) => ({ name: s.name, url: s.url, error: (s.error ?? 'no answer').split(' — ')[0]!, next: nextStep(s, others) }));
+  return statuses
+    .filter((s) => !s.reachable)
+    .map((s) => ({
+      name: s.name,
+      url: s.url,
+      error: (s.error ?? 'no answer').split(' — ')[0]!,
+      next: nextStep(s, others),
+    }));
 }
 
 /** ollm://system/ram: this machine's memory (ollama.host's view), and with several hosts, which of them do not answer. */
@@ -96,14 +125,28 @@ export async function ramStatus(fleet: Fleet) {
   const primary = fleet.hosts.find((h) => h.name === 'ollama')!;
   const status = await primary.overview.ramStatus();
   if (fleet.hosts.length === 1) return status;
-  const others = await readEachHost(fleet.hosts.filter((h) => h !== primary), fleet.hostCooldown, (h) => h.engine.ps());
-  const hosts: HostState[] = [{ name: primary.name, url: primary.address, reachable: status.ollama.reachable, ...(status.ollama.error && { error: status.ollama.error.split(' — ')[0]! }) }, ...others.hosts];
+  const others = await readEachHost(
+    fleet.hosts.filter((h) => h !== primary),
+    fleet.hostCooldown,
+    (h) => h.engine.ps(),
+  );
+  const hosts: HostState[] = [
+    {
+      name: primary.name,
+      url: primary.address,
+      reachable: status.ollama.reachable,
+      ...(status.ollama.error && { error: status.ollama.error.split(' — ')[0]! }),
+    },
+    ...others.hosts,
+  ];
   const unreachable = unreachableOf(hosts);
   return { ...status, hosts, ...(unreachable.length > 0 && { unreachable }) };
 }
 
 /** ollm://models/loaded: what every Ollama host holds in memory, with pins, requests running and last use. */
-export async function loadedStatus(fleet: Fleet): Promise<{ host: string; loaded: LoadedEntry[]; hosts?: HostState[]; unreachable?: HostDown[] }> {
+export async function loadedStatus(
+  fleet: Fleet,
+): Promise<{ host: string; loaded: LoadedEntry[]; hosts?: HostState[]; unreachable?: HostDown[] }> {
   const hosts = fleet.hosts;
   if (hosts.length === 1) return { host: hosts[0]!.address, loaded: await hosts[0]!.overview.loadedView() };
   const read = await readEachHost(hosts, fleet.hostCooldown, (h) => h.overview.loadedView(), { ask: true });
@@ -117,11 +160,28 @@ export async function loadedStatus(fleet: Fleet): Promise<{ host: string; loaded
 }
 
 /** ollm://models/database: the known patterns, and the installed models of every host that answers. */
-export async function modelDatabase(fleet: Fleet): Promise<{ patterns: readonly ModelEntry[]; installed: CatalogModel[]; ollama: { reachable: boolean; error?: string; unreachable?: HostDown[] } }> {
+export async function modelDatabase(
+  fleet: Fleet,
+): Promise<{
+  patterns: readonly ModelEntry[];
+  installed: CatalogModel[];
+  ollama: { reachable: boolean; error?: string; unreachable?: HostDown[] };
+}> {
   const hosts = fleet.hosts;
   const primary = hosts.find((h) => h.name === 'ollama')!;
   if (hosts.length === 1) return primary.overview.modelDatabase();
-  const read = await readEachHost(hosts, fleet.hostCooldown, (h) => h.overview.modelDatabase().then((d) => (d.ollama.reachable ? d : Promise.reject(new Error(d.ollama.error)))), { ask: true });
-  const installed = read.up.flatMap((v) => v.value.installed).filter((m, i, all) => all.findIndex((x) => x.name === m.name) === i);
-  return { patterns: MODEL_DATABASE, installed, ollama: { reachable: read.up.length > 0, ...(read.down.length > 0 && { unreachable: read.down }) } };
+  const read = await readEachHost(
+    hosts,
+    fleet.hostCooldown,
+    (h) => h.overview.modelDatabase().then((d) => (d.ollama.reachable ? d : Promise.reject(new Error(d.ollama.error)))),
+    { ask: true },
+  );
+  const installed = read.up
+    .flatMap((v) => v.value.installed)
+    .filter((m, i, all) => all.findIndex((x) => x.name === m.name) === i);
+  return {
+    patterns: MODEL_DATABASE,
+    installed,
+    ollama: { reachable: read.up.length > 0, ...(read.down.length > 0 && { unreachable: read.down }) },
+  };
 }

@@ -37,11 +37,15 @@ export class HostFleet {
           loaded: async (name) => (await host(name)?.engine.ps({ timeoutMs: 3000 }))?.map((m) => m.name),
           running: (name, model) => host(name)?.loader.requestsOn(model) ?? 0,
           pinned: (name, model) => host(name)?.loader.pins.has(model) ?? false,
-          unload: async (name, model) => (await host(name)!.loader.unload({ models: [model] })).unloaded.includes(model),
+          unload: async (name, model) =>
+            (await host(name)!.loader.unload({ models: [model] })).unloaded.includes(model),
           hosts: () => this.hosts.map((h) => h.name),
         },
         Math.min(COPY_CHECK_MS, Math.max(1000, idleMs / 4)),
-        (released) => log.info(`released ${released.join(', ')}: extra copies loaded for a rush, idle for ${extraCopyIdleSeconds} s while another copy stays loaded`),
+        (released) =>
+          log.info(
+            `released ${released.join(', ')}: extra copies loaded for a rush, idle for ${extraCopyIdleSeconds} s while another copy stays loaded`,
+          ),
       );
     }
   }

@@ -56,7 +56,10 @@ const MAX_COUNTED = 256;
  * how far those running have got is not said, so each is taken as halfway through an answer of
  * `tokens`; those waiting as whole answers. `running` come before this server's waiting ones, `waiting` after.
  */
-export function othersAsRequests(o: OthersLoad, tokens: number): { running: Array<{ elapsedMs: number; tokens: number }>; waiting: Array<{ elapsedMs: number; tokens: number }> } {
+export function othersAsRequests(
+  o: OthersLoad,
+  tokens: number,
+): { running: Array<{ elapsedMs: number; tokens: number }>; waiting: Array<{ elapsedMs: number; tokens: number }> } {
   const running = Math.min(o.running, MAX_COUNTED);
   const waiting = Math.min(o.waiting, MAX_COUNTED - running);
   return {

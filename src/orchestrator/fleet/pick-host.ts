@@ -26,7 +26,12 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
   const fallback = defaultHost(fleet);
   if (opts.host !== undefined) {
     const named = hosts.find((h) => h.name === opts.host);
-    if (!named) throw new HostError('bad_request', `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${hosts.map((h) => h.name).join(', ')} (see ollm://fleet).`, fallback.address);
+    if (!named)
+      throw new HostError(
+        'bad_request',
+        `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${hosts.map((h) => h.name).join(', ')} (see ollm://fleet).`,
+        fallback.address,
+      );
     return named;
   }
   if (hosts.length === 1 || opts.model === undefined) return fallback;
@@ -43,7 +48,11 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
   const where = opts.loaded && having.some((x) => x.value.loaded) ? having.filter((x) => x.value.loaded) : having;
   if (where.length === 1 || (where.length > 1 && opts.first)) return where[0]!.host;
   if (where.length > 1) {
-    throw new HostError('bad_request', `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.host.name).join(', ')}) — name the one with host.`, fallback.address);
+    throw new HostError(
+      'bad_request',
+      `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.host.name).join(', ')}) — name the one with host.`,
+      fallback.address,
+    );
   }
   if (read.down.length === 0) return fallback; // its not-installed error names similar models
   if (read.up.length === 0) throw noHostAnswers(read.down, fallback.address);

@@ -82,7 +82,9 @@ const LOAD_WAIT_MS = 250;
 
 /** The engine's own figures, where it has them; never a failure of the placement. */
 export function engineLoadOf(host: FleetHost): Promise<EngineLoad | undefined> {
-  return host.engine.loadFigures ? host.engine.loadFigures({ waitMs: LOAD_WAIT_MS }).catch(() => undefined) : Promise.resolve(undefined);
+  return host.engine.loadFigures
+    ? host.engine.loadFigures({ waitMs: LOAD_WAIT_MS }).catch(() => undefined)
+    : Promise.resolve(undefined);
 }
 
 /** Other clients' requests on `model` at this host's engine: its own figures beyond this server's requests (others-load.ts). */
@@ -97,7 +99,12 @@ export function othersAt(view: Pick<HostOverview, 'host' | 'engineLoad'>, model:
 const LABEL = { ollama: 'Ollama', llamacpp: 'llama.cpp', openai: 'OpenAI-compatible', ollm: 'ollm-mcp' } as const;
 
 /** Each host's overview, hosts that are down left out (and what happened recorded in `attempts`). */
-export async function reachableHosts(hosts: readonly FleetHost[], cooldown: HostCooldown, attempts: Array<{ model: string; error: string }>, signal?: AbortSignal): Promise<HostOverview[]> {
+export async function reachableHosts(
+  hosts: readonly FleetHost[],
+  cooldown: HostCooldown,
+  attempts: Array<{ model: string; error: string }>,
+  signal?: AbortSignal,
+): Promise<HostOverview[]> {
   const many = hosts.length > 1;
   const seen = await Promise.all(
     hosts.map(async (host): Promise<HostOverview | undefined> => {
@@ -118,7 +125,10 @@ export async function reachableHosts(hosts: readonly FleetHost[], cooldown: Host
         if (!(err instanceof HostError) || err.kind === 'aborted') throw err;
         // a host that is not there rests a while; one that answered nonsense is left out of this request only
         if (err.kind === 'unreachable' || err.kind === 'timeout') cooldown.down(host.name, err.message);
-        attempts.push({ model: many ? `${LABEL[host.kind]} ${host.name}` : `${LABEL[host.kind]} at ${host.address}`, error: err.message });
+        attempts.push({
+          model: many ? `${LABEL[host.kind]} ${host.name}` : `${LABEL[host.kind]} at ${host.address}`,
+          error: err.message,
+        });
         return undefined;
       }
     }),

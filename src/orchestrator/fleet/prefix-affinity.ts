@@ -37,11 +37,27 @@ export function affinityChoice(copies: readonly Copy[]): AffinityChoice | undefi
   const first = copies[0]!;
   let best = -1;
   copies.forEach((c, i) => {
-    if (eligible(c) && c.heldChars >= MIN_HELD_CHARS && (best < 0 || c.heldChars > copies[best]!.heldChars || (c.heldChars === copies[best]!.heldChars && c.queue < copies[best]!.queue))) best = i;
+    if (
+      eligible(c) &&
+      c.heldChars >= MIN_HELD_CHARS &&
+      (best < 0 ||
+        c.heldChars > copies[best]!.heldChars ||
+        (c.heldChars === copies[best]!.heldChars && c.queue < copies[best]!.queue))
+    )
+      best = i;
   });
-  if (best > 0 && copies[best]!.heldChars > first.heldChars) return { index: best, why: `its engine on ${copies[best]!.host} has ~${Math.round(copies[best]!.heldChars / 4)} tokens of this prompt cached` };
+  if (best > 0 && copies[best]!.heldChars > first.heldChars)
+    return {
+      index: best,
+      why: `its engine on ${copies[best]!.host} has ~${Math.round(copies[best]!.heldChars / 4)} tokens of this prompt cached`,
+    };
   if (best >= 0) return undefined; // the first holds as much as any
   if (first.freeSlot || first.heldChars > 0) return undefined;
   const free = copies.findIndex((c, i) => i > 0 && c.freeSlot && eligible(c));
-  return free > 0 ? { index: free, why: `a free slot on ${copies[free]!.host} leaves what ${first.host}'s slots hold cached for their requests` } : undefined;
+  return free > 0
+    ? {
+        index: free,
+        why: `a free slot on ${copies[free]!.host} leaves what ${first.host}'s slots hold cached for their requests`,
+      }
+    : undefined;
 }

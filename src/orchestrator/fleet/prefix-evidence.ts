@@ -53,10 +53,20 @@ export interface Trust {
 export function evidenceOf(believedChars: number, r: EngineReport): Evidence | undefined {
   const { promptTokens, cachedTokens } = r;
   // a count is a whole number, the cached ones part of the prompt's: anything else is not a figure to learn from
-  if (!Number.isSafeInteger(promptTokens) || promptTokens <= 0 || cachedTokens === undefined || !Number.isSafeInteger(cachedTokens) || cachedTokens < 0 || cachedTokens > promptTokens) return undefined;
-  if (!Number.isFinite(r.promptChars) || r.promptChars <= 0 || !Number.isFinite(believedChars) || believedChars < 0) return undefined;
+  if (
+    !Number.isSafeInteger(promptTokens) ||
+    promptTokens <= 0 ||
+    cachedTokens === undefined ||
+    !Number.isSafeInteger(cachedTokens) ||
+    cachedTokens < 0 ||
+    cachedTokens > promptTokens
+  )
+    return undefined;
+  if (!Number.isFinite(r.promptChars) || r.promptChars <= 0 || !Number.isFinite(believedChars) || believedChars < 0)
+    return undefined;
   const cachedChars = Math.round((cachedTokens / promptTokens) * r.promptChars);
-  if (believedChars >= MIN_TESTED_CHARS) return { kind: cachedChars < MISS_SHARE * believedChars ? 'miss' : 'hit', cachedChars };
+  if (believedChars >= MIN_TESTED_CHARS)
+    return { kind: cachedChars < MISS_SHARE * believedChars ? 'miss' : 'hit', cachedChars };
   return cachedChars >= MIN_TESTED_CHARS ? { kind: 'hit', cachedChars } : undefined;
 }
 

@@ -99,7 +99,12 @@ export class PrefixMemory {
    * `text`, what the owner's own prompts left there is known past the last whole block.
    */
   note(owner: string, model: string, chain: Uint32Array, slots: number, now = Date.now(), text?: string): Sent {
-    const sent: Sent = { model, chain, believedChars: this.believed(model, chain), ownChars: Math.max(this.believed(model, chain, owner), this.ownWhole(model, owner, chain, text)) };
+    const sent: Sent = {
+      model,
+      chain,
+      believedChars: this.believed(model, chain),
+      ownChars: Math.max(this.believed(model, chain, owner), this.ownWhole(model, owner, chain, text)),
+    };
     if (chain.length === 0) return sent;
     const memory = this.byModel.get(model) ?? { list: [] };
     this.byModel.delete(model); // most recently used model last
@@ -134,7 +139,10 @@ export class PrefixMemory {
     const memory = this.byModel.get(sent.model);
     if (!e || !memory) return e;
     memory.trust = trustAfter(memory.trust, e, now);
-    if (e.kind === 'miss') memory.list = memory.list.filter((s) => s.chain === sent.chain || sharedBlocks(s.chain, sent.chain) * BLOCK_CHARS <= e.cachedChars);
+    if (e.kind === 'miss')
+      memory.list = memory.list.filter(
+        (s) => s.chain === sent.chain || sharedBlocks(s.chain, sent.chain) * BLOCK_CHARS <= e.cachedChars,
+      );
     return e;
   }
 
@@ -166,7 +174,8 @@ export class PrefixMemory {
   loadedNow(names: ReadonlySet<string>): void {
     for (const [model, memory] of [...this.byModel]) {
       if (names.has(model)) continue;
-      if (memory.trust) memory.list = []; // what was learned of the engine stays: it keeps (or not) what a new load is sent alike
+      if (memory.trust)
+        memory.list = []; // what was learned of the engine stays: it keeps (or not) what a new load is sent alike
       else this.byModel.delete(model);
     }
   }
@@ -176,7 +185,14 @@ export class PrefixMemory {
     let most = 0;
     if (text === undefined) return 0;
     for (const { owner: o, whole } of this.byModel.get(model)?.list ?? []) {
-      if (o === owner && whole && whole.chars > most && whole.chars <= text.length && hashTo(text, chain, whole.chars) === whole.hash) most = whole.chars;
+      if (
+        o === owner &&
+        whole &&
+        whole.chars > most &&
+        whole.chars <= text.length &&
+        hashTo(text, chain, whole.chars) === whole.hash
+      )
+        most = whole.chars;
     }
     return most;
   }
@@ -184,7 +200,8 @@ export class PrefixMemory {
   /** What a slot is believed to hold of `chain`, trusted or not: of any prompt, or of `owner`'s alone. */
   private believed(model: string, chain: Uint32Array, owner?: string): number {
     let most = 0;
-    for (const s of this.byModel.get(model)?.list ?? []) if (owner === undefined || s.owner === owner) most = Math.max(most, sharedBlocks(s.chain, chain));
+    for (const s of this.byModel.get(model)?.list ?? [])
+      if (owner === undefined || s.owner === owner) most = Math.max(most, sharedBlocks(s.chain, chain));
     return most * BLOCK_CHARS;
   }
 }

@@ -13,20 +13,34 @@ export type Candidate = ModelSummary & { host?: string };
 export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number };
 
 /** The candidates with usable windows (one reading of each host's memory). */
-export async function withUsableWindows<T extends Candidate>(views: readonly HostOverview[], models: readonly T[], signal?: AbortSignal): Promise<Array<Windowed<T>>> {
+export async function withUsableWindows<T extends Candidate>(
+  views: readonly HostOverview[],
+  models: readonly T[],
+  signal?: AbortSignal,
+): Promise<Array<Windowed<T>>> {
   const many = views.length > 1;
   const byHost = await Promise.all(
     views.map(async (v) => {
-      const mine = models.filter((m) => (many ? m.host === v.host.name : true) && m.fits && m.capabilities.includes('completion'));
+      const mine = models.filter(
+        (m) => (many ? m.host === v.host.name : true) && m.fits && m.capabilities.includes('completion'),
+      );
       // the /api/ps reading placement just made is reused: no extra round trip per request
-      const windows = await v.host.loader.usableWindows(mine.map((m) => m.name), signal, v.host.overview.running(signal)).catch(() => new Map<string, number>()); // a host that cannot say keeps the trained windows
+      const windows = await v.host.loader
+        .usableWindows(
+          mine.map((m) => m.name),
+          signal,
+          v.host.overview.running(signal),
+        )
+        .catch(() => new Map<string, number>()); // a host that cannot say keeps the trained windows
       return { host: v.host.name, windows, engine: v.host.engine };
     }),
   );
   return models.map((m) => {
     const here = many ? byHost.find((h) => h.host === m.host) : byHost[0];
     // the engine's own window where it says it (or a refusal named it): an OpenAI-compatible front's runtime window
-    const bounds = [m.contextWindow, here?.windows.get(m.name), here?.engine.runtimeWindow?.(m.name)].filter((w): w is number => w !== undefined);
+    const bounds = [m.contextWindow, here?.windows.get(m.name), here?.engine.runtimeWindow?.(m.name)].filter(
+      (w): w is number => w !== undefined,
+    );
     return { ...m, trainedWindow: m.contextWindow, contextWindow: Math.min(...bounds) };
   });
 }

@@ -45,12 +45,19 @@ function lengthWords(t: TimeFacts): string {
 }
 
 /** The lines, and the advice's fields beyond the whole plan's: the answer expected, the bound, a part's figures, the client's limit and the hand-over. */
-export function timeLines(t: TimeFacts): { lines: string[]; fields: Pick<Advice, 'part' | 'clientLimitSeconds' | 'handOverSeconds' | 'answerTokens' | 'boundSeconds'> } {
+export function timeLines(t: TimeFacts): {
+  lines: string[];
+  fields: Pick<Advice, 'part' | 'clientLimitSeconds' | 'handOverSeconds' | 'answerTokens' | 'boundSeconds'>;
+} {
   const time = t.estimate;
   const { loadSeconds, queueSeconds, parts, width, rounds, answerTokens } = time.input;
   const wait = [
     t.loaded ? 'already loaded' : `${secs(loadSeconds)} s to load first`,
-    ...(queueSeconds > 0 ? [`${secs(queueSeconds)} s waiting behind ${t.busy?.running ?? 0} ${t.busy?.running === 1 ? 'request' : 'requests'} on its ${t.busy?.slots ?? 1} ${t.busy?.slots === 1 ? 'slot' : 'slots'}`] : []),
+    ...(queueSeconds > 0
+      ? [
+          `${secs(queueSeconds)} s waiting behind ${t.busy?.running ?? 0} ${t.busy?.running === 1 ? 'request' : 'requests'} on its ${t.busy?.slots ?? 1} ${t.busy?.slots === 1 ? 'slot' : 'slots'}`,
+        ]
+      : []),
   ].join('; ');
   const split = parts > 1 || rounds > 0;
   const length = `~${answerTokens} ${answerTokens === 1 ? 'token' : 'tokens'} of answer, ${lengthWords(t)}, up to ${t.maxTokens}`;
@@ -59,14 +66,23 @@ export function timeLines(t: TimeFacts): { lines: string[]; fields: Pick<Advice,
         `Each part: ${length}, from ~${time.input.promptTokens} prompt tokens, about ${secs(time.requestSeconds)} s.`,
         `Whole job: ${parts} ${parts === 1 ? 'part' : 'parts'}${width > 1 ? ` (${width} at a time)` : ''} and ${rounds} combining ${rounds === 1 ? 'round' : 'rounds'}, ${aboutSeconds(time)} in all (${wait}; ${secs(time.promptSeconds)} s reading prompts in all; ${time.why}).`,
       ]
-    : [`Expected: ${aboutSeconds(time)} for ${length} (${wait}; ${secs(time.promptSeconds)} s reading ~${time.input.promptTokens} prompt tokens; ${time.why}).`];
+    : [
+        `Expected: ${aboutSeconds(time)} for ${length} (${wait}; ${secs(time.promptSeconds)} s reading ~${time.input.promptTokens} prompt tokens; ${time.why}).`,
+      ];
   const bound = time.bound && time.bound.seconds > time.seconds ? time.bound.seconds : undefined;
-  if (bound !== undefined) lines.push(split ? `At most: about ${secs(bound)} s in all, should every answer run to its limit.` : `At most: about ${secs(bound)} s, should it write all ${t.maxTokens} tokens its limit allows.`);
+  if (bound !== undefined)
+    lines.push(
+      split
+        ? `At most: about ${secs(bound)} s in all, should every answer run to its limit.`
+        : `At most: about ${secs(bound)} s, should it write all ${t.maxTokens} tokens its limit allows.`,
+    );
   const said = limitLine(time.seconds, t.limit, bound);
   const fields = {
     answerTokens,
     ...(bound !== undefined && { boundSeconds: round(bound) }),
-    ...(split && { part: { promptTokens: time.input.promptTokens, maxTokens: t.maxTokens, seconds: round(time.requestSeconds) } }),
+    ...(split && {
+      part: { promptTokens: time.input.promptTokens, maxTokens: t.maxTokens, seconds: round(time.requestSeconds) },
+    }),
     ...(said?.fields ?? {}),
   };
   return { lines: said ? [...lines, said.line] : lines, fields };
@@ -76,7 +92,11 @@ export function timeLines(t: TimeFacts): { lines: string[]; fields: Pick<Advice,
  * Whether the whole plan ends within what the client waits less the margin, as expected; when it
  * does but its bound would not, that it would then be handed over; nothing for a client without a limit.
  */
-export function limitLine(seconds: number, limit: DryRunLimit | undefined, boundSeconds?: number): { line: string; fields: { clientLimitSeconds: number; handOverSeconds?: number } } | undefined {
+export function limitLine(
+  seconds: number,
+  limit: DryRunLimit | undefined,
+  boundSeconds?: number,
+): { line: string; fields: { clientLimitSeconds: number; handOverSeconds?: number } } | undefined {
   if (limit === undefined) return undefined;
   const waits = Math.round(limit.clientMs / 1000);
   const at = Math.round(limit.withinMs / 1000);

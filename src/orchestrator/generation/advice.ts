@@ -37,15 +37,33 @@ export interface AdviceInput {
 
 export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   const first = a.queue[0]!;
-  const m = a.models.find((c) => c.name === first.model && c.host === first.host) ?? a.models.find((c) => c.name === first.model);
+  const m =
+    a.models.find((c) => c.name === first.model && c.host === first.host) ??
+    a.models.find((c) => c.name === first.model);
   const place = { model: first.model, host: first.host, work: a.profile };
   const evidence = evidenceFor(a.book, place);
   const time = a.estimate;
   const { loadSeconds, queueSeconds } = time.input;
-  const record = trackRecord(evidenceByWork(a.book, first.model, first.host), m ? { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize !== undefined && { parameterSize: m.parameterSize }) } : undefined)[a.profile];
+  const record = trackRecord(
+    evidenceByWork(a.book, first.model, first.host),
+    m
+      ? {
+          profiles: m.profiles,
+          sizeBytes: m.sizeBytes,
+          ...(m.parameterSize !== undefined && { parameterSize: m.parameterSize }),
+        }
+      : undefined,
+  )[a.profile];
   const round = (x: number) => Math.round(x * 10) / 10;
   const loaded = m?.loaded ?? false;
-  const said = timeLines({ estimate: time, maxTokens: a.maxTokens, task: a.task, loaded, busy: a.busy, limit: a.limit });
+  const said = timeLines({
+    estimate: time,
+    maxTokens: a.maxTokens,
+    task: a.task,
+    loaded,
+    busy: a.busy,
+    limit: a.limit,
+  });
   const advice: Advice = {
     expectedSeconds: round(time.seconds),
     loadSeconds: round(loadSeconds),
@@ -79,7 +97,15 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
     text,
     doneReason: 'dry-run',
     contextLength: m?.contextWindow ?? 0,
-    metrics: { totalMs: 0, loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, promptTokens: a.promptTokens, outputTokens: 0, tokensPerSecond: 0 },
+    metrics: {
+      totalMs: 0,
+      loadMs: 0,
+      queueMs: 0,
+      timeToFirstTokenMs: 0,
+      promptTokens: a.promptTokens,
+      outputTokens: 0,
+      tokensPerSecond: 0,
+    },
     advice,
   };
 }

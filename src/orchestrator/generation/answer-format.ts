@@ -30,8 +30,8 @@ export interface AnswerCheck {
   check(text: string): FormatVerdict;
 }
 
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** How deep objects and arrays nest in `v`, counted no further than `limit` + 2 (the size check reads the whole value next). */
 export function depthOf(v: unknown, limit = MAX_SCHEMA_DEPTH): number {
@@ -50,19 +50,32 @@ export function depthOf(v: unknown, limit = MAX_SCHEMA_DEPTH): number {
  */
 export function boundedFormat(format: unknown): AnswerFormat {
   if (format === 'json') return 'json';
-  if (!isPlainObject(format)) throw new FormatError(`format must be "json" or a JSON Schema object, not ${Array.isArray(format) ? 'an array' : JSON.stringify(format)?.slice(0, 40) ?? typeof format} — pass "json" for any JSON.`);
+  if (!isPlainObject(format))
+    throw new FormatError(
+      `format must be "json" or a JSON Schema object, not ${Array.isArray(format) ? 'an array' : (JSON.stringify(format)?.slice(0, 40) ?? typeof format)} — pass "json" for any JSON.`,
+    );
   const depth = depthOf(format);
-  if (depth > MAX_SCHEMA_DEPTH) throw new FormatError(`format's JSON Schema nests deeper than ${MAX_SCHEMA_DEPTH} levels — flatten it (use $defs and $ref for repeated parts).`);
+  if (depth > MAX_SCHEMA_DEPTH)
+    throw new FormatError(
+      `format's JSON Schema nests deeper than ${MAX_SCHEMA_DEPTH} levels — flatten it (use $defs and $ref for repeated parts).`,
+    );
   const bytes = Buffer.byteLength(JSON.stringify(format));
-  if (bytes > MAX_SCHEMA_BYTES) throw new FormatError(`format's JSON Schema is ${bytes} bytes, more than ${MAX_SCHEMA_BYTES} — describe fewer fields, or ask for "json" and check the shape yourself.`);
+  if (bytes > MAX_SCHEMA_BYTES)
+    throw new FormatError(
+      `format's JSON Schema is ${bytes} bytes, more than ${MAX_SCHEMA_BYTES} — describe fewer fields, or ask for "json" and check the shape yourself.`,
+    );
   return format;
 }
 
 /** Where a problem is, in the answer: "count", "items.2.name", or "answer" for the whole. */
 function whereOf(p: SchemaProblem): string {
-  const parts = p.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = p.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (p.keyword === 'required' && typeof p.params.missingProperty === 'string') parts.push(p.params.missingProperty);
-  if (p.keyword === 'additionalProperties' && typeof p.params.additionalProperty === 'string') parts.push(p.params.additionalProperty);
+  if (p.keyword === 'additionalProperties' && typeof p.params.additionalProperty === 'string')
+    parts.push(p.params.additionalProperty);
   return parts.length ? parts.join('.') : 'answer';
 }
 
@@ -109,7 +122,12 @@ export async function prepareFormat(format: unknown): Promise<AnswerCheck> {
   if (bounded === 'json') return { format: bounded, check: (text) => parseAnswer(text) };
   const { compileSchema, MAX_CHECK_MS } = await import('./schema-check.js');
   const validate = compileSchema(bounded);
-  if ('error' in validate) throw new FormatError(validate.pattern ? validate.error : `format is not a JSON Schema that can be used: ${validate.error} — fix the schema, or pass "json".`);
+  if ('error' in validate)
+    throw new FormatError(
+      validate.pattern
+        ? validate.error
+        : `format is not a JSON Schema that can be used: ${validate.error} — fix the schema, or pass "json".`,
+    );
   return {
     format: bounded,
     check(text) {
@@ -117,7 +135,8 @@ export async function prepareFormat(format: unknown): Promise<AnswerCheck> {
       if (!parsed.ok) return parsed;
       const problems = validate.problems(parsed.value);
       if (problems === undefined) return parsed;
-      if ('unchecked' in problems) return { ok: false, why: 'why' in problems ? problems.why : uncheckedWords(problems.unchecked, MAX_CHECK_MS) };
+      if ('unchecked' in problems)
+        return { ok: false, why: 'why' in problems ? problems.why : uncheckedWords(problems.unchecked, MAX_CHECK_MS) };
       return { ok: false, why: `it breaks the schema (${problemWords(problems)})` };
     },
   };

@@ -94,7 +94,10 @@ function parseLengths(raw: unknown, list: (v: unknown, max: number) => number[])
 }
 
 /** Stored lengths by task, those that are one kept (in an object of no prototype: a task is any key). `list` checks a stored list of numbers. */
-export function parseTaskLengths(raw: unknown, list: (v: unknown, max: number) => number[]): Record<string, AnswerLengths> {
+export function parseTaskLengths(
+  raw: unknown,
+  list: (v: unknown, max: number) => number[],
+): Record<string, AnswerLengths> {
   const out: Record<string, AnswerLengths> = Object.create(null) as Record<string, AnswerLengths>;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return out;
   for (const [task, v] of Object.entries(raw)) {

@@ -36,8 +36,10 @@ const DEFAULT_PARAMETERS = 8e9;
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const positive = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v > 0;
-const parametersOf = (f: HostSpeedFacts) => parameterCount(f.parameterSize) ?? (f.sizeBytes ? f.sizeBytes / BYTES_PER_PARAMETER : DEFAULT_PARAMETERS);
-const bytesOf = (f: HostSpeedFacts) => (f.sizeBytes && f.sizeBytes > 0 ? f.sizeBytes : parametersOf(f) * BYTES_PER_PARAMETER);
+const parametersOf = (f: HostSpeedFacts) =>
+  parameterCount(f.parameterSize) ?? (f.sizeBytes ? f.sizeBytes / BYTES_PER_PARAMETER : DEFAULT_PARAMETERS);
+const bytesOf = (f: HostSpeedFacts) =>
+  f.sizeBytes && f.sizeBytes > 0 ? f.sizeBytes : parametersOf(f) * BYTES_PER_PARAMETER;
 
 /** The share of the model a GPU host holds in VRAM (1 elsewhere: all of it runs at that host's speeds). */
 function gpuShare(f: HostSpeedFacts): number {
@@ -46,17 +48,33 @@ function gpuShare(f: HostSpeedFacts): number {
 }
 
 /** The speeds assumed of a model never measured on this host, and whether each is the host's own figure taken to the model's size. */
-export function assumedSpeeds(f: HostSpeedFacts): { promptTokensPerSecond: number; tokensPerSecond: number; fromHost: { prompt: boolean; answer: boolean } } {
+export function assumedSpeeds(f: HostSpeedFacts): {
+  promptTokensPerSecond: number;
+  tokensPerSecond: number;
+  fromHost: { prompt: boolean; answer: boolean };
+} {
   const share = gpuShare(f);
   const bytes = bytesOf(f);
   const flops = 2 * parametersOf(f);
   // seconds per token: the share the host runs at its own (measured, else its kind's) speed, the rest at a CPU's
   const cpuPart = (cost: number, speed: number) => ((1 - share) * cost) / speed;
-  const write = positive(f.hostBandwidth) ? (share * bytes) / f.hostBandwidth : (share * bytes) / ASSUMED_BANDWIDTH[f.hostKind];
-  const read = positive(f.hostPromptScale) ? (share * bytes) / f.hostPromptScale : (share * flops) / ASSUMED_FLOPS[f.hostKind];
+  const write = positive(f.hostBandwidth)
+    ? (share * bytes) / f.hostBandwidth
+    : (share * bytes) / ASSUMED_BANDWIDTH[f.hostKind];
+  const read = positive(f.hostPromptScale)
+    ? (share * bytes) / f.hostPromptScale
+    : (share * flops) / ASSUMED_FLOPS[f.hostKind];
   return {
-    promptTokensPerSecond: clamp(1 / (read + cpuPart(flops, ASSUMED_FLOPS.cpu)), 2, positive(f.hostPromptScale) ? 100_000 : 20_000),
-    tokensPerSecond: clamp(1 / (write + cpuPart(bytes, ASSUMED_BANDWIDTH.cpu)), 1, positive(f.hostBandwidth) ? 10_000 : 200),
+    promptTokensPerSecond: clamp(
+      1 / (read + cpuPart(flops, ASSUMED_FLOPS.cpu)),
+      2,
+      positive(f.hostPromptScale) ? 100_000 : 20_000,
+    ),
+    tokensPerSecond: clamp(
+      1 / (write + cpuPart(bytes, ASSUMED_BANDWIDTH.cpu)),
+      1,
+      positive(f.hostBandwidth) ? 10_000 : 200,
+    ),
     fromHost: { prompt: positive(f.hostPromptScale), answer: positive(f.hostBandwidth) },
   };
 }

@@ -13,7 +13,15 @@
  * only, and the quick-answer checks only in a short one.
  */
 import type { TaskType } from '../config/profiles.js';
-import { CODE_FENCE, CODE_REQUEST, CODE_REVIEW, codeTerms, containsCode, namesLanguage, RUNNING_SOFTWARE } from './code-signals.js';
+import {
+  CODE_FENCE,
+  CODE_REQUEST,
+  CODE_REVIEW,
+  codeTerms,
+  containsCode,
+  namesLanguage,
+  RUNNING_SOFTWARE,
+} from './code-signals.js';
 import {
   CREATIVE_REQUEST,
   CREATIVE_WORDS,
@@ -45,18 +53,24 @@ export interface Classification {
 
 /** Roles a system prompt may assign ("You are an expert Rust engineer"): checked only there. */
 const SYSTEM_ROLES: readonly Rule[] = [
-  { re: /\b(?:programmer|software engineer|developer|coding assistant|code reviewer|(?:rust|python|javascript|typescript|java|go|c\+\+|backend|frontend) (?:engineer|expert))\b/i, why: 'a programming role suggests code' },
+  {
+    re: /\b(?:programmer|software engineer|developer|coding assistant|code reviewer|(?:rust|python|javascript|typescript|java|go|c\+\+|backend|frontend) (?:engineer|expert))\b/i,
+    why: 'a programming role suggests code',
+  },
 ];
 
 /** Asking how to do something, or what a thing is or does: with a word about software, a programming question. */
-const HOW_TO = /\b(?:how (?:do|can|should|would|to)|what(?:'s| is) the (?:difference|right way|cleanest way|idiomatic way|correct way)|best (?:way|practices?)|explain|what does|is there a way|why (?:does|is|do))\b/i;
+const HOW_TO =
+  /\b(?:how (?:do|can|should|would|to)|what(?:'s| is) the (?:difference|right way|cleanest way|idiomatic way|correct way)|best (?:way|practices?)|explain|what does|is there a way|why (?:does|is|do))\b/i;
 /** A question, or a request to explain: with one programming concept, a programming question. */
-const QUESTION = /\?|^\s*(?:how|what|why|when|which|where|is|are|can|could|should|does|do)\b|\b(?:explain|how (?:do|can|to|should)|best way|show me|example of|best practices?)\b/i;
+const QUESTION =
+  /\?|^\s*(?:how|what|why|when|which|where|is|are|can|could|should|does|do)\b|\b(?:explain|how (?:do|can|to|should)|best way|show me|example of|best practices?)\b/i;
 
 /** "What does HTML stand for?": a lookup, even about software. */
 const ACRONYM = /\bstands? for\b/i;
 
-const HIGH_EFFORT = /\b(?:design|architect(?:ure)?|optimi[sz](?:e|ation)|prove|proof|scalab\w*|distributed|trade-?offs?|comprehensive|production[- ]ready|end-to-end|from scratch)\b/i;
+const HIGH_EFFORT =
+  /\b(?:design|architect(?:ure)?|optimi[sz](?:e|ation)|prove|proof|scalab\w*|distributed|trade-?offs?|comprehensive|production[- ]ready|end-to-end|from scratch)\b/i;
 const LIST_ITEM = /^\s*(?:\d+[.)]|[-*•])\s+\S/gm;
 
 /** The number of words, counting no further than `cap + 1` (a long prompt is not split whole). */
@@ -141,11 +155,14 @@ function software(text: string): Found | undefined {
   const aboutSoftware = hasCode || language || terms.specific + terms.generic > 0 || RUNNING_SOFTWARE.test(text);
   // "write a function that throws an error" describes wanted behaviour, not a failure
   const describesWork = MAKE_REQUEST.test(text) && !FIX_REQUEST.test(text);
-  if (aboutSoftware && !describesWork && DEBUG_WORDS.test(text)) return { task: 'debugging', why: 'a request to fix failing code suggests debugging' };
+  if (aboutSoftware && !describesWork && DEBUG_WORDS.test(text))
+    return { task: 'debugging', why: 'a request to fix failing code suggests debugging' };
   if (hasCode) return { task: 'code', why: fence ? 'a code fence suggests code' : 'programming syntax suggests code' };
   if (CODE_REQUEST.test(text)) return { task: 'code', why: 'asks to write code' };
   if (language && !ACRONYM.test(text)) return { task: 'code', why: 'names a programming language or tool' };
-  const question = (terms.specific > 0 && QUESTION.test(text)) || sentences(text).some((s) => codeTerms(s).generic > 0 && HOW_TO.test(s));
+  const question =
+    (terms.specific > 0 && QUESTION.test(text)) ||
+    sentences(text).some((s) => codeTerms(s).generic > 0 && HOW_TO.test(s));
   if (terms.specific + terms.generic >= 2 || question) return { task: 'code', why: 'a programming question' };
   return undefined;
 }
@@ -153,7 +170,8 @@ function software(text: string): Found | undefined {
 /** What the signals are looked for in: a long text's beginning and end (the request is rarely in the middle of a pasted document). */
 const HEAD_CHARS = 12_000;
 const TAIL_CHARS = 3_000;
-const sample = (text: string): string => (text.length <= HEAD_CHARS + TAIL_CHARS ? text : `${text.slice(0, HEAD_CHARS)}\n${text.slice(-TAIL_CHARS)}`);
+const sample = (text: string): string =>
+  text.length <= HEAD_CHARS + TAIL_CHARS ? text : `${text.slice(0, HEAD_CHARS)}\n${text.slice(-TAIL_CHARS)}`;
 
 /** The task a text suggests, or undefined when nothing specific does (general or fast). */
 function detect(whole: string): Found | undefined {
@@ -170,7 +188,8 @@ function detect(whole: string): Found | undefined {
   const reasoning = firstHit(REASONING, text) ?? firstHit(PUZZLE, text);
   if (reasoning) return { task: 'reasoning', why: reasoning.why };
   if (wordProblem(text)) return { task: 'reasoning', why: 'a word problem suggests reasoning' };
-  if ((text.match(MATH_EXPR)?.length ?? 0) >= 2) return { task: 'reasoning', why: 'math-heavy content suggests reasoning' };
+  if ((text.match(MATH_EXPR)?.length ?? 0) >= 2)
+    return { task: 'reasoning', why: 'math-heavy content suggests reasoning' };
   const creativeWords = firstHit(CREATIVE_WORDS, text);
   if (creativeWords) return { task: 'creative', why: creativeWords.why };
   return undefined;
@@ -183,7 +202,9 @@ export function classify(input: { prompt: string; system?: string; images?: numb
   const found = detect(prompt);
   if (found) return { ...found, complexity };
   const role = system ? firstHit(SYSTEM_ROLES, system) : undefined;
-  const fromSystem = system?.trim() ? (detect(system) ?? (role && { task: 'code' as const, why: role.why })) : undefined;
+  const fromSystem = system?.trim()
+    ? (detect(system) ?? (role && { task: 'code' as const, why: role.why }))
+    : undefined;
   if (fromSystem) return { task: fromSystem.task, complexity, why: `the system prompt: ${fromSystem.why}` };
   if (isSmallTalk(prompt)) return { task: 'fast', complexity, why: 'a greeting or thanks wants a short reply' };
   const ask = withoutGreeting(prompt); // "hi! who wrote Hamlet?" is the lookup after the greeting

@@ -31,7 +31,11 @@ export interface CandidateFacts {
 }
 
 /** The default models to compare, from the router's ranking (best first): see the file's comment. */
-export function defaultCandidates(ranked: readonly string[], facts: readonly CandidateFacts[], count = DEFAULT_CANDIDATES): string[] {
+export function defaultCandidates(
+  ranked: readonly string[],
+  facts: readonly CandidateFacts[],
+  count = DEFAULT_CANDIDATES,
+): string[] {
   const byName = new Map(facts.map((f) => [f.name, f]));
   const weights = (name: string) => byName.get(name)?.digest || `name:${name}`;
   // one name per set of weights, at the place of its best-ranked name
@@ -56,11 +60,15 @@ export function defaultCandidates(ranked: readonly string[], facts: readonly Can
       (n) => !chosen.some((c) => lineOf(c) === lineOf(n)),
       () => true,
     ];
-    for (const pass of passes) for (const n of pool) if (chosen.length < upTo && !chosen.includes(n) && pass(n)) chosen.push(n);
+    for (const pass of passes)
+      for (const n of pool) if (chosen.length < upTo && !chosen.includes(n) && pass(n)) chosen.push(n);
   };
   take(order.filter(isOfficial), count);
   // another namespace's upload only to make a comparison at all
-  take(order.filter((n) => !isOfficial(n)), Math.min(count, 2));
+  take(
+    order.filter((n) => !isOfficial(n)),
+    Math.min(count, 2),
+  );
   return chosen;
 }
 
@@ -80,7 +88,8 @@ export interface RunFacts {
   held?: number;
 }
 
-const listed = (xs: readonly string[]): string => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)!}`);
+const listed = (xs: readonly string[]): string =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)!}`;
 
 /**
  * What happened, as it happened: who answered and who failed; then, only when two or more models
@@ -90,7 +99,10 @@ const listed = (xs: readonly string[]): string => (xs.length <= 1 ? (xs[0] ?? ''
 export function describeRun(f: RunFacts): string {
   const answered = f.models.filter((m) => f.answered.has(m));
   const failed = f.models.filter((m) => !f.answered.has(m));
-  const failures = failed.length === 1 ? `${failed[0]} failed (the reason is below)` : `${listed(failed)} failed (the reasons are below)`;
+  const failures =
+    failed.length === 1
+      ? `${failed[0]} failed (the reason is below)`
+      : `${listed(failed)} failed (the reasons are below)`;
   const outcome =
     answered.length === 0
       ? `No model answered: ${failures}.`
@@ -106,7 +118,9 @@ export function describeRun(f: RunFacts): string {
   if (ran.length < 2) return outcome;
   const splits = new Set(kept.slice(1).flatMap((x, k) => f.splits.slice(kept[k]!.i, x.i)));
   const reasons = [...splits].map((s) =>
-    s === 'memory' ? 'they do not all fit in memory together' : `this Ollama host holds at most ${f.maxLoadedModels} model${f.maxLoadedModels === 1 ? '' : 's'} loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS)${f.held ? ` and ${f.held} that must stay ${f.held === 1 ? 'is' : 'are'} loaded` : ''}`,
+    s === 'memory'
+      ? 'they do not all fit in memory together'
+      : `this Ollama host holds at most ${f.maxLoadedModels} model${f.maxLoadedModels === 1 ? '' : 's'} loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS)${f.held ? ` and ${f.held} that must stay ${f.held === 1 ? 'is' : 'are'} loaded` : ''}`,
   );
   const because = reasons.length ? ` because ${reasons.join(' and ')}` : '';
   const how =

@@ -85,9 +85,21 @@ export interface CompareResult {
   wallMs: number;
 }
 
-export const ZERO: CompareMetrics = { loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, generationMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
+export const ZERO: CompareMetrics = {
+  loadMs: 0,
+  queueMs: 0,
+  timeToFirstTokenMs: 0,
+  generationMs: 0,
+  totalMs: 0,
+  promptTokens: 0,
+  outputTokens: 0,
+  tokensPerSecond: 0,
+};
 
-type Timing = Pick<StreamResult, 'loadMs' | 'queueMs' | 'timeToFirstTokenMs' | 'totalMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond'>;
+type Timing = Pick<
+  StreamResult,
+  'loadMs' | 'queueMs' | 'timeToFirstTokenMs' | 'totalMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond'
+>;
 
 /**
  * One model's row from the loader's load time and the generation's own timing. A load Ollama did
@@ -136,7 +148,11 @@ export type SplitReason = 'memory' | 'count';
  * host, the RAM budget on a CPU host — and a group is never larger than the number of models the
  * host may still load (OLLAMA_MAX_LOADED_MODELS), so Ollama evicts no member.
  */
-export function planGroups(models: ReadonlyArray<Pick<ModelSummary, 'name' | 'requiredBytes'>>, roomBytes: number, maxPerGroup = Infinity): { groups: string[][]; splits: SplitReason[] } {
+export function planGroups(
+  models: ReadonlyArray<Pick<ModelSummary, 'name' | 'requiredBytes'>>,
+  roomBytes: number,
+  maxPerGroup = Infinity,
+): { groups: string[][]; splits: SplitReason[] } {
   const groups: string[][] = [];
   const splits: SplitReason[] = [];
   let current: string[] = [];
@@ -157,6 +173,10 @@ export function planGroups(models: ReadonlyArray<Pick<ModelSummary, 'name' | 're
 }
 
 /** planGroups' groups alone. */
-export function groupByMemory(models: ReadonlyArray<Pick<ModelSummary, 'name' | 'requiredBytes'>>, roomBytes: number, maxPerGroup = Infinity): string[][] {
+export function groupByMemory(
+  models: ReadonlyArray<Pick<ModelSummary, 'name' | 'requiredBytes'>>,
+  roomBytes: number,
+  maxPerGroup = Infinity,
+): string[][] {
   return planGroups(models, roomBytes, maxPerGroup).groups;
 }

@@ -11,9 +11,12 @@ import type { ProfileName } from '../config/profiles.js';
 const CODE_WORDS =
   /\b(code|coding|functions?|methods?|class(?:es)?|modules?|files?|repo(?:sitory|sitories|s)?|projects?|codebase|builds?|compil(?:e|es|ed|er|ing)|tests?|bugs?|errors?|exceptions?|stack ?traces?|apis?|endpoints?|interfaces?|variables?|imports?|packages?|dependency|dependencies|scripts?|lint(?:er|ing)?|refactor(?:ing)?|commits?|branch(?:es)?|tags?|merges?|deploy(?:s|ment)?|config(?:uration)?|schemas?|quer(?:y|ies)|components?|librar(?:y|ies)|frameworks?|type ?check(?:ing)?|runtime|servers?|clients?|cli|flags?|regex(?:es)?|git|npm|typescript|javascript|python|rust|golang)\b/i;
 /** An identifier or a path: camelCase, snake_case, a dotted name, a file with an extension, backticks. */
-const CODE_SHAPES = /`[^`]+`|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[a-z0-9]+_[a-z0-9_]+\b|\b[\w-]+\.(?:ts|tsx|js|jsx|mjs|py|rs|go|java|kt|rb|php|cs|cpp|c|h|json|ya?ml|toml|md|sh|sql)\b|(?:\.\/|\/)[\w.-]+\//;
-const CREATIVE_WORDS = /\b(story|stories|poem|poetry|haiku|lyrics|song|slogan|tagline|blog|essay|character|scene|dialogue|draft|novel|fiction|limerick)\b/i;
-const REASONING_WORDS = /\b(why|prove|proof|calculate|solve|estimate|plan|analy[sz]e|trade-?offs?|pros and cons|decide|logic)\b/i;
+const CODE_SHAPES =
+  /`[^`]+`|\b[a-z]+[A-Z][A-Za-z0-9]*\b|\b[a-z0-9]+_[a-z0-9_]+\b|\b[\w-]+\.(?:ts|tsx|js|jsx|mjs|py|rs|go|java|kt|rb|php|cs|cpp|c|h|json|ya?ml|toml|md|sh|sql)\b|(?:\.\/|\/)[\w.-]+\//;
+const CREATIVE_WORDS =
+  /\b(story|stories|poem|poetry|haiku|lyrics|song|slogan|tagline|blog|essay|character|scene|dialogue|draft|novel|fiction|limerick)\b/i;
+const REASONING_WORDS =
+  /\b(why|prove|proof|calculate|solve|estimate|plan|analy[sz]e|trade-?offs?|pros and cons|decide|logic)\b/i;
 
 /** Whether a prompt inferred as general could be of `profile`'s kind. */
 export function couldBe(profile: ProfileName, prompt: string): boolean {

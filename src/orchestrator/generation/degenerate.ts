@@ -86,7 +86,10 @@ function ownLoop({ loop, unit, glued }: Found, { doneReason, given }: AnswerEnd)
   // to the limit: its own unless what it was sent repeats the unit at least as often (an echo of a repeated passage)
   if (doneReason === 'length') return !holdsRun(given, unit, loop.times, glued);
   // a glued unit: as many times as asked, or glued to itself in what was sent too ("hihihi" in a template)
-  if (glued) return !countsNamed(given.ask).has(loop.times) && !holdsRun(given, unit, Math.min(loop.times, LOOP_MIN_TIMES), true);
+  if (glued)
+    return (
+      !countsNamed(given.ask).has(loop.times) && !holdsRun(given, unit, Math.min(loop.times, LOOP_MIN_TIMES), true)
+    );
   return !givenRepeat(given, unit, loop.times);
 }
 
@@ -190,7 +193,11 @@ function scanFrom(whole: Normalised, skip: number): Found | undefined {
     const tail = p + k + skip - end; // the longest stretch with period p ending there
     // fewer than LOOP_MIN_TIMES repetitions: describeLoop counts them
     if (tail < minTail || !isClosing(whole.r, end)) continue;
-    const found = describeLoop({ r: whole.r.subarray(end), lineStart: whole.lineStart.subarray(end), n: whole.n - end }, whole.n - end - tail, p);
+    const found = describeLoop(
+      { r: whole.r.subarray(end), lineStart: whole.lineStart.subarray(end), n: whole.n - end },
+      whole.n - end - tail,
+      p,
+    );
     if (found) return found;
   }
   return undefined;

@@ -80,7 +80,12 @@ interface Speed {
 /** A speed not measured for the model: the host's other models' taken to its size, else the host kind's. */
 function unmeasured(rate: number, fromHost: boolean, hostWords: string): Speed {
   const base = fromHost ? "scaled from this host's other models" : `assumed for a ${hostWords} host`;
-  return { rate, measured: false, base, words: fromHost ? `not yet measured for it: ${base}` : `${base}, not yet measured` };
+  return {
+    rate,
+    measured: false,
+    base,
+    words: fromHost ? `not yet measured for it: ${base}` : `${base}, not yet measured`,
+  };
 }
 
 /**
@@ -100,8 +105,13 @@ function promptSpeed(f: SpeedFacts, host: Speed): Speed {
 function speedsOf(f: SpeedFacts): { prompt: Speed; answer: Speed } {
   const assumed = assumedSpeeds(f);
   const hostWords = f.hostKind === 'gpu' ? 'GPU' : 'CPU';
-  const answer = rate(f.tokensPerSecond) ? { rate: f.tokensPerSecond!, measured: true, words: 'measured here' } : unmeasured(assumed.tokensPerSecond, assumed.fromHost.answer, hostWords);
-  return { prompt: promptSpeed(f, unmeasured(assumed.promptTokensPerSecond, assumed.fromHost.prompt, hostWords)), answer };
+  const answer = rate(f.tokensPerSecond)
+    ? { rate: f.tokensPerSecond!, measured: true, words: 'measured here' }
+    : unmeasured(assumed.tokensPerSecond, assumed.fromHost.answer, hostWords);
+  return {
+    prompt: promptSpeed(f, unmeasured(assumed.promptTokensPerSecond, assumed.fromHost.prompt, hostWords)),
+    answer,
+  };
 }
 
 /**
@@ -140,13 +150,24 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
     wave(read, r === input.rounds ? (input.finalAnswerTokens ?? answer) : answer, Math.ceil(groups / width));
     n = groups;
   }
-  const seconds = Math.max(0, input.loadSeconds) + Math.max(0, input.queueSeconds) + promptSeconds + answerSeconds + overheadSeconds;
+  const seconds =
+    Math.max(0, input.loadSeconds) + Math.max(0, input.queueSeconds) + promptSeconds + answerSeconds + overheadSeconds;
   const known = prompt.measured && written.measured;
   const why =
     prompt.words === written.words
       ? `reading ${fmt(p)} prompt tokens/s and writing ${fmt(g)} tokens/s, ${prompt.words}`
       : `reading ${fmt(p)} prompt tokens/s (${prompt.words}) and writing ${fmt(g)} tokens/s (${written.words})`;
-  return { seconds, known, why: each > 0 ? `${why}; ${each.toFixed(2)} s more a request` : why, promptSeconds, answerSeconds, overheadSeconds, requestSeconds, promptTokensPerSecond: p, tokensPerSecond: g };
+  return {
+    seconds,
+    known,
+    why: each > 0 ? `${why}; ${each.toFixed(2)} s more a request` : why,
+    promptSeconds,
+    answerSeconds,
+    overheadSeconds,
+    requestSeconds,
+    promptTokensPerSecond: p,
+    tokensPerSecond: g,
+  };
 }
 
 /** "about 12 s (measured speeds)" / "(assumed speeds)". */

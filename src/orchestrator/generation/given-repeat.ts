@@ -84,17 +84,44 @@ export function holds(given: Given, unit: string): boolean {
   for (const original of given.texts) {
     const text = original.toLowerCase();
     for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
-      if (!wordBefore(text, at) && !wordAt(text, at + key.length).word && wordsAround(text, at, words, anchor)) return true;
+      if (!wordBefore(text, at) && !wordAt(text, at + key.length).word && wordsAround(text, at, words, anchor))
+        return true;
     }
   }
   return false;
 }
 
 const SMALL: Record<string, number> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
 };
-const TENS: Record<string, number> = { twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90 };
+const TENS: Record<string, number> = {
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+};
 /** Words that multiply the number before them, or stand for it alone ("a hundred", "a dozen"). */
 const SCALES: Record<string, number> = { hundred: 100, dozen: 12, thousand: 1000 };
 
@@ -108,7 +135,11 @@ export function countsNamed(ask: string): Set<number> {
   for (const word of wordsOf(ask).trim().split(' ')) {
     let value: number | undefined;
     if (/^\d{1,9}$/.test(word)) value = Number(word);
-    else if (word in SMALL) value = last !== undefined && last >= 20 && last % 10 === 0 && (SMALL[word] as number) < 10 ? last + (SMALL[word] as number) : (SMALL[word] as number);
+    else if (word in SMALL)
+      value =
+        last !== undefined && last >= 20 && last % 10 === 0 && (SMALL[word] as number) < 10
+          ? last + (SMALL[word] as number)
+          : (SMALL[word] as number);
     else if (word in TENS) value = TENS[word];
     else if (word in SCALES) value = (last ?? 1) * (SCALES[word] as number);
     if (value !== undefined) out.add(value);
@@ -143,7 +174,11 @@ export function holdsRun(given: Given, unit: string, times: number, glued: boole
 /** Whether `run` stands in `text` with no letter or digit glued to either end. */
 function standsIn(text: string, run: string): boolean {
   for (let at = text.indexOf(run); at !== -1; at = text.indexOf(run, at + 1)) {
-    if (!(wordBefore(text, at) && wordAt(run, 0).word) && !(wordAt(text, at + run.length).word && wordBefore(run, run.length))) return true;
+    if (
+      !(wordBefore(text, at) && wordAt(run, 0).word) &&
+      !(wordAt(text, at + run.length).word && wordBefore(run, run.length))
+    )
+      return true;
   }
   return false;
 }
@@ -158,7 +193,7 @@ function standsIn(text: string, run: string): boolean {
  */
 function runIn(text: string, words: readonly string[], need: number): boolean {
   const first = words[0] as string;
-  for (let at = text.indexOf(first); at !== -1; ) {
+  for (let at = text.indexOf(first); at !== -1;) {
     let next = at + 1;
     if (!wordBefore(text, at) && !wordAt(text, at + first.length).word) {
       const { reps, last } = runsFrom(text, at, words);

@@ -25,7 +25,17 @@ export interface Evidence {
   tokensPerSecond: number;
 }
 
-export const NO_EVIDENCE: Readonly<Evidence> = Object.freeze({ good: 0, bad: 0, failures: 0, timeouts: 0, cut: 0, wins: 0, losses: 0, speedSamples: 0, tokensPerSecond: 0 });
+export const NO_EVIDENCE: Readonly<Evidence> = Object.freeze({
+  good: 0,
+  bad: 0,
+  failures: 0,
+  timeouts: 0,
+  cut: 0,
+  wins: 0,
+  losses: 0,
+  speedSamples: 0,
+  tokensPerSecond: 0,
+});
 
 /** One thing that happened to one answer; an answer may bring several (a speed and a verdict). */
 export type Outcome =
@@ -81,7 +91,10 @@ export function addOutcome(e: Readonly<Evidence>, o: Outcome): Evidence {
 
 /** The evidence as Beta counts: successes and (weighted) failures. */
 export function tally(e: Readonly<Evidence>): { successes: number; failures: number } {
-  return { successes: e.good + e.wins, failures: e.bad + e.failures + e.timeouts + OUTCOME_WEIGHTS.cut * e.cut + OUTCOME_WEIGHTS.loss * e.losses };
+  return {
+    successes: e.good + e.wins,
+    failures: e.bad + e.failures + e.timeouts + OUTCOME_WEIGHTS.cut * e.cut + OUTCOME_WEIGHTS.loss * e.losses,
+  };
 }
 
 /** Where evidence belongs: a model on a host (undefined: the only or default host) for a kind of work. */

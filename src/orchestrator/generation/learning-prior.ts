@@ -76,23 +76,32 @@ export interface PriorFacts {
 }
 
 const BYTES_PER_PARAMETER = 0.6; // a 4-bit quantization with its overhead, as the router assumes
-const params = (f: PriorFacts): number | undefined => parameterCount(f.parameterSize) ?? (f.sizeBytes ? f.sizeBytes / BYTES_PER_PARAMETER : undefined);
+const params = (f: PriorFacts): number | undefined =>
+  parameterCount(f.parameterSize) ?? (f.sizeBytes ? f.sizeBytes / BYTES_PER_PARAMETER : undefined);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /** Does the table say this model does this work? A general-only model is how unknown models are described, so it says nothing. */
-const tableKnows = (f: PriorFacts, work: WorkKind): boolean => f.profiles.includes(work) && !(f.profiles.length === 1 && f.profiles[0] === 'general');
+const tableKnows = (f: PriorFacts, work: WorkKind): boolean =>
+  f.profiles.includes(work) && !(f.profiles.length === 1 && f.profiles[0] === 'general');
 
 export function priorFor(f: PriorFacts, work: WorkKind, p: LearningParams = LEARNING_DEFAULTS): Beta {
   const known = tableKnows(f, work);
   const n = params(f);
   // Larger models answer better; for fast work, smaller ones do (the answer is wanted soon).
-  const shift = n ? clamp((work === 'fast' ? -1 : 1) * p.sizeShiftPerDoubling * Math.log2(n / 8e9), -p.sizeShiftMax, p.sizeShiftMax) : 0;
+  const shift = n
+    ? clamp((work === 'fast' ? -1 : 1) * p.sizeShiftPerDoubling * Math.log2(n / 8e9), -p.sizeShiftMax, p.sizeShiftMax)
+    : 0;
   const mean = clamp((known ? p.knownMean : p.unknownMean) + shift, 0.05, 0.95);
   const weight = known ? p.knownWeight : p.unknownWeight;
   return { alpha: mean * weight, beta: (1 - mean) * weight };
 }
 
-export function posterior(f: PriorFacts, work: WorkKind, e?: Readonly<Evidence>, p: LearningParams = LEARNING_DEFAULTS): Beta {
+export function posterior(
+  f: PriorFacts,
+  work: WorkKind,
+  e?: Readonly<Evidence>,
+  p: LearningParams = LEARNING_DEFAULTS,
+): Beta {
   const prior = priorFor(f, work, p);
   if (!e) return prior;
   const t = tally(e);
@@ -107,7 +116,12 @@ export interface Quality {
   high: number;
 }
 
-export function expectedQuality(f: PriorFacts, work: WorkKind, e?: Readonly<Evidence>, p: LearningParams = LEARNING_DEFAULTS): Quality {
+export function expectedQuality(
+  f: PriorFacts,
+  work: WorkKind,
+  e?: Readonly<Evidence>,
+  p: LearningParams = LEARNING_DEFAULTS,
+): Quality {
   const b = posterior(f, work, e, p);
   return { mean: betaMean(b), std: betaStd(b), ...betaInterval(b, p.z) };
 }
@@ -138,10 +152,12 @@ const PRIOR_BANDWIDTH = 200e9;
 const PRIOR_LOAD_BYTES_PER_SECOND = 1e9;
 const DEFAULT_BYTES = 8e9 * BYTES_PER_PARAMETER;
 
-const bytesOf = (c: Pick<CostFacts, 'sizeBytes' | 'parameterSize'>) => c.sizeBytes || (parameterCount(c.parameterSize) ?? 8e9) * BYTES_PER_PARAMETER || DEFAULT_BYTES;
+const bytesOf = (c: Pick<CostFacts, 'sizeBytes' | 'parameterSize'>) =>
+  c.sizeBytes || (parameterCount(c.parameterSize) ?? 8e9) * BYTES_PER_PARAMETER || DEFAULT_BYTES;
 
 /** Tokens per second guessed from the size, for a model never measured here. */
-export const priorTokensPerSecond = (c: Pick<CostFacts, 'sizeBytes' | 'parameterSize'>): number => clamp(PRIOR_BANDWIDTH / bytesOf(c), 2, 200);
+export const priorTokensPerSecond = (c: Pick<CostFacts, 'sizeBytes' | 'parameterSize'>): number =>
+  clamp(PRIOR_BANDWIDTH / bytesOf(c), 2, 200);
 
 export function expectedSeconds(c: CostFacts, outputTokens: number = LEARNING_DEFAULTS.outputTokens): ExpectedTime {
   const measured = (c.evidence?.speedSamples ?? 0) > 0 && (c.evidence?.tokensPerSecond ?? 0) > 0;
@@ -151,5 +167,5 @@ export function expectedSeconds(c: CostFacts, outputTokens: number = LEARNING_DE
 }
 
 /** The cost term of the utility: λ·t/(t + t½), in [0, λ). */
-export const costTerm = (seconds: number, p: LearningParams = LEARNING_DEFAULTS): number => (p.costWeight * seconds) / (seconds + p.costHalfSeconds);
-
+export const costTerm = (seconds: number, p: LearningParams = LEARNING_DEFAULTS): number =>
+  (p.costWeight * seconds) / (seconds + p.costHalfSeconds);

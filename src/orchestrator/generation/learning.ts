@@ -21,7 +21,18 @@
  */
 import { normalCdf, sampleBeta } from './learning-beta.js';
 import { evidenceText, type Evidence, type WorkKind } from './learning-evidence.js';
-import { costTerm, expectedQuality, expectedSeconds, LEARNING_DEFAULTS, posterior, type CostFacts, type ExpectedTime, type LearningParams, type PriorFacts, type Quality } from './learning-prior.js';
+import {
+  costTerm,
+  expectedQuality,
+  expectedSeconds,
+  LEARNING_DEFAULTS,
+  posterior,
+  type CostFacts,
+  type ExpectedTime,
+  type LearningParams,
+  type PriorFacts,
+  type Quality,
+} from './learning-prior.js';
 import { byCodeUnit } from '../util/locale-free.js';
 
 export * from './learning-beta.js';
@@ -81,17 +92,32 @@ function describe(s: LearnedScore): string {
 }
 
 /** The candidate to route `work` to: see the file's comment. Undefined when there is none. */
-export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T[], work: WorkKind, opts: LearnedOptions): LearnedChoice<T> | undefined {
+export function chooseLearned<T extends LearnedCandidate>(
+  candidates: readonly T[],
+  work: WorkKind,
+  opts: LearnedOptions,
+): LearnedChoice<T> | undefined {
   const p: LearningParams = { ...LEARNING_DEFAULTS, ...opts.params };
   const tokens = opts.outputTokens ?? p.outputTokens;
   const scored = candidates.map((c) => {
     const quality = expectedQuality(c, work, c.evidence, p);
     const time = expectedSeconds(c, tokens);
-    const score: LearnedScore = { name: c.name, quality, time, utility: quality.mean - costTerm(time.seconds, p), chance: 0, close: false, evidence: evidenceText(c.evidence, work) };
+    const score: LearnedScore = {
+      name: c.name,
+      quality,
+      time,
+      utility: quality.mean - costTerm(time.seconds, p),
+      chance: 0,
+      close: false,
+      evidence: evidenceText(c.evidence, work),
+    };
     if (c.host !== undefined) score.host = c.host;
     return { c, score };
   });
-  const order = [...scored].sort((a, b) => b.score.utility - a.score.utility || byCodeUnit(a.c.name, b.c.name) || byCodeUnit(a.c.host ?? '', b.c.host ?? ''));
+  const order = [...scored].sort(
+    (a, b) =>
+      b.score.utility - a.score.utility || byCodeUnit(a.c.name, b.c.name) || byCodeUnit(a.c.host ?? '', b.c.host ?? ''),
+  );
   const leader = order[0];
   if (!leader) return undefined;
   const lq = leader.score.quality;
@@ -99,11 +125,15 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
   // the cost terms are known, so only the qualities are uncertain). "Close": worth a draw.
   for (const { score } of scored) {
     const spread = Math.hypot(score.quality.std, lq.std);
-    score.chance = score === leader.score ? 0.5 : spread > 0 ? normalCdf((score.utility - leader.score.utility) / spread) : 0;
+    score.chance =
+      score === leader.score ? 0.5 : spread > 0 ? normalCdf((score.utility - leader.score.utility) / spread) : 0;
     score.close = score === leader.score || score.chance >= p.exploreFloor;
   }
   // Exploring never pays for a load that is most of the work or that unloads another model.
-  const explorable = (s: (typeof scored)[number]) => s === leader || s.c.loaded || (s.c.fitsFree === true && s.score.time.loadSeconds <= p.exploreLoadShare * leader.score.time.seconds);
+  const explorable = (s: (typeof scored)[number]) =>
+    s === leader ||
+    s.c.loaded ||
+    (s.c.fitsFree === true && s.score.time.loadSeconds <= p.exploreLoadShare * leader.score.time.seconds);
 
   let chosen = leader;
   // Thompson sampling, every request: each close candidate draws its quality from its posterior,
@@ -113,18 +143,31 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
     for (const s of order) {
       if (!s.score.close || !explorable(s)) continue;
       // A draw from the posterior, its spread around the mean scaled by exploreScale.
-      const q = s.score.quality.mean + p.exploreScale * (sampleBeta(posterior(s.c, work, s.c.evidence, p), opts.rng) - s.score.quality.mean);
+      const q =
+        s.score.quality.mean +
+        p.exploreScale * (sampleBeta(posterior(s.c, work, s.c.evidence, p), opts.rng) - s.score.quality.mean);
       const draw = q - costTerm(s.score.time.seconds, p);
       if (draw > best) [best, chosen] = [draw, s];
     }
   }
   const explored = chosen !== leader;
-  const tried = explored ? `; tried ahead of ${leader.c.name} (expected quality ${pct(lq.mean)}) to learn more: a ${pct(chosen.score.chance)} chance it is better` : '';
-  return { candidate: chosen.c, reason: `${describe(chosen.score)}${tried}`, evidence: chosen.score.evidence, explored, scores: order.map((o) => o.score) };
+  const tried = explored
+    ? `; tried ahead of ${leader.c.name} (expected quality ${pct(lq.mean)}) to learn more: a ${pct(chosen.score.chance)} chance it is better`
+    : '';
+  return {
+    candidate: chosen.c,
+    reason: `${describe(chosen.score)}${tried}`,
+    evidence: chosen.score.evidence,
+    explored,
+    scores: order.map((o) => o.score),
+  };
 }
 
 /** One kind of work in a model's track record, for list_models and show_status. */
-export interface WorkRecord extends Pick<Evidence, 'good' | 'bad' | 'failures' | 'timeouts' | 'cut' | 'wins' | 'losses'> {
+export interface WorkRecord extends Pick<
+  Evidence,
+  'good' | 'bad' | 'failures' | 'timeouts' | 'cut' | 'wins' | 'losses'
+> {
   /** The posterior mean, with the table's prior when `facts` were given (else a neutral one), rounded to 0.01. */
   meanQuality: number;
   /** Its standard deviation, rounded to 0.01. */
@@ -139,12 +182,27 @@ export type TrackRecord = Partial<Record<WorkKind, WorkRecord>>;
 const round2 = (x: number) => Math.round(100 * x) / 100;
 
 /** A model's evidence by kind of work (evidenceByWork) as plain records. */
-export function trackRecord(byWork: Readonly<Partial<Record<WorkKind, Readonly<Evidence>>>>, facts: PriorFacts = { profiles: [] }, p: LearningParams = LEARNING_DEFAULTS): TrackRecord {
+export function trackRecord(
+  byWork: Readonly<Partial<Record<WorkKind, Readonly<Evidence>>>>,
+  facts: PriorFacts = { profiles: [] },
+  p: LearningParams = LEARNING_DEFAULTS,
+): TrackRecord {
   const out: TrackRecord = {};
   for (const [work, e] of Object.entries(byWork) as Array<[WorkKind, Readonly<Evidence> | undefined]>) {
     if (!e) continue;
     const q = expectedQuality(facts, work, e, p);
-    const record: WorkRecord = { good: e.good, bad: e.bad, failures: e.failures, timeouts: e.timeouts, cut: e.cut, wins: e.wins, losses: e.losses, meanQuality: round2(q.mean), uncertainty: round2(q.std), summary: evidenceText(e, work) };
+    const record: WorkRecord = {
+      good: e.good,
+      bad: e.bad,
+      failures: e.failures,
+      timeouts: e.timeouts,
+      cut: e.cut,
+      wins: e.wins,
+      losses: e.losses,
+      meanQuality: round2(q.mean),
+      uncertainty: round2(q.std),
+      summary: evidenceText(e, work),
+    };
     if (e.speedSamples > 0) record.tokensPerSecond = Math.round(10 * e.tokensPerSecond) / 10;
     out[work] = record;
   }

@@ -9,7 +9,11 @@
 import { findModel } from '../models/model-db.js';
 import type { ProfileName } from '../config/profiles.js';
 import {
-  notCandidateBecause, unusableBecause, type RouteCandidate, type RankRequest, type RoutingSettings,
+  notCandidateBecause,
+  unusableBecause,
+  type RouteCandidate,
+  type RankRequest,
+  type RoutingSettings,
 } from './routing-rules.js';
 
 /** One model the user chose for the work. */
@@ -31,24 +35,48 @@ export function choicesFor(asked: ProfileName, req: ChoiceRequest, settings: Cho
   const named = req.named ?? Boolean(req.task || req.profile || req.images);
   const choices: Choice[] = [];
   const configured = settings.overrides[asked] ?? (named ? undefined : settings.defaultModel);
-  if (configured) choices.push({ model: configured, whose: `the model configured for ${asked} work`, is: `is the model configured for ${asked} work` });
+  if (configured)
+    choices.push({
+      model: configured,
+      whose: `the model configured for ${asked} work`,
+      is: `is the model configured for ${asked} work`,
+    });
   const preferred = settings.preferred?.[asked];
-  if (preferred) choices.push({ model: preferred, whose: `the model you preferred for ${asked} work`, is: `is the model you preferred for ${asked} work` });
+  if (preferred)
+    choices.push({
+      model: preferred,
+      whose: `the model you preferred for ${asked} work`,
+      is: `is the model you preferred for ${asked} work`,
+    });
   for (const made of settings.madeFor ?? []) {
     if (made.task !== req.task) continue;
-    choices.push({ model: made.model, whose: `the model made for ${made.task} work`, is: `was made for ${made.task} work`, ...(made.host !== undefined && { host: made.host }) });
+    choices.push({
+      model: made.model,
+      whose: `the model made for ${made.task} work`,
+      is: `was made for ${made.task} work`,
+      ...(made.host !== undefined && { host: made.host }),
+    });
   }
   return choices;
 }
 
 /** The installed models a choice may name: every host's, or for a model made on a host, that host's (and untagged ones). */
 export function installedFor<T extends RouteCandidate>(choice: Choice, installed: readonly T[]): readonly T[] {
-  return choice.host === undefined ? installed : installed.filter((m) => m.host === undefined || m.host === choice.host);
+  return choice.host === undefined
+    ? installed
+    : installed.filter((m) => m.host === undefined || m.host === choice.host);
 }
 
 /** The choice `m` is for `asked` work, or undefined when the user did not choose it for that work. */
-export function choiceOf(m: RouteCandidate, asked: ProfileName, req: ChoiceRequest, settings: ChoiceSettings): Choice | undefined {
-  return choicesFor(asked, req, settings).find((c) => installedFor(c, [m]).length > 0 && findModel([m], c.model) !== undefined);
+export function choiceOf(
+  m: RouteCandidate,
+  asked: ProfileName,
+  req: ChoiceRequest,
+  settings: ChoiceSettings,
+): Choice | undefined {
+  return choicesFor(asked, req, settings).find(
+    (c) => installedFor(c, [m]).length > 0 && findModel([m], c.model) !== undefined,
+  );
 }
 
 /**
@@ -62,6 +90,7 @@ export function whyNoCandidate(
   req: ChoiceRequest & Pick<RankRequest, 'readsInputs'>,
   settings: ChoiceSettings & Pick<RoutingSettings, 'allowCloud'>,
 ): string | undefined {
-  if (choiceOf(m, asked, req, settings)) return unusableBecause(m, asked, { ...(req.images !== undefined && { images: req.images }) }, settings);
+  if (choiceOf(m, asked, req, settings))
+    return unusableBecause(m, asked, { ...(req.images !== undefined && { images: req.images }) }, settings);
   return notCandidateBecause(m, asked, req, settings);
 }

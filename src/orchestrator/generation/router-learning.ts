@@ -64,7 +64,11 @@ export function learnedOrder<T extends { m: RouteCandidate; why: string }>(
       ...(evidence(r) && { evidence: evidence(r) }),
     })),
     work,
-    { rng: learning.rng, explore: true, ...(learning.outputTokens !== undefined && { outputTokens: learning.outputTokens }) },
+    {
+      rng: learning.rng,
+      explore: true,
+      ...(learning.outputTokens !== undefined && { outputTokens: learning.outputTokens }),
+    },
   );
   if (!choice) return [...ranked];
   const chosen = choice.candidate.entry;

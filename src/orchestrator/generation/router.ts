@@ -16,8 +16,17 @@ import type { ProfileName } from '../config/profiles.js';
 import { learnedOrder } from './router-learning.js';
 import { choicesFor, installedFor } from './route-choices.js';
 import {
-  anyTextModelMay, isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel,
-  type RouteCandidate, type RankRequest, type RoutingSettings, type Selection,
+  anyTextModelMay,
+  isCodeSpecialist,
+  ROUTING_PROFILES,
+  suits,
+  TASK_PROFILE,
+  unusableBecause,
+  type RankedModel,
+  type RouteCandidate,
+  type RankRequest,
+  type RoutingSettings,
+  type Selection,
 } from './routing-rules.js';
 import { byCodeUnit } from '../util/locale-free.js';
 
@@ -51,7 +60,13 @@ function rank(models: RouteCandidate[], profile: ProfileName, req: RankRequest):
 }
 
 function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): string {
-  const state = m.cloud ? 'runs on ollama.com' : m.loaded ? 'is already loaded' : m.fitsNow ? 'fits now' : 'fits after unloading idle models';
+  const state = m.cloud
+    ? 'runs on ollama.com'
+    : m.loaded
+      ? 'is already loaded'
+      : m.fitsNow
+        ? 'fits now'
+        : 'fits after unloading idle models';
   const fallback = profile === asked ? '' : ` (no ${asked} model could be used; ${profile} fallback)`;
   return `${m.name} serves ${profile} work and ${state}${fallback}`;
 }
@@ -61,11 +76,16 @@ export function selectModel(
   installed: readonly RouteCandidate[],
   settings: RoutingSettings,
 ): Selection | undefined {
-  const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
-  const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud));
+  const asked: ProfileName = req.images
+    ? 'vision'
+    : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
+  const usable = installed.filter(
+    (m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud),
+  );
   const ranked: Array<{ m: RouteCandidate; why: string; chosen?: true }> = [];
   const add = (m: RouteCandidate, why: string, chosen?: true) => {
-    if (!ranked.some((r) => r.m.name === m.name && r.m.host === m.host)) ranked.push({ m, why, ...(chosen && { chosen }) });
+    if (!ranked.some((r) => r.m.name === m.name && r.m.host === m.host))
+      ranked.push({ m, why, ...(chosen && { chosen }) });
   };
 
   const skipped: RankedModel[] = [];
@@ -75,7 +95,11 @@ export function selectModel(
     const m = findModel(installedFor(choice, installed), choice.model);
     const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
     if (m && !why) add(m, `${m.name} ${choice.is}${m.loaded ? ' and is already loaded' : ''}`, true);
-    else skipped.push({ model: m?.name ?? choice.model, why: `${choice.whose}, ${m?.name ?? choice.model}, was passed over: it ${why}` });
+    else
+      skipped.push({
+        model: m?.name ?? choice.model,
+        why: `${choice.whose}, ${m?.name ?? choice.model}, was passed over: it ${why}`,
+      });
   }
   const fixed = ranked.length; // what the user chose stays first, whatever was learned
 
@@ -84,15 +108,30 @@ export function selectModel(
   if (asked === 'fast' && !req.images) {
     const loadedFast = usable.filter((c) => c.loaded && suits(c, 'fast'));
     // (not a thinking model: it would reason at length before answering)
-    const warm = loadedFast.length ? [] : rank(usable.filter((c) => c.loaded && suits(c, 'general') && !c.capabilities.includes('thinking')), 'fast', req);
-    for (const m of warm) add(m, `${m.name} is already loaded and answers general work at once, sooner than loading a small model for fast work`);
+    const warm = loadedFast.length
+      ? []
+      : rank(
+          usable.filter((c) => c.loaded && suits(c, 'general') && !c.capabilities.includes('thinking')),
+          'fast',
+          req,
+        );
+    for (const m of warm)
+      add(
+        m,
+        `${m.name} is already loaded and answers general work at once, sooner than loading a small model for fast work`,
+      );
   }
   for (let profile: ProfileName | undefined = asked; profile; profile = ROUTING_PROFILES[profile].fallbackProfile) {
     const suited = usable.filter((c) => suits(c, profile!, req.images));
     if (profile === 'code') {
       // Code goes to code specialists, loaded or not; a general model only when none can take it.
       for (const m of rank(suited.filter(isCodeSpecialist), profile, req)) add(m, explain(m, profile, asked));
-      for (const m of rank(suited.filter((c) => !isCodeSpecialist(c)), profile, req)) add(m, `${explain(m, profile, asked)}; no code specialist is installed that fits`);
+      for (const m of rank(
+        suited.filter((c) => !isCodeSpecialist(c)),
+        profile,
+        req,
+      ))
+        add(m, `${explain(m, profile, asked)}; no code specialist is installed that fits`);
       continue;
     }
     for (const m of rank(suited, profile, req)) add(m, explain(m, profile, asked));
@@ -100,7 +139,11 @@ export function selectModel(
   // The last resort for plain text work, and for any work that reads inputs given by path: any generating model, larger first, phi last.
   if (anyTextModelMay(asked, req)) {
     const reading = asked === 'code' ? '; the work reads inputs given by path' : '';
-    for (const m of rank(usable.filter((c) => c.capabilities.includes('completion')), 'general', req)) {
+    for (const m of rank(
+      usable.filter((c) => c.capabilities.includes('completion')),
+      'general',
+      req,
+    )) {
       add(m, `${m.name} is the best remaining text model that fits (no ${asked} model could be used${reading})`);
     }
   }
@@ -111,7 +154,12 @@ export function selectModel(
   if (!first) return undefined;
   // Whichever candidate ends up serving, its reason says what was passed over.
   const passed = skipped.map((s) => `; ${s.why}`).join('');
-  const ranking = order.map((r): RankedModel => ({ model: r.m.name, why: `${r.why}${passed}`, ...(r.m.host !== undefined && { host: r.m.host }), ...(r.chosen && { chosen: true }) }));
+  const ranking = order.map((r): RankedModel => ({
+    model: r.m.name,
+    why: `${r.why}${passed}`,
+    ...(r.m.host !== undefined && { host: r.m.host }),
+    ...(r.chosen && { chosen: true }),
+  }));
   const selection: Selection = { model: first.m.name, profile: asked, reason: `${ranking[0]!.why}.`, ranked: ranking };
   if (skipped.length) selection.skipped = skipped;
   return selection;
@@ -122,7 +170,11 @@ export function selectModel(
  * after the last suitable loaded one (otherwise the order stands), and the loaded model that now
  * comes first says why.
  */
-function preferWarm<T extends { m: RouteCandidate; why: string }>(ranked: T[], estimates: ReadonlyMap<string, number> | undefined, limitMs: number | undefined): T[] {
+function preferWarm<T extends { m: RouteCandidate; why: string }>(
+  ranked: T[],
+  estimates: ReadonlyMap<string, number> | undefined,
+  limitMs: number | undefined,
+): T[] {
   if (limitMs === undefined || !estimates) return ranked;
   const slow = (r: T) => !r.m.loaded && (estimates.get(r.m.name) ?? 0) > limitMs;
   const lastWarm = ranked.map((r) => r.m.loaded).lastIndexOf(true);
@@ -131,7 +183,10 @@ function preferWarm<T extends { m: RouteCandidate; why: string }>(ranked: T[], e
   const order = [...head.filter((r) => !slow(r)), ...head.filter(slow), ...ranked.slice(lastWarm + 1)];
   const passed = ranked[0]!;
   const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
-  order[0] = { ...order[0]!, why: `${order[0]!.why}; preferred over ${passed.m.name}, whose load is estimated at ~${secs(estimates.get(passed.m.name)!)}, more than model.routing.maxColdLoadMs (${secs(limitMs)})` };
+  order[0] = {
+    ...order[0]!,
+    why: `${order[0]!.why}; preferred over ${passed.m.name}, whose load is estimated at ~${secs(estimates.get(passed.m.name)!)}, more than model.routing.maxColdLoadMs (${secs(limitMs)})`,
+  };
   return order;
 }
 
@@ -143,17 +198,30 @@ const line = (name: string) => baseName(name).split(':')[0]!;
  * smaller size or quantization first, then a model serving the same work down the 8b → 7b → phi
  * chain. `capacityBytes` is the most that could be freed for it.
  */
-export function alternativeFor(wanted: RouteCandidate, installed: readonly RouteCandidate[], capacityBytes: number): RankedModel | undefined {
-  const fitting = installed.filter((m) => m.name !== wanted.name && m.capabilities.includes('completion') && m.fits && m.requiredBytes <= capacityBytes);
-  const bySizeDesc = (a: RouteCandidate, b: RouteCandidate) => Number(isPhi(a)) - Number(isPhi(b)) || b.requiredBytes - a.requiredBytes;
+export function alternativeFor(
+  wanted: RouteCandidate,
+  installed: readonly RouteCandidate[],
+  capacityBytes: number,
+): RankedModel | undefined {
+  const fitting = installed.filter(
+    (m) =>
+      m.name !== wanted.name && m.capabilities.includes('completion') && m.fits && m.requiredBytes <= capacityBytes,
+  );
+  const bySizeDesc = (a: RouteCandidate, b: RouteCandidate) =>
+    Number(isPhi(a)) - Number(isPhi(b)) || b.requiredBytes - a.requiredBytes;
   const sameLine = fitting.filter((m) => line(m.name) === line(wanted.name)).sort(bySizeDesc)[0];
   if (sameLine) return { model: sameLine.name, why: `${sameLine.name} is a smaller ${line(wanted.name)} that fits` };
   const needs = wanted.capabilities.includes('vision') ? ['vision'] : [];
   const overlap = (m: RouteCandidate) => m.profiles.filter((p) => wanted.profiles.includes(p)).length;
-  const primary = (m: RouteCandidate) => Number(wanted.profiles[0] !== undefined && m.profiles.includes(wanted.profiles[0]));
+  const primary = (m: RouteCandidate) =>
+    Number(wanted.profiles[0] !== undefined && m.profiles.includes(wanted.profiles[0]));
   const shared = fitting
     .filter((m) => needs.every((c) => m.capabilities.includes(c)) && overlap(m) > 0)
     .sort((a, b) => primary(b) - primary(a) || overlap(b) - overlap(a) || bySizeDesc(a, b))[0];
-  if (shared) return { model: shared.name, why: `${shared.name} serves the same work (${shared.profiles.filter((p) => wanted.profiles.includes(p)).join(', ')}) and fits` };
+  if (shared)
+    return {
+      model: shared.name,
+      why: `${shared.name} serves the same work (${shared.profiles.filter((p) => wanted.profiles.includes(p)).join(', ')}) and fits`,
+    };
   return undefined;
 }

@@ -126,14 +126,53 @@ export interface RoutingProfile {
 }
 
 export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
-  fast: { name: 'fast', description: 'Quick answers from small models', preferredFamilies: ['phi', 'gemma', 'llama3.2', 'mistral'], minContextWindow: 2048, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
-  general: { name: 'general', description: 'Balanced models for most work', preferredFamilies: ['llama', 'mistral', 'qwen'], minContextWindow: 4096, requiredCapabilities: ['completion'] },
+  fast: {
+    name: 'fast',
+    description: 'Quick answers from small models',
+    preferredFamilies: ['phi', 'gemma', 'llama3.2', 'mistral'],
+    minContextWindow: 2048,
+    requiredCapabilities: ['completion'],
+    fallbackProfile: 'general',
+  },
+  general: {
+    name: 'general',
+    description: 'Balanced models for most work',
+    preferredFamilies: ['llama', 'mistral', 'qwen'],
+    minContextWindow: 4096,
+    requiredCapabilities: ['completion'],
+  },
   // Code work never goes to a non-code model the user did not choose for it, so code has no fallback profile.
-  code: { name: 'code', description: 'Code generation and debugging', preferredFamilies: ['qwen2.5-coder', 'qwen3-coder', 'deepseek-coder', 'codellama', 'starcoder', 'codestral'], minContextWindow: 8192, requiredCapabilities: ['completion'] },
-  creative: { name: 'creative', description: 'Stories, poems and other writing', preferredFamilies: ['llama', 'mistral', 'gemma'], minContextWindow: 4096, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
-  reasoning: { name: 'reasoning', description: 'Step-by-step reasoning, maths and proofs', preferredFamilies: ['qwen3', 'deepseek-r1', 'qwq', 'phi4'], minContextWindow: 8192, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  code: {
+    name: 'code',
+    description: 'Code generation and debugging',
+    preferredFamilies: ['qwen2.5-coder', 'qwen3-coder', 'deepseek-coder', 'codellama', 'starcoder', 'codestral'],
+    minContextWindow: 8192,
+    requiredCapabilities: ['completion'],
+  },
+  creative: {
+    name: 'creative',
+    description: 'Stories, poems and other writing',
+    preferredFamilies: ['llama', 'mistral', 'gemma'],
+    minContextWindow: 4096,
+    requiredCapabilities: ['completion'],
+    fallbackProfile: 'general',
+  },
+  reasoning: {
+    name: 'reasoning',
+    description: 'Step-by-step reasoning, maths and proofs',
+    preferredFamilies: ['qwen3', 'deepseek-r1', 'qwq', 'phi4'],
+    minContextWindow: 8192,
+    requiredCapabilities: ['completion'],
+    fallbackProfile: 'general',
+  },
   // Images need a vision model: no fallback.
-  vision: { name: 'vision', description: 'Questions about images', preferredFamilies: ['llava', 'llama3.2-vision', 'qwen2.5vl', 'gemma3', 'minicpm-v'], minContextWindow: 2048, requiredCapabilities: ['completion', 'vision'] },
+  vision: {
+    name: 'vision',
+    description: 'Questions about images',
+    preferredFamilies: ['llava', 'llama3.2-vision', 'qwen2.5vl', 'gemma3', 'minicpm-v'],
+    minContextWindow: 2048,
+    requiredCapabilities: ['completion', 'vision'],
+  },
 };
 
 const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
@@ -143,9 +182,14 @@ const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
  * starcoder…), or one described as serving code and not general work (devstral: the model
  * database reads it from the name and what the host says).
  */
-export function isCodeSpecialist(m: Pick<RouteCandidate, 'name' | 'family'> & { profiles?: readonly ProfileName[] }): boolean {
+export function isCodeSpecialist(
+  m: Pick<RouteCandidate, 'name' | 'family'> & { profiles?: readonly ProfileName[] },
+): boolean {
   if (m.profiles?.includes('code') && !m.profiles.includes('general')) return true;
-  return CODE_NAME.test(baseName(m.name)) || ROUTING_PROFILES.code.preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
+  return (
+    CODE_NAME.test(baseName(m.name)) ||
+    ROUTING_PROFILES.code.preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f)
+  );
 }
 
 /** Can this model take work for `profile` at all? */
@@ -160,7 +204,8 @@ export function suits(m: RouteCandidate, profile: ProfileName, images = false): 
 /** The profiles whose models the router gives work for `profile`: it, then its fallbacks (fast → general; code and vision have none). */
 export function profileChain(profile: ProfileName): ProfileName[] {
   const chain: ProfileName[] = [];
-  for (let p: ProfileName | undefined = profile; p && !chain.includes(p); p = ROUTING_PROFILES[p].fallbackProfile) chain.push(p);
+  for (let p: ProfileName | undefined = profile; p && !chain.includes(p); p = ROUTING_PROFILES[p].fallbackProfile)
+    chain.push(p);
   return chain;
 }
 
@@ -202,7 +247,8 @@ export function notCandidateBecause(
 
 /** What a model can do, in a few words: "general, code and creative work", or why it takes none. */
 function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string {
-  if (m.profiles.length) return `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} work`;
+  if (m.profiles.length)
+    return `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} work`;
   if (m.capabilities.includes('embedding')) return 'embeddings only (it writes no text)';
   if (m.capabilities.includes('image')) return 'image generation only (it writes no text)';
   return 'no text work (it reports no completion capability)';
@@ -217,7 +263,8 @@ export function cannotDoBecause(
   req: Pick<RankRequest, 'images'>,
   profile?: ProfileName,
 ): string | undefined {
-  if (!m.capabilities.includes('completion')) return `${profile ? `does not suit ${profile} work — it ` : ''}serves ${abilities(m)}`;
+  if (!m.capabilities.includes('completion'))
+    return `${profile ? `does not suit ${profile} work — it ` : ''}serves ${abilities(m)}`;
   if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
   return undefined;
 }
@@ -239,6 +286,7 @@ export function unusableBecause(
   if (cannot) return cannot;
   if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
   if (!m.fits) return `does not fit in this host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
-  if (m.contextWindow < (req.contextTokens ?? 0)) return `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller than the prompt and answer (~${req.contextTokens} tokens)`;
+  if (m.contextWindow < (req.contextTokens ?? 0))
+    return `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller than the prompt and answer (~${req.contextTokens} tokens)`;
   return undefined;
 }

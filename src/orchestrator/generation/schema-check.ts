@@ -50,9 +50,17 @@ const TICK = 'ollmTick';
 /** Keywords whose values are data, not schemas: nothing is added inside them. */
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', '$vocabulary']);
 /** Keywords whose values map names to schemas. */
-const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies']);
+const SCHEMA_MAPS = new Set([
+  'properties',
+  'patternProperties',
+  '$defs',
+  'definitions',
+  'dependentSchemas',
+  'dependencies',
+]);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A copy of `schema` with TICK in every schema object in it: every place a schema can stand
@@ -65,7 +73,8 @@ export function ticking(schema: unknown): unknown {
   for (const [key, value] of Object.entries(schema)) {
     if (DATA_KEYWORDS.has(key) || typeof value !== 'object' || value === null) entries.push([key, value]);
     else if (Array.isArray(value)) entries.push([key, value.map(ticking)]);
-    else if (SCHEMA_MAPS.has(key)) entries.push([key, Object.fromEntries(Object.entries(value).map(([name, s]) => [name, ticking(s)]))]);
+    else if (SCHEMA_MAPS.has(key))
+      entries.push([key, Object.fromEntries(Object.entries(value).map(([name, s]) => [name, ticking(s)]))]);
     else entries.push([key, ticking(value)]);
   }
   return Object.fromEntries(entries); // never `out[key] =`: a property named __proto__ stays a property
@@ -91,11 +100,22 @@ class Clock {
 /** The same JSON value: what Ajv's uniqueItems calls identical (key order aside). */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => sameJson(x, (b as unknown[])[i]));
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  )
+    return false;
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((x, i) => sameJson(x, (b as unknown[])[i]));
   const keys = Object.keys(a);
   const other = b as Record<string, unknown>;
-  return keys.length === Object.keys(other).length && keys.every((k) => Object.hasOwn(other, k) && sameJson((a as Record<string, unknown>)[k], other[k]));
+  return (
+    keys.length === Object.keys(other).length &&
+    keys.every((k) => Object.hasOwn(other, k) && sameJson((a as Record<string, unknown>)[k], other[k]))
+  );
 }
 
 /**
@@ -118,7 +138,13 @@ function uniqueItemsKeyword(clock: Clock): FuncKeywordDefinition {
       for (const j of group) {
         clock.tick();
         if (sameJson(data[i], data[j])) {
-          validate.errors = [{ keyword: 'uniqueItems', params: { i, j }, message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)` }];
+          validate.errors = [
+            {
+              keyword: 'uniqueItems',
+              params: { i, j },
+              message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
+            },
+          ];
           return false;
         }
       }

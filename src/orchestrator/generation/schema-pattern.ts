@@ -49,7 +49,9 @@ const NEXT_STEP = `rewrite the pattern without it, or ${LEAVE_OUT}`;
 const SIMPLER = 'use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length';
 
 function refused(source: string, what: string): PatternRefused {
-  return new PatternRefused(`format's pattern ${quoted(source)} uses ${what}, which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — ${NEXT_STEP}.`);
+  return new PatternRefused(
+    `format's pattern ${quoted(source)} uses ${what}, which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — ${NEXT_STEP}.`,
+  );
 }
 
 /** JavaScript's `\s`: its WhiteSpace and LineTerminator characters, as RE2 class items. */
@@ -61,13 +63,47 @@ const DOT = String.raw`[^\n\r\x{2028}\x{2029}]`;
 
 /** JavaScript's long names of general categories, for RE2, which knows the short ones. */
 const CATEGORIES: Readonly<Record<string, string>> = {
-  Letter: 'L', Uppercase_Letter: 'Lu', Lowercase_Letter: 'Ll', Titlecase_Letter: 'Lt', Modifier_Letter: 'Lm', Other_Letter: 'Lo',
-  Mark: 'M', Combining_Mark: 'M', Nonspacing_Mark: 'Mn', Spacing_Mark: 'Mc', Enclosing_Mark: 'Me',
-  Number: 'N', Decimal_Number: 'Nd', digit: 'Nd', Letter_Number: 'Nl', Other_Number: 'No',
-  Punctuation: 'P', punct: 'P', Connector_Punctuation: 'Pc', Dash_Punctuation: 'Pd', Open_Punctuation: 'Ps', Close_Punctuation: 'Pe', Initial_Punctuation: 'Pi', Final_Punctuation: 'Pf', Other_Punctuation: 'Po',
-  Symbol: 'S', Math_Symbol: 'Sm', Currency_Symbol: 'Sc', Modifier_Symbol: 'Sk', Other_Symbol: 'So',
-  Separator: 'Z', Space_Separator: 'Zs', Line_Separator: 'Zl', Paragraph_Separator: 'Zp',
-  Other: 'C', Control: 'Cc', cntrl: 'Cc', Format: 'Cf', Surrogate: 'Cs', Private_Use: 'Co', Unassigned: 'Cn',
+  Letter: 'L',
+  Uppercase_Letter: 'Lu',
+  Lowercase_Letter: 'Ll',
+  Titlecase_Letter: 'Lt',
+  Modifier_Letter: 'Lm',
+  Other_Letter: 'Lo',
+  Mark: 'M',
+  Combining_Mark: 'M',
+  Nonspacing_Mark: 'Mn',
+  Spacing_Mark: 'Mc',
+  Enclosing_Mark: 'Me',
+  Number: 'N',
+  Decimal_Number: 'Nd',
+  digit: 'Nd',
+  Letter_Number: 'Nl',
+  Other_Number: 'No',
+  Punctuation: 'P',
+  punct: 'P',
+  Connector_Punctuation: 'Pc',
+  Dash_Punctuation: 'Pd',
+  Open_Punctuation: 'Ps',
+  Close_Punctuation: 'Pe',
+  Initial_Punctuation: 'Pi',
+  Final_Punctuation: 'Pf',
+  Other_Punctuation: 'Po',
+  Symbol: 'S',
+  Math_Symbol: 'Sm',
+  Currency_Symbol: 'Sc',
+  Modifier_Symbol: 'Sk',
+  Other_Symbol: 'So',
+  Separator: 'Z',
+  Space_Separator: 'Zs',
+  Line_Separator: 'Zl',
+  Paragraph_Separator: 'Zp',
+  Other: 'C',
+  Control: 'Cc',
+  cntrl: 'Cc',
+  Format: 'Cf',
+  Surrogate: 'Cs',
+  Private_Use: 'Co',
+  Unassigned: 'Cn',
 };
 
 const hex = (cp: number) => `\\x{${cp.toString(16).toUpperCase()}}`;
@@ -80,9 +116,18 @@ const isHex = (s: string) => /^[0-9A-Fa-f]+$/.test(s);
 function escape(source: string, at: number, inClass: boolean): [string, number] {
   const c = source[at + 1]!;
   switch (c) {
-    case 'd': case 'D': case 'w': case 'W': case 't': case 'n': case 'r': case 'f': case 'v':
+    case 'd':
+    case 'D':
+    case 'w':
+    case 'W':
+    case 't':
+    case 'n':
+    case 'r':
+    case 'f':
+    case 'v':
       return [`\\${c}`, at + 2];
-    case 'b': case 'B':
+    case 'b':
+    case 'B':
       return [inClass ? '\\x{8}' : `\\${c}`, at + 2];
     case 's':
       return [inClass ? SPACE_ITEMS : `[${SPACE_ITEMS}]`, at + 2];
@@ -101,17 +146,27 @@ function escape(source: string, at: number, inClass: boolean): [string, number] 
       }
       const unit = parseInt(source.slice(at + 2, at + 6), 16);
       // a surrogate pair written as two escapes is one code point, as JavaScript reads it with `u`
-      const low = source.slice(at + 6, at + 8) === '\\u' && isHex(source.slice(at + 8, at + 12)) ? parseInt(source.slice(at + 8, at + 12), 16) : -1;
-      if (unit >= 0xd800 && unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) return [hex(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)), at + 12];
+      const low =
+        source.slice(at + 6, at + 8) === '\\u' && isHex(source.slice(at + 8, at + 12))
+          ? parseInt(source.slice(at + 8, at + 12), 16)
+          : -1;
+      if (unit >= 0xd800 && unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff)
+        return [hex(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)), at + 12];
       return [hex(unit), at + 6];
     }
-    case 'p': case 'P': {
+    case 'p':
+    case 'P': {
       const end = source.indexOf('}', at + 3);
       const body = source.slice(at + 3, end);
       const eq = body.indexOf('=');
       const [key, value] = eq < 0 ? ['', body] : [body.slice(0, eq), body.slice(eq + 1)];
       // Script=Greek and General_Category=Letter name what RE2 calls Greek and L
-      const name = key === '' || key === 'General_Category' || key === 'gc' ? (CATEGORIES[value] ?? value) : key === 'Script' || key === 'sc' ? value : body;
+      const name =
+        key === '' || key === 'General_Category' || key === 'gc'
+          ? (CATEGORIES[value] ?? value)
+          : key === 'Script' || key === 'sc'
+            ? value
+            : body;
       return [`\\${c}{${name}}`, end + 1];
     }
     case 'k':
@@ -219,7 +274,9 @@ export function linearPattern(source: string, flags: string): LinearPattern {
     if (!(err instanceof RE2JSException)) throw err;
     const said = err.message.replace(/^error parsing regexp: /, '');
     const next = /repeat count/.test(said) ? `${SIMPLER}, or ${LEAVE_OUT}` : NEXT_STEP;
-    throw new PatternRefused(`format's pattern ${quoted(source)} cannot be matched in linear time by RE2, which ollm-mcp runs patterns with so that no answer can stall the server (RE2 says: ${said}) — ${next}.`);
+    throw new PatternRefused(
+      `format's pattern ${quoted(source)} cannot be matched in linear time by RE2, which ollm-mcp runs patterns with so that no answer can stall the server (RE2 says: ${said}) — ${next}.`,
+    );
   }
   return bounded(re, source, flags);
 }
@@ -228,12 +285,16 @@ export function linearPattern(source: string, flags: string): LinearPattern {
 function bounded(re: RE2JS, source: string, flags: string): LinearPattern {
   const size = re.programSize();
   if (size > MAX_PATTERN_PROGRAM) {
-    throw new PatternRefused(`format's pattern ${quoted(source)} compiles to ${size} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — ${SIMPLER}, or ${LEAVE_OUT}.`);
+    throw new PatternRefused(
+      `format's pattern ${quoted(source)} compiles to ${size} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — ${SIMPLER}, or ${LEAVE_OUT}.`,
+    );
   }
   const most = Math.floor(MAX_PATTERN_WORK / size);
   const test = (text: string): boolean => {
     if (text.length > most) {
-      throw new PatternTooCostly(`a value in it is ${text.length} characters, more than format's pattern ${quoted(source)} is matched against (${most} at most: each character may cost up to ${size} steps of it), so it was not checked — ask for a shorter value, ${SIMPLER}, or pass "json" and check the answer yourself`);
+      throw new PatternTooCostly(
+        `a value in it is ${text.length} characters, more than format's pattern ${quoted(source)} is matched against (${most} at most: each character may cost up to ${size} steps of it), so it was not checked — ask for a shorter value, ${SIMPLER}, or pass "json" and check the answer yourself`,
+      );
     }
     return re.test(text);
   };

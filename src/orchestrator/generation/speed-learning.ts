@@ -97,7 +97,8 @@ function promptRate(s: SpeedSample): number | undefined {
   return plausibleRate(readTokens(s), s.promptMs, MIN_PROMPT_TOKENS, MAX_PROMPT_RATE);
 }
 
-const readTokens = (s: SpeedSample) => s.promptTokens - Math.min(s.promptTokens, Math.max(0, s.cachedPromptTokens ?? 0));
+const readTokens = (s: SpeedSample) =>
+  s.promptTokens - Math.min(s.promptTokens, Math.max(0, s.cachedPromptTokens ?? 0));
 
 /** The rate of a prompt too short to time as a rate (its fixed costs weigh), which a longer prompt is read at least as fast as. */
 function shortPromptRate(s: SpeedSample): number | undefined {
@@ -115,7 +116,10 @@ export function learnSpeed(book: SpeedBook, host: string, model: string, s: Spee
   const short = shortPromptRate(s);
   const g = generateRate(s);
   const length = finite(s.outputTokens) && s.outputTokens > 0 ? s.outputTokens : undefined;
-  const overhead = finite(s.overheadMs) && s.overheadMs >= 0 && s.overheadMs / 1000 <= MAX_OVERHEAD_SECONDS ? s.overheadMs / 1000 : undefined;
+  const overhead =
+    finite(s.overheadMs) && s.overheadMs >= 0 && s.overheadMs / 1000 <= MAX_OVERHEAD_SECONDS
+      ? s.overheadMs / 1000
+      : undefined;
   if (p === undefined && short === undefined && g === undefined && length === undefined) return book;
   const key = speedKey(host, model);
   const had = book[key] ?? { prompt: [], generate: [], answers: [], cut: [], overhead: [], lastMs: 0 };
@@ -125,16 +129,25 @@ export function learnSpeed(book: SpeedBook, host: string, model: string, s: Spee
     answers: length === undefined || s.cut ? had.answers : keep(had.answers, length),
     cut: length === undefined ? had.cut : keep(had.cut, s.cut ? 1 : 0),
     overhead: overhead === undefined ? had.overhead : keep(had.overhead, overhead),
-    ...((short !== undefined || had.short) && { short: short === undefined ? had.short! : keep(had.short ?? [], short) }),
+    ...((short !== undefined || had.short) && {
+      short: short === undefined ? had.short! : keep(had.short ?? [], short),
+    }),
     ...((had.tasks || (s.task && length !== undefined)) && { tasks: withTask(had.tasks, s.task, length, s.cut) }),
-    ...(finite(s.sizeBytes) && s.sizeBytes > 0 ? { bytes: s.sizeBytes } : had.bytes !== undefined && { bytes: had.bytes }),
+    ...(finite(s.sizeBytes) && s.sizeBytes > 0
+      ? { bytes: s.sizeBytes }
+      : had.bytes !== undefined && { bytes: had.bytes }),
     lastMs: now,
   };
   return bounded({ ...book, [key]: next });
 }
 
 /** The lengths by task with one answer's added (the same when the sample names no task or wrote nothing). */
-function withTask(had: Record<string, AnswerLengths> | undefined, task: string | undefined, length: number | undefined, cut: boolean): Record<string, AnswerLengths> {
+function withTask(
+  had: Record<string, AnswerLengths> | undefined,
+  task: string | undefined,
+  length: number | undefined,
+  cut: boolean,
+): Record<string, AnswerLengths> {
   const out: Record<string, AnswerLengths> = Object.create(null) as Record<string, AnswerLengths>;
   for (const [k, v] of Object.entries(had ?? {})) out[k] = v;
   if (task && length !== undefined) out[task] = learnLength(out[task], length, cut);
@@ -182,7 +195,9 @@ function taskLengths(book: SpeedBook, host: string, model: string, task: string)
   const own = book[speedKey(host, model)]?.tasks?.[task];
   if (own) return lengthOf([own]);
   const here = hostPrefix(host);
-  const others = Object.entries(book).flatMap(([key, r]) => (r.tasks?.[task] && key.startsWith(here) ? [r.tasks[task]] : []));
+  const others = Object.entries(book).flatMap(([key, r]) =>
+    r.tasks?.[task] && key.startsWith(here) ? [r.tasks[task]] : [],
+  );
   return others.length ? lengthOf(others) : undefined;
 }
 
@@ -190,7 +205,12 @@ function taskLengths(book: SpeedBook, host: string, model: string, task: string)
 export function parseSpeedRecord(raw: unknown): SpeedRecord | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
-  const list = (v: unknown, max: number) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= max).slice(-KEEP_SAMPLES) : []);
+  const list = (v: unknown, max: number) =>
+    Array.isArray(v)
+      ? v
+          .filter((x): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= max)
+          .slice(-KEEP_SAMPLES)
+      : [];
   const lastMs = typeof r.lastMs === 'number' && Number.isFinite(r.lastMs) ? r.lastMs : 0;
   return {
     prompt: list(r.prompt, MAX_PROMPT_RATE).filter((x) => x >= MIN_RATE),
@@ -232,7 +252,11 @@ export function speedSample(out: Generated, beyondMs?: number, task?: string, si
 }
 
 /** The engine's own timings as a result's metrics show them, those it gave. */
-export function engineTimes(out: Omit<Generated, 'doneReason' | 'promptTokens' | 'outputTokens'>): { promptMs?: number; cachedPromptTokens?: number; generationMs?: number } {
+export function engineTimes(out: Omit<Generated, 'doneReason' | 'promptTokens' | 'outputTokens'>): {
+  promptMs?: number;
+  cachedPromptTokens?: number;
+  generationMs?: number;
+} {
   return {
     ...(out.promptMs !== undefined && { promptMs: out.promptMs }),
     ...(out.cachedPromptTokens !== undefined && { cachedPromptTokens: out.cachedPromptTokens }),

@@ -108,19 +108,37 @@ function carries(o: OptionalTokens): PartCarry[] {
 
 function carriedTokens(n: WindowNeed, c: PartCarry): number {
   const o = n.optional ?? NONE;
-  return n.fixedTokens + (c.memory ? o.memory : 0) + (c.guide === 'full' ? o.guide : c.guide === 'short' ? o.shortGuide : 0);
+  return (
+    n.fixedTokens + (c.memory ? o.memory : 0) + (c.guide === 'full' ? o.guide : c.guide === 'short' ? o.shortGuide : 0)
+  );
 }
 
 /** What was left out of the parts, in words. */
 function leftOutOf(n: WindowNeed, c: PartCarry): string[] {
   const o = n.optional ?? NONE;
-  return [...(o.memory > 0 && !c.memory ? ['remembered facts'] : []), ...(o.guide > 0 && c.guide === 'none' ? ['the citation guide'] : o.guide > 0 && c.guide === 'short' ? ['the full citation guide (a short one sent)'] : [])];
+  return [
+    ...(o.memory > 0 && !c.memory ? ['remembered facts'] : []),
+    ...(o.guide > 0 && c.guide === 'none'
+      ? ['the citation guide']
+      : o.guide > 0 && c.guide === 'short'
+        ? ['the full citation guide (a short one sent)']
+        : []),
+  ];
 }
 
 /** The result's note on what a small window left out of the parts, e.g. "remembered facts and the citation guide left out of parts: 1536-token window"; undefined when nothing was. */
-export function leftOutNote(plan: { leftOut: readonly string[]; partAnswerTokens: number; shrunkFrom?: number | undefined }, window: number): string | undefined {
-  const cut = plan.shrunkFrom !== undefined ? `partial answers cut to ${plan.partAnswerTokens} tokens (from ${plan.shrunkFrom})` : '';
-  const items = plan.leftOut.length > 1 ? `${plan.leftOut.slice(0, -1).join(', ')} and ${plan.leftOut.at(-1)!}` : (plan.leftOut[0] ?? '');
+export function leftOutNote(
+  plan: { leftOut: readonly string[]; partAnswerTokens: number; shrunkFrom?: number | undefined },
+  window: number,
+): string | undefined {
+  const cut =
+    plan.shrunkFrom !== undefined
+      ? `partial answers cut to ${plan.partAnswerTokens} tokens (from ${plan.shrunkFrom})`
+      : '';
+  const items =
+    plan.leftOut.length > 1
+      ? `${plan.leftOut.slice(0, -1).join(', ')} and ${plan.leftOut.at(-1)!}`
+      : (plan.leftOut[0] ?? '');
   if (!items && !cut) return undefined;
   return `${items ? `${items} left out of parts${cut ? `, and ${cut}` : ''}` : cut}: ${window}-token window`;
 }
@@ -133,7 +151,16 @@ export function planWindow(n: WindowNeed, askedMaxTokens?: number): WindowPlan {
   const fill = Math.floor(n.window * (n.exact ? EXACT_FILL : ESTIMATE_FILL));
   const split = (c: PartCarry, answer: number) => {
     const carried = carriedTokens(n, c);
-    return { whole: false as const, needTokens, partTokens: fill - carried - answer - FRAMING_TOKENS, partAnswerTokens: answer, carry: c, carriedTokens: carried, leftOut: leftOutOf(n, c), ...(answer < usual && { shrunkFrom: usual }) };
+    return {
+      whole: false as const,
+      needTokens,
+      partTokens: fill - carried - answer - FRAMING_TOKENS,
+      partAnswerTokens: answer,
+      carry: c,
+      carriedTokens: carried,
+      leftOut: leftOutOf(n, c),
+      ...(answer < usual && { shrunkFrom: usual }),
+    };
   };
   const steps = carries(n.optional ?? NONE);
   for (const c of steps) {
@@ -162,7 +189,9 @@ function refusal(n: WindowNeed, needTokens: number): WindowPlan {
   while (Math.floor(minWindow * ratio) < least) minWindow++;
   const over = least - Math.floor(n.window * ratio);
   const o = n.optional ?? NONE;
-  const without = [o.memory > 0 && 'remembered facts', o.guide > 0 && 'the citation guide'].filter(Boolean).join(' and ');
+  const without = [o.memory > 0 && 'remembered facts', o.guide > 0 && 'the citation guide']
+    .filter(Boolean)
+    .join(' and ');
   const shorter = over < n.fixedTokens ? `, or a task and system prompts ~${over} tokens shorter` : '';
   return {
     whole: false,
@@ -176,7 +205,11 @@ function refusal(n: WindowNeed, needTokens: number): WindowPlan {
  * How many rounds combine `parts` partial answers of up to `answerTokens` each, when a combining
  * prompt holds `roomTokens` of them; and the generations in all (parts, then every combination).
  */
-export function combineRounds(parts: number, answerTokens: number, roomTokens: number): { rounds: number; calls: number } {
+export function combineRounds(
+  parts: number,
+  answerTokens: number,
+  roomTokens: number,
+): { rounds: number; calls: number } {
   const perGroup = Math.max(2, Math.floor(roomTokens / Math.max(1, answerTokens)));
   let n = parts;
   let rounds = 0;

@@ -63,7 +63,13 @@ export class StreamWatch {
     if (!this.firstTokenAt) this.firstTokenAt = now;
     const seconds = (now - this.firstTokenAt) / 1000;
     const tokensPerSecond = seconds > 0 ? Math.round((this.tokens / seconds) * 10) / 10 : 0;
-    this.o.progress?.enter({ kind: 'generating', model: this.o.model, tokens: this.tokens, maxTokens: this.o.maxTokens, tokensPerSecond });
+    this.o.progress?.enter({
+      kind: 'generating',
+      model: this.o.model,
+      tokens: this.tokens,
+      maxTokens: this.o.maxTokens,
+      tokensPerSecond,
+    });
   }
 
   stop(): void {
@@ -99,7 +105,8 @@ export class StreamWatch {
     const ahead = this.o.ahead?.() ?? 0;
     const queued = ahead >= this.o.numParallel;
     if (queued) this.o.progress?.enter({ kind: 'queued', model: this.o.model, ahead });
-    else if (first || this.queued) this.o.progress?.enter({ kind: 'evaluating', model: this.o.model, promptTokens: this.o.promptTokens });
+    else if (first || this.queued)
+      this.o.progress?.enter({ kind: 'evaluating', model: this.o.model, promptTokens: this.o.promptTokens });
     this.queued = queued;
   }
 

@@ -80,7 +80,8 @@ const MAX_TOKENS_PER_SECOND = 100_000;
 const MAX_COUNT = 100_000_000;
 /** Times past a day are a host's nonsense. */
 const MAX_MS = 86_400_000;
-const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_COUNT ? Math.round(n) : undefined);
+const count = (n: number | undefined) =>
+  n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_COUNT ? Math.round(n) : undefined;
 
 export async function streamGenerate(engine: Engine, req: StreamRequest): Promise<StreamResult> {
   const watch = new StreamWatch({
@@ -136,7 +137,8 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
       { timeoutMs: 0, signal, model: req.model },
     );
     // cancelled, or stalled, while the last of it arrived: such a generation never answers
-    if (req.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, req.signal), engine.host);
+    if (req.signal?.aborted)
+      throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, req.signal), engine.host);
     if (watch.fired) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
     if (text.trim() === '') {
       throw new HostError(
@@ -161,7 +163,8 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
       timeToFirstTokenMs: watch.timeToFirstTokenMs,
     };
     if (thinking) result.thinking = thinking;
-    const ms = (v: number | undefined) => (v !== undefined && Number.isFinite(v) && v >= 0 && v <= MAX_MS ? Math.round(v) : undefined);
+    const ms = (v: number | undefined) =>
+      v !== undefined && Number.isFinite(v) && v >= 0 && v <= MAX_MS ? Math.round(v) : undefined;
     const promptMs = ms(final.promptMs);
     const generatingMs = ms(final.generatingMs);
     const cached = count(final.cachedPromptTokens);
@@ -173,7 +176,11 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
     if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
     // The engine had begun answering: the host is there, the connection broke (the next model is tried on it).
     if (err instanceof HostError && err.kind === 'unreachable' && watch.tokens > 0) {
-      throw new HostError('server_error', `The connection to ${engine.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, engine.host);
+      throw new HostError(
+        'server_error',
+        `The connection to ${engine.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`,
+        engine.host,
+      );
     }
     throw err;
   } finally {
@@ -182,7 +189,13 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
 }
 
 /** Which limit stopped a generation, after how long, and the setting that sets it. */
-function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: number, host: string, who: string): HostError {
+function timedOut(
+  which: 'first_token' | 'stall',
+  req: StreamRequest,
+  tokens: number,
+  host: string,
+  who: string,
+): HostError {
   const s = (ms: number) => `${Math.round(ms / 1000)} s`;
   const message =
     which === 'stall'
@@ -211,10 +224,24 @@ export function streamOptions(
     system?: string | undefined;
     callerSystem?: boolean;
   },
-): Pick<StreamRequest, 'model' | 'keepAlive' | 'numCtx' | 'temperature' | 'topP' | 'maxTokens' | 'stallMs' | 'firstTokenMs' | 'numParallel' | 'think' | 'system'> {
+): Pick<
+  StreamRequest,
+  | 'model'
+  | 'keepAlive'
+  | 'numCtx'
+  | 'temperature'
+  | 'topP'
+  | 'maxTokens'
+  | 'stallMs'
+  | 'firstTokenMs'
+  | 'numParallel'
+  | 'think'
+  | 'system'
+> {
   const temperature = opts.temperature ?? settings.options.temperature;
   const topP = settings.options.topP;
-  const system = opts.system && opts.own?.system && !opts.callerSystem ? `${opts.own.system}\n\n${opts.system}` : opts.system;
+  const system =
+    opts.system && opts.own?.system && !opts.callerSystem ? `${opts.own.system}\n\n${opts.system}` : opts.system;
   return {
     model: loaded.model,
     keepAlive: loaded.keepAlive,

@@ -34,7 +34,10 @@ export interface TokenCounter {
   readonly source: 'estimate' | 'earlier answers' | 'the engine tokenizer';
 }
 
-export function tokenCounter(ratio: number | undefined, source: TokenCounter['source'] = ratio === undefined ? 'estimate' : 'earlier answers'): TokenCounter {
+export function tokenCounter(
+  ratio: number | undefined,
+  source: TokenCounter['source'] = ratio === undefined ? 'estimate' : 'earlier answers',
+): TokenCounter {
   const r = ratio ?? 1;
   return Object.assign((text: string) => Math.ceil(estimateTokens(text) * r), { ratio: r, source });
 }

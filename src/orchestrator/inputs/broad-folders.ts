@@ -17,10 +17,42 @@ export interface FolderSystem {
 }
 
 /** Unix folders that hold the system itself: opened as a working folder, they are not a project. */
-const UNIX_SYSTEM = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/dev', '/proc', '/sys', '/run', '/var', '/opt', '/private', '/private/etc', '/private/var', '/System', '/Library', '/Applications', '/Volumes', '/home', '/Users'];
+const UNIX_SYSTEM = [
+  '/etc',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/boot',
+  '/dev',
+  '/proc',
+  '/sys',
+  '/run',
+  '/var',
+  '/opt',
+  '/private',
+  '/private/etc',
+  '/private/var',
+  '/System',
+  '/Library',
+  '/Applications',
+  '/Volumes',
+  '/home',
+  '/Users',
+];
 
 /** The Windows variables naming system folders; a working folder in any of them is not a project. */
-const WINDOWS_SYSTEM_VARS = ['SystemRoot', 'windir', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'ProgramData'];
+const WINDOWS_SYSTEM_VARS = [
+  'SystemRoot',
+  'windir',
+  'ProgramFiles',
+  'ProgramFiles(x86)',
+  'ProgramW6432',
+  'ProgramData',
+];
 
 /** `child` is `root` or below it, by the platform's own rules (Windows': any case, any drive). */
 function within(P: typeof posix, root: string, child: string): boolean {
@@ -40,6 +72,8 @@ export function broadFolder(folder: string, sys: FolderSystem): string | undefin
   if (P.relative(path, home) === '') return 'your home folder';
   if (within(P, path, home)) return 'a folder above your home folder';
   if (P === posix) return UNIX_SYSTEM.includes(path) ? 'a system folder' : undefined;
-  const systemDirs = WINDOWS_SYSTEM_VARS.map((name) => sys.env[name]).filter((d): d is string => d !== undefined && win32.isAbsolute(d));
+  const systemDirs = WINDOWS_SYSTEM_VARS.map((name) => sys.env[name]).filter(
+    (d): d is string => d !== undefined && win32.isAbsolute(d),
+  );
   return systemDirs.some((d) => within(win32, d, path)) ? 'a system folder' : undefined;
 }

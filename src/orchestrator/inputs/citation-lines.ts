@@ -87,7 +87,6 @@ export class DiffSource {
   ) {}
 }
 
-
 /**
  * A citation of a file the diff shows, checked against what it shows: verified when one side (new
  * or old) shows every cited line and holds the quote; flagged when they are not lines at all, when
@@ -108,7 +107,10 @@ export function judgeDiff(occ: Cited, quotes: readonly string[], file: DiffFile)
   if (shown.length > 0) {
     const missing = quotes.find((q) => !shown.some((lines) => lines.includes(normaliseSpace(q))));
     if (missing === undefined) return { verdict: 'verified' };
-    return { ...flag(`the quoted text is not on ${lineWord(occ.from, occ.to)} of ${path} as the diff shows it`), quote: missing };
+    return {
+      ...flag(`the quoted text is not on ${lineWord(occ.from, occ.to)} of ${path} as the diff shows it`),
+      quote: missing,
+    };
   }
   const whole = file.wholeAfter ? file.after : file.wholeBefore ? file.before : undefined;
   if (whole) {

@@ -216,10 +216,13 @@ function judge(occ: Occurrence, quotes: readonly string[], inputs: Inputs): Cita
   if (doc instanceof DiffSource) return { ...base, ...judgeDiff(occ, quotes, doc.file) };
   const has = (): string => {
     const count = doc.count();
-    return count === 0 ? 'the file is empty (0 lines)' : `${occ.path === doc.label ? 'the file' : doc.label} has ${count} line${count === 1 ? '' : 's'}`;
+    return count === 0
+      ? 'the file is empty (0 lines)'
+      : `${occ.path === doc.label ? 'the file' : doc.label} has ${count} line${count === 1 ? '' : 's'}`;
   };
   if (occ.from === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1 and ${has()}`); // N-0 is backwards, below
-  if (occ.from > occ.to) return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}, and ${has()}`);
+  if (occ.from > occ.to)
+    return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}, and ${has()}`);
   if (!doc.has(occ.from)) return flag(`${occ.raw} does not exist: ${has()}`);
   if (!doc.has(occ.to)) return flag(`${occ.raw} runs past the end: ${has()}`);
 

@@ -39,8 +39,10 @@ function swapped(bytes: Uint8Array): Uint8Array {
 export function classifyContent(bytes: Uint8Array): Content {
   const format = imageFormat(bytes);
   if (format) return { kind: 'image', format };
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { kind: 'text', text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { kind: 'text', text: new TextDecoder('utf-16le').decode(swapped(bytes.subarray(2))), encoding: 'utf-16be' };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return { kind: 'text', text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return { kind: 'text', text: new TextDecoder('utf-16le').decode(swapped(bytes.subarray(2))), encoding: 'utf-16be' };
   const head = bytes.subarray(0, 8000);
   if (head.includes(0)) return { kind: 'binary' };
   return { kind: 'text', text: new TextDecoder('utf-8').decode(bytes), encoding: 'utf-8' }; // the decoder drops a UTF-8 byte-order mark

@@ -94,8 +94,10 @@ function readFile(part: string): DiffFile {
     } else if (line.startsWith('new file mode')) wholeAfter = true;
     else if (line.startsWith('deleted file mode')) wholeBefore = true;
     else if (line.startsWith('Binary files ')) wholeAfter = wholeBefore = false;
-    else if (line.startsWith('rename from ') || line.startsWith('copy from ')) oldPath = unquoted(line.slice(line.indexOf(' from ') + 6));
-    else if (line.startsWith('rename to ') || line.startsWith('copy to ')) newPath = unquoted(line.slice(line.indexOf(' to ') + 4));
+    else if (line.startsWith('rename from ') || line.startsWith('copy from '))
+      oldPath = unquoted(line.slice(line.indexOf(' from ') + 6));
+    else if (line.startsWith('rename to ') || line.startsWith('copy to '))
+      newPath = unquoted(line.slice(line.indexOf(' to ') + 4));
   }
   return { paths: [...new Set([newPath, oldPath])], after, before, wholeAfter, wholeBefore };
 }

@@ -31,11 +31,14 @@ export function parseNameStatus(out: string): Changed[] {
   const fields = out.split('\0');
   if (fields.at(-1) === '') fields.pop();
   const changed: Changed[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const status = fields[i++]!;
     const count = /^[RC]/.test(status) ? 2 : 1;
     const paths = fields.slice(i, i + count);
-    if (!/^[A-Z]\d*$/.test(status) || paths.length !== count) throw new InputError(`git diff listed changes in a form that could not be read (${JSON.stringify(status.slice(0, 20))}).`);
+    if (!/^[A-Z]\d*$/.test(status) || paths.length !== count)
+      throw new InputError(
+        `git diff listed changes in a form that could not be read (${JSON.stringify(status.slice(0, 20))}).`,
+      );
     changed.push({ status: status[0]!, paths });
     i += count;
   }

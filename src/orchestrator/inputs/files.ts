@@ -24,10 +24,13 @@ const posix = (p: string) => p.split(sep).join('/');
 /** Why this located file may not be read, or undefined. Checks the name asked for and the file it leads to. */
 function refusal(where: Located, scope: InputScope): string | undefined {
   const allowed = allowMatcher(scope.allow);
-  const names = [posix(relative(where.root, where.real)), posix(relative(where.root, where.asked))].filter((r) => !r.startsWith('..'));
+  const names = [posix(relative(where.root, where.real)), posix(relative(where.root, where.asked))].filter(
+    (r) => !r.startsWith('..'),
+  );
   for (const name of names) {
     const what = secretKind(name);
-    if (what && !allowed(name)) return `refused: it looks like ${what}, which is never sent to a model — allow it with a pattern in inputs.allow if it is safe`;
+    if (what && !allowed(name))
+      return `refused: it looks like ${what}, which is never sent to a model — allow it with a pattern in inputs.allow if it is safe`;
   }
   return undefined;
 }
@@ -59,8 +62,10 @@ async function checkedIdentity(where: Located): Promise<FileIdentity> {
   return { dev: info.dev, ino: info.ino };
 }
 
-const folderError = (name: string) => new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
-const specialError = (name: string) => new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
+const folderError = (name: string) =>
+  new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
+const specialError = (name: string) =>
+  new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
 
 /**
  * On Linux, where the open file really is (/proc/self/fd): a folder in its path swapped for a
@@ -83,7 +88,8 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
   const { handle, stat: info } = await openRegular(where.real, { noFollow: true, expect }).catch((err: unknown) => {
     if (err instanceof SafeReadError && err.kind === 'folder') throw folderError(name);
     if (err instanceof SafeReadError && err.kind === 'special') throw specialError(name);
-    if (err instanceof SafeReadError && (err.kind === 'changed' || err.kind === 'loop' || err.kind === 'missing')) throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
+    if (err instanceof SafeReadError && (err.kind === 'changed' || err.kind === 'loop' || err.kind === 'missing'))
+      throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
     const code = (err instanceof SafeReadError ? err.cause : err) as NodeJS.ErrnoException | undefined;
     throw new InputError(`${name}: cannot be opened (${code?.code ?? (err as Error).message}).`);
   });
@@ -95,18 +101,33 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
     const image = imageFormat(head.subarray(0, headRead)) !== undefined;
     const limit = image ? scope.maxImageBytes : scope.maxFileBytes;
     if (info.size > limit) {
-      throw new InputError(`${name}: ${formatBytes(info.size)}, more than the ${formatBytes(limit)} allowed for ${image ? 'an image' : 'a file'} (inputs.${image ? 'maxImageBytes' : 'maxFileBytes'}) — name a smaller file or part of it.`);
+      throw new InputError(
+        `${name}: ${formatBytes(info.size)}, more than the ${formatBytes(limit)} allowed for ${image ? 'an image' : 'a file'} (inputs.${image ? 'maxImageBytes' : 'maxFileBytes'}) — name a smaller file or part of it.`,
+      );
     }
     if (info.size > budgetLeft) {
-      throw new InputError(`${name}: reading it (${formatBytes(info.size)}) would pass the ${formatBytes(scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer files.`);
+      throw new InputError(
+        `${name}: reading it (${formatBytes(info.size)}) would pass the ${formatBytes(scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer files.`,
+      );
     }
     const bytes = new Uint8Array(info.size);
     const { bytesRead } = await handle.read(bytes, 0, info.size, 0); // an empty file: nothing asked, nothing read
     const data = bytes.subarray(0, bytesRead);
     const content = classifyContent(data);
-    if (content.kind === 'binary') throw new InputError(`${name}: a binary file (not text and not an image), so it is not read.`);
-    if (content.kind === 'image') return { kind: 'image', where, base64: Buffer.from(data).toString('base64'), bytes: bytesRead, format: content.format };
-    if (looksLikePrivateKey(content.text.slice(0, 65536)) && !allowMatcher(scope.allow)(posix(relative(where.root, where.real)))) {
+    if (content.kind === 'binary')
+      throw new InputError(`${name}: a binary file (not text and not an image), so it is not read.`);
+    if (content.kind === 'image')
+      return {
+        kind: 'image',
+        where,
+        base64: Buffer.from(data).toString('base64'),
+        bytes: bytesRead,
+        format: content.format,
+      };
+    if (
+      looksLikePrivateKey(content.text.slice(0, 65536)) &&
+      !allowMatcher(scope.allow)(posix(relative(where.root, where.real)))
+    ) {
       throw new InputError(`${name}: refused: it holds a private key, which is never sent to a model.`);
     }
     return { kind: 'text', where, text: content.text, bytes: bytesRead, encoding: content.encoding };

@@ -35,7 +35,7 @@ export class FingerprintTable {
   }
 
   set(key: number, owner: number): void {
-    if ((this.count + 1) > this.keys.length * MAX_LOAD) this.grow();
+    if (this.count + 1 > this.keys.length * MAX_LOAD) this.grow();
     const i = this.slotOf(key);
     if (this.owners[i] === 0) this.count++;
     this.keys[i] = key;

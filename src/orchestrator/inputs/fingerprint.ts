@@ -30,7 +30,18 @@ const LOW = 2_097_152; // 2^21
 
 /** Whether a UTF-16 code unit is whitespace (as String.prototype.trim counts it, and NEL, U+0085, a line end of its own). */
 function isSpace(c: number): boolean {
-  return c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff || c === 0x85;
+  return c <= 32
+    ? c === 32 || (c >= 9 && c <= 13)
+    : c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000 ||
+        c === 0xfeff ||
+        c === 0x85;
 }
 
 /** The text's code units without whitespace. */

@@ -23,14 +23,20 @@ class Budget {
   }
   take(bytes: number, what: string): void {
     if (this.used + bytes > this.scope.maxTotalBytes) {
-      throw new InputError(`${what}: reading it would pass the ${formatBytes(this.scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer or smaller inputs.`);
+      throw new InputError(
+        `${what}: reading it would pass the ${formatBytes(this.scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer or smaller inputs.`,
+      );
     }
     this.used += bytes;
   }
 }
 
 /** `origins`: where every text and image read is recorded, before it is returned (the cloud fallback checks it). */
-export async function gatherInputs(req: InputRequest, scope: InputScope, origins: ReadOrigins): Promise<GatheredInputs> {
+export async function gatherInputs(
+  req: InputRequest,
+  scope: InputScope,
+  origins: ReadOrigins,
+): Promise<GatheredInputs> {
   const out: GatheredInputs = { docs: [], images: [], read: [], skipped: [], bytes: 0, tokens: 0 };
   const budget = new Budget(scope);
   const seen = new Set<string>();
@@ -50,7 +56,8 @@ export async function gatherInputs(req: InputRequest, scope: InputScope, origins
     }
   };
   const count = (what: string) => {
-    if (++fileCount > scope.maxFiles) throw new InputError(`${what}: more than ${scope.maxFiles} files in one call (inputs.maxFiles) — name fewer.`);
+    if (++fileCount > scope.maxFiles)
+      throw new InputError(`${what}: more than ${scope.maxFiles} files in one call (inputs.maxFiles) — name fewer.`);
   };
 
   for (const entry of req.files ?? []) {
@@ -64,7 +71,9 @@ export async function gatherInputs(req: InputRequest, scope: InputScope, origins
     }
     const match = await expandGlob(entry, scope);
     if (match.files.length === 0) {
-      throw new InputError(`${entry}: matches no file${match.ignored ? ` that .gitignore does not ignore (${match.ignored} ignored)` : ''} under ${scope.base}.`);
+      throw new InputError(
+        `${entry}: matches no file${match.ignored ? ` that .gitignore does not ignore (${match.ignored} ignored)` : ''} under ${scope.base}.`,
+      );
     }
     for (const file of match.files) {
       try {
@@ -78,7 +87,10 @@ export async function gatherInputs(req: InputRequest, scope: InputScope, origins
         if (!(err instanceof InputError) || /inputs\.max(TotalBytes|Files)/.test(err.message)) throw err;
         // a matched file that may not be read is left out, with its reason
         const path = shownPath(scope.base, file);
-        out.skipped.push({ path, reason: err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message });
+        out.skipped.push({
+          path,
+          reason: err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message,
+        });
       }
     }
   }
@@ -90,7 +102,8 @@ export async function gatherInputs(req: InputRequest, scope: InputScope, origins
       continue;
     }
     const r = await readFileInput(image, scope, budget.left);
-    if (r.kind !== 'image') throw new InputError(`${r.where.shown}: not an image (PNG, JPEG, GIF, WebP or BMP) — pass text files in files.`);
+    if (r.kind !== 'image')
+      throw new InputError(`${r.where.shown}: not an image (PNG, JPEG, GIF, WebP or BMP) — pass text files in files.`);
     add(r);
   }
 

@@ -57,7 +57,9 @@ export function filterNames(configOutput: string): string[] {
 
 /** Overrides that leave each named filter driver with no command to run. */
 export function neutralisedFilters(names: readonly string[]): string[] {
-  return names.flatMap((n) => ['clean=', 'smudge=', 'process=', 'required=false'].flatMap((kv) => ['-c', `filter.${n}.${kv}`]));
+  return names.flatMap((n) =>
+    ['clean=', 'smudge=', 'process=', 'required=false'].flatMap((kv) => ['-c', `filter.${n}.${kv}`]),
+  );
 }
 
 export interface GitRun {
@@ -67,17 +69,30 @@ export interface GitRun {
 
 function run(args: readonly string[], cwd: string, maxBytes: number, what: string, noneOn1 = false): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', [...args], { cwd, maxBuffer: maxBytes, timeout: GIT_TIMEOUT_MS, encoding: 'utf8', env: gitEnv() }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-      if (noneOn1 && (err as { code?: unknown }).code === 1) return resolve('');
-      if (e.code === 'ENOENT') return reject(new InputError('git is not installed or not on PATH, so the diff cannot be read.'));
-      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new InputError(`the diff is larger than the ${formatBytes(maxBytes)} one call may read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`));
-      if (e.killed) return reject(new InputError(`${what} took longer than ${GIT_TIMEOUT_MS / 1000} s and was stopped.`));
-      const said = String(stderr).trim().split('\n')[0] ?? '';
-      if (/not a git repository/i.test(said)) return reject(new InputError(`${cwd} is not a git repository, so there is no diff to read.`));
-      return reject(new InputError(`${what} failed: ${said || e.message}.`));
-    });
+    execFile(
+      'git',
+      [...args],
+      { cwd, maxBuffer: maxBytes, timeout: GIT_TIMEOUT_MS, encoding: 'utf8', env: gitEnv() },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+        if (noneOn1 && (err as { code?: unknown }).code === 1) return resolve('');
+        if (e.code === 'ENOENT')
+          return reject(new InputError('git is not installed or not on PATH, so the diff cannot be read.'));
+        if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return reject(
+            new InputError(
+              `the diff is larger than the ${formatBytes(maxBytes)} one call may read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
+            ),
+          );
+        if (e.killed)
+          return reject(new InputError(`${what} took longer than ${GIT_TIMEOUT_MS / 1000} s and was stopped.`));
+        const said = String(stderr).trim().split('\n')[0] ?? '';
+        if (/not a git repository/i.test(said))
+          return reject(new InputError(`${cwd} is not a git repository, so there is no diff to read.`));
+        return reject(new InputError(`${what} failed: ${said || e.message}.`));
+      },
+    );
   });
 }
 

@@ -40,7 +40,11 @@ const programs = new WeakMap<readonly Token[], Program>();
 function program(tokens: readonly Token[]): Program {
   let p = programs.get(tokens);
   if (!p) {
-    p = { type: Uint8Array.from(tokens, (k) => k.t), lit: Uint8Array.from(tokens, (k) => (k.t === LIT ? k.b : 0)), cls: tokens.map((k) => (k.t === CLASS ? k.has : undefined)) };
+    p = {
+      type: Uint8Array.from(tokens, (k) => k.t),
+      lit: Uint8Array.from(tokens, (k) => (k.t === LIT ? k.b : 0)),
+      cls: tokens.map((k) => (k.t === CLASS ? k.has : undefined)),
+    };
     programs.set(tokens, p);
   }
   return p;

@@ -47,7 +47,9 @@ export class Pacer implements ReadSlices {
   /** Gives the thread back once a slice is used up; throws RulesTooCostly past the budget. */
   async breathe(): Promise<void> {
     if (this.spent > this.pace.budgetMs) {
-      throw new RulesTooCostly(`the .gitignore rules under ${this.top} took more than ${Math.round(this.pace.budgetMs / 1000)} s to read and match against these paths`);
+      throw new RulesTooCostly(
+        `the .gitignore rules under ${this.top} took more than ${Math.round(this.pace.budgetMs / 1000)} s to read and match against these paths`,
+      );
     }
     if (performance.now() - this.sliceStart < this.pace.sliceMs) return;
     await new Promise((resolve) => setImmediate(resolve));

@@ -7,7 +7,22 @@
  * thread back between them.
  */
 import { RulesTooCostly } from './gitignore-pace.js';
-import { BACKSLASH, CLASS, encoder, foldAscii, LIT, ONE, SLASH, STAR, STAR_BYTE, tokenize, type ParsedRule, type Rule, type RuleShape, type Token } from './gitignore-pattern.js';
+import {
+  BACKSLASH,
+  CLASS,
+  encoder,
+  foldAscii,
+  LIT,
+  ONE,
+  SLASH,
+  STAR,
+  STAR_BYTE,
+  tokenize,
+  type ParsedRule,
+  type Rule,
+  type RuleShape,
+  type Token,
+} from './gitignore-pattern.js';
 
 /**
  * The longest line read as a rule. No path is longer than 4,096 bytes, so no rule of git's that can
@@ -72,7 +87,8 @@ export function parseRule(line: string, fold: boolean): ParsedRule | undefined {
   if (!SPECIAL.test(p)) return { negative, dirOnly, basename, kind: 'name', key: fold ? foldAscii(p) : p };
   if (p.charCodeAt(0) === STAR_BYTE) {
     const ending = p.slice(1);
-    if (!SPECIAL.test(ending)) return { negative, dirOnly, basename, kind: 'ending', key: fold ? foldAscii(ending) : ending };
+    if (!SPECIAL.test(ending))
+      return { negative, dirOnly, basename, kind: 'ending', key: fold ? foldAscii(ending) : ending };
   }
   return tokenRule(p, { negative, dirOnly, basename }, fold);
 }
@@ -109,8 +125,8 @@ export function* ruleLines(text: string): Generator<string> {
     at = end + 1;
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     if (raw === '' || raw.startsWith('#')) continue;
-    if (raw.length > MAX_RULE_CHARS) throw new RuleTooLong(`holds a line of ${raw.length} characters, more than the ${MAX_RULE_CHARS} read as a rule`);
+    if (raw.length > MAX_RULE_CHARS)
+      throw new RuleTooLong(`holds a line of ${raw.length} characters, more than the ${MAX_RULE_CHARS} read as a rule`);
     yield trimTrailingSpaces(raw);
   }
 }
-

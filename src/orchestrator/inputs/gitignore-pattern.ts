@@ -16,7 +16,10 @@ export const DIRS = 4;
 /** A trailing `**` after a `/` (or the whole pattern): anything. */
 const REST = 5;
 
-export type Token = { t: typeof LIT; b: number } | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST } | { t: typeof CLASS; has: Uint32Array };
+export type Token =
+  | { t: typeof LIT; b: number }
+  | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST }
+  | { t: typeof CLASS; has: Uint32Array };
 
 export interface RuleShape {
   negative: boolean;

@@ -8,7 +8,14 @@
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { RulesTooCostly } from './gitignore-pace.js';
-import { asReadError, openRegular, readAll, readRegularFile, READ_TIMEOUT_MS, withTimeLimit } from '../util/safe-read.js';
+import {
+  asReadError,
+  openRegular,
+  readAll,
+  readRegularFile,
+  READ_TIMEOUT_MS,
+  withTimeLimit,
+} from '../util/safe-read.js';
 
 /**
  * The largest file of rules read (a .gitignore, info/exclude): a generated one of a million names

@@ -87,7 +87,7 @@ export class GitignoreRules {
     const dirs: string[] = [];
     const seen = new Set<string>();
     for (const file of files) {
-      for (let d = dirname(file); !seen.has(d); ) {
+      for (let d = dirname(file); !seen.has(d);) {
         seen.add(d);
         dirs.push(d);
         const up = dirname(d);
@@ -124,7 +124,8 @@ export class GitignoreRules {
       const text = await this.startExclude();
       if (text !== undefined) this.texts.count(text);
       const file = `the .git/info/exclude of ${this.top}`;
-      const levels = text === undefined ? undefined : await this.level(this.top, text, undefined, file, `${file} holds`);
+      const levels =
+        text === undefined ? undefined : await this.level(this.top, text, undefined, file, `${file} holds`);
       this.base ??= { ignored: false, levels };
     }
     return this.base;
@@ -163,19 +164,37 @@ export class GitignoreRules {
     const text = await this.texts.take(dir);
     if (text === undefined) return parent;
     this.compiled++;
-    return { ignored: false, levels: await this.level(dir, text, parent.levels, join(dir, '.gitignore'), `the .gitignore files down to ${dir} hold`) };
+    return {
+      ignored: false,
+      levels: await this.level(
+        dir,
+        text,
+        parent.levels,
+        join(dir, '.gitignore'),
+        `the .gitignore files down to ${dir} hold`,
+      ),
+    };
   }
 
   /**
    * The rules of `file`, read a slice of lines at a time, on top of those in force above; refused
    * past MAX_RULES_IN_FORCE costly ones (`holding` them says which files), or for a line too long.
    */
-  private async level(dir: string, text: string, up: RuleLevel | undefined, file: string, holding: string): Promise<RuleLevel> {
+  private async level(
+    dir: string,
+    text: string,
+    up: RuleLevel | undefined,
+    file: string,
+    holding: string,
+  ): Promise<RuleLevel> {
     const rules = await GitignoreFile.read(text, FOLD_CASE_DEFAULT, this.pacer).catch((err: unknown) => {
       throw err instanceof RuleTooLong ? new RulesTooCostly(`${file} ${err.message}`) : err;
     });
     const inForce = rules.costly + (up?.inForce ?? 0);
-    if (inForce > MAX_RULES_IN_FORCE) throw new RulesTooCostly(`${holding} ${inForce} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
+    if (inForce > MAX_RULES_IN_FORCE)
+      throw new RulesTooCostly(
+        `${holding} ${inForce} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`,
+      );
     return { prefix: dir.endsWith(sep) ? dir : dir + sep, rules, up, inForce };
   }
 

@@ -58,9 +58,16 @@ export function globMatcher(glob: string): (relPath: string) => boolean {
   try {
     re = RE2JS.compile(re2Syntax(source));
   } catch (err) {
-    const what = err instanceof Unsupported ? 'a negated part ("!(…)" or a leading "!")' : err instanceof RE2JSException ? `what RE2 cannot run (${err.message})` : undefined;
+    const what =
+      err instanceof Unsupported
+        ? 'a negated part ("!(…)" or a leading "!")'
+        : err instanceof RE2JSException
+          ? `what RE2 cannot run (${err.message})`
+          : undefined;
     if (what === undefined) throw err;
-    throw new GlobRefused(`uses ${what}, which ollm-mcp does not match: globs that picomatch would match slowly are matched in time linear in each path (by RE2), so that no pattern can stall the server — write the pattern without it, or name the files.`);
+    throw new GlobRefused(
+      `uses ${what}, which ollm-mcp does not match: globs that picomatch would match slowly are matched in time linear in each path (by RE2), so that no pattern can stall the server — write the pattern without it, or name the files.`,
+    );
   }
   return (relPath) => re.test(relPath);
 }

@@ -39,7 +39,13 @@ export function isGlob(pattern: string): boolean {
 async function repositoryTop(dir: string, root: string): Promise<string> {
   let d = dir;
   for (;;) {
-    if (await stat(join(d, '.git')).then(() => true, () => false)) return d;
+    if (
+      await stat(join(d, '.git')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return d;
     const up = dirname(d);
     if (d === root || up === d || !isInside(root, up)) return root;
     d = up;
@@ -56,7 +62,10 @@ export interface GlobMatch {
 /** Expands one pattern; throws an InputError when it starts outside the allowed roots or matches too many files. */
 export async function expandGlob(pattern: string, scope: InputScope): Promise<GlobMatch> {
   const expanded = expandHome(pattern).split('\\').join('/');
-  if (expanded.split('/').includes('..')) throw new InputError(`${pattern}: a pattern may not contain ".." — start it from a folder inside the project, or give an absolute path inside an allowed root.`);
+  if (expanded.split('/').includes('..'))
+    throw new InputError(
+      `${pattern}: a pattern may not contain ".." — start it from a folder inside the project, or give an absolute path inside an allowed root.`,
+    );
   const scan = picomatch.scan(expanded);
   // a glob picomatch would match slowly is walked whole and each path tested by RE2 (glob-match.ts)
   let linear: ((relPath: string) => boolean) | undefined;
@@ -91,13 +100,18 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
   for (const f of matched) {
     // the rules share the thread and stop past their budget (gitignore.ts RulesPace)
     const out = await rules.ignored(f).catch((err: unknown) => {
-      if (err instanceof RulesTooCostly) throw new InputError(`${pattern}: ${err.message} (${files.length + ignored} of ${matched.length} files decided) — name the files instead, or narrow the pattern to fewer folders.`);
+      if (err instanceof RulesTooCostly)
+        throw new InputError(
+          `${pattern}: ${err.message} (${files.length + ignored} of ${matched.length} files decided) — name the files instead, or narrow the pattern to fewer folders.`,
+        );
       throw err;
     });
     if (out) ignored++;
     else files.push(f);
     if (files.length > scope.maxFiles) {
-      throw new InputError(`${pattern}: matches more than ${scope.maxFiles} files (inputs.maxFiles) — narrow the pattern.`);
+      throw new InputError(
+        `${pattern}: matches more than ${scope.maxFiles} files (inputs.maxFiles) — narrow the pattern.`,
+      );
     }
   }
   return { files, ignored };

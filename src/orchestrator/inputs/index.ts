@@ -17,7 +17,13 @@ export type ReadSettings = Omit<InputScope, 'base' | 'closed'>;
  * Reads what `req` names, within the project folder, the client's roots and the roots in settings;
  * every text and image read is recorded in `origins`, which the cloud fallback checks.
  */
-export async function readInputs(req: InputRequest, settings: ReadSettings, folder: WorkingFolder, clientRoots: readonly string[], origins: ReadOrigins): Promise<GatheredInputs> {
+export async function readInputs(
+  req: InputRequest,
+  settings: ReadSettings,
+  folder: WorkingFolder,
+  clientRoots: readonly string[],
+  origins: ReadOrigins,
+): Promise<GatheredInputs> {
   const [{ gatherInputs }, { inputScope }] = await Promise.all([import('./gather.js'), import('./scope.js')]);
   return gatherInputs(req, await inputScope(settings, folder, clientRoots), origins);
 }

@@ -63,8 +63,14 @@ export function shownPath(base: string, p: string): string {
  * Resolves `raw` and checks it against the roots. Throws an InputError naming the path when it
  * does not exist or leads outside every allowed root.
  */
-export async function locate(raw: string, base: string, roots: readonly string[], closed?: InputScope['closed']): Promise<Located> {
-  if (raw.includes('\0')) throw new InputError(`The path ${JSON.stringify(raw.slice(0, 80))} contains a NUL character.`);
+export async function locate(
+  raw: string,
+  base: string,
+  roots: readonly string[],
+  closed?: InputScope['closed'],
+): Promise<Located> {
+  if (raw.includes('\0'))
+    throw new InputError(`The path ${JSON.stringify(raw.slice(0, 80))} contains a NUL character.`);
   // no folder open: every path is refused alike, without saying whether it exists
   if (!roots.length) throw new InputError(outsideMessage(raw, undefined, roots, closed));
   const asked = resolve(base, expandHome(raw));
@@ -73,8 +79,15 @@ export async function locate(raw: string, base: string, roots: readonly string[]
     real = await realpath(asked);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(err)})`;
-    throw new InputError(`${raw}: ${why}${code === 'ENOENT' && !isAbsolute(raw) ? ` (paths are relative to ${base})` : ''}.`);
+    const why =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : `cannot be read (${code ?? String(err)})`;
+    throw new InputError(
+      `${raw}: ${why}${code === 'ENOENT' && !isAbsolute(raw) ? ` (paths are relative to ${base})` : ''}.`,
+    );
   }
   const root = roots.find((r) => isInside(r, real));
   if (!root) throw new InputError(outsideMessage(raw, real !== asked ? real : undefined, roots, closed));
@@ -83,13 +96,20 @@ export async function locate(raw: string, base: string, roots: readonly string[]
 }
 
 /** How to open a folder to ollm-mcp, said in every refusal of a path. */
-const HOW_TO_ALLOW = 'open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings';
+const HOW_TO_ALLOW =
+  'open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings';
 
 /** Why a path outside every allowed folder is refused, and how to allow it. */
-export function outsideMessage(raw: string, leadsTo: string | undefined, roots: readonly string[], closed?: InputScope['closed']): string {
+export function outsideMessage(
+  raw: string,
+  leadsTo: string | undefined,
+  roots: readonly string[],
+  closed?: InputScope['closed'],
+): string {
   const how = leadsTo ? ` (it leads to ${leadsTo})` : '';
   const notOpen = closed ? `ollm-mcp runs in ${closed.folder}, ${closed.why}, which is not opened as a project` : '';
-  if (!roots.length) return `${raw}: no folder is open to ollm-mcp${how} — ${notOpen || 'none is allowed'}. To read files, ${HOW_TO_ALLOW}.`;
+  if (!roots.length)
+    return `${raw}: no folder is open to ollm-mcp${how} — ${notOpen || 'none is allowed'}. To read files, ${HOW_TO_ALLOW}.`;
   return `${raw}: outside the folders ollm-mcp may read${how} — allowed: ${roots.join(', ')}${notOpen ? ` (${notOpen})` : ''}. To read it, ${HOW_TO_ALLOW}.`;
 }
 
@@ -108,7 +128,12 @@ export interface WorkingFolder {
  * are not in a project) is no root unless the user named it; relative paths then resolve in the
  * first root that is allowed.
  */
-export async function inputScope(settings: Omit<InputScope, 'base' | 'closed'>, where: WorkingFolder | string | undefined, clientRoots: readonly string[], platform: NodeJS.Platform = process.platform): Promise<InputScope> {
+export async function inputScope(
+  settings: Omit<InputScope, 'base' | 'closed'>,
+  where: WorkingFolder | string | undefined,
+  clientRoots: readonly string[],
+  platform: NodeJS.Platform = process.platform,
+): Promise<InputScope> {
   const { path, named = false } = typeof where === 'object' ? where : { path: where };
   const [real] = await realRoots([path ?? process.cwd()]);
   const folder = real ?? resolve(path ?? process.cwd());

@@ -20,7 +20,10 @@ export const SECRET_PATTERNS: ReadonlyArray<[pattern: string, what: string]> = [
   ['**/.kube/config', 'a Kubernetes credential file'],
   ['**/.docker/config.json', 'Docker registry credentials'],
   ['**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}', 'a credential file'],
-  ['**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}', 'a credential file'],
+  [
+    '**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}',
+    'a credential file',
+  ],
   ['**/*service-account*.json', 'a service-account key'],
   ['**/.git/**', "git's internal files"], // the .git folder or file itself too (** matches no segment)
 ];

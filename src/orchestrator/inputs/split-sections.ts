@@ -18,7 +18,8 @@ export const LINE = 7;
 type DocKind = 'diff' | 'markdown' | 'code';
 
 const MARKDOWN_LABEL = /\.(?:md|markdown|mdx|rst|txt)$/i;
-const CODE_LABEL = /\.(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kt|kts|scala|swift|c|h|cc|cpp|hpp|cs|rb|php|sh|bash|zsh|lua|dart|ex|exs)$/i;
+const CODE_LABEL =
+  /\.(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kt|kts|scala|swift|c|h|cc|cpp|hpp|cs|rb|php|sh|bash|zsh|lua|dart|ex|exs)$/i;
 const DIFF_TEXT = /^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+)/m;
 const MARKDOWN_HEADING_TEXT = /^ {0,3}#{1,6}[ \t]+\S/m;
 
@@ -90,7 +91,8 @@ export function lineRanks(label: string, text: string, starts: readonly number[]
     } else if (kind === 'markdown') {
       const marker = at(FENCE, text, start)?.[1];
       if (fence === undefined && marker) fence = marker;
-      else if (fence !== undefined && marker && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
+      else if (fence !== undefined && marker && marker[0] === fence[0] && marker.length >= fence.length)
+        fence = undefined;
       else if (fence === undefined) {
         const hashes = at(HEADING, text, start)?.[1];
         if (hashes) rank = Math.min(rank, hashes.length - 1);

@@ -6,7 +6,18 @@
  * section that fits a part is never cut: it moves on to the next part instead. Pure: no I/O.
  */
 import type { InputDoc } from '../generation/input-doc.js';
-import { type PieceNumber, fenceFor, frame, frameOverhead, header, LINE, lineOf, lineRanks, lineStarts, safeCut } from './split-sections.js';
+import {
+  type PieceNumber,
+  fenceFor,
+  frame,
+  frameOverhead,
+  header,
+  LINE,
+  lineOf,
+  lineRanks,
+  lineStarts,
+  safeCut,
+} from './split-sections.js';
 
 interface PartPiece {
   label: string;
@@ -43,7 +54,8 @@ type Span = { doc: number; start: number; end: number };
 
 /** Splits docs into parts of at most budgetTokens, as measured by count(renderPart(part)). */
 export function splitInputs(docs: readonly InputDoc[], budgetTokens: number, count: TokenCount): Part[] {
-  if (!(budgetTokens > 0) || !Number.isFinite(budgetTokens)) throw new Error(`splitInputs: the budget must be a positive number of tokens, not ${budgetTokens}`);
+  if (!(budgetTokens > 0) || !Number.isFinite(budgetTokens))
+    throw new Error(`splitInputs: the budget must be a positive number of tokens, not ${budgetTokens}`);
   if (docs.length === 0) return [];
   const prepared = docs.map(({ label, text }): Doc => {
     const starts = lineStarts(text);
@@ -62,7 +74,9 @@ export function splitInputs(docs: readonly InputDoc[], budgetTokens: number, cou
     if (over <= 0) return parts;
     target -= Math.ceil(over);
   }
-  throw new Error(`splitInputs: could not keep parts within ${budgetTokens} tokens: the token count is far from additive`);
+  throw new Error(
+    `splitInputs: could not keep parts within ${budgetTokens} tokens: the token count is far from additive`,
+  );
 }
 
 /** The text a model gets for one part: each piece as a header line and its text in a fence. */
@@ -156,7 +170,7 @@ class Packer {
     const cuts = [l0];
     for (let i = l0 + 1; i < l1; i++) if ((doc.ranks[i] ?? LINE) <= best) cuts.push(i);
     cuts.push(l1);
-    for (let i = 0; i + 1 < cuts.length; ) {
+    for (let i = 0; i + 1 < cuts.length;) {
       // Sections shorter than BATCH characters go together while they fit as a whole.
       const from = cuts[i] ?? l0;
       const start = doc.starts[from] ?? 0;
@@ -178,7 +192,7 @@ class Packer {
   private chars(d: number, start: number, end: number): void {
     const { text, label, piece } = this.at(d);
     let perToken = 4; // characters per token seen so far: blocks sized to just over the room left
-    for (let pos = start; pos < end; ) {
+    for (let pos = start; pos < end;) {
       const room = this.room(d, false);
       let stop = safeCut(text, Math.min(end, pos + Math.min(BATCH, Math.max(16, Math.ceil(room * perToken) + 8))), pos);
       let tokens = this.count(text.slice(pos, stop));
@@ -215,7 +229,7 @@ class Packer {
     let over = below;
     let overTokens = belowTokens;
     if (room < fitsTokens) return start;
-    for (let halve = false; over - fits > 1; ) {
+    for (let halve = false; over - fits > 1;) {
       const width = over - fits;
       const guess = fits + Math.floor((width * (room - fitsTokens)) / Math.max(1, overTokens - fitsTokens));
       const mid = halve ? fits + (width >>> 1) : Math.min(over - 1, Math.max(fits + 1, guess));
@@ -243,7 +257,11 @@ function toParts(docs: readonly Doc[], spans: readonly Span[][], count: TokenCou
     const pieces = part.map(({ doc: d, start, end }): PartPiece => {
       const doc = docs[d];
       if (!doc) throw new Error(`splitInputs: no doc ${d}`);
-      const piece: PartPiece = { label: doc.label, text: doc.text.slice(start, end), lines: [lineOf(doc.starts, start), lineOf(doc.starts, Math.max(start, end - 1))] };
+      const piece: PartPiece = {
+        label: doc.label,
+        text: doc.text.slice(start, end),
+        lines: [lineOf(doc.starts, start), lineOf(doc.starts, Math.max(start, end - 1))],
+      };
       const of = partsOf.get(d) ?? 1;
       const index = (seen.get(d) ?? 0) + 1;
       seen.set(d, index);

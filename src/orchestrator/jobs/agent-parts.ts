@@ -12,10 +12,17 @@ import type { ProfileName } from '../config/profiles.js';
 import type { JobParts } from './parts.js';
 
 /** How the router is set up by `model` settings, the user's preferences and what routing learned. */
-export function routingFrom(model: Settings['model'], preferred: Partial<Record<ProfileName, string>>, book: EvidenceBook, made: readonly MadeForModel[] = []): RoutingSettings {
+export function routingFrom(
+  model: Settings['model'],
+  preferred: Partial<Record<ProfileName, string>>,
+  book: EvidenceBook,
+  made: readonly MadeForModel[] = [],
+): RoutingSettings {
   // the models settings name first, then those create_model made (each on its host)
   const named = Object.entries(model.routing.madeFor ?? {}).map(([name, task]) => ({ model: name, task }));
-  const madeFor = model.routing.enabled ? [...named, ...made.map((m) => ({ model: m.model, task: m.task, host: m.host }))] : [];
+  const madeFor = model.routing.enabled
+    ? [...named, ...made.map((m) => ({ model: m.model, task: m.task, host: m.host }))]
+    : [];
   return {
     defaultProfile: model.routing.defaultProfile,
     overrides: model.routing.enabled ? model.routing.overrides : {},
@@ -43,6 +50,7 @@ export function forAgent(parts: JobParts, agent: string | undefined): JobParts {
     project: parts.project,
     fallback: parts.fallback,
     ...(entry.system !== undefined && { agentSystem: entry.system }),
-    routing: () => routingFrom(settings.model, records.preferences.byProfile(), records.outcomes.evidence(), records.madeFor.all()),
+    routing: () =>
+      routingFrom(settings.model, records.preferences.byProfile(), records.outcomes.evidence(), records.madeFor.all()),
   };
 }

@@ -17,7 +17,14 @@ import type { MetricsStore } from '../stores/metrics.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
 import { streamGenerate, streamOptions } from '../generation/stream.js';
-import { compareMetrics, planGroups, ZERO, type CompareEntry, type CompareRequest, type SplitReason } from '../generation/compare-parts.js';
+import {
+  compareMetrics,
+  planGroups,
+  ZERO,
+  type CompareEntry,
+  type CompareRequest,
+  type SplitReason,
+} from '../generation/compare-parts.js';
 
 export interface HostRun {
   groups: string[][];
@@ -35,12 +42,27 @@ export interface HostJob {
   named: boolean;
 }
 
-type RunParts = { settings: Settings; metrics: MetricsStore; contextTokens: number; promptTokens: number; maxTokens: number; callerSystem: boolean; images?: string[] };
+type RunParts = {
+  settings: Settings;
+  metrics: MetricsStore;
+  contextTokens: number;
+  promptTokens: number;
+  maxTokens: number;
+  callerSystem: boolean;
+  images?: string[];
+};
 
-export async function compareOnHost(job: HostJob, req: CompareRequest, parts: RunParts, done: (entry: CompareEntry) => void): Promise<HostRun> {
+export async function compareOnHost(
+  job: HostJob,
+  req: CompareRequest,
+  parts: RunParts,
+  done: (entry: CompareEntry) => void,
+): Promise<HostRun> {
   const { host, overview, models } = job;
   const known = models.map((m) => m.name);
-  const held = overview.loaded.filter((l) => !known.includes(l.name) && (host.loader.pins.has(l.name) || host.loader.requestsOn(l.name) > 0));
+  const held = overview.loaded.filter(
+    (l) => !known.includes(l.name) && (host.loader.pins.has(l.name) || host.loader.requestsOn(l.name) > 0),
+  );
   const machine = overview.ram.host;
   const heldBytes = held.reduce((s, l) => s + l.sizeBytes, 0);
   const room = !host.engine.can.managesMemory
@@ -48,9 +70,14 @@ export async function compareOnHost(job: HostJob, req: CompareRequest, parts: Ru
     : machine.kind === 'gpu'
       ? ((machine.vramTotalBytes ?? 0) - held.reduce((s, l) => s + l.vramBytes, 0)) * VRAM_ADMISSION
       : machine.kind === 'cpu'
-        ? Math.min(overview.ram.budgetBytes, (machine.ramTotalBytes ?? overview.ram.totalBytes) - overview.ram.bufferBytes) - heldBytes
+        ? Math.min(
+            overview.ram.budgetBytes,
+            (machine.ramTotalBytes ?? overview.ram.totalBytes) - overview.ram.bufferBytes,
+          ) - heldBytes
         : Infinity;
-  const maxPerGroup = host.engine.can.managesMemory ? Math.max(1, machine.maxLoadedModels - held.length) : Math.max(1, models.length);
+  const maxPerGroup = host.engine.can.managesMemory
+    ? Math.max(1, machine.maxLoadedModels - held.length)
+    : Math.max(1, models.length);
   const { groups, splits } = planGroups(await sizedFor(job, parts, req.signal), room, maxPerGroup);
   const ran = new Set<string>();
   const self = {}; // this comparison on this host: its loads never wait on its own requests
@@ -67,14 +94,33 @@ export async function compareOnHost(job: HostJob, req: CompareRequest, parts: Ru
 }
 
 /** The models with what each takes at the context the prompt needs (never less than the overview's figure at the base context). */
-async function sizedFor(job: HostJob, parts: RunParts, signal: AbortSignal | undefined): Promise<Array<{ name: string; requiredBytes: number }>> {
+async function sizedFor(
+  job: HostJob,
+  parts: RunParts,
+  signal: AbortSignal | undefined,
+): Promise<Array<{ name: string; requiredBytes: number }>> {
   const { host, models } = job;
   const base = parts.settings.options.contextSize;
-  const at = host.engine.can.managesMemory ? await host.loader.footprints(models.map((m) => m.name), parts.contextTokens, base, signal).catch(() => new Map<string, number>()) : new Map<string, number>();
+  const at = host.engine.can.managesMemory
+    ? await host.loader
+        .footprints(
+          models.map((m) => m.name),
+          parts.contextTokens,
+          base,
+          signal,
+        )
+        .catch(() => new Map<string, number>())
+    : new Map<string, number>();
   return models.map((m) => ({ name: m.name, requiredBytes: Math.max(m.requiredBytes, at.get(m.name) ?? 0) }));
 }
 
-type GroupRun = { req: CompareRequest; parts: RunParts; done: (entry: CompareEntry) => void; ran: Set<string>; self: object };
+type GroupRun = {
+  req: CompareRequest;
+  parts: RunParts;
+  done: (entry: CompareEntry) => void;
+  ran: Set<string>;
+  self: object;
+};
 
 /** One group: its members held, loaded one by one, then asked at once; the members that cannot be resident beside the others are returned, to run later. */
 async function runGroup(job: HostJob, group: string[], r: GroupRun): Promise<string[]> {
@@ -89,20 +135,45 @@ async function runGroup(job: HostJob, group: string[], r: GroupRun): Promise<str
     for (const [i, model] of group.entries()) {
       const lane = lanes[i];
       const base = parts.settings.options.contextSize;
-      loads.push(await host.loader.ensureLoaded({ model, contextLength: parts.contextTokens, waitWhileBusy: true, job: r.self, ...(base !== undefined && { baseContext: base }), ...(req.signal && { signal: req.signal }), ...(lane && { progress: lane }) }).catch((err: unknown) => err as Error));
+      loads.push(
+        await host.loader
+          .ensureLoaded({
+            model,
+            contextLength: parts.contextTokens,
+            waitWhileBusy: true,
+            job: r.self,
+            ...(base !== undefined && { baseContext: base }),
+            ...(req.signal && { signal: req.signal }),
+            ...(lane && { progress: lane }),
+          })
+          .catch((err: unknown) => err as Error),
+      );
       if (i < group.length - 1) lane?.enter({ kind: 'waiting', for: `the rest of ${model}'s group to load` });
     }
     await Promise.all(
       group.map(async (model, i) => {
         const loaded = loads[i]!;
         // refused for members of its own group, which wait on it (the loader did not wait for them): it runs after them
-        const beside = loaded instanceof Error || loaded.action !== 'refused' ? [] : (loaded.waitFor ?? []).filter((m) => m !== model && group.includes(m));
+        const beside =
+          loaded instanceof Error || loaded.action !== 'refused'
+            ? []
+            : (loaded.waitFor ?? []).filter((m) => m !== model && group.includes(m));
         if (beside.length > 0) {
           later.push(model);
-          lanes[i]?.enter({ kind: 'waiting', for: `${beside.join(', ')} to finish first: ${model} cannot be resident beside ${beside.length === 1 ? 'it' : 'them'}` });
+          lanes[i]?.enter({
+            kind: 'waiting',
+            for: `${beside.join(', ')} to finish first: ${model} cannot be resident beside ${beside.length === 1 ? 'it' : 'them'}`,
+          });
           return;
         }
-        if (loaded instanceof Error || loaded.action === 'refused') done({ model, ...where(job), text: '', error: loaded instanceof Error ? loaded.message : loaded.reason, metrics: ZERO });
+        if (loaded instanceof Error || loaded.action === 'refused')
+          done({
+            model,
+            ...where(job),
+            text: '',
+            error: loaded instanceof Error ? loaded.message : loaded.reason,
+            metrics: ZERO,
+          });
         else await askOne(job, model, loaded, { ...r, ahead: releases[i]!.ahead, lane: lanes[i] });
         lanes[i]?.end();
       }),
@@ -117,7 +188,12 @@ async function runGroup(job: HostJob, group: string[], r: GroupRun): Promise<str
 const where = (job: HostJob) => (job.named ? { host: job.host.name } : {});
 
 /** One loaded model asked the prompt; its entry given to `done`, its metrics recorded. */
-async function askOne(job: HostJob, model: string, loaded: LoadOutcome, r: GroupRun & { ahead: () => number; lane: PhaseReporter | undefined }): Promise<void> {
+async function askOne(
+  job: HostJob,
+  model: string,
+  loaded: LoadOutcome,
+  r: GroupRun & { ahead: () => number; lane: PhaseReporter | undefined },
+): Promise<void> {
   const { host, overview } = job;
   const { req, parts, done } = r;
   r.ran.add(model);
@@ -125,7 +201,11 @@ async function askOne(job: HostJob, model: string, loaded: LoadOutcome, r: Group
     const card = overview.models.find((m) => m.name === model);
     const own = { own: card?.own, system: req.system, callerSystem: parts.callerSystem };
     const out = await streamGenerate(host.engine, {
-      ...streamOptions(parts.settings, loaded, { capabilities: card?.capabilities ?? [], maxTokens: req.maxTokens, ...own }),
+      ...streamOptions(parts.settings, loaded, {
+        capabilities: card?.capabilities ?? [],
+        maxTokens: req.maxTokens,
+        ...own,
+      }),
       prompt: req.prompt,
       ...(parts.images && { images: parts.images }),
       ...(req.format && { format: req.format.format }),
@@ -144,7 +224,15 @@ async function askOne(job: HostJob, model: string, loaded: LoadOutcome, r: Group
     if (loaded.action === 'already_loaded' && host.engine.can.managesMemory) entry.loadedBefore = true;
     if (out.thinking) entry.thinking = out.thinking;
     done(entry);
-    parts.metrics.record({ model, ok: !entry.error, latencyMs: out.totalMs, outputTokens: metrics.outputTokens, tokensPerSecond: metrics.tokensPerSecond, loadMs: metrics.loadMs, ...(entry.error && { error: entry.error }) });
+    parts.metrics.record({
+      model,
+      ok: !entry.error,
+      latencyMs: out.totalMs,
+      outputTokens: metrics.outputTokens,
+      tokensPerSecond: metrics.tokensPerSecond,
+      loadMs: metrics.loadMs,
+      ...(entry.error && { error: entry.error }),
+    });
   } catch (err) {
     if (req.signal?.aborted) throw err;
     const message = err instanceof Error ? err.message : String(err);

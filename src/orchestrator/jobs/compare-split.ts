@@ -17,8 +17,10 @@ import { wholeRequest, withInputs } from './offload.js';
 
 /** Why `r` is not `model`'s own answer (another model's, or the cloud fallback's), or undefined. */
 function notItsAnswer(model: string, r: Pick<RouteResult, 'model' | 'provider'>): string | undefined {
-  if (r.provider === 'fallback') return `${model} did not answer: the answer came from the cloud fallback (${r.model}), so it is not shown as ${model}'s`;
-  if (r.model !== model) return `${model} did not answer: the answer came from ${r.model}, so it is not shown as ${model}'s`;
+  if (r.provider === 'fallback')
+    return `${model} did not answer: the answer came from the cloud fallback (${r.model}), so it is not shown as ${model}'s`;
+  if (r.model !== model)
+    return `${model} did not answer: the answer came from ${r.model}, so it is not shown as ${model}'s`;
   return undefined;
 }
 
@@ -49,10 +51,20 @@ export async function compareSplit(
       // its usable window holds the inputs after all (counted by its engine's tokenizer): one run, in a lane of its own
       const lane = req.progress?.lane(where.host ? `${model} on ${where.host}` : model);
       try {
-        const r = await routeAndGenerate(job, { ...wholeRequest(route, withInputs(req.prompt, docs), plan), ...(lane && { progress: lane }) }, plan.planned);
+        const r = await routeAndGenerate(
+          job,
+          { ...wholeRequest(route, withInputs(req.prompt, docs), plan), ...(lane && { progress: lane }) },
+          plan.planned,
+        );
         const wrong = notItsAnswer(model, r);
         if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
-        return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), ...(r.json !== undefined && { json: r.json }) };
+        return {
+          model,
+          ...where,
+          text: r.text,
+          metrics: compareMetrics(0, r.metrics),
+          ...(r.json !== undefined && { json: r.json }),
+        };
       } finally {
         lane?.end();
       }
@@ -60,7 +72,14 @@ export async function compareSplit(
     const r = await runSplit(job, { ...route, ...(req.progress && { progress: req.progress }) }, plan.plan);
     const wrong = notItsAnswer(model, r);
     if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
-    return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), split: r.split, ...(r.json !== undefined && { json: r.json }) };
+    return {
+      model,
+      ...where,
+      text: r.text,
+      metrics: compareMetrics(0, r.metrics),
+      split: r.split,
+      ...(r.json !== undefined && { json: r.json }),
+    };
   } catch (err) {
     if (req.signal?.aborted) throw err;
     return { model, ...where, text: '', error: err instanceof Error ? err.message : String(err), metrics: ZERO };

@@ -62,7 +62,12 @@ const requests = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
  * how long it waited and for how many, or undefined when none was running. Refused, nothing
  * replaced, when they still run after that, or when the call is cancelled while waiting.
  */
-async function waitForRequestsOn(unit: FleetHost, name: string, req: CreateJobRequest, waitMs: number): Promise<CreateResult['waited']> {
+async function waitForRequestsOn(
+  unit: FleetHost,
+  name: string,
+  req: CreateJobRequest,
+  waitMs: number,
+): Promise<CreateResult['waited']> {
   const first = unit.loader.requestsOn(name);
   if (first === 0) return undefined;
   const start = Date.now();
@@ -70,7 +75,12 @@ async function waitForRequestsOn(unit: FleetHost, name: string, req: CreateJobRe
   for (let running = first; running > 0; running = unit.loader.requestsOn(name)) {
     most = Math.max(most, running);
     const left = start + waitMs - Date.now();
-    if (req.signal?.aborted) throw new HostError('aborted', `Cancelled while waiting for the ${requests(running)} running on ${name} to finish: ${name} was not replaced.`, unit.engine.host);
+    if (req.signal?.aborted)
+      throw new HostError(
+        'aborted',
+        `Cancelled while waiting for the ${requests(running)} running on ${name} to finish: ${name} was not replaced.`,
+        unit.engine.host,
+      );
     if (left <= 0) {
       throw new HostError(
         'busy',
@@ -78,7 +88,10 @@ async function waitForRequestsOn(unit: FleetHost, name: string, req: CreateJobRe
         unit.engine.host,
       );
     }
-    req.progress?.enter({ kind: 'waiting', for: `the ${requests(running)} running on ${name} to finish before replacing it` });
+    req.progress?.enter({
+      kind: 'waiting',
+      for: `the ${requests(running)} running on ${name} to finish before replacing it`,
+    });
     await unit.loader.whenIdle(name, left, req.signal);
   }
   return { ms: Date.now() - start, requests: most };
@@ -90,7 +103,12 @@ const NOT_WITH_COPY = ['system', 'template', 'parameters', 'messages', 'quantize
 function checked(req: CreateJobRequest, host: string): CreateModelRequest {
   if (req.copy) {
     const given = NOT_WITH_COPY.filter((k) => req[k] !== undefined);
-    if (given.length) throw new HostError('bad_request', `copy copies ${quoted(req.from)} as it is, so it takes only name, from, replace, task and host — leave out ${given.join(', ')}, or drop copy to make a model with them.`, host);
+    if (given.length)
+      throw new HostError(
+        'bad_request',
+        `copy copies ${quoted(req.from)} as it is, so it takes only name, from, replace, task and host — leave out ${given.join(', ')}, or drop copy to make a model with them.`,
+        host,
+      );
   }
   const check = checkCreate(req);
   if (!check.ok) throw new HostError('bad_request', `Nothing was made: ${check.error}.`, host);
@@ -98,7 +116,11 @@ function checked(req: CreateJobRequest, host: string): CreateModelRequest {
 }
 
 /** A host whose engine makes no models: its adapter's advice of what to do there instead. */
-async function cannotCreate(unit: FleetHost, request: CreateModelRequest, signal: AbortSignal | undefined): Promise<HostError> {
+async function cannotCreate(
+  unit: FleetHost,
+  request: CreateModelRequest,
+  signal: AbortSignal | undefined,
+): Promise<HostError> {
   const instead = await unit.engine.createInstead?.(request, signal ? { signal } : {}).catch(() => undefined);
   return new HostError(
     'not_supported',
@@ -110,7 +132,10 @@ async function cannotCreate(unit: FleetHost, request: CreateModelRequest, signal
 /** Runs the engine's create, its steps told to `progress`, the last line `success`. */
 async function runCreate(unit: FleetHost, request: CreateModelRequest, req: CreateJobRequest): Promise<void> {
   const onLine = (line: PullLine): 'done' | void => {
-    const bytes = line.total !== undefined && line.completed !== undefined ? { completedBytes: line.completed, totalBytes: line.total } : {};
+    const bytes =
+      line.total !== undefined && line.completed !== undefined
+        ? { completedBytes: line.completed, totalBytes: line.total }
+        : {};
     req.progress?.enter({ kind: 'creating', model: request.model, status: line.status, ...bytes });
     if (line.status === 'success') return 'done';
   };
@@ -120,22 +145,47 @@ async function runCreate(unit: FleetHost, request: CreateModelRequest, req: Crea
 export async function createModel(parts: JobParts, req: CreateJobRequest): Promise<CreateResult> {
   const call = req.signal ? { signal: req.signal } : {};
   const request = checked(req, parts.fleet.host);
-  const unit = await parts.fleet.pickHost({ model: request.from, ...(req.host !== undefined && { host: req.host }), ...call });
-  if (!unit.engine.can.create || !unit.engine.create || !unit.engine.copy) throw await cannotCreate(unit, request, req.signal);
+  const unit = await parts.fleet.pickHost({
+    model: request.from,
+    ...(req.host !== undefined && { host: req.host }),
+    ...call,
+  });
+  if (!unit.engine.can.create || !unit.engine.create || !unit.engine.copy)
+    throw await cannotCreate(unit, request, req.signal);
 
   req.progress?.enter({ kind: 'starting', what: `checking ${request.from} and ${request.model} on ${unit.name}` });
   const { models } = await unit.catalog.list({ refresh: true, ...call });
   const base = findModel(models, request.from);
-  if (!base) throw notInstalled(request.from, unit.address, undefined, similarModels(models, request.from).map((m) => m.name));
+  if (!base)
+    throw notInstalled(
+      request.from,
+      unit.address,
+      undefined,
+      similarModels(models, request.from).map((m) => m.name),
+    );
   const existing = findModel(models, request.model);
   if (existing && !req.replace) {
-    throw new HostError('bad_request', `${existing.name} already exists on ${unit.name}, so nothing was made — pass replace: true to overwrite it, or choose another name.`, unit.engine.host);
+    throw new HostError(
+      'bad_request',
+      `${existing.name} already exists on ${unit.name}, so nothing was made — pass replace: true to overwrite it, or choose another name.`,
+      unit.engine.host,
+    );
   }
-  if (request.quantize && base.quantization && !(QUANTIZABLE as readonly string[]).includes(base.quantization.toUpperCase())) {
-    throw new HostError('bad_request', `quantize: ${base.name} is ${base.quantization}, and Ollama quantizes only ${QUANTIZABLE.join(', ')} models — make it from an F16 model, or leave quantize out.`, unit.engine.host);
+  if (
+    request.quantize &&
+    base.quantization &&
+    !(QUANTIZABLE as readonly string[]).includes(base.quantization.toUpperCase())
+  ) {
+    throw new HostError(
+      'bad_request',
+      `quantize: ${base.name} is ${base.quantization}, and Ollama quantizes only ${QUANTIZABLE.join(', ')} models — make it from an F16 model, or leave quantize out.`,
+      unit.engine.host,
+    );
   }
 
-  const waited = existing ? await waitForRequestsOn(unit, existing.name, req, req.replaceWaitMs ?? REPLACE_WAIT_MS) : undefined;
+  const waited = existing
+    ? await waitForRequestsOn(unit, existing.name, req, req.replaceWaitMs ?? REPLACE_WAIT_MS)
+    : undefined;
   const loaded = existing ? await beforeReplace(unit, existing, base, request, req.signal) : undefined;
   try {
     if (req.copy) await unit.engine.copy(base.name, request.model, { ...call, model: base.name });
@@ -146,13 +196,32 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   const made = await unit.catalog.get(request.model, { refresh: true, ...call }).catch(() => undefined);
   const name = made?.name ?? request.model;
   const status = req.copy ? 'copied' : existing ? 'replaced' : 'created';
-  const result: CreateResult = { name, from: base.name, host: unit.name, ...(req.task && { task: req.task }), status, ...(waited && { waited }), ...(loaded && { loaded }) };
+  const result: CreateResult = {
+    name,
+    from: base.name,
+    host: unit.name,
+    ...(req.task && { task: req.task }),
+    status,
+    ...(waited && { waited }),
+    ...(loaded && { loaded }),
+  };
   try {
-    if (req.task) await parts.records.madeFor.set({ model: name, host: unit.name, task: req.task, from: base.name, at: new Date().toISOString() });
+    if (req.task)
+      await parts.records.madeFor.set({
+        model: name,
+        host: unit.name,
+        task: req.task,
+        from: base.name,
+        at: new Date().toISOString(),
+      });
     else await parts.records.madeFor.remove(unit.name, name); // made (again) without a task: made for none, whatever an earlier model of that name was
   } catch (err) {
     // the model is made whatever the state database says: the result says what was not kept
-    throw new HostError('server_error', `${name} was made on ${unit.name}, but what it is made for could not be kept (${err instanceof Error ? err.message : String(err)}) — run create_model again with replace: true once the state database is writable.`, unit.engine.host);
+    throw new HostError(
+      'server_error',
+      `${name} was made on ${unit.name}, but what it is made for could not be kept (${err instanceof Error ? err.message : String(err)}) — run create_model again with replace: true once the state database is writable.`,
+      unit.engine.host,
+    );
   }
   return result;
 }

@@ -30,5 +30,8 @@ export function noJobText(id: string): string {
 
 /** Room for one more of an owner's jobs, who has `running` here (or starting), else a JobError saying what to do. */
 export function roomFor(running: number): void {
-  if (running >= MAX_RUNNING) throw new JobError(`You have ${running} jobs running in this ollm-mcp server, the most one client may: wait for some to end, or cancel those you no longer need (show_status {cancelJob}, tasks/cancel), then call again.`);
+  if (running >= MAX_RUNNING)
+    throw new JobError(
+      `You have ${running} jobs running in this ollm-mcp server, the most one client may: wait for some to end, or cancel those you no longer need (show_status {cancelJob}, tasks/cancel), then call again.`,
+    );
 }

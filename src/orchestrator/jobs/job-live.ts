@@ -73,7 +73,15 @@ function stateOf(l: Live): Job['state'] {
 
 export function listed(here: readonly Live[], kept: readonly Job[], limit: number): ListedJob[] {
   const ids = new Set(here.map((l) => l.job.id));
-  const now = here.map((l): Job => ({ ...l.job, state: stateOf(l), ...(l.progress !== undefined && { progress: l.progress }), ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }), ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }), updatedAt: l.updatedAt, parts: shown(l.parts) }));
+  const now = here.map((l): Job => ({
+    ...l.job,
+    state: stateOf(l),
+    ...(l.progress !== undefined && { progress: l.progress }),
+    ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }),
+    ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }),
+    updatedAt: l.updatedAt,
+    parts: shown(l.parts),
+  }));
   return [...now, ...kept.filter((j) => !ids.has(j.id))]
     .sort((a, b) => b.createdAt - a.createdAt)
     .slice(0, limit)
@@ -81,7 +89,16 @@ export function listed(here: readonly Live[], kept: readonly Job[], limit: numbe
 }
 
 export function newLive(job: Job, controller: AbortController): Live {
-  return { job, controller, parts: [], done: Promise.resolve(), updatedAt: job.createdAt, spent: { in: 0, out: 0 }, watchers: new Set(), wroteAt: job.createdAt };
+  return {
+    job,
+    controller,
+    parts: [],
+    done: Promise.resolve(),
+    updatedAt: job.createdAt,
+    spent: { in: 0, out: 0 },
+    watchers: new Set(),
+    wroteAt: job.createdAt,
+  };
 }
 
 /** `live`'s progress written now, or once WRITE_MS passed since the last write (one pending write at a time). */
@@ -89,8 +106,13 @@ function write(store: JobStore, live: Live, withParts: boolean, now: () => numbe
   const flush = () => {
     live.writing = undefined;
     live.wroteAt = now();
-    const status = { ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }), ...(live.expectedAt !== undefined && { expectedAt: live.expectedAt }) };
-    void store.progress(live.job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts, status).catch(() => undefined);
+    const status = {
+      ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }),
+      ...(live.expectedAt !== undefined && { expectedAt: live.expectedAt }),
+    };
+    void store
+      .progress(live.job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts, status)
+      .catch(() => undefined);
   };
   if (withParts || now() - live.wroteAt >= WRITE_MS) {
     clearTimeout(live.writing);
@@ -108,7 +130,12 @@ export function stopWriting(live: Live): void {
 }
 
 /** What `live`'s work is given, but `join` (long-work.ts adds it). */
-export function controlOf(store: JobStore, live: Live, reused: ReadonlyMap<string, string>, now: () => number = Date.now): Omit<JobControl, 'join'> {
+export function controlOf(
+  store: JobStore,
+  live: Live,
+  reused: ReadonlyMap<string, string>,
+  now: () => number = Date.now,
+): Omit<JobControl, 'join'> {
   const moved = () => {
     live.updatedAt = now();
   };

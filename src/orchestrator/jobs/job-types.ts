@@ -60,7 +60,12 @@ export interface JobCall<R> {
 }
 
 /** The call's outcome: its result, or the job handed over (running on), with how far it is; `attached`: the call joined a job an earlier call started (its arguments were written again). */
-export type Outcome<R> = { kind: 'result'; result: R; job?: Job; attached?: boolean } | { kind: 'handed'; job: Job; now: JobNow; ended: Promise<unknown>; attached: boolean };
+export type Outcome<R> =
+  | { kind: 'result'; result: R; job?: Job; attached?: boolean }
+  | { kind: 'handed'; job: Job; now: JobNow; ended: Promise<unknown>; attached: boolean };
 
 /** What a wait on a job found: `parts` are the answers so far, for its resource alone. */
-export type Waited = { kind: 'result'; job: Job; result: unknown } | { kind: 'running'; job: Job; now: JobNow; parts: string[] } | { kind: 'ended'; job: Job };
+export type Waited =
+  | { kind: 'result'; job: Job; result: unknown }
+  | { kind: 'running'; job: Job; now: JobNow; parts: string[] }
+  | { kind: 'ended'; job: Job };

@@ -21,7 +21,12 @@ async function keptJob(store: JobStore, owner: string, id: string): Promise<Wait
 }
 
 /** `keptJob`, read again while it runs elsewhere, up to `withinMs` (undefined or 0: once). */
-export async function waitKept(store: JobStore, owner: string, id: string, withinMs: number | undefined): Promise<Waited | undefined> {
+export async function waitKept(
+  store: JobStore,
+  owner: string,
+  id: string,
+  withinMs: number | undefined,
+): Promise<Waited | undefined> {
   const until = withinMs === undefined ? 0 : Date.now() + withinMs;
   let kept = await keptJob(store, owner, id);
   while (kept?.kind === 'running' && Date.now() + ELSEWHERE_POLL_MS <= until) {

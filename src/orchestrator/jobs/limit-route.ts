@@ -43,16 +43,37 @@ interface Ask {
 const WEIGHED = 6;
 
 /** The expected time of candidate `q`, and whether it rests on speeds measured here. */
-function timed(parts: JobParts, ask: Ask, q: Candidacy, c: Facts): { seconds: number; measured: boolean; chosen: boolean } {
+function timed(
+  parts: JobParts,
+  ask: Ask,
+  q: Candidacy,
+  c: Facts,
+): { seconds: number; measured: boolean; chosen: boolean } {
   const view = c.unit(q.host);
   const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? c.models.find((x) => x.name === q.model);
-  const place = { host: view.host, ...hostFacts(view.overview), model: q.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: c.coldLoadMs.get(q.model), client: c.client, others: othersAt(view, q.model) };
+  const place = {
+    host: view.host,
+    ...hostFacts(view.overview),
+    model: q.model,
+    loaded: m?.loaded ?? false,
+    sizeBytes: m?.sizeBytes,
+    parameterSize: m?.parameterSize,
+    coldLoadMs: c.coldLoadMs.get(q.model),
+    client: c.client,
+    others: othersAt(view, q.model),
+  };
   const promptTokens = Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(q.model) ?? 1));
   const e = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, task: ask.task });
   return { seconds: e.seconds, measured: e.known, chosen: q.chosen === true };
 }
 
-export function fitLimit(parts: JobParts, req: Pick<RouteRequest, 'clientLimitMs'>, ask: Ask, queue: Candidacy[], c: Facts): void {
+export function fitLimit(
+  parts: JobParts,
+  req: Pick<RouteRequest, 'clientLimitMs'>,
+  ask: Ask,
+  queue: Candidacy[],
+  c: Facts,
+): void {
   const within = answerWithin(req.clientLimitMs);
   // the user's choice is served as chosen: nothing to weigh
   if (within === undefined || queue.length < 2 || queue[0]!.chosen) return;

@@ -32,20 +32,52 @@ export interface SplitOption {
 /** Requests at once for `model`: the slots of every host that holds it. */
 export function slotsFor(views: readonly HostOverview[], model: string): number {
   const holders = views.filter((v) => v.overview.models.some((m) => m.name === model));
-  return holders.reduce((s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel), 0);
+  return holders.reduce(
+    (s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel),
+    0,
+  );
 }
 
 /** The option to run instead of the first (`options[0]`, the planner's choice), with why; undefined when it stays. */
-function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>, views: readonly HostOverview[], options: readonly SplitOption[], finalMaxTokens: number): { index: number; why: string } | undefined {
+function splitWithinLimit(
+  job: JobParts,
+  req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>,
+  views: readonly HostOverview[],
+  options: readonly SplitOption[],
+  finalMaxTokens: number,
+): { index: number; why: string } | undefined {
   const within = answerWithin(req.clientLimitMs);
   if (within === undefined || options.length < 2) return undefined;
-  const cold = coldLoadEstimates(options.map((o) => o.model), job.records.metrics.loadSpeed());
+  const cold = coldLoadEstimates(
+    options.map((o) => o.model),
+    job.records.metrics.loadSpeed(),
+  );
   const timed = options.map((o) => {
     const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
-    const shape = { parts, width: slotsFor(views, o.model.name), rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds, finalMaxTokens };
-    const place = { host: view.host, ...hostFacts(view.overview), model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '', others: othersAt(view, o.model.name) };
-    const e = estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, task: req.task, shape });
+    const shape = {
+      parts,
+      width: slotsFor(views, o.model.name),
+      rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds,
+      finalMaxTokens,
+    };
+    const place = {
+      host: view.host,
+      ...hostFacts(view.overview),
+      model: o.model.name,
+      loaded: o.model.loaded,
+      sizeBytes: o.model.sizeBytes,
+      parameterSize: o.model.parameterSize,
+      coldLoadMs: cold.get(o.model.name),
+      client: req.client ?? req.agent ?? '',
+      others: othersAt(view, o.model.name),
+    };
+    const e = estimatePlan(job, place, {
+      promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens,
+      maxTokens: o.partAnswerTokens,
+      task: req.task,
+      shape,
+    });
     return { seconds: e.seconds, measured: e.known, chosen: o.model.chosen === true };
   });
   const fit = fitWithin(timed, within / 1000);
@@ -66,7 +98,17 @@ export function withinLimit<M extends SplitOption['model']>(
   if (req.clientLimitMs === undefined) return undefined;
   const options = [planned, ...others].flatMap((model) => {
     const w = estimate(model);
-    return w.whole || 'impossible' in w ? [] : [{ model, partTokens: w.partTokens, partAnswerTokens: w.partAnswerTokens, carriedTokens: w.carriedTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(model.name)) }];
+    return w.whole || 'impossible' in w
+      ? []
+      : [
+          {
+            model,
+            partTokens: w.partTokens,
+            partAnswerTokens: w.partAnswerTokens,
+            carriedTokens: w.carriedTokens,
+            inputTokens: Math.ceil(inputEstimate * ratioOf(model.name)),
+          },
+        ];
   });
   if (options[0]?.model !== planned) return undefined;
   const moved = splitWithinLimit(job, req, views, options, req.maxTokens ?? job.call.answer.tokens);

@@ -42,7 +42,13 @@ export class LongWork {
   async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
     const within = answerWithin(call.limitMs);
     // a job still running here, or ended after its call was handed over (its result maybe not kept yet): a job not written yet is known here only
-    const joinable = (l: Live | undefined) => (l && l.job.owner === call.owner && l.job.key === call.key && (l.ended === undefined || (l.ended === 'done' && l.handed)) ? l : undefined);
+    const joinable = (l: Live | undefined) =>
+      l &&
+      l.job.owner === call.owner &&
+      l.job.key === call.key &&
+      (l.ended === undefined || (l.ended === 'done' && l.handed))
+        ? l
+        : undefined;
     let attached = [...this.live.values()].reverse().find(joinable);
     let lost: ReusablePart[] | undefined;
     if (!attached) {
@@ -63,11 +69,20 @@ export class LongWork {
     try {
       // ended as the time came: answered with its result (its job, never written, is no hand-over)
       const ended = (await settleWithin(live.done, within)) || live.ended !== undefined;
-      if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job, attached: attached !== undefined };
+      if (ended)
+        return { kind: 'result', result: (await live.done) as R, job: live.job, attached: attached !== undefined };
       live.handed = true;
       live.job.handed = true;
-      await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
-      return { kind: 'handed', job: live.job, now: nowOf(live), ended: live.done.catch(() => undefined), attached: attached !== undefined };
+      await this.store
+        .handedOver(live.job.id)
+        .catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
+      return {
+        kind: 'handed',
+        job: live.job,
+        now: nowOf(live),
+        ended: live.done.catch(() => undefined),
+        attached: attached !== undefined,
+      };
     } finally {
       call.signal.removeEventListener('abort', onCancel);
       if (watch) live.watchers.delete(watch);
@@ -85,7 +100,9 @@ export class LongWork {
   async begin<R>(call: Omit<JobCall<R>, 'limitMs' | 'signal'>): Promise<Job> {
     const live = await this.start({ ...call, limitMs: undefined, signal: new AbortController().signal }, false);
     live.handed = true;
-    await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
+    await this.store
+      .handedOver(live.job.id)
+      .catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
     return { ...live.job, handed: true };
   }
 
@@ -127,13 +144,22 @@ export class LongWork {
       (result) => {
         live.ended = 'done';
         stopWriting(live);
-        kept = this.store.end(job.id, 'done', { value: result }, !live.handed).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
+        kept = this.store
+          .end(job.id, 'done', { value: result }, !live.handed)
+          .catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
         return result;
       },
       (err: unknown) => {
         live.ended = 'failed';
         stopWriting(live);
-        kept = this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }, !live.handed).catch(() => undefined);
+        kept = this.store
+          .end(
+            job.id,
+            controller.signal.aborted ? 'cancelled' : 'failed',
+            { error: (err as Error).message ?? String(err) },
+            !live.handed,
+          )
+          .catch(() => undefined);
         throw err;
       },
     );
@@ -155,7 +181,10 @@ export class LongWork {
     const takeUpLost = async (key: string, known?: ReusablePart[]) => {
       // a job of the same call whose server went: its parts are taken up, not asked again
       const lost = known ?? (await this.store.lostParts(owner, key).catch(() => [] as ReusablePart[]));
-      if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
+      if (lost.length > 0)
+        log.info(
+          `job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`,
+        );
       for (const p of lost) reused.set(p.key, p.answer);
     };
     if (takeUp) await takeUpLost(job.key, read);
@@ -176,7 +205,12 @@ export class LongWork {
   }
 
   /** `owner`'s job: its result once it ends within `withinMs`, else how far it is (`watch` told its progress meanwhile); undefined when it is no job of theirs. */
-  async wait(owner: string, id: string, withinMs: number | undefined, watch?: (line: string) => void): Promise<Waited | undefined> {
+  async wait(
+    owner: string,
+    id: string,
+    withinMs: number | undefined,
+    watch?: (line: string) => void,
+  ): Promise<Waited | undefined> {
     const live = this.mine(owner, id);
     if (live) {
       if (watch) live.watchers.add(watch);
@@ -184,8 +218,25 @@ export class LongWork {
       if (!settled) return { kind: 'running', job: live.job, now: nowOf(live), parts: shown(live.parts) };
       // ended here: its outcome as it came (the state database may not have it yet), unless past its ttl
       const waited = await live.done.then(
-        (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done', parts: shown(live.parts), ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }), updatedAt: live.updatedAt }, result }),
-        (err: unknown): Waited => ({ kind: 'ended', job: { ...live.job, state: live.controller.signal.aborted ? 'cancelled' : 'failed', error: (err as Error).message ?? String(err) } }),
+        (result): Waited => ({
+          kind: 'result',
+          job: {
+            ...live.job,
+            state: 'done',
+            parts: shown(live.parts),
+            ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }),
+            updatedAt: live.updatedAt,
+          },
+          result,
+        }),
+        (err: unknown): Waited => ({
+          kind: 'ended',
+          job: {
+            ...live.job,
+            state: live.controller.signal.aborted ? 'cancelled' : 'failed',
+            error: (err as Error).message ?? String(err),
+          },
+        }),
       );
       return expired(waited.job, Date.now()) ? undefined : waited;
     }
@@ -227,7 +278,12 @@ export class LongWork {
    * already, running in another ollm-mcp server (its `runner`: that server's pid), or no job of
    * theirs (undefined).
    */
-  async stop(owner: string, id: string): Promise<{ kind: 'cancelled' } | { kind: 'ended'; state: Job['state'] } | { kind: 'elsewhere'; runner: number } | undefined> {
+  async stop(
+    owner: string,
+    id: string,
+  ): Promise<
+    { kind: 'cancelled' } | { kind: 'ended'; state: Job['state'] } | { kind: 'elsewhere'; runner: number } | undefined
+  > {
     if (this.cancel(owner, id)) return { kind: 'cancelled' };
     const job = await this.store.get(owner, id);
     if (!job) return undefined;
@@ -237,7 +293,11 @@ export class LongWork {
   /** `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps (their result left out). */
   async list(owner: string, limit = 10): Promise<ListedJob[]> {
     const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
-    return listed([...this.live.values()].filter((l) => l.job.owner === owner), kept, limit);
+    return listed(
+      [...this.live.values()].filter((l) => l.job.owner === owner),
+      kept,
+      limit,
+    );
   }
 
   /** The jobs running in this server. */
@@ -249,5 +309,16 @@ export class LongWork {
 /** A job the state database could not keep: known to this server only. */
 function unkept(call: { owner: string; tool: string; key: string; ttlMs?: number }): Job {
   const at = Date.now();
-  return { id: `job-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`, owner: call.owner, tool: call.tool, key: call.key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at, ...(call.ttlMs !== undefined && { ttlMs: call.ttlMs }) };
+  return {
+    id: `job-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`,
+    owner: call.owner,
+    tool: call.tool,
+    key: call.key,
+    state: 'running',
+    runner: process.pid,
+    handed: false,
+    createdAt: at,
+    updatedAt: at,
+    ...(call.ttlMs !== undefined && { ttlMs: call.ttlMs }),
+  };
 }

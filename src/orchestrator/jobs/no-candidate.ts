@@ -30,7 +30,12 @@ export interface NoCandidate {
 export function noCandidate(parts: JobParts, req: RouteRequest, c: NoCandidate): void {
   const { profile, attempts } = c;
   const images = (req.images?.length ?? 0) > 0;
-  const work = { task: c.task, named: Boolean(req.task || req.profile || images), images, ...(req.inputsByReference && { readsInputs: true }) };
+  const work = {
+    task: c.task,
+    named: Boolean(req.task || req.profile || images),
+    images,
+    ...(req.inputsByReference && { readsInputs: true }),
+  };
   const routing = parts.routing();
   // a model the user chose for the work (configured, preferred, made for it) is held only to what it cannot do
   const why = (m: Candidate) => whyNoCandidate(m, profile, work, routing);
@@ -41,16 +46,34 @@ export function noCandidate(parts: JobParts, req: RouteRequest, c: NoCandidate):
     // the window a model can use here now: memory may hold less than it was trained for
     const window = `the largest context window a model can use here now is ${widest}${trained > widest ? ` (trained for up to ${trained}; memory holds less)` : ''}`;
     if (!parts.fallback || req.inputsByReference) {
-      const next = req.inputsByReference ? 'shorten the task, lower maxTokens, or name fewer files' : 'pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens';
-      throw new RouteError(`The prompt needs about ${c.promptTokens} tokens plus ${c.answerTokens} for the answer, but ${window} — ${next}; it was not truncated.`, attempts, { neededTokens: c.contextTokens, widestTokens: widest });
+      const next = req.inputsByReference
+        ? 'shorten the task, lower maxTokens, or name fewer files'
+        : 'pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens';
+      throw new RouteError(
+        `The prompt needs about ${c.promptTokens} tokens plus ${c.answerTokens} for the answer, but ${window} — ${next}; it was not truncated.`,
+        attempts,
+        { neededTokens: c.contextTokens, widestTokens: widest },
+      );
     }
     // the cloud fallback is asked, and the result says why no local model took it
-    attempts.push({ model: 'local models', error: `${window}, too small for ~${c.promptTokens} prompt + ${c.answerTokens} answer tokens` });
+    attempts.push({
+      model: 'local models',
+      error: `${window}, too small for ~${c.promptTokens} prompt + ${c.answerTokens} answer tokens`,
+    });
     return;
   }
   if (takers.length > 0) return; // a named model alone was asked for: its attempt says why
-  for (const m of c.models) attempts.push({ model: c.namedHost ? `${m.name} on ${c.namedHost(m)}` : m.name, error: why(m) ?? 'cannot take it' });
+  for (const m of c.models)
+    attempts.push({
+      model: c.namedHost ? `${m.name} on ${c.namedHost(m)}` : m.name,
+      error: why(m) ?? 'cannot take it',
+    });
   const list = attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
-  if (!parts.fallback) throw new RouteError(`No installed model that fits this machine can take ${profile} work${list ? ` (${list})` : ''} — pull one (see list_models), or do this task yourself.`, attempts);
-  if (attempts.length === 0) attempts.push({ model: `${profile} work`, error: 'no installed model that fits this machine can take it' });
+  if (!parts.fallback)
+    throw new RouteError(
+      `No installed model that fits this machine can take ${profile} work${list ? ` (${list})` : ''} — pull one (see list_models), or do this task yourself.`,
+      attempts,
+    );
+  if (attempts.length === 0)
+    attempts.push({ model: `${profile} work`, error: 'no installed model that fits this machine can take it' });
 }

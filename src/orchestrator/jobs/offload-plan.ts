@@ -20,7 +20,13 @@ import type { ProfileName, TaskType } from '../config/profiles.js';
 import type { Windowed } from '../fleet/windows.js';
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
-import { combineRounds, planWindow, type OptionalTokens, type PartCarry, type WindowPlan } from '../generation/split-plan.js';
+import {
+  combineRounds,
+  planWindow,
+  type OptionalTokens,
+  type PartCarry,
+  type WindowPlan,
+} from '../generation/split-plan.js';
 import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-count.js';
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import type { InputDoc } from '../generation/input-doc.js';
@@ -68,11 +74,20 @@ export interface SplitPlan {
 }
 
 /** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
-export type OffloadPlan = { kind: 'whole'; model?: string; count?: TokenCounter; why?: string; planned?: Planned } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
+export type OffloadPlan =
+  | { kind: 'whole'; model?: string; count?: TokenCounter; why?: string; planned?: Planned }
+  | { kind: 'split'; plan: SplitPlan }
+  | { kind: 'refuse'; message: string };
 
 /** Inputs whole, each under its name in a fence (as a part of a split input reads). */
 export function renderInputs(docs: readonly InputDoc[]): string {
-  return renderPart({ pieces: docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
+  return renderPart({
+    pieces: docs.map((d) => ({
+      label: d.label,
+      text: d.text,
+      lines: [1, d.text.split('\n').length] as [number, number],
+    })),
+  });
 }
 
 /**
@@ -80,14 +95,22 @@ export function renderInputs(docs: readonly InputDoc[]): string {
  * and the task (`text`); and what a part may go without in a small window: remembered facts (their
  * budget), how to cite (`guide`, and its short form).
  */
-function fixedText(job: JobParts, req: RouteRequest, shortGuide?: string): { text: string; memoryTokens: number; guide: string; shortGuide: string } {
+function fixedText(
+  job: JobParts,
+  req: RouteRequest,
+  shortGuide?: string,
+): { text: string; memoryTokens: number; guide: string; shortGuide: string } {
   const text = [job.project?.systemPrompt, job.agentSystem, req.system, req.prompt].filter(Boolean).join('\n');
   const memoryTokens = req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens;
   return { text, memoryTokens, guide: req.guide ?? '', shortGuide: req.guide ? (shortGuide ?? '') : '' };
 }
 
 /** The optional tokens counted by `count` (tokens of text; the memory budget scaled by the count's ratio). */
-function optionalOf(fixed: ReturnType<typeof fixedText>, count: (text: string) => number, ratio: number): OptionalTokens {
+function optionalOf(
+  fixed: ReturnType<typeof fixedText>,
+  count: (text: string) => number,
+  ratio: number,
+): OptionalTokens {
   const of = (t: string) => (t ? count(t) : 0);
   return { memory: Math.ceil(fixed.memoryTokens * ratio), guide: of(fixed.guide), shortGuide: of(fixed.shortGuide) };
 }
@@ -104,7 +127,12 @@ type Order = { order: Ranked[]; profile: ProfileName; task: TaskType; ranking?: 
 
 function routeOrder(job: CallParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): Order {
   const work = job.call.work(); // the call's, inferred once: the route that runs the plan reads the same
-  if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile, task: work.task };
+  if (req.model)
+    return {
+      order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined),
+      profile: work.profile,
+      task: work.task,
+    };
   const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
   const ranking = routeRanking(job, work, req, all, 0, coldLoadEstimates(all, job.records.metrics.loadSpeed()));
   const order = (ranking.selection?.ranked ?? []).map((r): Ranked | undefined => {
@@ -117,16 +145,26 @@ function routeOrder(job: CallParts, req: RouteRequest, models: Array<Windowed>, 
 /** Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model ranked before it was passed over. */
 function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Windowed) => string | undefined): string {
   const first = order[0]!;
-  const over = first === chosen ? '' : `; ${first.name}, ranked before it, was passed over: ${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
+  const over =
+    first === chosen
+      ? ''
+      : `; ${first.name}, ranked before it, was passed over: ${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
   return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
 /** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. `fix` says what would let it, in its engine's terms. */
-function splitWhy(w: WindowPlan, inputTokens: number, maxParts: number, fix: (minWindow: number) => string): string | undefined {
+function splitWhy(
+  w: WindowPlan,
+  inputTokens: number,
+  maxParts: number,
+  fix: (minWindow: number) => string,
+): string | undefined {
   if ('impossible' in w) return `even split it cannot fit: ${w.impossible} (${fix(w.minWindow)})`;
   if (w.whole) return undefined;
   const parts = Math.ceil(inputTokens / w.partTokens);
-  return parts > maxParts ? `it would need ${parts} parts of ~${w.partTokens} tokens, more than inputs.maxParts (${maxParts})` : undefined;
+  return parts > maxParts
+    ? `it would need ${parts} parts of ~${w.partTokens} tokens, more than inputs.maxParts (${maxParts})`
+    : undefined;
 }
 
 /**
@@ -150,27 +188,54 @@ interface Here {
 }
 
 /** Every model here but `chosen` and why it does not run the job — those the route would give it first (`why`) — then the hosts that are down. */
-function whyEach(job: JobParts, req: RouteRequest, here: Here, why: (m: Windowed) => string | undefined, chosen?: Windowed): string {
+function whyEach(
+  job: JobParts,
+  req: RouteRequest,
+  here: Here,
+  why: (m: Windowed) => string | undefined,
+  chosen?: Windowed,
+): string {
   const hostOf = (m: { host?: string }) => m.host ?? here.views[0]!.host.name;
   const work = { images: (req.images?.length ?? 0) > 0, ...(req.inputsByReference && { readsInputs: true }) };
-  const each = here.order.filter((m) => m !== chosen).map((m) => `${m.name} on ${hostOf(m)}: ${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`);
+  const each = here.order
+    .filter((m) => m !== chosen)
+    .map(
+      (m) =>
+        `${m.name} on ${hostOf(m)}: ${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`,
+    );
   for (const m of here.listed.filter((l) => !here.order.some((o) => o.name === l.name && o.host === l.host))) {
-    each.push(`${m.name} on ${hostOf(m)}: ${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`);
+    each.push(
+      `${m.name} on ${hostOf(m)}: ${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`,
+    );
   }
   return [...each, ...here.down.map((d) => `${d.model}: ${d.error}`)].join('; ');
 }
 
-const NEXT = 'shorten the task, lower maxTokens, use useMemory: false, name fewer files, raise inputs.maxParts, or make room for a model with a larger window (free memory, or install one)';
+const NEXT =
+  'shorten the task, lower maxTokens, use useMemory: false, name fewer files, raise inputs.maxParts, or make room for a model with a larger window (free memory, or install one)';
 
 /**
  * Counts for `model`: its engine's tokenizer on a sample of the inputs, when it has one and the
  * model is loaded (never in a dry run); else — and when the tokenizer fails — the calibrated estimate.
  */
-async function counterFor(job: JobParts, host: FleetHost, model: string, window: number, sample: string, req: RouteRequest, tokens: EngineTokens): Promise<TokenCounter> {
+async function counterFor(
+  job: JobParts,
+  host: FleetHost,
+  model: string,
+  window: number,
+  sample: string,
+  req: RouteRequest,
+  tokens: EngineTokens,
+): Promise<TokenCounter> {
   const calibrated = tokenCounter(ratioFor(job, req, model));
   if (!host.engine.can.tokenize || req.dryRun) return calibrated;
   // the model the parts go to is loaded now (through the planner): its tokenizer counts as its engine will
-  const loaded = await host.loader.ensureLoaded({ model, contextLength: window, ...(req.signal && { signal: req.signal }), ...(req.progress && { progress: req.progress }) });
+  const loaded = await host.loader.ensureLoaded({
+    model,
+    contextLength: window,
+    ...(req.signal && { signal: req.signal }),
+    ...(req.progress && { progress: req.progress }),
+  });
   if (loaded.action === 'refused') return calibrated;
   const counted = await tokens(sample, req.signal);
   const estimated = estimateTokens(sample);
@@ -200,49 +265,136 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   const estimate = (m: Windowed) => {
     const ratio = ratioOf(m.name);
     const optional = optionalOf(fixed, (t) => Math.ceil(estimateTokens(t) * ratio), ratio);
-    return planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(estimateTokens(fixed.text) * ratio), optional, answerTokens, inputTokens: Math.ceil(inputEstimate * ratio), maxParts }, req.maxTokens);
+    return planWindow(
+      {
+        window: m.contextWindow,
+        fixedTokens: Math.ceil(estimateTokens(fixed.text) * ratio),
+        optional,
+        answerTokens,
+        inputTokens: Math.ceil(inputEstimate * ratio),
+        maxParts,
+      },
+      req.maxTokens,
+    );
   };
-  const fixOf = (m: Windowed) => (minWindow: number) => windowFix(hostOf(views, m).kind, m.name, minWindow, m.trainedWindow);
-  const estimatedWhy = (m: Windowed) => splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
+  const fixOf = (m: Windowed) => (minWindow: number) =>
+    windowFix(hostOf(views, m).kind, m.name, minWindow, m.trainedWindow);
+  const estimatedWhy = (m: Windowed) =>
+    splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)
   const { order, profile, task, ranking } = routeOrder(job, req, models, all);
   const decided: Planned = { placement, ...(ranking && { ranking }) };
   if (order.length === 0) return { kind: 'whole', planned: decided };
   // the model named holds it by its calibrated count: the route checks its window by that count too
-  if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(ratioFor(job, req, order[0]!.name)), planned: decided };
+  if (req.model && estimate(order[0]!).whole)
+    return {
+      kind: 'whole',
+      model: order[0]!.name,
+      count: tokenCounter(ratioFor(job, req, order[0]!.name)),
+      planned: decided,
+    };
   if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole', planned: decided };
   const here: Here = { views, listed, order, profile, down };
   const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
   // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
-  const limited = !req.model && planned ? withinLimit(job, { ...req, task }, views, planned, order.filter((m) => m !== planned && estimatedWhy(m) === undefined), estimate, ratioOf, inputEstimate) : undefined;
+  const limited =
+    !req.model && planned
+      ? withinLimit(
+          job,
+          { ...req, task },
+          views,
+          planned,
+          order.filter((m) => m !== planned && estimatedWhy(m) === undefined),
+          estimate,
+          ratioOf,
+          inputEstimate,
+        )
+      : undefined;
   const chosen = limited?.model ?? planned;
-  if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
+  if (!chosen)
+    return {
+      kind: 'refuse',
+      message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.`,
+    };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
-  const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`);
-  const why = req.model ? {} : { why: limited ? `${chosenWhy(chosen, order, estimatedWhy)}; ${limited.why}` : chosenWhy(chosen, order, estimatedWhy) };
+  const nor = () =>
+    req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`;
+  const why = req.model
+    ? {}
+    : {
+        why: limited
+          ? `${chosenWhy(chosen, order, estimatedWhy)}; ${limited.why}`
+          : chosenWhy(chosen, order, estimatedWhy),
+      };
   const host = hostOf(views, chosen);
   const tokens = engineTokens(host.engine, chosen.name);
   const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
   const exact = count.source === 'the engine tokenizer';
   const inputTokens = Math.ceil(inputEstimate * count.ratio);
   const optional = optionalOf(fixed, count, count.ratio);
-  const window = planWindow({ window: chosen.contextWindow, fixedTokens: count(fixed.text), optional, answerTokens, inputTokens, exact, maxParts }, req.maxTokens);
+  const window = planWindow(
+    {
+      window: chosen.contextWindow,
+      fixedTokens: count(fixed.text),
+      optional,
+      answerTokens,
+      inputTokens,
+      exact,
+      maxParts,
+    },
+    req.maxTokens,
+  );
   if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why, planned: decided };
-  const bound = host.engine.can.managesMemory ? `its host's memory holds ${chosen.contextWindow} now` : `its engine runs it with ${chosen.contextWindow}`;
+  const bound = host.engine.can.managesMemory
+    ? `its host's memory holds ${chosen.contextWindow} now`
+    : `its engine runs it with ${chosen.contextWindow}`;
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
   if ('impossible' in window) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${fixOf(chosen)(window.minWindow)}.${nor()}` };
+    return {
+      kind: 'refuse',
+      message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${fixOf(chosen)(window.minWindow)}.${nor()}`,
+    };
   }
   const parts = splitInputs(docs, window.partTokens, count);
   if (parts.length > maxParts) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}` };
+    return {
+      kind: 'refuse',
+      message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}`,
+    };
   }
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const width = slotsFor(views, chosen.name);
-  const guide = window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
-  const carried = { carry: window.carry, ...(guide && { guide }), memoryTokens: optional.memory, leftOut: window.leftOut, ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }) };
-  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: window.carriedTokens - count(req.prompt), ...carried, ...why, planned: decided } };
+  const guide =
+    window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
+  const carried = {
+    carry: window.carry,
+    ...(guide && { guide }),
+    memoryTokens: optional.memory,
+    leftOut: window.leftOut,
+    ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }),
+  };
+  return {
+    kind: 'split',
+    plan: {
+      model: chosen.name,
+      host,
+      window: chosen.contextWindow,
+      parts,
+      partTokens: window.partTokens,
+      partAnswerTokens: window.partAnswerTokens,
+      rounds,
+      calls,
+      width,
+      count,
+      tokens,
+      inputTokens,
+      overheadTokens: window.carriedTokens - count(req.prompt),
+      ...carried,
+      ...why,
+      planned: decided,
+    },
+  };
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {

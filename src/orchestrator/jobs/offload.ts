@@ -83,31 +83,61 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   const docs = inputs?.docs ?? [];
   // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not hold goes to the next candidate
   // a diff is checked per file it shows (inputs/diff-lines.ts), by those files' paths
-  const read = docs.map((d) => (inputs?.read.some((r) => r.kind === 'diff' && r.path === d.label) ? { ...d, kind: 'diff' as const } : d));
+  const read = docs.map((d) =>
+    inputs?.read.some((r) => r.kind === 'diff' && r.path === d.label) ? { ...d, kind: 'diff' as const } : d,
+  );
   // a dry run plans with the guide too, so it says what a small window would leave out
-  const cites = docs.length > 0 ? { guide: CITE_INSTRUCTION, ...(!req.dryRun && { check: (text: string) => unheld(checkCitations(text, read)) }) } : {};
+  const cites =
+    docs.length > 0
+      ? { guide: CITE_INSTRUCTION, ...(!req.dryRun && { check: (text: string) => unheld(checkCitations(text, read)) }) }
+      : {};
   // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
-  const base: RouteRequest = { ...rest, ...(tokenRatios && { tokenRatios }), ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
+  const base: RouteRequest = {
+    ...rest,
+    ...(tokenRatios && { tokenRatios }),
+    ...(images.length && { images }),
+    ...(byReference && { inputsByReference: true }),
+    ...(docs.length > 0 && { intent: req.prompt }),
+    ...cites,
+  };
   // settled once for every request of the call: the calling agent's parts, the work, the answer's limit (call-plan.ts)
   const job = planCall(shared, base);
   const info = inputs && readSummary(inputs);
   const run = async (): Promise<OffloadResult> => {
     const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs, CITE_SHORT) : { kind: 'whole' };
     if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
-    if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan), plan.planned);
+    if (plan.kind === 'whole')
+      return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan), plan.planned);
     if (req.dryRun) return splitDryRun(job, base, plan.plan);
     keep?.({ key: `${RATIO_KEY}${plan.plan.model}`, answer: String(plan.plan.count.ratio) });
-    return runSplit(job, base, plan.plan, { ...(onPart && { onPart }), ...(reused && { reused }), ...(onStatus && { onStatus }) });
+    return runSplit(job, base, plan.plan, {
+      ...(onPart && { onPart }),
+      ...(reused && { reused }),
+      ...(onStatus && { onStatus }),
+    });
   };
   // an engine that refused a prompt naming its real window: the inputs are planned again for it, once
   const result = docs.length > 0 && !req.dryRun ? await replanOnRefusal(job, req.signal, run, run) : await run();
   const report = docs.length > 0 && !req.dryRun ? checkCitations(result.text, read) : undefined;
-  return { ...result, ...(info && { inputs: info }), ...(report && report.citations.length > 0 && { citations: report }) };
+  return {
+    ...result,
+    ...(info && { inputs: info }),
+    ...(report && report.citations.length > 0 && { citations: report }),
+  };
 }
 
 /** The route of work planned whole: on the model it was counted for, by that count (its engine's tokenizer, where it has one). */
-export function wholeRequest(base: RouteRequest, prompt: string, plan: { model?: string; count?: TokenCounter; why?: string }): RouteRequest {
-  return { ...base, prompt, ...(plan.model && !base.model && { model: plan.model, ...(plan.why && { chosenBecause: plan.why }) }), ...(plan.model && plan.count && { promptTokens: plan.count(prompt) }) };
+export function wholeRequest(
+  base: RouteRequest,
+  prompt: string,
+  plan: { model?: string; count?: TokenCounter; why?: string },
+): RouteRequest {
+  return {
+    ...base,
+    prompt,
+    ...(plan.model && !base.model && { model: plan.model, ...(plan.why && { chosenBecause: plan.why }) }),
+    ...(plan.model && plan.count && { promptTokens: plan.count(prompt) }),
+  };
 }
 
 /** Why an answer's citations do not hold: most of two or more checked ones are flagged (an unchecked one counts neither way). */
@@ -124,7 +154,19 @@ async function splitDryRun(job: CallParts, req: RouteRequest, plan: SplitPlan): 
   const partPrompt = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, plan.parts.length));
   const finalMaxTokens = req.maxTokens ?? job.call.answer.tokens; // the call's limit, as settled
   const shape = { parts: plan.parts.length, width: plan.width, rounds: plan.rounds, finalMaxTokens };
-  const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: partPrompt, plan: shape }, plan.planned);
+  const first = await routeAndGenerate(
+    job,
+    {
+      ...partRequest(req, plan),
+      prompt: req.prompt,
+      model: plan.model,
+      ...(plan.why && { chosenBecause: plan.why }),
+      maxTokens: plan.partAnswerTokens,
+      promptTokens: partPrompt,
+      plan: shape,
+    },
+    plan.planned,
+  );
   const seconds = first.advice?.expectedSeconds ?? 0;
   const about = first.advice ? aboutSeconds({ seconds, known: first.advice.speedMeasured }) : `about ${seconds} s`;
   const left = leftOutNote(plan, plan.window);

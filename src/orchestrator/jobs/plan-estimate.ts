@@ -9,7 +9,15 @@
  * gathers its facts. Every dry run's time is this, and a caller choosing between plans against a
  * time limit may ask it of each.
  */
-import { estimateSeconds, expectedAnswerTokens, typicalAnswerTokens, type Estimate, type EstimateInput, type HostKind, type SpeedFacts } from '../generation/estimate.js';
+import {
+  estimateSeconds,
+  expectedAnswerTokens,
+  typicalAnswerTokens,
+  type Estimate,
+  type EstimateInput,
+  type HostKind,
+  type SpeedFacts,
+} from '../generation/estimate.js';
 import { waitForSlot } from '../generation/schedule.js';
 import type { LearnedSpeeds } from '../generation/speed-learning.js';
 import { hostRates } from '../generation/host-rates.js';
@@ -19,15 +27,20 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';
 import type { JobParts } from './parts.js';
 
-
 /**
  * What a host is, for speeds not yet measured: its kind as the planner reads it — a host of
  * unknown memory on which a model was seen in VRAM is a GPU host — and its VRAM in all.
  */
-export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): { hostKind: HostKind; vramBytes?: number } {
+export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): {
+  hostKind: HostKind;
+  vramBytes?: number;
+} {
   const { host } = overview.ram;
   const hostKind = host.kind === 'unknown' && overview.loaded.some((m) => m.vramBytes > 0) ? 'gpu' : host.kind;
-  return { hostKind, ...(host.vramTotalBytes !== undefined && host.vramTotalBytes > 0 && { vramBytes: host.vramTotalBytes }) };
+  return {
+    hostKind,
+    ...(host.vramTotalBytes !== undefined && host.vramTotalBytes > 0 && { vramBytes: host.vramTotalBytes }),
+  };
 }
 
 /** A plan's shape beyond one request: a split job's parts, requests at once, combining rounds, and the final answer's limit. */
@@ -79,23 +92,36 @@ export type PlanEstimate = Estimate & {
 };
 
 /** Assumed when nothing says how long a load takes: a second to start, then a GB a second. */
-const coldLoadSeconds = (p: PlanPlace) => (p.coldLoadMs !== undefined ? p.coldLoadMs / 1000 : 1 + (p.sizeBytes ?? 5e9) / 1e9);
+const coldLoadSeconds = (p: PlanPlace) =>
+  p.coldLoadMs !== undefined ? p.coldLoadMs / 1000 : 1 + (p.sizeBytes ?? 5e9) / 1e9;
 
 /** Seconds until one of the model's slots is free for a new request (0 while one is). */
 function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: number): number {
   const { loader, settings } = p.host;
   const theirs = othersAsRequests(p.others ?? { running: 0, waiting: 0 }, fallbackTokens);
   const ours = loader.inFlight(p.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? fallbackTokens }));
-  const ahead = loader.waitingAhead(p.model, p.client ?? '', fallbackTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
+  const ahead = loader
+    .waitingAhead(p.model, p.client ?? '', fallbackTokens)
+    .map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
   // ours in flight, other clients' on its engine, then those waiting ahead: ours in the turns, theirs in the engine's queue
-  return waitForSlot([...ours, ...theirs.running, ...ahead, ...theirs.waiting], p.others?.slots ?? settings.ollama.numParallel, tokensPerSecond);
+  return waitForSlot(
+    [...ours, ...theirs.running, ...ahead, ...theirs.waiting],
+    p.others?.slots ?? settings.ollama.numParallel,
+    tokensPerSecond,
+  );
 }
 
 /**
  * The estimate's input for `work` at `place`, given what was learned there (pure but for the
  * loader's requests in flight): each answer as long as expected, or with `bound` as its limit.
  */
-function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpeeds, rate: number, bound = false): EstimateInput {
+function planInput(
+  place: PlanPlace,
+  work: PlanWork,
+  learned: LearnedSpeeds,
+  rate: number,
+  bound = false,
+): EstimateInput {
   const shape = work.shape ?? { parts: 1, width: 1, rounds: 0 };
   const typical = typicalAnswerTokens(work.task);
   const expect = (limit: number) => (bound ? limit : expectedAnswerTokens(limit, learned, typical));
@@ -129,7 +155,10 @@ export function estimatePlan(parts: Pick<JobParts, 'records'>, place: PlanPlace,
     overheadSeconds: learned.overheadSeconds,
   };
   // the wait behind others is counted at the speed this estimate uses
-  const rate = estimateSeconds({ loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 }, facts).tokensPerSecond;
+  const rate = estimateSeconds(
+    { loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 },
+    facts,
+  ).tokensPerSecond;
   const input = planInput(place, work, learned, rate);
   const boundInput = planInput(place, work, learned, rate, true);
   const answerLearned = learned.answerTokens !== undefined || learned.cutShare !== undefined;

@@ -20,7 +20,11 @@ import { log } from '../util/log.js';
 export type ReplacedLoaded = { weights: 'same' } | { weights: 'new'; unloaded: boolean };
 
 /** Whether `request` makes `existing` of other weights than it has: quantized, or from a base of other weights (unknown weights: the same, as nothing says otherwise). */
-function newWeights(existing: Pick<CatalogModel, 'weights'>, base: Pick<CatalogModel, 'weights'>, request: Pick<CreateModelRequest, 'quantize'>): boolean {
+function newWeights(
+  existing: Pick<CatalogModel, 'weights'>,
+  base: Pick<CatalogModel, 'weights'>,
+  request: Pick<CreateModelRequest, 'quantize'>,
+): boolean {
   if (request.quantize !== undefined) return true;
   return existing.weights !== undefined && base.weights !== undefined && existing.weights !== base.weights;
 }
@@ -30,7 +34,13 @@ function newWeights(existing: Pick<CatalogModel, 'weights'>, base: Pick<CatalogM
  * undefined when the engine does not hold it loaded; else what its replacing does to the loaded
  * model — new weights are unloaded now, while its name still means them.
  */
-export async function beforeReplace(unit: FleetHost, existing: CatalogModel, base: CatalogModel, request: CreateModelRequest, signal?: AbortSignal): Promise<ReplacedLoaded | undefined> {
+export async function beforeReplace(
+  unit: FleetHost,
+  existing: CatalogModel,
+  base: CatalogModel,
+  request: CreateModelRequest,
+  signal?: AbortSignal,
+): Promise<ReplacedLoaded | undefined> {
   const running = await unit.engine.ps(signal ? { signal } : {}).catch(() => []);
   if (!running.some((r) => r.name === existing.name)) return undefined;
   if (!newWeights(existing, base, request)) return { weights: 'same' };
@@ -40,7 +50,9 @@ export async function beforeReplace(unit: FleetHost, existing: CatalogModel, bas
     return { weights: 'new', unloaded: out.unloaded.includes(existing.name) };
   } catch (err) {
     // other clients' requests on it: Ollama unloads it once they end (its unload is queued)
-    log.info(`create_model: ${existing.name}'s old weights not unloaded yet (${err instanceof Error ? err.message : String(err)})`);
+    log.info(
+      `create_model: ${existing.name}'s old weights not unloaded yet (${err instanceof Error ? err.message : String(err)})`,
+    );
     return { weights: 'new', unloaded: false };
   } finally {
     if (pinned) unit.loader.pins.add(existing.name); // naming it in an unload unpinned it: the user's pin holds for its new version
@@ -49,7 +61,8 @@ export async function beforeReplace(unit: FleetHost, existing: CatalogModel, bas
 
 /** What replacing a loaded model did, in a few words for create_model's line (after its host is named). */
 export function replacedLoadedText(loaded: ReplacedLoaded): string {
-  if (loaded.weights === 'same') return 'it was loaded there and stays so: requests already running on it finish as they began, the next ones run the new version';
+  if (loaded.weights === 'same')
+    return 'it was loaded there and stays so: requests already running on it finish as they began, the next ones run the new version';
   if (loaded.unloaded) return 'its old weights, loaded there, were unloaded: the next call loads the new ones';
   return 'its old weights stay loaded there until the requests running on them end: the next call loads the new ones';
 }

@@ -24,7 +24,8 @@ import { hostFacts } from './plan-estimate.js';
 import type { Prepared } from './route-prepare.js';
 
 /** What the engine reads of a request, as its chain is made of it: the system prompt, then the prompt. */
-export const promptText = (ask: Pick<Prepared, 'system' | 'prompt'>): string => `${ask.system ?? ''}\u0000${ask.prompt}`;
+export const promptText = (ask: Pick<Prepared, 'system' | 'prompt'>): string =>
+  `${ask.system ?? ''}\u0000${ask.prompt}`;
 
 /** The prompt's block chain, made once a request. */
 const chains = new WeakMap<Prepared, Uint32Array>();
@@ -45,8 +46,19 @@ const promptChars = (ask: Prepared) => (ask.system?.length ?? 0) + 1 + ask.promp
  * believed (fleet/prefix-memory.ts learn). Not with images: their tokens are in the count, not in
  * the text, so the share of the text held cannot be told.
  */
-export function learnHeld(host: FleetHost, sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }, images: boolean): void {
-  if (!images) host.prefixes.learn(sent, { promptChars: promptChars(ask), promptTokens: out.promptTokens, cachedTokens: out.cachedPromptTokens });
+export function learnHeld(
+  host: FleetHost,
+  sent: Sent,
+  ask: Prepared,
+  out: { promptTokens: number; cachedPromptTokens?: number },
+  images: boolean,
+): void {
+  if (!images)
+    host.prefixes.learn(sent, {
+      promptChars: promptChars(ask),
+      promptTokens: out.promptTokens,
+      cachedTokens: out.cachedPromptTokens,
+    });
 }
 
 /**
@@ -54,7 +66,11 @@ export function learnHeld(host: FleetHost, sent: Sent, ask: Prepared, out: { pro
  * own prompts left there (`sent.ownChars`'s share), so a figure never tells one agent how far
  * another's prompt matches its own. Undefined when the engine does not say.
  */
-export function shownCached(sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }): number | undefined {
+export function shownCached(
+  sent: Sent,
+  ask: Prepared,
+  out: { promptTokens: number; cachedPromptTokens?: number },
+): number | undefined {
   if (out.cachedPromptTokens === undefined) return undefined;
   const own = Math.floor(Math.min(1, sent.ownChars / Math.max(1, promptChars(ask))) * out.promptTokens);
   return Math.min(out.cachedPromptTokens, own);
@@ -65,7 +81,12 @@ export function shownCached(sent: Sent, ask: Prepared, out: { promptTokens: numb
  * cache (`cachedPromptTokens` undefined): the believed share of its characters, of its tokens.
  * Undefined when the engine says, with images (their tokens are not the text), or nothing was held.
  */
-export function believedCached(sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }, images: boolean): number | undefined {
+export function believedCached(
+  sent: Sent,
+  ask: Prepared,
+  out: { promptTokens: number; cachedPromptTokens?: number },
+  images: boolean,
+): number | undefined {
   if (out.cachedPromptTokens !== undefined || images || sent.believedChars <= 0) return undefined;
   const share = Math.min(1, sent.believedChars / Math.max(1, promptChars(ask)));
   return Math.round(share * out.promptTokens);
@@ -119,7 +140,9 @@ function cachedCopyFirst(
   // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible, another ollm-mcp);
   // a host that schedules its own replicas (a cluster) is placed by its own figures: no prefix steering to or from it
   const serving = (m: Candidate) => m.loaded === true || !unit(m.host).host.engine.can.managesMemory;
-  const loaded = models.filter((m) => m.name === first.model && m.host !== undefined && serving(m) && !unit(m.host).host.cluster);
+  const loaded = models.filter(
+    (m) => m.name === first.model && m.host !== undefined && serving(m) && !unit(m.host).host.cluster,
+  );
   const at = loaded.find((m) => m.host === first.host);
   if (!at || loaded.length < 2) return;
   const ordered = [at, ...loaded.filter((m) => m !== at)];

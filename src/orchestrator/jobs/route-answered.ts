@@ -12,24 +12,49 @@ import type { Candidacy } from './route-candidates.js';
 import type { Trial } from './route-trial.js';
 
 /** A usable answer: recorded, and the result with its reason, metrics and notes. */
-export function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, out: StreamResult, verdict: FormatVerdict | undefined): RouteResult {
+export function answered(
+  t: Trial,
+  candidate: Candidacy,
+  unit: HostOverview,
+  loaded: LoadOutcome,
+  out: StreamResult,
+  verdict: FormatVerdict | undefined,
+): RouteResult {
   const { parts, ask, attempts } = t;
   const { host } = unit;
   const { task, profile, complexity, how } = ask.work;
   const place = { model: candidate.model, host: candidate.host, work: profile };
   const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
-  parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+  parts.records.metrics.record({
+    model: candidate.model,
+    ok: true,
+    latencyMs: out.totalMs,
+    outputTokens: out.outputTokens,
+    tokensPerSecond: out.tokensPerSecond,
+    loadMs,
+  });
   // recorded with the other writes of the moment, after the answer has gone out
-  void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
+  void parts.records.outcomes.record(
+    place,
+    { kind: 'speed', tokensPerSecond: out.tokensPerSecond },
+    ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []),
+  );
   const total = Math.round(performance.now() - t.started);
   // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is believed to have held is left out of the rate
   // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet measured there
   const size = unit.overview.models.find((m) => m.name === candidate.model)?.sizeBytes;
-  const sample = speedSample({ ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs, task, size);
+  const sample = speedSample(
+    { ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens },
+    total - loadMs - out.queueMs,
+    task,
+    size,
+  );
   void parts.records.speeds?.record(host.name, candidate.model, sample);
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;
-  const raised = loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : '';
+  const raised = loaded.contextRaisedFrom
+    ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt`
+    : '';
   const after = attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : '';
   const result: RouteResult = {
     model: candidate.model,
@@ -44,7 +69,16 @@ export function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loa
     answerId,
     doneReason: out.doneReason,
     contextLength: loaded.contextLength,
-    metrics: { totalMs: total, loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, ...engineTimes(out) },
+    metrics: {
+      totalMs: total,
+      loadMs,
+      queueMs: out.queueMs,
+      timeToFirstTokenMs: out.timeToFirstTokenMs,
+      promptTokens: out.promptTokens,
+      outputTokens: out.outputTokens,
+      tokensPerSecond: out.tokensPerSecond,
+      ...engineTimes(out),
+    },
   };
   if (verdict?.ok) result.json = verdict.value;
   if (out.thinking) result.thinking = out.thinking;

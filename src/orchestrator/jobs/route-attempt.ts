@@ -15,7 +15,15 @@ import type { JobParts } from './parts.js';
 import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-candidates.js';
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
-import { believedCached, chainOf, learnHeld, prefixSlots, promptOwnerOf, promptText, shownCached } from './route-affinity.js';
+import {
+  believedCached,
+  chainOf,
+  learnHeld,
+  prefixSlots,
+  promptOwnerOf,
+  promptText,
+  shownCached,
+} from './route-affinity.js';
 import { loadCandidate, namedByCaller, noteFailure } from './route-load.js';
 import { answered } from './route-answered.js';
 import type { Trial } from './route-trial.js';
@@ -24,9 +32,26 @@ import type { Trial } from './route-trial.js';
 const MAX_ATTEMPTS = 3;
 
 /** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
-export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
+export async function tryCandidates(
+  parts: JobParts,
+  req: RouteRequest,
+  ask: Prepared,
+  list: Candidates,
+  attempts: Attempt[],
+  started: number,
+): Promise<RouteResult | undefined> {
   const named = namedByCaller(req, list.models);
-  const trial: Trial = { parts, req, ask, attempts, started, views: list.views, held: list.held, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words }, ...(named && { named: { model: named, loadFailed: false } }) };
+  const trial: Trial = {
+    parts,
+    req,
+    ask,
+    attempts,
+    started,
+    views: list.views,
+    held: list.held,
+    given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words },
+    ...(named && { named: { model: named, loadFailed: false } }),
+  };
   const down = new Set<string>();
   let tried = 0;
   for (let i = 0; ; i++) {
@@ -48,23 +73,28 @@ export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Pre
 }
 
 /** The name an attempt goes by: with its host when there are several. */
-const attemptName = (parts: JobParts, model: string, unit: HostOverview) => (parts.fleet.hosts.length > 1 ? `${model} on ${unit.host.name}` : model);
+const attemptName = (parts: JobParts, model: string, unit: HostOverview) =>
+  parts.fleet.hosts.length > 1 ? `${model} on ${unit.host.name}` : model;
 
 /** One candidate: loaded, asked, its answer judged; undefined when it was refused or its answer set aside (recorded in the attempts). */
 async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promise<RouteResult | undefined> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
-  const loaded = await loadCandidate(host, {
-    model: candidate.model,
-    contextLength: ask.contextTokens,
-    waitWhileBusy: true,
-    ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }),
-    seen: here.loaded,
-    seenAt: unit.loadedAt,
-    ...(candidate === t.held && { held: true }),
-    ...(req.signal && { signal: req.signal }),
-    ...(req.progress && { progress: req.progress }),
-  }, t.named);
+  const loaded = await loadCandidate(
+    host,
+    {
+      model: candidate.model,
+      contextLength: ask.contextTokens,
+      waitWhileBusy: true,
+      ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }),
+      seen: here.loaded,
+      seenAt: unit.loadedAt,
+      ...(candidate === t.held && { held: true }),
+      ...(req.signal && { signal: req.signal }),
+      ...(req.progress && { progress: req.progress }),
+    },
+    t.named,
+  );
   if (loaded.action === 'refused') {
     t.attempts.push({ model: candidate.model, error: loaded.reason });
     return undefined;
@@ -87,9 +117,17 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
   }
   const { out, verdict, unusable } = drawn;
   if (unusable) {
-    t.attempts.push({ model: attemptName(parts, candidate.model, unit), error: `its answer was set aside: ${unusable.why}` });
+    t.attempts.push({
+      model: attemptName(parts, candidate.model, unit),
+      error: `its answer was set aside: ${unusable.why}`,
+    });
     req.progress?.enter({ kind: 'fallback', from: t.attempts.at(-1)!.model, error: t.attempts.at(-1)!.error });
-    parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable.why}` });
+    parts.records.metrics.record({
+      model: candidate.model,
+      ok: false,
+      latencyMs: out.totalMs,
+      error: `answer set aside: ${unusable.why}`,
+    });
     void parts.records.outcomes.record(place(), { kind: 'failure' });
     return undefined;
   }
@@ -109,17 +147,39 @@ type Extra = { of: string; why: string };
  */
 export function extraCopyOf(candidate: Beside, unit: HostOverview, views: readonly HostOverview[]): Extra | undefined {
   if (candidate.besideBusy === undefined || !unit.host.engine.can.managesMemory) return undefined;
-  const other = views.find((v) => v.host.name === candidate.besideBusy && v.host !== unit.host && v.overview.loaded.some((l) => l.name === candidate.model));
+  const other = views.find(
+    (v) =>
+      v.host.name === candidate.besideBusy &&
+      v.host !== unit.host &&
+      v.overview.loaded.some((l) => l.name === candidate.model),
+  );
   if (!other) return undefined;
   if (candidate.besideWhy !== undefined) return { of: other.host.name, why: candidate.besideWhy };
   const n = other.host.loader.requestsOn(candidate.model);
-  return { of: other.host.name, why: `the copy on ${other.host.name} was busy${n > 0 ? ` with ${n} request${n === 1 ? '' : 's'}` : ''}` };
+  return {
+    of: other.host.name,
+    why: `the copy on ${other.host.name} was busy${n > 0 ? ` with ${n} request${n === 1 ? '' : 's'}` : ''}`,
+  };
 }
 
 /** One answer of the candidate, judged (`empty`: nothing but whitespace and punctuation, or no word at all). */
-type Drawn = { empty: boolean; thrown: HostError; out?: undefined } | { empty: boolean; thrown?: undefined; out: StreamResult; verdict: FormatVerdict | undefined; unusable: SetAside | undefined };
+type Drawn =
+  | { empty: boolean; thrown: HostError; out?: undefined }
+  | {
+      empty: boolean;
+      thrown?: undefined;
+      out: StreamResult;
+      verdict: FormatVerdict | undefined;
+      unusable: SetAside | undefined;
+    };
 
-async function draw(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: () => Place): Promise<Drawn> {
+async function draw(
+  t: Trial,
+  candidate: Candidacy,
+  unit: HostOverview,
+  loaded: LoadOutcome,
+  place: () => Place,
+): Promise<Drawn> {
   const { parts, req, ask } = t;
   let out: StreamResult;
   try {
@@ -145,15 +205,34 @@ function givenTo(t: Trial, candidate: Candidacy, unit: HostOverview): Given {
 }
 
 /** The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in its track record. */
-async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: () => Place): Promise<StreamResult> {
+async function generate(
+  t: Trial,
+  candidate: Candidacy,
+  unit: HostOverview,
+  loaded: LoadOutcome,
+  place: () => Place,
+): Promise<StreamResult> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
   // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how long others wait behind it (route-candidates.ts)
-  const done = await host.loader.admit(candidate.model, { client: clientOf(req), tokens: ask.maxTokens, slots: slotsOf(host), signal: req.signal, progress: req.progress });
+  const done = await host.loader.admit(candidate.model, {
+    client: clientOf(req),
+    tokens: ask.maxTokens,
+    slots: slotsOf(host),
+    signal: req.signal,
+    progress: req.progress,
+  });
   try {
     // where this prompt now sits: what the next request of its kind is placed by with several hosts (route-affinity.ts), and
     // what an engine that says nothing of its cache is believed to have read again, for the speed learned
-    const sent = host.prefixes.note(promptOwnerOf(req), candidate.model, chainOf(ask), prefixSlots(host), Date.now(), promptText(ask));
+    const sent = host.prefixes.note(
+      promptOwnerOf(req),
+      candidate.model,
+      chainOf(ask),
+      prefixSlots(host),
+      Date.now(),
+      promptText(ask),
+    );
     if (parts.fleet.hosts.length > 1) parts.fleet.extraCopies?.used(host.name, candidate.model);
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
@@ -187,15 +266,30 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     // what the engine held is told its owner only as far as its own prompts left it there: never how far another's matched
     const shown = shownCached(sent, ask, out);
     const cache = shown === undefined ? {} : { cachedPromptTokens: shown, engineCachedTokens: out.cachedPromptTokens };
-    return { ...out, ...cache, queueMs: out.queueMs + done.waitedMs, ...(believed !== undefined && { believedCachedTokens: believed }) }; // waiting for a slot here is queueing too
+    return {
+      ...out,
+      ...cache,
+      queueMs: out.queueMs + done.waitedMs,
+      ...(believed !== undefined && { believedCachedTokens: believed }),
+    }; // waiting for a slot here is queueing too
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
-    if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer'))) {
-      void parts.records.outcomes.record(place(), { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
+    if (
+      !req.signal?.aborted &&
+      !(
+        err instanceof HostError &&
+        (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer')
+      )
+    ) {
+      void parts.records.outcomes.record(place(), {
+        kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure',
+      });
     }
     // Out of memory while generating: Ollama expires every loaded model, pins included.
     if (err instanceof HostError && err.kind === 'out_of_memory') {
-      const note = await host.loader.recoverFromOutOfMemory(here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
+      const note = await host.loader.recoverFromOutOfMemory(
+        here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })),
+      );
       if (note) throw new HostError(err.kind, `${err.message} ${note}`, err.host, err.status);
     }
     throw err;
@@ -226,10 +320,16 @@ type SetAside = { why: string; kind?: 'empty' };
  * limit being what they asked for — cut in its first sentence); or failing the caller's own check
  * (offload: most citations do not hold).
  */
-function setAside(text: string, end: AnswerEnd, req: RouteRequest, verdict: FormatVerdict | undefined): SetAside | undefined {
+function setAside(
+  text: string,
+  end: AnswerEnd,
+  req: RouteRequest,
+  verdict: FormatVerdict | undefined,
+): SetAside | undefined {
   if (verdict && !verdict.ok) return { why: verdict.why };
   const bad = degenerate(text, end);
-  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict)) return { why: degenerateWhy(bad), ...(bad.kind === 'empty' && { kind: 'empty' as const }) };
+  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict))
+    return { why: degenerateWhy(bad), ...(bad.kind === 'empty' && { kind: 'empty' as const }) };
   const why = req.check?.(text);
   return why === undefined ? undefined : { why };
 }

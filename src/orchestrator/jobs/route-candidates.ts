@@ -63,7 +63,14 @@ export function slotsOf(host: FleetHost): number | undefined {
  * The candidates of `ask` on the hosts `placed` holds. `planned`: a plan's ranking (offload-plan.ts),
  * taken to this request's window instead of ranking again.
  */
-export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, placed: Placement, attempts: Attempt[], planned?: Ranking): Promise<Candidates> {
+export async function listCandidates(
+  parts: JobParts,
+  req: RouteRequest,
+  ask: Prepared,
+  placed: Placement,
+  attempts: Attempt[],
+  planned?: Ranking,
+): Promise<Candidates> {
   const { views } = placed;
   const hostsDown = attempts.length;
   const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
@@ -77,43 +84,94 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   const rank = () => {
     if (ranked) return;
     ranked = true;
-    const ranking = (planned && fitRanking(planned, models, ask.contextTokens)) ?? routeRanking(parts, ask.work, req, models, ask.contextTokens, coldLoadMs());
+    const ranking =
+      (planned && fitRanking(planned, models, ask.contextTokens)) ??
+      routeRanking(parts, ask.work, req, models, ask.contextTokens, coldLoadMs());
     ask.work.profile = ranking.profile;
     ask.work.how = ranking.how;
-    for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+    for (const r of ranking.selection?.ranked ?? [])
+      if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
     if (views.length > 1) {
       // another request's answer: the limit of one that sets none, as the call settled it
       const typical = ask.answer.tokens;
       const speeds = parts.records.metrics.all();
-      const backlog = (c: Candidacy) => backlogPerSlot(unit(c.host), c.model, unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens), typical, speeds[c.model]?.avgTokensPerSecond);
+      const backlog = (c: Candidacy) =>
+        backlogPerSlot(
+          unit(c.host),
+          c.model,
+          unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens),
+          typical,
+          speeds[c.model]?.avgTokensPerSecond,
+        );
       const waitMs = (c: Candidacy) => {
         const speed = speeds[c.model]?.avgTokensPerSecond;
         return speed ? (backlog(c) / speed) * 1000 : undefined;
       };
-      const loadMs = (c: Candidacy) => (models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0);
+      const loadMs = (c: Candidacy) =>
+        models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0;
       spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
     }
     // a routed call whose first model is busy with others' requests goes to one that answers sooner; a model the user chose stays
-    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, task: ask.work.task, client: clientOf(req) });
+    if (!req.model)
+      shareBusy(parts, queue, {
+        models,
+        unit,
+        coldLoadMs: coldLoadMs(),
+        maxTokens: ask.maxTokens,
+        profile: ask.work.profile,
+        task: ask.work.task,
+        client: clientOf(req),
+      });
     // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
-    if (!req.model) fitLimit(parts, req, { promptTokens: ask.promptTokens, maxTokens: ask.maxTokens, task: ask.work.task }, queue, { models, unit, coldLoadMs: coldLoadMs(), client: clientOf(req) });
+    if (!req.model)
+      fitLimit(parts, req, { promptTokens: ask.promptTokens, maxTokens: ask.maxTokens, task: ask.work.task }, queue, {
+        models,
+        unit,
+        coldLoadMs: coldLoadMs(),
+        client: clientOf(req),
+      });
   };
   const named = queue[0];
   const namedView = named && unit(named.host);
   if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank();
   // several hosts hold the model: the copy whose engine read this prompt's prefix already (route-affinity.ts)
-  if (views.length > 1) preferCachedCopy(promptOwnerOf(req), ask, queue, models, unit, (view, model) => view.host.loader.waitingAhead(model, clientOf(req), ask.maxTokens).length);
+  if (views.length > 1)
+    preferCachedCopy(
+      promptOwnerOf(req),
+      ask,
+      queue,
+      models,
+      unit,
+      (view, model) => view.host.loader.waitingAhead(model, clientOf(req), ask.maxTokens).length,
+    );
 
   // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
   if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused)) {
     const { profile, task } = ask.work;
-    noCandidate(parts, req, { profile, task, models, attempts, contextTokens: ask.contextTokens, promptTokens: ask.promptTokens, answerTokens: ask.answerTokens, namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined });
+    noCandidate(parts, req, {
+      profile,
+      task,
+      models,
+      attempts,
+      contextTokens: ask.contextTokens,
+      promptTokens: ask.promptTokens,
+      answerTokens: ask.answerTokens,
+      namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined,
+    });
   }
   // with several hosts, the first candidate is this request's until it begins there (loading/quick-holds.ts), held in
   // the same step it was chosen: calls placed at the same moment see that copy's slot taken and spread to another
   const held = views.length > 1 && !req.dryRun ? queue[0] : undefined;
   if (held) unit(held.host).host.loader.hold(held.model, ask.maxTokens);
-  return { views, models, queue, unit, coldLoadMs, ...(held && { held }), at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined) };
+  return {
+    views,
+    models,
+    queue,
+    unit,
+    coldLoadMs,
+    ...(held && { held }),
+    at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined),
+  };
 }
 
 /**
@@ -123,10 +181,20 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
  * window is too small), that attempt returned: when no other model can take the work, each one's
  * reason is said too (no-candidate.ts).
  */
-function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Candidates['models'], queue: Candidacy[], attempts: Attempt[]): Attempt | undefined {
+function namedFirst(
+  name: string,
+  req: RouteRequest,
+  ask: Prepared,
+  models: Candidates['models'],
+  queue: Candidacy[],
+  attempts: Attempt[],
+): Attempt | undefined {
   const named = findModel(models, name);
   if (!named) {
-    attempts.push({ model: shortened(name), error: `not installed — ${meant(models, name)}pull it with \`ollama pull ${shortened(name)}\`` });
+    attempts.push({
+      model: shortened(name),
+      error: `not installed — ${meant(models, name)}pull it with \`ollama pull ${shortened(name)}\``,
+    });
     return undefined;
   }
   // named, it is not held to the profile rule (a general model for code is used as named), only to what it cannot do at all
@@ -138,12 +206,23 @@ function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Cand
   }
   if (named.contextWindow < ask.contextTokens) {
     const trained = named.trainedWindow ?? named.contextWindow;
-    const bound = trained > named.contextWindow ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)` : '';
-    const tooSmall = { model: named.name, error: `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} prompt + ${ask.answerTokens} answer tokens` };
+    const bound =
+      trained > named.contextWindow
+        ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)`
+        : '';
+    const tooSmall = {
+      model: named.name,
+      error: `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} prompt + ${ask.answerTokens} answer tokens`,
+    };
     attempts.push(tooSmall);
     return tooSmall;
   }
-  queue.push({ model: named.name, why: req.chosenBecause ?? `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }), chosen: true });
+  queue.push({
+    model: named.name,
+    why: req.chosenBecause ?? `${named.name} was named by the caller`,
+    ...(named.host !== undefined && { host: named.host }),
+    chosen: true,
+  });
   return undefined;
 }
 

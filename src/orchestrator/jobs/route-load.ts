@@ -20,7 +20,10 @@ import { UnloadedMeanwhile } from '../loading/load-ops.js';
 import type { RouteRequest } from '../generation/route-types.js';
 
 /** The model `req`'s caller named, by its listed name; undefined when it named none (or a planner chose it, or none is listed by that name). */
-export function namedByCaller(req: Pick<RouteRequest, 'model' | 'chosenBecause'>, models: ReadonlyArray<{ name: string }>): string | undefined {
+export function namedByCaller(
+  req: Pick<RouteRequest, 'model' | 'chosenBecause'>,
+  models: ReadonlyArray<{ name: string }>,
+): string | undefined {
   if (req.model === undefined || req.chosenBecause !== undefined) return undefined;
   return findModel(models, req.model)?.name;
 }

@@ -33,7 +33,11 @@ export async function placeRequest(parts: Pick<JobParts, 'fleet' | 'records'>, r
   const views = await reachableHosts(ownHosts(parts.fleet.hosts, req), parts.fleet.hostCooldown, down, req.signal);
   const { metrics, speeds } = parts.records;
   const measured = { loadSpeed: () => metrics.loadSpeed(), speeds };
-  return placementOf(views.map((v) => ({ ...v, measured })), down, req.signal);
+  return placementOf(
+    views.map((v) => ({ ...v, measured })),
+    down,
+    req.signal,
+  );
 }
 
 /** A placement over `views` read already. */
@@ -48,13 +52,21 @@ function placementOf(views: readonly HostOverview[], down: readonly Attempt[], s
  * state now — what is loaded, and since which of the loader's changes; the engine's own figures —
  * with the windows the plan was sized to, not weighed again.
  */
-export async function placedAgain(parts: Pick<JobParts, 'fleet' | 'records'>, req: Asking, planned: Placement): Promise<Placement> {
+export async function placedAgain(
+  parts: Pick<JobParts, 'fleet' | 'records'>,
+  req: Asking,
+  planned: Placement,
+): Promise<Placement> {
   const now = await placeRequest(parts, req);
   let windows: Promise<Array<Windowed>> | undefined;
   const keep = (before: readonly Windowed[]) =>
     now.listed.map((m) => {
       const w = before.find((b) => b.name === m.name && b.host === m.host);
-      return { ...m, trainedWindow: w?.trainedWindow ?? m.contextWindow, contextWindow: w?.contextWindow ?? m.contextWindow };
+      return {
+        ...m,
+        trainedWindow: w?.trainedWindow ?? m.contextWindow,
+        contextWindow: w?.contextWindow ?? m.contextWindow,
+      };
     });
   return { ...now, windowed: () => (windows ??= planned.windowed().then(keep)) };
 }

@@ -50,7 +50,11 @@ export async function planRoute(shared: JobParts, req: RouteAsk, planned?: Plann
   const parts = callOf(shared, req);
   const ask = await prepare(parts, req);
   // every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts)
-  const placement = planned ? (planned.again ? await placedAgain(parts, req, planned.placement) : planned.placement) : await placeRequest(parts, req);
+  const placement = planned
+    ? planned.again
+      ? await placedAgain(parts, req, planned.placement)
+      : planned.placement
+    : await placeRequest(parts, req);
   const attempts = [...placement.down];
   if (placement.views.length === 0) return { parts, req, ask, attempts, started };
   const list = await listCandidates(parts, req, ask, placement, attempts, planned?.ranking);

@@ -39,7 +39,12 @@ export interface Prepared {
 }
 
 /** Remembered facts for the prompt; when memory cannot be read, generation goes on without it and says why. */
-async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens: number, notes: string[]): Promise<string> {
+async function memoriesFor(
+  memory: MemoryProvider,
+  prompt: string,
+  budgetTokens: number,
+  notes: string[],
+): Promise<string> {
   try {
     return await memory.factsFor(prompt, budgetTokens);
   } catch (err) {
@@ -57,13 +62,20 @@ export async function prepare(parts: CallParts, req: RouteRequest): Promise<Prep
   const workOf = () => (work ??= { ...call.work() });
   if (req.progress) req.progress.enter({ kind: 'starting', what: `choosing a model for ${workOf().profile} work` });
   const notes: string[] = [];
-  const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
-  const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const memoryText =
+    req.useMemory !== false && parts.memory
+      ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes)
+      : '';
+  const system =
+    [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide]
+      .filter((s): s is string => Boolean(s))
+      .join('\n\n') || undefined;
   const prompt = memoryText ? `${req.prompt}\n\n${memoryText}` : req.prompt;
   const maxTokens = req.maxTokens ?? call.answer.tokens;
   const estimated = estimateTokens(`${system ?? ''}\n${prompt}`);
   // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)
-  const promptTokens = req.promptTokens !== undefined ? Math.max(estimated - estimateTokens(req.prompt), 0) + req.promptTokens : estimated;
+  const promptTokens =
+    req.promptTokens !== undefined ? Math.max(estimated - estimateTokens(req.prompt), 0) + req.promptTokens : estimated;
   const answerTokens = answerReserve(req.maxTokens, maxTokens);
   const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
   const temperature = req.temperature ?? settings.options.temperature;

@@ -35,7 +35,8 @@ export interface Candidacy {
  * Every slot of the model at that host taken: by this server's requests, or — where its engine
  * publishes its own figures — by other clients' requests too (fleet/others-load.ts).
  */
-export const isFull = (view: HostOverview, model: string) => slotsFull(view.host.loader.requestsOn(model), othersAt(view, model), view.host.settings.ollama.numParallel);
+export const isFull = (view: HostOverview, model: string) =>
+  slotsFull(view.host.loader.requestsOn(model), othersAt(view, model), view.host.settings.ollama.numParallel);
 
 /** "; the copy on lab is busy with 3 requests of other clients on its engine", when others' requests are what fill it. */
 function othersWords(view: HostOverview, model: string, what: string): string {
@@ -57,12 +58,18 @@ export interface SpreadCost {
  * waiting there, others' where its engine counts them), so no copy's queue grows while another's
  * is shorter.
  */
-export function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview, backlog: (c: Candidacy) => number, cost: SpreadCost): void {
+export function spreadBusy(
+  queue: Candidacy[],
+  viewOf: (c: Candidacy) => HostOverview,
+  backlog: (c: Candidacy) => number,
+  cost: SpreadCost,
+): void {
   const full = (c: Candidacy) => isFull(viewOf(c), c.model);
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
     if (!full(c)) continue;
-    const copies = (pick: (o: Candidacy) => boolean) => queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
+    const copies = (pick: (o: Candidacy) => boolean) =>
+      queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
     // a loaded copy with a free slot; else one to load, when loading it takes less than the wait here (unknown: it is loaded)
     let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
     if (to < 0) {
@@ -75,14 +82,25 @@ export function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOve
       const mine = backlog(c);
       for (let j = i + 1; j < queue.length; j++) {
         const o = queue[j]!;
-        if (o.model === c.model && o.host !== c.host && cost.loadMs(o) === 0 && backlog(o) < (to < 0 ? mine : backlog(queue[to]!))) to = j;
+        if (
+          o.model === c.model &&
+          o.host !== c.host &&
+          cost.loadMs(o) === 0 &&
+          backlog(o) < (to < 0 ? mine : backlog(queue[to]!))
+        )
+          to = j;
       }
       if (to > i) why = `; its queue is shorter than the copy on ${viewOf(c).host.name}'s`;
     }
     if (to > i) {
       const [moved] = queue.splice(to, 1);
       // another copy of the same model: the user's choice still (it is the model chosen)
-      queue.splice(i, 0, { ...moved!, why: `${moved!.why}${why}`, ...(c.host !== undefined && { besideBusy: c.host }), ...(c.chosen && { chosen: true as const }) });
+      queue.splice(i, 0, {
+        ...moved!,
+        why: `${moved!.why}${why}`,
+        ...(c.host !== undefined && { besideBusy: c.host }),
+        ...(c.chosen && { chosen: true as const }),
+      });
     }
   }
 }
@@ -93,12 +111,23 @@ export function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOve
  * whole, others' included where its engine counts them (as halfway through, or whole) — so of two
  * busy copies, the one whose slot frees sooner comes first.
  */
-export function backlogPerSlot(view: HostOverview, model: string, waiting: ReadonlyArray<{ tokens: number }>, typical: number, tokensPerSecond: number | undefined): number {
+export function backlogPerSlot(
+  view: HostOverview,
+  model: string,
+  waiting: ReadonlyArray<{ tokens: number }>,
+  typical: number,
+  tokensPerSecond: number | undefined,
+): number {
   const others = othersAt(view, model);
   const theirs = othersAsRequests(others, typical);
-  const left = (r: { elapsedMs: number; tokens: number }) => Math.max(0, r.tokens - (tokensPerSecond ? (r.elapsedMs / 1000) * tokensPerSecond : 0));
-  const running = view.host.loader.inFlight(model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
-  const work = [...running, ...theirs.running].reduce((n, r) => n + left(r), 0) + [...waiting, ...theirs.waiting].reduce((n, w) => n + w.tokens, 0);
+  const left = (r: { elapsedMs: number; tokens: number }) =>
+    Math.max(0, r.tokens - (tokensPerSecond ? (r.elapsedMs / 1000) * tokensPerSecond : 0));
+  const running = view.host.loader
+    .inFlight(model)
+    .map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
+  const work =
+    [...running, ...theirs.running].reduce((n, r) => n + left(r), 0) +
+    [...waiting, ...theirs.waiting].reduce((n, w) => n + w.tokens, 0);
   return work / Math.max(1, others.slots ?? view.host.settings.ollama.numParallel);
 }
 
@@ -120,14 +149,17 @@ function contenderOf(parts: JobParts, q: Candidacy, c: ShareFacts): Contender {
   const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? findModel(c.models, q.model);
   const seen = evidenceFor(parts.records.outcomes.evidence(), { model: q.model, host: q.host, work: c.profile });
   // the dry run's speed (this work's record here), else what the metrics measured of the model
-  const measured = seen && seen.speedSamples > 0 ? seen.tokensPerSecond : parts.records.metrics.all()[q.model]?.avgTokensPerSecond;
+  const measured =
+    seen && seen.speedSamples > 0 ? seen.tokensPerSecond : parts.records.metrics.all()[q.model]?.avgTokensPerSecond;
   const cold = c.coldLoadMs.get(q.model);
   const typical = answerLimit(undefined, parts.settings);
   const others = othersAt(c.unit(q.host), q.model);
   const theirs = othersAsRequests(others, typical);
   const ours = host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
   // those in flight (ours, then other clients' on its engine), then those waiting for a slot that this client's call would wait behind (loading/slot-gate.ts, the engine's queue)
-  const ahead = host.loader.waitingAhead(q.model, c.client, c.maxTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
+  const ahead = host.loader
+    .waitingAhead(q.model, c.client, c.maxTokens)
+    .map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
   const learned = parts.records.speeds?.at(host.name, q.model, c.task) ?? {};
   return {
     model: q.model,
@@ -161,5 +193,8 @@ export function shareBusy(parts: JobParts, queue: Candidacy[], c: ShareFacts): v
   const theirs = othersCount(othersAt(c.unit(busy.host), busy.model));
   const ofOthers = theirs > 0 ? ` (${theirs} of them of other clients on its engine)` : '';
   const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}${ofOthers}`;
-  queue.unshift({ ...chosen!, why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)` });
+  queue.unshift({
+    ...chosen!,
+    why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)`,
+  });
 }

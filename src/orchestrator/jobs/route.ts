@@ -41,7 +41,8 @@ async function runPlan(plan: RoutePlan): Promise<RouteResult> {
   if (req.dryRun && list.queue.length > 0) return dryRun(parts, req, ask, list);
   const answer = await tryCandidates(parts, req, ask, list, attempts, plan.started);
   if (answer) return answer;
-  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), parts.fleet.host);
+  if (req.signal?.aborted)
+    throw new HostError('aborted', cancelledText('route_and_generate', req.signal), parts.fleet.host);
   // a call restricted to one model (`only`) ends there, with its attempts: elsewhere.ts
   return answerElsewhere(parts.fallback, plan);
 }
@@ -50,16 +51,57 @@ async function runPlan(plan: RoutePlan): Promise<RouteResult> {
 function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates): RouteResult {
   const first = list.queue[0]!;
   const { host, overview } = list.unit(first.host);
-  const m = list.models.find((c) => c.name === first.model && c.host === first.host) ?? list.models.find((c) => c.name === first.model);
+  const m =
+    list.models.find((c) => c.name === first.model && c.host === first.host) ??
+    list.models.find((c) => c.name === first.model);
   const others = othersAt(list.unit(first.host), first.model);
-  const busy = { running: host.loader.requestsOn(first.model) + othersCount(others), slots: others.slots ?? host.settings.ollama.numParallel };
+  const busy = {
+    running: host.loader.requestsOn(first.model) + othersCount(others),
+    slots: others.slots ?? host.settings.ollama.numParallel,
+  };
   const { task, profile, complexity, how } = ask.work;
-  const place = { host, ...hostFacts(overview), model: first.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: list.coldLoadMs().get(first.model), client: clientOf(req), others };
+  const place = {
+    host,
+    ...hostFacts(overview),
+    model: first.model,
+    loaded: m?.loaded ?? false,
+    sizeBytes: m?.sizeBytes,
+    parameterSize: m?.parameterSize,
+    coldLoadMs: list.coldLoadMs().get(first.model),
+    client: clientOf(req),
+    others,
+  };
   // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
-  const promptTokens = req.promptTokens !== undefined ? ask.promptTokens : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
-  const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, task, ...(req.plan && { shape: req.plan }) });
+  const promptTokens =
+    req.promptTokens !== undefined
+      ? ask.promptTokens
+      : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
+  const estimate = estimatePlan(parts, place, {
+    promptTokens,
+    maxTokens: ask.maxTokens,
+    task,
+    ...(req.plan && { shape: req.plan }),
+  });
   // when the call would be answered: its client's limit less the margin (hand-over.ts), or none
   const within = answerWithin(req.clientLimitMs);
-  const limit = req.clientLimitMs !== undefined && within !== undefined ? { clientMs: req.clientLimitMs, withinMs: within } : undefined;
-  return adviseRoute({ queue: list.queue, models: list.models, estimate, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, provider: host.kind, busy, ...(limit && { limit }) });
+  const limit =
+    req.clientLimitMs !== undefined && within !== undefined
+      ? { clientMs: req.clientLimitMs, withinMs: within }
+      : undefined;
+  return adviseRoute({
+    queue: list.queue,
+    models: list.models,
+    estimate,
+    book: parts.records.outcomes.evidence(),
+    task,
+    profile,
+    complexity,
+    how,
+    maxTokens: ask.maxTokens,
+    promptTokens: ask.promptTokens,
+    namedHost: parts.fleet.hosts.length > 1,
+    provider: host.kind,
+    busy,
+    ...(limit && { limit }),
+  });
 }

@@ -63,19 +63,35 @@ export async function smartLoad(shared: JobParts, req: SmartLoadRequest): Promis
   let choice = NAMED;
   let unit: FleetHost;
   let overview: ModelsOverview | undefined;
-  req.progress?.enter({ kind: 'starting', what: model ? `planning the load of ${model}` : `choosing a model for ${req.task ?? routing.defaultProfile} work` });
+  req.progress?.enter({
+    kind: 'starting',
+    what: model ? `planning the load of ${model}` : `choosing a model for ${req.task ?? routing.defaultProfile} work`,
+  });
   if (model) unit = await parts.fleet.pickHost({ ...(req.host !== undefined && { host: req.host }), model, ...call });
   else {
     // By task: the best model of the named host, or of every host that answers.
-    const named = req.host !== undefined || parts.fleet.hosts.length === 1 ? await parts.fleet.pickHost({ ...(req.host !== undefined && { host: req.host }), ...call }) : undefined;
-    overview = named ? await named.overview.listModels(call) : await listFleetModels(parts.fleet.hosts, parts.fleet.hostCooldown, call);
+    const named =
+      req.host !== undefined || parts.fleet.hosts.length === 1
+        ? await parts.fleet.pickHost({ ...(req.host !== undefined && { host: req.host }), ...call })
+        : undefined;
+    overview = named
+      ? await named.overview.listModels(call)
+      : await listFleetModels(parts.fleet.hosts, parts.fleet.hostCooldown, call);
     const coldLoadMs = coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed());
-    const selection = selectModel({ ...(req.task && { task: req.task }), coldLoadMs }, overview.models, parts.routing());
+    const selection = selectModel(
+      { ...(req.task && { task: req.task }), coldLoadMs },
+      overview.models,
+      parts.routing(),
+    );
     if (!selection) {
       const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
       const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';
       const down = downLines(overview.unreachable ?? []);
-      throw new HostError('model_not_found', `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`, parts.fleet.host);
+      throw new HostError(
+        'model_not_found',
+        `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`,
+        parts.fleet.host,
+      );
     }
     model = selection.model;
     choice = selection.reason;
@@ -99,7 +115,9 @@ export async function smartLoad(shared: JobParts, req: SmartLoadRequest): Promis
   if (down.length) result.unreachable = down;
   if (outcome.action === 'refused') {
     // The refusal's numbers are fresh; the installed list from the choice (if any) is still good.
-    const installed = (overview ?? (await unit.overview.listModels())).models.filter((m) => m.host === undefined || m.host === unit.name);
+    const installed = (overview ?? (await unit.overview.listModels())).models.filter(
+      (m) => m.host === undefined || m.host === unit.name,
+    );
     const wanted = installed.find((m) => m.name === outcome.model);
     const alternative = wanted && alternativeFor(wanted, installed, outcome.obtainableBytes ?? 0);
     if (alternative) {

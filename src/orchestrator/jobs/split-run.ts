@@ -48,7 +48,12 @@ export interface SplitInfo {
 }
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
-async function pool<T>(n: number, width: number, signal: AbortSignal | undefined, job: (i: number) => Promise<T>): Promise<T[]> {
+async function pool<T>(
+  n: number,
+  width: number,
+  signal: AbortSignal | undefined,
+  job: (i: number) => Promise<T>,
+): Promise<T[]> {
   const out = new Array<T>(n);
   let next = 0;
   const worker = async () => {
@@ -62,7 +67,11 @@ async function pool<T>(n: number, width: number, signal: AbortSignal | undefined
   return out;
 }
 
-const labelsOf = (part: Part) => part.pieces.map((p) => p.label).filter((l, k, all) => all.indexOf(l) === k).join(', ');
+const labelsOf = (part: Part) =>
+  part.pieces
+    .map((p) => p.label)
+    .filter((l, k, all) => all.indexOf(l) === k)
+    .join(', ');
 
 /**
  * A part's request (and a combination's): in text, carrying what the plan kept — the guide it chose,
@@ -71,18 +80,33 @@ const labelsOf = (part: Part) => part.pieces.map((p) => p.label).filter((l, k, a
  */
 export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | 'carry'>): RouteRequest {
   const { format: _format, guide: _guide, check, ...sent } = req;
-  return { ...sent, ...(plan.guide && { guide: plan.guide, ...(check && { check }) }), ...(!plan.carry.memory && { useMemory: false }) };
+  return {
+    ...sent,
+    ...(plan.guide && { guide: plan.guide, ...(check && { check }) }),
+    ...(!plan.carry.memory && { useMemory: false }),
+  };
 }
 
 type Stage = { name: string; total: number; index: string };
-type Run = (prompt: string, label: string, stage: Stage, maxTokens: number, promptTokens?: number, asked?: Pick<RouteRequest, 'format' | 'useMemory'>) => Promise<RouteResult>;
+type Run = (
+  prompt: string,
+  label: string,
+  stage: Stage,
+  maxTokens: number,
+  promptTokens?: number,
+  asked?: Pick<RouteRequest, 'format' | 'useMemory'>,
+) => Promise<RouteResult>;
 
 /**
  * The job's generations on the plan's model: each in its own lane of the progress board, the
  * stage's parts running and done in one line; every result kept (`results`) for the job's sums.
  * `stageDone` starts a stage's count again.
  */
-function generations(job: JobParts, req: RouteRequest, plan: SplitPlan): { run: Run; results: RouteResult[]; stageDone(): void } {
+function generations(
+  job: JobParts,
+  req: RouteRequest,
+  plan: SplitPlan,
+): { run: Run; results: RouteResult[]; stageDone(): void } {
   const board = req.progress as PhaseBoard | undefined;
   const { model, count } = plan;
   const results: RouteResult[] = [];
@@ -90,7 +114,9 @@ function generations(job: JobParts, req: RouteRequest, plan: SplitPlan): { run: 
   let done = 0;
   const say = (stage: string, total: number) => {
     const now = [...running];
-    board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
+    board?.note(
+      `${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`,
+    );
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format
   const textReq = partRequest(req, plan);
@@ -101,7 +127,20 @@ function generations(job: JobParts, req: RouteRequest, plan: SplitPlan): { run: 
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
       // on the plan's model, placement and ranking: the hosts' state read again, nothing ranked or weighed again
-      const r = await routeAndGenerate(job, { ...textReq, ...asked, prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) }, { ...plan.planned, again: true });
+      const r = await routeAndGenerate(
+        job,
+        {
+          ...textReq,
+          ...asked,
+          prompt,
+          model,
+          ...(plan.why && { chosenBecause: plan.why }),
+          maxTokens,
+          promptTokens: promptTokens ?? count(prompt),
+          ...(lane && { progress: lane as PhaseReporter }),
+        },
+        { ...plan.planned, again: true },
+      );
       results.push(r);
       return r;
     } finally {
@@ -139,7 +178,11 @@ async function combineAll(
   const { count, width } = plan;
   const total = plan.parts.length;
   const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
-  const memoryBack = (prompt: string) => !plan.carry.memory && plan.memoryTokens > 0 && count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <= Math.floor(plan.window * fill);
+  const memoryBack = (prompt: string) =>
+    !plan.carry.memory &&
+    plan.memoryTokens > 0 &&
+    count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <=
+      Math.floor(plan.window * fill);
   const limit = req.maxTokens ?? callOf(job, req).call.answer.tokens; // the call's limit, settled once (call-plan.ts)
   const held = (memory: boolean) => plan.overheadTokens + (memory ? plan.memoryTokens : 0) + FRAMING_TOKENS;
   const room = (prompt: string, memory: boolean) => Math.floor(plan.window * EXACT_FILL) - held(memory) - count(prompt);
@@ -154,12 +197,28 @@ async function combineAll(
     const last = groups.length === 1;
     const combine = (i: number) => `${renderPart(groups[i]!)}${combineAsk(total, req.prompt, groups.length > 1)}`;
     const stage = `combining the answers, round ${rounds}`;
-    pace?.round(groups.map((_, i) => count(combine(i))), last);
+    pace?.round(
+      groups.map((_, i) => count(combine(i))),
+      last,
+    );
     const combined = await pool(groups.length, width, req.signal, (i) => {
       const prompt = combine(i);
-      if (!last) return g.run(prompt, `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, plan.partAnswerTokens);
+      if (!last)
+        return g.run(
+          prompt,
+          `combining ${i + 1} of ${groups.length}`,
+          { name: stage, total: groups.length, index: String(i + 1) },
+          plan.partAnswerTokens,
+        );
       factsBack = memoryBack(prompt);
-      return g.run(prompt, 'combining the answers', { name: stage, total: 1, index: '1' }, finalTokens(prompt, factsBack), undefined, { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) });
+      return g.run(
+        prompt,
+        'combining the answers',
+        { name: stage, total: 1, index: '1' },
+        finalTokens(prompt, factsBack),
+        undefined,
+        { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) },
+      );
     });
     if (combined.length === 1) return { final: combined[0]!, rounds, factsBack };
     answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
@@ -175,7 +234,12 @@ function paceOf(job: JobParts, req: RouteRequest, plan: SplitPlan, onStatus?: St
   return new SplitPace(job, req, plan, framing, onStatus);
 }
 
-export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string>; onStatus?: StatusSink } = {}): Promise<RouteResult & { split: SplitInfo }> {
+export async function runSplit(
+  job: JobParts,
+  req: RouteRequest,
+  plan: SplitPlan,
+  parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string>; onStatus?: StatusSink } = {},
+): Promise<RouteResult & { split: SplitInfo }> {
   const { reused, onStatus, onPart } = parts;
   const started = performance.now();
   const { model, count, width } = plan;
@@ -200,7 +264,11 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     }
     const exact = await plan.tokens(prompt, req.signal);
     if (exact !== undefined && exact > limit && part.pieces.length > 0) {
-      const halves = splitInputs(part.pieces.map((p) => ({ label: p.label, text: p.text })), Math.max(64, Math.floor(part.tokens / 2)), count);
+      const halves = splitInputs(
+        part.pieces.map((p) => ({ label: p.label, text: p.text })),
+        Math.max(64, Math.floor(part.tokens / 2)),
+        count,
+      );
       // one after the other, in this part's place in the pool: the job never holds more requests on the model than its slots
       if (halves.length > 1) {
         const out: Array<{ part: Part; text: string }> = [];
@@ -219,20 +287,39 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
   // its engine refused the first part naming a smaller window than planned for (another model answered it): the job is planned again (window-replan.ts)
   const runsWith = plan.host.engine.runtimeWindow?.(model);
-  if (runsWith !== undefined && runsWith < plan.window) throw new RouteError(`${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ${plan.window} the parts were sized to.`, []);
-  const rest = await pool(total - 1, width, req.signal, (i) => runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`));
-  const answers = [first, ...rest].flat().map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
+  if (runsWith !== undefined && runsWith < plan.window)
+    throw new RouteError(
+      `${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ${plan.window} the parts were sized to.`,
+      [],
+    );
+  const rest = await pool(total - 1, width, req.signal, (i) =>
+    runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`),
+  );
+  const answers = [first, ...rest]
+    .flat()
+    .map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
   const { final, rounds, factsBack } = await combineAll(job, req, plan, g, answers, pace);
   const { results } = g;
-  const sum = (k: 'promptTokens' | 'outputTokens' | 'loadMs' | 'queueMs') => results.reduce((s, r) => s + r.metrics[k], 0);
+  const sum = (k: 'promptTokens' | 'outputTokens' | 'loadMs' | 'queueMs') =>
+    results.reduce((s, r) => s + r.metrics[k], 0);
   const left = leftOutNote(plan, plan.window);
-  const notes = [...(final.notes ?? []), ...(left ? [`${left}${factsBack ? ' (remembered facts kept in the final combination)' : ''}.`] : [])];
+  const notes = [
+    ...(final.notes ?? []),
+    ...(left ? [`${left}${factsBack ? ' (remembered facts kept in the final combination)' : ''}.`] : []),
+  ];
   return {
     ...final,
     ...(notes.length > 0 && { notes }),
     reason: `${final.reason} The input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${model}'s usable window (${plan.window} tokens), so it was split into ${total} parts of up to ~${plan.partTokens} tokens, the task run on each, and the answers combined in ${rounds} ${rounds === 1 ? 'round' : 'rounds'} (${results.length} generations).`,
     fallbacks: results.flatMap((r) => r.fallbacks),
-    metrics: { ...final.metrics, totalMs: Math.round(performance.now() - started), promptTokens: sum('promptTokens'), outputTokens: sum('outputTokens'), loadMs: sum('loadMs'), queueMs: sum('queueMs') },
+    metrics: {
+      ...final.metrics,
+      totalMs: Math.round(performance.now() - started),
+      promptTokens: sum('promptTokens'),
+      outputTokens: sum('outputTokens'),
+      loadMs: sum('loadMs'),
+      queueMs: sum('queueMs'),
+    },
     split: { parts: total, rounds, calls: results.length, contextTokens: plan.window },
   };
 }

@@ -21,7 +21,8 @@ function learnedSince(job: Pick<JobParts, 'fleet'>, before: LearnedWindows): str
   for (const [host, now] of learnedWindows(job)) {
     for (const [model, limit] of now) {
       const then = before.get(host)?.get(model);
-      if (then === undefined || limit < then) out.push(`${model}${job.fleet.hosts.length > 1 ? ` on ${host}` : ''} runs with a ${limit}-token window`);
+      if (then === undefined || limit < then)
+        out.push(`${model}${job.fleet.hosts.length > 1 ? ` on ${host}` : ''} runs with a ${limit}-token window`);
     }
   }
   return out;
@@ -32,7 +33,12 @@ function learnedSince(job: Pick<JobParts, 'fleet'>, before: LearnedWindows): str
  * runs `again` once (which plans anew), its result noting why. A cancel, or a failure with nothing
  * learned, is thrown as it is.
  */
-export async function replanOnRefusal<R extends { notes?: string[] }>(job: Pick<JobParts, 'fleet'>, signal: AbortSignal | undefined, first: () => Promise<R>, again: () => Promise<R>): Promise<R> {
+export async function replanOnRefusal<R extends { notes?: string[] }>(
+  job: Pick<JobParts, 'fleet'>,
+  signal: AbortSignal | undefined,
+  first: () => Promise<R>,
+  again: () => Promise<R>,
+): Promise<R> {
   const before = learnedWindows(job);
   try {
     return await first();

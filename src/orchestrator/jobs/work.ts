@@ -10,7 +10,11 @@ import type { ProfileName, TaskType } from '../config/profiles.js';
 import { classify, inferComplexity, type Complexity } from '../generation/classify.js';
 import { defaultProfileFor } from '../generation/default-profile.js';
 import {
-  selectModel, TASK_PROFILE, type RouteCandidate, type RankRequest, type Selection,
+  selectModel,
+  TASK_PROFILE,
+  type RouteCandidate,
+  type RankRequest,
+  type Selection,
 } from '../generation/router.js';
 import type { RouteRequest } from '../generation/route-types.js';
 
@@ -25,9 +29,16 @@ export interface Work {
 }
 
 /** The kind of work, from the caller's words — never from the text of inputs read for it. */
-export function inferWork(parts: JobParts, req: Pick<RouteRequest, 'prompt' | 'intent' | 'system' | 'images' | 'task' | 'profile' | 'complexity'>): Work {
+export function inferWork(
+  parts: JobParts,
+  req: Pick<RouteRequest, 'prompt' | 'intent' | 'system' | 'images' | 'task' | 'profile' | 'complexity'>,
+): Work {
   const words = req.intent ?? req.prompt;
-  const inferred = classify({ prompt: words, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
+  const inferred = classify({
+    prompt: words,
+    ...(req.system && { system: req.system }),
+    images: req.images?.length ?? 0,
+  });
   const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
   let profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
   const complexity = req.complexity ?? (req.task ? inferComplexity(words) : inferred.complexity);
@@ -59,9 +70,26 @@ function rankWork(
   extra: Pick<RankRequest, 'contextTokens' | 'speeds' | 'coldLoadMs'> = {},
 ): { selection: Selection | undefined; profile: ProfileName; how: string } {
   const select = (profile: ProfileName) =>
-    selectModel({ task: work.task, profile, named: Boolean(req.task || req.profile || req.images?.length), images: (req.images?.length ?? 0) > 0, complexity: work.complexity, ...(req.inputsByReference && { readsInputs: true }), ...extra }, models, parts.routing());
+    selectModel(
+      {
+        task: work.task,
+        profile,
+        named: Boolean(req.task || req.profile || req.images?.length),
+        images: (req.images?.length ?? 0) > 0,
+        complexity: work.complexity,
+        ...(req.inputsByReference && { readsInputs: true }),
+        ...extra,
+      },
+      models,
+      parts.routing(),
+    );
   const selection = select(work.profile);
-  if (work.byDefault && !selection?.ranked.length) return { selection: select('general'), profile: 'general', how: `${work.how}, but no installed model serves it, so general` };
+  if (work.byDefault && !selection?.ranked.length)
+    return {
+      selection: select('general'),
+      profile: 'general',
+      how: `${work.how}, but no installed model serves it, so general`,
+    };
   return { selection, profile: work.profile, how: work.how };
 }
 
@@ -78,7 +106,14 @@ function measuredSpeeds(parts: JobParts): Map<string, number> {
  * measured and the cold loads estimated. `contextTokens` 0 ranks every model whatever its window:
  * a plan's ranking, which each request of the plan takes to its own window (`fitRanking`).
  */
-export function routeRanking(parts: JobParts, work: Work, req: Pick<RouteRequest, 'images' | 'inputsByReference' | 'task' | 'profile'>, models: readonly RouteCandidate[], contextTokens: number, coldLoadMs: ReadonlyMap<string, number>): Ranking {
+export function routeRanking(
+  parts: JobParts,
+  work: Work,
+  req: Pick<RouteRequest, 'images' | 'inputsByReference' | 'task' | 'profile'>,
+  models: readonly RouteCandidate[],
+  contextTokens: number,
+  coldLoadMs: ReadonlyMap<string, number>,
+): Ranking {
   return rankWork(parts, work, req, models, { contextTokens, speeds: measuredSpeeds(parts), coldLoadMs });
 }
 
@@ -87,9 +122,14 @@ export function routeRanking(parts: JobParts, work: Work, req: Pick<RouteRequest
  * `contextTokens`, in the same order. Undefined when its first cannot (the route ranks anew, so the
  * reason says why the model ranked first — perhaps the one you chose — was passed over).
  */
-export function fitRanking(planned: Ranking, models: readonly RouteCandidate[], contextTokens: number): Ranking | undefined {
+export function fitRanking(
+  planned: Ranking,
+  models: readonly RouteCandidate[],
+  contextTokens: number,
+): Ranking | undefined {
   if (!planned.selection) return planned;
-  const holds = (r: { model: string; host?: string }) => models.some((m) => m.name === r.model && m.host === r.host && m.contextWindow >= contextTokens);
+  const holds = (r: { model: string; host?: string }) =>
+    models.some((m) => m.name === r.model && m.host === r.host && m.contextWindow >= contextTokens);
   const ranked = planned.selection.ranked.filter(holds);
   if (ranked[0] !== planned.selection.ranked[0]) return undefined;
   return { ...planned, selection: { ...planned.selection, ranked } };

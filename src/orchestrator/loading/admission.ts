@@ -14,14 +14,14 @@ import { passesPreflight, preflightBytes } from './ollama-preflight.js';
 
 export type { HostMemory } from './plan-types.js';
 
-const sum = (set: readonly LoadedModelState[], key: 'sizeBytes' | 'vramBytes') => set.reduce((acc, m) => acc + m[key], 0);
+const sum = (set: readonly LoadedModelState[], key: 'sizeBytes' | 'vramBytes') =>
+  set.reduce((acc, m) => acc + m[key], 0);
 
 /** What Ollama leaves free on a GPU: it evicts while a new model exceeds 80% of free VRAM. */
 export const VRAM_ADMISSION = 0.8;
 
 /** Compute graph and batch buffers on top of weights and KV, as a share of the weights (an estimate). */
 export const GPU_SURCHARGE = 0.05;
-
 
 export function requiredBytes(modelBytes: number, safetyMargin: number, kvBytes = 0): number {
   return Math.ceil(modelBytes * (1 + safetyMargin)) + kvBytes;
@@ -77,20 +77,33 @@ export function assessFit(input: FitInput): FitAssessment {
   const { policy, memory } = input;
   if (memory.kind === 'gpu' && memory.vram) {
     const vram = usableVram(memory.vram);
-    const predicted = input.learnedBytes !== undefined ? learnedGpuBytes(input.modelBytes, input.learnedBytes) : gpuBytes(input.modelBytes, input.kvBytes);
+    const predicted =
+      input.learnedBytes !== undefined
+        ? learnedGpuBytes(input.modelBytes, input.learnedBytes)
+        : gpuBytes(input.modelBytes, input.kvBytes);
     const whole = predicted <= vram.totalBytes * VRAM_ADMISSION;
     const spill = whole ? 0 : cpuPart(predicted, vram.totalBytes);
-    const fits = whole || !memory.ram || spill * (1 + policy.safetyMargin) <= memory.ram.totalBytes - policy.bufferBytes;
-    const fitsNow = input.isLoaded || (whole ? input.loadedBytes === 0 || predicted <= vram.freeBytes * VRAM_ADMISSION : input.loadedBytes === 0 && fits);
+    const fits =
+      whole || !memory.ram || spill * (1 + policy.safetyMargin) <= memory.ram.totalBytes - policy.bufferBytes;
+    const fitsNow =
+      input.isLoaded ||
+      (whole
+        ? input.loadedBytes === 0 || predicted <= vram.freeBytes * VRAM_ADMISSION
+        : input.loadedBytes === 0 && fits);
     return { requiredBytes: predicted, fits, fitsNow };
   }
   const required = input.learnedBytes ?? requiredBytes(input.modelBytes, policy.safetyMargin, input.kvBytes);
   if (memory.kind !== 'cpu' || !memory.ram) {
     const ceiling = memory.ceilingBytes ?? Infinity;
-    return { requiredBytes: required, fits: required < ceiling, fitsNow: input.isLoaded || input.loadedBytes + required < ceiling };
+    return {
+      requiredBytes: required,
+      fits: required < ceiling,
+      fitsNow: input.isLoaded || input.loadedBytes + required < ceiling,
+    };
   }
   const fits = required <= policy.budgetBytes && required <= memory.ram.totalBytes - policy.bufferBytes;
-  const fitsNow = input.isLoaded || (fits && required <= roomBytes(policy, input.loadedBytes, memory.ram.availableBytes));
+  const fitsNow =
+    input.isLoaded || (fits && required <= roomBytes(policy, input.loadedBytes, memory.ram.availableBytes));
   return { requiredBytes: required, fits, fitsNow };
 }
 
@@ -127,9 +140,13 @@ export function admission(input: PlanInput): Admission {
   const learned = model.learned;
   if (memory.kind === 'gpu' && memory.vram) {
     const vram = usableVram(memory.vram);
-    const predicted = learned ? learnedGpuBytes(model.sizeBytes, learned.bytes) : gpuBytes(model.sizeBytes, model.kvBytes);
+    const predicted = learned
+      ? learnedGpuBytes(model.sizeBytes, learned.bytes)
+      : gpuBytes(model.sizeBytes, model.kvBytes);
     const preflight = model.preflight;
-    const ollamas = preflight ? `; Ollama's pre-flight counts ${fmt(preflightBytes(preflight, memory.vram.freeBytes))} (f16 KV cache and batch buffers)` : '';
+    const ollamas = preflight
+      ? `; Ollama's pre-flight counts ${fmt(preflightBytes(preflight, memory.vram.freeBytes))} (f16 KV cache and batch buffers)`
+      : '';
     const needs = `${fmt(predicted)} of VRAM (${learned ? learned.words : `${fmt(model.sizeBytes)}${kv}`} + ${Math.round(GPU_SURCHARGE * 100)}% for buffers)`;
     const free = vram.freeBytes;
     const room = Math.floor(free * VRAM_ADMISSION);
@@ -137,7 +154,14 @@ export function admission(input: PlanInput): Admission {
       // Ollama checks only when other models stay loaded: either all go, or what stays leaves room
       // for the footprint, and Ollama's own pre-flight (f16, batch buffers) passes — else it would evict one itself.
       const ollamaAgrees = (o: Freed) => !preflight || passesPreflight(preflight, memory.vram!.freeBytes + o.vramFreed);
-      return { required: predicted, room, needs: `${needs}${ollamas}`, fitsInVram: true, enough: (o) => o.set.length === loaded.length || (predicted <= (free + o.vramFreed) * VRAM_ADMISSION && ollamaAgrees(o)) };
+      return {
+        required: predicted,
+        room,
+        needs: `${needs}${ollamas}`,
+        fitsInVram: true,
+        enough: (o) =>
+          o.set.length === loaded.length || (predicted <= (free + o.vramFreed) * VRAM_ADMISSION && ollamaAgrees(o)),
+      };
     }
     const spill = cpuPart(predicted, vram.totalBytes);
     const spillNeed = Math.ceil(spill * (1 + policy.safetyMargin));
@@ -151,11 +175,15 @@ export function admission(input: PlanInput): Admission {
       alone: true,
       fitsInVram: false,
       enough: (o) => o.set.length === loaded.length && spillNeed <= ramRoom + ramFreed(o),
-      ...(spillNeed > ramCeiling && { impossible: `its ${fmt(spill)} CPU part with the ${Math.round(policy.safetyMargin * 100)}% margin (${fmt(spillNeed)}) is more than this host's RAM allows (${fmt(ramCeiling)})` }),
+      ...(spillNeed > ramCeiling && {
+        impossible: `its ${fmt(spill)} CPU part with the ${Math.round(policy.safetyMargin * 100)}% margin (${fmt(spillNeed)}) is more than this host's RAM allows (${fmt(ramCeiling)})`,
+      }),
     };
   }
   const required = learned ? learned.bytes : requiredBytes(model.sizeBytes, policy.safetyMargin, model.kvBytes);
-  const needs = learned ? `${fmt(required)} (${learned.words})` : `${fmt(required)} (${fmt(model.sizeBytes)} + ${Math.round(policy.safetyMargin * 100)}%${kv})`;
+  const needs = learned
+    ? `${fmt(required)} (${learned.words})`
+    : `${fmt(required)} (${fmt(model.sizeBytes)} + ${Math.round(policy.safetyMargin * 100)}%${kv})`;
   const loadedBytes = sum(loaded, 'sizeBytes');
   if (memory.kind === 'cpu' && memory.ram) {
     const room = roomBytes(policy, loadedBytes, memory.ram.availableBytes);
@@ -165,7 +193,9 @@ export function admission(input: PlanInput): Admission {
       room,
       needs,
       enough: (o) => o.freed >= required - room,
-      ...(required > ceiling && { impossible: `more than this host allows for one model (${fmt(ceiling)}: budget ${fmt(policy.budgetBytes)}, ${fmt(memory.ram.totalBytes)} RAM less ${fmt(policy.bufferBytes)} kept free)` }),
+      ...(required > ceiling && {
+        impossible: `more than this host allows for one model (${fmt(ceiling)}: budget ${fmt(policy.budgetBytes)}, ${fmt(memory.ram.totalBytes)} RAM less ${fmt(policy.bufferBytes)} kept free)`,
+      }),
     };
   }
   // Capacity unknown: only a total that failed before is avoided.

@@ -37,13 +37,26 @@ export async function loadWhenIdle(
   for (;;) {
     const out = await loadOnce(req);
     const left = deadline - Date.now();
-    if (out.action !== 'refused' || !out.waitFor?.length || !req.waitWhileBusy || req.dryRun || left <= 0 || req.signal?.aborted) return out;
+    if (
+      out.action !== 'refused' ||
+      !out.waitFor?.length ||
+      !req.waitWhileBusy ||
+      req.dryRun ||
+      left <= 0 ||
+      req.signal?.aborted
+    )
+      return out;
     const own = req.job ? out.waitFor.filter((m) => running.heldBy(tagged(m), req.job!)) : [];
     if (own.length > 0) return besideOwn(out, own);
     const turn = untilTurn();
     const mine = turn === 0 ? '; its turn has come: new requests there wait behind this load' : '';
     states.move(req, 'waitForBusy', `a request on ${out.waitFor.join(', ')} to finish, to make room${mine}`);
-    await running.idle(out.waitFor.map(tagged), turn > 0 ? Math.min(left, turn) : left, req.signal, () => untilTurn() > 0);
+    await running.idle(
+      out.waitFor.map(tagged),
+      turn > 0 ? Math.min(left, turn) : left,
+      req.signal,
+      () => untilTurn() > 0,
+    );
     if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
     states.move(req, 'wake');
   }
@@ -52,5 +65,8 @@ export async function loadWhenIdle(
 /** The refusal of a model that does not fit beside models its own job holds for it. */
 function besideOwn(out: LoadOutcome, own: string[]): LoadOutcome {
   const held = own.length === 1 ? `${own[0]} is` : `${own.join(', ')} are`;
-  return { ...out, reason: `${out.reason} ${held} held by this same job, waiting on this load, so it was not waited for: ${out.model} cannot be resident beside ${own.length === 1 ? 'it' : 'them'}.` };
+  return {
+    ...out,
+    reason: `${out.reason} ${held} held by this same job, waiting on this load, so it was not waited for: ${out.model} cannot be resident beside ${own.length === 1 ? 'it' : 'them'}.`,
+  };
 }

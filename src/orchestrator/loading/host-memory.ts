@@ -38,7 +38,6 @@ const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1
 
 const GiB = 1024 ** 3;
 
-
 /** Ollama's default context when a request sets none and OLLAMA_CONTEXT_LENGTH is unset: by total VRAM less OLLAMA_GPU_OVERHEAD per GPU (server/routes.go). */
 export function ollamaDefaultContext(totalVramBytes: number): number {
   if (totalVramBytes >= 47 * GiB) return 262_144;
@@ -74,22 +73,49 @@ export class HostMemoryModel {
   async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
     if (running.some((r) => (r.size_vram ?? 0) > 0)) this.sawGpu = true;
     const { numParallel, maxLoadedModels, capacity, kvCacheType, flashAttention, gpuOverhead } = this.settings.ollama;
-    const runner: RunnerSettings = { kvCacheType: kvCacheType ?? 'f16', flashAttention: flashAttention ?? 'auto', gpuOverheadBytes: gpuOverhead ?? 0, oneSlotFamilies: ONE_SLOT_FAMILIES, preflight: true };
-    const limits = (gpus: number) => ({ numParallel, gpus, maxLoadedModels: maxLoadedModels ?? 3 * Math.max(1, gpus), runner });
+    const runner: RunnerSettings = {
+      kvCacheType: kvCacheType ?? 'f16',
+      flashAttention: flashAttention ?? 'auto',
+      gpuOverheadBytes: gpuOverhead ?? 0,
+      oneSlotFamilies: ONE_SLOT_FAMILIES,
+      preflight: true,
+    };
+    const limits = (gpus: number) => ({
+      numParallel,
+      gpus,
+      maxLoadedModels: maxLoadedModels ?? 3 * Math.max(1, gpus),
+      runner,
+    });
     const kept = (gpus: number) => (gpuOverhead ? { keptBytes: gpuOverhead * Math.max(1, gpus) } : {});
     if (this.local) {
       const reading = await this.ram.read({ fresh: options.fresh ?? false, freshGpus: options.fresh ?? false });
       const gpus = reading.gpus;
-      const memory: HostMemory = gpus.length ? { kind: 'gpu', ram: ramOf(reading), vram: { ...vramOf(gpus, running), ...kept(gpus.length) } } : { kind: 'cpu', ram: ramOf(reading) };
-      return { memory, source: 'this machine', sourceNote: 'read on this machine (Ollama runs here)', policy: resolveRamPolicy(this.settings.ram, reading), ...limits(gpus.length) };
+      const memory: HostMemory = gpus.length
+        ? { kind: 'gpu', ram: ramOf(reading), vram: { ...vramOf(gpus, running), ...kept(gpus.length) } }
+        : { kind: 'cpu', ram: ramOf(reading) };
+      return {
+        memory,
+        source: 'this machine',
+        sourceNote: 'read on this machine (Ollama runs here)',
+        policy: resolveRamPolicy(this.settings.ram, reading),
+        ...limits(gpus.length),
+      };
     }
     if (capacity && (capacity.ram !== undefined || capacity.vram)) {
       const ramTotal = capacity.ram ?? Number.MAX_SAFE_INTEGER;
       const ram = { totalBytes: ramTotal, availableBytes: ramTotal - ramUsed(running) };
       const gpus = capacity.vram ? (capacity.gpus ?? 1) : 0;
-      const vram = capacity.vram ? { totalBytes: capacity.vram, freeBytes: Math.max(0, capacity.vram - vramUsed(running)), ...kept(gpus) } : undefined;
+      const vram = capacity.vram
+        ? { totalBytes: capacity.vram, freeBytes: Math.max(0, capacity.vram - vramUsed(running)), ...kept(gpus) }
+        : undefined;
       const memory: HostMemory = vram ? { kind: 'gpu', ram, vram } : { kind: 'cpu', ram };
-      return { memory, source: 'settings', sourceNote: `from ${this.capacityKey} in settings (Ollama runs on ${displayHost(this.host)})`, policy: resolveRamPolicy(this.settings.ram, { totalBytes: ramTotal }), ...limits(gpus) };
+      return {
+        memory,
+        source: 'settings',
+        sourceNote: `from ${this.capacityKey} in settings (Ollama runs on ${displayHost(this.host)})`,
+        policy: resolveRamPolicy(this.settings.ram, { totalBytes: ramTotal }),
+        ...limits(gpus),
+      };
     }
     const memory: HostMemory = { kind: 'unknown', ...(this.ceiling !== undefined && { ceilingBytes: this.ceiling }) };
     const learned = this.ceiling !== undefined;
@@ -97,7 +123,12 @@ export class HostMemoryModel {
       memory,
       source: learned ? 'learned' : 'unknown',
       sourceNote: `${learned ? `learned: loading failed once ${fmtGB(this.ceiling!)} were in use` : 'unknown'} — Ollama runs on ${displayHost(this.host)}; set ${this.capacityKey} {ram, vram} for exact decisions`,
-      policy: { budgetBytes: Number.MAX_SAFE_INTEGER, safetyMargin: this.settings.ram.safetyMargin, bufferBytes: 0, smallModelBytes: this.settings.ram.smallModelBytes },
+      policy: {
+        budgetBytes: Number.MAX_SAFE_INTEGER,
+        safetyMargin: this.settings.ram.safetyMargin,
+        bufferBytes: 0,
+        smallModelBytes: this.settings.ram.smallModelBytes,
+      },
       ...limits(this.sawGpu ? 1 : 0),
     };
   }
@@ -153,7 +184,9 @@ function ramOf(reading: { totalBytes: number; availableBytes: number }) {
 function vramOf(gpus: readonly GpuReading[], running: readonly RunningModel[]) {
   const totalBytes = gpus.reduce((s, g) => s + g.vramTotalBytes, 0);
   const byModels = totalBytes - vramUsed(running);
-  const reported = gpus.every((g) => g.vramFreeBytes !== undefined) ? gpus.reduce((s, g) => s + g.vramFreeBytes!, 0) : byModels;
+  const reported = gpus.every((g) => g.vramFreeBytes !== undefined)
+    ? gpus.reduce((s, g) => s + g.vramFreeBytes!, 0)
+    : byModels;
   return { totalBytes, freeBytes: Math.max(0, Math.min(reported, byModels)) };
 }
 

@@ -32,10 +32,13 @@ export class HostRequests {
     this.lastUsed.set(name, at);
     const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }), ...(job && { job }) });
     this.holds.begun(name); // the hold the quick path gave it, if any: its own request runs now
-    return Object.assign(() => {
-      request();
-      this.lastUsed.set(name, this.now());
-    }, { ahead: request.ahead });
+    return Object.assign(
+      () => {
+        request();
+        this.lastUsed.set(name, this.now());
+      },
+      { ahead: request.ahead },
+    );
   }
 
   /** `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
@@ -50,7 +53,8 @@ export class HostRequests {
   }
 
   /** Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order they would be let in. */
-  waitingAhead = (model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> => this.gate.aheadOf(withTag(model), client, tokens);
+  waitingAhead = (model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> =>
+    this.gate.aheadOf(withTag(model), client, tokens);
   busy = (): ReadonlySet<string> => this.running.models();
   requestsOn = (model: string): number => this.running.count(withTag(model));
 
@@ -62,6 +66,8 @@ export class HostRequests {
   /** The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens it may write when said. */
   inFlight(model: string): Array<{ elapsedMs: number; tokens?: number }> {
     const now = this.now();
-    return this.running.on(withTag(model)).map((r) => ({ elapsedMs: Math.max(0, now - r.at), ...(r.tokens !== undefined && { tokens: r.tokens }) }));
+    return this.running
+      .on(withTag(model))
+      .map((r) => ({ elapsedMs: Math.max(0, now - r.at), ...(r.tokens !== undefined && { tokens: r.tokens }) }));
   }
 }

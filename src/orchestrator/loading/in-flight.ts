@@ -94,7 +94,12 @@ export class InFlight {
    * is so now), after `ms`, or when `signal` aborts — whichever comes first: the caller looks again either way.
    * `lingers`: whether a lingering model counts as busy, asked at each look (true by default).
    */
-  idle(models: readonly string[], ms: number, signal?: AbortSignal, lingers: () => boolean = () => true): Promise<void> {
+  idle(
+    models: readonly string[],
+    ms: number,
+    signal?: AbortSignal,
+    lingers: () => boolean = () => true,
+  ): Promise<void> {
     const anyIdle = () => models.some((m) => this.count(m) === 0 && !(this.lingering.has(m) && lingers()));
     if (anyIdle() || ms <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((done) => {

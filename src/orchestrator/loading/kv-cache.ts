@@ -29,7 +29,19 @@ const BYTES_PER_VALUE: Record<KvCacheType, number> = {
 export type FlashAttention = 'auto' | 'on' | 'off';
 
 /** Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load, "not safe with num_parallel > 1"). */
-export const ONE_SLOT_FAMILIES: readonly string[] = ['mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotron_h', 'nemotron_h_moe', 'nemotron_h_omni'];
+export const ONE_SLOT_FAMILIES: readonly string[] = [
+  'mllama',
+  'qwen3vl',
+  'qwen3vlmoe',
+  'qwen35',
+  'qwen35moe',
+  'qwen3next',
+  'lfm2',
+  'lfm2moe',
+  'nemotron_h',
+  'nemotron_h_moe',
+  'nemotron_h_omni',
+];
 
 /** How the host's engine runs models, as far as memory goes: what loading decisions are given. */
 export interface RunnerSettings {
@@ -45,7 +57,13 @@ export interface RunnerSettings {
 }
 
 /** An engine that reports each model's whole size and plans no pre-flight of its own (llama.cpp's router). */
-export const PLAIN_RUNNER: RunnerSettings = { kvCacheType: 'f16', flashAttention: 'auto', gpuOverheadBytes: 0, oneSlotFamilies: [], preflight: false };
+export const PLAIN_RUNNER: RunnerSettings = {
+  kvCacheType: 'f16',
+  flashAttention: 'auto',
+  gpuOverheadBytes: 0,
+  oneSlotFamilies: [],
+  preflight: false,
+};
 
 /** A quantized V cache needs flash attention: llama.cpp refuses it without ("V cache quantization requires flash_attn"). */
 export function isQuantized(type: KvCacheType): boolean {
@@ -63,7 +81,11 @@ export function kvShare(type: KvCacheType): number {
 }
 
 /** The KV cache: 2 (K and V) × layers × kv heads × head dim × context × bytes per value of `type` (f16: 2). */
-export function kvCacheBytes(shape: { layers: number; kvHeads: number; headDim: number } | undefined, contextLength: number, type: KvCacheType = 'f16'): number {
+export function kvCacheBytes(
+  shape: { layers: number; kvHeads: number; headDim: number } | undefined,
+  contextLength: number,
+  type: KvCacheType = 'f16',
+): number {
   if (!shape) return 0;
   return Math.ceil(2 * shape.layers * shape.kvHeads * shape.headDim * contextLength * BYTES_PER_VALUE[type]);
 }
@@ -73,7 +95,11 @@ export function kvCacheBytes(shape: { layers: number; kvHeads: number; headDim: 
  * or of a family Ollama forces to one (server/sched.go load), else OLLAMA_NUM_PARALLEL. Capabilities
  * not known (an old server lists none): the slots as set, the larger figure.
  */
-export function slotsFor(model: { capabilities: readonly string[]; family?: string }, numParallel: number, oneSlotFamilies: readonly string[]): number {
+export function slotsFor(
+  model: { capabilities: readonly string[]; family?: string },
+  numParallel: number,
+  oneSlotFamilies: readonly string[],
+): number {
   const noCompletion = model.capabilities.length > 0 && !model.capabilities.includes('completion');
   if (noCompletion || oneSlotFamilies.some((f) => f === model.family)) return 1;
   return Math.max(1, numParallel);

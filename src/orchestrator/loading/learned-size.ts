@@ -47,13 +47,26 @@ export function contextWords(tokens: number): string {
  * used, as it is). Never below `floorBytes` (the model's weights: a figure scaled down from a
  * larger context keeps them). Undefined when nothing usable was observed.
  */
-export function learnedSize(seen: readonly SeenSize[], contextLength: number, kvAt: ((contextLength: number) => number) | undefined, floorBytes = 1): LearnedSize | undefined {
+export function learnedSize(
+  seen: readonly SeenSize[],
+  contextLength: number,
+  kvAt: ((contextLength: number) => number) | undefined,
+  floorBytes = 1,
+): LearnedSize | undefined {
   // without the model's KV shape nothing can be scaled: only a context at least as large says enough
-  const usable = seen.filter((s) => s.count > 0 && s.meanBytes > 0 && s.contextLength > 0 && (kvAt !== undefined || s.contextLength >= contextLength));
+  const usable = seen.filter(
+    (s) =>
+      s.count > 0 && s.meanBytes > 0 && s.contextLength > 0 && (kvAt !== undefined || s.contextLength >= contextLength),
+  );
   if (usable.length === 0) return undefined;
   const distance = (s: SeenSize) => Math.abs(Math.log(s.contextLength / Math.max(1, contextLength)));
-  const observed = usable.reduce((best, s) => (distance(s) < distance(best) || (distance(s) === distance(best) && s.count > best.count) ? s : best));
-  const bytes = Math.max(floorBytes, Math.round(observed.meanBytes + (kvAt ? kvAt(contextLength) - kvAt(observed.contextLength) : 0)));
+  const observed = usable.reduce((best, s) =>
+    distance(s) < distance(best) || (distance(s) === distance(best) && s.count > best.count) ? s : best,
+  );
+  const bytes = Math.max(
+    floorBytes,
+    Math.round(observed.meanBytes + (kvAt ? kvAt(contextLength) - kvAt(observed.contextLength) : 0)),
+  );
   const spread = (observed.maxBytes - observed.minBytes) / observed.meanBytes;
   const margin = Math.min(MAX_LEARNED_MARGIN, Math.max(MIN_LEARNED_MARGIN, spread));
   return { bytes, margin, plannedBytes: Math.ceil(bytes * (1 + margin)), observed };
@@ -63,7 +76,10 @@ export function learnedSize(seen: readonly SeenSize[], contextLength: number, kv
 export function describeFigure(observed: SeenSize | undefined, contextLength?: number): string {
   if (!observed) return 'estimated';
   const o = observed;
-  const other = contextLength !== undefined && contextLength !== o.contextLength ? `, scaled to ${contextWords(contextLength)}` : '';
+  const other =
+    contextLength !== undefined && contextLength !== o.contextLength
+      ? `, scaled to ${contextWords(contextLength)}`
+      : '';
   const size = o.meanBytes >= 1e9 ? `${(o.meanBytes / 1e9).toFixed(2)} GB` : formatBytes(o.meanBytes);
   return `observed ${size} at ${contextWords(o.contextLength)} context${other}`;
 }
@@ -74,9 +90,15 @@ export function describeFigure(observed: SeenSize | undefined, contextLength?: n
  * when it holds at least the model's file (less means its weights are mapped from the page cache,
  * which available memory does not show, and nothing is learned). Undefined: nothing to learn.
  */
-export function observedLoad(input: { reported?: { bytes: number; vramBytes: number }; availableBefore?: number; availableAfter?: number; fileBytes: number }): { bytes: number; vramBytes: number } | undefined {
+export function observedLoad(input: {
+  reported?: { bytes: number; vramBytes: number };
+  availableBefore?: number;
+  availableAfter?: number;
+  fileBytes: number;
+}): { bytes: number; vramBytes: number } | undefined {
   const { reported } = input;
-  if (reported && reported.bytes > 0) return { bytes: reported.bytes, vramBytes: Math.max(0, Math.min(reported.bytes, reported.vramBytes)) };
+  if (reported && reported.bytes > 0)
+    return { bytes: reported.bytes, vramBytes: Math.max(0, Math.min(reported.bytes, reported.vramBytes)) };
   if (input.availableBefore === undefined || input.availableAfter === undefined) return undefined;
   const fall = input.availableBefore - input.availableAfter;
   return fall >= input.fileBytes && fall > 0 ? { bytes: fall, vramBytes: 0 } : undefined;

@@ -37,6 +37,12 @@ export class LlamacppMemoryModel extends HostMemoryModel {
 
   override async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
     const [v, max] = await Promise.all([super.view(running, options), this.modelsMax()]);
-    return { ...v, maxLoadedModels: max, numParallel: 1, runner: PLAIN_RUNNER, sourceNote: v.sourceNote.replace(/Ollama runs/g, 'llama-server runs') };
+    return {
+      ...v,
+      maxLoadedModels: max,
+      numParallel: 1,
+      runner: PLAIN_RUNNER,
+      sourceNote: v.sourceNote.replace(/Ollama runs/g, 'llama-server runs'),
+    };
   }
 }

@@ -59,7 +59,12 @@ export async function carryOut(
     if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await p.hostMemory.waitForVram(stayed, plan.unload.length);
   }
   step('load', `another request's load of ${model.name}`);
-  await loadPlanned(p, { model, keepAlive, contextLength, view, stayed, requiredBytes: plan.requiredBytes }, req, outcome);
+  await loadPlanned(
+    p,
+    { model, keepAlive, contextLength, view, stayed, requiredBytes: plan.requiredBytes },
+    req,
+    outcome,
+  );
   log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
   return outcome;
 }
@@ -68,32 +73,61 @@ export async function carryOut(
 async function loadPlanned(p: CarryParts, d: CarriedLoad, req: LoadRequest, outcome: LoadOutcome): Promise<void> {
   const { model, keepAlive, contextLength, view, stayed } = d;
   // where the engine does not report what a model takes, this machine's memory is read across the load
-  const availableBefore = p.backend.can.reportsLoadedSize ? undefined : await p.hostMemory.availableNow().catch(() => undefined);
+  const availableBefore = p.backend.can.reportsLoadedSize
+    ? undefined
+    : await p.hostMemory.availableNow().catch(() => undefined);
   try {
-    outcome.loadMs = await loadWithinLimit(p.backend, { name: model.name, sizeBytes: model.sizeBytes, embedding: isEmbedding(model) }, keepAlive, contextLength, {
-      limits: p.settings.ollama,
-      speed: p.loadSpeed?.() ?? loadSpeed(0, 0),
-      ...(req.signal && { signal: req.signal }),
-      ...(req.progress && { progress: req.progress }),
-    });
+    outcome.loadMs = await loadWithinLimit(
+      p.backend,
+      { name: model.name, sizeBytes: model.sizeBytes, embedding: isEmbedding(model) },
+      keepAlive,
+      contextLength,
+      {
+        limits: p.settings.ollama,
+        speed: p.loadSpeed?.() ?? loadSpeed(0, 0),
+        ...(req.signal && { signal: req.signal }),
+        ...(req.progress && { progress: req.progress }),
+      },
+    );
   } catch (err) {
     throw await afterFailedLoad(p, err, stayed, d.requiredBytes);
   }
   p.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
-  const after = await confirmLoaded(p.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
+  const after = await confirmLoaded(p.backend, model.name, contextLength, {
+    digest: model.digest,
+    ...(req.signal && { signal: req.signal }),
+  });
   const { slots, kvType } = runnerFor(model, view);
-  if (p.sizes) await learnLoadSize(p.backend, p.hostMemory, p.sizes, { model, facts: modelFacts(model, slots, kvType), slots, contextLength, after, availableBefore });
+  if (p.sizes)
+    await learnLoadSize(p.backend, p.hostMemory, p.sizes, {
+      model,
+      facts: modelFacts(model, slots, kvType),
+      slots,
+      contextLength,
+      after,
+      availableBefore,
+    });
   // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
   if (stayed.some((r) => !after.some((a) => a.name === r.name))) {
     const note = await p.restorePins(stayed).catch(() => '');
-    if (note) outcome.reason = `${outcome.reason} ${note.replace('after it', 'while loading it (its first attempt ran out of memory)')}`;
+    if (note)
+      outcome.reason = `${outcome.reason} ${note.replace('after it', 'while loading it (its first attempt ran out of memory)')}`;
   }
 }
 
 /** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */
-async function afterFailedLoad(p: CarryParts, err: unknown, stayed: readonly RunningModel[], requiredBytes: number): Promise<unknown> {
+async function afterFailedLoad(
+  p: CarryParts,
+  err: unknown,
+  stayed: readonly RunningModel[],
+  requiredBytes: number,
+): Promise<unknown> {
   if (!(err instanceof HostError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
-  if (err.kind === 'out_of_memory') p.hostMemory.learnOutOfMemory(stayed.reduce((s, r) => s + r.size, 0), requiredBytes);
+  if (err.kind === 'out_of_memory')
+    p.hostMemory.learnOutOfMemory(
+      stayed.reduce((s, r) => s + r.size, 0),
+      requiredBytes,
+    );
   const note = await p.restorePins(stayed).catch(() => '');
   return note ? new HostError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
 }

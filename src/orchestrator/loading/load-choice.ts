@@ -18,12 +18,27 @@ export async function chooseLoad(p: PlanningParts, loads: readonly LoadRequest[]
   const view = await p.hostMemory.view(running);
   const waiting: WaitingLoad[] = considered.map((req, i) => {
     const model = models[i]!;
-    const ctx = contextFor(model, running.find((r) => r.name === model.name), req.contextLength, req.baseContext ?? baseContext(p.settings, view.memory, model));
+    const ctx = contextFor(
+      model,
+      running.find((r) => r.name === model.name),
+      req.contextLength,
+      req.baseContext ?? baseContext(p.settings, view.memory, model),
+    );
     return plannedModel(p, model, view, ctx);
   });
   const states = await loadedStates(p, running, view);
-  return nextLoad(waiting, { loaded: states, pinned: p.pins, inFlight: p.inFlight(), lastUsed: p.lastUsed, memory: view.memory, maxLoadedModels: view.maxLoadedModels, policy: view.policy, now: p.now() });
+  return nextLoad(waiting, {
+    loaded: states,
+    pinned: p.pins,
+    inFlight: p.inFlight(),
+    lastUsed: p.lastUsed,
+    memory: view.memory,
+    maxLoadedModels: view.maxLoadedModels,
+    policy: view.policy,
+    now: p.now(),
+  });
 }
 
 /** The models the loads waiting in `loads` are for. */
-export const wantedBy = (loads: readonly LoadRequest[]): ReadonlySet<string> => new Set(loads.map((r) => withTag(r.model)));
+export const wantedBy = (loads: readonly LoadRequest[]): ReadonlySet<string> =>
+  new Set(loads.map((r) => withTag(r.model)));

@@ -14,7 +14,12 @@ import type { HostMemory } from './planner.js';
  */
 export function baseContext(settings: Settings, memory: HostMemory, model?: Pick<CatalogModel, 'own'>): number {
   const own = ownNumber(model?.own, 'num_ctx');
-  return settings.options.contextSize ?? (own !== undefined && own > 0 ? own : undefined) ?? settings.ollama.contextLength ?? ollamaDefaultContext((memory.vram?.totalBytes ?? 0) - (memory.vram?.keptBytes ?? 0));
+  return (
+    settings.options.contextSize ??
+    (own !== undefined && own > 0 ? own : undefined) ??
+    settings.ollama.contextLength ??
+    ollamaDefaultContext((memory.vram?.totalBytes ?? 0) - (memory.vram?.keptBytes ?? 0))
+  );
 }
 
 /**
@@ -22,7 +27,12 @@ export function baseContext(settings: Settings, memory: HostMemory, model?: Pick
  * work needs (rounded up to a power of two, at least the base), never beyond the trained
  * window. Keeping it stable avoids Ollama reloading the model.
  */
-export function contextFor(model: CatalogModel, running: RunningModel | undefined, needed: number | undefined, base: number): number {
+export function contextFor(
+  model: CatalogModel,
+  running: RunningModel | undefined,
+  needed: number | undefined,
+  base: number,
+): number {
   const need = needed ?? 0;
   if (running?.context_length && running.context_length >= need) return running.context_length;
   const wanted = need > base ? 2 ** Math.ceil(Math.log2(need)) : base;

@@ -30,7 +30,11 @@ export interface LoadDecision {
 }
 
 /** The decision for `req`; an outcome alone when there is nothing to carry out (not planned here, refused, a dry run). */
-export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFor: (name: string) => KeepAlive): Promise<LoadDecision | { outcome: LoadOutcome; input?: PlanInput }> {
+export async function decideLoad(
+  p: PlanningParts,
+  req: LoadRequest,
+  keepAliveFor: (name: string) => KeepAlive,
+): Promise<LoadDecision | { outcome: LoadOutcome; input?: PlanInput }> {
   const model = await p.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
   const keepAlive = keepAliveFor(model.name);
   const pinned = req.pin === true || p.pins.has(model.name);
@@ -43,16 +47,43 @@ export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFo
   const current = running.find((r) => r.name === model.name);
   const base = req.baseContext ?? baseContext(p.settings, view.memory, model);
   // its own window, not the other model's, when they differ: the runner is then reloaded for it
-  const loadedAs = shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
+  const loadedAs =
+    shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
   const contextLength = contextFor(model, loadedAs, req.contextLength, base);
-  const { plan, input, reload, others } = planAt(p, model, running, await loadedStates(p, running, view), view, contextLength);
-  if (reload) plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
-  if (shared) plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
+  const { plan, input, reload, others } = planAt(
+    p,
+    model,
+    running,
+    await loadedStates(p, running, view),
+    view,
+    contextLength,
+  );
+  if (reload)
+    plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
+  if (shared)
+    plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
   logMemoryCheck(plan, input.loaded, view.memory, model, req.dryRun ?? false);
 
-  const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';
+  const action =
+    plan.action === 'refuse'
+      ? 'refused'
+      : plan.action === 'already_loaded'
+        ? 'already_loaded'
+        : req.dryRun
+          ? 'would_load'
+          : 'loaded';
   const { requiredBytes, availableBytes, reason, fitsInVram } = plan;
-  const outcome: LoadOutcome = { model: model.name, action, unloaded: plan.unload, requiredBytes, availableBytes, reason, keepAlive, pinned, contextLength };
+  const outcome: LoadOutcome = {
+    model: model.name,
+    action,
+    unloaded: plan.unload,
+    requiredBytes,
+    availableBytes,
+    reason,
+    keepAlive,
+    pinned,
+    contextLength,
+  };
   if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
   if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
   if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;

@@ -17,7 +17,8 @@ const MIN_MEASURED_LOAD_MS = 500;
 
 /** The host's load speed from what was loaded (bytes) and how long it took (ms), all loads together. */
 export function loadSpeed(loadedBytes: number, loadingMs: number): LoadSpeed {
-  if (!(loadingMs >= MIN_MEASURED_LOAD_MS) || !(loadedBytes > 0)) return { bytesPerSecond: ASSUMED_LOAD_BYTES_PER_SECOND, measured: false };
+  if (!(loadingMs >= MIN_MEASURED_LOAD_MS) || !(loadedBytes > 0))
+    return { bytesPerSecond: ASSUMED_LOAD_BYTES_PER_SECOND, measured: false };
   return { bytesPerSecond: loadedBytes / (loadingMs / 1000), measured: true };
 }
 
@@ -37,6 +38,9 @@ export function loadTimeoutMs(sizeBytes: number, limits: LoadLimits): number {
 }
 
 /** Estimated load times of the models that are not loaded (and not cloud models), by name: routing's data. */
-export function coldLoadEstimates(models: ReadonlyArray<{ name: string; sizeBytes: number; loaded: boolean; cloud?: boolean }>, speed: LoadSpeed): Map<string, number> {
+export function coldLoadEstimates(
+  models: ReadonlyArray<{ name: string; sizeBytes: number; loaded: boolean; cloud?: boolean }>,
+  speed: LoadSpeed,
+): Map<string, number> {
   return new Map(models.filter((m) => !m.loaded && !m.cloud).map((m) => [m.name, estimateLoadMs(m.sizeBytes, speed)]));
 }

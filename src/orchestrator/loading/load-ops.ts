@@ -28,7 +28,6 @@ const POLL_MS = 100;
 
 export type { KeepAlive } from './load-types.js';
 
-
 export interface LoadCallOptions {
   embedding?: boolean;
   signal?: AbortSignal;
@@ -49,15 +48,41 @@ export function notPlanned(backend: Engine, model: CatalogModel, keepAlive: Keep
     : model.cloud
       ? `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`
       : undefined;
-  return reason === undefined ? undefined : { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
+  return reason === undefined
+    ? undefined
+    : {
+        model: model.name,
+        action: 'already_loaded',
+        unloaded: [],
+        requiredBytes: 0,
+        availableBytes: 0,
+        reason,
+        keepAlive,
+        pinned: false,
+        contextLength: model.contextWindow,
+      };
 }
 
-export async function sendLoad(backend: Engine, name: string, keepAlive: KeepAlive, numCtx: number | undefined, options: LoadCallOptions = {}): Promise<number | undefined> {
+export async function sendLoad(
+  backend: Engine,
+  name: string,
+  keepAlive: KeepAlive,
+  numCtx: number | undefined,
+  options: LoadCallOptions = {},
+): Promise<number | undefined> {
   const limit = options.limit ?? { ms: LOAD_TIMEOUT_MS, why: 'the limit for loads' };
   const timer = AbortSignal.timeout(limit.ms);
   const call = { model: name, timeoutMs: 0, signal: options.signal ? AbortSignal.any([options.signal, timer]) : timer };
   try {
-    return await backend.load({ model: name, keepAlive, ...(numCtx !== undefined && { numCtx }), ...(options.embedding && { embedding: true }) }, call);
+    return await backend.load(
+      {
+        model: name,
+        keepAlive,
+        ...(numCtx !== undefined && { numCtx }),
+        ...(options.embedding && { embedding: true }),
+      },
+      call,
+    );
   } catch (err) {
     if (!timer.aborted || options.signal?.aborted) throw err;
     throw new HostError(
@@ -79,16 +104,34 @@ export async function loadWithinLimit(
   numCtx: number,
   ctx: { limits: Settings['ollama']; speed: LoadSpeed; signal?: AbortSignal; progress?: PhaseReporter },
 ): Promise<number> {
-  ctx.progress?.enter({ kind: 'loading', model: model.name, sizeBytes: model.sizeBytes, estimateMs: estimateLoadMs(model.sizeBytes, ctx.speed), speed: ctx.speed });
+  ctx.progress?.enter({
+    kind: 'loading',
+    model: model.name,
+    sizeBytes: model.sizeBytes,
+    estimateMs: estimateLoadMs(model.sizeBytes, ctx.speed),
+    speed: ctx.speed,
+  });
   const { loadTimeoutMs: base, loadTimeoutMsPerGB: perGB } = ctx.limits;
-  const limit = { ms: loadTimeoutMs(model.sizeBytes, ctx.limits), why: `ollama.loadTimeoutMs ${base} ms + ollama.loadTimeoutMsPerGB ${perGB} ms × ${(model.sizeBytes / 1e9).toFixed(1)} GB` };
+  const limit = {
+    ms: loadTimeoutMs(model.sizeBytes, ctx.limits),
+    why: `ollama.loadTimeoutMs ${base} ms + ollama.loadTimeoutMsPerGB ${perGB} ms × ${(model.sizeBytes / 1e9).toFixed(1)} GB`,
+  };
   const started = Date.now();
-  const loadNs = await sendLoad(backend, model.name, keepAlive, numCtx, { embedding: model.embedding, limit, ...(ctx.signal && { signal: ctx.signal }) });
+  const loadNs = await sendLoad(backend, model.name, keepAlive, numCtx, {
+    embedding: model.embedding,
+    limit,
+    ...(ctx.signal && { signal: ctx.signal }),
+  });
   return loadNs ? Math.round(loadNs / 1e6) : Date.now() - started;
 }
 
 /** Unloads `names` and waits until /api/ps no longer lists them; returns how long Ollama took (ms). */
-export async function unloadAndConfirm(backend: Engine, names: readonly string[], signal?: AbortSignal, progress?: PhaseReporter): Promise<number> {
+export async function unloadAndConfirm(
+  backend: Engine,
+  names: readonly string[],
+  signal?: AbortSignal,
+  progress?: PhaseReporter,
+): Promise<number> {
   progress?.enter({ kind: 'unloading', models: names });
   for (const name of names) await sendUnload(backend, name, signal);
   const ms = await waitUntilGone(backend, names, signal);
@@ -102,7 +145,11 @@ async function sendUnload(backend: Engine, name: string, signal?: AbortSignal): 
 }
 
 /** On an engine that loads and unloads by itself, nothing is ollm-mcp's to unload: a model named is asked of it (it refuses, saying so), and none counts as unloaded. */
-export async function unloadUnplanned(backend: Engine, target: { models: string[] } | { all: true }, signal?: AbortSignal): Promise<UnloadOutcome> {
+export async function unloadUnplanned(
+  backend: Engine,
+  target: { models: string[] } | { all: true },
+  signal?: AbortSignal,
+): Promise<UnloadOutcome> {
   if ('all' in target || target.models.length === 0) return { unloaded: [], kept: [], notLoaded: [] };
   await backend.unload(target.models[0]!, signal ? { signal } : {});
   return { unloaded: [], kept: [], notLoaded: target.models };
@@ -132,7 +179,8 @@ export async function unloadModels(
   for (const name of wanted) {
     if (!loadedNames.includes(name)) out.notLoaded.push(name);
     else if (state.busy(name)) out.kept.push({ model: name, why: 'a request is running on it' });
-    else if ('all' in target && !target.includePinned && state.pins.has(name)) out.kept.push({ model: name, why: 'pinned (includePinned: true unloads it too)' });
+    else if ('all' in target && !target.includePinned && state.pins.has(name))
+      out.kept.push({ model: name, why: 'pinned (includePinned: true unloads it too)' });
     else {
       await sendUnload(backend, name, signal);
       out.unloaded.push(name);
@@ -172,11 +220,17 @@ async function waitUntilGone(backend: Engine, names: readonly string[], signal?:
  * may show under the name that loaded it: same digest); a short wait, as Ollama lists a model
  * once its load call returns. Resolves with /api/ps as it then was.
  */
-export async function confirmLoaded(backend: Engine, model: string, contextLength: number, options: { digest?: string; signal?: AbortSignal } = {}): Promise<RunningModel[]> {
+export async function confirmLoaded(
+  backend: Engine,
+  model: string,
+  contextLength: number,
+  options: { digest?: string; signal?: AbortSignal } = {},
+): Promise<RunningModel[]> {
   let last: RunningModel | undefined;
   for (let i = 0; i < 20; i++) {
     const ps = await backend.ps(options.signal ? { signal: options.signal } : {});
-    last = ps.find((r) => r.name === model) ?? (options.digest ? ps.find((r) => r.digest === options.digest) : undefined);
+    last =
+      ps.find((r) => r.name === model) ?? (options.digest ? ps.find((r) => r.digest === options.digest) : undefined);
     // where the engine fixes the window (llama-server's --ctx-size, after --fit), it runs with what it has
     if (last && (!backend.can.contextPerRequest || (last.context_length ?? contextLength) >= contextLength)) return ps;
     await sleep(50);
@@ -199,17 +253,36 @@ export class UnloadedMeanwhile extends HostError {
  * The loader's fast path: the request's own /api/ps reading (`seen`) shows the model loaded with
  * enough context, and nothing (pin, keep-alive) is to change — so nothing needs deciding.
  */
-export function seenLoaded(req: LoadRequest, state: (name: string) => { keepAlive: KeepAlive; pinned: boolean }): LoadOutcome | undefined {
+export function seenLoaded(
+  req: LoadRequest,
+  state: (name: string) => { keepAlive: KeepAlive; pinned: boolean },
+): LoadOutcome | undefined {
   if (!req.seen || req.pin || req.keepAlive !== undefined) return undefined;
   const name = withTag(req.model);
   const seen = req.seen.find((m) => m.name === name || m.name === req.model);
   if (!seen?.contextLength || seen.contextLength < (req.contextLength ?? 0)) return undefined;
   const { keepAlive, pinned } = state(seen.name);
-  return { model: seen.name, action: 'already_loaded', unloaded: [], requiredBytes: seen.sizeBytes, availableBytes: 0, reason: `${seen.name} is already loaded.`, keepAlive, pinned, contextLength: seen.contextLength };
+  return {
+    model: seen.name,
+    action: 'already_loaded',
+    unloaded: [],
+    requiredBytes: seen.sizeBytes,
+    availableBytes: 0,
+    reason: `${seen.name} is already loaded.`,
+    keepAlive,
+    pinned,
+    contextLength: seen.contextLength,
+  };
 }
 
 /** The seed's "memory check" line on stderr: what is free, what is loaded (as the plan counts it), what is wanted, and the decision. */
-export function logMemoryCheck(plan: LoadPlan, loadedModels: ReadonlyArray<{ name: string; sizeBytes: number }>, memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
+export function logMemoryCheck(
+  plan: LoadPlan,
+  loadedModels: ReadonlyArray<{ name: string; sizeBytes: number }>,
+  memory: HostMemory,
+  model: CatalogModel,
+  dryRun: boolean,
+): void {
   const loaded = loadedModels.reduce((s, m) => s + m.sizeBytes, 0);
   const names = loadedModels.length ? ` (${loadedModels.map((m) => `${m.name} ${fmt(m.sizeBytes)}`).join(', ')})` : '';
   const decision =
@@ -220,7 +293,11 @@ export function logMemoryCheck(plan: LoadPlan, loadedModels: ReadonlyArray<{ nam
         : plan.unload.length
           ? `unload ${plan.unload.join(', ')} (${fmt(plan.freedBytes)}), then load`
           : 'load, nothing to unload';
-  const free = memory.vram ? `VRAM free ${fmt(memory.vram.freeBytes)} of ${fmt(memory.vram.totalBytes)}` : memory.ram ? `available ${fmt(memory.ram.availableBytes)}` : 'capacity unknown';
+  const free = memory.vram
+    ? `VRAM free ${fmt(memory.vram.freeBytes)} of ${fmt(memory.vram.totalBytes)}`
+    : memory.ram
+      ? `available ${fmt(memory.ram.availableBytes)}`
+      : 'capacity unknown';
   log.info(
     `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
   );
@@ -236,19 +313,38 @@ export function logMemoryCheck(plan: LoadPlan, loadedModels: ReadonlyArray<{ nam
 export async function learnLoadSize(
   backend: Engine,
   hostMemory: HostMemoryModel,
-  sizes: { seen(model: string, digest: string): SeenSize[]; record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void },
-  load: { model: CatalogModel; facts: ModelFacts; slots: number; contextLength: number; after: readonly RunningModel[]; availableBefore: number | undefined },
+  sizes: {
+    seen(model: string, digest: string): SeenSize[];
+    record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
+  },
+  load: {
+    model: CatalogModel;
+    facts: ModelFacts;
+    slots: number;
+    contextLength: number;
+    after: readonly RunningModel[];
+    availableBefore: number | undefined;
+  },
 ): Promise<void> {
   const { model, after, availableBefore } = load;
   const entry = after.find((r) => r.name === model.name) ?? after.find((r) => r.digest === model.digest);
-  const reported = backend.can.reportsLoadedSize && entry ? { bytes: entry.size, vramBytes: entry.size_vram ?? 0 } : undefined;
-  const availableAfter = availableBefore === undefined ? undefined : await hostMemory.availableNow().catch(() => undefined);
-  const seen = observedLoad({ ...(reported && { reported }), ...(availableBefore !== undefined && { availableBefore }), ...(availableAfter !== undefined && { availableAfter }), fileBytes: model.sizeBytes });
+  const reported =
+    backend.can.reportsLoadedSize && entry ? { bytes: entry.size, vramBytes: entry.size_vram ?? 0 } : undefined;
+  const availableAfter =
+    availableBefore === undefined ? undefined : await hostMemory.availableNow().catch(() => undefined);
+  const seen = observedLoad({
+    ...(reported && { reported }),
+    ...(availableBefore !== undefined && { availableBefore }),
+    ...(availableAfter !== undefined && { availableAfter }),
+    fileBytes: model.sizeBytes,
+  });
   if (!seen) return;
   const contextLength = readingContext(entry?.context_length, load.contextLength, load.slots, load.facts);
   const why = setAsideBecause(seen.bytes, contextLength, load.facts, sizes.seen(model.name, model.digest));
   if (why) {
-    log.warn(`${backend.who} reported that ${model.name} takes ${fmt(seen.bytes)} loaded; set aside, not learned: ${why}. Its memory is planned by the estimate instead.`);
+    log.warn(
+      `${backend.who} reported that ${model.name} takes ${fmt(seen.bytes)} loaded; set aside, not learned: ${why}. Its memory is planned by the estimate instead.`,
+    );
     return;
   }
   sizes.record(model.name, model.digest, contextLength, seen.bytes, seen.vramBytes);

@@ -54,18 +54,32 @@ function play(order: readonly WaitingLoad[], host: HostState): { cost: number } 
 }
 
 /** The host once `plan` (the load of `name`) is carried out: its unloads gone, the model in their place at the size planned. */
-function carriedOut(host: Pick<PlanInput, 'loaded' | 'memory'>, name: string, plan: LoadPlan): { loaded: LoadedModelState[]; memory: HostMemory } {
-  const freed = host.loaded.filter((m) => plan.unload.includes(m.name)).reduce((mem, m) => moved(mem, m, +1), host.memory);
-  const vram = freed.kind === 'gpu' ? Math.min(plan.requiredBytes, plan.fitsInVram === false ? (freed.vram?.freeBytes ?? 0) : plan.requiredBytes) : 0;
+function carriedOut(
+  host: Pick<PlanInput, 'loaded' | 'memory'>,
+  name: string,
+  plan: LoadPlan,
+): { loaded: LoadedModelState[]; memory: HostMemory } {
+  const freed = host.loaded
+    .filter((m) => plan.unload.includes(m.name))
+    .reduce((mem, m) => moved(mem, m, +1), host.memory);
+  const vram =
+    freed.kind === 'gpu'
+      ? Math.min(plan.requiredBytes, plan.fitsInVram === false ? (freed.vram?.freeBytes ?? 0) : plan.requiredBytes)
+      : 0;
   const state: LoadedModelState = { name, sizeBytes: plan.requiredBytes, vramBytes: vram };
-  return { loaded: [...host.loaded.filter((m) => !plan.unload.includes(m.name)), state], memory: moved(freed, state, -1) };
+  return {
+    loaded: [...host.loaded.filter((m) => !plan.unload.includes(m.name)), state],
+    memory: moved(freed, state, -1),
+  };
 }
 
 /** The host's memory with `m` unloaded (+1) or loaded (-1). */
 function moved(memory: HostMemory, m: LoadedModelState, sign: 1 | -1): HostMemory {
   return {
     ...memory,
-    ...(memory.ram && { ram: { ...memory.ram, availableBytes: memory.ram.availableBytes + sign * (m.sizeBytes - m.vramBytes) } }),
+    ...(memory.ram && {
+      ram: { ...memory.ram, availableBytes: memory.ram.availableBytes + sign * (m.sizeBytes - m.vramBytes) },
+    }),
     ...(memory.vram && { vram: { ...memory.vram, freeBytes: memory.vram.freeBytes + sign * m.vramBytes } }),
   };
 }
@@ -73,7 +87,9 @@ function moved(memory: HostMemory, m: LoadedModelState, sign: 1 | -1): HostMemor
 /** Every order of `items` (n! of them), in lexicographic order of their positions: the first is `items` as given. */
 function orders<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
-  return items.flatMap((first, i) => orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [first, ...rest]));
+  return items.flatMap((first, i) =>
+    orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [first, ...rest]),
+  );
 }
 
 /**

@@ -37,36 +37,67 @@ export interface PlanningParts {
 /** What bounds `model`'s memory with `slots` parallel slots and its KV cache at `kvType` (plausible-size.ts). */
 export function modelFacts(model: CatalogModel, slots: number, kvType: KvCacheType = 'f16'): ModelFacts {
   const shape = model.kvShape;
-  return { name: model.name, weightsBytes: model.sizeBytes, contextWindow: model.contextWindow, ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx, kvType) * slots }), ...(model.sizeAtWindow && { sizeAtWindow: true }) };
+  return {
+    name: model.name,
+    weightsBytes: model.sizeBytes,
+    contextWindow: model.contextWindow,
+    ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx, kvType) * slots }),
+    ...(model.sizeAtWindow && { sizeAtWindow: true }),
+  };
 }
 
 /** The slots `model` gets on this host and the cache type its KV cache is sized at. */
-export function runnerFor(model: CatalogModel, view: Pick<HostView, 'numParallel' | 'runner'>): { slots: number; kvType: KvCacheType } {
-  return { slots: slotsFor(model, view.numParallel, view.runner.oneSlotFamilies), kvType: effectiveKvType(view.runner) };
+export function runnerFor(
+  model: CatalogModel,
+  view: Pick<HostView, 'numParallel' | 'runner'>,
+): { slots: number; kvType: KvCacheType } {
+  return {
+    slots: slotsFor(model, view.numParallel, view.runner.oneSlotFamilies),
+    kvType: effectiveKvType(view.runner),
+  };
 }
 
 /** What Ollama's own pre-flight predicts for `model` at `contextLength` with `slots` (ollama-preflight.ts), where it has one. */
-export function preflightFacts(model: CatalogModel, contextLength: number, slots: number, runner: RunnerSettings): PreflightFacts | undefined {
+export function preflightFacts(
+  model: CatalogModel,
+  contextLength: number,
+  slots: number,
+  runner: RunnerSettings,
+): PreflightFacts | undefined {
   if (!runner.preflight) return undefined;
   const effectiveContext = Math.min(contextLength, model.contextWindow) * slots;
-  return { predictedBytes: model.sizeBytes + kvCacheBytes(model.kvShape, effectiveContext, 'f16'), effectiveContext, completion: model.capabilities.includes('completion') };
+  return {
+    predictedBytes: model.sizeBytes + kvCacheBytes(model.kvShape, effectiveContext, 'f16'),
+    effectiveContext,
+    completion: model.capabilities.includes('completion'),
+  };
 }
 
 /**
  * The learned figure for `model` at `contextLength` with `slots` parallel slots on this host, when
  * loads of it were observed: only rows within the model's bounds count, and it is never below its weights.
  */
-export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
+export function learnedFor(
+  p: Pick<PlanningParts, 'seenSizes'>,
+  model: CatalogModel,
+  contextLength: number,
+  slots: number,
+  kvType: KvCacheType = 'f16',
+): LearnedSize | undefined {
   const facts = modelFacts(model, slots, kvType);
   return learnedSize(trustedSeen(p.seenSizes?.(model) ?? [], facts), contextLength, facts.kvAt, model.sizeBytes);
 }
 
 /** A learned figure as the planner takes it: the bytes to reserve and the words for its reason. */
 function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed {
-  return { bytes: l.plannedBytes, words: `${describeFigure(l.observed, contextLength)} + ${Math.round(l.margin * 100)}%` };
+  return {
+    bytes: l.plannedBytes,
+    words: `${describeFigure(l.observed, contextLength)} + ${Math.round(l.margin * 100)}%`,
+  };
 }
 
-export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
+export const isEmbedding = (m: CatalogModel) =>
+  m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
 /**
  * The loaded models as the planner weighs them (a versatile model is kept before a specialist). A
@@ -74,13 +105,23 @@ export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embeddi
  * size the host reports outside the model's bounds (0, 1 byte, a petabyte) is not believed: the
  * learned figure, else the estimate, stands in — never less than the weights.
  */
-export function loadedStates(p: PlanningParts, running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): Promise<LoadedModelState[]> {
+export function loadedStates(
+  p: PlanningParts,
+  running: readonly RunningModel[],
+  view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>,
+): Promise<LoadedModelState[]> {
   const parts = heldParts(p);
   return Promise.all(
     running.map(async (r) => {
       const m = await p.catalog.get(r.name);
       const sizeBytes = heldBytes(parts, m, r, view);
-      return { name: r.name, sizeBytes, vramBytes: Math.min(sizeBytes, r.size_vram ?? 0), versatility: m?.profiles.length ?? 0, ...(r.asleep && { asleep: true }) };
+      return {
+        name: r.name,
+        sizeBytes,
+        vramBytes: Math.min(sizeBytes, r.size_vram ?? 0),
+        versatility: m?.profiles.length ?? 0,
+        ...(r.asleep && { asleep: true }),
+      };
     }),
   );
 }
@@ -94,18 +135,32 @@ export interface HeldParts {
 
 /** The parts of a plan that count loaded models. */
 function heldParts(p: PlanningParts): HeldParts {
-  return { backend: p.backend, settings: p.settings, learned: (m, ctx, slots, kvType) => learnedFor(p, m, ctx, slots, kvType) };
+  return {
+    backend: p.backend,
+    settings: p.settings,
+    learned: (m, ctx, slots, kvType) => learnedFor(p, m, ctx, slots, kvType),
+  };
 }
 
 /** What a model loaded now counts for (`m`: its catalog entry): nothing asleep; else as believedSize says for an installed model. */
-function heldBytes(p: HeldParts, m: CatalogModel | undefined, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+function heldBytes(
+  p: HeldParts,
+  m: CatalogModel | undefined,
+  r: RunningModel,
+  view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>,
+): number {
   // an engine's sleeping model holds no memory (its place among the models it holds, yes)
   if (r.asleep) return 0;
   return m && !m.cloud ? believedSize(p, m, r, view) : r.size;
 }
 
 /** What the models loaded now count for together (`models`: the catalog's list), as the planner counts them: what list_models' fit and room are worked out against. */
-export function heldTotal(p: HeldParts, models: readonly CatalogModel[], running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+export function heldTotal(
+  p: HeldParts,
+  models: readonly CatalogModel[],
+  running: readonly RunningModel[],
+  view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>,
+): number {
   return running.reduce((sum, r) => sum + heldBytes(p, findModel(models, r.name), r, view), 0);
 }
 
@@ -114,24 +169,52 @@ export function heldTotal(p: HeldParts, models: readonly CatalogModel[], running
  * what was learned of it, else the estimate — the need list_models shows for it. An engine that
  * reports nothing (llama-server: its listed size is the GGUF header's figure) counts the need.
  */
-export function believedSize(p: HeldParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+export function believedSize(
+  p: HeldParts,
+  m: CatalogModel,
+  r: RunningModel,
+  view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>,
+): number {
   const { slots, kvType } = runnerFor(m, view);
   const facts = modelFacts(m, slots, kvType);
-  const ctx = sensibleContext(r.context_length, facts) ? r.context_length : Math.min(m.contextWindow, baseContext(p.settings, view.memory, m));
+  const ctx = sensibleContext(r.context_length, facts)
+    ? r.context_length
+    : Math.min(m.contextWindow, baseContext(p.settings, view.memory, m));
   if (p.backend.can.reportsLoadedSize && plausible(r.size, facts, ctx)) return r.size;
-  return p.learned(m, ctx, slots, kvType)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
+  return (
+    p.learned(m, ctx, slots, kvType)?.plannedBytes ??
+    requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0)
+  );
 }
 
 /** The model as the planner weighs it at `contextLength` on this host: its footprint at the cache type it runs with, what was learned of it, and Ollama's own (f16) pre-flight beside it. */
-export function plannedModel(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, view: Pick<HostView, 'numParallel' | 'runner'>, contextLength: number): PlanInput['model'] {
+export function plannedModel(
+  p: Pick<PlanningParts, 'seenSizes'>,
+  model: CatalogModel,
+  view: Pick<HostView, 'numParallel' | 'runner'>,
+  contextLength: number,
+): PlanInput['model'] {
   const { slots, kvType } = runnerFor(model, view); // Ollama gives embedding models and some families one slot
   const learned = learnedFor(p, model, contextLength, slots, kvType);
   const preflight = preflightFacts(model, contextLength, slots, view.runner);
-  return { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots, ...(learned && { learned: learnedNeed(learned, contextLength) }), ...(preflight && { preflight }) };
+  return {
+    name: model.name,
+    sizeBytes: model.sizeBytes,
+    kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots,
+    ...(learned && { learned: learnedNeed(learned, contextLength) }),
+    ...(preflight && { preflight }),
+  };
 }
 
 /** The plan for loading `model` with `contextLength` over this reading of the host. */
-export function planAt(p: PlanningParts, model: CatalogModel, running: readonly RunningModel[], states: readonly LoadedModelState[], view: HostView, contextLength: number) {
+export function planAt(
+  p: PlanningParts,
+  model: CatalogModel,
+  running: readonly RunningModel[],
+  states: readonly LoadedModelState[],
+  view: HostView,
+  contextLength: number,
+) {
   const loadedAs = running.find((r) => r.name === model.name);
   // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
   const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
@@ -158,7 +241,12 @@ export function planAt(p: PlanningParts, model: CatalogModel, running: readonly 
  * the base context fits. Where the engine fixes the window itself (llama.cpp's --ctx-size, an
  * OpenAI-compatible engine's report), that window. `seen`: /api/ps as read a moment ago.
  */
-export async function usableWindows(p: PlanningParts, names: readonly string[], signal?: AbortSignal, seen?: Promise<RunningModel[]>): Promise<Map<string, number>> {
+export async function usableWindows(
+  p: PlanningParts,
+  names: readonly string[],
+  signal?: AbortSignal,
+  seen?: Promise<RunningModel[]>,
+): Promise<Map<string, number>> {
   const models = await Promise.all(names.map((n) => p.catalog.resolve(n, signal ? { signal } : {})));
   const out = new Map<string, number>();
   const planned = models.filter((m) => p.backend.can.managesMemory && p.backend.can.contextPerRequest && !m.cloud);
@@ -173,7 +261,8 @@ export async function usableWindows(p: PlanningParts, names: readonly string[], 
     // what loads of it took is read once for the search over contexts, not once per context tried
     const seenOnce = p.seenSizes?.(model) ?? [];
     const once: PlanningParts = { ...p, seenSizes: () => seenOnce };
-    const fits = (ctx: number) => ctx <= loadedWith || planAt(once, model, running, states, view, ctx).plan.action !== 'refuse';
+    const fits = (ctx: number) =>
+      ctx <= loadedWith || planAt(once, model, running, states, view, ctx).plan.action !== 'refuse';
     out.set(model.name, largestContext(model.contextWindow, base, fits) ?? 0);
   }
   return out;
@@ -185,7 +274,13 @@ export async function usableWindows(p: PlanningParts, names: readonly string[], 
  * host, RAM with the margin otherwise — over one reading; none where the engine manages its own
  * memory. What compare groups models by: models of one group must be resident together.
  */
-export async function footprintsAt(p: PlanningParts, names: readonly string[], contextLength: number, base?: number, signal?: AbortSignal): Promise<Map<string, number>> {
+export async function footprintsAt(
+  p: PlanningParts,
+  names: readonly string[],
+  contextLength: number,
+  base?: number,
+  signal?: AbortSignal,
+): Promise<Map<string, number>> {
   const models = await Promise.all(names.map((n) => p.catalog.resolve(n, signal ? { signal } : {})));
   const planned = models.filter((m) => p.backend.can.managesMemory && !m.cloud);
   const out = new Map<string, number>();
@@ -194,7 +289,12 @@ export async function footprintsAt(p: PlanningParts, names: readonly string[], c
   const view = await p.hostMemory.view(running);
   const states = await loadedStates(p, running, view);
   for (const m of planned) {
-    const ctx = contextFor(m, running.find((r) => r.name === m.name), contextLength, base ?? baseContext(p.settings, view.memory, m));
+    const ctx = contextFor(
+      m,
+      running.find((r) => r.name === m.name),
+      contextLength,
+      base ?? baseContext(p.settings, view.memory, m),
+    );
     out.set(m.name, planAt(p, m, running, states, view, ctx).plan.requiredBytes);
   }
   return out;

@@ -56,14 +56,23 @@ export class Loader extends HostLoads {
     super(backend, catalog, hostMemory, settings, options);
     const sizes = options.sizes;
     this.queue = new LoadQueue((loads) => chooseLoad(this.lingering, loads), this.now);
-    this.carry = { backend, hostMemory, settings, loadSpeed: options.loadSpeed, onLoaded: options.onLoaded, sizes, restorePins: (before) => this.restorePins(before) };
+    this.carry = {
+      backend,
+      hostMemory,
+      settings,
+      loadSpeed: options.loadSpeed,
+      onLoaded: options.onLoaded,
+      sizes,
+      restorePins: (before) => this.restorePins(before),
+    };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
     this.keeper = new PinKeeper({
       pins: this.pins,
       where: options.where ?? '',
       engine: engineName(backend),
       ps: () => this.backend.ps({ timeoutMs: 5000 }),
-      restore: (name, contextLength) => this.serial(() => restorePin(this.backend, this.pins, this.reloadPin, name, contextLength)),
+      restore: (name, contextLength) =>
+        this.serial(() => restorePin(this.backend, this.pins, this.reloadPin, name, contextLength)),
     });
   }
 
@@ -95,7 +104,9 @@ export class Loader extends HostLoads {
     // held for this request until it begins (quick-holds.ts), so no plan made meanwhile unloads it —
     // unless a load that has waited its turn unloads it: then it waits behind that load (room-waits.ts).
     const current = req.seenAt === this.changes;
-    const quick = current ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) })) : undefined;
+    const quick = current
+      ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) }))
+      : undefined;
     const behind = quick && this.behindTurn(req, quick.model, quick);
     if (behind) return Promise.resolve(behind);
     if (quick && !this.states.touching(quick.model)) {
@@ -147,11 +158,20 @@ export class Loader extends HostLoads {
       return outcome;
     }
     const { model, keepAlive, contextLength, plan, input, outcome } = decided;
-    const held = this.rooms.holdBack(req, input, plan, outcome) ?? (plan.action === 'already_loaded' ? this.behindTurn(req, model.name, outcome) : undefined);
+    const held =
+      this.rooms.holdBack(req, input, plan, outcome) ??
+      (plan.action === 'already_loaded' ? this.behindTurn(req, model.name, outcome) : undefined);
     if (held) return held;
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
-    if (begun.length) return { ...outcome, action: 'refused', unloaded: [], waitFor: begun, reason: `${model.name} needs the room of ${begun.join(', ')}, where a request has just begun.` };
+    if (begun.length)
+      return {
+        ...outcome,
+        action: 'refused',
+        unloaded: [],
+        waitFor: begun,
+        reason: `${model.name} needs the room of ${begun.join(', ')}, where a request has just begun.`,
+      };
     if (req.pin) this.pins.add(model.name);
     if (plan.action === 'already_loaded') {
       // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.
@@ -189,12 +209,20 @@ export class Loader extends HostLoads {
    * Unloads by name, or every loaded model for `all`. Naming a pinned model unpins it (the user
    * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
    */
-  unload(target: { models: string[] } | { all: true; includePinned?: boolean }, signal?: AbortSignal): Promise<UnloadOutcome> {
+  unload(
+    target: { models: string[] } | { all: true; includePinned?: boolean },
+    signal?: AbortSignal,
+  ): Promise<UnloadOutcome> {
     if (!this.backend.can.managesMemory) return unloadUnplanned(this.backend, target, signal);
     return this.serial(() => {
       this.doing = "another request's unload";
       this.changes++;
-      return unloadModels(this.backend, target, { pins: this.pins, busy: (name) => this.running.count(name) > 0 }, signal).finally(() => this.changes++);
+      return unloadModels(
+        this.backend,
+        target,
+        { pins: this.pins, busy: (name) => this.running.count(name) > 0 },
+        signal,
+      ).finally(() => this.changes++);
     });
   }
 

@@ -16,7 +16,8 @@ import { sleep } from '../util/sleep.js';
 import { UNLOAD_WAIT_PER_MODEL_MS } from './load-ops.js';
 
 /** What a restore found, in the loader's queue. */
-export type RestoreResult = { state: 'loaded' } | { state: 'present' } | { state: 'unpinned' } | { state: 'no_room' | 'failed'; why: string };
+export type RestoreResult =
+  { state: 'loaded' } | { state: 'present' } | { state: 'unpinned' } | { state: 'no_room' | 'failed'; why: string };
 
 /** What the keeper needs of its host's loader. */
 export interface PinHost {
@@ -36,7 +37,6 @@ const RETRY_MS = 30_000;
 /** How long an out-of-memory's answer waits for the pins Ollama expired to be back before it is given. */
 const OOM_GRACE_MS = 2000;
 const POLL_MS = 100;
-
 
 /** A model Ollama has started unloading: its expiry has passed (a pin is kept forever otherwise). */
 function expiring(r: Pick<RunningModel, 'expires_at'>, now = Date.now()): boolean {
@@ -100,7 +100,10 @@ export class PinKeeper {
       if (!this.expected.has(b.name)) this.expected.set(b.name, b.context_length);
       this.retryAt.delete(b.name); // a new eviction: try again at once
     }
-    const watched = this.watch(pinned.map((p) => p.name), UNLOAD_WAIT_PER_MODEL_MS * Math.max(1, before.length));
+    const watched = this.watch(
+      pinned.map((p) => p.name),
+      UNLOAD_WAIT_PER_MODEL_MS * Math.max(1, before.length),
+    );
     await Promise.race([watched.then(() => this.restoring), sleep(OOM_GRACE_MS, { unref: true })]);
     const now = await this.host.ps().catch(() => undefined);
     if (!now) return '';
@@ -114,8 +117,14 @@ export class PinKeeper {
     const coming = pinned.filter((p) => !isTold(p.name) && !now.some((n) => n.name === p.name)).map((p) => p.name);
     const parts = [
       ...(back.length ? [`pinned ${back.join(', ')} ${back.length > 1 ? 'were' : 'was'} loaded again`] : []),
-      ...told.filter((d) => !d.loaded).map((d) => d.note.replace(/^Pinned (\S+) was unloaded by .*? and /, 'pinned $1 ').replace(/\.$/, '')),
-      ...(present.length ? [`pinned ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} loaded again once ${this.host.engine} has unloaded ${present.length > 1 ? 'them' : 'it'}`] : []),
+      ...told
+        .filter((d) => !d.loaded)
+        .map((d) => d.note.replace(/^Pinned (\S+) was unloaded by .*? and /, 'pinned $1 ').replace(/\.$/, '')),
+      ...(present.length
+        ? [
+            `pinned ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} loaded again once ${this.host.engine} has unloaded ${present.length > 1 ? 'them' : 'it'}`,
+          ]
+        : []),
       ...(coming.length ? [`pinned ${coming.join(', ')} ${coming.length > 1 ? 'are' : 'is'} being loaded again`] : []),
     ];
     if (gone.length === 0 && parts.length === 0) return '';
@@ -123,11 +132,17 @@ export class PinKeeper {
   }
 
   private missing(running: readonly RunningModel[], now: number): string[] {
-    return [...this.expected.keys()].filter((name) => this.host.pins.has(name) && !running.some((r) => r.name === name) && (this.retryAt.get(name) ?? 0) <= now);
+    return [...this.expected.keys()].filter(
+      (name) =>
+        this.host.pins.has(name) && !running.some((r) => r.name === name) && (this.retryAt.get(name) ?? 0) <= now,
+    );
   }
 
   /** Polls /api/ps (each reading observed) until none of `names` is listed, within `budgetMs`. */
-  private async watch(names: readonly string[], budgetMs = UNLOAD_WAIT_PER_MODEL_MS * Math.max(1, names.length)): Promise<void> {
+  private async watch(
+    names: readonly string[],
+    budgetMs = UNLOAD_WAIT_PER_MODEL_MS * Math.max(1, names.length),
+  ): Promise<void> {
     const fresh = names.filter((n) => !this.watching.has(n));
     for (const n of fresh) this.watching.add(n);
     try {
@@ -151,7 +166,12 @@ export class PinKeeper {
   private async restoreAll(): Promise<void> {
     await Promise.resolve(); // observe() returns first
     for (const name of this.missing([], Date.now())) {
-      const result = await this.host.restore(name, this.expected.get(name)).catch((err: unknown): RestoreResult => ({ state: 'failed', why: err instanceof Error ? err.message : String(err) }));
+      const result = await this.host
+        .restore(name, this.expected.get(name))
+        .catch((err: unknown): RestoreResult => ({
+          state: 'failed',
+          why: err instanceof Error ? err.message : String(err),
+        }));
       if (result.state === 'unpinned') this.expected.delete(name);
       else if (result.state === 'loaded') {
         this.retryAt.delete(name);

@@ -28,7 +28,10 @@ export async function restoreGone(
   if (gone.length === 0) return '';
   const again: string[] = [];
   for (const r of gone.filter((g) => pins.has(g.name))) {
-    const result = await reload(r.name, r.context_length).catch((): RestoreResult => ({ state: 'failed', why: 'the load failed' }));
+    const result = await reload(r.name, r.context_length).catch((): RestoreResult => ({
+      state: 'failed',
+      why: 'the load failed',
+    }));
     if (result.state === 'loaded') again.push(r.name);
   }
   const names = gone.map((g) => g.name).join(', ');
@@ -49,12 +52,17 @@ export async function restorePin(
 }
 
 /** In the load queue: loads a pin again through the planner (`decide`), with the context it ran with, only when that unloads nothing. */
-export async function reloadPin(decide: (req: LoadRequest) => Promise<LoadOutcome>, name: string, contextLength: number | undefined): Promise<RestoreResult> {
+export async function reloadPin(
+  decide: (req: LoadRequest) => Promise<LoadOutcome>,
+  name: string,
+  contextLength: number | undefined,
+): Promise<RestoreResult> {
   const req: LoadRequest = { model: name, pin: true, ...(contextLength !== undefined && { contextLength }) };
   const plan = await decide({ ...req, dryRun: true });
   if (plan.action === 'already_loaded') return { state: 'present' };
   if (plan.action === 'refused') return { state: 'no_room', why: plan.reason };
-  if (plan.unloaded.length) return { state: 'no_room', why: `it would need ${plan.unloaded.join(', ')} unloaded first` };
+  if (plan.unloaded.length)
+    return { state: 'no_room', why: `it would need ${plan.unloaded.join(', ')} unloaded first` };
   await decide(req);
   return { state: 'loaded' };
 }
@@ -63,16 +71,25 @@ export async function reloadPin(decide: (req: LoadRequest) => Promise<LoadOutcom
 export async function releasePins(backend: Engine, pins: ReadonlySet<string>, keepAlive: KeepAlive): Promise<void> {
   if (pins.size === 0) return;
   const running = await backend.ps({ timeoutMs: 1000 });
-  await Promise.all(running.filter((r) => pins.has(r.name)).map((r) => sendLoad(backend, r.name, keepAlive, r.context_length).catch(() => undefined)));
+  await Promise.all(
+    running
+      .filter((r) => pins.has(r.name))
+      .map((r) => sendLoad(backend, r.name, keepAlive, r.context_length).catch(() => undefined)),
+  );
 }
 
 /** At start-up: pinned models that fit without unloading anything are loaded (and pinned); the others are said on stderr. */
-export async function loadPins(loader: { pins: ReadonlySet<string>; ensureLoaded(req: LoadRequest): Promise<LoadOutcome> }): Promise<void> {
+export async function loadPins(loader: {
+  pins: ReadonlySet<string>;
+  ensureLoaded(req: LoadRequest): Promise<LoadOutcome>;
+}): Promise<void> {
   for (const name of loader.pins) {
     try {
       const plan = await loader.ensureLoaded({ model: name, dryRun: true });
       if (plan.action === 'refused' || plan.unloaded.length > 0) {
-        log.warn(`pinned model ${name} is not loaded: ${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; smart_load it when wanted.`);
+        log.warn(
+          `pinned model ${name} is not loaded: ${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; smart_load it when wanted.`,
+        );
       } else {
         await loader.ensureLoaded({ model: name, pin: true });
       }

@@ -40,14 +40,25 @@ interface Option {
 }
 
 function subsets(candidates: Candidate[]): Option[] {
-  const option = (set: Candidate[]): Option => ({ set, freed: sum(set, 'sizeBytes'), vramFreed: sum(set, 'vramBytes') });
+  const option = (set: Candidate[]): Option => ({
+    set,
+    freed: sum(set, 'sizeBytes'),
+    vramFreed: sum(set, 'vramBytes'),
+  });
   if (candidates.length <= EXHAUSTIVE_LIMIT) {
     const out: Option[] = [];
-    for (let mask = 0; mask < 1 << candidates.length; mask++) out.push(option(candidates.filter((_, i) => mask & (1 << i))));
+    for (let mask = 0; mask < 1 << candidates.length; mask++)
+      out.push(option(candidates.filter((_, i) => mask & (1 << i))));
     return out;
   }
   // Greedy prefixes in preference order: asleep first, big before small, oldest first.
-  const ordered = [...candidates].sort((a, b) => Number(b.asleep === true) - Number(a.asleep === true) || Number(a.small) - Number(b.small) || a.lastUsed - b.lastUsed || b.sizeBytes - a.sizeBytes);
+  const ordered = [...candidates].sort(
+    (a, b) =>
+      Number(b.asleep === true) - Number(a.asleep === true) ||
+      Number(a.small) - Number(b.small) ||
+      a.lastUsed - b.lastUsed ||
+      b.sizeBytes - a.sizeBytes,
+  );
   return Array.from({ length: ordered.length + 1 }, (_, n) => option(ordered.slice(0, n)));
 }
 
@@ -97,9 +108,15 @@ function reloadCost(m: Candidate, now: number): number {
 function busyBlockers(input: PlanInput, now: number, enough: (o: Option) => boolean): string[] {
   const all: Candidate[] = input.loaded
     .filter((m) => !input.pinned.has(m.name)) // (the model itself is not loaded: a refusal comes after that answer)
-    .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
+    .map((m) => ({
+      ...m,
+      small: m.sizeBytes < input.policy.smallModelBytes,
+      lastUsed: input.lastUsed.get(m.name) ?? 0,
+    }));
   if (!all.some((m) => input.inFlight.has(m.name))) return []; // nothing busy: spares the search (up to 4,096 sets)
-  const best = subsets(all).filter(enough).sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
+  const best = subsets(all)
+    .filter(enough)
+    .sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
   return best ? best.set.filter((m) => input.inFlight.has(m.name)).map((m) => m.name) : [];
 }
 
@@ -114,26 +131,62 @@ export function planLoad(input: PlanInput): LoadPlan {
   const now = input.now ?? Date.now();
   const candidates: Candidate[] = loaded
     .filter((m) => m.name !== model.name && !input.pinned.has(m.name) && !input.inFlight.has(m.name))
-    .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
+    .map((m) => ({
+      ...m,
+      small: m.sizeBytes < input.policy.smallModelBytes,
+      lastUsed: input.lastUsed.get(m.name) ?? 0,
+    }));
   // One more than OLLAMA_MAX_LOADED_MODELS makes Ollama evict one: we choose which first.
   const countNeeds = Math.max(0, loaded.length + 1 - input.maxLoadedModels);
   const rule = admission(input);
   const enough = (o: Option) => o.set.length >= countNeeds && rule.enough(o);
   const room = Number.isFinite(rule.room) ? rule.room : rule.required;
   const obtainable = room + sum(candidates, rule.fitsInVram !== undefined ? 'vramBytes' : 'sizeBytes');
-  const base = { model: model.name, requiredBytes: rule.required, availableBytes: Math.max(0, room), obtainableBytes: obtainable };
+  const base = {
+    model: model.name,
+    requiredBytes: rule.required,
+    availableBytes: Math.max(0, room),
+    obtainableBytes: obtainable,
+  };
   const vram = rule.fitsInVram !== undefined ? { fitsInVram: rule.fitsInVram } : {};
 
   if (loaded.some((m) => m.name === model.name)) {
-    return { ...base, ...vram, action: 'already_loaded', unload: [], freedBytes: 0, reason: `${model.name} is already loaded.` };
+    return {
+      ...base,
+      ...vram,
+      action: 'already_loaded',
+      unload: [],
+      freedBytes: 0,
+      reason: `${model.name} is already loaded.`,
+    };
   }
-  const best = rule.impossible ? undefined : subsets(candidates).filter(enough).sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
+  const best = rule.impossible
+    ? undefined
+    : subsets(candidates)
+        .filter(enough)
+        .sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
   if (!best) {
     const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name)); // (the model itself is not loaded: answered above)
-    const stays = held.length ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay` : '';
-    const why = rule.impossible ?? (rule.alone ? `it must run alone${stays || ', and its CPU part does not fit in free RAM'}` : countNeeds > candidates.length ? `the host holds at most ${input.maxLoadedModels} models${stays}` : `at most ${fmt(Math.max(0, obtainable))} can be freed for it${stays}`);
+    const stays = held.length
+      ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay`
+      : '';
+    const why =
+      rule.impossible ??
+      (rule.alone
+        ? `it must run alone${stays || ', and its CPU part does not fit in free RAM'}`
+        : countNeeds > candidates.length
+          ? `the host holds at most ${input.maxLoadedModels} models${stays}`
+          : `at most ${fmt(Math.max(0, obtainable))} can be freed for it${stays}`);
     const waitFor = rule.impossible ? [] : busyBlockers(input, now, enough);
-    return { ...base, ...vram, action: 'refuse', unload: [], freedBytes: 0, ...(waitFor.length && { waitFor }), reason: `${model.name} needs ${rule.needs}; ${why}.` };
+    return {
+      ...base,
+      ...vram,
+      action: 'refuse',
+      unload: [],
+      freedBytes: 0,
+      ...(waitFor.length && { waitFor }),
+      reason: `${model.name} needs ${rule.needs}; ${why}.`,
+    };
   }
   const unloading = best.set.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${idleFor(m.lastUsed, now)})`).join(', ');
   const roomNow = rule.enough({ set: [], freed: 0, vramFreed: 0 });
@@ -148,6 +201,9 @@ export function planLoad(input: PlanInput): LoadPlan {
     action: 'load',
     unload: best.set.map((m) => m.name),
     freedBytes: best.freed,
-    reason: best.set.length === 0 ? `Fits: needs ${rule.needs}, ${fmt(Math.max(0, room))} free.` : `Needs ${rule.needs}, but ${because}; unloading ${unloading} first, so Ollama evicts nothing itself.`,
+    reason:
+      best.set.length === 0
+        ? `Fits: needs ${rule.needs}, ${fmt(Math.max(0, room))} free.`
+        : `Needs ${rule.needs}, but ${because}; unloading ${unloading} first, so Ollama evicts nothing itself.`,
   };
 }

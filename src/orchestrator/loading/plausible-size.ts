@@ -64,7 +64,12 @@ export function sensibleContext(claimed: number | undefined, m: Pick<ModelFacts,
  * up to that × the slots (a host may count them all), and within the window; otherwise the
  * context asked — the one just loaded.
  */
-export function readingContext(claimed: number | undefined, asked: number, slots: number, m: Pick<ModelFacts, 'contextWindow'>): number {
+export function readingContext(
+  claimed: number | undefined,
+  asked: number,
+  slots: number,
+  m: Pick<ModelFacts, 'contextWindow'>,
+): number {
   const fits = sensibleContext(claimed, { contextWindow: Math.max(m.contextWindow, asked) });
   return fits && claimed >= asked && claimed <= asked * Math.max(1, slots) ? claimed : asked;
 }
@@ -75,7 +80,12 @@ export function trustedSeen(seen: readonly SeenSize[], m: ModelFacts): SeenSize[
 }
 
 /** Why a reading is not learned, or undefined when it is. */
-export function setAsideBecause(bytes: number, contextLength: number, m: ModelFacts, earlier: readonly SeenSize[]): string | undefined {
+export function setAsideBecause(
+  bytes: number,
+  contextLength: number,
+  m: ModelFacts,
+  earlier: readonly SeenSize[],
+): string | undefined {
   if (!plausible(bytes, m, contextLength)) {
     const b = sizeBounds(m, contextLength);
     return `it is outside what ${m.name} can take at a ${contextLength}-token context (${fmt(b.minBytes)} to ${fmt(b.maxBytes)})`;

@@ -42,7 +42,9 @@ function mayHaveGpu(): boolean {
   if (process.platform !== 'linux') return true;
   if (existsSync('/dev/nvidia0')) return true;
   try {
-    return readdirSync('/sys/class/drm').some((card) => existsSync(`/sys/class/drm/${card}/device/mem_info_vram_total`));
+    return readdirSync('/sys/class/drm').some((card) =>
+      existsSync(`/sys/class/drm/${card}/device/mem_info_vram_total`),
+    );
   } catch {
     return false;
   }

@@ -89,8 +89,16 @@ export class RoomWaits {
   heldByTurn(req: LoadRequest, model: string, outcome: LoadOutcome): LoadOutcome | undefined {
     const ahead = this.claimOn(req, model);
     if (!ahead) return undefined;
-    const held: LoadOutcome = { ...outcome, action: 'refused', unloaded: [], reason: `${model} waits for the load of ${ahead.model.name}, which has waited its turn and unloads it once the requests running there end.` };
-    this.behind.set(held, { wait: ahead, why: `the load of ${ahead.model.name}, which has waited its turn and unloads ${model}` });
+    const held: LoadOutcome = {
+      ...outcome,
+      action: 'refused',
+      unloaded: [],
+      reason: `${model} waits for the load of ${ahead.model.name}, which has waited its turn and unloads it once the requests running there end.`,
+    };
+    this.behind.set(held, {
+      wait: ahead,
+      why: `the load of ${ahead.model.name}, which has waited its turn and unloads ${model}`,
+    });
     return held;
   }
 
@@ -111,7 +119,12 @@ export class RoomWaits {
   holdBack(req: LoadRequest, input: PlanInput, plan: LoadPlan, outcome: LoadOutcome): LoadOutcome | undefined {
     const ahead = this.overtaken(req, input, plan);
     if (!ahead) return undefined;
-    const held: LoadOutcome = { ...outcome, action: 'refused', unloaded: [], reason: `${input.model.name} waits for the load of ${ahead.model.name}, which came first and needs the room it would take.` };
+    const held: LoadOutcome = {
+      ...outcome,
+      action: 'refused',
+      unloaded: [],
+      reason: `${input.model.name} waits for the load of ${ahead.model.name}, which came first and needs the room it would take.`,
+    };
     this.behind.set(held, { wait: ahead, why: `the load of ${ahead.model.name}, which came first, to make room` });
     return held;
   }

@@ -12,10 +12,17 @@ import type { CatalogModel } from './model-facts.js';
  * `running` as a load of `model` meets it: when `model` itself is not loaded but a model of the same
  * weights file is, that one stands for it (renamed), and `shared` names it.
  */
-export function onSharedRunner(model: Pick<CatalogModel, 'name' | 'weights'>, running: readonly RunningModel[], installed: readonly Pick<CatalogModel, 'name' | 'weights'>[]): { running: RunningModel[]; shared?: string } {
+export function onSharedRunner(
+  model: Pick<CatalogModel, 'name' | 'weights'>,
+  running: readonly RunningModel[],
+  installed: readonly Pick<CatalogModel, 'name' | 'weights'>[],
+): { running: RunningModel[]; shared?: string } {
   if (!model.weights || running.some((r) => r.name === model.name)) return { running: [...running] };
   const weightsOf = new Map(installed.map((m) => [m.name, m.weights]));
   const twin = running.find((r) => weightsOf.get(r.name) === model.weights);
   if (!twin) return { running: [...running] };
-  return { running: running.map((r) => (r === twin ? { ...r, name: model.name, model: model.name } : r)), shared: twin.name };
+  return {
+    running: running.map((r) => (r === twin ? { ...r, name: model.name, model: model.name } : r)),
+    shared: twin.name,
+  };
 }

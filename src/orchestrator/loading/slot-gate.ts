@@ -93,7 +93,13 @@ export class SlotGate {
   }
 
   private gateOf(model: string, slots: number): ModelGate {
-    const g = this.gates.get(model) ?? { slots, admitted: 0, waiting: [], inFlight: new Map<string, number>(), lastServed: new Map<string, number>() };
+    const g = this.gates.get(model) ?? {
+      slots,
+      admitted: 0,
+      waiting: [],
+      inFlight: new Map<string, number>(),
+      lastServed: new Map<string, number>(),
+    };
     g.slots = Math.max(1, slots);
     this.gates.set(model, g);
     return g;
@@ -155,7 +161,13 @@ export interface AdmitAsk {
  * the slot for the next by turns; a cancel while waiting is the host's `aborted` error. The wait
  * is said in progress ("a slot on M: N requests ahead") and its length kept in `waitedMs`.
  */
-export async function throughGate(gate: SlotGate, model: string, ask: AdmitAsk, host: string, begin: () => RunningRequest): Promise<RunningRequest & { waitedMs: number }> {
+export async function throughGate(
+  gate: SlotGate,
+  model: string,
+  ask: AdmitAsk,
+  host: string,
+  begin: () => RunningRequest,
+): Promise<RunningRequest & { waitedMs: number }> {
   if (ask.slots === undefined) return Object.assign(begin(), { waitedMs: 0 });
   const started = Date.now();
   let running: RunningRequest | undefined;
@@ -164,14 +176,29 @@ export async function throughGate(gate: SlotGate, model: string, ask: AdmitAsk, 
   let entering = true;
   let waitedMs = 0;
   try {
-    const entered = gate.enter(model, { client: ask.client, tokens: ask.tokens, slots: ask.slots, signal: ask.signal, onWait: (n) => ask.progress?.enter({ kind: 'waiting', for: `a slot on ${model}: ${n} ${n === 1 ? 'request' : 'requests'} ahead` }) }, () => {
-      if (!entering) waitedMs = Date.now() - started;
-      running = begin();
-    });
+    const entered = gate.enter(
+      model,
+      {
+        client: ask.client,
+        tokens: ask.tokens,
+        slots: ask.slots,
+        signal: ask.signal,
+        onWait: (n) =>
+          ask.progress?.enter({
+            kind: 'waiting',
+            for: `a slot on ${model}: ${n} ${n === 1 ? 'request' : 'requests'} ahead`,
+          }),
+      },
+      () => {
+        if (!entering) waitedMs = Date.now() - started;
+        running = begin();
+      },
+    );
     entering = false;
     free = await entered;
   } catch (err) {
-    if (err instanceof LeftQueue) throw new HostError('aborted', cancelledText(`The request to ${model}`, ask.signal), host);
+    if (err instanceof LeftQueue)
+      throw new HostError('aborted', cancelledText(`The request to ${model}`, ask.signal), host);
     throw err;
   }
   const mine = running!;

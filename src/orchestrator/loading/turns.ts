@@ -35,7 +35,12 @@ function firstOfEach(waiters: readonly Waiter[]): Map<string, Waiter> {
 /** The waiter that goes next, or undefined when none waits. */
 export function nextTurn(waiters: readonly Waiter[], state: TurnState): Waiter | undefined {
   let best: Waiter | undefined;
-  const key = (w: Waiter) => [state.inFlight.get(w.client) ?? 0, state.lastServed.get(w.client) ?? -Infinity, w.tokens, w.arrival];
+  const key = (w: Waiter) => [
+    state.inFlight.get(w.client) ?? 0,
+    state.lastServed.get(w.client) ?? -Infinity,
+    w.tokens,
+    w.arrival,
+  ];
   for (const w of firstOfEach(waiters).values()) {
     if (!best) {
       best = w;

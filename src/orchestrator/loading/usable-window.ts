@@ -18,6 +18,10 @@ export function contextSteps(trained: number, base: number): number[] {
 }
 
 /** The largest step that fits, or undefined when not even the base context does. */
-export function largestContext(trained: number, base: number, fits: (contextLength: number) => boolean): number | undefined {
+export function largestContext(
+  trained: number,
+  base: number,
+  fits: (contextLength: number) => boolean,
+): number | undefined {
   return contextSteps(trained, base).find(fits);
 }

@@ -14,7 +14,14 @@ function oneOf<T extends string>(list: readonly T[], v: unknown, fallback: T): T
 
 /** One entry of the file, or null when it cannot be used (it is then set aside, not lost). */
 function parseEntry(e: unknown): MemoryEntry | null {
-  if (!isObj(e) || typeof e.key !== 'string' || typeof e.value !== 'string' || e.key.trim() === '' || e.value.trim() === '') return null;
+  if (
+    !isObj(e) ||
+    typeof e.key !== 'string' ||
+    typeof e.value !== 'string' ||
+    e.key.trim() === '' ||
+    e.value.trim() === ''
+  )
+    return null;
   const createdAt = text(e.createdAt) ?? new Date(0).toISOString();
   return {
     key: e.key,

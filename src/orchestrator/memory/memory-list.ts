@@ -21,7 +21,13 @@ export function indexOf(entries: List): Map<string, number> {
 }
 
 /** `next` made from `current`: both indexes move over to it (when `index` is given, it is next's). */
-function carried(current: List, next: MemoryEntry[], removed: MemoryEntry[], added: MemoryEntry[], index?: Map<string, number>): MemoryEntry[] {
+function carried(
+  current: List,
+  next: MemoryEntry[],
+  removed: MemoryEntry[],
+  added: MemoryEntry[],
+  index?: Map<string, number>,
+): MemoryEntry[] {
   carryIndex(current, next, removed, added);
   indexes.delete(current);
   if (index) indexes.set(next, index);
@@ -42,7 +48,14 @@ export function withEntry(current: List, entry: MemoryEntry): MemoryEntry[] {
 /** The list without the entry of this (normalised) key. */
 export function withoutKey(current: List, norm: string): MemoryEntry[] {
   const at = indexOf(current).get(norm);
-  return at === undefined ? current.slice() : carried(current, current.filter((_, i) => i !== at), [current[at]!], []);
+  return at === undefined
+    ? current.slice()
+    : carried(
+        current,
+        current.filter((_, i) => i !== at),
+        [current[at]!],
+        [],
+      );
 }
 
 /** The list with uses added, by normalised key. */

@@ -7,7 +7,13 @@ import { estimateTokens } from '../generation/classify.js';
 import { MemoryIndex } from './memory-index.js';
 import type { MemoryEntry } from './types.js';
 
-export { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryCategory, type MemoryEntry, type MemorySource } from './types.js';
+export {
+  MEMORY_CATEGORIES,
+  MEMORY_SOURCES,
+  type MemoryCategory,
+  type MemoryEntry,
+  type MemorySource,
+} from './types.js';
 
 export interface ScoredEntry {
   entry: MemoryEntry;
@@ -15,9 +21,10 @@ export interface ScoredEntry {
 }
 
 const STOPWORDS = new Set(
-  ('a an and are as at be but by can could did do does for from had has have how i if in into is it its me my of on or our please so ' +
-    'than that the their them then there these they this to was we were what when where which who why will with would you your')
-    .split(' '),
+  (
+    'a an and are as at be but by can could did do does for from had has have how i if in into is it its me my of on or our please so ' +
+    'than that the their them then there these they this to was we were what when where which who why will with would you your'
+  ).split(' '),
 );
 
 /** Lower-cased words without stopwords; a plural's final "s" dropped so "languages" meets "language". */
@@ -60,7 +67,12 @@ function indexFor(entries: readonly MemoryEntry[]): MemoryIndex {
  * Carries the word index of one version of the list to the next, which differs by `removed` and
  * `added` — so this process's own changes never cost a rebuild.
  */
-export function carryIndex(from: readonly MemoryEntry[], to: readonly MemoryEntry[], removed: readonly MemoryEntry[], added: readonly MemoryEntry[]): void {
+export function carryIndex(
+  from: readonly MemoryEntry[],
+  to: readonly MemoryEntry[],
+  removed: readonly MemoryEntry[],
+  added: readonly MemoryEntry[],
+): void {
   const index = indexes.get(from);
   if (!index) return;
   indexes.delete(from);
@@ -77,7 +89,9 @@ const MAX_QUERY_WORDS = 48;
 
 function queryWords(query: string): string[] {
   const unique = [...new Set(words(query))];
-  return unique.length <= MAX_QUERY_WORDS ? unique : unique.sort((a, b) => b.length - a.length).slice(0, MAX_QUERY_WORDS);
+  return unique.length <= MAX_QUERY_WORDS
+    ? unique
+    : unique.sort((a, b) => b.length - a.length).slice(0, MAX_QUERY_WORDS);
 }
 
 export function newerFirst(a: MemoryEntry, b: MemoryEntry): number {
@@ -108,18 +122,25 @@ function top(items: ScoredEntry[], limit: number): ScoredEntry[] {
  * `limit` when given. A query word also finds longer words it begins (prefer → preferences), for
  * less; `prefix: false` turns that off (long prompts, where whole words are enough).
  */
-export function rankEntries(entries: readonly MemoryEntry[], query: string, limit?: number, options: { prefix?: boolean } = {}): ScoredEntry[] {
+export function rankEntries(
+  entries: readonly MemoryEntry[],
+  query: string,
+  limit?: number,
+  options: { prefix?: boolean } = {},
+): ScoredEntry[] {
   const terms = queryWords(query);
   if (terms.length === 0 || entries.length === 0) return [];
   const index = indexFor(entries);
   const scores = new Map<MemoryEntry, number>();
   // In a long text (a prompt), a word found in most entries says little about any of them: skipped.
-  const informative = terms.length > LONG_QUERY_WORDS ? terms.filter((t) => index.frequency(t) <= entries.length / 2) : terms;
+  const informative =
+    terms.length > LONG_QUERY_WORDS ? terms.filter((t) => index.frequency(t) <= entries.length / 2) : terms;
   for (const term of informative.length ? informative : terms) {
     const hits = index.lookup(term, options.prefix !== false && term.length >= 3);
     const matched = new Set([...hits.key.keys(), ...hits.value.keys()]);
     const idf = Math.log(1 + entries.length / Math.max(1, matched.size));
-    for (const e of matched) scores.set(e, (scores.get(e) ?? 0) + idf * (2 * (hits.key.get(e) ?? 0) + (hits.value.get(e) ?? 0)));
+    for (const e of matched)
+      scores.set(e, (scores.get(e) ?? 0) + idf * (2 * (hits.key.get(e) ?? 0) + (hits.value.get(e) ?? 0)));
   }
   const whole = normalizeKey(query);
   const scored: ScoredEntry[] = [];
@@ -146,13 +167,19 @@ function promptLine(e: MemoryEntry): string {
  * apply to any answer), then the rest by recency — each line only while the whole stays within
  * `budgetTokens`. Returns the text ('' when nothing fits) and the entries used.
  */
-export function promptAddition(entries: readonly MemoryEntry[], prompt: string, budgetTokens: number): { text: string; used: MemoryEntry[] } {
+export function promptAddition(
+  entries: readonly MemoryEntry[],
+  prompt: string,
+  budgetTokens: number,
+): { text: string; used: MemoryEntry[] } {
   if (budgetTokens <= 0 || entries.length === 0) return { text: '', used: [] };
   let left = budgetTokens - estimateTokens(PROMPT_HEADER) - 1;
   if (left <= 0) return { text: '', used: [] };
   const relevant = rankEntries(entries, prompt, MAX_PROMPT_CANDIDATES, { prefix: false }).map((s) => s.entry);
   const chosen = new Set(relevant);
-  const rest = entries.filter((e) => !chosen.has(e)).sort((a, b) => Number(b.category === 'preference') - Number(a.category === 'preference') || newerFirst(a, b));
+  const rest = entries
+    .filter((e) => !chosen.has(e))
+    .sort((a, b) => Number(b.category === 'preference') - Number(a.category === 'preference') || newerFirst(a, b));
   const used: MemoryEntry[] = [];
   const lines: string[] = [];
   for (const e of [...relevant, ...rest].slice(0, MAX_PROMPT_CANDIDATES)) {

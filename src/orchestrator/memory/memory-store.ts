@@ -14,9 +14,26 @@ import { importLegacy } from '../storage/legacy-import.js';
 import { parse, stringify } from './memory-file.js';
 import type { MemoryProvider } from './memory-hook.js';
 import { indexOf, withEntry, withoutKey, withUses } from './memory-list.js';
-import { newerFirst, normalizeKey, promptAddition, rankEntries, type MemoryCategory, type MemoryEntry, type MemorySource } from './memory-search.js';
+import {
+  newerFirst,
+  normalizeKey,
+  promptAddition,
+  rankEntries,
+  type MemoryCategory,
+  type MemoryEntry,
+  type MemorySource,
+} from './memory-search.js';
 import { UseCounter } from './memory-uses.js';
-import { addUses, allEntries, countEntries, deleteAll, deleteEntry, entryFor, mergeEntry, putEntry } from './memory-table.js';
+import {
+  addUses,
+  allEntries,
+  countEntries,
+  deleteAll,
+  deleteEntry,
+  entryFor,
+  mergeEntry,
+  putEntry,
+} from './memory-table.js';
 
 const MAX_KEY_CHARS = 200;
 
@@ -72,14 +89,23 @@ export class MemoryStore implements MemoryProvider {
   }
 
   /** Creates or updates the entry for `key` (matched ignoring case and spacing). */
-  async remember(key: string, value: string, options: { category?: MemoryCategory; source?: MemorySource } = {}): Promise<{ entry: MemoryEntry; action: 'created' | 'updated' }> {
+  async remember(
+    key: string,
+    value: string,
+    options: { category?: MemoryCategory; source?: MemorySource } = {},
+  ): Promise<{ entry: MemoryEntry; action: 'created' | 'updated' }> {
     const k = key.trim().replace(/\s+/g, ' ');
     const v = value.trim();
     if (k === '') throw new MemoryError('The key is empty: give a short name for the fact, like "preferred language".');
-    if (k.length > MAX_KEY_CHARS) throw new MemoryError(`The key is ${k.length} characters; keys are at most ${MAX_KEY_CHARS}. Use a short name and put the detail in the value.`);
+    if (k.length > MAX_KEY_CHARS)
+      throw new MemoryError(
+        `The key is ${k.length} characters; keys are at most ${MAX_KEY_CHARS}. Use a short name and put the detail in the value.`,
+      );
     if (v === '') throw new MemoryError(`The value for "${k}" is empty: to remove a memory use forget.`);
     if (v.length > this.limits.maxValueChars) {
-      throw new MemoryError(`The value for "${k}" is ${v.length} characters; the limit is ${this.limits.maxValueChars} (memory.maxValueChars). Store a shorter summary.`);
+      throw new MemoryError(
+        `The value for "${k}" is ${v.length} characters; the limit is ${this.limits.maxValueChars} (memory.maxValueChars). Store a shorter summary.`,
+      );
     }
     const norm = normalizeKey(k);
     const result = await this.change((db) => {
@@ -87,11 +113,29 @@ export class MemoryStore implements MemoryProvider {
       const now = new Date().toISOString();
       if (!old) {
         const count = countEntries(db);
-        if (count >= this.limits.maxEntries) throw new MemoryError(`Memory is full: ${count} entries (memory.maxEntries). Forget entries that no longer matter, or raise the limit.`);
+        if (count >= this.limits.maxEntries)
+          throw new MemoryError(
+            `Memory is full: ${count} entries (memory.maxEntries). Forget entries that no longer matter, or raise the limit.`,
+          );
       }
       const entry: MemoryEntry = old
-        ? { ...old, key: k, value: v, category: options.category ?? old.category, source: options.source ?? old.source, updatedAt: now }
-        : { key: k, value: v, category: options.category ?? 'fact', source: options.source ?? 'user', createdAt: now, updatedAt: now, accessCount: 0 };
+        ? {
+            ...old,
+            key: k,
+            value: v,
+            category: options.category ?? old.category,
+            source: options.source ?? old.source,
+            updatedAt: now,
+          }
+        : {
+            key: k,
+            value: v,
+            category: options.category ?? 'fact',
+            source: options.source ?? 'user',
+            createdAt: now,
+            updatedAt: now,
+            accessCount: 0,
+          };
       putEntry(db, entry);
       const apply = (current: readonly MemoryEntry[]) => withEntry(current, entry);
       return { value: { entry, action: old ? ('updated' as const) : ('created' as const) }, apply };
@@ -122,7 +166,11 @@ export class MemoryStore implements MemoryProvider {
   async list(options: { category?: MemoryCategory } = {}): Promise<MemoryEntry[]> {
     const entries = await this.entries();
     // reversed first, so entries written in the same millisecond still list the later one first
-    return entries.filter((e) => !options.category || e.category === options.category).reverse().map((e) => this.withUses(e)).sort(newerFirst);
+    return entries
+      .filter((e) => !options.category || e.category === options.category)
+      .reverse()
+      .map((e) => this.withUses(e))
+      .sort(newerFirst);
   }
 
   async count(): Promise<number> {
@@ -167,15 +215,29 @@ export class MemoryStore implements MemoryProvider {
    * An entry whose value is longer than memory.maxValueChars is left out and counted (`tooLong`), as
    * `remember` would refuse it.
    */
-  async importAll(raw: unknown): Promise<{ added: number; updated: number; unchanged: number; rejected: number; tooLong: number }> {
+  async importAll(
+    raw: unknown,
+  ): Promise<{ added: number; updated: number; unchanged: number; rejected: number; tooLong: number }> {
     const parsed = parse(raw);
-    if (!parsed) throw new MemoryError('This is not a memory export: it must be an object with an "entries" list, as `ollm-mcp memory export` writes.');
+    if (!parsed)
+      throw new MemoryError(
+        'This is not a memory export: it must be an object with an "entries" list, as `ollm-mcp memory export` writes.',
+      );
     const fitting = parsed.value.filter((e) => e.value.length <= this.limits.maxValueChars);
-    const counts = { added: 0, updated: 0, unchanged: 0, rejected: parsed.rejected.length, tooLong: parsed.value.length - fitting.length };
+    const counts = {
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: parsed.rejected.length,
+      tooLong: parsed.value.length - fitting.length,
+    };
     await this.change((db) => {
       for (const e of fitting) counts[mergeEntry(db, e, 'table')]++;
       const n = countEntries(db);
-      if (n > this.limits.maxEntries) throw new MemoryError(`Importing would make ${n} entries; the limit is ${this.limits.maxEntries} (memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`);
+      if (n > this.limits.maxEntries)
+        throw new MemoryError(
+          `Importing would make ${n} entries; the limit is ${this.limits.maxEntries} (memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`,
+        );
       return { value: undefined };
     });
     return counts;
@@ -240,7 +302,9 @@ export class MemoryStore implements MemoryProvider {
    * queueWrite): `fn` changes the table and says how the kept list follows. The list is carried
    * over only when nothing else changed the table since it was read.
    */
-  private async change<R>(fn: (db: Db) => { value: R; apply?: (current: readonly MemoryEntry[]) => MemoryEntry[] }): Promise<R> {
+  private async change<R>(
+    fn: (db: Db) => { value: R; apply?: (current: readonly MemoryEntry[]) => MemoryEntry[] },
+  ): Promise<R> {
     let db: Db;
     try {
       db = await this.db();
@@ -257,7 +321,8 @@ export class MemoryStore implements MemoryProvider {
         })
       ).value;
       const kept = this.cache;
-      this.cache = kept?.version === before && value.apply ? { version: after, entries: value.apply(kept.entries) } : undefined;
+      this.cache =
+        kept?.version === before && value.apply ? { version: after, entries: value.apply(kept.entries) } : undefined;
       return value.value;
     } catch (e) {
       this.cache = undefined; // rolled back: the kept list may be ahead of the table

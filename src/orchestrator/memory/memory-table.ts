@@ -17,7 +17,8 @@ interface Row {
   access_count: number;
 }
 
-const oneOf = <T extends string>(list: readonly T[], v: string, fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);
+const oneOf = <T extends string>(list: readonly T[], v: string, fallback: T): T =>
+  list.includes(v as T) ? (v as T) : fallback;
 
 function toEntry(r: Row): MemoryEntry {
   return {
@@ -32,11 +33,19 @@ function toEntry(r: Row): MemoryEntry {
 }
 
 export function allEntries(db: Db): MemoryEntry[] {
-  return (sql(db, 'SELECT key, value, category, source, created_at, updated_at, access_count FROM memory ORDER BY rowid').all() as Row[]).map(toEntry);
+  return (
+    sql(
+      db,
+      'SELECT key, value, category, source, created_at, updated_at, access_count FROM memory ORDER BY rowid',
+    ).all() as Row[]
+  ).map(toEntry);
 }
 
 export function entryFor(db: Db, norm: string): MemoryEntry | undefined {
-  const row = sql(db, 'SELECT key, value, category, source, created_at, updated_at, access_count FROM memory WHERE norm_key = ?').get(norm) as Row | undefined;
+  const row = sql(
+    db,
+    'SELECT key, value, category, source, created_at, updated_at, access_count FROM memory WHERE norm_key = ?',
+  ).get(norm) as Row | undefined;
   return row && toEntry(row);
 }
 
@@ -46,7 +55,8 @@ export function countEntries(db: Db): number {
 
 /** Inserts the entry, or replaces the one with the same normalised key in place (its position kept). */
 export function putEntry(db: Db, e: MemoryEntry): void {
-  sql(db, 
+  sql(
+    db,
     `INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at, access_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (norm_key) DO UPDATE SET key = excluded.key, value = excluded.value, category = excluded.category, source = excluded.source,
        created_at = excluded.created_at, updated_at = excluded.updated_at, access_count = excluded.access_count`,

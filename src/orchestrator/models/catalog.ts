@@ -62,7 +62,8 @@ export interface ShowFacts {
 const LICENSE_LINES = 3;
 
 function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undefined {
-  const num = (key: string) => (typeof info[`${arch}.${key}`] === 'number' ? (info[`${arch}.${key}`] as number) : undefined);
+  const num = (key: string) =>
+    typeof info[`${arch}.${key}`] === 'number' ? (info[`${arch}.${key}`] as number) : undefined;
   const layers = num('block_count');
   const heads = num('attention.head_count');
   const kvHeads = num('attention.head_count_kv') ?? heads;
@@ -73,7 +74,8 @@ function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undef
 
 /** 20914757184 -> "20.9B", 268098176 -> "268.1M": Ollama's way of writing a parameter count. */
 function humanParameters(count: number): string {
-  const [scale, unit] = count >= 1e12 ? [1e12, 'T'] : count >= 1e9 ? [1e9, 'B'] : count >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
+  const [scale, unit] =
+    count >= 1e12 ? [1e12, 'T'] : count >= 1e9 ? [1e9, 'B'] : count >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
   return `${Number((count / scale).toFixed(1))}${unit}`;
 }
 
@@ -111,7 +113,8 @@ export function showFacts(show: ModelShow): ShowFacts {
     if (!facts.parameterSize) facts.parameterSize = humanParameters(count);
   }
   // Cloud models give a raw count ("116829156672") as their parameter size.
-  if (facts.parameterSize && /^\d+$/.test(facts.parameterSize)) facts.parameterSize = humanParameters(Number(facts.parameterSize));
+  if (facts.parameterSize && /^\d+$/.test(facts.parameterSize))
+    facts.parameterSize = humanParameters(Number(facts.parameterSize));
   const own = modelSettings(show);
   if (own) facts.own = own;
   const weights = weightsFile(show.modelfile);
@@ -156,7 +159,10 @@ export class Catalog implements ModelCatalog {
     return this.inflight.snapshot;
   }
 
-  async get(name: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogModel | undefined> {
+  async get(
+    name: string,
+    options: { refresh?: boolean; signal?: AbortSignal } = {},
+  ): Promise<CatalogModel | undefined> {
     return findModel((await this.list(options)).models, name);
   }
 
@@ -166,7 +172,13 @@ export class Catalog implements ModelCatalog {
     if (found) return found;
     const { models } = await this.list(options);
     const similar = similarModels(models, name).map((m) => m.name);
-    throw notInstalled(name, this.backend.host, undefined, similar, similar.length ? [] : nearModels(models, name).map((m) => m.name));
+    throw notInstalled(
+      name,
+      this.backend.host,
+      undefined,
+      similar,
+      similar.length ? [] : nearModels(models, name).map((m) => m.name),
+    );
   }
 
   private async fetch(signal: AbortSignal | undefined, refresh: boolean): Promise<CatalogSnapshot> {

@@ -79,32 +79,46 @@ const OBJECT_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames
 export function objectNameProblem(raw: unknown): string | undefined {
   if (!isObject(raw)) return undefined;
   const name = Object.keys(raw).find((k) => OBJECT_NAMES.has(k));
-  return name === undefined ? undefined : `parameters: ${quoted(name)} cannot be a parameter's name (every JavaScript object has a property called so) — leave it out; the names are ${Object.keys(PARAMETER_RULES).join(', ')}`;
+  return name === undefined
+    ? undefined
+    : `parameters: ${quoted(name)} cannot be a parameter's name (every JavaScript object has a property called so) — leave it out; the names are ${Object.keys(PARAMETER_RULES).join(', ')}`;
 }
 
 /** What is wrong with one parameter's value, or undefined. */
 function parameterProblem(name: string, rule: Rule, value: unknown): string | undefined {
-  if (rule.type === 'bool') return typeof value === 'boolean' ? undefined : `parameters.${name} must be true or false (got ${kindOf(value)})`;
+  if (rule.type === 'bool')
+    return typeof value === 'boolean' ? undefined : `parameters.${name} must be true or false (got ${kindOf(value)})`;
   if (rule.type === 'strings') {
-    if (!Array.isArray(value) || value.length === 0) return `parameters.stop must be a list of 1 to ${MAX_STOPS} stop strings, e.g. ["</s>"] (got ${kindOf(value)})`;
+    if (!Array.isArray(value) || value.length === 0)
+      return `parameters.stop must be a list of 1 to ${MAX_STOPS} stop strings, e.g. ["</s>"] (got ${kindOf(value)})`;
     if (value.length > MAX_STOPS) return `parameters.stop holds ${value.length} strings; at most ${MAX_STOPS}`;
     const bad = value.findIndex((s) => typeof s !== 'string' || s.length === 0 || s.length > MAX_STOP_CHARS);
-    return bad < 0 ? undefined : `parameters.stop[${bad}] must be a string of 1 to ${MAX_STOP_CHARS} characters (got ${kindOf(value[bad])})`;
+    return bad < 0
+      ? undefined
+      : `parameters.stop[${bad}] must be a string of 1 to ${MAX_STOP_CHARS} characters (got ${kindOf(value[bad])})`;
   }
   const range = `${rule.min} to ${rule.max}`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `parameters.${name} must be a number from ${range} (got ${kindOf(value)})`;
-  if (rule.type === 'int' && !Number.isInteger(value)) return `parameters.${name} must be a whole number from ${range} (got ${value})`;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return `parameters.${name} must be a number from ${range} (got ${kindOf(value)})`;
+  if (rule.type === 'int' && !Number.isInteger(value))
+    return `parameters.${name} must be a whole number from ${range} (got ${value})`;
   if (value < rule.min || value > rule.max) return `parameters.${name} must be from ${range} (got ${value})`;
   return undefined;
 }
 
-function checkParameters(raw: Record<string, unknown>): { ok: true; value: NonNullable<CreateModelRequest['parameters']> } | { ok: false; error: string } {
+function checkParameters(
+  raw: Record<string, unknown>,
+): { ok: true; value: NonNullable<CreateModelRequest['parameters']> } | { ok: false; error: string } {
   const named = objectNameProblem(raw);
   if (named) return { ok: false, error: named };
   const out: NonNullable<CreateModelRequest['parameters']> = {};
   for (const [name, value] of Object.entries(raw)) {
     const rule = Object.hasOwn(PARAMETER_RULES, name) ? PARAMETER_RULES[name] : undefined;
-    if (!rule) return { ok: false, error: `parameters: ${quoted(name)} is not one of Ollama's parameters — the names are ${Object.keys(PARAMETER_RULES).join(', ')}` };
+    if (!rule)
+      return {
+        ok: false,
+        error: `parameters: ${quoted(name)} is not one of Ollama's parameters — the names are ${Object.keys(PARAMETER_RULES).join(', ')}`,
+      };
     const problem = parameterProblem(name, rule, value);
     if (problem) return { ok: false, error: problem };
     out[name] = value as number | boolean | string[];
@@ -119,12 +133,20 @@ function textProblem(field: string, value: string | undefined): string | undefin
   return undefined;
 }
 
-function checkMessages(raw: NonNullable<CreateInput['messages']>): { ok: true; value: NonNullable<CreateModelRequest['messages']> } | { ok: false; error: string } {
-  if (raw.length === 0 || raw.length > MAX_MESSAGES) return { ok: false, error: `messages must hold 1 to ${MAX_MESSAGES} messages (got ${raw.length})` };
+function checkMessages(
+  raw: NonNullable<CreateInput['messages']>,
+): { ok: true; value: NonNullable<CreateModelRequest['messages']> } | { ok: false; error: string } {
+  if (raw.length === 0 || raw.length > MAX_MESSAGES)
+    return { ok: false, error: `messages must hold 1 to ${MAX_MESSAGES} messages (got ${raw.length})` };
   const out: NonNullable<CreateModelRequest['messages']> = [];
   for (const [i, m] of raw.entries()) {
-    if (!isObject(m) || !(ROLES as readonly unknown[]).includes(m.role)) return { ok: false, error: `messages[${i}].role must be one of ${ROLES.join(', ')} (got ${kindOf(isObject(m) ? m.role : m)})` };
-    if (typeof m.content !== 'string') return { ok: false, error: `messages[${i}].content must be a string (got ${kindOf(m.content)})` };
+    if (!isObject(m) || !(ROLES as readonly unknown[]).includes(m.role))
+      return {
+        ok: false,
+        error: `messages[${i}].role must be one of ${ROLES.join(', ')} (got ${kindOf(isObject(m) ? m.role : m)})`,
+      };
+    if (typeof m.content !== 'string')
+      return { ok: false, error: `messages[${i}].content must be a string (got ${kindOf(m.content)})` };
     const problem = textProblem(`messages[${i}].content`, m.content);
     if (problem) return { ok: false, error: problem };
     out.push({ role: m.role as (typeof ROLES)[number], content: m.content });
@@ -134,7 +156,10 @@ function checkMessages(raw: NonNullable<CreateInput['messages']>): { ok: true; v
 
 /** The quantization type as Ollama names it, or undefined when it makes no such type. */
 export function quantizeType(raw: string): string | undefined {
-  return QUANTIZE_TYPES.find((q) => q.toUpperCase() === raw.trim().toUpperCase()) ?? (raw.trim().toUpperCase() === 'Q4_K' ? 'q4_K_M' : undefined);
+  return (
+    QUANTIZE_TYPES.find((q) => q.toUpperCase() === raw.trim().toUpperCase()) ??
+    (raw.trim().toUpperCase() === 'Q4_K' ? 'q4_K_M' : undefined)
+  );
 }
 
 /** The request to send, or the first thing wrong with it, naming the field. */
@@ -143,8 +168,15 @@ export function checkCreate(input: CreateInput): CreateCheck {
   if (!name.ok) return { ok: false, error: `name: ${name.error}` };
   const from = parseModelName(input.from);
   if (!from.ok) return { ok: false, error: `from: ${from.error}` };
-  if (name.name.display.toLowerCase() === from.name.display.toLowerCase()) return { ok: false, error: `name and from are both ${quoted(name.name.display)} — a model is made under a new name` };
-  for (const [field, value] of [['system', input.system], ['template', input.template]] as const) {
+  if (name.name.display.toLowerCase() === from.name.display.toLowerCase())
+    return {
+      ok: false,
+      error: `name and from are both ${quoted(name.name.display)} — a model is made under a new name`,
+    };
+  for (const [field, value] of [
+    ['system', input.system],
+    ['template', input.template],
+  ] as const) {
     const problem = textProblem(field, value);
     if (problem) return { ok: false, error: problem };
   }
@@ -152,7 +184,11 @@ export function checkCreate(input: CreateInput): CreateCheck {
   if (input.system !== undefined) request.system = input.system;
   if (input.template !== undefined) request.template = input.template;
   if (input.parameters !== undefined) {
-    if (!isObject(input.parameters)) return { ok: false, error: `parameters must be an object of Ollama's parameters, e.g. {"temperature": 0.2, "num_ctx": 16384}` };
+    if (!isObject(input.parameters))
+      return {
+        ok: false,
+        error: `parameters must be an object of Ollama's parameters, e.g. {"temperature": 0.2, "num_ctx": 16384}`,
+      };
     const params = checkParameters(input.parameters);
     if (!params.ok) return params;
     if (Object.keys(params.value).length > 0) request.parameters = params.value;
@@ -164,7 +200,11 @@ export function checkCreate(input: CreateInput): CreateCheck {
   }
   if (input.quantize !== undefined) {
     const q = quantizeType(input.quantize);
-    if (!q) return { ok: false, error: `quantize: ${quoted(shortened(input.quantize))} is not a type Ollama makes — one of ${QUANTIZE_TYPES.join(', ')}` };
+    if (!q)
+      return {
+        ok: false,
+        error: `quantize: ${quoted(shortened(input.quantize))} is not a type Ollama makes — one of ${QUANTIZE_TYPES.join(', ')}`,
+      };
     request.quantize = q;
   }
   return { ok: true, request };

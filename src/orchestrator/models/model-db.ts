@@ -102,7 +102,10 @@ function deriveProfiles(e: Evidence): ProfileName[] {
   if (caps.includes('thinking') || e.words.reasoning) set.add('reasoning');
   else if (e.fromHost) set.delete('reasoning');
   const p = e.parameters;
-  const small = p !== undefined ? p <= FAST_PARAMETERS || (e.words.small && p <= SMALL_NAMED_PARAMETERS) : e.words.small && !e.known;
+  const small =
+    p !== undefined
+      ? p <= FAST_PARAMETERS || (e.words.small && p <= SMALL_NAMED_PARAMETERS)
+      : e.words.small && !e.known;
   // Fast work is short text: for small general models, never one that always reasons at length.
   if (small && set.has('general')) set.add('fast');
   if ((p !== undefined && p > SMALL_NAMED_PARAMETERS) || e.words.reasoning) set.delete('fast');
@@ -115,7 +118,8 @@ function hostCapabilities(reported: string[] | undefined): Capability[] | undefi
   const caps = reported && reported.length > 0 ? knownCapabilities(reported) : [];
   if (caps.length === 0) return undefined;
   const writes = caps.includes('thinking') || caps.includes('tools');
-  if (writes && !caps.includes('completion') && !caps.includes('embedding') && !caps.includes('image')) caps.unshift('completion');
+  if (writes && !caps.includes('completion') && !caps.includes('embedding') && !caps.includes('image'))
+    caps.unshift('completion');
   return caps;
 }
 
@@ -132,7 +136,11 @@ function assumedCapabilities(entry: ModelEntry | undefined, words: NameWords): C
  * matches — as the prior these add to. An unknown model with only completion (and tools) is a
  * general model; one whose name says code is a code model.
  */
-export function describeModel(name: string, facts: OllamaFacts = {}, db: readonly ModelEntry[] = MODEL_DATABASE): ModelDescription {
+export function describeModel(
+  name: string,
+  facts: OllamaFacts = {},
+  db: readonly ModelEntry[] = MODEL_DATABASE,
+): ModelDescription {
   const entry = matchEntry(name, db);
   const words = nameWords(name);
   const known = entry ?? { ...SAFE_DEFAULT, pattern: undefined };
@@ -140,12 +148,22 @@ export function describeModel(name: string, facts: OllamaFacts = {}, db: readonl
   const capabilities = reported ?? assumedCapabilities(entry, words);
   const contextWindow = facts.contextWindow && facts.contextWindow > 0 ? facts.contextWindow : known.contextWindow;
   const prior = entry ? entry.profiles : words.code ? (['code'] as const) : SAFE_DEFAULT.profiles;
-  const parameters = facts.parameterCount && facts.parameterCount > 0 ? facts.parameterCount : (parameterCount(facts.parameterSize) ?? words.parameters);
+  const parameters =
+    facts.parameterCount && facts.parameterCount > 0
+      ? facts.parameterCount
+      : (parameterCount(facts.parameterSize) ?? words.parameters);
   const description: ModelDescription = {
     family: facts.family || entry?.family || facts.architecture || SAFE_DEFAULT.family,
     contextWindow,
     capabilities,
-    profiles: deriveProfiles({ prior, known: entry !== undefined, capabilities, fromHost: reported !== undefined, parameters, words }),
+    profiles: deriveProfiles({
+      prior,
+      known: entry !== undefined,
+      capabilities,
+      fromHost: reported !== undefined,
+      parameters,
+      words,
+    }),
     contextSource: facts.contextWindow && facts.contextWindow > 0 ? 'ollama' : entry ? 'database' : 'default',
   };
   if (entry) description.pattern = entry.pattern;

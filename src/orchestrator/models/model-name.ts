@@ -116,7 +116,10 @@ function displayOf(host: string, namespace: string, model: string, tag: string):
  */
 export function parseModelName(input: string): NameCheck {
   if (typeof input !== 'string') {
-    return { ok: false, error: `a model name must be a string, got ${input === null ? 'null' : typeof input}. ${FORM}` };
+    return {
+      ok: false,
+      error: `a model name must be a string, got ${input === null ? 'null' : typeof input}. ${FORM}`,
+    };
   }
   if (input.trim() === '') return fail(input, 'the name is empty');
   if (input !== input.trim()) return fail(input, 'it has leading or trailing whitespace');

@@ -63,7 +63,8 @@ export function parseParameters(text: string | undefined): Record<string, Parame
 /** What a model carries of its own, or undefined when it carries nothing. */
 export function modelSettings(show: { parameters?: string; system?: string }): ModelSettings | undefined {
   const parameters = parseParameters(show.parameters);
-  const system = typeof show.system === 'string' && show.system.trim() !== '' ? show.system.slice(0, MAX_TEXT) : undefined;
+  const system =
+    typeof show.system === 'string' && show.system.trim() !== '' ? show.system.slice(0, MAX_TEXT) : undefined;
   if (Object.keys(parameters).length === 0 && system === undefined) return undefined;
   return { parameters, ...(system !== undefined && { system }) };
 }

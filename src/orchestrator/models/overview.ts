@@ -15,7 +15,15 @@ import { describeFigure } from '../loading/learned-size.js';
 import { heldTotal, runnerFor } from '../loading/load-planning.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
-import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
+import {
+  toLoaded,
+  type HostCapacity,
+  type LoadedModel,
+  type ModelCard,
+  type ModelsOverview,
+  type ModelSummary,
+  type RamSummary,
+} from './overview-types.js';
 
 /** Where the fit of a model its engine plans comes from (ModelSummary.memoryFigure). */
 export const ENGINE_FIGURE = "its host's own plan";
@@ -24,7 +32,9 @@ export const ENGINE_FIGURE = "its host's own plan";
  * A model whose memory is not planned here: the fit its engine says (another ollm-mcp's own plan),
  * else no figure — its engine loads it on demand, so it is taken to fit.
  */
-export function reportedFit(model: Pick<CatalogModel, 'fit' | 'cloud'>): Pick<ModelSummary, 'requiredBytes' | 'fits' | 'fitsNow'> {
+export function reportedFit(
+  model: Pick<CatalogModel, 'fit' | 'cloud'>,
+): Pick<ModelSummary, 'requiredBytes' | 'fits' | 'fitsNow'> {
   const f = model.cloud ? undefined : model.fit;
   if (!f) return { requiredBytes: 0, fits: true, fitsNow: true };
   return { requiredBytes: f.needBytes ?? 0, fits: f.fitsNow || f.fitsAfterUnload !== false, fitsNow: f.fitsNow };
@@ -49,7 +59,13 @@ export class ModelOverview {
   private readonly settings: Settings;
 
   constructor(deps: OverviewDeps) {
-    ({ backend: this.backend, catalog: this.catalog, ram: this.ram, loader: this.loader, settings: this.settings } = deps);
+    ({
+      backend: this.backend,
+      catalog: this.catalog,
+      ram: this.ram,
+      loader: this.loader,
+      settings: this.settings,
+    } = deps);
   }
 
   /**
@@ -85,7 +101,12 @@ export class ModelOverview {
   private async heldBytes(running: RunningModel[], view: HostView): Promise<number> {
     if (!this.backend.can.managesMemory || running.length === 0) return running.reduce((sum, m) => sum + m.size, 0);
     const models = (await this.catalog.list().catch(() => undefined))?.models ?? [];
-    return heldTotal({ backend: this.backend, settings: this.settings, learned: (...a) => this.loader.learned(...a) }, models, running, view);
+    return heldTotal(
+      { backend: this.backend, settings: this.settings, learned: (...a) => this.loader.learned(...a) },
+      models,
+      running,
+      view,
+    );
   }
 
   /** The host's memory and this machine's readings, for list_models, ollm://system/ram and doctor. */
@@ -106,11 +127,19 @@ export class ModelOverview {
       kind: memory.kind,
       source: view.source,
       note: view.sourceNote,
-      ...(memory.ram && memory.ram.totalBytes < Number.MAX_SAFE_INTEGER && { ramTotalBytes: memory.ram.totalBytes, ramAvailableBytes: memory.ram.availableBytes }),
+      ...(memory.ram &&
+        memory.ram.totalBytes < Number.MAX_SAFE_INTEGER && {
+          ramTotalBytes: memory.ram.totalBytes,
+          ramAvailableBytes: memory.ram.availableBytes,
+        }),
       ...(memory.vram && { vramTotalBytes: memory.vram.totalBytes, vramFreeBytes: memory.vram.freeBytes }),
       maxLoadedModels: view.maxLoadedModels,
       numParallel: view.numParallel,
-      ...(view.runner.preflight && { kvCacheType: view.runner.kvCacheType, flashAttention: view.runner.flashAttention, ...(view.runner.gpuOverheadBytes > 0 && { gpuOverheadBytes: view.runner.gpuOverheadBytes }) }),
+      ...(view.runner.preflight && {
+        kvCacheType: view.runner.kvCacheType,
+        flashAttention: view.runner.flashAttention,
+        ...(view.runner.gpuOverheadBytes > 0 && { gpuOverheadBytes: view.runner.gpuOverheadBytes }),
+      }),
     };
     return {
       totalBytes: reading.totalBytes,
@@ -134,7 +163,12 @@ export class ModelOverview {
     const isLoaded = running.some((l) => l.name === model.name);
     const { slots, kvType } = runnerFor(model, view);
     const planned = !model.cloud && this.backend.can.managesMemory;
-    const contextLength = contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory, model));
+    const contextLength = contextFor(
+      model,
+      running.find((r) => r.name === model.name),
+      0,
+      baseContext(this.settings, view.memory, model),
+    );
     const learned = planned ? this.loader.learned(model, contextLength, slots, kvType) : undefined;
     const fit = !planned
       ? reportedFit(model)
@@ -171,16 +205,27 @@ export class ModelOverview {
    * `reachable`: fail when Ollama does not answer now, instead of showing the last list seen;
    * `recent`: a reading of /api/ps from the last second will do (placement on every request).
    */
-  async listModels(options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean; recent?: boolean } = {}): Promise<ModelsOverview> {
+  async listModels(
+    options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean; recent?: boolean } = {},
+  ): Promise<ModelsOverview> {
     const [snapshot, running] = await Promise.all([
       this.catalog.list(options),
-      (options.recent ? this.running(options.signal) : this.backend.ps({ signal: options.signal, ...(options.refresh && { refresh: true }) })).catch((err: unknown) => {
+      (options.recent
+        ? this.running(options.signal)
+        : this.backend.ps({ signal: options.signal, ...(options.refresh && { refresh: true }) })
+      ).catch((err: unknown) => {
         if (err instanceof HostError && err.kind === 'unreachable' && !options.reachable) return [];
         throw err;
       }),
     ]);
     // Worked out again only when something it is made of changed: it is read on every call's path.
-    const key = [snapshot, running, await this.ram.read(), this.loader.hostMemory.revision, this.loader.learnedRevision()];
+    const key = [
+      snapshot,
+      running,
+      await this.ram.read(),
+      this.loader.hostMemory.revision,
+      this.loader.learnedRevision(),
+    ];
     const kept = this.kept;
     if (kept && key.every((part, i) => part === kept.key[i])) return kept.overview;
     const { view, ...ram } = await this.ramSummary(running);
@@ -200,7 +245,10 @@ export class ModelOverview {
 
   /** One installed model in full; throws model_not_found with the pull hint when absent. */
   async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
-    const [model, running] = await Promise.all([this.catalog.resolve(name, signal ? { signal } : {}), this.backend.ps({ signal })]);
+    const [model, running] = await Promise.all([
+      this.catalog.resolve(name, signal ? { signal } : {}),
+      this.backend.ps({ signal }),
+    ]);
     const { view, loadedBytes } = await this.ramSummary(running);
     const loaded = running.map(toLoaded);
     const card: ModelCard = {
@@ -219,16 +267,25 @@ export class ModelOverview {
   }
 
   /** Loaded models with what this server knows of them: pins, requests running, last use. */
-  async loadedView(signal?: AbortSignal): Promise<Array<LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string }>> {
+  async loadedView(
+    signal?: AbortSignal,
+  ): Promise<Array<LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string }>> {
     const loaded = await this.loadedModels(signal);
     return loaded.map((m) => {
       const last = this.loader.lastUsed.get(m.name);
-      return { ...m, pinned: this.loader.pins.has(m.name), requestsRunning: this.loader.requestsOn(m.name), ...(last && { lastUsedAt: new Date(last).toISOString() }) };
+      return {
+        ...m,
+        pinned: this.loader.pins.has(m.name),
+        requestsRunning: this.loader.requestsOn(m.name),
+        ...(last && { lastUsedAt: new Date(last).toISOString() }),
+      };
     });
   }
 
   /** The RAM resource: readings, budget, loaded models, and whether Ollama answered. */
-  async ramStatus(): Promise<RamSummary & { loaded: LoadedModel[]; ollama: { host: string; reachable: boolean; error?: string } }> {
+  async ramStatus(): Promise<
+    RamSummary & { loaded: LoadedModel[]; ollama: { host: string; reachable: boolean; error?: string } }
+  > {
     let running: RunningModel[] = [];
     let error: string | undefined;
     try {
@@ -237,16 +294,32 @@ export class ModelOverview {
       error = err instanceof Error ? err.message : String(err);
     }
     const { view: _view, ...ram } = await this.ramSummary(running);
-    return { ...ram, loaded: running.map(toLoaded), ollama: { host: this.host, reachable: error === undefined, ...(error && { error }) } };
+    return {
+      ...ram,
+      loaded: running.map(toLoaded),
+      ollama: { host: this.host, reachable: error === undefined, ...(error && { error }) },
+    };
   }
 
   /** Known patterns, and installed models merged with what Ollama says when it answers. */
-  async modelDatabase(): Promise<{ patterns: readonly ModelEntry[]; installed: CatalogModel[]; ollama: { reachable: boolean; error?: string } }> {
+  async modelDatabase(): Promise<{
+    patterns: readonly ModelEntry[];
+    installed: CatalogModel[];
+    ollama: { reachable: boolean; error?: string };
+  }> {
     try {
       const snap = await this.catalog.list();
-      return { patterns: MODEL_DATABASE, installed: snap.models, ollama: { reachable: !snap.stale, ...(snap.stale && { error: snap.stale.message }) } };
+      return {
+        patterns: MODEL_DATABASE,
+        installed: snap.models,
+        ollama: { reachable: !snap.stale, ...(snap.stale && { error: snap.stale.message }) },
+      };
     } catch (err) {
-      return { patterns: MODEL_DATABASE, installed: [], ollama: { reachable: false, error: err instanceof Error ? err.message : String(err) } };
+      return {
+        patterns: MODEL_DATABASE,
+        installed: [],
+        ollama: { reachable: false, error: err instanceof Error ? err.message : String(err) },
+      };
     }
   }
 }

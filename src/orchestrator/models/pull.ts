@@ -68,18 +68,39 @@ export class Puller {
     if (!req.force) {
       req.progress?.enter({ kind: 'starting', what: `checking whether ${name} is installed` });
       const present = await this.catalog.get(name, { refresh: true, ...(req.signal && { signal: req.signal }) });
-      if (present) return { model: present.name, status: 'already_present', sizeBytes: present.sizeBytes, durationMs: Math.round(performance.now() - started) };
+      if (present)
+        return {
+          model: present.name,
+          status: 'already_present',
+          sizeBytes: present.sizeBytes,
+          durationMs: Math.round(performance.now() - started),
+        };
     }
 
     const shared = this.running.get(name) ?? this.start(name, req.insecure ?? false);
     shared.callers++;
     const listener = (p: PullProgress) => {
       req.onProgress?.(p);
-      req.progress?.enter({ kind: 'pulling', model: name, status: p.status, downloading: p.downloading, completedBytes: p.completedBytes, totalBytes: p.totalBytes });
+      req.progress?.enter({
+        kind: 'pulling',
+        model: name,
+        status: p.status,
+        downloading: p.downloading,
+        completedBytes: p.completedBytes,
+        totalBytes: p.totalBytes,
+      });
     };
     shared.listeners.add(listener);
     if (shared.last) listener(shared.last);
-    else req.progress?.enter({ kind: 'pulling', model: name, status: 'starting the download', downloading: false, completedBytes: 0, totalBytes: 0 });
+    else
+      req.progress?.enter({
+        kind: 'pulling',
+        model: name,
+        status: 'starting the download',
+        downloading: false,
+        completedBytes: 0,
+        totalBytes: 0,
+      });
     const onAbort = () => {
       if (--shared.callers === 0) shared.abort.abort();
     };
@@ -92,11 +113,21 @@ export class Puller {
       shared.listeners.delete(listener); // (a caller not aborted is here because the download is over: its count no longer matters)
     }
     const installed = await this.catalog.get(name, { refresh: true });
-    return { model: installed?.name ?? name, status: 'pulled', sizeBytes: installed?.sizeBytes ?? 0, durationMs: Math.round(performance.now() - started) };
+    return {
+      model: installed?.name ?? name,
+      status: 'pulled',
+      sizeBytes: installed?.sizeBytes ?? 0,
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 
   private start(name: string, insecure: boolean): SharedPull {
-    const shared: SharedPull = { done: Promise.resolve(), listeners: new Set(), callers: 0, abort: new AbortController() };
+    const shared: SharedPull = {
+      done: Promise.resolve(),
+      listeners: new Set(),
+      callers: 0,
+      abort: new AbortController(),
+    };
     shared.done = this.download(name, insecure, shared).finally(() => {
       this.running.delete(name);
       this.catalog.invalidate();
@@ -127,7 +158,13 @@ export class Puller {
         total += l.total;
       }
       // Progress never goes backwards, even if Ollama re-reports a layer.
-      const progress = { completedBytes: Math.max(completed, shared.last?.completedBytes ?? 0), totalBytes: Math.max(total, shared.last?.totalBytes ?? 0), status, downloading, message };
+      const progress = {
+        completedBytes: Math.max(completed, shared.last?.completedBytes ?? 0),
+        totalBytes: Math.max(total, shared.last?.totalBytes ?? 0),
+        status,
+        downloading,
+        message,
+      };
       shared.last = progress;
       for (const l of shared.listeners) l(progress);
     };
@@ -167,7 +204,11 @@ export class Puller {
       }
       const message = err instanceof Error ? err.message : String(err);
       if (/file does not exist|not found/i.test(message) && !(err instanceof HostError && err.kind === 'unreachable')) {
-        throw new HostError('model_not_found', `${quoted(name)} was not found in the registry — check the name and tag (e.g. on ollama.com/library).`, this.backend.host);
+        throw new HostError(
+          'model_not_found',
+          `${quoted(name)} was not found in the registry — check the name and tag (e.g. on ollama.com/library).`,
+          this.backend.host,
+        );
       }
       throw err instanceof HostError ? err : this.backend.toError(err, `pulling ${quoted(name)}`);
     } finally {
@@ -177,7 +218,11 @@ export class Puller {
   }
 }
 
-function describe(status: string, layer: { total: number; completed: number } | undefined, layers: Map<string, { total: number; completed: number }>): string {
+function describe(
+  status: string,
+  layer: { total: number; completed: number } | undefined,
+  layers: Map<string, { total: number; completed: number }>,
+): string {
   if (!layer) return status;
   let completed = 0;
   let total = 0;

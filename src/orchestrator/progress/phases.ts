@@ -55,7 +55,10 @@ export function samePhase(a: Phase, b: Phase): boolean {
     case 'fallback':
       return a.from === (b as typeof a).from;
     case 'pulling':
-      return a.model === (b as typeof a).model && (a.downloading ? (b as typeof a).downloading : a.status === (b as typeof a).status);
+      return (
+        a.model === (b as typeof a).model &&
+        (a.downloading ? (b as typeof a).downloading : a.status === (b as typeof a).status)
+      );
     case 'creating':
       return a.model === (b as typeof a).model && a.status === (b as typeof a).status;
     default:
@@ -106,7 +109,9 @@ export function measurePhase(p: Phase, elapsedMs: number): PhaseMeasure {
     case 'pulling':
       return p.downloading && p.totalBytes > 0 ? { done: p.completedBytes, total: p.totalBytes } : { done: elapsed };
     case 'creating':
-      return p.totalBytes && p.completedBytes !== undefined ? { done: p.completedBytes, total: p.totalBytes } : { done: elapsed };
+      return p.totalBytes && p.completedBytes !== undefined
+        ? { done: p.completedBytes, total: p.totalBytes }
+        : { done: elapsed };
     case 'loading':
       return elapsed < p.estimateMs / 1000 ? { done: elapsed, total: p.estimateMs / 1000 } : { done: elapsed };
     default:

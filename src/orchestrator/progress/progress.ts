@@ -133,8 +133,12 @@ export class PhaseTracker implements PhaseBoard {
     const now = this.now();
     const measures = active.map(([, l]) => measurePhase(l.phase, now - l.since));
     const done = measures.reduce((s, m) => s + m.done, 0);
-    const totals = measures.every((m) => m.total !== undefined) ? measures.reduce((s, m) => s + m.total!, 0) : undefined;
-    const basis = active.map(([id, l]) => `${id}|${l.phase.kind}|${'model' in l.phase ? l.phase.model : ''}`).join('\n');
+    const totals = measures.every((m) => m.total !== undefined)
+      ? measures.reduce((s, m) => s + m.total!, 0)
+      : undefined;
+    const basis = active
+      .map(([id, l]) => `${id}|${l.phase.kind}|${'model' in l.phase ? l.phase.model : ''}`)
+      .join('\n');
     if (basis !== this.basis) {
       this.basis = basis;
       this.base = this.last;
@@ -147,7 +151,11 @@ export class PhaseTracker implements PhaseBoard {
     this.last = progress;
     this.lastSentAt = now;
     this.sent++;
-    this.sink({ progress, ...(total !== undefined && total >= progress && { total }), message: this.prefix ? `${this.prefix}: ${text}` : text });
+    this.sink({
+      progress,
+      ...(total !== undefined && total >= progress && { total }),
+      message: this.prefix ? `${this.prefix}: ${text}` : text,
+    });
     this.schedule();
   }
 

@@ -15,7 +15,10 @@ export class ProjectError extends Error {
 }
 
 const routingSchema = z.strictObject({ defaultProfile: z.enum(PROFILE_NAMES).optional() });
-const toolsSchema = z.strictObject({ enabled: z.array(z.string().min(1)).optional(), disabled: z.array(z.string().min(1)).optional() });
+const toolsSchema = z.strictObject({
+  enabled: z.array(z.string().min(1)).optional(),
+  disabled: z.array(z.string().min(1)).optional(),
+});
 const fileSchema = z.strictObject({
   profile: z.string().trim().min(1).optional(),
   extends: z.enum(BUILTIN_NAMES).optional(),
@@ -39,10 +42,13 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown, file: string): st
     return `Project file ${file}: unknown key "${key}"; allowed here: ${(KEYS[path.join('.')] ?? []).join(', ')}.`;
   }
   let value = data;
-  for (const k of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[k] : undefined;
+  for (const k of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[k] : undefined;
   const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`; // a long value is cut: an error is a line
   const allowed =
-    issue.code === 'invalid_value' ? `expected one of ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+    issue.code === 'invalid_value'
+      ? `expected one of ${issue.values.map(String).join(', ')}`
+      : issue.message.replace(/^Invalid input: /, '');
   return `Project file ${file}: "${path.join('.')}"${shown} is not allowed; ${allowed}.`;
 }
 
@@ -72,12 +78,17 @@ async function readProjectText(file: string, root: string): Promise<string> {
 export async function readProjectFile(file: string, root: string, toolNames: readonly string[]): Promise<ProjectFile> {
   const text = await readProjectText(file, root);
   const yaml = await parseYaml(text);
-  if (!yaml.ok) throw new ProjectError(`Project file ${file}${yaml.line ? `:${yaml.line}` : ''} is not valid YAML: ${yaml.message}`);
+  if (!yaml.ok)
+    throw new ProjectError(
+      `Project file ${file}${yaml.line ? `:${yaml.line}` : ''} is not valid YAML: ${yaml.message}`,
+    );
   const data = yaml.data;
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     const kind = Array.isArray(data) ? 'list' : typeof data;
-    throw new ProjectError(`Project file ${file} must hold a mapping of keys (like "profile: typescript"), not a ${kind}.`);
+    throw new ProjectError(
+      `Project file ${file} must hold a mapping of keys (like "profile: typescript"), not a ${kind}.`,
+    );
   }
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) throw new ProjectError(describeIssue(parsed.error.issues[0]!, data, file));
@@ -85,7 +96,9 @@ export async function readProjectFile(file: string, root: string, toolNames: rea
   for (const key of ['enabled', 'disabled'] as const) {
     const bad = out.tools?.[key]?.find((t) => !toolNames.includes(t));
     if (bad !== undefined) {
-      throw new ProjectError(`Project file ${file}: "tools.${key}" names unknown tool "${bad}"; allowed: ${toolNames.join(', ')}.`);
+      throw new ProjectError(
+        `Project file ${file}: "tools.${key}" names unknown tool "${bad}"; allowed: ${toolNames.join(', ')}.`,
+      );
     }
   }
   if (out.extends && isBuiltinName(out.profile) && out.profile !== out.extends) {
@@ -95,4 +108,3 @@ export async function readProjectFile(file: string, root: string, toolNames: rea
   }
   return out;
 }
-

@@ -42,13 +42,23 @@ async function scan(dir: string, withFile: boolean): Promise<Scan> {
   if (withFile && ollm && (ollm.isDirectory() || ollm.isSymbolicLink())) {
     const file = join(dir, PROJECT_FILE);
     // anything there but a folder is the project file: a FIFO or a device is refused when read, not passed over
-    if (await stat(file).then((s) => !s.isDirectory(), () => false)) out.file = file;
+    if (
+      await stat(file).then(
+        (s) => !s.isDirectory(),
+        () => false,
+      )
+    )
+      out.file = file;
   }
   return out;
 }
 
 /** Walks up from `start` to the first folder with a marker (or a project file); stops at `.git`, home, or the root. */
-export async function walk(start: string, withFile: boolean, options: WalkOptions): Promise<(Scan & { root: string }) | undefined> {
+export async function walk(
+  start: string,
+  withFile: boolean,
+  options: WalkOptions,
+): Promise<(Scan & { root: string }) | undefined> {
   const home = resolve(options.home ?? homedir());
   let dir = resolve(start);
   for (;;) {
@@ -60,4 +70,3 @@ export async function walk(start: string, withFile: boolean, options: WalkOption
     dir = parent;
   }
 }
-

@@ -58,16 +58,30 @@ export async function resolveProject(options: ResolveOptions): Promise<ProjectPr
   if (explicit) {
     const s = await stat(dir).catch(() => undefined);
     if (!s) throw new ProjectError(`Project folder ${dir} does not exist (named by --project): check the path.`);
-    if (!s.isDirectory()) throw new ProjectError(`Project folder ${dir} is not a folder (named by --project): name the project's folder.`);
+    if (!s.isDirectory())
+      throw new ProjectError(`Project folder ${dir} is not a folder (named by --project): name the project's folder.`);
   }
   const found = await walk(dir, true, options);
   // a folder the user named is the project even with no marker: its files are the ones to read
-  if (!found) return explicit ? { name: 'custom', root: dir, explicit, tools: { disabled: [] }, description: 'custom (a folder named as the project, with no project markers)' } : undefined;
+  if (!found)
+    return explicit
+      ? {
+          name: 'custom',
+          root: dir,
+          explicit,
+          tools: { disabled: [] },
+          description: 'custom (a folder named as the project, with no project markers)',
+        }
+      : undefined;
   const data = found.file ? await readProjectFile(found.file, found.root, options.toolNames) : {};
   const base = data.extends ?? (isBuiltinName(data.profile) ? data.profile : found.detection?.profile);
   const builtin = base ? BUILTIN_PROFILES[base] : undefined;
   const name = data.profile ?? base ?? 'custom';
-  const description = builtin ? (name === base ? builtin.description : `${name} (${builtin.description})`) : `${name} (custom project profile)`;
+  const description = builtin
+    ? name === base
+      ? builtin.description
+      : `${name} (${builtin.description})`
+    : `${name} (custom project profile)`;
   const profile: ProjectProfile = {
     name,
     root: found.root,
@@ -95,7 +109,10 @@ export function toolAllowed(profile: ProjectProfile | undefined, tool: string): 
 }
 
 /** A plain YAML scalar when it reads back as the same string, else a quoted one. */
-const scalar = (s: string) => (/^[A-Za-z][\w.:/-]*$/.test(s) && !s.endsWith(':') && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(s) ? s : JSON.stringify(s));
+const scalar = (s: string) =>
+  /^[A-Za-z][\w.:/-]*$/.test(s) && !s.endsWith(':') && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(s)
+    ? s
+    : JSON.stringify(s);
 const flow = (items: readonly string[]) => `[${items.map(scalar).join(', ')}]`;
 
 /** The `.ollm/project.yaml` that `project init` writes: every value that matches the built-in stays a comment. */
@@ -107,20 +124,44 @@ export function projectFileText(profile: ProjectProfile): string {
     '# Every key is optional. Built-in profiles: ' + BUILTIN_NAMES.join(', ') + '.',
     `profile: ${scalar(profile.name)}`,
   ];
-  if (profile.base && profile.base !== profile.name) lines.push(`extends: ${profile.base}   # the built-in this custom profile starts from`);
+  if (profile.base && profile.base !== profile.name)
+    lines.push(`extends: ${profile.base}   # the built-in this custom profile starts from`);
   else lines.push('# extends: typescript   # the built-in to start from, when `profile` is a custom name');
-  lines.push(opt(profile.model !== undefined, `model: ${scalar(profile.model ?? 'qwen2.5-coder:7b')}   # the model for this project`));
+  lines.push(
+    opt(
+      profile.model !== undefined,
+      `model: ${scalar(profile.model ?? 'qwen2.5-coder:7b')}   # the model for this project`,
+    ),
+  );
   const prompt = profile.systemPrompt ?? 'You are helping with ...';
   lines.push('# The system prompt given to the model (replaces the built-in one):');
-  lines.push(opt(profile.systemPrompt !== undefined && profile.systemPrompt !== builtin?.systemPrompt, `systemPrompt: ${JSON.stringify(prompt)}`));
-  const routingLive = profile.defaultProfile !== undefined && profile.defaultProfile !== builtin?.routing.defaultProfile;
+  lines.push(
+    opt(
+      profile.systemPrompt !== undefined && profile.systemPrompt !== builtin?.systemPrompt,
+      `systemPrompt: ${JSON.stringify(prompt)}`,
+    ),
+  );
+  const routingLive =
+    profile.defaultProfile !== undefined && profile.defaultProfile !== builtin?.routing.defaultProfile;
   lines.push(opt(routingLive, 'routing:'));
-  lines.push(opt(routingLive, `  defaultProfile: ${profile.defaultProfile ?? 'general'}   # one of ${PROFILE_NAMES.join(', ')}`));
+  lines.push(
+    opt(routingLive, `  defaultProfile: ${profile.defaultProfile ?? 'general'}   # one of ${PROFILE_NAMES.join(', ')}`),
+  );
   const { enabled, disabled } = profile.tools;
   const toolsLive = enabled !== undefined || disabled.length > 0;
   lines.push(opt(toolsLive, 'tools:'));
-  lines.push(opt(enabled !== undefined, `  enabled: ${flow(enabled ?? ['route_and_generate', 'list_models'])}   # only these ollm-mcp tools are offered`));
-  lines.push(opt(disabled.length > 0, `  disabled: ${flow(disabled.length > 0 ? disabled : ['delete_model'])}   # these ollm-mcp tools are not offered`));
+  lines.push(
+    opt(
+      enabled !== undefined,
+      `  enabled: ${flow(enabled ?? ['route_and_generate', 'list_models'])}   # only these ollm-mcp tools are offered`,
+    ),
+  );
+  lines.push(
+    opt(
+      disabled.length > 0,
+      `  disabled: ${flow(disabled.length > 0 ? disabled : ['delete_model'])}   # these ollm-mcp tools are not offered`,
+    ),
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -129,5 +170,8 @@ export function projectSettings(profile: ProjectProfile): { settings: Record<str
   const model: Record<string, unknown> = {};
   if (profile.model) model.default = profile.model;
   if (profile.defaultProfile) model.routing = { defaultProfile: profile.defaultProfile };
-  return { settings: Object.keys(model).length ? { model } : {}, source: `project ${profile.file ?? `${profile.name} (built-in profile, ${profile.root})`}` };
+  return {
+    settings: Object.keys(model).length ? { model } : {},
+    source: `project ${profile.file ?? `${profile.name} (built-in profile, ${profile.root})`}`,
+  };
 }

@@ -23,7 +23,12 @@ export interface Footprint {
   callsToPayForSession?: number;
 }
 
-export function footprint(listChars: number, tools: number, prices: Prices, saved: { calls: number; savedTokens: number; savedMoney: number }): Footprint {
+export function footprint(
+  listChars: number,
+  tools: number,
+  prices: Prices,
+  saved: { calls: number; savedTokens: number; savedMoney: number },
+): Footprint {
   const tokensPerTurn = Math.ceil(listChars / CHARS_PER_TOKEN);
   const sessionTokens = tokensPerTurn * SESSION_TURNS;
   const sessionMoney = money(sessionTokens, 0, prices);
@@ -37,6 +42,9 @@ export function footprint(listChars: number, tools: number, prices: Prices, save
 /** One line for show_status. */
 export function footprintLine(f: Footprint, currency: string): string {
   const session = `~${formatTokens(f.sessionTokens)} tokens${f.sessionMoney > 0 ? ` (≈ ${formatMoney(f.sessionMoney, currency)})` : ''} over a ${f.sessionTurns}-turn session`;
-  const pays = f.callsToPayForSession !== undefined ? `; ${f.callsToPayForSession} offloaded call${f.callsToPayForSession === 1 ? '' : 's'} at the average saved so far pay${f.callsToPayForSession === 1 ? 's' : ''} for it` : '';
+  const pays =
+    f.callsToPayForSession !== undefined
+      ? `; ${f.callsToPayForSession} offloaded call${f.callsToPayForSession === 1 ? '' : 's'} at the average saved so far pay${f.callsToPayForSession === 1 ? 's' : ''} for it`
+      : '';
   return `The tool list (${f.tools} tools) costs you ~${formatTokens(f.tokensPerTurn)} tokens a turn: ${session}${pays}.`;
 }

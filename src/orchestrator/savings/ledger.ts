@@ -88,7 +88,10 @@ export function formatTokens(n: number): string {
   return `${sign}${scaled(div)}${suffix}`;
 }
 
-const TOKEN_UNITS: ReadonlyArray<[number, string]> = [[1e3, 'k'], [1e6, 'M']];
+const TOKEN_UNITS: ReadonlyArray<[number, string]> = [
+  [1e3, 'k'],
+  [1e6, 'M'],
+];
 
 /** Money with enough digits for small amounts: $0.05, $0.003, $0.17, $1,234.50. */
 export function formatMoney(x: number, currency = '$'): string {
@@ -111,7 +114,8 @@ export function ledgerLine(e: LedgerEntry, p: Prices, what = 'this call'): strin
   const costs = `${what} cost you ${formatTokens(callTokens)}, doing it yourself ~${formatTokens(selfTokens)}`;
   if (e.verdict === 'saved') {
     if (!priced) return `Saved you ~${formatTokens(e.savedTokens)} tokens: ${costs}.`;
-    if (e.savedTokens >= 0) return `Saved you ~${formatTokens(e.savedTokens)} tokens (≈ ${formatMoney(e.savedMoney, cur)}): ${costs}.`;
+    if (e.savedTokens >= 0)
+      return `Saved you ~${formatTokens(e.savedTokens)} tokens (≈ ${formatMoney(e.savedMoney, cur)}): ${costs}.`;
     return `Saved you ≈ ${formatMoney(e.savedMoney, cur)} (${formatTokens(-e.savedTokens)} more tokens, but cheaper ones): ${costs}.`;
   }
   const more = priced ? `~${formatMoney(-e.savedMoney, cur)}` : `~${formatTokens(-e.savedTokens)} tokens`;

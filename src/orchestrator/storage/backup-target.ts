@@ -14,10 +14,17 @@ import { basename, dirname, join } from 'node:path';
 import { STATE_FILE } from './db.js';
 
 /** The files of one open store: the database and what SQLite keeps beside it. */
-export const LIVE_FILES: readonly string[] = [STATE_FILE, `${STATE_FILE}-wal`, `${STATE_FILE}-shm`, `${STATE_FILE}-journal`, `${STATE_FILE}-lock`];
+export const LIVE_FILES: readonly string[] = [
+  STATE_FILE,
+  `${STATE_FILE}-wal`,
+  `${STATE_FILE}-shm`,
+  `${STATE_FILE}-journal`,
+  `${STATE_FILE}-lock`,
+];
 
 const statOf = (path: string) => stat(path).catch(() => undefined);
-const sameFile = (a: { dev: number; ino: number }, b: { dev: number; ino: number }) => a.dev === b.dev && a.ino === b.ino;
+const sameFile = (a: { dev: number; ino: number }, b: { dev: number; ino: number }) =>
+  a.dev === b.dev && a.ino === b.ino;
 
 /**
  * The path a backup named `given` lands at: its folder resolved as the kernel resolves it (links,

@@ -32,7 +32,13 @@ export class StateLockedError extends StorageError {
 /** True for SQLite's "another connection holds the lock" errors (any extended code of BUSY or LOCKED). */
 export function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_') || code.startsWith('SQLITE_LOCKED_'));
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_BUSY' ||
+      code === 'SQLITE_LOCKED' ||
+      code.startsWith('SQLITE_BUSY_') ||
+      code.startsWith('SQLITE_LOCKED_'))
+  );
 }
 
 export interface RetryOptions {

@@ -24,7 +24,10 @@ export async function connect(Database: Database, path: string): Promise<Db> {
     // FULL: a commit is on disk before the caller is told it happened, power loss included
     db.exec('PRAGMA synchronous = FULL');
     const check = await retryBusy(path, () => db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>);
-    if (check[0]?.quick_check !== 'ok') throw Object.assign(new Error(`database disk image is malformed (${check[0]?.quick_check ?? 'no answer'})`), { code: 'SQLITE_CORRUPT' });
+    if (check[0]?.quick_check !== 'ok')
+      throw Object.assign(new Error(`database disk image is malformed (${check[0]?.quick_check ?? 'no answer'})`), {
+        code: 'SQLITE_CORRUPT',
+      });
     await retryBusy(path, () => migrate(db));
     await retryBusy(path, () => claimIdentity(db));
     openedAt(db, path);
@@ -51,7 +54,9 @@ export async function makeIfMissing(Database: Database, path: string, exists: ()
     try {
       db.exec('PRAGMA journal_mode = WAL');
       const steps = MIGRATIONS.map((m, v) => `${m}; PRAGMA user_version = ${v + 1};`).join('\n');
-      db.exec(`BEGIN IMMEDIATE; ${steps} PRAGMA application_id = ${1 + Math.floor(Math.random() * 0x7ffffffe)}; COMMIT;`);
+      db.exec(
+        `BEGIN IMMEDIATE; ${steps} PRAGMA application_id = ${1 + Math.floor(Math.random() * 0x7ffffffe)}; COMMIT;`,
+      );
     } finally {
       db.close(); // the last connection: the log is folded in and removed, the file alone is the store
     }

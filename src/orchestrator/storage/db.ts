@@ -31,7 +31,16 @@ import { flushWrites, pathOf, type Db } from './writes.js';
 
 export { StorageError, storageError } from './errors.js';
 export { isBusy } from './busy.js';
-export { BATCH_MS, ChangeCount, commitSoon, flushWrites, queueWrite, stateVersion, tellingWaits, write } from './writes.js';
+export {
+  BATCH_MS,
+  ChangeCount,
+  commitSoon,
+  flushWrites,
+  queueWrite,
+  stateVersion,
+  tellingWaits,
+  write,
+} from './writes.js';
 
 export type { Db };
 export const STATE_FILE = 'state.db';
@@ -44,15 +53,27 @@ async function checkPlace(path: string): Promise<void> {
       throw e;
     });
     if (s && !s.isFile()) {
-      const what = s.isSymbolicLink() ? 'a symbolic link' : s.isDirectory() ? 'a folder' : s.isFIFO() ? 'a named pipe (FIFO)' : 'not a regular file';
-      throw new StorageError(`${p} is ${what}; ollm-mcp keeps its state only in a regular file there. Move it away (or remove it) and try again.`);
+      const what = s.isSymbolicLink()
+        ? 'a symbolic link'
+        : s.isDirectory()
+          ? 'a folder'
+          : s.isFIFO()
+            ? 'a named pipe (FIFO)'
+            : 'not a regular file';
+      throw new StorageError(
+        `${p} is ${what}; ollm-mcp keeps its state only in a regular file there. Move it away (or remove it) and try again.`,
+      );
     }
   }
 }
 
 /** The file beside the store whose locks prove who has it open (gate.ts). */
 const gatePath = (path: string): string => `${path}-lock`;
-const present = (path: string) => lstat(path).then(() => true, () => false);
+const present = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
 async function openDb(path: string): Promise<Db> {
   const Database = cjsExports((await loadLibsql()) as typeof Libsql);
@@ -73,7 +94,10 @@ async function openDb(path: string): Promise<Db> {
       if (!isCorrupt(e)) throw e;
       const repaired = await repair(Database, path, gate);
       moved.push(...repaired.moved);
-      if (!repaired.alone) throw new StorageError(`${path} could not be opened: SQLite reports it damaged (${(e as Error).message}), but another process has it open, so nothing was set aside. Stop the other ollm-mcp servers using ${dirname(path)} (\`ollm-mcp shared stop\`, and any HTTP server) and try again.`);
+      if (!repaired.alone)
+        throw new StorageError(
+          `${path} could not be opened: SQLite reports it damaged (${(e as Error).message}), but another process has it open, so nothing was set aside. Stop the other ollm-mcp servers using ${dirname(path)} (\`ollm-mcp shared stop\`, and any HTTP server) and try again.`,
+        );
       db = await connect(Database, path);
     }
     gates.set(path, gate);
@@ -87,7 +111,9 @@ async function openDb(path: string): Promise<Db> {
       const [first, ...rest] = moved as [SetAside, ...SetAside[]];
       const also = rest.length ? `; with it ${rest.map((m) => `${m.file} as ${m.keptAs} (${m.why})`).join(', ')}` : '';
       const goesOn = moved.some((m) => m.file === path) ? 'a new, empty state database' : 'the database alone';
-      log.warn(`state: ${first.file} was not used: ${first.why}. It is kept as ${first.keptAs} (nothing was deleted)${also}. ollm-mcp goes on with ${goesOn}.`);
+      log.warn(
+        `state: ${first.file} was not used: ${first.why}. It is kept as ${first.keptAs} (nothing was deleted)${also}. ollm-mcp goes on with ${goesOn}.`,
+      );
     }
   }
 }
@@ -97,7 +123,11 @@ async function openDb(path: string): Promise<Db> {
  * is still foreign or damaged and makes a new store in its place; then takes the shared lock back.
  * `alone` false: another process has the store open, and nothing was touched.
  */
-async function repair(Database: typeof Libsql, path: string, gate: Gate): Promise<{ alone: boolean; moved: SetAside[] }> {
+async function repair(
+  Database: typeof Libsql,
+  path: string,
+  gate: Gate,
+): Promise<{ alone: boolean; moved: SetAside[] }> {
   if (!(await gate.exclusive())) {
     await gate.shared();
     return { alone: false, moved: [] };
@@ -112,7 +142,11 @@ async function repair(Database: typeof Libsql, path: string, gate: Gate): Promis
     } catch (e) {
       if (!isCorrupt(e)) throw e;
       const belonged = `it belonged to the ${basename(path)} kept aside`;
-      const damaged = [{ file: path, why: `SQLite reports it damaged: ${(e as Error).message}` }, { file: `${path}-wal`, why: belonged }, { file: `${path}-shm`, why: belonged }];
+      const damaged = [
+        { file: path, why: `SQLite reports it damaged: ${(e as Error).message}` },
+        { file: `${path}-wal`, why: belonged },
+        { file: `${path}-shm`, why: belonged },
+      ];
       moved.push(...(await setAsideAll(damaged, at)));
       await makeIfMissing(Database, path, () => present(path));
     }

@@ -25,7 +25,12 @@ export async function decodeJson(text: string): Promise<Decoded | null> {
     if (end !== undefined) {
       const at = Number(end);
       const data = await decodeJson(body.slice(0, at));
-      if (data && data.badText === undefined) return { data: data.data, badText: body.slice(at), problem: `${body.length - at} characters after the end of the JSON` };
+      if (data && data.badText === undefined)
+        return {
+          data: data.data,
+          badText: body.slice(at),
+          problem: `${body.length - at} characters after the end of the JSON`,
+        };
     }
   }
   const { jsonrepair, JSONRepairError } = await import('jsonrepair');

@@ -32,10 +32,16 @@ export class Gate {
   async shared(limitMs?: number): Promise<void> {
     this.release();
     try {
-      await retryBusy(this.path, () => this.run('BEGIN', 'SELECT count(*) FROM sqlite_master'), limitMs === undefined ? {} : { limitMs });
+      await retryBusy(
+        this.path,
+        () => this.run('BEGIN', 'SELECT count(*) FROM sqlite_master'),
+        limitMs === undefined ? {} : { limitMs },
+      );
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'SQLITE_NOTADB') throw e;
-      throw new StorageError(`${this.path} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`);
+      throw new StorageError(
+        `${this.path} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`,
+      );
     }
     this.held = 'shared';
   }

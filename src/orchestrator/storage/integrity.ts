@@ -65,7 +65,14 @@ async function readWal(file: string): Promise<WalFacts | undefined> {
     const bigEndian = magic === 0x377f0683;
     const ps = head.readUInt32BE(8);
     const sum = walChecksum(head.subarray(0, 24), bigEndian);
-    const valid = WAL_MAGIC.includes(magic) && head.readUInt32BE(4) === WAL_VERSION && ps >= 512 && ps <= 65536 && (ps & (ps - 1)) === 0 && sum[0] === head.readUInt32BE(24) && sum[1] === head.readUInt32BE(28);
+    const valid =
+      WAL_MAGIC.includes(magic) &&
+      head.readUInt32BE(4) === WAL_VERSION &&
+      ps >= 512 &&
+      ps <= 65536 &&
+      (ps & (ps - 1)) === 0 &&
+      sum[0] === head.readUInt32BE(24) &&
+      sum[1] === head.readUInt32BE(28);
     if (!valid) return { valid, pageSize: ps, frames: 0 };
     const salts = [head.readUInt32BE(16), head.readUInt32BE(20)];
     // frames count only while their salts and checksum chain hold, and up to the last commit
@@ -94,7 +101,9 @@ async function readWal(file: string): Promise<WalFacts | undefined> {
 }
 
 /** The database file's header facts; undefined when it is missing. */
-async function readDbHeader(file: string): Promise<{ size: number; isDb: boolean; pageSize: number; appId: number } | undefined> {
+async function readDbHeader(
+  file: string,
+): Promise<{ size: number; isDb: boolean; pageSize: number; appId: number } | undefined> {
   const h = await open(file, 'r').catch(() => undefined);
   if (!h) return undefined;
   try {
@@ -102,7 +111,12 @@ async function readDbHeader(file: string): Promise<{ size: number; isDb: boolean
     const head = Buffer.alloc(100);
     const { bytesRead } = await h.read(head, 0, 100, 0);
     const isDb = bytesRead === 100 && head.toString('latin1', 0, 16) === SQLITE_MAGIC;
-    return { size, isDb, pageSize: isDb ? pageSize(head.readUInt16BE(16)) : 0, appId: isDb ? head.readUInt32BE(APP_ID_OFFSET) : 0 };
+    return {
+      size,
+      isDb,
+      pageSize: isDb ? pageSize(head.readUInt16BE(16)) : 0,
+      appId: isDb ? head.readUInt32BE(APP_ID_OFFSET) : 0,
+    };
   } finally {
     await h.close();
   }
@@ -157,7 +171,11 @@ export async function judgeBeforeOpen(path: string): Promise<Verdict[]> {
   const frames = facts ?? { valid: true, pageSize: 0, frames: 0 };
   if (db && db.size > 0 && !db.isDb) {
     const with_ = `it belonged to the ${basename(path)} kept aside`;
-    return [{ file: path, why: `${basename(path)} is not a SQLite database` }, { file: wal, why: with_ }, { file: shm, why: with_ }];
+    return [
+      { file: path, why: `${basename(path)} is not a SQLite database` },
+      { file: wal, why: with_ },
+      { file: shm, why: with_ },
+    ];
   }
   const out: Verdict[] = [];
   let walWhy: string | undefined;
@@ -165,8 +183,10 @@ export async function judgeBeforeOpen(path: string): Promise<Verdict[]> {
   // a 0-byte database beside a log with data is a new store before its first checkpoint — another
   // process may be writing it this moment — so only a missing database makes a log an orphan
   else if (walHasData && !db) walWhy = `it has no database beside it (${basename(path)} is missing)`;
-  else if (walHasData && db && db.size > 0 && frames.pageSize !== db.pageSize) walWhy = `its page size (${frames.pageSize}) is not the database's (${db.pageSize}): it belongs to another database`;
-  else if (walHasData && db && db.appId !== 0 && frames.lastAppId !== undefined && frames.lastAppId !== db.appId) walWhy = 'it belongs to another store (copied from another home?)';
+  else if (walHasData && db && db.size > 0 && frames.pageSize !== db.pageSize)
+    walWhy = `its page size (${frames.pageSize}) is not the database's (${db.pageSize}): it belongs to another database`;
+  else if (walHasData && db && db.appId !== 0 && frames.lastAppId !== undefined && frames.lastAppId !== db.appId)
+    walWhy = 'it belongs to another store (copied from another home?)';
   if (db && db.size === 0 && !walHasData && (await storeWasWritten(dirname(path)))) {
     out.push({ file: path, why: `${basename(path)} is empty: what is left of a truncated store` });
   }
@@ -193,5 +213,9 @@ export async function checkBeforeOpen(path: string): Promise<SetAside[]> {
 export function isCorrupt(err: unknown): boolean {
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   const message = err instanceof Error ? err.message : '';
-  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || /file is not a database|malformed|cannot rollback - no transaction is active/.test(message);
+  return (
+    code === 'SQLITE_NOTADB' ||
+    code.startsWith('SQLITE_CORRUPT') ||
+    /file is not a database|malformed|cannot rollback - no transaction is active/.test(message)
+  );
 }

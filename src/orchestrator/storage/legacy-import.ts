@@ -40,7 +40,10 @@ async function readRegular(file: string, label: string): Promise<string | undefi
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') log.warn(`${label}: ${file} was not imported: ${code === 'ELOOP' ? 'it is a symbolic link' : (e as Error).message}`);
+    if (code !== 'ENOENT')
+      log.warn(
+        `${label}: ${file} was not imported: ${code === 'ELOOP' ? 'it is a symbolic link' : (e as Error).message}`,
+      );
     return undefined;
   }
   try {
@@ -59,7 +62,8 @@ async function readRegular(file: string, label: string): Promise<string | undefi
   }
 }
 
-const imported = (db: Db, file: string) => db.prepare('SELECT 1 AS x FROM imports WHERE file = ?').get(file) !== undefined;
+const imported = (db: Db, file: string) =>
+  db.prepare('SELECT 1 AS x FROM imports WHERE file = ?').get(file) !== undefined;
 
 /**
  * Imports `spec.file` into the database unless it was imported before; returns what happened, or
@@ -74,11 +78,20 @@ export async function importLegacy<T>(db: Db, spec: LegacyFile<T>): Promise<Impo
   if (text === undefined) return undefined;
   const decoded = await decodeJson(text);
   const parsed = decoded === null ? null : spec.parse(decoded.data);
-  const report: ImportReport = { file: spec.file, kept: 0, setAside: parsed === null ? 1 : parsed.rejected.length + (decoded?.badText !== undefined ? 1 : 0) };
+  const report: ImportReport = {
+    file: spec.file,
+    kept: 0,
+    setAside: parsed === null ? 1 : parsed.rejected.length + (decoded?.badText !== undefined ? 1 : 0),
+  };
   const { value: done } = await write(db, () => {
     if (imported(db, spec.file)) return false; // another process imported it meanwhile
     if (parsed) report.kept = spec.insert(db, parsed.value);
-    db.prepare('INSERT INTO imports (file, at, kept, set_aside) VALUES (?, ?, ?, ?)').run(spec.file, new Date().toISOString(), report.kept, report.setAside);
+    db.prepare('INSERT INTO imports (file, at, kept, set_aside) VALUES (?, ?, ?, ?)').run(
+      spec.file,
+      new Date().toISOString(),
+      report.kept,
+      report.setAside,
+    );
     return true;
   });
   if (!done) return undefined;
@@ -86,7 +99,9 @@ export async function importLegacy<T>(db: Db, spec: LegacyFile<T>): Promise<Impo
   // a write like any other: another process may hold the lock now (it waits, never fails for that)
   const backup = report.backup;
   if (backup) await write(db, () => db.prepare('UPDATE imports SET backup = ? WHERE file = ?').run(backup, spec.file));
-  log.info(`${spec.label}: imported ${report.kept} entries from ${spec.file} into the state database${report.setAside ? ` (${report.setAside} unreadable, kept in the backup)` : ''}; the file is kept as ${report.backup ?? spec.file}`);
+  log.info(
+    `${spec.label}: imported ${report.kept} entries from ${spec.file} into the state database${report.setAside ? ` (${report.setAside} unreadable, kept in the backup)` : ''}; the file is kept as ${report.backup ?? spec.file}`,
+  );
   return report;
 }
 
@@ -98,24 +113,36 @@ export async function importLegacy<T>(db: Db, spec: LegacyFile<T>): Promise<Impo
  * one being imported, by another process.
  */
 async function noteLeftOver<T>(db: Db, spec: LegacyFile<T>): Promise<void> {
-  const row = db.prepare('SELECT at, backup FROM imports WHERE file = ?').get(spec.file) as { at: string; backup: string | null } | undefined;
+  const row = db.prepare('SELECT at, backup FROM imports WHERE file = ?').get(spec.file) as
+    { at: string; backup: string | null } | undefined;
   if (!row?.backup) return;
   const there = await lstat(spec.file).then(
     () => true,
     () => false,
   );
-  if (there) log.warn(`${spec.label}: ${spec.file} is not read: a file of that name was imported into the state database on ${row.at}, which holds the ${spec.label} now. Move this one away; it is left as it is.`);
+  if (there)
+    log.warn(
+      `${spec.label}: ${spec.file} is not read: a file of that name was imported into the state database on ${row.at}, which holds the ${spec.label} now. Move this one away; it is left as it is.`,
+    );
 }
 
 /** Renames the imported file out of the way (never over an earlier backup); undefined when it cannot be moved. */
 async function keepAsBackup(file: string): Promise<string | undefined> {
   let backup = `${file}.imported-backup`;
-  if (await stat(backup).then(() => true, () => false)) backup = `${file}.imported-backup-${Date.now()}`;
+  if (
+    await stat(backup).then(
+      () => true,
+      () => false,
+    )
+  )
+    backup = `${file}.imported-backup-${Date.now()}`;
   try {
     await rename(file, backup);
     return backup;
   } catch (e) {
-    log.warn(`${file} was imported but could not be renamed to ${backup}: ${(e as Error).message}; it is not read again.`);
+    log.warn(
+      `${file} was imported but could not be renamed to ${backup}: ${(e as Error).message}; it is not read again.`,
+    );
     return undefined;
   }
 }

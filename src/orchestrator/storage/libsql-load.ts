@@ -11,7 +11,10 @@ import { isAbsolute, join } from 'node:path';
 export async function loadLibsql(env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const folder = env.OLLM_NODE_MODULES?.trim();
   if (folder) {
-    if (!isAbsolute(folder)) throw new Error(`OLLM_NODE_MODULES must be an absolute path to a node_modules folder holding libsql, got ${folder}`);
+    if (!isAbsolute(folder))
+      throw new Error(
+        `OLLM_NODE_MODULES must be an absolute path to a node_modules folder holding libsql, got ${folder}`,
+      );
     // a require() made in that folder looks in the folder itself for libsql (Node's node_modules lookup)
     return createRequire(join(folder, 'ollm-mcp.cjs'))('libsql') as unknown;
   }

@@ -46,4 +46,3 @@ export function stamp(db: Db): void {
   const id = ids.get(db);
   if (id) db.exec(`PRAGMA application_id = ${id}`);
 }
-

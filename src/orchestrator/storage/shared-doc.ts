@@ -58,11 +58,18 @@ export class SharedDocument<T> {
   async update(change: (current: T) => T, options: { defer?: boolean } = {}): Promise<T> {
     const db = await this.db();
     this.cache = undefined;
-    const queued = queueWrite(db, () => {
-      const next = change(this.read(db));
-      statement(db, 'INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
-      return next;
-    }, options);
+    const queued = queueWrite(
+      db,
+      () => {
+        const next = change(this.read(db));
+        statement(
+          db,
+          'INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json',
+        ).run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
+        return next;
+      },
+      options,
+    );
     this.unsettled.add(queued);
     try {
       const { value, after } = await queued;
@@ -74,7 +81,8 @@ export class SharedDocument<T> {
   }
 
   private read(db: Db): T {
-    const row = statement(db, 'SELECT json FROM documents WHERE name = ?').get(this.spec.name) as { json: string } | undefined;
+    const row = statement(db, 'SELECT json FROM documents WHERE name = ?').get(this.spec.name) as
+      { json: string } | undefined;
     if (!row) return this.spec.empty();
     let raw: unknown;
     try {
@@ -97,7 +105,9 @@ export class SharedDocument<T> {
           label: name,
           parse,
           insert: (d, value) => {
-            d.prepare('INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(name, JSON.stringify(serialise(value)));
+            d.prepare(
+              'INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json',
+            ).run(name, JSON.stringify(serialise(value)));
             return count(value);
           },
         });

@@ -72,7 +72,9 @@ export class SummedTable<V> {
 
   /** One row as this process sees it (persisted plus not yet flushed); undefined when it has none. */
   protected row(key: string): V | undefined {
-    const parts = [this.persisted, this.inflight, this.pending].map((t) => t.get(key)).filter((v): v is V => v !== undefined);
+    const parts = [this.persisted, this.inflight, this.pending]
+      .map((t) => t.get(key))
+      .filter((v): v is V => v !== undefined);
     return parts.length ? parts.reduce((a, b) => this.codec.add(a, b), this.codec.zero()) : undefined;
   }
 
@@ -141,7 +143,10 @@ export class SummedTable<V> {
             this.inflight = this.merge(this.inflight, this.pending);
             this.pending = new Map();
             const get = statement(db, 'SELECT json FROM sums WHERE store = ? AND key = ?');
-            const put = statement(db, 'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
+            const put = statement(
+              db,
+              'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json',
+            );
             for (const [key, delta] of this.inflight) {
               const row = get.get(this.label, key) as { json: string } | undefined;
               const current = (row && this.codec.parseRow(safeJson(row.json))) ?? this.codec.zero();
@@ -160,7 +165,9 @@ export class SummedTable<V> {
         this.queued = false;
         this.pending = this.merge(this.inflight, this.pending); // the same sums: rows() stays as it is
         this.inflight = new Map();
-        (this.failing ? log.debug : log.warn)(`${this.label}: cannot write to the state database (will retry): ${errText(e)}`);
+        (this.failing ? log.debug : log.warn)(
+          `${this.label}: cannot write to the state database (will retry): ${errText(e)}`,
+        );
         this.failing = true;
         this.schedule(RETRY_MS);
       }
@@ -169,7 +176,10 @@ export class SummedTable<V> {
 
   private readRows(db: Db): Table<V> {
     const rows: Table<V> = new Map();
-    for (const r of statement(db, 'SELECT key, json FROM sums WHERE store = ?').all(this.label) as Array<{ key: string; json: string }>) {
+    for (const r of statement(db, 'SELECT key, json FROM sums WHERE store = ?').all(this.label) as Array<{
+      key: string;
+      json: string;
+    }>) {
       const v = this.codec.parseRow(safeJson(r.json));
       if (v) rows.set(r.key, v);
     }
@@ -186,7 +196,9 @@ export class SummedTable<V> {
           label: this.label,
           parse: (raw) => this.codec.parseFile(raw),
           insert: (d, table) => {
-            const put = d.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
+            const put = d.prepare(
+              'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json',
+            );
             for (const [key, v] of table) put.run(this.label, key, JSON.stringify(this.codec.serialiseRow(v)));
             return table.size;
           },

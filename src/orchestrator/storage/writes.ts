@@ -64,7 +64,12 @@ export class ChangeCount {
  */
 export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
   syncFor(db, [{ deferred: false }]);
-  return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }), () => waiting(pathOf(db)));
+  return transact(
+    db,
+    1,
+    (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }),
+    () => waiting(pathOf(db)),
+  );
 }
 
 /**
@@ -126,7 +131,11 @@ const queues = new WeakMap<Db, Queue>();
  * `defer`: a record no one was told about, committed with the group commit of the next BATCH_MS
  * (or earlier, with a change that may not wait, or at flushWrites).
  */
-export function queueWrite<R>(db: Db, fn: () => R, options: { defer?: boolean } = {}): Promise<{ value: R; before: string; after: string }> {
+export function queueWrite<R>(
+  db: Db,
+  fn: () => R,
+  options: { defer?: boolean } = {},
+): Promise<{ value: R; before: string; after: string }> {
   return new Promise((resolve, reject) => {
     const q = queueOf(db);
     const deferred = options.defer === true;
@@ -184,7 +193,7 @@ export function commitSoon(db: Db): void {
  * on `db` is committed (or failed): before a read that must see them, and at close.
  */
 export async function flushWrites(db: Db): Promise<void> {
-  for (let q = queues.get(db); q && (q.running || q.jobs.length > 0); ) {
+  for (let q = queues.get(db); q && (q.running || q.jobs.length > 0);) {
     if (q.running) await q.running;
     else {
       commitSoon(db);
@@ -240,7 +249,9 @@ async function runBatch(db: Db, q: Queue, jobs: Job[]): Promise<void> {
     const again = locked ? jobs.filter((j) => j.deferred && ++j.tries < MAX_TRIES) : [];
     for (const job of jobs) if (!again.includes(job)) job.reject(err);
     if (again.length) {
-      log.warn(`state: ${again.length} record(s) not written yet (${(err as Error).message}); trying again in ${BATCH_MS} ms`);
+      log.warn(
+        `state: ${again.length} record(s) not written yet (${(err as Error).message}); trying again in ${BATCH_MS} ms`,
+      );
       q.jobs.unshift(...again);
     }
     return;

@@ -51,7 +51,12 @@ function parseRow(v: unknown): Cell | null {
 export class AgentsStore extends SummedTable<Cell> {
   constructor(home: string, options: { flushDelayMs?: number } = {}) {
     // no file of an earlier version: agents were not kept before
-    super(home, 'agents', { parseRow, serialiseRow: (c) => ({ ...c }), parseFile: () => null, zero: empty, add: addInto }, options);
+    super(
+      home,
+      'agents',
+      { parseRow, serialiseRow: (c) => ({ ...c }), parseFile: () => null, zero: empty, add: addInto },
+      options,
+    );
   }
 
   /** One tool call of `agent`, `ok` or failed. Never throws. */

@@ -34,7 +34,12 @@ function asRecord(v: unknown): ComparisonRecord | undefined {
   const { id, task, models, at } = v;
   if (typeof id !== 'string' || id === '' || typeof at !== 'string') return undefined;
   if (typeof task !== 'string' || !(TASK_TYPES as readonly string[]).includes(task)) return undefined;
-  if (!Array.isArray(models) || models.length === 0 || !models.every((m): m is string => typeof m === 'string' && m !== '')) return undefined;
+  if (
+    !Array.isArray(models) ||
+    models.length === 0 ||
+    !models.every((m): m is string => typeof m === 'string' && m !== '')
+  )
+    return undefined;
   return { id, task: task as TaskType, models: [...models], at };
 }
 
@@ -68,7 +73,14 @@ export class Comparisons {
   fileFor(home: string): SharedDocument<Table> {
     let file = this.files.get(home);
     if (!file) {
-      file = new SharedDocument<Table>(home, { name: 'comparisons', parse: parseComparisons, empty: () => [], serialise, count: (t) => t.length, legacyFile: join(home, COMPARISONS_FILE) });
+      file = new SharedDocument<Table>(home, {
+        name: 'comparisons',
+        parse: parseComparisons,
+        empty: () => [],
+        serialise,
+        count: (t) => t.length,
+        legacyFile: join(home, COMPARISONS_FILE),
+      });
       this.files.set(home, file);
     }
     return file;
@@ -100,7 +112,9 @@ export class Comparisons {
     try {
       return (await this.fileFor(home).snapshot()).find((r) => r.id === id);
     } catch (err) {
-      log.warn(`comparisons: cannot read the state database in ${home}: ${err instanceof Error ? err.message : String(err)}`);
+      log.warn(
+        `comparisons: cannot read the state database in ${home}: ${err instanceof Error ? err.message : String(err)}`,
+      );
       return undefined;
     }
   }

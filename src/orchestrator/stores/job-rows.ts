@@ -80,12 +80,12 @@ function partsOf(value: unknown): { shown: string[]; reusable: ReusablePart[] } 
       const text = (p as KeptPart).text;
       if (typeof text === 'string') shown.push(text);
       const r = (p as KeptPart).reuse;
-      if (r && typeof r.key === 'string' && typeof r.answer === 'string') reusable.push({ key: r.key, answer: r.answer });
+      if (r && typeof r.key === 'string' && typeof r.answer === 'string')
+        reusable.push({ key: r.key, answer: r.answer });
     }
   }
   return { shown, reusable };
 }
-
 
 export interface Row {
   id: string;
@@ -153,5 +153,8 @@ function statusOf(value: unknown): JobStatus {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 1e6;
   const time = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
-  return { ...(count(v.partsTotal) && { partsTotal: v.partsTotal as number }), ...(time(v.expectedAt) && { expectedAt: v.expectedAt as number }) };
+  return {
+    ...(count(v.partsTotal) && { partsTotal: v.partsTotal as number }),
+    ...(time(v.expectedAt) && { expectedAt: v.expectedAt as number }),
+  };
 }

@@ -16,9 +16,28 @@ import { pidAlive } from '../util/own-process.js';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { queueWrite, type Db } from '../storage/writes.js';
-import { expired, fromRow, isJobId, type Job, type JobState, type JobStatus, type KeptPart, type ReusablePart, type Row } from './job-rows.js';
+import {
+  expired,
+  fromRow,
+  isJobId,
+  type Job,
+  type JobState,
+  type JobStatus,
+  type KeptPart,
+  type ReusablePart,
+  type Row,
+} from './job-rows.js';
 
-export { expired, isJobId, shownId, type Job, type JobState, type JobStatus, type KeptPart, type ReusablePart } from './job-rows.js';
+export {
+  expired,
+  isJobId,
+  shownId,
+  type Job,
+  type JobState,
+  type JobStatus,
+  type KeptPart,
+  type ReusablePart,
+} from './job-rows.js';
 
 /** An ended job is kept this long. */
 export const KEEP_MS = 24 * 3600_000;
@@ -39,7 +58,10 @@ export class JobStore {
   ) {}
 
   /** Jobs made but not written yet (`create` with `lazy`), with the last progress they were given meanwhile. */
-  private readonly unwritten = new Map<string, { job: Job; timer: NodeJS.Timeout; progress?: Parameters<JobStore['progress']> }>();
+  private readonly unwritten = new Map<
+    string,
+    { job: Job; timer: NodeJS.Timeout; progress?: Parameters<JobStore['progress']> }
+  >();
 
   /**
    * A new running job of `owner`'s call, run by this process; a task's kept `ttlMs` with it.
@@ -49,12 +71,29 @@ export class JobStore {
    */
   async create(owner: string, tool: string, key: string, ttlMs?: number, lazy = false): Promise<Job> {
     const at = this.now();
-    const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at, ...(ttlMs !== undefined && { ttlMs }) };
+    const job: Job = {
+      id: `job-${randomUUID().slice(0, 8)}`,
+      owner,
+      tool,
+      key,
+      state: 'running',
+      runner: process.pid,
+      handed: false,
+      createdAt: at,
+      updatedAt: at,
+      ...(ttlMs !== undefined && { ttlMs }),
+    };
     if (!lazy) {
       await this.insert(await stateDb(this.home), job, false);
       return job;
     }
-    const timer = setTimeout(() => void this.written(job.id, true)?.catch((err: unknown) => log.warn(`job ${job.id}: not kept (${(err as Error).message})`)), WRITE_AFTER_MS);
+    const timer = setTimeout(
+      () =>
+        void this.written(job.id, true)?.catch((err: unknown) =>
+          log.warn(`job ${job.id}: not kept (${(err as Error).message})`),
+        ),
+      WRITE_AFTER_MS,
+    );
     timer.unref();
     this.unwritten.set(job.id, { job, timer });
     return job;
@@ -69,7 +108,9 @@ export class JobStore {
     return stateDb(this.home).then((db) => {
       const inserted = this.insert(db, pending.job, defer);
       // the last progress it was given before its row was written goes with it
-      return pending.progress && withProgress ? Promise.all([inserted, this.progress(...pending.progress)]).then(() => undefined) : inserted;
+      return pending.progress && withProgress
+        ? Promise.all([inserted, this.progress(...pending.progress)]).then(() => undefined)
+        : inserted;
     });
   }
 
@@ -79,11 +120,21 @@ export class JobStore {
     await queueWrite(
       db,
       () => {
-        statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(id, owner, tool, key, 'running', runner, job.handed ? 1 : 0, at, at, ttlMs ?? null);
+        statement(
+          db,
+          'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(id, owner, tool, key, 'running', runner, job.handed ? 1 : 0, at, at, ttlMs ?? null);
         if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
         // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
-        const running = (statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as { n: number }).n;
-        statement(db, "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)").run(owner, Math.max(0, MAX_JOBS - running));
+        const running = (
+          statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as {
+            n: number;
+          }
+        ).n;
+        statement(
+          db,
+          "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+        ).run(owner, Math.max(0, MAX_JOBS - running));
       },
       { defer },
     );
@@ -99,10 +150,16 @@ export class JobStore {
    */
   private sweep(db: Db, at: number): void {
     this.swept = at;
-    for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE state = 'running'").all() as Array<{ runner: number }>) {
-      if (runner !== process.pid && !this.alive(runner)) statement(db, "UPDATE jobs SET state = 'lost' WHERE state = 'running' AND runner = ?").run(runner);
+    for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE state = 'running'").all() as Array<{
+      runner: number;
+    }>) {
+      if (runner !== process.pid && !this.alive(runner))
+        statement(db, "UPDATE jobs SET state = 'lost' WHERE state = 'running' AND runner = ?").run(runner);
     }
-    statement(db, "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))").run(at - KEEP_MS, at);
+    statement(
+      db,
+      "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))",
+    ).run(at - KEEP_MS, at);
   }
 
   /** The key of its call, once known (a task's: its inputs read). */
@@ -124,7 +181,12 @@ export class JobStore {
   }
 
   /** Its progress line, how far it is, and the parts answered so far (written with the next group commit). */
-  async progress(id: string, progress: string, parts?: ReadonlyArray<string | KeptPart>, status?: JobStatus): Promise<void> {
+  async progress(
+    id: string,
+    progress: string,
+    parts?: ReadonlyArray<string | KeptPart>,
+    status?: JobStatus,
+  ): Promise<void> {
     const partsText = parts === undefined ? undefined : JSON.stringify(parts);
     if (partsText !== undefined && partsText.length > MAX_TEXT) return; // kept as they were: the result will say
     const pending = this.unwritten.get(id);
@@ -135,8 +197,16 @@ export class JobStore {
     await queueWrite(
       db,
       () => {
-        if (partsText === undefined) statement(db, "UPDATE jobs SET progress = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), statusText, this.now(), id);
-        else statement(db, "UPDATE jobs SET progress = ?, parts = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), partsText, statusText, this.now(), id);
+        if (partsText === undefined)
+          statement(
+            db,
+            "UPDATE jobs SET progress = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'",
+          ).run(progress.slice(0, 500), statusText, this.now(), id);
+        else
+          statement(
+            db,
+            "UPDATE jobs SET progress = ?, parts = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'",
+          ).run(progress.slice(0, 500), partsText, statusText, this.now(), id);
       },
       { defer: true },
     );
@@ -146,11 +216,18 @@ export class JobStore {
   async delivered(id: string, at: number): Promise<void> {
     await this.written(id, false);
     const db = await stateDb(this.home);
-    await queueWrite(db, () => statement(db, 'UPDATE jobs SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(at, id));
+    await queueWrite(db, () =>
+      statement(db, 'UPDATE jobs SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(at, id),
+    );
   }
 
   /** Ended: done with its result, or failed / cancelled with why. A result past MAX_TEXT ends it failed, saying so. */
-  async end(id: string, state: Exclude<JobState, 'running' | 'lost'>, outcome: { value: unknown } | { error: string }, defer = false): Promise<void> {
+  async end(
+    id: string,
+    state: Exclude<JobState, 'running' | 'lost'>,
+    outcome: { value: unknown } | { error: string },
+    defer = false,
+  ): Promise<void> {
     const pending = this.unwritten.get(id);
     // done before anything wrote it: no row (no one holds its id, the same call again asks anew); failed or cancelled, kept to say why
     if (pending && state === 'done') return void (this.unwritten.delete(id), clearTimeout(pending.timer));
@@ -158,10 +235,22 @@ export class JobStore {
     let text = JSON.stringify(outcome);
     if (text.length > MAX_TEXT) {
       state = 'failed';
-      text = JSON.stringify({ error: `its result is over ${MAX_TEXT} characters, more than a job keeps: ask for less (maxTokens, fewer inputs)` });
+      text = JSON.stringify({
+        error: `its result is over ${MAX_TEXT} characters, more than a job keeps: ask for less (maxTokens, fewer inputs)`,
+      });
     }
     const db = await stateDb(this.home);
-    await queueWrite(db, () => statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(state, text, this.now(), id), { defer });
+    await queueWrite(
+      db,
+      () =>
+        statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(
+          state,
+          text,
+          this.now(),
+          id,
+        ),
+      { defer },
+    );
   }
 
   /**
@@ -190,10 +279,15 @@ export class JobStore {
    */
   async previous(owner: string, key: string): Promise<{ same?: Job; lost: ReusablePart[] }> {
     const db = await stateDb(this.home);
-    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state IN ('running', 'lost') OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 10").all(owner, key, this.now() - KEEP_MS) as Row[];
+    const rows = statement(
+      db,
+      "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state IN ('running', 'lost') OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 10",
+    ).all(owner, key, this.now() - KEEP_MS) as Row[];
     const now = this.now();
     const jobs = rows.map((r) => fromRow(r, this.alive));
-    const same = jobs.find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done') && !expired(j, now));
+    const same = jobs.find(
+      (j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done') && !expired(j, now),
+    );
     const lost = jobs.find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
     return { ...(same && { same }), lost };
   }
@@ -208,9 +302,20 @@ export class JobStore {
     const db = await stateDb(this.home);
     const now = this.now();
     const kept = "updated_at >= ? AND (state = 'running' OR keep_ms IS NULL OR created_at + keep_ms >= ?)";
-    const rows = (owner === undefined
-      ? statement(db, `SELECT * FROM jobs WHERE ${kept} ORDER BY created_at DESC LIMIT ?`).all(now - KEEP_MS, now, limit)
-      : statement(db, `SELECT * FROM jobs WHERE owner = ? AND ${kept} ORDER BY created_at DESC LIMIT ?`).all(owner, now - KEEP_MS, now, limit)) as Row[];
+    const rows = (
+      owner === undefined
+        ? statement(db, `SELECT * FROM jobs WHERE ${kept} ORDER BY created_at DESC LIMIT ?`).all(
+            now - KEEP_MS,
+            now,
+            limit,
+          )
+        : statement(db, `SELECT * FROM jobs WHERE owner = ? AND ${kept} ORDER BY created_at DESC LIMIT ?`).all(
+            owner,
+            now - KEEP_MS,
+            now,
+            limit,
+          )
+    ) as Row[];
     return rows.map((r) => fromRow(r, this.alive)).filter((j): j is Job => j !== undefined && !expired(j, now));
   }
 }

@@ -30,7 +30,14 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME;
 
 function valid(v: unknown): v is MadeForEntry {
-  return isObj(v) && isName(v.model) && isName(v.host) && isName(v.from) && typeof v.at === 'string' && (TASK_TYPES as readonly unknown[]).includes(v.task);
+  return (
+    isObj(v) &&
+    isName(v.model) &&
+    isName(v.host) &&
+    isName(v.from) &&
+    typeof v.at === 'string' &&
+    (TASK_TYPES as readonly unknown[]).includes(v.task)
+  );
 }
 
 function parse(raw: unknown): { value: Table; rejected: unknown[] } | null {
@@ -52,7 +59,13 @@ export class MadeFor {
   private readonly doc: SharedDocument<Table>;
 
   constructor(home: string) {
-    this.doc = new SharedDocument<Table>(home, { name: 'made-for', parse, empty: () => [], serialise: (entries) => ({ version: 1, entries }), count: (t) => t.length });
+    this.doc = new SharedDocument<Table>(home, {
+      name: 'made-for',
+      parse,
+      empty: () => [],
+      serialise: (entries) => ({ version: 1, entries }),
+      count: (t) => t.length,
+    });
   }
 
   async load(): Promise<void> {
@@ -65,7 +78,9 @@ export class MadeFor {
 
   /** Records (or replaces) what a model on a host was made for. */
   async set(entry: MadeForEntry): Promise<void> {
-    this.table = await this.doc.update((current) => [...current.filter((e) => !same(e, entry.host, entry.model)), entry].slice(-MAX_ENTRIES));
+    this.table = await this.doc.update((current) =>
+      [...current.filter((e) => !same(e, entry.host, entry.model)), entry].slice(-MAX_ENTRIES),
+    );
   }
 
   /** Forgets a model on a host (deleted, or made again without a task); nothing when it had no entry. */

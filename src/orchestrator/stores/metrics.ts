@@ -9,7 +9,9 @@ import { log } from '../util/log.js';
 import { countsForCalibration, ratioOf } from '../generation/token-count.js';
 
 export interface ModelMetrics {
-  requests: number; successes: number; failures: number;
+  requests: number;
+  successes: number;
+  failures: number;
   avgLatencyMs: number; // mean total time of successful requests
   avgTokensPerSecond: number; // mean output tokens/s of successful requests that reported tokens
   avgLoadMs: number; // mean load time over requests that loaded the model (loadMs > 0)
@@ -20,23 +22,70 @@ export interface ModelMetrics {
 
 /** tokensPerSecond is preferred; else it is derived from outputTokens over (latencyMs − loadMs). `at`: epoch ms, default now. */
 export interface Observation {
-  model: string; ok: boolean; latencyMs: number;
-  outputTokens?: number; tokensPerSecond?: number; loadMs?: number; error?: string; at?: number;
+  model: string;
+  ok: boolean;
+  latencyMs: number;
+  outputTokens?: number;
+  tokensPerSecond?: number;
+  loadMs?: number;
+  error?: string;
+  at?: number;
 }
 
 /** What the file stores per model: sums and counts only. */
 interface Totals {
-  requests: number; successes: number; failures: number; latencySumMs: number; latencyCount: number;
-  tpsSum: number; tpsCount: number; loadSumMs: number; loads: number; lastUsedMs: number; lastError?: string; lastErrorMs?: number;
+  requests: number;
+  successes: number;
+  failures: number;
+  latencySumMs: number;
+  latencyCount: number;
+  tpsSum: number;
+  tpsCount: number;
+  loadSumMs: number;
+  loads: number;
+  lastUsedMs: number;
+  lastError?: string;
+  lastErrorMs?: number;
   /** Bytes the loader read in, and the ms those loads took: the host's load speed. */
-  loadedBytes: number; loadingMs: number;
+  loadedBytes: number;
+  loadingMs: number;
   /** Prompt tokens as estimated here, and as the engine counted the same prompts: calibrates the estimate per model. */
-  promptEstimated: number; promptCounted: number;
+  promptEstimated: number;
+  promptCounted: number;
 }
 type Table = Map<string, Totals>;
-const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads', 'loadedBytes', 'loadingMs', 'promptEstimated', 'promptCounted'] as const;
+const COUNTS = [
+  'requests',
+  'successes',
+  'failures',
+  'latencySumMs',
+  'latencyCount',
+  'tpsSum',
+  'tpsCount',
+  'loadSumMs',
+  'loads',
+  'loadedBytes',
+  'loadingMs',
+  'promptEstimated',
+  'promptCounted',
+] as const;
 
-const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0, loadedBytes: 0, loadingMs: 0, promptEstimated: 0, promptCounted: 0 });
+const empty = (): Totals => ({
+  requests: 0,
+  successes: 0,
+  failures: 0,
+  latencySumMs: 0,
+  latencyCount: 0,
+  tpsSum: 0,
+  tpsCount: 0,
+  loadSumMs: 0,
+  loads: 0,
+  lastUsedMs: 0,
+  loadedBytes: 0,
+  loadingMs: 0,
+  promptEstimated: 0,
+  promptCounted: 0,
+});
 const pos = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -45,16 +94,22 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 function addInto(a: Totals, b: Totals): Totals {
   for (const k of COUNTS) a[k] += b[k];
   a.lastUsedMs = Math.max(a.lastUsedMs, b.lastUsedMs);
-  if (b.lastError !== undefined && (b.lastErrorMs ?? 0) >= (a.lastErrorMs ?? 0)) Object.assign(a, { lastError: b.lastError, lastErrorMs: b.lastErrorMs });
+  if (b.lastError !== undefined && (b.lastErrorMs ?? 0) >= (a.lastErrorMs ?? 0))
+    Object.assign(a, { lastError: b.lastError, lastErrorMs: b.lastErrorMs });
   return a;
 }
 
 function toMetrics(t: Totals): ModelMetrics {
   const mean = (sum: number, n: number) => (n > 0 ? sum / n : 0);
   const m: ModelMetrics = {
-    requests: t.requests, successes: t.successes, failures: t.failures,
-    avgLatencyMs: mean(t.latencySumMs, t.latencyCount), avgTokensPerSecond: mean(t.tpsSum, t.tpsCount),
-    avgLoadMs: mean(t.loadSumMs, t.loads), loads: t.loads, lastUsed: new Date(t.lastUsedMs).toISOString(),
+    requests: t.requests,
+    successes: t.successes,
+    failures: t.failures,
+    avgLatencyMs: mean(t.latencySumMs, t.latencyCount),
+    avgTokensPerSecond: mean(t.tpsSum, t.tpsCount),
+    avgLoadMs: mean(t.loadSumMs, t.loads),
+    loads: t.loads,
+    lastUsed: new Date(t.lastUsedMs).toISOString(),
   };
   if (t.lastError !== undefined) m.lastError = t.lastError;
   return m;
@@ -67,11 +122,15 @@ function parseRow(v: unknown): Totals | null {
   for (const k of COUNTS) t[k] = pos(v[k]) ? v[k] : 0;
   const used = typeof v.lastUsed === 'string' ? Date.parse(v.lastUsed) : NaN;
   t.lastUsedMs = Number.isFinite(used) ? used : 0;
-  if (typeof v.lastError === 'string') Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
+  if (typeof v.lastError === 'string')
+    Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
   return t;
 }
 
-const serialiseRow = ({ lastUsedMs, ...rest }: Totals): unknown => ({ ...rest, lastUsed: new Date(lastUsedMs).toISOString() });
+const serialiseRow = ({ lastUsedMs, ...rest }: Totals): unknown => ({
+  ...rest,
+  lastUsed: new Date(lastUsedMs).toISOString(),
+});
 
 /** metrics.json of an earlier version: its models and the entries that are not valid; null when its shape is not ours. */
 function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
@@ -100,13 +159,26 @@ export class MetricsStore extends SummedTable<Totals> {
       const load = pos(o.loadMs) ? o.loadMs : 0;
       t.requests++;
       t.lastUsedMs = pos(o.at) ? o.at : Date.now();
-      if (load > 0) { t.loads++; t.loadSumMs += load; }
+      if (load > 0) {
+        t.loads++;
+        t.loadSumMs += load;
+      }
       if (o.ok) {
         t.successes++;
-        if (pos(o.latencyMs) || o.latencyMs === 0) { t.latencyCount++; t.latencySumMs += o.latencyMs; }
+        if (pos(o.latencyMs) || o.latencyMs === 0) {
+          t.latencyCount++;
+          t.latencySumMs += o.latencyMs;
+        }
         const genMs = pos(o.latencyMs) ? o.latencyMs - load : 0;
-        const tps = pos(o.tokensPerSecond) ? o.tokensPerSecond : pos(o.outputTokens) && genMs > 0 ? o.outputTokens / (genMs / 1000) : 0;
-        if (tps > 0) { t.tpsCount++; t.tpsSum += tps; }
+        const tps = pos(o.tokensPerSecond)
+          ? o.tokensPerSecond
+          : pos(o.outputTokens) && genMs > 0
+            ? o.outputTokens / (genMs / 1000)
+            : 0;
+        if (tps > 0) {
+          t.tpsCount++;
+          t.tpsSum += tps;
+        }
       } else {
         t.failures++;
         t.lastError = (o.error ?? 'unknown error').slice(0, 500);
@@ -134,7 +206,14 @@ export class MetricsStore extends SummedTable<Totals> {
    * far below the estimate is a prompt cache reusing earlier tokens: both are left out. Never throws.
    */
   recordPromptCount(model: string, estimated: number, counted: number): void {
-    if (typeof model !== 'string' || model === '' || !pos(estimated) || !pos(counted) || !countsForCalibration(estimated, counted)) return;
+    if (
+      typeof model !== 'string' ||
+      model === '' ||
+      !pos(estimated) ||
+      !pos(counted) ||
+      !countsForCalibration(estimated, counted)
+    )
+      return;
     const t = empty();
     t.promptEstimated = estimated;
     t.promptCounted = counted;

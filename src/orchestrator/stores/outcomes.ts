@@ -13,7 +13,16 @@ import { statement } from '../storage/statements.js';
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
 import { PROFILE_NAMES } from '../config/profiles.js';
-import { evidenceKey, NO_EVIDENCE, recordOutcome, type Evidence, type EvidenceBook, type EvidencePlace, type Outcome, type WorkKind } from '../generation/learning-evidence.js';
+import {
+  evidenceKey,
+  NO_EVIDENCE,
+  recordOutcome,
+  type Evidence,
+  type EvidenceBook,
+  type EvidencePlace,
+  type Outcome,
+  type WorkKind,
+} from '../generation/learning-evidence.js';
 
 export const KEEP_ANSWERS = 1000;
 
@@ -40,7 +49,17 @@ export class VerdictError extends Error {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const COUNTS = ['good', 'bad', 'failures', 'timeouts', 'cut', 'wins', 'losses', 'speedSamples', 'tokensPerSecond'] as const;
+const COUNTS = [
+  'good',
+  'bad',
+  'failures',
+  'timeouts',
+  'cut',
+  'wins',
+  'losses',
+  'speedSamples',
+  'tokensPerSecond',
+] as const;
 
 function parseBook(raw: unknown): { value: EvidenceBook; rejected: unknown[] } | null {
   if (!isObj(raw) || !isObj(raw.evidence)) return null;
@@ -65,7 +84,13 @@ export class Outcomes {
   private current: EvidenceBook = {};
 
   constructor(home: string) {
-    this.book = new SharedDocument<EvidenceBook>(home, { name: 'evidence', parse: parseBook, empty: () => ({}), serialise: (evidence) => ({ version: 1, evidence }), count: (b) => Object.keys(b).length });
+    this.book = new SharedDocument<EvidenceBook>(home, {
+      name: 'evidence',
+      parse: parseBook,
+      empty: () => ({}),
+      serialise: (evidence) => ({ version: 1, evidence }),
+      count: (b) => Object.keys(b).length,
+    });
     this.home = home;
   }
 
@@ -99,7 +124,9 @@ export class Outcomes {
 
   private async add(place: EvidencePlace, outcomes: Outcome[], defer: boolean): Promise<void> {
     try {
-      this.current = await this.book.update((book) => outcomes.reduce((b, o) => recordOutcome(b, place, o), book), { defer });
+      this.current = await this.book.update((book) => outcomes.reduce((b, o) => recordOutcome(b, place, o), book), {
+        defer,
+      });
     } catch (err) {
       log.warn(`learning: cannot record the outcome of ${place.model}: ${(err as Error).message}`);
     }
@@ -115,29 +142,52 @@ export class Outcomes {
     const failed = (err: unknown) => log.warn(`learning: cannot keep answer ${record.id}: ${(err as Error).message}`);
     stateDb(this.home)
       .then((db) =>
-        queueWrite(db, () => {
-          statement(db, 'INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
-          // the last KEEP_ANSWERS are kept
-          statement(db, 'DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
-        }, { defer: true }),
+        queueWrite(
+          db,
+          () => {
+            statement(db, 'INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(
+              record.id,
+              record.model,
+              record.host ?? null,
+              record.work,
+              record.at,
+            );
+            // the last KEEP_ANSWERS are kept
+            statement(db, 'DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
+          },
+          { defer: true },
+        ),
       )
       .catch(failed);
     return record.id;
   }
 
   /** The agent's verdict on an answer: counted once for its model, host and kind of work. */
-  async verdict(answerId: string, good: boolean): Promise<{ answer: AnswerRecord; evidence: Evidence; changed: boolean }> {
+  async verdict(
+    answerId: string,
+    good: boolean,
+  ): Promise<{ answer: AnswerRecord; evidence: Evidence; changed: boolean }> {
     const verdict = good ? 'good' : 'bad';
     const db = await stateDb(this.home);
     const { value: found } = await queueWrite(db, () => {
-      const row = statement(db, 'SELECT id, model, host, work, at, verdict FROM answers WHERE id = ?').get(answerId) as AnswerRow | undefined;
+      const row = statement(db, 'SELECT id, model, host, work, at, verdict FROM answers WHERE id = ?').get(answerId) as
+        AnswerRow | undefined;
       if (row) statement(db, 'UPDATE answers SET verdict = ? WHERE id = ?').run(verdict, answerId);
       return row;
     });
     if (!found || !(PROFILE_NAMES as readonly string[]).includes(found.work)) {
-      throw new VerdictError(`No answer has the id "${answerId}" — use the answerId of a route_and_generate result (the last ${KEEP_ANSWERS} answers are kept).`);
+      throw new VerdictError(
+        `No answer has the id "${answerId}" — use the answerId of a route_and_generate result (the last ${KEEP_ANSWERS} answers are kept).`,
+      );
     }
-    const answer: AnswerRecord = { id: found.id, model: found.model, work: found.work as WorkKind, at: found.at, ...(found.host && { host: found.host }), verdict };
+    const answer: AnswerRecord = {
+      id: found.id,
+      model: found.model,
+      work: found.work as WorkKind,
+      at: found.at,
+      ...(found.host && { host: found.host }),
+      verdict,
+    };
     const before = found.verdict === 'good' || found.verdict === 'bad' ? found.verdict : undefined;
     if (before !== verdict) {
       // a changed verdict replaces the earlier one

@@ -25,7 +25,8 @@ function parse(raw: unknown): { value: Table; rejected: unknown[] } | null {
   const rejected: unknown[] = [];
   for (const [profile, v] of Object.entries(raw.byProfile)) {
     const known = (PROFILE_NAMES as readonly string[]).includes(profile);
-    if (known && isObj(v) && typeof v.model === 'string' && typeof v.task === 'string' && typeof v.at === 'string') out.set(profile as ProfileName, v as unknown as Preference);
+    if (known && isObj(v) && typeof v.model === 'string' && typeof v.task === 'string' && typeof v.at === 'string')
+      out.set(profile as ProfileName, v as unknown as Preference);
     else rejected.push({ [profile]: v });
   }
   return { value: out, rejected };
@@ -44,7 +45,14 @@ export class Preferences {
 
   /** `legacyFile`: an earlier version's preferences.json, imported once. */
   constructor(home: string, options: { legacyFile?: string } = {}) {
-    this.file = new SharedDocument<Table>(home, { name: 'preferences', parse, empty: () => new Map(), serialise, count: (t) => t.size, ...options });
+    this.file = new SharedDocument<Table>(home, {
+      name: 'preferences',
+      parse,
+      empty: () => new Map(),
+      serialise,
+      count: (t) => t.size,
+      ...options,
+    });
   }
 
   async load(): Promise<void> {

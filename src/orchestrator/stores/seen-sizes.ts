@@ -21,7 +21,8 @@ interface Sums {
 /** Beyond this a report is not a model's memory (a petabyte): the row is not kept. */
 const MAX_BYTES = 1e15;
 const zero = (): Sums => ({ count: 0, sumBytes: 0, minBytes: 0, maxBytes: 0, sumVramBytes: 0, lastMs: 0 });
-const num = (v: unknown, max: number): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max ? v : NaN);
+const num = (v: unknown, max: number): number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max ? v : NaN;
 
 function add(a: Sums, b: Sums): Sums {
   a.minBytes = a.count === 0 ? b.minBytes : b.count === 0 ? a.minBytes : Math.min(a.minBytes, b.minBytes);
@@ -38,12 +39,22 @@ function parseRow(raw: unknown): Sums | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const r = raw as Record<string, unknown>;
   const count = num(r.count, 1e9);
-  const row: Sums = { count, sumBytes: num(r.sumBytes, MAX_BYTES * count), minBytes: num(r.minBytes, MAX_BYTES), maxBytes: num(r.maxBytes, MAX_BYTES), sumVramBytes: num(r.sumVramBytes, MAX_BYTES * count), lastMs: num(r.lastMs, 1e15) };
-  return Object.values(row).every((v) => !Number.isNaN(v)) && row.count >= 1 && row.minBytes <= row.maxBytes ? row : null;
+  const row: Sums = {
+    count,
+    sumBytes: num(r.sumBytes, MAX_BYTES * count),
+    minBytes: num(r.minBytes, MAX_BYTES),
+    maxBytes: num(r.maxBytes, MAX_BYTES),
+    sumVramBytes: num(r.sumVramBytes, MAX_BYTES * count),
+    lastMs: num(r.lastMs, 1e15),
+  };
+  return Object.values(row).every((v) => !Number.isNaN(v)) && row.count >= 1 && row.minBytes <= row.maxBytes
+    ? row
+    : null;
 }
 
 /** Host, model and digest, then the context: the context is the last part, so one model's rows share a prefix. */
-const prefix = (host: string, model: string, digest: string) => JSON.stringify([host, model, digest.slice(0, 64)]).slice(0, -1);
+const prefix = (host: string, model: string, digest: string) =>
+  JSON.stringify([host, model, digest.slice(0, 64)]).slice(0, -1);
 
 export class SeenSizes extends SummedTable<Sums> {
   constructor(home: string, options: { flushDelayMs?: number } = {}) {
@@ -55,7 +66,14 @@ export class SeenSizes extends SummedTable<Sums> {
     try {
       if (!model || !(contextLength > 0) || !(bytes > 0) || bytes > MAX_BYTES) return;
       const vram = Math.max(0, Math.min(bytes, vramBytes || 0));
-      this.addDelta(`${prefix(host, model, digest)},${Math.round(contextLength)}]`, { count: 1, sumBytes: bytes, minBytes: bytes, maxBytes: bytes, sumVramBytes: vram, lastMs: Date.now() });
+      this.addDelta(`${prefix(host, model, digest)},${Math.round(contextLength)}]`, {
+        count: 1,
+        sumBytes: bytes,
+        minBytes: bytes,
+        maxBytes: bytes,
+        sumVramBytes: vram,
+        lastMs: Date.now(),
+      });
     } catch (e) {
       log.debug(`seen sizes: record failed: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -69,7 +87,14 @@ export class SeenSizes extends SummedTable<Sums> {
       if (!key.startsWith(head) || r.count < 1) continue;
       const contextLength = Number(key.slice(head.length, -1));
       if (!(contextLength > 0)) continue;
-      out.push({ contextLength, count: r.count, meanBytes: r.sumBytes / r.count, minBytes: r.minBytes, maxBytes: r.maxBytes, meanVramBytes: r.sumVramBytes / r.count });
+      out.push({
+        contextLength,
+        count: r.count,
+        meanBytes: r.sumBytes / r.count,
+        minBytes: r.minBytes,
+        maxBytes: r.maxBytes,
+        meanVramBytes: r.sumVramBytes / r.count,
+      });
     }
     return out;
   }
@@ -94,8 +119,23 @@ export class SeenSizes extends SummedTable<Sums> {
       } catch {
         continue;
       }
-      if (!Array.isArray(parts) || parts[0] !== host || typeof parts[1] !== 'string' || typeof parts[2] !== 'string' || typeof parts[3] !== 'number' || r.count < 1) continue;
-      const seen: SeenSize = { contextLength: parts[3], count: r.count, meanBytes: r.sumBytes / r.count, minBytes: r.minBytes, maxBytes: r.maxBytes, meanVramBytes: r.sumVramBytes / r.count };
+      if (
+        !Array.isArray(parts) ||
+        parts[0] !== host ||
+        typeof parts[1] !== 'string' ||
+        typeof parts[2] !== 'string' ||
+        typeof parts[3] !== 'number' ||
+        r.count < 1
+      )
+        continue;
+      const seen: SeenSize = {
+        contextLength: parts[3],
+        count: r.count,
+        meanBytes: r.sumBytes / r.count,
+        minBytes: r.minBytes,
+        maxBytes: r.maxBytes,
+        meanVramBytes: r.sumVramBytes / r.count,
+      };
       out.push({ model: parts[1], digest: parts[2], seen, lastMs: r.lastMs });
     }
     return out;

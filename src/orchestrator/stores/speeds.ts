@@ -7,7 +7,14 @@
  */
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
-import { learnSpeed, parseSpeedRecord, speedsAt, type LearnedSpeeds, type SpeedBook, type SpeedSample } from '../generation/speed-learning.js';
+import {
+  learnSpeed,
+  parseSpeedRecord,
+  speedsAt,
+  type LearnedSpeeds,
+  type SpeedBook,
+  type SpeedSample,
+} from '../generation/speed-learning.js';
 
 function parseBook(raw: unknown): { value: SpeedBook; rejected: unknown[] } | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
@@ -29,7 +36,13 @@ export class SpeedStore {
   private readonly now: () => number;
 
   constructor(home: string, options: { now?: () => number } = {}) {
-    this.doc = new SharedDocument<SpeedBook>(home, { name: 'speeds', parse: parseBook, empty: () => ({}), serialise: (speeds) => ({ version: 1, speeds }), count: (b) => Object.keys(b).length });
+    this.doc = new SharedDocument<SpeedBook>(home, {
+      name: 'speeds',
+      parse: parseBook,
+      empty: () => ({}),
+      serialise: (speeds) => ({ version: 1, speeds }),
+      count: (b) => Object.keys(b).length,
+    });
     this.now = options.now ?? Date.now;
   }
 

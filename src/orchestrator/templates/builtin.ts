@@ -12,7 +12,11 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
       '```{language}\n{code}\n```',
     variables: [
       { name: 'language', required: true, description: 'Programming language of the code, e.g. TypeScript or Python.' },
-      { name: 'focus', default: 'bugs and security', description: 'What to look for, e.g. "performance" or "readability".' },
+      {
+        name: 'focus',
+        default: 'bugs and security',
+        description: 'What to look for, e.g. "performance" or "readability".',
+      },
       { name: 'code', required: true, description: 'The code to review.' },
     ],
   },
@@ -26,7 +30,11 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
       '{topic}',
     variables: [
       { name: 'topic', required: true, description: 'The concept, code or text to explain.' },
-      { name: 'audience', default: 'a developer new to this topic', description: 'Who the explanation is for, e.g. "a product manager".' },
+      {
+        name: 'audience',
+        default: 'a developer new to this topic',
+        description: 'Who the explanation is for, e.g. "a product manager".',
+      },
     ],
   },
   {
@@ -39,7 +47,11 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
       'Text:\n{text}',
     variables: [
       { name: 'text', required: true, description: 'The text to summarize.' },
-      { name: 'length', default: 'a short paragraph', description: 'How long the summary should be, e.g. "three bullet points".' },
+      {
+        name: 'length',
+        default: 'a short paragraph',
+        description: 'How long the summary should be, e.g. "three bullet points".',
+      },
     ],
   },
   {
@@ -53,7 +65,11 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
       '```diff\n{diff}\n```',
     variables: [
       { name: 'diff', required: true, description: 'The change, as output by git diff (staged or not).' },
-      { name: 'style', default: 'Conventional Commits', description: 'Commit message convention, e.g. "the Linux kernel style".' },
+      {
+        name: 'style',
+        default: 'Conventional Commits',
+        description: 'Commit message convention, e.g. "the Linux kernel style".',
+      },
     ],
   },
   {
@@ -67,7 +83,11 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
     variables: [
       { name: 'code', required: true, description: 'The code to test.' },
       { name: 'language', required: true, description: 'Programming language of the code, e.g. Go or Rust.' },
-      { name: 'framework', default: 'the usual test framework for the language', description: 'Test framework to use, e.g. vitest or pytest.' },
+      {
+        name: 'framework',
+        default: 'the usual test framework for the language',
+        description: 'Test framework to use, e.g. vitest or pytest.',
+      },
     ],
   },
   {
@@ -81,7 +101,11 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
     variables: [
       { name: 'text', required: true, description: 'The text to translate.' },
       { name: 'to', required: true, description: 'Language to translate into, e.g. French.' },
-      { name: 'from', default: 'the source language', description: 'Language of the text, if it should not be guessed.' },
+      {
+        name: 'from',
+        default: 'the source language',
+        description: 'Language of the text, if it should not be guessed.',
+      },
     ],
   },
 ];

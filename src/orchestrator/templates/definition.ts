@@ -4,7 +4,14 @@
  */
 import { editDistance } from '../util/edit-distance.js';
 import * as z from 'zod';
-import { parseTemplate, placeholders, resolveVariables, TemplateError, TemplateSyntaxError, type ResolvedVariable } from './render.js';
+import {
+  parseTemplate,
+  placeholders,
+  resolveVariables,
+  TemplateError,
+  TemplateSyntaxError,
+  type ResolvedVariable,
+} from './render.js';
 
 export { TemplateError } from './render.js';
 
@@ -46,7 +53,8 @@ export interface TemplateDef {
 
 /** Why `name` cannot name a template, or undefined when it can. */
 export function templateNameProblem(name: unknown): string | undefined {
-  const rule = 'a template name is 1-64 letters, digits, _ or -, starting with a letter or digit (no dots, slashes or spaces)';
+  const rule =
+    'a template name is 1-64 letters, digits, _ or -, starting with a letter or digit (no dots, slashes or spaces)';
   if (typeof name !== 'string') return `${rule}; got ${kindOf(name)}`;
   if (isPrototypeName(name)) {
     const instead = `${name.replace(/^_+|_+$/g, '')}_template`;
@@ -66,7 +74,8 @@ function kindOf(v: unknown): string {
   return `${typeof v} ${shown.length > MAX_QUOTED ? `${shown.slice(0, MAX_QUOTED - 1)}…` : shown}`;
 }
 
-const text = (what: string) => z.string({ error: (iss) => (iss.input === undefined ? 'is missing' : `must be ${what}, not ${kindOf(iss.input)}`) });
+const text = (what: string) =>
+  z.string({ error: (iss) => (iss.input === undefined ? 'is missing' : `must be ${what}, not ${kindOf(iss.input)}`) });
 
 const VariableSchema = z.strictObject(
   {
@@ -90,12 +99,17 @@ const TemplateSchema = z.strictObject(
     name: z
       .string({ error: (iss) => (iss.input === undefined ? 'is missing' : `must be text, not ${kindOf(iss.input)}`) })
       .refine((v) => templateNameProblem(v) === undefined, { error: (iss) => templateNameProblem(iss.input) }),
-    description: text('text').trim().min(1, { error: 'is empty' }).max(1000, { error: 'is longer than 1000 characters' }),
+    description: text('text')
+      .trim()
+      .min(1, { error: 'is empty' })
+      .max(1000, { error: 'is longer than 1000 characters' }),
     template: text('text')
       .refine((t) => t.trim() !== '', { error: 'is empty' })
       // written out: toLocaleString here would load ICU's number data at start-up (+5 MB resident)
       .max(MAX_TEMPLATE_CHARS, { error: 'is longer than 20,000 characters' }),
-    variables: z.array(VariableSchema, { error: (iss) => `must be a list of variables, not ${kindOf(iss.input)}` }).optional(),
+    variables: z
+      .array(VariableSchema, { error: (iss) => `must be a list of variables, not ${kindOf(iss.input)}` })
+      .optional(),
   },
   { error: (iss) => `A template must be a mapping with ${TOP_KEYS.join(', ')}; got ${kindOf(iss.input)}` },
 );
@@ -153,7 +167,9 @@ export function validateTemplate(raw: unknown, where?: string): TemplateDef {
   for (const name of new Set([...used.keys(), ...(def.variables ?? []).map((v) => v.name)])) {
     if (!isPrototypeName(name)) continue;
     const instead = `${name.replace(/^_+|_+$/g, '')}_value`;
-    problems.push(`variable "${name}" cannot be used: every JavaScript object has a property of that name (Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. {${instead}}`);
+    problems.push(
+      `variable "${name}" cannot be used: every JavaScript object has a property of that name (Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. {${instead}}`,
+    );
   }
   const seen = new Map<string, number>();
   (def.variables ?? []).forEach((v, i) => {
@@ -165,9 +181,13 @@ export function validateTemplate(raw: unknown, where?: string): TemplateDef {
     seen.set(v.name, i);
     if (!used.has(v.name)) problems.push(`variable "${v.name}" is declared but the template never uses {${v.name}}`);
     if (v.required === true && v.default !== undefined) {
-      problems.push(`variable "${v.name}" is required: true and also has default "${v.default}"; a variable with a default is optional, so drop one`);
+      problems.push(
+        `variable "${v.name}" is required: true and also has default "${v.default}"; a variable with a default is optional, so drop one`,
+      );
     } else if (v.required === true && used.get(v.name) !== undefined) {
-      problems.push(`variable "${v.name}" is required: true but the template gives it an inline default {${v.name}:...}; drop one`);
+      problems.push(
+        `variable "${v.name}" is required: true but the template gives it an inline default {${v.name}:...}; drop one`,
+      );
     }
   });
   if (problems.length > 0) fail(problems);

@@ -9,7 +9,16 @@ import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { parseYaml } from '../util/yaml.js';
 import { diskProblem } from '../util/disk-errors.js';
-import { asReadError, openRegular, readAll, READ_TIMEOUT_MS, realWithin, SafeReadError, withTimeLimit, writtenWithin } from '../util/safe-read.js';
+import {
+  asReadError,
+  openRegular,
+  readAll,
+  READ_TIMEOUT_MS,
+  realWithin,
+  SafeReadError,
+  withTimeLimit,
+  writtenWithin,
+} from '../util/safe-read.js';
 import { TemplateError, templateNameProblem, validateTemplate, type TemplateDef } from './definition.js';
 
 export const EXTENSION = /\.ya?ml$/i;
@@ -19,7 +28,8 @@ const RACY_MS = 2_000;
 export type Loaded = { file: string; template: TemplateDef } | { file: string; problem: string } | undefined;
 
 const OUTSIDE = 'is a link to outside the templates folder; not followed (copy the file into the folder instead)';
-const SPECIAL = 'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
+const SPECIAL =
+  'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
 
 export function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -61,7 +71,8 @@ export async function realTemplatesFolder(dir: string, home: string | undefined)
       );
     }
   }).catch((err: unknown) => {
-    if (err instanceof SafeReadError && err.kind === 'timeout') throw new TemplateError(`The templates folder ${err.message} — check the disk or network file system it is on.`);
+    if (err instanceof SafeReadError && err.kind === 'timeout')
+      throw new TemplateError(`The templates folder ${err.message} — check the disk or network file system it is on.`);
     throw err;
   });
 }
@@ -86,14 +97,23 @@ export class TemplateFolder {
       const folder = root;
       const entries = await withTimeLimit(this.dir, READ_TIMEOUT_MS, () => readdir(folder, { withFileTypes: true }));
       // a folder named like a template is passed over; a FIFO, device or socket is a problem (never opened)
-      names = entries.filter((e) => !e.name.startsWith('.') && EXTENSION.test(e.name) && !e.isDirectory()).map((e) => e.name);
+      names = entries
+        .filter((e) => !e.name.startsWith('.') && EXTENSION.test(e.name) && !e.isDirectory())
+        .map((e) => e.name);
     } catch (err) {
       if (err instanceof TemplateError) {
         problems.push({ file: basename(this.dir), message: err.message });
         return [];
       }
       const disk = diskProblem(err, this.dir);
-      const why = errno(err) === 'ENOTDIR' ? 'is not a folder' : err instanceof SafeReadError ? err.reason : disk ? `cannot be read: ${disk}` : `cannot be read: ${(err as Error).message}`;
+      const why =
+        errno(err) === 'ENOTDIR'
+          ? 'is not a folder'
+          : err instanceof SafeReadError
+            ? err.reason
+            : disk
+              ? `cannot be read: ${disk}`
+              : `cannot be read: ${(err as Error).message}`;
       problems.push({ file: basename(this.dir), message: `the templates folder ${this.dir} ${why}` });
       return [];
     }
@@ -111,7 +131,11 @@ export class TemplateFolder {
       return await withTimeLimit(join(root, file), READ_TIMEOUT_MS, () => this.resolveAndLoad(root, file));
     } catch (thrown) {
       const err = asReadError(thrown, join(root, file));
-      if (err.kind === 'timeout') return { file, problem: `could not be read within ${READ_TIMEOUT_MS / 1000} s; check the disk or network file system it is on` };
+      if (err.kind === 'timeout')
+        return {
+          file,
+          problem: `could not be read within ${READ_TIMEOUT_MS / 1000} s; check the disk or network file system it is on`,
+        };
       if (err.kind === 'missing' || err.kind === 'folder') return undefined; // removed while read, or a folder took its place
       if (err.kind === 'loop') return { file, problem: OUTSIDE }; // became a link while read
       if (err.kind === 'special') return { file, problem: SPECIAL };
@@ -166,9 +190,13 @@ async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
   const parsed = await parseYaml(text);
   if (!parsed.ok) return { file, problem: `is not valid YAML: ${parsed.message}` };
   const data = parsed.data;
-  if (data === null || data === undefined) return { file, problem: 'is empty; a template file holds name, description and template' };
+  if (data === null || data === undefined)
+    return { file, problem: 'is empty; a template file holds name, description and template' };
   if (typeof data !== 'object' || Array.isArray(data)) {
-    return { file, problem: `must hold a mapping with name, description and template, not ${Array.isArray(data) ? 'a list' : typeof data}` };
+    return {
+      file,
+      problem: `must hold a mapping with name, description and template, not ${Array.isArray(data) ? 'a list' : typeof data}`,
+    };
   }
   let template: TemplateDef;
   try {
@@ -179,7 +207,10 @@ async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
   }
   const base = file.replace(EXTENSION, '');
   if (template.name !== base) {
-    return { file, problem: `name "${template.name}" does not match the file name; rename the file to ${template.name}.yaml or set name: ${base}` };
+    return {
+      file,
+      problem: `name "${template.name}" does not match the file name; rename the file to ${template.name}.yaml or set name: ${base}`,
+    };
   }
   return { file, template };
 }

@@ -1,11 +1,5 @@
 export { BUILTIN_TEMPLATES } from './builtin.js';
-export {
-  isPrototypeName,
-  TemplateError,
-  validateTemplate,
-  variablesOf,
-  type TemplateDef,
-} from './definition.js';
+export { isPrototypeName, TemplateError, validateTemplate, variablesOf, type TemplateDef } from './definition.js';
 export {
   MAX_RENDERED_CHARS,
   parseTemplate,

@@ -8,13 +8,24 @@ import { watch, type FSWatcher } from 'node:fs';
 import { log } from '../util/log.js';
 import { BUILTIN_TEMPLATES } from './builtin.js';
 import { templateNameProblem, TemplateError } from './definition.js';
-import { findTemplate, TemplateStore, type SaveOptions, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';
+import {
+  findTemplate,
+  TemplateStore,
+  type SaveOptions,
+  type SaveResult,
+  type StoredTemplate,
+  type TemplateListing,
+  type TemplateProblem,
+} from './store.js';
 
 const signature = (l: TemplateListing) => JSON.stringify(l.templates);
 
 export class TemplateLibrary {
   private readonly store: TemplateStore;
-  private last: TemplateListing = { templates: BUILTIN_TEMPLATES.map((t) => ({ ...t, source: 'builtin' as const })), problems: [] };
+  private last: TemplateListing = {
+    templates: BUILTIN_TEMPLATES.map((t) => ({ ...t, source: 'builtin' as const })),
+    problems: [],
+  };
   private readonly listeners = new Set<(templates: readonly StoredTemplate[]) => void>();
   /** Why a template could not be offered, by template name. */
   private readonly noted = new Map<string, TemplateProblem>();
@@ -102,7 +113,10 @@ export class TemplateLibrary {
     try {
       this.watcher = watch(this.dir, { persistent: false }, () => {
         if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.refresh().catch((e: unknown) => log.warn(`templates: ${(e as Error).message}`)), 100);
+        this.timer = setTimeout(
+          () => void this.refresh().catch((e: unknown) => log.warn(`templates: ${(e as Error).message}`)),
+          100,
+        );
         this.timer.unref();
       });
       this.watcher.on('error', () => {

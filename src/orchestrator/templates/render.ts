@@ -21,7 +21,8 @@ export class TemplateSyntaxError extends TemplateError {
   }
 }
 
-export type TemplatePart = { kind: 'text'; text: string } | { kind: 'placeholder'; name: string; default?: string; offset: number };
+export type TemplatePart =
+  { kind: 'text'; text: string } | { kind: 'placeholder'; name: string; default?: string; offset: number };
 
 /** A variable as a definition lists it. */
 export interface VariableSpec {
@@ -72,7 +73,9 @@ export class RenderTooLargeError extends TemplateError {
     readonly biggest: { name: string; uses: number; chars: number } | undefined,
   ) {
     const n = (x: number) => grouped(x);
-    const most = biggest ? `; {${biggest.name}} alone adds ${n(biggest.uses * biggest.chars)} (${biggest.uses === 1 ? 'once' : `${n(biggest.uses)} times`}, ${n(biggest.chars)} characters each)` : '';
+    const most = biggest
+      ? `; {${biggest.name}} alone adds ${n(biggest.uses * biggest.chars)} (${biggest.uses === 1 ? 'once' : `${n(biggest.uses)} times`}, ${n(biggest.chars)} characters each)`
+      : '';
     super(
       `Filled in, this template would be ${n(chars)} characters, more than the ${n(max)} a filled-in template may be${most} — give shorter values, or with generate: true name long text by path in files (the server reads it and splits what is longer than a model's context) instead of putting it into a variable.`,
     );
@@ -150,10 +153,18 @@ export function parseTemplate(text: string): TemplatePart[] {
           }
         }
       } else if (text[j] !== '}') {
-        fail(text, start, `${JSON.stringify(`{${name}${text[j]}`)} does not start a placeholder (names are letters, digits, _ and -, like {file_name})`);
+        fail(
+          text,
+          start,
+          `${JSON.stringify(`{${name}${text[j]}`)} does not start a placeholder (names are letters, digits, _ and -, like {file_name})`,
+        );
       }
       flush();
-      parts.push(dflt === undefined ? { kind: 'placeholder', name, offset: start } : { kind: 'placeholder', name, default: dflt, offset: start });
+      parts.push(
+        dflt === undefined
+          ? { kind: 'placeholder', name, offset: start }
+          : { kind: 'placeholder', name, default: dflt, offset: start },
+      );
       i = j + 1;
     }
   }
@@ -177,10 +188,18 @@ export function placeholders(parts: readonly TemplatePart[]): Array<{ name: stri
  * Listed variables (in list order) then unlisted placeholders (in text order). A variable is required
  * when it says so, or when it says nothing and has no default, listed or inline.
  */
-export function resolveVariables(parts: readonly TemplatePart[], variables: readonly VariableSpec[] = []): ResolvedVariable[] {
+export function resolveVariables(
+  parts: readonly TemplatePart[],
+  variables: readonly VariableSpec[] = [],
+): ResolvedVariable[] {
   const inline = new Map(placeholders(parts).map((p) => [p.name, p.default]));
   const out = new Map<string, ResolvedVariable>();
-  const add = (name: string, required: boolean | undefined, dflt: string | undefined, description: string | undefined) => {
+  const add = (
+    name: string,
+    required: boolean | undefined,
+    dflt: string | undefined,
+    description: string | undefined,
+  ) => {
     if (out.has(name)) return;
     const v: ResolvedVariable = { name, required: required ?? dflt === undefined };
     if (dflt !== undefined) v.default = dflt;
@@ -196,7 +215,11 @@ export function resolveVariables(parts: readonly TemplatePart[], variables: read
  * Fills the placeholders. A value counts when it is non-blank; otherwise the listed default, then the
  * placeholder's own inline default, apply. Values are inserted verbatim, never expanded again.
  */
-export function renderTemplate(def: TemplateSource, values: Readonly<Record<string, string>> = {}, options: RenderOptions = {}): RenderResult {
+export function renderTemplate(
+  def: TemplateSource,
+  values: Readonly<Record<string, string>> = {},
+  options: RenderOptions = {},
+): RenderResult {
   const parts = parseTemplate(def.template);
   const vars = new Map(resolveVariables(parts, def.variables).map((v) => [v.name, v]));
   const listed = new Map((def.variables ?? []).map((v) => [v.name, v]));
@@ -217,10 +240,15 @@ export function renderTemplate(def: TemplateSource, values: Readonly<Record<stri
       continue;
     }
     const v = vars.get(p.name)!;
-    const value = given(p.name) ?? listed.get(p.name)?.default ?? p.default ?? v.default ?? (v.required ? undefined : '');
+    const value =
+      given(p.name) ?? listed.get(p.name)?.default ?? p.default ?? v.default ?? (v.required ? undefined : '');
     const piece = value ?? `{${p.name}}`;
     if (value === undefined) {
-      if (!missing.has(p.name)) missing.set(p.name, v.description === undefined ? { name: p.name } : { name: p.name, description: v.description });
+      if (!missing.has(p.name))
+        missing.set(
+          p.name,
+          v.description === undefined ? { name: p.name } : { name: p.name, description: v.description },
+        );
     } else {
       if (!used.has(p.name)) used.set(p.name, value);
       uses.set(p.name, (uses.get(p.name) ?? 0) + 1);

@@ -59,7 +59,10 @@ function toPlain(def: TemplateDef): Record<string, unknown> {
 }
 
 /** `name` in a listing, with the problems of user files named after it. */
-export function findTemplate(listing: TemplateListing, name: string): { template?: StoredTemplate; problems: TemplateProblem[] } {
+export function findTemplate(
+  listing: TemplateListing,
+  name: string,
+): { template?: StoredTemplate; problems: TemplateProblem[] } {
   const template = listing.templates.find((t) => t.name === name);
   const problems = listing.problems.filter((p) => !EXTENSION.test(p.file) || p.file.replace(EXTENSION, '') === name);
   return template ? { template, problems } : { problems };
@@ -79,7 +82,9 @@ export class TemplateStore {
   /** Built-ins merged with the user's files, sorted by name, plus every file that could not be used. */
   async list(): Promise<TemplateListing> {
     const problems: TemplateProblem[] = [];
-    const byName = new Map<string, StoredTemplate>(BUILTIN_TEMPLATES.map((t) => [t.name, { ...copy(t), source: 'builtin' }]));
+    const byName = new Map<string, StoredTemplate>(
+      BUILTIN_TEMPLATES.map((t) => [t.name, { ...copy(t), source: 'builtin' }]),
+    );
     const claimed = new Map<string, string>();
     for (const loaded of await this.folder.read(problems)) {
       if (!loaded) continue;
@@ -90,7 +95,10 @@ export class TemplateStore {
       const { file, template } = loaded;
       const other = claimed.get(template.name);
       if (other) {
-        problems.push({ file, message: `template "${template.name}" is already defined by ${other}; remove one of the two files` });
+        problems.push({
+          file,
+          message: `template "${template.name}" is already defined by ${other}; remove one of the two files`,
+        });
         continue;
       }
       claimed.set(template.name, file);
@@ -180,7 +188,9 @@ export class TemplateStore {
   }
 
   private exists(name: string, file: string): TemplateError {
-    return new TemplateError(`A user template "${name}" already exists (${join(this.dir, file)}); pass replace: true to overwrite it.`);
+    return new TemplateError(
+      `A user template "${name}" already exists (${join(this.dir, file)}); pass replace: true to overwrite it.`,
+    );
   }
 
   /** Moves the temp file into place unless another save created the file meanwhile. */
@@ -199,7 +209,14 @@ export class TemplateStore {
 
   private async userFileOf(name: string): Promise<string | undefined> {
     const files = [`${name}.yaml`, `${name}.yml`];
-    const found = await Promise.all(files.map((file) => lstat(join(this.dir, file)).then(() => true, () => false)));
+    const found = await Promise.all(
+      files.map((file) =>
+        lstat(join(this.dir, file)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     return files[found.indexOf(true)];
   }
 }

@@ -34,7 +34,12 @@ export function clientText(raw: unknown, max = MAX_CLIENT_NAME): string | undefi
   if (typeof raw !== 'string') return undefined;
   const chars = Array.from(cleaned(raw, (max + 1) * READ_PER_KEPT));
   if (chars.length === 0) return undefined;
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? chars.join('')
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 /** A client's working folder as shown: cleaned, at most `max` characters — its start and its end, "…" between, when cut. */
@@ -45,11 +50,19 @@ export function clientPath(raw: string, max = MAX_CLIENT_PATH): string {
   const tail = Math.floor((max - 1) * 0.6); // the end names the folder: more of it is kept
   const start = whole ?? Array.from(cleaned(raw, look));
   const end = whole ?? Array.from(cleaned(raw.slice(-look), look));
-  return `${start.slice(0, max - 1 - tail).join('').trimEnd()}…${end.slice(Math.max(0, end.length - tail)).join('').trimStart()}`;
+  return `${start
+    .slice(0, max - 1 - tail)
+    .join('')
+    .trimEnd()}…${end
+    .slice(Math.max(0, end.length - tail))
+    .join('')
+    .trimStart()}`;
 }
 
 /** A connected client as it is shown to others, each field cleaned and bounded. */
-export function shownClient<C extends { name?: string | undefined; version?: string | undefined; cwd: string; project?: string | undefined }>(c: C): C {
+export function shownClient<
+  C extends { name?: string | undefined; version?: string | undefined; cwd: string; project?: string | undefined },
+>(c: C): C {
   const { name, version, project, ...rest } = c;
   const shown = { name: clientText(name), version: clientText(version), project: clientText(project) };
   return {

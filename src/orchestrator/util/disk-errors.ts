@@ -22,7 +22,8 @@ const SQLITE_EXTENDED: Readonly<Record<number, string>> = { 1032: 'SQLITE_READON
 /** libsql's message when a database file cannot be opened: "…local database /x/state.db: 14". */
 const CONNECTION_FAILED = /Unable to open connection to local database .*?: (\d+)\D*$/;
 
-type Problem = 'readonly' | 'full' | 'quota' | 'permission' | 'too-many-files' | 'io' | 'cantopen' | 'moved' | 'corrupt';
+type Problem =
+  'readonly' | 'full' | 'quota' | 'permission' | 'too-many-files' | 'io' | 'cantopen' | 'moved' | 'corrupt';
 
 const BY_CODE: Readonly<Record<string, Problem>> = {
   EROFS: 'readonly',

@@ -25,7 +25,10 @@ export function pidAlive(pid: number, options: { ownOnly?: boolean; signal?: (pi
 export const ownProcessAlive = (pid: number): boolean => pidAlive(pid, { ownOnly: true });
 
 /** When a process started, as Linux says (/proc/PID/stat's starttime); undefined where that cannot be read (other systems, a process gone). */
-export function processStart(pid: number, read: (file: string) => string = (f) => readFileSync(f, 'latin1')): string | undefined {
+export function processStart(
+  pid: number,
+  read: (file: string) => string = (f) => readFileSync(f, 'latin1'),
+): string | undefined {
   try {
     const stat = read(`/proc/${pid}/stat`);
     // after the command's name (in parentheses, which may hold spaces), starttime is the 20th field
@@ -39,7 +42,11 @@ export function processStart(pid: number, read: (file: string) => string = (f) =
  * A check that `pid` is still the very process it is now: alive, and — where the system says when
  * processes start — started when it did, so a pid reused by another program since is not taken for it.
  */
-export function stillTheProcess(pid: number, alive: (pid: number) => boolean = ownProcessAlive, start: (pid: number) => string | undefined = processStart): () => boolean {
+export function stillTheProcess(
+  pid: number,
+  alive: (pid: number) => boolean = ownProcessAlive,
+  start: (pid: number) => string | undefined = processStart,
+): () => boolean {
   const born = start(pid);
   return () => alive(pid) && (born === undefined || start(pid) === born);
 }

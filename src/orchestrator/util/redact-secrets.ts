@@ -28,7 +28,10 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   {
     name: 'authorization header',
     // the scheme, when there is one, is kept: never taken for the value
-    pattern: new RegExp(String.raw`(\b(?:proxy-)?authorization${SEPARATOR}(?:${SCHEMES}\s+)?)(?!${SCHEMES}\b)${VALUE}+`, 'gi'),
+    pattern: new RegExp(
+      String.raw`(\b(?:proxy-)?authorization${SEPARATOR}(?:${SCHEMES}\s+)?)(?!${SCHEMES}\b)${VALUE}+`,
+      'gi',
+    ),
   },
   {
     // a credential after its scheme anywhere; a word of prose ("Basic authentication") has no digit or symbol in it
@@ -49,7 +52,8 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   },
   {
     name: 'vendor key',
-    pattern: /()\b(?:sk-(?:proj-|ant-|or-)?[A-Za-z0-9_-]{16,}|(?:hf|gsk|ghp|gho|ghs|glpat)[_-][A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})/g,
+    pattern:
+      /()\b(?:sk-(?:proj-|ant-|or-)?[A-Za-z0-9_-]{16,}|(?:hf|gsk|ghp|gho|ghs|glpat)[_-][A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})/g,
   },
   {
     name: 'password in a URL',
@@ -63,7 +67,13 @@ export const MIN_SECRET_LENGTH = 6;
 /** The forms a secret value travels in: itself, URL-encoded, base64 (as in Basic auth) and base64url. */
 export function secretForms(value: string): string[] {
   const b64 = Buffer.from(value, 'utf8').toString('base64');
-  const forms = [value, encodeURIComponent(value), b64, b64.replace(/=+$/, ''), Buffer.from(value, 'utf8').toString('base64url')];
+  const forms = [
+    value,
+    encodeURIComponent(value),
+    b64,
+    b64.replace(/=+$/, ''),
+    Buffer.from(value, 'utf8').toString('base64url'),
+  ];
   return [...new Set(forms)].sort((a, b) => b.length - a.length);
 }
 
@@ -93,7 +103,8 @@ export function redactValuesDeep<T>(value: T, secrets: readonly string[]): T {
   const forms = secrets.map((s) => s.trim()).filter((s) => s.length >= MIN_SECRET_LENGTH);
   if (forms.length === 0) return value;
   const seen = JSON.stringify(value) ?? '';
-  if (!forms.some((s) => secretForms(s).some((f) => seen.includes(f) || seen.includes(JSON.stringify(f).slice(1, -1))))) return value;
+  if (!forms.some((s) => secretForms(s).some((f) => seen.includes(f) || seen.includes(JSON.stringify(f).slice(1, -1)))))
+    return value;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return redactValues(v, forms);
     if (Array.isArray(v)) return v.map(walk);

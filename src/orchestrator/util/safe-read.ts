@@ -49,11 +49,20 @@ const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.co
 export function asReadError(err: unknown, path: string): SafeReadError {
   if (err instanceof SafeReadError) return err;
   const code = errnoOf(err);
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new SafeReadError('missing', path, 'does not exist', { cause: err });
-  if (code === 'ELOOP') return new SafeReadError('loop', path, 'is a link that leads back to itself (or a link took its place while it was read); not followed', { cause: err });
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new SafeReadError('missing', path, 'does not exist', { cause: err });
+  if (code === 'ELOOP')
+    return new SafeReadError(
+      'loop',
+      path,
+      'is a link that leads back to itself (or a link took its place while it was read); not followed',
+      { cause: err },
+    );
   if (code === 'EISDIR') return new SafeReadError('folder', path, 'is a folder, not a file', { cause: err });
   const disk = diskProblem(err, path);
-  const said = disk ? `cannot be read: ${disk}` : `cannot be read (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  const said = disk
+    ? `cannot be read: ${disk}`
+    : `cannot be read (${code ?? (err instanceof Error ? err.message : String(err))})`;
   return new SafeReadError('failed', path, said, { cause: err });
 }
 
@@ -85,7 +94,8 @@ export async function realWithin(path: string, within: string): Promise<string> 
   } catch (err) {
     throw asReadError(err, path);
   }
-  if (!isWithin(root, real)) throw new SafeReadError('outside', path, `is a link to ${real}, outside ${within}; not followed`);
+  if (!isWithin(root, real))
+    throw new SafeReadError('outside', path, `is a link to ${real}, outside ${within}; not followed`);
   return real;
 }
 
@@ -104,7 +114,10 @@ export const CHANGED_WHILE_READ = 'changed while it was read (a link or another 
  * O_NOFOLLOW (a link in the last place is refused as 'loop'). With `expect`, the file opened must
  * be that one (same device and inode), else it is refused as 'changed'. The caller closes the handle.
  */
-export async function openRegular(path: string, options: { noFollow?: boolean; expect?: FileIdentity } = {}): Promise<{ handle: FileHandle; stat: Stats }> {
+export async function openRegular(
+  path: string,
+  options: { noFollow?: boolean; expect?: FileIdentity } = {},
+): Promise<{ handle: FileHandle; stat: Stats }> {
   const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
   let handle: FileHandle;
   try {
@@ -115,9 +128,15 @@ export async function openRegular(path: string, options: { noFollow?: boolean; e
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new SafeReadError('folder', path, 'is a folder, not a file');
-    if (!stat.isFile()) throw new SafeReadError('special', path, 'is not a regular file (a FIFO, a device or a socket), so it is not opened');
+    if (!stat.isFile())
+      throw new SafeReadError(
+        'special',
+        path,
+        'is not a regular file (a FIFO, a device or a socket), so it is not opened',
+      );
     const want = options.expect;
-    if (want && (stat.dev !== want.dev || stat.ino !== want.ino)) throw new SafeReadError('changed', path, CHANGED_WHILE_READ);
+    if (want && (stat.dev !== want.dev || stat.ino !== want.ino))
+      throw new SafeReadError('changed', path, CHANGED_WHILE_READ);
     return { handle, stat };
   } catch (err) {
     await handle.close().catch(() => undefined);
@@ -149,7 +168,11 @@ export async function readAll(handle: FileHandle, path: string, maxBytes: number
 
 function tooLarge(path: string, bytes: number, max: number, atLeast = false): SafeReadError {
   const kb = (n: number) => (n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)} MB` : `${Math.ceil(n / 1000)} kB`);
-  return new SafeReadError('too-large', path, `is ${atLeast ? 'more than ' : ''}${kb(bytes)}, more than the ${kb(max)} read of such a file`);
+  return new SafeReadError(
+    'too-large',
+    path,
+    `is ${atLeast ? 'more than ' : ''}${kb(bytes)}, more than the ${kb(max)} read of such a file`,
+  );
 }
 
 /**
@@ -159,7 +182,17 @@ function tooLarge(path: string, bytes: number, max: number, atLeast = false): Sa
 export async function withTimeLimit<T>(path: string, ms: number, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SafeReadError('timeout', path, `could not be read within ${ms / 1000} s (a hung disk or network file system?)`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new SafeReadError(
+            'timeout',
+            path,
+            `could not be read within ${ms / 1000} s (a hung disk or network file system?)`,
+          ),
+        ),
+      ms,
+    );
     timer.unref();
   });
   try {
@@ -214,7 +247,10 @@ export async function readRegularFile(path: string, options: SafeReadOptions): P
  * regular file, inside `within` once links are resolved. Nothing is opened; throws a
  * SafeReadError saying why not. Resolves with whether the file exists.
  */
-export async function checkRegularFile(path: string, options: { within?: string; timeoutMs?: number } = {}): Promise<boolean> {
+export async function checkRegularFile(
+  path: string,
+  options: { within?: string; timeoutMs?: number } = {},
+): Promise<boolean> {
   return withTimeLimit(path, options.timeoutMs ?? READ_TIMEOUT_MS, async () => {
     let real: string;
     try {
@@ -231,7 +267,12 @@ export async function checkRegularFile(path: string, options: { within?: string;
       throw asReadError(err, path);
     }
     if (stat.isDirectory()) throw new SafeReadError('folder', path, 'is a folder, not a file');
-    if (!stat.isFile()) throw new SafeReadError('special', path, 'is not a regular file (a FIFO, a device or a socket), so it is not opened');
+    if (!stat.isFile())
+      throw new SafeReadError(
+        'special',
+        path,
+        'is not a regular file (a FIFO, a device or a socket), so it is not opened',
+      );
     return true;
   });
 }

@@ -9,7 +9,9 @@ export function stableJson(value: unknown): string {
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
     // sort() without a comparator orders by UTF-16 code units, as `<` does
-    const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
+    const keys = Object.keys(object)
+      .filter((k) => object[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(object[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -8,7 +8,9 @@ export class ServerStopping extends Error {
 
 /** "… was cancelled" for a caller's cancel, "… was stopped: the server is stopping" at shutdown. */
 export function cancelledText(what: string, signal: AbortSignal | undefined): string {
-  return signal?.reason instanceof ServerStopping ? `${what} was stopped: the server is stopping.` : `${what} was cancelled.`;
+  return signal?.reason instanceof ServerStopping
+    ? `${what} was stopped: the server is stopping.`
+    : `${what} was cancelled.`;
 }
 
 /**

@@ -26,7 +26,12 @@ export function readBuild(file?: string): Build {
   const json = recordBeside('build.json', file)?.json; // none, or not JSON: run from source
   if (typeof json !== 'object' || json === null) return SOURCE;
   const { ollm, id, at } = json as Record<string, unknown>;
-  const valid = ollm === 'build' && typeof id === 'string' && /^[0-9a-f]{12}$/.test(id) && Number.isSafeInteger(at) && (at as number) >= 0;
+  const valid =
+    ollm === 'build' &&
+    typeof id === 'string' &&
+    /^[0-9a-f]{12}$/.test(id) &&
+    Number.isSafeInteger(at) &&
+    (at as number) >= 0;
   return valid ? { id, at: at as number } : SOURCE;
 }
 

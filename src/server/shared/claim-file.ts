@@ -38,7 +38,8 @@ export async function readClaim(file: string): Promise<ClaimRead | undefined> {
     if (!st.isFile() && !st.isDirectory()) return { odd: { dev: st.dev, ino: st.ino } };
     const buf = Buffer.alloc(CLAIM_BYTES + 1);
     let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = (await handle.read(buf, n, buf.length - n, n)).bytesRead; // a directory throws EISDIR here
+    for (let got = -1; got !== 0 && n < buf.length; n += got)
+      got = (await handle.read(buf, n, buf.length - n, n)).bytesRead; // a directory throws EISDIR here
     return { text: buf.subarray(0, n).toString('utf8') };
   } finally {
     await handle.close();
@@ -65,7 +66,8 @@ export function readClaimSync(file: string): string | undefined {
 }
 
 const same = (a: ClaimRead, b: ClaimRead | undefined): boolean =>
-  b !== undefined && ('text' in a ? 'text' in b && a.text === b.text : 'odd' in b && a.odd.dev === b.odd.dev && a.odd.ino === b.odd.ino);
+  b !== undefined &&
+  ('text' in a ? 'text' in b && a.text === b.text : 'odd' in b && a.odd.dev === b.odd.dev && a.odd.ino === b.odd.ino);
 
 /** Removes `file` if it still holds what was read (the same text, or the very same odd thing); whether it is gone now. */
 export async function removeIfSame(file: string, read: ClaimRead): Promise<boolean> {

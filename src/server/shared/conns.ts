@@ -23,4 +23,3 @@ export function streamIo(conn: Duplex, rest: Buffer): Io {
   conn.pipe(input);
   return { input, output: conn };
 }
-

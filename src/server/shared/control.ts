@@ -10,12 +10,20 @@ import type { Socket } from 'node:net';
 import * as z from 'zod';
 import { parseLine, whoSchema, type WhoAnswer } from './hello.js';
 
-const retireSchema = z.strictObject({ ollm: z.literal('retire'), by: z.number().int().positive(), why: z.string().min(1).max(500) });
+const retireSchema = z.strictObject({
+  ollm: z.literal('retire'),
+  by: z.number().int().positive(),
+  why: z.string().min(1).max(500),
+});
 export type Retire = z.infer<typeof retireSchema>;
 const stopSchema = z.strictObject({ ollm: z.literal('stop') });
 
 const pid = z.number().int().positive();
-export const retiringSchema = z.strictObject({ ollm: z.literal('retiring'), pid, clients: z.number().int().nonnegative() });
+export const retiringSchema = z.strictObject({
+  ollm: z.literal('retiring'),
+  pid,
+  clients: z.number().int().nonnegative(),
+});
 export const stoppingSchema = z.strictObject({ ollm: z.literal('stopping'), pid });
 
 /** What the server does on each control line (start.ts). */

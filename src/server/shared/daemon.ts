@@ -55,6 +55,8 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   server.onJoined = () => clearTimeout(idle);
   arm(0, Math.max(idleMs, START_WITHIN_MS)); // the launch that started it may still be greeting another that stopped answering
 
-  log.info(`ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ${loaded.config.settings.shared.idleSeconds} s)`);
+  log.info(
+    `ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ${loaded.config.settings.shared.idleSeconds} s)`,
+  );
   return -1;
 }

@@ -52,11 +52,19 @@ const NONCE = /^[0-9a-f]{64}$/;
  * The endpoint's side: a request carrying a challenge is answered with this pid and its MAC (200,
  * JSON); true when it was one (answered), false for any other request. Nothing else is said.
  */
-export function answerChallenge(req: http.IncomingMessage, res: http.ServerResponse, token: string, pid = process.pid): boolean {
+export function answerChallenge(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  token: string,
+  pid = process.pid,
+): boolean {
   const nonce = req.headers[CHALLENGE_HEADER];
   if (nonce === undefined) return false;
   if (typeof nonce !== 'string' || !NONCE.test(nonce)) res.writeHead(400, { connection: 'close' }).end();
-  else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' }).end(JSON.stringify({ pid, mac: claimMac(token, nonce, pid) }));
+  else
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' })
+      .end(JSON.stringify({ pid, mac: claimMac(token, nonce, pid) }));
   return true;
 }
 
@@ -112,7 +120,14 @@ export function parseClaim(text: string): Held | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const { key, pid, url, token } = v as Record<string, unknown>;
-  if (typeof key !== 'string' || typeof url !== 'string' || typeof token !== 'string' || !Number.isSafeInteger(pid) || (pid as number) <= 0) return undefined;
+  if (
+    typeof key !== 'string' ||
+    typeof url !== 'string' ||
+    typeof token !== 'string' ||
+    !Number.isSafeInteger(pid) ||
+    (pid as number) <= 0
+  )
+    return undefined;
   if (token.length < 16 || token.length > 200) return undefined;
   try {
     const u = new URL(url);
@@ -128,24 +143,32 @@ export function parseClaim(text: string): Held | undefined {
  * `timeoutMs`, with that pid and the MAC only its token makes. The token is never sent; anything
  * else (a refusal, `200 {}`, another pid, a wrong MAC, silence, nothing listening) is no proof.
  */
-export function proves(held: Planner, timeoutMs = PROOF_MS, alive: (pid: number) => boolean = ownProcessAlive): Promise<boolean> {
+export function proves(
+  held: Planner,
+  timeoutMs = PROOF_MS,
+  alive: (pid: number) => boolean = ownProcessAlive,
+): Promise<boolean> {
   if (!alive(held.pid)) return Promise.resolve(false); // a dead planner's port is not even asked
   const nonce = randomBytes(32).toString('hex');
   return new Promise((resolve) => {
     // settled once: by the answer, or by the limit on the whole exchange, however the answer trickles in
     const finish = (proven: boolean) => (clearTimeout(timer), resolve(proven), req.destroy());
-    const req = http.request(held.url, { method: 'GET', headers: { [CHALLENGE_HEADER]: nonce, accept: 'application/json' }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return finish(false);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > ANSWER_BYTES) finish(false);
-        else chunks.push(c);
-      });
-      res.on('end', () => finish(provenBy(Buffer.concat(chunks).toString('utf8'), held, nonce)));
-      res.on('error', () => finish(false));
-    });
+    const req = http.request(
+      held.url,
+      { method: 'GET', headers: { [CHALLENGE_HEADER]: nonce, accept: 'application/json' }, agent: false },
+      (res) => {
+        if (res.statusCode !== 200) return finish(false);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > ANSWER_BYTES) finish(false);
+          else chunks.push(c);
+        });
+        res.on('end', () => finish(provenBy(Buffer.concat(chunks).toString('utf8'), held, nonce)));
+        res.on('error', () => finish(false));
+      },
+    );
     const timer = setTimeout(() => finish(false), timeoutMs);
     req.on('error', () => finish(false));
     req.end();
@@ -168,7 +191,10 @@ export class EngineClaims {
     private readonly start: () => Promise<Endpoint>,
     private readonly pid = process.pid,
     /** Both clocks, ms: the wall's and a monotonic one (holds). */
-    private readonly clock: () => { wall: number; mono: number } = () => ({ wall: Date.now(), mono: performance.now() }),
+    private readonly clock: () => { wall: number; mono: number } = () => ({
+      wall: Date.now(),
+      mono: performance.now(),
+    }),
   ) {}
 
   /** Starts this server's endpoint now (before the first claim needs it); a failure is met again by that claim. */
@@ -179,7 +205,10 @@ export class EngineClaims {
   /** The claim of one engine, as the fleet asks it. */
   claim(kind: string, url: string): EngineClaim {
     const key = engineKey(kind, url);
-    return { planner: () => this.plannerOf(key).catch((err: unknown) => this.alone(key, err)), holds: () => this.holds(key) };
+    return {
+      planner: () => this.plannerOf(key).catch((err: unknown) => this.alone(key, err)),
+      holds: () => this.holds(key),
+    };
   }
 
   /**
@@ -195,7 +224,8 @@ export class EngineClaims {
     // a server that failed to prove it for PROOF_MS, and one stopped meanwhile (SIGSTOP, a suspend) sees the time pass
     const last = this.heldAt.get(file);
     const now = this.clock();
-    if (last && now.wall >= last.wall && now.wall - last.wall < HOLD_READ_MS && now.mono - last.mono < HOLD_READ_MS) return true;
+    if (last && now.wall >= last.wall && now.wall - last.wall < HOLD_READ_MS && now.mono - last.mono < HOLD_READ_MS)
+      return true;
     const read = await readClaim(file).catch(() => 'failed' as const);
     if (read === 'failed') return true;
     const held = read && 'text' in read && read.text.length <= CLAIM_BYTES ? parseClaim(read.text) : undefined;
@@ -213,14 +243,21 @@ export class EngineClaims {
       if (read !== undefined) {
         const held = 'text' in read && read.text.length <= CLAIM_BYTES ? parseClaim(read.text) : undefined;
         if (held && held.pid === this.pid) return undefined; // this server's own
-        if (held && held.key === key && (await proves(held))) return { url: held.url, token: held.token, pid: held.pid };
+        if (held && held.key === key && (await proves(held)))
+          return { url: held.url, token: held.token, pid: held.pid };
         if (!(await removeIfSame(file, read))) continue; // changed meanwhile: read again
-        log.info(`engine ${key}: its claim ${held ? `by process ${held.pid} does not hold (it does not prove its token, or the process is gone)` : 'is unreadable'}: taken over`);
+        log.info(
+          `engine ${key}: its claim ${held ? `by process ${held.pid} does not hold (it does not prove its token, or the process is gone)` : 'is unreadable'}: taken over`,
+        );
       }
       const me = await (this.endpoint ??= this.start());
       // written whole aside, then linked in place (fails if a claim is there): never seen half-written
       const aside = `${file}.${this.pid}.new`;
-      await writeFile(aside, JSON.stringify({ key, pid: this.pid, url: me.url, token: me.token, since: new Date().toISOString() }), { mode: 0o600 });
+      await writeFile(
+        aside,
+        JSON.stringify({ key, pid: this.pid, url: me.url, token: me.token, since: new Date().toISOString() }),
+        { mode: 0o600 },
+      );
       try {
         await link(aside, file);
       } catch (err) {

@@ -11,7 +11,8 @@ export const MAX_HELLO_BYTES = 64 * 1024;
 export type Answer = { ollm: 'ok'; pid: number } | { ollm: 'refused'; why: string };
 
 /** Whether `value` is an object with exactly these keys. */
-const keysAre = (value: object, keys: string[]) => Object.keys(value).length === keys.length && keys.every((k) => Object.hasOwn(value, k));
+const keysAre = (value: object, keys: string[]) =>
+  Object.keys(value).length === keys.length && keys.every((k) => Object.hasOwn(value, k));
 
 /** A line's JSON, or why it is none. */
 export function jsonLine(line: string): { data: unknown } | { why: string } {
@@ -31,11 +32,15 @@ export function parseAnswer(line: string): { value: Answer } | { why: string } {
   const a = data as Record<string, unknown>;
   if (a.ollm === 'ok') {
     if (!keysAre(a, ['ollm', 'pid'])) return { why: 'message: an "ok" answer has the keys ollm and pid alone' };
-    return Number.isSafeInteger(a.pid) && (a.pid as number) > 0 ? { value: { ollm: 'ok', pid: a.pid as number } } : { why: 'pid: not a positive integer' };
+    return Number.isSafeInteger(a.pid) && (a.pid as number) > 0
+      ? { value: { ollm: 'ok', pid: a.pid as number } }
+      : { why: 'pid: not a positive integer' };
   }
   if (a.ollm === 'refused') {
     if (!keysAre(a, ['ollm', 'why'])) return { why: 'message: a "refused" answer has the keys ollm and why alone' };
-    return typeof a.why === 'string' && a.why.length <= 2000 ? { value: { ollm: 'refused', why: a.why } } : { why: 'why: not a text of at most 2000 characters' };
+    return typeof a.why === 'string' && a.why.length <= 2000
+      ? { value: { ollm: 'refused', why: a.why } }
+      : { why: 'why: not a text of at most 2000 characters' };
   }
   return { why: 'ollm: neither "ok" nor "refused"' };
 }
@@ -44,7 +49,10 @@ export function parseAnswer(line: string): { value: Answer } | { why: string } {
  * Reads the first line of `stream` (at most MAX_HELLO_BYTES, within `withinMs`); resolves with
  * the line and the bytes after it, which belong to what follows.
  */
-export function firstLine(stream: NodeJS.ReadableStream & { destroy(): void }, withinMs: number): Promise<{ line: string; rest: Buffer }> {
+export function firstLine(
+  stream: NodeJS.ReadableStream & { destroy(): void },
+  withinMs: number,
+): Promise<{ line: string; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     let got = Buffer.alloc(0);
     const done = (err?: Error, value?: { line: string; rest: Buffer }) => {

@@ -24,7 +24,8 @@ import { isWatchPing, StallWatch, type StallTiming } from './stall.js';
 
 /** JSON-RPC "internal error": the request was lost with the server that ran it. */
 export const RESTARTED_CODE = -32603;
-const RESTARTED_MESSAGE = 'The shared ollm-mcp server stopped while this request ran (a new one is starting): send the request again.';
+const RESTARTED_MESSAGE =
+  'The shared ollm-mcp server stopped while this request ran (a new one is starting): send the request again.';
 
 const idKey = (id: RequestId) => `${typeof id}:${String(id)}`;
 
@@ -63,7 +64,11 @@ export class Forwarder {
   private clientGone = false;
   /** The server's stall watch (stall.ts), for the connection to a server in another process. */
   private watch: StallWatch | undefined;
-  private readonly fromClient = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.clientLine(line), (bytes) => this.send({ bytes }));
+  private readonly fromClient = new Lines(
+    MAX_MESSAGE_BYTES + 1,
+    (line) => this.clientLine(line),
+    (bytes) => this.send({ bytes }),
+  );
 
   constructor(
     /** The next server: reached, or hosted by this launch (reach.ts reachOrHost). */
@@ -99,12 +104,23 @@ export class Forwarder {
    */
   attach(sock: Duplex, rest: Buffer, watched = false): void {
     this.recordedProtocol = undefined;
-    const fromServer = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.serverLine(sock, line), (bytes) => this.output.write(bytes));
+    const fromServer = new Lines(
+      MAX_MESSAGE_BYTES + 1,
+      (line) => this.serverLine(sock, line),
+      (bytes) => this.output.write(bytes),
+    );
     this.watch?.stop();
-    const watch = watched ? new StallWatch(() => this.routes.has(sock), (line) => sock.write(line), () => {
-      log.warn('the shared server stopped answering (suspended or hung): going on without it');
-      sock.destroy();
-    }, this.stallTiming) : undefined;
+    const watch = watched
+      ? new StallWatch(
+          () => this.routes.has(sock),
+          (line) => sock.write(line),
+          () => {
+            log.warn('the shared server stopped answering (suspended or hung): going on without it');
+            sock.destroy();
+          },
+          this.stallTiming,
+        )
+      : undefined;
     this.watch = watch;
     sock.on('data', (chunk: Buffer) => {
       watch?.heard();
@@ -131,7 +147,10 @@ export class Forwarder {
       if (head?.method === 'initialize') this.opening = { bytes, id };
     } else if (head?.method === 'notifications/initialized') this.initialized = bytes;
     // an answer to a server's request, or a cancellation of a request in flight, goes where that request is
-    const to = head?.method === 'notifications/cancelled' ? this.routes.ofRequest(cancelledId(bytes)) : this.routes.takeServerRequest(responseId(head));
+    const to =
+      head?.method === 'notifications/cancelled'
+        ? this.routes.ofRequest(cancelledId(bytes))
+        : this.routes.takeServerRequest(responseId(head));
     if (to && to !== this.sock && this.draining.has(to)) return void to.write(bytes);
     this.send(id === undefined ? { bytes } : { bytes, id });
   }
@@ -228,7 +247,10 @@ export class Forwarder {
     for (const r of this.routes.dropAll(sock)) {
       if (this.clientGone || (this.opening && idKey(r.id) === idKey(this.opening.id))) continue; // the replay sends the opening again
       if (r.sends < 2) this.send({ bytes: r.bytes, id: r.id, sends: r.sends });
-      else this.output.write(`${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: RESTARTED_CODE, message: RESTARTED_MESSAGE } })}\n`);
+      else
+        this.output.write(
+          `${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: RESTARTED_CODE, message: RESTARTED_MESSAGE } })}\n`,
+        );
     }
     if (this.clientGone) {
       if (!this.sock && this.draining.size === 0) this.exit(0);

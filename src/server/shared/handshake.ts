@@ -25,13 +25,16 @@ interface Record_ {
 function checked(json: unknown): Record_ | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const { version, protocols, tools } = json as Record<string, unknown>;
-  if (typeof version !== 'string' || !Array.isArray(tools) || !tools.every((t) => typeof t === 'string')) return undefined;
+  if (typeof version !== 'string' || !Array.isArray(tools) || !tools.every((t) => typeof t === 'string'))
+    return undefined;
   if (typeof protocols !== 'object' || protocols === null || Array.isArray(protocols)) return undefined;
   const valid = Object.values(protocols).every((p: unknown) => {
     const { initialize, tools: at } = (p ?? {}) as Record<string, unknown>;
     return typeof initialize === 'string' && Number.isSafeInteger(at) && (at as number) >= 0;
   });
-  return valid ? { version, protocols: Object.assign(Object.create(null) as Record_['protocols'], protocols), tools } : undefined;
+  return valid
+    ? { version, protocols: Object.assign(Object.create(null) as Record_['protocols'], protocols), tools }
+    : undefined;
 }
 
 /** Answers of the recorded handshake, as whole JSON-RPC lines. */

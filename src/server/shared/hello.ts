@@ -64,7 +64,10 @@ export const whoAnswerSchema = z.strictObject({
   version: z.string().max(64),
   build: buildIdSchema.optional(),
   builtAt: z.number().int().nonnegative().optional(),
-  key: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  key: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   home: z.string().max(4096).optional(),
   file: z.string().max(4096).optional(),
   since: z.string().max(40).optional(),
@@ -83,16 +86,25 @@ export function parseLine<T>(line: string, schema: z.ZodType<T>): { value: T } |
 /** `data` checked by `schema`, or why it is not one (each issue at its path). */
 export function checkedBy<T>(schema: z.ZodType<T>, data: unknown): { value: T } | { why: string } {
   const parsed = schema.safeParse(data);
-  return parsed.success ? { value: parsed.data } : { why: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
+  return parsed.success
+    ? { value: parsed.data }
+    : { why: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
 }
 
 /** What a client's hello says of the settings it keeps (place.ts CLIENT_SETTINGS), from its settings. */
 export function clientPart(settings: Settings): Pick<Hello, 'toolsets' | 'model' | 'defaultProfile'> {
-  return { toolsets: settings.toolsets, defaultProfile: settings.model.routing.defaultProfile, ...(settings.model.default !== undefined && { model: settings.model.default }) };
+  return {
+    toolsets: settings.toolsets,
+    defaultProfile: settings.model.routing.defaultProfile,
+    ...(settings.model.default !== undefined && { model: settings.model.default }),
+  };
 }
 
 /** The shared server's settings with the client's own (toolsets, default model and routing profile) in place of its first client's. */
-export function withClientSettings(settings: Settings, hello: Pick<Hello, 'toolsets' | 'model' | 'defaultProfile'>): Settings {
+export function withClientSettings(
+  settings: Settings,
+  hello: Pick<Hello, 'toolsets' | 'model' | 'defaultProfile'>,
+): Settings {
   const model = { ...settings.model, routing: { ...settings.model.routing, defaultProfile: hello.defaultProfile } };
   if (hello.model === undefined) delete model.default;
   else model.default = hello.model;

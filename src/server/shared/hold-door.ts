@@ -28,9 +28,7 @@ export function holdDoor(
       (socket as Socket).unref(); // as the endpoint: the process's own transport decides when it ends
       desk.accept(socket);
     } catch (err) {
-      log.warn(
-        `holds: a connection could not be taken (${(err as Error).message}); it relays by route_and_generate`,
-      );
+      log.warn(`holds: a connection could not be taken (${(err as Error).message}); it relays by route_and_generate`);
       socket.destroy();
     }
   };

@@ -41,7 +41,13 @@ export type ServeOwn = (input: Readable, output: Writable) => Promise<void>;
 
 /** Whether a live process's lock younger than a server's start holds the place: its daemon is starting (no second one is spawned). */
 async function startingAt(place: Place): Promise<boolean> {
-  const [text, at] = await Promise.all([readFile(place.lock, 'utf8').catch(() => ''), stat(place.lock).then((s) => s.mtimeMs, () => 0)]);
+  const [text, at] = await Promise.all([
+    readFile(place.lock, 'utf8').catch(() => ''),
+    stat(place.lock).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    ),
+  ]);
   const pid = Number(text);
   return pidAlive(pid) && Date.now() - at < LOCK_START_MS;
 }
@@ -60,7 +66,9 @@ export async function launchShared(plan: Plan, serveOwn: ServeOwn): Promise<true
     const place = await placeNamed(placeName(release(), plan.key), plan.home);
     reach = { place, hello: helloOf(plan) };
   } catch (err) {
-    return err instanceof SharedUnavailable ? err.message : `no private folder for its socket (${(err as Error).message})`;
+    return err instanceof SharedUnavailable
+      ? err.message
+      : `no private folder for its socket (${(err as Error).message})`;
   }
   let own: Greeted | undefined;
   const serveHere = async (why: string): Promise<Greeted> => {
@@ -69,14 +77,22 @@ export async function launchShared(plan: Plan, serveOwn: ServeOwn): Promise<true
     const toServer = new PassThrough();
     const fromServer = new PassThrough();
     await serveOwn(toServer, fromServer);
-    own = { sock: Duplex.from({ readable: fromServer, writable: toServer }), serverPid: process.pid, rest: Buffer.alloc(0) };
+    own = {
+      sock: Duplex.from({ readable: fromServer, writable: toServer }),
+      serverPid: process.pid,
+      rest: Buffer.alloc(0),
+    };
     return own;
   };
   // a launch moving on starts a server that takes nothing over (retire.ts)
   const reachFrom = (fresh: boolean) => async (): Promise<Greeted> => {
     const hello = fresh ? reach.hello : { ...reach.hello, moving: true as const };
     try {
-      return await reachOrStart({ place: reach.place, hello }, () => spawnDaemon(reach.place, fresh), () => startingAt(reach.place));
+      return await reachOrStart(
+        { place: reach.place, hello },
+        () => spawnDaemon(reach.place, fresh),
+        () => startingAt(reach.place),
+      );
     } catch (err) {
       if (!(err instanceof SharedUnavailable)) throw err;
       return serveHere(err.message);
@@ -85,7 +101,8 @@ export async function launchShared(plan: Plan, serveOwn: ServeOwn): Promise<true
   const forwarder = new Forwarder(reachFrom(false), plan.offers ? recordedHandshake() : undefined);
   forwarder.listen();
   const first = await reachFrom(true)();
-  if (first !== own) log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${first.serverPid} at ${reach.place.address}`);
+  if (first !== own)
+    log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${first.serverPid} at ${reach.place.address}`);
   forwarder.attach(first.sock, first.rest, first !== own);
   return true;
 }

@@ -20,7 +20,14 @@ export interface LockFiles {
   /** When the lock was last written, in ms (a file's mtime). */
   writtenAt(file: string): Promise<number>;
 }
-const files: LockFiles = { link, lstat, readFile, rm, writeFile, writtenAt: async (file) => (await stat(file)).mtimeMs };
+const files: LockFiles = {
+  link,
+  lstat,
+  readFile,
+  rm,
+  writeFile,
+  writtenAt: async (file) => (await stat(file)).mtimeMs,
+};
 
 /** A server takes its lock this long at the most before it listens; past it, the lock's holder must answer `who` as itself (Proof). */
 export const LOCK_START_MS = 15_000;
@@ -91,7 +98,8 @@ export async function takeLock(file: string, fs: LockFiles = files, proof?: Proo
         }
         continue;
       }
-      if ((await holder(breaker, fs)) === 'stale') await fs.rm(breaker, { force: true }); // its taker died while breaking
+      if ((await holder(breaker, fs)) === 'stale')
+        await fs.rm(breaker, { force: true }); // its taker died while breaking
       else await new Promise((r) => setTimeout(r, BREAK_WAIT_MS));
     }
     return false;

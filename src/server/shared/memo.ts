@@ -100,7 +100,8 @@ export async function fingerprint(from: string, settingsFile: string): Promise<F
 }
 
 /** A hash of the secret variables' values (the socket's name holds one too: place.ts sharedKey). */
-const secretsMark = (names: readonly string[], env: NodeJS.ProcessEnv) => sha(stableJson(names.map((n) => env[n]?.trim() ?? '')));
+const secretsMark = (names: readonly string[], env: NodeJS.ProcessEnv) =>
+  sha(stableJson(names.map((n) => env[n]?.trim() ?? '')));
 
 const usable = (argv: readonly string[]) => process.platform !== 'win32' && !argv.some((a) => a.startsWith('--token'));
 
@@ -128,17 +129,30 @@ async function readMemo(name: string, env: NodeJS.ProcessEnv): Promise<string | 
 
 function isPlan(p: unknown): p is Plan {
   const plan = p as Partial<Plan> | null;
-  return typeof plan?.key === 'string' && /^[0-9a-f]{16}$/.test(plan.key) && typeof plan.home === 'string' && Array.isArray(plan.toolsets) && typeof plan.defaultProfile === 'string' && typeof plan.offers === 'boolean' && Array.isArray(plan.secretNames);
+  return (
+    typeof plan?.key === 'string' &&
+    /^[0-9a-f]{16}$/.test(plan.key) &&
+    typeof plan.home === 'string' &&
+    Array.isArray(plan.toolsets) &&
+    typeof plan.defaultProfile === 'string' &&
+    typeof plan.offers === 'boolean' &&
+    Array.isArray(plan.secretNames)
+  );
 }
 
 /** The plan a launch started this way made, when what its settings were read from is as it was; else undefined. */
-export async function recall(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Plan | undefined> {
+export async function recall(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<Plan | undefined> {
   if (!usable(argv)) return undefined;
   try {
     const text = await readMemo(memoName(argv, env, cwd), env);
     if (text === undefined) return undefined;
     const memo = JSON.parse(text) as Memo;
-    if (memo.v !== 1 || !isPlan(memo.plan) || !Array.isArray(memo.fp?.files) || memo.fp.files.length === 0) return undefined;
+    if (memo.v !== 1 || !isPlan(memo.plan) || !Array.isArray(memo.fp?.files) || memo.fp.files.length === 0)
+      return undefined;
     const now = await fingerprint(memo.fp.from, memo.fp.files[0]![0]);
     if (!now || stableJson(now) !== stableJson(memo.fp)) return undefined;
     return secretsMark(memo.plan.secretNames, env) === memo.secrets ? memo.plan : undefined;
@@ -148,7 +162,13 @@ export async function recall(argv: readonly string[], env: NodeJS.ProcessEnv = p
 }
 
 /** Keeps `plan` for launches started this way while what the settings were read from stays as `fp` says. */
-export async function remember(argv: readonly string[], fp: Fingerprint, plan: Plan, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<void> {
+export async function remember(
+  argv: readonly string[],
+  fp: Fingerprint,
+  plan: Plan,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<void> {
   if (!usable(argv)) return;
   const dir = await memoDir(env);
   const file = join(dir, memoName(argv, env, cwd));
@@ -158,7 +178,9 @@ export async function remember(argv: readonly string[], fp: Fingerprint, plan: P
   await rename(temp, file);
   const memos = (await readdir(dir)).filter((n) => /^memo-[0-9a-f]{16}\.json$/.test(n));
   if (memos.length <= MAX_MEMOS) return;
-  const aged = await Promise.all(memos.map(async (n) => ({ n, at: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  const aged = await Promise.all(
+    memos.map(async (n) => ({ n, at: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
+  );
   aged.sort((a, b) => a.at - b.at);
   await Promise.all(aged.slice(0, memos.length - MAX_MEMOS).map((m) => rm(join(dir, m.n), { force: true })));
 }

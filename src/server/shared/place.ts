@@ -71,11 +71,22 @@ export const VARIABLES_NOT_IN_KEY: Readonly<Record<string, string>> = {
  * settings, the keys the environment gives the hosts (only their hash is kept, in the name) and
  * the SERVER_VARIABLES set.
  */
-export function sharedKey(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, env: NodeJS.ProcessEnv = process.env): string {
+export function sharedKey(
+  config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const keys = configuredSecrets(config.settings, env).sort();
   const set = SERVER_VARIABLES.filter((name) => env[name] !== undefined);
   const variables = set.length ? Object.fromEntries(set.map((name) => [name, env[name]])) : undefined;
-  const shaped = { home: config.home, file: config.file, templatesDir: config.templatesDir, memoryFile: config.memoryFile, settings: sharedPart(config.settings), keys, variables };
+  const shaped = {
+    home: config.home,
+    file: config.file,
+    templatesDir: config.templatesDir,
+    memoryFile: config.memoryFile,
+    settings: sharedPart(config.settings),
+    keys,
+    variables,
+  };
   return createHash('sha256').update(stableJson(shaped)).digest('hex').slice(0, 16);
 }
 
@@ -121,9 +132,18 @@ export function userTag(system: System): string {
 export async function privateDir(dir: string, uid: number | undefined): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const s = await lstat(dir);
-  if (!s.isDirectory()) throw new SharedUnavailable(`${dir} is not a folder (a link or a file): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
-  if (uid !== undefined && s.uid !== uid) throw new SharedUnavailable(`${dir} belongs to another user (uid ${s.uid}): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
-  if ((s.mode & 0o077) !== 0) throw new SharedUnavailable(`${dir} is open to other users (mode ${(s.mode & 0o777).toString(8)}): chmod 700 it, or remove it.`);
+  if (!s.isDirectory())
+    throw new SharedUnavailable(
+      `${dir} is not a folder (a link or a file): remove it, or set XDG_RUNTIME_DIR to a private folder.`,
+    );
+  if (uid !== undefined && s.uid !== uid)
+    throw new SharedUnavailable(
+      `${dir} belongs to another user (uid ${s.uid}): remove it, or set XDG_RUNTIME_DIR to a private folder.`,
+    );
+  if ((s.mode & 0o077) !== 0)
+    throw new SharedUnavailable(
+      `${dir} is open to other users (mode ${(s.mode & 0o777).toString(8)}): chmod 700 it, or remove it.`,
+    );
 }
 
 /** The folders a socket's folder may be made in, first choice first: $XDG_RUNTIME_DIR when absolute, the temporary folder, /tmp. */
@@ -134,7 +154,8 @@ export function socketBases(env: NodeJS.ProcessEnv, tmp: string, last = '/tmp'):
 
 /** The place named `name` in the socket folder `dir`: its socket (on Windows its pipe) and its lock. */
 export function placeIn(dir: string, name: string, system: System = THIS_SYSTEM): Place {
-  const address = system.platform === 'win32' ? `\\\\.\\pipe\\ollm-mcp-${userTag(system)}-${name}` : join(dir, `${name}.sock`);
+  const address =
+    system.platform === 'win32' ? `\\\\.\\pipe\\ollm-mcp-${userTag(system)}-${name}` : join(dir, `${name}.sock`);
   return { address, dir, lock: join(dir, `${name}.lock`) };
 }
 
@@ -155,7 +176,12 @@ export async function sharedPlace(
 }
 
 /** The place named `name` (placeName) in the first socket folder that can hold it (`home`: $OLLM_HOME, where Windows keeps it); the folder made and checked. */
-export async function placeNamed(name: string, home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<Place> {
+export async function placeNamed(
+  name: string,
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+  system: System = THIS_SYSTEM,
+): Promise<Place> {
   if (system.platform === 'win32') {
     const dir = join(home, 'shared');
     await mkdir(dir, { recursive: true });
@@ -179,15 +205,24 @@ export async function placeNamed(name: string, home: string, env: NodeJS.Process
     }
     return place;
   }
-  throw new SharedUnavailable(`no folder can hold its socket (${unusable.join('; ')}): set XDG_RUNTIME_DIR to a short private folder.`);
+  throw new SharedUnavailable(
+    `no folder can hold its socket (${unusable.join('; ')}): set XDG_RUNTIME_DIR to a short private folder.`,
+  );
 }
 
 /**
  * The socket folders of this user that exist and pass privateDir's checks (none is made): where
  * `ollm-mcp shared` and doctor look for servers. On Windows, the one of this $OLLM_HOME.
  */
-export async function socketFolders(home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<string[]> {
-  const dirs = system.platform === 'win32' ? [join(home, 'shared')] : socketBases(env, system.tmpdir(), system.lastResort).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
+export async function socketFolders(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+  system: System = THIS_SYSTEM,
+): Promise<string[]> {
+  const dirs =
+    system.platform === 'win32'
+      ? [join(home, 'shared')]
+      : socketBases(env, system.tmpdir(), system.lastResort).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
   const found: string[] = [];
   for (const dir of [...new Set(dirs)]) {
     if ((await lstat(dir).catch(() => undefined)) === undefined) continue;

@@ -44,7 +44,8 @@ export function connectTo(address: string): Promise<Socket> {
 }
 
 /** Nothing listens there (yet): the server must be hosted, or is starting. */
-const notListening = (err: unknown) => ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '');
+const notListening = (err: unknown) =>
+  ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 /** The hello sent and the answer read; the bytes after the answer are the server's JSON-RPC. */
 async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; rest: Buffer }> {
@@ -53,8 +54,10 @@ async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; r
     throw /timed out|within/i.test(err.message) ? new Silent(err.message) : err;
   });
   const answer = parseAnswer(line);
-  if ('why' in answer) throw new SharedUnavailable(`the shared server answered the hello with something else (${answer.why})`);
-  if (answer.value.ollm === 'refused') throw new SharedUnavailable(`the shared server refused this launch: ${answer.value.why}`);
+  if ('why' in answer)
+    throw new SharedUnavailable(`the shared server answered the hello with something else (${answer.why})`);
+  if (answer.value.ollm === 'refused')
+    throw new SharedUnavailable(`the shared server refused this launch: ${answer.value.why}`);
   return { serverPid: answer.value.pid, rest };
 }
 
@@ -65,7 +68,11 @@ async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; r
  * process (another launch's daemon is starting), nor again within RESTART_MS. Throws SharedUnavailable when none can be
  * had within START_WITHIN_MS, or the server refused this launch, saying why.
  */
-export async function reachOrStart(reach: Reach, start: () => Promise<void>, starting: () => Promise<boolean> = async () => false): Promise<Greeted> {
+export async function reachOrStart(
+  reach: Reach,
+  start: () => Promise<void>,
+  starting: () => Promise<boolean> = async () => false,
+): Promise<Greeted> {
   let until = Date.now() + START_WITHIN_MS;
   let last: unknown;
   let startedAt = -Infinity;
@@ -82,7 +89,8 @@ export async function reachOrStart(reach: Reach, start: () => Promise<void>, sta
     try {
       sock = await connectTo(reach.place.address);
     } catch (err) {
-      if (!notListening(err)) throw new SharedUnavailable(`cannot connect to ${reach.place.address}: ${(err as Error).message}`);
+      if (!notListening(err))
+        throw new SharedUnavailable(`cannot connect to ${reach.place.address}: ${(err as Error).message}`);
       last = err;
       await startOnce();
       await sleep(50);
@@ -99,5 +107,7 @@ export async function reachOrStart(reach: Reach, start: () => Promise<void>, sta
       await sleep(50);
     }
   }
-  throw new SharedUnavailable(`the shared server did not answer within ${START_WITHIN_MS / 1000} s (${(last as Error | undefined)?.message ?? 'no answer'})`);
+  throw new SharedUnavailable(
+    `the shared server did not answer within ${START_WITHIN_MS / 1000} s (${(last as Error | undefined)?.message ?? 'no answer'})`,
+  );
 }

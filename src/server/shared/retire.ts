@@ -28,9 +28,13 @@ export interface Me {
 }
 
 /** Why `me` outranks the server that answered `other` (it should retire), or undefined when it does not. */
-export function outranks(me: Me, other: Pick<WhoAnswer, 'pid' | 'build' | 'builtAt' | 'key' | 'home' | 'retiring'>): string | undefined {
+export function outranks(
+  me: Me,
+  other: Pick<WhoAnswer, 'pid' | 'build' | 'builtAt' | 'key' | 'home' | 'retiring'>,
+): string | undefined {
   if (other.pid === me.pid || other.home !== me.home || other.retiring || other.build === undefined) return undefined;
-  if (other.build === me.build.id) return me.fresh && other.key !== me.key ? `other settings serve ${me.home} now` : undefined;
+  if (other.build === me.build.id)
+    return me.fresh && other.key !== me.key ? `other settings serve ${me.home} now` : undefined;
   return (other.builtAt ?? 0) < me.build.at ? `a newer build (${me.build.id}) serves ${me.home} now` : undefined;
 }
 
@@ -41,8 +45,14 @@ export async function takeOver(me: Me, dir: string): Promise<void> {
       const why = found.who && outranks(me, found.who);
       if (!why) continue;
       const asked = await askRetire(found.place.address, { by: me.pid, why });
-      if ('answer' in asked) log.info(`shared server: server ${found.pid} (build ${found.who?.build}) retires: ${why}; it exits once its ${asked.answer.clients} client(s) have left`);
-      else log.warn(`shared server: server ${found.pid} was asked to retire (${why}) but did not answer (${'none' in asked ? asked.none : asked.silent}): \`ollm-mcp shared\` lists it, \`ollm-mcp shared stop ${found.pid}\` stops it`);
+      if ('answer' in asked)
+        log.info(
+          `shared server: server ${found.pid} (build ${found.who?.build}) retires: ${why}; it exits once its ${asked.answer.clients} client(s) have left`,
+        );
+      else
+        log.warn(
+          `shared server: server ${found.pid} was asked to retire (${why}) but did not answer (${'none' in asked ? asked.none : asked.silent}): \`ollm-mcp shared\` lists it, \`ollm-mcp shared stop ${found.pid}\` stops it`,
+        );
     }
   } catch (err) {
     log.warn(`shared server: could not look for older servers to retire: ${(err as Error).message}`);

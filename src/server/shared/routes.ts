@@ -59,7 +59,8 @@ export class Routes<C> {
   /** A server's request of the client (`id`), to send the client's answer back to it. */
   serverRequest(id: RequestId | undefined, from: C): void {
     if (id === undefined) return;
-    if (this.serverRequests.size >= MAX_SERVER_REQUESTS) this.serverRequests.delete(this.serverRequests.keys().next().value!);
+    if (this.serverRequests.size >= MAX_SERVER_REQUESTS)
+      this.serverRequests.delete(this.serverRequests.keys().next().value!);
     this.serverRequests.set(idKey(id), from);
   }
 

@@ -34,14 +34,20 @@ async function lockPid(file: string): Promise<number | undefined> {
 /** Code-unit order (ISO times and file names sort right by it); no Intl, whose ICU data the server never loads (locale-free.test.ts). */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export async function serversIn(dir: string, system: System = THIS_SYSTEM): Promise<Found[]> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.lock')).map((f) => f.slice(0, -'.lock'.length));
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.lock'))
+    .map((f) => f.slice(0, -'.lock'.length));
   const found = await Promise.all(
     names.map(async (name): Promise<Found | undefined> => {
       const place = placeIn(dir, name, system);
       const pid = await lockPid(place.lock);
       if (pid === undefined || !pidAlive(pid)) {
         // a retiring server killed: nothing will take its place, so its files go now
-        if (pid !== undefined && name === retiringName(pid)) await Promise.all([rm(place.lock, { force: true }), system.platform === 'win32' ? undefined : rm(place.address, { force: true })]);
+        if (pid !== undefined && name === retiringName(pid))
+          await Promise.all([
+            rm(place.lock, { force: true }),
+            system.platform === 'win32' ? undefined : rm(place.address, { force: true }),
+          ]);
         return undefined;
       }
       const who = await askWho(place.address);
@@ -51,15 +57,20 @@ export async function serversIn(dir: string, system: System = THIS_SYSTEM): Prom
       return { place, name, pid, who };
     }),
   );
-  return found.filter((f): f is Found => f !== undefined).sort((a, b) => cmp(a.who?.since ?? '', b.who?.since ?? '') || a.pid - b.pid || cmp(a.name, b.name));
+  return found
+    .filter((f): f is Found => f !== undefined)
+    .sort((a, b) => cmp(a.who?.since ?? '', b.who?.since ?? '') || a.pid - b.pid || cmp(a.name, b.name));
 }
 
 /** Every shared server of this user, in each socket folder there is (place.ts socketFolders). */
-export async function allServers(home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<Found[]> {
+export async function allServers(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+  system: System = THIS_SYSTEM,
+): Promise<Found[]> {
   const dirs = await socketFolders(home, env, system);
   return (await Promise.all(dirs.map((d) => serversIn(d, system)))).flat();
 }
 
 /** Servers serving `home` (by their answer to `who`). */
 export const servingHome = (servers: Found[], home: string): Found[] => servers.filter((s) => s.who?.home === home);
-

@@ -15,13 +15,19 @@ import type { Plan } from './memo.js';
 import { sharedKey } from './place.js';
 
 /** Whether this launch's settings and project offer what the handshake record was made with (handshake.ts): every tool, to every agent. */
-export function offersAsRecorded(settings: Pick<Settings, 'toolsets' | 'agents'>, project: ProjectProfile | undefined): boolean {
+export function offersAsRecorded(
+  settings: Pick<Settings, 'toolsets' | 'agents'>,
+  project: ProjectProfile | undefined,
+): boolean {
   const sets = toolsInSets(settings.toolsets);
-  return Object.keys(settings.agents).length === 0 && ALL_TOOL_NAMES.every((t) => sets.has(t) && toolAllowed(project, t));
+  return (
+    Object.keys(settings.agents).length === 0 && ALL_TOOL_NAMES.every((t) => sets.has(t) && toolAllowed(project, t))
+  );
 }
 
 /** --project, or OLLM_PROJECT: the project this client names (resolved by the server against its folder). */
-const namedProject = (args: Pick<CliArgs, 'project'>): string | undefined => args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
+const namedProject = (args: Pick<CliArgs, 'project'>): string | undefined =>
+  args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
 
 export function planOf(args: CliArgs, loaded: Loaded): Plan {
   const { settings } = loaded.config;

@@ -49,7 +49,13 @@ interface Connected {
 function describe(c: Connected): ConnectedClient {
   const info = c.server?.server.getClientVersion();
   // cleaned and bounded where they enter: the names a client gives itself reach every other client (ollm://fleet) and `who`
-  return shownClient({ ...(info && { name: info.name, version: info.version }), pid: c.hello.pid, cwd: c.hello.cwd, ...(c.project && { project: c.project }), since: c.since });
+  return shownClient({
+    ...(info && { name: info.name, version: info.version }),
+    pid: c.hello.pid,
+    cwd: c.hello.cwd,
+    ...(c.project && { project: c.project }),
+    since: c.since,
+  });
 }
 
 function refuse(sock: Socket, why: string): void {
@@ -120,8 +126,13 @@ export class SharedServer {
     const parsed = parseLine(first.line, helloSchema);
     if ('why' in parsed) return refuse(sock, `the first line is not a hello (${parsed.why})`);
     const hello = parsed.value;
-    if (hello.version !== VERSION) return refuse(sock, `this shared server is ollm-mcp ${VERSION}, the launch ${hello.version}`);
-    if (hello.build !== thisBuild().id) return refuse(sock, `this shared server is build ${thisBuild().id} of ollm-mcp ${VERSION}, the launch build ${hello.build}`);
+    if (hello.version !== VERSION)
+      return refuse(sock, `this shared server is ollm-mcp ${VERSION}, the launch ${hello.version}`);
+    if (hello.build !== thisBuild().id)
+      return refuse(
+        sock,
+        `this shared server is build ${thisBuild().id} of ollm-mcp ${VERSION}, the launch build ${hello.build}`,
+      );
     if (hello.key !== this.key) return refuse(sock, 'the launch has other settings than this shared server');
     if (!isAbsolute(hello.cwd)) return refuse(sock, `the working folder must be an absolute path, got ${hello.cwd}`);
     const made = await this.sessionFor(hello);
@@ -143,25 +154,45 @@ export class SharedServer {
 
   private serve(conn: Conn, { input, output, swallow }: Io, hello: Hello, made: Made): void {
     const factory = createServerFactory(made.front, this.catalog, { live: true, session: made.session });
-    const entry: Connected = { hello, since: new Date().toISOString(), project: made.session.project?.name, close: async () => undefined };
-    const handle = serveStdio(() => (entry.server = factory()), { transport: boundedTransport(input, output, swallow), onerror: (err) => log.error(`shared server, client ${hello.pid}: ${err.message}`) });
+    const entry: Connected = {
+      hello,
+      since: new Date().toISOString(),
+      project: made.session.project?.name,
+      close: async () => undefined,
+    };
+    const handle = serveStdio(() => (entry.server = factory()), {
+      transport: boundedTransport(input, output, swallow),
+      onerror: (err) => log.error(`shared server, client ${hello.pid}: ${err.message}`),
+    });
     entry.close = () => handle.close();
     this.clients.set(conn, entry);
-    log.info(`shared server: client ${hello.pid} connected from ${clientPath(hello.cwd)}${entry.project ? ` (project ${entry.project})` : ''} (${this.clients.size} connected)`);
+    log.info(
+      `shared server: client ${hello.pid} connected from ${clientPath(hello.cwd)}${entry.project ? ` (project ${entry.project})` : ''} (${this.clients.size} connected)`,
+    );
   }
 
   /** The client's session: its project resolved from its folder (or --project), its own settings over the shared ones. */
   async sessionFor(hello: Hello): Promise<Made | { why: string }> {
     let project;
     try {
-      project = await resolveProject({ dir: hello.project ? resolve(hello.cwd, hello.project) : hello.cwd, explicit: Boolean(hello.project), toolNames: ALL_TOOL_NAMES });
+      project = await resolveProject({
+        dir: hello.project ? resolve(hello.cwd, hello.project) : hello.cwd,
+        explicit: Boolean(hello.project),
+        toolNames: ALL_TOOL_NAMES,
+      });
     } catch (err) {
       if (err instanceof ProjectError) return { why: err.message };
       throw err;
     }
     const config = { ...this.serving.config, settings: withClientSettings(this.serving.settings, hello) };
     const session: Session = { config, project, workingDir: hello.cwd };
-    const front: Front = { settings: config.settings, project, templates: this.serving.templates, skills: this.serving.skills, core: () => this.serving.core() };
+    const front: Front = {
+      settings: config.settings,
+      project,
+      templates: this.serving.templates,
+      skills: this.serving.skills,
+      core: () => this.serving.core(),
+    };
     return { session, front };
   }
 

@@ -27,7 +27,13 @@ export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=4'];
 export function daemonArgs(argv: readonly string[], execArgv: readonly string[] = process.execArgv): string[] {
   const [script, ...rest] = argv.slice(1);
   const flags = rest[0] === 'serve' ? rest.slice(1) : rest;
-  return [...DAEMON_NODE_FLAGS, ...execArgv.filter((a) => !a.startsWith('--inspect')), ...(script ? [script] : []), 'daemon', ...flags];
+  return [
+    ...DAEMON_NODE_FLAGS,
+    ...execArgv.filter((a) => !a.startsWith('--inspect')),
+    ...(script ? [script] : []),
+    'daemon',
+    ...flags,
+  ];
 }
 
 /** Where a started daemon's stderr goes: beside its socket (on Windows, in the folder of the pipe's lock). */

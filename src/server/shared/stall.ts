@@ -18,7 +18,12 @@ const PING_PREFIX = 'ollm-forwarder-ping-';
 export const isWatchPing = (id: RequestId | undefined): boolean => typeof id === 'string' && id.startsWith(PING_PREFIX);
 
 /** What the watch decides at `now`: nothing, a ping to send, or the server taken as stopped (a ping unanswered, nothing heard since). Pure, for the tests. */
-export function stallStep(s: { owes: boolean; heardAt: number; pingAt: number | undefined }, now: number, quietMs = QUIET_MS, pingWithinMs = PING_WITHIN_MS): 'wait' | 'ping' | 'stalled' {
+export function stallStep(
+  s: { owes: boolean; heardAt: number; pingAt: number | undefined },
+  now: number,
+  quietMs = QUIET_MS,
+  pingWithinMs = PING_WITHIN_MS,
+): 'wait' | 'ping' | 'stalled' {
   if (s.pingAt !== undefined) return now - s.pingAt >= pingWithinMs ? 'stalled' : 'wait'; // heard() clears pingAt
   return s.owes && now - s.heardAt >= quietMs ? 'ping' : 'wait';
 }
@@ -44,7 +49,12 @@ export class StallWatch {
   ) {
     const { quietMs = QUIET_MS, pingWithinMs = PING_WITHIN_MS, checkMs = CHECK_MS } = timing;
     this.timer = setInterval(() => {
-      const step = stallStep({ owes: this.owes(), heardAt: this.heardAt, pingAt: this.pingAt }, Date.now(), quietMs, pingWithinMs);
+      const step = stallStep(
+        { owes: this.owes(), heardAt: this.heardAt, pingAt: this.pingAt },
+        Date.now(),
+        quietMs,
+        pingWithinMs,
+      );
       if (step === 'ping') {
         this.pingAt = Date.now();
         this.send(`${JSON.stringify({ jsonrpc: '2.0', id: `${PING_PREFIX}${++this.pings}`, method: 'ping' })}\n`);

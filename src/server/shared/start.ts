@@ -75,7 +75,9 @@ const socketId = (path: string): string | undefined => {
  * socket of a server that took the place meanwhile (this one suspended and replaced).
  */
 async function listenAt(place: Place, server: SharedServer): Promise<{ listener: Server; id?: string }> {
-  const listener = createServer((sock) => void server.accept(sock).catch((err: unknown) => log.error(`shared server: ${(err as Error).message}`)));
+  const listener = createServer(
+    (sock) => void server.accept(sock).catch((err: unknown) => log.error(`shared server: ${(err as Error).message}`)),
+  );
   const listen = (address: string) =>
     new Promise<void>((done, fail) => {
       listener.once('error', fail);
@@ -108,7 +110,9 @@ function retiring(server: SharedServer, line: Retire, moveAside: () => Promise<v
   const clients = server.list().length;
   if (server.retiring || server.stopping) return clients;
   server.retiring = true;
-  log.info(`shared server ${process.pid}: retiring: ${line.why} (server ${line.by}); no new client here, exiting once ${clients === 1 ? 'its client has' : `its ${clients} clients have`} left`);
+  log.info(
+    `shared server ${process.pid}: retiring: ${line.why} (server ${line.by}); no new client here, exiting once ${clients === 1 ? 'its client has' : `its ${clients} clients have`} left`,
+  );
   server.onRetired = stop;
   void moveAside().then(() => server.size === 0 && stop());
   return clients;
@@ -142,7 +146,8 @@ class Holding {
       mine = true; // gone: nothing of another's to keep
     }
     if (!mine) return;
-    if (process.platform !== 'win32' && this.socket !== undefined && socketId(held.address) === this.socket) rmSync(held.address, { force: true });
+    if (process.platform !== 'win32' && this.socket !== undefined && socketId(held.address) === this.socket)
+      rmSync(held.address, { force: true });
     rmSync(held.lock, { force: true });
     rmSync(logFile(held), { force: true }); // a started daemon's stderr (spawn.ts): kept only while it runs, or after a crash
   }
@@ -167,7 +172,9 @@ class Holding {
       this.close();
       [this.listener, this.held, this.socket] = [listener, aside, id];
     } catch (err) {
-      log.warn(`shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`);
+      log.warn(
+        `shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`,
+      );
       this.close();
     }
   }
@@ -211,8 +218,27 @@ export async function startShared(loaded: Loaded, place: Place, as: StartAs): Pr
     const me: Me = { pid: process.pid, build: thisBuild(), key, home: loaded.config.home, fresh: as.takeOver };
     const since = new Date().toISOString();
     server.controls = {
-      who: () => ({ ollm: 'clients', pid: process.pid, version: VERSION, build: me.build.id, builtAt: me.build.at, key, home: loaded.config.home, file: loaded.config.file, since, daemon: as.daemon, retiring: server.retiring, clients: server.list() }),
-      retire: (line) => retiring(server, line, () => holding.moveAside(server), () => stop()),
+      who: () => ({
+        ollm: 'clients',
+        pid: process.pid,
+        version: VERSION,
+        build: me.build.id,
+        builtAt: me.build.at,
+        key,
+        home: loaded.config.home,
+        file: loaded.config.file,
+        since,
+        daemon: as.daemon,
+        retiring: server.retiring,
+        clients: server.list(),
+      }),
+      retire: (line) =>
+        retiring(
+          server,
+          line,
+          () => holding.moveAside(server),
+          () => stop(),
+        ),
       stop: () => stop(),
     };
     server.onFresh = () => void takeOver({ ...me, fresh: true }, place.dir);

@@ -14,7 +14,8 @@ import { askStop } from './who.js';
 /** How long a server is given to exit once asked (its own stop takes under two seconds: lifecycle.ts), and again after SIGTERM. */
 const STOP_WITHIN_MS = 5000;
 
-export type Stopped = { pid: number; stopped: true; how: 'asked' | 'SIGTERM' } | { pid: number; stopped: false; why: string };
+export type Stopped =
+  { pid: number; stopped: true; how: 'asked' | 'SIGTERM' } | { pid: number; stopped: false; why: string };
 
 export interface StopDeps {
   alive: (pid: number) => boolean;
@@ -30,7 +31,8 @@ const DEPS: StopDeps = {
 };
 
 async function gone(pid: number, deps: StopDeps): Promise<boolean> {
-  for (const until = Date.now() + deps.withinMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) if (!deps.alive(pid)) return true;
+  for (const until = Date.now() + deps.withinMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50)))
+    if (!deps.alive(pid)) return true;
   return !deps.alive(pid);
 }
 
@@ -47,7 +49,12 @@ export async function stopServer(found: Found, deps: StopDeps = DEPS): Promise<S
   const { pid } = found;
   const asked = await askStop(found.place.address);
   if ('answer' in asked && (await gone(pid, deps))) return { pid, stopped: true, how: 'asked' };
-  if ('none' in asked) return { pid, stopped: false, why: `nothing listens at ${found.place.address} (${asked.none}), so pid ${pid} may be another program now: not signalled — if it is ollm-mcp, \`kill ${pid}\`` };
+  if ('none' in asked)
+    return {
+      pid,
+      stopped: false,
+      why: `nothing listens at ${found.place.address} (${asked.none}), so pid ${pid} may be another program now: not signalled — if it is ollm-mcp, \`kill ${pid}\``,
+    };
   const why = await unproven(found, deps);
   if (why) return { pid, stopped: false, why: `${why}: not signalled` };
   if (!deps.alive(pid)) return { pid, stopped: true, how: 'asked' };

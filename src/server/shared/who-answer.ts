@@ -46,7 +46,9 @@ export function readWhoAnswer(line: string): { value: WhoAnswer } | { why: strin
   const clients = (data as { clients?: unknown } | null)?.clients;
   if (Array.isArray(clients)) {
     (data as { clients: unknown[] }).clients = clients.map((c) =>
-      typeof c === 'object' && c !== null && typeof (c as { cwd?: unknown }).cwd === 'string' ? shownClient(c as { cwd: string; name?: string; version?: string; project?: string }) : c,
+      typeof c === 'object' && c !== null && typeof (c as { cwd?: unknown }).cwd === 'string'
+        ? shownClient(c as { cwd: string; name?: string; version?: string; project?: string })
+        : c,
     );
   }
   return checkedBy(whoAnswerSchema, data);

@@ -15,7 +15,12 @@ const ANSWER_WITHIN_MS = 3000;
 export type Asked<T> = { answer: T } | { none: string } | { silent: string };
 
 /** `line` sent to the server at `address`, its answer checked by `schema`. */
-async function ask<T>(address: string, line: object, schema: z.ZodType<T>, withinMs = ANSWER_WITHIN_MS): Promise<Asked<T>> {
+async function ask<T>(
+  address: string,
+  line: object,
+  schema: z.ZodType<T>,
+  withinMs = ANSWER_WITHIN_MS,
+): Promise<Asked<T>> {
   let sock;
   try {
     sock = await connectTo(address);
@@ -50,7 +55,8 @@ export async function askWho(address: string, withinMs = ANSWER_WITHIN_MS): Prom
 }
 
 /** The server at `address` asked to retire (retire.ts). */
-export const askRetire = (address: string, retire: Omit<Retire, 'ollm'>) => ask(address, { ollm: 'retire', ...retire }, retiringSchema);
+export const askRetire = (address: string, retire: Omit<Retire, 'ollm'>) =>
+  ask(address, { ollm: 'retire', ...retire }, retiringSchema);
 
 /** The server at `address` asked to stop (`ollm-mcp shared stop`). */
 export const askStop = (address: string) => ask(address, { ollm: 'stop' }, stoppingSchema);

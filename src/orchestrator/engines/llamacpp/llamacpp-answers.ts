@@ -86,7 +86,13 @@ export function readModel(entry: unknown, single: boolean): RouterModel | undefi
   const args = readArgs(raw);
   const exit = typeof status['exit_code'] === 'number' ? ` (exit code ${status['exit_code']})` : '';
   const sampling = samplingParameters(raw);
-  return { id: entry['id'], status: failed && value === 'unloaded' ? 'failed' : value, args, ...(sampling && { sampling }), ...(failed && { failure: `its last load failed${exit}` }) };
+  return {
+    id: entry['id'],
+    status: failed && value === 'unloaded' ? 'failed' : value,
+    args,
+    ...(sampling && { sampling }),
+    ...(failed && { failure: `its last load failed${exit}` }),
+  };
 }
 
 /** The runtime figures of a model's /props answer, or undefined when they are not there (or not sensible). */
@@ -95,7 +101,11 @@ export function readRuntime(props: Json): ModelRuntime | undefined {
   const nCtx = isObject(gen) ? gen['n_ctx'] : undefined;
   const slots = props['total_slots'];
   if (typeof nCtx !== 'number' || !Number.isInteger(nCtx) || nCtx <= 0) return undefined;
-  return { nCtx, slots: typeof slots === 'number' && Number.isInteger(slots) && slots > 0 ? slots : 1, sleeping: props['is_sleeping'] === true };
+  return {
+    nCtx,
+    slots: typeof slots === 'number' && Number.isInteger(slots) && slots > 0 ? slots : 1,
+    sleeping: props['is_sleeping'] === true,
+  };
 }
 
 /** JSON text parsed, or undefined when it is not JSON. */

@@ -76,7 +76,11 @@ export class LlamacppApi {
 
   headers(): Record<string, string> {
     const key = this.key();
-    return { accept: 'application/json', 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) };
+    return {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      ...(key && { authorization: `Bearer ${key}` }),
+    };
   }
 
   /** A bare GET at the server root under the caller's signal (load figures: the caller bounds the answer and its time). */
@@ -85,7 +89,12 @@ export class LlamacppApi {
   }
 
   /** One JSON call under the time limit and the caller's signal; failures become HostErrors. */
-  json(method: 'GET' | 'POST', path: string, body?: unknown, opts: CallOpts = {}): Promise<{ status: number; json: unknown; text: string }> {
+  json(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    opts: CallOpts = {},
+  ): Promise<{ status: number; json: unknown; text: string }> {
     return this.call(method, path, body, opts, async (res) => {
       const text = await res.text();
       return { status: res.status, json: parseJson(text), text };
@@ -97,22 +106,44 @@ export class LlamacppApi {
    * same limit, so a body that stalls or never ends is a timeout too. Failures become HostErrors
    * (one `read` throws passes as it is).
    */
-  async call<T>(method: 'GET' | 'POST', path: string, body: unknown, opts: CallOpts, read: (res: Response) => Promise<T>): Promise<T> {
+  async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    opts: CallOpts,
+    read: (res: Response) => Promise<T>,
+  ): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const what = `${method} ${path}`;
-    const send = () => this.fetchImpl(`${this.root}${path}`, { method, headers: this.headers(), signal, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const send = () =>
+      this.fetchImpl(`${this.root}${path}`, {
+        method,
+        headers: this.headers(),
+        signal,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
     try {
       // a kept-alive connection the server closed in the meantime resets at once: a read is sent again, once
       const res = await send().catch((err: unknown) => {
-        if ((method !== 'GET' && !opts.idempotent) || signal.aborted || !['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')) throw err;
+        if (
+          (method !== 'GET' && !opts.idempotent) ||
+          signal.aborted ||
+          !['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')
+        )
+          throw err;
         return send();
       });
       return await read(res);
     } catch (err) {
       if (opts.signal?.aborted) throw new HostError('aborted', cancelledText(what, opts.signal), this.host);
-      if (timeout.aborted) throw new HostError('timeout', `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`, this.host);
+      if (timeout.aborted)
+        throw new HostError(
+          'timeout',
+          `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`,
+          this.host,
+        );
       if (err instanceof HostError) throw err;
       throw this.unreachable(err);
     }
@@ -125,30 +156,77 @@ export class LlamacppApi {
 
   unreachable(err: unknown): HostError {
     const address = addressFailure(err, this.root, this.setting);
-    if (address) return new HostError('unreachable', `${this.who} is not reachable (${address.why}) — ${address.next}.`, this.host);
+    if (address)
+      return new HostError(
+        'unreachable',
+        `${this.who} is not reachable (${address.why}) — ${address.next}.`,
+        this.host,
+      );
     const code = errorCode(err);
     const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
-    return new HostError('unreachable', `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (${this.setting}).`, this.host);
+    return new HostError(
+      'unreachable',
+      `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (${this.setting}).`,
+      this.host,
+    );
   }
 
   /** An answer that is not what llama-server sends. */
   foreign(what: string, text: string): HostError {
-    return new HostError('server_error', `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`, this.host, { secrets: [this.key()] });
+    return new HostError(
+      'server_error',
+      `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`,
+      this.host,
+      { secrets: [this.key()] },
+    );
   }
 
   /** The error of a non-2xx answer, in llama-server's {error: {message}} or {error: "…"} form. */
   failed(what: string, status: number, json: unknown, text: string, model?: string): HostError {
     const e = isObject(json) ? json['error'] : undefined;
-    const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text).trim().slice(0, 300);
+    const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text)
+      .trim()
+      .slice(0, 300);
     const info = { status, secrets: [this.key()] }; // a server (or a proxy) may quote the key it was sent
     const tls = plainToTlsAnswer(status, said, this.root);
-    if (tls) return new HostError('unreachable', `${this.who} is not reachable (${tls}) — ${addressNext(tls, this.root, this.setting)!}.`, this.host, info);
-    if (status === 401 || status === 403) return new HostError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, info);
-    if (status === 404 && model) return new HostError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, info);
-    if (status === 503) return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, info);
-    if (/memory|alloc/i.test(said) && status >= 500) return new HostError('out_of_memory', `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`, this.host, info);
-    if (status >= 400 && status < 500) return new HostError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, info);
-    return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`, this.host, info);
+    if (tls)
+      return new HostError(
+        'unreachable',
+        `${this.who} is not reachable (${tls}) — ${addressNext(tls, this.root, this.setting)!}.`,
+        this.host,
+        info,
+      );
+    if (status === 401 || status === 403)
+      return new HostError(
+        'bad_request',
+        `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`,
+        this.host,
+        info,
+      );
+    if (status === 404 && model)
+      return new HostError(
+        'model_not_found',
+        `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
+        this.host,
+        info,
+      );
+    if (status === 503)
+      return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, info);
+    if (/memory|alloc/i.test(said) && status >= 500)
+      return new HostError(
+        'out_of_memory',
+        `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`,
+        this.host,
+        info,
+      );
+    if (status >= 400 && status < 500)
+      return new HostError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, info);
+    return new HostError(
+      'server_error',
+      `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`,
+      this.host,
+      info,
+    );
   }
 
   async props(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ServerProps> {
@@ -167,14 +245,22 @@ export class LlamacppApi {
       ...(nCtx !== undefined && { ctxSize: nCtx * (typeof slots === 'number' && slots > 0 ? slots : 1) }),
       ...(typeof slots === 'number' && slots > 0 && { parallel: slots }),
     };
-    return { router, ...(typeof max === 'number' && max > 0 && { maxInstances: max }), ...(typeof build === 'string' && { build }), ...(!router && { single }) };
+    return {
+      router,
+      ...(typeof max === 'number' && max > 0 && { maxInstances: max }),
+      ...(typeof build === 'string' && { build }),
+      ...(!router && { single }),
+    };
   }
 
   /**
    * A router model's own figures (ModelRuntime), asked without waking or loading it; undefined when
    * it is not running (the router answers 400 "model is not loaded") or the answer lacks them.
    */
-  async modelRuntime(id: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelRuntime | undefined> {
+  async modelRuntime(
+    id: string,
+    opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<ModelRuntime | undefined> {
     const r = await this.json('GET', `/props?model=${encodeURIComponent(id)}&autoload=false`, undefined, opts);
     if (r.status >= 400 || !isObject(r.json)) return undefined;
     return readRuntime(r.json);
@@ -193,13 +279,22 @@ export class LlamacppApi {
   }
 
   /** POST /models/load or /models/unload; `{success: true}`, or the router's refusal. */
-  async command(which: 'load' | 'unload', id: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+  async command(
+    which: 'load' | 'unload',
+    id: string,
+    opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<void> {
     const what = `POST /models/${which} for "${id}"`;
     const r = await this.json('POST', `/models/${which}`, { model: id }, { ...opts, model: id });
     if (r.status >= 400) {
       // asked to load what is loaded, or unload what is not: nothing to do
       const said = r.text.toLowerCase();
-      if (r.status === 400 && ((which === 'load' && /already (loaded|running)/.test(said)) || (which === 'unload' && /not (loaded|running)/.test(said)))) return;
+      if (
+        r.status === 400 &&
+        ((which === 'load' && /already (loaded|running)/.test(said)) ||
+          (which === 'unload' && /not (loaded|running)/.test(said)))
+      )
+        return;
       throw this.failed(what, r.status, r.json, r.text, id);
     }
   }
@@ -209,8 +304,14 @@ export class LlamacppApi {
     try {
       const r = await this.json('GET', '/health', undefined, opts);
       if (r.status === 200) return { ok: true, detail: `${this.who} is healthy (/health).` };
-      const said = isObject(r.json) && isObject(r.json['error']) && typeof r.json['error']['message'] === 'string' ? r.json['error']['message'] : r.text.slice(0, 100);
-      return { ok: false, detail: redactSecrets(`${this.who} is not ready (/health: HTTP ${r.status}, ${said}).`, [this.key()]) };
+      const said =
+        isObject(r.json) && isObject(r.json['error']) && typeof r.json['error']['message'] === 'string'
+          ? r.json['error']['message']
+          : r.text.slice(0, 100);
+      return {
+        ok: false,
+        detail: redactSecrets(`${this.who} is not ready (/health: HTTP ${r.status}, ${said}).`, [this.key()]),
+      };
     } catch (err) {
       if (err instanceof HostError && err.kind === 'aborted') throw err;
       return { ok: false, detail: err instanceof Error ? err.message : String(err) };

@@ -31,7 +31,12 @@ export const running = (status: string | undefined) => status === 'loaded' || st
 
 async function routerOnly(b: RouterHost, what: string, signal?: AbortSignal): Promise<void> {
   const props = await b.serverProps(signal ? { signal } : {});
-  if (!props.router) throw new HostError('not_supported', `${b.api.who} serves one model (it was not started in router mode: --models-dir or --models-preset), so ollm-mcp cannot ${what} there.`, b.host);
+  if (!props.router)
+    throw new HostError(
+      'not_supported',
+      `${b.api.who} serves one model (it was not started in router mode: --models-dir or --models-preset), so ollm-mcp cannot ${what} there.`,
+      b.host,
+    );
 }
 
 export async function routerUnload(b: RouterHost, name: string, signal?: AbortSignal): Promise<void> {
@@ -44,7 +49,13 @@ export async function routerLoad(b: RouterHost, name: string, signal?: AbortSign
   const started = performance.now();
   const id = b.idOf(name);
   const first = (await b.models(signal ? { signal } : {})).find((m) => m.id === id);
-  if (!first) throw new HostError('model_not_found', `${b.api.who} has no model "${id}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, b.host, 404);
+  if (!first)
+    throw new HostError(
+      'model_not_found',
+      `${b.api.who} has no model "${id}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
+      b.host,
+      404,
+    );
   if (running(first.status)) return 0;
   await routerOnly(b, `load ${name}`, signal);
   if (first.status !== 'loading') await b.api.command('load', id, signal ? { signal } : {});
@@ -53,9 +64,19 @@ export async function routerLoad(b: RouterHost, name: string, signal?: AbortSign
     const now = (await b.models(signal ? { signal } : {})).find((m) => m.id === id);
     if (running(now?.status)) return Math.round((performance.now() - started) * 1e6);
     if (!now || now.status === 'failed' || (now.status !== 'loading' && performance.now() - started > LOAD_GRACE_MS)) {
-      const why = now?.failure ?? (!now ? 'it is no longer listed' : now.status === 'unloaded' ? 'it is unloaded again' : `its status stays "${now.status}", not loading`);
+      const why =
+        now?.failure ??
+        (!now
+          ? 'it is no longer listed'
+          : now.status === 'unloaded'
+            ? 'it is unloaded again'
+            : `its status stays "${now.status}", not loading`);
       const kind = /memory|alloc|killed|terminated/i.test(why) ? 'out_of_memory' : 'server_error';
-      throw new HostError(kind, `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own llama-server writes there); the file may be damaged or too large for this machine.`, b.host);
+      throw new HostError(
+        kind,
+        `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own llama-server writes there); the file may be damaged or too large for this machine.`,
+        b.host,
+      );
     }
     await sleep(POLL_MS, { signal });
   }

@@ -28,12 +28,48 @@ export interface GgufFacts {
 
 /** general.file_type (llama.cpp's llama_ftype) as Ollama names it. */
 const FILE_TYPES: Record<number, string> = {
-  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M', 13: 'Q3_K_L',
-  14: 'Q4_K_S', 15: 'Q4_K_M', 16: 'Q5_K_S', 17: 'Q5_K_M', 18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS', 21: 'Q2_K_S', 22: 'IQ3_XS',
-  23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M', 28: 'IQ2_S', 29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16',
+  0: 'F32',
+  1: 'F16',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  7: 'Q8_0',
+  8: 'Q5_0',
+  9: 'Q5_1',
+  10: 'Q2_K',
+  11: 'Q3_K_S',
+  12: 'Q3_K_M',
+  13: 'Q3_K_L',
+  14: 'Q4_K_S',
+  15: 'Q4_K_M',
+  16: 'Q5_K_S',
+  17: 'Q5_K_M',
+  18: 'Q6_K',
+  19: 'IQ2_XXS',
+  20: 'IQ2_XS',
+  21: 'Q2_K_S',
+  22: 'IQ3_XS',
+  23: 'IQ3_XXS',
+  24: 'IQ1_S',
+  25: 'IQ4_NL',
+  26: 'IQ3_S',
+  27: 'IQ3_M',
+  28: 'IQ2_S',
+  29: 'IQ2_M',
+  30: 'IQ4_XS',
+  31: 'IQ1_M',
+  32: 'BF16',
 };
 /** A tensor's ggml type, for files without general.file_type. */
-const TENSOR_TYPES: Record<number, string> = { 0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 30: 'BF16' };
+const TENSOR_TYPES: Record<number, string> = {
+  0: 'F32',
+  1: 'F16',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  6: 'Q5_0',
+  7: 'Q5_1',
+  8: 'Q8_0',
+  30: 'BF16',
+};
 
 /** Bytes per element of a KV cache type (--cache-type-k/v). */
 export function cacheTypeBytes(type: string | undefined): number {
@@ -68,7 +104,9 @@ export function kvBytes(facts: GgufFacts, args: ModelArgs): number {
   const k = facts.keyLength ?? headDim;
   const v = facts.valueLength ?? headDim;
   if (!ctx || !blocks || !kvHeads || !k || !v) return 0;
-  return Math.ceil(blocks * kvHeads * ctx * (k * cacheTypeBytes(args.cacheTypeK) + v * cacheTypeBytes(args.cacheTypeV)));
+  return Math.ceil(
+    blocks * kvHeads * ctx * (k * cacheTypeBytes(args.cacheTypeK) + v * cacheTypeBytes(args.cacheTypeV)),
+  );
 }
 
 /** llama-server's --cache-ram when it is not set, MiB (tools/server/README.md). */
@@ -87,7 +125,10 @@ export function promptCacheBytes(kv: number, args: Pick<ModelArgs, 'cacheRamMiB'
 }
 
 /** What the model takes loaded: weights, KV cache, and the prompt cache in RAM. */
-export function predictBytes(facts: GgufFacts, args: ModelArgs): { totalBytes: number; weightsBytes: number; kvBytes: number; cacheBytes: number } {
+export function predictBytes(
+  facts: GgufFacts,
+  args: ModelArgs,
+): { totalBytes: number; weightsBytes: number; kvBytes: number; cacheBytes: number } {
   const kv = kvBytes(facts, args);
   const cache = promptCacheBytes(kv, args);
   return { totalBytes: facts.fileBytes + kv + cache, weightsBytes: facts.fileBytes, kvBytes: kv, cacheBytes: cache };
@@ -101,7 +142,8 @@ export function parameterSize(count: number | undefined): string {
   return `${n >= 100 ? Math.round(n) : Number(n.toFixed(1))}${unit}`;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'bigint' ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'bigint' ? Number(v) : undefined;
 
 const cache = new Map<string, { key: string; facts: Promise<GgufFacts | undefined> }>();
 
@@ -127,13 +169,17 @@ export async function readGguf(file: string): Promise<GgufFacts | undefined> {
 async function parseHeader(file: string, fileBytes: number): Promise<GgufFacts | undefined> {
   try {
     const { gguf } = await import('@huggingface/gguf');
-    const { metadata, tensorInfos, parameterCount } = await gguf(file, { allowLocalFile: true, computeParametersCount: true });
+    const { metadata, tensorInfos, parameterCount } = await gguf(file, {
+      allowLocalFile: true,
+      computeParametersCount: true,
+    });
     const m = metadata as unknown as Record<string, unknown>;
     const arch = typeof m['general.architecture'] === 'string' ? m['general.architecture'] : 'unknown';
     const a = (key: string) => num(m[`${arch}.${key}`]);
     const fileType = num(m['general.file_type']);
     const tensorType = tensorInfos.find((t) => t.name.endsWith('.weight') && t.n_dims >= 2)?.dtype;
-    const quantization = fileType !== undefined ? FILE_TYPES[fileType] : tensorType !== undefined ? TENSOR_TYPES[tensorType] : undefined;
+    const quantization =
+      fileType !== undefined ? FILE_TYPES[fileType] : tensorType !== undefined ? TENSOR_TYPES[tensorType] : undefined;
     const facts: GgufFacts = { file, fileBytes, architecture: arch };
     const set = <K extends keyof GgufFacts>(k: K, v: GgufFacts[K] | undefined) => {
       if (v !== undefined) facts[k] = v;

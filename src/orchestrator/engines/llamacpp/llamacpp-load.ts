@@ -14,7 +14,10 @@ const MAX_MODELS = 4;
 
 /** One llama-server's figures (the query names a router's model); undefined when it publishes none. */
 async function serverLoad(ask: Ask, query = ''): Promise<EngineLoad | undefined> {
-  const [metrics, slots] = await Promise.all([ask(`/metrics${query}`, readPrometheusLoad), ask(`/slots${query}`, readSlotsLoad)]);
+  const [metrics, slots] = await Promise.all([
+    ask(`/metrics${query}`, readPrometheusLoad),
+    ask(`/slots${query}`, readSlotsLoad),
+  ]);
   return withSlots(metrics, slots);
 }
 
@@ -22,7 +25,11 @@ async function serverLoad(ask: Ask, query = ''): Promise<EngineLoad | undefined>
  * One reading: a single server's own, or a router's per model running (`running`: router id and
  * the name ollm-mcp lists it under). Undefined while it is not known which it is.
  */
-export async function llamacppLoad(ask: Ask, router: boolean | undefined, running: ReadonlyArray<{ id: string; name: string }>): Promise<EngineLoad | undefined> {
+export async function llamacppLoad(
+  ask: Ask,
+  router: boolean | undefined,
+  running: ReadonlyArray<{ id: string; name: string }>,
+): Promise<EngineLoad | undefined> {
   if (router === undefined) return undefined;
   if (!router) return serverLoad(ask);
   const parts = new Map<string, EngineLoad>();

@@ -38,7 +38,8 @@ export function presetSection(req: CreateModelRequest, file: string | undefined)
     else left.push(name);
   }
   if (req.system !== undefined) left.push('system');
-  if (req.template !== undefined) left.push('template (llama-server takes a Jinja chat-template-file, not a Go template)');
+  if (req.template !== undefined)
+    left.push('template (llama-server takes a Jinja chat-template-file, not a Go template)');
   if (req.messages !== undefined) left.push('messages');
   if (req.quantize !== undefined) left.push('quantize (run llama-quantize on the file)');
   return { section: lines.join('\n'), left };
@@ -47,6 +48,8 @@ export function presetSection(req: CreateModelRequest, file: string | undefined)
 /** The advice in words: the section to add, where, and what goes with each request instead. */
 export function presetAdvice(req: CreateModelRequest, file: string | undefined): string {
   const { section, left } = presetSection(req, file);
-  const rest = left.length ? ` A preset cannot hold ${left.join(', ')}: send ${left.includes('system') || left.includes('stop') ? 'those' : 'them'} with each request (route_and_generate's system) or leave them out.` : '';
+  const rest = left.length
+    ? ` A preset cannot hold ${left.join(', ')}: send ${left.includes('system') || left.includes('stop') ? 'those' : 'them'} with each request (route_and_generate's system) or leave them out.`
+    : '';
   return `add a section to the router's --models-preset INI file and restart it:\n${section}\n(keys are llama-server's arguments without the dashes).${rest}`;
 }

@@ -23,28 +23,45 @@ export function tokenizeTimeoutMs(textBytes: number, hostLimitMs: number): numbe
 }
 
 /** The tokens of `text` by model `id`'s tokenizer (`model`: its name, for messages). */
-export function tokenizeCount(api: LlamacppApi, id: string, model: string, text: string, opts: CallOpts = {}): Promise<number> {
+export function tokenizeCount(
+  api: LlamacppApi,
+  id: string,
+  model: string,
+  text: string,
+  opts: CallOpts = {},
+): Promise<number> {
   const bytes = Buffer.byteLength(text);
   const timeoutMs = tokenizeTimeoutMs(bytes, opts.timeoutMs ?? api.timeoutMs);
   const what = 'POST /tokenize';
-  return api.call('POST', '/tokenize', { model: id, content: text }, { ...opts, timeoutMs, model, idempotent: true }, async (res) => {
-    if (res.status !== 200) {
-      const said = await readCapped(res, ERROR_BYTES);
-      throw api.failed(what, res.status, parseJson(said), said, model);
-    }
-    const counter = new TokenAnswerCounter(tokenBounds(bytes));
-    const reader = bodyReader(res);
-    try {
-      for (;;) {
-        const next = await reader?.read();
-        if (!next || next.done) break;
-        counter.push(next.value);
+  return api.call(
+    'POST',
+    '/tokenize',
+    { model: id, content: text },
+    { ...opts, timeoutMs, model, idempotent: true },
+    async (res) => {
+      if (res.status !== 200) {
+        const said = await readCapped(res, ERROR_BYTES);
+        throw api.failed(what, res.status, parseJson(said), said, model);
       }
-      return counter.end();
-    } catch (err) {
-      if (!(err instanceof TokenAnswerError)) throw err;
-      await reader?.cancel().catch(() => undefined); // the rest is not read: the connection is closed
-      throw new HostError('bad_response', `${api.who} answered ${what} with ${err.message} — is llama-server (and not another server) listening there?`, api.host, res.status);
-    }
-  });
+      const counter = new TokenAnswerCounter(tokenBounds(bytes));
+      const reader = bodyReader(res);
+      try {
+        for (;;) {
+          const next = await reader?.read();
+          if (!next || next.done) break;
+          counter.push(next.value);
+        }
+        return counter.end();
+      } catch (err) {
+        if (!(err instanceof TokenAnswerError)) throw err;
+        await reader?.cancel().catch(() => undefined); // the rest is not read: the connection is closed
+        throw new HostError(
+          'bad_response',
+          `${api.who} answered ${what} with ${err.message} — is llama-server (and not another server) listening there?`,
+          api.host,
+          res.status,
+        );
+      }
+    },
+  );
 }

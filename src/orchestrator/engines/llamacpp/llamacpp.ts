@@ -13,8 +13,17 @@
 import { withTag } from '../model-names.js';
 import { displayHost } from '../../config/host.js';
 import type {
-  CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, EngineReport, GenerateDone,
-  GenerateRequest, EngineLoadRequest, ModelShow,
+  CallOptions,
+  CreateModelRequest,
+  Engine,
+  EngineCapabilities,
+  EngineLoad,
+  EngineModel,
+  EngineReport,
+  GenerateDone,
+  GenerateRequest,
+  EngineLoadRequest,
+  ModelShow,
 } from '../engine.js';
 import { LoadReader } from '../load-reader.js';
 import { llamacppLoad } from './llamacpp-load.js';
@@ -80,7 +89,13 @@ export class LlamacppBackend implements Engine {
   readonly kind = 'llamacpp' as const;
   readonly engineName = 'llama-server';
   /** The window is fixed per model by --ctx-size; /tokenize counts with the model's own tokenizer (a loaded model only: the router would load it). */
-  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: true, embeddings: false };
+  readonly can: EngineCapabilities = {
+    managesMemory: true,
+    pullAndDelete: false,
+    contextPerRequest: false,
+    tokenize: true,
+    embeddings: false,
+  };
   readonly url: string;
   readonly host: string;
   get who(): string {
@@ -105,15 +120,36 @@ export class LlamacppBackend implements Engine {
   constructor(readonly options: LlamacppOptions) {
     this.url = options.url;
     this.host = displayHost(options.url);
-    this.api = new LlamacppApi({ url: options.url, name: options.name, timeoutMs: options.timeoutMs, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
-    this.chat = new OpenAIBackend({ name: options.name, baseURL: `${this.api.root}/v1`, settingsPath: `hosts.${options.name}`, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
-    this.loadReader = new LoadReader({ get: (path, signal) => this.api.rawGet(path, signal), collect: (ask) => llamacppLoad(ask, this.props?.value.router, this.running), off: options.loadFigures === false });
+    this.api = new LlamacppApi({
+      url: options.url,
+      name: options.name,
+      timeoutMs: options.timeoutMs,
+      ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }),
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+    this.chat = new OpenAIBackend({
+      name: options.name,
+      baseURL: `${this.api.root}/v1`,
+      settingsPath: `hosts.${options.name}`,
+      ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }),
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+    this.loadReader = new LoadReader({
+      get: (path, signal) => this.api.rawGet(path, signal),
+      collect: (ask) => llamacppLoad(ask, this.props?.value.router, this.running),
+      off: options.loadFigures === false,
+    });
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
     if (err instanceof HostError) return err;
     if (ctx.signal?.aborted) return new HostError('aborted', `${what} was cancelled.`, this.host);
-    return new HostError('server_error', `${this.who} failed ${what}: ${err instanceof Error ? err.message : String(err)}`, this.host, { secrets: [this.api.key()] });
+    return new HostError(
+      'server_error',
+      `${this.who} failed ${what}: ${err instanceof Error ? err.message : String(err)}`,
+      this.host,
+      { secrets: [this.api.key()] },
+    );
   }
 
   async load(req: EngineLoadRequest, options: CallOptions = {}): Promise<number | undefined> {
@@ -141,11 +177,23 @@ export class LlamacppBackend implements Engine {
   }
 
   pull(): Promise<void> {
-    return Promise.reject(new HostError('not_supported', `${this.who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`, this.host));
+    return Promise.reject(
+      new HostError(
+        'not_supported',
+        `${this.who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`,
+        this.host,
+      ),
+    );
   }
 
   delete(model: string): Promise<void> {
-    return Promise.reject(new HostError('not_supported', `${this.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`, this.host));
+    return Promise.reject(
+      new HostError(
+        'not_supported',
+        `${this.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`,
+        this.host,
+      ),
+    );
   }
 
   /** It makes no models: a --models-preset section does it (the base's file named when the router says it). */
@@ -184,7 +232,9 @@ export class LlamacppBackend implements Engine {
   async models(opts: CallOptions = {}): Promise<LlamacppModel[]> {
     const props = await this.serverProps(opts);
     const raw = await this.api.models(props, this.callOpts(opts));
-    const out = await Promise.all(raw.map(async (m) => this.describe(m, props.router ? await this.runtimeOf(m, opts) : undefined)));
+    const out = await Promise.all(
+      raw.map(async (m) => this.describe(m, props.router ? await this.runtimeOf(m, opts) : undefined)),
+    );
     this.names = new Map(out.map((m) => [m.name, m.id]));
     this.running = out.filter((m) => m.status === 'loaded').map((m) => ({ id: m.id, name: m.name }));
     return out;
@@ -215,16 +265,36 @@ export class LlamacppBackend implements Engine {
     const base = { ...m, name, ...(runtime && { runtime }), ...(contextLength !== undefined && { contextLength }) };
     if (facts) {
       const p = predictBytes(facts, args);
-      return { ...base, facts, sizeBytes: p.totalBytes, weightsBytes: p.weightsBytes, kvBytes: p.kvBytes, cacheBytes: p.cacheBytes, sizeSource: 'gguf' };
+      return {
+        ...base,
+        facts,
+        sizeBytes: p.totalBytes,
+        weightsBytes: p.weightsBytes,
+        kvBytes: p.kvBytes,
+        cacheBytes: p.cacheBytes,
+        sizeSource: 'gguf',
+      };
     }
-    if (configured !== undefined) return { ...base, sizeBytes: configured, weightsBytes: configured, kvBytes: 0, cacheBytes: 0, sizeSource: 'settings' };
+    if (configured !== undefined)
+      return {
+        ...base,
+        sizeBytes: configured,
+        weightsBytes: configured,
+        kvBytes: 0,
+        cacheBytes: 0,
+        sizeSource: 'settings',
+      };
     return { ...base, sizeBytes: 0, weightsBytes: 0, kvBytes: 0, cacheBytes: 0, sizeSource: 'unknown' };
   }
 
   /** Router or single model, its --models-max, and every model with its status, memory and where that figure comes from. */
   async report(opts: CallOptions = {}): Promise<EngineReport> {
     const call = this.callOpts(opts);
-    const [props, models, modelsMax] = await Promise.all([this.serverProps(call), this.models(call), this.modelsMax(call)]);
+    const [props, models, modelsMax] = await Promise.all([
+      this.serverProps(call),
+      this.models(call),
+      this.modelsMax(call),
+    ]);
     return {
       router: props.router,
       modelsMax,
@@ -262,20 +332,43 @@ export class LlamacppBackend implements Engine {
   async ps(opts?: CallOptions): Promise<EngineModel[]> {
     const running = (await this.models(opts))
       .filter((m) => m.status === 'loaded' || m.status === 'loading' || m.status === 'sleeping')
-      .map((m) => ({ ...this.entry(m), expires_at: NEVER, size_vram: 0, ...(m.status === 'sleeping' && { size: 0, asleep: true }), ...(m.contextLength !== undefined && { context_length: m.contextLength }) }));
+      .map((m) => ({
+        ...this.entry(m),
+        expires_at: NEVER,
+        size_vram: 0,
+        ...(m.status === 'sleeping' && { size: 0, asleep: true }),
+        ...(m.contextLength !== undefined && { context_length: m.contextLength }),
+      }));
     this.onPs?.(running);
     return running;
   }
 
   async show(model: string, opts?: CallOptions): Promise<ModelShow> {
     const m = (await this.models(opts)).find((x) => x.name === model || x.id === model || x.name === withTag(model));
-    if (!m) throw new HostError('model_not_found', `${this.api.who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, 404);
+    if (!m)
+      throw new HostError(
+        'model_not_found',
+        `${this.api.who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
+        this.host,
+        404,
+      );
     const arch = m.facts?.architecture ?? 'unknown';
     // The KV cache is in the size already (it is fixed by --ctx-size): no KV shape goes to the planner.
-    const info: Record<string, unknown> = { 'general.architecture': arch, ...(m.contextLength !== undefined && { [`${arch}.context_length`]: m.contextLength }) };
+    const info: Record<string, unknown> = {
+      'general.architecture': arch,
+      ...(m.contextLength !== undefined && { [`${arch}.context_length`]: m.contextLength }),
+    };
     if (m.facts?.parameterCount) info['general.parameter_count'] = m.facts.parameterCount;
     const entry = this.entry(m);
-    return { license: '', parameters: m.sampling ?? '', template: '', system: '', details: entry.details, model_info: info, capabilities: ['completion'] };
+    return {
+      license: '',
+      parameters: m.sampling ?? '',
+      template: '',
+      system: '',
+      details: entry.details,
+      model_info: info,
+      capabilities: ['completion'],
+    };
   }
 
   private entry(m: LlamacppModel): EngineModel {
@@ -289,13 +382,23 @@ export class LlamacppBackend implements Engine {
       ...(m.sizeSource !== 'unknown' && { sizeAtWindow: true }),
       // the window it runs with in it (its server's own once seen): a new one is a new card (catalog.ts caches by digest)
       digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}${m.runtime ? `:${m.runtime.nCtx}x${m.runtime.slots}` : ''}`,
-      details: { parent_model: '', format: 'gguf', family: arch, families: arch ? [arch] : [], parameter_size: parameterSize(m.facts?.parameterCount), quantization_level: m.facts?.quantization ?? '' },
+      details: {
+        parent_model: '',
+        format: 'gguf',
+        family: arch,
+        families: arch ? [arch] : [],
+        parameter_size: parameterSize(m.facts?.parameterCount),
+        quantization_level: m.facts?.quantization ?? '',
+      },
       expires_at: NEVER,
       size_vram: 0,
     };
   }
 
   private callOpts(opts: CallOptions = {}): { signal?: AbortSignal; timeoutMs?: number } {
-    return { ...(opts.signal && { signal: opts.signal }), ...(opts.timeoutMs !== undefined && opts.timeoutMs > 0 && { timeoutMs: opts.timeoutMs }) };
+    return {
+      ...(opts.signal && { signal: opts.signal }),
+      ...(opts.timeoutMs !== undefined && opts.timeoutMs > 0 && { timeoutMs: opts.timeoutMs }),
+    };
   }
 }

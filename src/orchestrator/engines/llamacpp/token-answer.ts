@@ -32,7 +32,21 @@ export function tokenBounds(textBytes: number): TokenBounds {
 /** Why an answer is not a count: the words follow "answered /tokenize with". */
 export class TokenAnswerError extends Error {}
 
-type State = 'start' | 'key-or-end' | 'key' | 'key-escape' | 'colon' | 'list' | 'first-id' | 'id' | 'after-id' | 'next-id' | 'skip' | 'after-value' | 'next-key' | 'done';
+type State =
+  | 'start'
+  | 'key-or-end'
+  | 'key'
+  | 'key-escape'
+  | 'colon'
+  | 'list'
+  | 'first-id'
+  | 'id'
+  | 'after-id'
+  | 'next-id'
+  | 'skip'
+  | 'after-value'
+  | 'next-key'
+  | 'done';
 
 const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const QUOTE = 0x22;
@@ -57,13 +71,17 @@ export class TokenAnswerCounter {
   /** The next bytes of the body; throws a TokenAnswerError as soon as they show it is not a count within the bounds. */
   push(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.bounds.maxBytes) throw new TokenAnswerError(`a body of more than ${this.bounds.maxBytes} bytes, more than the ids of the ${this.bounds.maxTokens - SPECIAL_TOKENS} bytes of text sent take`);
+    if (this.bytes > this.bounds.maxBytes)
+      throw new TokenAnswerError(
+        `a body of more than ${this.bounds.maxBytes} bytes, more than the ids of the ${this.bounds.maxTokens - SPECIAL_TOKENS} bytes of text sent take`,
+      );
     for (const b of chunk) this.byte(b);
   }
 
   /** The count, once the body is complete; throws when it ended before the answer did. */
   end(): number {
-    if (this.state !== 'done') throw new TokenAnswerError(this.bytes === 0 ? 'an empty body' : 'a body cut off before its end');
+    if (this.state !== 'done')
+      throw new TokenAnswerError(this.bytes === 0 ? 'an empty body' : 'a body cut off before its end');
     if (!this.seen) throw new TokenAnswerError('an object without "tokens"');
     return this.count;
   }
@@ -73,7 +91,10 @@ export class TokenAnswerCounter {
   }
 
   private startId(): void {
-    if (++this.count > this.bounds.maxTokens) throw new TokenAnswerError(`more tokens than the ${this.bounds.maxTokens - SPECIAL_TOKENS} bytes of text sent can hold`);
+    if (++this.count > this.bounds.maxTokens)
+      throw new TokenAnswerError(
+        `more tokens than the ${this.bounds.maxTokens - SPECIAL_TOKENS} bytes of text sent can hold`,
+      );
     this.digits = 1;
     this.state = 'id';
   }

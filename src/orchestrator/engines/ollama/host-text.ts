@@ -7,4 +7,5 @@ export function snippet(text: string): string {
 }
 
 /** A limit in KiB or MiB, as the messages give it. */
-export const sizeText = (bytes: number): string => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
+export const sizeText = (bytes: number): string =>
+  bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`;

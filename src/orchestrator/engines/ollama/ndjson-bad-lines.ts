@@ -26,7 +26,9 @@ export class BadLines {
     if (this.logged || this.count === 0) return;
     this.logged = true;
     const bad = this.count;
-    log.warn(`${this.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not Ollama's (the first: ${this.first}); ${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`);
+    log.warn(
+      `${this.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not Ollama's (the first: ${this.first}); ${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`,
+    );
   }
 
   /** The error that stops the stream, the log line said first. */
@@ -36,12 +38,17 @@ export class BadLines {
   }
 
   tooLong(bytes: number): Error {
-    return this.stopWith(`a line of more than ${sizeText(bytes)}, which no answer of Ollama's needs, so the stream was stopped`);
+    return this.stopWith(
+      `a line of more than ${sizeText(bytes)}, which no answer of Ollama's needs, so the stream was stopped`,
+    );
   }
 
   /** A line refused for `problem`: skipped, unless it is the MAX_BAD-th (then this throws the stop). */
   invalid(problem: string): void {
     if (++this.count === 1) this.first = problem;
-    if (this.count >= MAX_BAD) throw this.stopWith(`${MAX_BAD} lines that are not Ollama's (the first: ${this.first}), so the stream was stopped`);
+    if (this.count >= MAX_BAD)
+      throw this.stopWith(
+        `${MAX_BAD} lines that are not Ollama's (the first: ${this.first}), so the stream was stopped`,
+      );
   }
 }

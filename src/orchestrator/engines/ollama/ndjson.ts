@@ -272,5 +272,8 @@ export class LineFramer {
 
 export function frameLines(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<Uint8Array> {
   const framer = new LineFramer(source.getReader(), o);
-  return new ReadableStream<Uint8Array>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) => framer.pull(controller),
+    cancel: (reason) => framer.cancel(reason),
+  });
 }

@@ -46,7 +46,14 @@ export interface Checked {
 export function checkModels(raw: unknown): Checked | { problem: string } {
   const top = body.safeParse(raw);
   if (!top.success) {
-    const got = raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw === 'object' ? `"models" as ${describe((raw as Record<string, unknown>).models)}` : describe(raw);
+    const got =
+      raw === null
+        ? 'null'
+        : Array.isArray(raw)
+          ? 'a list'
+          : typeof raw === 'object'
+            ? `"models" as ${describe((raw as Record<string, unknown>).models)}`
+            : describe(raw);
     return { problem: `"models" must be a list of models (got ${got})` };
   }
   const models: Entry[] = [];
@@ -57,7 +64,12 @@ export function checkModels(raw: unknown): Checked | { problem: string } {
       const { size_vram: vram, context_length: ctx, ...rest } = m.data;
       const size_vram = sane(vram);
       const context_length = sane(ctx);
-      models.push({ ...rest, model: rest.model ?? rest.name, ...(size_vram !== undefined && { size_vram }), ...(context_length !== undefined && { context_length }) } as unknown as Entry);
+      models.push({
+        ...rest,
+        model: rest.model ?? rest.name,
+        ...(size_vram !== undefined && { size_vram }),
+        ...(context_length !== undefined && { context_length }),
+      } as unknown as Entry);
     } else {
       const issue = m.error.issues[0];
       dropped.push(`models[${i}].${issue?.path.join('.') || '?'}: ${issue?.message ?? 'not valid'}`);

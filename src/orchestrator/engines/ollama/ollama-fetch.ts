@@ -69,7 +69,9 @@ function errorText(text: string, status: number, statusText: string): string {
   } catch {
     said = undefined;
   }
-  const flat = redactSecrets((typeof said === 'string' ? said : text).replace(/\s+/g, ' ').trim(), [process.env.OLLAMA_API_KEY]);
+  const flat = redactSecrets((typeof said === 'string' ? said : text).replace(/\s+/g, ' ').trim(), [
+    process.env.OLLAMA_API_KEY,
+  ]);
   if (flat === '') return `HTTP ${status}${statusText ? ` ${statusText.slice(0, 100)}` : ''}`;
   return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
 }
@@ -80,7 +82,8 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     const url = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
     const endpoint = url.pathname.replace(/\/+$/, '');
     const rules: PathRules = RULES[endpoint.slice(endpoint.lastIndexOf('/') + 1)] ?? OTHER;
-    const fail = (why: string) => new HostError('bad_response', `Ollama at ${host} answered ${endpoint} with ${why} — ${NEXT}`, host);
+    const fail = (why: string) =>
+      new HostError('bad_response', `Ollama at ${host} answered ${endpoint} with ${why} — ${NEXT}`, host);
     const res = (await base(input as string, init)) as unknown as Answer;
     const headers = { get: (name: string) => res.headers.get(name) };
     const statusText = res.statusText;
@@ -92,7 +95,9 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
         ok: false,
         status: res.status,
         statusText,
-        headers: { get: (name) => (name.toLowerCase() === 'content-type' ? 'application/json' : res.headers.get(name)) },
+        headers: {
+          get: (name) => (name.toLowerCase() === 'content-type' ? 'application/json' : res.headers.get(name)),
+        },
         body: null,
         values: () => null,
         json: () => Promise.resolve({ error: said }),
@@ -102,7 +107,16 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) {
       const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
       const text = bytes.toString('utf8');
-      return { ok: true, status: res.status, statusText, headers, body: null, values: () => null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };
+      return {
+        ok: true,
+        status: res.status,
+        statusText,
+        headers,
+        body: null,
+        values: () => null,
+        json: () => Promise.resolve(JSON.parse(text || '{}') as unknown),
+        text: () => Promise.resolve(text),
+      };
     }
 
     let used = false;
@@ -113,7 +127,10 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     const readText = async (): Promise<string> => {
       once();
       const { bytes, more } = await readBounded(bodyReader(res), rules.maxAnswerBytes);
-      if (more) throw fail(`more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`);
+      if (more)
+        throw fail(
+          `more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`,
+        );
       return bytes.toString('utf8');
     };
     const framing: FrameOptions = {
@@ -160,4 +177,3 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
   };
   return guarded as unknown as typeof fetch; // the client calls it as fetch; Answer is what it relies on
 }
-

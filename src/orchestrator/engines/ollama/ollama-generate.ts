@@ -31,14 +31,23 @@ export type GeneratePost = (body: Record<string, unknown>) => Promise<GuardedAns
 const EMPTY_LINES = 256;
 const ns2ms = (ns: number | undefined) => (ns ? Math.round(ns / 1e6) : undefined);
 
-export async function ollamaGenerate(post: GeneratePost, req: GenerateRequest, who: { who: string; host: string }): Promise<GenerateDone> {
+export async function ollamaGenerate(
+  post: GeneratePost,
+  req: GenerateRequest,
+  who: { who: string; host: string },
+): Promise<GenerateDone> {
   const res = await post({
     model: req.model,
     prompt: req.prompt,
     stream: true,
     keep_alive: req.keepAlive,
     // sampling options only when asked for: the model's own (its Modelfile) apply otherwise
-    options: { num_ctx: req.numCtx, num_predict: req.maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }), ...(req.topP !== undefined && { top_p: req.topP }) },
+    options: {
+      num_ctx: req.numCtx,
+      num_predict: req.maxTokens,
+      ...(req.temperature !== undefined && { temperature: req.temperature }),
+      ...(req.topP !== undefined && { top_p: req.topP }),
+    },
     ...(req.system && { system: req.system }),
     ...(req.think && { think: true }),
     // Ollama's own form: "json", or the JSON Schema itself
@@ -64,7 +73,10 @@ export async function ollamaGenerate(post: GeneratePost, req: GenerateRequest, w
     lines++;
     if (chunk.response || chunk.thinking) {
       withText++;
-      const stop = req.onDelta({ ...(chunk.response && { text: chunk.response }), ...(chunk.thinking && { thinking: chunk.thinking }) });
+      const stop = req.onDelta({
+        ...(chunk.response && { text: chunk.response }),
+        ...(chunk.thinking && { thinking: chunk.thinking }),
+      });
       if (stop === 'stop' && !chunk.done) {
         close();
         return { doneReason: 'length' };
@@ -85,7 +97,11 @@ export async function ollamaGenerate(post: GeneratePost, req: GenerateRequest, w
     }
     if (lines - withText > EMPTY_LINES) {
       close();
-      throw new HostError('bad_response', `${who.who} sent ${lines - withText} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, who.host);
+      throw new HostError(
+        'bad_response',
+        `${who.who} sent ${lines - withText} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`,
+        who.host,
+      );
     }
   }
   throw new Error('the stream ended before Ollama said it was done');

@@ -6,7 +6,11 @@
 const USER_AGENT = `ollm-mcp (${process.platform} ${process.arch} Node.js/${process.version})`;
 
 export function clientHeaders(url: string): Record<string, string> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': USER_AGENT };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+  };
   const key = process.env.OLLAMA_API_KEY;
   const { protocol, hostname } = new URL(url);
   if (key && protocol === 'https:' && hostname === 'ollama.com') headers.Authorization = `Bearer ${key}`;

@@ -28,7 +28,12 @@ const head = {
 };
 
 const generateLine = z.object({ ...head, response: piece.optional(), thinking: piece.optional(), ...metrics });
-const generateAnswer = z.object({ ...head, response: z.string().optional(), thinking: z.string().optional(), ...metrics });
+const generateAnswer = z.object({
+  ...head,
+  response: z.string().optional(),
+  thinking: z.string().optional(),
+  ...metrics,
+});
 
 const message = (text: z.ZodType<string>) =>
   z.object({
@@ -59,7 +64,8 @@ const details = z
   .partial();
 
 /** model_info keys the planner reads: each must be a positive whole number of sensible size, else it is dropped. */
-const SIZED = /\.(context_length|block_count|embedding_length|attention\.head_count|attention\.head_count_kv|attention\.key_length|attention\.value_length|parameter_count)$/;
+const SIZED =
+  /\.(context_length|block_count|embedding_length|attention\.head_count|attention\.head_count_kv|attention\.key_length|attention\.value_length|parameter_count)$/;
 const modelInfo = z.record(z.string(), z.unknown()).transform((info) => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(info)) {
@@ -81,7 +87,9 @@ const show = z.object({
   modified_at: z.string().optional().catch(undefined),
 });
 
-const version = z.object({ version: z.string({ error: 'must be a string' }).min(1, 'is empty').max(100, 'is longer than 100 characters') });
+const version = z.object({
+  version: z.string({ error: 'must be a string' }).min(1, 'is empty').max(100, 'is longer than 100 characters'),
+});
 const embed = z.object({ model: z.string().optional().catch(undefined), embeddings: z.array(z.unknown()), ...metrics });
 
 /** An `{"error": …}` line or answer: its text, whatever type it came as, at most 1,000 characters. */
@@ -96,7 +104,10 @@ export type Checked = { value: unknown; last: boolean } | { problem: string };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function run(schema: z.ZodType, raw: unknown, last: (v: Record<string, unknown>) => boolean): Checked {
-  if (!isObject(raw)) return { problem: `the answer is not an object (got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw})` };
+  if (!isObject(raw))
+    return {
+      problem: `the answer is not an object (got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw})`,
+    };
   if ('error' in raw) return { value: errorOf(raw), last: true };
   const out = schema.safeParse(raw);
   if (!out.success) return { problem: firstIssue(out.error, raw) };
@@ -181,10 +192,31 @@ const MiB = 1024 * 1024;
  * the largest real answer needs, not more.
  */
 export const RULES: Record<string, PathRules> = {
-  generate: { line: generateLineOf, answer: (r) => run(generateAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024, skip: { field: '"context":[', bytes: 16 * MiB } },
-  chat: { line: (r) => run(chatLine, r, done), answer: (r) => run(chatAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024 },
-  pull: { line: (r) => run(progress, r, success), answer: (r) => run(progress, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
-  create: { line: (r) => run(progress, r, success), answer: (r) => run(progress, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
+  generate: {
+    line: generateLineOf,
+    answer: (r) => run(generateAnswer, r, never),
+    maxAnswerBytes: 16 * MiB,
+    maxLineBytes: 256 * 1024,
+    skip: { field: '"context":[', bytes: 16 * MiB },
+  },
+  chat: {
+    line: (r) => run(chatLine, r, done),
+    answer: (r) => run(chatAnswer, r, never),
+    maxAnswerBytes: 16 * MiB,
+    maxLineBytes: 256 * 1024,
+  },
+  pull: {
+    line: (r) => run(progress, r, success),
+    answer: (r) => run(progress, r, never),
+    maxAnswerBytes: 64 * 1024,
+    maxLineBytes: 64 * 1024,
+  },
+  create: {
+    line: (r) => run(progress, r, success),
+    answer: (r) => run(progress, r, never),
+    maxAnswerBytes: 64 * 1024,
+    maxLineBytes: 64 * 1024,
+  },
   show: { answer: (r) => run(show, r, never), maxAnswerBytes: 2 * MiB, maxLineBytes: MiB },
   version: { answer: (r) => run(version, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
   embed: { answer: (r) => run(embed, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: MiB },

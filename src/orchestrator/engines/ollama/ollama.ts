@@ -10,8 +10,16 @@
  */
 import { Ollama } from 'ollama';
 import type {
-  CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest,
-  EngineLoadRequest, ModelShow, PullLine,
+  CallOptions,
+  CreateModelRequest,
+  Engine,
+  EngineCapabilities,
+  EngineModel,
+  GenerateDone,
+  GenerateRequest,
+  EngineLoadRequest,
+  ModelShow,
+  PullLine,
 } from '../engine.js';
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
@@ -46,16 +54,35 @@ export interface BackendOptions {
 }
 
 /** Hands each progress line of a stream (pull, create) on, until told it is done. */
-async function progressLines(stream: AsyncIterable<{ status: string; digest?: string; total?: number; completed?: number }>, onLine: (line: PullLine) => 'done' | void): Promise<void> {
+async function progressLines(
+  stream: AsyncIterable<{ status: string; digest?: string; total?: number; completed?: number }>,
+  onLine: (line: PullLine) => 'done' | void,
+): Promise<void> {
   for await (const line of stream) {
-    if (onLine({ status: line.status, ...(line.digest && { digest: line.digest }), ...(line.total !== undefined && { total: line.total }), ...(line.completed !== undefined && { completed: line.completed }) }) === 'done') return;
+    if (
+      onLine({
+        status: line.status,
+        ...(line.digest && { digest: line.digest }),
+        ...(line.total !== undefined && { total: line.total }),
+        ...(line.completed !== undefined && { completed: line.completed }),
+      }) === 'done'
+    )
+      return;
   }
 }
 
 export class OllamaBackend implements Engine {
   readonly kind = 'ollama' as const;
   readonly engineName = 'Ollama';
-  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: true, contextPerRequest: true, tokenize: false, embeddings: true, reportsLoadedSize: true, create: true };
+  readonly can: EngineCapabilities = {
+    managesMemory: true,
+    pullAndDelete: true,
+    contextPerRequest: true,
+    tokenize: false,
+    embeddings: true,
+    reportsLoadedSize: true,
+    create: true,
+  };
   onPs?: (running: EngineModel[]) => void;
   readonly url: string;
   readonly host: string;
@@ -84,7 +111,13 @@ export class OllamaBackend implements Engine {
   /** A client of its own (what it keeps of a stream goes with it), its requests under `signal` when one is given. */
   private newClient(signal?: AbortSignal): Ollama {
     const base = this.baseFetch;
-    const fetch = signal ? (((input, init) => base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal })) as typeof base) : base;
+    const fetch = signal
+      ? (((input, init) =>
+          base(input, {
+            ...init,
+            signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
+          })) as typeof base)
+      : base;
     return new Ollama({ host: this.url, fetch });
   }
 
@@ -94,11 +127,20 @@ export class OllamaBackend implements Engine {
    */
   private post(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<GuardedAnswer> {
     const url = `${this.url}${path}`;
-    return this.baseFetch(url, { method: 'POST', headers: clientHeaders(url), body: JSON.stringify(body), ...(signal && { signal }) }) as unknown as Promise<GuardedAnswer>;
+    return this.baseFetch(url, {
+      method: 'POST',
+      headers: clientHeaders(url),
+      body: JSON.stringify(body),
+      ...(signal && { signal }),
+    }) as unknown as Promise<GuardedAnswer>;
   }
 
   /** Runs one request under a time limit and the caller's signal, mapping every failure; `fn` sends it with the signal it is given. */
-  private async run<T>(what: string, fn: (signal: AbortSignal | undefined) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  private async run<T>(
+    what: string,
+    fn: (signal: AbortSignal | undefined) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
@@ -131,12 +173,23 @@ export class OllamaBackend implements Engine {
     const text = String((err as { error?: unknown }).error ?? (err as Error).message ?? err);
     if (typeof status === 'number') {
       const tls = plainToTlsAnswer(status, text, this.url) ?? wrongPathAnswer(status, text, this.url);
-      if (tls) return new HostError('unreachable', `Ollama is not reachable at ${host} (${tls}) — ${addressNext(tls, this.url, this.setting)!}.`, host, status);
+      if (tls)
+        return new HostError(
+          'unreachable',
+          `Ollama is not reachable at ${host} (${tls}) — ${addressNext(tls, this.url, this.setting)!}.`,
+          host,
+          status,
+        );
       if (status === 404 && /not found/i.test(text)) {
         return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
       }
       if (status === 503) {
-        return new HostError('busy', `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`, host, status);
+        return new HostError(
+          'busy',
+          `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`,
+          host,
+          status,
+        );
       }
       if (status === 401) {
         return new HostError(
@@ -157,7 +210,12 @@ export class OllamaBackend implements Engine {
       if (status >= 400 && status < 500) {
         return new HostError('bad_request', `Ollama at ${host} rejected ${what}: ${text}`, host, status);
       }
-      return new HostError('server_error', `Ollama at ${host} failed ${what} (HTTP ${status}): ${text} — check \`ollama serve\` logs.`, host, status);
+      return new HostError(
+        'server_error',
+        `Ollama at ${host} failed ${what} (HTTP ${status}): ${text} — check \`ollama serve\` logs.`,
+        host,
+        status,
+      );
     }
     const code = errorCode(err);
     const name = (err as Error).name;
@@ -165,14 +223,30 @@ export class OllamaBackend implements Engine {
       return new HostError('aborted', cancelledText(what, ctx.signal), host);
     }
     const address = addressFailure(err, this.url, this.setting);
-    if (address) return new HostError('unreachable', `Ollama is not reachable at ${host} (${address.why}) — ${address.next}.`, host);
+    if (address)
+      return new HostError(
+        'unreachable',
+        `Ollama is not reachable at ${host} (${address.why}) — ${address.next}.`,
+        host,
+      );
     if (name === 'TypeError' || code) {
       const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
-      const where = this.setting.startsWith('hosts.') ? `correct ${this.setting} in settings` : 'point OLLM_HOST (or OLLAMA_HOST) at where it runs';
-      return new HostError('unreachable', `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or ${where}.`, host);
+      const where = this.setting.startsWith('hosts.')
+        ? `correct ${this.setting} in settings`
+        : 'point OLLM_HOST (or OLLAMA_HOST) at where it runs';
+      return new HostError(
+        'unreachable',
+        `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or ${where}.`,
+        host,
+      );
     }
     // an error line in the middle of a stream carries no status
-    if (OUT_OF_MEMORY.test(text)) return new HostError('out_of_memory', `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`, host);
+    if (OUT_OF_MEMORY.test(text))
+      return new HostError(
+        'out_of_memory',
+        `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`,
+        host,
+      );
     return new HostError('server_error', `Ollama at ${host} failed ${what}: ${text}`, host);
   }
 
@@ -194,18 +268,38 @@ export class OllamaBackend implements Engine {
   private checked(path: string, raw: unknown): EngineModel[] {
     const out = checkModels(raw);
     if ('problem' in out) {
-      throw new HostError('bad_response', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);
+      throw new HostError(
+        'bad_response',
+        `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`,
+        this.host,
+      );
     }
-    if (out.dropped.length) log.warn(`Ollama at ${this.host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`);
+    if (out.dropped.length)
+      log.warn(
+        `Ollama at ${this.host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`,
+      );
     return out.models;
   }
 
   show(model: string, options?: CallOptions): Promise<ModelShow> {
-    return this.call(`/api/show for "${model}"`, async (c): Promise<ModelShow> => {
-      const s = await c.show({ model });
-      // the client types model_info as a Map, but it arrives as a plain JSON object
-      return { details: s.details, model_info: s.model_info as unknown as Record<string, unknown>, capabilities: s.capabilities, license: s.license, parameters: s.parameters, template: s.template, system: s.system, modelfile: s.modelfile };
-    }, { ...options, model });
+    return this.call(
+      `/api/show for "${model}"`,
+      async (c): Promise<ModelShow> => {
+        const s = await c.show({ model });
+        // the client types model_info as a Map, but it arrives as a plain JSON object
+        return {
+          details: s.details,
+          model_info: s.model_info as unknown as Record<string, unknown>,
+          capabilities: s.capabilities,
+          license: s.license,
+          parameters: s.parameters,
+          template: s.template,
+          system: s.system,
+          modelfile: s.modelfile,
+        };
+      },
+      { ...options, model },
+    );
   }
 
   /** An empty generate loads (an empty embed for embedding models); returns Ollama's load time in ns. */
@@ -213,42 +307,76 @@ export class OllamaBackend implements Engine {
     const modelOptions = req.numCtx === undefined ? {} : { options: { num_ctx: req.numCtx } };
     const call = { ...options, model: req.model };
     const res = req.embedding
-      ? await this.call(`loading "${req.model}"`, (c) => c.embed({ model: req.model, input: [], keep_alive: req.keepAlive, ...modelOptions }), call)
-      : await this.call(`loading "${req.model}"`, (c) => c.generate({ model: req.model, prompt: '', keep_alive: req.keepAlive, ...modelOptions }), call);
+      ? await this.call(
+          `loading "${req.model}"`,
+          (c) => c.embed({ model: req.model, input: [], keep_alive: req.keepAlive, ...modelOptions }),
+          call,
+        )
+      : await this.call(
+          `loading "${req.model}"`,
+          (c) => c.generate({ model: req.model, prompt: '', keep_alive: req.keepAlive, ...modelOptions }),
+          call,
+        );
     return res.load_duration || undefined;
   }
 
   /** keep_alive 0 only queues the unload: Ollama carries it out in the background. */
   async unload(model: string, options?: CallOptions): Promise<void> {
-    await this.call(`unloading "${model}"`, (c) => c.generate({ model, prompt: '', keep_alive: 0 }), { ...options, model });
+    await this.call(`unloading "${model}"`, (c) => c.generate({ model, prompt: '', keep_alive: 0 }), {
+      ...options,
+      model,
+    });
   }
 
   async generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
     const what = `generation on "${req.model}"`;
-    const done = await this.run(what, (signal) => ollamaGenerate((body) => this.post('/api/generate', body, signal), req, this), { timeoutMs: 0, ...options, model: req.model });
+    const done = await this.run(
+      what,
+      (signal) => ollamaGenerate((body) => this.post('/api/generate', body, signal), req, this),
+      { timeoutMs: 0, ...options, model: req.model },
+    );
     // cancelled while the last of it arrived: a cancelled call never answers
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
     return done;
   }
 
-  async pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
+  async pull(
+    model: string,
+    opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void },
+    options?: CallOptions,
+  ): Promise<void> {
     await this.run(
       `pulling "${model}"`,
-      async (signal) => progressLines(await this.newClient(signal).pull({ model, insecure: opts.insecure ?? false, stream: true }), opts.onLine),
+      async (signal) =>
+        progressLines(
+          await this.newClient(signal).pull({ model, insecure: opts.insecure ?? false, stream: true }),
+          opts.onLine,
+        ),
       { timeoutMs: 0, ...options },
     );
   }
 
   /** /api/create streamed: the lines were checked where they entered (ollama-lines.ts), as a pull's. */
-  async create(req: CreateModelRequest, opts: { onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
+  async create(
+    req: CreateModelRequest,
+    opts: { onLine(line: PullLine): 'done' | void },
+    options?: CallOptions,
+  ): Promise<void> {
     const what = `making "${req.model}" from "${req.from}"`;
-    await this.run(what, async (signal) => progressLines(await this.newClient(signal).create({ ...req, stream: true }), opts.onLine), { timeoutMs: 0, ...options, model: req.from });
+    await this.run(
+      what,
+      async (signal) => progressLines(await this.newClient(signal).create({ ...req, stream: true }), opts.onLine),
+      { timeoutMs: 0, ...options, model: req.from },
+    );
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
   }
 
   /** /api/copy: 200 with no body, 404 when the source is not installed. */
   async copy(source: string, destination: string, options?: CallOptions): Promise<void> {
-    await this.call(`copying "${source}" to "${destination}"`, (c) => c.copy({ source, destination }), { ...options, model: source });
+    await this.call(`copying "${source}" to "${destination}"`, (c) => c.copy({ source, destination }), {
+      ...options,
+      model: source,
+    });
   }
 
   async delete(model: string, options?: CallOptions): Promise<void> {

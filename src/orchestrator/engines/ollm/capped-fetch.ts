@@ -73,7 +73,12 @@ const isEventStream = (type: string | null) => (type ?? '').split(';')[0]!.trim(
  * `streamMax`, calling `onOversize`
  * first (the connection ends its calls with the error naming the box).
  */
-export function cappedFetch(maxBytes: number, onOversize: (err: OversizeError) => void, base: FetchLike = fetch, streamMax = MAX_BOX_STREAM_BYTES): FetchLike {
+export function cappedFetch(
+  maxBytes: number,
+  onOversize: (err: OversizeError) => void,
+  base: FetchLike = fetch,
+  streamMax = MAX_BOX_STREAM_BYTES,
+): FetchLike {
   return async (url, init) => {
     const response = await base(url, init);
     if (!response.body || NO_BODY.has(response.status)) return response;
@@ -83,10 +88,16 @@ export function cappedFetch(maxBytes: number, onOversize: (err: OversizeError) =
     const counted = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
-          const past = message(chunk) ? [sse ? 'an event of its stream' : 'an answer', maxBytes] : stream(chunk) ? ['its stream', streamMax] : undefined;
+          const past = message(chunk)
+            ? [sse ? 'an event of its stream' : 'an answer', maxBytes]
+            : stream(chunk)
+              ? ['its stream', streamMax]
+              : undefined;
           if (past) {
             const [what, max] = past as [string, number];
-            const err = new OversizeError(`${what} larger than ${max >= 1 << 20 ? `${max >> 20} MiB` : `${max} bytes`}`);
+            const err = new OversizeError(
+              `${what} larger than ${max >= 1 << 20 ? `${max >> 20} MiB` : `${max} bytes`}`,
+            );
             onOversize(err);
             controller.error(err); // the pipe cancels the body: the rest is never read
             return;
@@ -95,6 +106,10 @@ export function cappedFetch(maxBytes: number, onOversize: (err: OversizeError) =
         },
       }),
     );
-    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(counted, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }

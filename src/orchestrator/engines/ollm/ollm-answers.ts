@@ -42,23 +42,49 @@ const listedModel = z.object({
   requiredBytes: bytes.optional().catch(undefined),
   selfManaged: z.boolean().optional().catch(undefined),
 });
-const loadedModel = z.object({ name, sizeBytes: bytes, vramBytes: bytes, expiresAt: z.string().max(64), contextLength: window.optional(), host: word.optional() });
+const loadedModel = z.object({
+  name,
+  sizeBytes: bytes,
+  vramBytes: bytes,
+  expiresAt: z.string().max(64),
+  contextLength: window.optional(),
+  host: word.optional(),
+});
 const hostState = z.object({ name: word, url: word });
 const listAnswer = z.object({
   models: z.array(listedModel).max(MAX_MODELS),
   loaded: z.array(loadedModel).max(MAX_MODELS),
   hosts: z.array(hostState).max(256).optional().catch(undefined),
 });
-const showAnswer = listedModel.extend({ digest: z.string().max(256), architecture: word.optional(), licenseFirstLines: z.string().max(4096).optional() });
+const showAnswer = listedModel.extend({
+  digest: z.string().max(256),
+  architecture: word.optional(),
+  licenseFirstLines: z.string().max(4096).optional(),
+});
 // `step` since issue 62 (a box of an earlier version says `progress`)
-const jobAnswer = z.object({ id: z.string().min(1).max(128), state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']), partsDone: count, step: z.string().max(2048).optional(), progress: z.string().max(2048).optional() });
+const jobAnswer = z.object({
+  id: z.string().min(1).max(128),
+  state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']),
+  partsDone: count,
+  step: z.string().max(2048).optional(),
+  progress: z.string().max(2048).optional(),
+});
 const routeAnswer = z.object({
   text: z.string().max(MAX_TEXT),
   model: name.optional(),
   thinking: z.string().max(MAX_TEXT).optional(),
   doneReason: z.string().max(64).optional(),
   metrics: z
-    .object({ totalMs: ms, loadMs: ms, promptTokens: count, outputTokens: count, timeToFirstTokenMs: ms, promptMs: ms.optional(), cachedPromptTokens: count.optional(), generationMs: ms.optional() })
+    .object({
+      totalMs: ms,
+      loadMs: ms,
+      promptTokens: count,
+      outputTokens: count,
+      timeToFirstTokenMs: ms,
+      promptMs: ms.optional(),
+      cachedPromptTokens: count.optional(),
+      generationMs: ms.optional(),
+    })
     .optional(),
   job: jobAnswer.optional(),
   // the models tried before the one that answered, and why they failed: read only to say why the named one did not answer
@@ -73,7 +99,16 @@ export type ListedModel = z.infer<typeof listedModel>;
 type BoxJob = z.infer<typeof jobAnswer>;
 
 /** A box's answer, or the job it runs the call on (repeat the call to wait for it). */
-export type BoxAnswer = { kind: 'answer'; text: string; thinking?: string; model?: string; done: GenerateDone; fallbacks?: Array<{ model: string; error: string }> } | { kind: 'job'; job: BoxJob };
+export type BoxAnswer =
+  | {
+      kind: 'answer';
+      text: string;
+      thinking?: string;
+      model?: string;
+      done: GenerateDone;
+      fallbacks?: Array<{ model: string; error: string }>;
+    }
+  | { kind: 'job'; job: BoxJob };
 
 /** How a box is named in errors, and where. */
 export interface BoxRef {
@@ -88,14 +123,25 @@ function checked<T>(schema: z.ZodType<T>, value: unknown, tool: string, box: Box
   // a failed parse names at least one issue; its path is as deep as the schemas above (4 at most), so bounded by them
   const issue = r.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'its result';
-  throw new HostError('bad_response', `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${issue.message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`, box.host);
+  throw new HostError(
+    'bad_response',
+    `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${issue.message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`,
+    box.host,
+  );
 }
 
 /** Nothing expires by itself here: the box decides. */
 const NEVER = new Date('2318-01-01T00:00:00Z');
 
 function details(m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization'>): EngineModel['details'] {
-  return { parent_model: '', format: 'gguf', family: m.family, families: m.family ? [m.family] : [], parameter_size: m.parameterSize, quantization_level: m.quantization };
+  return {
+    parent_model: '',
+    format: 'gguf',
+    family: m.family,
+    families: m.family ? [m.family] : [],
+    parameter_size: m.parameterSize,
+    quantization_level: m.quantization,
+  };
 }
 
 /**
@@ -103,10 +149,16 @@ function details(m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization
  * not at all, and the memory it needs. Nothing for a model the box plans no memory for (its engine
  * loads it by itself, or it runs on ollama.com), nor for figures that contradict each other.
  */
-export function fitOf(m: Pick<ListedModel, 'fits' | 'fitsNow' | 'requiredBytes' | 'selfManaged' | 'cloud'>): EngineFit | undefined {
+export function fitOf(
+  m: Pick<ListedModel, 'fits' | 'fitsNow' | 'requiredBytes' | 'selfManaged' | 'cloud'>,
+): EngineFit | undefined {
   if (m.selfManaged || m.cloud || m.fitsNow === undefined) return undefined;
   if (m.fitsNow && m.fits === false) return undefined;
-  return { fitsNow: m.fitsNow, ...(m.fits !== undefined && { fitsAfterUnload: m.fits }), ...(m.requiredBytes && { needBytes: m.requiredBytes }) };
+  return {
+    fitsNow: m.fitsNow,
+    ...(m.fits !== undefined && { fitsAfterUnload: m.fits }),
+    ...(m.requiredBytes && { needBytes: m.requiredBytes }),
+  };
 }
 
 function entry(m: ListedModel): EngineModel {
@@ -177,7 +229,13 @@ export function boxModels(structured: unknown, box: BoxRef, engine?: string): Bo
     const m = listed.get(l.name);
     if (!m || !ours(l) || loaded.has(l.name)) continue;
     const when = new Date(l.expiresAt);
-    loaded.set(l.name, { ...entry(m), size: l.sizeBytes, size_vram: l.vramBytes, expires_at: Number.isNaN(when.getTime()) ? NEVER : when, ...(l.contextLength !== undefined && { context_length: l.contextLength }) });
+    loaded.set(l.name, {
+      ...entry(m),
+      size: l.sizeBytes,
+      size_vram: l.vramBytes,
+      expires_at: Number.isNaN(when.getTime()) ? NEVER : when,
+      ...(l.contextLength !== undefined && { context_length: l.contextLength }),
+    });
   }
   const installed = [...listed.values()].map(entry);
   return { installed, loaded: [...loaded.values()], listed, ...(at && { there: at.name }) };
@@ -187,7 +245,12 @@ export function boxModels(structured: unknown, box: BoxRef, engine?: string): Bo
 const archOf = (a: string | undefined) => (a && /^[a-z0-9_.-]{1,64}$/i.test(a) ? a : 'ollm');
 
 /** What the box's card (or its list entry) says of a model, as the catalog reads an engine's show (models/catalog.ts showFacts). */
-export function showOf(m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization' | 'contextWindow' | 'capabilities'> & { architecture?: string | undefined; licenseFirstLines?: string | undefined }): ModelShow {
+export function showOf(
+  m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization' | 'contextWindow' | 'capabilities'> & {
+    architecture?: string | undefined;
+    licenseFirstLines?: string | undefined;
+  },
+): ModelShow {
   const arch = archOf(m.architecture);
   return {
     details: details(m),
@@ -207,7 +270,11 @@ export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
   const a = checked(routeAnswer, structured, 'route_and_generate', box);
   if (a.job) {
     if (a.job.state === 'running' || a.job.state === 'done') return { kind: 'job', job: a.job };
-    throw new HostError('server_error', `${box.who}: the job ${a.job.id} it ran the call on ${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${(a.job.step ?? a.job.progress) ? ` (${a.job.step ?? a.job.progress})` : ''} — try again.`, box.host);
+    throw new HostError(
+      'server_error',
+      `${box.who}: the job ${a.job.id} it ran the call on ${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${(a.job.step ?? a.job.progress) ? ` (${a.job.step ?? a.job.progress})` : ''} — try again.`,
+      box.host,
+    );
   }
   const m = a.metrics;
   const done: GenerateDone = {
@@ -217,14 +284,25 @@ export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
     ...(m?.promptMs !== undefined && { promptMs: m.promptMs }),
     ...(m?.cachedPromptTokens !== undefined && { cachedPromptTokens: Math.round(m.cachedPromptTokens) }),
   };
-  return { kind: 'answer', text: a.text, ...(a.thinking && { thinking: a.thinking }), ...(a.model && { model: a.model }), done, ...(a.fallbacks?.length && { fallbacks: a.fallbacks }) };
+  return {
+    kind: 'answer',
+    text: a.text,
+    ...(a.thinking && { thinking: a.thinking }),
+    ...(a.model && { model: a.model }),
+    done,
+    ...(a.fallbacks?.length && { fallbacks: a.fallbacks }),
+  };
 }
 
 /** The text of a result's content, bounded (a refusal's words). */
 export function contentText(content: unknown): string {
   if (!Array.isArray(content)) return '';
   // parsed JSON: an entry that is no object has no type (a string's, a number's is undefined)
-  const texts = content.slice(0, 16).flatMap((c: { type?: unknown; text?: unknown } | null | undefined) => (c?.type === 'text' && typeof c.text === 'string' ? [c.text] : []));
+  const texts = content
+    .slice(0, 16)
+    .flatMap((c: { type?: unknown; text?: unknown } | null | undefined) =>
+      c?.type === 'text' && typeof c.text === 'string' ? [c.text] : [],
+    );
   const text = texts.join('\n');
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
@@ -236,8 +314,13 @@ export function contentText(content: unknown): string {
  */
 export function boxRefusal(tool: string, content: unknown, box: BoxRef, model?: string): HostError {
   const text = contentText(content) || 'no reason given';
-  const kind = /not installed|no model named|unknown model/i.test(text) ? 'model_not_found' : /invalid arguments|invalid_arguments|must be|expected /i.test(text) ? 'bad_request' : 'server_error';
+  const kind = /not installed|no model named|unknown model/i.test(text)
+    ? 'model_not_found'
+    : /invalid arguments|invalid_arguments|must be|expected /i.test(text)
+      ? 'bad_request'
+      : 'server_error';
   const message = `${box.who} refused ${tool}${model ? ` for ${JSON.stringify(model)}` : ''}: ${text}`;
-  if (tool === 'route_and_generate' && model !== undefined && saysNamedLoadFailed(text)) return new NamedLoadFailed(kind, message, box.host);
+  if (tool === 'route_and_generate' && model !== undefined && saysNamedLoadFailed(text))
+    return new NamedLoadFailed(kind, message, box.host);
   return new HostError(kind, message, box.host);
 }

@@ -79,9 +79,19 @@ export class BoxConnection {
           this.oversized.set(connecting, this.tooLarge(err.message));
           this.drop(connecting);
         }),
-        reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 0 },
+        reconnectionOptions: {
+          maxReconnectionDelay: 30_000,
+          initialReconnectionDelay: 1000,
+          reconnectionDelayGrowFactor: 2,
+          maxRetries: 0,
+        },
       });
-      return client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
+      return client
+        .connect(transport, {
+          timeout: Math.min(call.timeoutMs, this.o.timeoutMs),
+          ...(call.signal && { signal: call.signal }),
+        })
+        .then(() => client);
     });
     this.client = connecting;
     // watched once open, not before: a failed opening is dropped by its own rejection
@@ -107,7 +117,11 @@ export class BoxConnection {
         {
           timeout: call.timeoutMs,
           ...(call.signal && { signal: call.signal }),
-          ...(call.onProgress && { onprogress: (p: { message?: string }) => call.onProgress!(typeof p.message === 'string' ? p.message.slice(0, 500) : undefined), resetTimeoutOnProgress: true }),
+          ...(call.onProgress && {
+            onprogress: (p: { message?: string }) =>
+              call.onProgress!(typeof p.message === 'string' ? p.message.slice(0, 500) : undefined),
+            resetTimeoutOnProgress: true,
+          }),
         },
       ),
     );
@@ -115,7 +129,9 @@ export class BoxConnection {
 
   /** Whether the box answers: an MCP ping. */
   async ping(call: BoxCall): Promise<void> {
-    await this.run('ping', call, (c) => c.ping({ timeout: call.timeoutMs, ...(call.signal && { signal: call.signal }) }));
+    await this.run('ping', call, (c) =>
+      c.ping({ timeout: call.timeoutMs, ...(call.signal && { signal: call.signal }) }),
+    );
   }
 
   async close(): Promise<void> {
@@ -127,7 +143,12 @@ export class BoxConnection {
   private async run<T>(what: string, call: BoxCall, send: (c: Client) => Promise<T>): Promise<T> {
     let connection: Promise<Client> | undefined;
     try {
-      if (this.o.sendable?.() === false) throw new HostError('unreachable', `${this.who} is gone (its process has exited): nothing is sent there.`, this.host);
+      if (this.o.sendable?.() === false)
+        throw new HostError(
+          'unreachable',
+          `${this.who} is gone (its process has exited): nothing is sent there.`,
+          this.host,
+        );
       connection = this.connect(call);
       // an opening may not follow the call's signal: the call stops, the opening goes on for the next
       return await send(await raceAbort(connection, call.signal));
@@ -141,35 +162,77 @@ export class BoxConnection {
   }
 
   private tooLarge(what: string): HostError {
-    return new HostError('bad_response', `${this.who} sent ${what}, more than ollm-mcp ever answers, so it was not read further — check that hosts.${this.o.name}.url names an ollm-mcp server; the other hosts serve meanwhile.`, this.host, { secrets: [this.token()] });
+    return new HostError(
+      'bad_response',
+      `${this.who} sent ${what}, more than ollm-mcp ever answers, so it was not read further — check that hosts.${this.o.name}.url names an ollm-mcp server; the other hosts serve meanwhile.`,
+      this.host,
+      { secrets: [this.token()] },
+    );
   }
 
   /** Anything a call threw, as the host error naming the box and the next step. */
   failure(err: unknown, what: string, signal?: AbortSignal): HostError {
     if (err instanceof HostError) return err;
     const secrets = [this.token()];
-    if (signal?.aborted) return new HostError('aborted', cancelledText(`${what} on ${this.who}`, signal), this.host, { secrets });
+    if (signal?.aborted)
+      return new HostError('aborted', cancelledText(`${what} on ${this.who}`, signal), this.host, { secrets });
     const setting = `hosts.${this.o.name}`;
     const status = httpStatus(err);
     const sdkError = sdk && err instanceof sdk.SdkError ? err : undefined;
-    if (status === 401 || status === 403 || (sdkError && (sdkError.code === sdk!.SdkErrorCode.ClientHttpAuthentication || sdkError.code === sdk!.SdkErrorCode.ClientHttpForbidden))) {
-      const where = this.o.tokenEnv ? `${setting}.tokenEnv (${this.o.tokenEnv})${this.token() ? '' : ', which is not set,'}` : `${setting}.tokenEnv, which is not set,`;
-      return new HostError('unauthorized', `${this.who} refused this server's token for ${what}: check that ${where} holds the token that server's http.tokens gives this machine.`, this.host, { secrets, status: status ?? 401 });
+    if (
+      status === 401 ||
+      status === 403 ||
+      (sdkError &&
+        (sdkError.code === sdk!.SdkErrorCode.ClientHttpAuthentication ||
+          sdkError.code === sdk!.SdkErrorCode.ClientHttpForbidden))
+    ) {
+      const where = this.o.tokenEnv
+        ? `${setting}.tokenEnv (${this.o.tokenEnv})${this.token() ? '' : ', which is not set,'}`
+        : `${setting}.tokenEnv, which is not set,`;
+      return new HostError(
+        'unauthorized',
+        `${this.who} refused this server's token for ${what}: check that ${where} holds the token that server's http.tokens gives this machine.`,
+        this.host,
+        { secrets, status: status ?? 401 },
+      );
     }
     if (sdkError?.code === sdk?.SdkErrorCode.RequestTimeout) {
-      return new HostError('timeout', `${this.who} did not answer ${what} in time — it may be busy or stopped; the other hosts serve meanwhile.`, this.host, { secrets });
+      return new HostError(
+        'timeout',
+        `${this.who} did not answer ${what} in time — it may be busy or stopped; the other hosts serve meanwhile.`,
+        this.host,
+        { secrets },
+      );
     }
     const code = causeCode(err);
     if (code !== undefined || /fetch failed|ECONNREFUSED|socket|network|closed/i.test(messageOf(err))) {
-      return new HostError('unreachable', `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp --transport http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`, this.host, { secrets });
+      return new HostError(
+        'unreachable',
+        `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp --transport http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`,
+        this.host,
+        { secrets },
+      );
     }
-    if (status !== undefined && status >= 500) return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${messageOf(err)}`, this.host, { secrets, status });
-    return new HostError('bad_response', `${this.who} answered ${what} with something that is not ollm-mcp's answer: ${messageOf(err)}`, this.host, { secrets, ...(status !== undefined && { status }) });
+    if (status !== undefined && status >= 500)
+      return new HostError(
+        'server_error',
+        `${this.who} failed ${what} (HTTP ${status}): ${messageOf(err)}`,
+        this.host,
+        { secrets, status },
+      );
+    return new HostError(
+      'bad_response',
+      `${this.who} answered ${what} with something that is not ollm-mcp's answer: ${messageOf(err)}`,
+      this.host,
+      { secrets, ...(status !== undefined && { status }) },
+    );
   }
 }
 
 function httpStatus(err: unknown): number | undefined {
-  const s = (err as { status?: unknown; data?: { status?: unknown } } | null)?.data?.status ?? (err as { status?: unknown } | null)?.status;
+  const s =
+    (err as { status?: unknown; data?: { status?: unknown } } | null)?.data?.status ??
+    (err as { status?: unknown } | null)?.status;
   return typeof s === 'number' && Number.isInteger(s) && s >= 100 && s < 600 ? s : undefined;
 }
 

@@ -7,7 +7,16 @@
  * so this server plans none of it (`can.managesMemory` false, as for an OpenAI-compatible engine):
  * it never loads, unloads, pulls or deletes there, and never asks the box's engine directly.
  */
-import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
+import type {
+  CallOptions,
+  CreateModelRequest,
+  Engine,
+  EngineCapabilities,
+  EngineModel,
+  GenerateDone,
+  GenerateRequest,
+  ModelShow,
+} from '../engine.js';
 import { HostError } from '../host-error.js';
 import { boxModels, boxRefusal, boxShow, showOf, type BoxRef, type ListedModel } from './ollm-answers.js';
 import { BoxConnection, type BoxOptions } from './ollm-client.js';
@@ -33,12 +42,20 @@ export class OllmEngine implements Engine {
   private listed = new Map<string, ListedModel>();
   /** The planner's name for `options.engine`, as its last list said (undefined: it lists one host). */
   protected there: string | undefined;
-  private reading: { at: number; answer: Promise<ReturnType<typeof boxModels>>; refresh: boolean; done: boolean } | undefined;
+  private reading:
+    { at: number; answer: Promise<ReturnType<typeof boxModels>>; refresh: boolean; done: boolean } | undefined;
 
   constructor(protected readonly options: OllmEngineOptions) {
     this.url = options.url;
     this.box = new BoxConnection(options);
-    this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
+    this.can = {
+      managesMemory: false,
+      pullAndDelete: false,
+      contextPerRequest: false,
+      tokenize: false,
+      embeddings: false,
+      parallelSlots: options.parallel,
+    };
   }
 
   get host(): string {
@@ -70,10 +87,12 @@ export class OllmEngine implements Engine {
     const fresh = this.reading?.refresh === true && !this.reading.done;
     if (!this.reading || now - this.reading.at > LIST_REUSE_MS || (options.refresh && !fresh)) {
       const args = options.refresh ? { refresh: true } : {};
-      const answer = this.box.callTool('list_models', args, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
-        if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
-        return boxModels(r.structuredContent, this.ref, this.options.engine);
-      });
+      const answer = this.box
+        .callTool('list_models', args, { signal: options.signal, timeoutMs: this.limit(options) })
+        .then((r) => {
+          if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
+          return boxModels(r.structuredContent, this.ref, this.options.engine);
+        });
       const reading = { at: now, answer, refresh: options.refresh === true, done: false };
       this.reading = reading;
       answer.then(
@@ -104,7 +123,11 @@ export class OllmEngine implements Engine {
   /** Its show_model; when that fails, what its list said of the model. */
   async show(model: string, options: CallOptions = {}): Promise<ModelShow> {
     try {
-      const r = await this.box.callTool('show_model', { model }, { signal: options.signal, timeoutMs: this.limit(options) });
+      const r = await this.box.callTool(
+        'show_model',
+        { model },
+        { signal: options.signal, timeoutMs: this.limit(options) },
+      );
       if (r.isError) throw boxRefusal('show_model', r.content, this.ref, model);
       return boxShow(r.structuredContent, this.ref);
     } catch (err) {
@@ -120,7 +143,11 @@ export class OllmEngine implements Engine {
   }
 
   async unload(model: string): Promise<void> {
-    throw new HostError('not_supported', `${this.who} plans its own memory; ollm-mcp here does not unload ${JSON.stringify(model)} there — ask that server (its unload_model), or let its plan do it.`, this.host);
+    throw new HostError(
+      'not_supported',
+      `${this.who} plans its own memory; ollm-mcp here does not unload ${JSON.stringify(model)} there — ask that server (its unload_model), or let its plan do it.`,
+      this.host,
+    );
   }
 
   generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
@@ -128,11 +155,19 @@ export class OllmEngine implements Engine {
   }
 
   async pull(model: string): Promise<void> {
-    throw new HostError('not_supported', `${this.who} downloads its models itself — pull ${JSON.stringify(model)} there (its pull_model); pull_model here works on Ollama hosts.`, this.host);
+    throw new HostError(
+      'not_supported',
+      `${this.who} downloads its models itself — pull ${JSON.stringify(model)} there (its pull_model); pull_model here works on Ollama hosts.`,
+      this.host,
+    );
   }
 
   async delete(model: string): Promise<void> {
-    throw new HostError('not_supported', `${this.who} deletes its models itself — delete ${JSON.stringify(model)} there (its delete_model).`, this.host);
+    throw new HostError(
+      'not_supported',
+      `${this.who} deletes its models itself — delete ${JSON.stringify(model)} there (its delete_model).`,
+      this.host,
+    );
   }
 
   async createInstead(req: CreateModelRequest): Promise<string> {

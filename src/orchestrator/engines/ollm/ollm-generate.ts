@@ -47,26 +47,48 @@ export function generateArgs(req: GenerateRequest): Record<string, unknown> {
 function otherModel(ref: BoxRef, model: string, other: string, failed: string | undefined): HostError {
   const why = failed === undefined ? 'no reason given' : failed.length > 500 ? `${failed.slice(0, 500)}…` : failed;
   const kind = /not installed|no model named|unknown model|not found/i.test(why) ? 'model_not_found' : 'server_error';
-  log.warn(`${ref.who} answered with ${other}, not ${model} (its own fallback); its answer is not taken for ${model}'s`);
-  return new HostError(kind, `${ref.who} did not run ${JSON.stringify(model)} (${why}) and answered with ${JSON.stringify(other)} instead — not taken for ${JSON.stringify(model)}'s answer; the next model is tried here.`, ref.host);
+  log.warn(
+    `${ref.who} answered with ${other}, not ${model} (its own fallback); its answer is not taken for ${model}'s`,
+  );
+  return new HostError(
+    kind,
+    `${ref.who} did not run ${JSON.stringify(model)} (${why}) and answered with ${JSON.stringify(other)} instead — not taken for ${JSON.stringify(model)}'s answer; the next model is tried here.`,
+    ref.host,
+  );
 }
 
-export async function boxGenerate(box: BoxConnection, ref: BoxRef, req: GenerateRequest, options: CallOptions): Promise<GenerateDone> {
+export async function boxGenerate(
+  box: BoxConnection,
+  ref: BoxRef,
+  req: GenerateRequest,
+  options: CallOptions,
+): Promise<GenerateDone> {
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let told = 0;
   const onProgress = (message: string | undefined) => {
     const n = tokensIn(message);
     if (n === undefined) return;
-    for (const upTo = Math.min(n, req.maxTokens); told < upTo && !stop.signal.aborted; told++) if (req.onDelta({}) === 'stop') stop.abort();
+    for (const upTo = Math.min(n, req.maxTokens); told < upTo && !stop.signal.aborted; told++)
+      if (req.onDelta({}) === 'stop') stop.abort();
   };
   const args = generateArgs(req);
   // who asks, and whose the prompt is: the box keeps its engines' caches apart by that owner as this server does
-  const meta = req.agent ? { [AGENT_META_KEY]: req.agent, ...(req.owner !== undefined && OWNER_KEY.test(req.owner) && { [OWNER_META_KEY]: req.owner }) } : undefined;
+  const meta = req.agent
+    ? {
+        [AGENT_META_KEY]: req.agent,
+        ...(req.owner !== undefined && OWNER_KEY.test(req.owner) && { [OWNER_META_KEY]: req.owner }),
+      }
+    : undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let result;
     try {
-      result = await box.callTool('route_and_generate', args, { signal, timeoutMs: GENERATE_SILENCE_MS, onProgress, ...(meta && { meta }) });
+      result = await box.callTool('route_and_generate', args, {
+        signal,
+        timeoutMs: GENERATE_SILENCE_MS,
+        onProgress,
+        ...(meta && { meta }),
+      });
     } catch (err) {
       if (stop.signal.aborted && !options.signal?.aborted) return { doneReason: 'length' }; // stopped here by onDelta
       throw err;
@@ -76,11 +98,13 @@ export async function boxGenerate(box: BoxConnection, ref: BoxRef, req: Generate
     if (answer.kind === 'job') continue; // the same call again waits for that job there
     // another model's answer is never taken for this one's (a box that does not take this server's
     // call as relayed — no named token — may fall back): the model named failed there, as it says
-    if (answer.model && answer.model !== req.model) throw otherModel(ref, req.model, answer.model, answer.fallbacks?.find((f) => f.model === req.model)?.error);
+    if (answer.model && answer.model !== req.model)
+      throw otherModel(ref, req.model, answer.model, answer.fallbacks?.find((f) => f.model === req.model)?.error);
     let stopped = answer.thinking !== undefined && req.onDelta({ thinking: answer.thinking }) === 'stop';
     if (!stopped) stopped = req.onDelta({ text: answer.text }) === 'stop';
     // cancelled while the answer was told: a cancelled generation never answers
-    if (options.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on ${ref.who}`, options.signal), ref.host);
+    if (options.signal?.aborted)
+      throw new HostError('aborted', cancelledText(`generation on ${ref.who}`, options.signal), ref.host);
     return stopped ? { ...answer.done, doneReason: 'length' } : answer.done;
   }
   throw new HostError('timeout', `${ref.who} handed the call over ${MAX_ROUNDS} times without an answer.`, ref.host);

@@ -19,12 +19,16 @@ export interface ContextRefusal {
 }
 
 /** A context window an engine may state, within sane bounds (as model lists are read: openai-http.ts). */
-export const isWindow = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 256 && v <= 16_777_216;
+export const isWindow = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 256 && v <= 16_777_216;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** llama-server's words (server-context.cpp) and OpenAI's, each with the window's number. */
-const SAID = [/exceeds the available context size \((\d{3,9}) tokens\)/i, /maximum context length is (\d{3,9}) tokens/i];
+const SAID = [
+  /exceeds the available context size \((\d{3,9}) tokens\)/i,
+  /maximum context length is (\d{3,9}) tokens/i,
+];
 
 /** The window a message states, by the shapes above. */
 function limitSaid(message: unknown): number | undefined {
@@ -51,7 +55,10 @@ function contextRefusalOf(status: number | undefined, json: unknown): ContextRef
   const limit = fields ?? limitSaid(e['message']);
   if (limit === undefined) return undefined;
   const prompt = e['n_prompt_tokens'];
-  return { limit, ...(typeof prompt === 'number' && Number.isInteger(prompt) && prompt > 0 && { promptTokens: prompt }) };
+  return {
+    limit,
+    ...(typeof prompt === 'number' && Number.isInteger(prompt) && prompt > 0 && { promptTokens: prompt }),
+  };
 }
 
 /** The same from a body's text (JSON, or not an error body at all). */

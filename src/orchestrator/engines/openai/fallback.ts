@@ -34,7 +34,14 @@ export class CloudFallback implements Fallback {
     private readonly read: ReadRecord,
     options: { fetch?: typeof fetch } = {},
   ) {
-    this.backend = new OpenAIBackend({ name: 'fallback', baseURL: f.baseURL, ...(f.apiKeyEnv && { apiKeyEnv: f.apiKeyEnv }), settingsPath: 'fallback', healthPath: false, ...(options.fetch && { fetch: options.fetch }) });
+    this.backend = new OpenAIBackend({
+      name: 'fallback',
+      baseURL: f.baseURL,
+      ...(f.apiKeyEnv && { apiKeyEnv: f.apiKeyEnv }),
+      settingsPath: 'fallback',
+      healthPath: false,
+      ...(options.fetch && { fetch: options.fetch }),
+    });
     this.model = f.model;
     this.sendInputs = f.sendInputs;
     this.stallTimeoutMs = stallTimeoutMs;
@@ -46,7 +53,10 @@ export class CloudFallback implements Fallback {
   }
 
   /** Asks it; a failure is recorded in `attempts` and returns undefined. A request holding what was read from this machine throws KeptLocalError, unsent, unless sendInputs. */
-  async answer(req: FallbackRequest, attempts: Array<{ model: string; error: string }>): Promise<FallbackAnswer | undefined> {
+  async answer(
+    req: FallbackRequest,
+    attempts: Array<{ model: string; error: string }>,
+  ): Promise<FallbackAnswer | undefined> {
     if (!this.sendInputs) {
       const held = this.read.heldIn(req);
       if (held !== undefined) throw new KeptLocalError(held, this.host);
@@ -84,9 +94,18 @@ export class CloudFallback implements Fallback {
   }
 
   /** Cheap health (never a generation), for ollm://fleet and doctor. */
-  async health(signal?: AbortSignal): Promise<{ name: string; url: string; ok: boolean; detail: string; latencyMs: number; coolingDown?: string }> {
+  async health(
+    signal?: AbortSignal,
+  ): Promise<{ name: string; url: string; ok: boolean; detail: string; latencyMs: number; coolingDown?: string }> {
     const r = await this.backend.health(signal ? { signal } : {});
     const cool = this.coolingDown();
-    return { name: 'fallback', url: this.backend.baseURL, ok: r.ok, detail: r.detail, latencyMs: r.latencyMs, ...(cool && { coolingDown: cool }) };
+    return {
+      name: 'fallback',
+      url: this.backend.baseURL,
+      ok: r.ok,
+      detail: r.detail,
+      latencyMs: r.latencyMs,
+      ...(cool && { coolingDown: cool }),
+    };
   }
 }

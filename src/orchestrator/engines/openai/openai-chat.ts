@@ -46,12 +46,17 @@ function imageURL(image: string): string {
  * mode refuses schemas that leave properties optional, and the answer is validated here anyway.
  */
 function responseFormat(format: AnswerFormat): Json {
-  return format === 'json' ? { type: 'json_object' } : { type: 'json_schema', json_schema: { name: 'answer', schema: format } };
+  return format === 'json'
+    ? { type: 'json_object' }
+    : { type: 'json_schema', json_schema: { name: 'answer', schema: format } };
 }
 
 function chatBody(req: ChatRequest): Json {
   const user = req.images?.length
-    ? [{ type: 'text', text: req.prompt }, ...req.images.map((img) => ({ type: 'image_url', image_url: { url: imageURL(img) } }))]
+    ? [
+        { type: 'text', text: req.prompt },
+        ...req.images.map((img) => ({ type: 'image_url', image_url: { url: imageURL(img) } })),
+      ]
     : req.prompt;
   return {
     model: req.model,
@@ -90,7 +95,9 @@ export async function streamChat(d: ChatDeps, req: ChatRequest): Promise<ChatRes
   try {
     const { res, what } = await d.post('/chat/completions', chatBody(req), signal);
     answered = true;
-    await read(d, req, res, what, acc, signal, (finished) => arm(finished ? Math.min(TAIL_MS, req.stallTimeoutMs) : req.stallTimeoutMs));
+    await read(d, req, res, what, acc, signal, (finished) =>
+      arm(finished ? Math.min(TAIL_MS, req.stallTimeoutMs) : req.stallTimeoutMs),
+    );
   } catch (err) {
     // a stall after the answer was complete only cut off its tail
     const tailOnly = acc.finished && !acc.failure && stall.signal.aborted && !req.signal?.aborted;
@@ -101,21 +108,41 @@ export async function streamChat(d: ChatDeps, req: ChatRequest): Promise<ChatRes
   return acc.result();
 }
 
-async function read(d: ChatDeps, req: ChatRequest, res: Response, what: string, acc: ChatStream, signal: AbortSignal, rearm: (finished: boolean) => void): Promise<void> {
+async function read(
+  d: ChatDeps,
+  req: ChatRequest,
+  res: Response,
+  what: string,
+  acc: ChatStream,
+  signal: AbortSignal,
+  rearm: (finished: boolean) => void,
+): Promise<void> {
   const contentType = res.headers.get('content-type');
   if (!res.ok) {
     const text = await d.readCapped(res, ERROR_BODY_BYTES);
     const ask = res.status === 404 || saysModelMissing(res.status, readErrorBody(text));
     const served = ask ? await d.served(signal) : undefined;
-    throw d.failures.fromHttp({ status: res.status, headers: res.headers, text, what, model: req.model, ...(served && { served }) });
+    throw d.failures.fromHttp({
+      status: res.status,
+      headers: res.headers,
+      text,
+      what,
+      model: req.model,
+      ...(served && { served }),
+    });
   }
   if (/json/i.test(contentType ?? '')) {
     const { text, more } = await d.readBody(res, WHOLE_BODY_BYTES);
-    if (more) throw d.failures.make('bad_response', `${d.failures.who} answered ${what} with more than ${WHOLE_BODY_BYTES >> 20} MiB, which no answer needs, so it was not read further — check its baseURL (${d.failures.ref.shownURL}).`);
+    if (more)
+      throw d.failures.make(
+        'bad_response',
+        `${d.failures.who} answered ${what} with more than ${WHOLE_BODY_BYTES >> 20} MiB, which no answer needs, so it was not read further — check its baseURL (${d.failures.ref.shownURL}).`,
+      );
     acc.whole(text, what, contentType);
     return;
   }
-  if (/html/i.test(contentType ?? '')) throw d.failures.notOpenAI(what, await d.readCapped(res, 4096), contentType, res.status);
+  if (/html/i.test(contentType ?? ''))
+    throw d.failures.notOpenAI(what, await d.readCapped(res, 4096), contentType, res.status);
   const reader = bodyReader(res); // read once
   if (!reader) throw d.failures.notOpenAI(what, '', contentType, res.status);
   const decoder = new TextDecoder();
@@ -164,5 +191,8 @@ function failure(f: Failures, req: ChatRequest, err: unknown, c: FailureContext)
   if (err instanceof EngineError) return err;
   if (!c.answered) return f.fromThrown(err, { what: c.label, signal: req.signal });
   const why = connectionFailure(err) ?? f.engineText(String((err as Error)?.message ?? err), 100);
-  return f.make('server_error', `The stream from ${f.who} broke off after ${c.acc.tokens} tokens (${why}) — try again, or check ${f.ref.name}'s logs.`);
+  return f.make(
+    'server_error',
+    `The stream from ${f.who} broke off after ${c.acc.tokens} tokens (${why}) — try again, or check ${f.ref.name}'s logs.`,
+  );
 }

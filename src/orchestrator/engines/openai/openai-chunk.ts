@@ -40,9 +40,22 @@ function schema(max: number) {
   });
   return z.object({
     choices: z.array(choice).max(256, 'has more than 256 entries').optional(),
-    usage: z.object({ prompt_tokens: optionalCount, completion_tokens: optionalCount, prompt_tokens_details: z.object({ cached_tokens: optionalCount }).nullish().catch(undefined) }).nullish(),
+    usage: z
+      .object({
+        prompt_tokens: optionalCount,
+        completion_tokens: optionalCount,
+        prompt_tokens_details: z.object({ cached_tokens: optionalCount }).nullish().catch(undefined),
+      })
+      .nullish(),
     timings: z
-      .object({ predicted_per_second: optionalCount, cache_n: optionalCount, prompt_n: optionalCount, prompt_ms: optionalCount, predicted_n: optionalCount, predicted_ms: optionalCount })
+      .object({
+        predicted_per_second: optionalCount,
+        cache_n: optionalCount,
+        prompt_n: optionalCount,
+        prompt_ms: optionalCount,
+        predicted_n: optionalCount,
+        predicted_ms: optionalCount,
+      })
       .nullish()
       .catch(undefined),
   });
@@ -51,7 +64,10 @@ const streamed = schema(TOKEN_TEXT);
 const whole = schema(Number.MAX_SAFE_INTEGER);
 
 /** What one chunk says, or why it is not a chunk. */
-export function readChunk(json: Record<string, unknown>, opts: { whole?: boolean } = {}): ChunkParts | { problem: string } {
+export function readChunk(
+  json: Record<string, unknown>,
+  opts: { whole?: boolean } = {},
+): ChunkParts | { problem: string } {
   const out = (opts.whole ? whole : streamed).safeParse(json);
   if (!out.success) return { problem: firstIssue(out.error, json) };
   const { choices, usage, timings } = out.data;
@@ -76,7 +92,13 @@ export function readChunk(json: Record<string, unknown>, opts: { whole?: boolean
   return parts;
 }
 
-type RawTimings = { cache_n?: number | undefined; prompt_n?: number | undefined; prompt_ms?: number | undefined; predicted_n?: number | undefined; predicted_ms?: number | undefined };
+type RawTimings = {
+  cache_n?: number | undefined;
+  prompt_n?: number | undefined;
+  prompt_ms?: number | undefined;
+  predicted_n?: number | undefined;
+  predicted_ms?: number | undefined;
+};
 
 /** The timings' counts and times, those that are there; undefined when none is. */
 function engineTimings(t: RawTimings): EngineTimings | undefined {

@@ -7,7 +7,17 @@
  * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
  * and the status shows it instead of pretending.
  */
-import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
+import type {
+  CallOptions,
+  CreateModelRequest,
+  Engine,
+  EngineCapabilities,
+  EngineLoad,
+  EngineModel,
+  GenerateDone,
+  GenerateRequest,
+  ModelShow,
+} from '../engine.js';
 import { HostError } from '../host-error.js';
 import { LoadReader } from '../load-reader.js';
 import { chatGenerate } from './openai-generate.js';
@@ -44,8 +54,19 @@ export class OpenAIEngine implements Engine {
     readonly backend: OpenAIBackend,
     private readonly options: OpenAIEngineOptions,
   ) {
-    this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
-    this.loadReader = new LoadReader({ get: (path, signal) => backend.rootGet(path, signal), collect: openaiLoad, off: options.loadFigures === false });
+    this.can = {
+      managesMemory: false,
+      pullAndDelete: false,
+      contextPerRequest: false,
+      tokenize: false,
+      embeddings: false,
+      parallelSlots: options.parallel,
+    };
+    this.loadReader = new LoadReader({
+      get: (path, signal) => backend.rootGet(path, signal),
+      collect: openaiLoad,
+      off: options.loadFigures === false,
+    });
   }
 
   loadFigures(opts: { waitMs?: number } = {}): Promise<EngineLoad | undefined> {
@@ -85,7 +106,10 @@ export class OpenAIEngine implements Engine {
   }
 
   async show(model: string): Promise<ModelShow> {
-    return { model_info: { 'general.architecture': 'openai', 'openai.context_length': this.contextOf(model) }, details: this.entry(model).details };
+    return {
+      model_info: { 'general.architecture': 'openai', 'openai.context_length': this.contextOf(model) },
+      details: this.entry(model).details,
+    };
   }
 
   /** It loads a model on its first request: nothing to do here. */
@@ -94,7 +118,11 @@ export class OpenAIEngine implements Engine {
   }
 
   async unload(model: string): Promise<void> {
-    throw new HostError('not_supported', `${this.who} loads and unloads its models itself; ollm-mcp cannot unload ${JSON.stringify(model)} there.`, this.host);
+    throw new HostError(
+      'not_supported',
+      `${this.who} loads and unloads its models itself; ollm-mcp cannot unload ${JSON.stringify(model)} there.`,
+      this.host,
+    );
   }
 
   /** A refusal that names the model's real window is learned for it here, so the next plan sizes work to it. */
@@ -102,7 +130,8 @@ export class OpenAIEngine implements Engine {
     try {
       return await chatGenerate(this.backend, req.model, req, this.options.stallMs, options);
     } catch (err) {
-      if (err instanceof HostError && err.contextLimit !== undefined) this.backend.windows.learn(req.model, err.contextLimit);
+      if (err instanceof HostError && err.contextLimit !== undefined)
+        this.backend.windows.learn(req.model, err.contextLimit);
       throw err;
     }
   }
@@ -116,11 +145,19 @@ export class OpenAIEngine implements Engine {
   }
 
   async pull(model: string): Promise<void> {
-    throw new HostError('not_supported', `${this.who} cannot download models — add ${JSON.stringify(model)} to that engine yourself; pull_model works on Ollama hosts.`, this.host);
+    throw new HostError(
+      'not_supported',
+      `${this.who} cannot download models — add ${JSON.stringify(model)} to that engine yourself; pull_model works on Ollama hosts.`,
+      this.host,
+    );
   }
 
   async delete(model: string): Promise<void> {
-    throw new HostError('not_supported', `${this.who} cannot delete ${JSON.stringify(model)} — remove it from that engine yourself; delete_model works on Ollama hosts.`, this.host);
+    throw new HostError(
+      'not_supported',
+      `${this.who} cannot delete ${JSON.stringify(model)} — remove it from that engine yourself; delete_model works on Ollama hosts.`,
+      this.host,
+    );
   }
 
   /** It makes no models: its own model settings do, or each request carries them. */

@@ -15,7 +15,11 @@ import { errorCode } from '../../util/error-code.js';
 import { redactSecrets } from '../../util/redact-secrets.js';
 
 /** OpenAI-compatible engines fail with the one host error type (engines/host-error.ts). */
-export { HostError as EngineError, type HostErrorKind as EngineErrorKind, type HostErrorInfo as EngineErrorInfo } from '../host-error.js';
+export {
+  HostError as EngineError,
+  type HostErrorKind as EngineErrorKind,
+  type HostErrorInfo as EngineErrorInfo,
+} from '../host-error.js';
 
 /** An engine's error body, as far as it follows one of the shapes above. */
 export interface ErrorBody {
@@ -26,7 +30,8 @@ export interface ErrorBody {
   code?: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readErrorBody(text: string): ErrorBody {
@@ -58,7 +63,8 @@ export function errorFields(json: unknown): ErrorBody {
   if (json['object'] === 'error' || typeof json['message'] === 'string') return pick(json);
   const detail = json['detail'];
   if (typeof detail === 'string') return { recognized: true, message: detail };
-  if (Array.isArray(detail) && isObject(detail[0])) return { recognized: true, message: str(detail[0]['msg']) ?? 'invalid request' };
+  if (Array.isArray(detail) && isObject(detail[0]))
+    return { recognized: true, message: str(detail[0]['msg']) ?? 'invalid request' };
   return { recognized: false };
 }
 
@@ -70,7 +76,7 @@ export function foreignBody(text: string, contentType: string | null): string {
   const html = /html/i.test(contentType ?? '') || /^<(!doctype|html|head|body)/i.test(flat);
   if (html && title) return `an HTML page (${JSON.stringify(title)})`;
   const start = flat.length > 100 ? `${JSON.stringify(flat.slice(0, 100))}…` : JSON.stringify(flat);
-  return `${html ? 'an HTML page' : 'a body that is not OpenAI\'s'}: ${start}`;
+  return `${html ? 'an HTML page' : "a body that is not OpenAI's"}: ${start}`;
 }
 
 /** Milliseconds to wait before retrying, from the headers engines and proxies send, or the message. */
@@ -92,7 +98,11 @@ export function retryAfterMs(headers: { get(name: string): string | null }, mess
 export function saysModelMissing(status: number, body: ErrorBody): boolean {
   if (body.code === 'model_not_found') return true;
   const m = body.message ?? '';
-  return (status === 404 || status === 400) && /model/i.test(m) && /not (exist|found)|does ?n[o']t exist|unknown|no such|could not find|not available|invalid model/i.test(m);
+  return (
+    (status === 404 || status === 400) &&
+    /model/i.test(m) &&
+    /not (exist|found)|does ?n[o']t exist|unknown|no such|could not find|not available|invalid model/i.test(m)
+  );
 }
 
 const network = errorCode;

@@ -53,7 +53,9 @@ export class Failures {
 
   /** The setting that holds its address: hosts.<name>.url, or fallback.baseURL. */
   get addressSetting(): string {
-    return this.ref.settingsPath.startsWith('hosts.') ? `${this.ref.settingsPath}.url` : `${this.ref.settingsPath}.baseURL`;
+    return this.ref.settingsPath.startsWith('hosts.')
+      ? `${this.ref.settingsPath}.url`
+      : `${this.ref.settingsPath}.baseURL`;
   }
 
   /** "vllm (127.0.0.1:8000)" */
@@ -72,7 +74,10 @@ export class Failures {
       : served
         ? '; it lists no models.'
         : '.';
-    return this.make('model_not_found', `Model ${quoted(model)} is not served by ${this.who}${list}`, { ...(status !== undefined && { status }), ...(served && { served }) });
+    return this.make('model_not_found', `Model ${quoted(model)} is not served by ${this.who}${list}`, {
+      ...(status !== undefined && { status }),
+      ...(served && { served }),
+    });
   }
 
   /** A 2xx answer that is not what an OpenAI-compatible API sends. */
@@ -88,33 +93,64 @@ export class Failures {
   fromHttp(a: HttpAnswer): EngineError {
     const { status } = a;
     const body = readErrorBody(a.text);
-    const said = body.recognized ? this.engineText(body.message ?? `HTTP ${status}`) : this.engineText(foreignBody(a.text, a.headers.get('content-type')), 200);
+    const said = body.recognized
+      ? this.engineText(body.message ?? `HTTP ${status}`)
+      : this.engineText(foreignBody(a.text, a.headers.get('content-type')), 200);
     const info: EngineErrorInfo = { status };
     if (status === 401 || status === 403) return this.unauthorized(status);
     const tls = plainToTlsAnswer(status, a.text, this.ref.shownURL);
-    if (tls) return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${tls}) — ${addressNext(tls, this.ref.shownURL, this.addressSetting)!}.`, info);
+    if (tls)
+      return this.make(
+        'unreachable',
+        `${this.ref.name} is not reachable at ${this.ref.shownURL} (${tls}) — ${addressNext(tls, this.ref.shownURL, this.addressSetting)!}.`,
+        info,
+      );
     if (status === 429) {
       if (body.code === 'insufficient_quota') {
-        return this.make('rate_limited', `${this.who} refused the request: the quota of ${this.keyName()} is used up (HTTP 429) — check its plan and billing.`, info);
+        return this.make(
+          'rate_limited',
+          `${this.who} refused the request: the quota of ${this.keyName()} is used up (HTTP 429) — check its plan and billing.`,
+          info,
+        );
       }
       const wait = retryAfterMs(a.headers, body.message);
       if (wait !== undefined) info.retryAfterMs = wait;
       const when = wait !== undefined ? `retry after ${Math.max(1, Math.ceil(wait / 1000))} s` : 'try again later';
-      return this.make('rate_limited', `${this.who} is rate-limited (HTTP 429: ${said}); ${when}, or use another host.`, info);
+      return this.make(
+        'rate_limited',
+        `${this.who} is rate-limited (HTTP 429: ${said}); ${when}, or use another host.`,
+        info,
+      );
     }
     if (a.model && (status === 404 || status === 400)) {
       const unknown = a.served ? !a.served.includes(a.model) : saysModelMissing(status, body);
       if (unknown) return this.notServed(a.model, a.served, status);
     }
     if (status === 404 || status === 405) {
-      return this.make('bad_response', `${this.who} has no ${a.what} (HTTP ${status}: ${said}) — check its baseURL (${this.ref.shownURL}); for most engines it ends in /v1.`, info);
+      return this.make(
+        'bad_response',
+        `${this.who} has no ${a.what} (HTTP ${status}: ${said}) — check its baseURL (${this.ref.shownURL}); for most engines it ends in /v1.`,
+        info,
+      );
     }
     const refusal = contextRefusal(status, a.text);
-    if (refusal) return this.windowRefusal(a.model ? `the request for ${quoted(a.model)}` : a.what, refusal.limit, `HTTP ${status}: ${said}`, info);
+    if (refusal)
+      return this.windowRefusal(
+        a.model ? `the request for ${quoted(a.model)}` : a.what,
+        refusal.limit,
+        `HTTP ${status}: ${said}`,
+        info,
+      );
     if (status >= 400 && status < 500) {
       const tooLong = /context|too long|maximum.{0,40}tokens|reduce the length/i.test(body.message ?? '');
-      const next = tooLong ? 'shorten the prompt, lower maxTokens, or use a model with a larger context' : 'check the request and the model';
-      return this.make('bad_request', `${this.who} rejected ${a.model ? `the request for ${quoted(a.model)}` : a.what} (HTTP ${status}): ${said} — ${next}.`, info);
+      const next = tooLong
+        ? 'shorten the prompt, lower maxTokens, or use a model with a larger context'
+        : 'check the request and the model';
+      return this.make(
+        'bad_request',
+        `${this.who} rejected ${a.model ? `the request for ${quoted(a.model)}` : a.what} (HTTP ${status}): ${said} — ${next}.`,
+        info,
+      );
     }
     if (status >= 500) {
       const wait = retryAfterMs(a.headers, body.message);
@@ -126,10 +162,17 @@ export class Failures {
           info,
         );
       }
-      const next = status === 503 && /loading/i.test(body.message ?? '') ? 'it is still loading a model; try again shortly' : `check ${this.ref.name}'s logs, or try again`;
+      const next =
+        status === 503 && /loading/i.test(body.message ?? '')
+          ? 'it is still loading a model; try again shortly'
+          : `check ${this.ref.name}'s logs, or try again`;
       return this.make('server_error', `${this.who} failed (HTTP ${status}): ${said} — ${next}.`, info);
     }
-    return this.make('bad_response', `${this.who} answered ${a.what} with HTTP ${status}: ${said} — check its baseURL (${this.ref.shownURL}).`, info);
+    return this.make(
+      'bad_response',
+      `${this.who} answered ${a.what} with HTTP ${status}: ${said} — check its baseURL (${this.ref.shownURL}).`,
+      info,
+    );
   }
 
   /** A prompt over the window the engine runs the model with, which it named: the error carries that window (`contextLimit`). */
@@ -142,7 +185,10 @@ export class Failures {
   }
 
   /** Anything thrown while asking: a cancel, a time limit, a connection failure. */
-  fromThrown(err: unknown, ctx: { what: string; signal?: AbortSignal | undefined; timedOut?: boolean; timeoutMs?: number }): EngineError {
+  fromThrown(
+    err: unknown,
+    ctx: { what: string; signal?: AbortSignal | undefined; timedOut?: boolean; timeoutMs?: number },
+  ): EngineError {
     if (err instanceof EngineError) return err;
     if (ctx.signal?.aborted) return this.make('aborted', cancelledText(`${ctx.what} on ${this.ref.name}`, ctx.signal));
     if (ctx.timedOut) {
@@ -152,12 +198,24 @@ export class Failures {
       );
     }
     const address = addressFailure(err, this.ref.shownURL, this.addressSetting);
-    if (address) return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${address.why}) — ${address.next}.`);
+    if (address)
+      return this.make(
+        'unreachable',
+        `${this.ref.name} is not reachable at ${this.ref.shownURL} (${address.why}) — ${address.next}.`,
+      );
     const why = connectionFailure(err);
-    if (why) return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${why}) — is it running?`);
+    if (why)
+      return this.make(
+        'unreachable',
+        `${this.ref.name} is not reachable at ${this.ref.shownURL} (${why}) — is it running?`,
+      );
     const name = (err as Error)?.name;
-    if (name === 'AbortError' || name === 'TimeoutError') return this.make('aborted', cancelledText(`${ctx.what} on ${this.ref.name}`, ctx.signal));
-    return this.make('server_error', `${this.who} failed ${ctx.what}: ${this.engineText(String((err as Error)?.message ?? err))}`);
+    if (name === 'AbortError' || name === 'TimeoutError')
+      return this.make('aborted', cancelledText(`${ctx.what} on ${this.ref.name}`, ctx.signal));
+    return this.make(
+      'server_error',
+      `${this.who} failed ${ctx.what}: ${this.engineText(String((err as Error)?.message ?? err))}`,
+    );
   }
 
   private unauthorized(status: number): EngineError {
@@ -178,7 +236,11 @@ export class Failures {
       );
     }
     const what = status === 403 ? 'refused access to the API key' : 'rejected the API key';
-    return this.make('unauthorized', `${this.who} ${what} in $${env} (HTTP ${status}) — check the API key in $${env}.`, info);
+    return this.make(
+      'unauthorized',
+      `${this.who} ${what} in $${env} (HTTP ${status}) — check the API key in $${env}.`,
+      info,
+    );
   }
 
   private keyName(): string {

@@ -9,7 +9,13 @@ import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
 import { OWNER_KEY } from '../../config/agents.js';
 
-export async function chatGenerate(backend: OpenAIBackend, modelId: string, req: GenerateRequest, stallTimeoutMs: number, options: CallOptions = {}): Promise<GenerateDone> {
+export async function chatGenerate(
+  backend: OpenAIBackend,
+  modelId: string,
+  req: GenerateRequest,
+  stallTimeoutMs: number,
+  options: CallOptions = {},
+): Promise<GenerateDone> {
   const stop = new AbortController();
   let stopped = false;
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -26,7 +32,9 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
       ...(req.images?.length && { images: req.images }),
       ...(req.format !== undefined && { format: req.format }),
       // whose the prompt is, where the engine keeps caches apart by it: another agent's guess of it finds nothing cached
-      ...(req.owner !== undefined && OWNER_KEY.test(req.owner) && backend.takesCacheSalt(modelId) && { cacheSalt: req.owner }),
+      ...(req.owner !== undefined &&
+        OWNER_KEY.test(req.owner) &&
+        backend.takesCacheSalt(modelId) && { cacheSalt: req.owner }),
       onDelta: (d) => {
         if (!stopped && req.onDelta(d) === 'stop') {
           stopped = true;
@@ -35,8 +43,10 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
       },
     });
     // cancelled while the last of it arrived: a cancelled call never answers
-    if (options.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
-    const generatingMs = out.generatingMs ?? (out.tokensPerSecond > 0 ? (out.outputTokens / out.tokensPerSecond) * 1000 : undefined);
+    if (options.signal?.aborted)
+      throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
+    const generatingMs =
+      out.generatingMs ?? (out.tokensPerSecond > 0 ? (out.outputTokens / out.tokensPerSecond) * 1000 : undefined);
     return {
       doneReason: out.doneReason === 'length' ? 'length' : 'stop',
       promptTokens: out.promptTokens,
@@ -47,7 +57,8 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
     };
   } catch (err) {
     if (stopped && !options.signal?.aborted) return { doneReason: 'length' };
-    if (options.signal?.aborted && !(err instanceof HostError && err.kind === 'aborted')) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
+    if (options.signal?.aborted && !(err instanceof HostError && err.kind === 'aborted'))
+      throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
     throw err;
   }
 }

@@ -97,7 +97,10 @@ export function readPropsWindow(text: string): number | undefined {
   } catch {
     return undefined;
   }
-  const settings = typeof json === 'object' && json !== null ? (json as { default_generation_settings?: unknown }).default_generation_settings : undefined;
+  const settings =
+    typeof json === 'object' && json !== null
+      ? (json as { default_generation_settings?: unknown }).default_generation_settings
+      : undefined;
   const n = typeof settings === 'object' && settings !== null ? (settings as { n_ctx?: unknown }).n_ctx : undefined;
   return isWindow(n) ? n : undefined;
 }
@@ -131,11 +134,22 @@ export async function readHealth(res: Response, failures: Failures): Promise<Hea
     json = undefined;
   }
   const body = typeof json === 'object' && json !== null ? (json as { status?: unknown; error?: unknown }) : {};
-  const error = typeof body.error === 'string' ? body.error : (body.error as { message?: unknown } | undefined)?.message;
+  const error =
+    typeof body.error === 'string' ? body.error : (body.error as { message?: unknown } | undefined)?.message;
   const status = typeof body.status === 'string' ? body.status : undefined;
   const plain = text.trim();
-  const said = status ?? (typeof error === 'string' ? error : json === undefined && plain.length > 40 ? foreignBody(text, contentType) : plain || `HTTP ${res.status}`);
-  const answer = (state: HealthAnswer['state']): HealthAnswer => ({ state, status: res.status, said: failures.engineText(said, 120) });
+  const said =
+    status ??
+    (typeof error === 'string'
+      ? error
+      : json === undefined && plain.length > 40
+        ? foreignBody(text, contentType)
+        : plain || `HTTP ${res.status}`);
+  const answer = (state: HealthAnswer['state']): HealthAnswer => ({
+    state,
+    status: res.status,
+    said: failures.engineText(said, 120),
+  });
   if (res.status >= 500) return answer('unready');
   if (res.status === 404 || res.status === 405) return answer('missing');
   if (!res.ok) return answer('other');

@@ -35,7 +35,10 @@ async function swapLoad(ask: Ask, ready: readonly string[]): Promise<EngineLoad>
       .slice(0, MAX_UPSTREAMS)
       .map(async (id) => {
         const base = `/upstream/${id}`;
-        const [metrics, slots] = await Promise.all([ask(`${base}/metrics`, readPrometheusLoad), ask(`${base}/slots`, readSlotsLoad)]);
+        const [metrics, slots] = await Promise.all([
+          ask(`${base}/metrics`, readPrometheusLoad),
+          ask(`${base}/slots`, readSlotsLoad),
+        ]);
         const own = withSlots(metrics, slots);
         if (own) parts.set(id, own);
       }),

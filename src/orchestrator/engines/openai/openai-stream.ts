@@ -63,7 +63,11 @@ export class ChatStream {
     private readonly req: ChatRequest,
     private readonly started: number,
   ) {
-    this.parser = createParser({ maxBufferSize: MAX_EVENT_CHARS, onEvent: (ev) => this.onEvent(ev), onError: (err) => this.onParseError(err) });
+    this.parser = createParser({
+      maxBufferSize: MAX_EVENT_CHARS,
+      onEvent: (ev) => this.onEvent(ev),
+      onError: (err) => this.onParseError(err),
+    });
     this.tokenLimit = req.maxTokens * 2 + 8;
     this.charLimit = this.tokenLimit * CHARS_PER_TOKEN;
   }
@@ -89,7 +93,10 @@ export class ChatStream {
     // a last event without its blank line (`data: [DONE]` at the very end) still counts
     this.ending = true;
     if (!this.failure) this.parser.feed('\n\n');
-    if (this.bad > 0 && !this.failure) log.warn(`${this.f.who} sent ${this.bad} stream event${this.bad === 1 ? '' : 's'} that ${this.bad === 1 ? 'is' : 'are'} not an OpenAI chunk (the first: ${this.firstBad}); skipped.`);
+    if (this.bad > 0 && !this.failure)
+      log.warn(
+        `${this.f.who} sent ${this.bad} stream event${this.bad === 1 ? '' : 's'} that ${this.bad === 1 ? 'is' : 'are'} not an OpenAI chunk (the first: ${this.firstBad}); skipped.`,
+      );
     if (this.failure) throw this.failure;
     if (this.events === 0) throw this.f.notOpenAI(what, this.head, contentType);
     if (!this.finished) {
@@ -108,12 +115,21 @@ export class ChatStream {
     } catch {
       throw this.f.notOpenAI(what, body, contentType);
     }
-    if (isObject(json) && (json['error'] !== undefined || json['object'] === 'error')) throw this.streamError(errorFields(json), body);
+    if (isObject(json) && (json['error'] !== undefined || json['object'] === 'error'))
+      throw this.streamError(errorFields(json), body);
     const first: unknown = isObject(json) && Array.isArray(json['choices']) ? json['choices'][0] : undefined;
     const choice = isObject(first) ? first : {};
     const message = isObject(choice['message']) ? choice['message'] : undefined;
-    if (!isObject(json) || !message || typeof message['content'] !== 'string') throw this.f.notOpenAI(what, body, contentType);
-    const parts = readChunk({ usage: json['usage'], timings: json['timings'], choices: [{ index: 0, delta: message, finish_reason: choice['finish_reason'] ?? 'stop' }] }, { whole: true });
+    if (!isObject(json) || !message || typeof message['content'] !== 'string')
+      throw this.f.notOpenAI(what, body, contentType);
+    const parts = readChunk(
+      {
+        usage: json['usage'],
+        timings: json['timings'],
+        choices: [{ index: 0, delta: message, finish_reason: choice['finish_reason'] ?? 'stop' }],
+      },
+      { whole: true },
+    );
     if ('problem' in parts) throw this.badChunks(`an answer that is not OpenAI's: ${parts.problem}`);
     this.onParts(parts, true);
     this.events++;
@@ -124,14 +140,23 @@ export class ChatStream {
     const { f, req } = this;
     const finish = this.finishReason ?? 'stop';
     if (this.text.trim() === '') {
-      const why = this.thinking ? ' (it only produced reasoning)' : finish === 'length' ? ' (it reached maxTokens first)' : '';
-      throw f.make(why ? 'server_error' : 'empty_answer', `${quoted(req.model)} on ${f.who} returned an empty answer${why} — raise maxTokens, or try another model.`);
+      const why = this.thinking
+        ? ' (it only produced reasoning)'
+        : finish === 'length'
+          ? ' (it reached maxTokens first)'
+          : '';
+      throw f.make(
+        why ? 'server_error' : 'empty_answer',
+        `${quoted(req.model)} on ${f.who} returned an empty answer${why} — raise maxTokens, or try another model.`,
+      );
     }
     const now = performance.now();
     const completion = this.usage?.completion;
     const outputTokens = completion ?? this.tokens;
     const genSeconds = (this.lastTokenAt - this.firstTokenAt) / 1000;
-    const estimated = Math.round((this.perSecond ?? (genSeconds > 0 && outputTokens > 1 ? (outputTokens - 1) / genSeconds : 0)) * 10) / 10;
+    const estimated =
+      Math.round((this.perSecond ?? (genSeconds > 0 && outputTokens > 1 ? (outputTokens - 1) / genSeconds : 0)) * 10) /
+      10;
     const result: ChatResult = {
       text: this.text,
       promptTokens: this.usage?.prompt ?? Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4),
@@ -183,7 +208,10 @@ export class ChatStream {
     }
     if (!isObject(json)) {
       if (this.ending) return; // the body was cut off inside its last event
-      this.failure = this.f.make('bad_response', `${this.f.who} sent a stream event that is not an OpenAI chunk: ${this.f.engineText(JSON.stringify(data.slice(0, 100)))}${data.length > 100 ? '…' : ''} — check its baseURL (${this.f.ref.shownURL}).`);
+      this.failure = this.f.make(
+        'bad_response',
+        `${this.f.who} sent a stream event that is not an OpenAI chunk: ${this.f.engineText(JSON.stringify(data.slice(0, 100)))}${data.length > 100 ? '…' : ''} — check its baseURL (${this.f.ref.shownURL}).`,
+      );
       return;
     }
     if (json['error'] !== undefined || json['object'] === 'error') {
@@ -198,11 +226,15 @@ export class ChatStream {
     const parts = readChunk(json);
     if ('problem' in parts) {
       if (++this.bad === 1) this.firstBad = parts.problem;
-      if (this.bad >= MAX_BAD) this.failure = this.badChunks(`${MAX_BAD} stream events that are not OpenAI chunks (the first: ${this.firstBad})`);
+      if (this.bad >= MAX_BAD)
+        this.failure = this.badChunks(
+          `${MAX_BAD} stream events that are not OpenAI chunks (the first: ${this.firstBad})`,
+        );
       return;
     }
     this.onParts(parts, false);
-    if (!this.finished && this.events - this.tokens > EMPTY_EVENTS) this.failure = this.badChunks(`${this.events - this.tokens} stream events without text`);
+    if (!this.finished && this.events - this.tokens > EMPTY_EVENTS)
+      this.failure = this.badChunks(`${this.events - this.tokens} stream events without text`);
   }
 
   private onParts(parts: ChunkParts, whole: boolean): void {
@@ -235,7 +267,10 @@ export class ChatStream {
 
   /** The error for an engine whose chunks are not OpenAI's, logged once. */
   private badChunks(what: string): EngineError {
-    const e = this.f.make('bad_response', `${this.f.who} sent ${what}, so the stream was stopped — check its baseURL (${this.f.ref.shownURL}).`);
+    const e = this.f.make(
+      'bad_response',
+      `${this.f.who} sent ${what}, so the stream was stopped — check its baseURL (${this.f.ref.shownURL}).`,
+    );
     log.warn(e.message);
     return e;
   }
@@ -245,7 +280,10 @@ export class ChatStream {
       this.events++;
       this.failure ??= this.streamError(readErrorBody(err.value ?? ''), err.value ?? '');
     } else if (err.type === 'max-buffer-size-exceeded') {
-      this.failure ??= this.f.make('bad_response', `${this.f.who} sent a stream event over ${MAX_EVENT_CHARS >> 20} MiB, which no chat chunk needs — check its baseURL (${this.f.ref.shownURL}).`);
+      this.failure ??= this.f.make(
+        'bad_response',
+        `${this.f.who} sent a stream event over ${MAX_EVENT_CHARS >> 20} MiB, which no chat chunk needs — check its baseURL (${this.f.ref.shownURL}).`,
+      );
     }
   }
 
@@ -258,8 +296,15 @@ export class ChatStream {
     const refusal = contextRefusal(status, raw);
     if (refusal) return f.windowRefusal(`generation on ${quoted(req.model)}`, refusal.limit, said, { status: 400 });
     const tooLong = /context|too long|maximum.{0,40}tokens/i.test(said);
-    const kind = status === 429 ? 'rate_limited' : status !== undefined && status < 500 ? 'bad_request' : 'server_error';
-    const next = tooLong ? 'shorten the prompt, lower maxTokens, or use a model with a larger context' : 'try again, or try another model';
-    return f.make(kind, `${f.who} failed during generation on ${quoted(req.model)} after ${this.tokens} tokens: ${said} — ${next}.`, status !== undefined ? { status } : {});
+    const kind =
+      status === 429 ? 'rate_limited' : status !== undefined && status < 500 ? 'bad_request' : 'server_error';
+    const next = tooLong
+      ? 'shorten the prompt, lower maxTokens, or use a model with a larger context'
+      : 'try again, or try another model';
+    return f.make(
+      kind,
+      `${f.who} failed during generation on ${quoted(req.model)} after ${this.tokens} tokens: ${said} — ${next}.`,
+      status !== undefined ? { status } : {},
+    );
   }
 }

@@ -20,7 +20,17 @@ import { streamChat } from './openai-chat.js';
 import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';
 import { raceAbort } from '../../util/race-abort.js';
-import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, readPropsWindow, pathOf, readBody, readCapped, readHealth } from './openai-http.js';
+import {
+  type HealthAnswer,
+  MODEL_LIST_BYTES,
+  modelIds,
+  readModelList,
+  readPropsWindow,
+  pathOf,
+  readBody,
+  readCapped,
+  readHealth,
+} from './openai-http.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';
 import { RuntimeWindows } from './openai-windows.js';
 
@@ -88,9 +98,12 @@ export class OpenAIBackend {
     try {
       url = new URL(options.baseURL.trim());
     } catch {
-      throw new TypeError(`${options.name}: baseURL ${JSON.stringify(options.baseURL.slice(0, 100))} is not a URL (write it like http://127.0.0.1:8000/v1)`);
+      throw new TypeError(
+        `${options.name}: baseURL ${JSON.stringify(options.baseURL.slice(0, 100))} is not a URL (write it like http://127.0.0.1:8000/v1)`,
+      );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`${options.name}: baseURL must start with http:// or https://`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`${options.name}: baseURL must start with http:// or https://`);
     this.name = options.name;
     const path = url.pathname.replace(/\/+$/, '');
     this.search = url.search;
@@ -105,29 +118,43 @@ export class OpenAIBackend {
     const healthPath = options.healthPath ?? '/health';
     this.healthURL = healthPath === false ? undefined : `${root}${healthPath.startsWith('/') ? '' : '/'}${healthPath}`;
     this.failures = new Failures(
-      { name: this.name, host: this.host, shownURL: this.baseURL, settingsPath: options.settingsPath ?? `hosts.${this.name}`, ...(this.apiKeyEnv && { apiKeyEnv: this.apiKeyEnv }) },
+      {
+        name: this.name,
+        host: this.host,
+        shownURL: this.baseURL,
+        settingsPath: options.settingsPath ?? `hosts.${this.name}`,
+        ...(this.apiKeyEnv && { apiKeyEnv: this.apiKeyEnv }),
+      },
       () => this.key(),
     );
   }
 
   /** The model ids the engine serves (GET /v1/models). Cheap; the caller caches it. */
   listModels(opts: { signal?: AbortSignal } = {}): Promise<string[]> {
-    return this.call(`GET ${pathOf(this.api ?? `${this.base}/v1`)}/models`, async (signal) => {
-      const api = await this.apiBase(signal);
-      const what = `GET ${pathOf(api)}/models`;
-      const res = await this.get(`${api}/models${this.search}`, signal);
-      const { text, more } = await readBody(res, MODEL_LIST_BYTES);
-      if (!res.ok) throw this.failures.fromHttp({ status: res.status, headers: res.headers, text, what });
-      if (more) throw this.failures.make('bad_response', `${this.failures.who} answered ${what} with more than ${MODEL_LIST_BYTES >> 20} MiB, which no model list needs, so it was not read further — check its baseURL (${this.failures.ref.shownURL}).`);
-      const list = readModelList(text);
-      if (!list) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
-      this.contexts = list.contexts;
-      this.salted = new Set(list.vllm);
-      this.windows.listing(list.runtime);
-      // one model listed as a single llama-server lists it: the window it runs with is in its /props
-      if (list.ids.length === 1 && list.llamaServer.length === 1) await this.readProps(list.ids[0]!, api, signal);
-      return list.ids;
-    }, opts);
+    return this.call(
+      `GET ${pathOf(this.api ?? `${this.base}/v1`)}/models`,
+      async (signal) => {
+        const api = await this.apiBase(signal);
+        const what = `GET ${pathOf(api)}/models`;
+        const res = await this.get(`${api}/models${this.search}`, signal);
+        const { text, more } = await readBody(res, MODEL_LIST_BYTES);
+        if (!res.ok) throw this.failures.fromHttp({ status: res.status, headers: res.headers, text, what });
+        if (more)
+          throw this.failures.make(
+            'bad_response',
+            `${this.failures.who} answered ${what} with more than ${MODEL_LIST_BYTES >> 20} MiB, which no model list needs, so it was not read further — check its baseURL (${this.failures.ref.shownURL}).`,
+          );
+        const list = readModelList(text);
+        if (!list) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
+        this.contexts = list.contexts;
+        this.salted = new Set(list.vllm);
+        this.windows.listing(list.runtime);
+        // one model listed as a single llama-server lists it: the window it runs with is in its /props
+        if (list.ids.length === 1 && list.llamaServer.length === 1) await this.readProps(list.ids[0]!, api, signal);
+        return list.ids;
+      },
+      opts,
+    );
   }
 
   /**
@@ -162,7 +189,12 @@ export class OpenAIBackend {
    */
   async health(opts: { signal?: AbortSignal } = {}): Promise<HealthResult> {
     const started = performance.now();
-    const done = (ok: boolean, detail: string, error?: EngineError): HealthResult => ({ ok, detail, latencyMs: Math.round(performance.now() - started), ...(error && { error }) });
+    const done = (ok: boolean, detail: string, error?: EngineError): HealthResult => ({
+      ok,
+      detail,
+      latencyMs: Math.round(performance.now() - started),
+      ...(error && { error }),
+    });
     const failed = (err: unknown): HealthResult => {
       const e = this.failures.fromThrown(err, { what: 'the health check', signal: opts.signal });
       if (e.kind === 'aborted') throw e;
@@ -173,21 +205,34 @@ export class OpenAIBackend {
       const path = pathOf(healthURL);
       let h: HealthAnswer;
       try {
-        h = await this.call(`GET ${path}`, async (signal) => readHealth(await this.get(healthURL, signal), this.failures), opts);
+        h = await this.call(
+          `GET ${path}`,
+          async (signal) => readHealth(await this.get(healthURL, signal), this.failures),
+          opts,
+        );
       } catch (err) {
         return failed(err); // unreachable, or too slow: the model list would fare no better
       }
       if (h.state === 'ok') return done(true, `${this.failures.who} is healthy (${path}: ${h.said}).`);
       if (h.state === 'unready') {
-        const next = /loading/i.test(h.said) ? 'it is still loading a model; try again shortly' : `check ${this.name}'s logs, or try again`;
-        const e = this.failures.make('server_error', `${this.failures.who} is not ready (${path}: HTTP ${h.status}, ${h.said}) — ${next}.`, { status: h.status });
+        const next = /loading/i.test(h.said)
+          ? 'it is still loading a model; try again shortly'
+          : `check ${this.name}'s logs, or try again`;
+        const e = this.failures.make(
+          'server_error',
+          `${this.failures.who} is not ready (${path}: HTTP ${h.status}, ${h.said}) — ${next}.`,
+          { status: h.status },
+        );
         return done(false, e.message, e);
       }
       if (h.state === 'missing') this.hasHealth = false;
     }
     try {
       const ids = await this.listModels(opts);
-      return done(true, `${this.failures.who} serves ${ids.length} model${ids.length === 1 ? '' : 's'} (${pathOf(this.api ?? this.base)}/models).`);
+      return done(
+        true,
+        `${this.failures.who} serves ${ids.length} model${ids.length === 1 ? '' : 's'} (${pathOf(this.api ?? this.base)}/models).`,
+      );
     } catch (err) {
       return failed(err);
     }
@@ -200,7 +245,10 @@ export class OpenAIBackend {
         failures: this.failures,
         post: async (path, body, signal) => {
           const api = await this.apiBase(signal);
-          const headers = { ...this.headers('text/event-stream, application/json'), 'content-type': 'application/json' };
+          const headers = {
+            ...this.headers('text/event-stream, application/json'),
+            'content-type': 'application/json',
+          };
           const init = { method: 'POST', headers, body: JSON.stringify(body), signal };
           let res: Response;
           try {
@@ -249,7 +297,11 @@ export class OpenAIBackend {
         if (res.status === 401 || res.status === 403 || (res.ok && modelIds(text))) return (this.api = api);
       }
     } catch (err) {
-      throw this.failures.fromThrown(err, { what: `GET ${pathOf(candidates[0]!)}/models`, timedOut: timeout.aborted, timeoutMs: this.timeoutMs });
+      throw this.failures.fromThrown(err, {
+        what: `GET ${pathOf(candidates[0]!)}/models`,
+        timedOut: timeout.aborted,
+        timeoutMs: this.timeoutMs,
+      });
     }
     const shown = this.failures.ref.shownURL;
     throw this.failures.make(
@@ -258,13 +310,22 @@ export class OpenAIBackend {
     );
   }
 
-  private async call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, opts: { signal?: AbortSignal }): Promise<T> {
+  private async call<T>(
+    what: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    opts: { signal?: AbortSignal },
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     try {
       return await fn(signal);
     } catch (err) {
-      throw this.failures.fromThrown(err, { what, signal: opts.signal, timedOut: timeout.aborted, timeoutMs: this.timeoutMs });
+      throw this.failures.fromThrown(err, {
+        what,
+        signal: opts.signal,
+        timedOut: timeout.aborted,
+        timeoutMs: this.timeoutMs,
+      });
     }
   }
 
