@@ -28,6 +28,8 @@ const SLOW = [
   'test/integration/state-db.test.ts', // child processes opening one database at once, round after round
   'test/integration/hostile-host.test.ts', // hosts flooding lines, 100 MB answers, endless bodies
   'test/browser/views.test.ts', // the views in a real Chromium: ~15 s of a 2-core machine
+  'test/integration/prompts-apart.test.ts', // two hosts loading and reading 30 KB prompts in turn: ~14 s
+  'test/e2e/engine-holds.test.ts', // two shared servers, holds lent, revoked and run out: ~8 s
   'test/e2e/state-lock.test.ts', // a write lock held past the limit, servers stopped by SIGTERM
   'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
@@ -81,7 +83,22 @@ const SLOW = [
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */
-const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/agent-tokens.test.ts', 'test/e2e/http-bounds.test.ts', 'test/e2e/resumable*.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/bundle.test.ts', 'test/e2e/shared-files*.test.ts', 'test/e2e/state-backup-target.test.ts', 'test/e2e/set-deep.test.ts', 'test/e2e/shared-server*.test.ts', 'test/e2e/shared-memo.test.ts', 'test/e2e/handshake*.test.ts', 'test/e2e/output-schemas.test.ts', 'test/e2e/tasks.test.ts'];
+const OWN_TRANSPORT = [
+  'test/e2e/http.test.ts',
+  'test/e2e/agent-tokens.test.ts',
+  'test/e2e/http-bounds.test.ts',
+  'test/e2e/resumable*.test.ts',
+  'test/e2e/pack.test.ts',
+  'test/e2e/bundle.test.ts',
+  'test/e2e/shared-files*.test.ts',
+  'test/e2e/state-backup-target.test.ts',
+  'test/e2e/set-deep.test.ts',
+  'test/e2e/shared-server*.test.ts',
+  'test/e2e/shared-memo.test.ts',
+  'test/e2e/handshake*.test.ts',
+  'test/e2e/output-schemas.test.ts',
+  'test/e2e/tasks.test.ts',
+];
 
 /**
  * Over Streamable HTTP, `npm test` runs http.test.ts (the transport itself: sessions, progress,
@@ -106,12 +123,35 @@ export default defineConfig({
     setupFiles: ['test/setup-temp.ts'],
     projects: [
       // Pure code: one module graph per worker (isolate: false) halves their time.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW], isolate: false } },
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/unit/**', ...SLOW] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SLOW],
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/unit/**', ...SLOW],
+        },
+      },
       // The transport-sensitive end-to-end files again, with the built server spoken to over Streamable HTTP.
       { extends: true, test: { name: 'slow', include: SLOW } },
       // Every other end-to-end file over Streamable HTTP (the slow ones included).
-      { extends: true, test: { name: 'slow-http', include: ['test/e2e/**/*.test.ts'], exclude: [...configDefaults.exclude, ...OWN_TRANSPORT], env: HTTP } },
+      {
+        extends: true,
+        test: {
+          name: 'slow-http',
+          include: ['test/e2e/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...OWN_TRANSPORT],
+          env: HTTP,
+        },
+      },
     ],
   },
 });
