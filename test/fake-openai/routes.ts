@@ -152,16 +152,14 @@ async function route(
     }
   }
   if (path === `${base}/models` && get) {
-    const data = d
-      .models()
-      .map((m) => ({
-        id: m.id,
-        object: 'model',
-        created: m.created ?? d.createdAt,
-        owned_by: m.ownedBy ?? 'fake-openai',
-        ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }),
-        ...metaOf(m),
-      }));
+    const data = d.models().map((m) => ({
+      id: m.id,
+      object: 'model',
+      created: m.created ?? d.createdAt,
+      owned_by: m.ownedBy ?? 'fake-openai',
+      ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }),
+      ...metaOf(m),
+    }));
     return ex.json(200, { object: 'list', data });
   }
   if (path === `${base}/chat/completions` && method === 'POST') {

@@ -160,9 +160,7 @@ export async function loadedStatus(
 }
 
 /** ollm://models/database: the known patterns, and the installed models of every host that answers. */
-export async function modelDatabase(
-  fleet: Fleet,
-): Promise<{
+export async function modelDatabase(fleet: Fleet): Promise<{
   patterns: readonly ModelEntry[];
   installed: CatalogModel[];
   ollama: { reachable: boolean; error?: string; unreachable?: HostDown[] };

@@ -166,12 +166,10 @@ export class PinKeeper {
   private async restoreAll(): Promise<void> {
     await Promise.resolve(); // observe() returns first
     for (const name of this.missing([], Date.now())) {
-      const result = await this.host
-        .restore(name, this.expected.get(name))
-        .catch((err: unknown): RestoreResult => ({
-          state: 'failed',
-          why: err instanceof Error ? err.message : String(err),
-        }));
+      const result = await this.host.restore(name, this.expected.get(name)).catch((err: unknown): RestoreResult => ({
+        state: 'failed',
+        why: err instanceof Error ? err.message : String(err),
+      }));
       if (result.state === 'unpinned') this.expected.delete(name);
       else if (result.state === 'loaded') {
         this.retryAt.delete(name);
