@@ -67,6 +67,7 @@ export interface PlannerUnloadAnswer {
 export interface PlannerLoadAnswer {
   model: string;
   action: 'already_loaded' | 'loaded' | 'would_load' | 'refused';
+  /** Unloaded to make room (or, in a dry run, what would be). */
   unloaded: string[];
   requiredBytes: number;
   availableBytes: number;
@@ -74,10 +75,13 @@ export interface PlannerLoadAnswer {
   keepAlive: KeepAlive;
   pinned: boolean;
   contextLength: number;
+  /** Set when the model was loaded with a smaller context and is reloaded with this work's. */
   contextRaisedFrom?: number;
   loadMs?: number;
+  /** How long the engine took to carry out the unloads (Ollama frees memory one model at a time). */
   unloadWaitMs?: number;
   fitsInVram?: boolean;
+  /** For a refusal: what could be loaded, together with the most that could be freed. */
   obtainableBytes?: number;
 }
 

@@ -3,6 +3,7 @@ import type { PhaseReporter } from '../progress/progress.js';
 import type { SeenSize } from './learned-size.js';
 
 import type { KeepAlive } from '../engines/engine.js';
+import type { PlannerLoadAnswer, PlannerUnloadAnswer } from '../engines/planned-there.js';
 
 export type { KeepAlive } from '../engines/engine.js';
 
@@ -36,35 +37,14 @@ export interface LoadRequest {
   held?: boolean;
 }
 
-export interface LoadOutcome {
-  model: string;
-  action: 'already_loaded' | 'loaded' | 'would_load' | 'refused';
-  /** Unloaded to make room (or, in a dry run, what would be). */
-  unloaded: string[];
-  requiredBytes: number;
-  availableBytes: number;
-  reason: string;
-  keepAlive: KeepAlive;
-  pinned: boolean;
-  contextLength: number;
-  /** Set when the model was loaded with a smaller context and is reloaded with this work's. */
-  contextRaisedFrom?: number;
-  loadMs?: number;
-  /** How long Ollama took to carry out the unloads (it frees memory one model at a time). */
-  unloadWaitMs?: number;
-  fitsInVram?: boolean;
-  /** For a refusal: what could be loaded, together with the most that could be freed. */
-  obtainableBytes?: number;
+/** What a load came to: the planner's answer shape (engines/planned-there.ts), and for a refusal the busy models to wait for. */
+export interface LoadOutcome extends PlannerLoadAnswer {
   /** A refusal only requests running now cause: these busy models, once idle, would make room (the loader waits for them). */
   waitFor?: string[];
 }
 
-export interface UnloadOutcome {
-  unloaded: string[];
-  kept: Array<{ model: string; why: string }>;
-  notLoaded: string[];
-  unloadWaitMs?: number;
-}
+/** What an unload came to, here or on the engine's planner. */
+export type UnloadOutcome = PlannerUnloadAnswer;
 
 /** The memory models took once loaded on one host: what was seen, by model and context, and a new observation. */
 export interface SizesOnHost {
