@@ -217,16 +217,21 @@ describe('a fleet of one failing Ollama and a cloud fallback', () => {
       const session = await start();
       failEveryLoad();
       const before = cloudChats().length;
-      const r = await callOn(session, 'route_and_generate', {
-        prompt: 'Say hi in one word.',
-        model: 'llama3.2',
-        task: 'general',
-      });
+      const r = await callOn(session, 'route_and_generate', { prompt: 'Say hi in one word.', task: 'general' });
       expect(r.isError, r.text).toBe(false);
       expect(r.out).toMatchObject({ provider: 'fallback', host: 'fallback', model: 'cloud-model' });
       expect(r.text).toContain('the cloud answers');
       expect((r.out.fallbacks as unknown[]).length).toBeGreaterThan(0);
       expect(JSON.stringify(r.out.fallbacks)).toContain('signal: killed');
+      expect(cloudChats()).toHaveLength(before + 1);
+      // a named model answers alone (issue 75, finding 5): its failure is the call's error, the cloud not asked
+      const named = await callOn(session, 'route_and_generate', {
+        prompt: 'Say hi.',
+        model: 'llama3.2',
+        task: 'general',
+      });
+      expect(named.isError).toBe(true);
+      expect(named.text).toMatch(/llama3\.2:latest.*signal: killed/);
       expect(cloudChats()).toHaveLength(before + 1);
     },
   );

@@ -190,11 +190,16 @@ describe('the shared server', () => {
     const b = await launch('client-b');
     expect(sharedPids(runtime)).toEqual([]);
     expect(socketFiles(runtime).filter((f) => /^engine-[0-9a-f]{16}\.json$/.test(f))).toHaveLength(1);
+    // b's load is the planner's to make (issue 75, finding 8): a's plan keeps its pin, and within the 6 GB budget
+    // says qwen2.5-coder does not fit beside it — as a's own smart_load would, and nothing is loaded over the budget
     const load = await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
-    expect(load.isError, load.text).toBe(false);
-    expect(fake.loaded().map((m) => m.name)).toContain('llama3.2:latest');
+    expect(load.isError).toBe(true);
+    expect(load.text).toMatch(
+      /refused smart_load for "qwen2\.5-coder:7b": Not loading qwen2\.5-coder:7b: it does not fit/,
+    );
+    expect(fake.loaded().map((m) => m.name)).toEqual(['llama3.2:latest']);
     expect(fake.stats().forcedEvictions).toEqual([]);
-    const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'qwen2.5-coder:7b', maxTokens: 8 });
+    const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 8 });
     expect(r.isError, r.text).toBe(false);
     expect(a.stderr()).toMatch(/this server plans its memory/);
     await call(a, 'unload_model', { model: 'llama3.2' });
