@@ -30,6 +30,9 @@ const SLOW = [
   'test/browser/views.test.ts', // the views in a real Chromium: ~15 s of a 2-core machine
   'test/integration/prompts-apart.test.ts', // two hosts loading and reading 30 KB prompts in turn: ~14 s
   'test/e2e/engine-holds.test.ts', // two shared servers, holds lent, revoked and run out: ~8 s
+  'test/e2e/offload.test.ts', // the built server reading, refusing and splitting inputs end to end: ~11 s
+  'test/integration/loader-seen.test.ts', // loads and unloads racing a request's own reading, with real waits: ~8 s
+  'test/integration/planned-elsewhere.test.ts', // two planners over one engine, a claim passed on: ~5 s
   'test/e2e/state-lock.test.ts', // a write lock held past the limit, servers stopped by SIGTERM
   'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
