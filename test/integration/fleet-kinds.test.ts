@@ -19,7 +19,7 @@ import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 import { render as renderList } from '../../src/tools/list-models.js';
-import { renderStatus } from '../../src/tools/show-status.js';
+import { renderStatus } from '../../src/tools/status-text.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
-import { renderStatus } from '../../src/tools/show-status.js';
+import { renderStatus } from '../../src/tools/status-text.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

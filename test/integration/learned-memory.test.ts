@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator, type MemorySource } from '../../src/orchestrator/index.js';
 import { render as renderList } from '../../src/tools/list-models.js';
-import { renderStatus } from '../../src/tools/show-status.js';
+import { renderStatus } from '../../src/tools/status-text.js';
 import { FakeOllama, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';

@@ -14,7 +14,7 @@ import { FakeOpenAI } from '../fake-openai/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 import { runDoctor } from '../../src/orchestrator/doctor.js';
-import { renderStatus } from '../../src/tools/show-status.js';
+import { renderStatus } from '../../src/tools/status-text.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
-import { renderStatus } from '../../src/tools/show-status.js';
+import { renderStatus } from '../../src/tools/status-text.js';
 import { tempDir } from '../helpers/temp.js';
 
 const stops: Array<() => Promise<void>> = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAgents } from '../../src/tools/show-status.js';
+import { renderAgents } from '../../src/tools/status-text.js';
 import type { AgentRecord } from '../../src/orchestrator/stores/agents.js';
 
 const rec = (agent: string, o: Partial<AgentRecord> = {}): AgentRecord => ({
