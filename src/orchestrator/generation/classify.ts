@@ -8,7 +8,8 @@
  * programming question → code; a question about how two things differ → general; proofs,
  * puzzles, riddles, paradoxes, word problems and maths → reasoning; creative words → creative;
  * greetings and thanks alone, or a short lookup (after any greeting) → fast; anything else →
- * general. The word tables live in task-signals.ts, code-signals.ts and puzzles-and-small-talk.ts.
+ * general. The word tables live in task-signals.ts, debug-signals.ts,
+ * reasoning-signals.ts, code-signals.ts and puzzles-and-small-talk.ts.
  * Work is bounded on long prompts: the signals are looked for in a long text's beginning and end
  * only, and the quick-answer checks only in a short one.
  */
@@ -22,24 +23,9 @@ import {
   namesLanguage,
   RUNNING_SOFTWARE,
 } from './code-signals.js';
-import {
-  CREATIVE_REQUEST,
-  CREATIVE_WORDS,
-  DEBUG_WORDS,
-  ERROR_OUTPUT,
-  firstHit,
-  FIX_REQUEST,
-  MAKE_REQUEST,
-  LOOKUP,
-  MATH_EXPR,
-  NOT_QUICK,
-  OPEN_QUESTION,
-  QUICK,
-  REASONING,
-  SUMMARY,
-  wordProblem,
-  type Rule,
-} from './task-signals.js';
+import { DEBUG_WORDS, ERROR_OUTPUT, FIX_REQUEST, MAKE_REQUEST } from './debug-signals.js';
+import { LOOKUP, MATH_EXPR, NOT_QUICK, OPEN_QUESTION, QUICK, REASONING, wordProblem } from './reasoning-signals.js';
+import { CREATIVE_REQUEST, CREATIVE_WORDS, firstHit, SUMMARY, type Rule } from './task-signals.js';
 import { DIFFERENCE, isSmallTalk, PUZZLE, withoutGreeting, WORKED } from './puzzles-and-small-talk.js';
 
 export type Complexity = 'low' | 'medium' | 'high';
