@@ -16,17 +16,8 @@ import { pidAlive } from '../util/own-process.js';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { queueWrite, type Db } from '../storage/writes.js';
-import {
-  expired,
-  fromRow,
-  isJobId,
-  type Job,
-  type JobState,
-  type JobStatus,
-  type KeptPart,
-  type ReusablePart,
-  type Row,
-} from './job-rows.js';
+import { insertRow, selectJob, selectList, selectPrevious, sweepRows, updateProgress } from './job-queries.js';
+import { isJobId, type Job, type JobState, type JobStatus, type KeptPart, type ReusablePart } from './job-rows.js';
 
 export {
   expired,
@@ -116,26 +107,13 @@ export class JobStore {
 
   /** A job's row written, the jobs swept when due, and its owner's oldest ended rows past its bound removed. */
   private async insert(db: Db, job: Job, defer: boolean): Promise<void> {
-    const { id, owner, tool, key, runner, createdAt: at, ttlMs } = job;
+    const at = job.createdAt;
     await queueWrite(
       db,
-      () => {
-        statement(
-          db,
-          'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(id, owner, tool, key, 'running', runner, job.handed ? 1 : 0, at, at, ttlMs ?? null);
-        if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
-        // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
-        const running = (
-          statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as {
-            n: number;
-          }
-        ).n;
-        statement(
-          db,
-          "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
-        ).run(owner, Math.max(0, MAX_JOBS - running));
-      },
+      () =>
+        insertRow(db, job, MAX_JOBS, () => {
+          if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
+        }),
       { defer },
     );
   }
@@ -150,16 +128,7 @@ export class JobStore {
    */
   private sweep(db: Db, at: number): void {
     this.swept = at;
-    for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE state = 'running'").all() as Array<{
-      runner: number;
-    }>) {
-      if (runner !== process.pid && !this.alive(runner))
-        statement(db, "UPDATE jobs SET state = 'lost' WHERE state = 'running' AND runner = ?").run(runner);
-    }
-    statement(
-      db,
-      "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))",
-    ).run(at - KEEP_MS, at);
+    sweepRows(db, at, at - KEEP_MS, this.alive);
   }
 
   /** The key of its call, once known (a task's: its inputs read). */
@@ -194,22 +163,7 @@ export class JobStore {
     void this.written(id, true, false)?.catch(() => undefined); // its first part: its row, for a server that takes it up after this one is gone
     const statusText = status === undefined ? null : JSON.stringify(status);
     const db = await stateDb(this.home);
-    await queueWrite(
-      db,
-      () => {
-        if (partsText === undefined)
-          statement(
-            db,
-            "UPDATE jobs SET progress = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'",
-          ).run(progress.slice(0, 500), statusText, this.now(), id);
-        else
-          statement(
-            db,
-            "UPDATE jobs SET progress = ?, parts = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'",
-          ).run(progress.slice(0, 500), partsText, statusText, this.now(), id);
-      },
-      { defer: true },
-    );
+    await queueWrite(db, () => updateProgress(db, id, progress, partsText, statusText, this.now()), { defer: true });
   }
 
   /** Its result returned to its agent at `at`: asked again, it is not sent again (long-work.ts). */
@@ -263,10 +217,8 @@ export class JobStore {
     const pending = this.unwritten.get(id);
     if (pending) return pending.job.owner === owner ? pending.job : undefined;
     const db = await stateDb(this.home);
-    const row = statement(db, 'SELECT * FROM jobs WHERE id = ? AND owner = ?').get(id, owner) as Row | undefined;
-    const job = row && fromRow(row, this.alive);
     const now = this.now();
-    return job && !expired(job, now) && !(job.state !== 'running' && job.updatedAt < now - KEEP_MS) ? job : undefined;
+    return selectJob(db, owner, id, this.alive, now, now - KEEP_MS);
   }
 
   /**
@@ -279,17 +231,7 @@ export class JobStore {
    */
   async previous(owner: string, key: string): Promise<{ same?: Job; lost: ReusablePart[] }> {
     const db = await stateDb(this.home);
-    const rows = statement(
-      db,
-      "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state IN ('running', 'lost') OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 10",
-    ).all(owner, key, this.now() - KEEP_MS) as Row[];
-    const now = this.now();
-    const jobs = rows.map((r) => fromRow(r, this.alive));
-    const same = jobs.find(
-      (j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done') && !expired(j, now),
-    );
-    const lost = jobs.find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
-    return { ...(same && { same }), lost };
+    return selectPrevious(db, owner, key, this.now() - KEEP_MS, this.alive, () => this.now());
   }
 
   /** The parts a job of `owner`'s same call answered before its server went (previous). */
@@ -301,21 +243,6 @@ export class JobStore {
   async list(owner?: string, limit = 20): Promise<Job[]> {
     const db = await stateDb(this.home);
     const now = this.now();
-    const kept = "updated_at >= ? AND (state = 'running' OR keep_ms IS NULL OR created_at + keep_ms >= ?)";
-    const rows = (
-      owner === undefined
-        ? statement(db, `SELECT * FROM jobs WHERE ${kept} ORDER BY created_at DESC LIMIT ?`).all(
-            now - KEEP_MS,
-            now,
-            limit,
-          )
-        : statement(db, `SELECT * FROM jobs WHERE owner = ? AND ${kept} ORDER BY created_at DESC LIMIT ?`).all(
-            owner,
-            now - KEEP_MS,
-            now,
-            limit,
-          )
-    ) as Row[];
-    return rows.map((r) => fromRow(r, this.alive)).filter((j): j is Job => j !== undefined && !expired(j, now));
+    return selectList(db, owner, limit, this.alive, now, now - KEEP_MS);
   }
 }
