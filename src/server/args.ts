@@ -1,24 +1,17 @@
 /**
  * Command-line parsing: the command, the settings flags (mapped to dotted setting keys with the
- * flag's name kept for error messages), and `--set KEY=VALUE` for any other setting.
+ * flag's name kept for error messages), and `--set KEY=VALUE` for any other setting. The help text
+ * that describes them is usage.ts.
  */
 import { parseArgs } from 'node:util';
 import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { nestsDeeperThan } from '../tools/arg-bounds.js';
 
-export type Command =
-  | 'serve'
-  | 'daemon'
-  | 'doctor'
-  | 'help'
-  | 'version'
-  | 'memory'
-  | 'template'
-  | 'project'
-  | 'learning'
-  | 'state'
-  | 'shared';
+/** The commands that take an action (`memory add`, `shared stop`, …), each with its own in ACTIONS. */
+type UserCommand = 'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared';
+
+export type Command = 'serve' | 'daemon' | 'doctor' | 'help' | 'version' | UserCommand;
 
 export interface CliArgs {
   command: Command;
@@ -46,10 +39,7 @@ export interface CliArgs {
 }
 
 /** What each user command accepts: action → [min, max] arguments. */
-const ACTIONS: Record<
-  'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared',
-  Record<string, [number, number, string]>
-> = {
+const ACTIONS: Record<UserCommand, Record<string, [number, number, string]>> = {
   learning: { show: [0, 0, 'learning show'], reset: [0, 1, 'learning reset [routing|sizes]'] },
   memory: {
     list: [0, 0, 'memory list'],
@@ -77,70 +67,6 @@ const SETTING_FLAGS: Record<string, { path: string; number?: boolean; list?: boo
   'ram-budget': { path: 'ram.budget' },
   toolsets: { path: 'toolsets', list: true },
 };
-
-export const USAGE = `Usage: ollm-mcp [command] [options]
-
-Commands:
-  serve                   Serve MCP over stdio (the default), or HTTP with --transport http.
-  daemon                  Run the shared server on its own, for every stdio launch of this
-                          build and settings, until shared.idleSeconds after its last client
-                          leaves (or, once a newer build or other settings took over, its last
-                          client leaves).
-  doctor                  Check Ollama, models, RAM and settings; print what to fix.
-                          Exits 0 only when all is well. --json prints the report as JSON.
-  shared [list]           The shared servers of this user: pid, build, what each serves, since
-                          when, its clients, whether it retires (--json: as JSON).
-  shared stop [PID|all]   Stop shared servers: without an argument those of this $OLLM_HOME that
-                          new launches no longer join (an older build's, other settings'); "all"
-                          every one; PID that one. Exits 1 if one did not stop.
-  memory list             Show everything remembered (newest first).
-  memory add KEY VALUE    Remember a fact (--category fact|preference|context).
-  memory forget KEY       Remove one entry.
-  memory clear            Remove every entry (a JSON copy is kept in $OLLM_HOME first).
-  memory export [FILE]    Write every entry as JSON to FILE, or to the output ("-" too).
-  memory import FILE      Add the entries of an exported file ("-": the input); newer wins.
-  learning show           What routing learned: each model's track record by kind of work.
-  learning reset          Forget it all: verdicts, failures, speed (routing starts from the table)
-                          and the memory learned from loads (loading plans by the estimate).
-                          \`learning reset routing\` or \`learning reset sizes\` forgets only one.
-  template list           Show the prompt templates, built-in and your own.
-  template show NAME      Show one template and its variables.
-  project [detect]        Show the project profile for this folder (or --project DIR).
-  project init            Write .ollm/project.yaml for this folder, to edit.
-  state backup FILE       Copy the state database (memory, metrics, preferences) to FILE, safely
-                          while a server runs; --force replaces an existing FILE; "-": the output.
-
-Settings (each overrides env vars and the settings file):
-  --config FILE          Settings file (default $OLLM_HOME/config.yaml, OLLM_HOME default ~/.ollm)
-  --ollama-host URL      Where Ollama listens (any OLLAMA_HOST form: 0.0.0.0, host:port, http://host:port)
-  --model NAME           Default model
-  --temperature N        Default temperature (0-2)
-  --max-tokens N         Default output token limit
-  --context-size N       num_ctx for requests
-  --ram-budget SIZE      RAM for loaded models: "12GB" or "80%"
-  --toolsets SETS        The tools offered, by set (comma-separated): all (the default), offload,
-                         models, memory, templates, status
-  --set KEY=VALUE        Any setting by its key, e.g. --set ram.safetyMargin=0.25 (repeatable)
-  --project DIR          The project folder whose profile applies (default: the working directory)
-  --no-shared            Serve on its own, not through the one shared server of this user
-                         (also OLLM_SHARED=0 or shared.enabled: false)
-
-HTTP (serve --transport http):
-  --transport stdio|http Streamable HTTP at /mcp, and legacy SSE at /sse + /messages
-  --host ADDR            Bind address (default 127.0.0.1); beyond loopback a token is required
-  --port N               Port (default 3333; 0 picks a free one)
-  --token TOKEN          Bearer token clients must send, 16 characters or more (default: OLLM_HTTP_TOKEN)
-
-  -h, --help             Show this help
-  -v, --version          Show the version
-
-Env vars: OLLM_HOST (or OLLAMA_HOST), OLLM_MODEL, OLLM_PROVIDER, OLLM_TEMPERATURE,
-OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_SHARED, OLLM_HOME, OLLM_PROJECT, OLLM_HTTP_TOKEN,
-OLLM_LOG_LEVEL.
-
-More hosts (other Ollama machines, OpenAI-compatible engines such as vLLM or llama-server) are
-listed under hosts: in the settings file; the memory of a remote Ollama under ollama.capacity or
-each host's capacity. ollm://fleet shows them all; \`ollm-mcp doctor\` checks each.`;
 
 /**
  * The deepest a `--set` value may nest. The deepest setting is a few levels (a host's capacity in
@@ -188,11 +114,13 @@ const OPTIONS = {
   ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
 } as const;
 
-export function parseCli(argv: string[]): CliArgs {
-  const options = OPTIONS;
-  let parsed;
+type Values = Record<string, string | string[] | boolean | undefined>;
+
+/** The flags and the words among them, as Node's parser reads them; its errors said plainly. */
+function parsedOptions(argv: string[]): { v: Values; positionals: string[] } {
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return { v: values as Values, positionals };
   } catch (err) {
     const e = err as Error & { code?: string };
     // Node's own wording for these talks about positional arguments; say it plainly.
@@ -203,52 +131,51 @@ export function parseCli(argv: string[]): CliArgs {
       throw new UsageError(`${option.split(/[ ,]/)[0]} needs a value — see \`ollm-mcp --help\`.`);
     throw new UsageError(`${e.message.split('\n')[0]} — see \`ollm-mcp --help\`.`);
   }
-  const { values, positionals } = parsed;
-  const v = values as Record<string, string | string[] | boolean | undefined>;
+}
 
-  let command: Command = 'serve';
-  let action: string | undefined;
-  let params: string[] = [];
-  if (v.help || positionals[0] === 'help') command = 'help';
-  else if (v.version) command = 'version';
-  else if (positionals.length > 0) {
-    const [first, ...rest] = positionals;
-    if (
-      first === 'memory' ||
-      first === 'template' ||
-      first === 'project' ||
-      first === 'learning' ||
-      first === 'state' ||
-      first === 'shared'
-    ) {
-      const actions = ACTIONS[first];
-      action = rest[0] ?? (first === 'project' ? 'detect' : first === 'shared' ? 'list' : undefined);
-      const spec = action === undefined ? undefined : actions[action];
-      if (!spec) {
-        throw new UsageError(
-          `${action === undefined ? `"${first}" needs an action` : `Unknown action "${first} ${action}"`} — one of: ${Object.values(
-            actions,
-          )
-            .map((a) => a[2])
-            .join(', ')}.`,
-        );
-      }
-      params = rest.slice(1);
-      if (params.length < spec[0] || params.length > spec[1])
-        throw new UsageError(
-          `Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`,
-        );
-      command = first;
-    } else {
-      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon')
-        throw new UsageError(
-          `Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`,
-        );
-      if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
-      command = first;
-    }
+/** The command, its action (for a user command) and the action's arguments. */
+type CommandWords = { command: Command; action: string | undefined; params: string[] };
+
+/** One of the commands that take an action: ACTIONS' own keys only. */
+const isUserCommand = (word: string): word is UserCommand => Object.hasOwn(ACTIONS, word);
+
+/** A user command's action (project's default detect, shared's list) and its arguments, checked against ACTIONS. */
+function userCommand(first: UserCommand, rest: string[]): CommandWords {
+  const actions = ACTIONS[first];
+  const action = rest[0] ?? (first === 'project' ? 'detect' : first === 'shared' ? 'list' : undefined);
+  const spec = action === undefined ? undefined : actions[action];
+  if (!spec) {
+    const known = Object.values(actions)
+      .map((a) => a[2])
+      .join(', ');
+    const what = action === undefined ? `"${first}" needs an action` : `Unknown action "${first} ${action}"`;
+    throw new UsageError(`${what} — one of: ${known}.`);
   }
+  const params = rest.slice(1);
+  if (params.length < spec[0] || params.length > spec[1])
+    throw new UsageError(
+      `Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`,
+    );
+  return { command: first, action, params };
+}
 
+/** The command, from --help, --version or the first word (serve when there is none). */
+function commandOf(v: Values, positionals: string[]): CommandWords {
+  if (v.help || positionals[0] === 'help') return { command: 'help', action: undefined, params: [] };
+  if (v.version) return { command: 'version', action: undefined, params: [] };
+  const [first, ...rest] = positionals;
+  if (first === undefined) return { command: 'serve', action: undefined, params: [] };
+  if (isUserCommand(first)) return userCommand(first, rest);
+  if (first !== 'serve' && first !== 'doctor' && first !== 'daemon')
+    throw new UsageError(
+      `Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`,
+    );
+  if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
+  return { command: first, action: undefined, params: [] };
+}
+
+/** The settings the flags set: the settings flags in SETTING_FLAGS' order, then each `--set KEY=VALUE`. */
+function settingFlags(v: Values): FlagSetting[] {
   const flags: FlagSetting[] = [];
   for (const [name, spec] of Object.entries(SETTING_FLAGS)) {
     const raw = v[name];
@@ -263,7 +190,11 @@ export function parseCli(argv: string[]): CliArgs {
     const text = item.slice(eq + 1);
     flags.push({ path: key, value: readValue(text, `--set ${shortened(key)}`), flag: `--set ${key}` });
   }
+  return flags;
+}
 
+/** The transport and the port (3333 unless given); --host, --port and --token only with HTTP. */
+function transportOf(v: Values): { transport: 'stdio' | 'http'; port: number } {
   const transport = (v.transport as string | undefined) ?? 'stdio';
   if (transport !== 'stdio' && transport !== 'http')
     throw new UsageError(`--transport must be stdio or http, got "${transport}".`);
@@ -271,19 +202,14 @@ export function parseCli(argv: string[]): CliArgs {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535)
     throw new UsageError(`--port must be a port number (0-65535), got "${portText}".`);
-  if (transport === 'stdio' && (v.host !== undefined || v.port !== undefined || v.token !== undefined)) {
+  if (transport === 'stdio' && (v.host !== undefined || v.port !== undefined || v.token !== undefined))
     throw new UsageError('--host, --port and --token go with --transport http.');
-  }
-  const args: CliArgs = {
-    command,
-    params,
-    flags,
-    json: v.json === true,
-    transport,
-    host: (v.host as string | undefined) ?? '127.0.0.1',
-    port,
-  };
-  if (typeof v.token === 'string') args.token = v.token;
+  return { transport, port };
+}
+
+/** The flags that go with one command or transport only, checked and added to `args`. */
+function addCommandFlags(args: CliArgs, v: Values, action: string | undefined): void {
+  const { command, transport } = args;
   if (v['no-shared'] === true) {
     if (command !== 'serve' || transport !== 'stdio') throw new UsageError('--no-shared goes with serving on stdio.');
     args.noShared = true;
@@ -301,5 +227,23 @@ export function parseCli(argv: string[]): CliArgs {
     if (command !== 'state') throw new UsageError('--force goes with `state backup`.');
     args.force = true;
   }
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  const { v, positionals } = parsedOptions(argv);
+  const { command, action, params } = commandOf(v, positionals);
+  const flags = settingFlags(v);
+  const { transport, port } = transportOf(v);
+  const args: CliArgs = {
+    command,
+    params,
+    flags,
+    json: v.json === true,
+    transport,
+    host: (v.host as string | undefined) ?? '127.0.0.1',
+    port,
+  };
+  if (typeof v.token === 'string') args.token = v.token;
+  addCommandFlags(args, v, action);
   return args;
 }

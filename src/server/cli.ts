@@ -119,7 +119,7 @@ async function forwardRemembered(argv: string[]): Promise<number | undefined> {
 async function main(argv: string[]): Promise<number> {
   const remembered = await forwardRemembered(argv);
   if (remembered !== undefined) return remembered;
-  const { parseCli, USAGE, UsageError } = await import('./args.js');
+  const { parseCli, UsageError } = await import('./args.js');
   let args: CliArgs;
   try {
     args = parseCli(argv);
@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   if (args.command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${(await import('./usage.js')).USAGE}\n`);
     return 0;
   }
   if (args.command === 'version') {

@@ -1,6 +1,7 @@
 // `ollm-mcp state backup FILE [--force]` on the command line (src/server/args.ts).
 import { describe, expect, it } from 'vitest';
-import { parseCli, USAGE, UsageError } from '../../src/server/args.js';
+import { parseCli, UsageError } from '../../src/server/args.js';
+import { USAGE } from '../../src/server/usage.js';
 
 describe('the state command', () => {
   it('state backup FILE, with and without --force', () => {
