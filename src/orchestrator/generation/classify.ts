@@ -9,7 +9,7 @@
  * puzzles, riddles, paradoxes, word problems and maths → reasoning; creative words → creative;
  * greetings and thanks alone, or a short lookup (after any greeting) → fast; anything else →
  * general. The word tables live in task-signals.ts, debug-signals.ts,
- * reasoning-signals.ts, code-signals.ts and puzzles-and-small-talk.ts.
+ * reasoning-signals.ts, code-signals.ts, code-terms.ts and puzzles-and-small-talk.ts.
  * Work is bounded on long prompts: the signals are looked for in a long text's beginning and end
  * only, and the quick-answer checks only in a short one.
  */
@@ -18,11 +18,11 @@ import {
   CODE_FENCE,
   CODE_REQUEST,
   CODE_REVIEW,
-  codeTerms,
   containsCode,
   namesLanguage,
   RUNNING_SOFTWARE,
 } from './code-signals.js';
+import { codeTerms } from './code-terms.js';
 import { DEBUG_WORDS, ERROR_OUTPUT, FIX_REQUEST, MAKE_REQUEST } from './debug-signals.js';
 import { LOOKUP, MATH_EXPR, NOT_QUICK, OPEN_QUESTION, QUICK, REASONING, wordProblem } from './reasoning-signals.js';
 import { CREATIVE_REQUEST, CREATIVE_WORDS, firstHit, SUMMARY, type Rule } from './task-signals.js';
