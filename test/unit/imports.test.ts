@@ -106,6 +106,7 @@ const ASSEMBLY = new Set([
   'doctor-memory.ts',
   'doctor-learned.ts',
   'doctor-agents.ts',
+  'doctor-hosts.ts',
 ]);
 /**
  * An adapter: a folder of engines/ named for an engine kind (engines/engine.ts EngineKind). engines/holds/ is none:
