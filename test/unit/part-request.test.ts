@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partRequest } from '../../src/orchestrator/jobs/split-run.js';
+import { partRequest } from '../../src/orchestrator/jobs/split-generations.js';
 import { CITE_INSTRUCTION } from '../../src/orchestrator/inputs/citations.js';
 import type { RouteRequest } from '../../src/orchestrator/generation/route-types.js';
 

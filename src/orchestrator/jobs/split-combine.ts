@@ -1,0 +1,85 @@
+/**
+ * A split job's prompts and its combining (split-run.ts): what a part's prompt asks after the part
+ * and a combination's after the answers — their text is in the key of a reused part, so it stays as
+ * it is — and the partial answers combined in rounds until one answer is left.
+ */
+import type { SplitPace } from './split-pace.js';
+import type { JobParts } from './parts.js';
+import { renderPart, splitInputs } from '../inputs/split.js';
+import type { RouteRequest, RouteResult } from './route.js';
+import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
+import type { SplitPlan } from './offload-plan.js';
+import { callOf } from './call-plan.js';
+import { pool, type generations } from './split-generations.js';
+
+/** What a part's prompt asks after the part, and a combination's after the answers it combines. */
+export const partAsk = (i: number, total: number, task: string) =>
+  `\n\nPart ${i + 1} of ${total} of the input. Task: ${task}\n` +
+  'Answer from this part only; the answers for all parts will be combined.';
+export const combineAsk = (total: number, task: string, some: boolean) =>
+  `\n\nAbove are ${some ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${task}\n` +
+  'Combine them into one answer to the task, as if the whole input had been read at once.';
+
+/**
+ * The parts' answers combined, in rounds while they do not fit one prompt; the last combination is
+ * the answer itself — as long as asked, within the window, in the format asked, with remembered
+ * facts again where they fit beside an answer of a part's size (`factsBack`). `pace` is told each
+ * round's prompts as it starts.
+ */
+export async function combineAll(
+  job: JobParts,
+  req: RouteRequest,
+  plan: SplitPlan,
+  g: ReturnType<typeof generations>,
+  first: Array<{ label: string; text: string }>,
+  pace?: SplitPace,
+): Promise<{ final: RouteResult; rounds: number; factsBack: boolean }> {
+  const { count, width } = plan;
+  const total = plan.parts.length;
+  const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
+  const memoryBack = (prompt: string) =>
+    !plan.carry.memory &&
+    plan.memoryTokens > 0 &&
+    count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <=
+      Math.floor(plan.window * fill);
+  const limit = req.maxTokens ?? callOf(job, req).call.answer.tokens; // the call's limit, settled once (call-plan.ts)
+  const held = (memory: boolean) => plan.overheadTokens + (memory ? plan.memoryTokens : 0) + FRAMING_TOKENS;
+  const room = (prompt: string, memory: boolean) => Math.floor(plan.window * EXACT_FILL) - held(memory) - count(prompt);
+  const finalTokens = (p: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(limit, room(p, memory)));
+  let answers = first;
+  let rounds = 0;
+  let factsBack = false;
+  for (;;) {
+    rounds++;
+    g.stageDone();
+    const groups = splitInputs(answers, plan.partTokens, count);
+    const last = groups.length === 1;
+    const combine = (i: number) => `${renderPart(groups[i]!)}${combineAsk(total, req.prompt, groups.length > 1)}`;
+    const stage = `combining the answers, round ${rounds}`;
+    pace?.round(
+      groups.map((_, i) => count(combine(i))),
+      last,
+    );
+    const combined = await pool(groups.length, width, req.signal, (i) => {
+      const prompt = combine(i);
+      if (!last)
+        return g.run(
+          prompt,
+          `combining ${i + 1} of ${groups.length}`,
+          { name: stage, total: groups.length, index: String(i + 1) },
+          plan.partAnswerTokens,
+        );
+      factsBack = memoryBack(prompt);
+      return g.run(
+        prompt,
+        'combining the answers',
+        { name: stage, total: 1, index: '1' },
+        finalTokens(prompt, factsBack),
+        undefined,
+        { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) },
+      );
+    });
+    if (combined.length === 1) return { final: combined[0]!, rounds, factsBack };
+    answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
+  }
+}

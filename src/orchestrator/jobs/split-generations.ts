@@ -1,0 +1,110 @@
+/**
+ * A split job's generations (split-run.ts): the pool that runs them at most a width at once, and
+ * each part's or combination's request on the plan's model, in its own lane of the progress board.
+ */
+import type { JobParts } from './parts.js';
+import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
+import { HostError } from '../engines/host-error.js';
+import { cancelledText } from '../util/stopping.js';
+import { routeAndGenerate, type RouteRequest, type RouteResult } from './route.js';
+import type { SplitPlan } from './offload-plan.js';
+
+/** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
+export async function pool<T>(
+  n: number,
+  width: number,
+  signal: AbortSignal | undefined,
+  job: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out = new Array<T>(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      if (signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', signal), '');
+      const i = next++;
+      out[i] = await job(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, n)) }, worker));
+  return out;
+}
+
+/**
+ * A part's request (and a combination's): in text, carrying what the plan kept — the guide it chose,
+ * the citations check only with a guide (no citations are held against an answer never asked for
+ * them), remembered facts only where they were kept.
+ */
+export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | 'carry'>): RouteRequest {
+  const { format: _format, guide: _guide, check, ...sent } = req;
+  return {
+    ...sent,
+    ...(plan.guide && { guide: plan.guide, ...(check && { check }) }),
+    ...(!plan.carry.memory && { useMemory: false }),
+  };
+}
+
+export type Stage = { name: string; total: number; index: string };
+type Run = (
+  prompt: string,
+  label: string,
+  stage: Stage,
+  maxTokens: number,
+  promptTokens?: number,
+  asked?: Pick<RouteRequest, 'format' | 'useMemory'>,
+) => Promise<RouteResult>;
+
+/**
+ * The job's generations on the plan's model: each in its own lane of the progress board, the
+ * stage's parts running and done in one line; every result kept (`results`) for the job's sums.
+ * `stageDone` starts a stage's count again.
+ */
+export function generations(
+  job: JobParts,
+  req: RouteRequest,
+  plan: SplitPlan,
+): { run: Run; results: RouteResult[]; stageDone(): void } {
+  const board = req.progress as PhaseBoard | undefined;
+  const { model, count } = plan;
+  const results: RouteResult[] = [];
+  const running = new Set<string>();
+  let done = 0;
+  const say = (stage: string, total: number) => {
+    const now = [...running];
+    board?.note(
+      `${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`,
+    );
+  };
+  // parts and partial combinations answer in text; only the last combination, the answer, takes the format
+  const textReq = partRequest(req, plan);
+  const run: Run = async (prompt, label, stage, maxTokens, promptTokens, asked) => {
+    const lane = board?.lane(label);
+    running.add(stage.index);
+    say(stage.name, stage.total);
+    lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
+    try {
+      // on the plan's model, placement and ranking: the hosts' state read again, nothing ranked or weighed again
+      const r = await routeAndGenerate(
+        job,
+        {
+          ...textReq,
+          ...asked,
+          prompt,
+          model,
+          ...(plan.why && { chosenBecause: plan.why }),
+          maxTokens,
+          promptTokens: promptTokens ?? count(prompt),
+          ...(lane && { progress: lane as PhaseReporter }),
+        },
+        { ...plan.planned, again: true },
+      );
+      results.push(r);
+      return r;
+    } finally {
+      running.delete(stage.index);
+      done++;
+      lane?.end();
+      say(stage.name, stage.total);
+    }
+  };
+  return { run, results, stageDone: () => (done = 0) };
+}
