@@ -1,7 +1,7 @@
 /**
  * The caller's schema run where it cannot stall the server (issue 55, finding 1): patterns matched
- * by RE2 in linear time with JavaScript's meaning (schema-pattern.ts), what RE2 does not run refused
- * in words, and the rest of the check bounded (schema-check.ts) — each check on both sides.
+ * by RE2 in linear time with JavaScript's meaning (schema-pattern.ts, re2-syntax.ts), what RE2 does
+ * not run refused in words, and the rest of the check bounded (schema-check.ts) — each check on both sides.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
@@ -11,13 +11,8 @@ import {
   ticking,
   type CompiledSchema,
 } from '../../src/orchestrator/generation/schema-check.js';
-import {
-  linearPattern,
-  NOT_SPACE_ITEMS,
-  PatternRefused,
-  re2Syntax,
-  SPACE_ITEMS,
-} from '../../src/orchestrator/generation/schema-pattern.js';
+import { NOT_SPACE_ITEMS, re2Syntax, SPACE_ITEMS } from '../../src/orchestrator/generation/re2-syntax.js';
+import { linearPattern, PatternRefused } from '../../src/orchestrator/generation/schema-pattern.js';
 
 const compiled = (schema: Record<string, unknown>): CompiledSchema => {
   const c = compileSchema(schema);

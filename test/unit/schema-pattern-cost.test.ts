@@ -11,12 +11,12 @@ import { RE2JS } from 're2js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { prepareFormat } from '../../src/orchestrator/generation/answer-format.js';
 import { compileSchema, type CompiledSchema } from '../../src/orchestrator/generation/schema-check.js';
+import { re2Syntax } from '../../src/orchestrator/generation/re2-syntax.js';
 import {
   linearPattern,
   MAX_PATTERN_PROGRAM,
   MAX_PATTERN_WORK,
   PatternRefused,
-  re2Syntax,
 } from '../../src/orchestrator/generation/schema-pattern.js';
 
 afterEach(() => vi.restoreAllMocks());

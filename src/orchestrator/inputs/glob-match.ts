@@ -12,7 +12,7 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import { RE2JS, RE2JSException } from 're2js';
-import { re2Syntax, Unsupported } from '../generation/schema-pattern.js';
+import { re2Syntax, Unsupported } from '../generation/re2-syntax.js';
 
 /**
  * The glob as tinyglobby reads it (its normalizePattern, for a pattern relative to its base): a
