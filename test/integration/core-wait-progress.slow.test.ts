@@ -1,4 +1,4 @@
-// The first call of a starting server waits for the core to load (server/create-server.ts): a
+// The first call of a starting server waits for the core to load (server/listed-entries.ts): a
 // call that asked for progress hears so while it waits — within a quarter second and every second
 // after — so a client whose timeout is reset by progress keeps waiting however long the load takes;
 // once the core is there, nothing extra is sent.
