@@ -15,8 +15,10 @@ import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 import type { ModelSettings } from '../models/model-settings.js';
 import { answerLimit, limitOn, type SettledLimit } from './answer-limit.js';
+import { collecting, emptyAnswer, resultOf, type Answer, type StreamResult } from './stream-answer.js';
 
 export { answerLimit } from './answer-limit.js';
+export type { StreamResult } from './stream-answer.js';
 
 /** A generation's request as any engine takes it (engine.ts), with the watch's limits and the caller's hooks. */
 export interface StreamRequest extends Omit<GenerateRequest, 'onDelta'> {
@@ -37,54 +39,29 @@ export interface StreamRequest extends Omit<GenerateRequest, 'onDelta'> {
   onToken?: (tokens: number) => void;
 }
 
-export interface StreamResult {
-  text: string;
-  thinking?: string;
-  doneReason: string;
-  promptTokens: number;
-  outputTokens: number;
-  /** Output tokens per second while generating, from Ollama's own timing. */
-  tokensPerSecond: number;
-  loadMs: number;
-  totalMs: number;
-  /** Time queued behind this server's other requests on the model. */
-  queueMs: number;
-  /** From the request leaving the queue to its first token: Ollama reading the prompt. */
-  timeToFirstTokenMs: number;
-  /** The engine's own timings, engine-neutral (engine.ts GenerateDone): reading the prompt (what its cache did not hold), the prompt tokens its cache held, generating. */
-  promptMs?: number;
-  cachedPromptTokens?: number;
-  generatingMs?: number;
-  /**
-   * Where the engine says nothing of its cache (Ollama, whose prompt time counts only what it read
-   * again): the prompt tokens this server believes its slot held (fleet/prefix-memory.ts) — for the
-   * speed learned, never shown as the engine's figure.
-   */
-  believedCachedTokens?: number;
-  /**
-   * The engine's own figure of its cache, whoever's prompts it held, for the speed learned only;
-   * `cachedPromptTokens` is then what the request's owner may be told (jobs/route-affinity.ts shownCached).
-   */
-  engineCachedTokens?: number;
+export async function streamGenerate(engine: Engine, req: StreamRequest): Promise<StreamResult> {
+  const watch = watchOf(req);
+  const signal = req.signal ? AbortSignal.any([req.signal, watch.signal]) : watch.signal;
+  const started = performance.now();
+  const answer = emptyAnswer(req.maxTokens, req.think);
+  try {
+    watch.start();
+    const final = await engine.generate(
+      { ...engineRequest(req), onDelta: collecting(answer, signal, watch, req.onToken) },
+      { timeoutMs: 0, signal, model: req.model },
+    );
+    checkAnswered(engine, req, watch, answer);
+    return resultOf(final, answer, watch, req.numCtx, started);
+  } catch (err) {
+    throw failureOf(err, engine, req, watch);
+  } finally {
+    watch.stop();
+  }
 }
 
-/**
- * maxTokens holds whatever the host does. A piece of the answer is about a token (thinking counts
- * too, allowed as much again), and a token is a few characters: past this many per token on
- * average the answer is cut there too, so a host sending huge "tokens" cannot run it long.
- */
-const CHARS_PER_TOKEN = 256;
-/** Faster than this is not a measurement but a host's nonsense: reported as 0 (not known). */
-const MAX_TOKENS_PER_SECOND = 100_000;
-/** Counts past this are a host's nonsense. */
-const MAX_COUNT = 100_000_000;
-/** Times past a day are a host's nonsense. */
-const MAX_MS = 86_400_000;
-const count = (n: number | undefined) =>
-  n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_COUNT ? Math.round(n) : undefined;
-
-export async function streamGenerate(engine: Engine, req: StreamRequest): Promise<StreamResult> {
-  const watch = new StreamWatch({
+/** The watch over the request's phases: its limits, and what it tells of the wait and the prompt. */
+function watchOf(req: StreamRequest): StreamWatch {
+  return new StreamWatch({
     model: req.model,
     stallMs: req.stallMs,
     firstTokenMs: req.firstTokenMs,
@@ -94,98 +71,55 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
     ...(req.ahead && { ahead: req.ahead }),
     ...(req.progress && { progress: req.progress }),
   });
-  const signal = req.signal ? AbortSignal.any([req.signal, watch.signal]) : watch.signal;
-  const started = performance.now();
-  let text = '';
-  let thinking = '';
-  let limited = false; // stopped here at the answer's limit: it ran into it, whatever the engine says
-  const tokenLimit = req.maxTokens * (req.think ? 2 : 1) + 8;
-  const charLimit = tokenLimit * CHARS_PER_TOKEN;
-  try {
-    watch.start();
-    const final = await engine.generate(
-      {
-        model: req.model,
-        prompt: req.prompt,
-        keepAlive: req.keepAlive,
-        numCtx: req.numCtx,
-        maxTokens: req.maxTokens,
-        ...(req.temperature !== undefined && { temperature: req.temperature }),
-        ...(req.topP !== undefined && { topP: req.topP }),
-        ...(req.system && { system: req.system }),
-        ...(req.think && { think: true }),
-        ...(req.format !== undefined && { format: req.format }),
-        ...(req.images?.length && { images: req.images }),
-        ...(req.agent !== undefined && { agent: req.agent }),
-        ...(req.owner !== undefined && { owner: req.owner }),
-        ...(req.relayed && { relayed: true }),
-        onDelta: (d) => {
-          // cancelled or stopped by the watch: what the engine had already sent is not counted or told
-          if (signal.aborted) return 'stop';
-          if (d.thinking) thinking += d.thinking;
-          if (d.text) text += d.text;
-          watch.token();
-          req.onToken?.(watch.tokens);
-          // a host that ignores the answer's limit is stopped here
-          if (watch.tokens >= tokenLimit || text.length + thinking.length >= charLimit) {
-            text = text.slice(0, charLimit);
-            limited = true;
-            return 'stop';
-          }
-        },
-      },
-      { timeoutMs: 0, signal, model: req.model },
+}
+
+/** The request as the engine takes it: only the options set. */
+function engineRequest(req: StreamRequest): Omit<GenerateRequest, 'onDelta'> {
+  return {
+    model: req.model,
+    prompt: req.prompt,
+    keepAlive: req.keepAlive,
+    numCtx: req.numCtx,
+    maxTokens: req.maxTokens,
+    ...(req.temperature !== undefined && { temperature: req.temperature }),
+    ...(req.topP !== undefined && { topP: req.topP }),
+    ...(req.system && { system: req.system }),
+    ...(req.think && { think: true }),
+    ...(req.format !== undefined && { format: req.format }),
+    ...(req.images?.length && { images: req.images }),
+    ...(req.agent !== undefined && { agent: req.agent }),
+    ...(req.owner !== undefined && { owner: req.owner }),
+    ...(req.relayed && { relayed: true }),
+  };
+}
+
+/** Throws when the finished generation is no answer: cancelled or stalled meanwhile, or empty. */
+function checkAnswered(engine: Engine, req: StreamRequest, watch: StreamWatch, answer: Answer): void {
+  // cancelled, or stalled, while the last of it arrived: such a generation never answers
+  if (req.signal?.aborted)
+    throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, req.signal), engine.host);
+  if (watch.fired) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
+  if (answer.text.trim() === '') {
+    throw new HostError(
+      answer.thinking ? 'server_error' : 'empty_answer',
+      `${req.model} returned an empty answer${answer.thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
+      engine.host,
     );
-    // cancelled, or stalled, while the last of it arrived: such a generation never answers
-    if (req.signal?.aborted)
-      throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, req.signal), engine.host);
-    if (watch.fired) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
-    if (text.trim() === '') {
-      throw new HostError(
-        thinking ? 'server_error' : 'empty_answer',
-        `${req.model} returned an empty answer${thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
-        engine.host,
-      );
-    }
-    // a count past what the request allows is the host's nonsense and is held to the limit
-    const evalCount = Math.min(count(final.outputTokens) ?? watch.tokens, tokenLimit);
-    const evalSeconds = (count(final.generatingMs) ?? 0) / 1000;
-    const perSecond = evalSeconds > 0 ? Math.round((evalCount / evalSeconds) * 10) / 10 : 0;
-    const result: StreamResult = {
-      text,
-      doneReason: limited ? 'length' : final.doneReason,
-      promptTokens: Math.min(count(final.promptTokens) ?? 0, req.numCtx),
-      outputTokens: evalCount,
-      tokensPerSecond: perSecond <= MAX_TOKENS_PER_SECOND ? perSecond : 0,
-      loadMs: count(final.loadMs) ?? 0,
-      totalMs: Math.round(performance.now() - started),
-      queueMs: Math.round(watch.queueMs),
-      timeToFirstTokenMs: watch.timeToFirstTokenMs,
-    };
-    if (thinking) result.thinking = thinking;
-    const ms = (v: number | undefined) =>
-      v !== undefined && Number.isFinite(v) && v >= 0 && v <= MAX_MS ? Math.round(v) : undefined;
-    const promptMs = ms(final.promptMs);
-    const generatingMs = ms(final.generatingMs);
-    const cached = count(final.cachedPromptTokens);
-    if (promptMs !== undefined) result.promptMs = promptMs;
-    if (generatingMs !== undefined) result.generatingMs = generatingMs;
-    if (cached !== undefined) result.cachedPromptTokens = Math.min(cached, result.promptTokens);
-    return result;
-  } catch (err) {
-    if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
-    // The engine had begun answering: the host is there, the connection broke (the next model is tried on it).
-    if (err instanceof HostError && err.kind === 'unreachable' && watch.tokens > 0) {
-      throw new HostError(
-        'server_error',
-        `The connection to ${engine.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`,
-        engine.host,
-      );
-    }
-    throw err;
-  } finally {
-    watch.stop();
   }
+}
+
+/** The error a failed generation ends with: the watch's limit, a dropped connection, or the engine's own. */
+function failureOf(err: unknown, engine: Engine, req: StreamRequest, watch: StreamWatch): unknown {
+  if (watch.fired && !req.signal?.aborted) return timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
+  // The engine had begun answering: the host is there, the connection broke (the next model is tried on it).
+  if (err instanceof HostError && err.kind === 'unreachable' && watch.tokens > 0) {
+    return new HostError(
+      'server_error',
+      `The connection to ${engine.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`,
+      engine.host,
+    );
+  }
+  return err;
 }
 
 /** Which limit stopped a generation, after how long, and the setting that sets it. */
