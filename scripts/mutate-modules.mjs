@@ -98,6 +98,7 @@ export const MODULES = [
   { name: 'fingerprint', file: 'src/orchestrator/inputs/fingerprint.ts', tests: unit('fingerprint', 'origins') },
   { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },
   { name: 'event-store', file: 'src/server/event-store.ts', tests: unit('event-store') },
+  { name: 'kept-events', file: 'src/server/kept-events.ts', tests: unit('event-store', 'event-store-release') },
   { name: 'event-eviction', file: 'src/server/event-eviction.ts', tests: unit('event-eviction', 'event-store') },
   { name: 'stream-owner', file: 'src/server/stream-owner.ts', tests: unit('stream-owner') },
   { name: 'resume-grace', file: 'src/server/resume-grace.ts', tests: unit('resume-grace') },

@@ -1,5 +1,5 @@
 /**
- * Which stored event goes first when the event store is over a limit (event-store.ts): pure
+ * Which stored event goes first when the event store is over a limit (kept-events.ts): pure
  * decisions over what each event is and whose it is, so one client's traffic cannot evict another's
  * answer. In order: the events of a stream its client received in full (nobody resumes it); then
  * events that carry no answer (priming events, progress and other notifications); then answers and

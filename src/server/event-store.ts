@@ -1,50 +1,24 @@
 /**
  * Resumable SSE streams for 2025-era clients over Streamable HTTP: the events a response stream
  * carried, kept a while so a client whose stream broke can ask, with `Last-Event-ID`, for what came
- * after the last event it saw. One store is shared by the HTTP server and bounded in memory, for
- * everyone (2,000 events, 16 MiB of serialised messages, none older than 5 minutes), per owner (500
- * events, 4 MiB) and per stream (200 events, 4 MiB).
+ * after the last event it saw. One store is shared by the HTTP server; what it keeps, and how it
+ * stays within its bounds in memory, is kept-events.ts.
  *
  * Each exchange (one POST, one transport) gets its own view (`open(owner)`): every stream its
  * transport names gets a random key, so an event id (`<key>_<n>`) cannot be guessed, and a stream
  * is given only to its owner (the client's session, else its credentials): to anyone else an id of
  * it is unknown. A stream is followed (`follow`) until its exchange ends.
- *
- * Over a limit, events go in the order event-eviction.ts decides — those of streams received in
- * full first, then notifications, then answers, oldest first — taken from the stream or the owner
- * that is over its quota, and under the store's own limits from the owner using the most: one
- * client's traffic evicts its own events, not another's answer. A replay may leave out a
- * notification that was dropped, never an answer or a request: dropping one drops its stream's
- * earlier events too, and an id before it is unknown from then on.
  */
-import { randomUUID } from 'node:crypto';
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
-import { biggest, over, victim, type Usage } from './event-eviction.js';
-
-export interface EventLimits {
-  maxEvents: number;
-  maxBytes: number;
-  maxAgeMs: number;
-  /** The most one owner's streams keep together. */
-  owner: Usage;
-  /** The most one stream keeps. */
-  stream: Usage;
-}
-
-const MIB = 2 ** 20;
-export const EVENT_LIMITS: EventLimits = {
-  maxEvents: 2_000,
-  maxBytes: 16 * MIB,
-  maxAgeMs: 5 * 60_000,
-  owner: { events: 500, bytes: 4 * MIB },
-  stream: { events: 200, bytes: 4 * MIB },
-};
-
-/** Where followed events go: each event after the one named, then `end` when the stream's exchange is over. */
-export interface EventSink {
-  send(eventId: EventId, message: JSONRPCMessage): void;
-  end(): void;
-}
+import type { Usage } from './event-eviction.js';
+import {
+  EVENT_LIMITS,
+  KeptEvents,
+  type EventLimits,
+  type EventSink,
+  type Exchange,
+  type Stream,
+} from './kept-events.js';
 
 /** One exchange's view of the store: what its transport is given; `close` ends its streams. */
 export interface ExchangeEvents extends EventStore {
@@ -55,71 +29,23 @@ export interface ExchangeEvents extends EventStore {
 
 type Send = (eventId: EventId, message: JSONRPCMessage) => Promise<void>;
 
-interface StoredEvent {
-  id: EventId;
-  stream: Stream;
-  seq: number;
-  message: JSONRPCMessage;
-  bytes: number;
-  at: number;
-  order: number;
-  essential: boolean;
-  delivered: boolean;
-}
-
-interface Owner extends Usage {
-  name: string;
-  streams: Set<Stream>;
-}
-
-interface Exchange {
-  streams: Stream[];
-  /** Told how many follow the exchange's streams, whenever that changes. */
-  onFollowers(count: number): void;
-}
-
-interface Stream {
-  key: StreamId;
-  owner: Owner;
-  exchange: Exchange;
-  seq: number;
-  /** The first event a replay may start after: one before it would skip an answer or request that was dropped. */
-  floor: number;
-  ended: boolean;
-  /** The stream's events still kept, in order. */
-  events: StoredEvent[];
-  followers: Set<EventSink>;
-  /** What its kept events take. */
-  used: Usage;
-}
-
-/** An answer or a request: what a replay may never skip (a notification or a priming event may be left out). */
-function isEssential(m: JSONRPCMessage): boolean {
-  return 'id' in m;
-}
-
 export class SharedEventStore {
-  private readonly events = new Map<EventId, StoredEvent>(); // in the order stored
-  private readonly streams = new Map<StreamId, Stream>();
-  private readonly owners = new Map<string, Owner>();
-  private readonly total: Usage = { events: 0, bytes: 0 };
-  private stored = 0;
+  private readonly kept: KeptEvents;
 
-  constructor(
-    private readonly limits: EventLimits = EVENT_LIMITS,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(limits: EventLimits = EVENT_LIMITS, now: () => number = Date.now) {
+    this.kept = new KeptEvents(limits, now);
+  }
 
   /** How many events, and how many bytes of messages, are kept now. */
   get size(): Usage {
-    this.prune();
-    return { ...this.total };
+    this.kept.prune();
+    return { ...this.kept.total };
   }
 
   /** What `owner` keeps now. */
   usage(owner: string): Usage {
-    this.prune();
-    const o = this.owners.get(owner);
+    this.kept.prune();
+    const o = this.kept.owners.get(owner);
     return { events: o?.events ?? 0, bytes: o?.bytes ?? 0 };
   }
 
@@ -131,10 +57,10 @@ export class SharedEventStore {
       storeEvent: async (streamId, message) => {
         let stream = mine.get(streamId);
         if (!stream) {
-          stream = this.newStream(owner, exchange);
+          stream = this.kept.newStream(owner, exchange);
           mine.set(streamId, stream);
         }
-        return this.store(stream, message);
+        return this.kept.store(stream, message);
       },
       getStreamIdForEventId: async (eventId) => this.streamOf(eventId, owner),
       replayEventsAfter: async (lastEventId, { send }) => this.replayEventsAfter(lastEventId, owner, { send }),
@@ -152,12 +78,12 @@ export class SharedEventStore {
 
   /** The stream an event id belongs to, when `owner` may resume after it; undefined for an unknown, expired or foreign id. */
   streamOf(eventId: EventId, owner: string): StreamId | undefined {
-    return this.find(eventId, owner)?.stream.key;
+    return this.kept.find(eventId, owner)?.stream.key;
   }
 
   /** EventStore's replay: the events kept after `lastEventId` on its stream, in order. An unknown id replays nothing. */
   async replayEventsAfter(lastEventId: EventId, owner: string, { send }: { send: Send }): Promise<StreamId> {
-    const found = this.find(lastEventId, owner);
+    const found = this.kept.find(lastEventId, owner);
     if (!found) return '';
     for (const e of found.stream.events.filter((e) => e.seq > found.seq)) await send(e.id, e.message);
     return found.stream.key;
@@ -169,7 +95,7 @@ export class SharedEventStore {
    * stops following, or undefined — nothing sent — for an unknown, expired or foreign id.
    */
   follow(lastEventId: EventId, owner: string, sink: EventSink): (() => void) | undefined {
-    const found = this.find(lastEventId, owner);
+    const found = this.kept.find(lastEventId, owner);
     if (!found) return undefined;
     const { stream, seq } = found;
     for (const e of stream.events) if (e.seq > seq) sink.send(e.id, e.message);
@@ -184,133 +110,16 @@ export class SharedEventStore {
     };
   }
 
-  private find(eventId: EventId, owner: string): { stream: Stream; seq: number } | undefined {
-    this.prune();
-    const cut = eventId.lastIndexOf('_');
-    const stream = this.streams.get(eventId.slice(0, cut));
-    const seq = Number(eventId.slice(cut + 1));
-    if (cut < 0 || stream?.owner.name !== owner || `${stream.key}_${seq}` !== eventId) return undefined;
-    return seq >= stream.floor && seq <= stream.seq ? { stream, seq } : undefined;
-  }
-
-  private newStream(name: string, exchange: Exchange): Stream {
-    let owner = this.owners.get(name);
-    if (!owner) this.owners.set(name, (owner = { name, streams: new Set(), events: 0, bytes: 0 }));
-    const stream: Stream = {
-      key: randomUUID(),
-      owner,
-      exchange,
-      seq: 0,
-      floor: 1,
-      ended: false,
-      events: [],
-      followers: new Set(),
-      used: { events: 0, bytes: 0 },
-    };
-    owner.streams.add(stream);
-    exchange.streams.push(stream);
-    this.streams.set(stream.key, stream);
-    return stream;
-  }
-
-  private store(stream: Stream, message: JSONRPCMessage): EventId {
-    const seq = ++stream.seq;
-    const id = `${stream.key}_${seq}`;
-    const bytes = Buffer.byteLength(JSON.stringify(message));
-    const event: StoredEvent = {
-      id,
-      stream,
-      seq,
-      message,
-      bytes,
-      at: this.now(),
-      order: this.stored++,
-      essential: isEssential(message),
-      delivered: false,
-    };
-    this.events.set(id, event);
-    stream.events.push(event);
-    this.count(stream, 1, bytes);
-    for (const sink of stream.followers) sink.send(id, message);
-    this.enforce(stream);
-    return id;
-  }
-
-  /** Back within the limits: the stream's quota, its owner's, then the store's (taken from the owner using the most). */
-  private enforce(stream: Stream): void {
-    this.prune();
-    const { limits } = this;
-    // each victim is looked for only while over a limit: a look goes through every event of the stream or owner
-    // each looked for oldest first (a stream's events, and the store's, are kept in the order stored): the search ends at the first that may go first
-    for (let e: StoredEvent | undefined; over(stream.used, limits.stream) && (e = victim(stream.events, true));)
-      this.drop(e);
-    const owner = stream.owner;
-    for (let e: StoredEvent | undefined; over(owner, limits.owner) && (e = victim(this.eventsOf(owner), true));)
-      this.drop(e);
-    const store = { events: limits.maxEvents, bytes: limits.maxBytes };
-    while (over(this.total, store)) {
-      // a stream received in full goes first, whoever's; else from the owner using the most
-      const anyone = victim(this.events.values(), true);
-      const most = biggest(this.owners.values(), limits.owner);
-      const e = anyone?.delivered ? anyone : most && victim(this.eventsOf(most), true);
-      if (!e) break;
-      this.drop(e);
-    }
-  }
-
-  /** `owner`'s events, oldest first. */
-  private *eventsOf(owner: Owner): Generator<StoredEvent> {
-    for (const e of this.events.values()) if (e.stream.owner === owner) yield e;
-  }
-
   private end(stream: Stream): void {
     stream.ended = true;
     for (const sink of stream.followers) sink.end();
     const followed = stream.followers.size > 0;
     stream.followers.clear();
     if (followed) this.followersChanged(stream.exchange);
-    this.forgetIfDone(stream);
+    this.kept.forgetIfDone(stream);
   }
 
   private followersChanged(exchange: Exchange): void {
     exchange.onFollowers(exchange.streams.reduce((n, s) => n + s.followers.size, 0));
-  }
-
-  /** Drops the events older than maxAgeMs. */
-  private prune(): void {
-    const oldest = this.now() - this.limits.maxAgeMs;
-    for (const e of this.events.values()) {
-      if (e.at > oldest) break;
-      this.drop(e);
-    }
-  }
-
-  /** Drops an event; an answer or request takes its stream's earlier events with it, and ids before it become unknown. */
-  private drop(e: StoredEvent): void {
-    const stream = e.stream;
-    if (!this.events.has(e.id)) return;
-    const gone = e.essential ? stream.events.filter((x) => x.seq <= e.seq) : [e];
-    if (e.essential) stream.floor = e.seq;
-    for (const x of gone) {
-      this.events.delete(x.id);
-      this.count(stream, -1, -x.bytes);
-    }
-    stream.events = stream.events.filter((x) => this.events.has(x.id));
-    this.forgetIfDone(stream);
-  }
-
-  private count(stream: Stream, events: number, bytes: number): void {
-    for (const u of [stream.used, stream.owner, this.total]) {
-      u.events += events;
-      u.bytes += bytes;
-    }
-  }
-
-  /** A stream over and with nothing kept is forgotten, and its owner with its last stream. */
-  private forgetIfDone(stream: Stream): void {
-    if (!stream.ended || stream.events.length > 0) return;
-    this.streams.delete(stream.key);
-    stream.owner.streams.delete(stream);
-    if (stream.owner.streams.size === 0) this.owners.delete(stream.owner.name);
   }
 }

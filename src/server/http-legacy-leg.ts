@@ -28,7 +28,8 @@ import {
 } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { log } from '../orchestrator/util/log.js';
-import { EVENT_LIMITS, SharedEventStore } from './event-store.js';
+import { SharedEventStore } from './event-store.js';
+import { EVENT_LIMITS } from './kept-events.js';
 import { streamOwner } from './stream-owner.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 import { ResumeGrace, Waiting } from './resume-grace.js';

@@ -1,6 +1,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { SharedEventStore, type EventLimits } from '../../src/server/event-store.js';
+import { SharedEventStore } from '../../src/server/event-store.js';
+import type { EventLimits } from '../../src/server/kept-events.js';
 
 const note = (n: number, pad = ''): JSONRPCMessage => ({
   jsonrpc: '2.0',
