@@ -248,17 +248,33 @@ function ratioFor(job: JobParts, req: RouteRequest, model: string): number | und
 }
 
 type Docs = readonly InputDoc[];
-/** `short`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
-export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs, short?: string): Promise<OffloadPlan> {
-  const job = callOf(from, req); // the call's parts as it settled them (call-plan.ts), or settled now
-  const placement = await placeRequest(job, req);
-  const { views, down, listed } = placement;
-  if (views.length === 0) return { kind: 'whole', planned: { placement } }; // the route says what is down, or asks the fallback
-  const all = await placement.windowed();
-  const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
-  const rendered = renderInputs(docs);
-  const inputEstimate = estimateTokens(rendered);
-  const fixed = fixedText(job, req, short);
+type Fixed = ReturnType<typeof fixedText>;
+type Limited = { model: Ranked; why: string };
+type Split = Extract<WindowPlan, { partTokens: number }>;
+
+/** What every model's estimate is made with, and the estimates: whole or in parts, and why not. */
+interface Sizing {
+  job: CallParts;
+  req: RouteRequest;
+  views: readonly HostOverview[];
+  fixed: Fixed;
+  inputEstimate: number;
+  answerTokens: number;
+  maxParts: number;
+  ratioOf: (m: string) => number;
+  estimate: (m: Windowed) => WindowPlan;
+  fixOf: (m: Windowed) => (minWindow: number) => string;
+  estimatedWhy: (m: Windowed) => string | undefined;
+}
+
+/** The estimates for any model here: its window planned by the calibrated count of the inputs, the task and the answer. */
+function sizing(
+  job: CallParts,
+  req: RouteRequest,
+  views: readonly HostOverview[],
+  fixed: Fixed,
+  inputEstimate: number,
+): Sizing {
   const answerTokens = answerReserve(req.maxTokens, req.maxTokens ?? job.call.answer.tokens);
   const maxParts = job.settings.inputs.maxParts;
   const ratioOf = (m: string) => ratioFor(job, req, m) ?? 1;
@@ -281,6 +297,142 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
     windowFix(hostOf(views, m).kind, m.name, minWindow, m.trainedWindow);
   const estimatedWhy = (m: Windowed) =>
     splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
+  return { job, req, views, fixed, inputEstimate, answerTokens, maxParts, ratioOf, estimate, fixOf, estimatedWhy };
+}
+
+/** The model the parts go to: the one named, else the route's first that can; for a routed call, the best that finishes within its client's limit (limit-split.ts). */
+function splitChoice(s: Sizing, order: Ranked[], task: TaskType): { chosen?: Ranked; limited?: Limited } {
+  const { job, req, views, estimatedWhy } = s;
+  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
+  const limited =
+    !req.model && planned
+      ? withinLimit(
+          job,
+          { ...req, task },
+          views,
+          planned,
+          order.filter((m) => m !== planned && estimatedWhy(m) === undefined),
+          s.estimate,
+          s.ratioOf,
+          s.inputEstimate,
+        )
+      : undefined;
+  return { ...((limited?.model ?? planned) && { chosen: limited?.model ?? planned }), ...(limited && { limited }) };
+}
+
+/** The chosen model's window planned again, the inputs counted as its engine will count them (counterFor). */
+async function countedWindow(s: Sizing, chosen: Ranked, rendered: string) {
+  const { job, req, views, fixed } = s;
+  const host = hostOf(views, chosen);
+  const tokens = engineTokens(host.engine, chosen.name);
+  const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
+  const exact = count.source === 'the engine tokenizer';
+  const inputTokens = Math.ceil(s.inputEstimate * count.ratio);
+  const optional = optionalOf(fixed, count, count.ratio);
+  const window = planWindow(
+    {
+      window: chosen.contextWindow,
+      fixedTokens: count(fixed.text),
+      optional,
+      answerTokens: s.answerTokens,
+      inputTokens,
+      exact,
+      maxParts: s.maxParts,
+    },
+    req.maxTokens,
+  );
+  return { host, tokens, count, inputTokens, optional, window };
+}
+type Counted = Awaited<ReturnType<typeof countedWindow>>;
+
+/** The chosen model's plan: whole after all, refused (whole or in parts it cannot: `nor` says the others), or split. */
+async function chosenPlan(
+  s: Sizing,
+  chosen: Ranked,
+  rendered: string,
+  docs: Docs,
+  nor: () => string,
+  why: { why?: string },
+  decided: Planned,
+): Promise<OffloadPlan> {
+  const counted = await countedWindow(s, chosen, rendered);
+  const { host, count, inputTokens, window } = counted;
+  if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why, planned: decided };
+  const bound = host.engine.can.managesMemory
+    ? `its host's memory holds ${chosen.contextWindow} now`
+    : `its engine runs it with ${chosen.contextWindow}`;
+  const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
+  if ('impossible' in window) {
+    return {
+      kind: 'refuse',
+      message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${s.fixOf(chosen)(window.minWindow)}.${nor()}`,
+    };
+  }
+  const parts = splitInputs(docs, window.partTokens, count);
+  if (parts.length > s.maxParts) {
+    return {
+      kind: 'refuse',
+      message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${s.maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}`,
+    };
+  }
+  return { kind: 'split', plan: splitPlanOf(s, chosen, counted, window, parts, why, decided) };
+}
+
+/** The split plan: the parts, the combining rounds, the requests at once, and what every part carries. */
+function splitPlanOf(
+  s: Sizing,
+  chosen: Ranked,
+  { host, tokens, count, inputTokens, optional }: Counted,
+  window: Split,
+  parts: Part[],
+  why: { why?: string },
+  decided: Planned,
+): SplitPlan {
+  const { fixed } = s;
+  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
+  const width = slotsFor(s.views, chosen.name);
+  const guide =
+    window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
+  const carried = {
+    carry: window.carry,
+    ...(guide && { guide }),
+    memoryTokens: optional.memory,
+    leftOut: window.leftOut,
+    ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }),
+  };
+  return {
+    model: chosen.name,
+    host,
+    window: chosen.contextWindow,
+    parts,
+    partTokens: window.partTokens,
+    partAnswerTokens: window.partAnswerTokens,
+    rounds,
+    calls,
+    width,
+    count,
+    tokens,
+    inputTokens,
+    overheadTokens: window.carriedTokens - count(s.req.prompt),
+    ...carried,
+    ...why,
+    planned: decided,
+  };
+}
+
+/** `short`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
+export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs, short?: string): Promise<OffloadPlan> {
+  const job = callOf(from, req); // the call's parts as it settled them (call-plan.ts), or settled now
+  const placement = await placeRequest(job, req);
+  const { views, down, listed } = placement;
+  if (views.length === 0) return { kind: 'whole', planned: { placement } }; // the route says what is down, or asks the fallback
+  const all = await placement.windowed();
+  const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
+  const rendered = renderInputs(docs);
+  const inputEstimate = estimateTokens(rendered);
+  const s = sizing(job, req, views, fixedText(job, req, short), inputEstimate);
+  const { estimate, estimatedWhy } = s;
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)
   const { order, profile, task, ranking } = routeOrder(job, req, models, all);
@@ -296,22 +448,7 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
     };
   if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole', planned: decided };
   const here: Here = { views, listed, order, profile, down };
-  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
-  // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
-  const limited =
-    !req.model && planned
-      ? withinLimit(
-          job,
-          { ...req, task },
-          views,
-          planned,
-          order.filter((m) => m !== planned && estimatedWhy(m) === undefined),
-          estimate,
-          ratioOf,
-          inputEstimate,
-        )
-      : undefined;
-  const chosen = limited?.model ?? planned;
+  const { chosen, limited } = splitChoice(s, order, task);
   if (!chosen)
     return {
       kind: 'refuse',
@@ -327,74 +464,7 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
           ? `${chosenWhy(chosen, order, estimatedWhy)}; ${limited.why}`
           : chosenWhy(chosen, order, estimatedWhy),
       };
-  const host = hostOf(views, chosen);
-  const tokens = engineTokens(host.engine, chosen.name);
-  const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
-  const exact = count.source === 'the engine tokenizer';
-  const inputTokens = Math.ceil(inputEstimate * count.ratio);
-  const optional = optionalOf(fixed, count, count.ratio);
-  const window = planWindow(
-    {
-      window: chosen.contextWindow,
-      fixedTokens: count(fixed.text),
-      optional,
-      answerTokens,
-      inputTokens,
-      exact,
-      maxParts,
-    },
-    req.maxTokens,
-  );
-  if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why, planned: decided };
-  const bound = host.engine.can.managesMemory
-    ? `its host's memory holds ${chosen.contextWindow} now`
-    : `its engine runs it with ${chosen.contextWindow}`;
-  const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
-  if ('impossible' in window) {
-    return {
-      kind: 'refuse',
-      message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${fixOf(chosen)(window.minWindow)}.${nor()}`,
-    };
-  }
-  const parts = splitInputs(docs, window.partTokens, count);
-  if (parts.length > maxParts) {
-    return {
-      kind: 'refuse',
-      message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}`,
-    };
-  }
-  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
-  const width = slotsFor(views, chosen.name);
-  const guide =
-    window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
-  const carried = {
-    carry: window.carry,
-    ...(guide && { guide }),
-    memoryTokens: optional.memory,
-    leftOut: window.leftOut,
-    ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }),
-  };
-  return {
-    kind: 'split',
-    plan: {
-      model: chosen.name,
-      host,
-      window: chosen.contextWindow,
-      parts,
-      partTokens: window.partTokens,
-      partAnswerTokens: window.partAnswerTokens,
-      rounds,
-      calls,
-      width,
-      count,
-      tokens,
-      inputTokens,
-      overheadTokens: window.carriedTokens - count(req.prompt),
-      ...carried,
-      ...why,
-      planned: decided,
-    },
-  };
+  return chosenPlan(s, chosen, rendered, docs, nor, why, decided);
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {
