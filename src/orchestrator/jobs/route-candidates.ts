@@ -18,14 +18,14 @@ import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { shortened } from '../util/shorten.js';
 import type { JobParts } from './parts.js';
-import { fitRanking, routeRanking, type Ranking } from './work.js';
+import type { Ranking } from './work.js';
 import type { Prepared } from './route-prepare.js';
 import type { Placement } from './route-placement.js';
 import { cannotDoBecause } from '../generation/routing-rules.js';
 import { noCandidate } from './no-candidate.js';
-import { fitLimit } from './limit-route.js';
 import { preferCachedCopy, promptOwnerOf } from './route-affinity.js';
-import { isFull, spreadBusy, backlogPerSlot, shareBusy, type Candidacy } from './route-spread.js';
+import { rankInto, type Listing } from './route-ranked.js';
+import { isFull, type Candidacy } from './route-spread.js';
 
 export type { Candidacy } from './route-spread.js';
 
@@ -59,6 +59,21 @@ export function slotsOf(host: FleetHost): number | undefined {
   return host.engine.can.parallelSlots ?? host.settings.ollama.numParallel;
 }
 
+/** No candidate at all: why of every model here, added to `attempts` (no-candidate.ts, which throws when nothing else may answer). */
+function sayNoCandidate({ parts, req, ask, models, views }: Listing, attempts: Attempt[]): void {
+  const { profile, task } = ask.work;
+  noCandidate(parts, req, {
+    profile,
+    task,
+    models,
+    attempts,
+    contextTokens: ask.contextTokens,
+    promptTokens: ask.promptTokens,
+    answerTokens: ask.answerTokens,
+    namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined,
+  });
+}
+
 /**
  * The candidates of `ask` on the hosts `placed` holds. `planned`: a plan's ranking (offload-plan.ts),
  * taken to this request's window instead of ranking again.
@@ -80,56 +95,12 @@ export async function listCandidates(
   const namedRefused = req.model ? namedFirst(req.model, req, ask, models, queue, attempts) : undefined;
   let cold: ReturnType<typeof coldLoadEstimates> | undefined;
   const coldLoadMs = () => (cold ??= coldLoadEstimates(models, parts.records.metrics.loadSpeed()));
+  const listing: Listing = { parts, req, ask, views, models, queue, unit, coldLoadMs, client: clientOf(req) };
   let ranked = req.only === true; // the named model or nothing
   const rank = () => {
     if (ranked) return;
     ranked = true;
-    const ranking =
-      (planned && fitRanking(planned, models, ask.contextTokens)) ??
-      routeRanking(parts, ask.work, req, models, ask.contextTokens, coldLoadMs());
-    ask.work.profile = ranking.profile;
-    ask.work.how = ranking.how;
-    for (const r of ranking.selection?.ranked ?? [])
-      if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
-    if (views.length > 1) {
-      // another request's answer: the limit of one that sets none, as the call settled it
-      const typical = ask.answer.tokens;
-      const speeds = parts.records.metrics.all();
-      const backlog = (c: Candidacy) =>
-        backlogPerSlot(
-          unit(c.host),
-          c.model,
-          unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens),
-          typical,
-          speeds[c.model]?.avgTokensPerSecond,
-        );
-      const waitMs = (c: Candidacy) => {
-        const speed = speeds[c.model]?.avgTokensPerSecond;
-        return speed ? (backlog(c) / speed) * 1000 : undefined;
-      };
-      const loadMs = (c: Candidacy) =>
-        models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0;
-      spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
-    }
-    // a routed call whose first model is busy with others' requests goes to one that answers sooner; a model the user chose stays
-    if (!req.model)
-      shareBusy(parts, queue, {
-        models,
-        unit,
-        coldLoadMs: coldLoadMs(),
-        maxTokens: ask.maxTokens,
-        profile: ask.work.profile,
-        task: ask.work.task,
-        client: clientOf(req),
-      });
-    // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
-    if (!req.model)
-      fitLimit(parts, req, { promptTokens: ask.promptTokens, maxTokens: ask.maxTokens, task: ask.work.task }, queue, {
-        models,
-        unit,
-        coldLoadMs: coldLoadMs(),
-        client: clientOf(req),
-      });
+    rankInto(listing, planned);
   };
   const named = queue[0];
   const namedView = named && unit(named.host);
@@ -146,19 +117,8 @@ export async function listCandidates(
     );
 
   // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
-  if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused)) {
-    const { profile, task } = ask.work;
-    noCandidate(parts, req, {
-      profile,
-      task,
-      models,
-      attempts,
-      contextTokens: ask.contextTokens,
-      promptTokens: ask.promptTokens,
-      answerTokens: ask.answerTokens,
-      namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined,
-    });
-  }
+  if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused))
+    sayNoCandidate(listing, attempts);
   // with several hosts, the first candidate is this request's until it begins there (loading/quick-holds.ts), held in
   // the same step it was chosen: calls placed at the same moment see that copy's slot taken and spread to another
   const held = views.length > 1 && !req.dryRun ? queue[0] : undefined;
