@@ -11,12 +11,8 @@
  */
 import type { JobParts } from './parts.js';
 import { callOf, type CallParts } from './call-plan.js';
-import { findModel } from '../models/catalog.js';
 import type { HostOverview } from '../fleet/placement.js';
-import { routeRanking, type Ranking } from './work.js';
-import { notCandidateBecause } from '../generation/routing-rules.js';
-import type { Attempt } from '../generation/route-types.js';
-import type { ProfileName, TaskType } from '../config/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import type { Windowed } from '../fleet/windows.js';
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
@@ -31,13 +27,13 @@ import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-c
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import type { RouteRequest } from '../generation/route-types.js';
-import { placeRequest, type Placement } from './route-placement.js';
+import { placeRequest } from './route-placement.js';
 import type { Planned } from './route-plan.js';
-import { coldLoadEstimates } from '../loading/load-estimate.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { engineTokens, type EngineTokens } from './engine-tokens.js';
 import { windowFix } from './window-fix.js';
 import { slotsFor, withinLimit } from './limit-split.js';
+import { chosenWhy, NEXT, routeOrder, splitModel, splitWhy, whyEach, type Here, type Ranked } from './offload-order.js';
 
 export interface SplitPlan {
   model: string;
@@ -114,105 +110,6 @@ function optionalOf(
   const of = (t: string) => (t ? count(t) : 0);
   return { memory: Math.ceil(fixed.memoryTokens * ratio), guide: of(fixed.guide), shortGuide: of(fixed.shortGuide) };
 }
-
-/** A model in the route's order, with the route's reason for it (none for a model the caller named) and whether the user chose it for the work (routing-rules.ts RankedModel). */
-type Ranked = Windowed & { why?: string; chosen?: true };
-
-/**
- * The models the route would give this work, in its order (generation/router.ts through work.ts),
- * and the work's profile; a named model alone. `all`: every model here, which the route's ranking
- * — made here once, for any window — orders; the plan's requests take it to their windows.
- */
-type Order = { order: Ranked[]; profile: ProfileName; task: TaskType; ranking?: Ranking };
-
-function routeOrder(job: CallParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): Order {
-  const work = job.call.work(); // the call's, inferred once: the route that runs the plan reads the same
-  if (req.model)
-    return {
-      order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined),
-      profile: work.profile,
-      task: work.task,
-    };
-  const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
-  const ranking = routeRanking(job, work, req, all, 0, coldLoadEstimates(all, job.records.metrics.loadSpeed()));
-  const order = (ranking.selection?.ranked ?? []).map((r): Ranked | undefined => {
-    const m = local.find((l) => l.name === r.model && l.host === r.host);
-    return m && { ...m, why: r.why, ...(r.chosen && { chosen: r.chosen }) };
-  });
-  return { order: order.filter((m) => m !== undefined), profile: ranking.profile, task: work.task, ranking };
-}
-
-/** Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model ranked before it was passed over. */
-function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Windowed) => string | undefined): string {
-  const first = order[0]!;
-  const over =
-    first === chosen
-      ? ''
-      : `; ${first.name}, ranked before it, was passed over: ${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
-  return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
-}
-
-/** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. `fix` says what would let it, in its engine's terms. */
-function splitWhy(
-  w: WindowPlan,
-  inputTokens: number,
-  maxParts: number,
-  fix: (minWindow: number) => string,
-): string | undefined {
-  if ('impossible' in w) return `even split it cannot fit: ${w.impossible} (${fix(w.minWindow)})`;
-  if (w.whole) return undefined;
-  const parts = Math.ceil(inputTokens / w.partTokens);
-  return parts > maxParts
-    ? `it would need ${parts} parts of ~${w.partTokens} tokens, more than inputs.maxParts (${maxParts})`
-    : undefined;
-}
-
-/**
- * The model the parts go to: in the route's order, the first that can take the job split (by the
- * estimate), passing over a window under half the widest of those.
- */
-function splitModel<T extends Windowed>(order: T[], why: (m: Windowed) => string | undefined): T | undefined {
-  const able = order.filter((m) => why(m) === undefined);
-  const widest = Math.max(0, ...able.map((m) => m.contextWindow));
-  return able.find((m) => m.contextWindow * 2 >= widest);
-}
-
-interface Here {
-  views: readonly HostOverview[];
-  /** Every model of every host that answered. */
-  listed: Placement['listed'];
-  order: Array<Windowed>;
-  profile: ProfileName;
-  /** The hosts that did not answer. */
-  down: readonly Attempt[];
-}
-
-/** Every model here but `chosen` and why it does not run the job — those the route would give it first (`why`) — then the hosts that are down. */
-function whyEach(
-  job: JobParts,
-  req: RouteRequest,
-  here: Here,
-  why: (m: Windowed) => string | undefined,
-  chosen?: Windowed,
-): string {
-  const hostOf = (m: { host?: string }) => m.host ?? here.views[0]!.host.name;
-  const work = { images: (req.images?.length ?? 0) > 0, ...(req.inputsByReference && { readsInputs: true }) };
-  const each = here.order
-    .filter((m) => m !== chosen)
-    .map(
-      (m) =>
-        `${m.name} on ${hostOf(m)}: ${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`,
-    );
-  for (const m of here.listed.filter((l) => !here.order.some((o) => o.name === l.name && o.host === l.host))) {
-    each.push(
-      `${m.name} on ${hostOf(m)}: ${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`,
-    );
-  }
-  return [...each, ...here.down.map((d) => `${d.model}: ${d.error}`)].join('; ');
-}
-
-const NEXT =
-  'shorten the task, lower maxTokens, use useMemory: false, name fewer files, raise inputs.maxParts, or make room for a model with a larger window (free memory, or install one)';
 
 /**
  * Counts for `model`: its engine's tokenizer on a sample of the inputs, when it has one and the
