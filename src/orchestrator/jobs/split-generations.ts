@@ -43,7 +43,7 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
   };
 }
 
-export type Stage = { name: string; total: number; index: string };
+type Stage = { name: string; total: number; index: string };
 type Run = (
   prompt: string,
   label: string,
