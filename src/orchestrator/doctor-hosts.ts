@@ -10,17 +10,17 @@ import { type Check, type OverBudget, overBudget } from './doctor-memory.js';
 import { toLoaded } from './models/overview-types.js';
 
 /** Each Ollama host's version, or why it did not answer. */
-export type Answer = { version: string } | { error: string };
+export type HostAnswer = { version: string } | { error: string };
 
 /** What to do about a host that does not answer: correct its address when that is the cause (a name that does not resolve, the wrong scheme), else `otherwise`. */
 export function downFix(h: Orchestrator['hosts'][number], error: string, otherwise: string): string {
   return addressNext(error, h.settings.ollama.host, addressSetting(h.name)) ?? otherwise;
 }
 
-export async function versions(orch: Orchestrator): Promise<Map<string, Answer>> {
+export async function versions(orch: Orchestrator): Promise<Map<string, HostAnswer>> {
   const many = orch.hosts.length > 1;
   const seen = await Promise.all(
-    orch.hosts.map(async (h): Promise<[string, Answer]> => {
+    orch.hosts.map(async (h): Promise<[string, HostAnswer]> => {
       try {
         return [h.name, { version: await h.engine.version(many ? { timeoutMs: 3000 } : {}) }];
       } catch (err) {
@@ -32,7 +32,7 @@ export async function versions(orch: Orchestrator): Promise<Map<string, Answer>>
 }
 
 /** An engine that loads and unloads by itself (an OpenAI-compatible one): whether it answers, and what it serves. */
-async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
+async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: HostAnswer): Promise<Check> {
   const where = `${h.address} (${h.engine.who}; it loads and unloads its models itself, so no memory is planned there)`;
   if ('error' in answer)
     return {
@@ -68,7 +68,7 @@ async function hostOverBudget(h: Orchestrator['hosts'][number], how?: string): P
 }
 
 /** A llama.cpp host: router or single model, its --models-max, its models by status and how their memory is known. */
-async function llamacppCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
+async function llamacppCheck(h: Orchestrator['hosts'][number], answer: HostAnswer): Promise<Check> {
   const fix = `${downFix(h, 'error' in answer ? answer.error : '', `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile`;
   if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: answer.error.split(' — ')[0]!, fix };
   try {
@@ -108,12 +108,12 @@ async function llamacppCheck(h: Orchestrator['hosts'][number], answer: Answer): 
 }
 
 /** Every host but ollama.host, each in a line: whether it answers, what it serves, its memory against its budget. */
-export function otherHostChecks(orch: Orchestrator, answers: ReadonlyMap<string, Answer>): Promise<Check[]> {
+export function otherHostChecks(orch: Orchestrator, answers: ReadonlyMap<string, HostAnswer>): Promise<Check[]> {
   return Promise.all(orch.hosts.filter((x) => x.name !== 'ollama').map((h) => hostCheck(h, answers.get(h.name)!)));
 }
 
 /** One other host's line, by its engine's kind. */
-async function hostCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
+async function hostCheck(h: Orchestrator['hosts'][number], answer: HostAnswer): Promise<Check> {
   if (h.kind === 'llamacpp') return llamacppCheck(h, answer);
   if (!h.engine.can.managesMemory) return selfManagedCheck(h, answer);
   try {

@@ -9,7 +9,7 @@ import { sourceOf } from './config/load.js';
 import { withTag } from './models/catalog.js';
 import type { Orchestrator } from './orchestrator.js';
 import { type Check, fitChecks, ramChecks } from './doctor-memory.js';
-import { downFix, otherHostChecks, versions, type Answer } from './doctor-hosts.js';
+import { downFix, otherHostChecks, versions, type HostAnswer } from './doctor-hosts.js';
 import { stateCheck } from './storage/state-check.js';
 import { learnedChecks } from './doctor-learned.js';
 import { agentNameChecks } from './doctor-agents.js';
@@ -104,7 +104,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
 }
 
 /** ollama.host: its version, or why it does not answer and the one step — a warning while another Ollama host answers. */
-function primaryCheck(orch: Orchestrator, mine: Answer, othersUp: boolean): Check {
+function primaryCheck(orch: Orchestrator, mine: HostAnswer, othersUp: boolean): Check {
   const primary = orch.hosts.find((h) => h.name === 'ollama')!;
   if ('version' in mine)
     return { name: 'Ollama', level: 'ok', detail: `Ollama ${mine.version} answers at ${primary.address}` };
@@ -120,7 +120,7 @@ function primaryCheck(orch: Orchestrator, mine: Answer, othersUp: boolean): Chec
 }
 
 /** The installed models and which fit, the configured ones missing, this machine's memory and what loads taught. */
-async function modelChecks(orch: Orchestrator, mine: Answer): Promise<Check[]> {
+async function modelChecks(orch: Orchestrator, mine: HostAnswer): Promise<Check[]> {
   try {
     const overview = await orch.listModels({ refresh: true });
     const installed = new Set(overview.models.map((m) => m.name));
