@@ -53,7 +53,7 @@ const count = (n: number | undefined) =>
   n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_COUNT ? Math.round(n) : undefined;
 
 /** What the engine has sent so far, and where it is cut. */
-export interface Answer {
+export interface GatheredAnswer {
   text: string;
   thinking: string;
   /** Stopped here at the answer's limit: it ran into it, whatever the engine says. */
@@ -63,14 +63,14 @@ export interface Answer {
 }
 
 /** Nothing yet, with the limits of an answer of `maxTokens` (thinking, when asked, allowed as much again). */
-export function emptyAnswer(maxTokens: number, think: boolean | undefined): Answer {
+export function emptyAnswer(maxTokens: number, think: boolean | undefined): GatheredAnswer {
   const tokenLimit = maxTokens * (think ? 2 : 1) + 8;
   return { text: '', thinking: '', limited: false, tokenLimit, charLimit: tokenLimit * CHARS_PER_TOKEN };
 }
 
 /** The engine's onDelta: each piece added to `answer`, counted by the watch and told, until the limit or `signal`. */
 export function collecting(
-  answer: Answer,
+  answer: GatheredAnswer,
   signal: AbortSignal,
   watch: StreamWatch,
   onToken: ((tokens: number) => void) | undefined,
@@ -94,7 +94,7 @@ export function collecting(
 /** The result of a finished answer: the engine's counts and timings held to what can be true. */
 export function resultOf(
   final: GenerateDone,
-  answer: Answer,
+  answer: GatheredAnswer,
   watch: StreamWatch,
   numCtx: number,
   started: number,

@@ -15,7 +15,7 @@ import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 import type { ModelSettings } from '../models/model-settings.js';
 import { answerLimit, limitOn, type SettledLimit } from './answer-limit.js';
-import { collecting, emptyAnswer, resultOf, type Answer, type StreamResult } from './stream-answer.js';
+import { collecting, emptyAnswer, resultOf, type GatheredAnswer, type StreamResult } from './stream-answer.js';
 
 export { answerLimit } from './answer-limit.js';
 export type { StreamResult } from './stream-answer.js';
@@ -94,7 +94,7 @@ function engineRequest(req: StreamRequest): Omit<GenerateRequest, 'onDelta'> {
 }
 
 /** Throws when the finished generation is no answer: cancelled or stalled meanwhile, or empty. */
-function checkAnswered(engine: Engine, req: StreamRequest, watch: StreamWatch, answer: Answer): void {
+function checkAnswered(engine: Engine, req: StreamRequest, watch: StreamWatch, answer: GatheredAnswer): void {
   // cancelled, or stalled, while the last of it arrived: such a generation never answers
   if (req.signal?.aborted)
     throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, req.signal), engine.host);
