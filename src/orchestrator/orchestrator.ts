@@ -4,9 +4,9 @@
  */
 import type { LoadedConfig, Settings } from './config/index.js';
 import { HostFleet } from './fleet/fleet.js';
-import type { Records } from './jobs/parts.js';
+import type { Records } from './route/parts.js';
 import type { RoutingSettings } from './generation/routing-rules.js';
-import { routingFrom } from './jobs/agent-parts.js';
+import { routingFrom } from './route/agent-parts.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
 import type { Engine, RunningModel } from './engines/engine.js';
@@ -72,7 +72,7 @@ export class Orchestrator {
    * default host's: ollama.host, or while it does not answer the next host that does (default-host.ts).
    */
   readonly hosts: readonly FleetHost[];
-  /** The hosts with their cooldowns: what a job needs of them (jobs/parts.ts). */
+  /** The hosts with their cooldowns: what a job needs of them (route/parts.ts). */
   readonly fleet: HostFleet;
   /** What happened to earlier work (metrics, outcomes, preferences, comparisons), for the jobs. */
   readonly records: Records;

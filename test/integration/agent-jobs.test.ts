@@ -1,6 +1,6 @@
 // Each agent tuned (issue 43, item 4), for every job of that agent, not route_and_generate's alone:
 // compare, smart_load and a split offload run with the agent's `agents.NAME` entry — its options,
-// routing and system prompt — as route_and_generate does (jobs/agent-parts.ts), and another agent's
+// routing and system prompt — as route_and_generate does (route/agent-parts.ts), and another agent's
 // calls with the settings every client gets.
 import { afterEach, describe, expect, it } from 'vitest';
 import { compare } from '../../src/orchestrator/jobs/compare.js';

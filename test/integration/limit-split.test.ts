@@ -4,7 +4,7 @@
 // and without a limit, with one the planned model meets, or (issue 73) while its time is a guess,
 // the plan is the planner's.
 import { afterEach, describe, expect, it } from 'vitest';
-import { planOffload } from '../../src/orchestrator/jobs/offload-plan.js';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';

@@ -1,5 +1,5 @@
 /**
- * A call settles once what all its requests share (issue 74, Deliver 1; jobs/call-plan.ts): the
+ * A call settles once what all its requests share (issue 74, Deliver 1; route/call-plan.ts): the
  * work is inferred once (work.ts inferWork), the calling agent's parts made once (agent-parts.ts
  * forAgent) and the answer's limit worked out once (generation/answer-limit.ts) — whether the call
  * is quick (no inputs), runs as an agent with settings of its own, reads an input whole, is a dry
@@ -22,12 +22,12 @@ import { tempDir } from '../helpers/temp.js';
 
 const counts = vi.hoisted(() => ({ inferWork: 0, forAgent: 0, answerLimit: 0 }));
 
-vi.mock('../../src/orchestrator/jobs/work.js', async (original) => {
-  const m = await original<typeof import('../../src/orchestrator/jobs/work.js')>();
+vi.mock('../../src/orchestrator/route/work.js', async (original) => {
+  const m = await original<typeof import('../../src/orchestrator/route/work.js')>();
   return { ...m, inferWork: (...a: Parameters<typeof m.inferWork>) => (counts.inferWork++, m.inferWork(...a)) };
 });
-vi.mock('../../src/orchestrator/jobs/agent-parts.js', async (original) => {
-  const m = await original<typeof import('../../src/orchestrator/jobs/agent-parts.js')>();
+vi.mock('../../src/orchestrator/route/agent-parts.js', async (original) => {
+  const m = await original<typeof import('../../src/orchestrator/route/agent-parts.js')>();
   return { ...m, forAgent: (...a: Parameters<typeof m.forAgent>) => (counts.forAgent++, m.forAgent(...a)) };
 });
 // settledLimit works the limit out (it calls answerLimit inside its own module, which no mock sees): both count

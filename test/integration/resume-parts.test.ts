@@ -3,7 +3,7 @@
 // takes those answers instead of asking the engine again, and asks only for the rest. A part of
 // another call (another task: other prompts) is never taken.
 import { afterEach, describe, expect, it } from 'vitest';
-import { planOffload } from '../../src/orchestrator/jobs/offload-plan.js';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { LongWork, type JobCall } from '../../src/orchestrator/jobs/long-work.js';
 import { JobStore, KEEP_MS, type ReusablePart } from '../../src/orchestrator/stores/job-store.js';

@@ -2,7 +2,7 @@
 // another client's call on it waits one generation at most: a part that its engine's tokenizer
 // finds too long is cut in two, and the halves run one after the other, in the part's place.
 import { afterEach, describe, expect, it } from 'vitest';
-import { planOffload } from '../../src/orchestrator/jobs/offload-plan.js';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';

@@ -1,6 +1,6 @@
 /** The work ahead on a busy copy (route-spread.ts backlogPerSlot): what decides which of two busy copies a call waits for. */
 import { describe, expect, it } from 'vitest';
-import { backlogPerSlot } from '../../src/orchestrator/jobs/route-spread.js';
+import { backlogPerSlot } from '../../src/orchestrator/route/route-spread.js';
 
 /** A copy whose requests running have run `elapsedMs` each, of at most `tokens`, on `slots` slots. */
 const view = (running: Array<{ elapsedMs: number; tokens?: number }>, slots = 1) =>

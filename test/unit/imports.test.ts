@@ -183,6 +183,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['presenting', 'prompts', 'views'],
   ['orchestrator'],
   ['orchestrator/jobs'],
+  ['orchestrator/route'],
   ['orchestrator/fleet'],
   ['orchestrator/stores', 'orchestrator/memory', 'orchestrator/inputs'],
   ['orchestrator/generation'],

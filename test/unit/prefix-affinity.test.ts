@@ -125,7 +125,7 @@ describe('which copy a request goes to', () => {
 
 describe('the queue after a move to the cached copy', () => {
   it('the chosen copy first, the first choice right behind it, and no copy twice', async () => {
-    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/route/route-affinity.js');
     const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof chainOf>[0];
     const views = Object.fromEntries(
       ['a', 'b'].map((name) => {
@@ -163,7 +163,7 @@ describe('the queue after a move to the cached copy', () => {
   });
 
   it('copies serving without a load count (an engine that loads by itself); a copy not loaded on an engine ollm-mcp loads for is never chosen for its cache', async () => {
-    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/route/route-affinity.js');
     const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof chainOf>[0];
     const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
       Object.fromEntries(
@@ -226,7 +226,7 @@ describe("what one owner's prompts tell another (issue 72)", () => {
   });
 
   it("the engine's cached count is told its owner only as far as its own prompts left it there", async () => {
-    const { shownCached } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const { shownCached } = await import('../../src/orchestrator/route/route-affinity.js');
     const m = new PrefixMemory();
     const prompt = `${FILE_A}Task: q`;
     const chain = blockChain(`\u0000${prompt}`);
@@ -263,7 +263,7 @@ describe("what one owner's prompts tell another (issue 72)", () => {
   });
 
   it("a right guess and a wrong one of alice's prompt get the same copy and the same reason", async () => {
-    const { preferCachedCopy } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
     const right = `${FILE_A}Task: q`;
     const wrong = `${FILE_B}Task: q`;
     const place = (guess: string) => {

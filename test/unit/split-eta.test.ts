@@ -6,9 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { combiningRounds, jobSpeeds, splitRemainingMs } from '../../src/orchestrator/jobs/split-eta.js';
 import { SplitPace } from '../../src/orchestrator/jobs/split-pace.js';
-import type { JobParts } from '../../src/orchestrator/jobs/parts.js';
+import type { JobParts } from '../../src/orchestrator/route/parts.js';
 import type { RouteRequest, RouteResult } from '../../src/orchestrator/generation/route-types.js';
-import type { SplitPlan } from '../../src/orchestrator/jobs/offload-plan.js';
+import type { SplitPlan } from '../../src/orchestrator/route/offload-plan.js';
 
 /** A CPU host's pace: 540 prompt tokens/s, 15 written. */
 const speeds = { hostKind: 'cpu' as const, promptTokensPerSecond: 540, tokensPerSecond: 15 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { windowFix } from '../../src/orchestrator/jobs/window-fix.js';
+import { windowFix } from '../../src/orchestrator/route/window-fix.js';
 
 // the plan above the adapters names the window it needs; each engine kind is told how to give it
 describe('what would give a model the window a split job needs, per engine kind', () => {

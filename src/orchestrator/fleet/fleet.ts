@@ -1,6 +1,6 @@
 /**
  * The fleet: every host of every engine kind, by priority, with the hosts resting after not
- * answering (re-checked in the background). What a job needs of the hosts (jobs/parts.ts).
+ * answering (re-checked in the background). What a job needs of the hosts (route/parts.ts).
  */
 import type { FleetHost } from './fleet-host.js';
 import { defaultHost } from './default-host.js';

@@ -1,7 +1,7 @@
 /**
  * The answer's limit: the caller's, else the settings', else the model's own num_predict, else
  * ollm-mcp's default. A call settles the part that is the same for all its requests once
- * (jobs/call-plan.ts: `settledLimit`) and each request reads it (`limitOn`), the model's own
+ * (route/call-plan.ts: `settledLimit`) and each request reads it (`limitOn`), the model's own
  * num_predict applying only where neither the caller nor the settings set a limit.
  */
 import type { Settings } from '../config/index.js';

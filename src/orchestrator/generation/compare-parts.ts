@@ -27,7 +27,7 @@ export interface CompareRequest {
   onModelDone?: (done: number, total: number, model: string) => void;
   /** Each model's phase (waiting, loading, queued, reading the prompt, generating) in a lane of its own. */
   progress?: PhaseBoard;
-  /** The calling agent (its client's name): settings' agents.NAME apply to the comparison (jobs/agent-parts.ts). */
+  /** The calling agent (its client's name): settings' agents.NAME apply to the comparison (route/agent-parts.ts). */
   agent?: string;
   /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */
   clientLimitMs?: number;

@@ -14,7 +14,7 @@ export interface RouteRequest {
    */
   intent?: string;
   system?: string;
-  /** The calling agent (its client's name): settings' agents.NAME apply to its call (jobs/agent-parts.ts). */
+  /** The calling agent (its client's name): settings' agents.NAME apply to its call (route/agent-parts.ts). */
   agent?: string;
   /**
    * Whose the prompt is — the agent in its scope, as its jobs are (tools/prompt-owner.ts); else the

@@ -32,7 +32,7 @@ export interface StreamResult {
   believedCachedTokens?: number;
   /**
    * The engine's own figure of its cache, whoever's prompts it held, for the speed learned only;
-   * `cachedPromptTokens` is then what the request's owner may be told (jobs/route-affinity.ts shownCached).
+   * `cachedPromptTokens` is then what the request's owner may be told (route/route-affinity.ts shownCached).
    */
   engineCachedTokens?: number;
 }

@@ -151,7 +151,7 @@ export function streamOptions(
   opts: {
     capabilities: readonly string[];
     maxTokens: number | undefined;
-    /** The call's limit, settled once (jobs/call-plan.ts): read, not worked out again. */
+    /** The call's limit, settled once (route/call-plan.ts): read, not worked out again. */
     settled?: SettledLimit | undefined;
     temperature?: number | undefined;
     own?: ModelSettings | undefined;
@@ -182,7 +182,7 @@ export function streamOptions(
     numCtx: loaded.contextLength,
     ...(temperature !== undefined && { temperature }),
     ...(topP !== undefined && { topP }),
-    // the call's limit read (jobs/call-plan.ts) where it was settled, else worked out here (compare)
+    // the call's limit read (route/call-plan.ts) where it was settled, else worked out here (compare)
     maxTokens: opts.settled
       ? limitOn(opts.maxTokens, opts.settled, opts.own)
       : answerLimit(opts.maxTokens, settings, opts.own),

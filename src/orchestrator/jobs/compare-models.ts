@@ -13,7 +13,7 @@ import { selectModel } from '../generation/router.js';
 import { findModel } from '../models/catalog.js';
 import { shortened } from '../util/shorten.js';
 import type { HostJob } from './compare-run.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 
 export type Views = Awaited<ReturnType<typeof reachableHosts>>;
 export type Models = ReturnType<typeof candidatesOf>;

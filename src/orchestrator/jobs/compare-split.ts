@@ -5,12 +5,12 @@
  * compared reads the whole input. An answer is shown under a model's name only when that model
  * gave it: one from another model or the cloud fallback is that model's failure.
  */
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import { compareMetrics, ZERO, type CompareEntry, type CompareRequest } from '../generation/compare-parts.js';
 import type { RouteRequest, RouteResult } from '../generation/route-types.js';
-import { planOffload } from './offload-plan.js';
-import { callOf } from './call-plan.js';
+import { planOffload } from '../route/offload-plan.js';
+import { callOf } from '../route/call-plan.js';
 import { runSplit } from './split-run.js';
 import { routeAndGenerate } from './route.js';
 import { wholeRequest, withInputs } from './offload.js';

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { findModel } from '../models/catalog.js';
 import { classify } from '../generation/classify.js';
 import { HostError } from '../engines/host-error.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import { estimateTokens } from '../generation/classify.js';
 import { candidatesOf, reachableHosts } from '../fleet/placement.js';
 import { fastestOf, type CompareEntry, type CompareRequest, type CompareResult } from '../generation/compare-parts.js';
@@ -32,7 +32,7 @@ import { compareOnHost, type HostJob, type HostRun } from './compare-run.js';
 import { compareSplit } from './compare-split.js';
 import { withInputs } from './offload.js';
 import { withUsableWindows } from '../fleet/windows.js';
-import { forAgent } from './agent-parts.js';
+import { forAgent } from '../route/agent-parts.js';
 
 export * from '../generation/compare-parts.js';
 

@@ -20,7 +20,7 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { TaskType } from '../config/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import { beforeReplace, type ReplacedLoaded } from './replace-loaded.js';
 
 export { replacedLoadedText } from './replace-loaded.js';

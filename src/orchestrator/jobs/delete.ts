@@ -5,7 +5,7 @@
  */
 import { findModel, similarModels, withTag } from '../models/catalog.js';
 import { HostError } from '../engines/host-error.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import { quoted } from '../util/shorten.js';
 import { log } from '../util/log.js';
 

@@ -9,7 +9,7 @@
 import { cancelledText } from '../util/stopping.js';
 import { HostError, KeptLocalError } from '../engines/host-error.js';
 import type { Fallback } from '../engines/engine.js';
-import type { Prepared } from './route-prepare.js';
+import type { Prepared } from '../route/route-prepare.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 
 function describeAttempts(attempts: Attempt[]): string {

@@ -9,13 +9,13 @@
  * When an engine refuses a prompt naming a window smaller than the one planned for (a front that
  * runs a model with less than it reports), the job is planned again once for it (window-replan.ts).
  */
-import type { JobParts } from './parts.js';
-import { planCall, type CallParts } from './call-plan.js';
+import type { JobParts } from '../route/parts.js';
+import { planCall, type CallParts } from '../route/call-plan.js';
 import type { PhaseBoard } from '../progress/progress.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
-import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
+import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from '../route/offload-plan.js';
 import { partRequest } from './split-generations.js';
 import { runSplit, type PartSink, type SplitInfo, type StatusSink } from './split-run.js';
 import type { ReusablePart } from '../stores/job-store.js';
@@ -28,7 +28,7 @@ import { aboutSeconds } from '../generation/estimate.js';
 /** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
 const CITE_SHORT = 'Cite inputs as path:line.';
 
-export { renderInputs } from './offload-plan.js';
+export { renderInputs } from '../route/offload-plan.js';
 
 export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   inputs?: GatheredInputs;

@@ -11,9 +11,9 @@ import { streamGenerate, streamOptions, type StreamResult } from '../generation/
 import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../generation/degenerate.js';
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import type { JobParts } from './parts.js';
-import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-candidates.js';
-import type { Prepared } from './route-prepare.js';
+import type { JobParts } from '../route/parts.js';
+import { clientOf, slotsOf, type Candidacy, type Candidates } from '../route/route-candidates.js';
+import type { Prepared } from '../route/route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import {
   believedCached,
@@ -23,7 +23,7 @@ import {
   promptOwnerOf,
   promptText,
   shownCached,
-} from './route-affinity.js';
+} from '../route/route-affinity.js';
 import { loadCandidate, namedByCaller, noteFailure } from './route-load.js';
 import { answered } from './route-answered.js';
 import type { Trial } from './route-trial.js';
@@ -240,7 +240,7 @@ async function generate(
       ...streamOptions(parts.settings, loaded, {
         capabilities: model?.capabilities ?? [],
         maxTokens: req.maxTokens,
-        settled: ask.answer, // the call's limit as its plan settled it (jobs/call-plan.ts)
+        settled: ask.answer, // the call's limit as its plan settled it (route/call-plan.ts)
         temperature: req.temperature,
         ...own,
       }),

@@ -2,9 +2,9 @@
 import type { HostOverview } from '../fleet/placement.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import type { Given } from '../generation/degenerate.js';
-import type { JobParts } from './parts.js';
-import type { Candidacy } from './route-candidates.js';
-import type { Prepared } from './route-prepare.js';
+import type { JobParts } from '../route/parts.js';
+import type { Candidacy } from '../route/route-candidates.js';
+import type { Prepared } from '../route/route-prepare.js';
 import type { Named } from './route-load.js';
 
 /** One request's trial of its candidates. */

@@ -18,16 +18,16 @@ import type { RouteResult } from '../generation/route-types.js';
 
 export { RouteError, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 import { HostError } from '../engines/host-error.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import { adviseRoute } from '../generation/advice.js';
-import { clientOf, type Candidates } from './route-candidates.js';
-import { estimatePlan, hostFacts } from './plan-estimate.js';
+import { clientOf, type Candidates } from '../route/route-candidates.js';
+import { estimatePlan, hostFacts } from '../route/plan-estimate.js';
 import { tryCandidates } from './route-attempt.js';
-import { answerWithin } from './hand-over.js';
-import { planRoute, type Planned, type RouteAsk, type RoutePlan } from './route-plan.js';
-import type { Prepared } from './route-prepare.js';
+import { answerWithin } from '../route/hand-over.js';
+import { planRoute, type Planned, type RouteAsk, type RoutePlan } from '../route/route-plan.js';
+import type { Prepared } from '../route/route-prepare.js';
 
-export type { Planned, RouteAsk } from './route-plan.js';
+export type { Planned, RouteAsk } from '../route/route-plan.js';
 
 /** The request planned (or on what `planned` decided for it) and run. */
 export async function routeAndGenerate(shared: JobParts, req: RouteAsk, planned?: Planned): Promise<RouteResult> {

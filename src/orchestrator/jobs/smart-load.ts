@@ -9,12 +9,12 @@ import type { KeepAlive, LoadOutcome } from '../loading/loader.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { ModelsOverview } from '../models/overview-types.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { coolingHosts, downLines, listFleetModels, type HostDown } from '../fleet/fleet-reads.js';
 import type { TaskType } from '../config/profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
-import { forAgent } from './agent-parts.js';
+import { forAgent } from '../route/agent-parts.js';
 import { plannerOf } from '../engines/planned-there.js';
 
 export interface SmartLoadRequest {
@@ -28,7 +28,7 @@ export interface SmartLoadRequest {
   signal?: AbortSignal;
   /** Told of every phase: choosing, waiting for another load, unloading, loading. */
   progress?: PhaseReporter;
-  /** The calling agent (its client's name): a choice by task follows its agents.NAME routing (jobs/agent-parts.ts). */
+  /** The calling agent (its client's name): a choice by task follows its agents.NAME routing (route/agent-parts.ts). */
   agent?: string;
 }
 

@@ -4,12 +4,12 @@
  * it is — and the partial answers combined in rounds until one answer is left.
  */
 import type { SplitPace } from './split-pace.js';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import { renderPart, splitInputs } from '../inputs/split.js';
 import type { RouteRequest, RouteResult } from './route.js';
 import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
-import type { SplitPlan } from './offload-plan.js';
-import { callOf } from './call-plan.js';
+import type { SplitPlan } from '../route/offload-plan.js';
+import { callOf } from '../route/call-plan.js';
 import { pool, type generations } from './split-generations.js';
 
 /** What a part's prompt asks after the part, and a combination's after the answers it combines. */

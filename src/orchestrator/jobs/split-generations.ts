@@ -2,12 +2,12 @@
  * A split job's generations (split-run.ts): the pool that runs them at most a width at once, and
  * each part's or combination's request on the plan's model, in its own lane of the progress board.
  */
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
 import { routeAndGenerate, type RouteRequest, type RouteResult } from './route.js';
-import type { SplitPlan } from './offload-plan.js';
+import type { SplitPlan } from '../route/offload-plan.js';
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
 export async function pool<T>(

@@ -9,10 +9,10 @@
 import type { RouteRequest, RouteResult } from '../generation/route-types.js';
 import type { SpeedFacts } from '../generation/estimate.js';
 import type { JobStatusUpdate } from './job-types.js';
-import type { SplitPlan } from './offload-plan.js';
-import type { JobParts } from './parts.js';
-import { callOf } from './call-plan.js';
-import { estimatePlan, hostFacts } from './plan-estimate.js';
+import type { SplitPlan } from '../route/offload-plan.js';
+import type { JobParts } from '../route/parts.js';
+import { callOf } from '../route/call-plan.js';
+import { estimatePlan, hostFacts } from '../route/plan-estimate.js';
 import { combiningRounds, jobSpeeds, splitRemainingMs, type EtaRequest } from './split-eta.js';
 
 type Metrics = RouteResult['metrics'];

@@ -15,11 +15,11 @@
 import { SplitPace } from './split-pace.js';
 import type { JobStatusUpdate } from './job-types.js';
 import { createHash } from 'node:crypto';
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import { RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { FRAMING_TOKENS, leftOutNote } from '../generation/split-plan.js';
-import type { SplitPlan } from './offload-plan.js';
+import type { SplitPlan } from '../route/offload-plan.js';
 import { generations, pool } from './split-generations.js';
 import { combineAll, combineAsk, partAsk } from './split-combine.js';
 import type { ReusablePart } from '../stores/job-store.js';

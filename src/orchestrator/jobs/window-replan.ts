@@ -5,7 +5,7 @@
  * known now — a split job re-split to fit the window learned, a whole one moved to a model whose
  * window holds it, or split. A second refusal is the answer: no loop.
  */
-import type { JobParts } from './parts.js';
+import type { JobParts } from '../route/parts.js';
 
 /** The windows learned from refusals, per host and model, at one moment. */
 type LearnedWindows = ReadonlyMap<string, ReadonlyMap<string, number>>;
