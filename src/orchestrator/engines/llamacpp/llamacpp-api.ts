@@ -3,15 +3,15 @@
  * and arguments (`GET /models`), `POST /models/load` and `/models/unload`, `GET /props`
  * (`role: router`, `max_instances`) and `GET /health`. A single-model server has no /models
  * status: its one model (from /v1/models) counts as loaded, and it cannot load or unload.
- * Every failure is an HostError naming the server and what to do, so the rest of ollm-mcp
- * treats a llama-server host like an Ollama host.
+ * Every failure is an HostError naming the server and what to do (llamacpp-failures.ts), so the
+ * rest of ollm-mcp treats a llama-server host like an Ollama host.
  */
 import { HostError } from '../ollama/ollama.js';
-import { addressFailure, addressNext, plainToTlsAnswer } from '../address-trouble.js';
 import { httpFetch } from '../http-fetch.js';
 import { redactSecrets } from '../../util/redact-secrets.js';
 import { errorCode } from '../../util/error-code.js';
 import { cancelledText } from '../../util/stopping.js';
+import { failedAnswer, foreignAnswer, unreachableError } from './llamacpp-failures.js';
 
 import {
   isObject,
@@ -145,94 +145,24 @@ export class LlamacppApi {
           this.host,
         );
       if (err instanceof HostError) throw err;
-      throw this.unreachable(err);
+      throw unreachableError(this, err);
     }
   }
 
   /** The setting that holds its address. */
-  private get setting(): string {
+  get setting(): string {
     return this.options.name ? `hosts.${this.options.name}.url` : 'hosts.<name>.url';
   }
 
-  unreachable(err: unknown): HostError {
-    const address = addressFailure(err, this.root, this.setting);
-    if (address)
-      return new HostError(
-        'unreachable',
-        `${this.who} is not reachable (${address.why}) — ${address.next}.`,
-        this.host,
-      );
-    const code = errorCode(err);
-    const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
-    return new HostError(
-      'unreachable',
-      `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (${this.setting}).`,
-      this.host,
-    );
-  }
-
-  /** An answer that is not what llama-server sends. */
-  foreign(what: string, text: string): HostError {
-    return new HostError(
-      'server_error',
-      `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`,
-      this.host,
-      { secrets: [this.key()] },
-    );
-  }
-
-  /** The error of a non-2xx answer, in llama-server's {error: {message}} or {error: "…"} form. */
+  /** The error of a non-2xx answer (llamacpp-failures.ts). */
   failed(what: string, status: number, json: unknown, text: string, model?: string): HostError {
-    const e = isObject(json) ? json['error'] : undefined;
-    const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text)
-      .trim()
-      .slice(0, 300);
-    const info = { status, secrets: [this.key()] }; // a server (or a proxy) may quote the key it was sent
-    const tls = plainToTlsAnswer(status, said, this.root);
-    if (tls)
-      return new HostError(
-        'unreachable',
-        `${this.who} is not reachable (${tls}) — ${addressNext(tls, this.root, this.setting)!}.`,
-        this.host,
-        info,
-      );
-    if (status === 401 || status === 403)
-      return new HostError(
-        'bad_request',
-        `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`,
-        this.host,
-        info,
-      );
-    if (status === 404 && model)
-      return new HostError(
-        'model_not_found',
-        `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
-        this.host,
-        info,
-      );
-    if (status === 503)
-      return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, info);
-    if (/memory|alloc/i.test(said) && status >= 500)
-      return new HostError(
-        'out_of_memory',
-        `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`,
-        this.host,
-        info,
-      );
-    if (status >= 400 && status < 500)
-      return new HostError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, info);
-    return new HostError(
-      'server_error',
-      `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`,
-      this.host,
-      info,
-    );
+    return failedAnswer(this, what, status, json, text, model);
   }
 
   async props(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ServerProps> {
     const r = await this.json('GET', '/props', undefined, opts);
     if (r.status >= 400) throw this.failed('GET /props', r.status, r.json, r.text);
-    if (!isObject(r.json)) throw this.foreign('GET /props', r.text);
+    if (!isObject(r.json)) throw foreignAnswer(this, 'GET /props', r.text);
     const max = r.json['max_instances'];
     const build = r.json['build_info'];
     const router = r.json['role'] === 'router';
@@ -273,7 +203,7 @@ export class LlamacppApi {
     const r = await this.json('GET', path, undefined, opts);
     if (r.status >= 400) throw this.failed(`GET ${path}`, r.status, r.json, r.text);
     const data = isObject(r.json) ? r.json['data'] : undefined;
-    if (!Array.isArray(data)) throw this.foreign(`GET ${path}`, r.text);
+    if (!Array.isArray(data)) throw foreignAnswer(this, `GET ${path}`, r.text);
     const models = data.map((d) => readModel(d, !router)).filter((m): m is RouterModel => m !== undefined);
     return router ? models : models.slice(0, 1).map((m) => ({ ...m, args: props.single ?? {} }));
   }
