@@ -14,7 +14,7 @@ import {
   predictBytes,
   type GgufFacts,
 } from '../../src/orchestrator/engines/llamacpp/llamacpp-gguf.js';
-import { runtimeArgs } from '../../src/orchestrator/engines/llamacpp/llamacpp.js';
+import { runtimeArgs } from '../../src/orchestrator/engines/llamacpp/llamacpp-models.js';
 import { engineName } from '../../src/orchestrator/engines/engine.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { PinKeeper, type PinHost } from '../../src/orchestrator/loading/pin-keeper.js';

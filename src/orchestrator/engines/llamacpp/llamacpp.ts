@@ -8,7 +8,8 @@
  * /models, ps → the models loaded or loading, show → the GGUF header), loads go through
  * /models/load, unloads through /models/unload, generation through /v1/chat/completions with the
  * OpenAI streaming client. A model's name is its router id (with ":latest" when it has no tag,
- * as Ollama names models); its size is what it takes loaded: weights plus KV cache.
+ * as Ollama names models); its size is what it takes loaded: weights plus KV cache
+ * (llamacpp-models.ts), told as Ollama tells its models (llamacpp-entries.ts).
  */
 import { withTag } from '../model-names.js';
 import { displayHost } from '../../config/host.js';
@@ -31,10 +32,13 @@ import { presetAdvice } from './llamacpp-preset.js';
 import { HostError } from '../host-error.js';
 import { OpenAIBackend } from '../openai/openai.js';
 import { chatGenerate } from '../openai/openai-generate.js';
-import { LlamacppApi, type ModelArgs, type ModelRuntime, type RouterModel, type ServerProps } from './llamacpp-api.js';
+import { LlamacppApi, type ServerProps } from './llamacpp-api.js';
 import { routerLoad, routerUnload } from './llamacpp-calls.js';
 import { tokenizeCount } from './llamacpp-tokenize.js';
-import { type GgufFacts, parameterSize, predictBytes, readGguf, runContext } from './llamacpp-gguf.js';
+import { describeRouterModel, type LlamacppModel } from './llamacpp-models.js';
+import { ModelRuntimes } from './llamacpp-runtimes.js';
+import { modelEntry, reportRow, runningEntry, showAnswer } from './llamacpp-entries.js';
+import { cannotDelete, cannotPull, noSuchModel } from './llamacpp-refusals.js';
 
 export interface LlamacppOptions {
   name: string;
@@ -50,38 +54,7 @@ export interface LlamacppOptions {
   fetch?: typeof fetch;
 }
 
-/** One model as ollm-mcp sees it: the router's entry, its header facts and its memory. */
-export interface LlamacppModel extends RouterModel {
-  name: string;
-  facts?: GgufFacts;
-  sizeBytes: number;
-  weightsBytes: number;
-  kvBytes: number;
-  /** The prompt cache it keeps in RAM (--cache-ram), in sizeBytes too. */
-  cacheBytes: number;
-  /** What its own server says it runs with (/props?model=), while it runs. */
-  runtime?: ModelRuntime;
-  /** Where sizeBytes comes from, in words. */
-  sizeSource: 'gguf' | 'settings' | 'unknown';
-  /** Tokens per slot: what its server runs with, else ctx-size / parallel (the whole ctx-size with a unified KV cache). */
-  contextLength?: number;
-}
-
-/**
- * The arguments a running model's own figures stand for: its slot's window after --fit and its
- * slots after -np -1. A unified KV cache (the default when --parallel is not set) is one window
- * shared by every slot; otherwise each slot has its own.
- */
-export function runtimeArgs(args: ModelArgs, rt: ModelRuntime | undefined): ModelArgs {
-  if (!rt) return args;
-  const unified = args.kvUnified ?? !(args.parallel !== undefined && args.parallel > 0); // -np -1 or unset: automatic slots
-  return { ...args, ctxSize: unified ? rt.nCtx : rt.nCtx * rt.slots, parallel: unified ? 1 : rt.slots };
-}
-
 const PROPS_TTL_MS = 30_000;
-/** An idle router model never expires by itself: /api/ps says so with a far date. */
-const NEVER = new Date('2318-01-01T00:00:00Z');
-
 /** Generation stalls are watched by the caller (generation/stream.ts); this only bounds a lost stream. */
 const STREAM_STALL_MS = 24 * 3600_000;
 
@@ -107,11 +80,8 @@ export class LlamacppBackend implements Engine {
   onPs?: (running: EngineModel[]) => void;
   private props?: { at: number; value: ServerProps };
   private names = new Map<string, string>();
-  /**
-   * Each model's own figures, asked once per run of it (they change only when it is loaded again);
-   * kept when it stops, as the best guess of its next run (--fit decides it at each load).
-   */
-  private readonly runtimes = new Map<string, { value: Promise<ModelRuntime | undefined>; live: boolean }>();
+  /** Each model's own figures, asked once per run of it (llamacpp-runtimes.ts). */
+  private readonly runtimes = new ModelRuntimes();
   private readonly chat: OpenAIBackend;
   /** The models running at the last listing (their load figures are asked per model: llamacpp-load.ts). */
   private running: Array<{ id: string; name: string }> = [];
@@ -177,23 +147,11 @@ export class LlamacppBackend implements Engine {
   }
 
   pull(): Promise<void> {
-    return Promise.reject(
-      new HostError(
-        'not_supported',
-        `${this.who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`,
-        this.host,
-      ),
-    );
+    return Promise.reject(cannotPull(this.who, this.host));
   }
 
   delete(model: string): Promise<void> {
-    return Promise.reject(
-      new HostError(
-        'not_supported',
-        `${this.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`,
-        this.host,
-      ),
-    );
+    return Promise.reject(cannotDelete(this.who, this.host, model));
   }
 
   /** It makes no models: a --models-preset section does it (the base's file named when the router says it). */
@@ -232,59 +190,16 @@ export class LlamacppBackend implements Engine {
   async models(opts: CallOptions = {}): Promise<LlamacppModel[]> {
     const props = await this.serverProps(opts);
     const raw = await this.api.models(props, this.callOpts(opts));
+    const ask = (id: string) => this.api.modelRuntime(id, this.callOpts(opts));
     const out = await Promise.all(
-      raw.map(async (m) => this.describe(m, props.router ? await this.runtimeOf(m, opts) : undefined)),
+      raw.map(async (m) => {
+        const runtime = props.router ? await this.runtimes.of(m, ask) : undefined;
+        return describeRouterModel(m, runtime, this.options.modelSizes);
+      }),
     );
     this.names = new Map(out.map((m) => [m.name, m.id]));
     this.running = out.filter((m) => m.status === 'loaded').map((m) => ({ id: m.id, name: m.name }));
     return out;
-  }
-
-  /** A router model's own figures: asked once per run while it runs (loaded or sleeping), else those of its last run. */
-  private runtimeOf(m: RouterModel, opts: CallOptions): Promise<ModelRuntime | undefined> {
-    const known = this.runtimes.get(m.id);
-    if (m.status !== 'loaded' && m.status !== 'sleeping') {
-      if (known) known.live = false;
-      return known?.value ?? Promise.resolve(undefined);
-    }
-    if (known?.live) return known.value;
-    const asked = this.api.modelRuntime(m.id, this.callOpts(opts)).catch(() => undefined);
-    const entry = { value: asked.then(async (v) => v ?? (await known?.value)), live: true };
-    this.runtimes.set(m.id, entry);
-    void asked.then((v) => v === undefined && (entry.live = false)); // no answer: asked again next time
-    return entry.value;
-  }
-
-  private async describe(m: RouterModel, runtime: ModelRuntime | undefined): Promise<LlamacppModel> {
-    const name = withTag(m.id);
-    const facts = m.args.file ? await readGguf(m.args.file) : undefined;
-    const configured = this.options.modelSizes?.[m.id] ?? this.options.modelSizes?.[name];
-    const args = runtimeArgs(m.args, runtime);
-    const ctx = runContext(facts, args);
-    const contextLength = ctx ? Math.max(1, Math.floor(ctx / Math.max(1, args.parallel ?? 1))) : undefined;
-    const base = { ...m, name, ...(runtime && { runtime }), ...(contextLength !== undefined && { contextLength }) };
-    if (facts) {
-      const p = predictBytes(facts, args);
-      return {
-        ...base,
-        facts,
-        sizeBytes: p.totalBytes,
-        weightsBytes: p.weightsBytes,
-        kvBytes: p.kvBytes,
-        cacheBytes: p.cacheBytes,
-        sizeSource: 'gguf',
-      };
-    }
-    if (configured !== undefined)
-      return {
-        ...base,
-        sizeBytes: configured,
-        weightsBytes: configured,
-        kvBytes: 0,
-        cacheBytes: 0,
-        sizeSource: 'settings',
-      };
-    return { ...base, sizeBytes: 0, weightsBytes: 0, kvBytes: 0, cacheBytes: 0, sizeSource: 'unknown' };
   }
 
   /** Router or single model, its --models-max, and every model with its status, memory and where that figure comes from. */
@@ -298,20 +213,7 @@ export class LlamacppBackend implements Engine {
     return {
       router: props.router,
       modelsMax,
-      models: models.map((m) => ({
-        name: m.name,
-        id: m.id,
-        status: m.status,
-        ...(m.failure && { failure: m.failure }),
-        sizeBytes: m.sizeBytes,
-        weightsBytes: m.weightsBytes,
-        kvBytes: m.kvBytes,
-        cacheBytes: m.cacheBytes,
-        sizeSource: m.sizeSource,
-        ...(m.runtime && { slots: m.runtime.slots }),
-        ...(m.contextLength !== undefined && { contextLength: m.contextLength }),
-        ...(m.args.file && { file: m.args.file }),
-      })),
+      models: models.map(reportRow),
     };
   }
 
@@ -321,7 +223,7 @@ export class LlamacppBackend implements Engine {
   }
 
   async list(opts?: CallOptions): Promise<EngineModel[]> {
-    return (await this.models(opts)).map((m) => this.entry(m));
+    return (await this.models(opts)).map(modelEntry);
   }
 
   /**
@@ -332,67 +234,15 @@ export class LlamacppBackend implements Engine {
   async ps(opts?: CallOptions): Promise<EngineModel[]> {
     const running = (await this.models(opts))
       .filter((m) => m.status === 'loaded' || m.status === 'loading' || m.status === 'sleeping')
-      .map((m) => ({
-        ...this.entry(m),
-        expires_at: NEVER,
-        size_vram: 0,
-        ...(m.status === 'sleeping' && { size: 0, asleep: true }),
-        ...(m.contextLength !== undefined && { context_length: m.contextLength }),
-      }));
+      .map(runningEntry);
     this.onPs?.(running);
     return running;
   }
 
   async show(model: string, opts?: CallOptions): Promise<ModelShow> {
     const m = (await this.models(opts)).find((x) => x.name === model || x.id === model || x.name === withTag(model));
-    if (!m)
-      throw new HostError(
-        'model_not_found',
-        `${this.api.who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
-        this.host,
-        404,
-      );
-    const arch = m.facts?.architecture ?? 'unknown';
-    // The KV cache is in the size already (it is fixed by --ctx-size): no KV shape goes to the planner.
-    const info: Record<string, unknown> = {
-      'general.architecture': arch,
-      ...(m.contextLength !== undefined && { [`${arch}.context_length`]: m.contextLength }),
-    };
-    if (m.facts?.parameterCount) info['general.parameter_count'] = m.facts.parameterCount;
-    const entry = this.entry(m);
-    return {
-      license: '',
-      parameters: m.sampling ?? '',
-      template: '',
-      system: '',
-      details: entry.details,
-      model_info: info,
-      capabilities: ['completion'],
-    };
-  }
-
-  private entry(m: LlamacppModel): EngineModel {
-    const arch = m.facts?.architecture ?? '';
-    return {
-      name: m.name,
-      model: m.name,
-      modified_at: new Date(0),
-      size: m.sizeBytes,
-      // weights + KV cache + prompt cache at its --ctx-size (or the size set in settings): all it takes there
-      ...(m.sizeSource !== 'unknown' && { sizeAtWindow: true }),
-      // the window it runs with in it (its server's own once seen): a new one is a new card (catalog.ts caches by digest)
-      digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}${m.runtime ? `:${m.runtime.nCtx}x${m.runtime.slots}` : ''}`,
-      details: {
-        parent_model: '',
-        format: 'gguf',
-        family: arch,
-        families: arch ? [arch] : [],
-        parameter_size: parameterSize(m.facts?.parameterCount),
-        quantization_level: m.facts?.quantization ?? '',
-      },
-      expires_at: NEVER,
-      size_vram: 0,
-    };
+    if (!m) throw noSuchModel(this.api.who, this.host, model);
+    return showAnswer(m);
   }
 
   private callOpts(opts: CallOptions = {}): { signal?: AbortSignal; timeoutMs?: number } {
