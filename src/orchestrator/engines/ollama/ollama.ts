@@ -24,24 +24,14 @@ import type {
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
 import { cancelledText } from '../../util/stopping.js';
-import { errorCode } from '../../util/error-code.js';
-import { quoted } from '../../util/shorten.js';
-import { log } from '../../util/log.js';
-import { checkModels } from './ollama-answers.js';
-import { HostError, notInstalled } from '../host-error.js';
-import { addressFailure, addressNext, plainToTlsAnswer, wrongPathAnswer } from '../address-trouble.js';
+import { HostError } from '../host-error.js';
 import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
 import { clientHeaders } from './ollama-headers.js';
 import { ollamaGenerate } from './ollama-generate.js';
+import { ollamaError } from './ollama-errors.js';
+import { checkedModels, modelShow, progressLines } from './ollama-client-answers.js';
 
 export { HostError } from '../host-error.js';
-
-/**
- * Ollama's words for a model that did not fit: the old runner's "requires more system memory",
- * and since v0.30 llama-server's "reported out-of-memory during startup" or a runner that died
- * while loading ("process has terminated", often without the word memory).
- */
-const OUT_OF_MEMORY = /memory|process has terminated|cudaMalloc|failed to allocate|unable to allocate/i;
 
 export type { CallOptions } from '../engine.js';
 
@@ -51,24 +41,6 @@ export interface BackendOptions {
   fetch?: typeof fetch;
   /** The setting that holds its address, for messages: OLLM_HOST or OLLAMA_HOST unless given, hosts.<name>.url for a named host. */
   setting?: string;
-}
-
-/** Hands each progress line of a stream (pull, create) on, until told it is done. */
-async function progressLines(
-  stream: AsyncIterable<{ status: string; digest?: string; total?: number; completed?: number }>,
-  onLine: (line: PullLine) => 'done' | void,
-): Promise<void> {
-  for await (const line of stream) {
-    if (
-      onLine({
-        status: line.status,
-        ...(line.digest && { digest: line.digest }),
-        ...(line.total !== undefined && { total: line.total }),
-        ...(line.completed !== undefined && { completed: line.completed }),
-      }) === 'done'
-    )
-      return;
-  }
 }
 
 export class OllamaBackend implements Engine {
@@ -157,97 +129,9 @@ export class OllamaBackend implements Engine {
     return this.run(what, (signal) => fn(signal ? this.newClient(signal) : this.client), options);
   }
 
-  /** Maps anything the client or fetch throws to an HostError with the host and the next step. */
+  /** Maps anything the client or fetch throws to an HostError with the host and the next step (ollama-errors.ts). */
   toError(err: unknown, what: string, ctx: CallOptions & { timedOut?: boolean } = {}): HostError {
-    if (err instanceof HostError) return err;
-    const host = this.host;
-    if (ctx.signal?.aborted) return new HostError('aborted', cancelledText(what, ctx.signal), host);
-    if (ctx.timedOut) {
-      return new HostError(
-        'timeout',
-        `Ollama at ${host} did not answer ${what} within ${ctx.timeoutMs} ms — it may be busy loading a model; try again, or raise ollama.timeoutMs.`,
-        host,
-      );
-    }
-    const status = (err as { status_code?: unknown }).status_code;
-    const text = String((err as { error?: unknown }).error ?? (err as Error).message ?? err);
-    if (typeof status === 'number') {
-      const tls = plainToTlsAnswer(status, text, this.url) ?? wrongPathAnswer(status, text, this.url);
-      if (tls)
-        return new HostError(
-          'unreachable',
-          `Ollama is not reachable at ${host} (${tls}) — ${addressNext(tls, this.url, this.setting)!}.`,
-          host,
-          status,
-        );
-      if (status === 404 && /not found/i.test(text)) {
-        return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
-      }
-      if (status === 503) {
-        return new HostError(
-          'busy',
-          `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`,
-          host,
-          status,
-        );
-      }
-      if (status === 401) {
-        return new HostError(
-          'unauthorized',
-          `Ollama at ${host} is not signed in to ollama.com, which ${ctx.model ? quoted(ctx.model) : 'this cloud model'} needs (401) — run \`ollama signin\` on that machine, or use a local model.`,
-          host,
-          status,
-        );
-      }
-      if (OUT_OF_MEMORY.test(text) && status >= 500) {
-        return new HostError(
-          'out_of_memory',
-          `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — unload other models or choose a smaller one.`,
-          host,
-          status,
-        );
-      }
-      if (status >= 400 && status < 500) {
-        return new HostError('bad_request', `Ollama at ${host} rejected ${what}: ${text}`, host, status);
-      }
-      return new HostError(
-        'server_error',
-        `Ollama at ${host} failed ${what} (HTTP ${status}): ${text} — check \`ollama serve\` logs.`,
-        host,
-        status,
-      );
-    }
-    const code = errorCode(err);
-    const name = (err as Error).name;
-    if (name === 'AbortError' || name === 'TimeoutError') {
-      return new HostError('aborted', cancelledText(what, ctx.signal), host);
-    }
-    const address = addressFailure(err, this.url, this.setting);
-    if (address)
-      return new HostError(
-        'unreachable',
-        `Ollama is not reachable at ${host} (${address.why}) — ${address.next}.`,
-        host,
-      );
-    if (name === 'TypeError' || code) {
-      const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
-      const where = this.setting.startsWith('hosts.')
-        ? `correct ${this.setting} in settings`
-        : 'point OLLM_HOST (or OLLAMA_HOST) at where it runs';
-      return new HostError(
-        'unreachable',
-        `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or ${where}.`,
-        host,
-      );
-    }
-    // an error line in the middle of a stream carries no status
-    if (OUT_OF_MEMORY.test(text))
-      return new HostError(
-        'out_of_memory',
-        `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`,
-        host,
-      );
-    return new HostError('server_error', `Ollama at ${host} failed ${what}: ${text}`, host);
+    return ollamaError(err, what, ctx, { host: this.host, url: this.url, setting: this.setting });
   }
 
   version(options?: CallOptions): Promise<string> {
@@ -255,51 +139,20 @@ export class OllamaBackend implements Engine {
   }
 
   list(options?: CallOptions): Promise<EngineModel[]> {
-    return this.call('/api/tags', async (c) => this.checked('/api/tags', await c.list()), options);
+    return this.call('/api/tags', async (c) => checkedModels(this.host, '/api/tags', await c.list()), options);
   }
 
   async ps(options?: CallOptions): Promise<EngineModel[]> {
-    const running = await this.call('/api/ps', async (c) => this.checked('/api/ps', await c.ps()), options);
+    const running = await this.call('/api/ps', async (c) => checkedModels(this.host, '/api/ps', await c.ps()), options);
     this.onPs?.(running);
     return running;
   }
 
-  /** The models of an answer, checked where they enter (ollama-answers.ts). */
-  private checked(path: string, raw: unknown): EngineModel[] {
-    const out = checkModels(raw);
-    if ('problem' in out) {
-      throw new HostError(
-        'bad_response',
-        `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`,
-        this.host,
-      );
-    }
-    if (out.dropped.length)
-      log.warn(
-        `Ollama at ${this.host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`,
-      );
-    return out.models;
-  }
-
   show(model: string, options?: CallOptions): Promise<ModelShow> {
-    return this.call(
-      `/api/show for "${model}"`,
-      async (c): Promise<ModelShow> => {
-        const s = await c.show({ model });
-        // the client types model_info as a Map, but it arrives as a plain JSON object
-        return {
-          details: s.details,
-          model_info: s.model_info as unknown as Record<string, unknown>,
-          capabilities: s.capabilities,
-          license: s.license,
-          parameters: s.parameters,
-          template: s.template,
-          system: s.system,
-          modelfile: s.modelfile,
-        };
-      },
-      { ...options, model },
-    );
+    return this.call(`/api/show for "${model}"`, async (c) => modelShow(await c.show({ model })), {
+      ...options,
+      model,
+    });
   }
 
   /** An empty generate loads (an empty embed for embedding models); returns Ollama's load time in ns. */

@@ -1,0 +1,60 @@
+/**
+ * The official client's answers in the engine's terms: a model list checked where it enters
+ * (ollama-answers.ts), the models left out logged and an answer that is not Ollama's an error; a
+ * show as a plain ModelShow; a stream's progress lines (pull, create) handed on one by one.
+ */
+import type { ShowResponse } from 'ollama';
+import type { EngineModel, ModelShow, PullLine } from '../engine.js';
+import { log } from '../../util/log.js';
+import { HostError } from '../host-error.js';
+import { checkModels } from './ollama-answers.js';
+
+/** The models of an answer to `path` from Ollama at `host`, checked where they enter (ollama-answers.ts). */
+export function checkedModels(host: string, path: string, raw: unknown): EngineModel[] {
+  const out = checkModels(raw);
+  if ('problem' in out) {
+    throw new HostError(
+      'bad_response',
+      `Ollama at ${host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`,
+      host,
+    );
+  }
+  if (out.dropped.length)
+    log.warn(
+      `Ollama at ${host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`,
+    );
+  return out.models;
+}
+
+/** A show answer as the engine contract has it. */
+export function modelShow(s: ShowResponse): ModelShow {
+  // the client types model_info as a Map, but it arrives as a plain JSON object
+  return {
+    details: s.details,
+    model_info: s.model_info as unknown as Record<string, unknown>,
+    capabilities: s.capabilities,
+    license: s.license,
+    parameters: s.parameters,
+    template: s.template,
+    system: s.system,
+    modelfile: s.modelfile,
+  };
+}
+
+/** Hands each progress line of a stream (pull, create) on, until told it is done. */
+export async function progressLines(
+  stream: AsyncIterable<{ status: string; digest?: string; total?: number; completed?: number }>,
+  onLine: (line: PullLine) => 'done' | void,
+): Promise<void> {
+  for await (const line of stream) {
+    if (
+      onLine({
+        status: line.status,
+        ...(line.digest && { digest: line.digest }),
+        ...(line.total !== undefined && { total: line.total }),
+        ...(line.completed !== undefined && { completed: line.completed }),
+      }) === 'done'
+    )
+      return;
+  }
+}
