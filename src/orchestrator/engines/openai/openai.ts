@@ -1,29 +1,18 @@
 /**
  * An OpenAI-compatible engine as a backend: vLLM, llama.cpp's llama-server, LM Studio, llama-swap,
  * SGLang, LiteLLM, Olla, or a hosted API. These engines load models themselves, so this backend
- * only lists models, checks health cheaply and streams chat completions; it plans no memory.
- *
- * The base URL is taken as users write it. One that ends in a version segment (`/v1`, `/v1beta`,
- * …; a trailing slash is dropped) is the API base as it is. Any other (`http://host:8000`) is
- * probed once, on first use: `<base>/v1/models` first, then `<base>/models`; the first that
- * lists models (or asks for an API key) becomes the API base for the backend's life. A probe that
- * cannot connect is not remembered, so a later call probes again.
- *
- * The API key is read from the environment variable named by `apiKeyEnv` at each call (so a key
- * set or rotated later is used) and sent as `Authorization: Bearer`; it never appears in a message.
- * Requests go through the project's node:http fetch (keep-alive, no 300 s header limit, a
- * streamed body; an aborted signal destroys the request, so the engine sees the client go).
- * Every failure is an EngineError naming the engine and the next step (openai-failures.ts).
+ * only lists models, checks health cheaply (openai-health.ts) and streams chat completions; it
+ * plans no memory. The base URL is taken as users write it, its API base probed for when it has no
+ * version segment (openai-base.ts). Requests carry the API key read at each call and are sent again
+ * once when a kept-alive connection was reset (openai-send.ts). Every failure is an EngineError
+ * naming the engine and the next step (openai-failures.ts).
  */
 import { httpFetch } from '../http-fetch.js';
 import { streamChat } from './openai-chat.js';
-import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';
 import { raceAbort } from '../../util/race-abort.js';
 import {
-  type HealthAnswer,
   MODEL_LIST_BYTES,
-  modelIds,
   readModelList,
   readPropsWindow,
   pathOf,
@@ -33,6 +22,9 @@ import {
 } from './openai-http.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';
 import { RuntimeWindows } from './openai-windows.js';
+import { probeApi, readBase, serverRoot } from './openai-base.js';
+import { checkHealth, type HealthResult } from './openai-health.js';
+import { EngineRequests } from './openai-send.js';
 
 export { EngineError } from './openai-errors.js';
 export type { ChatRequest, ChatResult } from './openai-stream.js';
@@ -57,17 +49,8 @@ export interface OpenAIBackendOptions {
   settingsPath?: string;
 }
 
-const VERSIONED = /\/v\d+[a-z0-9]*$/i;
 /** A llama-server's /props holds its chat template too: a few KiB, rarely more. */
 const PROPS_BYTES = 1024 * 1024;
-
-export interface HealthResult {
-  ok: boolean;
-  /** What was found, or the error message. */
-  detail: string;
-  latencyMs: number;
-  error?: EngineError;
-}
 
 export class OpenAIBackend {
   readonly name: string;
@@ -77,8 +60,7 @@ export class OpenAIBackend {
   readonly host: string;
   readonly timeoutMs: number;
   readonly failures: Failures;
-  private readonly apiKeyEnv: string | undefined;
-  private readonly fetchImpl: typeof fetch;
+  private readonly requests: EngineRequests;
   private readonly search: string;
   /** The base URL requests go to (credentials in it kept). */
   private readonly base: string;
@@ -94,38 +76,25 @@ export class OpenAIBackend {
   readonly windows = new RuntimeWindows();
 
   constructor(options: OpenAIBackendOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseURL.trim());
-    } catch {
-      throw new TypeError(
-        `${options.name}: baseURL ${JSON.stringify(options.baseURL.slice(0, 100))} is not a URL (write it like http://127.0.0.1:8000/v1)`,
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new TypeError(`${options.name}: baseURL must start with http:// or https://`);
+    const at = readBase(options.name, options.baseURL, options.healthPath);
     this.name = options.name;
-    const path = url.pathname.replace(/\/+$/, '');
-    this.search = url.search;
-    this.base = `${url.protocol}//${url.username ? `${url.username}:${url.password}@` : ''}${url.host}${path}`;
-    this.baseURL = `${url.origin}${path}`;
-    this.host = url.host;
+    this.search = at.search;
+    this.base = at.base;
+    this.baseURL = at.shown;
+    this.host = at.host;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.apiKeyEnv = options.apiKeyEnv;
-    this.fetchImpl = options.fetch ?? httpFetch;
-    if (VERSIONED.test(path)) this.api = this.base;
-    const root = this.base.replace(VERSIONED, '');
-    const healthPath = options.healthPath ?? '/health';
-    this.healthURL = healthPath === false ? undefined : `${root}${healthPath.startsWith('/') ? '' : '/'}${healthPath}`;
+    this.requests = new EngineRequests(options.fetch ?? httpFetch, options.apiKeyEnv);
+    this.api = at.api;
+    this.healthURL = at.healthURL;
     this.failures = new Failures(
       {
         name: this.name,
         host: this.host,
         shownURL: this.baseURL,
         settingsPath: options.settingsPath ?? `hosts.${this.name}`,
-        ...(this.apiKeyEnv && { apiKeyEnv: this.apiKeyEnv }),
+        ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }),
       },
-      () => this.key(),
+      () => this.requests.key(),
     );
   }
 
@@ -136,7 +105,7 @@ export class OpenAIBackend {
       async (signal) => {
         const api = await this.apiBase(signal);
         const what = `GET ${pathOf(api)}/models`;
-        const res = await this.get(`${api}/models${this.search}`, signal);
+        const res = await this.requests.get(`${api}/models${this.search}`, signal);
         const { text, more } = await readBody(res, MODEL_LIST_BYTES);
         if (!res.ok) throw this.failures.fromHttp({ status: res.status, headers: res.headers, text, what });
         if (more)
@@ -175,7 +144,7 @@ export class OpenAIBackend {
   private async readProps(id: string, api: string, signal: AbortSignal): Promise<void> {
     if (!this.windows.propsDue(id)) return;
     try {
-      const res = await this.get(`${api.replace(VERSIONED, '')}/props${this.search}`, signal);
+      const res = await this.requests.get(`${serverRoot(api)}/props${this.search}`, signal);
       const { text, more } = await readBody(res, PROPS_BYTES);
       this.windows.propsRead(id, res.ok && !more ? readPropsWindow(text) : undefined);
     } catch {
@@ -184,58 +153,27 @@ export class OpenAIBackend {
   }
 
   /**
-   * A cheap check, never a generation: /health where the engine has it (a 503 there means it is
-   * still loading a model), else the model list. Throws only when `signal` aborts.
+   * A cheap check, never a generation: /health where the engine has it, else the model list
+   * (openai-health.ts). Throws only when `signal` aborts.
    */
-  async health(opts: { signal?: AbortSignal } = {}): Promise<HealthResult> {
-    const started = performance.now();
-    const done = (ok: boolean, detail: string, error?: EngineError): HealthResult => ({
-      ok,
-      detail,
-      latencyMs: Math.round(performance.now() - started),
-      ...(error && { error }),
-    });
-    const failed = (err: unknown): HealthResult => {
-      const e = this.failures.fromThrown(err, { what: 'the health check', signal: opts.signal });
-      if (e.kind === 'aborted') throw e;
-      return done(false, e.message, e);
-    };
-    const healthURL = this.healthURL;
-    if (healthURL && this.hasHealth) {
-      const path = pathOf(healthURL);
-      let h: HealthAnswer;
-      try {
-        h = await this.call(
-          `GET ${path}`,
-          async (signal) => readHealth(await this.get(healthURL, signal), this.failures),
-          opts,
-        );
-      } catch (err) {
-        return failed(err); // unreachable, or too slow: the model list would fare no better
-      }
-      if (h.state === 'ok') return done(true, `${this.failures.who} is healthy (${path}: ${h.said}).`);
-      if (h.state === 'unready') {
-        const next = /loading/i.test(h.said)
-          ? 'it is still loading a model; try again shortly'
-          : `check ${this.name}'s logs, or try again`;
-        const e = this.failures.make(
-          'server_error',
-          `${this.failures.who} is not ready (${path}: HTTP ${h.status}, ${h.said}) — ${next}.`,
-          { status: h.status },
-        );
-        return done(false, e.message, e);
-      }
-      if (h.state === 'missing') this.hasHealth = false;
-    }
-    try {
-      const ids = await this.listModels(opts);
-      return done(
-        true,
-        `${this.failures.who} serves ${ids.length} model${ids.length === 1 ? '' : 's'} (${pathOf(this.api ?? this.base)}/models).`,
-      );
-    } catch (err) {
-      return failed(err);
-    }
+  health(opts: { signal?: AbortSignal } = {}): Promise<HealthResult> {
+    return checkHealth(
+      {
+        failures: this.failures,
+        name: this.name,
+        healthURL: this.hasHealth ? this.healthURL : undefined,
+        readHealth: (url) =>
+          this.call(
+            `GET ${pathOf(url)}`,
+            async (signal) => readHealth(await this.requests.get(url, signal), this.failures),
+            opts,
+          ),
+        noHealth: () => (this.hasHealth = false),
+        listModels: () => this.listModels(opts),
+        apiPath: () => pathOf(this.api ?? this.base),
+      },
+      opts.signal,
+    );
   }
 
   /** One chat completion, streamed; see openai-chat.ts for cancellation and stalls. */
@@ -245,20 +183,7 @@ export class OpenAIBackend {
         failures: this.failures,
         post: async (path, body, signal) => {
           const api = await this.apiBase(signal);
-          const headers = {
-            ...this.headers('text/event-stream, application/json'),
-            'content-type': 'application/json',
-          };
-          const init = { method: 'POST', headers, body: JSON.stringify(body), signal };
-          let res: Response;
-          try {
-            res = await this.fetchImpl(`${api}${path}${this.search}`, init);
-          } catch (err) {
-            // a kept-alive connection the engine closed after its last answer (llama-server does
-            // so after a stream, without saying): reset before any answer, so never seen — sent again once
-            if (signal.aborted || connectionFailure(err) !== 'connection reset') throw err;
-            res = await this.fetchImpl(`${api}${path}${this.search}`, init);
-          }
+          const res = await this.requests.post(`${api}${path}${this.search}`, body, signal);
           return { res, what: `POST ${pathOf(api)}${path}` };
         },
         served: (signal) => this.listModels({ signal }).catch(() => undefined),
@@ -271,7 +196,7 @@ export class OpenAIBackend {
 
   /** A GET at the server root (beside /v1: /metrics, /slots…), under the caller's signal; the caller bounds the answer. */
   rootGet(path: string, signal: AbortSignal): Promise<Response> {
-    return this.get(`${(this.api ?? this.base).replace(VERSIONED, '')}${path}`, signal);
+    return this.requests.get(`${serverRoot(this.api ?? this.base)}${path}`, signal);
   }
 
   /** The API base in use (…/v1; for messages: no credentials, no query), probing a base without a version segment first. */
@@ -280,34 +205,18 @@ export class OpenAIBackend {
     return `${url.origin}${url.pathname}`;
   }
 
-  /** The API base (…/v1), probing a base without a version segment once. */
+  /** The API base (…/v1), probing a base without a version segment once (openai-base.ts). */
   private apiBase(signal?: AbortSignal): Promise<string> {
     if (this.api) return Promise.resolve(this.api);
-    this.probing ??= this.probe().finally(() => (this.probing = undefined));
+    this.probing ??= probeApi(
+      { base: this.base, search: this.search },
+      (url, s) => this.requests.get(url, s),
+      this.failures,
+      this.timeoutMs,
+    )
+      .then((api) => (this.api = api))
+      .finally(() => (this.probing = undefined));
     return signal ? raceAbort(this.probing, signal) : this.probing;
-  }
-
-  private async probe(): Promise<string> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const candidates = [`${this.base}/v1`, this.base];
-    try {
-      for (const api of candidates) {
-        const res = await this.get(`${api}/models${this.search}`, timeout);
-        const text = await readCapped(res, MODEL_LIST_BYTES);
-        if (res.status === 401 || res.status === 403 || (res.ok && modelIds(text))) return (this.api = api);
-      }
-    } catch (err) {
-      throw this.failures.fromThrown(err, {
-        what: `GET ${pathOf(candidates[0]!)}/models`,
-        timedOut: timeout.aborted,
-        timeoutMs: this.timeoutMs,
-      });
-    }
-    const shown = this.failures.ref.shownURL;
-    throw this.failures.make(
-      'bad_response',
-      `${this.failures.who} lists no models at ${shown}/v1/models nor at ${shown}/models — check its baseURL (${shown}); for most engines it ends in /v1.`,
-    );
   }
 
   private async call<T>(
@@ -327,29 +236,5 @@ export class OpenAIBackend {
         timeoutMs: this.timeoutMs,
       });
     }
-  }
-
-  /**
-   * A GET, tried a second time when the connection was reset before any answer: a kept-alive
-   * connection the engine closed (its idle timeout, or a restart) fails the first request sent on it.
-   */
-  private async get(url: string, signal: AbortSignal): Promise<Response> {
-    const init = { method: 'GET', headers: this.headers(), signal };
-    try {
-      return await this.fetchImpl(url, init);
-    } catch (err) {
-      if (signal.aborted || connectionFailure(err) !== 'connection reset') throw err;
-      return this.fetchImpl(url, init);
-    }
-  }
-
-  private key(): string | undefined {
-    // OLLM_API_KEY: the key Claude Desktop keeps in the keychain for the bundle, standing in for the variable named
-    return (this.apiKeyEnv && (process.env[this.apiKeyEnv]?.trim() || process.env.OLLM_API_KEY?.trim())) || undefined;
-  }
-
-  private headers(accept = 'application/json'): Record<string, string> {
-    const key = this.key();
-    return { accept, ...(key && { authorization: `Bearer ${key}` }) };
   }
 }
