@@ -1,7 +1,7 @@
 /**
- * One chat completion as OpenAI-compatible engines stream it (server-sent events): the request
- * body, and the reading of `chat.completion.chunk` events into text, reasoning, usage and a
- * finish reason. Engines differ in small ways, all read here:
+ * One chat completion as OpenAI-compatible engines stream it (server-sent events): the reading of
+ * `chat.completion.chunk` events into text, reasoning, usage and a finish reason, gathered into the
+ * answer by openai-answer.ts. Engines differ in small ways, all read here:
  *   - usage in a last chunk with empty `choices` (OpenAI, vLLM), in the finishing chunk
  *     (llama-server), in every chunk (vLLM's continuous usage), or not at all (then estimated);
  *   - reasoning as `delta.reasoning_content` (vLLM, llama-server, LM Studio) or `delta.reasoning`;
@@ -13,7 +13,8 @@
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { log } from '../../util/log.js';
 import { quoted } from '../../util/shorten.js';
-import { type ChunkParts, type EngineTimings, readChunk } from './openai-chunk.js';
+import { readChunk } from './openai-chunk.js';
+import { StreamedAnswer } from './openai-answer.js';
 import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
 import { contextRefusal } from './context-limit.js';
 import type { ChatRequest, ChatResult } from './openai-types.js';
@@ -30,57 +31,46 @@ const MAX_EVENT_CHARS = 1 << 20;
 const MAX_BAD = 5;
 /** Events with no text tolerated in one answer (a real one has a few: the role, the finish, the usage). */
 const EMPTY_EVENTS = 256;
-/** A token is a few characters: past this many per token on average, the answer is cut as at maxTokens. */
-const CHARS_PER_TOKEN = 256;
 
 export class ChatStream {
-  text = '';
-  thinking = '';
-  /** Tokens seen (answer and reasoning deltas). */
-  tokens = 0;
   /** Events parsed (comments such as keep-alive pings are not events). */
   events = 0;
   done = false;
-  finishReason: string | undefined;
   failure: EngineError | undefined;
-  private firstAnswerAt = 0;
-  private firstTokenAt = 0;
-  private lastTokenAt = 0;
-  private usage: { prompt?: number; completion?: number; cached?: number } | undefined;
-  private perSecond: number | undefined;
-  private timings: EngineTimings | undefined;
+  /** The answer gathered so far (openai-answer.ts). */
+  private readonly answer: StreamedAnswer;
   private head = '';
   private ending = false;
   private bad = 0;
   private firstBad = '';
   private readonly parser: EventSourceParser;
-  /** Tokens and characters past which the answer is cut (maxTokens, whatever the engine does). */
-  private readonly tokenLimit: number;
-  private readonly charLimit: number;
 
   constructor(
     private readonly f: Failures,
     private readonly req: ChatRequest,
-    private readonly started: number,
+    started: number,
   ) {
+    this.answer = new StreamedAnswer(req, started);
     this.parser = createParser({
       maxBufferSize: MAX_EVENT_CHARS,
       onEvent: (ev) => this.onEvent(ev),
       onError: (err) => this.onParseError(err),
     });
-    this.tokenLimit = req.maxTokens * 2 + 8;
-    this.charLimit = this.tokenLimit * CHARS_PER_TOKEN;
   }
 
-  /**
-   * maxTokens reached, whatever the engine does: the answer ends there (finish_reason "length") and
-   * the caller stops reading. A chunk is about a token; reasoning counts too, allowed as much again.
-   */
-  cut = false;
+  /** Tokens seen (answer and reasoning deltas). */
+  get tokens(): number {
+    return this.answer.tokens;
+  }
+
+  /** maxTokens reached, whatever the engine does: the answer ends there and the caller stops reading. */
+  get cut(): boolean {
+    return this.answer.cut;
+  }
 
   /** The answer is complete: [DONE] or a finish_reason arrived. */
   get finished(): boolean {
-    return this.done || this.finishReason !== undefined;
+    return this.done || this.answer.finishReason !== undefined;
   }
 
   feed(chunk: string): void {
@@ -131,61 +121,13 @@ export class ChatStream {
       { whole: true },
     );
     if ('problem' in parts) throw this.badChunks(`an answer that is not OpenAI's: ${parts.problem}`);
-    this.onParts(parts, true);
+    this.answer.add(parts, true);
     this.events++;
     this.done = true;
   }
 
   result(): ChatResult {
-    const { f, req } = this;
-    const finish = this.finishReason ?? 'stop';
-    if (this.text.trim() === '') {
-      const why = this.thinking
-        ? ' (it only produced reasoning)'
-        : finish === 'length'
-          ? ' (it reached maxTokens first)'
-          : '';
-      throw f.make(
-        why ? 'server_error' : 'empty_answer',
-        `${quoted(req.model)} on ${f.who} returned an empty answer${why} — raise maxTokens, or try another model.`,
-      );
-    }
-    const now = performance.now();
-    const completion = this.usage?.completion;
-    const outputTokens = completion ?? this.tokens;
-    const genSeconds = (this.lastTokenAt - this.firstTokenAt) / 1000;
-    const estimated =
-      Math.round((this.perSecond ?? (genSeconds > 0 && outputTokens > 1 ? (outputTokens - 1) / genSeconds : 0)) * 10) /
-      10;
-    const result: ChatResult = {
-      text: this.text,
-      promptTokens: this.usage?.prompt ?? Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4),
-      outputTokens,
-      tokensPerSecond: estimated,
-      timeToFirstTokenMs: Math.round((this.firstAnswerAt || now) - this.started),
-      totalMs: Math.round(now - this.started),
-      doneReason: finish,
-      usageReported: completion !== undefined,
-    };
-    if (this.thinking) result.thinking = this.thinking;
-    return Object.assign(result, this.ownTimes(now));
-  }
-
-  /**
-   * Reading the prompt and generating, by the engine's own timings where it sends them
-   * (llama-server), else the prompt by the wall clock to the first token; the prompt tokens its
-   * cache held where it says (timings.cache_n, usage.prompt_tokens_details.cached_tokens).
-   */
-  private ownTimes(now: number): Pick<ChatResult, 'promptMs' | 'cachedPromptTokens' | 'generatingMs'> {
-    const t = this.timings;
-    const cached = t?.cached ?? this.usage?.cached;
-    const firstToken = this.firstTokenAt || this.firstAnswerAt;
-    const promptMs = t?.promptMs ?? (firstToken ? firstToken - this.started : undefined);
-    return {
-      ...(promptMs !== undefined && promptMs <= now - this.started + 1 && { promptMs }),
-      ...(cached !== undefined && { cachedPromptTokens: cached }),
-      ...(t?.predictedMs !== undefined && { generatingMs: t.predictedMs }),
-    };
+    return this.answer.result(this.f);
   }
 
   private onEvent(ev: EventSourceMessage): void {
@@ -232,37 +174,9 @@ export class ChatStream {
         );
       return;
     }
-    this.onParts(parts, false);
+    this.answer.add(parts, false);
     if (!this.finished && this.events - this.tokens > EMPTY_EVENTS)
       this.failure = this.badChunks(`${this.events - this.tokens} stream events without text`);
-  }
-
-  private onParts(parts: ChunkParts, whole: boolean): void {
-    if (parts.usage) this.usage = parts.usage;
-    if (parts.perSecond) this.perSecond = parts.perSecond;
-    if (parts.timings) this.timings = { ...this.timings, ...parts.timings };
-    const room = this.charLimit - this.text.length - this.thinking.length;
-    const content = parts.content.slice(0, Math.max(0, room));
-    const reasoning = parts.reasoning.slice(0, Math.max(0, room - content.length));
-    const now = performance.now();
-    if (content) {
-      if (!this.firstAnswerAt) this.firstAnswerAt = now;
-      this.text += content;
-    }
-    if (reasoning) this.thinking += reasoning;
-    if (content || reasoning) {
-      if (!this.firstTokenAt) this.firstTokenAt = now;
-      this.lastTokenAt = now;
-      this.tokens++;
-      this.req.onDelta?.({ ...(content && { text: content }), ...(reasoning && { thinking: reasoning }) });
-      this.req.onToken?.(this.tokens);
-    }
-    const overLong = content.length < parts.content.length || reasoning.length < parts.reasoning.length;
-    if (parts.finish && !overLong) this.finishReason = parts.finish;
-    else if (overLong || (!whole && this.tokens >= this.tokenLimit)) {
-      this.finishReason = 'length';
-      this.cut = !whole;
-    }
   }
 
   /** The error for an engine whose chunks are not OpenAI's, logged once. */
