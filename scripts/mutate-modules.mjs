@@ -192,4 +192,9 @@ export const MODULES = [
     file: 'src/orchestrator/engines/ollm/ollm-answers.ts',
     tests: unit('ollm-answers', 'ollm-fit', 'ollm-answers-bounds'),
   },
+  {
+    name: 'ollm-schemas',
+    file: 'src/orchestrator/engines/ollm/ollm-schemas.ts',
+    tests: unit('ollm-answers', 'ollm-fit', 'ollm-answers-bounds'),
+  },
 ];

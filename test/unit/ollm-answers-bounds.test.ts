@@ -9,8 +9,8 @@ import {
   boxShow,
   contentText,
   fitOf,
-  MAX_TEXT,
 } from '../../src/orchestrator/engines/ollm/ollm-answers.js';
+import { MAX_TEXT } from '../../src/orchestrator/engines/ollm/ollm-schemas.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 
 const BOX = { who: 'ollm-mcp gpubox (http://gpubox:3333/mcp)', host: 'gpubox:3333' };

@@ -3,14 +3,8 @@
 // entries (installed, loaded), show_model onto a card the catalog reads, route_and_generate onto
 // the answer or the job to wait for; anything else refused with a HostError of kind bad_response.
 import { describe, expect, it } from 'vitest';
-import {
-  boxAnswer,
-  boxModels,
-  boxRefusal,
-  boxShow,
-  MAX_MODELS,
-  MAX_TEXT,
-} from '../../src/orchestrator/engines/ollm/ollm-answers.js';
+import { boxAnswer, boxModels, boxRefusal, boxShow } from '../../src/orchestrator/engines/ollm/ollm-answers.js';
+import { MAX_MODELS, MAX_TEXT } from '../../src/orchestrator/engines/ollm/ollm-schemas.js';
 import { generateArgs, tokensIn } from '../../src/orchestrator/engines/ollm/ollm-generate.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { showFacts } from '../../src/orchestrator/models/catalog.js';

@@ -18,7 +18,8 @@ import type {
   ModelShow,
 } from '../engine.js';
 import { HostError } from '../host-error.js';
-import { boxModels, boxRefusal, boxShow, showOf, type BoxRef, type ListedModel } from './ollm-answers.js';
+import { boxModels, boxRefusal, boxShow, showOf } from './ollm-answers.js';
+import type { BoxRef, ListedModel } from './ollm-schemas.js';
 import { BoxConnection, type BoxOptions } from './ollm-client.js';
 import { boxGenerate } from './ollm-generate.js';
 

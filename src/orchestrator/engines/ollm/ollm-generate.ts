@@ -15,7 +15,8 @@ import { HostError } from '../host-error.js';
 import { log } from '../../util/log.js';
 import { cancelledText } from '../../util/stopping.js';
 import { AGENT_META_KEY, OWNER_KEY, OWNER_META_KEY } from '../../config/agents.js';
-import { boxAnswer, boxRefusal, type BoxRef } from './ollm-answers.js';
+import { boxAnswer, boxRefusal } from './ollm-answers.js';
+import type { BoxRef } from './ollm-schemas.js';
 import type { BoxConnection } from './ollm-client.js';
 
 /** Longest silence of the box (no progress, no answer) before the call is given up, ms. */
