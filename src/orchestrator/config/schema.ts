@@ -3,11 +3,13 @@
  * published JSON Schema in schemas/settings.schema.json — goes through it.
  */
 import * as z from 'zod';
-import { DEFAULT_OLLAMA_URL } from './host.js';
-import { bytes, host, runnerFields, sizeInput } from './schema-parts.js';
-import { capacity, hostsSchema } from './hosts-schema.js';
-import { keepAliveProblem, parseBudget, type Budget } from './units.js';
-import { agentsSchema, httpTokensSchema, optionFields, routingFields, toolsetsSchema } from './agents-schema.js';
+import { bytes, sizeInput } from './schema-parts.js';
+import { hostsSchema } from './hosts-schema.js';
+import { parseBudget, type Budget } from './units.js';
+import { agentsSchema, httpTokensSchema, toolsetsSchema } from './agents-schema.js';
+import { ollamaSchema } from './ollama-schema.js';
+import { modelSchema, optionsSchema } from './model-schema.js';
+import { inputsSchema } from './inputs-schema.js';
 
 const budget = sizeInput
   .transform((value, ctx): Budget => {
@@ -20,149 +22,14 @@ const budget = sizeInput
   })
   .describe('Memory the loaded models may use in all: bytes, a size like "12GB", or a share of total RAM like "80%".');
 
-const keepAliveTimeout = z
-  .union([z.number(), z.string()], { error: 'expected a number of seconds or a duration like "10m"' })
-  .superRefine((v, ctx) => {
-    const problem = keepAliveProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: `expected ${problem}` });
-  })
-  .describe(
-    'How long an idle model stays loaded: seconds, or a duration like "15m"; at most about 292 years. Negative keeps it forever.',
-  );
-
 export { TOOLSET_NAMES, type ToolsetName } from './agents-schema.js';
 
 export const settingsSchema = z
   .strictObject({
     provider: z.enum(['ollama']).default('ollama').describe('The model provider. Only "ollama" today.'),
-    ollama: z
-      .strictObject({
-        host: host.default(DEFAULT_OLLAMA_URL),
-        timeoutMs: z
-          .number()
-          .int()
-          .min(100)
-          .max(600_000)
-          .default(10_000)
-          .describe('Time limit for quick Ollama calls (list, show, ps), in milliseconds.'),
-        stallTimeoutMs: z
-          .number()
-          .int()
-          .min(1000)
-          .max(3_600_000)
-          .default(60_000)
-          .describe(
-            'Once a generation has sent its first token, a gap of this long without another stops it and the next model is tried (ms). Loading and waiting for the first token have their own limits.',
-          ),
-        firstTokenTimeoutMs: z
-          .number()
-          .int()
-          .min(1000)
-          .max(3_600_000)
-          .default(600_000)
-          .describe(
-            'How long a generation may take to send its first token — Ollama reading a long prompt — before it is stopped and the next model is tried (ms). Time spent queued behind other requests of this server on the same model does not count.',
-          ),
-        loadTimeoutMs: z
-          .number()
-          .int()
-          .min(1000)
-          .max(3_600_000)
-          .default(120_000)
-          .describe(
-            'The time limit for loading a model is this (ms) plus loadTimeoutMsPerGB for each GB of the model.',
-          ),
-        loadTimeoutMsPerGB: z
-          .number()
-          .int()
-          .min(0)
-          .max(3_600_000)
-          .default(30_000)
-          .describe(
-            'Added to loadTimeoutMs for each GB of the model being loaded (ms), so big models on slow disks get the time they need.',
-          ),
-        pullStallTimeoutMs: z
-          .number()
-          .int()
-          .min(1000)
-          .max(3_600_000)
-          .default(60_000)
-          .describe('A pull that receives no bytes for this long is stopped; pulling again resumes it (ms).'),
-        capacity: capacity
-          .optional()
-          .describe(
-            'The memory of the machine Ollama runs on, when that is not this one. Left out for a remote host, it is learned from what Ollama reports and from out-of-memory failures.',
-          ),
-        maxLoadedModels: z
-          .number()
-          .int()
-          .min(1)
-          .max(256)
-          .optional()
-          .describe("The server's OLLAMA_MAX_LOADED_MODELS; default as Ollama's: 3 per GPU, 3 without one."),
-        numParallel: z
-          .number()
-          .int()
-          .min(1)
-          .max(256)
-          .default(1)
-          .describe("The server's OLLAMA_NUM_PARALLEL: each loaded model holds a KV cache per slot."),
-        contextLength: z
-          .number()
-          .int()
-          .min(256)
-          .max(2_097_152)
-          .optional()
-          .describe("The server's OLLAMA_CONTEXT_LENGTH, if set there; otherwise Ollama's default by VRAM."),
-        ...runnerFields,
-      })
-      .prefault({}),
-    model: z
-      .strictObject({
-        default: z.string().min(1).optional().describe('The model used when a task names none.'),
-        keepAlive: z
-          .strictObject({
-            enabled: z
-              .boolean()
-              .default(true)
-              .describe('Keep the models listed in `models` loaded while the server runs.'),
-            models: z
-              .array(z.string().min(1))
-              .default([])
-              .describe('Pinned models: kept loaded, never evicted unless asked.'),
-            timeout: keepAliveTimeout.default(300),
-            extraCopyIdleSeconds: z
-              .number()
-              .int()
-              .min(0)
-              .default(180)
-              .describe(
-                'A second copy of a model loaded on another host for a rush is unloaded after this many seconds without a request (0: left to the engine).',
-              ),
-          })
-          .prefault({}),
-        routing: z
-          .strictObject({
-            enabled: routingFields.enabled.default(true),
-            defaultProfile: routingFields.defaultProfile.default('general'),
-            overrides: routingFields.overrides.default({}),
-            madeFor: routingFields.madeFor.default({}),
-            allowCloud: routingFields.allowCloud.default(false),
-            learning: routingFields.learning.default(true),
-            maxColdLoadMs: routingFields.maxColdLoadMs.optional(),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    options: z
-      .strictObject({
-        // none of these is sent unless set: a model's own settings outrank ollm-mcp's defaults
-        temperature: optionFields.temperature.optional(),
-        maxTokens: optionFields.maxTokens.optional(),
-        topP: optionFields.topP.optional(),
-        contextSize: optionFields.contextSize.optional(),
-      })
-      .prefault({}),
+    ollama: ollamaSchema,
+    model: modelSchema,
+    options: optionsSchema,
     ram: z
       .strictObject({
         budget: budget.default({ kind: 'percent', percent: 80 }),
@@ -259,59 +126,7 @@ export const settingsSchema = z
         tokens: httpTokensSchema,
       })
       .prefault({}),
-    inputs: z
-      .strictObject({
-        roots: z
-          .array(z.string().min(1))
-          .default([])
-          .describe(
-            'Folders besides the project folder (and the client\'s MCP roots) from which tools may read files, images and diffs given by path. "~" is the home folder.',
-          ),
-        allow: z
-          .array(z.string().min(1))
-          .default([])
-          .describe(
-            'Glob patterns of files that are read even though they look like secrets (.env*, private keys, credential files, .git/ internals are refused by default), e.g. [".env.example"].',
-          ),
-        maxFileBytes: z
-          .number()
-          .int()
-          .min(1024)
-          .max(1e9)
-          .default(2_000_000)
-          .describe('The largest text file read by path (bytes).'),
-        maxImageBytes: z
-          .number()
-          .int()
-          .min(1024)
-          .max(1e9)
-          .default(20_000_000)
-          .describe('The largest image read by path (bytes).'),
-        maxTotalBytes: z
-          .number()
-          .int()
-          .min(1024)
-          .max(1e10)
-          .default(8_000_000)
-          .describe('The most bytes one call may read from files, images and diffs together.'),
-        maxFiles: z
-          .number()
-          .int()
-          .min(1)
-          .max(10_000)
-          .default(500)
-          .describe('The most files one call may read (a glob matching more is refused).'),
-        maxParts: z
-          .number()
-          .int()
-          .min(1)
-          .max(10_000)
-          .default(256)
-          .describe(
-            'An input longer than the window it can run in is split into parts; more parts than this is refused (a dry run says how many it would take).',
-          ),
-      })
-      .prefault({}),
+    inputs: inputsSchema,
     savings: z
       .strictObject({
         inputPerMillion: z
