@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory/memory-search.js';
-import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { MemoryError } from '../orchestrator/memory/memory-db.js';
 import { evidenceText, parseEvidenceKey } from '../orchestrator/generation/learning-evidence.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { readRegularFile } from '../orchestrator/util/safe-read.js';

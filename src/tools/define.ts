@@ -16,7 +16,7 @@ import { slimSchema } from './slim-schema.js';
 import { log } from '../orchestrator/util/log.js';
 import type { PhaseBoard } from '../orchestrator/progress/progress.js';
 import { tellingWaits } from '../orchestrator/storage/db.js';
-import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { MemoryError } from '../orchestrator/memory/memory-db.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/jobs/route.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { MemoryError } from '../orchestrator/memory/memory-db.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 import { withNotice } from './memory-schemas.js';

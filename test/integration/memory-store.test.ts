@@ -2,7 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryError, MemoryStore } from '../../src/orchestrator/memory/memory-store.js';
+import { MemoryError } from '../../src/orchestrator/memory/memory-db.js';
+import { MemoryStore } from '../../src/orchestrator/memory/memory-store.js';
 import { queueWrite, stateDb } from '../../src/orchestrator/storage/db.js';
 import { tempDir } from '../helpers/temp.js';
 

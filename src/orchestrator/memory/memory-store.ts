@@ -3,15 +3,16 @@
  * ($OLLM_HOME/state.db, storage/db.ts) and shared safely by every ollm-mcp process using that
  * home: each change is one transaction, committed before the caller hears back. The entries are
  * kept in memory too, with their search index, and read again only when another process changed
- * the table (SQLite's data_version says so; memory-list.ts). How often an entry is used is counted
- * in memory and added a moment later, so reading never waits for a write (memory-uses.ts). A
- * memory.json of an earlier version is imported on first use and kept as a backup.
+ * the table (SQLite's data_version says so; memory-list.ts, memory-db.ts). How often an entry is
+ * used is counted in memory and added a moment later, so reading never waits for a write
+ * (memory-uses.ts). A memory.json of an earlier version is imported on first use and kept as a
+ * backup.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChangeCount, queueWrite, STATE_FILE, stateDb, storageError, type Db } from '../storage/db.js';
-import { importLegacy } from '../storage/legacy-import.js';
-import { parse, stringify } from './memory-file.js';
+import { storageError } from '../storage/db.js';
+import { stringify, parse } from './memory-file.js';
+import { MemoryDb, MemoryError } from './memory-db.js';
 import type { MemoryProvider } from './memory-hook.js';
 import { indexOf, withEntry, withoutKey, withUses } from './memory-list.js';
 import {
@@ -24,68 +25,32 @@ import {
   type MemorySource,
 } from './memory-search.js';
 import { UseCounter } from './memory-uses.js';
-import {
-  addUses,
-  allEntries,
-  countEntries,
-  deleteAll,
-  deleteEntry,
-  entryFor,
-  mergeEntry,
-  putEntry,
-} from './memory-table.js';
+import { addUses, countEntries, deleteAll, deleteEntry, entryFor, mergeEntry, putEntry } from './memory-table.js';
 
 const MAX_KEY_CHARS = 200;
-
-/**
- * Changes to the memory table through each connection (every store of a home shares it): the
- * entries kept are read again when one of these or another process's commit happened, not after
- * each commit of the other records (every call's metrics) — on every call's path, that read was a
- * query of the database more.
- */
-const memoryChanges = new ChangeCount();
 
 export interface MemoryLimits {
   maxEntries: number;
   maxValueChars: number;
 }
 
-/** A refusal whose message is complete for the user (bad key, limits, a disk problem). */
-export class MemoryError extends Error {
-  override name = 'MemoryError';
-}
-
 export type FoundEntry = MemoryEntry & { score: number };
 
-export class MemoryStore implements MemoryProvider {
-  /** The state database holding the memory. */
-  readonly path: string;
-  private cache?: { version: string; entries: readonly MemoryEntry[] };
-  private ready?: Promise<Db>;
+export class MemoryStore extends MemoryDb implements MemoryProvider {
   private readonly uses: UseCounter;
-  private notice?: string;
-  /** Where an imported memory.json with unreadable parts was kept, when that happened in this process. */
-  setAside?: string;
 
   constructor(
-    readonly home: string,
+    home: string,
     private readonly limits: MemoryLimits,
-    private readonly options: { legacyFile?: string; flushDelayMs?: number } = {},
+    options: { legacyFile?: string; flushDelayMs?: number } = {},
   ) {
-    this.path = join(home, STATE_FILE);
+    super(home, options.legacyFile);
     const writeUses = (uses: ReadonlyMap<string, number>) =>
       this.change((db) => {
         for (const [norm, n] of uses) addUses(db, norm, n);
         return { value: undefined, apply: (current) => withUses(current, uses) };
       });
     this.uses = new UseCounter(writeUses, options.flushDelayMs ?? 2000, this.path);
-  }
-
-  /** A one-time note for the user (an imported file had unreadable parts), or undefined. */
-  takeNotice(): string | undefined {
-    const n = this.notice;
-    this.notice = undefined;
-    return n;
   }
 
   /** Creates or updates the entry for `key` (matched ignoring case and spacing). */
@@ -260,77 +225,6 @@ export class MemoryStore implements MemoryProvider {
     return this.uses.settled();
   }
 
-  private db(): Promise<Db> {
-    this.ready ??= (async () => {
-      const db = await stateDb(this.home);
-      if (this.options.legacyFile) {
-        const report = await importLegacy(db, {
-          file: this.options.legacyFile,
-          label: 'memory',
-          parse,
-          insert: (d, entries) => {
-            memoryChanges.changed(d);
-            return insertImported(d, entries);
-          },
-        });
-        if (report && report.setAside > 0) {
-          this.setAside = report.backup ?? report.file;
-          this.notice = `Note: ${report.file} was imported into ${this.path} with ${report.kept} entries; ${report.setAside} unreadable ${report.setAside === 1 ? 'part is' : 'parts are'} kept in ${this.setAside} — nothing was deleted.`;
-        }
-      }
-      return db;
-    })().catch((e: unknown) => {
-      this.ready = undefined;
-      throw e;
-    });
-    return this.ready;
-  }
-
-  private async entries(): Promise<readonly MemoryEntry[]> {
-    try {
-      const db = await this.db();
-      const version = memoryChanges.version(db);
-      if (this.cache?.version !== version) this.cache = { version, entries: allEntries(db) };
-      return this.cache.entries;
-    } catch (e) {
-      throw new MemoryError(storageError(e, this.path, 'read the memory').message);
-    }
-  }
-
-  /**
-   * One change, committed before this resolves (with the others of the same moment, storage/db.ts
-   * queueWrite): `fn` changes the table and says how the kept list follows. The list is carried
-   * over only when nothing else changed the table since it was read.
-   */
-  private async change<R>(
-    fn: (db: Db) => { value: R; apply?: (current: readonly MemoryEntry[]) => MemoryEntry[] },
-  ): Promise<R> {
-    let db: Db;
-    try {
-      db = await this.db();
-    } catch (e) {
-      throw new MemoryError(`${storageError(e, this.path, 'open the memory').message}`);
-    }
-    try {
-      const { value, before, after } = (
-        await queueWrite(db, () => {
-          const before = memoryChanges.version(db);
-          memoryChanges.changed(db); // counted before it runs: a change that fails half-way drops the kept list too
-          const value = fn(db);
-          return { value, before, after: memoryChanges.version(db) };
-        })
-      ).value;
-      const kept = this.cache;
-      this.cache =
-        kept?.version === before && value.apply ? { version: after, entries: value.apply(kept.entries) } : undefined;
-      return value.value;
-    } catch (e) {
-      this.cache = undefined; // rolled back: the kept list may be ahead of the table
-      if (e instanceof MemoryError) throw e;
-      throw new MemoryError(`${storageError(e, this.path, 'write the memory').message}`);
-    }
-  }
-
   private used(entries: readonly MemoryEntry[]): void {
     this.uses.count(entries.map((e) => normalizeKey(e.key)));
   }
@@ -339,16 +233,4 @@ export class MemoryStore implements MemoryProvider {
     const n = this.uses.unwritten(normalizeKey(e.key));
     return n ? { ...e, accessCount: e.accessCount + n } : e;
   }
-}
-
-/**
- * An imported file's entries, merged as importAll merges: an entry the database already holds
- * with a newer updatedAt stays (an earlier version still running may write its file after this
- * version's first start); of equal times the file's wins, and of equal keys in the file the newer
- * (the last when equal). Returns how many of the file's keys it wrote.
- */
-function insertImported(db: Db, entries: readonly MemoryEntry[]): number {
-  const written = new Set<string>();
-  for (const e of entries) if (mergeEntry(db, e, 'file') !== 'unchanged') written.add(normalizeKey(e.key));
-  return written.size;
 }
