@@ -1,12 +1,12 @@
 /**
- * The Ollama calls that load and unload, and the waits that confirm them, as modern Ollama
- * performs them: `keep_alive: 0` only queues an unload; one worker unloads models one at a time
- * and, on a discrete GPU, waits up to 5 s after each for GPU memory to recover (server/sched.go).
- * So an unload is confirmed by polling /api/ps with a budget of seconds per model.
+ * The Ollama calls that load, and the read that confirms one (unloads: unload-ops.ts): a load
+ * within the limit for its size, the wait until /api/ps lists it with its context, and the outcomes
+ * that need no load — a model no memory is planned for, one already loaded as asked — with the
+ * loader's "memory check" line.
  */
 import { withTag } from '../engines/model-names.js';
 import type { CatalogModel } from './model-facts.js';
-import type { KeepAlive, LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
+import type { KeepAlive, LoadOutcome, LoadRequest } from './load-types.js';
 import type { Settings } from '../config/index.js';
 import { formatBytes as fmt } from '../config/units.js';
 import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.js';
@@ -16,15 +16,9 @@ import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
 import { engineName, type Engine, type EngineModel as RunningModel } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
-import type { HostMemoryModel } from './host-memory.js';
-import { observedLoad, type SeenSize } from './learned-size.js';
-import { readingContext, setAsideBecause, type ModelFacts } from './plausible-size.js';
 
 /** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
 const LOAD_TIMEOUT_MS = 10 * 60_000;
-/** Per model unloaded: Ollama's GPU recovery wait (up to 5 s) and the unload itself. */
-export const UNLOAD_WAIT_PER_MODEL_MS = Number(process.env.OLLM_UNLOAD_WAIT_PER_MODEL_MS) || 7000;
-const POLL_MS = 100;
 
 export type { KeepAlive } from './load-types.js';
 
@@ -35,12 +29,6 @@ export interface LoadCallOptions {
   limit?: { ms: number; why: string };
 }
 
-/**
- * Load only: an empty generate (an empty embed for embedding models). Returns Ollama's load time
- * in ns when it reports one. Past its limit the load is stopped (Ollama aborts a load whose
- * client goes) with an error naming the phase, the time and the settings that set it.
- */
-/** `numCtx` undefined (not known): none is sent and Ollama applies its default context, its best guess for a model loaded without one. */
 /** A load no memory is planned for — its engine loads models itself, or it runs on ollama.com — said as such; else undefined. */
 export function notPlanned(backend: Engine, model: CatalogModel, keepAlive: KeepAlive): LoadOutcome | undefined {
   const reason = !backend.can.managesMemory
@@ -63,6 +51,13 @@ export function notPlanned(backend: Engine, model: CatalogModel, keepAlive: Keep
       };
 }
 
+/**
+ * Load only: an empty generate (an empty embed for embedding models). Returns Ollama's load time
+ * in ns when it reports one. Past its limit the load is stopped (Ollama aborts a load whose
+ * client goes) with an error naming the phase, the time and the settings that set it.
+ * `numCtx` undefined (not known): none is sent and Ollama applies its default context, its best
+ * guess for a model loaded without one.
+ */
 export async function sendLoad(
   backend: Engine,
   name: string,
@@ -123,96 +118,6 @@ export async function loadWithinLimit(
     ...(ctx.signal && { signal: ctx.signal }),
   });
   return loadNs ? Math.round(loadNs / 1e6) : Date.now() - started;
-}
-
-/** Unloads `names` and waits until /api/ps no longer lists them; returns how long Ollama took (ms). */
-export async function unloadAndConfirm(
-  backend: Engine,
-  names: readonly string[],
-  signal?: AbortSignal,
-  progress?: PhaseReporter,
-): Promise<number> {
-  progress?.enter({ kind: 'unloading', models: names });
-  for (const name of names) await sendUnload(backend, name, signal);
-  const ms = await waitUntilGone(backend, names, signal);
-  log.info(`unloaded ${names.join(', ')} (${engineName(backend)} took ${ms} ms)`);
-  return ms;
-}
-
-/** Queues an unload; Ollama carries it out in the background (see waitUntilGone). */
-async function sendUnload(backend: Engine, name: string, signal?: AbortSignal): Promise<void> {
-  await backend.unload(name, { model: name, ...(signal && { signal }) });
-}
-
-/** On an engine that loads and unloads by itself, nothing is ollm-mcp's to unload: a model named is asked of it (it refuses, saying so), and none counts as unloaded. */
-export async function unloadUnplanned(
-  backend: Engine,
-  target: { models: string[] } | { all: true },
-  signal?: AbortSignal,
-): Promise<UnloadOutcome> {
-  if ('all' in target || target.models.length === 0) return { unloaded: [], kept: [], notLoaded: [] };
-  await backend.unload(target.models[0]!, signal ? { signal } : {});
-  return { unloaded: [], kept: [], notLoaded: target.models };
-}
-
-/**
- * Unloads by name, or every loaded model for `all`. Naming a pinned model unpins it (the user
- * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
- */
-export async function unloadModels(
-  backend: Engine,
-  target: { models: string[] } | { all: true; includePinned?: boolean },
-  state: { pins: Set<string>; busy(name: string): boolean },
-  signal?: AbortSignal,
-): Promise<UnloadOutcome> {
-  const running = await backend.ps({ signal });
-  const loadedNames = running.map((r) => r.name);
-  const out: UnloadOutcome = { unloaded: [], kept: [], notLoaded: [] };
-  const wanted =
-    'models' in target
-      ? target.models.map((m) => {
-          const name = loadedNames.find((n) => n === m || n === withTag(m)) ?? withTag(m);
-          state.pins.delete(name);
-          return name;
-        })
-      : loadedNames;
-  for (const name of wanted) {
-    if (!loadedNames.includes(name)) out.notLoaded.push(name);
-    else if (state.busy(name)) out.kept.push({ model: name, why: 'a request is running on it' });
-    else if ('all' in target && !target.includePinned && state.pins.has(name))
-      out.kept.push({ model: name, why: 'pinned (includePinned: true unloads it too)' });
-    else {
-      await sendUnload(backend, name, signal);
-      out.unloaded.push(name);
-    }
-  }
-  if ('all' in target && target.includePinned) state.pins.clear();
-  if (out.unloaded.length) out.unloadWaitMs = await waitUntilGone(backend, out.unloaded, signal);
-  return out;
-}
-
-/**
- * Polls /api/ps until none of `names` is listed. Returns how long that took. Past the budget
- * (UNLOAD_WAIT_PER_MODEL_MS per model), fails with what is still loaded and what to do.
- */
-async function waitUntilGone(backend: Engine, names: readonly string[], signal?: AbortSignal): Promise<number> {
-  if (names.length === 0) return 0;
-  const started = Date.now();
-  const budget = UNLOAD_WAIT_PER_MODEL_MS * names.length;
-  for (;;) {
-    const ps = await backend.ps(signal ? { signal } : {});
-    const left = names.filter((n) => ps.some((r) => r.name === n));
-    if (left.length === 0) return Date.now() - started;
-    if (Date.now() - started > budget) {
-      const held = left.map((n) => `${n} (${fmt(ps.find((r) => r.name === n)!.size)})`).join(', ');
-      throw new HostError(
-        'timeout',
-        `${backend.who} had not finished unloading after ${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded in their place; try again in a moment, or check \`ollama ps\`.`,
-        backend.host,
-      );
-    }
-    await sleep(POLL_MS);
-  }
 }
 
 /**
@@ -301,51 +206,4 @@ export function logMemoryCheck(
   log.info(
     `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
   );
-}
-
-/**
- * Records what the load of `model` took (learned-size.ts): the engine's report of it where it
- * reports one, else the fall in this machine's available memory since `availableBefore` — only
- * when it is within the model's bounds (`facts`) and agrees with earlier loads (plausible-size.ts);
- * a reading that is not is set aside and logged. Filed under the context just loaded unless the
- * host's claim of another is sensible.
- */
-export async function learnLoadSize(
-  backend: Engine,
-  hostMemory: HostMemoryModel,
-  sizes: {
-    seen(model: string, digest: string): SeenSize[];
-    record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
-  },
-  load: {
-    model: CatalogModel;
-    facts: ModelFacts;
-    slots: number;
-    contextLength: number;
-    after: readonly RunningModel[];
-    availableBefore: number | undefined;
-  },
-): Promise<void> {
-  const { model, after, availableBefore } = load;
-  const entry = after.find((r) => r.name === model.name) ?? after.find((r) => r.digest === model.digest);
-  const reported =
-    backend.can.reportsLoadedSize && entry ? { bytes: entry.size, vramBytes: entry.size_vram ?? 0 } : undefined;
-  const availableAfter =
-    availableBefore === undefined ? undefined : await hostMemory.availableNow().catch(() => undefined);
-  const seen = observedLoad({
-    ...(reported && { reported }),
-    ...(availableBefore !== undefined && { availableBefore }),
-    ...(availableAfter !== undefined && { availableAfter }),
-    fileBytes: model.sizeBytes,
-  });
-  if (!seen) return;
-  const contextLength = readingContext(entry?.context_length, load.contextLength, load.slots, load.facts);
-  const why = setAsideBecause(seen.bytes, contextLength, load.facts, sizes.seen(model.name, model.digest));
-  if (why) {
-    log.warn(
-      `${backend.who} reported that ${model.name} takes ${fmt(seen.bytes)} loaded; set aside, not learned: ${why}. Its memory is planned by the estimate instead.`,
-    );
-    return;
-  }
-  sizes.record(model.name, model.digest, contextLength, seen.bytes, seen.vramBytes);
 }

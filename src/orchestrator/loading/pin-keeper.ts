@@ -13,7 +13,7 @@
 import type { RunningModel } from '../engines/engine.js';
 import { log } from '../util/log.js';
 import { sleep } from '../util/sleep.js';
-import { UNLOAD_WAIT_PER_MODEL_MS } from './load-ops.js';
+import { UNLOAD_WAIT_PER_MODEL_MS } from './unload-ops.js';
 
 /** What a restore found, in the loader's queue. */
 export type RestoreResult =
