@@ -16,13 +16,8 @@ import { HostMemoryModel } from '../../src/orchestrator/loading/host-memory.js';
 import { PLAIN_RUNNER } from '../../src/orchestrator/loading/kv-cache.js';
 import type { SeenSize } from '../../src/orchestrator/loading/learned-size.js';
 import { LlamacppMemoryModel } from '../../src/orchestrator/loading/llamacpp-memory.js';
-import {
-  believedSize,
-  learnedFor,
-  modelFacts,
-  plannedModel,
-  type HeldParts,
-} from '../../src/orchestrator/loading/load-planning.js';
+import { learnedFor, modelFacts, plannedModel } from '../../src/orchestrator/loading/load-planning.js';
+import { believedSize, type HeldParts } from '../../src/orchestrator/loading/held-sizes.js';
 import { assessFit, planLoad, type HostMemory } from '../../src/orchestrator/loading/planner.js';
 import { RamMonitor, resolveRamPolicy } from '../../src/orchestrator/loading/ram.js';
 

@@ -5,7 +5,8 @@
  */
 import { withTag } from '../engines/model-names.js';
 import { baseContext, contextFor } from './load-context.js';
-import { loadedStates, plannedModel, type PlanningParts } from './load-planning.js';
+import { plannedModel, type PlanningParts } from './load-planning.js';
+import { loadedStates } from './held-sizes.js';
 import { nextLoad, MAX_ORDERED, type WaitingLoad } from './load-order.js';
 import type { LoadRequest } from './load-types.js';
 

@@ -10,7 +10,8 @@ import type { HostView } from './host-memory.js';
 import type { PlanInput } from './plan-types.js';
 import { baseContext, contextFor } from './load-context.js';
 import { logMemoryCheck, notPlanned, type KeepAlive } from './load-ops.js';
-import { loadedStates, planAt, type PlanningParts } from './load-planning.js';
+import { planAt, type PlanningParts } from './load-planning.js';
+import { loadedStates } from './held-sizes.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 import { onSharedRunner } from './shared-weights.js';
 

@@ -12,7 +12,8 @@ import type { Loader } from '../loading/loader.js';
 import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from '../loading/planner.js';
 import { resolveRamPolicy, type RamMonitor } from '../loading/ram.js';
 import { describeFigure } from '../loading/learned-size.js';
-import { heldTotal, runnerFor } from '../loading/load-planning.js';
+import { runnerFor } from '../loading/load-planning.js';
+import { heldTotal } from '../loading/held-sizes.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import {
