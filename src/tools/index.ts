@@ -1,5 +1,5 @@
 /** Every tool the server offers. One file per tool; add new ones here. */
-import type { ToolRegistration } from './define.js';
+import type { ToolRegistration } from './tool-types.js';
 import { compareTool } from './compare.js';
 import { createModelTool } from './create-model.js';
 import { deleteModelTool } from './delete-model.js';

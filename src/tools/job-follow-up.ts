@@ -13,7 +13,7 @@ import { estimateTokens } from '../orchestrator/generation/classify.js';
 import { isJobId, type Job } from '../orchestrator/stores/job-store.js';
 import { aboutTime, jobInfo, jobNowLine, keptOutput } from '../presenting/job-words.js';
 import { chargeAgent, ownerOf, type JobInfo } from './long-call.js';
-import type { ToolContext } from './define.js';
+import type { ToolContext } from './tool-types.js';
 
 export interface Collected {
   job: JobInfo;

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { jobOwner, type JobControl } from '../orchestrator/jobs/long-work.js';
-import type { ToolContext, ToolOutput } from './define.js';
+import type { ToolContext, ToolOutput } from './tool-types.js';
 import { remainingMs } from '../orchestrator/config/client-limits.js';
 import { answerWithin, type JobNow } from '../orchestrator/jobs/long-work.js';
 import { estimateTokens } from '../orchestrator/generation/classify.js';

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { estimateTokens } from '../orchestrator/generation/classify.js';
 import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
 import { ledgerLine, priceCall, type LedgerEntry } from '../orchestrator/savings/ledger.js';
-import type { ToolContext } from './define.js';
+import type { ToolContext } from './tool-types.js';
 import { formatBytes } from '../orchestrator/config/units.js';
 import type { PhaseReporter } from '../orchestrator/progress/progress.js';
 

@@ -6,7 +6,7 @@
  * to another ollm-mcp in the request's _meta).
  */
 import { createHash } from 'node:crypto';
-import type { ToolContext } from './define.js';
+import type { ToolContext } from './tool-types.js';
 import { ownerOf } from './long-call.js';
 
 export function promptOwner(ctx: Pick<ToolContext, 'agent' | 'orch' | 'scope' | 'relayedOwner'>): string {

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
 import { routeAndGenerate, type RouteResult } from '../orchestrator/jobs/route.js';
 import { offload, type OffloadResult } from '../orchestrator/jobs/offload.js';
-import { defineTool, type ToolContext } from './define.js';
+import { defineTool } from './define.js';
+import type { ToolContext } from './tool-types.js';
 import { withNotice } from './memory-schemas.js';
 import { workRecordSchema } from './schemas.js';
 import {

@@ -7,7 +7,7 @@ import { LongWork } from '../../src/orchestrator/jobs/long-work.js';
 import { JobStore } from '../../src/orchestrator/stores/job-store.js';
 import { callScope } from '../../src/tools/call-scope.js';
 import { asJob } from '../../src/tools/long-call.js';
-import type { ToolContext } from '../../src/tools/define.js';
+import type { ToolContext } from '../../src/tools/tool-types.js';
 import { tempDir } from '../helpers/temp.js';
 
 type Orch = Parameters<typeof callScope>[0];

@@ -6,7 +6,7 @@ import { clientLimitField, remainingMs, type ClientLimit } from '../../src/orche
 import { LongWork } from '../../src/orchestrator/jobs/long-work.js';
 import type { JobStore } from '../../src/orchestrator/stores/job-store.js';
 import { asJob } from '../../src/tools/long-call.js';
-import type { ToolContext } from '../../src/tools/define.js';
+import type { ToolContext } from '../../src/tools/tool-types.js';
 
 const limit = (over: Partial<ClientLimit>): ClientLimit => ({ seconds: 60, source: 'test', ...over });
 

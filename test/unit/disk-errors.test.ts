@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diskErrorCode, diskProblem } from '../../src/orchestrator/util/disk-errors.js';
-import { describeFailure } from '../../src/tools/define.js';
+import { describeFailure } from '../../src/tools/tool-failure.js';
 
 const sysErr = (code: string, path?: string) =>
   Object.assign(new Error(`${code}: failed, open '${path ?? ''}'`), { code, ...(path && { path }) });

@@ -6,7 +6,7 @@
  * Unlisted): what a tool's run returns beyond its schema is named.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { Unlisted } from '../../src/tools/define.js';
+import type { Unlisted } from '../../src/tools/output-check.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { showStatusTool } from '../../src/tools/show-status.js';
 import { outputCheck } from '../helpers/output-schema.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failure } from '../../src/tools/define.js';
+import { failure } from '../../src/tools/tool-failure.js';
 
 describe('a tool failure', () => {
   it('is an isError result carrying the text', () => {
