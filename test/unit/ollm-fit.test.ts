@@ -10,7 +10,7 @@ import type { BoxConnection } from '../../src/orchestrator/engines/ollm/ollm-cli
 import type { Engine, EngineModel, GenerateRequest } from '../../src/orchestrator/engines/engine.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { Catalog, FIT_TTL_MS } from '../../src/orchestrator/models/catalog.js';
-import { ENGINE_FIGURE, reportedFit } from '../../src/orchestrator/models/overview.js';
+import { ENGINE_FIGURE, reportedFit } from '../../src/orchestrator/models/overview-model.js';
 import { selfManagedState } from '../../src/tools/list-models.js';
 
 const BOX = { who: 'ollm-mcp gpubox (http://gpubox:3333/mcp)', host: 'gpubox:3333' };
