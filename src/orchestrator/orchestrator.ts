@@ -4,28 +4,15 @@
  */
 import type { LoadedConfig, Settings } from './config/index.js';
 import { HostFleet } from './fleet/fleet.js';
-import type { Records } from './route/parts.js';
 import type { RoutingSettings } from './generation/routing-rules.js';
 import { routingFrom } from './route/agent-parts.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
 import type { Engine, RunningModel } from './engines/engine.js';
 import { linkedSignal, ServerStopping } from './util/stopping.js';
-import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
-import type { MemoryProvider } from './memory/memory-hook.js';
-import { MemoryStore } from './memory/memory-store.js';
-import { MetricsStore } from './stores/metrics.js';
-import { SeenSizes } from './stores/seen-sizes.js';
-import { SpeedStore } from './stores/speeds.js';
-import { Outcomes } from './stores/outcomes.js';
 import { JobStore } from './stores/job-store.js';
 import { LongWork } from './jobs/long-work.js';
-import { SavingsStore } from './stores/savings-store.js';
-import { AgentsStore, type AgentRecord } from './stores/agents.js';
-import { Comparisons } from './stores/comparisons.js';
-import { Preferences } from './stores/preferences.js';
-import { MadeFor } from './stores/made-for.js';
 import type { Puller } from './models/pull.js';
 import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
@@ -42,6 +29,7 @@ import type { PickHostOptions } from './fleet/pick-host.js';
 import { CloudFallback } from './engines/openai/fallback.js';
 import { ReadOrigins } from './inputs/origins.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
+import { CoreStores } from './orchestrator-stores.js';
 
 export type { LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';
 
@@ -66,7 +54,8 @@ export interface ConnectedClient {
   since: string;
 }
 
-export class Orchestrator {
+/** The core: the hosts and their fleet, over the stores (orchestrator-stores.ts). */
+export class Orchestrator extends CoreStores {
   /**
    * Every Ollama host, by priority. `backend`, `catalog`, `loader`, `puller` and `overview` are the
    * default host's: ollama.host, or while it does not answer the next host that does (default-host.ts).
@@ -74,56 +63,16 @@ export class Orchestrator {
   readonly hosts: readonly FleetHost[];
   /** The hosts with their cooldowns: what a job needs of them (route/parts.ts). */
   readonly fleet: HostFleet;
-  /** What happened to earlier work (metrics, outcomes, preferences, comparisons), for the jobs. */
-  readonly records: Records;
   readonly hostCooldown: HostCooldown;
   readonly ram: RamMonitor;
-  readonly metrics: MetricsStore;
-  /** What models took once loaded, per host and context: what loading decisions learn from. */
-  readonly seenSizes: SeenSizes;
-  /** What happened to earlier answers (verdicts, failures, speed…), which routing learns from. */
-  readonly outcomes: Outcomes;
   /** Long work handed over before a client's limit, run on here and kept (jobs/long-work.ts). */
   readonly longWork: LongWork;
-  /** The speeds models showed on each host: what plans' estimates are made from (generation/estimate.ts). */
-  readonly speeds: SpeedStore;
-  /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
-  readonly savings: SavingsStore;
-  /** What each agent (client) asked and gave as verdicts; its tokens and savings are the ledger's (stores/agents.ts). */
-  readonly agents: AgentsStore;
   /** The default host's models, falling over to the next host when it does not answer. */
   readonly overview: ModelOverview;
   /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
   readonly fallback?: CloudFallback;
   /** What the input readers read from this machine: the fallback sends none of it unless fallback.sendInputs. */
   readonly origins = new ReadOrigins();
-  readonly comparisons = new Comparisons();
-  private stateReading?: Promise<unknown>;
-  /**
-   * Settles once the shared state a request may need (metrics, preferences, the ledger, what
-   * routing learned) has been read — started by the first tool or resource that needs it, not at
-   * start: opening the state database loads SQLite (~25 ms, ~12 MB), which initialize and the
-   * lists do not need.
-   */
-  get stateRead(): Promise<unknown> {
-    return (this.stateReading ??= Promise.all([
-      this.metrics.load(),
-      this.seenSizes.load(),
-      this.preferences.load(),
-      this.madeFor.load(),
-      this.savings.load(),
-      this.outcomes.load(),
-      this.agents.load(),
-      this.speeds.load(),
-    ]));
-  }
-  readonly preferences: Preferences;
-  /** The models made for a kind of work (create_model's task), shared through the state database. */
-  readonly madeFor: MadeFor;
-  /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
-  readonly memoryStore: MemoryStore;
-  /** What generation asks for remembered facts (the memory store). */
-  memory?: MemoryProvider;
   readonly templates: TemplateLibrary;
   readonly project?: ProjectProfile;
   /** Where relative paths resolve when no project is in effect (default: this process's working folder). */
@@ -133,18 +82,10 @@ export class Orchestrator {
   /** Aborted when the server shuts down: every generation and pull in flight stops. */
   private readonly stopping = new AbortController();
 
-  constructor(
-    readonly config: LoadedConfig,
-    deps: OrchestratorDeps = {},
-  ) {
+  constructor(config: LoadedConfig, deps: OrchestratorDeps = {}) {
+    super(config);
     this.ram = new RamMonitor(deps.memorySource);
-    this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
-    this.savings = new SavingsStore(config.home, config.settings.savings, {
-      legacyFile: join(config.home, 'savings.json'),
-    });
-    this.agents = new AgentsStore(config.home);
     // Ollama hosts and llama.cpp routers (managed alike), by priority
-    this.seenSizes = new SeenSizes(config.home);
     this.hosts = fleetHosts(config.settings, {
       ram: this.ram,
       metrics: this.metrics,
@@ -156,22 +97,7 @@ export class Orchestrator {
     this.hostCooldown = this.fleet.hostCooldown;
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
-    this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });
-    this.madeFor = new MadeFor(config.home);
-    this.outcomes = new Outcomes(config.home);
     this.longWork = new LongWork(new JobStore(config.home), this.stopping.signal);
-    this.speeds = new SpeedStore(config.home);
-    this.records = {
-      metrics: this.metrics,
-      outcomes: this.outcomes,
-      preferences: this.preferences,
-      comparisons: this.comparisons,
-      madeFor: this.madeFor,
-      speeds: this.speeds,
-    };
-    const { maxEntries, maxValueChars } = config.settings.memory;
-    this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
-    this.memory = this.memoryStore;
     this.templates = deps.templates ?? new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
     if (config.settings.fallback)
@@ -240,11 +166,7 @@ export class Orchestrator {
     this.fleet.stop();
     const work = Promise.all([
       ...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)),
-      this.metrics.close(),
-      this.seenSizes.close(),
-      this.savings.close(),
-      this.agents.close(),
-      this.memoryStore.flush().then(() => this.memoryStore.settled()),
+      ...this.closeStores(),
     ]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
@@ -306,11 +228,6 @@ export class Orchestrator {
 
   ramSummary(running: RunningModel[]) {
     return this.overview.ramSummary(running);
-  }
-
-  /** Every agent's record, most requests first: its calls and verdicts, its tokens and savings from the ledger. */
-  agentRecords(): AgentRecord[] {
-    return this.agents.records(this.savings.summary().byAgent);
   }
 
   /** How the router is set up: settings' overrides and default, and the user's preferences. */

@@ -101,6 +101,7 @@ const inCore = (f: string) =>
 /** The assembly: what puts the core together (and the doctor, which reads all of it). */
 const ASSEMBLY = new Set([
   'orchestrator.ts',
+  'orchestrator-stores.ts',
   'index.ts',
   'doctor.ts',
   'doctor-memory.ts',
