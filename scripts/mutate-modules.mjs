@@ -159,7 +159,7 @@ export const MODULES = [
     file: 'src/orchestrator/engines/llamacpp/llamacpp-answers.ts',
     tests: [...unit('llamacpp', 'llamacpp-sleep', 'llamacpp-answers'), ...integration('llamacpp-sleep')],
   },
-  { name: 'engine-tokens', file: 'src/orchestrator/route/engine-tokens.ts', tests: unit('engine-tokens') },
+  { name: 'engine-tokens', file: 'src/orchestrator/engines/engine-tokens.ts', tests: unit('engine-tokens') },
   { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
   { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
   { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },

@@ -3,7 +3,8 @@ import { literalNames, literalNote } from '../orchestrator/templates/literal-nam
 import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { offload, renderInputs, type OffloadResult } from '../orchestrator/jobs/offload.js';
+import { offload, type OffloadResult } from '../orchestrator/jobs/offload.js';
+import { renderInputs } from '../orchestrator/inputs/render-inputs.js';
 import {
   renderTemplate,
   RenderTooLargeError,

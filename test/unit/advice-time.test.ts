@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { limitLine, timeLines } from '../../src/orchestrator/generation/advice-time.js';
 import { estimateSeconds, type EstimateInput } from '../../src/orchestrator/generation/estimate.js';
-import { answerWithin } from '../../src/orchestrator/route/hand-over.js';
+import { answerWithin } from '../../src/orchestrator/generation/hand-over.js';
 
 const limit = (clientMs: number) => ({ clientMs, withinMs: answerWithin(clientMs)! });
 const speeds = { hostKind: 'cpu' as const, promptTokensPerSecond: 100, tokensPerSecond: 10 };

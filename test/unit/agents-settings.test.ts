@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { settingsSchema, type Settings } from '../../src/orchestrator/config/schema.js';
 import { agentName, settingsForAgent, UNKNOWN_AGENT } from '../../src/orchestrator/config/agents.js';
-import { forAgent, routingFrom } from '../../src/orchestrator/route/agent-parts.js';
+import { forAgent } from '../../src/orchestrator/route/agent-parts.js';
+import { routingFrom } from '../../src/orchestrator/generation/routing-from.js';
 import type { JobParts } from '../../src/orchestrator/route/parts.js';
 
 const parse = (agents: unknown) => settingsSchema.safeParse({ agents });

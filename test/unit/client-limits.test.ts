@@ -14,7 +14,7 @@ import {
   SDK_DEFAULT_SECONDS,
 } from '../../src/orchestrator/config/client-limits.js';
 import { MAX_TIMEOUT_SECONDS } from '../../src/orchestrator/config/agents-schema.js';
-import { answerWithin } from '../../src/orchestrator/route/hand-over.js';
+import { answerWithin } from '../../src/orchestrator/generation/hand-over.js';
 
 const settings = (agents: Record<string, unknown> = {}, tokens: Record<string, unknown> = {}) =>
   settingsSchema.parse({ agents, http: { tokens } });

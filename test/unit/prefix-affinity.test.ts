@@ -125,8 +125,9 @@ describe('which copy a request goes to', () => {
 
 describe('the queue after a move to the cached copy', () => {
   it('the chosen copy first, the first choice right behind it, and no copy twice', async () => {
-    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/route/route-affinity.js');
-    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof chainOf>[0];
+    const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
+    const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
+    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
     const views = Object.fromEntries(
       ['a', 'b'].map((name) => {
         const prefixes = new PrefixMemory();
@@ -163,8 +164,9 @@ describe('the queue after a move to the cached copy', () => {
   });
 
   it('copies serving without a load count (an engine that loads by itself); a copy not loaded on an engine ollm-mcp loads for is never chosen for its cache', async () => {
-    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/route/route-affinity.js');
-    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof chainOf>[0];
+    const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
+    const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
+    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
     const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
       Object.fromEntries(
         ['a', 'b'].map((name) => {
@@ -226,7 +228,7 @@ describe("what one owner's prompts tell another (issue 72)", () => {
   });
 
   it("the engine's cached count is told its owner only as far as its own prompts left it there", async () => {
-    const { shownCached } = await import('../../src/orchestrator/route/route-affinity.js');
+    const { shownCached } = await import('../../src/orchestrator/fleet/prefix-sent.js');
     const m = new PrefixMemory();
     const prompt = `${FILE_A}Task: q`;
     const chain = blockChain(`\u0000${prompt}`);

@@ -13,7 +13,7 @@ import {
   type EngineReport,
 } from '../../src/orchestrator/fleet/prefix-evidence.js';
 import { BLOCK_CHARS, blockChain, PrefixMemory, type Sent } from '../../src/orchestrator/fleet/prefix-memory.js';
-import { believedCached, learnHeld } from '../../src/orchestrator/route/route-affinity.js';
+import { believedCached, learnHeld } from '../../src/orchestrator/fleet/prefix-sent.js';
 
 const text = (seed: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');

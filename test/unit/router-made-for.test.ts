@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { selectModel, type RouteCandidate, type RoutingSettings } from '../../src/orchestrator/generation/router.js';
-import { routingFrom } from '../../src/orchestrator/route/agent-parts.js';
+import { routingFrom } from '../../src/orchestrator/generation/routing-from.js';
 import { settingsSchema } from '../../src/orchestrator/config/index.js';
 
 const GB = 1e9;

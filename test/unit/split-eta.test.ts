@@ -9,6 +9,7 @@ import { SplitPace } from '../../src/orchestrator/jobs/split-pace.js';
 import type { JobParts } from '../../src/orchestrator/route/parts.js';
 import type { RouteRequest, RouteResult } from '../../src/orchestrator/generation/route-types.js';
 import type { SplitPlan } from '../../src/orchestrator/route/offload-plan.js';
+import { planFigures } from '../../src/orchestrator/route/split-figures.js';
 
 /** A CPU host's pace: 540 prompt tokens/s, 15 written. */
 const speeds = { hostKind: 'cpu' as const, promptTokensPerSecond: 540, tokensPerSecond: 15 };
@@ -83,9 +84,9 @@ const host = {
 };
 const job = { records: {}, settings: { options: {} } } as unknown as JobParts;
 const req = { prompt: 'List the errors in this log.', task: 'summarize', maxTokens: 1024 } as RouteRequest;
-/** A plan of parts of these sizes (as counted), one at a time, one combining round. */
-const planOf = (...sizes: number[]) =>
-  ({
+/** A plan of parts of these sizes (as counted), one at a time, one combining round; its figures as the plan makes them. */
+const planOf = (...sizes: number[]): SplitPlan => {
+  const plan = {
     model: 'llama3.1:8b',
     host,
     parts: sizes.map((tokens) => ({ pieces: [], tokens })),
@@ -95,7 +96,10 @@ const planOf = (...sizes: number[]) =>
     width: 1,
     overheadTokens: 0,
     planned: { placement: { views: [] } },
-  }) as unknown as SplitPlan;
+    finalMaxTokens: req.maxTokens,
+  } as unknown as SplitPlan;
+  return { ...plan, figures: planFigures(job, req, plan) };
+};
 /** A part the engine answered: its prompt read at 540 tokens/s, 300 tokens written at 15/s. */
 const ran = (promptTokens: number): { metrics: RouteResult['metrics'] } => {
   const promptMs = (promptTokens / 540) * 1000;
@@ -117,9 +121,7 @@ const ran = (promptTokens: number): { metrics: RouteResult['metrics'] } => {
 describe('a split job’s time left as it runs', () => {
   let said: number[];
   const pace = (...sizes: number[]) =>
-    new SplitPace(job, req, planOf(...sizes), { part: 0, combine: 0 }, (u) =>
-      said.push((u.expectedAt! - Date.now()) / 1000),
-    );
+    new SplitPace(planOf(...sizes), { part: 0, combine: 0 }, (u) => said.push((u.expectedAt! - Date.now()) / 1000));
   beforeEach(() => {
     said = [];
     vi.useFakeTimers({ toFake: ['Date'] });

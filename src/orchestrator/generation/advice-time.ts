@@ -3,7 +3,7 @@
  * answers ran here (answer-length.ts), not its limit — and, apart, the bound should every answer
  * run to its limit; for work sent whole, one line each; for a split job, one part's figures
  * ("each part: …") apart from the whole job's ("whole job: …"); then, for a client with a limit,
- * whether the call would be answered within it or handed over as a job, and when (route/hand-over.ts:
+ * whether the call would be answered within it or handed over as a job, and when (generation/hand-over.ts:
  * the limit less a margin) — the bound saying when it may be handed over though expected in time.
  */
 import { aboutSeconds, type Estimate, type EstimateInput } from './estimate.js';

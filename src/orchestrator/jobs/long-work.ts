@@ -16,13 +16,13 @@ import { log } from '../util/log.js';
 import { expired, type Job, type JobStore, type ReusablePart } from '../stores/job-store.js';
 import { roomFor } from './job-bounds.js';
 import { TaskJoins } from './task-joins.js';
-import { answerWithin, settleWithin } from '../route/hand-over.js';
+import { answerWithin, settleWithin } from '../generation/hand-over.js';
 import { waitKept } from './kept-jobs.js';
 import { controlOf, listed, newLive, nowOf, shown, stopWriting, type ListedJob, type Live } from './job-live.js';
 
 import type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
 
-export { answerWithin } from '../route/hand-over.js';
+export { answerWithin } from '../generation/hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
 export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 

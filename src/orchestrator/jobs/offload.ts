@@ -15,7 +15,8 @@ import type { PhaseBoard } from '../progress/progress.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
-import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from '../route/offload-plan.js';
+import { planOffload, type OffloadPlan, type SplitPlan } from '../route/offload-plan.js';
+import { renderInputs } from '../inputs/render-inputs.js';
 import { partRequest } from './split-generations.js';
 import { runSplit, type PartSink, type SplitInfo, type StatusSink } from './split-run.js';
 import type { ReusablePart } from '../stores/job-store.js';
@@ -27,8 +28,6 @@ import { aboutSeconds } from '../generation/estimate.js';
 
 /** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
 const CITE_SHORT = 'Cite inputs as path:line.';
-
-export { renderInputs } from '../route/offload-plan.js';
 
 export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   inputs?: GatheredInputs;

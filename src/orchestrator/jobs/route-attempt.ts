@@ -12,7 +12,8 @@ import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../genera
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import type { JobParts } from '../route/parts.js';
-import { clientOf, slotsOf, type Candidacy, type Candidates } from '../route/route-candidates.js';
+import type { Candidacy, Candidates } from '../route/route-candidates.js';
+import { clientOf, slotsOf } from '../fleet/slots-of.js';
 import type { Prepared } from '../route/route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import {
@@ -23,7 +24,7 @@ import {
   promptOwnerOf,
   promptText,
   shownCached,
-} from '../route/route-affinity.js';
+} from '../fleet/prefix-sent.js';
 import { loadCandidate, namedByCaller, noteFailure } from './route-load.js';
 import { answered } from './route-answered.js';
 import type { Trial } from './route-trial.js';

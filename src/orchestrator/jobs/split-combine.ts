@@ -9,7 +9,6 @@ import { renderPart, splitInputs } from '../inputs/split.js';
 import type { RouteRequest, RouteResult } from './route.js';
 import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
 import type { SplitPlan } from '../route/offload-plan.js';
-import { callOf } from '../route/call-plan.js';
 import { pool, type generations } from './split-generations.js';
 
 /** What a part's prompt asks after the part, and a combination's after the answers it combines. */
@@ -42,7 +41,7 @@ export async function combineAll(
     plan.memoryTokens > 0 &&
     count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <=
       Math.floor(plan.window * fill);
-  const limit = req.maxTokens ?? callOf(job, req).call.answer.tokens; // the call's limit, settled once (call-plan.ts)
+  const limit = plan.finalMaxTokens; // the call's limit, as its plan settled it
   const held = (memory: boolean) => plan.overheadTokens + (memory ? plan.memoryTokens : 0) + FRAMING_TOKENS;
   const room = (prompt: string, memory: boolean) => Math.floor(plan.window * EXACT_FILL) - held(memory) - count(prompt);
   const finalTokens = (p: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(limit, room(p, memory)));

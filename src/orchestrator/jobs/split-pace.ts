@@ -6,54 +6,13 @@
  * parts answer: the speeds they ran at, their answers' lengths, and how the engine counted their
  * prompts against the plan's count. Said as each part ends and as each combining round starts.
  */
-import type { RouteRequest, RouteResult } from '../generation/route-types.js';
-import type { SpeedFacts } from '../generation/estimate.js';
+import type { RouteResult } from '../generation/route-types.js';
 import type { JobStatusUpdate } from './job-types.js';
 import type { SplitPlan } from '../route/offload-plan.js';
-import type { JobParts } from '../route/parts.js';
-import { callOf } from '../route/call-plan.js';
-import { estimatePlan, hostFacts } from '../route/plan-estimate.js';
+import type { PlanFigures } from '../route/split-figures.js';
 import { combiningRounds, jobSpeeds, splitRemainingMs, type EtaRequest } from './split-eta.js';
 
 type Metrics = RouteResult['metrics'];
-
-/** What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's. */
-interface PlanFigures {
-  facts: SpeedFacts;
-  partAnswer: number;
-  finalAnswer: number;
-}
-
-/** The plan's figures at its model's host (the dry run's, the model taken as loaded: its first part loads it). */
-function planFigures(job: JobParts, req: RouteRequest, plan: SplitPlan): PlanFigures {
-  const views = plan.planned.placement.views;
-  const view = views.find((v) => v.host === plan.host) ?? views.find((v) => v.host.name === plan.host.name);
-  // a host not seen: of unknown kind, a CPU's speeds
-  const facts = view ? hostFacts(view.overview) : { hostKind: 'unknown' as const };
-  const m = view?.overview.models.find((x) => x.name === plan.model);
-  const place = {
-    host: plan.host,
-    ...facts,
-    model: plan.model,
-    loaded: true,
-    sizeBytes: m?.sizeBytes,
-    parameterSize: m?.parameterSize,
-  };
-  const parts = plan.parts.length;
-  const shape = {
-    parts,
-    width: plan.width,
-    rounds: plan.rounds,
-    finalMaxTokens: req.maxTokens ?? callOf(job, req).call.answer.tokens, // the call's limit, settled once
-  };
-  const work = { promptTokens: plan.parts[0]?.tokens ?? 0, maxTokens: plan.partAnswerTokens, task: req.task, shape };
-  const e = estimatePlan(job, place, work);
-  return {
-    facts: e.facts,
-    partAnswer: e.input.answerTokens,
-    finalAnswer: e.input.finalAnswerTokens ?? e.input.answerTokens,
-  };
-}
 
 /** A part: its prompt as the plan counts it, and whether it runs (since when) or ended. */
 interface PartState {
@@ -76,13 +35,11 @@ export class SplitPace {
    * plan's `overheadTokens` (the system prompt and what the plan keeps).
    */
   constructor(
-    job: JobParts,
-    req: RouteRequest,
     private readonly split: SplitPlan,
     private readonly framing: { part: number; combine: number },
     private readonly onStatus: (u: JobStatusUpdate) => void,
   ) {
-    this.plan = planFigures(job, req, split);
+    this.plan = split.figures;
     this.parts = split.parts.map((p) => ({ counted: p.tokens + framing.part + split.overheadTokens }));
   }
 

@@ -57,7 +57,7 @@ function paceOf(job: JobParts, req: RouteRequest, plan: SplitPlan, onStatus?: St
   const total = plan.parts.length;
   const { count } = plan;
   const framing = { part: count(partAsk(0, total, req.prompt)), combine: count(combineAsk(total, req.prompt, false)) };
-  return new SplitPace(job, req, plan, framing, onStatus);
+  return new SplitPace(plan, framing, onStatus);
 }
 
 type PartAnswer = { part: Part; text: string };

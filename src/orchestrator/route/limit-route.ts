@@ -10,7 +10,7 @@
 import { fitWithin, limitReason } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import type { TaskType } from '../config/profiles.js';
-import { answerWithin } from './hand-over.js';
+import { answerWithin } from '../generation/hand-over.js';
 import { estimatePlan, hostFacts } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 import type { Candidacy } from './route-spread.js';

@@ -14,7 +14,7 @@ import type { CallParts } from './call-plan.js';
 import type { Windowed } from '../fleet/windows.js';
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
-import { answerWithin } from './hand-over.js';
+import { answerWithin } from '../generation/hand-over.js';
 import { estimatePlan, hostFacts } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 

@@ -24,13 +24,15 @@ import {
   type WindowPlan,
 } from '../generation/split-plan.js';
 import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-count.js';
-import { renderPart, splitInputs, type Part } from '../inputs/split.js';
+import { splitInputs, type Part } from '../inputs/split.js';
+import { renderInputs } from '../inputs/render-inputs.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { placeRequest } from './route-placement.js';
 import type { Planned } from './route-plan.js';
+import { planFigures, type PlanFigures } from './split-figures.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
-import { engineTokens, type EngineTokens } from './engine-tokens.js';
+import { engineTokens, type EngineTokens } from '../engines/engine-tokens.js';
 import { windowFix } from './window-fix.js';
 import { slotsFor, withinLimit } from './limit-split.js';
 import { chosenWhy, NEXT, routeOrder, splitModel, splitWhy, whyEach, type Here, type Ranked } from './offload-order.js';
@@ -67,6 +69,10 @@ export interface SplitPlan {
   shrunkFrom?: number;
   /** Where it was placed and the route's ranking: what each part's route runs on, not derived again. */
   planned: Planned;
+  /** The last combination's answer limit: the caller's, else the call's (call-plan.ts), settled once. */
+  finalMaxTokens: number;
+  /** What the plan expects of its parts' speeds and answers (split-figures.ts): where the job's pace starts. */
+  figures: PlanFigures;
 }
 
 /** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
@@ -74,17 +80,6 @@ export type OffloadPlan =
   | { kind: 'whole'; model?: string; count?: TokenCounter; why?: string; planned?: Planned }
   | { kind: 'split'; plan: SplitPlan }
   | { kind: 'refuse'; message: string };
-
-/** Inputs whole, each under its name in a fence (as a part of a split input reads). */
-export function renderInputs(docs: readonly InputDoc[]): string {
-  return renderPart({
-    pieces: docs.map((d) => ({
-      label: d.label,
-      text: d.text,
-      lines: [1, d.text.split('\n').length] as [number, number],
-    })),
-  });
-}
 
 /**
  * The tokens every request of the job carries besides the inputs: system, project and agent prompts
@@ -273,7 +268,8 @@ async function chosenPlan(
       message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${s.maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}`,
     };
   }
-  return { kind: 'split', plan: splitPlanOf(s, chosen, counted, window, parts, why, decided) };
+  const plan = splitPlanOf(s, chosen, counted, window, parts, why, decided);
+  return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, s.req, plan) } };
 }
 
 /** The split plan: the parts, the combining rounds, the requests at once, and what every part carries. */
@@ -285,7 +281,7 @@ function splitPlanOf(
   parts: Part[],
   why: { why?: string },
   decided: Planned,
-): SplitPlan {
+): Omit<SplitPlan, 'figures'> {
   const { fixed } = s;
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const width = slotsFor(s.views, chosen.name);
@@ -315,6 +311,7 @@ function splitPlanOf(
     ...carried,
     ...why,
     planned: decided,
+    finalMaxTokens: s.req.maxTokens ?? s.job.call.answer.tokens,
   };
 }
 

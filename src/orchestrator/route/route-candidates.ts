@@ -13,7 +13,7 @@ import { findModel, similarModels } from '../models/catalog.js';
 import { nearModels } from '../engines/model-names.js';
 import type { HostOverview } from '../fleet/placement.js';
 import type { Candidate } from '../fleet/windows.js';
-import type { FleetHost } from '../fleet/fleet-host.js';
+import { clientOf } from '../fleet/slots-of.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { shortened } from '../util/shorten.js';
@@ -23,7 +23,8 @@ import type { Prepared } from './route-prepare.js';
 import type { Placement } from './route-placement.js';
 import { cannotDoBecause } from '../generation/routing-rules.js';
 import { noCandidate } from './no-candidate.js';
-import { preferCachedCopy, promptOwnerOf } from './route-affinity.js';
+import { preferCachedCopy } from './route-affinity.js';
+import { promptOwnerOf } from '../fleet/prefix-sent.js';
 import { rankInto, type Listing } from './route-ranked.js';
 import { isFull, type Candidacy } from './route-spread.js';
 
@@ -44,19 +45,6 @@ export interface Candidates {
   coldLoadMs(): ReadonlyMap<string, number>;
   /** The first candidate, held on its host for this request from the moment it was chosen (with several hosts), so requests placed beside it see that copy taken. */
   held?: Candidacy;
-}
-
-/** Who asks, for turns on a model's slots (loading/turns.ts): the connection, else the agent. */
-export const clientOf = (req: Pick<RouteRequest, 'client' | 'agent'>) => req.client ?? req.agent ?? '';
-
-/**
- * A model's parallel slots on `host`, where they are known before a request: Ollama's
- * OLLAMA_NUM_PARALLEL (ollama.numParallel, hosts[].numParallel), what an OpenAI-compatible engine
- * answers at once; undefined for llama-server, whose slots (-np) are its own per model.
- */
-export function slotsOf(host: FleetHost): number | undefined {
-  if (host.kind === 'llamacpp') return undefined;
-  return host.engine.can.parallelSlots ?? host.settings.ollama.numParallel;
 }
 
 /** No candidate at all: why of every model here, added to `attempts` (no-candidate.ts, which throws when nothing else may answer). */

@@ -6,7 +6,7 @@
  * estimate. The first failure is logged, once for the job, and the job asks no more: a broken or
  * hanging tokenizer costs one time limit, not one per part. A cancel is no failure: it is thrown.
  */
-import type { Engine } from '../engines/engine.js';
+import type { Engine } from './engine.js';
 import { log } from '../util/log.js';
 
 /** The tokens of `text` by the engine, or undefined: it cannot count now, or failed to. */

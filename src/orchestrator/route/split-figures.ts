@@ -1,0 +1,62 @@
+/**
+ * What a split job's plan expects, as a dry run of the job does (plan-estimate.ts): the speeds at its
+ * model's host, a part's answer and the last combination's — made with the plan (offload-plan.ts),
+ * so the job's pace as it runs (jobs/split-pace.ts) starts from the plan's figures, not a second
+ * estimate.
+ */
+import type { SpeedFacts } from '../generation/estimate.js';
+import type { RouteRequest } from '../generation/route-types.js';
+import type { JobParts } from './parts.js';
+import type { FleetHost } from '../fleet/fleet-host.js';
+import type { Planned } from './route-plan.js';
+import { estimatePlan, hostFacts } from './plan-estimate.js';
+
+/** What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's. */
+export interface PlanFigures {
+  facts: SpeedFacts;
+  partAnswer: number;
+  finalAnswer: number;
+}
+
+/** What of a split plan (offload-plan.ts SplitPlan) its figures are made from. */
+interface Shape {
+  model: string;
+  host: FleetHost;
+  parts: ReadonlyArray<{ tokens: number }>;
+  width: number;
+  rounds: number;
+  partAnswerTokens: number;
+  finalMaxTokens: number;
+  planned: Planned;
+}
+
+/** The plan's figures at its model's host (the dry run's, the model taken as loaded: its first part loads it). */
+export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan: Shape): PlanFigures {
+  const views = plan.planned.placement.views;
+  const view = views.find((v) => v.host === plan.host) ?? views.find((v) => v.host.name === plan.host.name);
+  // a host not seen: of unknown kind, a CPU's speeds
+  const facts = view ? hostFacts(view.overview) : { hostKind: 'unknown' as const };
+  const m = view?.overview.models.find((x) => x.name === plan.model);
+  const place = {
+    host: plan.host,
+    ...facts,
+    model: plan.model,
+    loaded: true,
+    sizeBytes: m?.sizeBytes,
+    parameterSize: m?.parameterSize,
+  };
+  const parts = plan.parts.length;
+  const shape = {
+    parts,
+    width: plan.width,
+    rounds: plan.rounds,
+    finalMaxTokens: plan.finalMaxTokens,
+  };
+  const work = { promptTokens: plan.parts[0]?.tokens ?? 0, maxTokens: plan.partAnswerTokens, task: req.task, shape };
+  const e = estimatePlan(job, place, work);
+  return {
+    facts: e.facts,
+    partAnswer: e.input.answerTokens,
+    finalAnswer: e.input.finalAnswerTokens ?? e.input.answerTokens,
+  };
+}
