@@ -319,7 +319,8 @@ describe('fake OpenAI: vLLM prefix caching', () => {
     expect(cache.read(toks(100))).toBe(0); // nothing held yet
     expect(cache.size).toBe(6); // 6 full blocks; the last 4 tokens are no block
     expect(cache.read(toks(100))).toBe(96); // the same prompt: its full blocks
-    expect(cache.read(toks(96))).toBe(80); // a prompt of whole blocks: the last token is read again, so its last block too
+    // a prompt of whole blocks: the last token is read again, so its last block too
+    expect(cache.read(toks(96))).toBe(80);
     expect(cache.read([...toks(40), 'other', ...toks(59).slice(41)])).toBe(32); // changed at token 40: blocks 0-1 only
     const moved = toks(100);
     moved[3] = 'x';
@@ -373,7 +374,8 @@ describe('fake OpenAI: vLLM prefix caching', () => {
     await chat(plain, { messages: user(doc) });
     const again = (await (await chat(plain, { messages: user(doc) })).json()) as { usage: Record<string, unknown> };
     expect(again.usage).not.toHaveProperty('prompt_tokens_details');
-    expect(plain.prefixReads()[1]!.cachedTokens).toBe(1184); // 1,200 tokens: the last one is read again, so its block too
+    // 1,200 tokens: the last one is read again, so its block too
+    expect(plain.prefixReads()[1]!.cachedTokens).toBe(1184);
     const none = await start({ promptTokensDetails: true, tokenDelayMs: 0 }); // --no-enable-prefix-caching
     await chat(none, { messages: user(doc) });
     expect(((await (await chat(none, { messages: user(doc) })).json()) as { usage: unknown }).usage).toMatchObject({

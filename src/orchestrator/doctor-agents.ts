@@ -6,7 +6,10 @@
 import { agentsThatApplyToNone, KNOWN_CLIENTS } from './config/client-names.js';
 import type { Check } from './doctor-memory.js';
 
-/** The checks for the `agents:` keys: one warning per key that applies to no client, with the name it most likely means; nothing when all apply. */
+/**
+ * The checks for the `agents:` keys: one warning per key that applies to no client, with the name it most
+ * likely means; nothing when all apply.
+ */
 export function agentNameChecks(keys: readonly string[], seen: readonly string[], tokens: readonly string[]): Check[] {
   const problems = agentsThatApplyToNone(keys, seen, tokens);
   const known = KNOWN_CLIENTS.slice(0, 3)

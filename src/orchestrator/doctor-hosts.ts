@@ -12,7 +12,10 @@ import { toLoaded } from './models/overview-types.js';
 /** Each Ollama host's version, or why it did not answer. */
 export type HostAnswer = { version: string } | { error: string };
 
-/** What to do about a host that does not answer: correct its address when that is the cause (a name that does not resolve, the wrong scheme), else `otherwise`. */
+/**
+ * What to do about a host that does not answer: correct its address when that is the cause (a name that does
+ * not resolve, the wrong scheme), else `otherwise`.
+ */
 export function downFix(h: Orchestrator['hosts'][number], error: string, otherwise: string): string {
   return addressNext(error, h.settings.ollama.host, addressSetting(h.name)) ?? otherwise;
 }

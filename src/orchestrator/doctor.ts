@@ -21,7 +21,10 @@ export interface DoctorReport {
 
 const gb = formatBytes;
 
-/** The values a user most often sets in several places, each with where it came from (flag, env, project, file, default). */
+/**
+ * The values a user most often sets in several places, each with where it came from (flag, env, project,
+ * file, default).
+ */
 function settingOrigins(cfg: Orchestrator['config']): string[] {
   const { settings: st, sources } = cfg;
   const budget = st.ram.budget.kind === 'percent' ? `${st.ram.budget.percent}%` : gb(st.ram.budget.bytes);
@@ -103,7 +106,10 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }
 
-/** ollama.host: its version, or why it does not answer and the one step — a warning while another Ollama host answers. */
+/**
+ * ollama.host: its version, or why it does not answer and the one step — a warning while another Ollama host
+ * answers.
+ */
 function primaryCheck(orch: Orchestrator, mine: HostAnswer, othersUp: boolean): Check {
   const primary = orch.hosts.find((h) => h.name === 'ollama')!;
   if ('version' in mine)

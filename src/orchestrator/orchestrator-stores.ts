@@ -31,7 +31,10 @@ export class CoreStores {
   readonly speeds: SpeedStore;
   /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
   readonly savings: SavingsStore;
-  /** What each agent (client) asked and gave as verdicts; its tokens and savings are the ledger's (stores/agents.ts). */
+  /**
+   * What each agent (client) asked and gave as verdicts; its tokens and savings are the ledger's
+   * (stores/agents.ts).
+   */
   readonly agents: AgentsStore;
   readonly comparisons = new Comparisons();
   private stateReading?: Promise<unknown>;

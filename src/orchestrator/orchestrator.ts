@@ -40,7 +40,10 @@ export interface OrchestratorDeps {
   project?: ProjectProfile;
   /** The templates, when the server already reads them (it lists them as prompts before the core is made). */
   templates?: TemplateLibrary;
-  /** Who plans an engine other ollm-mcp servers on this machine use too (server/shared/engine-claims.ts); none: this server plans them all. */
+  /**
+   * Who plans an engine other ollm-mcp servers on this machine use too (server/shared/engine-claims.ts);
+   * none: this server plans them all.
+   */
   claims?: FleetHostDeps['claims'];
 }
 
@@ -109,7 +112,10 @@ export class Orchestrator extends CoreStores {
       );
   }
 
-  /** Asks each engine's claim who plans it (engines/planned-elsewhere.ts): before the first call, so no two servers plan one engine. */
+  /**
+   * Asks each engine's claim who plans it (engines/planned-elsewhere.ts): before the first call, so no two
+   * servers plan one engine.
+   */
   async settleClaims(): Promise<void> {
     await Promise.all(this.hosts.map((h) => sharedOf(h.engine)?.settle()));
   }
@@ -151,7 +157,10 @@ export class Orchestrator extends CoreStores {
     return this.routingSettings();
   }
 
-  /** A request's signal, also aborted when the server shuts down; `release` once the request is over (util/stopping.ts). */
+  /**
+   * A request's signal, also aborted when the server shuts down; `release` once the request is over
+   * (util/stopping.ts).
+   */
   signalFor(request: AbortSignal): { signal: AbortSignal; release(): void } {
     return linkedSignal(request, this.stopping.signal);
   }
@@ -176,7 +185,10 @@ export class Orchestrator extends CoreStores {
     return this.overview.loadedModels(signal);
   }
 
-  /** Every reachable host's models, each tagged with its host when there are several; hosts down in `unreachable`; pins loaded again in `notes`. */
+  /**
+   * Every reachable host's models, each tagged with its host when there are several; hosts down in
+   * `unreachable`; pins loaded again in `notes`.
+   */
   async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
     const overview =
       this.hosts.length === 1
@@ -208,7 +220,10 @@ export class Orchestrator extends CoreStores {
     return this.fleet.pickHost(opts);
   }
 
-  /** Every host (memory where ollm-mcp manages it, loaded models, requests running) and the cloud fallback (cheap health); hosts down in `unreachable`. */
+  /**
+   * Every host (memory where ollm-mcp manages it, loaded models, requests running) and the cloud fallback
+   * (cheap health); hosts down in `unreachable`.
+   */
   async fleetStatus(asked: { relayed?: boolean } = {}) {
     const statuses = this.hosts.map((h) => hostStatus(this, h, this.fleet.extraCopies, asked.relayed));
     const [hosts, fallback] = await Promise.all([Promise.all(statuses), this.fallback?.health()]);

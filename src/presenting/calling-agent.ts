@@ -30,11 +30,17 @@ import type { Settings } from '../orchestrator/config/schema.js';
 export interface Caller {
   token?: string | undefined;
   session?: string | undefined;
-  /** The request came to an engine claim's endpoint (server/engine-claims-setup.ts): another ollm-mcp server of this machine relaying its client's call. */
+  /**
+   * The request came to an engine claim's endpoint (server/engine-claims-setup.ts): another ollm-mcp server
+   * of this machine relaying its client's call.
+   */
   claim?: boolean | undefined;
 }
 
-/** By the protocol server under each McpServer: what handlers hold may be a view of the McpServer (server/core.ts), never of that. */
+/**
+ * By the protocol server under each McpServer: what handlers hold may be a view of the McpServer
+ * (server/core.ts), never of that.
+ */
 const callers = new WeakMap<object, Caller>();
 
 /** `server`, made for a request of `caller`'s (nothing bound when the transport knows nothing more). */
@@ -63,7 +69,10 @@ export function callingAgent(
   return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
 }
 
-/** The name the request's client gives itself (clientInfo.name: per request in the 2026 era, else from initialize), unbounded; whatever a token says. */
+/**
+ * The name the request's client gives itself (clientInfo.name: per request in the 2026 era, else from
+ * initialize), unbounded; whatever a token says.
+ */
 export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
   const perRequest =
     typeof envelope === 'object' && envelope !== null

@@ -33,10 +33,16 @@ export function boundedFleet(fleet: FleetStatus, maxChars: number): FleetStatus 
   return { ...fleet, hosts, ...(fleet.clients && { clients: fleet.clients.map(shownClient) }) } as FleetStatus;
 }
 
-/** A connected client with how long it waits for a tool call: `limitSeconds` (left out: as long as it takes) and in words. */
+/**
+ * A connected client with how long it waits for a tool call: `limitSeconds` (left out: as long as it takes)
+ * and in words.
+ */
 export type LimitedClient = ConnectedClient & { limitSeconds?: number; limit: string };
 
-/** The fleet's clients, each with its time limit under `settings` (its agent's timeoutSeconds, else its client's known limit, else the SDK's 60 s). */
+/**
+ * The fleet's clients, each with its time limit under `settings` (its agent's timeoutSeconds, else its
+ * client's known limit, else the SDK's 60 s).
+ */
 export function withClientLimits<F extends { hosts: unknown; clients?: ConnectedClient[] }>(
   fleet: F,
   settings: Pick<Settings, 'agents' | 'http'>,

@@ -21,7 +21,8 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
     },
     async (uri) => {
       await orch.stateRead;
-      await Promise.all([orch.savings.load(), orch.agents.load()]); // other processes' savings and agents too (nothing read when no process changed them)
+      // other processes' savings and agents too (nothing read when no process changed them)
+      await Promise.all([orch.savings.load(), orch.agents.load()]);
       const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => byCodeUnit(b.lastUsed, a.lastUsed));
       const { byAgent, ...savings } = orch.savings.summary();
       const agents = boundList(orch.agents.records(byAgent), {

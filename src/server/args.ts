@@ -57,7 +57,10 @@ const ACTIONS: Record<UserCommand, Record<string, [number, number, string]>> = {
 
 export class UsageError extends Error {}
 
-/** Flags that set one setting each; values are read as numbers where the setting wants one, and as a list where it wants one (comma-separated). */
+/**
+ * Flags that set one setting each; values are read as numbers where the setting wants one, and as a list
+ * where it wants one (comma-separated).
+ */
 const SETTING_FLAGS: Record<string, { path: string; number?: boolean; list?: boolean }> = {
   'ollama-host': { path: 'ollama.host' },
   model: { path: 'model.default' },
@@ -75,7 +78,10 @@ const SETTING_FLAGS: Record<string, { path: string; number?: boolean; list?: boo
  */
 export const MAX_SET_DEPTH = 32;
 
-/** `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text; `flag` names it in an error. */
+/**
+ * `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text; `flag` names it
+ * in an error.
+ */
 function readValue(text: string, flag: string): unknown {
   let value: unknown;
   try {

@@ -13,10 +13,16 @@ import type { Serving } from './serving.js';
 import { fingerprint, recall, remember, type Fingerprint } from './shared/memo.js';
 import { VERSION } from './version.js';
 
-/** The server's own code (the SDK, the catalog, the templates): loaded only by a launch that serves, not by one that forwards. */
+/**
+ * The server's own code (the SDK, the catalog, the templates): loaded only by a launch that serves, not by
+ * one that forwards.
+ */
 const serverCode = () => Promise.all([import('./serving.js'), import('./stdio.js')]);
 
-/** The server of these settings; whatever serves here claims the engines it plans (one plan per engine on this machine: engine-claims-setup.ts). */
+/**
+ * The server of these settings; whatever serves here claims the engines it plans (one plan per engine on this
+ * machine: engine-claims-setup.ts).
+ */
 const own = async (loaded: Loaded): Promise<Serving> =>
   (await import('./engine-claims-setup.js')).claimEngines(
     new (await serverCode())[0].Serving(loaded.config, loaded.project),
@@ -26,7 +32,10 @@ const own = async (loaded: Loaded): Promise<Serving> =>
 const serveStdio = async (loaded: Loaded, streams?: { input: Readable; output: Writable }) =>
   (await serverCode())[1].serveOverStdio(await own(loaded), streams);
 
-/** What the settings of a stdio launch that may forward are read from, before they are read (memo.ts): kept with its plan if unchanged after. */
+/**
+ * What the settings of a stdio launch that may forward are read from, before they are read (memo.ts): kept
+ * with its plan if unchanged after.
+ */
 async function inputsBefore(args: CliArgs): Promise<Fingerprint | undefined> {
   const { settingsFile } = await import('../orchestrator/config/load.js');
   const named = args.project ?? process.env.OLLM_PROJECT?.trim();
@@ -99,7 +108,8 @@ async function forwardRemembered(argv: string[]): Promise<number | undefined> {
   const plan = await recall(argv);
   if (!plan) return undefined;
   log.debug('shared server: forwarding as the last launch started this way planned (memo.ts): settings not loaded');
-  log.hide([...new Set(plan.secretNames.map((n) => process.env[n]?.trim() ?? '').filter((v) => v !== ''))]); // no log line shows a key
+  // no log line shows a key
+  log.hide([...new Set(plan.secretNames.map((n) => process.env[n]?.trim() ?? '').filter((v) => v !== ''))]);
   const loadArgs = async (): Promise<{ args: CliArgs; loaded: Loaded }> => {
     const args = (await import('./args.js')).parseCli(argv);
     const loaded = await (await import('./load-settings.js')).loadSettings(args, true);

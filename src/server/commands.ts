@@ -126,7 +126,10 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
   }
 }
 
-/** `learning show` / `learning reset [routing|sizes]`: the track records routing learns from, and the memory loads took. */
+/**
+ * `learning show` / `learning reset [routing|sizes]`: the track records routing learns from, and the memory
+ * loads took.
+ */
 export async function learningCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
   if (args.action === 'reset') {
     const what = args.params[0];

@@ -98,7 +98,10 @@ export interface CoreParts {
   config: LoadedConfig;
   project?: ProjectProfile;
   templates: TemplateLibrary;
-  /** Who plans an engine other servers on this machine use too (shared/engine-claims.ts); none: this server plans them all. */
+  /**
+   * Who plans an engine other servers on this machine use too (shared/engine-claims.ts); none: this server
+   * plans them all.
+   */
   claims?: OrchestratorDeps['claims'];
 }
 
@@ -130,13 +133,19 @@ export function sessionView(orch: Orchestrator, session: Session): Orchestrator 
 
 export interface Core {
   orch: Orchestrator;
-  /** The handlers for one server (per server: they ask it about its client), seeing `session`'s project, folder and settings when given. */
+  /**
+   * The handlers for one server (per server: they ask it about its client), seeing `session`'s project,
+   * folder and settings when given.
+   */
   handlers(server: McpServer, session?: Session): Handlers;
   /** Work in flight cancelled, pins released, state written and closed; within `withinMs`. */
   stop(withinMs: number): Promise<void>;
 }
 
-/** The orchestrator made, who plans each engine settled (before any call: no two servers plan one), its pinned models loading and Ollama greeted. */
+/**
+ * The orchestrator made, who plans each engine settled (before any call: no two servers plan one), its pinned
+ * models loading and Ollama greeted.
+ */
 export async function startCore(parts: CoreParts): Promise<Core> {
   const orch = new Orchestrator(parts.config, {
     templates: parts.templates,
@@ -158,6 +167,7 @@ export async function startCore(parts: CoreParts): Promise<Core> {
       if (!h) perServer.set(server, (h = record(server, session ? sessionView(orch, session) : orch)));
       return h;
     },
-    stop: (withinMs) => orch.shutdown(withinMs).then(closeStateDbs), // folds the write-ahead log into state.db: a copy of that file alone is a backup
+    // folds the write-ahead log into state.db: a copy of that file alone is a backup
+    stop: (withinMs) => orch.shutdown(withinMs).then(closeStateDbs),
   };
 }

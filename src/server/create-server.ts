@@ -70,7 +70,10 @@ const LIST_CACHE_HINTS = {
   'resources/templates/list': { ttlMs: 3_600_000, cacheScope: 'private' },
 } as const;
 
-/** The tools this server offers: those of the chosen toolsets that the project profile allows, in the catalog's order. */
+/**
+ * The tools this server offers: those of the chosen toolsets that the project profile allows, in the
+ * catalog's order.
+ */
 export function offeredTools(
   tools: readonly ToolEntry[],
   where: { settings: Pick<Settings, 'toolsets'>; project?: ProjectProfile | undefined },
@@ -132,7 +135,10 @@ export function notServedAnswer(
   };
 }
 
-/** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
+/**
+ * What the factory needs of serving: the settings and project (a shared server's client: its own), the
+ * templates and the core.
+ */
 export type Front = Pick<Serving, 'settings' | 'project' | 'templates' | 'skills' | 'core'>;
 
 /**
@@ -157,7 +163,9 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
   const only = options.only && new Set(options.only);
   const tools = offeredTools(catalog.tools, serving).filter((t) => !only || only.has(t.name));
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)), serving.skills !== undefined);
-  if (!only) offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint): the clients', never an engine claim's endpoint's
+  // what the tool list costs the calling model (ollm://metrics' footprint): the clients', never an engine
+  // claim's endpoint's
+  if (!only) offering(tools);
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
   const secrets = configuredSecrets(serving.settings);
   return () => {
@@ -193,7 +201,8 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
     });
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
-    serving.skills?.attach(server); // skill:// resources, and skills/list and skills/get for clients that negotiate the extension
+    // skill:// resources, and skills/list and skills/get for clients that negotiate the extension
+    serving.skills?.attach(server);
     return server;
   };
 }

@@ -18,7 +18,10 @@ import type { AddressInfo } from 'node:net';
 import { bearerToken, matchToken } from './http-guard.js';
 import { sharedPlace } from './shared/place.js';
 
-/** The agent name the claim's token gives callers: another ollm-mcp of this machine, relaying its client's (`local/<agent>`). */
+/**
+ * The agent name the claim's token gives callers: another ollm-mcp of this machine, relaying its client's
+ * (`local/<agent>`).
+ */
 export const CLAIM_AGENT = 'local';
 
 /**

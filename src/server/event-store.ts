@@ -76,12 +76,18 @@ export class SharedEventStore {
     };
   }
 
-  /** The stream an event id belongs to, when `owner` may resume after it; undefined for an unknown, expired or foreign id. */
+  /**
+   * The stream an event id belongs to, when `owner` may resume after it; undefined for an unknown, expired or
+   * foreign id.
+   */
   streamOf(eventId: EventId, owner: string): StreamId | undefined {
     return this.kept.find(eventId, owner)?.stream.key;
   }
 
-  /** EventStore's replay: the events kept after `lastEventId` on its stream, in order. An unknown id replays nothing. */
+  /**
+   * EventStore's replay: the events kept after `lastEventId` on its stream, in order. An unknown id replays
+   * nothing.
+   */
   async replayEventsAfter(lastEventId: EventId, owner: string, { send }: { send: Send }): Promise<StreamId> {
     const found = this.kept.find(lastEventId, owner);
     if (!found) return '';

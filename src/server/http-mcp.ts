@@ -62,8 +62,10 @@ export function mcpEndpoints(
     const serve = async () =>
       (await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message);
     const name = names.of(session);
-    if (name !== undefined) setCaller(req, { ...callerOf(req), session: name }); // the session's agent, for a server that never saw its initialize
-    const relayed = given.alongside ? serving.relayed : undefined; // another server's calls keep a daemon from leaving (daemon.ts)
+    // the session's agent, for a server that never saw its initialize
+    if (name !== undefined) setCaller(req, { ...callerOf(req), session: name });
+    // another server's calls keep a daemon from leaving (daemon.ts)
+    const relayed = given.alongside ? serving.relayed : undefined;
     if (relayed) relayed.inFlight++;
     try {
       await serve();
@@ -131,13 +133,17 @@ function servers(serving: Serving, catalog: Catalog, only: readonly string[] | u
     waiting,
   }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
   const sseFactory = createServerFactory(serving, catalog, { live: true });
-  const sse = legacySse((req) => bindCaller(sseFactory(), callerOf(req))); // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
+  // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
+  const sse = legacySse((req) => bindCaller(sseFactory(), callerOf(req)));
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
   return { handler, mcp, leg, sse, waiting, stopFollowing };
 }
 
-/** A message answered before the SDK sees it: nested too deep (its adapter would serialise it again, recursively), or not served at an engine claim's endpoint (`only`). */
+/**
+ * A message answered before the SDK sees it: nested too deep (its adapter would serialise it again,
+ * recursively), or not served at an engine claim's endpoint (`only`).
+ */
 function answeredHere(message: unknown, res: ServerResponse, only: readonly string[] | undefined): boolean {
   const deep = tooDeepAnswer(message);
   if (deep === 'notification') {

@@ -40,7 +40,10 @@ export interface HttpOptions {
   server?: Server;
   /** The only tools served, and no resource or prompt (an engine claim's endpoint: what relayed calls need). */
   only?: readonly string[];
-  /** Answers a request before anything else when it is one it knows (an engine claim's proof: engine-claims.ts); true when it did. */
+  /**
+   * Answers a request before anything else when it is one it knows (an engine claim's proof:
+   * engine-claims.ts); true when it did.
+   */
   challenge?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
@@ -48,13 +51,17 @@ export class HttpStartError extends Error {
   override name = 'HttpStartError';
 }
 
-/** Where to listen and the tokens accepted, as checked (trimmed); refuses to start on a bad token or an open address without one. */
+/**
+ * Where to listen and the tokens accepted, as checked (trimmed); refuses to start on a bad token or an open
+ * address without one.
+ */
 function listenOptions(serving: Serving, given: HttpOptions): { host: string; port: number; tokens: HttpToken[] } {
   const unnamed =
     given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
   const accepted = acceptedTokens(serving.settings.http.tokens, given.env ?? process.env, unnamed);
   if ('problem' in accepted) throw new HttpStartError(`Refusing to start: ${accepted.problem}`);
-  const options = { host: given.host, port: given.port, tokens: [...accepted.tokens, ...(given.tokens ?? [])] }; // served as checked: trimmed
+  // served as checked: trimmed
+  const options = { host: given.host, port: given.port, tokens: [...accepted.tokens, ...(given.tokens ?? [])] };
   if (!isLoopback(options.host) && options.tokens.length === 0) {
     throw new HttpStartError(
       `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
@@ -138,7 +145,10 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   };
 }
 
-/** Each request, once admitted (its token, its origin): MCP at /mcp, the legacy SSE session's two paths, the views' pages; else 404. */
+/**
+ * Each request, once admitted (its token, its origin): MCP at /mcp, the legacy SSE session's two paths, the
+ * views' pages; else 404.
+ */
 function requestListener(
   given: HttpOptions,
   options: ReturnType<typeof listenOptions>,

@@ -126,7 +126,10 @@ export class KeptEvents {
     return stream;
   }
 
-  /** Keeps `message` as the stream's next event, sends it to the stream's followers, and gets back within the limits. */
+  /**
+   * Keeps `message` as the stream's next event, sends it to the stream's followers, and gets back within the
+   * limits.
+   */
   store(stream: Stream, message: JSONRPCMessage): EventId {
     const seq = ++stream.seq;
     const id = `${stream.key}_${seq}`;
@@ -150,12 +153,16 @@ export class KeptEvents {
     return id;
   }
 
-  /** Back within the limits: the stream's quota, its owner's, then the store's (taken from the owner using the most). */
+  /**
+   * Back within the limits: the stream's quota, its owner's, then the store's (taken from the owner using the
+   * most).
+   */
   private enforce(stream: Stream): void {
     this.prune();
     const { limits } = this;
     // each victim is looked for only while over a limit: a look goes through every event of the stream or owner
-    // each looked for oldest first (a stream's events, and the store's, are kept in the order stored): the search ends at the first that may go first
+    // each looked for oldest first (a stream's events, and the store's, are kept in the order stored): the
+    // search ends at the first that may go first
     for (let e: StoredEvent | undefined; over(stream.used, limits.stream) && (e = victim(stream.events, true));)
       this.drop(e);
     const owner = stream.owner;
@@ -186,7 +193,10 @@ export class KeptEvents {
     }
   }
 
-  /** Drops an event; an answer or request takes its stream's earlier events with it, and ids before it become unknown. */
+  /**
+   * Drops an event; an answer or request takes its stream's earlier events with it, and ids before it become
+   * unknown.
+   */
   private drop(e: StoredEvent): void {
     const stream = e.stream;
     if (!this.events.has(e.id)) return;

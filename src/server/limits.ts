@@ -10,7 +10,10 @@ function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1).replace(/\.0$/, '')} MiB`;
 }
 
-/** What fills an oversized message, judged from a sample of it: prose has a space every few words; base64 (an image) none. */
+/**
+ * What fills an oversized message, judged from a sample of it: prose has a space every few words; base64 (an
+ * image) none.
+ */
 export type Filling = 'text' | 'images';
 
 /** The filling of `sample`: text when at least one byte in 50 is a space, else images (base64). */

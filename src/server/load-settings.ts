@@ -15,7 +15,10 @@ export interface Loaded {
   project?: ProjectProfile;
 }
 
-/** The settings, with the project's when `withProject` (a broken project file should not stop `memory` or `template`); undefined after saying what is wrong on stderr. */
+/**
+ * The settings, with the project's when `withProject` (a broken project file should not stop `memory` or
+ * `template`); undefined after saying what is wrong on stderr.
+ */
 export async function loadSettings(args: CliArgs, withProject: boolean): Promise<Loaded | undefined> {
   try {
     const named = args.project ?? process.env.OLLM_PROJECT?.trim();
@@ -27,7 +30,8 @@ export async function loadSettings(args: CliArgs, withProject: boolean): Promise
       ...(args.configFile !== undefined && { configFile: args.configFile }),
       ...(project && { project: projectSettings(project) }),
     });
-    log.hide(configuredSecrets(config.settings, process.env, [args.token])); // no log line shows a key or the HTTP token
+    // no log line shows a key or the HTTP token
+    log.hide(configuredSecrets(config.settings, process.env, [args.token]));
     return { config, ...(project && { project }) };
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ProjectError) {

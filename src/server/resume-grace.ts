@@ -14,7 +14,10 @@
  */
 import type { ServerResponse } from 'node:http';
 
-/** A dropped call's grace while others wait: three times the `retry:` the stream gives (1 s), the SDK client's two reconnection attempts and a margin. */
+/**
+ * A dropped call's grace while others wait: three times the `retry:` the stream gives (1 s), the SDK client's
+ * two reconnection attempts and a margin.
+ */
 export const CONTENDED_GRACE_MS = 3_000;
 
 /** The clients waiting for an answer now; those who watch are told each time that changes. */

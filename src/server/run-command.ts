@@ -39,7 +39,9 @@ export async function runCommand(args: CliArgs): Promise<number> {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
     // its report quotes what engines said: no configured key in it, whatever path it took
     const found = await runDoctor(orch);
-    found.checks.push(...(await sharedChecks(loaded.config))); // every shared server of this user and its clients (two on this home warned of), and how long each client waits
+    // every shared server of this user and its clients (two on this home warned of), and how long each client
+    // waits
+    found.checks.push(...(await sharedChecks(loaded.config)));
     const report = redactValuesDeep(found, configuredSecrets(loaded.config.settings, process.env, [args.token]));
     if (args.json) print(JSON.stringify(report, null, 2));
     else printDoctor(report);

@@ -14,7 +14,10 @@ import type { Core, CoreParts } from './core.js';
 import { loadSkills } from './skills.js';
 import type { SkillCatalog } from '@modelcontextprotocol/server/ext/skills';
 
-/** After the handshake a client makes at start (initialize, then the lists), before the first call a person asks for. */
+/**
+ * After the handshake a client makes at start (initialize, then the lists), before the first call a person
+ * asks for.
+ */
 export const CORE_WARM_MS = 300;
 
 export class Serving {
@@ -41,11 +44,17 @@ export class Serving {
     return (this.loading ??= this.startCore());
   }
 
-  /** Settles who plans each engine this server may share with others on the machine (engine-claims-setup.ts, set by what serves); none: this server plans them all. */
+  /**
+   * Settles who plans each engine this server may share with others on the machine (engine-claims-setup.ts,
+   * set by what serves); none: this server plans them all.
+   */
   claimsFrom?: () => Promise<CoreParts['claims']>;
   /** Who plans each engine, settled as the core is made. */
   claims?: CoreParts['claims'];
-  /** Calls the other servers of this machine send to the engines this one plans (its loopback endpoint): in flight now, and when the last came. */
+  /**
+   * Calls the other servers of this machine send to the engines this one plans (its loopback endpoint): in
+   * flight now, and when the last came.
+   */
   readonly relayed = { inFlight: 0, lastAt: 0 };
 
   private claiming?: Promise<CoreParts['claims']>;
@@ -66,7 +75,10 @@ export class Serving {
     return builtCatalog() ?? (await import('./core.js')).recordCatalog();
   }
 
-  /** The templates read (prompts are registered from them) and followed, the skills read, and the core loaded soon (its pins, its greeting of Ollama). */
+  /**
+   * The templates read (prompts are registered from them) and followed, the skills read, and the core loaded
+   * soon (its pins, its greeting of Ollama).
+   */
   async prepare(): Promise<void> {
     const [, skills] = await Promise.all([
       this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`)),

@@ -67,7 +67,8 @@ async function stopServers(config: LoadedConfig, servers: Found[], which: string
   }
   let failed = 0;
   for (const r of await Promise.all(chosen.map((s) => stopServer(s)))) {
-    // its clients' launches start the next server of their own build and settings (a call in flight is sent there again)
+    // its clients' launches start the next server of their own build and settings (a call in flight is sent
+    // there again)
     if (r.stopped)
       print(`Stopped shared server ${r.pid}${r.how === 'SIGTERM' ? ' (it did not answer: sent SIGTERM)' : ''}.`);
     else {

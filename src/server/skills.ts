@@ -31,7 +31,10 @@ function skillsFolder(from: string = dirname(fileURLToPath(import.meta.url))): s
   return undefined;
 }
 
-/** The catalog of the package's skills, or undefined (and a warning) when they cannot be read: the server serves without them. */
+/**
+ * The catalog of the package's skills, or undefined (and a warning) when they cannot be read: the server
+ * serves without them.
+ */
 export async function loadSkills(folder: string | undefined = skillsFolder()): Promise<SkillCatalog | undefined> {
   if (folder === undefined) {
     log.warn(

@@ -75,7 +75,10 @@ export function boundedTransport(input: Readable, output: Writable, swallow?: st
   return transport;
 }
 
-/** Serving on stdio — or on `io`: a launch that read its client first forwards to its own server there (shared/launch.ts). */
+/**
+ * Serving on stdio — or on `io`: a launch that read its client first forwards to its own server there
+ * (shared/launch.ts).
+ */
 export async function serveOverStdio(
   serving: Serving,
   io: { input: Readable; output: Writable } = { input: process.stdin, output: process.stdout },

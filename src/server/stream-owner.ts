@@ -8,7 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sessionOf } from './http-cancel.js';
 import { bearerToken } from './http-guard.js';
 
-/** The client's session — sent, or given on this initialize answer — else its bearer token (hashed), else no one's in particular. */
+/**
+ * The client's session — sent, or given on this initialize answer — else its bearer token (hashed), else no
+ * one's in particular.
+ */
 export function streamOwner(req: IncomingMessage, res?: ServerResponse): string {
   const session = sessionOf(req) ?? res?.getHeader('mcp-session-id');
   if (typeof session === 'string') return `session ${session}`;

@@ -13,7 +13,10 @@ export const TASK_TTL_MS = 24 * 3600_000;
 /** The shortest a task is kept: five polls, so an ended task's result is there to be fetched at least once. */
 export const MIN_TASK_TTL_MS = 10_000;
 
-/** The ttl a task is kept with: the one its client asked for, within ours (the spec lets the receiver choose); ours when none was asked (null: unlimited). */
+/**
+ * The ttl a task is kept with: the one its client asked for, within ours (the spec lets the receiver choose);
+ * ours when none was asked (null: unlimited).
+ */
 export function keptTtl(asked: number | null | undefined): number {
   if (asked === null || asked === undefined || !Number.isFinite(asked)) return TASK_TTL_MS;
   return Math.min(Math.max(MIN_TASK_TTL_MS, Math.floor(asked)), TASK_TTL_MS);

@@ -79,7 +79,10 @@ const unknownTask = (id: string) =>
     `Failed to retrieve task: no task ${shownId(id)} of yours (an unknown id, another client's, or one older than its ttl): tasks/list lists yours`,
   );
 
-/** A task's id as it came: one of a job id's shape (job-store.ts), else refused here, never repeated whole nor looked up. */
+/**
+ * A task's id as it came: one of a job id's shape (job-store.ts), else refused here, never repeated whole nor
+ * looked up.
+ */
 function taskIdOf(taskId: string): string {
   if (!isJobId(taskId))
     throw new ProtocolError(
@@ -98,7 +101,10 @@ function taskKey(tool: string, args: unknown): string {
   return callKey(`${tool}\0task`, args, []);
 }
 
-/** The tool's handler run as the task's job: its context marked (task-run.ts) and cancelled with the job; a tool's error result fails the job. */
+/**
+ * The tool's handler run as the task's job: its context marked (task-run.ts) and cancelled with the job; a
+ * tool's error result fails the job.
+ */
 async function runAsTask(
   handler: ToolHandler,
   args: unknown,
@@ -119,7 +125,8 @@ type Jobs = Awaited<ReturnType<TaskParts['core']>>['longWork'];
 async function getTask(jobs: Jobs, owner: string, taskId: string): Promise<Task> {
   const found = await jobs.wait(owner, taskId, 0);
   if (!found) throw unknownTask(taskId);
-  // a running task's status says how far it is — parts done, its step, when it should end — whether or not its client asked for progress
+  // a running task's status says how far it is — parts done, its step, when it should end — whether or not
+  // its client asked for progress
   return asTask(
     found.kind === 'running'
       ? { ...found.job, progress: jobNowLine(found.now), updatedAt: found.now.updatedAt }
@@ -139,7 +146,10 @@ async function taskResult(jobs: Jobs, owner: string, taskId: string, signal: Abo
   return taskPayload(found);
 }
 
-/** `tasks/cancel`: a running task's work stopped, and the task as it ended; an ended one is refused, as the spec says. */
+/**
+ * `tasks/cancel`: a running task's work stopped, and the task as it ended; an ended one is refused, as the
+ * spec says.
+ */
 async function cancelTask(jobs: Jobs, owner: string, taskId: string): Promise<Task> {
   const found = await jobs.wait(owner, taskId, 0);
   if (!found) throw unknownTask(taskId);

@@ -7,7 +7,10 @@
  */
 import type { Orchestrator } from '../orchestrator/index.js';
 
-/** `orch` as the call's session sees it (server/core.ts sessionView); `clientRoots`: the roots its inputs were read in, when it read any. */
+/**
+ * `orch` as the call's session sees it (server/core.ts sessionView); `clientRoots`: the roots its inputs were
+ * read in, when it read any.
+ */
 export function callScope(
   orch: Pick<Orchestrator, 'project' | 'workingDir' | 'config'>,
   clientRoots: readonly string[] | undefined,

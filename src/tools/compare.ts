@@ -33,7 +33,10 @@ const metricsSchema = z.object({
 
 const secs = (ms: number, digits = 1) => (ms / 1000).toFixed(digits);
 
-/** A metrics table (load, first token and generation apart, the wall time with load beside them), then each answer under its model's name. */
+/**
+ * A metrics table (load, first token and generation apart, the wall time with load beside them), then each
+ * answer under its model's name.
+ */
 export function renderComparison(r: CompareResult): string {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const table = [
@@ -161,7 +164,8 @@ export const compareTool = defineTool({
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
-    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); an input edited since is another call
+    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); an input edited
+    // since is another call
     const key = callKey('compare', rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...images]);
     return asJob<Compared>(
       ctx,

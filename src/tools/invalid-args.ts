@@ -1,7 +1,8 @@
 /**
  * Invalid tool arguments, explained the way a person (or the calling model) can act on: which field,
  * what it must be, and what was sent — e.g.
- *   Invalid arguments for smart_load: "keepAlive" must be a number of seconds or a duration like "10m" (got true); "model" is required.
+ *   Invalid arguments for smart_load: "keepAlive" must be a number of seconds or a duration like "10m" (got
+ *   true); "model" is required.
  * A schema's own message (a refinement's, a union's `error`) is written as what is allowed
  * ("a duration like …") and is used as is; zod's generic wording is replaced.
  */
@@ -47,7 +48,10 @@ function shown(value: unknown): string {
   return String(value);
 }
 
-/** zod's own wording, which says less than the issue's fields do ("Invalid input", "Invalid email address", "Invalid number: …", "Too big: …"). */
+/**
+ * zod's own wording, which says less than the issue's fields do ("Invalid input", "Invalid email address",
+ * "Invalid number: …", "Too big: …").
+ */
 const GENERIC = /^(Invalid |Too small|Too big|Unrecognized key)/;
 
 function sizeWords(origin: string, bound: number | bigint, inclusive: boolean, most: boolean): string {

@@ -40,7 +40,8 @@ export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Co
   const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${id}: ${line}`, on: `job ${id}` });
   const found = await ctx.orch.longWork.wait(owner, id, answerWithin(limitMs), watch);
   if (!found) throw new JobError(noJobText(id));
-  // what asking cost the agent: the arguments it wrote (the result it reads is counted below, or in the job's own ledger)
+  // what asking cost the agent: the arguments it wrote (the result it reads is counted below, or in the job's
+  // own ledger)
   const asked = { in: 0, out: estimateTokens(JSON.stringify(ctx.rawArgs ?? {})) };
   if (found.kind === 'ended') {
     chargeAgent(ctx, owner, id, asked);

@@ -34,7 +34,10 @@ const SEE_ALL = 'show_model describes any one model by name, and `ollama list` o
 
 type Shown = Omit<Listed, 'own'> & { record?: TrackRecord; settings?: string; madeFor?: TaskType };
 
-/** Each model with its track record by kind of work, when it has one (learning.ts), its own settings in a few words, and what it was made for (create_model's task). */
+/**
+ * Each model with its track record by kind of work, when it has one (learning.ts), its own settings in a few
+ * words, and what it was made for (create_model's task).
+ */
 function withRecords(
   models: readonly Listed[],
   book: EvidenceBook,
@@ -58,7 +61,10 @@ function withRecords(
   });
 }
 
-/** A model whose engine loads it by itself: on demand, or — where that host plans its own memory and says so — its fit there. */
+/**
+ * A model whose engine loads it by itself: on demand, or — where that host plans its own memory and says so —
+ * its fit there.
+ */
 export function selfManagedState(
   m: Pick<Listed, 'loaded' | 'fits' | 'fitsNow' | 'requiredBytes' | 'memoryFigure'>,
 ): string {

@@ -44,7 +44,10 @@ export function callKey(tool: string, rawArgs: unknown, contents: readonly strin
   return h.digest('hex').slice(0, 32);
 }
 
-/** The key of a call in `scope` (ToolContext.scope): its own key and its scope, hashed; a task's marked, so tasks and plain calls never share a job (their results differ in shape). */
+/**
+ * The key of a call in `scope` (ToolContext.scope): its own key and its scope, hashed; a task's marked, so
+ * tasks and plain calls never share a job (their results differ in shape).
+ */
 function scopedKey(key: string, scope: string, task = false): string {
   return callKey(task ? 'task' : 'call', key, [scope]);
 }
@@ -83,7 +86,8 @@ export async function asJob<O>(
   handed: (job: JobInfo, text: string) => O,
 ): Promise<ToolOutput<O>> {
   const task = ctx.job;
-  // an MCP task's call: it is a job already, polled by its client; its inputs read, it joins the same work of its agent in its scope
+  // an MCP task's call: it is a job already, polled by its client; its inputs read, it joins the same work of
+  // its agent in its scope
   if (task) return task.join(scopedKey(call.key, ctx.scope(), true), () => work(task));
   const owner = ownerOf(ctx);
   const limitMs = remainingMs(ctx.clientLimit);
@@ -93,7 +97,8 @@ export async function asJob<O>(
     return work(control);
   };
   const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${line}`, on: 'job' });
-  // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
+  // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the
+  // inputs were read
   const out = await ctx.orch.longWork.run({
     owner,
     tool: call.tool,
@@ -107,7 +112,8 @@ export async function asJob<O>(
   const args = out.attached ? estimateTokens(JSON.stringify(ctx.rawArgs ?? {})) : 0;
   if (out.kind === 'result') {
     if (!out.job?.handed) return out.result;
-    // a handed-over job's result returned by the same call again: sent, as show_status {job} sends it — and when it was sent before, read again
+    // a handed-over job's result returned by the same call again: sent, as show_status {job} sends it — and
+    // when it was sent before, read again
     const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, out.job.id);
     const again = before !== undefined && 'text' in out.result ? estimateTokens(out.result.text) : 0;
     chargeAgent(ctx, owner, out.job.id, { in: again, out: args });
@@ -120,7 +126,10 @@ export async function asJob<O>(
   return { structured: handed(jobInfo(out.job.id, 'running', out.now), text), text };
 }
 
-/** What a hand-over or a follow-up call of job `id` cost its agent: recorded in the savings ledger now, and told to the job (its result's ledger line is net of it). */
+/**
+ * What a hand-over or a follow-up call of job `id` cost its agent: recorded in the savings ledger now, and
+ * told to the job (its result's ledger line is net of it).
+ */
 export function chargeAgent(
   ctx: Pick<ToolContext, 'orch' | 'agent'>,
   owner: string,

@@ -119,7 +119,10 @@ export async function readInputArgs(
   return readInputs(req);
 }
 
-/** One line listing what was read, for the result text: each input's size, and the total when more than one was read. */
+/**
+ * One line listing what was read, for the result text: each input's size, and the total when more than one
+ * was read.
+ */
 export function readLine(inputs: ReadSummary | undefined): string | undefined {
   if (!inputs || (inputs.read.length === 0 && inputs.skipped.length === 0)) return undefined;
   const shown = inputs.read
@@ -144,7 +147,10 @@ function citationLine(r: CitationReport): string {
   return `Citations: ${r.summary}${first ? `; flagged: ${first.why ?? first.raw}` : ''}.`;
 }
 
-/** What a call produced, for the ledger: the answer the caller would otherwise have written, and the local model's work. */
+/**
+ * What a call produced, for the ledger: the answer the caller would otherwise have written, and the local
+ * model's work.
+ */
 export interface Outcome {
   /** The answer's checked citations, said on the read line. */
   citations?: CitationReport | undefined;
@@ -152,7 +158,10 @@ export interface Outcome {
   local: { promptTokens: number; outputTokens: number };
   model: string;
   task: string;
-  /** What the job's hand-overs and follow-up calls cost the agent (jobs/job-types.ts JobControl.spent): the line is net of it. */
+  /**
+   * What the job's hand-overs and follow-up calls cost the agent (jobs/job-types.ts JobControl.spent): the
+   * line is net of it.
+   */
   spent?: { in: number; out: number };
 }
 
@@ -185,7 +194,8 @@ export function withLedgerLine(
     inputsByReference: byRef,
   };
   const own = ctx.orch.savings.recordCall(tokens, { model: o.model, task: o.task, agent: ctx.agent });
-  // a job handed over: its hand-overs and follow-ups were recorded as they came (savings-store recordOverhead); the line says the net
+  // a job handed over: its hand-overs and follow-ups were recorded as they came (savings-store
+  // recordOverhead); the line says the net
   const spent = o.spent && o.spent.in + o.spent.out > 0 ? o.spent : undefined;
   const entry = spent
     ? priceCall(

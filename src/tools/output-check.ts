@@ -31,7 +31,10 @@ export type Unlisted<T, S, P extends string = ''> = T extends readonly (infer E)
 
 type StructuredOf<R> = R extends { structured: infer X } ? X : never;
 
-/** Nothing when every field the tool's run can return is in its output schema; else a property the spec lacks, named by those fields (a compile error at the tool). */
+/**
+ * Nothing when every field the tool's run can return is in its output schema; else a property the spec lacks,
+ * named by those fields (a compile error at the tool).
+ */
 export type ListsItsResult<O extends z.ZodObject, R> = [Unlisted<StructuredOf<R>, z.output<O>>] extends [never]
   ? unknown
   : { 'outputSchema lacks what the result carries': Unlisted<StructuredOf<R>, z.output<O>> };

@@ -16,7 +16,8 @@ export const preferModelTool = defineTool({
     task: z.enum(TASK_TYPES).optional(),
   }),
   outputSchema: z.object({ model: z.string(), task: z.string(), profile: z.string() }),
-  // Writes a preference to the state database; not destructive: it replaces one routing setting and names the one it replaced.
+  // Writes a preference to the state database; not destructive: it replaces one routing setting and names the
+  // one it replaced.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: true,
   async run(input, { orch, signal }) {

@@ -34,7 +34,8 @@ export const pullModelTool = defineTool({
     const { orch, signal, phases } = ctx;
     const { host, ...pull } = input;
     const unit = await orch.pickHost({ ...(host !== undefined && { host }), signal });
-    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the host it pulls to is part of the call
+    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the host it
+    // pulls to is part of the call
     const key = callKey('pull_model', ctx.rawArgs, [unit.name, unit.address]);
     return asJob<PullResult | { job: JobInfo }>(
       ctx,

@@ -59,7 +59,10 @@ async function findTemplate(orch: Pick<Orchestrator, 'templates'>, name: string)
   throw new TemplateError(`There is no template ${quoted(name)}.${broken} Templates: ${names.join(', ')}.`);
 }
 
-/** Each variable named in variableFiles, filled with its file's text (a glob: every matching file, each under its name). */
+/**
+ * Each variable named in variableFiles, filled with its file's text (a glob: every matching file, each under
+ * its name).
+ */
 async function variablesFromFiles(
   files: Record<string, string> | undefined,
   read: (r: InputRequest) => Promise<GatheredInputs>,
@@ -138,7 +141,9 @@ export const renderTemplateTool = defineTool({
       .optional()
       .describe("with generate: the run outlasted its client's limit; the prompt is here, the answer not yet"),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // with generate: true it runs like route_and_generate — loads a model (may evict idle ones), may reach an OpenAI-compatible host or ollama.com; it deletes nothing
+  // with generate: true it runs like route_and_generate — loads a model (may evict idle ones), may reach an
+  // OpenAI-compatible host or ollama.com; it deletes nothing
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(input, ctx) {
     const { orch, phases, canAsk, inputResponses, readInputs: ctxRead } = ctx;
     const template = await findTemplate(orch, input.name);

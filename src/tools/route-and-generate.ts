@@ -201,7 +201,10 @@ export const routeAndGenerateTool = defineTool({
     ...formatField,
   }),
   outputSchema: routeOutputSchema,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model (ollama.com)
+  // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may
+  // send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model
+  // (ollama.com)
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(input, ctx) {
     refuseBlank(input.prompt, 'route_and_generate');
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
@@ -258,7 +261,8 @@ export const routeAndGenerateTool = defineTool({
             (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)),
             control.spent(),
           );
-        // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
+        // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the
+        // structured result
         const text = JSON.stringify(result.json);
         return { ...withLedger(ctx, input, inputs, result, () => text, control.spent()), text };
       },

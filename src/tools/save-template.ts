@@ -38,7 +38,8 @@ export const saveTemplateTool = defineTool({
       }),
     ),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false }, // with replace: true it overwrites a template of yours
+  // with replace: true it overwrites a template of yours
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   writes: true,
   async run(input, { orch }) {
     const { replace, ...def } = input;

@@ -33,7 +33,10 @@ function llamacppLine(
   return `On llama-server as "${m.id}": ${m.status}${asleep}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}${slots}; memory ${memory}.`;
 }
 
-/** Its own settings, which win over ollm-mcp's defaults: the parameters in a few words and the start of its system prompt. */
+/**
+ * Its own settings, which win over ollm-mcp's defaults: the parameters in a few words and the start of its
+ * system prompt.
+ */
 function ownLine(own: ModelSettings): string {
   const words = describeSettings({ parameters: own.parameters }) ?? 'none but stop words';
   const system = own.system === undefined ? '' : `; its system prompt: ${quoted(own.system)}`;

@@ -15,7 +15,10 @@ import { agentSchema, AGENTS_SHOWN, clientSchema, fallbackSchema, savingsSchema 
 import { collectJob } from './job-follow-up.js';
 import { jobSchema } from './long-call.js';
 
-/** One of the agent's jobs cancelled at its ask (cancelJob), in a line; a JobError, saying what to do, when it cannot be (never "a bug"). */
+/**
+ * One of the agent's jobs cancelled at its ask (cancelJob), in a line; a JobError, saying what to do, when it
+ * cannot be (never "a bug").
+ */
 async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
   const out = await jobs.stop(agent, id);
   if (!out) throw new JobError(noJobText(id));
@@ -27,7 +30,10 @@ async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: str
   );
 }
 
-/** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */
+/**
+ * A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records,
+ * savings by model.
+ */
 const SHARE = MAX_ANSWER_CHARS / 4;
 
 export const showStatusTool = defineTool({
@@ -110,7 +116,8 @@ export const showStatusTool = defineTool({
         "each model's track record here by kind of work, which routing learns from (rate_answer adds verdicts)",
       ),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }, // not read-only: cancelJob stops one of the agent's own jobs
+  // not read-only: cancelJob stops one of the agent's own jobs
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   meta: viewMeta('status'),
   async run(input, ctx) {
     const { orch, agent } = ctx;

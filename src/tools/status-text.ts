@@ -38,7 +38,10 @@ function routerLine(
   return `\n- ${router ? `router: at most ${max} loaded` : 'one model, read only'}${each ? `; also ${each}` : ''}`;
 }
 
-/** "; the engine counts 3 running, 1 waiting (every client's), KV cache 42%": its own figures, where it publishes them. */
+/**
+ * "; the engine counts 3 running, 1 waiting (every client's), KV cache 42%": its own figures, where it
+ * publishes them.
+ */
 function engineWords(h: { engineLoad?: { running: number; waiting: number; kvCache?: number } }): string {
   const l = h.engineLoad;
   if (!l) return '';
@@ -67,7 +70,8 @@ export function renderStatus(fleet: FleetStatus, room: string): string {
       if (!h.managesMemory)
         return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight${engineWords(h)}.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
-      const budget = h.name === 'ollama' ? `; ${room}` : ''; // what one more model may take, never a negative figure as bytes (presenting/room.ts)
+      // what one more model may take, never a negative figure as bytes (presenting/room.ts)
+      const budget = h.name === 'ollama' ? `; ${room}` : '';
       const models = h.loaded.length
         ? h.loaded
             .map(
@@ -135,7 +139,10 @@ export function renderLearning(l: Learning): string {
   return [`Track records${l.on ? '' : ' (learning is off: model.routing.learning)'}:`, ...lines, ...more].join('\n');
 }
 
-/** What an agent's offloading saved, or — hand-overs and follow-ups costing more than the work saved — what it cost (issue 75, finding 11: never "saved ~-449"). */
+/**
+ * What an agent's offloading saved, or — hand-overs and follow-ups costing more than the work saved — what it
+ * cost (issue 75, finding 11: never "saved ~-449").
+ */
 function savedWords(a: Pick<AgentRecord, 'savedTokens' | 'savedMoney'>, currency: string): string {
   const money = (v: number) => (v ? ` (≈ ${formatMoney(v, currency)})` : '');
   if (a.savedTokens >= 0) return `saved ~${formatTokens(a.savedTokens)} tokens${money(a.savedMoney)}`;

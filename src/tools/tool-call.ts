@@ -37,7 +37,8 @@ export function callHandler<I extends z.ZodObject, O extends z.ZodObject, R exte
     // the shape first: nothing below (zod, the ledger, error texts) walks arguments nested without bound
     const shape = invalidShape(spec.name, raw ?? {});
     if (shape) return failure(shape);
-    const parsed = spec.inputSchema.safeParse(raw ?? {}); // no tool's arguments are checked asynchronously: the sync parse costs less
+    // no tool's arguments are checked asynchronously: the sync parse costs less
+    const parsed = spec.inputSchema.safeParse(raw ?? {});
     if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
     const input = parsed.data as z.output<I>;
     const agent = callingAgent(server, orch.config.settings, ctx.mcpReq.envelope, ctx.mcpReq._meta);

@@ -26,27 +26,54 @@ export interface ToolContext {
   canAsk: boolean;
   /** The user's answers to an earlier ask, by the key it was asked under (untrusted input). */
   inputResponses: Record<string, unknown> | undefined;
-  /** The calling agent: its client's name (tools/agent.ts), which settings' agents.NAME and the per-agent records go by. */
+  /**
+   * The calling agent: its client's name (tools/agent.ts), which settings' agents.NAME and the per-agent
+   * records go by.
+   */
   agent: string;
-  /** Another ollm-mcp calling for its own client (presenting/calling-agent.ts isRelayed): the model it names answers, or nothing does. */
+  /**
+   * Another ollm-mcp calling for its own client (presenting/calling-agent.ts isRelayed): the model it names
+   * answers, or nothing does.
+   */
   relayed?: boolean;
-  /** Whose prompt a relayed call carries, as its relaying server keyed it (presenting/calling-agent.ts relayedOwner). */
+  /**
+   * Whose prompt a relayed call carries, as its relaying server keyed it (presenting/calling-agent.ts
+   * relayedOwner).
+   */
   relayedOwner?: string;
-  /** Relayed through this server's engine claim by another ollm-mcp server of this machine (isClaimRelay): it runs the call as its client's job and keeps its ledger. */
+  /**
+   * Relayed through this server's engine claim by another ollm-mcp server of this machine (isClaimRelay): it
+   * runs the call as its client's job and keeps its ledger.
+   */
   claimRelayed?: boolean;
   /** Who asks: this connection (client-id.ts), for turns between clients on a model's slots. */
   client?: string;
-  /** How long the calling client waits for this call (seconds, undefined: as long as it takes) and why: config/client-limits.ts. */
+  /**
+   * How long the calling client waits for this call (seconds, undefined: as long as it takes) and why:
+   * config/client-limits.ts.
+   */
   clientLimit: ClientLimit;
-  /** The call runs as an MCP task, under this job already (task-run.ts): long work runs straight through under it (long-call.ts asJob). */
+  /**
+   * The call runs as an MCP task, under this job already (task-run.ts): long work runs straight through under
+   * it (long-call.ts asJob).
+   */
   job?: JobControl;
-  /** Where the call's progress lines also go: the job its work runs as (long-call.ts asJob sets it), and a reporter kept past a hand-over. */
+  /**
+   * Where the call's progress lines also go: the job its work runs as (long-call.ts asJob sets it), and a
+   * reporter kept past a hand-over.
+   */
   lines: JobLines;
-  /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
+  /**
+   * The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth
+   * and size.
+   */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
   readInputs(req: InputRequest): Promise<GatheredInputs>;
-  /** What the call could read (its folder, the roots its inputs were read in) and its client's own settings: part of its job's key (call-scope.ts). */
+  /**
+   * What the call could read (its folder, the roots its inputs were read in) and its client's own settings:
+   * part of its job's key (call-scope.ts).
+   */
   scope(): string;
 }
 
@@ -66,7 +93,10 @@ export interface ToolSpec<
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
   /** Extra tool metadata, e.g. the MCP Apps view (`ui.resourceUri`) a host may show with the result. */
   meta?: Record<string, unknown>;
-  /** The call waits for a change of its to the state database: a wait for another process's lock is said in its progress (storage/writes.ts tellingWaits). */
+  /**
+   * The call waits for a change of its to the state database: a wait for another process's lock is said in
+   * its progress (storage/writes.ts tellingWaits).
+   */
   writes?: boolean;
   /** Its structured result holds nothing the output schema lacks (checked at compile time: ListsItsResult). */
   run(input: z.output<I>, ctx: ToolContext): Promise<R>;
@@ -79,7 +109,10 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
   description: string;
   annotations: ToolAnnotations;
   meta?: Record<string, unknown>;
-  /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build records them in the catalog: server/catalog.ts). */
+  /**
+   * The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build
+   * records them in the catalog: server/catalog.ts).
+   */
   jsonSchemas(target: string): Record<string, Record<string, unknown>>;
   /** The full input schema every call is checked against. */
   inputSchema: z.ZodObject;

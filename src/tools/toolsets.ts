@@ -20,7 +20,10 @@ export const ALL_TOOL_NAMES: readonly string[] = Object.values(TOOLSETS).flat();
 
 const isSet = (name: string): name is keyof typeof TOOLSETS => Object.hasOwn(TOOLSETS, name);
 
-/** The tool names of the given sets together; `all` is every set's tools. Unknown names add nothing (the settings schema refuses them at load). */
+/**
+ * The tool names of the given sets together; `all` is every set's tools. Unknown names add nothing (the
+ * settings schema refuses them at load).
+ */
 export function toolsInSets(sets: readonly string[]): Set<string> {
   const chosen = sets.includes('all') ? Object.keys(TOOLSETS) : sets;
   const tools = new Set<string>();

@@ -146,7 +146,8 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
           .poll(() => view.locator('article.card[data-model="phi3:mini"] .status').innerText())
           .toMatch(/Preferred for/);
         expect(await page.evaluate(() => window.viewCalls)).toContain('prefer_model');
-        const db = new Database(join(home, 'state.db'), { readonly: true }); // the server's state database, read as another process would
+        // the server's state database, read as another process would
+        const db = new Database(join(home, 'state.db'), { readonly: true });
         let prefs: string;
         try {
           prefs = (db.prepare("SELECT json FROM documents WHERE name = 'preferences'").get() as { json: string }).json;
@@ -347,7 +348,8 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
     await page.screenshot({ path: join(SHOTS, 'status-narrow.png'), fullPage: true });
     await page.goto(`${base}/compare`);
     expect(await page.locator('form#ask').isVisible()).toBe(true);
-    expect(await page.locator('#summary').innerText()).toMatch(/^Write a prompt and press Compare/); // not "waiting" for nothing
+    // not "waiting" for nothing
+    expect(await page.locator('#summary').innerText()).toMatch(/^Write a prompt and press Compare/);
     await page.close();
     expect(existsSync(join(SHOTS, 'compare-narrow.png'))).toBe(true);
   });

@@ -145,8 +145,10 @@ describe('agents named by their HTTP token', () => {
     { timeout: 40_000 },
     async () => {
       const server = await startHttp({ OLLM_HOME: tempHome(CONFIG), OLLAMA_HOST: fake.host, ...TOKENS });
-      const claims = new Client({ name: 'ci-bot', version: '1' }); // the unnamed token, ci-bot's name: 2026 era, named per request
-      const claimsOld = new Client({ name: 'ci-bot', version: '1' }); // the same over the 2025-era SSE transport, named at initialize
+      // the unnamed token, ci-bot's name: 2026 era, named per request
+      const claims = new Client({ name: 'ci-bot', version: '1' });
+      // the same over the 2025-era SSE transport, named at initialize
+      const claimsOld = new Client({ name: 'ci-bot', version: '1' });
       const proven = new Client({ name: 'some-runner', version: '1' }); // ci-bot's own token, any name
       try {
         await claims.connect(new StreamableHTTPClientTransport(new URL(server.url), auth(PLAIN_TOKEN)));

@@ -25,7 +25,8 @@ beforeAll(async () => {
     category: 'fact',
     createdAt: new Date(at + i * 1000).toISOString(),
   }));
-  // longer than any setting allows: only the memory.json of an earlier version (imported whole, nothing lost) can hold one
+  // longer than any setting allows: only the memory.json of an earlier version (imported whole, nothing lost)
+  // can hold one
   writeFileSync(
     join(home, 'memory.json'),
     JSON.stringify({
@@ -63,7 +64,10 @@ const recall = async (args: Record<string, unknown>) => {
   };
 };
 
-/** The text and the structured part each stay within 32,000 characters; the whole answer, envelope included, well under 70 KB. */
+/**
+ * The text and the structured part each stay within 32,000 characters; the whole answer, envelope included,
+ * well under 70 KB.
+ */
 const ANSWER_BYTES = 70_000;
 
 describe(`every answer is bounded (${E2E_TRANSPORT})`, () => {

@@ -62,7 +62,8 @@ describe(`arguments out of bounds (${E2E_TRANSPORT})`, () => {
   it('large but legal arguments still work: nested exactly 32 deep, 9,000 values and 4 MiB of text', async () => {
     fake.reply('Fine.');
     const list = `[${Array.from({ length: 9_000 }, () => '0').join(',')}]`;
-    const raw = `{"deep":${nested(30)},"list":${list},"text":"${'x'.repeat(4 * 2 ** 20)}"}`; // the 1 in "extra.deep.a…a" is 32 keys down; 9,038 values in all
+    // the 1 in "extra.deep.a…a" is 32 keys down; 9,038 values in all
+    const raw = `{"deep":${nested(30)},"list":${list},"text":"${'x'.repeat(4 * 2 ** 20)}"}`;
     const res = await callWithRaw(
       'route_and_generate',
       { prompt: 'Say something short.', task: 'general', system: 'Be brief.' },

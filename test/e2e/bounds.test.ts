@@ -47,7 +47,8 @@ const call = async (s: Session, name: string, args: Record<string, unknown>) => 
 describe(`bounds with clear answers (${E2E_TRANSPORT})`, () => {
   it('a route_and_generate call carrying ~12 MiB of images is served (the limit is 16 MiB on every transport)', async () => {
     fake.reply('I see three photos.');
-    const images = Array.from({ length: 3 }, () => randomBytes(3 * 2 ** 20).toString('base64')); // 3 × 4 MiB of base64 (three images fit a 4k-token vision context)
+    // 3 × 4 MiB of base64 (three images fit a 4k-token vision context)
+    const images = Array.from({ length: 3 }, () => randomBytes(3 * 2 ** 20).toString('base64'));
     const res = await call(session, 'route_and_generate', { prompt: 'What is in these photos?', images });
     expect(res.isError, res.text).toBe(false);
     expect(res.out).toMatchObject({ profile: 'vision', text: 'I see three photos.' });
@@ -172,7 +173,8 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('stdio messages over the limit', () =
       message: expect.stringMatching(tooBig),
     });
     expect(answers.find((a) => a.id === 2)?.result?.tools?.length).toBeGreaterThan(10);
-    expect(answers.filter((a) => a.error && a.id === undefined)).toHaveLength(1); // the junk line: no id to answer with; the notification: no answer
+    // the junk line: no id to answer with; the notification: no answer
+    expect(answers.filter((a) => a.error && a.id === undefined)).toHaveLength(1);
     expect(answers.find((a) => a.id === 3)?.result).toEqual({});
     expect(out.stderr).toMatch(/refused a message of \d+ bytes \(over 16777216\), request "big-1"/);
   }, 30_000);

@@ -50,7 +50,8 @@ describe('claude-code and a call longer than it waits in the foreground', () => 
           first.progress.length,
           `${first.progress.length} notifications over ${first.seconds.toFixed(1)} s`,
         ).toBeGreaterThanOrEqual(fewestNotifications(first.seconds));
-        expect(first.text).toMatch(/your client waits (120 s|2 min)/); // claude-code is taken to wait 120 s, not the SDK's 60
+        // claude-code is taken to wait 120 s, not the SDK's 60
+        expect(first.text).toMatch(/your client waits (120 s|2 min)/);
         let whole = await ask(s.client, 'show_status', { job: job!.id }, CLAUDE_CODE_MS);
         for (let i = 0; i < 3 && whole.structured.job?.state === 'running'; i++)
           whole = await ask(s.client, 'show_status', { job: job!.id }, CLAUDE_CODE_MS);

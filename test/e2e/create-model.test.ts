@@ -85,7 +85,8 @@ describe('create_model over stdio', () => {
       name: 'route_and_generate',
       arguments: { prompt: 'Write a haiku about rain.', task: 'creative', useMemory: false },
     });
-    expect((other.structuredContent as { reason: string }).reason).not.toMatch(/made for/); // other work: chosen as any model is
+    // other work: chosen as any model is
+    expect((other.structuredContent as { reason: string }).reason).not.toMatch(/made for/);
 
     const del = await session.client.callTool({ name: 'delete_model', arguments: { model: 'terse' } });
     expect(del.isError, text(del)).toBeFalsy();

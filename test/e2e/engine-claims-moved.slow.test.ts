@@ -76,7 +76,8 @@ async function plannerTakenOver() {
       useMemory: false,
     });
     expect(r.isError, r.text).toBe(false);
-    expect(claimPids(runtime)).toEqual([servedBy(b)]); // b's first call proved a's claim, which a stopped could not answer: taken over
+    // b's first call proved a's claim, which a stopped could not answer: taken over
+    expect(claimPids(runtime)).toEqual([servedBy(b)]);
     return { runtime, a, pa, pb: servedBy(b) };
   } finally {
     process.kill(pa, 'SIGCONT');
@@ -110,7 +111,8 @@ describe('a continued planner that lost its claim, asked for a model not loaded'
       const from = state.fake.requests.length;
       const g = await call(a, 'route_and_generate', { ...LONG, model: 'phi3:mini' });
       expect(g.isError, g.text).toBe(true);
-      expect(g.text).toMatch(/llama-server process has terminated.* phi3:mini was named, and its load failed/s); // the cause
+      // the cause
+      expect(g.text).toMatch(/llama-server process has terminated.* phi3:mini was named, and its load failed/s);
       expect(g.text).toMatch(/call again once that is fixed, or name another model/); // the next step
       expect(answeredBy(from)).toEqual([]); // no other model was asked
     },

@@ -75,7 +75,8 @@ describe('two shared servers of other settings on one machine, one engine', () =
       expect(pb).not.toBe(pa);
       expect(sharedPids(runtime).sort()).toEqual([pa, pb].sort());
       state.fake.resetStats();
-      // with the first's pin, more models than the engine keeps loaded at once (3 on a CPU), each named by the second server's client
+      // with the first's pin, more models than the engine keeps loaded at once (3 on a CPU), each named by
+      // the second server's client
       for (const model of ['qwen2.5-coder:7b', 'llava:7b', 'phi3:mini']) {
         const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model, maxTokens: 8, useMemory: false });
         expect(r.isError, r.text).toBe(false);
@@ -108,7 +109,8 @@ describe('two shared servers of other settings on one machine, one engine', () =
         ((await a.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
       ) as { agents: Array<{ agent: string; requests: number; offloaded: number }> };
       expect(metrics.agents.find((x) => x.agent === 'local/agent-b')).toMatchObject({ requests: 3 });
-      // ...and keep no job or ledger line of theirs: the second server runs each as its client's job and keeps its client's
+      // ...and keep no job or ledger line of theirs: the second server runs each as its client's job and
+      // keeps its client's
       // ledger (a box reached by a named token keeps its own: team-box.test.ts)
       expect(metrics.agents.find((x) => x.agent === 'local/agent-b')).toMatchObject({ offloaded: 0 });
       const theirs = JSON.parse(

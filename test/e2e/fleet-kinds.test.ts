@@ -168,7 +168,8 @@ describe.each([
       expect(hostOf).toEqual({ 'llama3.2:latest': 'ollama', 'qwen2.5-coder:7b': 'lab', 'storiesA:latest': 'llama' });
       for (const x of results) expect(x.error, `${x.model}: ${x.error}`).toBeUndefined();
       expect(results.find((x) => x.model === 'qwen2.5-coder:7b')!.text).toBe('lab qwen2.5-coder:7b answers');
-      expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(cloudBefore); // every engine answered: the cloud was not asked
+      // every engine answered: the cloud was not asked
+      expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(cloudBefore);
     });
   },
 );

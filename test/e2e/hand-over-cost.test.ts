@@ -98,7 +98,10 @@ function expectProgress(waits: Answer[]) {
     ).toBeGreaterThanOrEqual(fewestNotifications(w.seconds));
 }
 
-/** show_status {job: id} asked until it returns the job done (each answer before that state only): every answer, the last the whole result. */
+/**
+ * show_status {job: id} asked until it returns the job done (each answer before that state only): every
+ * answer, the last the whole result.
+ */
 async function collect(id: string, waits: Answer[]): Promise<{ waits: Answer[]; whole: Answer }> {
   for (let i = 0; i < 20; i++) {
     const s = await ask(session.client, 'show_status', { job: id });
@@ -150,7 +153,8 @@ function expectNetLedger(whole: Answer, waits: Answer[], totals: { before: Total
   const saved = totals.after.savedTokens - totals.before.savedTokens;
   expect(totals.after.calls).toBe(totals.before.calls + 1); // a hand-over is no call of its own
   expect(saved).toBeLessThanOrEqual(own - states);
-  // exactly: the follow-ups' arguments too — the same call attached again wrote its arguments again (soft: the checks after it still run)
+  // exactly: the follow-ups' arguments too — the same call attached again wrote its arguments again (soft:
+  // the checks after it still run)
   expect.soft(saved, 'every follow-up call’s arguments counted').toBe(own - states - followUps);
 }
 

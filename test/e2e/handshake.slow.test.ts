@@ -5,7 +5,8 @@
 // answers seen meanwhile can only be the record's. They are the bytes a server serving on its
 // own sends; once the stand-in is gone (with the lock it holds meanwhile, as a server just started
 // does), the launch starts the shared server and the session goes on
-// there (its second answer to initialize is not passed on). Settings that offer other tools, or a protocol version the record
+// there (its second answer to initialize is not passed on). Settings that offer other tools, or a protocol
+// version the record
 // lacks, are never answered from it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -169,8 +170,10 @@ describe('the handshake of a forwarding launch', () => {
       await stand.release();
       const call = await l.answer(3);
       expect(call.error).toBeUndefined();
-      expect(l.stderr()).toMatch(/forwarding stdio to the shared server/); // the place free, the launch starts the server
-      expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // the shared server's own answer to the replayed initialize is not passed on
+      // the place free, the launch starts the server
+      expect(l.stderr()).toMatch(/forwarding stdio to the shared server/);
+      // the shared server's own answer to the replayed initialize is not passed on
+      expect(l.got.filter((m) => m.id === 1)).toHaveLength(1);
     },
   );
 
@@ -196,7 +199,8 @@ describe('the handshake of a forwarding launch', () => {
       expect(l.stderr()).toMatch(/refused this launch: a stand-in refusing — serving on its own/);
       l.send({ id: 3, method: 'tools/call', params: { name: 'recall', arguments: { query: 'deploy target' } } });
       expect(JSON.stringify((await l.answer(3)).result)).toContain('staging-eu');
-      expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // its own server's answer to the replayed initialize is not passed on
+      // its own server's answer to the replayed initialize is not passed on
+      expect(l.got.filter((m) => m.id === 1)).toHaveLength(1);
       await stand.release();
     },
   );

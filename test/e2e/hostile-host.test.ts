@@ -33,7 +33,10 @@ const text = (res: { content?: unknown }) =>
   ((res.content as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('\n');
 
 /** Runs `work` while pinging every 20 ms; the slowest ping. */
-/** Pings the server while `work` runs; `pings`: how many it answered before the work settled (how fast: bench/hostile.ts). */
+/**
+ * Pings the server while `work` runs; `pings`: how many it answered before the work settled (how fast:
+ * bench/hostile.ts).
+ */
 async function pingsDuring<T>(work: Promise<T>): Promise<{ result: T; pings: number }> {
   let finished = false;
   let pings = 0;
@@ -67,7 +70,8 @@ const EXPECTED: Record<HostileMode, { isError: boolean | typeof EITHER; says: Re
     isError: true,
     says: /answered \/api\/generate with 5 lines that are not Ollama's .*5 stream events that are not OpenAI chunks/s,
   },
-  // the host serves both Ollama's API and the OpenAI one: each of its two fleet members names its own limit, whichever answer crossed it first
+  // the host serves both Ollama's API and the OpenAI one: each of its two fleet members names its own limit,
+  // whichever answer crossed it first
   'huge-line': {
     isError: true,
     says: /^(?=[\s\S]*(?:a line of more than 256 KiB|\/api\/(?:tags|ps) with more than 2 MiB))(?=[\s\S]*(?:stream event over 1 MiB|\/models with more than \d+ MiB))/,

@@ -147,7 +147,8 @@ describe('legacy SSE', () => {
     await client.connect(new SSEClientTransport(new URL('/sse', new URL(server.url))));
     try {
       fake.reply('three photos');
-      const images = Array.from({ length: 3 }, () => 'QUJD'.repeat(2 ** 20)); // 3 × 4 MiB of base64 (three images fit a 4k-token vision context)
+      // 3 × 4 MiB of base64 (three images fit a 4k-token vision context)
+      const images = Array.from({ length: 3 }, () => 'QUJD'.repeat(2 ** 20));
       const res = await client.callTool({
         name: 'route_and_generate',
         arguments: { prompt: 'What is in these photos?', images },
@@ -189,7 +190,8 @@ describe('--token', () => {
 });
 
 describe('cancellation over HTTP belongs to the client that made the call', () => {
-  const slow = (words: number) => fake.reply(Array.from({ length: words }, (_, i) => `w${i}`).join(' ')); // 40 ms a word
+  // 40 ms a word
+  const slow = (words: number) => fake.reply(Array.from({ length: words }, (_, i) => `w${i}`).join(' '));
   const busy = () => fake.loaded().some((m) => m.inFlight > 0);
   const idle = async () => {
     for (let i = 0; i < 250 && busy(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -225,7 +227,8 @@ describe('cancellation over HTTP belongs to the client that made the call', () =
           { name: 'route_and_generate', arguments: { prompt: 'a long story please', task: 'general' } },
           { signal: ac.signal },
         );
-        await vi.waitFor(() => expect(busy()).toBe(true), { timeout: 15_000, interval: 20 }); // under way, however busy the machine
+        // under way, however busy the machine
+        await vi.waitFor(() => expect(busy()).toBe(true), { timeout: 15_000, interval: 20 });
         ac.abort();
         await expect(pending).rejects.toThrow();
         expect(await idle()).toBe(true);

@@ -204,7 +204,8 @@ describe('stopping', () => {
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
       await client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
       slow.reply('done');
-      await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } }); // a finished generation: metrics to flush
+      // a finished generation: metrics to flush
+      await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
       slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
       const pending = client
         .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
@@ -226,7 +227,8 @@ describe('stopping', () => {
           key: string;
           json: string;
         }>;
-        expect(metrics.reduce((n, r) => n + (JSON.parse(r.json) as { successes: number }).successes, 0)).toBe(1); // the finished generation
+        // the finished generation
+        expect(metrics.reduce((n, r) => n + (JSON.parse(r.json) as { successes: number }).successes, 0)).toBe(1);
         expect(db.prepare('SELECT key, value FROM memory').all()).toEqual([{ key: 'k', value: 'v' }]);
       } finally {
         db.close();

@@ -119,7 +119,8 @@ describe('ollama.kvCacheType', () => {
     expect(fake!.stats().forcedEvictions).toEqual([]);
     expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
     expect(fake!.stats().loads).toBe(2); // the pin once, the model once: nothing evicted and loaded again
-    expect(Math.max(...fake!.generations().map((g) => g.numCtx))).toBe(16384); // the footprint alone would have taken 32k
+    // the footprint alone would have taken 32k
+    expect(Math.max(...fake!.generations().map((g) => g.numCtx))).toBe(16384);
   });
 });
 

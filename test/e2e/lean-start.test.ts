@@ -83,7 +83,8 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     expect(forwarding.some((f) => /^chunks\/(core|serving|stdio)-/.test(f))).toBe(false);
     const size = (files: string[]) => files.reduce((s, f) => s + statSync(join(DIST, f)).size, 0);
     expect(size(forwarding) / size(all)).toBeLessThan(0.03);
-    // nor zod (the settings' schema, the hello's): a launch started as one before forwards from its memo (shared/memo.ts)
+    // nor zod (the settings' schema, the hello's): a launch started as one before forwards from its memo
+    // (shared/memo.ts)
     expect(forwarding.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input'))).toEqual([]);
     expect(all.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input')).length).toBeGreaterThan(0);
   });
@@ -93,7 +94,8 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     const wide = all.filter((f) => /[^\x00-\xff]/.test(readFileSync(join(DIST, f), 'utf8')));
     expect(wide).toEqual([]);
     const core = all.find((f) => /^chunks\/core-/.test(f))!;
-    expect(readFileSync(join(DIST, core), 'utf8')).toContain('[\\u3002\\uff01\\uff1f]'); // degenerate.ts: a sentence's end in CJK
+    // degenerate.ts: a sentence's end in CJK
+    expect(readFileSync(join(DIST, core), 'utf8')).toContain('[\\u3002\\uff01\\uff1f]');
   });
 
   it("carries zod's English messages alone, not its ~50 other languages", async () => {

@@ -22,7 +22,10 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
-/** A fake with qwen3:8b and gemma3:4b installed too, and room for everything: only the server's planning keeps within the budget. */
+/**
+ * A fake with qwen3:8b and gemma3:4b installed too, and room for everything: only the server's planning keeps
+ * within the budget.
+ */
 async function fakeHost() {
   const fake = await FakeOllama.start({ models: DEFAULT_REGISTRY, memoryBytes: 64e9, tokenDelayMs: 0, loadDelayMs: 0 });
   stops.push(() => fake.stop());

@@ -96,7 +96,8 @@ describe.each([
     },
   );
 
-  // issue 42: a debugging question over a 48 KB log, the router's general models the only ones there (the real router: test/engine/real-offload.test.ts, slow)
+  // issue 42: a debugging question over a 48 KB log, the router's general models the only ones there (the
+  // real router: test/engine/real-offload.test.ts, slow)
   it.runIf(run && make === fakeRouter)(
     'a debugging question over a long log is split to a general model and answered',
     { timeout: 60_000 },

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, E2E_TRANSPORT, tempHome } from '../helpers/spawn.js';
 
-/** Over stateless Streamable HTTP (2025 era) no request carries the level an earlier setLevel chose: nothing is logged there. */
+/**
+ * Over stateless Streamable HTTP (2025 era) no request carries the level an earlier setLevel chose: nothing
+ * is logged there.
+ */
 const STATELESS = E2E_TRANSPORT === 'http';
 
 const YAML = 'ram:\n  budget: 12GB\n  bufferBytes: 0\n';

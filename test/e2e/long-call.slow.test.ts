@@ -29,7 +29,8 @@ describe('a call longer than the client waits', () => {
         const asked = () =>
           fake.requests.filter((r) => r.path === '/api/generate' && JSON.stringify(r.body ?? '').includes('lighthouse'))
             .length;
-        const first = await s.client.callTool({ name: 'route_and_generate', arguments: args }); // the SDK's default 60 s limit
+        // the SDK's default 60 s limit
+        const first = await s.client.callTool({ name: 'route_and_generate', arguments: args });
         expect(first.isError).not.toBe(true);
         const job = (first.structuredContent as { job?: { id: string; state: string } }).job;
         expect(job?.state).toBe('running');

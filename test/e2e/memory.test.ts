@@ -61,7 +61,8 @@ describe('memory across sessions', () => {
       .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
     const body = sent.at(-1)!.body as { system?: string; prompt: string };
     expect(body.system ?? '').not.toContain('Deploy target');
-    expect(body.prompt.startsWith('Write the deploy steps for the app\n\n')).toBe(true); // the question first, the facts chosen for it after
+    // the question first, the facts chosen for it after
+    expect(body.prompt.startsWith('Write the deploy steps for the app\n\n')).toBe(true);
     const facts = body.prompt.slice('Write the deploy steps for the app\n\n'.length);
     expect(facts).toContain('- Deploy target: The app deploys to Fly.io with flyctl');
     expect(Math.ceil(facts.length / 4)).toBeLessThanOrEqual(60 + 5); // the budget, not all 31 entries

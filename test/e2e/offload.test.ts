@@ -315,7 +315,8 @@ describe('an input longer than every context', () => {
       expect(g.truncated).toBe(false);
       expect(g.numCtx).toBeLessThanOrEqual(8192);
     }
-    // the parts' answers are partial (at most 1,024 tokens each); the combined answer may be as long as asked, within the window
+    // the parts' answers are partial (at most 1,024 tokens each); the combined answer may be as long as
+    // asked, within the window
     const bodies = small.requests
       .filter((r) => r.path === '/api/generate')
       .map((r) => r.body as { prompt?: string; options?: { num_predict?: number; num_ctx?: number } });
@@ -373,7 +374,8 @@ describe('an input longer than every context', () => {
   });
 });
 
-// issue 42: "Which errors occurred in this log?" is debugging work (a code profile); with general models only it was refused whole
+// issue 42: "Which errors occurred in this log?" is debugging work (a code profile); with general models only
+// it was refused whole
 describe('a debugging question over a long log, on general models only', () => {
   let general: FakeOllama;
   let g: Awaited<ReturnType<typeof connect>>;

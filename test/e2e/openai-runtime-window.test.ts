@@ -24,7 +24,10 @@ afterAll(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-/** A project with an 800-line log: ~7,200 words (the front's tokens), under the trained window by the estimate, over 4,096. */
+/**
+ * A project with an 800-line log: ~7,200 words (the front's tokens), under the trained window by the
+ * estimate, over 4,096.
+ */
 function project(): string {
   const dir = tempDir('ollm-runtime-window-');
   const lines = Array.from({ length: LINES }, (_, n) => `LINE-${n} the worker handled job ${n * 31} and said ok`);

@@ -60,7 +60,8 @@ const reply = (ctx: { prompt?: string; messages?: unknown[] }) =>
 beforeAll(async () => {
   [fake, box, cloud] = await Promise.all([
     FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, pullChunkDelayMs: 0 }),
-    FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, pullChunkDelayMs: 0, models: EXTRA_REGISTRY_MODELS }), // models the first host does not have
+    // models the first host does not have
+    FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, pullChunkDelayMs: 0, models: EXTRA_REGISTRY_MODELS }),
     FakeOpenAI.start({ models: ['cloud-model'], reply: 'the cloud answers', tokenDelayMs: 0 }),
   ]);
   fake.reply(reply);

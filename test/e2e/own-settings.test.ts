@@ -17,7 +17,10 @@ import { connect, tempHome } from '../helpers/spawn.js';
 
 const BASE = NAMESPACED_MODELS[0]!; // llama3.1:8b
 const OWN_SYSTEM = 'You answer in one short sentence.';
-/** As `ollama create terse` makes it: the base's weights (same digest and size), its own parameters and system prompt. */
+/**
+ * As `ollama create terse` makes it: the base's weights (same digest and size), its own parameters and system
+ * prompt.
+ */
 const TERSE: FakeModel = {
   ...BASE,
   name: 'terse:latest',

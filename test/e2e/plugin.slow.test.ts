@@ -36,7 +36,8 @@ describe('the plugin on its first start', () => {
       [join(root, 'start.mjs'), 'memory', 'add', 'plugin-first-start', 'kept'],
       { env, encoding: 'utf8', timeout: 170_000 },
     );
-    expect(first.status, first.stderr).toBe(0); // `memory add` writes the state database: libsql loaded from the data folder
+    // `memory add` writes the state database: libsql loaded from the data folder
+    expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/installing libsql [\d.]+ .* once per version/);
     const wanted = (
       JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: { libsql: string } }

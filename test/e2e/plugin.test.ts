@@ -172,7 +172,8 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
   it('npm that cannot get libsql: the registry or a proxy to check, and the command to run by hand', () => {
     const root = installed();
     const data = tempDir('ollm-plugin-data-');
-    // what starts killed mid-install left: a process that is gone (a pid past any pid_max) and one that runs (this test's)
+    // what starts killed mid-install left: a process that is gone (a pid past any pid_max) and one that runs
+    // (this test's)
     const gone = 2 ** 22 + 7;
     for (const name of [`.install-${gone}`, `node_modules.old-${gone}`, `.install-${process.pid}`])
       mkdirSync(join(data, name));
@@ -209,7 +210,8 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
   it('a libsql tree cut off half-way (no marker written last, its native part missing) is not taken as installed: the start installs again', () => {
     const root = installed();
     const data = seededData(false);
-    rmSync(join(data, 'node_modules', '@libsql'), { recursive: true, force: true }); // npm stopped before the native binary
+    // npm stopped before the native binary
+    rmSync(join(data, 'node_modules', '@libsql'), { recursive: true, force: true });
     const {
       command: cmd,
       args,

@@ -10,7 +10,10 @@ import { connect, tempHome } from '../helpers/spawn.js';
 
 const YAML = 'ram:\n  budget: 12GB\n  bufferBytes: 0\nprogress:\n  intervalMs: 500\n';
 const CLIENT_TIMEOUT_MS = 2000;
-/** What a call hears while the starting server's core loads (listed-entries.ts), past 250 ms: five servers start at once here on 2 cores. */
+/**
+ * What a call hears while the starting server's core loads (listed-entries.ts), past 250 ms: five servers
+ * start at once here on 2 cores.
+ */
 const CORE_NOTE = 'starting ollm-mcp';
 
 interface Seen {

@@ -43,7 +43,8 @@ describe('promise hooks stay off', () => {
       // the probe written since the work ended: the highest id it saw, the work's included
       await vi.waitFor(() => readFileSync(file, 'utf8'), { timeout: 5000, interval: 20 });
       await new Promise((r) => setTimeout(r, 100));
-      // with the hook on, its reading is waited for (on a loaded machine the probe's next write may come late); a hook never seen still reads 0
+      // with the hook on, its reading is waited for (on a loaded machine the probe's next write may come
+      // late); a hook never seen still reads 0
       if (on)
         await vi
           .waitFor(() => Number(readFileSync(file, 'utf8')) > 0 || Promise.reject(new Error('not seen yet')), {

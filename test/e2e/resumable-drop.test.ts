@@ -32,7 +32,8 @@ beforeAll(async () => {
     OLLAMA_HOST: fake.host,
   });
   fake.reply('warm');
-  await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('warm up') }); // the model loaded
+  // the model loaded
+  await new RawClient(server.url).request('tools/call', { name: 'route_and_generate', arguments: generate('warm up') });
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
@@ -45,7 +46,10 @@ const runs = (marker: string) => fake.generations().filter((g) => g.prompt?.incl
 /** How many calls the server says it cancelled for a client that did not come back. */
 const cancelled = () => server.stderr().split('did not resume it in time').length - 1;
 
-/** A 2025-06-18 call (no priming event) asking for progress, dropped after its first event, as a network failure would. */
+/**
+ * A 2025-06-18 call (no priming event) asking for progress, dropped after its first event, as a network
+ * failure would.
+ */
 async function dropAfterProgress(client: RawClient, id: number, prompt: string): Promise<void> {
   const ac = new AbortController();
   const params = { name: 'route_and_generate', arguments: generate(prompt), _meta: { progressToken: id } };
@@ -58,7 +62,8 @@ async function dropAfterProgress(client: RawClient, id: number, prompt: string):
 
 describe('dropped calls while other clients wait', () => {
   it('twenty clients drop long calls and a fresh call comes: each dropped engine request is aborted and the fresh call is answered', async () => {
-    fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer')); // 80 s each if not stopped
+    // 80 s each if not stopped
+    fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer'));
     const before = cancelled();
     const old = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url, V2025_06).initialize()));
     const recent = await Promise.all(Array.from({ length: 14 }, () => new RawClient(server.url).initialize()));
@@ -97,7 +102,8 @@ describe('dropped calls while other clients wait', () => {
   }, 60_000);
 
   it('a dropped call resumed at once runs to its whole answer while another client waits, and its engine request is not aborted', async () => {
-    fake.reply(({ prompt }) => (prompt?.includes('resumed') ? words(100, 'r') : 'the other answer')); // 4 s: past the short grace
+    // 4 s: past the short grace
+    fake.reply(({ prompt }) => (prompt?.includes('resumed') ? words(100, 'r') : 'the other answer'));
     const a = await new RawClient(server.url).initialize();
     const priming = await a.callThenDrop(60, 'route_and_generate', generate('a resumed story'));
     const resumed = a.resume(priming.id!);
@@ -130,7 +136,8 @@ describe('dropped calls while other clients wait', () => {
 
 describe('a session its client DELETEs', () => {
   it("has its dropped call cancelled at once, and is refused from then on; another session's dropped call goes on", async () => {
-    fake.reply(({ prompt }) => (prompt?.includes('ended') ? words(2000) : words(30, 'k'))); // the ended one 80 s if not stopped
+    // the ended one 80 s if not stopped
+    fake.reply(({ prompt }) => (prompt?.includes('ended') ? words(2000) : words(30, 'k')));
     const [a, b] = await Promise.all([
       new RawClient(server.url, V2025_06).initialize(),
       new RawClient(server.url).initialize(),

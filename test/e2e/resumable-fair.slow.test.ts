@@ -56,7 +56,8 @@ describe("resumable streams: one client cannot evict another's answer", () => {
             await b.post({ jsonrpc: '2.0', id: 50 + i, method: 'prompts/get', params: big }, ac.signal),
             ac,
           );
-          expect((await resumedAnswer(await b.resume(priming.id!))).result?.messages).toHaveLength(1); // kept: its own client resumes it
+          // kept: its own client resumes it
+          expect((await resumedAnswer(await b.resume(priming.id!))).result?.messages).toHaveLength(1);
         }
       }
       expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({

@@ -146,7 +146,8 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
   });
 
   it('six clients drop after the priming event and never come back: after the grace the engine runs nothing, and a new call is answered', async () => {
-    fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer')); // 80 s each if not stopped
+    // 80 s each if not stopped
+    fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer'));
     const clients = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url).initialize()));
     await Promise.all(
       clients.map((c, i) => c.callThenDrop(20 + i, 'route_and_generate', generate(`an endless story ${i}`))),

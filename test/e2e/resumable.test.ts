@@ -158,7 +158,8 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
       ac.signal,
     );
     const priming = await firstEventThenDrop(call, ac);
-    await vi.waitFor(() => expect(busy()).toBe(true), { timeout: 15_000, interval: 20 }); // under way without its stream
+    // under way without its stream
+    await vi.waitFor(() => expect(busy()).toBe(true), { timeout: 15_000, interval: 20 });
     const cancel = await post({
       jsonrpc: '2.0',
       method: 'notifications/cancelled',

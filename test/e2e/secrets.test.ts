@@ -18,7 +18,10 @@ const KEYS = {
   LAB_KEY: 'sk-lab-4fG7hJ2kL9mN3pQ6rS8t',
   CLOUD_KEY: 'cloudsecretvalueonlyletters', // nothing shaped like a key: only its value tells it
 };
-/** A gateway's own credential in front of the primary Ollama (which is sent no key): no setting names it, only its shape tells it. */
+/**
+ * A gateway's own credential in front of the primary Ollama (which is sent no key): no setting names it, only
+ * its shape tells it.
+ */
 const GATEWAY_KEY = 'gwKey0123456789abcdefXYZ';
 const FORMS = [
   ...Object.values(KEYS).flatMap((k) => [k, encodeURIComponent(k), Buffer.from(k).toString('base64')]),
@@ -36,7 +39,8 @@ const logged: string[] = [];
 const env = () => ({ OLLM_HOME: home, OLLAMA_HOST: proxies[0]!.host, ...KEYS });
 
 beforeAll(async () => {
-  // the OpenAI-compatible engine lists its model through its proxy, which refuses only the chat: the model is tried and fails
+  // the OpenAI-compatible engine lists its model through its proxy, which refuses only the chat: the model is
+  // tried and fails
   engine = await FakeOpenAI.start({ models: ['lab-model'] });
   const chatOnly = (method: string, path: string) => method === 'POST' && path.endsWith('/chat/completions');
   proxies = await Promise.all([
@@ -95,12 +99,14 @@ describe('a key an engine or a proxy quotes back', () => {
     expect(found).toEqual(Object.fromEntries(Object.keys(results).map((tool) => [tool, []])));
     // the failures are still there to read: each host's refusal, with its status
     expect(results.list_models).toMatch(/401/);
-    expect(results.list_models).toMatch(/Ollama at 127\.0\.0\.1:\d+ rejected .*HTTP 403|upstream refused/); // the gateway's words, without its key
+    // the gateway's words, without its key
+    expect(results.list_models).toMatch(/Ollama at 127\.0\.0\.1:\d+ rejected .*HTTP 403|upstream refused/);
     expect(results.smart_load_llama).toMatch(/llama-server at 127\.0\.0\.1:\d+ refused .*HTTP 401/);
     expect(results.route_and_generate).toMatch(/"isError":true/);
     expect(results.route_and_generate).toMatch(/fallback/);
     expect(proxies[2]!.seen).toContain(`Bearer ${KEYS.LAB_KEY}`); // the engine's model was tried, with its key
-    expect(results.route_and_generate).toMatch(/lab \(127\.0\.0\.1:\d+\) failed \(HTTP 502\)/); // and its proxy's words said, without the key
+    // and its proxy's words said, without the key
+    expect(results.route_and_generate).toMatch(/lab \(127\.0\.0\.1:\d+\) failed \(HTTP 502\)/);
     expect(proxies[3]!.seen).toContain(`Bearer ${KEYS.CLOUD_KEY}`); // the fallback was asked, with its key
     expect(results.show_status).toMatch(/llama/);
   });

@@ -33,7 +33,9 @@ const claimants = (runtime: string): number[] =>
   readdirSync(socketDir(runtime))
     .filter((n) => /^engine-[0-9a-f]{16}\.json$/.test(n))
     .flatMap((f) => {
-      const text = readIfThere(join(socketDir(runtime), f)); // '' when withdrawn between the listing and the read; never half-written (engine-claims.ts links it whole)
+      // '' when withdrawn between the listing and the read; never half-written (engine-claims.ts links it
+      // whole)
+      const text = readIfThere(join(socketDir(runtime), f));
       return text ? [(JSON.parse(text) as { pid: number }).pid] : [];
     });
 

@@ -75,7 +75,8 @@ describe('one state database across server processes, under load', () => {
           }
           process.kill(servers[victim]!.pid, 'SIGKILL');
           const replacement = await server(h);
-          acked.push(await replacement.remember(`round ${round} replacement first write`)); // nothing left behind blocks it
+          // nothing left behind blocks it
+          acked.push(await replacement.remember(`round ${round} replacement first write`));
           void servers[victim]!.close();
           servers[victim] = replacement;
           await Promise.all(bursts);

@@ -59,7 +59,8 @@ describe('a launch started as one before', () => {
       const d = await launch('agent-d');
       expect(d.stderr()).toMatch(MEMO);
       expect(servedBy(d)).toBe(second);
-      // (a call of its own, not the engine's: this server's engine calls go through the first one's claim while it lives)
+      // (a call of its own, not the engine's: this server's engine calls go through the first one's claim
+      // while it lives)
       const kept = await d.client.callTool({
         name: 'remember',
         arguments: { key: 'deploy-target', value: 'staging-eu' },

@@ -180,7 +180,8 @@ describe('a rebuilt checkout', () => {
         /2 servers serve .*each engine is planned by the one that claimed it first.*`ollm-mcp shared stop` to stop it now/,
       );
       const text = await run(['shared'], env);
-      // the listing holds every shared server of the user it finds (another test's, in /tmp, may be among them): these two are this test's
+      // the listing holds every shared server of the user it finds (another test's, in /tmp, may be among
+      // them): these two are this test's
       expect(text.stdout).toMatch(/^\d+ shared servers:/);
       for (const pid of [d.child.pid!, servedBy(b)]) expect(text.stdout).toContain(`pid ${pid}`);
       expect((await listed(env)).map((s) => s.pid).sort()).toEqual([d.child.pid!, servedBy(b)].sort());

@@ -179,7 +179,8 @@ describe('the shared server', () => {
     await call(a, 'unload_model', { model: 'llama3.2' });
   });
 
-  // issue 57 item 0: servers apart (here --no-shared; other settings or builds alike) leave the engine's plan to the first
+  // issue 57 item 0: servers apart (here --no-shared; other settings or builds alike) leave the engine's plan
+  // to the first
   it('with the shared server off, the pin still holds: the second server leaves the engine to the first, which claimed it', async () => {
     const { runtime, launch } = setup(false);
     const a = await launch('client-a');

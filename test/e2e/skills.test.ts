@@ -20,7 +20,10 @@ const SKILL_URI = 'skill://offloading/SKILL.md';
 const ON_DISK = readFileSync(join(import.meta.dirname, '../../skills/offloading/SKILL.md'), 'utf8');
 
 let fake: FakeOllama;
-/** The shared server's socket folder, the test's own: its server is stopped after (it outlives its clients by shared.idleSeconds). */
+/**
+ * The shared server's socket folder, the test's own: its server is stopped after (it outlives its clients by
+ * shared.idleSeconds).
+ */
 const RUNTIME = tempDir('ollm-run-');
 beforeAll(async () => {
   fake = await FakeOllama.start();

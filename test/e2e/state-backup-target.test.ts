@@ -81,7 +81,8 @@ describe('state backup never replaces the live store', () => {
       ];
       const before = readdirSync(h).sort();
       const ino = inode(db);
-      // --force is the harmful form; without it a name that exists is refused anyway, so the last two (no such file yet) are tried both ways
+      // --force is the harmful form; without it a name that exists is refused anyway, so the last two (no
+      // such file yet) are tried both ways
       const runs = [
         ...cases.map(([target, said]) => [target, said, ['--force']] as const),
         ...cases.slice(-2).map(([target, said]) => [target, said, []] as const),

@@ -131,7 +131,10 @@ describe('MCP tasks', () => {
   );
 
   describe('a task is its agent’s in its scope (issue 61, finding 2)', () => {
-    /** Two windows of one agent (`claude-code`), each in a project of its own with its own notes.txt, on one shared server. */
+    /**
+     * Two windows of one agent (`claude-code`), each in a project of its own with its own notes.txt, on one
+     * shared server.
+     */
     async function twoWindows() {
       const runtime = runtimeDir();
       runtimes.push(runtime);

@@ -68,7 +68,10 @@ async function list(c: Client, refresh: boolean): Promise<ListAnswer> {
 const fitOf = (m: Listed | undefined) =>
   m && { loaded: m.loaded, fits: m.fits, fitsNow: m.fitsNow, requiredBytes: m.requiredBytes };
 
-/** The laptop's list and the box's own, read one after the other; every box model (not cloud) shown with the box's fit. */
+/**
+ * The laptop's list and the box's own, read one after the other; every box model (not cloud) shown with the
+ * box's fit.
+ */
 async function bothLists(): Promise<{ mine: ListAnswer; boxs: Map<string, Listed> }> {
   const boxList = await list(boxClient, true);
   const mine = await list(laptop.client, false); // as a user asks: no refresh, the fit still a second old at most
@@ -96,7 +99,8 @@ describe("a team's GPU box: its models' fit, as it sees it, on a laptop", () => 
       );
       expect(first.mine.text).toMatch(/mixtral:8x7b on gpubox — .*too big for that host, needs \d+\.\d GB/);
 
-      // the box's engine loads a 4.7 GB model (another client of it): llava (7.8 GB) no longer fits there now, only after unloads
+      // the box's engine loads a 4.7 GB model (another client of it): llava (7.8 GB) no longer fits there
+      // now, only after unloads
       const res = await fetch(`${fake.url}/api/generate`, {
         method: 'POST',
         body: JSON.stringify({ model: 'qwen2.5-coder:7b', keep_alive: '5m' }),
@@ -111,7 +115,8 @@ describe("a team's GPU box: its models' fit, as it sees it, on a laptop", () => 
       expect(second.mine.text).toMatch(/qwen2\.5-coder:7b on gpubox — .*loaded there/);
 
       // the route ranks by that fit: a model too big for the box is not one a laptop sends work to
-      // the route goes by that fit: a model too big for the box is no candidate, one that fits only after unloads there comes after those that fit now
+      // the route goes by that fit: a model too big for the box is no candidate, one that fits only after
+      // unloads there comes after those that fit now
       const r = await laptop.client.callTool({
         name: 'route_and_generate',
         arguments: {

@@ -208,7 +208,8 @@ describe("a team's GPU box (kind: ollm)", () => {
         for (const l of [aCode!, aCursor!, bCode!, bCursor!]) expect(l.stderr()).not.toContain(token);
       }
 
-      // the model a laptop names fails on the box: the box answers with no other model (the laptop chose it), and the laptop's result names the model that answered
+      // the model a laptop names fails on the box: the box answers with no other model (the laptop chose it),
+      // and the laptop's result names the model that answered
       fake.injectGenerationFailure({ model: 'phi3:mini', error: 'model runner has unexpectedly stopped' });
       const gens = fake.requests.length;
       const moved = await aCode!.client.callTool({
@@ -223,7 +224,8 @@ describe("a team's GPU box (kind: ollm)", () => {
         )
         .map((r) => (r.body as { model: string }).model);
       expect(generatedWith[0]).toBe('phi3:mini');
-      if (!moved.isError) expect((moved.structuredContent as Routed).model).toBe(generatedWith.at(-1)); // the laptop tried its next model itself, and says which answered
+      // the laptop tried its next model itself, and says which answered
+      if (!moved.isError) expect((moved.structuredContent as Routed).model).toBe(generatedWith.at(-1));
       expect(box.stderr()).not.toMatch(/phi3:mini failed .*trying the next model/);
 
       // a file given on a laptop: read there, only its text goes to the box

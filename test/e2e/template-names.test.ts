@@ -6,7 +6,8 @@ import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, E2E_TRANSPORT, run, tempHome } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/temp.js';
 
-// Names that every JavaScript object has and that a file name could carry (a template name starts with a letter or digit).
+// Names that every JavaScript object has and that a file name could carry (a template name starts with a
+// letter or digit).
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).filter((n) => /^[A-Za-z0-9]/.test(n));
 const SECRET = 'SECRET-e2e-4b1d';
 // A budget small enough that the models' fit does not depend on the machine running the tests.
@@ -23,7 +24,10 @@ afterAll(async () => {
 const home = () => tempHome(YAML);
 const envOf = (dir: string) => ({ OLLM_HOME: dir, OLLAMA_HOST: fake.host });
 
-/** A home whose templates folder holds a file per Object.prototype name, __proto__.yaml, a template using one as a variable, a link to a secret outside, and one good template. */
+/**
+ * A home whose templates folder holds a file per Object.prototype name, __proto__.yaml, a template using one
+ * as a variable, a link to a secret outside, and one good template.
+ */
 function brokenHome(): string {
   const dir = home();
   const templates = join(dir, 'templates');

@@ -54,7 +54,10 @@ const withTemplates = (files: Record<string, string>) => {
 type Elicit = {
   params: { message: string; requestedSchema: { properties: Record<string, unknown>; required?: string[] } };
 };
-/** A client built by hand: with `answer` it can show forms (each request recorded); `promptsChanged` counts list_changed notifications. */
+/**
+ * A client built by hand: with `answer` it can show forms (each request recorded); `promptsChanged` counts
+ * list_changed notifications.
+ */
 async function connectCustom(home: string, answer?: (req: Elicit) => Record<string, unknown>) {
   const transport = new StdioClientTransport({
     command: process.execPath,

@@ -37,7 +37,10 @@ type Out = {
   };
 };
 
-/** llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer goes to the next model only on a routed call). */
+/**
+ * llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside
+ * answer goes to the next model only on a routed call).
+ */
 const FIRST =
   'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
 

@@ -100,7 +100,10 @@ async function chat(
   return { text, ...(usage && { usage }), ...(finish && { finish }) };
 }
 
-/** Sends one request on a connection of its own that asks keep-alive; whether the server closed that connection after answering. */
+/**
+ * Sends one request on a connection of its own that asks keep-alive; whether the server closed that
+ * connection after answering.
+ */
 async function closesAfter(
   t: Target,
   method: string,

@@ -98,7 +98,10 @@ const openai = (origin: string): Engine =>
     parallel: 1,
     stallMs: 30_000,
   });
-/** Another ollm-mcp, as fleet/fleet-hosts.ts builds it for `kind: ollm` (its /mcp endpoint, the token from hosts.NAME.tokenEnv). */
+/**
+ * Another ollm-mcp, as fleet/fleet-hosts.ts builds it for `kind: ollm` (its /mcp endpoint, the token from
+ * hosts.NAME.tokenEnv).
+ */
 const ollm = (origin: string): Engine =>
   new OllmEngine({
     name: 'gpubox',
@@ -109,7 +112,10 @@ const ollm = (origin: string): Engine =>
     env: { GPUBOX_TOKEN: BOX_TOKEN },
   });
 
-/** Replies shorter than maxTokens (16), so a natural end is 'stop' and a 'length' can only come from the caller's stop. */
+/**
+ * Replies shorter than maxTokens (16), so a natural end is 'stop' and a 'length' can only come from the
+ * caller's stop.
+ */
 const REPLY = 'Once upon a time there was a little fox who liked to run.';
 
 async function fakeOllama(): Promise<Served> {
@@ -188,7 +194,10 @@ async function expectKind(p: Promise<unknown>, kind: HostErrorKind): Promise<Hos
   return err;
 }
 
-/** A refusal of what the engine cannot do: not_supported, naming the host (and the model, where the call names one) and, where its line says, what to do instead. */
+/**
+ * A refusal of what the engine cannot do: not_supported, naming the host (and the model, where the call names
+ * one) and, where its line says, what to do instead.
+ */
 async function refusedBy(
   nextStep: Facts['nextStep'],
   engine: Engine,
@@ -292,7 +301,8 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
         );
         expect(done.doneReason).toBe('length');
         expect(deltas).toBeGreaterThanOrEqual(1);
-        expect(deltas).toBeLessThanOrEqual(whole ? 1 : 3); // the stopping one, and at most a couple already on their way
+        // the stopping one, and at most a couple already on their way
+        expect(deltas).toBeLessThanOrEqual(whole ? 1 : 3);
         // the whole answer has more: the stop cut it short (an answer that comes whole is one piece, told once)
         let pieces = 0;
         await engine.generate(request(model, (d) => void ((d.text || d.thinking) && pieces++)));
@@ -357,7 +367,8 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
           await engine.unload(model);
           expect(await untilGone(engine, model)).not.toContain(model);
         } else if (saysLoaded) {
-          // it plans its own memory and says what it holds: a generation there leaves the model loaded by its plan, which no unload here changes
+          // it plans its own memory and says what it holds: a generation there leaves the model loaded by its
+          // plan, which no unload here changes
           await engine.generate(request(model, () => undefined));
           expect(await untilListed(engine, model)).toContain(model);
           await refused(engine, engine.unload(model), 'unload', model);

@@ -34,7 +34,10 @@ const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
 /** The stories model's file, and its f16 KV cache a token: 2 (K, V) × 5 blocks × 4 KV heads × 8 wide × 2 bytes. */
 const FILE = 1_185_632;
 const KV_PER_TOKEN = 2 * 5 * 4 * 8 * 2;
-/** Its need at a window: (weights + KV cache + the prompt cache, at most the KV once more) × (1 + ram.safetyMargin 20%). */
+/**
+ * Its need at a window: (weights + KV cache + the prompt cache, at most the KV once more) × (1 +
+ * ram.safetyMargin 20%).
+ */
 const need = (ctx: number) => Math.ceil((FILE + 2 * KV_PER_TOKEN * ctx) * 1.2);
 const WINDOWS = { storyA: 512, storyC: 2048 } as const;
 
@@ -106,7 +109,10 @@ async function listedNeeds(orch: Orchestrator): Promise<Record<string, number>> 
   );
 }
 
-/** One run on `home`: both models loaded by smart_load, then the needs list_models gives; everything stopped and unloaded after. */
+/**
+ * One run on `home`: both models loaded by smart_load, then the needs list_models gives; everything stopped
+ * and unloaded after.
+ */
 async function loadBoth(home: string, router: Engine): Promise<Record<string, number>> {
   const orch = await core(home, router);
   for (const id of Object.keys(WINDOWS)) expect((await smartLoad(orch, { model: id })).action).toBe('loaded');

@@ -54,7 +54,10 @@ function generations(seen: Seen[], calls: number): Seen[] {
 
 afterAll(stopEngines);
 
-/** The stories router behind a recording proxy, the only host (Ollama is not there), and the 48 KB log read by path (remembered facts off unless `memory`). */
+/**
+ * The stories router behind a recording proxy, the only host (Ollama is not there), and the 48 KB log read by
+ * path (remembered facts off unless `memory`).
+ */
 async function readLog(prompt: string, task?: 'summarize', opts: { ctx?: number; memory?: boolean } = {}) {
   const router = await startEngine({ dir: modelsDir(['stories']), modelsMax: 1, ctx: opts.ctx ?? 2048 });
   const proxy = await recordingProxy(router.url);
@@ -110,7 +113,8 @@ describe.runIf(RUN)('a 48 KB log on a real llama-server router with a 2,048-toke
     expect(Array.from({ length: lines }, (_, i) => i).filter((i) => !got.has(i))).toEqual([]);
   });
 
-  // issue 42: debugging work (a code profile) with the stories model, a general one, the only model: it was "No local model could do this (Ollama … not reachable)"
+  // issue 42: debugging work (a code profile) with the stories model, a general one, the only model: it was
+  // "No local model could do this (Ollama … not reachable)"
   it('"Which errors occurred in this log?" is split to the stories model and answered', async () => {
     const { r, seen } = await readLog('Which errors occurred in this log?');
     expect(r.task).toBe('debugging');

@@ -42,10 +42,16 @@ import { recordingProxy } from '../helpers/recording-proxy.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
 
-/** The slot's window: the file, the facts and the answer with room to spare (the KV cache of 16k tokens is 20 MiB in f32). */
+/**
+ * The slot's window: the file, the facts and the answer with room to spare (the KV cache of 16k tokens is 20
+ * MiB in f32).
+ */
 const CTX = 16_384;
 
-/** The parts of the story's sentences: the words this vocabulary keeps whole (" little", " friend", " named", " happy", " there", " Timmy", " Lily"…). */
+/**
+ * The parts of the story's sentences: the words this vocabulary keeps whole (" little", " friend", " named",
+ * " happy", " there", " Timmy", " Lily"…).
+ */
 const NAMES = ['Lily', 'Timmy', 'Tim'] as const;
 const CLAUSES: Array<(x: string, y: string, z: string) => string> = [
   (x, y, z) => `${x} and ${y} play there with the little friend named ${z}`,
@@ -68,7 +74,10 @@ const EVENTS: Record<number, string> = {
 };
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
-/** A story of `bytes` bytes (ASCII), a line a day ("Day 7. …"): ~1,000 bytes of sentences a day, each of two clauses. */
+/**
+ * A story of `bytes` bytes (ASCII), a line a day ("Day 7. …"): ~1,000 bytes of sentences a day, each of two
+ * clauses.
+ */
 function story(bytes: number): string {
   const days: string[] = [];
   for (let n = 1, size = 0; size < bytes; n++) {
@@ -150,7 +159,8 @@ describe.runIf(RUN)('a real llama-server reading one file for three questions', 
       () => ollama.stop(),
     );
     const home = tempDir('ollm-home-');
-    // a small budget of facts (the stories tokenizer counts ~2.5 tokens where the estimate counts one): a few lines each question
+    // a small budget of facts (the stories tokenizer counts ~2.5 tokens where the estimate counts one): a few
+    // lines each question
     writeFileSync(
       join(home, 'config.yaml'),
       `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\nmemory:\n  promptBudgetTokens: 100\n`,

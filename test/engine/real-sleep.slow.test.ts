@@ -97,7 +97,8 @@ describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => 
         total_slots: number;
         default_generation_settings: { n_ctx: number };
       };
-      expect(props).toMatchObject({ total_slots: 4, default_generation_settings: { n_ctx: 1024 } }); // as seen with this build
+      // as seen with this build
+      expect(props).toMatchObject({ total_slots: 4, default_generation_settings: { n_ctx: 1024 } });
       // every slot may use the whole window, and the KV cache is that window once (not once per slot)
       expect(alpha).toMatchObject({ contextLength: 1024, slots: 4, kvBytes: 2 * 5 * 4 * 8 * 1024 * 2 });
     },

@@ -16,7 +16,10 @@ export interface KeyEchoOptions {
   ownKey?: string;
   /** The refusal's status (default 401; a gateway may say 403). */
   status?: number;
-  /** A proxy in front of this server: requests are passed on to it, but for those `refuse` picks (default: all refused). */
+  /**
+   * A proxy in front of this server: requests are passed on to it, but for those `refuse` picks (default: all
+   * refused).
+   */
   upstream?: string;
   refuse?: (method: string, path: string) => boolean;
 }

@@ -11,7 +11,10 @@ export interface LoadState {
   router: boolean;
   metrics: boolean;
   slots: boolean;
-  /** The model asked about: its slots, the requests it serves now, whether it runs; undefined when there is none of that name. */
+  /**
+   * The model asked about: its slots, the requests it serves now, whether it runs; undefined when there is
+   * none of that name.
+   */
   model(id: string | undefined): { slots: number; serving: number; running: boolean } | undefined;
   /** Other clients' requests, per model id ('' for a single server's one). */
   others: Map<string, LoadFigures>;

@@ -14,7 +14,8 @@
  * was unloaded for a third). POST /models/load of a running (loaded or sleeping) model answers 400
  * "model is already running"; GET /props?model=ID&autoload=false tells a running model's own
  * n_ctx per slot, total_slots and is_sleeping (`runtime` stands for --fit and -np -1 changing
- * them), and 400 "model is not loaded" for the others — as the real router answers. Single-model mode: /v1/models lists one model, /props has no role.
+ * them), and 400 "model is not loaded" for the others — as the real router answers. Single-model
+ * mode: /v1/models lists one model, /props has no role.
  * POST /v1/chat/completions streams OpenAI chunks (a word each) with usage and timings at the end,
  * as server-task.cpp writes them: `timings` {cache_n, prompt_n, prompt_ms, prompt_per_token_ms,
  * prompt_per_second, predicted_n, predicted_ms, predicted_per_token_ms, predicted_per_second}
@@ -48,7 +49,10 @@ export interface FakeLlamaModel {
   /** The .gguf file the args name (a real file lets ollm-mcp read its header). */
   file: string;
   ctxSize?: number;
-  /** What its server runs with, when --fit or -np -1 changed it: one slot's window and the slots (default: ctxSize, 1). */
+  /**
+   * What its server runs with, when --fit or -np -1 changed it: one slot's window and the slots (default:
+   * ctxSize, 1).
+   */
   runtime?: { nCtx: number; slots: number };
 }
 
@@ -68,7 +72,10 @@ export interface FakeLlamacppOptions {
   metrics?: boolean;
   /** Started with --no-slots: GET /slots answers 501. */
   noSlots?: boolean;
-  /** false: started with --no-cache-prompt (a request's `cache_prompt` still wins); may be changed while it runs, as a restart with the other flag. */
+  /**
+   * false: started with --no-cache-prompt (a request's `cache_prompt` still wins); may be changed while it
+   * runs, as a restart with the other flag.
+   */
   cachePrompt?: boolean;
 }
 
@@ -228,7 +235,8 @@ export class FakeLlamacpp {
   }
 
   private args(m: FakeLlamaModel): string[] {
-    // a model with a `runtime` stands for -np -1 (automatic slots, one unified KV cache): no --parallel in its args, as the real router lists them
+    // a model with a `runtime` stands for -np -1 (automatic slots, one unified KV cache): no --parallel in
+    // its args, as the real router lists them
     return [
       '/usr/local/bin/llama-server',
       '--host',
@@ -381,7 +389,10 @@ export class FakeLlamacpp {
     });
   }
 
-  /** Starts a load: at --models-max, the least recently used running model (loaded or sleeping) goes first (the router's own eviction). */
+  /**
+   * Starts a load: at --models-max, the least recently used running model (loaded or sleeping) goes first
+   * (the router's own eviction).
+   */
   private async load(s: State): Promise<void> {
     const max = this.options.modelsMax ?? 4;
     const holding = this.states.filter((x) => x.status !== 'unloaded');

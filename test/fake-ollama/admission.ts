@@ -39,7 +39,10 @@ export function victimOf(runners: ReadonlyMap<string, Runner>): Runner {
   return pick;
 }
 
-/** The memory check: undefined to load now, or the runner being evicted to make room (wait for it, then check again). */
+/**
+ * The memory check: undefined to load now, or the runner being evicted to make room (wait for it, then check
+ * again).
+ */
 export function admit(d: AdmissionDeps, model: FakeModel, opts: LoadOpts, plan: Placement): Runner | undefined {
   const { cfg, memory, runners } = d;
   if (cfg.admission === 'legacy-ram') {

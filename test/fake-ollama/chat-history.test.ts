@@ -1,4 +1,7 @@
-/** /api/chat with more history than num_ctx: Ollama's chatPrompt drops the oldest messages, never system ones nor the last. */
+/**
+ * /api/chat with more history than num_ctx: Ollama's chatPrompt drops the oldest messages, never system ones
+ * nor the last.
+ */
 import { describe, expect, it } from 'vitest';
 import { countTokens, exceedsContextError } from './server.js';
 import { BOS, type PromptMessage, contextShiftPromptLimit, renderMessage, renderTools } from './prompt.js';

@@ -1,4 +1,7 @@
-/** A CPU-only host as Ollama runs it (admission 'ollama', no GPUs), OLLAMA_MAX_LOADED_MODELS and OLLAMA_NUM_PARALLEL. */
+/**
+ * A CPU-only host as Ollama runs it (admission 'ollama', no GPUs), OLLAMA_MAX_LOADED_MODELS and
+ * OLLAMA_NUM_PARALLEL.
+ */
 import { describe, expect, it } from 'vitest';
 import { estimateModelMemory, kvCacheBytes } from './models.js';
 import { gen, loadedNames, model, post, start, stopFakesAfterEach, waitFor } from './test-helpers.js';

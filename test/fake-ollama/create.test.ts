@@ -43,7 +43,8 @@ describe('fake ollama: create', () => {
       (await (await fetch(`${fake.url}/api/tags`)).json()) as { models: Array<{ name: string; size: number }> }
     ).models;
     const size = (n: string) => tags.find((t) => t.name === n)!.size;
-    expect(size('terse:latest') - model('llama3.2:latest').size).toBeLessThan(1000); // the weights are shared: only small layers are new
+    // the weights are shared: only small layers are new
+    expect(size('terse:latest') - model('llama3.2:latest').size).toBeLessThan(1000);
   });
 
   it('pulls a base that is not installed first, and fails on a line when the registry has none', async () => {

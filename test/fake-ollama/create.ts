@@ -133,7 +133,8 @@ async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Fa
 
   const fromName = normalizeName(base.name);
   const made = madeFields(base, body, fromName);
-  // the base's layers kept (setTemplate, setSystem, setParameters, setMessages replace their own kind), then the new ones
+  // the base's layers kept (setTemplate, setSystem, setParameters, setMessages replace their own kind), then
+  // the new ones
   const layers: Array<{ status: string; size: number }> = [
     { status: `using existing layer sha256:${weights.digest}`, size: weights.size },
   ];
@@ -188,7 +189,10 @@ async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Fa
   } else ex.json(200, { status: 'success' });
 }
 
-/** What the made model carries: the base's parameters with the new ones over them (setParameters), its system, template and messages. */
+/**
+ * What the made model carries: the base's parameters with the new ones over them (setParameters), its system,
+ * template and messages.
+ */
 function madeFields(base: FakeModel, body: Json, fromName: string): Omit<MadeFields, 'weightsDigest' | 'weightsSize'> {
   const parameters = { ...baseParameters(base), ...(isRecord(body['parameters']) ? body['parameters'] : {}) };
   const system = str(body['system']) || base.made?.system;

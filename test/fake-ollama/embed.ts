@@ -13,7 +13,10 @@ function words(s: string): number {
   return s.match(/\S+/g)?.length ?? 0;
 }
 
-/** The model a request names (400 when missing, 404 when not installed); undefined when answered already (cloud, no sign-in). */
+/**
+ * The model a request names (400 when missing, 404 when not installed); undefined when answered already
+ * (cloud, no sign-in).
+ */
 function requested(deps: GenerationDeps, ex: Exchange, body: Json): { sent: string; model: FakeModel } | undefined {
   const sent = str(body['model']);
   if (!sent) throw new HttpError(400, 'model is required');

@@ -238,11 +238,15 @@ export function decode(raw: string, kind: RequestKind): Json {
     }
   }
   const ka = r.value['keep_alive'];
-  if (KEEP_ALIVE_KINDS.has(kind) && ka !== undefined && ka !== null) parseKeepAlive(ka); // bind-time error, like Ollama's Duration.UnmarshalJSON
+  // bind-time error, like Ollama's Duration.UnmarshalJSON
+  if (KEEP_ALIVE_KINDS.has(kind) && ka !== undefined && ka !== null) parseKeepAlive(ka);
   return r.value;
 }
 
-/** Ollama's api.Duration: number = whole seconds (negative = forever); string = Go duration. Returns ms, Infinity = forever. */
+/**
+ * Ollama's api.Duration: number = whole seconds (negative = forever); string = Go duration. Returns ms,
+ * Infinity = forever.
+ */
 export function parseKeepAlive(v: unknown): number {
   if (typeof v === 'number') {
     if (v < 0) return Infinity;

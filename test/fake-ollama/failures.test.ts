@@ -1,4 +1,7 @@
-/** Failed loads with llama-server's wording, Ollama's retries after an out-of-memory, OOM during generation, aborted loads. */
+/**
+ * Failed loads with llama-server's wording, Ollama's retries after an out-of-memory, OOM during generation,
+ * aborted loads.
+ */
 import { describe, expect, it } from 'vitest';
 import { GiB, gen, loadedNames, ndjson, post, ps, start, stopFakesAfterEach, waitFor } from './test-helpers.js';
 import { RUNTIME_OOM } from './failures.js';

@@ -89,7 +89,10 @@ function formatOf(body: Json): 'json' | Record<string, unknown> | undefined {
   throw new HttpError(400, `invalid format: ${JSON.stringify(f)}; expected "json" or a valid JSON Schema`);
 }
 
-/** Load (or reuse) the model with the request's keep_alive and load options, run `work`, then release it. Cloud models run without a runner. */
+/**
+ * Load (or reuse) the model with the request's keep_alive and load options, run `work`, then release it.
+ * Cloud models run without a runner.
+ */
 export async function withRunner(
   deps: GenerationDeps,
   ex: Exchange,
@@ -239,7 +242,8 @@ async function complete(
         defaultNumCtx: deps.defaultNumCtx(),
       });
       deps.record(g);
-      ex.signal.addEventListener('abort', () => (g.aborted = true), { once: true }); // FakeOllama.generations(): which the client stopped
+      // FakeOllama.generations(): which the client stopped
+      ex.signal.addEventListener('abort', () => (g.aborted = true), { once: true });
       if (g.refused) {
         await use.slot(); // the runner refuses it (Completion holds a slot meanwhile)
         throw new HttpError(g.refused.status, g.refused.error);

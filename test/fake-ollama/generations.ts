@@ -25,7 +25,10 @@ export interface GenerationRecord {
    * model's trained window.
    */
   numCtx: number;
-  /** The request's `truncate` (default true), `shift` in effect (default true but deepseek2) and options.num_keep (default 4). */
+  /**
+   * The request's `truncate` (default true), `shift` in effect (default true but deepseek2) and
+   * options.num_keep (default 4).
+   */
   truncate: boolean;
   shift: boolean;
   numKeep: number;
@@ -117,7 +120,8 @@ export function planGeneration(p: PlanInput): GenerationRecord {
   const system = str(body['system']);
   const suffix = str(body['suffix']);
   const raw = body['raw'] === true;
-  // a request without a system prompt gets the model's own (its Modelfile's SYSTEM); one with a system prompt replaces it
+  // a request without a system prompt gets the model's own (its Modelfile's SYSTEM); one with a system prompt
+  // replaces it
   const systemUsed = system || (raw ? '' : (model.made?.system ?? ''));
   const msgs = chat
     ? messagesOf(body)

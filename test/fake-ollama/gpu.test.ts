@@ -1,4 +1,7 @@
-/** A GPU host: VRAM admission, placement on one or several GPUs, partial offload, unified memory, the default context. */
+/**
+ * A GPU host: VRAM admission, placement on one or several GPUs, partial offload, unified memory, the default
+ * context.
+ */
 import { describe, expect, it } from 'vitest';
 import { estimateModelMemory, kvCacheBytes } from './models.js';
 import { GiB, gen, loadedNames, model, ps, start, stopFakesAfterEach } from './test-helpers.js';

@@ -1,4 +1,7 @@
-/** stats() on the default host (legacy RAM check): loads, load time, forced evictions, refusals, unloads, peaks, reset. */
+/**
+ * stats() on the default host (legacy RAM check): loads, load time, forced evictions, refusals, unloads,
+ * peaks, reset.
+ */
 import { describe, expect, it } from 'vitest';
 import { expectNsInt, gen, loadedNames, model, post, start, stopFakesAfterEach, waitFor } from './test-helpers.js';
 

@@ -47,7 +47,10 @@ function int(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : undefined;
 }
 
-/** The load options of `body` for `model`; `defaultCtx` when no num_ctx is sent (`ctxFromEnv`: it is OLLAMA_CONTEXT_LENGTH). */
+/**
+ * The load options of `body` for `model`; `defaultCtx` when no num_ctx is sent (`ctxFromEnv`: it is
+ * OLLAMA_CONTEXT_LENGTH).
+ */
 export function loadOptsFor(model: FakeModel, body: Json, defaultCtx: number, ctxFromEnv: boolean): LoadOpts {
   const o = isRecord(body['options']) ? body['options'] : {};
   // the request's options over the model's own (its Modelfile) over the server's default, as Ollama merges them

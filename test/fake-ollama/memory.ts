@@ -34,7 +34,10 @@ export interface Placement extends Allocation {
   gpus: number[];
   /** The batch the runner gets (num_batch as sent, else chosen by context and room). */
   numBatch: number;
-  /** PredictServerVRAM (weights + f16 KV) + the batch surcharge (completion models): what the admission check compares. */
+  /**
+   * PredictServerVRAM (weights + f16 KV) + the batch surcharge (completion models): what the admission check
+   * compares.
+   */
   predictedForLoad: number;
   /** Memory available to the load on its GPUs (0 on CPU). */
   availableBytes: number;
@@ -150,7 +153,10 @@ export class Memory {
     };
   }
 
-  /** Ollama's pre-load check on a GPU host (sched.go "Pre-flight check": predictedForLoad > freeMemory*80/100 evicts). */
+  /**
+   * Ollama's pre-load check on a GPU host (sched.go "Pre-flight check": predictedForLoad > freeMemory*80/100
+   * evicts).
+   */
   fits(p: Placement): boolean {
     return p.predictedForLoad <= p.availableBytes * 0.8;
   }

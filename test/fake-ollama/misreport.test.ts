@@ -1,4 +1,7 @@
-/** A host that misreports what its models take (FakeOllama.misreport): /api/ps says what it is told; the scheduler keeps the truth. */
+/**
+ * A host that misreports what its models take (FakeOllama.misreport): /api/ps says what it is told; the
+ * scheduler keeps the truth.
+ */
 import { describe, expect, it } from 'vitest';
 import { gen, ps, start, stopFakesAfterEach } from './test-helpers.js';
 

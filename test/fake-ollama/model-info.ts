@@ -36,7 +36,10 @@ export function tags(models: Iterable<FakeModel>): Json {
   return { models: list };
 }
 
-/** What /api/ps says of one runner: its size, the part on GPUs and its context (a host that misreports changes them: see FakeOllama.misreport). */
+/**
+ * What /api/ps says of one runner: its size, the part on GPUs and its context (a host that misreports changes
+ * them: see FakeOllama.misreport).
+ */
 export interface PsFigures {
   name: string;
   size: number;
@@ -162,7 +165,10 @@ function baseParameterText(m: FakeModel): string {
     : (STOP_PARAMS[m.family] ?? 'stop                           "</s>"');
 }
 
-/** A model's parameters as stored (JSON values): a made model's own, else its family's (as /api/show's text says them). */
+/**
+ * A model's parameters as stored (JSON values): a made model's own, else its family's (as /api/show's text
+ * says them).
+ */
 export function baseParameters(m: FakeModel): Record<string, unknown> {
   if (m.made) return { ...m.made.parameters };
   const out: Record<string, unknown> = {};

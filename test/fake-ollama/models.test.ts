@@ -27,7 +27,8 @@ describe('cloud models', () => {
     });
     expect(chat.status).toBe(401);
     expect(await chat.json()).toEqual(unauthorized);
-    expect((await gen(fake, { model: 'deepseek-v3.1:671b-cloud', prompt: 'x' })).status).toBe(401); // not installed: still the cloud
+    // not installed: still the cloud
+    expect((await gen(fake, { model: 'deepseek-v3.1:671b-cloud', prompt: 'x' })).status).toBe(401);
     expect(await ps(fake)).toEqual([]);
     expect(fake.stats()).toMatchObject({ loads: 0, failedLoads: [] });
   });
@@ -107,7 +108,8 @@ describe('names', () => {
     expect(names).not.toContain('llama3.1:8b');
     expect(names).toContain('someuser/llama3.1:8b');
     expect((await ps(fake)).map((m) => m.name)).toEqual(['llama3.1:8b']); // still running
-    expect((await gen(fake, { model: 'llama3.1:8b', keep_alive: 0 })).status).toBe(404); // and no longer unloadable by name
+    // and no longer unloadable by name
+    expect((await gen(fake, { model: 'llama3.1:8b', keep_alive: 0 })).status).toBe(404);
   });
 });
 

@@ -61,7 +61,10 @@ export interface FakeModel {
   headCount?: number;
   /** model_info['<arch>.attention.head_count_kv']; default 8. */
   headCountKv?: number;
-  /** This model's delay between streamed tokens (and prompt-eval time), instead of the server's tokenDelayMs: a big model writes slower. */
+  /**
+   * This model's delay between streamed tokens (and prompt-eval time), instead of the server's tokenDelayMs:
+   * a big model writes slower.
+   */
   tokenDelayMs?: number;
   /** This model's prompt evaluation per prompt token, instead of the server's promptTokenDelayMs. */
   promptTokenDelayMs?: number;
@@ -141,7 +144,10 @@ export const KV_BYTES_PER_VALUE: Readonly<Record<string, number>> = {
   iq4_nl: 18 / 32,
 };
 
-/** Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load: "Some architectures are not safe with num_parallel > 1"). */
+/**
+ * Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load: "Some
+ * architectures are not safe with num_parallel > 1").
+ */
 export const ONE_SLOT_FAMILIES: readonly string[] = [
   'mllama',
   'qwen3vl',
@@ -156,7 +162,10 @@ export const ONE_SLOT_FAMILIES: readonly string[] = [
   'nemotron_h_omni',
 ];
 
-/** The slots a runner gets: 1 for embedding models (sched.go "Embedding models should always be loaded with parallel=1") and the families above. */
+/**
+ * The slots a runner gets: 1 for embedding models (sched.go "Embedding models should always be loaded with
+ * parallel=1") and the families above.
+ */
 export function slotsOf(m: FakeModel, numParallel: number): number {
   return isEmbeddingOnly(m) || ONE_SLOT_FAMILIES.includes(m.family) ? 1 : numParallel;
 }

@@ -1,4 +1,7 @@
-/** The runner's prompt cache (prompt-cache.ts): a slot reads only what follows the prefix it holds; prompt_eval_count still counts it all. */
+/**
+ * The runner's prompt cache (prompt-cache.ts): a slot reads only what follows the prefix it holds;
+ * prompt_eval_count still counts it all.
+ */
 import { describe, expect, it } from 'vitest';
 import { model, start, stopFakesAfterEach } from './test-helpers.js';
 

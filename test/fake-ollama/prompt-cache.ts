@@ -4,7 +4,8 @@
  * the longest prefix with it when that is more than SIMILARITY of the prompt (llama.cpp
  * tools/server/server-context.cpp: the slot chosen by prompt similarity, `--slot-prompt-similarity`
  * 0.1), else a slot never used, else the one used longest ago; it reads only what follows the
- * prefix its slot held — at least one token. prompt_eval_count still counts every prompt token (cache_n + prompt_n, llm/llama_server.go);
+ * prefix its slot held — at least one token. prompt_eval_count still counts every prompt token (cache_n +
+ * prompt_n, llm/llama_server.go);
  * prompt_eval_duration is the time of the tokens read. A reload starts with empty slots.
  */
 import { countTokens } from './tokenize.js';

@@ -1,4 +1,7 @@
-/** Prompt evaluation takes promptTokenDelayMs per prompt token, and prompt_eval_duration says so (Ollama: llm/llama_server.go, prompt_ms). */
+/**
+ * Prompt evaluation takes promptTokenDelayMs per prompt token, and prompt_eval_duration says so (Ollama:
+ * llm/llama_server.go, prompt_ms).
+ */
 import { describe, expect, it } from 'vitest';
 import { expectNsInt, model, start, stopFakesAfterEach } from './test-helpers.js';
 

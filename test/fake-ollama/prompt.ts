@@ -97,7 +97,10 @@ export interface ChatPromptResult {
   images: number;
 }
 
-/** server/prompt.go chatPrompt (tools are rendered each time). `numCtx` is optionsForPrompt's: the request's, capped at the runner's. */
+/**
+ * server/prompt.go chatPrompt (tools are rendered each time). `numCtx` is optionsForPrompt's: the request's,
+ * capped at the runner's.
+ */
 export function chatPrompt(
   msgs: PromptMessage[],
   tools: unknown[],

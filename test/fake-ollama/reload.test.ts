@@ -17,7 +17,8 @@ describe('reloads', () => {
     for (const [option, first, second] of cases) {
       const { fake } = await start({ admission: 'ollama' });
       await gen(fake, { model: 'llama3.2', options: first });
-      await gen(fake, { model: 'llama3.2', prompt: 'same', options: { ...first, temperature: 0.1, seed: 7 } }); // generation options do not count
+      // generation options do not count
+      await gen(fake, { model: 'llama3.2', prompt: 'same', options: { ...first, temperature: 0.1, seed: 7 } });
       expect({ option, loads: fake.loadCount('llama3.2') }).toEqual({ option, loads: 1 });
       const again = await gen(fake, { model: 'llama3.2', prompt: 'changed', options: second });
       expect(again.body['load_duration']).toBeGreaterThan(0);

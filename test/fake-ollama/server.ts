@@ -104,7 +104,8 @@ export class FakeOllama {
       findModel: (sent) => this.store.find(sent),
       replyFor: (ctx) => {
         const text = typeof this.replyText === 'function' ? this.replyText(ctx) : this.replyText;
-        return ctx.format === undefined ? text : formatAnswer(text, ctx.format); // constrained to the format, as Ollama's sampler is
+        // constrained to the format, as Ollama's sampler is
+        return ctx.format === undefined ? text : formatAnswer(text, ctx.format);
       },
       defaultNumCtx: () => defaultContext(this.scheduler.cfg),
       record: (g) => this.generationLog.push(g),
@@ -179,7 +180,10 @@ export class FakeOllama {
     return this.scheduler.sorted().map(loadedInfo);
   }
 
-  /** System RAM charged to loaded models (all of a CPU runner, the CPU part of a GPU runner, all of it on unified memory). */
+  /**
+   * System RAM charged to loaded models (all of a CPU runner, the CPU part of a GPU runner, all of it on
+   * unified memory).
+   */
   usedMemoryBytes(): number {
     return this.scheduler.memory.usedRamBytes();
   }
@@ -204,7 +208,10 @@ export class FakeOllama {
     }));
   }
 
-  /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */
+  /**
+   * TCP connections accepted since start (connections dropped while offline are not counted). Lets tests
+   * check keep-alive reuse.
+   */
   /** Downloads and creates streaming now: one whose client went stops at its next line (as Ollama's does). */
   pullsRunning(): number {
     return this.pulling.size;
@@ -214,7 +221,10 @@ export class FakeOllama {
     return this.connections;
   }
 
-  /** Each generate/chat asking for a generation, in order: context, tokens, what was cut or refused, what the model saw (generations.ts). */
+  /**
+   * Each generate/chat asking for a generation, in order: context, tokens, what was cut or refused, what the
+   * model saw (generations.ts).
+   */
   generations(): GenerationRecord[] {
     return [...this.generationLog];
   }
@@ -263,7 +273,10 @@ export class FakeOllama {
     this.injected.addLoad(kind, opts);
   }
 
-  /** The next generate/chat (on `model`, or any) fails after `afterChunks` tokens; out of memory (the default) expires every loaded model. */
+  /**
+   * The next generate/chat (on `model`, or any) fails after `afterChunks` tokens; out of memory (the default)
+   * expires every loaded model.
+   */
   injectGenerationFailure(opts?: GenerationFailureOptions): void {
     this.injected.addGeneration(opts);
   }

@@ -17,7 +17,10 @@ export interface FakeStats {
   loads: number;
   /** Total simulated load time of those loads, ms. */
   loadMs: number;
-  /** Loads of a model already loaded, because its load options changed (num_ctx, num_batch, num_gpu, main_gpu, use_mmap, num_thread, shift). */
+  /**
+   * Loads of a model already loaded, because its load options changed (num_ctx, num_batch, num_gpu, main_gpu,
+   * use_mmap, num_thread, shift).
+   */
   reloads: Array<{ model: string; changed: string[]; at: number }>;
   /**
    * Idle (or, when none was idle, busy) models the scheduler unloaded to make room or after an
@@ -30,7 +33,10 @@ export interface FakeStats {
   failedLoads: Array<{ model: string; error: string; at: number }>;
   /** Loads given up because the client disconnected before the model was loaded. */
   abortedLoads: Array<{ model: string; at: number }>;
-  /** A load retried once after an out-of-memory: with a smaller automatic context, after evicting all others, or both. */
+  /**
+   * A load retried once after an out-of-memory: with a smaller automatic context, after evicting all others,
+   * or both.
+   */
   loadRetries: Array<{ model: string; numCtx: number; evictedAll: boolean; at: number }>;
   /** keep_alive 0 unloads asked for while the model was loaded (counted when asked). */
   unloads: number;

@@ -30,7 +30,10 @@ export interface Completion {
 
 export interface StreamDeps {
   tokenDelayMs: number;
-  /** Prompt evaluation per prompt token (prompt_eval_duration measures it); unset: tokenDelayMs for the whole prompt. */
+  /**
+   * Prompt evaluation per prompt token (prompt_eval_duration measures it); unset: tokenDelayMs for the whole
+   * prompt.
+   */
   promptTokenDelayMs?: number | undefined;
   reply(): string;
   failure: Failure | undefined;

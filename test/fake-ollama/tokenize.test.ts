@@ -1,4 +1,7 @@
-/** The fake's tokenizer: BPE-like counts, pieces that give the text back, and how the server's own estimate compares. */
+/**
+ * The fake's tokenizer: BPE-like counts, pieces that give the text back, and how the server's own estimate
+ * compares.
+ */
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import { addsBos, countTokens, tokenize } from './tokenize.js';

@@ -18,7 +18,8 @@ async function watch(fake: FakeOllama, until: () => boolean): Promise<string[][]
 
 describe('unloads', () => {
   it('keep_alive 0 answers at once with done_reason "unload"; /api/ps shows the model until its unload completes', async () => {
-    const { fake } = await start({ admission: 'ollama', unloadDelayMs: 1500 }); // long enough for a loaded machine to ask /api/ps within it
+    // long enough for a loaded machine to ask /api/ps within it
+    const { fake } = await start({ admission: 'ollama', unloadDelayMs: 1500 });
     await gen(fake, { model: 'llama3.2' });
     const unload = await gen(fake, { model: 'llama3.2', keep_alive: 0 });
     expect(unload).toMatchObject({ status: 200, body: { done: true, done_reason: 'unload', response: '' } });

@@ -235,12 +235,14 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
       error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: model.nCtx },
     });
   }
-  // read through the prefix cache once admitted: what it held is reported (0 without a cache, as vLLM run with --no-enable-prefix-caching)
+  // read through the prefix cache once admitted: what it held is reported (0 without a cache, as vLLM run
+  // with --no-enable-prefix-caching)
   const cached = d.readPrompt(id, tokens, salt);
   if (d.promptTokensDetails) usage['prompt_tokens_details'] = { cached_tokens: cached ?? 0 };
   const created = Math.floor(Date.now() / 1000);
   const base = { id: d.nextId(), created, model: id, system_fingerprint: 'fp_fake' };
-  // llama-server's timings (server-task.cpp result_timings::to_json): reading the prompt is the first delay, writing the rest; nothing cached
+  // llama-server's timings (server-task.cpp result_timings::to_json): reading the prompt is the first delay,
+  // writing the rest; nothing cached
   const timings = (promptMs: number, predictedMs: number) => {
     if (!d.timings) return {};
     const n = usage.completion_tokens;

@@ -24,7 +24,10 @@ export interface RouteDeps {
   count(path: string): void;
   clientGone(ex: Exchange): void;
   chat: ChatDeps;
-  /** The engine's own load figures at the server root (/metrics, /slots, /running, /upstream/…), when it publishes them; undefined: not there. */
+  /**
+   * The engine's own load figures at the server root (/metrics, /slots, /running, /upstream/…), when it
+   * publishes them; undefined: not there.
+   */
   loadAnswer(path: string): { status: number; body: string; contentType: string } | undefined;
 }
 
@@ -43,7 +46,10 @@ const DEFAULT_FAILURE: Record<number, { message: string; type: string; code: str
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 };
 
-/** `meta` of a /v1/models entry: llama-server's n_ctx_train (model_meta()), and llama-swap's n_ctx where the window is said there. */
+/**
+ * `meta` of a /v1/models entry: llama-server's n_ctx_train (model_meta()), and llama-swap's n_ctx where the
+ * window is said there.
+ */
 function metaOf(m: FakeModelSpec): { meta?: Record<string, number> } {
   const meta = {
     ...(m.nCtxTrain !== undefined && { n_ctx_train: m.nCtxTrain }),

@@ -273,7 +273,10 @@ export class FakeOpenAI {
     this.models = models.map(spec);
   }
 
-  /** Other clients' requests on the engine: what it publishes (options.publishes) counts them beside the streams open now. */
+  /**
+   * Other clients' requests on the engine: what it publishes (options.publishes) counts them beside the
+   * streams open now.
+   */
   setLoad(figures: LoadFigures): void {
     this.others = { ...figures };
   }
@@ -282,7 +285,10 @@ export class FakeOpenAI {
     this.healthMode = mode;
   }
 
-  /** The next request to `path` (e.g. "/v1/chat/completions") is answered at once with this failure. Queued in order. */
+  /**
+   * The next request to `path` (e.g. "/v1/chat/completions") is answered at once with this failure. Queued in
+   * order.
+   */
   failNext(path: string, failure: InjectedFailure): void {
     const list = this.failures.get(path) ?? [];
     list.push(failure);
@@ -300,7 +306,10 @@ export class FakeOpenAI {
     else this.latencies.delete(path);
   }
 
-  /** Offline: the port stops listening (connection refused) and open connections are dropped. Online: it listens again on the same port. */
+  /**
+   * Offline: the port stops listening (connection refused) and open connections are dropped. Online: it
+   * listens again on the same port.
+   */
   async setOffline(offline: boolean): Promise<void> {
     if (offline === this.offline) return;
     this.offline = offline;

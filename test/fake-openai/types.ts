@@ -10,13 +10,17 @@ export interface FakeModelSpec {
   vision?: boolean;
   /** Unix seconds; default the server's start time. */
   created?: number;
-  /** `meta.n_ctx_train` in /v1/models, as llama-server lists its model (tools/server/server-context.cpp `model_meta()`): the trained window. */
+  /**
+   * `meta.n_ctx_train` in /v1/models, as llama-server lists its model (tools/server/server-context.cpp
+   * `model_meta()`): the trained window.
+   */
   nCtxTrain?: number;
   /**
    * The window the engine runs the model with (one slot's). A prompt of that many tokens or more is
    * refused as llama-server refuses it (server-context.cpp: `if (slot.task->n_tokens() >= slot.n_ctx)`
    * send_error(…, ERROR_TYPE_EXCEED_CONTEXT_SIZE)): HTTP 400 with
-   * {"error":{"code":400,"message":"request (N tokens) exceeds the available context size (M tokens), try increasing it",
+   * {"error":{"code":400,"message":"request (N tokens) exceeds the available context size (M tokens), try
+   * increasing it",
    * "type":"exceed_context_size_error","n_prompt_tokens":N,"n_ctx":M}} (server-common.cpp format_error_response: 400;
    * server-task.cpp server_task_result_error::to_json adds n_prompt_tokens and n_ctx).
    */

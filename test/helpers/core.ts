@@ -6,7 +6,10 @@ import { projectSettings, type ProjectProfile } from '../../src/orchestrator/pro
 import type { FakeOllama } from '../fake-ollama/server.js';
 import { tempDir } from './temp.js';
 
-/** This machine as the fake sees it: its RAM, and its GPUs with the VRAM they report in use (recovery delays included). */
+/**
+ * This machine as the fake sees it: its RAM, and its GPUs with the VRAM they report in use (recovery delays
+ * included).
+ */
 export function fakeMemory(fake: FakeOllama, totalBytes: number): MemorySource {
   return {
     memory: async () => ({

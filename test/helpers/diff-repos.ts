@@ -42,7 +42,8 @@ export interface DiffRepo {
 
 /**
  * A repository whose root holds the parent's own changes (`.bashrc`, `other/secret-other.txt`)
- * and a project folder `sub` whose working tree and index hold the rest; nothing is staged outside it. With `noPrefix`, the repository's config sets
+ * and a project folder `sub` whose working tree and index hold the rest; nothing is staged outside it. With
+ * `noPrefix`, the repository's config sets
  * diff.noprefix and diff.mnemonicPrefix.
  */
 export function makeDiffRepo(sub: string, options: { noPrefix?: boolean } = {}): DiffRepo {

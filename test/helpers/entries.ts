@@ -16,7 +16,10 @@ function callerFile(): string {
   return /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(frame)?.[1] ?? '';
 }
 
-/** `module`'s exported functions counted as entries of `file` (its name in the folder) when called from outside `folder`. */
+/**
+ * `module`'s exported functions counted as entries of `file` (its name in the folder) when called from
+ * outside `folder`.
+ */
 export function counting<M extends Record<string, unknown>>(folder: string, file: string, module: M): M {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(module)) {

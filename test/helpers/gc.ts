@@ -8,7 +8,10 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** True once what `ref` points to is collected: a full collection after the current turn (a WeakRef holds its target until then), a few times. */
+/**
+ * True once what `ref` points to is collected: a full collection after the current turn (a WeakRef holds its
+ * target until then), a few times.
+ */
 export async function collected(ref: WeakRef<object>): Promise<boolean> {
   for (let i = 0; i < 5; i++) {
     await new Promise((resolve) => setImmediate(resolve));

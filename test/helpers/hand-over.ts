@@ -13,7 +13,10 @@ import { longLog } from './fair.js';
 export const PART_MARK = 'PART-ANSWER-';
 export const FINAL_MARK = 'FINAL-ANSWER';
 
-/** The fake's answers: each part `PART-ANSWER-n` and `partWords` words, the combination `finalWords` words, anything else `other`. */
+/**
+ * The fake's answers: each part `PART-ANSWER-n` and `partWords` words, the combination `finalWords` words,
+ * anything else `other`.
+ */
 export function splitReply(partWords: number, finalWords: number, other = 'QUICK-ANSWER') {
   return (ctx: ReplyContext): string => {
     const prompt = ctx.prompt ?? JSON.stringify(ctx.messages ?? '');
@@ -77,7 +80,10 @@ export async function ask(
   };
 }
 
-/** The fewest notifications a wait of `seconds` must have brought for no gap between them to exceed 10 s (the first goes out at once). */
+/**
+ * The fewest notifications a wait of `seconds` must have brought for no gap between them to exceed 10 s (the
+ * first goes out at once).
+ */
 export const fewestNotifications = (seconds: number): number => Math.max(1, Math.floor(seconds / 10));
 
 /** ollm://jobs/{id} as JSON. */

@@ -163,7 +163,10 @@ export async function stopEngines(): Promise<void> {
   await Promise.all([...started].map(kill));
 }
 
-/** The built server with a llama.cpp router as its one more host (named llama) and `roots` readable: a session and the fake Ollama it also names (with no models). */
+/**
+ * The built server with a llama.cpp router as its one more host (named llama) and `roots` readable: a session
+ * and the fake Ollama it also names (with no models).
+ */
 export async function routerSession(
   routerUrl: string,
   roots: string,

@@ -1,5 +1,6 @@
 /**
- * Processes: whether one has ended, and the machine's processes as Linux's /proc shows them, for tests and benchmarks that must find what
+ * Processes: whether one has ended, and the machine's processes as Linux's /proc shows them, for tests and
+ * benchmarks that must find what
  * a server started (a router's model servers, a daemon of a build, a shared server of a home) and
  * stop it or check that nothing outlived its work. Where there is no /proc, none is found.
  */

@@ -1,4 +1,7 @@
-/** Deterministic random numbers in [0, 1) (mulberry32): the same seed gives the same sequence, in tests and benchmarks. */
+/**
+ * Deterministic random numbers in [0, 1) (mulberry32): the same seed gives the same sequence, in tests and
+ * benchmarks.
+ */
 export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

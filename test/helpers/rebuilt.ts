@@ -58,7 +58,10 @@ function stopRunning(cli: string): void {
 export const sharedEnv = (o: { home: string; ollamaHost: string; runtime: string }): Record<string, string> =>
   serverEnv({ OLLM_HOME: o.home, OLLAMA_HOST: o.ollamaHost, OLLM_SHARED: '1', XDG_RUNTIME_DIR: o.runtime });
 
-/** A stdio launch of `cli` with the shared server on, named `name` to the server; resolved once it forwards or hosts. */
+/**
+ * A stdio launch of `cli` with the shared server on, named `name` to the server; resolved once it forwards or
+ * hosts.
+ */
 export async function launchOf(
   cli: string,
   o: { home: string; ollamaHost: string; runtime: string; name: string },

@@ -28,7 +28,10 @@ export function socketFiles(runtime: string): string[] {
   }
 }
 
-/** A file of the socket folder's text, or '' when it went between the listing and the read (a server retiring removes its lock and log). */
+/**
+ * A file of the socket folder's text, or '' when it went between the listing and the read (a server retiring
+ * removes its lock and log).
+ */
 export function readIfThere(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -73,7 +76,10 @@ export interface SharedLaunch {
   close(): Promise<void>;
 }
 
-/** A stdio launch with the shared server on, in `cwd`, named `name` to the server (or by the `client` given, made with options of its own). */
+/**
+ * A stdio launch with the shared server on, in `cwd`, named `name` to the server (or by the `client` given,
+ * made with options of its own).
+ */
 export async function sharedLaunch(o: {
   home: string;
   ollamaHost: string;
@@ -102,7 +108,8 @@ export async function sharedLaunch(o: {
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = o.client ?? new Client({ name: o.name, version: '1.0.0' });
   await client.connect(transport);
-  // the handshake may be answered from the build's record before the shared server is reached: wait until the launch forwards (or serves on its own)
+  // the handshake may be answered from the build's record before the shared server is reached: wait until the
+  // launch forwards (or serves on its own)
   for (
     const until = Date.now() + 20_000;
     !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until;
@@ -116,7 +123,10 @@ export function servedBy(l: SharedLaunch): number {
   return Number(/forwarding stdio to the shared server (\d+)/.exec(l.stderr())?.[1] ?? 0);
 }
 
-/** What a shared server started by a launch wrote to its log (spawn.ts), found by its pid in `runtime`: its place's log, or its retiring place's. */
+/**
+ * What a shared server started by a launch wrote to its log (spawn.ts), found by its pid in `runtime`: its
+ * place's log, or its retiring place's.
+ */
 export function serverLog(runtime: string, pid: number): string {
   const dir = socketDir(runtime);
   for (const f of socketFiles(runtime).filter((n) => n.endsWith('.log'))) {
@@ -145,7 +155,10 @@ export function sharedFixture(): { fake: FakeOllama; launches: SharedLaunch[]; r
   return state;
 }
 
-/** Launches on one machine (`runtime`) and the fixture's fake, each with a home of its own (settings `yaml`): servers of other settings side by side. */
+/**
+ * Launches on one machine (`runtime`) and the fixture's fake, each with a home of its own (settings `yaml`):
+ * servers of other settings side by side.
+ */
 export function launcherIn(
   state: ReturnType<typeof sharedFixture>,
   runtime: string,

@@ -22,7 +22,8 @@ export function tempHome(yaml?: string): string {
  * serves on its own (OLLM_SHARED=0) unless the test asks for the shared server (`OLLM_SHARED: '1'`).
  */
 export function serverEnv(extra: Record<string, string>): Record<string, string> {
-  // the test run's temporary folder (test/global-setup.ts), so what a server makes there — an engine's claim in its socket folder — goes with the run
+  // the test run's temporary folder (test/global-setup.ts), so what a server makes there — an engine's claim
+  // in its socket folder — goes with the run
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? tmpdir(),
@@ -39,7 +40,10 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
  */
 const cwdFor = (env: Record<string, string>, cwd?: string) => cwd ?? env.OLLM_HOME ?? tmpdir();
 
-/** The transport the end-to-end suite drives: stdio, or HTTP (the suite runs once per transport, see vitest.config.ts). */
+/**
+ * The transport the end-to-end suite drives: stdio, or HTTP (the suite runs once per transport, see
+ * vitest.config.ts).
+ */
 export const E2E_TRANSPORT: 'stdio' | 'http' | 'sse' =
   (process.env.OLLM_E2E_TRANSPORT as 'http' | 'sse' | undefined) ?? 'stdio';
 

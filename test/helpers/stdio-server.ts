@@ -1,4 +1,7 @@
-/** A built server over stdio on a given $OLLM_HOME, with its process id so a test can signal it, and a `remember` that throws on an isError. */
+/**
+ * A built server over stdio on a given $OLLM_HOME, with its process id so a test can signal it, and a
+ * `remember` that throws on an isError.
+ */
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, serverEnv } from './spawn.js';

@@ -24,7 +24,10 @@ export function mountTmpfs(dir: string, options: { sizeBytes: number; readOnly?:
   }
 }
 
-/** Unmounts what mountTmpfs mounted on `dir` (every mount when no folder is named); lazily, so a server still holding it does not keep it. */
+/**
+ * Unmounts what mountTmpfs mounted on `dir` (every mount when no folder is named); lazily, so a server still
+ * holding it does not keep it.
+ */
 export function unmountTmpfs(dir?: string): void {
   for (const d of dir === undefined ? [...mounted] : [dir]) {
     if (!mounted.delete(d)) continue;

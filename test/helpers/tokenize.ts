@@ -15,8 +15,10 @@ export function logLines(n: number): string {
 /** The setup every tokenize test shares: a project with the logs, a llama.cpp host, the built server in it. */
 export async function tokenizeSetup(router: boolean) {
   const root = tempDir('ollm-tok-');
-  writeFileSync(join(root, 'whole.log'), logLines(160)); // ~10 KB: ~4,200 estimated tokens (more than the window even as the fake's answers calibrate it), 800 words
-  writeFileSync(join(root, 'big.log'), logLines(800)); // ~50 KB: ~21,000 estimated tokens, 4,000 words: parts even by the engine's count
+  // ~10 KB: ~4,200 estimated tokens (more than the window even as the fake's answers calibrate it), 800 words
+  writeFileSync(join(root, 'whole.log'), logLines(160));
+  // ~50 KB: ~21,000 estimated tokens, 4,000 words: parts even by the engine's count
+  writeFileSync(join(root, 'big.log'), logLines(800));
   const names = router ? ['storiesA', 'storiesB'] : ['storiesA'];
   const dir = modelsDir(names);
   const llama = await FakeLlamacpp.start({

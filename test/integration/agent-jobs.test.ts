@@ -101,7 +101,8 @@ describe("an agent's settings in every job", () => {
     const tiny = { ...DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!, name: 'tiny:1b', contextLength: 4096 };
     fake = await FakeOllama.start({ memoryBytes: 48e9, models: [tiny], tokenDelayMs: 0 });
     fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
-    const long = `${SYSTEM} ${'Mind every rule of the house style, and say which rule each finding breaks. '.repeat(80)}`; // ~1,500 tokens
+    // ~1,500 tokens
+    const long = `${SYSTEM} ${'Mind every rule of the house style, and say which rule each finding breaks. '.repeat(80)}`;
     const core = await coreFor(fake, { totalBytes: 48e9, yaml: `agents:\n  tuned:\n    system: "${long}"\n` });
     const lines = Array.from(
       { length: 700 },

@@ -67,7 +67,8 @@ describe("an engine's prompt cache kept apart per owner", () => {
     const r = await ask(BOB, `${memo('4711')}Question: is that right?`);
     const reads = engine.prefixReads();
     expect(reads.map((x) => x.salt)).toEqual([undefined, undefined]);
-    expect(reads[1]!.cachedTokens).toBeGreaterThan(0); // the engine held it: what one host with a shared cache tells by time alone
+    // the engine held it: what one host with a shared cache tells by time alone
+    expect(reads[1]!.cachedTokens).toBeGreaterThan(0);
     expect(r.metrics.cachedPromptTokens).toBe(0);
   }, 30_000);
 });

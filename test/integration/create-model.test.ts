@@ -60,7 +60,8 @@ function whenAsked(fake: FakeOllama, fn: (path: string) => unknown) {
 describe('create_model on Ollama', () => {
   it('makes the model with its steps as progress; it is listed at once, carries its settings, and what it is made for is kept', async () => {
     const { fake, core } = await setup();
-    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false); // the list is cached from here on
+    // the list is cached from here on
+    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false);
     const phases: Phase[] = [];
     const r = await createModel(core, {
       name: 'terse',
@@ -256,7 +257,8 @@ describe('create_model on Ollama: copies, what a model is made for, progress, ba
     const engine = core.fleet.hosts[0]!.engine;
     const real = engine.create!.bind(engine);
     let n = 0;
-    // Ollama leaves out `completed` while it is 0 (and `total` when it is): the first quantizing line with only its total, the second with only what is done
+    // Ollama leaves out `completed` while it is 0 (and `total` when it is): the first quantizing line with
+    // only its total, the second with only what is done
     const partly = (l: PullLine): PullLine => {
       if (!l.status.startsWith('quantizing')) return l;
       n++;
@@ -308,7 +310,8 @@ describe('create_model on Ollama: copies, what a model is made for, progress, ba
         .map((m) => m.quantization),
     ).toEqual(['Q8_0', 'Q4_K_M']);
     const err = await failure(createModel(core, { name: 'c', from: 'imported', quantize: 'q8_0' }));
-    expect(err.message).toContain('quantization is only supported for F16, BF16 and F32 models'); // Ollama's own answer: it was asked
+    // Ollama's own answer: it was asked
+    expect(err.message).toContain('quantization is only supported for F16, BF16 and F32 models');
     expect(creates(fake)).toHaveLength(3);
   });
 });
@@ -475,7 +478,8 @@ describe('create_model: the exact refusals, the phases, a cancel at each call, t
 
   it('a cancel that comes as the host says success: cancelled, yet the model it made is listed at once', async () => {
     const { fake, core } = await setup();
-    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false); // the list is cached from here on
+    // the list is cached from here on
+    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false);
     const ac = new AbortController();
     const err = await failure(
       createModel(core, {

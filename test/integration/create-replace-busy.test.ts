@@ -30,7 +30,10 @@ const failure = async (p: Promise<unknown>) =>
     (e: unknown) => e,
   )) as HostError;
 
-/** A core over a fake Ollama with `terse` made from llama3.2, and a generation on it held at the engine until its call is cancelled. */
+/**
+ * A core over a fake Ollama with `terse` made from llama3.2, and a generation on it held at the engine until
+ * its call is cancelled.
+ */
 async function busyTerse() {
   const fake = await FakeOllama.start({ pullChunkDelayMs: 1, tokenDelayMs: 0 });
   const core = await coreFor(fake);
@@ -39,7 +42,8 @@ async function busyTerse() {
     () => core.shutdown(200),
   );
   await createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be terse.' });
-  await routeAndGenerate(core, { prompt: 'Warm up.', model: 'terse' }); // loaded: the held call below waits at the engine only
+  // loaded: the held call below waits at the engine only
+  await routeAndGenerate(core, { prompt: 'Warm up.', model: 'terse' });
   const before = generates(fake);
   fake.setLatency('/api/generate', 600_000);
   const stop = new AbortController();

@@ -18,7 +18,10 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-/** A router with storiesA and storiesB loaded (each 1.8 MB: the file, its KV cache and its prompt cache), under `budget`. */
+/**
+ * A router with storiesA and storiesB loaded (each 1.8 MB: the file, its KV cache and its prompt cache),
+ * under `budget`.
+ */
 async function doctorWith(budget: string) {
   const { orch } = await routerBeside(budget);
   return (await runDoctor(orch)).checks.find((c) => c.name === 'Host llama')!;
@@ -94,9 +97,11 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
     expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
     // as an earlier version kept them: one a host's lie, one real, one of a digest no longer installed
     orch.seenSizes.record(host, coder.name, coder.digest, 4096, 1e14, 0);
-    orch.seenSizes.record(host, llava.name, llava.digest, 4096, llava.sizeBytes * 1.4, 0); // weights + KV, near the estimate
+    // weights + KV, near the estimate
+    orch.seenSizes.record(host, llava.name, llava.digest, 4096, llava.sizeBytes * 1.4, 0);
     orch.seenSizes.record(host, llava.name, 'f'.repeat(64), 4096, 1e14, 0);
-    orch.seenSizes.record(host, llava.name, coder.digest, 4096, 1e14, 0); // another model's digest under its name: not llava's figure
+    // another model's digest under its name: not llava's figure
+    orch.seenSizes.record(host, llava.name, coder.digest, 4096, 1e14, 0);
     const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
     expect(check.level).toBe('warn');
     expect(check.detail).toMatch(
@@ -111,11 +116,13 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
     const { orch, ollama } = await routerBeside('1GB');
     const [ollamaHost, llama] = orch.hosts;
     const stories = (await llama!.catalog.list()).models.find((m) => m.name.startsWith('storiesA'))!;
-    expect(stories.digest.length).toBeGreaterThan(64); // a router's digest names the file: kept to 64 characters when learned
+    // a router's digest names the file: kept to 64 characters when learned
+    expect(stories.digest.length).toBeGreaterThan(64);
     await ollama.stop(); // its catalog cannot be listed: its figures are left out, the router's still listed
     orch.seenSizes.record(ollamaHost!.engine.host, 'gone:7b', 'a'.repeat(64), 4096, 1e14, 0);
     orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 64, 1e14, 0);
-    orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 32768, 1e14, 0); // past its window: set aside, still estimated there
+    // past its window: set aside, still estimated there
+    orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 32768, 1e14, 0);
     const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
     const contexts = [...check.detail.matchAll(/storiesA\S* on llama at (\d+k?) context: 100\.0 TB learned/g)].map(
       (m) => m[1],
@@ -148,6 +155,7 @@ describe("doctor's learned memory line (issue 41, item 4)", () => {
       ]),
     );
     expect(Object.keys(estimates).sort()).toEqual(['32k', '4k']);
-    expect(estimates['32k']!).toBeGreaterThan(estimates['4k']! + 1); // 28k tokens more of KV cache: over 1 GB on a 7B model
+    // 28k tokens more of KV cache: over 1 GB on a 7B model
+    expect(estimates['32k']!).toBeGreaterThan(estimates['4k']! + 1);
   });
 });

@@ -90,7 +90,8 @@ describe("a split job's dry run", () => {
     const r = await dryRun();
     const a = r.advice!;
     const part = a.part!;
-    expect(r.text).not.toMatch(/^Expected:/m); // the unlabelled line that mixed a part's prompt with the whole job's time
+    // the unlabelled line that mixed a part's prompt with the whole job's time
+    expect(r.text).not.toMatch(/^Expected:/m);
     expect(r.text).toMatch(
       new RegExp(
         `^Each part: ~${a.answerTokens} tokens of answer, typical of [a-z]+ work \\(none seen here yet\\), up to ${part.maxTokens}, from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`,

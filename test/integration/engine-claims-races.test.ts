@@ -127,7 +127,8 @@ describe('EngineClaims: races', () => {
     let reads = 0;
     vi.mocked(open).mockImplementation((async (path: string, flags: number) => {
       const handle = await realFs.open(path, flags);
-      if (path === fileOf(dir) && ++reads === 2) unlinkSync(path); // the other server's removal, after this one compared
+      // the other server's removal, after this one compared
+      if (path === fileOf(dir) && ++reads === 2) unlinkSync(path);
       return handle;
     }) as typeof open);
     const { claims, ep, lines } = await me(dir, 'warn');

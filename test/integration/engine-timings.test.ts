@@ -27,7 +27,10 @@ const memory = {
   gpus: async () => [],
 };
 
-/** An orchestrator whose only generating host is `kind` at `url` (a fake Ollama without models stands by as the default host). */
+/**
+ * An orchestrator whose only generating host is `kind` at `url` (a fake Ollama without models stands by as
+ * the default host).
+ */
 async function hostOf(kind: 'llamacpp' | 'openai', url: string) {
   const ollama = await FakeOllama.start({ models: [] });
   const home = tempDir('ollm-home-');
@@ -42,7 +45,10 @@ async function hostOf(kind: 'llamacpp' | 'openai', url: string) {
   return orch;
 }
 
-/** A fake Ollama reading each prompt token it does not hold in `msPerToken`, writing one a ms, and this server over it. */
+/**
+ * A fake Ollama reading each prompt token it does not hold in `msPerToken`, writing one a ms, and this server
+ * over it.
+ */
 async function ollamaReading(msPerToken: number) {
   const fake = await FakeOllama.start({
     memoryBytes: 24e9,
@@ -67,7 +73,8 @@ describe('Ollama', () => {
     const r = await routeAndGenerate(orch, ask);
     const g = fake.generations().at(-1)!;
     expect(r.metrics.promptTokens).toBe(g.evalTokens);
-    // the fake read each prompt token in 0.5 ms, each answer token in 1 ms: the engine's own times, not the wall clock's
+    // the fake read each prompt token in 0.5 ms, each answer token in 1 ms: the engine's own times, not the
+    // wall clock's
     expect(r.metrics.promptMs).toBeGreaterThanOrEqual(Math.floor(0.5 * r.metrics.promptTokens));
     expect(r.metrics.generationMs).toBeGreaterThanOrEqual(r.metrics.outputTokens);
     expect(r.metrics.cachedPromptTokens).toBeUndefined();
@@ -140,7 +147,8 @@ describe('llama-server', () => {
     await orch.speeds.load();
     const learned = orch.speeds.at('eng', first.model);
     expect(orch.speeds.book()[JSON.stringify(['eng', first.model])]!.prompt).toHaveLength(1);
-    // the first answer's: its tokens read over the time llama-server said it read them (the fake's wall clock, so not asserted against 1 ms a token)
+    // the first answer's: its tokens read over the time llama-server said it read them (the fake's wall
+    // clock, so not asserted against 1 ms a token)
     expect(learned.promptTokensPerSecond).toBeCloseTo(first.metrics.promptTokens / (first.metrics.promptMs! / 1000), 0);
   });
 });

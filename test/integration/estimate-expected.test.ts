@@ -49,7 +49,8 @@ describe('the dry run expects what will happen', () => {
     );
     expect(dry.text).toMatch(/^At most: about \d+ s, should it write all 4096 tokens its limit allows\.$/m);
     expect(a.boundSeconds).toBeGreaterThan(5 * a.expectedSeconds);
-    // the bound decides the hand-over, not the choice: within the client's 54 s as expected, handed over should it run to its limit
+    // the bound decides the hand-over, not the choice: within the client's 54 s as expected, handed over
+    // should it run to its limit
     expect(a.handOverSeconds).toBeUndefined();
     expect(dry.text).toMatch(
       /Within what your client waits \(60 s\), as expected; should it run to its limit \(~\d+ s\), it would be handed over as a job at ~54 s/,

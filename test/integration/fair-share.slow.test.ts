@@ -45,7 +45,10 @@ async function machine() {
   return { fake, core };
 }
 
-/** Waits until the split job's first part has begun on the 14B model (the fake has its request: most of its generation ahead). */
+/**
+ * Waits until the split job's first part has begun on the 14B model (the fake has its request: most of its
+ * generation ahead).
+ */
 async function partBegun(fake: FakeOllama): Promise<void> {
   await vi.waitFor(
     () => expect(fake.generations().filter((g) => g.model === 'qwen2.5:14b').length).toBeGreaterThan(0),

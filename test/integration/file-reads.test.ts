@@ -265,7 +265,8 @@ describe('limits and what a read returns', () => {
     symlinkSync(join(project, 'notes.txt'), join(outside, '.env'));
     expect(await readFileInput(join(outside, '.env'), scope, 1_000)).toMatchObject({ kind: 'text', text: 'plain\n' });
     symlinkSync(join(project, 'notes.txt'), join(project, '.env'));
-    expect(await refusal('.env')).toMatch(/^notes\.txt: refused: it looks like an environment file/); // the name asked for, inside the roots, counts
+    // the name asked for, inside the roots, counts
+    expect(await refusal('.env')).toMatch(/^notes\.txt: refused: it looks like an environment file/);
   });
 
   it('a plain name linked to a secret inside the roots is judged by the file it leads to', async () => {

@@ -24,7 +24,10 @@ const modelsOf = (name: string) =>
     (m) => (m.name !== 'llava:7b' || name === 'gpubox') && (m.name !== 'gemma3:4b' || name === 'spare'),
   );
 
-/** `count` Ollama hosts; the one at index `down` refuses connections (ollama.host by a closed address, the others by going offline). */
+/**
+ * `count` Ollama hosts; the one at index `down` refuses connections (ollama.host by a closed address, the
+ * others by going offline).
+ */
 async function fleet(count: number, down: number) {
   const started = await Promise.all(
     NAMES.slice(0, count).map((name) =>

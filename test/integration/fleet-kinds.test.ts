@@ -177,7 +177,8 @@ describe('the cloud fallback is the last member', () => {
     ['the only local engine unreachable', async (box: FakeOllama) => box.setOffline(true)],
   ])('is asked when every local engine failed: %s', async (_why, breakIt) => {
     const { orch, box, cloud } = await fleet({ fallback: true, labUp: false });
-    await orch.hosts.find((h) => h.name === 'llama')!.engine.version(); // the router answers, but serves no general model that fits the work
+    // the router answers, but serves no general model that fits the work
+    await orch.hosts.find((h) => h.name === 'llama')!.engine.version();
     await breakIt(box);
     const r = await routeAndGenerate(orch, {
       prompt: 'What is the capital of France?',

@@ -48,7 +48,8 @@ describe('the group commit of records', () => {
   it('records alone commit without waiting for the disk (synchronous NORMAL); a batch with a change the user is told about waits for it (FULL)', async () => {
     const home = tempDir('ollm-group-');
     const db = await stateDb(home);
-    const mode = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous; // 1 NORMAL, 2 FULL
+    // 1 NORMAL, 2 FULL
+    const mode = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
     const record = await queueWrite(db, mode, { defer: true });
     expect(record.value).toBe(1);
     const told = await queueWrite(db, mode);

@@ -18,7 +18,10 @@ afterEach(async () => {
 
 const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
 
-/** A token every 10 ms, answers of 100 words (~1 s); a load takes `loadDelayMs` (the first, measured, is what the second copy's is estimated by). */
+/**
+ * A token every 10 ms, answers of 100 words (~1 s); a load takes `loadDelayMs` (the first, measured, is what
+ * the second copy's is estimated by).
+ */
 async function twoHosts(loadDelayMs = 600) {
   const [a, b] = await Promise.all(
     [0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 10, loadDelayMs })),
@@ -39,7 +42,8 @@ async function twoHosts(loadDelayMs = 600) {
     () => a!.stop(),
     () => b!.stop(),
   );
-  await routeAndGenerate(core, { prompt: 'warm up', model: 'llama3.2', maxTokens: 100, agent: 'w' }); // loaded on the first host only, its speed measured
+  // loaded on the first host only, its speed measured
+  await routeAndGenerate(core, { prompt: 'warm up', model: 'llama3.2', maxTokens: 100, agent: 'w' });
   return { core, a: a!, b: b! };
 }
 

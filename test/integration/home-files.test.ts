@@ -49,7 +49,8 @@ describe('a regular file, bounded', () => {
     expect(await kind(readRegularFile('/dev/zero', { maxBytes: 1000 }))).toBe('special');
     expect(await kind(readRegularFile(join(dir, 'big'), { maxBytes: 2000 }))).toBe('too-large');
     expect(await kind(readRegularFile(join(dir, 'out'), { maxBytes: 2000, within: dir }))).toBe('outside');
-    expect((await readRegularFile(join(dir, 'out'), { maxBytes: 2000 })).data.toString()).toBe('secret'); // no folder to stay in: followed
+    // no folder to stay in: followed
+    expect((await readRegularFile(join(dir, 'out'), { maxBytes: 2000 })).data.toString()).toBe('secret');
   });
 
   it('checks a file another library opens (a database) without opening it: absent, regular, or refused', async () => {

@@ -1,4 +1,7 @@
-/** Answers from an Ollama host are checked where they enter: a wrong shape is an error naming the host and the field; a bad entry is left out; nonsense numbers never pass. */
+/**
+ * Answers from an Ollama host are checked where they enter: a wrong shape is an error naming the host and the
+ * field; a bad entry is left out; nonsense numbers never pass.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,7 +24,10 @@ async function host(body: unknown): Promise<OllamaBackend> {
   return new OllamaBackend({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
 }
 
-/** A host that answers every request with a stream of `line` every millisecond, never ending, until the client goes away; `sent()` counts the lines. */
+/**
+ * A host that answers every request with a stream of `line` every millisecond, never ending, until the client
+ * goes away; `sent()` counts the lines.
+ */
 async function endless(contentType: string, line: string): Promise<{ url: string; sent: () => number }> {
   let sent = 0;
   server = http.createServer((req, res) => {

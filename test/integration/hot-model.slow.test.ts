@@ -45,7 +45,8 @@ describe('a hot model on two hosts with room', () => {
       () => a!.stop(),
       () => b!.stop(),
     );
-    await routeAndGenerate(core, { prompt: 'warm up', model: 'llama3.2', maxTokens: 40, agent: 'w' }); // loaded on the first host; its speed measured
+    // loaded on the first host; its speed measured
+    await routeAndGenerate(core, { prompt: 'warm up', model: 'llama3.2', maxTokens: 40, agent: 'w' });
     const per = new Map<string, number>();
     await Promise.all(
       ['x', 'y', 'z'].map(async (agent) => {

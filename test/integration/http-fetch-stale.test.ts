@@ -26,7 +26,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-/** A raw HTTP/1.1 server: each request is answered (keep-alive, as the router says), reset unanswered, or reset after its headers. */
+/**
+ * A raw HTTP/1.1 server: each request is answered (keep-alive, as the router says), reset unanswered, or
+ * reset after its headers.
+ */
 async function rawServer(behave: Behaviour): Promise<{ url: string; seen: Seen; sockets: Set<net.Socket> }> {
   const seen: Seen = { requests: [], conns: 0 };
   const sockets = new Set<net.Socket>();
@@ -38,7 +41,8 @@ async function rawServer(behave: Behaviour): Promise<{ url: string; seen: Seen; 
     let buf = '';
     let index = 0;
     socket.on('data', (d) => {
-      if (buf === '' && d[0] === 0x16) return void socket.resetAndDestroy(); // the transport's TLS probe after a fresh reset: not TLS here
+      // the transport's TLS probe after a fresh reset: not TLS here
+      if (buf === '' && d[0] === 0x16) return void socket.resetAndDestroy();
       buf += d.toString('latin1');
       for (let end = buf.indexOf('\r\n\r\n'); end !== -1; end = buf.indexOf('\r\n\r\n')) {
         const head = buf.slice(0, end);
@@ -70,7 +74,8 @@ async function rawServer(behave: Behaviour): Promise<{ url: string; seen: Seen; 
 
 describe('a kept-alive connection the engine closed', () => {
   it('a request that meets it is sent once more on a connection of its own and answered', async () => {
-    // the first connection answers its first request, then resets the next one unanswered (the router's closed connection)
+    // the first connection answers its first request, then resets the next one unanswered (the router's
+    // closed connection)
     const s = await rawServer(({ conn, index }) => (conn === 1 && index === 1 ? 'reset' : 'answer'));
     const first = await httpFetch(`${s.url}/props?model=a`);
     expect(await first.json()).toMatchObject({ conn: 1 });

@@ -95,7 +95,8 @@ describe('jobs whose server is gone', () => {
       ...gone,
     );
     await store.create('agent-x', 'route_and_generate', 'k-extra');
-    expect((await rowsOf(home, 'agent-x')).filter((r) => r.state === 'lost')).toEqual([]); // swept at most every SWEEP_MS
+    // swept at most every SWEEP_MS
+    expect((await rowsOf(home, 'agent-x')).filter((r) => r.state === 'lost')).toEqual([]);
     now += SWEEP_MS;
     await store.create('agent-x', 'route_and_generate', 'k-new');
     const rows = await rowsOf(home, 'agent-x');

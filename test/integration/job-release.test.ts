@@ -79,7 +79,10 @@ describe("a job's hold on the server", () => {
     const stopping = new AbortController();
     const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')), stopping.signal);
     const h = held();
-    /** A call whose work reaches an object of its own (as a tool's reaches its server, request and response); only a WeakRef to it kept here. */
+    /**
+     * A call whose work reaches an object of its own (as a tool's reaches its server, request and response);
+     * only a WeakRef to it kept here.
+     */
     const reaching = (key: string) => {
       const request = { body: 'x'.repeat(1000) };
       const outcome = jobs.run(

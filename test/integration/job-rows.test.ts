@@ -57,7 +57,8 @@ describe("a call's job row", () => {
     const h = held();
     const out = await jobs.run(call({ limitMs: 1, work: async () => (await h.gate, 'late') }));
     expect(out.kind).toBe('handed');
-    expect(await new JobStore(dir).get('agent-a', out.job!.id)).toMatchObject({ state: 'running', handed: true }); // no flush: already there
+    // no flush: already there
+    expect(await new JobStore(dir).get('agent-a', out.job!.id)).toMatchObject({ state: 'running', handed: true });
     h.go();
   });
 

@@ -36,7 +36,8 @@ describe('q8_0 on a GPU with a pin loaded', () => {
     await core.loader.ensureLoaded({ model: 'phi3:mini', pin: true, contextLength: 4096 });
     await core.loader.ensureLoaded({ model: 'llama3.2', contextLength: 4096 });
     const free = 14 * GiB - fake!.gpus()[0]!.usedBytes;
-    expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8); // the footprint fits beside both
+    // the footprint fits beside both
+    expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8);
     expect(llama31.size + kvCacheBytes(llama31, 32768)).toBeGreaterThan(free * 0.8); // Ollama's prediction does not
     const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: 32768 });
     expect(r).toMatchObject({ action: 'loaded', unloaded: ['llama3.2:latest'], contextLength: 32768 });
@@ -56,7 +57,8 @@ describe('q8_0 on a GPU with a pin loaded', () => {
     const core = await gpuHost(13);
     await core.loader.ensureLoaded({ model: 'phi3:mini', pin: true, contextLength: 4096 });
     const free = 13 * GiB - fake!.gpus()[0]!.usedBytes;
-    expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8); // the footprint would take 32k
+    // the footprint would take 32k
+    expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8);
     const window = (await core.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!;
     expect(window).toBe(16384);
     const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: window });

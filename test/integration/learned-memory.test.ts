@@ -186,7 +186,8 @@ describe('on a llama.cpp router on this machine (it reports no memory of its own
       expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('loaded');
       const card = await host.overview.modelCard('storiesA');
       expect(card).toMatchObject({ memoryFigure: 'estimated', requiredBytes: HEADER_NEED });
-      // a load is planned with the same figure (storiesB: the same file and window), and storiesA, loaded, counts for it
+      // a load is planned with the same figure (storiesB: the same file and window), and storiesA, loaded,
+      // counts for it
       const b = await host.loader.ensureLoaded({ model: 'storiesB', dryRun: true });
       expect(b).toMatchObject({ action: 'would_load', requiredBytes: HEADER_NEED });
       expect((await host.overview.listModels({ refresh: true })).ram.loadedBytes).toBe(HEADER_NEED);

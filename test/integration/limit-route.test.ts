@@ -74,7 +74,8 @@ describe("the route against the client's limit", () => {
     expect(roomy.reason).not.toMatch(/what your client waits/);
     // a limit it does not meet: the best that does goes first, and says why
     const tight = await routeAndGenerate(core, { ...ask, clientLimitMs: 60_000 });
-    expect(freeSeconds).toBeGreaterThan(54); // the premise: the first model takes longer than the 54 s a 60 s client gives
+    // the premise: the first model takes longer than the 54 s a 60 s client gives
+    expect(freeSeconds).toBeGreaterThan(54);
     expect(tight.model).not.toBe(free.model);
     expect(tight.advice!.expectedSeconds).toBeLessThanOrEqual(54);
     expect(tight.reason).toMatch(
@@ -91,7 +92,8 @@ describe("the route against the client's limit", () => {
     const free = await routeAndGenerate(core, ask);
     const named = await routeAndGenerate(core, { ...ask, model: free.model, clientLimitMs: 60_000 });
     expect(named.model).toBe(free.model);
-    const none = await routeAndGenerate(core, { ...ask, clientLimitMs: 6_000 }); // 1 s to answer: no model reads and writes 600 tokens in it here
+    // 1 s to answer: no model reads and writes 600 tokens in it here
+    const none = await routeAndGenerate(core, { ...ask, clientLimitMs: 6_000 });
     expect(none.model).toBe(free.model);
     expect(none.reason).not.toMatch(/what your client waits/);
   });

@@ -17,7 +17,8 @@ afterEach(async () => {
 const TASK = 'Which errors occurred in this log?';
 
 async function planner() {
-  // the 14B model with the widest window (the planner's choice for the parts), and a small, fast one with a narrower window
+  // the 14B model with the widest window (the planner's choice for the parts), and a small, fast one with a
+  // narrower window
   const [big, small] = fairModels(1);
   const fake = await FakeOllama.start({
     memoryBytes: 32e9,
@@ -76,7 +77,8 @@ describe("a split job's model against the client's limit", () => {
     const plan = await planner();
     await plan.slow();
     const free = await plan();
-    // as measured, the 14B model reads the ~100k-token log in over 2 h; phi3:mini, by the speeds assumed on this CPU host, in under 2 h
+    // as measured, the 14B model reads the ~100k-token log in over 2 h; phi3:mini, by the speeds assumed on
+    // this CPU host, in under 2 h
     expect((await plan(5 * 3_600_000)).model).toBe(free.model); // five hours: not binding
     const tight = await plan(2 * 3_600_000); // two hours: 6,480 s to answer in
     expect(free.model).toBe('qwen2.5:14b');

@@ -24,7 +24,10 @@ afterEach(async () => {
 /** weights (the file) + f16 KV for 512 tokens: 2 × 5 blocks × 4 KV heads × 8 wide × 512 × 2 bytes. */
 const STORIES_FILE = 1_185_632;
 const KV_512 = 2 * 5 * 4 * 8 * 512 * 2;
-/** ... + the prompt cache in RAM (--cache-ram, 8192 MiB by default): at most the context's tokens, so the KV once more. */
+/**
+ * ... + the prompt cache in RAM (--cache-ram, 8192 MiB by default): at most the context's tokens, so the KV
+ * once more.
+ */
 const STORIES_512 = STORIES_FILE + KV_512 + KV_512;
 
 async function setup(opts: { modelsMax?: number; router?: boolean; yaml?: string } = {}) {

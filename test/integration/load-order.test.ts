@@ -89,7 +89,8 @@ describe('a load that waits for requests to end, to make room', () => {
     // gemma3 (9.2 GB) fits as things are — loaded now, qwen3 would then need both gone: it waits too
     const gWaits: string[] = [];
     const g = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true, progress: recorder(gWaits) });
-    const gToo = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true }); // another client's, sharing that load
+    // another client's, sharing that load
+    const gToo = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true });
     await vi.waitFor(() => expect(gWaits.length).toBeGreaterThan(0), { interval: 5 });
     expect(loaded()).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
     endCoder();

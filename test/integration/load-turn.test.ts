@@ -66,7 +66,10 @@ const loaded = () =>
     .map((m) => m.name)
     .sort();
 
-/** What a request for work is told, as the route tells it: the engine's list as read just now (the quick path takes it while no load or unload came since). */
+/**
+ * What a request for work is told, as the route tells it: the engine's list as read just now (the quick path
+ * takes it while no load or unload came since).
+ */
 const seen = (loader: Loader): Pick<LoadRequest, 'seen' | 'seenAt'> => ({
   seen: fake!.loaded().map((m) => ({ name: m.name, sizeBytes: m.size, contextLength: m.contextLength })),
   seenAt: loader.changes,
@@ -93,7 +96,8 @@ async function loop(loader: Loader, model: string, ms: number, stop: AbortSignal
     const out = await loader
       .ensureLoaded({ model, waitWhileBusy: true, ...seen(loader), signal: stop })
       .catch(() => undefined);
-    if (out?.action !== 'loaded' && out?.action !== 'already_loaded') continue; // given up (stopped), or to be tried again
+    // given up (stopped), or to be tried again
+    if (out?.action !== 'loaded' && out?.action !== 'already_loaded') continue;
     const end = loader.begin(model);
     calls.push(model);
     await new Promise((r) => setTimeout(r, ms));
@@ -105,7 +109,10 @@ async function loop(loader: Loader, model: string, ms: number, stop: AbortSignal
 const runs = (loader: Loader, model: string) => (out: LoadOutcome) => (loader.begin(model)(), out);
 
 const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
-/** `p`'s answer when it comes at once (within 2 s, for a loaded machine), else undefined: a request let through is not kept waiting. */
+/**
+ * `p`'s answer when it comes at once (within 2 s, for a loaded machine), else undefined: a request let
+ * through is not kept waiting.
+ */
 const soon = <T>(p: Promise<T>) => Promise.race([p, sleep(2000)]);
 
 describe('a load that needs the room of models other requests keep busy', () => {
@@ -221,14 +228,16 @@ describe('a load that needs the room of models other requests keep busy', () => 
     let lingered = false;
     void loader.whenIdle('phi3:mini', 10_000).then(() => (lingered = true));
     const out = await big.done;
-    expect(lingered).toBe(false); // loaded while phi3 still lingered: not left to a next request that now waits behind it
+    // loaded while phi3 still lingered: not left to a next request that now waits behind it
+    expect(lingered).toBe(false);
     expect(out).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });
     running[2]!();
   });
 
   it('a request on an idle model it unloads beside the busy ones waits behind it too', async () => {
     const { loader, turnComes } = await box();
-    const running = [loader.begin('mistral:7b'), loader.begin('llama3.1:8b')]; // phi3 idle: it waits for mistral's request
+    // phi3 idle: it waits for mistral's request
+    const running = [loader.begin('mistral:7b'), loader.begin('llama3.1:8b')];
     const big = ask(loader, BIG);
     await vi.waitFor(() => expect(big.waits).toEqual(['a request on mistral:7b to finish, to make room']), {
       interval: 5,

@@ -111,7 +111,8 @@ describe('smart loading against the fake Ollama', () => {
     const loads = fake.stats().loads;
     await core.loader.releasePins(); // at shutdown: back to the normal idle timeout
     expect(fake.loaded()[0]!.keepAliveMs).toBe(15 * 60_000);
-    expect({ loads: fake.stats().loads - loads, reloads: fake.stats().reloads }).toEqual({ loads: 0, reloads: [] }); // same context: no reload
+    // same context: no reload
+    expect({ loads: fake.stats().loads - loads, reloads: fake.stats().reloads }).toEqual({ loads: 0, reloads: [] });
   });
 
   it('never unloads a model with a request running', async () => {

@@ -89,7 +89,8 @@ describe('the count limit and parallel slots', () => {
     for (const m of ['phi3:mini', 'llama3.2', 'gemma3:4b'])
       expect((await smartLoad(core, { model: m })).unloaded).toEqual([]);
     const fourth = await smartLoad(core, { model: 'qwen2.5-coder:7b' });
-    expect(fourth.unloaded).toEqual(['llama3.2:latest']); // idle alike (loaded moments apart): the one cheapest to load again
+    // idle alike (loaded moments apart): the one cheapest to load again
+    expect(fourth.unloaded).toEqual(['llama3.2:latest']);
     expect(fourth.reason).toMatch(/holds at most 3 models/);
     noOllamaEvictions(fake!);
   });

@@ -21,7 +21,10 @@ import { tempDir } from '../helpers/temp.js';
 
 const AGENT = 'hasty-agent';
 const YAML = `ram:\n  budget: "100%"\n  bufferBytes: 0\nagents:\n  ${AGENT}:\n    timeoutSeconds: 2\n`;
-/** A long answer of words that never repeat (a loop would be set aside and asked again): 400 tokens at 4 ms, about 1.6 s. */
+/**
+ * A long answer of words that never repeat (a loop would be set aside and asked again): 400 tokens at 4 ms,
+ * about 1.6 s.
+ */
 const LONG = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
 
 let fake: FakeOllama;

@@ -28,7 +28,8 @@ it(
       models: DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest'),
       loadDelayMs: LOAD_MS,
     });
-    core = await coreFor(fake, { yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' }); // memory only: every time limit at its default
+    // memory only: every time limit at its default
+    core = await coreFor(fake, { yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
     const { settings } = core.config;
     expect(settings.ollama.stallTimeoutMs).toBeLessThan(LOAD_MS);
     const updates: Array<ProgressUpdate & { at: number }> = [];

@@ -8,7 +8,10 @@ import { answerWithin, LongWork, type JobCall } from '../../src/orchestrator/job
 import { JobStore, KEEP_MS, MAX_TEXT } from '../../src/orchestrator/stores/job-store.js';
 import { tempDir } from '../helpers/temp.js';
 
-/** Work that answers `parts` parts, each once `release` was called for it (before or after it began), then returns their join. */
+/**
+ * Work that answers `parts` parts, each once `release` was called for it (before or after it began), then
+ * returns their join.
+ */
 function gated(parts: number) {
   let allowed = 0;
   const waiting: Array<() => void> = [];
@@ -89,7 +92,8 @@ describe('long work', () => {
     expect(out.job.state).toBe('running');
     // the job went on without the call
     const still = await jobs.wait('agent-a', out.job.id, 50);
-    expect(still).toMatchObject({ kind: 'running', parts: ['part 1'], now: { partsDone: 1 } }); // the parts for its resource alone
+    // the parts for its resource alone
+    expect(still).toMatchObject({ kind: 'running', parts: ['part 1'], now: { partsDone: 1 } });
     g.release();
     g.release();
     const done = await jobs.wait('agent-a', out.job.id, undefined);
@@ -112,7 +116,8 @@ describe('long work', () => {
     const waiting = there.wait('agent-a', out.job.id, 5000);
     g.release();
     g.release();
-    expect(await waiting).toMatchObject({ kind: 'result', result: 'part 1, part 2' }); // read again until it ended there
+    // read again until it ended there
+    expect(await waiting).toMatchObject({ kind: 'result', result: 'part 1, part 2' });
   });
 
   it('the same call again attaches to its job — running, then done — and never runs it twice; another call, or another agent, starts its own', async () => {

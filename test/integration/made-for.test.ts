@@ -13,7 +13,8 @@ describe('made-for store', () => {
     const a = new MadeFor(home);
     await a.set({ model: 'terse:latest', host: 'ollama', task: 'summarize', from: 'llama3.1:8b', at });
     await a.set({ model: 'terse:latest', host: 'box', task: 'code', from: 'qwen:7b', at });
-    await a.set({ model: 'terse:latest', host: 'ollama', task: 'fast', from: 'llama3.1:8b', at }); // made again: replaced
+    // made again: replaced
+    await a.set({ model: 'terse:latest', host: 'ollama', task: 'fast', from: 'llama3.1:8b', at });
     const b = new MadeFor(home);
     await b.load();
     expect(b.all()).toHaveLength(2);

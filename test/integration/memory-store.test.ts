@@ -85,7 +85,8 @@ describe('memory store', () => {
     const later = store();
     expect((await later.list()).map((e) => e.key)).toEqual(['shell', 'editor']);
     expect(await later.recall('EDITOR')).toMatchObject({ value: 'Neovim' });
-    expect(await otherFiles()).toEqual([]); // no temporary or JSON file; the one lock file is the store's gate (storage/gate.ts)
+    // no temporary or JSON file; the one lock file is the store's gate (storage/gate.ts)
+    expect(await otherFiles()).toEqual([]);
   });
 
   it('counts recalls, searches and prompt uses, and writes the counts a moment later', async () => {
@@ -144,7 +145,8 @@ describe('memory store', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(new Date('2026-03-04T05:06:07.089Z'));
-      await writeFile(join(dir, 'memory-cleared-2026-03-04T05-06-07-089Z.json'), 'in the way'); // the backup's name is taken
+      // the backup's name is taken
+      await writeFile(join(dir, 'memory-cleared-2026-03-04T05-06-07-089Z.json'), 'in the way');
       await expect(s.clear()).rejects.toThrow(/Nothing was forgotten\./);
     } finally {
       vi.useRealTimers();

@@ -59,7 +59,8 @@ describe('a call naming a model that another client keeps busy', () => {
       timeout: 30_000,
       interval: 5,
     });
-    await vi.waitFor(() => expect(prompts(fake)).toHaveLength(1), { timeout: 30_000, interval: 5 }); // one at the engine, five waiting here
+    // one at the engine, five waiting here
+    await vi.waitFor(() => expect(prompts(fake)).toHaveLength(1), { timeout: 30_000, interval: 5 });
     const notes: string[] = [];
     const b = routeAndGenerate(core, {
       prompt: 'Say hello in French.',

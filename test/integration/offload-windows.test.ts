@@ -110,7 +110,8 @@ describe('on a 12 GB Ollama host, the window is what memory holds', () => {
       inputs: gathered(docs),
     });
     expect(r.text).toBe('FINAL');
-    // memory-bound, not the trained 131,072: 4.9 GB + 20% + 4 GiB of KV cache fits 12 GB at 32,768; 8 GiB at 65,536 does not
+    // memory-bound, not the trained 131,072: 4.9 GB + 20% + 4 GiB of KV cache fits 12 GB at 32,768; 8 GiB at
+    // 65,536 does not
     expect(r.split!.contextTokens).toBe(32768);
     expect(r.reason).toMatch(/usable window \(\d+ tokens\), so it was split into \d+ parts/);
     expect(r.reason).toMatch(/^llama3\.1:8b was named by the caller/); // the caller named it: the reason says so

@@ -154,7 +154,8 @@ describe('a box answering 200 MB', () => {
         expect(err.message).toContain('larger than 32 MiB');
         expect(err.message).toContain('hosts.gpubox.url');
         expect(err.message).not.toContain(BOX_TOKEN);
-        // the 200 MB never held: a few times the one message the bound lets in (measured: SSE 52-54 MB, JSON 22-30 MB; before: 600 and 198 MB)
+        // the 200 MB never held: a few times the one message the bound lets in (measured: SSE 52-54 MB, JSON
+        // 22-30 MB; before: 600 and 198 MB)
         expect(grewBytes).toBeLessThan(3 * MAX_BOX_MESSAGE_BYTES);
         expect(poured).toBeLessThan(FLOOD_BYTES); // the reader hung up before the end
         mode = 'relay';

@@ -183,9 +183,11 @@ describe('OpenAIBackend: streamed generation', () => {
     fake.reply('a b c d e f');
     expect((await gen(engine, { maxTokens: 2 })).doneReason).toBe('length');
     const { engine: quiet } = await setup({ usage: 'none', reply: 'a b c' });
-    expect(await gen(quiet)).toMatchObject({ outputTokens: 3, promptTokens: 3, usageReported: false }); // "hello there": 11 chars / 4
+    // "hello there": 11 chars / 4
+    expect(await gen(quiet)).toMatchObject({ outputTokens: 3, promptTokens: 3, usageReported: false });
     const { engine: llama } = await setup({ usage: 'final', timings: true, tokenDelayMs: 4, reply: 'x y' });
-    // the engine's own timings: its predicted_per_second (2 tokens over predicted_ms), its prompt_ms and cache_n — no stopwatch here (timers may fire early)
+    // the engine's own timings: its predicted_per_second (2 tokens over predicted_ms), its prompt_ms and
+    // cache_n — no stopwatch here (timers may fire early)
     const timed = await gen(llama);
     expect(timed).toMatchObject({
       outputTokens: 2,
@@ -369,7 +371,8 @@ describe('OpenAIBackend: broken streams', () => {
     expect(err.message).toBe(
       `"${TEXT}" on vllm (127.0.0.1:${err.host.split(':')[1]}) returned an empty answer — raise maxTokens, or try another model.`,
     );
-    expect(err.kind).toBe('empty_answer'); // a sampling model is asked once more (jobs/route-attempt.ts), the host not rested
+    // a sampling model is asked once more (jobs/route-attempt.ts), the host not rested
+    expect(err.kind).toBe('empty_answer');
   });
 });
 

@@ -65,7 +65,8 @@ describe('the host overview read on every call', () => {
   it('shows a model loaded since, read from /api/ps afresh', async () => {
     const { host } = await setUp();
     expect(model(await host.overview.listModels(onCall), 'llama3.2:latest').loaded).toBe(false);
-    await fetch(`${fake!.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:latest' }) }); // loads it, outside this server
+    // loads it, outside this server
+    await fetch(`${fake!.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:latest' }) });
     const after = await host.overview.listModels({ reachable: true });
     expect(model(after, 'llama3.2:latest').loaded).toBe(true);
   });

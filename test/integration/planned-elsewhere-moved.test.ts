@@ -17,7 +17,10 @@ afterEach(() => own.requests.splice(0));
 const boxPlanner = (): Planner => ({ url: `${box.origin}/mcp`, token: BOX_TOKEN, pid: box.server.child.pid! });
 const sent = () => own.requests.map((r) => `${r.method} ${r.path}`);
 
-/** This server's engine: it held the claim at start; `lose()` has the box plan it from then on (as a server taking it over would). */
+/**
+ * This server's engine: it held the claim at start; `lose()` has the box plan it from then on (as a server
+ * taking it over would).
+ */
 async function planned() {
   const claim = {
     held: true,
@@ -82,7 +85,8 @@ describe('while the claim holds', () => {
     const { e } = await planned();
     await e.load({ model: 'phi3:mini', keepAlive: '5m' });
     await e.unload('phi3:mini');
-    expect(sent().filter((s) => s === 'POST /api/generate')).toHaveLength(2); // Ollama's load and unload: empty generates
+    // Ollama's load and unload: empty generates
+    expect(sent().filter((s) => s === 'POST /api/generate')).toHaveLength(2);
     expect(e.shared.plannedBy).toBeUndefined();
   });
 });

@@ -21,7 +21,10 @@ interface Seen {
   type: string | undefined;
 }
 
-/** A proxy in front of the box that records what reaches the planner: connections, and each request's JSON-RPC method, era and answer's type; `failNext` drops the next request's connection. */
+/**
+ * A proxy in front of the box that records what reaches the planner: connections, and each request's JSON-RPC
+ * method, era and answer's type; `failNext` drops the next request's connection.
+ */
 async function recorder() {
   const seen: Seen[] = [];
   let connections = 0;
@@ -61,7 +64,10 @@ async function recorder() {
   return rec;
 }
 
-/** A claim answering the planner given; `asked` counts how often this server asked it who plans (each time it is proven). */
+/**
+ * A claim answering the planner given; `asked` counts how often this server asked it who plans (each time it
+ * is proven).
+ */
 function claimOf(answer: () => Planner | undefined) {
   let asked = 0;
   return {

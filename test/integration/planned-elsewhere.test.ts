@@ -20,7 +20,10 @@ let own: FakeOllama;
 planningBox((b, o) => ((box = b), (own = o)));
 afterEach(() => own.requests.splice(0));
 
-/** A claim answering, in turn, the planners given (the last one from then on); this server holds it while `held` says so. */
+/**
+ * A claim answering, in turn, the planners given (the last one from then on); this server holds it while
+ * `held` says so.
+ */
 function claimOf(...answers: Array<Planner | undefined>) {
   let asked = 0;
   return {
@@ -128,7 +131,10 @@ describe('the planning server gone', () => {
   });
 });
 
-/** A loopback listener that is not ollm-mcp (a program bound to a dead planner's port): it records what it was sent and answers `200 {}`, or nothing at all. */
+/**
+ * A loopback listener that is not ollm-mcp (a program bound to a dead planner's port): it records what it was
+ * sent and answers `200 {}`, or nothing at all.
+ */
 async function stranger(answer: 'ok' | 'never') {
   const got: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
   const server = http.createServer((req, res) => {

@@ -59,7 +59,10 @@ const memory = {
   },
 };
 
-/** This server over `ollama` and the hosts of `hostsYaml` (a `hosts:` list, or nothing), with the remembered facts above. */
+/**
+ * This server over `ollama` and the hosts of `hostsYaml` (a `hosts:` list, or nothing), with the remembered
+ * facts above.
+ */
 async function orchestrator(ollama: FakeOllama, hostsYaml = '') {
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), hostsYaml);
@@ -104,7 +107,10 @@ const QUESTIONS = [
   'Summarize the queue errors.',
 ];
 
-/** The three questions over the log asked of `model`, one after the other, each in one request; the shares of their prompts that `shareOf` says were cached. */
+/**
+ * The three questions over the log asked of `model`, one after the other, each in one request; the shares of
+ * their prompts that `shareOf` says were cached.
+ */
 async function threeQuestions(
   orch: Orchestrator,
   model: string,

@@ -60,7 +60,8 @@ describe('timeouts that know the phase', () => {
       tokenDelayMs: 100,
       yaml: 'ollama:\n  firstTokenTimeoutMs: 1000\n',
     });
-    fake!.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ')); // ~2 s per answer; Ollama serves one at a time
+    // ~2 s per answer; Ollama serves one at a time
+    fake!.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' '));
     await smartLoad(c, { model: 'llama3.2' });
     const first = routeAndGenerate(c, { prompt: 'first question', model: 'llama3.2', useMemory: false });
     await new Promise((r) => setTimeout(r, 300));

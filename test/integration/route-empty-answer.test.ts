@@ -50,7 +50,8 @@ describe('an empty answer', () => {
       fallbacks: [],
     });
     expect(asked()).toBe(2);
-    expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 1 }); // the first draw counts against nothing
+    // the first draw counts against nothing
+    expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 1 });
   });
 
   it('of punctuation twice: set aside, and the next model answers', async () => {

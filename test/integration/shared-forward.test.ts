@@ -19,7 +19,10 @@ interface Conn {
 let server: Server | undefined;
 afterEach(() => server?.close());
 
-/** A stand-in shared server: greets every connection, records its lines, answers initialize and ping — unless `frozen` names the connection (its process suspended: it reads nothing). */
+/**
+ * A stand-in shared server: greets every connection, records its lines, answers initialize and ping — unless
+ * `frozen` names the connection (its process suspended: it reads nothing).
+ */
 function standIn(address: string, frozen: (n: number) => boolean = () => false): Promise<Conn[]> {
   const conns: Conn[] = [];
   server = createServer((sock) => {
@@ -85,7 +88,10 @@ function clientSide(): { output: PassThrough; out: Array<Record<string, unknown>
   return { output, out };
 }
 
-/** A forwarder started on a stand-in server at a fresh address: the server's connections, the client's input and what it was sent, and the exit codes. */
+/**
+ * A forwarder started on a stand-in server at a fresh address: the server's connections, the client's input
+ * and what it was sent, and the exit codes.
+ */
 async function forwarding(frozen?: (n: number) => boolean) {
   const address = join(tempDir('ollm-fw-'), 's.sock');
   const conns = await standIn(address, frozen);

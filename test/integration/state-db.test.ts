@@ -209,7 +209,8 @@ describe('opening the database', () => {
       const db = await stateDb(${JSON.stringify(home)});
       console.log(db.prepare('SELECT count(*) AS n FROM memory').get().n);`);
     expect(alone.trim().split('\n').at(-1)).toBe('0');
-    expect(readdirSync(home).filter((f) => /^state\.db\.\d{4}-\d\d-\d\dT[\d-]+Z\.damaged$/.test(f))).toHaveLength(1); // the database itself, with what SQLite had made beside it
+    // the database itself, with what SQLite had made beside it
+    expect(readdirSync(home).filter((f) => /^state\.db\.\d{4}-\d\d-\d\dT[\d-]+Z\.damaged$/.test(f))).toHaveLength(1);
   }, 60_000);
 
   it('a database of an earlier schema version is migrated forward, its data kept', async () => {
@@ -364,7 +365,8 @@ describe('opening the database', () => {
         name: 'MemoryError',
         message: expect.stringContaining(join(fresh, 'state.db')),
       });
-      expect(results.get(fresh)!.list).toMatchObject({ name: 'MemoryError' }); // nothing to read: it cannot even be made
+      // nothing to read: it cannot even be made
+      expect(results.get(fresh)!.list).toMatchObject({ name: 'MemoryError' });
       expect(results.get(existing)!.remember).toMatchObject({
         name: 'MemoryError',
         message: expect.stringContaining(join(existing, 'state.db')),
@@ -498,7 +500,8 @@ describe('across two child processes', () => {
     const doc = await listDoc(home).snapshot();
     expect(doc).toHaveLength(81);
     for (const who of ['a', 'b'])
-      expect(doc.filter((e) => e.startsWith(`${who} `))).toEqual(Array.from({ length: 40 }, (_, i) => `${who} ${i}`)); // each process's in its order
+      // each process's in its order
+      expect(doc.filter((e) => e.startsWith(`${who} `))).toEqual(Array.from({ length: 40 }, (_, i) => `${who} ${i}`));
     const counter = new Counter(home);
     await counter.load();
     expect([counter.get('calls'), counter.get('a'), counter.get('b')]).toEqual([80, 80, 80]);
@@ -738,7 +741,8 @@ describe('the JSON files of an earlier version', () => {
       await expect(s.remember('k', 'v')).resolves.toMatchObject({ action: 'created' });
       expect(lstatSync(join(home, 'memory.json')).isFIFO()).toBe(true);
       expect(existsSync(join(home, 'memory.json.imported-backup'))).toBe(false);
-      expect(query(home, 'SELECT file FROM imports')).toEqual([]); // not recorded: a real file put there later is imported
+      // not recorded: a real file put there later is imported
+      expect(query(home, 'SELECT file FROM imports')).toEqual([]);
       expect(logged(stderr)).toMatch(/warn: memory: .*memory\.json was not imported: it is not a regular file\./);
       expect(s.takeNotice()).toBeUndefined();
     });

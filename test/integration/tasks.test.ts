@@ -14,7 +14,10 @@ import { tempDir } from '../helpers/temp.js';
 
 const SETTINGS = { http: { tokens: {} } } as never;
 
-/** The long tool's calls: each waits for `release` (or its signal), then answers `text` — or the error result when `text` starts "error:". */
+/**
+ * The long tool's calls: each waits for `release` (or its signal), then answers `text` — or the error result
+ * when `text` starts "error:".
+ */
 function longTool() {
   const calls: Array<{ ctx: ServerContext; control: JobControl | undefined; release(text: string): void }> = [];
   const handler = (_args: unknown, ctx: ServerContext) =>
@@ -43,7 +46,10 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-/** A server offering `route_and_generate` (long) and `list_models`, its tasks over `jobs`, and a client named `name` connected to it. */
+/**
+ * A server offering `route_and_generate` (long) and `list_models`, its tasks over `jobs`, and a client named
+ * `name` connected to it.
+ */
 async function connected(jobs: LongWork, tool: ReturnType<typeof longTool>, name = 'agent-a') {
   const server = new McpServer({ name: 'test', version: '1' });
   const quick = () => ({ content: [{ type: 'text' as const, text: 'quick' }] });

@@ -66,9 +66,11 @@ describe('addressWhy: the address is the cause', () => {
 
   it('let through: a refused or reset connection, a certificate error, a scheme error of the other direction', () => {
     expect(addressWhy(sysErr('ECONNREFUSED'), 'http://127.0.0.1:11434')).toBeUndefined();
-    expect(addressWhy(sysErr('ECONNRESET', 'socket hang up'), 'http://127.0.0.1:11434')).toBeUndefined(); // no handshake: a server that closed
+    // no handshake: a server that closed
+    expect(addressWhy(sysErr('ECONNRESET', 'socket hang up'), 'http://127.0.0.1:11434')).toBeUndefined();
     expect(addressWhy(sysErr('DEPTH_ZERO_SELF_SIGNED_CERT'), 'https://127.0.0.1:443')).toBeUndefined();
-    expect(addressWhy(sysErr('EPROTO', 'write EPROTO unsupported protocol'), 'https://h:1')).toBeUndefined(); // a TLS version mismatch: it does speak TLS
+    // a TLS version mismatch: it does speak TLS
+    expect(addressWhy(sysErr('EPROTO', 'write EPROTO unsupported protocol'), 'https://h:1')).toBeUndefined();
     expect(addressWhy(sysErr('EPROTO', 'wrong version number'), 'http://h:1')).toBeUndefined();
     expect(addressWhy(sysErr('HPE_INVALID_CONSTANT'), 'https://h:1')).toBeUndefined();
     expect(addressWhy(new Error('boom'), 'http://h:1')).toBeUndefined();

@@ -68,7 +68,8 @@ describe('the shape of tool arguments', () => {
   });
 
   it('takes exactly 10,000 values and refuses one more, counting objects, lists and plain values', () => {
-    expect(argumentsProblem({ list: Array.from({ length: MAX_ARG_VALUES - 2 }, () => 0) })).toBeUndefined(); // the arguments, the list, 9,998 numbers
+    // the arguments, the list, 9,998 numbers
+    expect(argumentsProblem({ list: Array.from({ length: MAX_ARG_VALUES - 2 }, () => 0) })).toBeUndefined();
     expect(argumentsProblem({ list: Array.from({ length: MAX_ARG_VALUES - 1 }, () => 0) })).toBe(
       'the arguments hold more than 10000 values (the count passed it at "list", which holds 9999) — send fewer',
     );
@@ -79,12 +80,14 @@ describe('the shape of tool arguments', () => {
     expect(argumentsProblem({ ...spread, one: 'more' })).toBe(
       'the arguments hold more than 10000 values (the count passed it at "k98", which holds 100) — send fewer',
     );
-    expect(argumentsProblem({ big: Array.from({ length: 50_000 }, () => 0) })).toMatch(/"big", which holds 50000/); // refused before the list is entered
+    // refused before the list is entered
+    expect(argumentsProblem({ big: Array.from({ length: 50_000 }, () => 0) })).toMatch(/"big", which holds 50000/);
   });
 
   it('takes exactly 16 MiB of text, keys included, and refuses one character more', () => {
     const half = MAX_ARG_CHARS / 2;
-    expect(argumentsProblem({ [`a`]: 'x'.repeat(half - 1), b: 'y'.repeat(half - 1) })).toBeUndefined(); // keys "a" and "b" make up the rest
+    // keys "a" and "b" make up the rest
+    expect(argumentsProblem({ [`a`]: 'x'.repeat(half - 1), b: 'y'.repeat(half - 1) })).toBeUndefined();
     expect(argumentsProblem({ a: 'x'.repeat(half - 1), b: 'y'.repeat(half) })).toBe(
       'the arguments hold more than 16 MiB of text (the count passed it at "b") — send less, or name files by path instead of pasting them',
     );
@@ -164,7 +167,8 @@ describe('error texts over what a client sent', () => {
   it('find long echoes a few levels down without walking deeper', () => {
     const long = 'q'.repeat(300);
     expect(withoutLongEchoes(`bad ${long}`, { a: { b: { c: long } } })).toBe(`bad ${'q'.repeat(80)}… (300 characters)`);
-    expect(withoutLongEchoes(`bad ${long}`, nest(5, 'a', long))).toBe(`bad ${long}`); // five levels down: past where it looks
+    // five levels down: past where it looks
+    expect(withoutLongEchoes(`bad ${long}`, nest(5, 'a', long))).toBe(`bad ${long}`);
     expect(withoutLongEchoes(`bad ${long}`, nest(100_000, 'a', long))).toBe(`bad ${long}`);
   });
 });

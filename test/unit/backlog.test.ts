@@ -1,4 +1,7 @@
-/** The work ahead on a busy copy (route-spread.ts backlogPerSlot): what decides which of two busy copies a call waits for. */
+/**
+ * The work ahead on a busy copy (route-spread.ts backlogPerSlot): what decides which of two busy copies a
+ * call waits for.
+ */
 import { describe, expect, it } from 'vitest';
 import { backlogPerSlot } from '../../src/orchestrator/route/route-spread.js';
 
@@ -17,7 +20,8 @@ describe('the work ahead on a copy', () => {
     const ending = backlogPerSlot(view([{ elapsedMs: 600, tokens: 40 }]), 'm', [], 100, 50);
     expect(begun).toBe(40);
     expect(ending).toBe(10); // 40 − 0.6 s × 50 tok/s
-    expect(backlogPerSlot(view([{ elapsedMs: 5000, tokens: 40 }]), 'm', [], 100, 50)).toBe(0); // past its most: nothing left, never below
+    // past its most: nothing left, never below
+    expect(backlogPerSlot(view([{ elapsedMs: 5000, tokens: 40 }]), 'm', [], 100, 50)).toBe(0);
   });
 
   it('without a measured speed, what each may write; a request of no stated size counts the typical answer', () => {

@@ -15,7 +15,10 @@ const issue62 =
 const issue56 =
   'Partial — the answers of the 1 part done so far:\n\n[part 1]\nx\n\n— Still running as job job-1a2b3c4d, past what this client waits. Call route_and_generate again with the same arguments: it waits for this job and returns its whole result, never starting over.';
 
-/** A client answering each call with the next of `answers` (an Error thrown as the SDK's timeout is), recording the calls. */
+/**
+ * A client answering each call with the next of `answers` (an Error thrown as the SDK's timeout is),
+ * recording the calls.
+ */
 function scripted(answers: Array<object | Error>) {
   const calls: Array<{ name: string; arguments: unknown }> = [];
   const client = {

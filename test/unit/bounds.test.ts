@@ -12,7 +12,8 @@ describe('shortening user-supplied names in messages', () => {
     expect(shortened('x'.repeat(5000))).toBe(`${'x'.repeat(80)}… (5000 characters)`);
     expect(quoted('a"b')).toBe('"a\\"b"');
     expect(quoted('y'.repeat(101))).toBe(`"${'y'.repeat(80)}…" (101 characters)`);
-    expect(shortened(`${'a'.repeat(79)}😀${'b'.repeat(50)}`)).toBe(`${'a'.repeat(79)}… (131 characters)`); // no half emoji
+    // no half emoji
+    expect(shortened(`${'a'.repeat(79)}😀${'b'.repeat(50)}`)).toBe(`${'a'.repeat(79)}… (131 characters)`);
   });
 
   it('shortens every echo of a long input in a message, raw or JSON-escaped', () => {

@@ -15,7 +15,10 @@ const win: FolderSystem = {
   env: { SystemRoot: 'C:\\WINDOWS', ProgramFiles: 'C:\\Program Files' },
 };
 
-/** Every folder of the system a Unix client may start a server in, each on its own (the list in the source must hold them all). */
+/**
+ * Every folder of the system a Unix client may start a server in, each on its own (the list in the source
+ * must hold them all).
+ */
 const UNIX_SYSTEM_FOLDERS = [
   '/etc',
   '/usr',

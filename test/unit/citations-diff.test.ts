@@ -4,7 +4,10 @@ import { diffFiles } from '../../src/orchestrator/inputs/diff-lines.js';
 import { judgeDiff } from '../../src/orchestrator/inputs/citation-lines.js';
 import { unheld } from '../../src/orchestrator/jobs/offload.js';
 
-/** A working-tree diff as git writes it: code.py changed at lines 2 and 6 (both in one hunk), lines 20-22 further down. */
+/**
+ * A working-tree diff as git writes it: code.py changed at lines 2 and 6 (both in one hunk), lines 20-22
+ * further down.
+ */
 const PATCH = [
   'diff --git a/code.py b/code.py',
   'index 1111111..2222222 100644',

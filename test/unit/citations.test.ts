@@ -283,7 +283,8 @@ describe('quotes', () => {
     expect(only('src/retry.ts:3').quote).toBeUndefined();
     expect(only(`src/retry.ts:3 ${'and so on '.repeat(9)}\`const x9 = 9;\``)).toMatchObject({ verdict: 'verified' });
     expect(only('src/retry.ts:3 is set\n`const x9 = 9;`')).toMatchObject({ verdict: 'verified' });
-    expect(only('src/retry.ts:3 is set\r`const x9 = 9;`')).toMatchObject({ verdict: 'verified' }); // a lone CR ends the answer's line too
+    // a lone CR ends the answer's line too
+    expect(only('src/retry.ts:3 is set\r`const x9 = 9;`')).toMatchObject({ verdict: 'verified' });
     expect(only('src/retry.ts:3 `const x9\r= 9;`').quote).toBeUndefined(); // a quote does not span lines
     expect(only('`const x9\r= 9;` src/retry.ts:3').quote).toBeUndefined();
     expect(only('src/retry.ts:3 `const x9 = 9;`').verdict).toBe('flagged'); // the same quote, close by, is checked

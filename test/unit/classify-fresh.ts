@@ -539,5 +539,8 @@ export const FRESH_PROMPTS: readonly LabelledPrompt[] = [
   ...vision,
 ];
 
-/** The fresh set measured by the bench and the accuracy test: these prompts and the held-out ones of classify-holdout.ts. */
+/**
+ * The fresh set measured by the bench and the accuracy test: these prompts and the held-out ones of
+ * classify-holdout.ts.
+ */
 export const FRESH_SET: readonly LabelledPrompt[] = [...FRESH_PROMPTS, ...HOLDOUT_PROMPTS];

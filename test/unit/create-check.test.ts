@@ -149,7 +149,8 @@ describe('create_model arguments', () => {
         new RegExp(`^parameters\\.${name} must be from -1 to `),
       );
     }
-    expect(ok({ ...base, parameters: { num_predict: -2 } }).parameters).toEqual({ num_predict: -2 }); // -2: fill the context
+    // -2: fill the context
+    expect(ok({ ...base, parameters: { num_predict: -2 } }).parameters).toEqual({ num_predict: -2 });
     expect(refused({ ...base, parameters: { num_predict: -3 } })).toMatch(
       /^parameters\.num_predict must be from -2 to /,
     );

@@ -133,12 +133,14 @@ describe('degenerate: the thresholds of a loop', () => {
     const intro = normalAnswer(1000);
     const unit = 'I am a cat. '; // 12 characters
     expect(degenerate(`${intro} ${unit.repeat(60)}`)).toBeUndefined(); // ~720 of ~1720
-    expect(degenerate(`${intro} ${unit.repeat(100)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 100 }); // ~1200 of ~2200
+    // ~1200 of ~2200
+    expect(degenerate(`${intro} ${unit.repeat(100)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 100 });
   });
 
   it('a tail of exactly half the answer is a loop, one character less is not; whitespace around the answer counts for nothing', () => {
     const loop = 'abc'.repeat(20); // 60 characters
-    const intro = 'The report lists every change made to the code in the week:'; // 59: with its space, 60 before the loop
+    // 59: with its space, 60 before the loop
+    const intro = 'The report lists every change made to the code in the week:';
     expect(intro).toHaveLength(59);
     expect(degenerate(`${intro} ${loop}`)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
     expect(degenerate(`\n \t${intro} ${loop}\r\n  `)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
@@ -190,7 +192,8 @@ describe('degenerate: how the repeated unit is found and shown', () => {
   });
 
   it.each(['.', '!', '?', '。', '！', '？'])('a sentence ended by %s starts the unit shown', (mark) => {
-    // the repetition reaches back into "xn": the unit is shown from the sentence start after the mark, not the first word
+    // the repetition reaches back into "xn": the unit is shown from the sentence start after the mark, not
+    // the first word
     expect(degenerate(`Wow xn ${`Stop it${mark} Go on `.repeat(10)}`)).toEqual({
       kind: 'loop',
       unit: `Go on Stop it${mark}`,
@@ -390,7 +393,8 @@ describe('degenerate: cut inside the first sentence', () => {
   });
 
   it(`a run-on of ${CUT_MAX_LETTERS} letters or more is not reported as cut`, () => {
-    const words = (count: number) => Array.from({ length: count }, (_, i) => `abcdefghij${i}`).join(' '); // 10 letters each
+    // 10 letters each
+    const words = (count: number) => Array.from({ length: count }, (_, i) => `abcdefghij${i}`).join(' ');
     expect(degenerate(words(CUT_MAX_LETTERS / 10 - 1), { doneReason: 'length' })).toEqual({ kind: 'cut' });
     expect(degenerate(words(CUT_MAX_LETTERS / 10), { doneReason: 'length' })).toBeUndefined();
   });
@@ -481,7 +485,8 @@ describe("degenerate: only the model's own repetition is a loop (issue 42)", () 
     it('a unit inside one word is never given, even when the prompt holds it', () => {
       expect(degenerate('abc'.repeat(30), given('Say abc.'))).toEqual({ kind: 'loop', unit: 'abc', times: 30 });
       expect(degenerate('abc '.repeat(30), given('Say abc.'))).toBeUndefined(); // the word itself, repeated
-      expect(degenerate('abc'.repeat(30), given('Write abc 30 times, with no spaces.'))).toBeUndefined(); // as many times as asked
+      // as many times as asked
+      expect(degenerate('abc'.repeat(30), given('Write abc 30 times, with no spaces.'))).toBeUndefined();
     });
 
     it('a unit with a mark at one end is words, not inside one word: given, it is kept', () => {

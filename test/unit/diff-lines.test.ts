@@ -114,7 +114,10 @@ const STAGED = [
   '',
 ].join('\n');
 
-/** A repository in the middle of a merge: c.py in conflict, shown as a combined diff (`diff --cc`), which git writes first. */
+/**
+ * A repository in the middle of a merge: c.py in conflict, shown as a combined diff (`diff --cc`), which git
+ * writes first.
+ */
 const CONFLICT = [
   'diff --cc c.py',
   'index 3b6f40a,f4ea702..0000000',

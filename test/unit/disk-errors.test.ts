@@ -45,7 +45,8 @@ describe('diskProblem', () => {
 
   it("knows a SQLite error by its numeric code alone, and libsql's connection failure by the number it ends with", () => {
     expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 13 }))).toBe('SQLITE_FULL');
-    expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 8 | (1 << 8) }))).toBe('SQLITE_READONLY'); // SQLITE_READONLY_RECOVERY
+    // SQLITE_READONLY_RECOVERY
+    expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 8 | (1 << 8) }))).toBe('SQLITE_READONLY');
     expect(
       diskErrorCode(new Error('ConnectionFailed("Unable to open connection to local database /x/state.db: 14")')),
     ).toBe('SQLITE_CANTOPEN');

@@ -165,7 +165,8 @@ describe('engineKey: one engine however its address is written', () => {
       expect(other).not.toBe(key);
     expect(engineKey('llamacpp', 'https://h')).not.toBe(engineKey('llamacpp', 'http://h'));
     expect(engineKey('llamacpp', 'http://h:443')).not.toBe(engineKey('llamacpp', 'https://h:443'));
-    expect(engineKey('llamacpp', 'https://h')).not.toBe(engineKey('llamacpp', 'https://h:80')); // https's default is 443
+    // https's default is 443
+    expect(engineKey('llamacpp', 'https://h')).not.toBe(engineKey('llamacpp', 'https://h:80'));
     expect(engineKey('llamacpp', 'http://h')).not.toBe(engineKey('llamacpp', 'http://h:443'));
   });
 
@@ -382,7 +383,8 @@ describe('EngineClaims: who plans an engine', () => {
     expect(start).toHaveBeenCalledTimes(1);
 
     const text = readFileSync(file, 'utf8');
-    expect(await claims.claim('ollama', 'http://localhost:11434/').planner()).toBeUndefined(); // the same engine, its own claim
+    // the same engine, its own claim
+    expect(await claims.claim('ollama', 'http://localhost:11434/').planner()).toBeUndefined();
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 
@@ -549,7 +551,8 @@ describe('EngineClaims: who plans an engine', () => {
     const dir = tempDir('ollm-claims-');
     const third = liveChild();
     const next = await endpoint('prove', newToken(), undefined, third);
-    writeClaim(dir, await endpoint(403, newToken(), () => writeClaim(dir, next, { pid: third }))); // replaced while proved
+    // replaced while proved
+    writeClaim(dir, await endpoint(403, newToken(), () => writeClaim(dir, next, { pid: third })));
     const { claims, start } = await me(dir);
     expect(await claims.claim('ollama', ENGINE).planner()).toEqual({ url: next.url, token: next.token, pid: third });
     expect(start).not.toHaveBeenCalled();

@@ -211,8 +211,10 @@ describe('the reader', () => {
 describe('other clients’ requests', () => {
   it('the engine’s count beyond ours; per model where it says so', () => {
     expect(othersOn({ running: 3, waiting: 2 }, 'm', { onModel: 1, onHost: 1 })).toEqual({ running: 2, waiting: 2 });
-    expect(othersOn({ running: 1, waiting: 0 }, 'm', { onModel: 1, onHost: 1 })).toEqual({ running: 0, waiting: 0 }); // only ours
-    expect(othersOn({ running: 0, waiting: 0 }, 'm', { onModel: 2, onHost: 2 })).toEqual({ running: 0, waiting: 0 }); // a stale reading under ours
+    // only ours
+    expect(othersOn({ running: 1, waiting: 0 }, 'm', { onModel: 1, onHost: 1 })).toEqual({ running: 0, waiting: 0 });
+    // a stale reading under ours
+    expect(othersOn({ running: 0, waiting: 0 }, 'm', { onModel: 2, onHost: 2 })).toEqual({ running: 0, waiting: 0 });
     const perModel = { running: 4, waiting: 0, models: new Map([['a', { running: 4, waiting: 0, slots: 4 }]]) };
     expect(othersOn(perModel, 'a', { onModel: 1, onHost: 3 })).toEqual({ running: 3, waiting: 0, slots: 4 });
     expect(othersOn(perModel, 'b', { onModel: 0, onHost: 3 })).toEqual({ running: 0, waiting: 0 });

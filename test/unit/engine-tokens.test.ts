@@ -1,4 +1,7 @@
-/** A job's counts by its engine's tokenizer (engines/engine-tokens.ts): used when good, never a failure of the job, logged once. */
+/**
+ * A job's counts by its engine's tokenizer (engines/engine-tokens.ts): used when good, never a failure of the
+ * job, logged once.
+ */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { engineTokens } from '../../src/orchestrator/engines/engine-tokens.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';

@@ -1,4 +1,7 @@
-/** The estimator (generation/estimate.ts): seconds of a plan from its shape and the speeds learned, or assumed and said so. */
+/**
+ * The estimator (generation/estimate.ts): seconds of a plan from its shape and the speeds learned, or assumed
+ * and said so.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   aboutSeconds,
@@ -166,7 +169,8 @@ describe('speeds assumed from what the host is', () => {
     expect(fast.known).toBe(true);
     expect(fast.why).toMatch(/reading 5000 prompt tokens\/s \(measured here on short prompts\)/);
     const slow = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 1 });
-    expect(slow.promptTokensPerSecond).toBe(before.promptTokensPerSecond); // a floor below the assumption lowers nothing
+    // a floor below the assumption lowers nothing
+    expect(slow.promptTokensPerSecond).toBe(before.promptTokensPerSecond);
     expect(slow.why).toMatch(/assumed for a CPU host; short prompts read here at 1\.0\/s/);
     expect(slow.why).not.toMatch(/not yet measured/);
     // a prompt timed whole wins over the floor

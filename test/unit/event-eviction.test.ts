@@ -31,7 +31,8 @@ describe('what goes first', () => {
     const events = [ev(1, true), ev(2), ev(3, false, true), ev(4, false, true), ev(5, true, true)];
     expect(victim(oldestFirst(events), true)).toBe(events[2]);
     expect(read).toEqual([1, 2, 3]);
-    const none = [ev(1, true), ev(2), ev(3, true, true)]; // no delivered notification: every one is read, the best of them chosen
+    // no delivered notification: every one is read, the best of them chosen
+    const none = [ev(1, true), ev(2), ev(3, true, true)];
     read.length = 0;
     expect(victim(oldestFirst(none), true)).toBe(victim(none));
     expect(read).toEqual([1, 2, 3]);

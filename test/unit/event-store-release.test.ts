@@ -11,7 +11,10 @@ import { collected } from '../helpers/gc.js';
 const priming = {} as JSONRPCMessage;
 const answer = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: { content: [] } });
 
-/** An exchange of `store` whose callback reaches an object of its own (as the leg's reaches its server and response); only a WeakRef to it kept here. */
+/**
+ * An exchange of `store` whose callback reaches an object of its own (as the leg's reaches its server and
+ * response); only a WeakRef to it kept here.
+ */
 async function exchange(store: SharedEventStore, id: number) {
   const server = { name: `server ${id}`, body: 'x'.repeat(1000) };
   const events = store.open('session A', (count) => void (count > 0 && server.name));

@@ -203,7 +203,8 @@ describe('the shared event store', () => {
     clock.now = 5 * 60_000 + 1; // its event expires: its stream, over and empty, is forgotten, and a with it
     await store.open('b').storeEvent('s', note(2));
     const again = await store.open('a').storeEvent('s', note(3));
-    await store.open('c').storeEvent('s', note(4)); // over the store's 2: the first of the owners using the most (b) gives its event
+    // over the store's 2: the first of the owners using the most (b) gives its event
+    await store.open('c').storeEvent('s', note(4));
     expect(['a', 'b', 'c'].map((o) => store.usage(o).events)).toEqual([1, 0, 1]);
     expect(store.streamOf(again, 'a')).toBe(again.split('_')[0]);
   });
@@ -212,7 +213,8 @@ describe('the shared event store', () => {
     const { store, clock } = storeWith();
     const ex = store.open('a');
     const first = await ex.storeEvent('s', priming);
-    const asked = await ex.storeEvent('s', { jsonrpc: '2.0', id: 'q', method: 'sampling/createMessage', params: {} }); // a request of the server
+    // a request of the server
+    const asked = await ex.storeEvent('s', { jsonrpc: '2.0', id: 'q', method: 'sampling/createMessage', params: {} });
     clock.now = 4 * 60_000;
     const later = await ex.storeEvent('s', note(1));
     clock.now = 5 * 60_000 + 1;
@@ -336,7 +338,8 @@ describe('the shared event store: quotas', () => {
     cIds.push(await c.storeEvent('s', note(5))); // and b's last
     expect(store.usage('b').events).toBe(0);
     const d = store.open('d');
-    const dIds = [await d.storeEvent('s', priming), await d.storeEvent('s', answer(6))]; // 8: c uses the most, its two oldest notifications go
+    // 8: c uses the most, its two oldest notifications go
+    const dIds = [await d.storeEvent('s', priming), await d.storeEvent('s', answer(6))];
     expect(store.size.events).toBe(6);
     expect(store.usage('c').events).toBe(2);
     expect(await after(store, aFirst)).toEqual([aDone]);

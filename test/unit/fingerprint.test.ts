@@ -33,7 +33,10 @@ const prose = (n: number) => {
 };
 const units = (t: string) => Uint16Array.from(t, (c) => c.charCodeAt(0));
 
-/** The hash of one run, from the definition: two polynomial hashes of its code units mod 2^32 (bases 0x01000193, 0x5bd1e995), h1 · 2^21 + ⌊h2 / 2^11⌋. */
+/**
+ * The hash of one run, from the definition: two polynomial hashes of its code units mod 2^32 (bases
+ * 0x01000193, 0x5bd1e995), h1 · 2^21 + ⌊h2 / 2^11⌋.
+ */
 function referenceHash(run: ArrayLike<number>): number {
   let h1 = 0n;
   let h2 = 0n;
@@ -44,7 +47,10 @@ function referenceHash(run: ArrayLike<number>): number {
   return Number(h1 * 2n ** 21n + h2 / 2n ** 11n);
 }
 
-/** Winnowing from its definition: in every window of W hashes (all of them when fewer) the rightmost smallest; each position once; none dropped as uninformative. */
+/**
+ * Winnowing from its definition: in every window of W hashes (all of them when fewer) the rightmost smallest;
+ * each position once; none dropped as uninformative.
+ */
 function referenceWinnow(hashes: Float64Array): number[] {
   const width = Math.min(W, hashes.length);
   const positions = new Set<number>();
@@ -56,7 +62,10 @@ function referenceWinnow(hashes: Float64Array): number[] {
   return [...positions].filter((p) => hashes[p] !== Infinity).map((p) => hashes[p]!);
 }
 
-/** A text of prose and plain runs (rules, zeros, patterns of 1 to 6 different characters), repeated lines, and units of every size. */
+/**
+ * A text of prose and plain runs (rules, zeros, patterns of 1 to 6 different characters), repeated lines, and
+ * units of every size.
+ */
 function mixed(n: number): Uint16Array {
   let t = '';
   while (t.length < n) {

@@ -49,7 +49,8 @@ describe('the tool list as a client sees it', () => {
     expect(without).toEqual([]);
   });
 
-  // an argument whose name says it all (prompt, system, temperature, key) carries no description: every word is read every turn
+  // an argument whose name says it all (prompt, system, temperature, key) carries no description: every word
+  // is read every turn
   it(`describes an input property, where it does, in at most ${MAX_ARG_DESCRIPTION} characters`, () => {
     const problems = tools.flatMap((t) =>
       propertiesOf(t).flatMap(([name, p]) => {

@@ -196,7 +196,8 @@ describe('gitignore-match: plain names and endings looked up (issue 72)', () => 
     const few = cost(small);
     expect(many.answers.every((a) => a === 'ignored')).toBe(true);
     expect(few.answers.filter((a) => a === 'ignored')).toHaveLength(1); // f0.e0 alone
-    // a name: one lookup per Map of names (131,072 keys each); an ending: one per length of ending held (".e0" to ".e139999": 6) per Map
+    // a name: one lookup per Map of names (131,072 keys each); an ending: one per length of ending held
+    // (".e0" to ".e139999": 6) per Map
     expect(many.gets).toBeLessThanOrEqual(2 * (1 + 6) + 1);
     expect(few.gets).toBeLessThanOrEqual(1 + 1 + 1);
   });

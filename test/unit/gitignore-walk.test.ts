@@ -78,7 +78,8 @@ describe('gitignore rules: how much a walk reads', () => {
     await expect(over.rules.ignored(`${TOP}/sub/bx`)).rejects.toThrow(
       `${TOP}/sub/.gitignore holds a line of ${MAX_RULE_CHARS + 1} characters, more than the ${MAX_RULE_CHARS} read as a rule`,
     );
-    const at = rulesFrom({ [TOP]: `# ${'c'.repeat(2 * MAX_RULE_CHARS)}\n${long(MAX_RULE_CHARS)}\n` }); // a comment of any length
+    // a comment of any length
+    const at = rulesFrom({ [TOP]: `# ${'c'.repeat(2 * MAX_RULE_CHARS)}\n${long(MAX_RULE_CHARS)}\n` });
     expect(await ignoredOf(at.rules, ['bx', 'sub/bx', 'cx'])).toEqual(['bx', 'sub/bx']);
   });
 

@@ -28,7 +28,8 @@ describe('holdsRun: the texts sent repeat the unit that many times in a row', ()
     expect(holdsRun(sent('thi hi hi'), 'hi', 3, false)).toBe(false);
     expect(holdsRun(sent('hi hi his'), 'hi', 3, false)).toBe(false);
     expect(holdsRun(sent('(hi hi hi)'), 'hi', 3, false)).toBe(true);
-    expect(holdsRun(sent('x: I am a cat. I am a cat.\nI am a cat.'), 'I am a cat.', 3, false)).toBe(true); // written as the unit is, or not
+    // written as the unit is, or not
+    expect(holdsRun(sent('x: I am a cat. I am a cat.\nI am a cat.'), 'I am a cat.', 3, false)).toBe(true);
     expect(holdsRun(sent('===='), '=', 4, false)).toBe(false); // no word at all
     expect(holdsRun(sent('hi'), 'hi', 0, false)).toBe(false);
   });
@@ -43,7 +44,8 @@ describe('holdsRun: the texts sent repeat the unit that many times in a row', ()
   it('marks between the repetitions other than one space or line: read word by word, from wherever the run starts', () => {
     expect(holdsRun(sent('xy hi, hi, hi'), 'hi', 3, false)).toBe(true); // after a word of two letters
     expect(holdsRun(sent('xy hi, hi, hi'), 'hi', 4, false)).toBe(false);
-    expect(holdsRun(sent('a, b, a, b, a, a, b, a, a, b, a'), 'a b a', 3, false)).toBe(true); // from the third word, inside the first run
+    // from the third word, inside the first run
+    expect(holdsRun(sent('a, b, a, b, a, a, b, a, a, b, a'), 'a b a', 3, false)).toBe(true);
     expect(holdsRun(sent('a, b, a, b, a, a, b, a, a, b, a'), 'a b a', 4, false)).toBe(false);
   });
 
@@ -92,7 +94,8 @@ describe("degenerate: the prompt's own repetition is not held against the answer
     expect(degenerate(glued660, stopped(glued660))).toBeUndefined();
     expect(degenerate(glued660, stopped(`Repeat this exactly:\n${glued660}`, 'You are terse.'))).toBeUndefined();
     expect(degenerate(glued660, stopped('Say hi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
-    expect(degenerate(glued660, stopped('Say hihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 }); // glued twice is a word, not a run
+    // glued twice is a word, not a run
+    expect(degenerate(glued660, stopped('Say hihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
   });
 
   it("stopped by itself, a glued unit the prompt glues four times (a loop's least) is kept, however long the answer; three times is a word", () => {

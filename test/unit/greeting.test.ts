@@ -1,4 +1,7 @@
-/** The start-up line (issue 75, finding 11): Ollama's version when this server plans it, the planning server when another does. */
+/**
+ * The start-up line (issue 75, finding 11): Ollama's version when this server plans it, the planning server
+ * when another does.
+ */
 import { describe, expect, it } from 'vitest';
 import { greeting } from '../../src/server/greeting.js';
 

@@ -1,4 +1,7 @@
-/** A 2025-era session ended by its client (DELETE): every call of it stopped, its id refused from then on (http-cancel.ts). */
+/**
+ * A 2025-era session ended by its client (DELETE): every call of it stopped, its id refused from then on
+ * (http-cancel.ts).
+ */
 import { describe, expect, it, vi } from 'vitest';
 import { CallRegistry } from '../../src/server/http-cancel.js';
 

@@ -87,7 +87,10 @@ describe('imports', () => {
   });
 });
 
-/** Whether `f` may import the MCP package `spec`: only another ollm-mcp's adapter, and only the SDK's client (as only an engine's adapter speaks its client). */
+/**
+ * Whether `f` may import the MCP package `spec`: only another ollm-mcp's adapter, and only the SDK's client
+ * (as only an engine's adapter speaks its client).
+ */
 function mcpClientAllowed(f: string, spec: string): boolean {
   return (
     relative(SRC, f).startsWith('orchestrator/engines/ollm/') &&

@@ -56,7 +56,8 @@ describe('what each kind of value must be', () => {
     expect(about(z.object({}), [])).toBe(`${start}"x" must be an object (got a list of 0).`);
     expect(about(z.record(z.string(), z.string()), 7)).toBe(`${start}"x" must be an object (got 7).`);
     expect(about(z.null(), false)).toBe(`${start}"x" must be null (got false).`);
-    expect(about(z.date(), 'today')).toBe(`${start}"x" must be date (got "today").`); // a type without words is named as zod names it
+    // a type without words is named as zod names it
+    expect(about(z.date(), 'today')).toBe(`${start}"x" must be date (got "today").`);
   });
 
   it('shows an object, null and a list for what was sent', () => {

@@ -69,7 +69,8 @@ describe('a running job’s control', () => {
     expect(writes.map((w) => w.progress)).toEqual(['one', 'three']);
     control.status({ partsTotal: 4 });
     control.part('p: text');
-    expect(writes.at(-1)).toMatchObject({ status: { partsTotal: 4 }, parts: [{ text: 'p: text' }] }); // with its parts, at once
+    // with its parts, at once
+    expect(writes.at(-1)).toMatchObject({ status: { partsTotal: 4 }, parts: [{ text: 'p: text' }] });
     control.progress('four');
     stopWriting(live); // ended: its end is written instead
     await vi.advanceTimersByTimeAsync(2 * WRITE_MS);

@@ -145,9 +145,11 @@ describe('the KV cache at its type', () => {
     expect(slotsFor({ capabilities: ['completion', 'vision'], family: 'qwen3vl' }, 4, ONE_SLOT_FAMILIES)).toBe(1);
     expect(slotsFor({ capabilities: ['completion'], family: 'llama' }, 4, ONE_SLOT_FAMILIES)).toBe(4);
     expect(slotsFor({ capabilities: ['embedding'], family: 'bert' }, 4, ONE_SLOT_FAMILIES)).toBe(1);
-    expect(slotsFor({ capabilities: [], family: 'llama' }, 4, ONE_SLOT_FAMILIES)).toBe(4); // not known: the larger figure
+    // not known: the larger figure
+    expect(slotsFor({ capabilities: [], family: 'llama' }, 4, ONE_SLOT_FAMILIES)).toBe(4);
     expect(slotsFor({ capabilities: ['completion'] }, 4, ONE_SLOT_FAMILIES)).toBe(4); // no family reported
-    expect(slotsFor({ capabilities: ['completion'], family: 'qwen3next' }, 4, [])).toBe(4); // the families reach it as data
+    // the families reach it as data
+    expect(slotsFor({ capabilities: ['completion'], family: 'qwen3next' }, 4, [])).toBe(4);
   });
 });
 
@@ -163,7 +165,8 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(automaticBatch(65536, 5 * GB, 6.5 * GB)).toBe(512);
     const f: PreflightFacts = { predictedBytes: 5 * GB, effectiveContext: 65536, completion: true };
     expect(preflightBytes(f, 100 * GB)).toBe(5 * GB + 2 * GiB);
-    expect(preflightBytes({ ...f, completion: false }, 100 * GB)).toBe(5 * GB); // an embedding model gets no batch buffers
+    // an embedding model gets no batch buffers
+    expect(preflightBytes({ ...f, completion: false }, 100 * GB)).toBe(5 * GB);
     expect(passesPreflight(f, 6.25 * GB)).toBe(true); // 5 GB ≤ 80% of 6.25 GB, batch 512
     expect(passesPreflight(f, 6.24 * GB)).toBe(false);
   });
@@ -175,7 +178,8 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(automaticBatch(8192, 15.1 * GB, 20 * GB)).toBe(512); // its 768 MiB would fit, the 75% headroom does not
     expect(automaticBatch(8192, 8 * GB - 768 * MiB, 10 * GB)).toBe(1024); // the buffers just fit within 80%
     expect(automaticBatch(8192, 8 * GB - 768 * MiB + 1, 10 * GB)).toBe(512);
-    expect(preflightBytes({ predictedBytes: 9 * GB, effectiveContext: 65536, completion: true }, 10 * GB)).toBe(9 * GB); // over 80%: lowered to 512, no buffers
+    // over 80%: lowered to 512, no buffers
+    expect(preflightBytes({ predictedBytes: 9 * GB, effectiveContext: 65536, completion: true }, 10 * GB)).toBe(9 * GB);
     expect(automaticBatch(65536, 0, 1 * GB)).toBe(2048); // nothing predicted: kept
     expect(automaticBatch(65536, 5 * GB, 0)).toBe(2048); // free memory not known: kept
     expect(
@@ -204,7 +208,8 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
       effectiveContext: 65536,
       completion: true,
     });
-    expect(preflightFacts(model, 8192, 1, { ...runner, preflight: false })).toBeUndefined(); // an engine without Ollama's pre-flight
+    // an engine without Ollama's pre-flight
+    expect(preflightFacts(model, 8192, 1, { ...runner, preflight: false })).toBeUndefined();
     expect(runnerFor(model, { numParallel: 4, runner })).toEqual({ slots: 4, kvType: 'q8_0' });
     expect(runnerFor({ ...model, family: 'lfm2' } as CatalogModel, { numParallel: 4, runner })).toEqual({
       slots: 1,
@@ -240,7 +245,8 @@ describe('the footprint and the pre-flight together on a GPU', () => {
   const twoLoaded: HostMemory = { kind: 'gpu', vram: { totalBytes: 16 * GB, freeBytes: 10 * GB } };
 
   it('where the q8_0 footprint fits beside what is loaded but the f16 pre-flight does not, the cheapest idle model is unloaded first — never the pin', () => {
-    expect(gpuBytes(5 * GB, kvCacheBytes(shape, 32768, 'q8_0'))).toBeLessThanOrEqual(10 * GB * 0.8); // the footprint alone would load beside both
+    // the footprint alone would load beside both
+    expect(gpuBytes(5 * GB, kvCacheBytes(shape, 32768, 'q8_0'))).toBeLessThanOrEqual(10 * GB * 0.8);
     const plan = planLoad(
       input({ model: model(32768), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }),
     );
@@ -297,7 +303,8 @@ describe("Ollama's default context tiers", () => {
       vram: { totalBytes: total, freeBytes: total, ...(kept !== undefined && { keptBytes: kept }) },
     });
     expect(baseContext(settings, vram(24 * GiB))).toBe(32768);
-    expect(baseContext(settings, vram(24 * GiB, 2 * GiB))).toBe(4096); // 22 GiB left: the lower tier, as Ollama picks it
+    // 22 GiB left: the lower tier, as Ollama picks it
+    expect(baseContext(settings, vram(24 * GiB, 2 * GiB))).toBe(4096);
     expect(baseContext(settings, vram(48 * GiB))).toBe(262144);
     expect(baseContext(settings, vram(48 * GiB, 2 * GiB))).toBe(32768);
     expect(baseContext(settings, { kind: 'cpu', ram: { totalBytes: 64 * GB, availableBytes: 64 * GB } })).toBe(4096);

@@ -1,4 +1,7 @@
-/** A call's signal linked to the server's (util/stopping.ts linkedSignal): aborted by either, unlinked once the call is over. */
+/**
+ * A call's signal linked to the server's (util/stopping.ts linkedSignal): aborted by either, unlinked once
+ * the call is over.
+ */
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { linkedSignal, ServerStopping } from '../../src/orchestrator/util/stopping.js';

@@ -21,7 +21,10 @@ import { believedSize, type HeldParts } from '../../src/orchestrator/loading/hel
 import { assessFit, planLoad, type HostMemory } from '../../src/orchestrator/loading/planner.js';
 import { RamMonitor, resolveRamPolicy } from '../../src/orchestrator/loading/ram.js';
 
-/** The stories model's header (test/fixtures/models): 5 blocks, 4 KV heads 8 wide — 640 bytes of f16 KV cache a token. */
+/**
+ * The stories model's header (test/fixtures/models): 5 blocks, 4 KV heads 8 wide — 640 bytes of f16 KV cache
+ * a token.
+ */
 const HEADER: GgufFacts = {
   file: 'stories.gguf',
   fileBytes: 1_185_632,
@@ -130,7 +133,8 @@ describe("a llama.cpp model's need", () => {
 describe('what is learned of a llama.cpp model', () => {
   it("never replaces the header with a process's memory (8.8, 9.8 MB learned by b47b5a7): read back, those rows are not used; one within the bounds of the header's figure is", () => {
     const rows = [seen(512, [8.8e6, 9.8e6])];
-    expect(modelFacts(storyA, 1)).toMatchObject({ weightsBytes: storyA.sizeBytes, sizeAtWindow: true }); // bounded by it alone (plausible-size.test.ts)
+    // bounded by it alone (plausible-size.test.ts)
+    expect(modelFacts(storyA, 1)).toMatchObject({ weightsBytes: storyA.sizeBytes, sizeAtWindow: true });
     expect(learnedFor({ seenSizes: () => rows }, storyA, 512, 1)).toBeUndefined();
     expect(learnedFor({ seenSizes: () => [seen(512, [2.0e6])] }, storyA, 512, 1)?.plannedBytes).toBe(
       Math.ceil(2.0e6 * 1.03),
@@ -146,7 +150,8 @@ describe('what is learned of a llama.cpp model', () => {
     const llama = new LlamacppMemoryModel('http://127.0.0.1:8080', local, ram, 'hosts.llama.capacity', async () => 2);
     expect(llama.local).toBe(true);
     expect(await llama.availableNow()).toBeUndefined();
-    expect(await new HostMemoryModel('http://127.0.0.1:11434', local, ram).availableNow()).toBe(12e9); // an Ollama host's, yes (it reports its own)
+    // an Ollama host's, yes (it reports its own)
+    expect(await new HostMemoryModel('http://127.0.0.1:11434', local, ram).availableNow()).toBe(12e9);
   });
 
   it("leaves a llama.cpp host's capacity as set, on this machine too", async () => {

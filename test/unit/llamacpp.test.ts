@@ -74,7 +74,8 @@ describe('a llama-server model’s memory', () => {
   it('is the weights plus an f16 KV cache for its --ctx-size, which its slots share', () => {
     expect(kvBytes(STORIES, { ctxSize: 512 })).toBe(2 * 5 * 4 * 8 * 512 * 2);
     expect(kvBytes(STORIES, { ctxSize: 512, parallel: 4 })).toBe(2 * 5 * 4 * 8 * 512 * 2);
-    // the prompt cache in RAM: --cache-ram (8192 MiB unless set) and the context's tokens bound it, so here the KV once more
+    // the prompt cache in RAM: --cache-ram (8192 MiB unless set) and the context's tokens bound it, so here
+    // the KV once more
     expect(predictBytes(STORIES, { ctxSize: 2048 })).toEqual({
       weightsBytes: 1_185_632,
       kvBytes: 1_310_720,

@@ -35,7 +35,8 @@ describe('the next of the waiting loads', () => {
   );
 
   it('runs a later load first when first come, first served would unload for nothing', () => {
-    // a (9 GB) first: p is unloaded for it, and b (7 GB) then finds no room beside q and a — it must wait, then unload again;
+    // a (9 GB) first: p is unloaded for it, and b (7 GB) then finds no room beside q and a — it must wait,
+    // then unload again;
     // b first: it fits as things are, and a waits for its room the same
     expect(nextLoad([load('a', 9), load('b', 7)], state)).toBe(1);
   });
@@ -61,7 +62,8 @@ describe('the next of the waiting loads', () => {
 });
 
 describe('a load overtaking one that waits for room (takesRoomOf)', () => {
-  // 24 GB: c and l (8 GB each) busy, 8 GB free; q (11 GB) came first and waits: with the requests over it unloads one of them
+  // 24 GB: c and l (8 GB each) busy, 8 GB free; q (11 GB) came first and waits: with the requests over it
+  // unloads one of them
   const state = host(
     [
       ['c', 8],

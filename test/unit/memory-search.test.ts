@@ -116,7 +116,8 @@ describe('memories in a prompt', () => {
       entry('deploy', 'the team project deploys with flyctl'),
     ];
     const prompt = 'Our team project needs a deploy script for the staging servers please';
-    expect(rankEntries(many, prompt).map((r) => r.entry.key)).toEqual(['deploy']); // not the six that only share "team project"
+    // not the six that only share "team project"
+    expect(rankEntries(many, prompt).map((r) => r.entry.key)).toEqual(['deploy']);
     expect(promptAddition(many, prompt, 500).used[0]!.key).toBe('deploy');
     expect(rankEntries(many, 'team project')).toHaveLength(7); // a short search still uses every word
   });

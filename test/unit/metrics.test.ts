@@ -30,7 +30,10 @@ function stored(home = dir): Record<string, Record<string, unknown>> {
   }
 }
 
-/** A process holding the write lock of the home's database (BEGIN IMMEDIATE, writing the row `key`) until it is killed or `holdMs` passed, then committing. */
+/**
+ * A process holding the write lock of the home's database (BEGIN IMMEDIATE, writing the row `key`) until it
+ * is killed or `holdMs` passed, then committing.
+ */
 function lockHolder(home: string, holdMs: number, key: string) {
   const script = `const Database = require('libsql');
     const db = new Database(${JSON.stringify(join(home, 'state.db'))});

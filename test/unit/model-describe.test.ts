@@ -44,7 +44,8 @@ const servingItself = (req: RankRequest, models: readonly RouteCandidate[] = ALL
 
 describe('every fixture model is described from what its host says', () => {
   const expected: Record<string, ProfileName[]> = {
-    // Code: from the name's words (devstral, deepcoder are in no table) or the table; never `fast`, code models are not general
+    // Code: from the name's words (devstral, deepcoder are in no table) or the table; never `fast`, code
+    // models are not general
     'devstral:24b': ['code'],
     'qwen3-coder:30b': ['code'],
     'qwen2.5-coder:7b': ['code'],
@@ -256,7 +257,8 @@ describe('routing the fixture models through the pure router', () => {
         .ranked.map((r) => r.model)
         .sort(),
     ).toEqual(['devstral:24b', 'qwen2.5-coder:7b']);
-    // a code specialist: before a larger general model that can also code, and its reason does not say none is installed
+    // a code specialist: before a larger general model that can also code, and its reason does not say none
+    // is installed
     const s = route({ task: 'code' }, installed('devstral:24b', 'mistral-small3.2:24b', 'llama3.1:8b'))!;
     expect(s.model).toBe('devstral:24b');
     expect(s.reason).not.toMatch(/no code specialist/);

@@ -1,4 +1,7 @@
-/** "Did you mean": installed names a typo away from the one written (engines/model-names.ts nearModels, issue 75, finding 5). */
+/**
+ * "Did you mean": installed names a typo away from the one written (engines/model-names.ts nearModels, issue
+ * 75, finding 5).
+ */
 import { describe, expect, it } from 'vitest';
 import { nearModels } from '../../src/orchestrator/engines/model-names.js';
 import { notInstalled } from '../../src/orchestrator/engines/host-error.js';

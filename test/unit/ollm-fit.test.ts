@@ -174,7 +174,8 @@ describe('the catalog of a host that says its fit', () => {
 
 describe("a box's answer by another model than the one named", () => {
   const box = (structured: unknown) =>
-    ({ callTool: async () => ({ content: [], structuredContent: structured }) }) as unknown as BoxConnection; // a stub: boxGenerate calls callTool only
+    // a stub: boxGenerate calls callTool only
+    ({ callTool: async () => ({ content: [], structuredContent: structured }) }) as unknown as BoxConnection;
   const req = (onDelta: GenerateRequest['onDelta'] = () => undefined): GenerateRequest => ({
     model: 'phi3:mini',
     prompt: 'hi',

@@ -1,4 +1,7 @@
-/** What was read from this machine is recognised in a prompt however it was re-wrapped or sliced (inputs/origins.ts, fingerprint.ts). */
+/**
+ * What was read from this machine is recognised in a prompt however it was re-wrapped or sliced
+ * (inputs/origins.ts, fingerprint.ts).
+ */
 import { describe, expect, it } from 'vitest';
 import { ReadOrigins } from '../../src/orchestrator/inputs/origins.js';
 import { GUARANTEED, squeeze, winnow } from '../../src/orchestrator/inputs/fingerprint.js';

@@ -24,7 +24,10 @@ const sums = {
   savedTokens: 0,
   savedMoney: 0,
 };
-/** A show_status result as the shared server with a cloud fallback sends it: its clients and the fallback's health beside the rest. */
+/**
+ * A show_status result as the shared server with a cloud fallback sends it: its clients and the fallback's
+ * health beside the rest.
+ */
 const STATUS = {
   hosts: [{ name: 'ollama', kind: 'ollama', reachable: true }],
   fallback: { name: 'fallback', url: 'https://cloud.example/v1', ok: true, detail: 'answers', latencyMs: 12 },

@@ -234,7 +234,8 @@ describe('between sufficient sets, each preference in turn', () => {
   });
 
   describe('then the set whose most recent use is oldest, compared from the most recent down', () => {
-    // Reload costs: p 1 GB (just used), q 1.5 GB (3 GB idle 10 min), r 2.5 GB (10 GB idle 30 min), s 3 GB (24 GB idle 70 min).
+    // Reload costs: p 1 GB (just used), q 1.5 GB (3 GB idle 10 min), r 2.5 GB (10 GB idle 30 min), s 3 GB (24
+    // GB idle 70 min).
     // Two must go (count limit) freeing 12 GB: {q, r} and {p, s} both cost 4 GB, every other sufficient pair more.
     const lastUsed = idle([
       ['p', 0],

@@ -436,7 +436,8 @@ describe('a model asleep in its engine (a llama-server router with --sleep-idle-
   it('goes first in the greedy search too (beyond 12 unloadable models), wherever it is listed', () => {
     const bigs = Array.from({ length: 12 }, (_, i) => m(`big-${i}`, 6));
     const lastUsed = new Map(bigs.map((b, i) => [b.name, NOW - (100 - i) * min])); // old, unpinned, idle
-    const roomy = { kind: 'cpu' as const, ram: { totalBytes: 200 * GB, availableBytes: 120 * GB } }; // only the count limit binds
+    // only the count limit binds
+    const roomy = { kind: 'cpu' as const, ram: { totalBytes: 200 * GB, availableBytes: 120 * GB } };
     for (const loaded of [
       [asleep('beta'), ...bigs],
       [...bigs, asleep('beta')],

@@ -74,13 +74,17 @@ describe('the bounds of what a model can take loaded', () => {
 
   it('believe nothing of a model whose weights are unknown', () => {
     expect(plausible(REAL_4K, { ...llama, weightsBytes: 0 }, 4096)).toBe(false);
-    expect(plausible(1 * GB, { ...llama, weightsBytes: 0 }, 4096)).toBe(false); // even a reading within the buffers alone
+    // even a reading within the buffers alone
+    expect(plausible(1 * GB, { ...llama, weightsBytes: 0 }, 4096)).toBe(false);
     expect(plausible(1 * GB, { ...llama, weightsBytes: Number.NaN }, 4096)).toBe(false);
   });
 });
 
 describe("the bounds of a model whose size is its whole figure at its window (llama-server's: GGUF header and --ctx-size)", () => {
-  /** storyA at 512 tokens (issue 73): weights 1,185,632 + f16 KV cache 327,680 + the prompt cache, at most the KV once more. */
+  /**
+   * storyA at 512 tokens (issue 73): weights 1,185,632 + f16 KV cache 327,680 + the prompt cache, at most the
+   * KV once more.
+   */
   const FIGURE = 1_185_632 + 2 * 327_680;
   const whole: ModelFacts = { name: 'storyA:latest', weightsBytes: FIGURE, contextWindow: 512, sizeAtWindow: true };
 

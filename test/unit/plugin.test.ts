@@ -25,7 +25,10 @@ interface ServerEntry {
   args?: unknown;
 }
 
-/** Whether a plugin's MCP server entry runs the launcher inside the plugin: `node ${CLAUDE_PLUGIN_ROOT}/start.mjs`, nothing else. */
+/**
+ * Whether a plugin's MCP server entry runs the launcher inside the plugin:
+ * `node ${CLAUDE_PLUGIN_ROOT}/start.mjs`, nothing else.
+ */
 function runsThePlugin(entry: ServerEntry): boolean {
   const args = Array.isArray(entry.args) ? entry.args.filter((a): a is string => typeof a === 'string') : [];
   return entry.command === 'node' && args.length >= 1 && args[0] === '${CLAUDE_PLUGIN_ROOT}/start.mjs';
@@ -77,7 +80,8 @@ describe('the Claude Code plugin', () => {
     };
     expect(market.owner.name).toBeTruthy();
     expect(market.plugins).toEqual([expect.objectContaining({ name: manifest.name, source: './plugin' })]);
-    expect(existsSync(join(ROOT, '.claude-plugin', 'plugin.json'))).toBe(false); // the checkout itself is no plugin: installing it copied node_modules
+    // the checkout itself is no plugin: installing it copied node_modules
+    expect(existsSync(join(ROOT, '.claude-plugin', 'plugin.json'))).toBe(false);
   });
 });
 

@@ -1,4 +1,7 @@
-/** Prefix affinity's pure parts: what each host's slots hold (prefix-memory.ts) and which copy a request goes to (prefix-affinity.ts). */
+/**
+ * Prefix affinity's pure parts: what each host's slots hold (prefix-memory.ts) and which copy a request goes
+ * to (prefix-affinity.ts).
+ */
 import { describe, expect, it } from 'vitest';
 import {
   affinityChoice,
@@ -118,7 +121,8 @@ describe('which copy a request goes to', () => {
     });
     expect(affinityChoice([copy('a', 0, 0, true), copy('b', 0, 0, true)])).toBeUndefined();
     expect(affinityChoice([copy('a', 0, 0, false), copy('b', 0, 0, false)])).toBeUndefined();
-    expect(affinityChoice([copy('a', 0, 1, false), copy('b', 0, 4, true)])).toBeUndefined(); // the free one's queue is too long
+    // the free one's queue is too long
+    expect(affinityChoice([copy('a', 0, 1, false), copy('b', 0, 4, true)])).toBeUndefined();
     expect(affinityChoice([copy('a', 0)])).toBeUndefined();
   });
 });

@@ -201,7 +201,8 @@ describe("a host's prefix memory, checked against its engine", () => {
     const estimate = believedCached(sent, ask, { promptTokens: 2500 }, false)!;
     expect(estimate).toBeGreaterThan(2500 * 0.97); // all of FILE to within a block, of a prompt barely longer
     expect(estimate).toBeLessThanOrEqual(2500);
-    expect(believedCached(sent, ask, { promptTokens: 2500, cachedPromptTokens: 10 }, false)).toBeUndefined(); // the engine's own figure stands
+    // the engine's own figure stands
+    expect(believedCached(sent, ask, { promptTokens: 2500, cachedPromptTokens: 10 }, false)).toBeUndefined();
     expect(believedCached(sent, ask, { promptTokens: 2500 }, true)).toBeUndefined();
     const fresh = new PrefixMemory().note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
     expect(believedCached(fresh, ask, { promptTokens: 2500 }, false)).toBeUndefined();

@@ -172,7 +172,8 @@ describe('phases in words', () => {
 
 describe('load-time estimate', () => {
   it('assumes a speed until enough loading was measured, then uses what was measured', () => {
-    expect(loadSpeed(5 * GB, 10)).toEqual({ bytesPerSecond: ASSUMED_LOAD_BYTES_PER_SECOND, measured: false }); // a cached load says nothing
+    // a cached load says nothing
+    expect(loadSpeed(5 * GB, 10)).toEqual({ bytesPerSecond: ASSUMED_LOAD_BYTES_PER_SECOND, measured: false });
     const measured = loadSpeed(8 * GB, 20_000);
     expect(measured).toEqual({ bytesPerSecond: 400e6, measured: true });
     expect(estimateLoadMs(9 * GB, measured)).toBe(22_500);

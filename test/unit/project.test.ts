@@ -250,7 +250,8 @@ describe('resolveProject', () => {
     await expect(
       resolveProject({ dir: join(root, 'missing'), explicit: true, toolNames: TOOLS, home }),
     ).rejects.toThrow(/does not exist.*--project/);
-    // named, it is the project even with no marker (its files are the ones to read); found from the working folder, it is none
+    // named, it is the project even with no marker (its files are the ones to read); found from the working
+    // folder, it is none
     expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toEqual({
       name: 'custom',
       root,

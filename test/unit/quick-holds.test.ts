@@ -1,4 +1,7 @@
-/** A model held for a request about to begin on it (loading/quick-holds.ts): taken over when it begins, else let go after HOLD_MS. */
+/**
+ * A model held for a request about to begin on it (loading/quick-holds.ts): taken over when it begins, else
+ * let go after HOLD_MS.
+ */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InFlight } from '../../src/orchestrator/loading/in-flight.js';
 import { HOLD_MS, QuickHolds } from '../../src/orchestrator/loading/quick-holds.js';

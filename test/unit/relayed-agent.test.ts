@@ -11,7 +11,10 @@ import { AGENT_META_KEY as SENT_KEY } from '../../src/orchestrator/config/agents
 
 const SETTINGS = { http: { tokens: { 'laptop-a': { tokenEnv: 'TOKEN_A' } } } } as never;
 const server = new McpServer({ name: 'box', version: '1' });
-/** A server made for a request whose caller the transport knows: by its token's agent, or its 2025-era session's name. */
+/**
+ * A server made for a request whose caller the transport knows: by its token's agent, or its 2025-era
+ * session's name.
+ */
 const madeFor = (caller: { token?: string; session?: string }) =>
   bindCaller(new McpServer({ name: 'box', version: '1' }), caller);
 const meta = (agent: unknown) => ({ progressToken: 7, [AGENT_META_KEY]: agent });

@@ -120,7 +120,8 @@ describe('the choices for a kind of work', () => {
   it('model.default is the configured model only for work whose kind was not named', () => {
     expect(choicesFor('general', { task: 'general', named: false }, all).map((c) => c.model)).toEqual(['llava:7b']);
     expect(choicesFor('general', { task: 'general' }, all)).toEqual([]);
-    expect(choicesFor('code', { task: 'code', named: false }, all)[0]!.model).toBe('llama3.2'); // an override wins over it
+    // an override wins over it
+    expect(choicesFor('code', { task: 'code', named: false }, all)[0]!.model).toBe('llama3.2');
   });
 
   it('choiceOf finds a model among them by name — on its host, for one made there', () => {

@@ -55,7 +55,8 @@ describe('selectModel', () => {
 
   it('work that reads inputs given by path falls back to any text model when no code model can take it — a code model still first', () => {
     const s = selectModel({ task: 'debugging', readsInputs: true }, [llama3, phi, embed], settings)!;
-    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'phi3:mini']); // phi last; never the embedding model
+    // phi last; never the embedding model
+    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'phi3:mini']);
     expect(s.reason).toMatch(
       /best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/,
     );
@@ -117,7 +118,8 @@ describe('selectModel', () => {
 
   it('fast work goes to a loaded general model (not a thinking one) rather than loading a small model first', () => {
     const loadedMistral = { ...mistral, loaded: true };
-    expect(selectModel({ task: 'fast' }, [loadedMistral, llama3, phi], settings)!.model).toBe('mistral:7b'); // loaded, and serves fast itself
+    // loaded, and serves fast itself
+    expect(selectModel({ task: 'fast' }, [loadedMistral, llama3, phi], settings)!.model).toBe('mistral:7b');
     const loadedLlama8 = { ...llama8, loaded: true };
     const s = selectModel({ task: 'fast' }, [loadedLlama8, llama3, phi], settings)!;
     expect(s.model).toBe('llama3.1:8b');

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { fairChoice, waitForSlot, type Contender } from '../../src/orchestrator/generation/schedule.js';
 
 const GB = 1e9;
-/** The 14B model, loaded, its one slot answering a split job's part that may write 512 tokens at 10 tokens/s (1 s in). */
+/**
+ * The 14B model, loaded, its one slot answering a split job's part that may write 512 tokens at 10 tokens/s
+ * (1 s in).
+ */
 const busy = (o: Partial<Contender> = {}): Contender => ({
   model: 'qwen2.5:14b',
   loaded: true,

@@ -31,7 +31,8 @@ describe('schemas/settings.schema.json', () => {
       'toolsets',
     ]);
     expect(schema.properties.ram!.properties!.safetyMargin!.default).toBe(0.2);
-    expect(schema.properties.options!.properties!.maxTokens!.default).toBeUndefined(); // the model's own num_predict, else 4096
+    // the model's own num_predict, else 4096
+    expect(schema.properties.options!.properties!.maxTokens!.default).toBeUndefined();
     expect(schema.properties.options!.properties!.temperature!.default).toBeUndefined();
     expect(schema.properties.http!.properties!.resumeGraceSeconds!.default).toBe(30);
     expect(schema.properties.shared!.properties!.idleSeconds!.default).toBe(120);

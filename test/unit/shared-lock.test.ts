@@ -277,7 +277,8 @@ describe('the lock among other takers (their moves put between its own)', () => 
     writeFileSync(file, String(deadPid()));
     const { fs, fired } = interleaved({
       'link x.lock.break #1': () => rmSync(file), // released while the breaker is taken…
-      'readFile x.lock #2': () => writeFileSync(file, String(livePid)), // …and taken by another between the read and the look
+      // …and taken by another between the read and the look
+      'readFile x.lock #2': () => writeFileSync(file, String(livePid)),
     });
     expect(await takeLock(file, fs)).toBe(false);
     expect(fired).toEqual(['link x.lock.break #1', 'readFile x.lock #2']);

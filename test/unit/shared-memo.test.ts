@@ -55,7 +55,8 @@ describe('the memo of a forwarding launch', () => {
     expect(await recall(['--model', 'a'], m.env, m.home)).toBeUndefined();
     expect(await recall(['--model', 'a'], { ...m.env, OLLM_MODEL: 'x' }, m.cwd)).toBeUndefined();
     expect(await recall(['--model', 'a'], { ...m.env, OLLAMA_HOST: 'http://gpu:11434' }, m.cwd)).toBeUndefined();
-    expect(await recall(['--model', 'a'], { ...m.env, TERM: 'xterm' }, m.cwd)).toEqual(plan); // a variable that shapes nothing
+    // a variable that shapes nothing
+    expect(await recall(['--model', 'a'], { ...m.env, TERM: 'xterm' }, m.cwd)).toEqual(plan);
   });
 
   it('a key the settings name, set or changed since: not recalled', async () => {

@@ -419,7 +419,8 @@ describe('socketFolders: where the servers are looked for', () => {
     const linked = tempDir('ollm-rt-');
     symlinkSync(good, join(linked, `ollm-mcp-${tag}`));
     expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: linked }, system)).toEqual([good]);
-    // with a uid: the folder named by it, and only when it is that user's (a uid no one has, never the machine's own folder)
+    // with a uid: the folder named by it, and only when it is that user's (a uid no one has, never the
+    // machine's own folder)
     const other = 2_000_000_000 + (process.pid % 100_000);
     if (!existsSync(join('/tmp', `ollm-mcp-${other}`))) inTmp.push(join('/tmp', `ollm-mcp-${other}`));
     const theirs = made(runtime, `ollm-mcp-${other}`);

@@ -1,4 +1,7 @@
-/** A made model runs on its base's runner (Ollama keys runners by the weights file): shared-weights.ts, and the weights read from a modelfile. */
+/**
+ * A made model runs on its base's runner (Ollama keys runners by the weights file): shared-weights.ts, and
+ * the weights read from a modelfile.
+ */
 import { describe, expect, it } from 'vitest';
 import { onSharedRunner } from '../../src/orchestrator/loading/shared-weights.js';
 import { weightsFile } from '../../src/orchestrator/models/catalog.js';

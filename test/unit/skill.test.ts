@@ -38,7 +38,10 @@ function shownCalls(md: string): Array<{ tool: string; args: string }> {
   );
 }
 
-/** Why a shown call is wrong: an unknown tool, arguments that are not JSON, that the tool's schema refuses, or that it does not know. */
+/**
+ * Why a shown call is wrong: an unknown tool, arguments that are not JSON, that the tool's schema refuses, or
+ * that it does not know.
+ */
 function refusal(call: { tool: string; args: string }): string | undefined {
   const tool = TOOLS.find((t) => t.toolName === call.tool);
   if (!tool) return `${call.tool}: no such tool`;

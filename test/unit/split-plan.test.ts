@@ -64,7 +64,8 @@ function fitsWindow(p: Split, window: number): boolean {
   return p.partTokens + p.carriedTokens + p.partAnswerTokens + CONTEXT_SLACK <= window;
 }
 
-// issue 54, finding 8: a 1536-token llama-server window, a 48 KB log (~12k tokens), the task ~100 tokens, a 500-token memory budget, the citation guide
+// issue 54, finding 8: a 1536-token llama-server window, a 48 KB log (~12k tokens), the task ~100 tokens, a
+// 500-token memory budget, the citation guide
 describe('a small window: what parts carry shrinks before the work is refused', () => {
   const optional = { memory: 500, guide: 40, shortGuide: 8 };
   const small: WindowNeed = { window: 1536, fixedTokens: 102, optional, answerTokens: 1024, inputTokens: 12_000 };

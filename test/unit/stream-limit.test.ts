@@ -28,7 +28,8 @@ describe('streamGenerate: how the answer ended', () => {
   it('an answer stopped at its limit here ended by the length limit, whatever the engine says', async () => {
     const out = await streamGenerate(engine(100, 'stop'), request);
     expect(out.doneReason).toBe('length');
-    expect(out.text).toBe('word '.repeat(100)); // the engine ignored the stop; the text is bounded by characters, not cut here
+    // the engine ignored the stop; the text is bounded by characters, not cut here
+    expect(out.text).toBe('word '.repeat(100));
   });
 
   it("an answer that ends within its limit keeps the engine's reason", async () => {

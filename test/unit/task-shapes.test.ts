@@ -70,7 +70,8 @@ describe('a job as a task', () => {
       statusMessage: expect.stringMatching(/stopped with the ollm-mcp server.*call route_and_generate again/),
     });
     expect(asTask(job({ state: 'cancelled' }))).toMatchObject({ status: 'cancelled', statusMessage: 'cancelled' });
-    expect(asTask(job({ state: 'failed' })).statusMessage).toBe('route_and_generate failed'); // no error kept: the tool that failed
+    // no error kept: the tool that failed
+    expect(asTask(job({ state: 'failed' })).statusMessage).toBe('route_and_generate failed');
     expect(asTask(job({ state: 'running' }))).not.toHaveProperty('statusMessage'); // no progress yet
   });
 });
@@ -89,7 +90,8 @@ describe('what tasks/result returns', () => {
       content: [{ type: 'text', text: 'x' }],
       structuredContent: { text: 'x', model: 'm' },
     });
-    expect(callResult({ structured: null, text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] }); // no structured result: none given
+    // no structured result: none given
+    expect(callResult({ structured: null, text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
     expect(callResult({ structured: 'x', text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
     expect(callResult(undefined)).toEqual({
       isError: true,

@@ -1,4 +1,7 @@
-/** Counting a /tokenize answer as it streams (engines/llamacpp/token-answer.ts): what is a count, what is not, and its bounds. */
+/**
+ * Counting a /tokenize answer as it streams (engines/llamacpp/token-answer.ts): what is a count, what is not,
+ * and its bounds.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   BODY_SLACK,

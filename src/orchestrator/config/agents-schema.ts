@@ -9,11 +9,17 @@ import { PROFILE_NAMES, TASK_TYPES } from './profiles.js';
 
 const profile = z.enum(PROFILE_NAMES);
 
-/** The toolsets a client may choose (`all`, the default, is every tool); their tools are listed in src/tools/toolsets.ts. */
+/**
+ * The toolsets a client may choose (`all`, the default, is every tool); their tools are listed in
+ * src/tools/toolsets.ts.
+ */
 export const TOOLSET_NAMES = ['all', 'offload', 'models', 'memory', 'templates', 'status'] as const;
 export type ToolsetName = (typeof TOOLSET_NAMES)[number];
 
-/** The routing settings' fields, without their defaults: `model.routing` gives them defaults, an agent's entry only what it changes. */
+/**
+ * The routing settings' fields, without their defaults: `model.routing` gives them defaults, an agent's entry
+ * only what it changes.
+ */
 export const routingFields = {
   enabled: z.boolean(),
   defaultProfile: profile,

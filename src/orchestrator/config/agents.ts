@@ -9,7 +9,10 @@ import type { Settings } from './schema.js';
 /** The name of a client that gave none (or none with a printable character). */
 export const UNKNOWN_AGENT = 'unknown';
 
-/** A client's name as records and settings know it: printable ASCII only, trimmed, at most MAX_AGENT_NAME characters; "unknown" when nothing is left. */
+/**
+ * A client's name as records and settings know it: printable ASCII only, trimmed, at most MAX_AGENT_NAME
+ * characters; "unknown" when nothing is left.
+ */
 export function agentName(raw: unknown): string {
   if (typeof raw !== 'string') return UNKNOWN_AGENT;
   let out = '';
@@ -18,7 +21,10 @@ export function agentName(raw: unknown): string {
   return out === '' ? UNKNOWN_AGENT : out;
 }
 
-/** The request _meta key under which another ollm-mcp names the agent it calls for (engines/ollm; presenting/calling-agent.ts reads it). */
+/**
+ * The request _meta key under which another ollm-mcp names the agent it calls for (engines/ollm;
+ * presenting/calling-agent.ts reads it).
+ */
 export const AGENT_META_KEY = 'io.ollm-mcp/agent';
 
 /**
@@ -62,7 +68,10 @@ export function agentEntry(settings: Pick<Settings, 'agents'>, agent: string | u
   return agent !== undefined && Object.hasOwn(settings.agents, agent) ? settings.agents[agent] : undefined;
 }
 
-/** The settings an agent's calls run with: its entry over the settings every client gets (the same object when it has none). */
+/**
+ * The settings an agent's calls run with: its entry over the settings every client gets (the same object when
+ * it has none).
+ */
 export function settingsForAgent(settings: Settings, agent: string | undefined): Settings {
   const entry = agentEntry(settings, agent);
   if (!entry) return settings;

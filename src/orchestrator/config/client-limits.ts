@@ -85,13 +85,22 @@ export const CLIENT_LIMITS: readonly KnownLimit[] = [
 export interface ClientLimit {
   /** Seconds; undefined: it waits as long as it takes. */
   seconds: number | undefined;
-  /** Where the figure comes from, e.g. "claude-ai cuts calls at 60 s (Claude Desktop)", "agents.ci-bot.timeoutSeconds", "the MCP SDK's default". */
+  /**
+   * Where the figure comes from, e.g. "claude-ai cuts calls at 60 s (Claude Desktop)",
+   * "agents.ci-bot.timeoutSeconds", "the MCP SDK's default".
+   */
   source: string;
-  /** When the call arrived (epoch ms): its client counts from then, so what is left of the limit is less by what has passed. */
+  /**
+   * When the call arrived (epoch ms): its client counts from then, so what is left of the limit is less by
+   * what has passed.
+   */
   since?: number;
 }
 
-/** What is left of the client's limit now (ms): the limit less the time since the call arrived (1 ms at the least); undefined without a limit. */
+/**
+ * What is left of the client's limit now (ms): the limit less the time since the call arrived (1 ms at the
+ * least); undefined without a limit.
+ */
 export function remainingMs(limit: ClientLimit, now = Date.now()): number | undefined {
   if (limit.seconds === undefined) return undefined;
   return Math.max(1, limit.seconds * 1000 - (limit.since === undefined ? 0 : Math.max(0, now - limit.since)));
@@ -121,13 +130,19 @@ export function clientLimit(name: string | undefined, settings: Pick<Settings, '
   return { seconds: SDK_DEFAULT_SECONDS, source: "the MCP SDK's default" };
 }
 
-/** What a known client does at its limit: "cuts calls at 60 s", "moves calls to the background at 120 s", "waits as long as it takes". */
+/**
+ * What a known client does at its limit: "cuts calls at 60 s", "moves calls to the background at 120 s",
+ * "waits as long as it takes".
+ */
 function knownWords(known: KnownLimit): string {
   if (known.seconds === undefined) return 'waits as long as it takes';
   return known.backgrounds ? `moves calls to the background at ${known.seconds} s` : `cuts calls at ${known.seconds} s`;
 }
 
-/** The limit in a few words, as show_status and doctor say it: "waits 60 s (claude-ai cuts calls at 60 s (Claude Desktop))" reads badly, so the app or the setting alone. */
+/**
+ * The limit in a few words, as show_status and doctor say it: "waits 60 s (claude-ai cuts calls at 60 s
+ * (Claude Desktop))" reads badly, so the app or the setting alone.
+ */
 export function limitText(limit: ClientLimit, name?: string): string {
   const known = limit.source.startsWith('agents.') ? undefined : knownClient(name);
   const why = known ? known.app : limit.source;

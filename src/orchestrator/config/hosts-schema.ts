@@ -1,4 +1,7 @@
-/** The settings for several backends: `hosts` (other Ollama machines, llama.cpp routers, OpenAI-compatible engines, other ollm-mcp servers) and a host's capacity. */
+/**
+ * The settings for several backends: `hosts` (other Ollama machines, llama.cpp routers, OpenAI-compatible
+ * engines, other ollm-mcp servers) and a host's capacity.
+ */
 import * as z from 'zod';
 import { bytes, host, runnerFields } from './schema-parts.js';
 

@@ -1,4 +1,7 @@
-/** The `inputs` settings: where tools may read files, images and diffs given by path, and how much one call may read. */
+/**
+ * The `inputs` settings: where tools may read files, images and diffs given by path, and how much one call
+ * may read.
+ */
 import * as z from 'zod';
 
 export const inputsSchema = z

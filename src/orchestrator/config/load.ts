@@ -13,7 +13,10 @@ import { diskProblem } from '../util/disk-errors.js';
 import { settingsSchema, type Settings } from './schema.js';
 import { withOllamaEnv } from './ollama-env.js';
 
-/** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */
+/**
+ * One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2,
+ * flag: '--temperature' }.
+ */
 export interface FlagSetting {
   path: string;
   value: unknown;
@@ -59,7 +62,10 @@ const ENV_MAP: Array<{ name: string; path: string; type: 'string' | 'number' | '
   { name: 'OLLM_SHARED', path: 'shared.enabled', type: 'boolean' },
 ];
 
-/** An env var's yes or no ("1", "true", "on", "yes" / "0", "false", "off", "no"); anything else is kept as text for the schema to refuse. */
+/**
+ * An env var's yes or no ("1", "true", "on", "yes" / "0", "false", "off", "no"); anything else is kept as
+ * text for the schema to refuse.
+ */
 function booleanOrText(raw: string): boolean | string {
   const t = raw.trim().toLowerCase();
   if (['1', 'true', 'on', 'yes'].includes(t)) return true;
@@ -238,7 +244,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<str
   }
   let value: unknown = input;
   for (const k of path) value = typeof value === 'object' && value !== null ? (value as Tree)[k] : undefined;
-  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`; // a long value is cut: an error is a line
+  // a long value is cut: an error is a line
+  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`;
   let allowed = issue.message.replace(/^Invalid input: /, '');
   if (issue.code === 'invalid_value')
     allowed = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;

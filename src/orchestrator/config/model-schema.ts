@@ -1,4 +1,7 @@
-/** The `model` settings: the default model, the models kept loaded and how long, and routing; and the generation `options` sent unless a model's own settings say otherwise. */
+/**
+ * The `model` settings: the default model, the models kept loaded and how long, and routing; and the
+ * generation `options` sent unless a model's own settings say otherwise.
+ */
 import * as z from 'zod';
 import { keepAliveProblem } from './units.js';
 import { optionFields, routingFields } from './agents-schema.js';

@@ -21,11 +21,17 @@ export function isLocalHost(url: string): boolean {
   return host === 'localhost' || host === '[::1]' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-/** Go's strconv.ParseBool, as envconfig.BoolWithDefault reads OLLAMA_FLASH_ATTENTION; anything else leaves the default (auto). */
+/**
+ * Go's strconv.ParseBool, as envconfig.BoolWithDefault reads OLLAMA_FLASH_ATTENTION; anything else leaves the
+ * default (auto).
+ */
 const GO_TRUE: ReadonlySet<string | undefined> = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const GO_FALSE: ReadonlySet<string | undefined> = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
-/** The Ollama server settings this machine's environment gives, each with the variable it came from; a value Ollama would not take is left out. */
+/**
+ * The Ollama server settings this machine's environment gives, each with the variable it came from; a value
+ * Ollama would not take is left out.
+ */
 export function ollamaEnvDefaults(
   env: Env,
 ): Array<{ key: 'kvCacheType' | 'flashAttention' | 'gpuOverhead'; value: string | number; from: string }> {

@@ -1,4 +1,7 @@
-/** The `ollama` settings: the Ollama server ollm-mcp plans memory for, the time limits of its calls, its capacity and its own settings. */
+/**
+ * The `ollama` settings: the Ollama server ollm-mcp plans memory for, the time limits of its calls, its
+ * capacity and its own settings.
+ */
 import * as z from 'zod';
 import { DEFAULT_OLLAMA_URL } from './host.js';
 import { host, runnerFields } from './schema-parts.js';

@@ -1,6 +1,7 @@
 /**
  * The secret values this server holds: the keys and tokens the settings name (every host's
- * `tokenEnv`, the fallback's `apiKeyEnv`, every HTTP agent token's `http.tokens.NAME.tokenEnv`) and those read from fixed variables (OLLM_API_KEY,
+ * `tokenEnv`, the fallback's `apiKeyEnv`, every HTTP agent token's `http.tokens.NAME.tokenEnv`) and those
+ * read from fixed variables (OLLM_API_KEY,
  * OLLAMA_API_KEY, OLLM_HTTP_TOKEN), as they are in the environment. Settings never hold a key
  * itself, so the settings and the environment say them all. What leaves the server — tool
  * results, resources, log lines, `doctor` — is cleared of them (util/redact-secrets.ts).

@@ -149,7 +149,10 @@ function speaksTls(err: unknown): boolean {
   return false;
 }
 
-/** Whether a parse error's bytes (node:http's rawPacket, undici's data) start as a TLS record: an alert or a handshake, version 3.x. */
+/**
+ * Whether a parse error's bytes (node:http's rawPacket, undici's data) start as a TLS record: an alert or a
+ * handshake, version 3.x.
+ */
 function tlsRecord(err: unknown): boolean {
   for (let e = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
     const raw = (e as { rawPacket?: unknown; data?: unknown }).rawPacket ?? (e as { data?: unknown }).data;

@@ -1,4 +1,7 @@
-/** What an engine tells of itself beyond its models (engine.ts Engine.report, Engine.load): its own list of model states, and its own load figures. */
+/**
+ * What an engine tells of itself beyond its models (engine.ts Engine.report, Engine.load): its own list of
+ * model states, and its own load figures.
+ */
 
 /** One model as an engine that keeps its own list of model states reports it (a llama.cpp router). */
 interface ReportedModel {

@@ -19,11 +19,17 @@ export type KeepAlive = string | number;
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Overrides the adapter's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */
+  /**
+   * Overrides the adapter's default time limit for this call; 0 means none (for streams, which watch for
+   * stalls instead).
+   */
   timeoutMs?: number;
   /** The model the call is about, to name it in errors. */
   model?: string;
-  /** A fresh reading was asked for (list_models `refresh`): an adapter that keeps readings, or relays to a server that does, reads afresh. */
+  /**
+   * A fresh reading was asked for (list_models `refresh`): an adapter that keeps readings, or relays to a
+   * server that does, reads afresh.
+   */
   refresh?: boolean;
 }
 
@@ -77,7 +83,10 @@ export interface EngineFit {
   needBytes?: number;
 }
 
-/** What an engine tells of one model beyond its entry: its metadata (model_info as GGUF keys), capabilities, licence. */
+/**
+ * What an engine tells of one model beyond its entry: its metadata (model_info as GGUF keys), capabilities,
+ * licence.
+ */
 export interface ModelShow {
   details?: Partial<ModelDetails>;
   model_info?: Record<string, unknown> | Map<string, unknown>;
@@ -91,7 +100,10 @@ export interface ModelShow {
 }
 
 export interface EngineCapabilities {
-  /** It loads and unloads on request and reports what it holds, so ollm-mcp plans its memory (else the engine manages its own). */
+  /**
+   * It loads and unloads on request and reports what it holds, so ollm-mcp plans its memory (else the engine
+   * manages its own).
+   */
   managesMemory: boolean;
   /** It downloads and deletes models on request. */
   pullAndDelete: boolean;
@@ -101,7 +113,10 @@ export interface EngineCapabilities {
   tokenize: boolean;
   /** It serves embedding models. */
   embeddings: boolean;
-  /** What it lists loaded (`ps`) carries the memory each model actually took (Ollama's size, size_vram), not an estimate. */
+  /**
+   * What it lists loaded (`ps`) carries the memory each model actually took (Ollama's size, size_vram), not
+   * an estimate.
+   */
   reportsLoadedSize?: boolean;
   /** Requests it answers at once per model (its parallel slots), when it says. */
   parallelSlots?: number;
@@ -127,7 +142,10 @@ export interface GenerateRequest {
   images?: string[];
   keepAlive: string | number;
   numCtx: number;
-  /** Sent only when the caller or the user's settings set it: else the model's own (its Modelfile, a preset), else the engine's. */
+  /**
+   * Sent only when the caller or the user's settings set it: else the model's own (its Modelfile, a preset),
+   * else the engine's.
+   */
   temperature?: number;
   /** As temperature. */
   topP?: number;
@@ -136,14 +154,20 @@ export interface GenerateRequest {
   think?: boolean;
   /** The answer is JSON, of this schema when one is given (the engine constrains it where it can). */
   format?: AnswerFormat;
-  /** The calling agent (RouteRequest.agent), for an engine that serves several callers and names them (another ollm-mcp: engines/ollm). */
+  /**
+   * The calling agent (RouteRequest.agent), for an engine that serves several callers and names them (another
+   * ollm-mcp: engines/ollm).
+   */
   agent?: string;
   /**
    * Whose the prompt is, as an opaque key (RouteRequest.owner): an engine that can keep caches apart
    * by caller is asked to (vLLM's `cache_salt`), and another ollm-mcp is told it (engines/ollm).
    */
   owner?: string;
-  /** Relayed here by another ollm-mcp (RouteRequest.relayed): run on this server's own engines only, never sent on to another (engines/planned-elsewhere.ts). */
+  /**
+   * Relayed here by another ollm-mcp (RouteRequest.relayed): run on this server's own engines only, never
+   * sent on to another (engines/planned-elsewhere.ts).
+   */
   relayed?: boolean;
   /**
    * Told of each piece of the answer as it streams. Returning 'stop' ends the generation there
@@ -162,7 +186,10 @@ export interface GenerateDone {
   loadMs?: number;
   /** The engine's own time reading the prompt, ms: the tokens its cache did not already hold. */
   promptMs?: number;
-  /** Of promptTokens, those the engine's cache already held (llama-server's cache_n); undefined when it does not say (Ollama). */
+  /**
+   * Of promptTokens, those the engine's cache already held (llama-server's cache_n); undefined when it does
+   * not say (Ollama).
+   */
   cachedPromptTokens?: number;
 }
 
@@ -174,7 +201,10 @@ export interface PullLine {
   completed?: number;
 }
 
-/** A model to make from an installed one: its own system prompt, parameters, template, messages, quantization. Checked before it gets here (models/create-check.ts). */
+/**
+ * A model to make from an installed one: its own system prompt, parameters, template, messages, quantization.
+ * Checked before it gets here (models/create-check.ts).
+ */
 export interface CreateModelRequest {
   /** The new model's name. */
   model: string;
@@ -199,7 +229,10 @@ export interface Engine {
   readonly host: string;
   /** How messages name it: "Ollama at 127.0.0.1:11434", "llama-server router at …", "vllm (10.0.0.5:8000)". */
   readonly who: string;
-  /** The engine's own name, for what it did by itself ("unloaded by Ollama", "by llama-server"); "the engine" when unset. */
+  /**
+   * The engine's own name, for what it did by itself ("unloaded by Ollama", "by llama-server"); "the engine"
+   * when unset.
+   */
   readonly engineName?: string;
   readonly can: EngineCapabilities;
   /** Told of every reading of the loaded models, whoever made it (the pin keeper watches them). */
@@ -228,9 +261,15 @@ export interface Engine {
   ): Promise<void>;
   /** Copies an installed model under another name (the same weights), where `can.create`. */
   copy?(source: string, destination: string, options?: CallOptions): Promise<void>;
-  /** Where the engine cannot make models: what to do there instead, in words (e.g. a preset section for llama-server). */
+  /**
+   * Where the engine cannot make models: what to do there instead, in words (e.g. a preset section for
+   * llama-server).
+   */
   createInstead?(req: CreateModelRequest, options?: CallOptions): Promise<string>;
-  /** Tokens in `text` by the model's tokenizer, where `can.tokenize`; undefined when it cannot count now without loading the model. */
+  /**
+   * Tokens in `text` by the model's tokenizer, where `can.tokenize`; undefined when it cannot count now
+   * without loading the model.
+   */
   tokenize?(model: string, text: string, options?: CallOptions): Promise<number | undefined>;
   /** The engine's own report of its models and limits, where it keeps one. */
   report?(options?: CallOptions): Promise<EngineReport>;

@@ -63,6 +63,9 @@ export interface Fallback {
   readonly host: string;
   /** Whether inputs read by path (files, diffs, images) may be sent to it. */
   readonly sendInputs: boolean;
-  /** Asks it; a failure is recorded in `attempts` and returns undefined; a request holding what was read from this machine (unless sendInputs) throws KeptLocalError, unsent. */
+  /**
+   * Asks it; a failure is recorded in `attempts` and returns undefined; a request holding what was read from
+   * this machine (unless sendInputs) throws KeptLocalError, unsent.
+   */
   answer(req: FallbackRequest, attempts: Array<{ model: string; error: string }>): Promise<FallbackAnswer | undefined>;
 }

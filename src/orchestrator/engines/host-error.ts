@@ -21,7 +21,10 @@ export type HostErrorKind =
   | 'out_of_memory'
   | 'unauthorized'
   | 'server_error'
-  /** The model ended without a word of answer (nothing but whitespace): a model that samples may answer when asked again. */
+  /**
+   * The model ended without a word of answer (nothing but whitespace): a model that samples may answer when
+   * asked again.
+   */
   | 'empty_answer'
   /** The engine cannot do this at all (an OpenAI-compatible engine cannot pull or unload). */
   | 'not_supported'

@@ -53,7 +53,10 @@ export function bodyReader(res: {
   return res.body ? res.body.getReader() : null;
 }
 
-/** An answer's bytes through Node's own iterator; cancelling it destroys the answer (as cancelling its web stream does). */
+/**
+ * An answer's bytes through Node's own iterator; cancelling it destroys the answer (as cancelling its web
+ * stream does).
+ */
 function nodeReader(res: IncomingMessage): ChunkReader {
   const it = res[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
   return {
@@ -106,7 +109,8 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
         // request never reached it; sent once more on a connection of its own. A llama-server router closes
         // the connection after every answer it relays from a model's server while saying "keep-alive"
         if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return send(true);
-        // a fresh plain-HTTP connection closed or answered in something not HTTP: is it a TLS server? (address-trouble.ts)
+        // a fresh plain-HTTP connection closed or answered in something not HTTP: is it a TLS server?
+        // (address-trouble.ts)
         if (
           url.protocol === 'http:' &&
           !request.reusedSocket &&

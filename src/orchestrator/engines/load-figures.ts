@@ -168,7 +168,10 @@ export function combineLoads(parts: ReadonlyMap<string, EngineLoad>, ready?: rea
   return { running, waiting, models, ...(ready && { ready }) };
 }
 
-/** A /metrics reading with the slot count /slots gives (llama-server publishes both; vLLM only the first): either alone as it is. */
+/**
+ * A /metrics reading with the slot count /slots gives (llama-server publishes both; vLLM only the first):
+ * either alone as it is.
+ */
 export function withSlots(metrics: EngineLoad | undefined, slots: EngineLoad | undefined): EngineLoad | undefined {
   if (!metrics) return slots;
   return slots?.slots !== undefined ? { ...metrics, slots: slots.slots } : metrics;

@@ -23,7 +23,10 @@ export const MISSING_FOR_MS = 60_000;
 /** A reading older than this is not used while a fresh one is awaited. */
 const STALE_MS = 10_000;
 
-/** Asks `path` (at the server root, query included) and parses the answer; undefined for anything but a readable 200. */
+/**
+ * Asks `path` (at the server root, query included) and parses the answer; undefined for anything but a
+ * readable 200.
+ */
 export type Ask = <T>(path: string, parse: (text: string) => T | undefined) => Promise<T | undefined>;
 
 export interface LoadReaderOptions {

@@ -68,7 +68,10 @@ export interface Shared {
   lend(lent: Lent): void;
 }
 
-/** Who plans `engine`, when other servers on the machine may use it too; undefined for an engine only this server uses. */
+/**
+ * Who plans `engine`, when other servers on the machine may use it too; undefined for an engine only this
+ * server uses.
+ */
 export function sharedOf(engine: Engine): Shared | undefined {
   return 'shared' in engine ? (engine as Engine & { shared: Shared }).shared : undefined;
 }
@@ -98,7 +101,10 @@ export interface PlannedElsewhereOptions {
   suspectMs?: number;
 }
 
-/** Who plans the engine, as the claim last said: the planning server and the box that reaches it (none while this server plans). */
+/**
+ * Who plans the engine, as the claim last said: the planning server and the box that reaches it (none while
+ * this server plans).
+ */
 class Planning implements Shared {
   planner: Planner | undefined;
   box: PlannerEngine | undefined;
@@ -138,7 +144,8 @@ class Planning implements Shared {
     void this.box?.box.close();
     this.planner = now;
     const { name, timeoutMs, parallel } = this.options;
-    // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
+    // nothing is sent there once its process is gone (or its pid is another process's): the call fails as
+    // unreachable, and the claim is settled again
     const sendable = now && stillTheProcess(now.pid, this.options.alive ?? ownProcessAlive);
     // the 2025 era: the SDK's era probe (versionNegotiation auto) sometimes left the first call "Not connected"
     // (test/e2e/agents.test.ts, 2 runs of 3); the engine's own address: its list is that engine's alone
@@ -177,7 +184,8 @@ export function plannedElsewhere(
   const dispatch = (prop: PropertyKey, args: unknown[]): unknown => {
     const first = p.target(prop);
     if (first === direct) return call(first, prop, args);
-    // relayed here while this server planned the engine (it was stopped meanwhile, and its caller has gone on without it): never sent on
+    // relayed here while this server planned the engine (it was stopped meanwhile, and its caller has gone on
+    // without it): never sent on
     if (prop === 'generate' && (args[0] as GenerateRequest | undefined)?.relayed) return Promise.reject(notSentOn());
     const through = () =>
       relay(p, first, prop, args, suspectMs).catch(async (err: unknown) => {
@@ -192,7 +200,10 @@ export function plannedElsewhere(
     return heldGenerate(p.holds, claim.leases.key, direct, args, through);
   };
 
-  /** A load or unload of this server's plan, found stale: another server plans the engine now (its adapter would load nothing). */
+  /**
+   * A load or unload of this server's plan, found stale: another server plans the engine now (its adapter
+   * would load nothing).
+   */
   const moved = (prop: PropertyKey, args: unknown[]) => {
     const model =
       prop === 'load' ? (args[0] as { model?: string } | undefined)?.model : (args[0] as string | undefined);
@@ -208,7 +219,10 @@ export function plannedElsewhere(
     );
   };
 
-  /** Before acting on the engine's memory as its planner: is the claim still this server's? If not, the new planner is found first. */
+  /**
+   * Before acting on the engine's memory as its planner: is the claim still this server's? If not, the new
+   * planner is found first.
+   */
   const planned = async (prop: PropertyKey, args: unknown[]): Promise<unknown> => {
     if (!(await claim.holds())) {
       await p.settle();
@@ -233,7 +247,10 @@ export function plannedElsewhere(
   return proxyOf(direct, p, method);
 }
 
-/** `direct` as the fleet sees it: its methods through `method`, its capabilities and name those of whoever serves it now. */
+/**
+ * `direct` as the fleet sees it: its methods through `method`, its capabilities and name those of whoever
+ * serves it now.
+ */
 function proxyOf(direct: Engine, p: Planning, method: (prop: PropertyKey) => unknown): Engine & { shared: Shared } {
   const can = (): EngineCapabilities =>
     p.box

@@ -35,7 +35,10 @@ export interface FleetHostDeps {
    * address: server/shared/engine-claims.ts); none: this server plans every engine it names.
    */
   claims?: (kind: 'ollama' | 'llamacpp', url: string) => EngineClaim;
-  /** It schedules its own replicas (settings' `cluster`, or another ollm-mcp): placed as one host, no prefix steering or extra copy there. */
+  /**
+   * It schedules its own replicas (settings' `cluster`, or another ollm-mcp): placed as one host, no prefix
+   * steering or extra copy there.
+   */
   cluster?: boolean;
 }
 
@@ -46,7 +49,10 @@ export class FleetHost {
   readonly overview: ModelOverview;
   /** What its engine's slots were last sent, per model (placement's prefix affinity: prefix-memory.ts). */
   readonly prefixes = new PrefixMemory();
-  /** It schedules its own replicas: placement steers no prefix there and makes no extra copy (FleetHostDeps.cluster). */
+  /**
+   * It schedules its own replicas: placement steers no prefix there and makes no extra copy
+   * (FleetHostDeps.cluster).
+   */
   readonly cluster: boolean;
   private readonly sizes?: SeenSizes;
 

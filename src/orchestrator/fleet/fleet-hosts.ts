@@ -26,7 +26,10 @@ type OwnSettings = Pick<
   'capacity' | 'maxLoadedModels' | 'contextLength' | 'kvCacheType' | 'flashAttention' | 'gpuOverhead'
 >;
 
-/** The settings as one more host sees them: its address, capacity, limits and how it runs models (never the primary's); no pins of the primary's. */
+/**
+ * The settings as one more host sees them: its address, capacity, limits and how it runs models (never the
+ * primary's); no pins of the primary's.
+ */
 function settingsFor(base: Settings, spec: { url: string; numParallel?: number } & OwnSettings): Settings {
   const ollama: Settings['ollama'] = {
     ...base.ollama,
@@ -45,7 +48,10 @@ function serverRoot(url: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
 }
 
-/** An engine whose memory this server plans, unless another server on the machine claimed it first (engines/planned-elsewhere.ts). */
+/**
+ * An engine whose memory this server plans, unless another server on the machine claimed it first
+ * (engines/planned-elsewhere.ts).
+ */
 function claimed(
   engine: Engine,
   kind: 'ollama' | 'llamacpp',
@@ -142,7 +148,10 @@ function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps
   });
 }
 
-/** Another ollm-mcp (a team's GPU box): its memory is its own plan's, so nothing is planned here (can.managesMemory false). */
+/**
+ * Another ollm-mcp (a team's GPU box): its memory is its own plan's, so nothing is planned here
+ * (can.managesMemory false).
+ */
 function ollmHost(base: Settings, spec: OllmHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
   const parallel = spec.numParallel ?? base.ollama.numParallel;
   const settings = settingsFor(base, { url: spec.url, numParallel: parallel });

@@ -120,7 +120,10 @@ export function unreachableOf(
     }));
 }
 
-/** ollm://system/ram: this machine's memory (ollama.host's view), and with several hosts, which of them do not answer. */
+/**
+ * ollm://system/ram: this machine's memory (ollama.host's view), and with several hosts, which of them do not
+ * answer.
+ */
 export async function ramStatus(fleet: Fleet) {
   const primary = fleet.hosts.find((h) => h.name === 'ollama')!;
   const status = await primary.overview.ramStatus();

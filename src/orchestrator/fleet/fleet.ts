@@ -13,7 +13,10 @@ import { log } from '../util/log.js';
 const COPY_CHECK_MS = 30_000;
 
 export class HostFleet {
-  /** Hosts that did not answer, skipped for a while and re-checked in the background (an engine that plans memory: its loaded models, so pins it dropped come back). */
+  /**
+   * Hosts that did not answer, skipped for a while and re-checked in the background (an engine that plans
+   * memory: its loaded models, so pins it dropped come back).
+   */
   readonly hostCooldown: HostCooldown;
 
   /** Copies of a model loaded on another host for a rush, released when idle (extra-copies.ts). */

@@ -77,7 +77,10 @@ interface Measured {
   speeds?: { at(host: string, model: string, task?: string): LearnedSpeeds; book(): SpeedBook } | undefined;
 }
 
-/** How long a placement waits for an engine's fresh load figures (the reading goes on for the next call; the last one is used meanwhile). */
+/**
+ * How long a placement waits for an engine's fresh load figures (the reading goes on for the next call; the
+ * last one is used meanwhile).
+ */
 const LOAD_WAIT_MS = 250;
 
 /** The engine's own figures, where it has them; never a failure of the placement. */
@@ -87,7 +90,10 @@ export function engineLoadOf(host: FleetHost): Promise<EngineLoad | undefined> {
     : Promise.resolve(undefined);
 }
 
-/** Other clients' requests on `model` at this host's engine: its own figures beyond this server's requests (others-load.ts). */
+/**
+ * Other clients' requests on `model` at this host's engine: its own figures beyond this server's requests
+ * (others-load.ts).
+ */
 export function othersAt(view: Pick<HostOverview, 'host' | 'engineLoad'>, model: string): OthersLoad {
   const { loader } = view.host;
   if (!view.engineLoad) return { running: 0, waiting: 0 };
@@ -115,7 +121,8 @@ export async function reachableHosts(
       }
       const load = engineLoadOf(host); // read beside the overview, not after it
       try {
-        const loadedAt = host.loader.changes; // a kept /api/ps reading is reused only at the count it was read at (overview.ts running())
+        // a kept /api/ps reading is reused only at the count it was read at (overview.ts running())
+        const loadedAt = host.loader.changes;
         const overview = await host.overview.listModels({ reachable: true, recent: true, ...(signal && { signal }) });
         if (overview.stale) throw new HostError('unreachable', overview.stale, host.address);
         cooldown.up(host.name);

@@ -49,7 +49,10 @@ export interface Trust {
   offSince?: number;
 }
 
-/** What one report shows, against `believedChars` (what this server believed a slot held before sending): undefined when nothing. */
+/**
+ * What one report shows, against `believedChars` (what this server believed a slot held before sending):
+ * undefined when nothing.
+ */
 export function evidenceOf(believedChars: number, r: EngineReport): Evidence | undefined {
   const { promptTokens, cachedTokens } = r;
   // a count is a whole number, the cached ones part of the prompt's: anything else is not a figure to learn from

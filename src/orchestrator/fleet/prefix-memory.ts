@@ -6,7 +6,8 @@
  * per model, one entry per slot, the prompt as a chain of block hashes (a 40 KB prompt is 160
  * numbers, never its text). A new prompt takes the slot that shares most with it when that is more
  * than SIMILARITY of it, as the engines choose (llama-server's `--slot-prompt-similarity`, 0.1, which
- * Ollama's runner is), else a free slot, else the one used longest ago. Bounded: at most MAX_MODELS models a host, MAX_SLOTS slots each, a chain at most
+ * Ollama's runner is), else a free slot, else the one used longest ago. Bounded: at most MAX_MODELS models a
+ * host, MAX_SLOTS slots each, a chain at most
  * MAX_BLOCKS long — 2 MB a host at the very most, a few KB as used.
  *
  * Whose each slot's prompt is (its owner: an agent in its scope, as jobs are) is kept with it, and a
@@ -34,7 +35,10 @@ const SIMILARITY = 0.1;
 const MAX_MODELS = 16;
 const MAX_SLOTS = 8;
 
-/** The prompt as block hashes, each over its block and every block before it (FNV-1a, 32 bits): equal prefixes, equal leading hashes. */
+/**
+ * The prompt as block hashes, each over its block and every block before it (FNV-1a, 32 bits): equal
+ * prefixes, equal leading hashes.
+ */
 export function blockChain(text: string): Uint32Array {
   const n = Math.min(MAX_BLOCKS, Math.floor(text.length / BLOCK_CHARS));
   const chain = new Uint32Array(n);
@@ -70,7 +74,10 @@ interface Slot {
   at: number;
   /** Whose prompt it is. */
   owner: string;
-  /** The whole prompt's length and hash (hashTo), when it was given: a prompt that begins with all of it is known to share it to the character. */
+  /**
+   * The whole prompt's length and hash (hashTo), when it was given: a prompt that begins with all of it is
+   * known to share it to the character.
+   */
   whole?: { chars: number; hash: number } | undefined;
 }
 
@@ -84,7 +91,10 @@ interface ModelSlots {
 export interface Sent {
   model: string;
   chain: Uint32Array;
-  /** The characters of it a slot was believed to hold before it was sent, trusted or not, whoever sent them (what the engine's report is checked against). */
+  /**
+   * The characters of it a slot was believed to hold before it was sent, trusted or not, whoever sent them
+   * (what the engine's report is checked against).
+   */
   believedChars: number;
   /** Of those, what its own owner's prompts left there: all that may be shown to that owner. */
   ownChars: number;
@@ -146,12 +156,18 @@ export class PrefixMemory {
     return e;
   }
 
-  /** The characters of `owner`'s `chain` a slot of `model` here holds from `owner`'s own prompts (to within BLOCK_CHARS); none while its engine is not believed to keep them. */
+  /**
+   * The characters of `owner`'s `chain` a slot of `model` here holds from `owner`'s own prompts (to within
+   * BLOCK_CHARS); none while its engine is not believed to keep them.
+   */
   held(owner: string, model: string, chain: Uint32Array, now = Date.now()): number {
     return trusted(this.byModel.get(model)?.trust, now) ? this.believed(model, chain, owner) : 0;
   }
 
-  /** Whether one of `model`'s `slots` here holds no prompt of this server's yet (each, while its engine is not believed to keep them). */
+  /**
+   * Whether one of `model`'s `slots` here holds no prompt of this server's yet (each, while its engine is not
+   * believed to keep them).
+   */
   freeSlot(model: string, slots: number, now = Date.now()): boolean {
     const memory = this.byModel.get(model);
     return !trusted(memory?.trust, now) || (memory?.list.length ?? 0) < Math.max(1, slots);
@@ -170,7 +186,10 @@ export class PrefixMemory {
     return { free: false, own: false, othersAt: list[oldest(list)]?.at };
   }
 
-  /** The models loaded now, as the engine lists them: the slots of every other one are gone, and what they held with them. */
+  /**
+   * The models loaded now, as the engine lists them: the slots of every other one are gone, and what they
+   * held with them.
+   */
   loadedNow(names: ReadonlySet<string>): void {
     for (const [model, memory] of [...this.byModel]) {
       if (names.has(model)) continue;

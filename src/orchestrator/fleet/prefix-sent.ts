@@ -83,7 +83,10 @@ export function believedCached(
   return Math.round(share * out.promptTokens);
 }
 
-/** The slots a host's engine runs for a model: Ollama's parallel requests, else one (llama-server's own, unknown before a request). */
+/**
+ * The slots a host's engine runs for a model: Ollama's parallel requests, else one (llama-server's own,
+ * unknown before a request).
+ */
 export function prefixSlots(host: FleetHost): number {
   return host.kind === 'llamacpp' ? 1 : (host.engine.can.parallelSlots ?? host.settings.ollama.numParallel);
 }

@@ -2,7 +2,8 @@
  * The window each candidate can use now, fleet-wide: its trained window where its host's memory
  * holds that much, else the largest context the host can give it after the unloads the planner
  * would make; the engine's own window where the engine fixes it — and, where an engine says the
- * window it runs a model with now or a refusal named it (Engine.runtimeWindow), no more than that. What routing and splitting size
+ * window it runs a model with now or a refusal named it (Engine.runtimeWindow), no more than that. What
+ * routing and splitting size
  * work to, so a job is never sent to a model whose host cannot load the context it needs.
  */
 import type { ModelSummary } from '../models/overview-types.js';

@@ -15,7 +15,10 @@ export interface DryRunLimit {
   withinMs: number;
 }
 
-/** A plan's estimate as expected, with its bound (every answer as long as its limit) and where the answers' length came from. */
+/**
+ * A plan's estimate as expected, with its bound (every answer as long as its limit) and where the answers'
+ * length came from.
+ */
 export type TimedPlan = Estimate & {
   input: EstimateInput;
   bound?: Estimate & { input: EstimateInput };
@@ -44,7 +47,10 @@ function lengthWords(t: TimeFacts): string {
   return t.estimate.answerLearned ? `as ${work} answers ran here` : `typical of ${work} work (none seen here yet)`;
 }
 
-/** The lines, and the advice's fields beyond the whole plan's: the answer expected, the bound, a part's figures, the client's limit and the hand-over. */
+/**
+ * The lines, and the advice's fields beyond the whole plan's: the answer expected, the bound, a part's
+ * figures, the client's limit and the hand-over.
+ */
 export function timeLines(t: TimeFacts): {
   lines: string[];
   fields: Pick<Advice, 'part' | 'clientLimitSeconds' | 'handOverSeconds' | 'answerTokens' | 'boundSeconds'>;

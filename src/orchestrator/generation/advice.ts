@@ -17,7 +17,10 @@ export interface AdviceInput {
   queue: ReadonlyArray<{ model: string; why: string; host?: string | undefined }>;
   models: readonly RouteCandidate[];
   book: EvidenceBook;
-  /** The plan's time (route/plan-estimate.ts): load, wait, reading the prompt, writing the answer expected; and its bound. */
+  /**
+   * The plan's time (route/plan-estimate.ts): load, wait, reading the prompt, writing the answer expected;
+   * and its bound.
+   */
   estimate: TimedPlan;
   task: TaskType;
   profile: ProfileName;

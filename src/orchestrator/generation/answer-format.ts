@@ -33,7 +33,10 @@ export interface AnswerCheck {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** How deep objects and arrays nest in `v`, counted no further than `limit` + 2 (the size check reads the whole value next). */
+/**
+ * How deep objects and arrays nest in `v`, counted no further than `limit` + 2 (the size check reads the
+ * whole value next).
+ */
 export function depthOf(v: unknown, limit = MAX_SCHEMA_DEPTH): number {
   if (typeof v !== 'object' || v === null) return 0;
   if (limit < 0) return 1;
@@ -93,7 +96,10 @@ export function problemWords(problems: readonly SchemaProblem[]): string {
   return more > 0 ? `${words.join('; ')} (and ${more} more)` : words.join('; ');
 }
 
-/** Why an answer could not be held to the schema: the check ran out of time, or the answer nests deeper than it can follow. */
+/**
+ * Why an answer could not be held to the schema: the check ran out of time, or the answer nests deeper than
+ * it can follow.
+ */
 export function uncheckedWords(cause: 'time' | 'depth', limitMs: number): string {
   return cause === 'time'
     ? `checking it against the schema took more than ${limitMs / 1000} s and was stopped (the schema's parts apply each other too many times over, or the answer is very large) — simplify the schema (fewer references to one part, no anyOf of parts that recurse), or pass "json" and check the answer yourself`

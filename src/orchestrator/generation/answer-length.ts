@@ -9,14 +9,20 @@
  */
 import type { TaskType } from '../config/profiles.js';
 
-/** A task's answers at one place: lengths of those that ended by themselves, a 1/0 per answer for cut or not, and the lengths of the cut ones. */
+/**
+ * A task's answers at one place: lengths of those that ended by themselves, a 1/0 per answer for cut or not,
+ * and the lengths of the cut ones.
+ */
 export interface AnswerLengths {
   answers: number[];
   cut: number[];
   cutAt: number[];
 }
 
-/** What was learned of a model's answers for a task: the typical length of those that ended by themselves, the share cut, and where those were cut. */
+/**
+ * What was learned of a model's answers for a task: the typical length of those that ended by themselves, the
+ * share cut, and where those were cut.
+ */
 export interface LearnedLength {
   answerTokens?: number;
   cutShare?: number;
@@ -93,7 +99,10 @@ function parseLengths(raw: unknown, list: (v: unknown, max: number) => number[])
   return { answers: list(r.answers, 100_000_000), cut: list(r.cut, 1), cutAt: list(r.cutAt, 100_000_000) };
 }
 
-/** Stored lengths by task, those that are one kept (in an object of no prototype: a task is any key). `list` checks a stored list of numbers. */
+/**
+ * Stored lengths by task, those that are one kept (in an object of no prototype: a task is any key). `list`
+ * checks a stored list of numbers.
+ */
 export function parseTaskLengths(
   raw: unknown,
   list: (v: unknown, max: number) => number[],

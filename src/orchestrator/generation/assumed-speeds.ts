@@ -15,7 +15,10 @@ import { parameterCount } from '../models/model-db.js';
 
 export type HostKind = 'cpu' | 'gpu' | 'unknown';
 
-/** What a model's speeds are assumed from: the host (its kind, VRAM, what its other models showed) and the model's size. */
+/**
+ * What a model's speeds are assumed from: the host (its kind, VRAM, what its other models showed) and the
+ * model's size.
+ */
 export interface HostSpeedFacts {
   hostKind: HostKind;
   sizeBytes?: number | undefined;
@@ -47,7 +50,10 @@ function gpuShare(f: HostSpeedFacts): number {
   return clamp(f.vramBytes / bytesOf(f), 0, 1);
 }
 
-/** The speeds assumed of a model never measured on this host, and whether each is the host's own figure taken to the model's size. */
+/**
+ * The speeds assumed of a model never measured on this host, and whether each is the host's own figure taken
+ * to the model's size.
+ */
 export function assumedSpeeds(f: HostSpeedFacts): {
   promptTokensPerSecond: number;
   tokensPerSecond: number;

@@ -153,7 +153,10 @@ function software(text: string): Found | undefined {
   return undefined;
 }
 
-/** What the signals are looked for in: a long text's beginning and end (the request is rarely in the middle of a pasted document). */
+/**
+ * What the signals are looked for in: a long text's beginning and end (the request is rarely in the middle of
+ * a pasted document).
+ */
 const HEAD_CHARS = 12_000;
 const TAIL_CHARS = 3_000;
 const sample = (text: string): string =>

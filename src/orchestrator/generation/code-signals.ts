@@ -14,28 +14,35 @@ const STRONG_SYNTAX: readonly RegExp[] = [
   /\bfunction\s*\*?\s*\w*\s*\([^)]*\)\s*\{/, // JavaScript function
   /\b(?:const|var)\s+[\w$]+\s*(?::\s*[\w<>[\]|, ]+)?=[^=]/, // JavaScript/TypeScript declaration
   /\blet\s+(?:mut\s+)?\w+\s*(?::\s*[\w<>[\]&' ]+)?=[^=\n]*;/, // a let statement (JavaScript, Rust, Swift)
-  /\blet\s+mut\b|\bimpl(?:<[^>]*>)?\s+\w+(?:<[^>]*>)?\s+(?:for\s+\w+\s*)?\{|\bfn\s+\w+\s*[<(]|\bprintln!\(|\bvec!\[/, // Rust
+  // Rust
+  /\blet\s+mut\b|\bimpl(?:<[^>]*>)?\s+\w+(?:<[^>]*>)?\s+(?:for\s+\w+\s*)?\{|\bfn\s+\w+\s*[<(]|\bprintln!\(|\bvec!\[/,
   /\bfunc\s+(?:\([^)]*\)\s*)?\w+\s*\(|\bpackage\s+main\b|\bif\s+err\s*!=\s*nil\b|\w\s*:=\s*\S/, // Go
   /\bfun\s+\w+\s*\(|\b(?:val|var)\s+\w+\s*:\s*[A-Z]\w*/, // Kotlin, Swift
-  /\b(?:public|private|protected|internal)\s+(?:static\s+|final\s+|async\s+|override\s+|readonly\s+|abstract\s+)*(?:class|interface|enum|record|struct|void|int|bool|boolean|string|String|[A-Z]\w*(?:<[^>]*>)?(?:\[\])?)\s+\w+/, // Java, C#
+  // Java, C#
+  /\b(?:public|private|protected|internal)\s+(?:static\s+|final\s+|async\s+|override\s+|readonly\s+|abstract\s+)*(?:class|interface|enum|record|struct|void|int|bool|boolean|string|String|[A-Z]\w*(?:<[^>]*>)?(?:\[\])?)\s+\w+/,
   /#include\s*[<"]|\bstd::\w|\bint\s+main\s*\(|\bprintf\s*\(|\bmalloc\s*\(|\bcout\s*<</, // C, C++
   /\bConsole\.Write(?:Line)?\(|\bSystem\.out\.print|\busing\s+System\b|\bconsole\.(?:log|error|warn)\(|\bfmt\.\w+\(/,
   /<\?php|\$[A-Za-z_]\w*\s*(?:=[^=]|->)|\becho\s+\$\w/, // PHP, shell variables
   /\b(?:SELECT\s+(?:\*|DISTINCT\b|[\w.()*]+(?:\s+AS\s+\w+)?(?:\s*,\s*[\w.()*]+(?:\s+AS\s+\w+)?)*)\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|VIEW|PROCEDURE|FUNCTION)|ALTER\s+TABLE|DROP\s+TABLE)\b/,
   /\bselect\s+(?:\*|[\w.]+(?:\s*,\s*[\w.]+)+)\s+from\s+\w+/i,
-  /;\s*(?:do|then)\b|^\s*(?:fi|done|esac)\s*$|"\$\{?\w+\}?"|^\s*\$\s+\w|^#!\/|\|\s*(?:grep|awk|sed|sort|uniq|wc|xargs|head|tail|jq)\b/m, // shell
-  /<\/?(?:div|span|p|a|ul|ol|li|button|input|form|script|style|html|body|head|img|table|tr|td|section|nav|header|footer|template|svg)\b[^<>]*>|<[A-Z]\w*(?:\s[^<>]*)?\/>/, // HTML, JSX
+  // shell
+  /;\s*(?:do|then)\b|^\s*(?:fi|done|esac)\s*$|"\$\{?\w+\}?"|^\s*\$\s+\w|^#!\/|\|\s*(?:grep|awk|sed|sort|uniq|wc|xargs|head|tail|jq)\b/m,
+  // HTML, JSX
+  /<\/?(?:div|span|p|a|ul|ol|li|button|input|form|script|style|html|body|head|img|table|tr|td|section|nav|header|footer|template|svg)\b[^<>]*>|<[A-Z]\w*(?:\s[^<>]*)?\/>/,
   /\[\s*\w+(?:\s*[-+*/%]\s*\w+)?\s+for\s+\w+\s+in\s+\w+/, // a list comprehension
   /\blambda\s+\w*(?:\s*,\s*\w+)*\s*:/,
   /\bnew\s+[A-Z]\w*(?:<[^>]*>)?\s*\(/,
   /\b(?:List|Map|Vec|Option|Result|HashMap|Dictionary|Promise|Array|Set)<[\w\s,<>[\]]+>/,
   /^(?:\+\+\+|---)\s+[ab]\/|^@@\s+-\d+(?:,\d+)?\s+\+\d+/m, // a diff
-  /^\s*(?:for\s+\w+(?:\s*,\s*\w+)?\s+in\s+.+|while\s+.+|if\s+.+|elif\s+.+|else|try|except(?:\s+\w+)?(?:\s+as\s+\w+)?)\s*:\s*$/m, // Python blocks
+  // Python blocks
+  /^\s*(?:for\s+\w+(?:\s*,\s*\w+)?\s+in\s+.+|while\s+.+|if\s+.+|elif\s+.+|else|try|except(?:\s+\w+)?(?:\s+as\s+\w+)?)\s*:\s*$/m,
   /\.each\s*(?:do\s*)?\{?\s*\|\w+\|/, // a Ruby block
   /\b\w+\s*\([^()]*\)\s*\{|\)\s*=>\s*[{(\w]/, // a call or declaration opening a block, an arrow function
   /^\s*@[A-Za-z]\w*(?:\.\w+)*\(/m, // a decorator or annotation with arguments
-  /\bprint\s*\(|\btype\s+[A-Z]\w*(?:<[^>]*>)?\s*=\s*[{\w(]|^\s*(?:if|for|while|elif|def|class|with)\b[^:\n]*:\s*\w+\s*\(/m, // Python print and one-line blocks, TypeScript types
-  /^\s*(?:sudo\s+)?(?:cp|mv|rm|ls|cd|mkdir|chmod|chown|cat|grep|find|tar|ssh|scp|curl|wget|apt(?:-get)?|brew|npm|npx|yarn|pnpm|pip3?|git|docker|kubectl|python3?|node|java|javac|gcc|g\+\+|clang|make|cargo|rustc|go|dotnet|mvn|gradle)\s+[-\w./~$"'*]/m, // a shell command line
+  // Python print and one-line blocks, TypeScript types
+  /\bprint\s*\(|\btype\s+[A-Z]\w*(?:<[^>]*>)?\s*=\s*[{\w(]|^\s*(?:if|for|while|elif|def|class|with)\b[^:\n]*:\s*\w+\s*\(/m,
+  // a shell command line
+  /^\s*(?:sudo\s+)?(?:cp|mv|rm|ls|cd|mkdir|chmod|chown|cat|grep|find|tar|ssh|scp|curl|wget|apt(?:-get)?|brew|npm|npx|yarn|pnpm|pip3?|git|docker|kubectl|python3?|node|java|javac|gcc|g\+\+|clang|make|cargo|rustc|go|dotnet|mvn|gradle)\s+[-\w./~$"'*]/m,
 ];
 
 /** Hints of code that prose may also contain: two of them make a prompt code. */

@@ -17,7 +17,10 @@ import type { SplitReason } from './compare-parts.js';
 const DEFAULT_CANDIDATES = 3;
 const OFFICIAL = 'registry.ollama.ai/library/';
 
-/** An official Ollama library model ("llama3.1:8b"), not another namespace's or registry's ("someuser/llama3.1:8b", "hf.co/…"). */
+/**
+ * An official Ollama library model ("llama3.1:8b"), not another namespace's or registry's
+ * ("someuser/llama3.1:8b", "hf.co/…").
+ */
 const isOfficial = (name: string): boolean => modelKey(name).startsWith(OFFICIAL);
 
 /** The model's line: "llama3.1:8b" and "someuser/llama3.1:70b" are both "llama3.1". */
@@ -83,7 +86,10 @@ export interface RunFacts {
   splits: readonly SplitReason[];
   /** The models that loaded and were asked to generate (they ran, whether or not they answered). */
   ran: ReadonlySet<string>;
-  /** How many models the host may hold loaded, and how many that must stay (pinned, busy) were, for the reason a group ended on the count. */
+  /**
+   * How many models the host may hold loaded, and how many that must stay (pinned, busy) were, for the reason
+   * a group ended on the count.
+   */
   maxLoadedModels: number;
   held?: number;
 }

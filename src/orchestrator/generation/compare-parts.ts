@@ -34,7 +34,10 @@ export interface CompareRequest {
 }
 
 export interface CompareMetrics {
-  /** Loading the model for this comparison (by the loader, and any load Ollama did at the start of the request); 0 when it was already loaded. */
+  /**
+   * Loading the model for this comparison (by the loader, and any load Ollama did at the start of the
+   * request); 0 when it was already loaded.
+   */
   loadMs: number;
   /** Queued behind this server's other requests on the model. */
   queueMs: number;
@@ -74,7 +77,10 @@ export interface CompareResult {
   parallel: boolean;
   /** How the models that could be tried were grouped to load: each inner list was loaded to run together. */
   groups: string[][];
-  /** The model that generated fastest (tokens per second; equal speeds: the shorter generation), load time aside. Only when at least two models answered. */
+  /**
+   * The model that generated fastest (tokens per second; equal speeds: the shorter generation), load time
+   * aside. Only when at least two models answered.
+   */
   fastest?: string;
   /** The models that answered, in order (set by compare). */
   answered?: string[];
@@ -138,7 +144,10 @@ export function fastestOf(entries: readonly CompareEntry[]): string | undefined 
   return best?.model;
 }
 
-/** Why a group ended before the next model: its memory would not fit beside the group's, or the host may hold no more models loaded. */
+/**
+ * Why a group ended before the next model: its memory would not fit beside the group's, or the host may hold
+ * no more models loaded.
+ */
 export type SplitReason = 'memory' | 'count';
 
 /**

@@ -162,7 +162,10 @@ const TROUBLE = [
 ];
 export const DEBUG_WORDS = new RegExp(String.raw`\b(?:${TROUBLE.join('|')})(?!\w)`, 'im');
 
-/** A request to make something, whose wording may describe failure as wanted behaviour ("a function that throws an error"). */
+/**
+ * A request to make something, whose wording may describe failure as wanted behaviour ("a function that
+ * throws an error").
+ */
 export const MAKE_REQUEST =
   /^\s*(?:(?:please|pls|can you|could you|would you|help me|i need(?: you)? to|i want(?: you)? to|let'?s)\s+)?(?:write|create|implement|add|generate|build|make|design|scaffold|set up|give me|code|refactor)\b/i;
 /** A plain ask to fix, whatever else the request says. */

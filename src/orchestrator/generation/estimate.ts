@@ -23,7 +23,10 @@ export interface SpeedFacts extends HostSpeedFacts {
   /** The rate short prompts were read at here, while no longer one was timed: the prompt speed is at least this. */
   promptFloorTokensPerSecond?: number | undefined;
   tokensPerSecond?: number | undefined;
-  /** A request's seconds beyond reading and writing (this server's work, the network, the engine's scheduling), measured here; none assumed. */
+  /**
+   * A request's seconds beyond reading and writing (this server's work, the network, the engine's
+   * scheduling), measured here; none assumed.
+   */
   overheadSeconds?: number | undefined;
 }
 
@@ -55,11 +58,17 @@ export interface Estimate {
   known: boolean;
   /** How it was made, in words: the speeds and where they come from. */
   why: string;
-  /** Of seconds, reading the prompts, writing the answers, and the requests' overheads (all of a split job's requests). */
+  /**
+   * Of seconds, reading the prompts, writing the answers, and the requests' overheads (all of a split job's
+   * requests).
+   */
   promptSeconds: number;
   answerSeconds: number;
   overheadSeconds: number;
-  /** One request alone — reading its prompt, writing its answer, its overhead: a split job's part, without load or wait. */
+  /**
+   * One request alone — reading its prompt, writing its answer, its overhead: a split job's part, without
+   * load or wait.
+   */
   requestSeconds: number;
   promptTokensPerSecond: number;
   tokensPerSecond: number;
@@ -69,7 +78,10 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 const rate = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v > 0;
 const fmt = (x: number) => (x >= 100 ? String(Math.round(x)) : x.toFixed(1));
 
-/** A speed, whether it was measured (for this model here), and where it comes from in words (`base`: what an unmeasured one was taken from). */
+/**
+ * A speed, whether it was measured (for this model here), and where it comes from in words (`base`: what an
+ * unmeasured one was taken from).
+ */
 interface Speed {
   rate: number;
   measured: boolean;

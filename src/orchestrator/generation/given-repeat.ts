@@ -205,7 +205,10 @@ function runIn(text: string, words: readonly string[], need: number): boolean {
   return false;
 }
 
-/** How many times `words` stand in a row from `at` (the first word's start), and where the last whole repetition starts. */
+/**
+ * How many times `words` stand in a row from `at` (the first word's start), and where the last whole
+ * repetition starts.
+ */
 function runsFrom(text: string, at: number, words: readonly string[]): { reps: number; last: number } {
   let reps = 0;
   let last = at;
@@ -222,7 +225,10 @@ function runsFrom(text: string, at: number, words: readonly string[]): { reps: n
   }
 }
 
-/** Whether the answer may repeat this unit this many times: the given texts hold it, or the caller asked for that count. */
+/**
+ * Whether the answer may repeat this unit this many times: the given texts hold it, or the caller asked for
+ * that count.
+ */
 export function givenRepeat(given: Given, unit: string, times: number): boolean {
   return countsNamed(given.ask).has(times) || holds(given, unit);
 }

@@ -7,7 +7,10 @@
  */
 import { hostPrefix, median, speedKey, type SpeedBook } from './speed-learning.js';
 
-/** The host's figures: bytes of weights written a second, and prompt tokens read a second × size; absent until a model was measured there. */
+/**
+ * The host's figures: bytes of weights written a second, and prompt tokens read a second × size; absent until
+ * a model was measured there.
+ */
 export interface HostRates {
   hostBandwidth?: number;
   hostPromptScale?: number;
@@ -22,7 +25,8 @@ export function hostRates(book: SpeedBook, host: string, except?: string): HostR
   for (const [key, r] of Object.entries(book)) {
     if (!r.bytes || !key.startsWith(here) || key === own) continue;
     const g = median(r.generate);
-    const p = median(r.prompt) ?? median(r.short ?? []); // a short prompt's rate, the least it reads at, while no longer one was timed
+    // a short prompt's rate, the least it reads at, while no longer one was timed
+    const p = median(r.prompt) ?? median(r.short ?? []);
     if (g !== undefined) written.push(g * r.bytes);
     if (p !== undefined) read.push(p * r.bytes);
   }

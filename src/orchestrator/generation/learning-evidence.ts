@@ -20,7 +20,10 @@ export interface Evidence {
   /** Compare: times this model's answer was preferred, and times another answer was preferred over it. */
   wins: number;
   losses: number;
-  /** Answers whose speed was measured, and their output tokens per second (a mean; recent answers weigh more after SPEED_WINDOW). */
+  /**
+   * Answers whose speed was measured, and their output tokens per second (a mean; recent answers weigh more
+   * after SPEED_WINDOW).
+   */
   speedSamples: number;
   tokensPerSecond: number;
 }
@@ -135,7 +138,10 @@ export function evidenceByWork(book: EvidenceBook, model: string, host?: string)
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** What the evidence says, for a reason or a status line: "good on 8 of 9 code answers here", or "no track record here yet". */
+/**
+ * What the evidence says, for a reason or a status line: "good on 8 of 9 code answers here", or "no track
+ * record here yet".
+ */
 export function evidenceText(e: Readonly<Evidence> | undefined, work: WorkKind): string {
   if (!e) return 'no track record here yet';
   const judged = e.good + e.bad;

@@ -16,7 +16,10 @@ export interface LearningParams {
    */
   knownMean: number;
   knownWeight: number;
-  /** Prior for one it does not, or that is general-only (how unknown models are described): middling, and firm enough that such models are seldom tried without evidence. */
+  /**
+   * Prior for one it does not, or that is general-only (how unknown models are described): middling, and firm
+   * enough that such models are seldom tried without evidence.
+   */
   unknownMean: number;
   unknownWeight: number;
   /** Prior mean shift per doubling of parameters from 8B, and its limit either way. */
@@ -80,7 +83,10 @@ const params = (f: PriorFacts): number | undefined =>
   parameterCount(f.parameterSize) ?? (f.sizeBytes ? f.sizeBytes / BYTES_PER_PARAMETER : undefined);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-/** Does the table say this model does this work? A general-only model is how unknown models are described, so it says nothing. */
+/**
+ * Does the table say this model does this work? A general-only model is how unknown models are described, so
+ * it says nothing.
+ */
 const tableKnows = (f: PriorFacts, work: WorkKind): boolean =>
   f.profiles.includes(work) && !(f.profiles.length === 1 && f.profiles[0] === 'general');
 

@@ -233,7 +233,10 @@ export function isSmallTalk(prompt: string): boolean {
   return text.length > 0 && text.length <= MAX_CHARS && reach(PLEASANT, text.replace(/[’`]/g, "'")) === text.length;
 }
 
-/** The prompt without a greeting in front ("hi there! who wrote Hamlet?" → "who wrote Hamlet?"); unchanged when there is none. */
+/**
+ * The prompt without a greeting in front ("hi there! who wrote Hamlet?" → "who wrote Hamlet?"); unchanged
+ * when there is none.
+ */
 export function withoutGreeting(prompt: string): string {
   const text = prompt.trimStart();
   const head = text.slice(0, MAX_CHARS).replace(/[’`]/g, "'");

@@ -67,7 +67,10 @@ const CATEGORIES: Readonly<Record<string, string>> = {
 const hex = (cp: number) => `\\x{${cp.toString(16).toUpperCase()}}`;
 const isHex = (s: string) => /^[0-9A-Fa-f]+$/.test(s);
 
-/** A `\u` escape at `at` ("\u0041", "\u{1F600}", or a surrogate pair as two) in RE2's syntax, and where the pattern goes on. */
+/**
+ * A `\u` escape at `at` ("\u0041", "\u{1F600}", or a surrogate pair as two) in RE2's syntax, and where the
+ * pattern goes on.
+ */
 function unicodeEscape(source: string, at: number): [string, number] {
   if (source[at + 2] === '{') {
     const end = source.indexOf('}', at + 3);

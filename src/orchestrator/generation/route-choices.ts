@@ -60,7 +60,10 @@ export function choicesFor(asked: ProfileName, req: ChoiceRequest, settings: Cho
   return choices;
 }
 
-/** The installed models a choice may name: every host's, or for a model made on a host, that host's (and untagged ones). */
+/**
+ * The installed models a choice may name: every host's, or for a model made on a host, that host's (and
+ * untagged ones).
+ */
 export function installedFor<T extends RouteCandidate>(choice: Choice, installed: readonly T[]): readonly T[] {
   return choice.host === undefined
     ? installed

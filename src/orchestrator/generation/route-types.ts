@@ -21,7 +21,10 @@ export interface RouteRequest {
    * agent: a request is placed by what its own owner sent before, and told only of that (fleet/prefix-memory.ts).
    */
   owner?: string;
-  /** Who asks — one connection of a client; else the agent: clients take turns on a model's slots (loading/turns.ts). */
+  /**
+   * Who asks — one connection of a client; else the agent: clients take turns on a model's slots
+   * (loading/turns.ts).
+   */
   client?: string;
   /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */
   clientLimitMs?: number;
@@ -45,17 +48,32 @@ export interface RouteRequest {
   temperature?: number;
   maxTokens?: number;
   useMemory?: boolean;
-  /** The prompt holds inputs read from this machine by path (files, diffs, images): they go to the cloud fallback only where fallback.sendInputs allows. */
+  /**
+   * The prompt holds inputs read from this machine by path (files, diffs, images): they go to the cloud
+   * fallback only where fallback.sendInputs allows.
+   */
   inputsByReference?: boolean;
-  /** Added to the system prompt after the work is inferred (how to cite the inputs): it says nothing of the work itself. */
+  /**
+   * Added to the system prompt after the work is inferred (how to cite the inputs): it says nothing of the
+   * work itself.
+   */
   guide?: string;
-  /** Why an answer must not be handed back (e.g. most of its citations do not hold), or undefined: the next candidate answers instead. */
+  /**
+   * Why an answer must not be handed back (e.g. most of its citations do not hold), or undefined: the next
+   * candidate answers instead.
+   */
   check?: (text: string) => string | undefined;
-  /** The answer must be JSON (of a schema): sent to the engine in its form, and an answer that does not hold goes to the next candidate. */
+  /**
+   * The answer must be JSON (of a schema): sent to the engine in its form, and an answer that does not hold
+   * goes to the next candidate.
+   */
   format?: AnswerCheck;
   /** Only the named model answers: no other is tried, no fallback asked (compare's runs). */
   only?: boolean;
-  /** Another ollm-mcp relayed it here: it runs on this server's own engines, never sent on to another ollm-mcp (no loop between servers). */
+  /**
+   * Another ollm-mcp relayed it here: it runs on this server's own engines, never sent on to another ollm-mcp
+   * (no loop between servers).
+   */
   relayed?: boolean;
   /** The prompt's tokens as the caller counted them for the model it names (else estimated here). */
   promptTokens?: number;
@@ -92,7 +110,10 @@ export interface RouteResult {
   json?: unknown;
   doneReason: string;
   contextLength: number;
-  /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */
+  /**
+   * By phase: loading, queued behind other requests on the model, reading the prompt (to the first token),
+   * then generating.
+   */
   metrics: RouteMetrics;
   /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
   notes?: string[];
@@ -108,7 +129,10 @@ interface RouteMetrics {
   promptTokens: number;
   outputTokens: number;
   tokensPerSecond: number;
-  /** The engine's own timings, where it gives them: reading the prompt (the part its cache did not hold), the prompt tokens its cache held, generating. */
+  /**
+   * The engine's own timings, where it gives them: reading the prompt (the part its cache did not hold), the
+   * prompt tokens its cache held, generating.
+   */
   promptMs?: number;
   cachedPromptTokens?: number;
   generationMs?: number;
@@ -116,7 +140,10 @@ interface RouteMetrics {
 
 /** What a dry run says about the model that would take the work. */
 export interface Advice {
-  /** The whole plan as expected (answers as long as such answers ran, not their limit): for a split job, all its parts and rounds. */
+  /**
+   * The whole plan as expected (answers as long as such answers ran, not their limit): for a split job, all
+   * its parts and rounds.
+   */
   expectedSeconds: number;
   loadSeconds: number;
   /** Waiting for a slot: its slots are all answering other requests now (0 when one is free). */
@@ -124,7 +151,10 @@ export interface Advice {
   loaded: boolean;
   /** Tokens per second expected: measured here, else guessed from the model's size. */
   tokensPerSecond: number;
-  /** Both speeds (reading the prompt, writing the answer) measured here; false: one or both assumed (generation/estimate.ts). */
+  /**
+   * Both speeds (reading the prompt, writing the answer) measured here; false: one or both assumed
+   * (generation/estimate.ts).
+   */
   speedMeasured: boolean;
   /** Prompt tokens per second expected (the engine's cache not counted), and the seconds reading the input. */
   promptTokensPerSecond?: number;
@@ -137,13 +167,19 @@ export interface Advice {
   then: string[];
   /** A split job's part: its prompt tokens, its answer's limit, and its seconds alone (no load, no wait). */
   part?: { promptTokens: number; maxTokens: number; seconds: number };
-  /** The answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the work — never simply its limit. */
+  /**
+   * The answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the
+   * work — never simply its limit.
+   */
   answerTokens?: number;
   /** The bound: the plan's seconds should every answer run to its limit (left out when that is the time expected). */
   boundSeconds?: number;
   /** What is left of the calling client's limit (seconds); left out for a client without one. */
   clientLimitSeconds?: number;
-  /** When the plan outlasts the client's limit less the margin: the call would be handed over as a job at this many seconds. */
+  /**
+   * When the plan outlasts the client's limit less the margin: the call would be handed over as a job at this
+   * many seconds.
+   */
   handOverSeconds?: number;
 }
 
@@ -152,7 +188,10 @@ export class RouteError extends Error {
   constructor(
     message: string,
     readonly attempts: Attempt[],
-    /** Set when no model's context window holds the prompt and the answer: what it needs, and the widest window of a model that fits. */
+    /**
+     * Set when no model's context window holds the prompt and the answer: what it needs, and the widest
+     * window of a model that fits.
+     */
     readonly context?: { neededTokens: number; widestTokens: number },
   ) {
     super(message);

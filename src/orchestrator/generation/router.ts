@@ -90,7 +90,8 @@ export function selectModel(
 
   const skipped: RankedModel[] = [];
   // What the user chose for this work comes first, held only to what it cannot do (route-choices.ts):
-  // a general model chosen for code gets code work; an embedding model, or one blind to the images given, is passed over, saying why.
+  // a general model chosen for code gets code work; an embedding model, or one blind to the images given, is
+  // passed over, saying why.
   for (const choice of choicesFor(asked, req, settings)) {
     const m = findModel(installedFor(choice, installed), choice.model);
     const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
@@ -136,7 +137,8 @@ export function selectModel(
     }
     for (const m of rank(suited, profile, req)) add(m, explain(m, profile, asked));
   }
-  // The last resort for plain text work, and for any work that reads inputs given by path: any generating model, larger first, phi last.
+  // The last resort for plain text work, and for any work that reads inputs given by path: any generating
+  // model, larger first, phi last.
   if (anyTextModelMay(asked, req)) {
     const reading = asked === 'code' ? '; the work reads inputs given by path' : '';
     for (const m of rank(

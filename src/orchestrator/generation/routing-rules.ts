@@ -31,7 +31,10 @@ export interface RouteCandidate {
 export interface RankRequest {
   task?: TaskType;
   profile?: ProfileName;
-  /** Whether the caller named the kind of work (a task, a profile, images); unset, a task or profile given counts as named. model.default serves work not named. */
+  /**
+   * Whether the caller named the kind of work (a task, a profile, images); unset, a task or profile given
+   * counts as named. model.default serves work not named.
+   */
   named?: boolean;
   /** The work includes images: only vision models can take it. */
   images?: boolean;
@@ -67,11 +70,17 @@ export interface RoutingSettings {
   overrides: Partial<Record<ProfileName, string>>;
   /** Models the user chose for a kind of work (prefer_model); after overrides, before the rest. */
   preferred?: Partial<Record<ProfileName, string>>;
-  /** Models made for a kind of work (create_model's task, model.routing.madeFor): after preferences, before the tables and learning. */
+  /**
+   * Models made for a kind of work (create_model's task, model.routing.madeFor): after preferences, before
+   * the tables and learning.
+   */
   madeFor?: readonly MadeForModel[];
   /** Cloud models may be chosen (routing.allowCloud; off by default). */
   allowCloud?: boolean;
-  /** A model whose load is estimated to take longer (ms) goes after the suitable models already loaded (routing.maxColdLoadMs). */
+  /**
+   * A model whose load is estimated to take longer (ms) goes after the suitable models already loaded
+   * (routing.maxColdLoadMs).
+   */
   maxColdLoadMs?: number;
   /** Learning on (routing.learning): what happened to earlier answers reorders the candidates (router-learning.ts). */
   learning?: LearningInput;
@@ -201,7 +210,10 @@ export function suits(m: RouteCandidate, profile: ProfileName, images = false): 
   return m.profiles.includes(profile);
 }
 
-/** The profiles whose models the router gives work for `profile`: it, then its fallbacks (fast → general; code and vision have none). */
+/**
+ * The profiles whose models the router gives work for `profile`: it, then its fallbacks (fast → general; code
+ * and vision have none).
+ */
 export function profileChain(profile: ProfileName): ProfileName[] {
   const chain: ProfileName[] = [];
   for (let p: ProfileName | undefined = profile; p && !chain.includes(p); p = ROUTING_PROFILES[p].fallbackProfile)
@@ -219,7 +231,10 @@ export function canTake(m: RouteCandidate, profile: ProfileName, images = false)
   return profileChain(profile).some((p) => suits(m, p, images));
 }
 
-/** Whether the router's last resort — any text model that fits — may take this work: never images; code work only when it reads inputs given by path. */
+/**
+ * Whether the router's last resort — any text model that fits — may take this work: never images; code work
+ * only when it reads inputs given by path.
+ */
 export function anyTextModelMay(profile: ProfileName, req: Pick<RankRequest, 'images' | 'readsInputs'>): boolean {
   return profile !== 'vision' && !req.images && (profile !== 'code' || req.readsInputs === true);
 }

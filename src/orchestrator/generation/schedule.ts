@@ -40,7 +40,10 @@ export interface Contender {
 export interface Moved {
   /** Where the candidate that goes first is in the queue. */
   index: number;
-  /** Seconds to wait for a slot of the busy model, its own answer there, and the expected time of the one chosen (its load included). */
+  /**
+   * Seconds to wait for a slot of the busy model, its own answer there, and the expected time of the one
+   * chosen (its load included).
+   */
   waitSeconds: number;
   busySeconds: number;
   seconds: number;

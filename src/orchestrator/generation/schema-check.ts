@@ -37,7 +37,10 @@ export interface SchemaProblem {
   message?: string;
 }
 
-/** Why an answer could not be checked: the check ran out of time, the answer nests deeper than the stack, or a value is too long for its pattern's cost (`why`: in words). */
+/**
+ * Why an answer could not be checked: the check ran out of time, the answer nests deeper than the stack, or a
+ * value is too long for its pattern's cost (`why`: in words).
+ */
 type Unchecked = { unchecked: 'time' | 'depth' } | { unchecked: 'pattern'; why: string };
 
 /** A compiled schema's check: undefined when the value holds, else the problems, or why it could not be checked. */
@@ -192,7 +195,8 @@ export function compileSchema(schema: Record<string, unknown>): CompiledSchema |
           return validate(value) ? undefined : ((validate.errors ?? []) as SchemaProblem[]);
         } catch (err) {
           if (err instanceof OutOfTime) return { unchecked: 'time' };
-          if (err instanceof RangeError) return { unchecked: 'depth' }; // the stack ran out: an answer nested thousands deep
+          // the stack ran out: an answer nested thousands deep
+          if (err instanceof RangeError) return { unchecked: 'depth' };
           if (err instanceof PatternTooCostly) return { unchecked: 'pattern', why: err.message };
           throw err;
         }

@@ -61,8 +61,10 @@ export interface LinearPattern {
  * `test` throws PatternTooCostly for a text longer than the program allows (MAX_PATTERN_WORK).
  */
 export function linearPattern(source: string, flags: string): LinearPattern {
-  if (flags !== 'u') throw new Error(`patterns are read with the u flag, not "${flags}"`); // Ajv's unicodeRegExp, never turned off here
-  new RegExp(source, flags); // only parsed, never run: a pattern that is not ECMAScript is refused in JavaScript's words
+  // Ajv's unicodeRegExp, never turned off here
+  if (flags !== 'u') throw new Error(`patterns are read with the u flag, not "${flags}"`);
+  // only parsed, never run: a pattern that is not ECMAScript is refused in JavaScript's words
+  new RegExp(source, flags);
   let syntax: string;
   try {
     syntax = re2Syntax(source);
@@ -83,7 +85,10 @@ export function linearPattern(source: string, flags: string): LinearPattern {
   return bounded(re, source, flags);
 }
 
-/** `re` as Ajv runs it, refused at compile when its program is too large, and never run on a text longer than its cost allows. */
+/**
+ * `re` as Ajv runs it, refused at compile when its program is too large, and never run on a text longer than
+ * its cost allows.
+ */
 function bounded(re: RE2JS, source: string, flags: string): LinearPattern {
   const size = re.programSize();
   if (size > MAX_PATTERN_PROGRAM) {

@@ -23,7 +23,10 @@ export interface SpeedSample {
   generationMs?: number | undefined;
   /** The answer ran into its limit (maxTokens). */
   cut: boolean;
-  /** The request's time beyond loading, queueing, reading and generating (this server's own work, the network, the engine's scheduling), ms. */
+  /**
+   * The request's time beyond loading, queueing, reading and generating (this server's own work, the network,
+   * the engine's scheduling), ms.
+   */
   overheadMs?: number | undefined;
   /** The kind of work asked (a TaskType): answers' lengths are learned per task. */
   task?: string | undefined;
@@ -100,7 +103,10 @@ function promptRate(s: SpeedSample): number | undefined {
 const readTokens = (s: SpeedSample) =>
   s.promptTokens - Math.min(s.promptTokens, Math.max(0, s.cachedPromptTokens ?? 0));
 
-/** The rate of a prompt too short to time as a rate (its fixed costs weigh), which a longer prompt is read at least as fast as. */
+/**
+ * The rate of a prompt too short to time as a rate (its fixed costs weigh), which a longer prompt is read at
+ * least as fast as.
+ */
 function shortPromptRate(s: SpeedSample): number | undefined {
   const read = readTokens(s);
   return read < MIN_PROMPT_TOKENS ? plausibleRate(read, s.promptMs, 1, MAX_PROMPT_RATE) : undefined;
@@ -235,7 +241,10 @@ interface Generated {
   generatingMs?: number;
 }
 
-/** One answer's figures to learn from; `beyondMs`: the request's time past loading and queueing, when known; `task`: the work asked. */
+/**
+ * One answer's figures to learn from; `beyondMs`: the request's time past loading and queueing, when known;
+ * `task`: the work asked.
+ */
 export function speedSample(out: Generated, beyondMs?: number, task?: string, sizeBytes?: number): SpeedSample {
   const timed = out.promptMs !== undefined && out.generatingMs !== undefined && beyondMs !== undefined;
   return {

@@ -64,7 +64,10 @@ export type WindowPlan =
       partTokens: number;
       partAnswerTokens: number;
       carry: PartCarry;
-      /** What every part's request carries beside its input: the fixed tokens and what it keeps of the optional ones. */
+      /**
+       * What every part's request carries beside its input: the fixed tokens and what it keeps of the
+       * optional ones.
+       */
       carriedTokens: number;
       /** What was left out of the parts to make room, in words; empty when nothing was. */
       leftOut: string[];
@@ -81,18 +84,27 @@ export function wholeNeed(n: WindowNeed): number {
   return n.inputTokens + n.fixedTokens + o.memory + o.guide + n.answerTokens + FRAMING_TOKENS;
 }
 
-/** An answer for one part: an eighth of the window, between PART_ANSWER_MIN and PART_ANSWER_MAX (and never above what the caller allows). */
+/**
+ * An answer for one part: an eighth of the window, between PART_ANSWER_MIN and PART_ANSWER_MAX (and never
+ * above what the caller allows).
+ */
 export function partAnswerTokens(window: number, asked?: number): number {
   return Math.max(PART_ANSWER_MIN, Math.min(PART_ANSWER_MAX, Math.floor(window / 8), asked ?? Infinity));
 }
 
-/** The smallest room for a part's input beside an answer of `answer` tokens: a useful part, and a combining round holding two answers (or it never ends). */
+/**
+ * The smallest room for a part's input beside an answer of `answer` tokens: a useful part, and a combining
+ * round holding two answers (or it never ends).
+ */
 function minRoom(answer: number, n: WindowNeed): number {
   const useful = n.maxParts ? Math.ceil(n.inputTokens / n.maxParts) : 0;
   return Math.max(MIN_PART_TOKENS, 2 * answer + 1, useful);
 }
 
-/** What parts carry, from all of it to none of it, in the order things are left out (each step only where there is something to leave). */
+/**
+ * What parts carry, from all of it to none of it, in the order things are left out (each step only where
+ * there is something to leave).
+ */
 function carries(o: OptionalTokens): PartCarry[] {
   const all: PartCarry[] = [
     { memory: true, guide: 'full' },
@@ -126,7 +138,10 @@ function leftOutOf(n: WindowNeed, c: PartCarry): string[] {
   ];
 }
 
-/** The result's note on what a small window left out of the parts, e.g. "remembered facts and the citation guide left out of parts: 1536-token window"; undefined when nothing was. */
+/**
+ * The result's note on what a small window left out of the parts, e.g. "remembered facts and the citation
+ * guide left out of parts: 1536-token window"; undefined when nothing was.
+ */
 export function leftOutNote(
   plan: { leftOut: readonly string[]; partAnswerTokens: number; shrunkFrom?: number | undefined },
   window: number,
@@ -174,13 +189,17 @@ export function planWindow(n: WindowNeed, askedMaxTokens?: number): WindowPlan {
   const shrunk = (least: number) => Math.min(usual, Math.floor((avail - 1) / 3), avail - least);
   const answer = shrunk(minRoom(0, n));
   if (answer >= PART_ANSWER_MIN) return split(bare, answer);
-  // no part is large enough to keep the input within maxParts: the barest parts, for the caller to say how many they would take
+  // no part is large enough to keep the input within maxParts: the barest parts, for the caller to say how
+  // many they would take
   const any = shrunk(MIN_PART_TOKENS);
   if (any >= PART_ANSWER_MIN) return split(bare, any);
   return refusal(n, needTokens);
 }
 
-/** The refusal when even the task alone leaves no room for the smallest part and its answer: the window it would take, or how much shorter the task must be. */
+/**
+ * The refusal when even the task alone leaves no room for the smallest part and its answer: the window it
+ * would take, or how much shorter the task must be.
+ */
 function refusal(n: WindowNeed, needTokens: number): WindowPlan {
   const ratio = n.exact ? EXACT_FILL : ESTIMATE_FILL;
   const smallest = Math.max(MIN_PART_TOKENS, 2 * PART_ANSWER_MIN + 1);

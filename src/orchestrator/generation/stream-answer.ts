@@ -20,7 +20,10 @@ export interface StreamResult {
   queueMs: number;
   /** From the request leaving the queue to its first token: Ollama reading the prompt. */
   timeToFirstTokenMs: number;
-  /** The engine's own timings, engine-neutral (engine.ts GenerateDone): reading the prompt (what its cache did not hold), the prompt tokens its cache held, generating. */
+  /**
+   * The engine's own timings, engine-neutral (engine.ts GenerateDone): reading the prompt (what its cache did
+   * not hold), the prompt tokens its cache held, generating.
+   */
   promptMs?: number;
   cachedPromptTokens?: number;
   generatingMs?: number;

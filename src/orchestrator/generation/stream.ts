@@ -2,7 +2,8 @@
  * One generation on one model of any engine (Engine.generate), always streamed (a non-streamed
  * request can outlive any sane time limit and shows no sign of life). The caller's signal stops it
  * at once — the request is closed, so the engine stops generating. Its phases are watched
- * (stream-watch.ts): the engine reading the prompt, or the request queued behind others on the model, then generating; a first
+ * (stream-watch.ts): the engine reading the prompt, or the request queued behind others on the model, then
+ * generating; a first
  * token that never comes, or a stall once tokens flow, stops it with an error naming the phase,
  * the time and the setting, so the next model can be tried.
  */

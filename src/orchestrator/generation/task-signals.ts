@@ -85,7 +85,10 @@ const CREATIVE_NOUN = String.raw`(?:poems?|poetry|riddles?|(?:nursery )?rhymes?(
 const NOT_SOFTWARE_GAP = String.raw`(?:(?!\b(?:script|function|program|class|app|bot|code|api|generator|component|endpoint|regex|query)\b)[^.?!\n]){0,40}?`;
 const NOT_SOFTWARE = String.raw`(?!\s*(?:generator|app|api|endpoint|service|bot|class|function|component|model|table|schema|id|box|field|parser)\b)`;
 
-/** Poems, tales and songs in French, Spanish, German and Italian (not "histoire", "Geschichte", "historia": also history). */
+/**
+ * Poems, tales and songs in French, Spanish, German and Italian (not "histoire", "Geschichte", "historia":
+ * also history).
+ */
 const FOREIGN_CREATIVE = String.raw`poema|po[èe]mes?|po[ée]sie|gedicht|cuento|conte|kurzgeschichte|m[äa]rchen|canci[oó]n|chanson|lied|f[áa]bula|fable|relato|poesia|racconto|canzone|filastrocca|sonett?[oe]?|witz|blague|chiste|comptine|rima|reim`;
 
 export const CREATIVE_REQUEST: readonly Rule[] = [

@@ -14,7 +14,10 @@ export const CALIBRATION_ENOUGH_TOKENS = 2000;
 /** Room kept above the measured ratio: prompts differ from the ones it was measured on. */
 export const RATIO_MARGIN = 1.05;
 
-/** Whether an answer's count says something about the tokenizer (a count far below the estimate is a prompt cache at work). */
+/**
+ * Whether an answer's count says something about the tokenizer (a count far below the estimate is a prompt
+ * cache at work).
+ */
 export function countsForCalibration(estimated: number, counted: number): boolean {
   return estimated >= CALIBRATION_MIN_TOKENS && counted >= estimated * 0.5;
 }
@@ -42,10 +45,14 @@ export function tokenCounter(
   return Object.assign((text: string) => Math.ceil(estimateTokens(text) * r), { ratio: r, source });
 }
 
-/** A sample of `text` for the tokenizer: all of it when short, else evenly spread slices adding up to `limit` characters. */
+/**
+ * A sample of `text` for the tokenizer: all of it when short, else evenly spread slices adding up to `limit`
+ * characters.
+ */
 export function sampleOf(text: string, limit = 32_000, slices = 8): string {
   if (text.length <= limit) return text;
   const size = Math.floor(limit / slices);
-  const at = (i: number) => Math.round((i * (text.length - size)) / (slices - 1)); // first slice at the start, last at the end
+  // first slice at the start, last at the end
+  const at = (i: number) => Math.round((i * (text.length - size)) / (slices - 1));
   return Array.from({ length: slices }, (_, i) => text.slice(at(i), at(i) + size)).join('\n');
 }

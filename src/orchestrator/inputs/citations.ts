@@ -12,7 +12,10 @@ import { attachQuotes, normaliseSpace, quoteOf, type Occurrence } from './citati
 import { diffFiles } from './diff-lines.js';
 import { DiffSource, Doc, judgeDiff, lineWord } from './citation-lines.js';
 
-/** What was read: label is the path as shown (e.g. "src/retry.ts"), text the decoded text; a diff's files are cited by their own paths. */
+/**
+ * What was read: label is the path as shown (e.g. "src/retry.ts"), text the decoded text; a diff's files are
+ * cited by their own paths.
+ */
 export interface ReadText {
   label: string;
   text: string;
@@ -27,7 +30,10 @@ export interface Citation {
   /** 1-based lines (to === from for a single line). */
   from: number;
   to: number;
-  /** A quoted span next to it in the answer (`code` in backticks or "text" in quotes right after or before), when there is one. */
+  /**
+   * A quoted span next to it in the answer (`code` in backticks or "text" in quotes right after or before),
+   * when there is one.
+   */
   quote?: string;
   verdict: 'verified' | 'flagged' | 'unchecked';
   /** For a flagged or unchecked one: why, in words. */
@@ -40,7 +46,10 @@ export interface CitationReport {
   flagged: number;
   /** Citations that could not be checked (their file was not read): never counted against the answer. */
   unchecked: number;
-  /** "2 of 3 citations verified", "2 of 3 citations verified, 1 unchecked", "2 citations unchecked" ("" when there are none). */
+  /**
+   * "2 of 3 citations verified", "2 of 3 citations verified, 1 unchecked", "2 citations unchecked" ("" when
+   * there are none).
+   */
   summary: string;
 }
 
@@ -220,7 +229,8 @@ function judge(occ: Occurrence, quotes: readonly string[], inputs: Inputs): Cita
       ? 'the file is empty (0 lines)'
       : `${occ.path === doc.label ? 'the file' : doc.label} has ${count} line${count === 1 ? '' : 's'}`;
   };
-  if (occ.from === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1 and ${has()}`); // N-0 is backwards, below
+  // N-0 is backwards, below
+  if (occ.from === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1 and ${has()}`);
   if (occ.from > occ.to)
     return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}, and ${has()}`);
   if (!doc.has(occ.from)) return flag(`${occ.raw} does not exist: ${has()}`);

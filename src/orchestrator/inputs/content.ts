@@ -45,7 +45,8 @@ export function classifyContent(bytes: Uint8Array): Content {
     return { kind: 'text', text: new TextDecoder('utf-16le').decode(swapped(bytes.subarray(2))), encoding: 'utf-16be' };
   const head = bytes.subarray(0, 8000);
   if (head.includes(0)) return { kind: 'binary' };
-  return { kind: 'text', text: new TextDecoder('utf-8').decode(bytes), encoding: 'utf-8' }; // the decoder drops a UTF-8 byte-order mark
+  // the decoder drops a UTF-8 byte-order mark
+  return { kind: 'text', text: new TextDecoder('utf-8').decode(bytes), encoding: 'utf-8' };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

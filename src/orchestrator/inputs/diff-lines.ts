@@ -69,7 +69,8 @@ function readFile(part: string): DiffFile {
   let newLeft = 0;
   for (const line of lines) {
     if (oldLeft > 0 || newLeft > 0) {
-      // inside a hunk until both sides are counted: a context line (" ", or "" under diff.suppressBlankEmpty), a removed or an added one
+      // inside a hunk until both sides are counted: a context line (" ", or "" under
+      // diff.suppressBlankEmpty), a removed or an added one
       const text = line.slice(1);
       if (line.startsWith(' ') || line === '') {
         before.set(oldAt++, text);

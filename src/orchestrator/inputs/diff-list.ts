@@ -4,7 +4,10 @@
  */
 import { InputError } from './types.js';
 
-/** One revision: no option-like or dotted start, no `:` (blob and tree expressions, `:/message`), no range of its own. */
+/**
+ * One revision: no option-like or dotted start, no `:` (blob and tree expressions, `:/message`), no range of
+ * its own.
+ */
 const REVISION = /^(?![-^.])[\w./~^@{}+-]+$/;
 
 /** The revisions of a range ("A", "A..B" or "A...B"); throws an InputError saying what is accepted. */

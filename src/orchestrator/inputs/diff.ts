@@ -61,7 +61,10 @@ async function checkedRange(range: string, git: GitRun): Promise<string[]> {
   return revisions;
 }
 
-/** Why a changed path may not be sent, or undefined: the rules `files` applies, on the path relative to the project folder. */
+/**
+ * Why a changed path may not be sent, or undefined: the rules `files` applies, on the path relative to the
+ * project folder.
+ */
 function pathRefusal(path: string, allowed: (p: string) => boolean): string | undefined {
   const what = secretKind(path);
   return what && !allowed(path) ? `its changes were left out of the diff: it looks like ${what}` : undefined;
@@ -101,7 +104,8 @@ export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: 
       chunks.push(text);
       continue;
     }
-    // a private key somewhere in these changes: ask for each entry's patch on its own, so the one holding it is known by name
+    // a private key somewhere in these changes: ask for each entry's patch on its own, so the one holding it
+    // is known by name
     for (const entry of part) {
       const own = await patch([entry]);
       if (looksLikePrivateKey(own) && !entry.every(allowed)) {

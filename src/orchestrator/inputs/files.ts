@@ -35,7 +35,10 @@ function refusal(where: Located, scope: InputScope): string | undefined {
   return undefined;
 }
 
-/** Reads a file given by `raw` (relative to the scope's base, or absolute); throws an InputError naming it when refused. */
+/**
+ * Reads a file given by `raw` (relative to the scope's base, or absolute); throws an InputError naming it
+ * when refused.
+ */
 export async function readFileInput(raw: string, scope: InputScope, budgetLeft: number): Promise<FileRead> {
   const where = await locate(raw, scope.base, scope.roots, scope.closed);
   return readLocated(where, scope, budgetLeft);

@@ -28,7 +28,10 @@ const B1 = 0x01000193;
 const B2 = 0x5bd1e995;
 const LOW = 2_097_152; // 2^21
 
-/** Whether a UTF-16 code unit is whitespace (as String.prototype.trim counts it, and NEL, U+0085, a line end of its own). */
+/**
+ * Whether a UTF-16 code unit is whitespace (as String.prototype.trim counts it, and NEL, U+0085, a line end
+ * of its own).
+ */
 function isSpace(c: number): boolean {
   return c <= 32
     ? c === 32 || (c >= 9 && c <= 13)
@@ -90,7 +93,10 @@ export function rollingHashes(s: Uint16Array, k: number): Float64Array {
   return out;
 }
 
-/** Sets to Infinity (never the smallest, so never kept) the hash of every run of `k` units holding fewer than MIN_DISTINCT different ones. */
+/**
+ * Sets to Infinity (never the smallest, so never kept) the hash of every run of `k` units holding fewer than
+ * MIN_DISTINCT different ones.
+ */
 export function dropUninformative(s: Uint16Array, k: number, hashes: Float64Array): void {
   const counts = new Int32Array(65_536);
   let distinct = 0;

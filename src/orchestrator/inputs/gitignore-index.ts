@@ -3,7 +3,8 @@
  * ending (`*.log`) — looked up instead of tried one by one (issue 72: a generated .gitignore of
  * 140,000 names cost 34–40 ms a path, tried against each). A name rule is found by the text
  * itself; an ending rule by each ending of the text as long as an ending some rule holds — at most
- * one per byte of the name the `*` lies in, whatever the number of rules. Git lets the last rule that matches decide, so of the
+ * one per byte of the name the `*` lies in, whatever the number of rules. Git lets the last rule that matches
+ * decide, so of the
  * rules with one key only the last can ever decide: each key keeps that rule's mark — its place
  * in the file, times two, plus one for a negation — so marks compare as places do.
  */

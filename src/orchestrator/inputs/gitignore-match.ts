@@ -156,7 +156,10 @@ export class GitignoreFile {
     while (this.take(lines, Infinity));
   }
 
-  /** A .gitignore's text read into rules a slice of lines at a time, the thread given back between slices as `slices` says. */
+  /**
+   * A .gitignore's text read into rules a slice of lines at a time, the thread given back between slices as
+   * `slices` says.
+   */
   static async read(text: string, fold: boolean, slices: ReadSlices): Promise<GitignoreFile> {
     const file = new GitignoreFile('', fold);
     const lines = ruleLines(text);
@@ -181,7 +184,10 @@ export class GitignoreFile {
     return true;
   }
 
-  /** How many of its rules are matched step by step (not a plain name or `*.ext`, looked up): what one path may cost. */
+  /**
+   * How many of its rules are matched step by step (not a plain name or `*.ext`, looked up): what one path
+   * may cost.
+   */
   get costly(): number {
     return this.stepped.length;
   }

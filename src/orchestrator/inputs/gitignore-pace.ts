@@ -15,10 +15,16 @@ export interface RulesPace {
 }
 export const RULES_PACE: RulesPace = { sliceMs: 20, budgetMs: 15_000 };
 
-/** The rules took longer than the walk's budget to read and match, are too many to match a path in one step, or cannot be read. */
+/**
+ * The rules took longer than the walk's budget to read and match, are too many to match a path in one step,
+ * or cannot be read.
+ */
 export class RulesTooCostly extends Error {}
 
-/** How a .gitignore's reading shares the thread: each slice of lines is timed, and the thread given back between slices when due. */
+/**
+ * How a .gitignore's reading shares the thread: each slice of lines is timed, and the thread given back
+ * between slices when due.
+ */
 export interface ReadSlices {
   timed<T>(work: () => T): T;
   breathe(): Promise<void>;

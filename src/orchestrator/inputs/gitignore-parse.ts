@@ -30,7 +30,10 @@ import {
  */
 export const MAX_RULE_CHARS = 32_768;
 
-/** A line longer than MAX_RULE_CHARS: the walk is refused rather than the line read, or passed over (it might hold a rule git keeps). */
+/**
+ * A line longer than MAX_RULE_CHARS: the walk is refused rather than the line read, or passed over (it might
+ * hold a rule git keeps).
+ */
 export class RuleTooLong extends RulesTooCostly {}
 
 /** What makes a pattern more than plain text: a wildcard, a class or an escape. */

@@ -91,7 +91,10 @@ async function commonGitDir(top: string): Promise<string | undefined> {
   }
 }
 
-/** The repository's info/exclude (rules of the lowest precedence, relative to its top); undefined when there is none. */
+/**
+ * The repository's info/exclude (rules of the lowest precedence, relative to its top); undefined when there
+ * is none.
+ */
 export async function readInfoExclude(top: string): Promise<string | undefined> {
   const gitDir = await commonGitDir(top);
   return gitDir === undefined ? undefined : readRules(join(gitDir, 'info', 'exclude'), false);

@@ -31,7 +31,10 @@ export { GITIGNORE_MAX_BYTES, RulesUnreadable, type RulesReader } from './gitign
  */
 export const MAX_RULES_IN_FORCE = 5000;
 
-/** Reads the repository's own rules of the lowest precedence (info/exclude) from its top; undefined when there are none. */
+/**
+ * Reads the repository's own rules of the lowest precedence (info/exclude) from its top; undefined when there
+ * are none.
+ */
 export type ExcludeReader = (top: string) => Promise<string | undefined>;
 
 /** One folder's compiled rules, and the rules of the folders above it. */
@@ -106,7 +109,10 @@ export class GitignoreRules {
     return this.excludeText;
   }
 
-  /** Whether `dir` lies below the top (not the top itself): a cut of the path, not a path computation, since it is asked per folder. */
+  /**
+   * Whether `dir` lies below the top (not the top itself): a cut of the path, not a path computation, since
+   * it is asked per folder.
+   */
   private below(dir: string): boolean {
     return dir.length > this.topPrefix.length && dir.startsWith(this.topPrefix);
   }

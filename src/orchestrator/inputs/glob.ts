@@ -2,7 +2,8 @@
  * Glob patterns in `files`: expanded with tinyglobby inside the folder the pattern starts from
  * (which must lie in an allowed root), never following links while walking, and honouring every
  * .gitignore between a match and the repository's top (git's semantics, matched in time bounded
- * by pattern × path: gitignore-match.ts). `.git` and `node_modules` are never walked. Each folder's .gitignore is read once and its rules inherited below (gitignore.ts).
+ * by pattern × path: gitignore-match.ts). `.git` and `node_modules` are never walked. Each folder's
+ * .gitignore is read once and its rules inherited below (gitignore.ts).
  * A glob picomatch would match in time growing as a power of a path's length (boundedGlob) is
  * walked whole from its base and matched by RE2 instead (glob-match.ts, issue 55).
  */

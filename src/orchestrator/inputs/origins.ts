@@ -12,7 +12,10 @@
 import { K, MIN_DISTINCT, MIN_SHORT, rollingHashes, squeeze, wholeHash, winnow } from './fingerprint.js';
 import { FingerprintTable } from './fingerprint-table.js';
 
-/** Text read remembered by default (non-space characters): two calls at the default inputs.maxTotalBytes; about 20 MB of fingerprints. */
+/**
+ * Text read remembered by default (non-space characters): two calls at the default inputs.maxTotalBytes;
+ * about 20 MB of fingerprints.
+ */
 const DEFAULT_MAX_CHARS = 16_000_000;
 /** What an image read counts against maxChars (one hash is kept for it). */
 const IMAGE_COST = 1_000;
@@ -86,7 +89,10 @@ export class ReadOrigins {
     this.evict();
   }
 
-  /** The name of a text or image read from this machine that `out` holds (any run of GUARANTEED non-space characters of it), or undefined. */
+  /**
+   * The name of a text or image read from this machine that `out` holds (any run of GUARANTEED non-space
+   * characters of it), or undefined.
+   */
   heldIn(out: Outgoing): string | undefined {
     for (const image of out.images ?? []) {
       const id = this.images.get(wholeHash(squeeze(imageData(image))));

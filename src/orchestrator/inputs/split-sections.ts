@@ -39,7 +39,10 @@ export function nextLineStart(text: string, from: number): number {
   return m === null ? -1 : m.index + m[0].length;
 }
 
-/** Offsets at which lines start (after "\n", "\r\n" or "\r"; a final break starts none); an empty text has one empty line. */
+/**
+ * Offsets at which lines start (after "\n", "\r\n" or "\r"; a final break starts none); an empty text has one
+ * empty line.
+ */
 export function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = nextLineStart(text, 0); i !== -1 && i < text.length; i = nextLineStart(text, i)) starts.push(i);

@@ -23,7 +23,10 @@ export type Sorted = {
   splits: Array<{ model: string; where: { host?: string } }>;
 };
 
-/** Without names, the router's best for the task, distinct by weights (compare-choice.ts); fewer than two is the error. */
+/**
+ * Without names, the router's best for the task, distinct by weights (compare-choice.ts); fewer than two is
+ * the error.
+ */
 export async function chosenNames(
   job: JobParts,
   req: CompareRequest,

@@ -93,7 +93,10 @@ export async function compareOnHost(
   return { groups, splits, ran, held: held.length, maxLoadedModels: machine.maxLoadedModels };
 }
 
-/** The models with what each takes at the context the prompt needs (never less than the overview's figure at the base context). */
+/**
+ * The models with what each takes at the context the prompt needs (never less than the overview's figure at
+ * the base context).
+ */
 async function sizedFor(
   job: HostJob,
   parts: RunParts,
@@ -122,7 +125,10 @@ type GroupRun = {
   self: object;
 };
 
-/** One group: its members held, loaded one by one, then asked at once; the members that cannot be resident beside the others are returned, to run later. */
+/**
+ * One group: its members held, loaded one by one, then asked at once; the members that cannot be resident
+ * beside the others are returned, to run later.
+ */
 async function runGroup(job: HostJob, group: string[], r: GroupRun): Promise<string[]> {
   const { host } = job;
   const { req, parts, done } = r;

@@ -38,14 +38,17 @@ export * from '../generation/compare-parts.js';
 
 /** The request as every model is asked it: the calling agent's parts, its system prompt added, and the task. */
 function agentRequest(shared: JobParts, asked: CompareRequest) {
-  const job = forAgent(shared, asked.agent); // the calling agent's options, routing and system prompt, for every model compared
-  // every model gets the agent's system prompt, as its route would (a split model's route adds it itself: compare-split.ts)
+  // the calling agent's options, routing and system prompt, for every model compared
+  const job = forAgent(shared, asked.agent);
+  // every model gets the agent's system prompt, as its route would (a split model's route adds it itself:
+  // compare-split.ts)
   const system = [job.agentSystem, asked.system].filter(Boolean).join('\n\n') || undefined;
   const req: CompareRequest = { ...asked, ...(system !== undefined && { system }) };
   const images = req.images?.length ? req.images : undefined;
   const task = images
     ? 'vision'
-    : (req.task ?? classify({ prompt: req.prompt, ...(asked.system && { system: asked.system }) }).task); // the caller's words, as its route's
+    : // the caller's words, as its route's
+      (req.task ?? classify({ prompt: req.prompt, ...(asked.system && { system: asked.system }) }).task);
   return { job, req, images, task };
 }
 

@@ -48,7 +48,10 @@ export interface CreateResult {
   status: 'created' | 'replaced' | 'copied';
   /** A model replaced once the requests running on it had finished: how long that took, and how many there were. */
   waited?: { ms: number; requests: number };
-  /** A model replaced while its engine held it loaded (other clients may be generating with it): what that did (replace-loaded.ts). */
+  /**
+   * A model replaced while its engine held it loaded (other clients may be generating with it): what that did
+   * (replace-loaded.ts).
+   */
   loaded?: ReplacedLoaded;
 }
 
@@ -214,7 +217,8 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
         from: base.name,
         at: new Date().toISOString(),
       });
-    else await parts.records.madeFor.remove(unit.name, name); // made (again) without a task: made for none, whatever an earlier model of that name was
+    // made (again) without a task: made for none, whatever an earlier model of that name was
+    else await parts.records.madeFor.remove(unit.name, name);
   } catch (err) {
     // the model is made whatever the state database says: the result says what was not kept
     throw new HostError(

@@ -7,7 +7,10 @@
 import type { Job, JobStore, KeptPart, ReusablePart } from '../stores/job-store.js';
 import type { JobControl, JobNow, JobStatusUpdate } from './job-types.js';
 
-/** A running job's progress is written to the state database at most this often (the last line is never lost: it goes with the next). */
+/**
+ * A running job's progress is written to the state database at most this often (the last line is never lost:
+ * it goes with the next).
+ */
 export const WRITE_MS = 1000;
 
 export interface Live {

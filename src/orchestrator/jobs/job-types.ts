@@ -23,17 +23,26 @@ export interface JobStatusUpdate {
 /** What a job's work is given: its own signal (not the call's once handed over), and where it says how far it is. */
 export interface JobControl {
   signal: AbortSignal;
-  /** A part answered: kept with the job (shown by its resource); `reuse` lets a later job of the same call take it up. */
+  /**
+   * A part answered: kept with the job (shown by its resource); `reuse` lets a later job of the same call
+   * take it up.
+   */
   part(text: string, reuse?: ReusablePart): void;
   /** A value kept with the job for a later job of the same call alone (how the input was split): not shown. */
   keep(value: ReusablePart): void;
-  /** Parts a job of the same call answered before its server went (by their request's key, the answer): take them instead of asking again. */
+  /**
+   * Parts a job of the same call answered before its server went (by their request's key, the answer): take
+   * them instead of asking again.
+   */
   reused: ReadonlyMap<string, string>;
   /** Its progress in a line: the step it is at. */
   progress(line: string): void;
   /** How far it is beyond its line: its parts in all, when its whole result is expected. */
   status(update: JobStatusUpdate): void;
-  /** What its hand-overs and follow-up calls have cost its agent so far (tokens read, written): its ledger is net of them. */
+  /**
+   * What its hand-overs and follow-up calls have cost its agent so far (tokens read, written): its ledger is
+   * net of them.
+   */
   spent(): { in: number; out: number };
   /**
    * A task's work once its inputs are read and `key` (its full key) is known: the result of a
@@ -54,12 +63,18 @@ export interface JobCall<R> {
   limitMs: number | undefined;
   /** The call's own signal: the client cancelled it. */
   signal: AbortSignal;
-  /** Where the job's progress goes while this call waits for it (a call attached to a running job is told how that job goes). */
+  /**
+   * Where the job's progress goes while this call waits for it (a call attached to a running job is told how
+   * that job goes).
+   */
   watch?: (line: string) => void;
   work(control: JobControl): Promise<R>;
 }
 
-/** The call's outcome: its result, or the job handed over (running on), with how far it is; `attached`: the call joined a job an earlier call started (its arguments were written again). */
+/**
+ * The call's outcome: its result, or the job handed over (running on), with how far it is; `attached`: the
+ * call joined a job an earlier call started (its arguments were written again).
+ */
 export type Outcome<R> =
   | { kind: 'result'; result: R; job?: Job; attached?: boolean }
   | { kind: 'handed'; job: Job; now: JobNow; ended: Promise<unknown>; attached: boolean };

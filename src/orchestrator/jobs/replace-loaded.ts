@@ -16,10 +16,16 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { CatalogModel } from '../models/catalog.js';
 import { log } from '../util/log.js';
 
-/** The replaced model as its engine held it: loaded, with the same weights kept, or new ones (its old ones unloaded first, or left until the requests on them end). */
+/**
+ * The replaced model as its engine held it: loaded, with the same weights kept, or new ones (its old ones
+ * unloaded first, or left until the requests on them end).
+ */
 export type ReplacedLoaded = { weights: 'same' } | { weights: 'new'; unloaded: boolean };
 
-/** Whether `request` makes `existing` of other weights than it has: quantized, or from a base of other weights (unknown weights: the same, as nothing says otherwise). */
+/**
+ * Whether `request` makes `existing` of other weights than it has: quantized, or from a base of other weights
+ * (unknown weights: the same, as nothing says otherwise).
+ */
 function newWeights(
   existing: Pick<CatalogModel, 'weights'>,
   base: Pick<CatalogModel, 'weights'>,
@@ -55,7 +61,8 @@ export async function beforeReplace(
     );
     return { weights: 'new', unloaded: false };
   } finally {
-    if (pinned) unit.loader.pins.add(existing.name); // naming it in an unload unpinned it: the user's pin holds for its new version
+    // naming it in an unload unpinned it: the user's pin holds for its new version
+    if (pinned) unit.loader.pins.add(existing.name);
   }
 }
 

@@ -40,8 +40,10 @@ export function answered(
     ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []),
   );
   const total = Math.round(performance.now() - t.started);
-  // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is believed to have held is left out of the rate
-  // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet measured there
+  // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is
+  // believed to have held is left out of the rate
+  // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet
+  // measured there
   const size = unit.overview.models.find((m) => m.name === candidate.model)?.sizeBytes;
   const sample = speedSample(
     { ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens },

@@ -19,7 +19,10 @@ import { findModel } from '../models/catalog.js';
 import { UnloadedMeanwhile } from '../loading/load-ops.js';
 import type { RouteRequest } from '../generation/route-types.js';
 
-/** The model `req`'s caller named, by its listed name; undefined when it named none (or a planner chose it, or none is listed by that name). */
+/**
+ * The model `req`'s caller named, by its listed name; undefined when it named none (or a planner chose it, or
+ * none is listed by that name).
+ */
 export function namedByCaller(
   req: Pick<RouteRequest, 'model' | 'chosenBecause'>,
   models: ReadonlyArray<{ name: string }>,
@@ -28,13 +31,19 @@ export function namedByCaller(
   return findModel(models, req.model)?.name;
 }
 
-/** The model the caller named, and whether its load failed (here, or where the call was relayed: engines/named-load.ts). */
+/**
+ * The model the caller named, and whether its load failed (here, or where the call was relayed:
+ * engines/named-load.ts).
+ */
 export interface Named {
   model: string;
   loadFailed: boolean;
 }
 
-/** What a candidate's load needs of its host: its loader, and its engine (who plans it: engines/planned-elsewhere.ts). */
+/**
+ * What a candidate's load needs of its host: its loader, and its engine (who plans it:
+ * engines/planned-elsewhere.ts).
+ */
 export interface LoadHost {
   loader: { ensureLoaded(req: LoadRequest): Promise<LoadOutcome> };
   engine: Engine;
@@ -61,7 +70,10 @@ export async function loadCandidate(host: LoadHost, req: LoadRequest, named?: Na
   }
 }
 
-/** A candidate that failed with `err`: when it was the named model's load that failed, no other model answers in its place. */
+/**
+ * A candidate that failed with `err`: when it was the named model's load that failed, no other model answers
+ * in its place.
+ */
 export function noteFailure(named: Named | undefined, model: string, err: unknown): void {
   if (named?.model === model && err instanceof NamedLoadFailed) named.loadFailed = true;
 }

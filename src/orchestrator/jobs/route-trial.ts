@@ -20,6 +20,9 @@ export interface Trial {
   views: readonly HostOverview[];
   /** The candidate held for this request when it was chosen (route-candidates.ts): its load holds nothing more. */
   held?: Candidacy | undefined;
-  /** The model the caller named (route-load.ts), and whether its load failed: no other model answers in its place then. */
+  /**
+   * The model the caller named (route-load.ts), and whether its load failed: no other model answers in its
+   * place then.
+   */
   named?: Named | undefined;
 }

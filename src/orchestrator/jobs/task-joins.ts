@@ -16,7 +16,10 @@ interface Joinable {
 export class TaskJoins {
   private readonly running = new Map<string, Joinable>();
 
-  /** `work` run once per `slot` (owner and full key): a running one's result waited for, unless its own task was cancelled; `signal`: the joining task's. */
+  /**
+   * `work` run once per `slot` (owner and full key): a running one's result waited for, unless its own task
+   * was cancelled; `signal`: the joining task's.
+   */
   async run<T>(slot: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
     const running = this.running.get(slot);
     if (running) {

@@ -32,7 +32,10 @@ export function gpuBytes(modelBytes: number, kvBytes = 0): number {
   return Math.ceil(modelBytes * (1 + GPU_SURCHARGE)) + kvBytes;
 }
 
-/** On a GPU, a learned figure plus the batch buffers Ollama's admission adds at load time (not in what it reports loaded). */
+/**
+ * On a GPU, a learned figure plus the batch buffers Ollama's admission adds at load time (not in what it
+ * reports loaded).
+ */
 export function learnedGpuBytes(modelBytes: number, learnedBytes: number): number {
   return learnedBytes + Math.ceil(modelBytes * GPU_SURCHARGE);
 }
@@ -65,7 +68,10 @@ export interface FitInput {
 }
 
 export interface FitAssessment {
-  /** What the model needs where it will run: VRAM on a GPU host (with Ollama's headroom), RAM with the margin otherwise. */
+  /**
+   * What the model needs where it will run: VRAM on a GPU host (with Ollama's headroom), RAM with the margin
+   * otherwise.
+   */
   requiredBytes: number;
   /** Could be loaded on this host at all (after unloading others if need be). */
   fits: boolean;

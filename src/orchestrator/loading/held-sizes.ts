@@ -42,7 +42,10 @@ export function loadedStates(
   );
 }
 
-/** What a loaded model's figure is made from: its engine, the settings' margin, and what was learned of a model here. */
+/**
+ * What a loaded model's figure is made from: its engine, the settings' margin, and what was learned of a
+ * model here.
+ */
 export interface HeldParts {
   backend: Pick<Engine, 'can'>;
   settings: Settings;
@@ -58,7 +61,10 @@ function heldParts(p: PlanningParts): HeldParts {
   };
 }
 
-/** What a model loaded now counts for (`m`: its catalog entry): nothing asleep; else as believedSize says for an installed model. */
+/**
+ * What a model loaded now counts for (`m`: its catalog entry): nothing asleep; else as believedSize says for
+ * an installed model.
+ */
 function heldBytes(
   p: HeldParts,
   m: CatalogModel | undefined,
@@ -70,7 +76,10 @@ function heldBytes(
   return m && !m.cloud ? believedSize(p, m, r, view) : r.size;
 }
 
-/** What the models loaded now count for together (`models`: the catalog's list), as the planner counts them: what list_models' fit and room are worked out against. */
+/**
+ * What the models loaded now count for together (`models`: the catalog's list), as the planner counts them:
+ * what list_models' fit and room are worked out against.
+ */
 export function heldTotal(
   p: HeldParts,
   models: readonly CatalogModel[],

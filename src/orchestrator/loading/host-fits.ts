@@ -26,7 +26,8 @@ export async function usableWindows(
   const planned = models.filter((m) => p.backend.can.managesMemory && p.backend.can.contextPerRequest && !m.cloud);
   for (const m of models) if (!planned.includes(m)) out.set(m.name, m.contextWindow);
   if (planned.length === 0) return out;
-  const running = await (seen ?? p.backend.ps({ signal })); // an estimate, not a load decision: a reading from a moment ago will do
+  // an estimate, not a load decision: a reading from a moment ago will do
+  const running = await (seen ?? p.backend.ps({ signal }));
   const view = await p.hostMemory.view(running);
   const states = await loadedStates(p, running, view);
   for (const model of planned) {

@@ -38,7 +38,10 @@ const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1
 
 const GiB = 1024 ** 3;
 
-/** Ollama's default context when a request sets none and OLLAMA_CONTEXT_LENGTH is unset: by total VRAM less OLLAMA_GPU_OVERHEAD per GPU (server/routes.go). */
+/**
+ * Ollama's default context when a request sets none and OLLAMA_CONTEXT_LENGTH is unset: by total VRAM less
+ * OLLAMA_GPU_OVERHEAD per GPU (server/routes.go).
+ */
 export function ollamaDefaultContext(totalVramBytes: number): number {
   if (totalVramBytes >= 47 * GiB) return 262_144;
   if (totalVramBytes >= 23 * GiB) return 32_768;
@@ -160,7 +163,10 @@ export class HostMemoryModel {
     }
   }
 
-  /** This machine's available memory now, read afresh, when the host is this machine (else undefined): loads are measured by it. */
+  /**
+   * This machine's available memory now, read afresh, when the host is this machine (else undefined): loads
+   * are measured by it.
+   */
   async availableNow(): Promise<number | undefined> {
     if (!this.local) return undefined;
     return (await this.ram.read({ fresh: true })).availableBytes;

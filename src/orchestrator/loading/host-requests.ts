@@ -25,7 +25,10 @@ export class HostRequests {
     this.holds = new QuickHolds(this.running, now);
   }
 
-  /** Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said, for `job` when said; call the result when done. */
+  /**
+   * Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said, for `job`
+   * when said; call the result when done.
+   */
   begin(model: string, tokens?: number, job?: object): RunningRequest {
     const name = withTag(model);
     const at = this.now();
@@ -41,29 +44,44 @@ export class HostRequests {
     );
   }
 
-  /** `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
+  /**
+   * `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there:
+   * until it begins, or HOLD_MS (quick-holds.ts).
+   */
   hold(model: string, tokens?: number): void {
     this.holds.hold(withTag(model), tokens);
   }
 
-  /** `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once where its slots are not known. */
+  /**
+   * `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once
+   * where its slots are not known.
+   */
   admit(model: string, ask: AdmitAsk): Promise<RunningRequest & { waitedMs: number }> {
     const name = withTag(model);
     return throughGate(this.gate, name, ask, this.address, () => this.begin(name, ask.tokens));
   }
 
-  /** Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order they would be let in. */
+  /**
+   * Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order
+   * they would be let in.
+   */
   waitingAhead = (model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> =>
     this.gate.aheadOf(withTag(model), client, tokens);
   busy = (): ReadonlySet<string> => this.running.models();
   requestsOn = (model: string): number => this.running.count(withTag(model));
 
-  /** Resolves when no request runs on `model` (at once if none does), after `ms`, or when `signal` aborts: look again either way. */
+  /**
+   * Resolves when no request runs on `model` (at once if none does), after `ms`, or when `signal` aborts:
+   * look again either way.
+   */
   whenIdle(model: string, ms: number, signal?: AbortSignal): Promise<void> {
     return this.running.idle([withTag(model)], ms, signal);
   }
 
-  /** The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens it may write when said. */
+  /**
+   * The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens
+   * it may write when said.
+   */
   inFlight(model: string): Array<{ elapsedMs: number; tokens?: number }> {
     const now = this.now();
     return this.running

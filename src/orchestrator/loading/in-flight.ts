@@ -13,13 +13,19 @@
  */
 export const LINGER_MS = 1000;
 
-/** Call it when the request ends; `ahead()` counts the requests on the same model that began before it and still run. */
+/**
+ * Call it when the request ends; `ahead()` counts the requests on the same model that began before it and
+ * still run.
+ */
 export interface RunningRequest {
   (): void;
   ahead(): number;
 }
 
-/** A request running on a model: when it began (ms), the most tokens it may write, when said, and the job it is part of. */
+/**
+ * A request running on a model: when it began (ms), the most tokens it may write, when said, and the job it
+ * is part of.
+ */
 export interface Running {
   at: number;
   tokens?: number;

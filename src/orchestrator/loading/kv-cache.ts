@@ -28,7 +28,10 @@ const BYTES_PER_VALUE: Record<KvCacheType, number> = {
 /** OLLAMA_FLASH_ATTENTION as llama-server gets it: unset is 'auto', "0"/"false" 'off', "1"/"true" 'on'. */
 export type FlashAttention = 'auto' | 'on' | 'off';
 
-/** Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load, "not safe with num_parallel > 1"). */
+/**
+ * Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load, "not safe with
+ * num_parallel > 1").
+ */
 export const ONE_SLOT_FAMILIES: readonly string[] = [
   'mllama',
   'qwen3vl',
@@ -65,12 +68,18 @@ export const PLAIN_RUNNER: RunnerSettings = {
   preflight: false,
 };
 
-/** A quantized V cache needs flash attention: llama.cpp refuses it without ("V cache quantization requires flash_attn"). */
+/**
+ * A quantized V cache needs flash attention: llama.cpp refuses it without ("V cache quantization requires
+ * flash_attn").
+ */
 export function isQuantized(type: KvCacheType): boolean {
   return BYTES_PER_VALUE[type] < 2;
 }
 
-/** The cache type sized for: the one set, except a quantized one with flash attention off, which cannot run (sized as f16, the larger). */
+/**
+ * The cache type sized for: the one set, except a quantized one with flash attention off, which cannot run
+ * (sized as f16, the larger).
+ */
 export function effectiveKvType(r: Pick<RunnerSettings, 'kvCacheType' | 'flashAttention'>): KvCacheType {
   return r.flashAttention === 'off' && isQuantized(r.kvCacheType) ? 'f16' : r.kvCacheType;
 }

@@ -72,7 +72,10 @@ export function learnedSize(
   return { bytes, margin, plannedBytes: Math.ceil(bytes * (1 + margin)), observed };
 }
 
-/** Which figure a decision uses, in words: "observed 9.81 GB at 4k context" (and the context planned when another), or "estimated". */
+/**
+ * Which figure a decision uses, in words: "observed 9.81 GB at 4k context" (and the context planned when
+ * another), or "estimated".
+ */
 export function describeFigure(observed: SeenSize | undefined, contextLength?: number): string {
   if (!observed) return 'estimated';
   const o = observed;

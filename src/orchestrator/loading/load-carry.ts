@@ -1,6 +1,7 @@
 /**
  * A load plan carried out (loader.ts runs it in its queue): its unloads confirmed in /api/ps, then
- * the GPU's memory read free again (host-memory.ts waitForVram); then the load within its time limit, told to the load-speed figures, confirmed in /api/ps with the context
+ * the GPU's memory read free again (host-memory.ts waitForVram); then the load within its time limit, told to
+ * the load-speed figures, confirmed in /api/ps with the context
  * asked, the memory it took learned (learned-size.ts), and — when a first attempt ran out of memory
  * and the engine evicted every other model to retry (server/sched.go) — the pins that went loaded
  * again, said in the outcome's reason. A failed load's error says what came back.
@@ -33,7 +34,10 @@ export interface CarryParts {
 /** The load's step as it is carried out, and what it does, in words. */
 export type CarryStep = (step: 'unload' | 'load', what: string) => void;
 
-/** What the load is: the model at its context and keep-alive, the view it was planned on, and the models that stay beside it. */
+/**
+ * What the load is: the model at its context and keep-alive, the view it was planned on, and the models that
+ * stay beside it.
+ */
 interface CarriedLoad {
   model: CatalogModel;
   keepAlive: KeepAlive;
@@ -117,7 +121,10 @@ async function loadPlanned(p: CarryParts, d: CarriedLoad, req: LoadRequest, outc
   }
 }
 
-/** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */
+/**
+ * After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come
+ * back, and the error says so.
+ */
 async function afterFailedLoad(
   p: CarryParts,
   err: unknown,

@@ -30,7 +30,10 @@ export interface LoadDecision {
   outcome: LoadOutcome;
 }
 
-/** The decision for `req`; an outcome alone when there is nothing to carry out (not planned here, refused, a dry run). */
+/**
+ * The decision for `req`; an outcome alone when there is nothing to carry out (not planned here, refused, a
+ * dry run).
+ */
 export async function decideLoad(
   p: PlanningParts,
   req: LoadRequest,

@@ -17,7 +17,10 @@ import type { HostMemory, LoadPlan } from './planner.js';
 import { engineName, type Engine, type EngineModel as RunningModel } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 
-/** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
+/**
+ * The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from
+ * disk can take minutes.
+ */
 const LOAD_TIMEOUT_MS = 10 * 60_000;
 
 export type { KeepAlive } from './load-types.js';
@@ -29,7 +32,10 @@ export interface LoadCallOptions {
   limit?: { ms: number; why: string };
 }
 
-/** A load no memory is planned for — its engine loads models itself, or it runs on ollama.com — said as such; else undefined. */
+/**
+ * A load no memory is planned for — its engine loads models itself, or it runs on ollama.com — said as such;
+ * else undefined.
+ */
 export function notPlanned(backend: Engine, model: CatalogModel, keepAlive: KeepAlive): LoadOutcome | undefined {
   const reason = !backend.can.managesMemory
     ? `${backend.who} loads and unloads its models itself, so ollm-mcp plans none of its memory; ${model.name} is loaded there on its first request.`
@@ -147,7 +153,10 @@ export async function confirmLoaded(
   throw last ? err : new UnloadedMeanwhile(err);
 }
 
-/** A load the engine carried out whose model was gone from its list by the time it was read: another client unloaded it meanwhile (loading it again may well hold). */
+/**
+ * A load the engine carried out whose model was gone from its list by the time it was read: another client
+ * unloaded it meanwhile (loading it again may well hold).
+ */
 export class UnloadedMeanwhile extends HostError {
   constructor(err: HostError) {
     super(err.kind, err.message, err.host);
@@ -180,7 +189,10 @@ export function seenLoaded(
   };
 }
 
-/** The seed's "memory check" line on stderr: what is free, what is loaded (as the plan counts it), what is wanted, and the decision. */
+/**
+ * The seed's "memory check" line on stderr: what is free, what is loaded (as the plan counts it), what is
+ * wanted, and the decision.
+ */
 export function logMemoryCheck(
   plan: LoadPlan,
   loadedModels: ReadonlyArray<{ name: string; sizeBytes: number }>,

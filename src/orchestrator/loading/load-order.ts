@@ -53,7 +53,10 @@ function play(order: readonly WaitingLoad[], host: HostState): { cost: number } 
   return { cost: total };
 }
 
-/** The host once `plan` (the load of `name`) is carried out: its unloads gone, the model in their place at the size planned. */
+/**
+ * The host once `plan` (the load of `name`) is carried out: its unloads gone, the model in their place at the
+ * size planned.
+ */
 function carriedOut(
   host: Pick<PlanInput, 'loaded' | 'memory'>,
   name: string,
@@ -117,7 +120,10 @@ function unloadsWhenIdle(input: PlanInput, model: WaitingLoad, busy: ReadonlySet
   return plan.action === 'refuse' ? Infinity : plan.unload.length;
 }
 
-/** The models the load of `input.model` unloads once the requests on `busy` have ended: those, and any idle ones beside them; `busy` itself where it would not fit even then. */
+/**
+ * The models the load of `input.model` unloads once the requests on `busy` have ended: those, and any idle
+ * ones beside them; `busy` itself where it would not fit even then.
+ */
 export function unloadsOnceEnded(input: PlanInput, busy: readonly string[]): string[] {
   const plan = planLoad({ ...input, inFlight: new Set([...input.inFlight].filter((m) => !busy.includes(m))) });
   return plan.action === 'load' ? plan.unload : [...busy];

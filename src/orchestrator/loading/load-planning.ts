@@ -54,7 +54,10 @@ export function runnerFor(
   };
 }
 
-/** What Ollama's own pre-flight predicts for `model` at `contextLength` with `slots` (ollama-preflight.ts), where it has one. */
+/**
+ * What Ollama's own pre-flight predicts for `model` at `contextLength` with `slots` (ollama-preflight.ts),
+ * where it has one.
+ */
 export function preflightFacts(
   model: CatalogModel,
   contextLength: number,
@@ -96,7 +99,10 @@ function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed {
 export const isEmbedding = (m: CatalogModel) =>
   m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
-/** The model as the planner weighs it at `contextLength` on this host: its footprint at the cache type it runs with, what was learned of it, and Ollama's own (f16) pre-flight beside it. */
+/**
+ * The model as the planner weighs it at `contextLength` on this host: its footprint at the cache type it runs
+ * with, what was learned of it, and Ollama's own (f16) pre-flight beside it.
+ */
 export function plannedModel(
   p: Pick<PlanningParts, 'seenSizes'>,
   model: CatalogModel,

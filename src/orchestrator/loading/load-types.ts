@@ -11,12 +11,21 @@ export interface LoadRequest {
   model: string;
   /** The context the coming work needs, in tokens; the loaded one is kept when it suffices. */
   contextLength?: number;
-  /** The context to start with when the work needs no more: the calling agent's options.contextSize (else the host's settings'). */
+  /**
+   * The context to start with when the work needs no more: the calling agent's options.contextSize (else the
+   * host's settings').
+   */
   baseContext?: number;
   keepAlive?: KeepAlive;
-  /** For work that will run on it: a load refused only because of requests running elsewhere waits for one to end (Loader.ensureLoaded). */
+  /**
+   * For work that will run on it: a load refused only because of requests running elsewhere waits for one to
+   * end (Loader.ensureLoaded).
+   */
   waitWhileBusy?: boolean;
-  /** The job it is for (Loader.begin's `job`): that job's own requests, which wait on this load, are never waited for. */
+  /**
+   * The job it is for (Loader.begin's `job`): that job's own requests, which wait on this load, are never
+   * waited for.
+   */
   job?: object;
   pin?: boolean;
   dryRun?: boolean;
@@ -37,9 +46,15 @@ export interface LoadRequest {
   held?: boolean;
 }
 
-/** What a load came to: the planner's answer shape (engines/planned-there.ts), and for a refusal the busy models to wait for. */
+/**
+ * What a load came to: the planner's answer shape (engines/planned-there.ts), and for a refusal the busy
+ * models to wait for.
+ */
 export interface LoadOutcome extends PlannerLoadAnswer {
-  /** A refusal only requests running now cause: these busy models, once idle, would make room (the loader waits for them). */
+  /**
+   * A refusal only requests running now cause: these busy models, once idle, would make room (the loader
+   * waits for them).
+   */
   waitFor?: string[];
 }
 

@@ -42,7 +42,10 @@ export class Loader extends HostLoads {
   /** What the work running does, for those waiting, when it is not a load (whose own state says it). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
-  /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/fleet-host.ts). */
+  /**
+   * Brings pins back after evictions this server did not ask for; told of every /api/ps reading
+   * (fleet/fleet-host.ts).
+   */
   readonly keeper: PinKeeper;
   /** What a planned load is carried out with (load-carry.ts). */
   private readonly carry: CarryParts;
@@ -77,7 +80,10 @@ export class Loader extends HostLoads {
     });
   }
 
-  /** Runs `work` once no other load or unload runs: other work in the order it came, a load (`load`) when its turn is best (load-queue.ts). */
+  /**
+   * Runs `work` once no other load or unload runs: other work in the order it came, a load (`load`) when its
+   * turn is best (load-queue.ts).
+   */
   private serial<T>(work: () => Promise<T>, load?: LoadRequest): Promise<T> {
     return this.queue.push(
       () =>
@@ -88,7 +94,10 @@ export class Loader extends HostLoads {
     );
   }
 
-  /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts), until its turn (room-waits.ts). */
+  /**
+   * The model loaded for `req`, or why not; a load for work waits while busy models stand in its way
+   * (busy-wait.ts), until its turn (room-waits.ts).
+   */
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
     this.rooms.arrive(req);
     const once = (r: LoadRequest) => this.rooms.inTurn(r, (x) => this.loadOnce(x));
@@ -129,12 +138,18 @@ export class Loader extends HostLoads {
     return job;
   }
 
-  /** Work about to run on `model`, not held by its caller: held until it begins, so the next plan in the queue leaves the model to it. */
+  /**
+   * Work about to run on `model`, not held by its caller: held until it begins, so the next plan in the queue
+   * leaves the model to it.
+   */
   private heldFor(req: LoadRequest, model: string): void {
     if (req.waitWhileBusy && !this.holds.holding(req) && !req.job) this.holds.hold(model);
   }
 
-  /** `req`'s answer when a load whose turn has come unloads the loaded `model` (room-waits.ts heldByTurn): it waits, and lets go a hold its caller took there. */
+  /**
+   * `req`'s answer when a load whose turn has come unloads the loaded `model` (room-waits.ts heldByTurn): it
+   * waits, and lets go a hold its caller took there.
+   */
   private behindTurn(req: LoadRequest, model: string, outcome: LoadOutcome): LoadOutcome | undefined {
     const held = this.rooms.heldByTurn(req, model, outcome);
     if (held) this.holds.letGo(req, model);
@@ -163,7 +178,8 @@ export class Loader extends HostLoads {
       this.rooms.holdBack(req, input, plan, outcome) ??
       (plan.action === 'already_loaded' ? this.behindTurn(req, model.name, outcome) : undefined);
     if (held) return held;
-    // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
+    // a request the quick path let through between the plan and this line is never unloaded under: a wait for
+    // it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
     if (begun.length)
       return {
@@ -192,7 +208,10 @@ export class Loader extends HostLoads {
     return outcome;
   }
 
-  /** In the load queue: pinned models among `before` that Ollama dropped are loaded again; returns what happened, in words. */
+  /**
+   * In the load queue: pinned models among `before` that Ollama dropped are loaded again; returns what
+   * happened, in words.
+   */
   private restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
     return restoreGone(this.backend, this.pins, before, this.reloadPin);
   }
@@ -201,7 +220,10 @@ export class Loader extends HostLoads {
   private readonly reloadPin = (name: string, contextLength: number | undefined) =>
     reloadPin((req) => (this.states.arrive(req), this.states.answer(req, this.decide(req))), name, contextLength);
 
-  /** After an out-of-memory during generation (every runner expired, pins included): pins come back once gone (pin-keeper.ts); in words. */
+  /**
+   * After an out-of-memory during generation (every runner expired, pins included): pins come back once gone
+   * (pin-keeper.ts); in words.
+   */
   recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
     return this.keeper.afterOutOfMemory(before).catch(() => '');
   }

@@ -40,7 +40,10 @@ export function batchSurcharge(batch: number): number {
   return batch >= 2048 ? 2 * GiB : batch >= 1024 ? 768 * MiB : 0;
 }
 
-/** Whether a batch fits beside the prediction (generationBatchFits with its headroom rule: 2048 wants ≤ 60%, 1024 ≤ 75% of free). */
+/**
+ * Whether a batch fits beside the prediction (generationBatchFits with its headroom rule: 2048 wants ≤ 60%,
+ * 1024 ≤ 75% of free).
+ */
 function batchFits(batch: number, predicted: number, available: number): boolean {
   if (predicted === 0 || available === 0) return true;
   const threshold = available * PREFLIGHT_SHARE;
@@ -50,7 +53,10 @@ function batchFits(batch: number, predicted: number, available: number): boolean
   return batchSurcharge(batch) <= threshold - predicted;
 }
 
-/** The batch Ollama picks with `availableBytes` free (automaticGenerationBatch: lowered one step at a time while it does not fit). */
+/**
+ * The batch Ollama picks with `availableBytes` free (automaticGenerationBatch: lowered one step at a time
+ * while it does not fit).
+ */
 export function automaticBatch(effectiveContext: number, predicted: number, availableBytes: number): number {
   let batch = batchForContext(effectiveContext);
   while (batch > 512 && !batchFits(batch, predicted, availableBytes)) batch = batch > 1024 ? 1024 : 512;

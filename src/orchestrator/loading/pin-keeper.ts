@@ -28,7 +28,10 @@ export interface PinHost {
   readonly engine: string;
   /** /api/ps now (it comes back through observe too). */
   ps(): Promise<RunningModel[]>;
-  /** In the load queue: loads the pin again when it is still pinned, still missing, and fits without unloading anything. */
+  /**
+   * In the load queue: loads the pin again when it is still pinned, still missing, and fits without unloading
+   * anything.
+   */
   restore(name: string, contextLength: number | undefined): Promise<RestoreResult>;
 }
 

@@ -38,7 +38,10 @@ export async function restoreGone(
   return `${engineName(backend)} unloaded ${names} after it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`;
 }
 
-/** In the load queue: a pin still pinned and missing from /api/ps is loaded again (`reload`); one still listed (even on its way out) is left. */
+/**
+ * In the load queue: a pin still pinned and missing from /api/ps is loaded again (`reload`); one still listed
+ * (even on its way out) is left.
+ */
 export async function restorePin(
   backend: Engine,
   pins: ReadonlySet<string>,
@@ -51,7 +54,10 @@ export async function restorePin(
   return reload(name, contextLength);
 }
 
-/** In the load queue: loads a pin again through the planner (`decide`), with the context it ran with, only when that unloads nothing. */
+/**
+ * In the load queue: loads a pin again through the planner (`decide`), with the context it ran with, only
+ * when that unloads nothing.
+ */
 export async function reloadPin(
   decide: (req: LoadRequest) => Promise<LoadOutcome>,
   name: string,
@@ -78,7 +84,10 @@ export async function releasePins(backend: Engine, pins: ReadonlySet<string>, ke
   );
 }
 
-/** At start-up: pinned models that fit without unloading anything are loaded (and pinned); the others are said on stderr. */
+/**
+ * At start-up: pinned models that fit without unloading anything are loaded (and pinned); the others are said
+ * on stderr.
+ */
 export async function loadPins(loader: {
   pins: ReadonlySet<string>;
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome>;

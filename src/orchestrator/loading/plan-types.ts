@@ -8,7 +8,10 @@ export interface LoadedModelState {
   vramBytes: number;
   /** How many kinds of work it serves: a versatile model is kept before a specialist. */
   versatility?: number;
-  /** Asleep in its engine (a llama-server router's idle model): it holds no memory but a place, and is the first to go. */
+  /**
+   * Asleep in its engine (a llama-server router's idle model): it holds no memory but a place, and is the
+   * first to go.
+   */
   asleep?: boolean;
 }
 

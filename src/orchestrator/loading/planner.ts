@@ -13,7 +13,8 @@
  * evict one, so the plan unloads its own choice first. KV is counted × parallel slots.
  * The unload set is the smallest sufficient one among idle, unpinned models: fewest of those that
  * requests queued on this host are waiting for (each would be loaded again at once), fewest models, then
- * the most asleep in their engine (they hold only a place), then the least expected cost of losing them — the bytes to load again, times the chance each is
+ * the most asleep in their engine (they hold only a place), then the least expected cost of losing them — the
+ * bytes to load again, times the chance each is
  * wanted again soon, fading with its idle time (REUSE_HALF_MS) — then fewer small ones, then
  * least recently used, then fewest bytes. Otherwise it refuses with numbers.
  */
@@ -166,7 +167,8 @@ export function planLoad(input: PlanInput): LoadPlan {
         .filter(enough)
         .sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
   if (!best) {
-    const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name)); // (the model itself is not loaded: answered above)
+    // (the model itself is not loaded: answered above)
+    const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name));
     const stays = held.length
       ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay`
       : '';

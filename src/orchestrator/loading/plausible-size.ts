@@ -14,7 +14,10 @@ import { learnedSize, type SeenSize } from './learned-size.js';
 
 /** Below the weights file by this share at most: a runner may leave a projector or metadata unloaded. */
 export const WEIGHTS_TOLERANCE = 0.1;
-/** Weights + KV cache times this, plus BUFFER_BYTES, is the most a model can take (compute graphs and batches included). */
+/**
+ * Weights + KV cache times this, plus BUFFER_BYTES, is the most a model can take (compute graphs and batches
+ * included).
+ */
 export const UPPER_FACTOR = 1.5;
 export const BUFFER_BYTES = 2 * 1024 ** 3;
 /** Where the KV shape is unknown: at most this many times the weights (plus BUFFER_BYTES). */
@@ -22,7 +25,10 @@ export const UNKNOWN_KV_FACTOR = 3;
 /** A reading more than this factor away from what earlier ones predict is an outlier: set aside, not learned. */
 export const OUTLIER_FACTOR = 1.5;
 
-/** What bounds a model's memory: its weights file, its trained window and, when its shape is known, its KV cache at a context (all slots). */
+/**
+ * What bounds a model's memory: its weights file, its trained window and, when its shape is known, its KV
+ * cache at a context (all slots).
+ */
 export interface ModelFacts {
   name: string;
   weightsBytes: number;
@@ -74,7 +80,10 @@ export function readingContext(
   return fits && claimed >= asked && claimed <= asked * Math.max(1, slots) ? claimed : asked;
 }
 
-/** The rows that can be believed: a sensible context and a mean within the bounds there. Rows learned before the bounds existed are judged here. */
+/**
+ * The rows that can be believed: a sensible context and a mean within the bounds there. Rows learned before
+ * the bounds existed are judged here.
+ */
 export function trustedSeen(seen: readonly SeenSize[], m: ModelFacts): SeenSize[] {
   return seen.filter((s) => sensibleContext(s.contextLength, m) && plausible(s.meanBytes, m, s.contextLength));
 }
@@ -90,7 +99,8 @@ export function setAsideBecause(
     const b = sizeBounds(m, contextLength);
     return `it is outside what ${m.name} can take at a ${contextLength}-token context (${fmt(b.minBytes)} to ${fmt(b.maxBytes)})`;
   }
-  const expected = learnedSize(trustedSeen(earlier, m), contextLength, m.kvAt, m.weightsBytes)?.bytes ?? NaN; // none yet: no comparison holds
+  // none yet: no comparison holds
+  const expected = learnedSize(trustedSeen(earlier, m), contextLength, m.kvAt, m.weightsBytes)?.bytes ?? NaN;
   if (bytes > expected * OUTLIER_FACTOR || bytes * OUTLIER_FACTOR < expected) {
     return `earlier loads of it took ${fmt(expected)} there (an outlier beyond ${OUTLIER_FACTOR}×)`;
   }

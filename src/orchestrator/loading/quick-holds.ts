@@ -52,7 +52,10 @@ export class QuickHolds {
     return req.held === true && !this.released.has(req);
   }
 
-  /** `req`, whose caller may hold `model` for it, waits instead: that hold goes (the oldest there, as when a request begins). */
+  /**
+   * `req`, whose caller may hold `model` for it, waits instead: that hold goes (the oldest there, as when a
+   * request begins).
+   */
   letGo(req: { held?: boolean | undefined }, model: string): void {
     if (!this.holding(req)) return;
     this.released.add(req);

@@ -27,7 +27,10 @@ import type { LoadEvent } from './load-state.js';
 /** A load that has waited this long since it came is served next (ms): the queue's STARVE_MS. */
 export const TURN_MS = STARVE_MS;
 
-/** A load waiting for room: its model as the planner weighs it, the models its plan unloads once the requests there end, and its answer (loaded, refused for good, given up). */
+/**
+ * A load waiting for room: its model as the planner weighs it, the models its plan unloads once the requests
+ * there end, and its answer (loaded, refused for good, given up).
+ */
 export interface RoomWait {
   model: WaitingLoad;
   unloads: readonly string[];
@@ -41,7 +44,10 @@ interface Behind {
 }
 
 export class RoomWaits {
-  /** The answers given to loads held back (holdBack, heldByTurn), and the load each waits for: requests sharing a load share its answer. */
+  /**
+   * The answers given to loads held back (holdBack, heldByTurn), and the load each waits for: requests
+   * sharing a load share its answer.
+   */
   private readonly behind = new WeakMap<LoadOutcome, Behind>();
 
   constructor(
@@ -78,14 +84,21 @@ export class RoomWaits {
     return this.states.in().filter((r): r is WithRoom => r.req !== req && r.room !== undefined && counts(r.req));
   }
 
-  /** The load whose turn has come and whose plan unloads `model`, that `req` (a request on `model`) waits behind; none for a job's own request (it may hold what that load waits for) or a dry run. */
+  /**
+   * The load whose turn has come and whose plan unloads `model`, that `req` (a request on `model`) waits
+   * behind; none for a job's own request (it may hold what that load waits for) or a dry run.
+   */
   claimOn(req: LoadRequest, model: string): RoomWait | undefined {
     if (req.job || req.dryRun) return undefined;
     const ahead = this.waiting(req).find((r) => r.room.unloads.includes(model) && this.untilTurn(r.req) === 0);
     return ahead && roomWait(ahead);
   }
 
-  /** The answer for `req`, a request on the loaded `model` (`outcome`: what it would be told), when a load whose turn has come unloads it (claimOn): refused, saying so, until that load is answered; else undefined. */
+  /**
+   * The answer for `req`, a request on the loaded `model` (`outcome`: what it would be told), when a load
+   * whose turn has come unloads it (claimOn): refused, saying so, until that load is answered; else
+   * undefined.
+   */
   heldByTurn(req: LoadRequest, model: string, outcome: LoadOutcome): LoadOutcome | undefined {
     const ahead = this.claimOn(req, model);
     if (!ahead) return undefined;
@@ -115,7 +128,10 @@ export class RoomWaits {
     return ahead && roomWait(ahead);
   }
 
-  /** The answer for `req` when it is held back behind an earlier load whose room `plan` would take (`outcome`, refused, saying so); else undefined. */
+  /**
+   * The answer for `req` when it is held back behind an earlier load whose room `plan` would take (`outcome`,
+   * refused, saying so); else undefined.
+   */
   holdBack(req: LoadRequest, input: PlanInput, plan: LoadPlan, outcome: LoadOutcome): LoadOutcome | undefined {
     const ahead = this.overtaken(req, input, plan);
     if (!ahead) return undefined;

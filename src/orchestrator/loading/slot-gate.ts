@@ -83,7 +83,10 @@ export class SlotGate {
     });
   }
 
-  /** The requests waiting for `model`'s slots that a new one of `client`, writing up to `tokens`, would wait behind, in the order they would be let in. */
+  /**
+   * The requests waiting for `model`'s slots that a new one of `client`, writing up to `tokens`, would wait
+   * behind, in the order they would be let in.
+   */
   aheadOf(model: string, client: string, tokens: number): Waiter[] {
     const g = this.gates.get(model);
     if (!g) return [];

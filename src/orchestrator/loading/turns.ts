@@ -16,7 +16,10 @@ export interface Waiter {
   arrival: number;
 }
 
-/** The model's slots as the gate sees them: each client's requests in flight, and when each client was last let in (a rising number). */
+/**
+ * The model's slots as the gate sees them: each client's requests in flight, and when each client was last
+ * let in (a rising number).
+ */
 export interface TurnState {
   inFlight: ReadonlyMap<string, number>;
   lastServed: ReadonlyMap<string, number>;

@@ -36,7 +36,10 @@ async function sendUnload(backend: Engine, name: string, signal?: AbortSignal): 
   await backend.unload(name, { model: name, ...(signal && { signal }) });
 }
 
-/** On an engine that loads and unloads by itself, nothing is ollm-mcp's to unload: a model named is asked of it (it refuses, saying so), and none counts as unloaded. */
+/**
+ * On an engine that loads and unloads by itself, nothing is ollm-mcp's to unload: a model named is asked of
+ * it (it refuses, saying so), and none counts as unloaded.
+ */
 export async function unloadUnplanned(
   backend: Engine,
   target: { models: string[] } | { all: true },

@@ -8,7 +8,10 @@
  * with a context the planner has already said yes to.
  */
 
-/** The contexts the loader can load a model with, largest first: the trained window, the powers of two below it, down to the base. */
+/**
+ * The contexts the loader can load a model with, largest first: the trained window, the powers of two below
+ * it, down to the base.
+ */
 export function contextSteps(trained: number, base: number): number[] {
   const floor = Math.max(1, Math.min(base, trained));
   const steps = [trained];

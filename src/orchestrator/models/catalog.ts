@@ -16,7 +16,10 @@ import type { Engine } from '../engines/engine.js';
 import { byCodeUnit } from '../util/locale-free.js';
 import { modelSettings, type ModelSettings } from './model-settings.js';
 
-/** A list whose models carry their engine's own fit is read again after this long: the fit changes with every load there. */
+/**
+ * A list whose models carry their engine's own fit is read again after this long: the fit changes with every
+ * load there.
+ */
 export const FIT_TTL_MS = 1000;
 
 /** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
@@ -43,7 +46,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
-/** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped; parameters and system kept). */
+/**
+ * What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped; parameters
+ * and system kept).
+ */
 export interface ShowFacts {
   family?: string;
   parameterSize?: string;

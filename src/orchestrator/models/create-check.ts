@@ -49,7 +49,10 @@ export const PARAMETER_RULES: Readonly<Record<string, Rule>> = {
 
 /** The quantization types Ollama makes, as it names them (it reads them in capitals). */
 const QUANTIZE_TYPES = ['q4_K_M', 'q4_K_S', 'q8_0', 'f16', 'bf16', 'f32'] as const;
-/** What a base must be in to be quantized (create.go: "quantization is only supported for F16, BF16 and F32 models"). */
+/**
+ * What a base must be in to be quantized (create.go: "quantization is only supported for F16, BF16 and F32
+ * models").
+ */
 export const QUANTIZABLE = ['F16', 'BF16', 'F32'] as const;
 
 const ROLES = ['system', 'user', 'assistant'] as const;

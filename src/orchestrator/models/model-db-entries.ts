@@ -2,7 +2,8 @@
  * Known model families (seed 003, S07-T03): the prior. What the host reports about a model and
  * what its name says are added to it (model-db.ts), so a model missing here is still described.
  * Patterns match Ollama model names without the registry or namespace; `*` is any run of
- * characters. When several match, the most specific (most literal characters) wins. Context windows are the trained ones Ollama reports as
+ * characters. When several match, the most specific (most literal characters) wins. Context windows are the
+ * trained ones Ollama reports as
  * `<arch>.context_length`; when Ollama can be asked, its answer replaces these.
  */
 import type { Capability, ProfileName } from '../config/profiles.js';

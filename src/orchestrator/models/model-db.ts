@@ -54,7 +54,10 @@ export function matchEntry(name: string, db: readonly ModelEntry[] = MODEL_DATAB
   return best;
 }
 
-/** "3.2B" -> 3.2e9, "270M" -> 2.7e8, "116829156672" -> 1.17e11 (cloud models give raw counts); undefined when nothing readable. */
+/**
+ * "3.2B" -> 3.2e9, "270M" -> 2.7e8, "116829156672" -> 1.17e11 (cloud models give raw counts); undefined when
+ * nothing readable.
+ */
 export function parameterCount(parameterSize: string | undefined): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMBT]?)\s*$/i.exec(parameterSize ?? '');
   if (!m) return undefined;
@@ -113,7 +116,10 @@ function deriveProfiles(e: Evidence): ProfileName[] {
   return PROFILE_NAMES.filter((x) => set.has(x));
 }
 
-/** The host's capabilities: a model that thinks or calls tools writes text, even when a cloud stub leaves `completion` out. */
+/**
+ * The host's capabilities: a model that thinks or calls tools writes text, even when a cloud stub leaves
+ * `completion` out.
+ */
 function hostCapabilities(reported: string[] | undefined): Capability[] | undefined {
   const caps = reported && reported.length > 0 ? knownCapabilities(reported) : [];
   if (caps.length === 0) return undefined;

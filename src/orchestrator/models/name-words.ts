@@ -15,7 +15,10 @@ export interface NameWords {
   reasoning: boolean;
   /** An embedding word: embed, embedding… */
   embedding: boolean;
-  /** A size word (tiny, mini, small, nano, smol, micro) or an effective size ("e2b"): the model is meant to be small. */
+  /**
+   * A size word (tiny, mini, small, nano, smol, micro) or an effective size ("e2b"): the model is meant to be
+   * small.
+   */
   small: boolean;
   /** Parameters the name states ("8b", "270m", "1.7b", "8x7b", "e4b"), when it states them. */
   parameters?: number;
@@ -27,7 +30,10 @@ function ownName(name: string): string {
   return lower.slice(lower.lastIndexOf('/') + 1);
 }
 
-/** "qwen2.5-coder:7b-instruct" -> ["qwen2.5", "coder", "7b", "instruct"]; dots stay (they belong to versions and sizes). */
+/**
+ * "qwen2.5-coder:7b-instruct" -> ["qwen2.5", "coder", "7b", "instruct"]; dots stay (they belong to versions
+ * and sizes).
+ */
 function nameWordsOf(name: string): string[] {
   return ownName(name)
     .split(/[-_:/\s]+/)
@@ -44,7 +50,10 @@ const isSizeWord = (w: string) => /^(tiny|mini|small|nano|smol|micro)/.test(w) |
 
 const SCALE = { m: 1e6, b: 1e9, t: 1e12 } as const;
 
-/** "8b" -> 8e9, "270m" -> 2.7e8, "8x7b" -> 5.6e10, "e4b" -> 4e9; "a3b" (active parameters) and other words -> undefined. */
+/**
+ * "8b" -> 8e9, "270m" -> 2.7e8, "8x7b" -> 5.6e10, "e4b" -> 4e9; "a3b" (active parameters) and other words ->
+ * undefined.
+ */
 function statedParameters(w: string): number | undefined {
   const m = /^(?:(\d+)x)?e?(\d+(?:\.\d+)?)([mbt])$/.exec(w);
   if (!m) return undefined;

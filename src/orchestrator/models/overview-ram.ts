@@ -22,7 +22,10 @@ export interface OverviewDeps {
   settings: Settings;
 }
 
-/** What the loaded models count for together: as the planner counts them where it plans memory (a model's need where its engine reports nothing it holds), else as the engine lists them. */
+/**
+ * What the loaded models count for together: as the planner counts them where it plans memory (a model's need
+ * where its engine reports nothing it holds), else as the engine lists them.
+ */
 async function heldBytes(deps: OverviewDeps, running: RunningModel[], view: HostView): Promise<number> {
   if (!deps.backend.can.managesMemory || running.length === 0) return running.reduce((sum, m) => sum + m.size, 0);
   const models = (await deps.catalog.list().catch(() => undefined))?.models ?? [];
@@ -76,7 +79,8 @@ export async function ramSummaryOf(
     swapUsedBytes: reading.swapUsedBytes,
     budgetBytes: policy.budgetBytes,
     loadedBytes,
-    // -1 says unknown (no memory figure at all); loaded models past the budget, or RAM under the buffer, leave none: 0, never a negative
+    // -1 says unknown (no memory figure at all); loaded models past the budget, or RAM under the buffer,
+    // leave none: 0, never a negative
     headroomBytes: known ? Math.max(0, headroom) : -1,
     safetyMargin: policy.safetyMargin,
     bufferBytes: policy.bufferBytes,

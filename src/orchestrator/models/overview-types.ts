@@ -47,7 +47,10 @@ export interface HostCapacity {
   vramFreeBytes?: number;
   maxLoadedModels: number;
   numParallel: number;
-  /** An Ollama host: the KV cache type and flash attention it runs models with (its OLLAMA_KV_CACHE_TYPE, OLLAMA_FLASH_ATTENTION), and its OLLAMA_GPU_OVERHEAD. */
+  /**
+   * An Ollama host: the KV cache type and flash attention it runs models with (its OLLAMA_KV_CACHE_TYPE,
+   * OLLAMA_FLASH_ATTENTION), and its OLLAMA_GPU_OVERHEAD.
+   */
   kvCacheType?: KvCacheType;
   flashAttention?: FlashAttention;
   gpuOverheadBytes?: number;
@@ -66,7 +69,10 @@ export interface ModelSummary {
   requiredBytes: number;
   fits: boolean;
   fitsNow: boolean;
-  /** Where requiredBytes comes from: "observed 9.81 GB at 4k context" (what loading it took here) or "estimated" (the formula). */
+  /**
+   * Where requiredBytes comes from: "observed 9.81 GB at 4k context" (what loading it took here) or
+   * "estimated" (the formula).
+   */
   memoryFigure?: string;
   /** Runs on ollama.com: takes no memory here, needs `ollama signin`. */
   cloud?: boolean;

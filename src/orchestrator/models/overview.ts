@@ -105,7 +105,10 @@ export class ModelOverview {
     return overview;
   }
 
-  /** The last overview and what it was made of: the catalog's snapshot, /api/ps, the memory readings, the host's memory model and the sizes learned. */
+  /**
+   * The last overview and what it was made of: the catalog's snapshot, /api/ps, the memory readings, the
+   * host's memory model and the sizes learned.
+   */
   private kept?: { key: readonly unknown[]; overview: ModelsOverview };
 
   /** One installed model in full; throws model_not_found with the pull hint when absent. */

@@ -13,7 +13,10 @@ import type { Engine } from '../engines/engine.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
 
-/** A model has a handful of layers; past this many, a host's new "layers" are not counted (nor re-arm the stall limit). */
+/**
+ * A model has a handful of layers; past this many, a host's new "layers" are not counted (nor re-arm the
+ * stall limit).
+ */
 const MAX_LAYERS = 1000;
 
 export interface PullProgress {
@@ -110,7 +113,8 @@ export class Puller {
       await (req.signal ? Promise.race([shared.done, aborted(req.signal, name, this.backend.host)]) : shared.done);
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
-      shared.listeners.delete(listener); // (a caller not aborted is here because the download is over: its count no longer matters)
+      // (a caller not aborted is here because the download is over: its count no longer matters)
+      shared.listeners.delete(listener);
     }
     const installed = await this.catalog.get(name, { refresh: true });
     return {

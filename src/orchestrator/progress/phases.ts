@@ -20,7 +20,10 @@ function describeSpeed(speed: LoadSpeed): string {
 
 export type Phase =
   | { kind: 'starting'; what: string }
-  /** `on`: what is waited on, when `for` changes as it goes (a job's own line): the clock runs on while `on` is the same. */
+  /**
+   * `on`: what is waited on, when `for` changes as it goes (a job's own line): the clock runs on while `on`
+   * is the same.
+   */
   | { kind: 'waiting'; for: string; on?: string }
   | { kind: 'unloading'; models: readonly string[] }
   | { kind: 'loading'; model: string; sizeBytes: number; estimateMs: number; speed: LoadSpeed }
@@ -29,9 +32,15 @@ export type Phase =
   /** A model failed the work and the next one is tried. */
   | { kind: 'fallback'; from: string; error: string }
   | { kind: 'generating'; model: string; tokens: number; maxTokens: number; tokensPerSecond: number }
-  /** `downloading`: bytes are moving for a layer; otherwise Ollama is in a step of its own (manifest, verifying, writing). */
+  /**
+   * `downloading`: bytes are moving for a layer; otherwise Ollama is in a step of its own (manifest,
+   * verifying, writing).
+   */
   | { kind: 'pulling'; model: string; status: string; downloading: boolean; completedBytes: number; totalBytes: number }
-  /** Making a model: the engine's step ("using existing layer …", "quantizing F16 model to Q4_K_M", "writing manifest"), with bytes when it counts them. */
+  /**
+   * Making a model: the engine's step ("using existing layer …", "quantizing F16 model to Q4_K_M", "writing
+   * manifest"), with bytes when it counts them.
+   */
   | { kind: 'creating'; model: string; status: string; completedBytes?: number; totalBytes?: number };
 
 /** Where a phase stands, in its own unit: tokens, bytes, or seconds spent in it; `total` when known. */
@@ -100,7 +109,10 @@ export function describePhase(p: Phase, elapsedMs: number): string {
   }
 }
 
-/** How far the phase is: tokens of maxTokens, bytes of the download, seconds of a load's estimate, else seconds spent. */
+/**
+ * How far the phase is: tokens of maxTokens, bytes of the download, seconds of a load's estimate, else
+ * seconds spent.
+ */
 export function measurePhase(p: Phase, elapsedMs: number): PhaseMeasure {
   const elapsed = elapsedMs / 1000;
   switch (p.kind) {

@@ -39,7 +39,10 @@ export interface TrackerOptions {
   intervalMs: number;
   /** Updates within one phase (more tokens, more bytes) are sent at most this often. */
   minIntervalMs?: number;
-  /** Whether anyone hears the updates now (a client that asked, a job): when not, nothing is measured, said or timed. */
+  /**
+   * Whether anyone hears the updates now (a client that asked, a job): when not, nothing is measured, said or
+   * timed.
+   */
   heard?: () => boolean;
   now?: () => number;
 }

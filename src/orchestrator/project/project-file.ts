@@ -44,7 +44,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown, file: string): st
   let value = data;
   for (const k of path)
     value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[k] : undefined;
-  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`; // a long value is cut: an error is a line
+  // a long value is cut: an error is a line
+  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`;
   const allowed =
     issue.code === 'invalid_value'
       ? `expected one of ${issue.values.map(String).join(', ')}`

@@ -51,7 +51,10 @@ export interface ResolveOptions extends WalkOptions {
   toolNames: readonly string[];
 }
 
-/** The project `dir` belongs to, with its project file merged over the built-in it starts from; undefined when none is recognised. */
+/**
+ * The project `dir` belongs to, with its project file merged over the built-in it starts from; undefined when
+ * none is recognised.
+ */
 export async function resolveProject(options: ResolveOptions): Promise<ProjectProfile | undefined> {
   const dir = resolve(options.dir);
   const explicit = options.explicit ?? false;

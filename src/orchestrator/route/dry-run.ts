@@ -13,7 +13,10 @@ import { estimatePlan, hostFacts } from './plan-estimate.js';
 import type { Candidates } from './route-candidates.js';
 import type { RoutePlan } from './route-plan.js';
 
-/** A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots included — and whether its client would get it within its limit or as a job. */
+/**
+ * A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots
+ * included — and whether its client would get it within its limit or as a job.
+ */
 export function dryRun(plan: RoutePlan, list: Candidates): RouteResult {
   const { parts, req, ask } = plan;
   const first = list.queue[0]!;
@@ -38,7 +41,8 @@ export function dryRun(plan: RoutePlan, list: Candidates): RouteResult {
     client: clientOf(req),
     others,
   };
-  // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
+  // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine
+  // counted before (metrics.ts)
   const promptTokens =
     req.promptTokens !== undefined
       ? ask.promptTokens

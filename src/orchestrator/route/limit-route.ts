@@ -32,7 +32,10 @@ interface Facts {
   client: string;
 }
 
-/** What the call asks: its prompt, its answer's limit (a bound) and its task (the answer expected as such answers ran). */
+/**
+ * What the call asks: its prompt, its answer's limit (a bound) and its task (the answer expected as such
+ * answers ran).
+ */
 interface Ask {
   promptTokens: number;
   maxTokens: number;

@@ -84,7 +84,10 @@ function splitWithinLimit(
   return fit && { index: fit.index, why: limitReason(fit, options[0]!.model.name, within / 1000) };
 }
 
-/** The model to split for instead of `planned` when only it finishes within the client's limit, with why: the planner's choice (`planned`) and the others that can take the input in parts, each by its window plan. */
+/**
+ * The model to split for instead of `planned` when only it finishes within the client's limit, with why: the
+ * planner's choice (`planned`) and the others that can take the input in parts, each by its window plan.
+ */
 export function withinLimit<M extends SplitOption['model']>(
   job: CallParts,
   req: RouteRequest,

@@ -15,7 +15,10 @@ import { RouteError, type Attempt, type RouteRequest } from '../generation/route
 
 export interface NoCandidate {
   profile: ProfileName;
-  /** The work's task: a model made for it (create_model's task) is the user's choice, held only to what it cannot do. */
+  /**
+   * The work's task: a model made for it (create_model's task) is the user's choice, held only to what it
+   * cannot do.
+   */
   task: TaskType;
   models: ReadonlyArray<Candidate & { trainedWindow?: number }>;
   /** What was tried or found so far (hosts that are down, a named model's window): the reasons are added here. */
@@ -23,7 +26,10 @@ export interface NoCandidate {
   contextTokens: number;
   promptTokens: number;
   answerTokens: number;
-  /** The host a model without a host tag is on (the one host that answered), when the fleet has several: models are named with their host then. */
+  /**
+   * The host a model without a host tag is on (the one host that answered), when the fleet has several:
+   * models are named with their host then.
+   */
   namedHost: ((m: Candidate) => string) | undefined;
 }
 

@@ -16,7 +16,10 @@ import type { JobParts } from './parts.js';
 import type { Placement } from './route-placement.js';
 import { routeRanking, type Ranking } from './work.js';
 
-/** A model in the route's order, with the route's reason for it (none for a model the caller named) and whether the user chose it for the work (routing-rules.ts RankedModel). */
+/**
+ * A model in the route's order, with the route's reason for it (none for a model the caller named) and
+ * whether the user chose it for the work (routing-rules.ts RankedModel).
+ */
 export type Ranked = Windowed & { why?: string; chosen?: true };
 
 /**
@@ -43,7 +46,10 @@ export function routeOrder(job: CallParts, req: RouteRequest, models: Array<Wind
   return { order: order.filter((m) => m !== undefined), profile: ranking.profile, task: work.task, ranking };
 }
 
-/** Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model ranked before it was passed over. */
+/**
+ * Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model
+ * ranked before it was passed over.
+ */
 export function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Windowed) => string | undefined): string {
   const first = order[0]!;
   const over =
@@ -53,7 +59,10 @@ export function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Win
   return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
-/** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. `fix` says what would let it, in its engine's terms. */
+/**
+ * Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when
+ * it can. `fix` says what would let it, in its engine's terms.
+ */
 export function splitWhy(
   w: WindowPlan,
   inputTokens: number,
@@ -88,7 +97,10 @@ export interface Here {
   down: readonly Attempt[];
 }
 
-/** Every model here but `chosen` and why it does not run the job — those the route would give it first (`why`) — then the hosts that are down. */
+/**
+ * Every model here but `chosen` and why it does not run the job — those the route would give it first (`why`)
+ * — then the hosts that are down.
+ */
 export function whyEach(
   job: JobParts,
   req: RouteRequest,

@@ -43,7 +43,10 @@ export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): {
   };
 }
 
-/** A plan's shape beyond one request: a split job's parts, requests at once, combining rounds, and the final answer's limit. */
+/**
+ * A plan's shape beyond one request: a split job's parts, requests at once, combining rounds, and the final
+ * answer's limit.
+ */
 export interface PlanShape {
   parts: number;
   width: number;
@@ -103,7 +106,8 @@ function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: num
   const ahead = loader
     .waitingAhead(p.model, p.client ?? '', fallbackTokens)
     .map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
-  // ours in flight, other clients' on its engine, then those waiting ahead: ours in the turns, theirs in the engine's queue
+  // ours in flight, other clients' on its engine, then those waiting ahead: ours in the turns, theirs in the
+  // engine's queue
   return waitForSlot(
     [...ours, ...theirs.running, ...ahead, ...theirs.waiting],
     p.others?.slots ?? settings.ollama.numParallel,

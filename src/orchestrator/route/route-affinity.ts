@@ -63,7 +63,8 @@ function cachedCopyFirst(
 ): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
-  // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible, another ollm-mcp);
+  // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible,
+  // another ollm-mcp);
   // a host that schedules its own replicas (a cluster) is placed by its own figures: no prefix steering to or from it
   const serving = (m: Candidate) => m.loaded === true || !unit(m.host).host.engine.can.managesMemory;
   const loaded = models.filter(
@@ -78,7 +79,8 @@ function cachedCopyFirst(
     const { loader, prefixes } = view.host;
     return {
       host: m.host!,
-      heldChars: prefixes.held(owner, first.model, chain), // its owner's prompts only: never steered by what another agent sent
+      // its owner's prompts only: never steered by what another agent sent
+      heldChars: prefixes.held(owner, first.model, chain),
       freeSlot: prefixes.freeSlot(first.model, prefixSlots(view.host)),
       queue: loader.requestsOn(first.model) + ahead(view, first.model) + othersCount(othersAt(view, first.model)),
     };

@@ -43,11 +43,17 @@ export interface Candidates {
   /** The candidate tried `i`-th: the ranking is made when the named model is used up; undefined past the last. */
   at(i: number): Candidacy | undefined;
   coldLoadMs(): ReadonlyMap<string, number>;
-  /** The first candidate, held on its host for this request from the moment it was chosen (with several hosts), so requests placed beside it see that copy taken. */
+  /**
+   * The first candidate, held on its host for this request from the moment it was chosen (with several
+   * hosts), so requests placed beside it see that copy taken.
+   */
   held?: Candidacy;
 }
 
-/** No candidate at all: why of every model here, added to `attempts` (no-candidate.ts, which throws when nothing else may answer). */
+/**
+ * No candidate at all: why of every model here, added to `attempts` (no-candidate.ts, which throws when
+ * nothing else may answer).
+ */
 function sayNoCandidate({ parts, req, ask, models, views }: Listing, attempts: Attempt[]): void {
   const { profile, task } = ask.work;
   noCandidate(parts, req, {
@@ -145,7 +151,8 @@ function namedFirst(
     });
     return undefined;
   }
-  // named, it is not held to the profile rule (a general model for code is used as named), only to what it cannot do at all
+  // named, it is not held to the profile rule (a general model for code is used as named), only to what it
+  // cannot do at all
   const cannot = cannotDoBecause(named, { images: (req.images?.length ?? 0) > 0 });
   if (cannot) {
     const refused = { model: named.name, error: `${named.name} was named, but it ${cannot}, so it was not tried` };

@@ -18,7 +18,10 @@ export interface Placement {
   readonly down: readonly Attempt[];
   /** Every model of every host that answered (tagged with its host when there are several). */
   readonly listed: Candidate[];
-  /** The same models with the windows their hosts can give them now (one reading of each host's memory, made on the first call). */
+  /**
+   * The same models with the windows their hosts can give them now (one reading of each host's memory, made
+   * on the first call).
+   */
   windowed(): Promise<Array<Windowed>>;
 }
 

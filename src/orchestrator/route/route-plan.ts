@@ -15,14 +15,20 @@ import { placedAgain, placeRequest, type Placement } from './route-placement.js'
 import { prepare, type Prepared } from './route-prepare.js';
 import type { Ranking } from './work.js';
 
-/** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
+/**
+ * A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is
+ * the plan's.
+ */
 export type RouteAsk = RouteRequest & { plan?: PlanShape };
 
 /** What an earlier plan decided for this request: where it runs, and the route's ranking (for any window). */
 export interface Planned {
   placement: Placement;
   ranking?: Ranking;
-  /** A later request of the plan (a split job's part): the hosts' state is read again, the windows kept (route-placement.ts placedAgain). */
+  /**
+   * A later request of the plan (a split job's part): the hosts' state is read again, the windows kept
+   * (route-placement.ts placedAgain).
+   */
   again?: boolean;
 }
 
@@ -31,7 +37,10 @@ export interface RoutePlan {
   parts: CallParts;
   req: RouteAsk;
   ask: Prepared;
-  /** What was tried or found so far: the hosts that are down, a named model that cannot take it; a run adds its attempts. */
+  /**
+   * What was tried or found so far: the hosts that are down, a named model that cannot take it; a run adds
+   * its attempts.
+   */
   attempts: Attempt[];
   /** The candidates, in order; undefined when no host answered (the cloud fallback is next). */
   list?: Candidates;

@@ -25,7 +25,10 @@ export interface Prepared {
   words: string;
   notes: string[];
   system: string | undefined;
-  /** What the engine is sent as the prompt: the caller's (its inputs first), then the remembered facts chosen for it. */
+  /**
+   * What the engine is sent as the prompt: the caller's (its inputs first), then the remembered facts chosen
+   * for it.
+   */
   prompt: string;
   maxTokens: number;
   /** The call's limit for a request that sets none (call-plan.ts): what the attempt's limit on a model is read from. */

@@ -27,7 +27,10 @@ export interface Listing {
   coldLoadMs: () => ReadonlyMap<string, number>;
 }
 
-/** The route's ranking (a plan's, taken to this window, else made now) added to the queue, then its order weighed by how busy each copy is. */
+/**
+ * The route's ranking (a plan's, taken to this window, else made now) added to the queue, then its order
+ * weighed by how busy each copy is.
+ */
 export function rankInto(l: Listing, planned: Ranking | undefined): void {
   const { parts, req, ask, models, queue, views, client } = l;
   const ranking =
@@ -38,7 +41,8 @@ export function rankInto(l: Listing, planned: Ranking | undefined): void {
   for (const r of ranking.selection?.ranked ?? [])
     if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
   if (views.length > 1) spreadAcross(l);
-  // a routed call whose first model is busy with others' requests goes to one that answers sooner; a model the user chose stays
+  // a routed call whose first model is busy with others' requests goes to one that answers sooner; a model
+  // the user chose stays
   if (!req.model)
     shareBusy(parts, queue, {
       models,
@@ -49,7 +53,8 @@ export function rankInto(l: Listing, planned: Ranking | undefined): void {
       task: ask.work.task,
       client,
     });
-  // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
+  // a routed call whose first model would not finish within its client's limit goes to the best that would
+  // (limit-route.ts)
   if (!req.model)
     fitLimit(parts, req, { promptTokens: ask.promptTokens, maxTokens: ask.maxTokens, task: ask.work.task }, queue, {
       models,

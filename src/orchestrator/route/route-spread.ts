@@ -23,11 +23,17 @@ export interface Candidacy {
   /** Why it is in the queue, for the result's reason. */
   why: string;
   host?: string;
-  /** Moved here because the copy on this host was busy (spreadBusy): loaded for it, it is an extra copy (fleet/extra-copies.ts). */
+  /**
+   * Moved here because the copy on this host was busy (spreadBusy): loaded for it, it is an extra copy
+   * (fleet/extra-copies.ts).
+   */
   besideBusy?: string;
   /** Why the copy it would load here is extra, when not that the other was busy (fleet/reread-or-load.ts). */
   besideWhy?: string;
-  /** The user's choice (named, configured, preferred, made for the work): served as chosen, never traded for time or a free slot. */
+  /**
+   * The user's choice (named, configured, preferred, made for the work): served as chosen, never traded for
+   * time or a free slot.
+   */
   chosen?: true;
 }
 
@@ -38,13 +44,19 @@ export interface Candidacy {
 export const isFull = (view: HostOverview, model: string) =>
   slotsFull(view.host.loader.requestsOn(model), othersAt(view, model), view.host.settings.ollama.numParallel);
 
-/** "; the copy on lab is busy with 3 requests of other clients on its engine", when others' requests are what fill it. */
+/**
+ * "; the copy on lab is busy with 3 requests of other clients on its engine", when others' requests are what
+ * fill it.
+ */
 function othersWords(view: HostOverview, model: string, what: string): string {
   const n = othersCount(othersAt(view, model));
   return n > 0 ? `; ${what} is busy with ${n} ${n === 1 ? 'request' : 'requests'} of other clients on its engine` : '';
 }
 
-/** What moving a call to another copy costs: the wait on the busy one (undefined: its speed unknown), and loading the other (0: loaded). */
+/**
+ * What moving a call to another copy costs: the wait on the busy one (undefined: its speed unknown), and
+ * loading the other (0: loaded).
+ */
 export interface SpreadCost {
   waitMs(c: Candidacy): number | undefined;
   loadMs(c: Candidacy): number;
@@ -70,7 +82,8 @@ export function spreadBusy(
     if (!full(c)) continue;
     const copies = (pick: (o: Candidacy) => boolean) =>
       queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
-    // a loaded copy with a free slot; else one to load, when loading it takes less than the wait here (unknown: it is loaded)
+    // a loaded copy with a free slot; else one to load, when loading it takes less than the wait here
+    // (unknown: it is loaded)
     let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
     if (to < 0) {
       const wait = cost.waitMs(c);
@@ -143,7 +156,10 @@ interface ShareFacts {
   client: string;
 }
 
-/** A candidate as the schedule weighs it: its slots' requests, its speed here, and the answer it is expected to write. */
+/**
+ * A candidate as the schedule weighs it: its slots' requests, its speed here, and the answer it is expected
+ * to write.
+ */
 function contenderOf(parts: JobParts, q: Candidacy, c: ShareFacts): Contender {
   const { host } = c.unit(q.host);
   const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? findModel(c.models, q.model);
@@ -156,7 +172,8 @@ function contenderOf(parts: JobParts, q: Candidacy, c: ShareFacts): Contender {
   const others = othersAt(c.unit(q.host), q.model);
   const theirs = othersAsRequests(others, typical);
   const ours = host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
-  // those in flight (ours, then other clients' on its engine), then those waiting for a slot that this client's call would wait behind (loading/slot-gate.ts, the engine's queue)
+  // those in flight (ours, then other clients' on its engine), then those waiting for a slot that this
+  // client's call would wait behind (loading/slot-gate.ts, the engine's queue)
   const ahead = host.loader
     .waitingAhead(q.model, c.client, c.maxTokens)
     .map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
@@ -182,7 +199,8 @@ function contenderOf(parts: JobParts, q: Candidacy, c: ShareFacts): Contender {
  * is the user's choice: it is served as chosen, its turn taken on its slots.
  */
 export function shareBusy(parts: JobParts, queue: Candidacy[], c: ShareFacts): void {
-  if (queue.length < 2 || queue[0]!.chosen || !isFull(c.unit(queue[0]!.host), queue[0]!.model)) return; // a free slot, or the user's choice: nothing to weigh
+  // a free slot, or the user's choice: nothing to weigh
+  if (queue.length < 2 || queue[0]!.chosen || !isFull(c.unit(queue[0]!.host), queue[0]!.model)) return;
   const contenders = queue.map((q) => contenderOf(parts, q, c));
   const moved = fairChoice(contenders, c.maxTokens);
   if (!moved) return;

@@ -19,7 +19,10 @@ export interface Footprint {
   /** A session's worth: tokensPerTurn × sessionTurns (read as input; prompt caching aside). */
   sessionTokens: number;
   sessionMoney: number;
-  /** Offloaded calls that pay for a session's worth, at the average saved per call so far; undefined before any call saved. */
+  /**
+   * Offloaded calls that pay for a session's worth, at the average saved per call so far; undefined before
+   * any call saved.
+   */
   callsToPayForSession?: number;
 }
 

@@ -49,7 +49,8 @@ export interface LedgerEntry {
 /** Above this many tokens of arguments with few inputs by path, the line suggests passing paths. */
 const LARGE_ARGS = 1000;
 
-const count = (n: unknown): number => (Number.isFinite(n) ? Math.max(0, n as number) : 0); // isFinite is false for anything not a number
+// isFinite is false for anything not a number
+const count = (n: unknown): number => (Number.isFinite(n) ? Math.max(0, n as number) : 0);
 /** Money kept to 1e-10 so sums and tests see exact figures, not float noise. */
 const cents = (x: number): number => Math.round(x * 1e10) / 1e10;
 
@@ -105,7 +106,10 @@ export function formatMoney(x: number, currency = '$'): string {
   return Number(s) === 0 ? `${currency}0` : `${sign}${currency}${s}`; // what shows as nothing is 0, unsigned
 }
 
-/** One short line for the end of a tool result: what the call saved, or honestly what it cost more; `what` names what it counts ("this call", or a job's call with its hand-overs). */
+/**
+ * One short line for the end of a tool result: what the call saved, or honestly what it cost more; `what`
+ * names what it counts ("this call", or a job's call with its hand-overs).
+ */
 export function ledgerLine(e: LedgerEntry, p: Prices, what = 'this call'): string {
   const priced = count(p.inputPerMillion) + count(p.outputPerMillion) > 0;
   const cur = p.currency || '$';

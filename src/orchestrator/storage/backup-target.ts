@@ -1,6 +1,7 @@
 /**
  * Where `state backup` may write: never over the state database itself or the files SQLite keeps
- * beside it while it is open (`-wal`, `-shm`, `-journal`; and `-lock`, whose locks say who has it open). A backup renamed over one of them would
+ * beside it while it is open (`-wal`, `-shm`, `-journal`; and `-lock`, whose locks say who has it open). A
+ * backup renamed over one of them would
  * swap the store under a running server, which goes on writing into the file it has open — every
  * change it acknowledges from then on is lost to the next process. The target is the place the
  * kernel would write to, not the text typed: its folder through every link and "..", and an existing

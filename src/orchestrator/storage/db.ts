@@ -12,7 +12,8 @@
  * (SQLite's own checkpoint at close is skipped while a prepared statement is alive), so that file
  * alone holds everything; at open a log or database that is not this store's is kept aside, never
  * adopted (integrity.ts) — only by a process alone with the store (gate.ts), so no live process's
- * file is ever renamed from under it. A new store is made whole and linked into place (connect.ts). The schema carries a version (PRAGMA user_version) and is migrated
+ * file is ever renamed from under it. A new store is made whole and linked into place (connect.ts). The
+ * schema carries a version (PRAGMA user_version) and is migrated
  * forward, in a transaction, by whichever process opens it first (schema.ts).
  *
  * libsql is loaded on first use, so a server that never touches its state starts without it.

@@ -1,7 +1,10 @@
 /** The state database's failures, in words for the user. */
 import { diskProblem } from '../util/disk-errors.js';
 
-/** The database cannot be used (a FIFO or a link in its place, a full or read-only disk, a lock held too long); the message says what to do. */
+/**
+ * The database cannot be used (a FIFO or a link in its place, a full or read-only disk, a lock held too
+ * long); the message says what to do.
+ */
 export class StorageError extends Error {
   override name = 'StorageError';
 }

@@ -46,7 +46,10 @@ export class Gate {
     this.held = 'shared';
   }
 
-  /** Takes the exclusive lock: true when no other process has the store open, false when one still has after `limitMs`. */
+  /**
+   * Takes the exclusive lock: true when no other process has the store open, false when one still has after
+   * `limitMs`.
+   */
   async exclusive(limitMs = EXCLUSIVE_WAIT_MS): Promise<boolean> {
     this.release();
     try {

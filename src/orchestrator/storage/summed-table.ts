@@ -83,7 +83,10 @@ export class SummedTable<V> {
     return this.rows();
   }
 
-  /** Every row as this process sees it: the file as last read or written plus what is not yet flushed. Not to be changed. */
+  /**
+   * Every row as this process sees it: the file as last read or written plus what is not yet flushed. Not to
+   * be changed.
+   */
   protected rows(): ReadonlyMap<string, V> {
     return (this.merged ??= this.merge(this.persisted, this.inflight, this.pending));
   }
@@ -115,7 +118,8 @@ export class SummedTable<V> {
   flush(): Promise<void> {
     this.stopTimer();
     this.hurry = true;
-    if (this.ready) void this.ready.then(commitSoon, () => undefined); // a commit of ours already waiting for its window goes now
+    // a commit of ours already waiting for its window goes now
+    if (this.ready) void this.ready.then(commitSoon, () => undefined);
     return this.commit(false);
   }
 

@@ -110,7 +110,10 @@ interface Job {
   resolve(out: { value: unknown; before: string; after: string }): void;
   reject(err: unknown): void;
 }
-/** Per connection: the changes waiting for the next batch, and the batch being committed (batches run one after another, in order). */
+/**
+ * Per connection: the changes waiting for the next batch, and the batch being committed (batches run one
+ * after another, in order).
+ */
 interface Queue {
   jobs: Job[];
   running?: Promise<void>;
@@ -281,7 +284,10 @@ function waiting(path: string): void {
  */
 const waitingCalls = new Set<PhaseReporter>();
 
-/** Runs `fn`, a call's change to the state database, its reporter told while a commit waits for another process's lock. */
+/**
+ * Runs `fn`, a call's change to the state database, its reporter told while a commit waits for another
+ * process's lock.
+ */
 export async function tellingWaits<T>(reporter: PhaseReporter | undefined, fn: () => Promise<T>): Promise<T> {
   if (!reporter || waitingCalls.has(reporter)) return fn();
   waitingCalls.add(reporter);

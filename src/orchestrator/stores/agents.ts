@@ -71,7 +71,10 @@ export class AgentsStore extends SummedTable<Cell> {
     this.addDelta(agent, { ...empty(), [good ? 'good' : 'bad']: 1 });
   }
 
-  /** Every agent's record — its calls and verdicts here, its tokens and savings from the ledger's `byAgent` — most requests first. */
+  /**
+   * Every agent's record — its calls and verdicts here, its tokens and savings from the ledger's `byAgent` —
+   * most requests first.
+   */
   records(ledger: ReadonlyArray<SavingsSums & { agent: string }>): AgentRecord[] {
     const rows = this.rows();
     const names = new Set([...rows.keys(), ...ledger.map((l) => l.agent)]);

@@ -105,7 +105,10 @@ export class Comparisons {
     }
   }
 
-  /** The comparison with this id: one this process ran, else one in the home's database (any process's, before or after a restart). */
+  /**
+   * The comparison with this id: one this process ran, else one in the home's database (any process's, before
+   * or after a restart).
+   */
   async get(home: string, id: string): Promise<ComparisonRecord | undefined> {
     const mine = this.recent.get(id);
     if (mine) return mine;

@@ -27,7 +27,10 @@ export function insertRow(db: Db, job: Job, maxJobs: number, sweepDue: () => voi
   ).run(owner, Math.max(0, maxJobs - running));
 }
 
-/** Running jobs whose server is gone marked lost; ended jobs last updated before `keptSince`, or past their ttl at `at`, removed. */
+/**
+ * Running jobs whose server is gone marked lost; ended jobs last updated before `keptSince`, or past their
+ * ttl at `at`, removed.
+ */
 export function sweepRows(db: Db, at: number, keptSince: number, alive: (pid: number) => boolean): void {
   for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE state = 'running'").all() as Array<{
     runner: number;
@@ -76,7 +79,10 @@ export function selectJob(
   return job && !expired(job, now) && !(job.state !== 'running' && job.updatedAt < keptSince) ? job : undefined;
 }
 
-/** The newest jobs of `owner`'s call `key` updated since `keptSince` that a new call attaches to or takes parts from (JobStore.previous). */
+/**
+ * The newest jobs of `owner`'s call `key` updated since `keptSince` that a new call attaches to or takes
+ * parts from (JobStore.previous).
+ */
 export function selectPrevious(
   db: Db,
   owner: string,
@@ -98,7 +104,10 @@ export function selectPrevious(
   return { ...(same && { same }), lost };
 }
 
-/** `owner`'s jobs (all owners' without one), newest first, at most `limit`: those updated since `keptSince` and within their ttl at `now`. */
+/**
+ * `owner`'s jobs (all owners' without one), newest first, at most `limit`: those updated since `keptSince`
+ * and within their ttl at `now`.
+ */
 export function selectList(
   db: Db,
   owner: string | undefined,

@@ -26,7 +26,10 @@ export interface Job {
   deliveredAt?: number;
   /** The parts answered so far (a split job's), as shown. */
   parts?: string[];
-  /** The parts that can be taken up again by a job of the same call (its server gone): by their request's key, the answer. */
+  /**
+   * The parts that can be taken up again by a job of the same call (its server gone): by their request's key,
+   * the answer.
+   */
   reusable?: ReusablePart[];
   /** Its result as the tool gave it (structured), when done; why, when failed. */
   result?: unknown;
@@ -53,7 +56,10 @@ export function expired(job: Pick<Job, 'state' | 'createdAt' | 'ttlMs'>, now: nu
   return job.state !== 'running' && job.ttlMs !== undefined && job.createdAt + job.ttlMs < now;
 }
 
-/** A part's answer a later job of the same call may take instead of asking again: the key of its request (prompt and limits), the answer as the engine gave it. */
+/**
+ * A part's answer a later job of the same call may take instead of asking again: the key of its request
+ * (prompt and limits), the answer as the engine gave it.
+ */
 export interface ReusablePart {
   key: string;
   answer: string;
@@ -69,7 +75,10 @@ export interface KeptPart {
   reuse?: ReusablePart;
 }
 
-/** The parts as read back from the state database: each a string (older rows) or a KeptPart; anything else is dropped. */
+/**
+ * The parts as read back from the state database: each a string (older rows) or a KeptPart; anything else is
+ * dropped.
+ */
 function partsOf(value: unknown): { shown: string[]; reusable: ReusablePart[] } | undefined {
   if (!Array.isArray(value)) return undefined;
   const shown: string[] = [];

@@ -34,7 +34,10 @@ export {
 export const KEEP_MS = 24 * 3600_000;
 /** The most often the jobs are swept (JobStore.sweep), ms. */
 export const SWEEP_MS = 60_000;
-/** The most rows one owner keeps: past it, its own oldest ended ones go (never another owner's, never a running one). */
+/**
+ * The most rows one owner keeps: past it, its own oldest ended ones go (never another owner's, never a
+ * running one).
+ */
 export const MAX_JOBS = 1000;
 /** A job made `lazy` has its row written this long after it started, if nothing wrote it before (ms). */
 export const WRITE_AFTER_MS = 1000;
@@ -90,7 +93,10 @@ export class JobStore {
     return job;
   }
 
-  /** The row of a job not written yet, written now (`defer`: with the next group commit); undefined for a job written already. */
+  /**
+   * The row of a job not written yet, written now (`defer`: with the next group commit); undefined for a job
+   * written already.
+   */
   private written(id: string, defer: boolean, withProgress = true): Promise<void> | undefined {
     const pending = this.unwritten.get(id);
     if (!pending) return undefined;
@@ -159,8 +165,10 @@ export class JobStore {
     const partsText = parts === undefined ? undefined : JSON.stringify(parts);
     if (partsText !== undefined && partsText.length > MAX_TEXT) return; // kept as they were: the result will say
     const pending = this.unwritten.get(id);
-    if (pending && !parts?.length) return void (pending.progress = [id, progress, parts, status]); // written with its row, if it ever is
-    void this.written(id, true, false)?.catch(() => undefined); // its first part: its row, for a server that takes it up after this one is gone
+    // written with its row, if it ever is
+    if (pending && !parts?.length) return void (pending.progress = [id, progress, parts, status]);
+    // its first part: its row, for a server that takes it up after this one is gone
+    void this.written(id, true, false)?.catch(() => undefined);
     const statusText = status === undefined ? null : JSON.stringify(status);
     const db = await stateDb(this.home);
     await queueWrite(db, () => updateProgress(db, id, progress, partsText, statusText, this.now()), { defer: true });
@@ -183,7 +191,8 @@ export class JobStore {
     defer = false,
   ): Promise<void> {
     const pending = this.unwritten.get(id);
-    // done before anything wrote it: no row (no one holds its id, the same call again asks anew); failed or cancelled, kept to say why
+    // done before anything wrote it: no row (no one holds its id, the same call again asks anew); failed or
+    // cancelled, kept to say why
     if (pending && state === 'done') return void (this.unwritten.delete(id), clearTimeout(pending.timer));
     void this.written(id, true, false)?.catch(() => undefined);
     let text = JSON.stringify(outcome);

@@ -20,7 +20,10 @@ export interface ModelMetrics {
   lastError?: string;
 }
 
-/** tokensPerSecond is preferred; else it is derived from outputTokens over (latencyMs − loadMs). `at`: epoch ms, default now. */
+/**
+ * tokensPerSecond is preferred; else it is derived from outputTokens over (latencyMs − loadMs). `at`: epoch
+ * ms, default now.
+ */
 export interface Observation {
   model: string;
   ok: boolean;
@@ -132,7 +135,10 @@ const serialiseRow = ({ lastUsedMs, ...rest }: Totals): unknown => ({
   lastUsed: new Date(lastUsedMs).toISOString(),
 });
 
-/** metrics.json of an earlier version: its models and the entries that are not valid; null when its shape is not ours. */
+/**
+ * metrics.json of an earlier version: its models and the entries that are not valid; null when its shape is
+ * not ours.
+ */
 function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
   if (!isObj(raw) || !isObj(raw.models)) return null;
   const out: Table = new Map();

@@ -135,7 +135,8 @@ export class Outcomes {
   /**
    * Keeps an answer so a verdict can be given on it later, and returns its id at once: the row is
    * committed with the next group commit, long before an agent has checked the answer (a verdict
-   * from this process is queued after it and takes it into its own transaction). A failure is logged; the id then finds nothing.
+   * from this process is queued after it and takes it into its own transaction). A failure is logged; the id
+   * then finds nothing.
    */
   answered(place: EvidencePlace): string {
     const record: AnswerRecord = { id: randomUUID(), at: new Date().toISOString(), ...place };

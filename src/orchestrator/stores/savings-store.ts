@@ -105,10 +105,16 @@ function parseRow(v: unknown): Cell | null {
   return c.calls > 0 || c.callIn + c.callOut > 0 ? c : null;
 }
 
-/** Where what jobs' hand-overs and follow-up calls cost is counted (recordOverhead): a model of its own, so byModel shows it apart. */
+/**
+ * Where what jobs' hand-overs and follow-up calls cost is counted (recordOverhead): a model of its own, so
+ * byModel shows it apart.
+ */
 export const HAND_OVERS = '(job hand-overs)';
 
-/** savings.json of an earlier version: its cells and the entries that are not valid; null when its shape is not ours. */
+/**
+ * savings.json of an earlier version: its cells and the entries that are not valid; null when its shape is
+ * not ours.
+ */
 function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
   if (!isObj(raw) || !isObj(raw.days)) return null;
   const out: Table = new Map();

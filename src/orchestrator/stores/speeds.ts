@@ -61,7 +61,10 @@ export class SpeedStore {
     return this.current;
   }
 
-  /** What was learned of `model` on `host`; with `task`, its answers' lengths for that task (speed-learning.ts speedsAt). */
+  /**
+   * What was learned of `model` on `host`; with `task`, its answers' lengths for that task (speed-learning.ts
+   * speedsAt).
+   */
   at(host: string, model: string, task?: string): LearnedSpeeds {
     return speedsAt(this.current, host, model, task);
   }

@@ -136,7 +136,8 @@ export class TemplateFolder {
           file,
           problem: `could not be read within ${READ_TIMEOUT_MS / 1000} s; check the disk or network file system it is on`,
         };
-      if (err.kind === 'missing' || err.kind === 'folder') return undefined; // removed while read, or a folder took its place
+      // removed while read, or a folder took its place
+      if (err.kind === 'missing' || err.kind === 'folder') return undefined;
       if (err.kind === 'loop') return { file, problem: OUTSIDE }; // became a link while read
       if (err.kind === 'special') return { file, problem: SPECIAL };
       return { file, problem: err.reason };
@@ -161,7 +162,10 @@ export class TemplateFolder {
     return this.load(file, real);
   }
 
-  /** Reads the file through one handle; it is parsed again only when its identity, size or times change (stat is far cheaper than YAML). */
+  /**
+   * Reads the file through one handle; it is parsed again only when its identity, size or times change (stat
+   * is far cheaper than YAML).
+   */
   private async load(file: string, real: string): Promise<Loaded> {
     // never follows a link, never waits on a pipe that took the file's place
     const { handle, stat: st } = await openRegular(real, { noFollow: true });

@@ -46,7 +46,10 @@ export class TemplateLibrary {
     return this.withNoted(this.last);
   }
 
-  /** Reads the folder again; listeners hear of any change (one failing listener keeps none of the others from hearing). */
+  /**
+   * Reads the folder again; listeners hear of any change (one failing listener keeps none of the others from
+   * hearing).
+   */
   async refresh(): Promise<TemplateListing> {
     const next = await this.store.list();
     const changed = signature(next) !== signature(this.last);
@@ -93,7 +96,10 @@ export class TemplateLibrary {
     return findTemplate(await this.refresh(), name); // one read of the folder, which also refreshes the listing
   }
 
-  /** Saves through the store; once the file is written the save stands (a failing refresh is logged, not reported as a failed save). */
+  /**
+   * Saves through the store; once the file is written the save stands (a failing refresh is logged, not
+   * reported as a failed save).
+   */
   async save(raw: unknown, options: SaveOptions = {}): Promise<SaveResult> {
     const saved = await this.store.save(raw, options);
     await this.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`));

@@ -43,7 +43,10 @@ export interface SaveResult {
 export interface SaveOptions {
   /** Replace the user's file of that name. */
   replace?: boolean;
-  /** A further check before anything is written (e.g. that the template can be offered as an MCP prompt): why `def` cannot be saved, or undefined. */
+  /**
+   * A further check before anything is written (e.g. that the template can be offered as an MCP prompt): why
+   * `def` cannot be saved, or undefined.
+   */
   vet?: (def: TemplateDef) => string | undefined;
 }
 
@@ -115,14 +118,20 @@ export class TemplateStore {
     return (await this.lookup(name)).template;
   }
 
-  /** The template called `name` and the problems of user files named after it (why it may be missing or not overriding). */
+  /**
+   * The template called `name` and the problems of user files named after it (why it may be missing or not
+   * overriding).
+   */
   async lookup(name: string): Promise<{ template?: StoredTemplate; problems: TemplateProblem[] }> {
     const bad = templateNameProblem(name);
     if (bad) throw new TemplateError(bad);
     return findTemplate(await this.list(), name);
   }
 
-  /** Validates and writes `<name>.yaml`; an existing user file is replaced only with `replace: true`. Nothing is written unless every check passed. */
+  /**
+   * Validates and writes `<name>.yaml`; an existing user file is replaced only with `replace: true`. Nothing
+   * is written unless every check passed.
+   */
   async save(raw: unknown, options: SaveOptions = {}): Promise<SaveResult> {
     const def = validateTemplate(raw);
     const refused = options.vet?.(def);

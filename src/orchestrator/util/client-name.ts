@@ -24,12 +24,18 @@ const ESCAPES =
 const UNSHOWN = /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]+/g;
 const HALF_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** `raw` with escape sequences gone and unshown characters as single spaces, trimmed; at most `look` code units read. */
+/**
+ * `raw` with escape sequences gone and unshown characters as single spaces, trimmed; at most `look` code
+ * units read.
+ */
 function cleaned(raw: string, look: number): string {
   return raw.slice(0, look).replace(ESCAPES, '').replace(UNSHOWN, ' ').replace(HALF_SURROGATE, '\ufffd').trim();
 }
 
-/** A client's name, version or project as shown: cleaned, at most `max` characters ("…" last when cut); undefined when nothing is left or it is no string. */
+/**
+ * A client's name, version or project as shown: cleaned, at most `max` characters ("…" last when cut);
+ * undefined when nothing is left or it is no string.
+ */
 export function clientText(raw: unknown, max = MAX_CLIENT_NAME): string | undefined {
   if (typeof raw !== 'string') return undefined;
   const chars = Array.from(cleaned(raw, (max + 1) * READ_PER_KEPT));
@@ -42,7 +48,10 @@ export function clientText(raw: unknown, max = MAX_CLIENT_NAME): string | undefi
         .trimEnd()}…`;
 }
 
-/** A client's working folder as shown: cleaned, at most `max` characters — its start and its end, "…" between, when cut. */
+/**
+ * A client's working folder as shown: cleaned, at most `max` characters — its start and its end, "…" between,
+ * when cut.
+ */
 export function clientPath(raw: string, max = MAX_CLIENT_PATH): string {
   const look = (max + 1) * READ_PER_KEPT;
   const whole = raw.length <= look ? Array.from(cleaned(raw, look)) : undefined;

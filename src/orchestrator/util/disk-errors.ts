@@ -48,7 +48,10 @@ function sqliteName(raw: number): string | undefined {
   return SQLITE_EXTENDED[raw] ?? SQLITE_PRIMARY[raw & 0xff];
 }
 
-/** The code naming the problem: a system or SQLite code string, else a SQLite result number, looked for through causes. */
+/**
+ * The code naming the problem: a system or SQLite code string, else a SQLite result number, looked for
+ * through causes.
+ */
 export function diskErrorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let i = 0; i < 4 && e !== null && typeof e === 'object'; i++) {
@@ -82,7 +85,8 @@ export function diskProblem(err: unknown, path?: string): string | undefined {
   const problem = BY_CODE[code]!;
   const own = (err as { path?: unknown } | null)?.path;
   const named = path ?? (typeof own === 'string' ? own : undefined);
-  // EACCES and EPERM also come from things other than files (a port, a signal): without a path they are not said to be the disk's
+  // EACCES and EPERM also come from things other than files (a port, a signal): without a path they are not
+  // said to be the disk's
   if (named === undefined && (code === 'EACCES' || code === 'EPERM')) return undefined;
   const where = named ?? 'a file of ollm-mcp';
   const tag = ` (${code})`;

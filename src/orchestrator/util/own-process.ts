@@ -24,7 +24,10 @@ export function pidAlive(pid: number, options: { ownOnly?: boolean; signal?: (pi
 /** Whether a process of this user has this pid: another user's (EPERM) is not one of this user's servers: none. */
 export const ownProcessAlive = (pid: number): boolean => pidAlive(pid, { ownOnly: true });
 
-/** When a process started, as Linux says (/proc/PID/stat's starttime); undefined where that cannot be read (other systems, a process gone). */
+/**
+ * When a process started, as Linux says (/proc/PID/stat's starttime); undefined where that cannot be read
+ * (other systems, a process gone).
+ */
 export function processStart(
   pid: number,
   read: (file: string) => string = (f) => readFileSync(f, 'latin1'),

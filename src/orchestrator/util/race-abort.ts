@@ -1,4 +1,7 @@
-/** `p`, or the signal's reason as soon as it aborts (`p` itself goes on, for other callers); `p` alone without a signal. */
+/**
+ * `p`, or the signal's reason as soon as it aborts (`p` itself goes on, for other callers); `p` alone without
+ * a signal.
+ */
 export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
   if (signal.aborted) return Promise.reject(signal.reason as Error);

@@ -13,7 +13,10 @@ const REDACTED = '[redacted]';
 
 /** The characters of a credential value: up to a space, a quote, or what ends a field or a query parameter. */
 const VALUE = String.raw`[^\s"'&,;<>{}()\[\]\\]`;
-/** Between a field's name and its value: `: ` (a header), `":"` (JSON), `=` (a query or a form); never a bare `:` (a model's name:tag). */
+/**
+ * Between a field's name and its value: `: ` (a header), `":"` (JSON), `=` (a query or a form); never a bare
+ * `:` (a model's name:tag).
+ */
 const SEPARATOR = String.raw`["']?(?:\s*=\s*|["']\s*:\s*|:\s+)["']?`;
 
 const SCHEMES = '(?:bearer|basic|digest|token|apikey)';

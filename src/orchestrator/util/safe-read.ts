@@ -30,7 +30,10 @@ export type ReadRefusal =
   /** Anything else the system said (a disk problem, a permission): see `cause`. */
   | 'failed';
 
-/** Why a file was not read: `reason` is a phrase to follow the path ("is a FIFO…"), `message` the path and the reason. */
+/**
+ * Why a file was not read: `reason` is a phrase to follow the path ("is a FIFO…"), `message` the path and the
+ * reason.
+ */
 export class SafeReadError extends Error {
   override name = 'SafeReadError';
   constructor(
@@ -218,7 +221,10 @@ export interface SafeRead {
   stat: Stats;
 }
 
-/** Reads a regular file whole, bounded in bytes and time, inside `within` when given; throws a SafeReadError saying why not. */
+/**
+ * Reads a regular file whole, bounded in bytes and time, inside `within` when given; throws a SafeReadError
+ * saying why not.
+ */
 export async function readRegularFile(path: string, options: SafeReadOptions): Promise<SafeRead> {
   return withTimeLimit(path, options.timeoutMs ?? READ_TIMEOUT_MS, async () => {
     let real: string;

@@ -21,7 +21,10 @@ export const SOURCE: Build = { id: 'source', at: 0 };
 /** A build's id as hellos and answers carry it (hello.ts): 12 hex digits, or "source". */
 export const BUILD_ID = /^(?:[0-9a-f]{12}|source)$/;
 
-/** The build recorded in `file` (default: build.json beside the bundle this process runs); SOURCE when there is none or it is not one. */
+/**
+ * The build recorded in `file` (default: build.json beside the bundle this process runs); SOURCE when there
+ * is none or it is not one.
+ */
 export function readBuild(file?: string): Build {
   const json = recordBeside('build.json', file)?.json; // none, or not JSON: run from source
   if (typeof json !== 'object' || json === null) return SOURCE;

@@ -11,7 +11,10 @@ import { lstat, open, rm } from 'node:fs/promises';
 /** The most of a claim file read. */
 export const CLAIM_BYTES = 4096;
 
-/** What is at a claim's path: its text (a regular file; longer than CLAIM_BYTES when over it), or something that is no file at all. */
+/**
+ * What is at a claim's path: its text (a regular file; longer than CLAIM_BYTES when over it), or something
+ * that is no file at all.
+ */
 export type ClaimRead = { text: string } | { odd: { dev: number; ino: number } };
 
 const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
@@ -46,7 +49,10 @@ export async function readClaim(file: string): Promise<ClaimRead | undefined> {
   }
 }
 
-/** The same, synchronously (at exit); undefined for nothing there, for anything but a regular file, or on any failure. */
+/**
+ * The same, synchronously (at exit); undefined for nothing there, for anything but a regular file, or on any
+ * failure.
+ */
 export function readClaimSync(file: string): string | undefined {
   let fd: number;
   try {
@@ -69,7 +75,10 @@ const same = (a: ClaimRead, b: ClaimRead | undefined): boolean =>
   b !== undefined &&
   ('text' in a ? 'text' in b && a.text === b.text : 'odd' in b && a.odd.dev === b.odd.dev && a.odd.ino === b.odd.ino);
 
-/** Removes `file` if it still holds what was read (the same text, or the very same odd thing); whether it is gone now. */
+/**
+ * Removes `file` if it still holds what was read (the same text, or the very same odd thing); whether it is
+ * gone now.
+ */
 export async function removeIfSame(file: string, read: ClaimRead): Promise<boolean> {
   const now = await readClaim(file).catch(() => 'failed' as const);
   if (now === undefined) return true;

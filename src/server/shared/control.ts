@@ -35,7 +35,10 @@ export interface Controls {
   stop(): void;
 }
 
-/** Answers `line` when it is a control line (true), the connection closed after; false when it is none (a hello, or to refuse). */
+/**
+ * Answers `line` when it is a control line (true), the connection closed after; false when it is none (a
+ * hello, or to refuse).
+ */
 export function answerControl(line: string, sock: Pick<Socket, 'end'>, controls: Controls): boolean {
   if ('value' in parseLine(line, whoSchema)) {
     sock.end(`${JSON.stringify(controls.who())}\n`);

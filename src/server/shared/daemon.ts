@@ -53,7 +53,8 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   };
   server.onLeft = arm;
   server.onJoined = () => clearTimeout(idle);
-  arm(0, Math.max(idleMs, START_WITHIN_MS)); // the launch that started it may still be greeting another that stopped answering
+  // the launch that started it may still be greeting another that stopped answering
+  arm(0, Math.max(idleMs, START_WITHIN_MS));
 
   log.info(
     `ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ${loaded.config.settings.shared.idleSeconds} s)`,

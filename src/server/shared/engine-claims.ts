@@ -3,7 +3,8 @@
  * shared server with other settings, another build still running, a server started with
  * --no-shared or over HTTP — leave its memory plan to one of them: the first to claim it. A claim
  * is a file in the user's private socket folder (place.ts: 0700, this user's), `engine-<hash>.json`
- * (0600), written aside and linked in place (never seen half-written; a link fails where one is), naming the engine (kind and address), the claiming process, and the
+ * (0600), written aside and linked in place (never seen half-written; a link fails where one is), naming the
+ * engine (kind and address), the claiming process, and the
  * loopback MCP endpoint and token where the others reach it (engines/planned-elsewhere.ts sends
  * them there, as to a host of kind ollm).
  *
@@ -40,7 +41,10 @@ export interface Endpoint {
   token: string;
 }
 
-/** The proof of a claim's token: HMAC-SHA256 keyed by the token, over a fixed label, the nonce and the answering pid. */
+/**
+ * The proof of a claim's token: HMAC-SHA256 keyed by the token, over a fixed label, the nonce and the
+ * answering pid.
+ */
 export function claimMac(token: string, nonce: string, pid: number): string {
   return createHmac('sha256', token).update(`ollm-mcp engine claim\n${nonce}\n${pid}`).digest('hex');
 }
@@ -110,7 +114,10 @@ interface Held extends Planner {
   key: string;
 }
 
-/** A claim's contents, checked: undefined when it is not one (bad JSON, a field missing or odd, an endpoint beyond loopback). */
+/**
+ * A claim's contents, checked: undefined when it is not one (bad JSON, a field missing or odd, an endpoint
+ * beyond loopback).
+ */
 export function parseClaim(text: string): Held | undefined {
   let v: unknown;
   try {
@@ -131,7 +138,8 @@ export function parseClaim(text: string): Held | undefined {
   if (token.length < 16 || token.length > 200) return undefined;
   try {
     const u = new URL(url);
-    if (u.protocol !== 'http:' || u.hostname !== '127.0.0.1') return undefined; // only this machine's loopback is ever reached through a claim
+    // only this machine's loopback is ever reached through a claim
+    if (u.protocol !== 'http:' || u.hostname !== '127.0.0.1') return undefined;
   } catch {
     return undefined;
   }
@@ -261,7 +269,8 @@ export class EngineClaims {
       try {
         await link(aside, file);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another server claimed it first: read its claim
+        // another server claimed it first: read its claim
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw err;
       } finally {
         await rm(aside, { force: true });

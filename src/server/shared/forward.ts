@@ -81,7 +81,10 @@ export class Forwarder {
     private readonly stallTiming: StallTiming = {},
   ) {}
 
-  /** Forwarding over an already greeted connection (and any bytes that came after the answer); `watched` as in attach(). */
+  /**
+   * Forwarding over an already greeted connection (and any bytes that came after the answer); `watched` as in
+   * attach().
+   */
   start(sock: Duplex, rest: Buffer, watched = false): void {
     this.listen();
     this.attach(sock, rest, watched);
@@ -213,7 +216,10 @@ export class Forwarder {
     sock.write(q.bytes);
   }
 
-  /** The client closed its end: what it sent is delivered (attach() ends then, when no server is reached yet), and the launch exits. */
+  /**
+   * The client closed its end: what it sent is delivered (attach() ends then, when no server is reached yet),
+   * and the launch exits.
+   */
   private clientLeft(): void {
     this.clientGone = true;
     if (!this.sock) {
@@ -245,7 +251,8 @@ export class Forwarder {
     if (current) this.sock = undefined;
     this.draining.delete(sock);
     for (const r of this.routes.dropAll(sock)) {
-      if (this.clientGone || (this.opening && idKey(r.id) === idKey(this.opening.id))) continue; // the replay sends the opening again
+      // the replay sends the opening again
+      if (this.clientGone || (this.opening && idKey(r.id) === idKey(this.opening.id))) continue;
       if (r.sends < 2) this.send({ bytes: r.bytes, id: r.id, sends: r.sends });
       else
         this.output.write(

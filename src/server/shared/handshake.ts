@@ -14,7 +14,10 @@ import { VERSION } from '../version.js';
 import { recordBeside } from './beside.js';
 import type { RequestId } from './lines.js';
 
-/** What the build records (scripts/handshake.mjs): per protocol version the initialize answer and which tools/list answer. */
+/**
+ * What the build records (scripts/handshake.mjs): per protocol version the initialize answer and which
+ * tools/list answer.
+ */
 interface Record_ {
   version: string;
   protocols: Record<string, { initialize: string; tools: number }>;

@@ -26,7 +26,10 @@ export const helloSchema = z.strictObject({
   build: buildIdSchema,
   key: z.string().regex(/^[0-9a-f]{16}$/),
   pid: z.number().int().positive(),
-  /** Sent by a launch moving from a server that left (forward.ts), not by a new one: it does not make this server take over (retire.ts). */
+  /**
+   * Sent by a launch moving from a server that left (forward.ts), not by a new one: it does not make this
+   * server take over (retire.ts).
+   */
   moving: z.literal(true).optional(),
   cwd: path,
   /** --project DIR, or OLLM_PROJECT: resolved against cwd by the server. */
@@ -100,7 +103,10 @@ export function clientPart(settings: Settings): Pick<Hello, 'toolsets' | 'model'
   };
 }
 
-/** The shared server's settings with the client's own (toolsets, default model and routing profile) in place of its first client's. */
+/**
+ * The shared server's settings with the client's own (toolsets, default model and routing profile) in place
+ * of its first client's.
+ */
 export function withClientSettings(
   settings: Settings,
   hello: Pick<Hello, 'toolsets' | 'model' | 'defaultProfile'>,

@@ -39,7 +39,10 @@ function helloOf(plan: Plan): Hello {
 /** The launch's own server, when the shared one cannot be had: it serves over these streams. */
 export type ServeOwn = (input: Readable, output: Writable) => Promise<void>;
 
-/** Whether a live process's lock younger than a server's start holds the place: its daemon is starting (no second one is spawned). */
+/**
+ * Whether a live process's lock younger than a server's start holds the place: its daemon is starting (no
+ * second one is spawned).
+ */
 async function startingAt(place: Place): Promise<boolean> {
   const [text, at] = await Promise.all([
     readFile(place.lock, 'utf8').catch(() => ''),

@@ -29,7 +29,10 @@ const files: LockFiles = {
   writtenAt: async (file) => (await stat(file)).mtimeMs,
 };
 
-/** A server takes its lock this long at the most before it listens; past it, the lock's holder must answer `who` as itself (Proof). */
+/**
+ * A server takes its lock this long at the most before it listens; past it, the lock's holder must answer
+ * `who` as itself (Proof).
+ */
 export const LOCK_START_MS = 15_000;
 
 /**
@@ -56,7 +59,8 @@ async function holder(file: string, fs: LockFiles, proof?: Proof, again = 3): Pr
     const seen = await fs.lstat(file).catch(() => undefined);
     if (seen === undefined) return undefined;
     const regular = (seen as { isFile?: () => boolean }).isFile?.() === true;
-    if (regular) return again > 0 ? holder(file, fs, proof, again - 1) : 'live'; // linked in place between the read and the look
+    // linked in place between the read and the look
+    if (regular) return again > 0 ? holder(file, fs, proof, again - 1) : 'live';
     return 'stale'; // a link to nothing, a folder
   }
   const pid = Number(bytes.toString());
@@ -69,7 +73,10 @@ async function holder(file: string, fs: LockFiles, proof?: Proof, again = 3): Pr
   return Date.now() - at < proof.startMs ? 'live' : 'stale'; // not listening yet, or never will
 }
 
-/** Tries before giving up on a lock that keeps changing hands (each waits BREAK_WAIT_MS when another is breaking it). */
+/**
+ * Tries before giving up on a lock that keeps changing hands (each waits BREAK_WAIT_MS when another is
+ * breaking it).
+ */
 const ATTEMPTS = 50;
 const BREAK_WAIT_MS = 10;
 

@@ -33,7 +33,10 @@ export interface Plan {
   defaultProfile: Hello['defaultProfile'];
   /** Whether the settings offer what the build's handshake record was made with (settings-plan.ts offersAsRecorded). */
   offers: boolean;
-  /** The variables that hold keys under these settings (config/secrets.ts): their values are hidden from log lines, and their hash is in the memo. */
+  /**
+   * The variables that hold keys under these settings (config/secrets.ts): their values are hidden from log
+   * lines, and their hash is in the memo.
+   */
   secretNames: string[];
 }
 
@@ -73,7 +76,10 @@ function memoName(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string):
   return `memo-${sha(stableJson({ release: release(), argv, cwd, vars })).slice(0, 16)}.json`;
 }
 
-/** How a file is now: "missing", or how it is reached and its bytes' hash; undefined when it is not a small regular file. */
+/**
+ * How a file is now: "missing", or how it is reached and its bytes' hash; undefined when it is not a small
+ * regular file.
+ */
 async function fileMark(path: string): Promise<string | undefined> {
   const link = await lstat(path).catch(() => undefined);
   if (!link) return 'missing';
@@ -82,7 +88,10 @@ async function fileMark(path: string): Promise<string | undefined> {
   return `${link.isSymbolicLink() ? 'link' : 'file'}:${await realpath(path)}:${sha(await readFile(path))}`;
 }
 
-/** What settings read from `settingsFile` and a project looked for from `from` are read from, now; undefined when it cannot be memoised. */
+/**
+ * What settings read from `settingsFile` and a project looked for from `from` are read from, now; undefined
+ * when it cannot be memoised.
+ */
 export async function fingerprint(from: string, settingsFile: string): Promise<Fingerprint | undefined> {
   try {
     const fromIsDir = (await stat(from).catch(() => undefined))?.isDirectory() ?? false;
@@ -105,7 +114,10 @@ const secretsMark = (names: readonly string[], env: NodeJS.ProcessEnv) =>
 
 const usable = (argv: readonly string[]) => process.platform !== 'win32' && !argv.some((a) => a.startsWith('--token'));
 
-/** The memo folder beside a socket folder (place.ts): private as it is; the socket folder itself holds only what a server leaves when it stops. */
+/**
+ * The memo folder beside a socket folder (place.ts): private as it is; the socket folder itself holds only
+ * what a server leaves when it stops.
+ */
 const memoFolder = (socketDir: string) => `${socketDir}-memo`;
 
 /** The folder memos are written to: beside the first socket folder that can be had, made and checked. */

@@ -127,7 +127,8 @@ export function userTag(system: System): string {
 
 /**
  * The folder made (0700) when missing, then checked: a real folder (not a link), user `uid`'s (any
- * user's where there is no uid), and neither group nor others may enter it. A folder failing any of these is never used.
+ * user's where there is no uid), and neither group nor others may enter it. A folder failing any of these is
+ * never used.
  */
 export async function privateDir(dir: string, uid: number | undefined): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -146,7 +147,10 @@ export async function privateDir(dir: string, uid: number | undefined): Promise<
     );
 }
 
-/** The folders a socket's folder may be made in, first choice first: $XDG_RUNTIME_DIR when absolute, the temporary folder, /tmp. */
+/**
+ * The folders a socket's folder may be made in, first choice first: $XDG_RUNTIME_DIR when absolute, the
+ * temporary folder, /tmp.
+ */
 export function socketBases(env: NodeJS.ProcessEnv, tmp: string, last = '/tmp'): string[] {
   const runtime = env.XDG_RUNTIME_DIR?.trim();
   return [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmp, last];
@@ -165,7 +169,10 @@ export const retiringName = (pid: number): string => `retiring-${pid}`;
 /** The name of the place of this release (the version and the build's id: `release()`) and key. */
 export const placeName = (release: string, key: string): string => `${release.replace(/[^A-Za-z0-9.-]/g, '_')}-${key}`;
 
-/** Where the shared server for these settings and this release (`release()`: version and build) listens; the folder made and checked. */
+/**
+ * Where the shared server for these settings and this release (`release()`: version and build) listens; the
+ * folder made and checked.
+ */
 export async function sharedPlace(
   config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>,
   release: string,
@@ -175,7 +182,10 @@ export async function sharedPlace(
   return placeNamed(placeName(release, sharedKey(config, env)), config.home, env, system);
 }
 
-/** The place named `name` (placeName) in the first socket folder that can hold it (`home`: $OLLM_HOME, where Windows keeps it); the folder made and checked. */
+/**
+ * The place named `name` (placeName) in the first socket folder that can hold it (`home`: $OLLM_HOME, where
+ * Windows keeps it); the folder made and checked.
+ */
 export async function placeNamed(
   name: string,
   home: string,
@@ -199,8 +209,10 @@ export async function placeNamed(
     try {
       await privateDir(dir, system.uid);
     } catch (err) {
-      if (err instanceof SharedUnavailable) throw err; // a folder that is not private is never passed over for another: it is to be fixed
-      unusable.push(`${base}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); // not a folder, not writable, gone: the next base
+      // a folder that is not private is never passed over for another: it is to be fixed
+      if (err instanceof SharedUnavailable) throw err;
+      // not a folder, not writable, gone: the next base
+      unusable.push(`${base}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       continue;
     }
     return place;

@@ -10,7 +10,10 @@ import { firstLine, parseAnswer } from './first-line.js';
 import type { Hello } from './hello.js';
 import { SharedUnavailable, type Place } from './place.js';
 
-/** How long the shared server may take to listen when another process is starting it (it loads its settings and the SDK first). */
+/**
+ * How long the shared server may take to listen when another process is starting it (it loads its settings
+ * and the SDK first).
+ */
 export const START_WITHIN_MS = 15_000;
 /** A launch starts a server again, when none listens, this long after the one it started last. */
 const RESTART_MS = 5000;

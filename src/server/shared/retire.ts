@@ -2,7 +2,8 @@
  * Taking over: when a shared server starts for a new launch (or as the daemon), or a new launch
  * joins it, the other servers of the same $OLLM_HOME that it outranks are asked to retire (a
  * `retire` line, control.ts): they take no new client and exit once their own clients have left,
- * so two servers serve one home only while an older one finishes with its clients (each engine planned meanwhile by the one that claimed it: engine-claims.ts). It
+ * so two servers serve one home only while an older one finishes with its clients (each engine planned
+ * meanwhile by the one that claimed it: engine-claims.ts). It
  * outranks a server of an older build (build.ts: the later built); and, of the same build, one
  * with other settings — when it was started or joined by a new launch, whose settings are those
  * now in force. A server started by a launch moving from one that left takes nothing over: its

@@ -29,9 +29,15 @@ async function lockPid(file: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/** The servers whose locks are in `dir` (one socket folder), each asked who it is; sorted by when they started (then pid, then name). */
+/**
+ * The servers whose locks are in `dir` (one socket folder), each asked who it is; sorted by when they started
+ * (then pid, then name).
+ */
 
-/** Code-unit order (ISO times and file names sort right by it); no Intl, whose ICU data the server never loads (locale-free.test.ts). */
+/**
+ * Code-unit order (ISO times and file names sort right by it); no Intl, whose ICU data the server never loads
+ * (locale-free.test.ts).
+ */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export async function serversIn(dir: string, system: System = THIS_SYSTEM): Promise<Found[]> {
   const names = (await readdir(dir).catch(() => [] as string[]))

@@ -14,7 +14,10 @@ import { clientPart } from './hello.js';
 import type { Plan } from './memo.js';
 import { sharedKey } from './place.js';
 
-/** Whether this launch's settings and project offer what the handshake record was made with (handshake.ts): every tool, to every agent. */
+/**
+ * Whether this launch's settings and project offer what the handshake record was made with (handshake.ts):
+ * every tool, to every agent.
+ */
 export function offersAsRecorded(
   settings: Pick<Settings, 'toolsets' | 'agents'>,
   project: ProjectProfile | undefined,

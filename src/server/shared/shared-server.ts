@@ -48,7 +48,8 @@ interface Connected {
 /** Each client as ollm://fleet and doctor show it. */
 function describe(c: Connected): ConnectedClient {
   const info = c.server?.server.getClientVersion();
-  // cleaned and bounded where they enter: the names a client gives itself reach every other client (ollm://fleet) and `who`
+  // cleaned and bounded where they enter: the names a client gives itself reach every other client
+  // (ollm://fleet) and `who`
   return shownClient({
     ...(info && { name: info.name, version: info.version }),
     pid: c.hello.pid,
@@ -171,7 +172,10 @@ export class SharedServer {
     );
   }
 
-  /** The client's session: its project resolved from its folder (or --project), its own settings over the shared ones. */
+  /**
+   * The client's session: its project resolved from its folder (or --project), its own settings over the
+   * shared ones.
+   */
   async sessionFor(hello: Hello): Promise<Made | { why: string }> {
     let project;
     try {

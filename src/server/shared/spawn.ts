@@ -23,7 +23,10 @@ import type { Place } from './place.js';
  */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=4'];
 
-/** The launch's arguments for the daemon: Node's flags (ours, then its own), its flags, the command `daemon` instead of `serve` (or of none). */
+/**
+ * The launch's arguments for the daemon: Node's flags (ours, then its own), its flags, the command `daemon`
+ * instead of `serve` (or of none).
+ */
 export function daemonArgs(argv: readonly string[], execArgv: readonly string[] = process.execArgv): string[] {
   const [script, ...rest] = argv.slice(1);
   const flags = rest[0] === 'serve' ? rest.slice(1) : rest;

@@ -17,7 +17,10 @@ const PING_PREFIX = 'ollm-forwarder-ping-';
 /** Whether an answer's id is a watch's ping (answered, not the client's). */
 export const isWatchPing = (id: RequestId | undefined): boolean => typeof id === 'string' && id.startsWith(PING_PREFIX);
 
-/** What the watch decides at `now`: nothing, a ping to send, or the server taken as stopped (a ping unanswered, nothing heard since). Pure, for the tests. */
+/**
+ * What the watch decides at `now`: nothing, a ping to send, or the server taken as stopped (a ping
+ * unanswered, nothing heard since). Pure, for the tests.
+ */
 export function stallStep(
   s: { owes: boolean; heardAt: number; pingAt: number | undefined },
   now: number,

@@ -31,20 +31,32 @@ export interface Started {
   server: SharedServer;
   /** What it serves (its calls relayed by the other servers of the machine among them). */
   serving: Serving;
-  /** No new client from now on, the socket and the lock removed (once; at exit too): the next server may take the place. */
+  /**
+   * No new client from now on, the socket and the lock removed (once; at exit too): the next server may take
+   * the place.
+   */
   leave(): void;
-  /** The whole stop (lifecycle.ts stopOn, which SIGINT and SIGTERM run too): work in flight cancelled, every client closed, the process gone. */
+  /**
+   * The whole stop (lifecycle.ts stopOn, which SIGINT and SIGTERM run too): work in flight cancelled, every
+   * client closed, the process gone.
+   */
   stop(): void;
 }
 
 export interface StartAs {
   /** Started by `ollm-mcp daemon` (else by a launch, which hosts it). */
   daemon: boolean;
-  /** Started for a new launch or as the daemon: older servers of its $OLLM_HOME retire (a launch moving from a server that left takes nothing over). */
+  /**
+   * Started for a new launch or as the daemon: older servers of its $OLLM_HOME retire (a launch moving from a
+   * server that left takes nothing over).
+   */
   takeOver: boolean;
 }
 
-/** The proof a lock at `place` asks of its holder: the server at its socket answering `who` with the pid the lock names, within 2 s. */
+/**
+ * The proof a lock at `place` asks of its holder: the server at its socket answering `who` with the pid the
+ * lock names, within 2 s.
+ */
 const proofAt = (place: Place): Proof => ({
   startMs: LOCK_START_MS,
   proves: async (pid) => {
@@ -55,7 +67,10 @@ const proofAt = (place: Place): Proof => ({
   },
 });
 
-/** Whether a server already answers at the address as a shared server (another started first); one that accepts but does not answer — suspended, hung — is not one. */
+/**
+ * Whether a server already answers at the address as a shared server (another started first); one that
+ * accepts but does not answer — suspended, hung — is not one.
+ */
 const answering = async (address: string): Promise<boolean> => (await askWho(address, 1500)) !== undefined;
 
 /** A socket file's identity (device and inode): which server's it is, whatever its name. */
@@ -118,7 +133,10 @@ function retiring(server: SharedServer, line: Retire, moveAside: () => Promise<v
   return clients;
 }
 
-/** The place a server holds (its socket and lock removed at exit) and listens at: the shared one, then — retiring — one of its own. */
+/**
+ * The place a server holds (its socket and lock removed at exit) and listens at: the shared one, then —
+ * retiring — one of its own.
+ */
 class Holding {
   private held: Place | undefined;
   private listener: Server | undefined;
@@ -149,7 +167,8 @@ class Holding {
     if (process.platform !== 'win32' && this.socket !== undefined && socketId(held.address) === this.socket)
       rmSync(held.address, { force: true });
     rmSync(held.lock, { force: true });
-    rmSync(logFile(held), { force: true }); // a started daemon's stderr (spawn.ts): kept only while it runs, or after a crash
+    // a started daemon's stderr (spawn.ts): kept only while it runs, or after a crash
+    rmSync(logFile(held), { force: true });
   }
 
   async listen(server: SharedServer): Promise<void> {
@@ -167,7 +186,8 @@ class Holding {
     const aside = placeIn(this.place.dir, retiringName(process.pid));
     try {
       await writeFile(aside.lock, String(process.pid), { mode: 0o600 });
-      await rename(logFile(this.place), logFile(aside)).catch(() => undefined); // its log goes with it (none when run by hand)
+      // its log goes with it (none when run by hand)
+      await rename(logFile(this.place), logFile(aside)).catch(() => undefined);
       const { listener, id } = await listenAt(aside, server);
       this.close();
       [this.listener, this.held, this.socket] = [listener, aside, id];
@@ -190,7 +210,8 @@ export async function startShared(loaded: Loaded, place: Place, as: StartAs): Pr
       return undefined;
     }
     if (process.platform !== 'win32') await rm(place.address, { force: true }); // left by one that was killed
-    const serving = claimEngines(new Serving(loaded.config, loaded.project)); // it plans the engines no other server of this user does (engine-claims-setup.ts)
+    // it plans the engines no other server of this user does (engine-claims-setup.ts)
+    const serving = claimEngines(new Serving(loaded.config, loaded.project));
     const catalog = await serving.catalog();
     await serving.prepare();
     const key = sharedKey(loaded.config);

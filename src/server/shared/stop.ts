@@ -11,7 +11,10 @@ import { pidAlive } from '../../orchestrator/util/own-process.js';
 import type { Found } from './servers.js';
 import { askStop } from './who.js';
 
-/** How long a server is given to exit once asked (its own stop takes under two seconds: lifecycle.ts), and again after SIGTERM. */
+/**
+ * How long a server is given to exit once asked (its own stop takes under two seconds: lifecycle.ts), and
+ * again after SIGTERM.
+ */
 const STOP_WITHIN_MS = 5000;
 
 export type Stopped =
@@ -44,7 +47,10 @@ async function unproven(found: Found, deps: StopDeps): Promise<string | undefine
   return deps.uid !== undefined && owner !== deps.uid ? `its lock ${found.place.lock} is not yours` : undefined;
 }
 
-/** The server `found` stopped: asked, then (unanswered, or still running after STOP_WITHIN_MS) sent SIGTERM when proven; whether it is gone. */
+/**
+ * The server `found` stopped: asked, then (unanswered, or still running after STOP_WITHIN_MS) sent SIGTERM
+ * when proven; whether it is gone.
+ */
 export async function stopServer(found: Found, deps: StopDeps = DEPS): Promise<Stopped> {
   const { pid } = found;
   const asked = await askStop(found.place.address);

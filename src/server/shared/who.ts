@@ -11,7 +11,10 @@ import { answerLine, readWhoAnswer } from './who-answer.js';
 
 const ANSWER_WITHIN_MS = 3000;
 
-/** What asking gave: the answer; or `none` when nothing listens there; or `silent` when something accepted the connection but gave no such answer. */
+/**
+ * What asking gave: the answer; or `none` when nothing listens there; or `silent` when something accepted the
+ * connection but gave no such answer.
+ */
 export type Asked<T> = { answer: T } | { none: string } | { silent: string };
 
 /** `line` sent to the server at `address`, its answer checked by `schema`. */
@@ -39,7 +42,10 @@ async function ask<T>(
   }
 }
 
-/** The shared server's answer to `who` — longer than other answers may be, its clients cleaned (who-answer.ts) — or undefined when none answers at `address`. */
+/**
+ * The shared server's answer to `who` — longer than other answers may be, its clients cleaned (who-answer.ts)
+ * — or undefined when none answers at `address`.
+ */
 export async function askWho(address: string, withinMs = ANSWER_WITHIN_MS): Promise<WhoAnswer | undefined> {
   const sock = await connectTo(address).catch(() => undefined);
   if (!sock) return undefined;

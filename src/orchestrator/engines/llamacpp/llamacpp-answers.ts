@@ -16,7 +16,10 @@ export interface ModelArgs {
   cacheTypeV?: string;
   /** --cache-ram in MiB: the host-RAM prompt cache (-1 no limit, 0 none; llama-server's default 8192). */
   cacheRamMiB?: number;
-  /** --kv-unified / --no-kv-unified: one KV buffer shared by every slot (llama-server's default when --parallel is not set). */
+  /**
+   * --kv-unified / --no-kv-unified: one KV buffer shared by every slot (llama-server's default
+   * when --parallel is not set).
+   */
   kvUnified?: boolean;
 }
 

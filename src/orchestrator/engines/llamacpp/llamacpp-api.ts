@@ -83,7 +83,10 @@ export class LlamacppApi {
     };
   }
 
-  /** A bare GET at the server root under the caller's signal (load figures: the caller bounds the answer and its time). */
+  /**
+   * A bare GET at the server root under the caller's signal (load figures: the caller bounds the answer and
+   * its time).
+   */
   rawGet(path: string, signal: AbortSignal): Promise<Response> {
     return this.fetchImpl(`${this.root}${path}`, { method: 'GET', headers: this.headers(), signal });
   }
@@ -196,7 +199,10 @@ export class LlamacppApi {
     return readRuntime(r.json);
   }
 
-  /** Every model with its status: the router's /models, or a single-model server's /v1/models (its one model loaded). */
+  /**
+   * Every model with its status: the router's /models, or a single-model server's /v1/models (its one model
+   * loaded).
+   */
   async models(props: ServerProps, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RouterModel[]> {
     const router = props.router;
     const path = router ? '/models' : '/v1/models';

@@ -23,7 +23,10 @@ export interface RouterHost {
 }
 
 const POLL_MS = 100;
-/** How long after asking a load a status that is neither loading nor running is taken for the answer (the router sets "loading" at once). */
+/**
+ * How long after asking a load a status that is neither loading nor running is taken for the answer (the
+ * router sets "loading" at once).
+ */
 export const LOAD_GRACE_MS = 1000;
 
 /** Running: it holds its place among --models-max, and a request is served (a sleeping one is woken by it). */
@@ -44,7 +47,10 @@ export async function routerUnload(b: RouterHost, name: string, signal?: AbortSi
   await b.api.command('unload', b.idOf(name), signal ? { signal } : {});
 }
 
-/** POST /models/load, then waits until the status says loaded; returns the load time in ns. Past the caller's limit its signal stops the wait. */
+/**
+ * POST /models/load, then waits until the status says loaded; returns the load time in ns. Past the caller's
+ * limit its signal stops the wait.
+ */
 export async function routerLoad(b: RouterHost, name: string, signal?: AbortSignal): Promise<number> {
   const started = performance.now();
   const id = b.idOf(name);

@@ -21,7 +21,10 @@ export interface LlamacppModel extends RouterModel {
   runtime?: ModelRuntime;
   /** Where sizeBytes comes from, in words. */
   sizeSource: 'gguf' | 'settings' | 'unknown';
-  /** Tokens per slot: what its server runs with, else ctx-size / parallel (the whole ctx-size with a unified KV cache). */
+  /**
+   * Tokens per slot: what its server runs with, else ctx-size / parallel (the whole ctx-size with a unified
+   * KV cache).
+   */
   contextLength?: number;
 }
 
@@ -32,11 +35,15 @@ export interface LlamacppModel extends RouterModel {
  */
 export function runtimeArgs(args: ModelArgs, rt: ModelRuntime | undefined): ModelArgs {
   if (!rt) return args;
-  const unified = args.kvUnified ?? !(args.parallel !== undefined && args.parallel > 0); // -np -1 or unset: automatic slots
+  // -np -1 or unset: automatic slots
+  const unified = args.kvUnified ?? !(args.parallel !== undefined && args.parallel > 0);
   return { ...args, ctxSize: unified ? rt.nCtx : rt.nCtx * rt.slots, parallel: unified ? 1 : rt.slots };
 }
 
-/** A router entry with its header facts and memory; `modelSizes` (settings) by router id or name where its file cannot be read. */
+/**
+ * A router entry with its header facts and memory; `modelSizes` (settings) by router id or name where its
+ * file cannot be read.
+ */
 export async function describeRouterModel(
   m: RouterModel,
   runtime: ModelRuntime | undefined,

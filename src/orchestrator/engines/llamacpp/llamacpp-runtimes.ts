@@ -8,7 +8,10 @@ import type { ModelRuntime, RouterModel } from './llamacpp-api.js';
 export class ModelRuntimes {
   private readonly runs = new Map<string, { value: Promise<ModelRuntime | undefined>; live: boolean }>();
 
-  /** A router model's own figures: asked (`ask`) once per run while it runs (loaded or sleeping), else those of its last run. */
+  /**
+   * A router model's own figures: asked (`ask`) once per run while it runs (loaded or sleeping), else those
+   * of its last run.
+   */
   of(m: RouterModel, ask: (id: string) => Promise<ModelRuntime | undefined>): Promise<ModelRuntime | undefined> {
     const known = this.runs.get(m.id);
     if (m.status !== 'loaded' && m.status !== 'sleeping') {

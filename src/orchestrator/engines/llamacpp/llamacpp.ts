@@ -61,7 +61,10 @@ const STREAM_STALL_MS = 24 * 3600_000;
 export class LlamacppBackend implements Engine {
   readonly kind = 'llamacpp' as const;
   readonly engineName = 'llama-server';
-  /** The window is fixed per model by --ctx-size; /tokenize counts with the model's own tokenizer (a loaded model only: the router would load it). */
+  /**
+   * The window is fixed per model by --ctx-size; /tokenize counts with the model's own tokenizer (a loaded
+   * model only: the router would load it).
+   */
   readonly can: EngineCapabilities = {
     managesMemory: true,
     pullAndDelete: false,
@@ -202,7 +205,10 @@ export class LlamacppBackend implements Engine {
     return out;
   }
 
-  /** Router or single model, its --models-max, and every model with its status, memory and where that figure comes from. */
+  /**
+   * Router or single model, its --models-max, and every model with its status, memory and where that figure
+   * comes from.
+   */
   async report(opts: CallOptions = {}): Promise<EngineReport> {
     const call = this.callOpts(opts);
     const [props, models, modelsMax] = await Promise.all([

@@ -167,7 +167,10 @@ export class TokenAnswerCounter {
     else this.fail();
   }
 
-  /** Passes over another member's value: strings (with escapes), nested objects and lists, up to the `,` or `}` after it. */
+  /**
+   * Passes over another member's value: strings (with escapes), nested objects and lists, up to the `,` or
+   * `}` after it.
+   */
   private skip(b: number): void {
     if (this.inString) {
       if (this.escaped) this.escaped = false;

@@ -91,7 +91,8 @@ export async function ollamaGenerate(
         ...(chunk.eval_count !== undefined && { outputTokens: chunk.eval_count }),
         ...(evalMs !== undefined && { generatingMs: chunk.eval_duration! / 1e6 }),
         ...(loadMs !== undefined && { loadMs }),
-        // prompt_eval_count is cache_n + prompt_n (llm/llama_server.go), its duration the part not cached: Ollama says nothing of the cache
+        // prompt_eval_count is cache_n + prompt_n (llm/llama_server.go), its duration the part not cached:
+        // Ollama says nothing of the cache
         ...(chunk.prompt_eval_duration ? { promptMs: chunk.prompt_eval_duration / 1e6 } : {}),
       };
     }

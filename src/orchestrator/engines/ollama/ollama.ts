@@ -39,7 +39,10 @@ export interface BackendOptions {
   host: string;
   timeoutMs: number;
   fetch?: typeof fetch;
-  /** The setting that holds its address, for messages: OLLM_HOST or OLLAMA_HOST unless given, hosts.<name>.url for a named host. */
+  /**
+   * The setting that holds its address, for messages: OLLM_HOST or OLLAMA_HOST unless given, hosts.<name>.url
+   * for a named host.
+   */
   setting?: string;
 }
 
@@ -107,7 +110,10 @@ export class OllamaBackend implements Engine {
     }) as unknown as Promise<GuardedAnswer>;
   }
 
-  /** Runs one request under a time limit and the caller's signal, mapping every failure; `fn` sends it with the signal it is given. */
+  /**
+   * Runs one request under a time limit and the caller's signal, mapping every failure; `fn` sends it with
+   * the signal it is given.
+   */
   private async run<T>(
     what: string,
     fn: (signal: AbortSignal | undefined) => Promise<T>,

@@ -147,7 +147,10 @@ export function boxModels(structured: unknown, box: BoxRef, engine?: string): Bo
 /** The architecture as a model_info key may hold it (else "ollm"). */
 const archOf = (a: string | undefined) => (a && /^[a-z0-9_.-]{1,64}$/i.test(a) ? a : 'ollm');
 
-/** What the box's card (or its list entry) says of a model, as the catalog reads an engine's show (models/catalog.ts showFacts). */
+/**
+ * What the box's card (or its list entry) says of a model, as the catalog reads an engine's show
+ * (models/catalog.ts showFacts).
+ */
 export function showOf(
   m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization' | 'contextWindow' | 'capabilities'> & {
     architecture?: string | undefined;

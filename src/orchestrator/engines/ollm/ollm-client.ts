@@ -27,7 +27,10 @@ export interface BoxOptions {
   /** Time limit of quick calls (list, show, ping), ms. */
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
-  /** Whether anything may be sent to it now (an engine's planner: its process still lives); false: the call fails as unreachable, sending nothing. */
+  /**
+   * Whether anything may be sent to it now (an engine's planner: its process still lives); false: the call
+   * fails as unreachable, sending nothing.
+   */
   sendable?: () => boolean;
 }
 
@@ -46,7 +49,10 @@ type Sdk = typeof import('@modelcontextprotocol/client');
 let sdk: Sdk | undefined;
 const loadSdk = async (): Promise<Sdk> => (sdk ??= await import('@modelcontextprotocol/client'));
 
-/** How this server names itself to the box: ollm-mcp as an MCP client (the box knows it follows progress and hand-overs). */
+/**
+ * How this server names itself to the box: ollm-mcp as an MCP client (the box knows it follows progress and
+ * hand-overs).
+ */
 const BOX_CLIENT_NAME = 'ollm-mcp';
 
 export class BoxConnection {

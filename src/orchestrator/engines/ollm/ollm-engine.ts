@@ -81,7 +81,10 @@ export class OllmEngine implements Engine {
     return 'ollm-mcp';
   }
 
-  /** Its list_models, read at most once a second; asked to refresh, it asks the box to refresh too (past the box's own cache). */
+  /**
+   * Its list_models, read at most once a second; asked to refresh, it asks the box to refresh too (past the
+   * box's own cache).
+   */
   protected async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
     const now = Date.now();
     // a refresh is answered by a refreshing read still under way (list_models asks list and ps at once), by no other

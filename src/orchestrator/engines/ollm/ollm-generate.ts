@@ -44,7 +44,10 @@ export function generateArgs(req: GenerateRequest): Record<string, unknown> {
   };
 }
 
-/** The box answered with `other`, not the model named: the named one's failure there (not installed: model_not_found), else trouble there. */
+/**
+ * The box answered with `other`, not the model named: the named one's failure there (not installed:
+ * model_not_found), else trouble there.
+ */
 function otherModel(ref: BoxRef, model: string, other: string, failed: string | undefined): HostError {
   const why = failed === undefined ? 'no reason given' : failed.length > 500 ? `${failed.slice(0, 500)}…` : failed;
   const kind = /not installed|no model named|unknown model|not found/i.test(why) ? 'model_not_found' : 'server_error';

@@ -83,7 +83,8 @@ export const routeAnswer = z.object({
     })
     .optional(),
   job: jobAnswer.optional(),
-  // the models tried before the one that answered, and why they failed: read only to say why the named one did not answer
+  // the models tried before the one that answered, and why they failed: read only to say why the named one
+  // did not answer
   fallbacks: z
     .array(z.object({ model: z.string().max(256), error: z.string().max(4096) }))
     .max(64)

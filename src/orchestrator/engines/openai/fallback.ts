@@ -52,7 +52,10 @@ export class CloudFallback implements Fallback {
     return this.cooling && this.cooling.until > now ? this.cooling.why : undefined;
   }
 
-  /** Asks it; a failure is recorded in `attempts` and returns undefined. A request holding what was read from this machine throws KeptLocalError, unsent, unless sendInputs. */
+  /**
+   * Asks it; a failure is recorded in `attempts` and returns undefined. A request holding what was read from
+   * this machine throws KeptLocalError, unsent, unless sendInputs.
+   */
   async answer(
     req: FallbackRequest,
     attempts: Array<{ model: string; error: string }>,

@@ -12,11 +12,17 @@ export interface ChunkParts {
   content: string;
   reasoning: string;
   finish?: string;
-  /** `cached`: prompt tokens the engine's cache held (prompt_tokens_details.cached_tokens: OpenAI, vLLM, llama-server). */
+  /**
+   * `cached`: prompt tokens the engine's cache held (prompt_tokens_details.cached_tokens: OpenAI, vLLM,
+   * llama-server).
+   */
   usage?: { prompt?: number; completion?: number; cached?: number };
   /** llama-server's `timings.predicted_per_second`. */
   perSecond?: number;
-  /** llama-server's own `timings`: prompt tokens from its cache (cache_n) and evaluated (prompt_n) in promptMs, tokens predicted in predictedMs. */
+  /**
+   * llama-server's own `timings`: prompt tokens from its cache (cache_n) and evaluated (prompt_n) in
+   * promptMs, tokens predicted in predictedMs.
+   */
   timings?: EngineTimings;
 }
 

@@ -3,7 +3,8 @@
  * llama-server, a hosted API) as a host of the fleet. Its models come from /v1/models, with the
  * context window the engine reports (vLLM's max_model_len, llama-server's n_ctx_train…), else the
  * one in settings; work is sized to the window it runs them with where it says that (llama-swap's
- * meta.n_ctx, a llama-server's /props) or a refusal named it (openai-windows.ts). It loads and unloads its models itself and says nothing of its memory, so the
+ * meta.n_ctx, a llama-server's /props) or a refusal named it (openai-windows.ts). It loads and unloads its
+ * models itself and says nothing of its memory, so the
  * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
  * and the status shows it instead of pretending.
  */

@@ -175,7 +175,10 @@ export class Failures {
     );
   }
 
-  /** A prompt over the window the engine runs the model with, which it named: the error carries that window (`contextLimit`). */
+  /**
+   * A prompt over the window the engine runs the model with, which it named: the error carries that window
+   * (`contextLimit`).
+   */
   windowRefusal(what: string, limit: number, said: string, info: EngineErrorInfo = {}): EngineError {
     return this.make(
       'bad_request',

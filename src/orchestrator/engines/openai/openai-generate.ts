@@ -31,7 +31,8 @@ export async function chatGenerate(
       ...(req.system && { system: req.system }),
       ...(req.images?.length && { images: req.images }),
       ...(req.format !== undefined && { format: req.format }),
-      // whose the prompt is, where the engine keeps caches apart by it: another agent's guess of it finds nothing cached
+      // whose the prompt is, where the engine keeps caches apart by it: another agent's guess of it finds
+      // nothing cached
       ...(req.owner !== undefined &&
         OWNER_KEY.test(req.owner) &&
         backend.takesCacheSalt(modelId) && { cacheSalt: req.owner }),

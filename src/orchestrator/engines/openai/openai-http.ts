@@ -39,13 +39,22 @@ export async function readBody(res: Response, limit: number): Promise<{ text: st
   return { text: Buffer.concat(parts).subarray(0, limit).toString('utf8'), more };
 }
 
-/** What a model list says: the ids, each model's window where it says (trained or configured), and the window it runs with where it says that too. */
+/**
+ * What a model list says: the ids, each model's window where it says (trained or configured), and the window
+ * it runs with where it says that too.
+ */
 export interface ModelList {
   ids: string[];
   contexts: Map<string, number>;
-  /** The window the engine runs a model with now: llama-swap's `meta.n_ctx` (internal/server/api.go handleListModels). */
+  /**
+   * The window the engine runs a model with now: llama-swap's `meta.n_ctx` (internal/server/api.go
+   * handleListModels).
+   */
   runtime: Map<string, number>;
-  /** Models listed as a single llama-server lists its one (`meta.n_ctx_train`, no runtime window): its /props says the rest. */
+  /**
+   * Models listed as a single llama-server lists its one (`meta.n_ctx_train`, no runtime window): its /props
+   * says the rest.
+   */
   llamaServer: string[];
   /** Models vLLM serves (`owned_by: "vllm"`, its ModelCard's default): they take a `cache_salt`. */
   vllm: string[];
@@ -114,7 +123,10 @@ export function modelIds(text: string): string[] | undefined {
 export const pathOf = (url: string): string => new URL(url).pathname.replace(/\/+$/, '');
 
 export interface HealthAnswer {
-  /** ok; unready (5xx, or a status that is not ok); missing (no /health here); other (a 4xx such as 401: ask the model list). */
+  /**
+   * ok; unready (5xx, or a status that is not ok); missing (no /health here); other (a 4xx such as 401: ask
+   * the model list).
+   */
   state: 'ok' | 'unready' | 'missing' | 'other';
   status: number;
   said: string;

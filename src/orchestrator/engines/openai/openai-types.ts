@@ -18,7 +18,10 @@ export interface ChatResult extends ChatAnswer {
   totalMs: number;
   /** False when the engine sent no usage and the token counts are estimates. */
   usageReported: boolean;
-  /** Reading the prompt, ms: the engine's own timing (llama-server's prompt_ms), else the wall clock to the first token. */
+  /**
+   * Reading the prompt, ms: the engine's own timing (llama-server's prompt_ms), else the wall clock to the
+   * first token.
+   */
   promptMs?: number;
   /** Prompt tokens the engine's cache held, when it says. */
   cachedPromptTokens?: number;

@@ -22,7 +22,10 @@ export class RuntimeWindows {
     this.listed = runtime;
   }
 
-  /** Whether the /props of a single llama-server serving `id` is to be read (never read, another model, or older than a minute). */
+  /**
+   * Whether the /props of a single llama-server serving `id` is to be read (never read, another model, or
+   * older than a minute).
+   */
   propsDue(id: string, now = Date.now()): boolean {
     return this.props?.id !== id || now - this.props.at >= PROPS_TTL_MS;
   }

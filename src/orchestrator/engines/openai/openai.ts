@@ -140,7 +140,10 @@ export class OpenAIBackend {
     return this.contexts.get(model);
   }
 
-  /** A single llama-server's /props (beside /v1), read at most once a minute; a failure leaves the window unsaid and the listing whole. */
+  /**
+   * A single llama-server's /props (beside /v1), read at most once a minute; a failure leaves the window
+   * unsaid and the listing whole.
+   */
   private async readProps(id: string, api: string, signal: AbortSignal): Promise<void> {
     if (!this.windows.propsDue(id)) return;
     try {
@@ -194,12 +197,18 @@ export class OpenAIBackend {
     );
   }
 
-  /** A GET at the server root (beside /v1: /metrics, /slots…), under the caller's signal; the caller bounds the answer. */
+  /**
+   * A GET at the server root (beside /v1: /metrics, /slots…), under the caller's signal; the caller bounds
+   * the answer.
+   */
   rootGet(path: string, signal: AbortSignal): Promise<Response> {
     return this.requests.get(`${serverRoot(this.api ?? this.base)}${path}`, signal);
   }
 
-  /** The API base in use (…/v1; for messages: no credentials, no query), probing a base without a version segment first. */
+  /**
+   * The API base in use (…/v1; for messages: no credentials, no query), probing a base without a version
+   * segment first.
+   */
   async apiURL(opts: { signal?: AbortSignal } = {}): Promise<string> {
     const url = new URL(await this.apiBase(opts.signal));
     return `${url.origin}${url.pathname}`;
