@@ -50,6 +50,15 @@ vi.mock('../../src/orchestrator/route/offload-order.js', async (original) =>
 vi.mock('../../src/orchestrator/route/offload-plan.js', async (original) =>
   (await import('../helpers/entries.js')).counting('/orchestrator/route/', 'offload-plan', await original()),
 );
+vi.mock('../../src/orchestrator/route/offload-sizing.js', async (original) =>
+  (await import('../helpers/entries.js')).counting('/orchestrator/route/', 'offload-sizing', await original()),
+);
+vi.mock('../../src/orchestrator/route/offload-split.js', async (original) =>
+  (await import('../helpers/entries.js')).counting('/orchestrator/route/', 'offload-split', await original()),
+);
+vi.mock('../../src/orchestrator/route/offload-types.js', async (original) =>
+  (await import('../helpers/entries.js')).counting('/orchestrator/route/', 'offload-types', await original()),
+);
 vi.mock('../../src/orchestrator/route/own-hosts.js', async (original) =>
   (await import('../helpers/entries.js')).counting('/orchestrator/route/', 'own-hosts', await original()),
 );

@@ -8,7 +8,7 @@ import { combiningRounds, jobSpeeds, splitRemainingMs } from '../../src/orchestr
 import { SplitPace } from '../../src/orchestrator/jobs/split-pace.js';
 import type { JobParts } from '../../src/orchestrator/route/parts.js';
 import type { RouteRequest, RouteResult } from '../../src/orchestrator/generation/route-types.js';
-import type { SplitPlan } from '../../src/orchestrator/route/offload-plan.js';
+import type { SplitPlan } from '../../src/orchestrator/route/offload-types.js';
 import { planFigures } from '../../src/orchestrator/route/split-figures.js';
 
 /** A CPU host's pace: 540 prompt tokens/s, 15 written. */

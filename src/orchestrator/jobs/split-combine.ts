@@ -8,7 +8,7 @@ import type { JobParts } from '../route/parts.js';
 import { renderPart, splitInputs } from '../inputs/split.js';
 import type { RouteRequest, RouteResult } from './route.js';
 import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
-import type { SplitPlan } from '../route/offload-plan.js';
+import type { SplitPlan } from '../route/offload-types.js';
 import { pool, type generations } from './split-generations.js';
 
 /** What a part's prompt asks after the part, and a combination's after the answers it combines. */

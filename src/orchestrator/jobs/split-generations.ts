@@ -7,7 +7,7 @@ import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
 import { routeAndGenerate, type RouteRequest, type RouteResult } from './route.js';
-import type { SplitPlan } from '../route/offload-plan.js';
+import type { SplitPlan } from '../route/offload-types.js';
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
 export async function pool<T>(

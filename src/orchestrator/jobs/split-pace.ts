@@ -8,7 +8,7 @@
  */
 import type { RouteResult } from '../generation/route-types.js';
 import type { JobStatusUpdate } from './job-types.js';
-import type { SplitPlan } from '../route/offload-plan.js';
+import type { SplitPlan } from '../route/offload-types.js';
 import type { PlanFigures } from '../route/split-figures.js';
 import { combiningRounds, jobSpeeds, splitRemainingMs, type EtaRequest } from './split-eta.js';
 

@@ -19,7 +19,7 @@ import type { JobParts } from '../route/parts.js';
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import { RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { FRAMING_TOKENS, leftOutNote } from '../generation/split-plan.js';
-import type { SplitPlan } from '../route/offload-plan.js';
+import type { SplitPlan } from '../route/offload-types.js';
 import { generations, pool } from './split-generations.js';
 import { combineAll, combineAsk, partAsk } from './split-combine.js';
 import type { ReusablePart } from '../stores/job-store.js';

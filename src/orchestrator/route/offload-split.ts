@@ -1,0 +1,118 @@
+/**
+ * The parts of work over inputs no model here holds whole (offload-plan.ts): the model they go to —
+ * the one named, else the route's first that can, or for a routed call the best that finishes
+ * within its client's limit (limit-split.ts) — and its plan, its inputs counted as its engine
+ * counts them: whole after all, refused (whole or in parts it cannot), or split into parts sized to
+ * its window, with the combining rounds, the requests at once and what every part carries.
+ */
+import type { TaskType } from '../config/profiles.js';
+import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
+import type { InputDoc } from '../generation/input-doc.js';
+import { splitInputs, type Part } from '../inputs/split.js';
+import type { Planned } from './route-plan.js';
+import { planFigures } from './split-figures.js';
+import { slotsFor, withinLimit } from './limit-split.js';
+import { splitModel, type Ranked } from './offload-order.js';
+import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
+import type { OffloadPlan, SplitPlan } from './offload-types.js';
+
+type Limited = { model: Ranked; why: string };
+type Split = Extract<WindowPlan, { partTokens: number }>;
+
+/** The model the parts go to: the one named, else the route's first that can; for a routed call, the best that finishes within its client's limit (limit-split.ts). */
+export function splitChoice(s: Sizing, order: Ranked[], task: TaskType): { chosen?: Ranked; limited?: Limited } {
+  const { job, req, views, estimatedWhy } = s;
+  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
+  const limited =
+    !req.model && planned
+      ? withinLimit(
+          job,
+          { ...req, task },
+          views,
+          planned,
+          order.filter((m) => m !== planned && estimatedWhy(m) === undefined),
+          s.estimate,
+          s.ratioOf,
+          s.inputEstimate,
+        )
+      : undefined;
+  return { ...((limited?.model ?? planned) && { chosen: limited?.model ?? planned }), ...(limited && { limited }) };
+}
+
+/** The chosen model's plan: whole after all, refused (whole or in parts it cannot: `nor` says the others), or split. */
+export async function chosenPlan(
+  s: Sizing,
+  chosen: Ranked,
+  rendered: string,
+  docs: readonly InputDoc[],
+  nor: () => string,
+  why: { why?: string },
+  decided: Planned,
+): Promise<OffloadPlan> {
+  const counted = await countedWindow(s, chosen, rendered);
+  const { host, count, inputTokens, window } = counted;
+  if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why, planned: decided };
+  const bound = host.engine.can.managesMemory
+    ? `its host's memory holds ${chosen.contextWindow} now`
+    : `its engine runs it with ${chosen.contextWindow}`;
+  const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
+  if ('impossible' in window) {
+    return {
+      kind: 'refuse',
+      message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${s.fixOf(chosen)(window.minWindow)}.${nor()}`,
+    };
+  }
+  const parts = splitInputs(docs, window.partTokens, count);
+  if (parts.length > s.maxParts) {
+    return {
+      kind: 'refuse',
+      message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${s.maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}`,
+    };
+  }
+  const plan = splitPlanOf(s, chosen, counted, window, parts, why, decided);
+  return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, s.req, plan) } };
+}
+
+/** The split plan: the parts, the combining rounds, the requests at once, and what every part carries. */
+function splitPlanOf(
+  s: Sizing,
+  chosen: Ranked,
+  { host, tokens, count, inputTokens, optional }: Counted,
+  window: Split,
+  parts: Part[],
+  why: { why?: string },
+  decided: Planned,
+): Omit<SplitPlan, 'figures'> {
+  const { fixed } = s;
+  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
+  const width = slotsFor(s.views, chosen.name);
+  const guide =
+    window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
+  const carried = {
+    carry: window.carry,
+    ...(guide && { guide }),
+    memoryTokens: optional.memory,
+    leftOut: window.leftOut,
+    ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }),
+  };
+  return {
+    model: chosen.name,
+    host,
+    window: chosen.contextWindow,
+    parts,
+    partTokens: window.partTokens,
+    partAnswerTokens: window.partAnswerTokens,
+    rounds,
+    calls,
+    width,
+    count,
+    tokens,
+    inputTokens,
+    overheadTokens: window.carriedTokens - count(s.req.prompt),
+    ...carried,
+    ...why,
+    planned: decided,
+    finalMaxTokens: s.req.maxTokens ?? s.job.call.answer.tokens,
+  };
+}

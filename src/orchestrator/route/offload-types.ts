@@ -1,0 +1,56 @@
+/**
+ * What the plan of work over inputs (offload-plan.ts) decides: the work whole — on the model its
+ * inputs were counted for, or as the route chooses —, split into parts (the parts, the model and
+ * host they go to, what each part carries and the figures the job's pace starts from), or refused.
+ */
+import type { FleetHost } from '../fleet/fleet-host.js';
+import type { EngineTokens } from '../engines/engine-tokens.js';
+import type { PartCarry } from '../generation/split-plan.js';
+import type { TokenCounter } from '../generation/token-count.js';
+import type { Part } from '../inputs/split.js';
+import type { Planned } from './route-plan.js';
+import type { PlanFigures } from './split-figures.js';
+
+export interface SplitPlan {
+  model: string;
+  host: FleetHost;
+  /** The window the parts were sized to. */
+  window: number;
+  parts: Part[];
+  /** Input tokens a part may hold, and a part's answer. */
+  partTokens: number;
+  partAnswerTokens: number;
+  rounds: number;
+  calls: number;
+  /** Requests at once: the parallel slots of every host that has the model. */
+  width: number;
+  /** Why the model was chosen, when the caller named none (the result's reason says it). */
+  why?: string;
+  count: TokenCounter;
+  /** The engine's own count of a part's prompt, for this job (undefined: none, or it failed). */
+  tokens: EngineTokens;
+  /** The inputs whole, as counted. */
+  inputTokens: number;
+  /** What each request carries besides its part: system and project prompts, and what it keeps of remembered facts and the citation guide. */
+  overheadTokens: number;
+  /** What every part carries beside the task (a small window leaves out remembered facts, then the citation guide), and the guide it is sent. */
+  carry: PartCarry;
+  guide?: string;
+  /** Remembered facts' tokens as counted: the final combination takes them back when it has room. */
+  memoryTokens: number;
+  /** What was left out of the parts to make room, in words (empty: nothing), and the part's answer budget before it was cut to make room. */
+  leftOut: string[];
+  shrunkFrom?: number;
+  /** Where it was placed and the route's ranking: what each part's route runs on, not derived again. */
+  planned: Planned;
+  /** The last combination's answer limit: the caller's, else the call's (call-plan.ts), settled once. */
+  finalMaxTokens: number;
+  /** What the plan expects of its parts' speeds and answers (split-figures.ts): where the job's pace starts. */
+  figures: PlanFigures;
+}
+
+/** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
+export type OffloadPlan =
+  | { kind: 'whole'; model?: string; count?: TokenCounter; why?: string; planned?: Planned }
+  | { kind: 'split'; plan: SplitPlan }
+  | { kind: 'refuse'; message: string };
