@@ -97,7 +97,7 @@ describe('which loaded copy is an extra one', () => {
       overview: { loaded: loaded.map((n) => ({ name: n })) },
     }) as never;
   it('one moved here because the copy loaded elsewhere was busy; not one placed here for any other reason, nor where the engine loads by itself', async () => {
-    const { extraCopyOf } = await import('../../src/orchestrator/jobs/route-attempt.js');
+    const { extraCopyOf } = await import('../../src/orchestrator/jobs/route-extra.js');
     const a = view('a', ['m'], true, 2);
     const b = view('b', []);
     expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [a, b])).toEqual({
