@@ -10,34 +10,36 @@
  * so a call attaches only to work it could have done itself. A task (`begin`) is answered before its
  * inputs are read, so it is a job of its own whose work joins a running task's of the same owner and
  * full key (`JobControl.join`). Each owner runs at most MAX_RUNNING jobs here: one more is refused
- * (JobError), never made room for by dropping one.
+ * (JobError), never made room for by dropping one. What an agent asks of its jobs once they run
+ * (wait, delivered, charge, cancel, stop, list) is job-asks.ts, the class LongWork extends.
  */
 import { log } from '../util/log.js';
-import { expired, type Job, type JobStore, type ReusablePart } from '../stores/job-store.js';
+import type { Job, JobStore, ReusablePart } from '../stores/job-store.js';
 import { roomFor } from './job-bounds.js';
 import { TaskJoins } from './task-joins.js';
 import { answerWithin, settleWithin } from '../generation/hand-over.js';
-import { waitKept } from './kept-jobs.js';
-import { controlOf, listed, newLive, nowOf, shown, stopWriting, type ListedJob, type Live } from './job-live.js';
+import { controlOf, newLive, nowOf, stopWriting, type Live } from './job-live.js';
+import { JobAsks } from './job-asks.js';
 
-import type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
+import type { JobCall, JobControl, Outcome } from './job-types.js';
 
 export { answerWithin } from '../generation/hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
 export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 
-export class LongWork {
-  private readonly live = new Map<string, Live>();
+export class LongWork extends JobAsks {
   /** Tasks' work running here, by owner and full key (bounded, as the live jobs are, per owner). */
   private readonly joins = new TaskJoins();
   /** Jobs being started, by owner: counted against the bound with those running. */
   private readonly starting = new Map<string, number>();
 
   constructor(
-    private readonly store: JobStore,
+    store: JobStore,
     /** The server stopping: every job's work is cancelled with it (a job whose server stopped reads lost). */
     private readonly stopping?: AbortSignal,
-  ) {}
+  ) {
+    super(store);
+  }
 
   async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
     const within = answerWithin(call.limitMs);
@@ -196,113 +198,6 @@ export class LongWork {
         return this.joins.run(`${owner}\0${key}`, controller.signal, work);
       },
     };
-  }
-
-  /** `owner`'s job `id` running here; undefined for another's, as for none (the state database is then asked by both: job-store.ts get). */
-  private mine(owner: string, id: string): Live | undefined {
-    const live = this.live.get(id);
-    return live?.job.owner === owner ? live : undefined;
-  }
-
-  /** `owner`'s job: its result once it ends within `withinMs`, else how far it is (`watch` told its progress meanwhile); undefined when it is no job of theirs. */
-  async wait(
-    owner: string,
-    id: string,
-    withinMs: number | undefined,
-    watch?: (line: string) => void,
-  ): Promise<Waited | undefined> {
-    const live = this.mine(owner, id);
-    if (live) {
-      if (watch) live.watchers.add(watch);
-      const settled = await settleWithin(live.done, withinMs).finally(() => watch && live.watchers.delete(watch));
-      if (!settled) return { kind: 'running', job: live.job, now: nowOf(live), parts: shown(live.parts) };
-      // ended here: its outcome as it came (the state database may not have it yet), unless past its ttl
-      const waited = await live.done.then(
-        (result): Waited => ({
-          kind: 'result',
-          job: {
-            ...live.job,
-            state: 'done',
-            parts: shown(live.parts),
-            ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }),
-            updatedAt: live.updatedAt,
-          },
-          result,
-        }),
-        (err: unknown): Waited => ({
-          kind: 'ended',
-          job: {
-            ...live.job,
-            state: live.controller.signal.aborted ? 'cancelled' : 'failed',
-            error: (err as Error).message ?? String(err),
-          },
-        }),
-      );
-      return expired(waited.job, Date.now()) ? undefined : waited;
-    }
-    // a job another server of this home runs: read again until it ends there or the time is up
-    return waitKept(this.store, owner, id, withinMs);
-  }
-
-  /**
-   * `owner`'s job `id`'s result was returned to them (a call answered with it, not cancelled): asked
-   * again, it is not sent again. The time it was, when it was already.
-   */
-  async delivered(owner: string, id: string, at = Date.now()): Promise<number | undefined> {
-    const job = this.mine(owner, id)?.job ?? (await this.store.get(owner, id).catch(() => undefined));
-    if (!job) return undefined;
-    if (job.deliveredAt !== undefined) return job.deliveredAt;
-    job.deliveredAt = at;
-    await this.store.delivered(id, at).catch((err: unknown) => log.warn(`job ${id}: ${(err as Error).message}`));
-    return undefined;
-  }
-
-  /** What a hand-over or a follow-up call of `owner`'s job `id` cost them (tokens read, written): the job's ledger is net of it. */
-  charge(owner: string, id: string, cost: { in: number; out: number }): void {
-    const live = this.mine(owner, id);
-    if (!live) return;
-    live.spent.in += cost.in;
-    live.spent.out += cost.out;
-  }
-
-  /** `owner`'s running job cancelled here: true when it was running in this server. */
-  cancel(owner: string, id: string): boolean {
-    const live = this.mine(owner, id);
-    if (!live) return false;
-    live.controller.abort(new Error('cancelled by its agent'));
-    return true;
-  }
-
-  /**
-   * `owner`'s job `id` stopped at their ask: cancelled when it runs here; else what it is — ended
-   * already, running in another ollm-mcp server (its `runner`: that server's pid), or no job of
-   * theirs (undefined).
-   */
-  async stop(
-    owner: string,
-    id: string,
-  ): Promise<
-    { kind: 'cancelled' } | { kind: 'ended'; state: Job['state'] } | { kind: 'elsewhere'; runner: number } | undefined
-  > {
-    if (this.cancel(owner, id)) return { kind: 'cancelled' };
-    const job = await this.store.get(owner, id);
-    if (!job) return undefined;
-    return job.state === 'running' ? { kind: 'elsewhere', runner: job.runner } : { kind: 'ended', state: job.state };
-  }
-
-  /** `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps (their result left out). */
-  async list(owner: string, limit = 10): Promise<ListedJob[]> {
-    const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
-    return listed(
-      [...this.live.values()].filter((l) => l.job.owner === owner),
-      kept,
-      limit,
-    );
-  }
-
-  /** The jobs running in this server. */
-  running(): Job[] {
-    return [...this.live.values()].map((l) => l.job);
   }
 }
 
