@@ -12,13 +12,11 @@
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
 import { affinityChoice, type Copy } from '../fleet/prefix-affinity.js';
-import { chainOf, prefixSlots, promptChars, promptText } from '../fleet/prefix-sent.js';
+import { chainOf, prefixSlots, promptChars } from '../fleet/prefix-sent.js';
 import { RECENT_MS, rereadOrLoad } from '../fleet/reread-or-load.js';
-import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Candidate } from '../fleet/windows.js';
 import { estimateSeconds } from '../generation/estimate.js';
 import { hostRates } from '../generation/host-rates.js';
-import type { RouteRequest } from '../generation/route-types.js';
 import { estimateLoadMs } from '../loading/load-estimate.js';
 import { hostFacts } from './plan-estimate.js';
 import type { Prepared } from './route-prepare.js';
