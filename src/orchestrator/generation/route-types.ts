@@ -79,6 +79,8 @@ export interface RouteRequest {
   promptTokens?: number;
   /** Say which model would take the work, why, its record and the expected time — generate nothing. */
   dryRun?: boolean;
+  /** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
+  plan?: PlanShape;
   signal?: AbortSignal;
   /** Tokens generated so far, on the model now answering. */
   onProgress?: (tokens: number, model: string) => void;
@@ -196,4 +198,15 @@ export class RouteError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A plan's shape beyond one request: a split job's parts, requests at once, combining rounds, and the final
+ * answer's limit.
+ */
+export interface PlanShape {
+  parts: number;
+  width: number;
+  rounds: number;
+  finalMaxTokens?: number;
 }

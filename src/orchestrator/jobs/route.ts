@@ -12,19 +12,19 @@
  */
 import { cancelledText } from '../util/stopping.js';
 import { answerElsewhere } from './elsewhere.js';
-import type { RouteResult } from '../generation/route-types.js';
+import type { RouteRequest, RouteResult } from '../generation/route-types.js';
 
 export { RouteError, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 import { HostError } from '../engines/host-error.js';
 import type { JobParts } from '../route/parts.js';
 import { tryCandidates } from './route-attempt.js';
-import { planRoute, type Planned, type RouteAsk, type RoutePlan } from '../route/route-plan.js';
+import { planRoute, type Planned, type RoutePlan } from '../route/route-plan.js';
 import { dryRun } from '../route/dry-run.js';
 
-export type { Planned, RouteAsk } from '../route/route-plan.js';
+export type { Planned } from '../route/route-plan.js';
 
 /** The request planned (or on what `planned` decided for it) and run. */
-export async function routeAndGenerate(shared: JobParts, req: RouteAsk, planned?: Planned): Promise<RouteResult> {
+export async function routeAndGenerate(shared: JobParts, req: RouteRequest, planned?: Planned): Promise<RouteResult> {
   return runPlan(await planRoute(shared, req, planned));
 }
 

@@ -26,6 +26,7 @@ import type { ModelsOverview } from '../models/overview-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';
 import type { JobParts } from './parts.js';
+import type { PlanShape } from '../generation/route-types.js';
 
 /**
  * What a host is, for speeds not yet measured: its kind as the planner reads it — a host of
@@ -41,17 +42,6 @@ export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): {
     hostKind,
     ...(host.vramTotalBytes !== undefined && host.vramTotalBytes > 0 && { vramBytes: host.vramTotalBytes }),
   };
-}
-
-/**
- * A plan's shape beyond one request: a split job's parts, requests at once, combining rounds, and the final
- * answer's limit.
- */
-export interface PlanShape {
-  parts: number;
-  width: number;
-  rounds: number;
-  finalMaxTokens?: number;
 }
 
 /** Where a plan would run, and the model as the route sees it. */

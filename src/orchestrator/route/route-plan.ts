@@ -8,18 +8,11 @@
  */
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import { callOf, type CallParts } from './call-plan.js';
-import type { PlanShape } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 import { listCandidates, type Candidates } from './route-candidates.js';
 import { placedAgain, placeRequest, type Placement } from './route-placement.js';
 import { prepare, type Prepared } from './route-prepare.js';
 import type { Ranking } from './work.js';
-
-/**
- * A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is
- * the plan's.
- */
-export type RouteAsk = RouteRequest & { plan?: PlanShape };
 
 /** What an earlier plan decided for this request: where it runs, and the route's ranking (for any window). */
 export interface Planned {
@@ -35,7 +28,7 @@ export interface Planned {
 export interface RoutePlan {
   /** The calling agent's parts (settings, router, system prompt), and what the call settled once (call-plan.ts). */
   parts: CallParts;
-  req: RouteAsk;
+  req: RouteRequest;
   ask: Prepared;
   /**
    * What was tried or found so far: the hosts that are down, a named model that cannot take it; a run adds
@@ -53,7 +46,7 @@ export interface RoutePlan {
  * `planned`'s ranking taken to its window). `shared`: the call's parts when it settled them
  * (call-plan.ts: a request of a planned call), else the call is settled here.
  */
-export async function planRoute(shared: JobParts, req: RouteAsk, planned?: Planned): Promise<RoutePlan> {
+export async function planRoute(shared: JobParts, req: RouteRequest, planned?: Planned): Promise<RoutePlan> {
   const started = performance.now();
   // the calling agent's settings, router and system prompt, the work and the answer's limit: settled once a call
   const parts = callOf(shared, req);
