@@ -3,8 +3,8 @@
  * driven over MCP against fake engines of two kinds (Ollama; an OpenAI-compatible server):
  *  - a quick call's road from the tool's handler to the engine adapter: the files on its way down
  *    (the await chain at the moment the adapter sends the request: the handler, the route's run,
- *    the attempt, the generation, the stream, the adapter) — at most 8, and no job machinery or input planning
- *    among them;
+ *    the attempt, the generation, the stream, the adapter) — at most 8, and no job machinery or
+ *    input planning among them;
  *  - the plan's folder (src/orchestrator/route/) entered from outside at most once per file by a call
  *    — quick, with inputs read whole, or its dry run: the plan is made once and carried, not made
  *    again (counted where every file of the folder is imported: test/helpers/entries.ts); a call
