@@ -19,7 +19,8 @@
  * its own plan (ps) without planning memory here — and what its refusals tell to do instead.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Engine, GenerateDone, GenerateRequest } from '../../src/orchestrator/engines/engine.js';
+import type { Engine } from '../../src/orchestrator/engines/engine.js';
+import type { GenerateDone, GenerateRequest } from '../../src/orchestrator/engines/engine-requests.js';
 import { HostError, type HostErrorKind } from '../../src/orchestrator/engines/host-error.js';
 import { LlamacppBackend } from '../../src/orchestrator/engines/llamacpp/llamacpp.js';
 import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';

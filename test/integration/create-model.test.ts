@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostError, loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { createModel } from '../../src/orchestrator/jobs/create.js';
-import type { PullLine } from '../../src/orchestrator/engines/engine.js';
+import type { PullLine } from '../../src/orchestrator/engines/engine-requests.js';
 import { deleteModel } from '../../src/orchestrator/jobs/delete.js';
 import type { Phase } from '../../src/orchestrator/progress/phases.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';

@@ -12,7 +12,9 @@ import { HoldClient } from '../../src/orchestrator/engines/holds/client.js';
 import { heldGenerate } from '../../src/orchestrator/engines/holds/leases.js';
 import { HOLD_PATH, HOLD_UPGRADE } from '../../src/orchestrator/engines/holds/wire.js';
 import { holdDoor } from '../../src/server/shared/hold-door.js';
-import type { Engine, EngineModel, GenerateRequest } from '../../src/orchestrator/engines/engine.js';
+import type { Engine } from '../../src/orchestrator/engines/engine.js';
+import type { EngineModel } from '../../src/orchestrator/engines/engine-model.js';
+import type { GenerateRequest } from '../../src/orchestrator/engines/engine-requests.js';
 
 const TOKEN = 'a'.repeat(64);
 const KEY = 'ollama http://loopback:11434';

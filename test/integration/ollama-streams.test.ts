@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
-import type { GenerateRequest } from '../../src/orchestrator/engines/engine.js';
+import type { GenerateRequest } from '../../src/orchestrator/engines/engine-requests.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 
 let fake: FakeOllama;

@@ -12,7 +12,8 @@ import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
 import { BOX_TOKEN, planningBox, type Box } from '../helpers/ollm-box.js';
 import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { plannedElsewhere, sharedOf, type Planner } from '../../src/orchestrator/engines/planned-elsewhere.js';
-import type { Engine, EngineModel } from '../../src/orchestrator/engines/engine.js';
+import type { Engine } from '../../src/orchestrator/engines/engine.js';
+import type { EngineModel } from '../../src/orchestrator/engines/engine-model.js';
 import { freePort } from '../helpers/llamacpp.js';
 
 let box: Box;

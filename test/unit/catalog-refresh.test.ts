@@ -4,7 +4,8 @@
  * reading already under way that was not asked to refresh is no answer to one that is.
  */
 import { describe, expect, it } from 'vitest';
-import type { CallOptions, Engine, EngineModel } from '../../src/orchestrator/engines/engine.js';
+import type { CallOptions, Engine } from '../../src/orchestrator/engines/engine.js';
+import type { EngineModel } from '../../src/orchestrator/engines/engine-model.js';
 import { OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
 

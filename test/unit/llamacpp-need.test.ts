@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../src/orchestrator/config/index.js';
-import type { RunningModel } from '../../src/orchestrator/engines/engine.js';
+import type { RunningModel } from '../../src/orchestrator/engines/engine-model.js';
 import { predictBytes, type GgufFacts } from '../../src/orchestrator/engines/llamacpp/llamacpp-gguf.js';
 import type { CatalogModel } from '../../src/orchestrator/models/catalog.js';
 import { HostMemoryModel } from '../../src/orchestrator/loading/host-memory.js';

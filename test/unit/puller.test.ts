@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Catalog } from '../../src/orchestrator/models/catalog.js';
-import type { Engine, PullLine } from '../../src/orchestrator/engines/engine.js';
+import type { Engine } from '../../src/orchestrator/engines/engine.js';
+import type { PullLine } from '../../src/orchestrator/engines/engine-requests.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { Puller, type PullProgress } from '../../src/orchestrator/models/pull.js';
 import type { Phase } from '../../src/orchestrator/progress/phases.js';

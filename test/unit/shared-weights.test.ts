@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { onSharedRunner } from '../../src/orchestrator/loading/shared-weights.js';
 import { weightsFile } from '../../src/orchestrator/models/catalog.js';
-import type { RunningModel } from '../../src/orchestrator/engines/engine.js';
+import type { RunningModel } from '../../src/orchestrator/engines/engine-model.js';
 
 const W1 = `sha256-${'a'.repeat(64)}`;
 const W2 = `sha256-${'b'.repeat(64)}`;

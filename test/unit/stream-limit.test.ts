@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Engine, GenerateRequest } from '../../src/orchestrator/engines/engine.js';
+import type { Engine } from '../../src/orchestrator/engines/engine.js';
+import type { GenerateRequest } from '../../src/orchestrator/engines/engine-requests.js';
 import { streamGenerate } from '../../src/orchestrator/generation/stream.js';
 
 /** An engine that streams "word " for `chunks` chunks whatever it is told, then says how it ended. */

@@ -5,12 +5,19 @@
  * its capability flags, never by pretending: an OpenAI-compatible engine loads models itself, so
  * ollm-mcp plans none of its memory and says so.
  *
- * Model entries keep the field names of Ollama's /api/tags (the richest of the three answers);
- * the other adapters fill them from what their engine reports.
+ * What an engine says of its models is engine-model.ts; what is asked of it, and what it answers,
+ * engine-requests.ts.
  */
 import type { HostError } from './host-error.js';
-import type { AnswerFormat } from './answer-shape.js';
 import type { EngineLoad, EngineReport } from './engine-report.js';
+import type { EngineModel, ModelShow } from './engine-model.js';
+import type {
+  CreateModelRequest,
+  EngineLoadRequest,
+  GenerateDone,
+  GenerateRequest,
+  PullLine,
+} from './engine-requests.js';
 
 export type EngineKind = 'ollama' | 'llamacpp' | 'openai' | 'ollm';
 
@@ -31,72 +38,6 @@ export interface CallOptions {
    * server that does, reads afresh.
    */
   refresh?: boolean;
-}
-
-interface ModelDetails {
-  parent_model: string;
-  format: string;
-  family: string;
-  families: string[];
-  parameter_size: string;
-  quantization_level: string;
-}
-
-/** A model an engine serves (installed, or loaded when it comes from `ps`). */
-export interface EngineModel {
-  name: string;
-  model: string;
-  modified_at: Date | string;
-  /** Bytes it takes loaded (0 when the engine does not say). */
-  size: number;
-  digest: string;
-  details: ModelDetails;
-  expires_at: Date | string;
-  size_vram: number;
-  /** The context window it is loaded with, when the engine says. */
-  context_length?: number;
-  /**
-   * Listed running, but its memory is freed until a request wakes it (llama-server's
-   * --sleep-idle-seconds): it still counts toward the engine's limit of models, `size` is 0.
-   */
-  asleep?: boolean;
-  /**
-   * `size` is all it takes at the window the engine runs it with, KV cache included (llama-server:
-   * its GGUF header and --ctx-size), not its weights alone: no KV cache is added to it.
-   */
-  sizeAtWindow?: boolean;
-  /**
-   * How it fits there now, as an engine that plans its own memory says (another ollm-mcp's
-   * list_models), as of this list: shown for a model whose memory is not planned here, and ranked
-   * by (fits now first). Absent: the engine does not say.
-   */
-  fit?: EngineFit;
-}
-
-/** An engine's own word on a model's fit in its memory. */
-export interface EngineFit {
-  /** It is loaded, or loads now without unloading anything. */
-  fitsNow: boolean;
-  /** It loads after unloading others (false: not at all there); absent: not said. */
-  fitsAfterUnload?: boolean;
-  /** The memory it needs there, bytes; absent: not said. */
-  needBytes?: number;
-}
-
-/**
- * What an engine tells of one model beyond its entry: its metadata (model_info as GGUF keys), capabilities,
- * licence.
- */
-export interface ModelShow {
-  details?: Partial<ModelDetails>;
-  model_info?: Record<string, unknown> | Map<string, unknown>;
-  capabilities?: string[];
-  license?: string;
-  parameters?: string;
-  template?: string;
-  system?: string;
-  /** Ollama's modelfile: its FROM line names the weights file (a made model shares its base's). */
-  modelfile?: string;
 }
 
 export interface EngineCapabilities {
@@ -124,100 +65,7 @@ export interface EngineCapabilities {
   create?: boolean;
 }
 
-export interface EngineLoadRequest {
-  model: string;
-  keepAlive: string | number;
-  /** The window to load with, where the engine sets it per request; undefined: the engine's default. */
-  numCtx?: number;
-  embedding?: boolean;
-}
-
 export type { AnswerFormat } from './answer-shape.js';
-
-export interface GenerateRequest {
-  model: string;
-  prompt: string;
-  system?: string;
-  /** Base64 images, for vision models. */
-  images?: string[];
-  keepAlive: string | number;
-  numCtx: number;
-  /**
-   * Sent only when the caller or the user's settings set it: else the model's own (its Modelfile, a preset),
-   * else the engine's.
-   */
-  temperature?: number;
-  /** As temperature. */
-  topP?: number;
-  maxTokens: number;
-  /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
-  think?: boolean;
-  /** The answer is JSON, of this schema when one is given (the engine constrains it where it can). */
-  format?: AnswerFormat;
-  /**
-   * The calling agent (RouteRequest.agent), for an engine that serves several callers and names them (another
-   * ollm-mcp: engines/ollm).
-   */
-  agent?: string;
-  /**
-   * Whose the prompt is, as an opaque key (RouteRequest.owner): an engine that can keep caches apart
-   * by caller is asked to (vLLM's `cache_salt`), and another ollm-mcp is told it (engines/ollm).
-   */
-  owner?: string;
-  /**
-   * Relayed here by another ollm-mcp (RouteRequest.relayed): run on this server's own engines only, never
-   * sent on to another (engines/planned-elsewhere.ts).
-   */
-  relayed?: boolean;
-  /**
-   * Told of each piece of the answer as it streams. Returning 'stop' ends the generation there
-   * (the request is closed; the answer so far is kept, its reason 'length').
-   */
-  onDelta(delta: { text?: string; thinking?: string }): 'stop' | void;
-}
-
-/** How a generation ended, with the engine's own counts and times when it gives them. */
-export interface GenerateDone {
-  doneReason: string;
-  promptTokens?: number;
-  outputTokens?: number;
-  /** Time spent generating (after the first token), ms. */
-  generatingMs?: number;
-  loadMs?: number;
-  /** The engine's own time reading the prompt, ms: the tokens its cache did not already hold. */
-  promptMs?: number;
-  /**
-   * Of promptTokens, those the engine's cache already held (llama-server's cache_n); undefined when it does
-   * not say (Ollama).
-   */
-  cachedPromptTokens?: number;
-}
-
-/** A progress line of a download. */
-export interface PullLine {
-  status: string;
-  digest?: string;
-  total?: number;
-  completed?: number;
-}
-
-/**
- * A model to make from an installed one: its own system prompt, parameters, template, messages, quantization.
- * Checked before it gets here (models/create-check.ts).
- */
-export interface CreateModelRequest {
-  /** The new model's name. */
-  model: string;
-  /** The installed model it is made from. */
-  from: string;
-  system?: string;
-  template?: string;
-  /** Ollama's parameter names (num_ctx, temperature, stop…) and values. */
-  parameters?: Record<string, number | boolean | string[]>;
-  messages?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
-  /** A quantization type (q4_K_M, q8_0…), for a base in F16, BF16 or F32. */
-  quantize?: string;
-}
 
 export type { EngineLoad, EngineReport, ModelLoad } from './engine-report.js';
 
@@ -304,6 +152,3 @@ export type {
   FallbackRequest,
   ReadRecord,
 } from './fallback-types.js';
-
-/** A model as the loaded models list it. */
-export type RunningModel = EngineModel;

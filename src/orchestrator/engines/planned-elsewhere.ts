@@ -23,7 +23,8 @@
  * would never show the model) and fails as PlannerMoved, so the caller plans again through the new
  * planner (jobs/route-load.ts), which loads the model by its own plan for the generation.
  */
-import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
+import type { Engine, EngineCapabilities } from './engine.js';
+import type { GenerateRequest } from './engine-requests.js';
 import { HostError } from './host-error.js';
 import { PlannerEngine } from './ollm/planner-engine.js';
 import { call, on, relay } from './planner-relay.js';

@@ -2,7 +2,8 @@
  * A call this server sends to the server planning an engine (planned-elsewhere.ts), watched: one
  * silent too long has the claim proven again, and moves once to whoever plans the engine then.
  */
-import type { Engine, GenerateRequest } from './engine.js';
+import type { Engine } from './engine.js';
+import type { GenerateRequest } from './engine-requests.js';
 
 /** What the watch asks of who plans the engine (planned-elsewhere.ts Planning). */
 export interface Relaying {

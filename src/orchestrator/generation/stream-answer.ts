@@ -3,7 +3,7 @@
  * come, cut at the answer's limit when a host ignores it, and the engine's closing counts and
  * timings held to sane bounds in the result.
  */
-import type { GenerateDone, GenerateRequest } from '../engines/engine.js';
+import type { GenerateDone, GenerateRequest } from '../engines/engine-requests.js';
 import type { StreamWatch } from './stream-watch.js';
 
 export interface StreamResult {

@@ -9,7 +9,8 @@
  */
 import type { Settings } from '../config/index.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import type { Engine, GenerateRequest } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { GenerateRequest } from '../engines/engine-requests.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
 import type { PhaseReporter } from '../progress/progress.js';

@@ -15,7 +15,7 @@
 import { HostError, notInstalled } from '../engines/host-error.js';
 import { findModel, similarModels } from '../models/catalog.js';
 import { checkCreate, QUANTIZABLE, type CreateInput } from '../models/create-check.js';
-import type { CreateModelRequest, PullLine } from '../engines/engine.js';
+import type { CreateModelRequest, PullLine } from '../engines/engine-requests.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { TaskType } from '../config/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';

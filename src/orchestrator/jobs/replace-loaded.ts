@@ -11,7 +11,7 @@
  * (by name: afterwards the name means the new weights, and reaches the old runner no more); a
  * pinned model stays pinned, its new version kept loaded once the next call loads it.
  */
-import type { CreateModelRequest } from '../engines/engine.js';
+import type { CreateModelRequest } from '../engines/engine-requests.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { CatalogModel } from '../models/catalog.js';
 import { log } from '../util/log.js';

@@ -4,7 +4,8 @@
  * model. The loaded models as the planner weighs them, and their total for list_models.
  */
 import type { Settings } from '../config/index.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import { findModel } from '../engines/model-names.js';
 import type { CatalogModel } from './model-facts.js';
 import type { HostView } from './host-memory.js';

@@ -3,7 +3,7 @@
  * the largest context each can run with (usable-window.ts searches it), and what each takes loaded
  * at a given context — each the plan load-planning.ts makes, after the unloads it would make.
  */
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import { baseContext, contextFor } from './load-context.js';
 import { largestContext } from './usable-window.js';
 import { planAt, type PlanningParts } from './load-planning.js';

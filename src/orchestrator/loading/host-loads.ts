@@ -7,7 +7,8 @@
  */
 import type { Settings } from '../config/index.js';
 import type { CatalogModel, ModelCatalog } from './model-facts.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { HostMemoryModel } from './host-memory.js';
 import type { KvCacheType } from './kv-cache.js';
 import type { LearnedSize } from './learned-size.js';

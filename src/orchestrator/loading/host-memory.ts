@@ -10,7 +10,7 @@
 import type { Settings } from '../config/index.js';
 import { displayHost } from '../config/host.js';
 import { isLocalHost } from '../config/ollama-env.js';
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import { sleep } from '../util/sleep.js';
 import type { HostMemory } from './planner.js';
 import { resolveRamPolicy, type Budget, type GpuReading, type RamMonitor } from './ram.js';

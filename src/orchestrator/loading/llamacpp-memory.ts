@@ -14,7 +14,7 @@
  * header's figure at its window (llamacpp-gguf.ts), the same on every run (issue 73, finding 6).
  */
 import type { Settings } from '../config/index.js';
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import { HostMemoryModel, type HostView } from './host-memory.js';
 import type { RamMonitor } from './ram.js';
 import { PLAIN_RUNNER } from './kv-cache.js';

@@ -9,7 +9,8 @@
 import type { Settings } from '../config/index.js';
 import type { CatalogModel } from './model-facts.js';
 import { HostError } from '../engines/host-error.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { HostMemoryModel, HostView } from './host-memory.js';
 import { isEmbedding, modelFacts, runnerFor } from './load-planning.js';
 import { confirmLoaded, loadWithinLimit, type KeepAlive } from './load-ops.js';

@@ -5,7 +5,7 @@
 import { ownNumber, type CatalogModel } from './model-facts.js';
 import type { Settings } from '../config/index.js';
 import { ollamaDefaultContext } from './host-memory.js';
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { HostMemory } from './planner.js';
 
 /**

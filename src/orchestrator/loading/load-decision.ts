@@ -4,7 +4,8 @@
  * made (planner.ts through load-planning.ts), the memory check logged, and the outcome to report.
  * loader.ts carries the plan out, in its queue.
  */
-import { engineName, type RunningModel } from '../engines/engine.js';
+import { engineName } from '../engines/engine.js';
+import { type RunningModel } from '../engines/engine-model.js';
 import type { CatalogModel } from './model-facts.js';
 import type { HostView } from './host-memory.js';
 import type { PlanInput } from './plan-types.js';

@@ -6,7 +6,8 @@
 import type { CatalogModel } from './model-facts.js';
 import { formatBytes as fmt } from '../config/units.js';
 import { log } from '../util/log.js';
-import type { Engine, EngineModel as RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { EngineModel as RunningModel } from '../engines/engine-model.js';
 import type { HostMemoryModel } from './host-memory.js';
 import { observedLoad, type SeenSize } from './learned-size.js';
 import { readingContext, setAsideBecause, type ModelFacts } from './plausible-size.js';

@@ -14,7 +14,8 @@ import { log } from '../util/log.js';
 import { sleep } from '../util/sleep.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
-import { engineName, type Engine, type EngineModel as RunningModel } from '../engines/engine.js';
+import { engineName, type Engine } from '../engines/engine.js';
+import { type EngineModel as RunningModel } from '../engines/engine-model.js';
 import { HostError } from '../engines/host-error.js';
 
 /**

@@ -5,7 +5,8 @@
  * What loaded models hold: held-sizes.ts; what fits for many models at once: host-fits.ts.
  */
 import type { Settings } from '../config/index.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { CatalogModel, ModelCatalog } from './model-facts.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
 import { kvCacheBytes, planLoad, type LoadedModelState, type PlanInput } from './planner.js';

@@ -28,7 +28,8 @@ import { unloadsOnceEnded } from './load-order.js';
 import { HostLoads, type LoaderOptions } from './host-loads.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
-import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
+import { engineName, type Engine } from '../engines/engine.js';
+import { type RunningModel } from '../engines/engine-model.js';
 
 export type { KeepAlive } from './load-ops.js';
 export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';

@@ -5,7 +5,7 @@
  * models floor above, makes them.
  */
 import type { Capability, ProfileName } from '../config/profiles.js';
-import type { EngineFit } from '../engines/engine.js';
+import type { EngineFit } from '../engines/engine-model.js';
 import type { HostError } from '../engines/host-error.js';
 
 export interface ModelDescription {

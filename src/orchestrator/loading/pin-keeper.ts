@@ -10,7 +10,7 @@
  * it) is watched until it has gone, then loaded again. Each restore is logged once and said in the
  * next result's notes (takeNotes).
  */
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import { log } from '../util/log.js';
 import { sleep } from '../util/sleep.js';
 import { UNLOAD_WAIT_PER_MODEL_MS } from './unload-ops.js';

@@ -7,7 +7,8 @@
  */
 import type { KeepAlive } from './load-ops.js';
 import { sendLoad } from './load-ops.js';
-import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
+import { engineName, type Engine } from '../engines/engine.js';
+import { type RunningModel } from '../engines/engine-model.js';
 import { log } from '../util/log.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 import type { RestoreResult } from './pin-keeper.js';

@@ -5,7 +5,7 @@
  * loads a second copy beside it. So, for a load decision, the loaded model of the same weights is
  * the model asked for (its memory planned like its base's). Pure.
  */
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { CatalogModel } from './model-facts.js';
 
 /**

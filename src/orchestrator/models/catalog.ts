@@ -4,7 +4,7 @@
  * while the digest stays), so a refresh only asks about new or changed models, a few at a time.
  * When Ollama goes away, the last good list is served, marked stale.
  */
-import type { ModelShow } from '../engines/engine.js';
+import type { ModelShow } from '../engines/engine-model.js';
 import { describeModel, findModel, similarModels } from './model-db.js';
 import { nearModels } from '../engines/model-names.js';
 import type { CatalogModel, CatalogSnapshot, KvShape, ModelCatalog } from '../loading/model-facts.js';

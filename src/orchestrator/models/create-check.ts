@@ -5,7 +5,7 @@
  * text bounded, messages of the roles a Modelfile takes, and a quantization type Ollama makes
  * (fs/ggml/type.go ParseFileType). Each refusal names the field and what it takes. Pure.
  */
-import type { CreateModelRequest } from '../engines/engine.js';
+import type { CreateModelRequest } from '../engines/engine-requests.js';
 import { kindOf } from '../engines/numbers.js';
 import { quoted, shortened } from '../util/shorten.js';
 import { parseModelName } from './model-name.js';

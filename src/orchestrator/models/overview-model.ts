@@ -2,7 +2,7 @@
  * One installed model as list_models and show_model show it: what it is, whether it is loaded, and
  * whether it fits — as the planner assesses it where memory is planned here, else as its engine says.
  */
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { HostView } from '../loading/host-memory.js';
 import { describeFigure } from '../loading/learned-size.js';
 import { baseContext, contextFor } from '../loading/load-context.js';

@@ -4,7 +4,8 @@
  * runs on.
  */
 import type { Settings } from '../config/index.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { HostView } from '../loading/host-memory.js';
 import type { Loader } from '../loading/loader.js';
 import { heldTotal } from '../loading/held-sizes.js';

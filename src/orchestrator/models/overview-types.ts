@@ -1,6 +1,6 @@
 /** What list_models, show_model and the RAM and loaded-model resources return: plain data. */
 import type { ModelSettings } from './model-settings.js';
-import type { RunningModel } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import type { CapacitySource } from '../loading/host-memory.js';
 import type { GpuReading } from '../loading/ram.js';
 import type { FlashAttention, KvCacheType } from '../loading/kv-cache.js';

@@ -3,7 +3,8 @@
  * resources show it: the catalog and /api/ps read together, and every model assessed against the
  * memory of the host Ollama runs on.
  */
-import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunningModel } from '../engines/engine-model.js';
 import { HostError } from '../engines/host-error.js';
 import type { HostView } from '../loading/host-memory.js';
 import type { Loader } from '../loading/loader.js';

@@ -4,7 +4,8 @@
  * relaying side's connection to each planner (client.ts) — and the two calls that use them: a
  * generation under a hold, straight to the engine; a load or unload, sent once the model is closed.
  */
-import type { CallOptions, Engine, GenerateRequest } from '../engine.js';
+import type { CallOptions, Engine } from '../engine.js';
+import type { GenerateRequest } from '../engine-requests.js';
 import { HoldClient, type HoldPlanner } from './client.js';
 import { HoldDesk, type Lender } from './desk.js';
 

@@ -3,7 +3,8 @@
  * /api/ps, its /api/show card, and its row in the host's report. Its size is all it takes loaded
  * at its window; an idle router model never expires by itself.
  */
-import type { EngineModel, EngineReport, ModelShow } from '../engine.js';
+import type { EngineModel, ModelShow } from '../engine-model.js';
+import type { EngineReport } from '../engine.js';
 import { parameterSize } from './llamacpp-gguf.js';
 import type { LlamacppModel } from './llamacpp-models.js';
 

@@ -5,7 +5,7 @@
  * (`model`, `ctx-size`, `temp`, `top-p`…). A preset has no key for a system prompt or stop words:
  * those go with each request. Pure.
  */
-import type { CreateModelRequest } from '../engine.js';
+import type { CreateModelRequest } from '../engine-requests.js';
 
 /** Ollama's parameter names and the llama-server argument each one is. */
 const PRESET_KEYS: Readonly<Record<string, string>> = {

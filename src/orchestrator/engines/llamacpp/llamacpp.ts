@@ -13,19 +13,9 @@
  */
 import { withTag } from '../model-names.js';
 import { displayHost } from '../../config/host.js';
-import type {
-  CallOptions,
-  CreateModelRequest,
-  Engine,
-  EngineCapabilities,
-  EngineLoad,
-  EngineModel,
-  EngineReport,
-  GenerateDone,
-  GenerateRequest,
-  EngineLoadRequest,
-  ModelShow,
-} from '../engine.js';
+import type { CallOptions, Engine, EngineCapabilities, EngineLoad, EngineReport } from '../engine.js';
+import type { CreateModelRequest, GenerateDone, GenerateRequest, EngineLoadRequest } from '../engine-requests.js';
+import type { EngineModel, ModelShow } from '../engine-model.js';
 import { LoadReader } from '../load-reader.js';
 import { llamacppLoad } from './llamacpp-load.js';
 import { presetAdvice } from './llamacpp-preset.js';

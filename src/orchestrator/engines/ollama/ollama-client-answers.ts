@@ -4,7 +4,8 @@
  * show as a plain ModelShow; a stream's progress lines (pull, create) handed on one by one.
  */
 import type { ShowResponse } from 'ollama';
-import type { EngineModel, ModelShow, PullLine } from '../engine.js';
+import type { EngineModel, ModelShow } from '../engine-model.js';
+import type { PullLine } from '../engine-requests.js';
 import { log } from '../../util/log.js';
 import { HostError } from '../host-error.js';
 import { checkModels } from './ollama-answers.js';

@@ -6,7 +6,7 @@
  * values their check gave — not framed into text again and parsed a second time by the client, on
  * every call's path.
  */
-import type { GenerateDone, GenerateRequest } from '../engine.js';
+import type { GenerateDone, GenerateRequest } from '../engine-requests.js';
 import { HostError } from '../host-error.js';
 import type { GuardedAnswer } from './ollama-fetch.js';
 

@@ -9,18 +9,15 @@
  * (~6 KB a stream, held as long as the server runs). A generation is sent by this adapter itself.
  */
 import { Ollama } from 'ollama';
+import type { CallOptions, Engine, EngineCapabilities } from '../engine.js';
 import type {
-  CallOptions,
   CreateModelRequest,
-  Engine,
-  EngineCapabilities,
-  EngineModel,
   GenerateDone,
   GenerateRequest,
   EngineLoadRequest,
-  ModelShow,
   PullLine,
-} from '../engine.js';
+} from '../engine-requests.js';
+import type { EngineModel, ModelShow } from '../engine-model.js';
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
 import { cancelledText } from '../../util/stopping.js';

@@ -7,7 +7,8 @@
  * Anything else is refused with a HostError of kind bad_response naming the tool and what was
  * wrong, never trusted.
  */
-import type { EngineFit, EngineModel, GenerateDone, ModelShow } from '../engine.js';
+import type { EngineFit, EngineModel, ModelShow } from '../engine-model.js';
+import type { GenerateDone } from '../engine-requests.js';
 import { HostError } from '../host-error.js';
 import { NamedLoadFailed, saysNamedLoadFailed } from '../named-load.js';
 import {

@@ -7,16 +7,9 @@
  * so this server plans none of it (`can.managesMemory` false, as for an OpenAI-compatible engine):
  * it never loads, unloads, pulls or deletes there, and never asks the box's engine directly.
  */
-import type {
-  CallOptions,
-  CreateModelRequest,
-  Engine,
-  EngineCapabilities,
-  EngineModel,
-  GenerateDone,
-  GenerateRequest,
-  ModelShow,
-} from '../engine.js';
+import type { CallOptions, Engine, EngineCapabilities } from '../engine.js';
+import type { CreateModelRequest, GenerateDone, GenerateRequest } from '../engine-requests.js';
+import type { EngineModel, ModelShow } from '../engine-model.js';
 import { HostError } from '../host-error.js';
 import { boxModels, boxRefusal, boxShow, showOf } from './ollm-answers.js';
 import type { BoxRef, ListedModel } from './ollm-schemas.js';

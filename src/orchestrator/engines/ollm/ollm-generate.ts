@@ -10,7 +10,8 @@
  * answer comes, within this call's signal. Nothing is sent but the prompt and its limits: no
  * `files`, no paths; inputs were read here and split here for the box's model window.
  */
-import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
+import type { CallOptions } from '../engine.js';
+import type { GenerateDone, GenerateRequest } from '../engine-requests.js';
 import { HostError } from '../host-error.js';
 import { log } from '../../util/log.js';
 import { cancelledText } from '../../util/stopping.js';

@@ -8,17 +8,9 @@
  * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
  * and the status shows it instead of pretending.
  */
-import type {
-  CallOptions,
-  CreateModelRequest,
-  Engine,
-  EngineCapabilities,
-  EngineLoad,
-  EngineModel,
-  GenerateDone,
-  GenerateRequest,
-  ModelShow,
-} from '../engine.js';
+import type { CallOptions, Engine, EngineCapabilities, EngineLoad } from '../engine.js';
+import type { CreateModelRequest, GenerateDone, GenerateRequest } from '../engine-requests.js';
+import type { EngineModel, ModelShow } from '../engine-model.js';
 import { HostError } from '../host-error.js';
 import { LoadReader } from '../load-reader.js';
 import { chatGenerate } from './openai-generate.js';

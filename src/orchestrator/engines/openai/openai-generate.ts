@@ -3,7 +3,8 @@
  * and for llama-server, which speaks the same API. The answer's pieces are passed on as they come;
  * a 'stop' from the caller closes the request and keeps the answer so far.
  */
-import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
+import type { CallOptions } from '../engine.js';
+import type { GenerateDone, GenerateRequest } from '../engine-requests.js';
 import type { OpenAIBackend } from './openai.js';
 import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
