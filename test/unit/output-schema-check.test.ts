@@ -2,7 +2,7 @@
  * The other side of test/e2e/output-schemas.test.ts: the check it runs on every result — Ajv,
  * against the output schema as tools/list publishes it — refuses what a validating client refuses,
  * so that test cannot pass by checking nothing. Issue 54's case first: a show_status result with
- * `clients` against the schema as it was, without it. And the compile-time side (define.ts
+ * `clients` against the schema as it was, without it. And the compile-time side (output-check.ts
  * Unlisted): what a tool's run returns beyond its schema is named.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';

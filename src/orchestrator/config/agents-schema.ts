@@ -1,8 +1,8 @@
 /**
  * The parts of the settings schema that an agent's entry shares with the settings every client
  * gets (routing, options, toolsets), without their defaults, `agents:` itself (config/agents.ts
- * applies an entry) and `http.tokens`, the HTTP tokens naming agents. schema.ts gives the shared
- * fields their defaults.
+ * applies an entry) and `http.tokens`, the HTTP tokens naming agents. model-schema.ts (routing,
+ * options) and schema.ts (toolsets) give the shared fields their defaults.
  */
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from './profiles.js';
