@@ -4,7 +4,7 @@
  */
 import type { LoadedConfig, Settings } from './config/index.js';
 import { HostFleet } from './fleet/fleet.js';
-import type { RoutingSettings } from './generation/routing-rules.js';
+import type { RoutingSettings } from './generation/routing-shapes.js';
 import { routingFrom } from './generation/routing-from.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';

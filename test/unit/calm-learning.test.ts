@@ -12,7 +12,8 @@ import {
   type Outcome,
   type WorkKind,
 } from '../../src/orchestrator/generation/learning.js';
-import { selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
+import { selectModel } from '../../src/orchestrator/generation/router.js';
+import { type RouteCandidate } from '../../src/orchestrator/generation/routing-shapes.js';
 import { FAST_SIZE_FACTOR } from '../../src/orchestrator/generation/router-learning.js';
 import { random } from '../helpers/random.js';
 

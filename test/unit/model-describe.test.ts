@@ -1,6 +1,7 @@
 import type { ShowResponse } from 'ollama';
 import { describe, expect, it } from 'vitest';
-import { selectModel, type RouteCandidate, type RankRequest } from '../../src/orchestrator/generation/router.js';
+import { selectModel } from '../../src/orchestrator/generation/router.js';
+import { type RouteCandidate, type RankRequest } from '../../src/orchestrator/generation/routing-shapes.js';
 import { showFacts } from '../../src/orchestrator/models/catalog.js';
 import { describeModel, parameterCount, type ModelDescription } from '../../src/orchestrator/models/model-db.js';
 import { nameWords } from '../../src/orchestrator/models/name-words.js';

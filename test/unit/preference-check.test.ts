@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPreference, modelsFor } from '../../src/orchestrator/generation/preference-check.js';
-import type { RouteCandidate } from '../../src/orchestrator/generation/router.js';
+import type { RouteCandidate } from '../../src/orchestrator/generation/routing-shapes.js';
 
 function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {
   return {

@@ -12,9 +12,8 @@ import {
   notCandidateBecause,
   selectModel,
   unusableBecause,
-  type RouteCandidate,
-  type RoutingSettings,
 } from '../../src/orchestrator/generation/router.js';
+import { type RouteCandidate, type RoutingSettings } from '../../src/orchestrator/generation/routing-shapes.js';
 import { choiceOf, choicesFor, whyNoCandidate } from '../../src/orchestrator/generation/route-choices.js';
 
 const GB = 1e9;

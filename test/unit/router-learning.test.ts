@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordOutcome, type EvidenceBook, type Outcome } from '../../src/orchestrator/generation/learning-evidence.js';
-import { selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
+import { selectModel } from '../../src/orchestrator/generation/router.js';
+import { type RouteCandidate } from '../../src/orchestrator/generation/routing-shapes.js';
 import { random } from '../helpers/random.js';
 
 const GB = 1e9;

@@ -4,7 +4,8 @@
  * override and preference, before the tables and learning — and the reason says so.
  */
 import { describe, expect, it } from 'vitest';
-import { selectModel, type RouteCandidate, type RoutingSettings } from '../../src/orchestrator/generation/router.js';
+import { selectModel } from '../../src/orchestrator/generation/router.js';
+import { type RouteCandidate, type RoutingSettings } from '../../src/orchestrator/generation/routing-shapes.js';
 import { routingFrom } from '../../src/orchestrator/generation/routing-from.js';
 import { settingsSchema } from '../../src/orchestrator/config/index.js';
 

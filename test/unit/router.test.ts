@@ -5,8 +5,8 @@ import {
   notCandidateBecause,
   profileChain,
   selectModel,
-  type RouteCandidate,
 } from '../../src/orchestrator/generation/router.js';
+import { type RouteCandidate } from '../../src/orchestrator/generation/routing-shapes.js';
 
 const GB = 1e9;
 function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {

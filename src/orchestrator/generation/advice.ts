@@ -10,7 +10,7 @@ import { timeLines, type DryRunLimit, type TimedPlan } from './advice-time.js';
 import type { Advice, RouteResult } from './route-types.js';
 
 export type { Advice } from './route-types.js';
-import type { RouteCandidate } from './routing-rules.js';
+import type { RouteCandidate } from './routing-shapes.js';
 
 export interface AdviceInput {
   /** The models in the order they would be tried. */

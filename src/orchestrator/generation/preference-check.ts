@@ -9,14 +9,9 @@
 import { findModel, similarModels } from '../models/model-db.js';
 import type { TaskType } from '../config/profiles.js';
 import { quoted, shortened } from '../util/shorten.js';
-import {
-  canTake,
-  ROUTING_PROFILES,
-  selectModel,
-  TASK_PROFILE,
-  unusableBecause,
-  type RouteCandidate,
-} from './router.js';
+import { canTake, selectModel, unusableBecause } from './router.js';
+import { ROUTING_PROFILES, TASK_PROFILE } from './routing-profiles.js';
+import { type RouteCandidate } from './routing-shapes.js';
 
 export type PreferenceVerdict<T extends RouteCandidate> =
   { ok: true; model: T } | { ok: false; installed: boolean; message: string; alternatives: string[] };

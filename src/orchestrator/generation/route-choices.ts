@@ -8,13 +8,8 @@
  */
 import { findModel } from '../models/model-db.js';
 import type { ProfileName } from '../config/profiles.js';
-import {
-  notCandidateBecause,
-  unusableBecause,
-  type RouteCandidate,
-  type RankRequest,
-  type RoutingSettings,
-} from './routing-rules.js';
+import { notCandidateBecause, unusableBecause } from './routing-rules.js';
+import { type RouteCandidate, type RankRequest, type RoutingSettings } from './routing-shapes.js';
 
 /** One model the user chose for the work. */
 export interface Choice {

@@ -11,9 +11,10 @@
  */
 import type { ProfileName } from '../config/profiles.js';
 import { chooseLearned, evidenceFor, type Evidence } from './learning.js';
-import { isCodeSpecialist, suits, type LearningInput, type RouteCandidate, type RankRequest } from './routing-rules.js';
+import { isCodeSpecialist, suits } from './routing-rules.js';
+import { type LearningInput, type RouteCandidate, type RankRequest } from './routing-shapes.js';
 
-export type { LearningInput } from './routing-rules.js';
+export type { LearningInput } from './routing-shapes.js';
 
 /** Fast work wants a quick answer: a model this many times the smallest that suits it is never one. */
 export const FAST_SIZE_FACTOR = 4;

@@ -15,19 +15,15 @@ import type { ProfileName } from '../config/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
 import { choicesFor, installedFor } from './route-choices.js';
+import { anyTextModelMay, isCodeSpecialist, suits, unusableBecause } from './routing-rules.js';
+import { ROUTING_PROFILES, TASK_PROFILE } from './routing-profiles.js';
 import {
-  anyTextModelMay,
-  isCodeSpecialist,
-  ROUTING_PROFILES,
-  suits,
-  TASK_PROFILE,
-  unusableBecause,
   type RankedModel,
   type RouteCandidate,
   type RankRequest,
   type RoutingSettings,
   type Selection,
-} from './routing-rules.js';
+} from './routing-shapes.js';
 import { byCodeUnit } from '../util/locale-free.js';
 
 export * from './routing-rules.js';

@@ -6,7 +6,7 @@
 import type { Settings } from '../config/index.js';
 import type { ProfileName } from '../config/profiles.js';
 import type { EvidenceBook } from './learning-evidence.js';
-import type { MadeForModel, RoutingSettings } from './routing-rules.js';
+import type { MadeForModel, RoutingSettings } from './routing-shapes.js';
 
 /** How the router is set up by `model` settings, the user's preferences and what routing learned. */
 export function routingFrom(

@@ -13,7 +13,8 @@ import type { JobParts } from '../route/parts.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { coolingHosts, downLines, listFleetModels, type HostDown } from '../fleet/fleet-reads.js';
 import type { TaskType } from '../config/profiles.js';
-import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
+import { alternativeFor, selectModel } from '../generation/router.js';
+import { TASK_PROFILE } from '../generation/routing-profiles.js';
 import { forAgent } from '../route/agent-parts.js';
 import { plannerOf } from '../engines/planned-there.js';
 

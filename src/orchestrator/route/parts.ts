@@ -9,7 +9,7 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { PickHostOptions } from '../fleet/pick-host.js';
 import type { HostCooldown } from '../fleet/placement.js';
 import type { ExtraCopies } from '../fleet/extra-copies.js';
-import type { RoutingSettings } from '../generation/routing-rules.js';
+import type { RoutingSettings } from '../generation/routing-shapes.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { ProjectProfile } from '../project/project.js';
 import type { Comparisons } from '../stores/comparisons.js';

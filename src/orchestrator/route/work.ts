@@ -9,13 +9,9 @@ import type { JobParts } from './parts.js';
 import type { ProfileName, TaskType } from '../config/profiles.js';
 import { classify, inferComplexity, type Complexity } from '../generation/classify.js';
 import { defaultProfileFor } from '../generation/default-profile.js';
-import {
-  selectModel,
-  TASK_PROFILE,
-  type RouteCandidate,
-  type RankRequest,
-  type Selection,
-} from '../generation/router.js';
+import { selectModel } from '../generation/router.js';
+import { TASK_PROFILE } from '../generation/routing-profiles.js';
+import { type RouteCandidate, type RankRequest, type Selection } from '../generation/routing-shapes.js';
 import type { RouteRequest } from '../generation/route-types.js';
 
 export interface Work {
