@@ -168,6 +168,16 @@ export const MODULES = [
     file: 'src/server/shared/engine-claims.ts',
     tests: [...unit('engine-claims'), ...integration('engine-claims-races')],
   },
+  {
+    name: 'claim-proof',
+    file: 'src/server/shared/claim-proof.ts',
+    tests: [...unit('engine-claims'), ...integration('engine-claims-races')],
+  },
+  {
+    name: 'claim-record',
+    file: 'src/server/shared/claim-record.ts',
+    tests: [...unit('engine-claims'), ...integration('engine-claims-races')],
+  },
   { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
   {
     name: 'shared-lines',

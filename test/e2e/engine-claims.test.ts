@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client, specTypeSchemas, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { claimFile, engineKey, proves } from '../../src/server/shared/engine-claims.js';
+import { claimFile, engineKey } from '../../src/server/shared/claim-record.js';
+import { proves } from '../../src/server/shared/claim-proof.js';
 import {
   isRunning,
   launcherIn,

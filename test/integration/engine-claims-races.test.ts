@@ -9,14 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { link, open } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import {
-  EngineClaims,
-  answerChallenge,
-  claimFile,
-  engineKey,
-  newToken,
-  type Endpoint,
-} from '../../src/server/shared/engine-claims.js';
+import { EngineClaims, newToken, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import { answerChallenge } from '../../src/server/shared/claim-proof.js';
+import { claimFile, engineKey } from '../../src/server/shared/claim-record.js';
 import { log } from '../../src/orchestrator/util/log.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -21,20 +21,9 @@ import {
 } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import {
-  EngineClaims,
-  CHALLENGE_HEADER,
-  HOLD_READ_MS,
-  answerChallenge,
-  claimFile,
-  claimMac,
-  engineKey,
-  newToken,
-  parseClaim,
-  provenBy,
-  proves,
-  type Endpoint,
-} from '../../src/server/shared/engine-claims.js';
+import { EngineClaims, HOLD_READ_MS, newToken, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import { CHALLENGE_HEADER, answerChallenge, claimMac, provenBy, proves } from '../../src/server/shared/claim-proof.js';
+import { claimFile, engineKey, parseClaim } from '../../src/server/shared/claim-record.js';
 import { log } from '../../src/orchestrator/util/log.js';
 import { notServedAnswer } from '../../src/server/create-server.js';
 import { tempDir } from '../helpers/temp.js';

@@ -14,173 +14,25 @@
  * local user may bind it) gets neither the token nor a prompt, and cannot pass. A claim that does
  * not hold (its server gone, hung, stopped or killed) is removed — only if it still says what was
  * read — and taken. A server leaving removes the claims it made, if they still name it. The claim
- * file is read without blocking and only when it is a regular file (claim-file.ts).
+ * file is read without blocking and only when it is a regular file (claim-file.ts); its key, file
+ * and contents are claim-record.ts, its proof claim-proof.ts.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { link, rm, writeFile } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EngineClaim, Planner } from '../../orchestrator/engines/planned-elsewhere.js';
-import { ownProcessAlive } from '../../orchestrator/util/own-process.js';
 import { log } from '../../orchestrator/util/log.js';
 import { readClaim, readClaimSync, removeIfSame, CLAIM_BYTES } from './claim-file.js';
+import { claimFile, engineKey, parseClaim } from './claim-record.js';
+import { proves } from './claim-proof.js';
 
-/** How long a claim's endpoint may take to prove it is there. */
-const PROOF_MS = 1500;
 /** A claim read to name this server is taken to still do so this long after (well under PROOF_MS), ms. */
 export const HOLD_READ_MS = 250;
-/** The header a prover sends its nonce in (no token is ever sent to prove a claim). */
-export const CHALLENGE_HEADER = 'x-ollm-claim-challenge';
-/** The most of a challenge's answer read. */
-const ANSWER_BYTES = 512;
 
 /** The loopback endpoint this server is reached at by the others: started by the first claim it makes. */
 export interface Endpoint {
   url: string;
   token: string;
-}
-
-/**
- * The proof of a claim's token: HMAC-SHA256 keyed by the token, over a fixed label, the nonce and the
- * answering pid.
- */
-export function claimMac(token: string, nonce: string, pid: number): string {
-  return createHmac('sha256', token).update(`ollm-mcp engine claim\n${nonce}\n${pid}`).digest('hex');
-}
-
-/** A nonce as provers send it: 64 hex digits. */
-const NONCE = /^[0-9a-f]{64}$/;
-
-/**
- * The endpoint's side: a request carrying a challenge is answered with this pid and its MAC (200,
- * JSON); true when it was one (answered), false for any other request. Nothing else is said.
- */
-export function answerChallenge(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  token: string,
-  pid = process.pid,
-): boolean {
-  const nonce = req.headers[CHALLENGE_HEADER];
-  if (nonce === undefined) return false;
-  if (typeof nonce !== 'string' || !NONCE.test(nonce)) res.writeHead(400, { connection: 'close' }).end();
-  else
-    res
-      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' })
-      .end(JSON.stringify({ pid, mac: claimMac(token, nonce, pid) }));
-  return true;
-}
-
-/** Whether `answer` (a challenge's JSON answer) proves `held`'s token and pid for `nonce`. */
-export function provenBy(answer: string, held: Planner, nonce: string): boolean {
-  let v: unknown;
-  try {
-    v = JSON.parse(answer);
-  } catch {
-    return false;
-  }
-  const { pid, mac } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-  if (pid !== held.pid || typeof mac !== 'string' || !/^[0-9a-f]{64}$/.test(mac)) return false;
-  return timingSafeEqual(Buffer.from(mac, 'hex'), Buffer.from(claimMac(held.token, nonce, held.pid), 'hex'));
-}
-
-/** The same engine, however its address is written: kind, protocol, host (every loopback name alike), port, path. */
-export function engineKey(kind: string, url: string): string {
-  const u = new URL(url);
-  const bare = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const loopback = bare === 'localhost' || bare === '::1' || bare === '0.0.0.0' || bare === '::' || /^127\./.test(bare);
-  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
-  return `${kind} ${u.protocol}//${loopback ? 'loopback' : bare}:${port}${path}`;
-}
-
-/** Claim files by folder and engine key: asked before every generation, hashed once. */
-const claimFiles = new Map<string, string>();
-
-/** The claim file of an engine in `dir`. */
-export function claimFile(dir: string, key: string): string {
-  const at = `${dir}\0${key}`;
-  let file = claimFiles.get(at);
-  if (file === undefined) {
-    file = join(dir, `engine-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
-    if (claimFiles.size >= 256) claimFiles.clear(); // a few engines a process; bounded all the same
-    claimFiles.set(at, file);
-  }
-  return file;
-}
-
-interface Held extends Planner {
-  key: string;
-}
-
-/**
- * A claim's contents, checked: undefined when it is not one (bad JSON, a field missing or odd, an endpoint
- * beyond loopback).
- */
-export function parseClaim(text: string): Held | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { key, pid, url, token } = v as Record<string, unknown>;
-  if (
-    typeof key !== 'string' ||
-    typeof url !== 'string' ||
-    typeof token !== 'string' ||
-    !Number.isSafeInteger(pid) ||
-    (pid as number) <= 0
-  )
-    return undefined;
-  if (token.length < 16 || token.length > 200) return undefined;
-  try {
-    const u = new URL(url);
-    // only this machine's loopback is ever reached through a claim
-    if (u.protocol !== 'http:' || u.hostname !== '127.0.0.1') return undefined;
-  } catch {
-    return undefined;
-  }
-  return { key, pid: pid as number, url, token };
-}
-
-/**
- * Whether the claim holds: its process is alive, and its endpoint answers a fresh challenge, within
- * `timeoutMs`, with that pid and the MAC only its token makes. The token is never sent; anything
- * else (a refusal, `200 {}`, another pid, a wrong MAC, silence, nothing listening) is no proof.
- */
-export function proves(
-  held: Planner,
-  timeoutMs = PROOF_MS,
-  alive: (pid: number) => boolean = ownProcessAlive,
-): Promise<boolean> {
-  if (!alive(held.pid)) return Promise.resolve(false); // a dead planner's port is not even asked
-  const nonce = randomBytes(32).toString('hex');
-  return new Promise((resolve) => {
-    // settled once: by the answer, or by the limit on the whole exchange, however the answer trickles in
-    const finish = (proven: boolean) => (clearTimeout(timer), resolve(proven), req.destroy());
-    const req = http.request(
-      held.url,
-      { method: 'GET', headers: { [CHALLENGE_HEADER]: nonce, accept: 'application/json' }, agent: false },
-      (res) => {
-        if (res.statusCode !== 200) return finish(false);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > ANSWER_BYTES) finish(false);
-          else chunks.push(c);
-        });
-        res.on('end', () => finish(provenBy(Buffer.concat(chunks).toString('utf8'), held, nonce)));
-        res.on('error', () => finish(false));
-      },
-    );
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    req.on('error', () => finish(false));
-    req.end();
-  });
 }
 
 /** A new endpoint token: 32 random bytes, hex. */
