@@ -12,7 +12,7 @@ export interface Usage {
 }
 
 /** What the choice reads of a stored event. */
-export interface Candidate {
+export interface EvictionCandidate {
   /** Its stream was written to its client in full. */
   delivered: boolean;
   /** An answer (result or error) or a request: a replay must never skip it. */
@@ -31,7 +31,7 @@ export function share(usage: Usage, quota: Usage): number {
   return Math.max(usage.events / quota.events, usage.bytes / quota.bytes);
 }
 
-function rank(c: Candidate): number {
+function rank(c: EvictionCandidate): number {
   return (c.delivered ? 0 : 2) + (c.essential ? 1 : 0);
 }
 
@@ -39,7 +39,7 @@ function rank(c: Candidate): number {
  * The event to drop first of `candidates`, or undefined when there are none. Given oldest first
  * (`ordered`), the first of the lowest rank ends the search: the store's own order, kept that way.
  */
-export function victim<T extends Candidate>(candidates: Iterable<T>, ordered = false): T | undefined {
+export function victim<T extends EvictionCandidate>(candidates: Iterable<T>, ordered = false): T | undefined {
   let best: T | undefined;
   for (const c of candidates) {
     if (best === undefined || rank(c) < rank(best) || (rank(c) === rank(best) && c.order < best.order)) best = c;

@@ -30,7 +30,7 @@ export interface GuardOptions {
 }
 
 /** What an admitted request is known by. */
-export interface Admission {
+export interface HttpAdmission {
   /** The agent its bearer token stands for (`http.tokens`), else undefined: its client names itself. */
   agent: string | undefined;
 }
@@ -120,7 +120,7 @@ export function matchToken(sent: string, tokens: readonly HttpToken[]): HttpToke
  * this machine the loopback way and a browser Origin must be a loopback page; bound wider (always
  * with a token), Host may be any name the machine is reached by, and a browser Origin must match it.
  */
-export function admit(options: GuardOptions, req: IncomingMessage, res: ServerResponse): Admission | false {
+export function admit(options: GuardOptions, req: IncomingMessage, res: ServerResponse): HttpAdmission | false {
   if (!targetIsPath(req)) {
     reply(
       res,

@@ -1,8 +1,12 @@
 /** Which stored event goes first (event-eviction.ts): pure choices over what each event is and whose. */
 import { describe, expect, it } from 'vitest';
-import { biggest, over, share, victim, type Candidate } from '../../src/server/event-eviction.js';
+import { biggest, over, share, victim, type EvictionCandidate } from '../../src/server/event-eviction.js';
 
-const ev = (order: number, essential = false, delivered = false): Candidate => ({ order, essential, delivered });
+const ev = (order: number, essential = false, delivered = false): EvictionCandidate => ({
+  order,
+  essential,
+  delivered,
+});
 
 describe('what goes first', () => {
   it('events of a stream received in full, then notifications, then answers; the oldest first within each', () => {
@@ -25,7 +29,7 @@ describe('what goes first', () => {
 
   it('given oldest first, the same choice, the search ending at the first that may go first (nothing after it is read)', () => {
     const read: number[] = [];
-    function* oldestFirst(events: Candidate[]) {
+    function* oldestFirst(events: EvictionCandidate[]) {
       for (const e of events) yield (read.push(e.order), e);
     }
     const events = [ev(1, true), ev(2), ev(3, false, true), ev(4, false, true), ev(5, true, true)];

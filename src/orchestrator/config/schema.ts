@@ -5,14 +5,14 @@
 import * as z from 'zod';
 import { bytes, sizeInput } from './schema-parts.js';
 import { hostsSchema } from './hosts-schema.js';
-import { parseBudget, type Budget } from './units.js';
+import { parseBudget, type BudgetSetting } from './units.js';
 import { agentsSchema, httpTokensSchema, toolsetsSchema } from './agents-schema.js';
 import { ollamaSchema } from './ollama-schema.js';
 import { modelSchema, optionsSchema } from './model-schema.js';
 import { inputsSchema } from './inputs-schema.js';
 
 const budget = sizeInput
-  .transform((value, ctx): Budget => {
+  .transform((value, ctx): BudgetSetting => {
     const b = parseBudget(value);
     if (!b) {
       ctx.addIssue({ code: 'custom', message: 'expected bytes, a size like "12GB", or a share of RAM like "80%"' });

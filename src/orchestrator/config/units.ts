@@ -39,9 +39,9 @@ export function formatBytes(bytes: number): string {
 }
 
 /** A RAM budget: absolute bytes or a share of total RAM. */
-export type Budget = { kind: 'bytes'; bytes: number } | { kind: 'percent'; percent: number };
+export type BudgetSetting = { kind: 'bytes'; bytes: number } | { kind: 'percent'; percent: number };
 
-export function parseBudget(value: string | number): Budget | undefined {
+export function parseBudget(value: string | number): BudgetSetting | undefined {
   if (typeof value === 'string') {
     const pm = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
     if (pm) {
@@ -53,7 +53,7 @@ export function parseBudget(value: string | number): Budget | undefined {
   return bytes !== undefined && bytes > 0 ? { kind: 'bytes', bytes } : undefined;
 }
 
-export function resolveBudget(budget: Budget, totalBytes: number): number {
+export function resolveBudget(budget: BudgetSetting, totalBytes: number): number {
   return budget.kind === 'bytes' ? budget.bytes : Math.floor((totalBytes * budget.percent) / 100);
 }
 

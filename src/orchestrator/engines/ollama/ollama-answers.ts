@@ -36,14 +36,14 @@ const body = z.object({ models: z.array(z.unknown()).nullish() }, { error: 'expe
 
 type Entry = ListResponse['models'][number] & { context_length?: number };
 
-export interface Checked {
+export interface CheckedModels {
   models: Entry[];
   /** Entries left out, each with why (for one log line). */
   dropped: string[];
 }
 
 /** The models of an answer, or a sentence saying why the answer is not Ollama's. */
-export function checkModels(raw: unknown): Checked | { problem: string } {
+export function checkModels(raw: unknown): CheckedModels | { problem: string } {
   const top = body.safeParse(raw);
   if (!top.success) {
     const got =
