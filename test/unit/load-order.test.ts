@@ -4,11 +4,16 @@
  * orders cost the same. Numbers on a CPU host with no margin: a model needs its size in free RAM.
  */
 import { describe, expect, it } from 'vitest';
-import { nextLoad, takesRoomOf, type HostState, type WaitingLoad } from '../../src/orchestrator/loading/load-order.js';
+import {
+  nextLoad,
+  takesRoomOf,
+  type PlannerHost,
+  type WaitingLoad,
+} from '../../src/orchestrator/loading/load-order.js';
 
 const GB = 1e9;
 
-function host(loaded: Array<[string, number]>, busy: string[] = [], totalGb = 24): HostState {
+function host(loaded: Array<[string, number]>, busy: string[] = [], totalGb = 24): PlannerHost {
   const used = loaded.reduce((s, [, gb]) => s + gb * GB, 0);
   return {
     loaded: loaded.map(([name, gb]) => ({ name, sizeBytes: gb * GB, vramBytes: 0 })),

@@ -10,7 +10,7 @@ import {
   MISS_SHARE,
   MISSES,
   RETRUST_MS,
-  type EngineReport,
+  type PromptReport,
 } from '../../src/orchestrator/fleet/prefix-evidence.js';
 import { BLOCK_CHARS, blockChain, PrefixMemory, type Sent } from '../../src/orchestrator/fleet/prefix-memory.js';
 import { believedCached, learnHeld } from '../../src/orchestrator/fleet/prefix-sent.js';
@@ -20,7 +20,7 @@ const text = (seed: string, n: number) =>
 const FILE = text('alpha', 400); // ~10 KB
 const OTHER = text('beta', 400);
 /** A report of a prompt of FILE's size read as 2500 tokens, `cached` of them from the cache. */
-const report = (cached: number | undefined, promptTokens = 2500): EngineReport => ({
+const report = (cached: number | undefined, promptTokens = 2500): PromptReport => ({
   promptChars: FILE.length,
   promptTokens,
   cachedTokens: cached,

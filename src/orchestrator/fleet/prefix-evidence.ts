@@ -29,7 +29,7 @@ export const MISSES = 3;
 export const RETRUST_MS = 10 * 60_000;
 
 /** What the engine said of one prompt it read: its tokens and those its cache held, against the prompt's characters. */
-export interface EngineReport {
+export interface PromptReport {
   /** The characters the block chain was made of (prefix-memory.ts blockChain). */
   promptChars: number;
   promptTokens: number;
@@ -37,7 +37,7 @@ export interface EngineReport {
   cachedTokens: number | undefined;
 }
 
-export interface Evidence {
+export interface PrefixEvidence {
   kind: 'hit' | 'miss';
   /** What the engine held, in the prompt's characters (its share of the tokens). */
   cachedChars: number;
@@ -53,7 +53,7 @@ export interface Trust {
  * What one report shows, against `believedChars` (what this server believed a slot held before sending):
  * undefined when nothing.
  */
-export function evidenceOf(believedChars: number, r: EngineReport): Evidence | undefined {
+export function evidenceOf(believedChars: number, r: PromptReport): PrefixEvidence | undefined {
   const { promptTokens, cachedTokens } = r;
   // a count is a whole number, the cached ones part of the prompt's: anything else is not a figure to learn from
   if (
@@ -74,7 +74,7 @@ export function evidenceOf(believedChars: number, r: EngineReport): Evidence | u
 }
 
 /** The trust after `e` (undefined: trusted, no miss counted). */
-export function trustAfter(t: Trust | undefined, e: Evidence, now: number): Trust | undefined {
+export function trustAfter(t: Trust | undefined, e: PrefixEvidence, now: number): Trust | undefined {
   if (e.kind === 'hit') return undefined;
   const misses = (t?.misses ?? 0) + 1;
   return misses >= MISSES ? { misses, offSince: now } : { misses };

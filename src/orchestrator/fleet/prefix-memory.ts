@@ -23,7 +23,14 @@
  * to spare what it holds; and a miss drops every slot's claim to more of that prompt than the
  * engine held — the prompt just read is what a slot holds now.
  */
-import { evidenceOf, trustAfter, trusted, type EngineReport, type Evidence, type Trust } from './prefix-evidence.js';
+import {
+  evidenceOf,
+  trustAfter,
+  trusted,
+  type PromptReport,
+  type PrefixEvidence,
+  type Trust,
+} from './prefix-evidence.js';
 import type { SlotsTaken } from './reread-or-load.js';
 
 /** Characters a hash block covers: a prefix is known to within this. */
@@ -144,7 +151,7 @@ export class PrefixMemory {
    * counts toward distrust and drops the slots' claims to more of that prompt than the engine
    * held; a hit trusts the model's slots again. What it shows, or undefined when nothing.
    */
-  learn(sent: Sent, report: EngineReport, now = Date.now()): Evidence | undefined {
+  learn(sent: Sent, report: PromptReport, now = Date.now()): PrefixEvidence | undefined {
     const e = evidenceOf(sent.believedChars, report);
     const memory = this.byModel.get(sent.model);
     if (!e || !memory) return e;

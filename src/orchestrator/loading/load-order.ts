@@ -21,13 +21,13 @@ export const MAX_ORDERED = 5;
 const WAIT_COST = 2;
 
 /** The host as the planner sees it now, without the model: what each waiting load is planned over. */
-export type HostState = Omit<PlanInput, 'model' | 'wanted'>;
+export type PlannerHost = Omit<PlanInput, 'model' | 'wanted'>;
 
 /** A load waiting its turn: the model as the planner weighs it, in order of arrival. */
 export type WaitingLoad = PlanInput['model'];
 
 /** What playing out one order costs: unloads, and loads that would have to wait for a request. */
-function play(order: readonly WaitingLoad[], host: HostState): { cost: number } {
+function play(order: readonly WaitingLoad[], host: PlannerHost): { cost: number } {
   let loaded: LoadedModelState[] = [...host.loaded];
   let memory = host.memory;
   const inFlight = new Set(host.inFlight);
@@ -99,7 +99,7 @@ function orders<T>(items: readonly T[]): T[][] {
  * The index (into `waiting`, oldest first) of the load to run next: the first of the cheapest
  * order of the MAX_ORDERED oldest; the oldest when one or none waits.
  */
-export function nextLoad(waiting: readonly WaitingLoad[], host: HostState): number {
+export function nextLoad(waiting: readonly WaitingLoad[], host: PlannerHost): number {
   if (waiting.length <= 1) return 0;
   const considered = waiting.slice(0, MAX_ORDERED);
   let best = { cost: Infinity, first: 0 };

@@ -25,7 +25,7 @@ export const EXTENSION = /\.ya?ml$/i;
 const MAX_FILE_BYTES = 200_000;
 const RACY_MS = 2_000;
 
-export type Loaded = { file: string; template: TemplateDef } | { file: string; problem: string } | undefined;
+export type LoadedTemplate = { file: string; template: TemplateDef } | { file: string; problem: string } | undefined;
 
 const OUTSIDE = 'is a link to outside the templates folder; not followed (copy the file into the folder instead)';
 const SPECIAL =
@@ -79,7 +79,7 @@ export async function realTemplatesFolder(dir: string, home: string | undefined)
 
 export class TemplateFolder {
   /** Parsed files by base name, reused while the file is unchanged. */
-  private readonly cache = new Map<string, { key: string; loaded: Loaded }>();
+  private readonly cache = new Map<string, { key: string; loaded: LoadedTemplate }>();
 
   /** `home`: the settings folder ($OLLM_HOME) a templates folder placed in it must stay inside. */
   constructor(
@@ -88,7 +88,7 @@ export class TemplateFolder {
   ) {}
 
   /** Every template file of the folder, loaded or with its problem; a folder that cannot be read adds to `problems`. */
-  async read(problems: Array<{ file: string; message: string }>): Promise<Loaded[]> {
+  async read(problems: Array<{ file: string; message: string }>): Promise<LoadedTemplate[]> {
     let root: string | undefined;
     let names: string[];
     try {
@@ -124,7 +124,7 @@ export class TemplateFolder {
     return loaded;
   }
 
-  private async readOne(root: string, file: string): Promise<Loaded> {
+  private async readOne(root: string, file: string): Promise<LoadedTemplate> {
     const badName = templateNameProblem(file.replace(EXTENSION, ''));
     if (badName) return { file, problem: `the file name cannot name a template (${badName}); rename the file` };
     try {
@@ -144,7 +144,7 @@ export class TemplateFolder {
     }
   }
 
-  private async resolveAndLoad(root: string, file: string): Promise<Loaded> {
+  private async resolveAndLoad(root: string, file: string): Promise<LoadedTemplate> {
     let real: string;
     try {
       real = await realpath(join(root, file));
@@ -166,7 +166,7 @@ export class TemplateFolder {
    * Reads the file through one handle; it is parsed again only when its identity, size or times change (stat
    * is far cheaper than YAML).
    */
-  private async load(file: string, real: string): Promise<Loaded> {
+  private async load(file: string, real: string): Promise<LoadedTemplate> {
     // never follows a link, never waits on a pipe that took the file's place
     const { handle, stat: st } = await openRegular(real, { noFollow: true });
     try {
@@ -190,7 +190,7 @@ export class TemplateFolder {
 }
 
 /** A file's template, or why it is not one; a message names fields and positions, never other text of the file. */
-async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
+async function parseTemplateFile(file: string, text: string): Promise<LoadedTemplate> {
   const parsed = await parseYaml(text);
   if (!parsed.ok) return { file, problem: `is not valid YAML: ${parsed.message}` };
   const data = parsed.data;
