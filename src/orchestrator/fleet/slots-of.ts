@@ -1,7 +1,7 @@
 /**
  * Who asks for a model's slots, and how many slots a host gives a model, where that is known before
  * a request: what the route's candidates weigh (route/route-candidates.ts) and its run takes turns
- * by (jobs/route-attempt.ts, loading/turns.ts).
+ * by (jobs/route-generate.ts, loading/turns.ts).
  */
 import type { FleetHost } from './fleet-host.js';
 import type { RouteRequest } from '../generation/route-types.js';
