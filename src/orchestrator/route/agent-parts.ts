@@ -5,7 +5,6 @@
  * entry, gets the parts unchanged.
  */
 import { agentEntry, settingsForAgent } from '../config/agents.js';
-import type { Settings } from '../config/index.js';
 import { routingFrom } from '../generation/routing-from.js';
 import type { JobParts } from './parts.js';
 
