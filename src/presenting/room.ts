@@ -4,7 +4,7 @@
 import { formatBytes } from '../orchestrator/index.js';
 import type { RamSummary } from '../orchestrator/index.js';
 
-export type Room = Pick<
+export type RoomFigures = Pick<
   RamSummary,
   'headroomBytes' | 'budgetBytes' | 'loadedBytes' | 'availableBytes' | 'bufferBytes'
 > & { host: Pick<RamSummary['host'], 'kind'> };
@@ -14,7 +14,7 @@ export type Room = Pick<
  * "unknown", and none free says why — the loaded models past the budget, or the RAM available
  * under what is kept free.
  */
-export function roomText(ram: Room): string {
+export function roomText(ram: RoomFigures): string {
   const { headroomBytes: free, budgetBytes: budget, loadedBytes: loaded } = ram;
   if (ram.host.kind === 'unknown') return 'its memory is unknown (set ollama.capacity)';
   if (ram.host.kind === 'gpu')

@@ -151,7 +151,7 @@ function citationLine(r: CitationReport): string {
  * What a call produced, for the ledger: the answer the caller would otherwise have written, and the local
  * model's work.
  */
-export interface Outcome {
+export interface OffloadOutcome {
   /** The answer's checked citations, said on the read line. */
   citations?: CitationReport | undefined;
   answer: string;
@@ -175,7 +175,7 @@ export function withLedgerLine(
   input: InputArgs & { prompt: string; system?: string | undefined },
   inputs: ReadSummary | undefined,
   rendered: string,
-  o: Outcome,
+  o: OffloadOutcome,
 ): { entry: LedgerEntry; text: string } {
   const body = [rendered, [readLine(inputs), o.citations && citationLine(o.citations)].filter(Boolean).join(' ')]
     .filter(Boolean)

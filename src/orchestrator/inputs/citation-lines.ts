@@ -6,7 +6,7 @@ import { normaliseSpace } from './citation-quotes.js';
 import type { DiffFile } from './diff-lines.js';
 
 /** A citation's verdict, and why when it is not verified. */
-export interface Verdict {
+export interface CitationVerdict {
   verdict: 'verified' | 'flagged' | 'unchecked';
   why?: string;
   /** The quote that is not there, when that is why. */
@@ -93,8 +93,8 @@ export class DiffSource {
  * every side that shows them lacks the quote, or when they are past the end of a file the diff
  * shows whole (a new or deleted file); else unchecked (the lines are outside the hunks).
  */
-export function judgeDiff(occ: Cited, quotes: readonly string[], file: DiffFile): Verdict {
-  const flag = (why: string): Verdict => ({ verdict: 'flagged', why });
+export function judgeDiff(occ: Cited, quotes: readonly string[], file: DiffFile): CitationVerdict {
+  const flag = (why: string): CitationVerdict => ({ verdict: 'flagged', why });
   const path = file.paths[0] as string;
   if (occ.from === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1`); // N-0 is backwards, below
   if (occ.from > occ.to) return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}`);

@@ -21,7 +21,7 @@ import {
   ONE,
   SLASH,
   STAR,
-  type Rule,
+  type GitignoreRule,
   type Token,
 } from './gitignore-pattern.js';
 
@@ -106,7 +106,7 @@ function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean {
 }
 
 /** Whether one rule matches `path` (relative to the folder of its .gitignore, bytes, folded as the rule was). */
-function ruleMatches(rule: Rule, path: Uint8Array, isDir: boolean): boolean {
+function ruleMatches(rule: GitignoreRule, path: Uint8Array, isDir: boolean): boolean {
   if (rule.dirOnly && !isDir) return false;
   const text = rule.basename ? path.subarray(path.lastIndexOf(SLASH) + 1) : path;
   if (text.length < rule.minLength) return false;
@@ -144,7 +144,7 @@ export class GitignoreFile {
   /** The plain names and `*.ext` rules, looked up. */
   private readonly plain = new PlainRules();
   /** The other rules, matched step by step, each with its place among all the file's rules. */
-  private readonly stepped: Rule[] = [];
+  private readonly stepped: GitignoreRule[] = [];
   private readonly steppedAt: number[] = [];
   private places = 0;
 

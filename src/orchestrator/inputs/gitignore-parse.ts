@@ -19,7 +19,7 @@ import {
   STAR_BYTE,
   tokenize,
   type ParsedRule,
-  type Rule,
+  type GitignoreRule,
   type RuleShape,
   type Token,
 } from './gitignore-pattern.js';
@@ -65,7 +65,7 @@ function tokenRule(p: string, shape: RuleShape, fold: boolean): ParsedRule | und
   const ending = tokens[0]!.t === STAR ? plainFrom(tokens, 1) : undefined;
   if (ending !== undefined) return { ...shape, kind: 'ending', key: ending };
   const minLength = tokens.filter((k) => k.t === LIT || k.t === ONE || k.t === CLASS).length;
-  const rule: Rule = { ...shape, tokens, minLength };
+  const rule: GitignoreRule = { ...shape, tokens, minLength };
   const head = leadingRun(tokens);
   const tail = leadingRun([...tokens].reverse()).reverse();
   if (head.length > 0) rule.head = head;

@@ -30,7 +30,7 @@ export interface RuleShape {
 }
 
 /** A rule matched step by step (gitignore-match.ts). */
-export interface Rule extends RuleShape {
+export interface GitignoreRule extends RuleShape {
   tokens: Token[];
   /** The least bytes a path needs to match: a shorter one is passed over at once. */
   minLength: number;
@@ -49,7 +49,7 @@ export interface PlainRule extends RuleShape {
   key: string;
 }
 
-export type ParsedRule = Rule | PlainRule;
+export type ParsedRule = GitignoreRule | PlainRule;
 
 export const isPlain = (rule: ParsedRule): rule is PlainRule => 'key' in rule;
 

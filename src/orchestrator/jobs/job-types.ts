@@ -75,7 +75,7 @@ export interface JobCall<R> {
  * The call's outcome: its result, or the job handed over (running on), with how far it is; `attached`: the
  * call joined a job an earlier call started (its arguments were written again).
  */
-export type Outcome<R> =
+export type CallOutcome<R> =
   | { kind: 'result'; result: R; job?: Job; attached?: boolean }
   | { kind: 'handed'; job: Job; now: JobNow; ended: Promise<unknown>; attached: boolean };
 

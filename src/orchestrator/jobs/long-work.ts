@@ -21,11 +21,11 @@ import { answerWithin, settleWithin } from '../generation/hand-over.js';
 import { controlOf, newLive, nowOf, stopWriting, type Live } from './job-live.js';
 import { JobAsks } from './job-asks.js';
 
-import type { JobCall, JobControl, Outcome } from './job-types.js';
+import type { JobCall, JobControl, CallOutcome } from './job-types.js';
 
 export { answerWithin } from '../generation/hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
-export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
+export type { JobCall, JobControl, JobNow, CallOutcome, Waited } from './job-types.js';
 
 export class LongWork extends JobAsks {
   /** Tasks' work running here, by owner and full key (bounded, as the live jobs are, per owner). */
@@ -41,7 +41,7 @@ export class LongWork extends JobAsks {
     super(store);
   }
 
-  async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
+  async run<R>(call: JobCall<R>): Promise<CallOutcome<R>> {
     const within = answerWithin(call.limitMs);
     // a job still running here, or ended after its call was handed over (its result maybe not kept yet): a job not written yet is known here only
     const joinable = (l: Live | undefined) =>

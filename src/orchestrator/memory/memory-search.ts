@@ -12,7 +12,7 @@ export {
   MEMORY_SOURCES,
   type MemoryCategory,
   type MemoryEntry,
-  type MemorySource,
+  type MemoryEntrySource,
 } from './types.js';
 
 export interface ScoredEntry {

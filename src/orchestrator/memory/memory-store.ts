@@ -22,7 +22,7 @@ import {
   rankEntries,
   type MemoryCategory,
   type MemoryEntry,
-  type MemorySource,
+  type MemoryEntrySource,
 } from './memory-search.js';
 import { UseCounter } from './memory-uses.js';
 import { addUses, countEntries, deleteAll, deleteEntry, entryFor, mergeEntry, putEntry } from './memory-table.js';
@@ -57,7 +57,7 @@ export class MemoryStore extends MemoryDb implements MemoryProvider {
   async remember(
     key: string,
     value: string,
-    options: { category?: MemoryCategory; source?: MemorySource } = {},
+    options: { category?: MemoryCategory; source?: MemoryEntrySource } = {},
   ): Promise<{ entry: MemoryEntry; action: 'created' | 'updated' }> {
     const k = key.trim().replace(/\s+/g, ' ');
     const v = value.trim();

@@ -2,13 +2,13 @@
 export const MEMORY_CATEGORIES = ['fact', 'preference', 'context'] as const;
 export type MemoryCategory = (typeof MEMORY_CATEGORIES)[number];
 export const MEMORY_SOURCES = ['user', 'llm', 'system'] as const;
-export type MemorySource = (typeof MEMORY_SOURCES)[number];
+export type MemoryEntrySource = (typeof MEMORY_SOURCES)[number];
 
 export interface MemoryEntry {
   key: string;
   value: string;
   category: MemoryCategory;
-  source: MemorySource;
+  source: MemoryEntrySource;
   createdAt: string;
   updatedAt: string;
   accessCount: number;
