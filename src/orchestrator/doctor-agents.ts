@@ -19,9 +19,13 @@ export function agentNameChecks(keys: readonly string[], seen: readonly string[]
   return problems.map(({ key, meant }) => ({
     name: 'Agent settings',
     level: 'warn' as const,
-    detail: `agents.${key} applies to no client: no client has connected with that name, and none is known to send it${meant ? ` (${meant.app} sends ${meant.name})` : ''}`,
+    detail:
+      `agents.${key} applies to no client: no client has connected with that name, and none is ` +
+      `known to send it${meant ? ` (${meant.app} sends ${meant.name})` : ''}`,
     fix: meant
-      ? `rename agents.${key} to agents.${/^[\w.-]+$/.test(meant.name) ? meant.name : JSON.stringify(meant.name)} in settings`
-      : `key agents: by the name a client sends as clientInfo.name (${known}${seenHere}); show_status lists the connected clients' names`,
+      ? `rename agents.${key} to ` +
+        `agents.${/^[\w.-]+$/.test(meant.name) ? meant.name : JSON.stringify(meant.name)} in settings`
+      : `key agents: by the name a client sends as clientInfo.name (${known}${seenHere}); ` +
+        `show_status lists the connected clients' names`,
   }));
 }

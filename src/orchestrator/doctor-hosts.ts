@@ -42,7 +42,9 @@ async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: HostAn
       name: `Host ${h.name}`,
       level: 'warn',
       detail: `${where}: ${answer.error.split(' — ')[0]}`,
-      fix: `${downFix(h, answer.error, `start it, or correct hosts.${h.name}.url in settings`)}; requests go to the other hosts meanwhile`,
+      fix:
+        `${downFix(h, answer.error, `start it, or correct hosts.${h.name}.url in settings`)}; ` +
+        `requests go to the other hosts meanwhile`,
     };
   try {
     const list = await h.catalog.list({ refresh: true });
@@ -72,7 +74,9 @@ async function hostOverBudget(h: Orchestrator['hosts'][number], how?: string): P
 
 /** A llama.cpp host: router or single model, its --models-max, its models by status and how their memory is known. */
 async function llamacppCheck(h: Orchestrator['hosts'][number], answer: HostAnswer): Promise<Check> {
-  const fix = `${downFix(h, 'error' in answer ? answer.error : '', `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile`;
+  const fix =
+    `${downFix(h, 'error' in answer ? answer.error : '', `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name})`)}; ` +
+    `requests go to the other hosts meanwhile`;
   if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: answer.error.split(' — ')[0]!, fix };
   try {
     const s = await h.engine.report?.();
@@ -80,13 +84,19 @@ async function llamacppCheck(h: Orchestrator['hosts'][number], answer: HostAnswe
     const by = (st: string) => s.models.filter((m) => m.status === st).length;
     const unknown = s.models.filter((m) => m.sizeSource === 'unknown').map((m) => m.name);
     const failed = s.models.filter((m) => m.status === 'failed').map((m) => m.name);
-    const detail = `${answer.version} at ${h.address}${s.router ? `, at most ${s.modelsMax} models loaded` : ' (one model; ollm-mcp cannot load or unload there)'}: ${s.models.length} models, ${by('loaded')} loaded${by('loading') ? `, ${by('loading')} loading` : ''}${failed.length ? `, failed to load: ${failed.join(', ')}` : ''}`;
+    const detail =
+      `${answer.version} at ` +
+      `${h.address}${s.router ? `, at most ${s.modelsMax} models loaded` : ' (one model; ollm-mcp cannot load or unload there)'}: ` +
+      `${s.models.length} models, ${by('loaded')} ` +
+      `loaded${by('loading') ? `, ${by('loading')} loading` : ''}${failed.length ? `, failed to load: ${failed.join(', ')}` : ''}`;
     if (unknown.length) {
       return {
         name: `Host ${h.name}`,
         level: 'warn',
         detail: `${detail}; the memory of ${unknown.join(', ')} is unknown (its GGUF file cannot be read here)`,
-        fix: `set hosts.${h.name}.modelSizes {name: "5GB"} and hosts.${h.name}.capacity, so loading there never overcommits`,
+        fix:
+          `set hosts.${h.name}.modelSizes {name: "5GB"} and hosts.${h.name}.capacity, so loading ` +
+          `there never overcommits`,
       };
     }
     const over = await hostOverBudget(
@@ -129,7 +139,10 @@ async function hostCheck(h: Orchestrator['hosts'][number], answer: HostAnswer): 
     return {
       name: `Host ${h.name}`,
       level: over ? 'warn' : 'ok',
-      detail: `Ollama ${answer.version} at ${h.address}: ${list.models.length} models installed, ${status.loaded.length} loaded; memory ${status.host.note}${over ? `; ${over.detail}` : ''}`,
+      detail:
+        `Ollama ${answer.version} at ${h.address}: ${list.models.length} models installed, ` +
+        `${status.loaded.length} loaded; memory ` +
+        `${status.host.note}${over ? `; ${over.detail}` : ''}`,
       ...(over && { fix: over.fix }),
     };
   } catch (err) {
@@ -138,7 +151,9 @@ async function hostCheck(h: Orchestrator['hosts'][number], answer: HostAnswer): 
       name: `Host ${h.name}`,
       level: 'warn',
       detail: `Ollama at ${h.address}: ${message}`,
-      fix: `${downFix(h, message, `start Ollama there, or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile`,
+      fix:
+        `${downFix(h, message, `start Ollama there, or correct its url in settings (hosts.${h.name})`)}; ` +
+        `requests go to the other hosts meanwhile`,
     };
   }
 }

@@ -44,13 +44,20 @@ export function learnedFiguresCheck(figures: readonly LearnedFigure[]): Check | 
   if (far.length === 0) return undefined;
   const words = far.map((f) => {
     const used = trustedSeen([f.seen], f.facts).length === 1 ? 'used' : 'set aside as impossible for it, not used';
-    return `${f.label} at ${contextWords(f.seen.contextLength)} context: ${gb(f.seen.meanBytes)} learned, ${gb(f.estimateBytes)} estimated (${howFar(f.seen.meanBytes, f.estimateBytes)}; ${used})`;
+    return (
+      `${f.label} at ${contextWords(f.seen.contextLength)} context: ${gb(f.seen.meanBytes)} ` +
+      `learned, ${gb(f.estimateBytes)} estimated (${howFar(f.seen.meanBytes, f.estimateBytes)}; ${used})`
+    );
   });
   return {
     name: 'Learned memory',
     level: 'warn',
-    detail: `${far.length} figure${far.length > 1 ? 's' : ''} learned from loads ${far.length > 1 ? 'are' : 'is'} far from the estimate: ${words.join('; ')}`,
-    fix: `\`${FORGET_SIZES}\` forgets the figures learned from loads (the estimate is used until loads teach them again)`,
+    detail:
+      `${far.length} figure${far.length > 1 ? 's' : ''} learned from loads ` +
+      `${far.length > 1 ? 'are' : 'is'} far from the estimate: ${words.join('; ')}`,
+    fix:
+      `\`${FORGET_SIZES}\` forgets the figures learned from loads (the estimate is used until ` +
+      `loads teach them again)`,
   };
 }
 

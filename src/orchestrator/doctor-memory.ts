@@ -47,7 +47,9 @@ export function overBudget(
     left -= inRam(m);
   }
   return {
-    detail: `the models loaded take ${gb(used)} of RAM, more than the budget (${gb(budgetBytes)}): ${largest.map((m) => `${m.name} (${gb(inRam(m))})`).join(', ')}`,
+    detail:
+      `the models loaded take ${gb(used)} of RAM, more than the budget (${gb(budgetBytes)}): ` +
+      `${largest.map((m) => `${m.name} (${gb(inRam(m))})`).join(', ')}`,
     fix: `unload ${unload.join(', ')} (${how}), or raise ${setting} if the machine has the memory`,
   };
 }
@@ -65,14 +67,20 @@ export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = [], 
   checks.push({
     name: 'RAM',
     level: over ? 'warn' : 'ok',
-    detail: `${gb(ram.availableBytes)} available of ${gb(ram.totalBytes)}; budget for models ${gb(ram.budgetBytes)}, ${gb(ram.loadedBytes)} loaded, margin ${Math.round(ram.safetyMargin * 100)}%, ${gb(ram.bufferBytes)} kept free${over ? `; ${over.detail}` : ''}`,
+    detail:
+      `${gb(ram.availableBytes)} available of ${gb(ram.totalBytes)}; budget for models ` +
+      `${gb(ram.budgetBytes)}, ${gb(ram.loadedBytes)} loaded, margin ` +
+      `${Math.round(ram.safetyMargin * 100)}%, ${gb(ram.bufferBytes)} kept ` +
+      `free${over ? `; ${over.detail}` : ''}`,
     ...(over && { fix: over.fix }),
   });
   if (ram.budgetBytes > usable) {
     checks.push({
       name: 'RAM budget',
       level: 'warn',
-      detail: `the budget (${gb(ram.budgetBytes)}) is more than RAM minus the buffer (${gb(usable)}), so models could push the machine into swap`,
+      detail:
+        `the budget (${gb(ram.budgetBytes)}) is more than RAM minus the buffer (${gb(usable)}), so ` +
+        `models could push the machine into swap`,
       fix: `lower ram.budget to "${Math.floor(usable / 1e9)}GB" or less`,
     });
   }
@@ -88,7 +96,10 @@ export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = [], 
   checks.push({
     name: 'Ollama host memory',
     level: h.kind === 'unknown' && reached ? 'warn' : 'ok',
-    detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
+    detail:
+      `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; ` +
+      `at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel ` +
+      `slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
     ...(h.kind === 'unknown' &&
       reached && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
   });
@@ -102,7 +113,8 @@ export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = [], 
           detail: ram.gpus
             .map(
               (g) =>
-                `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`,
+                `${g.name}: ${gb(g.vramTotalBytes)} ` +
+                `VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`,
             )
             .join('; '),
         }
@@ -124,13 +136,20 @@ export function kvCheck(h: RamSummary['host']): Check | undefined {
   const overhead = h.gpuOverheadBytes
     ? `; ${gb(h.gpuOverheadBytes)} of VRAM kept aside per GPU (OLLAMA_GPU_OVERHEAD)`
     : '';
-  const detail = `KV cache ${h.kvCacheType}${quantized ? ' (smaller than f16: longer windows fit)' : ''}, flash attention ${fa}${overhead}; Ollama's own pre-flight still counts f16, and ollm-mcp makes the unloads it would make`;
+  const detail =
+    `KV cache ${h.kvCacheType}${quantized ? ' (smaller than f16: longer windows fit)' : ''}, ` +
+    `flash attention ${fa}${overhead}; Ollama's own pre-flight still counts f16, and ollm-mcp ` +
+    `makes the unloads it would make`;
   if (quantized && fa === 'off') {
     return {
       name: 'Ollama KV cache',
       level: 'warn',
-      detail: `${detail}. A quantized KV cache needs flash attention: with it off, llama-server refuses to start ("V cache quantization requires flash_attn"), so models are sized as f16 here`,
-      fix: 'start Ollama with OLLAMA_FLASH_ATTENTION=1 (or unset), or OLLAMA_KV_CACHE_TYPE=f16; then set ollama.flashAttention / ollama.kvCacheType to match',
+      detail:
+        `${detail}. A quantized KV cache needs flash attention: with it off, llama-server refuses ` +
+        `to start ("V cache quantization requires flash_attn"), so models are sized as f16 here`,
+      fix:
+        'start Ollama with OLLAMA_FLASH_ATTENTION=1 (or unset), or OLLAMA_KV_CACHE_TYPE=f16; then ' +
+        'set ollama.flashAttention / ollama.kvCacheType to match',
     };
   }
   return { name: 'Ollama KV cache', level: 'ok', detail };
@@ -144,8 +163,12 @@ export function fitChecks(models: readonly ModelSummary[]): Check[] {
     {
       name: 'Models too big',
       level: 'warn',
-      detail: `${tooBig.length} installed model${tooBig.length > 1 ? 's' : ''} can never be loaded here: ${tooBig.map((m) => `${m.name}${m.host ? ` on ${m.host}` : ''} (needs ${gb(m.requiredBytes)})`).join(', ')}`,
-      fix: "remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host's capacity in settings) if the machine has the memory",
+      detail:
+        `${tooBig.length} installed model${tooBig.length > 1 ? 's' : ''} can never be loaded here: ` +
+        `${tooBig.map((m) => `${m.name}${m.host ? ` on ${m.host}` : ''} (needs ${gb(m.requiredBytes)})`).join(', ')}`,
+      fix:
+        "remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host's " +
+        'capacity in settings) if the machine has the memory',
     },
   ];
 }

@@ -84,7 +84,9 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     {
       name: 'Settings',
       level: 'ok',
-      detail: `${cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`}; ${settingOrigins(cfg).join('; ')}`,
+      detail:
+        `${cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`}; ` +
+        `${settingOrigins(cfg).join('; ')}`,
     },
   ];
   const answers = await versions(orch);
@@ -116,7 +118,8 @@ function primaryCheck(orch: Orchestrator, mine: HostAnswer, othersUp: boolean): 
     return { name: 'Ollama', level: 'ok', detail: `Ollama ${mine.version} answers at ${primary.address}` };
   // With another Ollama host answering, ollm-mcp still works: a warning, like any other host down.
   const start =
-    'start it with `ollama serve` (install it from https://ollama.com first if needed), or set OLLM_HOST (or OLLAMA_HOST) to where it runs';
+    'start it with `ollama serve` (install it from https://ollama.com first if needed), or set ' +
+    'OLLM_HOST (or OLLAMA_HOST) to where it runs';
   return {
     name: 'Ollama',
     level: othersUp ? 'warn' : 'fail',
@@ -189,7 +192,9 @@ async function fallbackCheck(orch: Orchestrator): Promise<Check | undefined> {
   return {
     name: 'Cloud fallback',
     level: fallback.ok ? 'ok' : 'warn',
-    detail: `${fallback.url} (asked last, when every local engine failed; inputs read by path ${inputs}): ${fallback.detail}`,
+    detail:
+      `${fallback.url} (asked last, when every local engine failed; inputs read by path ` +
+      `${inputs}): ${fallback.detail}`,
     ...(!fallback.ok && { fix: 'check fallback.baseURL and its API key (fallback.apiKeyEnv) in settings' }),
   };
 }

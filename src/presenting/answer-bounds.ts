@@ -99,7 +99,8 @@ export function cutReport(o: {
     ...(o.leftOut > 0 ? [`${plural(o.leftOut, o.noun)} left out`] : []),
     ...(shortened > 0
       ? [
-          `${plural(shortened, o.noun)} shown with the ${o.value ?? 'value'} cut at ${o.maxValueChars ?? MAX_LISTED_VALUE_CHARS} characters`,
+          `${plural(shortened, o.noun)} shown with the ${o.value ?? 'value'} cut at ` +
+            `${o.maxValueChars ?? MAX_LISTED_VALUE_CHARS} characters`,
         ]
       : []),
   ];
@@ -110,7 +111,8 @@ export function cutReport(o: {
 export const cutSchema = z
   .object({ leftOut: z.number(), shortened: z.number(), note: z.string() })
   .describe(
-    'set when the answer was cut to stay short: items left out at the end, items shown shortened, and how to see the rest',
+    'set when the answer was cut to stay short: items left out at the end, items shown ' +
+      'shortened, and how to see the rest',
   );
 
 export interface ListBounds<T> {

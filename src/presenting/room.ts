@@ -26,8 +26,14 @@ export function roomText(ram: RoomFigures): string {
   if (free < 0) return `the memory free for models now is unknown (budget ${formatBytes(budget)})`;
   if (free > 0) return `${formatBytes(free)} free for models now (budget ${formatBytes(budget)})`;
   if (loaded > budget)
-    return `none free for models now (${formatBytes(loaded - budget)} over budget: ${formatBytes(loaded)} loaded, budget ${formatBytes(budget)})`;
+    return (
+      `none free for models now (${formatBytes(loaded - budget)} over budget: ` +
+      `${formatBytes(loaded)} loaded, budget ${formatBytes(budget)})`
+    );
   if (ram.availableBytes < ram.bufferBytes)
-    return `none free for models now (${formatBytes(ram.availableBytes)} of RAM available, under the ${formatBytes(ram.bufferBytes)} kept free)`;
+    return (
+      `none free for models now (${formatBytes(ram.availableBytes)} of RAM available, under the ` +
+      `${formatBytes(ram.bufferBytes)} kept free)`
+    );
   return `none free for models now (budget ${formatBytes(budget)}, all of it in use)`;
 }

@@ -113,7 +113,8 @@ function register(server: McpServer, lookup: Lookup, t: TemplateDef): Registered
       if (r.missing.length) {
         throw new ProtocolError(
           ProtocolErrorCode.InvalidParams,
-          `Missing required arguments: ${r.missing.map((m) => `${m.name}${m.description ? ` (${m.description})` : ''}`).join('; ')}.`,
+          `Missing required arguments: ` +
+            `${r.missing.map((m) => `${m.name}${m.description ? ` (${m.description})` : ''}`).join('; ')}.`,
         );
       }
       return {
@@ -125,7 +126,8 @@ function register(server: McpServer, lookup: Lookup, t: TemplateDef): Registered
 }
 
 const unofferable = (err: unknown) =>
-  `cannot be offered as an MCP prompt (${err instanceof Error ? err.message : String(err)}); rename the template or fix its file`;
+  `cannot be offered as an MCP prompt (${err instanceof Error ? err.message : String(err)}); ` +
+  `rename the template or fix its file`;
 
 const NOTHING: Lookup = async () => ({ problems: [] });
 

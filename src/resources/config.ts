@@ -9,7 +9,8 @@ export function registerConfig(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Effective settings',
       description:
-        'The settings in force (secrets hidden), where each given value came from (file, env var, flag), and the settings folder.',
+        'The settings in force (secrets hidden), where each given value came from (file, env var, ' +
+        'flag), and the settings folder.',
       mimeType: 'application/json',
     },
     async (uri) => {

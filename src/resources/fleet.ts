@@ -11,7 +11,14 @@ export function registerFleet(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Hosts: Ollama, llama.cpp routers and OpenAI-compatible engines',
       description:
-        'Every backend ollm-mcp can use: each Ollama host and llama.cpp router (kind, reachable or not, its memory as loading decisions see it and where the figures come from, loaded models, requests running; for a router also `modelsMax` and every model with its status — loaded, loading, unloaded, failed — and memory, cut when long with `modelsCut` saying so), each OpenAI-compatible host (`managesMemory: false`: it loads its own models), the cloud fallback (cheap health), `unreachable`: the hosts that do not answer, with what to do, and — from the shared server of every stdio client — `clients`: each connected client (name, version, pid, folder, project, since).',
+        'Every backend ollm-mcp can use: each Ollama host and llama.cpp router (kind, reachable or ' +
+        'not, its memory as loading decisions see it and where the figures come from, loaded ' +
+        'models, requests running; for a router also `modelsMax` and every model with its status — ' +
+        'loaded, loading, unloaded, failed — and memory, cut when long with `modelsCut` saying so), ' +
+        'each OpenAI-compatible host (`managesMemory: false`: it loads its own models), the cloud ' +
+        'fallback (cheap health), `unreachable`: the hosts that do not answer, with what to do, and ' +
+        '— from the shared server of every stdio client — `clients`: each connected client (name, ' +
+        'version, pid, folder, project, since).',
       mimeType: 'application/json',
     },
     async (uri) => jsonContents(uri, boundedFleet(await orch.fleetStatus(), MAX_RESOURCE_CHARS)),

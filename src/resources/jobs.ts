@@ -46,7 +46,8 @@ export function registerJobs(server: McpServer, orch: Orchestrator): void {
     {
       title: 'A long call’s job',
       description:
-        "One of your long calls that outlasted your client's limit (or a task): its state, progress, the parts answered so far and, once done, its result.",
+        "One of your long calls that outlasted your client's limit (or a task): its state, " +
+        'progress, the parts answered so far and, once done, its result.',
       mimeType: 'application/json',
     },
     async (uri, variables, ctx) => {
@@ -77,7 +78,10 @@ export function registerJobs(server: McpServer, orch: Orchestrator): void {
       if (JSON.stringify(whole).length <= MAX_RESOURCE_CHARS) return jsonContents(uri, whole);
       return jsonContents(uri, {
         ...head,
-        cut: `its ${found.kind === 'result' ? 'result' : 'parts'} are longer than a resource holds (${MAX_RESOURCE_CHARS} characters): ${found.kind === 'result' ? `show_status with {"job":"${job.id}"} returns the result` : 'its result will be shorter'}`,
+        cut:
+          `its ${found.kind === 'result' ? 'result' : 'parts'} are longer than a resource holds ` +
+          `(${MAX_RESOURCE_CHARS} characters): ` +
+          `${found.kind === 'result' ? `show_status with {"job":"${job.id}"} returns the result` : 'its result will be shorter'}`,
       });
     },
   );

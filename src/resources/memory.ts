@@ -10,7 +10,9 @@ export function registerMemory(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Remembered facts',
       description:
-        'Everything remembered across sessions (newest first), with the state database holding it, its limits, and where an imported file with unreadable parts was kept if that happened. A long list or value is cut, and `cut` says so.',
+        'Everything remembered across sessions (newest first), with the state database holding it, ' +
+        'its limits, and where an imported file with unreadable parts was kept if that happened. A ' +
+        'long list or value is cut, and `cut` says so.',
       mimeType: 'application/json',
     },
     async (uri) => {

@@ -16,7 +16,17 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Per-model performance',
       description:
-        "Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times; and savings, what offloaded calls saved the calling assistant (tokens, and money at the savings prices in settings: in total, today, by day, model and task); and agents, per client (its MCP clientInfo.name), the busiest first: tool calls and failures, offloaded calls with their local prompt and output tokens, what they saved, and the verdicts it gave (rate_answer); and footprint, what the tool list costs the calling model every turn and how many offloaded calls pay for a session's worth of it. The models used last and the newest days come first; a long list is cut, and `cut` says so.",
+        'Per model: requests, successes, failures, average latency, tokens per second, load time, ' +
+        'last use and last error — measured by this server and kept across sessions; and loadSpeed, ' +
+        'how fast models load on this host (bytes per second, all loads together; assumed until ' +
+        'measured), which progress messages and routing use to estimate load times; and savings, ' +
+        'what offloaded calls saved the calling assistant (tokens, and money at the savings prices ' +
+        'in settings: in total, today, by day, model and task); and agents, per client (its MCP ' +
+        'clientInfo.name), the busiest first: tool calls and failures, offloaded calls with their ' +
+        'local prompt and output tokens, what they saved, and the verdicts it gave (rate_answer); ' +
+        'and footprint, what the tool list costs the calling model every turn and how many ' +
+        "offloaded calls pay for a session's worth of it. The models used last and the newest days " +
+        'come first; a long list is cut, and `cut` says so.',
       mimeType: 'application/json',
     },
     async (uri) => {

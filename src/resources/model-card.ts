@@ -30,7 +30,8 @@ export function registerModelCard(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Model card',
       description:
-        'One installed model: family, parameters, quantization, trained context window, capabilities, profiles, size, RAM needed, loaded state.',
+        'One installed model: family, parameters, quantization, trained context window, ' +
+        'capabilities, profiles, size, RAM needed, loaded state.',
       mimeType: 'application/json',
     },
     async (uri, variables) => {

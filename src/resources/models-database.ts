@@ -10,7 +10,9 @@ export function registerModelsDatabase(server: McpServer, orch: Orchestrator): v
     {
       title: 'Model database',
       description:
-        'Known model families by name pattern (context window, capabilities, routing profiles), and the installed models merged with what Ollama reports about them (a long list is cut, and `cut` says so).',
+        'Known model families by name pattern (context window, capabilities, routing profiles), and ' +
+        'the installed models merged with what Ollama reports about them (a long list is cut, and ' +
+        '`cut` says so).',
       mimeType: 'application/json',
     },
     async (uri) => {

@@ -9,7 +9,10 @@ export function registerModelsLoaded(server: McpServer, orch: Orchestrator): voi
     {
       title: 'Loaded models',
       description:
-        'The models each Ollama host holds in memory now (read fresh from /api/ps), with size, VRAM share, expiry, context, whether this server pins them, requests running and last use; with several hosts, each model names its host, and hosts that do not answer are listed in `unreachable` with what to do.',
+        'The models each Ollama host holds in memory now (read fresh from /api/ps), with size, VRAM ' +
+        'share, expiry, context, whether this server pins them, requests running and last use; with ' +
+        'several hosts, each model names its host, and hosts that do not answer are listed in ' +
+        '`unreachable` with what to do.',
       mimeType: 'application/json',
     },
     async (uri) => jsonContents(uri, await orch.loadedStatus()),

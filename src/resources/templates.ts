@@ -11,7 +11,9 @@ export function registerTemplates(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Prompt templates',
       description:
-        "Every prompt template — built-in and the user's own — with its variables (required, defaults, descriptions), and any template file that could not be read, with the reason. A long list or text is cut, and `cut` says so.",
+        "Every prompt template — built-in and the user's own — with its variables (required, " +
+        'defaults, descriptions), and any template file that could not be read, with the reason. A ' +
+        'long list or text is cut, and `cut` says so.',
       mimeType: 'application/json',
     },
     async (uri) => {

@@ -91,7 +91,8 @@ function readValue(text: string, flag: string): unknown {
   }
   if (nestsDeeperThan(value, MAX_SET_DEPTH))
     throw new UsageError(
-      `${flag}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).`,
+      `${flag}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give ` +
+        `the setting's own value (see schemas/settings.schema.json).`,
     );
   return value;
 }
@@ -174,7 +175,8 @@ function commandOf(v: Values, positionals: string[]): CommandWords {
   if (isUserCommand(first)) return userCommand(first, rest);
   if (first !== 'serve' && first !== 'doctor' && first !== 'daemon')
     throw new UsageError(
-      `Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`,
+      `Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, ` +
+        `template, project, learning, state and help; see \`ollm-mcp --help\`.`,
     );
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
   return { command: first, action: undefined, params: [] };

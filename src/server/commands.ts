@@ -34,7 +34,10 @@ async function readStdin(): Promise<string> {
 }
 
 function entryLine(e: MemoryEntry): string {
-  return `  ${e.key} — ${e.value}\n      ${e.category}, from ${e.source}, updated ${e.updatedAt.slice(0, 10)}, used ${e.accessCount}×`;
+  return (
+    `  ${e.key} — ${e.value}\n      ${e.category}, from ${e.source}, updated ` +
+    `${e.updatedAt.slice(0, 10)}, used ${e.accessCount}×`
+  );
 }
 
 export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
@@ -47,7 +50,8 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
         else if (entries.length === 0) print(`Nothing is remembered yet (${store.path}).`);
         else
           print(
-            `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} in ${store.path}:\n${entries.map(entryLine).join('\n')}`,
+            `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} in ` +
+              `${store.path}:\n${entries.map(entryLine).join('\n')}`,
           );
         break;
       }
@@ -106,12 +110,14 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
           );
         } catch (e) {
           return fail(
-            `Cannot read ${from === '-' ? 'the input' : from} as JSON: ${(e as Error).message}. Give a file written by \`ollm-mcp memory export\`.`,
+            `Cannot read ${from === '-' ? 'the input' : from} as JSON: ${(e as Error).message}. Give a ` +
+              `file written by \`ollm-mcp memory export\`.`,
           );
         }
         const r = await store.importAll(raw);
         print(
-          `Imported: ${r.added} added, ${r.updated} updated, ${r.unchanged} already up to date${r.rejected ? `, ${r.rejected} not valid (left out)` : ''}${r.tooLong ? `, ${r.tooLong} longer than memory.maxValueChars (${orch.config.settings.memory.maxValueChars} characters; left out — raise it in settings to import them)` : ''}.`,
+          `Imported: ${r.added} added, ${r.updated} updated, ${r.unchanged} already up to ` +
+            `date${r.rejected ? `, ${r.rejected} not valid (left out)` : ''}${r.tooLong ? `, ${r.tooLong} longer than memory.maxValueChars (${orch.config.settings.memory.maxValueChars} characters; left out — raise it in settings to import them)` : ''}.`,
         );
         break;
       }
@@ -135,7 +141,8 @@ export async function learningCommand(orch: Orchestrator, args: CliArgs): Promis
     const what = args.params[0];
     if (what !== undefined && what !== 'routing' && what !== 'sizes')
       return fail(
-        `Unknown "learning reset ${what}" — \`learning reset\` forgets everything; \`learning reset routing\` only what routing learned, \`learning reset sizes\` only the memory learned from loads.`,
+        `Unknown "learning reset ${what}" — \`learning reset\` forgets everything; \`learning reset ` +
+          `routing\` only what routing learned, \`learning reset sizes\` only the memory learned from loads.`,
       );
     if (what !== 'sizes') {
       await orch.outcomes.reset();
@@ -146,7 +153,8 @@ export async function learningCommand(orch: Orchestrator, args: CliArgs): Promis
     if (what !== 'routing') {
       const n = await orch.seenSizes.reset();
       print(
-        `Forgot the memory learned from loads (${n} figure${n === 1 ? '' : 's'}); loading plans by the estimate (weights + margin + KV cache) until loads teach it again.`,
+        `Forgot the memory learned from loads (${n} figure${n === 1 ? '' : 's'}); loading plans by ` +
+          `the estimate (weights + margin + KV cache) until loads teach it again.`,
       );
     }
     return 0;
@@ -161,7 +169,8 @@ export async function learningCommand(orch: Orchestrator, args: CliArgs): Promis
   else if (rows.length === 0) print('Nothing learned yet: give verdicts on answers with the rate_answer tool.');
   else {
     print(
-      `What routing learned${orch.config.settings.model.routing.learning ? '' : ' (learning is off: model.routing.learning)'}:`,
+      `What routing ` +
+        `learned${orch.config.settings.model.routing.learning ? '' : ' (learning is off: model.routing.learning)'}:`,
     );
     for (const r of rows) print(`  ${r.model}${r.host ? ` on ${r.host}` : ''}, ${r.work}: ${r.text}`);
   }
@@ -179,7 +188,8 @@ export async function templateCommand(orch: Orchestrator, args: CliArgs): Promis
         print(`Templates (yours in ${orch.templates.dir}):`);
         for (const t of templates)
           print(
-            `  ${t.name.padEnd(width)}  ${t.description}${t.source === 'user' ? ` [yours${t.overrides ? ', overrides the built-in' : ''}]` : ''}`,
+            `  ${t.name.padEnd(width)}  ` +
+              `${t.description}${t.source === 'user' ? ` [yours${t.overrides ? ', overrides the built-in' : ''}]` : ''}`,
           );
         for (const p of problems) print(`  ! ${p.file}: ${p.message}`);
       }
@@ -189,14 +199,16 @@ export async function templateCommand(orch: Orchestrator, args: CliArgs): Promis
     const { template, problems: own } = await orch.templates.lookup(name);
     if (!template) {
       return fail(
-        `There is no template "${name}".${own.map((p) => ` ${p.file}: ${p.message}.`).join('')} \`ollm-mcp template list\` shows them.`,
+        `There is no template "${name}".${own.map((p) => ` ${p.file}: ${p.message}.`).join('')} ` +
+          `\`ollm-mcp template list\` shows them.`,
       );
     }
     const variables = variablesOf(template);
     if (args.json) print(JSON.stringify({ ...template, variables }, null, 2));
     else {
       print(
-        `${template.name} — ${template.description}${template.file ? ` (${join(orch.templates.dir, template.file)})` : ' (built-in)'}\n`,
+        `${template.name} — ` +
+          `${template.description}${template.file ? ` (${join(orch.templates.dir, template.file)})` : ' (built-in)'}\n`,
       );
       print(template.template);
       print('\nVariables:');
@@ -217,7 +229,9 @@ export async function projectCommand(orch: Orchestrator, args: CliArgs): Promise
   const where = resolve(args.project ?? process.env.OLLM_PROJECT?.trim() ?? process.cwd());
   if (!project) {
     return fail(
-      `No project type recognised in ${where} (looked for Cargo.toml, go.mod, package.json, tsconfig.json, pyproject.toml, mkdocs.yml, mostly-Markdown folders, and .ollm/project.yaml).`,
+      `No project type recognised in ${where} (looked for Cargo.toml, go.mod, package.json, ` +
+        `tsconfig.json, pyproject.toml, mkdocs.yml, mostly-Markdown folders, and ` +
+        `.ollm/project.yaml).`,
     );
   }
   if (args.action === 'init') {
@@ -226,7 +240,8 @@ export async function projectCommand(orch: Orchestrator, args: CliArgs): Promise
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, projectFileText(project), { flag: 'wx' });
     print(
-      `Wrote ${file} (${project.description}); edit it to choose a model, a system prompt, a routing profile or the tools offered.`,
+      `Wrote ${file} (${project.description}); edit it to choose a model, a system prompt, a ` +
+        `routing profile or the tools offered.`,
     );
     return 0;
   }
@@ -240,7 +255,8 @@ export async function projectCommand(orch: Orchestrator, args: CliArgs): Promise
   print(`  model: ${orch.config.settings.model.default ?? 'chosen per task by the router'}`);
   print(`  routing default profile: ${routing}`);
   print(
-    `  tools: ${project.tools.enabled ? `only ${project.tools.enabled.join(', ')}` : 'all'}${project.tools.disabled.length ? `, except ${project.tools.disabled.join(', ')}` : ''}`,
+    `  tools: ` +
+      `${project.tools.enabled ? `only ${project.tools.enabled.join(', ')}` : 'all'}${project.tools.disabled.length ? `, except ${project.tools.disabled.join(', ')}` : ''}`,
   );
   print(`  system prompt: ${project.systemPrompt ?? 'none'}`);
   const own = ownCheckoutNote(project.root, `node ${join(project.root, 'dist', 'cli.js')}`);

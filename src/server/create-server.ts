@@ -34,11 +34,15 @@ const TOOL_SENTENCES: Array<{ tools: readonly string[]; text: string }> = [
   { tools: ['list_models'], text: 'list_models shows what is installed, loaded, and what fits in RAM.' },
   {
     tools: ['smart_load', 'unload_model'],
-    text: 'smart_load loads a model (or the best one for a task) without overcommitting RAM; unload_model frees memory.',
+    text:
+      'smart_load loads a model (or the best one for a task) without overcommitting RAM; ' +
+      'unload_model frees memory.',
   },
   {
     tools: ['remember', 'recall', 'forget'],
-    text: "remember / recall / forget keep facts and preferences across sessions (relevant ones join route_and_generate's system prompt).",
+    text:
+      'remember / recall / forget keep facts and preferences across sessions (relevant ones join ' +
+      "route_and_generate's system prompt).",
   },
   {
     tools: ['render_template', 'save_template'],
@@ -46,10 +50,14 @@ const TOOL_SENTENCES: Array<{ tools: readonly string[]; text: string }> = [
   },
 ];
 const INSTRUCTIONS_RESOURCES =
-  'Resources: ollm://system/ram (memory and budget), ollm://models/loaded, ollm://metrics, ollm://memory, ollm://templates, ollm://models/database, ollm://models/{name}, ollm://config.';
+  'Resources: ollm://system/ram (memory and budget), ollm://models/loaded, ollm://metrics, ' +
+  'ollm://memory, ollm://templates, ollm://models/database, ollm://models/{name}, ' +
+  'ollm://config.';
 
 /** Where the know-how is, when the skills are served and the offloading tools offered. */
-const INSTRUCTIONS_SKILL = `When offloading pays and how (inputs by path, dryRun, citations, rating answers): the ${SHIPPED_SKILL} skill, skill://${SHIPPED_SKILL}/SKILL.md.`;
+const INSTRUCTIONS_SKILL =
+  `When offloading pays and how (inputs by path, dryRun, citations, rating answers): the ` +
+  `${SHIPPED_SKILL} skill, skill://${SHIPPED_SKILL}/SKILL.md.`;
 
 export function instructionsFor(offered: ReadonlySet<string>, skills = false): string {
   const tools = TOOL_SENTENCES.filter((s) => s.tools.some((t) => offered.has(t))).map((s) => s.text);
@@ -118,7 +126,9 @@ export function notServedAnswer(
       error: {
         code: tasks ? -32601 : -32602,
         message:
-          "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server.",
+          "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp " +
+          'servers of this machine relay calls that run whole. Call without `task`, or on your own ' +
+          'ollm-mcp server.',
       },
     };
   }
@@ -130,7 +140,10 @@ export function notServedAnswer(
     id: m.id,
     error: {
       code: -32602,
-      message: `Tool ${shown} is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine ${only.join(', ')} only. Call ${shown} on your own ollm-mcp server.`,
+      message:
+        `Tool ${shown} is not served here: this is an engine claim's endpoint, which serves the ` +
+        `other ollm-mcp servers of this machine ${only.join(', ')} only. Call ${shown} on your own ` +
+        `ollm-mcp server.`,
     },
   };
 }
@@ -154,7 +167,8 @@ const lazyValidator: jsonSchemaValidator = {
 class CoreUnavailable extends Error {
   constructor(cause: unknown) {
     super(
-      `ollm-mcp could not load its core: ${(cause as Error).message} — reinstall ollm-mcp (npm install -g ollm-mcp), then restart the server.`,
+      `ollm-mcp could not load its core: ${(cause as Error).message} — reinstall ollm-mcp (npm ` +
+        `install -g ollm-mcp), then restart the server.`,
     );
   }
 }

@@ -55,7 +55,10 @@ export function tokenProblem(token: string, source: string): string | undefined 
     length === 0
       ? `empty${token.length > 0 ? ' (only spaces)' : ''}`
       : `${length} character${length === 1 ? '' : 's'} long`;
-  return `${source} is ${what}; a bearer token needs at least ${MIN_TOKEN_LENGTH} characters so it cannot be guessed — make one with \`openssl rand -hex 16\`.`;
+  return (
+    `${source} is ${what}; a bearer token needs at least ${MIN_TOKEN_LENGTH} characters so it ` +
+    `cannot be guessed — make one with \`openssl rand -hex 16\`.`
+  );
 }
 
 /** A Host header value as RFC 9110 allows it: a name or IPv4 address, or an [IPv6] literal, and an optional port. */
@@ -125,7 +128,8 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
     reply(
       res,
       400,
-      `Bad Request: the request target must be a path such as /mcp, not ${quoted(req.url ?? '')} (this server is not a proxy).`,
+      `Bad Request: the request target must be a path such as /mcp, not ${quoted(req.url ?? '')} ` +
+        `(this server is not a proxy).`,
     );
     return false;
   }
@@ -214,7 +218,8 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     id: null,
   });
   socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ` +
+      `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
   socket.resume();
   setTimeout(() => socket.destroy(), 2000).unref();

@@ -109,7 +109,8 @@ function openExchange(
     graceMs,
     () => {
       log.info(
-        `http: a call's client dropped its stream and did not resume it in time (${graceMs / 1000} s, a few while others wait): cancelled`,
+        `http: a call's client dropped its stream and did not resume it in time (${graceMs / 1000} ` +
+          `s, a few while others wait): cancelled`,
       );
       teardown();
     },

@@ -29,7 +29,9 @@ export function acceptedTokens(
   for (const { raw, source, agent } of given) {
     if (raw === undefined)
       return {
-        problem: `${source} is not set: set that variable to the token agent "${agent}" sends (make one with \`openssl rand -hex 16\`), or remove the entry.`,
+        problem:
+          `${source} is not set: set that variable to the token agent "${agent}" sends (make one with ` +
+          `\`openssl rand -hex 16\`), or remove the entry.`,
       };
     const weak = tokenProblem(raw, source);
     if (weak) return { problem: weak };
@@ -37,7 +39,9 @@ export function acceptedTokens(
     const same = tokens.find((t) => t.value === value);
     if (same)
       return {
-        problem: `${same.source} and ${source} are the same token: give each agent a token of its own, so its requests tell it apart.`,
+        problem:
+          `${same.source} and ${source} are the same token: give each agent a token of its own, so ` +
+          `its requests tell it apart.`,
       };
     tokens.push({ value, source, ...(agent !== undefined && { agent }) });
   }

@@ -64,7 +64,9 @@ function listenOptions(serving: Serving, given: HttpOptions): { host: string; po
   const options = { host: given.host, port: given.port, tokens: [...accepted.tokens, ...(given.tokens ?? [])] };
   if (!isLoopback(options.host) && options.tokens.length === 0) {
     throw new HttpStartError(
-      `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
+      `Refusing to listen on ${options.host} without a token: anyone who can reach this machine ` +
+        `could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in ` +
+        `http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
     );
   }
   return options;
@@ -123,7 +125,9 @@ async function open(
   log.info(
     given.alongside
       ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans`
-      : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`,
+      : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at ` +
+          `http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ` +
+          `${displayHost(serving.settings.ollama.host)}`,
   );
   return { server, url };
 }

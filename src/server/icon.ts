@@ -7,7 +7,9 @@
 import type { Icon } from '@modelcontextprotocol/server';
 
 const SVG =
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f6feb"/><path d="M9 23V9m7 14V9m7 14v-7" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>';
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" ' +
+  'rx="7" fill="#1f6feb"/><path d="M9 23V9m7 14V9m7 14v-7" stroke="#fff" stroke-width="3" ' +
+  'stroke-linecap="round"/></svg>';
 
 export const SERVER_ICONS: Icon[] = [
   {

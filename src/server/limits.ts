@@ -32,6 +32,12 @@ export function tooLargeMessage(bytes?: number, filling?: Filling): string {
   const size = bytes === undefined ? 'The message is' : `The message is ${mib(bytes)},`;
   const limit = `${size} over the ${mib(MAX_MESSAGE_BYTES)} limit for one MCP message`;
   if (filling === 'text')
-    return `${limit}: pass a long text by path (files: ["path/to/it"]), which ollm-mcp reads itself however long it is, or split the work into several calls.`;
-  return `${limit}: send fewer or smaller images (scale photos down before encoding them), or split the work into several calls.`;
+    return (
+      `${limit}: pass a long text by path (files: ["path/to/it"]), which ollm-mcp reads itself ` +
+      `however long it is, or split the work into several calls.`
+    );
+  return (
+    `${limit}: send fewer or smaller images (scale photos down before encoding them), or split ` +
+    `the work into several calls.`
+  );
 }

@@ -25,5 +25,8 @@ function ownRoot(): string | undefined {
 export function ownCheckoutNote(root: string, cli = 'node /absolute/path/to/ollm-mcp/dist/cli.js'): string | undefined {
   const own = ownRoot();
   if (own === undefined || resolve(root) !== resolve(own)) return undefined;
-  return `this is ollm-mcp's own folder, not your project: run \`${cli} project\` in your project's folder, or add --project DIR`;
+  return (
+    `this is ollm-mcp's own folder, not your project: run \`${cli} project\` in your project's ` +
+    `folder, or add --project DIR`
+  );
 }

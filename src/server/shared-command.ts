@@ -49,7 +49,10 @@ function targets(config: LoadedConfig, servers: Found[], which: string | undefin
     return servingHome(servers, config.home).filter((s) => s.name !== current);
   }
   if (!/^\d+$/.test(which))
-    return `\`shared stop\` takes a pid or "all", got "${which}" — \`ollm-mcp shared\` lists the servers and their pids.`;
+    return (
+      `\`shared stop\` takes a pid or "all", got "${which}" — \`ollm-mcp shared\` lists the ` +
+      `servers and their pids.`
+    );
   const one = servers.filter((s) => s.pid === Number(which));
   return one.length ? one : `No shared server of yours has pid ${which} — \`ollm-mcp shared\` lists them.`;
 }
@@ -61,7 +64,8 @@ async function stopServers(config: LoadedConfig, servers: Found[], which: string
     print(
       which === 'all'
         ? 'No shared server of yours is running.'
-        : `Nothing to stop: no other shared server serves ${config.home} (\`ollm-mcp shared stop all\` stops every one).`,
+        : `Nothing to stop: no other shared server serves ${config.home} (\`ollm-mcp shared stop ` +
+            `all\` stops every one).`,
     );
     return 0;
   }

@@ -38,7 +38,8 @@ function skillsFolder(from: string = dirname(fileURLToPath(import.meta.url))): s
 export async function loadSkills(folder: string | undefined = skillsFolder()): Promise<SkillCatalog | undefined> {
   if (folder === undefined) {
     log.warn(
-      `skills: no skills/${SHIPPED_SKILL}/SKILL.md beside the server; serving without skills (reinstall ollm-mcp to get them back)`,
+      `skills: no skills/${SHIPPED_SKILL}/SKILL.md beside the server; serving without skills ` +
+        `(reinstall ollm-mcp to get them back)`,
     );
     return undefined;
   }

@@ -33,7 +33,8 @@ async function copyTo(orch: Orchestrator, temp: string): Promise<void> {
 async function backupToOutput(orch: Orchestrator, source: string): Promise<number> {
   if (process.stdout.isTTY)
     return fail(
-      '"-" writes the backup (a binary database file) to the output, which is a terminal here; nothing was written. Redirect it (state backup - > FILE) or name a file.',
+      '"-" writes the backup (a binary database file) to the output, which is a terminal here; ' +
+        'nothing was written. Redirect it (state backup - > FILE) or name a file.',
     );
   const temp = partialName(source);
   try {
@@ -62,7 +63,10 @@ export async function stateCommand(orch: Orchestrator, args: CliArgs): Promise<n
   const live = await liveFileAt(orch.config.home, target);
   if (live !== undefined) {
     return fail(
-      `${shown} is ${live === STATE_FILE ? 'the state database itself' : `${join(orch.config.home, live)}, a file SQLite keeps beside the state database`}: a backup there would replace the store under any running server. Nothing was written; choose a file outside ${orch.config.home}.`,
+      `${shown} is ` +
+        `${live === STATE_FILE ? 'the state database itself' : `${join(orch.config.home, live)}, a file SQLite keeps beside the state database`}: ` +
+        `a backup there would replace the store under any running server. Nothing was written; ` +
+        `choose a file outside ${orch.config.home}.`,
     );
   }
   const existing = await lstat(target).catch(() => undefined);

@@ -55,7 +55,8 @@ class SwallowingTransport extends StdioServerTransport {
 export function boundedTransport(input: Readable, output: Writable, swallow?: string | number): StdioServerTransport {
   const lines = new LineLimit(MAX_MESSAGE_BYTES, (what: Oversized) => {
     log.warn(
-      `stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`,
+      `stdio: refused a message of ${what.bytes} bytes (over ` +
+        `${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`,
     );
     if (what.unanswerable) return;
     const error = { code: TOO_LARGE_CODE, message: tooLargeMessage(what.bytes, what.filling) };

@@ -54,7 +54,10 @@ export function taskStatus(state: JobState): TaskStatus {
 
 /** Why a lost job failed, and what to do. */
 function lostText(job: Pick<Job, 'id' | 'tool'>): string {
-  return `Task ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ${job.tool} again (as a task) to start it anew.`;
+  return (
+    `Task ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ` +
+    `${job.tool} again (as a task) to start it anew.`
+  );
 }
 
 /** What a task's status says in words: its progress while it runs, why it failed. */

@@ -76,7 +76,8 @@ function servesTasks(server: McpServer): boolean {
 const unknownTask = (id: string) =>
   new ProtocolError(
     ProtocolErrorCode.InvalidParams,
-    `Failed to retrieve task: no task ${shownId(id)} of yours (an unknown id, another client's, or one older than its ttl): tasks/list lists yours`,
+    `Failed to retrieve task: no task ${shownId(id)} of yours (an unknown id, another client's, ` +
+      `or one older than its ttl): tasks/list lists yours`,
   );
 
 /**
@@ -87,7 +88,8 @@ function taskIdOf(taskId: string): string {
   if (!isJobId(taskId))
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,
-      `No task ${shownId(taskId)}: a task id is "job-" and 8 hex digits, as the task-augmented call answered; tasks/list lists yours`,
+      `No task ${shownId(taskId)}: a task id is "job-" and 8 hex digits, as the task-augmented ` +
+        `call answered; tasks/list lists yours`,
     );
   return taskId;
 }
@@ -161,7 +163,8 @@ async function cancelTask(jobs: Jobs, owner: string, taskId: string): Promise<Ta
   if (!jobs.cancel(owner, taskId))
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,
-      `Cannot cancel task ${taskId}: another ollm-mcp server (pid ${found.job.runner}) runs it, and only it can stop it`,
+      `Cannot cancel task ${taskId}: another ollm-mcp server (pid ${found.job.runner}) runs it, ` +
+        `and only it can stop it`,
     );
   const after = await jobs.wait(owner, taskId, CANCEL_SETTLE_MS);
   // its work not stopped yet: cancelled all the same, and it ends so

@@ -49,7 +49,10 @@ function pathOf(place: Place, limit = Infinity): string {
 
 /** What passing the character bound says; `where` is the path at which the count passed it. */
 function tooManyChars(where: string): string {
-  return `the arguments hold more than ${MAX_ARG_CHARS / 2 ** 20} MiB of text (the count passed it at "${where}") — send less, or name files by path instead of pasting them`;
+  return (
+    `the arguments hold more than ${MAX_ARG_CHARS / 2 ** 20} MiB of text (the count passed it ` +
+    `at "${where}") — send less, or name files by path instead of pasting them`
+  );
 }
 
 /**
@@ -71,11 +74,17 @@ export function argumentsProblem(args: unknown): string | undefined {
     if (size === 0) continue;
     if (place.depth >= MAX_ARG_DEPTH) {
       const [key, child] = Array.isArray(value) ? [0, value[0]] : Object.entries(value)[0]!;
-      return `"${pathOf({ value: child, key, parent: place, depth: place.depth + 1 }, PATH_SHOWN)}" is nested deeper than ${MAX_ARG_DEPTH} levels — no argument nests that deep: send plain values`;
+      return (
+        `"${pathOf({ value: child, key, parent: place, depth: place.depth + 1 }, PATH_SHOWN)}" is ` +
+        `nested deeper than ${MAX_ARG_DEPTH} levels — no argument nests that deep: send plain values`
+      );
     }
     // every value is counted once it is known (walked or waiting on the stack), before a list is entered
     if (values + stack.length + size > MAX_ARG_VALUES)
-      return `the arguments hold more than ${MAX_ARG_VALUES} values (the count passed it at "${where()}", which holds ${size}) — send fewer`;
+      return (
+        `the arguments hold more than ${MAX_ARG_VALUES} values (the count passed it at ` +
+        `"${where()}", which holds ${size}) — send fewer`
+      );
     const entries: Array<[string | number, unknown]> = Array.isArray(value)
       ? value.map((v, i) => [i, v])
       : Object.entries(value);

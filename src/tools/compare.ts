@@ -62,7 +62,8 @@ export function renderComparison(r: CompareResult): string {
     : '';
   const split = (e: CompareResult['results'][number]) =>
     e.split
-      ? `\n\n(the inputs were split into ${e.split.parts} parts for its ${e.split.contextTokens}-token window; ${e.split.calls} generations)`
+      ? `\n\n(the inputs were split into ${e.split.parts} parts for its ` +
+        `${e.split.contextTokens}-token window; ${e.split.calls} generations)`
       : '';
   const answers = r.results.map(
     (e) => `## ${e.model}${e.host ? ` (${e.host})` : ''}\n\n${e.error ? `(failed: ${e.error})` : e.text}${split(e)}`,

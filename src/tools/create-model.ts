@@ -9,11 +9,15 @@ import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 export function createdText(r: CreateResult): string {
   const verb = r.status === 'copied' ? 'Copied' : r.status === 'replaced' ? 'Made again' : 'Made';
   const waited = r.waited
-    ? ` once the ${r.waited.requests === 1 ? 'request' : `${r.waited.requests} requests`} running on it had finished (waited ${Math.round(r.waited.ms / 1000)} s)`
+    ? ` once the ${r.waited.requests === 1 ? 'request' : `${r.waited.requests} requests`} running ` +
+      `on it had finished (waited ${Math.round(r.waited.ms / 1000)} s)`
     : '';
   const made = `${verb} ${r.name} from ${r.from} on ${r.host}${r.task ? ` (made for ${r.task})` : ''}${waited}`;
   const loaded = r.loaded ? `; ${replacedLoadedText(r.loaded)}` : '';
-  return `${made}${loaded}; route_and_generate {model: ${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`;
+  return (
+    `${made}${loaded}; route_and_generate {model: ` +
+    `${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`
+  );
 }
 
 /**

@@ -23,7 +23,9 @@ export const deleteModelTool = defineTool({
     const out = await deleteModel(orch, { ...input, signal });
     return {
       structured: out,
-      text: `Deleted ${out.model}${out.unloaded ? ' (unloaded first)' : ''}; ${formatBytes(out.freedDiskBytes)} of disk freed.`,
+      text:
+        `Deleted ${out.model}${out.unloaded ? ' (unloaded first)' : ''}; ` +
+        `${formatBytes(out.freedDiskBytes)} of disk freed.`,
     };
   },
 });

@@ -26,10 +26,19 @@ type Ctx = Pick<ToolContext, 'orch' | 'agent' | 'clientLimit' | 'phases' | 'sign
 /** Why an ended job has no result to give, and what to do. */
 function endedText(job: Job): string {
   if (job.state === 'lost')
-    return `Job ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ${job.tool} again with the same arguments — the parts it answered are taken up, not asked again.`;
+    return (
+      `Job ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ` +
+      `${job.tool} again with the same arguments — the parts it answered are taken up, not asked again.`
+    );
   if (job.state === 'cancelled')
-    return `Job ${job.id} was cancelled before it ended${job.error ? ` (${job.error})` : ''}: call ${job.tool} again to start it anew.`;
-  return `Job ${job.id} (${job.tool}) failed: ${job.error ?? 'no reason kept'}. Call ${job.tool} again once that is fixed.`;
+    return (
+      `Job ${job.id} was cancelled before it ended${job.error ? ` (${job.error})` : ''}: call ` +
+      `${job.tool} again to start it anew.`
+    );
+  return (
+    `Job ${job.id} (${job.tool}) failed: ${job.error ?? 'no reason kept'}. Call ${job.tool} ` +
+    `again once that is fixed.`
+  );
 }
 
 /** `id`, one of the calling agent's jobs: waited for, then its whole result (once), or how far it is. */
@@ -49,7 +58,10 @@ export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Co
   }
   if (found.kind === 'running') {
     const within = answerWithin(limitMs);
-    const text = `Job ${id} (${found.job.tool}) is still running: ${jobNowLine(found.now)}.\nGo on with other work; then call show_status with {"job":"${id}"} again${within === undefined ? '' : ` (it waits up to ${aboutTime(within)})`}.`;
+    const text =
+      `Job ${id} (${found.job.tool}) is still running: ${jobNowLine(found.now)}.\nGo on with ` +
+      `other work; then call show_status with {"job":"${id}"} ` +
+      `again${within === undefined ? '' : ` (it waits up to ${aboutTime(within)})`}.`;
     chargeAgent(ctx, owner, id, { ...asked, in: estimateTokens(text) });
     return { structured: { job: jobInfo(id, 'running', found.now) }, text };
   }
@@ -63,7 +75,11 @@ export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Co
   // sent once: a call the client cancelled never got it, so it is not counted as sent
   const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, id);
   if (before !== undefined) {
-    const text = `Job ${id}'s result (${out.text.length} characters) was returned to you at ${new Date(before).toISOString().slice(11, 19)} UTC; it is not sent twice. ollm://jobs/${id} holds it, and ${found.job.tool} called again with the same arguments returns it again.`;
+    const text =
+      `Job ${id}'s result (${out.text.length} characters) was returned to you at ` +
+      `${new Date(before).toISOString().slice(11, 19)} UTC; it is not sent twice. ` +
+      `ollm://jobs/${id} holds it, and ${found.job.tool} called again with the same arguments ` +
+      `returns it again.`;
     chargeAgent(ctx, owner, id, { ...asked, in: estimateTokens(text) });
     return { structured: { job: info }, text };
   }

@@ -85,7 +85,10 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Shown[]; cu
   const up = o.hosts?.filter((x) => x.reachable).map((x) => x.name);
   const where = up ? `Host${up.length > 1 ? 's' : ''} ${up.join(', ')}` : `Ollama at ${o.host}`;
   const installed = o.models.length + (o.cut?.leftOut ?? 0);
-  const head = `${where}: ${installed} model${installed === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
+  const head =
+    `${where}: ${installed} model${installed === 1 ? '' : 's'} installed, ${o.loaded.length} ` +
+    `loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ` +
+    `${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
     const fit = m.loaded
       ? 'loaded'
@@ -107,7 +110,12 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Shown[]; cu
       : '';
     const own = m.settings ? `; its own settings: ${m.settings}` : '';
     const made = m.madeFor ? `, made for ${m.madeFor}` : '';
-    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}${made}; ${state}${own}${record}`;
+    return (
+      `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ` +
+      `${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ` +
+      `${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}${made}; ` +
+      `${state}${own}${record}`
+    );
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];

@@ -33,7 +33,8 @@ export const jobSchema = z
     etaSeconds: z.number().optional().describe('until its whole result is expected'),
   })
   .describe(
-    'the call outlasted what its client waits and runs on as this job: show_status with {job: id} returns its whole result once done',
+    'the call outlasted what its client waits and runs on as this job: show_status with {job: ' +
+      'id} returns its whole result once done',
   );
 export type JobInfo = z.infer<typeof jobSchema>;
 
@@ -71,7 +72,12 @@ const waits = (limitMs: number | undefined) =>
  */
 function handedText(job: { id: string }, now: JobNow, limitMs: number | undefined, at = Date.now()): string {
   const within = answerWithin(limitMs);
-  return `Handed over as job ${job.id}, still running (your client waits ${waits(limitMs)}): ${jobNowLine(now, at)}.\nMeanwhile go on with other work; then call show_status with {"job":"${job.id}"}: it waits${within === undefined ? '' : ` up to ${aboutTime(within)}`} and returns the whole result once it is done.`;
+  return (
+    `Handed over as job ${job.id}, still running (your client waits ${waits(limitMs)}): ` +
+    `${jobNowLine(now, at)}.\nMeanwhile go on with other work; then call show_status with ` +
+    `{"job":"${job.id}"}: it waits${within === undefined ? '' : ` up to ${aboutTime(within)}`} ` +
+    `and returns the whole result once it is done.`
+  );
 }
 
 /**

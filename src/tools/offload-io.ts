@@ -78,7 +78,8 @@ export const ledgerSchema = z
     inputsByReference: z.number(),
   })
   .describe(
-    'what this call cost you (arguments written, result read) against doing the work yourself (reading the inputs, writing the answer), in tokens and money at savings.* prices',
+    'what this call cost you (arguments written, result read) against doing the work yourself ' +
+      '(reading the inputs, writing the answer), in tokens and money at savings.* prices',
   );
 
 /** What was read, as results report it. */

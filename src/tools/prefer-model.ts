@@ -28,7 +28,8 @@ export const preferModelTool = defineTool({
     if (input.comparisonId && !comparison) {
       throw new HostError(
         'bad_request',
-        `No comparison has id ${quoted(input.comparisonId)} (the last ${KEEP_COMPARISONS} are kept) — pass task instead.`,
+        `No comparison has id ${quoted(input.comparisonId)} (the last ${KEEP_COMPARISONS} are kept) ` +
+          `— pass task instead.`,
         orch.host,
       );
     }

@@ -50,7 +50,8 @@ export const pullModelTool = defineTool({
         const text =
           result.status === 'already_present'
             ? `${result.model} is already installed (${formatBytes(result.sizeBytes)}); force: true pulls it again.`
-            : `Pulled ${result.model} (${formatBytes(result.sizeBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s.`;
+            : `Pulled ${result.model} (${formatBytes(result.sizeBytes)}) in ` +
+              `${(result.durationMs / 1000).toFixed(1)} s.`;
         return { structured: result, text };
       },
       (job) => ({ job }),

@@ -40,7 +40,8 @@ export const rateAnswerTool = defineTool({
     const where = answer.host ? ` on ${answer.host}` : '';
     const why = input.why ? ` (${input.why.trim()})` : '';
     const text = changed
-      ? `Noted: ${answer.model}${where} gave a ${input.verdict} ${answer.work} answer${why}. Its record here: ${record}.`
+      ? `Noted: ${answer.model}${where} gave a ${input.verdict} ${answer.work} answer${why}. Its ` +
+        `record here: ${record}.`
       : `That verdict was already given; ${answer.model}${where}'s record here: ${record}.`;
     return {
       structured: {

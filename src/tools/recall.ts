@@ -22,7 +22,8 @@ function lines(entries: Found[]): string {
 }
 
 const SEE_ALL =
-  'recall with key shows one entry whole, a query or category narrows the list, and `npx ollm-mcp memory export` writes every entry.';
+  'recall with key shows one entry whole, a query or category narrows the list, and `npx ' +
+  'ollm-mcp memory export` writes every entry.';
 
 /** The entries that fit one answer, long values shortened, and what was cut. */
 function bounded(entries: Found[]): { entries: Found[]; cut?: CutReport } {
@@ -77,7 +78,9 @@ export const recallTool = defineTool({
       const similar = bounded(
         await store.search(input.key, { limit: 3, ...(input.category && { category: input.category }) }),
       );
-      const text = `Nothing is remembered under ${quoted(input.key)}.${similar.entries.length ? ` Close matches:\n${lines(similar.entries)}` : ''}`;
+      const text =
+        `Nothing is remembered under ` +
+        `${quoted(input.key)}.${similar.entries.length ? ` Close matches:\n${lines(similar.entries)}` : ''}`;
       return {
         structured: { mode: 'key' as const, entries: [], total },
         text: withNotice(store, withCut(text, similar.cut)),

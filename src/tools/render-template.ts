@@ -150,7 +150,8 @@ export const renderTemplateTool = defineTool({
     const answers = answersFrom(inputResponses);
     if (!input.generate && (input.files?.length || input.images?.length || input.diff)) {
       throw new InputError(
-        'files, images and diff are read only with generate: true — to put a file into the prompt itself, use variableFiles.',
+        'files, images and diff are read only with generate: true — to put a file into the prompt ' +
+          'itself, use variableFiles.',
       );
     }
     const values = {
@@ -180,7 +181,10 @@ export const renderTemplateTool = defineTool({
       }
       const each = r.missing.map((m) => `${m.name}${m.description ? ` (${m.description})` : ''}`).join('; ');
       throw new TemplateError(
-        `The "${template.name}" template is missing ${r.missing.length === 1 ? 'a required variable' : `${r.missing.length} required variables`}: ${each}. ${answers.asked ? 'They were not given in the form; ' : ''}pass them in variables and call render_template again.`,
+        `The "${template.name}" template is missing ` +
+          `${r.missing.length === 1 ? 'a required variable' : `${r.missing.length} required variables`}: ` +
+          `${each}. ${answers.asked ? 'They were not given in the form; ' : ''}pass them in variables ` +
+          `and call render_template again.`,
       );
     }
     const structured = { name: template.name, prompt: r.prompt, missing: [], variables: r.used, ignored: r.ignored };

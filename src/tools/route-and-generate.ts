@@ -94,7 +94,8 @@ export const routeResultSchema = z.object({
       expectedSeconds: z
         .number()
         .describe(
-          'load (when not loaded), waiting for a slot (when all are busy), then an answer as long as expected at the expected speed: the whole job, every part and round of a split one',
+          'load (when not loaded), waiting for a slot (when all are busy), then an answer as long as ' +
+            'expected at the expected speed: the whole job, every part and round of a split one',
         ),
       loadSeconds: z.number(),
       queueSeconds: z.number(),
@@ -114,7 +115,8 @@ export const routeResultSchema = z.object({
         .number()
         .optional()
         .describe(
-          "the answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the work; maxTokens is only its bound",
+          "the answer's tokens expected (a part's, for a split job): as such answers ran here, else " +
+            'typical of the work; maxTokens is only its bound',
         ),
       boundSeconds: z
         .number()
@@ -128,7 +130,8 @@ export const routeResultSchema = z.object({
         .number()
         .optional()
         .describe(
-          'the job outlasts what your client waits: the call would be answered at this many seconds with the parts done, the rest running on as a job',
+          'the job outlasts what your client waits: the call would be answered at this many seconds ' +
+            'with the parts done, the rest running on as a job',
         ),
     })
     .optional()
@@ -173,7 +176,11 @@ export function renderRoute(r: RouteResult): string {
       : []),
     ...(r.doneReason === 'length' ? ['cut at maxTokens'] : []),
   ];
-  return `${r.text}\n\n— ${r.model}${where}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.loadMs ? ` (load ${(m.loadMs / 1000).toFixed(1)} s)` : ''}${extra.length ? `; ${extra.join('; ')}` : ''}.`;
+  return (
+    `${r.text}\n\n— ${r.model}${where}: ${m.outputTokens} tokens in ` +
+    `${(m.totalMs / 1000).toFixed(1)} ` +
+    `s${m.loadMs ? ` (load ${(m.loadMs / 1000).toFixed(1)} s)` : ''}${extra.length ? `; ${extra.join('; ')}` : ''}.`
+  );
 }
 
 /** The last attempt in a few words: the model and the start of why. */

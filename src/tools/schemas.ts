@@ -25,7 +25,8 @@ export const ramSchema = z.object({
       kind: z
         .enum(['gpu', 'cpu', 'unknown'])
         .describe(
-          'gpu: Ollama admits by free VRAM; cpu: nothing but ollm-mcp guards RAM; unknown: a remote host without configured capacity',
+          'gpu: Ollama admits by free VRAM; cpu: nothing but ollm-mcp guards RAM; unknown: a remote ' +
+            'host without configured capacity',
         ),
       source: z.enum(['this machine', 'settings', 'learned', 'unknown']),
       note: z.string(),
@@ -108,6 +109,7 @@ export const modelSummarySchema = z.object({
     .record(z.string(), workRecordSchema)
     .optional()
     .describe(
-      'its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one',
+      'its track record here by kind of work (verdicts, failures, timeouts, answers cut, ' +
+        'comparisons, speed), when it has one',
     ),
 });

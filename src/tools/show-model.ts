@@ -24,13 +24,19 @@ function llamacppLine(
   const cache = m.cacheBytes ? ` + prompt cache ${formatBytes(m.cacheBytes)}` : '';
   const memory =
     m.sizeSource === 'gguf'
-      ? `weights ${formatBytes(m.weightsBytes)} + KV cache ${formatBytes(m.kvBytes)}${cache} (from its GGUF header, --ctx-size and --cache-ram${m.slots ? ', and what its server runs with' : ''})`
+      ? `weights ${formatBytes(m.weightsBytes)} + KV cache ${formatBytes(m.kvBytes)}${cache} (from ` +
+        `its GGUF header, --ctx-size and ` +
+        `--cache-ram${m.slots ? ', and what its server runs with' : ''})`
       : m.sizeSource === 'settings'
         ? `${formatBytes(m.weightsBytes)} from hosts.${host}.modelSizes`
         : `unknown — its file cannot be read here; set hosts.${host}.modelSizes`;
   const slots = m.slots ? `, ${m.slots} slot${m.slots === 1 ? '' : 's'}` : '';
   const asleep = m.status === 'sleeping' ? ' (its memory is freed until a request wakes it)' : '';
-  return `On llama-server as "${m.id}": ${m.status}${asleep}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}${slots}; memory ${memory}.`;
+  return (
+    `On llama-server as "${m.id}": ` +
+    `${m.status}${asleep}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}${slots}; ` +
+    `memory ${memory}.`
+  );
 }
 
 /**
@@ -71,7 +77,8 @@ export const showModelTool = defineTool({
       })
       .optional()
       .describe(
-        "what the model carries (its Modelfile's PARAMETER and SYSTEM, a llama-server preset's sampling): used unless the caller or the user's settings say otherwise",
+        "what the model carries (its Modelfile's PARAMETER and SYSTEM, a llama-server preset's " +
+          "sampling): used unless the caller or the user's settings say otherwise",
       ),
     llamacpp: z
       .object({
@@ -88,7 +95,9 @@ export const showModelTool = defineTool({
       })
       .optional()
       .describe(
-        "on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV cache for its --ctx-size plus the prompt cache in RAM (--cache-ram); slots while it runs; sizeSource gguf (its file's header), settings (modelSizes) or unknown",
+        "on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV " +
+          'cache for its --ctx-size plus the prompt cache in RAM (--cache-ram); slots while it runs; ' +
+          "sizeSource gguf (its file's header), settings (modelSizes) or unknown",
       ),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -110,8 +119,12 @@ export const showModelTool = defineTool({
       ...(llamacpp && { llamacpp }),
     };
     const text = [
-      `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run${card.memoryFigure ? `, ${card.memoryFigure}` : ''}).`,
-      `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
+      `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ` +
+        `${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ` +
+        `${formatBytes(card.requiredBytes)} to ` +
+        `run${card.memoryFigure ? `, ${card.memoryFigure}` : ''}).`,
+      `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; ` +
+        `serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
       card.loaded
         ? 'Loaded now.'
         : card.fitsNow

@@ -26,7 +26,8 @@ async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: str
     return `Job ${id} cancelled: its engine requests are stopped; the same call again starts anew.`;
   if (out.kind === 'ended') return `Job ${id} had already ended (${out.state}): nothing to cancel.`;
   throw new JobError(
-    `Job ${id} runs in another ollm-mcp server (pid ${out.runner}, other settings or another build), which alone can stop it: it ends by itself, or when that server stops.`,
+    `Job ${id} runs in another ollm-mcp server (pid ${out.runner}, other settings or another ` +
+      `build), which alone can stop it: it ends by itself, or when that server stops.`,
   );
 }
 
@@ -86,7 +87,8 @@ export const showStatusTool = defineTool({
       .array(agentSchema)
       .optional()
       .describe(
-        `per agent (client), the busiest ${AGENTS_SHOWN}: calls, local tokens, what it saved, verdicts; ollm://metrics has every one`,
+        `per agent (client), the busiest ${AGENTS_SHOWN}: calls, local tokens, what it saved, ` +
+          `verdicts; ollm://metrics has every one`,
       ),
     savings: savingsSchema.optional(),
     jobs: z

@@ -26,8 +26,12 @@ function idleTime(k: string | number): string {
 function render(o: SmartLoadOutcome): string {
   const head = {
     already_loaded: `${o.model} is already loaded.`,
-    loaded: `Loaded ${o.model}${o.loadMs !== undefined ? ` in ${(o.loadMs / 1000).toFixed(1)} s` : ''}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ''}.`,
-    would_load: `Dry run: would load ${o.model}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ' without unloading anything'}.`,
+    loaded:
+      `Loaded ` +
+      `${o.model}${o.loadMs !== undefined ? ` in ${(o.loadMs / 1000).toFixed(1)} s` : ''}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ''}.`,
+    would_load:
+      `Dry run: would load ` +
+      `${o.model}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ' without unloading anything'}.`,
     refused: `Not loading ${o.model}: it does not fit.`,
   }[o.action];
   const reason = o.reason.trim() === head ? [] : [sentence(o.reason)];
@@ -65,7 +69,8 @@ export const smartLoadTool = defineTool({
     requiredBytes: z
       .number()
       .describe(
-        'what it needs where it runs: VRAM (weights + KV + buffers) on a GPU host, size × (1 + safety margin) + KV cache in RAM otherwise',
+        'what it needs where it runs: VRAM (weights + KV + buffers) on a GPU host, size × (1 + ' +
+          'safety margin) + KV cache in RAM otherwise',
       ),
     availableBytes: z.number().describe('room for it before unloading anything (on a GPU host: 80% of free VRAM)'),
     reason: z.string(),

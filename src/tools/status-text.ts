@@ -45,7 +45,10 @@ function routerLine(
 function engineWords(h: { engineLoad?: { running: number; waiting: number; kvCache?: number } }): string {
   const l = h.engineLoad;
   if (!l) return '';
-  return `; the engine counts ${l.running} running, ${l.waiting} waiting (every client's)${l.kvCache !== undefined ? `, KV cache ${Math.round(l.kvCache * 100)}%` : ''}`;
+  return (
+    `; the engine counts ${l.running} running, ${l.waiting} waiting (every ` +
+    `client's)${l.kvCache !== undefined ? `, KV cache ${Math.round(l.kvCache * 100)}%` : ''}`
+  );
 }
 
 /** "planned by ollm-mcp process N…; ": an engine another server of this user plans, shown as that server shows it. */
@@ -64,24 +67,39 @@ export function renderStatus(fleet: FleetStatus, room: string): string {
           downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`
         );
       if (!h.managesMemory && 'plannedBy' in h && h.plannedBy !== undefined)
-        return `${h.name} (${h.url}): up; planned by ollm-mcp process ${h.plannedBy}, which claimed this engine first on this machine (loads, pins, unloads are its); ${h.requestsRunning} request(s) from here in flight.`;
+        return (
+          `${h.name} (${h.url}): up; planned by ollm-mcp process ${h.plannedBy}, which claimed this ` +
+          `engine first on this machine (loads, pins, unloads are its); ${h.requestsRunning} ` +
+          `request(s) from here in flight.`
+        );
       if (!h.managesMemory && h.kind === 'ollm')
-        return `${h.name} (ollm-mcp, ${h.url}): up; that server plans its own memory (loads, pins, unloads, turns between its callers); ${h.requestsRunning} request(s) from here in flight.`;
+        return (
+          `${h.name} (ollm-mcp, ${h.url}): up; that server plans its own memory (loads, pins, ` +
+          `unloads, turns between its callers); ${h.requestsRunning} request(s) from here in flight.`
+        );
       if (!h.managesMemory)
-        return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight${engineWords(h)}.`;
-      const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
+        return (
+          `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no ` +
+          `memory is planned there; ${h.requestsRunning} request(s) in flight${engineWords(h)}.`
+        );
+      const mem =
+        `RAM ${gb(h.capacity.ramAvailableBytes)} free of ` +
+        `${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
       // what one more model may take, never a negative figure as bytes (presenting/room.ts)
       const budget = h.name === 'ollama' ? `; ${room}` : '';
       const models = h.loaded.length
         ? h.loaded
             .map(
               (m) =>
-                `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}${m.extraCopy ? `; a second copy, loaded because ${m.extraCopy.why}, unloaded after ${m.extraCopy.releasedAfterIdleSeconds} s without a request` : ''}`,
+                `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ` +
+                `${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}${m.extraCopy ? `; a second copy, loaded because ${m.extraCopy.why}, unloaded after ${m.extraCopy.releasedAfterIdleSeconds} s without a request` : ''}`,
             )
             .join('\n')
         : '- no model loaded';
       const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
-      const learned = `\n- memory figures: ${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;
+      const learned =
+        `\n- memory figures: ` +
+        `${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;
       const where = `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${plannedWords(h)}`;
       const flight = `${h.requestsRunning} request(s) in flight${engineWords(h)}`;
       return `${where}${mem}${budget}; ${flight}.\n${models}${router}${learned}`;
@@ -89,7 +107,9 @@ export function renderStatus(fleet: FleetStatus, room: string): string {
     .concat(
       fleet.fallback
         ? [
-            `cloud fallback (${fleet.fallback.url}): ${fleet.fallback.ok ? 'answers' : `not answering: ${fleet.fallback.detail}`}; asked last, when every local engine failed.`,
+            `cloud fallback (${fleet.fallback.url}): ` +
+              `${fleet.fallback.ok ? 'answers' : `not answering: ${fleet.fallback.detail}`}; asked last, ` +
+              `when every local engine failed.`,
           ]
         : [],
     )
@@ -103,8 +123,15 @@ export function renderSavings(s: Omit<SavingsSummary, 'byAgent'>): string {
     if (x.calls === 0) return 'no offloaded call';
     const calls = `${x.calls} call${x.calls === 1 ? '' : 's'}`;
     if ((priced ? x.savedMoney : x.savedTokens) < 0)
-      return `nothing — ${priced ? `≈ ${formatMoney(-x.savedMoney, s.prices.currency)}` : `~${formatTokens(-x.savedTokens)} tokens`} more spent than doing the work yourself, over ${calls}`;
-    return `~${formatTokens(x.savedTokens)} tokens${priced ? ` (≈ ${formatMoney(x.savedMoney, s.prices.currency)})` : ''} over ${calls}`;
+      return (
+        `nothing — ` +
+        `${priced ? `≈ ${formatMoney(-x.savedMoney, s.prices.currency)}` : `~${formatTokens(-x.savedTokens)} tokens`} ` +
+        `more spent than doing the work yourself, over ${calls}`
+      );
+    return (
+      `~${formatTokens(x.savedTokens)} ` +
+      `tokens${priced ? ` (≈ ${formatMoney(x.savedMoney, s.prices.currency)})` : ''} over ${calls}`
+    );
   };
   if (s.total.calls === 0) return 'Saved by offloading to local models: nothing yet (no offloaded call recorded).';
   return `Saved by offloading to local models: in all ${phrase(s.total)}; today ${phrase(s.today)}.`;
@@ -155,7 +182,8 @@ export function renderAgents(agents: readonly AgentRecord[], total: number, curr
   const lines = agents.map((a) => {
     const failed = a.failed ? ` (${a.failed} failed)` : '';
     const work = a.offloaded
-      ? `; ${a.offloaded} offloaded, ${formatTokens(a.promptTokens)} in / ${formatTokens(a.outputTokens)} out tokens, ${savedWords(a, currency)}`
+      ? `; ${a.offloaded} offloaded, ${formatTokens(a.promptTokens)} in / ` +
+        `${formatTokens(a.outputTokens)} out tokens, ${savedWords(a, currency)}`
       : '';
     const verdicts = a.good + a.bad ? `; verdicts ${a.good} good, ${a.bad} bad` : '';
     return `- ${a.agent}: ${a.requests} call${a.requests === 1 ? '' : 's'}${failed}${work}${verdicts}`;

@@ -35,7 +35,10 @@ export function describeFailure(tool: string, err: unknown): string {
   }
   log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);
-  return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
+  return (
+    `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp ` +
+    `doctor\`, and report it with the server's stderr log.`
+  );
 }
 
 /** The longest error text a client is sent: the cause and the next step fit in far less; the log keeps the whole. */

@@ -46,7 +46,10 @@ function metricsList(e: Entry): string {
     ['total', secs(m.totalMs)],
     ['host', e.host ?? 'ollama'],
   ];
-  return `<dl class="metrics">${rows.map(([k, v]) => `<dt>${k}</dt><dd data-metric="${k}">${esc(v)}</dd>`).join('')}</dl>`;
+  return (
+    `<dl ` +
+    `class="metrics">${rows.map(([k, v]) => `<dt>${k}</dt><dd data-metric="${k}">${esc(v)}</dd>`).join('')}</dl>`
+  );
 }
 
 function render(c: Comparison): void {
@@ -114,7 +117,9 @@ if (bridge.mode === 'browser') {
   form.hidden = false;
   // nothing is being compared until the form is sent
   $('#summary').innerHTML =
-    '<p class="muted">Write a prompt and press Compare: it runs on 2 to 5 local models (the best candidates for the work when you name none) and shows their answers and speeds side by side.</p>';
+    '<p class="muted">Write a prompt and press Compare: it runs on 2 to 5 local models (the ' +
+    'best candidates for the work when you name none) and shows their answers and speeds side ' +
+    'by side.</p>';
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const prompt = ($('#prompt') as HTMLTextAreaElement).value.trim();

@@ -27,7 +27,10 @@ export function viewHtml(name: ViewName): string {
   try {
     return readFileSync(new URL(`../../dist/views/${name}.html`, import.meta.url), 'utf8');
   } catch {
-    return `<!doctype html><meta charset="utf-8"><title>ollm-mcp</title><p>The ${name} view is built by <code>npm run build</code>.</p>`;
+    return (
+      `<!doctype html><meta charset="utf-8"><title>ollm-mcp</title><p>The ${name} view is built ` +
+      `by <code>npm run build</code>.</p>`
+    );
   }
 }
 

@@ -67,7 +67,10 @@ function metricsTable(s: Status): string {
 /** Saved tokens and money, in the warning colour when offloading cost more than it saved. */
 function saved(x: Sums, currency: string, priced: boolean): string {
   const cls = (priced ? x.savedMoney : x.savedTokens) < 0 ? 'warn' : 'ok';
-  return `<span class="${cls}">${formatTokens(x.savedTokens)} tokens${priced ? ` · ${formatMoney(x.savedMoney, currency)}` : ''}</span>`;
+  return (
+    `<span class="${cls}">${formatTokens(x.savedTokens)} ` +
+    `tokens${priced ? ` · ${formatMoney(x.savedMoney, currency)}` : ''}</span>`
+  );
 }
 
 function savingsPanel(s: Status): string {
@@ -75,17 +78,25 @@ function savingsPanel(s: Status): string {
   if (!v) return '';
   const head = '<h2>Saved <span class="muted">by offloading to local models</span></h2>';
   if (v.total.calls === 0)
-    return `<section class="card" data-panel="saved">${head}<p class="muted">No offloaded call recorded yet.</p></section>`;
+    return (
+      `<section class="card" data-panel="saved">${head}<p class="muted">No offloaded call ` +
+      `recorded yet.</p></section>`
+    );
   const priced = v.prices.inputPerMillion + v.prices.outputPerMillion > 0;
   const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
   const line = (x: Sums) =>
     x.calls
-      ? `${saved(x, v.prices.currency, priced)} <span class="muted">over ${calls(x.calls)} · cost you ${formatTokens(x.call.in + x.call.out)}, yourself ${formatTokens(x.self.in + x.self.out)}</span>`
+      ? `${saved(x, v.prices.currency, priced)} <span class="muted">over ${calls(x.calls)} · cost ` +
+        `you ${formatTokens(x.call.in + x.call.out)}, yourself ` +
+        `${formatTokens(x.self.in + x.self.out)}</span>`
       : '<span class="muted">nothing yet</span>';
   const rows = v.byModel
     .map(
       (m) =>
-        `<tr data-saved-model="${esc(m.model)}"><td>${esc(m.model)}</td><td class="num">${m.calls}</td><td class="num">${saved(m, v.prices.currency, priced)}</td><td class="num opt">${formatTokens(m.call.in + m.call.out)}</td><td class="num opt">${formatTokens(m.self.in + m.self.out)}</td></tr>`,
+        `<tr data-saved-model="${esc(m.model)}"><td>${esc(m.model)}</td><td ` +
+        `class="num">${m.calls}</td><td class="num">${saved(m, v.prices.currency, priced)}</td><td ` +
+        `class="num opt">${formatTokens(m.call.in + m.call.out)}</td><td class="num ` +
+        `opt">${formatTokens(m.self.in + m.self.out)}</td></tr>`,
     )
     .join('');
   return `<section class="card" data-panel="saved">${head}<dl class="metrics"><dt>in all</dt><dd data-saved="total">${line(v.total)}</dd><dt>today</dt><dd data-saved="today">${line(v.today)}</dd></dl>
@@ -105,10 +116,14 @@ function learningPanel(s: Status): string {
   const head = '<h2>Track records <span class="muted">by kind of work · what routing learns from</span></h2>';
   const off = l.on
     ? ''
-    : '<p class="warn" data-learning-off>Learning is off (model.routing.learning): routing does not use these records.</p>';
+    : '<p class="warn" data-learning-off>Learning is off (model.routing.learning): routing does ' +
+      'not use these records.</p>';
   const records = Array.isArray(l.records) ? l.records : [];
   if (!records.length)
-    return `<section class="card" data-panel="learning">${head}${off}<p class="muted" data-learning-empty>none yet — rate_answer adds verdicts</p></section>`;
+    return (
+      `<section class="card" data-panel="learning">${head}${off}<p class="muted" ` +
+      `data-learning-empty>none yet — rate_answer adds verdicts</p></section>`
+    );
   const byWork = new Map<string, Learning['records']>();
   for (const r of records) {
     const work = String(r.work);
@@ -118,21 +133,32 @@ function learningPanel(s: Status): string {
     const pct = percent(r.record?.meanQuality);
     const spread = percent(r.record?.uncertainty);
     const quality = pct
-      ? `<span class="qbar" aria-hidden="true"><span style="width:${pct}"></span></span><span data-quality>${pct}</span>${spread ? ` <span class="muted spread">±${spread}</span>` : ''}`
+      ? `<span class="qbar" aria-hidden="true"><span style="width:${pct}"></span></span><span ` +
+        `data-quality>${pct}</span>${spread ? ` <span class="muted spread">±${spread}</span>` : ''}`
       : '—';
     const speed =
       typeof r.record?.tokensPerSecond === 'number' && Number.isFinite(r.record.tokensPerSecond)
         ? ` · ${Math.round(r.record.tokensPerSecond)} tok/s`
         : '';
-    return `<tr data-record-model="${esc(String(r.model))}"><td>${esc(String(r.model))}${r.host ? ` <span class="muted">on ${esc(String(r.host))}</span>` : ''}</td><td class="num quality" title="expected quality">${quality}</td><td>${esc(String(r.record?.summary ?? ''))}${speed}</td></tr>`;
+    return (
+      `<tr ` +
+      `data-record-model="${esc(String(r.model))}"><td>${esc(String(r.model))}${r.host ? ` <span class="muted">on ${esc(String(r.host))}</span>` : ''}</td><td ` +
+      `class="num quality" title="expected ` +
+      `quality">${quality}</td><td>${esc(String(r.record?.summary ?? ''))}${speed}</td></tr>`
+    );
   };
   const groups = [...byWork]
     .map(
       ([work, rs]) =>
-        `<tbody data-work="${esc(work)}"><tr><th colspan="3" scope="rowgroup">${esc(work)}</th></tr>${rs.map(row).join('')}</tbody>`,
+        `<tbody data-work="${esc(work)}"><tr><th colspan="3" ` +
+        `scope="rowgroup">${esc(work)}</th></tr>${rs.map(row).join('')}</tbody>`,
     )
     .join('');
-  return `<section class="card" data-panel="learning">${head}${off}<div class="scroll"><table class="records"><thead><tr><th>model</th><th class="num">expected quality</th><th>record</th></tr></thead>${groups}</table></div></section>`;
+  return (
+    `<section class="card" data-panel="learning">${head}${off}<div class="scroll"><table ` +
+    `class="records"><thead><tr><th>model</th><th class="num">expected ` +
+    `quality</th><th>record</th></tr></thead>${groups}</table></div></section>`
+  );
 }
 
 function render(r: ToolResult): void {

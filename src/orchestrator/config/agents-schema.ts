@@ -29,7 +29,8 @@ export const routingFields = {
   madeFor: z
     .record(z.string().min(1).max(200), z.enum(TASK_TYPES))
     .describe(
-      'Models made for a kind of work, by name, e.g. { terse: "summarize" }: routing gives them that work when they fit (after overrides and preferences). create_model\'s task records the same.',
+      'Models made for a kind of work, by name, e.g. { terse: "summarize" }: routing gives them ' +
+        "that work when they fit (after overrides and preferences). create_model's task records the same.",
     ),
   allowCloud: z
     .boolean()
@@ -39,7 +40,10 @@ export const routingFields = {
   learning: z
     .boolean()
     .describe(
-      "Learn from results: the agent's verdicts (rate_answer), failures, timeouts, answers cut at maxTokens, comparisons and measured speed weigh each model's expected quality for the work against its cost, and close alternatives are tried now and then. false: the table's order only (outcomes are still recorded). `npx ollm-mcp learning reset` forgets them.",
+      "Learn from results: the agent's verdicts (rate_answer), failures, timeouts, answers cut at " +
+        "maxTokens, comparisons and measured speed weigh each model's expected quality for the work " +
+        "against its cost, and close alternatives are tried now and then. false: the table's order " +
+        'only (outcomes are still recorded). `npx ollm-mcp learning reset` forgets them.',
     ),
   maxColdLoadMs: z
     .number()
@@ -47,7 +51,9 @@ export const routingFields = {
     .min(0)
     .max(3_600_000)
     .describe(
-      "When set, a model that is not loaded and would take longer than this to load (ms, estimated from this host's measured load speed) is chosen only after the suitable models already loaded.",
+      'When set, a model that is not loaded and would take longer than this to load (ms, ' +
+        "estimated from this host's measured load speed) is chosen only after the suitable models " +
+        'already loaded.',
     ),
 };
 
@@ -126,11 +132,15 @@ const agentSchema = z
       .max(MAX_TIMEOUT_SECONDS)
       .optional()
       .describe(
-        "How long this agent's client waits for a tool call before it gives up on it (s); 0: as long as it takes. Left out: the known limit of its client (show_status lists it), else the MCP SDK's 60 s.",
+        "How long this agent's client waits for a tool call before it gives up on it (s); 0: as " +
+          'long as it takes. Left out: the known limit of its client (show_status lists it), else the ' +
+          "MCP SDK's 60 s.",
       ),
   })
   .describe(
-    'What this agent changes from the settings every client gets: model.default, model.routing.*, options.*, toolsets, a system prompt, and how long its client waits (timeoutSeconds).',
+    'What this agent changes from the settings every client gets: model.default, ' +
+      'model.routing.*, options.*, toolsets, a system prompt, and how long its client waits ' +
+      '(timeoutSeconds).',
   );
 
 export const agentsSchema = z
@@ -147,7 +157,8 @@ export const agentsSchema = z
   })
   .default({})
   .describe(
-    "Settings per agent: each key is a client's name (its MCP clientInfo.name, as show_status lists it); a client without an entry gets the settings above.",
+    "Settings per agent: each key is a client's name (its MCP clientInfo.name, as show_status " +
+      'lists it); a client without an entry gets the settings above.',
   );
 
 export type AgentSettings = z.output<typeof agentSchema>;
@@ -166,7 +177,8 @@ export const httpTokensSchema = z
         .string()
         .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
         .describe(
-          "The env var holding this agent's bearer token, 16 characters or more (the token itself never goes in this file).",
+          "The env var holding this agent's bearer token, 16 characters or more (the token itself " +
+            'never goes in this file).',
         ),
     }),
   )
@@ -177,7 +189,9 @@ export const httpTokensSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [name],
-          message: `a token's name is the agent it stands for: 1 to ${MAX_AGENT_NAME} printable ASCII characters, no spaces around it, not "unknown"`,
+          message:
+            `a token's name is the agent it stands for: 1 to ${MAX_AGENT_NAME} printable ASCII ` +
+            `characters, no spaces around it, not "unknown"`,
         });
       }
       const other = byVariable.get(tokenEnv);
@@ -192,5 +206,7 @@ export const httpTokensSchema = z
   })
   .default({})
   .describe(
-    "Bearer tokens over HTTP, by the agent each stands for: a request with agent NAME's token is that agent (records, agents.NAME) whatever its clientInfo says. E.g. { ci-bot: { tokenEnv: OLLM_TOKEN_CI } }.",
+    "Bearer tokens over HTTP, by the agent each stands for: a request with agent NAME's token " +
+      'is that agent (records, agents.NAME) whatever its clientInfo says. E.g. { ci-bot: { ' +
+      'tokenEnv: OLLM_TOKEN_CI } }.',
   );

@@ -20,7 +20,9 @@ const loadFigures = z
   .boolean()
   .optional()
   .describe(
-    "Read the engine's own load figures (llama-server /slots and /metrics; vLLM's, SGLang's /metrics; llama-swap /running), at most once a second, to place work with every client's requests in view (default true; false: never asked).",
+    "Read the engine's own load figures (llama-server /slots and /metrics; vLLM's, SGLang's " +
+      "/metrics; llama-swap /running), at most once a second, to place work with every client's " +
+      'requests in view (default true; false: never asked).',
   );
 export const capacity = z.strictObject({
   ram: bytes('RAM of the machine Ollama runs on.').optional(),
@@ -73,7 +75,8 @@ export const hostsSchema = z
         kind: z
           .literal('llamacpp')
           .describe(
-            "llama.cpp's llama-server in router mode (--models-dir or --models-preset), managed like Ollama: its models, loads and unloads, and its memory; a single-model llama-server is read only.",
+            "llama.cpp's llama-server in router mode (--models-dir or --models-preset), managed like " +
+              'Ollama: its models, loads and unloads, and its memory; a single-model llama-server is read only.',
           ),
         url: z.url({ protocol: /^https?$/ }).describe('Where it listens, without /v1, e.g. "http://127.0.0.1:8080".'),
         tokenEnv: z
@@ -85,7 +88,8 @@ export const hostsSchema = z
         capacity: capacity
           .optional()
           .describe(
-            "That machine's memory; left out: read here when the server runs on this machine, else learned from failed loads.",
+            "That machine's memory; left out: read here when the server runs on this machine, else " +
+              'learned from failed loads.',
           ),
         modelsMax: z
           .number()
@@ -107,7 +111,8 @@ export const hostsSchema = z
         kind: z
           .literal('openai')
           .describe(
-            'An OpenAI-compatible engine: vLLM, llama.cpp llama-server, LM Studio, llama-swap, SGLang, LiteLLM, Olla, or a hosted API.',
+            'An OpenAI-compatible engine: vLLM, llama.cpp llama-server, LM Studio, llama-swap, SGLang, ' +
+              'LiteLLM, Olla, or a hosted API.',
           ),
         url: z.url({ protocol: /^https?$/ }).describe('Its API base, e.g. "http://gpu-box:8000/v1".'),
         tokenEnv: z
@@ -136,7 +141,9 @@ export const hostsSchema = z
           .boolean()
           .optional()
           .describe(
-            "It schedules its own replicas (llm-d's gateway, vLLM production-stack's router, a LiteLLM proxy, SGLang's router): placed as one host by its own load figures, with no prefix steering and no extra copy of ollm-mcp's (default false).",
+            "It schedules its own replicas (llm-d's gateway, vLLM production-stack's router, a LiteLLM " +
+              "proxy, SGLang's router): placed as one host by its own load figures, with no prefix " +
+              "steering and no extra copy of ollm-mcp's (default false).",
           ),
       }),
       z.strictObject({
@@ -144,7 +151,9 @@ export const hostsSchema = z
         kind: z
           .literal('ollm')
           .describe(
-            "Another ollm-mcp served over Streamable HTTP (`ollm-mcp --transport http`, e.g. a team's GPU box): its models are asked for through its tools, and its memory is left to its own plan (loads, pins, unloads, fairness between its callers).",
+            "Another ollm-mcp served over Streamable HTTP (`ollm-mcp --transport http`, e.g. a team's " +
+              'GPU box): its models are asked for through its tools, and its memory is left to its own ' +
+              'plan (loads, pins, unloads, fairness between its callers).',
           ),
         url: z.url({ protocol: /^https?$/ }).describe('Its MCP endpoint, e.g. "http://gpubox:3333/mcp".'),
         tokenEnv: z
@@ -152,7 +161,8 @@ export const hostsSchema = z
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
           .optional()
           .describe(
-            'The env var holding the bearer token that server gave this machine (its http.tokens entry names this machine); the token itself never goes in this file.',
+            'The env var holding the bearer token that server gave this machine (its http.tokens entry ' +
+              'names this machine); the token itself never goes in this file.',
           ),
         priority: priority,
         numParallel: z
@@ -162,7 +172,8 @@ export const hostsSchema = z
           .max(256)
           .optional()
           .describe(
-            'Requests sent to it at once per model (default: ollama.numParallel); that server queues and shares out the rest.',
+            'Requests sent to it at once per model (default: ollama.numParallel); that server queues ' +
+              'and shares out the rest.',
           ),
       }),
     ]),
@@ -172,5 +183,7 @@ export const hostsSchema = z
     message: 'host names must differ from each other and from "ollama" and "fallback"',
   })
   .describe(
-    'More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like Ollama), OpenAI-compatible engines and other ollm-mcp servers (kind ollm), all members of one fleet, in priority order.',
+    'More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like ' +
+      'Ollama), OpenAI-compatible engines and other ollm-mcp servers (kind ollm), all members of ' +
+      'one fleet, in priority order.',
   );

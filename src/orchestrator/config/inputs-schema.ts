@@ -10,13 +10,15 @@ export const inputsSchema = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        'Folders besides the project folder (and the client\'s MCP roots) from which tools may read files, images and diffs given by path. "~" is the home folder.',
+        "Folders besides the project folder (and the client's MCP roots) from which tools may read " +
+          'files, images and diffs given by path. "~" is the home folder.',
       ),
     allow: z
       .array(z.string().min(1))
       .default([])
       .describe(
-        'Glob patterns of files that are read even though they look like secrets (.env*, private keys, credential files, .git/ internals are refused by default), e.g. [".env.example"].',
+        'Glob patterns of files that are read even though they look like secrets (.env*, private ' +
+          'keys, credential files, .git/ internals are refused by default), e.g. [".env.example"].',
       ),
     maxFileBytes: z
       .number()
@@ -53,7 +55,8 @@ export const inputsSchema = z
       .max(10_000)
       .default(256)
       .describe(
-        'An input longer than the window it can run in is split into parts; more parts than this is refused (a dry run says how many it would take).',
+        'An input longer than the window it can run in is split into parts; more parts than this is ' +
+          'refused (a dry run says how many it would take).',
       ),
   })
   .prefault({});

@@ -195,7 +195,8 @@ async function readSettingsFile(file: string, required: boolean, home?: string):
   if (data === null || data === undefined) return {};
   if (!isTree(data)) {
     throw new ConfigError(
-      `Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not a ${Array.isArray(data) ? 'list' : typeof data}.`,
+      `Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not ` +
+        `a ${Array.isArray(data) ? 'list' : typeof data}.`,
     );
   }
   return data;
@@ -240,7 +241,10 @@ function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<str
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     const key = [...path, issue.keys[0]!].join('.');
-    return `Unknown setting "${key}" (from ${sourceOf([...path, issue.keys[0]!], sources)}): check the spelling; see schemas/settings.schema.json for every key.`;
+    return (
+      `Unknown setting "${key}" (from ${sourceOf([...path, issue.keys[0]!], sources)}): check the ` +
+      `spelling; see schemas/settings.schema.json for every key.`
+    );
   }
   let value: unknown = input;
   for (const k of path) value = typeof value === 'object' && value !== null ? (value as Tree)[k] : undefined;

@@ -13,7 +13,8 @@ const keepAliveTimeout = z
     if (problem) ctx.addIssue({ code: 'custom', message: `expected ${problem}` });
   })
   .describe(
-    'How long an idle model stays loaded: seconds, or a duration like "15m"; at most about 292 years. Negative keeps it forever.',
+    'How long an idle model stays loaded: seconds, or a duration like "15m"; at most about 292 ' +
+      'years. Negative keeps it forever.',
   );
 
 export const modelSchema = z
@@ -33,7 +34,8 @@ export const modelSchema = z
           .min(0)
           .default(180)
           .describe(
-            'A second copy of a model loaded on another host for a rush is unloaded after this many seconds without a request (0: left to the engine).',
+            'A second copy of a model loaded on another host for a rush is unloaded after this many ' +
+              'seconds without a request (0: left to the engine).',
           ),
       })
       .prefault({}),

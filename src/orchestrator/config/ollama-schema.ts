@@ -24,7 +24,8 @@ export const ollamaSchema = z
       .max(3_600_000)
       .default(60_000)
       .describe(
-        'Once a generation has sent its first token, a gap of this long without another stops it and the next model is tried (ms). Loading and waiting for the first token have their own limits.',
+        'Once a generation has sent its first token, a gap of this long without another stops it ' +
+          'and the next model is tried (ms). Loading and waiting for the first token have their own limits.',
       ),
     firstTokenTimeoutMs: z
       .number()
@@ -33,7 +34,9 @@ export const ollamaSchema = z
       .max(3_600_000)
       .default(600_000)
       .describe(
-        'How long a generation may take to send its first token — Ollama reading a long prompt — before it is stopped and the next model is tried (ms). Time spent queued behind other requests of this server on the same model does not count.',
+        'How long a generation may take to send its first token — Ollama reading a long prompt — ' +
+          'before it is stopped and the next model is tried (ms). Time spent queued behind other ' +
+          'requests of this server on the same model does not count.',
       ),
     loadTimeoutMs: z
       .number()
@@ -49,7 +52,8 @@ export const ollamaSchema = z
       .max(3_600_000)
       .default(30_000)
       .describe(
-        'Added to loadTimeoutMs for each GB of the model being loaded (ms), so big models on slow disks get the time they need.',
+        'Added to loadTimeoutMs for each GB of the model being loaded (ms), so big models on slow ' +
+          'disks get the time they need.',
       ),
     pullStallTimeoutMs: z
       .number()
@@ -61,7 +65,8 @@ export const ollamaSchema = z
     capacity: capacity
       .optional()
       .describe(
-        'The memory of the machine Ollama runs on, when that is not this one. Left out for a remote host, it is learned from what Ollama reports and from out-of-memory failures.',
+        'The memory of the machine Ollama runs on, when that is not this one. Left out for a remote ' +
+          'host, it is learned from what Ollama reports and from out-of-memory failures.',
       ),
     maxLoadedModels: z
       .number()

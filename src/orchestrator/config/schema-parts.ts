@@ -26,7 +26,9 @@ export const host = z
     } catch (err) {
       ctx.addIssue({
         code: 'custom',
-        message: `${err instanceof HostFormatError ? err.message : String(err)}; expected a form like "127.0.0.1:11434", "http://host:11434" or "0.0.0.0"`,
+        message:
+          `${err instanceof HostFormatError ? err.message : String(err)}; expected a form like ` +
+          `"127.0.0.1:11434", "http://host:11434" or "0.0.0.0"`,
       });
       return z.NEVER;
     }
@@ -49,13 +51,15 @@ export const runnerFields = {
     .enum(KV_CACHE_TYPES)
     .optional()
     .describe(
-      "The server's OLLAMA_KV_CACHE_TYPE (default f16): q8_0 takes about half the memory of f16 per token of context, q4_0 about a quarter, so memory holds longer windows.",
+      "The server's OLLAMA_KV_CACHE_TYPE (default f16): q8_0 takes about half the memory of f16 " +
+        'per token of context, q4_0 about a quarter, so memory holds longer windows.',
     ),
   flashAttention: z
     .enum(['auto', 'on', 'off'])
     .optional()
     .describe(
-      'The server\'s OLLAMA_FLASH_ATTENTION: unset is auto, "1" on, "0" off. A quantized KV cache needs it: with it off such a cache cannot run, and models are sized as f16.',
+      'The server\'s OLLAMA_FLASH_ATTENTION: unset is auto, "1" on, "0" off. A quantized KV cache ' +
+        'needs it: with it off such a cache cannot run, and models are sized as f16.',
     ),
   gpuOverhead: bytes("The server's OLLAMA_GPU_OVERHEAD: VRAM kept aside on each GPU (default 0).").optional(),
 };

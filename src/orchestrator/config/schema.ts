@@ -52,7 +52,8 @@ export const settingsSchema = z
           .min(1)
           .optional()
           .describe(
-            'A memory file of an earlier version, imported once into $OLLM_HOME/state.db; default $OLLM_HOME/memory.json.',
+            'A memory file of an earlier version, imported once into $OLLM_HOME/state.db; default ' +
+              '$OLLM_HOME/memory.json.',
           ),
         promptBudgetTokens: z
           .number()
@@ -92,12 +93,14 @@ export const settingsSchema = z
           .boolean()
           .default(false)
           .describe(
-            'Whether files, diffs and images read by path may be sent to it; off: a call with such inputs stops before the fallback.',
+            'Whether files, diffs and images read by path may be sent to it; off: a call with such ' +
+              'inputs stops before the fallback.',
           ),
       })
       .optional()
       .describe(
-        'The last member of the fleet: an OpenAI-compatible chat API asked when every local engine failed, whatever the failure.',
+        'The last member of the fleet: an OpenAI-compatible chat API asked when every local engine ' +
+          'failed, whatever the failure.',
       ),
     hosts: hostsSchema,
     progress: z
@@ -109,7 +112,9 @@ export const settingsSchema = z
           .max(60_000)
           .default(2000)
           .describe(
-            'A long tool (route_and_generate, compare, smart_load, pull_model, render_template with generate) sends a progress notification at least this often (ms), naming what it waits for, when the client asked for progress.',
+            'A long tool (route_and_generate, compare, smart_load, pull_model, render_template with ' +
+              'generate) sends a progress notification at least this often (ms), naming what it waits ' +
+              'for, when the client asked for progress.',
           ),
       })
       .prefault({}),
@@ -121,7 +126,10 @@ export const settingsSchema = z
           .max(3600)
           .default(30)
           .describe(
-            'Over HTTP, a 2025-era call whose response stream dropped goes on for this long (seconds) waiting for the client to resume it (GET with Last-Event-ID); not resumed by then, it is cancelled and its engine request stopped — after at most 3 s when another call waits meanwhile. 0 cancels at once.',
+            'Over HTTP, a 2025-era call whose response stream dropped goes on for this long (seconds) ' +
+              'waiting for the client to resume it (GET with Last-Event-ID); not resumed by then, it is ' +
+              'cancelled and its engine request stopped — after at most 3 s when another call waits ' +
+              'meanwhile. 0 cancels at once.',
           ),
         tokens: httpTokensSchema,
       })
@@ -151,7 +159,10 @@ export const settingsSchema = z
           .boolean()
           .default(true)
           .describe(
-            'Stdio launches share one server per user, version and settings (a process of its own the first launch starts; every launch forwards to it), so every client on this machine shares one plan of memory, one queue and the pins. Off (or OLLM_SHARED=0, or --no-shared): each launch serves on its own.',
+            'Stdio launches share one server per user, version and settings (a process of its own the ' +
+              'first launch starts; every launch forwards to it), so every client on this machine shares ' +
+              'one plan of memory, one queue and the pins. Off (or OLLM_SHARED=0, or --no-shared): each ' +
+              'launch serves on its own.',
           ),
         idleSeconds: z
           .number()

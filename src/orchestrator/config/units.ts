@@ -106,5 +106,8 @@ export function keepAliveProblem(value: string | number): string | undefined {
   const tooLong =
     typeof value === 'number' ? Math.trunc(value) > KEEP_ALIVE_MAX_SECONDS : Math.abs(ms) > KEEP_ALIVE_MAX_MS;
   if (!tooLong) return undefined;
-  return `at most ${KEEP_ALIVE_MAX_SECONDS} seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 (or any negative number) to keep the model loaded forever`;
+  return (
+    `at most ${KEEP_ALIVE_MAX_SECONDS} seconds, about 292 years, the longest keep-alive Ollama ` +
+    `accepts — use -1 (or any negative number) to keep the model loaded forever`
+  );
 }

@@ -27,7 +27,10 @@ export function addressWhy(err: unknown, url: string): string | undefined {
     (code === 'EPROTO' || code?.startsWith('ERR_SSL_')) &&
     PLAIN_ANSWER.test(`${code} ${text}`)
   ) {
-    return `it does not speak HTTPS there: ${code}, ${PLAIN_ANSWER.exec(`${code} ${text}`)![0].toLowerCase().replace(/_/g, ' ')}`;
+    return (
+      `it does not speak HTTPS there: ${code}, ` +
+      `${PLAIN_ANSWER.exec(`${code} ${text}`)![0].toLowerCase().replace(/_/g, ' ')}`
+    );
   }
   if (scheme === 'http:' && (speaksTls(err) || (code?.startsWith('HPE_') && tlsRecord(err))))
     return 'it speaks HTTPS there, not plain HTTP';

@@ -24,7 +24,9 @@ export function engineTokens(engine: Pick<Engine, 'can' | 'tokenize'>, model: st
       if (signal?.aborted) throw err;
       failed = true;
       log.warn(
-        `${model}: the engine's token count failed (${err instanceof Error ? err.message : String(err)}); this job counts tokens by the calibrated estimate instead.`,
+        `${model}: the engine's token count failed ` +
+          `(${err instanceof Error ? err.message : String(err)}); this job counts tokens by the ` +
+          `calibrated estimate instead.`,
       );
       return undefined;
     }

@@ -92,7 +92,8 @@ export function notInstalled(
 ): HostError {
   const pull = `pull it with \`ollama pull ${shortened(model)}\``;
   const hint = similar.length
-    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or ${pull}.`
+    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or ` +
+      `namespace is part of the name), or ${pull}.`
     : near.length
       ? ` Did you mean ${near.join(' or ')}? Name it exactly, or ${pull}.`
       : ` — ${pull}, or pick one from list_models.`;
@@ -117,7 +118,10 @@ export class KeptLocalError extends Error {
     readonly fallbackHost: string,
   ) {
     super(
-      `Not sent to the cloud fallback (${fallbackHost}): the request holds text of ${source}, read from this machine, and inputs read from this machine go to the cloud only when fallback.sendInputs is true in settings. Fix what kept the local models from answering, do the task yourself, or allow it with fallback.sendInputs: true.`,
+      `Not sent to the cloud fallback (${fallbackHost}): the request holds text of ${source}, ` +
+        `read from this machine, and inputs read from this machine go to the cloud only when ` +
+        `fallback.sendInputs is true in settings. Fix what kept the local models from answering, do ` +
+        `the task yourself, or allow it with fallback.sendInputs: true.`,
     );
   }
 }

@@ -21,7 +21,9 @@ export const saysNamedLoadFailed = (text: string): boolean => / was named, and i
 export function namedLoadFailed(err: unknown, model: string): NamedLoadFailed {
   if (err instanceof NamedLoadFailed) return err;
   const cause = (err instanceof Error ? err.message : String(err)).trimEnd();
-  const message = `${cause.endsWith('.') ? cause : `${cause}.`} ${namedLoadWords(model)}: no other local model answered in its place — call again once that is fixed, or name another model.`;
+  const message =
+    `${cause.endsWith('.') ? cause : `${cause}.`} ${namedLoadWords(model)}: no other local ` +
+    `model answered in its place — call again once that is fixed, or name another model.`;
   if (!(err instanceof HostError)) return new NamedLoadFailed('server_error', message, 'local');
   return new NamedLoadFailed(err.kind, message, err.host, {
     ...(err.status !== undefined && { status: err.status }),

@@ -177,7 +177,9 @@ export function plannedElsewhere(
   const notSentOn = () =>
     new HostError(
       'not_supported',
-      `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`,
+      `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}); a ` +
+        `call relayed to this one is run on its own engines only, never sent on — the server that ` +
+        `sent it asks that one.`,
       direct.host,
     );
 
@@ -215,7 +217,8 @@ export function plannedElsewhere(
         : 'ask that server (its unload_model), or let its plan do it';
     return new PlannerMoved(
       'not_supported',
-      `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}), which took it over while this one was stopped: this server's ${what} was not sent — ${then}.`,
+      `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}), which ` +
+        `took it over while this one was stopped: this server's ${what} was not sent — ${then}.`,
       direct.host,
     );
   };
@@ -229,7 +232,8 @@ export function plannedElsewhere(
       await p.settle();
       if (p.planner)
         log.warn(
-          `${direct.who}: this server no longer holds its claim (process ${p.planner.pid} plans it now): it plans nothing there from now on`,
+          `${direct.who}: this server no longer holds its claim (process ${p.planner.pid} plans it ` +
+            `now): it plans nothing there from now on`,
         );
       // a load or unload this server planned is stale now: never sent to the new planner as if it were done there
       if (p.planner && prop !== 'generate') throw moved(prop, args);

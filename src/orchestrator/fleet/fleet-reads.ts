@@ -37,11 +37,21 @@ export function nextStep(
     h.error !== undefined && h.url !== undefined ? addressNext(h.error, h.url, addressSetting(h.name)) : undefined;
   if (address) return `${address}${others ? '; the other hosts serve meanwhile' : ''}`;
   if (h.kind === 'openai')
-    return `start that engine, or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+    return (
+      `start that engine, or correct hosts.${h.name}.url in ` +
+      `settings${others ? '; the other hosts serve meanwhile' : ''}`
+    );
   if (h.kind === 'ollm')
-    return `start \`ollm-mcp --transport http\` on that machine, or correct hosts.${h.name}.url (or its token, hosts.${h.name}.tokenEnv) in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+    return (
+      `start \`ollm-mcp --transport http\` on that machine, or correct hosts.${h.name}.url (or ` +
+      `its token, hosts.${h.name}.tokenEnv) in ` +
+      `settings${others ? '; the other hosts serve meanwhile' : ''}`
+    );
   if (h.kind === 'llamacpp')
-    return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+    return (
+      `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url ` +
+      `in settings${others ? '; the other hosts serve meanwhile' : ''}`
+    );
   const fix =
     h.name === 'ollama'
       ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs'
@@ -53,7 +63,10 @@ export function nextStep(
 export function downLines(down: readonly HostDown[]): string[] {
   return down.map((d) => {
     const why = /not reachable at \S+ \(([^()]+)\)/.exec(d.error)?.[1] ?? d.error.replace(/[.\s]+$/, '');
-    return `${/llama-server/.test(d.next) ? 'llama.cpp' : /that engine/.test(d.next) ? 'OpenAI-compatible' : 'Ollama'} host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`;
+    return (
+      `${/llama-server/.test(d.next) ? 'llama.cpp' : /that engine/.test(d.next) ? 'OpenAI-compatible' : 'Ollama'} ` +
+      `host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`
+    );
   });
 }
 

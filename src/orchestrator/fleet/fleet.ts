@@ -47,7 +47,8 @@ export class HostFleet {
         Math.min(COPY_CHECK_MS, Math.max(1000, idleMs / 4)),
         (released) =>
           log.info(
-            `released ${released.join(', ')}: extra copies loaded for a rush, idle for ${extraCopyIdleSeconds} s while another copy stays loaded`,
+            `released ${released.join(', ')}: extra copies loaded for a rush, idle for ` +
+              `${extraCopyIdleSeconds} s while another copy stays loaded`,
           ),
       );
     }

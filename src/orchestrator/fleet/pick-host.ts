@@ -29,7 +29,8 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
     if (!named)
       throw new HostError(
         'bad_request',
-        `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${hosts.map((h) => h.name).join(', ')} (see ollm://fleet).`,
+        `There is no Ollama host "${shortened(opts.host)}" — the hosts are ` +
+          `${hosts.map((h) => h.name).join(', ')} (see ollm://fleet).`,
         fallback.address,
       );
     return named;
@@ -50,7 +51,8 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
   if (where.length > 1) {
     throw new HostError(
       'bad_request',
-      `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.host.name).join(', ')}) — name the one with host.`,
+      `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts ` +
+        `(${where.map((x) => x.host.name).join(', ')}) — name the one with host.`,
       fallback.address,
     );
   }
@@ -59,7 +61,9 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
   const up = read.up.map((v) => v.host.name);
   throw new HostError(
     'model_not_found',
-    `${shortened(model)} is not installed on the Ollama host${up.length > 1 ? 's' : ''} that answer${up.length > 1 ? '' : 's'} (${up.join(', ')}); it may be on one that does not. ${downLines(read.down).join(' ')}`,
+    `${shortened(model)} is not installed on the Ollama host${up.length > 1 ? 's' : ''} that ` +
+      `answer${up.length > 1 ? '' : 's'} (${up.join(', ')}); it may be on one that does not. ` +
+      `${downLines(read.down).join(' ')}`,
     fallback.address,
   );
 }

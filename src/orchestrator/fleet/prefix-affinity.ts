@@ -49,7 +49,9 @@ export function affinityChoice(copies: readonly Copy[]): AffinityChoice | undefi
   if (best > 0 && copies[best]!.heldChars > first.heldChars)
     return {
       index: best,
-      why: `its engine on ${copies[best]!.host} has ~${Math.round(copies[best]!.heldChars / 4)} tokens of this prompt cached`,
+      why:
+        `its engine on ${copies[best]!.host} has ~${Math.round(copies[best]!.heldChars / 4)} tokens ` +
+        `of this prompt cached`,
     };
   if (best >= 0) return undefined; // the first holds as much as any
   if (first.freeSlot || first.heldChars > 0) return undefined;

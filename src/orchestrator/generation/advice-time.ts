@@ -61,19 +61,27 @@ export function timeLines(t: TimeFacts): {
     t.loaded ? 'already loaded' : `${secs(loadSeconds)} s to load first`,
     ...(queueSeconds > 0
       ? [
-          `${secs(queueSeconds)} s waiting behind ${t.busy?.running ?? 0} ${t.busy?.running === 1 ? 'request' : 'requests'} on its ${t.busy?.slots ?? 1} ${t.busy?.slots === 1 ? 'slot' : 'slots'}`,
+          `${secs(queueSeconds)} s waiting behind ${t.busy?.running ?? 0} ` +
+            `${t.busy?.running === 1 ? 'request' : 'requests'} on its ${t.busy?.slots ?? 1} ` +
+            `${t.busy?.slots === 1 ? 'slot' : 'slots'}`,
         ]
       : []),
   ].join('; ');
   const split = parts > 1 || rounds > 0;
-  const length = `~${answerTokens} ${answerTokens === 1 ? 'token' : 'tokens'} of answer, ${lengthWords(t)}, up to ${t.maxTokens}`;
+  const length =
+    `~${answerTokens} ${answerTokens === 1 ? 'token' : 'tokens'} of answer, ${lengthWords(t)}, ` +
+    `up to ${t.maxTokens}`;
   const lines = split
     ? [
         `Each part: ${length}, from ~${time.input.promptTokens} prompt tokens, about ${secs(time.requestSeconds)} s.`,
-        `Whole job: ${parts} ${parts === 1 ? 'part' : 'parts'}${width > 1 ? ` (${width} at a time)` : ''} and ${rounds} combining ${rounds === 1 ? 'round' : 'rounds'}, ${aboutSeconds(time)} in all (${wait}; ${secs(time.promptSeconds)} s reading prompts in all; ${time.why}).`,
+        `Whole job: ${parts} ` +
+          `${parts === 1 ? 'part' : 'parts'}${width > 1 ? ` (${width} at a time)` : ''} and ${rounds} ` +
+          `combining ${rounds === 1 ? 'round' : 'rounds'}, ${aboutSeconds(time)} in all (${wait}; ` +
+          `${secs(time.promptSeconds)} s reading prompts in all; ${time.why}).`,
       ]
     : [
-        `Expected: ${aboutSeconds(time)} for ${length} (${wait}; ${secs(time.promptSeconds)} s reading ~${time.input.promptTokens} prompt tokens; ${time.why}).`,
+        `Expected: ${aboutSeconds(time)} for ${length} (${wait}; ${secs(time.promptSeconds)} s ` +
+          `reading ~${time.input.promptTokens} prompt tokens; ${time.why}).`,
       ];
   const bound = time.bound && time.bound.seconds > time.seconds ? time.bound.seconds : undefined;
   if (bound !== undefined)
@@ -109,12 +117,16 @@ export function limitLine(
   if (seconds * 1000 <= limit.withinMs) {
     const long = boundSeconds !== undefined && boundSeconds * 1000 > limit.withinMs;
     const line = long
-      ? `Within what your client waits (${waits} s), as expected; should it run to its limit (~${secs(boundSeconds)} s), it would be handed over as a job at ~${at} s (show_status with the job's id collects it).`
+      ? `Within what your client waits (${waits} s), as expected; should it run to its limit ` +
+        `(~${secs(boundSeconds)} s), it would be handed over as a job at ~${at} s (show_status with ` +
+        `the job's id collects it).`
       : `Within what your client waits (${waits} s).`;
     return { line, fields: { clientLimitSeconds: waits } };
   }
   return {
-    line: `Your client waits ${waits} s: this call would be handed over as a job at ~${at} s, the whole result expected at ~${secs(seconds)} s (show_status with the job's id collects it).`,
+    line:
+      `Your client waits ${waits} s: this call would be handed over as a job at ~${at} s, the ` +
+      `whole result expected at ~${secs(seconds)} s (show_status with the job's id collects it).`,
     fields: { clientLimitSeconds: waits, handOverSeconds: at },
   };
 }

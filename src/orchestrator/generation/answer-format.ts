@@ -55,17 +55,21 @@ export function boundedFormat(format: unknown): AnswerFormat {
   if (format === 'json') return 'json';
   if (!isPlainObject(format))
     throw new FormatError(
-      `format must be "json" or a JSON Schema object, not ${Array.isArray(format) ? 'an array' : (JSON.stringify(format)?.slice(0, 40) ?? typeof format)} — pass "json" for any JSON.`,
+      `format must be "json" or a JSON Schema object, not ` +
+        `${Array.isArray(format) ? 'an array' : (JSON.stringify(format)?.slice(0, 40) ?? typeof format)} ` +
+        `— pass "json" for any JSON.`,
     );
   const depth = depthOf(format);
   if (depth > MAX_SCHEMA_DEPTH)
     throw new FormatError(
-      `format's JSON Schema nests deeper than ${MAX_SCHEMA_DEPTH} levels — flatten it (use $defs and $ref for repeated parts).`,
+      `format's JSON Schema nests deeper than ${MAX_SCHEMA_DEPTH} levels — flatten it (use $defs ` +
+        `and $ref for repeated parts).`,
     );
   const bytes = Buffer.byteLength(JSON.stringify(format));
   if (bytes > MAX_SCHEMA_BYTES)
     throw new FormatError(
-      `format's JSON Schema is ${bytes} bytes, more than ${MAX_SCHEMA_BYTES} — describe fewer fields, or ask for "json" and check the shape yourself.`,
+      `format's JSON Schema is ${bytes} bytes, more than ${MAX_SCHEMA_BYTES} — describe fewer ` +
+        `fields, or ask for "json" and check the shape yourself.`,
     );
   return format;
 }
@@ -102,7 +106,10 @@ export function problemWords(problems: readonly SchemaProblem[]): string {
  */
 export function uncheckedWords(cause: 'time' | 'depth', limitMs: number): string {
   return cause === 'time'
-    ? `checking it against the schema took more than ${limitMs / 1000} s and was stopped (the schema's parts apply each other too many times over, or the answer is very large) — simplify the schema (fewer references to one part, no anyOf of parts that recurse), or pass "json" and check the answer yourself`
+    ? `checking it against the schema took more than ${limitMs / 1000} s and was stopped (the ` +
+        `schema's parts apply each other too many times over, or the answer is very large) — ` +
+        `simplify the schema (fewer references to one part, no anyOf of parts that recurse), or ` +
+        `pass "json" and check the answer yourself`
     : 'it nests too deep to be checked against the schema — ask for a flatter answer';
 }
 

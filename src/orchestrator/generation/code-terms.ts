@@ -78,7 +78,8 @@ const SPECIFIC_TERMS = [
   'time complexity',
   'space complexity',
   'hash(?:ing| ?maps?| ?tables?| functions?)',
-  '(?:observer|factory|singleton|strategy|adapter|decorator|visitor|builder|repository|mvc|mvvm|pub/sub|publish-subscribe) pattern',
+  '(?:observer|factory|singleton|strategy|adapter|decorator|visitor|builder|repository|mvc|mvvm|pub/sub|publish-subscribe) ' +
+    'pattern',
   'groupby',
   'binary search',
   'linked lists?',
@@ -214,7 +215,8 @@ const SPECIFIC_TERMS = [
   'rebase',
   'cherry-?pick(?:ed|ing|s)?',
   'force[- ]push(?:ed|ing)?',
-  '(?:my|the|a|last|latest|previous|that|this|one|initial|(?:last |first )?(?:\\d+|two|three|four|five|few|several|all)) commits?',
+  '(?:my|the|a|last|latest|previous|that|this|one|initial|(?:last |first ' +
+    ')?(?:\\d+|two|three|four|five|few|several|all)) commits?',
   'stash(?:ed|ing)? (?:my |the )?changes',
   '(?:left|right|inner|outer|full|cross|self|anti|semi) joins?',
   'dataframe columns?',

@@ -126,7 +126,9 @@ export function describeRun(f: RunFacts): string {
   const reasons = [...splits].map((s) =>
     s === 'memory'
       ? 'they do not all fit in memory together'
-      : `this Ollama host holds at most ${f.maxLoadedModels} model${f.maxLoadedModels === 1 ? '' : 's'} loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS)${f.held ? ` and ${f.held} that must stay ${f.held === 1 ? 'is' : 'are'} loaded` : ''}`,
+      : `this Ollama host holds at most ${f.maxLoadedModels} ` +
+        `model${f.maxLoadedModels === 1 ? '' : 's'} loaded at once (ollama.maxLoadedModels, ` +
+        `OLLAMA_MAX_LOADED_MODELS)${f.held ? ` and ${f.held} that must stay ${f.held === 1 ? 'is' : 'are'} loaded` : ''}`,
   );
   const because = reasons.length ? ` because ${reasons.join(' and ')}` : '';
   const how =

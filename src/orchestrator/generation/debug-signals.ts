@@ -74,7 +74,8 @@ const TROUBLE = [
   'even after',
   'the old version',
   'off[- ]by[- ]one',
-  '(?:says|said|shows|showed|prints|printed|gives me|gave me|complains|reports|outputs|tells me|told me)\\s*:?\\s*(?=["\'“])',
+  '(?:says|said|shows|showed|prints|printed|gives me|gave me|complains|reports|outputs|tells ' +
+    'me|told me)\\s*:?\\s*(?=["\'“])',
   'undefined behaviou?r',
   'garbage(?! collect)',
   'gibberish',
@@ -112,19 +113,26 @@ const TROUBLE = [
   'ignor(?:es|ed|ing)',
   'wrong',
   'incorrect',
-  '(?<!\\b(?:handle|handling|handles|catch|catching|catches|log|logging|custom|throw an?|throws an?|raise an?|raises an?|return an?|returns an?|report|reporting)\\s)errors?(?!\\s+(?:handling|messages? for|boundar|codes? for))',
+  '(?<!\\b(?:handle|handling|handles|catch|catching|catches|log|logging|custom|throw ' +
+    'an?|throws an?|raise an?|raises an?|return an?|returns ' +
+    'an?|report|reporting)\\s)errors?(?!\\s+(?:handling|messages? for|boundar|codes? for))',
   '(?:get|getting|got|throws?|thrown|raised?|seeing|see) (?:an? |this |the )?exception',
   'throws? (?:an? |this |the )?\\w*(?:error|exception)',
-  'cannot (?:find|open|connect|resolve|load|import|access|read|write|borrow|move|convert|assign|infer|call|use|be|start)',
+  'cannot ' +
+    '(?:find|open|connect|resolve|load|import|access|read|write|borrow|move|convert|assign|infer|call|use|be|start)',
   "can'?t (?:find|open|connect|resolve|load|import|access|read|write|get|seem|figure out why)",
-  'not (?:working|updating|rendering|found|loading|saving|firing|triggering|showing|displaying|recogni[sz]ed|defined|allowed|responding|compiling|running|initiali[sz]ed|a function)',
-  "(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|aren'?t|didn'?t|did not) (?:work|load|update|show|render|compile|run|save|start|build|connect|exist|match|change|trigger|fire|return|print|respond|display|stop|finish|behave|exit|close|open|appear|disappear|submit|scroll|resize|align|fit|redirect|refresh|reload|persist|sync|live|install|deploy|pass)",
+  'not ' +
+    '(?:working|updating|rendering|found|loading|saving|firing|triggering|showing|displaying|recogni[sz]ed|defined|allowed|responding|compiling|running|initiali[sz]ed|a ' +
+    'function)',
+  "(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|aren'?t|didn'?t|did not) " +
+    '(?:work|load|update|show|render|compile|run|save|start|build|connect|exist|match|change|trigger|fire|return|print|respond|display|stop|finish|behave|exit|close|open|appear|disappear|submit|scroll|resize|align|fit|redirect|refresh|reload|persist|sync|live|install|deploy|pass)',
   'does nothing',
   "has(?:n'?t| not) been",
   'already (?:allocated|in use|exists|defined|declared|registered|borrowed)',
   'time(?:s|d)? out',
   'timeout',
-  '(?:too|so|very|really|extremely|painfully|super|way|incredibly|insanely|terribly|unbearably|ridiculously|horribly) slow',
+  '(?:too|so|very|really|extremely|painfully|super|way|incredibly|insanely|terribly|unbearably|ridiculously|horribly) ' +
+    'slow',
   'keeps? (?:on )?\\w+ing',
   'still (?:shows?|returns?|prints?|gets?|has|uses?|fails?)',
   'the same value',
@@ -136,9 +144,13 @@ const TROUBLE = [
   'white screen',
   String.raw`(?<!\b(?:where|if|when|whether|unless)\b[^.?!\n]{0,30})(?:is|are) (?:always |just |still )?(?:null|undefined|nan|none|nil|empty|blank)\b`,
   String.raw`[45]\d\d (?:[A-Z][\w-]*\s?){1,5}`,
-  '(?:get|getting|got|returns?|returning|gives?|giving|prints?|printing|shows?|showing|becomes?|stays?) (?:me |always |just |back |the )?(?:null|undefined|nan|none|nil|empty|nothing|blank|duplicates?|wrong|incorrect|unexpected)',
+  '(?:get|getting|got|returns?|returning|gives?|giving|prints?|printing|shows?|showing|becomes?|stays?) ' +
+    '(?:me |always |just |back |the ' +
+    ')?(?:null|undefined|nan|none|nil|empty|nothing|blank|duplicates?|wrong|incorrect|unexpected)',
   "(?:don'?t|do not|can'?t) (?:know|understand|see|figure out) why",
-  "why (?!(?:would|should|do) (?:i|you|we|one|anyone|people) (?:ever )?(?:use|want|need|choose|prefer|pick|care)\\b)(?:does|do|is|are|isn'?t|doesn'?t|won'?t|am i|do i|can'?t|did|would)\\b[^?\\n]{0,60}\\b(?:my|this|these|it|here)",
+  'why (?!(?:would|should|do) (?:i|you|we|one|anyone|people) (?:ever ' +
+    ")?(?:use|want|need|choose|prefer|pick|care)\\b)(?:does|do|is|are|isn'?t|doesn'?t|won'?t|am " +
+    "i|do i|can'?t|did|would)\\b[^?\\n]{0,60}\\b(?:my|this|these|it|here)",
   ',\\s*why\\??\\s*$',
   'any idea why',
   'why (?:is )?(?:that|this) happening',

@@ -88,7 +88,10 @@ const secs = (s: number) => (s < 10 ? s.toFixed(1) : String(Math.round(s)));
 
 function describe(s: LearnedScore): string {
   const load = s.time.loadSeconds > 0 ? `, ${secs(s.time.loadSeconds)} s of it loading` : '';
-  return `${s.evidence}; expected quality ${pct(s.quality.mean)} ±${pct(s.quality.std)}, ~${secs(s.time.seconds)} s${load}`;
+  return (
+    `${s.evidence}; expected quality ${pct(s.quality.mean)} ±${pct(s.quality.std)}, ` +
+    `~${secs(s.time.seconds)} s${load}`
+  );
 }
 
 /** The candidate to route `work` to: see the file's comment. Undefined when there is none. */
@@ -152,7 +155,8 @@ export function chooseLearned<T extends LearnedCandidate>(
   }
   const explored = chosen !== leader;
   const tried = explored
-    ? `; tried ahead of ${leader.c.name} (expected quality ${pct(lq.mean)}) to learn more: a ${pct(chosen.score.chance)} chance it is better`
+    ? `; tried ahead of ${leader.c.name} (expected quality ${pct(lq.mean)}) to learn more: a ` +
+      `${pct(chosen.score.chance)} chance it is better`
     : '';
   return {
     candidate: chosen.c,

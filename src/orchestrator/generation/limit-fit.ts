@@ -44,5 +44,8 @@ export function fitWithin(candidates: readonly Timed[], withinSeconds: number | 
 /** The reason's clause: what the limit changed. */
 export function limitReason(fit: LimitFit, firstModel: string, limitSeconds: number): string {
   const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
-  return `it finishes within what your client waits (${s(limitSeconds)} s): ~${s(fit.seconds)} s, where ${firstModel}, first for the work, would take ~${s(fit.firstSeconds)} s as measured here`;
+  return (
+    `it finishes within what your client waits (${s(limitSeconds)} s): ~${s(fit.seconds)} s, ` +
+    `where ${firstModel}, first for the work, would take ~${s(fit.firstSeconds)} s as measured here`
+  );
 }

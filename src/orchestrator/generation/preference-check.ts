@@ -32,9 +32,15 @@ export function modelsFor(task: TaskType, installed: readonly RouteCandidate[], 
 
 function instead(task: TaskType, alternatives: string[]): string {
   if (alternatives.length)
-    return ` Installed models that can do ${task} work: ${alternatives.slice(0, MAX_NAMED).join(', ')}${alternatives.length > MAX_NAMED ? ', …' : ''}.`;
+    return (
+      ` Installed models that can do ${task} work: ` +
+      `${alternatives.slice(0, MAX_NAMED).join(', ')}${alternatives.length > MAX_NAMED ? ', …' : ''}.`
+    );
   const profile = TASK_PROFILE[task];
-  return ` No installed model can do ${task} work yet — pull one made for ${profile} work, such as ${ROUTING_PROFILES[profile].preferredFamilies[0]}.`;
+  return (
+    ` No installed model can do ${task} work yet — pull one made for ${profile} work, such as ` +
+    `${ROUTING_PROFILES[profile].preferredFamilies[0]}.`
+  );
 }
 
 export function checkPreference<T extends RouteCandidate>(
@@ -63,7 +69,9 @@ export function checkPreference<T extends RouteCandidate>(
   return {
     ok: false,
     installed: true,
-    message: `${m.name} cannot be preferred for ${task} work: it ${why}, so it would never be chosen for it.${instead(task, alternatives)}`,
+    message:
+      `${m.name} cannot be preferred for ${task} work: it ${why}, so it would never be chosen for ` +
+      `it.${instead(task, alternatives)}`,
     alternatives,
   };
 }

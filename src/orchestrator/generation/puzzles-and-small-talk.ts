@@ -121,13 +121,16 @@ const PLEASANTRIES = [
   'again',
   'bot',
   'assistant',
-  '(?:how (?:are|r) (?:you|u|ya)|how (?:have|ve) you been|how you been)(?: doing| going)?(?: today| tonight| this (?:morning|afternoon|evening))?',
+  '(?:how (?:are|r) (?:you|u|ya)|how (?:have|ve) you been|how you been)(?: doing| going)?(?: ' +
+    'today| tonight| this (?:morning|afternoon|evening))?',
   "how(?:'?s| is) (?:it going|everything|life|things|(?:your|ur) day(?: going| been)?)",
   'how was (?:your|ur) (?:day|weekend|week)',
   'how do you do',
   'how are things',
   "what(?:'?s| is) (?:up|new|good|happening)",
-  "(?:i )?hope (?:you(?:'?re| are)|all is|everything is|all(?:'?s| is)) (?:well|good|fine|ok|okay|doing (?:well|good|great|fine)|having an? (?:good|great|nice|lovely) (?:day|week|weekend))",
+  "(?:i )?hope (?:you(?:'?re| are)|all is|everything is|all(?:'?s| is)) " +
+    '(?:well|good|fine|ok|okay|doing (?:well|good|great|fine)|having an? ' +
+    '(?:good|great|nice|lovely) (?:day|week|weekend))',
   '(?:nice|pleased|good|great) to (?:meet|see) you',
   'long time no see',
   "(?:i'?m|i am) (?:back|fine|good|great|ok|okay|doing (?:well|good|great|fine))",

@@ -183,7 +183,10 @@ function preferWarm<T extends { m: RouteCandidate; why: string }>(
   const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
   order[0] = {
     ...order[0]!,
-    why: `${order[0]!.why}; preferred over ${passed.m.name}, whose load is estimated at ~${secs(estimates.get(passed.m.name)!)}, more than model.routing.maxColdLoadMs (${secs(limitMs)})`,
+    why:
+      `${order[0]!.why}; preferred over ${passed.m.name}, whose load is estimated at ` +
+      `~${secs(estimates.get(passed.m.name)!)}, more than model.routing.maxColdLoadMs ` +
+      `(${secs(limitMs)})`,
   };
   return order;
 }
@@ -219,7 +222,9 @@ export function alternativeFor(
   if (shared)
     return {
       model: shared.name,
-      why: `${shared.name} serves the same work (${shared.profiles.filter((p) => wanted.profiles.includes(p)).join(', ')}) and fits`,
+      why:
+        `${shared.name} serves the same work ` +
+        `(${shared.profiles.filter((p) => wanted.profiles.includes(p)).join(', ')}) and fits`,
     };
   return undefined;
 }

@@ -82,13 +82,20 @@ export function notCandidateBecause(
   if (!m.fits) return `does not fit in its host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
   if (canTake(m, profile, req.images) || anyTextModelMay(profile, req)) return undefined;
   if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
-  return `does not suit ${profile} work${profile === 'code' ? ' (code goes only to code models)' : ''} — it serves ${abilities(m)}`;
+  return (
+    `does not suit ${profile} ` +
+    `work${profile === 'code' ? ' (code goes only to code models)' : ''} — it serves ` +
+    `${abilities(m)}`
+  );
 }
 
 /** What a model can do, in a few words: "general, code and creative work", or why it takes none. */
 function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string {
   if (m.profiles.length)
-    return `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} work`;
+    return (
+      `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} ` +
+      `work`
+    );
   if (m.capabilities.includes('embedding')) return 'embeddings only (it writes no text)';
   if (m.capabilities.includes('image')) return 'image generation only (it writes no text)';
   return 'no text work (it reports no completion capability)';
@@ -127,6 +134,9 @@ export function unusableBecause(
   if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
   if (!m.fits) return `does not fit in this host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
   if (m.contextWindow < (req.contextTokens ?? 0))
-    return `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller than the prompt and answer (~${req.contextTokens} tokens)`;
+    return (
+      `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller ` +
+      `than the prompt and answer (~${req.contextTokens} tokens)`
+    );
   return undefined;
 }

@@ -44,7 +44,9 @@ const SIMPLER = 'use + or * or smaller counts instead of large counted repeats (
 
 function refused(source: string, what: string): PatternRefused {
   return new PatternRefused(
-    `format's pattern ${quoted(source)} uses ${what}, which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — ${NEXT_STEP}.`,
+    `format's pattern ${quoted(source)} uses ${what}, which ollm-mcp does not run: patterns are ` +
+      `matched in time linear in the answer (by RE2), so that no answer can stall the server — ` +
+      `${NEXT_STEP}.`,
   );
 }
 
@@ -79,7 +81,8 @@ export function linearPattern(source: string, flags: string): LinearPattern {
     const said = err.message.replace(/^error parsing regexp: /, '');
     const next = /repeat count/.test(said) ? `${SIMPLER}, or ${LEAVE_OUT}` : NEXT_STEP;
     throw new PatternRefused(
-      `format's pattern ${quoted(source)} cannot be matched in linear time by RE2, which ollm-mcp runs patterns with so that no answer can stall the server (RE2 says: ${said}) — ${next}.`,
+      `format's pattern ${quoted(source)} cannot be matched in linear time by RE2, which ollm-mcp ` +
+        `runs patterns with so that no answer can stall the server (RE2 says: ${said}) — ${next}.`,
     );
   }
   return bounded(re, source, flags);
@@ -93,14 +96,19 @@ function bounded(re: RE2JS, source: string, flags: string): LinearPattern {
   const size = re.programSize();
   if (size > MAX_PATTERN_PROGRAM) {
     throw new PatternRefused(
-      `format's pattern ${quoted(source)} compiles to ${size} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — ${SIMPLER}, or ${LEAVE_OUT}.`,
+      `format's pattern ${quoted(source)} compiles to ${size} steps, more than the ` +
+        `${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — ` +
+        `${SIMPLER}, or ${LEAVE_OUT}.`,
     );
   }
   const most = Math.floor(MAX_PATTERN_WORK / size);
   const test = (text: string): boolean => {
     if (text.length > most) {
       throw new PatternTooCostly(
-        `a value in it is ${text.length} characters, more than format's pattern ${quoted(source)} is matched against (${most} at most: each character may cost up to ${size} steps of it), so it was not checked — ask for a shorter value, ${SIMPLER}, or pass "json" and check the answer yourself`,
+        `a value in it is ${text.length} characters, more than format's pattern ${quoted(source)} ` +
+          `is matched against (${most} at most: each character may cost up to ${size} steps of it), ` +
+          `so it was not checked — ask for a shorter value, ${SIMPLER}, or pass "json" and check the ` +
+          `answer yourself`,
       );
     }
     return re.test(text);

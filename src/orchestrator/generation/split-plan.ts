@@ -216,7 +216,11 @@ function refusal(n: WindowNeed, needTokens: number): WindowPlan {
     whole: false,
     needTokens,
     minWindow,
-    impossible: `its ${n.window}-token window leaves too little room beside the task and system prompts (~${n.fixedTokens} tokens) for even the smallest part (${smallest} tokens) and its answer (${PART_ANSWER_MIN})${without ? `, with ${without} left out` : ''}: it takes a window of at least ${minWindow} tokens${shorter}`,
+    impossible:
+      `its ${n.window}-token window leaves too little room beside the task and system prompts ` +
+      `(~${n.fixedTokens} tokens) for even the smallest part (${smallest} tokens) and its answer ` +
+      `(${PART_ANSWER_MIN})${without ? `, with ${without} left out` : ''}: it takes a window of ` +
+      `at least ${minWindow} tokens${shorter}`,
   };
 }
 

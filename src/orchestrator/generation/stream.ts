@@ -104,7 +104,9 @@ function checkAnswered(engine: Engine, req: StreamRequest, watch: StreamWatch, a
   if (answer.text.trim() === '') {
     throw new HostError(
       answer.thinking ? 'server_error' : 'empty_answer',
-      `${req.model} returned an empty answer${answer.thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
+      `${req.model} returned an empty ` +
+        `answer${answer.thinking ? ' (it only produced thinking)' : ''} — trying another model may ` +
+        `help, or raise maxTokens.`,
       engine.host,
     );
   }
@@ -117,7 +119,8 @@ function failureOf(err: unknown, engine: Engine, req: StreamRequest, watch: Stre
   if (err instanceof HostError && err.kind === 'unreachable' && watch.tokens > 0) {
     return new HostError(
       'server_error',
-      `The connection to ${engine.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`,
+      `The connection to ${engine.who} dropped while ${req.model} was answering (after ` +
+        `${watch.tokens} tokens) — the next model is tried.`,
       engine.host,
     );
   }
@@ -135,8 +138,13 @@ function timedOut(
   const s = (ms: number) => `${Math.round(ms / 1000)} s`;
   const message =
     which === 'stall'
-      ? `${req.model} sent nothing for ${s(req.stallMs)} while generating (after ${tokens} token${tokens === 1 ? '' : 's'}) and was stopped — ${who} may be overloaded; raise ollama.stallTimeoutMs (${req.stallMs} ms) if the model is just slow.`
-      : `${req.model} sent no first token within ${s(req.firstTokenMs)} while ${who} read the prompt${req.promptTokens ? ` (~${req.promptTokens} tokens)` : ''} (time queued behind other requests not counted) and was stopped — a long prompt on a slow machine needs more: raise ollama.firstTokenTimeoutMs (${req.firstTokenMs} ms).`;
+      ? `${req.model} sent nothing for ${s(req.stallMs)} while generating (after ${tokens} ` +
+        `token${tokens === 1 ? '' : 's'}) and was stopped — ${who} may be overloaded; raise ` +
+        `ollama.stallTimeoutMs (${req.stallMs} ms) if the model is just slow.`
+      : `${req.model} sent no first token within ${s(req.firstTokenMs)} while ${who} read the ` +
+        `prompt${req.promptTokens ? ` (~${req.promptTokens} tokens)` : ''} (time queued behind ` +
+        `other requests not counted) and was stopped — a long prompt on a slow machine needs more: ` +
+        `raise ollama.firstTokenTimeoutMs (${req.firstTokenMs} ms).`;
   return new HostError('timeout', message, host);
 }
 

@@ -115,7 +115,9 @@ export function judgeDiff(occ: Cited, quotes: readonly string[], file: DiffFile)
   const whole = file.wholeAfter ? file.after : file.wholeBefore ? file.before : undefined;
   if (whole) {
     const count = whole.size;
-    const has = `${file.wholeAfter ? 'the new file' : 'the deleted file'} ${path} has ${count} line${count === 1 ? '' : 's'}`;
+    const has =
+      `${file.wholeAfter ? 'the new file' : 'the deleted file'} ${path} has ${count} ` +
+      `line${count === 1 ? '' : 's'}`;
     return flag(`${occ.raw} ${whole.has(occ.from) ? 'runs past the end' : 'does not exist'}: ${has}`);
   }
   return { verdict: 'unchecked', why: `${occ.raw} is outside the lines the diff shows of ${path}` };

@@ -56,7 +56,8 @@ export interface CitationReport {
 /** The sentence added to the prompt when inputs are read by reference: how to cite. */
 export const CITE_INSTRUCTION =
   // every request of a split job carries it: short (a small window feels each token)
-  'Cite inputs as path:line or path:line-line (e.g. src/a.ts:3-5; lines numbered from 1 as the headers say); quote code in backticks after it.';
+  'Cite inputs as path:line or path:line-line (e.g. src/a.ts:3-5; lines numbered from 1 as ' +
+  'the headers say); quote code in backticks after it.';
 
 /** At most this many distinct citations are checked. */
 export const MAX_CITATIONS = 200;

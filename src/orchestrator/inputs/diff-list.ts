@@ -16,7 +16,9 @@ export function rangeRevisions(range: string): string[] {
   const ok = parts.length <= 2 && parts.every((r) => REVISION.test(r) && !r.includes('..'));
   if (!ok) {
     throw new InputError(
-      `diff.range ${JSON.stringify(range.slice(0, 80))} is not a revision or range — give one commit ("HEAD~3") or two joined by .. or ... ("main..HEAD", "main...HEAD"); paths, blob expressions (with ":") and options are not accepted.`,
+      `diff.range ${JSON.stringify(range.slice(0, 80))} is not a revision or range — give one ` +
+        `commit ("HEAD~3") or two joined by .. or ... ("main..HEAD", "main...HEAD"); paths, blob ` +
+        `expressions (with ":") and options are not accepted.`,
     );
   }
   return parts;

@@ -54,7 +54,8 @@ async function checkedRange(range: string, git: GitRun): Promise<string[]> {
   for (const rev of revisions) {
     await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() => {
       throw new InputError(
-        `diff.range: ${JSON.stringify(rev.slice(0, 80))} is not a commit in this repository — give a branch, tag, commit or HEAD~n.`,
+        `diff.range: ${JSON.stringify(rev.slice(0, 80))} is not a commit in this repository — give ` +
+          `a branch, tag, commit or HEAD~n.`,
       );
     });
   }
@@ -120,7 +121,8 @@ export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: 
   const text = chunks.join('');
   if (Buffer.byteLength(text) > budgetLeft)
     throw new InputError(
-      `the diff is larger than the ${formatBytes(budgetLeft)} one call may still read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
+      `the diff is larger than the ${formatBytes(budgetLeft)} one call may still read ` +
+        `(inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
     );
   const what = req.range
     ? `git diff ${req.range}`
@@ -129,7 +131,9 @@ export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: 
       : 'git diff (working tree)';
   if (text.trim() === '') {
     throw new InputError(
-      `${what} is empty${skipped.length ? ' once secrets are left out' : ''} in ${top} — nothing to read${req.staged ? '; stage changes with `git add` first' : req.range ? '' : '; for staged changes pass diff.staged: true'}.`,
+      `${what} is empty${skipped.length ? ' once secrets are left out' : ''} in ${top} — nothing ` +
+        `to ` +
+        `read${req.staged ? '; stage changes with `git add` first' : req.range ? '' : '; for staged changes pass diff.staged: true'}.`,
     );
   }
   return { label: what, text, bytes: Buffer.byteLength(text), skipped };

@@ -30,7 +30,10 @@ function refusal(where: Located, scope: InputScope): string | undefined {
   for (const name of names) {
     const what = secretKind(name);
     if (what && !allowed(name))
-      return `refused: it looks like ${what}, which is never sent to a model — allow it with a pattern in inputs.allow if it is safe`;
+      return (
+        `refused: it looks like ${what}, which is never sent to a model — allow it with a pattern ` +
+        `in inputs.allow if it is safe`
+      );
   }
   return undefined;
 }
@@ -105,12 +108,15 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
     const limit = image ? scope.maxImageBytes : scope.maxFileBytes;
     if (info.size > limit) {
       throw new InputError(
-        `${name}: ${formatBytes(info.size)}, more than the ${formatBytes(limit)} allowed for ${image ? 'an image' : 'a file'} (inputs.${image ? 'maxImageBytes' : 'maxFileBytes'}) — name a smaller file or part of it.`,
+        `${name}: ${formatBytes(info.size)}, more than the ${formatBytes(limit)} allowed for ` +
+          `${image ? 'an image' : 'a file'} (inputs.${image ? 'maxImageBytes' : 'maxFileBytes'}) — ` +
+          `name a smaller file or part of it.`,
       );
     }
     if (info.size > budgetLeft) {
       throw new InputError(
-        `${name}: reading it (${formatBytes(info.size)}) would pass the ${formatBytes(scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer files.`,
+        `${name}: reading it (${formatBytes(info.size)}) would pass the ` +
+          `${formatBytes(scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer files.`,
       );
     }
     const bytes = new Uint8Array(info.size);

@@ -24,7 +24,8 @@ class Budget {
   take(bytes: number, what: string): void {
     if (this.used + bytes > this.scope.maxTotalBytes) {
       throw new InputError(
-        `${what}: reading it would pass the ${formatBytes(this.scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer or smaller inputs.`,
+        `${what}: reading it would pass the ${formatBytes(this.scope.maxTotalBytes)} one call may ` +
+          `read (inputs.maxTotalBytes) — name fewer or smaller inputs.`,
       );
     }
     this.used += bytes;
@@ -72,7 +73,9 @@ export async function gatherInputs(
     const match = await expandGlob(entry, scope);
     if (match.files.length === 0) {
       throw new InputError(
-        `${entry}: matches no file${match.ignored ? ` that .gitignore does not ignore (${match.ignored} ignored)` : ''} under ${scope.base}.`,
+        `${entry}: matches no ` +
+          `file${match.ignored ? ` that .gitignore does not ignore (${match.ignored} ignored)` : ''} ` +
+          `under ${scope.base}.`,
       );
     }
     for (const file of match.files) {

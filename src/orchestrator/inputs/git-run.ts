@@ -82,7 +82,8 @@ function run(args: readonly string[], cwd: string, maxBytes: number, what: strin
         if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
           return reject(
             new InputError(
-              `the diff is larger than the ${formatBytes(maxBytes)} one call may read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
+              `the diff is larger than the ${formatBytes(maxBytes)} one call may read ` +
+                `(inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
             ),
           );
         if (e.killed)

@@ -72,7 +72,8 @@ export class RulesTexts {
     this.taken += text.length;
     if (this.taken > this.bounds.walkBytes) {
       throw new RulesUnreadable(
-        `the files of rules under ${this.top} hold more than the ${mb(this.bounds.walkBytes)} one walk reads, so which files git ignores cannot be told`,
+        `the files of rules under ${this.top} hold more than the ${mb(this.bounds.walkBytes)} one ` +
+          `walk reads, so which files git ignores cannot be told`,
       );
     }
   }

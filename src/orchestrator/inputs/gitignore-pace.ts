@@ -54,7 +54,8 @@ export class Pacer implements ReadSlices {
   async breathe(): Promise<void> {
     if (this.spent > this.pace.budgetMs) {
       throw new RulesTooCostly(
-        `the .gitignore rules under ${this.top} took more than ${Math.round(this.pace.budgetMs / 1000)} s to read and match against these paths`,
+        `the .gitignore rules under ${this.top} took more than ` +
+          `${Math.round(this.pace.budgetMs / 1000)} s to read and match against these paths`,
       );
     }
     if (performance.now() - this.sliceStart < this.pace.sliceMs) return;

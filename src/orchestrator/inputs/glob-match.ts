@@ -66,7 +66,9 @@ export function globMatcher(glob: string): (relPath: string) => boolean {
           : undefined;
     if (what === undefined) throw err;
     throw new GlobRefused(
-      `uses ${what}, which ollm-mcp does not match: globs that picomatch would match slowly are matched in time linear in each path (by RE2), so that no pattern can stall the server — write the pattern without it, or name the files.`,
+      `uses ${what}, which ollm-mcp does not match: globs that picomatch would match slowly are ` +
+        `matched in time linear in each path (by RE2), so that no pattern can stall the server — ` +
+        `write the pattern without it, or name the files.`,
     );
   }
   return (relPath) => re.test(relPath);

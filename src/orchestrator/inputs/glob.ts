@@ -65,7 +65,8 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
   const expanded = expandHome(pattern).split('\\').join('/');
   if (expanded.split('/').includes('..'))
     throw new InputError(
-      `${pattern}: a pattern may not contain ".." — start it from a folder inside the project, or give an absolute path inside an allowed root.`,
+      `${pattern}: a pattern may not contain ".." — start it from a folder inside the project, or ` +
+        `give an absolute path inside an allowed root.`,
     );
   const scan = picomatch.scan(expanded);
   // a glob picomatch would match slowly is walked whole and each path tested by RE2 (glob-match.ts)
@@ -103,7 +104,8 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
     const out = await rules.ignored(f).catch((err: unknown) => {
       if (err instanceof RulesTooCostly)
         throw new InputError(
-          `${pattern}: ${err.message} (${files.length + ignored} of ${matched.length} files decided) — name the files instead, or narrow the pattern to fewer folders.`,
+          `${pattern}: ${err.message} (${files.length + ignored} of ${matched.length} files decided) ` +
+            `— name the files instead, or narrow the pattern to fewer folders.`,
         );
       throw err;
     });

@@ -97,7 +97,8 @@ export async function locate(
 
 /** How to open a folder to ollm-mcp, said in every refusal of a path. */
 const HOW_TO_ALLOW =
-  'open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings';
+  'open the client in your project folder (or give it as an MCP root), name it with --project ' +
+  'DIR or OLLM_PROJECT, or add it to inputs.roots in settings';
 
 /** Why a path outside every allowed folder is refused, and how to allow it. */
 export function outsideMessage(
@@ -109,8 +110,14 @@ export function outsideMessage(
   const how = leadsTo ? ` (it leads to ${leadsTo})` : '';
   const notOpen = closed ? `ollm-mcp runs in ${closed.folder}, ${closed.why}, which is not opened as a project` : '';
   if (!roots.length)
-    return `${raw}: no folder is open to ollm-mcp${how} — ${notOpen || 'none is allowed'}. To read files, ${HOW_TO_ALLOW}.`;
-  return `${raw}: outside the folders ollm-mcp may read${how} — allowed: ${roots.join(', ')}${notOpen ? ` (${notOpen})` : ''}. To read it, ${HOW_TO_ALLOW}.`;
+    return (
+      `${raw}: no folder is open to ollm-mcp${how} — ${notOpen || 'none is allowed'}. To read ` +
+      `files, ${HOW_TO_ALLOW}.`
+    );
+  return (
+    `${raw}: outside the folders ollm-mcp may read${how} — allowed: ` +
+    `${roots.join(', ')}${notOpen ? ` (${notOpen})` : ''}. To read it, ${HOW_TO_ALLOW}.`
+  );
 }
 
 /** Where the call runs: the project folder in effect (else the working folder), and whether the user named it. */

@@ -243,7 +243,8 @@ class Packer {
 
   private tooSmall(label: string, overhead: number): Error {
     return new Error(
-      `splitInputs: a budget of ${this.limit} tokens is too small: a piece of "${label}" needs about ${overhead} tokens for its header and fences alone, plus its text`,
+      `splitInputs: a budget of ${this.limit} tokens is too small: a piece of "${label}" needs ` +
+        `about ${overhead} tokens for its header and fences alone, plus its text`,
     );
   }
 }

@@ -49,7 +49,8 @@ export async function chosenNames(
   if (names.length < 2)
     throw new HostError(
       'model_not_found',
-      `Fewer than two different installed models fit this machine for ${want.task} work — name the models to compare, or pull another.`,
+      `Fewer than two different installed models fit this machine for ${want.task} work — name ` +
+        `the models to compare, or pull another.`,
       job.fleet.host,
     );
   return names;
@@ -73,7 +74,8 @@ export function sortModels(
         name,
         failed(
           shortened(name),
-          `not installed on any host that answers — pull it with \`ollama pull ${shortened(name)}\`, or see list_models`,
+          `not installed on any host that answers — pull it with \`ollama pull ${shortened(name)}\`, ` +
+            `or see list_models`,
         ),
       );
     else if (!m.fits)
@@ -88,7 +90,8 @@ export function sortModels(
         m.name,
         failed(
           m.name,
-          `its ${m.contextWindow}-token window is too small for the prompt (~${promptTokens} tokens) and the answer — pass long inputs by path (files, diff) so they can be split`,
+          `its ${m.contextWindow}-token window is too small for the prompt (~${promptTokens} tokens) ` +
+            `and the answer — pass long inputs by path (files, diff) so they can be split`,
         ),
       );
     else {

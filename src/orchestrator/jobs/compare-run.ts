@@ -168,7 +168,9 @@ async function runGroup(job: HostJob, group: string[], r: GroupRun): Promise<str
           later.push(model);
           lanes[i]?.enter({
             kind: 'waiting',
-            for: `${beside.join(', ')} to finish first: ${model} cannot be resident beside ${beside.length === 1 ? 'it' : 'them'}`,
+            for:
+              `${beside.join(', ')} to finish first: ${model} cannot be resident beside ` +
+              `${beside.length === 1 ? 'it' : 'them'}`,
           });
           return;
         }

@@ -18,7 +18,10 @@ import { wholeRequest, withInputs } from './offload.js';
 /** Why `r` is not `model`'s own answer (another model's, or the cloud fallback's), or undefined. */
 function notItsAnswer(model: string, r: Pick<RouteResult, 'model' | 'provider'>): string | undefined {
   if (r.provider === 'fallback')
-    return `${model} did not answer: the answer came from the cloud fallback (${r.model}), so it is not shown as ${model}'s`;
+    return (
+      `${model} did not answer: the answer came from the cloud fallback (${r.model}), so it is ` +
+      `not shown as ${model}'s`
+    );
   if (r.model !== model)
     return `${model} did not answer: the answer came from ${r.model}, so it is not shown as ${model}'s`;
   return undefined;

@@ -105,7 +105,8 @@ function comparison(
     answered,
     summary:
       across.length > 1
-        ? `${summary} The hosts ran side by side: ${across.map((r) => `${r.job.host.name} (${[...r.run.ran].join(', ')})`).join(', ')}.`
+        ? `${summary} The hosts ran side by side: ` +
+          `${across.map((r) => `${r.job.host.name} (${[...r.run.ran].join(', ')})`).join(', ')}.`
         : summary,
     wallMs: Math.round(performance.now() - started),
   };

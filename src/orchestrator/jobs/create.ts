@@ -87,7 +87,10 @@ async function waitForRequestsOn(
     if (left <= 0) {
       throw new HostError(
         'busy',
-        `${name} was not replaced: after ${Math.round((Date.now() - start) / 1000)} s, ${requests(running)} of other calls ${running === 1 ? 'is' : 'are'} still running on it on ${unit.name}, and replacing it would change the model under them. Run create_model again once they finish (show_status lists the requests running), or make it under another name.`,
+        `${name} was not replaced: after ${Math.round((Date.now() - start) / 1000)} s, ` +
+          `${requests(running)} of other calls ${running === 1 ? 'is' : 'are'} still running on it on ` +
+          `${unit.name}, and replacing it would change the model under them. Run create_model again ` +
+          `once they finish (show_status lists the requests running), or make it under another name.`,
         unit.engine.host,
       );
     }
@@ -109,7 +112,8 @@ function checked(req: CreateJobRequest, host: string): CreateModelRequest {
     if (given.length)
       throw new HostError(
         'bad_request',
-        `copy copies ${quoted(req.from)} as it is, so it takes only name, from, replace, task and host — leave out ${given.join(', ')}, or drop copy to make a model with them.`,
+        `copy copies ${quoted(req.from)} as it is, so it takes only name, from, replace, task and ` +
+          `host — leave out ${given.join(', ')}, or drop copy to make a model with them.`,
         host,
       );
   }
@@ -127,7 +131,9 @@ async function cannotCreate(
   const instead = await unit.engine.createInstead?.(request, signal ? { signal } : {}).catch(() => undefined);
   return new HostError(
     'not_supported',
-    `${unit.engine.who} cannot make models, so nothing was sent — ${instead ?? `set ${quoted(request.from)}'s defaults in that engine itself`}. create_model works on Ollama hosts.`,
+    `${unit.engine.who} cannot make models, so nothing was sent — ` +
+      `${instead ?? `set ${quoted(request.from)}'s defaults in that engine itself`}. create_model ` +
+      `works on Ollama hosts.`,
     unit.engine.host,
   );
 }
@@ -170,7 +176,8 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   if (existing && !req.replace) {
     throw new HostError(
       'bad_request',
-      `${existing.name} already exists on ${unit.name}, so nothing was made — pass replace: true to overwrite it, or choose another name.`,
+      `${existing.name} already exists on ${unit.name}, so nothing was made — pass replace: true ` +
+        `to overwrite it, or choose another name.`,
       unit.engine.host,
     );
   }
@@ -181,7 +188,8 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   ) {
     throw new HostError(
       'bad_request',
-      `quantize: ${base.name} is ${base.quantization}, and Ollama quantizes only ${QUANTIZABLE.join(', ')} models — make it from an F16 model, or leave quantize out.`,
+      `quantize: ${base.name} is ${base.quantization}, and Ollama quantizes only ` +
+        `${QUANTIZABLE.join(', ')} models — make it from an F16 model, or leave quantize out.`,
       unit.engine.host,
     );
   }
@@ -223,7 +231,9 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
     // the model is made whatever the state database says: the result says what was not kept
     throw new HostError(
       'server_error',
-      `${name} was made on ${unit.name}, but what it is made for could not be kept (${err instanceof Error ? err.message : String(err)}) — run create_model again with replace: true once the state database is writable.`,
+      `${name} was made on ${unit.name}, but what it is made for could not be kept ` +
+        `(${err instanceof Error ? err.message : String(err)}) — run create_model again with ` +
+        `replace: true once the state database is writable.`,
       unit.engine.host,
     );
   }

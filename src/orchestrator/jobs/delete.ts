@@ -33,7 +33,9 @@ export async function deleteModel(
     const similar = similarModels(snapshot.models, req.model).map((m) => m.name);
     throw new HostError(
       'model_not_found',
-      `Model ${quoted(req.model)} is not installed on Ollama at ${unit.address}, so there is nothing to delete${similar.length ? `; installed under other names: ${similar.join(', ')} — name the one to delete exactly` : ' — list_models shows what is'}.`,
+      `Model ${quoted(req.model)} is not installed on Ollama at ${unit.address}, so there is ` +
+        `nothing to ` +
+        `delete${similar.length ? `; installed under other names: ${similar.join(', ')} — name the one to delete exactly` : ' — list_models shows what is'}.`,
       parts.fleet.host,
     );
   }

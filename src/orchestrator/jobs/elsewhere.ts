@@ -32,7 +32,9 @@ export async function answerElsewhere(fallback: Fallback | undefined, plan: Else
     throw new RouteError(describeAttempts(attempts) || `${req.model ?? 'the model'} could not answer`, attempts);
   const keptLocal = (why: string) =>
     new RouteError(
-      `${what} (${describeAttempts(attempts)}). It stopped there: ${why}, and they are not sent to the cloud fallback (${fallback!.host}) unless fallback.sendInputs is true in settings. Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
+      `${what} (${describeAttempts(attempts)}). It stopped there: ${why}, and they are not sent ` +
+        `to the cloud fallback (${fallback!.host}) unless fallback.sendInputs is true in settings. ` +
+        `Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
       attempts,
     );
   if (fallback && req.inputsByReference && !fallback.sendInputs)
@@ -98,7 +100,8 @@ export async function answerElsewhere(fallback: Fallback | undefined, plan: Else
     return c.notes.length > 0 ? { ...result, notes: c.notes } : result;
   }
   throw new RouteError(
-    `No local model could do this (${describeAttempts(attempts)}). Do the task yourself, or fix what the attempts name and try again.`,
+    `No local model could do this (${describeAttempts(attempts)}). Do the task yourself, or fix ` +
+      `what the attempts name and try again.`,
     attempts,
   );
 }

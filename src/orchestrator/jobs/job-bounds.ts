@@ -25,13 +25,19 @@ export class JobError extends Error {
 
 /** Why `id` is no job of the caller's, and how to find theirs. */
 export function noJobText(id: string): string {
-  return `No job ${shownId(id)} of yours: an unknown id, another client's, or one that ended and is no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists your jobs (tasks/list your tasks).`;
+  return (
+    `No job ${shownId(id)} of yours: an unknown id, another client's, or one that ended and is ` +
+    `no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). ` +
+    `show_status lists your jobs (tasks/list your tasks).`
+  );
 }
 
 /** Room for one more of an owner's jobs, who has `running` here (or starting), else a JobError saying what to do. */
 export function roomFor(running: number): void {
   if (running >= MAX_RUNNING)
     throw new JobError(
-      `You have ${running} jobs running in this ollm-mcp server, the most one client may: wait for some to end, or cancel those you no longer need (show_status {cancelJob}, tasks/cancel), then call again.`,
+      `You have ${running} jobs running in this ollm-mcp server, the most one client may: wait ` +
+        `for some to end, or cancel those you no longer need (show_status {cancelJob}, ` +
+        `tasks/cancel), then call again.`,
     );
 }

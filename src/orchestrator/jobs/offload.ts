@@ -171,7 +171,13 @@ async function splitDryRun(job: CallParts, req: RouteRequest, plan: SplitPlan): 
   const seconds = first.advice?.expectedSeconds ?? 0;
   const about = first.advice ? aboutSeconds({ seconds, known: first.advice.speedMeasured }) : `about ${seconds} s`;
   const left = leftOutNote(plan, plan.window);
-  const line = `Split: the input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${plan.model}'s usable window (${plan.window} tokens), so it would be split into ${plan.parts.length} parts of up to ~${plan.partTokens} tokens, ${plan.width > 1 ? `${plan.width} at a time, ` : ''}the answers combined in ${plan.rounds} ${plan.rounds === 1 ? 'round' : 'rounds'} — ${plan.calls} generations, ${about.replace(' s (', ' s in all (')}.${left ? ` ${left[0]!.toUpperCase()}${left.slice(1)}.` : ''}`;
+  const line =
+    `Split: the input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer ` +
+    `than ${plan.model}'s usable window (${plan.window} tokens), so it would be split into ` +
+    `${plan.parts.length} parts of up to ~${plan.partTokens} tokens, ` +
+    `${plan.width > 1 ? `${plan.width} at a time, ` : ''}the answers combined in ${plan.rounds} ` +
+    `${plan.rounds === 1 ? 'round' : 'rounds'} — ${plan.calls} generations, ` +
+    `${about.replace(' s (', ' s in all (')}.${left ? ` ${left[0]!.toUpperCase()}${left.slice(1)}.` : ''}`;
   const notes = [...(first.notes ?? []), ...(left ? [`${left}.`] : [])];
   return {
     ...first,

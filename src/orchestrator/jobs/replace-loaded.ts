@@ -57,7 +57,8 @@ export async function beforeReplace(
   } catch (err) {
     // other clients' requests on it: Ollama unloads it once they end (its unload is queued)
     log.info(
-      `create_model: ${existing.name}'s old weights not unloaded yet (${err instanceof Error ? err.message : String(err)})`,
+      `create_model: ${existing.name}'s old weights not unloaded yet ` +
+        `(${err instanceof Error ? err.message : String(err)})`,
     );
     return { weights: 'new', unloaded: false };
   } finally {
@@ -69,7 +70,10 @@ export async function beforeReplace(
 /** What replacing a loaded model did, in a few words for create_model's line (after its host is named). */
 export function replacedLoadedText(loaded: ReplacedLoaded): string {
   if (loaded.weights === 'same')
-    return 'it was loaded there and stays so: requests already running on it finish as they began, the next ones run the new version';
+    return (
+      'it was loaded there and stays so: requests already running on it finish as they began, the ' +
+      'next ones run the new version'
+    );
   if (loaded.unloaded) return 'its old weights, loaded there, were unloaded: the next call loads the new ones';
   return 'its old weights stay loaded there until the requests running on them end: the next call loads the new ones';
 }

@@ -90,7 +90,8 @@ export async function smartLoad(shared: JobParts, req: SmartLoadRequest): Promis
       const down = downLines(overview.unreachable ?? []);
       throw new HostError(
         'model_not_found',
-        `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`,
+        `No installed model that fits this machine can take ${profile} work — pull one, e.g. ` +
+          `\`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`,
         parts.fleet.host,
       );
     }

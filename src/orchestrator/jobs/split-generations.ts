@@ -71,7 +71,9 @@ export function generations(
   const say = (stage: string, total: number) => {
     const now = [...running];
     board?.note(
-      `${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`,
+      `${stage}: ` +
+        `${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} ` +
+        `of ${total} done`,
     );
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format

@@ -117,7 +117,8 @@ function checkRuntimeWindow(plan: SplitPlan, total: number): void {
   const runsWith = plan.host.engine.runtimeWindow?.(model);
   if (runsWith !== undefined && runsWith < plan.window)
     throw new RouteError(
-      `${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ${plan.window} the parts were sized to.`,
+      `${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ` +
+        `${plan.window} the parts were sized to.`,
       [],
     );
 }
@@ -142,7 +143,12 @@ function splitResult(
   return {
     ...final,
     ...(notes.length > 0 && { notes }),
-    reason: `${final.reason} The input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${model}'s usable window (${plan.window} tokens), so it was split into ${total} parts of up to ~${plan.partTokens} tokens, the task run on each, and the answers combined in ${rounds} ${rounds === 1 ? 'round' : 'rounds'} (${results.length} generations).`,
+    reason:
+      `${final.reason} The input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) ` +
+      `is longer than ${model}'s usable window (${plan.window} tokens), so it was split into ` +
+      `${total} parts of up to ~${plan.partTokens} tokens, the task run on each, and the answers ` +
+      `combined in ${rounds} ${rounds === 1 ? 'round' : 'rounds'} (${results.length} ` +
+      `generations).`,
     fallbacks: results.flatMap((r) => r.fallbacks),
     metrics: {
       ...final.metrics,

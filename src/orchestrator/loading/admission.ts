@@ -151,9 +151,12 @@ export function admission(input: PlanInput): Admission {
       : gpuBytes(model.sizeBytes, model.kvBytes);
     const preflight = model.preflight;
     const ollamas = preflight
-      ? `; Ollama's pre-flight counts ${fmt(preflightBytes(preflight, memory.vram.freeBytes))} (f16 KV cache and batch buffers)`
+      ? `; Ollama's pre-flight counts ${fmt(preflightBytes(preflight, memory.vram.freeBytes))} (f16 ` +
+        `KV cache and batch buffers)`
       : '';
-    const needs = `${fmt(predicted)} of VRAM (${learned ? learned.words : `${fmt(model.sizeBytes)}${kv}`} + ${Math.round(GPU_SURCHARGE * 100)}% for buffers)`;
+    const needs =
+      `${fmt(predicted)} of VRAM (${learned ? learned.words : `${fmt(model.sizeBytes)}${kv}`} + ` +
+      `${Math.round(GPU_SURCHARGE * 100)}% for buffers)`;
     const free = vram.freeBytes;
     const room = Math.floor(free * VRAM_ADMISSION);
     if (predicted <= vram.totalBytes * VRAM_ADMISSION) {
@@ -177,12 +180,16 @@ export function admission(input: PlanInput): Admission {
     return {
       required: predicted,
       room,
-      needs: `${needs}, more than ${Math.round(VRAM_ADMISSION * 100)}% of the GPU's ${fmt(vram.totalBytes)}: it runs alone with ${fmt(spill)} in RAM`,
+      needs:
+        `${needs}, more than ${Math.round(VRAM_ADMISSION * 100)}% of the GPU's ` +
+        `${fmt(vram.totalBytes)}: it runs alone with ${fmt(spill)} in RAM`,
       alone: true,
       fitsInVram: false,
       enough: (o) => o.set.length === loaded.length && spillNeed <= ramRoom + ramFreed(o),
       ...(spillNeed > ramCeiling && {
-        impossible: `its ${fmt(spill)} CPU part with the ${Math.round(policy.safetyMargin * 100)}% margin (${fmt(spillNeed)}) is more than this host's RAM allows (${fmt(ramCeiling)})`,
+        impossible:
+          `its ${fmt(spill)} CPU part with the ${Math.round(policy.safetyMargin * 100)}% margin ` +
+          `(${fmt(spillNeed)}) is more than this host's RAM allows (${fmt(ramCeiling)})`,
       }),
     };
   }
@@ -200,7 +207,10 @@ export function admission(input: PlanInput): Admission {
       needs,
       enough: (o) => o.freed >= required - room,
       ...(required > ceiling && {
-        impossible: `more than this host allows for one model (${fmt(ceiling)}: budget ${fmt(policy.budgetBytes)}, ${fmt(memory.ram.totalBytes)} RAM less ${fmt(policy.bufferBytes)} kept free)`,
+        impossible:
+          `more than this host allows for one model (${fmt(ceiling)}: budget ` +
+          `${fmt(policy.budgetBytes)}, ${fmt(memory.ram.totalBytes)} RAM less ` +
+          `${fmt(policy.bufferBytes)} kept free)`,
       }),
     };
   }

@@ -67,6 +67,8 @@ function besideOwn(out: LoadOutcome, own: string[]): LoadOutcome {
   const held = own.length === 1 ? `${own[0]} is` : `${own.join(', ')} are`;
   return {
     ...out,
-    reason: `${out.reason} ${held} held by this same job, waiting on this load, so it was not waited for: ${out.model} cannot be resident beside ${own.length === 1 ? 'it' : 'them'}.`,
+    reason:
+      `${out.reason} ${held} held by this same job, waiting on this load, so it was not waited ` +
+      `for: ${out.model} cannot be resident beside ${own.length === 1 ? 'it' : 'them'}.`,
   };
 }

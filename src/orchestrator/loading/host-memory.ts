@@ -125,7 +125,10 @@ export class HostMemoryModel {
     return {
       memory,
       source: learned ? 'learned' : 'unknown',
-      sourceNote: `${learned ? `learned: loading failed once ${fmtGB(this.ceiling!)} were in use` : 'unknown'} — Ollama runs on ${displayHost(this.host)}; set ${this.capacityKey} {ram, vram} for exact decisions`,
+      sourceNote:
+        `${learned ? `learned: loading failed once ${fmtGB(this.ceiling!)} were in use` : 'unknown'} ` +
+        `— Ollama runs on ${displayHost(this.host)}; set ${this.capacityKey} {ram, vram} for exact ` +
+        `decisions`,
       policy: {
         budgetBytes: Number.MAX_SAFE_INTEGER,
         safetyMargin: this.settings.ram.safetyMargin,

@@ -64,9 +64,13 @@ export async function decideLoad(
     contextLength,
   );
   if (reload)
-    plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
+    plan.reason =
+      `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} ` +
+      `tokens for this work, so ${engineName(p.backend)} reloads it.`;
   if (shared)
-    plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
+    plan.reason =
+      `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner ` +
+      `(reloaded if their settings differ), not beside it.`;
   logMemoryCheck(plan, input.loaded, view.memory, model, req.dryRun ?? false);
 
   const action =

@@ -52,7 +52,8 @@ export async function learnLoadSize(
   const why = setAsideBecause(seen.bytes, contextLength, load.facts, sizes.seen(model.name, model.digest));
   if (why) {
     log.warn(
-      `${backend.who} reported that ${model.name} takes ${fmt(seen.bytes)} loaded; set aside, not learned: ${why}. Its memory is planned by the estimate instead.`,
+      `${backend.who} reported that ${model.name} takes ${fmt(seen.bytes)} loaded; set aside, not ` +
+        `learned: ${why}. Its memory is planned by the estimate instead.`,
     );
     return;
   }

@@ -39,7 +39,8 @@ export interface LoadCallOptions {
  */
 export function notPlanned(backend: Engine, model: CatalogModel, keepAlive: KeepAlive): LoadOutcome | undefined {
   const reason = !backend.can.managesMemory
-    ? `${backend.who} loads and unloads its models itself, so ollm-mcp plans none of its memory; ${model.name} is loaded there on its first request.`
+    ? `${backend.who} loads and unloads its models itself, so ollm-mcp plans none of its memory; ` +
+      `${model.name} is loaded there on its first request.`
     : model.cloud
       ? `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`
       : undefined;
@@ -89,7 +90,9 @@ export async function sendLoad(
     if (!timer.aborted || options.signal?.aborted) throw err;
     throw new HostError(
       'timeout',
-      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check what ${engineName(backend)} lists loaded, and its log.`,
+      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s ` +
+        `(${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ` +
+        `ollama.loadTimeoutMsPerGB; otherwise check what ${engineName(backend)} lists loaded, and its log.`,
       backend.host,
     );
   }
@@ -116,7 +119,9 @@ export async function loadWithinLimit(
   const { loadTimeoutMs: base, loadTimeoutMsPerGB: perGB } = ctx.limits;
   const limit = {
     ms: loadTimeoutMs(model.sizeBytes, ctx.limits),
-    why: `ollama.loadTimeoutMs ${base} ms + ollama.loadTimeoutMsPerGB ${perGB} ms × ${(model.sizeBytes / 1e9).toFixed(1)} GB`,
+    why:
+      `ollama.loadTimeoutMs ${base} ms + ollama.loadTimeoutMsPerGB ${perGB} ms × ` +
+      `${(model.sizeBytes / 1e9).toFixed(1)} GB`,
   };
   const started = Date.now();
   const loadNs = await sendLoad(backend, model.name, keepAlive, numCtx, {
@@ -148,7 +153,9 @@ export async function confirmLoaded(
     await sleep(50);
   }
   const what = last
-    ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
+    ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked ` +
+      `for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or ` +
+      `choose a model with a larger window`
     : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
   const err = new HostError('server_error', `${backend.who} loaded ${model}, but ${what}.`, backend.host);
   throw last ? err : new UnloadedMeanwhile(err);
@@ -217,6 +224,8 @@ export function logMemoryCheck(
       ? `available ${fmt(memory.ram.availableBytes)}`
       : 'capacity unknown';
   log.info(
-    `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
+    `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ` +
+      `${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ` +
+      `${fmt(plan.availableBytes)} → ${decision}`,
   );
 }

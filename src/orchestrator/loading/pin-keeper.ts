@@ -125,13 +125,17 @@ export class PinKeeper {
         .map((d) => d.note.replace(/^Pinned (\S+) was unloaded by .*? and /, 'pinned $1 ').replace(/\.$/, '')),
       ...(present.length
         ? [
-            `pinned ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} loaded again once ${this.host.engine} has unloaded ${present.length > 1 ? 'them' : 'it'}`,
+            `pinned ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} loaded again once ` +
+              `${this.host.engine} has unloaded ${present.length > 1 ? 'them' : 'it'}`,
           ]
         : []),
       ...(coming.length ? [`pinned ${coming.join(', ')} ${coming.length > 1 ? 'are' : 'is'} being loaded again`] : []),
     ];
     if (gone.length === 0 && parts.length === 0) return '';
-    return `${this.host.engine} unloaded ${gone.length ? gone.join(', ') : 'none of them yet'} after it${parts.length ? `; ${parts.join('; ')}` : ''}.`;
+    return (
+      `${this.host.engine} unloaded ${gone.length ? gone.join(', ') : 'none of them yet'} after ` +
+      `it${parts.length ? `; ${parts.join('; ')}` : ''}.`
+    );
   }
 
   private missing(running: readonly RunningModel[], now: number): string[] {
@@ -176,14 +180,18 @@ export class PinKeeper {
       if (result.state === 'unpinned') this.expected.delete(name);
       else if (result.state === 'loaded') {
         this.retryAt.delete(name);
-        const note = `pinned ${name} was unloaded by ${this.host.engine}${this.host.where} (this server did not ask for it) and was loaded again`;
+        const note =
+          `pinned ${name} was unloaded by ${this.host.engine}${this.host.where} (this server did not ` +
+          `ask for it) and was loaded again`;
         log.info(note);
         this.done.push({ name, note: `${note[0]!.toUpperCase()}${note.slice(1)}.`, loaded: true, said: false });
       } else if (result.state !== 'present') {
         this.retryAt.set(name, Date.now() + RETRY_MS);
         if (this.warned.has(name)) continue;
         this.warned.add(name);
-        const note = `pinned ${name} was unloaded by ${this.host.engine}${this.host.where} and is not loaded again yet: ${result.why.replace(/[.\s]+$/, '')} — smart_load it with pin: true when wanted`;
+        const note =
+          `pinned ${name} was unloaded by ${this.host.engine}${this.host.where} and is not loaded ` +
+          `again yet: ${result.why.replace(/[.\s]+$/, '')} — smart_load it with pin: true when wanted`;
         log.warn(note);
         this.done.push({ name, note: `${note[0]!.toUpperCase()}${note.slice(1)}.`, loaded: false, said: false });
       }

@@ -36,7 +36,10 @@ export async function restoreGone(
     if (result.state === 'loaded') again.push(r.name);
   }
   const names = gone.map((g) => g.name).join(', ');
-  return `${engineName(backend)} unloaded ${names} after it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`;
+  return (
+    `${engineName(backend)} unloaded ${names} after ` +
+    `it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`
+  );
 }
 
 /**
@@ -98,7 +101,9 @@ export async function loadPins(loader: {
       const plan = await loader.ensureLoaded({ model: name, dryRun: true });
       if (plan.action === 'refused' || plan.unloaded.length > 0) {
         log.warn(
-          `pinned model ${name} is not loaded: ${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; smart_load it when wanted.`,
+          `pinned model ${name} is not loaded: ` +
+            `${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; ` +
+            `smart_load it when wanted.`,
         );
       } else {
         await loader.ensureLoaded({ model: name, pin: true });

@@ -170,7 +170,9 @@ export function planLoad(input: PlanInput): LoadPlan {
     // (the model itself is not loaded: answered above)
     const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name));
     const stays = held.length
-      ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay`
+      ? `; ` +
+        `${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} ` +
+        `must stay`
       : '';
     const why =
       rule.impossible ??

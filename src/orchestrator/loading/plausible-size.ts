@@ -97,7 +97,10 @@ export function setAsideBecause(
 ): string | undefined {
   if (!plausible(bytes, m, contextLength)) {
     const b = sizeBounds(m, contextLength);
-    return `it is outside what ${m.name} can take at a ${contextLength}-token context (${fmt(b.minBytes)} to ${fmt(b.maxBytes)})`;
+    return (
+      `it is outside what ${m.name} can take at a ${contextLength}-token context ` +
+      `(${fmt(b.minBytes)} to ${fmt(b.maxBytes)})`
+    );
   }
   // none yet: no comparison holds
   const expected = learnedSize(trustedSeen(earlier, m), contextLength, m.kvAt, m.weightsBytes)?.bytes ?? NaN;

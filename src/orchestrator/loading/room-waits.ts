@@ -106,7 +106,9 @@ export class RoomWaits {
       ...outcome,
       action: 'refused',
       unloaded: [],
-      reason: `${model} waits for the load of ${ahead.model.name}, which has waited its turn and unloads it once the requests running there end.`,
+      reason:
+        `${model} waits for the load of ${ahead.model.name}, which has waited its turn and unloads ` +
+        `it once the requests running there end.`,
     };
     this.behind.set(held, {
       wait: ahead,
@@ -139,7 +141,9 @@ export class RoomWaits {
       ...outcome,
       action: 'refused',
       unloaded: [],
-      reason: `${input.model.name} waits for the load of ${ahead.model.name}, which came first and needs the room it would take.`,
+      reason:
+        `${input.model.name} waits for the load of ${ahead.model.name}, which came first and needs ` +
+        `the room it would take.`,
     };
     this.behind.set(held, { wait: ahead, why: `the load of ${ahead.model.name}, which came first, to make room` });
     return held;

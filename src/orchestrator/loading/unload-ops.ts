@@ -102,7 +102,11 @@ async function waitUntilGone(backend: Engine, names: readonly string[], signal?:
       const held = left.map((n) => `${n} (${fmt(ps.find((r) => r.name === n)!.size)})`).join(', ');
       throw new HostError(
         'timeout',
-        `${backend.who} had not finished unloading after ${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded in their place; try again in a moment, or check \`ollama ps\`.`,
+        `${backend.who} had not finished unloading after ` +
+          `${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits ` +
+          `for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s ` +
+          `per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded ` +
+          `in their place; try again in a moment, or check \`ollama ps\`.`,
         backend.host,
       );
     }

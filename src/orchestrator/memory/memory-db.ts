@@ -63,7 +63,10 @@ export class MemoryDb {
         });
         if (report && report.setAside > 0) {
           this.setAside = report.backup ?? report.file;
-          this.notice = `Note: ${report.file} was imported into ${this.path} with ${report.kept} entries; ${report.setAside} unreadable ${report.setAside === 1 ? 'part is' : 'parts are'} kept in ${this.setAside} — nothing was deleted.`;
+          this.notice =
+            `Note: ${report.file} was imported into ${this.path} with ${report.kept} entries; ` +
+            `${report.setAside} unreadable ${report.setAside === 1 ? 'part is' : 'parts are'} kept in ` +
+            `${this.setAside} — nothing was deleted.`;
         }
       }
       return db;

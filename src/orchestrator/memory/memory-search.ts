@@ -22,8 +22,10 @@ export interface ScoredEntry {
 
 const STOPWORDS = new Set(
   (
-    'a an and are as at be but by can could did do does for from had has have how i if in into is it its me my of on or our please so ' +
-    'than that the their them then there these they this to was we were what when where which who why will with would you your'
+    'a an and are as at be but by can could did do does for from had has have how i if in into ' +
+    'is it its me my of on or our please so ' +
+    'than that the their them then there these they this to was we were what when where which ' +
+    'who why will with would you your'
   ).split(' '),
 );
 

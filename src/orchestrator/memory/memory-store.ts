@@ -64,12 +64,14 @@ export class MemoryStore extends MemoryDb implements MemoryProvider {
     if (k === '') throw new MemoryError('The key is empty: give a short name for the fact, like "preferred language".');
     if (k.length > MAX_KEY_CHARS)
       throw new MemoryError(
-        `The key is ${k.length} characters; keys are at most ${MAX_KEY_CHARS}. Use a short name and put the detail in the value.`,
+        `The key is ${k.length} characters; keys are at most ${MAX_KEY_CHARS}. Use a short name and ` +
+          `put the detail in the value.`,
       );
     if (v === '') throw new MemoryError(`The value for "${k}" is empty: to remove a memory use forget.`);
     if (v.length > this.limits.maxValueChars) {
       throw new MemoryError(
-        `The value for "${k}" is ${v.length} characters; the limit is ${this.limits.maxValueChars} (memory.maxValueChars). Store a shorter summary.`,
+        `The value for "${k}" is ${v.length} characters; the limit is ${this.limits.maxValueChars} ` +
+          `(memory.maxValueChars). Store a shorter summary.`,
       );
     }
     const norm = normalizeKey(k);
@@ -80,7 +82,8 @@ export class MemoryStore extends MemoryDb implements MemoryProvider {
         const count = countEntries(db);
         if (count >= this.limits.maxEntries)
           throw new MemoryError(
-            `Memory is full: ${count} entries (memory.maxEntries). Forget entries that no longer matter, or raise the limit.`,
+            `Memory is full: ${count} entries (memory.maxEntries). Forget entries that no longer ` +
+              `matter, or raise the limit.`,
           );
       }
       const entry: MemoryEntry = old
@@ -201,7 +204,8 @@ export class MemoryStore extends MemoryDb implements MemoryProvider {
       const n = countEntries(db);
       if (n > this.limits.maxEntries)
         throw new MemoryError(
-          `Importing would make ${n} entries; the limit is ${this.limits.maxEntries} (memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`,
+          `Importing would make ${n} entries; the limit is ${this.limits.maxEntries} ` +
+            `(memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`,
         );
       return { value: undefined };
     });

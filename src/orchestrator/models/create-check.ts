@@ -84,7 +84,9 @@ export function objectNameProblem(raw: unknown): string | undefined {
   const name = Object.keys(raw).find((k) => OBJECT_NAMES.has(k));
   return name === undefined
     ? undefined
-    : `parameters: ${quoted(name)} cannot be a parameter's name (every JavaScript object has a property called so) — leave it out; the names are ${Object.keys(PARAMETER_RULES).join(', ')}`;
+    : `parameters: ${quoted(name)} cannot be a parameter's name (every JavaScript object has a ` +
+        `property called so) — leave it out; the names are ` +
+        `${Object.keys(PARAMETER_RULES).join(', ')}`;
 }
 
 /** What is wrong with one parameter's value, or undefined. */
@@ -120,7 +122,9 @@ function checkParameters(
     if (!rule)
       return {
         ok: false,
-        error: `parameters: ${quoted(name)} is not one of Ollama's parameters — the names are ${Object.keys(PARAMETER_RULES).join(', ')}`,
+        error:
+          `parameters: ${quoted(name)} is not one of Ollama's parameters — the names are ` +
+          `${Object.keys(PARAMETER_RULES).join(', ')}`,
       };
     const problem = parameterProblem(name, rule, value);
     if (problem) return { ok: false, error: problem };
@@ -206,7 +210,9 @@ export function checkCreate(input: CreateInput): CreateCheck {
     if (!q)
       return {
         ok: false,
-        error: `quantize: ${quoted(shortened(input.quantize))} is not a type Ollama makes — one of ${QUANTIZE_TYPES.join(', ')}`,
+        error:
+          `quantize: ${quoted(shortened(input.quantize))} is not a type Ollama makes — one of ` +
+          `${QUANTIZE_TYPES.join(', ')}`,
       };
     request.quantize = q;
   }

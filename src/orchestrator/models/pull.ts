@@ -202,7 +202,9 @@ export class Puller {
       if (stalled) {
         throw new HostError(
           'timeout',
-          `Pulling ${quoted(name)} stalled: no bytes for ${Math.round(this.stallMs / 1000)} s while downloading, so it was stopped. Run pull_model again — Ollama resumes the download where it stopped; on a slow or flaky link raise ollama.pullStallTimeoutMs (${this.stallMs} ms).`,
+          `Pulling ${quoted(name)} stalled: no bytes for ${Math.round(this.stallMs / 1000)} s while ` +
+            `downloading, so it was stopped. Run pull_model again — Ollama resumes the download where ` +
+            `it stopped; on a slow or flaky link raise ollama.pullStallTimeoutMs (${this.stallMs} ms).`,
           this.backend.host,
         );
       }

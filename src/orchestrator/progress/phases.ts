@@ -88,7 +88,10 @@ export function describePhase(p: Phase, elapsedMs: number): string {
     case 'unloading':
       return `unloading ${p.models.join(', ')} to make room (${seconds(elapsedMs)})`;
     case 'loading':
-      return `loading ${p.model} (${formatBytes(p.sizeBytes)}): ~${seconds(p.estimateMs)} estimated at ${describeSpeed(p.speed)}, ${seconds(elapsedMs)} so far`;
+      return (
+        `loading ${p.model} (${formatBytes(p.sizeBytes)}): ~${seconds(p.estimateMs)} estimated at ` +
+        `${describeSpeed(p.speed)}, ${seconds(elapsedMs)} so far`
+      );
     case 'evaluating':
       return `${p.model}: evaluating the prompt (~${plural(p.promptTokens, 'token')}), ${seconds(elapsedMs)}`;
     case 'fallback':
@@ -96,7 +99,10 @@ export function describePhase(p: Phase, elapsedMs: number): string {
     case 'queued':
       return `${p.model}: queued behind ${plural(p.ahead, 'request')} on ${p.model}, ${seconds(elapsedMs)}`;
     case 'generating':
-      return `${p.model}: ${plural(p.tokens, 'token')} generated${p.tokensPerSecond > 0 ? `, ${p.tokensPerSecond} tok/s` : ''}`;
+      return (
+        `${p.model}: ${plural(p.tokens, 'token')} ` +
+        `generated${p.tokensPerSecond > 0 ? `, ${p.tokensPerSecond} tok/s` : ''}`
+      );
     case 'pulling': {
       if (!p.downloading || p.totalBytes <= 0) return `${p.model}: ${p.status} (${seconds(elapsedMs)})`;
       const pct = Math.floor((p.completedBytes / p.totalBytes) * 100);

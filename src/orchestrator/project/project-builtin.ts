@@ -19,7 +19,8 @@ export const BUILTIN_PROFILES: Readonly<Record<BuiltinName, BuiltinProfile>> = {
     name: 'typescript',
     description: 'TypeScript / JavaScript project',
     systemPrompt:
-      'You are helping with a TypeScript / JavaScript project. Write idiomatic modern TypeScript with strict types (no `any`) and ES modules, ' +
+      'You are helping with a TypeScript / JavaScript project. Write idiomatic modern TypeScript ' +
+      'with strict types (no `any`) and ES modules, ' +
       'and follow the conventions already used in the surrounding code.',
     routing: { defaultProfile: 'code' },
   },
@@ -27,7 +28,8 @@ export const BUILTIN_PROFILES: Readonly<Record<BuiltinName, BuiltinProfile>> = {
     name: 'python',
     description: 'Python project',
     systemPrompt:
-      'You are helping with a Python project. Write idiomatic Python 3 that follows PEP 8, with type hints on public functions, ' +
+      'You are helping with a Python project. Write idiomatic Python 3 that follows PEP 8, with ' +
+      'type hints on public functions, ' +
       'and write tests with pytest.',
     routing: { defaultProfile: 'code' },
   },
@@ -35,7 +37,8 @@ export const BUILTIN_PROFILES: Readonly<Record<BuiltinName, BuiltinProfile>> = {
     name: 'rust',
     description: 'Rust project',
     systemPrompt:
-      'You are helping with a Rust project built with cargo. Write idiomatic Rust that respects ownership and borrowing, ' +
+      'You are helping with a Rust project built with cargo. Write idiomatic Rust that respects ' +
+      'ownership and borrowing, ' +
       'and return Result with meaningful errors rather than panicking or calling unwrap in library code.',
     routing: { defaultProfile: 'code' },
   },
@@ -43,7 +46,8 @@ export const BUILTIN_PROFILES: Readonly<Record<BuiltinName, BuiltinProfile>> = {
     name: 'go',
     description: 'Go project',
     systemPrompt:
-      'You are helping with a Go project. Write idiomatic, gofmt-formatted Go that returns errors instead of panicking, ' +
+      'You are helping with a Go project. Write idiomatic, gofmt-formatted Go that returns errors ' +
+      'instead of panicking, ' +
       'keeps interfaces small, and is tested with go test.',
     routing: { defaultProfile: 'code' },
   },
@@ -52,7 +56,8 @@ export const BUILTIN_PROFILES: Readonly<Record<BuiltinName, BuiltinProfile>> = {
     description: 'Documentation project',
     systemPrompt:
       'You are helping with a documentation project. Write clear, concise Markdown prose for the intended reader, ' +
-      'with accurate headings, lists and code blocks, and keep the tone and terminology consistent with the existing pages.',
+      'with accurate headings, lists and code blocks, and keep the tone and terminology ' +
+      'consistent with the existing pages.',
     routing: { defaultProfile: 'general' },
   },
 };

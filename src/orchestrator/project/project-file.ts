@@ -104,7 +104,8 @@ export async function readProjectFile(file: string, root: string, toolNames: rea
   }
   if (out.extends && isBuiltinName(out.profile) && out.profile !== out.extends) {
     throw new ProjectError(
-      `Project file ${file}: "profile" is the built-in ${out.profile} but "extends" is ${out.extends}; keep one, or give the profile a custom name.`,
+      `Project file ${file}: "profile" is the built-in ${out.profile} but "extends" is ` +
+        `${out.extends}; keep one, or give the profile a custom name.`,
     );
   }
   return out;

@@ -123,7 +123,8 @@ export function projectFileText(profile: ProjectProfile): string {
   const builtin = profile.base ? BUILTIN_PROFILES[profile.base] : undefined;
   const opt = (live: boolean, line: string) => (live ? line : `# ${line}`);
   const lines = [
-    `# ollm-mcp project profile: ${profile.description.replace(/\s+/g, ' ')}${profile.marker ? `; detected from ${profile.marker}` : ''}.`,
+    `# ollm-mcp project profile: ` +
+      `${profile.description.replace(/\s+/g, ' ')}${profile.marker ? `; detected from ${profile.marker}` : ''}.`,
     '# Every key is optional. Built-in profiles: ' + BUILTIN_NAMES.join(', ') + '.',
     `profile: ${scalar(profile.name)}`,
   ];

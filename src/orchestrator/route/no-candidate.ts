@@ -50,13 +50,17 @@ export function noCandidate(parts: JobParts, req: RouteRequest, c: NoCandidate):
   if (widest > 0 && widest < c.contextTokens) {
     const trained = Math.max(0, ...takers.map((m) => m.trainedWindow ?? m.contextWindow));
     // the window a model can use here now: memory may hold less than it was trained for
-    const window = `the largest context window a model can use here now is ${widest}${trained > widest ? ` (trained for up to ${trained}; memory holds less)` : ''}`;
+    const window =
+      `the largest context window a model can use here now is ` +
+      `${widest}${trained > widest ? ` (trained for up to ${trained}; memory holds less)` : ''}`;
     if (!parts.fallback || req.inputsByReference) {
       const next = req.inputsByReference
         ? 'shorten the task, lower maxTokens, or name fewer files'
-        : 'pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens';
+        : 'pass long inputs by path (files, diff) so they can be split into parts, shorten the ' +
+          'prompt, or lower maxTokens';
       throw new RouteError(
-        `The prompt needs about ${c.promptTokens} tokens plus ${c.answerTokens} for the answer, but ${window} — ${next}; it was not truncated.`,
+        `The prompt needs about ${c.promptTokens} tokens plus ${c.answerTokens} for the answer, but ` +
+          `${window} — ${next}; it was not truncated.`,
         attempts,
         { neededTokens: c.contextTokens, widestTokens: widest },
       );
@@ -77,7 +81,8 @@ export function noCandidate(parts: JobParts, req: RouteRequest, c: NoCandidate):
   const list = attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
   if (!parts.fallback)
     throw new RouteError(
-      `No installed model that fits this machine can take ${profile} work${list ? ` (${list})` : ''} — pull one (see list_models), or do this task yourself.`,
+      `No installed model that fits this machine can take ${profile} ` +
+        `work${list ? ` (${list})` : ''} — pull one (see list_models), or do this task yourself.`,
       attempts,
     );
   if (attempts.length === 0)

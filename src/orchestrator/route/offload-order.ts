@@ -55,7 +55,8 @@ export function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Win
   const over =
     first === chosen
       ? ''
-      : `; ${first.name}, ranked before it, was passed over: ${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
+      : `; ${first.name}, ranked before it, was passed over: ` +
+        `${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
   return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
@@ -114,15 +115,18 @@ export function whyEach(
     .filter((m) => m !== chosen)
     .map(
       (m) =>
-        `${m.name} on ${hostOf(m)}: ${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`,
+        `${m.name} on ${hostOf(m)}: ` +
+        `${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`,
     );
   for (const m of here.listed.filter((l) => !here.order.some((o) => o.name === l.name && o.host === l.host))) {
     each.push(
-      `${m.name} on ${hostOf(m)}: ${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`,
+      `${m.name} on ${hostOf(m)}: ` +
+        `${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`,
     );
   }
   return [...each, ...here.down.map((d) => `${d.model}: ${d.error}`)].join('; ');
 }
 
 export const NEXT =
-  'shorten the task, lower maxTokens, use useMemory: false, name fewer files, raise inputs.maxParts, or make room for a model with a larger window (free memory, or install one)';
+  'shorten the task, lower maxTokens, use useMemory: false, name fewer files, raise ' +
+  'inputs.maxParts, or make room for a model with a larger window (free memory, or install one)';

@@ -58,7 +58,9 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   if (!chosen)
     return {
       kind: 'refuse',
-      message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.`,
+      message:
+        `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ` +
+        `${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.`,
     };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
   const nor = () =>

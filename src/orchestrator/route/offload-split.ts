@@ -60,14 +60,21 @@ export async function chosenPlan(
   if ('impossible' in window) {
     return {
       kind: 'refuse',
-      message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${s.fixOf(chosen)(window.minWindow)}.${nor()}`,
+      message:
+        `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split ` +
+        `into parts it cannot fit: ${window.impossible}${where} — ` +
+        `${s.fixOf(chosen)(window.minWindow)}.${nor()}`,
     };
   }
   const parts = splitInputs(docs, window.partTokens, count);
   if (parts.length > s.maxParts) {
     return {
       kind: 'refuse',
-      message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${s.maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}`,
+      message:
+        `The input (~${inputTokens} tokens) would need ${parts.length} parts of ` +
+        `~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token ` +
+        `window${where}, more than inputs.maxParts (${s.maxParts}) — name fewer files, or raise ` +
+        `inputs.maxParts.${nor()}`,
     };
   }
   const plan = splitPlanOf(s, chosen, counted, window, parts, why, decided);

@@ -167,7 +167,9 @@ function namedFirst(
         : '';
     const tooSmall = {
       model: named.name,
-      error: `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} prompt + ${ask.answerTokens} answer tokens`,
+      error:
+        `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} ` +
+        `prompt + ${ask.answerTokens} answer tokens`,
     };
     attempts.push(tooSmall);
     return tooSmall;

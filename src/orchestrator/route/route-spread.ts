@@ -210,9 +210,14 @@ export function shareBusy(parts: JobParts, queue: Candidacy[], c: ShareFacts): v
   const load = moved.loadSeconds > 0 ? `, ${secs(moved.loadSeconds)} s of it loading beside the others` : '';
   const theirs = othersCount(othersAt(c.unit(busy.host), busy.model));
   const ofOthers = theirs > 0 ? ` (${theirs} of them of other clients on its engine)` : '';
-  const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}${ofOthers}`;
+  const slots =
+    `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ` +
+    `${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}${ofOthers}`;
   queue.unshift({
     ...chosen!,
-    why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)`,
+    why:
+      `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s ` +
+      `here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ` +
+      `${secs(moved.busySeconds - moved.waitSeconds)} s there)`,
   });
 }

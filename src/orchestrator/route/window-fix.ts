@@ -9,10 +9,19 @@ import type { EngineKind } from '../engines/engine.js';
 
 export function windowFix(kind: EngineKind, model: string, minWindow: number, trainedWindow: number): string {
   if (kind === 'llamacpp')
-    return `restart llama-server with -c/--ctx-size ${minWindow} or more for ${model} (ctx-size in its --models-preset section)`;
+    return (
+      `restart llama-server with -c/--ctx-size ${minWindow} or more for ${model} (ctx-size in its ` +
+      `--models-preset section)`
+    );
   if (kind === 'ollama' && trainedWindow > 0 && trainedWindow < minWindow)
     return `${model} was trained for ${trainedWindow} tokens only: use a model with a window of at least ${minWindow}`;
   if (kind === 'ollama')
-    return `Ollama needs num_ctx ${minWindow} or more for ${model}: free memory so its host can hold that window (ollm-mcp sets num_ctx per request)`;
-  return `serve ${model} with a window of at least ${minWindow} tokens (the engine's context-length setting, e.g. vLLM's --max-model-len)`;
+    return (
+      `Ollama needs num_ctx ${minWindow} or more for ${model}: free memory so its host can hold ` +
+      `that window (ollm-mcp sets num_ctx per request)`
+    );
+  return (
+    `serve ${model} with a window of at least ${minWindow} tokens (the engine's context-length ` +
+    `setting, e.g. vLLM's --max-model-len)`
+  );
 }

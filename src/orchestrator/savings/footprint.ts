@@ -44,10 +44,17 @@ export function footprint(
 
 /** One line for show_status. */
 export function footprintLine(f: Footprint, currency: string): string {
-  const session = `~${formatTokens(f.sessionTokens)} tokens${f.sessionMoney > 0 ? ` (≈ ${formatMoney(f.sessionMoney, currency)})` : ''} over a ${f.sessionTurns}-turn session`;
+  const session =
+    `~${formatTokens(f.sessionTokens)} ` +
+    `tokens${f.sessionMoney > 0 ? ` (≈ ${formatMoney(f.sessionMoney, currency)})` : ''} over a ` +
+    `${f.sessionTurns}-turn session`;
   const pays =
     f.callsToPayForSession !== undefined
-      ? `; ${f.callsToPayForSession} offloaded call${f.callsToPayForSession === 1 ? '' : 's'} at the average saved so far pay${f.callsToPayForSession === 1 ? 's' : ''} for it`
+      ? `; ${f.callsToPayForSession} offloaded call${f.callsToPayForSession === 1 ? '' : 's'} at ` +
+        `the average saved so far pay${f.callsToPayForSession === 1 ? 's' : ''} for it`
       : '';
-  return `The tool list (${f.tools} tools) costs you ~${formatTokens(f.tokensPerTurn)} tokens a turn: ${session}${pays}.`;
+  return (
+    `The tool list (${f.tools} tools) costs you ~${formatTokens(f.tokensPerTurn)} tokens a ` +
+    `turn: ${session}${pays}.`
+  );
 }

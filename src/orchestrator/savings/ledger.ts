@@ -120,11 +120,18 @@ export function ledgerLine(e: LedgerEntry, p: Prices, what = 'this call'): strin
     if (!priced) return `Saved you ~${formatTokens(e.savedTokens)} tokens: ${costs}.`;
     if (e.savedTokens >= 0)
       return `Saved you ~${formatTokens(e.savedTokens)} tokens (≈ ${formatMoney(e.savedMoney, cur)}): ${costs}.`;
-    return `Saved you ≈ ${formatMoney(e.savedMoney, cur)} (${formatTokens(-e.savedTokens)} more tokens, but cheaper ones): ${costs}.`;
+    return (
+      `Saved you ≈ ${formatMoney(e.savedMoney, cur)} (${formatTokens(-e.savedTokens)} more ` +
+      `tokens, but cheaper ones): ${costs}.`
+    );
   }
   const more = priced ? `~${formatMoney(-e.savedMoney, cur)}` : `~${formatTokens(-e.savedTokens)} tokens`;
   if (e.call.out > LARGE_ARGS && e.inputsByReference < e.call.out) {
-    return `${capital(what)} cost you ${more} more than doing it yourself (${formatTokens(e.call.out)} tokens written as arguments) — pass long inputs by path (files, diff, images) instead of pasting them.`;
+    return (
+      `${capital(what)} cost you ${more} more than doing it yourself (${formatTokens(e.call.out)} ` +
+      `tokens written as arguments) — pass long inputs by path (files, diff, images) instead of ` +
+      `pasting them.`
+    );
   }
   return `${capital(what)} cost you ${more} more than doing it yourself (${costs}).`;
 }

@@ -24,7 +24,8 @@ export class StateLockedError extends StorageError {
   ) {
     super(
       `The state database ${path} is locked by another process (waited ${(waitedMs / 1000).toFixed(1)} s). ` +
-        'Nothing was changed. Close the other program using it (a backup, the sqlite3 shell, another ollm-mcp mid-write) and try again.',
+        'Nothing was changed. Close the other program using it (a backup, the sqlite3 shell, ' +
+        'another ollm-mcp mid-write) and try again.',
     );
   }
 }

@@ -62,7 +62,8 @@ async function checkPlace(path: string): Promise<void> {
             ? 'a named pipe (FIFO)'
             : 'not a regular file';
       throw new StorageError(
-        `${p} is ${what}; ollm-mcp keeps its state only in a regular file there. Move it away (or remove it) and try again.`,
+        `${p} is ${what}; ollm-mcp keeps its state only in a regular file there. Move it away (or ` +
+          `remove it) and try again.`,
       );
     }
   }
@@ -97,7 +98,9 @@ async function openDb(path: string): Promise<Db> {
       moved.push(...repaired.moved);
       if (!repaired.alone)
         throw new StorageError(
-          `${path} could not be opened: SQLite reports it damaged (${(e as Error).message}), but another process has it open, so nothing was set aside. Stop the other ollm-mcp servers using ${dirname(path)} (\`ollm-mcp shared stop\`, and any HTTP server) and try again.`,
+          `${path} could not be opened: SQLite reports it damaged (${(e as Error).message}), but ` +
+            `another process has it open, so nothing was set aside. Stop the other ollm-mcp servers ` +
+            `using ${dirname(path)} (\`ollm-mcp shared stop\`, and any HTTP server) and try again.`,
         );
       db = await connect(Database, path);
     }
@@ -113,7 +116,8 @@ async function openDb(path: string): Promise<Db> {
       const also = rest.length ? `; with it ${rest.map((m) => `${m.file} as ${m.keptAs} (${m.why})`).join(', ')}` : '';
       const goesOn = moved.some((m) => m.file === path) ? 'a new, empty state database' : 'the database alone';
       log.warn(
-        `state: ${first.file} was not used: ${first.why}. It is kept as ${first.keptAs} (nothing was deleted)${also}. ollm-mcp goes on with ${goesOn}.`,
+        `state: ${first.file} was not used: ${first.why}. It is kept as ${first.keptAs} (nothing ` +
+          `was deleted)${also}. ollm-mcp goes on with ${goesOn}.`,
       );
     }
   }

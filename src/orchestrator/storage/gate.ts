@@ -40,7 +40,8 @@ export class Gate {
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'SQLITE_NOTADB') throw e;
       throw new StorageError(
-        `${this.path} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`,
+        `${this.path} is not ollm-mcp's lock file (it says which processes have the state database ` +
+          `open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`,
       );
     }
     this.held = 'shared';

@@ -100,7 +100,9 @@ export async function importLegacy<T>(db: Db, spec: LegacyFile<T>): Promise<Impo
   const backup = report.backup;
   if (backup) await write(db, () => db.prepare('UPDATE imports SET backup = ? WHERE file = ?').run(backup, spec.file));
   log.info(
-    `${spec.label}: imported ${report.kept} entries from ${spec.file} into the state database${report.setAside ? ` (${report.setAside} unreadable, kept in the backup)` : ''}; the file is kept as ${report.backup ?? spec.file}`,
+    `${spec.label}: imported ${report.kept} entries from ${spec.file} into the state ` +
+      `database${report.setAside ? ` (${report.setAside} unreadable, kept in the backup)` : ''}; ` +
+      `the file is kept as ${report.backup ?? spec.file}`,
   );
   return report;
 }
@@ -122,7 +124,8 @@ async function noteLeftOver<T>(db: Db, spec: LegacyFile<T>): Promise<void> {
   );
   if (there)
     log.warn(
-      `${spec.label}: ${spec.file} is not read: a file of that name was imported into the state database on ${row.at}, which holds the ${spec.label} now. Move this one away; it is left as it is.`,
+      `${spec.label}: ${spec.file} is not read: a file of that name was imported into the state ` +
+        `database on ${row.at}, which holds the ${spec.label} now. Move this one away; it is left as it is.`,
     );
 }
 

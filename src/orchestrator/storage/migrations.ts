@@ -19,7 +19,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE documents (name TEXT PRIMARY KEY, json TEXT NOT NULL);
    CREATE TABLE imports (file TEXT PRIMARY KEY, at TEXT NOT NULL, kept INTEGER NOT NULL, set_aside INTEGER NOT NULL, backup TEXT);`,
   // 2: the answers an agent may give a verdict on (generation/outcomes.ts), one row each
-  `CREATE TABLE answers (id TEXT PRIMARY KEY, model TEXT NOT NULL, host TEXT, work TEXT NOT NULL, at TEXT NOT NULL, verdict TEXT);`,
+  `CREATE TABLE answers (id TEXT PRIMARY KEY, model TEXT NOT NULL, host TEXT, work TEXT NOT ` +
+    `NULL, at TEXT NOT NULL, verdict TEXT);`,
   // 3: long work handed over before a client's time limit (jobs/long-work.ts): one row per job, its
   // owner (the calling agent) and the key of its call (tool, arguments, input contents), its state,
   // the pid of the server running it, whether its call was handed over (answered before it ended),

@@ -50,7 +50,9 @@ export async function stateCheck(home: string): Promise<StateCheck[]> {
   checks.push({
     name,
     level: 'ok',
-    detail: `${path}, ${formatBytes(size)}, schema version ${version}, ${entries} memory entr${entries === 1 ? 'y' : 'ies'}`,
+    detail:
+      `${path}, ${formatBytes(size)}, schema version ${version}, ${entries} memory ` +
+      `entr${entries === 1 ? 'y' : 'ies'}`,
   });
   try {
     db.exec('BEGIN IMMEDIATE');
@@ -62,7 +64,9 @@ export async function stateCheck(home: string): Promise<StateCheck[]> {
         name,
         level: 'warn',
         detail: `${path} is locked by another process right now`,
-        fix: 'if this lasts, close the program holding it (a backup, the sqlite3 shell); changes wait for it, up to 10 s each',
+        fix:
+          'if this lasts, close the program holding it (a backup, the sqlite3 shell); changes wait ' +
+          'for it, up to 10 s each',
       });
   }
   const kept = new Set([...keptAsideAt(home).map((k) => k.keptAs), ...(await damagedFiles(home))]);

@@ -149,7 +149,8 @@ export class SummedTable<V> {
             const get = statement(db, 'SELECT json FROM sums WHERE store = ? AND key = ?');
             const put = statement(
               db,
-              'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json',
+              'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE ' +
+                'SET json = excluded.json',
             );
             for (const [key, delta] of this.inflight) {
               const row = get.get(this.label, key) as { json: string } | undefined;
@@ -201,7 +202,8 @@ export class SummedTable<V> {
           parse: (raw) => this.codec.parseFile(raw),
           insert: (d, table) => {
             const put = d.prepare(
-              'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json',
+              'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE ' +
+                'SET json = excluded.json',
             );
             for (const [key, v] of table) put.run(this.label, key, JSON.stringify(this.codec.serialiseRow(v)));
             return table.size;

@@ -12,7 +12,8 @@ export function insertRow(db: Db, job: Job, maxJobs: number, sweepDue: () => voi
   const { id, owner, tool, key, runner, createdAt: at, ttlMs } = job;
   statement(
     db,
-    'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, ' +
+      'updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(id, owner, tool, key, 'running', runner, job.handed ? 1 : 0, at, at, ttlMs ?? null);
   sweepDue();
   // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
@@ -23,7 +24,8 @@ export function insertRow(db: Db, job: Job, maxJobs: number, sweepDue: () => voi
   ).n;
   statement(
     db,
-    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' " +
+      'ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)',
   ).run(owner, Math.max(0, maxJobs - running));
 }
 
@@ -40,7 +42,8 @@ export function sweepRows(db: Db, at: number, keptSince: number, alive: (pid: nu
   }
   statement(
     db,
-    "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))",
+    "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND " +
+      'created_at + keep_ms < ?))',
   ).run(keptSince, at);
 }
 
@@ -61,7 +64,8 @@ export function updateProgress(
   else
     statement(
       db,
-      "UPDATE jobs SET progress = ?, parts = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'",
+      'UPDATE jobs SET progress = ?, parts = ?, status = coalesce(?, status), updated_at = ? ' +
+        "WHERE id = ? AND state = 'running'",
     ).run(progress.slice(0, 500), partsText, statusText, at, id);
 }
 
@@ -93,7 +97,8 @@ export function selectPrevious(
 ): { same?: Job; lost: ReusablePart[] } {
   const rows = statement(
     db,
-    "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state IN ('running', 'lost') OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 10",
+    "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state IN ('running', 'lost') OR " +
+      "(state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 10",
   ).all(owner, key, keptSince) as Row[];
   const at = now();
   const jobs = rows.map((r) => fromRow(r, alive));

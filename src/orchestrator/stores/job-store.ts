@@ -199,7 +199,9 @@ export class JobStore {
     if (text.length > MAX_TEXT) {
       state = 'failed';
       text = JSON.stringify({
-        error: `its result is over ${MAX_TEXT} characters, more than a job keeps: ask for less (maxTokens, fewer inputs)`,
+        error:
+          `its result is over ${MAX_TEXT} characters, more than a job keeps: ask for less (maxTokens, ` +
+          `fewer inputs)`,
       });
     }
     const db = await stateDb(this.home);

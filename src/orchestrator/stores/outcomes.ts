@@ -178,7 +178,8 @@ export class Outcomes {
     });
     if (!found || !(PROFILE_NAMES as readonly string[]).includes(found.work)) {
       throw new VerdictError(
-        `No answer has the id "${answerId}" — use the answerId of a route_and_generate result (the last ${KEEP_ANSWERS} answers are kept).`,
+        `No answer has the id "${answerId}" — use the answerId of a route_and_generate result (the ` +
+          `last ${KEEP_ANSWERS} answers are kept).`,
       );
     }
     const answer: AnswerRecord = {

@@ -78,7 +78,8 @@ export const BUILTIN_TEMPLATES: readonly TemplateDef[] = [
     template:
       'Write unit tests for this {language} code using {framework}.\n' +
       'Cover the normal cases, edge cases (empty input, boundaries, invalid values) and error handling. ' +
-      'Each test checks one behaviour and has a descriptive name. Reply with the test code only, in one code block.\n\n' +
+      'Each test checks one behaviour and has a descriptive name. Reply with the test code only, ' +
+      'in one code block.\n\n' +
       '```{language}\n{code}\n```',
     variables: [
       { name: 'code', required: true, description: 'The code to test.' },

@@ -58,7 +58,11 @@ export function templateNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return `${rule}; got ${kindOf(name)}`;
   if (isPrototypeName(name)) {
     const instead = `${name.replace(/^_+|_+$/g, '')}_template`;
-    return `"${name}" cannot be a template name: every JavaScript object has a property of that name (Object.prototype.${name}), so MCP servers would confuse the prompt with it; choose another name, such as "${instead}"`;
+    return (
+      `"${name}" cannot be a template name: every JavaScript object has a property of that name ` +
+      `(Object.prototype.${name}), so MCP servers would confuse the prompt with it; choose ` +
+      `another name, such as "${instead}"`
+    );
   }
   if (!TEMPLATE_NAME_PATTERN.test(name)) return `"${name}" is not a valid template name: ${rule}`;
   if (WINDOWS_DEVICE.test(name)) return `"${name}" is a reserved device name on Windows; choose another template name`;
@@ -168,7 +172,9 @@ export function validateTemplate(raw: unknown, where?: string): TemplateDef {
     if (!isPrototypeName(name)) continue;
     const instead = `${name.replace(/^_+|_+$/g, '')}_value`;
     problems.push(
-      `variable "${name}" cannot be used: every JavaScript object has a property of that name (Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. {${instead}}`,
+      `variable "${name}" cannot be used: every JavaScript object has a property of that name ` +
+        `(Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. ` +
+        `{${instead}}`,
     );
   }
   const seen = new Map<string, number>();
@@ -182,7 +188,8 @@ export function validateTemplate(raw: unknown, where?: string): TemplateDef {
     if (!used.has(v.name)) problems.push(`variable "${v.name}" is declared but the template never uses {${v.name}}`);
     if (v.required === true && v.default !== undefined) {
       problems.push(
-        `variable "${v.name}" is required: true and also has default "${v.default}"; a variable with a default is optional, so drop one`,
+        `variable "${v.name}" is required: true and also has default "${v.default}"; a variable ` +
+          `with a default is optional, so drop one`,
       );
     } else if (v.required === true && used.get(v.name) !== undefined) {
       problems.push(

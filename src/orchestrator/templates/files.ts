@@ -29,7 +29,8 @@ export type LoadedTemplate = { file: string; template: TemplateDef } | { file: s
 
 const OUTSIDE = 'is a link to outside the templates folder; not followed (copy the file into the folder instead)';
 const SPECIAL =
-  'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
+  'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a ' +
+  'plain YAML file or remove it';
 
 export function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -67,7 +68,9 @@ export async function realTemplatesFolder(dir: string, home: string | undefined)
       if (err.kind !== 'outside') throw err;
       const real = await realpath(dir);
       throw new TemplateError(
-        `The templates folder ${dir} is a link to ${real}, outside the settings folder ${home}; it is not followed — move the templates into ${dir} itself, or set templates.dir to ${real} if that folder is meant.`,
+        `The templates folder ${dir} is a link to ${real}, outside the settings folder ${home}; it ` +
+          `is not followed — move the templates into ${dir} itself, or set templates.dir to ${real} ` +
+          `if that folder is meant.`,
       );
     }
   }).catch((err: unknown) => {
@@ -199,7 +202,9 @@ async function parseTemplateFile(file: string, text: string): Promise<LoadedTemp
   if (typeof data !== 'object' || Array.isArray(data)) {
     return {
       file,
-      problem: `must hold a mapping with name, description and template, not ${Array.isArray(data) ? 'a list' : typeof data}`,
+      problem:
+        `must hold a mapping with name, description and template, not ` +
+        `${Array.isArray(data) ? 'a list' : typeof data}`,
     };
   }
   let template: TemplateDef;
@@ -213,7 +218,9 @@ async function parseTemplateFile(file: string, text: string): Promise<LoadedTemp
   if (template.name !== base) {
     return {
       file,
-      problem: `name "${template.name}" does not match the file name; rename the file to ${template.name}.yaml or set name: ${base}`,
+      problem:
+        `name "${template.name}" does not match the file name; rename the file to ` +
+        `${template.name}.yaml or set name: ${base}`,
     };
   }
   return { file, template };

@@ -26,5 +26,8 @@ export function literalNote(names: readonly string[]): string | undefined {
   if (names.length === 0) return undefined;
   const first = names[0]!;
   const listed = names.map((n) => `{{${n}}}`).join(', ');
-  return `${listed} ${names.length === 1 ? 'stays' : 'stay'} literal text ({{ and }} stand for a brace): a variable is written {${first}}, with single braces.`;
+  return (
+    `${listed} ${names.length === 1 ? 'stays' : 'stay'} literal text ({{ and }} stand for a ` +
+    `brace): a variable is written {${first}}, with single braces.`
+  );
 }

@@ -74,10 +74,15 @@ export class RenderTooLargeError extends TemplateError {
   ) {
     const n = (x: number) => grouped(x);
     const most = biggest
-      ? `; {${biggest.name}} alone adds ${n(biggest.uses * biggest.chars)} (${biggest.uses === 1 ? 'once' : `${n(biggest.uses)} times`}, ${n(biggest.chars)} characters each)`
+      ? `; {${biggest.name}} alone adds ${n(biggest.uses * biggest.chars)} ` +
+        `(${biggest.uses === 1 ? 'once' : `${n(biggest.uses)} times`}, ${n(biggest.chars)} ` +
+        `characters each)`
       : '';
     super(
-      `Filled in, this template would be ${n(chars)} characters, more than the ${n(max)} a filled-in template may be${most} — give shorter values, or with generate: true name long text by path in files (the server reads it and splits what is longer than a model's context) instead of putting it into a variable.`,
+      `Filled in, this template would be ${n(chars)} characters, more than the ${n(max)} a ` +
+        `filled-in template may be${most} — give shorter values, or with generate: true name long ` +
+        `text by path in files (the server reads it and splits what is longer than a model's ` +
+        `context) instead of putting it into a variable.`,
     );
   }
 }
@@ -156,7 +161,8 @@ export function parseTemplate(text: string): TemplatePart[] {
         fail(
           text,
           start,
-          `${JSON.stringify(`{${name}${text[j]}`)} does not start a placeholder (names are letters, digits, _ and -, like {file_name})`,
+          `${JSON.stringify(`{${name}${text[j]}`)} does not start a placeholder (names are letters, ` +
+            `digits, _ and -, like {file_name})`,
         );
       }
       flush();

@@ -192,7 +192,8 @@ export class TemplateStore {
     }
     if (isInside(root, real)) return real;
     throw new TemplateError(
-      `${path} is a link to outside the templates folder; not followed, so it was not replaced — remove the link (or put a copy of the file in its place) and save again.`,
+      `${path} is a link to outside the templates folder; not followed, so it was not replaced — ` +
+        `remove the link (or put a copy of the file in its place) and save again.`,
     );
   }
 

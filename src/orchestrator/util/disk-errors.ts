@@ -92,22 +92,47 @@ export function diskProblem(err: unknown, path?: string): string | undefined {
   const tag = ` (${code})`;
   switch (problem) {
     case 'readonly':
-      return `${where} is on a read-only disk or folder${tag}, so nothing can be written there — make it writable (remount the disk read-write, or fix the folder's permissions), or set OLLM_HOME to a writable folder, then try again.`;
+      return (
+        `${where} is on a read-only disk or folder${tag}, so nothing can be written there — make it ` +
+        `writable (remount the disk read-write, or fix the folder's permissions), or set OLLM_HOME ` +
+        `to a writable folder, then try again.`
+      );
     case 'full':
-      return `The disk holding ${where} is full${tag}, so it could not be written — free some space on that disk (or set OLLM_HOME to a folder on another disk), then try again.`;
+      return (
+        `The disk holding ${where} is full${tag}, so it could not be written — free some space on ` +
+        `that disk (or set OLLM_HOME to a folder on another disk), then try again.`
+      );
     case 'quota':
-      return `Your disk quota is used up, so ${where} could not be written${tag} — free some of your space or ask for a larger quota, then try again.`;
+      return (
+        `Your disk quota is used up, so ${where} could not be written${tag} — free some of your ` +
+        `space or ask for a larger quota, then try again.`
+      );
     case 'permission':
-      return `No permission to use ${where}${tag} — give the user running ollm-mcp access to it (chown or chmod), or set OLLM_HOME to a folder that user owns, then try again.`;
+      return (
+        `No permission to use ${where}${tag} — give the user running ollm-mcp access to it (chown ` +
+        `or chmod), or set OLLM_HOME to a folder that user owns, then try again.`
+      );
     case 'too-many-files':
-      return `Too many files are open to open ${where}${tag} — close some programs or raise the open-file limit (ulimit -n), then try again.`;
+      return (
+        `Too many files are open to open ${where}${tag} — close some programs or raise the ` +
+        `open-file limit (ulimit -n), then try again.`
+      );
     case 'io':
-      return `The disk failed while reading or writing ${where}: an input/output error${tag} — the disk may be failing or was removed; check it (the system log, fsck) and try again.`;
+      return (
+        `The disk failed while reading or writing ${where}: an input/output error${tag} — the disk ` +
+        `may be failing or was removed; check it (the system log, fsck) and try again.`
+      );
     case 'cantopen':
-      return `The database ${where} cannot be opened${tag} — check that its folder exists and is writable and that the path is not a folder, then try again.`;
+      return (
+        `The database ${where} cannot be opened${tag} — check that its folder exists and is ` +
+        `writable and that the path is not a folder, then try again.`
+      );
     case 'moved':
       return `The database ${where} was moved or deleted while ollm-mcp had it open${tag} — restart ollm-mcp.`;
     case 'corrupt':
-      return `${where} is damaged or is not a database${tag} — move it aside (ollm-mcp then starts a new one) or restore it from a backup, then restart ollm-mcp.`;
+      return (
+        `${where} is damaged or is not a database${tag} — move it aside (ollm-mcp then starts a new ` +
+        `one) or restore it from a backup, then restart ollm-mcp.`
+      );
   }
 }

@@ -57,7 +57,8 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   arm(0, Math.max(idleMs, START_WITHIN_MS));
 
   log.info(
-    `ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ${loaded.config.settings.shared.idleSeconds} s)`,
+    `ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ` +
+      `${loaded.config.settings.shared.idleSeconds} s)`,
   );
   return -1;
 }

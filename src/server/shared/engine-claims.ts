@@ -107,7 +107,9 @@ export class EngineClaims {
           return { url: held.url, token: held.token, pid: held.pid };
         if (!(await removeIfSame(file, read))) continue; // changed meanwhile: read again
         log.info(
-          `engine ${key}: its claim ${held ? `by process ${held.pid} does not hold (it does not prove its token, or the process is gone)` : 'is unreadable'}: taken over`,
+          `engine ${key}: its claim ` +
+            `${held ? `by process ${held.pid} does not hold (it does not prove its token, or the process is gone)` : 'is unreadable'}: ` +
+            `taken over`,
         );
       }
       const me = await (this.endpoint ??= this.start());

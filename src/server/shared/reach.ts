@@ -111,6 +111,7 @@ export async function reachOrStart(
     }
   }
   throw new SharedUnavailable(
-    `the shared server did not answer within ${START_WITHIN_MS / 1000} s (${(last as Error | undefined)?.message ?? 'no answer'})`,
+    `the shared server did not answer within ${START_WITHIN_MS / 1000} s ` +
+      `(${(last as Error | undefined)?.message ?? 'no answer'})`,
   );
 }

@@ -17,7 +17,10 @@ export const MAX_CLIENTS_SAID = 20;
 export function describeServer(s: Found, current?: string): string {
   const w = s.who;
   if (!w)
-    return `pid ${s.pid} at ${s.place.address}: gives no answer (an ollm-mcp of an earlier release, or stuck): \`ollm-mcp shared stop ${s.pid}\` stops it.`;
+    return (
+      `pid ${s.pid} at ${s.place.address}: gives no answer (an ollm-mcp of an earlier release, or ` +
+      `stuck): \`ollm-mcp shared stop ${s.pid}\` stops it.`
+    );
   const what = [
     `ollm-mcp ${w.version}${w.build ? ` build ${w.build}` : ''}`,
     w.daemon === undefined ? undefined : w.daemon ? '`ollm-mcp daemon`' : 'hosted by a launch',
@@ -36,10 +39,15 @@ export function describeServer(s: Found, current?: string): string {
     .slice(0, MAX_CLIENTS_SAID)
     .map(
       (c) =>
-        `${c.name ?? 'a client'}${c.version ? ` ${c.version}` : ''} (pid ${c.pid}, in ${c.cwd}${c.project ? `, project ${c.project}` : ''}, since ${c.since})`,
+        `${c.name ?? 'a client'}${c.version ? ` ${c.version}` : ''} (pid ${c.pid}, in ` +
+        `${c.cwd}${c.project ? `, project ${c.project}` : ''}, since ${c.since})`,
     );
   const more = w.clients.length > MAX_CLIENTS_SAID ? `; and ${w.clients.length - MAX_CLIENTS_SAID} more` : '';
-  return `pid ${w.pid}, ${what}, at ${s.place.address}${serves}${state}; ${w.clients.length} client${w.clients.length === 1 ? '' : 's'} connected${clients.length ? `: ${clients.join('; ')}${more}` : ''}.`;
+  return (
+    `pid ${w.pid}, ${what}, at ${s.place.address}${serves}${state}; ${w.clients.length} ` +
+    `client${w.clients.length === 1 ? '' : 's'} ` +
+    `connected${clients.length ? `: ${clients.join('; ')}${more}` : ''}.`
+  );
 }
 
 /** The name of the place new launches with these settings use (undefined when the folder cannot be used). */
@@ -58,7 +66,11 @@ export const currentName = (config: LoadedConfig): string => placeName(release()
 export function twoPlanners(servers: Found[], home: string): string | undefined {
   const same = servingHome(servers, home);
   if (same.length < 2) return undefined;
-  return `${same.length} servers serve ${home} (pids ${same.map((s) => s.pid).join(', ')}): each engine is planned by the one that claimed it first, the other's calls go through it; the older retires when its clients leave; \`ollm-mcp shared stop\` to stop it now.`;
+  return (
+    `${same.length} servers serve ${home} (pids ${same.map((s) => s.pid).join(', ')}): each ` +
+    `engine is planned by the one that claimed it first, the other's calls go through it; the ` +
+    `older retires when its clients leave; \`ollm-mcp shared stop\` to stop it now.`
+  );
 }
 
 /**
@@ -114,6 +126,8 @@ export function clientLimitsCheck(
   return {
     name: 'client time limits',
     level: 'ok',
-    detail: `${each.join('; ')}${more}. A call longer than its client waits is lost to it; agents.NAME.timeoutSeconds in settings says otherwise for a client.`,
+    detail:
+      `${each.join('; ')}${more}. A call longer than its client waits is lost to it; ` +
+      `agents.NAME.timeoutSeconds in settings says otherwise for a client.`,
   };
 }

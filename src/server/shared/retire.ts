@@ -48,11 +48,14 @@ export async function takeOver(me: Me, dir: string): Promise<void> {
       const asked = await askRetire(found.place.address, { by: me.pid, why });
       if ('answer' in asked)
         log.info(
-          `shared server: server ${found.pid} (build ${found.who?.build}) retires: ${why}; it exits once its ${asked.answer.clients} client(s) have left`,
+          `shared server: server ${found.pid} (build ${found.who?.build}) retires: ${why}; it exits ` +
+            `once its ${asked.answer.clients} client(s) have left`,
         );
       else
         log.warn(
-          `shared server: server ${found.pid} was asked to retire (${why}) but did not answer (${'none' in asked ? asked.none : asked.silent}): \`ollm-mcp shared\` lists it, \`ollm-mcp shared stop ${found.pid}\` stops it`,
+          `shared server: server ${found.pid} was asked to retire (${why}) but did not answer ` +
+            `(${'none' in asked ? asked.none : asked.silent}): \`ollm-mcp shared\` lists it, \`ollm-mcp ` +
+            `shared stop ${found.pid}\` stops it`,
         );
     }
   } catch (err) {

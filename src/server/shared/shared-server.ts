@@ -168,7 +168,9 @@ export class SharedServer {
     entry.close = () => handle.close();
     this.clients.set(conn, entry);
     log.info(
-      `shared server: client ${hello.pid} connected from ${clientPath(hello.cwd)}${entry.project ? ` (project ${entry.project})` : ''} (${this.clients.size} connected)`,
+      `shared server: client ${hello.pid} connected from ` +
+        `${clientPath(hello.cwd)}${entry.project ? ` (project ${entry.project})` : ''} ` +
+        `(${this.clients.size} connected)`,
     );
   }
 

@@ -126,7 +126,8 @@ function retiring(server: SharedServer, line: Retire, moveAside: () => Promise<v
   if (server.retiring || server.stopping) return clients;
   server.retiring = true;
   log.info(
-    `shared server ${process.pid}: retiring: ${line.why} (server ${line.by}); no new client here, exiting once ${clients === 1 ? 'its client has' : `its ${clients} clients have`} left`,
+    `shared server ${process.pid}: retiring: ${line.why} (server ${line.by}); no new client ` +
+      `here, exiting once ${clients === 1 ? 'its client has' : `its ${clients} clients have`} left`,
   );
   server.onRetired = stop;
   void moveAside().then(() => server.size === 0 && stop());
@@ -193,7 +194,8 @@ class Holding {
       [this.listener, this.held, this.socket] = [listener, aside, id];
     } catch (err) {
       log.warn(
-        `shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`,
+        `shared server: could not move aside to ${aside.address} (${(err as Error).message}): ` +
+          `leaving the place, unlisted`,
       );
       this.close();
     }

@@ -59,7 +59,9 @@ export async function stopServer(found: Found, deps: StopDeps = DEPS): Promise<S
     return {
       pid,
       stopped: false,
-      why: `nothing listens at ${found.place.address} (${asked.none}), so pid ${pid} may be another program now: not signalled — if it is ollm-mcp, \`kill ${pid}\``,
+      why:
+        `nothing listens at ${found.place.address} (${asked.none}), so pid ${pid} may be another ` +
+        `program now: not signalled — if it is ollm-mcp, \`kill ${pid}\``,
     };
   const why = await unproven(found, deps);
   if (why) return { pid, stopped: false, why: `${why}: not signalled` };

@@ -144,7 +144,8 @@ export class LlamacppApi {
       if (timeout.aborted)
         throw new HostError(
           'timeout',
-          `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`,
+          `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or ` +
+            `raise ollama.timeoutMs.`,
           this.host,
         );
       if (err instanceof HostError) throw err;

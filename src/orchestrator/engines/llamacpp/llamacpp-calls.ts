@@ -37,7 +37,8 @@ async function routerOnly(b: RouterHost, what: string, signal?: AbortSignal): Pr
   if (!props.router)
     throw new HostError(
       'not_supported',
-      `${b.api.who} serves one model (it was not started in router mode: --models-dir or --models-preset), so ollm-mcp cannot ${what} there.`,
+      `${b.api.who} serves one model (it was not started in router mode: --models-dir or ` +
+        `--models-preset), so ollm-mcp cannot ${what} there.`,
       b.host,
     );
 }
@@ -58,7 +59,8 @@ export async function routerLoad(b: RouterHost, name: string, signal?: AbortSign
   if (!first)
     throw new HostError(
       'model_not_found',
-      `${b.api.who} has no model "${id}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
+      `${b.api.who} has no model "${id}" — its models are the .gguf files of its --models-dir (or ` +
+        `the entries of --models-preset); see list_models.`,
       b.host,
       404,
     );
@@ -80,7 +82,8 @@ export async function routerLoad(b: RouterHost, name: string, signal?: AbortSign
       const kind = /memory|alloc|killed|terminated/i.test(why) ? 'out_of_memory' : 'server_error';
       throw new HostError(
         kind,
-        `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own llama-server writes there); the file may be damaged or too large for this machine.`,
+        `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own ` +
+          `llama-server writes there); the file may be damaged or too large for this machine.`,
         b.host,
       );
     }

@@ -32,7 +32,8 @@ export function unreachableError(s: Server, err: unknown): HostError {
   const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
   return new HostError(
     'unreachable',
-    `${s.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (${s.setting}).`,
+    `${s.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or ` +
+      `correct its url in settings (${s.setting}).`,
     s.host,
   );
 }
@@ -41,7 +42,9 @@ export function unreachableError(s: Server, err: unknown): HostError {
 export function foreignAnswer(s: Server, what: string, text: string): HostError {
   return new HostError(
     'server_error',
-    `${s.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`,
+    `${s.who} answered ${what} with something that is not llama-server's answer ` +
+      `(${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) ` +
+      `listening there?`,
     s.host,
     { secrets: [s.key()] },
   );
@@ -79,7 +82,8 @@ export function failedAnswer(
   if (status === 404 && model)
     return new HostError(
       'model_not_found',
-      `${s.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
+      `${s.who} has no model "${model}" (${said}) — its models are the .gguf files of its ` +
+        `--models-dir (or the entries of --models-preset); see list_models.`,
       s.host,
       info,
     );

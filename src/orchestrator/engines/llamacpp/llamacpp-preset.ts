@@ -49,7 +49,12 @@ export function presetSection(req: CreateModelRequest, file: string | undefined)
 export function presetAdvice(req: CreateModelRequest, file: string | undefined): string {
   const { section, left } = presetSection(req, file);
   const rest = left.length
-    ? ` A preset cannot hold ${left.join(', ')}: send ${left.includes('system') || left.includes('stop') ? 'those' : 'them'} with each request (route_and_generate's system) or leave them out.`
+    ? ` A preset cannot hold ${left.join(', ')}: send ` +
+      `${left.includes('system') || left.includes('stop') ? 'those' : 'them'} with each request ` +
+      `(route_and_generate's system) or leave them out.`
     : '';
-  return `add a section to the router's --models-preset INI file and restart it:\n${section}\n(keys are llama-server's arguments without the dashes).${rest}`;
+  return (
+    `add a section to the router's --models-preset INI file and restart it:\n${section}\n(keys ` +
+    `are llama-server's arguments without the dashes).${rest}`
+  );
 }

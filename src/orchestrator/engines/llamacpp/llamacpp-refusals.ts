@@ -9,7 +9,8 @@ import { HostError } from '../host-error.js';
 export function cannotPull(who: string, host: string): HostError {
   return new HostError(
     'not_supported',
-    `${who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`,
+    `${who} cannot download models — put the .gguf file in its --models-dir (or add it to its ` +
+      `--models-preset) and it is listed; pull_model works on Ollama hosts.`,
     host,
   );
 }
@@ -18,7 +19,8 @@ export function cannotPull(who: string, host: string): HostError {
 export function cannotDelete(who: string, host: string, model: string): HostError {
   return new HostError(
     'not_supported',
-    `${who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`,
+    `${who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or ` +
+      `its --models-preset entry) yourself; delete_model works on Ollama hosts.`,
     host,
   );
 }
@@ -27,7 +29,8 @@ export function cannotDelete(who: string, host: string, model: string): HostErro
 export function noSuchModel(who: string, host: string, model: string): HostError {
   return new HostError(
     'model_not_found',
-    `${who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`,
+    `${who} has no model "${model}" — its models are the .gguf files of its --models-dir (or ` +
+      `the entries of --models-preset); see list_models.`,
     host,
     404,
   );

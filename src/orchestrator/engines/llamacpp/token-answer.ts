@@ -73,7 +73,8 @@ export class TokenAnswerCounter {
     this.bytes += chunk.length;
     if (this.bytes > this.bounds.maxBytes)
       throw new TokenAnswerError(
-        `a body of more than ${this.bounds.maxBytes} bytes, more than the ids of the ${this.bounds.maxTokens - SPECIAL_TOKENS} bytes of text sent take`,
+        `a body of more than ${this.bounds.maxBytes} bytes, more than the ids of the ` +
+          `${this.bounds.maxTokens - SPECIAL_TOKENS} bytes of text sent take`,
       );
     for (const b of chunk) this.byte(b);
   }

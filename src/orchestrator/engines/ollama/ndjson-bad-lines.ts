@@ -27,7 +27,9 @@ export class BadLines {
     this.logged = true;
     const bad = this.count;
     log.warn(
-      `${this.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not Ollama's (the first: ${this.first}); ${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`,
+      `${this.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not ` +
+        `Ollama's (the first: ${this.first}); ` +
+        `${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`,
     );
   }
 

@@ -16,13 +16,16 @@ export function checkedModels(host: string, path: string, raw: unknown): EngineM
   if ('problem' in out) {
     throw new HostError(
       'bad_response',
-      `Ollama at ${host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`,
+      `Ollama at ${host} answered ${path} with something that is not Ollama's answer: ` +
+        `${out.problem} — is Ollama (and not another server) listening there?`,
       host,
     );
   }
   if (out.dropped.length)
     log.warn(
-      `Ollama at ${host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`,
+      `Ollama at ${host}: ${path} listed ${out.dropped.length} ` +
+        `model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out ` +
+        `(${out.dropped.slice(0, 3).join('; ')})`,
     );
   return out.models;
 }

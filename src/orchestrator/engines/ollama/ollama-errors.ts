@@ -38,7 +38,8 @@ export function ollamaError(
   if (ctx.timedOut) {
     return new HostError(
       'timeout',
-      `Ollama at ${host} did not answer ${what} within ${ctx.timeoutMs} ms — it may be busy loading a model; try again, or raise ollama.timeoutMs.`,
+      `Ollama at ${host} did not answer ${what} within ${ctx.timeoutMs} ms — it may be busy ` +
+        `loading a model; try again, or raise ollama.timeoutMs.`,
       host,
     );
   }
@@ -99,7 +100,9 @@ function statusError(status: number, text: string, what: string, ctx: CallOption
   if (status === 401) {
     return new HostError(
       'unauthorized',
-      `Ollama at ${host} is not signed in to ollama.com, which ${ctx.model ? quoted(ctx.model) : 'this cloud model'} needs (401) — run \`ollama signin\` on that machine, or use a local model.`,
+      `Ollama at ${host} is not signed in to ollama.com, which ` +
+        `${ctx.model ? quoted(ctx.model) : 'this cloud model'} needs (401) — run \`ollama signin\` ` +
+        `on that machine, or use a local model.`,
       host,
       status,
     );
@@ -107,7 +110,8 @@ function statusError(status: number, text: string, what: string, ctx: CallOption
   if (OUT_OF_MEMORY.test(text) && status >= 500) {
     return new HostError(
       'out_of_memory',
-      `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — unload other models or choose a smaller one.`,
+      `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — ` +
+        `unload other models or choose a smaller one.`,
       host,
       status,
     );

@@ -129,7 +129,8 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       const { bytes, more } = await readBounded(bodyReader(res), rules.maxAnswerBytes);
       if (more)
         throw fail(
-          `more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`,
+          `more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so ` +
+            `it was not read further`,
         );
       return bytes.toString('utf8');
     };

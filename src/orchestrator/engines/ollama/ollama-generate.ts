@@ -100,7 +100,9 @@ export async function ollamaGenerate(
       close();
       throw new HostError(
         'bad_response',
-        `${who.who} sent ${lines - withText} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`,
+        `${who.who} sent ${lines - withText} lines without text for ${JSON.stringify(req.model)}, ` +
+          `which no answer of Ollama's does, and was stopped — is Ollama (and not another server) ` +
+          `listening there?`,
         who.host,
       );
     }

@@ -179,7 +179,9 @@ export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
     if (a.job.state === 'running' || a.job.state === 'done') return { kind: 'job', job: a.job };
     throw new HostError(
       'server_error',
-      `${box.who}: the job ${a.job.id} it ran the call on ${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${(a.job.step ?? a.job.progress) ? ` (${a.job.step ?? a.job.progress})` : ''} — try again.`,
+      `${box.who}: the job ${a.job.id} it ran the call on ` +
+        `${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${(a.job.step ?? a.job.progress) ? ` (${a.job.step ?? a.job.progress})` : ''} ` +
+        `— try again.`,
       box.host,
     );
   }

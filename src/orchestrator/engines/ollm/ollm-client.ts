@@ -170,7 +170,8 @@ export class BoxConnection {
   private tooLarge(what: string): HostError {
     return new HostError(
       'bad_response',
-      `${this.who} sent ${what}, more than ollm-mcp ever answers, so it was not read further — check that hosts.${this.o.name}.url names an ollm-mcp server; the other hosts serve meanwhile.`,
+      `${this.who} sent ${what}, more than ollm-mcp ever answers, so it was not read further — ` +
+        `check that hosts.${this.o.name}.url names an ollm-mcp server; the other hosts serve meanwhile.`,
       this.host,
       { secrets: [this.token()] },
     );
@@ -197,7 +198,8 @@ export class BoxConnection {
         : `${setting}.tokenEnv, which is not set,`;
       return new HostError(
         'unauthorized',
-        `${this.who} refused this server's token for ${what}: check that ${where} holds the token that server's http.tokens gives this machine.`,
+        `${this.who} refused this server's token for ${what}: check that ${where} holds the token ` +
+          `that server's http.tokens gives this machine.`,
         this.host,
         { secrets, status: status ?? 401 },
       );
@@ -214,7 +216,8 @@ export class BoxConnection {
     if (code !== undefined || /fetch failed|ECONNREFUSED|socket|network|closed/i.test(messageOf(err))) {
       return new HostError(
         'unreachable',
-        `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp --transport http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`,
+        `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp ` +
+          `--transport http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`,
         this.host,
         { secrets },
       );

@@ -142,7 +142,8 @@ export class OllmEngine implements Engine {
   async unload(model: string): Promise<void> {
     throw new HostError(
       'not_supported',
-      `${this.who} plans its own memory; ollm-mcp here does not unload ${JSON.stringify(model)} there — ask that server (its unload_model), or let its plan do it.`,
+      `${this.who} plans its own memory; ollm-mcp here does not unload ${JSON.stringify(model)} ` +
+        `there — ask that server (its unload_model), or let its plan do it.`,
       this.host,
     );
   }
@@ -154,7 +155,8 @@ export class OllmEngine implements Engine {
   async pull(model: string): Promise<void> {
     throw new HostError(
       'not_supported',
-      `${this.who} downloads its models itself — pull ${JSON.stringify(model)} there (its pull_model); pull_model here works on Ollama hosts.`,
+      `${this.who} downloads its models itself — pull ${JSON.stringify(model)} there (its ` +
+        `pull_model); pull_model here works on Ollama hosts.`,
       this.host,
     );
   }
@@ -169,7 +171,11 @@ export class OllmEngine implements Engine {
 
   async createInstead(req: CreateModelRequest): Promise<string> {
     const params = Object.entries(req.parameters ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
-    return `make ${JSON.stringify(req.model)} on that server (its create_model from ${JSON.stringify(req.from)}${params.length ? ` with ${params.join(', ')}` : ''}), or send the system prompt with each request (route_and_generate's system)`;
+    return (
+      `make ${JSON.stringify(req.model)} on that server (its create_model from ` +
+      `${JSON.stringify(req.from)}${params.length ? ` with ${params.join(', ')}` : ''}), or send ` +
+      `the system prompt with each request (route_and_generate's system)`
+    );
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {

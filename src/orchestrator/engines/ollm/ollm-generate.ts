@@ -57,7 +57,9 @@ function otherModel(ref: BoxRef, model: string, other: string, failed: string | 
   );
   return new HostError(
     kind,
-    `${ref.who} did not run ${JSON.stringify(model)} (${why}) and answered with ${JSON.stringify(other)} instead — not taken for ${JSON.stringify(model)}'s answer; the next model is tried here.`,
+    `${ref.who} did not run ${JSON.stringify(model)} (${why}) and answered with ` +
+      `${JSON.stringify(other)} instead — not taken for ${JSON.stringify(model)}'s answer; the ` +
+      `next model is tried here.`,
     ref.host,
   );
 }

@@ -111,7 +111,9 @@ export function checked<T>(schema: z.ZodType<T>, value: unknown, tool: string, b
   const where = issue.path.length ? issue.path.join('.') : 'its result';
   throw new HostError(
     'bad_response',
-    `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${issue.message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`,
+    `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ` +
+      `${issue.message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that ` +
+      `speaks this one's tools?`,
     box.host,
   );
 }

@@ -85,6 +85,7 @@ export async function probeApi(
   const shown = failures.ref.shownURL;
   throw failures.make(
     'bad_response',
-    `${failures.who} lists no models at ${shown}/v1/models nor at ${shown}/models — check its baseURL (${shown}); for most engines it ends in /v1.`,
+    `${failures.who} lists no models at ${shown}/v1/models nor at ${shown}/models — check its ` +
+      `baseURL (${shown}); for most engines it ends in /v1.`,
   );
 }

@@ -136,7 +136,8 @@ async function read(
     if (more)
       throw d.failures.make(
         'bad_response',
-        `${d.failures.who} answered ${what} with more than ${WHOLE_BODY_BYTES >> 20} MiB, which no answer needs, so it was not read further — check its baseURL (${d.failures.ref.shownURL}).`,
+        `${d.failures.who} answered ${what} with more than ${WHOLE_BODY_BYTES >> 20} MiB, which no ` +
+          `answer needs, so it was not read further — check its baseURL (${d.failures.ref.shownURL}).`,
       );
     acc.whole(text, what, contentType);
     return;
@@ -185,7 +186,9 @@ function failure(f: Failures, req: ChatRequest, err: unknown, c: FailureContext)
         : `after ${c.acc.tokens} tokens`;
     return f.make(
       'timeout',
-      `${quoted(req.model)} on ${f.who} sent nothing for ${seconds(req.stallTimeoutMs)} ${phase} and was stopped — it may be loading the model or overloaded; raise ${f.ref.settingsPath}.stallTimeoutMs if it is just slow.`,
+      `${quoted(req.model)} on ${f.who} sent nothing for ${seconds(req.stallTimeoutMs)} ${phase} ` +
+        `and was stopped — it may be loading the model or overloaded; raise ` +
+        `${f.ref.settingsPath}.stallTimeoutMs if it is just slow.`,
     );
   }
   if (err instanceof EngineError) return err;
@@ -193,6 +196,7 @@ function failure(f: Failures, req: ChatRequest, err: unknown, c: FailureContext)
   const why = connectionFailure(err) ?? f.engineText(String((err as Error)?.message ?? err), 100);
   return f.make(
     'server_error',
-    `The stream from ${f.who} broke off after ${c.acc.tokens} tokens (${why}) — try again, or check ${f.ref.name}'s logs.`,
+    `The stream from ${f.who} broke off after ${c.acc.tokens} tokens (${why}) — try again, or ` +
+      `check ${f.ref.name}'s logs.`,
   );
 }

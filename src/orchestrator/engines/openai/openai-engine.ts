@@ -140,7 +140,8 @@ export class OpenAIEngine implements Engine {
   async pull(model: string): Promise<void> {
     throw new HostError(
       'not_supported',
-      `${this.who} cannot download models — add ${JSON.stringify(model)} to that engine yourself; pull_model works on Ollama hosts.`,
+      `${this.who} cannot download models — add ${JSON.stringify(model)} to that engine yourself; ` +
+        `pull_model works on Ollama hosts.`,
       this.host,
     );
   }
@@ -148,7 +149,8 @@ export class OpenAIEngine implements Engine {
   async delete(model: string): Promise<void> {
     throw new HostError(
       'not_supported',
-      `${this.who} cannot delete ${JSON.stringify(model)} — remove it from that engine yourself; delete_model works on Ollama hosts.`,
+      `${this.who} cannot delete ${JSON.stringify(model)} — remove it from that engine yourself; ` +
+        `delete_model works on Ollama hosts.`,
       this.host,
     );
   }
@@ -156,7 +158,11 @@ export class OpenAIEngine implements Engine {
   /** It makes no models: its own model settings do, or each request carries them. */
   async createInstead(req: CreateModelRequest): Promise<string> {
     const params = Object.entries(req.parameters ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
-    return `set ${JSON.stringify(req.from)}'s defaults${params.length ? ` (${params.join(', ')})` : ''} in that engine's own model settings, or send the system prompt with each request (route_and_generate's system)`;
+    return (
+      `set ${JSON.stringify(req.from)}'s ` +
+      `defaults${params.length ? ` (${params.join(', ')})` : ''} in that engine's own model ` +
+      `settings, or send the system prompt with each request (route_and_generate's system)`
+    );
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {

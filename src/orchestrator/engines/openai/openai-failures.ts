@@ -70,7 +70,8 @@ export class Failures {
   /** The error for a model the engine does not serve, with what it serves. */
   notServed(model: string, served: readonly string[] | undefined, status?: number): EngineError {
     const list = served?.length
-      ? `; it serves: ${served.slice(0, SERVED_SHOWN).join(', ')}${served.length > SERVED_SHOWN ? ` and ${served.length - SERVED_SHOWN} more` : ''}.`
+      ? `; it serves: ` +
+        `${served.slice(0, SERVED_SHOWN).join(', ')}${served.length > SERVED_SHOWN ? ` and ${served.length - SERVED_SHOWN} more` : ''}.`
       : served
         ? '; it lists no models.'
         : '.';
@@ -84,7 +85,9 @@ export class Failures {
   notOpenAI(what: string, text: string, contentType: string | null, status = 200): EngineError {
     return this.make(
       'bad_response',
-      `${this.who} answered ${what} with ${this.engineText(foreignBody(text, contentType), 200)}, not an OpenAI-compatible answer — check its baseURL (${this.ref.shownURL}); for most engines it ends in /v1.`,
+      `${this.who} answered ${what} with ${this.engineText(foreignBody(text, contentType), 200)}, ` +
+        `not an OpenAI-compatible answer — check its baseURL (${this.ref.shownURL}); for most ` +
+        `engines it ends in /v1.`,
       { status },
     );
   }
@@ -102,14 +105,16 @@ export class Failures {
     if (tls)
       return this.make(
         'unreachable',
-        `${this.ref.name} is not reachable at ${this.ref.shownURL} (${tls}) — ${addressNext(tls, this.ref.shownURL, this.addressSetting)!}.`,
+        `${this.ref.name} is not reachable at ${this.ref.shownURL} (${tls}) — ` +
+          `${addressNext(tls, this.ref.shownURL, this.addressSetting)!}.`,
         info,
       );
     if (status === 429) {
       if (body.code === 'insufficient_quota') {
         return this.make(
           'rate_limited',
-          `${this.who} refused the request: the quota of ${this.keyName()} is used up (HTTP 429) — check its plan and billing.`,
+          `${this.who} refused the request: the quota of ${this.keyName()} is used up (HTTP 429) — ` +
+            `check its plan and billing.`,
           info,
         );
       }
@@ -129,7 +134,8 @@ export class Failures {
     if (status === 404 || status === 405) {
       return this.make(
         'bad_response',
-        `${this.who} has no ${a.what} (HTTP ${status}: ${said}) — check its baseURL (${this.ref.shownURL}); for most engines it ends in /v1.`,
+        `${this.who} has no ${a.what} (HTTP ${status}: ${said}) — check its baseURL ` +
+          `(${this.ref.shownURL}); for most engines it ends in /v1.`,
         info,
       );
     }
@@ -148,7 +154,8 @@ export class Failures {
         : 'check the request and the model';
       return this.make(
         'bad_request',
-        `${this.who} rejected ${a.model ? `the request for ${quoted(a.model)}` : a.what} (HTTP ${status}): ${said} — ${next}.`,
+        `${this.who} rejected ${a.model ? `the request for ${quoted(a.model)}` : a.what} (HTTP ` +
+          `${status}): ${said} — ${next}.`,
         info,
       );
     }
@@ -158,7 +165,8 @@ export class Failures {
       if (!body.recognized) {
         return this.make(
           'server_error',
-          `${this.who} failed (HTTP ${status}) and answered with ${said}, not an OpenAI error — a proxy in front of it may be failing; check that ${this.ref.name} is running, and its logs.`,
+          `${this.who} failed (HTTP ${status}) and answered with ${said}, not an OpenAI error — a ` +
+            `proxy in front of it may be failing; check that ${this.ref.name} is running, and its logs.`,
           info,
         );
       }
@@ -182,7 +190,9 @@ export class Failures {
   windowRefusal(what: string, limit: number, said: string, info: EngineErrorInfo = {}): EngineError {
     return this.make(
       'bad_request',
-      `${this.who} refused ${what}: the prompt is over the ${limit}-token window it runs the model with (${said}) — send less (split the input to fit that window), or start it with a larger context.`,
+      `${this.who} refused ${what}: the prompt is over the ${limit}-token window it runs the ` +
+        `model with (${said}) — send less (split the input to fit that window), or start it with a ` +
+        `larger context.`,
       { ...info, contextLimit: limit },
     );
   }
@@ -197,7 +207,8 @@ export class Failures {
     if (ctx.timedOut) {
       return this.make(
         'timeout',
-        `${this.who} did not answer ${ctx.what} within ${seconds(ctx.timeoutMs ?? 0)} — it may be busy or loading a model; try again, or raise ${this.ref.settingsPath}.timeoutMs.`,
+        `${this.who} did not answer ${ctx.what} within ${seconds(ctx.timeoutMs ?? 0)} — it may be ` +
+          `busy or loading a model; try again, or raise ${this.ref.settingsPath}.timeoutMs.`,
       );
     }
     const address = addressFailure(err, this.ref.shownURL, this.addressSetting);
@@ -227,14 +238,17 @@ export class Failures {
     if (!env) {
       return this.make(
         'unauthorized',
-        `${this.who} requires an API key (HTTP ${status}) — name the environment variable that holds it in ${this.ref.settingsPath}.apiKeyEnv.`,
+        `${this.who} requires an API key (HTTP ${status}) — name the environment variable that ` +
+          `holds it in ${this.ref.settingsPath}.apiKeyEnv.`,
         info,
       );
     }
     if (!this.key()) {
       return this.make(
         'unauthorized',
-        `${this.who} requires an API key (HTTP ${status}), and $${env} is not set in this server's environment — check the API key in $${env} (an MCP client passes only the variables in its env block).`,
+        `${this.who} requires an API key (HTTP ${status}), and $${env} is not set in this server's ` +
+          `environment — check the API key in $${env} (an MCP client passes only the variables in its ` +
+          `env block).`,
         info,
       );
     }

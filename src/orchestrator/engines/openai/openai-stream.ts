@@ -85,14 +85,16 @@ export class ChatStream {
     if (!this.failure) this.parser.feed('\n\n');
     if (this.bad > 0 && !this.failure)
       log.warn(
-        `${this.f.who} sent ${this.bad} stream event${this.bad === 1 ? '' : 's'} that ${this.bad === 1 ? 'is' : 'are'} not an OpenAI chunk (the first: ${this.firstBad}); skipped.`,
+        `${this.f.who} sent ${this.bad} stream event${this.bad === 1 ? '' : 's'} that ` +
+          `${this.bad === 1 ? 'is' : 'are'} not an OpenAI chunk (the first: ${this.firstBad}); skipped.`,
       );
     if (this.failure) throw this.failure;
     if (this.events === 0) throw this.f.notOpenAI(what, this.head, contentType);
     if (!this.finished) {
       throw this.f.make(
         'server_error',
-        `The stream from ${this.f.who} ended after ${this.tokens} tokens without finishing (no finish_reason, no [DONE]) — ${this.f.ref.name} or a proxy cut it off; try again.`,
+        `The stream from ${this.f.who} ended after ${this.tokens} tokens without finishing (no ` +
+          `finish_reason, no [DONE]) — ${this.f.ref.name} or a proxy cut it off; try again.`,
       );
     }
   }
@@ -152,7 +154,9 @@ export class ChatStream {
       if (this.ending) return; // the body was cut off inside its last event
       this.failure = this.f.make(
         'bad_response',
-        `${this.f.who} sent a stream event that is not an OpenAI chunk: ${this.f.engineText(JSON.stringify(data.slice(0, 100)))}${data.length > 100 ? '…' : ''} — check its baseURL (${this.f.ref.shownURL}).`,
+        `${this.f.who} sent a stream event that is not an OpenAI chunk: ` +
+          `${this.f.engineText(JSON.stringify(data.slice(0, 100)))}${data.length > 100 ? '…' : ''} — ` +
+          `check its baseURL (${this.f.ref.shownURL}).`,
       );
       return;
     }
@@ -196,7 +200,8 @@ export class ChatStream {
     } else if (err.type === 'max-buffer-size-exceeded') {
       this.failure ??= this.f.make(
         'bad_response',
-        `${this.f.who} sent a stream event over ${MAX_EVENT_CHARS >> 20} MiB, which no chat chunk needs — check its baseURL (${this.f.ref.shownURL}).`,
+        `${this.f.who} sent a stream event over ${MAX_EVENT_CHARS >> 20} MiB, which no chat chunk ` +
+          `needs — check its baseURL (${this.f.ref.shownURL}).`,
       );
     }
   }

@@ -111,7 +111,9 @@ export class OpenAIBackend {
         if (more)
           throw this.failures.make(
             'bad_response',
-            `${this.failures.who} answered ${what} with more than ${MODEL_LIST_BYTES >> 20} MiB, which no model list needs, so it was not read further — check its baseURL (${this.failures.ref.shownURL}).`,
+            `${this.failures.who} answered ${what} with more than ${MODEL_LIST_BYTES >> 20} MiB, which ` +
+              `no model list needs, so it was not read further — check its baseURL ` +
+              `(${this.failures.ref.shownURL}).`,
           );
         const list = readModelList(text);
         if (!list) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
