@@ -47,10 +47,10 @@ function medianMs(f: () => unknown): number {
   return times[RUNS >> 1]!;
 }
 
-const WORDS =
-  'the model reads each file and writes a short summary of what it found in every part of the code base while keeping its notes brief'.split(
-    ' ',
-  );
+const WORDS = (
+  'the model reads each file and writes a short summary of what it found in every part of the ' +
+  'code base while keeping its notes brief'
+).split(' ');
 
 /** A varied prose answer of at least `chars` characters: sentences and paragraphs that do not repeat. */
 function normalAnswer(chars: number): string {
@@ -87,7 +87,9 @@ function goalLine(what: string, ms: number, goal: number): { ok: boolean; line: 
 function repeatingLog(chars: number): string {
   let out = '';
   for (let i = 0; out.length < chars; i++)
-    out += `2024-05-01 10:${String(i % 60).padStart(2, '0')}:${String(i % 57).padStart(2, '0')} worker-${i % 7} ERROR db: connection refused (attempt ${i})\n`;
+    out +=
+      `2024-05-01 10:${String(i % 60).padStart(2, '0')}:${String(i % 57).padStart(2, '0')} ` +
+      `worker-${i % 7} ERROR db: connection refused (attempt ${i})\n`;
   return out;
 }
 
@@ -156,7 +158,8 @@ function benchDegenerate(): { ok: boolean; lines: string[] } {
     if (got !== c.expect) {
       ok = false;
       lines.push(
-        `answer checks: degenerate() on the ${c.name} answer said ${got ?? 'not degenerate'}, expected ${c.expect ?? 'not degenerate'} MISSED`,
+        `answer checks: degenerate() on the ${c.name} answer said ${got ?? 'not degenerate'}, ` +
+          `expected ${c.expect ?? 'not degenerate'} MISSED`,
       );
     }
     const ms = medianMs(() => degenerate(c.text, c.end));
@@ -217,7 +220,8 @@ async function benchCitations(): Promise<{ ok: boolean; lines: string[] }> {
   if (report.verified !== 100 || report.flagged !== 0) {
     ok = false;
     lines.push(
-      `answer checks: checkCitations() verified ${report.verified} and flagged ${report.flagged} of the 100 correct citations MISSED`,
+      `answer checks: checkCitations() verified ${report.verified} and flagged ${report.flagged} ` +
+        `of the 100 correct citations MISSED`,
     );
   }
   const ms = medianMs(() => mod.checkCitations(answer, read));
@@ -244,7 +248,9 @@ async function benchPattern(): Promise<{ ok: boolean; lines: string[] }> {
       lines.push(`answer checks: the pattern ${EVIL} took a near match of ${thousands(chars)} characters MISSED`);
     }
     const ms = medianMs(() => format.check(answer));
-    const what = `a format's pattern ${EVIL} against a near match of ${thousands(chars)} characters (2^${chars} ways for a backtracking engine)`;
+    const what =
+      `a format's pattern ${EVIL} against a near match of ${thousands(chars)} characters ` +
+      `(2^${chars} ways for a backtracking engine)`;
     if (chars > 40) {
       lines.push(`answer checks: ${what}: median ${fmt(ms)} ms (no goal: linear in the answer)`);
       continue;

@@ -56,10 +56,12 @@ function report(name: string, score: ClassifyScore, goal: number, note: string):
     lines: [
       ...[...score.byTask].map(
         ([task, s]) =>
-          `classify: ${name} ${task.padEnd(10)} ${String(s.correct).padStart(3)}/${String(s.total).padEnd(3)} ${pct(s.correct, s.total)}`,
+          `classify: ${name} ${task.padEnd(10)} ` +
+          `${String(s.correct).padStart(3)}/${String(s.total).padEnd(3)} ${pct(s.correct, s.total)}`,
       ),
       ...describeMisses(score).map((l) => `classify: ${name} miss ${l}`),
-      `classify: ${name} set ${score.correct}/${score.total} ${pct(score.correct, score.total)} (goal ≥ ${goal * 100}%) ${ok ? 'OK' : 'MISSED'} — ${note}`,
+      `classify: ${name} set ${score.correct}/${score.total} ${pct(score.correct, score.total)} ` +
+        `(goal ≥ ${goal * 100}%) ${ok ? 'OK' : 'MISSED'} — ${note}`,
     ],
   };
 }
@@ -79,12 +81,14 @@ export async function benchClassify(): Promise<{ ok: boolean; lines: string[] }>
     'fresh',
     fresh,
     FRESH_GOAL,
-    'prompts written and labelled apart from the rules (test/unit/classify-fresh.ts, classify-holdout.ts): the honest figure while no rule is tuned to them',
+    'prompts written and labelled apart from the rules (test/unit/classify-fresh.ts, ' +
+      'classify-holdout.ts): the honest figure while no rule is tuned to them',
   );
   return {
     ok: a.ok && b.ok,
     lines: [
-      `classify: ${tuned.total + fresh.total} labelled prompts, ${(ms / (tuned.total + fresh.total)).toFixed(3)} ms each`,
+      `classify: ${tuned.total + fresh.total} labelled prompts, ` +
+        `${(ms / (tuned.total + fresh.total)).toFixed(3)} ms each`,
       ...a.lines,
       ...b.lines,
     ],

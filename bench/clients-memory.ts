@@ -95,7 +95,8 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
     return {
       ok: true,
       lines: [
-        'clients-memory: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)',
+        'clients-memory: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm ' +
+          'install --prefix /tmp/peer ollama-mcp)',
       ],
     };
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
@@ -135,11 +136,19 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
     ok: pssRatio <= 0.6,
     lines: [
       `clients-memory: ${CLIENTS} stdio clients × ${CALLS} generations each, the median of the last ${SAMPLES} rounds`,
-      `clients-memory: proportional set (PSS) of all that serves them: ollm-mcp ${mb(oP)} in ${samples.ours.n} processes (${CLIENTS} launches and the shared server, when apart), ollama-mcp ${mb(pP)} in ${samples.peer.n} — ${pssRatio.toFixed(2)}× (goal ≤ 0.60) ${pssRatio <= 0.6 ? 'OK' : 'MISSED'}`,
-      `clients-memory:   resident sets (RSS) summed, the node binary counted once per process: ollm-mcp ${mb(oR)}, ollama-mcp ${mb(pR)} — ${(oR / pR).toFixed(2)}×`,
+      `clients-memory: proportional set (PSS) of all that serves them: ollm-mcp ${mb(oP)} in ` +
+        `${samples.ours.n} processes (${CLIENTS} launches and the shared server, when apart), ` +
+        `ollama-mcp ${mb(pP)} in ${samples.peer.n} — ${pssRatio.toFixed(2)}× (goal ≤ 0.60) ` +
+        `${pssRatio <= 0.6 ? 'OK' : 'MISSED'}`,
+      `clients-memory:   resident sets (RSS) summed, the node binary counted once per process: ` +
+        `ollm-mcp ${mb(oR)}, ollama-mcp ${mb(pR)} — ${(oR / pR).toFixed(2)}×`,
       // PSS splits each shared page among every process mapping it, those of other programs too (the bench's own Node, the peer's): with more Node processes on the machine each side's share of the binary shrinks. USS is what each side holds alone.
-      `clients-memory:   private pages (USS, shared with no other process) summed: ollm-mcp ${mb(p50(samples.ours.uss))}, ollama-mcp ${mb(p50(samples.peer.uss))} — ${(p50(samples.ours.uss) / p50(samples.peer.uss)).toFixed(2)}×`,
-      `clients-memory:   RSS of one process (median): an ollm-mcp launch that forwards ${mb(p50(parts.launch.ours))}, its shared server ${mb(p50(parts.server))}; an ollama-mcp process ${mb(p50(parts.launch.peer))}`,
+      `clients-memory:   private pages (USS, shared with no other process) summed: ollm-mcp ` +
+        `${mb(p50(samples.ours.uss))}, ollama-mcp ${mb(p50(samples.peer.uss))} — ` +
+        `${(p50(samples.ours.uss) / p50(samples.peer.uss)).toFixed(2)}×`,
+      `clients-memory:   RSS of one process (median): an ollm-mcp launch that forwards ` +
+        `${mb(p50(parts.launch.ours))}, its shared server ${mb(p50(parts.server))}; an ollama-mcp ` +
+        `process ${mb(p50(parts.launch.peer))}`,
     ],
   };
 }

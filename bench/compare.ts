@@ -41,8 +41,11 @@ export async function benchCompare(): Promise<{ ok: boolean; lines: string[] }> 
     return {
       ok,
       lines: [
-        `compare: slowest single run median ${median(singles).toFixed(1)} ms (${ROUNDS} rounds of ${MODELS.join(', ')}, 60 tokens at 5 ms each)`,
-        `compare: compare of the three median ${median(compares).toFixed(1)} ms, parallel ${parallel}; forced evictions ${fake.stats().forcedEvictions.length}, overcommits ${fake.stats().refusedLoads.length}`,
+        `compare: slowest single run median ${median(singles).toFixed(1)} ms (${ROUNDS} rounds of ` +
+          `${MODELS.join(', ')}, 60 tokens at 5 ms each)`,
+        `compare: compare of the three median ${median(compares).toFixed(1)} ms, parallel ` +
+          `${parallel}; forced evictions ${fake.stats().forcedEvictions.length}, overcommits ` +
+          `${fake.stats().refusedLoads.length}`,
         `compare: ratio ${ratio.toFixed(2)} (goal ≤ 1.20) ${ok ? 'OK' : 'MISSED'}`,
       ],
     };

@@ -103,7 +103,9 @@ export async function benchEstimate(): Promise<{ ok: boolean; lines: string[] }>
       if (Math.abs(error) <= GOAL.within) within++;
       const how = r.split ? `${r.split.parts} parts, ${r.split.calls} requests` : 'whole';
       lines.push(
-        `estimate: ${job.name} (${how}): estimated ${s(estimate)} s (${dry.advice!.speedMeasured ? 'measured' : 'assumed'} speeds), took ${s(real)} s, ${error >= 0 ? '+' : ''}${(error * 100).toFixed(0)}%`,
+        `estimate: ${job.name} (${how}): estimated ${s(estimate)} s ` +
+          `(${dry.advice!.speedMeasured ? 'measured' : 'assumed'} speeds), took ${s(real)} s, ` +
+          `${error >= 0 ? '+' : ''}${(error * 100).toFixed(0)}%`,
       );
     }
   } finally {
@@ -113,7 +115,8 @@ export async function benchEstimate(): Promise<{ ok: boolean; lines: string[] }>
   const share = within / JOBS.length;
   const ok = share >= GOAL.share;
   lines.push(
-    `estimate: ${within} of ${JOBS.length} jobs within ${GOAL.within * 100}% (${(share * 100).toFixed(0)}%; goal ≥ ${GOAL.share * 100}%) ${ok ? 'OK' : 'MISSED'}`,
+    `estimate: ${within} of ${JOBS.length} jobs within ${GOAL.within * 100}% ` +
+      `(${(share * 100).toFixed(0)}%; goal ≥ ${GOAL.share * 100}%) ${ok ? 'OK' : 'MISSED'}`,
   );
   return { ok, lines };
 }

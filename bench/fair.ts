@@ -187,14 +187,18 @@ async function namedOnce(): Promise<Named> {
 const line = (label: string, f: Figures) => {
   const times = f.quick.map((q) => q.s.toFixed(2)).join(', ');
   const models = [...new Set(f.quick.map((q) => q.model))].join(', ');
-  return `  ${label.padEnd(20)} ${times.padEnd(28)} ${models.padEnd(14)} ${f.jobSeconds.toFixed(1).padStart(6)} s (${f.parts} parts)`;
+  return (
+    `  ${label.padEnd(20)} ${times.padEnd(28)} ${models.padEnd(14)} ` +
+    `${f.jobSeconds.toFixed(1).padStart(6)} s (${f.parts} parts)`
+  );
 };
 
 export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
   const own = await once(false);
   const shared = await once(true);
   const lines = [
-    `fair: client B's ${QUICK} quick calls while client A's split job runs on qwen2.5:14b (fake Ollama, 32 GB, phi3:mini fits beside it)`,
+    `fair: client B's ${QUICK} quick calls while client A's split job runs on qwen2.5:14b (fake ` +
+      `Ollama, 32 GB, phi3:mini fits beside it)`,
     `  ${''.padEnd(20)} ${"B's calls (s)".padEnd(28)} ${'answered by'.padEnd(14)} A's job`,
     line('each its own server', own),
     line('one shared server', shared),
@@ -202,13 +206,18 @@ export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
   const allSmall = shared.quick.every((q) => q.model === 'phi3:mini');
   const faster = Math.max(...shared.quick.map((q) => q.s)) < Math.min(...own.quick.map((q) => q.s));
   lines.push(
-    `  shared: every quick call on phi3:mini ${allSmall ? 'yes' : 'no'}, its slowest faster than the fastest with a server of its own ${faster ? 'yes' : 'no'}${allSmall && faster ? '' : ' — MISSED'}`,
+    `  shared: every quick call on phi3:mini ${allSmall ? 'yes' : 'no'}, its slowest faster ` +
+      `than the fastest with a server of its own ` +
+      `${faster ? 'yes' : 'no'}${allSmall && faster ? '' : ' — MISSED'}`,
   );
   const named = await namedOnce();
   const turn = named.position <= 2; // right after A's call running when it came
   lines.push(
-    `fair, named model: B's 3-token call naming qwen2.5:14b while A's six calls wait on it (one slot; two clients of one name, one shared server)`,
-    `  B's call ${named.quickS.toFixed(2)} s, reaching the engine ${named.position}${['th', 'st', 'nd', 'rd'][named.position] ?? 'th'} of 7; A's six ${named.aS.toFixed(1)} s — B between A's calls ${turn ? 'yes' : 'no — MISSED'}`,
+    `fair, named model: B's 3-token call naming qwen2.5:14b while A's six calls wait on it (one ` +
+      `slot; two clients of one name, one shared server)`,
+    `  B's call ${named.quickS.toFixed(2)} s, reaching the engine ` +
+      `${named.position}${['th', 'st', 'nd', 'rd'][named.position] ?? 'th'} of 7; A's six ` +
+      `${named.aS.toFixed(1)} s — B between A's calls ${turn ? 'yes' : 'no — MISSED'}`,
   );
   return { ok: allSmall && faster && turn, lines };
 }
@@ -222,7 +231,8 @@ export async function benchBeside(): Promise<{ ok: boolean; lines: string[] }> {
   const n = Math.max(1, Number(process.env.OLLM_BENCH_RUNS) || 3);
   const builds = benchBuilds();
   const lines = [
-    `beside a split job: client B's ${QUICK} task "fast" calls while client A's 150 KB log is read in parts (one shared server, ${n} runs; goal: each call ≤ 2.5 s)`,
+    `beside a split job: client B's ${QUICK} task "fast" calls while client A's 150 KB log is ` +
+      `read in parts (one shared server, ${n} runs; goal: each call ≤ 2.5 s)`,
   ];
   let ok = true;
   for (const [tag, cli] of builds) {
@@ -233,7 +243,10 @@ export async function benchBeside(): Promise<{ ok: boolean; lines: string[] }> {
     const met = slowest <= 2.5;
     if (tag === 'this build') ok = met;
     lines.push(
-      `  ${tag}: B's calls ${runs.map((r) => r.quick.map((q) => q.s.toFixed(2)).join('/')).join(' · ')} s, answered by ${models}; A's job ${runs.map((r) => r.jobSeconds.toFixed(1)).join(', ')} s — slowest ${slowest.toFixed(2)} s${met ? '' : ' — over 2.5 s'}`,
+      `  ${tag}: B's calls ` +
+        `${runs.map((r) => r.quick.map((q) => q.s.toFixed(2)).join('/')).join(' · ')} s, answered ` +
+        `by ${models}; A's job ${runs.map((r) => r.jobSeconds.toFixed(1)).join(', ')} s — slowest ` +
+        `${slowest.toFixed(2)} s${met ? '' : ' — over 2.5 s'}`,
     );
   }
   return { ok, lines };

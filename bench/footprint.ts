@@ -88,8 +88,11 @@ export async function benchFootprint(): Promise<{ ok: boolean; lines: string[] }
   return {
     ok,
     lines: [
-      `footprint: ${f.tools.length} tools as sent (one JSON list of name, description, inputSchema), ${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens (goal ≤ ${FOOTPRINT_GOAL_TOKENS}) ${ok ? 'OK' : 'MISSED'}`,
-      `  the parts alone (name + description + schema): ${f.partChars} characters ≈ ${(f.partChars / CHARS_PER_TOKEN).toFixed(0)} tokens`,
+      `footprint: ${f.tools.length} tools as sent (one JSON list of name, description, ` +
+        `inputSchema), ${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens (goal ≤ ` +
+        `${FOOTPRINT_GOAL_TOKENS}) ${ok ? 'OK' : 'MISSED'}`,
+      `  the parts alone (name + description + schema): ${f.partChars} characters ≈ ` +
+        `${(f.partChars / CHARS_PER_TOKEN).toFixed(0)} tokens`,
       '  per tool, largest first:',
       ...describeFootprint(f),
     ],

@@ -104,14 +104,18 @@ export async function benchHostile(): Promise<{ ok: boolean; lines: string[] }> 
       const good = p99 < PING_GOAL_MS && bugs === 0;
       ok &&= good;
       lines.push(
-        `hostile: ${mode.padEnd(12)} ping p50 ${pct(pings, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...pings).toFixed(1)} ms (${pings.length} pings, ${CALLS} calls in ${seconds.toFixed(1)} s, ${errors} isError, ${bugs} "bug"); RSS ${mb(m.rss)}${good ? '' : '  ← goal missed'}`,
+        `hostile: ${mode.padEnd(12)} ping p50 ${pct(pings, 0.5).toFixed(1)} ms, p99 ` +
+          `${p99.toFixed(1)} ms, max ${Math.max(...pings).toFixed(1)} ms (${pings.length} pings, ` +
+          `${CALLS} calls in ${seconds.toFixed(1)} s, ${errors} isError, ${bugs} "bug"); RSS ` +
+          `${mb(m.rss)}${good ? '' : '  ← goal missed'}`,
       );
       if (process.env.HOSTILE_SHOW_ERRORS && firstError) lines.push(`  first isError: ${firstError.slice(0, 400)}`);
     }
     const end = memory(pid);
     ok &&= end.peak < RSS_GOAL;
     lines.push(
-      `hostile: server peak RSS ${mb(end.peak)} over the run (goal < ${mb(RSS_GOAL)}), RSS now ${mb(end.rss)}; ping goal p99 < ${PING_GOAL_MS} ms`,
+      `hostile: server peak RSS ${mb(end.peak)} over the run (goal < ${mb(RSS_GOAL)}), RSS now ` +
+        `${mb(end.rss)}; ping goal p99 < ${PING_GOAL_MS} ms`,
     );
   } finally {
     await client.close().catch(() => undefined);

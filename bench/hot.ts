@@ -97,7 +97,9 @@ export async function benchHot(): Promise<{ ok: boolean; lines: string[] }> {
         ? `the second copy unloaded ${two.releasedAfter.toFixed(1)} s after the rush (2 s idle set), the first kept`
         : 'the second copy still loaded 20 s after the rush';
     lines.push(
-      `hot: ${tag}: 3 agents × 6 calls of one model: one host ${one.seconds.toFixed(1)} s, two hosts ${two.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× (goal ≤ 0.55×); calls per host ${JSON.stringify(two.perHost)}; ${released}${mine ? (good ? ' OK' : ' MISSED') : ''}`,
+      `hot: ${tag}: 3 agents × 6 calls of one model: one host ${one.seconds.toFixed(1)} s, two ` +
+        `hosts ${two.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× (goal ≤ 0.55×); calls per host ` +
+        `${JSON.stringify(two.perHost)}; ${released}${mine ? (good ? ' OK' : ' MISSED') : ''}`,
     );
   }
   return { ok, lines };

@@ -93,8 +93,11 @@ export async function benchHttpDrop(): Promise<{ ok: boolean; lines: string[] }>
     return {
       ok,
       lines: [
-        `http-drop: after ${CLIENTS} 2025-era clients drop their calls, a fresh 5-token call is answered in ${seconds.toFixed(2)} s (goal ≤ ${GOAL_S} s; ${failed - 1} failed attempts before; ${runningAtAnswer} dropped calls still running at the engine then)`,
-        `http-drop: the dropped work all stopped ${stopped.toFixed(2)} s after the drops (goal ≤ ${GOAL_S} s): ${dropped().length} of the ${CLIENTS} reached the engine, each aborted`,
+        `http-drop: after ${CLIENTS} 2025-era clients drop their calls, a fresh 5-token call is ` +
+          `answered in ${seconds.toFixed(2)} s (goal ≤ ${GOAL_S} s; ${failed - 1} failed attempts ` +
+          `before; ${runningAtAnswer} dropped calls still running at the engine then)`,
+        `http-drop: the dropped work all stopped ${stopped.toFixed(2)} s after the drops (goal ≤ ` +
+          `${GOAL_S} s): ${dropped().length} of the ${CLIENTS} reached the engine, each aborted`,
       ],
     };
   } finally {

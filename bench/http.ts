@@ -50,7 +50,10 @@ export async function benchHttp(): Promise<{ ok: boolean; lines: string[] }> {
       const s = pct(times.stdio, 0.5);
       const h = pct(times.http, 0.5);
       lines.push(
-        `http: ${tool} p50 stdio ${s.toFixed(2)} ms, HTTP ${h.toFixed(2)} ms (+${(h - s).toFixed(2)} ms, ${(h / s).toFixed(2)}×); p90 stdio ${pct(times.stdio, 0.9).toFixed(2)} ms, HTTP ${pct(times.http, 0.9).toFixed(2)} ms (${RUNS} calls each, alternating)`,
+        `http: ${tool} p50 stdio ${s.toFixed(2)} ms, HTTP ${h.toFixed(2)} ms ` +
+          `(+${(h - s).toFixed(2)} ms, ${(h / s).toFixed(2)}×); p90 stdio ` +
+          `${pct(times.stdio, 0.9).toFixed(2)} ms, HTTP ${pct(times.http, 0.9).toFixed(2)} ms ` +
+          `(${RUNS} calls each, alternating)`,
       );
     }
   } finally {

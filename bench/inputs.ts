@@ -132,8 +132,11 @@ export async function benchInputs(): Promise<{ ok: boolean; lines: string[] }> {
       const ratio = ours.ms / alone.ms;
       ok &&= ratio <= WALK_GOAL;
       lines.push(
-        `inputs: ${tree.name} (${tree.made.toLocaleString('en')} files made, ${alone.value.toLocaleString('en')} reachable): glob alone ${secs(alone.ms)}, ` +
-          `ollm-mcp walk ${secs(ours.ms)} (${ours.value.kept.toLocaleString('en')} kept, ${ours.value.ignored.toLocaleString('en')} ignored by .gitignore) = ${ratio.toFixed(2)}× the glob (goal ≤ ${WALK_GOAL}×)`,
+        `inputs: ${tree.name} (${tree.made.toLocaleString('en')} files made, ` +
+          `${alone.value.toLocaleString('en')} reachable): glob alone ${secs(alone.ms)}, ` +
+          `ollm-mcp walk ${secs(ours.ms)} (${ours.value.kept.toLocaleString('en')} kept, ` +
+          `${ours.value.ignored.toLocaleString('en')} ignored by .gitignore) = ${ratio.toFixed(2)}× ` +
+          `the glob (goal ≤ ${WALK_GOAL}×)`,
       );
     } finally {
       removeTree(tree.root);

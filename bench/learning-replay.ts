@@ -125,7 +125,11 @@ async function learnedMemory(mode: Mode): Promise<{ ok: boolean; line: string }>
     const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
     return {
       ok,
-      line: `learning replay:   learned memory: ${model} planned at ${gb(before.requiredBytes)} before any load (estimated); Ollama reported ${gb(reported.size)} loaded at ${reported.context_length} tokens; the next load plans ${gb(again.requiredBytes)} = ${ratio.toFixed(2)}× the report (goal 1.00–1.10) ${ok ? 'OK' : 'MISSED'}`,
+      line:
+        `learning replay:   learned memory: ${model} planned at ${gb(before.requiredBytes)} before ` +
+        `any load (estimated); Ollama reported ${gb(reported.size)} loaded at ` +
+        `${reported.context_length} tokens; the next load plans ${gb(again.requiredBytes)} = ` +
+        `${ratio.toFixed(2)}× the report (goal 1.00–1.10) ${ok ? 'OK' : 'MISSED'}`,
     };
   } finally {
     await core.shutdown(1000);
@@ -136,7 +140,8 @@ async function learnedMemory(mode: Mode): Promise<{ ok: boolean; line: string }>
 export async function benchLearningReplay(): Promise<{ ok: boolean; lines: string[] }> {
   const trace = makeTrace();
   const lines = [
-    `learning replay: the ${trace.length}-request trace through route_and_generate with ${INSTALLED.join(', ')} installed; ${LOAD_MS_PER_GB} ms load per GB`,
+    `learning replay: the ${trace.length}-request trace through route_and_generate with ` +
+      `${INSTALLED.join(', ')} installed; ${LOAD_MS_PER_GB} ms load per GB`,
   ];
   let ok = true;
   for (const mode of MODES) {
@@ -151,7 +156,9 @@ export async function benchLearningReplay(): Promise<{ ok: boolean; lines: strin
     const host = hostFor(mode, sizes, LOAD_MS_PER_GB);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     lines.push(
-      `learning replay [${mode.name.split(',')[0]}${mode.fake.gpus ? `, ${(mode.fake.gpus[0]!.vramBytes / GiB).toFixed(0)} GiB VRAM` : ''}]: direct ${s(direct.loadMs)} (its own optimum ${s(offlineOptimum(direct.served, host))})`,
+      `learning replay ` +
+        `[${mode.name.split(',')[0]}${mode.fake.gpus ? `, ${(mode.fake.gpus[0]!.vramBytes / GiB).toFixed(0)} GiB VRAM` : ''}]: ` +
+        `direct ${s(direct.loadMs)} (its own optimum ${s(offlineOptimum(direct.served, host))})`,
     );
     const memory = await learnedMemory(mode);
     ok &&= memory.ok;
@@ -164,7 +171,11 @@ export async function benchLearningReplay(): Promise<{ ok: boolean; lines: strin
       if (goal) ok &&= good;
       else ok &&= r.fastOnMixtral === 0;
       lines.push(
-        `learning replay:   ${label.padEnd(18)} load ${s(r.loadMs)} = ${toDirect.toFixed(2)}× direct (goal ≤ ${REPLAY_GOALS.direct}), ${toOpt.toFixed(2)}× the optimum ${s(optimum)} for its models (goal ≤ ${REPLAY_GOALS.optimum}); fast work on mixtral ${r.fastOnMixtral}; models used: ${models} ${goal ? (good ? 'OK' : 'MISSED') : r.fastOnMixtral === 0 ? '(ratios reported, no goal: verdicts may move work to costlier models)' : 'MISSED'}`,
+        `learning replay:   ${label.padEnd(18)} load ${s(r.loadMs)} = ${toDirect.toFixed(2)}× ` +
+          `direct (goal ≤ ${REPLAY_GOALS.direct}), ${toOpt.toFixed(2)}× the optimum ${s(optimum)} for ` +
+          `its models (goal ≤ ${REPLAY_GOALS.optimum}); fast work on mixtral ${r.fastOnMixtral}; ` +
+          `models used: ${models} ` +
+          `${goal ? (good ? 'OK' : 'MISSED') : r.fastOnMixtral === 0 ? '(ratios reported, no goal: verdicts may move work to costlier models)' : 'MISSED'}`,
       );
     }
   }

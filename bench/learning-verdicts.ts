@@ -113,7 +113,9 @@ export async function benchLearningVerdicts(): Promise<{ ok: boolean; lines: str
   if (process.env.OLLM_BENCH_BASE)
     builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
   const lines = [
-    `learning verdicts: ${CALLS} code calls judged by a hidden quality (${MODELS.map((m) => `${m.name} ${QUALITY[m.name]}`).join(', ')}), a 60 s client over stdio, then a restart with ${A.name} loaded and ${AFTER} calls more; ${RUNS} runs`,
+    `learning verdicts: ${CALLS} code calls judged by a hidden quality ` +
+      `(${MODELS.map((m) => `${m.name} ${QUALITY[m.name]}`).join(', ')}), a 60 s client over ` +
+      `stdio, then a restart with ${A.name} loaded and ${AFTER} calls more; ${RUNS} runs`,
   ];
   let ok = true;
   for (const [tag, cli] of builds) {
@@ -123,10 +125,13 @@ export async function benchLearningVerdicts(): Promise<{ ok: boolean; lines: str
       const good = count(last, C) >= 21 && count(last, A) <= 3 && count(after, C) >= 7;
       if (tag === 'this build') ok &&= good;
       lines.push(
-        `learning verdicts: ${tag}, run ${run}, share of calls per round of ${ROUND} | after the restart: ${shares(before, after)}`,
+        `learning verdicts: ${tag}, run ${run}, share of calls per round of ${ROUND} | after the ` +
+          `restart: ${shares(before, after)}`,
       );
       lines.push(
-        `learning verdicts: ${tag}, run ${run}: last 30 — ${count(last, C)} on ${C.name} (goal ≥ 21), ${count(last, A)} on ${A.name} (goal ≤ 3); after the restart ${count(after, C)} of ${AFTER} on ${C.name} (goal ≥ 7)${tag === 'this build' ? (good ? ' OK' : ' MISSED') : ''}`,
+        `learning verdicts: ${tag}, run ${run}: last 30 — ${count(last, C)} on ${C.name} (goal ≥ ` +
+          `21), ${count(last, A)} on ${A.name} (goal ≤ 3); after the restart ${count(after, C)} of ` +
+          `${AFTER} on ${C.name} (goal ≥ 7)${tag === 'this build' ? (good ? ' OK' : ' MISSED') : ''}`,
       );
     }
   }

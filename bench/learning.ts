@@ -285,13 +285,20 @@ export async function benchLearning(): Promise<{ ok: boolean; lines: string[] }>
     const got = results.flatMap((r) => (r.settled[k] !== undefined ? [r.settled[k]] : []));
     const table = staticChoice(k) === best(k) ? 'table right' : `table picks ${staticChoice(k).name}`;
     const loss = mean(results.map((r) => r.lastLoss[k] ?? 0));
-    return `learning:   ${k.padEnd(9)} best ${best(k).name.padEnd(17)} (${table}): settled in ${got.length}/${SEEDS} seeds, median by request ${got.length ? median(got) : '—'}${got.length ? ` (${Math.min(...got)}–${Math.max(...got)})` : ''}; oracle's quality lost over the last ${LAST}: ${loss.toFixed(1)} answers' worth`;
+    return (
+      `learning:   ${k.padEnd(9)} best ${best(k).name.padEnd(17)} (${table}): settled in ` +
+      `${got.length}/${SEEDS} seeds, median by request ` +
+      `${got.length ? median(got) : '—'}${got.length ? ` (${Math.min(...got)}–${Math.max(...got)})` : ''}; ` +
+      `oracle's quality lost over the last ${LAST}: ${loss.toFixed(1)} answers' worth`
+    );
   });
   const params = (m: WorldModel) => parameterCount(m.parameterSize)! / 1e9;
   return {
     ok: goals.run && goals.last && goals.load,
     lines: [
-      `learning: ${WORLD.length} models (${WORLD.map((m) => `${m.name} ${params(m)}B`).join(', ')}) on a ${MEMORY_BYTES / GB} GB host, ${REQUESTS} requests of mixed kinds, ${SEEDS} seeds; figures are means (min–max)`,
+      `learning: ${WORLD.length} models ` +
+        `(${WORLD.map((m) => `${m.name} ${params(m)}B`).join(', ')}) on a ${MEMORY_BYTES / GB} GB ` +
+        `host, ${REQUESTS} requests of mixed kinds, ${SEEDS} seeds; figures are means (min–max)`,
       `learning: static  share of the oracle's quality: run ${spread(
         s.map((x) => x.run),
         pct,
@@ -314,9 +321,13 @@ export async function benchLearning(): Promise<{ ok: boolean; lines: string[] }>
       )}`,
       `learning: settling (≥ 90% of a kind's remaining requests to its best model):`,
       ...settleLines,
-      `learning: learned over the run ${pct(runShare)} of the oracle (goal ≥ ${LEARNING_GOALS.run * 100}%) ${verdict(goals.run)}`,
-      `learning: learned over the last ${LAST} ${pct(lastShare)} of the oracle (goal ≥ ${LEARNING_GOALS.last100 * 100}%) ${verdict(goals.last)}`,
-      `learning: load time learned/static ${loadRatio.toFixed(2)}× (per seed ${spread(ratio, (x) => `${x.toFixed(2)}×`)}) (goal ≤ ${LEARNING_GOALS.loadRatio}×) ${verdict(goals.load)}`,
+      `learning: learned over the run ${pct(runShare)} of the oracle (goal ≥ ` +
+        `${LEARNING_GOALS.run * 100}%) ${verdict(goals.run)}`,
+      `learning: learned over the last ${LAST} ${pct(lastShare)} of the oracle (goal ≥ ` +
+        `${LEARNING_GOALS.last100 * 100}%) ${verdict(goals.last)}`,
+      `learning: load time learned/static ${loadRatio.toFixed(2)}× (per seed ` +
+        `${spread(ratio, (x) => `${x.toFixed(2)}×`)}) (goal ≤ ${LEARNING_GOALS.loadRatio}×) ` +
+        `${verdict(goals.load)}`,
     ],
   };
 }

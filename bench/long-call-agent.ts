@@ -129,7 +129,8 @@ export function callsLine(w: Walk): string {
   return w.calls
     .map(
       (c) =>
-        `${c.name} ${c.got} at ${c.atSeconds.toFixed(1)} s after ${c.tookSeconds.toFixed(1)} s (${c.chars.toLocaleString('en')} chars)`,
+        `${c.name} ${c.got} at ${c.atSeconds.toFixed(1)} s after ${c.tookSeconds.toFixed(1)} s ` +
+        `(${c.chars.toLocaleString('en')} chars)`,
     )
     .join('; ');
 }

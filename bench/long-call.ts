@@ -192,20 +192,41 @@ function figures(o: {
   const peerGen = o.fake.generations().find((g) => g.resolved === MODELS.peer);
   const kept = peerGen ? (peerGen.promptTokens - peerGen.droppedTokens) / peerGen.promptTokens : 1;
   const peerSeen = peerGen
-    ? `; the engine was sent ${n(peerGen.promptTokens)} tokens and ${peerGen.truncated ? `kept ${n(peerGen.promptTokens - peerGen.droppedTokens)} (${(kept * 100).toFixed(1)}%): its window was ${n(peerGen.numCtx)}, num_ctx not passed on` : 'read them all'}`
+    ? `; the engine was sent ${n(peerGen.promptTokens)} tokens and ` +
+      `${peerGen.truncated ? `kept ${n(peerGen.promptTokens - peerGen.droppedTokens)} (${(kept * 100).toFixed(1)}%): its window was ${n(peerGen.numCtx)}, num_ctx not passed on` : 'read them all'}`
     : '';
   const peerEnd = p?.calls[0];
   const lines = [
-    `long-call: a ${n(LOG_BYTES / 1000)} KB log summarised on a slow CPU host (fake Ollama: prompt ${SPEED.promptTokenDelayMs} ms a token, ${SPEED.tokenDelayMs} ms a token written; 8k windows: ${askedA.parts} parts, ${askedA.combining} combining requests), three agents at once`,
-    `long-call: SDK 60 s client (bench-agent, log by path): ${a.calls.length} calls — ${callsLine(a)}${a.stopped ? `; stopped: ${a.stopped}` : ''}`,
-    `long-call:   read ${n(a.read)} chars of result text for a whole answer of ${n(answer)} (goal ≤ 2 × ${n(answer)} + 4,000 = ${n(budget)}) ${ok(a.whole !== undefined && a.read <= budget)}; whole answer at ${s(a.wholeAtSeconds)}`,
-    `long-call:   engine asked per part: ${askedA.parts} parts, at most ${askedA.most}× each (+ ${askedA.combining} combining) ${ok(askedA.once)}; every call answered within 60 s (longest ${s(longest)}) ${ok(allAnswered)}`,
-    `long-call: claude-code (waits, reset on progress): ${c.calls.length} calls — ${callsLine(c)}${c.stopped ? `; stopped: ${c.stopped}` : ''}`,
-    `long-call:   first call handed over ${first?.got.startsWith('handed over') ? `after ${s(first.tookSeconds)}` : 'never'} (goal < 110 s) ${ok(handed)}; largest gap between progress notifications in the foreground ${s(o.progress.largestGapSeconds)} over ${n(o.progress.notifications)} notifications (goal ≤ 10 s) ${ok(gapOk)}; whole answer through the handle: ${throughHandle ? `yes, at ${s(c.wholeAtSeconds)}` : 'no'} ${ok(throughHandle)}; read ${n(c.read)} chars; engine asked at most ${askedC.most}× a part ${ok(askedC.once)}`,
+    `long-call: a ${n(LOG_BYTES / 1000)} KB log summarised on a slow CPU host (fake Ollama: ` +
+      `prompt ${SPEED.promptTokenDelayMs} ms a token, ${SPEED.tokenDelayMs} ms a token written; ` +
+      `8k windows: ${askedA.parts} parts, ${askedA.combining} combining requests), three agents at once`,
+    `long-call: SDK 60 s client (bench-agent, log by path): ${a.calls.length} calls — ` +
+      `${callsLine(a)}${a.stopped ? `; stopped: ${a.stopped}` : ''}`,
+    `long-call:   read ${n(a.read)} chars of result text for a whole answer of ${n(answer)} ` +
+      `(goal ≤ 2 × ${n(answer)} + 4,000 = ${n(budget)}) ` +
+      `${ok(a.whole !== undefined && a.read <= budget)}; whole answer at ${s(a.wholeAtSeconds)}`,
+    `long-call:   engine asked per part: ${askedA.parts} parts, at most ${askedA.most}× each (+ ` +
+      `${askedA.combining} combining) ${ok(askedA.once)}; every call answered within 60 s ` +
+      `(longest ${s(longest)}) ${ok(allAnswered)}`,
+    `long-call: claude-code (waits, reset on progress): ${c.calls.length} calls — ` +
+      `${callsLine(c)}${c.stopped ? `; stopped: ${c.stopped}` : ''}`,
+    `long-call:   first call handed over ` +
+      `${first?.got.startsWith('handed over') ? `after ${s(first.tookSeconds)}` : 'never'} (goal ` +
+      `< 110 s) ${ok(handed)}; largest gap between progress notifications in the foreground ` +
+      `${s(o.progress.largestGapSeconds)} over ${n(o.progress.notifications)} notifications (goal ` +
+      `≤ 10 s) ${ok(gapOk)}; whole answer through the handle: ` +
+      `${throughHandle ? `yes, at ${s(c.wholeAtSeconds)}` : 'no'} ${ok(throughHandle)}; read ` +
+      `${n(c.read)} chars; engine asked at most ${askedC.most}× a part ${ok(askedC.once)}`,
     p
-      ? `long-call: ollama-mcp (ollama_generate, the log pasted into the prompt): wrote ${n(o.written)} chars, read back ${n(peerRead)}; ${peerEnd?.got.startsWith('no answer') ? `timed out at ${s(peerEnd.tookSeconds)} (its client's 60 s limit): no answer` : `${peerEnd?.got === 'the whole answer' ? 'answered' : (peerEnd?.got ?? 'no call')} after ${s(peerEnd?.tookSeconds)}`}${peerSeen}`
-      : 'long-call: ollama-mcp skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp@2.1.0)',
-    `long-call: side by side — written by the agent / read back / calls / whole answer at: bench-agent ${n(TASK.length)} / ${n(a.read)} / ${a.calls.length} / ${s(a.wholeAtSeconds)}; claude-code ${n(TASK.length)} / ${n(c.read)} / ${c.calls.length} / ${s(c.wholeAtSeconds)}${p ? `; ollama-mcp ${n(o.written)} / ${n(peerRead)} / ${p.calls.length} / ${s(p.wholeAtSeconds)}${p.whole && kept < 1 ? ` (from ${(kept * 100).toFixed(1)}% of the log)` : ''}` : ''}`,
+      ? `long-call: ollama-mcp (ollama_generate, the log pasted into the prompt): wrote ` +
+        `${n(o.written)} chars, read back ${n(peerRead)}; ` +
+        `${peerEnd?.got.startsWith('no answer') ? `timed out at ${s(peerEnd.tookSeconds)} (its client's 60 s limit): no answer` : `${peerEnd?.got === 'the whole answer' ? 'answered' : (peerEnd?.got ?? 'no call')} after ${s(peerEnd?.tookSeconds)}`}${peerSeen}`
+      : 'long-call: ollama-mcp skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm ' +
+        'install --prefix /tmp/peer ollama-mcp@2.1.0)',
+    `long-call: side by side — written by the agent / read back / calls / whole answer at: ` +
+      `bench-agent ${n(TASK.length)} / ${n(a.read)} / ${a.calls.length} / ${s(a.wholeAtSeconds)}; ` +
+      `claude-code ${n(TASK.length)} / ${n(c.read)} / ${c.calls.length} / ` +
+      `${s(c.wholeAtSeconds)}${p ? `; ollama-mcp ${n(o.written)} / ${n(peerRead)} / ${p.calls.length} / ${s(p.wholeAtSeconds)}${p.whole && kept < 1 ? ` (from ${(kept * 100).toFixed(1)}% of the log)` : ''}` : ''}`,
   ];
   return { ok: agentOk && claudeOk, lines };
 }

@@ -76,7 +76,10 @@ export async function benchMemoryShared(): Promise<{ ok: boolean; lines: string[
       const seconds = (Math.max(...results.map((r) => r.endAt)) - startAt) / 1000;
       ok &&= refused === 0;
       lines.push(
-        `memory (${processes} process${processes > 1 ? 'es' : ''} × ${CALLS} remember, ${IN_FLIGHT} in flight each, ${SEED_ENTRIES} entries): ${latencies.length} acknowledged, ${refused} refused; ${Math.round(latencies.length / seconds)} remember/s; latency p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms`,
+        `memory (${processes} process${processes > 1 ? 'es' : ''} × ${CALLS} remember, ${IN_FLIGHT} ` +
+          `in flight each, ${SEED_ENTRIES} entries): ${latencies.length} acknowledged, ${refused} ` +
+          `refused; ${Math.round(latencies.length / seconds)} remember/s; latency p50 ` +
+          `${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

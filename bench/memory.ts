@@ -31,10 +31,10 @@ const TOPICS = [
   'api',
   'cache',
 ];
-const WORDS =
-  'the user prefers short answers with examples and uses postgres on staging servers behind nginx while the team reviews pull requests daily'.split(
-    ' ',
-  );
+const WORDS = (
+  'the user prefers short answers with examples and uses postgres on staging servers behind ' +
+  'nginx while the team reviews pull requests daily'
+).split(' ');
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
 const fmt = (ms: number) => ms.toFixed(2);
@@ -91,7 +91,9 @@ export async function benchMemory(): Promise<{ ok: boolean; lines: string[] }> {
     await store.search('warm up'); // words of every entry are computed once per version read
     const search: number[] = [];
     for (let i = 0; i < RUNS; i++) search.push(await timed(() => store.search(queries[i % queries.length]!)));
-    const prompt = `Please help me set up the deploy of our API to staging: the database is postgres, tests run in docker, and the team reviews every pull request. ${sentence(3)} ${sentence(9)}`;
+    const prompt =
+      `Please help me set up the deploy of our API to staging: the database is postgres, tests ` +
+      `run in docker, and the team reviews every pull request. ${sentence(3)} ${sentence(9)}`;
     const forPrompt: number[] = [];
     for (let i = 0; i < 50; i++) forPrompt.push(await timed(() => store.factsFor(prompt, 500)));
 
@@ -118,11 +120,14 @@ export async function benchMemory(): Promise<{ ok: boolean; lines: string[] }> {
     return {
       ok,
       lines: [
-        `memory: ${ENTRIES} entries, state.db ${(size / 1e6).toFixed(2)} MB; first read (importing memory.json) ${fmt(firstRead)} ms`,
-        `memory: remember p50 ${fmt(rememberP50)} ms, p90 ${fmt(pct(remember, 0.9))} ms (${RUNS} runs, one committed transaction each; goal p50 ≤ 15 ms)`,
+        `memory: ${ENTRIES} entries, state.db ${(size / 1e6).toFixed(2)} MB; first read (importing ` +
+          `memory.json) ${fmt(firstRead)} ms`,
+        `memory: remember p50 ${fmt(rememberP50)} ms, p90 ${fmt(pct(remember, 0.9))} ms (${RUNS} ` +
+          `runs, one committed transaction each; goal p50 ≤ 15 ms)`,
         `memory: search p50 ${fmt(searchP50)} ms, p90 ${fmt(pct(search, 0.9))} ms (${RUNS} runs; goal p50 ≤ 5 ms)`,
         `memory: memories for a prompt (500-token budget) p50 ${fmt(pct(forPrompt, 0.5))} ms`,
-        `memory: after another process wrote: search ${fmt(afterOther)} ms (re-read), remember p50 ${fmt(pct(otherRemember, 0.5))} ms`,
+        `memory: after another process wrote: search ${fmt(afterOther)} ms (re-read), remember p50 ` +
+          `${fmt(pct(otherRemember, 0.5))} ms`,
         ...shared.lines,
         `memory: ${ok ? 'OK' : 'MISSED'}`,
       ],

@@ -23,7 +23,8 @@ const GOAL = 0.15;
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 2000\n';
 /** What a model answers for a part: a short summary (~40 tokens), as a partial answer tends to be. */
 const PARTIAL =
-  'Errors in this part: job failures on workers 2 and 5 (status=error), mostly around minute 10; everything else handled ok.';
+  'Errors in this part: job failures on workers 2 and 5 (status=error), mostly around minute ' +
+  '10; everything else handled ok.';
 
 const llama31 = NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!;
 const phi3 = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
@@ -72,7 +73,12 @@ export async function benchOffloadSplit(): Promise<{ ok: boolean; lines: string[
         const fits = gens.every((g) => g.fits && !g.truncated);
         ok &&= extra <= GOAL && fits;
         lines.push(
-          `offload split: ${kb(size)} log, ${w.name}: ${r.split ? `${r.split.parts} parts of a ${fmt(r.split.contextTokens)}-token window, ${r.split.rounds} combining round${r.split.rounds === 1 ? '' : 's'}` : 'whole'}, ${gens.length} requests${fits ? ' (all within num_ctx)' : ' (SOME CUT)'}; tokens sent ${fmt(sent)} for an input of ${fmt(input)}: framing and combining +${(extra * 100).toFixed(1)}% (goal ≤ ${GOAL * 100}%) ${extra <= GOAL ? 'OK' : 'MISSED'}; ${(ms / 1000).toFixed(1)} s`,
+          `offload split: ${kb(size)} log, ${w.name}: ` +
+            `${r.split ? `${r.split.parts} parts of a ${fmt(r.split.contextTokens)}-token window, ${r.split.rounds} combining round${r.split.rounds === 1 ? '' : 's'}` : 'whole'}, ` +
+            `${gens.length} requests${fits ? ' (all within num_ctx)' : ' (SOME CUT)'}; tokens sent ` +
+            `${fmt(sent)} for an input of ${fmt(input)}: framing and combining ` +
+            `+${(extra * 100).toFixed(1)}% (goal ≤ ${GOAL * 100}%) ${extra <= GOAL ? 'OK' : 'MISSED'}; ` +
+            `${(ms / 1000).toFixed(1)} s`,
         );
         await core.shutdown(100);
       } finally {
@@ -121,7 +127,13 @@ async function realEngine(): Promise<string> {
     ).json()) as { tokens: unknown[] };
     const input = tokenized.tokens.length;
     const extra = r.metrics.promptTokens / input - 1;
-    return `offload split: 48 KB log, real llama-server (stories, 2,048 tokens): ${r.split!.parts} parts, ${r.split!.rounds} combining rounds, ${r.split!.calls} requests; prompt tokens the engine counted ${fmt(r.metrics.promptTokens)} for an input of ${fmt(input)} (its tokenizer; the estimate said ${fmt(estimateTokens(text))}): framing and combining +${(extra * 100).toFixed(1)}%; ${(ms / 1000).toFixed(1)} s`;
+    return (
+      `offload split: 48 KB log, real llama-server (stories, 2,048 tokens): ${r.split!.parts} ` +
+      `parts, ${r.split!.rounds} combining rounds, ${r.split!.calls} requests; prompt tokens the ` +
+      `engine counted ${fmt(r.metrics.promptTokens)} for an input of ${fmt(input)} (its ` +
+      `tokenizer; the estimate said ${fmt(estimateTokens(text))}): framing and combining ` +
+      `+${(extra * 100).toFixed(1)}%; ${(ms / 1000).toFixed(1)} s`
+    );
   } finally {
     await orch.shutdown(100);
     await router.kill();

@@ -32,7 +32,9 @@ function project(): { root: string; log: string; sources: string[]; photo: Buffe
   const log = Array.from(
     { length: 700 },
     (_, i) =>
-      `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z ${i % 17 === 0 ? 'ERROR' : 'INFO '} api request ${i} GET /v1/items/${i * 7} ${200 + (i % 3)} ${i % 90} ms`,
+      `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z ` +
+      `${i % 17 === 0 ? 'ERROR' : 'INFO '} api request ${i} GET /v1/items/${i * 7} ` +
+      `${200 + (i % 3)} ${i % 90} ms`,
   ).join('\n');
   writeFileSync(join(root, 'app.log'), `${log}\n`);
   mkdirSync(join(root, 'src'));
@@ -117,14 +119,19 @@ export async function benchOffload(): Promise<{ ok: boolean; lines: string[] }> 
       const ratio = cost.byRef / cost.inline;
       ok &&= ratio <= 0.05;
       lines.push(
-        `offload: ${job.name}: the assistant's tokens inline ${cost.inline.toLocaleString('en-US')}, by reference ${cost.byRef.toLocaleString('en-US')} (${(ratio * 100).toFixed(1)}%, goal ≤ 5%) ${ratio <= 0.05 ? 'OK' : 'MISSED'}; first progress after ${firstProgress.byRef.toFixed(0)} ms by reference, ${firstProgress.inline.toFixed(0)} ms inline`,
+        `offload: ${job.name}: the assistant's tokens inline ` +
+          `${cost.inline.toLocaleString('en-US')}, by reference ${cost.byRef.toLocaleString('en-US')} ` +
+          `(${(ratio * 100).toFixed(1)}%, goal ≤ 5%) ${ratio <= 0.05 ? 'OK' : 'MISSED'}; first ` +
+          `progress after ${firstProgress.byRef.toFixed(0)} ms by reference, ` +
+          `${firstProgress.inline.toFixed(0)} ms inline`,
       );
     }
     const big = readFileSync(join(p.root, 'app.log'), 'utf8').repeat(170); // ~10 MB
     const t = performance.now();
     const parts = splitInputs([{ label: 'big.log', text: big }], 6000, estimateTokens);
     lines.push(
-      `offload: splitting a ${(big.length / 1e6).toFixed(1)} MB input into ${parts.length} parts of ≤ 6,000 tokens took ${(performance.now() - t).toFixed(0)} ms`,
+      `offload: splitting a ${(big.length / 1e6).toFixed(1)} MB input into ${parts.length} parts ` +
+        `of ≤ 6,000 tokens took ${(performance.now() - t).toFixed(0)} ms`,
     );
   } finally {
     await session.close();

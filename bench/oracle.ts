@@ -86,7 +86,8 @@ async function oneGuess(cli: string, guess: string) {
   );
   const runtime = runtimeDir();
   const home = tempHome(
-    `hosts:\n${boxes.map((e, i) => `  - name: box${i}\n    kind: llamacpp\n    url: ${e.url}\n`).join('')}shared:\n  idleSeconds: 30\n`,
+    `hosts:\n${boxes.map((e, i) => `  - name: box${i}\n    kind: llamacpp\n    url: ${e.url}\n`).join('')}shared:\n ` +
+      ` idleSeconds: 30\n`,
   );
   mkdirSync(join(home, 'project'));
   const alice = await client(cli, 'alice', home, runtime, ollama.url);
@@ -125,7 +126,10 @@ export async function benchOracle(): Promise<{ ok: boolean; lines: string[] }> {
       .map((t) => `${t.guess} → ${t.host}, ${t.metrics.cachedPromptTokens ?? 0} cached told, ${t.ms.toFixed(0)} ms`)
       .join('; ');
     lines.push(
-      `oracle: ${tag}: alice's memo on ${right.aliceHost}; bob's guesses (the first right): ${each}; same host ${sameHost ? 'yes' : 'no'}, same reason ${sameReason ? 'yes' : 'no'} ("${placed(right.reason).slice(0, 100)}"), right/slowest wrong ${ratio.toFixed(2)}× (goal: same host and reason, 0 told, ≥ 0.7×)${mine ? (good ? ' OK' : ' TOLD') : ''}`,
+      `oracle: ${tag}: alice's memo on ${right.aliceHost}; bob's guesses (the first right): ` +
+        `${each}; same host ${sameHost ? 'yes' : 'no'}, same reason ${sameReason ? 'yes' : 'no'} ` +
+        `("${placed(right.reason).slice(0, 100)}"), right/slowest wrong ${ratio.toFixed(2)}× (goal: ` +
+        `same host and reason, 0 told, ≥ 0.7×)${mine ? (good ? ' OK' : ' TOLD') : ''}`,
     );
   }
   return { ok, lines };

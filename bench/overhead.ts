@@ -195,14 +195,21 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
     return {
       ok,
       lines: [
-        `overhead: the same generation straight to the engine (raw HTTP, stream:false) p50 ${base.toFixed(2)} ms; per call over it, p50 of ${RUNS} interleaved (p90 in brackets):`,
+        `overhead: the same generation straight to the engine (raw HTTP, stream:false) p50 ` +
+          `${base.toFixed(2)} ms; per call over it, p50 of ${RUNS} interleaved (p90 in brackets):`,
         ...Object.keys(paths)
           .slice(1)
           .map(
             (k) =>
-              `overhead:   ${k}: ${f(over(k))} (${f(percentile(times.get(k)!, 0.9) - percentile(times.get('raw')!, 0.9))}); CPU of the serving processes ${cpuMs(k).toFixed(2)} ms a call`,
+              `overhead:   ${k}: ${f(over(k))} ` +
+              `(${f(percentile(times.get(k)!, 0.9) - percentile(times.get('raw')!, 0.9))}); CPU of the ` +
+              `serving processes ${cpuMs(k).toFixed(2)} ms a call`,
           ),
-        `overhead: through the shared server ${peerPath ? `${f(over(sharedPath!))} vs the peer's ${f(over(peerPath))} (goal ≤) ${vsPeer ? 'OK' : 'OVER'}` : '(the peer skipped: set OLLM_BENCH_PEER to the entry file of `ollama-mcp`)'}; its own work over the floor ${f(own)} (goal ≤ 0.5 ms) ${own <= 0.5 ? 'OK' : 'OVER'}; through another server's claim ${f(viaClaim)} over the planner (goal ≤ 1 ms) ${viaClaim <= 1 ? 'OK' : 'OVER'}; on its own ${f(over(alonePath!))}`,
+        `overhead: through the shared server ` +
+          `${peerPath ? `${f(over(sharedPath!))} vs the peer's ${f(over(peerPath))} (goal ≤) ${vsPeer ? 'OK' : 'OVER'}` : '(the peer skipped: set OLLM_BENCH_PEER to the entry file of `ollama-mcp`)'}; ` +
+          `its own work over the floor ${f(own)} (goal ≤ 0.5 ms) ${own <= 0.5 ? 'OK' : 'OVER'}; ` +
+          `through another server's claim ${f(viaClaim)} over the planner (goal ≤ 1 ms) ` +
+          `${viaClaim <= 1 ? 'OK' : 'OVER'}; on its own ${f(over(alonePath!))}`,
       ],
     };
   } finally {

@@ -127,7 +127,8 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     return {
       ok: true,
       lines: [
-        'peer: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)',
+        'peer: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install ' +
+          '--prefix /tmp/peer ollama-mcp)',
       ],
     };
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
@@ -243,13 +244,27 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   return {
     ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [
-      `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms (goal: ≤ the peer's and ≤ +1.50 ms) ${callOk ? 'OK' : 'OVER'}`,
-      `peer:   the floor, the official SDK relaying the prompt and nothing more (bench/relay-server.mjs): +${over('floor').toFixed(2)} ms — what any MCP server over stdio pays on this machine`,
-      `peer:   the CPU time of all that serves the client, per call (user + system over the 300 calls): ollm-mcp ${cpuPerCall.ours?.toFixed(2)} ms, ollama-mcp ${cpuPerCall.peer?.toFixed(2)} ms`,
-      `peer: cold start, spawn → initialize → tools/list answered (median of 9): ollm-mcp ${total('ours').toFixed(0)} ms, ollama-mcp ${total('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
-      `peer:   as before, over bare node (${total('bare').toFixed(0)} ms): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${(start('ours') / start('peer')).toFixed(2)}×`,
-      `peer: resident memory of all that serves the client, over calls 300 to 320 (median of 21 samples): ollm-mcp ${mb(whole.ours)}${shared}, ollama-mcp ${mb(whole.peer)} — ${rssRatio.toFixed(2)}× (goal ≤ 0.75) ${rssRatio <= 0.75 ? 'OK' : 'MISSED'}`,
-      `peer:   as before, the spawned process alone: ollm-mcp ${mb(rss.ours)}, ollama-mcp ${mb(rss.peer)} — ${(rss.peer ? (rss.ours ?? 0) / rss.peer : NaN).toFixed(2)}×`,
+      `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp ` +
+        `route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate ` +
+        `+${over('peer').toFixed(2)} ms (goal: ≤ the peer's and ≤ +1.50 ms) ` +
+        `${callOk ? 'OK' : 'OVER'}`,
+      `peer:   the floor, the official SDK relaying the prompt and nothing more ` +
+        `(bench/relay-server.mjs): +${over('floor').toFixed(2)} ms — what any MCP server over stdio ` +
+        `pays on this machine`,
+      `peer:   the CPU time of all that serves the client, per call (user + system over the 300 ` +
+        `calls): ollm-mcp ${cpuPerCall.ours?.toFixed(2)} ms, ollama-mcp ` +
+        `${cpuPerCall.peer?.toFixed(2)} ms`,
+      `peer: cold start, spawn → initialize → tools/list answered (median of 9): ollm-mcp ` +
+        `${total('ours').toFixed(0)} ms, ollama-mcp ${total('peer').toFixed(0)} ms — ` +
+        `${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
+      `peer:   as before, over bare node (${total('bare').toFixed(0)} ms): ollm-mcp ` +
+        `${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ` +
+        `${(start('ours') / start('peer')).toFixed(2)}×`,
+      `peer: resident memory of all that serves the client, over calls 300 to 320 (median of 21 ` +
+        `samples): ollm-mcp ${mb(whole.ours)}${shared}, ollama-mcp ${mb(whole.peer)} — ` +
+        `${rssRatio.toFixed(2)}× (goal ≤ 0.75) ${rssRatio <= 0.75 ? 'OK' : 'MISSED'}`,
+      `peer:   as before, the spawned process alone: ollm-mcp ${mb(rss.ours)}, ollama-mcp ` +
+        `${mb(rss.peer)} — ${(rss.peer ? (rss.ours ?? 0) / rss.peer : NaN).toFixed(2)}×`,
     ],
   };
 }

@@ -26,7 +26,8 @@ import { benchBuilds } from './builds.js';
 const LOG = Array.from(
   { length: 520 },
   (_, i) =>
-    `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`,
+    `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ` +
+    `${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`,
 ).join('\n');
 const fileOf = (who: string) =>
   Array.from({ length: 400 }, (_, i) => `${who}: record ${i} of the ${who} service, value ${(i * 31) % 977}`).join(
@@ -90,7 +91,9 @@ async function engines(n: number, router = false) {
   const model = { id: 'reader', file: STORIES, ctxSize: 32768 };
   const start = () => FakeLlamacpp.start({ models: [model], router, tokenDelayMs: 0, ...timing });
   const list = await Promise.all(Array.from({ length: n }, start));
-  const yaml = `hosts:\n${list.map((e, i) => `  - name: box${i}\n    kind: llamacpp\n    url: ${e.url}\n`).join('')}shared:\n  idleSeconds: 30\n`;
+  const yaml =
+    `hosts:\n${list.map((e, i) => `  - name: box${i}\n    kind: llamacpp\n    url: ${e.url}\n`).join('')}shared:\n ` +
+    ` idleSeconds: 30\n`;
   return { ollama, list, yaml, stop: () => Promise.all([ollama.stop(), ...list.map((e) => e.stop())]) };
 }
 
@@ -173,7 +176,9 @@ export async function benchPrefix(): Promise<{ ok: boolean; lines: string[] }> {
     const oneOk = read.every((x) => x <= 0.1);
     if (mine) ok = oneOk;
     lines.push(
-      `prefix: ${tag}: one host, 3 questions over one 40 KB file, 80 facts remembered: the 2nd and 3rd read ${read.map(pct).join(' and ')} of their prompt again (goal ≤ 10%)${mine ? (oneOk ? ' OK' : ' OVER') : ''}`,
+      `prefix: ${tag}: one host, 3 questions over one 40 KB file, 80 facts remembered: the 2nd ` +
+        `and 3rd read ${read.map(pct).join(' and ')} of their prompt again (goal ≤ ` +
+        `10%)${mine ? (oneOk ? ' OK' : ' OVER') : ''}`,
     );
     for (const start of ['loaded', 'at once', 'in turn'] as const) {
       const two = await twoHosts(cli, start);

@@ -71,7 +71,9 @@ export async function benchSharedStall(): Promise<{ ok: boolean; lines: string[]
       const { ms, how } = await once(which, fake.host);
       if (which !== 'free') ok &&= how === 'served through a shared server' && ms < 15_000;
       lines.push(
-        `shared-stall: a new client's first answer, the shared server ${which === 'free' ? 'free' : which === 'suspended' ? 'suspended (SIGSTOP)' : 'named by a lock a live program holds (a reused pid)'}: ${(ms / 1000).toFixed(1)} s, ${how}`,
+        `shared-stall: a new client's first answer, the shared server ` +
+          `${which === 'free' ? 'free' : which === 'suspended' ? 'suspended (SIGSTOP)' : 'named by a lock a live program holds (a reused pid)'}: ` +
+          `${(ms / 1000).toFixed(1)} s, ${how}`,
       );
     }
   } finally {

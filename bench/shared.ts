@@ -126,7 +126,10 @@ async function once(mode: Mode, host: FakeOllamaOptions, yaml: string): Promise<
 }
 
 const row = (name: string, f: Figures) =>
-  `  ${name.padEnd(22)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.refused + f.failedLoads).padStart(14)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s${f.why ? `  (evicted for: ${f.why})` : ''}`;
+  `  ${name.padEnd(22)} ${String(f.evictions).padStart(9)} ` +
+  `${String(f.oomRetries).padStart(11)} ${String(f.refused + f.failedLoads).padStart(14)} ` +
+  `${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ` +
+  `${(f.ms / 1000).toFixed(2).padStart(8)} s${f.why ? `  (evicted for: ${f.why})` : ''}`;
 
 export async function benchShared(): Promise<{ ok: boolean; lines: string[] }> {
   const hosts: Array<[string, FakeOllamaOptions, string]> = [
@@ -148,7 +151,10 @@ export async function benchShared(): Promise<{ ok: boolean; lines: string[] }> {
     const timeOk = shared.ms <= http.ms * 1.3;
     const clean = shared.evictions === 0 && shared.oomRetries === 0 && shared.failedCalls === 0;
     lines.push(
-      `  shared vs HTTP: loads ${(shared.loads / Math.max(1, http.loads)).toFixed(2)}× (goal ≤ 1.2×), time ${(shared.ms / http.ms).toFixed(2)}× (goal ≤ 1.3×), engine evictions/retries ${shared.evictions}/${shared.oomRetries} (goal 0/0)${loadsOk && timeOk && clean ? '' : ' — MISSED'}`,
+      `  shared vs HTTP: loads ${(shared.loads / Math.max(1, http.loads)).toFixed(2)}× (goal ≤ ` +
+        `1.2×), time ${(shared.ms / http.ms).toFixed(2)}× (goal ≤ 1.3×), engine evictions/retries ` +
+        `${shared.evictions}/${shared.oomRetries} (goal ` +
+        `0/0)${loadsOk && timeOk && clean ? '' : ' — MISSED'}`,
     );
     ok &&= loadsOk && timeOk && clean;
   }

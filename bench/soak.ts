@@ -116,8 +116,11 @@ async function soakHttp(fake: FakeOllama, calls: number, step: number): Promise<
     return {
       ok: v.ok,
       lines: [
-        `soak: HTTP (protocol ${client.getNegotiatedProtocolVersion?.() ?? '?'}), ${did}, server RSS: ${readings.map((r) => `${r.calls}: ${mb(r.mb[0]!)}`).join(', ')}`,
-        `soak: HTTP level ${mb(v.level)} (at ${calls / 5} calls), last ${mb(v.last)}: ${v.last - v.level >= 0 ? '+' : ''}${(v.last - v.level).toFixed(0)} MB (goal ≤ +${GOAL_MB} MB) ${v.ok ? 'OK' : 'MISSED'}`,
+        `soak: HTTP (protocol ${client.getNegotiatedProtocolVersion?.() ?? '?'}), ${did}, server ` +
+          `RSS: ${readings.map((r) => `${r.calls}: ${mb(r.mb[0]!)}`).join(', ')}`,
+        `soak: HTTP level ${mb(v.level)} (at ${calls / 5} calls), last ${mb(v.last)}: ` +
+          `${v.last - v.level >= 0 ? '+' : ''}${(v.last - v.level).toFixed(0)} MB (goal ≤ +${GOAL_MB} ` +
+          `MB) ${v.ok ? 'OK' : 'MISSED'}`,
       ],
     };
   } finally {
@@ -149,8 +152,13 @@ async function soakStdio(fake: FakeOllama, calls: number, step: number): Promise
     return {
       ok: server.ok && forwarder.ok,
       lines: [
-        `soak: stdio (protocol ${launch.client.getNegotiatedProtocolVersion?.() ?? '?'}), ${did}, shared server / launch RSS: ${readings.map((r) => `${r.calls}: ${r.mb.map((x) => x.toFixed(0)).join('/')}`).join(', ')} MB`,
-        `soak: stdio shared server level ${mb(server.level)}, last ${mb(server.last)}: ${(server.last - server.level).toFixed(0)} MB; the launch level ${mb(forwarder.level)}, last ${mb(forwarder.last)}: ${(forwarder.last - forwarder.level).toFixed(0)} MB (goal ≤ +${GOAL_MB} MB each) ${server.ok && forwarder.ok ? 'OK' : 'MISSED'}`,
+        `soak: stdio (protocol ${launch.client.getNegotiatedProtocolVersion?.() ?? '?'}), ${did}, ` +
+          `shared server / launch RSS: ` +
+          `${readings.map((r) => `${r.calls}: ${r.mb.map((x) => x.toFixed(0)).join('/')}`).join(', ')} MB`,
+        `soak: stdio shared server level ${mb(server.level)}, last ${mb(server.last)}: ` +
+          `${(server.last - server.level).toFixed(0)} MB; the launch level ${mb(forwarder.level)}, ` +
+          `last ${mb(forwarder.last)}: ${(forwarder.last - forwarder.level).toFixed(0)} MB (goal ≤ ` +
+          `+${GOAL_MB} MB each) ${server.ok && forwarder.ok ? 'OK' : 'MISSED'}`,
       ],
     };
   } finally {
@@ -163,7 +171,8 @@ export async function benchSoak(): Promise<{ ok: boolean; lines: string[] }> {
   const calls = Number(process.argv[3] ?? process.env.OLLM_BENCH_SOAK_CALLS ?? 10_000);
   if (!Number.isInteger(calls) || calls < 10)
     throw new Error(
-      `soak: the number of calls must be a whole number of 10 or more, not ${process.argv[3] ?? process.env.OLLM_BENCH_SOAK_CALLS}`,
+      `soak: the number of calls must be a whole number of 10 or more, not ` +
+        `${process.argv[3] ?? process.env.OLLM_BENCH_SOAK_CALLS}`,
     );
   const step = Math.max(1, Math.floor(Math.min(1000, calls / 10)));
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });

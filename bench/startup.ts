@@ -86,9 +86,11 @@ export async function benchStartup(): Promise<{ ok: boolean; lines: string[] }> 
       ok: startOk && rssOk,
       lines: [
         `startup: bare node -e 0 median ${bMed.toFixed(1)} ms (runs: ${bare.map((x) => x.toFixed(0)).join(' ')})`,
-        `startup: spawn → initialize → tools/list median ${sMed.toFixed(1)} ms (runs: ${server.map((x) => x.toFixed(0)).join(' ')})`,
+        `startup: spawn → initialize → tools/list median ${sMed.toFixed(1)} ms (runs: ` +
+          `${server.map((x) => x.toFixed(0)).join(' ')})`,
         `startup: overhead over bare node ${over.toFixed(1)} ms (goal ≤ 80 ms) ${startOk ? 'OK' : 'OVER'}`,
-        `startup: list_models ×100 (every 10th refreshed) ${perCall.toFixed(2)} ms per call; RSS after ${(rss / 2 ** 20).toFixed(1)} MB (goal ≤ 70 MB) ${rssOk ? 'OK' : 'OVER'}`,
+        `startup: list_models ×100 (every 10th refreshed) ${perCall.toFixed(2)} ms per call; RSS ` +
+          `after ${(rss / 2 ** 20).toFixed(1)} MB (goal ≤ 70 MB) ${rssOk ? 'OK' : 'OVER'}`,
       ],
     };
   } finally {

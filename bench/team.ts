@@ -54,7 +54,10 @@ function boxYaml(): string {
 /** A laptop's settings: through the box, its only host is the box's ollm-mcp. */
 function laptopYaml(mode: Mode, boxUrl: string | undefined, closed: string): string {
   if (mode !== 'box') return `${BOX_YAML}shared:\n  idleSeconds: 5\n`;
-  return `ollama:\n  host: ${closed}\nshared:\n  idleSeconds: 5\nhosts:\n  - name: gpubox\n    kind: ollm\n    url: ${boxUrl}\n    tokenEnv: GPUBOX_TOKEN\n`;
+  return (
+    `ollama:\n  host: ${closed}\nshared:\n  idleSeconds: 5\nhosts:\n  - name: gpubox\n    kind: ` +
+    `ollm\n    url: ${boxUrl}\n    tokenEnv: GPUBOX_TOKEN\n`
+  );
 }
 
 async function laptop(
@@ -179,7 +182,10 @@ async function once(mode: Mode, cli: string): Promise<Figures> {
 }
 
 const row = (name: string, f: Figures) =>
-  `  ${name.padEnd(34)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s`;
+  `  ${name.padEnd(34)} ${String(f.evictions).padStart(9)} ` +
+  `${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ` +
+  `${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ` +
+  `${(f.ms / 1000).toFixed(2).padStart(8)} s`;
 
 /** The run of median time among `runs` (loads and time vary with the order calls arrive in). */
 function median(runs: Figures[]): Figures {
@@ -237,8 +243,13 @@ async function build(tag: string, cli: string, n: number): Promise<Verdict> {
       row("through the box's ollm-mcp", box),
       row('one machine, 2 settings, unclaimed', unclaimed),
       row('one machine, 2 settings, claimed', one),
-      `  every run (s): straight ${times('straight')}; box ${times('box')}; unclaimed ${times('one-unclaimed')}; claimed ${times('one')}`,
-      `  through the box ${boxRatio.toFixed(2)}× straight, claimed ${oneRatio.toFixed(2)}× unclaimed (goal ≤ 1.1×); in every run through the box: engine evictions/retries ${boxWorst.evictions}/${boxWorst.oomRetries}, failed calls ${boxWorst.failedCalls}; claimed: ${oneWorst.evictions}/${oneWorst.oomRetries}, ${oneWorst.failedCalls} (goal 0/0, 0)${ok ? ' OK' : ' — MISSED'}`,
+      `  every run (s): straight ${times('straight')}; box ${times('box')}; unclaimed ` +
+        `${times('one-unclaimed')}; claimed ${times('one')}`,
+      `  through the box ${boxRatio.toFixed(2)}× straight, claimed ${oneRatio.toFixed(2)}× ` +
+        `unclaimed (goal ≤ 1.1×); in every run through the box: engine evictions/retries ` +
+        `${boxWorst.evictions}/${boxWorst.oomRetries}, failed calls ${boxWorst.failedCalls}; ` +
+        `claimed: ${oneWorst.evictions}/${oneWorst.oomRetries}, ${oneWorst.failedCalls} (goal 0/0, ` +
+        `0)${ok ? ' OK' : ' — MISSED'}`,
     ],
   };
 }
@@ -253,7 +264,9 @@ export async function benchTeam(): Promise<{ ok: boolean; lines: string[] }> {
   return {
     ok: mine.ok,
     lines: [
-      `team: ${LAPTOPS.length} laptops × ${AGENTS.length} agents × ${CALLS} calls, each naming models in turn (${MODELS.join(', ')}), on one 24 GiB GPU box (its memory reads right 0.8 s after an unload); median of ${n} runs`,
+      `team: ${LAPTOPS.length} laptops × ${AGENTS.length} agents × ${CALLS} calls, each naming ` +
+        `models in turn (${MODELS.join(', ')}), on one 24 GiB GPU box (its memory reads right 0.8 s ` +
+        `after an unload); median of ${n} runs`,
       ...mine.lines,
       ...(base?.lines ?? []),
     ],

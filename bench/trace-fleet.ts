@@ -121,16 +121,19 @@ export async function benchTraceFleet(): Promise<{ ok: boolean; lines: string[] 
   const ratio = fleet.loadMs / rr.loadMs;
   const ok = fleet.evictions === 0 && fleet.failed === 0 && fleet.swapping === 0 && ratio <= 0.5;
   const line = (label: string, t: Totals) =>
-    `trace-fleet: ${label}: ${t.loads} loads, load time ${(t.loadMs / 1000).toFixed(2)} s, evictions by Ollama ${t.evictions}, failed loads ${t.failed}, swapping loads ${t.swapping}`;
+    `trace-fleet: ${label}: ${t.loads} loads, load time ${(t.loadMs / 1000).toFixed(2)} s, ` +
+    `evictions by Ollama ${t.evictions}, failed loads ${t.failed}, swapping loads ${t.swapping}`;
   return {
     ok,
     lines: [
-      `trace-fleet: ${trace.length} requests over a 16 GB CPU host and a 24 GiB GPU host; ${LOAD_MS_PER_GB} ms load per GB`,
+      `trace-fleet: ${trace.length} requests over a 16 GB CPU host and a 24 GiB GPU host; ` +
+        `${LOAD_MS_PER_GB} ms load per GB`,
       line('round-robin, fixed model per task', rr),
       line('ollm-mcp route_and_generate', fleet),
       `trace-fleet: ollm-mcp placed ${[...fleet.placed].map(([k, n]) => `${k} ×${n}`).join(', ')}`,
       `trace-fleet: offline optimum (each model it served with, loaded once) ${(best / 1000).toFixed(2)} s`,
-      `trace-fleet: load time ollm-mcp / round-robin = ${ratio.toFixed(2)} (goal ≤ 0.50), / optimum = ${(fleet.loadMs / best).toFixed(2)} ${ok ? 'OK' : 'MISSED'}`,
+      `trace-fleet: load time ollm-mcp / round-robin = ${ratio.toFixed(2)} (goal ≤ 0.50), / ` +
+        `optimum = ${(fleet.loadMs / best).toFixed(2)} ${ok ? 'OK' : 'MISSED'}`,
     ],
   };
 }

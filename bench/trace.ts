@@ -52,7 +52,9 @@ export const MODES: Mode[] = [
       defaultNumCtx: 8192,
     },
     totalBytes: 16e9,
-    yaml: 'ollama:\n  numParallel: 2\n  maxLoadedModels: 3\n  contextLength: 8192\nram:\n  budget: "100%"\n  bufferBytes: 0\n',
+    yaml:
+      'ollama:\n  numParallel: 2\n  maxLoadedModels: 3\n  contextLength: 8192\nram:\n  budget: ' +
+      '"100%"\n  bufferBytes: 0\n',
   },
 ];
 
@@ -182,9 +184,16 @@ const routed: Serve = async (core, task, i) => {
 
 const evictions = (s: FakeStats, reason: string) => s.forcedEvictions.filter((e) => e.reason === reason).length;
 const describe = (label: string, r: RunResult) =>
-  `trace: ${label}: ${r.stats.loads} loads, load time ${(r.stats.loadMs / 1000).toFixed(2)} s, evictions by Ollama ${r.stats.forcedEvictions.length} (memory ${evictions(r.stats, 'memory')}, count ${evictions(r.stats, 'count')}), failed loads ${r.stats.failedLoads.length + r.stats.refusedLoads.length}, swapping loads ${r.stats.swapLoads.length}, reloads ${r.stats.reloads.length}, peak RAM ${(r.stats.peakUsedBytes / 1e9).toFixed(2)} GB, peak VRAM ${(r.stats.peakVramBytes / 1e9).toFixed(2)} GB, wall ${(r.wallMs / 1000).toFixed(2)} s`;
+  `trace: ${label}: ${r.stats.loads} loads, load time ${(r.stats.loadMs / 1000).toFixed(2)} ` +
+  `s, evictions by Ollama ${r.stats.forcedEvictions.length} (memory ` +
+  `${evictions(r.stats, 'memory')}, count ${evictions(r.stats, 'count')}), failed loads ` +
+  `${r.stats.failedLoads.length + r.stats.refusedLoads.length}, swapping loads ` +
+  `${r.stats.swapLoads.length}, reloads ${r.stats.reloads.length}, peak RAM ` +
+  `${(r.stats.peakUsedBytes / 1e9).toFixed(2)} GB, peak VRAM ` +
+  `${(r.stats.peakVramBytes / 1e9).toFixed(2)} GB, wall ${(r.wallMs / 1000).toFixed(2)} s`;
 const servedLine = (label: string, r: RunResult) =>
-  `trace: ${label} served ${[...(r.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`;
+  `trace: ${label} served ` +
+  `${[...(r.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`;
 const clean = (r: RunResult) =>
   r.stats.forcedEvictions.length === 0 &&
   r.stats.failedLoads.length === 0 &&
@@ -215,7 +224,9 @@ function optimumLine(mode: Mode, direct: RunResult, runs: Array<[string, RunResu
   const own = s(toOptimum(direct.stats.loadMs, direct.sequence, host).optimum);
   return {
     ok,
-    line: `trace: load time against the offline optimum for the models served: direct's own ${own}; ${each.join('; ')} ${verdict}`,
+    line:
+      `trace: load time against the offline optimum for the models served: direct's own ${own}; ` +
+      `${each.join('; ')} ${verdict}`,
   };
 }
 
@@ -245,10 +256,13 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       servedLine('smart_load', smart),
       describe('ollm-mcp route_and_generate', viaTool),
       servedLine('route_and_generate', viaTool),
-      `trace: load time smart_load / direct = ${ratio.toFixed(2)}, route_and_generate / direct = ${routedRatio.toFixed(2)} (goal ≤ 0.60); code off specialists or images off vision models: ${misrouted(smart)} / ${misrouted(viaTool)} ${good ? 'OK' : 'MISSED'}`,
+      `trace: load time smart_load / direct = ${ratio.toFixed(2)}, route_and_generate / direct = ` +
+        `${routedRatio.toFixed(2)} (goal ≤ 0.60); code off specialists or images off vision models: ` +
+        `${misrouted(smart)} / ${misrouted(viaTool)} ${good ? 'OK' : 'MISSED'}`,
       describe(`route_and_generate with ${WIDER.join(' and ')} installed too`, wider),
       servedLine('with them, route_and_generate', wider),
-      `trace: with them, route_and_generate / direct = ${widerRatio.toFixed(2)}; fast work on mixtral:8x7b: ${onBig} (goal 0) ${onBig === 0 ? 'OK' : 'MISSED'}`,
+      `trace: with them, route_and_generate / direct = ${widerRatio.toFixed(2)}; fast work on ` +
+        `mixtral:8x7b: ${onBig} (goal 0) ${onBig === 0 ? 'OK' : 'MISSED'}`,
     );
     ok &&= onBig === 0;
     const optimum = optimumLine(mode, direct, [
