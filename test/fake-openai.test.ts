@@ -58,38 +58,46 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 }
 
 describe('fake OpenAI: models, health, routes', () => {
-  it('lists models in OpenAI shape, answers /health like llama-server, and 404s unknown routes with an OpenAI error', async () => {
-    const fake = await start({ models: ['a-model', { id: 'vl', ownedBy: 'me', vision: true }] });
-    expect(fake.url).toBe(`http://127.0.0.1:${fake.port}/v1`);
-    const list = (await (await fetch(`${fake.url}/models`)).json()) as {
-      object: string;
-      data: Array<Record<string, unknown>>;
-    };
-    expect(list.object).toBe('list');
-    expect(list.data.map((m) => m.id)).toEqual(['a-model', 'vl']);
-    expect(list.data[1]).toMatchObject({ object: 'model', owned_by: 'me' });
-    expect(typeof list.data[0]!.created).toBe('number');
-    const health = await fetch(`${fake.origin}/health`);
-    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
-    const nope = await fetch(`${fake.url}/nope`);
-    expect(nope.status).toBe(404);
-    expect(await nope.json()).toEqual({
-      error: { message: 'Invalid URL (GET /v1/nope)', type: 'invalid_request_error', param: null, code: null },
-    });
-    expect(fake.stats().paths).toEqual({ '/v1/models': 1, '/health': 1, '/v1/nope': 1 });
-  });
+  it(
+    'lists models in OpenAI shape, answers /health like llama-server, and 404s unknown routes ' +
+      'with an OpenAI error',
+    async () => {
+      const fake = await start({ models: ['a-model', { id: 'vl', ownedBy: 'me', vision: true }] });
+      expect(fake.url).toBe(`http://127.0.0.1:${fake.port}/v1`);
+      const list = (await (await fetch(`${fake.url}/models`)).json()) as {
+        object: string;
+        data: Array<Record<string, unknown>>;
+      };
+      expect(list.object).toBe('list');
+      expect(list.data.map((m) => m.id)).toEqual(['a-model', 'vl']);
+      expect(list.data[1]).toMatchObject({ object: 'model', owned_by: 'me' });
+      expect(typeof list.data[0]!.created).toBe('number');
+      const health = await fetch(`${fake.origin}/health`);
+      expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+      const nope = await fetch(`${fake.url}/nope`);
+      expect(nope.status).toBe(404);
+      expect(await nope.json()).toEqual({
+        error: { message: 'Invalid URL (GET /v1/nope)', type: 'invalid_request_error', param: null, code: null },
+      });
+      expect(fake.stats().paths).toEqual({ '/v1/models': 1, '/health': 1, '/v1/nope': 1 });
+    },
+  );
 
-  it('health modes: missing answers 404; loading answers 503 and refuses chat like llama-server, while the model list answers', async () => {
-    const fake = await start({ health: 'missing' });
-    expect((await fetch(`${fake.origin}/health`)).status).toBe(404);
-    fake.setHealth('loading');
-    const loading = await fetch(`${fake.origin}/health`);
-    expect([loading.status, await loading.json()]).toEqual([503, { status: 'loading model' }]);
-    const refused = await chat(fake, {});
-    expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('Loading model');
-    expect((await fetch(`${fake.url}/models`)).status).toBe(200);
-  });
+  it(
+    'health modes: missing answers 404; loading answers 503 and refuses chat like llama-server, ' +
+      'while the model list answers',
+    async () => {
+      const fake = await start({ health: 'missing' });
+      expect((await fetch(`${fake.origin}/health`)).status).toBe(404);
+      fake.setHealth('loading');
+      const loading = await fetch(`${fake.origin}/health`);
+      expect([loading.status, await loading.json()]).toEqual([503, { status: 'loading model' }]);
+      const refused = await chat(fake, {});
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('Loading model');
+      expect((await fetch(`${fake.url}/models`)).status).toBe(200);
+    },
+  );
 
   it('serves under another base path', async () => {
     const fake = await start({ basePath: '/api/openai' });
@@ -100,54 +108,62 @@ describe('fake OpenAI: models, health, routes', () => {
 });
 
 describe('fake OpenAI: chat completions', () => {
-  it('answers a non-streamed request with a chat.completion and usage; max_tokens and max_completion_tokens cut with length', async () => {
-    const fake = await start();
-    const body = (await (
-      await chat(fake, { messages: [{ role: 'system', content: 'be brief' }, ...user('say something now')] })
-    ).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({
-      object: 'chat.completion',
-      model: MODEL,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' },
-          finish_reason: 'stop',
-        },
-      ],
-      usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
-    });
-    expect(body.id).toMatch(/^chatcmpl-/);
-    const cut = (await (await chat(fake, { max_tokens: 3 })).json()) as {
-      choices: Array<{ message: { content: string }; finish_reason: string }>;
-    };
-    expect(cut.choices[0]).toMatchObject({ message: { content: 'The quick brown ' }, finish_reason: 'length' });
-    const cut2 = (await (await chat(fake, { max_completion_tokens: 2, max_tokens: 5 })).json()) as typeof cut;
-    expect(cut2.choices[0]!.message.content).toBe('The quick ');
-  });
+  it(
+    'answers a non-streamed request with a chat.completion and usage; max_tokens and ' +
+      'max_completion_tokens cut with length',
+    async () => {
+      const fake = await start();
+      const body = (await (
+        await chat(fake, { messages: [{ role: 'system', content: 'be brief' }, ...user('say something now')] })
+      ).json()) as Record<string, unknown>;
+      expect(body).toMatchObject({
+        object: 'chat.completion',
+        model: MODEL,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog.' },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
+      });
+      expect(body.id).toMatch(/^chatcmpl-/);
+      const cut = (await (await chat(fake, { max_tokens: 3 })).json()) as {
+        choices: Array<{ message: { content: string }; finish_reason: string }>;
+      };
+      expect(cut.choices[0]).toMatchObject({ message: { content: 'The quick brown ' }, finish_reason: 'length' });
+      const cut2 = (await (await chat(fake, { max_completion_tokens: 2, max_tokens: 5 })).json()) as typeof cut;
+      expect(cut2.choices[0]!.message.content).toBe('The quick ');
+    },
+  );
 
-  it('streams role, one chunk per word, finish_reason, a usage chunk with empty choices (include_usage), then [DONE]', async () => {
-    const fake = await start();
-    fake.reply('one two three');
-    const res = await chat(fake, { stream: true, stream_options: { include_usage: true } });
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const ev = events(await res.text());
-    expect(ev.at(-1)).toBe('[DONE]');
-    const chunks = ev.slice(0, -1) as Chunk[];
-    expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
-    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
-    expect(chunks.slice(1, 4).map((c) => c.choices[0]!.delta.content)).toEqual(['one ', 'two ', 'three']);
-    expect(chunks[4]!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
-    expect(chunks.slice(0, 5).every((c) => c.usage === null)).toBe(true);
-    expect(chunks[5]).toMatchObject({
-      choices: [],
-      usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
-    });
-    expect(fake.stats().streams).toEqual({ started: 1, completed: 1, aborted: 0, broken: 0 });
-    // without include_usage: no usage at all
-    const plain = events(await (await chat(fake, { stream: true })).text()) as Chunk[];
-    expect(plain.filter((c) => typeof c === 'object' && 'usage' in c)).toEqual([]);
-  });
+  it(
+    'streams role, one chunk per word, finish_reason, a usage chunk with empty choices ' +
+      '(include_usage), then [DONE]',
+    async () => {
+      const fake = await start();
+      fake.reply('one two three');
+      const res = await chat(fake, { stream: true, stream_options: { include_usage: true } });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const ev = events(await res.text());
+      expect(ev.at(-1)).toBe('[DONE]');
+      const chunks = ev.slice(0, -1) as Chunk[];
+      expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+      expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
+      expect(chunks.slice(1, 4).map((c) => c.choices[0]!.delta.content)).toEqual(['one ', 'two ', 'three']);
+      expect(chunks[4]!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+      expect(chunks.slice(0, 5).every((c) => c.usage === null)).toBe(true);
+      expect(chunks[5]).toMatchObject({
+        choices: [],
+        usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+      });
+      expect(fake.stats().streams).toEqual({ started: 1, completed: 1, aborted: 0, broken: 0 });
+      // without include_usage: no usage at all
+      const plain = events(await (await chat(fake, { stream: true })).text()) as Chunk[];
+      expect(plain.filter((c) => typeof c === 'object' && 'usage' in c)).toEqual([]);
+    },
+  );
 
   it('usage in the finishing chunk with timings (llama-server), none at all, and reasoning before content', async () => {
     const final = await start({
@@ -178,38 +194,42 @@ describe('fake OpenAI: chat completions', () => {
     expect(body.choices[0]!.message.content).toBe(`echo ${MODEL} hi 0.5`);
   });
 
-  it('checks requests as OpenAI does: JSON, model, unknown model (404), messages, images on text models, stream_options', async () => {
-    const fake = await start();
-    const err = async (res: Promise<Response>) => {
-      const r = await res;
-      return [r.status, ((await r.json()) as { error: { message: string; code: unknown } }).error] as const;
-    };
-    const bad = await err(fetch(`${fake.url}/chat/completions`, { method: 'POST', body: '{nope' }));
-    expect(bad[0]).toBe(400);
-    expect(bad[1].message).toMatch(/could not parse the JSON body/);
-    expect((await err(chat(fake, { model: '' })))[0]).toBe(400);
-    const unknown = await err(chat(fake, { model: 'ghost' }));
-    expect(unknown).toEqual([
-      404,
-      expect.objectContaining({ message: "The model 'ghost' does not exist", code: 'model_not_found' }),
-    ]);
-    expect((await err(chat(fake, { messages: [] })))[1].message).toMatch(/too short - 'messages'/);
-    const png = 'data:image/png;base64,iVBORw0KGgo=';
-    const parts = [
-      { type: 'text', text: 'what is it' },
-      { type: 'image_url', image_url: { url: png } },
-    ];
-    expect((await err(chat(fake, { messages: user(parts) })))[1].message).toMatch(/image input is not supported/);
-    expect((await chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(parts) })).status).toBe(200);
-    const badImage = [{ type: 'image_url', image_url: { url: 'iVBORw0KGgo=' } }];
-    expect(
-      (await err(chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(badImage) })))[1].message,
-    ).toMatch(/Invalid image URL/);
-    expect((await err(chat(fake, { stream_options: { include_usage: true } })))[1].message).toMatch(
-      /only allowed when 'stream' is enabled/,
-    );
-    expect((await err(chat(fake, { max_tokens: 0 })))[0]).toBe(400);
-  });
+  it(
+    'checks requests as OpenAI does: JSON, model, unknown model (404), messages, images on text ' +
+      'models, stream_options',
+    async () => {
+      const fake = await start();
+      const err = async (res: Promise<Response>) => {
+        const r = await res;
+        return [r.status, ((await r.json()) as { error: { message: string; code: unknown } }).error] as const;
+      };
+      const bad = await err(fetch(`${fake.url}/chat/completions`, { method: 'POST', body: '{nope' }));
+      expect(bad[0]).toBe(400);
+      expect(bad[1].message).toMatch(/could not parse the JSON body/);
+      expect((await err(chat(fake, { model: '' })))[0]).toBe(400);
+      const unknown = await err(chat(fake, { model: 'ghost' }));
+      expect(unknown).toEqual([
+        404,
+        expect.objectContaining({ message: "The model 'ghost' does not exist", code: 'model_not_found' }),
+      ]);
+      expect((await err(chat(fake, { messages: [] })))[1].message).toMatch(/too short - 'messages'/);
+      const png = 'data:image/png;base64,iVBORw0KGgo=';
+      const parts = [
+        { type: 'text', text: 'what is it' },
+        { type: 'image_url', image_url: { url: png } },
+      ];
+      expect((await err(chat(fake, { messages: user(parts) })))[1].message).toMatch(/image input is not supported/);
+      expect((await chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(parts) })).status).toBe(200);
+      const badImage = [{ type: 'image_url', image_url: { url: 'iVBORw0KGgo=' } }];
+      expect(
+        (await err(chat(fake, { model: 'Qwen/Qwen2.5-VL-7B-Instruct', messages: user(badImage) })))[1].message,
+      ).toMatch(/Invalid image URL/);
+      expect((await err(chat(fake, { stream_options: { include_usage: true } })))[1].message).toMatch(
+        /only allowed when 'stream' is enabled/,
+      );
+      expect((await err(chat(fake, { max_tokens: 0 })))[0]).toBe(400);
+    },
+  );
 });
 
 describe('fake OpenAI: API key and records', () => {
@@ -236,26 +256,30 @@ describe('fake OpenAI: API key and records', () => {
 });
 
 describe('fake OpenAI: injected failures', () => {
-  it('failNext: OpenAI error bodies with defaults, retry-after, a proxy HTML page; queued in order, then normal again', async () => {
-    const fake = await start();
-    const path = '/v1/chat/completions';
-    fake.failNext(path, { status: 429, retryAfter: 7 });
-    fake.failNext(path, { status: 502, body: PROXY_502_HTML });
-    fake.failNext(path, { status: 500, message: 'CUDA error: out of memory', code: 'oom' });
-    const limited = await chat(fake, {});
-    expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '7']);
-    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
-    const proxy = await chat(fake, {});
-    expect([proxy.status, proxy.headers.get('content-type'), await proxy.text()]).toEqual([
-      502,
-      'text/html',
-      PROXY_502_HTML,
-    ]);
-    expect(await (await chat(fake, {})).json()).toEqual({
-      error: { message: 'CUDA error: out of memory', type: 'server_error', param: null, code: 'oom' },
-    });
-    expect((await chat(fake, {})).status).toBe(200);
-  });
+  it(
+    'failNext: OpenAI error bodies with defaults, retry-after, a proxy HTML page; queued in ' +
+      'order, then normal again',
+    async () => {
+      const fake = await start();
+      const path = '/v1/chat/completions';
+      fake.failNext(path, { status: 429, retryAfter: 7 });
+      fake.failNext(path, { status: 502, body: PROXY_502_HTML });
+      fake.failNext(path, { status: 500, message: 'CUDA error: out of memory', code: 'oom' });
+      const limited = await chat(fake, {});
+      expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '7']);
+      expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
+      const proxy = await chat(fake, {});
+      expect([proxy.status, proxy.headers.get('content-type'), await proxy.text()]).toEqual([
+        502,
+        'text/html',
+        PROXY_502_HTML,
+      ]);
+      expect(await (await chat(fake, {})).json()).toEqual({
+        error: { message: 'CUDA error: out of memory', type: 'server_error', param: null, code: 'oom' },
+      });
+      expect((await chat(fake, {})).status).toBe(200);
+    },
+  );
 
   it('breakNextStream: end without [DONE], an error event then [DONE], an error: line, a reset', async () => {
     const fake = await start();
@@ -314,19 +338,23 @@ describe('fake OpenAI: injected failures', () => {
 describe('fake OpenAI: vLLM prefix caching', () => {
   const toks = (n: number, tag = 't') => Array.from({ length: n }, (_, i) => `${tag}${i}`);
 
-  it('holds full blocks keyed by the whole prefix: hits are whole blocks, at most all but one token, none past a changed token', () => {
-    const cache = new PrefixCache(16, 100);
-    expect(cache.read(toks(100))).toBe(0); // nothing held yet
-    expect(cache.size).toBe(6); // 6 full blocks; the last 4 tokens are no block
-    expect(cache.read(toks(100))).toBe(96); // the same prompt: its full blocks
-    // a prompt of whole blocks: the last token is read again, so its last block too
-    expect(cache.read(toks(96))).toBe(80);
-    expect(cache.read([...toks(40), 'other', ...toks(59).slice(41)])).toBe(32); // changed at token 40: blocks 0-1 only
-    const moved = toks(100);
-    moved[3] = 'x';
-    expect(cache.read(moved)).toBe(0); // a change in the first block: every later block hashes differently
-    expect(cache.read(toks(10))).toBe(0); // less than a block: nothing to find or hold
-  });
+  it(
+    'holds full blocks keyed by the whole prefix: hits are whole blocks, at most all but one ' +
+      'token, none past a changed token',
+    () => {
+      const cache = new PrefixCache(16, 100);
+      expect(cache.read(toks(100))).toBe(0); // nothing held yet
+      expect(cache.size).toBe(6); // 6 full blocks; the last 4 tokens are no block
+      expect(cache.read(toks(100))).toBe(96); // the same prompt: its full blocks
+      // a prompt of whole blocks: the last token is read again, so its last block too
+      expect(cache.read(toks(96))).toBe(80);
+      expect(cache.read([...toks(40), 'other', ...toks(59).slice(41)])).toBe(32); // changed at token 40: blocks 0-1 only
+      const moved = toks(100);
+      moved[3] = 'x';
+      expect(cache.read(moved)).toBe(0); // a change in the first block: every later block hashes differently
+      expect(cache.read(toks(10))).toBe(0); // less than a block: nothing to find or hold
+    },
+  );
 
   it('evicts the least recently used blocks first, the tail of a prompt before its head', () => {
     const cache = new PrefixCache(4, 6);
@@ -338,49 +366,53 @@ describe('fake OpenAI: vLLM prefix caching', () => {
     expect(cache.read(toks(16, 'b'))).toBe(8);
   });
 
-  it('reports cached_tokens with --enable-prompt-tokens-details, shared by all requests and apart per model; off by default', async () => {
-    const fake = await start({ prefixCache: true, promptTokensDetails: true, tokenDelayMs: 0 });
-    const doc = Array.from({ length: 200 }, (_, i) => `line ${i} of the shared document`).join('\n'); // 1,200 words
-    const ask = async (question: string, model = MODEL, stream = false) => {
-      const res = await chat(fake, {
-        model,
-        stream,
-        ...(stream && { stream_options: { include_usage: true } }),
-        messages: [{ role: 'system', content: 'be brief' }, ...user(`${doc}\n\n${question}`)],
-      });
-      const usage = stream
-        ? (events(await res.text()).slice(0, -1) as Chunk[]).at(-1)!.usage
-        : ((await res.json()) as { usage: unknown }).usage;
-      return usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } };
-    };
-    const first = await ask('What is line 3?');
-    expect(first.prompt_tokens).toBe(1206);
-    expect(first.prompt_tokens_details).toEqual({ cached_tokens: 0 });
-    const second = await ask('Which line mentions 150?', MODEL, true); // another request, streamed: the same pool
-    expect(second.prompt_tokens_details.cached_tokens).toBe(1200); // system + document + "\n\n" words: 75 whole blocks
-    expect(second.prompt_tokens_details.cached_tokens % 16).toBe(0);
-    expect((await ask('What is line 3?', 'Qwen/Qwen2.5-Coder-7B-Instruct')).prompt_tokens_details.cached_tokens).toBe(
-      0,
-    ); // another model's engine
-    expect(fake.prefixReads().map((r) => [r.model, r.cachedTokens])).toEqual([
-      [MODEL, 0],
-      [MODEL, 1200],
-      ['Qwen/Qwen2.5-Coder-7B-Instruct', 0],
-    ]);
-    fake.resetPrefixCache();
-    expect((await ask('What is line 3?')).prompt_tokens_details.cached_tokens).toBe(0);
+  it(
+    'reports cached_tokens with --enable-prompt-tokens-details, shared by all requests and ' +
+      'apart per model; off by default',
+    async () => {
+      const fake = await start({ prefixCache: true, promptTokensDetails: true, tokenDelayMs: 0 });
+      const doc = Array.from({ length: 200 }, (_, i) => `line ${i} of the shared document`).join('\n'); // 1,200 words
+      const ask = async (question: string, model = MODEL, stream = false) => {
+        const res = await chat(fake, {
+          model,
+          stream,
+          ...(stream && { stream_options: { include_usage: true } }),
+          messages: [{ role: 'system', content: 'be brief' }, ...user(`${doc}\n\n${question}`)],
+        });
+        const usage = stream
+          ? (events(await res.text()).slice(0, -1) as Chunk[]).at(-1)!.usage
+          : ((await res.json()) as { usage: unknown }).usage;
+        return usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+      };
+      const first = await ask('What is line 3?');
+      expect(first.prompt_tokens).toBe(1206);
+      expect(first.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+      const second = await ask('Which line mentions 150?', MODEL, true); // another request, streamed: the same pool
+      expect(second.prompt_tokens_details.cached_tokens).toBe(1200); // system + document + "\n\n" words: 75 whole blocks
+      expect(second.prompt_tokens_details.cached_tokens % 16).toBe(0);
+      expect((await ask('What is line 3?', 'Qwen/Qwen2.5-Coder-7B-Instruct')).prompt_tokens_details.cached_tokens).toBe(
+        0,
+      ); // another model's engine
+      expect(fake.prefixReads().map((r) => [r.model, r.cachedTokens])).toEqual([
+        [MODEL, 0],
+        [MODEL, 1200],
+        ['Qwen/Qwen2.5-Coder-7B-Instruct', 0],
+      ]);
+      fake.resetPrefixCache();
+      expect((await ask('What is line 3?')).prompt_tokens_details.cached_tokens).toBe(0);
 
-    const plain = await start({ prefixCache: true, tokenDelayMs: 0 }); // vLLM's default: cached, but not said
-    await chat(plain, { messages: user(doc) });
-    const again = (await (await chat(plain, { messages: user(doc) })).json()) as { usage: Record<string, unknown> };
-    expect(again.usage).not.toHaveProperty('prompt_tokens_details');
-    // 1,200 tokens: the last one is read again, so its block too
-    expect(plain.prefixReads()[1]!.cachedTokens).toBe(1184);
-    const none = await start({ promptTokensDetails: true, tokenDelayMs: 0 }); // --no-enable-prefix-caching
-    await chat(none, { messages: user(doc) });
-    expect(((await (await chat(none, { messages: user(doc) })).json()) as { usage: unknown }).usage).toMatchObject({
-      prompt_tokens_details: { cached_tokens: 0 },
-    });
-    expect(none.prefixReads()).toEqual([]);
-  });
+      const plain = await start({ prefixCache: true, tokenDelayMs: 0 }); // vLLM's default: cached, but not said
+      await chat(plain, { messages: user(doc) });
+      const again = (await (await chat(plain, { messages: user(doc) })).json()) as { usage: Record<string, unknown> };
+      expect(again.usage).not.toHaveProperty('prompt_tokens_details');
+      // 1,200 tokens: the last one is read again, so its block too
+      expect(plain.prefixReads()[1]!.cachedTokens).toBe(1184);
+      const none = await start({ promptTokensDetails: true, tokenDelayMs: 0 }); // --no-enable-prefix-caching
+      await chat(none, { messages: user(doc) });
+      expect(((await (await chat(none, { messages: user(doc) })).json()) as { usage: unknown }).usage).toMatchObject({
+        prompt_tokens_details: { cached_tokens: 0 },
+      });
+      expect(none.prefixReads()).toEqual([]);
+    },
+  );
 });

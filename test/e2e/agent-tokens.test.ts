@@ -141,7 +141,8 @@ describe('agents named by their HTTP token', () => {
   );
 
   it(
-    "a client of the unnamed token calling itself ci-bot gets none of ci-bot's settings and is kept apart; ci-bot's own token gets them (issue 55, finding 5)",
+    "a client of the unnamed token calling itself ci-bot gets none of ci-bot's settings and is " +
+      "kept apart; ci-bot's own token gets them (issue 55, finding 5)",
     { timeout: 40_000 },
     async () => {
       const server = await startHttp({ OLLM_HOME: tempHome(CONFIG), OLLAMA_HOST: fake.host, ...TOKENS });

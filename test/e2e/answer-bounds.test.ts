@@ -71,24 +71,32 @@ const recall = async (args: Record<string, unknown>) => {
 const ANSWER_BYTES = 70_000;
 
 describe(`every answer is bounded (${E2E_TRANSPORT})`, () => {
-  it('recall with no arguments: the newest entries that fit, each value cut at 4,000 characters, and a note on the rest', async () => {
-    const res = await recall({});
-    expect(res.isError).toBe(false);
-    expect(res.bytes).toBeLessThan(ANSWER_BYTES);
-    const shown = res.out.entries;
-    expect(shown.length).toBeGreaterThan(0);
-    expect(shown.length).toBeLessThan(10);
-    expect(shown[0]!.key).toBe('note 59'); // newest first
-    for (const e of shown) expect(e.value).toBe(`${valueOf(Number(e.key.slice(5))).slice(0, 4000)}…`);
-    expect(res.out.cut).toEqual({ leftOut: 10 - shown.length, shortened: shown.length, note: expect.any(String) });
-    expect(res.out.total).toBe(TOTAL);
-    const note = `To keep this answer short, ${10 - shown.length} entries left out and ${shown.length} entries shown with the value cut at 4000 characters: recall with key shows one entry whole, a query or category narrows the list, and \`npx ollm-mcp memory export\` writes every entry.`;
-    expect(res.out.cut!.note).toBe(note);
-    expect(res.text.endsWith(`\n\n${note}`)).toBe(true);
-    expect(res.text.startsWith(`The ${shown.length} most recent of 61 entries:\n- note 59 (fact): value 59 `)).toBe(
-      true,
-    );
-  });
+  it(
+    'recall with no arguments: the newest entries that fit, each value cut at 4,000 characters, ' +
+      'and a note on the rest',
+    async () => {
+      const res = await recall({});
+      expect(res.isError).toBe(false);
+      expect(res.bytes).toBeLessThan(ANSWER_BYTES);
+      const shown = res.out.entries;
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.length).toBeLessThan(10);
+      expect(shown[0]!.key).toBe('note 59'); // newest first
+      for (const e of shown) expect(e.value).toBe(`${valueOf(Number(e.key.slice(5))).slice(0, 4000)}…`);
+      expect(res.out.cut).toEqual({ leftOut: 10 - shown.length, shortened: shown.length, note: expect.any(String) });
+      expect(res.out.total).toBe(TOTAL);
+      const note =
+        `To keep this answer short, ${10 - shown.length} entries left out and ${shown.length} ` +
+        `entries shown with the value cut at 4000 characters: recall with key shows one entry ` +
+        `whole, a query or category narrows the list, and \`npx ollm-mcp memory export\` writes ` +
+        `every entry.`;
+      expect(res.out.cut!.note).toBe(note);
+      expect(res.text.endsWith(`\n\n${note}`)).toBe(true);
+      expect(res.text.startsWith(`The ${shown.length} most recent of 61 entries:\n- note 59 (fact): value 59 `)).toBe(
+        true,
+      );
+    },
+  );
 
   it('recall with a query and the highest limit is bounded the same way', async () => {
     const res = await recall({ query: 'value note', limit: 100 });
@@ -114,20 +122,27 @@ describe(`every answer is bounded (${E2E_TRANSPORT})`, () => {
     expect(res.text).toMatch(/^Nothing is remembered under "note"\. Close matches:\n- note \d+ \(fact\): value \d+ /);
     expect(
       res.text.endsWith(
-        'To keep this answer short, 3 entries shown with the value cut at 4000 characters: recall with key shows one entry whole, a query or category narrows the list, and `npx ollm-mcp memory export` writes every entry.',
+        'To keep this answer short, 3 entries shown with the value cut at 4000 characters: recall ' +
+          'with key shows one entry whole, a query or category narrows the list, and `npx ollm-mcp ' +
+          'memory export` writes every entry.',
       ),
     ).toBe(true);
     expect(res.bytes).toBeLessThan(20_000);
   });
 
-  it('recall with key cuts a value past 100,000 characters (only an import can make one) and says where it is whole', async () => {
-    const res = await recall({ key: 'oversized' });
-    expect(res.out.entries[0]!.value).toBe(`${HUGE.slice(0, 100_000)}…`);
-    const note =
-      'To keep this answer short, 1 entry shown with the value cut at 100000 characters: `npx ollm-mcp memory export` writes every value whole.';
-    expect(res.out.cut).toEqual({ leftOut: 0, shortened: 1, note });
-    expect(res.text).toBe(`oversized: ${HUGE.slice(0, 100_000)}…\n\n${note}`);
-  });
+  it(
+    'recall with key cuts a value past 100,000 characters (only an import can make one) and ' +
+      'says where it is whole',
+    async () => {
+      const res = await recall({ key: 'oversized' });
+      expect(res.out.entries[0]!.value).toBe(`${HUGE.slice(0, 100_000)}…`);
+      const note =
+        'To keep this answer short, 1 entry shown with the value cut at 100000 characters: `npx ' +
+        'ollm-mcp memory export` writes every value whole.';
+      expect(res.out.cut).toEqual({ leftOut: 0, shortened: 1, note });
+      expect(res.text).toBe(`oversized: ${HUGE.slice(0, 100_000)}…\n\n${note}`);
+    },
+  );
 
   it('the ollm://memory resource is bounded, says what it left out, and counts every entry', async () => {
     const read = await session.client.readResource({ uri: 'ollm://memory' });
@@ -141,89 +156,108 @@ describe(`every answer is bounded (${E2E_TRANSPORT})`, () => {
     expect(data.cut).toEqual({
       leftOut: TOTAL - data.entries.length,
       shortened: data.entries.length,
-      note: `To keep this answer short, ${TOTAL - data.entries.length} entries left out and ${data.entries.length} entries shown with the value cut at 4000 characters: the recall tool with key shows one entry whole, and \`npx ollm-mcp memory export\` writes every entry.`,
+      note:
+        `To keep this answer short, ${TOTAL - data.entries.length} entries left out and ` +
+        `${data.entries.length} entries shown with the value cut at 4000 characters: the recall ` +
+        `tool with key shows one entry whole, and \`npx ollm-mcp memory export\` writes every entry.`,
     });
   });
 });
 
 describe(`list_models with hundreds of models (${E2E_TRANSPORT})`, () => {
-  it('lists the models that fit one answer, counts every one, and says how to see the rest; so does ollm://models/database', async () => {
-    const many = await FakeOllama.start({
-      memoryBytes: 24e9,
-      models: Array.from({ length: 400 }, (_, i) => ({
-        ...DEFAULT_MODELS[0]!,
-        name: `model-${String(i).padStart(3, '0')}:latest`,
-      })),
-    });
-    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: many.host });
-    try {
-      const res = await s.client.callTool({ name: 'list_models', arguments: {} });
-      const text = (res.content as Array<{ text: string }>)[0]!.text;
-      const out = res.structuredContent as { models: Array<{ name: string }>; cut: Cut };
-      expect(res.isError, text).toBeFalsy();
-      expect(Buffer.byteLength(JSON.stringify(res))).toBeLessThan(ANSWER_BYTES);
-      const shown = out.models.length;
-      expect(shown).toBeGreaterThan(10);
-      expect(shown).toBeLessThan(400);
-      expect(out.cut).toEqual({
-        leftOut: 400 - shown,
-        shortened: 0,
-        note: `To keep this answer short, ${400 - shown} models left out: show_model describes any one model by name, and \`ollama list\` on each host lists every one.`,
+  it(
+    'lists the models that fit one answer, counts every one, and says how to see the rest; so ' +
+      'does ollm://models/database',
+    async () => {
+      const many = await FakeOllama.start({
+        memoryBytes: 24e9,
+        models: Array.from({ length: 400 }, (_, i) => ({
+          ...DEFAULT_MODELS[0]!,
+          name: `model-${String(i).padStart(3, '0')}:latest`,
+        })),
       });
-      expect(text).toMatch(/^Ollama at .+: 400 models installed, /);
-      expect(text.split('\n').filter((l) => l.startsWith('- model-'))).toHaveLength(shown);
-      expect(text.endsWith(out.cut.note)).toBe(true);
+      const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: many.host });
+      try {
+        const res = await s.client.callTool({ name: 'list_models', arguments: {} });
+        const text = (res.content as Array<{ text: string }>)[0]!.text;
+        const out = res.structuredContent as { models: Array<{ name: string }>; cut: Cut };
+        expect(res.isError, text).toBeFalsy();
+        expect(Buffer.byteLength(JSON.stringify(res))).toBeLessThan(ANSWER_BYTES);
+        const shown = out.models.length;
+        expect(shown).toBeGreaterThan(10);
+        expect(shown).toBeLessThan(400);
+        expect(out.cut).toEqual({
+          leftOut: 400 - shown,
+          shortened: 0,
+          note:
+            `To keep this answer short, ${400 - shown} models left out: show_model describes any one ` +
+            `model by name, and \`ollama list\` on each host lists every one.`,
+        });
+        expect(text).toMatch(/^Ollama at .+: 400 models installed, /);
+        expect(text.split('\n').filter((l) => l.startsWith('- model-'))).toHaveLength(shown);
+        expect(text.endsWith(out.cut.note)).toBe(true);
 
-      const read = await s.client.readResource({ uri: 'ollm://models/database' });
-      const db = (read.contents[0] as { text: string }).text;
-      expect(db.length).toBeLessThanOrEqual(128_000);
-      const data = JSON.parse(db) as { patterns: unknown[]; installed: Array<{ name: string }>; cut: Cut };
-      expect(data.patterns.length).toBeGreaterThan(10); // the built-in table, whole
-      expect(data.installed.length).toBeGreaterThan(10);
-      expect(data.cut).toEqual({
-        leftOut: 400 - data.installed.length,
-        shortened: 0,
-        note: `To keep this answer short, ${400 - data.installed.length} installed models left out: ollm://models/{name} describes any one model, and \`ollama list\` on each host lists every one.`,
-      });
-    } finally {
-      await s.close();
-      await many.stop();
-    }
-  }, 60_000);
+        const read = await s.client.readResource({ uri: 'ollm://models/database' });
+        const db = (read.contents[0] as { text: string }).text;
+        expect(db.length).toBeLessThanOrEqual(128_000);
+        const data = JSON.parse(db) as { patterns: unknown[]; installed: Array<{ name: string }>; cut: Cut };
+        expect(data.patterns.length).toBeGreaterThan(10); // the built-in table, whole
+        expect(data.installed.length).toBeGreaterThan(10);
+        expect(data.cut).toEqual({
+          leftOut: 400 - data.installed.length,
+          shortened: 0,
+          note:
+            `To keep this answer short, ${400 - data.installed.length} installed models left out: ` +
+            `ollm://models/{name} describes any one model, and \`ollama list\` on each host lists every one.`,
+        });
+      } finally {
+        await s.close();
+        await many.stop();
+      }
+    },
+    60_000,
+  );
 });
 
 describe(`resources that grow with the user's files (${E2E_TRANSPORT})`, () => {
-  it('ollm://templates with 40 long templates: each text cut at 4,000 characters, the list within 128,000, and a note on the rest', async () => {
-    const home = tempHome();
-    mkdirSync(join(home, 'templates'));
-    for (let i = 0; i < 40; i++)
-      writeFileSync(
-        join(home, 'templates', `long-${i}.yaml`),
-        `name: long-${i}\ndescription: Long template ${i}\ntemplate: "Review {file} ${'word '.repeat(3_000)}"\n`,
-      );
-    const s = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
-    try {
-      const read = await s.client.readResource({ uri: 'ollm://templates' });
-      const text = (read.contents[0] as { text: string }).text;
-      expect(text.length).toBeLessThanOrEqual(128_000);
-      const data = JSON.parse(text) as {
-        templates: Array<{ name: string; template: string; source: string }>;
-        cut: Cut;
-        problems: unknown[];
-      };
-      const mine = data.templates.filter((t) => t.source === 'user');
-      expect(mine.length).toBeGreaterThan(5);
-      for (const t of mine) expect(t.template).toBe(`${`Review {file} ${'word '.repeat(3_000)}`.slice(0, 4_000)}…`);
-      const shown = data.templates.length;
-      expect(data.cut.shortened).toBe(mine.length);
-      expect(data.cut.leftOut).toBeGreaterThan(0);
-      expect(data.cut.note).toBe(
-        `To keep this answer short, ${data.cut.leftOut} templates left out and ${mine.length} templates shown with the template text cut at 4000 characters: \`npx ollm-mcp template show NAME\` prints one whole, and \`npx ollm-mcp template list\` lists every one.`,
-      );
-      expect(shown + data.cut.leftOut).toBeGreaterThan(40); // the built-in ones as well
-      expect(data.problems).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  }, 60_000);
+  it(
+    'ollm://templates with 40 long templates: each text cut at 4,000 characters, the list ' +
+      'within 128,000, and a note on the rest',
+    async () => {
+      const home = tempHome();
+      mkdirSync(join(home, 'templates'));
+      for (let i = 0; i < 40; i++)
+        writeFileSync(
+          join(home, 'templates', `long-${i}.yaml`),
+          `name: long-${i}\ndescription: Long template ${i}\ntemplate: "Review {file} ${'word '.repeat(3_000)}"\n`,
+        );
+      const s = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
+      try {
+        const read = await s.client.readResource({ uri: 'ollm://templates' });
+        const text = (read.contents[0] as { text: string }).text;
+        expect(text.length).toBeLessThanOrEqual(128_000);
+        const data = JSON.parse(text) as {
+          templates: Array<{ name: string; template: string; source: string }>;
+          cut: Cut;
+          problems: unknown[];
+        };
+        const mine = data.templates.filter((t) => t.source === 'user');
+        expect(mine.length).toBeGreaterThan(5);
+        for (const t of mine) expect(t.template).toBe(`${`Review {file} ${'word '.repeat(3_000)}`.slice(0, 4_000)}…`);
+        const shown = data.templates.length;
+        expect(data.cut.shortened).toBe(mine.length);
+        expect(data.cut.leftOut).toBeGreaterThan(0);
+        expect(data.cut.note).toBe(
+          `To keep this answer short, ${data.cut.leftOut} templates left out and ${mine.length} ` +
+            `templates shown with the template text cut at 4000 characters: \`npx ollm-mcp template ` +
+            `show NAME\` prints one whole, and \`npx ollm-mcp template list\` lists every one.`,
+        );
+        expect(shown + data.cut.leftOut).toBeGreaterThan(40); // the built-in ones as well
+        expect(data.problems).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -41,23 +41,29 @@ const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}
 const generations = () => fake.requests.filter((r) => r.path === '/api/generate' || r.path === '/api/chat').length;
 
 describe(`arguments out of bounds (${E2E_TRANSPORT})`, () => {
-  it('an unknown argument nested 10,000 deep is refused by name before any model is asked, and the server goes on answering', async () => {
-    const before = generations();
-    const res = await callWithRaw('route_and_generate', { prompt: 'hi' }, nested(10_000));
-    expect(res.isError, res.text).toBe(true);
-    expect(res.text).toBe(
-      'Invalid arguments for route_and_generate: "extra.a.a.a.a…" is nested deeper than 32 levels — no argument nests that deep: send plain values.',
-    );
-    expect(generations()).toBe(before); // refused before any work: no generation was asked for
+  it(
+    'an unknown argument nested 10,000 deep is refused by name before any model is asked, and ' +
+      'the server goes on answering',
+    async () => {
+      const before = generations();
+      const res = await callWithRaw('route_and_generate', { prompt: 'hi' }, nested(10_000));
+      expect(res.isError, res.text).toBe(true);
+      expect(res.text).toBe(
+        'Invalid arguments for route_and_generate: "extra.a.a.a.a…" is nested deeper than 32 levels ' +
+          '— no argument nests that deep: send plain values.',
+      );
+      expect(generations()).toBe(before); // refused before any work: no generation was asked for
 
-    fake.reply('Still here.');
-    const next = await session.client.callTool({
-      name: 'route_and_generate',
-      arguments: { prompt: 'Say something short.', task: 'general' },
-    });
-    expect(next.isError, JSON.stringify(next.content)).toBeFalsy();
-    expect((next.structuredContent as { text: string }).text).toBe('Still here.');
-  }, 60_000);
+      fake.reply('Still here.');
+      const next = await session.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'Say something short.', task: 'general' },
+      });
+      expect(next.isError, JSON.stringify(next.content)).toBeFalsy();
+      expect((next.structuredContent as { text: string }).text).toBe('Still here.');
+    },
+    60_000,
+  );
 
   it('large but legal arguments still work: nested exactly 32 deep, 9,000 values and 4 MiB of text', async () => {
     fake.reply('Fine.');
@@ -77,7 +83,8 @@ describe(`arguments out of bounds (${E2E_TRANSPORT})`, () => {
     const many = await callWithRaw('recall', {}, `[${Array.from({ length: 10_000 }, () => '0').join(',')}]`);
     expect(many.isError).toBe(true);
     expect(many.text).toBe(
-      'Invalid arguments for recall: the arguments hold more than 10000 values (the count passed it at "extra", which holds 10000) — send fewer.',
+      'Invalid arguments for recall: the arguments hold more than 10000 values (the count passed ' +
+        'it at "extra", which holds 10000) — send fewer.',
     );
     const deeper = await callWithRaw('recall', {}, `{"deep":${nested(31)}}`); // 33 keys down
     expect(deeper.text).toMatch(

@@ -225,27 +225,31 @@ describe('the Claude Desktop bundle', () => {
     });
   });
 
-  it("carries libsql's binary for macOS (Apple silicon, Intel), Windows and Linux, at the version of the libsql it ships", () => {
-    const entries = zipEntries(readFileSync(bundle));
-    expect(JSON.parse(readFileSync(join(unpacked, 'node_modules/libsql/package.json'), 'utf8'))).toMatchObject({
-      name: 'libsql',
-      version: libsql.version,
-    });
-    for (const [target, isLibraryFor] of Object.entries(BINARIES)) {
-      expect(entries).toContain(`node_modules/@libsql/${target}/index.node`);
-      const dir = join(unpacked, 'node_modules/@libsql', target);
-      expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({
-        name: `@libsql/${target}`,
+  it(
+    "carries libsql's binary for macOS (Apple silicon, Intel), Windows and Linux, at the " +
+      'version of the libsql it ships',
+    () => {
+      const entries = zipEntries(readFileSync(bundle));
+      expect(JSON.parse(readFileSync(join(unpacked, 'node_modules/libsql/package.json'), 'utf8'))).toMatchObject({
+        name: 'libsql',
         version: libsql.version,
       });
-      expect(
-        isLibraryFor(readFileSync(join(dir, 'index.node'))),
-        `${target}/index.node is not a library for ${target}`,
-      ).toBe(true);
-    }
-    // Claude Desktop installs it on the systems it has binaries for
-    expect(manifest.compatibility.platforms.sort()).toEqual(['darwin', 'linux', 'win32']);
-  });
+      for (const [target, isLibraryFor] of Object.entries(BINARIES)) {
+        expect(entries).toContain(`node_modules/@libsql/${target}/index.node`);
+        const dir = join(unpacked, 'node_modules/@libsql', target);
+        expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toMatchObject({
+          name: `@libsql/${target}`,
+          version: libsql.version,
+        });
+        expect(
+          isLibraryFor(readFileSync(join(dir, 'index.node'))),
+          `${target}/index.node is not a library for ${target}`,
+        ).toBe(true);
+      }
+      // Claude Desktop installs it on the systems it has binaries for
+      expect(manifest.compatibility.platforms.sort()).toEqual(['darwin', 'linux', 'win32']);
+    },
+  );
 
   it.runIf(HOST in BINARIES)(
     "loads this machine's binary from the unpacked bundle alone, with no other node_modules reachable",
@@ -274,7 +278,8 @@ describe('the Claude Desktop bundle', () => {
   );
 
   it.runIf(HOST in BINARIES)(
-    'remembers and recalls through the bundled server started as Claude Desktop would, in SQLite through the bundled binary',
+    'remembers and recalls through the bundled server started as Claude Desktop would, in ' +
+      'SQLite through the bundled binary',
     async () => {
       const first = await startAsClaudeDesktop({});
       try {
@@ -333,27 +338,31 @@ describe('the Claude Desktop bundle', () => {
     expect(existsSync(join(unpacked, manifest.server.entry_point))).toBe(true);
   });
 
-  it('asks for settings that become variables the server reads, each with a default so none is passed as literal text', () => {
-    const read = variablesRead();
-    const env = manifest.server.mcp_config.env;
-    expect(Object.keys(env).sort()).toEqual(['OLLM_API_KEY', 'OLLM_HOST', 'OLLM_PROJECT', 'OLLM_RAM_BUDGET']);
-    for (const [name, value] of Object.entries(env)) {
-      expect(read, `${name} is not read by the server`).toContain(name);
-      const key = /^\$\{user_config\.([a-z_]+)\}$/.exec(value)?.[1];
-      expect(key, `${name} = ${value}`).toBeDefined();
-      const option = manifest.user_config[key!];
-      expect(option, key).toBeDefined();
-      expect(
-        option!.required === true || option!.default !== undefined,
-        `${key} has neither required nor a default`,
-      ).toBe(true);
-    }
-    // empty by default: the settings file (or OLLAMA_HOST) stays in charge unless the user types an address
-    expect(manifest.user_config.ollama_host).toMatchObject({ type: 'string', default: '' });
-    expect(manifest.user_config.api_key).toMatchObject({ type: 'string', sensitive: true, default: '' });
-    expect(manifest.user_config.ram_budget).toMatchObject({ type: 'string' });
-    expect(manifest.user_config.project_dir).toMatchObject({ type: 'directory' });
-  });
+  it(
+    'asks for settings that become variables the server reads, each with a default so none is ' +
+      'passed as literal text',
+    () => {
+      const read = variablesRead();
+      const env = manifest.server.mcp_config.env;
+      expect(Object.keys(env).sort()).toEqual(['OLLM_API_KEY', 'OLLM_HOST', 'OLLM_PROJECT', 'OLLM_RAM_BUDGET']);
+      for (const [name, value] of Object.entries(env)) {
+        expect(read, `${name} is not read by the server`).toContain(name);
+        const key = /^\$\{user_config\.([a-z_]+)\}$/.exec(value)?.[1];
+        expect(key, `${name} = ${value}`).toBeDefined();
+        const option = manifest.user_config[key!];
+        expect(option, key).toBeDefined();
+        expect(
+          option!.required === true || option!.default !== undefined,
+          `${key} has neither required nor a default`,
+        ).toBe(true);
+      }
+      // empty by default: the settings file (or OLLAMA_HOST) stays in charge unless the user types an address
+      expect(manifest.user_config.ollama_host).toMatchObject({ type: 'string', default: '' });
+      expect(manifest.user_config.api_key).toMatchObject({ type: 'string', sensitive: true, default: '' });
+      expect(manifest.user_config.ram_budget).toMatchObject({ type: 'string' });
+      expect(manifest.user_config.project_dir).toMatchObject({ type: 'directory' });
+    },
+  );
 
   it('lists exactly the tools and prompts the bundled server offers, as the source registers them', async () => {
     const { client, config } = await startAsClaudeDesktop({});

@@ -27,7 +27,8 @@ const inFlight = () => fake.loaded().reduce((n, m) => n + m.inFlight, 0);
 
 describe('claude-code and a call longer than it waits in the foreground', () => {
   it(
-    'is handed over while the engine still writes, progress arriving meanwhile, and show_status {job} returns the whole answer',
+    'is handed over while the engine still writes, progress arriving meanwhile, and show_status ' +
+      '{job} returns the whole answer',
     { timeout: 240_000 },
     async () => {
       const s = await connect(

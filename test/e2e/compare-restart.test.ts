@@ -36,7 +36,8 @@ describe('compare across a restart', () => {
   let failing: Compared;
 
   it(
-    "the first server compares different models by default: the same weights once, the official name, not a stranger's copy",
+    'the first server compares different models by default: the same weights once, the official ' +
+      "name, not a stranger's copy",
     { timeout: 60_000 },
     async () => {
       const session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });

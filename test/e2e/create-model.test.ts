@@ -47,7 +47,8 @@ describe('create_model over stdio', () => {
       status: 'created',
     });
     expect(text(res)).toBe(
-      'Made terse:latest from llama3.2:latest on ollama (made for summarize); route_and_generate {model: "terse:latest"} or task summarize uses it.',
+      'Made terse:latest from llama3.2:latest on ollama (made for summarize); route_and_generate ' +
+        '{model: "terse:latest"} or task summarize uses it.',
     );
     expect(progress.some((p) => /making terse:latest: creating new layer sha256:/.test(p.message ?? ''))).toBe(true);
     expect(progress.some((p) => /making terse:latest: writing manifest/.test(p.message ?? ''))).toBe(true);
@@ -102,7 +103,8 @@ describe('create_model over stdio', () => {
     });
     expect(res.isError).toBe(true);
     expect(text(res)).toContain(
-      'phi3:mini already exists on ollama, so nothing was made — pass replace: true to overwrite it, or choose another name.',
+      'phi3:mini already exists on ollama, so nothing was made — pass replace: true to overwrite ' +
+        'it, or choose another name.',
     );
     expect(creates().length).toBe(before);
   });

@@ -66,7 +66,8 @@ async function twoSettings() {
 
 describe('two shared servers of other settings on one machine, one engine', () => {
   it(
-    "the second leaves the engine's plan to the first: the first's pin holds, nothing is forced on the engine, and the first names the second's agent",
+    "the second leaves the engine's plan to the first: the first's pin holds, nothing is forced " +
+      "on the engine, and the first names the second's agent",
     { timeout: 60_000 },
     async () => {
       const { runtime, a, b } = await twoSettings();
@@ -126,7 +127,8 @@ describe('two shared servers of other settings on one machine, one engine', () =
   );
 
   it(
-    'a planner killed and its port bound by another program: the next server sends that program neither the token nor a prompt, and takes the engine over',
+    'a planner killed and its port bound by another program: the next server sends that program ' +
+      'neither the token nor a prompt, and takes the engine over',
     { timeout: 90_000 },
     async () => {
       const runtime = runtimeDir();

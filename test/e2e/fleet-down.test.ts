@@ -132,29 +132,37 @@ describe('ollama.host down, two other Ollama hosts up', () => {
 });
 
 describe('smart_load refusals', () => {
-  it('a model that does not fit is an error result with the numbers and a smaller alternative, not "named by the caller"', async () => {
-    const r = await call('smart_load', { model: 'mixtral:8x7b', host: 'spare' });
-    expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/Not loading mixtral:8x7b: it does not fit\./);
-    expect(r.text).toMatch(/\d+(\.\d+)? GB/);
-    expect(r.text).toMatch(/Try \S+ instead/);
-    expect(r.text).not.toMatch(/Chosen because/);
-  });
+  it(
+    'a model that does not fit is an error result with the numbers and a smaller alternative, ' +
+      'not "named by the caller"',
+    async () => {
+      const r = await call('smart_load', { model: 'mixtral:8x7b', host: 'spare' });
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/Not loading mixtral:8x7b: it does not fit\./);
+      expect(r.text).toMatch(/\d+(\.\d+)? GB/);
+      expect(r.text).toMatch(/Try \S+ instead/);
+      expect(r.text).not.toMatch(/Chosen because/);
+    },
+  );
 });
 
 describe('pins Ollama dropped come back', () => {
-  it('after an out-of-memory during generation expires every runner, the pin is loaded again right after the answer', async () => {
-    const pin = await call('smart_load', { model: 'phi3:mini', host: 'gpubox', pin: true });
-    expect(pin.out).toMatchObject({ host: 'gpubox', pinned: true });
-    await until(() => holds(gpubox, 'phi3:mini'));
-    gpubox.injectGenerationFailure({ model: 'phi3:mini', afterChunks: 1 });
-    // named, phi3:mini answers alone (issue 75, finding 5): its failure is the call's error, no other model's answer
-    const r = await call('route_and_generate', { prompt: 'Say hi in one word', model: 'phi3:mini' });
-    expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/phi3:mini on gpubox: .*ran out of memory during generation/);
-    await until(() => holds(gpubox, 'phi3:mini'));
-    expect(gpubox.loaded().find((m) => m.name === 'phi3:mini')!.keepAliveMs).toBe(Infinity);
-  });
+  it(
+    'after an out-of-memory during generation expires every runner, the pin is loaded again ' +
+      'right after the answer',
+    async () => {
+      const pin = await call('smart_load', { model: 'phi3:mini', host: 'gpubox', pin: true });
+      expect(pin.out).toMatchObject({ host: 'gpubox', pinned: true });
+      await until(() => holds(gpubox, 'phi3:mini'));
+      gpubox.injectGenerationFailure({ model: 'phi3:mini', afterChunks: 1 });
+      // named, phi3:mini answers alone (issue 75, finding 5): its failure is the call's error, no other model's answer
+      const r = await call('route_and_generate', { prompt: 'Say hi in one word', model: 'phi3:mini' });
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/phi3:mini on gpubox: .*ran out of memory during generation/);
+      await until(() => holds(gpubox, 'phi3:mini'));
+      expect(gpubox.loaded().find((m) => m.name === 'phi3:mini')!.keepAliveMs).toBe(Infinity);
+    },
+  );
 
   it("after another client's unload, the next read loads it again and the next result says so", async () => {
     await until(() => holds(gpubox, 'phi3:mini'));

@@ -110,22 +110,29 @@ describe('route_and_generate over stdio', () => {
     expect(fake.loaded().every((m) => m.inFlight === 0)).toBe(true);
   });
 
-  it('Ollama failing is a clear isError telling the assistant to do it itself; the next call works once it recovers', async () => {
-    fake.setOffline(true);
-    const down = await session.client.callTool({
-      name: 'route_and_generate',
-      arguments: { prompt: 'hi', task: 'fast' },
-    });
-    expect(down.isError).toBe(true);
-    const text = (down.content as Array<{ text: string }>)[0]!.text;
-    expect(text).toMatch(new RegExp(`not reachable at ${fake.host.replace(/\./g, '\\.')}`));
-    expect(text).toMatch(/Do the task yourself/);
-    fake.setOffline(false);
-    fake.reply('back again');
-    const up = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
-    expect(up.isError).toBeFalsy();
-    expect((up.structuredContent as { text: string }).text).toBe('back again');
-  });
+  it(
+    'Ollama failing is a clear isError telling the assistant to do it itself; the next call ' +
+      'works once it recovers',
+    async () => {
+      fake.setOffline(true);
+      const down = await session.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'hi', task: 'fast' },
+      });
+      expect(down.isError).toBe(true);
+      const text = (down.content as Array<{ text: string }>)[0]!.text;
+      expect(text).toMatch(new RegExp(`not reachable at ${fake.host.replace(/\./g, '\\.')}`));
+      expect(text).toMatch(/Do the task yourself/);
+      fake.setOffline(false);
+      fake.reply('back again');
+      const up = await session.client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'hi', task: 'fast' },
+      });
+      expect(up.isError).toBeFalsy();
+      expect((up.structuredContent as { text: string }).text).toBe('back again');
+    },
+  );
 
   it('records per-model metrics in ollm://metrics, written to the state database ($OLLM_HOME/state.db) by shutdown', async () => {
     const r = await session.client.readResource({ uri: 'ollm://metrics' });

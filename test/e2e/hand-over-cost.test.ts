@@ -24,7 +24,9 @@ import {
 import { connect, tempHome } from '../helpers/spawn.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 
-const YAML = `${FAIR_YAML}savings:\n  inputPerMillion: 3\n  outputPerMillion: 15\nagents:\n  bench-agent:\n    timeoutSeconds: 8\n`;
+const YAML =
+  `${FAIR_YAML}savings:\n  inputPerMillion: 3\n  outputPerMillion: 15\nagents:\n  ` +
+  `bench-agent:\n    timeoutSeconds: 8\n`;
 const ARGS = { prompt: 'Which errors occurred in this log?', files: ['logs/app.log'], model: 'qwen2.5:14b' };
 const FINAL_WORDS = 30;
 
@@ -238,7 +240,8 @@ const taskResult = (c: Client, taskId: string) =>
 
 describe('a split job run as a task', () => {
   it(
-    'tasks/get says how far it is, moving as parts are done (no progress token); ollm://jobs/{id} moves; its result is kept in the plain job’s shape',
+    'tasks/get says how far it is, moving as parts are done (no progress token); ' +
+      'ollm://jobs/{id} moves; its result is kept in the plain job’s shape',
     { timeout: 90_000 },
     async () => {
       const args = { ...ARGS, prompt: 'Which warnings occurred in this log?' };

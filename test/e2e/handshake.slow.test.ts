@@ -147,7 +147,8 @@ async function held(yaml?: string) {
 describe('the handshake of a forwarding launch', () => {
   // the newest and the oldest version the SDK speaks (scripts/handshake.mjs records each)
   it.each([SUPPORTED_PROTOCOL_VERSIONS[0]!, SUPPORTED_PROTOCOL_VERSIONS.at(-1)!])(
-    'protocol %s: initialize and tools/list are answered before the shared server is reached, as the server answers them; the session then goes on there',
+    'protocol %s: initialize and tools/list are answered before the shared server is reached, ' +
+      'as the server answers them; the session then goes on there',
     { timeout: 60_000 },
     async (protocolVersion) => {
       const home = tempHome();
@@ -178,7 +179,8 @@ describe('the handshake of a forwarding launch', () => {
   );
 
   it(
-    'the shared server refusing the launch after the handshake was answered: the launch serves on its own, and the session goes on',
+    'the shared server refusing the launch after the handshake was answered: the launch serves ' +
+      'on its own, and the session goes on',
     { timeout: 60_000 },
     async () => {
       const { home, runtime, stand } = await held();

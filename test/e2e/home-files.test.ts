@@ -48,16 +48,21 @@ const repeating = (times: number) =>
   `name: rep\ndescription: Repeats a\ntemplate: "${Array.from({ length: times }, () => '{a}').join('\\n')}"\n`;
 
 describe('a FIFO under $OLLM_HOME', () => {
-  it('as config.yaml: the server refuses to start, saying why and what to do, instead of waiting for a writer for good', async () => {
-    const home = tempHome();
-    execFileSync('mkfifo', [join(home, 'config.yaml')]);
-    const r = await run([], envOf(home));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      `ollm-mcp: Settings file ${join(home, 'config.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
-    );
-    expect(r.stdout).toBe('');
-  });
+  it(
+    'as config.yaml: the server refuses to start, saying why and what to do, instead of waiting ' +
+      'for a writer for good',
+    async () => {
+      const home = tempHome();
+      execFileSync('mkfifo', [join(home, 'config.yaml')]);
+      const r = await run([], envOf(home));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `ollm-mcp: Settings file ${join(home, 'config.yaml')} is not a regular file (a FIFO, a ` +
+          `device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
+      );
+      expect(r.stdout).toBe('');
+    },
+  );
 
   it('as a template: a problem of that file, and the server goes on serving the others', async () => {
     const home = homeWith({ 'hello.yaml': 'name: hello\ndescription: Says hello\ntemplate: "Hello {who}"\n' });
@@ -66,7 +71,8 @@ describe('a FIFO under $OLLM_HOME', () => {
       const missing = await call(client, 'render_template', { name: 'pipe' });
       expect(missing.isError).toBe(true);
       expect(missing.text).toContain(
-        'pipe.yaml is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it.',
+        'pipe.yaml is not a regular file (a FIFO, a device or a socket), so it is not read; replace ' +
+          'it with a plain YAML file or remove it.',
       );
       const hello = await call(client, 'render_template', { name: 'hello', variables: { who: 'you' } });
       expect(hello).toEqual({ isError: false, text: 'Hello you' });
@@ -75,25 +81,29 @@ describe('a FIFO under $OLLM_HOME', () => {
 });
 
 describe('render_template is bounded', () => {
-  it('a template filled past 1,000,000 characters is refused with its size and the variable that makes it so, with generate or without', async () => {
-    const home = homeWith({ 'rep.yaml': repeating(20) });
-    await withServer(home, async (client) => {
-      const before = fake.generations().length;
-      for (const generate of [false, true]) {
-        const r = await call(client, 'render_template', {
-          name: 'rep',
-          variables: { a: 'x'.repeat(60_000) },
-          generate,
-        });
-        expect(r.isError).toBe(true);
-        expect(r.text).toMatch(
-          /^The "rep" template was not filled in: it would be 1,200,019 characters, more than the 1,000,000 a filled-in template may be; \{a\} alone adds 1,200,000 \(20 times, 60,000 characters each\) — give shorter values, or with generate: true name long text by path in files/,
-        );
-        expect(r.text).not.toMatch(/bug|Invalid string length/);
-      }
-      expect(fake.generations().length).toBe(before);
-    });
-  });
+  it(
+    'a template filled past 1,000,000 characters is refused with its size and the variable that ' +
+      'makes it so, with generate or without',
+    async () => {
+      const home = homeWith({ 'rep.yaml': repeating(20) });
+      await withServer(home, async (client) => {
+        const before = fake.generations().length;
+        for (const generate of [false, true]) {
+          const r = await call(client, 'render_template', {
+            name: 'rep',
+            variables: { a: 'x'.repeat(60_000) },
+            generate,
+          });
+          expect(r.isError).toBe(true);
+          expect(r.text).toMatch(
+            /^The "rep" template was not filled in: it would be 1,200,019 characters, more than the 1,000,000 a filled-in template may be; \{a\} alone adds 1,200,000 \(20 times, 60,000 characters each\) — give shorter values, or with generate: true name long text by path in files/,
+          );
+          expect(r.text).not.toMatch(/bug|Invalid string length/);
+        }
+        expect(fake.generations().length).toBe(before);
+      });
+    },
+  );
 
   it('with generate, a prompt longer than every installed context is refused before anything is sent to a model', async () => {
     const home = homeWith({ 'rep.yaml': repeating(6) });

@@ -195,49 +195,54 @@ describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) =>
 });
 
 describe('stopping', () => {
-  it('SIGTERM cancels a generation in flight, flushes the metrics into the state database and exits without waiting for it', async () => {
-    const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
-    const home = tempHome();
-    const server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: slow.host });
-    const client = new Client({ name: 'stop', version: '1' });
-    try {
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
-      await client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
-      slow.reply('done');
-      // a finished generation: metrics to flush
-      await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
-      slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
-      const pending = client
-        .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
-        .catch((e: unknown) => e);
-      // the generation is under way (however slowly a busy machine starts it)
-      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), {
-        timeout: 15_000,
-        interval: 20,
-      });
-      const { code } = await server.stop('SIGTERM');
-      expect(code).toBe(0);
-      // cancelled, not waited for: no whole story came back
-      expect(JSON.stringify(await pending)).not.toContain('w199');
-      await new Promise((r) => setTimeout(r, 100));
-      expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
-      const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
+  it(
+    'SIGTERM cancels a generation in flight, flushes the metrics into the state database and ' +
+      'exits without waiting for it',
+    async () => {
+      const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
+      const home = tempHome();
+      const server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: slow.host });
+      const client = new Client({ name: 'stop', version: '1' });
       try {
-        const metrics = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{
-          key: string;
-          json: string;
-        }>;
-        // the finished generation
-        expect(metrics.reduce((n, r) => n + (JSON.parse(r.json) as { successes: number }).successes, 0)).toBe(1);
-        expect(db.prepare('SELECT key, value FROM memory').all()).toEqual([{ key: 'k', value: 'v' }]);
+        await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+        await client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
+        slow.reply('done');
+        // a finished generation: metrics to flush
+        await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
+        slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
+        const pending = client
+          .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
+          .catch((e: unknown) => e);
+        // the generation is under way (however slowly a busy machine starts it)
+        await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), {
+          timeout: 15_000,
+          interval: 20,
+        });
+        const { code } = await server.stop('SIGTERM');
+        expect(code).toBe(0);
+        // cancelled, not waited for: no whole story came back
+        expect(JSON.stringify(await pending)).not.toContain('w199');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
+        const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
+        try {
+          const metrics = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{
+            key: string;
+            json: string;
+          }>;
+          // the finished generation
+          expect(metrics.reduce((n, r) => n + (JSON.parse(r.json) as { successes: number }).successes, 0)).toBe(1);
+          expect(db.prepare('SELECT key, value FROM memory').all()).toEqual([{ key: 'k', value: 'v' }]);
+        } finally {
+          db.close();
+        }
       } finally {
-        db.close();
+        await client.close().catch(() => undefined);
+        await slow.stop();
       }
-    } finally {
-      await client.close().catch(() => undefined);
-      await slow.stop();
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 
   it('over stdio too: SIGTERM cancels the generation and the process exits without waiting for it', async () => {
     const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });

@@ -80,7 +80,8 @@ describe("a job's handle", () => {
   );
 
   it(
-    "show_status cancelJob stops the agent's own running job; an ended one is said to be; another's or an unknown id is refused",
+    "show_status cancelJob stops the agent's own running job; an ended one is said to be; " +
+      "another's or an unknown id is refused",
     { timeout: 60_000 },
     async () => {
       const { a, b } = await twoAgents();
@@ -92,7 +93,8 @@ describe("a job's handle", () => {
       // no such job of theirs, what that may mean and where theirs are — never "a bug" (issue 61)
       expect(textOf(foreign)).toMatch(
         new RegExp(
-          `^No job ${id} of yours: an unknown id, another client's, or one that ended and is no longer kept .*show_status lists your jobs`,
+          `^No job ${id} of yours: an unknown id, another client's, or one that ended and is no ` +
+            `longer kept .*show_status lists your jobs`,
         ),
       );
       expect(textOf(foreign)).not.toMatch(/bug/);

@@ -82,7 +82,8 @@ describe('the cloud fallback never receives text read from this machine unless f
   });
 
   it(
-    'render_template with variableFiles and generate, every local generation failing: refused, nothing sent to the cloud',
+    'render_template with variableFiles and generate, every local generation failing: refused, ' +
+      'nothing sent to the cloud',
     { timeout: 90_000 },
     async () => {
       const s = await start();
@@ -159,7 +160,8 @@ describe('the cloud fallback never receives text read from this machine unless f
   );
 
   it(
-    'compare: the model reading the file in parts finds no host once Ollama dies — its column says so, the cloud gets nothing',
+    'compare: the model reading the file in parts finds no host once Ollama dies — its column ' +
+      'says so, the cloud gets nothing',
     { timeout: 90_000 },
     async () => {
       // an Ollama of its own: no failure queued by the tests above

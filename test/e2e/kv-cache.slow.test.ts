@@ -31,7 +31,8 @@ function logFolder(): string {
   const lines = Array.from(
     { length: 5000 },
     (_, i) =>
-      `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
+      `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z ` +
+      `worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
   );
   writeFileSync(join(dir, 'big.log'), `${lines.join('\n')}\n`);
   return dir;
@@ -101,48 +102,56 @@ describe('ollama.kvCacheType', () => {
     expect(fake!.stats().forcedEvictions).toEqual([]);
   });
 
-  it('q8_0 on a GPU with a pin loaded: the work is sized to what Ollama’s f16 pre-flight passes, Ollama evicts nothing, and the pin survives', async () => {
-    const yaml = `ollama:\n  kvCacheType: q8_0\n${capacity('13GiB')}model:\n  keepAlive:\n    models: ["phi3:mini"]\n`;
-    const waitForPin = async () => {
-      for (let i = 0; i < 200 && !fake!.loaded().some((m) => m.name === 'phi3:mini'); i++)
-        await new Promise((r) => setTimeout(r, 50));
+  it(
+    'q8_0 on a GPU with a pin loaded: the work is sized to what Ollama’s f16 pre-flight passes, ' +
+      'Ollama evicts nothing, and the pin survives',
+    async () => {
+      const yaml = `ollama:\n  kvCacheType: q8_0\n${capacity('13GiB')}model:\n  keepAlive:\n    models: ["phi3:mini"]\n`;
+      const waitForPin = async () => {
+        for (let i = 0; i < 200 && !fake!.loaded().some((m) => m.name === 'phi3:mini'); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
+      };
+      const out = await summarise(yaml, {
+        vramGiB: 13,
+        models: [phi3, llama31],
+        args: { model: 'llama3.1:8b' },
+        before: waitForPin,
+      });
+      expect(out.model).toBe('llama3.1:8b');
+      expect(out.split!.parts).toBeGreaterThan(1);
+      expect(fake!.stats().forcedEvictions).toEqual([]);
       expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
-    };
-    const out = await summarise(yaml, {
-      vramGiB: 13,
-      models: [phi3, llama31],
-      args: { model: 'llama3.1:8b' },
-      before: waitForPin,
-    });
-    expect(out.model).toBe('llama3.1:8b');
-    expect(out.split!.parts).toBeGreaterThan(1);
-    expect(fake!.stats().forcedEvictions).toEqual([]);
-    expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
-    expect(fake!.stats().loads).toBe(2); // the pin once, the model once: nothing evicted and loaded again
-    // the footprint alone would have taken 32k
-    expect(Math.max(...fake!.generations().map((g) => g.numCtx))).toBe(16384);
-  });
+      expect(fake!.stats().loads).toBe(2); // the pin once, the model once: nothing evicted and loaded again
+      // the footprint alone would have taken 32k
+      expect(Math.max(...fake!.generations().map((g) => g.numCtx))).toBe(16384);
+    },
+  );
 });
 
 describe('doctor', () => {
-  it('shows the KV cache type and flash attention, from settings or from this machine’s OLLAMA_* variables, and warns about a quantized cache without flash attention', async () => {
-    fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 8 * GiB }], models: [llama31] });
-    const set = await run(['doctor'], {
-      OLLM_HOME: tempHome('ollama:\n  kvCacheType: q8_0\n'),
-      OLLAMA_HOST: fake.host,
-    });
-    expect(set.stdout).toMatch(
-      /✓ Ollama KV cache: KV cache q8_0 \(smaller than f16: longer windows fit\), flash attention auto/,
-    );
-    const env = await run(['doctor'], {
-      OLLM_HOME: tempHome(),
-      OLLAMA_HOST: fake.host,
-      OLLAMA_KV_CACHE_TYPE: 'q4_0',
-      OLLAMA_FLASH_ATTENTION: '0',
-    });
-    expect(env.stdout).toMatch(
-      /! Ollama KV cache: KV cache q4_0 .*flash attention off.*A quantized KV cache needs flash attention/,
-    );
-    expect(env.stdout).toMatch(/OLLAMA_FLASH_ATTENTION=1/);
-  });
+  it(
+    'shows the KV cache type and flash attention, from settings or from this machine’s OLLAMA_* ' +
+      'variables, and warns about a quantized cache without flash attention',
+    async () => {
+      fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 8 * GiB }], models: [llama31] });
+      const set = await run(['doctor'], {
+        OLLM_HOME: tempHome('ollama:\n  kvCacheType: q8_0\n'),
+        OLLAMA_HOST: fake.host,
+      });
+      expect(set.stdout).toMatch(
+        /✓ Ollama KV cache: KV cache q8_0 \(smaller than f16: longer windows fit\), flash attention auto/,
+      );
+      const env = await run(['doctor'], {
+        OLLM_HOME: tempHome(),
+        OLLAMA_HOST: fake.host,
+        OLLAMA_KV_CACHE_TYPE: 'q4_0',
+        OLLAMA_FLASH_ATTENTION: '0',
+      });
+      expect(env.stdout).toMatch(
+        /! Ollama KV cache: KV cache q4_0 .*flash attention off.*A quantized KV cache needs flash attention/,
+      );
+      expect(env.stdout).toMatch(/OLLAMA_FLASH_ATTENTION=1/);
+    },
+  );
 });

@@ -74,29 +74,39 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     expect(size(startup) / size(all)).toBeLessThan(0.45);
   });
 
-  it("a forwarding stdio launch loads none of the shared server's code (the daemon's chunk, the core), nor zod: what it loads stays small", async () => {
-    const { all, forwarding } = await builtFiles();
-    const daemon = all.filter((f) => /^chunks\/daemon-/.test(f));
-    expect(daemon).toHaveLength(1);
-    expect(forwarding.some((f) => /^chunks\/launch-/.test(f))).toBe(true);
-    expect(forwarding).not.toContain(daemon[0]);
-    expect(forwarding.some((f) => /^chunks\/(core|serving|stdio)-/.test(f))).toBe(false);
-    const size = (files: string[]) => files.reduce((s, f) => s + statSync(join(DIST, f)).size, 0);
-    expect(size(forwarding) / size(all)).toBeLessThan(0.03);
-    // nor zod (the settings' schema, the hello's): a launch started as one before forwards from its memo
-    // (shared/memo.ts)
-    expect(forwarding.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input'))).toEqual([]);
-    expect(all.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input')).length).toBeGreaterThan(0);
-  });
+  it(
+    "a forwarding stdio launch loads none of the shared server's code (the daemon's chunk, the " +
+      'core), nor zod: what it loads stays small',
+    async () => {
+      const { all, forwarding } = await builtFiles();
+      const daemon = all.filter((f) => /^chunks\/daemon-/.test(f));
+      expect(daemon).toHaveLength(1);
+      expect(forwarding.some((f) => /^chunks\/launch-/.test(f))).toBe(true);
+      expect(forwarding).not.toContain(daemon[0]);
+      expect(forwarding.some((f) => /^chunks\/(core|serving|stdio)-/.test(f))).toBe(false);
+      const size = (files: string[]) => files.reduce((s, f) => s + statSync(join(DIST, f)).size, 0);
+      expect(size(forwarding) / size(all)).toBeLessThan(0.03);
+      // nor zod (the settings' schema, the hello's): a launch started as one before forwards from its memo
+      // (shared/memo.ts)
+      expect(forwarding.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input'))).toEqual([]);
+      expect(all.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input')).length).toBeGreaterThan(
+        0,
+      );
+    },
+  );
 
-  it("is Latin-1 throughout, so V8 holds each module's source at one byte a character (regular expressions keep theirs as \\u escapes)", async () => {
-    const { all } = await builtFiles();
-    const wide = all.filter((f) => /[^\x00-\xff]/.test(readFileSync(join(DIST, f), 'utf8')));
-    expect(wide).toEqual([]);
-    const core = all.find((f) => /^chunks\/core-/.test(f))!;
-    // degenerate.ts: a sentence's end in CJK
-    expect(readFileSync(join(DIST, core), 'utf8')).toContain('[\\u3002\\uff01\\uff1f]');
-  });
+  it(
+    "is Latin-1 throughout, so V8 holds each module's source at one byte a character (regular " +
+      'expressions keep theirs as \\u escapes)',
+    async () => {
+      const { all } = await builtFiles();
+      const wide = all.filter((f) => /[^\x00-\xff]/.test(readFileSync(join(DIST, f), 'utf8')));
+      expect(wide).toEqual([]);
+      const core = all.find((f) => /^chunks\/core-/.test(f))!;
+      // degenerate.ts: a sentence's end in CJK
+      expect(readFileSync(join(DIST, core), 'utf8')).toContain('[\\u3002\\uff01\\uff1f]');
+    },
+  );
 
   it("carries zod's English messages alone, not its ~50 other languages", async () => {
     const { all } = await builtFiles();

@@ -78,7 +78,8 @@ describe('a host that lies once is not believed for ever', () => {
     ['qwen3:8b', 3.7e13],
   ] as const) {
     it(
-      `${model}: one /api/ps reading of ${lie} bytes after a load is set aside; the model loads again, after a restart too`,
+      `${model}: one /api/ps reading of ${lie} bytes after a load is set aside; the model loads ` +
+        `again, after a restart too`,
       { timeout: 60_000 },
       async () => {
         const fake = await fakeHost();

@@ -24,7 +24,8 @@ type Routed = { model: string; reason: string; answerId?: string };
 
 describe('routing that learns from verdicts', () => {
   it(
-    'a code model judged bad on every answer stops getting code work; the reason cites the record; learning reset forgets it',
+    'a code model judged bad on every answer stops getting code work; the reason cites the ' +
+      'record; learning reset forgets it',
     { timeout: 60_000 },
     async () => {
       const home = tempHome();

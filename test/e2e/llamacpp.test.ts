@@ -105,7 +105,8 @@ describe.each([
       const lines: string[] = [];
       for (let i = 0, size = 0; size < 48_000; i++) {
         lines.push(
-          `2026-11-22T10:00:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
+          `2026-11-22T10:00:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ` +
+            `${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
         );
         size += lines.at(-1)!.length + 1;
       }

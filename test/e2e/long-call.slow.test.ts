@@ -37,7 +37,8 @@ describe('a call longer than the client waits', () => {
         const handed = (first.content as Array<{ text: string }>)[0]!.text;
         expect(handed).toMatch(
           new RegExp(
-            `^Handed over as job ${job!.id}, still running \\(your client waits 60 s\\): now: llama3\\.2:latest: \\d+ tokens generated`,
+            `^Handed over as job ${job!.id}, still running \\(your client waits 60 s\\): now: ` +
+              `llama3\\.2:latest: \\d+ tokens generated`,
           ),
         );
         expect(handed).toContain(`call show_status with {"job":"${job!.id}"}`);

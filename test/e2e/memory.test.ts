@@ -23,74 +23,79 @@ const call = async (s: Session, name: string, args: Record<string, unknown>) => 
 };
 
 describe('memory across sessions', () => {
-  it('a fact remembered in one session is recalled in the next and follows a later generation’s prompt within the budget (never in its system prompt)', async () => {
-    const home = tempHome('memory:\n  promptBudgetTokens: 60\n');
-    const env = { OLLM_HOME: home, OLLAMA_HOST: fake.host };
-    const first = await connect(env);
-    const saved = await call(first, 'remember', {
-      key: 'Deploy target',
-      value: 'The app deploys to Fly.io with flyctl',
-      category: 'context',
-    });
-    expect(saved.isError).toBeFalsy();
-    expect(saved.out).toMatchObject({ action: 'created', key: 'Deploy target', category: 'context', source: 'llm' });
-    expect(saved.text).toMatch(/^Remembered "Deploy target"/);
-    for (let i = 0; i < 30; i++)
-      await call(first, 'remember', { key: `unrelated ${i}`, value: `filler fact number ${i} about gardening` });
-    await first.close();
+  it(
+    'a fact remembered in one session is recalled in the next and follows a later generation’s ' +
+      'prompt within the budget (never in its system prompt)',
+    async () => {
+      const home = tempHome('memory:\n  promptBudgetTokens: 60\n');
+      const env = { OLLM_HOME: home, OLLAMA_HOST: fake.host };
+      const first = await connect(env);
+      const saved = await call(first, 'remember', {
+        key: 'Deploy target',
+        value: 'The app deploys to Fly.io with flyctl',
+        category: 'context',
+      });
+      expect(saved.isError).toBeFalsy();
+      expect(saved.out).toMatchObject({ action: 'created', key: 'Deploy target', category: 'context', source: 'llm' });
+      expect(saved.text).toMatch(/^Remembered "Deploy target"/);
+      for (let i = 0; i < 30; i++)
+        await call(first, 'remember', { key: `unrelated ${i}`, value: `filler fact number ${i} about gardening` });
+      await first.close();
 
-    const second = await connect(env);
-    const recalled = await call(second, 'recall', { key: 'deploy target' });
-    expect(recalled.out).toMatchObject({
-      mode: 'key',
-      total: 31,
-      entries: [{ key: 'Deploy target', value: 'The app deploys to Fly.io with flyctl', accessCount: 1 }],
-    });
-    const searched = await call(second, 'recall', { query: 'where does it deploy?' });
-    expect((searched.out.entries as Array<{ key: string }>)[0]!.key).toBe('Deploy target');
+      const second = await connect(env);
+      const recalled = await call(second, 'recall', { key: 'deploy target' });
+      expect(recalled.out).toMatchObject({
+        mode: 'key',
+        total: 31,
+        entries: [{ key: 'Deploy target', value: 'The app deploys to Fly.io with flyctl', accessCount: 1 }],
+      });
+      const searched = await call(second, 'recall', { query: 'where does it deploy?' });
+      expect((searched.out.entries as Array<{ key: string }>)[0]!.key).toBe('Deploy target');
 
-    fake.resetStats();
-    const before = fake.requests.length;
-    const gen = await call(second, 'route_and_generate', {
-      prompt: 'Write the deploy steps for the app',
-      task: 'general',
-    });
-    expect(gen.isError).toBeFalsy();
-    const sent = fake.requests
-      .slice(before)
-      .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
-    const body = sent.at(-1)!.body as { system?: string; prompt: string };
-    expect(body.system ?? '').not.toContain('Deploy target');
-    // the question first, the facts chosen for it after
-    expect(body.prompt.startsWith('Write the deploy steps for the app\n\n')).toBe(true);
-    const facts = body.prompt.slice('Write the deploy steps for the app\n\n'.length);
-    expect(facts).toContain('- Deploy target: The app deploys to Fly.io with flyctl');
-    expect(Math.ceil(facts.length / 4)).toBeLessThanOrEqual(60 + 5); // the budget, not all 31 entries
-    expect(facts.split('\n').length).toBeLessThan(10);
+      fake.resetStats();
+      const before = fake.requests.length;
+      const gen = await call(second, 'route_and_generate', {
+        prompt: 'Write the deploy steps for the app',
+        task: 'general',
+      });
+      expect(gen.isError).toBeFalsy();
+      const sent = fake.requests
+        .slice(before)
+        .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
+      const body = sent.at(-1)!.body as { system?: string; prompt: string };
+      expect(body.system ?? '').not.toContain('Deploy target');
+      // the question first, the facts chosen for it after
+      expect(body.prompt.startsWith('Write the deploy steps for the app\n\n')).toBe(true);
+      const facts = body.prompt.slice('Write the deploy steps for the app\n\n'.length);
+      expect(facts).toContain('- Deploy target: The app deploys to Fly.io with flyctl');
+      expect(Math.ceil(facts.length / 4)).toBeLessThanOrEqual(60 + 5); // the budget, not all 31 entries
+      expect(facts.split('\n').length).toBeLessThan(10);
 
-    const without = fake.requests.length;
-    await call(second, 'route_and_generate', {
-      prompt: 'Write the deploy steps for the app',
-      task: 'general',
-      useMemory: false,
-    });
-    const plain = fake.requests
-      .slice(without)
-      .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
-    expect((plain.at(-1)!.body as { system?: string }).system ?? '').not.toContain('Deploy target');
-    expect((plain.at(-1)!.body as { prompt: string }).prompt).toBe('Write the deploy steps for the app');
+      const without = fake.requests.length;
+      await call(second, 'route_and_generate', {
+        prompt: 'Write the deploy steps for the app',
+        task: 'general',
+        useMemory: false,
+      });
+      const plain = fake.requests
+        .slice(without)
+        .filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
+      expect((plain.at(-1)!.body as { system?: string }).system ?? '').not.toContain('Deploy target');
+      expect((plain.at(-1)!.body as { prompt: string }).prompt).toBe('Write the deploy steps for the app');
 
-    const resource = await second.client.readResource({ uri: 'ollm://memory' });
-    const data = JSON.parse((resource.contents[0] as { text: string }).text) as { count: number; file: string };
-    expect(data).toMatchObject({ count: 31, file: join(home, 'state.db') });
+      const resource = await second.client.readResource({ uri: 'ollm://memory' });
+      const data = JSON.parse((resource.contents[0] as { text: string }).text) as { count: number; file: string };
+      expect(data).toMatchObject({ count: 31, file: join(home, 'state.db') });
 
-    const forgot = await call(second, 'forget', { key: 'DEPLOY TARGET' });
-    expect(forgot.out).toEqual({ removed: 1, keys: ['Deploy target'] });
-    const bad = await call(second, 'forget', {});
-    expect(bad.isError).toBe(true);
-    expect(bad.text).toMatch(/Say what to forget: key .* or all: true/);
-    await second.close();
-  }, 60_000); // three server processes one after another
+      const forgot = await call(second, 'forget', { key: 'DEPLOY TARGET' });
+      expect(forgot.out).toEqual({ removed: 1, keys: ['Deploy target'] });
+      const bad = await call(second, 'forget', {});
+      expect(bad.isError).toBe(true);
+      expect(bad.text).toMatch(/Say what to forget: key .* or all: true/);
+      await second.close();
+    },
+    60_000,
+  ); // three server processes one after another
 
   it('two server processes writing at once lose nothing (200 entries each)', async () => {
     const home = tempHome();

@@ -32,7 +32,8 @@ describe('a blank prompt (finding 6)', () => {
     const res = await call(tool, args);
     expect(res.isError).toBe(true);
     expect(textOf(res)).toBe(
-      `The prompt is blank: ${tool} needs a task in words — what the model should do (with files, what to do with them).`,
+      `The prompt is blank: ${tool} needs a task in words — what the model should do (with files, ` +
+        `what to do with them).`,
     );
     expect(fake.requests.slice(before).filter((r) => /\/api\/(chat|generate)$/.test(r.path))).toEqual([]);
   });
@@ -44,21 +45,25 @@ describe('a blank prompt (finding 6)', () => {
 });
 
 describe('a template written with {{topic}} (finding 11)', () => {
-  it('save_template says it stays literal and how a variable is written; render_template says so of the value given', async () => {
-    const saved = await call('save_template', {
-      name: 'brief',
-      description: 'A brief',
-      template: 'Write a brief about {{topic}}.',
-    });
-    expect(saved.isError).toBeFalsy();
-    expect(textOf(saved)).toMatch(
-      /Variables: none\.\n\{\{topic\}\} stays literal text \(\{\{ and \}\} stand for a brace\): a variable is written \{topic\}/,
-    );
-    const rendered = await call('render_template', { name: 'brief', variables: { topic: 'otters' } });
-    expect(textOf(rendered)).toMatch(
-      /^Write a brief about \{topic\}\.\n\n\(Not used by this template: topic\. \{\{topic\}\} stays literal text/,
-    );
-  });
+  it(
+    'save_template says it stays literal and how a variable is written; render_template says so ' +
+      'of the value given',
+    async () => {
+      const saved = await call('save_template', {
+        name: 'brief',
+        description: 'A brief',
+        template: 'Write a brief about {{topic}}.',
+      });
+      expect(saved.isError).toBeFalsy();
+      expect(textOf(saved)).toMatch(
+        /Variables: none\.\n\{\{topic\}\} stays literal text \(\{\{ and \}\} stand for a brace\): a variable is written \{topic\}/,
+      );
+      const rendered = await call('render_template', { name: 'brief', variables: { topic: 'otters' } });
+      expect(textOf(rendered)).toMatch(
+        /^Write a brief about \{topic\}\.\n\n\(Not used by this template: topic\. \{\{topic\}\} stays literal text/,
+      );
+    },
+  );
 
   it('the other side: a template with {topic} saves and renders with no such note', async () => {
     const saved = await call('save_template', {

@@ -280,7 +280,8 @@ describe('an input longer than every context', () => {
     const lines = Array.from(
       { length: 3000 },
       (_, i) =>
-        `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
+        `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z ` +
+        `worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
     );
     writeFileSync(join(p.root, 'logs-big.log'), `${lines.join('\n')}\n`);
   });
@@ -389,7 +390,8 @@ describe('a debugging question over a long log, on general models only', () => {
     const lines: string[] = [];
     for (let i = 0, size = 0; size < 48_000; i++) {
       lines.push(
-        `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
+        `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z ` +
+          `worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`,
       );
       size += lines.at(-1)!.length + 1;
     }

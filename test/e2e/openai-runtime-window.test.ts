@@ -111,7 +111,8 @@ describe('a long file through an OpenAI-compatible front run with 4,096 tokens (
   });
 
   it(
-    "that says nothing but refuses with llama-server's 400 is learned from, and the same call is split to fit and answered",
+    "that says nothing but refuses with llama-server's 400 is learned from, and the same call " +
+      'is split to fit and answered',
     { timeout: 90_000 },
     async () => {
       const { session, lab } = await start('none');

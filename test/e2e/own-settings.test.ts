@@ -153,7 +153,8 @@ describe("a model's own settings", () => {
     const card = await call('show_model', { model: 'terse' });
     expect(card.isError, card.text).toBe(false);
     expect(card.text).toContain(
-      `Its own settings (used unless you or the settings say otherwise): temperature 0.2, num_ctx 16384, num_predict 300; its system prompt: "${OWN_SYSTEM}".`,
+      `Its own settings (used unless you or the settings say otherwise): temperature 0.2, num_ctx ` +
+        `16384, num_predict 300; its system prompt: "${OWN_SYSTEM}".`,
     );
     expect(card.out['own']).toMatchObject({
       parameters: { temperature: 0.2, num_ctx: 16384, num_predict: 300 },

@@ -192,50 +192,62 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
     expect(readdirSync(data)).toEqual([`.install-${process.pid}`]);
   });
 
-  it('a data folder that cannot be made (a file where a folder should be): which folder, what to do, no stack trace', () => {
-    const root = installed();
-    const file = join(tempDir('ollm-plugin-data-'), 'a-file');
-    writeFileSync(file, 'not a folder');
-    const data = join(file, 'data');
-    const { command: cmd, args, env } = command(root, data, {});
-    const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 30_000, input: '' });
-    expect(run.status).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(
-      /^ollm-mcp plugin: cannot install libsql into the plugin's data folder .*a-file\/data: .*a part of the path is a file, not a folder \(ENOTDIR\)\. Make that folder writable by your user, or set CLAUDE_PLUGIN_DATA \(or OLLM_HOME\) to a folder you can write, and start again\.\n$/,
-    );
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-  });
+  it(
+    'a data folder that cannot be made (a file where a folder should be): which folder, what to ' +
+      'do, no stack trace',
+    () => {
+      const root = installed();
+      const file = join(tempDir('ollm-plugin-data-'), 'a-file');
+      writeFileSync(file, 'not a folder');
+      const data = join(file, 'data');
+      const { command: cmd, args, env } = command(root, data, {});
+      const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 30_000, input: '' });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(
+        /^ollm-mcp plugin: cannot install libsql into the plugin's data folder .*a-file\/data: .*a part of the path is a file, not a folder \(ENOTDIR\)\. Make that folder writable by your user, or set CLAUDE_PLUGIN_DATA \(or OLLM_HOME\) to a folder you can write, and start again\.\n$/,
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 
-  it('a libsql tree cut off half-way (no marker written last, its native part missing) is not taken as installed: the start installs again', () => {
-    const root = installed();
-    const data = seededData(false);
-    // npm stopped before the native binary
-    rmSync(join(data, 'node_modules', '@libsql'), { recursive: true, force: true });
-    const {
-      command: cmd,
-      args,
-      env,
-    } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
-    const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 60_000, input: '' });
-    expect(run.stderr).toMatch(/installing libsql [\d.]+ .* once per version/);
-    // offline here, so the new install fails, saying so; the old tree is still not taken as done
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/could not install libsql/);
-    expect(existsSync(join(data, 'node_modules', '.ollm-mcp-installed'))).toBe(false);
-  });
+  it(
+    'a libsql tree cut off half-way (no marker written last, its native part missing) is not ' +
+      'taken as installed: the start installs again',
+    () => {
+      const root = installed();
+      const data = seededData(false);
+      // npm stopped before the native binary
+      rmSync(join(data, 'node_modules', '@libsql'), { recursive: true, force: true });
+      const {
+        command: cmd,
+        args,
+        env,
+      } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
+      const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 60_000, input: '' });
+      expect(run.stderr).toMatch(/installing libsql [\d.]+ .* once per version/);
+      // offline here, so the new install fails, saying so; the old tree is still not taken as done
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/could not install libsql/);
+      expect(existsSync(join(data, 'node_modules', '.ollm-mcp-installed'))).toBe(false);
+    },
+  );
 
-  it('the other side: a whole tree without the marker (installed by hand, as a failed start says to) is used and marked, installing nothing', () => {
-    const root = installed();
-    const data = seededData(false);
-    const {
-      command: cmd,
-      args,
-      env,
-    } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
-    const run = spawnSync(cmd, [...args, '--version'], { env, encoding: 'utf8', timeout: 60_000, input: '' });
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).not.toMatch(/installing libsql/);
-    expect(readFileSync(join(data, 'node_modules', '.ollm-mcp-installed'), 'utf8')).toBe(WANTED);
-  });
+  it(
+    'the other side: a whole tree without the marker (installed by hand, as a failed start says ' +
+      'to) is used and marked, installing nothing',
+    () => {
+      const root = installed();
+      const data = seededData(false);
+      const {
+        command: cmd,
+        args,
+        env,
+      } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
+      const run = spawnSync(cmd, [...args, '--version'], { env, encoding: 'utf8', timeout: 60_000, input: '' });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(/installing libsql/);
+      expect(readFileSync(join(data, 'node_modules', '.ollm-mcp-installed'), 'utf8')).toBe(WANTED);
+    },
+  );
 });

@@ -81,46 +81,50 @@ describe('promise hooks stay off', () => {
     expect(seen).toBe(0);
   });
 
-  it('over HTTP with a named token (each request its agent, the 2025 and 2026 eras): no promise ran with an async id', async () => {
-    const home = tempHome('http:\n  tokens:\n    ci-bot: { tokenEnv: OLLM_TOKEN_CI }\n');
-    const file = join(home, 'probe.txt');
-    const server = await startHttp({
-      OLLM_HOME: home,
-      HOME: home,
-      OLLAMA_HOST: fake.host,
-      OLLM_TOKEN_CI: 'ci-secret-token-0123456789',
-      NODE_OPTIONS: `--import=${PROBE}`,
-      OLLM_TEST_PROBE: file,
-    });
-    try {
-      for (const modern of [false, true]) {
-        const client = new Client(
-          { name: 'probe', version: '1' },
-          modern ? { versionNegotiation: { mode: 'auto' } } : {},
-        );
-        await client.connect(
-          new StreamableHTTPClientTransport(new URL(server.url), {
-            requestInit: { headers: { authorization: 'Bearer ci-secret-token-0123456789' } },
-          }),
-        );
-        for (let i = 0; i < 3; i++)
-          expect(
-            (
-              await client.callTool({
-                name: 'route_and_generate',
-                arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 8 },
-              })
-            ).isError,
-          ).toBeFalsy();
-        await client.close();
+  it(
+    'over HTTP with a named token (each request its agent, the 2025 and 2026 eras): no promise ' +
+      'ran with an async id',
+    async () => {
+      const home = tempHome('http:\n  tokens:\n    ci-bot: { tokenEnv: OLLM_TOKEN_CI }\n');
+      const file = join(home, 'probe.txt');
+      const server = await startHttp({
+        OLLM_HOME: home,
+        HOME: home,
+        OLLAMA_HOST: fake.host,
+        OLLM_TOKEN_CI: 'ci-secret-token-0123456789',
+        NODE_OPTIONS: `--import=${PROBE}`,
+        OLLM_TEST_PROBE: file,
+      });
+      try {
+        for (const modern of [false, true]) {
+          const client = new Client(
+            { name: 'probe', version: '1' },
+            modern ? { versionNegotiation: { mode: 'auto' } } : {},
+          );
+          await client.connect(
+            new StreamableHTTPClientTransport(new URL(server.url), {
+              requestInit: { headers: { authorization: 'Bearer ci-secret-token-0123456789' } },
+            }),
+          );
+          for (let i = 0; i < 3; i++)
+            expect(
+              (
+                await client.callTool({
+                  name: 'route_and_generate',
+                  arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 8 },
+                })
+              ).isError,
+            ).toBeFalsy();
+          await client.close();
+        }
+        await vi.waitFor(() => readFileSync(file, 'utf8'), { timeout: 5000, interval: 20 });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(Number(readFileSync(file, 'utf8'))).toBe(0);
+      } finally {
+        await server.stop();
       }
-      await vi.waitFor(() => readFileSync(file, 'utf8'), { timeout: 5000, interval: 20 });
-      await new Promise((r) => setTimeout(r, 100));
-      expect(Number(readFileSync(file, 'utf8'))).toBe(0);
-    } finally {
-      await server.stop();
-    }
-  });
+    },
+  );
 
   it("the probe's own check: a hook turned on in the server is seen", async () => {
     const seen = await probed(true, async (client) => {

@@ -61,106 +61,125 @@ async function dropAfterProgress(client: RawClient, id: number, prompt: string):
 }
 
 describe('dropped calls while other clients wait', () => {
-  it('twenty clients drop long calls and a fresh call comes: each dropped engine request is aborted and the fresh call is answered', async () => {
-    // 80 s each if not stopped
-    fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer'));
-    const before = cancelled();
-    const old = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url, V2025_06).initialize()));
-    const recent = await Promise.all(Array.from({ length: 14 }, () => new RawClient(server.url).initialize()));
-    await Promise.all([
-      ...old.map((c, i) => dropAfterProgress(c, 20 + i, `an endless story ${i}`)),
-      ...recent.map((c, i) => c.callThenDrop(40 + i, 'route_and_generate', generate(`an endless tale ${i}`))),
-    ]);
-    await vi.waitFor(() => expect(runs('endless').length).toBeGreaterThan(0), WAIT);
-    const answer = await new RawClient(server.url).request('tools/call', {
-      name: 'route_and_generate',
-      arguments: generate('a short one'),
-    });
-    expect(answer).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
-    // every dropped call cancelled; each of their requests the engine got was stopped by its client, and none runs now
-    await vi.waitFor(
-      () =>
-        expect([cancelled() - before, runs('endless').filter((g) => !g.aborted).length, inFlight(fake)]).toEqual([
-          20, 0, 0,
-        ]),
-      WAIT,
-    );
-    expect(runs('endless').length).toBeGreaterThan(0);
-    const started = fake.generations().length;
-    expect(
-      await new RawClient(server.url).request('tools/call', {
+  it(
+    'twenty clients drop long calls and a fresh call comes: each dropped engine request is ' +
+      'aborted and the fresh call is answered',
+    async () => {
+      // 80 s each if not stopped
+      fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer'));
+      const before = cancelled();
+      const old = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url, V2025_06).initialize()));
+      const recent = await Promise.all(Array.from({ length: 14 }, () => new RawClient(server.url).initialize()));
+      await Promise.all([
+        ...old.map((c, i) => dropAfterProgress(c, 20 + i, `an endless story ${i}`)),
+        ...recent.map((c, i) => c.callThenDrop(40 + i, 'route_and_generate', generate(`an endless tale ${i}`))),
+      ]);
+      await vi.waitFor(() => expect(runs('endless').length).toBeGreaterThan(0), WAIT);
+      const answer = await new RawClient(server.url).request('tools/call', {
         name: 'route_and_generate',
-        arguments: generate('another short one'),
-      }),
-    ).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
-    expect(
-      fake
-        .generations()
-        .slice(started)
-        .map((g) => g.prompt?.includes('endless')),
-    ).toEqual([false]); // no dropped call reached the engine later
-  }, 60_000);
+        arguments: generate('a short one'),
+      });
+      expect(answer).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
+      // every dropped call cancelled; each of their requests the engine got was stopped by its client, and none runs now
+      await vi.waitFor(
+        () =>
+          expect([cancelled() - before, runs('endless').filter((g) => !g.aborted).length, inFlight(fake)]).toEqual([
+            20, 0, 0,
+          ]),
+        WAIT,
+      );
+      expect(runs('endless').length).toBeGreaterThan(0);
+      const started = fake.generations().length;
+      expect(
+        await new RawClient(server.url).request('tools/call', {
+          name: 'route_and_generate',
+          arguments: generate('another short one'),
+        }),
+      ).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
+      expect(
+        fake
+          .generations()
+          .slice(started)
+          .map((g) => g.prompt?.includes('endless')),
+      ).toEqual([false]); // no dropped call reached the engine later
+    },
+    60_000,
+  );
 
-  it('a dropped call resumed at once runs to its whole answer while another client waits, and its engine request is not aborted', async () => {
-    // 4 s: past the short grace
-    fake.reply(({ prompt }) => (prompt?.includes('resumed') ? words(100, 'r') : 'the other answer'));
-    const a = await new RawClient(server.url).initialize();
-    const priming = await a.callThenDrop(60, 'route_and_generate', generate('a resumed story'));
-    const resumed = a.resume(priming.id!);
-    await vi.waitFor(() => expect(runs('resumed')).toHaveLength(1), WAIT);
-    const other = new RawClient(server.url).request('tools/call', {
-      name: 'route_and_generate',
-      arguments: generate('meanwhile'),
-    }); // waits meanwhile
-    expect(await resumedAnswer(await resumed)).toMatchObject({
-      id: 60,
-      result: { structuredContent: { text: words(100, 'r') } },
-    });
-    expect(await other).toMatchObject({ result: { structuredContent: { text: 'the other answer' } } });
-    expect(runs('resumed')[0]!.aborted).toBeUndefined();
-  }, 60_000);
+  it(
+    'a dropped call resumed at once runs to its whole answer while another client waits, and ' +
+      'its engine request is not aborted',
+    async () => {
+      // 4 s: past the short grace
+      fake.reply(({ prompt }) => (prompt?.includes('resumed') ? words(100, 'r') : 'the other answer'));
+      const a = await new RawClient(server.url).initialize();
+      const priming = await a.callThenDrop(60, 'route_and_generate', generate('a resumed story'));
+      const resumed = a.resume(priming.id!);
+      await vi.waitFor(() => expect(runs('resumed')).toHaveLength(1), WAIT);
+      const other = new RawClient(server.url).request('tools/call', {
+        name: 'route_and_generate',
+        arguments: generate('meanwhile'),
+      }); // waits meanwhile
+      expect(await resumedAnswer(await resumed)).toMatchObject({
+        id: 60,
+        result: { structuredContent: { text: words(100, 'r') } },
+      });
+      expect(await other).toMatchObject({ result: { structuredContent: { text: 'the other answer' } } });
+      expect(runs('resumed')[0]!.aborted).toBeUndefined();
+    },
+    60_000,
+  );
 
-  it('with nobody else waiting, a dropped call keeps the whole grace: it runs to its answer, which a later resume gets', async () => {
-    fake.reply(words(100, 'q')); // 4 s: past the short grace
-    const a = await new RawClient(server.url).initialize();
-    const priming = await a.callThenDrop(61, 'route_and_generate', generate('a lone story'));
-    await vi.waitFor(() => expect(runs('lone story')).toHaveLength(1), WAIT);
-    await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT); // the engine is done with it
-    expect(runs('lone story')[0]!.aborted).toBeUndefined();
-    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
-      id: 61,
-      result: { structuredContent: { text: words(100, 'q') } },
-    });
-  }, 60_000);
+  it(
+    'with nobody else waiting, a dropped call keeps the whole grace: it runs to its answer, ' +
+      'which a later resume gets',
+    async () => {
+      fake.reply(words(100, 'q')); // 4 s: past the short grace
+      const a = await new RawClient(server.url).initialize();
+      const priming = await a.callThenDrop(61, 'route_and_generate', generate('a lone story'));
+      await vi.waitFor(() => expect(runs('lone story')).toHaveLength(1), WAIT);
+      await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT); // the engine is done with it
+      expect(runs('lone story')[0]!.aborted).toBeUndefined();
+      expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
+        id: 61,
+        result: { structuredContent: { text: words(100, 'q') } },
+      });
+    },
+    60_000,
+  );
 });
 
 describe('a session its client DELETEs', () => {
-  it("has its dropped call cancelled at once, and is refused from then on; another session's dropped call goes on", async () => {
-    // the ended one 80 s if not stopped
-    fake.reply(({ prompt }) => (prompt?.includes('ended') ? words(2000) : words(30, 'k')));
-    const [a, b] = await Promise.all([
-      new RawClient(server.url, V2025_06).initialize(),
-      new RawClient(server.url).initialize(),
-    ]);
-    const kept = await b.callThenDrop(70, 'route_and_generate', generate('a kept story'));
-    await dropAfterProgress(a, 71, 'an ended story');
-    await vi.waitFor(() => expect(runs('ended')).toHaveLength(1), WAIT); // its engine request runs
-    const del = await fetch(server.url, { method: 'DELETE', headers: { ...V2025_06, 'mcp-session-id': a.session! } });
-    expect(del.status).toBe(200);
-    await vi.waitFor(() => expect(runs('ended')[0]!.aborted).toBe(true), WAIT);
-    const refused = await a.post({ jsonrpc: '2.0', id: 72, method: 'tools/list' });
-    expect(refused.status).toBe(404);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
-      /its client ended it \(DELETE\)\. Initialize a new session/,
-    );
-    // the other session's call ran to its answer, which its client gets on resuming
-    await vi.waitFor(() => expect([runs('kept story').length, inFlight(fake)]).toEqual([1, 0]), WAIT);
-    expect(runs('kept story')[0]!.aborted).toBeUndefined();
-    expect(await resumedAnswer(await b.resume(kept.id!))).toMatchObject({
-      id: 70,
-      result: { structuredContent: { text: words(30, 'k') } },
-    });
-  }, 60_000);
+  it(
+    "has its dropped call cancelled at once, and is refused from then on; another session's " + 'dropped call goes on',
+    async () => {
+      // the ended one 80 s if not stopped
+      fake.reply(({ prompt }) => (prompt?.includes('ended') ? words(2000) : words(30, 'k')));
+      const [a, b] = await Promise.all([
+        new RawClient(server.url, V2025_06).initialize(),
+        new RawClient(server.url).initialize(),
+      ]);
+      const kept = await b.callThenDrop(70, 'route_and_generate', generate('a kept story'));
+      await dropAfterProgress(a, 71, 'an ended story');
+      await vi.waitFor(() => expect(runs('ended')).toHaveLength(1), WAIT); // its engine request runs
+      const del = await fetch(server.url, { method: 'DELETE', headers: { ...V2025_06, 'mcp-session-id': a.session! } });
+      expect(del.status).toBe(200);
+      await vi.waitFor(() => expect(runs('ended')[0]!.aborted).toBe(true), WAIT);
+      const refused = await a.post({ jsonrpc: '2.0', id: 72, method: 'tools/list' });
+      expect(refused.status).toBe(404);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /its client ended it \(DELETE\)\. Initialize a new session/,
+      );
+      // the other session's call ran to its answer, which its client gets on resuming
+      await vi.waitFor(() => expect([runs('kept story').length, inFlight(fake)]).toEqual([1, 0]), WAIT);
+      expect(runs('kept story')[0]!.aborted).toBeUndefined();
+      expect(await resumedAnswer(await b.resume(kept.id!))).toMatchObject({
+        id: 70,
+        result: { structuredContent: { text: words(30, 'k') } },
+      });
+    },
+    60_000,
+  );
 
   it('a DELETE without a session id is still 405, and cancels nothing', async () => {
     const res = await fetch(server.url, { method: 'DELETE', headers: { 'mcp-protocol-version': '2025-11-25' } });

@@ -37,21 +37,29 @@ describe('resumable streams: owned (default grace)', () => {
     await fake?.stop();
   });
 
-  it("a stream's events go to the session that started it: another session, or none, is answered as for an unknown id", async () => {
-    const [a, b] = await Promise.all([new RawClient(server.url).initialize(), new RawClient(server.url).initialize()]);
-    const anonymous = new RawClient(server.url);
-    fake.reply(words(20)); // 0.8 s: asked while the call runs, then after its answer
-    const done = fake.generations().length + 1;
-    const priming = await a.callThenDrop(7, 'route_and_generate', generate('a story'));
-    await vi.waitFor(() => expect(inFlight(fake)).toBe(1), WAIT);
-    for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
-    await generated(fake, done);
-    for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
-    expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
-      id: 7,
-      result: { structuredContent: { text: words(20) } },
-    });
-  }, 60_000); // the server's first call: it loads the core and the model, slow on a busy machine
+  it(
+    "a stream's events go to the session that started it: another session, or none, is answered " +
+      'as for an unknown id',
+    async () => {
+      const [a, b] = await Promise.all([
+        new RawClient(server.url).initialize(),
+        new RawClient(server.url).initialize(),
+      ]);
+      const anonymous = new RawClient(server.url);
+      fake.reply(words(20)); // 0.8 s: asked while the call runs, then after its answer
+      const done = fake.generations().length + 1;
+      const priming = await a.callThenDrop(7, 'route_and_generate', generate('a story'));
+      await vi.waitFor(() => expect(inFlight(fake)).toBe(1), WAIT);
+      for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
+      await generated(fake, done);
+      for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
+      expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({
+        id: 7,
+        result: { structuredContent: { text: words(20) } },
+      });
+    },
+    60_000,
+  ); // the server's first call: it loads the core and the model, slow on a busy machine
 
   it('a stream started without a session is not given to a session; it is to a request without one', async () => {
     const anonymous = new RawClient(server.url);
@@ -67,30 +75,34 @@ describe('resumable streams: owned (default grace)', () => {
     });
   });
 
-  it("the SDK's own client, its call's stream cut after the priming event, resumes it with its session and gets the whole answer", async () => {
-    fake.reply(words(10, 's'));
-    let cut = 0;
-    const cutting: typeof fetch = async (input, init) => {
-      if (init?.method !== 'POST' || !String(init.body).includes('"tools/call"')) return fetch(input, init);
-      cut++;
-      const ac = new AbortController();
-      const res = await fetch(input, { ...init, signal: ac.signal });
-      const priming = await firstEventThenDrop(res, ac);
-      return new Response(`id: ${priming.id}\nretry: ${priming.retry}\ndata: \n\n`, {
-        status: res.status,
-        headers: res.headers,
-      });
-    };
-    const client = new Client({ name: 'sdk', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: cutting }));
-    try {
-      const res = await client.callTool({ name: 'route_and_generate', arguments: generate('a cut story') });
-      expect(cut).toBe(1);
-      expect(res.structuredContent).toMatchObject({ text: words(10, 's') });
-    } finally {
-      await client.close().catch(() => undefined);
-    }
-  });
+  it(
+    "the SDK's own client, its call's stream cut after the priming event, resumes it with its " +
+      'session and gets the whole answer',
+    async () => {
+      fake.reply(words(10, 's'));
+      let cut = 0;
+      const cutting: typeof fetch = async (input, init) => {
+        if (init?.method !== 'POST' || !String(init.body).includes('"tools/call"')) return fetch(input, init);
+        cut++;
+        const ac = new AbortController();
+        const res = await fetch(input, { ...init, signal: ac.signal });
+        const priming = await firstEventThenDrop(res, ac);
+        return new Response(`id: ${priming.id}\nretry: ${priming.retry}\ndata: \n\n`, {
+          status: res.status,
+          headers: res.headers,
+        });
+      };
+      const client = new Client({ name: 'sdk', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: cutting }));
+      try {
+        const res = await client.callTool({ name: 'route_and_generate', arguments: generate('a cut story') });
+        expect(cut).toBe(1);
+        expect(res.structuredContent).toMatchObject({ text: words(10, 's') });
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+    },
+  );
 
   it('logs to stderr only: nothing on stdout', () => {
     expect(server.stderr()).not.toContain('[stdout!]');
@@ -145,33 +157,37 @@ describe('resumable streams: a dropped call not resumed within http.resumeGraceS
     await fake?.stop();
   });
 
-  it('six clients drop after the priming event and never come back: after the grace the engine runs nothing, and a new call is answered', async () => {
-    // 80 s each if not stopped
-    fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer'));
-    const clients = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url).initialize()));
-    await Promise.all(
-      clients.map((c, i) => c.callThenDrop(20 + i, 'route_and_generate', generate(`an endless story ${i}`))),
-    );
-    await vi.waitFor(() => expect(fake.generations().some((g) => g.prompt?.includes('endless'))).toBe(true), WAIT);
-    // each of the six is cancelled at its own grace's end: a queued one may start in the moment between
-    // another's cancel and its own, so wait for all six cancels before counting (a CI run caught that moment)
-    const cancels = () => server.stderr().split('did not resume it in time').length - 1;
-    await vi.waitFor(() => expect(cancels()).toBeGreaterThanOrEqual(6), WAIT);
-    await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT);
-    const started = fake.generations().length;
-    const answer = await new RawClient(server.url).request('tools/call', {
-      name: 'route_and_generate',
-      arguments: generate('a short one'),
-    });
-    expect(answer).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
-    expect(
-      fake
-        .generations()
-        .slice(started)
-        .map((g) => g.prompt?.includes('endless')),
-    ).toEqual([false]); // no dropped call ran after the grace
-    expect(inFlight(fake)).toBe(0);
-  });
+  it(
+    'six clients drop after the priming event and never come back: after the grace the engine ' +
+      'runs nothing, and a new call is answered',
+    async () => {
+      // 80 s each if not stopped
+      fake.reply(({ prompt }) => (prompt?.includes('endless') ? words(2000) : 'a short answer'));
+      const clients = await Promise.all(Array.from({ length: 6 }, () => new RawClient(server.url).initialize()));
+      await Promise.all(
+        clients.map((c, i) => c.callThenDrop(20 + i, 'route_and_generate', generate(`an endless story ${i}`))),
+      );
+      await vi.waitFor(() => expect(fake.generations().some((g) => g.prompt?.includes('endless'))).toBe(true), WAIT);
+      // each of the six is cancelled at its own grace's end: a queued one may start in the moment between
+      // another's cancel and its own, so wait for all six cancels before counting (a CI run caught that moment)
+      const cancels = () => server.stderr().split('did not resume it in time').length - 1;
+      await vi.waitFor(() => expect(cancels()).toBeGreaterThanOrEqual(6), WAIT);
+      await vi.waitFor(() => expect(inFlight(fake)).toBe(0), WAIT);
+      const started = fake.generations().length;
+      const answer = await new RawClient(server.url).request('tools/call', {
+        name: 'route_and_generate',
+        arguments: generate('a short one'),
+      });
+      expect(answer).toMatchObject({ result: { structuredContent: { text: 'a short answer' } } });
+      expect(
+        fake
+          .generations()
+          .slice(started)
+          .map((g) => g.prompt?.includes('endless')),
+      ).toEqual([false]); // no dropped call ran after the grace
+      expect(inFlight(fake)).toBe(0);
+    },
+  );
 
   it('a client that resumes within the grace keeps its call: it runs past the grace to its whole answer', async () => {
     fake.reply(words(25, 'r')); // 1 s: twice the grace

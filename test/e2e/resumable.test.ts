@@ -98,52 +98,56 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
     expect(rest).toEqual([]);
   });
 
-  it('a call whose stream broke goes on; GET with Last-Event-ID gets the events after it, then the answer as it comes', async () => {
-    fake.reply(words(20)); // 0.8 s of tokens
-    const ac = new AbortController();
-    const call = await post(
-      {
-        jsonrpc: '2.0',
-        id: 3,
-        method: 'tools/call',
-        params: {
-          name: 'route_and_generate',
-          arguments: { prompt: 'a short story', task: 'general' },
-          _meta: { progressToken: 'p' },
+  it(
+    'a call whose stream broke goes on; GET with Last-Event-ID gets the events after it, then ' +
+      'the answer as it comes',
+    async () => {
+      fake.reply(words(20)); // 0.8 s of tokens
+      const ac = new AbortController();
+      const call = await post(
+        {
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'tools/call',
+          params: {
+            name: 'route_and_generate',
+            arguments: { prompt: 'a short story', task: 'general' },
+            _meta: { progressToken: 'p' },
+          },
         },
-      },
-      ac.signal,
-    );
-    const priming = await firstEventThenDrop(call, ac);
-    expect(priming).toMatchObject({ id: expect.stringMatching(/_1$/), retry: '1000', data: '' });
+        ac.signal,
+      );
+      const priming = await firstEventThenDrop(call, ac);
+      expect(priming).toMatchObject({ id: expect.stringMatching(/_1$/), retry: '1000', data: '' });
 
-    // Resumed at once: what was sent so far, then the rest as it comes, until the answer.
-    const resumed = await resume(priming.id!);
-    expect(resumed.status).toBe(200);
-    expect(resumed.headers.get('content-type')).toBe('text/event-stream');
-    const [position, ...after] = events(await resumed.text());
-    expect(position).toEqual({ id: priming.id, retry: '1000', data: '' }); // the client's own position first
-    const key = priming.id!.split('_')[0];
-    expect(after.map((e) => e.id!.split('_')[0])).toEqual(after.map(() => key));
-    expect(after.map((e) => Number(e.id!.split('_')[1]))).toEqual(after.map((_, i) => i + 2)); // in order, none missed
-    expect(after.every((e) => e.event === 'message')).toBe(true);
-    const last = message(after.at(-1)!);
-    expect(last.id).toBe(3);
-    expect(last.result?.structuredContent?.text).toBe(words(20)); // the whole answer: the call was not cancelled
-    const progress = after.slice(0, -1).map(message);
-    expect(progress.length).toBeGreaterThan(0);
-    expect(progress.every((m) => m.method === 'notifications/progress')).toBe(true);
+      // Resumed at once: what was sent so far, then the rest as it comes, until the answer.
+      const resumed = await resume(priming.id!);
+      expect(resumed.status).toBe(200);
+      expect(resumed.headers.get('content-type')).toBe('text/event-stream');
+      const [position, ...after] = events(await resumed.text());
+      expect(position).toEqual({ id: priming.id, retry: '1000', data: '' }); // the client's own position first
+      const key = priming.id!.split('_')[0];
+      expect(after.map((e) => e.id!.split('_')[0])).toEqual(after.map(() => key));
+      expect(after.map((e) => Number(e.id!.split('_')[1]))).toEqual(after.map((_, i) => i + 2)); // in order, none missed
+      expect(after.every((e) => e.event === 'message')).toBe(true);
+      const last = message(after.at(-1)!);
+      expect(last.id).toBe(3);
+      expect(last.result?.structuredContent?.text).toBe(words(20)); // the whole answer: the call was not cancelled
+      const progress = after.slice(0, -1).map(message);
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.every((m) => m.method === 'notifications/progress')).toBe(true);
 
-    // Once the exchange is over, a replay from an earlier event sends what came after it, and ends.
-    const replay = await resume(after[0]!.id!);
-    expect(events(await replay.text()).map((e) => e.id)).toEqual([after[0]!.id, ...after.slice(1).map((e) => e.id)]);
-    // After the answer there is nothing more: a clear 400, so a client stops asking.
-    const done = await resume(after.at(-1)!.id!);
-    expect(done.status).toBe(400);
-    expect(((await done.json()) as { error: { message: string } }).error.message).toMatch(
-      /^Nothing to resume after that Last-Event-ID: its stream is over, with nothing after it\. Send the request again\.$/,
-    );
-  });
+      // Once the exchange is over, a replay from an earlier event sends what came after it, and ends.
+      const replay = await resume(after[0]!.id!);
+      expect(events(await replay.text()).map((e) => e.id)).toEqual([after[0]!.id, ...after.slice(1).map((e) => e.id)]);
+      // After the answer there is nothing more: a clear 400, so a client stops asking.
+      const done = await resume(after.at(-1)!.id!);
+      expect(done.status).toBe(400);
+      expect(((await done.json()) as { error: { message: string } }).error.message).toMatch(
+        /^Nothing to resume after that Last-Event-ID: its stream is over, with nothing after it\. Send the request again\.$/,
+      );
+    },
+  );
 
   it('a call whose stream broke can still be cancelled: the generation stops and nothing more is sent', async () => {
     fake.reply(words(200)); // 8 s if not stopped
@@ -181,7 +185,8 @@ describe('resumable streams over Streamable HTTP (2025 era)', () => {
         error: {
           code: -32000,
           message:
-            'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send the request again.',
+            'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send ' +
+            'the request again.',
         },
       });
     }

@@ -36,7 +36,8 @@ const LINE = 'I will not talk in class.';
  * answer goes to the next model only on a routed call).
  */
 const FIRST =
-  'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+  'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, ' +
+  'creative: llama3.2, reasoning: llama3.2}\n';
 
 let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;
@@ -100,29 +101,33 @@ describe('citations are checked against what was read, and what was not read is 
     expect(r.out.citations!.summary).toBe('1 of 1 citation verified');
   });
 
-  it('a build-log summary citing the source lines the log names is handed back: those files were not read, so they are unchecked', async () => {
-    fake.reply('The build stops at src/main.c:12 (`count` is undeclared, build.log:2) and src/util.c:40 only warns.');
-    const r = await call({ prompt: 'Summarise why the build fails.', task: 'summarize', files: ['build.log'] });
-    expect(r.isError, r.text).toBe(false);
-    expect(r.out.model).toBe('llama3.2:latest');
-    expect(r.out.fallbacks).toEqual([]);
-    expect(r.out.citations).toMatchObject({
-      verified: 1,
-      flagged: 0,
-      unchecked: 2,
-      summary: '1 of 1 citation verified, 2 unchecked',
-    });
-    expect(r.out.citations!.citations).toEqual([
-      expect.objectContaining({
-        raw: 'src/main.c:12',
-        verdict: 'unchecked',
-        why: 'src/main.c was not read, so it could not be checked',
-      }),
-      expect.objectContaining({ raw: 'build.log:2', verdict: 'verified' }),
-      expect.objectContaining({ raw: 'src/util.c:40', verdict: 'unchecked' }),
-    ]);
-    expect(r.text).toMatch(/Citations: 1 of 1 citation verified, 2 unchecked\./);
-  });
+  it(
+    'a build-log summary citing the source lines the log names is handed back: those files were ' +
+      'not read, so they are unchecked',
+    async () => {
+      fake.reply('The build stops at src/main.c:12 (`count` is undeclared, build.log:2) and src/util.c:40 only warns.');
+      const r = await call({ prompt: 'Summarise why the build fails.', task: 'summarize', files: ['build.log'] });
+      expect(r.isError, r.text).toBe(false);
+      expect(r.out.model).toBe('llama3.2:latest');
+      expect(r.out.fallbacks).toEqual([]);
+      expect(r.out.citations).toMatchObject({
+        verified: 1,
+        flagged: 0,
+        unchecked: 2,
+        summary: '1 of 1 citation verified, 2 unchecked',
+      });
+      expect(r.out.citations!.citations).toEqual([
+        expect.objectContaining({
+          raw: 'src/main.c:12',
+          verdict: 'unchecked',
+          why: 'src/main.c was not read, so it could not be checked',
+        }),
+        expect.objectContaining({ raw: 'build.log:2', verdict: 'verified' }),
+        expect.objectContaining({ raw: 'src/util.c:40', verdict: 'unchecked' }),
+      ]);
+      expect(r.text).toMatch(/Citations: 1 of 1 citation verified, 2 unchecked\./);
+    },
+  );
 });
 
 describe('repetition the caller asked for is kept; a loop to the length limit is not', () => {

@@ -8,7 +8,8 @@ import { run, tempHome } from '../helpers/spawn.js';
 const lists = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 const objects = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
 const refusal = (key: string) =>
-  `ollm-mcp: --set ${key}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).\n`;
+  `ollm-mcp: --set ${key}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no ` +
+  `setting does — give the setting's own value (see schemas/settings.schema.json).\n`;
 
 describe('--set with a value nested too deep', () => {
   const cases: Array<[string, string[], string, string]> = [

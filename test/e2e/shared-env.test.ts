@@ -41,7 +41,8 @@ const claimants = (runtime: string): number[] =>
 
 describe('the environment of a launch, one home', () => {
   it(
-    'a launch with OLLM_ENGINE_CLAIMS=0 after one without gets a server of its own where claims are off; the first keeps its claim; the same environment shares one server',
+    'a launch with OLLM_ENGINE_CLAIMS=0 after one without gets a server of its own where claims ' +
+      'are off; the first keeps its claim; the same environment shares one server',
     { timeout: 90_000 },
     async () => {
       const runtime = runtimeDir();

@@ -49,7 +49,8 @@ describe('one state database across server processes, under load', () => {
   );
 
   it(
-    '3 servers writing at once, 5 rounds: each round one is SIGKILLed mid-burst and a new one starts at once; every acknowledged write is there',
+    '3 servers writing at once, 5 rounds: each round one is SIGKILLed mid-burst and a new one ' +
+      'starts at once; every acknowledged write is there',
     { timeout: 180_000 },
     async () => {
       const h = await home();

@@ -25,73 +25,81 @@ const home = async (): Promise<string> => tempHome();
 const server = (home: string, env: Record<string, string> = {}) => stdioServer(home, fake.host, env);
 
 describe('the state database', () => {
-  it("an earlier version's metrics.json and preferences.json are imported, kept as backups, and read before the first request is answered", async () => {
-    const h = await home();
-    await writeFile(
-      join(h, 'metrics.json'),
-      JSON.stringify({
-        version: 1,
-        models: {
-          'llama3.2:latest': {
-            requests: 7,
-            successes: 7,
-            latencySumMs: 700,
-            latencyCount: 7,
-            lastUsed: '2026-11-01T00:00:00.000Z',
+  it(
+    "an earlier version's metrics.json and preferences.json are imported, kept as backups, and " +
+      'read before the first request is answered',
+    async () => {
+      const h = await home();
+      await writeFile(
+        join(h, 'metrics.json'),
+        JSON.stringify({
+          version: 1,
+          models: {
+            'llama3.2:latest': {
+              requests: 7,
+              successes: 7,
+              latencySumMs: 700,
+              latencyCount: 7,
+              lastUsed: '2026-11-01T00:00:00.000Z',
+            },
           },
-        },
-      }),
-    );
-    await writeFile(
-      join(h, 'preferences.json'),
-      JSON.stringify({
-        version: 1,
-        byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at: '2026-11-01T00:00:00.000Z' } },
-      }),
-    );
-    const s = await server(h);
-    try {
-      const metrics = JSON.parse(
-        ((await s.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
+        }),
       );
-      expect(metrics.models['llama3.2:latest']).toMatchObject({ requests: 7, avgLatencyMs: 100 });
-      const config = JSON.parse(
-        ((await s.client.readResource({ uri: 'ollm://config' })).contents[0] as { text: string }).text,
+      await writeFile(
+        join(h, 'preferences.json'),
+        JSON.stringify({
+          version: 1,
+          byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at: '2026-11-01T00:00:00.000Z' } },
+        }),
       );
-      expect(config.preferences).toMatchObject({ code: { model: 'qwen2.5-coder:7b' } });
-    } finally {
-      await s.close();
-    }
-    for (const f of ['metrics.json', 'preferences.json']) {
-      expect(existsSync(join(h, f)), f).toBe(false);
-      expect(existsSync(join(h, `${f}.imported-backup`)), f).toBe(true);
-    }
-  });
+      const s = await server(h);
+      try {
+        const metrics = JSON.parse(
+          ((await s.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text,
+        );
+        expect(metrics.models['llama3.2:latest']).toMatchObject({ requests: 7, avgLatencyMs: 100 });
+        const config = JSON.parse(
+          ((await s.client.readResource({ uri: 'ollm://config' })).contents[0] as { text: string }).text,
+        );
+        expect(config.preferences).toMatchObject({ code: { model: 'qwen2.5-coder:7b' } });
+      } finally {
+        await s.close();
+      }
+      for (const f of ['metrics.json', 'preferences.json']) {
+        expect(existsSync(join(h, f)), f).toBe(false);
+        expect(existsSync(join(h, `${f}.imported-backup`)), f).toBe(true);
+      }
+    },
+  );
 
-  it('a FIFO where state.db should be: the server starts, remember says what it is and what to do, and generation goes on without memory', async () => {
-    const h = await home();
-    execFileSync('mkfifo', [join(h, 'state.db')]);
-    const s = await server(h);
-    try {
-      const r = await s.client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
-      expect(r.isError).toBe(true);
-      const text = (r.content as Array<{ text: string }>)[0]!.text;
-      expect(text).toMatch(
-        /state\.db is a named pipe \(FIFO\); ollm-mcp keeps its state only in a regular file there\. Move it away/,
-      );
-      expect(text).not.toMatch(/bug/i);
-      const gen = await s.client.callTool({
-        name: 'route_and_generate',
-        arguments: { prompt: 'Say hello', task: 'general' },
-      });
-      expect(gen.isError).toBeFalsy();
-      expect((gen.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(
-        /^Remembered facts were not used: .*named pipe/,
-      );
-    } finally {
-      await s.close();
-    }
-  });
+  it(
+    'a FIFO where state.db should be: the server starts, remember says what it is and what to ' +
+      'do, and generation goes on without memory',
+    async () => {
+      const h = await home();
+      execFileSync('mkfifo', [join(h, 'state.db')]);
+      const s = await server(h);
+      try {
+        const r = await s.client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
+        expect(r.isError).toBe(true);
+        const text = (r.content as Array<{ text: string }>)[0]!.text;
+        expect(text).toMatch(
+          /state\.db is a named pipe \(FIFO\); ollm-mcp keeps its state only in a regular file there\. Move it away/,
+        );
+        expect(text).not.toMatch(/bug/i);
+        const gen = await s.client.callTool({
+          name: 'route_and_generate',
+          arguments: { prompt: 'Say hello', task: 'general' },
+        });
+        expect(gen.isError).toBeFalsy();
+        expect((gen.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(
+          /^Remembered facts were not used: .*named pipe/,
+        );
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   it('memory export writes every entry as JSON; memory import adds them to another home, the newer value winning', async () => {
     const a = await home();

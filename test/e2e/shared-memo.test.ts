@@ -20,7 +20,8 @@ const generate = async (l: SharedLaunch) => {
 
 describe('a launch started as one before', () => {
   it(
-    'forwards from its memo to the same server; after the settings file changed it reads them again and joins the new settings’ server',
+    'forwards from its memo to the same server; after the settings file changed it reads them ' +
+      'again and joins the new settings’ server',
     { timeout: 90_000 },
     async () => {
       const runtime = runtimeDir();

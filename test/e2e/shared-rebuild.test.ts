@@ -89,7 +89,8 @@ const listed = async (env: Record<string, string>): Promise<Listed[]> => {
 
 describe('a rebuilt checkout', () => {
   it(
-    "a new launch does not join the old build's server; the old daemon retires, answers its client's calls, and exits once that client left",
+    "a new launch does not join the old build's server; the old daemon retires, answers its " +
+      "client's calls, and exits once that client left",
     { timeout: 60_000 },
     async () => {
       const { runtime, env, oldDaemon, oldLaunch, launch } = setup();
@@ -128,7 +129,8 @@ describe('a rebuilt checkout', () => {
   );
 
   it(
-    'other settings for the same home take over too: the server of the old settings retires, answers its own client, and exits when it leaves',
+    'other settings for the same home take over too: the server of the old settings retires, ' +
+      'answers its own client, and exits when it leaves',
     { timeout: 60_000 },
     async () => {
       const { runtime, launch } = setup();
@@ -196,7 +198,8 @@ describe('a rebuilt checkout', () => {
   );
 
   it(
-    '`shared stop PID` stops that server and no other; a pid that is no shared server of this user is refused, nothing signalled',
+    '`shared stop PID` stops that server and no other; a pid that is no shared server of this ' +
+      'user is refused, nothing signalled',
     { timeout: 60_000 },
     async () => {
       const one = setup();

@@ -23,7 +23,8 @@ afterAll(async () => {
 
 describe('ollm-mcp daemon', () => {
   it(
-    'serves every launch while it runs, exits shared.idleSeconds after its last client leaves, socket and lock removed; the next launch starts the next one',
+    'serves every launch while it runs, exits shared.idleSeconds after its last client leaves, ' +
+      'socket and lock removed; the next launch starts the next one',
     { timeout: 30_000 },
     async () => {
       const home = tempHome('shared:\n  idleSeconds: 1\n');
@@ -53,7 +54,8 @@ describe('ollm-mcp daemon', () => {
   );
 
   it(
-    'suspended while a call runs there: the launch goes on without it — the call answered by the next server, which new launches reach; resumed, it leaves that one be',
+    'suspended while a call runs there: the launch goes on without it — the call answered by ' +
+      'the next server, which new launches reach; resumed, it leaves that one be',
     { timeout: 60_000 },
     async () => {
       const home = tempHome('shared:\n  idleSeconds: 1\n');

@@ -94,54 +94,66 @@ const fleet = async (l: SharedLaunch) =>
   };
 
 describe('the shared server', () => {
-  it('the first launch starts the shared server, a process of its own, the second forwards to it, and ollm://fleet lists both clients', async () => {
-    const { runtime, launch } = setup();
-    const a = await launch('client-a');
-    const b = await launch('client-b');
-    // no client's process serves: a detached daemon does
-    const [server] = sharedPids(runtime);
-    expect(sharedPids(runtime)).toHaveLength(1);
-    expect([a.pid, b.pid]).not.toContain(server);
-    expect(a.stderr()).toContain(`forwarding stdio to the shared server ${server}`);
-    expect(b.stderr()).toContain(`forwarding stdio to the shared server ${server}`);
-    const seen = await fleet(b);
-    expect(seen.clients?.map((c) => c.name).sort()).toEqual(['client-a', 'client-b']);
-  });
+  it(
+    'the first launch starts the shared server, a process of its own, the second forwards to ' +
+      'it, and ollm://fleet lists both clients',
+    async () => {
+      const { runtime, launch } = setup();
+      const a = await launch('client-a');
+      const b = await launch('client-b');
+      // no client's process serves: a detached daemon does
+      const [server] = sharedPids(runtime);
+      expect(sharedPids(runtime)).toHaveLength(1);
+      expect([a.pid, b.pid]).not.toContain(server);
+      expect(a.stderr()).toContain(`forwarding stdio to the shared server ${server}`);
+      expect(b.stderr()).toContain(`forwarding stdio to the shared server ${server}`);
+      const seen = await fleet(b);
+      expect(seen.clients?.map((c) => c.name).sort()).toEqual(['client-a', 'client-b']);
+    },
+  );
 
-  it('a client suspended (Ctrl-Z, a debugger) stops only itself: the other client is answered, and a new launch is served by the same server', async () => {
-    const { runtime, launch } = setup();
-    const a = await launch('client-a');
-    const b = await launch('client-b');
-    const [server] = sharedPids(runtime);
-    process.kill(a.pid, 'SIGSTOP');
-    try {
-      const answered = await call(b, 'remember', { key: 'editor', value: 'helix' });
-      expect(answered.isError, answered.text).toBe(false);
-      const c = await launch('client-c');
-      expect(c.stderr()).toContain(`forwarding stdio to the shared server ${server}`);
-      expect((await call(c, 'recall', { query: 'editor' })).text).toContain('helix');
-    } finally {
-      process.kill(a.pid, 'SIGCONT');
-    }
-  });
+  it(
+    'a client suspended (Ctrl-Z, a debugger) stops only itself: the other client is answered, ' +
+      'and a new launch is served by the same server',
+    async () => {
+      const { runtime, launch } = setup();
+      const a = await launch('client-a');
+      const b = await launch('client-b');
+      const [server] = sharedPids(runtime);
+      process.kill(a.pid, 'SIGSTOP');
+      try {
+        const answered = await call(b, 'remember', { key: 'editor', value: 'helix' });
+        expect(answered.isError, answered.text).toBe(false);
+        const c = await launch('client-c');
+        expect(c.stderr()).toContain(`forwarding stdio to the shared server ${server}`);
+        expect((await call(c, 'recall', { query: 'editor' })).text).toContain('helix');
+      } finally {
+        process.kill(a.pid, 'SIGCONT');
+      }
+    },
+  );
 
-  it('a client whose launch leaves changes nothing for the other: its call in flight is answered by the same server, once', async () => {
-    const { runtime, launch } = setup();
-    const a = await launch('client-a');
-    const b = await launch('client-b');
-    const [server] = sharedPids(runtime);
-    await call(b, 'smart_load', { model: 'llama3.2' }); // loaded first: the call's one /api/generate is its answer
-    await callHeld(b, 1000, async ({ running, generates, before }) => {
-      await a.close();
-      await expect.poll(() => isRunning(a.pid), { timeout: 5000 }).toBe(false);
-      const answered = await running;
-      expect(answered.isError, answered.text).toBe(false);
-      expect(generates()).toBe(before + 1); // answered where it ran, not sent again
-    });
-    expect(sharedPids(runtime)).toEqual([server]);
-    expect((await fleet(b)).clients?.map((c) => c.name)).toEqual(['client-b']);
-    await call(b, 'unload_model', { all: true });
-  });
+  it(
+    'a client whose launch leaves changes nothing for the other: its call in flight is answered ' +
+      'by the same server, once',
+    async () => {
+      const { runtime, launch } = setup();
+      const a = await launch('client-a');
+      const b = await launch('client-b');
+      const [server] = sharedPids(runtime);
+      await call(b, 'smart_load', { model: 'llama3.2' }); // loaded first: the call's one /api/generate is its answer
+      await callHeld(b, 1000, async ({ running, generates, before }) => {
+        await a.close();
+        await expect.poll(() => isRunning(a.pid), { timeout: 5000 }).toBe(false);
+        const answered = await running;
+        expect(answered.isError, answered.text).toBe(false);
+        expect(generates()).toBe(before + 1); // answered where it ran, not sent again
+      });
+      expect(sharedPids(runtime)).toEqual([server]);
+      expect((await fleet(b)).clients?.map((c) => c.name)).toEqual(['client-b']);
+      await call(b, 'unload_model', { all: true });
+    },
+  );
 
   it("the socket folder is 0700, the socket 0600, and both are the user's", async () => {
     const { runtime, launch } = setup();
@@ -181,32 +193,36 @@ describe('the shared server', () => {
 
   // issue 57 item 0: servers apart (here --no-shared; other settings or builds alike) leave the engine's plan
   // to the first
-  it('with the shared server off, the pin still holds: the second server leaves the engine to the first, which claimed it', async () => {
-    const { runtime, launch } = setup(false);
-    const a = await launch('client-a');
-    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
-      action: 'loaded',
-      pinned: true,
-    });
-    const b = await launch('client-b');
-    expect(sharedPids(runtime)).toEqual([]);
-    expect(socketFiles(runtime).filter((f) => /^engine-[0-9a-f]{16}\.json$/.test(f))).toHaveLength(1);
-    // b's load is the planner's to make (issue 75, finding 8): a's plan keeps its pin, and within the 6 GB budget
-    // says qwen2.5-coder does not fit beside it — as a's own smart_load would, and nothing is loaded over the budget
-    const load = await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
-    expect(load.isError).toBe(true);
-    expect(load.text).toMatch(
-      /refused smart_load for "qwen2\.5-coder:7b": Not loading qwen2\.5-coder:7b: it does not fit/,
-    );
-    expect(fake.loaded().map((m) => m.name)).toEqual(['llama3.2:latest']);
-    expect(fake.stats().forcedEvictions).toEqual([]);
-    const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 8 });
-    expect(r.isError, r.text).toBe(false);
-    expect(a.stderr()).toMatch(/this server plans its memory/);
-    await call(a, 'unload_model', { model: 'llama3.2' });
-    await call(a, 'unload_model', { all: true });
-    expect(fake.loaded()).toEqual([]);
-  });
+  it(
+    'with the shared server off, the pin still holds: the second server leaves the engine to ' +
+      'the first, which claimed it',
+    async () => {
+      const { runtime, launch } = setup(false);
+      const a = await launch('client-a');
+      expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
+        action: 'loaded',
+        pinned: true,
+      });
+      const b = await launch('client-b');
+      expect(sharedPids(runtime)).toEqual([]);
+      expect(socketFiles(runtime).filter((f) => /^engine-[0-9a-f]{16}\.json$/.test(f))).toHaveLength(1);
+      // b's load is the planner's to make (issue 75, finding 8): a's plan keeps its pin, and within the 6 GB budget
+      // says qwen2.5-coder does not fit beside it — as a's own smart_load would, and nothing is loaded over the budget
+      const load = await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
+      expect(load.isError).toBe(true);
+      expect(load.text).toMatch(
+        /refused smart_load for "qwen2\.5-coder:7b": Not loading qwen2\.5-coder:7b: it does not fit/,
+      );
+      expect(fake.loaded().map((m) => m.name)).toEqual(['llama3.2:latest']);
+      expect(fake.stats().forcedEvictions).toEqual([]);
+      const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 8 });
+      expect(r.isError, r.text).toBe(false);
+      expect(a.stderr()).toMatch(/this server plans its memory/);
+      await call(a, 'unload_model', { model: 'llama3.2' });
+      await call(a, 'unload_model', { all: true });
+      expect(fake.loaded()).toEqual([]);
+    },
+  );
 
   it('with the shared server and engine claims off, the same calls lose the pin: what the claim prevents', async () => {
     const { runtime, launch } = setup(false, { OLLM_ENGINE_CLAIMS: '0' });
@@ -258,47 +274,55 @@ describe('the shared server', () => {
     expect(sentA).not.toContain('Answer as the Y project does.');
   });
 
-  it('the shared server killed: the launches start the next one, the call in flight runs again there, and an acknowledged remember survives', async () => {
-    const { runtime, launch } = setup();
-    const a = await launch('client-a');
-    const b = await launch('client-b');
-    const [first] = sharedPids(runtime);
-    expect((await call(b, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
-    await callHeld(b, 800, async ({ running, generates, before }) => {
-      process.kill(first!, 'SIGKILL');
-      const answered = await running;
-      expect(answered.isError, answered.text).toBe(false);
-      expect(generates()).toBe(before + 2); // sent again, to the next server
-    });
-    const recalled = await call(b, 'recall', { query: 'editor' });
-    expect(recalled.isError, recalled.text).toBe(false);
-    expect(recalled.text).toContain('helix');
-    const next = sharedPids(runtime);
-    expect(next).toHaveLength(1);
-    expect([first, a.pid, b.pid]).not.toContain(next[0]);
-    expect((await call(a, 'recall', { query: 'editor' })).text).toContain('helix');
-    await call(b, 'unload_model', { all: true });
-  });
+  it(
+    'the shared server killed: the launches start the next one, the call in flight runs again ' +
+      'there, and an acknowledged remember survives',
+    async () => {
+      const { runtime, launch } = setup();
+      const a = await launch('client-a');
+      const b = await launch('client-b');
+      const [first] = sharedPids(runtime);
+      expect((await call(b, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
+      await callHeld(b, 800, async ({ running, generates, before }) => {
+        process.kill(first!, 'SIGKILL');
+        const answered = await running;
+        expect(answered.isError, answered.text).toBe(false);
+        expect(generates()).toBe(before + 2); // sent again, to the next server
+      });
+      const recalled = await call(b, 'recall', { query: 'editor' });
+      expect(recalled.isError, recalled.text).toBe(false);
+      expect(recalled.text).toContain('helix');
+      const next = sharedPids(runtime);
+      expect(next).toHaveLength(1);
+      expect([first, a.pid, b.pid]).not.toContain(next[0]);
+      expect((await call(a, 'recall', { query: 'editor' })).text).toContain('helix');
+      await call(b, 'unload_model', { all: true });
+    },
+  );
 
-  it('a lock naming a live process that is no shared server (a pid reused after a crash) is taken over: the launch is served by a shared server at once', async () => {
-    const { runtime, home, launch } = setup();
-    const probe = await launch('probe');
-    const [server] = sharedPids(runtime);
-    const lock = socketFiles(runtime).find((f) => f.endsWith('.lock'))!;
-    await probe.close();
-    process.kill(server!, 'SIGKILL');
-    await expect.poll(() => isRunning(server!), { timeout: 5000 }).toBe(false);
-    // the crash left the lock; its pid now names a live program that is no server (this test's process), since long ago
-    writeFileSync(join(socketDir(runtime), lock), String(process.pid));
-    const long = new Date(Date.now() - 3_600_000);
-    utimesSync(join(socketDir(runtime), lock), long, long);
-    const a = await launch('client-a', home);
-    expect(a.stderr()).not.toMatch(/serving on its own/);
-    const [next] = sharedPids(runtime);
-    expect(next).not.toBe(process.pid);
-    expect(a.stderr()).toContain(`forwarding stdio to the shared server ${next}`);
-    expect((await fleet(a)).clients?.map((c) => c.name)).toEqual(['client-a']);
-  });
+  it(
+    'a lock naming a live process that is no shared server (a pid reused after a crash) is ' +
+      'taken over: the launch is served by a shared server at once',
+    async () => {
+      const { runtime, home, launch } = setup();
+      const probe = await launch('probe');
+      const [server] = sharedPids(runtime);
+      const lock = socketFiles(runtime).find((f) => f.endsWith('.lock'))!;
+      await probe.close();
+      process.kill(server!, 'SIGKILL');
+      await expect.poll(() => isRunning(server!), { timeout: 5000 }).toBe(false);
+      // the crash left the lock; its pid now names a live program that is no server (this test's process), since long ago
+      writeFileSync(join(socketDir(runtime), lock), String(process.pid));
+      const long = new Date(Date.now() - 3_600_000);
+      utimesSync(join(socketDir(runtime), lock), long, long);
+      const a = await launch('client-a', home);
+      expect(a.stderr()).not.toMatch(/serving on its own/);
+      const [next] = sharedPids(runtime);
+      expect(next).not.toBe(process.pid);
+      expect(a.stderr()).toContain(`forwarding stdio to the shared server ${next}`);
+      expect((await fleet(a)).clients?.map((c) => c.name)).toEqual(['client-a']);
+    },
+  );
 
   /**
    * The last resort's folders (/tmp/ollm-mcp-<uid>, its memo beside it) left as they were: what a
@@ -319,33 +343,37 @@ describe('the shared server', () => {
   }
 
   // issue 55, finding 6: it exited 1 with a stack trace
-  it('a runtime and a temporary folder that are files: the launch is served all the same, through a folder it can use, with no stack trace', async () => {
-    const restore = asTheyWere();
-    const home = tempHome(YAML);
-    const file = join(tempDir('ollm-tmpfile-'), 'not-a-folder');
-    writeFileSync(file, 'x');
-    const l = await sharedLaunch({
-      home,
-      ollamaHost: fake.host,
-      runtime: file,
-      cwd: home,
-      name: 'client-a',
-      env: { TMPDIR: file },
-    });
-    launches.push(l);
-    const server = servedBy(l);
-    try {
-      expect((await call(l, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
-      expect(l.stderr()).not.toMatch(/\n\s+at /); // no stack trace
-      expect(server).toBeGreaterThan(0); // served by the shared server, not on its own
-      expect(l.stderr()).toMatch(/forwarding stdio to the shared server \d+ at \/tmp\/ollm-mcp-/);
-    } finally {
-      await l.close();
-      if (server > 0) process.kill(server, 'SIGTERM');
-      await expect.poll(() => server > 0 && isRunning(server), { timeout: 20_000, interval: 50 }).toBe(false);
-      await restore();
-    }
-  });
+  it(
+    'a runtime and a temporary folder that are files: the launch is served all the same, ' +
+      'through a folder it can use, with no stack trace',
+    async () => {
+      const restore = asTheyWere();
+      const home = tempHome(YAML);
+      const file = join(tempDir('ollm-tmpfile-'), 'not-a-folder');
+      writeFileSync(file, 'x');
+      const l = await sharedLaunch({
+        home,
+        ollamaHost: fake.host,
+        runtime: file,
+        cwd: home,
+        name: 'client-a',
+        env: { TMPDIR: file },
+      });
+      launches.push(l);
+      const server = servedBy(l);
+      try {
+        expect((await call(l, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
+        expect(l.stderr()).not.toMatch(/\n\s+at /); // no stack trace
+        expect(server).toBeGreaterThan(0); // served by the shared server, not on its own
+        expect(l.stderr()).toMatch(/forwarding stdio to the shared server \d+ at \/tmp\/ollm-mcp-/);
+      } finally {
+        await l.close();
+        if (server > 0) process.kill(server, 'SIGTERM');
+        await expect.poll(() => server > 0 && isRunning(server), { timeout: 20_000, interval: 50 }).toBe(false);
+        await restore();
+      }
+    },
+  );
 
   it('doctor says who is connected to the shared server', async () => {
     const { runtime, home, launch } = setup();

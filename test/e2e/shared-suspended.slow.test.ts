@@ -32,7 +32,8 @@ afterAll(async () => {
 
 describe('a shared server suspended, replaced, then continued', () => {
   it(
-    'exits leaving the next server its socket, lock and log: `ollm-mcp shared` lists it, new launches reach it; alone, the next one removes all its files',
+    'exits leaving the next server its socket, lock and log: `ollm-mcp shared` lists it, new ' +
+      'launches reach it; alone, the next one removes all its files',
     { timeout: 90_000 },
     async () => {
       const home = tempHome('shared:\n  idleSeconds: 1\n');

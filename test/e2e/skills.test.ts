@@ -94,21 +94,28 @@ describe('protocol manners', () => {
     }
   });
 
-  it('a 2026-07-28 client may keep the tool list and the resource templates an hour, for itself; the prompts and resources not at all', async () => {
-    const modern = new Client(
-      { name: 'modern', version: '1' },
-      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], undefined, modern);
-    try {
-      expect(await s.client.listTools()).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'private' });
-      expect(await s.client.listResourceTemplates()).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'private' });
-      expect(await s.client.listPrompts()).toMatchObject({ ttlMs: 0 });
-      expect(await s.client.listResources()).toMatchObject({ ttlMs: 0 });
-      // the skill's files may be kept by shared caches too: they change only with the version
-      expect(await s.client.readResource({ uri: SKILL_URI })).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'public' });
-    } finally {
-      await s.close();
-    }
-  });
+  it(
+    'a 2026-07-28 client may keep the tool list and the resource templates an hour, for itself; ' +
+      'the prompts and resources not at all',
+    async () => {
+      const modern = new Client(
+        { name: 'modern', version: '1' },
+        { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
+      const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], undefined, modern);
+      try {
+        expect(await s.client.listTools()).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'private' });
+        expect(await s.client.listResourceTemplates()).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'private' });
+        expect(await s.client.listPrompts()).toMatchObject({ ttlMs: 0 });
+        expect(await s.client.listResources()).toMatchObject({ ttlMs: 0 });
+        // the skill's files may be kept by shared caches too: they change only with the version
+        expect(await s.client.readResource({ uri: SKILL_URI })).toMatchObject({
+          ttlMs: 3_600_000,
+          cacheScope: 'public',
+        });
+      } finally {
+        await s.close();
+      }
+    },
+  );
 });

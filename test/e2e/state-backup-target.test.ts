@@ -35,72 +35,82 @@ const listed = async (home: string) => {
 const inode = (file: string) => statSync(file).ino;
 
 describe('state backup never replaces the live store', () => {
-  it('refuses $OLLM_HOME/state.db with --force while a server runs; the five remembers that follow reach the next process', async () => {
-    const h = tempHome();
-    const s = await stdioServer(h, fake.host);
-    try {
-      await s.remember('before');
-      const db = join(h, 'state.db');
-      const ino = inode(db);
-      const r = await run(['state', 'backup', db, '--force'], { OLLM_HOME: h });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toBe(
-        `ollm-mcp: ${db} is the state database itself: a backup there would replace the store under any running server. Nothing was written; choose a file outside ${h}.\n`,
-      );
-      expect(r.stdout).toBe('');
-      expect(inode(db)).toBe(ino);
-      for (let i = 0; i < 5; i++) await s.remember(`k${i}`);
-    } finally {
-      await s.close();
-    }
-    expect(await listed(h)).toEqual(['before', 'k0', 'k1', 'k2', 'k3', 'k4']);
-  });
-
-  it('refuses every other name of the live files (links, "..", a hard link, -wal/-shm/-journal, another case), with or without --force; nothing in the state folder changes', async () => {
-    const h = tempHome();
-    const s = await stdioServer(h, fake.host);
-    const elsewhere = tempHome();
-    try {
-      await s.remember('kept');
-      const db = join(h, 'state.db');
-      symlinkSync(db, join(elsewhere, 'link.db'));
-      linkSync(db, join(elsewhere, 'hard.db'));
-      mkdirSync(join(h, 'inner'));
-      symlinkSync(join(h, 'inner'), join(elsewhere, 'into-home'));
-      symlinkSync(h, join(elsewhere, 'home-link'));
-      const cases: Array<[string, string]> = [
-        [join(elsewhere, 'link.db'), 'the state database itself'],
-        [join(elsewhere, 'hard.db'), 'the state database itself'],
-        // the kernel takes "into-home/.." to $OLLM_HOME (the text alone would say `elsewhere`)
-        [`${join(elsewhere, 'into-home')}/../state.db`, 'the state database itself'],
-        [join(elsewhere, 'home-link', 'state.db-wal'), `${join(h, 'state.db-wal')}, a file SQLite keeps beside`],
-        [join(h, 'state.db-shm'), `${join(h, 'state.db-shm')}, a file SQLite keeps beside`],
-        [join(h, 'state.db-journal'), `${join(h, 'state.db-journal')}, a file SQLite keeps beside`],
-        [join(h, 'STATE.DB'), 'the state database itself'],
-        [join(h, 'State.db-Wal'), `${join(h, 'state.db-wal')}, a file SQLite keeps beside`],
-      ];
-      const before = readdirSync(h).sort();
-      const ino = inode(db);
-      // --force is the harmful form; without it a name that exists is refused anyway, so the last two (no
-      // such file yet) are tried both ways
-      const runs = [
-        ...cases.map(([target, said]) => [target, said, ['--force']] as const),
-        ...cases.slice(-2).map(([target, said]) => [target, said, []] as const),
-      ];
-      for (const [target, said, force] of runs) {
-        const r = await run(['state', 'backup', target, ...force], { OLLM_HOME: h });
-        expect({ target, code: r.code }).toEqual({ target, code: 1 });
-        expect(r.stderr).toContain(` is ${said}`);
-        expect(r.stderr).toContain('would replace the store under any running server. Nothing was written');
+  it(
+    'refuses $OLLM_HOME/state.db with --force while a server runs; the five remembers that ' +
+      'follow reach the next process',
+    async () => {
+      const h = tempHome();
+      const s = await stdioServer(h, fake.host);
+      try {
+        await s.remember('before');
+        const db = join(h, 'state.db');
+        const ino = inode(db);
+        const r = await run(['state', 'backup', db, '--force'], { OLLM_HOME: h });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(
+          `ollm-mcp: ${db} is the state database itself: a backup there would replace the store under ` +
+            `any running server. Nothing was written; choose a file outside ${h}.\n`,
+        );
+        expect(r.stdout).toBe('');
+        expect(inode(db)).toBe(ino);
+        for (let i = 0; i < 5; i++) await s.remember(`k${i}`);
+      } finally {
+        await s.close();
       }
-      expect(readdirSync(h).sort()).toEqual(before);
-      expect(inode(db)).toBe(ino);
-      await s.remember('after');
-    } finally {
-      await s.close();
-    }
-    expect(await listed(h)).toEqual(['after', 'kept']);
-  }, 60_000);
+      expect(await listed(h)).toEqual(['before', 'k0', 'k1', 'k2', 'k3', 'k4']);
+    },
+  );
+
+  it(
+    'refuses every other name of the live files (links, "..", a hard link, -wal/-shm/-journal, ' +
+      'another case), with or without --force; nothing in the state folder changes',
+    async () => {
+      const h = tempHome();
+      const s = await stdioServer(h, fake.host);
+      const elsewhere = tempHome();
+      try {
+        await s.remember('kept');
+        const db = join(h, 'state.db');
+        symlinkSync(db, join(elsewhere, 'link.db'));
+        linkSync(db, join(elsewhere, 'hard.db'));
+        mkdirSync(join(h, 'inner'));
+        symlinkSync(join(h, 'inner'), join(elsewhere, 'into-home'));
+        symlinkSync(h, join(elsewhere, 'home-link'));
+        const cases: Array<[string, string]> = [
+          [join(elsewhere, 'link.db'), 'the state database itself'],
+          [join(elsewhere, 'hard.db'), 'the state database itself'],
+          // the kernel takes "into-home/.." to $OLLM_HOME (the text alone would say `elsewhere`)
+          [`${join(elsewhere, 'into-home')}/../state.db`, 'the state database itself'],
+          [join(elsewhere, 'home-link', 'state.db-wal'), `${join(h, 'state.db-wal')}, a file SQLite keeps beside`],
+          [join(h, 'state.db-shm'), `${join(h, 'state.db-shm')}, a file SQLite keeps beside`],
+          [join(h, 'state.db-journal'), `${join(h, 'state.db-journal')}, a file SQLite keeps beside`],
+          [join(h, 'STATE.DB'), 'the state database itself'],
+          [join(h, 'State.db-Wal'), `${join(h, 'state.db-wal')}, a file SQLite keeps beside`],
+        ];
+        const before = readdirSync(h).sort();
+        const ino = inode(db);
+        // --force is the harmful form; without it a name that exists is refused anyway, so the last two (no
+        // such file yet) are tried both ways
+        const runs = [
+          ...cases.map(([target, said]) => [target, said, ['--force']] as const),
+          ...cases.slice(-2).map(([target, said]) => [target, said, []] as const),
+        ];
+        for (const [target, said, force] of runs) {
+          const r = await run(['state', 'backup', target, ...force], { OLLM_HOME: h });
+          expect({ target, code: r.code }).toEqual({ target, code: 1 });
+          expect(r.stderr).toContain(` is ${said}`);
+          expect(r.stderr).toContain('would replace the store under any running server. Nothing was written');
+        }
+        expect(readdirSync(h).sort()).toEqual(before);
+        expect(inode(db)).toBe(ino);
+        await s.remember('after');
+      } finally {
+        await s.close();
+      }
+      expect(await listed(h)).toEqual(['after', 'kept']);
+    },
+    60_000,
+  );
 
   it('still writes a file of another name in the state folder, and one beside a link to it', async () => {
     const h = tempHome();

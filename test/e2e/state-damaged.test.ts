@@ -146,44 +146,52 @@ describe('a clean stop leaves state.db alone holding everything', () => {
 });
 
 describe('a write-ahead log copied from another home', () => {
-  it('is kept aside byte for byte, never adopted: recall shows this home’s 50 entries, not the other’s 30; the log and doctor say so', async () => {
-    // home B: 30 entries, its server killed, so they are still in its write-ahead log
-    const b = tempHome();
-    const sb = await stdioServer(b, fake.host);
-    try {
-      for (const key of keysNamed('b', 30)) await remember(sb.client, key);
-    } finally {
-      process.kill(sb.pid, 'SIGKILL');
-      await exited(sb.pid);
-      await sb.close();
-    }
-    const foreign = readFileSync(join(b, 'state.db-wal'));
-    expect(foreign.length).toBeGreaterThan(32); // a header and frames: B's entries are in it
+  it(
+    'is kept aside byte for byte, never adopted: recall shows this home’s 50 entries, not the ' +
+      'other’s 30; the log and doctor say so',
+    async () => {
+      // home B: 30 entries, its server killed, so they are still in its write-ahead log
+      const b = tempHome();
+      const sb = await stdioServer(b, fake.host);
+      try {
+        for (const key of keysNamed('b', 30)) await remember(sb.client, key);
+      } finally {
+        process.kill(sb.pid, 'SIGKILL');
+        await exited(sb.pid);
+        await sb.close();
+      }
+      const foreign = readFileSync(join(b, 'state.db-wal'));
+      expect(foreign.length).toBeGreaterThan(32); // a header and frames: B's entries are in it
 
-    const h = homeWith(join(await cleanStoreA(), 'state.db'));
-    writeFileSync(join(h, 'state.db-wal'), foreign);
-    const s = await serverOn(h);
-    try {
-      expect(await recalled(s.client)).toEqual({ total: 50, keys: [...A_KEYS].sort() });
-      expect(s.stderr()).toMatch(
-        new RegExp(
-          `${escape(join(h, 'state.db-wal'))} was not used: it belongs to another store \\(copied from another home\\?\\)\\. It is kept as ${escape(join(h, 'state.db-wal.'))}[-\\dTZ]+\\.damaged \\(nothing was deleted\\)\\. ollm-mcp goes on with the database alone\\.`,
-        ),
+      const h = homeWith(join(await cleanStoreA(), 'state.db'));
+      writeFileSync(join(h, 'state.db-wal'), foreign);
+      const s = await serverOn(h);
+      try {
+        expect(await recalled(s.client)).toEqual({ total: 50, keys: [...A_KEYS].sort() });
+        expect(s.stderr()).toMatch(
+          new RegExp(
+            `${escape(join(h, 'state.db-wal'))} was not used: it belongs to another store \\(copied ` +
+              `from another home\\?\\)\\. It is kept as ` +
+              `${escape(join(h, 'state.db-wal.'))}[-\\dTZ]+\\.damaged \\(nothing was deleted\\)\\. ` +
+              `ollm-mcp goes on with the database alone\\.`,
+          ),
+        );
+      } finally {
+        await s.close();
+      }
+      const kept = keptAside(h, 'state.db-wal');
+      expect(kept).toHaveLength(1);
+      expect(readFileSync(join(h, kept[0]!)).equals(foreign)).toBe(true);
+      expect(keptAside(h, 'state.db')).toEqual([]); // the database itself stayed in place
+
+      const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
+      expect(doctor.stdout).toMatch(
+        new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 50 memory entries`),
       );
-    } finally {
-      await s.close();
-    }
-    const kept = keptAside(h, 'state.db-wal');
-    expect(kept).toHaveLength(1);
-    expect(readFileSync(join(h, kept[0]!)).equals(foreign)).toBe(true);
-    expect(keptAside(h, 'state.db')).toEqual([]); // the database itself stayed in place
-
-    const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(
-      new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 50 memory entries`),
-    );
-    expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
-  }, 60_000);
+      expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
+    },
+    60_000,
+  );
 });
 
 describe('a state.db whose last page is zeroed', () => {
@@ -204,7 +212,9 @@ describe('a state.db whose last page is zeroed', () => {
       expect(await recalled(s.client)).toEqual({ total: 1, keys: ['after'] });
       expect(s.stderr()).toMatch(
         new RegExp(
-          `${escape(file)} was not used: SQLite reports it damaged: .+\\. It is kept as ${escape(file)}\\.[-\\dTZ]+\\.damaged \\(nothing was deleted\\).*\\. ollm-mcp goes on with a new, empty state database\\.`,
+          `${escape(file)} was not used: SQLite reports it damaged: .+\\. It is kept as ` +
+            `${escape(file)}\\.[-\\dTZ]+\\.damaged \\(nothing was deleted\\).*\\. ollm-mcp goes on with ` +
+            `a new, empty state database\\.`,
         ),
       );
     } finally {
@@ -223,24 +233,29 @@ describe('a state.db whose last page is zeroed', () => {
 });
 
 describe('a 0-byte state.db', () => {
-  it('where a store was written (an earlier version’s imported backup is there): kept aside and said so; remember works', async () => {
-    const h = tempHome();
-    writeFileSync(join(h, 'state.db'), '');
-    writeFileSync(join(h, 'memory.json.imported-backup'), '{"entries":[]}');
-    const s = await serverOn(h);
-    try {
-      await remember(s.client, 'after');
-      expect(await recalled(s.client)).toEqual({ total: 1, keys: ['after'] });
-      expect(s.stderr()).toContain(
-        `${join(h, 'state.db')} was not used: state.db is empty: what is left of a truncated store. It is kept as ${join(h, 'state.db.')}`,
-      );
-    } finally {
-      await s.close();
-    }
-    const kept = keptAside(h, 'state.db');
-    expect(kept).toHaveLength(1);
-    expect(statSync(join(h, kept[0]!)).size).toBe(0);
-  });
+  it(
+    'where a store was written (an earlier version’s imported backup is there): kept aside and ' +
+      'said so; remember works',
+    async () => {
+      const h = tempHome();
+      writeFileSync(join(h, 'state.db'), '');
+      writeFileSync(join(h, 'memory.json.imported-backup'), '{"entries":[]}');
+      const s = await serverOn(h);
+      try {
+        await remember(s.client, 'after');
+        expect(await recalled(s.client)).toEqual({ total: 1, keys: ['after'] });
+        expect(s.stderr()).toContain(
+          `${join(h, 'state.db')} was not used: state.db is empty: what is left of a truncated store. ` +
+            `It is kept as ${join(h, 'state.db.')}`,
+        );
+      } finally {
+        await s.close();
+      }
+      const kept = keptAside(h, 'state.db');
+      expect(kept).toHaveLength(1);
+      expect(statSync(join(h, kept[0]!)).size).toBe(0);
+    },
+  );
 
   it('with no sign of a store (a file just made): used as the new store; nothing kept aside, nothing said', async () => {
     const h = tempHome();

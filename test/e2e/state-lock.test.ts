@@ -85,31 +85,35 @@ describe('another process holding the state database’s write lock', () => {
     expect(keys(join(h, 'state.db'))).toEqual(['before', 'during']);
   });
 
-  it('a remember that waits says so in its progress: waiting for the state database, which file, locked by another process', async () => {
-    const h = tempHome();
-    const s = await stdioServer(h, fake.host);
-    try {
-      await s.remember('before');
-      const holder = await lockHolder(h);
-      const messages: string[] = [];
-      const remembered = s.client.callTool(
-        { name: 'remember', arguments: { key: 'during', value: 'v' } },
-        { onprogress: (p) => messages.push(p.message ?? '') },
-      );
-      await vi.waitFor(
-        () =>
-          expect(messages.join('\n')).toContain(
-            `waiting for the state database (${join(h, 'state.db')}), locked by another process`,
-          ),
-        { timeout: 15_000, interval: 50 },
-      );
-      await holder.release();
-      expect((await remembered).isError).toBeFalsy();
-    } finally {
-      await s.close();
-    }
-    expect(keys(join(h, 'state.db'))).toEqual(['before', 'during']);
-  });
+  it(
+    'a remember that waits says so in its progress: waiting for the state database, which file, ' +
+      'locked by another process',
+    async () => {
+      const h = tempHome();
+      const s = await stdioServer(h, fake.host);
+      try {
+        await s.remember('before');
+        const holder = await lockHolder(h);
+        const messages: string[] = [];
+        const remembered = s.client.callTool(
+          { name: 'remember', arguments: { key: 'during', value: 'v' } },
+          { onprogress: (p) => messages.push(p.message ?? '') },
+        );
+        await vi.waitFor(
+          () =>
+            expect(messages.join('\n')).toContain(
+              `waiting for the state database (${join(h, 'state.db')}), locked by another process`,
+            ),
+          { timeout: 15_000, interval: 50 },
+        );
+        await holder.release();
+        expect((await remembered).isError).toBeFalsy();
+      } finally {
+        await s.close();
+      }
+      expect(keys(join(h, 'state.db'))).toEqual(['before', 'during']);
+    },
+  );
 
   it('held past the limit: remember fails naming the state database and what to do, never Ollama', async () => {
     const h = tempHome();
@@ -155,35 +159,40 @@ describe('a clean stop', () => {
 });
 
 describe('ollm-mcp state backup FILE', () => {
-  it('copies the database while a server runs; another home opens it with every entry; an existing FILE is replaced only with --force', async () => {
-    const h = tempHome();
-    const s = await stdioServer(h, fake.host);
-    const out = join(tempHome(), 'backup.db');
-    try {
-      for (let i = 0; i < 5; i++) await s.remember(`k${i}`);
-      const first = await run(['state', 'backup', out], { OLLM_HOME: h });
-      expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(
-        new RegExp(
-          `^Backed up ${join(h, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d`,
-        ),
-      );
-      await s.remember('k5');
-      const again = await run(['state', 'backup', out], { OLLM_HOME: h });
-      expect(again.code).toBe(1);
-      expect(again.stderr).toContain('already exists; nothing was written');
-      expect(keys(out)).toHaveLength(5); // untouched
-      const forced = await run(['state', 'backup', out, '--force'], { OLLM_HOME: h });
-      expect(forced.code).toBe(0);
-    } finally {
-      await s.close();
-    }
-    const other = tempHome();
-    copyFileSync(out, join(other, 'state.db'));
-    const listed = await run(['memory', 'list', '--json'], { OLLM_HOME: other });
-    expect(listed.code).toBe(0);
-    expect((JSON.parse(listed.stdout) as { entries: Array<{ key: string }> }).entries.map((e) => e.key).sort()).toEqual(
-      ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'],
-    );
-  });
+  it(
+    'copies the database while a server runs; another home opens it with every entry; an ' +
+      'existing FILE is replaced only with --force',
+    async () => {
+      const h = tempHome();
+      const s = await stdioServer(h, fake.host);
+      const out = join(tempHome(), 'backup.db');
+      try {
+        for (let i = 0; i < 5; i++) await s.remember(`k${i}`);
+        const first = await run(['state', 'backup', out], { OLLM_HOME: h });
+        expect(first.code).toBe(0);
+        expect(first.stdout).toMatch(
+          new RegExp(
+            `^Backed up ${join(h, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to ` +
+              `${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d`,
+          ),
+        );
+        await s.remember('k5');
+        const again = await run(['state', 'backup', out], { OLLM_HOME: h });
+        expect(again.code).toBe(1);
+        expect(again.stderr).toContain('already exists; nothing was written');
+        expect(keys(out)).toHaveLength(5); // untouched
+        const forced = await run(['state', 'backup', out, '--force'], { OLLM_HOME: h });
+        expect(forced.code).toBe(0);
+      } finally {
+        await s.close();
+      }
+      const other = tempHome();
+      copyFileSync(out, join(other, 'state.db'));
+      const listed = await run(['memory', 'list', '--json'], { OLLM_HOME: other });
+      expect(listed.code).toBe(0);
+      expect(
+        (JSON.parse(listed.stdout) as { entries: Array<{ key: string }> }).entries.map((e) => e.key).sort(),
+      ).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+    },
+  );
 });

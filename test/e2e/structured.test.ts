@@ -53,7 +53,8 @@ describe('structured answers on Ollama', () => {
     // llama3.2 first for every kind of work, as the user's setting: a named model answers alone, so an answer set
     // aside goes to the next model only on a routed call
     const first =
-      'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+      'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, ' +
+      'creative: llama3.2, reasoning: llama3.2}\n';
     session = await connect({
       OLLM_HOME: tempHome(`ram:\n  budget: 20GB\n  bufferBytes: 0\n${first}`),
       OLLAMA_HOST: fake.host,
@@ -65,15 +66,19 @@ describe('structured answers on Ollama', () => {
   });
   beforeEach(() => fake.reply('ok'));
 
-  it('sends the schema as Ollama’s format, and returns the parsed answer in structuredContent.json with the JSON as the text', async () => {
-    fake.reply('{"count": 2, "findings": ["a leak", "a race"]}');
-    const r = await call('route_and_generate', { prompt: 'List the problems.', format: SCHEMA });
-    expect(r.isError, r.text).toBe(false);
-    expect(fake.generations().at(-1)!.format).toEqual(SCHEMA);
-    expect(r.out.json).toEqual({ count: 2, findings: ['a leak', 'a race'] });
-    expect(r.text).toBe('{"count":2,"findings":["a leak","a race"]}');
-    expect(JSON.parse(r.text)).toEqual(r.out.json);
-  });
+  it(
+    'sends the schema as Ollama’s format, and returns the parsed answer in ' +
+      'structuredContent.json with the JSON as the text',
+    async () => {
+      fake.reply('{"count": 2, "findings": ["a leak", "a race"]}');
+      const r = await call('route_and_generate', { prompt: 'List the problems.', format: SCHEMA });
+      expect(r.isError, r.text).toBe(false);
+      expect(fake.generations().at(-1)!.format).toEqual(SCHEMA);
+      expect(r.out.json).toEqual({ count: 2, findings: ['a leak', 'a race'] });
+      expect(r.text).toBe('{"count":2,"findings":["a leak","a race"]}');
+      expect(JSON.parse(r.text)).toEqual(r.out.json);
+    },
+  );
 
   it('"json" asks Ollama for JSON, and a prose reply comes back as the JSON Ollama is made to send', async () => {
     fake.reply('Two problems were found.');

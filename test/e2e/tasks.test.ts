@@ -71,7 +71,8 @@ async function twoAgents() {
 
 describe('MCP tasks', () => {
   it(
-    'over stdio: offered, run as the agent’s job, polled, listed, cancelled — another agent’s are out of reach; a plain call is unchanged',
+    'over stdio: offered, run as the agent’s job, polled, listed, cancelled — another agent’s ' +
+      'are out of reach; a plain call is unchanged',
     { timeout: 30_000 },
     async () => {
       const { a, b } = await twoAgents();
@@ -157,7 +158,8 @@ describe('MCP tasks', () => {
     const whose = () =>
       fake.reply(
         (r) =>
-          `${/ALPHA-SECRET/.test(JSON.stringify(r.messages ?? r.prompt)) ? 'from-alpha' : /BRAVO-NOTES/.test(JSON.stringify(r.messages ?? r.prompt)) ? 'from-bravo' : 'from-none'} ${ANSWER}`,
+          `${/ALPHA-SECRET/.test(JSON.stringify(r.messages ?? r.prompt)) ? 'from-alpha' : /BRAVO-NOTES/.test(JSON.stringify(r.messages ?? r.prompt)) ? 'from-bravo' : 'from-none'} ` +
+          `${ANSWER}`,
       );
     const summarize = (files: string[], word: string) => ({
       name: 'route_and_generate',
@@ -166,7 +168,8 @@ describe('MCP tasks', () => {
     afterEach(() => fake.reply(ANSWER));
 
     it(
-      'another project’s window sending the same call 0.5 s later runs its own task on its own notes.txt; named by A’s absolute path, it is refused, never A’s text',
+      'another project’s window sending the same call 0.5 s later runs its own task on its own ' +
+        'notes.txt; named by A’s absolute path, it is refused, never A’s text',
       { timeout: 40_000 },
       async () => {
         whose();

@@ -87,7 +87,8 @@ async function bothLists(): Promise<{ mine: ListAnswer; boxs: Map<string, Listed
 
 describe("a team's GPU box: its models' fit, as it sees it, on a laptop", () => {
   it(
-    "lists each box model with the box's fit (now, after unloads, not at all) and follows it when the box's engine loads a model",
+    "lists each box model with the box's fit (now, after unloads, not at all) and follows it " +
+      "when the box's engine loads a model",
     { timeout: 40_000 },
     async () => {
       const first = await bothLists();

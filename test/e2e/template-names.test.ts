@@ -108,7 +108,10 @@ describe(`template files and names that could break the server (${E2E_TRANSPORT}
       );
       expect(text).not.toContain(SECRET);
 
-      const render = (await s.client.callTool({ name: 'render_template', arguments: { name: 'constructor' } })) as Call;
+      const render = (await s.client.callTool({
+        name: 'render_template',
+        arguments: { name: 'constructor' },
+      })) as Call;
       expect(render.isError).toBe(true);
       expect(render.content[0]!.text).toContain('"constructor" cannot be a template name');
     } finally {

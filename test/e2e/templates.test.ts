@@ -85,46 +85,52 @@ async function connectCustom(home: string, answer?: (req: Elicit) => Record<stri
 
 const GREET =
   'name: greet\ndescription: Greet someone\ntemplate: "Say hello to {who} in {language}, {tone:warmly}."\n' +
-  'variables:\n  - name: who\n    required: true\n    description: Who to greet\n  - name: language\n    required: true\n';
+  'variables:\n  - name: who\n    required: true\n    description: Who to greet\n  - name: ' +
+  'language\n    required: true\n';
 
 describe('render_template', () => {
-  it('fills code_review: default focus, explicit focus wins, values are not expanded, unused variables are reported', async () => {
-    await withSession(connect(envOf(tempHome())), async (s) => {
-      const code = 'fmt.Println("{x} and {{y}}")';
-      const plain = await render(s.client, {
-        name: 'code_review',
-        variables: { language: 'Go', code, severity: 'high' },
+  it(
+    'fills code_review: default focus, explicit focus wins, values are not expanded, unused ' +
+      'variables are reported',
+    async () => {
+      await withSession(connect(envOf(tempHome())), async (s) => {
+        const code = 'fmt.Println("{x} and {{y}}")';
+        const plain = await render(s.client, {
+          name: 'code_review',
+          variables: { language: 'Go', code, severity: 'high' },
+        });
+        expect(plain.isError).toBeFalsy();
+        expect(plain.out.prompt).toBe(
+          'Review this Go code, focusing on bugs and security.\n' +
+            'For each problem, quote the line or snippet, say why it matters, and give a concrete fix. ' +
+            'Order findings by severity. If nothing needs changing, say so plainly.\n\n' +
+            `\`\`\`Go\n${code}\n\`\`\``,
+        );
+        expect(plain.out).toMatchObject({
+          name: 'code_review',
+          missing: [],
+          variables: { language: 'Go', focus: 'bugs and security', code },
+          ignored: ['severity'],
+        });
+        expect(plain.text).toMatch(/\(Not used by this template: severity\.\)$/);
+        const focused = await render(s.client, {
+          name: 'code_review',
+          variables: { language: 'Go', code: 'x := 1', focus: 'performance' },
+        });
+        expect(focused.out.prompt).toMatch(/^Review this Go code, focusing on performance\.\n/);
+        expect(focused.out.variables.focus).toBe('performance');
+        expect(focused.out.ignored).toEqual([]);
       });
-      expect(plain.isError).toBeFalsy();
-      expect(plain.out.prompt).toBe(
-        'Review this Go code, focusing on bugs and security.\n' +
-          'For each problem, quote the line or snippet, say why it matters, and give a concrete fix. ' +
-          'Order findings by severity. If nothing needs changing, say so plainly.\n\n' +
-          `\`\`\`Go\n${code}\n\`\`\``,
-      );
-      expect(plain.out).toMatchObject({
-        name: 'code_review',
-        missing: [],
-        variables: { language: 'Go', focus: 'bugs and security', code },
-        ignored: ['severity'],
-      });
-      expect(plain.text).toMatch(/\(Not used by this template: severity\.\)$/);
-      const focused = await render(s.client, {
-        name: 'code_review',
-        variables: { language: 'Go', code: 'x := 1', focus: 'performance' },
-      });
-      expect(focused.out.prompt).toMatch(/^Review this Go code, focusing on performance\.\n/);
-      expect(focused.out.variables.focus).toBe('performance');
-      expect(focused.out.ignored).toEqual([]);
-    });
-  });
+    },
+  );
 
   it('without elicitation, missing required variables are an isError naming each with its description', async () => {
     await withSession(connect(envOf(tempHome())), async (s) => {
       const none = await render(s.client, { name: 'code_review' });
       expect(none.isError).toBe(true);
       expect(none.text).toContain(
-        'missing 2 required variables: language (Programming language of the code, e.g. TypeScript or Python.); code (The code to review.)',
+        'missing 2 required variables: language (Programming language of the code, e.g. TypeScript ' +
+          'or Python.); code (The code to review.)',
       );
       const one = await render(s.client, { name: 'translate', variables: { text: 'Bonjour' } });
       expect(one.isError).toBe(true);
@@ -133,37 +139,41 @@ describe('render_template', () => {
     });
   });
 
-  it('with an elicitation-capable client the server asks for the missing ones and uses the answers; a decline is an isError', async () => {
-    await withSession(
-      connectCustom(tempHome(), () => ({ action: 'accept', content: { language: 'Rust', code: 'fn main() {}' } })),
-      async (yes) => {
-        const r = await render(yes.client, { name: 'code_review', variables: { focus: 'style' } });
-        expect(r.isError, r.text).toBeFalsy();
-        expect(yes.asked).toHaveLength(1);
-        const { message, requestedSchema } = yes.asked[0]!.params;
-        expect(message).toBe('The "code_review" template needs language, code.');
-        expect(Object.keys(requestedSchema.properties)).toEqual(['language', 'code']);
-        expect(requestedSchema.required).toEqual(['language', 'code']);
-        expect(requestedSchema.properties.code).toMatchObject({ type: 'string', description: 'The code to review.' });
-        expect(r.out.prompt).toMatch(/^Review this Rust code, focusing on style\.\n/);
-        expect(r.out.prompt).toMatch(/```Rust\nfn main\(\) \{\}\n```$/);
-        expect(r.out.variables).toEqual({ language: 'Rust', focus: 'style', code: 'fn main() {}' });
-      },
-    );
-    await withSession(
-      connectCustom(tempHome(), () => ({ action: 'decline' })),
-      async (no) => {
-        const r = await render(no.client, { name: 'write_tests', variables: { code: 'def f(): pass' } });
-        expect(no.asked).toHaveLength(1);
-        expect(Object.keys(no.asked[0]!.params.requestedSchema.properties)).toEqual(['language']);
-        expect(r.isError).toBe(true);
-        expect(r.text).toContain(
-          'missing a required variable: language (Programming language of the code, e.g. Go or Rust.)',
-        );
-        expect(r.text).toContain('They were not given in the form');
-      },
-    );
-  });
+  it(
+    'with an elicitation-capable client the server asks for the missing ones and uses the ' +
+      'answers; a decline is an isError',
+    async () => {
+      await withSession(
+        connectCustom(tempHome(), () => ({ action: 'accept', content: { language: 'Rust', code: 'fn main() {}' } })),
+        async (yes) => {
+          const r = await render(yes.client, { name: 'code_review', variables: { focus: 'style' } });
+          expect(r.isError, r.text).toBeFalsy();
+          expect(yes.asked).toHaveLength(1);
+          const { message, requestedSchema } = yes.asked[0]!.params;
+          expect(message).toBe('The "code_review" template needs language, code.');
+          expect(Object.keys(requestedSchema.properties)).toEqual(['language', 'code']);
+          expect(requestedSchema.required).toEqual(['language', 'code']);
+          expect(requestedSchema.properties.code).toMatchObject({ type: 'string', description: 'The code to review.' });
+          expect(r.out.prompt).toMatch(/^Review this Rust code, focusing on style\.\n/);
+          expect(r.out.prompt).toMatch(/```Rust\nfn main\(\) \{\}\n```$/);
+          expect(r.out.variables).toEqual({ language: 'Rust', focus: 'style', code: 'fn main() {}' });
+        },
+      );
+      await withSession(
+        connectCustom(tempHome(), () => ({ action: 'decline' })),
+        async (no) => {
+          const r = await render(no.client, { name: 'write_tests', variables: { code: 'def f(): pass' } });
+          expect(no.asked).toHaveLength(1);
+          expect(Object.keys(no.asked[0]!.params.requestedSchema.properties)).toEqual(['language']);
+          expect(r.isError).toBe(true);
+          expect(r.text).toContain(
+            'missing a required variable: language (Programming language of the code, e.g. Go or Rust.)',
+          );
+          expect(r.text).toContain('They were not given in the form');
+        },
+      );
+    },
+  );
 
   it('generate: true runs the rendered prompt on the local model', async () => {
     await withSession(connect(envOf(tempHome())), async (s) => {

@@ -48,7 +48,8 @@ describe.each([
     ['the whole prompt', 'whole.log', false],
     ['the parts', 'big.log', true],
   ] as const)(
-    'a 60 MB /tokenize answer for %s: counted as it streams and given up at its bound; the server stays small and answers',
+    'a 60 MB /tokenize answer for %s: counted as it streams and given up at its bound; the ' +
+      'server stays small and answers',
     { timeout: 60_000 },
     async (_what, file, partsOnly) => {
       t.llama.tokenize = partsOnly ? (content) => (PART.test(content) ? 'huge' : 'ok') : 'huge';

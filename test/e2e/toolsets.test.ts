@@ -90,7 +90,8 @@ describe('toolsets', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^ollm-mcp: Invalid setting toolsets\\.0 = "everything" \\(from .*config\\.yaml\\): expected one of ${VALID}\\.$`,
+        `^ollm-mcp: Invalid setting toolsets\\.0 = "everything" \\(from .*config\\.yaml\\): ` +
+          `expected one of ${VALID}\\.$`,
       ),
     );
   });

@@ -42,7 +42,8 @@ type Out = {
  * answer goes to the next model only on a routed call).
  */
 const FIRST =
-  'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+  'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, ' +
+  'creative: llama3.2, reasoning: llama3.2}\n';
 
 let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;
@@ -85,7 +86,8 @@ async function call(args: Record<string, unknown>) {
 describe('citations of what was read', () => {
   it('asks the model to cite path:line, flags a fabricated citation with why, and verifies a correct one', async () => {
     fake.reply(
-      'The loop is at src/retry.ts:3 `for (let i = 0; i < 3; i++) {` and the back-off delay is set at src/retry.ts:120.',
+      'The loop is at src/retry.ts:3 `for (let i = 0; i < 3; i++) {` and the back-off delay is ' +
+        'set at src/retry.ts:120.',
     );
     const r = await call({ prompt: 'Explain how this retries.', task: 'code', files: ['src/retry.ts'] });
     expect(r.isError, r.text).toBe(false);
@@ -115,7 +117,9 @@ describe('citations of what was read', () => {
     'a file with line ends of %s has its 12 lines: line 8 with its quote is verified, line 13 flagged',
     async (file, _ends) => {
       fake.reply(
-        `The delay is set at src/${file}:8 \`await new Promise((r) => setTimeout(r, 100 * 2 ** i));\`, the loop at src/${file}:3 \`for (let i = 0; i < 3; i++) {\` and it ends at src/${file}:13.`,
+        `The delay is set at src/${file}:8 \`await new Promise((r) => setTimeout(r, 100 * 2 ** ` +
+          `i));\`, the loop at src/${file}:3 \`for (let i = 0; i < 3; i++) {\` and it ends at ` +
+          `src/${file}:13.`,
       );
       const r = await call({ prompt: 'Explain how this retries.', task: 'code', files: [`src/${file}`] });
       expect(r.isError, r.text).toBe(false);

@@ -121,7 +121,8 @@ async function closesAfter(
   await new Promise((r) => socket.once('connect', r));
   const raw = body === undefined ? '' : JSON.stringify(body);
   socket.write(
-    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(raw)}\r\n\r\n${raw}`,
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: ` +
+      `application/json\r\nContent-Length: ${Buffer.byteLength(raw)}\r\n\r\n${raw}`,
   );
   // the answer is complete (a chat ends with [DONE]); then a moment for a close to arrive
   const end = Date.now() + 15_000;

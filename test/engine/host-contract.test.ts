@@ -387,7 +387,8 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
   );
 
   it.runIf(run)(
-    "tokenize(), where it counts with the model's tokenizer: a loaded model's tokens; an unloaded one: undefined, and nothing is loaded for it",
+    "tokenize(), where it counts with the model's tokenizer: a loaded model's tokens; an " +
+      'unloaded one: undefined, and nothing is loaded for it',
     { timeout: 60_000 },
     () =>
       withEngine(async (engine, model) => {
@@ -407,7 +408,8 @@ describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoad
   );
 
   it.runIf(run)(
-    "pull() and delete() are 'not_supported' where it cannot download models; else delete() of a missing model is model_not_found",
+    "pull() and delete() are 'not_supported' where it cannot download models; else delete() of " +
+      'a missing model is model_not_found',
     { timeout: 60_000 },
     () =>
       withEngine(async (engine, model) => {

@@ -143,7 +143,10 @@ describe.runIf(RUN)("a real llama-server router: one figure for a model's need",
     const capacity = Math.round(1.5 * Math.max(...Object.values(listed)));
     const orch = await core(home, router, `    capacity: {ram: ${capacity}}\nram:\n  bufferBytes: 0\n`);
     expect((await smartLoad(orch, { model: 'storyA' })).action).toBe('loaded');
-    expect(await smartLoad(orch, { model: 'storyC' })).toMatchObject({ action: 'loaded', unloaded: ['storyA:latest'] });
+    expect(await smartLoad(orch, { model: 'storyC' })).toMatchObject({
+      action: 'loaded',
+      unloaded: ['storyA:latest'],
+    });
     expect(await routerStatuses(router.url)).toEqual({ storyA: 'unloaded', storyC: 'loaded' });
     expect(await listedNeeds(orch)).toEqual(listed); // the same figures with the capacity set, and after a restart
   });

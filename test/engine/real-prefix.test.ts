@@ -91,7 +91,8 @@ function story(bytes: number): string {
       const [x, y, z] = [0, 1, 2].map((j) => NAMES[(n + k + j) % 3]!) as [string, string, string];
       sentences.push(
         cap(
-          `${CLAUSES[(n * 7 + k * 3) % CLAUSES.length]!(x, y, z)} and ${CLAUSES[(n * 5 + k * 7 + 1) % CLAUSES.length]!(y, z, x)}`,
+          `${CLAUSES[(n * 7 + k * 3) % CLAUSES.length]!(x, y, z)} and ` +
+            `${CLAUSES[(n * 5 + k * 7 + 1) % CLAUSES.length]!(y, z, x)}`,
         ),
       );
     }
@@ -224,7 +225,8 @@ describe.runIf(RUN)('a real llama-server reading one file for three questions', 
     // each question was sent other facts
     expect(new Set(factBlocks).size).toBe(3);
     console.log(
-      `the file: ${Buffer.byteLength(STORY)} bytes, ${fileTokens} tokens; prompt tokens, cached, read, ms per question:`,
+      `the file: ${Buffer.byteLength(STORY)} bytes, ${fileTokens} tokens; prompt tokens, cached, ` +
+        `read, ms per question:`,
       JSON.stringify(figures),
     );
 

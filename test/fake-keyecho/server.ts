@@ -52,7 +52,9 @@ export class FakeKeyEcho {
         const key = auth.replace(/^\S+\s+/, '');
         const said = options.ownKey
           ? `Unauthorized: upstream refused {"authorization":"${auth}"}; Authorization: ${auth}`
-          : `Unauthorized: request headers {"authorization":"${auth}","accept":"${req.headers.accept ?? ''}"}; Authorization: ${auth}; the key ${key} is not valid (url-encoded: ${encodeURIComponent(key)})`;
+          : `Unauthorized: request headers ` +
+            `{"authorization":"${auth}","accept":"${req.headers.accept ?? ''}"}; Authorization: ` +
+            `${auth}; the key ${key} is not valid (url-encoded: ${encodeURIComponent(key)})`;
         res.writeHead(options.status ?? 401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
         res.end(JSON.stringify({ error: said }));
       });

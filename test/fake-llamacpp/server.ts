@@ -525,7 +525,8 @@ export class FakeLlamacpp {
       timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - writeStart);
       res.write(`data: ${JSON.stringify(chunk({}, out.length < words.length ? 'length' : 'stop', { timings }))}\n\n`);
       res.write(
-        `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [], usage, timings })}\n\n`,
+        `data: ` +
+          `${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [], usage, timings })}\n\n`,
       );
       res.end('data: [DONE]\n\n');
     } finally {

@@ -50,7 +50,8 @@ describe('a prompt that fits', () => {
       refused: undefined,
     });
     expect(g?.evaluated).toBe(
-      `${BOS}<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>${USER_HEADER}Why is the sky blue?<|eot_id|>${ASSISTANT_HEADER}`,
+      `${BOS}<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>${USER_HEADER}Why ` +
+        `is the sky blue?<|eot_id|>${ASSISTANT_HEADER}`,
     );
     expect(fake.overflows()).toEqual([]);
   });
@@ -69,30 +70,34 @@ describe('a prompt longer than num_ctx', () => {
   const prompt = sentences(60); // ~540 tokens
   const promptTokens = 1 + countTokens(prompt) + TEMPLATE_TOKENS;
 
-  it('is cut at the front by default: num_keep (4) + BOS tokens kept, then the last ones, leaving about half the context', async () => {
-    const { fake } = await start();
-    const res = await gen(fake, { model: 'llama3.2', prompt, options: { num_ctx: 256 } });
-    expect(res.status).toBe(200);
-    const limit = contextShiftPromptLimit(256, 5);
-    expect(limit).toBe(256 - 125);
-    expect(res.body['prompt_eval_count']).toBe(limit);
-    const [g] = fake.generations();
-    expect(g).toMatchObject({
-      numCtx: 256,
-      promptTokens,
-      evalTokens: limit,
-      droppedTokens: promptTokens - limit,
-      truncated: true,
-      fits: false,
-    });
-    // num_keep keeps BOS + the user header; the beginning of the prompt is gone, its end is there
-    expect(g?.evaluated.startsWith(`${BOS}${USER_HEADER}`)).toBe(true);
-    expect(g?.evaluated.endsWith(`Sentence number 59 is about the fox.<|eot_id|>${ASSISTANT_HEADER}`)).toBe(true);
-    expect(g?.evaluated).not.toContain('Sentence number 0 ');
-    // re-tokenizing the joined pieces may merge a few
-    expect(countTokens(g?.evaluated ?? '')).toBeLessThanOrEqual(limit + 2);
-    expect(fake.overflows()).toEqual([g]);
-  });
+  it(
+    'is cut at the front by default: num_keep (4) + BOS tokens kept, then the last ones, ' +
+      'leaving about half the context',
+    async () => {
+      const { fake } = await start();
+      const res = await gen(fake, { model: 'llama3.2', prompt, options: { num_ctx: 256 } });
+      expect(res.status).toBe(200);
+      const limit = contextShiftPromptLimit(256, 5);
+      expect(limit).toBe(256 - 125);
+      expect(res.body['prompt_eval_count']).toBe(limit);
+      const [g] = fake.generations();
+      expect(g).toMatchObject({
+        numCtx: 256,
+        promptTokens,
+        evalTokens: limit,
+        droppedTokens: promptTokens - limit,
+        truncated: true,
+        fits: false,
+      });
+      // num_keep keeps BOS + the user header; the beginning of the prompt is gone, its end is there
+      expect(g?.evaluated.startsWith(`${BOS}${USER_HEADER}`)).toBe(true);
+      expect(g?.evaluated.endsWith(`Sentence number 59 is about the fox.<|eot_id|>${ASSISTANT_HEADER}`)).toBe(true);
+      expect(g?.evaluated).not.toContain('Sentence number 0 ');
+      // re-tokenizing the joined pieces may merge a few
+      expect(countTokens(g?.evaluated ?? '')).toBeLessThanOrEqual(limit + 2);
+      expect(fake.overflows()).toEqual([g]);
+    },
+  );
 
   it('the same when streamed: the done line carries the reduced prompt_eval_count', async () => {
     const { fake } = await start();
@@ -149,16 +154,20 @@ describe('a prompt longer than num_ctx', () => {
     expect(fake.loaded()).toHaveLength(1); // the model was loaded first
   });
 
-  it('with shift:false (or a deepseek2 model) it is refused with Ollama’s own 400; changing shift reloads the model', async () => {
-    const { fake } = await start();
-    await gen(fake, { model: 'llama3.2', prompt: 'hi', options: { num_ctx: 256 } });
-    const res = await gen(fake, { model: 'llama3.2', prompt, shift: false, options: { num_ctx: 256 } });
-    expect(res).toEqual({ status: 400, body: { error: PROMPT_TOO_LONG } });
-    expect(fake.stats().reloads).toMatchObject([{ model: 'llama3.2:latest', changed: ['shift'] }]);
-    const fits = await gen(fake, { model: 'llama3.2', prompt: 'hi', shift: false, options: { num_ctx: 256 } });
-    expect(fits.status).toBe(200);
-    expect(fake.generations().map((g) => g.shift)).toEqual([true, false, false]);
-  });
+  it(
+    'with shift:false (or a deepseek2 model) it is refused with Ollama’s own 400; changing ' +
+      'shift reloads the model',
+    async () => {
+      const { fake } = await start();
+      await gen(fake, { model: 'llama3.2', prompt: 'hi', options: { num_ctx: 256 } });
+      const res = await gen(fake, { model: 'llama3.2', prompt, shift: false, options: { num_ctx: 256 } });
+      expect(res).toEqual({ status: 400, body: { error: PROMPT_TOO_LONG } });
+      expect(fake.stats().reloads).toMatchObject([{ model: 'llama3.2:latest', changed: ['shift'] }]);
+      const fits = await gen(fake, { model: 'llama3.2', prompt: 'hi', shift: false, options: { num_ctx: 256 } });
+      expect(fits.status).toBe(200);
+      expect(fake.generations().map((g) => g.shift)).toEqual([true, false, false]);
+    },
+  );
 
   it('is never cut when it carries images: 768 tokens each, and llama-server refuses what does not fit', async () => {
     const { fake } = await start();

@@ -11,41 +11,45 @@ const weightsOf = (modelfile: unknown) =>
   /^FROM \/root\/\.ollama\/models\/blobs\/sha256-([0-9a-f]{64})$/m.exec(String(modelfile))?.[1];
 
 describe('fake ollama: create', () => {
-  it('streams a status per layer, then writing manifest and success; the model shares its base weights and carries its settings', async () => {
-    const { fake } = await start();
-    const lines = await ndjson(
-      await post(`${fake.url}/api/create`, {
-        model: 'terse',
-        from: 'llama3.2',
-        system: 'Be terse.',
-        parameters: { temperature: 0.2, num_ctx: 16384 },
-      }),
-    );
-    const statuses = lines.map((l) => l['status'] as string);
-    expect(statuses[0]).toMatch(/^using existing layer sha256:[0-9a-f]{64}$/);
-    expect(statuses.filter((s) => s.startsWith('creating new layer sha256:'))).toHaveLength(2); // system, parameters
-    expect(statuses.slice(-2)).toEqual(['writing manifest', 'success']);
+  it(
+    'streams a status per layer, then writing manifest and success; the model shares its base ' +
+      'weights and carries its settings',
+    async () => {
+      const { fake } = await start();
+      const lines = await ndjson(
+        await post(`${fake.url}/api/create`, {
+          model: 'terse',
+          from: 'llama3.2',
+          system: 'Be terse.',
+          parameters: { temperature: 0.2, num_ctx: 16384 },
+        }),
+      );
+      const statuses = lines.map((l) => l['status'] as string);
+      expect(statuses[0]).toMatch(/^using existing layer sha256:[0-9a-f]{64}$/);
+      expect(statuses.filter((s) => s.startsWith('creating new layer sha256:'))).toHaveLength(2); // system, parameters
+      expect(statuses.slice(-2)).toEqual(['writing manifest', 'success']);
 
-    const base = await show(fake.url, 'llama3.2');
-    const made = await show(fake.url, 'terse');
-    expect(weightsOf(made['modelfile'])).toBe(weightsOf(base['modelfile']));
-    expect(made['system']).toBe('Be terse.');
-    expect(String(made['parameters']).split('\n')).toEqual(
-      expect.arrayContaining([
-        `${'temperature'.padEnd(30)} 0.2`,
-        `${'num_ctx'.padEnd(30)} 16384`,
-        `${'stop'.padEnd(30)} "<|eot_id|>"`,
-      ]),
-    );
-    expect((made['details'] as Record<string, unknown>)['parent_model']).toBe('llama3.2:latest');
-    expect(made['model_info']).toEqual(base['model_info']);
-    const tags = (
-      (await (await fetch(`${fake.url}/api/tags`)).json()) as { models: Array<{ name: string; size: number }> }
-    ).models;
-    const size = (n: string) => tags.find((t) => t.name === n)!.size;
-    // the weights are shared: only small layers are new
-    expect(size('terse:latest') - model('llama3.2:latest').size).toBeLessThan(1000);
-  });
+      const base = await show(fake.url, 'llama3.2');
+      const made = await show(fake.url, 'terse');
+      expect(weightsOf(made['modelfile'])).toBe(weightsOf(base['modelfile']));
+      expect(made['system']).toBe('Be terse.');
+      expect(String(made['parameters']).split('\n')).toEqual(
+        expect.arrayContaining([
+          `${'temperature'.padEnd(30)} 0.2`,
+          `${'num_ctx'.padEnd(30)} 16384`,
+          `${'stop'.padEnd(30)} "<|eot_id|>"`,
+        ]),
+      );
+      expect((made['details'] as Record<string, unknown>)['parent_model']).toBe('llama3.2:latest');
+      expect(made['model_info']).toEqual(base['model_info']);
+      const tags = (
+        (await (await fetch(`${fake.url}/api/tags`)).json()) as { models: Array<{ name: string; size: number }> }
+      ).models;
+      const size = (n: string) => tags.find((t) => t.name === n)!.size;
+      // the weights are shared: only small layers are new
+      expect(size('terse:latest') - model('llama3.2:latest').size).toBeLessThan(1000);
+    },
+  );
 
   it('pulls a base that is not installed first, and fails on a line when the registry has none', async () => {
     const { fake } = await start();

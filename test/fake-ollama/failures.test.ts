@@ -11,32 +11,39 @@ stopFakesAfterEach();
 const CPU = { admission: 'ollama', memoryBytes: 64e9 } as const;
 
 describe('failed loads', () => {
-  it('a crash answers 500 "llama-server process has terminated: …" (no word "memory"); nothing is retried or evicted', async () => {
-    const { fake } = await start(CPU);
-    await gen(fake, { model: 'phi3:mini' });
-    fake.injectLoadFailure('crash', { model: 'llama3.2' });
-    const r = await gen(fake, { model: 'llama3.2', prompt: 'x' });
-    expect(r).toEqual({ status: 500, body: { error: 'llama-server process has terminated: exit status 2' } });
-    expect(String(r.body['error'])).not.toMatch(/memory/i);
-    expect(loadedNames(fake)).toEqual(['phi3:mini']);
-    expect(fake.stats()).toMatchObject({
-      failedLoads: [{ model: 'llama3.2:latest', error: 'llama-server process has terminated: exit status 2' }],
-      loadRetries: [],
-      forcedEvictions: [],
-    });
-    expect((await gen(fake, { model: 'llama3.2' })).status).toBe(200); // the failure was used once
-  });
+  it(
+    'a crash answers 500 "llama-server process has terminated: …" (no word "memory"); nothing ' +
+      'is retried or evicted',
+    async () => {
+      const { fake } = await start(CPU);
+      await gen(fake, { model: 'phi3:mini' });
+      fake.injectLoadFailure('crash', { model: 'llama3.2' });
+      const r = await gen(fake, { model: 'llama3.2', prompt: 'x' });
+      expect(r).toEqual({ status: 500, body: { error: 'llama-server process has terminated: exit status 2' } });
+      expect(String(r.body['error'])).not.toMatch(/memory/i);
+      expect(loadedNames(fake)).toEqual(['phi3:mini']);
+      expect(fake.stats()).toMatchObject({
+        failedLoads: [{ model: 'llama3.2:latest', error: 'llama-server process has terminated: exit status 2' }],
+        loadRetries: [],
+        forcedEvictions: [],
+      });
+      expect((await gen(fake, { model: 'llama3.2' })).status).toBe(200); // the failure was used once
+    },
+  );
 
   it('out of memory alone, with an explicit context: 500 "llama-server reported out-of-memory during startup: …"', async () => {
     const { fake } = await start(CPU);
     fake.injectLoadFailure('oom', {
       detail:
-        'ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc failed: out of memory',
+        'ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc ' +
+        'failed: out of memory',
     });
     const r = await gen(fake, { model: 'llama3.2', options: { num_ctx: 8192 } });
     expect(r.status).toBe(500);
     expect(r.body['error']).toBe(
-      'llama-server reported out-of-memory during startup: ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc failed: out of memory',
+      'llama-server reported out-of-memory during startup: ' +
+        'ggml_backend_cuda_buffer_type_alloc_buffer: allocating 9000.00 MiB on device 0: cudaMalloc ' +
+        'failed: out of memory',
     );
     expect(fake.stats().loadRetries).toEqual([]);
     expect(fake.loaded()).toEqual([]);

@@ -29,7 +29,8 @@ export interface GenerationFailureOptions {
 }
 
 export const RUNTIME_OOM =
-  'model runner has unexpectedly stopped, this may be due to resource limitations or an internal error, check ollama server logs for details: CUDA error: out of memory';
+  'model runner has unexpectedly stopped, this may be due to resource limitations or an ' +
+  'internal error, check ollama server logs for details: CUDA error: out of memory';
 
 const OOM_NEEDLES = [
   'out of memory',

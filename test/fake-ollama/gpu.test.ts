@@ -12,17 +12,21 @@ const llama = model('llama3.2:latest');
 const mixtral = model('mixtral:8x7b');
 
 describe('GPU host: placement and /api/ps', () => {
-  it('a model that fits goes fully on the GPU: size = weights + KV(num_ctx × parallel), size_vram = size, context_length per slot', async () => {
-    const { fake } = await start({ gpus: [{ vramBytes: 24 * GiB }], numParallel: 2, memoryBytes: 32e9 });
-    expect((await gen(fake, { model: 'llama3.2', options: { num_ctx: 8192 } })).status).toBe(200);
-    const [entry] = await ps(fake);
-    expect(entry).toMatchObject({ name: 'llama3.2:latest', context_length: 8192 });
-    expect(entry!.size).toBe(llama.size + kvCacheBytes(llama, 16384));
-    expect(kvCacheBytes(llama, 16384)).toBe(2 * 28 * 8 * (3072 / 24) * 16384 * 2);
-    expect(entry!.size_vram).toBe(entry!.size);
-    expect(fake.gpus()[0]!.usedBytes).toBe(entry!.size);
-    expect(fake.usedMemoryBytes()).toBe(0); // nothing on the CPU
-  });
+  it(
+    'a model that fits goes fully on the GPU: size = weights + KV(num_ctx × parallel), ' +
+      'size_vram = size, context_length per slot',
+    async () => {
+      const { fake } = await start({ gpus: [{ vramBytes: 24 * GiB }], numParallel: 2, memoryBytes: 32e9 });
+      expect((await gen(fake, { model: 'llama3.2', options: { num_ctx: 8192 } })).status).toBe(200);
+      const [entry] = await ps(fake);
+      expect(entry).toMatchObject({ name: 'llama3.2:latest', context_length: 8192 });
+      expect(entry!.size).toBe(llama.size + kvCacheBytes(llama, 16384));
+      expect(kvCacheBytes(llama, 16384)).toBe(2 * 28 * 8 * (3072 / 24) * 16384 * 2);
+      expect(entry!.size_vram).toBe(entry!.size);
+      expect(fake.gpus()[0]!.usedBytes).toBe(entry!.size);
+      expect(fake.usedMemoryBytes()).toBe(0); // nothing on the CPU
+    },
+  );
 
   it('what does not fit is offloaded by whole layers: size_vram < size, the CPU part charged to RAM', async () => {
     const { fake } = await start({ gpus: [{ vramBytes: 8 * GiB }], memoryBytes: 64e9 });
@@ -48,7 +52,10 @@ describe('GPU host: placement and /api/ps', () => {
     expect(phi.vramByGpu[0]).toBe(0);
     expect(phi.vramByGpu[1]).toBe(phi.size);
 
-    const { fake: big } = await start({ gpus: [{ vramBytes: 16 * GiB }, { vramBytes: 16 * GiB }], memoryBytes: 64e9 });
+    const { fake: big } = await start({
+      gpus: [{ vramBytes: 16 * GiB }, { vramBytes: 16 * GiB }],
+      memoryBytes: 64e9,
+    });
     await gen(big, { model: 'mixtral:8x7b' }); // 27 GB: more than 80% of either GPU
     const m = big.loaded()[0]!;
     expect(m.vramByGpu.every((v) => v > 0)).toBe(true);
@@ -68,18 +75,22 @@ describe('GPU host: placement and /api/ps', () => {
 });
 
 describe('GPU host: admission', () => {
-  it('evicts while weights + KV > 80% of free VRAM: the idle model with the shortest keep_alive goes, not the oldest', async () => {
-    const { fake } = await start({ gpus: [{ vramBytes: 16 * GiB }], memoryBytes: 64e9, maxLoadedModels: 4 });
-    await gen(fake, { model: 'llama3.2', keep_alive: '1h' }); // loaded first
-    await gen(fake, { model: 'phi3:mini', keep_alive: '10m' });
-    await gen(fake, { model: 'qwen2.5-coder:7b' }); // 5 min
-    expect(fake.stats().forcedEvictions).toEqual([]);
-    await gen(fake, { model: 'llava:7b' }); // 6.9 GB; 80% of the 6 GB free is not enough
-    expect(loadedNames(fake).sort()).toEqual(['llama3.2:latest', 'llava:7b', 'phi3:mini']);
-    expect(fake.stats().forcedEvictions).toEqual([
-      { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number },
-    ]);
-  });
+  it(
+    'evicts while weights + KV > 80% of free VRAM: the idle model with the shortest keep_alive ' +
+      'goes, not the oldest',
+    async () => {
+      const { fake } = await start({ gpus: [{ vramBytes: 16 * GiB }], memoryBytes: 64e9, maxLoadedModels: 4 });
+      await gen(fake, { model: 'llama3.2', keep_alive: '1h' }); // loaded first
+      await gen(fake, { model: 'phi3:mini', keep_alive: '10m' });
+      await gen(fake, { model: 'qwen2.5-coder:7b' }); // 5 min
+      expect(fake.stats().forcedEvictions).toEqual([]);
+      await gen(fake, { model: 'llava:7b' }); // 6.9 GB; 80% of the 6 GB free is not enough
+      expect(loadedNames(fake).sort()).toEqual(['llama3.2:latest', 'llava:7b', 'phi3:mini']);
+      expect(fake.stats().forcedEvictions).toEqual([
+        { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number },
+      ]);
+    },
+  );
 
   it('the batch surcharge counts: num_batch 2048 adds 2 GiB to the check', async () => {
     for (const [options, evicted] of [
@@ -147,22 +158,26 @@ describe('GPU host: admission', () => {
 });
 
 describe('GPU host: default context', () => {
-  it('by total VRAM: 4096 below 23 GiB, 32768 from 23 GiB, 262144 from 47 GiB, capped at the trained window; OLLAMA_CONTEXT_LENGTH wins', async () => {
-    const cases: Array<[number[], number | undefined, string, number]> = [
-      [[16], undefined, 'llama3.2', 4096],
-      [[24], undefined, 'llama3.2', 32768],
-      [[24, 24], undefined, 'llama3.2', 131072], // 262144, capped at llama3.2's window
-      [[24, 24], undefined, 'qwen2.5-coder:7b', 32768],
-      [[24], 8192, 'llama3.2', 8192],
-    ];
-    for (const [gbs, defaultNumCtx, name, ctx] of cases) {
-      const { fake } = await start({
-        gpus: gbs.map((g) => ({ vramBytes: g * GiB })),
-        memoryBytes: 128e9,
-        ...(defaultNumCtx && { defaultNumCtx }),
-      });
-      await gen(fake, { model: name });
-      expect({ gbs, name, ctx: (await ps(fake))[0]!.context_length }).toEqual({ gbs, name, ctx });
-    }
-  });
+  it(
+    'by total VRAM: 4096 below 23 GiB, 32768 from 23 GiB, 262144 from 47 GiB, capped at the ' +
+      'trained window; OLLAMA_CONTEXT_LENGTH wins',
+    async () => {
+      const cases: Array<[number[], number | undefined, string, number]> = [
+        [[16], undefined, 'llama3.2', 4096],
+        [[24], undefined, 'llama3.2', 32768],
+        [[24, 24], undefined, 'llama3.2', 131072], // 262144, capped at llama3.2's window
+        [[24, 24], undefined, 'qwen2.5-coder:7b', 32768],
+        [[24], 8192, 'llama3.2', 8192],
+      ];
+      for (const [gbs, defaultNumCtx, name, ctx] of cases) {
+        const { fake } = await start({
+          gpus: gbs.map((g) => ({ vramBytes: g * GiB })),
+          memoryBytes: 128e9,
+          ...(defaultNumCtx && { defaultNumCtx }),
+        });
+        await gen(fake, { model: name });
+        expect({ gbs, name, ctx: (await ps(fake))[0]!.context_length }).toEqual({ gbs, name, ctx });
+      }
+    },
+  );
 });

@@ -51,18 +51,22 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
     expect(fake.loaded().map((l) => l.name)).toEqual(['phi3:mini']);
   });
 
-  it('keep_alive: negative = forever (centuries ahead), a short Go duration really unloads, ps is sorted latest first', async () => {
-    const { fake, client } = await start();
-    await client.generate({ model: 'phi3:mini', prompt: '', keep_alive: -1 });
-    await client.generate({ model: 'llama3.2', prompt: '', keep_alive: '300ms' });
-    await client.generate({ model: 'qwen2.5-coder:7b', prompt: '', keep_alive: '1h30m' });
-    const ps = await client.ps();
-    expect(ps.models.map((m) => m.name)).toEqual(['phi3:mini', 'qwen2.5-coder:7b', 'llama3.2:latest']);
-    expect(new Date(ps.models[0]?.expires_at ?? 0).getUTCFullYear()).toBeGreaterThan(2300);
-    await waitFor(() => !fake.loaded().some((l) => l.name === 'llama3.2:latest'));
-    expect((await client.ps()).models.map((m) => m.name)).toEqual(['phi3:mini', 'qwen2.5-coder:7b']);
-    expect(fake.usedMemoryBytes()).toBe(fake.loaded().reduce((s, l) => s + l.size, 0));
-  });
+  it(
+    'keep_alive: negative = forever (centuries ahead), a short Go duration really unloads, ps ' +
+      'is sorted latest first',
+    async () => {
+      const { fake, client } = await start();
+      await client.generate({ model: 'phi3:mini', prompt: '', keep_alive: -1 });
+      await client.generate({ model: 'llama3.2', prompt: '', keep_alive: '300ms' });
+      await client.generate({ model: 'qwen2.5-coder:7b', prompt: '', keep_alive: '1h30m' });
+      const ps = await client.ps();
+      expect(ps.models.map((m) => m.name)).toEqual(['phi3:mini', 'qwen2.5-coder:7b', 'llama3.2:latest']);
+      expect(new Date(ps.models[0]?.expires_at ?? 0).getUTCFullYear()).toBeGreaterThan(2300);
+      await waitFor(() => !fake.loaded().some((l) => l.name === 'llama3.2:latest'));
+      expect((await client.ps()).models.map((m) => m.name)).toEqual(['phi3:mini', 'qwen2.5-coder:7b']);
+      expect(fake.usedMemoryBytes()).toBe(fake.loaded().reduce((s, l) => s + l.size, 0));
+    },
+  );
 
   it('the keep_alive timer does not run while a request is in flight', async () => {
     const { fake, client } = await start({ tokenDelayMs: 40 });

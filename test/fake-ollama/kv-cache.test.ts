@@ -24,32 +24,40 @@ describe('the KV cache type', () => {
     expect(entry!.size_vram).toBe(entry!.size);
   });
 
-  it('the pre-flight still counts f16: a load whose q8_0 size fits beside a loaded model is answered with an eviction', async () => {
-    const { fake } = await start({ gpus: [{ vramBytes: 12 * GiB }], memoryBytes: 32e9, kvCacheType: 'q8_0', models });
-    await gen(fake, { model: 'phi3:mini', keep_alive: -1, options: { num_ctx: 4096 } });
-    const phi = (await ps(fake))[0]!;
-    const free = 12 * GiB - phi.size_vram;
-    const q8 = llama31.size + kvCacheBytes(llama31, 32768, 34 / 32);
-    const f16 = llama31.size + kvCacheBytes(llama31, 32768);
-    expect(q8).toBeLessThanOrEqual(free * 0.8); // what it really takes would fit
-    expect(f16).toBeGreaterThan(free * 0.8); // what Ollama predicts does not
-    await gen(fake, { model: 'llama3.1:8b', options: { num_ctx: 32768 } });
-    expect(fake.stats().forcedEvictions).toMatchObject([
-      { evicted: 'phi3:mini', for: 'llama3.1:8b', reason: 'memory' },
-    ]);
-  });
+  it(
+    'the pre-flight still counts f16: a load whose q8_0 size fits beside a loaded model is ' +
+      'answered with an eviction',
+    async () => {
+      const { fake } = await start({ gpus: [{ vramBytes: 12 * GiB }], memoryBytes: 32e9, kvCacheType: 'q8_0', models });
+      await gen(fake, { model: 'phi3:mini', keep_alive: -1, options: { num_ctx: 4096 } });
+      const phi = (await ps(fake))[0]!;
+      const free = 12 * GiB - phi.size_vram;
+      const q8 = llama31.size + kvCacheBytes(llama31, 32768, 34 / 32);
+      const f16 = llama31.size + kvCacheBytes(llama31, 32768);
+      expect(q8).toBeLessThanOrEqual(free * 0.8); // what it really takes would fit
+      expect(f16).toBeGreaterThan(free * 0.8); // what Ollama predicts does not
+      await gen(fake, { model: 'llama3.1:8b', options: { num_ctx: 32768 } });
+      expect(fake.stats().forcedEvictions).toMatchObject([
+        { evicted: 'phi3:mini', for: 'llama3.1:8b', reason: 'memory' },
+      ]);
+    },
+  );
 
-  it('at f16 with room for the prediction but not for its batch buffers, the batch is lowered and nothing is evicted', async () => {
-    const { fake } = await start({ gpus: [{ vramBytes: 12 * GiB }], memoryBytes: 32e9, models });
-    await gen(fake, { model: 'phi3:mini', keep_alive: -1, options: { num_ctx: 4096 } });
-    const free = 12 * GiB - (await ps(fake))[0]!.size_vram;
-    const f16 = llama31.size + kvCacheBytes(llama31, 16384);
-    expect(f16).toBeLessThanOrEqual(free * 0.8);
-    expect(f16 + 768 * 1024 ** 2).toBeGreaterThan(free * 0.8); // batch 1024's buffers would not fit
-    await gen(fake, { model: 'llama3.1:8b', options: { num_ctx: 16384 } });
-    expect(fake.stats().forcedEvictions).toEqual([]);
-    expect(fake.loaded().find((m) => m.name === 'llama3.1:8b')!.numBatch).toBe(512);
-  });
+  it(
+    'at f16 with room for the prediction but not for its batch buffers, the batch is lowered ' +
+      'and nothing is evicted',
+    async () => {
+      const { fake } = await start({ gpus: [{ vramBytes: 12 * GiB }], memoryBytes: 32e9, models });
+      await gen(fake, { model: 'phi3:mini', keep_alive: -1, options: { num_ctx: 4096 } });
+      const free = 12 * GiB - (await ps(fake))[0]!.size_vram;
+      const f16 = llama31.size + kvCacheBytes(llama31, 16384);
+      expect(f16).toBeLessThanOrEqual(free * 0.8);
+      expect(f16 + 768 * 1024 ** 2).toBeGreaterThan(free * 0.8); // batch 1024's buffers would not fit
+      await gen(fake, { model: 'llama3.1:8b', options: { num_ctx: 16384 } });
+      expect(fake.stats().forcedEvictions).toEqual([]);
+      expect(fake.loaded().find((m) => m.name === 'llama3.1:8b')!.numBatch).toBe(512);
+    },
+  );
 
   it('a quantized cache with flash attention off fails the load as llama-server does', async () => {
     const { fake } = await start({ gpus: [{ vramBytes: 24 * GiB }], kvCacheType: 'q4_0', flashAttention: 'off' });

@@ -39,42 +39,46 @@ describe('stats (default host: legacy RAM check)', () => {
     expect(fake.stats()).toMatchObject({ loads: 2, loadMs: 295 });
   });
 
-  it('records forced evictions (memory and maxLoadedModels) with their reason, not keep_alive:0 unloads, expiries or num_ctx reloads', async () => {
-    const { fake } = await start({ memoryBytes: 9e9, kvCache: false });
-    await gen(fake, { model: 'qwen2.5-coder:7b' }); // 4.68 GB
-    await gen(fake, { model: 'phi3:mini', keep_alive: '100ms' }); // 2.18 GB
-    await waitFor(() => !loadedNames(fake).includes('phi3:mini')); // expiry
-    await gen(fake, { model: 'phi3:mini' });
-    await gen(fake, { model: 'phi3:mini', keep_alive: 0 }); // explicit unload, load-only form
-    await gen(fake, { model: 'llama3.2', prompt: 'hi', keep_alive: 0 }); // unloads when the request ends
-    await gen(fake, { model: 'qwen2.5-coder:7b', options: { num_ctx: 8192 } }); // num_ctx reload
-    expect(loadedNames(fake)).toEqual(['qwen2.5-coder:7b']);
-    expect(fake.stats()).toMatchObject({
-      loads: 5,
-      forcedEvictions: [],
-      refusedLoads: [],
-      unloads: 2,
-      unloadsCompleted: 2,
-      expiries: 1,
-    });
-    expect(fake.stats().reloads).toMatchObject([{ model: 'qwen2.5-coder:7b', changed: ['num_ctx'] }]);
+  it(
+    'records forced evictions (memory and maxLoadedModels) with their reason, not keep_alive:0 ' +
+      'unloads, expiries or num_ctx reloads',
+    async () => {
+      const { fake } = await start({ memoryBytes: 9e9, kvCache: false });
+      await gen(fake, { model: 'qwen2.5-coder:7b' }); // 4.68 GB
+      await gen(fake, { model: 'phi3:mini', keep_alive: '100ms' }); // 2.18 GB
+      await waitFor(() => !loadedNames(fake).includes('phi3:mini')); // expiry
+      await gen(fake, { model: 'phi3:mini' });
+      await gen(fake, { model: 'phi3:mini', keep_alive: 0 }); // explicit unload, load-only form
+      await gen(fake, { model: 'llama3.2', prompt: 'hi', keep_alive: 0 }); // unloads when the request ends
+      await gen(fake, { model: 'qwen2.5-coder:7b', options: { num_ctx: 8192 } }); // num_ctx reload
+      expect(loadedNames(fake)).toEqual(['qwen2.5-coder:7b']);
+      expect(fake.stats()).toMatchObject({
+        loads: 5,
+        forcedEvictions: [],
+        refusedLoads: [],
+        unloads: 2,
+        unloadsCompleted: 2,
+        expiries: 1,
+      });
+      expect(fake.stats().reloads).toMatchObject([{ model: 'qwen2.5-coder:7b', changed: ['num_ctx'] }]);
 
-    const before = Date.now();
-    await gen(fake, { model: 'llava:7b' }); // 4.73 GB does not fit beside the coder: Ollama evicts it
-    expect(loadedNames(fake)).toEqual(['llava:7b']);
-    const { forcedEvictions } = fake.stats();
-    expect(forcedEvictions).toEqual([
-      { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number },
-    ]);
-    expect(forcedEvictions[0]?.at).toBeGreaterThanOrEqual(before);
+      const before = Date.now();
+      await gen(fake, { model: 'llava:7b' }); // 4.73 GB does not fit beside the coder: Ollama evicts it
+      expect(loadedNames(fake)).toEqual(['llava:7b']);
+      const { forcedEvictions } = fake.stats();
+      expect(forcedEvictions).toEqual([
+        { evicted: 'qwen2.5-coder:7b', for: 'llava:7b', reason: 'memory', at: expect.any(Number) as number },
+      ]);
+      expect(forcedEvictions[0]?.at).toBeGreaterThanOrEqual(before);
 
-    const { fake: one } = await start({ maxLoadedModels: 1 });
-    await gen(one, { model: 'phi3:mini' });
-    await gen(one, { model: 'llama3.2' });
-    expect(one.stats().forcedEvictions).toMatchObject([
-      { evicted: 'phi3:mini', for: 'llama3.2:latest', reason: 'count' },
-    ]);
-  });
+      const { fake: one } = await start({ maxLoadedModels: 1 });
+      await gen(one, { model: 'phi3:mini' });
+      await gen(one, { model: 'llama3.2' });
+      expect(one.stats().forcedEvictions).toMatchObject([
+        { evicted: 'phi3:mini', for: 'llama3.2:latest', reason: 'count' },
+      ]);
+    },
+  );
 
   it('records refused loads: too big for the machine, and no room beside a busy model', async () => {
     const { fake } = await start({ memoryBytes: 9e9, kvCache: false, tokenDelayMs: 20 });

@@ -23,7 +23,9 @@
 import { FakeOllama, type FakeOllamaOptions } from './server.js';
 
 const USAGE =
-  'usage: main.ts [--port N] [--memory SIZE] [--gpu SIZE]... [--cpu | --legacy-ram] [--unified] [--parallel N] [--max-loaded N] [--context-length N] [--load-ms-per-gb MS] [--unload-ms MS] [--recovery-ms MS] [--signed-in] [--version V]';
+  'usage: main.ts [--port N] [--memory SIZE] [--gpu SIZE]... [--cpu | --legacy-ram] ' +
+  '[--unified] [--parallel N] [--max-loaded N] [--context-length N] [--load-ms-per-gb MS] ' +
+  '[--unload-ms MS] [--recovery-ms MS] [--signed-in] [--version V]';
 
 const UNITS: Record<string, number> = {
   '': 1,

@@ -196,21 +196,29 @@ export function goParameters(params: Record<string, unknown>): string {
 
 const TEMPLATES: Record<string, string> = {
   llama:
-    '<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>{{ range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n',
+    '<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>{{ range .Messages ' +
+    '}}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>{{ end ' +
+    '}}<|start_header_id|>assistant<|end_header_id|>\n\n',
   qwen2:
-    '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
+    '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end ' +
+    '}}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
   qwen3:
-    '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
+    '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end ' +
+    '}}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n',
   phi3: '{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}<|user|>\n{{ .Prompt }}<|end|>\n<|assistant|>\n',
   gemma3: '<start_of_turn>user\n{{ .Prompt }}<end_of_turn>\n<start_of_turn>model\n',
 };
 
 const STOP_PARAMS: Record<string, string> = {
   llama:
-    'stop                           "<|start_header_id|>"\nstop                           "<|end_header_id|>"\nstop                           "<|eot_id|>"',
+    'stop                           "<|start_header_id|>"\nstop                           ' +
+    '"<|end_header_id|>"\nstop                           "<|eot_id|>"',
   qwen2: 'stop                           "<|im_start|>"\nstop                           "<|im_end|>"',
   qwen3:
-    'stop                           "<|im_start|>"\nstop                           "<|im_end|>"\ntemperature                    0.6',
-  phi3: 'stop                           "<|end|>"\nstop                           "<|user|>"\nstop                           "<|assistant|>"',
+    'stop                           "<|im_start|>"\nstop                           ' +
+    '"<|im_end|>"\ntemperature                    0.6',
+  phi3:
+    'stop                           "<|end|>"\nstop                           "<|user|>"\nstop  ' +
+    '                         "<|assistant|>"',
   gemma3: 'stop                           "<end_of_turn>"\ntemperature                    1',
 };

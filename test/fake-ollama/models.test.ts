@@ -19,7 +19,10 @@ describe('cloud models', () => {
     expect(tags.models.find((m) => m.name === 'llama3.2:latest')).not.toHaveProperty('remote_host');
     const unauthorized = { error: 'unauthorized', signin_url: SIGNIN_URL };
     expect(SIGNIN_URL).toMatch(/^https:\/\/ollama\.com\/connect\?name=[^&]+&key=[A-Za-z0-9_-]+$/);
-    expect(await gen(fake, { model: 'gpt-oss:120b-cloud', prompt: 'x' })).toEqual({ status: 401, body: unauthorized });
+    expect(await gen(fake, { model: 'gpt-oss:120b-cloud', prompt: 'x' })).toEqual({
+      status: 401,
+      body: unauthorized,
+    });
     expect(await gen(fake, { model: 'gpt-oss:120b-cloud' })).toEqual({ status: 401, body: unauthorized }); // a load too
     const chat = await post(`${fake.url}/api/chat`, {
       model: 'glm-4.6:cloud',
@@ -126,24 +129,28 @@ describe('capabilities', () => {
     expect(loadedNames(fake)).toEqual(['nomic-embed-text:latest']);
   });
 
-  it('image and audio models show their capabilities; an image-generation model is refused by /api/generate and has no model_info', async () => {
-    const { fake } = await start({
-      models: [...DEFAULT_MODELS, ...CAPABILITY_MODELS],
-      admission: 'ollama',
-      memoryBytes: 64e9,
-    });
-    const show = async (m: string): Promise<Record<string, unknown>> =>
-      (await (await post(`${fake.url}/api/show`, { model: m })).json()) as Record<string, unknown>;
-    const image = await show('x/z-image-turbo');
-    expect(image['capabilities']).toEqual(['image']);
-    expect(image).not.toHaveProperty('model_info');
-    expect(await gen(fake, { model: 'x/z-image-turbo', prompt: 'a cat' })).toEqual({
-      status: 400,
-      body: { error: 'image generation models are not currently supported' },
-    });
-    expect((await show('gemma3n:e4b'))['capabilities']).toEqual(['completion', 'vision', 'audio']);
-    expect((await gen(fake, { model: 'gemma3n:e4b', prompt: 'x' })).status).toBe(200);
-  });
+  it(
+    'image and audio models show their capabilities; an image-generation model is refused by ' +
+      '/api/generate and has no model_info',
+    async () => {
+      const { fake } = await start({
+        models: [...DEFAULT_MODELS, ...CAPABILITY_MODELS],
+        admission: 'ollama',
+        memoryBytes: 64e9,
+      });
+      const show = async (m: string): Promise<Record<string, unknown>> =>
+        (await (await post(`${fake.url}/api/show`, { model: m })).json()) as Record<string, unknown>;
+      const image = await show('x/z-image-turbo');
+      expect(image['capabilities']).toEqual(['image']);
+      expect(image).not.toHaveProperty('model_info');
+      expect(await gen(fake, { model: 'x/z-image-turbo', prompt: 'a cat' })).toEqual({
+        status: 400,
+        body: { error: 'image generation models are not currently supported' },
+      });
+      expect((await show('gemma3n:e4b'))['capabilities']).toEqual(['completion', 'vision', 'audio']);
+      expect((await gen(fake, { model: 'gemma3n:e4b', prompt: 'x' })).status).toBe(200);
+    },
+  );
 
   it('a thinking model thinks unless think:false; asking a model that cannot is 400', async () => {
     const { fake } = await start({

@@ -52,7 +52,8 @@ import { tokenize, countTokens } from './tokenize.js';
 export const IMAGE_TOKENS = 768;
 export const BOS = '<|begin_of_text|>';
 export const PROMPT_TOO_LONG =
-  'the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length';
+  'the prompt is longer than the context length currently available to the model; shorten the ' +
+  'prompt, adjust the context length in settings, or use a model with a longer context length';
 
 /** llama-server's answer to a prompt of `nPrompt` >= `nCtx` tokens: the error text Ollama passes on. */
 export function exceedsContextError(nPrompt: number, nCtx: number): string {
@@ -81,7 +82,10 @@ const ASSISTANT_HEADER = '<|start_header_id|>assistant<|end_header_id|>\n\n';
 /** The chat request's tools, one JSON line each, in a block before the messages ('' without tools). */
 export function renderTools(tools: unknown[]): string {
   if (tools.length === 0) return '';
-  return `<|start_header_id|>system<|end_header_id|>\n\nYou can call these functions:\n${tools.map((t) => JSON.stringify(t)).join('\n')}<|eot_id|>`;
+  return (
+    `<|start_header_id|>system<|end_header_id|>\n\nYou can call these ` +
+    `functions:\n${tools.map((t) => JSON.stringify(t)).join('\n')}<|eot_id|>`
+  );
 }
 
 export function render(msgs: PromptMessage[], tools: unknown[] = []): string {

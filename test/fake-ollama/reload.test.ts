@@ -5,28 +5,32 @@ import { gen, post, ps, start, stopFakesAfterEach } from './test-helpers.js';
 stopFakesAfterEach();
 
 describe('reloads', () => {
-  it('a loaded model is reloaded when a load option differs, and only then; each reload is counted with what changed', async () => {
-    const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
-      ['num_ctx', { num_ctx: 8192 }, { num_ctx: 16384 }],
-      ['num_batch', { num_batch: 256 }, { num_batch: 1024 }],
-      ['num_gpu', { num_gpu: 10 }, { num_gpu: 20 }],
-      ['main_gpu', {}, { main_gpu: 0 }],
-      ['use_mmap', { use_mmap: true }, { use_mmap: false }],
-      ['num_thread', {}, { num_thread: 4 }],
-    ];
-    for (const [option, first, second] of cases) {
-      const { fake } = await start({ admission: 'ollama' });
-      await gen(fake, { model: 'llama3.2', options: first });
-      // generation options do not count
-      await gen(fake, { model: 'llama3.2', prompt: 'same', options: { ...first, temperature: 0.1, seed: 7 } });
-      expect({ option, loads: fake.loadCount('llama3.2') }).toEqual({ option, loads: 1 });
-      const again = await gen(fake, { model: 'llama3.2', prompt: 'changed', options: second });
-      expect(again.body['load_duration']).toBeGreaterThan(0);
-      expect(fake.stats().reloads).toMatchObject([{ model: 'llama3.2:latest', changed: [option] }]);
-      expect(fake.stats().loads).toBe(2);
-      expect(fake.loaded()).toHaveLength(1);
-    }
-  });
+  it(
+    'a loaded model is reloaded when a load option differs, and only then; each reload is ' +
+      'counted with what changed',
+    async () => {
+      const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+        ['num_ctx', { num_ctx: 8192 }, { num_ctx: 16384 }],
+        ['num_batch', { num_batch: 256 }, { num_batch: 1024 }],
+        ['num_gpu', { num_gpu: 10 }, { num_gpu: 20 }],
+        ['main_gpu', {}, { main_gpu: 0 }],
+        ['use_mmap', { use_mmap: true }, { use_mmap: false }],
+        ['num_thread', {}, { num_thread: 4 }],
+      ];
+      for (const [option, first, second] of cases) {
+        const { fake } = await start({ admission: 'ollama' });
+        await gen(fake, { model: 'llama3.2', options: first });
+        // generation options do not count
+        await gen(fake, { model: 'llama3.2', prompt: 'same', options: { ...first, temperature: 0.1, seed: 7 } });
+        expect({ option, loads: fake.loadCount('llama3.2') }).toEqual({ option, loads: 1 });
+        const again = await gen(fake, { model: 'llama3.2', prompt: 'changed', options: second });
+        expect(again.body['load_duration']).toBeGreaterThan(0);
+        expect(fake.stats().reloads).toMatchObject([{ model: 'llama3.2:latest', changed: [option] }]);
+        expect(fake.stats().loads).toBe(2);
+        expect(fake.loaded()).toHaveLength(1);
+      }
+    },
+  );
 
   it('num_ctx is compared after capping at the trained window; automatic values match automatic ones', async () => {
     const { fake } = await start({ admission: 'ollama' });
@@ -82,32 +86,36 @@ describe('keep_alive across requests', () => {
     expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')!.keepAliveMs).toBe(120_000);
   });
 
-  it('keep_alive 0 with an empty prompt unloads whatever else is sent; left out it loads even when the default is 0', async () => {
-    const { fake } = await start({ admission: 'ollama' });
-    await gen(fake, { model: 'llama3.2' });
-    const unload = await gen(fake, {
-      model: 'llama3.2',
-      keep_alive: 0,
-      options: { num_ctx: 65536, num_gpu: 3 },
-      format: 'json',
-      system: 'be brief',
-      think: true,
-    });
-    expect(unload.body['done_reason']).toBe('unload');
-    const chat = await post(`${fake.url}/api/chat`, {
-      model: 'phi3:mini',
-      messages: [],
-      keep_alive: '0s',
-      tools: [{ type: 'function' }],
-      stream: false,
-    });
-    expect(((await chat.json()) as { done_reason: string }).done_reason).toBe('unload');
-    expect(fake.stats()).toMatchObject({ loads: 1, reloads: [], unloads: 1 });
-    expect(fake.loaded()).toEqual([]);
+  it(
+    'keep_alive 0 with an empty prompt unloads whatever else is sent; left out it loads even ' +
+      'when the default is 0',
+    async () => {
+      const { fake } = await start({ admission: 'ollama' });
+      await gen(fake, { model: 'llama3.2' });
+      const unload = await gen(fake, {
+        model: 'llama3.2',
+        keep_alive: 0,
+        options: { num_ctx: 65536, num_gpu: 3 },
+        format: 'json',
+        system: 'be brief',
+        think: true,
+      });
+      expect(unload.body['done_reason']).toBe('unload');
+      const chat = await post(`${fake.url}/api/chat`, {
+        model: 'phi3:mini',
+        messages: [],
+        keep_alive: '0s',
+        tools: [{ type: 'function' }],
+        stream: false,
+      });
+      expect(((await chat.json()) as { done_reason: string }).done_reason).toBe('unload');
+      expect(fake.stats()).toMatchObject({ loads: 1, reloads: [], unloads: 1 });
+      expect(fake.loaded()).toEqual([]);
 
-    const { fake: zero } = await start({ admission: 'ollama', defaultKeepAliveMs: 0 });
-    const load = await gen(zero, { model: 'llama3.2' });
-    expect(load.body['done_reason']).toBe('load'); // OLLAMA_KEEP_ALIVE=0 is not an unload request
-    expect(zero.stats().loads).toBe(1);
-  });
+      const { fake: zero } = await start({ admission: 'ollama', defaultKeepAliveMs: 0 });
+      const load = await gen(zero, { model: 'llama3.2' });
+      expect(load.body['done_reason']).toBe('load'); // OLLAMA_KEEP_ALIVE=0 is not an unload request
+      expect(zero.stats().loads).toBe(1);
+    },
+  );
 });

@@ -25,20 +25,24 @@ describe('fake ollama: standalone runner', () => {
     }
   }
 
-  it('standalone runner prints {"url"} on stdout and exits cleanly on SIGTERM; --memory alone is the legacy RAM check', async () => {
-    const code = await standalone(['--memory', '8e9'], async (url) => {
-      expect(await (await fetch(url)).text()).toBe('Ollama is running');
-      const res = await post(`${url}/api/generate`, { model: 'llama3.2' });
-      expect(res.status).toBe(200);
-      const ps = (await (await fetch(`${url}/api/ps`)).json()) as { models: unknown[] };
-      expect(ps.models).toHaveLength(1);
-      // mixtral (26 GB) cannot load on an 8 GB machine
-      const big = await post(`${url}/api/generate`, { model: 'mixtral:8x7b' });
-      expect(big.status).toBe(500);
-      expect(((await big.json()) as { error: string }).error).toMatch(/than is available \(5\.\d GiB\)/);
-    });
-    expect(code).toBe(0);
-  });
+  it(
+    'standalone runner prints {"url"} on stdout and exits cleanly on SIGTERM; --memory alone is ' +
+      'the legacy RAM check',
+    async () => {
+      const code = await standalone(['--memory', '8e9'], async (url) => {
+        expect(await (await fetch(url)).text()).toBe('Ollama is running');
+        const res = await post(`${url}/api/generate`, { model: 'llama3.2' });
+        expect(res.status).toBe(200);
+        const ps = (await (await fetch(`${url}/api/ps`)).json()) as { models: unknown[] };
+        expect(ps.models).toHaveLength(1);
+        // mixtral (26 GB) cannot load on an 8 GB machine
+        const big = await post(`${url}/api/generate`, { model: 'mixtral:8x7b' });
+        expect(big.status).toBe(500);
+        expect(((await big.json()) as { error: string }).error).toMatch(/than is available \(5\.\d GiB\)/);
+      });
+      expect(code).toBe(0);
+    },
+  );
 
   it('standalone runner: --gpu makes a GPU host, --cpu a CPU host without a memory check; bad flags exit 2', async () => {
     const gpu = await standalone(['--gpu', '8GiB', '--memory', '32GB', '--parallel', '2'], async (url) => {

@@ -4,7 +4,18 @@
  * (llama3-tokenizer-js 1.2.0, no BOS; tiktoken cl100k gives the same) counts for each.
  */
 
-export const PROSE = `Ollama runs large language models on your own machine. When a request arrives, the server looks for a loaded copy of the model; if none is loaded, it starts a runner, reads the weights from disk and allocates the key-value cache for the context window that was asked for. Loading can take several seconds, so the model is kept in memory for five minutes after the last request unless the client says otherwise. A longer context needs more memory, and a model that does not fit on the graphics card is partly run on the processor, which is much slower. Because of this, choosing the context length carefully matters: a prompt that is longer than the window is cut at the front, and the model never sees what was removed. Developers who send whole files, long logs or large diffs should count their tokens first, split the work into pieces that fit, and ask for a summary of each piece before combining the answers.`;
+export const PROSE =
+  `Ollama runs large language models on your own machine. When a request arrives, the server ` +
+  `looks for a loaded copy of the model; if none is loaded, it starts a runner, reads the ` +
+  `weights from disk and allocates the key-value cache for the context window that was asked ` +
+  `for. Loading can take several seconds, so the model is kept in memory for five minutes ` +
+  `after the last request unless the client says otherwise. A longer context needs more ` +
+  `memory, and a model that does not fit on the graphics card is partly run on the processor, ` +
+  `which is much slower. Because of this, choosing the context length carefully matters: a ` +
+  `prompt that is longer than the window is cut at the front, and the model never sees what ` +
+  `was removed. Developers who send whole files, long logs or large diffs should count their ` +
+  `tokens first, split the work into pieces that fit, and ask for a summary of each piece ` +
+  `before combining the answers.`;
 
 export const TYPESCRIPT = `// Splits source files into chunks that fit a model's context.
 import { readFile } from 'node:fs/promises';
@@ -117,19 +128,26 @@ export function logLines(seed = 1, count = 50): string {
     const ms = String(r(1000)).padStart(3, '0');
     const formats = [
       (): string =>
-        `time=2025-10-14T10:21:${s}.${ms}Z level=INFO source=server.go:${r(900)} msg="llama runner started in ${(r(900) / 100).toFixed(2)} seconds"`,
+        `time=2025-10-14T10:21:${s}.${ms}Z level=INFO source=server.go:${r(900)} msg="llama runner ` +
+        `started in ${(r(900) / 100).toFixed(2)} seconds"`,
       (): string =>
-        `[GIN] 2025/10/14 - 10:21:${s} | 200 |  ${(r(9e6) / 1e6).toFixed(6)}s |       127.0.0.1 | POST     "/api/generate"`,
+        `[GIN] 2025/10/14 - 10:21:${s} | 200 |  ${(r(9e6) / 1e6).toFixed(6)}s |       127.0.0.1 | ` +
+        `POST     "/api/generate"`,
       (): string =>
-        `2025-10-14 10:21:${s},${ms} ERROR [worker-${r(8)}] com.example.jobs.Processor - Failed to process job id=${r(99999)}: connection refused (retry ${r(3)}/3)`,
+        `2025-10-14 10:21:${s},${ms} ERROR [worker-${r(8)}] com.example.jobs.Processor - Failed to ` +
+        `process job id=${r(99999)}: connection refused (retry ${r(3)}/3)`,
       (): string =>
-        `Oct 14 10:21:${s} host kernel: [${(r(99999999) / 1000).toFixed(6)}] nvidia-uvm: Loaded the UVM driver, major device number ${r(300)}.`,
+        `Oct 14 10:21:${s} host kernel: [${(r(99999999) / 1000).toFixed(6)}] nvidia-uvm: Loaded the ` +
+        `UVM driver, major device number ${r(300)}.`,
       (): string =>
-        `{"level":"warn","ts":"2025-10-14T10:21:${s}.${ms}Z","caller":"sched/sched.go:${r(900)}","msg":"model request too large for system","model":"llama3.2:latest","num_ctx":${4096 * (1 + r(4))}}`,
+        `{"level":"warn","ts":"2025-10-14T10:21:${s}.${ms}Z","caller":"sched/sched.go:${r(900)}","msg":"model ` +
+        `request too large for system","model":"llama3.2:latest","num_ctx":${4096 * (1 + r(4))}}`,
       (): string =>
-        `127.0.0.1 - - [14/Oct/2025:10:21:${s} +0000] "GET /api/tags HTTP/1.1" 200 ${r(99999)} "-" "ollama-js/0.6.0 (x64 linux Node.js/v22.${r(20)}.0)"`,
+        `127.0.0.1 - - [14/Oct/2025:10:21:${s} +0000] "GET /api/tags HTTP/1.1" 200 ${r(99999)} "-" ` +
+        `"ollama-js/0.6.0 (x64 linux Node.js/v22.${r(20)}.0)"`,
       (): string =>
-        `[2025-10-14 10:21:${s}] npm ERR! code ERESOLVE while resolving: ollm-mcp@0.${r(9)}.${r(20)} Found: typescript@5.${r(9)}.${r(9)}`,
+        `[2025-10-14 10:21:${s}] npm ERR! code ERESOLVE while resolving: ` +
+        `ollm-mcp@0.${r(9)}.${r(20)} Found: typescript@5.${r(9)}.${r(9)}`,
     ];
     lines.push((formats[r(formats.length)] ?? formats[0]!)());
   }

@@ -173,7 +173,8 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   if (!isObject(body))
     throw new ApiError(
       400,
-      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't " +
+        'using your HTTP library correctly.)',
     );
   const id = body['model'];
   if (typeof id !== 'string' || id === '')

@@ -144,14 +144,16 @@ async function route(
     if (key === undefined) {
       throw new ApiError(
         401,
-        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        "You didn't provide an API key. You need to provide your API key in an Authorization header " +
+          'using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).',
       );
     }
     if (key !== d.apiKey) {
       // OpenAI shows the start and end of the key it was sent
       throw new ApiError(
         401,
-        `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-4)}. You can find your API ` +
+          `key at https://platform.openai.com/account/api-keys.`,
         'invalid_request_error',
         'invalid_api_key',
       );

@@ -16,7 +16,8 @@ const USUAL_PATHS = [
 ];
 
 const HOW_TO_GET_ONE =
-  'install one (Debian/Ubuntu: `sudo apt-get install chromium`; macOS: Google Chrome or Chromium in /Applications) or set CHROMIUM_PATH to a Chrome or Chromium executable';
+  'install one (Debian/Ubuntu: `sudo apt-get install chromium`; macOS: Google Chrome or ' +
+  'Chromium in /Applications) or set CHROMIUM_PATH to a Chrome or Chromium executable';
 
 /** $CHROMIUM_PATH when set (used as given, so a wrong path fails loudly), else the first usual path that exists. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -41,7 +41,10 @@ export function selfSigned(cn = 'localhost'): { key: string; cert: string } {
   );
   const signature = sign('sha256', tbs, privateKey);
   const der = seq(tbs, ecdsaSha256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
-  const cert = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  const cert =
+    `-----BEGIN ` +
+    `CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END ` +
+    `CERTIFICATE-----\n`;
   const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { key, cert };
 }

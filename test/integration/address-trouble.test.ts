@@ -91,7 +91,8 @@ describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
     const message = await failure(ask(`http://no-such-host.invalid:11434${path}`));
     expect(message).toMatch(
       new RegExp(
-        `\\(the host name "no-such-host\\.invalid" does not resolve: (ENOTFOUND|EAI_AGAIN)\\) — the name does not resolve: check the address in settings \\(${esc(setting)}\\)\\.$`,
+        `\\(the host name "no-such-host\\.invalid" does not resolve: (ENOTFOUND|EAI_AGAIN)\\) — the ` +
+          `name does not resolve: check the address in settings \\(${esc(setting)}\\)\\.$`,
       ),
     );
     expect(message).not.toMatch(started);
@@ -107,7 +108,8 @@ describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
     const message = await failure(ask(`https://127.0.0.1:${plain}${path}`));
     expect(message).toMatch(
       new RegExp(
-        `\\(it does not speak HTTPS there: [A-Z_]+, wrong version number\\) — use http://127\\.0\\.0\\.1:${plain}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`,
+        `\\(it does not speak HTTPS there: [A-Z_]+, wrong version number\\) — use ` +
+          `http://127\\.0\\.0\\.1:${plain}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`,
       ),
     );
   });
@@ -116,7 +118,8 @@ describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
     const message = await failure(ask(`http://127.0.0.1:${tls}${path}`));
     expect(message).toMatch(
       new RegExp(
-        `\\(it speaks HTTPS there, not plain HTTP\\) — use https://127\\.0\\.0\\.1:${tls}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`,
+        `\\(it speaks HTTPS there, not plain HTTP\\) — use ` +
+          `https://127\\.0\\.0\\.1:${tls}${esc(path)} in settings \\(${esc(setting)}\\)\\.$`,
       ),
     );
   });
@@ -125,7 +128,9 @@ describe.each(kinds)('$kind', ({ setting, path, started, ask }) => {
     const message = await failure(ask(`http://127.0.0.1:${garbage}${path}`));
     expect(message).toMatch(
       new RegExp(
-        `\\(its answer is not HTTP: HPE_[A-Z_]+\\) — check the port in settings \\(${esc(setting)}\\) — or, if it speaks HTTPS there, use https://127\\.0\\.0\\.1:${garbage}${esc(path)}\\.$`,
+        `\\(its answer is not HTTP: HPE_[A-Z_]+\\) — check the port in settings ` +
+          `\\(${esc(setting)}\\) — or, if it speaks HTTPS there, use ` +
+          `https://127\\.0\\.0\\.1:${garbage}${esc(path)}\\.$`,
       ),
     );
   });
@@ -144,12 +149,16 @@ describe('doctor', () => {
     return (await runDoctor(orch)).checks.find((c) => c.name === 'Ollama')!;
   };
 
-  it('an Ollama address whose name does not resolve: check the address (OLLM_HOST or OLLAMA_HOST), not "ollama serve"', async () => {
-    const check = await doctorFor('http://no-such-host.invalid:11434');
-    expect(check.level).toBe('fail');
-    expect(check.detail).toMatch(/the host name "no-such-host\.invalid" does not resolve/);
-    expect(check.fix).toBe('the name does not resolve: check the address in settings (OLLM_HOST or OLLAMA_HOST)');
-  });
+  it(
+    'an Ollama address whose name does not resolve: check the address (OLLM_HOST or ' +
+      'OLLAMA_HOST), not "ollama serve"',
+    async () => {
+      const check = await doctorFor('http://no-such-host.invalid:11434');
+      expect(check.level).toBe('fail');
+      expect(check.detail).toMatch(/the host name "no-such-host\.invalid" does not resolve/);
+      expect(check.fix).toBe('the name does not resolve: check the address in settings (OLLM_HOST or OLLAMA_HOST)');
+    },
+  );
 
   it('an https:// Ollama address to a plain server: use http://', async () => {
     const check = await doctorFor(`https://127.0.0.1:${plain}`);

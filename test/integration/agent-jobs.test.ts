@@ -41,31 +41,34 @@ const sentFor = (f: FakeOllama, prompt: string) =>
     .map((r) => r.body as Generate);
 
 describe("an agent's settings in every job", () => {
-  it("compare runs every model with the agent's options and system prompt; another agent's with the settings", async () => {
-    fake = await FakeOllama.start({ memoryBytes: 48e9 });
-    const core = await coreFor(fake, { yaml: YAML, totalBytes: 48e9 });
-    const models = ['llama3.2', 'phi3:mini'];
-    const tuned = await compare(core, {
-      prompt: 'Compare for the tuned agent',
-      models,
-      system: 'Be brief.',
-      agent: 'tuned',
-    });
-    expect(tuned.answered).toHaveLength(2);
-    const sent = sentFor(fake, 'Compare for the tuned agent');
-    expect(sent.map((s) => s.model).sort()).toEqual(['llama3.2:latest', 'phi3:mini']);
-    for (const s of sent) {
-      expect(s.options).toMatchObject({ temperature: 0.15, top_p: 0.5, num_predict: 77 });
-      expect(s.system).toContain(SYSTEM);
-      expect(s.system).toContain('Be brief.');
-    }
-    await compare(core, { prompt: 'Compare for the plain agent', models, agent: 'plain' });
-    for (const s of sentFor(fake, 'Compare for the plain agent')) {
-      expect(s.options).not.toHaveProperty('temperature'); // nobody set one: the model's own applies
-      expect(s.options?.num_predict).not.toBe(77);
-      expect(s.system ?? '').not.toContain(SYSTEM);
-    }
-  });
+  it(
+    "compare runs every model with the agent's options and system prompt; another agent's with " + 'the settings',
+    async () => {
+      fake = await FakeOllama.start({ memoryBytes: 48e9 });
+      const core = await coreFor(fake, { yaml: YAML, totalBytes: 48e9 });
+      const models = ['llama3.2', 'phi3:mini'];
+      const tuned = await compare(core, {
+        prompt: 'Compare for the tuned agent',
+        models,
+        system: 'Be brief.',
+        agent: 'tuned',
+      });
+      expect(tuned.answered).toHaveLength(2);
+      const sent = sentFor(fake, 'Compare for the tuned agent');
+      expect(sent.map((s) => s.model).sort()).toEqual(['llama3.2:latest', 'phi3:mini']);
+      for (const s of sent) {
+        expect(s.options).toMatchObject({ temperature: 0.15, top_p: 0.5, num_predict: 77 });
+        expect(s.system).toContain(SYSTEM);
+        expect(s.system).toContain('Be brief.');
+      }
+      await compare(core, { prompt: 'Compare for the plain agent', models, agent: 'plain' });
+      for (const s of sentFor(fake, 'Compare for the plain agent')) {
+        expect(s.options).not.toHaveProperty('temperature'); // nobody set one: the model's own applies
+        expect(s.options?.num_predict).not.toBe(77);
+        expect(s.system ?? '').not.toContain(SYSTEM);
+      }
+    },
+  );
 
   it("compare and smart_load choose by the agent's routing; another agent's by the settings", async () => {
     fake = await FakeOllama.start({ memoryBytes: 48e9 });
@@ -144,19 +147,23 @@ describe("an agent's context size", () => {
       .filter((r) => r.path === '/api/generate' && (r.body as Sent).prompt === prompt)
       .map((r) => (r.body as Sent).options?.num_ctx);
 
-  it("loads the model with the agent's options.contextSize for its calls (route and compare); another agent's with the host's default", async () => {
-    fake = await FakeOllama.start({ memoryBytes: 96e9 });
-    const core = await coreFor(fake, { yaml: CTX_YAML, totalBytes: 96e9 });
-    await routeAndGenerate(core, { prompt: 'plain call', model: 'llama3.2', agent: 'plain', useMemory: false });
-    expect(numCtxFor(fake, 'plain call')).toEqual([4096]);
-    await routeAndGenerate(core, { prompt: 'roomy call', model: 'phi3:mini', agent: 'roomy', useMemory: false });
-    expect(numCtxFor(fake, 'roomy call')).toEqual([16384]);
-    const c = await compare(core, {
-      prompt: 'roomy compare',
-      models: ['qwen2.5-coder:7b', 'mixtral:8x7b'],
-      agent: 'roomy',
-    });
-    expect(c.results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok']);
-    expect(numCtxFor(fake, 'roomy compare')).toEqual([16384, 16384]);
-  });
+  it(
+    "loads the model with the agent's options.contextSize for its calls (route and compare); " +
+      "another agent's with the host's default",
+    async () => {
+      fake = await FakeOllama.start({ memoryBytes: 96e9 });
+      const core = await coreFor(fake, { yaml: CTX_YAML, totalBytes: 96e9 });
+      await routeAndGenerate(core, { prompt: 'plain call', model: 'llama3.2', agent: 'plain', useMemory: false });
+      expect(numCtxFor(fake, 'plain call')).toEqual([4096]);
+      await routeAndGenerate(core, { prompt: 'roomy call', model: 'phi3:mini', agent: 'roomy', useMemory: false });
+      expect(numCtxFor(fake, 'roomy call')).toEqual([16384]);
+      const c = await compare(core, {
+        prompt: 'roomy compare',
+        models: ['qwen2.5-coder:7b', 'mixtral:8x7b'],
+        agent: 'roomy',
+      });
+      expect(c.results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok']);
+      expect(numCtxFor(fake, 'roomy compare')).toEqual([16384, 16384]);
+    },
+  );
 });

@@ -21,60 +21,64 @@ const CALL: CallTokens = {
 };
 
 describe('records per agent', () => {
-  it('two processes on one home: each agent its own calls, failures, verdicts, tokens and savings; the ledger in all still adds up', async () => {
-    const home = tempDir('ollm-agents-');
-    const [agentsA, savingsA] = [
-      new AgentsStore(home, { flushDelayMs: 60_000 }),
-      new SavingsStore(home, PRICES, { flushDelayMs: 60_000 }),
-    ];
-    const [agentsB, savingsB] = [
-      new AgentsStore(home, { flushDelayMs: 60_000 }),
-      new SavingsStore(home, PRICES, { flushDelayMs: 60_000 }),
-    ];
-    agentsA.called('claude-code', true);
-    agentsA.called('claude-code', false);
-    agentsA.verdict('claude-code', true);
-    savingsA.recordCall(CALL, { model: 'llama3.2:latest', task: 'general', agent: 'claude-code' });
-    agentsB.called('cursor', true);
-    agentsB.verdict('cursor', false);
-    savingsB.recordCall(CALL, { model: 'llama3.2:latest', task: 'general', agent: 'cursor' });
-    savingsB.recordCall(CALL, { model: 'phi3:mini', task: 'code', agent: 'cursor' });
-    await Promise.all([agentsA.close(), savingsA.close(), agentsB.close(), savingsB.close()]);
+  it(
+    'two processes on one home: each agent its own calls, failures, verdicts, tokens and ' +
+      'savings; the ledger in all still adds up',
+    async () => {
+      const home = tempDir('ollm-agents-');
+      const [agentsA, savingsA] = [
+        new AgentsStore(home, { flushDelayMs: 60_000 }),
+        new SavingsStore(home, PRICES, { flushDelayMs: 60_000 }),
+      ];
+      const [agentsB, savingsB] = [
+        new AgentsStore(home, { flushDelayMs: 60_000 }),
+        new SavingsStore(home, PRICES, { flushDelayMs: 60_000 }),
+      ];
+      agentsA.called('claude-code', true);
+      agentsA.called('claude-code', false);
+      agentsA.verdict('claude-code', true);
+      savingsA.recordCall(CALL, { model: 'llama3.2:latest', task: 'general', agent: 'claude-code' });
+      agentsB.called('cursor', true);
+      agentsB.verdict('cursor', false);
+      savingsB.recordCall(CALL, { model: 'llama3.2:latest', task: 'general', agent: 'cursor' });
+      savingsB.recordCall(CALL, { model: 'phi3:mini', task: 'code', agent: 'cursor' });
+      await Promise.all([agentsA.close(), savingsA.close(), agentsB.close(), savingsB.close()]);
 
-    // a third process reads what both wrote
-    const agents = new AgentsStore(home);
-    const savings = new SavingsStore(home, PRICES);
-    await Promise.all([agents.load(), savings.load()]);
-    const summary = savings.summary();
-    expect(summary.total.calls).toBe(3);
-    expect(summary.byModel.map((m) => [m.model, m.calls])).toEqual([
-      ['llama3.2:latest', 2],
-      ['phi3:mini', 1],
-    ]);
-    const records = agents.records(summary.byAgent);
-    expect(records.map((r) => r.agent)).toEqual(['claude-code', 'cursor']); // most requests first
-    expect(records[0]).toMatchObject({
-      requests: 2,
-      failed: 1,
-      offloaded: 1,
-      promptTokens: 15_100,
-      outputTokens: 480,
-      good: 1,
-      bad: 0,
-    });
-    expect(records[1]).toMatchObject({
-      requests: 1,
-      failed: 0,
-      offloaded: 2,
-      promptTokens: 30_200,
-      outputTokens: 960,
-      good: 0,
-      bad: 1,
-    });
-    expect(records[1]!.savedTokens).toBe(2 * records[0]!.savedTokens);
-    expect(records[0]!.lastUsed).toMatch(/^\d{4}-\d\d-\d\dT/);
-    await Promise.all([agents.close(), savings.close()]);
-  });
+      // a third process reads what both wrote
+      const agents = new AgentsStore(home);
+      const savings = new SavingsStore(home, PRICES);
+      await Promise.all([agents.load(), savings.load()]);
+      const summary = savings.summary();
+      expect(summary.total.calls).toBe(3);
+      expect(summary.byModel.map((m) => [m.model, m.calls])).toEqual([
+        ['llama3.2:latest', 2],
+        ['phi3:mini', 1],
+      ]);
+      const records = agents.records(summary.byAgent);
+      expect(records.map((r) => r.agent)).toEqual(['claude-code', 'cursor']); // most requests first
+      expect(records[0]).toMatchObject({
+        requests: 2,
+        failed: 1,
+        offloaded: 1,
+        promptTokens: 15_100,
+        outputTokens: 480,
+        good: 1,
+        bad: 0,
+      });
+      expect(records[1]).toMatchObject({
+        requests: 1,
+        failed: 0,
+        offloaded: 2,
+        promptTokens: 30_200,
+        outputTokens: 960,
+        good: 0,
+        bad: 1,
+      });
+      expect(records[1]!.savedTokens).toBe(2 * records[0]!.savedTokens);
+      expect(records[0]!.lastUsed).toMatch(/^\d{4}-\d\d-\d\dT/);
+      await Promise.all([agents.close(), savings.close()]);
+    },
+  );
 
   it('a ledger row of an earlier version (no agent in its key) counts as agent "unknown", in all as before', async () => {
     const home = tempDir('ollm-agents-');

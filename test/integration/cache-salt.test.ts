@@ -19,7 +19,8 @@ afterEach(async () => {
 });
 
 const memo = (code: string) =>
-  `The vault code for the east building is ${code}.\n${Array.from({ length: 60 }, (_, i) => `Memo line ${i}: rota shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
+  `The vault code for the east building is ` +
+  `${code}.\n${Array.from({ length: 60 }, (_, i) => `Memo line ${i}: rota shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
 const ALICE = 'a11ce0000000000000000000000000a1';
 const BOB = 'b0b0000000000000000000000000000b';
 
@@ -50,25 +51,35 @@ async function setup(ownedBy: string) {
 }
 
 describe("an engine's prompt cache kept apart per owner", () => {
-  it("vLLM: each owner's prompts salted with its key; bob's right guess finds nothing of alice's cached, her own next question finds it", async () => {
-    const { engine, ask } = await setup('vllm');
-    await ask(ALICE, `${memo('4711')}Question: who signs the rota?`);
-    await ask(BOB, `${memo('4711')}Question: is that right?`);
-    await ask(ALICE, `${memo('4711')}Question: which desk is shift 3 at?`);
-    const reads = engine.prefixReads();
-    expect(reads.map((r) => r.salt)).toEqual([ALICE, BOB, ALICE]);
-    expect(reads[1]!.cachedTokens).toBe(0);
-    expect(reads[2]!.cachedTokens / reads[2]!.promptTokens).toBeGreaterThan(0.8);
-  }, 30_000);
+  it(
+    "vLLM: each owner's prompts salted with its key; bob's right guess finds nothing of alice's " +
+      'cached, her own next question finds it',
+    async () => {
+      const { engine, ask } = await setup('vllm');
+      await ask(ALICE, `${memo('4711')}Question: who signs the rota?`);
+      await ask(BOB, `${memo('4711')}Question: is that right?`);
+      await ask(ALICE, `${memo('4711')}Question: which desk is shift 3 at?`);
+      const reads = engine.prefixReads();
+      expect(reads.map((r) => r.salt)).toEqual([ALICE, BOB, ALICE]);
+      expect(reads[1]!.cachedTokens).toBe(0);
+      expect(reads[2]!.cachedTokens / reads[2]!.promptTokens).toBeGreaterThan(0.8);
+    },
+    30_000,
+  );
 
-  it('an engine that is not vLLM is sent no salt (it would refuse the request); its cache is shared, and bob is told none of it', async () => {
-    const { engine, ask } = await setup('fake-openai');
-    await ask(ALICE, `${memo('4711')}Question: who signs the rota?`);
-    const r = await ask(BOB, `${memo('4711')}Question: is that right?`);
-    const reads = engine.prefixReads();
-    expect(reads.map((x) => x.salt)).toEqual([undefined, undefined]);
-    // the engine held it: what one host with a shared cache tells by time alone
-    expect(reads[1]!.cachedTokens).toBeGreaterThan(0);
-    expect(r.metrics.cachedPromptTokens).toBe(0);
-  }, 30_000);
+  it(
+    'an engine that is not vLLM is sent no salt (it would refuse the request); its cache is ' +
+      'shared, and bob is told none of it',
+    async () => {
+      const { engine, ask } = await setup('fake-openai');
+      await ask(ALICE, `${memo('4711')}Question: who signs the rota?`);
+      const r = await ask(BOB, `${memo('4711')}Question: is that right?`);
+      const reads = engine.prefixReads();
+      expect(reads.map((x) => x.salt)).toEqual([undefined, undefined]);
+      // the engine held it: what one host with a shared cache tells by time alone
+      expect(reads[1]!.cachedTokens).toBeGreaterThan(0);
+      expect(r.metrics.cachedPromptTokens).toBe(0);
+    },
+    30_000,
+  );
 });

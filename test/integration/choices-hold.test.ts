@@ -109,34 +109,42 @@ describe("the user's preference is served as chosen", () => {
     expect(r.reason).toMatch(/is the model you preferred for general work/);
   });
 
-  it('measured slower than the client waits, the preferred model is still the one: the call is handed over, not answered by another', async () => {
-    const { core } = await engine(models('llama3.1:8b', 'phi3:mini'));
-    await core.loader.ensureLoaded({ model: 'phi3:mini' });
-    await prefer(core, 'llama3.1:8b');
-    await measured(core, 'llama3.1:8b', 1); // 150 tokens at 1 a second
-    await measured(core, 'phi3:mini', 500);
-    const dry = await routeAndGenerate(core, { prompt: LISBON, ...CLIENT, dryRun: true });
-    expect(dry.model).toBe('llama3.1:8b');
-    expect(dry.advice).toMatchObject({ speedMeasured: true, handOverSeconds: 54 });
-    expect(dry.text).toMatch(/this call would be handed over as a job at ~54 s/);
-  });
+  it(
+    'measured slower than the client waits, the preferred model is still the one: the call is ' +
+      'handed over, not answered by another',
+    async () => {
+      const { core } = await engine(models('llama3.1:8b', 'phi3:mini'));
+      await core.loader.ensureLoaded({ model: 'phi3:mini' });
+      await prefer(core, 'llama3.1:8b');
+      await measured(core, 'llama3.1:8b', 1); // 150 tokens at 1 a second
+      await measured(core, 'phi3:mini', 500);
+      const dry = await routeAndGenerate(core, { prompt: LISBON, ...CLIENT, dryRun: true });
+      expect(dry.model).toBe('llama3.1:8b');
+      expect(dry.advice).toMatchObject({ speedMeasured: true, handOverSeconds: 54 });
+      expect(dry.text).toMatch(/this call would be handed over as a job at ~54 s/);
+    },
+  );
 });
 
 describe('the faster model, when no one chose and the time truly differs', () => {
-  it('a first model measured slower than the client waits gives the call to one that finishes in time; a guess moves nothing', async () => {
-    const { core } = await engine(models('llama3.1:8b', 'phi3:mini'));
-    const ask = { prompt: `${LISBON} Explain the history of each in depth.`, complexity: 'high' as const, ...CLIENT };
-    const guessed = await routeAndGenerate(core, { ...ask, dryRun: true });
-    expect(guessed.model).toBe('llama3.1:8b'); // the route's first for the work: nothing measured, it stays
-    expect(guessed.reason).not.toMatch(/what your client waits/);
-    await measured(core, 'llama3.1:8b', 1);
-    await measured(core, 'phi3:mini', 500);
-    const r = await routeAndGenerate(core, ask);
-    expect(r.model).toBe('phi3:mini');
-    expect(r.reason).toMatch(
-      /it finishes within what your client waits \(54 s\): ~[\d.]+ s, where llama3\.1:8b, first for the work, would take ~\d+ s as measured here/,
-    );
-  });
+  it(
+    'a first model measured slower than the client waits gives the call to one that finishes in ' +
+      'time; a guess moves nothing',
+    async () => {
+      const { core } = await engine(models('llama3.1:8b', 'phi3:mini'));
+      const ask = { prompt: `${LISBON} Explain the history of each in depth.`, complexity: 'high' as const, ...CLIENT };
+      const guessed = await routeAndGenerate(core, { ...ask, dryRun: true });
+      expect(guessed.model).toBe('llama3.1:8b'); // the route's first for the work: nothing measured, it stays
+      expect(guessed.reason).not.toMatch(/what your client waits/);
+      await measured(core, 'llama3.1:8b', 1);
+      await measured(core, 'phi3:mini', 500);
+      const r = await routeAndGenerate(core, ask);
+      expect(r.model).toBe('phi3:mini');
+      expect(r.reason).toMatch(
+        /it finishes within what your client waits \(54 s\): ~[\d.]+ s, where llama3\.1:8b, first for the work, would take ~\d+ s as measured here/,
+      );
+    },
+  );
 });
 
 describe('reasoning reaches the thinking model (finding 3)', () => {

@@ -80,25 +80,30 @@ describe('compare of two models that cannot be resident together', () => {
     expect(fake.loaded().map((m) => m.name)).toEqual([BIG]);
   }, 60_000);
 
-  it('when they were grouped together after all, the one that does not fit runs after the other, without waiting on it', async () => {
-    const { fake, core } = await machine();
-    const loader = core.fleet.hosts[0]!.loader;
-    loader.footprints = async () => new Map(); // sizes at the base context only: both in one group, as before
-    const progress = board();
-    const r = await compare(core, { prompt: PROMPT, models: [SMALL, BIG], progress });
-    expect(r.results.map((e) => [e.model, e.error])).toEqual([
-      [SMALL, undefined],
-      [BIG, undefined],
-    ]);
-    expect(r.groups).toEqual([[SMALL], [BIG]]);
-    expect(fake.generations().map((g) => g.resolved)).toEqual([SMALL, BIG]);
-    expect(progress.phases.filter((p) => p.kind === 'waiting' && p.for.includes('to make room'))).toEqual([]);
-    expect(progress.phases).toContainEqual({
-      kind: 'waiting',
-      for: `${SMALL} to finish first: ${BIG} cannot be resident beside it`,
-    });
-    expect(fake.stats().forcedEvictions).toEqual([]);
-  }, 60_000);
+  it(
+    'when they were grouped together after all, the one that does not fit runs after the other, ' +
+      'without waiting on it',
+    async () => {
+      const { fake, core } = await machine();
+      const loader = core.fleet.hosts[0]!.loader;
+      loader.footprints = async () => new Map(); // sizes at the base context only: both in one group, as before
+      const progress = board();
+      const r = await compare(core, { prompt: PROMPT, models: [SMALL, BIG], progress });
+      expect(r.results.map((e) => [e.model, e.error])).toEqual([
+        [SMALL, undefined],
+        [BIG, undefined],
+      ]);
+      expect(r.groups).toEqual([[SMALL], [BIG]]);
+      expect(fake.generations().map((g) => g.resolved)).toEqual([SMALL, BIG]);
+      expect(progress.phases.filter((p) => p.kind === 'waiting' && p.for.includes('to make room'))).toEqual([]);
+      expect(progress.phases).toContainEqual({
+        kind: 'waiting',
+        for: `${SMALL} to finish first: ${BIG} cannot be resident beside it`,
+      });
+      expect(fake.stats().forcedEvictions).toEqual([]);
+    },
+    60_000,
+  );
 
   it('says up front of a model that cannot be loaded at that context at all, and runs the others', async () => {
     const { fake, core } = await machine();

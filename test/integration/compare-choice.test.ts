@@ -69,19 +69,23 @@ describe('the models compare chooses when none are named', () => {
     expect(models.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('prefers official library models of different families; another namespace only when too few official ones serve', async () => {
-    const core = await setup([copy, upload, llama31, byName('llama3.2:latest'), byName('phi3:mini')]);
-    const r = await compare(core, { prompt: HAIKU, maxTokens: 16 });
-    const models = r.results.map((e) => e.model);
-    expect(models.every((m) => !m.includes('/'))).toBe(true);
-    // llama3.1 and phi3 first (two families), llama3.2 (a second llama) only to make three
-    expect(models).toEqual(['llama3.1:8b', 'phi3:mini', 'llama3.2:latest']);
-    await fake!.stop();
+  it(
+    'prefers official library models of different families; another namespace only when too few ' +
+      'official ones serve',
+    async () => {
+      const core = await setup([copy, upload, llama31, byName('llama3.2:latest'), byName('phi3:mini')]);
+      const r = await compare(core, { prompt: HAIKU, maxTokens: 16 });
+      const models = r.results.map((e) => e.model);
+      expect(models.every((m) => !m.includes('/'))).toBe(true);
+      // llama3.1 and phi3 first (two families), llama3.2 (a second llama) only to make three
+      expect(models).toEqual(['llama3.1:8b', 'phi3:mini', 'llama3.2:latest']);
+      await fake!.stop();
 
-    const few = await setup([copy, upload, llama31]);
-    const r2 = await compare(few, { prompt: HAIKU, maxTokens: 16 });
-    expect(r2.results.map((e) => e.model)).toEqual(['llama3.1:8b', 'otheruser/mistral-tune:7b']);
-  });
+      const few = await setup([copy, upload, llama31]);
+      const r2 = await compare(few, { prompt: HAIKU, maxTokens: 16 });
+      expect(r2.results.map((e) => e.model)).toEqual(['llama3.1:8b', 'otheruser/mistral-tune:7b']);
+    },
+  );
 
   it('as a pure choice: duplicates by digest fold into the official name wherever it ranks', () => {
     const facts = [
@@ -104,7 +108,11 @@ describe('the models compare chooses when none are named', () => {
 describe('what compare says happened', () => {
   it('two of three failing: no fastest, the one that answered is named, and nothing about running one at a time', async () => {
     const core = await setup(DEFAULT_MODELS);
-    const r = await compare(core, { prompt: 'Say hi', models: ['llama3.2', 'ghost:7b', 'phantom:3b'], maxTokens: 16 });
+    const r = await compare(core, {
+      prompt: 'Say hi',
+      models: ['llama3.2', 'ghost:7b', 'phantom:3b'],
+      maxTokens: 16,
+    });
     expect(r.fastest).toBeUndefined();
     expect(r.answered).toEqual(['llama3.2:latest']);
     expect(r.parallel).toBe(false);
@@ -150,7 +158,9 @@ describe('what compare says happened', () => {
       held: 1,
     });
     expect(summary).toBe(
-      'All 2 models answered. a and b ran one at a time because this Ollama host holds at most 2 models loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS) and 1 that must stay is loaded.',
+      'All 2 models answered. a and b ran one at a time because this Ollama host holds at most 2 ' +
+        'models loaded at once (ollama.maxLoadedModels, OLLAMA_MAX_LOADED_MODELS) and 1 that must ' +
+        'stay is loaded.',
     );
   });
 });
@@ -169,34 +179,39 @@ describe('a comparison outlives its process', () => {
     expect(storedIds(core.config.home)).toEqual([r.comparisonId]);
   });
 
-  it(`keeps the last ${KEEP_COMPARISONS}; an earlier version's damaged comparisons.json is imported as far as it reads, and kept`, async () => {
-    const home = tempDir('ollm-comparisons-');
-    const store = new Comparisons();
-    for (let i = 0; i < KEEP_COMPARISONS + 5; i++)
-      await store.remember(home, {
-        id: `c${i}`,
-        task: 'general',
-        models: ['a:1b', 'b:1b'],
-        at: new Date().toISOString(),
-      });
-    const fresh = new Comparisons();
-    expect(await fresh.get(home, 'c4')).toBeUndefined();
-    expect(await fresh.get(home, 'c5')).toMatchObject({ models: ['a:1b', 'b:1b'] });
-    expect(await fresh.get(home, `c${KEEP_COMPARISONS + 4}`)).toBeDefined();
+  it(
+    `keeps the last ${KEEP_COMPARISONS}; an earlier version's damaged comparisons.json is ` +
+      `imported as far as it reads, and kept`,
+    async () => {
+      const home = tempDir('ollm-comparisons-');
+      const store = new Comparisons();
+      for (let i = 0; i < KEEP_COMPARISONS + 5; i++)
+        await store.remember(home, {
+          id: `c${i}`,
+          task: 'general',
+          models: ['a:1b', 'b:1b'],
+          at: new Date().toISOString(),
+        });
+      const fresh = new Comparisons();
+      expect(await fresh.get(home, 'c4')).toBeUndefined();
+      expect(await fresh.get(home, 'c5')).toMatchObject({ models: ['a:1b', 'b:1b'] });
+      expect(await fresh.get(home, `c${KEEP_COMPARISONS + 4}`)).toBeDefined();
 
-    const old = tempDir('ollm-comparisons-');
-    const file = join(old, COMPARISONS_FILE);
-    const text =
-      '{"version":1,"comparisons":[{"id":"good","task":"code","models":["a:1b"],"at":"2026-01-01T00:00:00Z"},{"id":"bad","task":"nonsense","models":[]}]} trailing junk';
-    writeFileSync(file, text);
-    const after = new Comparisons();
-    expect(await after.get(old, 'good')).toMatchObject({ task: 'code' });
-    expect(await after.get(old, 'bad')).toBeUndefined();
-    expect(existsSync(file)).toBe(false);
-    expect(readFileSync(`${file}.imported-backup`, 'utf8')).toBe(text); // every byte kept
-    await after.remember(old, { id: 'new', task: 'fast', models: ['a:1b'], at: new Date().toISOString() });
-    expect(storedIds(old)).toEqual(['good', 'new']);
-  });
+      const old = tempDir('ollm-comparisons-');
+      const file = join(old, COMPARISONS_FILE);
+      const text =
+        '{"version":1,"comparisons":[{"id":"good","task":"code","models":["a:1b"],"at":"2026-01-01T00:00:00Z"},{"id":"bad","task":"nonsense","models":[]}]} ' +
+        'trailing junk';
+      writeFileSync(file, text);
+      const after = new Comparisons();
+      expect(await after.get(old, 'good')).toMatchObject({ task: 'code' });
+      expect(await after.get(old, 'bad')).toBeUndefined();
+      expect(existsSync(file)).toBe(false);
+      expect(readFileSync(`${file}.imported-backup`, 'utf8')).toBe(text); // every byte kept
+      await after.remember(old, { id: 'new', task: 'fast', models: ['a:1b'], at: new Date().toISOString() });
+      expect(storedIds(old)).toEqual(['good', 'new']);
+    },
+  );
 
   it('a home that cannot be written: the id still works in this process, and the result says it will not survive', async () => {
     const home = tempDir('ollm-comparisons-');

@@ -46,23 +46,27 @@ async function serverWithSlowCore(loadMs: number) {
 }
 
 describe('a call waiting for the core to load', () => {
-  it('with a progressToken: progress within a quarter second and every second, rising, until the answer; none once the core is there', async () => {
-    const client = await serverWithSlowCore(3600); // more than twice the client's 1.5 s timeout
-    const seen: Array<{ progress: number; message?: string }> = [];
-    const res = await client.callTool(
-      { name: 'recall', arguments: { query: 'x' } },
-      { timeout: 1500, resetTimeoutOnProgress: true, onprogress: (p) => seen.push(p) },
-    );
-    expect(res.isError).toBeFalsy();
-    expect(seen.length).toBeGreaterThanOrEqual(3); // 0.25 s, 1 s, 2 s
-    expect(seen.every((p) => p.message === 'starting ollm-mcp')).toBe(true);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
-    expect(seen.at(-1)!.progress).toBeLessThan(0.001); // below the call's own first step
-    const again: unknown[] = [];
-    await client.callTool({ name: 'recall', arguments: { query: 'x' } }, { onprogress: (p) => again.push(p) });
-    await new Promise((r) => setTimeout(r, 400));
-    expect(again).toEqual([]);
-  });
+  it(
+    'with a progressToken: progress within a quarter second and every second, rising, until the ' +
+      'answer; none once the core is there',
+    async () => {
+      const client = await serverWithSlowCore(3600); // more than twice the client's 1.5 s timeout
+      const seen: Array<{ progress: number; message?: string }> = [];
+      const res = await client.callTool(
+        { name: 'recall', arguments: { query: 'x' } },
+        { timeout: 1500, resetTimeoutOnProgress: true, onprogress: (p) => seen.push(p) },
+      );
+      expect(res.isError).toBeFalsy();
+      expect(seen.length).toBeGreaterThanOrEqual(3); // 0.25 s, 1 s, 2 s
+      expect(seen.every((p) => p.message === 'starting ollm-mcp')).toBe(true);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
+      expect(seen.at(-1)!.progress).toBeLessThan(0.001); // below the call's own first step
+      const again: unknown[] = [];
+      await client.callTool({ name: 'recall', arguments: { query: 'x' } }, { onprogress: (p) => again.push(p) });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(again).toEqual([]);
+    },
+  );
 
   it('without a progressToken: nothing is sent while it waits', async () => {
     const client = await serverWithSlowCore(700);

@@ -58,55 +58,59 @@ function whenAsked(fake: FakeOllama, fn: (path: string) => unknown) {
 }
 
 describe('create_model on Ollama', () => {
-  it('makes the model with its steps as progress; it is listed at once, carries its settings, and what it is made for is kept', async () => {
-    const { fake, core } = await setup();
-    // the list is cached from here on
-    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false);
-    const phases: Phase[] = [];
-    const r = await createModel(core, {
-      name: 'terse',
-      from: 'llama3.2',
-      system: 'Be terse.',
-      parameters: { temperature: 0.2, num_ctx: 16384, stop: ['###'] },
-      task: 'summarize',
-      progress: { enter: (p) => phases.push(p) },
-    });
-    expect(r).toEqual({
-      name: 'terse:latest',
-      from: 'llama3.2:latest',
-      host: 'ollama',
-      task: 'summarize',
-      status: 'created',
-    });
-    const steps = phases
-      .filter((p): p is Extract<Phase, { kind: 'creating' }> => p.kind === 'creating')
-      .map((p) => p.status);
-    expect(steps[0]).toMatch(/^using existing layer sha256:/);
-    expect(steps).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^creating new layer sha256:/), 'writing manifest', 'success']),
-    );
-    expect(creates(fake)[0]!.body).toMatchObject({
-      model: 'terse:latest',
-      from: 'llama3.2:latest',
-      system: 'Be terse.',
-      parameters: { temperature: 0.2, num_ctx: 16384, stop: ['###'] },
-      stream: true,
-    });
+  it(
+    'makes the model with its steps as progress; it is listed at once, carries its settings, ' +
+      'and what it is made for is kept',
+    async () => {
+      const { fake, core } = await setup();
+      // the list is cached from here on
+      expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false);
+      const phases: Phase[] = [];
+      const r = await createModel(core, {
+        name: 'terse',
+        from: 'llama3.2',
+        system: 'Be terse.',
+        parameters: { temperature: 0.2, num_ctx: 16384, stop: ['###'] },
+        task: 'summarize',
+        progress: { enter: (p) => phases.push(p) },
+      });
+      expect(r).toEqual({
+        name: 'terse:latest',
+        from: 'llama3.2:latest',
+        host: 'ollama',
+        task: 'summarize',
+        status: 'created',
+      });
+      const steps = phases
+        .filter((p): p is Extract<Phase, { kind: 'creating' }> => p.kind === 'creating')
+        .map((p) => p.status);
+      expect(steps[0]).toMatch(/^using existing layer sha256:/);
+      expect(steps).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^creating new layer sha256:/), 'writing manifest', 'success']),
+      );
+      expect(creates(fake)[0]!.body).toMatchObject({
+        model: 'terse:latest',
+        from: 'llama3.2:latest',
+        system: 'Be terse.',
+        parameters: { temperature: 0.2, num_ctx: 16384, stop: ['###'] },
+        stream: true,
+      });
 
-    expect((await core.listModels()).models.find((m) => m.name === 'terse:latest')).toBeDefined(); // no refresh asked
-    expect(core.madeFor.of('ollama', 'terse')).toMatchObject({
-      model: 'terse:latest',
-      task: 'summarize',
-      from: 'llama3.2:latest',
-    });
-    const show = await core.backend.show('terse:latest');
-    expect(show.system).toBe('Be terse.');
-    expect(show.parameters).toContain(`${'temperature'.padEnd(30)} 0.2`);
+      expect((await core.listModels()).models.find((m) => m.name === 'terse:latest')).toBeDefined(); // no refresh asked
+      expect(core.madeFor.of('ollama', 'terse')).toMatchObject({
+        model: 'terse:latest',
+        task: 'summarize',
+        from: 'llama3.2:latest',
+      });
+      const show = await core.backend.show('terse:latest');
+      expect(show.system).toBe('Be terse.');
+      expect(show.parameters).toContain(`${'temperature'.padEnd(30)} 0.2`);
 
-    // delete_model forgets what it was made for
-    await deleteModel(core, { model: 'terse' });
-    expect(core.madeFor.of('ollama', 'terse:latest')).toBeUndefined();
-  });
+      // delete_model forgets what it was made for
+      await deleteModel(core, { model: 'terse' });
+      expect(core.madeFor.of('ollama', 'terse:latest')).toBeUndefined();
+    },
+  );
 
   it('refuses a name that exists, sending nothing; replace makes it again', async () => {
     const { fake, core } = await setup();
@@ -204,23 +208,27 @@ describe('create_model on Ollama: copies, what a model is made for, progress, ba
     expect(creates(fake)).toHaveLength(0);
   });
 
-  it('a model made without a task is made for none: not when new, not when made again, not under the name of one deleted outside ollm-mcp', async () => {
-    const { fake, core } = await setup();
-    await createModel(core, { name: 'plain', from: 'llama3.2', system: 'x' });
-    expect(core.madeFor.of('ollama', 'plain')).toBeUndefined();
+  it(
+    'a model made without a task is made for none: not when new, not when made again, not under ' +
+      'the name of one deleted outside ollm-mcp',
+    async () => {
+      const { fake, core } = await setup();
+      await createModel(core, { name: 'plain', from: 'llama3.2', system: 'x' });
+      expect(core.madeFor.of('ollama', 'plain')).toBeUndefined();
 
-    await createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', task: 'summarize' });
-    expect(core.madeFor.of('ollama', 'terse')?.task).toBe('summarize');
-    expect((await createModel(core, { name: 'terse', from: 'llama3.2', system: 'y', replace: true })).status).toBe(
-      'replaced',
-    );
-    expect(core.madeFor.of('ollama', 'terse')).toBeUndefined();
+      await createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', task: 'summarize' });
+      expect(core.madeFor.of('ollama', 'terse')?.task).toBe('summarize');
+      expect((await createModel(core, { name: 'terse', from: 'llama3.2', system: 'y', replace: true })).status).toBe(
+        'replaced',
+      );
+      expect(core.madeFor.of('ollama', 'terse')).toBeUndefined();
 
-    await createModel(core, { name: 'brief', from: 'llama3.2', system: 'x', task: 'summarize' });
-    fake.removeModel('brief:latest'); // `ollama rm` on the host: the record stays behind
-    expect((await createModel(core, { name: 'brief', from: 'llama3.2', system: 'y' })).status).toBe('created');
-    expect(core.madeFor.of('ollama', 'brief')).toBeUndefined();
-  });
+      await createModel(core, { name: 'brief', from: 'llama3.2', system: 'x', task: 'summarize' });
+      fake.removeModel('brief:latest'); // `ollama rm` on the host: the record stays behind
+      expect((await createModel(core, { name: 'brief', from: 'llama3.2', system: 'y' })).status).toBe('created');
+      expect(core.madeFor.of('ollama', 'brief')).toBeUndefined();
+    },
+  );
 
   it('when what it is made for cannot be kept, the model is still made and the error says so, naming it', async () => {
     const { fake, core } = await setup();
@@ -229,7 +237,8 @@ describe('create_model on Ollama: copies, what a model is made for, progress, ba
     expect(err).toBeInstanceOf(HostError);
     expect(err.kind).toBe('server_error');
     expect(err.message).toBe(
-      'terse:latest was made on ollama, but what it is made for could not be kept (database is locked) — run create_model again with replace: true once the state database is writable.',
+      'terse:latest was made on ollama, but what it is made for could not be kept (database is ' +
+        'locked) — run create_model again with replace: true once the state database is writable.',
     );
     expect(fake.installed().some((m) => m.name === 'terse:latest')).toBe(true);
   });
@@ -392,29 +401,35 @@ describe('create_model where the engine makes no models', () => {
     const err = await failure(createModel(orch, { name: 'terse', from: 'mistral:7b', system: 'x', host: 'lab' }));
     expect(err.kind).toBe('not_supported');
     expect(err.message).toBe(
-      `${engine.who} cannot make models, so nothing was sent — set "mistral:7b"'s defaults in that engine itself. create_model works on Ollama hosts.`,
+      `${engine.who} cannot make models, so nothing was sent — set "mistral:7b"'s defaults in ` +
+        `that engine itself. create_model works on Ollama hosts.`,
     );
     expect(box.requests.some((r) => r.path === '/api/create')).toBe(false);
   });
 
-  it("a cancel reaches the router's read for the advice: it is not asked, and the section leaves the file for the user to fill in", async () => {
-    const { orch, llama } = await fleet();
-    const before = llama.requests.length;
-    const err = await failure(
-      createModel(orch, {
-        name: 'terse',
-        from: 'storiesA',
-        parameters: { temperature: 0.2 },
-        host: 'llama',
-        signal: AbortSignal.abort(),
-      }),
-    );
-    expect(err.kind).toBe('not_supported');
-    expect(err.message).toContain(
-      '--models-preset INI file and restart it:\n[terse:latest]\nmodel = /path/to/the .gguf of storiesA:latest\ntemp = 0.2\n',
-    );
-    expect(llama.requests.slice(before)).toEqual([]);
-  });
+  it(
+    "a cancel reaches the router's read for the advice: it is not asked, and the section leaves " +
+      'the file for the user to fill in',
+    async () => {
+      const { orch, llama } = await fleet();
+      const before = llama.requests.length;
+      const err = await failure(
+        createModel(orch, {
+          name: 'terse',
+          from: 'storiesA',
+          parameters: { temperature: 0.2 },
+          host: 'llama',
+          signal: AbortSignal.abort(),
+        }),
+      );
+      expect(err.kind).toBe('not_supported');
+      expect(err.message).toContain(
+        '--models-preset INI file and restart it:\n[terse:latest]\nmodel = /path/to/the .gguf of ' +
+          'storiesA:latest\ntemp = 0.2\n',
+      );
+      expect(llama.requests.slice(before)).toEqual([]);
+    },
+  );
 
   it('the host named is the one asked, even when the base is installed on another that makes models', async () => {
     const { orch, box } = await fleet();
@@ -439,13 +454,15 @@ describe('create_model: the exact refusals, the phases, a cancel at each call, t
     const quant = await failure(createModel(core, { name: 'small', from: 'llama3.2', quantize: 'q8_0' }));
     expect(quant.kind).toBe('bad_request');
     expect(quant.message).toBe(
-      'quantize: llama3.2:latest is Q4_K_M, and Ollama quantizes only F16, BF16, F32 models — make it from an F16 model, or leave quantize out.',
+      'quantize: llama3.2:latest is Q4_K_M, and Ollama quantizes only F16, BF16, F32 models — ' +
+        'make it from an F16 model, or leave quantize out.',
     );
     const copy = await failure(
       createModel(core, { name: 'mine', from: 'llama3.2', copy: true, system: 'x', template: '{{ .Prompt }}' }),
     );
     expect(copy.message).toBe(
-      'copy copies "llama3.2" as it is, so it takes only name, from, replace, task and host — leave out system, template, or drop copy to make a model with them.',
+      'copy copies "llama3.2" as it is, so it takes only name, from, replace, task and host — ' +
+        'leave out system, template, or drop copy to make a model with them.',
     );
     expect(creates(fake)).toHaveLength(0);
   });

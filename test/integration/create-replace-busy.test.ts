@@ -115,19 +115,23 @@ describe('create_model replace while a generation runs on the model', () => {
     expect((await core.backend.show('terse:latest')).system).toBe('Be brief.');
   });
 
-  it('is refused, nothing sent, when the requests still run after the bound: the error names the model, how many run and what to do', async () => {
-    const { sent, core, end } = await busyTerse();
-    const err = await failure(
-      createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be brief.', replace: true, replaceWaitMs: 0 }),
-    );
-    expect(err).toBeInstanceOf(HostError);
-    expect(err.message).toMatch(
-      /^terse:latest was not replaced: after 0 s, 1 request of other calls is still running on it on ollama, .*Run create_model again once they finish/,
-    );
-    expect(sent()).toBe(0);
-    await end();
-    expect((await core.backend.show('terse:latest')).system).toBe('Be terse.');
-  });
+  it(
+    'is refused, nothing sent, when the requests still run after the bound: the error names the ' +
+      'model, how many run and what to do',
+    async () => {
+      const { sent, core, end } = await busyTerse();
+      const err = await failure(
+        createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be brief.', replace: true, replaceWaitMs: 0 }),
+      );
+      expect(err).toBeInstanceOf(HostError);
+      expect(err.message).toMatch(
+        /^terse:latest was not replaced: after 0 s, 1 request of other calls is still running on it on ollama, .*Run create_model again once they finish/,
+      );
+      expect(sent()).toBe(0);
+      await end();
+      expect((await core.backend.show('terse:latest')).system).toBe('Be terse.');
+    },
+  );
 
   it('a cancel while waiting ends the call, nothing replaced', async () => {
     const { sent, core, end } = await busyTerse();

@@ -43,46 +43,56 @@ async function setup() {
 }
 
 describe('create_model replacing a model its engine holds loaded', () => {
-  it('the same weights (a new system prompt): the model stays loaded, not unloaded, and the line says the next requests run the new version', async () => {
-    const { fake, core, loaded, unloads } = await setup();
-    await createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be terse.' });
-    await routeAndGenerate(core, { prompt: 'Warm up.', model: 'terse' });
-    expect(await loaded()).toContain('terse:latest');
-    const before = fake.requests.length;
-    const r = await createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be brief.', replace: true });
-    expect(r).toMatchObject({ status: 'replaced', loaded: { weights: 'same' } });
-    expect(createdText(r)).toBe(
-      'Made again terse:latest from llama3.2:latest on ollama; it was loaded there and stays so: requests already running on it finish as they began, the next ones run the new version; route_and_generate {model: "terse:latest"} uses it.',
-    );
-    expect(unloads(before)).toBe(0);
-    expect(await loaded()).toContain('terse:latest');
-    expect((await core.backend.show('terse:latest')).system).toBe('Be brief.');
-  });
+  it(
+    'the same weights (a new system prompt): the model stays loaded, not unloaded, and the line ' +
+      'says the next requests run the new version',
+    async () => {
+      const { fake, core, loaded, unloads } = await setup();
+      await createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be terse.' });
+      await routeAndGenerate(core, { prompt: 'Warm up.', model: 'terse' });
+      expect(await loaded()).toContain('terse:latest');
+      const before = fake.requests.length;
+      const r = await createModel(core, { name: 'terse', from: 'llama3.2', system: 'Be brief.', replace: true });
+      expect(r).toMatchObject({ status: 'replaced', loaded: { weights: 'same' } });
+      expect(createdText(r)).toBe(
+        'Made again terse:latest from llama3.2:latest on ollama; it was loaded there and stays so: ' +
+          'requests already running on it finish as they began, the next ones run the new version; ' +
+          'route_and_generate {model: "terse:latest"} uses it.',
+      );
+      expect(unloads(before)).toBe(0);
+      expect(await loaded()).toContain('terse:latest');
+      expect((await core.backend.show('terse:latest')).system).toBe('Be brief.');
+    },
+  );
 
-  it('new weights (quantized): the old ones are unloaded before the new version is made, a pin kept; the next call loads the new ones', async () => {
-    const { fake, core, loaded, unloads } = await setup();
-    await createModel(core, { name: 'small', from: 'llama3.2:3b-f16' });
-    await routeAndGenerate(core, { prompt: 'Warm up.', model: 'small' });
-    const oldSize = (await core.hosts[0]!.engine.ps()).find((m) => m.name === 'small:latest')!.size;
-    core.hosts[0]!.loader.pins.add('small:latest');
-    const before = fake.requests.length;
-    let loadedWhenMade: string[] = [];
-    const push = fake.requests.push.bind(fake.requests);
-    fake.requests.push = (...rs) => {
-      if (rs.some((x) => x.path === '/api/create')) void loaded().then((l) => (loadedWhenMade = l));
-      return push(...rs);
-    };
-    const r = await createModel(core, { name: 'small', from: 'llama3.2:3b-f16', quantize: 'q8_0', replace: true });
-    expect(r).toMatchObject({ status: 'replaced', loaded: { weights: 'new', unloaded: true } });
-    expect(createdText(r)).toContain(
-      'on ollama; its old weights, loaded there, were unloaded: the next call loads the new ones; route_and_generate',
-    );
-    expect(unloads(before)).toBe(1);
-    expect(loadedWhenMade).not.toContain('small:latest');
-    expect(core.hosts[0]!.loader.pins.has('small:latest')).toBe(true);
-    await routeAndGenerate(core, { prompt: 'Hi.', model: 'small' });
-    expect((await core.hosts[0]!.engine.ps()).find((m) => m.name === 'small:latest')!.size).toBeLessThan(oldSize);
-  });
+  it(
+    'new weights (quantized): the old ones are unloaded before the new version is made, a pin ' +
+      'kept; the next call loads the new ones',
+    async () => {
+      const { fake, core, loaded, unloads } = await setup();
+      await createModel(core, { name: 'small', from: 'llama3.2:3b-f16' });
+      await routeAndGenerate(core, { prompt: 'Warm up.', model: 'small' });
+      const oldSize = (await core.hosts[0]!.engine.ps()).find((m) => m.name === 'small:latest')!.size;
+      core.hosts[0]!.loader.pins.add('small:latest');
+      const before = fake.requests.length;
+      let loadedWhenMade: string[] = [];
+      const push = fake.requests.push.bind(fake.requests);
+      fake.requests.push = (...rs) => {
+        if (rs.some((x) => x.path === '/api/create')) void loaded().then((l) => (loadedWhenMade = l));
+        return push(...rs);
+      };
+      const r = await createModel(core, { name: 'small', from: 'llama3.2:3b-f16', quantize: 'q8_0', replace: true });
+      expect(r).toMatchObject({ status: 'replaced', loaded: { weights: 'new', unloaded: true } });
+      expect(createdText(r)).toContain(
+        'on ollama; its old weights, loaded there, were unloaded: the next call loads the new ones; route_and_generate',
+      );
+      expect(unloads(before)).toBe(1);
+      expect(loadedWhenMade).not.toContain('small:latest');
+      expect(core.hosts[0]!.loader.pins.has('small:latest')).toBe(true);
+      await routeAndGenerate(core, { prompt: 'Hi.', model: 'small' });
+      expect((await core.hosts[0]!.engine.ps()).find((m) => m.name === 'small:latest')!.size).toBeLessThan(oldSize);
+    },
+  );
 
   it('new weights (another base): the old ones are unloaded too', async () => {
     const { core, loaded } = await setup();

@@ -41,25 +41,28 @@ async function refusal(req: InputRequest, s: InputScope = scope): Promise<string
 }
 
 describe('the diff of a project folder inside a larger repository', () => {
-  it("holds only the project folder's changes, with fixed a/ b/ prefixes, and lists every secret left out", async () => {
-    for (const repo of [home, mono]) {
-      const g = await gatherInputs({ diff: {} }, await inputScope(LIMITS, repo.project, []), new ReadOrigins());
-      const sent = text(g);
-      expect(sent).toContain('+export const v = 2; // PROJECT-MARK');
-      expect(sent).toContain('diff --git a/app.ts b/app.ts');
-      expect(sent).not.toMatch(repo.secrets);
-      expect(sent).not.toMatch(/bashrc|other\//);
-      expect(g.skipped).toEqual(
-        expect.arrayContaining([
-          { path: 'clé.pem', reason: expect.stringMatching(/left out of the diff: it looks like a private key/) },
-          { path: 'données/.env', reason: expect.stringMatching(/an environment file/) },
-          { path: 'tab\tdir/.env', reason: expect.stringMatching(/an environment file/) },
-          { path: 'docs/notes.txt', reason: expect.stringMatching(/hold a private key/) },
-        ]),
-      );
-      expect(g.skipped.map((s) => s.path)).not.toContain('.bashrc');
-    }
-  });
+  it(
+    "holds only the project folder's changes, with fixed a/ b/ prefixes, and lists every secret " + 'left out',
+    async () => {
+      for (const repo of [home, mono]) {
+        const g = await gatherInputs({ diff: {} }, await inputScope(LIMITS, repo.project, []), new ReadOrigins());
+        const sent = text(g);
+        expect(sent).toContain('+export const v = 2; // PROJECT-MARK');
+        expect(sent).toContain('diff --git a/app.ts b/app.ts');
+        expect(sent).not.toMatch(repo.secrets);
+        expect(sent).not.toMatch(/bashrc|other\//);
+        expect(g.skipped).toEqual(
+          expect.arrayContaining([
+            { path: 'clé.pem', reason: expect.stringMatching(/left out of the diff: it looks like a private key/) },
+            { path: 'données/.env', reason: expect.stringMatching(/an environment file/) },
+            { path: 'tab\tdir/.env', reason: expect.stringMatching(/an environment file/) },
+            { path: 'docs/notes.txt', reason: expect.stringMatching(/hold a private key/) },
+          ]),
+        );
+        expect(g.skipped.map((s) => s.path)).not.toContain('.bashrc');
+      }
+    },
+  );
 
   it('never climbs out of the project folder, whatever diff.paths names', async () => {
     for (const paths of [['..'], ['../other'], [home.top], [`${home.top}/.bashrc`]]) {

@@ -65,18 +65,25 @@ async function refusal(req: DiffRequest, s = scope, budget = 1e7): Promise<strin
 }
 
 describe('where the diff is read', () => {
-  it("is the repository of an allowed project folder, and never one of a folder that is not open (a home folder under git, Claude Desktop's /)", async () => {
-    put('app.ts', 'export const v = 3;\n');
-    expect((await readDiff({}, scope, 1e7)).text).toContain('v = 3');
-    const closed = { ...scope, roots: [], closed: { folder: scope.base, why: 'your home folder' } };
-    expect(await refusal({}, closed)).toBe(
-      `diff: no folder is open to ollm-mcp — ollm-mcp runs in ${scope.base}, your home folder, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`,
-    );
-    const elsewhere = { ...scope, roots: [join(scope.base, 'sub')] };
-    expect(await refusal({}, elsewhere)).toMatch(
-      /^diff: outside the folders ollm-mcp may read — allowed: .*sub\. To read it/,
-    );
-  });
+  it(
+    'is the repository of an allowed project folder, and never one of a folder that is not open ' +
+      "(a home folder under git, Claude Desktop's /)",
+    async () => {
+      put('app.ts', 'export const v = 3;\n');
+      expect((await readDiff({}, scope, 1e7)).text).toContain('v = 3');
+      const closed = { ...scope, roots: [], closed: { folder: scope.base, why: 'your home folder' } };
+      expect(await refusal({}, closed)).toBe(
+        `diff: no folder is open to ollm-mcp — ollm-mcp runs in ${scope.base}, your home folder, ` +
+          `which is not opened as a project. To read files, open the client in your project folder ` +
+          `(or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to ` +
+          `inputs.roots in settings.`,
+      );
+      const elsewhere = { ...scope, roots: [join(scope.base, 'sub')] };
+      expect(await refusal({}, elsewhere)).toMatch(
+        /^diff: outside the folders ollm-mcp may read — allowed: .*sub\. To read it/,
+      );
+    },
+  );
 });
 
 describe('what is sent', () => {
@@ -99,39 +106,47 @@ describe('what is sent', () => {
     expect((await readDiff({ range: 'HEAD~1..HEAD' }, scope, 1e7)).label).toBe('git diff HEAD~1..HEAD');
   });
 
-  it("is the plain patch whatever the repository's own colour, prefix and text-conversion settings, and runs no command of theirs", async () => {
-    const ran = join(tempDir('ollm-diff-textconv-'), 'ran');
-    git(repo, 'config', 'color.diff', 'always');
-    git(repo, 'config', 'diff.noprefix', 'true'); // no a/ and b/ at all, were it not overridden
-    git(repo, 'config', 'diff.shout.textconv', `touch '${ran}'; tr a-z A-Z <`);
-    put('.gitattributes', 'notes.txt diff=shout\n');
-    git(repo, 'add', '.gitattributes');
-    git(repo, 'commit', '-q', '-m', 'attributes');
-    put('notes.txt', 'more notes\n');
-    const d = await readDiff({}, scope, 1e7);
-    expect(d.text).toBe(gitPatch('--', 'notes.txt'));
-    expect(d.text).toContain('\n+more notes\n'); // not MORE NOTES, and no colour codes around it
-    expect(d.text).toContain('\n--- a/notes.txt\n+++ b/notes.txt\n');
-    expect(existsSync(ran)).toBe(false);
-  });
+  it(
+    "is the plain patch whatever the repository's own colour, prefix and text-conversion " +
+      'settings, and runs no command of theirs',
+    async () => {
+      const ran = join(tempDir('ollm-diff-textconv-'), 'ran');
+      git(repo, 'config', 'color.diff', 'always');
+      git(repo, 'config', 'diff.noprefix', 'true'); // no a/ and b/ at all, were it not overridden
+      git(repo, 'config', 'diff.shout.textconv', `touch '${ran}'; tr a-z A-Z <`);
+      put('.gitattributes', 'notes.txt diff=shout\n');
+      git(repo, 'add', '.gitattributes');
+      git(repo, 'commit', '-q', '-m', 'attributes');
+      put('notes.txt', 'more notes\n');
+      const d = await readDiff({}, scope, 1e7);
+      expect(d.text).toBe(gitPatch('--', 'notes.txt'));
+      expect(d.text).toContain('\n+more notes\n'); // not MORE NOTES, and no colour codes around it
+      expect(d.text).toContain('\n--- a/notes.txt\n+++ b/notes.txt\n');
+      expect(existsSync(ran)).toBe(false);
+    },
+  );
 
-  it("shows a submodule as its commits, whatever the repository's submodule settings, and not its untracked or changed files", async () => {
-    const sub = tempDir('ollm-diff-sub-');
-    git(sub, 'init', '-q', '-b', 'main');
-    writeFileSync(join(sub, 'lib.txt'), 'one\n');
-    git(sub, 'add', '-A');
-    git(sub, 'commit', '-q', '-m', 'one');
-    git(repo, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub, 'sub');
-    git(repo, 'commit', '-q', '-m', 'submodule');
-    const inner = join(repo, 'sub');
-    writeFileSync(join(inner, 'lib.txt'), 'two\n');
-    git(inner, 'commit', '-q', '-am', 'two');
-    writeFileSync(join(inner, 'lib.txt'), 'three, not committed\n'); // the submodule is dirty too
-    git(repo, 'config', 'diff.submodule', 'log'); // "Submodule sub a..b:" and its log, in place of the commit lines
-    const d = await readDiff({}, scope, 1e7);
-    expect(d.text).toMatch(/\n-Subproject commit [0-9a-f]{40}\n\+Subproject commit [0-9a-f]{40}\n$/); // not "…-dirty"
-    expect(d.text).not.toContain('Submodule sub');
-  });
+  it(
+    "shows a submodule as its commits, whatever the repository's submodule settings, and not " +
+      'its untracked or changed files',
+    async () => {
+      const sub = tempDir('ollm-diff-sub-');
+      git(sub, 'init', '-q', '-b', 'main');
+      writeFileSync(join(sub, 'lib.txt'), 'one\n');
+      git(sub, 'add', '-A');
+      git(sub, 'commit', '-q', '-m', 'one');
+      git(repo, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub, 'sub');
+      git(repo, 'commit', '-q', '-m', 'submodule');
+      const inner = join(repo, 'sub');
+      writeFileSync(join(inner, 'lib.txt'), 'two\n');
+      git(inner, 'commit', '-q', '-am', 'two');
+      writeFileSync(join(inner, 'lib.txt'), 'three, not committed\n'); // the submodule is dirty too
+      git(repo, 'config', 'diff.submodule', 'log'); // "Submodule sub a..b:" and its log, in place of the commit lines
+      const d = await readDiff({}, scope, 1e7);
+      expect(d.text).toMatch(/\n-Subproject commit [0-9a-f]{40}\n\+Subproject commit [0-9a-f]{40}\n$/); // not "…-dirty"
+      expect(d.text).not.toContain('Submodule sub');
+    },
+  );
 
   it('finds renames and copies whatever the repository says of them', async () => {
     git(repo, 'config', 'diff.renames', 'false');
@@ -197,7 +212,8 @@ describe('what is sent', () => {
     git(repo, 'add', '-A');
     const one = await readDiff({ staged: true }, { ...scope, allow: ['keys.txt'] }, 1e7).catch((e: unknown) => e);
     expect((one as Error).message).toBe(
-      `git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — nothing to read; stage changes with \`git add\` first.`,
+      `git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — ` +
+        `nothing to read; stage changes with \`git add\` first.`,
     );
     const both = await readDiff({ staged: true }, { ...scope, allow: ['keys.txt', 'notes.txt'] }, 1e7);
     expect(both.text).toContain('BEGIN OPENSSH PRIVATE KEY');
@@ -236,7 +252,8 @@ describe('refusals', () => {
       `git diff (working tree) is empty in ${scope.base} — nothing to read; for staged changes pass diff.staged: true.`,
     );
     expect(await refusal({ staged: true })).toBe(
-      `git diff --cached (staged changes) is empty in ${scope.base} — nothing to read; stage changes with \`git add\` first.`,
+      `git diff --cached (staged changes) is empty in ${scope.base} — nothing to read; stage ` +
+        `changes with \`git add\` first.`,
     );
     expect(await refusal({ range: 'HEAD..HEAD' })).toBe(
       `git diff HEAD..HEAD is empty in ${scope.base} — nothing to read.`,
@@ -244,7 +261,8 @@ describe('refusals', () => {
     put('.env', 'SECRET=1\n');
     git(repo, 'add', '.env');
     expect(await refusal({ staged: true })).toBe(
-      `git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — nothing to read; stage changes with \`git add\` first.`,
+      `git diff --cached (staged changes) is empty once secrets are left out in ${scope.base} — ` +
+        `nothing to read; stage changes with \`git add\` first.`,
     );
   });
 
@@ -255,7 +273,8 @@ describe('refusals', () => {
     const size = Buffer.byteLength(gitPatch('--cached'));
     expect((await readDiff({ staged: true }, scope, size)).bytes).toBe(size);
     expect(await refusal({ staged: true }, scope, size - 1)).toBe(
-      `the diff is larger than the ${((size - 1) / 1000).toFixed(1)} KB one call may still read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
+      `the diff is larger than the ${((size - 1) / 1000).toFixed(1)} KB one call may still read ` +
+        `(inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`,
     );
   });
 });

@@ -45,7 +45,8 @@ async function routerBeside(budget: string) {
   const home = tempDir('ollm-home-');
   writeFileSync(
     join(home, 'config.yaml'),
-    `ram:\n  budget: ${budget}\n  bufferBytes: 0\nhosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`,
+    `ram:\n  budget: ${budget}\n  bufferBytes: 0\nhosts:\n  - name: llama\n    kind: llamacpp\n ` +
+      `   url: ${router.url}\n`,
   );
   const memory = {
     memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
@@ -78,58 +79,66 @@ describe('doctor on a llama.cpp router', () => {
 });
 
 describe("doctor's learned memory line (issue 41, item 4)", () => {
-  it('lists a learned figure far from the estimate with the command to forget it; a figure near it, or of a model pulled again, is not listed', async () => {
-    const fake = await FakeOllama.start({ memoryBytes: 32e9 });
-    stops.push(() => fake.stop());
-    const home = tempDir('ollm-home-');
-    const memory = {
-      memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
-      gpus: async () => [],
-    };
-    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url } }), {
-      memorySource: memory,
-    });
-    stops.push(() => orch.shutdown(200));
-    const models = (await orch.catalog.list()).models;
-    const coder = models.find((m) => m.name === 'qwen2.5-coder:7b')!;
-    const llava = models.find((m) => m.name === 'llava:7b')!;
-    const host = orch.hosts[0]!.engine.host;
-    expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
-    // as an earlier version kept them: one a host's lie, one real, one of a digest no longer installed
-    orch.seenSizes.record(host, coder.name, coder.digest, 4096, 1e14, 0);
-    // weights + KV, near the estimate
-    orch.seenSizes.record(host, llava.name, llava.digest, 4096, llava.sizeBytes * 1.4, 0);
-    orch.seenSizes.record(host, llava.name, 'f'.repeat(64), 4096, 1e14, 0);
-    // another model's digest under its name: not llava's figure
-    orch.seenSizes.record(host, llava.name, coder.digest, 4096, 1e14, 0);
-    const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
-    expect(check.level).toBe('warn');
-    expect(check.detail).toMatch(
-      /^1 figure learned from loads is far from the estimate: qwen2\.5-coder:7b at 4k context: 100\.0 TB learned, [\d.]+ GB estimated \([\d,]+× the estimate; set aside as impossible for it, not used\)$/,
-    );
-    expect(check.fix).toContain('`ollm-mcp learning reset sizes`');
-    expect(await orch.seenSizes.reset()).toBe(4);
-    expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
-  });
+  it(
+    'lists a learned figure far from the estimate with the command to forget it; a figure near ' +
+      'it, or of a model pulled again, is not listed',
+    async () => {
+      const fake = await FakeOllama.start({ memoryBytes: 32e9 });
+      stops.push(() => fake.stop());
+      const home = tempDir('ollm-home-');
+      const memory = {
+        memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+        gpus: async () => [],
+      };
+      const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url } }), {
+        memorySource: memory,
+      });
+      stops.push(() => orch.shutdown(200));
+      const models = (await orch.catalog.list()).models;
+      const coder = models.find((m) => m.name === 'qwen2.5-coder:7b')!;
+      const llava = models.find((m) => m.name === 'llava:7b')!;
+      const host = orch.hosts[0]!.engine.host;
+      expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
+      // as an earlier version kept them: one a host's lie, one real, one of a digest no longer installed
+      orch.seenSizes.record(host, coder.name, coder.digest, 4096, 1e14, 0);
+      // weights + KV, near the estimate
+      orch.seenSizes.record(host, llava.name, llava.digest, 4096, llava.sizeBytes * 1.4, 0);
+      orch.seenSizes.record(host, llava.name, 'f'.repeat(64), 4096, 1e14, 0);
+      // another model's digest under its name: not llava's figure
+      orch.seenSizes.record(host, llava.name, coder.digest, 4096, 1e14, 0);
+      const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
+      expect(check.level).toBe('warn');
+      expect(check.detail).toMatch(
+        /^1 figure learned from loads is far from the estimate: qwen2\.5-coder:7b at 4k context: 100\.0 TB learned, [\d.]+ GB estimated \([\d,]+× the estimate; set aside as impossible for it, not used\)$/,
+      );
+      expect(check.fix).toContain('`ollm-mcp learning reset sizes`');
+      expect(await orch.seenSizes.reset()).toBe(4);
+      expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
+    },
+  );
 
-  it('with two hosts, names the host of each figure and estimates each at its own context; an Ollama that stopped answering leaves the router’s listed', async () => {
-    const { orch, ollama } = await routerBeside('1GB');
-    const [ollamaHost, llama] = orch.hosts;
-    const stories = (await llama!.catalog.list()).models.find((m) => m.name.startsWith('storiesA'))!;
-    // a router's digest names the file: kept to 64 characters when learned
-    expect(stories.digest.length).toBeGreaterThan(64);
-    await ollama.stop(); // its catalog cannot be listed: its figures are left out, the router's still listed
-    orch.seenSizes.record(ollamaHost!.engine.host, 'gone:7b', 'a'.repeat(64), 4096, 1e14, 0);
-    orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 64, 1e14, 0);
-    // past its window: set aside, still estimated there
-    orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 32768, 1e14, 0);
-    const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
-    const contexts = [...check.detail.matchAll(/storiesA\S* on llama at (\d+k?) context: 100\.0 TB learned/g)].map(
-      (m) => m[1],
-    );
-    expect(contexts.sort()).toEqual(['32k', '64']);
-    expect(check.detail).toMatch(/^2 figures learned from loads are far/); // not the model no longer installed
-  });
+  it(
+    'with two hosts, names the host of each figure and estimates each at its own context; an ' +
+      'Ollama that stopped answering leaves the router’s listed',
+    async () => {
+      const { orch, ollama } = await routerBeside('1GB');
+      const [ollamaHost, llama] = orch.hosts;
+      const stories = (await llama!.catalog.list()).models.find((m) => m.name.startsWith('storiesA'))!;
+      // a router's digest names the file: kept to 64 characters when learned
+      expect(stories.digest.length).toBeGreaterThan(64);
+      await ollama.stop(); // its catalog cannot be listed: its figures are left out, the router's still listed
+      orch.seenSizes.record(ollamaHost!.engine.host, 'gone:7b', 'a'.repeat(64), 4096, 1e14, 0);
+      orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 64, 1e14, 0);
+      // past its window: set aside, still estimated there
+      orch.seenSizes.record(llama!.engine.host, stories.name, stories.digest, 32768, 1e14, 0);
+      const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
+      const contexts = [...check.detail.matchAll(/storiesA\S* on llama at (\d+k?) context: 100\.0 TB learned/g)].map(
+        (m) => m[1],
+      );
+      expect(contexts.sort()).toEqual(['32k', '64']);
+      expect(check.detail).toMatch(/^2 figures learned from loads are far/); // not the model no longer installed
+    },
+  );
 
   it('estimates each figure at its own context, the KV cache counted', async () => {
     const fake = await FakeOllama.start({ memoryBytes: 32e9 });

@@ -28,7 +28,8 @@ function logInput(): GatheredInputs {
   const lines = Array.from(
     { length: 3000 },
     (_, n) =>
-      `2026-11-22T10:00:00Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'} after retries`,
+      `2026-11-22T10:00:00Z worker-${n % 7} LINE-${n} handled job ${n * 31} ` +
+      `status=${n % 13 === 0 ? 'error' : 'ok'} after retries`,
   );
   const text = `${lines.join('\n')}\n`;
   const bytes = Buffer.byteLength(text);
@@ -65,7 +66,9 @@ describe("a split job's dry run", () => {
     expect(whole).toBeGreaterThan(54); // the plan outlasts what the client waits less the margin
     expect(r.advice).toMatchObject({ clientLimitSeconds: 60, handOverSeconds: 54 });
     expect(r.text).toContain(
-      `Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~${whole < 10 ? whole.toFixed(1) : Math.round(whole)} s (show_status with the job's id collects it)`,
+      `Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result ` +
+        `expected at ~${whole < 10 ? whole.toFixed(1) : Math.round(whole)} s (show_status with the ` +
+        `job's id collects it)`,
     );
     expect(r.text).not.toMatch(/Within what your client waits/);
   });
@@ -94,13 +97,16 @@ describe("a split job's dry run", () => {
     expect(r.text).not.toMatch(/^Expected:/m);
     expect(r.text).toMatch(
       new RegExp(
-        `^Each part: ~${a.answerTokens} tokens of answer, typical of [a-z]+ work \\(none seen here yet\\), up to ${part.maxTokens}, from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`,
+        `^Each part: ~${a.answerTokens} tokens of answer, typical of [a-z]+ work \\(none seen here ` +
+          `yet\\), up to ${part.maxTokens}, from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`,
         'm',
       ),
     );
     expect(r.text).toMatch(
       new RegExp(
-        `^Whole job: ${r.split!.parts} parts( \\(\\d+ at a time\\))? and ${r.split!.rounds} combining rounds?, about [\\d.]+ s \\((measured|assumed) speeds\\) in all \\(.*s reading prompts in all;`,
+        `^Whole job: ${r.split!.parts} parts( \\(\\d+ at a time\\))? and ${r.split!.rounds} ` +
+          `combining rounds?, about [\\d.]+ s \\((measured|assumed) speeds\\) in all \\(.*s reading ` +
+          `prompts in all;`,
         'm',
       ),
     );

@@ -39,15 +39,18 @@ async function twoHosts(publishes: FakeOpenAIOptions['publishes'], slots = 1, mo
 const ask = { prompt: 'Write two sentences about rivers' };
 
 describe("placement weighs an engine's own load", () => {
-  it("vLLM: others' requests fill the first host's slot → a routed call goes to the second, the reason says why", async () => {
-    const { first, second, core } = await twoHosts('vllm');
-    first.setLoad({ running: 1, waiting: 2 });
-    const r = await routeAndGenerate(core, ask);
-    expect(r).toMatchObject({ host: 'second', model: MODEL, text: 'from second' });
-    expect(r.reason).toMatch(/the copy on first is busy with 3 requests of other clients on its engine/);
-    expect(first.requestsTo('/v1/chat/completions')).toHaveLength(0);
-    expect(second.requestsTo('/v1/chat/completions')).toHaveLength(1);
-  });
+  it(
+    "vLLM: others' requests fill the first host's slot → a routed call goes to the second, the " + 'reason says why',
+    async () => {
+      const { first, second, core } = await twoHosts('vllm');
+      first.setLoad({ running: 1, waiting: 2 });
+      const r = await routeAndGenerate(core, ask);
+      expect(r).toMatchObject({ host: 'second', model: MODEL, text: 'from second' });
+      expect(r.reason).toMatch(/the copy on first is busy with 3 requests of other clients on its engine/);
+      expect(first.requestsTo('/v1/chat/completions')).toHaveLength(0);
+      expect(second.requestsTo('/v1/chat/completions')).toHaveLength(1);
+    },
+  );
 
   it('a named model moves too', async () => {
     const { first, core } = await twoHosts('vllm');

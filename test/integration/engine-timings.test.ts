@@ -64,41 +64,45 @@ async function ollamaReading(msPerToken: number) {
 }
 
 describe('Ollama', () => {
-  it('reports prompt_eval_duration as promptMs and eval_duration as generationMs, no cache figure (Ollama gives none); they are learned, and the dry run uses them', async () => {
-    const { fake, orch } = await ollamaReading(0.5);
-    const ask = { prompt: `Summarize: ${words(300)}`, model: 'llama3.2', maxTokens: 40 };
-    const fresh = await routeAndGenerate(orch, { ...ask, dryRun: true });
-    expect(fresh.advice).toMatchObject({ speedMeasured: false });
-    expect(fresh.text).toMatch(/Expected: about [\d.]+ s \(assumed speeds\)/);
-    const r = await routeAndGenerate(orch, ask);
-    const g = fake.generations().at(-1)!;
-    expect(r.metrics.promptTokens).toBe(g.evalTokens);
-    // the fake read each prompt token in 0.5 ms, each answer token in 1 ms: the engine's own times, not the
-    // wall clock's
-    expect(r.metrics.promptMs).toBeGreaterThanOrEqual(Math.floor(0.5 * r.metrics.promptTokens));
-    expect(r.metrics.generationMs).toBeGreaterThanOrEqual(r.metrics.outputTokens);
-    expect(r.metrics.cachedPromptTokens).toBeUndefined();
-    await routeAndGenerate(orch, ask);
-    await orch.speeds.load(); // recorded with the next group commit, after the answer went out
-    const learned = orch.speeds.at(orch.hosts[0]!.name, r.model);
-    expect(learned.promptTokensPerSecond).toBeGreaterThan(0);
-    expect(learned.promptTokensPerSecond).toBeLessThanOrEqual(2000); // 0.5 ms a token at the most
-    expect(learned.tokensPerSecond).toBeLessThanOrEqual(1000);
-    // every answer ran into maxTokens: no length of its own yet
-    expect(learned).toMatchObject({ cutShare: 1 });
-    expect(learned.answerTokens).toBeUndefined();
-    const dry = await routeAndGenerate(orch, { ...ask, dryRun: true });
-    expect(dry.advice).toMatchObject({
-      speedMeasured: true,
-      promptTokensPerSecond: Math.round(learned.promptTokensPerSecond! * 10) / 10,
-    });
-    // the prompt's tokens calibrated to the engine's count, at the rate learned
-    const counted = Math.round(dry.metrics.promptTokens * (orch.metrics.tokenRatio(r.model) ?? 1));
-    expect(dry.advice!.promptSeconds).toBeCloseTo(counted / learned.promptTokensPerSecond!, 1);
-    expect(dry.text).toMatch(
-      /Expected: about [\d.]+ s \(measured speeds\) for ~40 tokens of answer, as [a-z]+ answers ran here, up to 40 \(already loaded; [\d.]+ s reading ~\d+ prompt tokens; reading [\d.]+ prompt tokens\/s and writing [\d.]+ tokens\/s, measured here(; [\d.]+ s more a request)?\)\.$/m,
-    );
-  });
+  it(
+    'reports prompt_eval_duration as promptMs and eval_duration as generationMs, no cache ' +
+      'figure (Ollama gives none); they are learned, and the dry run uses them',
+    async () => {
+      const { fake, orch } = await ollamaReading(0.5);
+      const ask = { prompt: `Summarize: ${words(300)}`, model: 'llama3.2', maxTokens: 40 };
+      const fresh = await routeAndGenerate(orch, { ...ask, dryRun: true });
+      expect(fresh.advice).toMatchObject({ speedMeasured: false });
+      expect(fresh.text).toMatch(/Expected: about [\d.]+ s \(assumed speeds\)/);
+      const r = await routeAndGenerate(orch, ask);
+      const g = fake.generations().at(-1)!;
+      expect(r.metrics.promptTokens).toBe(g.evalTokens);
+      // the fake read each prompt token in 0.5 ms, each answer token in 1 ms: the engine's own times, not the
+      // wall clock's
+      expect(r.metrics.promptMs).toBeGreaterThanOrEqual(Math.floor(0.5 * r.metrics.promptTokens));
+      expect(r.metrics.generationMs).toBeGreaterThanOrEqual(r.metrics.outputTokens);
+      expect(r.metrics.cachedPromptTokens).toBeUndefined();
+      await routeAndGenerate(orch, ask);
+      await orch.speeds.load(); // recorded with the next group commit, after the answer went out
+      const learned = orch.speeds.at(orch.hosts[0]!.name, r.model);
+      expect(learned.promptTokensPerSecond).toBeGreaterThan(0);
+      expect(learned.promptTokensPerSecond).toBeLessThanOrEqual(2000); // 0.5 ms a token at the most
+      expect(learned.tokensPerSecond).toBeLessThanOrEqual(1000);
+      // every answer ran into maxTokens: no length of its own yet
+      expect(learned).toMatchObject({ cutShare: 1 });
+      expect(learned.answerTokens).toBeUndefined();
+      const dry = await routeAndGenerate(orch, { ...ask, dryRun: true });
+      expect(dry.advice).toMatchObject({
+        speedMeasured: true,
+        promptTokensPerSecond: Math.round(learned.promptTokensPerSecond! * 10) / 10,
+      });
+      // the prompt's tokens calibrated to the engine's count, at the rate learned
+      const counted = Math.round(dry.metrics.promptTokens * (orch.metrics.tokenRatio(r.model) ?? 1));
+      expect(dry.advice!.promptSeconds).toBeCloseTo(counted / learned.promptTokensPerSecond!, 1);
+      expect(dry.text).toMatch(
+        /Expected: about [\d.]+ s \(measured speeds\) for ~40 tokens of answer, as [a-z]+ answers ran here, up to 40 \(already loaded; [\d.]+ s reading ~\d+ prompt tokens; reading [\d.]+ prompt tokens\/s and writing [\d.]+ tokens\/s, measured here(; [\d.]+ s more a request)?\)\.$/m,
+      );
+    },
+  );
 });
 
 describe('Ollama, whose prompt time counts only what it read again and which says nothing of its cache', () => {
@@ -122,50 +126,60 @@ describe('Ollama, whose prompt time counts only what it read again and which say
 });
 
 describe('llama-server', () => {
-  it("reports its timings (prompt_ms, predicted_ms) and the prompt tokens its slot's cache held (cache_n)", async () => {
-    const router = await FakeLlamacpp.start({
-      models: [{ id: 'storiesA', file: STORIES }],
-      promptTokenDelayMs: 1,
-      tokenDelayMs: 1,
-      reply: words(30),
-    });
-    stops.push(() => router.stop());
-    const orch = await hostOf('llamacpp', router.url);
-    const prompt = `Tell me a story about ${words(40, 'dragon')}`;
-    const first = await routeAndGenerate(orch, { prompt, model: 'storiesA', maxTokens: 20 });
-    expect(first.metrics).toMatchObject({
-      cachedPromptTokens: 0,
-      promptMs: expect.any(Number),
-      generationMs: expect.any(Number),
-    });
-    expect(first.metrics.promptMs).toBeGreaterThanOrEqual(first.metrics.promptTokens - 1);
-    // the same prompt again: the slot's cache holds all but the last token, read in a moment
-    const again = await routeAndGenerate(orch, { prompt, model: 'storiesA', maxTokens: 20 });
-    expect(again.metrics.cachedPromptTokens).toBe(again.metrics.promptTokens - 1);
-    expect(again.metrics.promptMs).toBeLessThan(first.metrics.promptMs!);
-    // the rate learned is that of the tokens read: the cache hit (one token read) is too few to time
-    await orch.speeds.load();
-    const learned = orch.speeds.at('eng', first.model);
-    expect(orch.speeds.book()[JSON.stringify(['eng', first.model])]!.prompt).toHaveLength(1);
-    // the first answer's: its tokens read over the time llama-server said it read them (the fake's wall
-    // clock, so not asserted against 1 ms a token)
-    expect(learned.promptTokensPerSecond).toBeCloseTo(first.metrics.promptTokens / (first.metrics.promptMs! / 1000), 0);
-  });
+  it(
+    "reports its timings (prompt_ms, predicted_ms) and the prompt tokens its slot's cache held " + '(cache_n)',
+    async () => {
+      const router = await FakeLlamacpp.start({
+        models: [{ id: 'storiesA', file: STORIES }],
+        promptTokenDelayMs: 1,
+        tokenDelayMs: 1,
+        reply: words(30),
+      });
+      stops.push(() => router.stop());
+      const orch = await hostOf('llamacpp', router.url);
+      const prompt = `Tell me a story about ${words(40, 'dragon')}`;
+      const first = await routeAndGenerate(orch, { prompt, model: 'storiesA', maxTokens: 20 });
+      expect(first.metrics).toMatchObject({
+        cachedPromptTokens: 0,
+        promptMs: expect.any(Number),
+        generationMs: expect.any(Number),
+      });
+      expect(first.metrics.promptMs).toBeGreaterThanOrEqual(first.metrics.promptTokens - 1);
+      // the same prompt again: the slot's cache holds all but the last token, read in a moment
+      const again = await routeAndGenerate(orch, { prompt, model: 'storiesA', maxTokens: 20 });
+      expect(again.metrics.cachedPromptTokens).toBe(again.metrics.promptTokens - 1);
+      expect(again.metrics.promptMs).toBeLessThan(first.metrics.promptMs!);
+      // the rate learned is that of the tokens read: the cache hit (one token read) is too few to time
+      await orch.speeds.load();
+      const learned = orch.speeds.at('eng', first.model);
+      expect(orch.speeds.book()[JSON.stringify(['eng', first.model])]!.prompt).toHaveLength(1);
+      // the first answer's: its tokens read over the time llama-server said it read them (the fake's wall
+      // clock, so not asserted against 1 ms a token)
+      expect(learned.promptTokensPerSecond).toBeCloseTo(
+        first.metrics.promptTokens / (first.metrics.promptMs! / 1000),
+        0,
+      );
+    },
+  );
 });
 
 describe('an OpenAI-compatible engine', () => {
-  it('without timings: the prompt by the wall clock to the first token, generating from the stream, no cache figure', async () => {
-    const engine = await FakeOpenAI.start({ models: ['m1'], tokenDelayMs: 3, reply: words(20) });
-    stops.push(() => engine.stop());
-    const orch = await hostOf('openai', engine.url);
-    const r = await routeAndGenerate(orch, { prompt: `Explain ${words(50)}`, model: 'm1', maxTokens: 20 });
-    expect(r.metrics.promptMs).toBeGreaterThanOrEqual(3); // the engine's first delay
-    expect(r.metrics.generationMs).toBeGreaterThan(0);
-    expect(r.metrics.cachedPromptTokens).toBeUndefined();
-    await orch.speeds.load();
-    expect(orch.speeds.at('eng', r.model).tokensPerSecond).toBeGreaterThan(0);
-    // a dry run names the engine kind that would answer, as the answer does
-    expect(r.provider).toBe('openai');
-    expect((await routeAndGenerate(orch, { prompt: 'hi', model: 'm1', dryRun: true })).provider).toBe('openai');
-  });
+  it(
+    'without timings: the prompt by the wall clock to the first token, generating from the ' +
+      'stream, no cache figure',
+    async () => {
+      const engine = await FakeOpenAI.start({ models: ['m1'], tokenDelayMs: 3, reply: words(20) });
+      stops.push(() => engine.stop());
+      const orch = await hostOf('openai', engine.url);
+      const r = await routeAndGenerate(orch, { prompt: `Explain ${words(50)}`, model: 'm1', maxTokens: 20 });
+      expect(r.metrics.promptMs).toBeGreaterThanOrEqual(3); // the engine's first delay
+      expect(r.metrics.generationMs).toBeGreaterThan(0);
+      expect(r.metrics.cachedPromptTokens).toBeUndefined();
+      await orch.speeds.load();
+      expect(orch.speeds.at('eng', r.model).tokensPerSecond).toBeGreaterThan(0);
+      // a dry run names the engine kind that would answer, as the answer does
+      expect(r.provider).toBe('openai');
+      expect((await routeAndGenerate(orch, { prompt: 'hi', model: 'm1', dryRun: true })).provider).toBe('openai');
+    },
+  );
 });

@@ -77,7 +77,9 @@ describe('OpenAI-compatible hosts are members of the fleet', () => {
     ollama = await FakeOllama.start();
     const cloud = await engine('fallback answer', { apiKey: 'sk-test-123' });
     const core = await coreFor(ollama, {
-      yaml: `fallback:\n  baseURL: ${cloud.url}\n  model: meta-llama/Llama-3.2-3B-Instruct\n  apiKeyEnv: FALLBACK_KEY_FOR_TEST\n`,
+      yaml:
+        `fallback:\n  baseURL: ${cloud.url}\n  model: meta-llama/Llama-3.2-3B-Instruct\n  ` +
+        `apiKeyEnv: FALLBACK_KEY_FOR_TEST\n`,
       env: {},
     });
     process.env.FALLBACK_KEY_FOR_TEST = 'sk-test-123';
@@ -109,31 +111,35 @@ describe('OpenAI-compatible hosts are members of the fleet', () => {
 });
 
 describe('ollm://fleet and doctor see every host', () => {
-  it('lists the Ollama host with its capacity and each engine with a cheap health check; doctor warns of the one that is down', async () => {
-    ollama = await FakeOllama.start();
-    const up = await engine('hi');
-    const down = await engine('hi');
-    const core = await coreFor(ollama, {
-      yaml: hostsYaml({ name: 'up', url: up.url }, { name: 'down', url: down.url }),
-    });
-    await down.setOffline(true);
-    const before = up.stats().paths['/v1/chat/completions'] ?? 0;
-    const fleet = await core.fleetStatus();
-    expect(fleet.hosts.map((h) => [h.name, h.kind])).toEqual([
-      ['ollama', 'ollama'],
-      ['up', 'openai'],
-      ['down', 'openai'],
-    ]);
-    expect(fleet.hosts[0]).toMatchObject({ reachable: true, capacity: { source: 'this machine' } });
-    expect(fleet.hosts[1]).toMatchObject({ reachable: true, managesMemory: false });
-    expect(fleet.hosts[2]).toMatchObject({ reachable: false, managesMemory: false });
-    expect(up.stats().paths['/v1/chat/completions'] ?? 0).toBe(before); // health never generates
-    const { runDoctor } = await import('../../src/orchestrator/doctor.js');
-    const report = await runDoctor(core);
-    expect(report.checks.find((c) => c.name === 'Host up')).toMatchObject({ level: 'ok' });
-    expect(report.checks.find((c) => c.name === 'Host down')).toMatchObject({
-      level: 'warn',
-      fix: expect.stringMatching(/hosts\.down/),
-    });
-  });
+  it(
+    'lists the Ollama host with its capacity and each engine with a cheap health check; doctor ' +
+      'warns of the one that is down',
+    async () => {
+      ollama = await FakeOllama.start();
+      const up = await engine('hi');
+      const down = await engine('hi');
+      const core = await coreFor(ollama, {
+        yaml: hostsYaml({ name: 'up', url: up.url }, { name: 'down', url: down.url }),
+      });
+      await down.setOffline(true);
+      const before = up.stats().paths['/v1/chat/completions'] ?? 0;
+      const fleet = await core.fleetStatus();
+      expect(fleet.hosts.map((h) => [h.name, h.kind])).toEqual([
+        ['ollama', 'ollama'],
+        ['up', 'openai'],
+        ['down', 'openai'],
+      ]);
+      expect(fleet.hosts[0]).toMatchObject({ reachable: true, capacity: { source: 'this machine' } });
+      expect(fleet.hosts[1]).toMatchObject({ reachable: true, managesMemory: false });
+      expect(fleet.hosts[2]).toMatchObject({ reachable: false, managesMemory: false });
+      expect(up.stats().paths['/v1/chat/completions'] ?? 0).toBe(before); // health never generates
+      const { runDoctor } = await import('../../src/orchestrator/doctor.js');
+      const report = await runDoctor(core);
+      expect(report.checks.find((c) => c.name === 'Host up')).toMatchObject({ level: 'ok' });
+      expect(report.checks.find((c) => c.name === 'Host down')).toMatchObject({
+        level: 'warn',
+        fix: expect.stringMatching(/hosts\.down/),
+      });
+    },
+  );
 });

@@ -57,28 +57,37 @@ describe('the dry run expects what will happen', () => {
     );
   });
 
-  it('once the engine has answered such questions: seconds, within 2× of what the call takes or 5 s, from speeds measured here', async () => {
-    const core = await engine();
-    for (const prompt of OTHERS) await routeAndGenerate(core, { prompt, model: 'llama3.1:8b' });
-    await core.speeds.load(); // the answers' figures are recorded with the next group commit
-    const dry = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b', dryRun: true });
-    expect(dry.advice!.speedMeasured).toBe(true);
-    expect(dry.text).toMatch(/\(measured speeds\) for ~\d+ tokens of answer, as general answers ran here, up to 4096/);
-    expect(dry.text).not.toMatch(/not yet measured/);
-    const r = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b' });
-    expect(dry.advice!.expectedSeconds).toBeLessThanOrEqual(Math.max(5, (2 * r.metrics.totalMs) / 1000));
-  });
+  it(
+    'once the engine has answered such questions: seconds, within 2× of what the call takes or ' +
+      '5 s, from speeds measured here',
+    async () => {
+      const core = await engine();
+      for (const prompt of OTHERS) await routeAndGenerate(core, { prompt, model: 'llama3.1:8b' });
+      await core.speeds.load(); // the answers' figures are recorded with the next group commit
+      const dry = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b', dryRun: true });
+      expect(dry.advice!.speedMeasured).toBe(true);
+      expect(dry.text).toMatch(
+        /\(measured speeds\) for ~\d+ tokens of answer, as general answers ran here, up to 4096/,
+      );
+      expect(dry.text).not.toMatch(/not yet measured/);
+      const r = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b' });
+      expect(dry.advice!.expectedSeconds).toBeLessThanOrEqual(Math.max(5, (2 * r.metrics.totalMs) / 1000));
+    },
+  );
 
-  it("a model not used here yet expects its answer from what the host's other models showed, scaled to its size", async () => {
-    const core = await engine();
-    for (const prompt of OTHERS) await routeAndGenerate(core, { prompt, model: 'llama3.2:latest' });
-    await core.speeds.load();
-    const dry = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b', dryRun: true });
-    const a = dry.advice!;
-    expect(a.answerTokens).toBeLessThan(100); // as long as the general answers written here
-    expect(a.estimate).toMatch(
-      /writing [\d.]+ tokens\/s,? \(?not yet measured for it: scaled from this host's other models/,
-    );
-    expect(a.expectedSeconds - a.loadSeconds).toBeLessThanOrEqual(5); // its load aside, seconds
-  });
+  it(
+    "a model not used here yet expects its answer from what the host's other models showed, " + 'scaled to its size',
+    async () => {
+      const core = await engine();
+      for (const prompt of OTHERS) await routeAndGenerate(core, { prompt, model: 'llama3.2:latest' });
+      await core.speeds.load();
+      const dry = await routeAndGenerate(core, { ...LISBON, model: 'llama3.1:8b', dryRun: true });
+      const a = dry.advice!;
+      expect(a.answerTokens).toBeLessThan(100); // as long as the general answers written here
+      expect(a.estimate).toMatch(
+        /writing [\d.]+ tokens\/s,? \(?not yet measured for it: scaled from this host's other models/,
+      );
+      expect(a.expectedSeconds - a.loadSeconds).toBeLessThanOrEqual(5); // its load aside, seconds
+    },
+  );
 });

@@ -122,7 +122,11 @@ describe("a quick call beside another client's long split job", () => {
       inputs: gathered(longLog()),
     });
     await partBegun(fake);
-    const preferred = await routeAndGenerate(core, { prompt: 'Say hello in French.', task: 'fast', useMemory: false });
+    const preferred = await routeAndGenerate(core, {
+      prompt: 'Say hello in French.',
+      task: 'fast',
+      useMemory: false,
+    });
     expect(preferred.model).toBe('qwen2.5:14b');
     expect(preferred.reason).toMatch(/^qwen2\.5:14b is the model you preferred for fast work/);
     expect(preferred.reason).not.toContain('answers sooner');

@@ -77,11 +77,13 @@ describe('the limit that applies', () => {
     expect(read).toMatchObject({ kind: 'image', format: 'bmp', bytes: 5_000 });
     writeFileSync(join(project, 'img', 'big.png'), Buffer.concat([PNG_1X1, Buffer.alloc(20_000)]));
     expect(await refusal('img/big.png')).toBe(
-      'img/big.png: 20.1 KB, more than the 10.0 KB allowed for an image (inputs.maxImageBytes) — name a smaller file or part of it.',
+      'img/big.png: 20.1 KB, more than the 10.0 KB allowed for an image (inputs.maxImageBytes) — ' +
+        'name a smaller file or part of it.',
     );
     writeFileSync(join(project, 'notes.txt'), 'x'.repeat(1_001));
     expect(await refusal('notes.txt')).toBe(
-      'notes.txt: 1.0 KB, more than the 1.0 KB allowed for a file (inputs.maxFileBytes) — name a smaller file or part of it.',
+      'notes.txt: 1.0 KB, more than the 1.0 KB allowed for a file (inputs.maxFileBytes) — name a ' +
+        'smaller file or part of it.',
     );
   });
 
@@ -212,7 +214,8 @@ describe('limits and what a read returns', () => {
     writeFileSync(join(project, 'at-limit.txt'), 'x'.repeat(1_000));
     expect(await readFileInput('at-limit.txt', scope, 1_000)).toMatchObject({ kind: 'text', bytes: 1_000 });
     expect(await refusal('at-limit.txt', scope, 999)).toBe(
-      'at-limit.txt: reading it (1.0 KB) would pass the 100.0 KB one call may read (inputs.maxTotalBytes) — name fewer files.',
+      'at-limit.txt: reading it (1.0 KB) would pass the 100.0 KB one call may read ' +
+        '(inputs.maxTotalBytes) — name fewer files.',
     );
   });
 

@@ -50,7 +50,8 @@ async function fleet(count: number, down: number) {
     'hosts:',
     ...NAMES.slice(1, count).map(
       (n, i) =>
-        `  - {name: ${n}, kind: ollama, url: "${started[i + 1]!.url}", capacity: {ram: 32GB, vram: 24GiB}, contextLength: 4096}`,
+        `  - {name: ${n}, kind: ollama, url: "${started[i + 1]!.url}", capacity: {ram: 32GB, vram: ` +
+        `24GiB}, contextLength: 4096}`,
     ),
     'ram:',
     '  budget: "100%"',
@@ -82,21 +83,25 @@ describe.each([
     expect(list.models.some((m) => m.host === downName)).toBe(false);
   });
 
-  it('show_status, ollm://fleet, ollm://system/ram, ollm://models/loaded, ollm://models/database and a model card all answer, naming the host down', async () => {
-    const { core, downName, upNames } = await fleet(count, down);
-    const status = await core.fleetStatus();
-    expect(status.unreachable?.map((d) => d.name)).toEqual([downName]);
-    expect(status.hosts.filter((h) => h.kind === 'ollama' && h.reachable).map((h) => h.name)).toEqual(upNames);
-    const ram = await core.ramStatus();
-    expect('unreachable' in ram && ram.unreachable?.map((d) => d.name)).toEqual([downName]);
-    const loaded = await core.loadedStatus();
-    expect(loaded.unreachable?.map((d) => d.name)).toEqual([downName]);
-    const db = await core.modelDatabase();
-    expect(db.installed.length).toBeGreaterThan(0);
-    expect(db.ollama.unreachable?.map((d) => d.name)).toEqual([downName]);
-    const card = await core.modelCard('llama3.2');
-    expect(upNames).toContain(card.host);
-  });
+  it(
+    'show_status, ollm://fleet, ollm://system/ram, ollm://models/loaded, ollm://models/database ' +
+      'and a model card all answer, naming the host down',
+    async () => {
+      const { core, downName, upNames } = await fleet(count, down);
+      const status = await core.fleetStatus();
+      expect(status.unreachable?.map((d) => d.name)).toEqual([downName]);
+      expect(status.hosts.filter((h) => h.kind === 'ollama' && h.reachable).map((h) => h.name)).toEqual(upNames);
+      const ram = await core.ramStatus();
+      expect('unreachable' in ram && ram.unreachable?.map((d) => d.name)).toEqual([downName]);
+      const loaded = await core.loadedStatus();
+      expect(loaded.unreachable?.map((d) => d.name)).toEqual([downName]);
+      const db = await core.modelDatabase();
+      expect(db.installed.length).toBeGreaterThan(0);
+      expect(db.ollama.unreachable?.map((d) => d.name)).toEqual([downName]);
+      const card = await core.modelCard('llama3.2');
+      expect(upNames).toContain(card.host);
+    },
+  );
 
   it('doctor warns about the host down and still passes', async () => {
     const { core, downName } = await fleet(count, down);

@@ -70,24 +70,28 @@ describe('placement across Ollama hosts', () => {
     expect(cpu.requests.filter((q) => q.path === '/api/generate')).toEqual([]);
   });
 
-  it('a host going down mid-run: the request moves to the other host, the down host is skipped for a while, then asked again', async () => {
-    const { cpu, gpu, core } = await fleet();
-    await core.hosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'llama3.2' });
-    gpu.setOffline(true);
-    const r = await routeAndGenerate(core, { prompt: 'Explain what DNS does in two sentences', task: 'general' });
-    expect(r.host).toBe('ollama');
-    expect(r.fallbacks.some((f) => /gpubox/.test(f.model) && /not reachable/.test(f.error))).toBe(true);
-    const asked = gpu.requests.length;
-    const next = await routeAndGenerate(core, { prompt: 'Explain what TCP does in two sentences', task: 'general' });
-    expect(next.host).toBe('ollama');
-    expect(gpu.requests.length).toBe(asked); // cooling down: not asked at all
-    expect(next.fallbacks.find((f) => f.model === 'Ollama gpubox')!.error).toMatch(/skipped for now/);
-    gpu.setOffline(false);
-    core.hostCooldown.down('gpubox', 'long ago', Date.now() - 60_000); // the cooldown has run out
-    const back = await routeAndGenerate(core, { prompt: 'Say hi', task: 'general' });
-    expect(back.fallbacks).toEqual([]);
-    expect(cpu.stats().forcedEvictions).toEqual([]);
-  });
+  it(
+    'a host going down mid-run: the request moves to the other host, the down host is skipped ' +
+      'for a while, then asked again',
+    async () => {
+      const { cpu, gpu, core } = await fleet();
+      await core.hosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'llama3.2' });
+      gpu.setOffline(true);
+      const r = await routeAndGenerate(core, { prompt: 'Explain what DNS does in two sentences', task: 'general' });
+      expect(r.host).toBe('ollama');
+      expect(r.fallbacks.some((f) => /gpubox/.test(f.model) && /not reachable/.test(f.error))).toBe(true);
+      const asked = gpu.requests.length;
+      const next = await routeAndGenerate(core, { prompt: 'Explain what TCP does in two sentences', task: 'general' });
+      expect(next.host).toBe('ollama');
+      expect(gpu.requests.length).toBe(asked); // cooling down: not asked at all
+      expect(next.fallbacks.find((f) => f.model === 'Ollama gpubox')!.error).toMatch(/skipped for now/);
+      gpu.setOffline(false);
+      core.hostCooldown.down('gpubox', 'long ago', Date.now() - 60_000); // the cooldown has run out
+      const back = await routeAndGenerate(core, { prompt: 'Say hi', task: 'general' });
+      expect(back.fallbacks).toEqual([]);
+      expect(cpu.stats().forcedEvictions).toEqual([]);
+    },
+  );
 
   it('with every Ollama down, the OpenAI-compatible host answers', async () => {
     const { cpu, gpu, core } = await fleet({ engine: true });
@@ -118,33 +122,37 @@ describe('placement across Ollama hosts', () => {
 });
 
 describe('managing the fleet', () => {
-  it('smart_load goes to the host that has the model, refuses ambiguity, and takes a named host; pull goes to the named host; delete removes from one host only', async () => {
-    const { cpu, gpu, core } = await fleet({ onlyOnGpu: ['llava:7b'] });
-    const { smartLoad } = await import('../../src/orchestrator/jobs/smart-load.js');
-    const { deleteModel } = await import('../../src/orchestrator/jobs/delete.js');
-    expect(await smartLoad(core, { model: 'llava:7b' })).toMatchObject({ action: 'loaded', host: 'gpubox' });
-    await expect(smartLoad(core, { model: 'phi3:mini' })).rejects.toThrow(
-      /installed on several Ollama hosts \(ollama, gpubox\) — name the one with host/,
-    );
-    expect(await smartLoad(core, { model: 'phi3:mini', host: 'gpubox' })).toMatchObject({
-      action: 'loaded',
-      host: 'gpubox',
-    });
-    await expect(smartLoad(core, { model: 'phi3:mini', host: 'nowhere' })).rejects.toThrow(
-      /no Ollama host "nowhere" — the hosts are ollama, gpubox/,
-    );
-    expect(cpu.loaded()).toEqual([]);
+  it(
+    'smart_load goes to the host that has the model, refuses ambiguity, and takes a named host; ' +
+      'pull goes to the named host; delete removes from one host only',
+    async () => {
+      const { cpu, gpu, core } = await fleet({ onlyOnGpu: ['llava:7b'] });
+      const { smartLoad } = await import('../../src/orchestrator/jobs/smart-load.js');
+      const { deleteModel } = await import('../../src/orchestrator/jobs/delete.js');
+      expect(await smartLoad(core, { model: 'llava:7b' })).toMatchObject({ action: 'loaded', host: 'gpubox' });
+      await expect(smartLoad(core, { model: 'phi3:mini' })).rejects.toThrow(
+        /installed on several Ollama hosts \(ollama, gpubox\) — name the one with host/,
+      );
+      expect(await smartLoad(core, { model: 'phi3:mini', host: 'gpubox' })).toMatchObject({
+        action: 'loaded',
+        host: 'gpubox',
+      });
+      await expect(smartLoad(core, { model: 'phi3:mini', host: 'nowhere' })).rejects.toThrow(
+        /no Ollama host "nowhere" — the hosts are ollama, gpubox/,
+      );
+      expect(cpu.loaded()).toEqual([]);
 
-    const target = await core.pickHost({ host: 'ollama' });
-    expect((await target.puller.pull({ model: 'llava:7b' })).status).toBe('pulled');
-    expect(cpu.installed().some((m) => m.name === 'llava:7b')).toBe(true);
-    expect(gpu.requests.some((q) => q.path === '/api/pull')).toBe(false);
+      const target = await core.pickHost({ host: 'ollama' });
+      expect((await target.puller.pull({ model: 'llava:7b' })).status).toBe('pulled');
+      expect(cpu.installed().some((m) => m.name === 'llava:7b')).toBe(true);
+      expect(gpu.requests.some((q) => q.path === '/api/pull')).toBe(false);
 
-    await deleteModel(core, { model: 'qwen3:8b', host: 'ollama' });
-    expect(cpu.installed().some((m) => m.name === 'qwen3:8b')).toBe(false);
-    expect(gpu.installed().some((m) => m.name === 'qwen3:8b')).toBe(true);
-    await expect(deleteModel(core, { model: 'gemma3:4b' })).rejects.toThrow(/installed on several Ollama hosts/);
-  });
+      await deleteModel(core, { model: 'qwen3:8b', host: 'ollama' });
+      expect(cpu.installed().some((m) => m.name === 'qwen3:8b')).toBe(false);
+      expect(gpu.installed().some((m) => m.name === 'qwen3:8b')).toBe(true);
+      await expect(deleteModel(core, { model: 'gemma3:4b' })).rejects.toThrow(/installed on several Ollama hosts/);
+    },
+  );
 
   it('list_models shows each model with its host', async () => {
     const { core } = await fleet({ onlyOnGpu: ['llava:7b'] });

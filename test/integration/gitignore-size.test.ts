@@ -107,7 +107,9 @@ describe('a .gitignore of ~1 MB of plain names or endings over 3,000 files (find
       // before: the parse alone held the thread 1.0–3.2 s in one step (then 5–35 ms a path, refused past 15 s of
       // matching: the answers above would not all be there); now the work runs in slices of 20 ms. The bound is
       // the one step's order, not a timing: a busy machine may stretch a slice, never to a whole parse
-      const figures = `walk ${Math.round(ms)} ms, longest gap ${Math.round(maxGapMs)} ms, thread held ${Math.round(maxHeldMs)} ms`;
+      const figures =
+        `walk ${Math.round(ms)} ms, longest gap ${Math.round(maxGapMs)} ms, thread held ` +
+        `${Math.round(maxHeldMs)} ms`;
       expect(maxHeldMs, figures).toBeLessThan(1_000);
     },
   );

@@ -35,33 +35,41 @@ afterEach(async () => {
 });
 
 describe('the group commit of records', () => {
-  it('a record is not committed in the turn that asked for it; another process sees it after the window, without a flush', async () => {
-    const home = tempDir('ollm-group-');
-    await stateDb(home); // opened and migrated: what follows is only the record
-    const outcomes = new Outcomes(home);
-    const id = outcomes.answered({ model: 'm', work: 'code' });
-    await turns(20); // several turns of the event loop: the old queue had committed by now
-    expect(answers(home)).toEqual([]);
-    await vi.waitFor(() => expect(answers(home)).toEqual([id]), { timeout: BATCH_MS * 8, interval: 20 });
-  });
+  it(
+    'a record is not committed in the turn that asked for it; another process sees it after the ' +
+      'window, without a flush',
+    async () => {
+      const home = tempDir('ollm-group-');
+      await stateDb(home); // opened and migrated: what follows is only the record
+      const outcomes = new Outcomes(home);
+      const id = outcomes.answered({ model: 'm', work: 'code' });
+      await turns(20); // several turns of the event loop: the old queue had committed by now
+      expect(answers(home)).toEqual([]);
+      await vi.waitFor(() => expect(answers(home)).toEqual([id]), { timeout: BATCH_MS * 8, interval: 20 });
+    },
+  );
 
-  it('records alone commit without waiting for the disk (synchronous NORMAL); a batch with a change the user is told about waits for it (FULL)', async () => {
-    const home = tempDir('ollm-group-');
-    const db = await stateDb(home);
-    // 1 NORMAL, 2 FULL
-    const mode = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
-    const record = await queueWrite(db, mode, { defer: true });
-    expect(record.value).toBe(1);
-    const told = await queueWrite(db, mode);
-    expect(told.value).toBe(2);
-    // a record asked before a told change goes in its transaction: FULL
-    const [early, late] = await Promise.all([queueWrite(db, mode, { defer: true }), queueWrite(db, mode)]);
-    expect([early.value, late.value]).toEqual([2, 2]);
-    expect((await queueWrite(db, mode, { defer: true })).value).toBe(1);
-    expect((await queueWrite(db, mode)).value).toBe(2);
-    await queueWrite(db, mode, { defer: true });
-    expect((await write(db, mode)).value).toBe(2); // a change made alone (write) too
-  });
+  it(
+    'records alone commit without waiting for the disk (synchronous NORMAL); a batch with a ' +
+      'change the user is told about waits for it (FULL)',
+    async () => {
+      const home = tempDir('ollm-group-');
+      const db = await stateDb(home);
+      // 1 NORMAL, 2 FULL
+      const mode = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+      const record = await queueWrite(db, mode, { defer: true });
+      expect(record.value).toBe(1);
+      const told = await queueWrite(db, mode);
+      expect(told.value).toBe(2);
+      // a record asked before a told change goes in its transaction: FULL
+      const [early, late] = await Promise.all([queueWrite(db, mode, { defer: true }), queueWrite(db, mode)]);
+      expect([early.value, late.value]).toEqual([2, 2]);
+      expect((await queueWrite(db, mode, { defer: true })).value).toBe(1);
+      expect((await queueWrite(db, mode)).value).toBe(2);
+      await queueWrite(db, mode, { defer: true });
+      expect((await write(db, mode)).value).toBe(2); // a change made alone (write) too
+    },
+  );
 
   it('a record is on disk after flushWrites, and after close', async () => {
     const home = tempDir('ollm-group-');

@@ -48,46 +48,54 @@ async function twoHosts(loadDelayMs = 600) {
 }
 
 describe('two calls placed at once on a model loaded on one of two hosts', () => {
-  it('the second goes to the other host, its copy loaded for it at once (~0.6 s, against ~1 s behind the first); each host answers one', async () => {
-    const { core, a, b } = await twoHosts();
-    const before = a.generations().length;
-    const [x, y] = await Promise.all(
-      ['x', 'y'].map((agent) =>
-        routeAndGenerate(core, {
-          prompt: `question from ${agent}`,
-          model: 'llama3.2',
-          maxTokens: 100,
-          agent,
-          client: agent,
-        }),
-      ),
-    );
-    expect([x!.host ?? 'ollama', y!.host ?? 'ollama'].sort()).toEqual(['ollama', 'second']);
-    expect(a.generations().length - before).toBe(1);
-    expect(b.generations().length).toBe(1);
-    expect(b.stats().loads).toBe(1);
-    // each hold was its call's own, taken over when it began: none left counting as a request
-    for (const h of core.fleet.hosts) expect(h.loader.requestsOn('llama3.2:latest')).toBe(0);
-  });
+  it(
+    'the second goes to the other host, its copy loaded for it at once (~0.6 s, against ~1 s ' +
+      'behind the first); each host answers one',
+    async () => {
+      const { core, a, b } = await twoHosts();
+      const before = a.generations().length;
+      const [x, y] = await Promise.all(
+        ['x', 'y'].map((agent) =>
+          routeAndGenerate(core, {
+            prompt: `question from ${agent}`,
+            model: 'llama3.2',
+            maxTokens: 100,
+            agent,
+            client: agent,
+          }),
+        ),
+      );
+      expect([x!.host ?? 'ollama', y!.host ?? 'ollama'].sort()).toEqual(['ollama', 'second']);
+      expect(a.generations().length - before).toBe(1);
+      expect(b.generations().length).toBe(1);
+      expect(b.stats().loads).toBe(1);
+      // each hold was its call's own, taken over when it began: none left counting as a request
+      for (const h of core.fleet.hosts) expect(h.loader.requestsOn('llama3.2:latest')).toBe(0);
+    },
+  );
 
-  it('loading the second copy would take longer than the wait behind the first call (~1.5 s against ~1 s): the second call waits, no copy is made', async () => {
-    const { core, a, b } = await twoHosts(1500);
-    const before = a.generations().length;
-    const [x, y] = await Promise.all(
-      ['x', 'y'].map((agent) =>
-        routeAndGenerate(core, {
-          prompt: `question from ${agent}`,
-          model: 'llama3.2',
-          maxTokens: 100,
-          agent,
-          client: agent,
-        }),
-      ),
-    );
-    expect([x!.host ?? 'ollama', y!.host ?? 'ollama']).toEqual(['ollama', 'ollama']);
-    expect(a.generations().length - before).toBe(2);
-    expect(b.stats().loads).toBe(0);
-  });
+  it(
+    'loading the second copy would take longer than the wait behind the first call (~1.5 s ' +
+      'against ~1 s): the second call waits, no copy is made',
+    async () => {
+      const { core, a, b } = await twoHosts(1500);
+      const before = a.generations().length;
+      const [x, y] = await Promise.all(
+        ['x', 'y'].map((agent) =>
+          routeAndGenerate(core, {
+            prompt: `question from ${agent}`,
+            model: 'llama3.2',
+            maxTokens: 100,
+            agent,
+            client: agent,
+          }),
+        ),
+      );
+      expect([x!.host ?? 'ollama', y!.host ?? 'ollama']).toEqual(['ollama', 'ollama']);
+      expect(a.generations().length - before).toBe(2);
+      expect(b.stats().loads).toBe(0);
+    },
+  );
 
   it('a dry run holds nothing: a call placed beside it goes to the loaded copy', async () => {
     const { core, b } = await twoHosts();

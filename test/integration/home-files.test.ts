@@ -75,7 +75,8 @@ describe('config.yaml', () => {
     const err = await settingsError(home);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toBe(
-      `Settings file ${join(home, 'config.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
+      `Settings file ${join(home, 'config.yaml')} is not a regular file (a FIFO, a device or a ` +
+        `socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
     );
   });
 
@@ -99,7 +100,8 @@ describe('config.yaml', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(
       new RegExp(
-        `config\\.yaml is a link to .*settings\\.yaml, outside ${home}; not followed — copy the file into ${home}, or name it with --config\\.$`,
+        `config\\.yaml is a link to .*settings\\.yaml, outside ${home}; not followed — copy the ` +
+          `file into ${home}, or name it with --config\\.$`,
       ),
     );
     const named = await loadConfig({ env: { OLLM_HOME: home }, configFile: join(home, 'config.yaml') });
@@ -151,7 +153,8 @@ describe('the templates folder', () => {
     const { templates, problems } = await new TemplateStore(dir).list();
     expect(templates.find((t) => t.name === 'greet')?.source).toBe('user');
     const special =
-      'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
+      'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a ' +
+      'plain YAML file or remove it';
     expect(problems).toEqual([
       { file: 'alias.yaml', message: special },
       { file: 'pipe.yaml', message: special },
@@ -169,7 +172,10 @@ describe('the templates folder', () => {
     expect(listing.problems).toEqual([
       {
         file: 'templates',
-        message: `The templates folder ${join(home, 'templates')} is a link to ${elsewhere}, outside the settings folder ${home}; it is not followed — move the templates into ${join(home, 'templates')} itself, or set templates.dir to ${elsewhere} if that folder is meant.`,
+        message:
+          `The templates folder ${join(home, 'templates')} is a link to ${elsewhere}, outside the ` +
+          `settings folder ${home}; it is not followed — move the templates into ` +
+          `${join(home, 'templates')} itself, or set templates.dir to ${elsewhere} if that folder is meant.`,
       },
     ]);
     await expect(library.save(def)).rejects.toThrow(/is a link to .*, outside the settings folder/);
@@ -205,7 +211,8 @@ describe('saving a template on a disk that cannot take it', () => {
     expect((err as Error).name).toBe('TemplateError');
     expect((err as Error).message).toMatch(
       new RegExp(
-        `^The template "greet" was not saved: ${dir} is on a read-only disk or folder \\((EROFS|EACCES)\\).* make it writable`,
+        `^The template "greet" was not saved: ${dir} is on a read-only disk or folder ` +
+          `\\((EROFS|EACCES)\\).* make it writable`,
       ),
     );
     expect((err as Error).message).not.toMatch(/bug/);
@@ -233,7 +240,8 @@ describe('the project file', () => {
     mkfifo(join(root, '.ollm', 'project.yaml'));
     await expect(resolveProject({ dir: root, toolNames, home: '/' })).rejects.toThrow(
       new ProjectError(
-        `Project file ${join(root, '.ollm', 'project.yaml')} is not a regular file (a FIFO, a device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
+        `Project file ${join(root, '.ollm', 'project.yaml')} is not a regular file (a FIFO, a ` +
+          `device or a socket), so it is not opened — replace it with a plain YAML file, or remove it.`,
       ),
     );
   });

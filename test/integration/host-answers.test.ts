@@ -149,7 +149,8 @@ describe('an OpenAI-compatible engine that never stops', () => {
     // ignores max_tokens: a chunk every millisecond, no finish_reason, until the client goes away
     const host = await endless(
       'text/event-stream',
-      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x ' }, finish_reason: null }] })}\n\n`,
+      `data: ` +
+        `${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x ' }, finish_reason: null }] })}\n\n`,
     );
     const engine = new OpenAIBackend({ name: 'endless', baseURL: `${host.url}/v1`, timeoutMs: 5000 });
     const out = await engine.streamChat({ model: 'm', prompt: 'go on forever', maxTokens: 50, stallTimeoutMs: 10_000 });

@@ -90,7 +90,8 @@ describe('an invalid-line flood', () => {
     expect((err as HostError).kind).toBe('bad_response');
     expect(err.message).toMatch(
       new RegExp(
-        `^Ollama at ${HOST()} answered /api/generate with 5 lines that are not Ollama's \\(the first: not JSON: "garbage line 0, not JSON"\\), so the stream was stopped — is Ollama`,
+        `^Ollama at ${HOST()} answered /api/generate with 5 lines that are not Ollama's \\(the ` +
+          `first: not JSON: "garbage line 0, not JSON"\\), so the stream was stopped — is Ollama`,
       ),
     );
     expect(logLines.filter((l) => /not Ollama's/.test(l))).toHaveLength(1);
@@ -116,7 +117,8 @@ describe('an invalid-line flood', () => {
     expect(err).toBeInstanceOf(EngineError);
     expect(err.message).toMatch(
       new RegExp(
-        `^hostile \\(${HOST()}\\) sent 5 stream events that are not OpenAI chunks \\(the first: "choices" is missing\\)`,
+        `^hostile \\(${HOST()}\\) sent 5 stream events that are not OpenAI chunks \\(the first: ` +
+          `"choices" is missing\\)`,
       ),
     );
     expect(logLines).toHaveLength(1);
@@ -130,7 +132,8 @@ describe('a 100 MB line', () => {
     const err = await failure(gen(ollama()));
     expect(err.message).toMatch(
       new RegExp(
-        `^Ollama at ${HOST()} answered /api/generate with a line of more than 256 KiB, which no answer of Ollama's needs`,
+        `^Ollama at ${HOST()} answered /api/generate with a line of more than 256 KiB, which no ` +
+          `answer of Ollama's needs`,
       ),
     );
     await closed();
@@ -187,7 +190,8 @@ describe('wrong shapes', () => {
     );
     expect((await failure(backend.version())).message).toMatch(
       new RegExp(
-        `^Ollama at ${HOST()} answered /api/version with something that is not Ollama's answer: "version" must be a string \\(got 5\\)`,
+        `^Ollama at ${HOST()} answered /api/version with something that is not Ollama's answer: ` +
+          `"version" must be a string \\(got 5\\)`,
       ),
     );
     expect((await failure(backend.show('hostile:latest'))).message).toMatch(

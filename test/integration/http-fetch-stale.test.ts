@@ -55,14 +55,16 @@ async function rawServer(behave: Behaviour): Promise<{ url: string; seen: Seen; 
         if (what === 'reset') return void socket.resetAndDestroy();
         if (what === 'headers-then-reset') {
           socket.write(
-            'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nKeep-Alive: timeout=5, max=100\r\n\r\n{"par',
+            'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nKeep-Alive: ' +
+              'timeout=5, max=100\r\n\r\n{"par',
           );
           setTimeout(() => socket.resetAndDestroy(), 20);
           return;
         }
         const body = JSON.stringify({ conn, line });
         socket.write(
-          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n${body}`,
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ` +
+            `${body.length}\r\nKeep-Alive: timeout=5, max=100\r\n\r\n${body}`,
         );
       }
     });

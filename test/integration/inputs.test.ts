@@ -179,7 +179,10 @@ describe('a glob picomatch would match slowly (issue 55)', () => {
 
   it('a negated part RE2 cannot run is refused, naming the pattern and what to do', async () => {
     expect(await refusal({ files: ['src/**/!(a)/**/*.ts'] })).toBe(
-      'src/**/!(a)/**/*.ts: uses a negated part ("!(…)" or a leading "!"), which ollm-mcp does not match: globs that picomatch would match slowly are matched in time linear in each path (by RE2), so that no pattern can stall the server — write the pattern without it, or name the files.',
+      'src/**/!(a)/**/*.ts: uses a negated part ("!(…)" or a leading "!"), which ollm-mcp does ' +
+        'not match: globs that picomatch would match slowly are matched in time linear in each path ' +
+        '(by RE2), so that no pattern can stall the server — write the pattern without it, or name ' +
+        'the files.',
     );
   });
 });

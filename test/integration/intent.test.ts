@@ -48,12 +48,16 @@ const LOG: InputDoc = {
   text: Array.from(
     { length: 40 },
     (_, i) =>
-      `2026-11-22T10:00:${String(i).padStart(2, '0')}Z ERROR E${1000 + (i % 4)}: connection refused (errno 111)\nTraceback (most recent call last):\n  File "worker.py", line ${i + 10}, in run\nConnectionError: failed`,
+      `2026-11-22T10:00:${String(i).padStart(2, '0')}Z ERROR E${1000 + (i % 4)}: connection ` +
+      `refused (errno 111)\nTraceback (most recent call last):\n  File "worker.py", line ` +
+      `${i + 10}, in run\nConnectionError: failed`,
   ).join('\n'),
 };
 const SOURCE: InputDoc = {
   label: 'src/retry.ts',
-  text: '```ts\nexport function delay(attempt: number): number {\n  return Math.min(30_000, 2 ** attempt * 100);\n}\n```\nexport const MAX_ATTEMPTS = 5;\n',
+  text:
+    '```ts\nexport function delay(attempt: number): number {\n  return Math.min(30_000, 2 ** ' +
+    'attempt * 100);\n}\n```\nexport const MAX_ATTEMPTS = 5;\n',
 };
 
 describe('the work is inferred from the caller, not from the inputs', () => {

@@ -98,7 +98,9 @@ describe('show_status {job}', () => {
     const id = await handedJob(s);
     await expect(collectJob(s.ctx('cursor-vscode'), id)).rejects.toThrow(
       new JobError(
-        `No job ${id} of yours: an unknown id, another client's, or one that ended and is no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists your jobs (tasks/list your tasks).`,
+        `No job ${id} of yours: an unknown id, another client's, or one that ended and is no longer ` +
+          `kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists ` +
+          `your jobs (tasks/list your tasks).`,
       ),
     );
     await expect(collectJob(s.ctx(), 'job-00000000')).rejects.toThrow(/^No job job-00000000 of yours/);

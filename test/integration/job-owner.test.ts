@@ -43,15 +43,19 @@ async function statementsOf(home: string) {
 afterEach(() => vi.restoreAllMocks());
 
 describe("another agent's job", () => {
-  it('is looked up with its owner bound in the statement: nothing of the row comes back, its result is never parsed', async () => {
-    const { id, store } = await kept();
-    const parsed = parses();
-    expect(await store.get('agent-b', id)).toBeUndefined();
-    expect(parsed.ofResult()).toBe(false);
-    // the owner's own lookup: the same statement, the whole result
-    expect(await store.get('agent-a', id)).toMatchObject({ owner: 'agent-a', state: 'done', result: { text: BIG } });
-    expect(parsed.ofResult()).toBe(true);
-  });
+  it(
+    'is looked up with its owner bound in the statement: nothing of the row comes back, its ' +
+      'result is never parsed',
+    async () => {
+      const { id, store } = await kept();
+      const parsed = parses();
+      expect(await store.get('agent-b', id)).toBeUndefined();
+      expect(parsed.ofResult()).toBe(false);
+      // the owner's own lookup: the same statement, the whole result
+      expect(await store.get('agent-a', id)).toMatchObject({ owner: 'agent-a', state: 'done', result: { text: BIG } });
+      expect(parsed.ofResult()).toBe(true);
+    },
+  );
 
   it('binds id and owner together in the one statement that reads a job', async () => {
     const { home, id, store } = await kept(); // its read not compiled yet on this connection (kept() never reads a job)

@@ -40,40 +40,49 @@ const call = (key: string, work: JobCall<string>['work'], over: Partial<JobCall<
 });
 
 describe("a job's hold on the server", () => {
-  it('ended every way, its jobs leave no listener on the server’s stopping signal; a running one is still stopped by it', async () => {
-    const stopping = new AbortController();
-    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')), stopping.signal);
-    const h = held();
-    const done = jobs.run(call('done', h.work('done')));
-    const failed = jobs.run(call('failed', h.work('failed')));
-    const cancel = new AbortController();
-    const cancelled = jobs.run(call('cancelled', h.work('cancelled'), { signal: cancel.signal }));
-    const handed = jobs.run(call('handed', h.work('handed'), { limitMs: 1200 })); // handed over within 1 s, then ends
-    const task = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'task', work: h.work('task') });
-    await expect.poll(() => h.started()).toBe(5);
-    expect(listeners(stopping.signal)).toBe(5); // each running job is stopped with the server
-    h.end('done');
-    h.end('failed', 'fail');
-    cancel.abort(new Error('the client cancelled'));
-    expect(await done).toMatchObject({ kind: 'result', result: 'ok' });
-    await expect(failed).rejects.toThrow('the engine is gone');
-    await expect(cancelled).rejects.toThrow('aborted');
-    const out = await handed;
-    expect(out.kind).toBe('handed');
-    h.end('handed'); // handed over, it ends later
-    h.end('task');
-    expect(await jobs.wait('agent-a', task.id, undefined)).toMatchObject({ kind: 'result', result: 'ok' });
-    await expect.poll(() => jobs.running().length).toBe(0);
-    expect(listeners(stopping.signal)).toBe(0);
+  it(
+    'ended every way, its jobs leave no listener on the server’s stopping signal; a running one ' +
+      'is still stopped by it',
+    async () => {
+      const stopping = new AbortController();
+      const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')), stopping.signal);
+      const h = held();
+      const done = jobs.run(call('done', h.work('done')));
+      const failed = jobs.run(call('failed', h.work('failed')));
+      const cancel = new AbortController();
+      const cancelled = jobs.run(call('cancelled', h.work('cancelled'), { signal: cancel.signal }));
+      const handed = jobs.run(call('handed', h.work('handed'), { limitMs: 1200 })); // handed over within 1 s, then ends
+      const task = await jobs.begin({
+        owner: 'agent-a',
+        tool: 'route_and_generate',
+        key: 'task',
+        work: h.work('task'),
+      });
+      await expect.poll(() => h.started()).toBe(5);
+      expect(listeners(stopping.signal)).toBe(5); // each running job is stopped with the server
+      h.end('done');
+      h.end('failed', 'fail');
+      cancel.abort(new Error('the client cancelled'));
+      expect(await done).toMatchObject({ kind: 'result', result: 'ok' });
+      await expect(failed).rejects.toThrow('the engine is gone');
+      await expect(cancelled).rejects.toThrow('aborted');
+      const out = await handed;
+      expect(out.kind).toBe('handed');
+      h.end('handed'); // handed over, it ends later
+      h.end('task');
+      expect(await jobs.wait('agent-a', task.id, undefined)).toMatchObject({ kind: 'result', result: 'ok' });
+      await expect.poll(() => jobs.running().length).toBe(0);
+      expect(listeners(stopping.signal)).toBe(0);
 
-    // the other side: a job that runs now is still cancelled when the server stops
-    const last = jobs.run(call('last', h.work('last')));
-    await expect.poll(() => listeners(stopping.signal)).toBe(1);
-    stopping.abort(new Error('stopping'));
-    await expect(last).rejects.toThrow('aborted');
-    await expect.poll(() => jobs.running().length).toBe(0);
-    expect(listeners(stopping.signal)).toBe(0);
-  });
+      // the other side: a job that runs now is still cancelled when the server stops
+      const last = jobs.run(call('last', h.work('last')));
+      await expect.poll(() => listeners(stopping.signal)).toBe(1);
+      stopping.abort(new Error('stopping'));
+      await expect(last).rejects.toThrow('aborted');
+      await expect.poll(() => jobs.running().length).toBe(0);
+      expect(listeners(stopping.signal)).toBe(0);
+    },
+  );
 
   it('an ended job’s work, and all it reached, can be collected; a running job’s is kept', async () => {
     const stopping = new AbortController();

@@ -24,19 +24,23 @@ const session = (folder: string, over: { roots?: string[]; model?: string; expli
   }) as unknown as Orch;
 
 describe("a call's scope", () => {
-  it('differs by folder, by the roots its inputs were read in, by the roots settings allow and by the client’s own model; the same session gives the same', () => {
-    const a = callScope(session('/p/a'), ['/r1']);
-    expect(callScope(session('/p/a'), ['/r1'])).toBe(a);
-    for (const other of [
-      callScope(session('/p/b'), ['/r1']),
-      callScope(session('/p/a'), ['/r2']),
-      callScope(session('/p/a'), undefined),
-      callScope(session('/p/a', { roots: ['/x'] }), ['/r1']),
-      callScope(session('/p/a', { model: 'qwen' }), ['/r1']),
-      callScope(session('/p/a', { explicit: true }), ['/r1']),
-    ])
-      expect(other).not.toBe(a);
-  });
+  it(
+    'differs by folder, by the roots its inputs were read in, by the roots settings allow and ' +
+      'by the client’s own model; the same session gives the same',
+    () => {
+      const a = callScope(session('/p/a'), ['/r1']);
+      expect(callScope(session('/p/a'), ['/r1'])).toBe(a);
+      for (const other of [
+        callScope(session('/p/b'), ['/r1']),
+        callScope(session('/p/a'), ['/r2']),
+        callScope(session('/p/a'), undefined),
+        callScope(session('/p/a', { roots: ['/x'] }), ['/r1']),
+        callScope(session('/p/a', { model: 'qwen' }), ['/r1']),
+        callScope(session('/p/a', { explicit: true }), ['/r1']),
+      ])
+        expect(other).not.toBe(a);
+    },
+  );
 });
 
 describe('a plain long call', () => {

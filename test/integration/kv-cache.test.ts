@@ -31,27 +31,31 @@ async function gpuHost(vramGiB: number) {
 }
 
 describe('q8_0 on a GPU with a pin loaded', () => {
-  it("a load whose q8_0 footprint fits beside the pin and an idle model, but not Ollama's f16 pre-flight: ollm-mcp unloads the idle one itself; the pin stays", async () => {
-    const core = await gpuHost(14);
-    await core.loader.ensureLoaded({ model: 'phi3:mini', pin: true, contextLength: 4096 });
-    await core.loader.ensureLoaded({ model: 'llama3.2', contextLength: 4096 });
-    const free = 14 * GiB - fake!.gpus()[0]!.usedBytes;
-    // the footprint fits beside both
-    expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8);
-    expect(llama31.size + kvCacheBytes(llama31, 32768)).toBeGreaterThan(free * 0.8); // Ollama's prediction does not
-    const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: 32768 });
-    expect(r).toMatchObject({ action: 'loaded', unloaded: ['llama3.2:latest'], contextLength: 32768 });
-    expect(fake!.stats().forcedEvictions).toEqual([]);
-    expect(
-      fake!
-        .loaded()
-        .map((m) => m.name)
-        .sort(),
-    ).toEqual(['llama3.1:8b', 'phi3:mini']);
-    const loaded = fake!.loaded().find((m) => m.name === 'llama3.1:8b')!;
-    expect(loaded.size).toBe(llama31.size + kvCacheBytes(llama31, 32768, 34 / 32));
-    expect(loaded.sizeVram).toBe(loaded.size); // nothing overcommitted: all of it on the GPU
-  });
+  it(
+    "a load whose q8_0 footprint fits beside the pin and an idle model, but not Ollama's f16 " +
+      'pre-flight: ollm-mcp unloads the idle one itself; the pin stays',
+    async () => {
+      const core = await gpuHost(14);
+      await core.loader.ensureLoaded({ model: 'phi3:mini', pin: true, contextLength: 4096 });
+      await core.loader.ensureLoaded({ model: 'llama3.2', contextLength: 4096 });
+      const free = 14 * GiB - fake!.gpus()[0]!.usedBytes;
+      // the footprint fits beside both
+      expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8);
+      expect(llama31.size + kvCacheBytes(llama31, 32768)).toBeGreaterThan(free * 0.8); // Ollama's prediction does not
+      const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: 32768 });
+      expect(r).toMatchObject({ action: 'loaded', unloaded: ['llama3.2:latest'], contextLength: 32768 });
+      expect(fake!.stats().forcedEvictions).toEqual([]);
+      expect(
+        fake!
+          .loaded()
+          .map((m) => m.name)
+          .sort(),
+      ).toEqual(['llama3.1:8b', 'phi3:mini']);
+      const loaded = fake!.loaded().find((m) => m.name === 'llama3.1:8b')!;
+      expect(loaded.size).toBe(llama31.size + kvCacheBytes(llama31, 32768, 34 / 32));
+      expect(loaded.sizeVram).toBe(loaded.size); // nothing overcommitted: all of it on the GPU
+    },
+  );
 
   it('with only the pin loaded, the usable window is what the pre-flight passes, and loading at it evicts nothing', async () => {
     const core = await gpuHost(13);

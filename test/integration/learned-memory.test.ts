@@ -41,30 +41,36 @@ async function loadOnce(core: Orchestrator) {
 }
 
 describe('on an Ollama CPU host', () => {
-  it('after one load, the figure for loading the model again is within 10% of what Ollama reported, and said as observed', async () => {
-    const fake = await start({ memoryBytes: 24e9 });
-    const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
-    stops.push(() => core.shutdown(200));
-    const before = await core.loader.ensureLoaded({ model: MODEL, dryRun: true });
-    expect((await core.modelCard(MODEL)).memoryFigure).toBe('estimated');
-    const reported = await loadOnce(core);
-    // the estimate is weights + 20% + KV: well over what Ollama reports
-    expect(before.requiredBytes).toBeGreaterThan(reported.size * 1.1);
+  it(
+    'after one load, the figure for loading the model again is within 10% of what Ollama ' +
+      'reported, and said as observed',
+    async () => {
+      const fake = await start({ memoryBytes: 24e9 });
+      const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
+      stops.push(() => core.shutdown(200));
+      const before = await core.loader.ensureLoaded({ model: MODEL, dryRun: true });
+      expect((await core.modelCard(MODEL)).memoryFigure).toBe('estimated');
+      const reported = await loadOnce(core);
+      // the estimate is weights + 20% + KV: well over what Ollama reports
+      expect(before.requiredBytes).toBeGreaterThan(reported.size * 1.1);
 
-    const again = await core.loader.ensureLoaded({ model: MODEL, dryRun: true });
-    expect(again.requiredBytes).toBeGreaterThanOrEqual(reported.size);
-    expect(again.requiredBytes).toBeLessThanOrEqual(reported.size * 1.1);
-    const words = `observed ${(reported.size / 1e9).toFixed(2)} GB at ${Math.round(reported.context_length! / 1024)}k context`;
-    expect(again.reason).toContain(words);
-    const card = await core.modelCard(MODEL);
-    expect(card).toMatchObject({ memoryFigure: words, requiredBytes: again.requiredBytes });
-    const list = await core.listModels();
-    expect(renderList(list)).toContain(`${MODEL} — `);
-    expect(renderList(list)).toContain(`(${words})`);
-    expect(renderStatus(await core.fleetStatus(), 'none free for models now')).toContain(
-      `memory figures: ${MODEL} ${words}; others estimated`,
-    );
-  });
+      const again = await core.loader.ensureLoaded({ model: MODEL, dryRun: true });
+      expect(again.requiredBytes).toBeGreaterThanOrEqual(reported.size);
+      expect(again.requiredBytes).toBeLessThanOrEqual(reported.size * 1.1);
+      const words =
+        `observed ${(reported.size / 1e9).toFixed(2)} GB at ` +
+        `${Math.round(reported.context_length! / 1024)}k context`;
+      expect(again.reason).toContain(words);
+      const card = await core.modelCard(MODEL);
+      expect(card).toMatchObject({ memoryFigure: words, requiredBytes: again.requiredBytes });
+      const list = await core.listModels();
+      expect(renderList(list)).toContain(`${MODEL} — `);
+      expect(renderList(list)).toContain(`(${words})`);
+      expect(renderStatus(await core.fleetStatus(), 'none free for models now')).toContain(
+        `memory figures: ${MODEL} ${words}; others estimated`,
+      );
+    },
+  );
 
   it('is kept in the state database: another process on a smaller machine loads what the estimate would refuse', async () => {
     const fake = await start({ memoryBytes: 24e9 });
@@ -97,32 +103,36 @@ describe('only plausible readings are learned (issue 41, item 4)', () => {
   const learned = (core: Orchestrator, fake: FakeOllama) =>
     core.seenSizes.learnedOn(fake.host).filter((r) => r.model === MODEL);
 
-  it('a reading near the earlier ones is added; one past the outlier factor is set aside and logged, the figure unchanged', async () => {
-    const fake = await start({ memoryBytes: 24e9 });
-    const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
-    stops.push(() => core.shutdown(200));
-    const truth = await loadOnce(core);
-    expect(learned(core, fake)).toMatchObject([{ seen: { count: 1, meanBytes: truth.size } }]);
-    fake.misreport((t) => ({ size: Math.round(t.size * 1.2) }));
-    await loadOnce(core);
-    expect(learned(core, fake)).toMatchObject([{ seen: { count: 2, maxBytes: Math.round(truth.size * 1.2) } }]);
-    const figure = (await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes;
-    const warned: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (warned.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
-      fake.misreport((t) => ({ size: Math.round(t.size * 1.75) })); // within the bounds, past 1.5× the earlier mean
+  it(
+    'a reading near the earlier ones is added; one past the outlier factor is set aside and ' +
+      'logged, the figure unchanged',
+    async () => {
+      const fake = await start({ memoryBytes: 24e9 });
+      const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
+      stops.push(() => core.shutdown(200));
+      const truth = await loadOnce(core);
+      expect(learned(core, fake)).toMatchObject([{ seen: { count: 1, meanBytes: truth.size } }]);
+      fake.misreport((t) => ({ size: Math.round(t.size * 1.2) }));
       await loadOnce(core);
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(learned(core, fake)[0]!.seen.count).toBe(2);
-    expect(warned.join('')).toMatch(
-      /reported that qwen2\.5-coder:7b takes [\d.]+ GB loaded; set aside, not learned: earlier loads of it took [\d.]+ GB there \(an outlier beyond 1\.5×\)/,
-    );
-    fake.misreport(undefined);
-    expect((await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes).toBe(figure);
-  });
+      expect(learned(core, fake)).toMatchObject([{ seen: { count: 2, maxBytes: Math.round(truth.size * 1.2) } }]);
+      const figure = (await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes;
+      const warned: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string) => (warned.push(String(chunk)), true)) as typeof process.stderr.write;
+      try {
+        fake.misreport((t) => ({ size: Math.round(t.size * 1.75) })); // within the bounds, past 1.5× the earlier mean
+        await loadOnce(core);
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(learned(core, fake)[0]!.seen.count).toBe(2);
+      expect(warned.join('')).toMatch(
+        /reported that qwen2\.5-coder:7b takes [\d.]+ GB loaded; set aside, not learned: earlier loads of it took [\d.]+ GB there \(an outlier beyond 1\.5×\)/,
+      );
+      fake.misreport(undefined);
+      expect((await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes).toBe(figure);
+    },
+  );
 
   it('a loaded model reported at 0 bytes is counted at its estimate: the next model must make room', async () => {
     const fake = await start({ memoryBytes: 64e9 });
@@ -179,20 +189,24 @@ describe('on a llama.cpp router on this machine (it reports no memory of its own
     return orch.hosts.find((h) => h.name === 'llama')!;
   }
 
-  it("learns nothing from the fall in available memory (the model's process, another figure each run): the header's need on every run", async () => {
-    // what a llama-server process takes for this 1.8 MB model, runtime included, on two runs of b47b5a7 (issue 73)
-    for (const fall of [8.8e6, 9.8e6]) {
-      const host = await setup(fall);
-      expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('loaded');
-      const card = await host.overview.modelCard('storiesA');
-      expect(card).toMatchObject({ memoryFigure: 'estimated', requiredBytes: HEADER_NEED });
-      // a load is planned with the same figure (storiesB: the same file and window), and storiesA, loaded,
-      // counts for it
-      const b = await host.loader.ensureLoaded({ model: 'storiesB', dryRun: true });
-      expect(b).toMatchObject({ action: 'would_load', requiredBytes: HEADER_NEED });
-      expect((await host.overview.listModels({ refresh: true })).ram.loadedBytes).toBe(HEADER_NEED);
-    }
-  });
+  it(
+    "learns nothing from the fall in available memory (the model's process, another figure each " +
+      "run): the header's need on every run",
+    async () => {
+      // what a llama-server process takes for this 1.8 MB model, runtime included, on two runs of b47b5a7 (issue 73)
+      for (const fall of [8.8e6, 9.8e6]) {
+        const host = await setup(fall);
+        expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('loaded');
+        const card = await host.overview.modelCard('storiesA');
+        expect(card).toMatchObject({ memoryFigure: 'estimated', requiredBytes: HEADER_NEED });
+        // a load is planned with the same figure (storiesB: the same file and window), and storiesA, loaded,
+        // counts for it
+        const b = await host.loader.ensureLoaded({ model: 'storiesB', dryRun: true });
+        expect(b).toMatchObject({ action: 'would_load', requiredBytes: HEADER_NEED });
+        expect((await host.overview.listModels({ refresh: true })).ram.loadedBytes).toBe(HEADER_NEED);
+      }
+    },
+  );
 
   it('learns nothing from a fall smaller than the model’s file (weights mapped from the page cache)', async () => {
     const host = await setup(100_000);

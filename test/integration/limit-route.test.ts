@@ -80,7 +80,8 @@ describe("the route against the client's limit", () => {
     expect(tight.advice!.expectedSeconds).toBeLessThanOrEqual(54);
     expect(tight.reason).toMatch(
       new RegExp(
-        `finishes within what your client waits \\(54 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`,
+        `finishes within what your client waits \\(54 s\\): ~[\\d.]+ s, where ` +
+          `${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`,
       ),
     );
     expect(free.advice!.then).toContain(tight.model); // one of the route's own candidates for the work

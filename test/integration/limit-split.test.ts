@@ -73,33 +73,44 @@ describe("a split job's model against the client's limit", () => {
     expect(tight.why ?? '').not.toMatch(/what your client waits/);
   }, 60_000);
 
-  it('moves the parts to the best model that finishes in time only when the planned one, as measured, would not, saying so', async () => {
-    const plan = await planner();
-    await plan.slow();
-    const free = await plan();
-    // as measured, the 14B model reads the ~100k-token log in over 2 h; phi3:mini, by the speeds assumed on
-    // this CPU host, in under 2 h
-    expect((await plan(5 * 3_600_000)).model).toBe(free.model); // five hours: not binding
-    const tight = await plan(2 * 3_600_000); // two hours: 6,480 s to answer in
-    expect(free.model).toBe('qwen2.5:14b');
-    expect(tight.model).not.toBe(free.model);
-    expect(tight.why).toMatch(
-      new RegExp(
-        `finishes within what your client waits \\(6480 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`,
-      ),
-    );
-    expect(free.why ?? '').not.toMatch(/what your client waits/);
-  }, 60_000);
+  it(
+    'moves the parts to the best model that finishes in time only when the planned one, as ' +
+      'measured, would not, saying so',
+    async () => {
+      const plan = await planner();
+      await plan.slow();
+      const free = await plan();
+      // as measured, the 14B model reads the ~100k-token log in over 2 h; phi3:mini, by the speeds assumed on
+      // this CPU host, in under 2 h
+      expect((await plan(5 * 3_600_000)).model).toBe(free.model); // five hours: not binding
+      const tight = await plan(2 * 3_600_000); // two hours: 6,480 s to answer in
+      expect(free.model).toBe('qwen2.5:14b');
+      expect(tight.model).not.toBe(free.model);
+      expect(tight.why).toMatch(
+        new RegExp(
+          `finishes within what your client waits \\(6480 s\\): ~[\\d.]+ s, where ` +
+            `${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s as measured here`,
+        ),
+      );
+      expect(free.why ?? '').not.toMatch(/what your client waits/);
+    },
+    60_000,
+  );
 
-  it('keeps the parts on the model the user preferred for the work, measured slower than the client waits (issue 73)', async () => {
-    const plan = await planner();
-    await plan.slow();
-    await plan.prefer('qwen2.5:14b');
-    const tight = await plan(2 * 3_600_000);
-    expect(tight.model).toBe('qwen2.5:14b');
-    expect(tight.why).toMatch(/is the model you preferred for code work/);
-    expect(tight.why).not.toMatch(/what your client waits/);
-  }, 60_000);
+  it(
+    'keeps the parts on the model the user preferred for the work, measured slower than the ' +
+      'client waits (issue 73)',
+    async () => {
+      const plan = await planner();
+      await plan.slow();
+      await plan.prefer('qwen2.5:14b');
+      const tight = await plan(2 * 3_600_000);
+      expect(tight.model).toBe('qwen2.5:14b');
+      expect(tight.why).toMatch(/is the model you preferred for code work/);
+      expect(tight.why).not.toMatch(/what your client waits/);
+    },
+    60_000,
+  );
 
   it('a limit no model meets keeps the planned model', async () => {
     const plan = await planner();

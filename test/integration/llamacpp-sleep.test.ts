@@ -112,29 +112,37 @@ describe('a router that sleeps idle models', () => {
     expect(router.evicted).toEqual([]);
   });
 
-  it("a running model's window and slots are its server's own (/props?model=), as --fit and -np -1 set them", async () => {
-    const { router, host } = await setup([
-      { id: 'alpha', file: STORIES, ctxSize: 2048, runtime: { nCtx: 1024, slots: 4 } },
-      { id: 'beta', file: STORIES, ctxSize: 2048 },
-    ]);
-    const before = await host.engine.report!();
-    expect(before.models.find((m) => m.id === 'alpha')).toMatchObject({ status: 'unloaded', contextLength: 2048 });
-    await host.loader.ensureLoaded({ model: 'alpha' });
-    const after = await host.engine.report!();
-    const alpha = after.models.find((m) => m.id === 'alpha')!;
-    // no --parallel: one KV cache of 1024 tokens (after --fit) shared by 4 slots
-    expect(alpha).toMatchObject({ status: 'loaded', contextLength: 1024, slots: 4, kvBytes: 2 * 5 * 4 * 8 * 1024 * 2 });
-    const ps = await host.engine.ps();
-    expect(ps.find((m) => m.name === 'alpha:latest')).toMatchObject({ context_length: 1024 });
-    // the catalog, read again, takes the window it runs with (a new card)
-    expect((await host.catalog.get('alpha:latest', { refresh: true }))?.contextWindow).toBe(1024);
-    // asked without loading anything: beta stays unloaded
-    expect(router.status('beta')).toBe('unloaded');
-    // once unloaded, the window of its last run stands
-    await host.loader.unload({ models: ['alpha'] });
-    expect((await host.engine.report!()).models.find((m) => m.id === 'alpha')).toMatchObject({
-      status: 'unloaded',
-      contextLength: 1024,
-    });
-  });
+  it(
+    "a running model's window and slots are its server's own (/props?model=), as --fit and -np " + '-1 set them',
+    async () => {
+      const { router, host } = await setup([
+        { id: 'alpha', file: STORIES, ctxSize: 2048, runtime: { nCtx: 1024, slots: 4 } },
+        { id: 'beta', file: STORIES, ctxSize: 2048 },
+      ]);
+      const before = await host.engine.report!();
+      expect(before.models.find((m) => m.id === 'alpha')).toMatchObject({ status: 'unloaded', contextLength: 2048 });
+      await host.loader.ensureLoaded({ model: 'alpha' });
+      const after = await host.engine.report!();
+      const alpha = after.models.find((m) => m.id === 'alpha')!;
+      // no --parallel: one KV cache of 1024 tokens (after --fit) shared by 4 slots
+      expect(alpha).toMatchObject({
+        status: 'loaded',
+        contextLength: 1024,
+        slots: 4,
+        kvBytes: 2 * 5 * 4 * 8 * 1024 * 2,
+      });
+      const ps = await host.engine.ps();
+      expect(ps.find((m) => m.name === 'alpha:latest')).toMatchObject({ context_length: 1024 });
+      // the catalog, read again, takes the window it runs with (a new card)
+      expect((await host.catalog.get('alpha:latest', { refresh: true }))?.contextWindow).toBe(1024);
+      // asked without loading anything: beta stays unloaded
+      expect(router.status('beta')).toBe('unloaded');
+      // once unloaded, the window of its last run stands
+      await host.loader.unload({ models: ['alpha'] });
+      expect((await host.engine.report!()).models.find((m) => m.id === 'alpha')).toMatchObject({
+        status: 'unloaded',
+        contextLength: 1024,
+      });
+    },
+  );
 });

@@ -160,7 +160,8 @@ describe('/tokenize through a fetch given to the adapter', () => {
     const err = await failure(tokenizeCount(api, 'storiesA', 'storiesA:latest', 'hello'));
     expect(err.kind).toBe('bad_response');
     expect(err.message).toBe(
-      'llama-server at 127.0.0.1:8080 answered POST /tokenize with an empty body — is llama-server (and not another server) listening there?',
+      'llama-server at 127.0.0.1:8080 answered POST /tokenize with an empty body — is ' +
+        'llama-server (and not another server) listening there?',
     );
   });
 

@@ -75,17 +75,21 @@ describe('a llama.cpp router host', () => {
     expect(o.loaded.filter((l) => l.host === 'llama').map((l) => l.name)).toEqual(['storiesB:latest']);
   });
 
-  it('at --models-max, unloads its own choice (the least recently used idle model) before loading, so the router evicts nothing', async () => {
-    const { router, host } = await setup({ modelsMax: 2 });
-    expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('loaded');
-    expect((await host.loader.ensureLoaded({ model: 'storiesB' })).action).toBe('loaded');
-    host.loader.begin('storiesB')(); // B used since A: A is the one to go
-    const c = await host.loader.ensureLoaded({ model: 'storiesC' });
-    expect(c).toMatchObject({ action: 'loaded', unloaded: ['storiesA:latest'] });
-    expect(c.reason).toMatch(/at most 2 models/);
-    expect(router.loaded().sort()).toEqual(['storiesB', 'storiesC']);
-    expect(router.evicted).toEqual([]);
-  });
+  it(
+    'at --models-max, unloads its own choice (the least recently used idle model) before ' +
+      'loading, so the router evicts nothing',
+    async () => {
+      const { router, host } = await setup({ modelsMax: 2 });
+      expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('loaded');
+      expect((await host.loader.ensureLoaded({ model: 'storiesB' })).action).toBe('loaded');
+      host.loader.begin('storiesB')(); // B used since A: A is the one to go
+      const c = await host.loader.ensureLoaded({ model: 'storiesC' });
+      expect(c).toMatchObject({ action: 'loaded', unloaded: ['storiesA:latest'] });
+      expect(c.reason).toMatch(/at most 2 models/);
+      expect(router.loaded().sort()).toEqual(['storiesB', 'storiesC']);
+      expect(router.evicted).toEqual([]);
+    },
+  );
 
   it('refuses with the numbers when pins and running requests hold every slot', async () => {
     const { router, host } = await setup({ modelsMax: 2 });

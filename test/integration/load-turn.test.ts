@@ -116,106 +116,125 @@ const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(u
 const soon = <T>(p: Promise<T>) => Promise.race([p, sleep(2000)]);
 
 describe('a load that needs the room of models other requests keep busy', () => {
-  it('is served once it has waited its turn, while the loops on them go on: before, it loaded only once they stopped', async () => {
-    const { loader, turnComes } = await box();
-    const stop = new AbortController();
-    const calls: string[] = [];
-    const loops = LOOPED.flatMap((m) => [
-      loop(loader, m, 20, stop.signal, calls),
-      loop(loader, m, 20, stop.signal, calls),
-    ]);
-    const big = ask(loader, BIG);
-    await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
-    // before its turn, the loops are let through: a few rounds of calls on every model while it waits
-    const before = calls.length;
-    await vi.waitFor(
-      () => expect(LOOPED.every((m) => calls.slice(before).filter((c) => c === m).length >= 4)).toBe(true),
-      { interval: 5 },
-    );
-    expect(big.state.out).toBeUndefined();
-    expect(loaded()).toEqual(LOOPED.slice().sort());
-    turnComes();
-    // its turn: the requests running end (20 ms each), it loads — well within 2 s, with the loops still going
-    const out = await soon(big.done);
-    const loopsRan = !stop.signal.aborted;
-    stop.abort();
-    await Promise.all(loops);
-    await big.done;
-    expect(loopsRan).toBe(true);
-    expect(out).toMatchObject({ action: 'loaded', model: BIG });
-    expect([...out!.unloaded].sort()).toEqual(['mistral:7b', 'phi3:mini']);
-    expect(fake!.stats().forcedEvictions).toEqual([]);
-  });
+  it(
+    'is served once it has waited its turn, while the loops on them go on: before, it loaded ' +
+      'only once they stopped',
+    async () => {
+      const { loader, turnComes } = await box();
+      const stop = new AbortController();
+      const calls: string[] = [];
+      const loops = LOOPED.flatMap((m) => [
+        loop(loader, m, 20, stop.signal, calls),
+        loop(loader, m, 20, stop.signal, calls),
+      ]);
+      const big = ask(loader, BIG);
+      await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
+      // before its turn, the loops are let through: a few rounds of calls on every model while it waits
+      const before = calls.length;
+      await vi.waitFor(
+        () => expect(LOOPED.every((m) => calls.slice(before).filter((c) => c === m).length >= 4)).toBe(true),
+        { interval: 5 },
+      );
+      expect(big.state.out).toBeUndefined();
+      expect(loaded()).toEqual(LOOPED.slice().sort());
+      turnComes();
+      // its turn: the requests running end (20 ms each), it loads — well within 2 s, with the loops still going
+      const out = await soon(big.done);
+      const loopsRan = !stop.signal.aborted;
+      stop.abort();
+      await Promise.all(loops);
+      await big.done;
+      expect(loopsRan).toBe(true);
+      expect(out).toMatchObject({ action: 'loaded', model: BIG });
+      expect([...out!.unloaded].sort()).toEqual(['mistral:7b', 'phi3:mini']);
+      expect(fake!.stats().forcedEvictions).toEqual([]);
+    },
+  );
 
-  it('before its turn, requests on the models it would unload are let through; once it has come they wait behind it, and those on the others go on', async () => {
-    const { loader, turnComes } = await box();
-    const running = LOOPED.map((m) => loader.begin(m)); // a request runs on each
-    const big = ask(loader, BIG);
-    await vi.waitFor(() => expect(big.waits).toEqual(['a request on mistral:7b, phi3:mini to finish, to make room']), {
-      interval: 5,
-    });
-    // not yet its turn: a request on phi3 goes straight to the engine
-    const early = ask(loader, 'phi3:mini');
-    expect(await soon(early.done)).toMatchObject({ action: 'already_loaded' });
-    const endEarly = loader.begin('phi3:mini');
-    turnComes();
-    // its turn: one on phi3 as the engine's list was just read (the quick path), one on mistral through the planner
-    const quick = ask(loader, 'phi3:mini');
-    const planned = ask(loader, 'mistral:7b', { seen: undefined, seenAt: undefined });
-    const held = /^the load of qwen2\.5:14b, which has waited its turn and unloads (phi3:mini|mistral:7b)$/;
-    await vi.waitFor(
-      () =>
-        expect([...quick.waits, ...planned.waits]).toEqual([expect.stringMatching(held), expect.stringMatching(held)]),
-      { interval: 5 },
-    );
-    // …while one on llama3.1, which it leaves loaded, is let through
-    expect(await soon(ask(loader, 'llama3.1:8b').done.then(runs(loader, 'llama3.1:8b')))).toMatchObject({
-      action: 'already_loaded',
-    });
-    expect([quick.state.out, planned.state.out, big.state.out]).toEqual([undefined, undefined, undefined]);
-    // the requests running on mistral and phi3 end, one and then the others: it loads beside llama3.1, still busy
-    running[1]!();
-    await vi.waitFor(
-      () =>
-        expect(big.waits.at(-1)).toBe(
-          'a request on phi3:mini to finish, to make room; its turn has come: new requests there wait behind this load',
-        ),
-      { interval: 5 },
-    );
-    running[0]!();
-    endEarly();
-    expect(await big.done).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });
-    expect(loaded()).toEqual(['llama3.1:8b', 'qwen2.5:14b']);
-    // the requests held back go on once it is answered, loaded again as the planner decides (each then runs)
-    running[2]!();
-    loader.begin(BIG)();
-    const [q, p] = await Promise.all([
-      quick.done.then(runs(loader, 'phi3:mini')),
-      planned.done.then(runs(loader, 'mistral:7b')),
-    ]);
-    expect([q.action, p.action]).toEqual(['loaded', 'loaded']);
-    expect(fake!.stats().forcedEvictions).toEqual([]);
-  });
+  it(
+    'before its turn, requests on the models it would unload are let through; once it has come ' +
+      'they wait behind it, and those on the others go on',
+    async () => {
+      const { loader, turnComes } = await box();
+      const running = LOOPED.map((m) => loader.begin(m)); // a request runs on each
+      const big = ask(loader, BIG);
+      await vi.waitFor(
+        () => expect(big.waits).toEqual(['a request on mistral:7b, phi3:mini to finish, to make room']),
+        {
+          interval: 5,
+        },
+      );
+      // not yet its turn: a request on phi3 goes straight to the engine
+      const early = ask(loader, 'phi3:mini');
+      expect(await soon(early.done)).toMatchObject({ action: 'already_loaded' });
+      const endEarly = loader.begin('phi3:mini');
+      turnComes();
+      // its turn: one on phi3 as the engine's list was just read (the quick path), one on mistral through the planner
+      const quick = ask(loader, 'phi3:mini');
+      const planned = ask(loader, 'mistral:7b', { seen: undefined, seenAt: undefined });
+      const held = /^the load of qwen2\.5:14b, which has waited its turn and unloads (phi3:mini|mistral:7b)$/;
+      await vi.waitFor(
+        () =>
+          expect([...quick.waits, ...planned.waits]).toEqual([
+            expect.stringMatching(held),
+            expect.stringMatching(held),
+          ]),
+        { interval: 5 },
+      );
+      // …while one on llama3.1, which it leaves loaded, is let through
+      expect(await soon(ask(loader, 'llama3.1:8b').done.then(runs(loader, 'llama3.1:8b')))).toMatchObject({
+        action: 'already_loaded',
+      });
+      expect([quick.state.out, planned.state.out, big.state.out]).toEqual([undefined, undefined, undefined]);
+      // the requests running on mistral and phi3 end, one and then the others: it loads beside llama3.1, still busy
+      running[1]!();
+      await vi.waitFor(
+        () =>
+          expect(big.waits.at(-1)).toBe(
+            'a request on phi3:mini to finish, to make room; its turn has ' +
+              'come: new requests there wait behind this load',
+          ),
+        { interval: 5 },
+      );
+      running[0]!();
+      endEarly();
+      expect(await big.done).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });
+      expect(loaded()).toEqual(['llama3.1:8b', 'qwen2.5:14b']);
+      // the requests held back go on once it is answered, loaded again as the planner decides (each then runs)
+      running[2]!();
+      loader.begin(BIG)();
+      const [q, p] = await Promise.all([
+        quick.done.then(runs(loader, 'phi3:mini')),
+        planned.done.then(runs(loader, 'mistral:7b')),
+      ]);
+      expect([q.action, p.action]).toEqual(['loaded', 'loaded']);
+      expect(fake!.stats().forcedEvictions).toEqual([]);
+    },
+  );
 
-  it("a job's own request and a dry run on a model it unloads are answered at once: the job may hold what it waits for", async () => {
-    const { loader, turnComes } = await box();
-    const job = {};
-    const running = [
-      loader.begin('phi3:mini', undefined, job),
-      loader.begin('mistral:7b'),
-      loader.begin('llama3.1:8b'),
-    ];
-    const big = ask(loader, BIG);
-    await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
-    turnComes();
-    // the load waits for phi3's request, which waits for this load of its job: held back, neither would end
-    expect(await soon(ask(loader, 'phi3:mini', { job }).done)).toMatchObject({ action: 'already_loaded' });
-    expect(await soon(ask(loader, 'mistral:7b', { dryRun: true }).done)).toMatchObject({ action: 'already_loaded' });
-    expect(loader.requestsOn('mistral:7b')).toBe(1); // the dry run holds nothing there: no request of its follows
-    expect(big.state.out).toBeUndefined();
-    running.forEach((end) => end());
-    expect(await big.done).toMatchObject({ action: 'loaded' });
-  });
+  it(
+    "a job's own request and a dry run on a model it unloads are answered at once: the job may " +
+      'hold what it waits for',
+    async () => {
+      const { loader, turnComes } = await box();
+      const job = {};
+      const running = [
+        loader.begin('phi3:mini', undefined, job),
+        loader.begin('mistral:7b'),
+        loader.begin('llama3.1:8b'),
+      ];
+      const big = ask(loader, BIG);
+      await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
+      turnComes();
+      // the load waits for phi3's request, which waits for this load of its job: held back, neither would end
+      expect(await soon(ask(loader, 'phi3:mini', { job }).done)).toMatchObject({ action: 'already_loaded' });
+      expect(await soon(ask(loader, 'mistral:7b', { dryRun: true }).done)).toMatchObject({ action: 'already_loaded' });
+      expect(loader.requestsOn('mistral:7b')).toBe(1); // the dry run holds nothing there: no request of its follows
+      expect(big.state.out).toBeUndefined();
+      running.forEach((end) => end());
+      expect(await big.done).toMatchObject({ action: 'loaded' });
+    },
+  );
 
   it('a model whose last request ended a moment ago does not hold its room once its turn has come', async () => {
     const { loader, turnComes } = await box();
@@ -256,24 +275,28 @@ describe('a load that needs the room of models other requests keep busy', () => 
     await phi.done.then(runs(loader, 'phi3:mini'));
   });
 
-  it('a request whose caller held the model for it lets that hold go while it waits behind it, and is held again once loaded', async () => {
-    const { loader, turnComes } = await box();
-    const running = LOOPED.map((m) => loader.begin(m));
-    const big = ask(loader, BIG);
-    await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
-    turnComes();
-    loader.hold('phi3:mini'); // with several hosts, the route holds the copy it chose (route-candidates.ts)
-    const phi = ask(loader, 'phi3:mini', { held: true });
-    await vi.waitFor(() => expect(phi.waits.length).toBe(1), { interval: 5 });
-    expect(loader.requestsOn('phi3:mini')).toBe(1); // the request running there, not the hold
-    running[0]!();
-    running[1]!();
-    expect(await big.done).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });
-    loader.begin(BIG)();
-    running[2]!();
-    expect(await phi.done).toMatchObject({ action: 'loaded' });
-    expect(loader.requestsOn('phi3:mini')).toBe(1); // held for it until it begins
-    loader.begin('phi3:mini')();
-    expect(loader.requestsOn('phi3:mini')).toBe(0);
-  });
+  it(
+    'a request whose caller held the model for it lets that hold go while it waits behind it, ' +
+      'and is held again once loaded',
+    async () => {
+      const { loader, turnComes } = await box();
+      const running = LOOPED.map((m) => loader.begin(m));
+      const big = ask(loader, BIG);
+      await vi.waitFor(() => expect(big.waits.length).toBeGreaterThan(0), { interval: 5 });
+      turnComes();
+      loader.hold('phi3:mini'); // with several hosts, the route holds the copy it chose (route-candidates.ts)
+      const phi = ask(loader, 'phi3:mini', { held: true });
+      await vi.waitFor(() => expect(phi.waits.length).toBe(1), { interval: 5 });
+      expect(loader.requestsOn('phi3:mini')).toBe(1); // the request running there, not the hold
+      running[0]!();
+      running[1]!();
+      expect(await big.done).toMatchObject({ action: 'loaded', unloaded: ['mistral:7b', 'phi3:mini'] });
+      loader.begin(BIG)();
+      running[2]!();
+      expect(await phi.done).toMatchObject({ action: 'loaded' });
+      expect(loader.requestsOn('phi3:mini')).toBe(1); // held for it until it begins
+      loader.begin('phi3:mini')();
+      expect(loader.requestsOn('phi3:mini')).toBe(0);
+    },
+  );
 });

@@ -40,17 +40,21 @@ describe("a request's own reading of what is loaded", () => {
     expect(psReads()).toBe(before);
   });
 
-  it('taken before another request unloaded the model: planned again, loaded by the planner, nothing evicted by the engine', async () => {
-    const core = await setup();
-    await smartLoad(core, { model: 'phi3:mini' });
-    const stale = await reading(core);
-    await smartLoad(core, { model: 'llava:7b' }); // unloads phi3 to make room
-    expect(fake.loaded().map((m) => m.name)).toEqual(['llava:7b']);
-    const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...stale });
-    expect(out.action).toBe('loaded');
-    expect(out.unloaded).toEqual(['llava:7b']);
-    expect(fake.stats().forcedEvictions).toEqual([]);
-  });
+  it(
+    'taken before another request unloaded the model: planned again, loaded by the planner, ' +
+      'nothing evicted by the engine',
+    async () => {
+      const core = await setup();
+      await smartLoad(core, { model: 'phi3:mini' });
+      const stale = await reading(core);
+      await smartLoad(core, { model: 'llava:7b' }); // unloads phi3 to make room
+      expect(fake.loaded().map((m) => m.name)).toEqual(['llava:7b']);
+      const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...stale });
+      expect(out.action).toBe('loaded');
+      expect(out.unloaded).toEqual(['llava:7b']);
+      expect(fake.stats().forcedEvictions).toEqual([]);
+    },
+  );
 
   it("while another request's load is under way: it waits for it and reads again", async () => {
     const core = await setup();
@@ -72,61 +76,73 @@ describe("a request's own reading of what is loaded", () => {
 });
 
 describe("a loaded model beside another request's load (one planner for several clients, issue 64)", () => {
-  it('a load of another model under way, one it leaves in place: the request is let through at once, not queued behind the load', async () => {
-    fake = await FakeOllama.start({ memoryBytes: 32e9, loadMsPerGB: 400 }); // llama3.2's load takes ~1.3 s
-    const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
-    await smartLoad(core, { model: 'phi3:mini' });
-    const r = await reading(core);
-    let otherDone = false;
-    const other = smartLoad(core, { model: 'llama3.2:latest' }).then((o) => ((otherDone = true), o));
-    await vi.waitFor(
-      () =>
-        expect(fake.requests.some((q) => (q.body as { model?: string } | undefined)?.model === 'llama3.2:latest')).toBe(
-          true,
-        ),
-      { interval: 5 },
-    );
-    const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
-    expect(out.action).toBe('already_loaded');
-    expect(otherDone).toBe(false); // answered while the other load still ran
-    expect((await other).action).toBe('loaded');
-    expect((await other).unloaded).toEqual([]);
-  });
+  it(
+    'a load of another model under way, one it leaves in place: the request is let through at ' +
+      'once, not queued behind the load',
+    async () => {
+      fake = await FakeOllama.start({ memoryBytes: 32e9, loadMsPerGB: 400 }); // llama3.2's load takes ~1.3 s
+      const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
+      await smartLoad(core, { model: 'phi3:mini' });
+      const r = await reading(core);
+      let otherDone = false;
+      const other = smartLoad(core, { model: 'llama3.2:latest' }).then((o) => ((otherDone = true), o));
+      await vi.waitFor(
+        () =>
+          expect(
+            fake.requests.some((q) => (q.body as { model?: string } | undefined)?.model === 'llama3.2:latest'),
+          ).toBe(true),
+        { interval: 5 },
+      );
+      const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
+      expect(out.action).toBe('already_loaded');
+      expect(otherDone).toBe(false); // answered while the other load still ran
+      expect((await other).action).toBe('loaded');
+      expect((await other).unloaded).toEqual([]);
+    },
+  );
 
-  it('a request let through at once holds its model until it begins: a plan made meanwhile does not unload it under the request', async () => {
-    const core = await setup(); // 9 GB: llava needs phi3's room
-    await smartLoad(core, { model: 'phi3:mini' });
-    const r = await reading(core);
-    const quick = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
-    expect(quick.action).toBe('already_loaded');
-    // before this request begins on phi3, another asks for llava, which needs phi3 gone
-    const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
-    await new Promise((res) => setTimeout(res, 150));
-    const unloadsOfPhi3 = () =>
-      fake.requests.filter(
-        (q) =>
-          (q.body as { model?: string; keep_alive?: unknown } | undefined)?.keep_alive === 0 &&
-          (q.body as { model?: string }).model === 'phi3:mini',
-      ).length;
-    expect(unloadsOfPhi3()).toBe(0); // held: llava's load waits
-    const done = core.loader.begin('phi3:mini'); // the request begins (the hold is its own now) and ends
-    expect(unloadsOfPhi3()).toBe(0);
-    done();
-    const out = await llava;
-    expect(out.action).toBe('loaded');
-    expect(out.unloaded).toEqual(['phi3:mini']);
-    expect(fake.stats().forcedEvictions).toEqual([]);
-  });
+  it(
+    'a request let through at once holds its model until it begins: a plan made meanwhile does ' +
+      'not unload it under the request',
+    async () => {
+      const core = await setup(); // 9 GB: llava needs phi3's room
+      await smartLoad(core, { model: 'phi3:mini' });
+      const r = await reading(core);
+      const quick = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
+      expect(quick.action).toBe('already_loaded');
+      // before this request begins on phi3, another asks for llava, which needs phi3 gone
+      const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
+      await new Promise((res) => setTimeout(res, 150));
+      const unloadsOfPhi3 = () =>
+        fake.requests.filter(
+          (q) =>
+            (q.body as { model?: string; keep_alive?: unknown } | undefined)?.keep_alive === 0 &&
+            (q.body as { model?: string }).model === 'phi3:mini',
+        ).length;
+      expect(unloadsOfPhi3()).toBe(0); // held: llava's load waits
+      const done = core.loader.begin('phi3:mini'); // the request begins (the hold is its own now) and ends
+      expect(unloadsOfPhi3()).toBe(0);
+      done();
+      const out = await llava;
+      expect(out.action).toBe('loaded');
+      expect(out.unloaded).toEqual(['phi3:mini']);
+      expect(fake.stats().forcedEvictions).toEqual([]);
+    },
+  );
 
-  it('a model just loaded for work is held for it: the next plan in the queue does not unload it before the request begins', async () => {
-    const core = await setup(); // 9 GB: llava needs phi3's room
-    const phi3 = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true });
-    expect(phi3.action).toBe('loaded');
-    const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
-    await new Promise((res) => setTimeout(res, 150));
-    expect(fake.loaded().map((m) => m.name)).toEqual(['phi3:mini']); // held: llava waits
-    core.loader.begin('phi3:mini')();
-    expect((await llava).unloaded).toEqual(['phi3:mini']);
-    expect(fake.stats().forcedEvictions).toEqual([]);
-  });
+  it(
+    'a model just loaded for work is held for it: the next plan in the queue does not unload it ' +
+      'before the request begins',
+    async () => {
+      const core = await setup(); // 9 GB: llava needs phi3's room
+      const phi3 = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true });
+      expect(phi3.action).toBe('loaded');
+      const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
+      await new Promise((res) => setTimeout(res, 150));
+      expect(fake.loaded().map((m) => m.name)).toEqual(['phi3:mini']); // held: llava waits
+      core.loader.begin('phi3:mini')();
+      expect((await llava).unloaded).toEqual(['phi3:mini']);
+      expect(fake.stats().forcedEvictions).toEqual([]);
+    },
+  );
 });

@@ -127,24 +127,28 @@ describe('smart loading against the fake Ollama', () => {
     expect((await smartLoad(core, { model: 'llava:7b' })).unloaded).toEqual(['qwen2.5-coder:7b']);
   });
 
-  it('a load for work waits for the request on the model that must go, then unloads it and loads: never refused for it', async () => {
-    const core = await setup();
-    await smartLoad(core, { model: 'qwen2.5-coder:7b' });
-    await smartLoad(core, { model: 'llama3.2' });
-    const done = core.loader.begin('qwen2.5-coder:7b');
-    let settled = false;
-    const waiting = core.loader
-      .ensureLoaded({ model: 'llava:7b', waitWhileBusy: true })
-      .finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 300)); // planned and refused once: now waiting, nothing unloaded
-    expect(settled).toBe(false);
-    expect(loadedNames()).toContain('qwen2.5-coder:7b');
-    done();
-    const out = await waiting;
-    expect(out).toMatchObject({ action: 'loaded', unloaded: ['qwen2.5-coder:7b'] });
-    expect(loadedNames()).toContain('llava:7b');
-    expectNoOvercommit();
-  });
+  it(
+    'a load for work waits for the request on the model that must go, then unloads it and ' +
+      'loads: never refused for it',
+    async () => {
+      const core = await setup();
+      await smartLoad(core, { model: 'qwen2.5-coder:7b' });
+      await smartLoad(core, { model: 'llama3.2' });
+      const done = core.loader.begin('qwen2.5-coder:7b');
+      let settled = false;
+      const waiting = core.loader
+        .ensureLoaded({ model: 'llava:7b', waitWhileBusy: true })
+        .finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300)); // planned and refused once: now waiting, nothing unloaded
+      expect(settled).toBe(false);
+      expect(loadedNames()).toContain('qwen2.5-coder:7b');
+      done();
+      const out = await waiting;
+      expect(out).toMatchObject({ action: 'loaded', unloaded: ['qwen2.5-coder:7b'] });
+      expect(loadedNames()).toContain('llava:7b');
+      expectNoOvercommit();
+    },
+  );
 
   it('a load for work that waits for a busy model ends when the call is cancelled, refused', async () => {
     const core = await setup();

@@ -45,24 +45,28 @@ describe('a GPU host: admission by VRAM, as Ollama does it', () => {
     noOllamaEvictions(fake!);
   });
 
-  it('short of VRAM, ollm-mcp unloads its own choice first — through slow unloads and GPU recovery — and Ollama evicts nothing', async () => {
-    const core = await setup({
-      memoryBytes: 32 * GB,
-      gpus: [{ vramBytes: 8 * GiB }],
-      unloadDelayMs: 300,
-      gpuRecoveryMs: 700,
-      defaultNumCtx: 4096,
-    });
-    await smartLoad(core, { model: 'qwen2.5-coder:7b' });
-    await smartLoad(core, { model: 'phi3:mini' });
-    const r = await smartLoad(core, { model: 'llava:7b' });
-    expect(r.action).toBe('loaded');
-    expect(r.unloaded.length).toBeGreaterThan(0);
-    expect(r.unloadWaitMs).toBeGreaterThanOrEqual(300);
-    const llava = fake!.loaded().find((m) => m.name === 'llava:7b')!;
-    expect(llava.sizeVram).toBe(llava.size); // it waited for the GPU's memory to read free, so no partial offload
-    noOllamaEvictions(fake!);
-  });
+  it(
+    'short of VRAM, ollm-mcp unloads its own choice first — through slow unloads and GPU ' +
+      'recovery — and Ollama evicts nothing',
+    async () => {
+      const core = await setup({
+        memoryBytes: 32 * GB,
+        gpus: [{ vramBytes: 8 * GiB }],
+        unloadDelayMs: 300,
+        gpuRecoveryMs: 700,
+        defaultNumCtx: 4096,
+      });
+      await smartLoad(core, { model: 'qwen2.5-coder:7b' });
+      await smartLoad(core, { model: 'phi3:mini' });
+      const r = await smartLoad(core, { model: 'llava:7b' });
+      expect(r.action).toBe('loaded');
+      expect(r.unloaded.length).toBeGreaterThan(0);
+      expect(r.unloadWaitMs).toBeGreaterThanOrEqual(300);
+      const llava = fake!.loaded().find((m) => m.name === 'llava:7b')!;
+      expect(llava.sizeVram).toBe(llava.size); // it waited for the GPU's memory to read free, so no partial offload
+      noOllamaEvictions(fake!);
+    },
+  );
 
   it('unloading every model one at a time with 1 s of GPU recovery each is confirmed, not failed', async () => {
     const core = await setup({
@@ -81,19 +85,23 @@ describe('a GPU host: admission by VRAM, as Ollama does it', () => {
 });
 
 describe('the count limit and parallel slots', () => {
-  it('a fourth model with OLLAMA_MAX_LOADED_MODELS 3: ollm-mcp reports the model it unloaded; Ollama evicts nothing', async () => {
-    const core = await setup(
-      { memoryBytes: 64 * GB, admission: 'ollama', maxLoadedModels: 3 },
-      { totalBytes: 64 * GB, yaml: 'ollama:\n  maxLoadedModels: 3\nram:\n  budget: "100%"\n  bufferBytes: 0\n' },
-    );
-    for (const m of ['phi3:mini', 'llama3.2', 'gemma3:4b'])
-      expect((await smartLoad(core, { model: m })).unloaded).toEqual([]);
-    const fourth = await smartLoad(core, { model: 'qwen2.5-coder:7b' });
-    // idle alike (loaded moments apart): the one cheapest to load again
-    expect(fourth.unloaded).toEqual(['llama3.2:latest']);
-    expect(fourth.reason).toMatch(/holds at most 3 models/);
-    noOllamaEvictions(fake!);
-  });
+  it(
+    'a fourth model with OLLAMA_MAX_LOADED_MODELS 3: ollm-mcp reports the model it unloaded; ' +
+      'Ollama evicts nothing',
+    async () => {
+      const core = await setup(
+        { memoryBytes: 64 * GB, admission: 'ollama', maxLoadedModels: 3 },
+        { totalBytes: 64 * GB, yaml: 'ollama:\n  maxLoadedModels: 3\nram:\n  budget: "100%"\n  bufferBytes: 0\n' },
+      );
+      for (const m of ['phi3:mini', 'llama3.2', 'gemma3:4b'])
+        expect((await smartLoad(core, { model: m })).unloaded).toEqual([]);
+      const fourth = await smartLoad(core, { model: 'qwen2.5-coder:7b' });
+      // idle alike (loaded moments apart): the one cheapest to load again
+      expect(fourth.unloaded).toEqual(['llama3.2:latest']);
+      expect(fourth.reason).toMatch(/holds at most 3 models/);
+      noOllamaEvictions(fake!);
+    },
+  );
 
   it('on a CPU host Ollama checks nothing: with 4 parallel slots the KV cache counts 4 times, so nothing swaps', async () => {
     const core = await setup(
@@ -118,18 +126,22 @@ describe('the count limit and parallel slots', () => {
 });
 
 describe("the host's capacity from settings, not this machine's readings", () => {
-  it('with ollama.capacity set, a GPU host is planned by its VRAM although this machine has none, and the source is said', async () => {
-    const big = { ...DEFAULT_REGISTRY.find((m) => m.name === 'qwen3:8b')!, name: 'big:14b', size: 14 * GB };
-    // this machine: 8 GB and no GPU; the Ollama host (per settings): 64 GB and a 24 GB GPU
-    const core = await setup(
-      { memoryBytes: 64 * GB, gpus: [{ vramBytes: 24 * GiB }], models: [big] },
-      { totalBytes: 8 * GB, yaml: 'ollama:\n  capacity:\n    ram: 64GB\n    vram: 24GiB\n' },
-    );
-    expect((await smartLoad(core, { model: 'big:14b' })).action).toBe('loaded');
-    const status = await core.ramStatus();
-    expect(status.host).toMatchObject({ kind: 'gpu', source: 'settings', vramTotalBytes: 24 * GiB });
-    expect(status.host.note).toMatch(/ollama\.capacity/);
-  });
+  it(
+    'with ollama.capacity set, a GPU host is planned by its VRAM although this machine has ' +
+      'none, and the source is said',
+    async () => {
+      const big = { ...DEFAULT_REGISTRY.find((m) => m.name === 'qwen3:8b')!, name: 'big:14b', size: 14 * GB };
+      // this machine: 8 GB and no GPU; the Ollama host (per settings): 64 GB and a 24 GB GPU
+      const core = await setup(
+        { memoryBytes: 64 * GB, gpus: [{ vramBytes: 24 * GiB }], models: [big] },
+        { totalBytes: 8 * GB, yaml: 'ollama:\n  capacity:\n    ram: 64GB\n    vram: 24GiB\n' },
+      );
+      expect((await smartLoad(core, { model: 'big:14b' })).action).toBe('loaded');
+      const status = await core.ramStatus();
+      expect(status.host).toMatchObject({ kind: 'gpu', source: 'settings', vramTotalBytes: 24 * GiB });
+      expect(status.host.note).toMatch(/ollama\.capacity/);
+    },
+  );
 });
 
 describe('cloud models, names and capabilities', () => {
@@ -147,16 +159,20 @@ describe('cloud models, names and capabilities', () => {
     }
   });
 
-  it('when cloud routing is allowed but Ollama is not signed in, the 401 says to run `ollama signin` and the next model answers', async () => {
-    const core = await setup(
-      { models },
-      { yaml: 'model:\n  routing:\n    allowCloud: true\n    overrides:\n      general: "glm-4.6:cloud"\n' },
-    );
-    const r = await routeAndGenerate(core, { prompt: 'Explain DNS caching in two sentences', task: 'general' });
-    expect(r.model).not.toMatch(/cloud/);
-    expect(r.fallbacks[0]).toMatchObject({ model: 'glm-4.6:cloud' });
-    expect(r.fallbacks[0]!.error).toMatch(/not signed in.*ollama signin/);
-  });
+  it(
+    'when cloud routing is allowed but Ollama is not signed in, the 401 says to run `ollama ' +
+      'signin` and the next model answers',
+    async () => {
+      const core = await setup(
+        { models },
+        { yaml: 'model:\n  routing:\n    allowCloud: true\n    overrides:\n      general: "glm-4.6:cloud"\n' },
+      );
+      const r = await routeAndGenerate(core, { prompt: 'Explain DNS caching in two sentences', task: 'general' });
+      expect(r.model).not.toMatch(/cloud/);
+      expect(r.fallbacks[0]).toMatchObject({ model: 'glm-4.6:cloud' });
+      expect(r.fallbacks[0]!.error).toMatch(/not signed in.*ollama signin/);
+    },
+  );
 
   it('"llama3.1:8b" is the library model, never someuser/llama3.1:8b; delete_model removes only the model named', async () => {
     const core = await setup({ models: [...NAMESPACED_MODELS] });
@@ -183,39 +199,49 @@ describe('cloud models, names and capabilities', () => {
 });
 
 describe('out of memory and its aftermath', () => {
-  it('a load whose first attempt runs out of memory: Ollama evicts the rest and retries; the result says so and the pin is loaded again', async () => {
-    const core = await setup(
-      { memoryBytes: 32 * GB, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096 },
-      { yaml: CTX_4K },
-    );
-    await smartLoad(core, { model: 'phi3:mini', pin: true });
-    fake!.injectLoadFailure('oom', { model: 'qwen3:8b' });
-    const r = await smartLoad(core, { model: 'qwen3:8b' });
-    expect(r.action).toBe('loaded');
-    expect(r.reason).toMatch(
-      /Ollama unloaded phi3:mini while loading it \(its first attempt ran out of memory\); pinned phi3:mini was loaded again/,
-    );
-    expect(
-      fake!
-        .loaded()
-        .map((m) => m.name)
-        .sort(),
-    ).toEqual(['phi3:mini', 'qwen3:8b']);
-  });
+  it(
+    'a load whose first attempt runs out of memory: Ollama evicts the rest and retries; the ' +
+      'result says so and the pin is loaded again',
+    async () => {
+      const core = await setup(
+        { memoryBytes: 32 * GB, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096 },
+        { yaml: CTX_4K },
+      );
+      await smartLoad(core, { model: 'phi3:mini', pin: true });
+      fake!.injectLoadFailure('oom', { model: 'qwen3:8b' });
+      const r = await smartLoad(core, { model: 'qwen3:8b' });
+      expect(r.action).toBe('loaded');
+      expect(r.reason).toMatch(
+        /Ollama unloaded phi3:mini while loading it \(its first attempt ran out of memory\); pinned phi3:mini was loaded again/,
+      );
+      expect(
+        fake!
+          .loaded()
+          .map((m) => m.name)
+          .sort(),
+      ).toEqual(['phi3:mini', 'qwen3:8b']);
+    },
+  );
 
-  it('a load that dies ("llama-server process has terminated") is out of memory; pins Ollama dropped are loaded again', async () => {
-    const core = await setup(
-      { memoryBytes: 32 * GB, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096 },
-      { yaml: CTX_4K },
-    );
-    await smartLoad(core, { model: 'phi3:mini', pin: true });
-    fake!.injectLoadFailure('oom', { model: 'qwen3:8b', times: 2 });
-    const err = (await smartLoad(core, { model: 'qwen3:8b' }).catch((e: unknown) => e)) as HostError;
-    expect(err).toBeInstanceOf(HostError);
-    expect(err.kind).toBe('out_of_memory');
-    expect(err.message).toMatch(/out-of-memory.*Ollama unloaded phi3:mini after it; pinned phi3:mini was loaded again/);
-    expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
-  });
+  it(
+    'a load that dies ("llama-server process has terminated") is out of memory; pins Ollama ' +
+      'dropped are loaded again',
+    async () => {
+      const core = await setup(
+        { memoryBytes: 32 * GB, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096 },
+        { yaml: CTX_4K },
+      );
+      await smartLoad(core, { model: 'phi3:mini', pin: true });
+      fake!.injectLoadFailure('oom', { model: 'qwen3:8b', times: 2 });
+      const err = (await smartLoad(core, { model: 'qwen3:8b' }).catch((e: unknown) => e)) as HostError;
+      expect(err).toBeInstanceOf(HostError);
+      expect(err.kind).toBe('out_of_memory');
+      expect(err.message).toMatch(
+        /out-of-memory.*Ollama unloaded phi3:mini after it; pinned phi3:mini was loaded again/,
+      );
+      expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
+    },
+  );
 
   it('an out-of-memory during generation: the next candidate answers, and the pin Ollama expired is loaded again', async () => {
     const core = await setup(

@@ -87,25 +87,33 @@ afterAll(async () => {
 });
 
 describe('compare as a job', () => {
-  it('past the limit: handed over with the job; the same call again gets the comparison, each model asked once; an edited file is another call', async () => {
-    writeFileSync(join(root, 'notes.txt'), 'first version of the notes\n');
-    const args = { prompt: 'SLOW compare: sum up the notes', models: ['llama3.2', 'phi3:mini'], files: ['notes.txt'] };
-    const first = await call('compare', args);
-    const job = expectHanded(first, 'compare');
-    expect(first.structured.results).toBeUndefined();
-    await jobsEnded();
-    const again = await call('compare', args);
-    expect(again.structured.job).toBeUndefined();
-    expect(again.structured.results).toHaveLength(2);
-    expect(again.text).toContain('w399');
-    expect(generations('SLOW compare')).toBe(2); // two models, once each
-    // the other side: the file edited, the same arguments are another call — a new job, the models asked again
-    writeFileSync(join(root, 'notes.txt'), 'second version of the notes\n');
-    const edited = await call('compare', args);
-    expect(expectHanded(edited, 'compare').id).not.toBe(job.id);
-    await jobsEnded();
-    expect(generations('SLOW compare')).toBe(4);
-  });
+  it(
+    'past the limit: handed over with the job; the same call again gets the comparison, each ' +
+      'model asked once; an edited file is another call',
+    async () => {
+      writeFileSync(join(root, 'notes.txt'), 'first version of the notes\n');
+      const args = {
+        prompt: 'SLOW compare: sum up the notes',
+        models: ['llama3.2', 'phi3:mini'],
+        files: ['notes.txt'],
+      };
+      const first = await call('compare', args);
+      const job = expectHanded(first, 'compare');
+      expect(first.structured.results).toBeUndefined();
+      await jobsEnded();
+      const again = await call('compare', args);
+      expect(again.structured.job).toBeUndefined();
+      expect(again.structured.results).toHaveLength(2);
+      expect(again.text).toContain('w399');
+      expect(generations('SLOW compare')).toBe(2); // two models, once each
+      // the other side: the file edited, the same arguments are another call — a new job, the models asked again
+      writeFileSync(join(root, 'notes.txt'), 'second version of the notes\n');
+      const edited = await call('compare', args);
+      expect(expectHanded(edited, 'compare').id).not.toBe(job.id);
+      await jobsEnded();
+      expect(generations('SLOW compare')).toBe(4);
+    },
+  );
 
   it('within the limit: answered whole, no job', async () => {
     const a = await call('compare', { prompt: 'FAST compare', models: ['llama3.2', 'phi3:mini'] });

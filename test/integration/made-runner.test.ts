@@ -51,21 +51,25 @@ describe('a made model on its base’s runner', () => {
     expect(fake.loadCount('terse:latest') + fake.loadCount('llama3.1:8b')).toBe(1);
   });
 
-  it('with the base loaded at a smaller window: the made model’s own window reloads the runner — the base’s memory is reused, nothing else unloaded', async () => {
-    fake = await FakeOllama.start({ memoryBytes: 16e9, tokenDelayMs: 0, models: [...DEFAULT_MODELS, BASE, WIDER] });
-    const core = await coreFor(fake, { yaml: YAML, totalBytes: 16e9 });
-    await smartLoad(core, { model: 'llama3.2' });
-    await smartLoad(core, { model: 'llama3.1:8b' });
-    fake.reply('Short.');
-    const r = await routeAndGenerate(core, { prompt: 'Why is the sky blue?', model: 'wide', useMemory: false });
-    expect(r.model).toBe('wide:latest');
-    const ps = (await (await fetch(`${fake.url}/api/ps`)).json()) as {
-      models: Array<{ name: string; context_length: number }>;
-    };
-    expect(ps.models.map((m) => m.name).sort()).toEqual(['llama3.2:latest', 'wide:latest']);
-    expect(ps.models.find((m) => m.name === 'wide:latest')!.context_length).toBe(16384);
-    const stats = fake.stats();
-    expect(stats.unloads).toBe(0); // llama3.2 stays: the reload took the base's place
-    expect(stats.forcedEvictions).toEqual([]);
-  });
+  it(
+    'with the base loaded at a smaller window: the made model’s own window reloads the runner — ' +
+      'the base’s memory is reused, nothing else unloaded',
+    async () => {
+      fake = await FakeOllama.start({ memoryBytes: 16e9, tokenDelayMs: 0, models: [...DEFAULT_MODELS, BASE, WIDER] });
+      const core = await coreFor(fake, { yaml: YAML, totalBytes: 16e9 });
+      await smartLoad(core, { model: 'llama3.2' });
+      await smartLoad(core, { model: 'llama3.1:8b' });
+      fake.reply('Short.');
+      const r = await routeAndGenerate(core, { prompt: 'Why is the sky blue?', model: 'wide', useMemory: false });
+      expect(r.model).toBe('wide:latest');
+      const ps = (await (await fetch(`${fake.url}/api/ps`)).json()) as {
+        models: Array<{ name: string; context_length: number }>;
+      };
+      expect(ps.models.map((m) => m.name).sort()).toEqual(['llama3.2:latest', 'wide:latest']);
+      expect(ps.models.find((m) => m.name === 'wide:latest')!.context_length).toBe(16384);
+      const stats = fake.stats();
+      expect(stats.unloads).toBe(0); // llama3.2 stays: the reload took the base's place
+      expect(stats.forcedEvictions).toEqual([]);
+    },
+  );
 });

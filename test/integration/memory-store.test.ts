@@ -78,16 +78,20 @@ describe('memory store', () => {
     ]);
   });
 
-  it('keeps entries across instances (a later session), committed before remember resolves, leaving only the database', async () => {
-    await store().remember('editor', 'Neovim');
-    expect(rows().map((r) => r.key)).toEqual(['editor']); // already readable by another connection
-    await store().remember('shell', 'fish');
-    const later = store();
-    expect((await later.list()).map((e) => e.key)).toEqual(['shell', 'editor']);
-    expect(await later.recall('EDITOR')).toMatchObject({ value: 'Neovim' });
-    // no temporary or JSON file; the one lock file is the store's gate (storage/gate.ts)
-    expect(await otherFiles()).toEqual([]);
-  });
+  it(
+    'keeps entries across instances (a later session), committed before remember resolves, ' +
+      'leaving only the database',
+    async () => {
+      await store().remember('editor', 'Neovim');
+      expect(rows().map((r) => r.key)).toEqual(['editor']); // already readable by another connection
+      await store().remember('shell', 'fish');
+      const later = store();
+      expect((await later.list()).map((e) => e.key)).toEqual(['shell', 'editor']);
+      expect(await later.recall('EDITOR')).toMatchObject({ value: 'Neovim' });
+      // no temporary or JSON file; the one lock file is the store's gate (storage/gate.ts)
+      expect(await otherFiles()).toEqual([]);
+    },
+  );
 
   it('counts recalls, searches and prompt uses, and writes the counts a moment later', async () => {
     const s = store();
@@ -182,30 +186,35 @@ describe('memory store', () => {
     expect(rows()).toHaveLength(39);
   });
 
-  it("keeps its entries across this process's commits of other records (a call's metrics), and reads them again after its own change", async () => {
-    const s = store();
-    await s.remember('editor', 'Neovim');
-    const db = await stateDb(dir);
-    expect(await s.count()).toBe(1);
-    const all = vi.spyOn(
-      Object.getPrototypeOf(db.prepare('SELECT 1')) as { all(...args: unknown[]): unknown[] },
-      'all',
-    );
-    // another record committed through the same connection, as every call's metrics are
-    await queueWrite(db, () =>
-      db
-        .prepare(
-          "INSERT INTO documents (name, json) VALUES ('other', '{}') ON CONFLICT (name) DO UPDATE SET json = excluded.json",
-        )
-        .run(),
-    );
-    expect(await s.factsFor('which editor?', 500)).toContain('Neovim');
-    expect(all).not.toHaveBeenCalled(); // the entries kept were used, not read again
-    // the other side: a change of the memory itself is seen, by every store of this home
-    await store().remember('shell', 'fish');
-    expect((await s.list()).map((e) => e.key).sort()).toEqual(['editor', 'shell']);
-    expect(all).toHaveBeenCalled();
-  });
+  it(
+    "keeps its entries across this process's commits of other records (a call's metrics), and " +
+      'reads them again after its own change',
+    async () => {
+      const s = store();
+      await s.remember('editor', 'Neovim');
+      const db = await stateDb(dir);
+      expect(await s.count()).toBe(1);
+      const all = vi.spyOn(
+        Object.getPrototypeOf(db.prepare('SELECT 1')) as { all(...args: unknown[]): unknown[] },
+        'all',
+      );
+      // another record committed through the same connection, as every call's metrics are
+      await queueWrite(db, () =>
+        db
+          .prepare(
+            "INSERT INTO documents (name, json) VALUES ('other', '{}') ON CONFLICT (name) DO UPDATE SET " +
+              'json = excluded.json',
+          )
+          .run(),
+      );
+      expect(await s.factsFor('which editor?', 500)).toContain('Neovim');
+      expect(all).not.toHaveBeenCalled(); // the entries kept were used, not read again
+      // the other side: a change of the memory itself is seen, by every store of this home
+      await store().remember('shell', 'fish');
+      expect((await s.list()).map((e) => e.key).sort()).toEqual(['editor', 'shell']);
+      expect(all).toHaveBeenCalled();
+    },
+  );
 
   it('a change made through another connection is seen at once', async () => {
     const s = store();
@@ -216,7 +225,9 @@ describe('memory store', () => {
       other.prepare("UPDATE memory SET value = 'Helix' WHERE norm_key = 'editor'").run();
       other
         .prepare(
-          "INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ('shell', 'shell', 'fish', 'fact', 'user', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+          'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ' +
+            "('shell', 'shell', 'fish', 'fact', 'user', '2026-01-01T00:00:00.000Z', " +
+            "'2026-01-01T00:00:00.000Z')",
         )
         .run();
     } finally {
@@ -305,21 +316,25 @@ describe('export and import', () => {
 });
 
 describe('a memory.json of an earlier version', () => {
-  it('a file that is not a memory file at all: nothing is imported, every byte is kept in the backup, and it says so once', async () => {
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const legacy = join(dir, 'memory.json');
-    await writeFile(legacy, '[1, 2, 3]');
-    const s = store(LIMITS, legacy);
-    expect(await s.list()).toEqual([]);
-    expect(await readFile(`${legacy}.imported-backup`, 'utf8')).toBe('[1, 2, 3]');
-    expect(s.setAside).toBe(`${legacy}.imported-backup`);
-    expect(s.takeNotice()).toMatch(
-      /memory\.json was imported into .*state\.db with 0 entries; 1 unreadable part is kept in .*memory\.json\.imported-backup — nothing was deleted/,
-    );
-    expect(s.takeNotice()).toBeUndefined();
-    await s.remember('fresh', 'start');
-    expect(rows().map((r) => r.key)).toEqual(['fresh']);
-  });
+  it(
+    'a file that is not a memory file at all: nothing is imported, every byte is kept in the ' +
+      'backup, and it says so once',
+    async () => {
+      vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const legacy = join(dir, 'memory.json');
+      await writeFile(legacy, '[1, 2, 3]');
+      const s = store(LIMITS, legacy);
+      expect(await s.list()).toEqual([]);
+      expect(await readFile(`${legacy}.imported-backup`, 'utf8')).toBe('[1, 2, 3]');
+      expect(s.setAside).toBe(`${legacy}.imported-backup`);
+      expect(s.takeNotice()).toMatch(
+        /memory\.json was imported into .*state\.db with 0 entries; 1 unreadable part is kept in .*memory\.json\.imported-backup — nothing was deleted/,
+      );
+      expect(s.takeNotice()).toBeUndefined();
+      await s.remember('fresh', 'start');
+      expect(rows().map((r) => r.key)).toEqual(['fresh']);
+    },
+  );
 
   it('an entry without a value is set aside alone; missing optional fields are filled in', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

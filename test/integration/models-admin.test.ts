@@ -152,25 +152,29 @@ describe('compare', () => {
     expect(fake.stats()).toMatchObject({ forcedEvictions: [], refusedLoads: [] });
   });
 
-  it('keeps load, first token and generation apart: a model loaded before the call shows no load and wins nothing by it', async () => {
-    fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 10, loadDelayMs: 5, loadMsPerGB: 60 });
-    const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
-    fake.reply('a b c d e f g h i j');
-    await core.loader.ensureLoaded({ model: 'llama3.2:latest' }); // loaded before the comparison
-    const r = await compare(core, { prompt: 'Say something', models: ['llama3.2', 'qwen2.5-coder:7b'] });
-    const [warm, cold] = r.results;
-    expect(warm).toMatchObject({ model: 'llama3.2:latest', loadedBefore: true });
-    expect(warm!.metrics.loadMs).toBe(0);
-    expect(cold!.loadedBefore).toBeUndefined();
-    expect(cold!.metrics.loadMs).toBeGreaterThanOrEqual(250); // ~4.7 GB at 60 ms per GB
-    for (const e of r.results) {
-      const m = e.metrics;
-      expect(m.generationMs).toBeGreaterThan(0);
-      expect(m.totalMs).toBeGreaterThanOrEqual(m.loadMs + m.timeToFirstTokenMs + m.generationMs);
-    }
-    const best = Math.max(...r.results.map((e) => e.metrics.tokensPerSecond));
-    expect(r.results.find((e) => e.model === r.fastest)!.metrics.tokensPerSecond).toBe(best);
-  });
+  it(
+    'keeps load, first token and generation apart: a model loaded before the call shows no load ' +
+      'and wins nothing by it',
+    async () => {
+      fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 10, loadDelayMs: 5, loadMsPerGB: 60 });
+      const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
+      fake.reply('a b c d e f g h i j');
+      await core.loader.ensureLoaded({ model: 'llama3.2:latest' }); // loaded before the comparison
+      const r = await compare(core, { prompt: 'Say something', models: ['llama3.2', 'qwen2.5-coder:7b'] });
+      const [warm, cold] = r.results;
+      expect(warm).toMatchObject({ model: 'llama3.2:latest', loadedBefore: true });
+      expect(warm!.metrics.loadMs).toBe(0);
+      expect(cold!.loadedBefore).toBeUndefined();
+      expect(cold!.metrics.loadMs).toBeGreaterThanOrEqual(250); // ~4.7 GB at 60 ms per GB
+      for (const e of r.results) {
+        const m = e.metrics;
+        expect(m.generationMs).toBeGreaterThan(0);
+        expect(m.totalMs).toBeGreaterThanOrEqual(m.loadMs + m.timeToFirstTokenMs + m.generationMs);
+      }
+      const best = Math.max(...r.results.map((e) => e.metrics.tokensPerSecond));
+      expect(r.results.find((e) => e.model === r.fastest)!.metrics.tokensPerSecond).toBe(best);
+    },
+  );
 
   it('models that do not fit together run in sequence with smart loading, never overcommitting', async () => {
     const core = await setup({ memory: 9e9 });

@@ -149,7 +149,9 @@ describe('when no model can run it, the error names each model and host and why'
     const fake = await FakeOllama.start({ memoryBytes: 12e9, tokenDelayMs: 0, models });
     const core = await coreFor(fake, {
       totalBytes: 12e9,
-      yaml: `ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 3\nhosts:\n  - {name: gpubox, kind: ollama, url: "http://127.0.0.1:9"}\n`,
+      yaml:
+        `ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 3\nhosts:\n  - {name: ` +
+        `gpubox, kind: ollama, url: "http://127.0.0.1:9"}\n`,
     });
     stops.push(
       () => core.shutdown(200),
@@ -196,14 +198,17 @@ describe('when no model can run it, the error names each model and host and why'
     expect(r.split!.parts).toBeLessThanOrEqual(8);
   }, 60_000);
 
-  it("a prompt no model here may take, with Ollama down: the router's model is named with why, not only the host", async () => {
-    const { router, orch } = await routerAlone(2048);
-    const err = (await routeAndGenerate(orch, { prompt: 'Fix this failing test: expected 1, got 2 in sum()' }).catch(
-      (e: unknown) => e,
-    )) as Error;
-    expect(err.message).toMatch(/can take code work/);
-    expect(err.message).toMatch(/stories:latest on llama: does not suit code work \(code goes only to code models\)/);
-    expect(err.message).toMatch(/Ollama ollama: /);
-    expect(router.requests.filter((q) => q.path.startsWith('/v1/chat/completions'))).toHaveLength(0);
-  });
+  it(
+    "a prompt no model here may take, with Ollama down: the router's model is named with why, " + 'not only the host',
+    async () => {
+      const { router, orch } = await routerAlone(2048);
+      const err = (await routeAndGenerate(orch, { prompt: 'Fix this failing test: expected 1, got 2 in sum()' }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      expect(err.message).toMatch(/can take code work/);
+      expect(err.message).toMatch(/stories:latest on llama: does not suit code work \(code goes only to code models\)/);
+      expect(err.message).toMatch(/Ollama ollama: /);
+      expect(router.requests.filter((q) => q.path.startsWith('/v1/chat/completions'))).toHaveLength(0);
+    },
+  );
 });

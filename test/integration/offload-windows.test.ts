@@ -61,7 +61,9 @@ function log(bytes: number): InputDoc {
   const lines: string[] = [];
   let n = 0;
   for (let size = 0; size < bytes; n++) {
-    const line = `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
+    const line =
+      `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z ` +
+      `worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
     lines.push(line);
     size += line.length + 1;
   }
@@ -99,28 +101,32 @@ const missing = (sent: string, lines: number) => {
 };
 
 describe('on a 12 GB Ollama host, the window is what memory holds', () => {
-  it("a 420 KB folder of 42 files is split to llama3.1:8b's memory-bound window and every file reaches a request", async () => {
-    const core = await twelveGbHost();
-    const docs = folder();
-    expect(docs.reduce((s, d) => s + d.text.length, 0)).toBeGreaterThan(400_000);
-    const r = await offload(core, {
-      prompt: 'Summarise what these modules do.',
-      task: 'summarize',
-      model: 'llama3.1:8b',
-      inputs: gathered(docs),
-    });
-    expect(r.text).toBe('FINAL');
-    // memory-bound, not the trained 131,072: 4.9 GB + 20% + 4 GiB of KV cache fits 12 GB at 32,768; 8 GiB at
-    // 65,536 does not
-    expect(r.split!.contextTokens).toBe(32768);
-    expect(r.reason).toMatch(/usable window \(\d+ tokens\), so it was split into \d+ parts/);
-    expect(r.reason).toMatch(/^llama3\.1:8b was named by the caller/); // the caller named it: the reason says so
-    expectHonest(fake!);
-    for (const g of fake!.generations()) expect(g.numCtx).toBeLessThanOrEqual(r.split!.contextTokens);
-    const marks = new Set([...seen(fake!).matchAll(/MARK-\d+-\d+\b/g)].map((m) => m[0]));
-    for (let f = 0; f < 42; f++)
-      for (let i = 0; i < 260; i += 20) expect(marks.has(`MARK-${f}-${i}`), `MARK-${f}-${i}`).toBe(true);
-  }, 60_000);
+  it(
+    "a 420 KB folder of 42 files is split to llama3.1:8b's memory-bound window and every file " + 'reaches a request',
+    async () => {
+      const core = await twelveGbHost();
+      const docs = folder();
+      expect(docs.reduce((s, d) => s + d.text.length, 0)).toBeGreaterThan(400_000);
+      const r = await offload(core, {
+        prompt: 'Summarise what these modules do.',
+        task: 'summarize',
+        model: 'llama3.1:8b',
+        inputs: gathered(docs),
+      });
+      expect(r.text).toBe('FINAL');
+      // memory-bound, not the trained 131,072: 4.9 GB + 20% + 4 GiB of KV cache fits 12 GB at 32,768; 8 GiB at
+      // 65,536 does not
+      expect(r.split!.contextTokens).toBe(32768);
+      expect(r.reason).toMatch(/usable window \(\d+ tokens\), so it was split into \d+ parts/);
+      expect(r.reason).toMatch(/^llama3\.1:8b was named by the caller/); // the caller named it: the reason says so
+      expectHonest(fake!);
+      for (const g of fake!.generations()) expect(g.numCtx).toBeLessThanOrEqual(r.split!.contextTokens);
+      const marks = new Set([...seen(fake!).matchAll(/MARK-\d+-\d+\b/g)].map((m) => m[0]));
+      for (let f = 0; f < 42; f++)
+        for (let i = 0; i < 260; i += 20) expect(marks.has(`MARK-${f}-${i}`), `MARK-${f}-${i}`).toBe(true);
+    },
+    60_000,
+  );
 
   it('a 1 MB log is split without a model named, every line reaches a request, and nothing is overcommitted', async () => {
     const core = await twelveGbHost();
@@ -151,7 +157,8 @@ describe('on a 12 GB Ollama host, the window is what memory holds', () => {
     expect(r.split!.calls).toBeGreaterThan(r.split!.parts);
     expect(r.text).toMatch(
       new RegExp(
-        `would be split into ${r.split!.parts} parts .* combined in ${r.split!.rounds} rounds? — ${r.split!.calls} generations, about [\\d.]+ s in all`,
+        `would be split into ${r.split!.parts} parts .* combined in ${r.split!.rounds} rounds? — ` +
+          `${r.split!.calls} generations, about [\\d.]+ s in all`,
       ),
     );
     expect(fake!.generations()).toHaveLength(0);

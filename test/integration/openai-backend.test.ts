@@ -82,7 +82,8 @@ describe('OpenAIBackend: base URL and models', () => {
     const err = await failure(engine.listModels());
     expect(err.kind).toBe('timeout');
     expect(err.message).toBe(
-      `vllm (${fake.host}) did not answer GET /v1/models within 100 ms — it may be busy or loading a model; try again, or raise hosts.vllm.timeoutMs.`,
+      `vllm (${fake.host}) did not answer GET /v1/models within 100 ms — it may be busy or ` +
+        `loading a model; try again, or raise hosts.vllm.timeoutMs.`,
     );
   });
 });
@@ -121,14 +122,17 @@ describe('OpenAIBackend: health', () => {
     const loading = await engine.health();
     expect(loading.ok).toBe(false);
     expect(loading.detail).toBe(
-      `vllm (${fake.host}) is not ready (/health: HTTP 503, loading model) — it is still loading a model; try again shortly.`,
+      `vllm (${fake.host}) is not ready (/health: HTTP 503, loading model) — it is still loading ` +
+        `a model; try again shortly.`,
     );
     expect(loading.error?.kind).toBe('server_error');
     fake.setHealth('ok');
     fake.failNext('/health', { status: 500, message: 'model failed to load' });
     expect(await engine.health()).toMatchObject({
       ok: false,
-      detail: `vllm (${fake.host}) is not ready (/health: HTTP 500, model failed to load) — check vllm's logs, or try again.`,
+      detail:
+        `vllm (${fake.host}) is not ready (/health: HTTP 500, model failed to load) — check vllm's ` +
+        `logs, or try again.`,
     });
     // the kept-alive connection the engine dropped is reset on first use; the check asks again and is refused
     await fake.setOffline(true);
@@ -278,7 +282,8 @@ describe('OpenAIBackend: cancellation and stalls', () => {
     const err = await failure(gen(engine, { stallTimeoutMs: 150 }));
     expect(err.kind).toBe('timeout');
     expect(err.message).toBe(
-      `"${TEXT}" on vllm (${fake.host}) sent nothing for 150 ms after 2 tokens and was stopped — it may be loading the model or overloaded; raise hosts.vllm.stallTimeoutMs if it is just slow.`,
+      `"${TEXT}" on vllm (${fake.host}) sent nothing for 150 ms after 2 tokens and was stopped — ` +
+        `it may be loading the model or overloaded; raise hosts.vllm.stallTimeoutMs if it is just slow.`,
     );
     await until(() => fake.stats().streams.aborted === 1, 500);
   });
@@ -308,41 +313,51 @@ describe('OpenAIBackend: broken streams', () => {
     const ended = await failure(gen(engine));
     expect(ended.kind).toBe('server_error');
     expect(ended.message).toBe(
-      `The stream from vllm (${fake.host}) ended after 2 tokens without finishing (no finish_reason, no [DONE]) — vllm or a proxy cut it off; try again.`,
+      `The stream from vllm (${fake.host}) ended after 2 tokens without finishing (no ` +
+        `finish_reason, no [DONE]) — vllm or a proxy cut it off; try again.`,
     );
     fake.breakNextStream({ afterChunks: 1, how: 'reset' });
     expect((await failure(gen(engine))).message).toBe(
-      `The stream from vllm (${fake.host}) broke off after 1 tokens (connection reset) — try again, or check vllm's logs.`,
+      `The stream from vllm (${fake.host}) broke off after 1 tokens (connection reset) — try ` +
+        `again, or check vllm's logs.`,
     );
   });
 
-  it("errors the engine sends mid-stream (vLLM's data: {error}, llama-server's error: line) carry its message", async () => {
-    const { fake, engine } = await setup({ reply: 'a b c d' });
-    fake.breakNextStream({ afterChunks: 1, how: 'error', message: 'CUDA out of memory' });
-    const vllm = await failure(gen(engine));
-    expect(vllm.kind).toBe('server_error');
-    expect(vllm.message).toBe(
-      `vllm (${fake.host}) failed during generation on "${TEXT}" after 1 tokens: CUDA out of memory — try again, or try another model.`,
-    );
-    fake.breakNextStream({
-      afterChunks: 2,
-      how: 'error-field',
-      message: 'the request exceeds the available context size',
-    });
-    const llama = await failure(gen(engine));
-    expect(llama.message).toMatch(
-      /after 2 tokens: the request exceeds the available context size — shorten the prompt/,
-    );
-  });
+  it(
+    "errors the engine sends mid-stream (vLLM's data: {error}, llama-server's error: line) " + 'carry its message',
+    async () => {
+      const { fake, engine } = await setup({ reply: 'a b c d' });
+      fake.breakNextStream({ afterChunks: 1, how: 'error', message: 'CUDA out of memory' });
+      const vllm = await failure(gen(engine));
+      expect(vllm.kind).toBe('server_error');
+      expect(vllm.message).toBe(
+        `vllm (${fake.host}) failed during generation on "${TEXT}" after 1 tokens: CUDA out of ` +
+          `memory — try again, or try another model.`,
+      );
+      fake.breakNextStream({
+        afterChunks: 2,
+        how: 'error-field',
+        message: 'the request exceeds the available context size',
+      });
+      const llama = await failure(gen(engine));
+      expect(llama.message).toMatch(
+        /after 2 tokens: the request exceeds the available context size — shorten the prompt/,
+      );
+    },
+  );
 
   it('reads a stream whose last event lacks its blank line; one cut inside its last event did not finish', async () => {
     const { fake, engine } = await setup();
     const chunk = (delta: object, finish: string | null = null) =>
-      `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      `data: ` +
+      `${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     const sse = { status: 200, contentType: 'text/event-stream' };
     fake.failNext(CHAT, {
       ...sse,
-      body: `: keep-alive\n\n${chunk({ content: 'hi ' })}${chunk({ content: 'there' })}${chunk({}, 'stop')}data: [DONE]`,
+      body:
+        `: ` +
+        `keep-alive\n\n${chunk({ content: 'hi ' })}${chunk({ content: 'there' })}${chunk({}, 'stop')}data: ` +
+        `[DONE]`,
     });
     expect(await gen(engine)).toMatchObject({
       text: 'hi there',
@@ -369,7 +384,8 @@ describe('OpenAIBackend: broken streams', () => {
     const { engine } = await setup({ reply: '' });
     const err = await failure(gen(engine));
     expect(err.message).toBe(
-      `"${TEXT}" on vllm (127.0.0.1:${err.host.split(':')[1]}) returned an empty answer — raise maxTokens, or try another model.`,
+      `"${TEXT}" on vllm (127.0.0.1:${err.host.split(':')[1]}) returned an empty answer — raise ` +
+        `maxTokens, or try another model.`,
     );
     // a sampling model is asked once more (jobs/route-attempt.ts), the host not rested
     expect(err.kind).toBe('empty_answer');
@@ -382,7 +398,8 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     const err = await failure(gen(engine, { model: 'ghost' }));
     expect(err).toMatchObject({ kind: 'model_not_found', status: 404, engine: 'vllm', host: fake.host });
     expect(err.message).toBe(
-      `Model "ghost" is not served by vllm (${fake.host}); it serves: Qwen/Qwen2.5-Coder-7B-Instruct, ${TEXT}, ${VISION}.`,
+      `Model "ghost" is not served by vllm (${fake.host}); it serves: ` +
+        `Qwen/Qwen2.5-Coder-7B-Instruct, ${TEXT}, ${VISION}.`,
     );
   });
 
@@ -392,7 +409,8 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     const limited = await failure(gen(engine));
     expect(limited).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000 });
     expect(limited.message).toBe(
-      `vllm (${fake.host}) is rate-limited (HTTP 429: Rate limit reached for requests. Please try again later.); retry after 7 s, or use another host.`,
+      `vllm (${fake.host}) is rate-limited (HTTP 429: Rate limit reached for requests. Please try ` +
+        `again later.); retry after 7 s, or use another host.`,
     );
     fake.failNext(CHAT, { status: 500, message: 'CUDA error: an illegal memory access' });
     expect((await failure(gen(engine))).message).toBe(
@@ -412,7 +430,9 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     const proxy = await failure(gen(engine));
     expect(proxy).toMatchObject({ kind: 'server_error', status: 502 });
     expect(proxy.message).toBe(
-      `vllm (${fake.host}) failed (HTTP 502) and answered with an HTML page ("502 Bad Gateway"), not an OpenAI error — a proxy in front of it may be failing; check that vllm is running, and its logs.`,
+      `vllm (${fake.host}) failed (HTTP 502) and answered with an HTML page ("502 Bad Gateway"), ` +
+        `not an OpenAI error — a proxy in front of it may be failing; check that vllm is running, ` +
+        `and its logs.`,
     );
     fake.failNext(CHAT, { status: 500, body: `oops ${'x'.repeat(5000)}`, contentType: 'text/plain' });
     const long = await failure(gen(engine));
@@ -429,44 +449,52 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     );
   });
 
-  it("other engines' error bodies are read too (older vLLM, FastAPI), and a context overflow says what to do", async () => {
-    const { fake, engine } = await setup();
-    const tooLong =
-      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens. Please reduce the length of the messages or completion.";
-    fake.failNext(CHAT, {
-      status: 400,
-      body: JSON.stringify({ object: 'error', message: tooLong, type: 'BadRequestError', code: 400 }),
-      contentType: 'application/json',
-    });
-    const err = await failure(gen(engine));
-    // it names the window: carried as contextLimit, for the work to be planned again for it
-    expect(err).toMatchObject({ kind: 'bad_request', contextLimit: 4096 });
-    expect(err.message).toBe(
-      `vllm (${fake.host}) refused the request for "${TEXT}": the prompt is over the 4096-token window it runs the model with (HTTP 400: ${tooLong}) — send less (split the input to fit that window), or start it with a larger context.`,
-    );
-    // one that names none: said as before, with no window
-    fake.failNext(CHAT, {
-      status: 400,
-      body: JSON.stringify({
-        object: 'error',
-        message: 'Please reduce the length of the messages.',
-        type: 'BadRequestError',
-        code: 400,
-      }),
-      contentType: 'application/json',
-    });
-    const vague = await failure(gen(engine));
-    expect(vague.contextLimit).toBeUndefined();
-    expect(vague.message).toBe(
-      `vllm (${fake.host}) rejected the request for "${TEXT}" (HTTP 400): Please reduce the length of the messages. — shorten the prompt, lower maxTokens, or use a model with a larger context.`,
-    );
-    fake.failNext(CHAT, {
-      status: 422,
-      body: '{"detail":[{"loc":["body","messages"],"msg":"Field required"}]}',
-      contentType: 'application/json',
-    });
-    expect((await failure(gen(engine))).message).toMatch(/\(HTTP 422\): Field required — check the request/);
-  });
+  it(
+    "other engines' error bodies are read too (older vLLM, FastAPI), and a context overflow " + 'says what to do',
+    async () => {
+      const { fake, engine } = await setup();
+      const tooLong =
+        "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens. " +
+        'Please reduce the length of the messages or completion.';
+      fake.failNext(CHAT, {
+        status: 400,
+        body: JSON.stringify({ object: 'error', message: tooLong, type: 'BadRequestError', code: 400 }),
+        contentType: 'application/json',
+      });
+      const err = await failure(gen(engine));
+      // it names the window: carried as contextLimit, for the work to be planned again for it
+      expect(err).toMatchObject({ kind: 'bad_request', contextLimit: 4096 });
+      expect(err.message).toBe(
+        `vllm (${fake.host}) refused the request for "${TEXT}": the prompt is over the 4096-token ` +
+          `window it runs the model with (HTTP 400: ${tooLong}) — send less (split the input to fit ` +
+          `that window), or start it with a larger context.`,
+      );
+      // one that names none: said as before, with no window
+      fake.failNext(CHAT, {
+        status: 400,
+        body: JSON.stringify({
+          object: 'error',
+          message: 'Please reduce the length of the messages.',
+          type: 'BadRequestError',
+          code: 400,
+        }),
+        contentType: 'application/json',
+      });
+      const vague = await failure(gen(engine));
+      expect(vague.contextLimit).toBeUndefined();
+      expect(vague.message).toBe(
+        `vllm (${fake.host}) rejected the request for "${TEXT}" (HTTP 400): Please reduce the ` +
+          `length of the messages. — shorten the prompt, lower maxTokens, or use a model with a ` +
+          `larger context.`,
+      );
+      fake.failNext(CHAT, {
+        status: 422,
+        body: '{"detail":[{"loc":["body","messages"],"msg":"Field required"}]}',
+        contentType: 'application/json',
+      });
+      expect((await failure(gen(engine))).message).toMatch(/\(HTTP 422\): Field required — check the request/);
+    },
+  );
 
   it('connection refused: not reachable at the URL — is it running?', async () => {
     const { fake, engine } = await setup();
@@ -483,7 +511,9 @@ describe('OpenAIBackend: the API key', () => {
     const unset = await failure(engine.listModels());
     expect(unset.kind).toBe('unauthorized');
     expect(unset.message).toBe(
-      `vllm (${fake.host}) requires an API key (HTTP 401), and $${KEY_ENV} is not set in this server's environment — check the API key in $${KEY_ENV} (an MCP client passes only the variables in its env block).`,
+      `vllm (${fake.host}) requires an API key (HTTP 401), and $${KEY_ENV} is not set in this ` +
+        `server's environment — check the API key in $${KEY_ENV} (an MCP client passes only the ` +
+        `variables in its env block).`,
     );
     process.env[KEY_ENV] = KEY;
     expect(await engine.listModels()).toHaveLength(3);
@@ -527,7 +557,8 @@ describe('OpenAIBackend: the API key', () => {
   it('an engine asking for a key when none is configured says where to name one', async () => {
     const { fake, engine } = await setup({ apiKey: KEY }, { settingsPath: 'hosts[0]' });
     expect((await failure(engine.listModels())).message).toBe(
-      `vllm (${fake.host}) requires an API key (HTTP 401) — name the environment variable that holds it in hosts[0].apiKeyEnv.`,
+      `vllm (${fake.host}) requires an API key (HTTP 401) — name the environment variable that ` +
+        `holds it in hosts[0].apiKeyEnv.`,
     );
   });
 });

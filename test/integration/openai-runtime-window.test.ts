@@ -115,54 +115,68 @@ describe('an OpenAI-compatible front that runs a model with less than its traine
     60_000,
   );
 
-  it("says nothing but refuses with llama-server's 400: the window is learned and the job split to it within the same call", async () => {
-    const { orch, lab } = await front('none');
-    const r = await offload(orch, {
-      prompt: 'List what the worker did.',
-      task: 'summarize',
-      inputs: gathered([longLog()]),
-    });
-    expect(r.text).toBe('FINAL');
-    expect(lab.stats().contextRefusals).toBe(1); // the whole input, once
-    expect(r.split).toMatchObject({ contextTokens: 4096 });
-    expect(r.notes?.join('\n')).toMatch(
-      /Planned again after a refusal: mistral:7b on lab runs with a 4096-token window/,
-    );
-    expect(everyLine(lab)).toEqual([]);
+  it(
+    "says nothing but refuses with llama-server's 400: the window is learned and the job split " +
+      'to it within the same call',
+    async () => {
+      const { orch, lab } = await front('none');
+      const r = await offload(orch, {
+        prompt: 'List what the worker did.',
+        task: 'summarize',
+        inputs: gathered([longLog()]),
+      });
+      expect(r.text).toBe('FINAL');
+      expect(lab.stats().contextRefusals).toBe(1); // the whole input, once
+      expect(r.split).toMatchObject({ contextTokens: 4096 });
+      expect(r.notes?.join('\n')).toMatch(
+        /Planned again after a refusal: mistral:7b on lab runs with a 4096-token window/,
+      );
+      expect(everyLine(lab)).toEqual([]);
 
-    // learned for that model on that host: the next call is split from the start
-    lab.resetStats();
-    const again = await offload(orch, { prompt: 'Count the jobs.', task: 'summarize', inputs: gathered([longLog()]) });
-    expect(again.text).toBe('FINAL');
-    expect(again.split).toMatchObject({ contextTokens: 4096 });
-    expect(lab.stats().contextRefusals).toBe(0);
-    expect(again.notes ?? []).not.toContainEqual(expect.stringMatching(/Planned again/));
-  }, 60_000);
+      // learned for that model on that host: the next call is split from the start
+      lab.resetStats();
+      const again = await offload(orch, {
+        prompt: 'Count the jobs.',
+        task: 'summarize',
+        inputs: gathered([longLog()]),
+      });
+      expect(again.text).toBe('FINAL');
+      expect(again.split).toMatchObject({ contextTokens: 4096 });
+      expect(lab.stats().contextRefusals).toBe(0);
+      expect(again.notes ?? []).not.toContainEqual(expect.stringMatching(/Planned again/));
+    },
+    60_000,
+  );
 
-  it('a split job whose first part was refused and answered elsewhere is planned again at once, not sent part by part to be refused', async () => {
-    // another front whose model holds a part sized to 32,768: it answers the refused first part
-    const other = await FakeOpenAI.start({
-      models: [{ id: 'llama3.2:latest', maxModelLen: 40960 }],
-      tokenDelayMs: 0,
-      reply: 'partial answer elsewhere',
-    });
-    stops.push(() => other.stop());
-    const { orch: two, lab } = await front('none', other);
-    // ~37,000 tokens by the estimate: split even for the trained 32,768
-    const lines = Array.from({ length: 2400 }, (_, n) => `LINE-${n} the worker handled job ${n * 31} and said ok`);
-    const r = await offload(two, {
-      prompt: 'List what the worker did.',
-      task: 'summarize',
-      model: MODEL,
-      inputs: gathered([{ label: 'logs/big.log', text: `${lines.join('\n')}\n` }]),
-    });
-    expect(r.text).toBe('FINAL');
-    expect(r.model).toBe(MODEL);
-    expect(r.split).toMatchObject({ contextTokens: 4096 });
-    expect(lab.stats().contextRefusals).toBe(1); // part 1 of the first plan, and no other
-    expect(other.requestsTo('/v1/chat/completions')).toHaveLength(1);
-    expect(r.notes?.join('\n')).toMatch(/Planned again after a refusal/);
-  }, 60_000);
+  it(
+    'a split job whose first part was refused and answered elsewhere is planned again at once, ' +
+      'not sent part by part to be refused',
+    async () => {
+      // another front whose model holds a part sized to 32,768: it answers the refused first part
+      const other = await FakeOpenAI.start({
+        models: [{ id: 'llama3.2:latest', maxModelLen: 40960 }],
+        tokenDelayMs: 0,
+        reply: 'partial answer elsewhere',
+      });
+      stops.push(() => other.stop());
+      const { orch: two, lab } = await front('none', other);
+      // ~37,000 tokens by the estimate: split even for the trained 32,768
+      const lines = Array.from({ length: 2400 }, (_, n) => `LINE-${n} the worker handled job ${n * 31} and said ok`);
+      const r = await offload(two, {
+        prompt: 'List what the worker did.',
+        task: 'summarize',
+        model: MODEL,
+        inputs: gathered([{ label: 'logs/big.log', text: `${lines.join('\n')}\n` }]),
+      });
+      expect(r.text).toBe('FINAL');
+      expect(r.model).toBe(MODEL);
+      expect(r.split).toMatchObject({ contextTokens: 4096 });
+      expect(lab.stats().contextRefusals).toBe(1); // part 1 of the first plan, and no other
+      expect(other.requestsTo('/v1/chat/completions')).toHaveLength(1);
+      expect(r.notes?.join('\n')).toMatch(/Planned again after a refusal/);
+    },
+    60_000,
+  );
 
   it('a 400 that names no window is not learned: nothing is planned again, the call fails as it did', async () => {
     const { orch, lab } = await front('none');

@@ -80,43 +80,49 @@ describe('an out-of-memory during generation expires every runner, the pinned on
 });
 
 describe('an unload this server did not ask for', () => {
-  it("another client's unload: the next reading of /api/ps loads the pin again, and the next list says so", async () => {
-    const core = await setup();
-    await smartLoad(core, { model: 'phi3:mini', pin: true });
-    await fetch(`${fake!.url}/api/generate`, {
-      method: 'POST',
-      body: JSON.stringify({ model: 'phi3:mini', keep_alive: 0 }),
-    });
-    await until(() => !fake!.loaded().some((m) => m.name === 'phi3:mini'));
-    const loadsBefore = fake!.loadCount('phi3:mini');
-    const first = await core.listModels({ refresh: true });
-    await until(() => holds(fake!, 'phi3:mini'));
-    expect(fake!.loadCount('phi3:mini')).toBe(loadsBefore + 1);
-    // the note joins the first result read after the restore is done (it finishes in the background)
-    const notes = [...(first.notes ?? [])];
-    for (let i = 0; i < 100 && notes.length === 0; i++) {
-      notes.push(...((await core.listModels()).notes ?? []));
-      if (notes.length === 0) await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(notes).toEqual([
-      expect.stringMatching(
-        /^Pinned phi3:mini was unloaded by Ollama \(this server did not ask for it\) and was loaded again\.$/,
-      ),
-    ]);
-    expect((await core.listModels()).notes).toBeUndefined(); // said once
-  });
+  it(
+    "another client's unload: the next reading of /api/ps loads the pin again, and the next " + 'list says so',
+    async () => {
+      const core = await setup();
+      await smartLoad(core, { model: 'phi3:mini', pin: true });
+      await fetch(`${fake!.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'phi3:mini', keep_alive: 0 }),
+      });
+      await until(() => !fake!.loaded().some((m) => m.name === 'phi3:mini'));
+      const loadsBefore = fake!.loadCount('phi3:mini');
+      const first = await core.listModels({ refresh: true });
+      await until(() => holds(fake!, 'phi3:mini'));
+      expect(fake!.loadCount('phi3:mini')).toBe(loadsBefore + 1);
+      // the note joins the first result read after the restore is done (it finishes in the background)
+      const notes = [...(first.notes ?? [])];
+      for (let i = 0; i < 100 && notes.length === 0; i++) {
+        notes.push(...((await core.listModels()).notes ?? []));
+        if (notes.length === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(notes).toEqual([
+        expect.stringMatching(
+          /^Pinned phi3:mini was unloaded by Ollama \(this server did not ask for it\) and was loaded again\.$/,
+        ),
+      ]);
+      expect((await core.listModels()).notes).toBeUndefined(); // said once
+    },
+  );
 
-  it("Ollama's own eviction (its loaded-model limit, for another client's load) brings the pin back when it fits", async () => {
-    const core = await setup({ maxLoadedModels: 1 });
-    await smartLoad(core, { model: 'phi3:mini', pin: true });
-    await fetch(`${fake!.url}/api/generate`, {
-      method: 'POST',
-      body: JSON.stringify({ model: 'llama3.2', keep_alive: 0, prompt: 'hi', stream: false }),
-    });
-    await until(() => !fake!.loaded().some((m) => m.name === 'llama3.2:latest'));
-    await core.fleetStatus();
-    await until(() => holds(fake!, 'phi3:mini'));
-  });
+  it(
+    "Ollama's own eviction (its loaded-model limit, for another client's load) brings the pin " + 'back when it fits',
+    async () => {
+      const core = await setup({ maxLoadedModels: 1 });
+      await smartLoad(core, { model: 'phi3:mini', pin: true });
+      await fetch(`${fake!.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'llama3.2', keep_alive: 0, prompt: 'hi', stream: false }),
+      });
+      await until(() => !fake!.loaded().some((m) => m.name === 'llama3.2:latest'));
+      await core.fleetStatus();
+      await until(() => holds(fake!, 'phi3:mini'));
+    },
+  );
 
   it('a model unpinned by unloading it by name is not loaded again', async () => {
     const core = await setup();

@@ -75,15 +75,19 @@ describe('a call with inputs is placed and ranked once', () => {
     expect(reads.weighed()).toBe(1);
   });
 
-  it("split: the plan reads once, and each generation reads only the hosts' state again — no window weighed again", async () => {
-    const { fake, core } = await ollama();
-    const reads = countReads(core.fleet.hosts);
-    const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) });
-    expect(r.split!.parts).toBeGreaterThan(1);
-    expect(fake.generations()).toHaveLength(r.split!.calls);
-    expect(reads.placed()).toBe(1 + r.split!.calls);
-    expect(reads.weighed()).toBe(1);
-  }, 60_000);
+  it(
+    "split: the plan reads once, and each generation reads only the hosts' state again — no " + 'window weighed again',
+    async () => {
+      const { fake, core } = await ollama();
+      const reads = countReads(core.fleet.hosts);
+      const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) });
+      expect(r.split!.parts).toBeGreaterThan(1);
+      expect(fake.generations()).toHaveLength(r.split!.calls);
+      expect(reads.placed()).toBe(1 + r.split!.calls);
+      expect(reads.weighed()).toBe(1);
+    },
+    60_000,
+  );
 
   it('a dry run shows the plan: placed once, and a run of the same call carries out the model it named', async () => {
     const { core } = await ollama();
@@ -97,27 +101,31 @@ describe('a call with inputs is placed and ranked once', () => {
     expect(run.split).toEqual(dry.split);
   }, 60_000);
 
-  it('a host that goes to rest after the plan was made is not looked at again by the run: no attempt says it was skipped', async () => {
-    const other = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: GENERAL });
-    stops.push(() => other.stop());
-    const { fake, core } = await ollama(`hosts:\n  - {name: second, kind: ollama, url: "${other.url}"}\n`);
-    // the run's first phase ("choosing a model") comes after the plan: the second host rests from then on
-    const board = {
-      enter: () => core.fleet.hostCooldown.down('second', 'went away'),
-      note: () => undefined,
-      lane: () => undefined,
-      end: () => undefined,
-    } as unknown as PhaseBoard;
-    const reads = countReads(core.fleet.hosts);
-    const r = await offload(core, {
-      prompt: QUESTION,
-      useMemory: false,
-      progress: board,
-      inputs: gathered(log48k().slice(0, 2000)),
-    });
-    expect(core.fleet.hostCooldown.skipped('second')).toBe('went away');
-    expect(r.fallbacks).toEqual([]);
-    expect(fake.generations().length + other.generations().length).toBe(1);
-    expect(reads.placed()).toBe(2); // each host once
-  });
+  it(
+    'a host that goes to rest after the plan was made is not looked at again by the run: no ' +
+      'attempt says it was skipped',
+    async () => {
+      const other = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: GENERAL });
+      stops.push(() => other.stop());
+      const { fake, core } = await ollama(`hosts:\n  - {name: second, kind: ollama, url: "${other.url}"}\n`);
+      // the run's first phase ("choosing a model") comes after the plan: the second host rests from then on
+      const board = {
+        enter: () => core.fleet.hostCooldown.down('second', 'went away'),
+        note: () => undefined,
+        lane: () => undefined,
+        end: () => undefined,
+      } as unknown as PhaseBoard;
+      const reads = countReads(core.fleet.hosts);
+      const r = await offload(core, {
+        prompt: QUESTION,
+        useMemory: false,
+        progress: board,
+        inputs: gathered(log48k().slice(0, 2000)),
+      });
+      expect(core.fleet.hostCooldown.skipped('second')).toBe('went away');
+      expect(r.fallbacks).toEqual([]);
+      expect(fake.generations().length + other.generations().length).toBe(1);
+      expect(reads.placed()).toBe(2); // each host once
+    },
+  );
 });

@@ -34,27 +34,32 @@ async function planned() {
 }
 
 describe('a load or unload this server planned, the claim moved before it went out', () => {
-  it('the load is sent nowhere and fails as PlannerMoved, saying who plans the engine now; this server plans nothing there after', async () => {
-    const { e, lose } = await planned();
-    expect(e.can.managesMemory).toBe(true); // the loader plans with this, then loads
-    lose();
-    const err = await e.load({ model: 'phi3:mini', keepAlive: '5m' }).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
-    expect(err).toBeInstanceOf(PlannerMoved);
-    expect(err).toMatchObject({
-      kind: 'not_supported',
-      message: expect.stringMatching(
-        new RegExp(
-          `planned by another ollm-mcp server now \\(process ${box.server.child.pid}\\).*load of "phi3:mini" was not sent`,
+  it(
+    'the load is sent nowhere and fails as PlannerMoved, saying who plans the engine now; this ' +
+      'server plans nothing there after',
+    async () => {
+      const { e, lose } = await planned();
+      expect(e.can.managesMemory).toBe(true); // the loader plans with this, then loads
+      lose();
+      const err = await e.load({ model: 'phi3:mini', keepAlive: '5m' }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(err).toBeInstanceOf(PlannerMoved);
+      expect(err).toMatchObject({
+        kind: 'not_supported',
+        message: expect.stringMatching(
+          new RegExp(
+            `planned by another ollm-mcp server now \\(process ${box.server.child.pid}\\).*load of ` +
+              `"phi3:mini" was not sent`,
+          ),
         ),
-      ),
-    });
-    expect(sent()).toEqual([]);
-    expect(e.shared.plannedBy).toEqual(boxPlanner());
-    expect(e.can.managesMemory).toBe(false); // planned again, the loader leaves the load to the new planner
-  });
+      });
+      expect(sent()).toEqual([]);
+      expect(e.shared.plannedBy).toEqual(boxPlanner());
+      expect(e.can.managesMemory).toBe(false); // planned again, the loader leaves the load to the new planner
+    },
+  );
 
   it('so is the unload', async () => {
     const { e, lose } = await planned();

@@ -125,25 +125,29 @@ describe("the calls sent through an engine's planner", () => {
     }
   });
 
-  it("the planner's process gone: the next call is sent nothing there, the claim is asked again and the call goes to the engine", async () => {
-    const rec = await recorder();
-    try {
-      let live = true;
-      const claim = claimOf(() => (live ? { url: rec.url, token: BOX_TOKEN, pid: process.pid } : undefined));
-      const e = engine(claim, () => live);
-      await e.shared.settle();
-      expect(await generate(e)).toContain('from the planning server');
-      expect(claim.asked).toBe(1);
-      live = false;
-      const before = rec.seen.length;
-      expect(await generate(e)).not.toContain('from the planning server');
-      expect(rec.seen.length).toBe(before);
-      expect(claim.asked).toBe(2);
-      expect(e.shared.plannedBy).toBeUndefined();
-    } finally {
-      rec.close();
-    }
-  });
+  it(
+    "the planner's process gone: the next call is sent nothing there, the claim is asked again " +
+      'and the call goes to the engine',
+    async () => {
+      const rec = await recorder();
+      try {
+        let live = true;
+        const claim = claimOf(() => (live ? { url: rec.url, token: BOX_TOKEN, pid: process.pid } : undefined));
+        const e = engine(claim, () => live);
+        await e.shared.settle();
+        expect(await generate(e)).toContain('from the planning server');
+        expect(claim.asked).toBe(1);
+        live = false;
+        const before = rec.seen.length;
+        expect(await generate(e)).not.toContain('from the planning server');
+        expect(rec.seen.length).toBe(before);
+        expect(claim.asked).toBe(2);
+        expect(e.shared.plannedBy).toBeUndefined();
+      } finally {
+        rec.close();
+      }
+    },
+  );
 
   it('a call that failed there: the claim is asked again, and the next call opens a new connection', async () => {
     const rec = await recorder();

@@ -74,7 +74,8 @@ describe('an engine another server plans', () => {
     // the engine's own address and name stay (records, sizes and messages are the engine's)
     expect(e.host).toBe(own.host);
     expect(e.who).toBe(
-      `the ollm-mcp server planning Ollama at ${own.host.replace(/^https?:\/\//, '')} (process ${box.server.child.pid})`,
+      `the ollm-mcp server planning Ollama at ${own.host.replace(/^https?:\/\//, '')} (process ` +
+        `${box.server.child.pid})`,
     );
     expect(names(await e.list())).toEqual(DEFAULT_MODELS.map((m) => m.name).sort());
     const seen: string[][] = [];
@@ -255,49 +256,57 @@ describe('a planner that stops answering (stopped, hung)', () => {
 });
 
 describe('a planner that lost its claim (stopped long enough for another server to take it)', () => {
-  it('reads the claim before a load, an unload or a generation: none reaches the engine, they go to the new planner', async () => {
-    const claim = claimOf(undefined, boxPlanner());
-    const e = engine(claim);
-    await e.shared.settle();
-    expect(e.can.managesMemory).toBe(true);
-    claim.held = false; // the claim names another server now
-    await expect(e.unload('phi3:mini')).rejects.toMatchObject({ kind: 'not_supported' });
-    expect(e.shared.plannedBy).toEqual(boxPlanner());
-    expect(e.can.managesMemory).toBe(false);
-    expect(await e.load({ model: 'phi3:mini', keepAlive: '5m' })).toBeUndefined();
-    let text = '';
-    await generate(e, (t) => (text += t));
-    expect(text).toContain('from the planning server');
-    expect(sent()).toEqual([]);
-  });
+  it(
+    'reads the claim before a load, an unload or a generation: none reaches the engine, they go ' +
+      'to the new planner',
+    async () => {
+      const claim = claimOf(undefined, boxPlanner());
+      const e = engine(claim);
+      await e.shared.settle();
+      expect(e.can.managesMemory).toBe(true);
+      claim.held = false; // the claim names another server now
+      await expect(e.unload('phi3:mini')).rejects.toMatchObject({ kind: 'not_supported' });
+      expect(e.shared.plannedBy).toEqual(boxPlanner());
+      expect(e.can.managesMemory).toBe(false);
+      expect(await e.load({ model: 'phi3:mini', keepAlive: '5m' })).toBeUndefined();
+      let text = '';
+      await generate(e, (t) => (text += t));
+      expect(text).toContain('from the planning server');
+      expect(sent()).toEqual([]);
+    },
+  );
 
-  it('a generation relayed to it by another server is not sent on to the new planner: refused, nothing sent anywhere', async () => {
-    const claim = claimOf(undefined, boxPlanner());
-    const e = engine(claim);
-    await e.shared.settle();
-    claim.held = false;
-    const before = box.fake.requests.length;
-    await expect(
-      e.generate({
-        model: 'phi3:mini',
-        prompt: 'Relayed.',
-        keepAlive: '5m',
-        numCtx: 2048,
-        maxTokens: 8,
-        relayed: true,
-        onDelta: () => undefined,
-      }),
-    ).rejects.toMatchObject({ kind: 'not_supported' });
-    expect(e.shared.plannedBy).toEqual(boxPlanner());
-    expect(sent()).toEqual([]);
-    expect(box.fake.requests.slice(before).filter((r) => r.path === '/api/generate' || r.path === '/api/chat')).toEqual(
-      [],
-    );
-    // this server's own call goes to the new planner
-    let text = '';
-    await generate(e, (t) => (text += t));
-    expect(text).toContain('from the planning server');
-  });
+  it(
+    'a generation relayed to it by another server is not sent on to the new planner: refused, ' +
+      'nothing sent anywhere',
+    async () => {
+      const claim = claimOf(undefined, boxPlanner());
+      const e = engine(claim);
+      await e.shared.settle();
+      claim.held = false;
+      const before = box.fake.requests.length;
+      await expect(
+        e.generate({
+          model: 'phi3:mini',
+          prompt: 'Relayed.',
+          keepAlive: '5m',
+          numCtx: 2048,
+          maxTokens: 8,
+          relayed: true,
+          onDelta: () => undefined,
+        }),
+      ).rejects.toMatchObject({ kind: 'not_supported' });
+      expect(e.shared.plannedBy).toEqual(boxPlanner());
+      expect(sent()).toEqual([]);
+      expect(
+        box.fake.requests.slice(before).filter((r) => r.path === '/api/generate' || r.path === '/api/chat'),
+      ).toEqual([]);
+      // this server's own call goes to the new planner
+      let text = '';
+      await generate(e, (t) => (text += t));
+      expect(text).toContain('from the planning server');
+    },
+  );
 
   it('while it holds the claim, its loads, unloads and generations go to the engine', async () => {
     const e = engine(claimOf(undefined));

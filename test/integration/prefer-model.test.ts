@@ -31,42 +31,50 @@ async function setup(): Promise<{ core: Orchestrator; client: Client }> {
 const text = (res: { content: unknown }) => (res.content as Array<{ text: string }>)[0]!.text;
 
 describe('prefer_model', () => {
-  it('refuses an embedding model for code and a model without vision for images, naming what they do and the models that can', async () => {
-    const { core, client } = await setup();
-    const embed = await client.callTool({
-      name: 'prefer_model',
-      arguments: { model: 'nomic-embed-text', task: 'code' },
-    });
-    expect(embed.isError).toBe(true);
-    expect(text(embed)).toMatch(
-      /nomic-embed-text:latest cannot be preferred for code work: it does not suit code work — it serves embeddings only/,
-    );
-    expect(text(embed)).toMatch(/Installed models that can do code work: qwen2\.5-coder:7b/);
-    const blind = await client.callTool({ name: 'prefer_model', arguments: { model: 'llama3.2', task: 'vision' } });
-    expect(blind.isError).toBe(true);
-    expect(text(blind)).toMatch(
-      /llama3\.2:latest cannot be preferred for vision work: it cannot see images.*Installed models that can do vision work: llava:7b/,
-    );
-    expect(core.preferences.byProfile()).toEqual({});
-  });
+  it(
+    'refuses an embedding model for code and a model without vision for images, naming what ' +
+      'they do and the models that can',
+    async () => {
+      const { core, client } = await setup();
+      const embed = await client.callTool({
+        name: 'prefer_model',
+        arguments: { model: 'nomic-embed-text', task: 'code' },
+      });
+      expect(embed.isError).toBe(true);
+      expect(text(embed)).toMatch(
+        /nomic-embed-text:latest cannot be preferred for code work: it does not suit code work — it serves embeddings only/,
+      );
+      expect(text(embed)).toMatch(/Installed models that can do code work: qwen2\.5-coder:7b/);
+      const blind = await client.callTool({ name: 'prefer_model', arguments: { model: 'llama3.2', task: 'vision' } });
+      expect(blind.isError).toBe(true);
+      expect(text(blind)).toMatch(
+        /llama3\.2:latest cannot be preferred for vision work: it cannot see images.*Installed models that can do vision work: llava:7b/,
+      );
+      expect(core.preferences.byProfile()).toEqual({});
+    },
+  );
 
-  it('records a general model for code work — the choice outranks the profile rule — and routing then gives it code work', async () => {
-    const { core, client } = await setup();
-    expect(
-      (await routeAndGenerate(core, { prompt: 'Write a Go function that sums a slice.', task: 'code', dryRun: true }))
-        .model,
-    ).toBe('qwen2.5-coder:7b');
-    const ok = await client.callTool({ name: 'prefer_model', arguments: { model: 'llama3.2', task: 'code' } });
-    expect(ok.isError).toBeFalsy();
-    expect(core.preferences.byProfile()).toEqual({ code: 'llama3.2:latest' });
-    const r = await routeAndGenerate(core, {
-      prompt: 'Write a Go function that sums a slice.',
-      task: 'code',
-      dryRun: true,
-    });
-    expect(r.model).toBe('llama3.2:latest');
-    expect(r.reason).toMatch(/^llama3\.2:latest is the model you preferred for code work/);
-  });
+  it(
+    'records a general model for code work — the choice outranks the profile rule — and routing ' +
+      'then gives it code work',
+    async () => {
+      const { core, client } = await setup();
+      expect(
+        (await routeAndGenerate(core, { prompt: 'Write a Go function that sums a slice.', task: 'code', dryRun: true }))
+          .model,
+      ).toBe('qwen2.5-coder:7b');
+      const ok = await client.callTool({ name: 'prefer_model', arguments: { model: 'llama3.2', task: 'code' } });
+      expect(ok.isError).toBeFalsy();
+      expect(core.preferences.byProfile()).toEqual({ code: 'llama3.2:latest' });
+      const r = await routeAndGenerate(core, {
+        prompt: 'Write a Go function that sums a slice.',
+        task: 'code',
+        dryRun: true,
+      });
+      expect(r.model).toBe('llama3.2:latest');
+      expect(r.reason).toMatch(/^llama3\.2:latest is the model you preferred for code work/);
+    },
+  );
 
   it('refuses a model that is not installed, and records one that suits', async () => {
     const { core, client } = await setup();

@@ -59,71 +59,82 @@ async function setup(engineOptions: Partial<Pick<FakeLlamacppOptions, 'tokenDela
 const hostOf = (r: { host?: string }) => r.host;
 
 describe('prefix affinity between two hosts holding one model', () => {
-  it('two agents in turn over their own 30 KB files: each sticks to one host, ≥ 80% of prompt tokens cached after the first calls', async () => {
-    const { orch } = await setup();
-    const files = { ann: gatheredLog(fileOf('ann')), bob: gatheredLog(fileOf('bob')) };
-    let prompt = 0;
-    let cached = 0;
-    const hosts: Record<string, Set<string | undefined>> = { ann: new Set(), bob: new Set() };
-    for (let round = 0; round < 4; round++) {
-      for (const agent of ['ann', 'bob'] as const) {
-        const r = await offload(orch, {
-          prompt: `Question ${round} of ${agent}: which record is largest?`,
-          model: 'reader',
-          agent,
-          inputs: files[agent],
-          useMemory: false,
-        });
-        hosts[agent]!.add(hostOf(r as { host?: string }));
-        if (round > 0) {
-          prompt += r.metrics.promptTokens;
-          cached += r.metrics.cachedPromptTokens ?? 0;
+  it(
+    'two agents in turn over their own 30 KB files: each sticks to one host, ≥ 80% of prompt ' +
+      'tokens cached after the first calls',
+    async () => {
+      const { orch } = await setup();
+      const files = { ann: gatheredLog(fileOf('ann')), bob: gatheredLog(fileOf('bob')) };
+      let prompt = 0;
+      let cached = 0;
+      const hosts: Record<string, Set<string | undefined>> = { ann: new Set(), bob: new Set() };
+      for (let round = 0; round < 4; round++) {
+        for (const agent of ['ann', 'bob'] as const) {
+          const r = await offload(orch, {
+            prompt: `Question ${round} of ${agent}: which record is largest?`,
+            model: 'reader',
+            agent,
+            inputs: files[agent],
+            useMemory: false,
+          });
+          hosts[agent]!.add(hostOf(r as { host?: string }));
+          if (round > 0) {
+            prompt += r.metrics.promptTokens;
+            cached += r.metrics.cachedPromptTokens ?? 0;
+          }
         }
       }
-    }
-    expect(hosts['ann']!.size).toBe(1);
-    expect(hosts['bob']!.size).toBe(1);
-    expect([...hosts['ann']!][0]).not.toBe([...hosts['bob']!][0]);
-    expect(cached / prompt).toBeGreaterThanOrEqual(0.8);
-  }, 60_000);
+      expect(hosts['ann']!.size).toBe(1);
+      expect(hosts['bob']!.size).toBe(1);
+      expect([...hosts['ann']!][0]).not.toBe([...hosts['bob']!][0]);
+      expect(cached / prompt).toBeGreaterThanOrEqual(0.8);
+    },
+    60_000,
+  );
 
-  it('an engine that stops keeping prompts: steered to for 3 misses, then placement goes by load (the first choice, free)', async () => {
-    // a long answer keeps box0 busy while ann's first call is placed (its prompt is too short to remember)
-    const long = Array.from({ length: 150 }, (_, i) => `${(i * 7919) % 1000}`).join(' ');
-    const { orch, engines } = await setup({
-      tokenDelayMs: 4,
-      reply: (body) => (JSON.stringify(body['messages']).includes('Count on') ? long : 'The largest record is 42.'),
-    });
-    const busy = offload(orch, { prompt: 'Count on', model: 'reader', useMemory: false, maxTokens: 400 });
-    while (engines[0]!.streaming === 0) await new Promise((r) => setTimeout(r, 2));
-    const file = gatheredLog(fileOf('ann'));
-    const ask = (i: number) =>
-      offload(orch, {
-        prompt: `Question ${i} of ann: which record is largest?`,
-        model: 'reader',
-        agent: 'ann',
-        inputs: file,
-        useMemory: false,
+  it(
+    'an engine that stops keeping prompts: steered to for 3 misses, then placement goes by load ' +
+      '(the first choice, free)',
+    async () => {
+      // a long answer keeps box0 busy while ann's first call is placed (its prompt is too short to remember)
+      const long = Array.from({ length: 150 }, (_, i) => `${(i * 7919) % 1000}`).join(' ');
+      const { orch, engines } = await setup({
+        tokenDelayMs: 4,
+        reply: (body) => (JSON.stringify(body['messages']).includes('Count on') ? long : 'The largest record is 42.'),
       });
-    const first = await ask(0);
-    expect(hostOf(first as { host?: string })).toBe('box1'); // box0 was busy
-    await busy;
-    const share = (r: Awaited<ReturnType<typeof ask>>) => (r.metrics.cachedPromptTokens ?? 0) / r.metrics.promptTokens;
-    const steered = (r: Awaited<ReturnType<typeof ask>>) =>
-      /tokens of this prompt cached/.test((r as { reason?: string }).reason ?? '');
-    // box0 free and first, box1 holding ann's file: steered to box1, whose engine holds it
-    const warm = await ask(1);
-    expect([hostOf(warm as { host?: string }), steered(warm)]).toEqual(['box1', true]);
-    expect(share(warm)).toBeGreaterThan(0.9);
-    engines[1]!.options.cachePrompt = false;
-    const after = [];
-    for (let i = 2; i < 7; i++) after.push(await ask(i));
-    // three misses (believed held, read whole), then the first choice by load, which keeps it from then on
-    expect(after.map((r) => hostOf(r as { host?: string }))).toEqual(['box1', 'box1', 'box1', 'box0', 'box0']);
-    expect(after.map(steered)).toEqual([true, true, true, false, false]);
-    expect(after.slice(0, 4).map(share)).toEqual([0, 0, 0, 0]);
-    expect(share(after[4]!)).toBeGreaterThan(0.9);
-  }, 60_000);
+      const busy = offload(orch, { prompt: 'Count on', model: 'reader', useMemory: false, maxTokens: 400 });
+      while (engines[0]!.streaming === 0) await new Promise((r) => setTimeout(r, 2));
+      const file = gatheredLog(fileOf('ann'));
+      const ask = (i: number) =>
+        offload(orch, {
+          prompt: `Question ${i} of ann: which record is largest?`,
+          model: 'reader',
+          agent: 'ann',
+          inputs: file,
+          useMemory: false,
+        });
+      const first = await ask(0);
+      expect(hostOf(first as { host?: string })).toBe('box1'); // box0 was busy
+      await busy;
+      const share = (r: Awaited<ReturnType<typeof ask>>) =>
+        (r.metrics.cachedPromptTokens ?? 0) / r.metrics.promptTokens;
+      const steered = (r: Awaited<ReturnType<typeof ask>>) =>
+        /tokens of this prompt cached/.test((r as { reason?: string }).reason ?? '');
+      // box0 free and first, box1 holding ann's file: steered to box1, whose engine holds it
+      const warm = await ask(1);
+      expect([hostOf(warm as { host?: string }), steered(warm)]).toEqual(['box1', true]);
+      expect(share(warm)).toBeGreaterThan(0.9);
+      engines[1]!.options.cachePrompt = false;
+      const after = [];
+      for (let i = 2; i < 7; i++) after.push(await ask(i));
+      // three misses (believed held, read whole), then the first choice by load, which keeps it from then on
+      expect(after.map((r) => hostOf(r as { host?: string }))).toEqual(['box1', 'box1', 'box1', 'box0', 'box0']);
+      expect(after.map(steered)).toEqual([true, true, true, false, false]);
+      expect(after.slice(0, 4).map(share)).toEqual([0, 0, 0, 0]);
+      expect(share(after[4]!)).toBeGreaterThan(0.9);
+    },
+    60_000,
+  );
 });
 
 describe("one agent's prompt steers and tells nothing to another (issue 72)", () => {
@@ -131,14 +142,16 @@ describe("one agent's prompt steers and tells nothing to another (issue 72)", ()
   // (before the fix a right guess went to the host holding alice's prompt, told "~N tokens of this
   // prompt cached" and answered at once; a wrong one shared too little with it and went elsewhere)
   const memo = (code: string) =>
-    `The vault code for the east building is ${code}.\n${Array.from({ length: 40 }, (_, i) => `Memo line ${i}: the east building's rota, shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
+    `The vault code for the east building is ` +
+    `${code}.\n${Array.from({ length: 40 }, (_, i) => `Memo line ${i}: the east building's rota, shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
   const cases = [
     { guess: '4711', right: true },
     { guess: '1234', right: false },
   ];
 
   it.each(cases)(
-    'bob guessing $guess (right: $right) is placed as any guess is: the same host, the same reason, nothing cached told',
+    'bob guessing $guess (right: $right) is placed as any guess is: the same host, the same ' +
+      'reason, nothing cached told',
     async ({ guess }) => {
       const { orch } = await setup();
       // two owners of one agent name (two projects on one shared server): only the owner counts

@@ -40,53 +40,67 @@ function recorder(intervalMs = 300) {
 }
 
 describe('timeouts that know the phase', () => {
-  it('a stream that goes quiet after its first token is stopped by ollama.stallTimeoutMs, which did not run before it', async () => {
-    // Every token takes 1.5 s: the first arrives ~3 s after the request (reading the prompt, then the token),
-    // longer than the 1 s stall limit — which therefore must not have been running yet.
-    const c = await setup({ only: ['llama3.2:latest'], tokenDelayMs: 1500, yaml: 'ollama:\n  stallTimeoutMs: 1000\n' });
-    fake!.reply('one two three four');
-    const err = await routeAndGenerate(c, { prompt: 'Tell me about owls.', model: 'llama3.2', useMemory: false }).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).attempts[0]!.error).toMatch(
-      /^llama3\.2:latest sent nothing for 1 s while generating \(after 1 token\) and was stopped — .*raise ollama\.stallTimeoutMs \(1000 ms\)/,
-    );
-  });
+  it(
+    'a stream that goes quiet after its first token is stopped by ollama.stallTimeoutMs, which ' +
+      'did not run before it',
+    async () => {
+      // Every token takes 1.5 s: the first arrives ~3 s after the request (reading the prompt, then the token),
+      // longer than the 1 s stall limit — which therefore must not have been running yet.
+      const c = await setup({
+        only: ['llama3.2:latest'],
+        tokenDelayMs: 1500,
+        yaml: 'ollama:\n  stallTimeoutMs: 1000\n',
+      });
+      fake!.reply('one two three four');
+      const err = await routeAndGenerate(c, {
+        prompt: 'Tell me about owls.',
+        model: 'llama3.2',
+        useMemory: false,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RouteError);
+      expect((err as RouteError).attempts[0]!.error).toMatch(
+        /^llama3\.2:latest sent nothing for 1 s while generating \(after 1 token\) and was stopped — .*raise ollama\.stallTimeoutMs \(1000 ms\)/,
+      );
+    },
+  );
 
-  it('a wait queued behind another request on the model is not a stall: only time not queued counts toward the first token', async () => {
-    const c = await setup({
-      only: ['llama3.2:latest'],
-      tokenDelayMs: 100,
-      yaml: 'ollama:\n  firstTokenTimeoutMs: 1000\n',
-    });
-    // ~2 s per answer; Ollama serves one at a time
-    fake!.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' '));
-    await smartLoad(c, { model: 'llama3.2' });
-    const first = routeAndGenerate(c, { prompt: 'first question', model: 'llama3.2', useMemory: false });
-    await new Promise((r) => setTimeout(r, 300));
-    const second = recorder();
-    const r2 = await routeAndGenerate(c, {
-      prompt: 'second question',
-      model: 'llama3.2',
-      useMemory: false,
-      progress: second.tracker,
-    });
-    const r1 = await first;
-    expect(r1.fallbacks).toEqual([]);
-    expect(r2.fallbacks).toEqual([]); // queued ~1.8 s, past the 1 s first-token limit, and still not stopped
-    expect(r1.metrics.queueMs).toBe(0);
-    expect(r2.metrics.queueMs).toBeGreaterThan(1000);
-    // the queue and the first token are parts of the total, apart: the first token's time does not hold the queue
-    expect(r2.metrics.queueMs + r2.metrics.timeToFirstTokenMs).toBeLessThanOrEqual(r2.metrics.totalMs);
-    // beyond the model's slots the request waits in ollm-mcp for its turn (loading/slot-gate.ts), said as such
-    expect(second.messages()).toContainEqual(
-      expect.stringMatching(/^waiting for a slot on llama3\.2:latest: 1 request ahead/),
-    );
-    expect(second.messages()).toContainEqual(
-      expect.stringMatching(/^llama3\.2:latest: evaluating the prompt \(~\d+ tokens\)/),
-    );
-  });
+  it(
+    'a wait queued behind another request on the model is not a stall: only time not queued ' +
+      'counts toward the first token',
+    async () => {
+      const c = await setup({
+        only: ['llama3.2:latest'],
+        tokenDelayMs: 100,
+        yaml: 'ollama:\n  firstTokenTimeoutMs: 1000\n',
+      });
+      // ~2 s per answer; Ollama serves one at a time
+      fake!.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' '));
+      await smartLoad(c, { model: 'llama3.2' });
+      const first = routeAndGenerate(c, { prompt: 'first question', model: 'llama3.2', useMemory: false });
+      await new Promise((r) => setTimeout(r, 300));
+      const second = recorder();
+      const r2 = await routeAndGenerate(c, {
+        prompt: 'second question',
+        model: 'llama3.2',
+        useMemory: false,
+        progress: second.tracker,
+      });
+      const r1 = await first;
+      expect(r1.fallbacks).toEqual([]);
+      expect(r2.fallbacks).toEqual([]); // queued ~1.8 s, past the 1 s first-token limit, and still not stopped
+      expect(r1.metrics.queueMs).toBe(0);
+      expect(r2.metrics.queueMs).toBeGreaterThan(1000);
+      // the queue and the first token are parts of the total, apart: the first token's time does not hold the queue
+      expect(r2.metrics.queueMs + r2.metrics.timeToFirstTokenMs).toBeLessThanOrEqual(r2.metrics.totalMs);
+      // beyond the model's slots the request waits in ollm-mcp for its turn (loading/slot-gate.ts), said as such
+      expect(second.messages()).toContainEqual(
+        expect.stringMatching(/^waiting for a slot on llama3\.2:latest: 1 request ahead/),
+      );
+      expect(second.messages()).toContainEqual(
+        expect.stringMatching(/^llama3\.2:latest: evaluating the prompt \(~\d+ tokens\)/),
+      );
+    },
+  );
 
   it('a load past its limit is stopped with a message naming the phase, the time and the settings', async () => {
     const c = await setup({

@@ -79,24 +79,28 @@ function cachedAfterFirst(fakes: FakeOllama[]): number {
 }
 
 describe('two agents in turn on two hosts with room, first calls one after the other', () => {
-  it("the second loads a copy where there is room rather than evict the first's prompt: ≥ 80% cached after", async () => {
-    const { core, fakes } = await fleet(true);
-    const { hosts, reasons } = await inTurn(core);
-    expect(hosts['ann']).toEqual(['ollama', 'ollama', 'ollama', 'ollama']);
-    expect(hosts['bob']).toEqual(['second', 'second', 'second', 'second']);
-    expect(reasons[1]).toMatch(/loading it on second \(~[\d.]+ s\) takes less than reading this prompt again/);
-    expect(reasons[1]).toMatch(/the slots of the copy on ollama hold others' recent prompts/);
-    expect(cachedAfterFirst(fakes)).toBeGreaterThanOrEqual(0.8);
-    // the copy loaded is extra: released once idle, as a rush's is
-    expect(core.fleet.extraCopies.list()).toMatchObject([
-      {
-        model: 'llama3.2:latest',
-        host: 'second',
-        of: 'ollama',
-        why: "the slots of the copy on ollama held other requests' recent prompts",
-      },
-    ]);
-  }, 60_000);
+  it(
+    "the second loads a copy where there is room rather than evict the first's prompt: ≥ 80% " + 'cached after',
+    async () => {
+      const { core, fakes } = await fleet(true);
+      const { hosts, reasons } = await inTurn(core);
+      expect(hosts['ann']).toEqual(['ollama', 'ollama', 'ollama', 'ollama']);
+      expect(hosts['bob']).toEqual(['second', 'second', 'second', 'second']);
+      expect(reasons[1]).toMatch(/loading it on second \(~[\d.]+ s\) takes less than reading this prompt again/);
+      expect(reasons[1]).toMatch(/the slots of the copy on ollama hold others' recent prompts/);
+      expect(cachedAfterFirst(fakes)).toBeGreaterThanOrEqual(0.8);
+      // the copy loaded is extra: released once idle, as a rush's is
+      expect(core.fleet.extraCopies.list()).toMatchObject([
+        {
+          model: 'llama3.2:latest',
+          host: 'second',
+          of: 'ollama',
+          why: "the slots of the copy on ollama held other requests' recent prompts",
+        },
+      ]);
+    },
+    60_000,
+  );
 
   it('with one host, the same calls all run there: one copy, loaded once', async () => {
     const { core, fakes } = await fleet(false);

@@ -43,7 +43,8 @@ async function render(args: Record<string, unknown>, project?: Partial<ProjectPr
   // llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer
   // goes to the next model only on a routed call)
   const first =
-    'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+    'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, ' +
+    'creative: llama3.2, reasoning: llama3.2}\n';
   const yaml = `ram:\n  budget: "100%"\n  bufferBytes: 0\n${first}`;
   const core = await coreFor(fake, { totalBytes: 24e9, yaml, env: { OLLM_HOME: home }, project: profile });
   const server = new McpServer({ name: 'ollm-test', version: '1' });

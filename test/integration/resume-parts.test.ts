@@ -86,42 +86,46 @@ describe('a split job taking up the parts of a lost job of the same call', () =>
 });
 
 describe('the job runner', () => {
-  it("gives a new job of a call the parts its lost job kept — not those of a job still running, nor another agent's", async () => {
-    const home = tempDir('ollm-jobs-');
-    let gone = false;
-    // the first job's server: alive until `gone`
-    const store = new JobStore(home, () => !gone);
-    const lost = await store.create('agent-a', 'route_and_generate', 'k1');
-    await store.progress(lost.id, '2 parts answered', [
-      { text: 'a: one', reuse: { key: 'p1', answer: 'one' } },
-      { text: 'b: two', reuse: { key: 'p2', answer: 'two' } },
-    ]);
-    const jobs = new LongWork(new JobStore(home, () => !gone));
-    let seen: ReadonlyMap<string, string> | undefined;
-    const work: JobCall<string>['work'] = async (c) => {
-      seen = c.reused;
-      return 'done';
-    };
-    const call = (owner: string) => ({
-      owner,
-      tool: 'route_and_generate',
-      key: 'k1',
-      limitMs: undefined,
-      signal: new AbortController().signal,
-      work,
-    });
-    // its server alive: the job runs there still; another agent's call of the same key: not theirs
-    await jobs.run(call('agent-a'));
-    expect(seen?.size).toBe(0);
-    gone = true;
-    await jobs.run(call('agent-b'));
-    expect(seen?.size).toBe(0);
-    await jobs.run(call('agent-a'));
-    expect([...(seen ?? new Map())]).toEqual([
-      ['p1', 'one'],
-      ['p2', 'two'],
-    ]);
-  });
+  it(
+    'gives a new job of a call the parts its lost job kept — not those of a job still running, ' +
+      "nor another agent's",
+    async () => {
+      const home = tempDir('ollm-jobs-');
+      let gone = false;
+      // the first job's server: alive until `gone`
+      const store = new JobStore(home, () => !gone);
+      const lost = await store.create('agent-a', 'route_and_generate', 'k1');
+      await store.progress(lost.id, '2 parts answered', [
+        { text: 'a: one', reuse: { key: 'p1', answer: 'one' } },
+        { text: 'b: two', reuse: { key: 'p2', answer: 'two' } },
+      ]);
+      const jobs = new LongWork(new JobStore(home, () => !gone));
+      let seen: ReadonlyMap<string, string> | undefined;
+      const work: JobCall<string>['work'] = async (c) => {
+        seen = c.reused;
+        return 'done';
+      };
+      const call = (owner: string) => ({
+        owner,
+        tool: 'route_and_generate',
+        key: 'k1',
+        limitMs: undefined,
+        signal: new AbortController().signal,
+        work,
+      });
+      // its server alive: the job runs there still; another agent's call of the same key: not theirs
+      await jobs.run(call('agent-a'));
+      expect(seen?.size).toBe(0);
+      gone = true;
+      await jobs.run(call('agent-b'));
+      expect(seen?.size).toBe(0);
+      await jobs.run(call('agent-a'));
+      expect([...(seen ?? new Map())]).toEqual([
+        ['p1', 'one'],
+        ['p2', 'two'],
+      ]);
+    },
+  );
 
   it(`keeps a lost job's parts for ${KEEP_MS / 3600_000} h, like any job: past it, a new job of the call asks anew`, async () => {
     const home = tempDir('ollm-jobs-');

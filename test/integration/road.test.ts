@@ -219,16 +219,20 @@ describe.each(['ollama', 'openai'] as const)('on %s', (kind) => {
     model = 'reader';
   }, 30_000);
 
-  it("a quick call naming its model: ≤ 8 files from the tool's handler to the adapter, the plan's files entered once", async () => {
-    await call(c, { prompt: 'hi', model, maxTokens: 16, useMemory: false });
-    expect(roads).toHaveLength(1);
-    const road = toAdapter(roads[0]!);
-    expect(road.length, road.join(' → ')).toBeLessThanOrEqual(8);
-    expect(road.join(' '), 'no job machinery, no input planning on the road').not.toMatch(
-      /long-work|long-call|offload/,
-    );
-    enteredOnce();
-  });
+  it(
+    "a quick call naming its model: ≤ 8 files from the tool's handler to the adapter, the " +
+      "plan's files entered once",
+    async () => {
+      await call(c, { prompt: 'hi', model, maxTokens: 16, useMemory: false });
+      expect(roads).toHaveLength(1);
+      const road = toAdapter(roads[0]!);
+      expect(road.length, road.join(' → ')).toBeLessThanOrEqual(8);
+      expect(road.join(' '), 'no job machinery, no input planning on the road').not.toMatch(
+        /long-work|long-call|offload/,
+      );
+      enteredOnce();
+    },
+  );
 
   it('a quick routed call: the same road, the plan made once', async () => {
     await call(c, { prompt: 'Write a haiku about autumn.', maxTokens: 16, useMemory: false });

@@ -80,15 +80,19 @@ describe('a model the user chose for code work', () => {
     });
   });
 
-  it("configured in an agent's overrides, it takes that agent's code work; another agent's stays with the code model", async () => {
-    const core = await setup(
-      'agents:\n  tuned:\n    model:\n      routing:\n        overrides: { code: "phi3:mini" }\n',
-    );
-    const tuned = await routeAndGenerate(core, { ...dry, agent: 'tuned' });
-    expect(tuned.model).toBe('phi3:mini');
-    expect(tuned.reason).toMatch(/^phi3:mini is the model configured for code work/);
-    expect((await routeAndGenerate(core, { ...dry, agent: 'plain' })).model).toBe('qwen2.5-coder:7b');
-  });
+  it(
+    "configured in an agent's overrides, it takes that agent's code work; another agent's stays " +
+      'with the code model',
+    async () => {
+      const core = await setup(
+        'agents:\n  tuned:\n    model:\n      routing:\n        overrides: { code: "phi3:mini" }\n',
+      );
+      const tuned = await routeAndGenerate(core, { ...dry, agent: 'tuned' });
+      expect(tuned.model).toBe('phi3:mini');
+      expect(tuned.reason).toMatch(/^phi3:mini is the model configured for code work/);
+      expect((await routeAndGenerate(core, { ...dry, agent: 'plain' })).model).toBe('qwen2.5-coder:7b');
+    },
+  );
 
   it('preferred for code (a stored preference), it takes code work', async () => {
     const core = await setup();
@@ -99,31 +103,35 @@ describe('a model the user chose for code work', () => {
     expect(r.reason).toMatch(/^llama3\.2:latest is the model you preferred for code work/);
   });
 
-  it('with no code model installed, a general model configured for code answers; unconfigured, the error says why of each model', async () => {
-    const only = ['llama3.2:latest', 'nomic-embed-text:latest'];
-    const plain = await setup('', only);
-    const err = await routeAndGenerate(plain, { prompt: CODE, task: 'code' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RouteError);
-    expect((err as RouteError).message).toMatch(
-      /llama3\.2:latest: does not suit code work \(code goes only to code models\)/,
-    );
-    await fake!.stop();
-    const chosen = await setup('model:\n  routing:\n    overrides: { code: "llama3.2" }\n', only);
-    fake!.reply('ok');
-    expect(await routeAndGenerate(chosen, { prompt: CODE, task: 'code' })).toMatchObject({
-      model: 'llama3.2:latest',
-      text: 'ok',
-    });
-    // its window too small for the prompt: the error names its window, not the profile rule
-    const long = await routeAndGenerate(chosen, { prompt: CODE, task: 'code', maxTokens: 900_000 }).catch(
-      (e: unknown) => e,
-    );
-    expect(long).toBeInstanceOf(RouteError);
-    expect((long as RouteError).message).toMatch(
-      /the largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\)/,
-    );
-    expect((long as RouteError).message).not.toMatch(/code goes only to code models/);
-  });
+  it(
+    'with no code model installed, a general model configured for code answers; unconfigured, ' +
+      'the error says why of each model',
+    async () => {
+      const only = ['llama3.2:latest', 'nomic-embed-text:latest'];
+      const plain = await setup('', only);
+      const err = await routeAndGenerate(plain, { prompt: CODE, task: 'code' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RouteError);
+      expect((err as RouteError).message).toMatch(
+        /llama3\.2:latest: does not suit code work \(code goes only to code models\)/,
+      );
+      await fake!.stop();
+      const chosen = await setup('model:\n  routing:\n    overrides: { code: "llama3.2" }\n', only);
+      fake!.reply('ok');
+      expect(await routeAndGenerate(chosen, { prompt: CODE, task: 'code' })).toMatchObject({
+        model: 'llama3.2:latest',
+        text: 'ok',
+      });
+      // its window too small for the prompt: the error names its window, not the profile rule
+      const long = await routeAndGenerate(chosen, { prompt: CODE, task: 'code', maxTokens: 900_000 }).catch(
+        (e: unknown) => e,
+      );
+      expect(long).toBeInstanceOf(RouteError);
+      expect((long as RouteError).message).toMatch(
+        /the largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\)/,
+      );
+      expect((long as RouteError).message).not.toMatch(/code goes only to code models/);
+    },
+  );
 });
 
 describe('a chosen model that cannot do the work at all', () => {
@@ -169,39 +177,45 @@ describe('a model the caller names', () => {
     });
   });
 
-  it('is not tried when it cannot do the work at all — no text, or blind to the images given — and the attempt says why', async () => {
-    const core = await setup();
-    const embed = await routeAndGenerate(core, { ...dry, model: 'nomic-embed-text' });
-    expect(embed.model).toBe('qwen2.5-coder:7b');
-    const blind = await routeAndGenerate(core, {
-      prompt: 'What is in this picture?',
-      images: ['aGVsbG8='],
-      model: 'llama3.2',
-    });
-    expect(blind.model).toBe('llava:7b');
-    expect(blind.fallbacks).toEqual([
-      {
-        model: 'llama3.2:latest',
-        error:
-          'llama3.2:latest was named, but it cannot see images (it serves fast and general work), so it was not tried',
-      },
-    ]);
-    const text = await routeAndGenerate(core, { prompt: CODE, task: 'code', model: 'nomic-embed-text' });
-    expect(text.fallbacks).toEqual([
-      {
-        model: 'nomic-embed-text:latest',
-        error:
-          'nomic-embed-text:latest was named, but it serves embeddings only (it writes no text), so it was not tried',
-      },
-    ]);
-    // neither was loaded to find out
-    const asked = (q: { path: string; body?: unknown }) => q.path === '/api/generate' || q.path === '/api/chat';
-    const loads = fake!.requests.filter(
-      (q) =>
-        asked(q) && ['nomic-embed-text:latest', 'llama3.2:latest'].includes((q.body as { model?: string }).model ?? ''),
-    );
-    expect(loads).toEqual([]);
-  });
+  it(
+    'is not tried when it cannot do the work at all — no text, or blind to the images given — ' +
+      'and the attempt says why',
+    async () => {
+      const core = await setup();
+      const embed = await routeAndGenerate(core, { ...dry, model: 'nomic-embed-text' });
+      expect(embed.model).toBe('qwen2.5-coder:7b');
+      const blind = await routeAndGenerate(core, {
+        prompt: 'What is in this picture?',
+        images: ['aGVsbG8='],
+        model: 'llama3.2',
+      });
+      expect(blind.model).toBe('llava:7b');
+      expect(blind.fallbacks).toEqual([
+        {
+          model: 'llama3.2:latest',
+          error:
+            'llama3.2:latest was named, but it cannot see images (it ' +
+            'serves fast and general work), so it was not tried',
+        },
+      ]);
+      const text = await routeAndGenerate(core, { prompt: CODE, task: 'code', model: 'nomic-embed-text' });
+      expect(text.fallbacks).toEqual([
+        {
+          model: 'nomic-embed-text:latest',
+          error:
+            'nomic-embed-text:latest was named, but it serves embeddings only (it writes no text), so it was not tried',
+        },
+      ]);
+      // neither was loaded to find out
+      const asked = (q: { path: string; body?: unknown }) => q.path === '/api/generate' || q.path === '/api/chat';
+      const loads = fake!.requests.filter(
+        (q) =>
+          asked(q) &&
+          ['nomic-embed-text:latest', 'llama3.2:latest'].includes((q.body as { model?: string }).model ?? ''),
+      );
+      expect(loads).toEqual([]);
+    },
+  );
 
   it('refused, with no other model that can take the work, the error says why of each', async () => {
     const core = await setup('', ['llama3.2:latest', 'nomic-embed-text:latest']);

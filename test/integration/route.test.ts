@@ -217,7 +217,9 @@ describe('fallbacks', () => {
     try {
       process.env.OLLM_TEST_CLOUD_KEY = 'sk-test';
       const core = await setup({
-        yaml: `${YAML}fallback:\n  baseURL: http://127.0.0.1:${port}/v1\n  model: cloud-mini\n  apiKeyEnv: OLLM_TEST_CLOUD_KEY\n`,
+        yaml:
+          `${YAML}fallback:\n  baseURL: http://127.0.0.1:${port}/v1\n  model: cloud-mini\n  ` +
+          `apiKeyEnv: OLLM_TEST_CLOUD_KEY\n`,
       });
       fake.reply('');
       const r = await routeAndGenerate(core, { prompt: CODE });
@@ -265,28 +267,32 @@ describe('streaming control', () => {
 });
 
 describe('memory hook', () => {
-  it('remembered facts follow the prompt within the budget (the system prompt stays the same for every question), unless useMemory is false', async () => {
-    const core = await setup();
-    const budgets: number[] = [];
-    core.memory = {
-      factsFor: async (_prompt, budget) => {
-        budgets.push(budget);
-        return 'The user prefers TypeScript.';
-      },
-    };
-    await routeAndGenerate(core, { prompt: 'hello memory', system: 'Be brief.', task: 'general' });
-    await routeAndGenerate(core, { prompt: 'hello without', task: 'general', useMemory: false });
-    const sent = (p: string) =>
-      fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt?.startsWith(p))!
-        .body as { system?: string; prompt: string };
-    expect(sent('hello memory')).toMatchObject({
-      system: 'Be brief.',
-      prompt: 'hello memory\n\nThe user prefers TypeScript.',
-    });
-    expect(sent('hello without').system).toBeUndefined();
-    expect(sent('hello without').prompt).toBe('hello without');
-    expect(budgets).toEqual([500]); // memory.promptBudgetTokens
-  });
+  it(
+    'remembered facts follow the prompt within the budget (the system prompt stays the same for ' +
+      'every question), unless useMemory is false',
+    async () => {
+      const core = await setup();
+      const budgets: number[] = [];
+      core.memory = {
+        factsFor: async (_prompt, budget) => {
+          budgets.push(budget);
+          return 'The user prefers TypeScript.';
+        },
+      };
+      await routeAndGenerate(core, { prompt: 'hello memory', system: 'Be brief.', task: 'general' });
+      await routeAndGenerate(core, { prompt: 'hello without', task: 'general', useMemory: false });
+      const sent = (p: string) =>
+        fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt?.startsWith(p))!
+          .body as { system?: string; prompt: string };
+      expect(sent('hello memory')).toMatchObject({
+        system: 'Be brief.',
+        prompt: 'hello memory\n\nThe user prefers TypeScript.',
+      });
+      expect(sent('hello without').system).toBeUndefined();
+      expect(sent('hello without').prompt).toBe('hello without');
+      expect(budgets).toEqual([500]); // memory.promptBudgetTokens
+    },
+  );
 });
 
 describe('a project profile', () => {

@@ -234,7 +234,8 @@ describe('show_status and ollm://metrics report the savings', () => {
     const s = new SavingsStore(homeDir(), PRICES, { flushDelayMs: 60_000 });
     s.recordCall(PASTE, { model: 'm', task: 'summarize', at: DAY1 });
     expect(renderSavings(s.summary({ now: DAY2 }))).toBe(
-      'Saved by offloading to local models: in all nothing — ≈ $0.18 more spent than doing the work yourself, over 1 call; today no offloaded call.',
+      'Saved by offloading to local models: in all nothing — ≈ $0.18 more spent than doing the ' +
+        'work yourself, over 1 call; today no offloaded call.',
     );
     const free = new SavingsStore(
       homeDir(),

@@ -103,12 +103,16 @@ describe('locate', () => {
     });
   });
 
-  it('still locates a file gone between its realpath and its lstat, without an identity (the read then finds it changed)', async () => {
-    vi.mocked(lstat).mockRejectedValueOnce(Object.assign(new Error('gone'), { code: 'ENOENT' }));
-    const at = await locate('src/a.ts', project, [project]);
-    expect(at.real).toBe(join(project, 'src', 'a.ts'));
-    expect(at.checked).toBeUndefined();
-  });
+  it(
+    'still locates a file gone between its realpath and its lstat, without an identity (the ' +
+      'read then finds it changed)',
+    async () => {
+      vi.mocked(lstat).mockRejectedValueOnce(Object.assign(new Error('gone'), { code: 'ENOENT' }));
+      const at = await locate('src/a.ts', project, [project]);
+      expect(at.real).toBe(join(project, 'src', 'a.ts'));
+      expect(at.checked).toBeUndefined();
+    },
+  );
 
   it('refuses a path with NUL, quoting at most its first 80 characters', async () => {
     expect(await refusal('a\0b')).toBe('The path "a\\u0000b" contains a NUL character.');
@@ -136,7 +140,8 @@ describe('locate', () => {
   it('refuses a path outside every root, naming the roots, and where a link led', async () => {
     const secret = join(outside, 'secret.txt');
     const tail =
-      'To read it, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.';
+      'To read it, open the client in your project folder (or give it as an MCP root), name it ' +
+      'with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.';
     const other = join(project, 'src');
     expect(await refusal(secret, project, [project, other])).toBe(
       `${secret}: outside the folders ollm-mcp may read — allowed: ${project}, ${other}. ${tail}`,
@@ -193,22 +198,29 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
       (e: unknown) => (e as Error).message,
     );
 
-  it('opens neither the filesystem root nor the home folder as the working folder: nothing is readable, and the refusal says how to allow a folder', async () => {
-    for (const [folder, why] of [
-      ['/', 'the filesystem root'],
-      [home, 'your home folder'],
-    ] as const) {
-      const scope = await inputScope(LIMITS, folder, []);
-      expect(scope.roots).toEqual([]);
-      expect(scope.base).toBe(folder); // still where the server runs, for the messages
-      expect(scope.closed).toEqual({ folder, why });
-      const msg = await closedRefusal(join(home, '.bash_history'), scope);
-      expect(msg).toBe(
-        `${join(home, '.bash_history')}: no folder is open to ollm-mcp — ollm-mcp runs in ${folder}, ${why}, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`,
-      );
-      expect(await closedRefusal('.bash_history', scope)).toMatch(/no folder is open to ollm-mcp/);
-    }
-  });
+  it(
+    'opens neither the filesystem root nor the home folder as the working folder: nothing is ' +
+      'readable, and the refusal says how to allow a folder',
+    async () => {
+      for (const [folder, why] of [
+        ['/', 'the filesystem root'],
+        [home, 'your home folder'],
+      ] as const) {
+        const scope = await inputScope(LIMITS, folder, []);
+        expect(scope.roots).toEqual([]);
+        expect(scope.base).toBe(folder); // still where the server runs, for the messages
+        expect(scope.closed).toEqual({ folder, why });
+        const msg = await closedRefusal(join(home, '.bash_history'), scope);
+        expect(msg).toBe(
+          `${join(home, '.bash_history')}: no folder is open to ollm-mcp — ollm-mcp runs in ` +
+            `${folder}, ${why}, which is not opened as a project. To read files, open the client in ` +
+            `your project folder (or give it as an MCP root), name it with --project DIR or ` +
+            `OLLM_PROJECT, or add it to inputs.roots in settings.`,
+        );
+        expect(await closedRefusal('.bash_history', scope)).toMatch(/no folder is open to ollm-mcp/);
+      }
+    },
+  );
 
   it('reads only in the client roots and inputs.roots then, resolving relative paths in the first of them', async () => {
     const app = join(home, 'work', 'app');
@@ -225,7 +237,9 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
 
   it('says "none is allowed" when no folder is open and none was closed', () => {
     expect(outsideMessage('a.txt', undefined, [])).toBe(
-      'a.txt: no folder is open to ollm-mcp — none is allowed. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.',
+      'a.txt: no folder is open to ollm-mcp — none is allowed. To read files, open the client in ' +
+        'your project folder (or give it as an MCP root), name it with --project DIR or ' +
+        'OLLM_PROJECT, or add it to inputs.roots in settings.',
     );
   });
 

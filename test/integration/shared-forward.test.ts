@@ -111,124 +111,141 @@ async function forwarding(frozen?: (n: number) => boolean) {
 const message = (m: Record<string, unknown>) => `${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`;
 
 describe('the forwarder', () => {
-  it('sends a request lost with its server once more, to the next one, after the replayed opening (whose answer is not passed on); lost twice, it is answered with a retry error', async () => {
-    const { conns, input, out, exits } = await forwarding();
-    const kinds = (c: Conn) =>
-      c.lines.map(
-        (l) =>
-          (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method,
+  it(
+    'sends a request lost with its server once more, to the next one, after the replayed ' +
+      'opening (whose answer is not passed on); lost twice, it is answered with a retry error',
+    async () => {
+      const { conns, input, out, exits } = await forwarding();
+      const kinds = (c: Conn) =>
+        c.lines.map(
+          (l) =>
+            (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method,
+        );
+
+      input.write(message({ id: 0, method: 'initialize', params: {} }));
+      await expect.poll(() => out.length).toBe(1);
+      expect(out[0]).toMatchObject({ id: 0, result: { conn: 1 } });
+      input.write(message({ method: 'notifications/initialized' }));
+      input.write(message({ id: 1, method: 'tools/call', params: { name: 'x' } }));
+      await expect.poll(() => conns[0]!.lines.length).toBe(4);
+      conns[0]!.sock.destroy(); // the shared server dies with request 1 running
+
+      await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(4);
+      expect(kinds(conns[1]!)).toEqual(['hello', 'initialize', 'notifications/initialized', 'tools/call']);
+      expect(JSON.parse(conns[1]!.lines[3]!)).toMatchObject({ id: 1, params: { name: 'x' } });
+      expect(out).toHaveLength(1); // nothing said to the client: its request runs again
+
+      conns[1]!.sock.destroy(); // lost a second time
+      await expect.poll(() => out.length).toBe(2);
+      expect(out[1]).toMatchObject({
+        id: 1,
+        error: { code: RESTARTED_CODE, message: expect.stringMatching(/send the request again/) },
+      });
+      await expect.poll(() => conns[2]?.lines.length ?? 0).toBe(3);
+      expect(kinds(conns[2]!)).toEqual(['hello', 'initialize', 'notifications/initialized']);
+
+      input.write(message({ id: 2, method: 'ping' }));
+      await expect.poll(() => out.length).toBe(3);
+      // the replayed initialize's answers never reached the client: the next line is the ping's
+      expect(out[2]).toMatchObject({ id: 2, result: { conn: 3 } });
+      expect(out.filter((m) => m.id === 0)).toHaveLength(1);
+
+      input.end();
+      await expect.poll(() => exits).toEqual([0]);
+    },
+  );
+
+  it(
+    'a server moving on: new requests go to the next server, while the answers, cancellations ' +
+      'and server requests of those in flight stay with the one leaving, which is closed after ' +
+      'its last answer',
+    async () => {
+      const { conns, input, out } = await forwarding();
+      input.write(message({ id: 0, method: 'initialize', params: {} }));
+      input.write(message({ method: 'notifications/initialized' }));
+      input.write(message({ id: 1, method: 'tools/call', params: { name: 'long' } }));
+      input.write(message({ id: 9, method: 'tools/call', params: { name: 'other' } }));
+      await expect.poll(() => conns[0]!.lines.length).toBe(5);
+      let closed = false;
+      conns[0]!.sock.on('end', () => (closed = true));
+      conns[0]!.sock.write(MOVING);
+      await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(3); // hello, initialize, initialized
+      input.write(message({ id: 2, method: 'ping' }));
+      await expect.poll(() => out.some((m) => m.id === 2)).toBe(true);
+      expect(out.find((m) => m.id === 2)).toMatchObject({ result: { conn: 2 } });
+      // the leaving server asks the client something for request 1: the answer goes back to it
+      conns[0]!.sock.write(message({ id: 7, method: 'roots/list' }));
+      await expect.poll(() => out.some((m) => m.method === 'roots/list')).toBe(true);
+      input.write(message({ id: 7, result: { roots: [] } }));
+      input.write(message({ method: 'notifications/cancelled', params: { requestId: 9 } }));
+      await expect.poll(() => conns[0]!.lines.length).toBe(7);
+      expect(conns[0]!.lines.slice(5).map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+        { id: 7, result: { roots: [] } },
+        { method: 'notifications/cancelled', params: { requestId: 9 } },
+      ]);
+      expect(conns[1]!.lines.some((l) => l.includes('notifications/cancelled') || l.includes('"id":7'))).toBe(false);
+      // request 9 answered (as cancelled), then request 1: its last answer, and the forwarder closes it
+      conns[0]!.sock.write(message({ id: 9, error: { code: -32800, message: 'cancelled' } }));
+      expect(closed).toBe(false);
+      conns[0]!.sock.write(message({ id: 1, result: { done: true } }));
+      await expect.poll(() => out.some((m) => m.id === 1)).toBe(true);
+      await expect.poll(() => closed).toBe(true);
+      expect(out.some((m) => m.method === 'notifications/ollm/moving')).toBe(false);
+      input.end();
+    },
+  );
+
+  it(
+    'a client that closes its end before the server is reached: what it sent is delivered once ' +
+      'it is, then the launch exits',
+    async () => {
+      const address = join(tempDir('ollm-fw-'), 's.sock');
+      const conns = await standIn(address);
+      const reach = reachOf(address);
+      const input = new PassThrough();
+      const exits: number[] = [];
+      const forwarder = new Forwarder(reachIt(reach), undefined, input, new PassThrough(), (code) => exits.push(code));
+      forwarder.listen();
+      input.write(message({ id: 0, method: 'initialize', params: {} }));
+      input.write(message({ method: 'notifications/initialized' }));
+      input.write(message({ id: 1, method: 'tools/call', params: { name: 'remember' } }));
+      input.end();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(exits).toEqual([]); // not gone with what it holds
+      const { sock, rest } = await reachIt(reach)();
+      forwarder.attach(sock, rest);
+      await expect.poll(() => conns[0]!.lines.length).toBe(4);
+      expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual([
+        'initialize',
+        'notifications/initialized',
+        'tools/call',
+      ]);
+      await expect.poll(() => exits, { timeout: 5000 }).toEqual([0]);
+    },
+  );
+
+  it(
+    'a server that stops answering while it owes an answer (suspended, hung) is left: the ' +
+      'request goes to the next server; one that answers its ping is kept',
+    async () => {
+      let frozen = false;
+      const { conns, input, out } = await forwarding((n) => n === 1 && frozen);
+      input.write(message({ id: 1, method: 'initialize', params: {} }));
+      await expect.poll(() => out.length).toBe(1);
+      // the first server alive but slow: pinged, it answers, and it is kept
+      input.write(message({ id: 2, method: 'tools/call', params: { name: 'slow' } }));
+      await expect
+        .poll(() => conns[0]!.lines.filter((l) => l.includes('ollm-forwarder-ping-')).length, { timeout: 3000 })
+        .toBeGreaterThanOrEqual(2);
+      expect(conns).toHaveLength(1);
+      expect(out.map((m) => m.id)).toEqual([1]); // the pings' answers are the forwarder's own
+      // then it reads nothing more: taken as stopped, its request sent to the next one after the replayed opening
+      frozen = true;
+      await expect.poll(() => conns.length, { timeout: 3000 }).toBe(2);
+      await expect.poll(() => conns[1]!.lines.some((l) => l.includes('"id":2')), { timeout: 3000 }).toBe(true);
+      expect(conns[1]!.lines.findIndex((l) => l.includes('"initialize"'))).toBeLessThan(
+        conns[1]!.lines.findIndex((l) => l.includes('"id":2')),
       );
-
-    input.write(message({ id: 0, method: 'initialize', params: {} }));
-    await expect.poll(() => out.length).toBe(1);
-    expect(out[0]).toMatchObject({ id: 0, result: { conn: 1 } });
-    input.write(message({ method: 'notifications/initialized' }));
-    input.write(message({ id: 1, method: 'tools/call', params: { name: 'x' } }));
-    await expect.poll(() => conns[0]!.lines.length).toBe(4);
-    conns[0]!.sock.destroy(); // the shared server dies with request 1 running
-
-    await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(4);
-    expect(kinds(conns[1]!)).toEqual(['hello', 'initialize', 'notifications/initialized', 'tools/call']);
-    expect(JSON.parse(conns[1]!.lines[3]!)).toMatchObject({ id: 1, params: { name: 'x' } });
-    expect(out).toHaveLength(1); // nothing said to the client: its request runs again
-
-    conns[1]!.sock.destroy(); // lost a second time
-    await expect.poll(() => out.length).toBe(2);
-    expect(out[1]).toMatchObject({
-      id: 1,
-      error: { code: RESTARTED_CODE, message: expect.stringMatching(/send the request again/) },
-    });
-    await expect.poll(() => conns[2]?.lines.length ?? 0).toBe(3);
-    expect(kinds(conns[2]!)).toEqual(['hello', 'initialize', 'notifications/initialized']);
-
-    input.write(message({ id: 2, method: 'ping' }));
-    await expect.poll(() => out.length).toBe(3);
-    // the replayed initialize's answers never reached the client: the next line is the ping's
-    expect(out[2]).toMatchObject({ id: 2, result: { conn: 3 } });
-    expect(out.filter((m) => m.id === 0)).toHaveLength(1);
-
-    input.end();
-    await expect.poll(() => exits).toEqual([0]);
-  });
-
-  it('a server moving on: new requests go to the next server, while the answers, cancellations and server requests of those in flight stay with the one leaving, which is closed after its last answer', async () => {
-    const { conns, input, out } = await forwarding();
-    input.write(message({ id: 0, method: 'initialize', params: {} }));
-    input.write(message({ method: 'notifications/initialized' }));
-    input.write(message({ id: 1, method: 'tools/call', params: { name: 'long' } }));
-    input.write(message({ id: 9, method: 'tools/call', params: { name: 'other' } }));
-    await expect.poll(() => conns[0]!.lines.length).toBe(5);
-    let closed = false;
-    conns[0]!.sock.on('end', () => (closed = true));
-    conns[0]!.sock.write(MOVING);
-    await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(3); // hello, initialize, initialized
-    input.write(message({ id: 2, method: 'ping' }));
-    await expect.poll(() => out.some((m) => m.id === 2)).toBe(true);
-    expect(out.find((m) => m.id === 2)).toMatchObject({ result: { conn: 2 } });
-    // the leaving server asks the client something for request 1: the answer goes back to it
-    conns[0]!.sock.write(message({ id: 7, method: 'roots/list' }));
-    await expect.poll(() => out.some((m) => m.method === 'roots/list')).toBe(true);
-    input.write(message({ id: 7, result: { roots: [] } }));
-    input.write(message({ method: 'notifications/cancelled', params: { requestId: 9 } }));
-    await expect.poll(() => conns[0]!.lines.length).toBe(7);
-    expect(conns[0]!.lines.slice(5).map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
-      { id: 7, result: { roots: [] } },
-      { method: 'notifications/cancelled', params: { requestId: 9 } },
-    ]);
-    expect(conns[1]!.lines.some((l) => l.includes('notifications/cancelled') || l.includes('"id":7'))).toBe(false);
-    // request 9 answered (as cancelled), then request 1: its last answer, and the forwarder closes it
-    conns[0]!.sock.write(message({ id: 9, error: { code: -32800, message: 'cancelled' } }));
-    expect(closed).toBe(false);
-    conns[0]!.sock.write(message({ id: 1, result: { done: true } }));
-    await expect.poll(() => out.some((m) => m.id === 1)).toBe(true);
-    await expect.poll(() => closed).toBe(true);
-    expect(out.some((m) => m.method === 'notifications/ollm/moving')).toBe(false);
-    input.end();
-  });
-
-  it('a client that closes its end before the server is reached: what it sent is delivered once it is, then the launch exits', async () => {
-    const address = join(tempDir('ollm-fw-'), 's.sock');
-    const conns = await standIn(address);
-    const reach = reachOf(address);
-    const input = new PassThrough();
-    const exits: number[] = [];
-    const forwarder = new Forwarder(reachIt(reach), undefined, input, new PassThrough(), (code) => exits.push(code));
-    forwarder.listen();
-    input.write(message({ id: 0, method: 'initialize', params: {} }));
-    input.write(message({ method: 'notifications/initialized' }));
-    input.write(message({ id: 1, method: 'tools/call', params: { name: 'remember' } }));
-    input.end();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(exits).toEqual([]); // not gone with what it holds
-    const { sock, rest } = await reachIt(reach)();
-    forwarder.attach(sock, rest);
-    await expect.poll(() => conns[0]!.lines.length).toBe(4);
-    expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual([
-      'initialize',
-      'notifications/initialized',
-      'tools/call',
-    ]);
-    await expect.poll(() => exits, { timeout: 5000 }).toEqual([0]);
-  });
-
-  it('a server that stops answering while it owes an answer (suspended, hung) is left: the request goes to the next server; one that answers its ping is kept', async () => {
-    let frozen = false;
-    const { conns, input, out } = await forwarding((n) => n === 1 && frozen);
-    input.write(message({ id: 1, method: 'initialize', params: {} }));
-    await expect.poll(() => out.length).toBe(1);
-    // the first server alive but slow: pinged, it answers, and it is kept
-    input.write(message({ id: 2, method: 'tools/call', params: { name: 'slow' } }));
-    await expect
-      .poll(() => conns[0]!.lines.filter((l) => l.includes('ollm-forwarder-ping-')).length, { timeout: 3000 })
-      .toBeGreaterThanOrEqual(2);
-    expect(conns).toHaveLength(1);
-    expect(out.map((m) => m.id)).toEqual([1]); // the pings' answers are the forwarder's own
-    // then it reads nothing more: taken as stopped, its request sent to the next one after the replayed opening
-    frozen = true;
-    await expect.poll(() => conns.length, { timeout: 3000 }).toBe(2);
-    await expect.poll(() => conns[1]!.lines.some((l) => l.includes('"id":2')), { timeout: 3000 }).toBe(true);
-    expect(conns[1]!.lines.findIndex((l) => l.includes('"initialize"'))).toBeLessThan(
-      conns[1]!.lines.findIndex((l) => l.includes('"id":2')),
-    );
-  });
+    },
+  );
 });

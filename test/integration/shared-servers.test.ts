@@ -42,35 +42,43 @@ const who = (pid: number) =>
   });
 
 describe('the servers in a socket folder', () => {
-  it("each live lock with its socket asked who it is; a killed retiring server's files removed; a dead shared place's lock left to the next server", async () => {
-    const dir = folder();
-    writeFileSync(join(dir, `retiring-${process.pid}.lock`), String(process.pid));
-    await listening(dir, `retiring-${process.pid}`, () => who(process.pid));
-    writeFileSync(join(dir, `retiring-${NO_PID}.lock`), String(NO_PID));
-    writeFileSync(join(dir, `retiring-${NO_PID}.sock`), '');
-    writeFileSync(join(dir, '0.1.0-aaaaaaaaaaaa-ffffffffffffffff.lock'), String(NO_PID));
-    writeFileSync(join(dir, 'silent.lock'), String(process.pid)); // a live pid, no socket: listed, no answer
-    const found = await serversIn(dir);
-    expect(found.map((f) => [f.name, f.pid, f.who?.retiring])).toEqual([
-      [`retiring-${process.pid}`, process.pid, true],
-      ['silent', process.pid, undefined],
-    ]);
-    expect(existsSync(join(dir, `retiring-${NO_PID}.lock`))).toBe(false);
-    expect(existsSync(join(dir, `retiring-${NO_PID}.sock`))).toBe(false);
-    expect(existsSync(join(dir, '0.1.0-aaaaaaaaaaaa-ffffffffffffffff.lock'))).toBe(true);
-  });
+  it(
+    "each live lock with its socket asked who it is; a killed retiring server's files removed; " +
+      "a dead shared place's lock left to the next server",
+    async () => {
+      const dir = folder();
+      writeFileSync(join(dir, `retiring-${process.pid}.lock`), String(process.pid));
+      await listening(dir, `retiring-${process.pid}`, () => who(process.pid));
+      writeFileSync(join(dir, `retiring-${NO_PID}.lock`), String(NO_PID));
+      writeFileSync(join(dir, `retiring-${NO_PID}.sock`), '');
+      writeFileSync(join(dir, '0.1.0-aaaaaaaaaaaa-ffffffffffffffff.lock'), String(NO_PID));
+      writeFileSync(join(dir, 'silent.lock'), String(process.pid)); // a live pid, no socket: listed, no answer
+      const found = await serversIn(dir);
+      expect(found.map((f) => [f.name, f.pid, f.who?.retiring])).toEqual([
+        [`retiring-${process.pid}`, process.pid, true],
+        ['silent', process.pid, undefined],
+      ]);
+      expect(existsSync(join(dir, `retiring-${NO_PID}.lock`))).toBe(false);
+      expect(existsSync(join(dir, `retiring-${NO_PID}.sock`))).toBe(false);
+      expect(existsSync(join(dir, '0.1.0-aaaaaaaaaaaa-ffffffffffffffff.lock'))).toBe(true);
+    },
+  );
 
-  it('one leaving as it is asked (its lock removed, no answer) is not listed, never as stuck; one silent and still there is', async () => {
-    const dir = folder();
-    writeFileSync(join(dir, 'leaving.lock'), String(process.pid));
-    // a server that stops as the question comes: it drops the connection and removes its lock (start.ts leave)
-    await listening(dir, 'leaving', undefined);
-    const server = servers.at(-1)!;
-    server.prependListener('connection', () => rmSync(join(dir, 'leaving.lock'), { force: true }));
-    writeFileSync(join(dir, 'silent.lock'), String(process.pid));
-    await listening(dir, 'silent', undefined);
-    expect((await serversIn(dir)).map((f) => [f.name, f.who])).toEqual([['silent', undefined]]);
-  });
+  it(
+    'one leaving as it is asked (its lock removed, no answer) is not listed, never as stuck; ' +
+      'one silent and still there is',
+    async () => {
+      const dir = folder();
+      writeFileSync(join(dir, 'leaving.lock'), String(process.pid));
+      // a server that stops as the question comes: it drops the connection and removes its lock (start.ts leave)
+      await listening(dir, 'leaving', undefined);
+      const server = servers.at(-1)!;
+      server.prependListener('connection', () => rmSync(join(dir, 'leaving.lock'), { force: true }));
+      writeFileSync(join(dir, 'silent.lock'), String(process.pid));
+      await listening(dir, 'silent', undefined);
+      expect((await serversIn(dir)).map((f) => [f.name, f.who])).toEqual([['silent', undefined]]);
+    },
+  );
 });
 
 describe('shared stop', () => {

@@ -155,7 +155,10 @@ describe.each([
 
 describe('a window too small even for the task beside the smallest part: refused, naming what would make it fit', () => {
   it('a llama.cpp router at -c 512: the window it takes, as --ctx-size; nothing sent', async () => {
-    const router = await FakeLlamacpp.start({ models: [{ id: 'stories', file: STORIES, ctxSize: 512 }], modelsMax: 1 });
+    const router = await FakeLlamacpp.start({
+      models: [{ id: 'stories', file: STORIES, ctxSize: 512 }],
+      modelsMax: 1,
+    });
     const home = tempDir('ollm-home-');
     writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
     const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } }), {

@@ -20,7 +20,8 @@ async function remember(home: string, n: number): Promise<void> {
     await queueWrite(db, () =>
       db
         .prepare(
-          'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ' +
+            '(?, ?, ?, ?, ?, ?, ?)',
         )
         .run(`k${i}`, `k${i}`, 'v', 'fact', 'test', now, now),
     );
@@ -35,7 +36,8 @@ describe('the state line of doctor', () => {
     expect(checks[0]).toMatchObject({ name: 'State', level: 'ok' });
     expect(checks[0]!.detail).toMatch(
       new RegExp(
-        `^${join(home, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ ?[KMG]?B, schema version ${MIGRATIONS.length}, 3 memory entries$`,
+        `^${join(home, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ ?[KMG]?B, ` +
+          `schema version ${MIGRATIONS.length}, 3 memory entries$`,
       ),
     );
   });
@@ -55,7 +57,8 @@ describe('the state line of doctor', () => {
     writeFileSync(join(home, 'state.db-wal.2026-01-01T00-00-00-000Z.damaged'), 'x');
     const checks = await stateCheck(home);
     expect(checks.filter((c) => c.level === 'warn').map((c) => c.detail)).toEqual([
-      `${join(home, 'state.db-wal.2026-01-01T00-00-00-000Z.damaged')} was kept aside (a damaged or foreign state file; nothing was deleted)`,
+      `${join(home, 'state.db-wal.2026-01-01T00-00-00-000Z.damaged')} was kept aside (a damaged ` +
+        `or foreign state file; nothing was deleted)`,
     ]);
   });
 

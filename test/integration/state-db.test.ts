@@ -128,90 +128,100 @@ describe('opening the database', () => {
     }
   }, 60_000);
 
-  it('five processes making a brand-new state.db at once, each writing 40 rows: state.db is only ever a whole store, every acknowledged row is in it, and nothing is set aside', async () => {
-    for (let round = 0; round < 3; round++) {
-      const home = tempDir('ollm-state-');
-      // every child waits for one moment, after its start-up, so their opens meet
-      const at = Date.now() + 4_000;
-      const writer = `import { stateDb, write } from ${src('storage/db.ts')};
+  it(
+    'five processes making a brand-new state.db at once, each writing 40 rows: state.db is only ' +
+      'ever a whole store, every acknowledged row is in it, and nothing is set aside',
+    async () => {
+      for (let round = 0; round < 3; round++) {
+        const home = tempDir('ollm-state-');
+        // every child waits for one moment, after its start-up, so their opens meet
+        const at = Date.now() + 4_000;
+        const writer = `import { stateDb, write } from ${src('storage/db.ts')};
         await new Promise((r) => setTimeout(r, ${at} - Date.now()));
         const db = await stateDb(${JSON.stringify(home)});
         let n = 0;
         for (let i = 0; i < 40; i++) { await write(db, () => db.prepare("INSERT INTO documents (name, json) VALUES (?, '1')").run(process.pid + '-' + i)); n++; }
         console.log(n);`;
-      // meanwhile state.db, whenever it is there, is a whole store: a SQLite header and every migration in it
-      const seen = new Set<string>();
-      let watching = true;
-      const watch = (async () => {
-        const head = Buffer.alloc(100);
-        while (watching) {
-          const h = await open(join(home, 'state.db'), 'r').catch(() => undefined);
-          if (h) {
-            const { bytesRead } = await h.read(head, 0, 100, 0);
-            await h.close();
-            seen.add(
-              bytesRead < 100
-                ? `${bytesRead} bytes`
-                : head.toString('latin1', 0, 16) !== 'SQLite format 3\0'
-                  ? 'not a SQLite header'
-                  : `user_version ${head.readUInt32BE(60)}`,
-            );
+        // meanwhile state.db, whenever it is there, is a whole store: a SQLite header and every migration in it
+        const seen = new Set<string>();
+        let watching = true;
+        const watch = (async () => {
+          const head = Buffer.alloc(100);
+          while (watching) {
+            const h = await open(join(home, 'state.db'), 'r').catch(() => undefined);
+            if (h) {
+              const { bytesRead } = await h.read(head, 0, 100, 0);
+              await h.close();
+              seen.add(
+                bytesRead < 100
+                  ? `${bytesRead} bytes`
+                  : head.toString('latin1', 0, 16) !== 'SQLite format 3\0'
+                    ? 'not a SQLite header'
+                    : `user_version ${head.readUInt32BE(60)}`,
+              );
+            }
+            await new Promise((r) => setTimeout(r, 1));
           }
-          await new Promise((r) => setTimeout(r, 1));
-        }
-      })();
-      const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) =>
-        Number(out.trim().split('\n').at(-1)),
-      );
-      watching = false;
-      await watch;
-      expect([...seen]).toEqual([`user_version ${MIGRATIONS.length}`]);
-      expect(acked).toEqual([40, 40, 40, 40, 40]);
-      expect(query<{ n: number }>(home, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(200);
-      expect(readdirSync(home).filter((f) => f.includes('.damaged') || f.includes('.new-'))).toEqual([]);
-    }
-  }, 120_000);
+        })();
+        const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) =>
+          Number(out.trim().split('\n').at(-1)),
+        );
+        watching = false;
+        await watch;
+        expect([...seen]).toEqual([`user_version ${MIGRATIONS.length}`]);
+        expect(acked).toEqual([40, 40, 40, 40, 40]);
+        expect(query<{ n: number }>(home, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(200);
+        expect(readdirSync(home).filter((f) => f.includes('.damaged') || f.includes('.new-'))).toEqual([]);
+      }
+    },
+    120_000,
+  );
 
-  it('a damaged state.db another process has open is not set aside (the message says what to do); once that process is gone, it is set aside and a new store is used', async () => {
-    const home = tempDir('ollm-state-');
-    const file = join(home, 'state.db');
-    // a server with the store open, everything folded into state.db
-    const holder = execFile(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `import { stateDb } from ${src('storage/db.ts')};
+  it(
+    'a damaged state.db another process has open is not set aside (the message says what to ' +
+      'do); once that process is gone, it is set aside and a new store is used',
+    async () => {
+      const home = tempDir('ollm-state-');
+      const file = join(home, 'state.db');
+      // a server with the store open, everything folded into state.db
+      const holder = execFile(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { stateDb } from ${src('storage/db.ts')};
       const db = await stateDb(${JSON.stringify(home)});
       db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
       console.log('held'); setTimeout(() => {}, 60_000);`,
-      ],
-      { cwd: resolve(import.meta.dirname, '../..') },
-    );
-    try {
-      await new Promise<void>((ok) => holder.stdout!.on('data', (d: Buffer) => String(d).includes('held') && ok()));
-      const bytes = await readFile(file);
-      bytes.fill(0xaa, 4096); // page 2 on: garbage where the tables were
-      await writeFile(file, bytes);
-      const refused = await child(`import { stateDb } from ${src('storage/db.ts')};
-        try { await stateDb(${JSON.stringify(home)}); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`);
-      expect(refused).toMatch(
-        /StorageError: .*state\.db could not be opened: SQLite reports it damaged \(.*\), but another process has it open, so nothing was set aside\. Stop the other ollm-mcp servers using .* and try again\./,
+        ],
+        { cwd: resolve(import.meta.dirname, '../..') },
       );
-      expect(readdirSync(home).filter((f) => f.includes('.damaged'))).toEqual([]);
-    } finally {
-      holder.kill('SIGKILL');
-      await new Promise((r) => holder.once('exit', r));
-    }
-    const alone = await child(`import { stateDb } from ${src('storage/db.ts')};
+      try {
+        await new Promise<void>((ok) => holder.stdout!.on('data', (d: Buffer) => String(d).includes('held') && ok()));
+        const bytes = await readFile(file);
+        bytes.fill(0xaa, 4096); // page 2 on: garbage where the tables were
+        await writeFile(file, bytes);
+        const refused = await child(`import { stateDb } from ${src('storage/db.ts')};
+        try { await stateDb(${JSON.stringify(home)}); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`);
+        expect(refused).toMatch(
+          /StorageError: .*state\.db could not be opened: SQLite reports it damaged \(.*\), but another process has it open, so nothing was set aside\. Stop the other ollm-mcp servers using .* and try again\./,
+        );
+        expect(readdirSync(home).filter((f) => f.includes('.damaged'))).toEqual([]);
+      } finally {
+        holder.kill('SIGKILL');
+        await new Promise((r) => holder.once('exit', r));
+      }
+      const alone = await child(`import { stateDb } from ${src('storage/db.ts')};
       const db = await stateDb(${JSON.stringify(home)});
       console.log(db.prepare('SELECT count(*) AS n FROM memory').get().n);`);
-    expect(alone.trim().split('\n').at(-1)).toBe('0');
-    // the database itself, with what SQLite had made beside it
-    expect(readdirSync(home).filter((f) => /^state\.db\.\d{4}-\d\d-\d\dT[\d-]+Z\.damaged$/.test(f))).toHaveLength(1);
-  }, 60_000);
+      expect(alone.trim().split('\n').at(-1)).toBe('0');
+      // the database itself, with what SQLite had made beside it
+      expect(readdirSync(home).filter((f) => /^state\.db\.\d{4}-\d\d-\d\dT[\d-]+Z\.damaged$/.test(f))).toHaveLength(1);
+    },
+    60_000,
+  );
 
   it('a database of an earlier schema version is migrated forward, its data kept', async () => {
     const home = tempDir('ollm-state-');
@@ -220,7 +230,8 @@ describe('opening the database', () => {
     old.exec('PRAGMA user_version = 1');
     old
       .prepare(
-        "INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ('editor', 'editor', 'vim', 'fact', 'user', 'x', 'x')",
+        'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ' +
+          "('editor', 'editor', 'vim', 'fact', 'user', 'x', 'x')",
       )
       .run();
     old.close();
@@ -248,7 +259,8 @@ describe('opening the database', () => {
       expect(err).toBeInstanceOf(StorageError);
       expect((err as Error).message).toMatch(
         new RegExp(
-          `${join(home, place).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is ${what.source}; ollm-mcp keeps its state only in a regular file there\\. Move it away \\(or remove it\\) and try again\\.`,
+          `${join(home, place).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is ${what.source}; ollm-mcp ` +
+            `keeps its state only in a regular file there\\. Move it away \\(or remove it\\) and try again\\.`,
         ),
       );
       // the memory tools say the same
@@ -282,7 +294,9 @@ describe('opening the database', () => {
       const err = await stateDb(home).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageError);
       expect((err as Error).message).toBe(
-        `${join(home, 'state.db-lock')} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`,
+        `${join(home, 'state.db-lock')} is not ollm-mcp's lock file (it says which processes have ` +
+          `the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this ` +
+          `folder, and try again.`,
       );
       await rm(join(home, 'state.db-lock'));
       await expect(new MemoryStore(home, LIMITS).remember('k', 'v')).resolves.toMatchObject({ action: 'created' });
@@ -357,7 +371,8 @@ describe('opening the database', () => {
         >;
         if (r.writable)
           ctx.skip(
-            `${home} is still writable after chmod 0555 (permissions do not stop this user), so a read-only home cannot be tested here`,
+            `${home} is still writable after chmod 0555 (permissions do not stop this user), so a ` +
+              `read-only home cannot be tested here`,
           );
         results.set(home, r);
       }
@@ -446,34 +461,38 @@ describe('a summed table', () => {
     ]);
   });
 
-  it('its rows as this process sees them (kept between changes) follow each change: a record, a load, a flush that reads the others’ rows, a reset', async () => {
-    const home = tempDir('ollm-state-');
-    const a = new Counter(home, { flushDelayMs: 1 });
-    const b = new Counter(home, { flushDelayMs: 1 });
-    a.add('k');
-    expect(a.all()).toEqual({ k: 1 });
-    a.add('k', 2);
-    expect(a.all()).toEqual({ k: 3 });
-    b.add('j', 5);
-    await b.flush();
-    await a.load();
-    expect(a.all()).toEqual({ k: 3, j: 5 });
-    const c = new Counter(home, { flushDelayMs: 1 }); // nothing of its own to flush: only a load reads the others' rows
-    await c.load();
-    expect(c.all().j).toBe(5);
-    b.add('j', 2);
-    await b.flush();
-    await c.load();
-    expect(c.all().j).toBe(7);
-    b.add('j', 1);
-    await b.flush();
-    a.add('k');
-    await a.flush(); // its commit reads every row back, the other's new sum too
-    expect(a.all()).toEqual({ k: 4, j: 8 });
-    await a.reset();
-    expect(a.all()).toEqual({});
-    await Promise.all([a.close(), b.close(), c.close()]);
-  });
+  it(
+    'its rows as this process sees them (kept between changes) follow each change: a record, a ' +
+      'load, a flush that reads the others’ rows, a reset',
+    async () => {
+      const home = tempDir('ollm-state-');
+      const a = new Counter(home, { flushDelayMs: 1 });
+      const b = new Counter(home, { flushDelayMs: 1 });
+      a.add('k');
+      expect(a.all()).toEqual({ k: 1 });
+      a.add('k', 2);
+      expect(a.all()).toEqual({ k: 3 });
+      b.add('j', 5);
+      await b.flush();
+      await a.load();
+      expect(a.all()).toEqual({ k: 3, j: 5 });
+      const c = new Counter(home, { flushDelayMs: 1 }); // nothing of its own to flush: only a load reads the others' rows
+      await c.load();
+      expect(c.all().j).toBe(5);
+      b.add('j', 2);
+      await b.flush();
+      await c.load();
+      expect(c.all().j).toBe(7);
+      b.add('j', 1);
+      await b.flush();
+      a.add('k');
+      await a.flush(); // its commit reads every row back, the other's new sum too
+      expect(a.all()).toEqual({ k: 4, j: 8 });
+      await a.reset();
+      expect(a.all()).toEqual({});
+      await Promise.all([a.close(), b.close(), c.close()]);
+    },
+  );
 });
 
 describe('across two child processes', () => {
@@ -608,7 +627,10 @@ describe('the JSON files of an earlier version', () => {
     const again = {
       'memory.json': JSON.stringify({ version: 1, entries: [memoryEntry(3)] }),
       'metrics.json': FILES['metrics.json'],
-      'preferences.json': JSON.stringify({ version: 1, byProfile: { code: { model: 'other:7b', task: 'code', at } } }),
+      'preferences.json': JSON.stringify({
+        version: 1,
+        byProfile: { code: { model: 'other:7b', task: 'code', at } },
+      }),
       'comparisons.json': JSON.stringify({
         version: 1,
         comparisons: [{ id: 'cmp-2', task: 'code', models: ['c:1b'], at }],
@@ -637,37 +659,41 @@ describe('the JSON files of an earlier version', () => {
     expect(query(home, 'SELECT file FROM imports')).toHaveLength(5);
   });
 
-  it('a memory.json first seen when the database already holds memory merges into it: the newer of each entry stays', async () => {
-    const stderr = quiet();
-    const home = tempDir('ollm-state-');
-    // this version ran first (no file then) and remembered two facts
-    const first = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
-    await first.remember('editor', 'Helix');
-    await first.remember('shell', 'fish');
-    const { updatedAt: helixAt } = (await first.recall('editor'))!;
-    // then an earlier version still running on the home wrote its file
-    const older = new Date(Date.parse(helixAt) - 60_000).toISOString();
-    const newer = new Date(Date.parse(helixAt) + 60_000).toISOString();
-    await writeFile(
-      join(home, 'memory.json'),
-      JSON.stringify({
-        version: 1,
-        entries: [
-          { key: 'Editor', value: 'Neovim', createdAt: older, updatedAt: older, accessCount: 9 },
-          { key: 'shell', value: 'zsh', createdAt: older, updatedAt: newer },
-          { key: 'pager', value: 'less', createdAt: older, updatedAt: older },
-        ],
-      }),
-    );
-    const later = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
-    expect(Object.fromEntries((await later.list()).map((e) => [e.key, e.value]))).toEqual({
-      editor: 'Helix',
-      shell: 'zsh',
-      pager: 'less',
-    });
-    expect(query<{ kept: number }>(home, 'SELECT kept FROM imports')).toEqual([{ kept: 2 }]);
-    expect(logged(stderr)).toMatch(/memory: imported 2 entries from .*memory\.json/);
-  });
+  it(
+    'a memory.json first seen when the database already holds memory merges into it: the newer ' +
+      'of each entry stays',
+    async () => {
+      const stderr = quiet();
+      const home = tempDir('ollm-state-');
+      // this version ran first (no file then) and remembered two facts
+      const first = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
+      await first.remember('editor', 'Helix');
+      await first.remember('shell', 'fish');
+      const { updatedAt: helixAt } = (await first.recall('editor'))!;
+      // then an earlier version still running on the home wrote its file
+      const older = new Date(Date.parse(helixAt) - 60_000).toISOString();
+      const newer = new Date(Date.parse(helixAt) + 60_000).toISOString();
+      await writeFile(
+        join(home, 'memory.json'),
+        JSON.stringify({
+          version: 1,
+          entries: [
+            { key: 'Editor', value: 'Neovim', createdAt: older, updatedAt: older, accessCount: 9 },
+            { key: 'shell', value: 'zsh', createdAt: older, updatedAt: newer },
+            { key: 'pager', value: 'less', createdAt: older, updatedAt: older },
+          ],
+        }),
+      );
+      const later = new MemoryStore(home, LIMITS, { legacyFile: join(home, 'memory.json') });
+      expect(Object.fromEntries((await later.list()).map((e) => [e.key, e.value]))).toEqual({
+        editor: 'Helix',
+        shell: 'zsh',
+        pager: 'less',
+      });
+      expect(query<{ kept: number }>(home, 'SELECT kept FROM imports')).toEqual([{ kept: 2 }]);
+      expect(logged(stderr)).toMatch(/memory: imported 2 entries from .*memory\.json/);
+    },
+  );
 
   describe('a damaged memory.json: what can be read is imported, the backup keeps every byte, and the store says so once', () => {
     it('cut off in the middle of an entry', async () => {
@@ -771,7 +797,8 @@ describe('the JSON files of an earlier version', () => {
       expect((await stat(join(home, 'metrics.json'))).size).toBe(MAX_LEGACY_BYTES + 1);
       expect(logged(stderr)).toMatch(
         new RegExp(
-          `warn: metrics: .*metrics\\.json was not imported: ${MAX_LEGACY_BYTES + 1} bytes is more than ${MAX_LEGACY_BYTES}\\.`,
+          `warn: metrics: .*metrics\\.json was not imported: ${MAX_LEGACY_BYTES + 1} bytes is more ` +
+            `than ${MAX_LEGACY_BYTES}\\.`,
         ),
       );
     });

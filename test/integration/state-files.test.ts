@@ -25,7 +25,8 @@ async function remember(db: Db, prefix: string, n: number): Promise<void> {
       queueWrite(db, () =>
         db
           .prepare(
-            'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            'INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ' +
+              '(?, ?, ?, ?, ?, ?, ?)',
           )
           .run(`${prefix}${i}`, `${prefix}${i}`, 'x'.repeat(300), 'fact', 'test', now, now),
       ),
@@ -64,21 +65,25 @@ async function closedStore(name: string, prefix: string, n: number): Promise<str
 }
 
 describe('a clean close', () => {
-  it('folds the write-ahead log into state.db: the log is empty or gone, and a copy of state.db alone holds every entry', async () => {
-    const home = tempDir('ollm-state-close-');
-    const db = await stateDb(home);
-    await remember(db, 'k', 50);
-    // the stores keep prepared statements; one still alive stops SQLite's own checkpoint at close
-    const kept = db.prepare('SELECT count(*) AS n FROM memory');
-    expect(statSync(join(home, 'state.db-wal')).size).toBeGreaterThan(0); // the entries are in the log until the close
-    await closeStateDbs();
-    void kept; // alive until here
-    const wal = join(home, 'state.db-wal');
-    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
-    const copy = join(tempDir('ollm-state-copy-'), 'state.db');
-    copyFileSync(join(home, 'state.db'), copy);
-    expect(keysIn(copy)).toHaveLength(50);
-  });
+  it(
+    'folds the write-ahead log into state.db: the log is empty or gone, and a copy of state.db ' +
+      'alone holds every entry',
+    async () => {
+      const home = tempDir('ollm-state-close-');
+      const db = await stateDb(home);
+      await remember(db, 'k', 50);
+      // the stores keep prepared statements; one still alive stops SQLite's own checkpoint at close
+      const kept = db.prepare('SELECT count(*) AS n FROM memory');
+      expect(statSync(join(home, 'state.db-wal')).size).toBeGreaterThan(0); // the entries are in the log until the close
+      await closeStateDbs();
+      void kept; // alive until here
+      const wal = join(home, 'state.db-wal');
+      expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+      const copy = join(tempDir('ollm-state-copy-'), 'state.db');
+      copyFileSync(join(home, 'state.db'), copy);
+      expect(keysIn(copy)).toHaveLength(50);
+    },
+  );
 
   it('another connection still open makes it a partial checkpoint, without an error', async () => {
     const home = tempDir('ollm-state-close2-');
@@ -192,25 +197,29 @@ describe('a file that is not this store’s is kept aside, never adopted', () =>
 });
 
 describe('a new store another process is writing', () => {
-  it('a 0-byte state.db beside a log with data (what a reader can see while another process creates the store) is never kept aside, even where import backups show a store existed', async () => {
-    const home = tempDir('ollm-state-live-');
-    writeFileSync(join(home, 'memory.json.imported-backup'), '{}');
-    // a log with committed frames, as the creating process writes it, beside a database file not yet written
-    const made = join(tempDir('ollm-state-maker-'), 'state.db');
-    const maker = new Database(made);
-    try {
-      maker.exec('PRAGMA journal_mode = WAL');
-      maker.exec('PRAGMA wal_autocheckpoint = 0');
-      maker.exec('CREATE TABLE early (v TEXT)');
-      copyFileSync(`${made}-wal`, join(home, 'state.db-wal'));
-    } finally {
-      maker.close();
-    }
-    writeFileSync(join(home, 'state.db'), '');
-    expect(statSync(join(home, 'state.db-wal')).size).toBeGreaterThan(0);
-    expect(await checkBeforeOpen(join(home, 'state.db'))).toEqual([]);
-    expect(readdirSync(home).sort()).toEqual(['memory.json.imported-backup', 'state.db', 'state.db-wal']);
-  });
+  it(
+    'a 0-byte state.db beside a log with data (what a reader can see while another process ' +
+      'creates the store) is never kept aside, even where import backups show a store existed',
+    async () => {
+      const home = tempDir('ollm-state-live-');
+      writeFileSync(join(home, 'memory.json.imported-backup'), '{}');
+      // a log with committed frames, as the creating process writes it, beside a database file not yet written
+      const made = join(tempDir('ollm-state-maker-'), 'state.db');
+      const maker = new Database(made);
+      try {
+        maker.exec('PRAGMA journal_mode = WAL');
+        maker.exec('PRAGMA wal_autocheckpoint = 0');
+        maker.exec('CREATE TABLE early (v TEXT)');
+        copyFileSync(`${made}-wal`, join(home, 'state.db-wal'));
+      } finally {
+        maker.close();
+      }
+      writeFileSync(join(home, 'state.db'), '');
+      expect(statSync(join(home, 'state.db-wal')).size).toBeGreaterThan(0);
+      expect(await checkBeforeOpen(join(home, 'state.db'))).toEqual([]);
+      expect(readdirSync(home).sort()).toEqual(['memory.json.imported-backup', 'state.db', 'state.db-wal']);
+    },
+  );
 });
 
 describe('another process holding the write lock', () => {

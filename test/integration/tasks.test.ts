@@ -100,38 +100,42 @@ describe('a task-augmented call', () => {
     expect(isTaskCall({ jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { task: {} } })).toBe(false);
   });
 
-  it("is answered at once with a working task; the tool runs as the job, its context marked with the job's control and signal; tasks/result waits for its result", async () => {
-    const tool = longTool();
-    const c = await connected(jobsIn(), tool);
-    expect(c.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
-    const listed = (await c.listTools()).tools;
-    expect(listed.find((t) => t.name === 'route_and_generate')?.execution).toEqual({ taskSupport: 'optional' });
-    expect(listed.find((t) => t.name === 'list_models')?.execution).toBeUndefined();
+  it(
+    'is answered at once with a working task; the tool runs as the job, its context marked with ' +
+      "the job's control and signal; tasks/result waits for its result",
+    async () => {
+      const tool = longTool();
+      const c = await connected(jobsIn(), tool);
+      expect(c.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+      const listed = (await c.listTools()).tools;
+      expect(listed.find((t) => t.name === 'route_and_generate')?.execution).toEqual({ taskSupport: 'optional' });
+      expect(listed.find((t) => t.name === 'list_models')?.execution).toBeUndefined();
 
-    const { task } = await asTask(c, 'route_and_generate', { prompt: 'p' });
-    expect(task).toMatchObject({ status: 'working', ttl: 24 * 3600_000, pollInterval: 2000 });
-    expect(Date.parse(task.createdAt)).not.toBeNaN();
-    await expect.poll(() => tool.calls.length).toBe(1);
-    const [call] = tool.calls;
-    expect(call!.control).toBeDefined();
-    expect(call!.ctx.mcpReq.signal).toBe(call!.control!.signal);
-    // the same call again is a task of its own: answered before its inputs are read, it cannot know
-    // it is the same work — its tool joins the work once its full key is known (long-call.ts asJob)
-    const again = (await asTask(c, 'route_and_generate', { prompt: 'p' })).task;
-    expect(again.taskId).not.toBe(task.taskId);
-    await expect.poll(() => tool.calls.length).toBe(2);
-    expect(tool.calls[1]!.control).not.toBe(call!.control);
-    tool.calls[1]!.release('again');
-    expect((await get(c, task.taskId)).status).toBe('working');
+      const { task } = await asTask(c, 'route_and_generate', { prompt: 'p' });
+      expect(task).toMatchObject({ status: 'working', ttl: 24 * 3600_000, pollInterval: 2000 });
+      expect(Date.parse(task.createdAt)).not.toBeNaN();
+      await expect.poll(() => tool.calls.length).toBe(1);
+      const [call] = tool.calls;
+      expect(call!.control).toBeDefined();
+      expect(call!.ctx.mcpReq.signal).toBe(call!.control!.signal);
+      // the same call again is a task of its own: answered before its inputs are read, it cannot know
+      // it is the same work — its tool joins the work once its full key is known (long-call.ts asJob)
+      const again = (await asTask(c, 'route_and_generate', { prompt: 'p' })).task;
+      expect(again.taskId).not.toBe(task.taskId);
+      await expect.poll(() => tool.calls.length).toBe(2);
+      expect(tool.calls[1]!.control).not.toBe(call!.control);
+      tool.calls[1]!.release('again');
+      expect((await get(c, task.taskId)).status).toBe('working');
 
-    const waiting = result(c, task.taskId);
-    call!.release('the answer, with s3cret');
-    const got = await waiting;
-    expect(got.content).toEqual([{ type: 'text', text: 'the answer, with [redacted]' }]);
-    expect(got._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: task.taskId });
-    expect(await get(c, task.taskId)).toMatchObject({ taskId: task.taskId, status: 'completed' });
-    expect(await get(c, task.taskId)).not.toHaveProperty('pollInterval');
-  });
+      const waiting = result(c, task.taskId);
+      call!.release('the answer, with s3cret');
+      const got = await waiting;
+      expect(got.content).toEqual([{ type: 'text', text: 'the answer, with [redacted]' }]);
+      expect(got._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: task.taskId });
+      expect(await get(c, task.taskId)).toMatchObject({ taskId: task.taskId, status: 'completed' });
+      expect(await get(c, task.taskId)).not.toHaveProperty('pollInterval');
+    },
+  );
 
   it("a tool's error result fails the task, saying why; tasks/result returns that error result", async () => {
     const tool = longTool();
@@ -149,62 +153,74 @@ describe('a task-augmented call', () => {
     expect((await asTask(c, 'route_and_generate', { prompt: 'q' })).task.taskId).not.toBe(task.taskId);
   });
 
-  it('of a tool without taskSupport is refused as the spec says (-32601); of an unknown tool, -32602; a call without task is the tool’s as ever', async () => {
-    const tool = longTool();
-    const c = await connected(jobsIn(), tool);
-    await expect(asTask(c, 'list_models')).rejects.toMatchObject({ code: -32601 });
-    await expect(asTask(c, 'no_such_tool')).rejects.toMatchObject({ code: -32602 });
-    expect(await c.callTool({ name: 'list_models', arguments: {} })).toMatchObject({
-      content: [{ type: 'text', text: 'quick' }],
-    });
-    const plain = c.callTool({ name: 'route_and_generate', arguments: {} });
-    await expect.poll(() => tool.calls.length).toBe(1);
-    expect(tool.calls[0]!.control).toBeUndefined(); // not a task: no job control, its own limit
-    tool.calls[0]!.release('plain');
-    expect(await plain).toMatchObject({ content: [{ type: 'text', text: 'plain' }] });
-    expect((await list(c)).tasks).toEqual([]);
-  });
+  it(
+    'of a tool without taskSupport is refused as the spec says (-32601); of an unknown tool, ' +
+      '-32602; a call without task is the tool’s as ever',
+    async () => {
+      const tool = longTool();
+      const c = await connected(jobsIn(), tool);
+      await expect(asTask(c, 'list_models')).rejects.toMatchObject({ code: -32601 });
+      await expect(asTask(c, 'no_such_tool')).rejects.toMatchObject({ code: -32602 });
+      expect(await c.callTool({ name: 'list_models', arguments: {} })).toMatchObject({
+        content: [{ type: 'text', text: 'quick' }],
+      });
+      const plain = c.callTool({ name: 'route_and_generate', arguments: {} });
+      await expect.poll(() => tool.calls.length).toBe(1);
+      expect(tool.calls[0]!.control).toBeUndefined(); // not a task: no job control, its own limit
+      tool.calls[0]!.release('plain');
+      expect(await plain).toMatchObject({ content: [{ type: 'text', text: 'plain' }] });
+      expect((await list(c)).tasks).toEqual([]);
+    },
+  );
 });
 
 describe('tasks/*', () => {
-  it("cancel stops a running task's work and answers it cancelled; an ended one, an unknown id or another agent's are refused (-32602)", async () => {
-    const jobs = jobsIn();
-    const tool = longTool();
-    const a = await connected(jobs, tool, 'agent-a');
-    const b = await connected(jobs, tool, 'agent-b');
-    const { task } = await asTask(a, 'route_and_generate', { prompt: 'r' });
-    await expect.poll(() => tool.calls.length).toBe(1);
-    for (const op of [get, result, cancel]) await expect(op(b, task.taskId)).rejects.toMatchObject({ code: -32602 });
-    expect((await list(b)).tasks).toEqual([]);
-    expect((await list(a)).tasks.map((t) => t.taskId)).toEqual([task.taskId]);
+  it(
+    "cancel stops a running task's work and answers it cancelled; an ended one, an unknown id " +
+      "or another agent's are refused (-32602)",
+    async () => {
+      const jobs = jobsIn();
+      const tool = longTool();
+      const a = await connected(jobs, tool, 'agent-a');
+      const b = await connected(jobs, tool, 'agent-b');
+      const { task } = await asTask(a, 'route_and_generate', { prompt: 'r' });
+      await expect.poll(() => tool.calls.length).toBe(1);
+      for (const op of [get, result, cancel]) await expect(op(b, task.taskId)).rejects.toMatchObject({ code: -32602 });
+      expect((await list(b)).tasks).toEqual([]);
+      expect((await list(a)).tasks.map((t) => t.taskId)).toEqual([task.taskId]);
 
-    expect(await cancel(a, task.taskId)).toMatchObject({ taskId: task.taskId, status: 'cancelled' });
-    expect(tool.calls[0]!.ctx.mcpReq.signal.aborted).toBe(true);
-    expect((await get(a, task.taskId)).status).toBe('cancelled');
-    await expect(cancel(a, task.taskId)).rejects.toMatchObject({
-      code: -32602,
-      message: expect.stringMatching(/terminal status 'cancelled'/),
-    });
-    expect(await result(a, task.taskId)).toMatchObject({ isError: true });
-    await expect(get(a, 'job-00000000')).rejects.toMatchObject({ code: -32602 });
-    await expect(list(a, { cursor: 'x' })).rejects.toMatchObject({ code: -32602 });
-  });
+      expect(await cancel(a, task.taskId)).toMatchObject({ taskId: task.taskId, status: 'cancelled' });
+      expect(tool.calls[0]!.ctx.mcpReq.signal.aborted).toBe(true);
+      expect((await get(a, task.taskId)).status).toBe('cancelled');
+      await expect(cancel(a, task.taskId)).rejects.toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(/terminal status 'cancelled'/),
+      });
+      expect(await result(a, task.taskId)).toMatchObject({ isError: true });
+      await expect(get(a, 'job-00000000')).rejects.toMatchObject({ code: -32602 });
+      await expect(list(a, { cursor: 'x' })).rejects.toMatchObject({ code: -32602 });
+    },
+  );
 
-  it('an id not of a task id’s shape (a 1 MB one) is refused by get, result and cancel, its error repeating a few dozen characters of it at most; a real id still served', async () => {
-    const jobs = jobsIn();
-    const tool = longTool();
-    const a = await connected(jobs, tool);
-    const huge = `job-${'A'.repeat(1_000_000)}`;
-    for (const op of [get, result, cancel]) {
-      const err = (await op(a, huge).catch((e: unknown) => e)) as { code: number; message: string };
-      expect(err.code).toBe(-32602);
-      expect(err.message.length).toBeLessThan(300);
-      expect(err.message).toMatch(/^.*No task "job-A{36}…": a task id is "job-" and 8 hex digits/);
-    }
-    const { task } = await asTask(a, 'route_and_generate', { prompt: 's' });
-    expect((await get(a, task.taskId)).status).toBe('working');
-    await expect.poll(() => tool.calls.length).toBe(1);
-    tool.calls[0]!.release('done');
-    expect(await result(a, task.taskId)).toMatchObject({ content: [{ type: 'text', text: 'done' }] });
-  });
+  it(
+    'an id not of a task id’s shape (a 1 MB one) is refused by get, result and cancel, its ' +
+      'error repeating a few dozen characters of it at most; a real id still served',
+    async () => {
+      const jobs = jobsIn();
+      const tool = longTool();
+      const a = await connected(jobs, tool);
+      const huge = `job-${'A'.repeat(1_000_000)}`;
+      for (const op of [get, result, cancel]) {
+        const err = (await op(a, huge).catch((e: unknown) => e)) as { code: number; message: string };
+        expect(err.code).toBe(-32602);
+        expect(err.message.length).toBeLessThan(300);
+        expect(err.message).toMatch(/^.*No task "job-A{36}…": a task id is "job-" and 8 hex digits/);
+      }
+      const { task } = await asTask(a, 'route_and_generate', { prompt: 's' });
+      expect((await get(a, task.taskId)).status).toBe('working');
+      await expect.poll(() => tool.calls.length).toBe(1);
+      tool.calls[0]!.release('done');
+      expect(await result(a, task.taskId)).toMatchObject({ content: [{ type: 'text', text: 'done' }] });
+    },
+  );
 });

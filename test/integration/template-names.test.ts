@@ -53,7 +53,9 @@ describe('names every JavaScript object has', () => {
 
   it.each(PLAIN_PROTOTYPE_NAMES)('the refusal of %j says why and what to use instead', (name) => {
     expect(() => validateTemplate(def(name))).toThrow(
-      `"${name}" cannot be a template name: every JavaScript object has a property of that name (Object.prototype.${name}), so MCP servers would confuse the prompt with it; choose another name, such as "${name}_template"`,
+      `"${name}" cannot be a template name: every JavaScript object has a property of that name ` +
+        `(Object.prototype.${name}), so MCP servers would confuse the prompt with it; choose ` +
+        `another name, such as "${name}_template"`,
     );
     expect(() => validateTemplate(def(`${name}_template`))).not.toThrow();
   });
@@ -94,7 +96,10 @@ describe('variable names', () => {
     '%j is refused, in the text or in the list, with what to use instead',
     (name) => {
       const instead = `${name.replace(/^_+|_+$/g, '')}_value`;
-      const why = `variable "${name}" cannot be used: every JavaScript object has a property of that name (Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. {${instead}}`;
+      const why =
+        `variable "${name}" cannot be used: every JavaScript object has a property of that name ` +
+        `(Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. ` +
+        `{${instead}}`;
       expect(() => validateTemplate({ name: 'p', description: 'd', template: `x {${name}}` })).toThrow(why);
       expect(() =>
         validateTemplate({

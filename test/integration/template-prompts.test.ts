@@ -81,7 +81,8 @@ describe('templates as MCP prompts', () => {
       {
         file: 'greet.yaml',
         message:
-          'cannot be offered as an MCP prompt (Prompt greet is already registered); rename the template or fix its file',
+          'cannot be offered as an MCP prompt (Prompt greet is already registered); rename the ' +
+          'template or fix its file',
       },
     ]);
     const { client, close } = await connected(server);

@@ -116,7 +116,8 @@ describe('the next step names the setting and the address to use', () => {
 
   it("the fleet's reads: a name that does not resolve is corrected, a refused host is started", () => {
     const named =
-      'Ollama is not reachable at no-such-host.invalid:11434 (the host name "no-such-host.invalid" does not resolve: ENOTFOUND)';
+      'Ollama is not reachable at no-such-host.invalid:11434 (the host name ' +
+      '"no-such-host.invalid" does not resolve: ENOTFOUND)';
     expect(nextStep({ name: 'ollama', url: 'http://no-such-host.invalid:11434', error: named }, false)).toBe(
       'the name does not resolve: check the address in settings (OLLM_HOST or OLLAMA_HOST)',
     );
@@ -142,7 +143,8 @@ describe('the next step names the setting and the address to use', () => {
           kind: 'openai',
           url: 'https://127.0.0.1:8000/v1',
           error:
-            'vllm is not reachable at https://127.0.0.1:8000/v1 (it does not speak HTTPS there: EPROTO, wrong version number)',
+            'vllm is not reachable at https://127.0.0.1:8000/v1 (it does not speak HTTPS there: EPROTO, ' +
+            'wrong version number)',
         },
         false,
       ),
@@ -157,11 +159,15 @@ describe('the next step names the setting and the address to use', () => {
       name: 'ollama',
       url: 'no-such-host.invalid:11434',
       error:
-        'Ollama is not reachable at no-such-host.invalid:11434 (the host name "no-such-host.invalid" does not resolve: ENOTFOUND)',
+        'Ollama is not reachable at no-such-host.invalid:11434 (the host name ' +
+        '"no-such-host.invalid" does not resolve: ENOTFOUND)',
       next: '',
     };
     expect(noHostAnswers([nameDown], 'no-such-host.invalid:11434').message).toBe(
-      'No Ollama host answers (ollama at no-such-host.invalid:11434: Ollama is not reachable at no-such-host.invalid:11434 (the host name "no-such-host.invalid" does not resolve: ENOTFOUND)) — the name does not resolve: check the address in settings (OLLM_HOST or OLLAMA_HOST).',
+      'No Ollama host answers (ollama at no-such-host.invalid:11434: Ollama is not reachable at ' +
+        'no-such-host.invalid:11434 (the host name "no-such-host.invalid" does not resolve: ' +
+        'ENOTFOUND)) — the name does not resolve: check the address in settings (OLLM_HOST or ' +
+        'OLLAMA_HOST).',
     );
     const refused = {
       name: 'gpubox',

@@ -133,16 +133,20 @@ describe('assessFit on a GPU host', () => {
     expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, loadedBytes: 6 * GB, memory: gpu(10, 4) }).fitsNow).toBe(false);
   });
 
-  it('OLLAMA_GPU_OVERHEAD is taken off the total too: 8.0 GB sits in 12 GB less 2 GB kept; one byte more kept, it runs alone', () => {
-    const kept = (keptBytes: number): HostMemory => ({
-      kind: 'gpu',
-      vram: { totalBytes: 12 * GB, freeBytes: 12 * GB, keptBytes },
-      ram: ram(16, 12),
-    });
-    const model = { name: 'm:7b', sizeBytes: 4 * GB, kvBytes: 3.8 * GB }; // 4.2 GB + 3.8 GB KV = 8.0 GB
-    expect(admission(input({ model, memory: kept(2 * GB) }))).toMatchObject({ fitsInVram: true });
-    expect(admission(input({ model, memory: kept(2 * GB + 1) }))).toMatchObject({ fitsInVram: false, alone: true });
-  });
+  it(
+    'OLLAMA_GPU_OVERHEAD is taken off the total too: 8.0 GB sits in 12 GB less 2 GB kept; one ' +
+      'byte more kept, it runs alone',
+    () => {
+      const kept = (keptBytes: number): HostMemory => ({
+        kind: 'gpu',
+        vram: { totalBytes: 12 * GB, freeBytes: 12 * GB, keptBytes },
+        ram: ram(16, 12),
+      });
+      const model = { name: 'm:7b', sizeBytes: 4 * GB, kvBytes: 3.8 * GB }; // 4.2 GB + 3.8 GB KV = 8.0 GB
+      expect(admission(input({ model, memory: kept(2 * GB) }))).toMatchObject({ fitsInVram: true });
+      expect(admission(input({ model, memory: kept(2 * GB + 1) }))).toMatchObject({ fitsInVram: false, alone: true });
+    },
+  );
 
   it('nothing loaded: a model that sits in the VRAM fits now whatever the free reading', () => {
     expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, loadedBytes: 0, memory: gpu(10, 1) })).toEqual({
@@ -174,26 +178,30 @@ describe('assessFit on a GPU host', () => {
     });
   });
 
-  it('too big for the GPU: its CPU part with the margin must fit RAM less the buffer — exactly equal fits, one byte less RAM not', () => {
-    const margin = { ...policy, safetyMargin: 0.25 };
-    // 11 GB on a 10 GB GPU: 2 GB on the CPU, × 1.25 = 2.5 GB; RAM 4.5 GB − 2 GB buffer = 2.5 GB
-    const equal = { totalBytes: 4.5 * GB, availableBytes: 4.5 * GB };
-    const short = { totalBytes: 4.5 * GB - 1, availableBytes: 4.5 * GB };
-    expect(fit({ modelBytes: 4 * GB, kvBytes: 6.8 * GB, memory: gpu(10, 10, equal), policy: margin })).toEqual({
-      requiredBytes: 11 * GB,
-      fits: true,
-      fitsNow: true,
-    });
-    expect(fit({ modelBytes: 4 * GB, kvBytes: 6.8 * GB, memory: gpu(10, 10, short), policy: margin })).toEqual({
-      requiredBytes: 11 * GB,
-      fits: false,
-      fitsNow: false,
-    });
-    // it runs alone: with anything loaded it does not fit now, though it fits the host
-    expect(
-      fit({ modelBytes: 4 * GB, kvBytes: 6.8 * GB, loadedBytes: 1, memory: gpu(10, 10, equal), policy: margin }),
-    ).toEqual({ requiredBytes: 11 * GB, fits: true, fitsNow: false });
-  });
+  it(
+    'too big for the GPU: its CPU part with the margin must fit RAM less the buffer — exactly ' +
+      'equal fits, one byte less RAM not',
+    () => {
+      const margin = { ...policy, safetyMargin: 0.25 };
+      // 11 GB on a 10 GB GPU: 2 GB on the CPU, × 1.25 = 2.5 GB; RAM 4.5 GB − 2 GB buffer = 2.5 GB
+      const equal = { totalBytes: 4.5 * GB, availableBytes: 4.5 * GB };
+      const short = { totalBytes: 4.5 * GB - 1, availableBytes: 4.5 * GB };
+      expect(fit({ modelBytes: 4 * GB, kvBytes: 6.8 * GB, memory: gpu(10, 10, equal), policy: margin })).toEqual({
+        requiredBytes: 11 * GB,
+        fits: true,
+        fitsNow: true,
+      });
+      expect(fit({ modelBytes: 4 * GB, kvBytes: 6.8 * GB, memory: gpu(10, 10, short), policy: margin })).toEqual({
+        requiredBytes: 11 * GB,
+        fits: false,
+        fitsNow: false,
+      });
+      // it runs alone: with anything loaded it does not fit now, though it fits the host
+      expect(
+        fit({ modelBytes: 4 * GB, kvBytes: 6.8 * GB, loadedBytes: 1, memory: gpu(10, 10, equal), policy: margin }),
+      ).toEqual({ requiredBytes: 11 * GB, fits: true, fitsNow: false });
+    },
+  );
 
   it('a model between 80% and 125% of the VRAM is not whole: its 20%-margined CPU part must fit', () => {
     // 11 GB on 10 GB: 2 GB × 1.2 = 2.4 GB > 4 GB − 2 GB
@@ -411,7 +419,8 @@ describe('admission on a GPU host, model in VRAM', () => {
     );
     expect(over).toMatchObject({ required: 8 * GB + 1, fitsInVram: false, alone: true });
     expect(over.needs).toBe(
-      "8.0 GB of VRAM (4.0 GB + 3.8 GB KV cache + 5% for buffers), more than 80% of the GPU's 10.0 GB: it runs alone with 0 B in RAM",
+      "8.0 GB of VRAM (4.0 GB + 3.8 GB KV cache + 5% for buffers), more than 80% of the GPU's " +
+        '10.0 GB: it runs alone with 0 B in RAM',
     );
   });
 });
@@ -425,19 +434,24 @@ describe('admission on a GPU host, model offloaded', () => {
     const rule = admission(input({ model: big, loaded: [a], memory: gpu(10, 10, ram(16, 3.4)) }));
     expect(rule).toMatchObject({ required: 11 * GB, room: 8 * GB, alone: true, fitsInVram: false });
     expect(rule.needs).toBe(
-      "11.0 GB of VRAM (4.0 GB + 6.8 GB KV cache + 5% for buffers), more than 80% of the GPU's 10.0 GB: it runs alone with 2.0 GB in RAM",
+      "11.0 GB of VRAM (4.0 GB + 6.8 GB KV cache + 5% for buffers), more than 80% of the GPU's " +
+        '10.0 GB: it runs alone with 2.0 GB in RAM',
     );
     expect(rule.impossible).toBeUndefined();
   });
 
-  it('enough only when everything goes and the CPU part with the margin fits available RAM less the buffer plus the freed CPU parts', () => {
-    // available 3.4 − buffer 2 = 1.4 GB; a frees 3 GB of which 2 GB VRAM: 1 GB of RAM → 2.4 GB exactly
-    const rule = admission(input({ model: big, loaded: [a], memory: gpu(10, 10, ram(16, 3.4)) }));
-    expect(rule.enough(freed([], 0))).toBe(false);
-    expect(rule.enough(freed([a], 3 * GB, 2 * GB))).toBe(true);
-    expect(rule.enough(freed([a], 3 * GB, 2 * GB + 1))).toBe(false);
-    expect(rule.enough(freed([a], 3 * GB - 1, 2 * GB))).toBe(false);
-  });
+  it(
+    'enough only when everything goes and the CPU part with the margin fits available RAM less ' +
+      'the buffer plus the freed CPU parts',
+    () => {
+      // available 3.4 − buffer 2 = 1.4 GB; a frees 3 GB of which 2 GB VRAM: 1 GB of RAM → 2.4 GB exactly
+      const rule = admission(input({ model: big, loaded: [a], memory: gpu(10, 10, ram(16, 3.4)) }));
+      expect(rule.enough(freed([], 0))).toBe(false);
+      expect(rule.enough(freed([a], 3 * GB, 2 * GB))).toBe(true);
+      expect(rule.enough(freed([a], 3 * GB, 2 * GB + 1))).toBe(false);
+      expect(rule.enough(freed([a], 3 * GB - 1, 2 * GB))).toBe(false);
+    },
+  );
 
   it('without a RAM reading, enough as soon as everything goes', () => {
     const rule = admission(input({ model: big, loaded: [a], memory: gpu(10, 10) }));
@@ -471,7 +485,9 @@ describe('admission on a GPU host, model offloaded', () => {
     const p = planLoad(input({ model: big, memory: gpu(10, 10, ram(4.3, 4)) }));
     expect(p).toMatchObject({ action: 'refuse', requiredBytes: 11 * GB, fitsInVram: false });
     expect(p.reason).toBe(
-      "big:14b needs 11.0 GB of VRAM (4.0 GB + 6.8 GB KV cache + 5% for buffers), more than 80% of the GPU's 10.0 GB: it runs alone with 2.0 GB in RAM; its 2.0 GB CPU part with the 20% margin (2.4 GB) is more than this host's RAM allows (2.3 GB).",
+      'big:14b needs 11.0 GB of VRAM (4.0 GB + 6.8 GB KV cache + 5% for buffers), more than 80% ' +
+        "of the GPU's 10.0 GB: it runs alone with 2.0 GB in RAM; its 2.0 GB CPU part with the 20% " +
+        "margin (2.4 GB) is more than this host's RAM allows (2.3 GB).",
     );
   });
 });
@@ -479,20 +495,24 @@ describe('admission on a GPU host, model offloaded', () => {
 describe('admission on a CPU host', () => {
   const a = m('a:3b', 3);
 
-  it('needs with the margin and KV cache; room is min(budget − loaded, available − buffer); enough frees the difference', () => {
-    const rule = admission(
-      input({
-        model: { name: 'w:7b', sizeBytes: 5 * GB, kvBytes: 1 * GB },
-        loaded: [a],
-        memory: { kind: 'cpu', ram: ram(16, 6) },
-      }),
-    );
-    expect(rule).toMatchObject({ required: 7 * GB, room: 4 * GB, needs: '7.0 GB (5.0 GB + 20% + 1.0 GB KV cache)' });
-    expect(rule.impossible).toBeUndefined();
-    expect(rule.fitsInVram).toBeUndefined();
-    expect(rule.enough(freed([a], 3 * GB))).toBe(true);
-    expect(rule.enough(freed([a], 3 * GB - 1))).toBe(false);
-  });
+  it(
+    'needs with the margin and KV cache; room is min(budget − loaded, available − buffer); ' +
+      'enough frees the difference',
+    () => {
+      const rule = admission(
+        input({
+          model: { name: 'w:7b', sizeBytes: 5 * GB, kvBytes: 1 * GB },
+          loaded: [a],
+          memory: { kind: 'cpu', ram: ram(16, 6) },
+        }),
+      );
+      expect(rule).toMatchObject({ required: 7 * GB, room: 4 * GB, needs: '7.0 GB (5.0 GB + 20% + 1.0 GB KV cache)' });
+      expect(rule.impossible).toBeUndefined();
+      expect(rule.fitsInVram).toBeUndefined();
+      expect(rule.enough(freed([a], 3 * GB))).toBe(true);
+      expect(rule.enough(freed([a], 3 * GB - 1))).toBe(false);
+    },
+  );
 
   it('impossible above min(budget, RAM − buffer), with every figure named; equal is possible', () => {
     const over = admission(

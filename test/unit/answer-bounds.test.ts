@@ -79,7 +79,8 @@ describe('the note on what was cut', () => {
       note: 'To keep this answer short, 1 entry left out: see all.',
     });
     expect(cutReport({ leftOut: 3, shortened: 2, noun, rest: 'see all.' })!.note).toBe(
-      'To keep this answer short, 3 entries left out and 2 entries shown with the value cut at 4000 characters: see all.',
+      'To keep this answer short, 3 entries left out and 2 entries shown with the value cut at ' +
+        '4000 characters: see all.',
     );
     expect(cutReport({ leftOut: 0, shortened: 1, noun, value: 'text', maxValueChars: 9, rest: 'r' })!.note).toBe(
       'To keep this answer short, 1 entry shown with the text cut at 9 characters: r',
@@ -103,7 +104,9 @@ describe('bounding a list in one step', () => {
     expect(cut).toEqual({
       leftOut: 13,
       shortened: 7,
-      note: 'To keep this answer short, 13 entries left out and 7 entries shown with the value cut at 4000 characters: more.',
+      note:
+        'To keep this answer short, 13 entries left out and 7 entries shown with the value cut at ' +
+        '4000 characters: more.',
     });
     expect(jsonChars(kept)).toBeLessThanOrEqual(MAX_ANSWER_CHARS);
   });

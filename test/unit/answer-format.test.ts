@@ -173,7 +173,8 @@ describe('a prepared format', () => {
 
   it('refuses a schema Ajv cannot compile, with Ajv’s words', async () => {
     await expect(prepareFormat({ type: 'object', requird: ['x'] })).rejects.toThrow(
-      'format is not a JSON Schema that can be used: strict mode: unknown keyword: "requird" — fix the schema, or pass "json".',
+      'format is not a JSON Schema that can be used: strict mode: unknown keyword: "requird" — ' +
+        'fix the schema, or pass "json".',
     );
     await expect(prepareFormat({ type: 'strnig' })).rejects.toThrow(FormatError);
     await expect(prepareFormat({ $ref: '#/$defs/missing' })).rejects.toThrow(/can't resolve reference/);
@@ -201,15 +202,19 @@ describe('a prepared format', () => {
 });
 
 describe('a format no answer can stall (issue 55, finding 1)', () => {
-  it('judges a near match of ^(a+)+$ at once: 40 characters refused (a backtracking engine tries 2^40 ways), a match accepted', async () => {
-    const f = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
-    // reached at all: a backtracking engine would hold this thread for days
-    expect(f.check(JSON.stringify(`${'a'.repeat(40)}!`))).toEqual({
-      ok: false,
-      why: 'it breaks the schema (answer: must match pattern "^(a+)+$")',
-    });
-    expect(f.check(JSON.stringify('a'.repeat(40)))).toEqual({ ok: true, value: 'a'.repeat(40) });
-  });
+  it(
+    'judges a near match of ^(a+)+$ at once: 40 characters refused (a backtracking engine tries ' +
+      '2^40 ways), a match accepted',
+    async () => {
+      const f = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
+      // reached at all: a backtracking engine would hold this thread for days
+      expect(f.check(JSON.stringify(`${'a'.repeat(40)}!`))).toEqual({
+        ok: false,
+        why: 'it breaks the schema (answer: must match pattern "^(a+)+$")',
+      });
+      expect(f.check(JSON.stringify('a'.repeat(40)))).toEqual({ ok: true, value: 'a'.repeat(40) });
+    },
+  );
 
   it('holds answers to ordinary patterns and patternProperties, both ways', async () => {
     const f = await prepareFormat({
@@ -234,13 +239,17 @@ describe('a format no answer can stall (issue 55, finding 1)', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormatError);
     expect((err as Error).message).toBe(
-      'format\'s pattern "^(?!test)\\\\w+$" uses a look-ahead ((?!…)), which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — rewrite the pattern without it, or leave the pattern out and check that part of the answer yourself.',
+      'format\'s pattern "^(?!test)\\\\w+$" uses a look-ahead ((?!…)), which ollm-mcp does not ' +
+        'run: patterns are matched in time linear in the answer (by RE2), so that no answer can ' +
+        'stall the server — rewrite the pattern without it, or leave the pattern out and check that ' +
+        'part of the answer yourself.',
     );
     await expect(prepareFormat({ type: 'string', pattern: '(a)\\1' })).rejects.toThrow(
       /^format's pattern "\(a\)\\\\1" uses a backreference \(\\1\)/,
     );
     await expect(prepareFormat({ type: 'string', pattern: '(' })).rejects.toThrow(
-      'format is not a JSON Schema that can be used: Invalid regular expression: /(/u: Unterminated group — fix the schema, or pass "json".',
+      'format is not a JSON Schema that can be used: Invalid regular expression: /(/u: ' +
+        'Unterminated group — fix the schema, or pass "json".',
     );
   });
 
@@ -260,7 +269,10 @@ describe('a format no answer can stall (issue 55, finding 1)', () => {
     expect(f.check(`${'['.repeat(60)}1${']'.repeat(60)}`)).toEqual({ ok: false, why: uncheckedWords('time', 1000) });
     expect(f.check('[["a"], "b"]')).toMatchObject({ ok: true });
     expect(uncheckedWords('time', 1000)).toBe(
-      'checking it against the schema took more than 1 s and was stopped (the schema\'s parts apply each other too many times over, or the answer is very large) — simplify the schema (fewer references to one part, no anyOf of parts that recurse), or pass "json" and check the answer yourself',
+      "checking it against the schema took more than 1 s and was stopped (the schema's parts " +
+        'apply each other too many times over, or the answer is very large) — simplify the schema ' +
+        '(fewer references to one part, no anyOf of parts that recurse), or pass "json" and check ' +
+        'the answer yourself',
     );
     expect(uncheckedWords('depth', 1000)).toBe(
       'it nests too deep to be checked against the schema — ask for a flatter answer',

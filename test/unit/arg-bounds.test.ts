@@ -89,17 +89,20 @@ describe('the shape of tool arguments', () => {
     // keys "a" and "b" make up the rest
     expect(argumentsProblem({ [`a`]: 'x'.repeat(half - 1), b: 'y'.repeat(half - 1) })).toBeUndefined();
     expect(argumentsProblem({ a: 'x'.repeat(half - 1), b: 'y'.repeat(half) })).toBe(
-      'the arguments hold more than 16 MiB of text (the count passed it at "b") — send less, or name files by path instead of pasting them',
+      'the arguments hold more than 16 MiB of text (the count passed it at "b") — send less, or ' +
+        'name files by path instead of pasting them',
     );
     expect(argumentsProblem({ [`k${'x'.repeat(MAX_ARG_CHARS)}`]: 1 })).toBe(
-      'the arguments hold more than 16 MiB of text (the count passed it at "the top") — send less, or name files by path instead of pasting them',
+      'the arguments hold more than 16 MiB of text (the count passed it at "the top") — send ' +
+        'less, or name files by path instead of pasting them',
     );
   });
 
   it('words the whole message as the other invalid-argument messages, with a long tool name shortened', () => {
     expect(invalidShape('recall', { key: 'k' })).toBeUndefined();
     expect(invalidShape('recall', { x: nest(40) })).toBe(
-      'Invalid arguments for recall: "x.a.a.a.a…" is nested deeper than 32 levels — no argument nests that deep: send plain values.',
+      'Invalid arguments for recall: "x.a.a.a.a…" is nested deeper than 32 levels — no argument ' +
+        'nests that deep: send plain values.',
     );
     expect(invalidShape('t'.repeat(300), nest(40))).toMatch(/^Invalid arguments for t{80}… \(300 characters\): /);
     const longKey = 'k'.repeat(300);
@@ -136,7 +139,9 @@ describe('a whole message nested too deep (the HTTP entry)', () => {
           content: [
             {
               type: 'text',
-              text: 'Invalid arguments for route_and_generate: "extra.a.a.a.a…" is nested deeper than 32 levels — no argument nests that deep: send plain values.',
+              text:
+                'Invalid arguments for route_and_generate: "extra.a.a.a.a…" is nested deeper than 32 levels ' +
+                '— no argument nests that deep: send plain values.',
             },
           ],
         },
@@ -154,7 +159,9 @@ describe('a whole message nested too deep (the HTTP entry)', () => {
       answer: {
         error: {
           code: -32602,
-          message: `Invalid params: the message nests deeper than ${MAX_MESSAGE_DEPTH} levels, which no MCP request does.`,
+          message:
+            `Invalid params: the message nests deeper than ${MAX_MESSAGE_DEPTH} levels, which no MCP ` +
+            `request does.`,
         },
       },
     });
@@ -188,21 +195,35 @@ describe('the edges of the bounds', () => {
     expect(nestsDeeperThan([[1]], 1)).toBe(true);
   });
 
-  it('only a tools/call naming its tool is answered as that tool; any other deep request, or one without a name, gets Invalid params', () => {
-    expect(
-      tooDeepAnswer({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'review', arguments: nest(100) } }),
-    ).toEqual({ id: 1, answer: invalidParams });
-    expect(
-      tooDeepAnswer({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 42, arguments: nest(100) } }),
-    ).toEqual({ id: 2, answer: invalidParams });
-    expect(tooDeepAnswer({ jsonrpc: '2.0', id: 3, method: 'tools/call', deep: nest(100) })).toEqual({
-      id: 3,
-      answer: invalidParams,
-    });
-    expect(
-      tooDeepAnswer({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'list_models', _meta: nest(100) } }),
-    ).toEqual({ id: 4, answer: invalidParams });
-  });
+  it(
+    'only a tools/call naming its tool is answered as that tool; any other deep request, or one ' +
+      'without a name, gets Invalid params',
+    () => {
+      expect(
+        tooDeepAnswer({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'prompts/get',
+          params: { name: 'review', arguments: nest(100) },
+        }),
+      ).toEqual({ id: 1, answer: invalidParams });
+      expect(
+        tooDeepAnswer({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 42, arguments: nest(100) } }),
+      ).toEqual({ id: 2, answer: invalidParams });
+      expect(tooDeepAnswer({ jsonrpc: '2.0', id: 3, method: 'tools/call', deep: nest(100) })).toEqual({
+        id: 3,
+        answer: invalidParams,
+      });
+      expect(
+        tooDeepAnswer({
+          jsonrpc: '2.0',
+          id: 4,
+          method: 'tools/call',
+          params: { name: 'list_models', _meta: nest(100) },
+        }),
+      ).toEqual({ id: 4, answer: invalidParams });
+    },
+  );
 
   it('a path of exactly five keys is named whole; a longer one is cut with …', () => {
     const big = 'x'.repeat(MAX_ARG_CHARS + 1);
@@ -215,7 +236,8 @@ describe('the edges of the bounds', () => {
     let v: unknown = 1;
     for (let i = 0; i < MAX_ARG_DEPTH + 1; i++) v = [v];
     expect(argumentsProblem(v)).toBe(
-      `"[0][0][0][0][0]…" is nested deeper than ${MAX_ARG_DEPTH} levels — no argument nests that deep: send plain values`,
+      `"[0][0][0][0][0]…" is nested deeper than ${MAX_ARG_DEPTH} levels — no argument nests that ` +
+        `deep: send plain values`,
     );
   });
 

@@ -53,7 +53,8 @@ describe('command line', () => {
       JSON.parse(objects(MAX_SET_DEPTH)),
     );
     const said = (key: string) =>
-      `--set ${key}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).`;
+      `--set ${key}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — ` +
+      `give the setting's own value (see schemas/settings.schema.json).`;
     expect(() => parseCli(['--set', `hosts=${lists(MAX_SET_DEPTH + 1)}`])).toThrow(new UsageError(said('hosts')));
     expect(() => parseCli(['--set', `x.y=${objects(MAX_SET_DEPTH + 1)}`])).toThrow(new UsageError(said('x.y')));
     expect(() => parseCli(['--set', `hosts=[1,{"a":[2,${lists(MAX_SET_DEPTH)}]}]`])).toThrow(

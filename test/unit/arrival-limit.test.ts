@@ -38,30 +38,34 @@ afterEach(() => {
 });
 
 describe('a long call hands over before what is left of its limit', () => {
-  it('counting from its arrival: a 7 s limit 3 s after arrival hands over at 1 s; counted from the start of its work it would not yet', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const ctx = (since?: number) =>
-      ({
-        orch: { longWork: new LongWork(store), savings: { recordOverhead: () => undefined } },
-        agent: 'a',
-        signal: new AbortController().signal,
-        clientLimit: limit({ seconds: 7, ...(since !== undefined && { since }) }),
-        scope: () => '',
-      }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
-    const never = () => new Promise<never>(() => undefined);
-    const handed = (c: ReturnType<typeof ctx>) => {
-      let out: unknown;
-      void asJob(c, { tool: 'route_and_generate', key: 'k' }, never, (job, text) => ({ job, text })).then(
-        (r) => (out = r),
-      );
-      return () => out;
-    };
-    const late = handed(ctx(Date.now() - 3000)); // 4 s left: answered 1 s from now (5 s margin, 1 s at the least)
-    const fresh = handed(ctx()); // 7 s left: answered at 2 s
-    await vi.advanceTimersByTimeAsync(1001);
-    expect(late()).toMatchObject({ structured: { job: { state: 'running' } } });
-    expect(fresh()).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(fresh()).toMatchObject({ structured: { job: { state: 'running' } } });
-  });
+  it(
+    'counting from its arrival: a 7 s limit 3 s after arrival hands over at 1 s; counted from ' +
+      'the start of its work it would not yet',
+    async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      const ctx = (since?: number) =>
+        ({
+          orch: { longWork: new LongWork(store), savings: { recordOverhead: () => undefined } },
+          agent: 'a',
+          signal: new AbortController().signal,
+          clientLimit: limit({ seconds: 7, ...(since !== undefined && { since }) }),
+          scope: () => '',
+        }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
+      const never = () => new Promise<never>(() => undefined);
+      const handed = (c: ReturnType<typeof ctx>) => {
+        let out: unknown;
+        void asJob(c, { tool: 'route_and_generate', key: 'k' }, never, (job, text) => ({ job, text })).then(
+          (r) => (out = r),
+        );
+        return () => out;
+      };
+      const late = handed(ctx(Date.now() - 3000)); // 4 s left: answered 1 s from now (5 s margin, 1 s at the least)
+      const fresh = handed(ctx()); // 7 s left: answered at 2 s
+      await vi.advanceTimersByTimeAsync(1001);
+      expect(late()).toMatchObject({ structured: { job: { state: 'running' } } });
+      expect(fresh()).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(fresh()).toMatchObject({ structured: { job: { state: 'running' } } });
+    },
+  );
 });

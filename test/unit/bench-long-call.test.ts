@@ -11,9 +11,13 @@ const running = (text: string) => ({
   structuredContent: { text, job: { id: 'job-1a2b3c4d', state: 'running', partsDone: 5 } },
 });
 const issue62 =
-  'Handed over as job job-1a2b3c4d, still running (your client waits 60 s): 5 of 11 parts done. Meanwhile go on with other work; then call show_status with {"job":"job-1a2b3c4d"}: it waits up to ~54 s and returns the whole result once it is done.';
+  'Handed over as job job-1a2b3c4d, still running (your client waits 60 s): 5 of 11 parts ' +
+  'done. Meanwhile go on with other work; then call show_status with {"job":"job-1a2b3c4d"}: ' +
+  'it waits up to ~54 s and returns the whole result once it is done.';
 const issue56 =
-  'Partial — the answers of the 1 part done so far:\n\n[part 1]\nx\n\n— Still running as job job-1a2b3c4d, past what this client waits. Call route_and_generate again with the same arguments: it waits for this job and returns its whole result, never starting over.';
+  'Partial — the answers of the 1 part done so far:\n\n[part 1]\nx\n\n— Still running as job ' +
+  'job-1a2b3c4d, past what this client waits. Call route_and_generate again with the same ' +
+  'arguments: it waits for this job and returns its whole result, never starting over.';
 
 /**
  * A client answering each call with the next of `answers` (an Error thrown as the SDK's timeout is),
@@ -58,20 +62,24 @@ describe('the bench agent walking to the whole answer', () => {
     expect(w.stopped).toBeUndefined();
   });
 
-  it('asks again after a timeout (counting nothing read), and stops on an error result or a hand-over naming nothing', async () => {
-    const timedOut = scripted([
-      new Error('MCP error -32001: Request timed out'),
-      { content: [{ type: 'text', text: 'No job of yours' }], isError: true },
-    ]);
-    const w = await walk(timedOut.client, first);
-    expect(timedOut.calls).toHaveLength(2);
-    expect(w.calls[0]!.got).toMatch(/^no answer: MCP error -32001/);
-    expect(w.read).toBe('No job of yours'.length);
-    expect(w.whole).toBeUndefined();
-    expect(w.stopped).toMatch(/^an error/);
-    const mute = scripted([running('Still running.')]);
-    const m = await walk(mute.client, first);
-    expect(m.whole).toBeUndefined();
-    expect(m.stopped).toMatch(/names nothing to call/);
-  });
+  it(
+    'asks again after a timeout (counting nothing read), and stops on an error result or a ' +
+      'hand-over naming nothing',
+    async () => {
+      const timedOut = scripted([
+        new Error('MCP error -32001: Request timed out'),
+        { content: [{ type: 'text', text: 'No job of yours' }], isError: true },
+      ]);
+      const w = await walk(timedOut.client, first);
+      expect(timedOut.calls).toHaveLength(2);
+      expect(w.calls[0]!.got).toMatch(/^no answer: MCP error -32001/);
+      expect(w.read).toBe('No job of yours'.length);
+      expect(w.whole).toBeUndefined();
+      expect(w.stopped).toMatch(/^an error/);
+      const mute = scripted([running('Still running.')]);
+      const m = await walk(mute.client, first);
+      expect(m.whole).toBeUndefined();
+      expect(m.stopped).toMatch(/names nothing to call/);
+    },
+  );
 });

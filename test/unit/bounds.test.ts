@@ -19,7 +19,9 @@ describe('shortening user-supplied names in messages', () => {
   it('shortens every echo of a long input in a message, raw or JSON-escaped', () => {
     const name = `m${'e'.repeat(300)}`;
     const quotedName = `q"${'z'.repeat(200)}`;
-    const message = `Model "${name}" is not installed — pull it with \`ollama pull ${name}\`; also ${JSON.stringify(quotedName)}.`;
+    const message =
+      `Model "${name}" is not installed — pull it with \`ollama pull ${name}\`; also ` +
+      `${JSON.stringify(quotedName)}.`;
     const out = withoutLongEchoes(message, { model: name, other: [quotedName], prompt: 'short' });
     expect(out).not.toContain('e'.repeat(81));
     expect(out).not.toContain('z'.repeat(81));
@@ -46,11 +48,14 @@ describe('invalid tool arguments, explained', () => {
 
   it('names each field, what it must be and what was sent — no zod JSON', () => {
     expect(explain({ keepAlive: true })).toBe(
-      'Invalid arguments for smart_load: "model" is required; "keepAlive" must be a number of seconds or a duration like "10m" (got true).',
+      'Invalid arguments for smart_load: "model" is required; "keepAlive" must be a number of ' +
+        'seconds or a duration like "10m" (got true).',
     );
     const many = explain({ model: '', task: 'slow', images: ['a', 'b', 'c'], maxTokens: 1.5, variables: { who: 3 } });
     expect(many).toBe(
-      'Invalid arguments for smart_load: "model" must not be empty (got ""); "task" must be one of "code", "fast" (got "slow"); "images" must have at most 2 items (got a list of 3); "maxTokens" must be a whole number (got 1.5); "variables.who" must be a string (got 3).',
+      'Invalid arguments for smart_load: "model" must not be empty (got ""); "task" must be one ' +
+        'of "code", "fast" (got "slow"); "images" must have at most 2 items (got a list of 3); ' +
+        '"maxTokens" must be a whole number (got 1.5); "variables.who" must be a string (got 3).',
     );
     for (const text of [many, explain(null), explain({ model: 7 })]) {
       expect(text).not.toMatch(/\[\{|"code":|Invalid input|expected string, received/);
@@ -79,7 +84,8 @@ describe('HTTP guard pieces', () => {
   it('refuses a bearer token shorter than 16 characters, naming where it came from', () => {
     expect(tokenProblem('0123456789abcdef', '--token')).toBeUndefined();
     expect(tokenProblem('short', '--token')).toBe(
-      '--token is 5 characters long; a bearer token needs at least 16 characters so it cannot be guessed — make one with `openssl rand -hex 16`.',
+      '--token is 5 characters long; a bearer token needs at least 16 characters so it cannot be ' +
+        'guessed — make one with `openssl rand -hex 16`.',
     );
     expect(tokenProblem('', 'OLLM_HTTP_TOKEN')).toMatch(
       /^OLLM_HTTP_TOKEN is empty; a bearer token needs at least 16 characters/,
@@ -109,26 +115,30 @@ describe('the stdio line limit', () => {
     expect(skeleton(`{"id":"${'i'.repeat(5000)}","method":"x"}`)).toEqual({ id: '\u0000', method: 'x' });
   });
 
-  it('reads past nested strings of escapes and backslash runs, wherever a chunk ends (inside a run, between a backslash and its quote)', () => {
-    const texts = ['\\', '\\\\', '"', '\\"', 'a\\\\"b\\\\\\"c\\', '}{][', '"id":6,"method":"no"'];
-    const big = JSON.stringify({
-      params: { text: texts.join(''), more: texts, id: 8 },
-      id: 'r-2',
-      method: 'tools/call',
-      jsonrpc: '2.0',
-    });
-    expect(JSON.parse(big).params.more).toEqual(texts);
-    const buf = Buffer.from(big);
-    for (let cut = 1; cut < buf.length; cut++) {
-      const t = new TopLevel();
-      t.feed(buf.subarray(0, cut));
-      t.feed(buf.subarray(cut));
-      expect(t.members(), `cut at ${cut}`).toEqual({ params: 0, id: 'r-2', method: 'tools/call', jsonrpc: '2.0' });
-    }
-    expect(
-      skeleton(JSON.stringify({ params: { s: `${'\\'.repeat(3)}"` }, id: 1 }).replace('"}', '\\"}')),
-    ).toBeUndefined(); // an escaped closing quote leaves the string open: not an object
-  });
+  it(
+    'reads past nested strings of escapes and backslash runs, wherever a chunk ends (inside a ' +
+      'run, between a backslash and its quote)',
+    () => {
+      const texts = ['\\', '\\\\', '"', '\\"', 'a\\\\"b\\\\\\"c\\', '}{][', '"id":6,"method":"no"'];
+      const big = JSON.stringify({
+        params: { text: texts.join(''), more: texts, id: 8 },
+        id: 'r-2',
+        method: 'tools/call',
+        jsonrpc: '2.0',
+      });
+      expect(JSON.parse(big).params.more).toEqual(texts);
+      const buf = Buffer.from(big);
+      for (let cut = 1; cut < buf.length; cut++) {
+        const t = new TopLevel();
+        t.feed(buf.subarray(0, cut));
+        t.feed(buf.subarray(cut));
+        expect(t.members(), `cut at ${cut}`).toEqual({ params: 0, id: 'r-2', method: 'tools/call', jsonrpc: '2.0' });
+      }
+      expect(
+        skeleton(JSON.stringify({ params: { s: `${'\\'.repeat(3)}"` }, id: 1 }).replace('"}', '\\"}')),
+      ).toBeUndefined(); // an escaped closing quote leaves the string open: not an object
+    },
+  );
 
   async function through(input: string[], limit: number): Promise<{ lines: string[]; dropped: Oversized[] }> {
     const dropped: Oversized[] = [];

@@ -56,7 +56,8 @@ describe('loadWhenIdle', () => {
     expect(out.action).toBe('refused');
     expect(out.waitFor).toEqual(['a:8b']);
     expect(out.reason).toContain(
-      'a:8b is held by this same job, waiting on this load, so it was not waited for: b:8b cannot be resident beside it.',
+      'a:8b is held by this same job, waiting on this load, so it was not waited for: b:8b cannot ' +
+        'be resident beside it.',
     );
     expect(l.tries()).toBe(1);
     expect(notes).toEqual([]);

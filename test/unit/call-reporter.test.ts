@@ -38,20 +38,24 @@ describe('a call’s reporting', () => {
     answered();
   });
 
-  it('no one listening (no progress token, no job yet): nothing measured or timed; a job that comes hears the next phase', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { ctx, sent } = context();
-    const { phases, lines, answered } = callReporter(ctx, server, 2000, []);
-    phases.enter({ kind: 'starting', what: 'reading 1 file path' });
-    expect(vi.getTimerCount()).toBe(0); // no heartbeat for no one
-    const job: string[] = [];
-    lines.to = (line) => job.push(line);
-    phases.enter({ kind: 'starting', what: 'choosing a model' });
-    expect(job).toEqual(['choosing a model']);
-    expect(vi.getTimerCount()).toBe(1); // its heartbeat, now that a job hears it
-    expect(sent).toEqual([]);
-    answered();
-  });
+  it(
+    'no one listening (no progress token, no job yet): nothing measured or timed; a job that ' +
+      'comes hears the next phase',
+    async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { ctx, sent } = context();
+      const { phases, lines, answered } = callReporter(ctx, server, 2000, []);
+      phases.enter({ kind: 'starting', what: 'reading 1 file path' });
+      expect(vi.getTimerCount()).toBe(0); // no heartbeat for no one
+      const job: string[] = [];
+      lines.to = (line) => job.push(line);
+      phases.enter({ kind: 'starting', what: 'choosing a model' });
+      expect(job).toEqual(['choosing a model']);
+      expect(vi.getTimerCount()).toBe(1); // its heartbeat, now that a job hears it
+      expect(sent).toEqual([]);
+      answered();
+    },
+  );
 
   it('a task’s call: its lines reach the task from the start', () => {
     const { ctx } = context();
@@ -95,20 +99,24 @@ describe('a call’s reporting', () => {
     expect(job).toEqual(['x']);
   });
 
-  it('relayed by another ollm-mcp (quietMs): answered within it, the client is sent nothing — its job hears every line', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const { ctx, sent } = context('t3');
-    const { phases, lines, answered } = callReporter(ctx, server, 2000, [], undefined, RELAYED_QUIET_MS);
-    const job: string[] = [];
-    lines.to = (line) => job.push(line);
-    phases.enter({ kind: 'starting', what: 'choosing a model' });
-    await vi.advanceTimersByTimeAsync(RELAYED_QUIET_MS - 10);
-    phases.enter({ kind: 'starting', what: 'loading' });
-    answered();
-    await vi.advanceTimersByTimeAsync(5000);
-    expect(sent).toEqual([]);
-    expect(job).toEqual(['choosing a model', 'loading']);
-  });
+  it(
+    'relayed by another ollm-mcp (quietMs): answered within it, the client is sent nothing — ' +
+      'its job hears every line',
+    async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      const { ctx, sent } = context('t3');
+      const { phases, lines, answered } = callReporter(ctx, server, 2000, [], undefined, RELAYED_QUIET_MS);
+      const job: string[] = [];
+      lines.to = (line) => job.push(line);
+      phases.enter({ kind: 'starting', what: 'choosing a model' });
+      await vi.advanceTimersByTimeAsync(RELAYED_QUIET_MS - 10);
+      phases.enter({ kind: 'starting', what: 'loading' });
+      answered();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(sent).toEqual([]);
+      expect(job).toEqual(['choosing a model', 'loading']);
+    },
+  );
 
   it('relayed, still running when the quiet ends: the latest phase is sent then, and every later one at once', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });

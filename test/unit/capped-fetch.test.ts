@@ -62,28 +62,32 @@ describe('capped fetch', () => {
     expect(told).toHaveLength(1);
   });
 
-  it('cuts an SSE stream past its bound in all, though each event is under the bound (a box streaming without end); up to it, every byte passes', async () => {
-    const event = `event: message\ndata: ${'p'.repeat(30)}\n\n`; // 52 bytes
-    const endless = await read(
-      'text/event-stream',
-      Array.from({ length: 20 }, () => event),
-      100,
-      200,
-      20 * event.length - 1,
-    );
-    expect(endless.text).toBeInstanceOf(OversizeError);
-    expect((endless.text as Error).message).toBe(`its stream larger than ${20 * event.length - 1} bytes`);
-    expect(endless.told).toHaveLength(1);
-    const whole = await read(
-      'text/event-stream',
-      Array.from({ length: 20 }, () => event),
-      100,
-      200,
-      20 * event.length,
-    );
-    expect(whole.text).toBe(event.repeat(20));
-    expect(whole.told).toEqual([]);
-  });
+  it(
+    'cuts an SSE stream past its bound in all, though each event is under the bound (a box ' +
+      'streaming without end); up to it, every byte passes',
+    async () => {
+      const event = `event: message\ndata: ${'p'.repeat(30)}\n\n`; // 52 bytes
+      const endless = await read(
+        'text/event-stream',
+        Array.from({ length: 20 }, () => event),
+        100,
+        200,
+        20 * event.length - 1,
+      );
+      expect(endless.text).toBeInstanceOf(OversizeError);
+      expect((endless.text as Error).message).toBe(`its stream larger than ${20 * event.length - 1} bytes`);
+      expect(endless.told).toHaveLength(1);
+      const whole = await read(
+        'text/event-stream',
+        Array.from({ length: 20 }, () => event),
+        100,
+        200,
+        20 * event.length,
+      );
+      expect(whole.text).toBe(event.repeat(20));
+      expect(whole.told).toEqual([]);
+    },
+  );
 
   it('counts any other body whole: under the bound it passes, past it it is refused', async () => {
     const ok = await read('application/json', ['{"a":', '"', 'b'.repeat(90), '"}'], 100);

@@ -97,19 +97,23 @@ describe('another ollm-mcp asked to refresh', () => {
     return { engine, args };
   }
 
-  it('asks the box to refresh once for a list and its loaded models read at once, again for a later refresh, and reuses its reading otherwise', async () => {
-    const { engine, args } = box();
-    await engine.list();
-    expect(args).toEqual([{}]);
-    await engine.list();
-    expect(args).toHaveLength(1); // read again at most once a second
-    const [models, running] = await Promise.all([engine.list({ refresh: true }), engine.ps({ refresh: true })]);
-    expect(models.map((m) => m.name)).toEqual(['m:latest']);
-    expect(running.map((m) => m.name)).toEqual(['m:latest']);
-    expect(args).toEqual([{}, { refresh: true }]);
-    await engine.list({ refresh: true });
-    expect(args).toEqual([{}, { refresh: true }, { refresh: true }]);
-    await engine.list();
-    expect(args).toHaveLength(3);
-  });
+  it(
+    'asks the box to refresh once for a list and its loaded models read at once, again for a ' +
+      'later refresh, and reuses its reading otherwise',
+    async () => {
+      const { engine, args } = box();
+      await engine.list();
+      expect(args).toEqual([{}]);
+      await engine.list();
+      expect(args).toHaveLength(1); // read again at most once a second
+      const [models, running] = await Promise.all([engine.list({ refresh: true }), engine.ps({ refresh: true })]);
+      expect(models.map((m) => m.name)).toEqual(['m:latest']);
+      expect(running.map((m) => m.name)).toEqual(['m:latest']);
+      expect(args).toEqual([{}, { refresh: true }]);
+      await engine.list({ refresh: true });
+      expect(args).toEqual([{}, { refresh: true }, { refresh: true }]);
+      await engine.list();
+      expect(args).toHaveLength(3);
+    },
+  );
 });

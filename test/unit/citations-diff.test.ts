@@ -207,7 +207,8 @@ describe('whether the citations hold: only checked ones count', () => {
   it('most of two or more checked citations flagged does, naming the first', () => {
     const r = checkCitations('code.py:2 `return a * a`, code.py:6 `nope nope` and src/x.c:1 and code.py:5', READ);
     expect(unheld(r)).toBe(
-      'most of its citations do not hold (1 of 3 citations verified, 1 unchecked; the quoted text is not on line 2 of code.py as the diff shows it)',
+      'most of its citations do not hold (1 of 3 citations verified, 1 unchecked; the quoted text ' +
+        'is not on line 2 of code.py as the diff shows it)',
     );
     expect(unheld(checkCitations('code.py:2 `return a * a` and code.py:5', READ))).toBeUndefined(); // half is not most
     expect(unheld(checkCitations('code.py:2 `return a * a`', READ))).toBeUndefined(); // one is too few to judge

@@ -64,7 +64,8 @@ describe('the citation forms', () => {
   it('does not count times, URLs, ratios, addresses or version numbers', () => {
     const report = check(
       'At 12:30 the ratio was 3:2 (a:b). See http://x:80, https://example.com:8443/src/retry.ts:3, ' +
-        'example.com:8080/api, 10.0.0.1:80, v1.2:3, git@github.com:owner/repo.git and the docs at https://github.com/o/r/blob/main/src/retry.ts#L3.',
+        'example.com:8080/api, 10.0.0.1:80, v1.2:3, git@github.com:owner/repo.git and the docs at ' +
+        'https://github.com/o/r/blob/main/src/retry.ts#L3.',
     );
     expect(report.citations).toEqual([]);
     expect(report).toMatchObject({ verified: 0, flagged: 0, summary: '' });
@@ -175,44 +176,50 @@ describe('lines', () => {
     );
   });
 
-  it('counts lines as an editor shows them: CRLF, CR alone (old Mac), mixed, no final newline, a final newline, empty', () => {
-    const read = [
-      { label: 'cr.txt', text: 'one\rtwo\rthree\r' },
-      { label: 'mixed.txt', text: 'one\rtwo\r\nthree\nfour' },
-      { label: 'crlf.txt', text: 'one\r\ntwo\r\n' },
-      { label: 'open.txt', text: 'one\ntwo' },
-      { label: 'closed.txt', text: 'one\ntwo\n' },
-      { label: 'one.txt', text: 'only' },
-      { label: 'empty.txt', text: '' },
-    ];
-    const verdicts = (answer: string) => check(answer, read).citations.map((c) => [c.raw, c.verdict, c.why]);
-    expect(verdicts('cr.txt:3 cr.txt:4 mixed.txt:4 mixed.txt:5')).toEqual([
-      ['cr.txt:3', 'verified', undefined],
-      ['cr.txt:4', 'flagged', 'cr.txt:4 does not exist: the file has 3 lines'],
-      ['mixed.txt:4', 'verified', undefined],
-      ['mixed.txt:5', 'flagged', 'mixed.txt:5 does not exist: the file has 4 lines'],
-    ]);
-    // a quote is looked for on the cited line alone, whatever ends it
-    expect(only('cr.txt:2 `two`', read)).toMatchObject({ verdict: 'verified' });
-    expect(only('cr.txt:2 `three`', read)).toMatchObject({
-      verdict: 'flagged',
-      why: 'the quoted text is not on line 2 of cr.txt',
-    });
-    expect(only('mixed.txt:3 `three`', read)).toMatchObject({ verdict: 'verified' });
-    expect(
-      verdicts('crlf.txt:2 crlf.txt:3 open.txt:2 open.txt:3 closed.txt:2 closed.txt:3 one.txt:1 one.txt:2 empty.txt:1'),
-    ).toEqual([
-      ['crlf.txt:2', 'verified', undefined],
-      ['crlf.txt:3', 'flagged', 'crlf.txt:3 does not exist: the file has 2 lines'],
-      ['open.txt:2', 'verified', undefined],
-      ['open.txt:3', 'flagged', 'open.txt:3 does not exist: the file has 2 lines'],
-      ['closed.txt:2', 'verified', undefined],
-      ['closed.txt:3', 'flagged', 'closed.txt:3 does not exist: the file has 2 lines'],
-      ['one.txt:1', 'verified', undefined],
-      ['one.txt:2', 'flagged', 'one.txt:2 does not exist: the file has 1 line'],
-      ['empty.txt:1', 'flagged', 'empty.txt:1 does not exist: the file is empty (0 lines)'],
-    ]);
-  });
+  it(
+    'counts lines as an editor shows them: CRLF, CR alone (old Mac), mixed, no final newline, a ' +
+      'final newline, empty',
+    () => {
+      const read = [
+        { label: 'cr.txt', text: 'one\rtwo\rthree\r' },
+        { label: 'mixed.txt', text: 'one\rtwo\r\nthree\nfour' },
+        { label: 'crlf.txt', text: 'one\r\ntwo\r\n' },
+        { label: 'open.txt', text: 'one\ntwo' },
+        { label: 'closed.txt', text: 'one\ntwo\n' },
+        { label: 'one.txt', text: 'only' },
+        { label: 'empty.txt', text: '' },
+      ];
+      const verdicts = (answer: string) => check(answer, read).citations.map((c) => [c.raw, c.verdict, c.why]);
+      expect(verdicts('cr.txt:3 cr.txt:4 mixed.txt:4 mixed.txt:5')).toEqual([
+        ['cr.txt:3', 'verified', undefined],
+        ['cr.txt:4', 'flagged', 'cr.txt:4 does not exist: the file has 3 lines'],
+        ['mixed.txt:4', 'verified', undefined],
+        ['mixed.txt:5', 'flagged', 'mixed.txt:5 does not exist: the file has 4 lines'],
+      ]);
+      // a quote is looked for on the cited line alone, whatever ends it
+      expect(only('cr.txt:2 `two`', read)).toMatchObject({ verdict: 'verified' });
+      expect(only('cr.txt:2 `three`', read)).toMatchObject({
+        verdict: 'flagged',
+        why: 'the quoted text is not on line 2 of cr.txt',
+      });
+      expect(only('mixed.txt:3 `three`', read)).toMatchObject({ verdict: 'verified' });
+      expect(
+        verdicts(
+          'crlf.txt:2 crlf.txt:3 open.txt:2 open.txt:3 closed.txt:2 closed.txt:3 one.txt:1 one.txt:2 empty.txt:1',
+        ),
+      ).toEqual([
+        ['crlf.txt:2', 'verified', undefined],
+        ['crlf.txt:3', 'flagged', 'crlf.txt:3 does not exist: the file has 2 lines'],
+        ['open.txt:2', 'verified', undefined],
+        ['open.txt:3', 'flagged', 'open.txt:3 does not exist: the file has 2 lines'],
+        ['closed.txt:2', 'verified', undefined],
+        ['closed.txt:3', 'flagged', 'closed.txt:3 does not exist: the file has 2 lines'],
+        ['one.txt:1', 'verified', undefined],
+        ['one.txt:2', 'flagged', 'one.txt:2 does not exist: the file has 1 line'],
+        ['empty.txt:1', 'flagged', 'empty.txt:1 does not exist: the file is empty (0 lines)'],
+      ]);
+    },
+  );
 });
 
 describe('line ends of every kind', () => {

@@ -23,64 +23,91 @@ const I = (prompt: string, images = 1): LabelledPrompt => ({ task: 'vision', pro
 const fence = '```';
 
 const REEF =
-  'Marine biologists surveying the northern reef this spring found that nearly a third of the coral had bleached, the highest share since records began in 1998. ' +
-  'Water temperatures stayed two degrees above the seasonal average for eleven weeks. Some colonies have started to recover in cooler, deeper water, but researchers ' +
-  'warn that another hot summer could kill the weakest patches outright. The regional government has promised new funding for monitoring and for a pilot project ' +
+  'Marine biologists surveying the northern reef this spring found that nearly a third of the ' +
+  'coral had bleached, the highest share since records began in 1998. ' +
+  'Water temperatures stayed two degrees above the seasonal average for eleven weeks. Some ' +
+  'colonies have started to recover in cooler, deeper water, but researchers ' +
+  'warn that another hot summer could kill the weakest patches outright. The regional ' +
+  'government has promised new funding for monitoring and for a pilot project ' +
   'that grows heat-tolerant coral in nurseries before replanting it on the reef.';
 
 const NOTES =
-  'Notes from Monday sync\n- Ravi: migration script done, needs review\n- Ola: blocked on design sign-off for the settings page\n' +
-  '- Tom: on call this week, two pages over the weekend, both false alarms\n- Decision: freeze features on the 12th, release on the 19th\n' +
+  'Notes from Monday sync\n- Ravi: migration script done, needs review\n- Ola: blocked on ' +
+  'design sign-off for the settings page\n' +
+  '- Tom: on call this week, two pages over the weekend, both false alarms\n- Decision: ' +
+  'freeze features on the 12th, release on the 19th\n' +
   '- Ola to ping design lead today; Tom to tune the alert thresholds';
 
 const PODCAST =
-  'HOST: So you left a stable job to start a bakery at 45?\nGUEST: Yes, and everyone thought I was mad. But I had been baking on weekends for twenty years.\n' +
-  'HOST: What was the hardest part?\nGUEST: Honestly the paperwork. Permits, food safety, the landlord. The baking was the easy bit.\n' +
+  'HOST: So you left a stable job to start a bakery at 45?\nGUEST: Yes, and everyone thought ' +
+  'I was mad. But I had been baking on weekends for twenty years.\n' +
+  'HOST: What was the hardest part?\nGUEST: Honestly the paperwork. Permits, food safety, the ' +
+  'landlord. The baking was the easy bit.\n' +
   'HOST: And now?\nGUEST: Two shops, eleven staff, and I still get up at four.';
 
 const FRENCH =
-  'Le conseil municipal a adopté hier un plan pour réduire la circulation automobile dans le centre-ville. Les voitures seront interdites le dimanche dans ' +
-  "plusieurs quartiers, et de nouvelles pistes cyclables relieront la gare à l'université. Les commerçants craignent une baisse de fréquentation, tandis que " +
+  'Le conseil municipal a adopté hier un plan pour réduire la circulation automobile dans le ' +
+  'centre-ville. Les voitures seront interdites le dimanche dans ' +
+  "plusieurs quartiers, et de nouvelles pistes cyclables relieront la gare à l'université. " +
+  'Les commerçants craignent une baisse de fréquentation, tandis que ' +
   "les associations d'habitants saluent une mesure attendue depuis longtemps.";
 
 const SPANISH =
-  'El gobierno anunció ayer un nuevo programa de ayudas para la compra de viviendas destinado a jóvenes menores de 35 años. Las ayudas cubrirán hasta el 20% ' +
-  'del precio, con un límite de 30.000 euros, y se podrán solicitar a partir de enero. Los expertos advierten que la medida podría hacer subir los precios si no ' +
+  'El gobierno anunció ayer un nuevo programa de ayudas para la compra de viviendas destinado ' +
+  'a jóvenes menores de 35 años. Las ayudas cubrirán hasta el 20% ' +
+  'del precio, con un límite de 30.000 euros, y se podrán solicitar a partir de enero. Los ' +
+  'expertos advierten que la medida podría hacer subir los precios si no ' +
   'se construyen más viviendas.';
 
 const GERMAN =
-  'Die Bahn hat angekündigt, ab dem nächsten Jahr auf mehreren Strecken neue Züge einzusetzen. Die Fahrzeit zwischen den beiden größten Städten des Landes ' +
-  'soll dadurch um zwanzig Minuten sinken. Fahrgastverbände begrüßen die Pläne, kritisieren aber, dass die Preise gleichzeitig steigen sollen.';
+  'Die Bahn hat angekündigt, ab dem nächsten Jahr auf mehreren Strecken neue Züge ' +
+  'einzusetzen. Die Fahrzeit zwischen den beiden größten Städten des Landes ' +
+  'soll dadurch um zwanzig Minuten sinken. Fahrgastverbände begrüßen die Pläne, kritisieren ' +
+  'aber, dass die Preise gleichzeitig steigen sollen.';
 
 const ESSAY =
-  'Remote work is often praised for saving commuting time, but its costs are less visible. Junior employees learn less when they cannot overhear how experienced ' +
-  'colleagues handle problems. Informal conversations, where many ideas start, become rare. On the other hand, companies that hire remotely can recruit from a ' +
-  'far larger pool, and many workers report better focus at home. The answer is probably not a return to the office five days a week, but deliberate time ' +
+  'Remote work is often praised for saving commuting time, but its costs are less visible. ' +
+  'Junior employees learn less when they cannot overhear how experienced ' +
+  'colleagues handle problems. Informal conversations, where many ideas start, become rare. ' +
+  'On the other hand, companies that hire remotely can recruit from a ' +
+  'far larger pool, and many workers report better focus at home. The answer is probably not ' +
+  'a return to the office five days a week, but deliberate time ' +
   'together for the work that needs it.';
 
 const QUARTER =
-  'Q2 results: active users rose to 1.8 million (+9% quarter on quarter). Average revenue per user fell slightly to $4.10 because of the discount campaign in May. ' +
-  'Infrastructure costs dropped 15% after moving batch jobs to spot instances. Two senior engineers left; one position has been filled. Customer satisfaction ' +
+  'Q2 results: active users rose to 1.8 million (+9% quarter on quarter). Average revenue per ' +
+  'user fell slightly to $4.10 because of the discount campaign in May. ' +
+  'Infrastructure costs dropped 15% after moving batch jobs to spot instances. Two senior ' +
+  'engineers left; one position has been filled. Customer satisfaction ' +
   'held at 4.4/5. Next quarter the priority is the enterprise tier, which has a waiting list of 60 companies.';
 
 const CLAUSE =
-  'The Supplier shall not be liable for any indirect, incidental or consequential loss, including loss of profit, revenue or data, arising out of or in ' +
-  'connection with this Agreement, save that nothing in this clause shall limit liability for death or personal injury caused by negligence, or for fraud.';
+  'The Supplier shall not be liable for any indirect, incidental or consequential loss, ' +
+  'including loss of profit, revenue or data, arising out of or in ' +
+  'connection with this Agreement, save that nothing in this clause shall limit liability for ' +
+  'death or personal injury caused by negligence, or for fraud.';
 
 const CHANGELOG =
-  '## 3.2.0\n- Added dark mode\n- Export to PDF now includes images\n- Fixed crash when opening files over 2 GB\n- Dropped support for Windows 7\n- Faster startup on machines with many fonts';
+  '## 3.2.0\n- Added dark mode\n- Export to PDF now includes images\n- Fixed crash when ' +
+  'opening files over 2 GB\n- Dropped support for Windows 7\n- Faster startup on machines ' +
+  'with many fonts';
 
 const STUDY =
-  'In a randomised trial of 1,200 adults, participants who walked 30 minutes a day for six months lowered their systolic blood pressure by an average of 6 mmHg ' +
-  'compared with the control group. The effect was larger in participants over 60. Adherence fell after the third month, and the authors suggest reminders or ' +
+  'In a randomised trial of 1,200 adults, participants who walked 30 minutes a day for six ' +
+  'months lowered their systolic blood pressure by an average of 6 mmHg ' +
+  'compared with the control group. The effect was larger in participants over 60. Adherence ' +
+  'fell after the third month, and the authors suggest reminders or ' +
   'group walks to keep people going.';
 
 const PRINTER_THREAD =
-  'From: Jo\nThe printer on floor 3 is jammed again, can facilities look at it?\n\nFrom: Facilities\nWe can send someone Thursday. In the meantime please use ' +
-  'the one on floor 2.\n\nFrom: Mei\nFloor 2 is out of toner as well.\n\nFrom: Facilities\nToner ordered, arriving Wednesday. We will check both printers then.';
+  'From: Jo\nThe printer on floor 3 is jammed again, can facilities look at it?\n\nFrom: ' +
+  'Facilities\nWe can send someone Thursday. In the meantime please use ' +
+  'the one on floor 2.\n\nFrom: Mei\nFloor 2 is out of toner as well.\n\nFrom: ' +
+  'Facilities\nToner ordered, arriving Wednesday. We will check both printers then.';
 
 const DEDUPE =
-  'def dedupe(rows):\n    seen = set()\n    out = []\n    for r in rows:\n        key = (r["email"].lower(), r["date"])\n        if key not in seen:\n' +
+  'def dedupe(rows):\n    seen = set()\n    out = []\n    for r in rows:\n        key = ' +
+  '(r["email"].lower(), r["date"])\n        if key not in seen:\n' +
   '            seen.add(key)\n            out.append(r)\n    return out';
 
 const QUEUE_TRACE =
@@ -88,7 +115,8 @@ const QUEUE_TRACE =
   '  File "/usr/lib/python3.11/queue.py", line 179, in get\n    raise Empty\n_queue.Empty';
 
 const CONFIG_DIFF =
-  '--- a/config.yaml\n+++ b/config.yaml\n@@ -3,4 +3,5 @@\n-retries: 3\n+retries: 5\n+backoff: exponential\n timeout: 30';
+  '--- a/config.yaml\n+++ b/config.yaml\n@@ -3,4 +3,5 @@\n-retries: 3\n+retries: 5\n+backoff: ' +
+  'exponential\n timeout: 30';
 
 const general: LabelledPrompt[] = [
   T('general', 'what should i pack for a week in iceland in march'),
@@ -134,7 +162,8 @@ const general: LabelledPrompt[] = [
   T('general', "how to tell my boss i'm burned out without sounding lazy"),
   T(
     'general',
-    'Rewrite this paragraph to sound more professional: hey guys, the meeting got moved to thurs cause half the team is out, pls update ur calendars.',
+    'Rewrite this paragraph to sound more professional: hey guys, the meeting got moved to ' +
+      'thurs cause half the team is out, pls update ur calendars.',
   ),
   T('general', 'What is the difference between empathy and compassion? Give examples from everyday life.'),
   T('general', 'I am moving to Canada from the UK. What do I need to sort out before I go?'),
@@ -165,7 +194,8 @@ const code: LabelledPrompt[] = [
   T('code', 'kubectl command to see the logs of a pod from its previous restart'),
   T(
     'code',
-    'Convert this to a list comprehension:\nresult = []\nfor x in nums:\n    if x % 2 == 0:\n        result.append(x * x)',
+    'Convert this to a list comprehension:\nresult = []\nfor x in nums:\n    if x % 2 == 0:\n   ' +
+      '     result.append(x * x)',
   ),
   T('code', 'Can you write a bash script that backs up my ~/Documents folder to an external drive every night?'),
   T('code', 'numpy: how to get the indices of the 3 largest values in an array'),
@@ -175,7 +205,8 @@ const code: LabelledPrompt[] = [
   T('code', 'how to pivot a dataframe so dates become columns'),
   T(
     'code',
-    `Write unit tests for this function:\n${fence}js\nfunction slugify(s) {\n  return s.toLowerCase().trim().replace(/[^a-z0-9]+/g, "-");\n}\n${fence}`,
+    `Write unit tests for this function:\n${fence}js\nfunction slugify(s) {\n  return ` +
+      `s.toLowerCase().trim().replace(/[^a-z0-9]+/g, "-");\n}\n${fence}`,
   ),
   T('code', 'How can I make a div stick to the top of the page when scrolling?'),
   T('code', 'Could you show me how to read a large JSON file line by line in Java without loading it all into memory?'),
@@ -200,7 +231,8 @@ const code: LabelledPrompt[] = [
   T('code', 'excel formula to count cells that contain the word "paid"'),
   T(
     'code',
-    'Make this function async and add retries with exponential backoff:\n\nasync def fetch(url):\n    return requests.get(url).json()',
+    'Make this function async and add retries with exponential backoff:\n\nasync def ' +
+      'fetch(url):\n    return requests.get(url).json()',
   ),
   T('code', 'Write a program in Python that brute-forces the cryptarithm SEND + MORE = MONEY.'),
   T('code', 'How do I cherry-pick a commit from another branch?'),
@@ -219,7 +251,9 @@ const code: LabelledPrompt[] = [
 const debugging: LabelledPrompt[] = [
   T(
     'debugging',
-    'explain this stack trace:\nException in thread "main" java.lang.ArrayIndexOutOfBoundsException: Index 5 out of bounds for length 5\n\tat Main.main(Main.java:9)',
+    'explain this stack trace:\nException in thread "main" ' +
+      'java.lang.ArrayIndexOutOfBoundsException: Index 5 out of bounds for length 5\n\tat ' +
+      'Main.main(Main.java:9)',
   ),
   T('debugging', "my pandas merge gives me way more rows than either table, what's going on?"),
   T('debugging', 'npm install fails with EACCES permission denied on mac'),
@@ -266,7 +300,8 @@ const debugging: LabelledPrompt[] = [
   T('debugging', 'I get "Permission denied (publickey)" when cloning from github'),
   T(
     'debugging',
-    `Here is my code and the error, what is wrong?\n${fence}\nconst data = await fetch(url).json();\n${fence}\nTypeError: fetch(...).json is not a function`,
+    `Here is my code and the error, what is wrong?\n${fence}\nconst data = await ` +
+      `fetch(url).json();\n${fence}\nTypeError: fetch(...).json is not a function`,
   ),
   T('debugging', 'The sort in my C++ code gives wrong results for negative numbers, help me debug'),
   T('debugging', 'my wordpress site shows a white screen after updating a plugin'),
@@ -288,14 +323,17 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'If it takes 6 minutes to boil 3 eggs, how long does it take to boil 6 eggs?'),
   T(
     'reasoning',
-    'Three people are in a room: one always tells the truth, one always lies, one answers randomly. How do you identify each with three yes/no questions?',
+    'Three people are in a room: one always tells the truth, one always lies, one answers ' +
+      'randomly. How do you identify each with three yes/no questions?',
   ),
   T('reasoning', 'I have two children, at least one is a boy born on a Tuesday. What is the chance both are boys?'),
   T('reasoning', 'What weighs more, a pound of gold or a pound of feathers?'),
   T('reasoning', 'What has a head and a tail but no body?'),
   T(
     'reasoning',
-    'Solve this logic grid: four houses in a row, each painted a different colour. The green house is left of the white one, the red house is at one end and the blue house is not next to the red one. What order are they in?',
+    'Solve this logic grid: four houses in a row, each painted a different colour. The green ' +
+      'house is left of the white one, the red house is at one end and the blue house is not next ' +
+      'to the red one. What order are they in?',
   ),
   T('reasoning', 'Is the Sleeping Beauty problem answer 1/2 or 1/3? Argue it out.'),
   T('reasoning', 'Explain the two envelopes paradox and where the reasoning goes wrong.'),
@@ -319,7 +357,8 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'What is the integral of x e^x dx?'),
   T(
     'reasoning',
-    'A rope around the Earth is lengthened by 1 meter and lifted evenly all the way round. How high above the ground does it sit?',
+    'A rope around the Earth is lengthened by 1 meter and lifted evenly all the way round. How ' +
+      'high above the ground does it sit?',
   ),
   T('reasoning', 'Zeno says Achilles can never catch the tortoise. what is wrong with the argument?'),
   T(
@@ -332,7 +371,8 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'Find two consecutive odd numbers whose product is 143.'),
   T(
     'reasoning',
-    'Four people need to cross a bridge at night with one torch. They take 1, 2, 5 and 10 minutes. What is the fastest way to get everyone across?',
+    'Four people need to cross a bridge at night with one torch. They take 1, 2, 5 and 10 ' +
+      'minutes. What is the fastest way to get everyone across?',
   ),
   T('reasoning', 'what is the probability that in a group of 5 people at least two share a birth month?'),
   T('reasoning', 'In a knockout tournament of 64 teams, how many games are played in total?'),
@@ -346,7 +386,8 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'What am I? I call myself until I reach a base case, and without one I never stop.'),
   T(
     'reasoning',
-    'Puzzle: a program prints "ping" on multiples of 3 and "pong" on multiples of 5. How many lines say "pingpong" from 1 to 100?',
+    'Puzzle: a program prints "ping" on multiples of 3 and "pong" on multiples of 5. How many ' +
+      'lines say "pingpong" from 1 to 100?',
   ),
   T('reasoning', "Gambler's fallacy: after 5 reds in a row is black more likely? explain with probability"),
   T(
@@ -357,11 +398,13 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'Tower of Hanoi with 4 disks: what is the minimum number of moves?'),
   T(
     'reasoning',
-    "Einstein's riddle: the Brit lives in the red house, the Swede keeps dogs, the Dane drinks tea, the green house is left of the white one... who owns the fish?",
+    "Einstein's riddle: the Brit lives in the red house, the Swede keeps dogs, the Dane drinks " +
+      'tea, the green house is left of the white one... who owns the fish?',
   ),
   T(
     'reasoning',
-    'Is the following a valid deduction: some politicians are honest; no honest person is rich; therefore some politicians are not rich.',
+    'Is the following a valid deduction: some politicians are honest; no honest person is rich; ' +
+      'therefore some politicians are not rich.',
   ),
   T('reasoning', 'Is the Monty Hall problem a real paradox or just counterintuitive?'),
   T('reasoning', 'A lake has lily pads that triple every day and it is full on day 30. When was it a third full?'),

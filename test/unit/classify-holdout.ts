@@ -17,28 +17,38 @@ const I = (prompt: string, images = 1): LabelledPrompt => ({ task: 'vision', pro
 const fence = '```';
 
 const LIBRARY =
-  'The town library will close for renovation from June to September. During that time a temporary branch will open in the old post office on Main Street, ' +
-  'with a smaller collection and shorter hours: 10am to 4pm on weekdays and no weekend opening. Books on loan can be returned at either building, and late fees ' +
-  'are waived for the whole period. The renovated library will have a new children’s wing, more study rooms and step-free access to every floor.';
+  'The town library will close for renovation from June to September. During that time a ' +
+  'temporary branch will open in the old post office on Main Street, ' +
+  'with a smaller collection and shorter hours: 10am to 4pm on weekdays and no weekend ' +
+  'opening. Books on loan can be returned at either building, and late fees ' +
+  'are waived for the whole period. The renovated library will have a new children’s wing, ' +
+  'more study rooms and step-free access to every floor.';
 
 const STANDUP =
-  'Dev sync, Thursday\n- Nadia: payments retry logic merged, monitoring for a day\n- Chris: still chasing the flaky upload test, suspects the CI runner\n' +
-  '- Ana: started the onboarding redesign, needs copy from marketing\n- Agreed: no deploys on Friday; Chris pairs with Nadia on the upload test Monday';
+  'Dev sync, Thursday\n- Nadia: payments retry logic merged, monitoring for a day\n- Chris: ' +
+  'still chasing the flaky upload test, suspects the CI runner\n' +
+  '- Ana: started the onboarding redesign, needs copy from marketing\n- Agreed: no deploys on ' +
+  'Friday; Chris pairs with Nadia on the upload test Monday';
 
 const OPINION =
-  'Cities keep building wider roads to fix traffic, and traffic keeps coming back. The reason is induced demand: when driving becomes easier, more people drive, ' +
-  'until the new lanes are as full as the old ones. The money would do more good in buses, safe bike lanes and housing near jobs, which take cars off the road ' +
+  'Cities keep building wider roads to fix traffic, and traffic keeps coming back. The reason ' +
+  'is induced demand: when driving becomes easier, more people drive, ' +
+  'until the new lanes are as full as the old ones. The money would do more good in buses, ' +
+  'safe bike lanes and housing near jobs, which take cars off the road ' +
   'instead of making room for more of them.';
 
 const EMAIL_ES =
-  'Hola equipo, a partir del lunes la oficina abrirá a las 8 en lugar de a las 9. El aparcamiento estará cerrado toda la semana por obras, así que os recomiendo ' +
+  'Hola equipo, a partir del lunes la oficina abrirá a las 8 en lugar de a las 9. El ' +
+  'aparcamiento estará cerrado toda la semana por obras, así que os recomiendo ' +
   'venir en transporte público. La reunión mensual se mueve al jueves a las 11. Gracias, Marta';
 
 const SCRIPT =
-  '#!/usr/bin/env bash\nset -euo pipefail\nfor f in /var/log/app/*.log; do\n  gzip -9 "$f"\n  mv "$f.gz" /backup/logs/\ndone\nfind /backup/logs -mtime +30 -delete';
+  '#!/usr/bin/env bash\nset -euo pipefail\nfor f in /var/log/app/*.log; do\n  gzip -9 "$f"\n  ' +
+  'mv "$f.gz" /backup/logs/\ndone\nfind /backup/logs -mtime +30 -delete';
 
 const RELEASE =
-  '## 2.0.0\n- New plugin API (breaking)\n- Config moved from JSON to YAML\n- 40% faster cold start\n- Removed the legacy sync command';
+  '## 2.0.0\n- New plugin API (breaking)\n- Config moved from JSON to YAML\n- 40% faster cold ' +
+  'start\n- Removed the legacy sync command';
 
 const general: LabelledPrompt[] = [
   T('general', "what's the difference between a duvet and a comforter"),
@@ -81,7 +91,9 @@ const code: LabelledPrompt[] = [
 const debugging: LabelledPrompt[] = [
   T(
     'debugging',
-    'explain this stack trace please\nReferenceError: foo is not defined\n    at Object.<anonymous> (/app/index.js:12:15)\n    at Module._compile (node:internal/modules/cjs/loader:1256:14)',
+    'explain this stack trace please\nReferenceError: foo is not defined\n    at ' +
+      'Object.<anonymous> (/app/index.js:12:15)\n    at Module._compile ' +
+      '(node:internal/modules/cjs/loader:1256:14)',
   ),
   T('debugging', 'my pandas read_csv gives weird characters instead of accents'),
   T('debugging', "git says 'detached HEAD' and my commits disappeared, help"),
@@ -104,14 +116,16 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'The boy or girl paradox — why is the answer 1/3 and not 1/2?'),
   T(
     'reasoning',
-    "A doctor and a boy are fishing. The boy is the doctor's son but the doctor is not the boy's father. How is this possible?",
+    "A doctor and a boy are fishing. The boy is the doctor's son but the doctor is not the " +
+      "boy's father. How is this possible?",
   ),
   T('reasoning', 'If I roll three dice, what are the odds that all show the same number?'),
   T('reasoning', "What's heavier, a kilo of bricks or a kilo of feathers?"),
   T('reasoning', "Is this argument valid? If it's a dog it has four legs. My cat has four legs. So my cat is a dog."),
   T(
     'reasoning',
-    '5 pirates divide 100 gold coins by voting on the senior pirate’s proposal. How does the most senior pirate maximise his share?',
+    '5 pirates divide 100 gold coins by voting on the senior pirate’s proposal. How does the ' +
+      'most senior pirate maximise his share?',
   ),
   T(
     'reasoning',
@@ -122,12 +136,14 @@ const reasoning: LabelledPrompt[] = [
   T('reasoning', 'You have a 3 liter jug and a 5 liter jug. How do you get exactly 4 liters?'),
   T(
     'reasoning',
-    'Two trains are 100 miles apart, heading toward each other at 50 mph each. A fly goes back and forth between them at 75 mph. How far does the fly travel?',
+    'Two trains are 100 miles apart, heading toward each other at 50 mph each. A fly goes back ' +
+      'and forth between them at 75 mph. How far does the fly travel?',
   ),
   T('reasoning', 'Why does the St. Petersburg paradox suggest expected value is not everything?'),
   T(
     'reasoning',
-    "Logic puzzle: Anna, Ben and Cleo wear red, green and blue hats. Anna doesn't wear red, Ben wears green. Who wears the red hat?",
+    "Logic puzzle: Anna, Ben and Cleo wear red, green and blue hats. Anna doesn't wear red, Ben " +
+      'wears green. Who wears the red hat?',
   ),
   T('reasoning', 'How many handshakes if 12 people each shake hands once with everyone?'),
   T('reasoning', "what's the next number: 3, 9, 27, 81, ?"),

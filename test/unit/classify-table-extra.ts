@@ -46,7 +46,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('general', 'What is quantum computing and why does it matter?'),
   T(
     'general',
-    'Give me feedback on this opening line for my speech at the company party: "Good evening everyone, I promise to keep this short."',
+    'Give me feedback on this opening line for my speech at the company party: "Good evening ' +
+      'everyone, I promise to keep this short."',
   ),
   // code
   T('code', 'How do I check if a key exists in a Python dictionary?'),
@@ -71,7 +72,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('code', 'Write a Ruby method that returns the frequency of each word in a string.'),
   T(
     'code',
-    'Is there a way to make this faster?\nfor i in range(len(items)):\n    if items[i] in seen:\n        dupes.append(items[i])',
+    'Is there a way to make this faster?\nfor i in range(len(items)):\n    if items[i] in ' +
+      'seen:\n        dupes.append(items[i])',
   ),
   T('code', 'Write a PHP function to validate a phone number.'),
   T('code', 'In C#, what is the difference between a struct and a class?'),
@@ -113,7 +115,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('debugging', 'my for loop skips every other element when I remove items from the list inside it'),
   T(
     'debugging',
-    'There is a bug in this function, it should return the largest number but returns the smallest:\ndef largest(xs):\n    return sorted(xs)[0]',
+    'There is a bug in this function, it should return the largest number but returns the ' +
+      'smallest:\ndef largest(xs):\n    return sorted(xs)[0]',
   ),
   T('debugging', 'Docker compose up says port is already allocated'),
   T('debugging', 'My C++ code compiles but crashes with a segmentation fault when the vector is empty.'),
@@ -177,33 +180,44 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('summarize', 'Summarize the French Revolution in one paragraph.'),
   T(
     'summarize',
-    'Can you summarize this for me? The committee met on Monday to review the proposals. After a long discussion, they decided to fund two of the five projects and asked the remaining teams to resubmit with smaller budgets next quarter.',
+    'Can you summarize this for me? The committee met on Monday to review the proposals. After ' +
+      'a long discussion, they decided to fund two of the five projects and asked the remaining ' +
+      'teams to resubmit with smaller budgets next quarter.',
   ),
   T('summarize', 'Give me a summary of the book 1984.'),
   T(
     'summarize',
-    'TLDR: The new policy requires all employees to complete security training by the end of the month. Those who do not complete it will lose access to internal systems until they do. Managers will receive weekly reports on completion rates.',
+    'TLDR: The new policy requires all employees to complete security training by the end of ' +
+      'the month. Those who do not complete it will lose access to internal systems until they ' +
+      'do. Managers will receive weekly reports on completion rates.',
   ),
   T(
     'summarize',
-    'Please summarize the main points of the article below:\n\nRemote work has changed how companies hire. Firms now recruit across time zones, offer flexible hours and invest in online collaboration tools, but many struggle to keep junior staff engaged and mentored.',
+    'Please summarize the main points of the article below:\n\nRemote work has changed how ' +
+      'companies hire. Firms now recruit across time zones, offer flexible hours and invest in ' +
+      'online collaboration tools, but many struggle to keep junior staff engaged and mentored.',
   ),
   T('summarize', 'What are the key takeaways from the book Atomic Habits?'),
   T(
     'summarize',
-    'Sum up the following email in one line: Hi team, just a reminder that the quarterly review is moved from Thursday to Friday at 10am in room 4B. Please bring your updated numbers.',
+    'Sum up the following email in one line: Hi team, just a reminder that the quarterly review ' +
+      'is moved from Thursday to Friday at 10am in room 4B. Please bring your updated numbers.',
   ),
   T(
     'summarize',
-    'Write a short summary of this changelog:\n- Added dark mode\n- Fixed crash on startup when offline\n- Improved search speed by 40%\n- Removed legacy export format',
+    'Write a short summary of this changelog:\n- Added dark mode\n- Fixed crash on startup when ' +
+      'offline\n- Improved search speed by 40%\n- Removed legacy export format',
   ),
   T(
     'summarize',
-    'Summarize this error log:\n2024-05-01 ERROR db timeout\n2024-05-01 ERROR db timeout\n2024-05-01 WARN retrying\n2024-05-01 ERROR db connection refused',
+    'Summarize this error log:\n2024-05-01 ERROR db timeout\n2024-05-01 ERROR db ' +
+      'timeout\n2024-05-01 WARN retrying\n2024-05-01 ERROR db connection refused',
   ),
   T(
     'summarize',
-    'condense this paragraph: Our team has been working hard over the past several months to bring you the best possible experience, and we are thrilled to announce that after extensive testing and many rounds of feedback, version two is finally ready for release.',
+    'condense this paragraph: Our team has been working hard over the past several months to ' +
+      'bring you the best possible experience, and we are thrilled to announce that after ' +
+      'extensive testing and many rounds of feedback, version two is finally ready for release.',
   ),
   T('summarize', 'Briefly summarise the plot of The Lord of the Rings.'),
   T('summarize', 'Can you recap the last episode of our conversation about the budget?'),
@@ -271,7 +285,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('code', 'Write a Rust function that returns the nth Fibonacci number.'),
   T(
     'code',
-    'Add pagination to this endpoint:\n@app.get("/items")\ndef list_items(db: Session = Depends(get_db)):\n    return db.query(Item).all()',
+    'Add pagination to this endpoint:\n@app.get("/items")\ndef list_items(db: Session = ' +
+      'Depends(get_db)):\n    return db.query(Item).all()',
   ),
   T('code', 'What is the best way to structure a large Flask application?'),
   T('code', 'const sum = arr => arr.reduce((a, b) => a + b, 0);\nCan you rewrite this without reduce?'),
@@ -324,7 +339,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('reasoning', 'Prove by induction that 1 + 2 + ... + n = n(n+1)/2.'),
   T(
     'reasoning',
-    'A man looks at a portrait and says "Brothers and sisters I have none, but that man\'s father is my father\'s son." Who is in the portrait?',
+    'A man looks at a portrait and says "Brothers and sisters I have none, but that man\'s ' +
+      'father is my father\'s son." Who is in the portrait?',
   ),
   T('reasoning', 'What is the expected value of rolling two dice and taking the maximum?'),
   T('reasoning', 'If the probability of rain is 30% each day, what is the chance it rains at least once in 3 days?'),
@@ -360,31 +376,41 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   // summarize
   T(
     'summarize',
-    'Summarize the key findings of this study: Participants who slept less than six hours performed 20% worse on memory tests, and the effect was strongest in adults over 60. Caffeine reduced but did not remove the gap.',
+    'Summarize the key findings of this study: Participants who slept less than six hours ' +
+      'performed 20% worse on memory tests, and the effect was strongest in adults over 60. ' +
+      'Caffeine reduced but did not remove the gap.',
   ),
   T('summarize', 'Can you give me a quick summary of World War 2?'),
   T('summarize', 'Please summarize our conversation so far.'),
   T(
     'summarize',
-    'Here is the transcript of a call with the vendor. Summarize the action items.\n\nVendor: we can ship in two weeks. Us: we need it in one. Vendor: then we charge express. Us: send the quote by Friday.',
+    'Here is the transcript of a call with the vendor. Summarize the action items.\n\nVendor: ' +
+      'we can ship in two weeks. Us: we need it in one. Vendor: then we charge express. Us: send ' +
+      'the quote by Friday.',
   ),
   T(
     'summarize',
-    'Give me the highlights of this article in 3 bullets: The central bank kept interest rates unchanged for the third month, citing slowing inflation but a strong job market. Analysts expect a cut in the autumn.',
+    'Give me the highlights of this article in 3 bullets: The central bank kept interest rates ' +
+      'unchanged for the third month, citing slowing inflation but a strong job market. Analysts ' +
+      'expect a cut in the autumn.',
   ),
   T('summarize', 'tl;dr of the GDPR?'),
   T(
     'summarize',
-    'summarize: Apples are a popular fruit grown worldwide. They come in many varieties, are rich in fibre and vitamin C, and can be eaten raw, cooked or juiced.',
+    'summarize: Apples are a popular fruit grown worldwide. They come in many varieties, are ' +
+      'rich in fibre and vitamin C, and can be eaten raw, cooked or juiced.',
   ),
   T('summarize', 'Summarize what this function does:\ndef f(xs):\n    return {x: xs.count(x) for x in set(xs)}'),
   T(
     'summarize',
-    'What is the main point of this paragraph? Most productivity advice fails because it ignores energy. Time management assumes every hour is equal, but people do their best work in a few hours of high focus, so protecting those hours matters more than filling the calendar.',
+    'What is the main point of this paragraph? Most productivity advice fails because it ' +
+      'ignores energy. Time management assumes every hour is equal, but people do their best work ' +
+      'in a few hours of high focus, so protecting those hours matters more than filling the calendar.',
   ),
   T(
     'summarize',
-    'Write a one-paragraph summary of the attached meeting notes:\n- Budget approved\n- Launch moved to March\n- Sara owns the vendor contract\n- Next sync in two weeks',
+    'Write a one-paragraph summary of the attached meeting notes:\n- Budget approved\n- Launch ' +
+      'moved to March\n- Sara owns the vendor contract\n- Next sync in two weeks',
   ),
   // fast
   T('fast', 'What is the capital of Peru?'),
@@ -480,11 +506,14 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('reasoning', 'Which is larger: 3^40 or 4^30?'),
   T(
     'reasoning',
-    'Three people check into a hotel room that costs $30. They each pay $10. Later the clerk realises the room is $25 and gives $5 to the bellboy to return. The bellboy keeps $2 and gives $1 back to each person. Where did the missing dollar go?',
+    'Three people check into a hotel room that costs $30. They each pay $10. Later the clerk ' +
+      'realises the room is $25 and gives $5 to the bellboy to return. The bellboy keeps $2 and ' +
+      'gives $1 back to each person. Where did the missing dollar go?',
   ),
   T(
     'reasoning',
-    'Is it true that every even number greater than 2 is the sum of two primes? What is this conjecture called and is it proven?',
+    'Is it true that every even number greater than 2 is the sum of two primes? What is this ' +
+      'conjecture called and is it proven?',
   ),
   T('reasoning', 'Calculate the standard deviation of 2, 4, 4, 4, 5, 5, 7, 9.'),
   T('reasoning', 'A says: "I always lie." Is A telling the truth?'),
@@ -508,28 +537,37 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('summarize', 'Summarize the plot of Romeo and Juliet.'),
   T(
     'summarize',
-    'Please summarize this review in one line: The food was amazing but the service was slow, and the prices are a bit high for the portion sizes. Still, I would go back for the pasta.',
+    'Please summarize this review in one line: The food was amazing but the service was slow, ' +
+      'and the prices are a bit high for the portion sizes. Still, I would go back for the pasta.',
   ),
   T('summarize', 'Give me a brief summary of the history of the internet.'),
   T(
     'summarize',
-    'Can you break down the main points of this policy for me? Employees may work remotely up to three days a week. Core hours are 10 to 3. Managers approve schedules monthly. Equipment is provided by the company.',
+    'Can you break down the main points of this policy for me? Employees may work remotely up ' +
+      'to three days a week. Core hours are 10 to 3. Managers approve schedules monthly. ' +
+      'Equipment is provided by the company.',
   ),
   T(
     'summarize',
-    'Condense these notes into 3 bullet points: met with design, agreed on the blue theme, logo due next week, need budget approval from finance before printing, Tom to follow up.',
+    'Condense these notes into 3 bullet points: met with design, agreed on the blue theme, logo ' +
+      'due next week, need budget approval from finance before printing, Tom to follow up.',
   ),
   T(
     'summarize',
-    'What is this article about? In one sentence please.\n\nScientists have discovered a new species of frog in the Amazon that glows under ultraviolet light, a trait they believe helps the frogs recognise each other at dusk.',
+    'What is this article about? In one sentence please.\n\nScientists have discovered a new ' +
+      'species of frog in the Amazon that glows under ultraviolet light, a trait they believe ' +
+      'helps the frogs recognise each other at dusk.',
   ),
   T(
     'summarize',
-    'Summarize the following Python module in plain English:\nimport os\n\ndef size(path):\n    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)',
+    'Summarize the following Python module in plain English:\nimport os\n\ndef size(path):\n    ' +
+      'return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)',
   ),
   T(
     'summarize',
-    'tldr this for me: The project deadline is extended by two weeks because the client changed the requirements. The team will use the extra time to redo the onboarding flow and add the export feature.',
+    'tldr this for me: The project deadline is extended by two weeks because the client changed ' +
+      'the requirements. The team will use the extra time to redo the onboarding flow and add the ' +
+      'export feature.',
   ),
   // fast
   T('fast', 'What is the capital of Egypt?'),
@@ -550,11 +588,13 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   // general
   T(
     'general',
-    'We are a team of 12 spread over three time zones. How should we organise our weekly meetings so nobody always has to join at night?',
+    'We are a team of 12 spread over three time zones. How should we organise our weekly ' +
+      'meetings so nobody always has to join at night?',
   ),
   T(
     'general',
-    "Please write a short note to my daughter's teacher explaining she will miss school on Friday for a dentist appointment.",
+    "Please write a short note to my daughter's teacher explaining she will miss school on " +
+      'Friday for a dentist appointment.',
   ),
   T('general', 'What are the pros and cons of nuclear power?'),
   T('general', 'How do I make my sourdough starter more active?'),
@@ -567,7 +607,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('general', 'What should I consider when choosing a university?'),
   T(
     'general',
-    'Rewrite this sentence to be more concise: "Due to the fact that we were running late, we made the decision to take a taxi."',
+    'Rewrite this sentence to be more concise: "Due to the fact that we were running late, we ' +
+      'made the decision to take a taxi."',
   ),
   T('general', 'What are some healthy snacks for work?'),
   T('general', 'How long should I boil an egg for a runny yolk?'),
@@ -589,7 +630,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('code', 'Write a Python one-liner to flatten a list of lists.'),
   T(
     'code',
-    'Convert this callback code to promises:\nfs.readFile("a", (err, data) => { if (err) throw err; console.log(data); });',
+    'Convert this callback code to promises:\nfs.readFile("a", (err, data) => { if (err) throw ' +
+      'err; console.log(data); });',
   ),
   T('code', 'Write a SQL query to count orders per customer per month.'),
   T('code', 'Show me how to use a HashMap in Rust.'),
@@ -619,13 +661,15 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('reasoning', 'A boat goes 12 km upstream in 3 hours and returns in 2 hours. What is the speed of the current?'),
   T(
     'reasoning',
-    'Think carefully: a doctor gives you three pills and tells you to take one every half hour. How long until you run out?',
+    'Think carefully: a doctor gives you three pills and tells you to take one every half hour. ' +
+      'How long until you run out?',
   ),
   T('reasoning', 'What is the remainder when 2^100 is divided by 7?'),
   T('reasoning', 'Two coins are flipped. Given that at least one is heads, what is the probability both are heads?'),
   T(
     'reasoning',
-    'Work through this: if the average of five numbers is 20 and four of them are 10, 15, 25 and 30, what is the fifth?',
+    'Work through this: if the average of five numbers is 20 and four of them are 10, 15, 25 ' +
+      'and 30, what is the fifth?',
   ),
   T('reasoning', 'Why is the sum of the angles in a triangle 180 degrees? Give a proof.'),
   T('reasoning', 'How many handshakes happen if 10 people each shake hands with everyone else once?'),
@@ -645,19 +689,26 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   // summarize
   T(
     'summarize',
-    'Summarize this email and tell me if I need to reply: Hi, the contract renewal is due on the 30th. Legal has reviewed it and there are no changes from last year. Please sign by Friday so we can send it back.',
+    'Summarize this email and tell me if I need to reply: Hi, the contract renewal is due on ' +
+      'the 30th. Legal has reviewed it and there are no changes from last year. Please sign by ' +
+      'Friday so we can send it back.',
   ),
   T('summarize', 'Give me a two-line summary of the causes of the Great Depression.'),
   T('summarize', 'Summarise the story of Cinderella for a child.'),
   T('summarize', 'Please sum up the discussion above in a few bullet points.'),
   T(
     'summarize',
-    'Can you recap this podcast transcript for me?\n\nHost: Today we talk about sleep. Guest: Most adults need seven to nine hours. Consistency matters more than the exact number. Host: What about naps? Guest: Short naps under 30 minutes are fine.',
+    'Can you recap this podcast transcript for me?\n\nHost: Today we talk about sleep. Guest: ' +
+      'Most adults need seven to nine hours. Consistency matters more than the exact number. ' +
+      'Host: What about naps? Guest: Short naps under 30 minutes are fine.',
   ),
   T('summarize', 'summarize the key events of the Apollo 11 mission'),
   T(
     'summarize',
-    'Boil down this product spec to the 5 most important requirements:\nThe app must support offline mode. It must sync when back online. Users log in with email or Google. Admins can export data as CSV. The UI must work on phones and tablets. Push notifications are optional for v1.',
+    'Boil down this product spec to the 5 most important requirements:\nThe app must support ' +
+      'offline mode. It must sync when back online. Users log in with email or Google. Admins can ' +
+      'export data as CSV. The UI must work on phones and tablets. Push notifications are ' +
+      'optional for v1.',
   ),
   // fast
   T('fast', 'What is the capital of Norway?'),
@@ -681,7 +732,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   }),
   T(
     'summarize',
-    'The quarterly sales rose 8% while costs fell 2%, mostly due to cheaper shipping. The team hired three new people in support.',
+    'The quarterly sales rose 8% while costs fell 2%, mostly due to cheaper shipping. The team ' +
+      'hired three new people in support.',
     { system: 'You summarize business updates in one sentence.' },
   ),
   T('creative', 'The theme is autumn.', { system: 'You write short poems on a theme the user gives.' }),
@@ -693,7 +745,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('general', 'Identify the odd one out: Paris, Berlin, Madrid, Sydney, Rome. Explain why.'),
   T(
     'general',
-    'Extract all the dates mentioned in this text: The contract was signed on 3 March 2021 and renewed on 1 April 2023.',
+    'Extract all the dates mentioned in this text: The contract was signed on 3 March 2021 and ' +
+      'renewed on 1 April 2023.',
   ),
   T('general', 'What are the main arguments for and against a four-day work week?'),
   T('general', 'Give three examples of renewable energy sources and describe each in one sentence.'),
@@ -728,7 +781,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('debugging', 'I get a KeyError when accessing my dictionary, even though I just added the key.'),
   T(
     'debugging',
-    'This code prints 10 ten times instead of 0 to 9:\nfor (var i = 0; i < 10; i++) setTimeout(() => console.log(i), 0);',
+    'This code prints 10 ten times instead of 0 to 9:\nfor (var i = 0; i < 10; i++) ' +
+      'setTimeout(() => console.log(i), 0);',
   ),
   T('debugging', 'My Excel VLOOKUP returns #N/A even though the value exists.'),
   T('debugging', 'Why does git say my branch is detached HEAD?'),
@@ -765,18 +819,23 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   // summarize
   T(
     'summarize',
-    "Summarize the following paragraph in one sentence: The Amazon rainforest produces a large share of the world's oxygen and is home to millions of species. Deforestation, driven mainly by cattle ranching and soy farming, threatens this biodiversity and accelerates climate change.",
+    'Summarize the following paragraph in one sentence: The Amazon rainforest produces a large ' +
+      "share of the world's oxygen and is home to millions of species. Deforestation, driven " +
+      'mainly by cattle ranching and soy farming, threatens this biodiversity and accelerates ' +
+      'climate change.',
   ),
   T('summarize', 'Provide a concise summary of the theory of evolution.'),
   T(
     'summarize',
-    'Give me the short version of this: The board met to discuss the merger. After reviewing the financials, they agreed to proceed pending regulatory approval, expected in Q2.',
+    'Give me the short version of this: The board met to discuss the merger. After reviewing ' +
+      'the financials, they agreed to proceed pending regulatory approval, expected in Q2.',
   ),
   T('summarize', 'What are the key points of the Paris Agreement?'),
   T('summarize', 'Summarize the main events of the American Civil War in five bullet points.'),
   T(
     'summarize',
-    'Write a TL;DR for this: Our servers will undergo maintenance on Saturday from 2am to 6am. During this time the website and app will be unavailable. No action is needed from users.',
+    'Write a TL;DR for this: Our servers will undergo maintenance on Saturday from 2am to 6am. ' +
+      'During this time the website and app will be unavailable. No action is needed from users.',
   ),
   // fast
   T('fast', 'What is the capital of Kenya?'),
@@ -844,11 +903,14 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   // summarize
   T(
     'summarize',
-    'Summarize this bug report:\nSteps: open settings, click save. Expected: settings saved. Actual: app crashes with NullPointerException in SettingsActivity.',
+    'Summarize this bug report:\nSteps: open settings, click save. Expected: settings saved. ' +
+      'Actual: app crashes with NullPointerException in SettingsActivity.',
   ),
   T(
     'summarize',
-    'Here is a long README. Summarize what the project does and how to install it:\n# fastcsv\nA CSV parser for Node that streams large files. Install with npm install fastcsv. Usage: import { parse } from "fastcsv"; parse(stream).on("row", console.log).',
+    'Here is a long README. Summarize what the project does and how to install it:\n# ' +
+      'fastcsv\nA CSV parser for Node that streams large files. Install with npm install fastcsv. ' +
+      'Usage: import { parse } from "fastcsv"; parse(stream).on("row", console.log).',
   ),
   T('summarize', 'Give me a summary of the last Harry Potter book.'),
   // fast
@@ -924,7 +986,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   ),
   T(
     'reasoning',
-    'Three boxes: one has two gold coins, one two silver, one one of each. You draw a gold coin. What is the chance the other coin in that box is gold?',
+    'Three boxes: one has two gold coins, one two silver, one one of each. You draw a gold ' +
+      'coin. What is the chance the other coin in that box is gold?',
   ),
   // creative
   T('creative', 'Write a short poem about Monday mornings.'),
@@ -937,15 +1000,19 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('summarize', 'Summarize the causes of the 2008 financial crisis.'),
   T(
     'summarize',
-    'Can you sum up the main differences in this text in two sentences? Plan A costs less but takes longer; Plan B is faster but needs two more engineers and a bigger budget.',
+    'Can you sum up the main differences in this text in two sentences? Plan A costs less but ' +
+      'takes longer; Plan B is faster but needs two more engineers and a bigger budget.',
   ),
   T(
     'summarize',
-    'Make a short summary of these meeting notes: decided to hire two designers; postponed the office move; Jane presents the Q3 results next week.',
+    'Make a short summary of these meeting notes: decided to hire two designers; postponed the ' +
+      'office move; Jane presents the Q3 results next week.',
   ),
   T(
     'summarize',
-    'Condense this job ad into three lines: We are looking for a backend engineer with Go and Postgres experience to build our payments platform. You will own services end to end, work closely with product, and join an on-call rotation. Remote in Europe.',
+    'Condense this job ad into three lines: We are looking for a backend engineer with Go and ' +
+      'Postgres experience to build our payments platform. You will own services end to end, work ' +
+      'closely with product, and join an on-call rotation. Remote in Europe.',
   ),
   // fast
   T('fast', 'What is the capital of Portugal?'),
@@ -960,7 +1027,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('general', "hey so I was wondering, is it worth getting a master's degree in my 30s?"),
   T(
     'general',
-    'I run a small bakery. We want to start selling online. Where do we start? We have no website yet and only two staff.',
+    'I run a small bakery. We want to start selling online. Where do we start? We have no ' +
+      'website yet and only two staff.',
   ),
   T('general', 'what r some good books 4 learning about economics'),
   T('general', 'Can you explain inflation vs deflation simply?'),
@@ -978,7 +1046,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('code', 'hey can u write me a python script that renames files by date'),
   T(
     'code',
-    'I have this JS:\n\ndocument.querySelector(".btn").addEventListener("click", () => {\n  alert("hi")\n})\n\nhow do I make it work for all buttons, not just the first?',
+    'I have this JS:\n\ndocument.querySelector(".btn").addEventListener("click", () => {\n  ' +
+      'alert("hi")\n})\n\nhow do I make it work for all buttons, not just the first?',
   ),
   T('code', "What's the Pythonic way to swap two variables?"),
   T('code', 'Write me a Java program that reads numbers from the user until they type 0, then prints the average.'),
@@ -994,7 +1063,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('code', 'Write a PowerShell script that lists the 10 biggest files in a folder.'),
   T(
     'debugging',
-    "So my python code was working fine and now it says \"AttributeError: 'list' object has no attribute 'split'\". Help?",
+    "So my python code was working fine and now it says \"AttributeError: 'list' object has no " +
+      "attribute 'split'\". Help?",
   ),
   T('debugging', 'heroku logs show "Error R14 (Memory quota exceeded)" what do i do'),
   T(
@@ -1013,7 +1083,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('debugging', 'Django admin CSS is not loading in production'),
   T(
     'reasoning',
-    'If a train leaves Chicago at 6am going 50 mph and another leaves Detroit, 280 miles away, at 7am going 70 mph toward Chicago, when do they meet?',
+    'If a train leaves Chicago at 6am going 50 mph and another leaves Detroit, 280 miles away, ' +
+      'at 7am going 70 mph toward Chicago, when do they meet?',
   ),
   T('reasoning', 'What is the probability of rolling a sum of 7 with two dice?'),
   T('reasoning', "Can you solve this riddle: what has keys but can't open locks?"),
@@ -1027,7 +1098,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('reasoning', 'Is the statement "all prime numbers are odd" true? Justify.'),
   T(
     'reasoning',
-    'A snail is at the bottom of a 20-foot well. Each day it climbs 5 feet and slides back 4. How many days to get out?',
+    'A snail is at the bottom of a 20-foot well. Each day it climbs 5 feet and slides back 4. ' +
+      'How many days to get out?',
   ),
   T('creative', "Can u write me a poem about my grandma's garden"),
   T('creative', 'Write a short, funny story about a penguin who wants to be a chef.'),
@@ -1039,17 +1111,23 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('creative', 'Write a scene in which a detective interrogates a suspect who is a talking parrot.'),
   T(
     'summarize',
-    'Can you summarize this article for me? https://example.com/article — Actually here is the text: Electric vehicle sales rose 35% last year as battery prices fell and more charging stations opened. Analysts expect growth to slow as subsidies end.',
+    'Can you summarize this article for me? https://example.com/article — Actually here is the ' +
+      'text: Electric vehicle sales rose 35% last year as battery prices fell and more charging ' +
+      'stations opened. Analysts expect growth to slow as subsidies end.',
   ),
   T('summarize', 'Give me a quick rundown of what happened in the French Revolution.'),
   T('summarize', 'TL;DR of the theory of relativity please'),
   T(
     'summarize',
-    'Summarize this Slack message in one line for my manager: hey team, the deploy is delayed because QA found a blocker in the payment flow, we expect to ship Thursday instead of Tuesday, sorry for the churn',
+    'Summarize this Slack message in one line for my manager: hey team, the deploy is delayed ' +
+      'because QA found a blocker in the payment flow, we expect to ship Thursday instead of ' +
+      'Tuesday, sorry for the churn',
   ),
   T(
     'summarize',
-    "Could you give me a brief overview of this contract clause? The Supplier shall indemnify the Customer against all losses arising from any breach of this Agreement by the Supplier, except to the extent caused by the Customer's negligence.",
+    'Could you give me a brief overview of this contract clause? The Supplier shall indemnify ' +
+      'the Customer against all losses arising from any breach of this Agreement by the Supplier, ' +
+      "except to the extent caused by the Customer's negligence.",
   ),
   T('summarize', 'sum up the book sapiens in a few sentences'),
   T('fast', 'capital of spain?'),
@@ -1106,7 +1184,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   ),
   T(
     'reasoning',
-    'Alice, Bob and Carol each have a different pet: a cat, a dog and a fish. Alice does not have the cat. Bob has the fish. Who has the dog?',
+    'Alice, Bob and Carol each have a different pet: a cat, a dog and a fish. Alice does not ' +
+      'have the cat. Bob has the fish. Who has the dog?',
   ),
   T('reasoning', 'What is the derivative of ln(x^2 + 1)?'),
   T('reasoning', 'A coin is flipped 3 times. What is the probability of exactly two heads?'),
@@ -1119,16 +1198,20 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('creative', 'Write a short mystery story where the butler did not do it.'),
   T(
     'summarize',
-    'Summarize the main ideas of this passage: Habits form through cue, routine and reward. Changing a habit works best by keeping the cue and reward but replacing the routine.',
+    'Summarize the main ideas of this passage: Habits form through cue, routine and reward. ' +
+      'Changing a habit works best by keeping the cue and reward but replacing the routine.',
   ),
   T('summarize', 'Give me a short summary of the movie Titanic.'),
   T(
     'summarize',
-    'Please summarize the following customer complaint so I can forward it: I ordered a blue jacket on May 3rd, received a red one, returned it on May 10th and still have not been refunded after three emails.',
+    'Please summarize the following customer complaint so I can forward it: I ordered a blue ' +
+      'jacket on May 3rd, received a red one, returned it on May 10th and still have not been ' +
+      'refunded after three emails.',
   ),
   T(
     'summarize',
-    'What was this meeting about? Attendees discussed the Q4 roadmap, agreed to drop the tablet app, and set the launch of the new dashboard for November.',
+    'What was this meeting about? Attendees discussed the Q4 roadmap, agreed to drop the tablet ' +
+      'app, and set the launch of the new dashboard for November.',
   ),
   T('summarize', 'summarise the wikipedia article on black holes'),
   T('fast', 'What is the capital of Germany?'),
@@ -1155,7 +1238,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('general', 'Explain the difference between a will and a trust.'),
   T(
     'general',
-    'Turn these bullet points into a paragraph: - founded 2015 - 40 employees - offices in Oslo and Berlin - makes accounting software',
+    'Turn these bullet points into a paragraph: - founded 2015 - 40 employees - offices in Oslo ' +
+      'and Berlin - makes accounting software',
   ),
   T('general', 'How can I improve my writing skills?'),
   T('general', 'What is the healthiest way to lose weight?'),
@@ -1188,7 +1272,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('reasoning', 'Compute the determinant of [[1, 2], [3, 4]].'),
   T(
     'reasoning',
-    'A box contains 3 defective bulbs out of 20. If 2 are chosen at random, what is the probability that none is defective?',
+    'A box contains 3 defective bulbs out of 20. If 2 are chosen at random, what is the ' +
+      'probability that none is defective?',
   ),
   T('reasoning', "My homework: a rectangle's length is 3 more than its width and its area is 40. Find the dimensions."),
   T('reasoning', 'Convert 0.375 to a fraction and explain the steps.'),
@@ -1205,16 +1290,19 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('creative', 'Write a six-line poem about the moon in the voice of a wolf.'),
   T(
     'summarize',
-    'tl;dr: The museum will close for renovations from June to September. Members will get free entry to the partner museum during that time, and all events will move online.',
+    'tl;dr: The museum will close for renovations from June to September. Members will get free ' +
+      'entry to the partner museum during that time, and all events will move online.',
   ),
   T('summarize', 'Summarize the plot of Breaking Bad season 1.'),
   T(
     'summarize',
-    'Please give me the key takeaways of this report: Customer satisfaction rose to 87%. Response times fell by a third. The main complaint is still the mobile app.',
+    'Please give me the key takeaways of this report: Customer satisfaction rose to 87%. ' +
+      'Response times fell by a third. The main complaint is still the mobile app.',
   ),
   T(
     'summarize',
-    'Summarize this commit history for a release note:\n- fix login redirect\n- add CSV export\n- bump lodash\n- improve search ranking',
+    'Summarize this commit history for a release note:\n- fix login redirect\n- add CSV ' +
+      'export\n- bump lodash\n- improve search ranking',
   ),
   T('summarize', 'Can you give me a synopsis of the novel Dune?'),
   T('summarize', 'In 3 bullet points, summarize the benefits of exercise.'),
@@ -1268,7 +1356,8 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('reasoning', 'A train 200 m long passes a pole in 10 seconds. What is its speed in km/h?'),
   T(
     'reasoning',
-    'Three friends have ages that add up to 60. Anna is twice as old as Ben, and Ben is 5 years older than Cleo. How old is each?',
+    'Three friends have ages that add up to 60. Anna is twice as old as Ben, and Ben is 5 years ' +
+      'older than Cleo. How old is each?',
   ),
   T('reasoning', 'Solve x^2 + 4x + 4 = 0.'),
   T('reasoning', 'If no fish are mammals and all whales are mammals, can a whale be a fish?'),
@@ -1283,16 +1372,19 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('summarize', 'Summarize the history of the Roman Empire in a paragraph.'),
   T(
     'summarize',
-    'Give me the main points of this email: We are switching payroll providers in January. Your payslips will look different. Please check your bank details in the new portal by December 15.',
+    'Give me the main points of this email: We are switching payroll providers in January. Your ' +
+      'payslips will look different. Please check your bank details in the new portal by December 15.',
   ),
   T(
     'summarize',
-    'Summarize this text in simple words: Photosynthesis is the process by which green plants use sunlight to synthesize foods from carbon dioxide and water.',
+    'Summarize this text in simple words: Photosynthesis is the process by which green plants ' +
+      'use sunlight to synthesize foods from carbon dioxide and water.',
   ),
   T('summarize', 'Recap the key plot points of Game of Thrones season 8.'),
   T(
     'summarize',
-    'Summarize this code review thread:\nAlice: use a map here\nBob: agreed, and rename foo\nAlice: also add a test\nBob: done',
+    'Summarize this code review thread:\nAlice: use a map here\nBob: agreed, and rename ' +
+      'foo\nAlice: also add a test\nBob: done',
   ),
   T('fast', 'What is the capital of Mexico?'),
   T('fast', 'How many days are in February?'),
@@ -1351,19 +1443,23 @@ export const MORE_PROMPTS: readonly LabelledPrompt[] = [
   T('summarize', 'Summarize the plot of The Great Gatsby in three sentences.'),
   T(
     'summarize',
-    'Give me a quick summary of this: The city council approved a plan to plant 10,000 trees over five years, focusing on neighbourhoods with the least shade.',
+    'Give me a quick summary of this: The city council approved a plan to plant 10,000 trees ' +
+      'over five years, focusing on neighbourhoods with the least shade.',
   ),
   T(
     'summarize',
-    'What are the key points of this memo? Starting Monday all visitors must sign in at reception. Badges must be visible at all times. Lost badges cost 20 dollars to replace.',
+    'What are the key points of this memo? Starting Monday all visitors must sign in at ' +
+      'reception. Badges must be visible at all times. Lost badges cost 20 dollars to replace.',
   ),
   T(
     'summarize',
-    'Summarize the following conversation:\nA: Can you cover my shift on Sunday?\nB: Only until 2pm.\nA: That works, I will come in at 2.',
+    'Summarize the following conversation:\nA: Can you cover my shift on Sunday?\nB: Only until ' +
+      '2pm.\nA: That works, I will come in at 2.',
   ),
   T(
     'summarize',
-    "Shorten this paragraph to one sentence: The new library opens next week. It has a cafe, a children's area and a maker space with 3D printers, and it will be open until 10pm on weekdays.",
+    'Shorten this paragraph to one sentence: The new library opens next week. It has a cafe, a ' +
+      "children's area and a maker space with 3D printers, and it will be open until 10pm on weekdays.",
   ),
   T('fast', 'What is the capital of Sweden?'),
   T('fast', 'How many strings does a violin have?'),

@@ -20,7 +20,8 @@ const fence = '```';
 
 const ARTICLE =
   'City officials announced on Tuesday that the downtown bus network will be redesigned over the next two years. ' +
-  'The plan replaces fourteen overlapping routes with six frequent lines running every ten minutes, adds bus lanes on ' +
+  'The plan replaces fourteen overlapping routes with six frequent lines running every ten ' +
+  'minutes, adds bus lanes on ' +
   'three main avenues and moves several stops closer to the new hospital. Critics say riders in the northern suburbs ' +
   'will have to transfer more often, while supporters point to shorter average waits. The council will vote on the ' +
   'budget in March, and construction of the first bus lanes could begin in the autumn if the vote passes.';
@@ -65,7 +66,8 @@ const general: LabelledPrompt[] = [
   {
     task: 'general',
     prompt:
-      "I'm thinking about switching careers from accounting to UX design. What should I consider before making the jump?",
+      "I'm thinking about switching careers from accounting to UX design. What should I consider " +
+      'before making the jump?',
   },
   { task: 'general', prompt: 'Give me a weekly meal plan for a vegetarian family of four on a budget.' },
   { task: 'general', prompt: "What's the difference between a Roth IRA and a traditional IRA?" },
@@ -80,7 +82,8 @@ const general: LabelledPrompt[] = [
   {
     task: 'general',
     prompt:
-      'Write a cover letter for a junior marketing position at a small agency. I have two years of social media experience.',
+      'Write a cover letter for a junior marketing position at a small agency. I have two years ' +
+      'of social media experience.',
   },
   { task: 'general', prompt: 'Why do cats purr?' },
   { task: 'general', prompt: 'Give me tips for my first job interview at a bank.' },
@@ -88,7 +91,8 @@ const general: LabelledPrompt[] = [
   {
     task: 'general',
     prompt:
-      'Rewrite this so it sounds more professional: hey guys, the meeting got moved to thursday cuz the boss is out, lmk if that doesnt work',
+      'Rewrite this so it sounds more professional: hey guys, the meeting got moved to thursday ' +
+      'cuz the boss is out, lmk if that doesnt work',
   },
   { task: 'general', prompt: "Fix the grammar: 'Me and him goes to the store yesterday and buyed apples.'" },
   { task: 'general', prompt: 'What are the pros and cons of renting versus buying a house?' },
@@ -111,7 +115,8 @@ const general: LabelledPrompt[] = [
   {
     task: 'general',
     prompt:
-      'Translate this into French: Our office will be closed on Monday for the public holiday. Please contact us on Tuesday if you need anything.',
+      'Translate this into French: Our office will be closed on Monday for the public holiday. ' +
+      'Please contact us on Tuesday if you need anything.',
   },
   { task: 'general', prompt: 'Help me respond to a customer who says our product arrived broken.' },
   { task: 'general', prompt: 'What are the symptoms of burnout and how can I recover from it?' },
@@ -141,12 +146,15 @@ const code: LabelledPrompt[] = [
   {
     task: 'code',
     prompt:
-      'review this PR diff:\n--- a/app.js\n+++ b/app.js\n@@ -1,3 +1,4 @@\n+const cache = new Map();\n function load(id) {\n-  return fetch(`/items/${id}`);\n+  return cache.get(id) ?? fetch(`/items/${id}`);\n }',
+      'review this PR diff:\n--- a/app.js\n+++ b/app.js\n@@ -1,3 +1,4 @@\n+const cache = new ' +
+      'Map();\n function load(id) {\n-  return fetch(`/items/${id}`);\n+  return cache.get(id) ?? ' +
+      'fetch(`/items/${id}`);\n }',
   },
   {
     task: 'code',
     prompt:
-      "Can you review my code? I want to know if it's idiomatic.\n\nfunc Sum(xs []int) int {\n\ttotal := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}",
+      "Can you review my code? I want to know if it's idiomatic.\n\nfunc Sum(xs []int) int " +
+      '{\n\ttotal := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}',
   },
   {
     task: 'code',
@@ -161,7 +169,8 @@ const code: LabelledPrompt[] = [
   {
     task: 'code',
     prompt:
-      "Write unit tests for this function:\n\nexport function slugify(s: string) {\n  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-');\n}",
+      'Write unit tests for this function:\n\nexport function slugify(s: string) {\n  return ' +
+      "s.toLowerCase().replace(/[^a-z0-9]+/g, '-');\n}",
   },
   { task: 'code', prompt: "Explain what this does: `awk -F, '{sum += $3} END {print sum}' data.csv`" },
   {
@@ -176,12 +185,14 @@ const code: LabelledPrompt[] = [
   {
     task: 'code',
     prompt:
-      'Refactor this Ruby method to be more readable:\ndef total(items)\n  t = 0\n  items.each { |i| t = t + i.price * i.qty }\n  t\nend',
+      'Refactor this Ruby method to be more readable:\ndef total(items)\n  t = 0\n  items.each { ' +
+      '|i| t = t + i.price * i.qty }\n  t\nend',
   },
   {
     task: 'code',
     prompt:
-      "<?php\n$users = $db->query('SELECT * FROM users');\nforeach ($users as $u) echo $u['name'];\n?>\nhow do i paginate this",
+      "<?php\n$users = $db->query('SELECT * FROM users');\nforeach ($users as $u) echo " +
+      "$u['name'];\n?>\nhow do i paginate this",
   },
   { task: 'code', prompt: 'Write a C program that reads a file line by line and counts the words.' },
   { task: 'code', prompt: "std::vector<int> v = {3, 1, 2};\nwhat's the cleanest way to sort this descending?" },
@@ -191,7 +202,8 @@ const code: LabelledPrompt[] = [
   {
     task: 'code',
     prompt:
-      'Add error handling to this function:\nasync function getUser(id) {\n  const res = await fetch(`/api/users/${id}`);\n  return res.json();\n}',
+      'Add error handling to this function:\nasync function getUser(id) {\n  const res = await ' +
+      'fetch(`/api/users/${id}`);\n  return res.json();\n}',
   },
   { task: 'code', prompt: 'Write a function that throws an error if the input is negative' },
   { task: 'code', prompt: 'Make a CLI in Python that takes a directory and prints the 10 largest files.' },
@@ -212,7 +224,8 @@ const code: LabelledPrompt[] = [
   {
     task: 'code',
     prompt:
-      'fn main() {\n    let names = vec!["a", "b"];\n    for n in names.iter() {\n        println!("{}", n);\n    }\n}\nis there a more idiomatic way to write this loop?',
+      'fn main() {\n    let names = vec!["a", "b"];\n    for n in names.iter() {\n        ' +
+      'println!("{}", n);\n    }\n}\nis there a more idiomatic way to write this loop?',
   },
   { task: 'code', prompt: 'Write a stored procedure in PostgreSQL that archives orders older than a year.' },
   { task: 'code', prompt: 'Implement an LRU cache' },
@@ -226,7 +239,8 @@ const code: LabelledPrompt[] = [
   {
     task: 'code',
     prompt:
-      'Can you look over this function and tell me if the naming is clear?\n\nconst calc = (o) => o.items.reduce((s, i) => s + i.p * i.q, 0);',
+      'Can you look over this function and tell me if the naming is clear?\n\nconst calc = (o) => ' +
+      'o.items.reduce((s, i) => s + i.p * i.q, 0);',
   },
 ];
 
@@ -235,7 +249,8 @@ const debugging: LabelledPrompt[] = [
   {
     task: 'debugging',
     prompt:
-      "Traceback (most recent call last):\n  File \"main.py\", line 8, in <module>\n    print(data['name'])\nKeyError: 'name'",
+      'Traceback (most recent call last):\n  File "main.py", line 8, in <module>\n    ' +
+      "print(data['name'])\nKeyError: 'name'",
   },
   {
     task: 'debugging',
@@ -251,23 +266,27 @@ const debugging: LabelledPrompt[] = [
   {
     task: 'debugging',
     prompt:
-      "This SQL query returns duplicate rows and I don't know why:\nSELECT u.name, o.total FROM users u JOIN orders o ON u.id = o.user_id",
+      "This SQL query returns duplicate rows and I don't know why:\nSELECT u.name, o.total FROM " +
+      'users u JOIN orders o ON u.id = o.user_id',
   },
   {
     task: 'debugging',
     prompt:
-      'The function returns None instead of the list, what am I doing wrong?\ndef evens(xs):\n    result = [x for x in xs if x % 2 == 0]',
+      'The function returns None instead of the list, what am I doing wrong?\ndef evens(xs):\n    ' +
+      'result = [x for x in xs if x % 2 == 0]',
   },
   { task: 'debugging', prompt: 'fatal error: all goroutines are asleep - deadlock!' },
   {
     task: 'debugging',
     prompt:
-      'Exception in thread "main" java.lang.ArrayIndexOutOfBoundsException: Index 5 out of bounds for length 5\n\tat Main.main(Main.java:7)',
+      'Exception in thread "main" java.lang.ArrayIndexOutOfBoundsException: Index 5 out of bounds ' +
+      'for length 5\n\tat Main.main(Main.java:7)',
   },
   {
     task: 'debugging',
     prompt:
-      "CORS error when my frontend calls the API: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+      "CORS error when my frontend calls the API: No 'Access-Control-Allow-Origin' header is " +
+      'present on the requested resource.',
   },
   {
     task: 'debugging',
@@ -295,7 +314,9 @@ const debugging: LabelledPrompt[] = [
   {
     task: 'debugging',
     prompt:
-      "Here is my code and the error, please help:\n\nimport pandas as pd\ndf = pd.read_csv('a.csv')\ndf['total'] = df['price'] * df['qty']\n\nValueError: could not convert string to float: 'N/A'",
+      'Here is my code and the error, please help:\n\nimport pandas as pd\ndf = ' +
+      "pd.read_csv('a.csv')\ndf['total'] = df['price'] * df['qty']\n\nValueError: could not " +
+      "convert string to float: 'N/A'",
   },
   { task: 'debugging', prompt: 'ld: symbol(s) not found for architecture arm64' },
   { task: 'debugging', prompt: 'my python async code hangs forever at await asyncio.gather(...), no error at all' },
@@ -303,7 +324,8 @@ const debugging: LabelledPrompt[] = [
   {
     task: 'debugging',
     prompt:
-      'The login button does nothing when I click it, no errors in the console. Here is the handler:\nbutton.addEventListener("click", login())',
+      'The login button does nothing when I click it, no errors in the console. Here is the ' +
+      'handler:\nbutton.addEventListener("click", login())',
   },
   { task: 'debugging', prompt: 'Debug this:\nint *p = malloc(10);\nstrcpy(p, "hello world, how are you");' },
   { task: 'debugging', prompt: 'Cargo build error: the trait bound `Foo: Serialize` is not satisfied' },
@@ -341,7 +363,8 @@ const reasoning: LabelledPrompt[] = [
   {
     task: 'reasoning',
     prompt:
-      'There are three switches outside a room, and one of them controls a bulb inside. You can enter the room only once. How do you figure out which switch it is?',
+      'There are three switches outside a room, and one of them controls a bulb inside. You can ' +
+      'enter the room only once. How do you figure out which switch it is?',
   },
   { task: 'reasoning', prompt: 'Calculate the compound interest on $5,000 at 4% per year for 10 years.' },
   {
@@ -357,13 +380,15 @@ const reasoning: LabelledPrompt[] = [
   {
     task: 'reasoning',
     prompt:
-      "I have 3 red, 4 blue and 5 green marbles in a bag. If I draw two without replacement, what's the chance both are blue?",
+      'I have 3 red, 4 blue and 5 green marbles in a bag. If I draw two without replacement, ' +
+      "what's the chance both are blue?",
   },
   { task: 'reasoning', prompt: 'Which is bigger, 2^100 or 10^30? Explain your reasoning.' },
   {
     task: 'reasoning',
     prompt:
-      'A farmer needs to cross a river with a wolf, a goat and a cabbage. The boat only holds him and one item. How does he get everything across?',
+      'A farmer needs to cross a river with a wolf, a goat and a cabbage. The boat only holds him ' +
+      'and one item. How does he get everything across?',
   },
   { task: 'reasoning', prompt: 'What is the next number in the sequence 2, 6, 12, 20, 30, ...?' },
   { task: 'reasoning', prompt: 'Estimate how many piano tuners there are in Chicago, showing your assumptions.' },
@@ -378,7 +403,8 @@ const reasoning: LabelledPrompt[] = [
   {
     task: 'reasoning',
     prompt:
-      "Knights always tell the truth and knaves always lie. A says 'B is a knave.' B says 'A and I are the same type.' What are they?",
+      "Knights always tell the truth and knaves always lie. A says 'B is a knave.' B says 'A and " +
+      "I are the same type.' What are they?",
   },
   {
     task: 'reasoning',
@@ -432,7 +458,8 @@ const creative: LabelledPrompt[] = [
   {
     task: 'creative',
     prompt:
-      'Continue this story: The door creaked open, and for the first time in ten years, Mara saw her brother standing in the rain.',
+      'Continue this story: The door creaked open, and for the first time in ten years, Mara saw ' +
+      'her brother standing in the rain.',
   },
   { task: 'creative', prompt: 'Write an ode to my old bicycle.' },
   { task: 'creative', prompt: 'Can you write a short poem about debugging code at 3am?' },
@@ -458,7 +485,9 @@ const summarize: LabelledPrompt[] = [
   {
     task: 'summarize',
     prompt:
-      'Summarize this pull request description:\nThis PR moves session storage from memory to Redis so that sessions survive restarts. It adds a RedisStore class, a config flag SESSION_BACKEND, and migrates the tests. Rollback: set SESSION_BACKEND=memory.',
+      'Summarize this pull request description:\nThis PR moves session storage from memory to ' +
+      'Redis so that sessions survive restarts. It adds a RedisStore class, a config flag ' +
+      'SESSION_BACKEND, and migrates the tests. Rollback: set SESSION_BACKEND=memory.',
   },
   { task: 'summarize', prompt: `Give me the gist of this article: ${ARTICLE}` },
   { task: 'summarize', prompt: `In a nutshell, what is this text saying?\n\n${REPORT}` },
@@ -471,7 +500,9 @@ const summarize: LabelledPrompt[] = [
   },
   {
     task: 'summarize',
-    prompt: `Summarize this code:\n${fence}ts\nexport const add = (a: number, b: number) => a + b;\nexport const sub = (a: number, b: number) => a - b;\n${fence}`,
+    prompt:
+      `Summarize this code:\n${fence}ts\nexport const add = (a: number, b: number) => a + ` +
+      `b;\nexport const sub = (a: number, b: number) => a - b;\n${fence}`,
   },
   { task: 'summarize', prompt: `Extract the key points from this customer feedback: ${REVIEW}` },
   { task: 'summarize', prompt: `Highlight the main arguments of this piece in bullet points:\n${ARTICLE}` },

@@ -36,7 +36,8 @@ const cases: Array<[string, { prompt: string; system?: string; images?: number }
     'node stack trace',
     {
       prompt:
-        'Getting this:\n    at handler (/srv/app/index.js:41:13)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+        'Getting this:\n    at handler (/srv/app/index.js:41:13)\n    at ' +
+        'process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
     },
     'debugging',
   ],
@@ -94,7 +95,8 @@ const cases: Array<[string, { prompt: string; system?: string; images?: number }
     'step by step',
     {
       prompt:
-        'A train leaves at 3pm going 60 mph; another at 4pm going 80 mph. Walk me through it step by step: when does the second catch up?',
+        'A train leaves at 3pm going 60 mph; another at 4pm going 80 mph. Walk me through it step ' +
+        'by step: when does the second catch up?',
     },
     'reasoning',
   ],
@@ -140,7 +142,9 @@ const cases: Array<[string, { prompt: string; system?: string; images?: number }
     'essay question',
     {
       prompt:
-        'Discuss how the printing press changed European politics, religion and science, and whether its effects were mostly positive. I would like a balanced view with examples from several countries.',
+        'Discuss how the printing press changed European politics, religion and science, and ' +
+        'whether its effects were mostly positive. I would like a balanced view with examples from ' +
+        'several countries.',
     },
     'general',
   ],
@@ -149,7 +153,8 @@ const cases: Array<[string, { prompt: string; system?: string; images?: number }
     'user story is not fiction',
     {
       prompt:
-        'Draft a user story for the password reset feature of our web application, including acceptance criteria for the team',
+        'Draft a user story for the password reset feature of our web application, including ' +
+        'acceptance criteria for the team',
     },
     'general',
   ],
@@ -191,7 +196,8 @@ const complexityCases: Array<[string, string, Complexity]> = [
   ['one-liner request', 'Write a function that reverses a string', 'low'],
   [
     'medium paragraph',
-    'I have a list of orders with dates and amounts. Write a Python script that groups them by month, sums the amounts for each month and prints a small table sorted by month.',
+    'I have a list of orders with dates and amounts. Write a Python script that groups them by ' +
+      'month, sums the amounts for each month and prints a small table sorted by month.',
     'medium',
   ],
   ['small code', `${fence}js\nconst x = 1;\n${fence}\nWhat does this print?`, 'medium'],
@@ -342,7 +348,8 @@ describe('the kinds of prompt an outside check missed', () => {
     // near neighbours
     ['write a poem about sorting algorithms', 'creative'],
     [
-      'explain this stack trace:\nException in thread "main" java.lang.NullPointerException\n\tat Main.main(Main.java:9)',
+      'explain this stack trace:\nException in thread "main" java.lang.NullPointerException\n\tat ' +
+        'Main.main(Main.java:9)',
       'debugging',
     ],
   ];

@@ -52,7 +52,9 @@ describe('clientsLine', () => {
       settings,
     );
     expect(clientsLine(clients)).toBe(
-      'Clients of the shared server, and how long each waits for a call: claude-ai (pid 1) waits 60 s (Claude Desktop); my-script (pid 2) waits as long as it takes (agents.my-script.timeoutSeconds).',
+      'Clients of the shared server, and how long each waits for a call: claude-ai (pid 1) waits ' +
+        '60 s (Claude Desktop); my-script (pid 2) waits as long as it takes ' +
+        '(agents.my-script.timeoutSeconds).',
     );
   });
 

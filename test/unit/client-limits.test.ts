@@ -32,13 +32,17 @@ describe('clientLimit', () => {
     expect(clientLimit('codex-mcp-client', settings()).seconds).toBe(300);
   });
 
-  it('gives another ollm-mcp (a kind: ollm host calling for its clients) no limit: it follows progress and hand-overs itself', () => {
-    expect(clientLimit('ollm-mcp', settings()).seconds).toBeUndefined();
-    expect(
-      clientLimit('ollm-mcp', settings({ 'laptop-a/claude-code': { timeoutSeconds: 120 } }), 'laptop-a/claude-code')
-        .seconds,
-    ).toBe(120);
-  });
+  it(
+    'gives another ollm-mcp (a kind: ollm host calling for its clients) no limit: it follows ' +
+      'progress and hand-overs itself',
+    () => {
+      expect(clientLimit('ollm-mcp', settings()).seconds).toBeUndefined();
+      expect(
+        clientLimit('ollm-mcp', settings({ 'laptop-a/claude-code': { timeoutSeconds: 120 } }), 'laptop-a/claude-code')
+          .seconds,
+      ).toBe(120);
+    },
+  );
 
   it('gives Claude Code 120 s (it moves a call to the background then), so the hand-over comes before 110 s', () => {
     expect(clientLimit('claude-code', settings())).toEqual({
@@ -50,20 +54,24 @@ describe('clientLimit', () => {
     expect(within).toBeLessThan(110_000);
   });
 
-  it('gives Claude Code no limit where settings say agents.claude-code.timeoutSeconds: 0 (auto-backgrounding disabled), another figure where they give one', () => {
-    expect(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code')).toEqual({
-      seconds: undefined,
-      source: 'agents.claude-code.timeoutSeconds',
-    });
-    expect(
-      clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 300 } }), 'claude-code').seconds,
-    ).toBe(300);
-    expect(
-      answerWithin(
-        clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code').seconds,
-      ),
-    ).toBeUndefined();
-  });
+  it(
+    'gives Claude Code no limit where settings say agents.claude-code.timeoutSeconds: 0 ' +
+      '(auto-backgrounding disabled), another figure where they give one',
+    () => {
+      expect(clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code')).toEqual({
+        seconds: undefined,
+        source: 'agents.claude-code.timeoutSeconds',
+      });
+      expect(
+        clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 300 } }), 'claude-code').seconds,
+      ).toBe(300);
+      expect(
+        answerWithin(
+          clientLimit('claude-code', settings({ 'claude-code': { timeoutSeconds: 0 } }), 'claude-code').seconds,
+        ),
+      ).toBeUndefined();
+    },
+  );
 
   it("knows the MCP Inspector's CLI (inspector-cli) and TUI at the SDK's 60 s, and keeps its web UI's names", () => {
     for (const name of ['inspector-cli', 'inspector-tui', 'inspector-client', 'mcp-inspector']) {
@@ -105,14 +113,18 @@ describe('clientLimit', () => {
     });
   });
 
-  it('matches a name differing only in case, never one with more to it (a version suffix is another client: the default)', () => {
-    expect(knownClient('Claude-AI')?.name).toBe('claude-ai');
-    expect(knownClient('visual studio code')?.name).toBe('Visual Studio Code');
-    expect(clientLimit('CLAUDE-CODE', settings()).seconds).toBe(120);
-    expect(knownClient('claude-code 2.1')).toBeUndefined();
-    expect(clientLimit('claude-code/2.1.0', settings())).toEqual({ seconds: 60, source: "the MCP SDK's default" });
-    expect(knownClient(' claude-ai')).toBeUndefined();
-  });
+  it(
+    'matches a name differing only in case, never one with more to it (a version suffix is ' +
+      'another client: the default)',
+    () => {
+      expect(knownClient('Claude-AI')?.name).toBe('claude-ai');
+      expect(knownClient('visual studio code')?.name).toBe('Visual Studio Code');
+      expect(clientLimit('CLAUDE-CODE', settings()).seconds).toBe(120);
+      expect(knownClient('claude-code 2.1')).toBeUndefined();
+      expect(clientLimit('claude-code/2.1.0', settings())).toEqual({ seconds: 60, source: "the MCP SDK's default" });
+      expect(knownClient(' claude-ai')).toBeUndefined();
+    },
+  );
 
   it('prefers the exact name where two rows differ only in case', () => {
     // no two rows may differ only in case, or the case-blind match would pick one at random

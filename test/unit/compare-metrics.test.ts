@@ -89,32 +89,36 @@ describe('the fastest model', () => {
 });
 
 describe('the compare table', () => {
-  it('shows load, first token, generation, tokens/s and the total with load in columns, and says how fastest is judged', () => {
-    const warm = entry('warm:7b', 0, timing({ timeToFirstTokenMs: 100, totalMs: 2100, tokensPerSecond: 50 }), true);
-    const cold = entry('cold:7b', 2500, timing({ timeToFirstTokenMs: 300, totalMs: 1300, tokensPerSecond: 100 }));
-    const failed: CompareEntry = {
-      model: 'gone:1b',
-      text: '',
-      error: 'not installed',
-      metrics: compareMetrics(0, timing({ totalMs: 0, timeToFirstTokenMs: 0, outputTokens: 0, tokensPerSecond: 0 })),
-    };
-    const result: CompareResult = {
-      comparisonId: 'id-1',
-      task: 'general',
-      results: [warm, cold, failed],
-      parallel: false,
-      groups: [['warm:7b'], ['cold:7b']],
-      wallMs: 6000,
-    };
-    result.fastest = fastestOf(result.results)!;
-    const text = renderComparison(result);
-    const lines = text.split('\n');
-    expect(lines[0]).toBe(
-      '| model | load s | first token s | generation s | tokens | tok/s | total s (with load) |  |',
-    );
-    expect(lines[2]).toBe('| warm:7b | 0.0 (was loaded) | 0.10 | 2.0 | 100 | 50 | 2.1 |  |');
-    expect(lines[3]).toBe('| cold:7b | 2.5 | 0.30 | 1.0 | 100 | 100 | 3.8 | fastest |');
-    expect(lines[4]).toMatch(/^\| gone:1b \|.*\| failed \|$/);
-    expect(text).toMatch(/Fastest: cold:7b, by generation speed \(tokens\/s\); load time is shown apart/);
-  });
+  it(
+    'shows load, first token, generation, tokens/s and the total with load in columns, and says ' +
+      'how fastest is judged',
+    () => {
+      const warm = entry('warm:7b', 0, timing({ timeToFirstTokenMs: 100, totalMs: 2100, tokensPerSecond: 50 }), true);
+      const cold = entry('cold:7b', 2500, timing({ timeToFirstTokenMs: 300, totalMs: 1300, tokensPerSecond: 100 }));
+      const failed: CompareEntry = {
+        model: 'gone:1b',
+        text: '',
+        error: 'not installed',
+        metrics: compareMetrics(0, timing({ totalMs: 0, timeToFirstTokenMs: 0, outputTokens: 0, tokensPerSecond: 0 })),
+      };
+      const result: CompareResult = {
+        comparisonId: 'id-1',
+        task: 'general',
+        results: [warm, cold, failed],
+        parallel: false,
+        groups: [['warm:7b'], ['cold:7b']],
+        wallMs: 6000,
+      };
+      result.fastest = fastestOf(result.results)!;
+      const text = renderComparison(result);
+      const lines = text.split('\n');
+      expect(lines[0]).toBe(
+        '| model | load s | first token s | generation s | tokens | tok/s | total s (with load) |  |',
+      );
+      expect(lines[2]).toBe('| warm:7b | 0.0 (was loaded) | 0.10 | 2.0 | 100 | 50 | 2.1 |  |');
+      expect(lines[3]).toBe('| cold:7b | 2.5 | 0.30 | 1.0 | 100 | 100 | 3.8 | fastest |');
+      expect(lines[4]).toMatch(/^\| gone:1b \|.*\| failed \|$/);
+      expect(text).toMatch(/Fastest: cold:7b, by generation speed \(tokens\/s\); load time is shown apart/);
+    },
+  );
 });

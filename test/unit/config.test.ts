@@ -130,7 +130,10 @@ describe('precedence: flag > env > file > default', () => {
 
   it('reads sizes, percentages and durations in the forms users write', async () => {
     const c = await load({
-      yaml: 'ram:\n  budget: "75%"\n  bufferBytes: 1.5GiB\n  smallModelBytes: 4000000000\nmodel:\n  keepAlive:\n    timeout: 15m\n    models: [llama3.2]\n  routing:\n    overrides:\n      code: qwen2.5-coder:7b\n',
+      yaml:
+        'ram:\n  budget: "75%"\n  bufferBytes: 1.5GiB\n  smallModelBytes: 4000000000\nmodel:\n  ' +
+        'keepAlive:\n    timeout: 15m\n    models: [llama3.2]\n  routing:\n    overrides:\n      ' +
+        'code: qwen2.5-coder:7b\n',
     });
     expect(c.settings.ram.budget).toEqual({ kind: 'percent', percent: 75 });
     expect(c.settings.ram.bufferBytes).toBe(1.5 * 2 ** 30);

@@ -170,7 +170,10 @@ describe('create_model arguments', () => {
 
   it('names every parameter Ollama takes when one is not', () => {
     expect(refused({ ...base, parameters: { temprature: 0.2 } })).toBe(
-      'parameters: "temprature" is not one of Ollama\'s parameters — the names are num_ctx, num_batch, num_gpu, main_gpu, num_thread, use_mmap, num_keep, seed, num_predict, top_k, top_p, min_p, typical_p, repeat_last_n, temperature, repeat_penalty, presence_penalty, frequency_penalty, stop',
+      'parameters: "temprature" is not one of Ollama\'s parameters — the names are num_ctx, ' +
+        'num_batch, num_gpu, main_gpu, num_thread, use_mmap, num_keep, seed, num_predict, top_k, ' +
+        'top_p, min_p, typical_p, repeat_last_n, temperature, repeat_penalty, presence_penalty, ' +
+        'frequency_penalty, stop',
     );
   });
 
@@ -200,24 +203,28 @@ describe('create_model arguments', () => {
     expect(ok({ ...base, parameters: {} })).toEqual({ model: 'terse:latest', from: 'llama3.1:8b' });
   });
 
-  it('takes each quantization type Ollama makes, in any case and with spaces around, and names them all when it is not one', () => {
-    for (const [given, type] of [
-      ['Q4_K_M', 'q4_K_M'],
-      ['q4_k_s', 'q4_K_S'],
-      ['Q8_0', 'q8_0'],
-      ['F16', 'f16'],
-      ['BF16', 'bf16'],
-      ['F32', 'f32'],
-      [' q8_0 ', 'q8_0'],
-      [' q4_K ', 'q4_K_M'],
-    ]) {
-      expect(quantizeType(given!)).toBe(type);
-      expect(ok({ ...base, quantize: given }).quantize).toBe(type);
-    }
-    expect(refused({ ...base, quantize: 'q4_0' })).toBe(
-      'quantize: "q4_0" is not a type Ollama makes — one of q4_K_M, q4_K_S, q8_0, f16, bf16, f32',
-    );
-  });
+  it(
+    'takes each quantization type Ollama makes, in any case and with spaces around, and names ' +
+      'them all when it is not one',
+    () => {
+      for (const [given, type] of [
+        ['Q4_K_M', 'q4_K_M'],
+        ['q4_k_s', 'q4_K_S'],
+        ['Q8_0', 'q8_0'],
+        ['F16', 'f16'],
+        ['BF16', 'bf16'],
+        ['F32', 'f32'],
+        [' q8_0 ', 'q8_0'],
+        [' q4_K ', 'q4_K_M'],
+      ]) {
+        expect(quantizeType(given!)).toBe(type);
+        expect(ok({ ...base, quantize: given }).quantize).toBe(type);
+      }
+      expect(refused({ ...base, quantize: 'q4_0' })).toBe(
+        'quantize: "q4_0" is not a type Ollama makes — one of q4_K_M, q4_K_S, q8_0, f16, bf16, f32',
+      );
+    },
+  );
 
   it('quantizes only bases in F16, BF16 or F32, as Ollama does (create.go), which create_model checks and names', () => {
     expect(QUANTIZABLE).toEqual(['F16', 'BF16', 'F32']);

@@ -137,15 +137,19 @@ describe('degenerate: the thresholds of a loop', () => {
     expect(degenerate(`${intro} ${unit.repeat(100)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 100 });
   });
 
-  it('a tail of exactly half the answer is a loop, one character less is not; whitespace around the answer counts for nothing', () => {
-    const loop = 'abc'.repeat(20); // 60 characters
-    // 59: with its space, 60 before the loop
-    const intro = 'The report lists every change made to the code in the week:';
-    expect(intro).toHaveLength(59);
-    expect(degenerate(`${intro} ${loop}`)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
-    expect(degenerate(`\n \t${intro} ${loop}\r\n  `)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
-    expect(degenerate(`${intro}: ${loop}`)).toBeUndefined();
-  });
+  it(
+    'a tail of exactly half the answer is a loop, one character less is not; whitespace around ' +
+      'the answer counts for nothing',
+    () => {
+      const loop = 'abc'.repeat(20); // 60 characters
+      // 59: with its space, 60 before the loop
+      const intro = 'The report lists every change made to the code in the week:';
+      expect(intro).toHaveLength(59);
+      expect(degenerate(`${intro} ${loop}`)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
+      expect(degenerate(`\n \t${intro} ${loop}\r\n  `)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
+      expect(degenerate(`${intro}: ${loop}`)).toBeUndefined();
+    },
+  );
 
   it('short emphatic repetition is not a loop', () => {
     expect(degenerate('Yes!!!!!!')).toBeUndefined();
@@ -251,33 +255,37 @@ describe('degenerate: how the repeated unit is found and shown', () => {
     expect(degenerate(`${'abc'.repeat(30)} ${closing}`)).toEqual({ kind: 'loop', unit: 'abc', times: 30 });
   });
 
-  it(`a unit of ${UNIT_MAX_CHARS} characters is shown whole; a longer one is cut at a character, never after a space`, () => {
-    const sixty = `${'x'.repeat(UNIT_MAX_CHARS - 1)}.`;
-    expect(degenerate(`${sixty} `.repeat(5))).toEqual({ kind: 'loop', unit: sixty, times: 5 });
-    const sentence = 'This is a rather long sentence that the small model keeps producing over and over again.';
-    expect(degenerate(`${sentence} `.repeat(10))).toEqual({
-      kind: 'loop',
-      unit: 'This is a rather long sentence that the small model keeps p…',
-      times: 10,
-    });
-    expect(degenerate(`${'y'.repeat(58)} and more words after it. `.repeat(5))).toEqual({
-      kind: 'loop',
-      unit: `${'y'.repeat(58)}…`,
-      times: 5,
-    });
-    expect(degenerate(`${'x'.repeat(57)}😀 and more words after it. `.repeat(5))).toEqual({
-      kind: 'loop',
-      unit: `${'x'.repeat(57)}😀…`,
-      times: 5,
-    });
-    // the first and the last high surrogate (U+10000 is D800 DC00, U+10FC00 is DBFF DC00) are never cut from their pair
-    for (const pair of ['\u{10000}', '\u{10FC00}'])
-      expect(degenerate(`${'x'.repeat(58)}${pair} and more words after it. `.repeat(5))).toEqual({
+  it(
+    `a unit of ${UNIT_MAX_CHARS} characters is shown whole; a longer one is cut at a character, ` +
+      `never after a space`,
+    () => {
+      const sixty = `${'x'.repeat(UNIT_MAX_CHARS - 1)}.`;
+      expect(degenerate(`${sixty} `.repeat(5))).toEqual({ kind: 'loop', unit: sixty, times: 5 });
+      const sentence = 'This is a rather long sentence that the small model keeps producing over and over again.';
+      expect(degenerate(`${sentence} `.repeat(10))).toEqual({
         kind: 'loop',
-        unit: `${'x'.repeat(58)}…`,
+        unit: 'This is a rather long sentence that the small model keeps p…',
+        times: 10,
+      });
+      expect(degenerate(`${'y'.repeat(58)} and more words after it. `.repeat(5))).toEqual({
+        kind: 'loop',
+        unit: `${'y'.repeat(58)}…`,
         times: 5,
       });
-  });
+      expect(degenerate(`${'x'.repeat(57)}😀 and more words after it. `.repeat(5))).toEqual({
+        kind: 'loop',
+        unit: `${'x'.repeat(57)}😀…`,
+        times: 5,
+      });
+      // the first and the last high surrogate (U+10000 is D800 DC00, U+10FC00 is DBFF DC00) are never cut from their pair
+      for (const pair of ['\u{10000}', '\u{10FC00}'])
+        expect(degenerate(`${'x'.repeat(58)}${pair} and more words after it. `.repeat(5))).toEqual({
+          kind: 'loop',
+          unit: `${'x'.repeat(58)}…`,
+          times: 5,
+        });
+    },
+  );
 });
 
 describe('degenerate: legitimately repetitive answers are not loops', () => {

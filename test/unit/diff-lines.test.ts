@@ -187,17 +187,21 @@ describe('diff-lines: the files a git patch shows, by the names git gives them',
     expect(diffFiles(octal).map((f) => f.paths)).toEqual([['café.py']]);
   });
 
-  it("a conflicted file's combined diff is no file, before the first file or after one (readDiff joins the patches of several git calls)", () => {
-    expect(diffFiles(CONFLICT + MODIFIED).map((f) => f.paths)).toEqual([['a.py']]);
-    expect(diffFiles(MODIFIED + CONFLICT).map((f) => f.paths)).toEqual([['a.py']]);
-    for (const patch of [CONFLICT + MODIFIED, MODIFIED + CONFLICT]) {
-      expect(verdicts('a.py:2 `y = 2`, a.py:1 `x = 1`; c.py:2 `B2`', patch)).toEqual([
-        ['a.py:2', 'verified', undefined],
-        ['a.py:1', 'verified', undefined],
-        ['c.py:2', 'unchecked', 'c.py was not read, so it could not be checked'],
-      ]);
-    }
-  });
+  it(
+    "a conflicted file's combined diff is no file, before the first file or after one (readDiff " +
+      'joins the patches of several git calls)',
+    () => {
+      expect(diffFiles(CONFLICT + MODIFIED).map((f) => f.paths)).toEqual([['a.py']]);
+      expect(diffFiles(MODIFIED + CONFLICT).map((f) => f.paths)).toEqual([['a.py']]);
+      for (const patch of [CONFLICT + MODIFIED, MODIFIED + CONFLICT]) {
+        expect(verdicts('a.py:2 `y = 2`, a.py:1 `x = 1`; c.py:2 `B2`', patch)).toEqual([
+          ['a.py:2', 'verified', undefined],
+          ['a.py:1', 'verified', undefined],
+          ['c.py:2', 'unchecked', 'c.py was not read, so it could not be checked'],
+        ]);
+      }
+    },
+  );
 });
 
 describe('diff-lines: the lines each side shows', () => {
@@ -212,7 +216,8 @@ describe('diff-lines: the lines each side shows', () => {
     ]);
     expect(
       verdicts(
-        'src/app.py:13 `line thirteen`, once src/app.py:13 `line 13`; src/app.py:19-20 `line 19 line 19b`; app.py:23 `line 22`',
+        'src/app.py:13 `line thirteen`, once src/app.py:13 `line 13`; src/app.py:19-20 `line 19 ' +
+          'line 19b`; app.py:23 `line 22`',
       ),
     ).toEqual([
       ['src/app.py:13', 'verified', undefined],

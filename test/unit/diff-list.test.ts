@@ -61,7 +61,8 @@ describe('parseNameStatus', () => {
 describe("git runs nothing of the repository's choosing", () => {
   it('finds every filter driver in the config listing, dotted names too', () => {
     const config =
-      'filter.lfs.clean git-lfs clean -- %f\nfilter.lfs.smudge git-lfs smudge\nfilter.a.b.process run me\nfilter.x.required true\nfilter.clean stray\ncore.bare false\n';
+      'filter.lfs.clean git-lfs clean -- %f\nfilter.lfs.smudge git-lfs smudge\nfilter.a.b.process ' +
+      'run me\nfilter.x.required true\nfilter.clean stray\ncore.bare false\n';
     expect(filterNames(config)).toEqual(['lfs', 'a.b', 'x']);
     expect(filterNames('')).toEqual([]);
   });

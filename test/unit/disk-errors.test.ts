@@ -43,14 +43,17 @@ describe('diskProblem', () => {
     expect(text).toContain('/h/state.db');
   });
 
-  it("knows a SQLite error by its numeric code alone, and libsql's connection failure by the number it ends with", () => {
-    expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 13 }))).toBe('SQLITE_FULL');
-    // SQLITE_READONLY_RECOVERY
-    expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 8 | (1 << 8) }))).toBe('SQLITE_READONLY');
-    expect(
-      diskErrorCode(new Error('ConnectionFailed("Unable to open connection to local database /x/state.db: 14")')),
-    ).toBe('SQLITE_CANTOPEN');
-  });
+  it(
+    "knows a SQLite error by its numeric code alone, and libsql's connection failure by the " + 'number it ends with',
+    () => {
+      expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 13 }))).toBe('SQLITE_FULL');
+      // SQLITE_READONLY_RECOVERY
+      expect(diskErrorCode(Object.assign(new Error('x'), { rawCode: 8 | (1 << 8) }))).toBe('SQLITE_READONLY');
+      expect(
+        diskErrorCode(new Error('ConnectionFailed("Unable to open connection to local database /x/state.db: 14")')),
+      ).toBe('SQLITE_CANTOPEN');
+    },
+  );
 
   it('finds the code through causes', () => {
     const wrapped = new Error('saving failed', { cause: sysErr('ENOSPC') });

@@ -150,7 +150,8 @@ describe('the checks themselves', () => {
 
   it('finds a link to a missing file or heading, and passes good ones', () => {
     const text =
-      '[a](other.md) [b](#how-fits-is-decided) [c](other.md#other) [d](https://example.com/x.md) `[e](gone.md)`\n[f](gone.md) [g](other.md#nope) [h](#step-one-2)\n';
+      '[a](other.md) [b](#how-fits-is-decided) [c](other.md#other) [d](https://example.com/x.md) ' +
+      '`[e](gone.md)`\n[f](gone.md) [g](other.md#nope) [h](#step-one-2)\n';
     expect(brokenLinks(here, text, read)).toEqual([
       'gone.md: no file docs/gone.md',
       'other.md#nope: no heading #nope in docs/other.md',

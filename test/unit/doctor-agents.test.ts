@@ -39,13 +39,16 @@ describe('the doctor check', () => {
       name: 'Agent settings',
       level: 'warn',
       detail:
-        'agents.claude-desktop applies to no client: no client has connected with that name, and none is known to send it (Claude Desktop sends claude-ai)',
+        'agents.claude-desktop applies to no client: no client has connected with that name, and ' +
+        'none is known to send it (Claude Desktop sends claude-ai)',
       fix: 'rename agents.claude-desktop to agents.claude-ai in settings',
     });
     expect(other!.fix).toBe('rename agents.vscode to agents."Visual Studio Code" in settings');
     const unknown = agentNameChecks(['helper'], ['claude-code'], [])[0]!;
     expect(unknown.fix).toBe(
-      "key agents: by the name a client sends as clientInfo.name (Claude Desktop sends claude-ai, Claude Code sends claude-code, Cursor sends cursor-vscode; seen here: claude-code); show_status lists the connected clients' names",
+      'key agents: by the name a client sends as clientInfo.name (Claude Desktop sends claude-ai, ' +
+        'Claude Code sends claude-code, Cursor sends cursor-vscode; seen here: claude-code); ' +
+        "show_status lists the connected clients' names",
     );
   });
 

@@ -353,29 +353,33 @@ describe('answerChallenge and provenBy', () => {
 });
 
 describe('EngineClaims: who plans an engine', () => {
-  it('a free engine: this server claims it (0600, its pid, url and token), starting its endpoint once for two engines', async () => {
-    const dir = tempDir('ollm-claims-');
-    const { claims, start, ep } = await me(dir);
-    const info = logged('info');
-    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
-    const file = fileOf(dir);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expectMine(dir, ep);
-    expect(asides(dir)).toEqual([]); // the file written aside is gone once linked
-    expect(info()).toEqual([`engine ${KEY}: this server plans its memory (claim ${file})`]);
-    expect(await claims.claim('llamacpp', 'http://127.0.0.1:8080').planner()).toBeUndefined();
-    expect(read(fileOf(dir, 'http://127.0.0.1:8080', 'llamacpp'))).toMatchObject({
-      pid: process.pid,
-      url: ep.url,
-      token: ep.token,
-    });
-    expect(start).toHaveBeenCalledTimes(1);
+  it(
+    'a free engine: this server claims it (0600, its pid, url and token), starting its endpoint ' +
+      'once for two engines',
+    async () => {
+      const dir = tempDir('ollm-claims-');
+      const { claims, start, ep } = await me(dir);
+      const info = logged('info');
+      expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+      const file = fileOf(dir);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expectMine(dir, ep);
+      expect(asides(dir)).toEqual([]); // the file written aside is gone once linked
+      expect(info()).toEqual([`engine ${KEY}: this server plans its memory (claim ${file})`]);
+      expect(await claims.claim('llamacpp', 'http://127.0.0.1:8080').planner()).toBeUndefined();
+      expect(read(fileOf(dir, 'http://127.0.0.1:8080', 'llamacpp'))).toMatchObject({
+        pid: process.pid,
+        url: ep.url,
+        token: ep.token,
+      });
+      expect(start).toHaveBeenCalledTimes(1);
 
-    const text = readFileSync(file, 'utf8');
-    // the same engine, its own claim
-    expect(await claims.claim('ollama', 'http://localhost:11434/').planner()).toBeUndefined();
-    expect(readFileSync(file, 'utf8')).toBe(text);
-  });
+      const text = readFileSync(file, 'utf8');
+      // the same engine, its own claim
+      expect(await claims.claim('ollama', 'http://localhost:11434/').planner()).toBeUndefined();
+      expect(readFileSync(file, 'utf8')).toBe(text);
+    },
+  );
 
   it("another server's claim that holds: its url, token and pid; this server starts nothing", async () => {
     const dir = tempDir('ollm-claims-');
@@ -393,53 +397,66 @@ describe('EngineClaims: who plans an engine', () => {
     expect(read(fileOf(dir)).pid).toBe(OTHER_PID);
   });
 
-  it("taken over on any answer but the proof (200 {}, 404, 405, a wrong MAC, another pid), nothing listening, or its token not the endpoint's", async () => {
-    const gone = { url: `http://${await closedAddress()}/mcp`, token: newToken() };
-    const wrongToken = { url: (await endpoint('prove')).url, token: newToken() };
-    const others = await Promise.all(
-      (['200 {}', 404, 405, 403, 'wrong mac', 'other pid'] as const).map((a) => endpoint(a)),
-    );
-    const info = logged('info');
-    for (const theirs of [gone, wrongToken, ...others]) {
+  it(
+    'taken over on any answer but the proof (200 {}, 404, 405, a wrong MAC, another pid), ' +
+      "nothing listening, or its token not the endpoint's",
+    async () => {
+      const gone = { url: `http://${await closedAddress()}/mcp`, token: newToken() };
+      const wrongToken = { url: (await endpoint('prove')).url, token: newToken() };
+      const others = await Promise.all(
+        (['200 {}', 404, 405, 403, 'wrong mac', 'other pid'] as const).map((a) => endpoint(a)),
+      );
+      const info = logged('info');
+      for (const theirs of [gone, wrongToken, ...others]) {
+        const dir = tempDir('ollm-claims-');
+        writeClaim(dir, theirs);
+        const { claims, ep } = await me(dir);
+        expect(await claims.claim('ollama', ENGINE).planner(), theirs.url).toBeUndefined();
+        expectMine(dir, ep);
+      }
+      expect(
+        info().filter(
+          (line) =>
+            line ===
+            `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its ` +
+              `token, or the process is gone): taken over`,
+        ),
+      ).toHaveLength(8);
+    },
+  );
+
+  it(
+    "a dead server's claim, whatever listens at its port now (answering 200 to anything): that " +
+      'listener is sent no token and the engine is taken over',
+    async () => {
+      const seen: http.IncomingMessage[] = [];
+      const squatter = await endpoint('200 {}', newToken(), (req) => seen.push(req));
       const dir = tempDir('ollm-claims-');
-      writeClaim(dir, theirs);
+      const token = newToken();
+      writeClaim(dir, { url: squatter.url, token }, { pid: deadPid() });
       const { claims, ep } = await me(dir);
-      expect(await claims.claim('ollama', ENGINE).planner(), theirs.url).toBeUndefined();
+      expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
       expectMine(dir, ep);
-    }
-    expect(
-      info().filter(
-        (line) =>
-          line ===
-          `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`,
-      ),
-    ).toHaveLength(8);
-  });
+      expect(seen).toEqual([]); // the process named is gone: its port is not even asked
+    },
+  );
 
-  it("a dead server's claim, whatever listens at its port now (answering 200 to anything): that listener is sent no token and the engine is taken over", async () => {
-    const seen: http.IncomingMessage[] = [];
-    const squatter = await endpoint('200 {}', newToken(), (req) => seen.push(req));
-    const dir = tempDir('ollm-claims-');
-    const token = newToken();
-    writeClaim(dir, { url: squatter.url, token }, { pid: deadPid() });
-    const { claims, ep } = await me(dir);
-    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
-    expectMine(dir, ep);
-    expect(seen).toEqual([]); // the process named is gone: its port is not even asked
-  });
-
-  it('a live claim whose process is alive but whose endpoint is another listener: asked without the token, then taken over', async () => {
-    const seen: http.IncomingMessage[] = [];
-    const squatter = await endpoint('200 {}', newToken(), (req) => seen.push(req));
-    const dir = tempDir('ollm-claims-');
-    const token = newToken();
-    writeClaim(dir, { url: squatter.url, token });
-    const { claims, ep } = await me(dir);
-    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
-    expectMine(dir, ep);
-    expect(seen).toHaveLength(1);
-    expect(JSON.stringify(seen[0]!.headers)).not.toContain(token);
-  });
+  it(
+    'a live claim whose process is alive but whose endpoint is another listener: asked without ' +
+      'the token, then taken over',
+    async () => {
+      const seen: http.IncomingMessage[] = [];
+      const squatter = await endpoint('200 {}', newToken(), (req) => seen.push(req));
+      const dir = tempDir('ollm-claims-');
+      const token = newToken();
+      writeClaim(dir, { url: squatter.url, token });
+      const { claims, ep } = await me(dir);
+      expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+      expectMine(dir, ep);
+      expect(seen).toHaveLength(1);
+      expect(JSON.stringify(seen[0]!.headers)).not.toContain(token);
+    },
+  );
 
   it('an unreadable claim (garbage, over 4096 bytes) is taken over; a live claim under the limit holds', async () => {
     const theirs = await endpoint('prove');
@@ -532,7 +549,8 @@ describe('EngineClaims: who plans an engine', () => {
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expectMine(dir, ep);
     expect(info()[0]).toBe(
-      `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`,
+      `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its ` +
+        `token, or the process is gone): taken over`,
     );
   });
 
@@ -672,25 +690,29 @@ describe('holds: whether this server still holds the claim (its file, read)', ()
     expect(await claim.holds()).toBe(true);
   });
 
-  it('read again only HOLD_READ_MS after it last named this server, by either clock: a stop (the monotonic clock) or a jump of the wall clock back reads it at once', async () => {
-    const dir = tempDir('ollm-claims-');
-    const { claims, clock, pass } = await clocked(dir);
-    const claim = claims.claim('ollama', ENGINE);
-    expect(await claim.planner()).toBeUndefined();
-    expect(await claim.holds()).toBe(true);
-    writeClaim(dir, await endpoint('prove'));
-    pass(HOLD_READ_MS - 1);
-    expect(await claim.holds()).toBe(true); // not read: within the window
-    pass(1, ['mono']);
-    expect(await claim.holds()).toBe(false); // the monotonic clock passed it
-    // claimed again (the other gone); the wall clock going back reads it again at once
-    unlinkSync(fileOf(dir));
-    expect(await claim.planner()).toBeUndefined();
-    expect(await claim.holds()).toBe(true);
-    writeClaim(dir, await endpoint('prove'));
-    clock.wall -= 10;
-    expect(await claim.holds()).toBe(false);
-  });
+  it(
+    'read again only HOLD_READ_MS after it last named this server, by either clock: a stop (the ' +
+      'monotonic clock) or a jump of the wall clock back reads it at once',
+    async () => {
+      const dir = tempDir('ollm-claims-');
+      const { claims, clock, pass } = await clocked(dir);
+      const claim = claims.claim('ollama', ENGINE);
+      expect(await claim.planner()).toBeUndefined();
+      expect(await claim.holds()).toBe(true);
+      writeClaim(dir, await endpoint('prove'));
+      pass(HOLD_READ_MS - 1);
+      expect(await claim.holds()).toBe(true); // not read: within the window
+      pass(1, ['mono']);
+      expect(await claim.holds()).toBe(false); // the monotonic clock passed it
+      // claimed again (the other gone); the wall clock going back reads it again at once
+      unlinkSync(fileOf(dir));
+      expect(await claim.planner()).toBeUndefined();
+      expect(await claim.holds()).toBe(true);
+      writeClaim(dir, await endpoint('prove'));
+      clock.wall -= 10;
+      expect(await claim.holds()).toBe(false);
+    },
+  );
 
   it('true for an engine this server plans without a claim (none could be made)', async () => {
     const { claims } = await me(`${tempDir('ollm-claims-')}/gone`);
@@ -712,7 +734,10 @@ describe("notServedAnswer: a claim's endpoint refuses every other tool, saying w
       id: 7,
       error: {
         code: -32602,
-        message: `Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine list_models, show_model, route_and_generate only. Call "delete_model" on your own ollm-mcp server.`,
+        message:
+          `Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves ` +
+          `the other ollm-mcp servers of this machine list_models, show_model, route_and_generate ` +
+          `only. Call "delete_model" on your own ollm-mcp server.`,
       },
     });
     expect(
@@ -721,25 +746,31 @@ describe("notServedAnswer: a claim's endpoint refuses every other tool, saying w
     ).toBeLessThan(600);
   });
 
-  it('refuses any call as a task (tasks/*, a tools/call carrying task), a served tool too; a notification passes (the SDK answers it)', () => {
-    const why =
-      "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server.";
-    expect(
-      notServedAnswer(
-        { id: 3, method: 'tools/call', params: { name: 'route_and_generate', task: { ttl: 1000 } } },
-        only,
-      ),
-    ).toEqual({ id: 3, error: { code: -32602, message: why } });
-    for (const method of ['tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel'])
-      expect(notServedAnswer({ id: 'x', method, params: { taskId: 'job-1' } }, only), method).toEqual({
-        id: 'x',
-        error: { code: -32601, message: why },
-      });
-    expect(notServedAnswer({ method: 'tasks/get', params: {} }, only)).toBeUndefined();
-    expect(
-      notServedAnswer({ id: 4, method: 'tools/call', params: { name: 'route_and_generate' } }, only),
-    ).toBeUndefined();
-  });
+  it(
+    'refuses any call as a task (tasks/*, a tools/call carrying task), a served tool too; a ' +
+      'notification passes (the SDK answers it)',
+    () => {
+      const why =
+        "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp " +
+        'servers of this machine relay calls that run whole. Call without `task`, or on your own ' +
+        'ollm-mcp server.';
+      expect(
+        notServedAnswer(
+          { id: 3, method: 'tools/call', params: { name: 'route_and_generate', task: { ttl: 1000 } } },
+          only,
+        ),
+      ).toEqual({ id: 3, error: { code: -32602, message: why } });
+      for (const method of ['tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel'])
+        expect(notServedAnswer({ id: 'x', method, params: { taskId: 'job-1' } }, only), method).toEqual({
+          id: 'x',
+          error: { code: -32601, message: why },
+        });
+      expect(notServedAnswer({ method: 'tasks/get', params: {} }, only)).toBeUndefined();
+      expect(
+        notServedAnswer({ id: 4, method: 'tools/call', params: { name: 'route_and_generate' } }, only),
+      ).toBeUndefined();
+    },
+  );
 
   it('lets through the tools served, other methods, notifications and malformed calls (the SDK answers those)', () => {
     for (const name of only)

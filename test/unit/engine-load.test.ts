@@ -28,7 +28,8 @@ describe('reading /metrics', () => {
 
   it('vLLM before v0.10 (gpu_cache_usage_perc), and the names re-published with _', () => {
     const old =
-      'vllm:num_requests_running{model_name="m"} 1.0\nvllm:num_requests_waiting{model_name="m"} 0.0\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\n';
+      'vllm:num_requests_running{model_name="m"} 1.0\nvllm:num_requests_waiting{model_name="m"} ' +
+      '0.0\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\n';
     expect(readPrometheusLoad(old)).toMatchObject({ running: 1, waiting: 0, kvCache: 0.5 });
     expect(readPrometheusLoad('vllm_num_requests_running 2\nvllm_num_requests_waiting 5\n')).toMatchObject({
       running: 2,
@@ -182,7 +183,9 @@ describe('the reader', () => {
   });
 
   it('an answer past 256 KiB, or one that throws, is nothing — never a throw', async () => {
-    const big = `${'# HELP filler\n'.repeat(LOAD_BODY_BYTES / 14 + 10)}llamacpp:requests_processing 1\nllamacpp:requests_deferred 0\n`;
+    const big =
+      `${'# HELP filler\n'.repeat(LOAD_BODY_BYTES / 14 + 10)}llamacpp:requests_processing ` +
+      `1\nllamacpp:requests_deferred 0\n`;
     const e = engine({ '/metrics': { status: 200, body: big } });
     expect(await new LoadReader({ get: e.get, collect: metricsOnly }).reading()).toBeUndefined();
     const failing = new LoadReader({ get: () => Promise.reject(new Error('ECONNREFUSED')), collect: metricsOnly });

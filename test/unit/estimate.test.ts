@@ -106,15 +106,19 @@ describe('expectedAnswerTokens (issue 73: the limit is a bound, not an expectati
     expect(expectedAnswerTokens(200, { answerTokens: 300, cutShare: 0 }, 350)).toBe(200);
   });
 
-  it('takes a cut answer as long as it was cut at (or as the others, when longer), not as the whole of a larger limit', () => {
-    // cut at 16 tokens of a 16-token limit: asked again with 4096, as long as such answers end (the typical one)
-    expect(expectedAnswerTokens(4096, { cutShare: 1, cutTokens: 16 }, 350)).toBe(350);
-    // cut at 4096 (it runs on): with 4096 again, the whole limit
-    expect(expectedAnswerTokens(4096, { cutShare: 1, cutTokens: 4096 }, 350)).toBe(4096);
-    expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5, cutTokens: 1000 }, 350)).toBe(600);
-    // a record from before cut lengths were kept: the cut share at the limit, as before
-    expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5 }, 350)).toBe(600);
-  });
+  it(
+    'takes a cut answer as long as it was cut at (or as the others, when longer), not as the ' +
+      'whole of a larger limit',
+    () => {
+      // cut at 16 tokens of a 16-token limit: asked again with 4096, as long as such answers end (the typical one)
+      expect(expectedAnswerTokens(4096, { cutShare: 1, cutTokens: 16 }, 350)).toBe(350);
+      // cut at 4096 (it runs on): with 4096 again, the whole limit
+      expect(expectedAnswerTokens(4096, { cutShare: 1, cutTokens: 4096 }, 350)).toBe(4096);
+      expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5, cutTokens: 1000 }, 350)).toBe(600);
+      // a record from before cut lengths were kept: the cut share at the limit, as before
+      expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5 }, 350)).toBe(600);
+    },
+  );
 });
 
 describe('speeds assumed from what the host is', () => {
@@ -155,30 +159,35 @@ describe('speeds assumed from what the host is', () => {
     expect(e.seconds).toBeCloseTo(2);
     expect(e.known).toBe(false); // a guess still, for the limit's decision (limit-fit.ts)
     expect(e.why).toBe(
-      "reading 1000 prompt tokens/s and writing 200 tokens/s, not yet measured for it: scaled from this host's other models",
+      'reading 1000 prompt tokens/s and writing 200 tokens/s, not yet measured for it: scaled ' +
+        "from this host's other models",
     );
   });
 
-  it('takes the rate short prompts were read at as the least a prompt reads at, and says so: no longer "not yet measured"', () => {
-    const assumed = { hostKind: 'cpu' as const, sizeBytes: 4.9e9, tokensPerSecond: 400 };
-    const before = estimateSeconds({ ...one, promptTokens: 1000 }, assumed);
-    expect(before.why).toMatch(/reading [\d.]+ prompt tokens\/s \(assumed for a CPU host, not yet measured\)/);
-    expect(before.known).toBe(false);
-    const fast = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 5000 });
-    expect(fast.promptTokensPerSecond).toBe(5000);
-    expect(fast.known).toBe(true);
-    expect(fast.why).toMatch(/reading 5000 prompt tokens\/s \(measured here on short prompts\)/);
-    const slow = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 1 });
-    // a floor below the assumption lowers nothing
-    expect(slow.promptTokensPerSecond).toBe(before.promptTokensPerSecond);
-    expect(slow.why).toMatch(/assumed for a CPU host; short prompts read here at 1\.0\/s/);
-    expect(slow.why).not.toMatch(/not yet measured/);
-    // a prompt timed whole wins over the floor
-    expect(
-      estimateSeconds(
-        { ...one, promptTokens: 1000 },
-        { ...assumed, promptTokensPerSecond: 200, promptFloorTokensPerSecond: 5000 },
-      ).promptTokensPerSecond,
-    ).toBe(200);
-  });
+  it(
+    'takes the rate short prompts were read at as the least a prompt reads at, and says so: no ' +
+      'longer "not yet measured"',
+    () => {
+      const assumed = { hostKind: 'cpu' as const, sizeBytes: 4.9e9, tokensPerSecond: 400 };
+      const before = estimateSeconds({ ...one, promptTokens: 1000 }, assumed);
+      expect(before.why).toMatch(/reading [\d.]+ prompt tokens\/s \(assumed for a CPU host, not yet measured\)/);
+      expect(before.known).toBe(false);
+      const fast = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 5000 });
+      expect(fast.promptTokensPerSecond).toBe(5000);
+      expect(fast.known).toBe(true);
+      expect(fast.why).toMatch(/reading 5000 prompt tokens\/s \(measured here on short prompts\)/);
+      const slow = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 1 });
+      // a floor below the assumption lowers nothing
+      expect(slow.promptTokensPerSecond).toBe(before.promptTokensPerSecond);
+      expect(slow.why).toMatch(/assumed for a CPU host; short prompts read here at 1\.0\/s/);
+      expect(slow.why).not.toMatch(/not yet measured/);
+      // a prompt timed whole wins over the floor
+      expect(
+        estimateSeconds(
+          { ...one, promptTokens: 1000 },
+          { ...assumed, promptTokensPerSecond: 200, promptFloorTokensPerSecond: 5000 },
+        ).promptTokensPerSecond,
+      ).toBe(200);
+    },
+  );
 });

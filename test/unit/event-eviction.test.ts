@@ -27,20 +27,24 @@ describe('what goes first', () => {
     expect(victim([])).toBeUndefined();
   });
 
-  it('given oldest first, the same choice, the search ending at the first that may go first (nothing after it is read)', () => {
-    const read: number[] = [];
-    function* oldestFirst(events: EvictionCandidate[]) {
-      for (const e of events) yield (read.push(e.order), e);
-    }
-    const events = [ev(1, true), ev(2), ev(3, false, true), ev(4, false, true), ev(5, true, true)];
-    expect(victim(oldestFirst(events), true)).toBe(events[2]);
-    expect(read).toEqual([1, 2, 3]);
-    // no delivered notification: every one is read, the best of them chosen
-    const none = [ev(1, true), ev(2), ev(3, true, true)];
-    read.length = 0;
-    expect(victim(oldestFirst(none), true)).toBe(victim(none));
-    expect(read).toEqual([1, 2, 3]);
-  });
+  it(
+    'given oldest first, the same choice, the search ending at the first that may go first ' +
+      '(nothing after it is read)',
+    () => {
+      const read: number[] = [];
+      function* oldestFirst(events: EvictionCandidate[]) {
+        for (const e of events) yield (read.push(e.order), e);
+      }
+      const events = [ev(1, true), ev(2), ev(3, false, true), ev(4, false, true), ev(5, true, true)];
+      expect(victim(oldestFirst(events), true)).toBe(events[2]);
+      expect(read).toEqual([1, 2, 3]);
+      // no delivered notification: every one is read, the best of them chosen
+      const none = [ev(1, true), ev(2), ev(3, true, true)];
+      read.length = 0;
+      expect(victim(oldestFirst(none), true)).toBe(victim(none));
+      expect(read).toEqual([1, 2, 3]);
+    },
+  );
 
   it('an owner is over its quota past either its events or its bytes, not at them', () => {
     const quota = { events: 10, bytes: 100 };

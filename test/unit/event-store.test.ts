@@ -123,38 +123,42 @@ describe('the shared event store', () => {
     ).toBeUndefined();
   });
 
-  it('follows a stream: the backlog at once, then each new event, until its exchange closes; the exchange hears how many follow', async () => {
-    const { store } = storeWith();
-    const counts: number[] = [];
-    const ex = store.open('a', (n) => counts.push(n));
-    const first = await ex.storeEvent('s', note(1));
-    const second = await ex.storeEvent('s', note(2));
-    const seen: string[] = [];
-    let ended = 0;
-    const stop = store.follow(first, 'a', { send: (id) => void seen.push(id), end: () => void ended++ });
-    expect(stop).toBeTypeOf('function');
-    expect(seen).toEqual([second]);
-    expect(counts).toEqual([1]);
-    const again = store.follow(second, 'a', { send: () => undefined, end: () => undefined });
-    expect(counts).toEqual([1, 2]);
-    again!();
-    again!(); // twice: counted once
-    expect(counts).toEqual([1, 2, 1]);
-    const third = await ex.storeEvent('s', answer(3));
-    await ex.storeEvent('other', note(9)); // another stream of the same exchange: not followed
-    expect(seen).toEqual([second, third]);
-    expect(ended).toBe(0);
-    ex.close();
-    expect(ended).toBe(1);
-    expect(counts).toEqual([1, 2, 1, 0]);
-    // a stream that is over: what is kept, then the end at once, and no follower counted
-    const late: string[] = [];
-    let lateEnded = false;
-    store.follow(first, 'a', { send: (id) => void late.push(id), end: () => void (lateEnded = true) });
-    expect(late).toEqual([second, third]);
-    expect(lateEnded).toBe(true);
-    expect(counts).toEqual([1, 2, 1, 0]);
-  });
+  it(
+    'follows a stream: the backlog at once, then each new event, until its exchange closes; the ' +
+      'exchange hears how many follow',
+    async () => {
+      const { store } = storeWith();
+      const counts: number[] = [];
+      const ex = store.open('a', (n) => counts.push(n));
+      const first = await ex.storeEvent('s', note(1));
+      const second = await ex.storeEvent('s', note(2));
+      const seen: string[] = [];
+      let ended = 0;
+      const stop = store.follow(first, 'a', { send: (id) => void seen.push(id), end: () => void ended++ });
+      expect(stop).toBeTypeOf('function');
+      expect(seen).toEqual([second]);
+      expect(counts).toEqual([1]);
+      const again = store.follow(second, 'a', { send: () => undefined, end: () => undefined });
+      expect(counts).toEqual([1, 2]);
+      again!();
+      again!(); // twice: counted once
+      expect(counts).toEqual([1, 2, 1]);
+      const third = await ex.storeEvent('s', answer(3));
+      await ex.storeEvent('other', note(9)); // another stream of the same exchange: not followed
+      expect(seen).toEqual([second, third]);
+      expect(ended).toBe(0);
+      ex.close();
+      expect(ended).toBe(1);
+      expect(counts).toEqual([1, 2, 1, 0]);
+      // a stream that is over: what is kept, then the end at once, and no follower counted
+      const late: string[] = [];
+      let lateEnded = false;
+      store.follow(first, 'a', { send: (id) => void late.push(id), end: () => void (lateEnded = true) });
+      expect(late).toEqual([second, third]);
+      expect(lateEnded).toBe(true);
+      expect(counts).toEqual([1, 2, 1, 0]);
+    },
+  );
 
   it('a follower that stopped hears nothing more, and the exchange hears that none follows', async () => {
     const { store } = storeWith();
@@ -224,19 +228,23 @@ describe('the shared event store', () => {
 });
 
 describe('the shared event store: quotas', () => {
-  it('a stream past its quota of events drops its oldest notifications and keeps its answer; a replay from a dropped one still works', async () => {
-    const { store } = storeWith({ stream: { events: 4, bytes: 2 ** 40 } });
-    const ex = store.open('a');
-    const first = await ex.storeEvent('s', priming);
-    const notes: string[] = [];
-    for (let i = 1; i <= 3; i++) notes.push(await ex.storeEvent('s', note(i)));
-    const done = await ex.storeEvent('s', answer(1));
-    expect(store.size.events).toBe(4);
-    expect(await after(store, first)).toEqual([...notes, done]); // the priming event went
-    const more = await ex.storeEvent('s', note(4));
-    expect(await after(store, first)).toEqual([notes[1], notes[2], done, more]);
-    expect(await after(store, notes[0]!)).toEqual([notes[1], notes[2], done, more]);
-  });
+  it(
+    'a stream past its quota of events drops its oldest notifications and keeps its answer; a ' +
+      'replay from a dropped one still works',
+    async () => {
+      const { store } = storeWith({ stream: { events: 4, bytes: 2 ** 40 } });
+      const ex = store.open('a');
+      const first = await ex.storeEvent('s', priming);
+      const notes: string[] = [];
+      for (let i = 1; i <= 3; i++) notes.push(await ex.storeEvent('s', note(i)));
+      const done = await ex.storeEvent('s', answer(1));
+      expect(store.size.events).toBe(4);
+      expect(await after(store, first)).toEqual([...notes, done]); // the priming event went
+      const more = await ex.storeEvent('s', note(4));
+      expect(await after(store, first)).toEqual([notes[1], notes[2], done, more]);
+      expect(await after(store, notes[0]!)).toEqual([notes[1], notes[2], done, more]);
+    },
+  );
 
   it('a stream larger than its quota of bytes keeps its final answer rather than its progress', async () => {
     const pad = 'x'.repeat(1000);
@@ -317,35 +325,39 @@ describe('the shared event store: quotas', () => {
     expect(await after(store, wFirst)).toEqual([wDone]); // the answer waits for its client throughout
   });
 
-  it("under the store's own limits, streams received in full go first, whoever's, then the events of the owner using the most", async () => {
-    const { store } = storeWith({ maxEvents: 6, owner: { events: 4, bytes: 2 ** 40 } });
-    const pinger = store.open('b');
-    await pinger.storeEvent('s', priming);
-    await pinger.storeEvent('s', answer(1));
-    pinger.delivered();
-    pinger.close();
-    const a = store.open('a');
-    const aFirst = await a.storeEvent('s', priming);
-    const aDone = await a.storeEvent('s', answer(2));
-    const c = store.open('c');
-    const cIds = [
-      await c.storeEvent('s', priming),
-      await c.storeEvent('s', answer(3)),
-      await c.storeEvent('s', note(4)),
-    ]; // 7 in all: b's oldest goes
-    expect(store.size.events).toBe(6);
-    expect(store.usage('b').events).toBe(1);
-    cIds.push(await c.storeEvent('s', note(5))); // and b's last
-    expect(store.usage('b').events).toBe(0);
-    const d = store.open('d');
-    // 8: c uses the most, its two oldest notifications go
-    const dIds = [await d.storeEvent('s', priming), await d.storeEvent('s', answer(6))];
-    expect(store.size.events).toBe(6);
-    expect(store.usage('c').events).toBe(2);
-    expect(await after(store, aFirst)).toEqual([aDone]);
-    expect(await after(store, cIds[0]!, 'c')).toEqual([cIds[1], cIds[3]]);
-    expect(await after(store, dIds[0]!, 'd')).toEqual([dIds[1]]);
-  });
+  it(
+    "under the store's own limits, streams received in full go first, whoever's, then the " +
+      'events of the owner using the most',
+    async () => {
+      const { store } = storeWith({ maxEvents: 6, owner: { events: 4, bytes: 2 ** 40 } });
+      const pinger = store.open('b');
+      await pinger.storeEvent('s', priming);
+      await pinger.storeEvent('s', answer(1));
+      pinger.delivered();
+      pinger.close();
+      const a = store.open('a');
+      const aFirst = await a.storeEvent('s', priming);
+      const aDone = await a.storeEvent('s', answer(2));
+      const c = store.open('c');
+      const cIds = [
+        await c.storeEvent('s', priming),
+        await c.storeEvent('s', answer(3)),
+        await c.storeEvent('s', note(4)),
+      ]; // 7 in all: b's oldest goes
+      expect(store.size.events).toBe(6);
+      expect(store.usage('b').events).toBe(1);
+      cIds.push(await c.storeEvent('s', note(5))); // and b's last
+      expect(store.usage('b').events).toBe(0);
+      const d = store.open('d');
+      // 8: c uses the most, its two oldest notifications go
+      const dIds = [await d.storeEvent('s', priming), await d.storeEvent('s', answer(6))];
+      expect(store.size.events).toBe(6);
+      expect(store.usage('c').events).toBe(2);
+      expect(await after(store, aFirst)).toEqual([aDone]);
+      expect(await after(store, cIds[0]!, 'c')).toEqual([cIds[1], cIds[3]]);
+      expect(await after(store, dIds[0]!, 'd')).toEqual([dIds[1]]);
+    },
+  );
 
   it("under the store's limits of bytes, the owner using the largest share of its quota gives", async () => {
     const pad = 'x'.repeat(1000);

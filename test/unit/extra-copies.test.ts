@@ -96,20 +96,24 @@ describe('which loaded copy is an extra one', () => {
       host: { name, engine: { can: { managesMemory } }, loader: { requestsOn: () => running } },
       overview: { loaded: loaded.map((n) => ({ name: n })) },
     }) as never;
-  it('one moved here because the copy loaded elsewhere was busy; not one placed here for any other reason, nor where the engine loads by itself', async () => {
-    const { extraCopyOf } = await import('../../src/orchestrator/jobs/route-extra.js');
-    const a = view('a', ['m'], true, 2);
-    const b = view('b', []);
-    expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [a, b])).toEqual({
-      of: 'a',
-      why: 'the copy on a was busy with 2 requests',
-    });
-    expect(extraCopyOf({ model: 'm' }, b, [a, b])).toBeUndefined(); // the ranking put it here
-    expect(
-      extraCopyOf({ model: 'm', besideBusy: 'a' }, view('b', [], false), [a, view('b', [], false)]),
-    ).toBeUndefined(); // its engine loads by itself
-    expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [view('a', []), b])).toBeUndefined(); // no copy loaded there after all
-  });
+  it(
+    'one moved here because the copy loaded elsewhere was busy; not one placed here for any ' +
+      'other reason, nor where the engine loads by itself',
+    async () => {
+      const { extraCopyOf } = await import('../../src/orchestrator/jobs/route-extra.js');
+      const a = view('a', ['m'], true, 2);
+      const b = view('b', []);
+      expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [a, b])).toEqual({
+        of: 'a',
+        why: 'the copy on a was busy with 2 requests',
+      });
+      expect(extraCopyOf({ model: 'm' }, b, [a, b])).toBeUndefined(); // the ranking put it here
+      expect(
+        extraCopyOf({ model: 'm', besideBusy: 'a' }, view('b', [], false), [a, view('b', [], false)]),
+      ).toBeUndefined(); // its engine loads by itself
+      expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [view('a', []), b])).toBeUndefined(); // no copy loaded there after all
+    },
+  );
 });
 
 describe('the release check', () => {

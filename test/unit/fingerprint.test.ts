@@ -150,15 +150,19 @@ describe('what a user sees: shared passages found, down to GUARANTEED characters
   const origins = new ReadOrigins();
   origins.recordText('notes.md', file);
 
-  it('finds every shared run of GUARANTEED (= K + W − 1) non-space characters; some one character shorter are missed', () => {
-    expect(GUARANTEED).toBe(K + W - 1);
-    let missed = 0;
-    for (let at = 0; at < 4_000; at += 7) {
-      expect(origins.heldIn({ prompt: s.slice(at, at + GUARANTEED) }), `run at ${at}`).toBe('notes.md');
-      if (origins.heldIn({ prompt: s.slice(at, at + GUARANTEED - 1) }) === undefined) missed++;
-    }
-    expect(missed).toBeGreaterThan(0);
-  });
+  it(
+    'finds every shared run of GUARANTEED (= K + W − 1) non-space characters; some one ' +
+      'character shorter are missed',
+    () => {
+      expect(GUARANTEED).toBe(K + W - 1);
+      let missed = 0;
+      for (let at = 0; at < 4_000; at += 7) {
+        expect(origins.heldIn({ prompt: s.slice(at, at + GUARANTEED) }), `run at ${at}`).toBe('notes.md');
+        if (origins.heldIn({ prompt: s.slice(at, at + GUARANTEED - 1) }) === undefined) missed++;
+      }
+      expect(missed).toBeGreaterThan(0);
+    },
+  );
 
   it('finds a file of prose between rules by its prose, a counting pattern of 5 characters, and never by its rules', () => {
     const o = new ReadOrigins();

@@ -78,23 +78,27 @@ describe('fit arithmetic (seed 004)', () => {
     expect(r.fitsNow).toBe(true);
   });
 
-  it('on a GPU host, fit is by VRAM: a 14 GB model fits a 24 GB GPU on a 16 GB RAM machine; beside others, by 80% of free VRAM', () => {
-    const memory = {
-      kind: 'gpu' as const,
-      ram: { totalBytes: 16 * GB, availableBytes: 12 * GB },
-      vram: { totalBytes: 24 * GB, freeBytes: 24 * GB },
-    };
-    expect(assessFit({ modelBytes: 14 * GB, isLoaded: false, loadedBytes: 0, memory, policy })).toMatchObject({
-      fits: true,
-      fitsNow: true,
-    });
-    const busy = { ...memory, vram: { totalBytes: 24 * GB, freeBytes: 10 * GB } };
-    expect(
-      assessFit({ modelBytes: 14 * GB, isLoaded: false, loadedBytes: 14 * GB, memory: busy, policy }),
-    ).toMatchObject({ fits: true, fitsNow: false });
-    // 40 GB: 18.4 GB would spill to RAM (× 1.2 > 16 − 2): never fits
-    expect(assessFit({ modelBytes: 40 * GB, isLoaded: false, loadedBytes: 0, memory, policy }).fits).toBe(false);
-  });
+  it(
+    'on a GPU host, fit is by VRAM: a 14 GB model fits a 24 GB GPU on a 16 GB RAM machine; ' +
+      'beside others, by 80% of free VRAM',
+    () => {
+      const memory = {
+        kind: 'gpu' as const,
+        ram: { totalBytes: 16 * GB, availableBytes: 12 * GB },
+        vram: { totalBytes: 24 * GB, freeBytes: 24 * GB },
+      };
+      expect(assessFit({ modelBytes: 14 * GB, isLoaded: false, loadedBytes: 0, memory, policy })).toMatchObject({
+        fits: true,
+        fitsNow: true,
+      });
+      const busy = { ...memory, vram: { totalBytes: 24 * GB, freeBytes: 10 * GB } };
+      expect(
+        assessFit({ modelBytes: 14 * GB, isLoaded: false, loadedBytes: 14 * GB, memory: busy, policy }),
+      ).toMatchObject({ fits: true, fitsNow: false });
+      // 40 GB: 18.4 GB would spill to RAM (× 1.2 > 16 − 2): never fits
+      expect(assessFit({ modelBytes: 40 * GB, isLoaded: false, loadedBytes: 0, memory, policy }).fits).toBe(false);
+    },
+  );
 
   it('on a host of unknown capacity everything fits, until a total has failed', () => {
     expect(

@@ -18,7 +18,8 @@ describe('what the tool list costs the calling model', () => {
     expect(f.sessionMoney).toBeCloseTo(0.24, 2);
     expect(f.callsToPayForSession).toBe(4);
     expect(footprintLine(f, '$')).toBe(
-      'The tool list (16 tools) costs you ~2k tokens a turn: ~80k tokens (≈ $0.24) over a 40-turn session; 4 offloaded calls at the average saved so far pay for it.',
+      'The tool list (16 tools) costs you ~2k tokens a turn: ~80k tokens (≈ $0.24) over a 40-turn ' +
+        'session; 4 offloaded calls at the average saved so far pay for it.',
     );
   });
 

@@ -38,7 +38,8 @@ describe('the tool list as a client sees it', () => {
   it(`costs at most ${FOOTPRINT_GOAL_TOKENS} tokens (characters / ${CHARS_PER_TOKEN}) in all`, () => {
     const f = footprintOf(tools);
     const report = [
-      `${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens over ${f.tools.length} tools (limit ${FOOTPRINT_GOAL_TOKENS}); per tool:`,
+      `${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens over ${f.tools.length} tools (limit ` +
+        `${FOOTPRINT_GOAL_TOKENS}); per tool:`,
       ...describeFootprint(f),
     ].join('\n');
     expect(f.tokens, report).toBeLessThanOrEqual(FOOTPRINT_GOAL_TOKENS);
@@ -65,25 +66,29 @@ describe('the tool list as a client sees it', () => {
 });
 
 describe('the count itself', () => {
-  it('counts the list as a client sends it: one JSON array of name, description and input schema, largest entry first', () => {
-    const small: ListedTool = { name: 'ab', description: 'cde', inputSchema: { type: 'object' } };
-    const large: ListedTool = { name: 'x', description: 'y'.repeat(37), inputSchema: {} };
-    const f = footprintOf([small, large]);
-    const sent =
-      '[{"name":"ab","description":"cde","inputSchema":{"type":"object"}},{"name":"x","description":"' +
-      'y'.repeat(37) +
-      '","inputSchema":{}}]';
-    // {"name":"ab","description":"cde","inputSchema":{"type":"object"}} is 65; the other 83
-    expect(f.tools.map((t) => [t.name, t.chars])).toEqual([
-      ['x', 83],
-      ['ab', 65],
-    ]);
-    expect(f.chars).toBe(sent.length);
-    expect(f.chars).toBe(65 + 83 + 3); // the brackets and the comma
-    expect(f.tokens).toBeCloseTo(sent.length / 3.8, 6);
-    // issue 32's count, the parts alone: 2 + 3 + 17 and 1 + 37 + 2
-    expect(f.partChars).toBe(62);
-  });
+  it(
+    'counts the list as a client sends it: one JSON array of name, description and input ' +
+      'schema, largest entry first',
+    () => {
+      const small: ListedTool = { name: 'ab', description: 'cde', inputSchema: { type: 'object' } };
+      const large: ListedTool = { name: 'x', description: 'y'.repeat(37), inputSchema: {} };
+      const f = footprintOf([small, large]);
+      const sent =
+        '[{"name":"ab","description":"cde","inputSchema":{"type":"object"}},{"name":"x","description":"' +
+        'y'.repeat(37) +
+        '","inputSchema":{}}]';
+      // {"name":"ab","description":"cde","inputSchema":{"type":"object"}} is 65; the other 83
+      expect(f.tools.map((t) => [t.name, t.chars])).toEqual([
+        ['x', 83],
+        ['ab', 65],
+      ]);
+      expect(f.chars).toBe(sent.length);
+      expect(f.chars).toBe(65 + 83 + 3); // the brackets and the comma
+      expect(f.tokens).toBeCloseTo(sent.length / 3.8, 6);
+      // issue 32's count, the parts alone: 2 + 3 + 17 and 1 + 37 + 2
+      expect(f.partChars).toBe(62);
+    },
+  );
 
   it('counts a description as JSON writes it: quotes and backslashes escaped, an absent one not at all', () => {
     const quoted = footprintOf([{ name: 'a', description: 'say "hi"', inputSchema: {} }]);

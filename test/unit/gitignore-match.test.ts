@@ -152,32 +152,36 @@ describe('gitignore-match: plain names and endings looked up (issue 72)', () => 
     (n) => `**/${n}`,
   ];
 
-  it('decides as trying each rule in turn would: the last that matches wins, negations, folders only and anchors kept', () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const rand = random(seed);
-      const pick = <T>(list: T[]): T => list[Math.floor(rand() * list.length)]!;
-      const lines = Array.from({ length: 30 }, () => `${rand() < 0.3 ? '!' : ''}${pick(SHAPES)(pick(NAMES), pick)}`);
-      const whole = new GitignoreFile(lines.join('\n'), false);
-      // each rule alone (its answers are git's, above), the last that answers deciding
-      const alone = lines.map((line) => new GitignoreFile(line, false));
-      const tried = (path: string, isDir: boolean) => {
-        for (let i = alone.length - 1; i >= 0; i--) {
-          const answer = alone[i]!.test(path, isDir);
-          if (answer !== undefined) return answer;
-        }
-        return undefined;
-      };
-      for (const dir of ['', 'a/', 'b/', 'build/', 'a/b/']) {
-        for (const name of NAMES) {
-          for (const isDir of [false, true])
-            expect(
-              whole.test(`${dir}${name}`, isDir),
-              `seed ${seed}: ${dir}${name} (folder: ${isDir}) against ${JSON.stringify(lines)}`,
-            ).toBe(tried(`${dir}${name}`, isDir));
+  it(
+    'decides as trying each rule in turn would: the last that matches wins, negations, folders ' +
+      'only and anchors kept',
+    () => {
+      for (let seed = 1; seed <= 40; seed++) {
+        const rand = random(seed);
+        const pick = <T>(list: T[]): T => list[Math.floor(rand() * list.length)]!;
+        const lines = Array.from({ length: 30 }, () => `${rand() < 0.3 ? '!' : ''}${pick(SHAPES)(pick(NAMES), pick)}`);
+        const whole = new GitignoreFile(lines.join('\n'), false);
+        // each rule alone (its answers are git's, above), the last that answers deciding
+        const alone = lines.map((line) => new GitignoreFile(line, false));
+        const tried = (path: string, isDir: boolean) => {
+          for (let i = alone.length - 1; i >= 0; i--) {
+            const answer = alone[i]!.test(path, isDir);
+            if (answer !== undefined) return answer;
+          }
+          return undefined;
+        };
+        for (const dir of ['', 'a/', 'b/', 'build/', 'a/b/']) {
+          for (const name of NAMES) {
+            for (const isDir of [false, true])
+              expect(
+                whole.test(`${dir}${name}`, isDir),
+                `seed ${seed}: ${dir}${name} (folder: ${isDir}) against ${JSON.stringify(lines)}`,
+              ).toBe(tried(`${dir}${name}`, isDir));
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('looks a path up in a few Map lookups against 140,000 names and 140,000 endings, not a try of each', () => {
     const file = (n: number) =>

@@ -11,32 +11,36 @@ import { MAX_RULE_CHARS } from '../../src/orchestrator/inputs/gitignore-parse.js
 import { ignoredOf, rulesFrom, TOP } from '../helpers/gitignore-rules.js';
 
 describe('gitignore rules: info/exclude', () => {
-  it('honours info/exclude below every .gitignore: relative to the top, overridden by a .gitignore, ignoring folders whole', async () => {
-    const exclude = 'excluded.txt\n/top.log\nbuilt/\nback.txt\n*.tmp\n';
-    const { rules } = rulesFrom({ [TOP]: '!back.txt\n', [`${TOP}/a`]: '!keep.tmp\n' }, { exclude });
-    const files = [
-      'excluded.txt',
-      'a/excluded.txt',
-      'top.log',
-      'a/top.log',
-      'built/x.js',
-      'a/built/y.js',
-      'back.txt',
-      'x.tmp',
-      'a/keep.tmp',
-      'a/other.tmp',
-      'kept.txt',
-    ];
-    expect(await ignoredOf(rules, files)).toEqual([
-      'excluded.txt',
-      'a/excluded.txt',
-      'top.log',
-      'built/x.js',
-      'a/built/y.js',
-      'x.tmp',
-      'a/other.tmp',
-    ]);
-  });
+  it(
+    'honours info/exclude below every .gitignore: relative to the top, overridden by a ' +
+      '.gitignore, ignoring folders whole',
+    async () => {
+      const exclude = 'excluded.txt\n/top.log\nbuilt/\nback.txt\n*.tmp\n';
+      const { rules } = rulesFrom({ [TOP]: '!back.txt\n', [`${TOP}/a`]: '!keep.tmp\n' }, { exclude });
+      const files = [
+        'excluded.txt',
+        'a/excluded.txt',
+        'top.log',
+        'a/top.log',
+        'built/x.js',
+        'a/built/y.js',
+        'back.txt',
+        'x.tmp',
+        'a/keep.tmp',
+        'a/other.tmp',
+        'kept.txt',
+      ];
+      expect(await ignoredOf(rules, files)).toEqual([
+        'excluded.txt',
+        'a/excluded.txt',
+        'top.log',
+        'built/x.js',
+        'a/built/y.js',
+        'x.tmp',
+        'a/other.tmp',
+      ]);
+    },
+  );
 
   it('refuses the walk when info/exclude is there but cannot be read', async () => {
     const rules = new GitignoreRules(
@@ -64,24 +68,30 @@ describe('gitignore rules: how much a walk reads', () => {
     const err = await over.rules.ignored(`${TOP}/sub/c.txt`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RulesUnreadable);
     expect((err as Error).message).toBe(
-      `the files of rules under ${TOP} hold more than the 0.0 MB one walk reads, so which files git ignores cannot be told`,
+      `the files of rules under ${TOP} hold more than the 0.0 MB one walk reads, so which files ` +
+        `git ignores cannot be told`,
     );
     RULES_TEXT.walkBytes = 30;
     const at = rulesFrom({ [TOP]: 'a.txt\nb.txt\n', [`${TOP}/sub`]: 'c.txt\nd.txt\ne.txt\n' });
     expect(await ignoredOf(at.rules, ['a.txt', 'sub/c.txt', 'sub/f.txt'])).toEqual(['a.txt', 'sub/c.txt']);
   });
 
-  it(`refuses a line of rules longer than ${MAX_RULE_CHARS} characters (read in one step), naming its file; takes one that long`, async () => {
-    const long = (n: number) => `[${'b'.repeat(n - 3)}]x`; // one class then "x": a rule of n characters
-    const over = rulesFrom({ [TOP]: 'a.txt\n', [`${TOP}/sub`]: `${long(MAX_RULE_CHARS + 1)}\n` });
-    expect(await ignoredOf(over.rules, ['a.txt'])).toEqual(['a.txt']);
-    await expect(over.rules.ignored(`${TOP}/sub/bx`)).rejects.toThrow(
-      `${TOP}/sub/.gitignore holds a line of ${MAX_RULE_CHARS + 1} characters, more than the ${MAX_RULE_CHARS} read as a rule`,
-    );
-    // a comment of any length
-    const at = rulesFrom({ [TOP]: `# ${'c'.repeat(2 * MAX_RULE_CHARS)}\n${long(MAX_RULE_CHARS)}\n` });
-    expect(await ignoredOf(at.rules, ['bx', 'sub/bx', 'cx'])).toEqual(['bx', 'sub/bx']);
-  });
+  it(
+    `refuses a line of rules longer than ${MAX_RULE_CHARS} characters (read in one step), ` +
+      `naming its file; takes one that long`,
+    async () => {
+      const long = (n: number) => `[${'b'.repeat(n - 3)}]x`; // one class then "x": a rule of n characters
+      const over = rulesFrom({ [TOP]: 'a.txt\n', [`${TOP}/sub`]: `${long(MAX_RULE_CHARS + 1)}\n` });
+      expect(await ignoredOf(over.rules, ['a.txt'])).toEqual(['a.txt']);
+      await expect(over.rules.ignored(`${TOP}/sub/bx`)).rejects.toThrow(
+        `${TOP}/sub/.gitignore holds a line of ${MAX_RULE_CHARS + 1} characters, more than the ` +
+          `${MAX_RULE_CHARS} read as a rule`,
+      );
+      // a comment of any length
+      const at = rulesFrom({ [TOP]: `# ${'c'.repeat(2 * MAX_RULE_CHARS)}\n${long(MAX_RULE_CHARS)}\n` });
+      expect(await ignoredOf(at.rules, ['bx', 'sub/bx', 'cx'])).toEqual(['bx', 'sub/bx']);
+    },
+  );
 
   it('lets go of texts read ahead past its bound, reading them again when needed, with the same answers', async () => {
     RULES_TEXT.aheadBytes = 10;
@@ -100,24 +110,28 @@ describe('gitignore rules: how much a walk reads', () => {
     expect([...ahead.reads.values()].every((n) => n <= 2)).toBe(true);
   });
 
-  it('never hears of a .gitignore that failed to read in an ignored folder; one in a folder walked refuses the walk', async () => {
-    const failing = (bad: string) =>
-      new GitignoreRules(
-        TOP,
-        async (dir) => {
-          if (dir === `${TOP}/${bad}`)
-            throw new RulesUnreadable(`${dir}/.gitignore is 20.0 MB, more than the 16.0 MB read of such a file`);
-          return dir === TOP ? 'vendor/\n' : undefined;
-        },
-        undefined,
-        async () => undefined,
-      );
-    const files = ['vendor/x.txt', 'src/y.txt'];
-    const ignoredVendor = failing('vendor');
-    ignoredVendor.prefetch(files.map((f) => `${TOP}/${f}`));
-    expect(await ignoredOf(ignoredVendor, files)).toEqual(['vendor/x.txt']);
-    const walked = failing('src');
-    walked.prefetch(files.map((f) => `${TOP}/${f}`));
-    await expect(ignoredOf(walked, files)).rejects.toThrow(`${TOP}/src/.gitignore is 20.0 MB`);
-  });
+  it(
+    'never hears of a .gitignore that failed to read in an ignored folder; one in a folder ' +
+      'walked refuses the walk',
+    async () => {
+      const failing = (bad: string) =>
+        new GitignoreRules(
+          TOP,
+          async (dir) => {
+            if (dir === `${TOP}/${bad}`)
+              throw new RulesUnreadable(`${dir}/.gitignore is 20.0 MB, more than the 16.0 MB read of such a file`);
+            return dir === TOP ? 'vendor/\n' : undefined;
+          },
+          undefined,
+          async () => undefined,
+        );
+      const files = ['vendor/x.txt', 'src/y.txt'];
+      const ignoredVendor = failing('vendor');
+      ignoredVendor.prefetch(files.map((f) => `${TOP}/${f}`));
+      expect(await ignoredOf(ignoredVendor, files)).toEqual(['vendor/x.txt']);
+      const walked = failing('src');
+      walked.prefetch(files.map((f) => `${TOP}/${f}`));
+      await expect(ignoredOf(walked, files)).rejects.toThrow(`${TOP}/src/.gitignore is 20.0 MB`);
+    },
+  );
 });

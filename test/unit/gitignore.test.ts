@@ -63,11 +63,15 @@ describe('gitignore rules: git semantics', () => {
     ]);
   });
 
-  it('lets a deeper .gitignore bring a folder back that a shallower one ignores, and leaves its files to their own names', async () => {
-    // git: y/ is ignored at the top but brought back in a/, and a/y/f is no folder named y
-    const { rules } = rulesFrom({ [TOP]: 'y/\n', [`${TOP}/a`]: '!y/\n' });
-    expect(await ignoredOf(rules, ['a/y/f', 'y/f', 'b/y/f'])).toEqual(['y/f', 'b/y/f']);
-  });
+  it(
+    'lets a deeper .gitignore bring a folder back that a shallower one ignores, and leaves its ' +
+      'files to their own names',
+    async () => {
+      // git: y/ is ignored at the top but brought back in a/, and a/y/f is no folder named y
+      const { rules } = rulesFrom({ [TOP]: 'y/\n', [`${TOP}/a`]: '!y/\n' });
+      expect(await ignoredOf(rules, ['a/y/f', 'y/f', 'b/y/f'])).toEqual(['y/f', 'b/y/f']);
+    },
+  );
 
   it('matches case as git does on this platform, and a rule git cannot read matches nothing', async () => {
     const { rules } = rulesFrom({ [TOP]: '*.LOG\n[unclosed\n' });
@@ -156,16 +160,21 @@ describe('gitignore rules: sharing the thread', () => {
 describe('gitignore rules: how many a walk matches', () => {
   const many = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `**/a*a*${tag}${i}*c`).join('\n');
 
-  it(`refuses more than ${MAX_RULES_IN_FORCE} rules in force in a folder (one path is matched against each in one step), and takes exactly that many`, async () => {
-    const over = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE + 1, 't')}\nx.txt` });
-    const err = await over.rules.ignored(`${TOP}/x.txt`).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RulesTooCostly);
-    expect((err as Error).message).toBe(
-      `the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`,
-    );
-    const at = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE, 't')}\nx.txt` });
-    expect(await ignoredOf(at.rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
-  });
+  it(
+    `refuses more than ${MAX_RULES_IN_FORCE} rules in force in a folder (one path is matched ` +
+      `against each in one step), and takes exactly that many`,
+    async () => {
+      const over = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE + 1, 't')}\nx.txt` });
+      const err = await over.rules.ignored(`${TOP}/x.txt`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RulesTooCostly);
+      expect((err as Error).message).toBe(
+        `the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules with wildcards, ` +
+          `more than the ${MAX_RULES_IN_FORCE} a walk matches`,
+      );
+      const at = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE, 't')}\nx.txt` });
+      expect(await ignoredOf(at.rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
+    },
+  );
 
   it('counts no plain name nor `*.ext` (decided at once): a generated .gitignore of thousands of names is matched', async () => {
     const names = Array.from({ length: 2 * MAX_RULES_IN_FORCE }, (_, i) => (i % 2 ? `gen${i}.txt` : `*.ext${i}`)).join(
@@ -175,14 +184,18 @@ describe('gitignore rules: how many a walk matches', () => {
     expect(await ignoredOf(rules, ['gen1.txt', 'y.ext0', 'gen2.txt', 'x.md'])).toEqual(['gen1.txt', 'y.ext0']);
   });
 
-  it('counts the rules of the folders above: a deeper .gitignore past the sum is refused, the folders above still decided', async () => {
-    const half = MAX_RULES_IN_FORCE / 2;
-    const { rules } = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: many(half + 1, 's') });
-    expect(await ignoredOf(rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
-    await expect(rules.ignored(`${TOP}/sub/y.txt`)).rejects.toThrow(`hold ${MAX_RULES_IN_FORCE + 1} rules`);
-    const fits = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: `${many(half, 's')}\ny.txt` });
-    expect(await ignoredOf(fits.rules, ['x.txt', 'sub/y.txt', 'sub/z.txt'])).toEqual(['x.txt', 'sub/y.txt']);
-  });
+  it(
+    'counts the rules of the folders above: a deeper .gitignore past the sum is refused, the ' +
+      'folders above still decided',
+    async () => {
+      const half = MAX_RULES_IN_FORCE / 2;
+      const { rules } = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: many(half + 1, 's') });
+      expect(await ignoredOf(rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
+      await expect(rules.ignored(`${TOP}/sub/y.txt`)).rejects.toThrow(`hold ${MAX_RULES_IN_FORCE + 1} rules`);
+      const fits = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: `${many(half, 's')}\ny.txt` });
+      expect(await ignoredOf(fits.rules, ['x.txt', 'sub/y.txt', 'sub/z.txt'])).toEqual(['x.txt', 'sub/y.txt']);
+    },
+  );
 });
 
 describe('gitignore rules: linear in the walk', () => {

@@ -98,10 +98,14 @@ describe("degenerate: the prompt's own repetition is not held against the answer
     expect(degenerate(glued660, stopped('Say hihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
   });
 
-  it("stopped by itself, a glued unit the prompt glues four times (a loop's least) is kept, however long the answer; three times is a word", () => {
-    expect(degenerate(glued660, stopped('Say hihihihi.'))).toBeUndefined();
-    expect(degenerate(glued660, stopped('Say hihihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
-  });
+  it(
+    "stopped by itself, a glued unit the prompt glues four times (a loop's least) is kept, " +
+      'however long the answer; three times is a word',
+    () => {
+      expect(degenerate(glued660, stopped('Say hihihihi.'))).toBeUndefined();
+      expect(degenerate(glued660, stopped('Say hihihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
+    },
+  );
 
   it('a run in the system prompt or the inputs counts as sent', () => {
     expect(

@@ -151,7 +151,9 @@ describe('a glob matched by RE2', () => {
   it('refuses what RE2 cannot run, naming it and what to do', () => {
     expect(() => globMatcher('!(x)*.ts')).toThrow(GlobRefused);
     expect(() => globMatcher('**/!(x)/**/*.ts')).toThrow(
-      'uses a negated part ("!(…)" or a leading "!"), which ollm-mcp does not match: globs that picomatch would match slowly are matched in time linear in each path (by RE2), so that no pattern can stall the server — write the pattern without it, or name the files.',
+      'uses a negated part ("!(…)" or a leading "!"), which ollm-mcp does not match: globs that ' +
+        'picomatch would match slowly are matched in time linear in each path (by RE2), so that no ' +
+        'pattern can stall the server — write the pattern without it, or name the files.',
     );
   });
 });

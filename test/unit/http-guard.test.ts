@@ -71,7 +71,9 @@ describe('the HTTP guard', () => {
       expect(run(local, { url })).toMatchObject({
         admitted: false,
         status: 400,
-        message: `Bad Request: the request target must be a path such as /mcp, not "${url}" (this server is not a proxy).`,
+        message:
+          `Bad Request: the request target must be a path such as /mcp, not "${url}" (this server is ` +
+          `not a proxy).`,
       });
   });
 
@@ -303,7 +305,8 @@ describe("what Node's parser refused", () => {
       const s = answerTo(code);
       const [head, body] = s.out.split('\r\n\r\n');
       expect(head, code).toBe(
-        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body!)}\r\nConnection: close`,
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ` +
+          `${Buffer.byteLength(body!)}\r\nConnection: close`,
       );
       const parsed = JSON.parse(body!) as { jsonrpc: string; error: { code: number; message: string }; id: null };
       expect(parsed).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
@@ -326,16 +329,23 @@ describe("what Node's parser refused", () => {
     }
   });
 
-  it('a connection already answering, reset by the client or no longer writable is just closed; a second error on it is ignored', () => {
-    expect(answerTo('ECONNRESET')).toMatchObject({ out: '', destroyedBy: true });
-    expect(answerTo('HPE_INVALID_METHOD', (s) => (s.bytesWritten = 10))).toMatchObject({ out: '', destroyedBy: true });
-    expect(answerTo('HPE_INVALID_METHOD', (s) => Object.defineProperty(s, 'writable', { value: false }))).toMatchObject(
-      { out: '', destroyedBy: true },
-    );
-    const s = new Socket();
-    answerClientError(Object.assign(new Error('x'), { code: 'HPE_INVALID_METHOD' }), s);
-    const first = s.out;
-    answerClientError(Object.assign(new Error('x'), { code: 'HPE_HEADER_OVERFLOW' }), s);
-    expect(s.out).toBe(first);
-  });
+  it(
+    'a connection already answering, reset by the client or no longer writable is just closed; ' +
+      'a second error on it is ignored',
+    () => {
+      expect(answerTo('ECONNRESET')).toMatchObject({ out: '', destroyedBy: true });
+      expect(answerTo('HPE_INVALID_METHOD', (s) => (s.bytesWritten = 10))).toMatchObject({
+        out: '',
+        destroyedBy: true,
+      });
+      expect(
+        answerTo('HPE_INVALID_METHOD', (s) => Object.defineProperty(s, 'writable', { value: false })),
+      ).toMatchObject({ out: '', destroyedBy: true });
+      const s = new Socket();
+      answerClientError(Object.assign(new Error('x'), { code: 'HPE_INVALID_METHOD' }), s);
+      const first = s.out;
+      answerClientError(Object.assign(new Error('x'), { code: 'HPE_HEADER_OVERFLOW' }), s);
+      expect(s.out).toBe(first);
+    },
+  );
 });

@@ -92,7 +92,8 @@ describe('the tokens an HTTP server starts with', () => {
   it('refuses a named token whose variable is not set, naming the entry and the variable', () => {
     expect(acceptedTokens(NAMED, { T_DESK: DESKTOP })).toEqual({
       problem:
-        'http.tokens.ci-bot (T_CI) is not set: set that variable to the token agent "ci-bot" sends (make one with `openssl rand -hex 16`), or remove the entry.',
+        'http.tokens.ci-bot (T_CI) is not set: set that variable to the token agent "ci-bot" sends ' +
+        '(make one with `openssl rand -hex 16`), or remove the entry.',
     });
   });
 
@@ -118,7 +119,8 @@ describe('the tokens an HTTP server starts with', () => {
     const two = acceptedTokens(NAMED, { T_DESK: DESKTOP, T_CI: ` ${DESKTOP} ` });
     expect(two).toEqual({
       problem:
-        'http.tokens.claude-desktop (T_DESK) and http.tokens.ci-bot (T_CI) are the same token: give each agent a token of its own, so its requests tell it apart.',
+        'http.tokens.claude-desktop (T_DESK) and http.tokens.ci-bot (T_CI) are the same token: give ' +
+        'each agent a token of its own, so its requests tell it apart.',
     });
     const withUnnamed = acceptedTokens(NAMED, ENV, { value: CI, source: '--token' });
     expect(withUnnamed).toEqual({

@@ -65,26 +65,30 @@ describe('imports', () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
-  it('the one exception: the adapter of another ollm-mcp (engines/ollm/) speaks to it with the MCP SDK client, and only the client', () => {
-    expect(
-      mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/client'),
-    ).toBe(true);
-    expect(
-      mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/server'),
-    ).toBe(false);
-    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/openai/openai.ts'), '@modelcontextprotocol/client')).toBe(
-      false,
-    );
-    expect(mcpClientAllowed(join(SRC, 'orchestrator/fleet/fleet-hosts.ts'), '@modelcontextprotocol/client')).toBe(
-      false,
-    );
-    const users = files.filter(
-      (f) =>
-        (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol/client')) &&
-        relative(SRC, f).startsWith('orchestrator'),
-    );
-    expect(users.map((f) => relative(SRC, f))).toEqual(['orchestrator/engines/ollm/ollm-client.ts']);
-  });
+  it(
+    'the one exception: the adapter of another ollm-mcp (engines/ollm/) speaks to it with the ' +
+      'MCP SDK client, and only the client',
+    () => {
+      expect(
+        mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/client'),
+      ).toBe(true);
+      expect(
+        mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/server'),
+      ).toBe(false);
+      expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/openai/openai.ts'), '@modelcontextprotocol/client')).toBe(
+        false,
+      );
+      expect(mcpClientAllowed(join(SRC, 'orchestrator/fleet/fleet-hosts.ts'), '@modelcontextprotocol/client')).toBe(
+        false,
+      );
+      const users = files.filter(
+        (f) =>
+          (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol/client')) &&
+          relative(SRC, f).startsWith('orchestrator'),
+      );
+      expect(users.map((f) => relative(SRC, f))).toEqual(['orchestrator/engines/ollm/ollm-client.ts']);
+    },
+  );
 });
 
 /**
@@ -142,31 +146,39 @@ describe('the floors', () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
-  it('outside the engines, only the fleet builder and the assembly pick an adapter; everything else works through the host interface', () => {
-    const pickers = new Set(['fleet/fleet-hosts.ts', ...ASSEMBLY]);
-    const offenders = files.flatMap((f) => {
-      const at = inCore(f) ?? relative(SRC, f);
-      if (at.startsWith('engines/') || pickers.has(at)) return [];
-      return (graph.get(f) ?? []).filter((t) => ADAPTER.test(inCore(t) ?? '')).map((t) => `${at} → ${inCore(t)}`);
-    });
-    expect(offenders).toEqual([]);
-  });
+  it(
+    'outside the engines, only the fleet builder and the assembly pick an adapter; everything ' +
+      'else works through the host interface',
+    () => {
+      const pickers = new Set(['fleet/fleet-hosts.ts', ...ASSEMBLY]);
+      const offenders = files.flatMap((f) => {
+        const at = inCore(f) ?? relative(SRC, f);
+        if (at.startsWith('engines/') || pickers.has(at)) return [];
+        return (graph.get(f) ?? []).filter((t) => ADAPTER.test(inCore(t) ?? '')).map((t) => `${at} → ${inCore(t)}`);
+      });
+      expect(offenders).toEqual([]);
+    },
+  );
 
-  it('tools and resources are siblings: neither imports the other, and what both show (src/presenting) imports neither', () => {
-    const folder = (f: string) => relative(SRC, f).split('/')[0];
-    const forbidden: Record<string, string[]> = {
-      tools: ['resources'],
-      resources: ['tools'],
-      presenting: ['tools', 'resources', 'server'],
-    };
-    const offenders = files.flatMap((f) => {
-      const banned = forbidden[folder(f) ?? ''] ?? [];
-      return (graph.get(f) ?? [])
-        .filter((t) => banned.includes(folder(t) ?? ''))
-        .map((t) => `${relative(SRC, f)} → ${relative(SRC, t)}`);
-    });
-    expect(offenders).toEqual([]);
-  });
+  it(
+    'tools and resources are siblings: neither imports the other, and what both show ' +
+      '(src/presenting) imports neither',
+    () => {
+      const folder = (f: string) => relative(SRC, f).split('/')[0];
+      const forbidden: Record<string, string[]> = {
+        tools: ['resources'],
+        resources: ['tools'],
+        presenting: ['tools', 'resources', 'server'],
+      };
+      const offenders = files.flatMap((f) => {
+        const banned = forbidden[folder(f) ?? ''] ?? [];
+        return (graph.get(f) ?? [])
+          .filter((t) => banned.includes(folder(t) ?? ''))
+          .map((t) => `${relative(SRC, f)} → ${relative(SRC, t)}`);
+      });
+      expect(offenders).toEqual([]);
+    },
+  );
 
   it('the jobs depend on the host interface, never on an Orchestrator', () => {
     const jobs = files.filter((f) => (inCore(f) ?? '').startsWith('jobs/'));

@@ -152,7 +152,9 @@ describe('size rules', () => {
       ctx.addIssue({ code: 'too_big', origin: 'array', maximum: 2, inclusive: false, path: ['tags'], input: v.tags });
     });
     expect(explain(schema, { word: 'ab', tags: ['a', 'b', 'c'], note: 'long' })).toBe(
-      `${start}"word" must be at least 4 characters long (got "ab"); "note" must be at most 2 characters long (got "long"); "tags" must have at least 2 items (got a list of 3); "tags" must have at most 2 items (got a list of 3); "tags" must have at most 1 item (got a list of 3).`,
+      `${start}"word" must be at least 4 characters long (got "ab"); "note" must be at most 2 ` +
+        `characters long (got "long"); "tags" must have at least 2 items (got a list of 3); "tags" ` +
+        `must have at most 2 items (got a list of 3); "tags" must have at most 1 item (got a list of 3).`,
     );
     const nonEmpty = z.object({ word: z.string() }).superRefine((v, ctx) =>
       ctx.addIssue({

@@ -71,7 +71,8 @@ describe('the Ollama server settings', () => {
   it('per host too; an unknown type is refused with the key', async () => {
     const s = await settings(
       {},
-      'hosts:\n  - {name: box, kind: ollama, url: "box:11434", kvCacheType: q8_0, flashAttention: auto, gpuOverhead: 1GiB}\n',
+      'hosts:\n  - {name: box, kind: ollama, url: "box:11434", kvCacheType: q8_0, flashAttention: ' +
+        'auto, gpuOverhead: 1GiB}\n',
     );
     expect(s.hosts[0]).toMatchObject({ kvCacheType: 'q8_0', flashAttention: 'auto', gpuOverhead: 1024 ** 3 });
     await expect(settings({}, 'ollama:\n  kvCacheType: q9\n')).rejects.toThrow(ConfigError);

@@ -84,19 +84,23 @@ describe('the KV cache at its type', () => {
     expect(kvCacheBytes(undefined, 4096, 'q8_0')).toBe(0);
   });
 
-  it('a quantized cache with flash attention off cannot run (llama.cpp refuses it): it is sized as f16; on or auto, as set', () => {
-    expect(effectiveKvType({ kvCacheType: 'q8_0', flashAttention: 'off' })).toBe('f16');
-    expect(effectiveKvType({ kvCacheType: 'q8_0', flashAttention: 'auto' })).toBe('q8_0');
-    expect(effectiveKvType({ kvCacheType: 'q4_0', flashAttention: 'on' })).toBe('q4_0');
-    expect(effectiveKvType({ kvCacheType: 'bf16', flashAttention: 'off' })).toBe('bf16');
-    expect([
-      isQuantized('q8_0'),
-      isQuantized('iq4_nl'),
-      isQuantized('f16'),
-      isQuantized('bf16'),
-      isQuantized('f32'),
-    ]).toEqual([true, true, false, false, false]);
-  });
+  it(
+    'a quantized cache with flash attention off cannot run (llama.cpp refuses it): it is sized ' +
+      'as f16; on or auto, as set',
+    () => {
+      expect(effectiveKvType({ kvCacheType: 'q8_0', flashAttention: 'off' })).toBe('f16');
+      expect(effectiveKvType({ kvCacheType: 'q8_0', flashAttention: 'auto' })).toBe('q8_0');
+      expect(effectiveKvType({ kvCacheType: 'q4_0', flashAttention: 'on' })).toBe('q4_0');
+      expect(effectiveKvType({ kvCacheType: 'bf16', flashAttention: 'off' })).toBe('bf16');
+      expect([
+        isQuantized('q8_0'),
+        isQuantized('iq4_nl'),
+        isQuantized('f16'),
+        isQuantized('bf16'),
+        isQuantized('f32'),
+      ]).toEqual([true, true, false, false, false]);
+    },
+  );
 
   it('with q8_0 a memory-bound window is twice the f16 one on a GPU host, and nothing is planned past memory', () => {
     const f16 = window('f16', gpu16)!;
@@ -154,10 +158,14 @@ describe('the KV cache at its type', () => {
 });
 
 describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
-  it('the automatic batch by effective context: 512 up to 4096, 1024 up to 32768, 2048 beyond; 0 / 768 MiB / 2 GiB of buffers', () => {
-    expect([4096, 4097, 32768, 32769].map(batchForContext)).toEqual([512, 1024, 1024, 2048]);
-    expect([512, 1024, 2048].map(batchSurcharge)).toEqual([0, 768 * MiB, 2 * GiB]);
-  });
+  it(
+    'the automatic batch by effective context: 512 up to 4096, 1024 up to 32768, 2048 beyond; 0 ' +
+      '/ 768 MiB / 2 GiB of buffers',
+    () => {
+      expect([4096, 4097, 32768, 32769].map(batchForContext)).toEqual([512, 1024, 1024, 2048]);
+      expect([512, 1024, 2048].map(batchSurcharge)).toEqual([0, 768 * MiB, 2 * GiB]);
+    },
+  );
 
   it('the batch is lowered while it does not fit the free memory, so its buffers count only where they fit', () => {
     expect(automaticBatch(65536, 5 * GB, 100 * GB)).toBe(2048);
@@ -171,21 +179,27 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(passesPreflight(f, 6.24 * GB)).toBe(false);
   });
 
-  it("each of Ollama's batch rules at its boundary (generationBatchFits: 80% of free, 2048 within 60%, 1024 within 75%, the buffers beside the prediction)", () => {
-    expect(automaticBatch(65536, 12 * GB, 20 * GB)).toBe(2048); // 60% of 20 GB exactly
-    expect(automaticBatch(65536, 12.5 * GB, 20 * GB)).toBe(1024); // its 2 GiB would fit, the 60% headroom does not
-    expect(automaticBatch(8192, 15 * GB, 20 * GB)).toBe(1024); // 75% exactly
-    expect(automaticBatch(8192, 15.1 * GB, 20 * GB)).toBe(512); // its 768 MiB would fit, the 75% headroom does not
-    expect(automaticBatch(8192, 8 * GB - 768 * MiB, 10 * GB)).toBe(1024); // the buffers just fit within 80%
-    expect(automaticBatch(8192, 8 * GB - 768 * MiB + 1, 10 * GB)).toBe(512);
-    // over 80%: lowered to 512, no buffers
-    expect(preflightBytes({ predictedBytes: 9 * GB, effectiveContext: 65536, completion: true }, 10 * GB)).toBe(9 * GB);
-    expect(automaticBatch(65536, 0, 1 * GB)).toBe(2048); // nothing predicted: kept
-    expect(automaticBatch(65536, 5 * GB, 0)).toBe(2048); // free memory not known: kept
-    expect(
-      preflightBytes({ predictedBytes: 8 * GB - 768 * MiB, effectiveContext: 8192, completion: true }, 10 * GB),
-    ).toBe(8 * GB);
-  });
+  it(
+    "each of Ollama's batch rules at its boundary (generationBatchFits: 80% of free, 2048 " +
+      'within 60%, 1024 within 75%, the buffers beside the prediction)',
+    () => {
+      expect(automaticBatch(65536, 12 * GB, 20 * GB)).toBe(2048); // 60% of 20 GB exactly
+      expect(automaticBatch(65536, 12.5 * GB, 20 * GB)).toBe(1024); // its 2 GiB would fit, the 60% headroom does not
+      expect(automaticBatch(8192, 15 * GB, 20 * GB)).toBe(1024); // 75% exactly
+      expect(automaticBatch(8192, 15.1 * GB, 20 * GB)).toBe(512); // its 768 MiB would fit, the 75% headroom does not
+      expect(automaticBatch(8192, 8 * GB - 768 * MiB, 10 * GB)).toBe(1024); // the buffers just fit within 80%
+      expect(automaticBatch(8192, 8 * GB - 768 * MiB + 1, 10 * GB)).toBe(512);
+      // over 80%: lowered to 512, no buffers
+      expect(preflightBytes({ predictedBytes: 9 * GB, effectiveContext: 65536, completion: true }, 10 * GB)).toBe(
+        9 * GB,
+      );
+      expect(automaticBatch(65536, 0, 1 * GB)).toBe(2048); // nothing predicted: kept
+      expect(automaticBatch(65536, 5 * GB, 0)).toBe(2048); // free memory not known: kept
+      expect(
+        preflightBytes({ predictedBytes: 8 * GB - 768 * MiB, effectiveContext: 8192, completion: true }, 10 * GB),
+      ).toBe(8 * GB);
+    },
+  );
 
   it('counts f16 for min(num_ctx, trained) × slots whatever the cache type, with the file size', () => {
     const model = {
@@ -217,18 +231,22 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     });
   });
 
-  it('a llama-server router sizes a model as its own: f16, the slots given whatever its family, no Ollama pre-flight', () => {
-    const model = {
-      name: 'm:8b',
-      sizeBytes: 5 * GB,
-      contextWindow: 32768,
-      capabilities: ['completion'],
-      family: 'lfm2',
-      kvShape: shape,
-    } as unknown as CatalogModel;
-    expect(runnerFor(model, { numParallel: 2, runner: PLAIN_RUNNER })).toEqual({ slots: 2, kvType: 'f16' });
-    expect(preflightFacts(model, 8192, 1, PLAIN_RUNNER)).toBeUndefined();
-  });
+  it(
+    'a llama-server router sizes a model as its own: f16, the slots given whatever its family, ' +
+      'no Ollama pre-flight',
+    () => {
+      const model = {
+        name: 'm:8b',
+        sizeBytes: 5 * GB,
+        contextWindow: 32768,
+        capabilities: ['completion'],
+        family: 'lfm2',
+        kvShape: shape,
+      } as unknown as CatalogModel;
+      expect(runnerFor(model, { numParallel: 2, runner: PLAIN_RUNNER })).toEqual({ slots: 2, kvType: 'f16' });
+      expect(preflightFacts(model, 8192, 1, PLAIN_RUNNER)).toBeUndefined();
+    },
+  );
 });
 
 describe('the footprint and the pre-flight together on a GPU', () => {
@@ -244,15 +262,19 @@ describe('the footprint and the pre-flight together on a GPU', () => {
   const idle = { name: 'idle:3b', sizeBytes: 3 * GB, vramBytes: 3 * GB };
   const twoLoaded: HostMemory = { kind: 'gpu', vram: { totalBytes: 16 * GB, freeBytes: 10 * GB } };
 
-  it('where the q8_0 footprint fits beside what is loaded but the f16 pre-flight does not, the cheapest idle model is unloaded first — never the pin', () => {
-    // the footprint alone would load beside both
-    expect(gpuBytes(5 * GB, kvCacheBytes(shape, 32768, 'q8_0'))).toBeLessThanOrEqual(10 * GB * 0.8);
-    const plan = planLoad(
-      input({ model: model(32768), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }),
-    );
-    expect(plan).toMatchObject({ action: 'load', unload: ['idle:3b'] });
-    expect(plan.reason).toMatch(/Ollama's pre-flight counts/);
-  });
+  it(
+    'where the q8_0 footprint fits beside what is loaded but the f16 pre-flight does not, the ' +
+      'cheapest idle model is unloaded first — never the pin',
+    () => {
+      // the footprint alone would load beside both
+      expect(gpuBytes(5 * GB, kvCacheBytes(shape, 32768, 'q8_0'))).toBeLessThanOrEqual(10 * GB * 0.8);
+      const plan = planLoad(
+        input({ model: model(32768), memory: twoLoaded, loaded: [pin, idle], pinned: new Set(['pin:3b']) }),
+      );
+      expect(plan).toMatchObject({ action: 'load', unload: ['idle:3b'] });
+      expect(plan.reason).toMatch(/Ollama's pre-flight counts/);
+    },
+  );
 
   it('without the pre-flight (the footprint alone) nothing would be unloaded: Ollama would evict one itself', () => {
     const plan = planLoad(
@@ -261,26 +283,32 @@ describe('the footprint and the pre-flight together on a GPU', () => {
     expect(plan).toMatchObject({ action: 'load', unload: [] });
   });
 
-  it('a pin is never unloaded for it: with only the pin loaded the context is sized down to what the pre-flight passes', () => {
-    const pinOnly: HostMemory = { kind: 'gpu', vram: { totalBytes: 13 * GB, freeBytes: 10 * GB } };
-    const plan = planLoad(input({ model: model(32768), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) }));
-    expect(plan.action).toBe('refuse');
-    expect(plan.unload).toEqual([]);
-    const fits = (ctx: number) =>
-      planLoad(input({ model: model(ctx), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) })).action !==
-      'refuse';
-    expect(largestContext(131072, 4096, fits)).toBe(16384);
-    // the footprint alone would have said 32k
-    expect(
-      largestContext(
-        131072,
-        4096,
-        (ctx) =>
-          planLoad(input({ model: model(ctx, false), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) }))
-            .action !== 'refuse',
-      ),
-    ).toBe(32768);
-  });
+  it(
+    'a pin is never unloaded for it: with only the pin loaded the context is sized down to what ' +
+      'the pre-flight passes',
+    () => {
+      const pinOnly: HostMemory = { kind: 'gpu', vram: { totalBytes: 13 * GB, freeBytes: 10 * GB } };
+      const plan = planLoad(
+        input({ model: model(32768), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) }),
+      );
+      expect(plan.action).toBe('refuse');
+      expect(plan.unload).toEqual([]);
+      const fits = (ctx: number) =>
+        planLoad(input({ model: model(ctx), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) })).action !==
+        'refuse';
+      expect(largestContext(131072, 4096, fits)).toBe(16384);
+      // the footprint alone would have said 32k
+      expect(
+        largestContext(
+          131072,
+          4096,
+          (ctx) =>
+            planLoad(input({ model: model(ctx, false), memory: pinOnly, loaded: [pin], pinned: new Set(['pin:3b']) }))
+              .action !== 'refuse',
+        ),
+      ).toBe(32768);
+    },
+  );
 
   it('with nothing else loaded Ollama checks nothing: the footprint alone decides', () => {
     const empty: HostMemory = { kind: 'gpu', vram: { totalBytes: 16 * GB, freeBytes: 16 * GB } };

@@ -35,21 +35,25 @@ const never = () => {
 };
 
 describe('posterior', () => {
-  it('starts from the table: 0.7 with weight 16 when the profiles include the work, 0.5 with weight 10 otherwise or general-only', () => {
-    expect(priorFor({ profiles: ['code', 'general'], parameterSize: '8B' }, 'code')).toEqual({
-      alpha: expect.closeTo(11.2, 9),
-      beta: expect.closeTo(4.8, 9),
-    });
-    expect(priorFor({ profiles: ['general', 'creative'], parameterSize: '8B' }, 'code')).toEqual({
-      alpha: expect.closeTo(5, 9),
-      beta: expect.closeTo(5, 9),
-    });
-    // general-only is how an unknown model is described: it says nothing, even for general work
-    expect(priorFor({ profiles: ['general'], parameterSize: '8B' }, 'general')).toEqual({
-      alpha: expect.closeTo(5, 9),
-      beta: expect.closeTo(5, 9),
-    });
-  });
+  it(
+    'starts from the table: 0.7 with weight 16 when the profiles include the work, 0.5 with ' +
+      'weight 10 otherwise or general-only',
+    () => {
+      expect(priorFor({ profiles: ['code', 'general'], parameterSize: '8B' }, 'code')).toEqual({
+        alpha: expect.closeTo(11.2, 9),
+        beta: expect.closeTo(4.8, 9),
+      });
+      expect(priorFor({ profiles: ['general', 'creative'], parameterSize: '8B' }, 'code')).toEqual({
+        alpha: expect.closeTo(5, 9),
+        beta: expect.closeTo(5, 9),
+      });
+      // general-only is how an unknown model is described: it says nothing, even for general work
+      expect(priorFor({ profiles: ['general'], parameterSize: '8B' }, 'general')).toEqual({
+        alpha: expect.closeTo(5, 9),
+        beta: expect.closeTo(5, 9),
+      });
+    },
+  );
 
   it('leans slightly to larger models, and to smaller ones for fast work', () => {
     const mean = (parameterSize: string, work: 'code' | 'fast') =>
@@ -60,19 +64,23 @@ describe('posterior', () => {
     expect(mean('1B', 'fast')).toBeGreaterThan(mean('70B', 'fast'));
   });
 
-  it('adds the evidence: good and compare wins succeed; bad, failures and timeouts fail; a cut half, a compare loss a quarter', () => {
-    const f = { profiles: ['code'] as const, parameterSize: '8B' };
-    const e = ev({ good: 5, wins: 1, bad: 1, failures: 1, timeouts: 1, cut: 2, losses: 4 });
-    const b = posterior(f, 'code', e);
-    expect(b.alpha).toBeCloseTo(11.2 + 6, 9);
-    expect(b.beta).toBeCloseTo(4.8 + 3 + 1 + 1, 9);
-    const q = expectedQuality(f, 'code', e);
-    const n = b.alpha + b.beta;
-    expect(q.mean).toBeCloseTo(b.alpha / n, 9);
-    expect(q.std).toBeCloseTo(Math.sqrt((b.alpha * b.beta) / (n * n * (n + 1))), 9);
-    expect(q.low).toBeCloseTo(q.mean - q.std, 9);
-    expect(q.high).toBeCloseTo(q.mean + q.std, 9);
-  });
+  it(
+    'adds the evidence: good and compare wins succeed; bad, failures and timeouts fail; a cut ' +
+      'half, a compare loss a quarter',
+    () => {
+      const f = { profiles: ['code'] as const, parameterSize: '8B' };
+      const e = ev({ good: 5, wins: 1, bad: 1, failures: 1, timeouts: 1, cut: 2, losses: 4 });
+      const b = posterior(f, 'code', e);
+      expect(b.alpha).toBeCloseTo(11.2 + 6, 9);
+      expect(b.beta).toBeCloseTo(4.8 + 3 + 1 + 1, 9);
+      const q = expectedQuality(f, 'code', e);
+      const n = b.alpha + b.beta;
+      expect(q.mean).toBeCloseTo(b.alpha / n, 9);
+      expect(q.std).toBeCloseTo(Math.sqrt((b.alpha * b.beta) / (n * n * (n + 1))), 9);
+      expect(q.low).toBeCloseTo(q.mean - q.std, 9);
+      expect(q.high).toBeCloseTo(q.mean + q.std, 9);
+    },
+  );
 
   it('narrows with evidence', () => {
     const f = { profiles: ['code'] as const };
@@ -194,21 +202,25 @@ describe('chooseLearned', () => {
     expect(explored.reason).toContain('tried ahead of leader');
   });
 
-  it('does not lock in an unlucky start: a table model with a poor early record stays in the draw while it may still be better', () => {
-    const leader = cand('leader', { evidence: ev({ good: 20, bad: 6 }) });
-    const unlucky = cand('unlucky', { evidence: ev({ good: 1, bad: 1 }) });
-    const choices = Array.from({ length: 2000 }, (_, i) => chooseLearned([leader, unlucky], 'code', opts(i))!);
-    const score = choices[0]!.scores.find((s) => s.name === 'unlucky')!;
-    expect(score.close).toBe(true);
-    expect(score.chance).toBeGreaterThan(LEARNING_DEFAULTS.exploreFloor);
-    expect(score.chance).toBeLessThan(0.5);
-    const tried = choices.filter((c) => c.candidate.name === 'unlucky');
-    expect(tried.length).toBeGreaterThan(0);
-    expect(tried.length).toBeLessThan(200);
-    expect(tried[0]!.reason).toMatch(
-      /tried ahead of leader \(expected quality \d+%\) to learn more: a \d+% chance it is better/,
-    );
-  });
+  it(
+    'does not lock in an unlucky start: a table model with a poor early record stays in the ' +
+      'draw while it may still be better',
+    () => {
+      const leader = cand('leader', { evidence: ev({ good: 20, bad: 6 }) });
+      const unlucky = cand('unlucky', { evidence: ev({ good: 1, bad: 1 }) });
+      const choices = Array.from({ length: 2000 }, (_, i) => chooseLearned([leader, unlucky], 'code', opts(i))!);
+      const score = choices[0]!.scores.find((s) => s.name === 'unlucky')!;
+      expect(score.close).toBe(true);
+      expect(score.chance).toBeGreaterThan(LEARNING_DEFAULTS.exploreFloor);
+      expect(score.chance).toBeLessThan(0.5);
+      const tried = choices.filter((c) => c.candidate.name === 'unlucky');
+      expect(tried.length).toBeGreaterThan(0);
+      expect(tried.length).toBeLessThan(200);
+      expect(tried[0]!.reason).toMatch(
+        /tried ahead of leader \(expected quality \d+%\) to learn more: a \d+% chance it is better/,
+      );
+    },
+  );
 
   it('is plain Thompson sampling at exploreScale 1: an even pair splits about evenly', () => {
     const a = cand('a', { evidence: ev({ good: 8, bad: 2 }) });

@@ -60,7 +60,8 @@ describe('priceCall', () => {
     expect(e.savedTokens).toBe(0);
     expect(e.verdict).toBe('cost_more');
     expect(ledgerLine(e, PRICES)).toBe(
-      'This call cost you ~$0.18 more than doing it yourself (15.1k tokens written as arguments) — pass long inputs by path (files, diff, images) instead of pasting them.',
+      'This call cost you ~$0.18 more than doing it yourself (15.1k tokens written as arguments) ' +
+        '— pass long inputs by path (files, diff, images) instead of pasting them.',
     );
   });
 

@@ -4,18 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { killAtEnd, killLeftOpen } from '../helpers/left-open.js';
 
 describe('processes left open by a test', () => {
-  it('are stopped at the end of the file — one that ignores SIGTERM too, by SIGKILL — and one that exited is not touched', async () => {
-    const polite = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], {
-      stdio: 'ignore',
-    });
-    const done = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    await new Promise((r) => done.once('exit', r));
-    await new Promise((r) => setTimeout(r, 300)); // the stubborn one has its handler
-    for (const c of [polite, stubborn, done]) killAtEnd(c);
-    await killLeftOpen();
-    expect(polite.signalCode).toBe('SIGTERM');
-    expect(stubborn.signalCode).toBe('SIGKILL');
-    expect(done.exitCode).toBe(0);
-  });
+  it(
+    'are stopped at the end of the file — one that ignores SIGTERM too, by SIGKILL — and one ' +
+      'that exited is not touched',
+    async () => {
+      const polite = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], {
+        stdio: 'ignore',
+      });
+      const done = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+      await new Promise((r) => done.once('exit', r));
+      await new Promise((r) => setTimeout(r, 300)); // the stubborn one has its handler
+      for (const c of [polite, stubborn, done]) killAtEnd(c);
+      await killLeftOpen();
+      expect(polite.signalCode).toBe('SIGTERM');
+      expect(stubborn.signalCode).toBe('SIGKILL');
+      expect(done.exitCode).toBe(0);
+    },
+  );
 });

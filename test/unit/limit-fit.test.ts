@@ -13,21 +13,27 @@ describe('fitWithin', () => {
     expect(fitWithin(t(54.5, 54), 54)).toEqual({ index: 1, seconds: 54, firstSeconds: 54.5 }); // at the bound: in time
   });
 
-  it('moves nothing when the first finishes in time (never a weaker model for nothing), when none does, or without a limit', () => {
-    expect(fitWithin(t(54, 10), 54)).toBeUndefined();
-    expect(fitWithin(t(20, 10), 54)).toBeUndefined();
-    expect(fitWithin(t(120, 90, 60), 54)).toBeUndefined();
-    expect(fitWithin(t(120, 10), undefined)).toBeUndefined();
-    expect(fitWithin([], 54)).toBeUndefined();
-    expect(fitWithin(t(120), 54)).toBeUndefined();
-  });
+  it(
+    'moves nothing when the first finishes in time (never a weaker model for nothing), when ' +
+      'none does, or without a limit',
+    () => {
+      expect(fitWithin(t(54, 10), 54)).toBeUndefined();
+      expect(fitWithin(t(20, 10), 54)).toBeUndefined();
+      expect(fitWithin(t(120, 90, 60), 54)).toBeUndefined();
+      expect(fitWithin(t(120, 10), undefined)).toBeUndefined();
+      expect(fitWithin([], 54)).toBeUndefined();
+      expect(fitWithin(t(120), 54)).toBeUndefined();
+    },
+  );
 
   it('says what the limit changed', () => {
     expect(limitReason({ index: 1, seconds: 8.25, firstSeconds: 113.4 }, 'qwen2.5:14b', 54)).toBe(
-      'it finishes within what your client waits (54 s): ~8.3 s, where qwen2.5:14b, first for the work, would take ~113 s as measured here',
+      'it finishes within what your client waits (54 s): ~8.3 s, where qwen2.5:14b, first for the ' +
+        'work, would take ~113 s as measured here',
     );
     expect(limitReason({ index: 1, seconds: 9.96, firstSeconds: 10 }, 'm', 10.4)).toBe(
-      'it finishes within what your client waits (10 s): ~10.0 s, where m, first for the work, would take ~10 s as measured here',
+      'it finishes within what your client waits (10 s): ~10.0 s, where m, first for the work, ' +
+        'would take ~10 s as measured here',
     );
   });
 

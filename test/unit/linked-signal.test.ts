@@ -25,18 +25,22 @@ describe('linkedSignal', () => {
     expect(linkedSignal(stopped.signal, new AbortController().signal).signal.aborted).toBe(true);
   });
 
-  it("released, it leaves no listener on the server's signal and is no longer aborted by it; thousands of calls leave nothing behind", () => {
-    const server = new AbortController();
-    for (let i = 0; i < 5000; i++) linkedSignal(new AbortController().signal, server.signal).release();
-    expect(getEventListeners(server.signal, 'abort')).toHaveLength(0);
-    const request = new AbortController();
-    const linked = linkedSignal(request.signal, server.signal);
-    expect(getEventListeners(server.signal, 'abort')).toHaveLength(1); // linked while the call runs
-    linked.release();
-    expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
-    server.abort(new ServerStopping());
-    expect(linked.signal.aborted).toBe(false);
-  });
+  it(
+    "released, it leaves no listener on the server's signal and is no longer aborted by it; " +
+      'thousands of calls leave nothing behind',
+    () => {
+      const server = new AbortController();
+      for (let i = 0; i < 5000; i++) linkedSignal(new AbortController().signal, server.signal).release();
+      expect(getEventListeners(server.signal, 'abort')).toHaveLength(0);
+      const request = new AbortController();
+      const linked = linkedSignal(request.signal, server.signal);
+      expect(getEventListeners(server.signal, 'abort')).toHaveLength(1); // linked while the call runs
+      linked.release();
+      expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+      server.abort(new ServerStopping());
+      expect(linked.signal.aborted).toBe(false);
+    },
+  );
 
   it('aborted once, by the first: the other one aborting later changes nothing, and leaves no listener', () => {
     const [request, server] = [new AbortController(), new AbortController()];

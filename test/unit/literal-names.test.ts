@@ -11,12 +11,16 @@ describe('literalNames', () => {
     ]);
   });
 
-  it('the other side: real placeholders, a doubled name that is also a placeholder, braces of code, a broken template', () => {
-    expect(literalNames('Write about {topic} for {audience:everyone}.')).toEqual([]);
-    expect(literalNames('Use {name} here; the literal {{name}} shows the syntax.')).toEqual([]);
-    expect(literalNames('In Python, f"{{x}}" prints x; a dict is {{ "a": 1 }}, an empty one {{}}.')).toEqual(['x']);
-    expect(literalNames('a stray } brace {{topic}}')).toEqual([]);
-  });
+  it(
+    'the other side: real placeholders, a doubled name that is also a placeholder, braces of ' +
+      'code, a broken template',
+    () => {
+      expect(literalNames('Write about {topic} for {audience:everyone}.')).toEqual([]);
+      expect(literalNames('Use {name} here; the literal {{name}} shows the syntax.')).toEqual([]);
+      expect(literalNames('In Python, f"{{x}}" prints x; a dict is {{ "a": 1 }}, an empty one {{}}.')).toEqual(['x']);
+      expect(literalNames('a stray } brace {{topic}}')).toEqual([]);
+    },
+  );
 });
 
 describe('literalNote', () => {

@@ -78,16 +78,19 @@ describe('a load on a llama-server router', () => {
     expect(Number.isInteger(ns)).toBe(true);
   });
 
-  it("gives the caller's signal to every call it makes of the router, so a cancel stops the one under way", async () => {
-    const ac = new AbortController();
-    const r = router([{ status: 'unloaded' }, { status: 'loading' }, { status: 'loaded' }]);
-    await routerLoad(r, 'alpha:latest', ac.signal);
-    await routerUnload(r, 'alpha:latest', ac.signal);
-    expect(r.commands).toEqual(['load alpha', 'unload alpha']);
-    // models, serverProps, load, models ×2, then serverProps and unload
-    expect(r.signals).toHaveLength(7);
-    for (const s of r.signals) expect(s).toBe(ac.signal);
-  });
+  it(
+    "gives the caller's signal to every call it makes of the router, so a cancel stops the one " + 'under way',
+    async () => {
+      const ac = new AbortController();
+      const r = router([{ status: 'unloaded' }, { status: 'loading' }, { status: 'loaded' }]);
+      await routerLoad(r, 'alpha:latest', ac.signal);
+      await routerUnload(r, 'alpha:latest', ac.signal);
+      expect(r.commands).toEqual(['load alpha', 'unload alpha']);
+      // models, serverProps, load, models ×2, then serverProps and unload
+      expect(r.signals).toHaveLength(7);
+      for (const s of r.signals) expect(s).toBe(ac.signal);
+    },
+  );
 
   it('a single-model server refuses to load or unload, saying it is not in router mode', async () => {
     const single = router([{ status: 'unloaded' }], { router: false });
@@ -115,15 +118,18 @@ describe('a load on a llama-server router', () => {
     expect(err!.message).toBe('loading "alpha:latest" was cancelled.');
   });
 
-  it("ends at once when the status says the load failed, with the router's reason, without waiting out the grace", async () => {
-    const r = router([{ status: 'unloaded' }, { status: 'failed', failure: 'its last load failed (exit code 1)' }]);
-    const err = await failure(routerLoad(r, 'alpha:latest'));
-    expect(err).toMatchObject({ kind: 'server_error' });
-    expect(err!.message).toMatch(
-      /could not load alpha:latest: its last load failed \(exit code 1\) — see the router's log .*too large for this machine/,
-    );
-    expect(r.reads).toBe(2); // no poll after the failure
-  });
+  it(
+    "ends at once when the status says the load failed, with the router's reason, without " + 'waiting out the grace',
+    async () => {
+      const r = router([{ status: 'unloaded' }, { status: 'failed', failure: 'its last load failed (exit code 1)' }]);
+      const err = await failure(routerLoad(r, 'alpha:latest'));
+      expect(err).toMatchObject({ kind: 'server_error' });
+      expect(err!.message).toMatch(
+        /could not load alpha:latest: its last load failed \(exit code 1\) — see the router's log .*too large for this machine/,
+      );
+      expect(r.reads).toBe(2); // no poll after the failure
+    },
+  );
 
   it('names a model the router stopped listing, or that is unloaded again', async () => {
     const gone = await failure(routerLoad(router([{ status: 'unloaded' }, undefined]), 'alpha:latest'));

@@ -91,14 +91,19 @@ const storyA = routerModel('storyA:latest', 512);
 const storyC = routerModel('storyC:latest', 2048);
 
 describe("a llama.cpp model's need", () => {
-  it('is its header at its window + 20%: storyA at 512 tokens, storyC at 2,048, storyC more by the KV cache of 1,536 tokens (twice: the prompt cache)', () => {
-    expect(storyA.sizeBytes).toBe(1_185_632 + 2 * 640 * 512);
-    expect(storyC.sizeBytes).toBe(1_185_632 + 2 * 640 * 2048);
-    const need = (m: CatalogModel) =>
-      assessFit({ modelBytes: m.sizeBytes, kvBytes: 0, isLoaded: false, loadedBytes: 0, memory, policy }).requiredBytes;
-    expect(need(storyA)).toBe(Math.ceil(storyA.sizeBytes * 1.2));
-    expect(need(storyC) - need(storyA)).toBeCloseTo(1.2 * 2 * 640 * 1536, -1);
-  });
+  it(
+    'is its header at its window + 20%: storyA at 512 tokens, storyC at 2,048, storyC more by ' +
+      'the KV cache of 1,536 tokens (twice: the prompt cache)',
+    () => {
+      expect(storyA.sizeBytes).toBe(1_185_632 + 2 * 640 * 512);
+      expect(storyC.sizeBytes).toBe(1_185_632 + 2 * 640 * 2048);
+      const need = (m: CatalogModel) =>
+        assessFit({ modelBytes: m.sizeBytes, kvBytes: 0, isLoaded: false, loadedBytes: 0, memory, policy })
+          .requiredBytes;
+      expect(need(storyA)).toBe(Math.ceil(storyA.sizeBytes * 1.2));
+      expect(need(storyC) - need(storyA)).toBeCloseTo(1.2 * 2 * 640 * 1536, -1);
+    },
+  );
 
   it('is the one figure list_models shows, a load is planned with, and the model counts for once loaded', () => {
     const listed = assessFit({
@@ -131,28 +136,36 @@ describe("a llama.cpp model's need", () => {
 });
 
 describe('what is learned of a llama.cpp model', () => {
-  it("never replaces the header with a process's memory (8.8, 9.8 MB learned by b47b5a7): read back, those rows are not used; one within the bounds of the header's figure is", () => {
-    const rows = [seen(512, [8.8e6, 9.8e6])];
-    // bounded by it alone (plausible-size.test.ts)
-    expect(modelFacts(storyA, 1)).toMatchObject({ weightsBytes: storyA.sizeBytes, sizeAtWindow: true });
-    expect(learnedFor({ seenSizes: () => rows }, storyA, 512, 1)).toBeUndefined();
-    expect(learnedFor({ seenSizes: () => [seen(512, [2.0e6])] }, storyA, 512, 1)?.plannedBytes).toBe(
-      Math.ceil(2.0e6 * 1.03),
-    );
-  });
+  it(
+    "never replaces the header with a process's memory (8.8, 9.8 MB learned by b47b5a7): read " +
+      "back, those rows are not used; one within the bounds of the header's figure is",
+    () => {
+      const rows = [seen(512, [8.8e6, 9.8e6])];
+      // bounded by it alone (plausible-size.test.ts)
+      expect(modelFacts(storyA, 1)).toMatchObject({ weightsBytes: storyA.sizeBytes, sizeAtWindow: true });
+      expect(learnedFor({ seenSizes: () => rows }, storyA, 512, 1)).toBeUndefined();
+      expect(learnedFor({ seenSizes: () => [seen(512, [2.0e6])] }, storyA, 512, 1)?.plannedBytes).toBe(
+        Math.ceil(2.0e6 * 1.03),
+      );
+    },
+  );
 
-  it("is nothing from this machine's memory: a llama.cpp host gives no reading to measure a load by, on this machine too", async () => {
-    const local = settingsSchema.parse({ ollama: { host: 'http://127.0.0.1:8080' } });
-    const ram = new RamMonitor({
-      memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
-      gpus: async () => [],
-    });
-    const llama = new LlamacppMemoryModel('http://127.0.0.1:8080', local, ram, 'hosts.llama.capacity', async () => 2);
-    expect(llama.local).toBe(true);
-    expect(await llama.availableNow()).toBeUndefined();
-    // an Ollama host's, yes (it reports its own)
-    expect(await new HostMemoryModel('http://127.0.0.1:11434', local, ram).availableNow()).toBe(12e9);
-  });
+  it(
+    "is nothing from this machine's memory: a llama.cpp host gives no reading to measure a load " +
+      'by, on this machine too',
+    async () => {
+      const local = settingsSchema.parse({ ollama: { host: 'http://127.0.0.1:8080' } });
+      const ram = new RamMonitor({
+        memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
+        gpus: async () => [],
+      });
+      const llama = new LlamacppMemoryModel('http://127.0.0.1:8080', local, ram, 'hosts.llama.capacity', async () => 2);
+      expect(llama.local).toBe(true);
+      expect(await llama.availableNow()).toBeUndefined();
+      // an Ollama host's, yes (it reports its own)
+      expect(await new HostMemoryModel('http://127.0.0.1:11434', local, ram).availableNow()).toBe(12e9);
+    },
+  );
 
   it("leaves a llama.cpp host's capacity as set, on this machine too", async () => {
     const capped = settingsSchema.parse({

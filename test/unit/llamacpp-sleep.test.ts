@@ -237,7 +237,8 @@ describe('what the engine did, in its own name', () => {
     keeper.observe([]); // then gone: restored in the background
     await new Promise((r) => setTimeout(r, 20));
     expect(keeper.takeNotes()).toEqual([
-      'Pinned alpha:latest was unloaded by llama-server on llama (this server did not ask for it) and was loaded again.',
+      'Pinned alpha:latest was unloaded by llama-server on llama (this server did not ask for it) ' +
+        'and was loaded again.',
     ]);
   });
 });

@@ -18,20 +18,24 @@ const vllm = (running: string, waiting = 'vllm:num_requests_waiting{engine="0",m
   `${running}\n${waiting}\n`;
 
 describe('Prometheus sample syntax', () => {
-  it('a sample with a timestamp, after one space or several, is read; one with more fields after it is not a sample', () => {
-    expect(
-      readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"} 2.0 1760000000000')),
-    ).toMatchObject({ running: 2 });
-    expect(
-      readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"} 2.0  1760000000000')),
-    ).toMatchObject({ running: 2 });
-    expect(readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"}  \t2.0'))).toMatchObject({
-      running: 2,
-    });
-    expect(
-      readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"} 2.0 1760000000000 extra')),
-    ).toBeUndefined();
-  });
+  it(
+    'a sample with a timestamp, after one space or several, is read; one with more fields after ' +
+      'it is not a sample',
+    () => {
+      expect(
+        readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"} 2.0 1760000000000')),
+      ).toMatchObject({ running: 2 });
+      expect(
+        readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"} 2.0  1760000000000')),
+      ).toMatchObject({ running: 2 });
+      expect(readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"}  \t2.0'))).toMatchObject({
+        running: 2,
+      });
+      expect(
+        readPrometheusLoad(vllm('vllm:num_requests_running{engine="0",model_name="m"} 2.0 1760000000000 extra')),
+      ).toBeUndefined();
+    },
+  );
 
   it('CRLF line ends and indented lines are read as the same samples', () => {
     const crlf = vllmMetrics({ running: 3, waiting: 1, kvCache: 0.25, model: 'm' }).replaceAll('\n', '\r\n');
@@ -51,11 +55,13 @@ describe('Prometheus sample syntax', () => {
 
   it('model_name with spaces around it and escaped quotes; a label that only ends in model_name is no model', () => {
     const l = readPrometheusLoad(
-      'vllm:num_requests_running{engine="0", model_name = "a\\"b\\\\c"} 2.0\nvllm:num_requests_waiting{model_name= "a\\"b\\\\c"} 1.0\n',
+      'vllm:num_requests_running{engine="0", model_name = "a\\"b\\\\c"} ' +
+        '2.0\nvllm:num_requests_waiting{model_name= "a\\"b\\\\c"} 1.0\n',
     )!;
     expect([...l.models!]).toEqual([['a"b\\c', { running: 2, waiting: 1 }]]);
     const other = readPrometheusLoad(
-      'vllm:num_requests_running{served_model_name="x"} 2.0\nvllm:num_requests_waiting{model_name_alias="y",model_name="m"} 1.0\n',
+      'vllm:num_requests_running{served_model_name="x"} ' +
+        '2.0\nvllm:num_requests_waiting{model_name_alias="y",model_name="m"} 1.0\n',
     )!;
     expect(other).toMatchObject({ running: 2, waiting: 1 });
     expect([...other.models!]).toEqual([['m', { running: 0, waiting: 1 }]]);
@@ -81,7 +87,8 @@ describe('counts and their bounds', () => {
   it('label sets summing to MAX_REQUESTS are read; past it, though each one is sane, nothing', () => {
     const half = MAX_REQUESTS / 2;
     const sum = (a: number, b: number) =>
-      `vllm:num_requests_running{engine="0"} ${a}\nvllm:num_requests_running{engine="1"} ${b}\nvllm:num_requests_waiting 0\n`;
+      `vllm:num_requests_running{engine="0"} ${a}\nvllm:num_requests_running{engine="1"} ` +
+      `${b}\nvllm:num_requests_waiting 0\n`;
     expect(readPrometheusLoad(sum(half, half))).toMatchObject({ running: MAX_REQUESTS });
     expect(readPrometheusLoad(sum(half, half + 1))).toBeUndefined();
   });
@@ -118,7 +125,8 @@ describe('the KV cache and the models', () => {
 
   it('a model only running and one only waiting are both listed, each with 0 for what it lacks', () => {
     const l = readPrometheusLoad(
-      'sglang:num_running_reqs{model_name="a"} 2.0\nsglang:num_queue_reqs{model_name="b"} 3.0\nsglang:token_usage{model_name="a"} 0.1\n',
+      'sglang:num_running_reqs{model_name="a"} 2.0\nsglang:num_queue_reqs{model_name="b"} ' +
+        '3.0\nsglang:token_usage{model_name="a"} 0.1\n',
     )!;
     expect(l).toMatchObject({ running: 2, waiting: 3, kvCache: 0.1 });
     expect(new Map(l.models)).toEqual(

@@ -121,18 +121,22 @@ describe('every fixture model is described from what its host says', () => {
     expect(cloud.capabilities).toEqual(['completion', 'thinking']);
   });
 
-  it('the family comes from general.architecture, and the parameter count from general.parameter_count, when details leave them out', () => {
-    const m = modelShow('acme/chat:13b');
-    const bare = { ...m.show, details: { ...m.show.details, family: '', parameter_size: '' } };
-    const facts = showFacts(bare as unknown as ShowResponse);
-    expect(facts).toMatchObject({ architecture: 'llama', parameterCount: 13015864320, parameterSize: '13B' });
-    expect(describeModel('acme/chat:13b', facts).family).toBe('llama');
-    // 3.4B from model_info makes a model fast even with no parameter size at all
-    expect(describeModel('acme/chat:3b', { capabilities: ['completion'], parameterCount: 3.4e9 }).profiles).toEqual([
-      'fast',
-      'general',
-    ]);
-  });
+  it(
+    'the family comes from general.architecture, and the parameter count from ' +
+      'general.parameter_count, when details leave them out',
+    () => {
+      const m = modelShow('acme/chat:13b');
+      const bare = { ...m.show, details: { ...m.show.details, family: '', parameter_size: '' } };
+      const facts = showFacts(bare as unknown as ShowResponse);
+      expect(facts).toMatchObject({ architecture: 'llama', parameterCount: 13015864320, parameterSize: '13B' });
+      expect(describeModel('acme/chat:13b', facts).family).toBe('llama');
+      // 3.4B from model_info makes a model fast even with no parameter size at all
+      expect(describeModel('acme/chat:3b', { capabilities: ['completion'], parameterCount: 3.4e9 }).profiles).toEqual([
+        'fast',
+        'general',
+      ]);
+    },
+  );
 });
 
 describe('the name as a source', () => {

@@ -138,7 +138,8 @@ describe('parseModelName: invalid names', () => {
     [
       'llama 3',
       [
-        '"llama 3" is not a valid model name: the model part "llama 3" may only contain letters, digits, "_", "-" and "."',
+        '"llama 3" is not a valid model name: the model part "llama 3" may only contain letters, ' +
+          'digits, "_", "-" and "."',
       ],
     ],
     ['model:', ['the tag part is empty']],
@@ -194,7 +195,8 @@ describe('parseModelName: invalid names', () => {
     expect(parseModelName('llama 3')).toEqual({
       ok: false,
       error:
-        '"llama 3" is not a valid model name: the model part "llama 3" may only contain letters, digits, "_", "-" and "." (found a space). ' +
+        '"llama 3" is not a valid model name: the model part "llama 3" may only contain letters, ' +
+        'digits, "_", "-" and "." (found a space). ' +
         'Expected [host/][namespace/]name[:tag], e.g. "llama3.2", "llama3.2:1b" or "user/model:tag".',
     });
   });

@@ -123,26 +123,31 @@ describe('what a generation sends', () => {
     expect(answerLimit(undefined, settings(), modelSettings({ parameters: 'num_predict -2' }))).toBe(4096);
   });
 
-  it("the system prompt: the model's own first, ollm-mcp's additions after; the caller's replaces it; none of ours, none sent", () => {
-    expect(
-      streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own, system: 'Cite lines.' }).system,
-    ).toBe('Be terse.\n\nCite lines.');
-    expect(
-      streamOptions(settings(), loaded, {
-        capabilities: [],
-        maxTokens: undefined,
-        own,
-        system: 'Be long.',
-        callerSystem: true,
-      }).system,
-    ).toBe('Be long.');
-    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own })).not.toHaveProperty(
-      'system',
-    );
-    expect(
-      streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, system: 'Cite lines.' }).system,
-    ).toBe('Cite lines.');
-  });
+  it(
+    "the system prompt: the model's own first, ollm-mcp's additions after; the caller's " +
+      'replaces it; none of ours, none sent',
+    () => {
+      expect(
+        streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own, system: 'Cite lines.' })
+          .system,
+      ).toBe('Be terse.\n\nCite lines.');
+      expect(
+        streamOptions(settings(), loaded, {
+          capabilities: [],
+          maxTokens: undefined,
+          own,
+          system: 'Be long.',
+          callerSystem: true,
+        }).system,
+      ).toBe('Be long.');
+      expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, own })).not.toHaveProperty(
+        'system',
+      );
+      expect(
+        streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined, system: 'Cite lines.' }).system,
+      ).toBe('Cite lines.');
+    },
+  );
 });
 
 describe('the window a model runs with', () => {

@@ -14,7 +14,8 @@ const made = (source: string) =>
 describe('deletion mutants', () => {
   it("remove each element of a list of two or more, never of one (Stryker empties those), a table's rows whole", () => {
     const source =
-      "const names = [real, asked].filter(ok);\nconst one = new Set(['a']);\nconst table = new Map([['a', 1], ['b', 2]]);\nconst mixed = [[1, 2], 3];\n";
+      "const names = [real, asked].filter(ok);\nconst one = new Set(['a']);\nconst table = new " +
+      "Map([['a', 1], ['b', 2]]);\nconst mixed = [[1, 2], 3];\n";
     expect(made(source)).toEqual([
       'ArrayElementDeletion 1:16 [asked]',
       'ArrayElementDeletion 1:22 [real]',

@@ -30,7 +30,8 @@ describe('nearModels', () => {
 describe('notInstalled', () => {
   it('with names a typo away: "Did you mean …?" and how to get it; with none, as before', () => {
     expect(notInstalled('lama3.1:8b', 'h:1', undefined, [], ['llama3.1:8b']).message).toBe(
-      'Model "lama3.1:8b" is not installed on Ollama at h:1. Did you mean llama3.1:8b? Name it exactly, or pull it with `ollama pull lama3.1:8b`.',
+      'Model "lama3.1:8b" is not installed on Ollama at h:1. Did you mean llama3.1:8b? Name it ' +
+        'exactly, or pull it with `ollama pull lama3.1:8b`.',
     );
     expect(notInstalled('x:1b', 'h:1').message).toBe(
       'Model "x:1b" is not installed on Ollama at h:1 — pull it with `ollama pull x:1b`, or pick one from list_models.',

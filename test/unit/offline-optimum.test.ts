@@ -8,9 +8,13 @@ const slotsHost = (slots: number, cost: Record<string, number> = {}) => ({
 });
 
 describe("the learning benchmark's offline optimum", () => {
-  it('evicts what is wanted furthest ahead (Belady): a b c a b c in two slots takes 4 loads, where least-recently-used takes 6', () => {
-    expect(offlineOptimum(['a', 'b', 'c', 'a', 'b', 'c'], slotsHost(2))).toBe(4);
-  });
+  it(
+    'evicts what is wanted furthest ahead (Belady): a b c a b c in two slots takes 4 loads, ' +
+      'where least-recently-used takes 6',
+    () => {
+      expect(offlineOptimum(['a', 'b', 'c', 'a', 'b', 'c'], slotsHost(2))).toBe(4);
+    },
+  );
 
   it('keeps the model that is dear to load and loads the cheap one again', () => {
     // a costs 10, b and c 1: with two slots, a stays and b and c take turns

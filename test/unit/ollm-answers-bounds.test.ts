@@ -48,27 +48,33 @@ function refused(run: () => unknown): HostError {
 }
 
 const notTheAnswer = (tool: string, where: string, message: string) =>
-  `${BOX.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`;
+  `${BOX.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ` +
+  `${message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks ` +
+  `this one's tools?`;
 
 describe("the box's list_models, mapped exactly", () => {
-  it('an installed model: its name, size, digest, details, window; never expiring here; no fit when the box says none', () => {
-    const { installed, loaded, listed } = boxModels(list([model('qwen3:8b')]), BOX);
-    expect(installed).toStrictEqual([
-      {
-        name: 'qwen3:8b',
-        model: 'qwen3:8b',
-        modified_at: new Date(0),
-        size: 4_920_000_000,
-        digest: 'ollm:qwen3:8b:4920000000',
-        details,
-        expires_at: NEVER,
-        size_vram: 0,
-        context_length: 40_960,
-      },
-    ]);
-    expect(loaded).toStrictEqual([]);
-    expect([...listed.keys()]).toEqual(['qwen3:8b']);
-  });
+  it(
+    'an installed model: its name, size, digest, details, window; never expiring here; no fit ' +
+      'when the box says none',
+    () => {
+      const { installed, loaded, listed } = boxModels(list([model('qwen3:8b')]), BOX);
+      expect(installed).toStrictEqual([
+        {
+          name: 'qwen3:8b',
+          model: 'qwen3:8b',
+          modified_at: new Date(0),
+          size: 4_920_000_000,
+          digest: 'ollm:qwen3:8b:4920000000',
+          details,
+          expires_at: NEVER,
+          size_vram: 0,
+          context_length: 40_960,
+        },
+      ]);
+      expect(loaded).toStrictEqual([]);
+      expect([...listed.keys()]).toEqual(['qwen3:8b']);
+    },
+  );
 
   it('a model without a family has no families', () => {
     const { installed } = boxModels(list([model('a', { family: '' })]), BOX);
@@ -83,49 +89,57 @@ describe("the box's list_models, mapped exactly", () => {
     expect(installed[0]!.fit).toStrictEqual({ fitsNow: false, fitsAfterUnload: true, needBytes: 9_000_000_000 });
   });
 
-  it('a loaded model: its sizes and expiry from the loaded entry, its window from the model when the entry names none', () => {
-    const { loaded } = boxModels(
-      list([model('a')], [{ name: 'a', sizeBytes: 6e9, vramBytes: 5e9, expiresAt: '2030-01-01T00:00:00Z' }]),
-      BOX,
-    );
-    expect(loaded).toStrictEqual([
-      {
-        name: 'a',
-        model: 'a',
-        modified_at: new Date(0),
-        size: 6e9,
-        digest: 'ollm:a:4920000000',
-        details,
-        expires_at: new Date('2030-01-01T00:00:00Z'),
-        size_vram: 5e9,
-        context_length: 40_960,
-      },
-    ]);
-  });
+  it(
+    'a loaded model: its sizes and expiry from the loaded entry, its window from the model when ' +
+      'the entry names none',
+    () => {
+      const { loaded } = boxModels(
+        list([model('a')], [{ name: 'a', sizeBytes: 6e9, vramBytes: 5e9, expiresAt: '2030-01-01T00:00:00Z' }]),
+        BOX,
+      );
+      expect(loaded).toStrictEqual([
+        {
+          name: 'a',
+          model: 'a',
+          modified_at: new Date(0),
+          size: 6e9,
+          digest: 'ollm:a:4920000000',
+          details,
+          expires_at: new Date('2030-01-01T00:00:00Z'),
+          size_vram: 5e9,
+          context_length: 40_960,
+        },
+      ]);
+    },
+  );
 
-  it('an expiry that is no date is never; a model loaded on two hosts is the first; a loaded model not listed is left out', () => {
-    const { loaded } = boxModels(
-      list(
-        [model('a')],
-        [
-          { name: 'ghost', sizeBytes: 1, vramBytes: 1, expiresAt: 'x' },
-          { name: 'a', sizeBytes: 6e9, vramBytes: 5e9, expiresAt: 'not a date', contextLength: 8192, host: 'h1' },
-          {
-            name: 'a',
-            sizeBytes: 7e9,
-            vramBytes: 7e9,
-            expiresAt: '2030-01-01T00:00:00Z',
-            contextLength: 4096,
-            host: 'h2',
-          },
-        ],
-      ),
-      BOX,
-    );
-    expect(loaded.map((m) => [m.name, m.size, m.size_vram, m.expires_at, m.context_length])).toEqual([
-      ['a', 6e9, 5e9, NEVER, 8192],
-    ]);
-  });
+  it(
+    'an expiry that is no date is never; a model loaded on two hosts is the first; a loaded ' +
+      'model not listed is left out',
+    () => {
+      const { loaded } = boxModels(
+        list(
+          [model('a')],
+          [
+            { name: 'ghost', sizeBytes: 1, vramBytes: 1, expiresAt: 'x' },
+            { name: 'a', sizeBytes: 6e9, vramBytes: 5e9, expiresAt: 'not a date', contextLength: 8192, host: 'h1' },
+            {
+              name: 'a',
+              sizeBytes: 7e9,
+              vramBytes: 7e9,
+              expiresAt: '2030-01-01T00:00:00Z',
+              contextLength: 4096,
+              host: 'h2',
+            },
+          ],
+        ),
+        BOX,
+      );
+      expect(loaded.map((m) => [m.name, m.size, m.size_vram, m.expires_at, m.context_length])).toEqual([
+        ['a', 6e9, 5e9, NEVER, 8192],
+      ]);
+    },
+  );
 });
 
 describe('the fit a box plans (fitOf)', () => {

@@ -88,24 +88,28 @@ describe("the box's list_models", () => {
     expect(new Date(loaded[0]!.expires_at).toISOString()).toBe('2030-01-01T00:00:00.000Z');
   });
 
-  it("leaves out the box's cloud models (what leaves this machine goes to the box only) and lists a model on two of its hosts once", () => {
-    const { installed, loaded } = boxModels(
-      listResult(
-        [
-          model('gpt-oss:120b-cloud', { cloud: true }),
-          model('qwen3:8b', { host: 'a' }),
-          model('qwen3:8b', { host: 'b', sizeBytes: 1 }),
-        ],
-        [
-          { name: 'gpt-oss:120b-cloud', sizeBytes: 0, vramBytes: 0, expiresAt: 'x' },
-          { name: 'qwen3:8b', sizeBytes: 5, vramBytes: 0, expiresAt: 'not a date', host: 'b' },
-        ],
-      ),
-      BOX,
-    );
-    expect(installed.map((m) => [m.name, m.size])).toEqual([['qwen3:8b', 4_920_000_000]]);
-    expect(loaded.map((m) => m.name)).toEqual(['qwen3:8b']);
-  });
+  it(
+    "leaves out the box's cloud models (what leaves this machine goes to the box only) and " +
+      'lists a model on two of its hosts once',
+    () => {
+      const { installed, loaded } = boxModels(
+        listResult(
+          [
+            model('gpt-oss:120b-cloud', { cloud: true }),
+            model('qwen3:8b', { host: 'a' }),
+            model('qwen3:8b', { host: 'b', sizeBytes: 1 }),
+          ],
+          [
+            { name: 'gpt-oss:120b-cloud', sizeBytes: 0, vramBytes: 0, expiresAt: 'x' },
+            { name: 'qwen3:8b', sizeBytes: 5, vramBytes: 0, expiresAt: 'not a date', host: 'b' },
+          ],
+        ),
+        BOX,
+      );
+      expect(installed.map((m) => [m.name, m.size])).toEqual([['qwen3:8b', 4_920_000_000]]);
+      expect(loaded.map((m) => m.name)).toEqual(['qwen3:8b']);
+    },
+  );
 
   it.each([
     ['no models array', { loaded: [] }, 'models'],

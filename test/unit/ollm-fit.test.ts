@@ -150,28 +150,32 @@ describe('the catalog of a host that says its fit', () => {
     return { e, calls };
   };
 
-  it('carries each fit, and reads the list again after a second (the fit changes with every load there); a list without fits is kept 30 s', async () => {
-    let fitsNow = true;
-    const withFit = engine(() => [entry('a', { fitsNow })]);
-    const without = engine(() => [entry('b')]);
-    const now = vi.spyOn(Date, 'now');
-    try {
-      now.mockReturnValue(1_000_000);
-      const c = new Catalog(withFit.e);
-      const d = new Catalog(without.e);
-      expect((await c.list()).models[0]!.fit).toEqual({ fitsNow: true });
-      await d.list();
-      fitsNow = false;
-      now.mockReturnValue(1_000_000 + FIT_TTL_MS - 1);
-      expect((await c.list()).models[0]!.fit).toEqual({ fitsNow: true });
-      now.mockReturnValue(1_000_000 + FIT_TTL_MS + 1);
-      expect((await c.list()).models[0]!.fit).toEqual({ fitsNow: false });
-      await d.list();
-      expect([withFit.calls.list, without.calls.list]).toEqual([2, 1]);
-    } finally {
-      now.mockRestore();
-    }
-  });
+  it(
+    'carries each fit, and reads the list again after a second (the fit changes with every load ' +
+      'there); a list without fits is kept 30 s',
+    async () => {
+      let fitsNow = true;
+      const withFit = engine(() => [entry('a', { fitsNow })]);
+      const without = engine(() => [entry('b')]);
+      const now = vi.spyOn(Date, 'now');
+      try {
+        now.mockReturnValue(1_000_000);
+        const c = new Catalog(withFit.e);
+        const d = new Catalog(without.e);
+        expect((await c.list()).models[0]!.fit).toEqual({ fitsNow: true });
+        await d.list();
+        fitsNow = false;
+        now.mockReturnValue(1_000_000 + FIT_TTL_MS - 1);
+        expect((await c.list()).models[0]!.fit).toEqual({ fitsNow: true });
+        now.mockReturnValue(1_000_000 + FIT_TTL_MS + 1);
+        expect((await c.list()).models[0]!.fit).toEqual({ fitsNow: false });
+        await d.list();
+        expect([withFit.calls.list, without.calls.list]).toEqual([2, 1]);
+      } finally {
+        now.mockRestore();
+      }
+    },
+  );
 });
 
 describe("a box's answer by another model than the one named", () => {

@@ -44,7 +44,8 @@ describe('a refusal that names the window', () => {
 
   it('reads OpenAI\'s and vLLM\'s "maximum context length is N tokens"', () => {
     const openai =
-      "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens. Please reduce the length of the messages.";
+      "This model's maximum context length is 8192 tokens. However, your messages resulted in " +
+      '9000 tokens. Please reduce the length of the messages.';
     expect(
       contextRefusal(
         400,
@@ -52,7 +53,9 @@ describe('a refusal that names the window', () => {
       ),
     ).toEqual({ limit: 8192 });
     const vllm =
-      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (4000 in the messages, 1000 in the completion). Please reduce the length of the messages or completion.";
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens " +
+      '(4000 in the messages, 1000 in the completion). Please reduce the length of the messages ' +
+      'or completion.';
     expect(
       contextRefusal(400, JSON.stringify({ object: 'error', message: vllm, type: 'BadRequestError', code: 400 })),
     ).toEqual({ limit: 4096 });
@@ -75,7 +78,8 @@ describe('a refusal that names the window', () => {
       400,
       body({
         message:
-          'max_tokens is too large: 9000. This model supports at most 4096 completion tokens, whereas you provided 9000.',
+          'max_tokens is too large: 9000. This model supports at most 4096 completion tokens, whereas ' +
+          'you provided 9000.',
         type: 'invalid_request_error',
       }),
     ],
@@ -180,7 +184,9 @@ describe('a refusal sent after the stream began', () => {
     expect(refused!.message).toMatch(/the prompt is over the 8192-token window it runs the model with/);
     const other = await chat(
       streaming(
-        `data: ${JSON.stringify({ error: { code: 500, message: 'the engine failed', type: 'server_error' } })}\n\ndata: [DONE]\n\n`,
+        `data: ` +
+          `${JSON.stringify({ error: { code: 500, message: 'the engine failed', type: 'server_error' } })}\n\ndata: ` +
+          `[DONE]\n\n`,
       ),
     );
     expect(other).toMatchObject({ kind: 'server_error' });
@@ -189,23 +195,27 @@ describe('a refusal sent after the stream began', () => {
 });
 
 describe('what a model list and /props say of the window a model runs with', () => {
-  it("takes llama-swap's meta.n_ctx as the runtime window beside the trained one, and marks a llama-server's n_ctx_train-only entry", () => {
-    const list = readModelList(
-      JSON.stringify({
-        object: 'list',
-        data: [
-          { id: 'swapped', context_length: 4096, meta: { n_ctx: 4096, llamaswap: { type: 'model' } } },
-          { id: 'single', meta: { n_ctx_train: 32768, n_vocab: 32000 } },
-          { id: 'both', meta: { n_ctx_train: 32768, n_ctx: 8192 } },
-          { id: 'bad', meta: { n_ctx: '4096', n_ctx_train: 2 ** 40 } },
-          { id: 'vllm', max_model_len: 16384 },
-        ],
-      }),
-    )!;
-    expect(Object.fromEntries(list.runtime)).toEqual({ swapped: 4096, both: 8192 });
-    expect(Object.fromEntries(list.contexts)).toEqual({ swapped: 4096, single: 32768, both: 32768, vllm: 16384 });
-    expect(list.llamaServer).toEqual(['single']);
-  });
+  it(
+    "takes llama-swap's meta.n_ctx as the runtime window beside the trained one, and marks a " +
+      "llama-server's n_ctx_train-only entry",
+    () => {
+      const list = readModelList(
+        JSON.stringify({
+          object: 'list',
+          data: [
+            { id: 'swapped', context_length: 4096, meta: { n_ctx: 4096, llamaswap: { type: 'model' } } },
+            { id: 'single', meta: { n_ctx_train: 32768, n_vocab: 32000 } },
+            { id: 'both', meta: { n_ctx_train: 32768, n_ctx: 8192 } },
+            { id: 'bad', meta: { n_ctx: '4096', n_ctx_train: 2 ** 40 } },
+            { id: 'vllm', max_model_len: 16384 },
+          ],
+        }),
+      )!;
+      expect(Object.fromEntries(list.runtime)).toEqual({ swapped: 4096, both: 8192 });
+      expect(Object.fromEntries(list.contexts)).toEqual({ swapped: 4096, single: 32768, both: 32768, vllm: 16384 });
+      expect(list.llamaServer).toEqual(['single']);
+    },
+  );
 
   it("reads one slot's window from a single llama-server's /props, and nothing from a router's or a bad one", () => {
     expect(
@@ -245,19 +255,23 @@ describe('the windows kept per model on one host', () => {
     expect(w.of('c')).toBe(8192);
   });
 
-  it('forgets a learned window once the engine says another window than it did then (restarted with other settings)', () => {
-    const w = new RuntimeWindows();
-    w.listing(new Map([['a', 8192]]));
-    w.learn('a', 4096);
-    expect(w.of('a')).toBe(4096);
-    w.listing(new Map([['a', 8192]])); // the same said again: still learned
-    expect(w.of('a')).toBe(4096);
-    w.listing(new Map([['a', 16384]]));
-    expect(w.of('a')).toBe(16384);
-    expect(w.learnedWindows()).toEqual(new Map());
-    w.learn('a', 12000); // learned against the new window, not merged with the old one
-    expect(w.of('a')).toBe(12000);
-  });
+  it(
+    'forgets a learned window once the engine says another window than it did then (restarted ' +
+      'with other settings)',
+    () => {
+      const w = new RuntimeWindows();
+      w.listing(new Map([['a', 8192]]));
+      w.learn('a', 4096);
+      expect(w.of('a')).toBe(4096);
+      w.listing(new Map([['a', 8192]])); // the same said again: still learned
+      expect(w.of('a')).toBe(4096);
+      w.listing(new Map([['a', 16384]]));
+      expect(w.of('a')).toBe(16384);
+      expect(w.learnedWindows()).toEqual(new Map());
+      w.learn('a', 12000); // learned against the new window, not merged with the old one
+      expect(w.of('a')).toBe(12000);
+    },
+  );
 
   it('reads /props again only for another model or after a minute', () => {
     const w = new RuntimeWindows();

@@ -61,16 +61,20 @@ describe('the output check the e2e test runs', () => {
     expect(outputCheck(published(showStatusTool)).problems(STATUS)).toEqual([]);
   });
 
-  it('refuses that result against the schema as it was without clients — what Inspector and the SDK clients said (issue 54)', () => {
-    const schema = structuredClone(published(showStatusTool)) as { properties: Record<string, unknown> };
-    delete schema.properties.clients;
-    expect(outputCheck(schema).problems(STATUS)).toEqual(['(root) must NOT have additional properties (clients)']);
-    delete schema.properties.fallback;
-    expect(outputCheck(schema).problems(STATUS)).toEqual([
-      '(root) must NOT have additional properties (fallback)',
-      '(root) must NOT have additional properties (clients)',
-    ]);
-  });
+  it(
+    'refuses that result against the schema as it was without clients — what Inspector and the ' +
+      'SDK clients said (issue 54)',
+    () => {
+      const schema = structuredClone(published(showStatusTool)) as { properties: Record<string, unknown> };
+      delete schema.properties.clients;
+      expect(outputCheck(schema).problems(STATUS)).toEqual(['(root) must NOT have additional properties (clients)']);
+      delete schema.properties.fallback;
+      expect(outputCheck(schema).problems(STATUS)).toEqual([
+        '(root) must NOT have additional properties (fallback)',
+        '(root) must NOT have additional properties (clients)',
+      ]);
+    },
+  );
 
   it('refuses a field nested where the schema has none, a wrong type and a missing required field', () => {
     const check = outputCheck(published(showStatusTool));

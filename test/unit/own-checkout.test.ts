@@ -9,7 +9,8 @@ const CHECKOUT = join(import.meta.dirname, '../..');
 describe('ownCheckoutNote', () => {
   it("ollm-mcp's own folder: not your project, and how to reach it", () => {
     expect(ownCheckoutNote(CHECKOUT, 'node /x/dist/cli.js')).toBe(
-      "this is ollm-mcp's own folder, not your project: run `node /x/dist/cli.js project` in your project's folder, or add --project DIR",
+      "this is ollm-mcp's own folder, not your project: run `node /x/dist/cli.js project` in your " +
+        "project's folder, or add --project DIR",
     );
   });
 

@@ -53,7 +53,8 @@ describe('beyond 12 unloadable models the search turns greedy', () => {
       freedBytes: 10 * GB,
       obtainableBytes: 70.5 * GB,
       reason:
-        'Needs 6.0 GB (6.0 GB + 0%), but only 0 B is free for models; unloading fresh:14b (10.0 GB, idle 1 min) first, so Ollama evicts nothing itself.',
+        'Needs 6.0 GB (6.0 GB + 0%), but only 0 B is free for models; unloading fresh:14b (10.0 GB, ' +
+        'idle 1 min) first, so Ollama evicts nothing itself.',
     });
   });
 
@@ -68,67 +69,77 @@ describe('beyond 12 unloadable models the search turns greedy', () => {
       freedBytes: 11 * GB,
       obtainableBytes: 76 * GB,
       reason:
-        'Needs 6.0 GB (6.0 GB + 0%), but only 0 B is free for models; unloading old-60 (5.5 GB, idle 60 min), old-59 (5.5 GB, idle 59 min) first, so Ollama evicts nothing itself.',
+        'Needs 6.0 GB (6.0 GB + 0%), but only 0 B is free for models; unloading old-60 (5.5 GB, ' +
+        'idle 60 min), old-59 (5.5 GB, idle 59 min) first, so Ollama evicts nothing itself.',
     });
   });
 
-  it('the greedy order: big before small, then oldest first (never used first), then larger first — and the prefix of all of them', () => {
-    // 13 models, listed out of order; a model of exactly smallModelBytes (edge, 5 GB) is not small.
-    const loaded = [
-      m('s-new', 1),
-      m('b-mid-b', 6),
-      m('s-never', 2),
-      m('b-new', 10),
-      m('n-7', 7),
-      m('s-mid', 2),
-      m('edge', 5),
-      m('s-old', 3),
-      m('b-mid-a', 8),
-      m('s-never-b', 4),
-      m('b-old', 6),
-      m('n-9', 9),
-      m('s-mid-b', 4),
-    ];
-    const lastUsed = idle([
-      ['s-new', 2 * min],
-      ['b-mid-b', 30 * min],
-      ['b-new', 1 * min],
-      ['s-mid', 30 * min],
-      ['edge', 200 * min],
-      ['s-old', 120 * min],
-      ['b-mid-a', 30 * min],
-      ['b-old', 90 * min],
-      ['s-mid-b', 30 * min],
-    ]);
-    // 67 GB in all: everything must go
-    const p = planLoad(input({ model: { name: 'huge', sizeBytes: 67 * GB }, loaded, lastUsed }));
-    expect(p.unload).toEqual([
-      'n-9',
-      'n-7',
-      'edge',
-      'b-old',
-      'b-mid-a',
-      'b-mid-b',
-      'b-new',
-      's-never-b',
-      's-never',
-      's-old',
-      's-mid-b',
-      's-mid',
-      's-new',
-    ]);
-    expect(p).toStrictEqual({
-      model: 'huge',
-      action: 'load',
-      unload: p.unload,
-      requiredBytes: 67 * GB,
-      availableBytes: 0,
-      freedBytes: 67 * GB,
-      obtainableBytes: 67 * GB,
-      reason:
-        'Needs 67.0 GB (67.0 GB + 0%), but only 0 B is free for models; unloading n-9 (9.0 GB, not used by ollm-mcp), n-7 (7.0 GB, not used by ollm-mcp), edge (5.0 GB, idle 200 min), b-old (6.0 GB, idle 90 min), b-mid-a (8.0 GB, idle 30 min), b-mid-b (6.0 GB, idle 30 min), b-new (10.0 GB, idle 1 min), s-never-b (4.0 GB, not used by ollm-mcp), s-never (2.0 GB, not used by ollm-mcp), s-old (3.0 GB, idle 120 min), s-mid-b (4.0 GB, idle 30 min), s-mid (2.0 GB, idle 30 min), s-new (1.0 GB, idle 2 min) first, so Ollama evicts nothing itself.',
-    });
-  });
+  it(
+    'the greedy order: big before small, then oldest first (never used first), then larger ' +
+      'first — and the prefix of all of them',
+    () => {
+      // 13 models, listed out of order; a model of exactly smallModelBytes (edge, 5 GB) is not small.
+      const loaded = [
+        m('s-new', 1),
+        m('b-mid-b', 6),
+        m('s-never', 2),
+        m('b-new', 10),
+        m('n-7', 7),
+        m('s-mid', 2),
+        m('edge', 5),
+        m('s-old', 3),
+        m('b-mid-a', 8),
+        m('s-never-b', 4),
+        m('b-old', 6),
+        m('n-9', 9),
+        m('s-mid-b', 4),
+      ];
+      const lastUsed = idle([
+        ['s-new', 2 * min],
+        ['b-mid-b', 30 * min],
+        ['b-new', 1 * min],
+        ['s-mid', 30 * min],
+        ['edge', 200 * min],
+        ['s-old', 120 * min],
+        ['b-mid-a', 30 * min],
+        ['b-old', 90 * min],
+        ['s-mid-b', 30 * min],
+      ]);
+      // 67 GB in all: everything must go
+      const p = planLoad(input({ model: { name: 'huge', sizeBytes: 67 * GB }, loaded, lastUsed }));
+      expect(p.unload).toEqual([
+        'n-9',
+        'n-7',
+        'edge',
+        'b-old',
+        'b-mid-a',
+        'b-mid-b',
+        'b-new',
+        's-never-b',
+        's-never',
+        's-old',
+        's-mid-b',
+        's-mid',
+        's-new',
+      ]);
+      expect(p).toStrictEqual({
+        model: 'huge',
+        action: 'load',
+        unload: p.unload,
+        requiredBytes: 67 * GB,
+        availableBytes: 0,
+        freedBytes: 67 * GB,
+        obtainableBytes: 67 * GB,
+        reason:
+          'Needs 67.0 GB (67.0 GB + 0%), but only 0 B is free for models; unloading n-9 (9.0 GB, not ' +
+          'used by ollm-mcp), n-7 (7.0 GB, not used by ollm-mcp), edge (5.0 GB, idle 200 min), b-old ' +
+          '(6.0 GB, idle 90 min), b-mid-a (8.0 GB, idle 30 min), b-mid-b (6.0 GB, idle 30 min), b-new ' +
+          '(10.0 GB, idle 1 min), s-never-b (4.0 GB, not used by ollm-mcp), s-never (2.0 GB, not used ' +
+          'by ollm-mcp), s-old (3.0 GB, idle 120 min), s-mid-b (4.0 GB, idle 30 min), s-mid (2.0 GB, ' +
+          'idle 30 min), s-new (1.0 GB, idle 2 min) first, so Ollama evicts nothing itself.',
+      });
+    },
+  );
 
   it('when even all of them are not enough, it refuses with what could be freed', () => {
     const loaded = [m('fresh:14b', 10), ...olds(12)];
@@ -190,39 +201,48 @@ describe('between sufficient sets, each preference in turn', () => {
         freedBytes: 12 * GB,
         obtainableBytes: 18 * GB,
         reason:
-          'Needs 4.0 GB (4.0 GB + 0%), but only 0 B is free for models; unloading x:14b (12.0 GB, idle 10 min) first, so Ollama evicts nothing itself.',
+          'Needs 4.0 GB (4.0 GB + 0%), but only 0 B is free for models; unloading x:14b (12.0 GB, ' +
+          'idle 10 min) first, so Ollama evicts nothing itself.',
       });
     });
 
-    it('a model this server never used costs nothing to lose, however big: the specialist goes before a versatile one', () => {
-      const loaded = [
-        { ...m('general:7b', 5), versatility: 3 },
-        { ...m('vision:70b', 40), versatility: 1 },
-      ];
-      expect(planLoad(input({ model: { name: 'w:3b', sizeBytes: 4 * GB }, loaded })).unload).toEqual(['vision:70b']);
-    });
+    it(
+      'a model this server never used costs nothing to lose, however big: the specialist goes ' +
+        'before a versatile one',
+      () => {
+        const loaded = [
+          { ...m('general:7b', 5), versatility: 3 },
+          { ...m('vision:70b', 40), versatility: 1 },
+        ];
+        expect(planLoad(input({ model: { name: 'w:3b', sizeBytes: 4 * GB }, loaded })).unload).toEqual(['vision:70b']);
+      },
+    );
   });
 
-  describe('then fewer small models: of two never used, the 5 GB model (smallModelBytes exactly, not small) goes before a 4 GB one', () => {
-    it.each([
-      ['small first', [m('small:3b', 4), m('edge:7b', 5)]],
-      ['small last', [m('edge:7b', 5), m('small:3b', 4)]],
-    ])('%s', (_, loaded) => {
-      const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 4 * GB }, loaded }));
-      expect(p.unload).toEqual(['edge:7b']);
-    });
+  describe(
+    'then fewer small models: of two never used, the 5 GB model (smallModelBytes exactly, not ' +
+      'small) goes before a 4 GB one',
+    () => {
+      it.each([
+        ['small first', [m('small:3b', 4), m('edge:7b', 5)]],
+        ['small last', [m('edge:7b', 5), m('small:3b', 4)]],
+      ])('%s', (_, loaded) => {
+        const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 4 * GB }, loaded }));
+        expect(p.unload).toEqual(['edge:7b']);
+      });
 
-    it('and nothing is small below smallModelBytes 0: the smaller one goes then', () => {
-      const p = planLoad(
-        input({
-          model: { name: 'w:3b', sizeBytes: 4 * GB },
-          loaded: [m('edge:7b', 5), m('small:3b', 4)],
-          policy: { budgetBytes: 100 * GB, safetyMargin: 0, bufferBytes: 0, smallModelBytes: 0 },
-        }),
-      );
-      expect(p.unload).toEqual(['small:3b']);
-    });
-  });
+      it('and nothing is small below smallModelBytes 0: the smaller one goes then', () => {
+        const p = planLoad(
+          input({
+            model: { name: 'w:3b', sizeBytes: 4 * GB },
+            loaded: [m('edge:7b', 5), m('small:3b', 4)],
+            policy: { budgetBytes: 100 * GB, safetyMargin: 0, bufferBytes: 0, smallModelBytes: 0 },
+          }),
+        );
+        expect(p.unload).toEqual(['small:3b']);
+      });
+    },
+  );
 
   it('then less versatility: the specialist goes', () => {
     const loaded = [
@@ -285,7 +305,10 @@ describe('between sufficient sets, each preference in turn', () => {
           availableBytes: 74 * GB,
           freedBytes: 18 * GB,
           obtainableBytes: 100 * GB,
-          reason: `Needs 2.0 GB (2.0 GB + 0%), but the host holds at most 2 models; unloading ${unload.map((n) => (n === 'q' ? 'q (2.0 GB, idle 10 min)' : 's (16.0 GB, idle 70 min)')).join(', ')} first, so Ollama evicts nothing itself.`,
+          reason:
+            `Needs 2.0 GB (2.0 GB + 0%), but the host holds at most 2 models; unloading ` +
+            `${unload.map((n) => (n === 'q' ? 'q (2.0 GB, idle 10 min)' : 's (16.0 GB, idle 70 min)')).join(', ')} ` +
+            `first, so Ollama evicts nothing itself.`,
         });
       },
     );
@@ -312,34 +335,42 @@ describe('how long each model has been idle, in the reason', () => {
     const p = planLoad(input({ model: { name: 'w:14b', sizeBytes: 12 * GB }, loaded, lastUsed }));
     expect(p.unload).toEqual(names(loaded));
     expect(p.reason).toBe(
-      'Needs 12.0 GB (12.0 GB + 0%), but only 0 B is free for models; unloading never (2.0 GB, not used by ollm-mcp), a (2.0 GB, idle under a minute), b (2.0 GB, idle 1 min), c (2.0 GB, idle 1 min), d (2.0 GB, idle 2 min), e (2.0 GB, idle 3 min) first, so Ollama evicts nothing itself.',
+      'Needs 12.0 GB (12.0 GB + 0%), but only 0 B is free for models; unloading never (2.0 GB, ' +
+        'not used by ollm-mcp), a (2.0 GB, idle under a minute), b (2.0 GB, idle 1 min), c (2.0 GB, ' +
+        'idle 1 min), d (2.0 GB, idle 2 min), e (2.0 GB, idle 3 min) first, so Ollama evicts ' +
+        'nothing itself.',
     );
   });
 });
 
 describe('what may be freed, and what never is', () => {
-  it('on a GPU host, the VRAM of what may go (a partly offloaded model frees its VRAM part there); one model to unload is not the count limit', () => {
-    const gpu = {
-      kind: 'gpu' as const,
-      ram: { totalBytes: 32 * GB, availableBytes: 20 * GB },
-      vram: { totalBytes: 24 * GB, freeBytes: 4 * GB },
-    };
-    const p = planLoad(
-      input({ model: { name: 'q:14b', sizeBytes: 10 * GB }, loaded: [m('part:70b', 30, 20)], memory: gpu }),
-    );
-    expect(p).toStrictEqual({
-      model: 'q:14b',
-      action: 'load',
-      unload: ['part:70b'],
-      requiredBytes: 10.5 * GB,
-      availableBytes: 3.2 * GB,
-      freedBytes: 30 * GB,
-      obtainableBytes: 23.2 * GB,
-      fitsInVram: true,
-      reason:
-        'Needs 10.5 GB of VRAM (10.0 GB + 5% for buffers), but only 3.2 GB is free (80% of free VRAM); unloading part:70b (30.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.',
-    });
-  });
+  it(
+    'on a GPU host, the VRAM of what may go (a partly offloaded model frees its VRAM part ' +
+      'there); one model to unload is not the count limit',
+    () => {
+      const gpu = {
+        kind: 'gpu' as const,
+        ram: { totalBytes: 32 * GB, availableBytes: 20 * GB },
+        vram: { totalBytes: 24 * GB, freeBytes: 4 * GB },
+      };
+      const p = planLoad(
+        input({ model: { name: 'q:14b', sizeBytes: 10 * GB }, loaded: [m('part:70b', 30, 20)], memory: gpu }),
+      );
+      expect(p).toStrictEqual({
+        model: 'q:14b',
+        action: 'load',
+        unload: ['part:70b'],
+        requiredBytes: 10.5 * GB,
+        availableBytes: 3.2 * GB,
+        freedBytes: 30 * GB,
+        obtainableBytes: 23.2 * GB,
+        fitsInVram: true,
+        reason:
+          'Needs 10.5 GB of VRAM (10.0 GB + 5% for buffers), but only 3.2 GB is free (80% of free ' +
+          'VRAM); unloading part:70b (30.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.',
+      });
+    },
+  );
 
   it('on a CPU host, their whole size', () => {
     const p = planLoad(
@@ -358,7 +389,8 @@ describe('what may be freed, and what never is', () => {
       freedBytes: 11 * GB,
       obtainableBytes: 14 * GB,
       reason:
-        'Needs 12.0 GB (12.0 GB + 0%), but only 3.0 GB is free for models; unloading a:8b (6.0 GB, not used by ollm-mcp), b:8b (5.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.',
+        'Needs 12.0 GB (12.0 GB + 0%), but only 3.0 GB is free for models; unloading a:8b (6.0 GB, ' +
+        'not used by ollm-mcp), b:8b (5.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.',
     });
   });
 
@@ -388,7 +420,8 @@ describe('what may be freed, and what never is', () => {
       freedBytes: 6 * GB,
       obtainableBytes: 6 * GB,
       reason:
-        'Needs 5.0 GB (5.0 GB + 0%), but only 0 B is free for models; unloading a:3b (3.0 GB, idle 2 min), b:3b (3.0 GB, idle 3 min) first, so Ollama evicts nothing itself.',
+        'Needs 5.0 GB (5.0 GB + 0%), but only 0 B is free for models; unloading a:3b (3.0 GB, idle ' +
+        '2 min), b:3b (3.0 GB, idle 3 min) first, so Ollama evicts nothing itself.',
     });
   });
 
@@ -430,7 +463,8 @@ describe('what may be freed, and what never is', () => {
       freedBytes: 12 * GB,
       obtainableBytes: 10 * GB,
       reason:
-        'Needs 1.0 GB (1.0 GB + 0%), but only 0 B is free for models; unloading a:14b (12.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.',
+        'Needs 1.0 GB (1.0 GB + 0%), but only 0 B is free for models; unloading a:14b (12.0 GB, not ' +
+        'used by ollm-mcp) first, so Ollama evicts nothing itself.',
     });
   });
 });
@@ -457,7 +491,8 @@ describe('refusals, word for word', () => {
       obtainableBytes: 7 * GB,
       waitFor: ['busy:3b'], // once its request ends, busy:3b and c:1b make room
       reason:
-        'w:14b needs 10.0 GB (10.0 GB + 0%); at most 7.0 GB can be freed for it; pin:8b (6.0 GB, pinned), busy:3b (4.0 GB, busy) must stay.',
+        'w:14b needs 10.0 GB (10.0 GB + 0%); at most 7.0 GB can be freed for it; pin:8b (6.0 GB, ' +
+        'pinned), busy:3b (4.0 GB, busy) must stay.',
     });
   });
 
@@ -500,7 +535,8 @@ describe('refusals, word for word', () => {
       }),
     );
     expect(p.reason).toBe(
-      'd:3b needs 2.0 GB (2.0 GB + 0%); the host holds at most 2 models; a:3b (2.0 GB, pinned), b:3b (2.0 GB, busy) must stay.',
+      'd:3b needs 2.0 GB (2.0 GB + 0%); the host holds at most 2 models; a:3b (2.0 GB, pinned), ' +
+        'b:3b (2.0 GB, busy) must stay.',
     );
   });
 
@@ -511,7 +547,8 @@ describe('refusals, word for word', () => {
       vram: { totalBytes: 24 * GB, freeBytes: 20 * GB },
     });
     const needs =
-      "27.3 GB of VRAM (26.0 GB + 5% for buffers), more than 80% of the GPU's 24.0 GB: it runs alone with 5.7 GB in RAM";
+      "27.3 GB of VRAM (26.0 GB + 5% for buffers), more than 80% of the GPU's 24.0 GB: it runs " +
+      'alone with 5.7 GB in RAM';
 
     it('refused when its CPU part does not fit in free RAM', () => {
       const p = planLoad(input({ model: { name: 'huge:70b', sizeBytes: 26 * GB }, memory: gpu(4) }));
@@ -557,7 +594,9 @@ describe('refusals, word for word', () => {
         freedBytes: 8 * GB,
         obtainableBytes: 24 * GB,
         fitsInVram: false,
-        reason: `Needs ${needs}, but it runs alone; unloading a:8b (6.0 GB, not used by ollm-mcp), b:3b (2.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.`,
+        reason:
+          `Needs ${needs}, but it runs alone; unloading a:8b (6.0 GB, not used by ollm-mcp), b:3b ` +
+          `(2.0 GB, not used by ollm-mcp) first, so Ollama evicts nothing itself.`,
       });
     });
   });
@@ -598,7 +637,8 @@ describe('load reasons, word for word', () => {
       }),
     );
     expect(p.reason).toBe(
-      'Needs 2.0 GB (2.0 GB + 0%), but the host holds at most 2 models; unloading b:3b (2.0 GB, idle 50 min) first, so Ollama evicts nothing itself.',
+      'Needs 2.0 GB (2.0 GB + 0%), but the host holds at most 2 models; unloading b:3b (2.0 GB, ' +
+        'idle 50 min) first, so Ollama evicts nothing itself.',
     );
   });
 

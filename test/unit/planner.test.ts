@@ -248,21 +248,25 @@ describe('a GPU host: admission by free VRAM as Ollama does it (80% rule)', () =
     expect(p).toMatchObject({ action: 'load', unload: [], fitsInVram: true });
   });
 
-  it('short of VRAM, the plan unloads the idle model Ollama would otherwise evict — its own choice, least recently used', () => {
-    const p = planLoad(
-      input({
-        model: { name: 'q:14b', sizeBytes: 9 * GB },
-        loaded: [on('old:8b', 6), on('new:8b', 6)],
-        lastUsed: new Map([
-          ['old:8b', NOW - 50 * min],
-          ['new:8b', NOW - 1 * min],
-        ]),
-        memory: gpu(10), // 80% of 10 GB = 8 GB < 9.45 GB needed
-      }),
-    );
-    expect(p).toMatchObject({ action: 'load', unload: ['old:8b'], fitsInVram: true });
-    expect(p.reason).toMatch(/80% of free VRAM.*old:8b.*so Ollama evicts nothing itself/);
-  });
+  it(
+    'short of VRAM, the plan unloads the idle model Ollama would otherwise evict — its own ' +
+      'choice, least recently used',
+    () => {
+      const p = planLoad(
+        input({
+          model: { name: 'q:14b', sizeBytes: 9 * GB },
+          loaded: [on('old:8b', 6), on('new:8b', 6)],
+          lastUsed: new Map([
+            ['old:8b', NOW - 50 * min],
+            ['new:8b', NOW - 1 * min],
+          ]),
+          memory: gpu(10), // 80% of 10 GB = 8 GB < 9.45 GB needed
+        }),
+      );
+      expect(p).toMatchObject({ action: 'load', unload: ['old:8b'], fitsInVram: true });
+      expect(p.reason).toMatch(/80% of free VRAM.*old:8b.*so Ollama evicts nothing itself/);
+    },
+  );
 
   it('a pinned model is never chosen; when only it could make room, the plan refuses', () => {
     const p = planLoad(

@@ -80,38 +80,43 @@ describe('the bounds of what a model can take loaded', () => {
   });
 });
 
-describe("the bounds of a model whose size is its whole figure at its window (llama-server's: GGUF header and --ctx-size)", () => {
-  /**
-   * storyA at 512 tokens (issue 73): weights 1,185,632 + f16 KV cache 327,680 + the prompt cache, at most the
-   * KV once more.
-   */
-  const FIGURE = 1_185_632 + 2 * 327_680;
-  const whole: ModelFacts = { name: 'storyA:latest', weightsBytes: FIGURE, contextWindow: 512, sizeAtWindow: true };
+describe(
+  "the bounds of a model whose size is its whole figure at its window (llama-server's: GGUF " +
+    'header and --ctx-size)',
+  () => {
+    /**
+     * storyA at 512 tokens (issue 73): weights 1,185,632 + f16 KV cache 327,680 + the prompt cache, at most the
+     * KV once more.
+     */
+    const FIGURE = 1_185_632 + 2 * 327_680;
+    const whole: ModelFacts = { name: 'storyA:latest', weightsBytes: FIGURE, contextWindow: 512, sizeAtWindow: true };
 
-  it('are that figure less the tolerance and times the factor, with no buffers of a fixed size beside', () => {
-    const b = sizeBounds(whole, 512);
-    expect(b).toEqual({
-      minBytes: Math.floor(FIGURE * (1 - WEIGHTS_TOLERANCE)),
-      maxBytes: Math.ceil(FIGURE * UPPER_FACTOR),
+    it('are that figure less the tolerance and times the factor, with no buffers of a fixed size beside', () => {
+      const b = sizeBounds(whole, 512);
+      expect(b).toEqual({
+        minBytes: Math.floor(FIGURE * (1 - WEIGHTS_TOLERANCE)),
+        maxBytes: Math.ceil(FIGURE * UPPER_FACTOR),
+      });
+      for (const bytes of [b.minBytes, 2.0e6, b.maxBytes])
+        expect(plausible(bytes, whole, 512), String(bytes)).toBe(true);
+      // 8.8 and 9.8 MB: what its llama-server process held, runtime included, on two runs of b47b5a7
+      for (const bytes of [b.minBytes - 1, b.maxBytes + 1, 8.8e6, 9.8e6, 1e14])
+        expect(plausible(bytes, whole, 512), String(bytes)).toBe(false);
+      expect(sizeBounds({ ...whole, sizeAtWindow: false }, 512).maxBytes).toBe(
+        Math.ceil(FIGURE * UNKNOWN_KV_FACTOR) + BUFFER_BYTES,
+      );
     });
-    for (const bytes of [b.minBytes, 2.0e6, b.maxBytes]) expect(plausible(bytes, whole, 512), String(bytes)).toBe(true);
-    // 8.8 and 9.8 MB: what its llama-server process held, runtime included, on two runs of b47b5a7
-    for (const bytes of [b.minBytes - 1, b.maxBytes + 1, 8.8e6, 9.8e6, 1e14])
-      expect(plausible(bytes, whole, 512), String(bytes)).toBe(false);
-    expect(sizeBounds({ ...whole, sizeAtWindow: false }, 512).maxBytes).toBe(
-      Math.ceil(FIGURE * UNKNOWN_KV_FACTOR) + BUFFER_BYTES,
-    );
-  });
 
-  it("set aside a process's memory with the bounds named, and never read it back", () => {
-    expect(setAsideBecause(8.8e6, 512, whole, [])).toBe(
-      'it is outside what storyA:latest can take at a 512-token context (1.7 MB to 2.8 MB)',
-    );
-    expect(setAsideBecause(2.0e6, 512, whole, [])).toBeUndefined();
-    expect(trustedSeen([seen(512, [8.8e6, 9.8e6])], whole)).toEqual([]);
-    expect(trustedSeen([seen(512, [2.0e6])], whole)).toHaveLength(1);
-  });
-});
+    it("set aside a process's memory with the bounds named, and never read it back", () => {
+      expect(setAsideBecause(8.8e6, 512, whole, [])).toBe(
+        'it is outside what storyA:latest can take at a 512-token context (1.7 MB to 2.8 MB)',
+      );
+      expect(setAsideBecause(2.0e6, 512, whole, [])).toBeUndefined();
+      expect(trustedSeen([seen(512, [8.8e6, 9.8e6])], whole)).toEqual([]);
+      expect(trustedSeen([seen(512, [2.0e6])], whole)).toHaveLength(1);
+    });
+  },
+);
 
 describe('the context a reading is filed under', () => {
   it("is the host's claim when it is the context asked, or up to that × the slots within the window", () => {
@@ -205,22 +210,27 @@ describe("doctor's line on learned figures", () => {
     const check = learnedFiguresCheck([fig(1e14), fig(REAL_4K), fig(6 * GB * FAR_FACTOR * 1.01)])!;
     expect(check.level).toBe('warn');
     expect(check.detail).toBe(
-      '2 figures learned from loads are far from the estimate: llama3.1:8b at 4k context: 100.0 TB learned, 6.0 GB estimated (16,667× the estimate; set aside as impossible for it, not used); ' +
+      '2 figures learned from loads are far from the estimate: llama3.1:8b at 4k context: 100.0 ' +
+        'TB learned, 6.0 GB estimated (16,667× the estimate; set aside as impossible for it, not used); ' +
         'llama3.1:8b at 4k context: 9.1 GB learned, 6.0 GB estimated (1.5× the estimate; used)',
     );
     expect(check.fix).toMatch(/^`ollm-mcp learning reset sizes` forgets/);
   });
 
-  it('says how far at the edges of its wording: 100× in whole numbers, exactly the estimate as 1.0×, nothing as nothing', () => {
-    expect(learnedFiguresCheck([fig(600 * GB)])!.detail).toContain('(100× the estimate; set aside');
-    expect(learnedFiguresCheck([fig(99.5 * GB, 4096, 1 * GB)])!.detail).toContain('(99.5× the estimate;');
-    expect(learnedFiguresCheck([fig(6 * GB, 1e9)])!.detail).toContain(
-      '6.0 GB learned, 6.0 GB estimated (1.0× the estimate; set aside',
-    ); // at a context no model has
-    expect(learnedFiguresCheck([fig(0)])!.detail).toContain(
-      '0 B learned, 6.0 GB estimated (nothing, against the estimate; set aside',
-    );
-  });
+  it(
+    'says how far at the edges of its wording: 100× in whole numbers, exactly the estimate as ' +
+      '1.0×, nothing as nothing',
+    () => {
+      expect(learnedFiguresCheck([fig(600 * GB)])!.detail).toContain('(100× the estimate; set aside');
+      expect(learnedFiguresCheck([fig(99.5 * GB, 4096, 1 * GB)])!.detail).toContain('(99.5× the estimate;');
+      expect(learnedFiguresCheck([fig(6 * GB, 1e9)])!.detail).toContain(
+        '6.0 GB learned, 6.0 GB estimated (1.0× the estimate; set aside',
+      ); // at a context no model has
+      expect(learnedFiguresCheck([fig(0)])!.detail).toContain(
+        '0 B learned, 6.0 GB estimated (nothing, against the estimate; set aside',
+      );
+    },
+  );
 
   it('says a figure below the estimate as a fraction of it', () => {
     expect(learnedFiguresCheck([fig(1)])!.detail).toContain('(1/6,000,000,000 of the estimate; set aside');

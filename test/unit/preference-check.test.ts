@@ -52,16 +52,19 @@ describe('checkPreference', () => {
     expect(v.alternatives).not.toContain('nomic-embed-text:latest');
   });
 
-  it("accepts a general or a vision model for code: the user's choice outranks the profile rule (it writes text)", () => {
-    expect(checkPreference('llama3.1:8b', 'code', installed)).toMatchObject({
-      ok: true,
-      model: { name: 'llama3.1:8b' },
-    });
-    expect(checkPreference('llava:7b', 'debugging', installed)).toMatchObject({
-      ok: true,
-      model: { name: 'llava:7b' },
-    });
-  });
+  it(
+    "accepts a general or a vision model for code: the user's choice outranks the profile rule " + '(it writes text)',
+    () => {
+      expect(checkPreference('llama3.1:8b', 'code', installed)).toMatchObject({
+        ok: true,
+        model: { name: 'llama3.1:8b' },
+      });
+      expect(checkPreference('llava:7b', 'debugging', installed)).toMatchObject({
+        ok: true,
+        model: { name: 'llava:7b' },
+      });
+    },
+  );
 
   it('refuses an embedding model for code, naming what it does and the code models', () => {
     const v = checkPreference('nomic-embed-text', 'code', installed);

@@ -167,69 +167,77 @@ describe('the queue after a move to the cached copy', () => {
     expect(plain).toEqual([{ model: 'm', host: 'a', why: 'x' }]);
   });
 
-  it('copies serving without a load count (an engine that loads by itself); a copy not loaded on an engine ollm-mcp loads for is never chosen for its cache', async () => {
-    const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
-    const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
-    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
-    const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
-      Object.fromEntries(
-        ['a', 'b'].map((name) => {
-          const prefixes = new PrefixMemory();
-          if (name === 'b') prefixes.note('agent', 'm', chainOf(ask), 1);
-          const can = name === 'b' ? { managesMemory: b.managesMemory } : { managesMemory: true };
-          return [
-            name,
-            {
-              host: {
-                name,
-                kind: 'openai',
-                cluster: name === 'b' && b.cluster === true,
-                engine: { can },
-                settings: { ollama: { numParallel: 1 } },
-                prefixes,
-                loader: { requestsOn: () => 0 },
+  it(
+    'copies serving without a load count (an engine that loads by itself); a copy not loaded on ' +
+      'an engine ollm-mcp loads for is never chosen for its cache',
+    async () => {
+      const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
+      const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
+      const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
+      const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
+        Object.fromEntries(
+          ['a', 'b'].map((name) => {
+            const prefixes = new PrefixMemory();
+            if (name === 'b') prefixes.note('agent', 'm', chainOf(ask), 1);
+            const can = name === 'b' ? { managesMemory: b.managesMemory } : { managesMemory: true };
+            return [
+              name,
+              {
+                host: {
+                  name,
+                  kind: 'openai',
+                  cluster: name === 'b' && b.cluster === true,
+                  engine: { can },
+                  settings: { ollama: { numParallel: 1 } },
+                  prefixes,
+                  loader: { requestsOn: () => 0 },
+                },
               },
-            },
-          ];
-        }),
-      );
-    const models = [
-      { name: 'm', host: 'a', loaded: true },
-      { name: 'm', host: 'b', loaded: false },
-    ] as never;
-    const run = (v: ReturnType<typeof views>) => {
-      const queue = [{ model: 'm', host: 'a', why: 'first' }];
-      preferCachedCopy(
-        'agent',
-        ask,
-        queue,
-        models,
-        (h) => v[h ?? 'a'] as never,
-        () => 0,
-      );
-      return queue.map((q) => q.host);
-    };
-    expect(run(views({ managesMemory: false }))).toEqual(['b', 'a']); // it serves what it lists: its cache counts
-    expect(run(views({ managesMemory: true }))).toEqual(['a']); // not loaded there: a load is never made for a cache
-    expect(run(views({ managesMemory: false, cluster: true }))).toEqual(['a']); // a cluster places by its own router
-  });
+            ];
+          }),
+        );
+      const models = [
+        { name: 'm', host: 'a', loaded: true },
+        { name: 'm', host: 'b', loaded: false },
+      ] as never;
+      const run = (v: ReturnType<typeof views>) => {
+        const queue = [{ model: 'm', host: 'a', why: 'first' }];
+        preferCachedCopy(
+          'agent',
+          ask,
+          queue,
+          models,
+          (h) => v[h ?? 'a'] as never,
+          () => 0,
+        );
+        return queue.map((q) => q.host);
+      };
+      expect(run(views({ managesMemory: false }))).toEqual(['b', 'a']); // it serves what it lists: its cache counts
+      expect(run(views({ managesMemory: true }))).toEqual(['a']); // not loaded there: a load is never made for a cache
+      expect(run(views({ managesMemory: false, cluster: true }))).toEqual(['a']); // a cluster places by its own router
+    },
+  );
 });
 
 describe("what one owner's prompts tell another (issue 72)", () => {
   const ask = (prompt: string) => ({ system: undefined, prompt }) as never;
-  it("a slot holding alice's prompt counts as held for alice alone; which slot a prompt takes stays the engine's, owner-blind", () => {
-    const m = new PrefixMemory();
-    const alice = blockChain(`${FILE_A}Task: q`);
-    m.note('alice', 'm', alice, 2);
-    expect(m.held('alice', 'm', alice)).toBeGreaterThan(FILE_A.length - BLOCK_CHARS);
-    expect(m.held('bob', 'm', alice)).toBe(0);
-    // bob's same prompt takes alice's slot (the engine picks by what it shares), and is bob's from then on
-    const sent = m.note('bob', 'm', alice, 2);
-    expect([sent.believedChars, sent.ownChars]).toEqual([alice.length * BLOCK_CHARS, 0]);
-    expect(m.freeSlot('m', 2)).toBe(true);
-    expect(m.held('bob', 'm', alice)).toBe(alice.length * BLOCK_CHARS);
-    expect(m.held('alice', 'm', alice)).toBe(0);
-  });
+  it(
+    "a slot holding alice's prompt counts as held for alice alone; which slot a prompt takes " +
+      "stays the engine's, owner-blind",
+    () => {
+      const m = new PrefixMemory();
+      const alice = blockChain(`${FILE_A}Task: q`);
+      m.note('alice', 'm', alice, 2);
+      expect(m.held('alice', 'm', alice)).toBeGreaterThan(FILE_A.length - BLOCK_CHARS);
+      expect(m.held('bob', 'm', alice)).toBe(0);
+      // bob's same prompt takes alice's slot (the engine picks by what it shares), and is bob's from then on
+      const sent = m.note('bob', 'm', alice, 2);
+      expect([sent.believedChars, sent.ownChars]).toEqual([alice.length * BLOCK_CHARS, 0]);
+      expect(m.freeSlot('m', 2)).toBe(true);
+      expect(m.held('bob', 'm', alice)).toBe(alice.length * BLOCK_CHARS);
+      expect(m.held('alice', 'm', alice)).toBe(0);
+    },
+  );
 
   it("the engine's cached count is told its owner only as far as its own prompts left it there", async () => {
     const { shownCached } = await import('../../src/orchestrator/fleet/prefix-sent.js');
@@ -250,23 +258,27 @@ describe("what one owner's prompts tell another (issue 72)", () => {
     expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000 })).toBeUndefined();
   });
 
-  it("an owner's prompt that begins with the whole of one it sent is known held to the character, past the last whole block; another's never", () => {
-    const m = new PrefixMemory();
-    const text = `${FILE_A.slice(0, 1000)}Task: q`; // 1,007 characters: 3 whole blocks and 239 more
-    const chain = blockChain(text);
-    m.note('alice', 'm', chain, 1, 1, text);
-    expect(m.note('alice', 'm', chain, 1, 2, text).ownChars).toBe(text.length);
-    const longer = `${text} and one more question`;
-    expect(m.note('alice', 'm', blockChain(longer), 1, 3, longer).ownChars).toBe(text.length);
-    const m2 = new PrefixMemory();
-    m2.note('alice', 'm', chain, 1, 1, text);
-    expect(m2.note('bob', 'm', chain, 1, 2, text)).toMatchObject({ ownChars: 0, believedChars: 3 * BLOCK_CHARS });
-    // a prompt that differs inside the last part block: the whole blocks only
-    const other = `${FILE_A.slice(0, 1000)}Task: r`;
-    const m3 = new PrefixMemory();
-    m3.note('alice', 'm', chain, 1, 1, text);
-    expect(m3.note('alice', 'm', blockChain(other), 1, 2, other).ownChars).toBe(3 * BLOCK_CHARS);
-  });
+  it(
+    "an owner's prompt that begins with the whole of one it sent is known held to the " +
+      "character, past the last whole block; another's never",
+    () => {
+      const m = new PrefixMemory();
+      const text = `${FILE_A.slice(0, 1000)}Task: q`; // 1,007 characters: 3 whole blocks and 239 more
+      const chain = blockChain(text);
+      m.note('alice', 'm', chain, 1, 1, text);
+      expect(m.note('alice', 'm', chain, 1, 2, text).ownChars).toBe(text.length);
+      const longer = `${text} and one more question`;
+      expect(m.note('alice', 'm', blockChain(longer), 1, 3, longer).ownChars).toBe(text.length);
+      const m2 = new PrefixMemory();
+      m2.note('alice', 'm', chain, 1, 1, text);
+      expect(m2.note('bob', 'm', chain, 1, 2, text)).toMatchObject({ ownChars: 0, believedChars: 3 * BLOCK_CHARS });
+      // a prompt that differs inside the last part block: the whole blocks only
+      const other = `${FILE_A.slice(0, 1000)}Task: r`;
+      const m3 = new PrefixMemory();
+      m3.note('alice', 'm', chain, 1, 1, text);
+      expect(m3.note('alice', 'm', blockChain(other), 1, 2, other).ownChars).toBe(3 * BLOCK_CHARS);
+    },
+  );
 
   it("a right guess and a wrong one of alice's prompt get the same copy and the same reason", async () => {
     const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');

@@ -133,45 +133,57 @@ describe("a host's prefix memory, checked against its engine", () => {
     expect(m.held('agent', 'm', follow, 25)).toBeGreaterThan(0);
   });
 
-  it(`distrusted ${RETRUST_MS / 60_000} minutes without a miss: trusted again on probation — one miss then distrusts it again`, () => {
-    const m = new PrefixMemory();
-    m.note('agent', 'm', blockChain(FILE), 1, 0);
-    for (let i = 1; i <= MISSES; i++) m.learn(sending(m, i), report(0), i);
-    expect(m.held('agent', 'm', follow, MISSES + RETRUST_MS - 1)).toBe(0);
-    const back = MISSES + RETRUST_MS;
-    expect(m.held('agent', 'm', follow, back)).toBeGreaterThan(0);
-    m.learn(sending(m, back), report(0), back);
-    expect(m.held('agent', 'm', follow, back + 1)).toBe(0);
-    // and again after another while: a hit clears the misses for good
-    const later = back + RETRUST_MS;
-    m.learn(sending(m, later), report(2400), later);
-    m.learn(sending(m, later + 1), report(0), later + 1);
-    expect(m.held('agent', 'm', follow, later + 1)).toBeGreaterThan(0);
-  });
+  it(
+    `distrusted ${RETRUST_MS / 60_000} minutes without a miss: trusted again on probation — one ` +
+      `miss then distrusts it again`,
+    () => {
+      const m = new PrefixMemory();
+      m.note('agent', 'm', blockChain(FILE), 1, 0);
+      for (let i = 1; i <= MISSES; i++) m.learn(sending(m, i), report(0), i);
+      expect(m.held('agent', 'm', follow, MISSES + RETRUST_MS - 1)).toBe(0);
+      const back = MISSES + RETRUST_MS;
+      expect(m.held('agent', 'm', follow, back)).toBeGreaterThan(0);
+      m.learn(sending(m, back), report(0), back);
+      expect(m.held('agent', 'm', follow, back + 1)).toBe(0);
+      // and again after another while: a hit clears the misses for good
+      const later = back + RETRUST_MS;
+      m.learn(sending(m, later), report(2400), later);
+      m.learn(sending(m, later + 1), report(0), later + 1);
+      expect(m.held('agent', 'm', follow, later + 1)).toBeGreaterThan(0);
+    },
+  );
 
-  it("a miss drops every slot's claim to more of the prompt than the engine held; the prompt just sent, and other prompts, stay", () => {
-    const m = new PrefixMemory();
-    const stale = blockChain(FILE);
-    const other = blockChain(OTHER);
-    m.note('agent', 'm', stale, 4, 0);
-    m.note('agent', 'm', other, 4, 1);
-    // a prompt sharing a tenth or less of itself with the stale one takes another slot (as llama-server does)
-    const sentText = `${FILE.slice(0, 4 * BLOCK_CHARS)}${text('gamma', 800)}`;
-    const sent = m.note('agent', 'm', blockChain(sentText), 4, 2);
-    expect(sent.believedChars).toBe(4 * BLOCK_CHARS);
-    expect(m.freeSlot('m', 4, 2)).toBe(true); // three slots taken
-    expect(m.held('agent', 'm', stale, 2)).toBe(stale.length * BLOCK_CHARS);
-    expect(m.learn(sent, { promptChars: sentText.length, promptTokens: 1000, cachedTokens: 0 }, 3)?.kind).toBe('miss');
-    expect(m.held('agent', 'm', stale, 3)).toBe(4 * BLOCK_CHARS); // what the prompt just sent holds of it, no more
-    expect(m.held('agent', 'm', other, 3)).toBe(other.length * BLOCK_CHARS);
-    expect(m.held('agent', 'm', blockChain(sentText), 3)).toBe(Math.floor(sentText.length / BLOCK_CHARS) * BLOCK_CHARS);
-    // a hit drops nothing
-    const m2 = new PrefixMemory();
-    m2.note('agent', 'm', stale, 4, 0);
-    const again = m2.note('agent', 'm', blockChain(sentText), 4, 1);
-    m2.learn(again, { promptChars: sentText.length, promptTokens: 1000, cachedTokens: 400 }, 2);
-    expect(m2.held('agent', 'm', stale, 2)).toBe(stale.length * BLOCK_CHARS);
-  });
+  it(
+    "a miss drops every slot's claim to more of the prompt than the engine held; the prompt " +
+      'just sent, and other prompts, stay',
+    () => {
+      const m = new PrefixMemory();
+      const stale = blockChain(FILE);
+      const other = blockChain(OTHER);
+      m.note('agent', 'm', stale, 4, 0);
+      m.note('agent', 'm', other, 4, 1);
+      // a prompt sharing a tenth or less of itself with the stale one takes another slot (as llama-server does)
+      const sentText = `${FILE.slice(0, 4 * BLOCK_CHARS)}${text('gamma', 800)}`;
+      const sent = m.note('agent', 'm', blockChain(sentText), 4, 2);
+      expect(sent.believedChars).toBe(4 * BLOCK_CHARS);
+      expect(m.freeSlot('m', 4, 2)).toBe(true); // three slots taken
+      expect(m.held('agent', 'm', stale, 2)).toBe(stale.length * BLOCK_CHARS);
+      expect(m.learn(sent, { promptChars: sentText.length, promptTokens: 1000, cachedTokens: 0 }, 3)?.kind).toBe(
+        'miss',
+      );
+      expect(m.held('agent', 'm', stale, 3)).toBe(4 * BLOCK_CHARS); // what the prompt just sent holds of it, no more
+      expect(m.held('agent', 'm', other, 3)).toBe(other.length * BLOCK_CHARS);
+      expect(m.held('agent', 'm', blockChain(sentText), 3)).toBe(
+        Math.floor(sentText.length / BLOCK_CHARS) * BLOCK_CHARS,
+      );
+      // a hit drops nothing
+      const m2 = new PrefixMemory();
+      m2.note('agent', 'm', stale, 4, 0);
+      const again = m2.note('agent', 'm', blockChain(sentText), 4, 1);
+      m2.learn(again, { promptChars: sentText.length, promptTokens: 1000, cachedTokens: 400 }, 2);
+      expect(m2.held('agent', 'm', stale, 2)).toBe(stale.length * BLOCK_CHARS);
+    },
+  );
 
   it('the route learns from a generation without images, and from none with images (their tokens are not the text)', () => {
     const run = (images: boolean) => {
@@ -193,18 +205,22 @@ describe("a host's prefix memory, checked against its engine", () => {
     expect(run(true)).toBeGreaterThan(0);
   });
 
-  it('an engine that says nothing of its cache: the share of the prompt believed held, of its tokens — not where it says, nor with images, nor when nothing was', () => {
-    const prefixes = new PrefixMemory();
-    const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
-    prefixes.note('agent', 'm', blockChain(`\u0000${FILE}`), 1);
-    const sent = prefixes.note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
-    const estimate = believedCached(sent, ask, { promptTokens: 2500 }, false)!;
-    expect(estimate).toBeGreaterThan(2500 * 0.97); // all of FILE to within a block, of a prompt barely longer
-    expect(estimate).toBeLessThanOrEqual(2500);
-    // the engine's own figure stands
-    expect(believedCached(sent, ask, { promptTokens: 2500, cachedPromptTokens: 10 }, false)).toBeUndefined();
-    expect(believedCached(sent, ask, { promptTokens: 2500 }, true)).toBeUndefined();
-    const fresh = new PrefixMemory().note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
-    expect(believedCached(fresh, ask, { promptTokens: 2500 }, false)).toBeUndefined();
-  });
+  it(
+    'an engine that says nothing of its cache: the share of the prompt believed held, of its ' +
+      'tokens — not where it says, nor with images, nor when nothing was',
+    () => {
+      const prefixes = new PrefixMemory();
+      const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
+      prefixes.note('agent', 'm', blockChain(`\u0000${FILE}`), 1);
+      const sent = prefixes.note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
+      const estimate = believedCached(sent, ask, { promptTokens: 2500 }, false)!;
+      expect(estimate).toBeGreaterThan(2500 * 0.97); // all of FILE to within a block, of a prompt barely longer
+      expect(estimate).toBeLessThanOrEqual(2500);
+      // the engine's own figure stands
+      expect(believedCached(sent, ask, { promptTokens: 2500, cachedPromptTokens: 10 }, false)).toBeUndefined();
+      expect(believedCached(sent, ask, { promptTokens: 2500 }, true)).toBeUndefined();
+      const fresh = new PrefixMemory().note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
+      expect(believedCached(fresh, ask, { promptTokens: 2500 }, false)).toBeUndefined();
+    },
+  );
 });

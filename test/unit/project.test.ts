@@ -223,12 +223,16 @@ describe('resolveProject', () => {
     expect(profile?.systemPrompt).toBe(BUILTIN_PROFILES.documentation.systemPrompt);
   });
 
-  it('a custom profile name without `extends` starts from the detected built-in; a built-in `profile` beats detection', async () => {
-    const custom = await resolveIn({ 'Cargo.toml': '', '.ollm/project.yaml': 'profile: rust-workspace\n' });
-    expect(custom.profile).toMatchObject({ name: 'rust-workspace', base: 'rust' });
-    const builtin = await resolveIn({ 'Cargo.toml': '', '.ollm/project.yaml': 'profile: go\n' });
-    expect(builtin.profile).toMatchObject({ name: 'go', base: 'go', marker: 'Cargo.toml' });
-  });
+  it(
+    'a custom profile name without `extends` starts from the detected built-in; a built-in ' +
+      '`profile` beats detection',
+    async () => {
+      const custom = await resolveIn({ 'Cargo.toml': '', '.ollm/project.yaml': 'profile: rust-workspace\n' });
+      expect(custom.profile).toMatchObject({ name: 'rust-workspace', base: 'rust' });
+      const builtin = await resolveIn({ 'Cargo.toml': '', '.ollm/project.yaml': 'profile: go\n' });
+      expect(builtin.profile).toMatchObject({ name: 'go', base: 'go', marker: 'Cargo.toml' });
+    },
+  );
 
   it('a project file marks the root even without a marker; an empty one changes nothing', async () => {
     const { root, profile } = await resolveIn({ '.ollm/project.yaml': 'model: llama3.1:8b\n', 'a/b/': '' }, 'a/b');
@@ -344,7 +348,8 @@ describe('projectFileText', () => {
     await roundTrip({
       'Cargo.toml': '',
       '.ollm/project.yaml':
-        'profile: rust-workspace\nextends: rust\nmodel: qwen2.5-coder:7b\nsystemPrompt: "Say \\"hi\\": then: # not a comment"\n' +
+        'profile: rust-workspace\nextends: rust\nmodel: qwen2.5-coder:7b\nsystemPrompt: "Say ' +
+        '\\"hi\\": then: # not a comment"\n' +
         'routing:\n  defaultProfile: fast\ntools:\n  enabled: [compare]\n  disabled: [delete_model, pull_model]\n',
     });
     await roundTrip({ '.ollm/project.yaml': 'profile: "true"\nmodel: "123"\ntools:\n  disabled: [list_models]\n' });

@@ -300,7 +300,9 @@ describe('a stalled download', () => {
     expect(err).toBeInstanceOf(HostError);
     expect((err as HostError).kind).toBe('timeout');
     expect((err as HostError).message).toBe(
-      'Pulling "m:1b" stalled: no bytes for 5 s while downloading, so it was stopped. Run pull_model again — Ollama resumes the download where it stopped; on a slow or flaky link raise ollama.pullStallTimeoutMs (5000 ms).',
+      'Pulling "m:1b" stalled: no bytes for 5 s while downloading, so it was stopped. Run ' +
+        'pull_model again — Ollama resumes the download where it stopped; on a slow or flaky link ' +
+        'raise ollama.pullStallTimeoutMs (5000 ms).',
     );
   });
 

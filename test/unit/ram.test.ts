@@ -40,19 +40,23 @@ describe('RamMonitor', () => {
     expect(calls.gpus).toBe(1); // GPUs are read far less often
   });
 
-  it('gives the same reading object while both readings are reused, a new one with the new figures after either is read again', async () => {
-    const { source } = countingSource();
-    const ram = new RamMonitor(source, { ttlMs: 10_000, gpuTtlMs: 10_000 });
-    const first = await ram.read();
-    expect(await ram.read()).toBe(first); // what is worked out from it can be kept (models/overview.ts)
-    const fresh = await ram.read({ fresh: true });
-    expect(fresh).not.toBe(first);
-    expect(fresh.availableBytes).toBe(first.availableBytes - 1);
-    expect(await ram.read()).toBe(fresh);
-    const gpusAgain = await ram.read({ freshGpus: true });
-    expect(gpusAgain).not.toBe(fresh);
-    expect(gpusAgain.availableBytes).toBe(fresh.availableBytes);
-  });
+  it(
+    'gives the same reading object while both readings are reused, a new one with the new ' +
+      'figures after either is read again',
+    async () => {
+      const { source } = countingSource();
+      const ram = new RamMonitor(source, { ttlMs: 10_000, gpuTtlMs: 10_000 });
+      const first = await ram.read();
+      expect(await ram.read()).toBe(first); // what is worked out from it can be kept (models/overview.ts)
+      const fresh = await ram.read({ fresh: true });
+      expect(fresh).not.toBe(first);
+      expect(fresh.availableBytes).toBe(first.availableBytes - 1);
+      expect(await ram.read()).toBe(fresh);
+      const gpusAgain = await ram.read({ freshGpus: true });
+      expect(gpusAgain).not.toBe(fresh);
+      expect(gpusAgain.availableBytes).toBe(fresh.availableBytes);
+    },
+  );
 
   it('does not keep a failed reading, and a GPU probe failure means no GPU', async () => {
     let fail = true;

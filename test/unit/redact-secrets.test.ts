@@ -122,7 +122,9 @@ describe('ordinary engine text is left as it is', () => {
 describe('the configured values', () => {
   const key = 'k3y+A/9zQ=letters';
   it('are cleared verbatim, URL-encoded and base64-encoded, and shorter ones are not looked for', () => {
-    const text = `said ${key}; in a URL ${encodeURIComponent(key)}; as base64 ${Buffer.from(key).toString('base64')} and ${Buffer.from(key).toString('base64url')}`;
+    const text =
+      `said ${key}; in a URL ${encodeURIComponent(key)}; as base64 ` +
+      `${Buffer.from(key).toString('base64')} and ${Buffer.from(key).toString('base64url')}`;
     expect(redactValues(text, [key])).toBe('said [redacted]; in a URL [redacted]; as base64 [redacted] and [redacted]');
     expect(secretForms(key)).toContain(encodeURIComponent(key));
     const short = 'x'.repeat(MIN_SECRET_LENGTH - 1);

@@ -118,42 +118,50 @@ describe('the resume grace while other clients wait for an answer', () => {
     expect(expired).toHaveBeenCalledTimes(1);
   });
 
-  it('a client that comes to wait cancels at once a call dropped longer ago than the short grace, and a later one when its short grace ends', () => {
-    const waiting = new Waiting();
-    const old = grace(LONG, waiting);
-    old.g.streamDropped();
-    vi.advanceTimersByTime(CONTENDED_GRACE_MS + 500);
-    const recent = grace(LONG, waiting);
-    recent.g.streamDropped();
-    vi.advanceTimersByTime(1000);
-    expect([old.expired.mock.calls.length, recent.expired.mock.calls.length]).toEqual([0, 0]);
-    waiting.add();
-    expect(old.expired).not.toHaveBeenCalled(); // on the next turn, never from within the change
-    vi.advanceTimersByTime(0);
-    expect([old.expired.mock.calls.length, recent.expired.mock.calls.length]).toEqual([1, 0]);
-    vi.advanceTimersByTime(CONTENDED_GRACE_MS - 1000 - 1);
-    expect(recent.expired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
-    expect([old.expired.mock.calls.length, recent.expired.mock.calls.length]).toEqual([1, 1]);
-  });
+  it(
+    'a client that comes to wait cancels at once a call dropped longer ago than the short ' +
+      'grace, and a later one when its short grace ends',
+    () => {
+      const waiting = new Waiting();
+      const old = grace(LONG, waiting);
+      old.g.streamDropped();
+      vi.advanceTimersByTime(CONTENDED_GRACE_MS + 500);
+      const recent = grace(LONG, waiting);
+      recent.g.streamDropped();
+      vi.advanceTimersByTime(1000);
+      expect([old.expired.mock.calls.length, recent.expired.mock.calls.length]).toEqual([0, 0]);
+      waiting.add();
+      expect(old.expired).not.toHaveBeenCalled(); // on the next turn, never from within the change
+      vi.advanceTimersByTime(0);
+      expect([old.expired.mock.calls.length, recent.expired.mock.calls.length]).toEqual([1, 0]);
+      vi.advanceTimersByTime(CONTENDED_GRACE_MS - 1000 - 1);
+      expect(recent.expired).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect([old.expired.mock.calls.length, recent.expired.mock.calls.length]).toEqual([1, 1]);
+    },
+  );
 
-  it('the short grace holds when the one waiting is answered before it ends; the whole grace again once the client came back and left', () => {
-    const waiting = new Waiting();
-    const gone = waiting.add();
-    const { g, expired } = grace(LONG, waiting);
-    g.streamDropped();
-    vi.advanceTimersByTime(CONTENDED_GRACE_MS - 1000);
-    gone();
-    gone(); // once only: a second call changes nothing
-    expect(waiting.busy).toBe(false);
-    g.followed(1); // back: followed as long as it takes
-    vi.advanceTimersByTime(LONG);
-    g.followed(0); // gone again, nobody waiting now
-    vi.advanceTimersByTime(LONG - 1);
-    expect(expired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
-    expect(expired).toHaveBeenCalledTimes(1);
-  });
+  it(
+    'the short grace holds when the one waiting is answered before it ends; the whole grace ' +
+      'again once the client came back and left',
+    () => {
+      const waiting = new Waiting();
+      const gone = waiting.add();
+      const { g, expired } = grace(LONG, waiting);
+      g.streamDropped();
+      vi.advanceTimersByTime(CONTENDED_GRACE_MS - 1000);
+      gone();
+      gone(); // once only: a second call changes nothing
+      expect(waiting.busy).toBe(false);
+      g.followed(1); // back: followed as long as it takes
+      vi.advanceTimersByTime(LONG);
+      g.followed(0); // gone again, nobody waiting now
+      vi.advanceTimersByTime(LONG - 1);
+      expect(expired).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(expired).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('the one waiting answered before the short grace ends: cancelled when it ends', () => {
     const waiting = new Waiting();

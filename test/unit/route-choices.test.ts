@@ -180,11 +180,15 @@ describe('selectModel with a general model chosen for code', () => {
     expect(selectModel({ task: 'debugging' }, installed, made)!.model).toBe('qwen2.5-coder:7b');
   });
 
-  it('model.default takes work inferred as code when the kind was not named; named code work stays with the code model', () => {
-    const d = { ...base, defaultModel: 'qwen2.5:14b' };
-    expect(selectModel({ task: 'code', named: false }, installed, d)!.model).toBe('qwen2.5:14b');
-    expect(selectModel({ task: 'code', named: true }, installed, d)!.model).toBe('qwen2.5-coder:7b');
-  });
+  it(
+    'model.default takes work inferred as code when the kind was not named; named code work ' +
+      'stays with the code model',
+    () => {
+      const d = { ...base, defaultModel: 'qwen2.5:14b' };
+      expect(selectModel({ task: 'code', named: false }, installed, d)!.model).toBe('qwen2.5:14b');
+      expect(selectModel({ task: 'code', named: true }, installed, d)!.model).toBe('qwen2.5-coder:7b');
+    },
+  );
 
   it('stays first whatever learning would reorder', () => {
     const book = { byPlace: new Map(), totals: new Map() } as never;
@@ -207,7 +211,9 @@ describe('selectModel with a chosen model that cannot do the work', () => {
     const s = selectModel({ task: 'code' }, installed, { ...base, overrides: { code: 'nomic-embed-text' } })!;
     expect(s.model).toBe('qwen2.5-coder:7b');
     expect(s.reason).toBe(
-      'qwen2.5-coder:7b serves code work and fits now; the model configured for code work, nomic-embed-text:latest, was passed over: it does not suit code work — it serves embeddings only (it writes no text).',
+      'qwen2.5-coder:7b serves code work and fits now; the model configured for code work, ' +
+        'nomic-embed-text:latest, was passed over: it does not suit code work — it serves ' +
+        'embeddings only (it writes no text).',
     );
   });
 
@@ -217,7 +223,9 @@ describe('selectModel with a chosen model that cannot do the work', () => {
     expect(s.skipped).toEqual([
       {
         model: 'qwen2.5:14b',
-        why: 'the model you preferred for vision work, qwen2.5:14b, was passed over: it cannot see images (it serves general and reasoning work)',
+        why:
+          'the model you preferred for vision work, qwen2.5:14b, was passed over: it cannot see ' +
+          'images (it serves general and reasoning work)',
       },
     ]);
   });
@@ -239,33 +247,37 @@ describe('selectModel with a chosen model that cannot do the work', () => {
 });
 
 describe("the ranking marks the user's choice (issue 73: it is served as chosen, never traded for time)", () => {
-  it("configured, preferred and made-for models are marked chosen, whatever learning does; the route's own candidates are not", () => {
-    const book = {
-      [`${llama3.name}||general`]: {
-        good: 30,
-        bad: 0,
-        failures: 0,
-        timeouts: 0,
-        cut: 0,
-        wins: 0,
-        losses: 0,
-        speedSamples: 0,
-        tokensPerSecond: 0,
-      },
-    };
-    const settings: RoutingSettings = {
-      ...base,
-      preferred: { general: qwen14.name },
-      learning: { book, rng: () => 0.5 },
-    };
-    const s = selectModel({ task: 'general', complexity: 'low' }, [qwen14, { ...llama3, loaded: true }], settings)!;
-    expect(s.ranked.map((r) => [r.model, r.chosen === true])).toEqual([
-      [qwen14.name, true],
-      [llama3.name, false],
-    ]);
-    const configured = selectModel({ task: 'code' }, installed, { ...base, overrides: { code: qwen14.name } })!;
-    expect(configured.ranked[0]).toMatchObject({ model: qwen14.name, chosen: true });
-    expect(configured.ranked.slice(1).some((r) => r.chosen)).toBe(false);
-    expect(selectModel({ task: 'general' }, installed, base)!.ranked.some((r) => r.chosen)).toBe(false);
-  });
+  it(
+    'configured, preferred and made-for models are marked chosen, whatever learning does; the ' +
+      "route's own candidates are not",
+    () => {
+      const book = {
+        [`${llama3.name}||general`]: {
+          good: 30,
+          bad: 0,
+          failures: 0,
+          timeouts: 0,
+          cut: 0,
+          wins: 0,
+          losses: 0,
+          speedSamples: 0,
+          tokensPerSecond: 0,
+        },
+      };
+      const settings: RoutingSettings = {
+        ...base,
+        preferred: { general: qwen14.name },
+        learning: { book, rng: () => 0.5 },
+      };
+      const s = selectModel({ task: 'general', complexity: 'low' }, [qwen14, { ...llama3, loaded: true }], settings)!;
+      expect(s.ranked.map((r) => [r.model, r.chosen === true])).toEqual([
+        [qwen14.name, true],
+        [llama3.name, false],
+      ]);
+      const configured = selectModel({ task: 'code' }, installed, { ...base, overrides: { code: qwen14.name } })!;
+      expect(configured.ranked[0]).toMatchObject({ model: qwen14.name, chosen: true });
+      expect(configured.ranked.slice(1).some((r) => r.chosen)).toBe(false);
+      expect(selectModel({ task: 'general' }, installed, base)!.ranked.some((r) => r.chosen)).toBe(false);
+    },
+  );
 });

@@ -97,7 +97,9 @@ describe("a named model's failed load", () => {
     expect(err).toBeInstanceOf(NamedLoadFailed);
     expect(err).toMatchObject({ kind: 'server_error', host: '127.0.0.1:11434' });
     expect((err as Error).message).toBe(
-      'Ollama at 127.0.0.1:11434 loaded llama3.1:8b, but it is not in /api/ps after loading — try again. llama3.1:8b was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model.',
+      'Ollama at 127.0.0.1:11434 loaded llama3.1:8b, but it is not in /api/ps after loading — try ' +
+        'again. llama3.1:8b was named, and its load failed: no other local model answered in its ' +
+        'place — call again once that is fixed, or name another model.',
     );
     noteFailure(named, 'llama3.1:8b', err);
     expect(named.loadFailed).toBe(true);
@@ -115,24 +117,28 @@ describe("a named model's failed load", () => {
     expect(named.loadFailed).toBe(false);
   });
 
-  it(`unloaded by another client as it loaded: loaded again (up to ${NAMED_RELOADS} times), the named model having no other to fall back on`, async () => {
-    const gone = () => new UnloadedMeanwhile(failure());
-    const named: Named = { model: 'llama3.1:8b', loadFailed: false };
-    const h = host(gone(), gone(), OK);
-    await expect(loadCandidate(h, { model: 'llama3.1:8b' }, named)).resolves.toBe(OK);
-    expect(h.asked).toHaveLength(3);
-    // past the bound: its failed load, said as such
-    const h2 = host(...Array.from({ length: NAMED_RELOADS + 1 }, gone), OK);
-    await expect(loadCandidate(h2, { model: 'llama3.1:8b' }, named)).rejects.toBeInstanceOf(NamedLoadFailed);
-    expect(h2.asked).toHaveLength(NAMED_RELOADS + 1);
-    // a routed candidate goes on to the next model at once; a named one's other failures are not retried
-    const h3 = host(gone(), OK);
-    await expect(loadCandidate(h3, { model: 'phi3:mini' }, named)).rejects.toBeInstanceOf(UnloadedMeanwhile);
-    expect(h3.asked).toHaveLength(1);
-    const h4 = host(failure(), OK);
-    await expect(loadCandidate(h4, { model: 'llama3.1:8b' }, named)).rejects.toBeInstanceOf(NamedLoadFailed);
-    expect(h4.asked).toHaveLength(1);
-  });
+  it(
+    `unloaded by another client as it loaded: loaded again (up to ${NAMED_RELOADS} times), the ` +
+      `named model having no other to fall back on`,
+    async () => {
+      const gone = () => new UnloadedMeanwhile(failure());
+      const named: Named = { model: 'llama3.1:8b', loadFailed: false };
+      const h = host(gone(), gone(), OK);
+      await expect(loadCandidate(h, { model: 'llama3.1:8b' }, named)).resolves.toBe(OK);
+      expect(h.asked).toHaveLength(3);
+      // past the bound: its failed load, said as such
+      const h2 = host(...Array.from({ length: NAMED_RELOADS + 1 }, gone), OK);
+      await expect(loadCandidate(h2, { model: 'llama3.1:8b' }, named)).rejects.toBeInstanceOf(NamedLoadFailed);
+      expect(h2.asked).toHaveLength(NAMED_RELOADS + 1);
+      // a routed candidate goes on to the next model at once; a named one's other failures are not retried
+      const h3 = host(gone(), OK);
+      await expect(loadCandidate(h3, { model: 'phi3:mini' }, named)).rejects.toBeInstanceOf(UnloadedMeanwhile);
+      expect(h3.asked).toHaveLength(1);
+      const h4 = host(failure(), OK);
+      await expect(loadCandidate(h4, { model: 'llama3.1:8b' }, named)).rejects.toBeInstanceOf(NamedLoadFailed);
+      expect(h4.asked).toHaveLength(1);
+    },
+  );
 
   it('is named by the caller only: not when a planner chose the model', () => {
     const models = [{ name: 'llama3.1:8b' }, { name: 'llama3.2:latest' }];
@@ -150,7 +156,8 @@ describe("a planner's refusal, read by the server relaying to it", () => {
     const err = boxRefusal(
       'route_and_generate',
       said(
-        'llama3.1:8b: out of memory. llama3.1:8b was named, and its load failed: no other local model answered in its place — call again once that is fixed, or name another model.',
+        'llama3.1:8b: out of memory. llama3.1:8b was named, and its load failed: no other local ' +
+          'model answered in its place — call again once that is fixed, or name another model.',
       ),
       BOX,
       'llama3.1:8b',

@@ -53,51 +53,65 @@ describe('selectModel', () => {
     expect(selectModel({ task: 'debugging' }, [llama3, phi], settings)).toBeUndefined();
   });
 
-  it('work that reads inputs given by path falls back to any text model when no code model can take it — a code model still first', () => {
-    const s = selectModel({ task: 'debugging', readsInputs: true }, [llama3, phi, embed], settings)!;
-    // phi last; never the embedding model
-    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'phi3:mini']);
-    expect(s.reason).toMatch(
-      /best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/,
-    );
-    expect(
-      selectModel({ task: 'debugging', readsInputs: true }, [llama3, coder, phi], settings)!.ranked.map((r) => r.model),
-    ).toEqual(['qwen2.5-coder:7b', 'llama3.2:latest', 'phi3:mini']);
-    expect(selectModel({ task: 'debugging' }, [llama3, coder], settings)!.ranked.map((r) => r.model)).toEqual([
-      'qwen2.5-coder:7b',
-    ]);
-    // images still go only to vision models
-    expect(selectModel({ images: true, readsInputs: true }, [llama3, phi], settings)).toBeUndefined();
-  });
+  it(
+    'work that reads inputs given by path falls back to any text model when no code model can ' +
+      'take it — a code model still first',
+    () => {
+      const s = selectModel({ task: 'debugging', readsInputs: true }, [llama3, phi, embed], settings)!;
+      // phi last; never the embedding model
+      expect(s.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'phi3:mini']);
+      expect(s.reason).toMatch(
+        /best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/,
+      );
+      expect(
+        selectModel({ task: 'debugging', readsInputs: true }, [llama3, coder, phi], settings)!.ranked.map(
+          (r) => r.model,
+        ),
+      ).toEqual(['qwen2.5-coder:7b', 'llama3.2:latest', 'phi3:mini']);
+      expect(selectModel({ task: 'debugging' }, [llama3, coder], settings)!.ranked.map((r) => r.model)).toEqual([
+        'qwen2.5-coder:7b',
+      ]);
+      // images still go only to vision models
+      expect(selectModel({ images: true, readsInputs: true }, [llama3, phi], settings)).toBeUndefined();
+    },
+  );
 
-  it('says why a model is no candidate at all: no text, memory, cloud, other work — and nothing for one it would rank', () => {
-    const code = { readsInputs: false };
-    const off = { allowCloud: false };
-    expect(notCandidateBecause(embed, 'code', code, off)).toBe('serves embeddings only (it writes no text)');
-    expect(notCandidateBecause({ ...llama3, fits: false, requiredBytes: 25e9 }, 'general', code, off)).toBe(
-      "does not fit in its host's memory (needs 25 GB)",
-    );
-    expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, off)).toMatch(/cloud models are off/);
-    expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, { allowCloud: true })).toBeUndefined();
-    expect(notCandidateBecause(llama3, 'code', code, off)).toBe(
-      'does not suit code work (code goes only to code models) — it serves general and fast work',
-    );
-    expect(notCandidateBecause(llama3, 'code', { readsInputs: true }, off)).toBeUndefined();
-    expect(notCandidateBecause(coder, 'code', code, off)).toBeUndefined();
-    expect(notCandidateBecause(llama3, 'vision', { images: true, readsInputs: true }, off)).toMatch(
-      /^cannot see images/,
-    );
-    expect(notCandidateBecause(llava, 'vision', { images: true }, off)).toBeUndefined();
-  });
+  it(
+    'says why a model is no candidate at all: no text, memory, cloud, other work — and nothing ' +
+      'for one it would rank',
+    () => {
+      const code = { readsInputs: false };
+      const off = { allowCloud: false };
+      expect(notCandidateBecause(embed, 'code', code, off)).toBe('serves embeddings only (it writes no text)');
+      expect(notCandidateBecause({ ...llama3, fits: false, requiredBytes: 25e9 }, 'general', code, off)).toBe(
+        "does not fit in its host's memory (needs 25 GB)",
+      );
+      expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, off)).toMatch(/cloud models are off/);
+      expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, { allowCloud: true })).toBeUndefined();
+      expect(notCandidateBecause(llama3, 'code', code, off)).toBe(
+        'does not suit code work (code goes only to code models) — it serves general and fast work',
+      );
+      expect(notCandidateBecause(llama3, 'code', { readsInputs: true }, off)).toBeUndefined();
+      expect(notCandidateBecause(coder, 'code', code, off)).toBeUndefined();
+      expect(notCandidateBecause(llama3, 'vision', { images: true, readsInputs: true }, off)).toMatch(
+        /^cannot see images/,
+      );
+      expect(notCandidateBecause(llava, 'vision', { images: true }, off)).toBeUndefined();
+    },
+  );
 
-  it('a loaded general model does not take code work from an installed specialist (seed 001), but does when no specialist fits', () => {
-    const loadedLlama = { ...llama8, loaded: true, fitsNow: true };
-    const deepseek = model('deepseek-coder:6.7b', { parameterSize: '7B', profiles: ['code'], fitsNow: false });
-    expect(selectModel({ task: 'code' }, [loadedLlama, deepseek], settings)!.model).toBe('deepseek-coder:6.7b');
-    const alone = selectModel({ task: 'debugging' }, [loadedLlama, { ...deepseek, fits: false }], settings)!;
-    expect(alone.model).toBe('llama3.1:8b');
-    expect(alone.reason).toMatch(/already loaded; no code specialist is installed that fits/);
-  });
+  it(
+    'a loaded general model does not take code work from an installed specialist (seed 001), ' +
+      'but does when no specialist fits',
+    () => {
+      const loadedLlama = { ...llama8, loaded: true, fitsNow: true };
+      const deepseek = model('deepseek-coder:6.7b', { parameterSize: '7B', profiles: ['code'], fitsNow: false });
+      expect(selectModel({ task: 'code' }, [loadedLlama, deepseek], settings)!.model).toBe('deepseek-coder:6.7b');
+      const alone = selectModel({ task: 'debugging' }, [loadedLlama, { ...deepseek, fits: false }], settings)!;
+      expect(alone.model).toBe('llama3.1:8b');
+      expect(alone.reason).toMatch(/already loaded; no code specialist is installed that fits/);
+    },
+  );
 
   it('sends images only to vision models, and never picks an embedding model', () => {
     expect(selectModel({ images: true, task: 'general' }, [llama8, llava], settings)?.model).toBe('llava:7b');
@@ -385,19 +399,23 @@ describe('a configured or preferred model the router cannot use', () => {
     );
   });
 
-  it('is passed over when it cannot do the work at all (a preference written before it was checked): embedding, no images — a vision model chosen for code writes text, so it is used', () => {
-    const embedPref = selectModel({ task: 'general' }, [embed, llama8], prefer({ general: 'nomic-embed-text' }))!;
-    expect(embedPref.model).toBe('llama3.1:8b');
-    expect(embedPref.reason).toMatch(
-      /nomic-embed-text:latest, was passed over: it does not suit general work — it serves embeddings only/,
-    );
-    const llavaForCode = selectModel({ task: 'code' }, [llava, coder], prefer({ code: 'llava:7b' }))!;
-    expect(llavaForCode.ranked.map((r) => r.model)).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
-    expect(llavaForCode.reason).toBe('llava:7b is the model you preferred for code work.');
-    const blind = selectModel({ task: 'general', images: true }, [llama8, llava], prefer({ vision: 'llama3.1:8b' }))!;
-    expect(blind.model).toBe('llava:7b');
-    expect(blind.reason).toMatch(/llama3\.1:8b, was passed over: it cannot see images/);
-  });
+  it(
+    'is passed over when it cannot do the work at all (a preference written before it was ' +
+      'checked): embedding, no images — a vision model chosen for code writes text, so it is used',
+    () => {
+      const embedPref = selectModel({ task: 'general' }, [embed, llama8], prefer({ general: 'nomic-embed-text' }))!;
+      expect(embedPref.model).toBe('llama3.1:8b');
+      expect(embedPref.reason).toMatch(
+        /nomic-embed-text:latest, was passed over: it does not suit general work — it serves embeddings only/,
+      );
+      const llavaForCode = selectModel({ task: 'code' }, [llava, coder], prefer({ code: 'llava:7b' }))!;
+      expect(llavaForCode.ranked.map((r) => r.model)).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
+      expect(llavaForCode.reason).toBe('llava:7b is the model you preferred for code work.');
+      const blind = selectModel({ task: 'general', images: true }, [llama8, llava], prefer({ vision: 'llama3.1:8b' }))!;
+      expect(blind.model).toBe('llava:7b');
+      expect(blind.reason).toMatch(/llama3\.1:8b, was passed over: it cannot see images/);
+    },
+  );
 
   it('says so for a configured model too, and stays silent when the preference is used', () => {
     const s = selectModel({ task: 'code' }, [coder, { ...phi, fits: false, requiredBytes: 40e9 }], {

@@ -34,15 +34,19 @@ const small = (o: Partial<Contender> = {}): Contender => ({
 });
 
 describe('fairChoice', () => {
-  it('moves the call to a model that fits in free memory when its load and answer take less than the wait behind the busy one', () => {
-    const moved = fairChoice([busy(), small()], 64);
-    expect(moved).toMatchObject({ index: 1 });
-    // 512 tokens at 10/s, 1 s in: 50.2 s to wait, then 6.4 s to answer; here 0.5 s + 0.8 s
-    expect(moved!.waitSeconds).toBeCloseTo(50.2, 5);
-    expect(moved!.busySeconds).toBeCloseTo(56.6, 5);
-    expect(moved!.seconds).toBeCloseTo(1.3, 5);
-    expect(moved!.loadSeconds).toBeCloseTo(0.5, 5);
-  });
+  it(
+    'moves the call to a model that fits in free memory when its load and answer take less than ' +
+      'the wait behind the busy one',
+    () => {
+      const moved = fairChoice([busy(), small()], 64);
+      expect(moved).toMatchObject({ index: 1 });
+      // 512 tokens at 10/s, 1 s in: 50.2 s to wait, then 6.4 s to answer; here 0.5 s + 0.8 s
+      expect(moved!.waitSeconds).toBeCloseTo(50.2, 5);
+      expect(moved!.busySeconds).toBeCloseTo(56.6, 5);
+      expect(moved!.seconds).toBeCloseTo(1.3, 5);
+      expect(moved!.loadSeconds).toBeCloseTo(0.5, 5);
+    },
+  );
 
   it('moves it to a loaded model with a free slot, with no load to pay', () => {
     const moved = fairChoice(

@@ -42,15 +42,19 @@ describe('a pattern that makes a backtracking engine run for days', () => {
     expect(holds(c, { aaaa: 1 })).toBe(true);
   });
 
-  it('beside a property of `properties` it almost matches: compiled at once (Ajv’s strict check ran it with JavaScript’s engine)', () => {
-    const c = compiled({
-      type: 'object',
-      properties: { [NEAR]: { type: 'string' } },
-      patternProperties: { [EVIL]: { type: 'integer' } },
-    }); // reached at all
-    expect(holds(c, { [NEAR]: 'text' })).toBe(true);
-    expect(holds(c, { [NEAR]: 1 })).toBe(false);
-  });
+  it(
+    'beside a property of `properties` it almost matches: compiled at once (Ajv’s strict check ' +
+      'ran it with JavaScript’s engine)',
+    () => {
+      const c = compiled({
+        type: 'object',
+        properties: { [NEAR]: { type: 'string' } },
+        patternProperties: { [EVIL]: { type: 'integer' } },
+      }); // reached at all
+      expect(holds(c, { [NEAR]: 'text' })).toBe(true);
+      expect(holds(c, { [NEAR]: 1 })).toBe(false);
+    },
+  );
 
   it('as propertyNames, and beside additionalProperties', () => {
     const names = compiled({ type: 'object', propertyNames: { pattern: EVIL } });
@@ -153,7 +157,10 @@ describe('what RE2 does not run', () => {
 
   it('a look-ahead, a look-behind, a backreference: named, with why and what to do', () => {
     expect(refusal('^(?=.*\\d)\\w+$')).toBe(
-      'format\'s pattern "^(?=.*\\\\d)\\\\w+$" uses a look-ahead ((?=…)), which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — rewrite the pattern without it, or leave the pattern out and check that part of the answer yourself.',
+      'format\'s pattern "^(?=.*\\\\d)\\\\w+$" uses a look-ahead ((?=…)), which ollm-mcp does not ' +
+        'run: patterns are matched in time linear in the answer (by RE2), so that no answer can ' +
+        'stall the server — rewrite the pattern without it, or leave the pattern out and check that ' +
+        'part of the answer yourself.',
     );
     expect(refusal('a(?!b)')).toContain('uses a look-ahead ((?!…))');
     expect(refusal('(?<=a)b')).toContain('uses a look-behind ((?<=…))');
@@ -169,12 +176,19 @@ describe('what RE2 does not run', () => {
     expect(linearPattern('^\\(?=$', 'u').test('=')).toBe(true);
   });
 
-  it('a repeat count above 1000: RE2’s words, and what to write instead (a count of 1000 is refused for its cost: schema-pattern-cost.test.ts)', () => {
-    expect(() => linearPattern('a{998}', 'u')).not.toThrow();
-    expect(refusal('a{1001}')).toBe(
-      'format\'s pattern "a{1001}" cannot be matched in linear time by RE2, which ollm-mcp runs patterns with so that no answer can stall the server (RE2 says: invalid repeat count: `{1001}`) — use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length, or leave the pattern out and check that part of the answer yourself.',
-    );
-  });
+  it(
+    'a repeat count above 1000: RE2’s words, and what to write instead (a count of 1000 is ' +
+      'refused for its cost: schema-pattern-cost.test.ts)',
+    () => {
+      expect(() => linearPattern('a{998}', 'u')).not.toThrow();
+      expect(refusal('a{1001}')).toBe(
+        'format\'s pattern "a{1001}" cannot be matched in linear time by RE2, which ollm-mcp runs ' +
+          'patterns with so that no answer can stall the server (RE2 says: invalid repeat count: ' +
+          '`{1001}`) — use + or * or smaller counts instead of large counted repeats ({1,1000}), and ' +
+          'maxLength for a length, or leave the pattern out and check that part of the answer yourself.',
+      );
+    },
+  );
 
   it('a Unicode property RE2 does not know: RE2’s words; one it knows is taken', () => {
     expect(refusal('^\\p{ASCII}+$')).toContain(
@@ -201,16 +215,20 @@ describe('what RE2 does not run', () => {
 });
 
 describe('the rest of the check, bounded', () => {
-  it('parts referred to many times are compiled once, not copied to each place (400 copies of an 8 KB part took 19 s; these 2,000 would take minutes)', () => {
-    const properties = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, { type: 'integer' }]));
-    const schema = {
-      $defs: { part: { type: 'object', properties } },
-      allOf: Array.from({ length: 2000 }, () => ({ $ref: '#/$defs/part' })),
-    };
-    const c = compiled(schema);
-    expect(holds(c, { p1: 1 })).toBe(true);
-    expect(c.problems({ p1: 'x' })).toHaveLength(2000);
-  });
+  it(
+    'parts referred to many times are compiled once, not copied to each place (400 copies of an ' +
+      '8 KB part took 19 s; these 2,000 would take minutes)',
+    () => {
+      const properties = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, { type: 'integer' }]));
+      const schema = {
+        $defs: { part: { type: 'object', properties } },
+        allOf: Array.from({ length: 2000 }, () => ({ $ref: '#/$defs/part' })),
+      };
+      const c = compiled(schema);
+      expect(holds(c, { p1: 1 })).toBe(true);
+      expect(c.problems({ p1: 'x' })).toHaveLength(2000);
+    },
+  );
 
   it('parts applying each other many times over are stopped by the clock, whatever the answer', () => {
     // each level of the answer is tried against both branches: the work doubles per level
@@ -312,20 +330,24 @@ describe('uniqueItems, in time linear in the list', () => {
     expect(holds(unique, [])).toBe(true);
   });
 
-  it('checks 100,000 objects in one pass (comparing every pair: 5 s for 10,000, some 8 min for these), and only where uniqueItems is true', () => {
-    const many = Array.from({ length: 100_000 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
-    expect(holds(unique, many)).toBe(true);
-    expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([
-      expect.objectContaining({ params: { i: 100_000, j: 7 } }),
-    ]);
-    expect(holds(compiled({ type: 'array', uniqueItems: false }), [1, 1])).toBe(true);
-    expect(holds(compiled({ type: 'object', uniqueItems: true }), { a: 1 })).toBe(true); // applies to lists only
-    expect(
-      compiled({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }).problems({
-        tags: ['a', 'a'],
-      }),
-    ).toEqual([expect.objectContaining({ instancePath: '/tags' })]);
-  });
+  it(
+    'checks 100,000 objects in one pass (comparing every pair: 5 s for 10,000, some 8 min for ' +
+      'these), and only where uniqueItems is true',
+    () => {
+      const many = Array.from({ length: 100_000 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
+      expect(holds(unique, many)).toBe(true);
+      expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([
+        expect.objectContaining({ params: { i: 100_000, j: 7 } }),
+      ]);
+      expect(holds(compiled({ type: 'array', uniqueItems: false }), [1, 1])).toBe(true);
+      expect(holds(compiled({ type: 'object', uniqueItems: true }), { a: 1 })).toBe(true); // applies to lists only
+      expect(
+        compiled({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }).problems({
+          tags: ['a', 'a'],
+        }),
+      ).toEqual([expect.objectContaining({ instancePath: '/tags' })]);
+    },
+  );
 
   it('sameJson: the same JSON value, key order aside', () => {
     expect(sameJson({ a: [1, { b: null }] }, { a: [1, { b: null }] })).toBe(true);
@@ -444,7 +466,8 @@ describe('the clock’s keyword in every part of the schema', () => {
       ],
       [
         JSON.parse(
-          '{"properties": {"__proto__": {"type": "string"}}, "required": ["__proto__"], "propertyNames": {"maxLength": 9}}',
+          '{"properties": {"__proto__": {"type": "string"}}, "required": ["__proto__"], ' +
+            '"propertyNames": {"maxLength": 9}}',
         ) as Record<string, unknown>,
         [JSON.parse('{"__proto__": "x"}'), JSON.parse('{"__proto__": 1}'), {}, { toolongname: 1 }],
       ],

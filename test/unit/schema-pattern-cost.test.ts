@@ -37,7 +37,10 @@ describe('a pattern whose program is too large', () => {
     expect(stepsOf(costly)).toBeGreaterThan(MAX_PATTERN_PROGRAM);
     expect(compileSchema({ type: 'string', pattern: costly })).toEqual({
       error: expect.stringContaining(
-        `compiles to ${stepsOf(costly)} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: each character of the answer could cost that many — use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length, or leave the pattern out and check that part of the answer yourself.`,
+        `compiles to ${stepsOf(costly)} steps, more than the ${MAX_PATTERN_PROGRAM} ollm-mcp runs: ` +
+          `each character of the answer could cost that many — use + or * or smaller counts instead ` +
+          `of large counted repeats ({1,1000}), and maxLength for a length, or leave the pattern out ` +
+          `and check that part of the answer yourself.`,
       ),
       pattern: true,
     });
@@ -81,7 +84,12 @@ describe('a value longer than its pattern may be matched against', () => {
     const long = words(399, 160_000);
     expect(c.problems(long)).toEqual({
       unchecked: 'pattern',
-      why: `a value in it is 160000 characters, more than format's pattern ${JSON.stringify(pattern)} is matched against (${most} at most: each character may cost up to 808 steps of it), so it was not checked — ask for a shorter value, use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length, or pass "json" and check the answer yourself`,
+      why:
+        `a value in it is 160000 characters, more than format's pattern ${JSON.stringify(pattern)} ` +
+        `is matched against (${most} at most: each character may cost up to 808 steps of it), so it ` +
+        `was not checked — ask for a shorter value, use + or * or smaller counts instead of large ` +
+        `counted repeats ({1,1000}), and maxLength for a length, or pass "json" and check the ` +
+        `answer yourself`,
     });
     expect(runs).not.toHaveBeenCalled();
   });

@@ -189,55 +189,61 @@ describe("the server's answers", () => {
     );
   });
 
-  it("to who: a build's key of exactly sixteen hex digits, and its home, settings file and start within their bounds", () => {
-    const full = {
-      ...who,
-      build: '0123456789ab',
-      builtAt: 0,
-      key: '0123456789abcdef',
-      home: '/h',
-      file: '/h/settings.json',
-      since: '2026-11-24T16:00:00.000Z',
-      daemon: true,
-      retiring: false,
-    };
-    expect(parseLine(JSON.stringify(full), whoAnswerSchema)).toEqual({ value: full });
-    const widest = { ...full, home: 'h'.repeat(4096), file: 'f'.repeat(4096), since: 's'.repeat(40) };
-    expect(parseLine(JSON.stringify(widest), whoAnswerSchema)).toEqual({ value: widest });
-    for (const [member, length] of [
-      ['home', 4097],
-      ['file', 4097],
-      ['since', 41],
-    ] as const) {
-      expect(
-        parseLine(JSON.stringify({ ...full, [member]: 'x'.repeat(length) }), whoAnswerSchema),
-        member,
-      ).toHaveProperty('why', expect.stringMatching(new RegExp(`^${member}: Too big`)));
-    }
-    for (const key of ['fedcba9876543210', '0000000000000000'])
-      expect(parseLine(JSON.stringify({ ...full, key }), whoAnswerSchema), key).toHaveProperty('value.key', key);
-    for (const key of [
-      'x0123456789abcdef',
-      '0123456789abcdefx',
-      '0123456789abcde',
-      '0123456789abcdef0',
-      '0123456789ABCDEF',
-      'a',
-      'gggggggggggggggg',
-    ]) {
-      expect(parseLine(JSON.stringify({ ...full, key }), whoAnswerSchema), key).toHaveProperty(
-        'why',
-        expect.stringMatching(/^key: /),
-      );
-    }
-  });
+  it(
+    "to who: a build's key of exactly sixteen hex digits, and its home, settings file and start " +
+      'within their bounds',
+    () => {
+      const full = {
+        ...who,
+        build: '0123456789ab',
+        builtAt: 0,
+        key: '0123456789abcdef',
+        home: '/h',
+        file: '/h/settings.json',
+        since: '2026-11-24T16:00:00.000Z',
+        daemon: true,
+        retiring: false,
+      };
+      expect(parseLine(JSON.stringify(full), whoAnswerSchema)).toEqual({ value: full });
+      const widest = { ...full, home: 'h'.repeat(4096), file: 'f'.repeat(4096), since: 's'.repeat(40) };
+      expect(parseLine(JSON.stringify(widest), whoAnswerSchema)).toEqual({ value: widest });
+      for (const [member, length] of [
+        ['home', 4097],
+        ['file', 4097],
+        ['since', 41],
+      ] as const) {
+        expect(
+          parseLine(JSON.stringify({ ...full, [member]: 'x'.repeat(length) }), whoAnswerSchema),
+          member,
+        ).toHaveProperty('why', expect.stringMatching(new RegExp(`^${member}: Too big`)));
+      }
+      for (const key of ['fedcba9876543210', '0000000000000000'])
+        expect(parseLine(JSON.stringify({ ...full, key }), whoAnswerSchema), key).toHaveProperty('value.key', key);
+      for (const key of [
+        'x0123456789abcdef',
+        '0123456789abcdefx',
+        '0123456789abcde',
+        '0123456789abcdef0',
+        '0123456789ABCDEF',
+        'a',
+        'gggggggggggggggg',
+      ]) {
+        expect(parseLine(JSON.stringify({ ...full, key }), whoAnswerSchema), key).toHaveProperty(
+          'why',
+          expect.stringMatching(/^key: /),
+        );
+      }
+    },
+  );
 
   it('names the message itself when the whole of it is wrong, and every problem, one after another', () => {
     expect(parseLine('[]', whoAnswerSchema)).toEqual({
       why: 'message: Invalid input: expected object, received array',
     });
     expect(parseLine(JSON.stringify({ ...who, pid: 'x', version: 5 }), whoAnswerSchema)).toEqual({
-      why: 'pid: Invalid input: expected number, received string; version: Invalid input: expected string, received number',
+      why:
+        'pid: Invalid input: expected number, received string; version: Invalid input: expected ' +
+        'string, received number',
     });
   });
 });

@@ -25,14 +25,18 @@ function reader(max: number) {
 }
 
 describe('Lines', () => {
-  it('hands over the start of a line not yet whole, and reads on from nothing (a launch handing its client to its own server)', () => {
-    const r = reader(1000);
-    r.push('{"id":1,"method":"ping"}\n{"id":2,"me');
-    expect(r.take()).toBe('{"id":2,"me');
-    expect(r.take()).toBe('');
-    r.push('{"id":3}\n');
-    expect(r.out).toEqual(['{"id":1,"method":"ping"}\n', '{"id":3}\n']);
-  });
+  it(
+    'hands over the start of a line not yet whole, and reads on from nothing (a launch handing ' +
+      'its client to its own server)',
+    () => {
+      const r = reader(1000);
+      r.push('{"id":1,"method":"ping"}\n{"id":2,"me');
+      expect(r.take()).toBe('{"id":2,"me');
+      expect(r.take()).toBe('');
+      r.push('{"id":3}\n');
+      expect(r.out).toEqual(['{"id":1,"method":"ping"}\n', '{"id":3}\n']);
+    },
+  );
 
   it("names the line a leaving server sends its forwarders in ollm's own notification namespace, no MCP method", () => {
     expect(MOVING_METHOD).toMatch(/^notifications\/ollm\/[a-z]+$/);
@@ -57,11 +61,15 @@ describe('Lines', () => {
     expect(r.out).toEqual(['{"id":1,"result":0}\n', '{"id":2,"result":0}\n']);
   });
 
-  it('passes a line past the limit on raw and whole — what came before in other chunks too — and reads the next line again', () => {
-    const r = reader(10);
-    r.push('{"id":1,', '"method":"x"}\n{"id":2}\n');
-    expect(r.out).toEqual(['raw:{"id":1,"method":"x"}\n', '{"id":2}\n']);
-  });
+  it(
+    'passes a line past the limit on raw and whole — what came before in other chunks too — and ' +
+      'reads the next line again',
+    () => {
+      const r = reader(10);
+      r.push('{"id":1,', '"method":"x"}\n{"id":2}\n');
+      expect(r.out).toEqual(['raw:{"id":1,"method":"x"}\n', '{"id":2}\n']);
+    },
+  );
 
   it('counts every chunk of a line toward the limit', () => {
     const r = reader(10);

@@ -52,110 +52,125 @@ describe("the shared server's lock", () => {
   });
 });
 
-describe('a lock whose process lives, with a proof asked of its holder (issue 55: a pid reused after a crash, a server that stopped answering)', () => {
-  const asked: number[] = [];
-  const proof = (answer: 'proven' | 'silent' | 'absent'): Proof => ({
-    startMs: 60_000,
-    proves: async (pid) => (asked.push(pid), answer),
-  });
-  const old = (file: string) => utimesSync(file, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
-  const held = (age?: 'old') => {
-    asked.length = 0;
-    const file = join(tempDir('ollm-lock-'), 'x.lock');
-    writeFileSync(file, String(process.ppid));
-    if (age) old(file);
-    return file;
-  };
-
-  it('held by the server that answers as itself: kept, the proof asked once', async () => {
-    const file = held('old');
-    expect(await takeLock(file, undefined, proof('proven'))).toBe(false);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
-    expect(asked).toEqual([process.ppid]);
-  });
-
-  it('something listening there that does not answer as it (suspended, hung): removed and taken, however young the lock', async () => {
-    const file = held();
-    expect(await takeLock(file, undefined, proof('silent'))).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
-    expect(asked).toContain(process.ppid);
-  });
-
-  it('nothing listening, the lock past a start (a pid reused after a crash): removed and taken', async () => {
-    const file = held('old');
-    expect(await takeLock(file, undefined, proof('absent'))).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
-  });
-
-  it('nothing listening, the lock younger than a start (its server may not listen yet): kept at once, the proof asked once', async () => {
-    const file = held();
-    expect(await takeLock(file, undefined, proof('absent'))).toBe(false);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
-    expect(asked).toEqual([process.ppid]);
-  });
-
-  it('its start counts to the millisecond: a lock as old as a start is past it, one a millisecond younger is not', async () => {
-    const file = held();
-    const fs = (age: number): LockFiles => ({
-      link,
-      lstat,
-      readFile,
-      rm,
-      writeFile,
-      writtenAt: async () => Date.now() - age,
+describe(
+  'a lock whose process lives, with a proof asked of its holder (issue 55: a pid reused after ' +
+    'a crash, a server that stopped answering)',
+  () => {
+    const asked: number[] = [];
+    const proof = (answer: 'proven' | 'silent' | 'absent'): Proof => ({
+      startMs: 60_000,
+      proves: async (pid) => (asked.push(pid), answer),
     });
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      expect(await takeLock(file, fs(59_999), proof('absent'))).toBe(false);
-      expect(await takeLock(file, fs(60_000), proof('absent'))).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it('gone between its reading and its age: not taken for stale', async () => {
-    const file = held();
-    const fs: LockFiles = {
-      link,
-      lstat,
-      readFile,
-      rm,
-      writeFile,
-      writtenAt: async () => Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })),
+    const old = (file: string) => utimesSync(file, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    const held = (age?: 'old') => {
+      asked.length = 0;
+      const file = join(tempDir('ollm-lock-'), 'x.lock');
+      writeFileSync(file, String(process.ppid));
+      if (age) old(file);
+      return file;
     };
-    expect(await takeLock(file, fs, proof('absent'))).toBe(false);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
-  });
 
-  it('held by a process that is gone: taken, no proof asked', async () => {
-    const file = join(tempDir('ollm-lock-'), 'x.lock');
-    asked.length = 0;
-    writeFileSync(file, String(deadPid()));
-    old(file);
-    expect(await takeLock(file, undefined, proof('proven'))).toBe(true);
-    expect(asked).toEqual([]);
-  });
-});
+    it('held by the server that answers as itself: kept, the proof asked once', async () => {
+      const file = held('old');
+      expect(await takeLock(file, undefined, proof('proven'))).toBe(false);
+      expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+      expect(asked).toEqual([process.ppid]);
+    });
+
+    it(
+      'something listening there that does not answer as it (suspended, hung): removed and taken, ' +
+        'however young the lock',
+      async () => {
+        const file = held();
+        expect(await takeLock(file, undefined, proof('silent'))).toBe(true);
+        expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+        expect(asked).toContain(process.ppid);
+      },
+    );
+
+    it('nothing listening, the lock past a start (a pid reused after a crash): removed and taken', async () => {
+      const file = held('old');
+      expect(await takeLock(file, undefined, proof('absent'))).toBe(true);
+      expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+    });
+
+    it(
+      'nothing listening, the lock younger than a start (its server may not listen yet): kept at ' +
+        'once, the proof asked once',
+      async () => {
+        const file = held();
+        expect(await takeLock(file, undefined, proof('absent'))).toBe(false);
+        expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+        expect(asked).toEqual([process.ppid]);
+      },
+    );
+
+    it('its start counts to the millisecond: a lock as old as a start is past it, one a millisecond younger is not', async () => {
+      const file = held();
+      const fs = (age: number): LockFiles => ({
+        link,
+        lstat,
+        readFile,
+        rm,
+        writeFile,
+        writtenAt: async () => Date.now() - age,
+      });
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        expect(await takeLock(file, fs(59_999), proof('absent'))).toBe(false);
+        expect(await takeLock(file, fs(60_000), proof('absent'))).toBe(true);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('gone between its reading and its age: not taken for stale', async () => {
+      const file = held();
+      const fs: LockFiles = {
+        link,
+        lstat,
+        readFile,
+        rm,
+        writeFile,
+        writtenAt: async () => Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })),
+      };
+      expect(await takeLock(file, fs, proof('absent'))).toBe(false);
+      expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+    });
+
+    it('held by a process that is gone: taken, no proof asked', async () => {
+      const file = join(tempDir('ollm-lock-'), 'x.lock');
+      asked.length = 0;
+      writeFileSync(file, String(deadPid()));
+      old(file);
+      expect(await takeLock(file, undefined, proof('proven'))).toBe(true);
+      expect(asked).toEqual([]);
+    });
+  },
+);
 
 describe('what takers killed while taking a lock left beside it', () => {
-  it("is removed by the holder when its process is gone; a live taker's, another lock's and other files are kept", async () => {
-    const dir = tempDir('ollm-lock-');
-    const file = join(dir, 'x.lock');
-    const dead = deadPid();
-    const names = [
-      `x.lock.${dead}.new`,
-      `x.lock.${process.ppid}.new`,
-      `y.lock.${dead}.new`,
-      `x.lock.${dead}.old`,
-      'x.lock.0.new',
-      'x.lock.abc.new',
-      'x.lock.new',
-      'x.lock',
-    ];
-    for (const n of names) writeFileSync(join(dir, n), '1');
-    await sweepLeftovers(file);
-    expect(readdirSync(dir).sort()).toEqual(names.filter((n) => n !== `x.lock.${dead}.new`).sort());
-  });
+  it(
+    "is removed by the holder when its process is gone; a live taker's, another lock's and " + 'other files are kept',
+    async () => {
+      const dir = tempDir('ollm-lock-');
+      const file = join(dir, 'x.lock');
+      const dead = deadPid();
+      const names = [
+        `x.lock.${dead}.new`,
+        `x.lock.${process.ppid}.new`,
+        `y.lock.${dead}.new`,
+        `x.lock.${dead}.old`,
+        'x.lock.0.new',
+        'x.lock.abc.new',
+        'x.lock.new',
+        'x.lock',
+      ];
+      for (const n of names) writeFileSync(join(dir, n), '1');
+      await sweepLeftovers(file);
+      expect(readdirSync(dir).sort()).toEqual(names.filter((n) => n !== `x.lock.${dead}.new`).sort());
+    },
+  );
 
   it('is nothing to do when its folder is gone', async () => {
     await expect(sweepLeftovers(join(tempDir('ollm-lock-'), 'missing', 'x.lock'))).resolves.toBeUndefined();
@@ -234,14 +249,18 @@ describe('the lock among other takers (their moves put between its own)', () => 
     expect(pidOf(file)).toBe(String(livePid));
   });
 
-  it('while a live process holds the breaker, a dead lock is left to it: given up after the tries, lock and breaker as they were', async () => {
-    const { dir, file, breaker } = place();
-    const dead = String(deadPid());
-    writeFileSync(file, dead);
-    writeFileSync(breaker, String(livePid));
-    expect(await takeLock(file)).toBe(false);
-    expect([pidOf(file), pidOf(breaker), readdirSync(dir).length]).toEqual([dead, String(livePid), 2]);
-  });
+  it(
+    'while a live process holds the breaker, a dead lock is left to it: given up after the ' +
+      'tries, lock and breaker as they were',
+    async () => {
+      const { dir, file, breaker } = place();
+      const dead = String(deadPid());
+      writeFileSync(file, dead);
+      writeFileSync(breaker, String(livePid));
+      expect(await takeLock(file)).toBe(false);
+      expect([pidOf(file), pidOf(breaker), readdirSync(dir).length]).toEqual([dead, String(livePid), 2]);
+    },
+  );
 
   it('a breaker left by a dead process is removed, and the dead lock broken and taken', async () => {
     const { dir, file, breaker } = place();
@@ -301,19 +320,23 @@ describe('the lock among other takers (their moves put between its own)', () => 
     expect(pidOf(breaker)).toBe(String(livePid));
   });
 
-  it('a dead lock, or a dead breaker, removed by another (or by hand) just before this taker removes it: still taken', async () => {
-    for (const [name, move] of [
-      ['lock', 'readFile x.lock #2'],
-      ['breaker', 'readFile x.lock.break #1'],
-    ] as const) {
-      const { dir, file, breaker } = place();
-      writeFileSync(file, String(deadPid()));
-      if (name === 'breaker') writeFileSync(breaker, String(deadPid()));
-      const { fs, fired } = interleaved({ [move]: () => rmSync(name === 'lock' ? file : breaker) });
-      expect([name, await takeLock(file, fs), fired]).toEqual([name, true, [move]]);
-      expect([name, readdirSync(dir)]).toEqual([name, ['x.lock']]);
-    }
-  });
+  it(
+    'a dead lock, or a dead breaker, removed by another (or by hand) just before this taker ' +
+      'removes it: still taken',
+    async () => {
+      for (const [name, move] of [
+        ['lock', 'readFile x.lock #2'],
+        ['breaker', 'readFile x.lock.break #1'],
+      ] as const) {
+        const { dir, file, breaker } = place();
+        writeFileSync(file, String(deadPid()));
+        if (name === 'breaker') writeFileSync(breaker, String(deadPid()));
+        const { fs, fired } = interleaved({ [move]: () => rmSync(name === 'lock' ? file : breaker) });
+        expect([name, await takeLock(file, fs), fired]).toEqual([name, true, [move]]);
+        expect([name, readdirSync(dir)]).toEqual([name, ['x.lock']]);
+      }
+    },
+  );
 
   it('its own breaker or its own file removed by hand meanwhile: the lock is still taken', async () => {
     for (const move of ['rm x.lock #1', 'link x.lock #2']) {

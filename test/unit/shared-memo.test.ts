@@ -34,18 +34,22 @@ function machine() {
 }
 
 describe('the memo of a forwarding launch', () => {
-  it('a launch started the same way recalls the plan; the memo is private, beside the socket folder, which it leaves empty', async () => {
-    const m = machine();
-    expect(await recall([], m.env, m.cwd)).toBeUndefined(); // none yet
-    await m.keep();
-    expect(await recall([], m.env, m.cwd)).toEqual(plan);
-    const dir = join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}-memo`);
-    const [memo] = readdirSync(dir);
-    expect(memo).toMatch(/^memo-[0-9a-f]{16}\.json$/);
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(statSync(join(dir, memo!)).mode & 0o777).toBe(0o600);
-    expect(readdirSync(join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}`))).toEqual([]);
-  });
+  it(
+    'a launch started the same way recalls the plan; the memo is private, beside the socket ' +
+      'folder, which it leaves empty',
+    async () => {
+      const m = machine();
+      expect(await recall([], m.env, m.cwd)).toBeUndefined(); // none yet
+      await m.keep();
+      expect(await recall([], m.env, m.cwd)).toEqual(plan);
+      const dir = join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}-memo`);
+      const [memo] = readdirSync(dir);
+      expect(memo).toMatch(/^memo-[0-9a-f]{16}\.json$/);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, memo!)).mode & 0o777).toBe(0o600);
+      expect(readdirSync(join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}`))).toEqual([]);
+    },
+  );
 
   it('other arguments, folder or variables: another launch, no memo', async () => {
     const m = machine();

@@ -106,37 +106,45 @@ describe('sharedKey: what shapes the shared core', () => {
 });
 
 describe('sharedKey: the variables that change what the server does', () => {
-  it('differs with each variable the server reads for itself (OLLM_ENGINE_CLAIMS=0 gets a server of its own), and is the same for the same values', async () => {
-    const c = await config();
-    const base = sharedKey(c, {});
-    expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).not.toBe(base);
-    expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).toBe(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' }));
-    for (const name of SERVER_VARIABLES) expect(sharedKey(c, { [name]: '1' }), name).not.toBe(base);
-    expect(new Set(SERVER_VARIABLES.map((name) => sharedKey(c, { [name]: '1' }))).size).toBe(SERVER_VARIABLES.length);
-    // what does not change the server: another client's project, a variable not ollm-mcp's, and where libsql is
-    // loaded from (the plugin's data folder or beside the server: a plugin and a hand-made entry share a server)
-    expect(sharedKey(c, { OLLM_PROJECT: '/somewhere', PATH: '/usr/bin', UNRELATED: 'x' })).toBe(base);
-    expect(sharedKey(c, { OLLM_NODE_MODULES: '/home/u/.claude/plugins/data/ollm-mcp/node_modules' })).toBe(base);
-  });
+  it(
+    'differs with each variable the server reads for itself (OLLM_ENGINE_CLAIMS=0 gets a server ' +
+      'of its own), and is the same for the same values',
+    async () => {
+      const c = await config();
+      const base = sharedKey(c, {});
+      expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).not.toBe(base);
+      expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).toBe(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' }));
+      for (const name of SERVER_VARIABLES) expect(sharedKey(c, { [name]: '1' }), name).not.toBe(base);
+      expect(new Set(SERVER_VARIABLES.map((name) => sharedKey(c, { [name]: '1' }))).size).toBe(SERVER_VARIABLES.length);
+      // what does not change the server: another client's project, a variable not ollm-mcp's, and where libsql is
+      // loaded from (the plugin's data folder or beside the server: a plugin and a hand-made entry share a server)
+      expect(sharedKey(c, { OLLM_PROJECT: '/somewhere', PATH: '/usr/bin', UNRELATED: 'x' })).toBe(base);
+      expect(sharedKey(c, { OLLM_NODE_MODULES: '/home/u/.claude/plugins/data/ollm-mcp/node_modules' })).toBe(base);
+    },
+  );
 
-  it('every OLLM_ variable read in src is in the key (SERVER_VARIABLES), a setting, a key, or named as not in it with why', () => {
-    const root = join(import.meta.dirname, '../../src');
-    const read = new Set<string>();
-    for (const file of readdirSync(root, { recursive: true })
-      .map(String)
-      .filter((f) => f.endsWith('.ts'))) {
-      const text = readFileSync(join(root, file), 'utf8');
-      for (const m of text.matchAll(/env(?:\??\.|\[')(OLLM_[A-Z0-9_]+)/g)) read.add(m[1]!);
-    }
-    expect(read.has('OLLM_ENGINE_CLAIMS')).toBe(true); // the scan finds what it must
-    const known = new Set<string>([
-      ...SERVER_VARIABLES,
-      ...ENV_VARS,
-      ...SECRET_VARIABLES,
-      ...Object.keys(VARIABLES_NOT_IN_KEY),
-    ]);
-    expect([...read].filter((name) => !known.has(name))).toEqual([]);
-  });
+  it(
+    'every OLLM_ variable read in src is in the key (SERVER_VARIABLES), a setting, a key, or ' +
+      'named as not in it with why',
+    () => {
+      const root = join(import.meta.dirname, '../../src');
+      const read = new Set<string>();
+      for (const file of readdirSync(root, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts'))) {
+        const text = readFileSync(join(root, file), 'utf8');
+        for (const m of text.matchAll(/env(?:\??\.|\[')(OLLM_[A-Z0-9_]+)/g)) read.add(m[1]!);
+      }
+      expect(read.has('OLLM_ENGINE_CLAIMS')).toBe(true); // the scan finds what it must
+      const known = new Set<string>([
+        ...SERVER_VARIABLES,
+        ...ENV_VARS,
+        ...SECRET_VARIABLES,
+        ...Object.keys(VARIABLES_NOT_IN_KEY),
+      ]);
+      expect([...read].filter((name) => !known.has(name))).toEqual([]);
+    },
+  );
 });
 
 describe('privateDir', () => {
@@ -265,12 +273,15 @@ describe('sharedPlace on another system', () => {
     expect(place.dir).toBe(join(runtime, `ollm-mcp-${statSync(runtime).uid}`));
   });
 
-  it("makes the folder in the temporary folder without a runtime folder, and names a version's odd characters", async () => {
-    const tmp = shortDir();
-    const c = await config();
-    const place = await sharedPlace(c, '1.0.0+b/x', {}, system({ tmpdir: () => tmp }));
-    expect(place.address).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`, `1.0.0_b_x-${sharedKey(c, {})}.sock`));
-  });
+  it(
+    "makes the folder in the temporary folder without a runtime folder, and names a version's " + 'odd characters',
+    async () => {
+      const tmp = shortDir();
+      const c = await config();
+      const place = await sharedPlace(c, '1.0.0+b/x', {}, system({ tmpdir: () => tmp }));
+      expect(place.address).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`, `1.0.0_b_x-${sharedKey(c, {})}.sock`));
+    },
+  );
 
   it('refuses when no folder gives a short enough socket path, naming those tried and the next step', async () => {
     const runtime = tempDir('ollm-rt-');
@@ -283,7 +294,8 @@ describe('sharedPlace on another system', () => {
     expect(err).toBeInstanceOf(SharedUnavailable);
     const long = `a socket path there is over ${MAX_SOCKET_PATH} bytes`;
     expect(String(err)).toBe(
-      `SharedUnavailable: no folder can hold its socket (${runtime}: ${long}; /var/tmp: ${long}; /tmp: ${long}): set XDG_RUNTIME_DIR to a short private folder.`,
+      `SharedUnavailable: no folder can hold its socket (${runtime}: ${long}; /var/tmp: ${long}; ` +
+        `/tmp: ${long}): set XDG_RUNTIME_DIR to a short private folder.`,
     );
   });
 
@@ -321,7 +333,8 @@ describe('sharedPlace on another system', () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SharedUnavailable);
     expect(String(err)).toBe(
-      `SharedUnavailable: no folder can hold its socket (${file}: ENOTDIR; ${join(file, 't')}: ENOTDIR; ${join(file, 'last')}: ENOTDIR): set XDG_RUNTIME_DIR to a short private folder.`,
+      `SharedUnavailable: no folder can hold its socket (${file}: ENOTDIR; ${join(file, 't')}: ` +
+        `ENOTDIR; ${join(file, 'last')}: ENOTDIR): set XDG_RUNTIME_DIR to a short private folder.`,
     );
   });
 

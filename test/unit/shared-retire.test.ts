@@ -25,12 +25,16 @@ describe('outranks: which server retires', () => {
     expect(outranks({ ...me, build: SOURCE }, { ...other, builtAt: 0 })).toBeUndefined();
   });
 
-  it('one of the same build with other settings retires for a new launch, not for one moving from a server that left', () => {
-    const same = { ...other, build: me.build.id, builtAt: me.build.at, key: '2222222222222222' };
-    expect(outranks(me, same)).toBe('other settings serve /h now');
-    expect(outranks({ ...me, fresh: false }, same)).toBeUndefined();
-    expect(outranks(me, { ...same, key: me.key })).toBeUndefined(); // the same settings: the same server's place
-  });
+  it(
+    'one of the same build with other settings retires for a new launch, not for one moving ' +
+      'from a server that left',
+    () => {
+      const same = { ...other, build: me.build.id, builtAt: me.build.at, key: '2222222222222222' };
+      expect(outranks(me, same)).toBe('other settings serve /h now');
+      expect(outranks({ ...me, fresh: false }, same)).toBeUndefined();
+      expect(outranks(me, { ...same, key: me.key })).toBeUndefined(); // the same settings: the same server's place
+    },
+  );
 
   it('never: another home, itself, one retiring already, one of an earlier release that says no build', () => {
     expect(outranks(me, { ...other, home: '/elsewhere' })).toBeUndefined();

@@ -130,7 +130,8 @@ describe('the checks themselves', () => {
 
   it('find the calls in code blocks only', () => {
     const md =
-      'route_and_generate {"prompt": "prose"}\n```\nrate_answer {"answerId": "a", "verdict": "good"}\nnot a call\n```\n';
+      'route_and_generate {"prompt": "prose"}\n```\nrate_answer {"answerId": "a", "verdict": ' +
+      '"good"}\nnot a call\n```\n';
     expect(shownCalls(md)).toEqual([{ tool: 'rate_answer', args: '{"answerId": "a", "verdict": "good"}' }]);
   });
 });

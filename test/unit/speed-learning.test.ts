@@ -58,15 +58,19 @@ describe('learnSpeed', () => {
     expect(untimed).toEqual({});
   });
 
-  it('takes the median of the recent samples, so one odd answer (a cache hit Ollama does not report) does not move it', () => {
-    let book: SpeedBook = {};
-    for (const ms of [4000, 4000, 200, 5000, 4000]) book = learnSpeed(book, 'h', 'm', { ...sample, promptMs: ms }, 1);
-    expect(speedsAt(book, 'h', 'm').promptTokensPerSecond).toBe(500);
-    // new samples replace the old: after KEEP_SAMPLES at 1,000/s the model is that fast
-    for (let i = 0; i < KEEP_SAMPLES; i++) book = learnSpeed(book, 'h', 'm', { ...sample, promptMs: 2000 }, 2);
-    expect(speedsAt(book, 'h', 'm').promptTokensPerSecond).toBe(1000);
-    expect(book[speedKey('h', 'm')]!.prompt).toHaveLength(KEEP_SAMPLES);
-  });
+  it(
+    'takes the median of the recent samples, so one odd answer (a cache hit Ollama does not ' +
+      'report) does not move it',
+    () => {
+      let book: SpeedBook = {};
+      for (const ms of [4000, 4000, 200, 5000, 4000]) book = learnSpeed(book, 'h', 'm', { ...sample, promptMs: ms }, 1);
+      expect(speedsAt(book, 'h', 'm').promptTokensPerSecond).toBe(500);
+      // new samples replace the old: after KEEP_SAMPLES at 1,000/s the model is that fast
+      for (let i = 0; i < KEEP_SAMPLES; i++) book = learnSpeed(book, 'h', 'm', { ...sample, promptMs: 2000 }, 2);
+      expect(speedsAt(book, 'h', 'm').promptTokensPerSecond).toBe(1000);
+      expect(book[speedKey('h', 'm')]!.prompt).toHaveLength(KEEP_SAMPLES);
+    },
+  );
 
   it('counts answers cut at their limit apart from their length', () => {
     let book = learnSpeed({}, 'h', 'm', { ...sample, outputTokens: 300 }, 1);

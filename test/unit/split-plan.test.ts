@@ -127,7 +127,8 @@ describe('a small window: what parts carry shrinks before the work is refused', 
     expect(p.partTokens).toBeGreaterThanOrEqual(2 * p.partAnswerTokens + 1);
     expect(p.shrunkFrom).toBe(192);
     expect(leftOutNote(p, 1536)).toBe(
-      'remembered facts and the citation guide left out of parts, and partial answers cut to 161 tokens (from 192): 1536-token window',
+      'remembered facts and the citation guide left out of parts, and partial answers cut to 161 ' +
+        'tokens (from 192): 1536-token window',
     );
     expect(fitsWindow(p, 1536)).toBe(true);
     // nothing optional to leave out: only the answer is cut
@@ -136,19 +137,26 @@ describe('a small window: what parts carry shrinks before the work is refused', 
     );
   });
 
-  it('refused only when the task alone leaves no room for the smallest part and its answer, naming the window it takes or the shorter task', () => {
-    const p = planWindow({ ...small, fixedTokens: 800 });
-    expect(p).toMatchObject({ whole: false, minWindow: 1545 });
-    if (!('impossible' in p)) throw new Error('refusal expected');
-    expect(p.impossible).toBe(
-      'its 1536-token window leaves too little room beside the task and system prompts (~800 tokens) for even the smallest part (129 tokens) and its answer (64), with remembered facts and the citation guide left out: it takes a window of at least 1545 tokens, or a task and system prompts ~8 tokens shorter',
-    );
-    // the window it names is enough, and the task that much shorter too
-    const at = split(planWindow({ ...small, fixedTokens: 800, window: 1545 }));
-    expect(at.partAnswerTokens).toBe(64);
-    expect(fitsWindow(at, 1545)).toBe(true);
-    expect(split(planWindow({ ...small, fixedTokens: 792 })).partAnswerTokens).toBe(64);
-  });
+  it(
+    'refused only when the task alone leaves no room for the smallest part and its answer, ' +
+      'naming the window it takes or the shorter task',
+    () => {
+      const p = planWindow({ ...small, fixedTokens: 800 });
+      expect(p).toMatchObject({ whole: false, minWindow: 1545 });
+      if (!('impossible' in p)) throw new Error('refusal expected');
+      expect(p.impossible).toBe(
+        'its 1536-token window leaves too little room beside the task and system prompts (~800 ' +
+          'tokens) for even the smallest part (129 tokens) and its answer (64), with remembered facts ' +
+          'and the citation guide left out: it takes a window of at least 1545 tokens, or a task and ' +
+          'system prompts ~8 tokens shorter',
+      );
+      // the window it names is enough, and the task that much shorter too
+      const at = split(planWindow({ ...small, fixedTokens: 800, window: 1545 }));
+      expect(at.partAnswerTokens).toBe(64);
+      expect(fitsWindow(at, 1545)).toBe(true);
+      expect(split(planWindow({ ...small, fixedTokens: 792 })).partAnswerTokens).toBe(64);
+    },
+  );
 
   it('a window no shorter task can make room in names the window only', () => {
     const p = planWindow({ ...small, window: 512, fixedTokens: 100 });

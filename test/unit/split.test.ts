@@ -145,9 +145,11 @@ describe('splitInputs', () => {
 
   it('cuts a diff at `diff --git`, then at `@@`, keeping a file header with its first hunk', () => {
     const hunk = (n: number) =>
-      `@@ -${n},7 +${n},8 @@\n${Array.from({ length: 12 }, (_, i) => `+const line${i} = compute(${n}, ${i});`).join('\n')}\n`;
+      `@@ -${n},7 +${n},8 ` +
+      `@@\n${Array.from({ length: 12 }, (_, i) => `+const line${i} = compute(${n}, ${i});`).join('\n')}\n`;
     const file = (name: string, hunks: number) =>
-      `diff --git a/${name} b/${name}\nindex 1111111..2222222 100644\n--- a/${name}\n+++ b/${name}\n${Array.from({ length: hunks }, (_, i) => hunk(i * 10)).join('')}`;
+      `diff --git a/${name} b/${name}\nindex 1111111..2222222 100644\n--- a/${name}\n+++ ` +
+      `b/${name}\n${Array.from({ length: hunks }, (_, i) => hunk(i * 10)).join('')}`;
     const files = [file('a.ts', 2), file('b.ts', 2), file('c.ts', 12), file('d.ts', 1)];
     const budget = Math.ceil(count(files[0] ?? '') * 1.5);
     const pieces = piecesOf(
@@ -162,7 +164,8 @@ describe('splitInputs', () => {
 
   it('cuts code before top-level declarations, keeping the comments above them', () => {
     const fn = (n: number) =>
-      `/** Adds ${n}. */\n@logged\nexport function add${n}(x: number): number {\n  const y = x + ${n};\n\n  return y;\n}\n\n`;
+      `/** Adds ${n}. */\n@logged\nexport function add${n}(x: number): number {\n  const y = x + ` +
+      `${n};\n\n  return y;\n}\n\n`;
     const text = `import { a } from './a.js';\n\n${Array.from({ length: 12 }, (_, i) => fn(i)).join('')}`;
     const pieces = piecesOf(checked([{ label: 'src/add.ts', text }], Math.ceil(count(fn(1)) * 2.5)), 'src/add.ts');
     expect(pieces.length).toBeGreaterThan(4);
@@ -196,7 +199,9 @@ describe('splitInputs', () => {
       const batch = Array.from(
         { length: 100 },
         (_, j) =>
-          `2024-05-01T10:${String((i + j) % 60).padStart(2, '0')}:00Z INFO worker-${Math.floor(rand() * 9)} handled request ${i * 100 + j} in ${Math.floor(rand() * 900)}ms`,
+          `2024-05-01T10:${String((i + j) % 60).padStart(2, '0')}:00Z INFO ` +
+          `worker-${Math.floor(rand() * 9)} handled request ${i * 100 + j} in ` +
+          `${Math.floor(rand() * 900)}ms`,
       );
       lines.push(...batch);
     }
@@ -208,30 +213,36 @@ describe('splitInputs', () => {
     for (const p of piecesOf(parts, 'app.log')) expect(p.text.endsWith('\n')).toBe(true); // at line ends
   });
 
-  it('splits 10 MB of code and a 2 MB line, every character kept (its speed is measured by npm run bench -- offload)', () => {
-    const block = `export function handler(event) {\n  const value = event.body ?? '';\n  return { status: 200, body: value.trim() };\n}\n\n`;
-    const text = block.repeat(Math.ceil(10_000_000 / block.length));
-    const long = 'x'.repeat(2_000_000);
-    const parts = splitInputs(
-      [
-        { label: 'big.ts', text },
-        { label: 'one-line.txt', text: long },
-      ],
-      6000,
-      count,
-    );
-    expect(
-      piecesOf(parts, 'big.ts')
-        .map((p) => p.text)
-        .join(''),
-    ).toBe(text);
-    expect(
-      piecesOf(parts, 'one-line.txt')
-        .map((p) => p.text)
-        .join(''),
-    ).toBe(long);
-    expect(Math.max(...parts.map((p) => p.tokens))).toBeLessThanOrEqual(6000);
-  });
+  it(
+    'splits 10 MB of code and a 2 MB line, every character kept (its speed is measured by npm ' +
+      'run bench -- offload)',
+    () => {
+      const block =
+        `export function handler(event) {\n  const value = event.body ?? '';\n  return { status: ` +
+        `200, body: value.trim() };\n}\n\n`;
+      const text = block.repeat(Math.ceil(10_000_000 / block.length));
+      const long = 'x'.repeat(2_000_000);
+      const parts = splitInputs(
+        [
+          { label: 'big.ts', text },
+          { label: 'one-line.txt', text: long },
+        ],
+        6000,
+        count,
+      );
+      expect(
+        piecesOf(parts, 'big.ts')
+          .map((p) => p.text)
+          .join(''),
+      ).toBe(text);
+      expect(
+        piecesOf(parts, 'one-line.txt')
+          .map((p) => p.text)
+          .join(''),
+      ).toBe(long);
+      expect(Math.max(...parts.map((p) => p.tokens))).toBeLessThanOrEqual(6000);
+    },
+  );
 
   it('throws a clear error when the budget cannot hold a header', () => {
     expect(() => splitInputs([{ label: 'src/a.ts', text: 'const a = 1;\n' }], 5, count)).toThrow(

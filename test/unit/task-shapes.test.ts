@@ -85,20 +85,23 @@ describe('what tasks/result returns', () => {
     });
   });
 
-  it("a plain call's handed-over job: the tool's text and structured result, as the call would have been answered", () => {
-    expect(callResult({ structured: { text: 'x', model: 'm' }, text: 'x' })).toEqual({
-      content: [{ type: 'text', text: 'x' }],
-      structuredContent: { text: 'x', model: 'm' },
-    });
-    // no structured result: none given
-    expect(callResult({ structured: null, text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
-    expect(callResult({ structured: 'x', text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
-    expect(callResult(undefined)).toEqual({
-      isError: true,
-      content: [{ type: 'text', text: 'This job kept no result a client can be given: call the tool again.' }],
-    });
-    expect(callResult('junk')).toMatchObject({ isError: true });
-  });
+  it(
+    "a plain call's handed-over job: the tool's text and structured result, as the call would " + 'have been answered',
+    () => {
+      expect(callResult({ structured: { text: 'x', model: 'm' }, text: 'x' })).toEqual({
+        content: [{ type: 'text', text: 'x' }],
+        structuredContent: { text: 'x', model: 'm' },
+      });
+      // no structured result: none given
+      expect(callResult({ structured: null, text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
+      expect(callResult({ structured: 'x', text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
+      expect(callResult(undefined)).toEqual({
+        isError: true,
+        content: [{ type: 'text', text: 'This job kept no result a client can be given: call the tool again.' }],
+      });
+      expect(callResult('junk')).toMatchObject({ isError: true });
+    },
+  );
 
   it("an ended job: the tool's error result — why it failed, that it was cancelled, that its server stopped", () => {
     const failed = taskPayload({ kind: 'ended', job: job({ state: 'failed', error: 'the model is not installed' }) });

@@ -148,7 +148,8 @@ describe('TokenAnswerCounter', () => {
     const body = '{"tokens":[1,2,3]}';
     expect(count(body, { maxTokens: 10, maxBytes: body.length })).toBe(3);
     expect(why(body, { maxTokens: 10, maxBytes: body.length - 1 })).toBe(
-      `a body of more than ${body.length - 1} bytes, more than the ids of the ${10 - SPECIAL_TOKENS} bytes of text sent take`,
+      `a body of more than ${body.length - 1} bytes, more than the ids of the ` +
+        `${10 - SPECIAL_TOKENS} bytes of text sent take`,
     );
     // a chunk past the bound is refused whole, even one that would not parse
     const c = new TokenAnswerCounter({ maxTokens: 10, maxBytes: 4 });

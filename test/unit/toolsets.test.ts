@@ -101,7 +101,8 @@ describe('the toolsets setting', () => {
 
   it('refuses an empty list (a server with no tools) and a bare name where a list is wanted', async () => {
     expect(await refusal({ flags: parseCli(['--toolsets', ',']).flags })).toBe(
-      'Invalid setting toolsets = [] (from flag --toolsets): name at least one toolset: all, offload, models, memory, templates, status.',
+      'Invalid setting toolsets = [] (from flag --toolsets): name at least one toolset: all, ' +
+        'offload, models, memory, templates, status.',
     );
     expect(await refusal({ yaml: 'toolsets: offload\n' })).toMatch(
       /^Invalid setting toolsets = "offload" \(from .*config\.yaml\): expected array/,

@@ -134,26 +134,30 @@ describe('SlotGate', () => {
 });
 
 describe('throughGate', () => {
-  it('starts the request once it has a slot, the next let in before it ends, and a cancel is the host’s aborted error', async () => {
-    const gate = new SlotGate();
-    const running = new InFlight();
-    const begin = () => running.begin('m', { at: 0 });
-    const one = await throughGate(gate, 'm', { client: 'A', tokens: 9, slots: 1 }, 'h:1', begin);
-    expect(running.count('m')).toBe(1);
-    const stop = new AbortController();
-    const waiting = throughGate(gate, 'm', { client: 'B', tokens: 9, slots: 1, signal: stop.signal }, 'h:1', begin);
-    const next = throughGate(gate, 'm', { client: 'C', tokens: 9, slots: 1 }, 'h:1', begin);
-    stop.abort();
-    await expect(waiting).rejects.toSatisfy((e) => e instanceof HostError && e.kind === 'aborted');
-    let idle = false;
-    void running.idle(['m'], 60_000).then(() => (idle = true));
-    one();
-    expect(running.count('m')).toBe(1); // C's request began as A's ended: never idle between them
-    (await next)();
-    await tick();
-    expect(idle).toBe(true);
-    expect(running.count('m')).toBe(0);
-  });
+  it(
+    'starts the request once it has a slot, the next let in before it ends, and a cancel is the ' +
+      'host’s aborted error',
+    async () => {
+      const gate = new SlotGate();
+      const running = new InFlight();
+      const begin = () => running.begin('m', { at: 0 });
+      const one = await throughGate(gate, 'm', { client: 'A', tokens: 9, slots: 1 }, 'h:1', begin);
+      expect(running.count('m')).toBe(1);
+      const stop = new AbortController();
+      const waiting = throughGate(gate, 'm', { client: 'B', tokens: 9, slots: 1, signal: stop.signal }, 'h:1', begin);
+      const next = throughGate(gate, 'm', { client: 'C', tokens: 9, slots: 1 }, 'h:1', begin);
+      stop.abort();
+      await expect(waiting).rejects.toSatisfy((e) => e instanceof HostError && e.kind === 'aborted');
+      let idle = false;
+      void running.idle(['m'], 60_000).then(() => (idle = true));
+      one();
+      expect(running.count('m')).toBe(1); // C's request began as A's ended: never idle between them
+      (await next)();
+      await tick();
+      expect(idle).toBe(true);
+      expect(running.count('m')).toBe(0);
+    },
+  );
 
   it('lets a request in at once where the slots are not known', async () => {
     const gate = new SlotGate();

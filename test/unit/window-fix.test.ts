@@ -5,7 +5,8 @@ import { windowFix } from '../../src/orchestrator/route/window-fix.js';
 describe('what would give a model the window a split job needs, per engine kind', () => {
   it('llama-server: its -c/--ctx-size', () => {
     expect(windowFix('llamacpp', 'stories:latest', 1545, 1536)).toBe(
-      'restart llama-server with -c/--ctx-size 1545 or more for stories:latest (ctx-size in its --models-preset section)',
+      'restart llama-server with -c/--ctx-size 1545 or more for stories:latest (ctx-size in its ' +
+        '--models-preset section)',
     );
   });
   it('Ollama: num_ctx, when the model was trained for that much; else another model', () => {
