@@ -18,13 +18,19 @@ export class JobAsks {
 
   constructor(protected readonly store: JobStore) {}
 
-  /** `owner`'s job `id` running here; undefined for another's, as for none (the state database is then asked by both: job-store.ts get). */
+  /**
+   * `owner`'s job `id` running here; undefined for another's, as for none (the state database is then asked
+   * by both: job-store.ts get).
+   */
   private mine(owner: string, id: string): Live | undefined {
     const live = this.live.get(id);
     return live?.job.owner === owner ? live : undefined;
   }
 
-  /** `owner`'s job: its result once it ends within `withinMs`, else how far it is (`watch` told its progress meanwhile); undefined when it is no job of theirs. */
+  /**
+   * `owner`'s job: its result once it ends within `withinMs`, else how far it is (`watch` told its progress
+   * meanwhile); undefined when it is no job of theirs.
+   */
   async wait(
     owner: string,
     id: string,
@@ -77,7 +83,10 @@ export class JobAsks {
     return undefined;
   }
 
-  /** What a hand-over or a follow-up call of `owner`'s job `id` cost them (tokens read, written): the job's ledger is net of it. */
+  /**
+   * What a hand-over or a follow-up call of `owner`'s job `id` cost them (tokens read, written): the job's
+   * ledger is net of it.
+   */
   charge(owner: string, id: string, cost: { in: number; out: number }): void {
     const live = this.mine(owner, id);
     if (!live) return;
@@ -110,7 +119,10 @@ export class JobAsks {
     return job.state === 'running' ? { kind: 'elsewhere', runner: job.runner } : { kind: 'ended', state: job.state };
   }
 
-  /** `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps (their result left out). */
+  /**
+   * `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps
+   * (their result left out).
+   */
   async list(owner: string, limit = 10): Promise<ListedJob[]> {
     const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
     return listed(
