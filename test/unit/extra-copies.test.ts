@@ -1,4 +1,7 @@
-/** Extra copies of a model loaded for a rush (fleet/extra-copies.ts): kept while used, released when idle — only while another copy stays loaded, never a pinned one. */
+/**
+ * Extra copies of a model loaded for a rush (fleet/extra-copies.ts): kept while used, released when idle —
+ * only while another copy stays loaded, never a pinned one.
+ */
 import { describe, expect, it } from 'vitest';
 import { ExtraCopies, type CopiesView } from '../../src/orchestrator/fleet/extra-copies.js';
 
@@ -84,7 +87,8 @@ describe('extra copies', () => {
     now = 5000;
     expect(await copies.release(fleet({ a: ['m'], b: undefined }).view)).toEqual([]);
     expect(await copies.release(fleet({ a: ['m'], b: ['m'] }, { failUnload: true }).view)).toEqual([]);
-    expect(await copies.release(fleet({ a: ['m'], b: ['m'] }, { keptByLoader: true }).view)).toEqual([]); // not said released, still extra
+    // not said released, still extra
+    expect(await copies.release(fleet({ a: ['m'], b: ['m'] }, { keptByLoader: true }).view)).toEqual([]);
     expect(copies.list()).toHaveLength(1);
     expect(await copies.release(fleet({ a: ['m'], b: ['m'] }).view)).toEqual(['m on b']);
   });
@@ -111,7 +115,8 @@ describe('which loaded copy is an extra one', () => {
       expect(
         extraCopyOf({ model: 'm', besideBusy: 'a' }, view('b', [], false), [a, view('b', [], false)]),
       ).toBeUndefined(); // its engine loads by itself
-      expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [view('a', []), b])).toBeUndefined(); // no copy loaded there after all
+      // no copy loaded there after all
+      expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [view('a', []), b])).toBeUndefined();
     },
   );
 });

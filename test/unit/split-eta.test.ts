@@ -84,7 +84,10 @@ const host = {
 };
 const job = { records: {}, settings: { options: {} } } as unknown as JobParts;
 const req = { prompt: 'List the errors in this log.', task: 'summarize', maxTokens: 1024 } as RouteRequest;
-/** A plan of parts of these sizes (as counted), one at a time, one combining round; its figures as the plan makes them. */
+/**
+ * A plan of parts of these sizes (as counted), one at a time, one combining round; its figures as the plan
+ * makes them.
+ */
 const planOf = (...sizes: number[]): SplitPlan => {
   const plan = {
     model: 'llama3.1:8b',

@@ -43,7 +43,8 @@ export class LongWork extends JobAsks {
 
   async run<R>(call: JobCall<R>): Promise<CallOutcome<R>> {
     const within = answerWithin(call.limitMs);
-    // a job still running here, or ended after its call was handed over (its result maybe not kept yet): a job not written yet is known here only
+    // a job still running here, or ended after its call was handed over (its result maybe not kept yet): a
+    // job not written yet is known here only
     const joinable = (l: Live | undefined) =>
       l &&
       l.job.owner === call.owner &&
@@ -65,7 +66,8 @@ export class LongWork extends JobAsks {
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
     call.signal.addEventListener('abort', onCancel, { once: true });
-    // a call attached to a running job is told how it goes; the call that started it reports its own work's phases already
+    // a call attached to a running job is told how it goes; the call that started it reports its own work's
+    // phases already
     const watch = attached ? call.watch : undefined;
     if (watch) live.watchers.add(watch);
     try {
@@ -108,7 +110,10 @@ export class LongWork extends JobAsks {
     return { ...live.job, handed: true };
   }
 
-  /** A new job of `call`'s; `takeUp`: parts of a lost job of its key are taken up now (a task's, once its full key is known: join) — `lost`, when read already. */
+  /**
+   * A new job of `call`'s; `takeUp`: parts of a lost job of its key are taken up now (a task's, once its full
+   * key is known: join) — `lost`, when read already.
+   */
   private async start<R>(call: JobCall<R>, takeUp = true, lost?: ReusablePart[]): Promise<Live> {
     // counted from before the first await: calls arriving at once never run past the bound together
     let theirs = this.starting.get(call.owner) ?? 0;

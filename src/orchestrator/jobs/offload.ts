@@ -27,19 +27,34 @@ import type { TokenCounter } from '../generation/token-count.js';
 import { leftOutNote } from '../generation/split-plan.js';
 import { aboutSeconds } from '../generation/estimate.js';
 
-/** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
+/**
+ * How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION
+ * (split-plan.ts).
+ */
 const CITE_SHORT = 'Cite inputs as path:line.';
 
 export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   inputs?: GatheredInputs;
   progress?: PhaseBoard;
-  /** Each part's answer of a split job, as it comes (a job keeps them: jobs/long-work.ts), with what a later job of the same call may reuse. */
+  /**
+   * Each part's answer of a split job, as it comes (a job keeps them: jobs/long-work.ts), with what a later
+   * job of the same call may reuse.
+   */
   onPart?: PartSink;
-  /** Parts answered before by a job of the same call whose server went: by their request's key, the answer (taken, not asked again). */
+  /**
+   * Parts answered before by a job of the same call whose server went: by their request's key, the answer
+   * (taken, not asked again).
+   */
   reused?: ReadonlyMap<string, string>;
-  /** How far a split job is: its parts in all, when its whole result is expected (a job shows it: jobs/long-work.ts). */
+  /**
+   * How far a split job is: its parts in all, when its whole result is expected (a job shows it:
+   * jobs/long-work.ts).
+   */
   onStatus?: StatusSink;
-  /** Keeps a value for a later job of the same call (the token ratio the input was split by, so it splits at the same places). */
+  /**
+   * Keeps a value for a later job of the same call (the token ratio the input was split by, so it splits at
+   * the same places).
+   */
   keep?: (value: ReusablePart) => void;
 }
 
@@ -82,7 +97,8 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   // what was read from this machine by path goes to the cloud fallback only where settings allow it
   const byReference = (inputs?.read.length ?? 0) > 0;
   const docs = inputs?.docs ?? [];
-  // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not hold goes to the next candidate
+  // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not
+  // hold goes to the next candidate
   // a diff is checked per file it shows (inputs/diff-lines.ts), by those files' paths
   const read = docs.map((d) =>
     inputs?.read.some((r) => r.kind === 'diff' && r.path === d.label) ? { ...d, kind: 'diff' as const } : d,
@@ -127,7 +143,10 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   };
 }
 
-/** The route of work planned whole: on the model it was counted for, by that count (its engine's tokenizer, where it has one). */
+/**
+ * The route of work planned whole: on the model it was counted for, by that count (its engine's tokenizer,
+ * where it has one).
+ */
 export function wholeRequest(
   base: RouteRequest,
   prompt: string,
@@ -141,7 +160,10 @@ export function wholeRequest(
   };
 }
 
-/** Why an answer's citations do not hold: most of two or more checked ones are flagged (an unchecked one counts neither way). */
+/**
+ * Why an answer's citations do not hold: most of two or more checked ones are flagged (an unchecked one
+ * counts neither way).
+ */
 export function unheld(r: CitationReport): string | undefined {
   const checked = r.verified + r.flagged;
   if (checked < 2 || r.flagged * 2 <= checked) return undefined;

@@ -53,7 +53,8 @@ export async function tryCandidates(
     if (!candidate || req.signal?.aborted || tried >= MAX_ATTEMPTS) return undefined;
     const unit = list.unit(candidate.host);
     if (down.has(unit.host.name)) continue; // its other models are behind the same host
-    if (trial.named?.loadFailed && candidate.model !== trial.named.model) continue; // the named model is that model or an error
+    // the named model is that model or an error
+    if (trial.named?.loadFailed && candidate.model !== trial.named.model) continue;
     tried++;
     try {
       const result = await tryOne(trial, candidate, unit);
@@ -70,7 +71,10 @@ export async function tryCandidates(
 const attemptName = (parts: JobParts, model: string, unit: HostOverview) =>
   parts.fleet.hosts.length > 1 ? `${model} on ${unit.host.name}` : model;
 
-/** One candidate: loaded, asked, its answer judged; undefined when it was refused or its answer set aside (recorded in the attempts). */
+/**
+ * One candidate: loaded, asked, its answer judged; undefined when it was refused or its answer set aside
+ * (recorded in the attempts).
+ */
 async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promise<RouteResult | undefined> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
@@ -155,13 +159,17 @@ async function draw(
     throw err;
   }
   parts.records.metrics.recordPromptCount(candidate.model, ask.estimated, out.promptTokens);
-  // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
+  // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to
+  // the next candidate
   const verdict = req.format?.check(out.text);
   const unusable = setAside(out.text, { doneReason: out.doneReason, given: givenTo(t, candidate, unit) }, req, verdict);
   return { empty: unusable?.kind === 'empty', out, verdict, unusable };
 }
 
-/** A candidate that failed: recorded in the attempts and metrics; true when its host is not there (it rests, with several hosts). */
+/**
+ * A candidate that failed: recorded in the attempts and metrics; true when its host is not there (it rests,
+ * with several hosts).
+ */
 function failed(t: Trial, candidate: Candidacy, unit: HostOverview, err: unknown): boolean {
   const { parts, req, attempts } = t;
   const message = err instanceof Error ? err.message : String(err);
@@ -173,7 +181,10 @@ function failed(t: Trial, candidate: Candidacy, unit: HostOverview, err: unknown
   return true;
 }
 
-/** Whether the candidate draws its words at random: not when the call, the settings or the model's own settings set temperature 0. */
+/**
+ * Whether the candidate draws its words at random: not when the call, the settings or the model's own
+ * settings set temperature 0.
+ */
 function samples(t: Trial, candidate: Candidacy, unit: HostOverview): boolean {
   const own = unit.overview.models.find((m) => m.name === candidate.model)?.own;
   const temperature = t.req.temperature ?? t.parts.settings.options.temperature ?? ownNumber(own, 'temperature');

@@ -27,7 +27,10 @@ import type { Trial } from './route-trial.js';
 /** Where an attempt's outcome counts in the model's track record. */
 export type AttemptPlace = { model: string; host: string | undefined; work: Prepared['work']['profile'] };
 
-/** The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in its track record. */
+/**
+ * The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in
+ * its track record.
+ */
 export async function generate(
   t: Trial,
   candidate: Candidacy,
@@ -37,7 +40,8 @@ export async function generate(
 ): Promise<StreamResult> {
   const { parts, req, ask } = t;
   const { host } = unit;
-  // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how long others wait behind it (route-candidates.ts)
+  // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how
+  // long others wait behind it (route-candidates.ts)
   const done = await host.loader.admit(candidate.model, {
     client: clientOf(req),
     tokens: ask.maxTokens,
@@ -46,7 +50,8 @@ export async function generate(
     progress: req.progress,
   });
   try {
-    // where this prompt now sits: what the next request of its kind is placed by with several hosts (route-affinity.ts), and
+    // where this prompt now sits: what the next request of its kind is placed by with several hosts
+    // (route-affinity.ts), and
     // what an engine that says nothing of its cache is believed to have read again, for the speed learned
     const sent = host.prefixes.note(
       promptOwnerOf(req),
@@ -100,7 +105,8 @@ function stream(
     ahead,
     ...(req.signal && { signal: req.signal }),
     ...(req.progress && { progress: req.progress }),
-    // at the first token the kind of work is worked out (route.ts prepare: it waits to be needed), while the engine writes the rest
+    // at the first token the kind of work is worked out (route.ts prepare: it waits to be needed), while the
+    // engine writes the rest
     onToken: (n: number) => {
       if (n === 1) void ask.work;
       req.onProgress?.(n, candidate.model);
@@ -114,7 +120,8 @@ function held(t: Trial, host: FleetHost, sent: Sent, out: StreamResult, waitedMs
   const images = (req.images?.length ?? 0) > 0;
   learnHeld(host, sent, ask, out, images); // what its engine held of it, against what was believed
   const believed = believedCached(sent, ask, out, images);
-  // what the engine held is told its owner only as far as its own prompts left it there: never how far another's matched
+  // what the engine held is told its owner only as far as its own prompts left it there: never how far
+  // another's matched
   const shown = shownCached(sent, ask, out);
   const cache = shown === undefined ? {} : { cachedPromptTokens: shown, engineCachedTokens: out.cachedPromptTokens };
   return {

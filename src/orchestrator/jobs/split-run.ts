@@ -24,12 +24,18 @@ import { generations, pool } from './split-generations.js';
 import { combineAll, combineAsk, partAsk } from './split-combine.js';
 import type { ReusablePart } from '../stores/job-store.js';
 
-/** Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same call may take instead of asking again. */
+/**
+ * Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same
+ * call may take instead of asking again.
+ */
 export type PartSink = (text: string, reuse?: ReusablePart) => void;
 /** Where a split job says how far it is (jobs/job-types.ts JobControl.status). */
 export type StatusSink = (update: JobStatusUpdate) => void;
 
-/** A part request's key: its prompt and answer limit — the same part of the same call asks the same (a window that changed, or another task, makes other parts). */
+/**
+ * A part request's key: its prompt and answer limit — the same part of the same call asks the same (a window
+ * that changed, or another task, makes other parts).
+ */
 function partKey(prompt: string, maxTokens: number): string {
   return createHash('sha256').update(prompt).update(`\0${maxTokens}`).digest('hex').slice(0, 32);
 }
@@ -63,7 +69,10 @@ function paceOf(job: JobParts, req: RouteRequest, plan: SplitPlan, onStatus?: St
 type PartAnswer = { part: Part; text: string };
 type SplitSinks = { onPart?: PartSink; reused?: ReadonlyMap<string, string>; onStatus?: StatusSink };
 
-/** A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two, each half run. */
+/**
+ * A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two,
+ * each half run.
+ */
 function partRunner(
   req: RouteRequest,
   plan: SplitPlan,
@@ -93,7 +102,8 @@ function partRunner(
         Math.max(64, Math.floor(part.tokens / 2)),
         count,
       );
-      // one after the other, in this part's place in the pool: the job never holds more requests on the model than its slots
+      // one after the other, in this part's place in the pool: the job never holds more requests on the model
+      // than its slots
       if (halves.length > 1) {
         const out: PartAnswer[] = [];
         for (const [k, h] of halves.entries()) out.push(...(await runPart(h, i, `${label} (half ${k + 1})`)));
@@ -111,7 +121,10 @@ function partRunner(
   return runPart;
 }
 
-/** Its engine refused the first part naming a smaller window than planned for (another model answered it): the job is planned again (window-replan.ts). */
+/**
+ * Its engine refused the first part naming a smaller window than planned for (another model answered it): the
+ * job is planned again (window-replan.ts).
+ */
 function checkRuntimeWindow(plan: SplitPlan, total: number): void {
   const { model } = plan;
   const runsWith = plan.host.engine.runtimeWindow?.(model);
@@ -123,7 +136,10 @@ function checkRuntimeWindow(plan: SplitPlan, total: number): void {
     );
 }
 
-/** The job's result: the final combination's, with what was left out noted, the reason told, and the sums of all its generations. */
+/**
+ * The job's result: the final combination's, with what was left out noted, the reason told, and the sums of
+ * all its generations.
+ */
 function splitResult(
   plan: SplitPlan,
   combined: { final: RouteResult; rounds: number; factsBack: boolean },

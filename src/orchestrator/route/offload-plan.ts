@@ -5,7 +5,8 @@
  * parts sized to the window of the model chosen for them (generation/split-plan.ts) — chosen the
  * way the route chooses (work.ts: the work's profile, its fallback chain, then any text model that
  * fits), so a job some model here can do in parts is done in parts, the same way on every engine.
- * When none can, whole or split, the refusal names every model here and why, and the hosts down. Tokens are counted as that model's engine will count them: with its
+ * When none can, whole or split, the refusal names every model here and why, and the hosts down. Tokens are
+ * counted as that model's engine will count them: with its
  * tokenizer where it has one (a sample of the very input), else the estimate corrected by what
  * the engine reported for earlier prompts (generation/token-count.ts). How each model would hold
  * the work is offload-sizing.ts; the parts' model and their plan, offload-split.ts; the plan's shape,
@@ -32,7 +33,8 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   const job = callOf(from, req); // the call's parts as it settled them (call-plan.ts), or settled now
   const placement = await placeRequest(job, req);
   const { views, down, listed } = placement;
-  if (views.length === 0) return { kind: 'whole', planned: { placement } }; // the route says what is down, or asks the fallback
+  // the route says what is down, or asks the fallback
+  if (views.length === 0) return { kind: 'whole', planned: { placement } };
   const all = await placement.windowed();
   const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
   const rendered = renderInputs(docs);

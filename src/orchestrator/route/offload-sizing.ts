@@ -71,7 +71,10 @@ async function counterFor(
   return counted && estimated > 0 ? tokenCounter((counted / estimated) * 1.02, 'the engine tokenizer') : calibrated;
 }
 
-/** The estimate's token ratio for `model`: the one the request pins (a job taking up an earlier one's parts), else the calibrated one. */
+/**
+ * The estimate's token ratio for `model`: the one the request pins (a job taking up an earlier one's parts),
+ * else the calibrated one.
+ */
 export function ratioFor(job: JobParts, req: RouteRequest, model: string): number | undefined {
   return req.tokenRatios?.get(model) ?? job.records.metrics.tokenRatio(model);
 }
@@ -93,7 +96,10 @@ export interface Sizing {
   estimatedWhy: (m: Windowed) => string | undefined;
 }
 
-/** The estimates for any model here: its window planned by the calibrated count of the inputs, the task and the answer. */
+/**
+ * The estimates for any model here: its window planned by the calibrated count of the inputs, the task and
+ * the answer.
+ */
 export function sizing(
   job: CallParts,
   req: RouteRequest,

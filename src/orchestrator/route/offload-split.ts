@@ -19,11 +19,15 @@ import type { OffloadPlan, SplitPlan } from './offload-types.js';
 type Limited = { model: Ranked; why: string };
 type Split = Extract<WindowPlan, { partTokens: number }>;
 
-/** The model the parts go to: the one named, else the route's first that can; for a routed call, the best that finishes within its client's limit (limit-split.ts). */
+/**
+ * The model the parts go to: the one named, else the route's first that can; for a routed call, the best that
+ * finishes within its client's limit (limit-split.ts).
+ */
 export function splitChoice(s: Sizing, order: Ranked[], task: TaskType): { chosen?: Ranked; limited?: Limited } {
   const { job, req, views, estimatedWhy } = s;
   const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
-  // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
+  // a routed call whose planned model would not finish in parts within its client's limit: the best that
+  // would (limit-split.ts)
   const limited =
     !req.model && planned
       ? withinLimit(

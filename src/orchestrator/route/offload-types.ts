@@ -31,14 +31,23 @@ export interface SplitPlan {
   tokens: EngineTokens;
   /** The inputs whole, as counted. */
   inputTokens: number;
-  /** What each request carries besides its part: system and project prompts, and what it keeps of remembered facts and the citation guide. */
+  /**
+   * What each request carries besides its part: system and project prompts, and what it keeps of remembered
+   * facts and the citation guide.
+   */
   overheadTokens: number;
-  /** What every part carries beside the task (a small window leaves out remembered facts, then the citation guide), and the guide it is sent. */
+  /**
+   * What every part carries beside the task (a small window leaves out remembered facts, then the citation
+   * guide), and the guide it is sent.
+   */
   carry: PartCarry;
   guide?: string;
   /** Remembered facts' tokens as counted: the final combination takes them back when it has room. */
   memoryTokens: number;
-  /** What was left out of the parts to make room, in words (empty: nothing), and the part's answer budget before it was cut to make room. */
+  /**
+   * What was left out of the parts to make room, in words (empty: nothing), and the part's answer budget
+   * before it was cut to make room.
+   */
   leftOut: string[];
   shrunkFrom?: number;
   /** Where it was placed and the route's ranking: what each part's route runs on, not derived again. */
