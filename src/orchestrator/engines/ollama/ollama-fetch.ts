@@ -76,6 +76,102 @@ function errorText(text: string, status: number, statusText: string): string {
   return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
 }
 
+/** An answer that is not ok, its error read (bounded) and given as `{error}`, the form the client reads. */
+async function refused(res: Answer): Promise<GuardedAnswer> {
+  const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
+  const said = errorText(bytes.toString('utf8'), res.status, res.statusText);
+  return {
+    ok: false,
+    status: res.status,
+    statusText: res.statusText,
+    headers: {
+      get: (name) => (name.toLowerCase() === 'content-type' ? 'application/json' : res.headers.get(name)),
+    },
+    body: null,
+    values: () => null,
+    json: () => Promise.resolve({ error: said }),
+    text: () => Promise.resolve(said),
+  };
+}
+
+/** An answer read whole (a DELETE's, /api/copy's: a short one, bounded as an error's). */
+async function readWhole(res: Answer): Promise<GuardedAnswer> {
+  const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
+  const text = bytes.toString('utf8');
+  return {
+    ok: true,
+    status: res.status,
+    statusText: res.statusText,
+    headers: { get: (name: string) => res.headers.get(name) },
+    body: null,
+    values: () => null,
+    json: () => Promise.resolve(JSON.parse(text || '{}') as unknown),
+    text: () => Promise.resolve(text),
+  };
+}
+
+/**
+ * An answer read as the client asks for it — its text, its JSON checked as Ollama's answer there,
+ * its lines framed (`body`) or their checked values — each bounded by the endpoint's `rules`, read
+ * once.
+ */
+function bounded(
+  res: Answer,
+  rules: PathRules,
+  framing: FrameOptions,
+  fail: (why: string) => HostError,
+): GuardedAnswer {
+  let used = false;
+  const once = () => {
+    if (used) throw new TypeError('the body of this answer was already read');
+    used = true;
+  };
+  const readText = async (): Promise<string> => {
+    once();
+    const { bytes, more } = await readBounded(bodyReader(res), rules.maxAnswerBytes);
+    if (more)
+      throw fail(
+        `more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so ` +
+          `it was not read further`,
+      );
+    return bytes.toString('utf8');
+  };
+  let framed: ReadableStream<Uint8Array> | null | undefined;
+  return {
+    ok: true,
+    status: res.status,
+    statusText: res.statusText,
+    headers: { get: (name: string) => res.headers.get(name) },
+    // the client reads `body` twice (once to see it is there): the same framed stream both times
+    get body() {
+      if (framed !== undefined) return framed;
+      once();
+      const source = res.body;
+      framed = source ? frameLines(source, framing) : null;
+      return framed;
+    },
+    values: () => {
+      once();
+      const source = bodyReader(res);
+      return source ? checkedValues(source, framing) : null;
+    },
+    text: readText,
+    json: async () => {
+      const text = await readText();
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text) as unknown;
+      } catch {
+        throw fail(`something that is not JSON: ${snippet(text)}`);
+      }
+      if (!rules.answer) return raw;
+      const checked = rules.answer(raw);
+      if ('problem' in checked) throw fail(`something that is not Ollama's answer: ${checked.problem}`);
+      return checked.value;
+    },
+  };
+}
+
 /** Wraps `base` so every answer is bounded and checked; `host` names the host in errors. */
 export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
   const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<GuardedAnswer> => {
@@ -85,55 +181,8 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     const fail = (why: string) =>
       new HostError('bad_response', `Ollama at ${host} answered ${endpoint} with ${why} — ${NEXT}`, host);
     const res = (await base(input as string, init)) as unknown as Answer;
-    const headers = { get: (name: string) => res.headers.get(name) };
-    const statusText = res.statusText;
-
-    if (!res.ok) {
-      const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
-      const said = errorText(bytes.toString('utf8'), res.status, statusText);
-      return {
-        ok: false,
-        status: res.status,
-        statusText,
-        headers: {
-          get: (name) => (name.toLowerCase() === 'content-type' ? 'application/json' : res.headers.get(name)),
-        },
-        body: null,
-        values: () => null,
-        json: () => Promise.resolve({ error: said }),
-        text: () => Promise.resolve(said),
-      };
-    }
-    if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) {
-      const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
-      const text = bytes.toString('utf8');
-      return {
-        ok: true,
-        status: res.status,
-        statusText,
-        headers,
-        body: null,
-        values: () => null,
-        json: () => Promise.resolve(JSON.parse(text || '{}') as unknown),
-        text: () => Promise.resolve(text),
-      };
-    }
-
-    let used = false;
-    const once = () => {
-      if (used) throw new TypeError('the body of this answer was already read');
-      used = true;
-    };
-    const readText = async (): Promise<string> => {
-      once();
-      const { bytes, more } = await readBounded(bodyReader(res), rules.maxAnswerBytes);
-      if (more)
-        throw fail(
-          `more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so ` +
-            `it was not read further`,
-        );
-      return bytes.toString('utf8');
-    };
+    if (!res.ok) return refused(res);
+    if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) return readWhole(res);
     const framing: FrameOptions = {
       maxLineBytes: rules.maxLineBytes,
       ...(rules.skip && { skip: rules.skip }),
@@ -141,40 +190,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       fail: (why) => fail(why),
       where: `Ollama at ${host}: ${endpoint}`,
     };
-    let framed: ReadableStream<Uint8Array> | null | undefined;
-    return {
-      ok: true,
-      status: res.status,
-      statusText,
-      headers,
-      // the client reads `body` twice (once to see it is there): the same framed stream both times
-      get body() {
-        if (framed !== undefined) return framed;
-        once();
-        const source = res.body;
-        framed = source ? frameLines(source, framing) : null;
-        return framed;
-      },
-      values: () => {
-        once();
-        const source = bodyReader(res);
-        return source ? checkedValues(source, framing) : null;
-      },
-      text: readText,
-      json: async () => {
-        const text = await readText();
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text) as unknown;
-        } catch {
-          throw fail(`something that is not JSON: ${snippet(text)}`);
-        }
-        if (!rules.answer) return raw;
-        const checked = rules.answer(raw);
-        if ('problem' in checked) throw fail(`something that is not Ollama's answer: ${checked.problem}`);
-        return checked.value;
-      },
-    };
+    return bounded(res, rules, framing, fail);
   };
   return guarded as unknown as typeof fetch; // the client calls it as fetch; Answer is what it relies on
 }
