@@ -4,7 +4,7 @@
  * that describes them is usage.ts.
  */
 import { parseArgs } from 'node:util';
-import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
+import { numberOrText, type FlagSetting } from '../orchestrator/config/layers.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { nestsDeeperThan } from '../tools/arg-bounds.js';
 

@@ -15,7 +15,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
-import { ENV_VARS } from '../../src/orchestrator/config/load.js';
+import { ENV_VARS } from '../../src/orchestrator/config/layers.js';
 import { SECRET_VARIABLES } from '../../src/orchestrator/config/secrets.js';
 import {
   MAX_SOCKET_PATH,

@@ -12,16 +12,7 @@ import { readRegularFile, READ_TIMEOUT_MS, SafeReadError } from '../util/safe-re
 import { diskProblem } from '../util/disk-errors.js';
 import { settingsSchema, type Settings } from './schema.js';
 import { withOllamaEnv } from './ollama-env.js';
-
-/**
- * One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2,
- * flag: '--temperature' }.
- */
-export interface FlagSetting {
-  path: string;
-  value: unknown;
-  flag: string;
-}
+import { deepMerge, envLayer, flagLayer, isTree, recordSources, tree, type FlagSetting, type Tree } from './layers.js';
 
 export interface LoadOptions {
   env?: Record<string, string | undefined>;
@@ -49,31 +40,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Env vars and the setting each one feeds. `OLLAMA_HOST` is read only when `OLLM_HOST` is unset. */
-const ENV_MAP: Array<{ name: string; path: string; type: 'string' | 'number' | 'boolean' }> = [
-  { name: 'OLLM_PROVIDER', path: 'provider', type: 'string' },
-  { name: 'OLLM_MODEL', path: 'model.default', type: 'string' },
-  { name: 'OLLM_HOST', path: 'ollama.host', type: 'string' },
-  { name: 'OLLAMA_HOST', path: 'ollama.host', type: 'string' },
-  { name: 'OLLM_TEMPERATURE', path: 'options.temperature', type: 'number' },
-  { name: 'OLLM_MAX_TOKENS', path: 'options.maxTokens', type: 'number' },
-  { name: 'OLLM_CONTEXT_SIZE', path: 'options.contextSize', type: 'number' },
-  { name: 'OLLM_RAM_BUDGET', path: 'ram.budget', type: 'string' },
-  { name: 'OLLM_SHARED', path: 'shared.enabled', type: 'boolean' },
-];
-
-/**
- * An env var's yes or no ("1", "true", "on", "yes" / "0", "false", "off", "no"); anything else is kept as
- * text for the schema to refuse.
- */
-function booleanOrText(raw: string): boolean | string {
-  const t = raw.trim().toLowerCase();
-  if (['1', 'true', 'on', 'yes'].includes(t)) return true;
-  if (['0', 'false', 'off', 'no'].includes(t)) return false;
-  return raw.trim();
-}
-export const ENV_VARS = ENV_MAP.map((e) => e.name);
-
 function settingsHome(env: Record<string, string | undefined>): string {
   const h = env.OLLM_HOME?.trim();
   return h ? resolve(expandHome(h)) : join(homedir(), '.ollm');
@@ -86,46 +52,6 @@ export function settingsFile(configFile: string | undefined, env: Record<string,
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p;
-}
-
-type Tree = Record<string, unknown>;
-
-const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Env vars and flags arrive as text: a setting that wants a number gets one when the text is one. */
-export function numberOrText(raw: string): number | string {
-  const text = raw.trim();
-  const n = Number(text);
-  return text !== '' && Number.isFinite(n) ? n : text;
-}
-
-/** Settings trees have no prototype, so a key such as "__proto__" from a flag or file stays a plain (unknown) key. */
-const tree = (): Tree => Object.create(null) as Tree;
-
-function setPath(target: Tree, path: string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    if (!isTree(node[key])) node[key] = tree();
-    node = node[key] as Tree;
-  }
-  node[path[path.length - 1]!] = value;
-}
-
-/** Records the source of every key a layer gives, at every depth. */
-function recordSources(value: unknown, prefix: string[], source: string, out: Record<string, string>): void {
-  if (prefix.length > 0) out[prefix.join('.')] = source;
-  if (isTree(value)) {
-    for (const [k, v] of Object.entries(value)) recordSources(v, [...prefix, k], source, out);
-  }
-}
-
-function deepMerge(base: Tree, over: Tree): Tree {
-  const out: Tree = Object.assign(tree(), base);
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isTree(b) && isTree(v) ? deepMerge(b, v) : v;
-  }
-  return out;
 }
 
 /** The largest settings file read: a real one is a few kB. */
@@ -200,31 +126,6 @@ async function readSettingsFile(file: string, required: boolean, home?: string):
     );
   }
   return data;
-}
-
-function envLayer(env: Record<string, string | undefined>, sources: Record<string, string>): Tree {
-  const layer = tree();
-  for (const { name, path, type } of ENV_MAP) {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') continue;
-    if (name === 'OLLAMA_HOST' && env.OLLM_HOST?.trim()) continue;
-    setPath(
-      layer,
-      path.split('.'),
-      type === 'number' ? numberOrText(raw) : type === 'boolean' ? booleanOrText(raw) : raw.trim(),
-    );
-    sources[path] = `env ${name}`;
-  }
-  return layer;
-}
-
-function flagLayer(flags: FlagSetting[], sources: Record<string, string>): Tree {
-  const layer = tree();
-  for (const f of flags) {
-    setPath(layer, f.path.split('.'), f.value);
-    recordSources(f.value, f.path.split('.'), `flag ${f.flag}`, sources);
-  }
-  return layer;
 }
 
 export function sourceOf(path: string[], sources: Record<string, string>): string {
