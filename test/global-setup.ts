@@ -25,7 +25,13 @@ export default function setup(project?: TestProject): (() => void) | undefined {
   }
   const needsBuild = !project || (!project.isRootProject() && !NO_BUILD.has(project.name));
   if (needsBuild && process.env.OLLM_TEST_BUILT !== '1') {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+    try {
+      execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+    } catch (err) {
+      // a build that fails ends the run before any teardown is returned: the run's folder goes now
+      teardown?.();
+      throw err;
+    }
     process.env.OLLM_TEST_BUILT = '1';
   }
   return teardown;
