@@ -3,7 +3,7 @@
 // first launch — which plans memory with every client's requests and pins in view, while each
 // client keeps its own folder and project. The idle exit and a suspended server wait real
 // seconds: shared-server.slow.test.ts.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
@@ -324,40 +324,23 @@ describe('the shared server', () => {
     },
   );
 
-  /**
-   * The last resort's folders (/tmp/ollm-mcp-<uid>, its memo beside it) left as they were: what a
-   * test's server made there removed once it is gone, a folder made for it removed whole, nothing
-   * else touched (a developer's own shared servers may live there).
-   */
-  function asTheyWere(): () => Promise<void> {
-    const dirs = [`/tmp/ollm-mcp-${process.getuid!()}`, `/tmp/ollm-mcp-${process.getuid!()}-memo`];
-    const before = new Map(dirs.map((d) => [d, existsSync(d) ? new Set(readdirSync(d)) : undefined]));
-    return async () => {
-      for (const [dir, had] of before) {
-        if (!had) rmSync(dir, { recursive: true, force: true });
-        else
-          for (const f of existsSync(dir) ? readdirSync(dir) : [])
-            if (!had.has(f)) rmSync(join(dir, f), { recursive: true, force: true });
-      }
-    };
-  }
-
-  // issue 55, finding 6: it exited 1 with a stack trace
+  // issue 55, finding 6: it exited 1 with a stack trace. The last resort (/tmp) is the test's own folder
+  // (OLLM_TEST_LAST_RESORT): the real /tmp/ollm-mcp-<uid> is never made, nor met (another run's, a developer's)
   it(
     'a runtime and a temporary folder that are files: the launch is served all the same, ' +
-      'through a folder it can use, with no stack trace',
+      'through the last resort, with no stack trace',
     async () => {
-      const restore = asTheyWere();
       const home = tempHome(YAML);
       const file = join(tempDir('ollm-tmpfile-'), 'not-a-folder');
       writeFileSync(file, 'x');
+      const last = tempDir('ollm-lr-'); // as short as runtimeDir(): a socket path must stay under ~100 bytes
       const l = await sharedLaunch({
         home,
         ollamaHost: fake.host,
         runtime: file,
         cwd: home,
         name: 'client-a',
-        env: { TMPDIR: file },
+        env: { TMPDIR: file, OLLM_TEST_LAST_RESORT: last },
       });
       launches.push(l);
       const server = servedBy(l);
@@ -365,12 +348,12 @@ describe('the shared server', () => {
         expect((await call(l, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
         expect(l.stderr()).not.toMatch(/\n\s+at /); // no stack trace
         expect(server).toBeGreaterThan(0); // served by the shared server, not on its own
-        expect(l.stderr()).toMatch(/forwarding stdio to the shared server \d+ at \/tmp\/ollm-mcp-/);
+        expect(l.stderr()).toContain(`forwarding stdio to the shared server ${server} at ${socketDir(last)}/`);
+        expect(sharedPids(last)).toEqual([server]);
       } finally {
         await l.close();
         if (server > 0) process.kill(server, 'SIGTERM');
         await expect.poll(() => server > 0 && isRunning(server), { timeout: 20_000, interval: 50 }).toBe(false);
-        await restore();
       }
     },
   );

@@ -64,6 +64,7 @@ export const VARIABLES_NOT_IN_KEY: Readonly<Record<string, string>> = {
   // the Claude Code plugin sets it (its data folder), a `claude mcp add` entry does not: in the key, the two
   // retired each other's server at every start, blaming "other settings" (issue 75, finding 9)
   OLLM_NODE_MODULES: 'where libsql is loaded from: the same library of the same build, whichever copy',
+  OLLM_TEST_LAST_RESORT: "the tests' stand-in for /tmp (THIS_SYSTEM): where the socket folder goes, not what it serves",
 };
 
 /**
@@ -112,11 +113,18 @@ export interface System {
   lastResort?: string;
 }
 
+/**
+ * A test's own folder standing in for /tmp (absolute, else ignored): a spawned launch whose runtime and
+ * temporary folders are unusable falls back there, not into the real /tmp of the machine running the tests.
+ */
+const testLastResort = process.env.OLLM_TEST_LAST_RESORT;
+
 export const THIS_SYSTEM: System = {
   platform: process.platform,
   uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
   username: () => userInfo().username,
   tmpdir,
+  ...(testLastResort && isAbsolute(testLastResort) && { lastResort: testLastResort }),
 };
 
 /** This user's name for folder and pipe names: the uid on Unix, the login name on Windows. */
