@@ -3,7 +3,7 @@
  * call waits for.
  */
 import { describe, expect, it } from 'vitest';
-import { backlogPerSlot } from '../../src/orchestrator/route/route-spread.js';
+import { backlogPerSlot } from '../../src/orchestrator/fleet/copy-spread.js';
 
 /** A copy whose requests running have run `elapsedMs` each, of at most `tokens`, on `slots` slots. */
 const view = (running: Array<{ elapsedMs: number; tokens?: number }>, slots = 1) =>

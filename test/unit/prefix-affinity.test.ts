@@ -129,7 +129,7 @@ describe('which copy a request goes to', () => {
 
 describe('the queue after a move to the cached copy', () => {
   it('the chosen copy first, the first choice right behind it, and no copy twice', async () => {
-    const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
+    const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
     const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
     const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
     const views = Object.fromEntries(
@@ -171,7 +171,7 @@ describe('the queue after a move to the cached copy', () => {
     'copies serving without a load count (an engine that loads by itself); a copy not loaded on ' +
       'an engine ollm-mcp loads for is never chosen for its cache',
     async () => {
-      const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
+      const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
       const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
       const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
       const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
@@ -281,7 +281,7 @@ describe("what one owner's prompts tell another (issue 72)", () => {
   );
 
   it("a right guess and a wrong one of alice's prompt get the same copy and the same reason", async () => {
-    const { preferCachedCopy } = await import('../../src/orchestrator/route/route-affinity.js');
+    const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
     const right = `${FILE_A}Task: q`;
     const wrong = `${FILE_B}Task: q`;
     const place = (guess: string) => {

@@ -10,6 +10,7 @@ import type { LearnedSpeeds, SpeedBook } from '../generation/speed-learning.js';
 import type { LoadSpeed } from '../loading/load-estimate.js';
 import { HostError } from '../engines/host-error.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
+import type { HostKind } from '../generation/estimate.js';
 import type { FleetHost } from './fleet-host.js';
 import { othersOn, type OthersLoad } from './others-load.js';
 
@@ -147,4 +148,20 @@ export async function reachableHosts(
 export function candidatesOf(views: readonly HostOverview[]): Array<ModelSummary & { host?: string }> {
   if (views.length === 1) return views[0]!.overview.models;
   return views.flatMap((v) => v.overview.models.map((m) => ({ ...m, host: v.host.name })));
+}
+
+/**
+ * What a host is, for speeds not yet measured: its kind as the planner reads it — a host of
+ * unknown memory on which a model was seen in VRAM is a GPU host — and its VRAM in all.
+ */
+export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): {
+  hostKind: HostKind;
+  vramBytes?: number;
+} {
+  const { host } = overview.ram;
+  const hostKind = host.kind === 'unknown' && overview.loaded.some((m) => m.vramBytes > 0) ? 'gpu' : host.kind;
+  return {
+    hostKind,
+    ...(host.vramTotalBytes !== undefined && host.vramTotalBytes > 0 && { vramBytes: host.vramTotalBytes }),
+  };
 }

@@ -13,6 +13,12 @@ export type Candidate = ModelSummary & { host?: string };
 /** A candidate whose contextWindow is the usable one; trainedWindow keeps what the model was trained for. */
 export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number };
 
+/** Whether a ranked model's copy among `models` has a window holding `contextTokens`. */
+export const holdsAt =
+  (models: ReadonlyArray<{ name: string; host?: string; contextWindow: number }>, contextTokens: number) =>
+  (r: { model: string; host?: string }): boolean =>
+    models.some((m) => m.name === r.model && m.host === r.host && m.contextWindow >= contextTokens);
+
 /** The candidates with usable windows (one reading of each host's memory). */
 export async function withUsableWindows<T extends Candidate>(
   views: readonly HostOverview[],

@@ -8,7 +8,7 @@ import type { StreamResult } from '../generation/stream.js';
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
-import type { Candidacy } from '../route/route-candidates.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
 
 /** A usable answer: recorded, and the result with its reason, metrics and notes. */

@@ -7,7 +7,7 @@ import type { HostOverview } from '../fleet/placement.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../generation/degenerate.js';
 import type { FormatVerdict } from '../generation/answer-format.js';
-import type { Candidacy } from '../route/route-candidates.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
 
 /**

@@ -4,7 +4,7 @@
  * others' recent prompts — and where ollm-mcp loads and unloads.
  */
 import type { HostOverview } from '../fleet/placement.js';
-import type { Candidacy } from '../route/route-candidates.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
 
 type Beside = Pick<Candidacy, 'model' | 'besideBusy' | 'besideWhy'>;
 type Extra = { of: string; why: string };

@@ -10,7 +10,7 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Sent } from '../fleet/prefix-memory.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import type { Candidacy } from '../route/route-candidates.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Prepared } from '../route/route-prepare.js';
 import { clientOf, slotsOf } from '../fleet/slots-of.js';
 import {

@@ -3,7 +3,7 @@ import type { HostOverview } from '../fleet/placement.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import type { Given } from '../generation/degenerate.js';
 import type { JobParts } from '../route/parts.js';
-import type { Candidacy } from '../route/route-candidates.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Prepared } from '../route/route-prepare.js';
 import type { Named } from './route-load.js';
 

@@ -6,7 +6,8 @@
  * error tells the calling assistant to do the work itself.
  *
  * Planned once, then run: the plan (route-plan.ts: the request shaped, placed, its candidates
- * ranked) is made — or given, by a plan of work over inputs — and carried out here: a dry run's
+ * ranked) is made — or given, by a plan of work over inputs; a split job's part fills in the plan it
+ * carries, part-route.ts — and carried out here: a dry run's
  * advice, each candidate tried in turn (route-attempt.ts: load, stream, set aside), and the end —
  * the answer, or the cloud fallback.
  */
@@ -29,7 +30,7 @@ export async function routeAndGenerate(shared: JobParts, req: RouteRequest, plan
 }
 
 /** A plan carried out: a dry run's advice, else its candidates tried in order, else the cloud fallback. */
-async function runPlan(plan: RoutePlan): Promise<RouteResult> {
+export async function runPlan(plan: RoutePlan): Promise<RouteResult> {
   const { parts, req, ask, list, attempts } = plan;
   if (!list) return answerElsewhere(parts.fallback, plan);
   if (req.dryRun && list.queue.length > 0) return dryRun(plan, list);

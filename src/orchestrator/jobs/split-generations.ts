@@ -2,11 +2,11 @@
  * A split job's generations (split-run.ts): the pool that runs them at most a width at once, and
  * each part's or combination's request on the plan's model, in its own lane of the progress board.
  */
-import type { JobParts } from '../route/parts.js';
 import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
-import { routeAndGenerate, type RouteRequest, type RouteResult } from './route.js';
+import type { RouteRequest, RouteResult } from './route.js';
+import { routePart } from './part-route.js';
 import type { SplitPlan } from '../route/offload-types.js';
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
@@ -59,7 +59,6 @@ type Run = (
  * `stageDone` starts a stage's count again.
  */
 export function generations(
-  job: JobParts,
   req: RouteRequest,
   plan: SplitPlan,
 ): { run: Run; results: RouteResult[]; stageDone(): void } {
@@ -84,21 +83,18 @@ export function generations(
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
-      // on the plan's model, placement and ranking: the hosts' state read again, nothing ranked or weighed again
-      const r = await routeAndGenerate(
-        job,
-        {
-          ...textReq,
-          ...asked,
-          prompt,
-          model,
-          ...(plan.why && { chosenBecause: plan.why }),
-          maxTokens,
-          promptTokens: promptTokens ?? count(prompt),
-          ...(lane && { progress: lane as PhaseReporter }),
-        },
-        { ...plan.planned, again: true },
-      );
+      // on the route the plan carries (part-route.ts): its text filled in, its copy chosen from the hosts' state now;
+      // nothing ranked or weighed again
+      const r = await routePart(plan.route, {
+        ...textReq,
+        ...asked,
+        prompt,
+        model,
+        ...(plan.why && { chosenBecause: plan.why }),
+        maxTokens,
+        promptTokens: promptTokens ?? count(prompt),
+        ...(lane && { progress: lane as PhaseReporter }),
+      });
       results.push(r);
       return r;
     } finally {

@@ -187,7 +187,7 @@ export async function runSplit(
   const { onStatus } = parts;
   const started = performance.now();
   const { width } = plan;
-  const g = generations(job, req, plan);
+  const g = generations(req, plan);
   const total = plan.parts.length;
   // how far it is: its parts in all now, then when its whole result is expected (split-pace.ts)
   onStatus?.({ partsTotal: total });

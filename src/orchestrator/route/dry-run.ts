@@ -3,14 +3,14 @@
  * expected time (plan-estimate.ts) — the wait behind its busy slots included — and whether its client
  * would get it within its limit or as a job (generation/hand-over.ts). Nothing is loaded or sent.
  */
-import { othersAt } from '../fleet/placement.js';
+import { hostFacts, othersAt } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
 import { clientOf } from '../fleet/slots-of.js';
 import { adviseRoute } from '../generation/advice.js';
 import { answerWithin } from '../generation/hand-over.js';
 import type { RouteResult } from '../generation/route-types.js';
-import { estimatePlan, hostFacts } from './plan-estimate.js';
-import type { Candidates } from './route-candidates.js';
+import { estimatePlan } from './plan-estimate.js';
+import type { Candidates } from '../fleet/copies.js';
 import type { RoutePlan } from './route-plan.js';
 
 /**

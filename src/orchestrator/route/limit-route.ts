@@ -11,10 +11,10 @@ import { fitWithin, limitReason } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import type { TaskType } from '../config/profiles.js';
 import { answerWithin } from '../generation/hand-over.js';
-import { estimatePlan, hostFacts } from './plan-estimate.js';
+import { estimatePlan } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
-import type { Candidacy } from './route-spread.js';
-import { othersAt, type HostOverview } from '../fleet/placement.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
+import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 
 /** What the route knows of a candidate model. */
 interface Known {

@@ -12,10 +12,10 @@ import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
 import type { CallParts } from './call-plan.js';
 import type { Windowed } from '../fleet/windows.js';
-import { othersAt, type HostOverview } from '../fleet/placement.js';
+import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from '../generation/hand-over.js';
-import { estimatePlan, hostFacts } from './plan-estimate.js';
+import { estimatePlan } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 
 /** A model able to take the input in parts, and its parts' sizes by the estimate. */

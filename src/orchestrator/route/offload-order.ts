@@ -13,7 +13,7 @@ import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { findModel } from '../models/catalog.js';
 import type { CallParts } from './call-plan.js';
 import type { JobParts } from './parts.js';
-import type { Placement } from './route-placement.js';
+import type { Placement } from '../fleet/placed.js';
 import { routeRanking, type Ranking } from './work.js';
 
 /**

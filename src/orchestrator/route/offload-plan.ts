@@ -19,7 +19,7 @@ import { tokenCounter } from '../generation/token-count.js';
 import { renderInputs } from '../inputs/render-inputs.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import type { RouteRequest } from '../generation/route-types.js';
-import { placeRequest } from './route-placement.js';
+import { placeRequest } from '../fleet/placed.js';
 import type { Planned } from './route-plan.js';
 import { chosenWhy, NEXT, routeOrder, whyEach, type Here } from './offload-order.js';
 import { fixedText, ratioFor, sizing } from './offload-sizing.js';

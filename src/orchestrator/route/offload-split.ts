@@ -11,6 +11,7 @@ import type { InputDoc } from '../generation/input-doc.js';
 import { splitInputs, type Part } from '../inputs/split.js';
 import type { Planned } from './route-plan.js';
 import { planFigures } from './split-figures.js';
+import { partsRoute } from './split-route.js';
 import { slotsFor, withinLimit } from './limit-split.js';
 import { splitModel, type Ranked } from './offload-order.js';
 import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
@@ -82,7 +83,8 @@ export async function chosenPlan(
     };
   }
   const plan = splitPlanOf(s, chosen, counted, window, parts, why, decided);
-  return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, s.req, plan) } };
+  const route = await partsRoute(s.job, s.req, plan);
+  return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, s.req, plan), route } };
 }
 
 /** The split plan: the parts, the combining rounds, the requests at once, and what every part carries. */
@@ -94,7 +96,7 @@ function splitPlanOf(
   parts: Part[],
   why: { why?: string },
   decided: Planned,
-): Omit<SplitPlan, 'figures'> {
+): Omit<SplitPlan, 'figures' | 'route'> {
   const { fixed } = s;
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const width = slotsFor(s.views, chosen.name);

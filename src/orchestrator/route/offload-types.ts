@@ -10,6 +10,7 @@ import type { TokenCounter } from '../generation/token-count.js';
 import type { Part } from '../inputs/split.js';
 import type { Planned } from './route-plan.js';
 import type { PlanFigures } from './split-figures.js';
+import type { PartsRoute } from './split-route.js';
 
 export interface SplitPlan {
   model: string;
@@ -50,8 +51,10 @@ export interface SplitPlan {
    */
   leftOut: string[];
   shrunkFrom?: number;
-  /** Where it was placed and the route's ranking: what each part's route runs on, not derived again. */
+  /** Where it was placed and the route's ranking: what the dry run's route runs on, not derived again. */
   planned: Planned;
+  /** What each part's and combination's request carries (split-route.ts): the run fills in its text only. */
+  route: PartsRoute;
   /** The last combination's answer limit: the caller's, else the call's (call-plan.ts), settled once. */
   finalMaxTokens: number;
   /** What the plan expects of its parts' speeds and answers (split-figures.ts): where the job's pace starts. */

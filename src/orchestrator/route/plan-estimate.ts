@@ -22,27 +22,10 @@ import { waitForSlot } from '../generation/schedule.js';
 import type { LearnedSpeeds } from '../generation/speed-learning.js';
 import { hostRates } from '../generation/host-rates.js';
 import type { TaskType } from '../config/profiles.js';
-import type { ModelsOverview } from '../models/overview-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';
 import type { JobParts } from './parts.js';
 import type { PlanShape } from '../generation/route-types.js';
-
-/**
- * What a host is, for speeds not yet measured: its kind as the planner reads it — a host of
- * unknown memory on which a model was seen in VRAM is a GPU host — and its VRAM in all.
- */
-export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): {
-  hostKind: HostKind;
-  vramBytes?: number;
-} {
-  const { host } = overview.ram;
-  const hostKind = host.kind === 'unknown' && overview.loaded.some((m) => m.vramBytes > 0) ? 'gpu' : host.kind;
-  return {
-    hostKind,
-    ...(host.vramTotalBytes !== undefined && host.vramTotalBytes > 0 && { vramBytes: host.vramTotalBytes }),
-  };
-}
 
 /** Where a plan would run, and the model as the route sees it. */
 export interface PlanPlace {

@@ -1,16 +1,18 @@
 /**
  * A request's plan, made once and then run (route.ts runPlan): the request shaped (route-prepare.ts:
- * the work, system prompt, answer limit, token counts), placed (route-placement.ts: the hosts that
+ * the work, system prompt, answer limit, token counts), placed (fleet/placed.ts: the hosts that
  * answer and their models) and its candidates listed in the order they will be tried
  * (route-candidates.ts). A plain value: a dry run shows it, a run carries it out, the cloud
  * fallback is asked with it. A plan of work over inputs (offload-plan.ts) gives the route its own
- * placement and ranking (`Planned`), so a call is placed and ranked once.
+ * placement and ranking (`Planned`), so a call is placed and ranked once; a split job's parts are
+ * not planned here again — they carry their plan (split-route.ts) to the run (jobs/part-route.ts).
  */
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import { callOf, type CallParts } from './call-plan.js';
 import type { JobParts } from './parts.js';
-import { listCandidates, type Candidates } from './route-candidates.js';
-import { placedAgain, placeRequest, type Placement } from './route-placement.js';
+import type { Candidates } from '../fleet/copies.js';
+import { placeRequest, type Placement } from '../fleet/placed.js';
+import { listCandidates } from './route-candidates.js';
 import { prepare, type Prepared } from './route-prepare.js';
 import type { Ranking } from './work.js';
 
@@ -18,11 +20,6 @@ import type { Ranking } from './work.js';
 export interface Planned {
   placement: Placement;
   ranking?: Ranking;
-  /**
-   * A later request of the plan (a split job's part): the hosts' state is read again, the windows kept
-   * (route-placement.ts placedAgain).
-   */
-  again?: boolean;
 }
 
 export interface RoutePlan {
@@ -52,11 +49,7 @@ export async function planRoute(shared: JobParts, req: RouteRequest, planned?: P
   const parts = callOf(shared, req);
   const ask = await prepare(parts, req);
   // every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts)
-  const placement = planned
-    ? planned.again
-      ? await placedAgain(parts, req, planned.placement)
-      : planned.placement
-    : await placeRequest(parts, req);
+  const placement = planned ? planned.placement : await placeRequest(parts, req);
   const attempts = [...placement.down];
   if (placement.views.length === 0) return { parts, req, ask, attempts, started };
   const list = await listCandidates(parts, req, ask, placement, attempts, planned?.ranking);

@@ -2,7 +2,8 @@
  * The route's ranking of one request's candidates (route-candidates.ts): a plan's ranking taken to
  * this request's window, else ranked now (work.ts), added to the queue after the named model; then
  * the queue's order weighed by how busy each copy is — spread across hosts by the requests waiting
- * ahead, a routed call moved to a model that answers sooner or within its client's limit.
+ * ahead (fleet/copy-spread.ts), a routed call moved to a model that answers sooner or within its
+ * client's limit.
  */
 import type { HostOverview } from '../fleet/placement.js';
 import type { Candidate } from '../fleet/windows.js';
@@ -11,7 +12,8 @@ import type { JobParts } from './parts.js';
 import type { Prepared } from './route-prepare.js';
 import { fitRanking, routeRanking, type Ranking } from './work.js';
 import { fitLimit } from './limit-route.js';
-import { spreadBusy, backlogPerSlot, shareBusy, type Candidacy } from './route-spread.js';
+import { shareBusy } from './route-spread.js';
+import { spreadCopies, type Candidacy } from '../fleet/copy-spread.js';
 
 /** What the steps of one request's candidates share: the request, the hosts, their models and the queue so far. */
 export interface Listing {
@@ -40,7 +42,15 @@ export function rankInto(l: Listing, planned: Ranking | undefined): void {
   ask.work.how = ranking.how;
   for (const r of ranking.selection?.ranked ?? [])
     if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
-  if (views.length > 1) spreadAcross(l);
+  // with several hosts, the queue's copies spread by the requests waiting ahead on each (fleet/copy-spread.ts);
+  // another request's answer: the limit of one that sets none, as the call settled it
+  if (views.length > 1)
+    spreadCopies({
+      ...l,
+      maxTokens: ask.maxTokens,
+      typical: ask.answer.tokens,
+      speeds: parts.records.metrics.all(),
+    });
   // a routed call whose first model is busy with others' requests goes to one that answers sooner; a model
   // the user chose stays
   if (!req.model)
@@ -62,26 +72,4 @@ export function rankInto(l: Listing, planned: Ranking | undefined): void {
       coldLoadMs: l.coldLoadMs(),
       client,
     });
-}
-
-/** With several hosts, the queue's copies spread by the requests waiting ahead on each (route-spread.ts). */
-function spreadAcross({ parts, client, ask, models, queue, unit, coldLoadMs }: Listing): void {
-  // another request's answer: the limit of one that sets none, as the call settled it
-  const typical = ask.answer.tokens;
-  const speeds = parts.records.metrics.all();
-  const backlog = (c: Candidacy) =>
-    backlogPerSlot(
-      unit(c.host),
-      c.model,
-      unit(c.host).host.loader.waitingAhead(c.model, client, ask.maxTokens),
-      typical,
-      speeds[c.model]?.avgTokensPerSecond,
-    );
-  const waitMs = (c: Candidacy) => {
-    const speed = speeds[c.model]?.avgTokensPerSecond;
-    return speed ? (backlog(c) / speed) * 1000 : undefined;
-  };
-  const loadMs = (c: Candidacy) =>
-    models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0;
-  spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
 }

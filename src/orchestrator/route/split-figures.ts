@@ -9,7 +9,8 @@ import type { RouteRequest } from '../generation/route-types.js';
 import type { JobParts } from './parts.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Planned } from './route-plan.js';
-import { estimatePlan, hostFacts } from './plan-estimate.js';
+import { estimatePlan } from './plan-estimate.js';
+import { hostFacts } from '../fleet/placement.js';
 
 /** What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's. */
 export interface PlanFigures {

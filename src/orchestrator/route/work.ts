@@ -13,6 +13,7 @@ import { selectModel } from '../generation/router.js';
 import { TASK_PROFILE } from '../generation/routing-profiles.js';
 import { type RouteCandidate, type RankRequest, type Selection } from '../generation/routing-shapes.js';
 import type { RouteRequest } from '../generation/route-types.js';
+import { holdsAt } from '../fleet/windows.js';
 
 export interface Work {
   task: TaskType;
@@ -124,9 +125,7 @@ export function fitRanking(
   contextTokens: number,
 ): Ranking | undefined {
   if (!planned.selection) return planned;
-  const holds = (r: { model: string; host?: string }) =>
-    models.some((m) => m.name === r.model && m.host === r.host && m.contextWindow >= contextTokens);
-  const ranked = planned.selection.ranked.filter(holds);
+  const ranked = planned.selection.ranked.filter(holdsAt(models, contextTokens));
   if (ranked[0] !== planned.selection.ranked[0]) return undefined;
   return { ...planned, selection: { ...planned.selection, ranked } };
 }

@@ -1,15 +1,32 @@
 /**
- * A request's placement, read once: the hosts it may go to that answer now, with their overviews
- * (fleet/placement.ts), what the hosts that are down were (as attempts), every model of them, and
- * — asked for once, when first needed — each model's usable window (fleet/windows.ts). The plan of
- * work over inputs (offload-plan.ts) reads it, and the route that runs that plan is given the same
- * reading: a call is placed once.
+ * A request's placement: the hosts it may go to that answer now, with their overviews
+ * (placement.ts), what the hosts that are down were (as attempts), every model of them, and —
+ * asked for once, when first needed — each model's usable window (windows.ts). The call's plan
+ * reads it once (route/offload-plan.ts, route/route-plan.ts), and the route that runs that plan is
+ * given the same reading: a call is placed once. A later request of the plan (a split job's part:
+ * jobs/part-route.ts) reads the hosts' state again, with the windows the plan was sized to.
  */
-import { candidatesOf, reachableHosts, type HostOverview } from '../fleet/placement.js';
-import { withUsableWindows, type Candidate, type Windowed } from '../fleet/windows.js';
+import { candidatesOf, reachableHosts, type HostCooldown, type HostOverview } from './placement.js';
+import { withUsableWindows, type Candidate, type Windowed } from './windows.js';
+import type { FleetHost } from './fleet-host.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
-import type { JobParts } from './parts.js';
-import { ownHosts } from './own-hosts.js';
+import type { MetricsStore } from '../stores/metrics.js';
+import type { SpeedStore } from '../stores/speeds.js';
+
+/** What a placement is read with: the fleet's hosts, and what was measured of them. */
+interface Reading {
+  readonly fleet: { readonly hosts: readonly FleetHost[]; readonly hostCooldown: HostCooldown };
+  readonly records: { readonly metrics: Pick<MetricsStore, 'loadSpeed'>; readonly speeds?: SpeedStore | undefined };
+}
+
+/**
+ * The hosts a request may go to: for one another ollm-mcp relayed here (a laptop's, or another
+ * server of this machine that leaves an engine's plan to this one), none that is another ollm-mcp
+ * — what was relayed runs on this server's own engines, so no call goes round between servers.
+ */
+function ownHosts(hosts: readonly FleetHost[], req: Pick<RouteRequest, 'relayed'>): readonly FleetHost[] {
+  return req.relayed ? hosts.filter((h) => h.kind !== 'ollm') : hosts;
+}
 
 export interface Placement {
   /** The hosts that answered, with their overviews. */
@@ -31,7 +48,7 @@ type Asking = Pick<RouteRequest, 'relayed' | 'signal'>;
  * The placement of `req` now: the hosts it may go to that answer, and their models — each host with
  * what was measured (load speed, models' speeds) for placement's estimates.
  */
-export async function placeRequest(parts: Pick<JobParts, 'fleet' | 'records'>, req: Asking): Promise<Placement> {
+export async function placeRequest(parts: Reading, req: Asking): Promise<Placement> {
   const down: Attempt[] = [];
   const views = await reachableHosts(ownHosts(parts.fleet.hosts, req), parts.fleet.hostCooldown, down, req.signal);
   const { metrics, speeds } = parts.records;
@@ -55,11 +72,7 @@ function placementOf(views: readonly HostOverview[], down: readonly Attempt[], s
  * state now — what is loaded, and since which of the loader's changes; the engine's own figures —
  * with the windows the plan was sized to, not weighed again.
  */
-export async function placedAgain(
-  parts: Pick<JobParts, 'fleet' | 'records'>,
-  req: Asking,
-  planned: Placement,
-): Promise<Placement> {
+export async function placedAgain(parts: Reading, req: Asking, planned: Placement): Promise<Placement> {
   const now = await placeRequest(parts, req);
   let windows: Promise<Array<Windowed>> | undefined;
   const keep = (before: readonly Windowed[]) =>

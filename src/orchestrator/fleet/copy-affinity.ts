@@ -6,20 +6,25 @@
  * chosen holds others' recent prompts and a host has room, a copy is loaded there when that takes
  * less than reading the prompt again (fleet/reread-or-load.ts). A host that schedules its own replicas
  * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system
- * prompt, then the prompt (route-prepare.ts lays it out: what repeats first). What each host is
+ * prompt, then the prompt (route/route-prepare.ts lays it out: what repeats first). What each host is
  * believed to hold is checked against what its engine says it held (`learnHeld`).
  */
-import { othersAt, type HostOverview } from '../fleet/placement.js';
-import { othersCount } from '../fleet/others-load.js';
-import { affinityChoice, type Copy } from '../fleet/prefix-affinity.js';
-import { chainOf, prefixSlots, promptChars } from '../fleet/prefix-sent.js';
-import { RECENT_MS, rereadOrLoad } from '../fleet/reread-or-load.js';
-import type { Candidate } from '../fleet/windows.js';
+import { hostFacts, othersAt, type HostOverview } from './placement.js';
+import { othersCount } from './others-load.js';
+import { affinityChoice, type Copy } from './prefix-affinity.js';
+import { chainOf, prefixSlots, promptChars } from './prefix-sent.js';
+import { RECENT_MS, rereadOrLoad } from './reread-or-load.js';
+import type { Candidate } from './windows.js';
 import { estimateSeconds } from '../generation/estimate.js';
 import { hostRates } from '../generation/host-rates.js';
 import { estimateLoadMs } from '../loading/load-estimate.js';
-import { hostFacts } from './plan-estimate.js';
-import type { Prepared } from './route-prepare.js';
+
+/** What the engine reads of the request (route/route-prepare.ts lays it out: what repeats first). */
+interface Asked {
+  readonly system: string | undefined;
+  readonly prompt: string;
+  readonly promptTokens: number;
+}
 
 interface Queued {
   model: string;
@@ -41,7 +46,7 @@ type Models = readonly Candidate[];
  */
 export function preferCachedCopy(
   owner: string,
-  ask: Prepared,
+  ask: Asked,
   queue: Queued[],
   models: Models,
   unit: UnitOf,
@@ -53,7 +58,7 @@ export function preferCachedCopy(
 
 function cachedCopyFirst(
   owner: string,
-  ask: Prepared,
+  ask: Asked,
   queue: Queued[],
   models: Models,
   unit: UnitOf,
@@ -104,7 +109,7 @@ const placesCopies = (v: HostOverview) => v.host.engine.can.managesMemory && !v.
  * when that load takes less than reading the prompt again (fleet/reread-or-load.ts; issue 75, finding 10).
  * The copy loaded is extra (fleet/extra-copies.ts): released once idle, as a rush's is.
  */
-function loadBesideOthers(owner: string, ask: Prepared, queue: Queued[], models: Models, unit: UnitOf): void {
+function loadBesideOthers(owner: string, ask: Asked, queue: Queued[], models: Models, unit: UnitOf): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
   const view = unit(first.host);

@@ -1,0 +1,171 @@
+/**
+ * Calls for one model spread over the copies on several hosts (issue 64, a hot model), chosen at
+ * run time from the hosts' state: a copy whose slots are all taken is passed for a copy with a
+ * free slot — loaded, or to be loaded when loading takes less than the wait behind the busy copy —
+ * and, with every loaded copy busy, for the one whose slot frees sooner (the work its running and
+ * waiting requests have left). A request's plan orders its candidates with it
+ * (route/route-ranked.ts), and so does each part of a split job (jobs/part-route.ts).
+ */
+import { othersAt, type HostOverview } from './placement.js';
+import { othersAsRequests, othersCount, slotsFull } from './others-load.js';
+import type { Candidate } from './windows.js';
+import type { MetricsStore } from '../stores/metrics.js';
+
+export interface Candidacy {
+  model: string;
+  /** Why it is in the queue, for the result's reason. */
+  why: string;
+  host?: string;
+  /**
+   * Moved here because the copy on this host was busy (spreadBusy): loaded for it, it is an extra copy
+   * (fleet/extra-copies.ts).
+   */
+  besideBusy?: string;
+  /** Why the copy it would load here is extra, when not that the other was busy (fleet/reread-or-load.ts). */
+  besideWhy?: string;
+  /**
+   * The user's choice (named, configured, preferred, made for the work): served as chosen, never traded for
+   * time or a free slot.
+   */
+  chosen?: true;
+}
+
+/**
+ * Every slot of the model at that host taken: by this server's requests, or — where its engine
+ * publishes its own figures — by other clients' requests too (fleet/others-load.ts).
+ */
+export const isFull = (view: HostOverview, model: string) =>
+  slotsFull(view.host.loader.requestsOn(model), othersAt(view, model), view.host.settings.ollama.numParallel);
+
+/**
+ * "; the copy on lab is busy with 3 requests of other clients on its engine", when others' requests are what
+ * fill it.
+ */
+function othersWords(view: HostOverview, model: string, what: string): string {
+  const n = othersCount(othersAt(view, model));
+  return n > 0 ? `; ${what} is busy with ${n} ${n === 1 ? 'request' : 'requests'} of other clients on its engine` : '';
+}
+
+/**
+ * What moving a call to another copy costs: the wait on the busy one (undefined: its speed unknown), and
+ * loading the other (0: loaded).
+ */
+interface SpreadCost {
+  waitMs(c: Candidacy): number | undefined;
+  loadMs(c: Candidacy): number;
+}
+
+/**
+ * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
+ * is taken by a request of ours goes after the same model on a host with a free slot — loaded there,
+ * or to be loaded when that takes less than the wait behind the busy copy's slots — and, with
+ * every copy's slots taken, after the copy with the shortest queue per slot (requests running and
+ * waiting there, others' where its engine counts them), so no copy's queue grows while another's
+ * is shorter.
+ */
+function spreadBusy(
+  queue: Candidacy[],
+  viewOf: (c: Candidacy) => HostOverview,
+  backlog: (c: Candidacy) => number,
+  cost: SpreadCost,
+): void {
+  const full = (c: Candidacy) => isFull(viewOf(c), c.model);
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    if (!full(c)) continue;
+    const copies = (pick: (o: Candidacy) => boolean) =>
+      queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
+    // a loaded copy with a free slot; else one to load, when loading it takes less than the wait here
+    // (unknown: it is loaded)
+    let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
+    if (to < 0) {
+      const wait = cost.waitMs(c);
+      to = copies((o) => !full(o) && (wait === undefined || cost.loadMs(o) < wait));
+    }
+    let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);
+    if (to < 0) {
+      // every loaded copy busy: the shortest queue per slot, when shorter than this one's
+      const mine = backlog(c);
+      for (let j = i + 1; j < queue.length; j++) {
+        const o = queue[j]!;
+        if (
+          o.model === c.model &&
+          o.host !== c.host &&
+          cost.loadMs(o) === 0 &&
+          backlog(o) < (to < 0 ? mine : backlog(queue[to]!))
+        )
+          to = j;
+      }
+      if (to > i) why = `; its queue is shorter than the copy on ${viewOf(c).host.name}'s`;
+    }
+    if (to > i) {
+      const [moved] = queue.splice(to, 1);
+      // another copy of the same model: the user's choice still (it is the model chosen)
+      queue.splice(i, 0, {
+        ...moved!,
+        why: `${moved!.why}${why}`,
+        ...(c.host !== undefined && { besideBusy: c.host }),
+        ...(c.chosen && { chosen: true as const }),
+      });
+    }
+  }
+}
+
+/**
+ * The work ahead on a copy, per slot, in answer tokens: what its running requests have left (the
+ * most each may write, less what it has written at the model's measured speed) and those waiting
+ * whole, others' included where its engine counts them (as halfway through, or whole) — so of two
+ * busy copies, the one whose slot frees sooner comes first.
+ */
+export function backlogPerSlot(
+  view: HostOverview,
+  model: string,
+  waiting: ReadonlyArray<{ tokens: number }>,
+  typical: number,
+  tokensPerSecond: number | undefined,
+): number {
+  const others = othersAt(view, model);
+  const theirs = othersAsRequests(others, typical);
+  const left = (r: { elapsedMs: number; tokens: number }) =>
+    Math.max(0, r.tokens - (tokensPerSecond ? (r.elapsedMs / 1000) * tokensPerSecond : 0));
+  const running = view.host.loader
+    .inFlight(model)
+    .map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
+  const work =
+    [...running, ...theirs.running].reduce((n, r) => n + left(r), 0) +
+    [...waiting, ...theirs.waiting].reduce((n, w) => n + w.tokens, 0);
+  return work / Math.max(1, others.slots ?? view.host.settings.ollama.numParallel);
+}
+
+/** What the copies of a request's candidates are spread by: the hosts' state now, and what was measured. */
+export interface Spreading {
+  queue: Candidacy[];
+  models: readonly Candidate[];
+  unit: (host: string | undefined) => HostOverview;
+  coldLoadMs: () => ReadonlyMap<string, number>;
+  /** Who asks, for turns on a model's slots. */
+  client: string;
+  /** The request's answer limit, and another request's (the limit of one that sets none, as the call settled it). */
+  maxTokens: number;
+  typical: number;
+  speeds: ReturnType<MetricsStore['all']>;
+}
+
+/** With several hosts, the queue's copies spread by the requests waiting ahead on each (spreadBusy). */
+export function spreadCopies({ queue, models, unit, coldLoadMs, client, maxTokens, typical, speeds }: Spreading): void {
+  const backlog = (c: Candidacy) =>
+    backlogPerSlot(
+      unit(c.host),
+      c.model,
+      unit(c.host).host.loader.waitingAhead(c.model, client, maxTokens),
+      typical,
+      speeds[c.model]?.avgTokensPerSecond,
+    );
+  const waitMs = (c: Candidacy) => {
+    const speed = speeds[c.model]?.avgTokensPerSecond;
+    return speed ? (backlog(c) / speed) * 1000 : undefined;
+  };
+  const loadMs = (c: Candidacy) =>
+    models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0;
+  spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
+}

@@ -1,0 +1,74 @@
+/**
+ * A split job's part — or combination — run on its plan (route/split-route.ts, made once with the
+ * split plan): its own text filled into the shape every request of the job shares
+ * (generation/request-shape.ts), the hosts' state read now with the windows the parts were sized to
+ * kept (fleet/placed.ts placedAgain), and the copy that serves it chosen from that state
+ * (fleet/copies.ts: the plan's model first; with several hosts its busy copies passed for free ones
+ * and the copy that read its prefix first); when the plan's model is used up or its copy busy, the
+ * plan's ranking, as far as the windows hold this request. Then tried as any request is (route.ts
+ * runPlan: its candidates in turn, the cloud fallback last). Nothing inferred, ranked or limited
+ * again, and nothing of route/ entered: the plan is carried.
+ */
+import { coldLoadsOf, modelsOf, namedFirst, orderedCopies, unitOf, type Candidates } from '../fleet/copies.js';
+import { spreadCopies, type Candidacy } from '../fleet/copy-spread.js';
+import { placedAgain, type Placement } from '../fleet/placed.js';
+import { clientOf } from '../fleet/slots-of.js';
+import { holdsAt } from '../fleet/windows.js';
+import { filled } from '../generation/request-shape.js';
+import type { Attempt, RouteRequest, RouteResult } from '../generation/route-types.js';
+import type { Prepared } from '../route/route-prepare.js';
+import type { PartsRoute } from '../route/split-route.js';
+import { runPlan } from './route.js';
+
+/** The request `req` of a split job, on the route its plan carries. */
+export async function routePart(route: PartsRoute, req: RouteRequest): Promise<RouteResult> {
+  const started = performance.now();
+  const { parts } = route;
+  // this request's own copy of the call's work: the plan's ranking, when taken, says its profile
+  const ask: Prepared = { work: { ...route.work }, ...filled(route.shape, req) };
+  req.progress?.enter({ kind: 'starting', what: `choosing a model for ${ask.work.profile} work` });
+  // the hosts' state now — what is loaded, which are down —, the windows the parts were sized to kept
+  const placement = await placedAgain(parts, req, route.placement);
+  const attempts = [...placement.down];
+  if (placement.views.length === 0) return runPlan({ parts, req, ask, attempts, started });
+  const list = await partCopies(route, req, ask, placement, attempts);
+  return runPlan({ parts, req, ask, attempts, list, started });
+}
+
+/** The request's candidates: the plan's model first, then the plan's ranking; copies chosen from the hosts' state. */
+async function partCopies(
+  route: PartsRoute,
+  req: RouteRequest,
+  ask: Prepared,
+  placement: Placement,
+  attempts: Attempt[],
+): Promise<Candidates> {
+  const { views } = placement;
+  const models = await modelsOf(placement, ask.contextTokens);
+  const queue: Candidacy[] = [];
+  namedFirst(route.model, req, ask, models, queue, attempts);
+  const unit = unitOf(views);
+  const coldLoadMs = coldLoadsOf(models, route.parts.records.metrics);
+  const { ranking } = route;
+  // the plan's ranking as it is, kept to the models whose window holds this request: never ranked again
+  const rank = () => {
+    if (!ranking) return;
+    ask.work.profile = ranking.profile;
+    ask.work.how = ranking.how;
+    const holds = holdsAt(models, ask.contextTokens);
+    for (const r of ranking.selection?.ranked ?? [])
+      if (holds(r) && !queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+    if (views.length > 1)
+      spreadCopies({
+        queue,
+        models,
+        unit,
+        coldLoadMs,
+        client: clientOf(req),
+        maxTokens: ask.maxTokens,
+        typical: ask.answer.tokens,
+        speeds: route.parts.records.metrics.all(),
+      });
+  };
+  return orderedCopies({ req, ask, views, models, queue, unit, coldLoadMs, rank: req.only ? undefined : rank });
+}
