@@ -3,7 +3,7 @@
  * engine reads (the system prompt, then the prompt) and its block chain; whose it is; what the
  * engine then said its cache held, checked against what was believed (`learnHeld`), and what its
  * owner may be told of it (`shownCached`, `believedCached`). Placement reads it before a request
- * (route/route-affinity.ts), the run after it (jobs/route-generate.ts).
+ * (copy-affinity.ts), the run after it (jobs/route-generate.ts).
  */
 import type { FleetHost } from './fleet-host.js';
 import type { RouteRequest } from '../generation/route-types.js';

@@ -35,7 +35,7 @@ export interface StreamResult {
   believedCachedTokens?: number;
   /**
    * The engine's own figure of its cache, whoever's prompts it held, for the speed learned only;
-   * `cachedPromptTokens` is then what the request's owner may be told (route/route-affinity.ts shownCached).
+   * `cachedPromptTokens` is then what the request's owner may be told (fleet/copy-affinity.ts; fleet/prefix-sent.ts shownCached).
    */
   engineCachedTokens?: number;
 }

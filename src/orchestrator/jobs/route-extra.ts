@@ -12,7 +12,7 @@ type Extra = { of: string; why: string };
 /**
  * A copy just loaded here is an extra one for a rush (fleet/extra-copies.ts, released when idle) when the
  * candidate was moved here because the copy loaded on another host was busy (route-candidates.ts
- * spreadBusy), or its slots held others' recent prompts (route-affinity.ts, `besideWhy`) — and only
+ * spreadBusy), or its slots held others' recent prompts (fleet/copy-affinity.ts, `besideWhy`) — and only
  * where ollm-mcp loads and unloads (never on an engine that does it itself).
  */
 export function extraCopyOf(candidate: Beside, unit: HostOverview, views: readonly HostOverview[]): Extra | undefined {

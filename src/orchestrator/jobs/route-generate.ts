@@ -51,7 +51,7 @@ export async function generate(
   });
   try {
     // where this prompt now sits: what the next request of its kind is placed by with several hosts
-    // (route-affinity.ts), and
+    // (fleet/copy-affinity.ts), and
     // what an engine that says nothing of its cache is believed to have read again, for the speed learned
     const sent = host.prefixes.note(
       promptOwnerOf(req),
