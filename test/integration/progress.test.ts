@@ -134,7 +134,7 @@ describe('progress through every phase', () => {
     expect(r.model).toBe('phi3:mini');
     expect(r.fallbacks).toHaveLength(1);
     const messages = rec.messages();
-    expect(messages[0]).toBe('choosing a model for general work');
+    expect(messages[0]).toBe('planning the call on llama3.2');
     expect(messages).toContainEqual(expect.stringMatching(/^llama3\.2:latest: evaluating the prompt/));
     const loads = messages.filter((m) =>
       /^loading phi3:mini \(2\.2 GB\): ~\d+ s estimated at (an assumed|this host's measured) /.test(m),

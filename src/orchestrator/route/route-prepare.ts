@@ -62,7 +62,12 @@ export async function prepare(parts: CallParts, req: RouteRequest): Promise<Prep
   // the call's work, inferred once for all its requests: this request's own copy, as its ranking may change the profile
   let work: Work | undefined;
   const workOf = () => (work ??= { ...parts.call.work() });
-  if (req.progress) req.progress.enter({ kind: 'starting', what: `choosing a model for ${workOf().profile} work` });
+  // a model the caller named needs no work to be chosen: its work waits for its first token, off the way to the engine
+  if (req.progress)
+    req.progress.enter({
+      kind: 'starting',
+      what: req.model ? `planning the call on ${req.model}` : `choosing a model for ${workOf().profile} work`,
+    });
   const shape = await shapeOf(parts, req);
   return {
     get work() {

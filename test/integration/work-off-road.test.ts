@@ -1,0 +1,76 @@
+/**
+ * The work a prompt is (generation/classify.ts) is inferred once a call needs it: at once when a model must
+ * be chosen, but for a model the caller named only at its first token — off the way to the engine — even
+ * when the call reports its progress (every tool call does).
+ */
+import { rmSync } from 'node:fs';
+import { afterEach, expect, it, vi } from 'vitest';
+import type { Orchestrator } from '../../src/orchestrator/index.js';
+import { PhaseTracker } from '../../src/orchestrator/progress/progress.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+
+const classified = vi.hoisted(() => ({ calls: 0 }));
+vi.mock('../../src/orchestrator/generation/classify.js', async (original) => {
+  const real = await original<typeof import('../../src/orchestrator/generation/classify.js')>();
+  return {
+    ...real,
+    classify: (...args: Parameters<typeof real.classify>) => {
+      classified.calls++;
+      return real.classify(...args);
+    },
+  };
+});
+
+let fake: FakeOllama | undefined;
+let core: Orchestrator | undefined;
+const trackers: PhaseTracker[] = [];
+afterEach(async () => {
+  for (const t of trackers.splice(0)) t.close();
+  await core?.shutdown(200);
+  if (core) rmSync(core.config.home, { recursive: true, force: true });
+  await fake?.stop();
+  fake = core = undefined;
+});
+
+/** A call with progress, and how often the work had been inferred when the engine was asked. */
+async function inferredBeforeEngine(model: string | undefined): Promise<{ before: number; messages: string[] }> {
+  fake = await FakeOllama.start({
+    memoryBytes: 16e9,
+    models: DEFAULT_REGISTRY.filter((m) => ['llama3.2:latest', 'phi3:mini'].includes(m.name)),
+    tokenDelayMs: 1,
+  });
+  core = await coreFor(fake, { totalBytes: 16e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
+  let before = -1;
+  fake.reply(() => {
+    before = classified.calls;
+    return 'hello there';
+  });
+  const messages: string[] = [];
+  const tracker = new PhaseTracker((u) => messages.push(u.message), { intervalMs: 300 });
+  trackers.push(tracker);
+  classified.calls = 0;
+  const r = await routeAndGenerate(core, {
+    prompt: 'hi',
+    ...(model && { model }),
+    maxTokens: 16,
+    useMemory: false,
+    progress: tracker,
+  });
+  expect(r.task).toBe('fast'); // inferred all the same: the result says what work it was
+  expect(classified.calls).toBe(1);
+  return { before, messages };
+}
+
+it("a named model's call reaches the engine before its work is inferred", async () => {
+  const { before, messages } = await inferredBeforeEngine('llama3.2');
+  expect(before).toBe(0);
+  expect(messages[0]).toBe('planning the call on llama3.2');
+});
+
+it('a call whose model is to be chosen infers its work first: the choice needs it', async () => {
+  const { before, messages } = await inferredBeforeEngine(undefined);
+  expect(before).toBe(1);
+  expect(messages[0]).toBe('choosing a model for fast work');
+});
