@@ -5,7 +5,6 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, expect, it, vi } from 'vitest';
-import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { PhaseTracker } from '../../src/orchestrator/progress/progress.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
@@ -23,25 +22,25 @@ vi.mock('../../src/orchestrator/generation/classify.js', async (original) => {
   };
 });
 
-let fake: FakeOllama | undefined;
-let core: Orchestrator | undefined;
-const trackers: PhaseTracker[] = [];
+/** What each test started, stopped after it: the engine, the core (and its home), the reporter. */
+const started: Array<() => unknown> = [];
 afterEach(async () => {
-  for (const t of trackers.splice(0)) t.close();
-  await core?.shutdown(200);
-  if (core) rmSync(core.config.home, { recursive: true, force: true });
-  await fake?.stop();
-  fake = core = undefined;
+  for (const stop of started.splice(0).reverse()) await stop();
 });
 
 /** A call with progress, and how often the work had been inferred when the engine was asked. */
 async function inferredBeforeEngine(model: string | undefined): Promise<{ before: number; messages: string[] }> {
-  fake = await FakeOllama.start({
+  const fake = await FakeOllama.start({
     memoryBytes: 16e9,
     models: DEFAULT_REGISTRY.filter((m) => ['llama3.2:latest', 'phi3:mini'].includes(m.name)),
     tokenDelayMs: 1,
   });
-  core = await coreFor(fake, { totalBytes: 16e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
+  started.push(() => fake.stop());
+  const core = await coreFor(fake, { totalBytes: 16e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
+  started.push(async () => {
+    await core.shutdown(200);
+    rmSync(core.config.home, { recursive: true, force: true });
+  });
   let before = -1;
   fake.reply(() => {
     before = classified.calls;
@@ -49,7 +48,7 @@ async function inferredBeforeEngine(model: string | undefined): Promise<{ before
   });
   const messages: string[] = [];
   const tracker = new PhaseTracker((u) => messages.push(u.message), { intervalMs: 300 });
-  trackers.push(tracker);
+  started.push(() => tracker.close());
   classified.calls = 0;
   const r = await routeAndGenerate(core, {
     prompt: 'hi',

@@ -53,18 +53,21 @@ export function preferCachedCopy(
   unit: UnitOf,
   ahead: Waiting,
 ): void {
-  cachedCopyFirst(owner, ask, queue, models, unit, ahead);
-  loadBesideOthers(owner, ask, queue, models, unit);
+  const copy: CopyAsk = { owner, ask, queue, models, unit };
+  cachedCopyFirst(copy, ahead);
+  loadBesideOthers(copy);
 }
 
-function cachedCopyFirst(
-  owner: string,
-  ask: Asked,
-  queue: Queued[],
-  models: Models,
-  unit: UnitOf,
-  ahead: Waiting,
-): void {
+/** Whose request it is, the request, the candidates in order, the models and each host's overview. */
+interface CopyAsk {
+  owner: string;
+  ask: Asked;
+  queue: Queued[];
+  models: Models;
+  unit: UnitOf;
+}
+
+function cachedCopyFirst({ owner, ask, queue, models, unit }: CopyAsk, ahead: Waiting): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
   // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible,
@@ -110,7 +113,7 @@ const placesCopies = (v: HostOverview) => v.host.engine.can.managesMemory && !v.
  * when that load takes less than reading the prompt again (fleet/reread-or-load.ts; issue 75, finding 10).
  * The copy loaded is extra (fleet/extra-copies.ts): released once idle, as a rush's is.
  */
-function loadBesideOthers(owner: string, ask: Asked, queue: Queued[], models: Models, unit: UnitOf): void {
+function loadBesideOthers({ owner, ask, queue, models, unit }: CopyAsk): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
   const view = unit(first.host);
