@@ -15,7 +15,12 @@ export function killAtEnd(child: ChildProcess): void {
 }
 
 /** Kills every process still open (SIGKILL after 2 s without exiting) and waits for their exits. */
-export async function killLeftOpen(): Promise<void> {
+export function killLeftOpen(): Promise<void> {
+  return killLeftOpenWithin(2000);
+}
+
+/** killLeftOpen with its grace before SIGKILL given (its own test waits less than 2 s). */
+export async function killLeftOpenWithin(graceMs: number): Promise<void> {
   const left = [...open];
   open.clear();
   await Promise.all(
@@ -23,7 +28,7 @@ export async function killLeftOpen(): Promise<void> {
       (child) =>
         new Promise<void>((done) => {
           if (child.exitCode !== null || child.signalCode !== null) return done();
-          const hard = setTimeout(() => child.kill('SIGKILL'), 2000);
+          const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
           child.once('exit', () => (clearTimeout(hard), done()));
           child.kill('SIGTERM');
         }),

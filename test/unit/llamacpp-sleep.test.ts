@@ -1,7 +1,7 @@
 // llama-server's router as it is (issue 44, item 2): sleeping models, a model's own figures from
 // /props?model=, the prompt cache in RAM, waits on the router that end, and the engine named.
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readArgs, readRuntime } from '../../src/orchestrator/engines/llamacpp/llamacpp-api.js';
 import {
   LOAD_GRACE_MS,
@@ -54,6 +54,21 @@ function router(statuses: string[]): RouterHost & { commands: string[]; reads: n
   return r;
 }
 
+/**
+ * `work` with the clock faked (timers, Date, performance): the router's polls every 100 ms and its
+ * grace run in fake time, as far as the work needs, instead of seconds of real waiting.
+ */
+async function onFakeClock<T>(work: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+  const done = work();
+  done.catch(() => {}); // awaited below; not unhandled while the clock runs
+  await vi.runAllTimersAsync();
+  return done;
+}
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('a sleeping router model (--sleep-idle-seconds)', () => {
   it('counts as running: loaded and sleeping, not loading, unloaded or failed', () => {
     expect(running('loaded')).toBe(true);
@@ -76,18 +91,21 @@ describe('a sleeping router model (--sleep-idle-seconds)', () => {
 
   it('a status that is neither loading nor running ends the wait after the grace, naming it', async () => {
     const r = router(['unloaded', 'resting']);
-    const started = Date.now();
-    const err = await routerLoad(r, 'alpha:latest').catch((e: unknown) => e);
+    const started = { at: 0 };
+    const err = await onFakeClock(() => {
+      started.at = Date.now();
+      return routerLoad(r, 'alpha:latest').catch((e: unknown) => e);
+    });
     expect(err).toBeInstanceOf(HostError);
     expect((err as HostError).message).toMatch(
       /llama-server at 127\.0\.0\.1:1 could not load alpha:latest: its status stays "resting", not loading/,
     );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(LOAD_GRACE_MS);
+    expect(Date.now() - started.at).toBeGreaterThanOrEqual(LOAD_GRACE_MS);
   });
 
   it('a model still loading is waited for past the grace', async () => {
     const r = router(['unloaded', ...Array<string>(14).fill('loading'), 'loaded']);
-    expect(await routerLoad(r, 'alpha:latest')).toBeGreaterThan(0);
+    expect(await onFakeClock(() => routerLoad(r, 'alpha:latest'))).toBeGreaterThan(0);
     expect(r.reads).toBe(16);
   });
 });
@@ -110,7 +128,7 @@ describe('polling the router under one signal', () => {
       'loading',
       'loaded',
     ]);
-    await routerLoad(r, 'alpha:latest', ac.signal);
+    await onFakeClock(() => routerLoad(r, 'alpha:latest', ac.signal));
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 });
