@@ -10,7 +10,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** The files tsconfig.json types: these get the type-aware rules. */
-const typed = ['{src,test,bench,scripts}/**/*.{ts,mts}'];
+export const typed = ['{src,test,bench,scripts}/**/*.{ts,mts}'];
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig(
