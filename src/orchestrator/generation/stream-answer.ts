@@ -35,7 +35,8 @@ export interface StreamResult {
   believedCachedTokens?: number;
   /**
    * The engine's own figure of its cache, whoever's prompts it held, for the speed learned only;
-   * `cachedPromptTokens` is then what the request's owner may be told (fleet/copy-affinity.ts; fleet/prefix-sent.ts shownCached).
+   * `cachedPromptTokens` is then what the request's owner may be told (fleet/copy-affinity.ts;
+   * fleet/prefix-sent.ts shownCached).
    */
   engineCachedTokens?: number;
 }
