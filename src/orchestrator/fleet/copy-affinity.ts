@@ -1,14 +1,13 @@
 /**
- * A request goes to the copy of its model whose engine already read its prefix (prefix-affinity.ts
- * chooses; prefix-memory.ts remembers what each host was sent), chosen at run time from the hosts'
- * state (copies.ts: a request's plan, route/route-candidates.ts, and a split job's part alike). Only
- * with several hosts, and only between copies serving now (loaded, or on an engine that loads by itself): a copy that would
- * have to load is a load decision, never made for a cache — but one: where every slot of the copy
- * chosen holds others' recent prompts and a host has room, a copy is loaded there when that takes
- * less than reading the prompt again (reread-or-load.ts). A host that schedules its own replicas
- * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system
- * prompt, then the prompt (route/route-prepare.ts lays it out: what repeats first). What each host is
- * believed to hold is checked against what its engine says it held (`learnHeld`).
+ * A request goes to the copy of its model whose engine already read its prefix (prefix-affinity.ts chooses;
+ * prefix-memory.ts remembers what each host was sent), chosen at run time from the hosts' state (copies.ts: a request's
+ * plan, route/route-candidates.ts, and a split job's part alike). Only with several hosts, and only between copies
+ * serving now (loaded, or on an engine that loads by itself): a copy that would have to load is a load decision, never
+ * made for a cache — but one: where every slot of the copy chosen holds others' recent prompts and a host has room, a
+ * copy is loaded there when that takes less than reading the prompt again (reread-or-load.ts). A host that schedules
+ * its own replicas (`cluster`) is left out: its own router places by prefix. What the engine reads is the system
+ * prompt, then the prompt (route/route-prepare.ts lays it out: what repeats first). What each host is believed to hold
+ * is checked against what its engine says it held (`learnHeld`).
  */
 import { hostFacts, othersAt, type HostOverview } from './placement.js';
 import { othersCount } from './others-load.js';
