@@ -286,6 +286,27 @@ describe('proves: a challenge the token alone answers', () => {
     expect(await proves({ url: `http://${await closedAddress()}/mcp`, token: newToken(), pid: OTHER_PID })).toBe(false);
   });
 
+  it('the answer read is bounded and must be a 200: a right proof past 512 bytes, or under 203, is no proof', async () => {
+    const token = newToken();
+    const padded = (bytes: number, status = 200) => {
+      const server = http.createServer((req, res) => {
+        const nonce = String(req.headers[CHALLENGE_HEADER]);
+        const proof = { pid: OTHER_PID, mac: claimMac(token, nonce, OTHER_PID) };
+        const body = JSON.stringify({ ...proof, pad: '' });
+        res.writeHead(status).end(JSON.stringify({ ...proof, pad: ' '.repeat(bytes - body.length) }));
+      });
+      servers.push(server);
+      return new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`)),
+      );
+    };
+    // the bound alone stands between: the same proof is taken at 512 bytes and refused at 513
+    expect(await proves({ url: await padded(512), token, pid: OTHER_PID })).toBe(true);
+    expect(await proves({ url: await padded(513), token, pid: OTHER_PID })).toBe(false);
+    // and only a 200 is an answer: the same proof under another status is none
+    expect(await proves({ url: await padded(200, 203), token, pid: OTHER_PID })).toBe(false);
+  });
+
   it('a trickling answer is cut at the limit: no proof, and the connection closed by the prover', async () => {
     let cut!: () => void;
     const closed = new Promise<void>((r) => (cut = r));
