@@ -286,7 +286,7 @@ describe('proves: a challenge the token alone answers', () => {
     expect(await proves({ url: `http://${await closedAddress()}/mcp`, token: newToken(), pid: OTHER_PID })).toBe(false);
   });
 
-  it('the answer read is bounded and must be a 200: a right proof past 512 bytes, or under 203, is no proof', async () => {
+  it('the answer read is bounded and a 200: a right proof past 512 bytes, or under 203, is none', async () => {
     const token = newToken();
     const padded = (bytes: number, status = 200) => {
       const server = http.createServer((req, res) => {
