@@ -5,9 +5,9 @@
 // The suite keeps a core idle much of the time (its servers and engines wait on one another), so
 // the checks run in that room — in Linux's idle scheduling class where there is one (else at the
 // lowest priority): they take little from a test that times a server's answer, and end about when
-// the suite does on a 2-core machine. Their output is held
-// and written after the suite's, so the two do not interleave. Arguments go to vitest
-// (`npm test -- test/e2e/stdio.test.ts`); the checks run either way.
+// the suite does on a 2-core machine. Their output is held and written after the suite's, so the two
+// do not interleave. Arguments go to vitest (`npm test -- test/e2e/stdio.test.ts`); the checks run
+// either way.
 import { spawn, spawnSync } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
