@@ -3,12 +3,14 @@
  * caller's words, the system prompt, the remembered facts chosen for those words, the temperature
  * and the call's answer limit (shaped once: route/route-prepare.ts; for every part of a split job,
  * route/split-route.ts) — then its own prompt, with the facts after it (what repeats first, for the
- * engines' prefix caches), its answer's limit and the tokens it needs. Pure.
+ * engines' prefix caches), its answer's limit and the tokens it needs; and the first phase a
+ * request reports (startingPhase). Pure.
  */
 import { estimateTokens } from './classify.js';
 import { answerReserve, contextNeeded } from './context-need.js';
 import type { SettledLimit } from './answer-limit.js';
 import type { RouteRequest } from './route-types.js';
+import type { Phase } from '../progress/phases.js';
 
 /** What the requests of one shape share: shaped once, filled per request. */
 export interface RequestShape {
@@ -65,5 +67,17 @@ export function filled(shape: RequestShape, req: Own): FilledRequest {
     promptTokens,
     answerTokens,
     contextTokens,
+  };
+}
+
+/**
+ * A request's first phase: the model it is planned on when it names one — its work, not needed to
+ * choose a model, then waits for its first token, off the way to the engine — else the work a model
+ * is chosen for.
+ */
+export function startingPhase(req: Pick<RouteRequest, 'model'>, work: () => { profile: string }): Phase {
+  return {
+    kind: 'starting',
+    what: req.model ? `planning the call on ${req.model}` : `choosing a model for ${work().profile} work`,
   };
 }

@@ -14,7 +14,7 @@ import { spreadCopies, type Candidacy } from '../fleet/copy-spread.js';
 import { placedAgain, type Placement } from '../fleet/placed.js';
 import { clientOf } from '../fleet/slots-of.js';
 import { holdsAt } from '../fleet/windows.js';
-import { filled } from '../generation/request-shape.js';
+import { filled, startingPhase } from '../generation/request-shape.js';
 import type { Attempt, RouteRequest, RouteResult } from '../generation/route-types.js';
 import type { Prepared } from '../route/route-prepare.js';
 import type { PartsRoute } from '../route/split-route.js';
@@ -26,7 +26,7 @@ export async function routePart(route: PartsRoute, req: RouteRequest): Promise<R
   const { parts } = route;
   // this request's own copy of the call's work: the plan's ranking, when taken, says its profile
   const ask: Prepared = { work: { ...route.work }, ...filled(route.shape, req) };
-  req.progress?.enter({ kind: 'starting', what: `choosing a model for ${ask.work.profile} work` });
+  req.progress?.enter(startingPhase(req, () => ask.work));
   // the hosts' state now — what is loaded, which are down —, the windows the parts were sized to kept
   const placement = await placedAgain(parts, req, route.placement);
   const attempts = [...placement.down];

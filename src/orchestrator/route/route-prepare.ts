@@ -9,7 +9,7 @@
  * progress; for the model the caller named, at its first token (route-attempt.ts), so its cost is
  * not on the way to the engine.
  */
-import { filled, type FilledRequest, type RequestShape } from '../generation/request-shape.js';
+import { filled, startingPhase, type FilledRequest, type RequestShape } from '../generation/request-shape.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { CallParts } from './call-plan.js';
@@ -62,12 +62,7 @@ export async function prepare(parts: CallParts, req: RouteRequest): Promise<Prep
   // the call's work, inferred once for all its requests: this request's own copy, as its ranking may change the profile
   let work: Work | undefined;
   const workOf = () => (work ??= { ...parts.call.work() });
-  // a model the caller named needs no work to be chosen: its work waits for its first token, off the way to the engine
-  if (req.progress)
-    req.progress.enter({
-      kind: 'starting',
-      what: req.model ? `planning the call on ${req.model}` : `choosing a model for ${workOf().profile} work`,
-    });
+  if (req.progress) req.progress.enter(startingPhase(req, workOf));
   const shape = await shapeOf(parts, req);
   return {
     get work() {

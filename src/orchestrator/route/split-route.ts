@@ -1,7 +1,7 @@
 /**
  * What every request of a split job — each part, each combination — carries from its plan
- * (offload-split.ts), made once with it: the model the parts were sized for and why it was
- * chosen, the placement (the windows it was sized to) and the route's ranking (its fallbacks; made
+ * (offload-split.ts), made once with it: the model the parts were sized for (why it was chosen
+ * goes with each request, as its chosenBecause), the placement (the windows it was sized to) and the route's ranking (its fallbacks; made
  * here once when the caller named the model), the call's work, and the request's shape common to
  * every part (route-prepare.ts shapeOf: the system prompt with the guide the plan chose, the
  * remembered facts where the plan kept them, the temperature, the call's answer limit). The run
@@ -22,9 +22,8 @@ import { routeRanking, type Ranking, type Work } from './work.js';
 export interface PartsRoute {
   /** The call's parts, as it settled them (call-plan.ts). */
   parts: CallParts;
-  /** The model the parts were sized for, and why it was chosen (when the caller named none). */
+  /** The model the parts were sized for. */
   model: string;
-  why?: string;
   /** What every request of the job shares (generation/request-shape.ts). */
   shape: RequestShape;
   /** The call's work: each request takes a copy (the ranking may change its profile). */
@@ -38,7 +37,6 @@ export interface PartsRoute {
 /** What of the split plan its requests' route is made from. */
 interface Sized {
   model: string;
-  why?: string;
   guide?: string;
   carry: PartCarry;
   memoryTokens: number;
@@ -65,7 +63,6 @@ export async function partsRoute(job: CallParts, req: RouteRequest, plan: Sized)
   return {
     parts: job,
     model: plan.model,
-    ...(plan.why && { why: plan.why }),
     shape,
     work,
     placement,
