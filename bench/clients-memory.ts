@@ -58,7 +58,7 @@ async function side(file: string, host: string, ours: boolean): Promise<Side> {
     PATH: process.env.PATH ?? '',
     HOME: home,
     OLLM_HOME: home,
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
     OLLAMA_HOST: host,
     OLLM_LOG_LEVEL: 'error',
   };

@@ -59,7 +59,7 @@ async function once(shared: boolean, cli = CLI, log = 96_000): Promise<Figures> 
     OLLAMA_HOST: fake.host,
     OLLM_LOG_LEVEL: 'warn',
     OLLM_SHARED: shared ? '1' : '0',
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
   });
   const clients: Client[] = [];
   try {
@@ -134,7 +134,7 @@ async function namedOnce(): Promise<Named> {
     OLLAMA_HOST: fake.host,
     OLLM_LOG_LEVEL: 'warn',
     OLLM_SHARED: '1',
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
   });
   const clients: Client[] = [];
   try {

@@ -56,7 +56,7 @@ function env(home: string, host: string): Record<string, string> {
     PATH: process.env.PATH ?? '',
     HOME: home,
     OLLM_HOME: home,
-    XDG_RUNTIME_DIR: home,
+    OLLM_TEST_RUNTIME_DIR: home,
     OLLAMA_HOST: host,
     OLLM_LOG_LEVEL: 'error',
   };

@@ -41,7 +41,7 @@ async function client(cli: string, name: string, home: string, runtime: string, 
   const env = serverEnv({
     HOME: home,
     OLLM_HOME: home,
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
     OLLM_HOST: ollama,
     OLLM_LOG_LEVEL: 'error',
     OLLM_SHARED: '1',

@@ -79,7 +79,7 @@ async function stdio(
   const env = serverEnv({
     HOME: home,
     OLLM_HOME: home,
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
     OLLAMA_HOST: host,
     OLLM_LOG_LEVEL: 'error',
     ...extra,

@@ -53,7 +53,7 @@ export async function clientOf(
   const env = serverEnv({
     HOME: home,
     OLLM_HOME: home,
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
     OLLM_HOST: host,
     OLLM_LOG_LEVEL: 'error',
     OLLM_SHARED: '1',

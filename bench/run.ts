@@ -30,7 +30,7 @@ import { benchBeside, benchFair } from './fair.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
-import { removeTempDirs, tempDir } from '../test/helpers/temp.js';
+import { removeTempDirs, shortTempDir, tempDir } from '../test/helpers/temp.js';
 import { keepHeapSmall } from '../src/server/lifecycle.js';
 
 // The benchmarks drive the core in this process: its memory-check lines would drown the figures.
@@ -39,6 +39,10 @@ process.env.OLLM_LOG_LEVEL ??= 'warn';
 keepHeapSmall();
 // What the servers make in their temporary folder (an engine's claim in its socket folder) goes with the run, as in the tests.
 process.env.OLLM_TEST_TMPDIR ??= tempDir('ollm-bench-tmp-');
+// ...and where its processes meet (the shared servers' sockets, the engines' claims): folders of the run, short,
+// never the machine's runtime folder or /tmp (src/server/shared/rendezvous.ts)
+process.env.OLLM_TEST_RUNTIME_DIR ??= shortTempDir('ollm-bench-rt-');
+process.env.OLLM_TEST_LAST_RESORT ??= shortTempDir('ollm-bench-lr-');
 const only = process.argv[2];
 const benches = [
   { name: 'footprint', run: benchFootprint },

@@ -46,7 +46,7 @@ async function clientsFor(
     OLLAMA_HOST: host,
     OLLM_LOG_LEVEL: 'warn',
     OLLM_SHARED: mode === 'shared' ? '1' : '0',
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
   };
   const clients: Client[] = [];
   let http: HttpServer | undefined;

@@ -76,7 +76,7 @@ async function laptop(
     OLLM_HOME: home,
     OLLAMA_HOST: mode === 'box' ? closed : engine,
     OLLM_LOG_LEVEL: 'warn',
-    XDG_RUNTIME_DIR: runtime,
+    OLLM_TEST_RUNTIME_DIR: runtime,
     GPUBOX_TOKEN: TOKENS[name]!,
     ...(mode === 'one-unclaimed' && { OLLM_ENGINE_CLAIMS: '0' }),
   };

@@ -44,7 +44,7 @@ const results = join(home, 'results');
 const server = spawn(process.execPath, [join(root, 'dist/cli.js'), '--transport', 'http', '--port', '0'], {
   cwd: home,
   // its socket folder (the engine claims it makes) and temporary files in its home too: nothing left beside the run
-  env: { ...process.env, OLLM_HOME: home, OLLM_LOG_LEVEL: 'info', XDG_RUNTIME_DIR: home, TMPDIR: home },
+  env: { ...process.env, OLLM_HOME: home, OLLM_LOG_LEVEL: 'info', OLLM_TEST_RUNTIME_DIR: home, TMPDIR: home },
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 const stopServer = async () => {

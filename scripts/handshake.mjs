@@ -32,7 +32,7 @@ function handshake(cli, protocolVersion, capabilities) {
         PATH: process.env.PATH ?? '',
         HOME: home,
         OLLM_HOME: home,
-        XDG_RUNTIME_DIR: home,
+        OLLM_TEST_RUNTIME_DIR: home,
         TMPDIR: home,
         OLLAMA_HOST: '127.0.0.1:9',
         OLLM_LOG_LEVEL: 'error',

@@ -128,7 +128,7 @@ export async function listOffered(cli) {
       TMPDIR: home,
       TEMP: home,
       TMP: home,
-      XDG_RUNTIME_DIR: home,
+      OLLM_TEST_RUNTIME_DIR: home,
     },
     stderr: 'pipe',
   });

@@ -8,10 +8,12 @@ import type { LoadedConfig } from '../orchestrator/config/index.js';
 import type { CliArgs } from './args.js';
 import { fail, print } from './commands.js';
 import { currentName, describeServer, twoPlanners } from './shared/report.js';
+import { enginePlans, planLines, type EnginePlan } from './shared/engine-plans.js';
+import { socketFolders } from './shared/place.js';
 import { allServers, servingHome, type Found } from './shared/servers.js';
 import { stopServer } from './shared/stop.js';
 
-function listServers(config: LoadedConfig, servers: Found[], json: boolean): number {
+function listServers(config: LoadedConfig, servers: Found[], plans: EnginePlan[], json: boolean): number {
   const current = currentName(config);
   if (json) {
     print(
@@ -23,6 +25,7 @@ function listServers(config: LoadedConfig, servers: Found[], json: boolean): num
             joined: s.name === current,
             ...(s.who && { server: s.who }),
           })),
+          engines: plans,
         },
         null,
         2,
@@ -36,6 +39,8 @@ function listServers(config: LoadedConfig, servers: Found[], json: boolean): num
   }
   print(`${servers.length} shared server${servers.length === 1 ? '' : 's'}:`);
   for (const s of servers) print(`  ${describeServer(s, current)}`);
+  if (plans.length) print('Engines:');
+  for (const line of planLines(plans)) print(`  ${line}`);
   const two = twoPlanners(servers, config.home);
   if (two) print(`! ${two}`);
   return 0;
@@ -85,7 +90,6 @@ async function stopServers(config: LoadedConfig, servers: Found[], which: string
 
 export async function sharedCommand(config: LoadedConfig, args: CliArgs): Promise<number> {
   const servers = await allServers(config.home);
-  return args.action === 'stop'
-    ? stopServers(config, servers, args.params[0])
-    : listServers(config, servers, args.json);
+  if (args.action === 'stop') return stopServers(config, servers, args.params[0]);
+  return listServers(config, servers, await enginePlans(await socketFolders(config.home)), args.json);
 }

@@ -72,7 +72,7 @@ describe("each client's time limit through the shared server", () => {
       OLLM_HOME: home,
       OLLAMA_HOST: shared.fake.host,
       OLLM_SHARED: '1',
-      XDG_RUNTIME_DIR: runtime,
+      OLLM_TEST_RUNTIME_DIR: runtime,
     });
     const checks = (JSON.parse(r.stdout) as { checks: Array<{ name: string; level: string; detail: string }> }).checks;
     const line = checks.find((c) => c.name === 'client time limits');

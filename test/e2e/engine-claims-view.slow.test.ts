@@ -136,7 +136,7 @@ describe('two servers of one user, other settings, engines planned by the first'
       const runtime = runtimeDir();
       const a = await launcherIn(state, runtime)('agent-a', 'shared:\n  idleSeconds: 30\n');
       expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ pinned: true });
-      const env = { OLLM_HOME: tempHome(''), OLLAMA_HOST: state.fake.host, XDG_RUNTIME_DIR: runtime };
+      const env = { OLLM_HOME: tempHome(''), OLLAMA_HOST: state.fake.host, OLLM_TEST_RUNTIME_DIR: runtime };
       const http = await startHttp(env);
       const client = new Client({ name: 'monitor-page', version: '1' });
       try {

@@ -44,7 +44,7 @@ interface Raw {
 function raw(home: string, runtime: string, args: string[] = []): Raw {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: home,
-    env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime }),
+    env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', OLLM_TEST_RUNTIME_DIR: runtime }),
   });
   children.push(child);
   const got: Array<Record<string, unknown>> = [];

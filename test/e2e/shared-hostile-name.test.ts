@@ -27,7 +27,7 @@ describe('a client with a hostile name on the shared server', () => {
       const runtime = runtimeDir();
       runtimes.push(runtime);
       const home = tempHome('');
-      const env = { OLLM_HOME: home, OLLAMA_HOST: shared.fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime };
+      const env = { OLLM_HOME: home, OLLAMA_HOST: shared.fake.host, OLLM_SHARED: '1', OLLM_TEST_RUNTIME_DIR: runtime };
       const launch = async (name: string, client?: Client) => {
         const l = await sharedLaunch({
           home,

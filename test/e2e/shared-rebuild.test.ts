@@ -47,7 +47,7 @@ const setup = (runtime = runtimeDir()) => {
   return {
     runtime,
     home,
-    env: { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime },
+    env: { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', OLLM_TEST_RUNTIME_DIR: runtime },
     oldDaemon: async () => {
       const d = daemonOf(old.cli, where);
       await expect.poll(() => sharedPids(runtime), { timeout: 10_000 }).toContain(d.child.pid);
@@ -83,7 +83,7 @@ const listed = async (env: Record<string, string>): Promise<Listed[]> => {
   const r = await run(['shared', '--json'], env);
   expect(r.code, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { servers: Listed[] }).servers.filter((s) =>
-    s.address.startsWith(`${socketDir(env.XDG_RUNTIME_DIR!)}/`),
+    s.address.startsWith(`${socketDir(env.OLLM_TEST_RUNTIME_DIR!)}/`),
   );
 };
 

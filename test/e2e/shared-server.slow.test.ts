@@ -28,7 +28,12 @@ describe('ollm-mcp daemon', () => {
     { timeout: 30_000 },
     async () => {
       const home = tempHome('shared:\n  idleSeconds: 1\n');
-      const env = serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+      const env = serverEnv({
+        OLLM_HOME: home,
+        OLLAMA_HOST: fake.host,
+        OLLM_SHARED: '1',
+        OLLM_TEST_RUNTIME_DIR: runtime,
+      });
       const daemon = spawn(process.execPath, [CLI, 'daemon'], { env, cwd: home, stdio: 'ignore' });
       await expect.poll(() => sharedPids(runtime), { timeout: 10_000 }).toEqual([daemon.pid]);
       const launch = (name: string) => sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name });

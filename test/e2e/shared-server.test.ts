@@ -21,6 +21,7 @@ import {
   type SharedLaunch,
 } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
+import { askWho } from '../../src/server/shared/who.js';
 
 // A 6 GB budget: llama3.2 (2 GB) pinned leaves too little for qwen2.5-coder:7b (4.7 GB) beside it.
 const YAML = 'ram:\n  budget: 6GB\n  bufferBytes: 0\nmodel:\n  keepAlive:\n    timeout: 10m\n';
@@ -162,7 +163,8 @@ describe('the shared server', () => {
     expect(dir.mode & 0o777).toBe(0o700);
     expect(dir.uid).toBe(process.getuid!());
     const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
-    expect(sock).toMatch(/^\d+\.\d+\.\d+.*-[0-9a-f]{16}\.sock$/);
+    // a hash of the release and key: short, whatever the folder (issue 80, finding 2)
+    expect(sock).toMatch(/^[0-9a-f]{20}\.sock$/);
     expect(statSync(join(socketDir(runtime), sock)).mode & 0o777).toBe(0o600);
   });
 
@@ -333,7 +335,7 @@ describe('the shared server', () => {
       const home = tempHome(YAML);
       const file = join(tempDir('ollm-tmpfile-'), 'not-a-folder');
       writeFileSync(file, 'x');
-      const last = tempDir('ollm-lr-'); // as short as runtimeDir(): a socket path must stay under ~100 bytes
+      const last = runtimeDir(); // short: a socket path must stay under ~100 bytes
       const l = await sharedLaunch({
         home,
         ollamaHost: fake.host,
@@ -366,7 +368,7 @@ describe('the shared server', () => {
       OLLM_HOME: home,
       OLLAMA_HOST: fake.host,
       OLLM_SHARED: '1',
-      XDG_RUNTIME_DIR: runtime,
+      OLLM_TEST_RUNTIME_DIR: runtime,
     });
     const check = (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string }> }).checks.find(
       (c) => c.name === 'shared server',
@@ -381,7 +383,7 @@ describe('the shared server', () => {
     const { runtime, launch } = setup();
     await launch('client-a');
     const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
-    const [, version, build, key] = /^(.+)-([0-9a-f]{12})-([0-9a-f]{16})\.sock$/.exec(sock)!;
+    const { version, build, key } = (await askWho(join(socketDir(runtime), sock)))!;
     const hello = (fields: Record<string, string>) =>
       new Promise<string>((resolve, reject) => {
         const s = connectSocket(join(socketDir(runtime), sock));

@@ -58,7 +58,7 @@ describe('a shared server suspended, replaced, then continued', () => {
       expect(sharedPids(runtime)).toEqual([next]);
       expect(socketFiles(runtime).filter((f) => f.endsWith('.sock'))).toHaveLength(1);
       const listed = spawnSync(process.execPath, [CLI, 'shared'], {
-        env: serverEnv({ OLLM_HOME: home, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime }),
+        env: serverEnv({ OLLM_HOME: home, OLLM_SHARED: '1', OLLM_TEST_RUNTIME_DIR: runtime }),
         cwd: home,
         encoding: 'utf8',
         timeout: 20_000,

@@ -36,7 +36,7 @@ afterAll(async () => {
 describe.each([
   ['on its own', {}],
   // the shared server's socket in a runtime folder of the test's own, never the machine's (removed after)
-  ['through the shared server', { OLLM_SHARED: '1', XDG_RUNTIME_DIR: RUNTIME }],
+  ['through the shared server', { OLLM_SHARED: '1', OLLM_TEST_RUNTIME_DIR: RUNTIME }],
 ])('the offloading skill, %s', (_, extra) => {
   it('is listed as skill://offloading/SKILL.md and read, front matter and all, with resources/read', async () => {
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, ...extra });

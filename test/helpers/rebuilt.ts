@@ -56,7 +56,7 @@ function stopRunning(cli: string): void {
 
 /** The environment of a shared launch or daemon of the tests (as helpers/shared.ts gives it). */
 export const sharedEnv = (o: { home: string; ollamaHost: string; runtime: string }): Record<string, string> =>
-  serverEnv({ OLLM_HOME: o.home, OLLAMA_HOST: o.ollamaHost, OLLM_SHARED: '1', XDG_RUNTIME_DIR: o.runtime });
+  serverEnv({ OLLM_HOME: o.home, OLLAMA_HOST: o.ollamaHost, OLLM_SHARED: '1', OLLM_TEST_RUNTIME_DIR: o.runtime });
 
 /**
  * A stdio launch of `cli` with the shared server on, named `name` to the server; resolved once it forwards or

@@ -1,6 +1,6 @@
 /**
  * Launches of the built server with the shared server on (OLLM_SHARED=1), its socket folder in a
- * runtime folder of the test's own (XDG_RUNTIME_DIR), so tests never meet the machine's shared
+ * runtime folder of the test's own (OLLM_TEST_RUNTIME_DIR), so tests never meet the machine's shared
  * servers nor each other's; and what a test needs to see of the shared server: its socket, its pid
  * (the lock file holds it), and a way to stop it.
  */
@@ -11,10 +11,13 @@ import { Client } from '@modelcontextprotocol/client';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, serverEnv, tempHome } from './spawn.js';
-import { tempDir } from './temp.js';
+import { shortTempDir } from './temp.js';
 
-/** A runtime folder for a test file's shared servers (short: a socket path must stay under ~100 bytes). */
-export const runtimeDir = (): string => tempDir('ollm-rt-');
+/**
+ * A runtime folder for a test file's shared servers, in /tmp: short whatever $TMPDIR is (a socket path must stay under
+ * ~100 bytes).
+ */
+export const runtimeDir = (): string => shortTempDir('ollm-rt-');
 
 /** The folder the shared servers of this user make in `runtime`. */
 export const socketDir = (runtime: string): string => join(runtime, `ollm-mcp-${process.getuid!()}`);
@@ -88,15 +91,19 @@ export async function sharedLaunch(o: {
   name: string;
   args?: string[];
   env?: Record<string, string>;
+  /** The entry's whole environment instead (the SDK adds its defaults: HOME, LOGNAME, PATH, SHELL, TERM, USER). */
+  entryEnv?: Record<string, string>;
   client?: Client;
 }): Promise<SharedLaunch> {
-  const env = serverEnv({
-    OLLM_HOME: o.home,
-    OLLAMA_HOST: o.ollamaHost,
-    OLLM_SHARED: '1',
-    XDG_RUNTIME_DIR: o.runtime,
-    ...o.env,
-  });
+  const env =
+    o.entryEnv ??
+    serverEnv({
+      OLLM_HOME: o.home,
+      OLLAMA_HOST: o.ollamaHost,
+      OLLM_SHARED: '1',
+      OLLM_TEST_RUNTIME_DIR: o.runtime,
+      ...o.env,
+    });
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...(o.args ?? [])],

@@ -30,6 +30,9 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
     OLLM_LOG_LEVEL: 'info',
     OLLM_SHARED: '0',
     ...(process.env.OLLM_TEST_TMPDIR && { TMPDIR: process.env.OLLM_TEST_TMPDIR }),
+    // where the processes of a run meet (test/global-setup.ts), never the machine's runtime folder or /tmp
+    ...(process.env.OLLM_TEST_RUNTIME_DIR && { OLLM_TEST_RUNTIME_DIR: process.env.OLLM_TEST_RUNTIME_DIR }),
+    ...(process.env.OLLM_TEST_LAST_RESORT && { OLLM_TEST_LAST_RESORT: process.env.OLLM_TEST_LAST_RESORT }),
   };
   return { ...env, ...extra };
 }

@@ -17,6 +17,16 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * A new empty folder in /tmp itself, named `<prefix>XXXXXX`, for what needs a short path (a socket's folder: ~100
+ * bytes at most) whatever $TMPDIR is; removed with the others.
+ */
+export function shortTempDir(prefix: string): string {
+  const dir = mkdtempSync(join('/tmp', prefix));
+  made.add(dir);
+  return dir;
+}
+
 /** How many folders tempDir() made that are not removed yet. */
 export function pendingTempDirs(): number {
   return made.size;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../../src/server/shared/first-line.js';
 import { answerSchema, parseLine } from '../../src/server/shared/hello.js';
-import { fingerprint, recall, remember, type Plan } from '../../src/server/shared/memo.js';
+import { fingerprint, recall as recalled, remember, type Plan } from '../../src/server/shared/memo.js';
+import { THIS_SYSTEM, type System } from '../../src/server/shared/place.js';
 import { tempDir } from '../helpers/temp.js';
 
 const plan: Plan = {
@@ -27,10 +28,14 @@ function machine() {
   mkdirSync(cwd);
   const file = join(home, 'config.yaml');
   writeFileSync(file, 'ram:\n  budget: 4GB\n');
-  const env: NodeJS.ProcessEnv = { XDG_RUNTIME_DIR: join(root, 'rt'), OLLM_HOME: home, PATH: '/bin' };
-  mkdirSync(env.XDG_RUNTIME_DIR!);
-  const keep = async (argv: string[] = [], e = env) => remember(argv, (await fingerprint(cwd, file))!, plan, e, cwd);
-  return { root, home, cwd, file, env, keep };
+  const env: NodeJS.ProcessEnv = { OLLM_HOME: home, PATH: '/bin' };
+  const runtime = join(root, 'rt');
+  mkdirSync(runtime);
+  const system: System = { ...THIS_SYSTEM, runtimeDir: () => Promise.resolve(runtime) };
+  const keep = async (argv: string[] = [], e = env) =>
+    remember(argv, (await fingerprint(cwd, file))!, plan, e, cwd, system);
+  const recall = (argv: string[], e: NodeJS.ProcessEnv, from: string) => recalled(argv, e, from, system);
+  return { root, home, cwd, file, env, runtime, keep, recall };
 }
 
 describe('the memo of a forwarding launch', () => {
@@ -39,66 +44,66 @@ describe('the memo of a forwarding launch', () => {
       'folder, which it leaves empty',
     async () => {
       const m = machine();
-      expect(await recall([], m.env, m.cwd)).toBeUndefined(); // none yet
+      expect(await m.recall([], m.env, m.cwd)).toBeUndefined(); // none yet
       await m.keep();
-      expect(await recall([], m.env, m.cwd)).toEqual(plan);
-      const dir = join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}-memo`);
+      expect(await m.recall([], m.env, m.cwd)).toEqual(plan);
+      const dir = join(m.runtime, `ollm-mcp-${process.getuid!()}-memo`);
       const [memo] = readdirSync(dir);
       expect(memo).toMatch(/^memo-[0-9a-f]{16}\.json$/);
       expect(statSync(dir).mode & 0o777).toBe(0o700);
       expect(statSync(join(dir, memo!)).mode & 0o777).toBe(0o600);
-      expect(readdirSync(join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}`))).toEqual([]);
+      expect(readdirSync(join(m.runtime, `ollm-mcp-${process.getuid!()}`))).toEqual([]);
     },
   );
 
   it('other arguments, folder or variables: another launch, no memo', async () => {
     const m = machine();
     await m.keep(['--model', 'a']);
-    expect(await recall(['--model', 'a'], m.env, m.cwd)).toEqual(plan);
-    expect(await recall(['--model', 'b'], m.env, m.cwd)).toBeUndefined();
-    expect(await recall(['--model', 'a'], m.env, m.home)).toBeUndefined();
-    expect(await recall(['--model', 'a'], { ...m.env, OLLM_MODEL: 'x' }, m.cwd)).toBeUndefined();
-    expect(await recall(['--model', 'a'], { ...m.env, OLLAMA_HOST: 'http://gpu:11434' }, m.cwd)).toBeUndefined();
+    expect(await m.recall(['--model', 'a'], m.env, m.cwd)).toEqual(plan);
+    expect(await m.recall(['--model', 'b'], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall(['--model', 'a'], m.env, m.home)).toBeUndefined();
+    expect(await m.recall(['--model', 'a'], { ...m.env, OLLM_MODEL: 'x' }, m.cwd)).toBeUndefined();
+    expect(await m.recall(['--model', 'a'], { ...m.env, OLLAMA_HOST: 'http://gpu:11434' }, m.cwd)).toBeUndefined();
     // a variable that shapes nothing
-    expect(await recall(['--model', 'a'], { ...m.env, TERM: 'xterm' }, m.cwd)).toEqual(plan);
+    expect(await m.recall(['--model', 'a'], { ...m.env, TERM: 'xterm' }, m.cwd)).toEqual(plan);
   });
 
   it('a key the settings name, set or changed since: not recalled', async () => {
     const m = machine();
     await m.keep();
-    expect(await recall([], { ...m.env, BOX_TOKEN: 'secret' }, m.cwd)).toBeUndefined();
+    expect(await m.recall([], { ...m.env, BOX_TOKEN: 'secret' }, m.cwd)).toBeUndefined();
     await m.keep([], { ...m.env, BOX_TOKEN: 'secret' });
-    expect(await recall([], { ...m.env, BOX_TOKEN: 'secret' }, m.cwd)).toEqual(plan);
-    expect(await recall([], { ...m.env, BOX_TOKEN: 'other' }, m.cwd)).toBeUndefined();
+    expect(await m.recall([], { ...m.env, BOX_TOKEN: 'secret' }, m.cwd)).toEqual(plan);
+    expect(await m.recall([], { ...m.env, BOX_TOKEN: 'other' }, m.cwd)).toBeUndefined();
   });
 
   it('the settings file changed, removed, made, or replaced by a link: not recalled', async () => {
     const m = machine();
     await m.keep();
     writeFileSync(m.file, 'ram:\n  budget: 5GB\n');
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
     await m.keep();
     rmSync(m.file);
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
     await m.keep();
-    expect(await recall([], m.env, m.cwd)).toEqual(plan); // kept with no file
+    expect(await m.recall([], m.env, m.cwd)).toEqual(plan); // kept with no file
     writeFileSync(m.file, '');
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
   });
 
   it('the project found from the folder changed (a marker, a project file, its bytes): not recalled', async () => {
     const m = machine();
     await m.keep();
     writeFileSync(join(m.cwd, 'package.json'), '{}');
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
     await m.keep();
-    expect(await recall([], m.env, m.cwd)).toEqual(plan);
+    expect(await m.recall([], m.env, m.cwd)).toEqual(plan);
     mkdirSync(join(m.cwd, '.ollm'));
     writeFileSync(join(m.cwd, '.ollm', 'project.yaml'), 'profile: typescript\n');
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
     await m.keep();
     writeFileSync(join(m.cwd, '.ollm', 'project.yaml'), 'profile: python\n');
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
   });
 
   it('a settings file that is no small regular file is not memoised: the load says what it makes of it', async () => {
@@ -111,12 +116,12 @@ describe('the memo of a forwarding launch', () => {
   it('never with --token; a memo that is not one is not recalled', async () => {
     const m = machine();
     await m.keep(['--token', 't']);
-    expect(await recall(['--token', 't'], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall(['--token', 't'], m.env, m.cwd)).toBeUndefined();
     await m.keep();
-    const dir = join(m.env.XDG_RUNTIME_DIR!, `ollm-mcp-${process.getuid!()}-memo`);
+    const dir = join(m.runtime, `ollm-mcp-${process.getuid!()}-memo`);
     expect(readdirSync(dir)).toHaveLength(1);
     writeFileSync(join(dir, readdirSync(dir)[0]!), '{"v":1,"plan":{"key":"nothex"}}');
-    expect(await recall([], m.env, m.cwd)).toBeUndefined();
+    expect(await m.recall([], m.env, m.cwd)).toBeUndefined();
   });
 });
 

@@ -11,8 +11,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { basename, join } from 'node:path';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
 import { ENV_VARS } from '../../src/orchestrator/config/layers.js';
@@ -28,11 +28,14 @@ import {
   retiringName,
   sharedKey,
   sharedPart,
+  placeName,
+  placeNamed,
   sharedPlace,
   socketBases,
   socketFolders,
   type System,
 } from '../../src/server/shared/place.js';
+import { darwinUserTemp, ownFolder, platformRuntimeDir } from '../../src/server/shared/rendezvous.js';
 import { tempDir } from '../helpers/temp.js';
 
 const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
@@ -176,7 +179,7 @@ describe('privateDir as the owner sees it', () => {
     const owner = statSync(dir).uid;
     await expect(privateDir(dir, owner)).resolves.toBeUndefined();
     await expect(privateDir(dir, owner + 1)).rejects.toThrow(
-      new RegExp(`belongs to another user \\(uid ${owner}\\): remove it, or set XDG_RUNTIME_DIR`),
+      new RegExp(`belongs to another user \\(uid ${owner}\\): remove it \\(ollm-mcp makes it again`),
     );
     await expect(privateDir(dir, undefined)).resolves.toBeUndefined();
   });
@@ -190,73 +193,85 @@ describe('privateDir as the owner sees it', () => {
   });
 });
 
+const sys = (over: Partial<System>): System => ({ ...THIS_SYSTEM, lastResort: shortDir(), ...over });
+const at = (dir: string | undefined) => () => Promise.resolve(dir);
+const uidDir = (base: string) => join(base, `ollm-mcp-${THIS_SYSTEM.uid}`);
+
 describe('sharedPlace', () => {
-  it('takes a socket path of exactly the limit, and ignores a runtime folder that is not absolute', async () => {
+  it('takes a socket path of exactly the limit; the name a hash of the release and key, 20 hex digits', async () => {
     const c = await config();
-    const suffix = `/ollm-mcp-${process.getuid!()}/1.0.0-${sharedKey(c)}.sock`;
+    const name = placeName('1.0.0', sharedKey(c));
+    expect(name).toMatch(/^[0-9a-f]{20}$/);
+    const suffix = `/ollm-mcp-${process.getuid!()}/${name}.sock`;
     const base = shortDir();
     const runtime = join(base, 'r'.repeat(MAX_SOCKET_PATH - suffix.length - base.length - 1));
-    mkdirSync(runtime);
-    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
+    mkdirSync(runtime, { mode: 0o700 });
+    const place = await sharedPlace(c, '1.0.0', {}, sys({ runtimeDir: at(runtime) }));
     expect(Buffer.byteLength(place.address)).toBe(MAX_SOCKET_PATH);
-    expect(place.address.startsWith(runtime)).toBe(true);
-    // the temporary folder one of the test's own, never the machine's
-    const tmp = shortDir();
-    const relative = await sharedPlace(
-      c,
-      '1.0.0',
-      { XDG_RUNTIME_DIR: 'rel/dir' },
-      { ...THIS_SYSTEM, tmpdir: () => tmp },
-    );
-    expect(relative.address).toBe(
-      join(tmp, `ollm-mcp-${process.getuid!()}`, `1.0.0-${sharedKey(c, { XDG_RUNTIME_DIR: 'rel/dir' })}.sock`),
-    );
+    expect(place.address).toBe(join(uidDir(runtime), `${name}.sock`));
   });
 
-  it('names the version: two versions never share an address', async () => {
+  it('names the release: two versions or builds never share an address', async () => {
     const runtime = shortDir();
     const c = await config();
-    const one = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
-    const two = await sharedPlace(c, '1.0.1', { XDG_RUNTIME_DIR: runtime });
-    expect(one.address).toBe(join(runtime, `ollm-mcp-${process.getuid!()}`, `1.0.0-${sharedKey(c)}.sock`));
-    expect(two.address).not.toBe(one.address);
-    expect(one.lock).toMatch(/1\.0\.0-[0-9a-f]{16}\.lock$/);
+    const one = await sharedPlace(c, '1.0.0-aaaaaaaaaaaa', {}, sys({ runtimeDir: at(runtime) }));
+    const two = await sharedPlace(c, '1.0.1-aaaaaaaaaaaa', {}, sys({ runtimeDir: at(runtime) }));
+    const three = await sharedPlace(c, '1.0.0-bbbbbbbbbbbb', {}, sys({ runtimeDir: at(runtime) }));
+    expect(new Set([one.address, two.address, three.address]).size).toBe(3);
+    expect(one.lock).toMatch(/\/[0-9a-f]{20}\.lock$/);
   });
 
-  it('leaves a runtime folder whose socket path would be too long for the temporary folder', async () => {
+  it('leaves a runtime folder whose socket path would be too long for the last resort', async () => {
     const runtime = join(tempDir('ollm-rt-'), 'x'.repeat(90));
     mkdirSync(runtime);
-    const tmp = shortDir();
-    const place = await sharedPlace(
-      await config(),
-      '1.0.0',
-      { XDG_RUNTIME_DIR: runtime },
-      { ...THIS_SYSTEM, tmpdir: () => tmp },
-    );
-    expect(place.dir).toBe(join(tmp, `ollm-mcp-${process.getuid!()}`));
+    const last = shortDir();
+    const place = await sharedPlace(await config(), '1.0.0', {}, sys({ runtimeDir: at(runtime), lastResort: last }));
+    expect(place.dir).toBe(uidDir(last));
     expect(Buffer.byteLength(place.address)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
   });
 });
 
-describe('sharedPlace on another system', () => {
-  const system = (over: Partial<System>): System => ({ ...THIS_SYSTEM, ...over });
+// issue 80, finding 1: a launch with the whole environment and one with the SDK's minimal one met in two places
+describe('sharedPlace: one place whatever the environment', () => {
+  it('ignores XDG_RUNTIME_DIR, TMPDIR and HOME: the same place with the whole environment and with none', async () => {
+    const runtime = shortDir();
+    const c = await config();
+    const system = sys({ runtimeDir: at(runtime) });
+    const whole = {
+      XDG_RUNTIME_DIR: shortDir(),
+      TMPDIR: `/${'t'.repeat(59)}`,
+      TMP: '/elsewhere',
+      HOME: `/home/${'h'.repeat(80)}`,
+    };
+    const minimal = { HOME: '/home/u', LOGNAME: 'u', PATH: '/usr/bin', SHELL: '/bin/sh', TERM: 'xterm', USER: 'u' };
+    const a = await sharedPlace(c, '1.0.0', whole, system);
+    const b = await sharedPlace(c, '1.0.0', minimal, system);
+    expect(a).toEqual(b);
+    expect(a.dir).toBe(uidDir(runtime));
+  });
 
-  it("reads this process's system: its platform, uid, login name and temporary folder", () => {
+  it("reads this process's system: its platform, uid, login name, and the runtime folder the tests stand in", async () => {
     expect(THIS_SYSTEM.platform).toBe(process.platform);
     expect(THIS_SYSTEM.uid).toBe(process.getuid!());
     expect(THIS_SYSTEM.username()).toBe(userInfo().username);
-    expect(THIS_SYSTEM.tmpdir()).toBe(tmpdir());
+    // the test run's stand-in (test/global-setup.ts), never the machine's /run/user or /tmp
+    expect(process.env.OLLM_TEST_RUNTIME_DIR).toBeTruthy();
+    expect(await THIS_SYSTEM.runtimeDir()).toBe(process.env.OLLM_TEST_RUNTIME_DIR);
+    expect(await socketBases()).toEqual([process.env.OLLM_TEST_RUNTIME_DIR, THIS_SYSTEM.lastResort ?? '/tmp']);
   });
+});
 
+describe('sharedPlace on another system', () => {
   it('on Windows: a named pipe for the login name (odd characters replaced), its lock in $OLLM_HOME/shared', async () => {
     const home = join(tempDir('ollm-home-'), 'not-made-yet');
     const c = await config([], { OLLM_HOME: home });
-    const windows = system({ platform: 'win32', uid: undefined, username: () => 'Jo Doe\\x' });
+    const windows = sys({ platform: 'win32', uid: undefined, username: () => 'Jo Doe\\x' });
     const place = await sharedPlace(c, '1.0.0', {}, windows);
+    const name = placeName('1.0.0', sharedKey(c, {}));
     expect(place).toEqual({
-      address: `\\\\.\\pipe\\ollm-mcp-Jo_Doe_x-1.0.0-${sharedKey(c, {})}`,
+      address: `\\\\.\\pipe\\ollm-mcp-Jo_Doe_x-${name}`,
       dir: join(home, 'shared'),
-      lock: join(home, 'shared', `1.0.0-${sharedKey(c, {})}.lock`),
+      lock: join(home, 'shared', `${name}.lock`),
     });
     expect(statSync(join(home, 'shared')).isDirectory()).toBe(true);
     expect(await sharedPlace(c, '1.0.0', {}, windows)).toEqual(place); // the folder made already
@@ -264,101 +279,104 @@ describe('sharedPlace on another system', () => {
 
   it('on Unix: names the folder by the uid, never the login name', async () => {
     const runtime = shortDir();
-    const place = await sharedPlace(
-      await config(),
-      '1.0.0',
-      { XDG_RUNTIME_DIR: runtime },
-      system({ platform: 'linux', uid: statSync(runtime).uid, username: () => 'someone' }),
-    );
-    expect(place.dir).toBe(join(runtime, `ollm-mcp-${statSync(runtime).uid}`));
+    const owner = statSync(runtime).uid;
+    const system = sys({ platform: 'linux', uid: owner, username: () => 'someone', runtimeDir: at(runtime) });
+    expect((await sharedPlace(await config(), '1.0.0', {}, system)).dir).toBe(join(runtime, `ollm-mcp-${owner}`));
   });
 
-  it(
-    "makes the folder in the temporary folder without a runtime folder, and names a version's " + 'odd characters',
-    async () => {
-      const tmp = shortDir();
-      const c = await config();
-      const place = await sharedPlace(c, '1.0.0+b/x', {}, system({ tmpdir: () => tmp }));
-      expect(place.address).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`, `1.0.0_b_x-${sharedKey(c, {})}.sock`));
-    },
-  );
+  it('makes the folder in the last resort without a runtime folder', async () => {
+    const last = shortDir();
+    const place = await sharedPlace(await config(), '1.0.0', {}, sys({ runtimeDir: at(undefined), lastResort: last }));
+    expect(place.dir).toBe(uidDir(last));
+    // the last resort is /tmp itself where no test stands in for it
+    expect(await socketBases({ ...THIS_SYSTEM, runtimeDir: at(undefined), lastResort: undefined })).toEqual(['/tmp']);
+  });
 
   it('refuses when no folder gives a short enough socket path, naming those tried and the next step', async () => {
-    const runtime = tempDir('ollm-rt-');
-    const err = await sharedPlace(
-      await config(),
-      'v'.repeat(MAX_SOCKET_PATH),
-      { XDG_RUNTIME_DIR: runtime },
-      system({ tmpdir: () => '/var/tmp' }),
-    ).catch((e: unknown) => e);
+    const runtime = join(tempDir('ollm-rt-'), 'x'.repeat(90));
+    const last = join(tempDir('ollm-rt-'), 'y'.repeat(90));
+    const err = await placeNamed('n', '/nowhere', sys({ runtimeDir: at(runtime), lastResort: last })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SharedUnavailable);
     const long = `a socket path there is over ${MAX_SOCKET_PATH} bytes`;
     expect(String(err)).toBe(
-      `SharedUnavailable: no folder can hold its socket (${runtime}: ${long}; /var/tmp: ${long}; ` +
-        `/tmp: ${long}): set XDG_RUNTIME_DIR to a short private folder.`,
+      `SharedUnavailable: no folder can hold its socket (${uidDir(runtime)}: ${long}; ${uidDir(last)}: ${long}): ` +
+        'make /tmp writable, or remove what stands there.',
     );
   });
 
-  // issue 55, finding 6: an unusable TMPDIR or XDG_RUNTIME_DIR ended the launch with a stack trace
-  it('passes over a runtime or temporary folder that is a file, or under one, for the next one', async () => {
-    const base = shortDir();
-    const file = join(base, 'f');
+  it('passes over a runtime folder that is a file for the last resort; a usable one is the first choice', async () => {
+    const file = join(shortDir(), 'f');
     writeFileSync(file, 'x');
-    const tmp = shortDir();
-    const c = await config();
-    // the last resort is /tmp itself (socketBases); a folder of the test's stands for it, so nothing is left in /tmp
-    expect(socketBases({}, '/var/tmp').at(-1)).toBe('/tmp');
     const last = shortDir();
-    const place = await sharedPlace(
-      c,
-      '1.0.0',
-      { XDG_RUNTIME_DIR: file },
-      system({ tmpdir: () => join(file, 'tmp'), lastResort: last }),
+    const c = await config();
+    expect((await sharedPlace(c, '1.0.0', {}, sys({ runtimeDir: at(file), lastResort: last }))).dir).toBe(uidDir(last));
+    const runtime = shortDir();
+    expect((await sharedPlace(c, '1.0.0', {}, sys({ runtimeDir: at(runtime), lastResort: last }))).dir).toBe(
+      uidDir(runtime),
     );
-    expect(place.dir).toBe(join(last, `ollm-mcp-${THIS_SYSTEM.uid}`));
-    // the other side: a usable runtime folder is still the first choice
-    expect(
-      (await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: tmp }, system({ tmpdir: () => join(file, 'tmp') }))).dir,
-    ).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`));
   });
 
   it('with no folder it can use, refuses naming each and why, so the launch serves on its own', async () => {
     const file = join(shortDir(), 'f');
     writeFileSync(file, 'x');
-    const err = await sharedPlace(
-      await config(),
-      '1.0.0',
-      { XDG_RUNTIME_DIR: file },
-      system({ tmpdir: () => join(file, 't'), lastResort: join(file, 'last') }),
-    ).catch((e: unknown) => e);
+    const err = await placeNamed('n', '/nowhere', sys({ runtimeDir: at(file), lastResort: join(file, 'last') })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SharedUnavailable);
     expect(String(err)).toBe(
-      `SharedUnavailable: no folder can hold its socket (${file}: ENOTDIR; ${join(file, 't')}: ` +
-        `ENOTDIR; ${join(file, 'last')}: ENOTDIR): set XDG_RUNTIME_DIR to a short private folder.`,
+      `SharedUnavailable: no folder can hold its socket (${uidDir(file)}: ENOTDIR; ${uidDir(join(file, 'last'))}: ` +
+        'ENOTDIR): make /tmp writable, or remove what stands there.',
     );
   });
 
   it('a folder that is there but open to others is refused, never passed over for the next', async () => {
     const runtime = shortDir();
-    mkdirSync(join(runtime, `ollm-mcp-${THIS_SYSTEM.uid}`), { mode: 0o755 });
-    chmodSync(join(runtime, `ollm-mcp-${THIS_SYSTEM.uid}`), 0o755);
-    const err = await sharedPlace(
-      await config(),
-      '1.0.0',
-      { XDG_RUNTIME_DIR: runtime },
-      system({ tmpdir: () => shortDir() }),
-    ).catch((e: unknown) => e);
+    mkdirSync(uidDir(runtime), { mode: 0o755 });
+    chmodSync(uidDir(runtime), 0o755);
+    const err = await sharedPlace(await config(), '1.0.0', {}, sys({ runtimeDir: at(runtime) })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SharedUnavailable);
     expect(String(err)).toMatch(/is open to other users/);
   });
 });
 
-describe('socketBases', () => {
-  it('tries an absolute runtime folder (trimmed) first, then the temporary folder, then /tmp', () => {
-    expect(socketBases({ XDG_RUNTIME_DIR: ' /run/user/1 ' }, '/t')).toEqual(['/run/user/1', '/t', '/tmp']);
-    expect(socketBases({ XDG_RUNTIME_DIR: 'rel' }, '/t')).toEqual(['/t', '/tmp']);
-    expect(socketBases({ XDG_RUNTIME_DIR: '  ' }, '/t')).toEqual(['/t', '/tmp']);
-    expect(socketBases({}, '/t')).toEqual(['/t', '/tmp']);
+describe('platformRuntimeDir: found without the environment', () => {
+  const darwin = (dir: string | undefined) => () => Promise.resolve(dir);
+
+  it("on macOS: the user's temporary folder the system names, when it is the user's and private", async () => {
+    const mine = shortDir();
+    chmodSync(mine, 0o700);
+    const owner = statSync(mine).uid;
+    expect(await platformRuntimeDir('darwin', owner, darwin(mine))).toBe(mine);
+    // the other side: none named, a relative name, another user's, one open to others, a file
+    expect(await platformRuntimeDir('darwin', owner, darwin(undefined))).toBeUndefined();
+    expect(await platformRuntimeDir('darwin', owner, darwin('var/folders/x/T'))).toBeUndefined();
+    expect(await platformRuntimeDir('darwin', owner + 1, darwin(mine))).toBeUndefined();
+    const open = shortDir();
+    chmodSync(open, 0o755);
+    expect(await platformRuntimeDir('darwin', owner, darwin(open))).toBeUndefined();
+    const file = join(mine, 'f');
+    writeFileSync(file, 'x');
+    expect(await platformRuntimeDir('darwin', owner, darwin(file))).toBeUndefined();
+  });
+
+  it('on Linux: /run/user/<uid> only when it is there and private to the user; none on Windows', async () => {
+    // a uid no one has: no such folder
+    expect(await platformRuntimeDir('linux', 2_000_000_000 + (process.pid % 1000))).toBeUndefined();
+    expect(await platformRuntimeDir('win32', undefined)).toBeUndefined();
+    const mine = shortDir();
+    chmodSync(mine, 0o700);
+    expect(await ownFolder(mine, statSync(mine).uid)).toBe(mine);
+    expect(await ownFolder(mine, statSync(mine).uid + 1)).toBeUndefined();
+  });
+
+  it('asks the system on macOS (getconf DARWIN_USER_TEMP_DIR): nothing where it has no such name', async () => {
+    // on Linux getconf knows no DARWIN_USER_TEMP_DIR: the answer is none, and /tmp is used
+    if (process.platform === 'darwin') expect(await darwinUserTemp()).toMatch(/^\/.+\/T$/);
+    else expect(await darwinUserTemp()).toBeUndefined();
   });
 });
 
@@ -384,87 +402,67 @@ describe('retiringName', () => {
 });
 
 describe('socketFolders: where the servers are looked for', () => {
-  // Every base ends with /tmp: the tests name the folder by a tag of their own (a login name where
-  // there is no uid, or a uid no one has), never the machine's real one; a folder a mutant made
-  // there is removed at the end.
-  const inTmp: string[] = [];
-  afterAll(() => {
-    for (const dir of inTmp) rmSync(dir, { recursive: true, force: true });
-  });
-  const tagged = () => {
-    const tag = basename(tempDir('ollm-tag-'));
-    const dir = join('/tmp', `ollm-mcp-${tag}`);
-    if (!existsSync(dir)) inTmp.push(dir);
-    return tag;
-  };
   const made = (base: string, name: string, mode = 0o700) => {
     const dir = join(base, name);
     mkdirSync(dir);
     chmodSync(dir, mode);
     return dir;
   };
+  const tagged = (runtime: string, last: string): System => ({
+    platform: 'linux',
+    uid: undefined,
+    username: () => 'tag',
+    runtimeDir: () => Promise.resolve(runtime),
+    lastResort: last,
+  });
 
   it('lists the folders that exist, the runtime folder first, each once; none is made', async () => {
-    const tag = tagged();
-    const runtime = tempDir('ollm-rt-');
-    const tmp = tempDir('ollm-tmp-');
-    const system: System = { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => tmp };
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([]);
-    expect(existsSync(join(runtime, `ollm-mcp-${tag}`))).toBe(false);
-    expect(existsSync(join('/tmp', `ollm-mcp-${tag}`))).toBe(false);
-    const inTmpdir = made(tmp, `ollm-mcp-${tag}`);
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([inTmpdir]);
-    const inRuntime = made(runtime, `ollm-mcp-${tag}`);
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([inRuntime, inTmpdir]);
-    // the runtime folder being the temporary folder: its folder listed once
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: tmp }, system)).toEqual([inTmpdir]);
-    expect(existsSync(join('/tmp', `ollm-mcp-${tag}`))).toBe(false);
+    const [runtime, last] = [tempDir('ollm-rt-'), tempDir('ollm-tmp-')];
+    const system = tagged(runtime, last);
+    expect(await socketFolders('/nowhere', system)).toEqual([]);
+    expect(existsSync(join(runtime, 'ollm-mcp-tag'))).toBe(false);
+    expect(existsSync(join(last, 'ollm-mcp-tag'))).toBe(false);
+    const inLast = made(last, 'ollm-mcp-tag');
+    expect(await socketFolders('/nowhere', system)).toEqual([inLast]);
+    const inRuntime = made(runtime, 'ollm-mcp-tag');
+    expect(await socketFolders('/nowhere', system)).toEqual([inRuntime, inLast]);
+    // the runtime folder being the last resort: its folder listed once
+    expect(await socketFolders('/nowhere', tagged(last, last))).toEqual([inLast]);
   });
 
   it('leaves out a folder others may enter, a link, and one of another user; lists the good one beside them', async () => {
-    const tag = tagged();
-    const runtime = tempDir('ollm-rt-');
-    const tmp = tempDir('ollm-tmp-');
-    const system: System = { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => tmp };
-    const good = made(tmp, `ollm-mcp-${tag}`);
-    made(runtime, `ollm-mcp-${tag}`, 0o750);
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([good]);
+    const [runtime, last] = [tempDir('ollm-rt-'), tempDir('ollm-tmp-')];
+    const good = made(last, 'ollm-mcp-tag');
+    made(runtime, 'ollm-mcp-tag', 0o750);
+    expect(await socketFolders('/nowhere', tagged(runtime, last))).toEqual([good]);
     const linked = tempDir('ollm-rt-');
-    symlinkSync(good, join(linked, `ollm-mcp-${tag}`));
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: linked }, system)).toEqual([good]);
-    // with a uid: the folder named by it, and only when it is that user's (a uid no one has, never the
-    // machine's own folder)
+    symlinkSync(good, join(linked, 'ollm-mcp-tag'));
+    expect(await socketFolders('/nowhere', tagged(linked, last))).toEqual([good]);
+    // with a uid: the folder named by it, and only when it is that user's (a uid no one has)
     const other = 2_000_000_000 + (process.pid % 100_000);
-    if (!existsSync(join('/tmp', `ollm-mcp-${other}`))) inTmp.push(join('/tmp', `ollm-mcp-${other}`));
     const theirs = made(runtime, `ollm-mcp-${other}`);
-    const withUid: System = { platform: 'linux', uid: other, username: () => 'unused', tmpdir: () => tmp };
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, withUid)).toEqual([]);
+    const withUid: System = { ...tagged(runtime, last), uid: other };
+    expect(await socketFolders('/nowhere', withUid)).toEqual([]);
     if (process.getuid!() !== 0) return; // only root can give a folder away
     chownSync(theirs, other, other);
-    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, withUid)).toEqual([theirs]);
+    expect(await socketFolders('/nowhere', withUid)).toEqual([theirs]);
   });
 
   it('raises an error other than a failed check (a file where the folder should be: mkdir fails)', async () => {
-    const tag = tagged();
     const runtime = tempDir('ollm-rt-');
-    writeFileSync(join(runtime, `ollm-mcp-${tag}`), 'not a folder');
-    const err = await socketFolders(
-      '/nowhere',
-      { XDG_RUNTIME_DIR: runtime },
-      { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => runtime },
-    ).catch((e: unknown) => e);
+    writeFileSync(join(runtime, 'ollm-mcp-tag'), 'not a folder');
+    const err = await socketFolders('/nowhere', tagged(runtime, runtime)).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(SharedUnavailable);
     expect(err).toHaveProperty('code', 'EEXIST');
   });
 
   it('on Windows: the folder in $OLLM_HOME, when it is there', async () => {
-    const tag = tagged();
     const home = tempDir('ollm-home-');
     const runtime = tempDir('ollm-rt-');
-    made(runtime, `ollm-mcp-${tag}`);
-    const windows: System = { platform: 'win32', uid: undefined, username: () => tag, tmpdir: () => runtime };
-    expect(await socketFolders(home, { XDG_RUNTIME_DIR: runtime }, windows)).toEqual([]);
+    made(runtime, 'ollm-mcp-tag');
+    const windows: System = { ...tagged(runtime, runtime), platform: 'win32' };
+    expect(await socketFolders(home, windows)).toEqual([]);
     const shared = made(home, 'shared');
-    expect(await socketFolders(home, { XDG_RUNTIME_DIR: runtime }, windows)).toEqual([shared]);
+    expect(await socketFolders(home, windows)).toEqual([shared]);
   });
 });

@@ -12,12 +12,11 @@
  */
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { walk } from '../../orchestrator/project/project-walk.js';
 import { release } from './build.js';
 import type { Hello } from './hello.js';
-import { placeNamed, privateDir, socketBases, THIS_SYSTEM, userTag } from './place.js';
+import { placeNamed, privateDir, socketDirs, THIS_SYSTEM, type System } from './place.js';
 import { stableJson } from '../../orchestrator/util/stable-json.js';
 
 /** What a forwarding launch needs of its settings and project. */
@@ -62,8 +61,11 @@ interface Memo {
 const MAX_FILE_BYTES = 1_000_000;
 /** Memos kept in the folder; the oldest go first. */
 const MAX_MEMOS = 64;
-/** Variables that change the settings or where the socket is, besides every OLLM_* and OLLAMA_* one. */
-const PLACE_VARIABLES = ['HOME', 'USERPROFILE', 'XDG_RUNTIME_DIR', 'TMPDIR', 'TMP', 'TEMP'];
+/**
+ * Variables that change the settings, besides every OLLM_* and OLLAMA_* one (where the socket is depends on none:
+ * rendezvous.ts).
+ */
+const PLACE_VARIABLES = ['HOME', 'USERPROFILE'];
 
 const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
@@ -121,19 +123,19 @@ const usable = (argv: readonly string[]) => process.platform !== 'win32' && !arg
 const memoFolder = (socketDir: string) => `${socketDir}-memo`;
 
 /** The folder memos are written to: beside the first socket folder that can be had, made and checked. */
-async function memoDir(env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = memoFolder((await placeNamed('memo', '', env)).dir);
-  await privateDir(dir, THIS_SYSTEM.uid);
+async function memoDir(system: System): Promise<string> {
+  const dir = memoFolder((await placeNamed('memo', '', system)).dir);
+  await privateDir(dir, system.uid);
   return dir;
 }
 
 /** The text of memo `name` in the first memo folder holding it, checked to be private; nothing is made. */
-async function readMemo(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const base of socketBases(env, tmpdir())) {
-    const dir = memoFolder(join(base, `ollm-mcp-${userTag(THIS_SYSTEM)}`));
+async function readMemo(name: string, system: System): Promise<string | undefined> {
+  for (const socketDir of await socketDirs(system)) {
+    const dir = memoFolder(socketDir);
     const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    await privateDir(dir, THIS_SYSTEM.uid);
+    await privateDir(dir, system.uid);
     return text;
   }
   return undefined;
@@ -157,10 +159,11 @@ export async function recall(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
+  system: System = THIS_SYSTEM,
 ): Promise<Plan | undefined> {
   if (!usable(argv)) return undefined;
   try {
-    const text = await readMemo(memoName(argv, env, cwd), env);
+    const text = await readMemo(memoName(argv, env, cwd), system);
     if (text === undefined) return undefined;
     const memo = JSON.parse(text) as Memo;
     if (memo.v !== 1 || !isPlan(memo.plan) || !Array.isArray(memo.fp?.files) || memo.fp.files.length === 0)
@@ -180,9 +183,10 @@ export async function remember(
   plan: Plan,
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
+  system: System = THIS_SYSTEM,
 ): Promise<void> {
   if (!usable(argv)) return;
-  const dir = await memoDir(env);
+  const dir = await memoDir(system);
   const file = join(dir, memoName(argv, env, cwd));
   const memo: Memo = { v: 1, fp, secrets: secretsMark(plan.secretNames, env), plan };
   const temp = `${file}.${process.pid}.tmp`;

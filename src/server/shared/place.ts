@@ -1,9 +1,10 @@
 /**
  * Where the shared server of this user, build and settings listens: a Unix socket in a folder
- * only this user can enter (`$XDG_RUNTIME_DIR/ollm-mcp-<uid>`, else `<tmpdir>/ollm-mcp-<uid>`,
- * made 0700 and checked to be this user's and closed to others), or on Windows a named pipe (whose
- * default access is its creator's). The name holds the version, the build's id (build.ts: a
- * rebuild of the same version is another build) and a hash of what shapes the shared core —
+ * only this user can enter (`<runtime>/ollm-mcp-<uid>`, the runtime folder found without the
+ * environment — rendezvous.ts — else `/tmp/ollm-mcp-<uid>`; made 0700 and checked to be this
+ * user's and closed to others), or on Windows a named pipe (whose default access is its
+ * creator's). The name is a hash of the version, the build's id (build.ts: a rebuild of the same
+ * version is another build) and of what shapes the shared core —
  * $OLLM_HOME, every setting but those each client keeps (CLIENT_SETTINGS) and the variables that
  * change what the server does (SERVER_VARIABLES) — so builds never
  * mix and clients with other settings get a server of their own. A server that retires (retire.ts)
@@ -11,11 +12,12 @@
  */
 import { createHash } from 'node:crypto';
 import { lstat, mkdir } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { LoadedConfig } from '../../orchestrator/config/index.js';
 import { configuredSecrets } from '../../orchestrator/config/secrets.js';
 import { stableJson } from '../../orchestrator/util/stable-json.js';
+import { platformRuntimeDir, standIn } from './rendezvous.js';
 
 /** A folder or socket path that cannot be used safely: the launch serves on its own, saying why. */
 export class SharedUnavailable extends Error {
@@ -65,6 +67,7 @@ export const VARIABLES_NOT_IN_KEY: Readonly<Record<string, string>> = {
   // retired each other's server at every start, blaming "other settings" (issue 75, finding 9)
   OLLM_NODE_MODULES: 'where libsql is loaded from: the same library of the same build, whichever copy',
   OLLM_TEST_LAST_RESORT: "the tests' stand-in for /tmp (THIS_SYSTEM): where the socket folder goes, not what it serves",
+  OLLM_TEST_RUNTIME_DIR: "the tests' stand-in for the runtime folder (THIS_SYSTEM): where, not what",
 };
 
 /**
@@ -100,31 +103,42 @@ export interface Place {
   lock: string;
 }
 
-/** What of the system the place depends on: this process's, or another's in the tests (Windows' side on Linux). */
+/**
+ * What of the system the place depends on — never the environment a client passed: this process's, or another's in
+ * the tests (Windows' side on Linux).
+ */
 export interface System {
   platform: NodeJS.Platform;
   /** The user's id; undefined where there is none (Windows). */
   uid: number | undefined;
   /** The user's login name (read only where there is no uid). */
   username: () => string;
-  /** The temporary folder. */
-  tmpdir: () => string;
+  /** The platform's per-user runtime folder, usable (rendezvous.ts); undefined where there is none. */
+  runtimeDir: () => Promise<string | undefined>;
   /** The folder tried last (`/tmp`; the tests name another). */
   lastResort?: string;
 }
 
-/**
- * A test's own folder standing in for /tmp (absolute, else ignored): a spawned launch whose runtime and
- * temporary folders are unusable falls back there, not into the real /tmp of the machine running the tests.
- */
-const testLastResort = process.env.OLLM_TEST_LAST_RESORT;
+const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+/** Found once a process: the folder does not move while it runs. */
+let runtimeFound: Promise<string | undefined> | undefined;
 
+/**
+ * This process's system. The tests and benchmarks stand in for the runtime folder and /tmp with folders of their own
+ * (OLLM_TEST_RUNTIME_DIR, OLLM_TEST_LAST_RESORT: absolute, else ignored; read at first use), so their servers never
+ * meet the machine's; a spawned launch whose runtime folder is unusable falls back to the stand-in for /tmp.
+ */
 export const THIS_SYSTEM: System = {
   platform: process.platform,
-  uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
+  uid,
   username: () => userInfo().username,
-  tmpdir,
-  ...(testLastResort && isAbsolute(testLastResort) && { lastResort: testLastResort }),
+  runtimeDir: () => {
+    const test = standIn(process.env.OLLM_TEST_RUNTIME_DIR);
+    return (runtimeFound ??= test !== undefined ? Promise.resolve(test) : platformRuntimeDir(process.platform, uid));
+  },
+  get lastResort() {
+    return standIn(process.env.OLLM_TEST_LAST_RESORT);
+  },
 };
 
 /** This user's name for folder and pipe names: the uid on Unix, the login name on Windows. */
@@ -143,11 +157,11 @@ export async function privateDir(dir: string, uid: number | undefined): Promise<
   const s = await lstat(dir);
   if (!s.isDirectory())
     throw new SharedUnavailable(
-      `${dir} is not a folder (a link or a file): remove it, or set XDG_RUNTIME_DIR to a private folder.`,
+      `${dir} is not a folder (a link or a file): remove it (ollm-mcp makes it again, private to you).`,
     );
   if (uid !== undefined && s.uid !== uid)
     throw new SharedUnavailable(
-      `${dir} belongs to another user (uid ${s.uid}): remove it, or set XDG_RUNTIME_DIR to a private folder.`,
+      `${dir} belongs to another user (uid ${s.uid}): remove it (ollm-mcp makes it again, private to you).`,
     );
   if ((s.mode & 0o077) !== 0)
     throw new SharedUnavailable(
@@ -156,13 +170,17 @@ export async function privateDir(dir: string, uid: number | undefined): Promise<
 }
 
 /**
- * The folders a socket's folder may be made in, first choice first: $XDG_RUNTIME_DIR when absolute, the
- * temporary folder, /tmp.
+ * The folders a socket's folder may be made in, first choice first: the platform's runtime folder when it has a
+ * usable one, then /tmp — the same for every launch of the user, whatever environment its client passed.
  */
-export function socketBases(env: NodeJS.ProcessEnv, tmp: string, last = '/tmp'): string[] {
-  const runtime = env.XDG_RUNTIME_DIR?.trim();
-  return [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmp, last];
+export async function socketBases(system: System = THIS_SYSTEM): Promise<string[]> {
+  const runtime = await system.runtimeDir();
+  return [...new Set([...(runtime ? [runtime] : []), system.lastResort ?? '/tmp'])];
 }
+
+/** This user's socket folders, first choice first (none made). */
+export const socketDirs = async (system: System = THIS_SYSTEM): Promise<string[]> =>
+  (await socketBases(system)).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
 
 /** The place named `name` in the socket folder `dir`: its socket (on Windows its pipe) and its lock. */
 export function placeIn(dir: string, name: string, system: System = THIS_SYSTEM): Place {
@@ -174,8 +192,12 @@ export function placeIn(dir: string, name: string, system: System = THIS_SYSTEM)
 /** The name of the place a retiring server moves to (retire.ts): its own, so the next server may take the old one. */
 export const retiringName = (pid: number): string => `retiring-${pid}`;
 
-/** The name of the place of this release (the version and the build's id: `release()`) and key. */
-export const placeName = (release: string, key: string): string => `${release.replace(/[^A-Za-z0-9.-]/g, '_')}-${key}`;
+/**
+ * The name of the place of this release (the version and the build's id: `release()`) and key: 20 hex digits of
+ * their hash, so a socket path stays short (macOS's runtime folder is ~49 bytes, its limit 104).
+ */
+export const placeName = (release: string, key: string): string =>
+  createHash('sha256').update(`${release}\0${key}`).digest('hex').slice(0, 20);
 
 /**
  * Where the shared server for these settings and this release (`release()`: version and build) listens; the
@@ -187,31 +209,24 @@ export async function sharedPlace(
   env: NodeJS.ProcessEnv = process.env,
   system: System = THIS_SYSTEM,
 ): Promise<Place> {
-  return placeNamed(placeName(release, sharedKey(config, env)), config.home, env, system);
+  return placeNamed(placeName(release, sharedKey(config, env)), config.home, system);
 }
 
 /**
  * The place named `name` (placeName) in the first socket folder that can hold it (`home`: $OLLM_HOME, where
  * Windows keeps it); the folder made and checked.
  */
-export async function placeNamed(
-  name: string,
-  home: string,
-  env: NodeJS.ProcessEnv = process.env,
-  system: System = THIS_SYSTEM,
-): Promise<Place> {
+export async function placeNamed(name: string, home: string, system: System = THIS_SYSTEM): Promise<Place> {
   if (system.platform === 'win32') {
     const dir = join(home, 'shared');
     await mkdir(dir, { recursive: true });
     return placeIn(dir, name, system);
   }
-  const bases = socketBases(env, system.tmpdir(), system.lastResort);
   const unusable: string[] = [];
-  for (const base of bases) {
-    const dir = join(base, `ollm-mcp-${userTag(system)}`);
+  for (const dir of await socketDirs(system)) {
     const place = placeIn(dir, name, system);
     if (Buffer.byteLength(place.address) > MAX_SOCKET_PATH) {
-      unusable.push(`${base}: a socket path there is over ${MAX_SOCKET_PATH} bytes`);
+      unusable.push(`${dir}: a socket path there is over ${MAX_SOCKET_PATH} bytes`);
       continue;
     }
     try {
@@ -220,13 +235,13 @@ export async function placeNamed(
       // a folder that is not private is never passed over for another: it is to be fixed
       if (err instanceof SharedUnavailable) throw err;
       // not a folder, not writable, gone: the next base
-      unusable.push(`${base}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      unusable.push(`${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       continue;
     }
     return place;
   }
   throw new SharedUnavailable(
-    `no folder can hold its socket (${unusable.join('; ')}): set XDG_RUNTIME_DIR to a short private folder.`,
+    `no folder can hold its socket (${unusable.join('; ')}): make /tmp writable, or remove what stands there.`,
   );
 }
 
@@ -234,17 +249,10 @@ export async function placeNamed(
  * The socket folders of this user that exist and pass privateDir's checks (none is made): where
  * `ollm-mcp shared` and doctor look for servers. On Windows, the one of this $OLLM_HOME.
  */
-export async function socketFolders(
-  home: string,
-  env: NodeJS.ProcessEnv = process.env,
-  system: System = THIS_SYSTEM,
-): Promise<string[]> {
-  const dirs =
-    system.platform === 'win32'
-      ? [join(home, 'shared')]
-      : socketBases(env, system.tmpdir(), system.lastResort).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
+export async function socketFolders(home: string, system: System = THIS_SYSTEM): Promise<string[]> {
+  const dirs = system.platform === 'win32' ? [join(home, 'shared')] : await socketDirs(system);
   const found: string[] = [];
-  for (const dir of [...new Set(dirs)]) {
+  for (const dir of dirs) {
     if ((await lstat(dir).catch(() => undefined)) === undefined) continue;
     try {
       await privateDir(dir, system.uid);

@@ -7,7 +7,8 @@ import type { LoadedConfig, Settings } from '../../orchestrator/config/index.js'
 import { connectedClientLimit, limitText } from '../../orchestrator/config/client-limits.js';
 import type { Check } from '../../orchestrator/doctor-memory.js';
 import { release } from './build.js';
-import { placeName, SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
+import { enginePlans, planLines } from './engine-plans.js';
+import { placeName, SharedUnavailable, sharedKey, sharedPlace, socketFolders, type Place } from './place.js';
 import { allServers, servingHome, type Found } from './servers.js';
 
 /** The most clients a server's line names (the rest counted). */
@@ -105,7 +106,12 @@ export async function sharedChecks(config: LoadedConfig): Promise<Check[]> {
   const detail = `${servers.length === 1 ? '' : `${servers.length} running: `}${servers.map((s) => describeServer(s, current)).join(' | ')}${servers.some((s) => s.name === current) ? '' : ` The next stdio launch starts one at ${place.address}.`}`;
   const two = twoPlanners(servers, config.home);
   const limits = clientLimitsCheck(servingHome(servers, config.home), config.settings);
-  return [two ? { name, level: 'warn', detail, fix: two } : { name, level: 'ok', detail }, ...(limits ? [limits] : [])];
+  const plans = planLines(await enginePlans(await socketFolders(config.home)));
+  return [
+    two ? { name, level: 'warn', detail, fix: two } : { name, level: 'ok', detail },
+    ...(plans.length ? [{ name: 'engine plans', level: 'ok' as const, detail: plans.join(' ') }] : []),
+    ...(limits ? [limits] : []),
+  ];
 }
 
 /**

@@ -69,12 +69,8 @@ export async function serversIn(dir: string, system: System = THIS_SYSTEM): Prom
 }
 
 /** Every shared server of this user, in each socket folder there is (place.ts socketFolders). */
-export async function allServers(
-  home: string,
-  env: NodeJS.ProcessEnv = process.env,
-  system: System = THIS_SYSTEM,
-): Promise<Found[]> {
-  const dirs = await socketFolders(home, env, system);
+export async function allServers(home: string, system: System = THIS_SYSTEM): Promise<Found[]> {
+  const dirs = await socketFolders(home, system);
   return (await Promise.all(dirs.map((d) => serversIn(d, system)))).flat();
 }
 
