@@ -13,6 +13,7 @@ import { downFix, otherHostChecks, versions, type HostAnswer } from './doctor-ho
 import { stateCheck } from './storage/state-check.js';
 import { learnedChecks } from './doctor-learned.js';
 import { agentNameChecks } from './doctor-agents.js';
+import { redactAddress } from './util/redact-secrets.js';
 
 export interface DoctorReport {
   ok: boolean;
@@ -29,12 +30,12 @@ function settingOrigins(cfg: Orchestrator['config']): string[] {
   const { settings: st, sources } = cfg;
   const budget = st.ram.budget.kind === 'percent' ? `${st.ram.budget.percent}%` : gb(st.ram.budget.bytes);
   const shown: Array<[string, string | undefined]> = [
-    ['ollama.host', st.ollama.host],
+    ['ollama.host', redactAddress(st.ollama.host)],
     ['ram.budget', budget],
     ['model.default', st.model.default],
     ['model.routing.defaultProfile', st.model.routing.defaultProfile],
     ['hosts', st.hosts.length ? `${st.hosts.length} more` : undefined],
-    ['fallback', st.fallback?.baseURL],
+    ['fallback', st.fallback && redactAddress(st.fallback.baseURL)],
   ];
   return shown
     .filter(([, v]) => v !== undefined)

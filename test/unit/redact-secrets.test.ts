@@ -21,9 +21,9 @@ const EXAMPLES: Record<string, [text: string, cleared: string]> = {
   'key or password field': ['x-api-key: qwertyuiop', 'x-api-key: [redacted]'],
   'token parameter': ['GET /v1/models?token=abcdefgh', 'GET /v1/models?token=[redacted]'],
   'vendor key': ['the key hf_AbCdEfGhIjKlMnOpQrStUv is not valid', 'the key [redacted] is not valid'],
-  'password in a URL': [
+  'credentials in a URL': [
     'proxy http://bob:pa55word@10.0.0.1:3128 refused',
-    'proxy http://bob:[redacted]@10.0.0.1:3128 refused',
+    'proxy http://[redacted]@10.0.0.1:3128 refused',
   ],
 };
 
@@ -91,7 +91,7 @@ describe('credentials in the forms engines and proxies quote them', () => {
     [
       'a password in a URL at the start of the text',
       'http://bob:pa55word@10.0.0.1 refused',
-      'http://bob:[redacted]@10.0.0.1 refused',
+      'http://[redacted]@10.0.0.1 refused',
     ],
   ])('%s', (_name, text, cleared) => {
     expect(redactSecrets(text)).toBe(cleared);

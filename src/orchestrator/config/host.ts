@@ -6,7 +6,9 @@
  * http:// or https:// without a port means 80 or 443. Bind-all addresses (0.0.0.0, ::) are
  * where a server listens, not where a client connects: they become loopback. `localhost`
  * becomes 127.0.0.1, where Ollama listens by default, so an IPv6-first resolver cannot miss it.
+ * A user name and password in the address are refused, and no message repeats them (issue 80, finding 7).
  */
+import { redactAddress } from '../util/redact-secrets.js';
 
 const DEFAULT_OLLAMA_PORT = 11434;
 export const DEFAULT_OLLAMA_URL = `http://127.0.0.1:${DEFAULT_OLLAMA_PORT}`;
@@ -14,6 +16,7 @@ export const DEFAULT_OLLAMA_URL = `http://127.0.0.1:${DEFAULT_OLLAMA_PORT}`;
 export class HostFormatError extends Error {}
 
 export function normalizeOllamaHost(input: string): string {
+  const shown = redactAddress(input);
   let s = input.trim();
   if (s === '') return DEFAULT_OLLAMA_URL;
 
@@ -33,6 +36,13 @@ export function normalizeOllamaHost(input: string): string {
   let path = slash >= 0 ? s.slice(slash) : '';
   const hostport = slash >= 0 ? s.slice(0, slash) : s;
   path = path.replace(/\/+$/, '');
+  if (hostport.includes('@')) {
+    throw new HostFormatError(
+      `"${shown}" holds a user name or password (before "@"), which ollm-mcp never sends to Ollama: remove it — ` +
+        'an engine that needs a key goes under hosts (kind openai, llamacpp or ollm), with tokenEnv naming the ' +
+        'variable that holds the key',
+    );
+  }
 
   let host: string;
   let port: string;
@@ -50,17 +60,17 @@ export function normalizeOllamaHost(input: string): string {
   }
 
   if (!/^\d+$/.test(port) || Number(port) > 65535) {
-    throw new HostFormatError(`"${input}" has an invalid port "${port}"`);
+    throw new HostFormatError(`"${shown}" has an invalid port "${port}"`);
   }
   if (host === '' || host === '0.0.0.0' || host.toLowerCase() === 'localhost') host = '127.0.0.1';
   if (host === '::' || host === '0:0:0:0:0:0:0:0') host = '::1';
-  if (/[\s@?#]/.test(host)) throw new HostFormatError(`"${input}" is not a host name`);
+  if (/[\s@?#]/.test(host)) throw new HostFormatError(`"${shown}" is not a host name`);
 
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return `${scheme}://${hostPart}:${Number(port)}${path}`;
 }
 
-/** "http://127.0.0.1:11434" -> "127.0.0.1:11434", for messages. */
+/** "http://127.0.0.1:11434" -> "127.0.0.1:11434", for messages (a user name and password as `[redacted]`). */
 export function displayHost(url: string): string {
-  return url.replace(/^https?:\/\//, '');
+  return redactAddress(url).replace(/^https?:\/\//, '');
 }

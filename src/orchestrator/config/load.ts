@@ -12,6 +12,7 @@ import { readRegularFile, READ_TIMEOUT_MS, SafeReadError } from '../util/safe-re
 import { diskProblem } from '../util/disk-errors.js';
 import { settingsSchema, type Settings } from './schema.js';
 import { withOllamaEnv } from './ollama-env.js';
+import { redactSetting } from './redact.js';
 import { deepMerge, envLayer, flagLayer, isTree, recordSources, tree, type FlagSetting, type Tree } from './layers.js';
 
 export interface LoadOptions {
@@ -138,6 +139,9 @@ export function sourceOf(path: string[], sources: Record<string, string>): strin
   return Object.entries(sources).find(([key]) => key.startsWith(prefix))?.[1] ?? 'default';
 }
 
+/** The sections whose values hold addresses: a string refused there may be one, its password in it. */
+const ADDRESS_SECTIONS: ReadonlySet<string> = new Set(['ollama', 'hosts', 'fallback']);
+
 function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<string, string>): string {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
@@ -149,8 +153,9 @@ function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<str
   }
   let value: unknown = input;
   for (const k of path) value = typeof value === 'object' && value !== null ? (value as Tree)[k] : undefined;
-  // a long value is cut: an error is a line
-  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`;
+  // a long value is cut: an error is a line; the secrets in it (an address's password) are never shown
+  const hidden = redactSetting(path[path.length - 1] ?? '', value, ADDRESS_SECTIONS.has(path[0] ?? ''));
+  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(hidden) ?? String(hidden))}`;
   let allowed = issue.message.replace(/^Invalid input: /, '');
   if (issue.code === 'invalid_value')
     allowed = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -12,6 +12,7 @@
  * (addressNext) to say the next step.
  */
 import { errorCode } from '../util/error-code.js';
+import { redactAddress } from '../util/redact-secrets.js';
 
 /** Set on a failed plain-HTTP request (through its causes) when a TLS handshake with the same address succeeded. */
 export const SPEAKS_TLS = 'ollmSpeaksTls';
@@ -84,14 +85,17 @@ const PLAIN_ANSWER = /wrong[ _]version[ _]number|packet[ _]length[ _]too[ _]long
 /** What TLS servers answer a plain HTTP request with. */
 const PLAIN_TO_TLS = /plain HTTP request was sent to HTTPS port|HTTP request to an HTTPS server/i;
 
-/** The address as messages show it: scheme, host and path, never credentials ("host:port" alone is shown as it is). */
+/**
+ * The address as messages show it: scheme, host and path, never credentials ("host:port" alone is shown as it
+ * is, a user name and password before it as `[redacted]`).
+ */
 export function shownAddress(url: string): string {
-  if (!SCHEME.test(url)) return url.replace(/\/+$/, '');
+  if (!SCHEME.test(url)) return redactAddress(url).replace(/\/+$/, '');
   try {
     const u = new URL(url);
     return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
   } catch {
-    return url;
+    return redactAddress(url);
   }
 }
 
@@ -118,7 +122,7 @@ function withoutPath(url: string): string {
     const u = new URL(url);
     return `${u.protocol}//${u.host}`;
   } catch {
-    return url;
+    return redactAddress(url);
   }
 }
 
@@ -134,7 +138,7 @@ function hostName(url: string): string {
   try {
     return new URL(url).hostname;
   } catch {
-    return url;
+    return redactAddress(url);
   }
 }
 

@@ -2,7 +2,7 @@
  * Secrets out of text that leaves ollm-mcp. Two passes, one function:
  *  - the shapes of credentials, known without any settings (SECRET_SHAPES: an Authorization
  *    header in any quoting, a Bearer or Basic credential, a key- or password-named field, a
- *    vendor's key prefix, a password inside a URL): each match keeps its label and loses its value;
+ *    vendor's key prefix, the user name and password of a URL): each match keeps its label and loses its value;
  *  - the secret values given (the keys and tokens configured, read from the environment), wherever
  *    they appear verbatim, URL-encoded or base64-encoded.
  * Engine text passes it where it becomes a HostError (engines/host-error.ts); the MCP boundary, the
@@ -59,10 +59,25 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
       /()\b(?:sk-(?:proj-|ant-|or-)?[A-Za-z0-9_-]{16,}|(?:hf|gsk|ghp|gho|ghs|glpat)[_-][A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})/g,
   },
   {
-    name: 'password in a URL',
-    pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^/\s@]+(?=@)/gi,
+    // the whole of it (`user:password@`, a token alone `token@`), up to the last "@" before the path
+    name: 'credentials in a URL',
+    pattern: /(\b[a-z][a-z0-9+.-]*:\/\/)[^/?#\\\s"'<>]+(?=@)/gi,
   },
 ];
+
+/**
+ * An address's user name and password: after its scheme — or from its start, without one (`OLLAMA_HOST=
+ * bob:pw@box`) — up to the last "@" before its path, query or fragment, as the URL parser reads it.
+ */
+const USERINFO = /^(\s*(?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#\\\s]+(?=@)/i;
+
+/**
+ * An address (a setting's, an engine's) as any text shows it (issue 80, finding 7): its user name and
+ * password become `[redacted]`; the rest — a path and a query included — is as written.
+ */
+export function redactAddress(address: string): string {
+  return address.replace(USERINFO, `$1${REDACTED}`);
+}
 
 /** Secret values shorter than this are not looked for: they would match ordinary words. */
 export const MIN_SECRET_LENGTH = 6;

@@ -6,6 +6,7 @@
  * for the backend's life. A probe that cannot connect is not remembered, so a later call probes again.
  */
 import type { Failures } from './openai-failures.js';
+import { redactAddress } from '../../util/redact-secrets.js';
 import { MODEL_LIST_BYTES, modelIds, pathOf, readCapped } from './openai-http.js';
 
 const VERSIONED = /\/v\d+[a-z0-9]*$/i;
@@ -33,7 +34,8 @@ export function readBase(name: string, baseURL: string, healthPath: string | fal
     url = new URL(baseURL.trim());
   } catch {
     throw new TypeError(
-      `${name}: baseURL ${JSON.stringify(baseURL.slice(0, 100))} is not a URL (write it like http://127.0.0.1:8000/v1)`,
+      `${name}: baseURL ${JSON.stringify(redactAddress(baseURL).slice(0, 100))} is not a URL (write it like ` +
+        'http://127.0.0.1:8000/v1)',
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
