@@ -16,7 +16,10 @@ export function rulesFrom(files: Record<string, string>, opts: { pace?: RulesPac
       return files[dir];
     },
     opts.pace,
-    async (top) => (opts.exclude === undefined ? undefined : top === TOP ? opts.exclude : 'never/'),
+    async (top) =>
+      opts.exclude === undefined
+        ? []
+        : [{ file: `the .git/info/exclude of ${top}`, text: top === TOP ? opts.exclude : 'never/' }],
   );
   return { rules, reads };
 }

@@ -123,7 +123,7 @@ describe('gitignore rules: how much a walk reads', () => {
             return dir === TOP ? 'vendor/\n' : undefined;
           },
           undefined,
-          async () => undefined,
+          async () => [],
         );
       const files = ['vendor/x.txt', 'src/y.txt'];
       const ignoredVendor = failing('vendor');

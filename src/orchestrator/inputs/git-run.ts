@@ -12,11 +12,11 @@ import { formatBytes } from '../config/units.js';
 
 const GIT_TIMEOUT_MS = 30_000;
 
-/** The environment git runs in: nothing from outside but PATH and HOME. */
-export function gitEnv(): NodeJS.ProcessEnv {
+/** The environment git runs in: nothing from outside (`env`, the server's own) but PATH and HOME. */
+export function gitEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/',
+    PATH: env.PATH ?? '/usr/bin:/bin',
+    HOME: env.HOME ?? '/',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_LITERAL_PATHSPECS: '1',
@@ -103,4 +103,43 @@ export async function safeGit(cwd: string): Promise<GitRun> {
   const config = await run([...SAFE_CONFIG, 'config', '--get-regexp', '^filter\\.'], cwd, 1 << 20, 'git config', true);
   const overrides = [...SAFE_CONFIG, ...neutralisedFilters(filterNames(config))];
   return (args, maxBytes = 1 << 20) => run([...overrides, ...args], cwd, Math.max(1, maxBytes), 'git diff');
+}
+
+/** How long reading one setting may take: git starts in milliseconds, so only a hung disk under an include takes it. */
+const CONFIG_TIMEOUT_MS = 10_000;
+
+/** The variables that say where the user's git configuration lies: handed on to the one read of it. */
+const USER_CONFIG_VARS = ['XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM'];
+
+/**
+ * The path setting `key` as the user's git reads it in `cwd` — the system, global and repository
+ * files, includes followed, `~/` expanded (`--path`) — or undefined when it is not set or git cannot
+ * tell: not installed, or refusing the folder (a broken `.git`, a bad config line), where git reads no
+ * setting either. Unlike every other git command here, this one sees the user's configuration (it
+ * is what is asked for); reading a setting runs no program. Rejects when git takes longer than
+ * CONFIG_TIMEOUT_MS, since the setting cannot then be told.
+ */
+export function userConfigPath(
+  cwd: string,
+  key: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  const own = gitEnv(env);
+  for (const name of USER_CONFIG_VARS) {
+    if (env[name] === undefined) delete own[name];
+    else own[name] = env[name];
+  }
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      ['config', '--get', '--path', key],
+      { cwd, maxBuffer: 64 * 1024, timeout: CONFIG_TIMEOUT_MS, encoding: 'utf8', env: own },
+      (err, stdout) => {
+        if (!err) return resolve(stdout.replace(/\r?\n$/, ''));
+        if ((err as { killed?: boolean }).killed)
+          return reject(new Error(`git config took longer than ${CONFIG_TIMEOUT_MS / 1000} s and was stopped`));
+        resolve(undefined);
+      },
+    );
+  });
 }

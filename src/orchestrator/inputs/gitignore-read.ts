@@ -1,12 +1,14 @@
 /**
- * The files of rules a walk honours, read as git reads them: each folder's .gitignore and the
- * repository's .git/info/exclude (the common one, for a linked worktree). A file that is not there
+ * The files of rules a walk honours, read as git reads them: each folder's .gitignore, the
+ * repository's .git/info/exclude (the common one, for a linked worktree) and the user's excludes
+ * file (core.excludesFile, by default ~/.config/git/ignore). A file that is not there
  * — or that git itself reads no rules from: a link in a .gitignore's place, a folder, a FIFO — holds
  * no rules; one that is there but cannot be read (too large, not readable, a hung disk) refuses the
  * walk (RulesUnreadable), naming it: its files are never read as if it held no rule.
  */
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { userConfigPath } from './git-run.js';
 import { RulesTooCostly } from './gitignore-pace.js';
 import {
   asReadError,
@@ -18,8 +20,9 @@ import {
 } from '../util/safe-read.js';
 
 /**
- * The largest file of rules read (a .gitignore, info/exclude): a generated one of a million names
- * is some 8 MB, and is read and looked up in slices (gitignore-parse.ts, gitignore-index.ts).
+ * The largest file of rules read (a .gitignore, info/exclude, the user's excludes file): a
+ * generated one of a million names is some 8 MB, and is read and looked up in slices
+ * (gitignore-parse.ts, gitignore-index.ts).
  */
 export const GITIGNORE_MAX_BYTES = 16_000_000;
 
@@ -91,11 +94,56 @@ async function commonGitDir(top: string): Promise<string | undefined> {
   }
 }
 
-/**
- * The repository's info/exclude (rules of the lowest precedence, relative to its top); undefined when there
- * is none.
- */
-export async function readInfoExclude(top: string): Promise<string | undefined> {
+/** A file of rules read from the repository's top, its rules relative to it: info/exclude, the user's excludes file. */
+export interface TopRules {
+  /** How a message names it. */
+  file: string;
+  text: string;
+}
+
+/** The repository's info/exclude; undefined when there is none. */
+export async function readInfoExclude(top: string): Promise<TopRules | undefined> {
   const gitDir = await commonGitDir(top);
-  return gitDir === undefined ? undefined : readRules(join(gitDir, 'info', 'exclude'), false);
+  const text = gitDir === undefined ? undefined : await readRules(join(gitDir, 'info', 'exclude'), false);
+  return text === undefined ? undefined : { file: `the .git/info/exclude of ${top}`, text };
+}
+
+/**
+ * The user's excludes file when core.excludesFile names none, as gitignore(5) says:
+ * $XDG_CONFIG_HOME/git/ignore when that variable holds an absolute path, else ~/.config/git/ignore.
+ */
+export function defaultExcludesFile(env: NodeJS.ProcessEnv): string | undefined {
+  const xdg = env.XDG_CONFIG_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'git', 'ignore');
+  return env.HOME ? join(env.HOME, '.config', 'git', 'ignore') : undefined;
+}
+
+/**
+ * The user's excludes file: the one core.excludesFile names as git reads it in `top` (includes and
+ * the repository's own setting honoured; relative to the top, as git reads it from there), else
+ * the default — also when git cannot be run. Asked once a walk, and read as info/exclude is, a link
+ * followed as git follows it; undefined when it holds no rules.
+ */
+export async function readUserExcludes(
+  top: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TopRules | undefined> {
+  const named = await userConfigPath(top, 'core.excludesFile', env).catch((err: unknown) => {
+    const why = `core.excludesFile cannot be read in ${top} (${err instanceof Error ? err.message : String(err)})`;
+    throw new RulesUnreadable(`${why}, so which files git ignores cannot be told`, { cause: err });
+  });
+  // set but empty, git reads no file
+  const path = named === undefined ? defaultExcludesFile(env) : named === '' ? undefined : resolve(top, named);
+  if (path === undefined) return undefined;
+  const text = await readRules(path, false);
+  return text === undefined ? undefined : { file: path, text };
+}
+
+/**
+ * The files of rules read from the top, lowest precedence first: the user's excludes file, then
+ * info/exclude (git's order: every .gitignore overrides both, and info/exclude the user's file).
+ */
+export async function readTopRules(top: string, env: NodeJS.ProcessEnv = process.env): Promise<TopRules[]> {
+  const both = await Promise.all([readUserExcludes(top, env), readInfoExclude(top)]);
+  return both.filter((rules) => rules !== undefined);
 }

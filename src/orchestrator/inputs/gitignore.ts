@@ -3,13 +3,13 @@
  * in the walk: each folder's .gitignore is read and compiled once, and a folder inherits its
  * parent's rules (a chain, deepest first) instead of every file climbing to the top. A rule
  * applies to the path relative to the folder holding its .gitignore; a deeper .gitignore
- * overrides a shallower one (a negation there brings a file back), and every .gitignore overrides
- * the repository's .git/info/exclude, the last link of the chain (relative to the top); an ignored
- * folder's whole subtree is ignored and its own .gitignore is never read, as git never walks into
- * it. Rules are read a slice of lines at a time and matched in time bounded by pattern × path (a
- * plain name or `*.ext` looked up: gitignore-match.ts), so no repository can stall the server with
- * them. Not honoured: core.excludesFile (by default ~/.config/git/ignore), which lies in the
- * user's git configuration, not the repository's.
+ * overrides a shallower one (a negation there brings a file back), every .gitignore overrides
+ * the repository's .git/info/exclude, and that the user's excludes file (core.excludesFile, by
+ * default ~/.config/git/ignore): the last two links of the chain, both relative to the top. An
+ * ignored folder's whole subtree is ignored and its own .gitignore is never read, as git never
+ * walks into it. Rules are read a slice of lines at a time and matched in time bounded by pattern ×
+ * path (a plain name or `*.ext` looked up: gitignore-match.ts), so no repository can stall the
+ * server with them.
  */
 import { dirname, join, sep } from 'node:path';
 import { RulesTexts } from './gitignore-ahead.js';
@@ -17,25 +17,25 @@ import { GitignoreFile } from './gitignore-match.js';
 import { Pacer, RULES_PACE, RulesTooCostly, type RulesPace } from './gitignore-pace.js';
 import { RuleTooLong } from './gitignore-parse.js';
 import { FOLD_CASE_DEFAULT } from './gitignore-pattern.js';
-import { readGitignore, readInfoExclude, type RulesReader } from './gitignore-read.js';
+import { readGitignore, readTopRules, type RulesReader, type TopRules } from './gitignore-read.js';
 
 export { RULES_PACE, RulesTooCostly, type RulesPace } from './gitignore-pace.js';
 export { RULES_TEXT } from './gitignore-ahead.js';
-export { GITIGNORE_MAX_BYTES, RulesUnreadable, type RulesReader } from './gitignore-read.js';
+export { GITIGNORE_MAX_BYTES, RulesUnreadable, type RulesReader, type TopRules } from './gitignore-read.js';
 
 /**
- * The most costly rules in force in one folder (its .gitignore, those above it and info/exclude; a
- * plain name or `*.ext` is looked up and not counted): one path is matched against each in a
+ * The most costly rules in force in one folder (its .gitignore, those above it and the files read
+ * from the top; a plain name or `*.ext` is looked up and not counted): one path is matched against each in a
  * single step of the walk, which cannot give the thread back inside it. A costly rule takes some
  * microseconds over a deep path, so this keeps a step to tens of ms; repositories hold a few.
  */
 export const MAX_RULES_IN_FORCE = 5000;
 
 /**
- * Reads the repository's own rules of the lowest precedence (info/exclude) from its top; undefined when there
- * are none.
+ * Reads the rules of the lowest precedence from the repository's top, lowest first: the user's excludes file,
+ * then info/exclude (gitignore-read.ts readTopRules).
  */
-export type ExcludeReader = (top: string) => Promise<string | undefined>;
+export type ExcludeReader = (top: string) => Promise<readonly TopRules[]>;
 
 /** One folder's compiled rules, and the rules of the folders above it. */
 interface RuleLevel {
@@ -59,8 +59,8 @@ export class GitignoreRules {
   private readonly folders = new Map<string, FolderState>();
   /** The .gitignore texts, read ahead or when needed, within the walk's bounds. */
   private readonly texts: RulesTexts;
-  /** The read of info/exclude, once started; and the state it gives the top's parent, once read. */
-  private excludeText: Promise<string | undefined> | undefined;
+  /** The read of the files of rules at the top, once started; and the state they give the top's parent, once read. */
+  private topRules: Promise<readonly TopRules[]> | undefined;
   private base: FolderState | undefined;
   /** How many .gitignore files were read and compiled: one per folder at most. */
   compiled = 0;
@@ -73,7 +73,7 @@ export class GitignoreRules {
     private readonly top: string,
     read: RulesReader = readGitignore,
     pace: RulesPace = RULES_PACE,
-    private readonly readExclude: ExcludeReader = readInfoExclude,
+    private readonly readExclude: ExcludeReader = readTopRules,
   ) {
     this.topPrefix = top.endsWith(sep) ? top : top + sep;
     this.pacer = new Pacer(top, pace);
@@ -83,7 +83,7 @@ export class GitignoreRules {
   /**
    * Starts reading the .gitignore of every folder that holds one of `files`, and of the folders
    * above up to the top, a few at a time, top down as the walk asks (gitignore-ahead.ts); and
-   * info/exclude.
+   * the files of rules read from the top.
    */
   prefetch(files: readonly string[], concurrency = 16): void {
     void this.startExclude(); // its rejection is caught where it is kept, and thrown where the walk needs it
@@ -101,12 +101,12 @@ export class GitignoreRules {
     this.texts.prefetch(dirs.reverse(), concurrency);
   }
 
-  private startExclude(): Promise<string | undefined> {
-    if (!this.excludeText) {
-      this.excludeText = this.readExclude(this.top);
-      this.excludeText.catch(() => undefined); // thrown where the walk needs it
+  private startExclude(): Promise<readonly TopRules[]> {
+    if (!this.topRules) {
+      this.topRules = this.readExclude(this.top);
+      this.topRules.catch(() => undefined); // thrown where the walk needs it
     }
-    return this.excludeText;
+    return this.topRules;
   }
 
   /**
@@ -124,14 +124,20 @@ export class GitignoreRules {
     return folder.ignored || this.decide(folder.levels, file, false);
   }
 
-  /** What the top's parent hands down: info/exclude's rules alone, read once. */
+  /**
+   * What the top's parent hands down: the rules of the files read from the top alone, read once,
+   * each file a level of its own (info/exclude's nearer than the user's file, so it decides first).
+   */
   private async baseState(): Promise<FolderState> {
     if (!this.base) {
-      const text = await this.startExclude();
-      if (text !== undefined) this.texts.count(text);
-      const file = `the .git/info/exclude of ${this.top}`;
-      const levels =
-        text === undefined ? undefined : await this.level(this.top, text, undefined, file, `${file} holds`);
+      let levels: RuleLevel | undefined;
+      const files: string[] = [];
+      for (const { file, text } of await this.startExclude()) {
+        this.texts.count(text);
+        files.push(file);
+        const holding = files.length === 1 ? `${file} holds` : `${files.join(' and ')} hold`;
+        levels = await this.level(this.top, text, levels, file, holding);
+      }
       this.base ??= { ignored: false, levels };
     }
     return this.base;
