@@ -20,6 +20,8 @@ import { quoted } from '../orchestrator/util/shorten.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 import { promptOwner } from './prompt-owner.js';
+import { refuseBlank } from './blank-prompt.js';
+import { hasVisible } from '../orchestrator/util/visible.js';
 
 /**
  * The work each built-in template asks for, so generate routes it without guessing: reviewing
@@ -95,7 +97,7 @@ function filled(template: StoredTemplate, values: Record<string, string>): Rende
   }
 }
 
-/** The user's answers from an ask: strings only, empty ones dropped. */
+/** The user's answers from an ask: strings only, blank ones (util/visible.ts) dropped. */
 function answersFrom(responses: Record<string, unknown> | undefined): {
   asked: boolean;
   values: Record<string, string>;
@@ -106,7 +108,7 @@ function answersFrom(responses: Record<string, unknown> | undefined): {
   const given =
     r.action === 'accept'
       ? Object.entries(r.content ?? {}).filter(
-          (e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '',
+          (e): e is [string, string] => typeof e[1] === 'string' && hasVisible(e[1]),
         )
       : [];
   return { asked: true, values: Object.fromEntries(given) };
@@ -193,6 +195,13 @@ export const renderTemplateTool = defineTool({
       ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.${literal ? ` ${literal}` : ''})`
       : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
+    // filled in with values that show nothing (or none: an empty default), it is sent to no model
+    const names = Object.keys(r.used).join(', ');
+    refuseBlank(
+      r.prompt,
+      'render_template',
+      `values in words for the "${template.name}" template's variables (${names})`,
+    );
     const task = templateTask(template, input.task);
     const inputs = await readInputArgs(input, ctxRead, phases);
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the

@@ -44,6 +44,44 @@ describe('a blank prompt (finding 6)', () => {
   });
 });
 
+describe('a prompt of characters that show nothing (issue 80, finding 8)', () => {
+  // each was sent to a model and charged: a zero-width space, the Braille blank, the Hangul filler, a soft
+  // hyphen, NUL, a word joiner
+  const invisible = ['\u200B', '\u2800', '\u3164', '\u00AD', '\u0000', '\u2060'];
+  const generations = () => fake.requests.filter((r) => /\/api\/(chat|generate)$/.test(r.path)).length;
+  it.each(invisible.flatMap((c) => [[c], [` ${c}\n${c} `]]))(
+    '%j is blank to every tool that takes a prompt',
+    async (prompt) => {
+      const before = generations();
+      for (const [tool, args] of [
+        ['route_and_generate', { prompt, task: 'fast' }],
+        ['compare', { prompt, models: ['phi3:mini', 'llama3.2:latest'] }],
+      ] as const) {
+        const res = await call(tool, args);
+        expect(res.isError).toBe(true);
+        expect(textOf(res)).toMatch(new RegExp(`^The prompt is blank: ${tool} needs a task in words`));
+      }
+      expect(generations()).toBe(before);
+    },
+  );
+
+  it('render_template: a template filled in with them is sent to no model', async () => {
+    await call('save_template', { name: 'say', description: 'Say it', template: '{text:}' });
+    const before = generations();
+    const res = await call('render_template', { name: 'say', variables: { text: '\u200B\u2060' }, generate: true });
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toBe(
+      'The prompt is blank: render_template needs values in words for the "say" template\'s variables (text).',
+    );
+    expect(generations()).toBe(before);
+  });
+
+  it.each([['\u200Bhi'], ['👍'], ['中'], ['e\u0301']])('the other side: %j is sent', async (prompt) => {
+    const res = await call('route_and_generate', { prompt, task: 'fast' });
+    expect(res.isError).toBeFalsy();
+  });
+});
+
 describe('a template written with {{topic}} (finding 11)', () => {
   it(
     'save_template says it stays literal and how a variable is written; render_template says so ' +

@@ -3,6 +3,7 @@
  * `{ name, description, template, variables?: [{ name, required?, default?, description? }] }`.
  */
 import { editDistance } from '../util/edit-distance.js';
+import { hasVisible } from '../util/visible.js';
 import * as z from 'zod';
 import {
   parseTemplate,
@@ -108,7 +109,8 @@ const TemplateSchema = z.strictObject(
       .min(1, { error: 'is empty' })
       .max(1000, { error: 'is longer than 1000 characters' }),
     template: text('text')
-      .refine((t) => t.trim() !== '', { error: 'is empty' })
+      // blank as a prompt is (util/visible.ts): of spaces, or of characters that show nothing
+      .refine((t) => hasVisible(t), { error: 'is empty' })
       // written out: toLocaleString here would load ICU's number data at start-up (+5 MB resident)
       .max(MAX_TEMPLATE_CHARS, { error: 'is longer than 20,000 characters' }),
     variables: z

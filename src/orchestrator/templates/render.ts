@@ -3,6 +3,7 @@
  * for literal braces (also inside default text). Pure: no I/O.
  */
 import { grouped } from '../util/locale-free.js';
+import { hasVisible } from '../util/visible.js';
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -218,8 +219,9 @@ export function resolveVariables(
 }
 
 /**
- * Fills the placeholders. A value counts when it is non-blank; otherwise the listed default, then the
- * placeholder's own inline default, apply. Values are inserted verbatim, never expanded again.
+ * Fills the placeholders. A value counts when a character of it shows (util/visible.ts); otherwise the
+ * listed default, then the placeholder's own inline default, apply. Values are inserted verbatim, never
+ * expanded again.
  */
 export function renderTemplate(
   def: TemplateSource,
@@ -231,7 +233,7 @@ export function renderTemplate(
   const listed = new Map((def.variables ?? []).map((v) => [v.name, v]));
   const given = (name: string): string | undefined => {
     const v = Object.hasOwn(values, name) ? values[name] : undefined;
-    return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+    return typeof v === 'string' && hasVisible(v) ? v : undefined;
   };
   // the pieces first, and their length: a prompt over the cap is never built
   const pieces: string[] = [];
