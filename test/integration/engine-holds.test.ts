@@ -39,7 +39,8 @@ async function planner() {
   } as unknown as Engine;
   const desk = new HoldDesk(5000, () => clock.now);
   const begin = (m: string) => (begun.push(m), running++, () => void running--);
-  desk.lend(KEY, { engine, begin, keepAlive: () => '5m', plans: async () => true });
+  const claimed = new Set<string>();
+  desk.lend(KEY, { engine, begin, keepAlive: () => '5m', plans: async () => true, claimed: (m) => claimed.has(m) });
   const tokens = [{ value: TOKEN, source: 'an engine claim', agent: 'local' }];
   const server = http.createServer((_q, s) => s.writeHead(404).end());
   server.on('upgrade', holdDoor(desk, tokens));

@@ -5,7 +5,7 @@
  * load-order.test.ts: c and l (8 GB each) busy, 8 GB free of 24; q (11 GB) waits.
  */
 import { describe, expect, it } from 'vitest';
-import { RoomWaits } from '../../src/orchestrator/loading/room-waits.js';
+import { RoomWaits, TURN_MS } from '../../src/orchestrator/loading/room-waits.js';
 import type { LoadRequest } from '../../src/orchestrator/loading/load-types.js';
 import type { LoadPlan, PlanInput } from '../../src/orchestrator/loading/plan-types.js';
 
@@ -95,5 +95,18 @@ describe('loads waiting for room', () => {
     r.arrive(later);
     r.wait(job, q);
     expect(r.overtaken(later, input, plan)).toBeUndefined();
+  });
+
+  it('the models a load whose turn has come unloads are claimed, for a request from outside the loads too', () => {
+    const clock = { now: 0 };
+    const r = new RoomWaits(() => clock.now);
+    const waiting: LoadRequest = { model: 'q', waitWhileBusy: true };
+    r.arrive(waiting);
+    r.wait(waiting, q, ['c']);
+    expect([r.claimed('c'), r.claimed('l')]).toEqual([false, false]); // not yet its turn
+    clock.now = TURN_MS;
+    expect([r.claimed('c'), r.claimed('l')]).toEqual([true, false]);
+    r.done(waiting);
+    expect(r.claimed('c')).toBe(false);
   });
 });

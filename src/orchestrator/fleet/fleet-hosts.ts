@@ -70,7 +70,11 @@ function claimed(
 /** While this server plans a shared engine, holds on its loaded models are lent from its loader (engines/holds/). */
 function lending(host: FleetHost, settings: Settings): FleetHost {
   const keepAlive = (m: string) => (host.loader.pins.has(withTag(m)) ? -1 : settings.model.keepAlive.timeout);
-  sharedOf(host.engine)?.lend({ begin: (m) => host.loader.begin(m), keepAlive });
+  sharedOf(host.engine)?.lend({
+    begin: (m) => host.loader.begin(m),
+    keepAlive,
+    claimed: (m) => host.loader.claimed(m),
+  });
   return host;
 }
 

@@ -8,6 +8,7 @@
 import type { Settings } from '../config/index.js';
 import type { CatalogModel, ModelCatalog } from './model-facts.js';
 import type { Engine } from '../engines/engine.js';
+import { withTag } from '../engines/model-names.js';
 import type { RunningModel } from '../engines/engine-model.js';
 import type { HostMemoryModel } from './host-memory.js';
 import type { KvCacheType } from './kv-cache.js';
@@ -83,6 +84,14 @@ export class HostLoads extends HostRequests {
   protected planningFor(req: LoadRequest): PlanningParts {
     if (!req.waitWhileBusy || req.job || this.rooms.untilTurn(req) === 0) return this.planning;
     return this.running.models().size > 0 || this.states.queued().length > 0 ? this.lingering : this.planning;
+  }
+
+  /**
+   * Whether a load whose turn has come unloads `model` (room-waits.ts claimed): a request relayed under a
+   * hold (engines/holds/desk.ts) waits behind it too, so no hold on `model` is lent meanwhile.
+   */
+  claimed(model: string): boolean {
+    return this.rooms.claimed(withTag(model));
   }
 
   protected keepAliveFor(name: string, req: LoadRequest): KeepAlive {

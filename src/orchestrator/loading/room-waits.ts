@@ -95,6 +95,15 @@ export class RoomWaits {
   }
 
   /**
+   * Whether a load whose turn has come unloads `model` (claimOn) for a request from outside this host's
+   * loads — one a server relaying through this one's engine claim runs under a hold (engines/holds/desk.ts):
+   * it waits behind that load as this server's own requests do, so no hold on `model` is lent then.
+   */
+  claimed(model: string): boolean {
+    return this.claimOn(OUTSIDE, model) !== undefined;
+  }
+
+  /**
    * The answer for `req`, a request on the loaded `model` (`outcome`: what it would be told), when a load
    * whose turn has come unloads it (claimOn): refused, saying so, until that load is answered; else
    * undefined.
@@ -166,6 +175,9 @@ export class RoomWaits {
 }
 
 const counts = (req: LoadRequest) => req.waitWhileBusy === true && !req.job;
+
+/** A request on a model from outside the loads of this host (claimed): neither a job's nor a dry run, never waiting. */
+const OUTSIDE: LoadRequest = { model: '', waitWhileBusy: true };
 
 /** A load with a room to wait for. */
 type WithRoom = LoadRecord & { room: Room };

@@ -134,7 +134,8 @@ export class HoldClient {
         (socket as Socket).unref(); // it never keeps the process alive: its transport decides when it ends
         this.socket = socket;
         readLines(socket, (msg) => this.take(socket, msg));
-        socket.on('error', () => socket.destroy());
+        // ended in any way, it is gone with its holds: a socket left half-open on the planner's end held them
+        for (const event of ['end', 'error', 'timeout']) socket.on(event, () => socket.destroy());
         socket.on('close', () => this.lost(socket));
         resolve(socket);
       });

@@ -9,8 +9,11 @@ import type { GenerateRequest } from '../engine-requests.js';
 import { HoldClient, type HoldPlanner } from './client.js';
 import { HoldDesk, type Lender } from './desk.js';
 
-/** What a planner's loader lends holds from (fleet-hosts.ts): its count of requests and what it loads models with. */
-export type Lent = Pick<Lender, 'begin' | 'keepAlive'>;
+/**
+ * What a planner's loader lends holds from (fleet-hosts.ts): its count of requests, what it loads models with,
+ * and the models a load whose turn has come unloads.
+ */
+export type Lent = Pick<Lender, 'begin' | 'keepAlive' | 'claimed'>;
 
 /** The holds of one engine, as its claim carries them. */
 export interface EngineLeases {
