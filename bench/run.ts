@@ -2,6 +2,7 @@
 import { benchClassify } from './classify.js';
 import { benchClientsMemory } from './clients-memory.js';
 import { benchSharedStall } from './shared-stall.js';
+import { benchRelayTurn } from './relay-turn.js';
 import { benchCompare } from './compare.js';
 import { benchEstimate } from './estimate.js';
 import { benchSplitEta } from './split-eta.js';
@@ -74,6 +75,7 @@ const benches = [
   { name: 'peer', run: benchPeer },
   { name: 'clients-memory', run: benchClientsMemory },
   { name: 'shared-stall', run: benchSharedStall },
+  { name: 'relay-turn', run: benchRelayTurn },
   { name: 'hostile', run: benchHostile },
   { name: 'inputs', run: benchInputs },
   { name: 'shared', run: benchShared },
