@@ -1,6 +1,6 @@
 /**
  * Input walk benchmark: how long `files: ["**\/*"]` takes ollm-mcp (the glob, then every
- * .gitignore's rules) against the glob library alone, on a 1,500- and a 3,000-deep chain of
+ * .gitignore's rules) against the glob library alone, on a 1,500-deep chain of
  * folders (a file in each, a few .gitignore files on the way) and on 100,000 files spread across
  * 1,000 folders (a .gitignore at the top and in a few folders). The trees are made in a temporary
  * folder and removed after. Goal: the walk within 10 times the glob alone on every tree — linear
@@ -8,7 +8,9 @@
  * on the 1,500-deep chain). What remains above the glob is a look for a .gitignore in every folder
  * (each a walk of the whole path in the kernel) and matching rules against paths as long as the
  * tree is deep.
- * Paths on Linux stop at 4,096 bytes, so of the 3,000-deep chain a walk reaches what fits.
+ * Paths on Linux stop at 4,096 bytes: a .gitignore deeper than a path can name cannot be read, and a
+ * walk that cannot tell what git ignores is refused (gitignore-read.ts) — the 3,000-deep chain this
+ * bench once walked is refused now, so it is left out.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -124,7 +126,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export async function benchInputs(): Promise<{ ok: boolean; lines: string[] }> {
   const lines: string[] = [];
   let ok = true;
-  for (const make of [() => makeChain(1500), () => makeChain(3000), () => makeWide(100_000)]) {
+  for (const make of [() => makeChain(1500), () => makeWide(100_000)]) {
     const tree = make();
     try {
       const alone = await timed(() => globAlone(tree.root));
