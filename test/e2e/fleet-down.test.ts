@@ -155,10 +155,15 @@ describe('pins Ollama dropped come back', () => {
       expect(pin.out).toMatchObject({ host: 'gpubox', pinned: true });
       await until(() => holds(gpubox, 'phi3:mini'));
       gpubox.injectGenerationFailure({ model: 'phi3:mini', afterChunks: 1 });
-      // named, phi3:mini answers alone (issue 75, finding 5): its failure is the call's error, no other model's answer
+      // named, phi3:mini answers alone (issue 75, finding 5), no other model in its place — but its copy on
+      // spare is phi3:mini too: the survivor of the copy that failed (issue 81, finding 4)
       const r = await call('route_and_generate', { prompt: 'Say hi in one word', model: 'phi3:mini' });
-      expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/phi3:mini on gpubox: .*ran out of memory during generation/);
+      expect(r.isError).toBe(false);
+      expect(r.out).toMatchObject({ model: 'phi3:mini', host: 'spare' });
+      expect(r.out.fallbacks).toContainEqual({
+        model: 'phi3:mini on gpubox',
+        error: expect.stringMatching(/ran out of memory during generation/),
+      });
       await until(() => holds(gpubox, 'phi3:mini'));
       expect(gpubox.loaded().find((m) => m.name === 'phi3:mini')!.keepAliveMs).toBe(Infinity);
     },

@@ -3,6 +3,7 @@
  * to (prefix-affinity.ts).
  */
 import { describe, expect, it } from 'vitest';
+import type { CopyAsk } from '../../src/orchestrator/fleet/copy-affinity.js';
 import {
   affinityChoice,
   MIN_HELD_CHARS,
@@ -131,7 +132,7 @@ describe('the queue after a move to the cached copy', () => {
   it('the chosen copy first, the first choice right behind it, and no copy twice', async () => {
     const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
     const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
-    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
+    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as CopyAsk['ask'];
     const views = Object.fromEntries(
       ['a', 'b'].map((name) => {
         const prefixes = new PrefixMemory();
@@ -158,12 +159,13 @@ describe('the queue after a move to the cached copy', () => {
       { model: 'm', host: 'b', why: 'ranked second' },
       { model: 'n', host: 'a', why: 'another model' },
     ];
-    preferCachedCopy('agent', ask, queue, models, unit, () => 0);
+    preferCachedCopy({ owner: 'agent', ask, queue, models, unit, loadMs: () => 0 }, () => 0);
     expect(queue.map((q) => `${q.model}@${q.host}`)).toEqual(['m@b', 'm@a', 'n@a']);
     expect(queue[0]!.why).toMatch(/^ranked first; its engine on b has ~\d+ tokens of this prompt cached$/);
     // nothing held anywhere, every slot free: the queue as it was
     const plain = [{ model: 'm', host: 'a', why: 'x' }];
-    preferCachedCopy('agent', { system: undefined, prompt: FILE_B } as never, plain, models, unit, () => 0);
+    const plainAsk = { system: undefined, prompt: FILE_B } as never;
+    preferCachedCopy({ owner: 'agent', ask: plainAsk, queue: plain, models, unit, loadMs: () => 0 }, () => 0);
     expect(plain).toEqual([{ model: 'm', host: 'a', why: 'x' }]);
   });
 
@@ -173,7 +175,7 @@ describe('the queue after a move to the cached copy', () => {
     async () => {
       const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
       const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
-      const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof preferCachedCopy>[1];
+      const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as CopyAsk['ask'];
       const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
         Object.fromEntries(
           ['a', 'b'].map((name) => {
@@ -202,14 +204,8 @@ describe('the queue after a move to the cached copy', () => {
       ] as never;
       const run = (v: ReturnType<typeof views>) => {
         const queue = [{ model: 'm', host: 'a', why: 'first' }];
-        preferCachedCopy(
-          'agent',
-          ask,
-          queue,
-          models,
-          (h) => v[h ?? 'a'] as never,
-          () => 0,
-        );
+        const unit = (h: string | undefined) => v[h ?? 'a'] as never;
+        preferCachedCopy({ owner: 'agent', ask, queue, models, unit, loadMs: () => 0 }, () => 0);
         return queue.map((q) => q.host);
       };
       expect(run(views({ managesMemory: false }))).toEqual(['b', 'a']); // it serves what it lists: its cache counts
@@ -309,14 +305,8 @@ describe("what one owner's prompts tell another (issue 72)", () => {
         { name: 'm', host: 'a', loaded: true },
         { name: 'm', host: 'b', loaded: true },
       ] as never;
-      preferCachedCopy(
-        'bob',
-        ask(guess),
-        queue,
-        models,
-        (h) => (views as Record<string, unknown>)[h ?? 'a'] as never,
-        () => 0,
-      );
+      const unit = (h: string | undefined) => (views as Record<string, unknown>)[h ?? 'a'] as never;
+      preferCachedCopy({ owner: 'bob', ask: ask(guess), queue, models, unit, loadMs: () => 0 }, () => 0);
       return queue.map((q) => [q.host, q.why]);
     };
     expect(place(right)).toEqual(place(wrong));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   alternativeFor,
   canTake,
+  copiesInOrder,
   notCandidateBecause,
   profileChain,
   selectModel,
@@ -441,6 +442,33 @@ describe('a configured or preferred model the router cannot use', () => {
         prefer({ reasoning: 'llama3.1:8b' }),
       )!.model,
     ).toBe('llama3.1:8b');
+  });
+});
+
+describe('a model on several hosts', () => {
+  // the same model on three hosts: not loaded on the first, loaded on the second, without room on the third
+  const copies = [
+    { ...phi, host: 'first' },
+    { ...phi, host: 'second', loaded: true },
+    { ...phi, host: 'third', fitsNow: false },
+  ];
+
+  it('copiesInOrder: the loaded copy first, then one that fits now, then one that fits after an unload', () => {
+    expect(copiesInOrder(copies).map((c) => c.host)).toEqual(['second', 'first', 'third']);
+    expect(copiesInOrder([copies[2]!, copies[0]!]).map((c) => c.host)).toEqual(['first', 'third']);
+  });
+
+  it('a model the user chose takes its copies in that order, each one the choice (issue 81)', () => {
+    const s = selectModel({ task: 'general' }, [llama8, ...copies], {
+      ...settings,
+      overrides: { general: 'phi3:mini' },
+    })!;
+    expect(s.ranked.slice(0, 3).map((r) => [r.model, r.host, r.chosen])).toEqual([
+      ['phi3:mini', 'second', true],
+      ['phi3:mini', 'first', true],
+      ['phi3:mini', 'third', true],
+    ]);
+    expect(s.ranked[0]!.why).toMatch(/and is already loaded$/);
   });
 });
 

@@ -1,22 +1,27 @@
 /**
- * A request's candidates as the hosts' state orders them now, the run-time half of their order:
- * the model named first — as found on the hosts that answer now, or why it cannot take the
- * request —, then, when that model is used up (or its copy is busy, or for a dry run), the ranking
- * the caller adds (`rank`: a request's plan ranks, route/route-candidates.ts; a split job's part
- * takes the plan's ranking as it is, jobs/part-route.ts); with several hosts, the copy whose engine
- * already read the prompt's prefix first (copy-affinity.ts), and the first candidate held on its
- * host from the moment it was chosen (loading/quick-holds.ts), so requests placed beside it see
- * that copy taken.
+ * A request's candidates as the hosts' state orders them now, the run-time half of their order and
+ * the one place where a call's copy is chosen, whichever way it came — named, routed, a split job's
+ * part (jobs/part-route.ts), relayed through a claim or a box: the model named first — each of its
+ * copies on the hosts that answer now, the loaded first (generation/router.ts copiesInOrder), or why
+ * it cannot take the request —, then, when that model is used up (or its copy is busy, or for a dry
+ * run), the ranking the caller adds (`rank`: a request's plan ranks, route/route-candidates.ts; a
+ * split job's part takes the plan's ranking as it is); with several hosts, a busy copy passed for a
+ * free one (copy-spread.ts), the copy whose engine already read the prompt's prefix first
+ * (copy-affinity.ts), and the first candidate held on its host from the moment it was chosen
+ * (loading/quick-holds.ts), so requests placed beside it see that copy taken. The survivor of a copy
+ * that failed is the next in this order: another copy of the model, loaded first.
  */
 import { findModel, similarModels } from '../models/catalog.js';
-import { nearModels } from '../engines/model-names.js';
+import { isModel, nearModels } from '../engines/model-names.js';
+import type { FilledRequest } from '../generation/request-shape.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
+import { copiesInOrder } from '../generation/router.js';
 import { cannotDoBecause } from '../generation/routing-rules.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import type { MetricsStore } from '../stores/metrics.js';
 import { shortened } from '../util/shorten.js';
 import { preferCachedCopy } from './copy-affinity.js';
-import { isFull, type Candidacy } from './copy-spread.js';
+import { copyLoadMs, isFull, spreadCopies, type Candidacy, type Measures } from './copy-spread.js';
 import type { Placement } from './placed.js';
 import type { HostOverview } from './placement.js';
 import { promptOwnerOf } from './prefix-sent.js';
@@ -44,14 +49,10 @@ export interface Candidates {
 }
 
 /** What the engine is asked, as its candidates are weighed (route/route-prepare.ts shapes it). */
-interface Asked {
-  readonly system: string | undefined;
-  readonly prompt: string;
-  readonly promptTokens: number;
-  readonly answerTokens: number;
-  readonly contextTokens: number;
-  readonly maxTokens: number;
-}
+type Asked = Pick<
+  FilledRequest,
+  'system' | 'prompt' | 'promptTokens' | 'answerTokens' | 'contextTokens' | 'maxTokens' | 'answer'
+>;
 
 /** The placement's models: a prompt longer than a base context, with the windows their hosts' memory holds now. */
 export async function modelsOf(placed: Placement, contextTokens: number): Promise<Candidates['models']> {
@@ -77,42 +78,55 @@ export interface Ordering {
   queue: Candidacy[];
   unit: (host: string | undefined) => HostOverview;
   coldLoadMs: () => ReadonlyMap<string, number>;
+  /** What was measured here: the models' speeds and loads, that a copy's wait and load are weighed with. */
+  measures: Measures;
   /** Adds the ranking to the queue, at most once; undefined: the named model or nothing (`only`). */
   rank: (() => void) | undefined;
+  /** Once the ranking is added and its copies spread: the route's own weighing of a routed call (route-ranked.ts). */
+  weigh?: () => void;
   /** Said when the queue is empty before anything was held (route/no-candidate.ts says why of every model). */
   none?: () => void;
 }
 
 /**
  * The order run: the ranking added at once when there is no named model, its copy is busy or the
- * run is dry (else when the named model is used up); the copy that read the prefix first, and with
- * several hosts the first candidate held.
+ * run is dry (else when the named model is used up); with several hosts the copies spread from busy
+ * to free ones, the copy that read the prefix first, and the first candidate held.
  */
 export function orderedCopies(o: Ordering): Candidates {
-  const { req, ask, views, models, queue, unit, coldLoadMs } = o;
+  const { req, ask, views, models, queue, unit, coldLoadMs, measures } = o;
+  const several = views.length > 1;
+  const client = clientOf(req);
+  // the queue's copies from `from` on: a busy copy passed for a free one, loaded or to load (copy-spread.ts)
+  const spread = (from: number) => {
+    if (several)
+      spreadCopies(
+        { queue, models, unit, client, maxTokens: ask.maxTokens, typical: ask.answer.tokens, measures },
+        from,
+      );
+  };
   let ranked = o.rank === undefined;
-  const rank = () => {
-    if (ranked) return;
+  const rank = (from: number) => {
     ranked = true;
     o.rank!();
+    spread(from);
+    o.weigh?.();
   };
   const named = queue[0];
   const namedView = named && unit(named.host);
-  if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank();
+  if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank(0);
+  else spread(0);
   // several hosts hold the model: the copy whose engine read this prompt's prefix already (copy-affinity.ts)
-  if (views.length > 1)
-    preferCachedCopy(
-      promptOwnerOf(req),
-      ask,
-      queue,
-      models,
-      unit,
-      (view, model) => view.host.loader.waitingAhead(model, clientOf(req), ask.maxTokens).length,
-    );
+  if (several) {
+    const loadMs = (m: Candidate) => copyLoadMs(m, measures);
+    const ahead = (view: HostOverview, model: string) =>
+      view.host.loader.waitingAhead(model, client, ask.maxTokens).length;
+    preferCachedCopy({ owner: promptOwnerOf(req), ask, queue, models, unit, loadMs }, ahead);
+  }
   if (queue.length === 0) o.none?.();
   // with several hosts, the first candidate is this request's until it begins there (loading/quick-holds.ts), held in
   // the same step it was chosen: calls placed at the same moment see that copy's slot taken and spread to another
-  const held = views.length > 1 && !req.dryRun ? queue[0] : undefined;
+  const held = several && !req.dryRun ? queue[0] : undefined;
   if (held) unit(held.host).host.loader.hold(held.model, ask.maxTokens);
   return {
     views,
@@ -121,16 +135,17 @@ export function orderedCopies(o: Ordering): Candidates {
     unit,
     coldLoadMs,
     ...(held && { held }),
-    at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined),
+    at: (i) => (i < queue.length || (!ranked && (rank(i), i < queue.length)) ? queue[i] : undefined),
   };
 }
 
 /**
- * The named model first in the queue — its reason the one the caller gave (`chosenBecause`, when
- * a planner chose it), else that the caller named it; whatever the profile rule would say — or, in
- * `attempts`, why it cannot take the work (it writes no text, cannot see the images given, its
- * window is too small), that attempt returned: when no other model can take the work, each one's
- * reason is said too (route/no-candidate.ts).
+ * The named model first in the queue — each copy of it that can take the request, the loaded first
+ * (copiesInOrder), its reason the one the caller gave (`chosenBecause`, when a planner chose it),
+ * else that the caller named it; whatever the profile rule would say — or, in `attempts`, why it
+ * cannot take the work (it writes no text, cannot see the images given, its window is too small),
+ * that attempt returned: when no other model can take the work, each one's reason is said too
+ * (route/no-candidate.ts).
  */
 export function namedFirst(
   name: string,
@@ -150,34 +165,44 @@ export function namedFirst(
   }
   // named, it is not held to the profile rule (a general model for code is used as named), only to what it
   // cannot do at all
-  const cannot = cannotDoBecause(named, { images: (req.images?.length ?? 0) > 0 });
+  const images = { images: (req.images?.length ?? 0) > 0 };
+  const cannot = cannotDoBecause(named, images);
   if (cannot) {
     const refused = { model: named.name, error: `${named.name} was named, but it ${cannot}, so it was not tried` };
     attempts.push(refused);
     return refused;
   }
-  if (named.contextWindow < ask.contextTokens) {
-    const trained = named.trainedWindow ?? named.contextWindow;
-    const bound =
-      trained > named.contextWindow
-        ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)`
-        : '';
-    const tooSmall = {
-      model: named.name,
-      error:
-        `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} ` +
-        `prompt + ${ask.answerTokens} answer tokens`,
-    };
+  const copies = models.filter((m) => isModel(m.name, named.name) && !cannotDoBecause(m, images));
+  const holding = copiesInOrder(copies.filter((m) => m.contextWindow >= ask.contextTokens));
+  if (holding.length === 0) {
+    const tooSmall = { model: named.name, error: tooSmallFor(widest(copies) ?? named, ask) };
     attempts.push(tooSmall);
     return tooSmall;
   }
-  queue.push({
-    model: named.name,
-    why: req.chosenBecause ?? `${named.name} was named by the caller`,
-    ...(named.host !== undefined && { host: named.host }),
-    chosen: true,
-  });
+  const why = req.chosenBecause ?? `${named.name} was named by the caller`;
+  for (const m of holding)
+    queue.push({ model: m.name, why, ...(m.host !== undefined && { host: m.host }), chosen: true });
   return undefined;
+}
+
+/** Of a model's copies, the one with the largest window. */
+const widest = (copies: Candidates['models']) =>
+  copies.reduce<Candidates['models'][number] | undefined>(
+    (w, m) => (!w || m.contextWindow > w.contextWindow ? m : w),
+    undefined,
+  );
+
+/** Why the named model's window cannot hold the request (its host's memory bounding it, when it does). */
+function tooSmallFor(named: Candidates['models'][number], ask: Asked): string {
+  const trained = named.trainedWindow ?? named.contextWindow;
+  const bound =
+    trained > named.contextWindow
+      ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)`
+      : '';
+  return (
+    `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} ` +
+    `prompt + ${ask.answerTokens} answer tokens`
+  );
 }
 
 /** The installed names a name that is none may have meant, as the start of the next step (issue 75, finding 5). */

@@ -17,7 +17,6 @@ import { RECENT_MS, rereadOrLoad } from './reread-or-load.js';
 import type { Candidate } from './windows.js';
 import { estimateSeconds } from '../generation/estimate.js';
 import { hostRates } from '../generation/host-rates.js';
-import { estimateLoadMs } from '../loading/load-estimate.js';
 
 /** What the engine reads of the request (route/route-prepare.ts lays it out: what repeats first). */
 interface Asked {
@@ -44,26 +43,20 @@ type Models = readonly Candidate[];
  * room, where every slot of that copy holds others' recent prompts and loading takes less than reading
  * the prompt again; nothing changes with one host.
  */
-export function preferCachedCopy(
-  owner: string,
-  ask: Asked,
-  queue: Queued[],
-  models: Models,
-  unit: UnitOf,
-  ahead: Waiting,
-): void {
-  const copy: CopyAsk = { owner, ask, queue, models, unit };
+export function preferCachedCopy(copy: CopyAsk, ahead: Waiting): void {
   cachedCopyFirst(copy, ahead);
   loadBesideOthers(copy);
 }
 
 /** Whose request it is, the request, the candidates in order, the models and each host's overview. */
-interface CopyAsk {
+export interface CopyAsk {
   owner: string;
   ask: Asked;
   queue: Queued[];
   models: Models;
   unit: UnitOf;
+  /** Loading the model where it is not loaded, as spreading a busy copy weighs it (copy-spread.ts copyLoadMs). */
+  loadMs: (m: Candidate) => number;
 }
 
 function cachedCopyFirst({ owner, ask, queue, models, unit }: CopyAsk, ahead: Waiting): void {
@@ -112,7 +105,7 @@ const placesCopies = (v: HostOverview) => v.host.engine.can.managesMemory && !v.
  * when that load takes less than reading the prompt again (fleet/reread-or-load.ts; issue 75, finding 10).
  * The copy loaded is extra (fleet/extra-copies.ts): released once idle, as a rush's is.
  */
-function loadBesideOthers({ owner, ask, queue, models, unit }: CopyAsk): void {
+function loadBesideOthers({ owner, ask, queue, models, unit, loadMs }: CopyAsk): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
   const view = unit(first.host);
@@ -128,7 +121,7 @@ function loadBesideOthers({ owner, ask, queue, models, unit }: CopyAsk): void {
     promptTokens: ask.promptTokens,
     promptTokensPerSecond: promptSpeedAt(view, here),
     slots: view.host.prefixes.taken(owner, first.model, prefixSlots(view.host)),
-    rooms: rooms.map((m) => ({ host: m.host!, loadMs: estimateLoadMs(m.sizeBytes, view.measured!.loadSpeed()) })),
+    rooms: rooms.map((m) => ({ host: m.host!, loadMs: loadMs(m) })),
     now: Date.now(),
     recentMs: idle > 0 ? idle * 1000 : RECENT_MS,
   });

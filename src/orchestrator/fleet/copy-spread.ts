@@ -3,13 +3,14 @@
  * run time from the hosts' state: a copy whose slots are all taken is passed for a copy with a
  * free slot — loaded, or to be loaded when loading takes less than the wait behind the busy copy —
  * and, with every loaded copy busy, for the one whose slot frees sooner (the work its running and
- * waiting requests have left). A request's plan orders its candidates with it
- * (route/route-ranked.ts), and so does each part of a split job (jobs/part-route.ts).
+ * waiting requests have left). Every request's candidates are ordered with it, in one place
+ * (copies.ts): named or routed, a split job's part, a call relayed through a claim or a box.
  */
 import { othersAt, type HostOverview } from './placement.js';
 import { othersAsRequests, othersCount, slotsFull } from './others-load.js';
 import type { Candidate } from './windows.js';
 import type { MetricsStore } from '../stores/metrics.js';
+import { estimateLoadMs } from '../loading/load-estimate.js';
 
 export interface Candidacy {
   model: string;
@@ -48,17 +49,20 @@ function othersWords(view: HostOverview, model: string, what: string): string {
 
 /**
  * What moving a call to another copy costs: the wait on the busy one (undefined: its speed unknown), and
- * loading the other (0: loaded).
+ * loading the other (0: loaded); and whether the other's host has room for it (loaded, or it fits in free
+ * memory there now: a copy for a rush unloads nothing).
  */
 interface SpreadCost {
   waitMs(c: Candidacy): number | undefined;
   loadMs(c: Candidacy): number;
+  room(c: Candidacy): boolean;
 }
 
 /**
  * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
  * is taken by a request of ours goes after the same model on a host with a free slot — loaded there,
- * or to be loaded when that takes less than the wait behind the busy copy's slots — and, with
+ * or to be loaded on a host with room when that takes less than the wait behind the busy copy's
+ * slots — and, with
  * every copy's slots taken, after the copy with the shortest queue per slot (requests running and
  * waiting there, others' where its engine counts them), so no copy's queue grows while another's
  * is shorter.
@@ -68,9 +72,10 @@ function spreadBusy(
   viewOf: (c: Candidacy) => HostOverview,
   backlog: (c: Candidacy) => number,
   cost: SpreadCost,
+  from: number,
 ): void {
   const full = (c: Candidacy) => isFull(viewOf(c), c.model);
-  for (let i = 0; i < queue.length; i++) {
+  for (let i = from; i < queue.length; i++) {
     const c = queue[i]!;
     if (!full(c)) continue;
     const copies = (pick: (o: Candidacy) => boolean) =>
@@ -80,7 +85,7 @@ function spreadBusy(
     let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
     if (to < 0) {
       const wait = cost.waitMs(c);
-      to = copies((o) => !full(o) && (wait === undefined || cost.loadMs(o) < wait));
+      to = copies((o) => !full(o) && cost.room(o) && (wait === undefined || cost.loadMs(o) < wait));
     }
     let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);
     if (to < 0) {
@@ -137,22 +142,41 @@ export function backlogPerSlot(
   return work / Math.max(1, others.slots ?? view.host.settings.ollama.numParallel);
 }
 
+/** What was measured here that a copy's wait and load are weighed with (stores/metrics.ts). */
+export type Measures = Pick<MetricsStore, 'all' | 'loadSpeed'>;
+
+/**
+ * Loading a copy of `m` on a host where it is not loaded: as long as its loads here took (the same
+ * weights: a model this server loaded in 0.1 s is not guessed at 10 s because loads so quick say
+ * nothing of the disk in general), else at the load speed measured here (else assumed,
+ * loading/load-estimate.ts). What spreading a busy copy (spreadBusy) and loading beside others'
+ * prompts (copy-affinity.ts) weigh alike.
+ */
+export function copyLoadMs(m: Pick<Candidate, 'name' | 'sizeBytes'>, measures: Measures): number {
+  const own = measures.all()[m.name];
+  if (own && own.loads > 0 && own.avgLoadMs > 0) return own.avgLoadMs;
+  return estimateLoadMs(m.sizeBytes, measures.loadSpeed());
+}
+
 /** What the copies of a request's candidates are spread by: the hosts' state now, and what was measured. */
 export interface Spreading {
   queue: Candidacy[];
   models: readonly Candidate[];
   unit: (host: string | undefined) => HostOverview;
-  coldLoadMs: () => ReadonlyMap<string, number>;
   /** Who asks, for turns on a model's slots. */
   client: string;
   /** The request's answer limit, and another request's (the limit of one that sets none, as the call settled it). */
   maxTokens: number;
   typical: number;
-  speeds: ReturnType<MetricsStore['all']>;
+  measures: Measures;
 }
 
-/** With several hosts, the queue's copies spread by the requests waiting ahead on each (spreadBusy). */
-export function spreadCopies({ queue, models, unit, coldLoadMs, client, maxTokens, typical, speeds }: Spreading): void {
+/**
+ * With several hosts, the queue's copies from `from` on spread by the requests waiting ahead on each
+ * (spreadBusy): copies.ts orders every request's candidates with it, named, routed or a split job's part.
+ */
+export function spreadCopies({ queue, models, unit, client, maxTokens, typical, measures }: Spreading, from = 0): void {
+  const speeds = measures.all();
   const backlog = (c: Candidacy) =>
     backlogPerSlot(
       unit(c.host),
@@ -165,7 +189,14 @@ export function spreadCopies({ queue, models, unit, coldLoadMs, client, maxToken
     const speed = speeds[c.model]?.avgTokensPerSecond;
     return speed ? (backlog(c) / speed) * 1000 : undefined;
   };
-  const loadMs = (c: Candidacy) =>
-    models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0;
-  spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
+  const copyOf = (c: Candidacy) => models.find((x) => x.name === c.model && x.host === c.host);
+  const loadMs = (c: Candidacy) => {
+    const m = copyOf(c);
+    return m && !m.loaded && !m.cloud ? copyLoadMs(m, measures) : 0;
+  };
+  const room = (c: Candidacy) => {
+    const m = copyOf(c);
+    return !m || m.loaded || m.fitsNow;
+  };
+  spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs, room }, from);
 }

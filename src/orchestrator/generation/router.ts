@@ -10,7 +10,7 @@
  * to what it cannot do (no text, no vision for images, cloud off, memory, window): such a choice
  * is passed over, and the reason says which and why.
  */
-import { baseName, findModel, parameterCount } from '../models/model-db.js';
+import { baseName, findModel, isModel, parameterCount } from '../models/model-db.js';
 import type { ProfileName } from '../config/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
@@ -33,6 +33,19 @@ const isPhi = (m: RouteCandidate) => m.family === 'phi' || baseName(m.name).star
 const preferred = (m: RouteCandidate, profile: ProfileName) =>
   ROUTING_PROFILES[profile].preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
 
+/** Where a model stands on its host: loaded, fits now, fits after unloading. */
+const tier = (m: Pick<RouteCandidate, 'loaded' | 'fitsNow'>) => (m.loaded ? 0 : m.fitsNow ? 1 : 2);
+
+/**
+ * The copies of one model on the hosts, in the order a request goes to them: the loaded first, then
+ * one that fits now, then one that fits after unloading; of copies alike, the hosts' order. A named
+ * model (fleet/copies.ts) and a model the user chose (selectModel) alike: a host loads no copy of
+ * it while another holds it loaded, and the survivor of a copy that failed is a loaded one.
+ */
+export function copiesInOrder<T extends Pick<RouteCandidate, 'loaded' | 'fitsNow'>>(copies: readonly T[]): T[] {
+  return [...copies].sort((a, b) => tier(a) - tier(b));
+}
+
 /**
  * Best first: loaded, fits now, fits after unloading; then measured speed for fast work; then,
  * when other models must be unloaded for it, the more versatile one (it serves more kinds of
@@ -40,7 +53,6 @@ const preferred = (m: RouteCandidate, profile: ProfileName) =>
  * work or low complexity, strong first otherwise), phi last; then the profile's preferred families.
  */
 function rank(models: RouteCandidate[], profile: ProfileName, req: RankRequest): RouteCandidate[] {
-  const tier = (m: RouteCandidate) => (m.loaded ? 0 : m.fitsNow ? 1 : 2);
   const smallFirst = profile === 'fast' || req.complexity === 'low';
   const speed = (m: RouteCandidate) => (profile === 'fast' ? (req.speeds?.get(m.name) ?? 0) : 0);
   return [...models].sort(
@@ -89,14 +101,19 @@ export function selectModel(
   // a general model chosen for code gets code work; an embedding model, or one blind to the images given, is
   // passed over, saying why.
   for (const choice of choicesFor(asked, req, settings)) {
-    const m = findModel(installedFor(choice, installed), choice.model);
-    const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
-    if (m && !why) add(m, `${m.name} ${choice.is}${m.loaded ? ' and is already loaded' : ''}`, true);
-    else
+    const within = installedFor(choice, installed);
+    const m = findModel(within, choice.model);
+    // each copy of it that can take the work, the loaded first (copiesInOrder): the user's choice on any host
+    const copies = m ? copiesInOrder(within.filter((c) => isModel(c.name, m.name))) : [];
+    const taken = copies.filter((c) => !unusableBecause(c, asked, req, settings));
+    for (const c of taken) add(c, `${c.name} ${choice.is}${c.loaded ? ' and is already loaded' : ''}`, true);
+    if (taken.length === 0) {
+      const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
       skipped.push({
         model: m?.name ?? choice.model,
         why: `${choice.whose}, ${m?.name ?? choice.model}, was passed over: it ${why}`,
       });
+    }
   }
   const fixed = ranked.length; // what the user chose stays first, whatever was learned
 

@@ -3,16 +3,16 @@
  * split plan): its own text filled into the shape every request of the job shares
  * (generation/request-shape.ts), the hosts' state read now with the windows the parts were sized to
  * kept (fleet/placed.ts placedAgain), and the copy that serves it chosen from that state
- * (fleet/copies.ts: the plan's model first; with several hosts its busy copies passed for free ones
- * and the copy that read its prefix first); when the plan's model is used up or its copy busy, the
- * plan's ranking, as far as the windows hold this request. Then tried as any request is (route.ts
- * runPlan: its candidates in turn, the cloud fallback last). Nothing inferred, ranked or limited
- * again, and nothing of route/ entered: the plan is carried.
+ * (fleet/copies.ts, as for every request: the plan's model first, its copies the loaded first; with
+ * several hosts its busy copies passed for free ones and the copy that read its prefix first); when
+ * the plan's model is used up or its copy busy, the plan's ranking, as far as the windows hold this
+ * request. Then tried as any request is (route.ts runPlan: its candidates in turn, the cloud
+ * fallback last). Nothing inferred, ranked or limited again, and nothing of route/ entered: the
+ * plan is carried.
  */
 import { coldLoadsOf, modelsOf, namedFirst, orderedCopies, unitOf, type Candidates } from '../fleet/copies.js';
-import { spreadCopies, type Candidacy } from '../fleet/copy-spread.js';
+import type { Candidacy } from '../fleet/copy-spread.js';
 import { placedAgain, type Placement } from '../fleet/placed.js';
-import { clientOf } from '../fleet/slots-of.js';
 import { holdsAt } from '../fleet/windows.js';
 import { filled, startingPhase } from '../generation/request-shape.js';
 import type { Attempt, RouteRequest, RouteResult } from '../generation/route-types.js';
@@ -58,17 +58,17 @@ async function partCopies(
     const holds = holdsAt(models, ask.contextTokens);
     for (const r of ranking.selection?.ranked ?? [])
       if (holds(r) && !queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
-    if (views.length > 1)
-      spreadCopies({
-        queue,
-        models,
-        unit,
-        coldLoadMs,
-        client: clientOf(req),
-        maxTokens: ask.maxTokens,
-        typical: ask.answer.tokens,
-        speeds: route.parts.records.metrics.all(),
-      });
   };
-  return orderedCopies({ req, ask, views, models, queue, unit, coldLoadMs, rank: req.only ? undefined : rank });
+  const measures = route.parts.records.metrics;
+  return orderedCopies({
+    req,
+    ask,
+    views,
+    models,
+    queue,
+    unit,
+    coldLoadMs,
+    measures,
+    rank: req.only ? undefined : rank,
+  });
 }

@@ -18,7 +18,7 @@ import type { JobParts } from './parts.js';
 import type { Ranking } from './work.js';
 import type { Prepared } from './route-prepare.js';
 import { noCandidate } from './no-candidate.js';
-import { rankInto, type Listing } from './route-ranked.js';
+import { rankInto, weighRouted, type Listing } from './route-ranked.js';
 
 /**
  * No candidate at all: why of every model here, added to `attempts` (no-candidate.ts, which throws when
@@ -67,8 +67,10 @@ export async function listCandidates(
     queue,
     unit,
     coldLoadMs,
+    measures: parts.records.metrics,
     // the named model or nothing (`only`), else the route's ranking: a plan's, taken to this window, or made now
     rank: req.only === true ? undefined : () => rankInto(listing, planned),
+    weigh: () => weighRouted(listing),
     // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
     none: () => {
       if (attempts.every((a, i) => i < hostsDown || a === namedRefused)) sayNoCandidate(listing, attempts);
