@@ -9,14 +9,19 @@
  *    the share of prompt tokens found cached after their first calls (goal ≥ 80%), and how many
  *    requests each host got; with the model loaded on both, and (llama.cpp routers) with room on both
  *    and nothing loaded, the agents' first calls at once, or one after the other (issue 75, finding 10:
- *    the second agent's first call evicted the first's prompt from the only copy's slot).
+ *    the second agent's first call evicted the first's prompt from the only copy's slot);
+ *  - the same as users meet it (issue 81, finding 2): fake Ollama, `ollama.host` and one `hosts:` entry
+ *    with `capacity: {ram: 16GB}`, `ram.budget: 16GB`, the model named in each call, an engine reading
+ *    300 ms per 1,000 prompt tokens, writing 5 ms a token, loading at 40 ms per GB (too quick for a load
+ *    speed to be measured), one slot; first calls one after the other; the share cached counted on the
+ *    fakes' runners (Ollama reports no cache figure).
  * OLLM_BENCH_BASE=<another build's dist/cli.js> (say 45e42e4's) runs the same beside it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { FakeOllama } from '../test/fake-ollama/server.js';
+import { DEFAULT_REGISTRY, FakeOllama } from '../test/fake-ollama/server.js';
 import { FakeLlamacpp } from '../test/fake-llamacpp/server.js';
 import { STORIES } from '../test/helpers/llamacpp.js';
 import { serverEnv, tempHome } from '../test/helpers/spawn.js';
@@ -164,6 +169,43 @@ async function twoHosts(cli: string, start: Start): Promise<TwoHosts> {
   }
 }
 
+/** Finding 2's set-up: two agents in turn over their own files on two fake Ollama hosts, the model named. */
+async function asUsersMeetIt(cli: string): Promise<Omit<TwoHosts, 'servers'>> {
+  const engine = { tokenDelayMs: 5, promptTokenDelayMs: 0.3, loadMsPerGB: 40, numParallel: 1, memoryBytes: 16e9 };
+  const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
+  const fakes = await Promise.all([0, 1].map(() => FakeOllama.start({ models, ...engine })));
+  const yaml = ['hosts:', `  - {name: second, kind: ollama, url: "${fakes[1]!.url}", capacity: {ram: 16GB}}`]
+    .concat(['ram:', '  budget: 16GB', 'shared:', '  idleSeconds: 30'])
+    .join('\n');
+  const runtime = runtimeDir();
+  const home = tempHome(yaml);
+  mkdirSync(join(home, 'project'));
+  for (const who of ['ann', 'bob']) writeFileSync(join(home, 'project', `${who}.txt`), fileOf(who));
+  const clients = [await clientOf(cli, 'ann', home, runtime, fakes[0]!.url)];
+  clients.push(await clientOf(cli, 'bob', home, runtime, fakes[0]!.url));
+  try {
+    const perHost: Record<string, number> = {};
+    for (let round = 0; round < 4; round++)
+      for (const [i, who] of ['ann', 'bob'].entries()) {
+        const question = `Question ${round} of ${who}: which record is largest?`;
+        const r = await clients[i]!.call({ prompt: question, model: 'llama3.2', files: [`${who}.txt`] });
+        perHost[r.host ?? 'ollama'] = (perHost[r.host ?? 'ollama'] ?? 0) + 1;
+      }
+    // the runners' own count of what they found cached, after each agent's first call
+    const later = fakes
+      .flatMap((f) => f.generations())
+      .filter((g) => g.evalTokens !== undefined)
+      .sort((x, y) => x.at - y.at)
+      .slice(2);
+    const sum = (n: (g: (typeof later)[number]) => number) => later.reduce((t, g) => t + n(g), 0);
+    return { cached: sum((g) => g.cachedTokens ?? 0) / sum((g) => g.evalTokens!), perHost };
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await stopShared(runtime);
+    await Promise.all(fakes.map((f) => f.stop()));
+  }
+}
+
 export async function benchPrefix(): Promise<{ ok: boolean; lines: string[] }> {
   mkdirSync(runtimeDir(), { recursive: true });
   const builds = benchBuilds();
@@ -194,6 +236,15 @@ export async function benchPrefix(): Promise<{ ok: boolean; lines: string[] }> {
       const agents = 'two agents in turn over their own 30 KB files (4 questions each)';
       lines.push(`prefix: ${tag}: ${how}, ${agents}: ${share}; ${where}`);
     }
+    const users = await asUsersMeetIt(cli);
+    const usersOk = users.cached >= 0.8;
+    if (mine) ok &&= usersOk;
+    lines.push(
+      `prefix: ${tag}: as users meet it (Ollama, ollama.host + one hosts: entry of 16 GB, ram.budget 16 GB, ` +
+        `the model named, loads at 40 ms/GB, one slot), first calls one after the other: ${pct(users.cached)} of ` +
+        `prompt tokens cached after their first calls (goal ≥ 80%)${mine ? (usersOk ? ' OK' : ' UNDER') : ''}; ` +
+        `requests per host ${JSON.stringify(users.perHost)}`,
+    );
   }
   return { ok, lines };
 }
