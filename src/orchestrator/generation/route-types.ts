@@ -81,6 +81,11 @@ export interface RouteRequest {
   dryRun?: boolean;
   /** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
   plan?: PlanShape;
+  /**
+   * The job it is one request of (a split job's parts and combinations: jobs/split-run.ts), so the job's
+   * estimate tells its own requests on the model from others' (jobs/split-pace.ts).
+   */
+  partOf?: object;
   signal?: AbortSignal;
   /** Tokens generated so far, on the model now answering. */
   onProgress?: (tokens: number, model: string) => void;

@@ -10,6 +10,8 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Sent } from '../fleet/prefix-memory.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import type { LoadOutcome } from '../loading/loader.js';
+import type { RequestWork } from '../loading/in-flight.js';
+import { expectedAnswerTokens, typicalAnswerTokens } from '../generation/answer-length.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Prepared } from '../route/route-prepare.js';
 import { clientOf, slotsOf } from '../fleet/slots-of.js';
@@ -41,10 +43,12 @@ export async function generate(
   const { parts, req, ask } = t;
   const { host } = unit;
   // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how
-  // long others wait behind it (route-candidates.ts)
+  // long others wait behind it (route-candidates.ts); what it reads and is expected to write: how long a
+  // running job waits behind it (split-pace.ts)
   const done = await host.loader.admit(candidate.model, {
     client: clientOf(req),
     tokens: ask.maxTokens,
+    work: workOf(t, host, candidate.model),
     slots: slotsOf(host),
     signal: req.signal,
     progress: req.progress,
@@ -73,6 +77,17 @@ export async function generate(
     done();
     parts.fleet.extraCopies?.used(host.name, candidate.model);
   }
+}
+
+/**
+ * What the request reads and is expected to write on `model` — its answer as long as such answers ran
+ * there (generation/answer-length.ts), within its limit — and the job it is one of.
+ */
+function workOf(t: Trial, host: FleetHost, model: string): RequestWork {
+  const { parts, req, ask } = t;
+  const learned = parts.records.speeds?.at(host.name, model, req.task) ?? {};
+  const answerTokens = expectedAnswerTokens(ask.maxTokens, learned, typicalAnswerTokens(req.task));
+  return { promptTokens: ask.promptTokens, answerTokens, ...(req.partOf && { of: req.partOf }) };
 }
 
 /** The engine's answer to the candidate's request, `ahead` of it in the slot's turns. */

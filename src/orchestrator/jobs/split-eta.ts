@@ -5,15 +5,38 @@
  * run times one (generation/estimate.ts) at the speeds this job's parts ran at — the speeds the dry
  * run uses (plan-estimate.ts) while none was timed. The requests left go `width` at once, each to
  * the first slot free (a part running now holds its slot for what is left of its time), and each
- * round after the one before. Pure.
+ * round after the one before. Others' work on the job's copy (issue 81, finding 6: "~57 s" said
+ * with 160 s left, then "any moment now" for 105 s) holds its slots as the job's does — their
+ * requests running for what is left of theirs, those waiting let in by turns with the job's
+ * (loading/turns.ts), each timed at the same speeds. Pure.
  */
 import { estimateSeconds, type SpeedFacts } from '../generation/estimate.js';
 import type { RouteResult } from '../generation/route-types.js';
+import { nextTurn, type Waiter } from '../loading/turns.js';
 
 /** One request as the estimate sees it: the prompt it reads (in the engine's tokens) and the answer it writes. */
 export interface EtaRequest {
   promptTokens: number;
   answerTokens: number;
+}
+
+/**
+ * Others' work on the job's copy (its model on the plan's host), as the estimate weighs it: each
+ * request's size and turn — whose by a key, never a name; nothing of a prompt.
+ */
+export interface CopyQueue {
+  /** Requests the copy answers at once. */
+  slots: number;
+  /** The key of the job's client: its other calls' requests take their turns with the job's. */
+  mine: string;
+  /** The most tokens a request of the job may write, as its turn weighs it. */
+  mineTokens: number;
+  /** Others' requests running, each since when (ms on `now`'s clock) and whose. */
+  running: ReadonlyArray<EtaRequest & { startedAt: number; client: string }>;
+  /** Requests waiting for a slot, with their turns: others', and the job's own already asked (`own`). */
+  waiting: ReadonlyArray<EtaRequest & Waiter & { own?: boolean }>;
+  /** When each client was last let in (on the clock of `waiting`'s arrivals). */
+  lastServed: ReadonlyMap<string, number>;
 }
 
 /** What is left of a split job at `now`. */
@@ -27,7 +50,17 @@ interface SplitLeft {
   waiting: readonly EtaRequest[];
   /** Each combining round left, its requests. */
   rounds: ReadonlyArray<readonly EtaRequest[]>;
+  /** Others' work on its copy; left out: none. */
+  copy?: CopyQueue | undefined;
 }
+
+/** A request holding a slot until `end` (ms from now): whose, and whether it is the job's. */
+interface Held {
+  end: number;
+  client: string;
+  own: boolean;
+}
+type Queued = Waiter & { ms: number; own: boolean };
 
 /** One request's seconds at `speeds`: its prompt read, its answer written, what it takes beyond (estimate.ts). */
 function requestSeconds(r: EtaRequest, speeds: SpeedFacts): number {
@@ -43,21 +76,70 @@ function requestSeconds(r: EtaRequest, speeds: SpeedFacts): number {
   return estimateSeconds(one, speeds).seconds;
 }
 
-/** Milliseconds until the whole result is expected. */
+/**
+ * Milliseconds until the whole result is expected: each slot of the copy held by a request until it
+ * ends — those running for what is left of their time —, the one that frees first taken by the
+ * next in turn; the job's requests asked as it would ask them (`width` at once, a round once every
+ * request before it ended). Alone, the slots are the job's width.
+ */
 export function splitRemainingMs(left: SplitLeft, speeds: SpeedFacts): number {
   const ms = (r: EtaRequest) => requestSeconds(r, speeds) * 1000;
-  const lanes = left.running.map((r) => Math.max(0, ms(r) - Math.max(0, left.now - r.startedAt)));
-  while (lanes.length < Math.max(1, left.width)) lanes.push(0);
-  const place = (r: EtaRequest) => {
-    const i = lanes.indexOf(Math.min(...lanes));
-    lanes[i] = lanes[i]! + ms(r);
-  };
-  left.waiting.forEach(place);
-  for (const round of left.rounds) {
-    lanes.fill(Math.max(...lanes)); // a round starts once every request before it ended
-    round.forEach(place);
+  const { copy, now } = left;
+  const mine = copy?.mine ?? '';
+  const rest = (r: EtaRequest & { startedAt: number }) => Math.max(0, ms(r) - Math.max(0, now - r.startedAt));
+  const held: Held[] = [
+    ...left.running.map((r) => ({ end: rest(r), client: mine, own: true })),
+    ...(copy?.running ?? []).map((r) => ({ end: rest(r), client: r.client, own: false })),
+  ];
+  const queued: Queued[] = (copy?.waiting ?? []).map((w) => ({
+    client: w.client,
+    tokens: w.tokens,
+    arrival: w.arrival,
+    ms: ms(w),
+    own: w.own ?? false,
+  }));
+  const others = held.some((h) => !h.own) || queued.some((q) => !q.own);
+  // the job's requests at once (more while more run already)
+  const width = Math.max(1, left.width, left.running.length);
+  const slots = Math.max(width, others ? copy!.slots : 0, held.length);
+  const lastServed = new Map(copy?.lastServed);
+  let clock = Math.max(0, ...lastServed.values(), ...queued.map((q) => q.arrival));
+  // the job's requests asked and not ended; its stages: the parts not asked yet, then each round
+  let open = held.filter((h) => h.own).length + queued.filter((q) => q.own).length;
+  const stages = [left.waiting, ...left.rounds].map((s) => [...s]);
+  let stage = 0;
+  let t = 0;
+  let end = 0;
+  for (;;) {
+    while (open < width && stage < stages.length) {
+      const next = stages[stage]!.shift();
+      if (next === undefined) {
+        if (open > 0) break; // a round starts once every request before it ended
+        stage++;
+        continue;
+      }
+      queued.push({ client: mine, tokens: copy?.mineTokens ?? 0, arrival: ++clock, ms: ms(next), own: true });
+      open++;
+    }
+    // the slots free, by turns between clients
+    while (held.length < slots) {
+      const inFlight = new Map<string, number>();
+      for (const h of held) inFlight.set(h.client, (inFlight.get(h.client) ?? 0) + 1);
+      const w = nextTurn(queued, { inFlight, lastServed }) as Queued | undefined;
+      if (!w) break;
+      queued.splice(queued.indexOf(w), 1);
+      held.push({ end: t + w.ms, client: w.client, own: w.own });
+      lastServed.set(w.client, ++clock);
+    }
+    if (open === 0 && stage >= stages.length) return Math.round(end);
+    const first = held.reduce((a, b) => (b.end < a.end ? b : a));
+    held.splice(held.indexOf(first), 1);
+    t = first.end;
+    if (first.own) {
+      open--;
+      end = Math.max(end, t);
+    }
   }
-  return Math.round(Math.max(...lanes));
 }
 
 /**

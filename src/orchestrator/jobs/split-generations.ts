@@ -56,11 +56,13 @@ type Run = (
 /**
  * The job's generations on the plan's model: each in its own lane of the progress board, the
  * stage's parts running and done in one line; every result kept (`results`) for the job's sums.
- * `stageDone` starts a stage's count again.
+ * `stageDone` starts a stage's count again. Each request is marked the job's (`mark`), so its
+ * estimate tells them from others' on the model (split-pace.ts).
  */
 export function generations(
   req: RouteRequest,
   plan: SplitPlan,
+  mark: object = {},
 ): { run: Run; results: RouteResult[]; stageDone(): void } {
   const board = req.progress as PhaseBoard | undefined;
   const { model, count } = plan;
@@ -93,6 +95,7 @@ export function generations(
         ...(plan.why && { chosenBecause: plan.why }),
         maxTokens,
         promptTokens: promptTokens ?? count(prompt),
+        partOf: mark,
         ...(lane && { progress: lane as PhaseReporter }),
       });
       results.push(r);

@@ -4,13 +4,16 @@
  * the plan counted them, with what every request carries), the answers' lengths and the speeds a
  * dry run of the job uses (plan-estimate.ts), taken as the job starts; then this job's own as its
  * parts answer: the speeds they ran at, their answers' lengths, and how the engine counted their
- * prompts against the plan's count. Said as each part ends and as each combining round starts.
+ * prompts against the plan's count. Said as each part ends and as each combining round starts,
+ * with the other work on the job's copy as it is then (copy-queue.ts): what it adds, never whose.
  */
 import type { RouteResult } from '../generation/route-types.js';
 import type { JobStatusUpdate } from './job-types.js';
 import type { SplitPlan } from '../route/offload-types.js';
 import type { PlanFigures } from '../route/split-figures.js';
 import { combiningRounds, jobSpeeds, splitRemainingMs, type EtaRequest } from './split-eta.js';
+import { copyQueue } from './copy-queue.js';
+import { slotsOf } from '../fleet/slots-of.js';
 
 type Metrics = RouteResult['metrics'];
 
@@ -32,12 +35,14 @@ export class SplitPace {
   /**
    * `framing`: the tokens, as the plan counts, of a part's prompt beside its part (the task and how it
    * is asked) and of a combination's beside the answers it combines; every request also carries the
-   * plan's `overheadTokens` (the system prompt and what the plan keeps).
+   * plan's `overheadTokens` (the system prompt and what the plan keeps). `own`: the mark on the job's
+   * requests and who asks, to weigh the other work on its copy (none weighed without it).
    */
   constructor(
     private readonly split: SplitPlan,
     private readonly framing: { part: number; combine: number },
     private readonly onStatus: (u: JobStatusUpdate) => void,
+    private readonly own?: { mark: object; client: string },
   ) {
     this.plan = split.figures;
     this.parts = split.parts.map((p) => ({ counted: p.tokens + framing.part + split.overheadTokens }));
@@ -99,13 +104,22 @@ export class SplitPace {
     const now = Date.now();
     const { partAnswer } = this.answerTokens();
     const ask = (p: PartState) => ({ promptTokens: this.engineTokens(p.counted), answerTokens: partAnswer });
-    const running = this.parts
+    const asked = this.parts
       .filter((p) => p.startedAt !== undefined && !p.done)
       .map((p) => ({ ...ask(p), startedAt: p.startedAt! }));
     const waiting = this.parts.filter((p) => p.startedAt === undefined && !p.done).map(ask);
-    const answers = [...this.answers, ...[...running, ...waiting].map(() => partAnswer)];
+    const answers = [...this.answers, ...[...asked, ...waiting].map(() => partAnswer)];
     const speeds = { ...this.plan.facts, ...jobSpeeds(this.timed.map((t) => t.metrics)) };
-    const left = { now, width: this.split.width, running, waiting, rounds: rounds ?? this.rounds(answers) };
+    const { running, copy } = this.onCopy(asked, now);
+    const left = { now, width: this.split.width, running, waiting, rounds: rounds ?? this.rounds(answers), copy };
     this.onStatus({ expectedAt: now + splitRemainingMs(left, speeds) });
+  }
+
+  /** The job's parts asked as its copy holds them, and the other work there (copy-queue.ts). */
+  private onCopy(asked: Array<EtaRequest & { startedAt: number }>, now: number): ReturnType<typeof copyQueue> {
+    if (!this.own) return { running: asked };
+    const { host, model, width, partAnswerTokens } = this.split;
+    const own = { ...this.own, tokens: partAnswerTokens, slots: slotsOf(host) ?? width };
+    return copyQueue(host.loader.queueOn(model), own, asked, now);
   }
 }

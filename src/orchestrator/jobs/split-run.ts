@@ -23,6 +23,7 @@ import type { SplitPlan } from '../route/offload-types.js';
 import { generations, pool } from './split-generations.js';
 import { combineAll, combineAsk, partAsk } from './split-combine.js';
 import type { ReusablePart } from '../stores/job-store.js';
+import { clientOf } from '../fleet/slots-of.js';
 
 /**
  * Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same
@@ -57,13 +58,16 @@ const labelsOf = (part: Part) =>
     .filter((l, k, all) => all.indexOf(l) === k)
     .join(', ');
 
-/** When the job's whole result is expected, said as each part ends and each combining round starts (where followed). */
-function paceOf(job: JobParts, req: RouteRequest, plan: SplitPlan, onStatus?: StatusSink): SplitPace | undefined {
+/**
+ * When the job's whole result is expected, said as each part ends and each combining round starts (where
+ * followed); `mark` marks its requests.
+ */
+function paceOf(req: RouteRequest, plan: SplitPlan, mark: object, onStatus?: StatusSink): SplitPace | undefined {
   if (!onStatus) return undefined;
   const total = plan.parts.length;
   const { count } = plan;
   const framing = { part: count(partAsk(0, total, req.prompt)), combine: count(combineAsk(total, req.prompt, false)) };
-  return new SplitPace(plan, framing, onStatus);
+  return new SplitPace(plan, framing, onStatus, { mark, client: clientOf(req) });
 }
 
 type PartAnswer = { part: Part; text: string };
@@ -187,11 +191,13 @@ export async function runSplit(
   const { onStatus } = parts;
   const started = performance.now();
   const { width } = plan;
-  const g = generations(req, plan);
+  // the job's requests, told from others' on the model by its estimate
+  const mark = {};
+  const g = generations(req, plan, mark);
   const total = plan.parts.length;
   // how far it is: its parts in all now, then when its whole result is expected (split-pace.ts)
   onStatus?.({ partsTotal: total });
-  const pace = paceOf(job, req, plan, onStatus);
+  const pace = paceOf(req, plan, mark, onStatus);
   const runPart = partRunner(req, plan, g, pace, parts);
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
   checkRuntimeWindow(plan, total);

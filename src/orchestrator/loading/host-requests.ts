@@ -6,9 +6,21 @@
  * used.
  */
 import { withTag } from '../engines/model-names.js';
-import { InFlight, LINGER_MS, type RunningRequest } from './in-flight.js';
+import { InFlight, LINGER_MS, type RequestWork, type Running, type RunningRequest } from './in-flight.js';
 import { QuickHolds } from './quick-holds.js';
-import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
+import { SlotGate, throughGate, type AdmitAsk, type QueuedWaiter } from './slot-gate.js';
+
+/**
+ * The requests on one model now, as a running job's estimate weighs what it waits behind: those
+ * running (who asked, how long each has run, its work) and those waiting for a slot, with the turns.
+ */
+export interface ModelQueue {
+  /** The model's slots where the gate holds them (undefined while none waits or runs through it). */
+  slots?: number;
+  running: Array<{ client: string; elapsedMs: number; work: RequestWork }>;
+  waiting: QueuedWaiter[];
+  lastServed: ReadonlyMap<string, number>;
+}
 
 export class HostRequests {
   readonly lastUsed = new Map<string, number>();
@@ -30,10 +42,15 @@ export class HostRequests {
    * when said; call the result when done.
    */
   begin(model: string, tokens?: number, job?: object): RunningRequest {
+    return this.beginAs(model, { ...(tokens !== undefined && { tokens }), ...(job && { job }) });
+  }
+
+  /** `begin`, with who asked and its work when said. */
+  private beginAs(model: string, running: Omit<Running, 'at'>): RunningRequest {
     const name = withTag(model);
     const at = this.now();
     this.lastUsed.set(name, at);
-    const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }), ...(job && { job }) });
+    const request = this.running.begin(name, { at, ...running });
     this.holds.begun(name); // the hold the quick path gave it, if any: its own request runs now
     return Object.assign(
       () => {
@@ -58,7 +75,26 @@ export class HostRequests {
    */
   admit(model: string, ask: AdmitAsk): Promise<RunningRequest & { waitedMs: number }> {
     const name = withTag(model);
-    return throughGate(this.gate, name, ask, this.address, () => this.begin(name, ask.tokens));
+    const { client, tokens, work } = ask;
+    return throughGate(this.gate, name, ask, this.address, () =>
+      this.beginAs(name, { tokens, client, ...(work && { work }) }),
+    );
+  }
+
+  /** The requests let into `model`'s slots that said their work, and those waiting for one (slot-gate.ts). */
+  queueOn(model: string): ModelQueue {
+    const name = withTag(model);
+    const now = this.now();
+    const running = this.running
+      .on(name)
+      .flatMap((r) => (r.work ? [{ client: r.client ?? '', elapsedMs: Math.max(0, now - r.at), work: r.work }] : []));
+    const gate = this.gate.queued(name);
+    return {
+      ...(gate && { slots: gate.slots }),
+      running,
+      waiting: gate?.waiting ?? [],
+      lastServed: gate?.lastServed ?? new Map(),
+    };
   }
 
   /**

@@ -23,12 +23,25 @@ export interface RunningRequest {
 }
 
 /**
+ * What a request reads and is expected to write — how long it holds its slot, for a running job's
+ * estimate of what it waits behind (jobs/split-pace.ts) — and the job it is one of (`of`: a split
+ * job's parts and combinations), so a job tells its own requests from others'. Counts, no text.
+ */
+export interface RequestWork {
+  promptTokens: number;
+  answerTokens: number;
+  of?: object;
+}
+
+/**
  * A request running on a model: when it began (ms), the most tokens it may write, when said, and the job it
- * is part of.
+ * is part of; who asked and its work, when it was let into a slot (slot-gate.ts).
  */
 export interface Running {
   at: number;
   tokens?: number;
+  client?: string;
+  work?: RequestWork;
   /**
    * The job holding it (compare marks each model of a group before loading the group): a load of
    * that same job never waits for it to end, since it waits on that load (busy-wait.ts).

@@ -7,7 +7,7 @@
  * it under a waiter). While it waits, a waiter is told how many requests are ahead of it.
  */
 import { nextTurn, turnOrder, type Waiter } from './turns.js';
-import type { RunningRequest } from './in-flight.js';
+import type { RequestWork, RunningRequest } from './in-flight.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
@@ -22,9 +22,22 @@ export interface GateAsk {
   signal?: AbortSignal;
   /** Told when it must wait, and again whenever the requests ahead of it change: in flight and waiting before it. */
   onWait?(ahead: number): void;
+  /** What it reads and is expected to write, and its job: what a running job's estimate weighs (in-flight.ts). */
+  work?: RequestWork | undefined;
+}
+
+/** A request waiting for a slot, with its work where said. */
+export type QueuedWaiter = Waiter & { work?: RequestWork };
+
+/** A model's waiters and turns as the gate holds them now (`queued`): its slots, those waiting, who was last let in. */
+export interface GateQueue {
+  slots: number;
+  waiting: QueuedWaiter[];
+  lastServed: ReadonlyMap<string, number>;
 }
 
 interface Entry extends Waiter {
+  work: RequestWork | undefined;
   onWait: ((ahead: number) => void) | undefined;
   told: number;
   admit(): void;
@@ -61,6 +74,7 @@ export class SlotGate {
         client: ask.client,
         tokens: ask.tokens,
         arrival: ++this.clock,
+        work: ask.work,
         onWait: ask.onWait?.bind(ask),
         told: -1,
         admit: () => {
@@ -93,6 +107,22 @@ export class SlotGate {
     const newcomer: Waiter = { client, tokens, arrival: Infinity };
     const order = turnOrder([...g.waiting, newcomer], g);
     return order.slice(0, order.indexOf(newcomer));
+  }
+
+  /**
+   * `model`'s waiters (in the order they came) and turns now; undefined while no request holds or waits for its
+   * slots.
+   */
+  queued(model: string): GateQueue | undefined {
+    const g = this.gates.get(model);
+    if (!g) return undefined;
+    const waiting = g.waiting.map((e) => ({
+      client: e.client,
+      tokens: e.tokens,
+      arrival: e.arrival,
+      ...(e.work && { work: e.work }),
+    }));
+    return { slots: g.slots, waiting, lastServed: new Map(g.lastServed) };
   }
 
   private gateOf(model: string, slots: number): ModelGate {
@@ -154,6 +184,7 @@ export class SlotGate {
 export interface AdmitAsk {
   client: string;
   tokens: number;
+  work?: RequestWork | undefined;
   slots?: number | undefined;
   signal?: AbortSignal | undefined;
   progress?: PhaseReporter | undefined;
@@ -186,6 +217,7 @@ export async function throughGate(
         tokens: ask.tokens,
         slots: ask.slots,
         signal: ask.signal,
+        work: ask.work,
         onWait: (n) =>
           ask.progress?.enter({
             kind: 'waiting',
