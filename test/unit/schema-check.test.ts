@@ -4,7 +4,7 @@
  * not run refused in words, and the rest of the check bounded (schema-check.ts) — each check on both sides.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   compileSchema,
   sameJson,
@@ -330,15 +330,51 @@ describe('uniqueItems, in time linear in the list', () => {
     expect(holds(unique, [])).toBe(true);
   });
 
+  /** The reads of an item a pass over the list may make: its keys, and each property twice. */
+  const READS_PER_ITEM = 16;
+
+  /**
+   * `unique` run over `n` objects and `extra`, each behind a proxy counting every read of it (its keys, its
+   * properties): past `READS_PER_ITEM` reads an item on average the check is stopped, so a pass that
+   * compared every pair fails here by its count at once rather than by a time limit. Its own clock is
+   * stopped meanwhile, so a busy machine never cuts it short (schema-check.ts MAX_CHECK_MS).
+   */
+  const readsToCheck = (n: number, extra: object[] = []) => {
+    const budget = (n + extra.length) * READS_PER_ITEM;
+    let reads = 0;
+    const read = () => {
+      if (++reads > budget) throw new Error(`more than ${READS_PER_ITEM} reads an item: not one pass`);
+    };
+    const count = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get: (t, k, r) => (read(), Reflect.get(t, k, r)),
+        has: (t, k) => (read(), Reflect.has(t, k)),
+        ownKeys: (t) => (read(), Reflect.ownKeys(t)),
+        getOwnPropertyDescriptor: (t, k) => (read(), Reflect.getOwnPropertyDescriptor(t, k)),
+      });
+    const items = [...Array.from({ length: n }, (_, i) => count({ id: i, tags: [`t${i}`] })), ...extra.map(count)];
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      return { problems: unique.problems(items), reads };
+    } finally {
+      vi.useRealTimers();
+    }
+  };
+
   it(
-    'checks 100,000 objects in one pass (comparing every pair: 5 s for 10,000, some 8 min for ' +
-      'these), and only where uniqueItems is true',
+    'reads each of 20,000 objects a few times, as each of 1,000: one pass (comparing every pair reads each ' +
+      'some 20,000 times: 20 s), and only where uniqueItems is true',
     () => {
-      const many = Array.from({ length: 100_000 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
-      expect(holds(unique, many)).toBe(true);
-      expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([
-        expect.objectContaining({ params: { i: 100_000, j: 7 } }),
-      ]);
+      const few = readsToCheck(1000);
+      const many = readsToCheck(20_000);
+      expect(few.problems).toBeUndefined();
+      expect(many.problems).toBeUndefined();
+      // 20× the objects, 20× the reads (every pair: 400×)
+      expect(many.reads).toBeLessThanOrEqual(20 * few.reads);
+      // a duplicate at the end, its keys in another order: found in the same pass, against its first
+      const dup = readsToCheck(20_000, [{ tags: ['t7'], id: 7 }]);
+      expect(dup.problems).toEqual([expect.objectContaining({ params: { i: 20_000, j: 7 } })]);
+      expect(dup.reads).toBeLessThanOrEqual(many.reads + 4 * READS_PER_ITEM);
       expect(holds(compiled({ type: 'array', uniqueItems: false }), [1, 1])).toBe(true);
       expect(holds(compiled({ type: 'object', uniqueItems: true }), { a: 1 })).toBe(true); // applies to lists only
       expect(
