@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
-import { FakeOllama } from '../fake-ollama/server.js';
+import { FakeOllama, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, serverEnv, tempHome } from './spawn.js';
 import { shortTempDir } from './temp.js';
@@ -144,13 +144,18 @@ export function serverLog(runtime: string, pid: number): string {
 }
 
 /**
- * A test file's fake Ollama and its shared-server launches: the fake started before the tests, each
- * test's launches closed and its runtime folders' servers stopped after it, the fake stopped at the end.
+ * A test file's fake Ollama (24 GB, no token delay, unless `fakeOptions` say otherwise) and its shared-server
+ * launches: the fake started before the tests, each test's launches closed and its runtime folders' servers stopped
+ * after it, the fake stopped at the end.
  */
-export function sharedFixture(): { fake: FakeOllama; launches: SharedLaunch[]; runtimes: string[] } {
+export function sharedFixture(fakeOptions: FakeOllamaOptions = {}): {
+  fake: FakeOllama;
+  launches: SharedLaunch[];
+  runtimes: string[];
+} {
   const state = { fake: undefined as unknown as FakeOllama, launches: [] as SharedLaunch[], runtimes: [] as string[] };
   beforeAll(async () => {
-    state.fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
+    state.fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, ...fakeOptions });
   });
   afterEach(async () => {
     await Promise.all(state.launches.splice(0).map((l) => l.close()));

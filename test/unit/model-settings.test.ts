@@ -103,6 +103,11 @@ describe('what a generation sends', () => {
     expect(o).not.toHaveProperty('topP');
     expect(o.maxTokens).toBe(300);
     expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined }).maxTokens).toBe(4096);
+    // a default — the model's own, ollm-mcp's — is no limit someone asked for (another ollm-mcp applies its own)
+    expect(o).not.toHaveProperty('askedMaxTokens');
+    expect(streamOptions(settings(), loaded, { capabilities: [], maxTokens: undefined })).not.toHaveProperty(
+      'askedMaxTokens',
+    );
   });
 
   it("the user's settings win over the model's own, the caller's over both", () => {
@@ -111,10 +116,12 @@ describe('what a generation sends', () => {
       temperature: 0.5,
       topP: 0.8,
       maxTokens: 1000,
+      askedMaxTokens: 1000,
     });
     expect(streamOptions(user, loaded, { capabilities: [], maxTokens: 20, temperature: 1.1, own })).toMatchObject({
       temperature: 1.1,
       maxTokens: 20,
+      askedMaxTokens: 20,
     });
   });
 

@@ -275,6 +275,7 @@ describe("the box's route_and_generate", () => {
       keepAlive: '5m',
       numCtx: 8192,
       maxTokens: 256,
+      askedMaxTokens: 256,
       temperature: 0.2,
       agent: 'claude-code',
       onDelta: () => undefined,
@@ -289,5 +290,11 @@ describe("the box's route_and_generate", () => {
     });
     expect(Object.keys(args)).not.toContain('files');
     expect(Object.keys(args)).not.toContain('diff');
+  });
+
+  it('sends an answer limit only when someone set one: a default is the box’s own, fitted to its window', () => {
+    const req = { model: 'phi3:mini', prompt: 'hello there', keepAlive: '5m', numCtx: 4096, onDelta: () => undefined };
+    expect(generateArgs({ ...req, maxTokens: 4096 })).not.toHaveProperty('maxTokens');
+    expect(generateArgs({ ...req, maxTokens: 200, askedMaxTokens: 200 })).toMatchObject({ maxTokens: 200 });
   });
 });

@@ -27,7 +27,14 @@ export interface GenerateRequest {
   temperature?: number;
   /** As temperature. */
   topP?: number;
+  /** The answer's limit: the engine stops there (Ollama's num_predict), and this server cuts the answer there. */
   maxTokens: number;
+  /**
+   * The limit as someone set it — the caller, or the user's settings —; undefined when maxTokens is a default
+   * (ollm-mcp's, the model's own num_predict). Another ollm-mcp is sent only this: a limit it holds the window to,
+   * as a caller's; without one it applies its own default, fitted to the model's window, as for a call of its own.
+   */
+  askedMaxTokens?: number;
   /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
   think?: boolean;
   /** The answer is JSON, of this schema when one is given (the engine constrains it where it can). */

@@ -31,3 +31,11 @@ export function limitOn(caller: number | undefined, settled: SettledLimit, own?:
   const mine = settled.bySettings ? undefined : ownNumber(own, 'num_predict');
   return mine !== undefined && mine > 0 ? mine : settled.tokens;
 }
+
+/**
+ * The limit someone set — the caller's, else the settings' —; undefined when a request's limit is a default
+ * (ollm-mcp's, the model's own num_predict): what another ollm-mcp is sent (engines/ollm), which applies its own.
+ */
+export function askedLimit(caller: number | undefined, settled: SettledLimit): number | undefined {
+  return caller ?? (settled.bySettings ? settled.tokens : undefined);
+}

@@ -16,7 +16,7 @@ import { cancelledText } from '../util/stopping.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 import type { ModelSettings } from '../models/model-settings.js';
-import { answerLimit, limitOn, type SettledLimit } from './answer-limit.js';
+import { answerLimit, askedLimit, limitOn, settledLimit, type SettledLimit } from './answer-limit.js';
 import { collecting, emptyAnswer, resultOf, type GatheredAnswer, type StreamResult } from './stream-answer.js';
 
 export { answerLimit } from './answer-limit.js';
@@ -83,6 +83,7 @@ function engineRequest(req: StreamRequest): Omit<GenerateRequest, 'onDelta'> {
     keepAlive: req.keepAlive,
     numCtx: req.numCtx,
     maxTokens: req.maxTokens,
+    ...(req.askedMaxTokens !== undefined && { askedMaxTokens: req.askedMaxTokens }),
     ...(req.temperature !== undefined && { temperature: req.temperature }),
     ...(req.topP !== undefined && { topP: req.topP }),
     ...(req.system && { system: req.system }),
@@ -176,6 +177,7 @@ export function streamOptions(
   | 'temperature'
   | 'topP'
   | 'maxTokens'
+  | 'askedMaxTokens'
   | 'stallMs'
   | 'firstTokenMs'
   | 'numParallel'
@@ -184,6 +186,8 @@ export function streamOptions(
 > {
   const temperature = opts.temperature ?? settings.options.temperature;
   const topP = settings.options.topP;
+  // the limit as someone set it, apart from a default: another ollm-mcp is sent only that (engines/ollm)
+  const asked = askedLimit(opts.maxTokens, opts.settled ?? settledLimit(settings));
   const system =
     opts.system && opts.own?.system && !opts.callerSystem ? `${opts.own.system}\n\n${opts.system}` : opts.system;
   return {
@@ -196,6 +200,7 @@ export function streamOptions(
     maxTokens: opts.settled
       ? limitOn(opts.maxTokens, opts.settled, opts.own)
       : answerLimit(opts.maxTokens, settings, opts.own),
+    ...(asked !== undefined && { askedMaxTokens: asked }),
     stallMs: settings.ollama.stallTimeoutMs,
     firstTokenMs: settings.ollama.firstTokenTimeoutMs,
     numParallel: settings.ollama.numParallel,

@@ -31,12 +31,17 @@ export function tokensIn(message: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** What route_and_generate is sent: the prompt and its limits, the model named; never a path. */
+/**
+ * What route_and_generate is sent: the prompt and its limits, the model named; never a path. The answer's limit
+ * only when someone set one (the caller, the settings): a default is no need of the call's — sent, the box would
+ * hold the model's window to it as to a caller's and refuse a small window a call of its own fits —, so the box
+ * applies its own, fitted to the window.
+ */
 export function generateArgs(req: GenerateRequest): Record<string, unknown> {
   return {
     prompt: req.prompt,
     model: req.model,
-    maxTokens: req.maxTokens,
+    ...(req.askedMaxTokens !== undefined && { maxTokens: req.askedMaxTokens }),
     useMemory: false, // remembered facts are this server's business, in the prompt already
     ...(req.system && { system: req.system }),
     ...(req.temperature !== undefined && { temperature: req.temperature }),
