@@ -9,7 +9,11 @@
  * straight at the engine, two settings of one machine claimed within 1.1× unclaimed. The fake GPU's
  * free memory reads right 0.8 s after an unload (Ollama's "typical convergence is 0.5-1.5s",
  * server/sched.go waitForVRAMRecovery): the engine's own evictions wait for it as a planner's do.
- * Loads and time vary with the order calls arrive in: each mode runs OLLM_BENCH_RUNS times (3),
+ * The laptops through the box have no engine of their own (their ollama.host is an address where
+ * nothing listens), and every other call sets no answer limit, as most agents' calls (issue 81: a
+ * laptop sent the box its own default limit as the call's need, and the box refused llava:7b's
+ * 4,096-token window): a call failed in any mode misses the goal. Loads and time vary with the order
+ * calls arrive in: each mode runs OLLM_BENCH_RUNS times (1, within CI's ~90 s; 3 for medians),
  * interleaved, the median printed, and the goals of 0 hold in every run.
  */
 import { Client } from '@modelcontextprotocol/client';
@@ -39,10 +43,19 @@ interface Figures {
   evictions: number;
   oomRetries: number;
   loads: number;
-  /** keep_alive 0 unloads asked of the engine (a planner making room), and those asked while a request ran on the model. */
+  /**
+   * keep_alive 0 unloads asked of the engine (a planner making room), and those asked while a request ran on the
+   * model.
+   */
   unloads: number;
   failedCalls: number;
   ms: number;
+}
+
+/** Agent `i`'s call `k`: the models named in turn; an answer limit on every other call only (most agents set none). */
+function callArgs(i: number, k: number): Record<string, unknown> {
+  const model = MODELS[(i + k) % MODELS.length]!;
+  return { prompt: `call ${k} of agent ${i}`, model, useMemory: false, ...(k % 2 === 1 && { maxTokens: 32 }) };
 }
 
 /** The box's settings: its memory, and a token per laptop (each token's name names the laptop). */
@@ -130,7 +143,8 @@ async function once(mode: Mode, cli: string): Promise<Figures> {
           cli,
         )
       : undefined;
-  const machine = mode === 'one' || mode === 'one-unclaimed' ? runtimeDir() : undefined; // one machine: one runtime folder for both
+  // one machine: one runtime folder for both
+  const machine = mode === 'one' || mode === 'one-unclaimed' ? runtimeDir() : undefined;
   // one after the other on one machine: the first server's claim is there when the second starts
   const laptops = machine
     ? [
@@ -148,14 +162,7 @@ async function once(mode: Mode, cli: string): Promise<Figures> {
     await Promise.all(
       clients.map(async (c, i) => {
         for (let k = 0; k < CALLS; k++) {
-          const model = MODELS[(i + k) % MODELS.length]!;
-          const r = await c.callTool(
-            {
-              name: 'route_and_generate',
-              arguments: { prompt: `call ${k} of agent ${i}`, model, useMemory: false, maxTokens: 32 },
-            },
-            { timeout: 180_000 },
-          );
+          const r = await c.callTool({ name: 'route_and_generate', arguments: callArgs(i, k) }, { timeout: 180_000 });
           if (r.isError) {
             failedCalls++;
             firstError ??= (r.content as Array<{ text: string }>)[0]?.text.slice(0, 300);
@@ -206,7 +213,10 @@ interface Verdict {
   ok: boolean;
 }
 
-/** One build's figures: OLLM_BENCH_RUNS runs of each mode (3 by default), interleaved, so a slow moment of the machine falls on every mode alike. */
+/**
+ * One build's figures: OLLM_BENCH_RUNS runs of each mode (1 by default), interleaved, so a slow moment of the machine
+ * falls on every mode alike.
+ */
 async function build(tag: string, cli: string, n: number): Promise<Verdict> {
   const modes: Mode[] = ['straight', 'box', 'one-unclaimed', 'one'];
   const runs = new Map<Mode, Figures[]>(modes.map((m) => [m, []]));
@@ -221,13 +231,14 @@ async function build(tag: string, cli: string, n: number): Promise<Verdict> {
   const oneWorst = worst(runs.get('one')!);
   const boxRatio = box.ms / straight.ms;
   const oneRatio = one.ms / unclaimed.ms;
+  // every call answered, whichever way it went: a failed call is never a figure of speed (issue 81)
+  const failed = modes.reduce((n, m) => n + runs.get(m)!.reduce((k, r) => k + r.failedCalls, 0), 0);
   const safe =
+    failed === 0 &&
     boxWorst.evictions === 0 &&
     boxWorst.oomRetries === 0 &&
-    boxWorst.failedCalls === 0 &&
     oneWorst.evictions === 0 &&
-    oneWorst.oomRetries === 0 &&
-    oneWorst.failedCalls === 0;
+    oneWorst.oomRetries === 0;
   const ok = safe && boxRatio <= 1.1 && oneRatio <= 1.1;
   const times = (m: Mode) =>
     runs
@@ -249,14 +260,14 @@ async function build(tag: string, cli: string, n: number): Promise<Verdict> {
         `unclaimed (goal ≤ 1.1×); in every run through the box: engine evictions/retries ` +
         `${boxWorst.evictions}/${boxWorst.oomRetries}, failed calls ${boxWorst.failedCalls}; ` +
         `claimed: ${oneWorst.evictions}/${oneWorst.oomRetries}, ${oneWorst.failedCalls} (goal 0/0, ` +
-        `0)${ok ? ' OK' : ' — MISSED'}`,
+        `0); failed calls in all runs ${failed} (goal 0)${ok ? ' OK' : ' — MISSED'}`,
     ],
   };
 }
 
 /** With OLLM_BENCH_BASE=<another build's dist/cli.js>, the same beside it. */
 export async function benchTeam(): Promise<{ ok: boolean; lines: string[] }> {
-  const n = Math.max(1, Number(process.env.OLLM_BENCH_RUNS) || 3);
+  const n = Math.max(1, Number(process.env.OLLM_BENCH_RUNS) || 1);
   const mine = await build('this build', CLI, n);
   const base = process.env.OLLM_BENCH_BASE
     ? await build(`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE, n)
@@ -265,8 +276,8 @@ export async function benchTeam(): Promise<{ ok: boolean; lines: string[] }> {
     ok: mine.ok,
     lines: [
       `team: ${LAPTOPS.length} laptops × ${AGENTS.length} agents × ${CALLS} calls, each naming ` +
-        `models in turn (${MODELS.join(', ')}), on one 24 GiB GPU box (its memory reads right 0.8 s ` +
-        `after an unload); median of ${n} runs`,
+        `models in turn (${MODELS.join(', ')}), every other one with maxTokens, on one 24 GiB GPU box (its ` +
+        `memory reads right 0.8 s after an unload); median of ${n} ${n === 1 ? 'run' : 'runs'}`,
       ...mine.lines,
       ...(base?.lines ?? []),
     ],
