@@ -16,7 +16,7 @@ import {
   type SharedLaunch,
 } from '../helpers/shared.js';
 import { run, tempHome } from '../helpers/spawn.js';
-import { tempDir } from '../helpers/temp.js';
+import { shortTempDir, tempDir } from '../helpers/temp.js';
 
 const state = sharedFixture();
 
@@ -104,7 +104,7 @@ describe('one rendezvous for every launch of the user, whatever environment its 
   };
   /** A 60-character temporary folder, and a runtime folder of another place, as a whole environment might name. */
   const elsewhere = () => {
-    const base = tempDir('ollm-long-');
+    const base = shortTempDir('ollm-long-');
     const tmp = join(base, 'x'.repeat(60 - base.length - 1));
     mkdirSync(tmp);
     return { TMPDIR: tmp, XDG_RUNTIME_DIR: tempDir('ollm-xdg-') };

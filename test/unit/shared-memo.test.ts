@@ -8,7 +8,7 @@ import { parseAnswer } from '../../src/server/shared/first-line.js';
 import { answerSchema, parseLine } from '../../src/server/shared/hello.js';
 import { fingerprint, recall as recalled, remember, type Plan } from '../../src/server/shared/memo.js';
 import { THIS_SYSTEM, type System } from '../../src/server/shared/place.js';
-import { tempDir } from '../helpers/temp.js';
+import { shortTempDir, tempDir } from '../helpers/temp.js';
 
 const plan: Plan = {
   key: '0123456789abcdef',
@@ -29,8 +29,8 @@ function machine() {
   const file = join(home, 'config.yaml');
   writeFileSync(file, 'ram:\n  budget: 4GB\n');
   const env: NodeJS.ProcessEnv = { OLLM_HOME: home, PATH: '/bin' };
-  const runtime = join(root, 'rt');
-  mkdirSync(runtime);
+  // short whatever $TMPDIR is: a socket path in it must stay under ~100 bytes
+  const runtime = shortTempDir('ollm-rt-');
   const system: System = { ...THIS_SYSTEM, runtimeDir: () => Promise.resolve(runtime) };
   const keep = async (argv: string[] = [], e = env) =>
     remember(argv, (await fingerprint(cwd, file))!, plan, e, cwd, system);

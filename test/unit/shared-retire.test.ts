@@ -109,7 +109,14 @@ describe('the build', () => {
       expect(readBuild(file(text)), text).toEqual(SOURCE);
   });
   it('names the place: another build of the same version and settings has another socket', () => {
-    expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).toBe('0.1.0-0123456789ab-ffffffffffffffff');
+    // a hash of release and key, short enough for a socket path in any runtime folder (issue 80, finding 2)
+    expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).toMatch(/^[0-9a-f]{20}$/);
+    expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).toBe(
+      placeName('0.1.0-0123456789ab', 'ffffffffffffffff'),
+    );
+    expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).not.toBe(
+      placeName('0.1.0-0123456789ab', 'fffffffffffffffe'),
+    );
     expect(placeName('0.1.0-0123456789ab', 'ffffffffffffffff')).not.toBe(
       placeName('0.1.0-ba9876543210', 'ffffffffffffffff'),
     );

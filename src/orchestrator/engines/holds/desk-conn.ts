@@ -41,7 +41,7 @@ interface Told {
   waitedSince?: number;
 }
 
-export interface Conn {
+export interface HoldConn {
   socket: Duplex;
   /** Held models, by holdKey. */
   holds: Map<string, Held>;
@@ -52,7 +52,7 @@ export interface Conn {
   heard: number;
 }
 
-export const connOf = (socket: Duplex, now: number): Conn => ({
+export const connOf = (socket: Duplex, now: number): HoldConn => ({
   socket,
   holds: new Map(),
   requests: new Map(),
@@ -63,7 +63,7 @@ export const connOf = (socket: Duplex, now: number): Conn => ({
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Why `conn` is to be cut at `now`: silent with requests in flight, or one still told running past its drain. */
-export function overdue(conn: Conn, now: number): string | undefined {
+export function overdue(conn: HoldConn, now: number): string | undefined {
   if (conn.requests.size === 0) return undefined;
   const told = [...conn.requests.values()];
   if (now - conn.heard > SILENT_MS) {
@@ -79,4 +79,4 @@ export function overdue(conn: Conn, now: number): string | undefined {
 }
 
 /** Whether `conn` keeps the desk's sweep running: it has a hold or a request. */
-export const watched = (conn: Conn): boolean => conn.holds.size > 0 || conn.requests.size > 0;
+export const watched = (conn: HoldConn): boolean => conn.holds.size > 0 || conn.requests.size > 0;

@@ -20,7 +20,7 @@ import type { Engine, KeepAlive } from '../engine.js';
 import { withTag } from '../model-names.js';
 import { log } from '../../util/log.js';
 import { HOLD_MARGIN_MS, HOLD_TTL_MS, holdKey, readLines, send, text } from './wire.js';
-import { CLAIMED, connOf, overdue, SWEEP_MS, watched, type Conn } from './desk-conn.js';
+import { CLAIMED, connOf, overdue, SWEEP_MS, watched, type HoldConn } from './desk-conn.js';
 
 /** An engine this server may lend holds on: its adapter, its loader's count of requests, what it loads models with. */
 export interface Lender {
@@ -36,7 +36,7 @@ export interface Lender {
 
 export class HoldDesk {
   private readonly lenders = new Map<string, Lender>();
-  private readonly conns = new Set<Conn>();
+  private readonly conns = new Set<HoldConn>();
   /** Models being loaded or unloaded here: no hold is granted on them. */
   private readonly closed = new Map<string, number>();
   /** Relayed requests in flight on each model, and who waits for none. */
@@ -68,7 +68,7 @@ export class HoldDesk {
     socket.on('close', () => this.drop(conn));
   }
 
-  private take(conn: Conn, msg: Record<string, unknown>): void {
+  private take(conn: HoldConn, msg: Record<string, unknown>): void {
     conn.heard = this.now();
     const [key, model, n] = [text(msg, 'key') ?? '', withTag(text(msg, 'model') ?? ''), msg.n];
     if (msg.t === 'hold') void this.grant(conn, key, model);
@@ -78,7 +78,7 @@ export class HoldDesk {
     else if (msg.t !== 'alive') this.cut(conn);
   }
 
-  private async grant(conn: Conn, key: string, model: string): Promise<void> {
+  private async grant(conn: HoldConn, key: string, model: string): Promise<void> {
     const at = holdKey(key, model);
     const lender = this.lenders.get(key);
     const refuse = (why: string) => (
@@ -110,7 +110,7 @@ export class HoldDesk {
   }
 
   /** A request under a hold of this connection, counted as the loader counts its own; under none, the end of it. */
-  private begun(conn: Conn, key: string, model: string, n: number): void {
+  private begun(conn: HoldConn, key: string, model: string, n: number): void {
     const at = holdKey(key, model);
     const held = conn.holds.get(at);
     const lender = this.lenders.get(key);
@@ -126,7 +126,7 @@ export class HoldDesk {
     this.watch();
   }
 
-  private ended(conn: Conn, n: number): void {
+  private ended(conn: HoldConn, n: number): void {
     const r = conn.requests.get(n);
     if (!r) return;
     conn.requests.delete(n);
@@ -138,12 +138,12 @@ export class HoldDesk {
   }
 
   /** `conn` ends here: its socket destroyed, its holds and requests with it. */
-  private cut(conn: Conn): void {
+  private cut(conn: HoldConn): void {
     conn.socket.destroy();
     this.drop(conn);
   }
 
-  private drop(conn: Conn): void {
+  private drop(conn: HoldConn): void {
     if (!this.conns.delete(conn)) return;
     if (conn.requests.size > 0)
       log.debug(`holds: a connection gone: its requests in flight (${conn.requests.size}) ended`);
@@ -180,7 +180,7 @@ export class HoldDesk {
   }
 
   /** `conn`'s hold on `at` revoked: resolves once answered, run out (the sweep), or its connection gone. */
-  private revoke(conn: Conn, at: string, why: string): Promise<void> {
+  private revoke(conn: HoldConn, at: string, why: string): Promise<void> {
     if (!this.mark(conn, at, why)) return Promise.resolve();
     return new Promise((resolve) => conn.acks.set(at, [...(conn.acks.get(at) ?? []), resolve]));
   }
@@ -189,7 +189,7 @@ export class HoldDesk {
    * Tells `conn` its hold on `at` is revoked (once), the requests begun under it counted DRAIN_MS at most from
    * now; false when it holds none there (or the connection is gone).
    */
-  private mark(conn: Conn, at: string, why: string): boolean {
+  private mark(conn: HoldConn, at: string, why: string): boolean {
     const held = conn.holds.get(at);
     if (!held) return false;
     if (held.revokedAt !== undefined) return true;
@@ -202,7 +202,7 @@ export class HoldDesk {
   }
 
   /** The relaying server answered the revoke of `at` (or the hold ran out): it starts nothing more under it. */
-  private answered(conn: Conn, at: string, ranOut = false): void {
+  private answered(conn: HoldConn, at: string, ranOut = false): void {
     if (ranOut || conn.holds.get(at)?.revokedAt !== undefined) conn.holds.delete(at);
     for (const ack of conn.acks.get(at)?.splice(0) ?? []) ack();
   }
