@@ -10,30 +10,12 @@
  * (before, the relayed loops were never held back: not answered while they ran). A call not answered within
  * CAP_MS misses it.
  */
-import { DEFAULT_MODELS, FakeOllama, NAMESPACED_MODELS, type FakeModel } from '../test/fake-ollama/server.js';
+import { FakeOllama } from '../test/fake-ollama/server.js';
+import { BIG, LOOPED, TURN_MODELS } from '../test/helpers/turn-models.js';
 import { runtimeDir, sharedLaunch, stopShared, type SharedLaunch } from '../test/helpers/shared.js';
 import { tempHome } from '../test/helpers/spawn.js';
 
-const { digest: _digest, ...llama } = NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!;
-const MODELS: FakeModel[] = [
-  DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!,
-  { ...llama, name: 'mistral:7b', size: 4_113_301_824, parameterSize: '7.2B', parameterCount: 7_248_023_552 },
-  llama,
-  {
-    ...llama,
-    name: 'qwen2.5:14b',
-    size: 8_988_124_069,
-    family: 'qwen2',
-    architecture: 'qwen2',
-    parameterSize: '14.8B',
-    parameterCount: 14_770_033_664,
-    blockCount: 48,
-    embeddingLength: 5120,
-    headCount: 40,
-  },
-];
-const LOOPED = ['phi3:mini', 'mistral:7b', 'llama3.1:8b'];
-const BIG = 'qwen2.5:14b';
+const MODELS = TURN_MODELS;
 const YAML = 'shared:\n  idleSeconds: 30\nram:\n  budget: 20GB\n  bufferBytes: 0\n';
 /** Other settings: a server of its own, relaying through the planner's claim. */
 const OTHER = `${YAML}model:\n  routing:\n    defaultProfile: fast\n`;

@@ -8,29 +8,15 @@
 // ~8 s stopped). A launch serving on its own whose client closes ended its request as it left before
 // too (~8 s; now ~3 s, its connection's end seen at once): kept as a guard. Real-time waits: slow.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODELS, NAMESPACED_MODELS, FakeOllama, type FakeModel } from '../fake-ollama/server.js';
+import { DEFAULT_MODELS, FakeOllama, type FakeModel } from '../fake-ollama/server.js';
+import { QWEN_14B } from '../helpers/turn-models.js';
 import { runtimeDir, servedBy, sharedLaunch, stopShared, type SharedLaunch } from '../helpers/shared.js';
 import { tempHome } from '../helpers/spawn.js';
 
 const SLOW = 'phi3:mini';
 const BIG = 'qwen2.5:14b';
-const { digest: _digest, ...llama } = NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!;
 /** phi3:mini writes a token every 500 ms: an answer held open; qwen2.5:14b (11.6 GB at 4,096 tokens) needs its room. */
-const MODELS: FakeModel[] = [
-  { ...DEFAULT_MODELS.find((m) => m.name === SLOW)!, tokenDelayMs: 500 },
-  {
-    ...llama,
-    name: BIG,
-    size: 8_988_124_069,
-    family: 'qwen2',
-    architecture: 'qwen2',
-    parameterSize: '14.8B',
-    parameterCount: 14_770_033_664,
-    blockCount: 48,
-    embeddingLength: 5120,
-    headCount: 40,
-  },
-];
+const MODELS: FakeModel[] = [{ ...DEFAULT_MODELS.find((m) => m.name === SLOW)!, tokenDelayMs: 500 }, QWEN_14B];
 const RAM = 'ram:\n  budget: 14GB\n  bufferBytes: 0\n';
 
 const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>) => {

@@ -10,7 +10,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MODELS, FakeOllama, NAMESPACED_MODELS, type FakeModel } from '../fake-ollama/server.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { BIG, LOOPED, TURN_MODELS } from '../helpers/turn-models.js';
 import { coreFor } from '../helpers/core.js';
 import { Loader } from '../../src/orchestrator/loading/loader.js';
 import { STARVE_MS } from '../../src/orchestrator/loading/load-queue.js';
@@ -25,26 +26,7 @@ import type { GenerateRequest } from '../../src/orchestrator/engines/engine-requ
 const GB = 1e9;
 const TOKEN = 'a'.repeat(64);
 const KEY = 'ollama http://loopback:11434';
-const { digest: _digest, ...llama } = NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!;
-const MODELS: FakeModel[] = [
-  DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!,
-  { ...llama, name: 'mistral:7b', size: 4_113_301_824, parameterSize: '7.2B', parameterCount: 7_248_023_552 },
-  llama,
-  {
-    ...llama,
-    name: 'qwen2.5:14b',
-    size: 8_988_124_069,
-    family: 'qwen2',
-    architecture: 'qwen2',
-    parameterSize: '14.8B',
-    parameterCount: 14_770_033_664,
-    blockCount: 48,
-    embeddingLength: 5120,
-    headCount: 40,
-  },
-];
-const LOOPED = ['phi3:mini', 'mistral:7b', 'llama3.1:8b'];
-const BIG = 'qwen2.5:14b';
+const MODELS = TURN_MODELS;
 /** The most relayed calls the loops may make once the load's turn came, before it is answered. */
 const BOUND = 300;
 
