@@ -80,7 +80,7 @@ describe('inputs by reference', () => {
   it('refuses what it may not read — naming the path and why — and sends none of it to Ollama', async () => {
     const before = fake.requests.length;
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ images: [p.outsideSecret] }, /secret\.txt: outside the folders ollm-mcp may read/],
+      [{ images: [p.outsideSecret] }, /secret\.txt( \(\d+ characters\))?: outside the folders ollm-mcp may read/],
       [{ files: [`../${p.outside.split('/').pop()}/secret.txt`] }, /outside the folders/],
       [{ files: ['link-out.txt'] }, /link-out\.txt: outside the folders ollm-mcp may read \(it leads to/],
       [{ files: [p.outsideSecret] }, /outside the folders/],

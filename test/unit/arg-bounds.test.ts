@@ -104,9 +104,9 @@ describe('the shape of tool arguments', () => {
       'Invalid arguments for recall: "x.a.a.a.a…" is nested deeper than 32 levels — no argument ' +
         'nests that deep: send plain values.',
     );
-    expect(invalidShape('t'.repeat(300), nest(40))).toMatch(/^Invalid arguments for t{80}… \(300 characters\): /);
+    expect(invalidShape('t'.repeat(300), nest(40))).toMatch(/^Invalid arguments for t{50}…t{30} \(300 characters\): /);
     const longKey = 'k'.repeat(300);
-    expect(argumentsProblem(nest(40, longKey))).toMatch(new RegExp(`^"k{80}… \\(300 characters\\)\\.k{80}`));
+    expect(argumentsProblem(nest(40, longKey))).toMatch(new RegExp(`^"k{50}…k{30} \\(300 characters\\)\\.k{50}…`));
   });
 });
 
@@ -173,7 +173,9 @@ describe('a whole message nested too deep (the HTTP entry)', () => {
 describe('error texts over what a client sent', () => {
   it('find long echoes a few levels down without walking deeper', () => {
     const long = 'q'.repeat(300);
-    expect(withoutLongEchoes(`bad ${long}`, { a: { b: { c: long } } })).toBe(`bad ${'q'.repeat(80)}… (300 characters)`);
+    expect(withoutLongEchoes(`bad ${long}`, { a: { b: { c: long } } })).toBe(
+      `bad ${'q'.repeat(50)}…${'q'.repeat(30)} (300 characters)`,
+    );
     // five levels down: past where it looks
     expect(withoutLongEchoes(`bad ${long}`, nest(5, 'a', long))).toBe(`bad ${long}`);
     expect(withoutLongEchoes(`bad ${long}`, nest(100_000, 'a', long))).toBe(`bad ${long}`);

@@ -6,14 +6,23 @@ import { LineLimit, TopLevel, type Oversized } from '../../src/server/stdio-limi
 import { explainInvalidArguments } from '../../src/tools/invalid-args.js';
 
 describe('shortening user-supplied names in messages', () => {
-  it('keeps names up to 100 characters whole; longer ones show 80 and the length', () => {
+  it('keeps names up to 100 characters whole; longer ones show their first 50 and last 30 and the length', () => {
     expect(shortened('llama3.2:latest')).toBe('llama3.2:latest');
     expect(shortened('x'.repeat(100))).toBe('x'.repeat(100));
-    expect(shortened('x'.repeat(5000))).toBe(`${'x'.repeat(80)}… (5000 characters)`);
+    expect(shortened('x'.repeat(5000))).toBe(`${'x'.repeat(50)}…${'x'.repeat(30)} (5000 characters)`);
+    // a long path keeps its file's name
+    expect(shortened(`/${'d/'.repeat(60)}secret.txt`)).toMatch(
+      /…d\/d\/d\/d\/d\/d\/d\/d\/d\/d\/secret\.txt \(131 characters\)$/,
+    );
     expect(quoted('a"b')).toBe('"a\\"b"');
-    expect(quoted('y'.repeat(101))).toBe(`"${'y'.repeat(80)}…" (101 characters)`);
+    expect(quoted('y'.repeat(101))).toBe(`"${'y'.repeat(50)}…${'y'.repeat(30)}" (101 characters)`);
     // no half emoji
-    expect(shortened(`${'a'.repeat(79)}😀${'b'.repeat(50)}`)).toBe(`${'a'.repeat(79)}… (131 characters)`);
+    expect(shortened(`${'a'.repeat(49)}😀${'b'.repeat(80)}`)).toBe(
+      `${'a'.repeat(49)}…${'b'.repeat(30)} (131 characters)`,
+    );
+    expect(shortened(`${'a'.repeat(80)}😀${'b'.repeat(29)}`)).toBe(
+      `${'a'.repeat(50)}…${'b'.repeat(29)} (111 characters)`,
+    );
   });
 
   it('shortens every echo of a long input in a message, raw or JSON-escaped', () => {
@@ -26,7 +35,7 @@ describe('shortening user-supplied names in messages', () => {
     expect(out).not.toContain('e'.repeat(81));
     expect(out).not.toContain('z'.repeat(81));
     expect(out).toContain(`${shortened(name)}" is not installed`);
-    expect(out).toContain('… (202 characters)');
+    expect(out).toContain(`${'z'.repeat(30)} (202 characters)`);
     expect(withoutLongEchoes('nothing to shorten', { model: name })).toBe('nothing to shorten');
   });
 });
@@ -64,7 +73,9 @@ describe('invalid tool arguments, explained', () => {
   });
 
   it('shortens a long value it quotes', () => {
-    expect(explain({ model: 'm', task: 't'.repeat(1000) })).toContain(`(got "${'t'.repeat(80)}…" (1000 characters))`);
+    expect(explain({ model: 'm', task: 't'.repeat(1000) })).toContain(
+      `(got "${'t'.repeat(50)}…${'t'.repeat(30)}" (1000 characters))`,
+    );
   });
 });
 

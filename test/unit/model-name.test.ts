@@ -201,11 +201,13 @@ describe('parseModelName: invalid names', () => {
     });
   });
 
-  it('shortens very long values in messages: the first 80 characters and the length', () => {
+  it('shortens very long values in messages: the first 50 and last 30 characters and the length', () => {
     const result = parseModelName('x'.repeat(500));
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.startsWith(`"${'x'.repeat(80)}…" (500 characters) is not a valid model name: `)).toBe(true);
+    expect(
+      result.error.startsWith(`"${'x'.repeat(50)}…${'x'.repeat(30)}" (500 characters) is not a valid model name: `),
+    ).toBe(true);
     expect(result.error).not.toContain('x'.repeat(81));
     expect(result.error.length).toBeLessThan(500);
   });

@@ -1,28 +1,30 @@
 /**
  * User-supplied names and values in messages. A model, template or key name is echoed whole up to
- * 100 characters; a longer one shows its first 80 and its length, so a megabyte-long name cannot
- * turn an error message into a megabyte.
+ * 100 characters; a longer one shows its first 50 and last 30 and its length, so a megabyte-long name
+ * cannot turn an error message into a megabyte, and a long path still names its file.
  */
 
 const WHOLE_UP_TO = 100;
-const SHOWN = 80;
+const HEAD = 50;
+const TAIL = 30;
 
-/** `value` itself when short; otherwise its first 80 characters, "…" and how long it is. */
+/** `value` itself when short; otherwise its first 50 characters, "…", its last 30 and how long it is. */
 export function shortened(value: string): string {
   if (value.length <= WHOLE_UP_TO) return value;
-  return `${head(value)}… (${value.length} characters)`;
+  return `${ends(value)} (${value.length} characters)`;
 }
 
-/** `value` in double quotes (JSON escapes) when short; otherwise its quoted start and its length. */
+/** `value` in double quotes (JSON escapes) when short; otherwise its quoted ends and its length. */
 export function quoted(value: string): string {
   if (value.length <= WHOLE_UP_TO) return JSON.stringify(value);
-  return `${JSON.stringify(`${head(value)}…`)} (${value.length} characters)`;
+  return `${JSON.stringify(ends(value))} (${value.length} characters)`;
 }
 
-/** The first characters, never ending in half a surrogate pair. */
-function head(value: string): string {
-  const end = /[\uD800-\uDBFF]/.test(value.charAt(SHOWN - 1)) ? SHOWN - 1 : SHOWN;
-  return value.slice(0, end);
+/** The first and last characters around "…", never cutting a surrogate pair in half. */
+function ends(value: string): string {
+  const head = /[\uD800-\uDBFF]/.test(value.charAt(HEAD - 1)) ? HEAD - 1 : HEAD;
+  const tail = /[\uDC00-\uDFFF]/.test(value.charAt(value.length - TAIL)) ? TAIL - 1 : TAIL;
+  return `${value.slice(0, head)}…${value.slice(value.length - tail)}`;
 }
 
 /** Every string in `input` (objects and lists included, a few levels deep) too long to echo whole. */
