@@ -5,7 +5,8 @@
  * and through one server over HTTP. Prints, side by side, what the engine did on its own (forced
  * evictions, out-of-memory retries, refused and failed loads), the loads, failed calls and wall
  * time; the goal: shared within 1.2× the loads and 1.3× the time of one HTTP server, with no
- * eviction or retry by the engine.
+ * eviction or retry by the engine. Shared and HTTP run three times interleaved: the time is judged by
+ * their medians, the loads and the engine's figures in every run.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -125,6 +126,12 @@ async function once(mode: Mode, host: FakeOllamaOptions, yaml: string): Promise<
   }
 }
 
+/** Shared and HTTP runs each: their time judged by the median. */
+const RUNS = 3;
+
+/** The run of median time. */
+const medianRun = (runs: Figures[]): Figures => [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!;
+
 const row = (name: string, f: Figures) =>
   `  ${name.padEnd(22)} ${String(f.evictions).padStart(9)} ` +
   `${String(f.oomRetries).padStart(11)} ${String(f.refused + f.failedLoads).padStart(14)} ` +
@@ -140,20 +147,27 @@ export async function benchShared(): Promise<{ ok: boolean; lines: string[] }> {
   let ok = true;
   for (const [label, host, yaml] of hosts) {
     const own = await once('own', host, yaml);
-    const shared = await once('shared', host, yaml);
-    const http = await once('http', host, yaml);
+    // shared and HTTP, RUNS times interleaved: their time judged by the medians (a single ~6 s run of each on a
+    // busy machine went 0.95x-1.34x), the engine's figures in every run
+    const runs: Array<{ shared: Figures; http: Figures }> = [];
+    for (let i = 0; i < RUNS; i++)
+      runs.push({ shared: await once('shared', host, yaml), http: await once('http', host, yaml) });
+    const shared = medianRun(runs.map((r) => r.shared));
+    const http = medianRun(runs.map((r) => r.http));
+    const worst = (f: (x: Figures) => number) => Math.max(...runs.map((r) => f(r.shared)));
     lines.push(
       `  ${label}`,
       `  ${''.padEnd(22)} evictions  OOM retries  refused/failed  loads  failed calls      time`,
     );
     lines.push(row('each its own server', own), row('one shared server', shared), row('one HTTP server', http));
-    const loadsOk = shared.loads <= Math.max(1, http.loads) * 1.2;
+    const loadsOk = runs.every((r) => r.shared.loads <= Math.max(1, r.http.loads) * 1.2);
     const timeOk = shared.ms <= http.ms * 1.3;
-    const clean = shared.evictions === 0 && shared.oomRetries === 0 && shared.failedCalls === 0;
+    const clean =
+      worst((x) => x.evictions) === 0 && worst((x) => x.oomRetries) === 0 && worst((x) => x.failedCalls) === 0;
     lines.push(
-      `  shared vs HTTP: loads ${(shared.loads / Math.max(1, http.loads)).toFixed(2)}× (goal ≤ ` +
-        `1.2×), time ${(shared.ms / http.ms).toFixed(2)}× (goal ≤ 1.3×), engine evictions/retries ` +
-        `${shared.evictions}/${shared.oomRetries} (goal ` +
+      `  shared vs HTTP (medians of ${RUNS} interleaved runs): loads ${(shared.loads / Math.max(1, http.loads)).toFixed(2)}× ` +
+        `(goal ≤ 1.2× in every run), time ${(shared.ms / http.ms).toFixed(2)}× (goal ≤ 1.3×), engine evictions/retries ` +
+        `${worst((x) => x.evictions)}/${worst((x) => x.oomRetries)} in the worst run (goal ` +
         `0/0)${loadsOk && timeOk && clean ? '' : ' — MISSED'}`,
     );
     ok &&= loadsOk && timeOk && clean;
