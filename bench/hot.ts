@@ -81,23 +81,40 @@ async function rush(
   }
 }
 
+/** Runs of one host and two, interleaved. */
+const RUNS = 3;
+
+/** The run of median time. */
+function medianOf<T extends { seconds: number }>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+}
+
 export async function benchHot(): Promise<{ ok: boolean; lines: string[] }> {
   const builds = benchBuilds();
   const lines: string[] = [];
   let ok = true;
   for (const [tag, cli] of builds) {
     const mine = tag === 'this build'; // an older build knows no extraCopyIdleSeconds
-    const one = await rush(cli, false, mine);
-    const two = await rush(cli, true, mine);
+    // RUNS interleaved, the time judged by the medians (one run of each moved 0.54x to 0.59x on a busy machine), the
+    // calls on both hosts and the second copy's release in every run
+    const ones: Array<Awaited<ReturnType<typeof rush>>> = [];
+    const twos: typeof ones = [];
+    for (let i = 0; i < RUNS; i++) {
+      ones.push(await rush(cli, false, mine));
+      twos.push(await rush(cli, true, mine));
+    }
+    const [one, two] = [medianOf(ones), medianOf(twos)];
     const ratio = two.seconds / one.seconds;
-    const good = ratio <= 0.55 && Object.keys(two.perHost).length === 2 && two.releasedAfter !== undefined;
+    const good =
+      ratio <= 0.55 && twos.every((r) => Object.keys(r.perHost).length === 2 && r.releasedAfter !== undefined);
     if (mine) ok = good;
     const released =
       two.releasedAfter !== undefined
         ? `the second copy unloaded ${two.releasedAfter.toFixed(1)} s after the rush (2 s idle set), the first kept`
         : 'the second copy still loaded 20 s after the rush';
     lines.push(
-      `hot: ${tag}: 3 agents × 6 calls of one model: one host ${one.seconds.toFixed(1)} s, two ` +
+      `hot: ${tag}: 3 agents × 6 calls of one model (medians of ${RUNS} interleaved runs): one host ` +
+        `${one.seconds.toFixed(1)} s, two ` +
         `hosts ${two.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× (goal ≤ 0.55×); calls per host ` +
         `${JSON.stringify(two.perHost)}; ${released}${mine ? (good ? ' OK' : ' MISSED') : ''}`,
     );
