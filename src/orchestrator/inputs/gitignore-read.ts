@@ -102,7 +102,7 @@ export interface TopRules {
 }
 
 /** The repository's info/exclude; undefined when there is none. */
-export async function readInfoExclude(top: string): Promise<TopRules | undefined> {
+async function readInfoExclude(top: string): Promise<TopRules | undefined> {
   const gitDir = await commonGitDir(top);
   const text = gitDir === undefined ? undefined : await readRules(join(gitDir, 'info', 'exclude'), false);
   return text === undefined ? undefined : { file: `the .git/info/exclude of ${top}`, text };
@@ -112,7 +112,7 @@ export async function readInfoExclude(top: string): Promise<TopRules | undefined
  * The user's excludes file when core.excludesFile names none, as gitignore(5) says:
  * $XDG_CONFIG_HOME/git/ignore when that variable holds an absolute path, else ~/.config/git/ignore.
  */
-export function defaultExcludesFile(env: NodeJS.ProcessEnv): string | undefined {
+function defaultExcludesFile(env: NodeJS.ProcessEnv): string | undefined {
   const xdg = env.XDG_CONFIG_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, 'git', 'ignore');
   return env.HOME ? join(env.HOME, '.config', 'git', 'ignore') : undefined;
@@ -124,7 +124,7 @@ export function defaultExcludesFile(env: NodeJS.ProcessEnv): string | undefined 
  * the default — also when git cannot be run. Asked once a walk, and read as info/exclude is, a link
  * followed as git follows it; undefined when it holds no rules.
  */
-export async function readUserExcludes(
+async function readUserExcludes(
   top: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TopRules | undefined> {

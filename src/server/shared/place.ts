@@ -142,7 +142,7 @@ export const THIS_SYSTEM: System = {
 };
 
 /** This user's name for folder and pipe names: the uid on Unix, the login name on Windows. */
-export function userTag(system: System): string {
+function userTag(system: System): string {
   if (system.uid !== undefined) return String(system.uid);
   return system.username().replace(/[^A-Za-z0-9_.-]/g, '_');
 }
