@@ -124,10 +124,7 @@ function defaultExcludesFile(env: NodeJS.ProcessEnv): string | undefined {
  * the default — also when git cannot be run. Asked once a walk, and read as info/exclude is, a link
  * followed as git follows it; undefined when it holds no rules.
  */
-async function readUserExcludes(
-  top: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<TopRules | undefined> {
+async function readUserExcludes(top: string, env: NodeJS.ProcessEnv = process.env): Promise<TopRules | undefined> {
   const named = await userConfigPath(top, 'core.excludesFile', env).catch((err: unknown) => {
     const why = `core.excludesFile cannot be read in ${top} (${err instanceof Error ? err.message : String(err)})`;
     throw new RulesUnreadable(`${why}, so which files git ignores cannot be told`, { cause: err });
