@@ -189,3 +189,30 @@ describe('the bounds of the excludes file', () => {
     expect(reads).toBe(1);
   });
 });
+
+describe.skipIf(!hasGit)('the setting asked of git', () => {
+  /** `env` with a `git` on its PATH that counts its runs in `count` and runs the real one. */
+  function counted(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; runs: () => number } {
+    const bin = tempDir('ollm-git-count-');
+    const count = join(bin, 'runs');
+    const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho x >> '${count}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const runs = () => (spawnSync('cat', [count], { encoding: 'utf8' }).stdout.match(/x/g) ?? []).length;
+    return { env: { ...env, PATH: `${bin}:${env.PATH ?? ''}` }, runs };
+  }
+
+  it('is asked once for the walks of one top within seconds (a call walks once a pattern); another top asks', async () => {
+    const base = userEnv();
+    put(base.HOME!, '.config/git/ignore', 'a.txt\n');
+    const root = repository(base, ['a.txt', 'b.txt']);
+    const other = repository(base, ['a.txt']);
+    const { env, runs } = counted(base);
+    const files = async (top: string) => (await readTopRules(top, env)).map((r) => r.file);
+    expect(await files(root)).toEqual([join(base.HOME!, '.config/git/ignore')]);
+    await files(root);
+    await files(root);
+    expect(runs()).toBe(1);
+    expect(await files(other)).toEqual([join(base.HOME!, '.config/git/ignore')]);
+    expect(runs()).toBe(2);
+  });
+});

@@ -125,7 +125,7 @@ function defaultExcludesFile(env: NodeJS.ProcessEnv): string | undefined {
  * followed as git follows it; undefined when it holds no rules.
  */
 async function readUserExcludes(top: string, env: NodeJS.ProcessEnv = process.env): Promise<TopRules | undefined> {
-  const named = await userConfigPath(top, 'core.excludesFile', env).catch((err: unknown) => {
+  const named = await excludesSetting(top, env).catch((err: unknown) => {
     const why = `core.excludesFile cannot be read in ${top} (${err instanceof Error ? err.message : String(err)})`;
     throw new RulesUnreadable(`${why}, so which files git ignores cannot be told`, { cause: err });
   });
@@ -134,6 +134,35 @@ async function readUserExcludes(top: string, env: NodeJS.ProcessEnv = process.en
   if (path === undefined) return undefined;
   const text = await readRules(path, false);
   return text === undefined ? undefined : { file: path, text };
+}
+
+/** How long one reading of core.excludesFile serves the walks of the same top (ms): a call's patterns, each a walk. */
+const SETTING_MS = 2000;
+/** The readings under way or recent, by top and the variables that place the user's configuration; bounded. */
+const settings = new Map<string, { at: number; path: Promise<string | undefined> }>();
+
+/** When `file` was last changed (ms), or 0 where there is none: a setting edited there is read again. */
+const changedAt = async (file: string | undefined): Promise<number> =>
+  file ? ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0) : 0;
+
+/**
+ * core.excludesFile as git reads it in `top`: one `git config` for the walks of one top within SETTING_MS (a call
+ * with several patterns walks once a pattern), asked again after it, or at once when the repository's or the user's
+ * configuration file changed (an include's edit counts after SETTING_MS).
+ */
+export async function excludesSetting(top: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const global = env.GIT_CONFIG_GLOBAL ?? (env.HOME ? join(env.HOME, '.gitconfig') : undefined);
+  const marks = await Promise.all([changedAt(join(top, '.git', 'config')), changedAt(global)]);
+  const key = [top, env.HOME, env.XDG_CONFIG_HOME, env.GIT_CONFIG_GLOBAL, env.GIT_CONFIG_SYSTEM, ...marks].join('\0');
+  const now = performance.now();
+  const recent = settings.get(key);
+  if (recent && now - recent.at < SETTING_MS) return recent.path;
+  for (const [k, v] of settings) if (now - v.at >= SETTING_MS) settings.delete(k);
+  if (settings.size >= 64) settings.clear();
+  const path = userConfigPath(top, 'core.excludesFile', env);
+  settings.set(key, { at: now, path });
+  path.catch(() => settings.delete(key)); // a failure is not kept: the next walk asks again
+  return await path;
 }
 
 /**
