@@ -150,7 +150,7 @@ const changedAt = async (file: string | undefined): Promise<number> =>
  * with several patterns walks once a pattern), asked again after it, or at once when the repository's or the user's
  * configuration file changed (an include's edit counts after SETTING_MS).
  */
-export async function excludesSetting(top: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+async function excludesSetting(top: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const global = env.GIT_CONFIG_GLOBAL ?? (env.HOME ? join(env.HOME, '.gitconfig') : undefined);
   const marks = await Promise.all([changedAt(join(top, '.git', 'config')), changedAt(global)]);
   const key = [top, env.HOME, env.XDG_CONFIG_HOME, env.GIT_CONFIG_GLOBAL, env.GIT_CONFIG_SYSTEM, ...marks].join('\0');
