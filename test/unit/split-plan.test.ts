@@ -43,6 +43,17 @@ describe('planning a job against a window', () => {
     expect(partAnswerTokens(256)).toBe(64);
   });
 
+  // issue 83, finding 7: `maxTokens: 60` on a split job ran as 64 a part (the floor was put above the caller's limit)
+  it("keeps a part's answer within a caller's limit below the floor; the floor stays without one", () => {
+    expect(partAnswerTokens(8192, 60)).toBe(60);
+    expect(partAnswerTokens(256, 10)).toBe(10);
+    expect(partAnswerTokens(8192)).toBe(1024);
+    expect(partAnswerTokens(256)).toBe(64);
+    const p = planWindow({ window: 8192, fixedTokens: 100, answerTokens: 60, inputTokens: 50_000 }, 60);
+    if (p.whole || 'impossible' in p) throw new Error('split expected');
+    expect(p.partAnswerTokens).toBe(60);
+  });
+
   it('says why when a part cannot hold enough beside the task, and the window it would take', () => {
     const p = planWindow({ window: 2048, fixedTokens: 1500, answerTokens: 256, inputTokens: 10_000 });
     expect(p).toMatchObject({
@@ -155,6 +166,8 @@ describe('a small window: what parts carry shrinks before the work is refused', 
       expect(at.partAnswerTokens).toBe(64);
       expect(fitsWindow(at, 1545)).toBe(true);
       expect(split(planWindow({ ...small, fixedTokens: 792 })).partAnswerTokens).toBe(64);
+      // a caller's limit under the floor shrinks into the same window, never above the limit, never refused for it
+      expect(split(planWindow({ ...small, fixedTokens: 800, window: 1545 }, 40)).partAnswerTokens).toBe(40);
     },
   );
 

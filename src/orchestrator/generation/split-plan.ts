@@ -85,11 +85,12 @@ export function wholeNeed(n: WindowNeed): number {
 }
 
 /**
- * An answer for one part: an eighth of the window, between PART_ANSWER_MIN and PART_ANSWER_MAX (and never
- * above what the caller allows).
+ * An answer for one part: an eighth of the window, between PART_ANSWER_MIN and PART_ANSWER_MAX — and never
+ * above what the caller allows, the floor included (issue 83, finding 7: `maxTokens: 60` ran as 64 a part).
  */
 export function partAnswerTokens(window: number, asked?: number): number {
-  return Math.max(PART_ANSWER_MIN, Math.min(PART_ANSWER_MAX, Math.floor(window / 8), asked ?? Infinity));
+  const usual = Math.max(PART_ANSWER_MIN, Math.min(PART_ANSWER_MAX, Math.floor(window / 8)));
+  return asked !== undefined && asked >= 1 ? Math.min(usual, Math.floor(asked)) : usual;
 }
 
 /**
@@ -187,12 +188,14 @@ export function planWindow(n: WindowNeed, askedMaxTokens?: number): WindowPlan {
   const avail = fill - carriedTokens(n, bare) - FRAMING_TOKENS;
   // the largest answer with room for a part beside it of `least` tokens, and for two answers in a combining prompt
   const shrunk = (least: number) => Math.min(usual, Math.floor((avail - 1) / 3), avail - least);
+  // the floor: PART_ANSWER_MIN, or the caller's own limit when it is lower
+  const floor = Math.min(PART_ANSWER_MIN, usual);
   const answer = shrunk(minRoom(0, n));
-  if (answer >= PART_ANSWER_MIN) return split(bare, answer);
+  if (answer >= floor) return split(bare, answer);
   // no part is large enough to keep the input within maxParts: the barest parts, for the caller to say how
   // many they would take
   const any = shrunk(MIN_PART_TOKENS);
-  if (any >= PART_ANSWER_MIN) return split(bare, any);
+  if (any >= floor) return split(bare, any);
   return refusal(n, needTokens);
 }
 
