@@ -21,6 +21,7 @@ import { coldLoadEstimates } from '../loading/load-estimate.js';
 import type { MetricsStore } from '../stores/metrics.js';
 import { shortened } from '../util/shorten.js';
 import { preferCachedCopy } from './copy-affinity.js';
+import { servedAt } from './kept-window.js';
 import { copyLoadMs, isFull, spreadCopies, type Candidacy, type Measures } from './copy-spread.js';
 import type { Placement } from './placed.js';
 import type { HostOverview } from './placement.js';
@@ -54,9 +55,17 @@ type Asked = Pick<
   'system' | 'prompt' | 'promptTokens' | 'answerTokens' | 'contextTokens' | 'maxTokens' | 'answer'
 >;
 
-/** The placement's models: a prompt longer than a base context, with the windows their hosts' memory holds now. */
-export async function modelsOf(placed: Placement, contextTokens: number): Promise<Candidates['models']> {
-  return contextTokens > WINDOWS_FROM ? await placed.windowed() : placed.listed;
+/**
+ * The placement's models: a prompt longer than a base context, with the windows their hosts' memory holds now;
+ * a copy loaded with a window too small for the request weighed as its reload (kept-window.ts servedAt), so
+ * another copy serves it first. `explicit`: the user's window (options.contextSize), kept over the loaded one.
+ */
+export async function modelsOf(
+  placed: Placement,
+  contextTokens: number,
+  explicit?: number,
+): Promise<Candidates['models']> {
+  return servedAt(contextTokens > WINDOWS_FROM ? await placed.windowed() : placed.listed, contextTokens, explicit);
 }
 
 /** The host a candidate is on, with its overview (the first host for an untagged one). */
@@ -205,8 +214,11 @@ function tooSmallFor(named: Candidates['models'][number], ask: Asked): string {
   );
 }
 
-/** The installed names a name that is none may have meant, as the start of the next step (issue 75, finding 5). */
-function meant(models: Candidates['models'], name: string): string {
+/**
+ * The installed names a name that is none may have meant, as the start of the next step (issue 75, finding 5;
+ * compare's too, issue 83, finding 7).
+ */
+export function meant(models: ReadonlyArray<{ name: string }>, name: string): string {
   const names = [...new Set([...similarModels(models, name), ...nearModels(models, name)].map((m) => m.name))];
   return names.length ? `did you mean ${names.slice(0, 3).join(' or ')}? Name it exactly, or ` : '';
 }

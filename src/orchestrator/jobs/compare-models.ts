@@ -11,6 +11,7 @@ import { defaultCandidates } from '../generation/compare-choice.js';
 import { ZERO, type CompareEntry, type CompareRequest } from '../generation/compare-parts.js';
 import { selectModel } from '../generation/router.js';
 import { findModel } from '../models/catalog.js';
+import { meant } from '../fleet/copies.js';
 import { shortened } from '../util/shorten.js';
 import type { HostJob } from './compare-run.js';
 import type { JobParts } from '../route/parts.js';
@@ -74,8 +75,8 @@ export function sortModels(
         name,
         failed(
           shortened(name),
-          `not installed on any host that answers — pull it with \`ollama pull ${shortened(name)}\`, ` +
-            `or see list_models`,
+          `not installed on any host that answers — ${meant(models, name)}pull it with ` +
+            `\`ollama pull ${shortened(name)}\`, or see list_models`,
         ),
       );
     else if (!m.fits)
