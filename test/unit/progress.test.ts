@@ -121,6 +121,20 @@ describe('a follow-up waiting on a job (issue 75, finding 11)', () => {
     expect(sent.at(-1)!.message).toMatch(/^waiting for job job-1: a: 15 tokens generated \([34] s\)$/);
   });
 
+  // issue 83, finding 7: "waiting for job …: a slot on m: 1 request ahead (22 s) (20 s)"
+  it("shows one clock when the job's own line has one: the job's", () => {
+    const lines = [
+      'waiting for a slot on m: 1 request ahead (22 s)',
+      'loading m (4.0 GB): ~9 s estimated at an assumed 200 MB/s, 3 s so far',
+      'm: evaluating the prompt (~12 tokens), 4 s',
+    ];
+    for (const line of lines) {
+      tracker.enter({ kind: 'waiting', for: `job job-1: ${line}`, on: 'job job-1' });
+      vi.advanceTimersByTime(20_000);
+      expect(sent.at(-1)!.message).toBe(`waiting for job job-1: ${line}`);
+    }
+  });
+
   it('the other side: waits on different things each start their own clock', () => {
     tracker.enter({ kind: 'waiting', for: 'room on host a' });
     vi.advanceTimersByTime(2200);

@@ -76,6 +76,13 @@ export function samePhase(a: Phase, b: Phase): boolean {
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/**
+ * A line that ends in a phase's own clock, as describePhase writes them: "(22 s)", ", 3 s", ", 3 s so far".
+ * A follow-up waiting on a job shows the job's line with that clock alone (issue 83, finding 7: "1 request
+ * ahead (22 s) (20 s)").
+ */
+const OWN_CLOCK = /(?: \(\d+ s\)|, \d+ s(?: so far)?)$/;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The phase in words, `elapsedMs` after it began. */
@@ -84,7 +91,10 @@ export function describePhase(p: Phase, elapsedMs: number): string {
     case 'starting':
       return p.what;
     case 'waiting':
-      return `waiting for ${p.for} (${seconds(elapsedMs)})`;
+      // waiting on a job whose line counts its own time: one clock, the job's
+      return p.on !== undefined && OWN_CLOCK.test(p.for)
+        ? `waiting for ${p.for}`
+        : `waiting for ${p.for} (${seconds(elapsedMs)})`;
     case 'unloading':
       return `unloading ${p.models.join(', ')} to make room (${seconds(elapsedMs)})`;
     case 'loading':
