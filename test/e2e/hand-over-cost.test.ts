@@ -150,7 +150,9 @@ function expectNetLedger(whole: Answer, waits: Answer[], totals: { before: Total
   const states = waits.filter((w) => w !== whole).reduce((n, w) => n + estimateTokens(w.text), 0);
   const followUps =
     estimateTokens(JSON.stringify(ARGS)) + (waits.length - 2) * estimateTokens(JSON.stringify({ job: id }));
-  expect(whole.text.split('\n').at(-1)).toMatch(/^(Saved you .*: this|This) job with its hand-overs cost you/);
+  expect(whole.text.split('\n').at(-1)).toMatch(
+    /^((Saved you|About even) .*: this|This) job with its hand-overs cost you/,
+  );
   expect(ledger.savedTokens).toBeLessThanOrEqual(own - states);
   const saved = totals.after.savedTokens - totals.before.savedTokens;
   expect(totals.after.calls).toBe(totals.before.calls + 1); // a hand-over is no call of its own

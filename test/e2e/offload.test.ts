@@ -211,7 +211,7 @@ describe('the ledger', () => {
     expect(l.savedTokens).toBe(l.self.in + l.self.out - l.call.in - l.call.out);
     expect(l.call.money).toBeCloseTo((l.call.in * 3 + l.call.out * 15) / 1e6, 9);
     expect(l.self.money).toBeCloseTo((l.self.in * 3 + l.self.out * 15) / 1e6, 9);
-    expect(r.text.split('\n').at(-1)).toMatch(/^(Saved you|This call cost you)/);
+    expect(r.text.split('\n').at(-1)).toMatch(/^(Saved you|About even|This call cost you)/);
   });
 
   it('says honestly when pasting cost more than doing the work, and suggests paths', async () => {

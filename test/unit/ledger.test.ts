@@ -88,15 +88,34 @@ describe('priceCall', () => {
     expect(ledgerLine(byPath, PRICES)).not.toMatch(/by path/);
   });
 
-  it('cheaper in money though more tokens: saved, said honestly', () => {
+  it('cheaper in money though more tokens: no saving claimed, about even and how much cheaper', () => {
     // 2,000 read back at $3/M beats writing 1,000 at $15/M
     const e = priceCall(tokens({ argsTokens: 50, resultTokens: 2_000, inputTokens: 900, answerTokens: 1_000 }), PRICES);
     expect(e.savedTokens).toBe(-150);
     expect(e.savedMoney).toBe(0.01095);
     expect(e.verdict).toBe('saved');
     expect(ledgerLine(e, PRICES)).toBe(
-      'Saved you ≈ $0.01 (150 more tokens, but cheaper ones): this call cost you 2.1k, doing it yourself ~1.9k.',
+      'About even with doing it yourself (150 more tokens, ≈ $0.01 cheaper): this call cost you 2.1k, doing ' +
+        'it yourself ~1.9k.',
     );
+  });
+
+  // issue 83, finding 7: "Saved you ≈ $0.00001 (80 more tokens, but cheaper ones)"
+  it('claims no saving under a cent with more tokens spent, nor money under a cent beside tokens saved', () => {
+    // 80 more tokens read back, cheaper than 20 written: under a cent
+    const e = priceCall(tokens({ resultTokens: 100, inputTokens: 0, answerTokens: 20 }), {
+      ...PRICES,
+      inputPerMillion: 0.1,
+    });
+    expect(e).toMatchObject({ savedTokens: -80, verdict: 'saved' });
+    expect(e.savedMoney).toBeLessThan(0.01);
+    expect(ledgerLine(e, PRICES)).toBe(
+      'About even with doing it yourself: this call cost you 100, doing it yourself ~20.',
+    );
+    // tokens saved, their price under a cent: the tokens alone
+    const few = priceCall(tokens({ resultTokens: 100, inputTokens: 1_000 }), PRICES);
+    expect(few.savedMoney).toBeLessThan(0.01);
+    expect(ledgerLine(few, PRICES)).toBe('Saved you ~900 tokens: this call cost you 100, doing it yourself ~1k.');
   });
 
   it('without prices, the verdict and the line go by tokens; bad counts count as zero', () => {
@@ -178,7 +197,9 @@ describe('edges', () => {
     const free: Prices = { inputPerMillion: 0, outputPerMillion: 0, currency: '$' };
     const even = priceCall(tokens({ argsTokens: 10, resultTokens: 90, inputTokens: 100 }), free);
     expect(even).toMatchObject({ savedTokens: 0, verdict: 'saved' });
-    expect(ledgerLine(even, free)).toBe('Saved you ~0 tokens: this call cost you 100, doing it yourself ~100.');
+    expect(ledgerLine(even, free)).toBe(
+      'About even with doing it yourself: this call cost you 100, doing it yourself ~100.',
+    );
     // the same tokens, cheaper ones: saved money, and said as tokens saved (none) with the money
     const cheaper = priceCall(
       tokens({ argsTokens: 0, resultTokens: 1_000, inputTokens: 0, answerTokens: 1_000 }),
@@ -186,10 +207,10 @@ describe('edges', () => {
     );
     expect(cheaper.savedTokens).toBe(0);
     expect(ledgerLine(cheaper, PRICES)).toBe(
-      'Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.',
+      'About even with doing it yourself (≈ $0.01 cheaper): this call cost you 1k, doing it yourself ~1k.',
     );
     expect(ledgerLine(cheaper, { ...PRICES, currency: '' })).toBe(
-      'Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.',
+      'About even with doing it yourself (≈ $0.01 cheaper): this call cost you 1k, doing it yourself ~1k.',
     );
   });
 

@@ -106,6 +106,9 @@ export function formatMoney(x: number, currency = '$'): string {
   return Number(s) === 0 ? `${currency}0` : `${sign}${currency}${s}`; // what shows as nothing is 0, unsigned
 }
 
+/** The least saving in money a line tells: a cent (of any currency). */
+const WORTH_TELLING = 0.01;
+
 /**
  * One short line for the end of a tool result: what the call saved, or honestly what it cost more; `what`
  * names what it counts ("this call", or a job's call with its hand-overs).
@@ -117,13 +120,13 @@ export function ledgerLine(e: LedgerEntry, p: Prices, what = 'this call'): strin
   const selfTokens = e.self.in + e.self.out;
   const costs = `${what} cost you ${formatTokens(callTokens)}, doing it yourself ~${formatTokens(selfTokens)}`;
   if (e.verdict === 'saved') {
-    if (!priced) return `Saved you ~${formatTokens(e.savedTokens)} tokens: ${costs}.`;
-    if (e.savedTokens >= 0)
-      return `Saved you ~${formatTokens(e.savedTokens)} tokens (≈ ${formatMoney(e.savedMoney, cur)}): ${costs}.`;
-    return (
-      `Saved you ≈ ${formatMoney(e.savedMoney, cur)} (${formatTokens(-e.savedTokens)} more ` +
-      `tokens, but cheaper ones): ${costs}.`
-    );
+    // money worth telling: a cent or more (issue 83, finding 7: "Saved you ≈ $0.00001 (80 more tokens, …)")
+    const money = priced && e.savedMoney >= WORTH_TELLING ? formatMoney(e.savedMoney, cur) : undefined;
+    if (e.savedTokens > 0)
+      return `Saved you ~${formatTokens(e.savedTokens)} tokens${money ? ` (≈ ${money})` : ''}: ${costs}.`;
+    // no tokens saved: no saving claimed — about even, and cheaper only by what is worth telling
+    const more = e.savedTokens < 0 ? `${formatTokens(-e.savedTokens)} more tokens, ` : '';
+    return `About even with doing it yourself${money ? ` (${more}≈ ${money} cheaper)` : ''}: ${costs}.`;
   }
   const more = priced ? `~${formatMoney(-e.savedMoney, cur)}` : `~${formatTokens(-e.savedTokens)} tokens`;
   if (e.call.out > LARGE_ARGS && e.inputsByReference < e.call.out) {
