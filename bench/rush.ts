@@ -1,0 +1,180 @@
+/**
+ * The rush (`npm run bench -- rush`; issue 82, finding 1 and Deliver 4), as clients see it: the built server
+ * over stdio, three MCP clients named `claude-ai`, `cursor-vscode` and `claude-code` (one each, their launches
+ * sharing the machine's shared server), each an agent doing ten jobs one after the other — six quick questions,
+ * three questions over its own log (100, 200 or 300 KB, read by the server by path: `files`), one comparison
+ * (`compare`) — each sent a 0.5–2.5 s pause after the last was answered, all drawn from a seed
+ * (bench/rush-scenario.ts; OLLM_BENCH_RUSH_SEED, 82). An agent follows a hand-over as an agent does
+ * (`show_status {job}`, bench/long-call-agent.ts): the job counts as answered when its result is read.
+ * Each client cuts a call at 60 s, progress or not (Claude Desktop, Cursor, and Claude Code's desktop app, told
+ * `agents.claude-code.timeoutSeconds: 60`); a call cut is a failed call, asked again.
+ *
+ * The engines: fake Ollama hosts, each with llama3.1:8b and qwen2.5-coder:7b (8k windows), 16 GB, two slots a
+ * model (OLLAMA_NUM_PARALLEL 2), writing a token in 15 ms, reading 1,000 prompt tokens in 0.2 s, loading 0.5 s a
+ * GB. Run twice, one after the other in one bench: on `ollama.host` alone, then with a second host as a `hosts:`
+ * entry (`capacity: {ram: 16GB}`, `numParallel: 2`). Printed: each run's wall time and their ratio (goal ≤
+ * 0.55×), the file questions' p90 (from a question sent to its answer read) against the clients' 60 s (goal:
+ * within, with two hosts), per host the loads, the reloads of a model already loaded (a request asking for other
+ * load options, num_ctx above all: Ollama's needsReload) and the forced evictions (goal 0 and 0), the hand-overs,
+ * the answers whole (every part of a log asked and combined, nothing cut; goal all 30), the work computed twice
+ * (the same model on the same prompt again, on any host; goal 0) and the failed calls (goal 0).
+ *
+ * Time is scaled: OLLM_BENCH_RUSH_SCALE (0.2 by default, 1 the issue's own times) multiplies every time in the
+ * scenario — a token 3 ms, 0.04 s per 1,000 prompt tokens, 0.1 s a GB loaded, pauses 0.1–0.5 s, the clients' 60 s
+ * 12 s — so both runs take ~1–2 min on two busy cores; the times are printed as measured and at the issue's scale
+ * (÷ the scale). One time of the server does not scale: it answers a call a tenth of the client's limit before it,
+ * but 5 s at the least (src/orchestrator/generation/hand-over.ts), 7 s into a 12 s limit where a 60 s limit gets
+ * 54 s. So each agent's `timeoutSeconds` in the settings is the client's limit the server needs to answer at 90%
+ * of the scaled limit or just before (15 s: answered by 10 s, the client cutting at 12 s), and at scale 1 exactly what the issue
+ * sets (claude-code's 60 s; the others' 60 s known by their names).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { DEFAULT_MODELS, FakeOllama, NAMESPACED_MODELS } from '../test/fake-ollama/server.js';
+import { longLog } from '../test/helpers/fair.js';
+import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
+import { runtimeDir, stopShared } from '../test/helpers/shared.js';
+import { walk, type Walk } from './long-call-agent.js';
+import { LOG_NAME, MODELS, rushReply, rushScenario, type Agent, type RushJob } from './rush-scenario.js';
+import { rushLines, type HostFigures, type Run, type Timing } from './rush-figures.js';
+
+/** The issue's times, at scale 1. */
+const ISSUE = { tokenMs: 15, promptMsPerToken: 0.2, loadMsPerGB: 500, patienceSeconds: 60 };
+
+function timing(): Timing {
+  const asked = Number(process.env.OLLM_BENCH_RUSH_SCALE ?? 0.2);
+  const scale = asked > 0 && asked <= 1 ? asked : 0.2;
+  const patienceSeconds = Math.max(1, Math.round(ISSUE.patienceSeconds * scale));
+  // the server answers at limit - max(5 s, limit / 10): at 90% of the patience from a 50 s limit on, else by it
+  const settingSeconds = patienceSeconds >= 50 ? patienceSeconds : Math.floor(0.9 * patienceSeconds + 5);
+  return {
+    scale,
+    tokenDelayMs: ISSUE.tokenMs * scale,
+    promptTokenDelayMs: ISSUE.promptMsPerToken * scale,
+    loadMsPerGB: ISSUE.loadMsPerGB * scale,
+    patienceSeconds,
+    settingSeconds,
+  };
+}
+
+/** A host: both models with 8k windows, 16 GB, two slots a model. */
+function startHost(t: Timing): Promise<FakeOllama> {
+  const models = [...DEFAULT_MODELS, ...NAMESPACED_MODELS]
+    .filter((m) => MODELS.includes(m.name))
+    .map((m) => ({ ...m, contextLength: 8192 }));
+  return FakeOllama.start({
+    models,
+    memoryBytes: 16e9,
+    numParallel: 2,
+    tokenDelayMs: t.tokenDelayMs,
+    promptTokenDelayMs: t.promptTokenDelayMs,
+    loadDelayMs: 0,
+    loadMsPerGB: t.loadMsPerGB,
+  });
+}
+
+function settings(hosts: FakeOllama[], t: Timing): string {
+  const [first, second] = hosts;
+  // at the issue's scale, as the issue set it: claude-code told 60 s, the others known by their names
+  const told = t.scale === 1 ? ['claude-code'] : ['claude-ai', 'cursor-vscode', 'claude-code'];
+  return [
+    'ollama:',
+    `  host: "${first!.url}"`,
+    '  capacity: {ram: 16GB}',
+    '  numParallel: 2',
+    ...(second
+      ? ['hosts:', `  - {name: second, kind: ollama, url: "${second.url}", capacity: {ram: 16GB}, numParallel: 2}`]
+      : []),
+    'agents:',
+    ...told.map((name) => `  ${name}: {timeoutSeconds: ${t.settingSeconds}}`),
+    'shared:',
+    '  idleSeconds: 30',
+    '',
+  ].join('\n');
+}
+
+/** A client named `name` in its own folder (holding its log), through the shared server of `runtime`. */
+async function connect(agent: Agent, home: string, runtime: string): Promise<Client> {
+  const cwd = join(home, agent.name);
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, LOG_NAME), longLog(agent.fileBytes));
+  const client = new Client({ name: agent.name, version: '1' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: serverEnv({
+        HOME: home,
+        OLLM_HOME: home,
+        OLLM_TEST_RUNTIME_DIR: runtime,
+        OLLM_LOG_LEVEL: 'error',
+        OLLM_SHARED: '1',
+      }),
+      cwd,
+      stderr: process.env.OLLM_BENCH_STDERR ? 'inherit' : 'ignore',
+    }),
+  );
+  return client;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One agent's ten jobs, each sent its pause after the last was answered (or given up on). */
+async function agentJobs(client: Client, agent: Agent, t: Timing): Promise<Array<{ job: RushJob; walk: Walk }>> {
+  const done: Array<{ job: RushJob; walk: Walk }> = [];
+  for (const job of agent.jobs) {
+    await sleep(job.pauseMs);
+    done.push({ job, walk: await walk(client, job.call, { options: { timeout: t.patienceSeconds * 1000 } }) });
+  }
+  return done;
+}
+
+/** The scenario on one host or two (fresh engines, settings and shared server for each). */
+async function runMode(two: boolean, agents: Agent[], words: Map<string, number>, t: Timing): Promise<Run> {
+  const hosts = await Promise.all((two ? [0, 1] : [0]).map(() => startHost(t)));
+  for (const h of hosts) h.reply(rushReply(words));
+  const runtime = runtimeDir();
+  mkdirSync(runtime, { recursive: true });
+  const home = tempHome(settings(hosts, t));
+  const clients: Client[] = [];
+  try {
+    for (const a of agents) clients.push(await connect(a, home, runtime)); // one after the other: one shared server
+    await Promise.all(clients.map((c) => c.listTools()));
+    for (const h of hosts) h.resetStats();
+    const t0 = Date.now();
+    const jobs = (await Promise.all(agents.map((a, i) => agentJobs(clients[i]!, a, t)))).flat();
+    const seconds = (Date.now() - t0) / 1000;
+    const figures: HostFigures[] = hosts.map((h, i) => {
+      const s = h.stats();
+      return {
+        name: i === 0 ? 'ollama' : 'second',
+        loads: Object.fromEntries(MODELS.map((m) => [m, h.loadCount(m)])),
+        firstAnswerAt: Object.fromEntries(
+          MODELS.flatMap((m) => {
+            const g = h.generations().find((x) => x.resolved === m && x.at >= t0);
+            return g ? [[m, (g.at - t0) / 1000]] : [];
+          }),
+        ),
+        reloads: s.reloads.map((r) => `${r.model} (${r.changed.join(', ')})`),
+        evictions: s.forcedEvictions.map((e) => `${e.evicted} for ${e.for} (${e.reason})`),
+        requests: h.generations().filter((g) => g.at >= t0).length,
+      };
+    });
+    return { seconds, jobs, hosts: figures, generations: hosts.flatMap((h) => h.generations()) };
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    stopShared(runtime);
+    await Promise.all(hosts.map((h) => h.stop()));
+  }
+}
+
+export async function benchRush(): Promise<{ ok: boolean; lines: string[] }> {
+  const t = timing();
+  const seed = Number(process.env.OLLM_BENCH_RUSH_SEED ?? 82);
+  const { agents, words } = rushScenario(seed, t.scale);
+  const one = await runMode(false, agents, words, t);
+  const two = await runMode(true, agents, words, t);
+  return rushLines({ one, two, agents, seed, timing: t });
+}
