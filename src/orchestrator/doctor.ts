@@ -13,7 +13,9 @@ import { downFix, otherHostChecks, versions, type HostAnswer } from './doctor-ho
 import { stateCheck } from './storage/state-check.js';
 import { learnedChecks } from './doctor-learned.js';
 import { agentNameChecks } from './doctor-agents.js';
+import { engineChecks } from './doctor-engines.js';
 import { redactAddress } from './util/redact-secrets.js';
+import { noteText } from './config/address-notes.js';
 
 export interface DoctorReport {
   ok: boolean;
@@ -89,6 +91,8 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
         `${cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`}; ` +
         `${settingOrigins(cfg).join('; ')}`,
     },
+    // an Ollama address ending in /v1 or /api, used without it (issue 83, finding 1)
+    ...(cfg.addressNotes ?? []).map((n): Check => ({ name: 'Ollama address', level: 'warn', ...noteText(n) })),
   ];
   const answers = await versions(orch);
   const up = [...answers.values()].filter((a) => 'version' in a).length;
@@ -104,6 +108,8 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     () => [],
   ); // the state's own check below says why it could not be read
   checks.push(...agentNameChecks(Object.keys(st.agents), seen, Object.keys(st.http.tokens)));
+  // each engine's release and its known holes; a llama-server several agents share, and its prompt cache
+  checks.push(...(await engineChecks(orch, answers, [...new Set([...seen, ...Object.keys(st.http.tokens)])])));
   checks.push(...(await templateChecks(orch)));
   checks.push(...(await stateCheck(orch.config.home)));
   return { ok: checks.every((c) => c.level !== 'fail'), checks };

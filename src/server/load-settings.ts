@@ -4,6 +4,7 @@
  * line, env vars and files. A problem in either is a ConfigError or ProjectError, said in one line.
  */
 import { ConfigError, loadConfig, type LoadedConfig } from '../orchestrator/config/load.js';
+import { noteText } from '../orchestrator/config/address-notes.js';
 import { configuredSecrets } from '../orchestrator/config/secrets.js';
 import { log } from '../orchestrator/util/log.js';
 import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
@@ -32,6 +33,11 @@ export async function loadSettings(args: CliArgs, withProject: boolean): Promise
     });
     // no log line shows a key or the HTTP token
     log.hide(configuredSecrets(config.settings, process.env, [args.token]));
+    // an Ollama address ending in /v1 or /api: used without it, and said (issue 83, finding 1)
+    for (const note of config.addressNotes ?? []) {
+      const { detail, fix } = noteText(note);
+      log.warn(`${detail} — ${fix}.`);
+    }
     return { config, ...(project && { project }) };
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ProjectError) {

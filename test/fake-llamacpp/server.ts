@@ -15,7 +15,8 @@
  * "model is already running"; GET /props?model=ID&autoload=false tells a running model's own
  * n_ctx per slot, total_slots and is_sleeping (`runtime` stands for --fit and -np -1 changing
  * them), and 400 "model is not loaded" for the others — as the real router answers. Single-model
- * mode: /v1/models lists one model, /props has no role.
+ * mode: /v1/models lists one model, /props has no role. GET /api/tags (Ollama's list path, which the real
+ * one serves too) lists the same; no other Ollama path (/api/version, /api/ps…): 404 `File Not Found`.
  * POST /v1/chat/completions streams OpenAI chunks (a word each) with usage and timings at the end,
  * as server-task.cpp writes them: `timings` {cache_n, prompt_n, prompt_ms, prompt_per_token_ms,
  * prompt_per_second, predicted_n, predicted_ms, predicted_per_token_ms, predicted_per_second}
@@ -313,6 +314,9 @@ export class FakeLlamacpp {
       );
     if (route === 'GET /models' || route === 'GET /v1/models')
       return this.send(res, 200, { object: 'list', data: this.states.map((s) => this.entry(s)) });
+    // Ollama's list path, as llama-server serves it (server-context.cpp get_models; a router: its own list): a
+    // single server's one model in Ollama's fields, filled with placeholders ("" for size and digest)
+    if (route === 'GET /api/tags') return this.send(res, 200, this.ollamaTags());
     if (this.router && (route === 'POST /models/load' || route === 'POST /models/unload')) {
       const s = this.states.find((x) => x.model.id === body['model']);
       if (!s) return this.send(res, 404, { error: { code: 404, message: 'model not found', type: 'not_found_error' } });
@@ -348,6 +352,21 @@ export class FakeLlamacpp {
       return this.tokenizeAnswer(text, res);
     }
     return this.send(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
+  }
+
+  /** GET /api/tags: a router's /models list; a single server's one model also as Ollama's `models`, as the real one. */
+  private ollamaTags() {
+    const data = this.states.map((s) => this.entry(s));
+    if (this.router) return { object: 'list', data };
+    const name = this.states[0]!.model.id;
+    const details = { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '' };
+    const model = { name, model: name, modified_at: '', size: '', digest: '', type: 'model', description: '' };
+    const more = { tags: [''], capabilities: ['completion'], parameters: '' };
+    return {
+      models: [{ ...model, ...more, details: { ...details, quantization_level: '' } }],
+      object: 'list',
+      data,
+    };
   }
 
   private loadState() {

@@ -172,7 +172,7 @@ describe('doctor', () => {
   });
 });
 
-describe('an Ollama address with a path (issue 75, finding 1): Ollama answers, at the address without it', () => {
+describe('an Ollama address with a path (issue 75, finding 1; issue 83, finding 1): Ollama answers, at the address without it', () => {
   let fake: FakeOllama;
   beforeAll(async () => {
     fake = await FakeOllama.start({ models: [] });
@@ -183,22 +183,38 @@ describe('an Ollama address with a path (issue 75, finding 1): Ollama answers, a
     const config = await loadConfig({ env: { OLLM_HOME: tempDir('ollm-home-'), OLLM_HOST: host } });
     const memory = async () => ({ totalBytes: 16e9, availableBytes: 8e9, swapTotalBytes: 0, swapUsedBytes: 0 });
     const orch = new Orchestrator(config, { memorySource: { memory, gpus: async () => [] } });
-    return (await runDoctor(orch)).checks.find((c) => c.name === 'Ollama')!;
+    const checks = (await runDoctor(orch)).checks;
+    return { ollama: checks.find((c) => c.name === 'Ollama')!, note: checks.find((c) => c.name === 'Ollama address') };
   };
 
-  it.each(['/v1', '/api', '/v1/'])(
-    '%s: the path is the cause and the fix drops it — not "ollama serve"',
+  it.each(['/v1', '/api', '/v1/', '/api/'])(
+    '%s: dropped at load, so Ollama answers — and doctor names the path and the fix (drop it)',
     async (path) => {
-      const check = await doctorAt(`${fake.url}${path}`);
-      expect(check.level).toBe('fail');
-      expect(check.detail).toMatch(/its address has the path \/(v1|api), where no API answers/);
-      expect(check.fix).toBe(`drop the path: use ${fake.url} in settings (OLLM_HOST or OLLAMA_HOST)`);
-      expect(`${check.detail} ${check.fix}`).not.toMatch(/ollama serve|not installed/);
+      const { ollama, note } = await doctorAt(`${fake.url}${path}`);
+      expect(ollama.level).toBe('ok');
+      expect(note?.level).toBe('warn');
+      expect(note?.detail).toMatch(
+        new RegExp(`^OLLM_HOST \\(from env OLLM_HOST\\) ends in ${path.replace(/\/$/, '')}, which`),
+      );
+      expect(note?.fix).toBe(`drop the path: set OLLM_HOST to ${fake.url}`);
+      expect(`${note?.detail} ${note?.fix}`).not.toMatch(/ollama serve|not installed/);
     },
   );
 
+  it('any other path (a proxy prefix) is kept; where no API answers, the path is the cause and the fix drops it', async () => {
+    const { ollama, note } = await doctorAt(`${fake.url}/ollama`);
+    expect(note).toBeUndefined();
+    expect(ollama.level).toBe('fail');
+    expect(ollama.detail).toMatch(/its address has the path \/ollama, where no API answers/);
+    expect(ollama.fix).toBe(`drop the path: use ${fake.url} in settings (OLLM_HOST or OLLAMA_HOST)`);
+  });
+
+  it('the right side: the address without a path has no note', async () => {
+    expect((await doctorAt(fake.url)).note).toBeUndefined();
+  });
+
   it('the other side: the address without a path answers, and a model it lacks is still "not installed"', async () => {
-    expect((await doctorAt(fake.url)).level).toBe('ok');
+    expect((await doctorAt(fake.url)).ollama.level).toBe('ok');
     const backend = new OllamaBackend({ host: fake.url, timeoutMs: 10_000 });
     const message = await failure(backend.call('show', (c) => c.show({ model: 'no-such-model:1b' })));
     expect(message).toMatch(/not installed/);

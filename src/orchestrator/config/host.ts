@@ -7,6 +7,9 @@
  * where a server listens, not where a client connects: they become loopback. `localhost`
  * becomes 127.0.0.1, where Ollama listens by default, so an IPv6-first resolver cannot miss it.
  * A user name and password in the address are refused, and no message repeats them (issue 80, finding 7).
+ * A path ending in `/v1` (copied from OpenAI-compatible docs) or `/api` is dropped: Ollama's API is at
+ * `/api/…` of its address itself, so such an address never reaches it (issue 83, finding 1); the
+ * settings say so (apiPathDropped, config/address-notes.ts). Any other path (a proxy's prefix) is kept.
  */
 import { redactAddress } from '../util/redact-secrets.js';
 
@@ -16,6 +19,23 @@ export const DEFAULT_OLLAMA_URL = `http://127.0.0.1:${DEFAULT_OLLAMA_PORT}`;
 export class HostFormatError extends Error {}
 
 export function normalizeOllamaHost(input: string): string {
+  return withPath(input).replace(API_PATH, '');
+}
+
+/** The path a trailing `/v1` or `/api` of an Ollama address: the part normalizeOllamaHost drops. */
+const API_PATH = /\/(v1|api)$/i;
+
+/** The segment normalizeOllamaHost drops from `input` ("/v1", "/api"); undefined when it drops none. */
+export function apiPathDropped(input: string): string | undefined {
+  try {
+    return API_PATH.exec(withPath(input))?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The address as written, normalised, its path kept (but its trailing slashes). */
+function withPath(input: string): string {
   const shown = redactAddress(input);
   let s = input.trim();
   if (s === '') return DEFAULT_OLLAMA_URL;

@@ -12,6 +12,7 @@ import { readRegularFile, READ_TIMEOUT_MS, SafeReadError } from '../util/safe-re
 import { diskProblem } from '../util/disk-errors.js';
 import { settingsSchema, type Settings } from './schema.js';
 import { withOllamaEnv } from './ollama-env.js';
+import { addressNotes, type AddressNote } from './address-notes.js';
 import { redactSetting } from './redact.js';
 import { deepMerge, envLayer, flagLayer, isTree, recordSources, tree, type FlagSetting, type Tree } from './layers.js';
 
@@ -35,6 +36,8 @@ export interface LoadedConfig {
   sources: Record<string, string>;
   memoryFile: string;
   templatesDir: string;
+  /** Each Ollama address whose trailing /v1 or /api was dropped (address-notes.ts): warned of at start, and by doctor. */
+  addressNotes?: AddressNote[];
 }
 
 export class ConfigError extends Error {
@@ -206,5 +209,6 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     sources,
     memoryFile: place(settings.memory.file, join(home, 'memory.json')),
     templatesDir: place(settings.templates.dir, join(home, 'templates')),
+    addressNotes: addressNotes(merged, settings, (path) => sourceOf(path, sources)),
   };
 }

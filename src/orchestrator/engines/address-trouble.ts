@@ -52,7 +52,8 @@ export function plainToTlsAnswer(status: number, text: string, url: string): str
  * (issue 75, finding 1). Undefined for a model's 404 and for an address without a path.
  */
 export function wrongPathAnswer(status: number, text: string, url: string): string | undefined {
-  if (status !== 404 || /model/i.test(text)) return undefined;
+  // 405: Ollama's router (gin, HandleMethodNotAllowed) answers a path it serves under another method so
+  if ((status !== 404 && status !== 405) || /model/i.test(text)) return undefined;
   const path = pathOf(url);
   return path ? `its address has the path ${path}, where no API answers` : undefined;
 }
@@ -71,6 +72,29 @@ export function addressNext(error: string, url: string, setting: string): string
     return `drop the path: use ${withoutPath(url)} in settings (${setting})`;
   if (/its answer is not HTTP: HPE_/.test(error))
     return `check the port in settings (${setting}) — or, if it speaks HTTPS there, use ${withScheme(url, 'https:')}`;
+  return notOllamaNext(error, url, setting);
+}
+
+/**
+ * The next step when something other than Ollama answers at an Ollama address (engine-at.ts's words): the
+ * `hosts:` entry that fits what answers, and the setting to point at Ollama — or, for a `hosts` entry, its kind.
+ */
+function notOllamaNext(error: string, url: string, setting: string): string | undefined {
+  const other = /(a llama\.cpp|an OpenAI-compatible) server answers there, not Ollama/.exec(error)?.[1];
+  if (other) {
+    const kind = other === 'a llama.cpp' ? 'llamacpp' : 'openai';
+    const at = `${shownAddress(url)}${kind === 'openai' ? '/v1' : ''}`;
+    const entry = /^hosts\.([^.]+)\.url$/.exec(setting)?.[1];
+    if (entry) return `make hosts.${entry} kind: ${kind} (url: ${at}) in settings`;
+    return (
+      `add it as a host — hosts: [{name: ${kind === 'llamacpp' ? 'llama' : 'engine'}, kind: ${kind}, url: ${at}}] — ` +
+      `and set ollama.host (${setting}) to where Ollama runs; with no Ollama, ollama.host stays down and the ` +
+      'other hosts serve'
+    );
+  }
+  if (/Ollama answers there but has no /.test(error)) return 'update Ollama (https://ollama.com/download)';
+  if (/it does not answer as Ollama: /.test(error))
+    return `check the port in settings (${setting}): a server other than Ollama listens there`;
   return undefined;
 }
 

@@ -12,7 +12,13 @@ import { checkModels } from './ollama-answers.js';
 
 /** The models of an answer to `path` from Ollama at `host`, checked where they enter (ollama-answers.ts). */
 export function checkedModels(host: string, path: string, raw: unknown): EngineModel[] {
-  const out = checkModels(raw);
+  // llama-server answers /api/tags too, its list in OpenAI's shape beside placeholder entries (size "") that
+  // would all be left out: another server, asked what it is (not-ollama.ts) — never "no models installed"
+  const data = typeof raw === 'object' && raw !== null ? (raw as { object?: unknown; data?: unknown }) : {};
+  const out =
+    data.object === 'list' && Array.isArray(data.data)
+      ? { problem: 'an OpenAI-style list ({"object": "list", "data": […]}), which Ollama never sends' }
+      : checkModels(raw);
   if ('problem' in out) {
     throw new HostError(
       'bad_response',

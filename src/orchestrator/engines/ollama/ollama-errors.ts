@@ -10,6 +10,13 @@ import { errorCode } from '../../util/error-code.js';
 import { quoted } from '../../util/shorten.js';
 import { HostError, notInstalled } from '../host-error.js';
 import { addressFailure, addressNext, plainToTlsAnswer, wrongPathAnswer } from '../address-trouble.js';
+import { notOllamaWhy } from '../engine-at.js';
+
+/**
+ * Ollama's own 404 words, `{"error":"model 'x' not found"}` (and `model "x" not found, try pulling it first`):
+ * a 404 in any other words is not Ollama's (issue 83, finding 2: llama-server's `{"error":{"code":404,…}}`).
+ */
+const OLLAMA_NOT_FOUND = /^\w+ (['"]).*\1 not found/;
 
 /**
  * Ollama's words for a model that did not fit: the old runner's "requires more system memory",
@@ -86,7 +93,17 @@ function statusError(status: number, text: string, what: string, ctx: CallOption
       host,
       status,
     );
-  if (status === 404 && /not found/i.test(text)) {
+  if ((status === 404 && !OLLAMA_NOT_FOUND.test(text)) || status === 405) {
+    // another server answers there: OllamaBackend asks it what it is (engine-at.ts) and names it
+    const why = notOllamaWhy(undefined, what, status);
+    return new HostError(
+      'unreachable',
+      `Ollama is not reachable at ${host} (${why}) — ${addressNext(why, at.url, at.setting)!}.`,
+      host,
+      status,
+    );
+  }
+  if (status === 404) {
     return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
   }
   if (status === 503) {

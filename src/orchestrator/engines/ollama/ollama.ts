@@ -25,6 +25,7 @@ import { HostError } from '../host-error.js';
 import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
 import { clientHeaders } from './ollama-headers.js';
 import { ollamaGenerate } from './ollama-generate.js';
+import { WhatAnswers } from './not-ollama.js';
 import { ollamaError } from './ollama-errors.js';
 import { checkedModels, modelShow, progressLines } from './ollama-client-answers.js';
 
@@ -70,6 +71,8 @@ export class OllamaBackend implements Engine {
 
   /** The setting that holds its address. */
   private readonly setting: string;
+  /** What answers at the address when it is not Ollama. */
+  private readonly answers: WhatAnswers;
 
   constructor(options: BackendOptions) {
     this.url = options.host;
@@ -77,6 +80,10 @@ export class OllamaBackend implements Engine {
     this.host = displayHost(options.host);
     this.timeoutMs = options.timeoutMs;
     this.baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
+    this.answers = new WhatAnswers(
+      { host: this.host, url: this.url, setting: this.setting },
+      options.fetch ?? httpFetch,
+    );
     this.client = this.newClient();
   }
 
@@ -123,7 +130,11 @@ export class OllamaBackend implements Engine {
     try {
       return await fn(signal);
     } catch (err) {
-      throw this.toError(err, what, { ...options, timeoutMs, timedOut: timeout?.aborted ?? false });
+      // another server answering there is asked what it is, and named (not-ollama.ts)
+      throw await this.answers.named(
+        this.toError(err, what, { ...options, timeoutMs, timedOut: timeout?.aborted ?? false }),
+        what,
+      );
     }
   }
 
