@@ -9,6 +9,7 @@ import type { EngineLoad } from '../engines/engine.js';
 import type { LearnedSpeeds, SpeedBook } from '../generation/speed-learning.js';
 import type { LoadSpeed } from '../loading/load-estimate.js';
 import { HostError } from '../engines/host-error.js';
+import { isModel } from '../engines/model-names.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
 import type { HostKind } from '../generation/estimate.js';
 import type { FleetHost } from './fleet-host.js';
@@ -144,10 +145,26 @@ export async function reachableHosts(
   return seen.filter((s): s is HostOverview => s !== undefined);
 }
 
-/** Every host's models as router candidates, tagged with their host when there are several. */
-export function candidatesOf(views: readonly HostOverview[]): Array<ModelSummary & { host?: string }> {
-  if (views.length === 1) return views[0]!.overview.models;
-  return views.flatMap((v) => v.overview.models.map((m) => ({ ...m, host: v.host.name })));
+/**
+ * Every host's models as router candidates, tagged with their host when there are several, and — where the
+ * engine sets the window per request (Ollama's num_ctx) — the window each loaded one runs with now, or a load
+ * under way here loads it with (kept-window.ts: a request that fits it is sent with it, so the engine does not
+ * reload it).
+ */
+export function candidatesOf(
+  views: readonly HostOverview[],
+): Array<ModelSummary & { host?: string; loadedWindow?: number }> {
+  const many = views.length > 1;
+  return views.flatMap((v) =>
+    v.overview.models.map((m) => {
+      // loaded, or being loaded by a load under way here (its plan's window)
+      const loaded = m.loaded ? v.overview.loaded.find((l) => isModel(l.name, m.name))?.contextLength : undefined;
+      const window = v.host.engine.can.contextPerRequest ? (loaded ?? v.host.loader.loadingWindow(m.name)) : undefined;
+      const loadedWindow = window !== undefined && window > 0 ? window : undefined;
+      if (!many && loadedWindow === undefined) return m;
+      return { ...m, ...(many && { host: v.host.name }), ...(loadedWindow !== undefined && { loadedWindow }) };
+    }),
+  );
 }
 
 /**

@@ -9,7 +9,8 @@
 import type { ModelSummary } from '../models/overview-types.js';
 import type { HostOverview } from './placement.js';
 
-export type Candidate = ModelSummary & { host?: string };
+/** A model on a host; `loadedWindow`: the window it runs with now, where the engine sets it per request. */
+export type Candidate = ModelSummary & { host?: string; loadedWindow?: number };
 /** A candidate whose contextWindow is the usable one; trainedWindow keeps what the model was trained for. */
 export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number };
 

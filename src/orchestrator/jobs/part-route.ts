@@ -44,7 +44,7 @@ async function partCopies(
   attempts: Attempt[],
 ): Promise<Candidates> {
   const { views } = placement;
-  const models = await modelsOf(placement, ask.contextTokens);
+  const models = await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize);
   const queue: Candidacy[] = [];
   namedFirst(route.model, req, ask, models, queue, attempts);
   const unit = unitOf(views);

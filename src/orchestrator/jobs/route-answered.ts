@@ -10,6 +10,8 @@ import type { LoadOutcome } from '../loading/loader.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
+import { reloadWhy, tokensInWords } from '../fleet/kept-window.js';
+import { isModel } from '../engines/model-names.js';
 
 /** A usable answer: recorded, and the result with its reason, metrics and notes. */
 export function answered(
@@ -54,9 +56,7 @@ export function answered(
   void parts.records.speeds?.record(host.name, candidate.model, sample);
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;
-  const raised = loaded.contextRaisedFrom
-    ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt`
-    : '';
+  const raised = loaded.contextRaisedFrom ? `; ${reloadedBecause(t, candidate.model, loaded)}` : '';
   const after = attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : '';
   const result: RouteResult = {
     model: candidate.model,
@@ -87,4 +87,17 @@ export function answered(
   ask.notes.push(...parts.fleet.pinNotes()); // pins this server loaded again after an eviction it did not ask for
   if (ask.notes.length) result.notes = ask.notes;
   return result;
+}
+
+/**
+ * Why the candidate's loaded model was reloaded with another window (fleet/kept-window.ts): the user's own
+ * window, or a request that fits neither its loaded window nor, split, any other copy's.
+ */
+function reloadedBecause(t: Trial, model: string, loaded: LoadOutcome): string {
+  const from = loaded.contextRaisedFrom ?? 0;
+  const to = loaded.contextLength;
+  if (t.parts.settings.options.contextSize === to)
+    return `reloaded ${model} with the ${tokensInWords(to)} window options.contextSize sets (it was loaded with ${tokensInWords(from)})`;
+  const copies = t.views.filter((v) => v.overview.models.some((m) => isModel(m.name, model))).length;
+  return reloadWhy(model, { from, to, needTokens: t.ask.contextTokens, splits: t.req.partOf !== undefined, copies });
 }

@@ -99,6 +99,11 @@ export class HostLoads extends HostRequests {
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
   }
 
+  /** The window a load of `model` under way here loads it with (its plan's), so work planned meanwhile keeps it. */
+  loadingWindow(model: string): number | undefined {
+    return this.states.loadingWindow(model);
+  }
+
   /** Changes whenever learned() may answer otherwise. */
   learnedRevision(): unknown {
     return this.options.sizes?.revision?.();

@@ -25,15 +25,18 @@ export function baseContext(settings: Settings, memory: HostMemory, model?: Pick
 /**
  * The context a model runs with here: what it is loaded with when that is enough, else what the
  * work needs (rounded up to a power of two, at least the base), never beyond the trained
- * window. Keeping it stable avoids Ollama reloading the model.
+ * window. Keeping it stable avoids Ollama reloading the model. `explicit`: the base is the user's
+ * own window (options.contextSize), which outranks the loaded one for work that fits it.
  */
 export function contextFor(
   model: CatalogModel,
   running: RunningModel | undefined,
   needed: number | undefined,
   base: number,
+  explicit = false,
 ): number {
   const need = needed ?? 0;
+  if (explicit && need <= base) return Math.min(base, model.contextWindow);
   if (running?.context_length && running.context_length >= need) return running.context_length;
   const wanted = need > base ? 2 ** Math.ceil(Math.log2(need)) : base;
   return Math.min(wanted, model.contextWindow);

@@ -54,7 +54,8 @@ export async function decideLoad(
   // its own window, not the other model's, when they differ: the runner is then reloaded for it
   const loadedAs =
     shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
-  const contextLength = contextFor(model, loadedAs, req.contextLength, base);
+  // the user's own window (req.baseContext: options.contextSize) outranks the one it is loaded with
+  const contextLength = contextFor(model, loadedAs, req.contextLength, base, req.baseContext !== undefined);
   const { plan, input, reload, others } = planAt(
     p,
     model,
@@ -65,8 +66,8 @@ export async function decideLoad(
   );
   if (reload)
     plan.reason =
-      `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} ` +
-      `tokens for this work, so ${engineName(p.backend)} reloads it.`;
+      `${plan.reason} The context ${(current?.context_length ?? 0) < contextLength ? 'grows' : 'changes'} from ` +
+      `${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
   if (shared)
     plan.reason =
       `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner ` +

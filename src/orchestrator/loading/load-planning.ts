@@ -132,8 +132,9 @@ export function planAt(
   contextLength: number,
 ) {
   const loadedAs = running.find((r) => r.name === model.name);
-  // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
-  const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
+  // Another context (larger for the work, or the user's own window) means Ollama reloads the model: plan as
+  // if it were not loaded, its memory freed.
+  const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) !== contextLength;
   const others = running.filter((r) => r.name !== model.name || !reload);
   const wanted = p.wanted?.();
   const input: PlanInput = {

@@ -5,6 +5,7 @@
  * progress as it enters a waiting state), the loads room-waits.ts holds others back for (those
  * with a room, in the order they came), and the loads still queued (the planner's `wanted`).
  */
+import { isModel } from '../engines/model-names.js';
 import { log } from '../util/log.js';
 import type { WaitingLoad } from './load-order.js';
 import { ANSWERED, next, target, WAITING, type LoadEvent, type LoadStateName } from './load-state.js';
@@ -25,6 +26,8 @@ export interface LoadRecord {
   readonly at: number;
   /** In words: what it waits for, in a waiting state; what it does, unloading or loading. */
   words?: string;
+  /** The window its plan loads the model with, once planned to load it (kept-window.ts: work planned meanwhile keeps it). */
+  window?: number;
   /** Set once it was refused for requests running (room-waits.ts wait), kept until it is answered. */
   room?: Room;
   /** Unloading or loading: the models its plan unloads and loads (no request takes the quick path to them). */
@@ -117,6 +120,13 @@ export class LoadStates {
   /** Whether a load being carried out unloads or loads `model`. */
   touching(model: string): boolean {
     return this.in('unloading', 'loading').some((r) => r.touches?.includes(model));
+  }
+
+  /** The window a load of `model` being planned or carried out loads it with, when its plan says one. */
+  loadingWindow(model: string): number | undefined {
+    return this.in('planning', 'unloading', 'loading').find(
+      (r) => r.window !== undefined && isModel(r.req.model, model),
+    )?.window;
   }
 
   /** The loads not yet answered in any of `states` (all when none is named), in the order they came. */

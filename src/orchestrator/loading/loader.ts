@@ -203,6 +203,8 @@ export class Loader extends HostLoads {
       return outcome;
     }
     const touches = [model.name, ...plan.unload];
+    const record = this.states.of(req);
+    if (record) record.window = contextLength; // work planned while it loads keeps this window (fleet/kept-window.ts)
     await carryOut(this.carry, decided, req, (step, what) => this.states.move(req, step, what, touches));
     this.lastUsed.set(model.name, this.now());
     this.heldFor(req, model.name);

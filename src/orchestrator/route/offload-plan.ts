@@ -22,7 +22,8 @@ import type { RouteRequest } from '../generation/route-types.js';
 import { placeRequest } from '../fleet/placed.js';
 import type { Planned } from './route-plan.js';
 import { chosenWhy, NEXT, routeOrder, whyEach, type Here } from './offload-order.js';
-import { fixedText, ratioFor, sizing } from './offload-sizing.js';
+import { fixedText, ratioFor, sizing, windowWork } from './offload-sizing.js';
+import { keptWindows } from '../fleet/kept-window.js';
 import { chosenPlan, splitChoice } from './offload-split.js';
 import type { OffloadPlan } from './offload-types.js';
 
@@ -35,11 +36,12 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   const { views, down, listed } = placement;
   // the route says what is down, or asks the fallback
   if (views.length === 0) return { kind: 'whole', planned: { placement } };
-  const all = await placement.windowed();
-  const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
   const rendered = renderInputs(docs);
   const inputEstimate = estimateTokens(rendered);
   const s = sizing(job, req, views, fixedText(job, req, short), inputEstimate);
+  // a loaded copy keeps its window: the work whole in it, else split to it; wider (a reload) only when neither
+  const all = keptWindows(await placement.windowed(), (m) => windowWork(s, m), job.settings.options.contextSize);
+  const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
   const { estimate, estimatedWhy } = s;
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)

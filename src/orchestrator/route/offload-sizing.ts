@@ -8,6 +8,7 @@ import type { JobParts } from './parts.js';
 import type { CallParts } from './call-plan.js';
 import type { HostOverview } from '../fleet/placement.js';
 import type { Windowed } from '../fleet/windows.js';
+import type { WindowWork } from '../fleet/kept-window.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
@@ -130,6 +131,12 @@ export function sizing(
   const estimatedWhy = (m: Windowed) =>
     splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
   return { job, req, views, fixed, inputEstimate, answerTokens, maxParts, ratioOf, estimate, fixOf, estimatedWhy };
+}
+
+/** What the work needs of `m`'s window at any size (fleet/kept-window.ts): whole in it, or split to it by the estimate. */
+export function windowWork(s: Sizing, m: Windowed): WindowWork {
+  const at = (window: number) => ({ ...m, contextWindow: window });
+  return { fits: (w) => s.estimate(at(w)).whole, splits: (w) => s.estimatedWhy(at(w)) === undefined };
 }
 
 /** The chosen model's window planned again, the inputs counted as its engine will count them (counterFor). */

@@ -58,9 +58,12 @@ export async function chosenPlan(
   const counted = await countedWindow(s, chosen, rendered);
   const { host, count, inputTokens, window } = counted;
   if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why, planned: decided };
-  const bound = host.engine.can.managesMemory
-    ? `its host's memory holds ${chosen.contextWindow} now`
-    : `its engine runs it with ${chosen.contextWindow}`;
+  const bound =
+    chosen.loadedWindow === chosen.contextWindow
+      ? `it is loaded with ${chosen.contextWindow}, kept so that it is not reloaded`
+      : host.engine.can.managesMemory
+        ? `its host's memory holds ${chosen.contextWindow} now`
+        : `its engine runs it with ${chosen.contextWindow}`;
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
   if ('impossible' in window) {
     return {

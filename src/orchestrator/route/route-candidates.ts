@@ -54,7 +54,7 @@ export async function listCandidates(
   const hostsDown = attempts.length;
   const unit = unitOf(views);
   // a prompt longer than a base context: each model's window is what its host's memory can hold now
-  const models = await modelsOf(placed, ask.contextTokens);
+  const models = await modelsOf(placed, ask.contextTokens, parts.settings.options.contextSize);
   const queue: Candidacy[] = [];
   const namedRefused = req.model ? namedFirst(req.model, req, ask, models, queue, attempts) : undefined;
   const coldLoadMs = coldLoadsOf(models, parts.records.metrics);

@@ -1,0 +1,135 @@
+/**
+ * A loaded model keeps its window (issue 82, Deliver 2). Ollama reloads a model's runner when a
+ * request asks for another num_ctx than it was loaded with (server/sched.go needsReload), so a
+ * copy (host + model) loaded with a window is planned with that window: work that fits it is sent
+ * with it; work that does not is split to it when it splits (work over inputs read by reference);
+ * else another copy whose window holds it serves it (one loaded with a window that holds it, or
+ * one not loaded); a reload only when nothing else serves — and then it is said why. A user's
+ * explicit window (options.contextSize, the calling agent's) outranks the loaded one: it is the
+ * window kept. Pure: plain data in, plain data out; the plan (route/offload-plan.ts, route
+ * candidates through copies.ts modelsOf) decides with it once, and the run carries that out.
+ */
+
+/** A copy's windows: the largest its host can give it now (fleet/windows.ts), and the one it is loaded with. */
+export interface CopyWindows {
+  /** The usable window: trained, bound by the host's memory, or fixed by the engine. */
+  contextWindow: number;
+  /** The window the engine runs it with now (/api/ps context_length), when it is loaded with one. */
+  loadedWindow?: number;
+}
+
+/** What the work needs of a window: whether it fits whole, and (for work that splits) whether it splits to it. */
+export interface WindowWork {
+  fits(window: number): boolean;
+  splits?(window: number): boolean;
+}
+
+/** The window a copy serves the work at: whole or split, and the window it was loaded with when that is a reload. */
+export interface WindowChoice {
+  window: number;
+  split: boolean;
+  /** Set when the copy is loaded with a window that serves neither whole nor split: it is reloaded, from this one. */
+  reloadFrom?: number;
+}
+
+/**
+ * The window `copy` serves `work` at: the window kept — the user's `explicit` one, else the one it
+ * is loaded with — whole, else split to it; else, above it, its usable window (a reload when it is
+ * loaded); undefined when even that serves neither.
+ */
+export function windowFor(copy: CopyWindows, work: WindowWork, explicit?: number): WindowChoice | undefined {
+  // the user's window within what the host can give; the loaded one as it is (it runs, whatever memory says now)
+  const kept = explicit !== undefined ? Math.min(explicit, copy.contextWindow) : copy.loadedWindow;
+  const at = (window: number): WindowChoice | undefined =>
+    work.fits(window) ? { window, split: false } : work.splits?.(window) ? { window, split: true } : undefined;
+  if (kept !== undefined && kept > 0) {
+    const keptChoice = at(kept);
+    if (keptChoice) return keptChoice;
+    if (kept >= copy.contextWindow) return undefined; // no wider window to go to
+  }
+  const wider = at(copy.contextWindow);
+  if (!wider) return undefined;
+  const reloaded = copy.loadedWindow !== undefined && copy.loadedWindow !== wider.window;
+  return reloaded ? { ...wider, reloadFrom: copy.loadedWindow! } : wider;
+}
+
+/**
+ * The copies with the window each serves the work at (windowFor) as their window: what work over inputs is
+ * planned against (route/offload-plan.ts) — whole where that window holds it, split to it otherwise; a copy
+ * whose loaded window serves neither keeps its usable window, marked with the one it would be reloaded from.
+ */
+export function keptWindows<T extends CopyWindows>(
+  copies: readonly T[],
+  work: (copy: T) => WindowWork,
+  explicit?: number,
+): Array<T & { reloadFrom?: number }> {
+  return copies.map((c) => {
+    const choice = windowFor(c, work(c), explicit);
+    if (!choice) return c;
+    return {
+      ...c,
+      contextWindow: choice.window,
+      ...(choice.reloadFrom !== undefined && { reloadFrom: choice.reloadFrom }),
+    };
+  });
+}
+
+/**
+ * A copy as the route weighs it: whether it is loaded, fits now, and the window it would be reloaded from
+ * (`loadedWindow`: loaded with it, or being loaded with it by a load under way).
+ */
+interface Served extends CopyWindows {
+  loaded: boolean;
+  fitsNow: boolean;
+  reloadFrom?: number;
+}
+
+/**
+ * The copies as a request needing `needTokens` (not split: a whole prompt, or a part of a split job) finds
+ * them: a copy loaded with a window too small for it is weighed as a model to load after an unload —
+ * its own reload — so a copy that serves it as it is, or one that loads without unloading, comes first
+ * (generation/router.ts copiesInOrder, the ranking's tiers), and it is reloaded only when nothing else serves.
+ */
+export function servedAt<T extends Served>(
+  copies: readonly T[],
+  needTokens: number,
+  explicit?: number,
+): Array<T & { reloadFrom?: number }> {
+  return copies.map((c) => {
+    if (c.loadedWindow === undefined) return c;
+    const choice = windowFor(c, { fits: (w) => w >= needTokens }, explicit);
+    return choice?.reloadFrom === undefined
+      ? c
+      : { ...c, loaded: false, fitsNow: false, reloadFrom: choice.reloadFrom };
+  });
+}
+
+/** How many tokens, in words: 16384 → "16k", 11000 → "~11k", 900 → "900". */
+export function tokensInWords(n: number): string {
+  if (n < 1024) return String(n);
+  const k = n / 1024;
+  return Number.isInteger(k) ? `${k}k` : `~${Math.round(n / 1000)}k`;
+}
+
+/**
+ * Why a loaded model was reloaded with another window, in the result's words: "reloaded llama3.1:8b with
+ * a 16k window (it was loaded with 8k): the prompt needs ~11k and does not split, and no other copy's
+ * window holds it".
+ */
+export function reloadWhy(
+  model: string,
+  r: { from: number; to: number; needTokens: number; splits: boolean; copies: number },
+): string {
+  const what = r.splits
+    ? `its parts need ${tokensInWords(r.needTokens)} and do not split smaller`
+    : `the prompt needs ${tokensInWords(r.needTokens)} and does not split`;
+  const others = r.copies > 1 ? ", and no other copy's window holds it" : '';
+  return (
+    `reloaded ${model} with ${article(tokensInWords(r.to))} ${tokensInWords(r.to)} window (it was loaded with ` +
+    `${tokensInWords(r.from)}): ` +
+    `${what}${others}`
+  );
+}
+
+/** "a" or "an" before a figure as it is read: an 8k, an 11k, an 18k, an 80k; a 16k. */
+const article = (figure: string) => (/^~?(8|11|18)/.test(figure) ? 'an' : 'a');

@@ -1,0 +1,110 @@
+/**
+ * A loaded model keeps its window (issue 82, finding 3, Deliver 2): against the fake Ollama, which
+ * reloads a runner asked for another num_ctx as Ollama does (server/sched.go needsReload), a quick
+ * question, a question over a 150 KB file and a comparison in turn reload nothing — the file is
+ * split to the window the model was loaded with — and a prompt that fits no window it is loaded
+ * with and does not split is the one reload, said in the result.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { offload } from '../../src/orchestrator/jobs/offload.js';
+import { compare } from '../../src/orchestrator/jobs/compare.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
+import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
+import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
+import { NAMESPACED_MODELS } from '../fake-ollama/fixtures-extra.js';
+import { coreFor } from '../helpers/core.js';
+
+const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\n';
+// the issue's models with 8k windows
+const llama = { ...NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!, contextLength: 8192 };
+const coder = { ...DEFAULT_MODELS.find((m) => m.name === 'qwen2.5-coder:7b')!, contextLength: 8192 };
+
+let fake: FakeOllama | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+/** One file of `bytes`, read by reference. */
+function file(bytes: number): GatheredInputs {
+  const lines = Array.from({ length: Math.ceil(bytes / 56) }, (_, i) => `LINE-${i} worker-${i % 7} status=ok job ${i}`);
+  const text = `${lines.join('\n')}\n`;
+  const tokens = estimateTokens(text);
+  return {
+    docs: [{ label: 'logs/app.log', text }],
+    images: [],
+    read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }],
+    skipped: [],
+    bytes: text.length,
+    tokens,
+  };
+}
+
+async function host(opts: { loadDelayMs?: number } = {}) {
+  fake = await FakeOllama.start({ memoryBytes: 16e9, models: [llama, coder], tokenDelayMs: 0, ...opts });
+  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
+  return coreFor(fake, { totalBytes: 16e9, yaml: YAML });
+}
+
+const loadsOf = (f: FakeOllama, model: string) => f.loadCount(model);
+
+describe('a loaded model keeps its window', () => {
+  it('a quick question, a question over a 150 KB file and a comparison: 0 reloads, every request at the loaded window', async () => {
+    const core = await host();
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
+    const loadedWith = quick.contextLength;
+    expect(loadedWith).toBeLessThan(8192); // loaded with the host's default, below the 8k it could take
+    const asked = await offload(core, {
+      prompt: 'List the errors in this log.',
+      task: 'summarize',
+      model: 'llama3.1:8b',
+      inputs: file(150_000),
+    });
+    expect(asked.text).toBe('FINAL');
+    // split to the window it is loaded with, not to the 8k window a reload would give
+    expect(asked.split!.contextTokens).toBe(loadedWith);
+    expect(asked.reason).toMatch(/split into \d+ parts/);
+    const c = await compare(core, { prompt: 'Say hi', models: ['llama3.1:8b', 'qwen2.5-coder:7b'] });
+    expect(c.results.every((r) => !r.error)).toBe(true);
+    expect(fake!.stats().reloads).toEqual([]);
+    expect(loadsOf(fake!, 'llama3.1:8b')).toBe(1);
+    for (const g of fake!.generations().filter((x) => x.model === 'llama3.1:8b')) expect(g.numCtx).toBe(loadedWith);
+    for (const g of fake!.generations()) expect(g.fits).toBe(true);
+  }, 60_000);
+
+  it('a file question planned while the model is being loaded is split to the window that load gives it', async () => {
+    const core = await host({ loadDelayMs: 1500 });
+    const quick = routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
+    // the quick question's load under way, its window planned
+    for (let i = 0; i < 100 && !fake!.requests.some((r) => r.path === '/api/generate'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const asked = offload(core, {
+      prompt: 'List the errors in this log.',
+      task: 'summarize',
+      model: 'llama3.1:8b',
+      inputs: file(60_000),
+    });
+    const [q, a] = await Promise.all([quick, asked]);
+    expect(a.split!.contextTokens).toBe(q.contextLength);
+    expect(fake!.stats().reloads).toEqual([]);
+    expect(loadsOf(fake!, 'llama3.1:8b')).toBe(1);
+  }, 60_000);
+
+  it('a prompt no loaded window holds, which does not split: the one reload, and the result says why', async () => {
+    const core = await host();
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
+    expect(quick.contextLength).toBe(4096);
+    const long = Array.from({ length: 400 }, (_, i) => `step ${i}: add the numbers and carry the rest`).join('\n');
+    const r = await routeAndGenerate(core, { prompt: `${long}\nWhat is the last step?`, model: 'llama3.1:8b' });
+    expect(r.contextLength).toBe(8192);
+    expect(fake!.stats().reloads).toMatchObject([{ model: 'llama3.1:8b', changed: ['num_ctx'] }]);
+    expect(r.reason).toMatch(
+      /reloaded llama3\.1:8b with an 8k window \(it was loaded with 4k\): the prompt needs ~\d+k and does not split/,
+    );
+    // a quick question after it keeps the wider window: no reload back
+    await routeAndGenerate(core, { prompt: 'And a short one?', model: 'llama3.1:8b' });
+    expect(fake!.stats().reloads).toHaveLength(1);
+    expect(fake!.generations().at(-1)!.numCtx).toBe(8192);
+  }, 60_000);
+});

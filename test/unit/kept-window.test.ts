@@ -1,0 +1,145 @@
+/** A loaded model keeps its window (issue 82, Deliver 2): the pure decision, fleet/kept-window.ts. */
+import { describe, expect, it } from 'vitest';
+import {
+  keptWindows,
+  reloadWhy,
+  servedAt,
+  tokensInWords,
+  windowFor,
+} from '../../src/orchestrator/fleet/kept-window.js';
+import { copiesInOrder } from '../../src/orchestrator/generation/router.js';
+import { contextFor } from '../../src/orchestrator/loading/load-context.js';
+import type { CatalogModel } from '../../src/orchestrator/models/catalog.js';
+
+/** Work needing `need` tokens whole; split, parts of it fit any window of at least `minSplit`. */
+const work = (need: number, minSplit?: number) => ({
+  fits: (w: number) => w >= need,
+  ...(minSplit !== undefined && { splits: (w: number) => w >= minSplit }),
+});
+
+describe('the window a copy serves work at', () => {
+  it('fits the loaded window: sent with exactly that window, not the wider one the host could give', () => {
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 8192 }, work(5000))).toEqual({ window: 8192, split: false });
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 8192 }, work(8192))).toEqual({ window: 8192, split: false });
+  });
+
+  it('does not fit but splits: split to the loaded window, never widened', () => {
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 8192 }, work(40000, 2048))).toEqual({
+      window: 8192,
+      split: true,
+    });
+  });
+
+  it('neither fits nor splits to the loaded window: the usable window, a reload from the loaded one', () => {
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 8192 }, work(11000))).toEqual({
+      window: 32768,
+      split: false,
+      reloadFrom: 8192,
+    });
+    // its parts need more than the loaded window: split to the wider one, a reload
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 4096 }, work(90000, 6000))).toEqual({
+      window: 32768,
+      split: true,
+      reloadFrom: 4096,
+    });
+    // nothing wider to go to: no window serves
+    expect(windowFor({ contextWindow: 8192, loadedWindow: 8192 }, work(11000))).toBeUndefined();
+  });
+
+  it('a copy not loaded is planned at its usable window, no reload said', () => {
+    expect(windowFor({ contextWindow: 32768 }, work(11000))).toEqual({ window: 32768, split: false });
+    expect(windowFor({ contextWindow: 8192 }, work(40000, 2048))).toEqual({ window: 8192, split: true });
+    expect(windowFor({ contextWindow: 8192 }, work(40000))).toBeUndefined();
+  });
+
+  it("the user's own window outranks the loaded one (within what the host can give)", () => {
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 8192 }, work(5000), 16384)).toEqual({
+      window: 16384,
+      split: false,
+    });
+    expect(windowFor({ contextWindow: 32768, loadedWindow: 32768 }, work(40000, 2048), 16384)).toEqual({
+      window: 16384,
+      split: true,
+    });
+    expect(windowFor({ contextWindow: 8192 }, work(5000), 65536)).toEqual({ window: 8192, split: false });
+  });
+
+  it('keptWindows gives each copy the window it serves the work at, and marks a reload', () => {
+    const copies = [
+      { name: 'a', contextWindow: 32768, loadedWindow: 8192 },
+      { name: 'b', contextWindow: 32768 },
+      { name: 'c', contextWindow: 32768, loadedWindow: 4096 },
+    ];
+    const kept = keptWindows(copies, (c) => work(40000, c.name === 'c' ? 6000 : 2048));
+    expect(kept.map((c) => [c.name, c.contextWindow, c.reloadFrom])).toEqual([
+      ['a', 8192, undefined],
+      ['b', 32768, undefined],
+      ['c', 32768, 4096],
+    ]);
+  });
+});
+
+describe('the copy a whole request goes to', () => {
+  const copy = (host: string, loadedWindow?: number) => ({
+    host,
+    contextWindow: 32768,
+    loaded: loadedWindow !== undefined,
+    fitsNow: true,
+    ...(loadedWindow !== undefined && { loadedWindow }),
+  });
+
+  it('another copy whose loaded window holds it goes first; the one that would reload comes last', () => {
+    const order = copiesInOrder(servedAt([copy('a', 8192), copy('b', 16384)], 11000));
+    expect(order.map((c) => c.host)).toEqual(['b', 'a']);
+    expect(order[1]).toMatchObject({ loaded: false, fitsNow: false, reloadFrom: 8192 });
+  });
+
+  it('a copy to load without a reload goes before the reload; with nothing else, the reload is still there', () => {
+    expect(copiesInOrder(servedAt([copy('a', 8192), copy('b')], 11000)).map((c) => c.host)).toEqual(['b', 'a']);
+    const alone = servedAt([copy('a', 8192)], 11000);
+    expect(alone).toHaveLength(1);
+    expect(alone[0]!.reloadFrom).toBe(8192);
+  });
+
+  it('a request the loaded window holds keeps the loaded copy first, untouched', () => {
+    const loaded = copy('a', 8192);
+    const served = servedAt([copy('b'), loaded], 6000);
+    expect(served[1]).toBe(loaded);
+    expect(copiesInOrder(served).map((c) => c.host)).toEqual(['a', 'b']);
+  });
+
+  it("with the user's window holding it, a copy loaded with another is not weighed as a reload", () => {
+    expect(servedAt([copy('a', 4096)], 11000, 16384)[0]!.reloadFrom).toBeUndefined();
+  });
+});
+
+describe('the reload, said', () => {
+  it('names the model, both windows and why', () => {
+    expect(reloadWhy('llama3.1:8b', { from: 8192, to: 16384, needTokens: 11000, splits: false, copies: 1 })).toBe(
+      'reloaded llama3.1:8b with a 16k window (it was loaded with 8k): the prompt needs ~11k and does not split',
+    );
+    expect(reloadWhy('llama3.1:8b', { from: 4096, to: 8192, needTokens: 6100, splits: true, copies: 2 })).toBe(
+      'reloaded llama3.1:8b with an 8k window (it was loaded with 4k): its parts need ~6k and do not split ' +
+        "smaller, and no other copy's window holds it",
+    );
+    expect([900, 4096, 131072, 11000].map(tokensInWords)).toEqual(['900', '4k', '128k', '~11k']);
+  });
+});
+
+describe("the loader's window for the work", () => {
+  const model = { contextWindow: 131072 } as CatalogModel;
+  const loaded = (n: number) => ({ name: 'm', context_length: n }) as never;
+
+  it('keeps the loaded window for work that fits it; raises it only for work that does not', () => {
+    expect(contextFor(model, loaded(8192), 5000, 4096)).toBe(8192);
+    expect(contextFor(model, loaded(8192), 11000, 4096)).toBe(16384);
+  });
+
+  it("the user's own window (explicit) outranks the loaded one for work that fits it", () => {
+    expect(contextFor(model, loaded(8192), 5000, 16384, true)).toBe(16384);
+    expect(contextFor(model, loaded(32768), 5000, 16384, true)).toBe(16384);
+    // work beyond it: the loaded window when that holds it, else raised
+    expect(contextFor(model, loaded(32768), 20000, 16384, true)).toBe(32768);
+    expect(contextFor(model, undefined, 20000, 16384, true)).toBe(32768);
+  });
+});
