@@ -41,7 +41,9 @@ export function jobNowLine(now: JobNow, at = Date.now()): string {
       ? undefined
       : `now: ${now.step.length > STEP_CHARS ? `${now.step.slice(0, STEP_CHARS - 1)}…` : now.step}`;
   const when = expectedWords(now.expectedAt, at);
-  const line = [parts, step, when && `whole result expected ${when}`].filter(Boolean).join('; ');
+  // before a part is timed, the plan's estimate, said as such (issue 83, finding 4)
+  const whose = now.fromPlan ? " (the plan's estimate; no part timed yet)" : '';
+  const line = [parts, step, when && `whole result expected ${when}${whose}`].filter(Boolean).join('; ');
   return line || 'started';
 }
 

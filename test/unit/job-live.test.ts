@@ -54,6 +54,19 @@ describe('a running job’s control', () => {
     });
   });
 
+  // issue 83, finding 4: the plan's estimate said as the plan's until a part is timed, written with the job
+  it("keeps whether its estimate is the plan's: set with it, cleared by a timed one, written as it is", () => {
+    const { writes, live, control } = setup();
+    control.status({ partsTotal: 2, expectedAt: 115_000, fromPlan: true });
+    expect(nowOf(live)).toMatchObject({ expectedAt: 115_000, fromPlan: true });
+    expect(writes.at(-1)!.status).toEqual({ partsTotal: 2, expectedAt: 115_000, fromPlan: true });
+    control.status({ partsTotal: 2 }); // no estimate in it: the plan's stays
+    expect(nowOf(live).fromPlan).toBe(true);
+    control.status({ expectedAt: 90_000, fromPlan: false });
+    expect(nowOf(live)).toMatchObject({ expectedAt: 90_000 });
+    expect(nowOf(live).fromPlan).toBeUndefined();
+  });
+
   it('writes progress at most every WRITE_MS, the last line going with the next write; a part is written at once', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { writes, live, control, tick } = setup();

@@ -57,6 +57,17 @@ describe('a job in words', () => {
     expect(long.endsWith('…')).toBe(true);
   });
 
+  // issue 83, finding 4: a hand-over before the first part said nothing of when
+  it("says the plan's estimate as the plan's until a part is timed, then the timed one as it is", () => {
+    const now = { partsDone: 0, partsTotal: 2, updatedAt: AT, expectedAt: AT + 80_000 };
+    expect(jobNowLine({ ...now, fromPlan: true }, AT)).toBe(
+      "0 of 2 parts done; whole result expected in ~80 s (the plan's estimate; no part timed yet)",
+    );
+    expect(jobNowLine({ ...now, partsDone: 1, expectedAt: AT + 60_000 }, AT)).toBe(
+      '1 of 2 parts done; whole result expected in ~60 s',
+    );
+  });
+
   it('carries the job in a structured result: its id, state, how far, when it moved and the seconds left', () => {
     expect(
       jobInfo(

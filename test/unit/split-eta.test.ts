@@ -159,6 +159,21 @@ describe('a split job’s time left as it runs', () => {
     expect(said[0]).toBeCloseTo(120 + 1.1 + 20, 0);
   });
 
+  // issue 83, finding 4: before a part is timed the job said nothing of when
+  it("as it starts: the plan's own estimate (the dry run's figure), said as the plan's until a part is timed", () => {
+    const updates: Array<{ expectedAt?: number; fromPlan?: boolean }> = [];
+    const plan = planOf(54_000, 27_000);
+    const p = new SplitPace(plan, { part: 0, combine: 0 }, (u) => updates.push(u));
+    p.begin();
+    expect(plan.figures.seconds).toBeGreaterThan(0);
+    expect(updates[0]).toEqual({ expectedAt: Math.round(plan.figures.seconds * 1000), fromPlan: true });
+    p.answered(0, { tokens: 300 }); // taken up, not timed: still the plan's speeds
+    expect(updates[1]!.fromPlan).toBe(true);
+    p.started(1, 27_000);
+    p.answered(1, ran(27_000)); // timed: the job's own
+    expect(updates[2]!.fromPlan).toBe(false);
+  });
+
   it('a part taken up from a lost job is not timed: the speeds the dry run uses, the host’s', () => {
     const p = pace(54_000, 27_000);
     p.answered(0, { tokens: 300 });

@@ -21,6 +21,8 @@ export interface Live {
   progress?: string;
   partsTotal?: number;
   expectedAt?: number;
+  /** That estimate is the plan's: no part timed yet. */
+  fromPlan?: boolean;
   /** When it last moved (epoch ms). */
   updatedAt: number;
   /** How its work ended (undefined while it runs), and whether its call was handed over. */
@@ -46,6 +48,7 @@ export function nowOf(live: Live): JobNow {
     ...(live.progress !== undefined && { step: live.progress }),
     updatedAt: live.updatedAt,
     ...(live.expectedAt !== undefined && { expectedAt: live.expectedAt }),
+    ...(live.fromPlan && { fromPlan: true }),
   };
 }
 
@@ -57,6 +60,7 @@ export function nowOfKept(job: Job): JobNow {
     ...(job.progress !== undefined && { step: job.progress }),
     updatedAt: job.updatedAt,
     ...(job.expectedAt !== undefined && { expectedAt: job.expectedAt }),
+    ...(job.fromPlan && { fromPlan: true }),
   };
 }
 
@@ -82,6 +86,7 @@ export function listed(here: readonly Live[], kept: readonly Job[], limit: numbe
     ...(l.progress !== undefined && { progress: l.progress }),
     ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }),
     ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }),
+    ...(l.fromPlan && { fromPlan: true }),
     updatedAt: l.updatedAt,
     parts: shown(l.parts),
   }));
@@ -112,6 +117,7 @@ function write(store: JobStore, live: Live, withParts: boolean, now: () => numbe
     const status = {
       ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }),
       ...(live.expectedAt !== undefined && { expectedAt: live.expectedAt }),
+      ...(live.fromPlan && { fromPlan: true }),
     };
     void store
       .progress(live.job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts, status)
@@ -172,7 +178,10 @@ export function controlOf(
     },
     status: (update: JobStatusUpdate) => {
       if (update.partsTotal !== undefined) live.partsTotal = update.partsTotal;
-      if (update.expectedAt !== undefined) live.expectedAt = update.expectedAt;
+      if (update.expectedAt !== undefined) {
+        live.expectedAt = update.expectedAt;
+        live.fromPlan = update.fromPlan === true;
+      }
       moved();
       write(store, live, false, now);
     },

@@ -12,12 +12,16 @@ export interface JobNow {
   updatedAt: number;
   /** When its whole result is expected (epoch ms), once there is an estimate. */
   expectedAt?: number;
+  /** That estimate is the plan's (a dry run's figure): no part of the job was timed yet. */
+  fromPlan?: boolean;
 }
 
 /** What a job's work says of how far it is, beside its progress line. */
 export interface JobStatusUpdate {
   partsTotal?: number;
   expectedAt?: number;
+  /** With `expectedAt`: it is the plan's estimate, no part timed yet. */
+  fromPlan?: boolean;
 }
 
 /** What a job's work is given: its own signal (not the call's once handed over), and where it says how far it is. */

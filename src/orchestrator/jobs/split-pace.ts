@@ -48,6 +48,14 @@ export class SplitPace {
     this.parts = split.parts.map((p) => ({ counted: p.tokens + framing.part + split.overheadTokens }));
   }
 
+  /**
+   * The job starts: the plan's own estimate of it — the figure a dry run of it shows — said as the plan's
+   * until a part is timed (issue 83, finding 4: a hand-over before the first part said nothing of when).
+   */
+  begin(): void {
+    this.onStatus({ expectedAt: Date.now() + Math.round(this.plan.seconds * 1000), fromPlan: true });
+  }
+
   /** Part `i` (or a half of it) asked of the engine, `prompt` its prompt's tokens as counted. */
   started(i: number, prompt: number): void {
     const part = this.parts[i];
@@ -112,7 +120,8 @@ export class SplitPace {
     const speeds = { ...this.plan.facts, ...jobSpeeds(this.timed.map((t) => t.metrics)) };
     const { running, copy } = this.onCopy(asked, now);
     const left = { now, width: this.split.width, running, waiting, rounds: rounds ?? this.rounds(answers), copy };
-    this.onStatus({ expectedAt: now + splitRemainingMs(left, speeds) });
+    // no part timed yet (taken up from a lost job): still at the plan's speeds
+    this.onStatus({ expectedAt: now + splitRemainingMs(left, speeds), fromPlan: this.timed.length === 0 });
   }
 
   /** The job's parts asked as its copy holds them, and the other work there (copy-queue.ts). */

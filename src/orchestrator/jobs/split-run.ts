@@ -198,6 +198,7 @@ export async function runSplit(
   // how far it is: its parts in all now, then when its whole result is expected (split-pace.ts)
   onStatus?.({ partsTotal: total });
   const pace = paceOf(req, plan, mark, onStatus);
+  pace?.begin(); // the plan's estimate until a part is timed
   const runPart = partRunner(req, plan, g, pace, parts);
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
   checkRuntimeWindow(plan, total);

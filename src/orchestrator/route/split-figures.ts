@@ -11,12 +11,17 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Planned } from './route-plan.js';
 import { estimatePlan } from './plan-estimate.js';
 import { hostFacts } from '../fleet/placement.js';
+import { coldLoadEstimates } from '../loading/load-estimate.js';
 
-/** What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's. */
+/**
+ * What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's,
+ * and the whole job's time — the dry run's figure, said as the job's estimate until a part is timed.
+ */
 export interface PlanFigures {
   facts: SpeedFacts;
   partAnswer: number;
   finalAnswer: number;
+  seconds: number;
 }
 
 /** What of a split plan (offload-plan.ts SplitPlan) its figures are made from. */
@@ -31,20 +36,25 @@ interface Shape {
   planned: Planned;
 }
 
-/** The plan's figures at its model's host (the dry run's, the model taken as loaded: its first part loads it). */
+/**
+ * The plan's figures at its model's host, as a dry run of the job makes them (offload.ts splitDryRun): a part's
+ * average prompt, the model's load when it is not loaded (its cold-load estimate), the wait for its slots.
+ */
 export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan: Shape): PlanFigures {
   const views = plan.planned.placement.views;
   const view = views.find((v) => v.host === plan.host) ?? views.find((v) => v.host.name === plan.host.name);
   // a host not seen: of unknown kind, a CPU's speeds
   const facts = view ? hostFacts(view.overview) : { hostKind: 'unknown' as const };
   const m = view?.overview.models.find((x) => x.name === plan.model);
+  const loaded = m?.loaded ?? true;
   const place = {
     host: plan.host,
     ...facts,
     model: plan.model,
-    loaded: true,
+    loaded,
     sizeBytes: m?.sizeBytes,
     parameterSize: m?.parameterSize,
+    ...(m && !loaded && { coldLoadMs: coldLoadEstimates([m], job.records.metrics.loadSpeed()).get(m.name) }),
   };
   const parts = plan.parts.length;
   const shape = {
@@ -53,11 +63,14 @@ export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan
     rounds: plan.rounds,
     finalMaxTokens: plan.finalMaxTokens,
   };
-  const work = { promptTokens: plan.parts[0]?.tokens ?? 0, maxTokens: plan.partAnswerTokens, task: req.task, shape };
+  // what a part's request reads on average, as the dry run counts it
+  const promptTokens = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, parts));
+  const work = { promptTokens, maxTokens: plan.partAnswerTokens, task: req.task, shape };
   const e = estimatePlan(job, place, work);
   return {
     facts: e.facts,
     partAnswer: e.input.answerTokens,
     finalAnswer: e.input.finalAnswerTokens ?? e.input.answerTokens,
+    seconds: e.seconds,
   };
 }

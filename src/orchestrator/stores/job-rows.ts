@@ -22,6 +22,8 @@ export interface Job {
   partsTotal?: number;
   /** When its whole result is expected (epoch ms), once there is an estimate. */
   expectedAt?: number;
+  /** That estimate is the plan's: no part timed yet. */
+  fromPlan?: boolean;
   /** When its result was returned to its agent (epoch ms): it is sent once. */
   deliveredAt?: number;
   /** The parts answered so far (a split job's), as shown. */
@@ -156,6 +158,7 @@ export function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefine
 export interface JobStatus {
   partsTotal?: number;
   expectedAt?: number;
+  fromPlan?: boolean;
 }
 
 function statusOf(value: unknown): JobStatus {
@@ -165,5 +168,6 @@ function statusOf(value: unknown): JobStatus {
   return {
     ...(count(v.partsTotal) && { partsTotal: v.partsTotal as number }),
     ...(time(v.expectedAt) && { expectedAt: v.expectedAt as number }),
+    ...(time(v.expectedAt) && v.fromPlan === true && { fromPlan: true }),
   };
 }
