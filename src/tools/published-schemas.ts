@@ -1,11 +1,12 @@
 /**
  * A tool's schemas as the SDK sees them: their JSON Schemas converted once per process (the input
- * schema slim: slim-schema.ts), with validators that let every value through — the handler checks
- * the arguments itself (tool-call.ts), and a result is kept within its schema at compile time
- * (output-check.ts).
+ * schema slim: slim-schema.ts; the output schema lean: lean-output.ts), with validators that let
+ * every value through — the handler checks the arguments itself (tool-call.ts), and a result is
+ * kept within its schema at compile time (output-check.ts).
  */
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
+import { leanOutput } from './lean-output.js';
 import { slimSchema } from './slim-schema.js';
 
 /**
@@ -57,9 +58,13 @@ function memoJsonSchema(schema: z.ZodObject, which: 'input' | 'output'): JsonSch
   const memo = (io: 'input' | 'output') => (options: Parameters<JsonSchemaOf['input']>[0]) => {
     const key = `${which}:${io}|${String(options?.target ?? '')}`;
     let out = seen.get(key);
-    // the input schema is published slim (slim-schema.ts): the calling model reads it every turn
+    // the input schema is published slim (slim-schema.ts): the calling model reads it every turn; the output
+    // schema lean (lean-output.ts): typed everywhere, without the words no check reads
     if (!out)
-      out = which === 'input' ? (slimSchema(convert[io](options)) as Record<string, unknown>) : convert[io](options);
+      out =
+        which === 'input'
+          ? (slimSchema(convert[io](options)) as Record<string, unknown>)
+          : leanOutput(convert[io](options));
     seen.set(key, out);
     return out;
   };

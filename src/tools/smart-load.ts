@@ -5,13 +5,34 @@ import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { HostError } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 
+/** A number written as text: "300", "-1", "1e+21" (what String gives for a number). */
+const NUMBER_TEXT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/** What keepAlive may be, as an invalid call is told. */
+const KEEP_ALIVE_FORMS = 'a number of seconds or a duration like "10m"';
+
+/** keep_alive as Ollama takes it: seconds in text as a number (it refuses "-1"), a duration as it is. */
+const asKeepAlive = (s: string): string | number => (NUMBER_TEXT.test(s) ? Number(s) : s);
+
+/**
+ * keep_alive, published with one type, a string (issue 83: a `["number","string"]` union is refused by clients
+ * that map schemas onto single-type dialects, such as Gemini's function declarations): a duration ("15m") or
+ * seconds ("300", "-1"). A number is taken too, as its text.
+ */
 const keepAlive = z
-  .union([z.number(), z.string()], { error: 'a number of seconds or a duration like "10m"' })
-  .superRefine((v, ctx) => {
-    const problem = keepAliveProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .describe('Seconds or "15m"; <0: forever.');
+  .preprocess(
+    (v, ctx) => {
+      if (typeof v === 'number') return String(v);
+      // said here, as what is allowed: a type error would read "must be a string"
+      if (typeof v !== 'string') ctx.addIssue({ code: 'custom', message: KEEP_ALIVE_FORMS });
+      return v;
+    },
+    z.string().superRefine((v, ctx) => {
+      const problem = keepAliveProblem(asKeepAlive(v));
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  )
+  .describe('"15m", or seconds ("300"); <0: forever.');
 
 /** A sentence ends with one full stop, whatever the parts it is made of end with. */
 const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
@@ -75,7 +96,7 @@ export const smartLoadTool = defineTool({
     availableBytes: z.number().describe('room for it before unloading anything (on a GPU host: 80% of free VRAM)'),
     reason: z.string(),
     choice: z.string().describe('why this model'),
-    keepAlive: z.union([z.number(), z.string()]),
+    keepAlive: z.string().describe('as asked: a duration, or seconds ("300"; <0: forever)'),
     pinned: z.boolean(),
     contextLength: z.number().describe('num_ctx the model runs with'),
     contextRaisedFrom: z.number().optional().describe('the context it was loaded with before this reload'),
@@ -96,11 +117,19 @@ export const smartLoadTool = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal, phases, agent }) {
-    const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }), agent });
+    const { keepAlive: asked, ...args } = input;
+    const outcome = await smartLoad(orch, {
+      ...args,
+      ...(asked !== undefined && { keepAlive: asKeepAlive(asked) }),
+      signal,
+      ...(phases && { progress: phases }),
+      agent,
+    });
     // A refusal is a failure the caller must act on: an error result, with the numbers and the smaller alternative.
     if (outcome.action === 'refused') throw new HostError('out_of_memory', render(outcome), outcome.host ?? orch.host);
     // waitFor is the loader's, for a refusal it may wait out (busy-wait.ts): never part of an answer
-    const { waitFor: _busy, ...structured } = outcome;
-    return { structured, text: render(outcome) };
+    const { waitFor: _busy, ...rest } = outcome;
+    // one type published (a string), as the input's: seconds as text
+    return { structured: { ...rest, keepAlive: String(outcome.keepAlive) }, text: render(outcome) };
   },
 });

@@ -53,7 +53,7 @@ describe('smart_load and unload_model over stdio', () => {
     expect((await call('smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({
       action: 'loaded',
       pinned: true,
-      keepAlive: -1,
+      keepAlive: '-1', // published as a string, as the input (issue 83)
     });
     const llava = await call('smart_load', { model: 'llava:7b' });
     expect(llava.out).toMatchObject({ action: 'loaded', unloaded: ['qwen2.5-coder:7b'] });
@@ -95,11 +95,30 @@ describe('smart_load and unload_model over stdio', () => {
     const both = await call('unload_model', { model: 'x', all: true });
     expect(both.isError).toBe(true);
     expect(both.text).toMatch(/either model or all/);
-    const ka = await call('smart_load', { model: 'llama3.2', keepAlive: '-1' });
+    const ka = await call('smart_load', { model: 'llama3.2', keepAlive: 'soon' });
     expect(ka.isError).toBe(true);
     expect(ka.text).toMatch(/duration/);
     const missing = await call('smart_load', { model: 'ghost:1b' });
     expect(missing.isError).toBe(true);
     expect(missing.text).toMatch(/ollama pull ghost:1b/);
+  });
+
+  it('publishes keepAlive with one type, a string, and takes seconds as text or as a number', async () => {
+    // issue 83: a ["number","string"] union is refused by clients that map schemas onto single-type dialects
+    const { tools } = await session.client.listTools();
+    const schemas = tools.find((t) => t.name === 'smart_load')!;
+    expect((schemas.inputSchema.properties as Record<string, { type?: unknown }>).keepAlive!.type).toBe('string');
+    expect((schemas.outputSchema!.properties as Record<string, { type?: unknown }>).keepAlive!.type).toBe('string');
+    // "-1" goes to Ollama as -1 (forever): Ollama itself refuses a bare number in a string
+    const forever = await call('smart_load', { model: 'llama3.2', keepAlive: '-1' });
+    expect(forever.isError, forever.text).toBe(false);
+    expect(forever.out).toMatchObject({ action: 'loaded', keepAlive: '-1' });
+    expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')!.keepAliveMs).toBe(Infinity);
+    await call('unload_model', { model: 'llama3.2' });
+    const seconds = await call('smart_load', { model: 'llama3.2', keepAlive: 300 });
+    expect(seconds.out).toMatchObject({ action: 'loaded', keepAlive: '300' });
+    expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')!.keepAliveMs).toBe(300_000);
+    await call('unload_model', { model: 'llama3.2' });
+    expect(fake.loaded()).toEqual([]);
   });
 });
