@@ -58,19 +58,27 @@ function plannedWords(h: object): string {
   return `planned by ollm-mcp process ${String(h.plannedBy)}, which claimed this engine first on this machine ${its}; `;
 }
 
+/** "Ollama 0.35.1, " for the host's header, and a short line when that release has known holes. */
+function releaseWords(h: object): { name: string; holes: string } {
+  const name = 'engineVersion' in h && typeof h.engineVersion === 'string' ? `${h.engineVersion}, ` : '';
+  const k = 'knownHoles' in h ? (h.knownHoles as { ids: string[]; fix: string } | undefined) : undefined;
+  return { name, holes: k ? `\n- known holes: ${k.ids.join(', ')}; ${k.fix}` : '' };
+}
+
 /** One paragraph per host: reachable or not, memory, then each loaded model with its pin, keep-alive and requests. */
 export function renderStatus(fleet: FleetStatus, room: string): string {
   return fleet.hosts
     .map((h) => {
+      const release = releaseWords(h);
       if (!h.reachable)
         return (
           downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`
         );
       if (!h.managesMemory && 'plannedBy' in h && h.plannedBy !== undefined)
         return (
-          `${h.name} (${h.url}): up; planned by ollm-mcp process ${h.plannedBy}, which claimed this ` +
+          `${h.name} (${release.name}${h.url}): up; planned by ollm-mcp process ${h.plannedBy}, which claimed this ` +
           `engine first on this machine (loads, pins, unloads are its); ${h.requestsRunning} ` +
-          `request(s) from here in flight.`
+          `request(s) from here in flight.${release.holes}`
         );
       if (!h.managesMemory && h.kind === 'ollm')
         return (
@@ -100,9 +108,9 @@ export function renderStatus(fleet: FleetStatus, room: string): string {
       const learned =
         `\n- memory figures: ` +
         `${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;
-      const where = `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${plannedWords(h)}`;
+      const where = `${h.name} (${release.name}${h.url}): ${plannedWords(h)}`;
       const flight = `${h.requestsRunning} request(s) in flight${engineWords(h)}`;
-      return `${where}${mem}${budget}; ${flight}.\n${models}${router}${learned}`;
+      return `${where}${mem}${budget}; ${flight}.${release.holes}\n${models}${router}${learned}`;
     })
     .concat(
       fleet.fallback

@@ -150,6 +150,8 @@ describe.each(targets)('llama-server router contract: %s', (_name, make, run) =>
         expect((await get(t, '/health')).status).toBe(200);
         const props = (await get(t, '/props')).body;
         expect(props).toMatchObject({ role: 'router', max_instances: 2 });
+        // llama_build_info(): b<commit count of the checkout>-<short commit> (engines/known-holes.ts reads it)
+        expect(props['build_info']).toMatch(/^b\d+-[0-9a-z]+$/);
 
         const list = (await get(t, '/models')).body['data'] as Array<{
           id: string;

@@ -78,7 +78,20 @@ export interface FakeLlamacppOptions {
    * runs, as a restart with the other flag.
    */
   cachePrompt?: boolean;
+  /**
+   * What /props says as `build_info`: `b<build number>-<commit>`, as llama.cpp's llama_build_info() writes it
+   * (the number is the commit count of the checkout it was built from); default FAKE_BUILD_INFO.
+   */
+  buildInfo?: string;
+  /**
+   * Started with --cache-ram N (MiB of host RAM for the prompt cache; 0 turns it off): a router lists it in each
+   * model's args, as it starts each model's server with it; a single server's /props does not say it.
+   */
+  cacheRamMiB?: number;
 }
+
+/** The fake's build_info unless given: a release past every known hole (src/orchestrator/engines/known-holes.ts). */
+const FAKE_BUILD_INFO = 'b12600-fa4e000';
 
 /**
  * The answer's format from a chat's response_format, as llama-server reads it (server-common.cpp
@@ -253,7 +266,13 @@ export class FakeLlamacpp {
       ...(m.runtime ? [] : ['--parallel', '1']),
       '--threads',
       '1',
+      ...(this.options.cacheRamMiB !== undefined ? ['--cache-ram', String(this.options.cacheRamMiB)] : []),
     ];
+  }
+
+  /** What /props says as build_info. */
+  private get build(): string {
+    return this.options.buildInfo ?? FAKE_BUILD_INFO;
   }
 
   private entry(s: State) {
@@ -304,12 +323,19 @@ export class FakeLlamacpp {
         res,
         200,
         this.router
-          ? { role: 'router', max_instances: this.options.modelsMax ?? 4, models_autoload: true, build_info: 'fake' }
+          ? {
+              role: 'router',
+              max_instances: this.options.modelsMax ?? 4,
+              models_autoload: true,
+              build_info: this.build,
+            }
           : {
-              total_slots: 1,
+              total_slots: this.states[0]!.model.runtime?.slots ?? 1,
               model_path: this.states[0]!.model.file,
-              default_generation_settings: { n_ctx: this.states[0]!.model.ctxSize ?? 512 },
-              build_info: 'fake',
+              default_generation_settings: {
+                n_ctx: this.states[0]!.model.runtime?.nCtx ?? this.states[0]!.model.ctxSize ?? 512,
+              },
+              build_info: this.build,
             },
       );
     if (route === 'GET /models' || route === 'GET /v1/models')
@@ -404,7 +430,7 @@ export class FakeLlamacpp {
       model_path: s.model.file,
       model_alias: s.model.id,
       is_sleeping: s.status === 'sleeping',
-      build_info: 'fake',
+      build_info: this.build,
     });
   }
 

@@ -189,13 +189,13 @@ describe('a llama.cpp router host', () => {
     ]);
     const text = renderStatus(fleet, '1 GB free for models now (budget 1 GB)');
     expect(text).toMatch(
-      /llama \(llama\.cpp, 127\.0\.0\.1:\d+\): .*\n- storiesA:latest: 0\.0 GB, pinned, kept loaded\n- router: at most 2 loaded; also storiesB:latest \(unloaded, 0\.0 GB\), storiesC:latest \(failed, 0\.0 GB\)/,
+      /llama \(llama\.cpp b12600, 127\.0\.0\.1:\d+\): .*\n- storiesA:latest: 0\.0 GB, pinned, kept loaded\n- router: at most 2 loaded; also storiesB:latest \(unloaded, 0\.0 GB\), storiesC:latest \(failed, 0\.0 GB\)/,
     );
     const report = await runDoctor(orch);
     expect(report.checks.find((c) => c.name === 'Host llama')).toMatchObject({
       level: 'warn',
       detail: expect.stringMatching(
-        /^llama-server fake \(router\) at 127\.0\.0\.1:\d+, at most 2 models loaded: 3 models, 1 loaded, failed to load: storiesC:latest$/,
+        /^llama-server b12600-fa4e000 \(router\) at 127\.0\.0\.1:\d+, at most 2 models loaded: 3 models, 1 loaded, failed to load: storiesC:latest$/,
       ),
     });
   });

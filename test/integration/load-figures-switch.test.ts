@@ -48,7 +48,7 @@ describe('hosts.NAME.loadFigures', () => {
     const fleet = await orch.fleetStatus();
     expect(fleet.hosts.find((h) => h.name === 'llama')).toMatchObject({ engineLoad: { running: 0, waiting: 0 } });
     expect(renderStatus(fleet, '')).toMatch(
-      /llama \(llama\.cpp, [^)]+\): .*request\(s\) in flight; the engine counts 0 running, 0 waiting \(every client's\)\./,
+      /llama \(llama\.cpp b12600, [^)]+\): .*request\(s\) in flight; the engine counts 0 running, 0 waiting \(every client's\)\./,
     );
   });
 

@@ -115,6 +115,7 @@ const ASSEMBLY = new Set([
   'doctor-learned.ts',
   'doctor-agents.ts',
   'doctor-hosts.ts',
+  'doctor-engines.ts',
 ]);
 /**
  * An adapter: a folder of engines/ named for an engine kind (engines/engine.ts EngineKind). engines/holds/ is none:

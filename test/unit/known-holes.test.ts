@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   holesOf,
-  holesWarning,
+  holesText,
   KNOWN_HOLES,
   versionVerdict,
   type HoleEngine,
@@ -76,7 +76,7 @@ describe('the verdict: the name, and the release that fixes every hole that appl
     const v = versionVerdict('ollama', '0.34.2');
     expect(v.name).toBe('Ollama 0.34.2');
     expect(v.fix).toBe('upgrade to 0.35.0 or newer');
-    expect(holesWarning(v)).toBe(
+    expect(`${holesText(v)}; ${v.fix}`).toBe(
       'Ollama 0.34.2 has known hole: CVE-2026-103663 (path traversal in /api/pull → code execution); ' +
         'upgrade to 0.35.0 or newer',
     );
@@ -94,6 +94,6 @@ describe('the verdict: the name, and the release that fixes every hole that appl
   it('a version without holes: no fix, no warning', () => {
     const v = versionVerdict('ollama', '0.35.1');
     expect(v).toEqual({ name: 'Ollama 0.35.1', holes: [] });
-    expect(holesWarning(v)).toBeUndefined();
+    expect(holesText(v)).toBeUndefined();
   });
 });

@@ -31,6 +31,14 @@ export interface EngineReport {
   /** How many models it holds at most. */
   modelsMax: number;
   models: ReportedModel[];
+  /** Its own version, as its answer gives it (llama-server's /props build_info: `b9100-1a2b3c4`). */
+  version?: string;
+  /**
+   * The models whose server keeps a prompt cache in host RAM across requests and slots, and those whose does not
+   * (llama-server's --cache-ram; 0 turns it off), where the engine says how each runs (a router's model args);
+   * absent where it does not say (a single llama-server's /props).
+   */
+  promptCache?: { on: string[]; off: string[] };
 }
 
 /** One model's share of an engine's own load figures, where the engine says it per model. */

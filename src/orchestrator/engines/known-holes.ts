@@ -202,9 +202,9 @@ export function versionVerdict(engine: HoleEngine, version: string | undefined):
   return { name, holes, ...(fix && { fix }) };
 }
 
-/** "Ollama 0.34.2 has known holes: CVE-2026-103663 (path traversal …); upgrade to 0.35.0 or newer", or undefined. */
-export function holesWarning(v: VersionVerdict): string | undefined {
+/** "Ollama 0.34.2 has known hole: CVE-2026-103663 (path traversal in /api/pull → code execution)", or undefined. */
+export function holesText(v: VersionVerdict): string | undefined {
   if (!v.holes.length) return undefined;
   const each = v.holes.map((h) => `${h.id} (${h.what})`).join('; ');
-  return `${v.name} has known hole${v.holes.length === 1 ? '' : 's'}: ${each}; ${v.fix}`;
+  return `${v.name} has known hole${v.holes.length === 1 ? '' : 's'}: ${each}`;
 }

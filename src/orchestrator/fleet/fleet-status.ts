@@ -13,6 +13,9 @@ import { sharedOf } from '../engines/planned-elsewhere.js';
 import { plannerOf } from '../engines/planned-there.js';
 import { engineLoadOf } from './placement.js';
 import type { ExtraCopies } from './extra-copies.js';
+import type { EngineReport } from '../engines/engine.js';
+import { releaseVerdict } from '../engines/engine-release.js';
+import { versionVerdict } from '../engines/known-holes.js';
 
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
 
@@ -40,6 +43,20 @@ function plannerView(h: FleetHost) {
 }
 
 /**
+ * The engine's release as a status shows it — "Ollama 0.34.2", "llama.cpp b9100" — and its known holes with
+ * the release that fixes them (engines/known-holes.ts); nothing for an engine whose version is not read.
+ */
+async function releaseWords(h: FleetHost, report: EngineReport | undefined) {
+  const v =
+    h.kind === 'llamacpp'
+      ? versionVerdict('llamacpp', report?.version)
+      : await releaseVerdict(h.engine, { timeoutMs: 3000 }).catch(() => undefined);
+  if (!v) return {};
+  const holes = v.holes.length > 0 && { knownHoles: { ids: v.holes.map((x) => x.id), fix: v.fix! } };
+  return { engineVersion: v.name, ...holes };
+}
+
+/**
  * One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and
  * unloads by itself, and no memory is planned there (or here: another ollm-mcp of this user plans it).
  * `relayed`: asked by another ollm-mcp (engines/ollm/planner-engine.ts hostView), no other one is asked.
@@ -63,6 +80,7 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
   const router = ram.ollama.reachable ? await h.engine.report?.().catch(() => undefined) : undefined;
   // the engine's own figures (every client's requests), where it publishes them (engines/load-reader.ts)
   const figures = ram.ollama.reachable ? await engineLoadOf(h) : undefined;
+  const release = ram.ollama.reachable ? await releaseWords(h, router) : {};
   const base = {
     name: h.name,
     kind: h.kind,
@@ -70,6 +88,7 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
     priority: h.priority,
     ...(h.cluster && { cluster: true }),
     reachable: ram.ollama.reachable,
+    ...release,
     ...(ram.ollama.error && { error: ram.ollama.error }),
     ...(cooling && { coolingDown: cooling }),
     ...(figures && {

@@ -8,6 +8,7 @@
  */
 import { HostError } from '../ollama/ollama.js';
 import { httpFetch } from '../http-fetch.js';
+import { boundedVersion } from '../engine-release.js';
 import { redactSecrets } from '../../util/redact-secrets.js';
 import { errorCode } from '../../util/error-code.js';
 import { cancelledText } from '../../util/stopping.js';
@@ -168,7 +169,7 @@ export class LlamacppApi {
     if (r.status >= 400) throw this.failed('GET /props', r.status, r.json, r.text);
     if (!isObject(r.json)) throw foreignAnswer(this, 'GET /props', r.text);
     const max = r.json['max_instances'];
-    const build = r.json['build_info'];
+    const build = boundedVersion(r.json['build_info']);
     const router = r.json['role'] === 'router';
     const gen = r.json['default_generation_settings'];
     const slots = r.json['total_slots'];
@@ -182,7 +183,7 @@ export class LlamacppApi {
     return {
       router,
       ...(typeof max === 'number' && max > 0 && { maxInstances: max }),
-      ...(typeof build === 'string' && { build }),
+      ...(build && { build }),
       ...(!router && { single }),
     };
   }

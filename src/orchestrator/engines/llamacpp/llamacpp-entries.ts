@@ -68,6 +68,15 @@ export function showAnswer(m: LlamacppModel): ModelShow {
   };
 }
 
+/**
+ * A router's models by whether their server keeps the prompt cache in RAM: each model's args are the router's
+ * own flags (--cache-ram N, 8192 MiB unless given; 0 turns it off) with the model's preset.
+ */
+export function promptCacheOf(models: readonly LlamacppModel[]): { on: string[]; off: string[] } {
+  const off = (m: LlamacppModel) => m.args.cacheRamMiB === 0;
+  return { on: models.filter((m) => !off(m)).map((m) => m.name), off: models.filter(off).map((m) => m.name) };
+}
+
 /** Its row in the host's report: status, memory and where that figure comes from. */
 export function reportRow(m: LlamacppModel): EngineReport['models'][number] {
   return {

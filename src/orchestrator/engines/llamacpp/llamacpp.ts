@@ -27,7 +27,7 @@ import { routerLoad, routerUnload } from './llamacpp-calls.js';
 import { tokenizeCount } from './llamacpp-tokenize.js';
 import { describeRouterModel, type LlamacppModel } from './llamacpp-models.js';
 import { ModelRuntimes } from './llamacpp-runtimes.js';
-import { modelEntry, reportRow, runningEntry, showAnswer } from './llamacpp-entries.js';
+import { modelEntry, promptCacheOf, reportRow, runningEntry, showAnswer } from './llamacpp-entries.js';
 import { cannotDelete, cannotPull, noSuchModel } from './llamacpp-refusals.js';
 
 export interface LlamacppOptions {
@@ -210,6 +210,8 @@ export class LlamacppBackend implements Engine {
       router: props.router,
       modelsMax,
       models: models.map(reportRow),
+      ...(props.build && { version: props.build }),
+      ...(props.router && { promptCache: promptCacheOf(models) }),
     };
   }
 

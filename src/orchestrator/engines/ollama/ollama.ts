@@ -20,6 +20,7 @@ import type {
 import type { EngineModel, ModelShow } from '../engine-model.js';
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
+import { boundedVersion } from '../engine-release.js';
 import { cancelledText } from '../../util/stopping.js';
 import { HostError } from '../host-error.js';
 import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
@@ -148,8 +149,9 @@ export class OllamaBackend implements Engine {
     return ollamaError(err, what, ctx, { host: this.host, url: this.url, setting: this.setting });
   }
 
+  /** /api/version's `version`, bounded where it enters (engine-release.ts); `unknown` when it is not one. */
   version(options?: CallOptions): Promise<string> {
-    return this.call('/api/version', async (c) => (await c.version()).version, options);
+    return this.call('/api/version', async (c) => boundedVersion((await c.version()).version) ?? 'unknown', options);
   }
 
   list(options?: CallOptions): Promise<EngineModel[]> {
