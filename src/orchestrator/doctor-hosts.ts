@@ -41,10 +41,8 @@ async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: HostAn
     return {
       name: `Host ${h.name}`,
       level: 'warn',
-      detail: `${where}: ${answer.error.split(' — ')[0]}`,
-      fix:
-        `${downFix(h, answer.error, `start it, or correct hosts.${h.name}.url in settings`)}; ` +
-        `requests go to the other hosts meanwhile`,
+      detail: `${where}: ${answer.error.split(' — ')[0]}; ${UNKNOWN}`,
+      fix: selfManagedFix(h, answer.error),
     };
   try {
     const list = await h.catalog.list({ refresh: true });
@@ -57,12 +55,17 @@ async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: HostAn
         .join(', ')})`,
     };
   } catch (err) {
-    return {
-      name: `Host ${h.name}`,
-      level: 'warn',
-      detail: `${where}: ${err instanceof Error ? err.message : String(err)}`,
-    };
+    const message = err instanceof Error ? err.message : String(err);
+    return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${message}`, fix: selfManagedFix(h, message) };
   }
+}
+
+/** What a host down says of its models. */
+const UNKNOWN = '0 models reachable (which it serves is unknown until it answers)';
+
+/** The next step for an engine that manages its own memory and does not answer: its own, never Ollama's. */
+function selfManagedFix(h: Orchestrator['hosts'][number], error: string): string {
+  return `${downFix(h, error, `start it, or correct hosts.${h.name}.url in settings`)}; requests go to the other hosts meanwhile`;
 }
 
 /** Another host's loaded models against its own budget (from its capacity when it runs elsewhere). */
@@ -77,7 +80,9 @@ async function llamacppCheck(h: Orchestrator['hosts'][number], answer: HostAnswe
   const fix =
     `${downFix(h, 'error' in answer ? answer.error : '', `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name})`)}; ` +
     `requests go to the other hosts meanwhile`;
-  if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: answer.error.split(' — ')[0]!, fix };
+  // down, its models are not counted: none is reachable, and which it serves is unknown (issue 83, finding 3)
+  if ('error' in answer)
+    return { name: `Host ${h.name}`, level: 'warn', detail: `${answer.error.split(' — ')[0]!}; ${UNKNOWN}`, fix };
   try {
     const s = await h.engine.report?.();
     if (!s) throw new Error('not a llama.cpp host');

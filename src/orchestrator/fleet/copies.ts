@@ -166,10 +166,7 @@ export function namedFirst(
 ): Attempt | undefined {
   const named = findModel(models, name);
   if (!named) {
-    attempts.push({
-      model: shortened(name),
-      error: `not installed — ${meant(models, name)}pull it with \`ollama pull ${shortened(name)}\``,
-    });
+    attempts.push({ model: shortened(name), error: notListed(models, name, [...attempts]) });
     return undefined;
   }
   // named, it is not held to the profile rule (a general model for code is used as named), only to what it
@@ -192,6 +189,21 @@ export function namedFirst(
   for (const m of holding)
     queue.push({ model: m.name, why, ...(m.host !== undefined && { host: m.host }), chosen: true });
   return undefined;
+}
+
+/**
+ * Why a named model is in no list, and the next step (issue 83, finding 3). `down`: the attempts made before it,
+ * one per host that did not answer (placed.ts) — each with its own engine's next step: one of them may serve it,
+ * so it is started, never \`ollama pull\` (a llama.cpp model is in no Ollama registry). With every host answering:
+ * a name a typo away, else how Ollama gets it.
+ */
+function notListed(models: Candidates['models'], name: string, down: readonly Attempt[]): string {
+  if (down.length === 0) return `not installed — ${meant(models, name)}pull it with \`ollama pull ${shortened(name)}\``;
+  const near = meant(models, name).replace(/ Name it exactly, or $/, '');
+  return (
+    `not listed by the hosts that answer${near ? ` (${near})` : ''} — ${down.map((d) => d.model).join(', ')} ` +
+    `did not answer and may serve it: start ${down.length === 1 ? 'it' : 'them'} as said, then call again`
+  );
 }
 
 /** Of a model's copies, the one with the largest window. */

@@ -62,7 +62,8 @@ export function nextStep(
 /** One line per host down, for a tool's text. */
 export function downLines(down: readonly HostDown[]): string[] {
   return down.map((d) => {
-    const why = /not reachable at \S+ \(([^()]+)\)/.exec(d.error)?.[1] ?? d.error.replace(/[.\s]+$/, '');
+    // "Ollama is not reachable at H (why)", "llama-server at H is not reachable (why)": the cause alone
+    const why = /not reachable(?: at \S+)? \(([^()]+)\)/.exec(d.error)?.[1] ?? d.error.replace(/[.\s]+$/, '');
     return (
       `${/llama-server/.test(d.next) ? 'llama.cpp' : /that engine/.test(d.next) ? 'OpenAI-compatible' : 'Ollama'} ` +
       `host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`

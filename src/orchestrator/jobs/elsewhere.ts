@@ -12,8 +12,9 @@ import type { Fallback } from '../engines/engine.js';
 import type { Prepared } from '../route/route-prepare.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 
+/** Each attempt in a clause, its own closing period dropped: "….; …" never (issue 83, finding 3). */
 function describeAttempts(attempts: Attempt[]): string {
-  return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
+  return attempts.map((a) => `${a.model}: ${a.error.replace(/[.\s]+$/, '')}`).join('; ');
 }
 
 /** The plan that found no local answer: its request, the request as shaped (route-prepare.ts), and every attempt. */

@@ -78,7 +78,7 @@ export function noCandidate(parts: JobParts, req: RouteRequest, c: NoCandidate):
       model: c.namedHost ? `${m.name} on ${c.namedHost(m)}` : m.name,
       error: why(m) ?? 'cannot take it',
     });
-  const list = attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
+  const list = attempts.map((a) => `${a.model}: ${a.error.replace(/[.\s]+$/, '')}`).join('; ');
   if (!parts.fallback)
     throw new RouteError(
       `No installed model that fits this machine can take ${profile} ` +

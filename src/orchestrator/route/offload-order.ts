@@ -124,7 +124,7 @@ export function whyEach(
         `${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`,
     );
   }
-  return [...each, ...here.down.map((d) => `${d.model}: ${d.error}`)].join('; ');
+  return [...each, ...here.down.map((d) => `${d.model}: ${d.error.replace(/[.\s]+$/, '')}`)].join('; ');
 }
 
 export const NEXT =
