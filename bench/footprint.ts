@@ -40,21 +40,39 @@ export interface Footprint {
  * in-memory transport. Registering and listing touch no orchestrator, so none is made.
  */
 export async function listedTools(): Promise<ListedTool[]> {
+  return sentOf(await toolList());
+}
+
+/** The parts of a tools/list result a client sends to the model. */
+const sentOf = (list: Awaited<ReturnType<typeof toolList>>): ListedTool[] =>
+  list.tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    inputSchema: t.inputSchema as Record<string, unknown>,
+  }));
+
+/** The tools/list result whole, as the client receives it. */
+async function toolList() {
   const server = new McpServer({ name: 'footprint', version: '1' });
   for (const register of TOOLS) register(server, {} as Orchestrator);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'footprint', version: '1' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   try {
-    return (await client.listTools()).tools.map((t) => ({
-      name: t.name,
-      description: t.description,
-      inputSchema: t.inputSchema as Record<string, unknown>,
-    }));
+    return await client.listTools();
   } finally {
     await client.close();
     await server.close();
   }
+}
+
+/**
+ * The tools/list result's bytes as JSON, and its output schemas' (issue 83: 54 of its 65 KB were output
+ * schemas, which clients that forward them pay for; published lean since: src/tools/lean-output.ts).
+ */
+function listBytes(list: Awaited<ReturnType<typeof toolList>>): { all: number; output: number } {
+  const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+  return { all: bytes(list), output: list.tools.reduce((n, t) => n + (t.outputSchema ? bytes(t.outputSchema) : 0), 0) };
 }
 
 /** Characters and tokens per tool (its entry as sent), largest first, and of the whole list as sent. */
@@ -83,8 +101,10 @@ export function describeFootprint(f: Footprint, top = f.tools.length): string[] 
 }
 
 export async function benchFootprint(): Promise<{ ok: boolean; lines: string[] }> {
-  const f = footprintOf(await listedTools());
+  const list = await toolList();
+  const f = footprintOf(sentOf(list));
   const ok = f.tokens <= FOOTPRINT_GOAL_TOKENS;
+  const bytes = listBytes(list);
   return {
     ok,
     lines: [
@@ -93,6 +113,8 @@ export async function benchFootprint(): Promise<{ ok: boolean; lines: string[] }
         `${FOOTPRINT_GOAL_TOKENS}) ${ok ? 'OK' : 'MISSED'}`,
       `  the parts alone (name + description + schema): ${f.partChars} characters ≈ ` +
         `${(f.partChars / CHARS_PER_TOKEN).toFixed(0)} tokens`,
+      `  the tools/list result whole (titles, annotations, output schemas): ${bytes.all} bytes, of which output ` +
+        `schemas ${bytes.output}`,
       '  per tool, largest first:',
       ...describeFootprint(f),
     ],

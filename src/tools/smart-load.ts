@@ -32,7 +32,7 @@ const keepAlive = z
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   )
-  .describe('"15m", or seconds ("300"); <0: forever.');
+  .describe('Seconds or "15m"; <0: forever.');
 
 /** A sentence ends with one full stop, whatever the parts it is made of end with. */
 const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
