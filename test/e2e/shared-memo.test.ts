@@ -45,7 +45,9 @@ describe('a launch started as one before', () => {
       expect(first).toBeGreaterThan(0);
       // the server the launch started runs with its Node flags (spawn.ts DAEMON_NODE_FLAGS)
       if (process.platform === 'linux')
-        expect(readFileSync(`/proc/${first}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=4');
+        expect(readFileSync(`/proc/${first}/cmdline`, 'utf8').split('\0')).toEqual(
+          expect.arrayContaining(['--max-semi-space-size=4', '--min-semi-space-size=4']),
+        );
       const b = await launch('agent-b');
       expect(b.stderr()).toMatch(MEMO);
       expect(servedBy(b)).toBe(first);

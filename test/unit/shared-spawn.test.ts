@@ -12,6 +12,7 @@ describe("the shared server's command line (spawn.ts)", () => {
       ).toEqual([...DAEMON_NODE_FLAGS, '--max-semi-space-size=16', '/d/cli.js', 'daemon', '--model', 'm']);
       expect(daemonArgs(['node', '/d/cli.js'], [])).toEqual([...DAEMON_NODE_FLAGS, '/d/cli.js', 'daemon']);
       expect(DAEMON_NODE_FLAGS).toContain('--max-semi-space-size=4');
+      expect(DAEMON_NODE_FLAGS).toContain('--min-semi-space-size=4'); // fixed at 4 MB: no scavenge every third call
     },
   );
 });

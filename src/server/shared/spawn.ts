@@ -16,12 +16,15 @@ import type { Place } from './place.js';
 
 /**
  * Node's flags for the shared server, before the launch's own (which win). Its young generation is
- * capped at 2 × 4 MB: by default V8 grows it to 2 × 16 MB under a burst of calls, and the server
- * then held ~59 MB of anonymous memory after 4 clients × 120 calls, ~30 MB with the cap, at no CPU
- * cost measurable over 1,600 calls (bench/clients-memory; lifecycle.ts keepHeapSmall cannot set
- * this once the heap is made).
+ * 2 × 4 MB from the start and stays so. Capped: by default V8 grows it to 2 × 16 MB under a burst of
+ * calls, and the server then held ~59 MB of anonymous memory after 4 clients × 120 calls, ~30 MB with
+ * the cap (bench/clients-memory). Not smaller: lifecycle.ts keepHeapSmall stops it growing from
+ * V8's first 1 MB, where a quick call's ~300 kB of short-lived objects set off a scavenge every third
+ * call — on the call's path, helper threads and all; at 4 MB one every eleventh, the server's CPU a
+ * call 0.2–0.35 ms lower and its GC pauses ~40% shorter in all (issue 82; ~0.4 MB more PSS). Neither
+ * can be set once the heap is made.
  */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=4', '--min-semi-space-size=4'];
 
 /**
  * The launch's arguments for the daemon: Node's flags (ours, then its own), its flags, the command `daemon`
