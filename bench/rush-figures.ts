@@ -43,7 +43,8 @@ export interface Run {
 }
 
 interface Judged {
-  fileP90: number;
+  /** Each file question's time, sent to answer read (s; Infinity: never whole). */
+  fileSeconds: number[];
   whole: number;
   twice: string[];
   failed: number;
@@ -56,31 +57,41 @@ interface Judged {
 const nearestRank = (xs: number[], p: number) =>
   xs.length === 0 ? Infinity : [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(p * xs.length) - 1)]!;
 
-function judge(run: Run): Judged {
-  const files = run.jobs.filter((j) => j.job.kind === 'file');
+function judge(run: Run, label: string): Judged {
   const calls = run.jobs.flatMap((j) => j.walk.calls.map((c) => ({ tag: j.job.tag, c })));
   return {
-    fileP90: nearestRank(
-      files.map((j) => j.walk.wholeAtSeconds ?? Infinity),
-      0.9,
-    ),
+    fileSeconds: run.jobs.filter((j) => j.job.kind === 'file').map((j) => j.walk.wholeAtSeconds ?? Infinity),
     whole: run.jobs.filter((j) => isWhole(j.job, j.walk.whole, run.generations)).length,
-    twice: computedTwice(run.generations),
+    twice: computedTwice(run.generations).map((w) => `${label}${w}`),
     // a call the client cut (its answer lost), or answered with an error
     failed: calls.filter(({ c }) => c.got.startsWith('no answer') || c.got.startsWith('an error')).length,
     handOvers: calls
       .filter(({ c }) => c.got.startsWith('handed over'))
-      .map(({ tag, c }) => `${tag} ${c.name} after ${c.tookSeconds.toFixed(1)} s`),
+      .map(({ tag, c }) => `${label}${tag} ${c.name} after ${c.tookSeconds.toFixed(1)} s`),
     reloads: run.hosts.reduce((n, h) => n + h.reloads.length, 0),
     evictions: run.hosts.reduce((n, h) => n + h.evictions.length, 0),
   };
 }
 
+/** Every run of a mode judged as one: its counts summed, its file questions pooled. */
+function judgeAll(runs: Run[]): Judged {
+  const each = runs.map((r, i) => judge(r, runs.length > 1 ? `run ${i + 1}: ` : ''));
+  const sum = (f: (j: Judged) => number) => each.reduce((n, j) => n + f(j), 0);
+  return {
+    fileSeconds: each.flatMap((j) => j.fileSeconds),
+    whole: sum((j) => j.whole),
+    twice: each.flatMap((j) => j.twice),
+    failed: sum((j) => j.failed),
+    handOvers: each.flatMap((j) => j.handOvers),
+    reloads: sum((j) => j.reloads),
+    evictions: sum((j) => j.evictions),
+  };
+}
+
+/** The run of median time. */
+const median = (runs: Run[]) => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+
 const ok = (b: boolean) => (b ? 'OK' : 'MISSED');
-const twiceWhat = (one: string[], two: string[]) =>
-  one.length + two.length
-    ? ` (${[...one.map((w) => `one host: ${w}`), ...two.map((w) => `two: ${w}`)].join('; ')})`
-    : '';
 
 function hostLine(mode: string, h: HostFigures, scale: number): string {
   const loads = Object.entries(h.loads)
@@ -96,39 +107,48 @@ function hostLine(mode: string, h: HostFigures, scale: number): string {
   );
 }
 
-/** The figures of both runs, and whether every goal held. */
-export function rushLines(o: { one: Run; two: Run; agents: Agent[]; seed: number; timing: Timing }): {
+/** The figures of both modes' runs, and whether every goal held (the time by the medians, the rest in every run). */
+export function rushLines(o: { ones: Run[]; twos: Run[]; agents: Agent[]; seed: number; timing: Timing }): {
   ok: boolean;
   lines: string[];
 } {
-  const { one, two, timing: t } = o;
-  const [a, b] = [judge(one), judge(two)];
-  const jobs = o.agents.reduce((n, ag) => n + ag.jobs.length, 0);
-  const ratio = two.seconds / one.seconds;
+  const { ones, twos, timing: t } = o;
+  const [a, b] = [judgeAll(ones), judgeAll(twos)];
+  const n = ones.length;
+  const jobs = o.agents.reduce((k, ag) => k + ag.jobs.length, 0) * n;
+  const [one, two] = [median(ones).seconds, median(twos).seconds];
+  const ratio = two / one;
   const at = (s: number) => `${s.toFixed(1)} s (${(s / t.scale).toFixed(0)} s)`;
+  const [p90a, p90b] = [nearestRank(a.fileSeconds, 0.9), nearestRank(b.fileSeconds, 0.9)];
   const fast = ratio <= GOAL_RATIO;
-  const patient = b.fileP90 <= t.patienceSeconds;
+  const patient = p90b <= t.patienceSeconds;
   const engines = a.reloads + b.reloads === 0 && a.evictions + b.evictions === 0;
   const answered =
     a.whole === jobs && b.whole === jobs && a.twice.length + b.twice.length === 0 && a.failed + b.failed === 0;
+  const list = (xs: string[]) => (xs.length ? ` (${xs.join('; ')})` : '');
+  const times = (runs: Run[]) => runs.map((r) => r.seconds.toFixed(1)).join(', ');
+  const label = (mode: string, i: number) => (n > 1 ? `${mode}, run ${i + 1}` : mode);
   const lines = [
     `rush: ${o.agents.length} agents (${o.agents.map((ag) => `${ag.name}: ${ag.fileBytes / 1000} KB log`).join(', ')}) ` +
       `× 10 jobs (6 quick, 3 over its log by path, 1 comparison), seed ${o.seed}; time × ${t.scale} (issue's scale in ` +
       `brackets): a token ${t.tokenDelayMs} ms, ${t.promptTokenDelayMs.toFixed(3)} s per 1,000 prompt tokens, ` +
       `${t.loadMsPerGB / 1000} s a GB loaded, clients cut calls at ${t.patienceSeconds} s (settings: ` +
-      `timeoutSeconds ${t.settingSeconds})`,
-    `rush: one host ${at(one.seconds)}, two hosts ${at(two.seconds)} = ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×) ${ok(fast)}`,
-    `rush: file questions' p90 (sent to answer read): one host ${at(a.fileP90)}, two hosts ${at(b.fileP90)} against ` +
+      `timeoutSeconds ${t.settingSeconds})${n > 1 ? `; ${n} runs of each, interleaved, the median times` : ''}`,
+    `rush: one host ${at(one)}, two hosts ${at(two)} = ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×) ${ok(fast)}` +
+      (n > 1 ? `; every run (s): one host ${times(ones)}, two hosts ${times(twos)}` : ''),
+    `rush: file questions' p90 (sent to answer read): one host ${at(p90a)}, two hosts ${at(p90b)} against ` +
       `the clients' ${t.patienceSeconds} s (goal within, two hosts) ${ok(patient)}`,
-    ...one.hosts.map((h) => hostLine('one host', h, t.scale)),
-    ...two.hosts.map((h) => hostLine('two hosts', h, t.scale)),
+    ...ones.flatMap((r, i) => r.hosts.map((h) => hostLine(label('one host', i), h, t.scale))),
+    ...twos.flatMap((r, i) => r.hosts.map((h) => hostLine(label('two hosts', i), h, t.scale))),
     `rush: reloads of a loaded model ${a.reloads} and ${b.reloads}, forced evictions ${a.evictions} and ` +
       `${b.evictions} (one host and two; goal 0) ${ok(engines)}`,
-    `rush: hand-overs: one host ${a.handOvers.length}${a.handOvers.length ? ` (${a.handOvers.join('; ')})` : ''}; ` +
-      `two hosts ${b.handOvers.length}${b.handOvers.length ? ` (${b.handOvers.join('; ')})` : ''}`,
-    `rush: answers whole ${a.whole}/${jobs} and ${b.whole}/${jobs}, computed twice ${a.twice.length} and ${b.twice.length}${twiceWhat(a.twice, b.twice)}, ` +
+    `rush: hand-overs: one host ${a.handOvers.length}${list(a.handOvers)}; two hosts ${b.handOvers.length}` +
+      list(b.handOvers),
+    `rush: answers whole ${a.whole}/${jobs} and ${b.whole}/${jobs}, computed twice ${a.twice.length} and ` +
+      `${b.twice.length}${list([...a.twice.map((w) => `one host: ${w}`), ...b.twice.map((w) => `two: ${w}`)])}, ` +
       `failed calls ${a.failed} and ${b.failed} (goal all, 0, 0) ${ok(answered)}`,
-    ...[...one.jobs, ...two.jobs]
+    ...[...ones, ...twos]
+      .flatMap((r) => r.jobs)
       .filter((j) => j.walk.stopped)
       .slice(0, 3)
       .map((j) => `rush:   ${j.job.tag} stopped: ${j.walk.stopped!.slice(0, 200)}`),

@@ -134,10 +134,10 @@ export function rushReply(words: AnswerWords) {
 
 /**
  * Generations of the same model on the same prompt beyond the first, over every host: work done twice, each
- * named (`a3-j1 part 4 on llama3.1:8b`).
+ * named (`a3-j1 part 4 on llama3.1:8b`, and how many of them the client stopped before their end).
  */
 export function computedTwice(gens: readonly GenerationRecord[]): string[] {
-  const seen = new Map<string, { what: string; count: number }>();
+  const seen = new Map<string, { what: string; count: number; stopped: number }>();
   for (const g of gens) {
     const text = promptText(g);
     const r = requestOf(text);
@@ -145,9 +145,11 @@ export function computedTwice(gens: readonly GenerationRecord[]): string[] {
     const key = `${g.resolved}\0${g.system ?? ''}\0${text}`;
     const what = `${r.tag}${r.combine ? ' combining' : r.part !== undefined ? ` part ${r.part}` : ''} on ${g.resolved}`;
     const was = seen.get(key);
-    seen.set(key, { what, count: (was?.count ?? 0) + 1 });
+    seen.set(key, { what, count: (was?.count ?? 0) + 1, stopped: (was?.stopped ?? 0) + (g.aborted ? 1 : 0) });
   }
-  return [...seen.values()].flatMap((v) => Array<string>(v.count - 1).fill(v.what));
+  return [...seen.values()].flatMap((v) =>
+    Array<string>(v.count - 1).fill(`${v.what}${v.stopped ? ` (${v.stopped} of ${v.count} stopped midway)` : ''}`),
+  );
 }
 
 /**
