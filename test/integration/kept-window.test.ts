@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { compare } from '../../src/orchestrator/jobs/compare.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
@@ -89,6 +91,42 @@ describe('a loaded model keeps its window', () => {
     expect(a.split!.contextTokens).toBe(q.contextLength);
     expect(fake!.stats().reloads).toEqual([]);
     expect(loadsOf(fake!, 'llama3.1:8b')).toBe(1);
+  }, 60_000);
+
+  it("a file question planned before anything loads the model: the quick question loading it first takes the parts' window", async () => {
+    const core = await host();
+    const req = { prompt: 'List the errors in this log.', task: 'summarize' as const, model: 'llama3.1:8b' };
+    const { docs } = file(60_000);
+    const plan = await planOffload(core, req, docs); // planned, nothing loaded yet
+    if (plan.kind !== 'split') throw new Error(`expected a split plan, got ${plan.kind}`);
+    expect(plan.plan.window).toBe(8192);
+    // a quick question beside it loads the model first: with the window the parts were sized to, not its own 4096
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
+    expect(quick.contextLength).toBe(8192);
+    const r = await runSplit(core, req, plan.plan);
+    expect(r.text).toBe('FINAL');
+    expect(fake!.stats().reloads).toEqual([]);
+    expect(loadsOf(fake!, 'llama3.1:8b')).toBe(1);
+    // once loaded, the expectation is spent: the next load of another model takes its own window
+    await routeAndGenerate(core, { prompt: 'Write a loop.', model: 'qwen2.5-coder:7b' });
+    expect(fake!.loaded().find((m) => m.name === 'qwen2.5-coder:7b')!.contextLength).toBe(4096);
+  }, 60_000);
+
+  it('a window expected of the next load that memory cannot hold is not taken: the load asked for goes ahead', async () => {
+    fake = await FakeOllama.start({ memoryBytes: 6.7e9, models: [llama, coder], tokenDelayMs: 0 });
+    const core = await coreFor(fake, { totalBytes: 6.7e9, yaml: YAML });
+    core.loader.expectWindow('llama3.1:8b', 8192); // ~7.0 GB at 8192; ~6.4 GB at 4096
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
+    expect(quick.contextLength).toBe(4096);
+    expect(fake.stats().refusedLoads).toEqual([]);
+    // with the room, the same expectation is taken
+    await fake.stop();
+    fake = await FakeOllama.start({ memoryBytes: 16e9, models: [llama, coder], tokenDelayMs: 0 });
+    const roomy = await coreFor(fake, { totalBytes: 16e9, yaml: YAML });
+    roomy.loader.expectWindow('llama3.1:8b', 8192);
+    expect((await routeAndGenerate(roomy, { prompt: 'What is a closure?', model: 'llama3.1:8b' })).contextLength).toBe(
+      8192,
+    );
   }, 60_000);
 
   it('a prompt no loaded window holds, which does not split: the one reload, and the result says why', async () => {

@@ -23,6 +23,9 @@ import type { LoadRequest, SizesOnHost } from './load-types.js';
 import { RoomWaits } from './room-waits.js';
 import { HostRequests } from './host-requests.js';
 
+/** How long a window planned for work waits for the model's next load (expectWindow): a plan that never loads. */
+const EXPECTED_MS = 60_000;
+
 export interface LoaderOptions {
   now?: () => number;
   /** How fast models load here (measured, kept in the metrics), for the estimate shown while loading. */
@@ -38,6 +41,8 @@ export interface LoaderOptions {
 export class HostLoads extends HostRequests {
   /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
   readonly pins = new Set<string>();
+  /** The windows work planned here expects its model's next load to take (expectWindow). */
+  protected readonly expected = new Map<string, { window: number; until: number }>();
   /** Every load's state on this host (load-state.ts's table). */
   protected readonly states: LoadStates;
   /**
@@ -72,6 +77,7 @@ export class HostLoads extends HostRequests {
       lastUsed: this.lastUsed,
       now: this.now,
       ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }),
+      expectedWindow: (name: string) => this.expectedWindow(name),
     };
     this.lingering = { ...this.planning, inFlight: () => this.running.modelsLingering() };
   }
@@ -97,6 +103,22 @@ export class HostLoads extends HostRequests {
   protected keepAliveFor(name: string, req: LoadRequest): KeepAlive {
     if (req.pin || this.pins.has(name)) return -1;
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
+  }
+
+  /**
+   * Work planned for `model` at `window` (a split job sized to it: route/offload-plan.ts) before anything loaded it
+   * here: the next load of it, whatever asked for it, takes that window when it fits, so the planned work does not
+   * reload it (fleet/kept-window.ts). Kept until a load of the model is carried out, or EXPECTED_MS.
+   */
+  expectWindow(model: string, window: number): void {
+    const key = withTag(model);
+    const was = this.expectedWindow(key) ?? 0;
+    this.expected.set(key, { window: Math.max(was, window), until: this.now() + EXPECTED_MS });
+  }
+
+  private expectedWindow(model: string): number | undefined {
+    const e = this.expected.get(withTag(model));
+    return e && e.until > this.now() ? e.window : undefined;
   }
 
   /** The window a load of `model` under way here loads it with (its plan's), so work planned meanwhile keeps it. */

@@ -55,15 +55,17 @@ export async function decideLoad(
   const loadedAs =
     shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
   // the user's own window (req.baseContext: options.contextSize) outranks the one it is loaded with
-  const contextLength = contextFor(model, loadedAs, req.contextLength, base, req.baseContext !== undefined);
-  const { plan, input, reload, others } = planAt(
-    p,
-    model,
-    running,
-    await loadedStates(p, running, view),
-    view,
-    contextLength,
-  );
+  const explicit = req.baseContext !== undefined;
+  const states = await loadedStates(p, running, view);
+  const asked = contextFor(model, loadedAs, req.contextLength, base, explicit);
+  const at = (ctx: number) => planAt(p, model, running, states, view, ctx);
+  // not loaded here, and work planned for it expects a wider window: this load takes that one, where it fits,
+  // so that work does not reload it (HostLoads.expectWindow)
+  const expected = current === undefined && !req.dryRun ? p.expectedWindow?.(model.name) : undefined;
+  const wider = expected !== undefined ? contextFor(model, undefined, expected, base, explicit) : 0;
+  const widened = wider > asked ? at(wider) : undefined;
+  const [contextLength, planned] = widened && widened.plan.action !== 'refuse' ? [wider, widened] : [asked, at(asked)];
+  const { plan, input, reload, others } = planned;
   if (reload)
     plan.reason =
       `${plan.reason} The context ${(current?.context_length ?? 0) < contextLength ? 'grows' : 'changes'} from ` +
@@ -74,6 +76,18 @@ export async function decideLoad(
       `(reloaded if their settings differ), not beside it.`;
   logMemoryCheck(plan, input.loaded, view.memory, model, req.dryRun ?? false);
 
+  const outcome = outcomeOf(plan, req, { model: model.name, keepAlive, pinned, contextLength });
+  if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
+  if (req.dryRun || plan.action === 'refuse') return { outcome, input };
+  return { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome };
+}
+
+/** What a load decision answers: the plan's action, figures and reason, with the load's own facts. */
+function outcomeOf(
+  plan: LoadDecision['plan'],
+  req: LoadRequest,
+  load: Pick<LoadOutcome, 'model' | 'keepAlive' | 'pinned' | 'contextLength'>,
+): LoadOutcome {
   const action =
     plan.action === 'refuse'
       ? 'refused'
@@ -84,20 +98,15 @@ export async function decideLoad(
           : 'loaded';
   const { requiredBytes, availableBytes, reason, fitsInVram } = plan;
   const outcome: LoadOutcome = {
-    model: model.name,
+    ...load,
     action,
     unloaded: plan.unload,
     requiredBytes,
     availableBytes,
     reason,
-    keepAlive,
-    pinned,
-    contextLength,
   };
   if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
-  if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
   if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
   if (plan.waitFor) outcome.waitFor = plan.waitFor;
-  if (req.dryRun || plan.action === 'refuse') return { outcome, input };
-  return { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome };
+  return outcome;
 }

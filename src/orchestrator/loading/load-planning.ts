@@ -30,6 +30,8 @@ export interface PlanningParts {
   now: () => number;
   /** What loads of a model took on this host before, by context (stores/seen-sizes.ts). */
   seenSizes?: (model: CatalogModel) => SeenSize[];
+  /** The window work planned here expects the model's next load to take (HostLoads.expectWindow). */
+  expectedWindow?: (model: string) => number | undefined;
 }
 
 /** What bounds `model`'s memory with `slots` parallel slots and its KV cache at `kvType` (plausible-size.ts). */

@@ -205,6 +205,7 @@ export class Loader extends HostLoads {
     const touches = [model.name, ...plan.unload];
     const record = this.states.of(req);
     if (record) record.window = contextLength; // work planned while it loads keeps this window (fleet/kept-window.ts)
+    this.expected.delete(withTag(model.name)); // the window expected of its next load is this load's now
     await carryOut(this.carry, decided, req, (step, what) => this.states.move(req, step, what, touches));
     this.lastUsed.set(model.name, this.now());
     this.heldFor(req, model.name);

@@ -76,5 +76,10 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
           ? `${chosenWhy(chosen, order, estimatedWhy)}; ${limited.why}`
           : chosenWhy(chosen, order, estimatedWhy),
       };
-  return chosenPlan(s, chosen, rendered, docs, nor, why, decided);
+  const plan = await chosenPlan(s, chosen, rendered, docs, nor, why, decided);
+  // split for a copy nothing loads yet: its next load takes the window the parts were sized to, whoever asks for it
+  // first (a quick question beside this job), so the parts do not reload it (fleet/kept-window.ts)
+  if (plan.kind === 'split' && !req.dryRun && chosen.loadedWindow === undefined)
+    plan.plan.host.loader.expectWindow(plan.plan.model, plan.plan.window);
+  return plan;
 }
