@@ -80,6 +80,8 @@ const SLOW = [
   // jobs waited on in real time: hand-overs at short limits, follow-ups that wait for the result, turns on a model's slots
   'test/integration/job-follow-up.test.ts',
   'test/integration/long-work.test.ts',
+  'test/integration/stored-result.test.ts',
+  'test/integration/split-plan-eta.test.ts', // a split job handed over at 1 s, its parts written for seconds
   'test/integration/named-turns.test.ts',
   'test/e2e/shared-memo.test.ts', // four launches and two shared servers, a settings file changed between them
   'test/e2e/shared-rebuild.test.ts', // an earlier build's daemon retiring, waited for until it exits

@@ -4,6 +4,7 @@
  * is expected — never a part's text, so being told costs the agent a line, not the answers again.
  */
 import type { JobNow } from '../orchestrator/jobs/long-work.js';
+import { isLedgerLine } from '../orchestrator/savings/ledger.js';
 
 /** The longest step shown: a compare's lanes joined can run long. */
 const STEP_CHARS = 160;
@@ -87,4 +88,22 @@ export function keptOutput(result: unknown): { text: string; structured?: Record
     return { text, ...(structured && { structured }) };
   }
   return undefined;
+}
+
+/**
+ * A kept result returned again to the same call (issue 83, finding 5: the same question again answered in
+ * 0.1 s with the earlier job's text, its "1620 tokens in 121.8 s" and its "Saved you ~155k tokens", read as a
+ * fresh run): said to be the stored result of job `id`, from when it ended, not run again — its figures that
+ * run's, its ledger line dropped (that saving was told with it) — and how to run it anew.
+ */
+export function storedText(text: string, id: string, endedAt: number, at = Date.now()): string {
+  const d = new Date(endedAt);
+  const hhmm = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')} UTC`;
+  const lines = text.split('\n');
+  const body = lines.length > 1 && isLedgerLine(lines.at(-1)!) ? lines.slice(0, -1).join('\n') : text;
+  return (
+    `Stored result of job ${id} from ${hhmm} (${aboutTime(at - endedAt).slice(1)} ago), not run again: ` +
+    `the figures below are that run's. To run it anew, call show_status with {"cancelJob":"${id}"} (it ` +
+    `sets this result aside), then this call again.\n\n${body}`
+  );
 }

@@ -19,7 +19,7 @@ import { remainingMs } from '../orchestrator/config/client-limits.js';
 import { answerWithin, type JobNow } from '../orchestrator/jobs/long-work.js';
 import { estimateTokens } from '../orchestrator/generation/classify.js';
 import { stableJson } from '../orchestrator/util/stable-json.js';
-import { aboutTime, jobInfo, jobNowLine } from '../presenting/job-words.js';
+import { aboutTime, jobInfo, jobNowLine, storedText } from '../presenting/job-words.js';
 
 /** The job a call was handed over to, in its structured result: how far it is, never a part's text. */
 export const jobSchema = z
@@ -31,6 +31,10 @@ export const jobSchema = z
     step: z.string().optional().describe('the step it is at'),
     updatedAt: z.string().optional().describe('when it last moved'),
     etaSeconds: z.number().optional().describe('until its whole result is expected'),
+    stored: z
+      .boolean()
+      .optional()
+      .describe('its kept result returned again, not run again: updatedAt is when it ended'),
   })
   .describe(
     'the call outlasted what its client waits and runs on as this job: show_status with {job: ' +
@@ -121,15 +125,27 @@ export async function asJob<O>(
     // a handed-over job's result returned by the same call again: sent, as show_status {job} sends it — and
     // when it was sent before, read again
     const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, out.job.id);
-    const again = before !== undefined && 'text' in out.result ? estimateTokens(out.result.text) : 0;
+    // one that had ended before this call came: said to be the stored result it is
+    const result = out.stored === undefined ? out.result : stored(out.result, out.job.id, out.stored);
+    const again = before !== undefined && 'text' in result ? estimateTokens(result.text) : 0;
     chargeAgent(ctx, owner, out.job.id, { in: again, out: args });
-    return out.result;
+    return result;
   }
   ctx.lines?.outlive(out.ended);
   const text = handedText(out.job, out.now, limitMs);
   // what this hand-over costs the agent: counted now, and the job's own ledger line is net of it
   chargeAgent(ctx, owner, out.job.id, { in: estimateTokens(text), out: args });
   return { structured: handed(jobInfo(out.job.id, 'running', out.now), text), text };
+}
+
+/**
+ * A job's kept result returned again, said to be one (job-words.ts storedText): its text so headed, its
+ * structured result's `job` marking it stored, with when it ended.
+ */
+function stored<O>(result: ToolOutput<O>, id: string, endedAt: number): ToolOutput<O> {
+  if (!('text' in result)) return result;
+  const job: JobInfo = { ...jobInfo(id, 'done', undefined), updatedAt: new Date(endedAt).toISOString(), stored: true };
+  return { structured: { ...result.structured, job } as O, text: storedText(result.text, id, endedAt) };
 }
 
 /**

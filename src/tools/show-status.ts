@@ -24,6 +24,11 @@ async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: str
   if (!out) throw new JobError(noJobText(id));
   if (out.kind === 'cancelled')
     return `Job ${id} cancelled: its engine requests are stopped; the same call again starts anew.`;
+  if (out.kind === 'ended' && out.setAside)
+    return (
+      `Job ${id} had already ended (done): its result is set aside — the same call again runs anew ` +
+      `(show_status with {"job":"${id}"} still returns it).`
+    );
   if (out.kind === 'ended') return `Job ${id} had already ended (${out.state}): nothing to cancel.`;
   throw new JobError(
     `Job ${id} runs in another ollm-mcp server (pid ${out.runner}, other settings or another ` +

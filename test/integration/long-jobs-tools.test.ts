@@ -102,9 +102,10 @@ describe('compare as a job', () => {
       expect(first.structured.results).toBeUndefined();
       await jobsEnded();
       const again = await call('compare', args);
-      expect(again.structured.job).toBeUndefined();
+      expect(again.structured.job).toMatchObject({ state: 'done', stored: true }); // the kept result, said as one
       expect(again.structured.results).toHaveLength(2);
       expect(again.text).toContain('w399');
+      expect(again.text).toMatch(new RegExp(`^Stored result of job ${job.id} from .*, not run again`));
       expect(generations('SLOW compare')).toBe(2); // two models, once each
       // the other side: the file edited, the same arguments are another call — a new job, the models asked again
       writeFileSync(join(root, 'notes.txt'), 'second version of the notes\n');
@@ -137,7 +138,7 @@ describe('pull_model as a job', () => {
     }
     const again = await call('pull_model', { model: 'gemma3:4b' });
     expect(again.structured).toMatchObject({ model: 'gemma3:4b', status: 'pulled' });
-    expect(again.structured.job).toBeUndefined();
+    expect(again.structured.job).toMatchObject({ state: 'done', stored: true }); // the kept result, said as one
     expect(sent('/api/pull')).toBe(1);
   });
 
@@ -164,7 +165,7 @@ describe('create_model as a job', () => {
     const again = await call('create_model', args);
     expect(again.isError).toBe(false); // not "slow-made already exists": the kept result, not a second make
     expect(again.structured).toMatchObject({ name: 'slow-made:latest', status: 'created' });
-    expect(again.structured.job).toBeUndefined();
+    expect(again.structured.job).toMatchObject({ state: 'done', stored: true }); // the kept result, said as one
     expect(sent('/api/create')).toBe(1);
   });
 
@@ -190,7 +191,7 @@ describe('render_template with generate as a job', () => {
     expect(first.structured.generated).toBeUndefined();
     await jobsEnded();
     const again = await call('render_template', args);
-    expect(again.structured.job).toBeUndefined();
+    expect(again.structured.job).toMatchObject({ state: 'done', stored: true }); // the kept result, said as one
     expect(again.structured.generated).toMatchObject({
       model: 'llama3.2:latest',
       text: expect.stringContaining('w399'),

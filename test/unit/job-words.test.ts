@@ -11,6 +11,7 @@ import {
   jobInfo,
   jobNowLine,
   keptOutput,
+  storedText,
 } from '../../src/presenting/job-words.js';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -113,5 +114,25 @@ describe('a kept result in one shape', () => {
     expect(keptOutput('a string')).toBeUndefined();
     expect(keptOutput({ value: 1 })).toBeUndefined();
     expect(keptOutput(null)).toBeUndefined();
+  });
+});
+
+// issue 83, finding 5: a stored result read as a fresh run
+describe('a stored result in words', () => {
+  it('says which job, when, not run again and how to run anew; its ledger line is not told again', () => {
+    const text =
+      'Three errors.\n\n— m: 1620 tokens in 121.8 s.\nSaved you ~155k tokens: this call cost you 1.7k, doing it yourself ~157k.';
+    expect(storedText(text, 'job-1a2b3c4d', AT - 5 * 60_000, AT)).toBe(
+      'Stored result of job job-1a2b3c4d from 11:55 UTC (5 min ago), not run again: the figures below are that ' +
+        'run\'s. To run it anew, call show_status with {"cancelJob":"job-1a2b3c4d"} (it sets this result aside), ' +
+        'then this call again.\n\nThree errors.\n\n— m: 1620 tokens in 121.8 s.',
+    );
+  });
+
+  it('the other side: a text without a ledger line is kept whole', () => {
+    const json = '{"errors":3}';
+    expect(storedText(json, 'job-1a2b3c4d', AT - 40_000, AT)).toMatch(
+      /\(40 s ago\), not run again: .*\n\n\{"errors":3\}$/s,
+    );
   });
 });

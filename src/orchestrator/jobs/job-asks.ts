@@ -111,12 +111,33 @@ export class JobAsks {
     owner: string,
     id: string,
   ): Promise<
-    { kind: 'cancelled' } | { kind: 'ended'; state: Job['state'] } | { kind: 'elsewhere'; runner: number } | undefined
+    | { kind: 'cancelled' }
+    | { kind: 'ended'; state: Job['state']; setAside?: boolean }
+    | { kind: 'elsewhere'; runner: number }
+    | undefined
   > {
+    const here = this.mine(owner, id);
+    if (here?.ended === 'done') return { kind: 'ended', state: 'done', setAside: await this.setAside(here.job) };
     if (this.cancel(owner, id)) return { kind: 'cancelled' };
     const job = await this.store.get(owner, id);
     if (!job) return undefined;
+    if (job.state === 'done') return { kind: 'ended', state: 'done', setAside: await this.setAside(job) };
     return job.state === 'running' ? { kind: 'elsewhere', runner: job.runner } : { kind: 'ended', state: job.state };
+  }
+
+  /**
+   * A done job's result set aside (issue 83, finding 5): still collected by its id, but the same call again
+   * runs anew instead of getting it as stored — its key is no call's any more. True once set aside.
+   */
+  private async setAside(job: Job): Promise<boolean> {
+    const key = `${job.key}\0set aside`;
+    job.key = key;
+    const live = this.live.get(job.id);
+    if (live) live.job.key = key;
+    return this.store.rekey(job.id, key).then(
+      () => true,
+      (err: unknown) => (log.warn(`job ${job.id}: ${(err as Error).message}`), false),
+    );
   }
 
   /**

@@ -80,7 +80,11 @@ export interface JobCall<R> {
  * call joined a job an earlier call started (its arguments were written again).
  */
 export type CallOutcome<R> =
-  | { kind: 'result'; result: R; job?: Job; attached?: boolean }
+  /**
+   * `stored`: the job had ended before this call came (when, epoch ms) — its kept result, not run again
+   * (issue 83, finding 5).
+   */
+  | { kind: 'result'; result: R; job?: Job; attached?: boolean; stored?: number }
   | { kind: 'handed'; job: Job; now: JobNow; ended: Promise<unknown>; attached: boolean };
 
 /** What a wait on a job found: `parts` are the answers so far, for its resource alone. */

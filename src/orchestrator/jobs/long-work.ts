@@ -58,10 +58,13 @@ export class LongWork extends JobAsks {
       // one read: the job to attach to, else the parts a lost job of the same call left to take up
       const before = await this.store.previous(call.owner, call.key).catch(() => undefined);
       const same = before?.same;
-      if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same, attached: true };
+      if (same?.state === 'done')
+        return { kind: 'result', result: same.result as R, job: same, attached: true, stored: same.updatedAt };
       attached = joinable(same && this.live.get(same.id));
       lost = before?.lost ?? [];
     }
+    // a job that ended before this call came: its kept result, not run again
+    const stored = attached?.ended === 'done' ? attached.updatedAt : undefined;
     const live = attached ?? (await this.start(call, true, lost));
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
@@ -74,7 +77,13 @@ export class LongWork extends JobAsks {
       // ended as the time came: answered with its result (its job, never written, is no hand-over)
       const ended = (await settleWithin(live.done, within)) || live.ended !== undefined;
       if (ended)
-        return { kind: 'result', result: (await live.done) as R, job: live.job, attached: attached !== undefined };
+        return {
+          kind: 'result',
+          result: (await live.done) as R,
+          job: live.job,
+          attached: attached !== undefined,
+          ...(stored !== undefined && { stored }),
+        };
       live.handed = true;
       live.job.handed = true;
       await this.store
@@ -150,6 +159,7 @@ export class LongWork extends JobAsks {
     live.done = call.work(control).then(
       (result) => {
         live.ended = 'done';
+        live.updatedAt = Date.now(); // when it ended: a later call of the same gets it as stored then
         stopWriting(live);
         kept = this.store
           .end(job.id, 'done', { value: result }, !live.handed)

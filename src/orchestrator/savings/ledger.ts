@@ -139,4 +139,11 @@ export function ledgerLine(e: LedgerEntry, p: Prices, what = 'this call'): strin
   return `${capital(what)} cost you ${more} more than doing it yourself (${costs}).`;
 }
 
+/** Whether `line` is a ledger line (ledgerLine's): a result kept and returned again drops it (issue 83, finding 5). */
+export function isLedgerLine(line: string): boolean {
+  return /^(Saved you ~|About even with doing it yourself|(This call|This job with its hand-overs) cost you )/.test(
+    line,
+  );
+}
+
 const capital = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
