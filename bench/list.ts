@@ -5,8 +5,9 @@
  * way, or against the peer — so a busy machine slows both sides and fails neither, or a behaviour
  * against a client's patience (a hand-over, a drop seen, a call served) with room to spare. Not checks:
  * the benches whose goals are times alone (startup, memory's latency, the answer checks' microseconds,
- * http's figures), printed for a person to judge; those against the npm peer (peer, clients-memory)
- * until the peer is installed here; and estimate, whose goal (8 of 10 jobs' estimates within 25%) is met at its
+ * http's figures), printed for a person to judge; peer, against the npm peer, until the peer is installed
+ * here (clients-memory is a check: without OLLM_BENCH_PEER it skips the peer and judges each forwarding
+ * launch against a bare Node process); and estimate, whose goal (8 of 10 jobs' estimates within 25%) is met at its
  * bound, 7 or 8 of 10 on a busy machine: a coin toss as a check until the estimates it misses are mended
  * (split-eta judges a running job's time left at every step). `alone`: only by name.
  */
@@ -83,7 +84,7 @@ export const BENCHES: Bench[] = [
   { name: 'offload', run: together(benchOffload, benchOffloadSplit), check: true },
   { name: 'offload-split', run: benchOffloadSplit, alone: true }, // part of offload; by name, it runs alone
   { name: 'peer', run: benchPeer },
-  { name: 'clients-memory', run: benchClientsMemory },
+  { name: 'clients-memory', run: benchClientsMemory, check: true },
   { name: 'shared-stall', run: benchSharedStall, check: true },
   { name: 'relay-turn', run: benchRelayTurn, check: true },
   { name: 'hostile', run: benchHostile, check: true },

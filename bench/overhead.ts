@@ -10,9 +10,14 @@
  *  - to the floor: the official SDK relaying the prompt (bench/relay-server.mjs).
  * Printed: each one's p50 over the base, and the CPU time every serving process spent per call
  * (the engine's is the fake's, not counted; what a server does after its answer is charged to it —
- * steadier than wall time on a busy machine). Goals (issue 63 "Done when"): through the shared server
- * ≤ the peer's; its own work ≤ 0.5 ms over the floor; through another server's claim ≤ 1 ms more
- * than the same call on the planner. Runs (OLLM_BENCH_OVERHEAD_RUNS, default 300) for fewer;
+ * steadier than wall time on a busy machine). Goals: through the shared server ≤ the peer's (issue 63);
+ * its own work ≤ 2 ms over the floor (issue 82, Deliver 3; 0.5 ms in issue 63), judged as the median
+ * of each round's difference (the call through the shared server against the floor's of the same
+ * interleaved round), with the CPU its serving processes spend a call over the floor's beside it
+ * (printed, not judged: every serving process's CPU is charged to the path called, others' timers
+ * included; on a busy machine the CPU figures move with the load as the times do); through
+ * another server's claim ≤ 1 ms more than the same call on the planner (paired the same way). Runs
+ * (OLLM_BENCH_OVERHEAD_RUNS, default 300) for fewer;
  * OLLM_BENCH_BASE=<another build's dist/cli.js> measures that build's three ways beside these, in the
  * same run (before and after a change).
  */
@@ -26,6 +31,8 @@ import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, sharedPids, stopShared } from '../test/helpers/shared.js';
 
 const RUNS = Number(process.env.OLLM_BENCH_OVERHEAD_RUNS ?? 300);
+/** Issue 82, Deliver 3: a quick call's own work over the SDK's bare relay. */
+const OWN_GOAL_MS = 2;
 const MODEL = 'llama3.2:latest';
 const RELAY = fileURLToPath(new URL('./relay-server.mjs', import.meta.url));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
@@ -187,18 +194,22 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
     const over = (name: string) => p50(name) - base;
     const [alonePath, sharedPath, relayedPath, floorPath] = Object.keys(paths).slice(1, 5);
     const peerPath = peerFile ? 'peer: ollama-mcp ollama_generate' : undefined;
-    const own = over(sharedPath!) - over(floorPath!);
-    // paired: each run's relayed call against the planner's call of the same round (interleaved), the median of
-    // those differences — steadier than the difference of two medians on a busy machine (+0.33 to +1.16 ms)
-    const viaClaim = percentile(
-      times.get(relayedPath!)!.map((t, i) => t - times.get(sharedPath!)![i]!),
-      0.5,
-    );
+    // paired: each run's call against another path's call of the same round (interleaved), the median of those
+    // differences — steadier than the difference of two medians on a busy machine (the relay's cost: +0.33 to
+    // +1.16 ms that way, +0.36 ms paired)
+    const paired = (a: string, b: string) =>
+      percentile(
+        times.get(a)!.map((t, i) => t - times.get(b)![i]!),
+        0.5,
+      );
+    const own = paired(sharedPath!, floorPath!);
+    const ownCpu = cpuMs(sharedPath!) - cpuMs(floorPath!);
+    const viaClaim = paired(relayedPath!, sharedPath!);
     const vsPeer = peerPath ? over(sharedPath!) <= over(peerPath) : true;
-    // the check (npm run bench -- check) judges the relay's cost and the peer; our own work over the floor (0.5 ms
-    // here, 2 ms in issue 82, not met yet) is printed, and judged only when the bench is run by name
+    // the check (npm run bench -- check) judges the relay's cost and the peer; our own work over the floor (issue
+    // 82: ≤ 2 ms, +2.5 to +3.6 ms now) is printed, and judged only when the bench is run by name
     const checking = process.env.OLLM_BENCH_CHECK === '1';
-    const ok = vsPeer && viaClaim <= 1 && (checking || own <= 0.5);
+    const ok = vsPeer && viaClaim <= 1 && (checking || own <= OWN_GOAL_MS);
     const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} ms`;
     return {
       ok,
@@ -215,8 +226,9 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
           ),
         `overhead: through the shared server ` +
           `${peerPath ? `${f(over(sharedPath!))} vs the peer's ${f(over(peerPath))} (goal ≤) ${vsPeer ? 'OK' : 'OVER'}` : '(the peer skipped: set OLLM_BENCH_PEER to the entry file of `ollama-mcp`)'}; ` +
-          `its own work over the floor ${f(own)} (goal ≤ 0.5 ms) ${own <= 0.5 ? 'OK' : 'OVER'}` +
-          `${checking ? ' (not judged by the check: issue 82)' : ''}; ` +
+          `its own work over the floor ${f(own)} (median of the rounds' differences; goal ≤ ${OWN_GOAL_MS} ms, issue 82) ` +
+          `${own <= OWN_GOAL_MS ? 'OK' : 'OVER'}${checking ? ' (not judged by the check)' : ''}, the CPU of its serving ` +
+          `processes ${f(ownCpu)} a call over the floor's (printed); ` +
           `through another server's claim ${f(viaClaim)} over the planner (median of the rounds' differences; goal ≤ 1 ms) ` +
           `${viaClaim <= 1 ? 'OK' : 'OVER'}; on its own ${f(over(alonePath!))}`,
       ],
