@@ -232,6 +232,7 @@ async function complete(
     let promptTokens = 0;
     let evaluated: string | undefined;
     let cachedOf: { cachedTokens?: number } | undefined;
+    let logged: GenerationRecord | undefined;
     if (!job.loadOnly) {
       const g = planGeneration({
         endpoint: job.endpoint,
@@ -242,6 +243,7 @@ async function complete(
         defaultNumCtx: deps.defaultNumCtx(),
       });
       deps.record(g);
+      logged = g;
       // FakeOllama.generations(): which the client stopped
       ex.signal.addEventListener('abort', () => (g.aborted = true), { once: true });
       if (g.refused) {
@@ -264,5 +266,6 @@ async function complete(
         if (injected && isOutOfMemory(error) && !isCloudModel(model)) deps.scheduler.expireAllAfterOom(model);
       },
     });
+    if (logged) logged.endedAt = Date.now();
   });
 }

@@ -69,6 +69,8 @@ export interface GenerationRecord {
   fits: boolean;
   /** Date.now() when the prompt was evaluated. */
   at: number;
+  /** Date.now() when its answer was whole and sent (unset while it runs, or when it failed or was refused). */
+  endedAt?: number;
   /** Set when the client closed the request before its answer was whole (Ollama stops the generation). */
   aborted?: true;
 }

@@ -95,6 +95,8 @@ export interface Ordering {
   weigh?: () => void;
   /** Said when the queue is empty before anything was held (route/no-candidate.ts says why of every model). */
   none?: () => void;
+  /** The first candidate is the copy a split job's plan gave the request (jobs/part-slots.ts): not moved for a cache. */
+  planned?: true;
 }
 
 /**
@@ -126,7 +128,7 @@ export function orderedCopies(o: Ordering): Candidates {
   if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank(0);
   else spread(0);
   // several hosts hold the model: the copy whose engine read this prompt's prefix already (copy-affinity.ts)
-  if (several) {
+  if (several && !o.planned) {
     const loadMs = (m: Candidate) => copyLoadMs(m, measures);
     const ahead = (view: HostOverview, model: string) =>
       view.host.loader.waitingAhead(model, client, ask.maxTokens).length;

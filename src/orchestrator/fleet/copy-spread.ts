@@ -32,6 +32,13 @@ export interface Candidacy {
 }
 
 /**
+ * Whether loading another copy (`loadMs`) is worth the wait it saves (`waitMs`: behind a busy copy, or a split
+ * job's parts on the copies it uses, fleet/parts-copies.ts): when it takes less; a wait unknown (no speed
+ * measured yet) is taken as longer.
+ */
+export const worthLoading = (loadMs: number, waitMs: number | undefined) => waitMs === undefined || loadMs < waitMs;
+
+/**
  * Every slot of the model at that host taken: by this server's requests, or — where its engine
  * publishes its own figures — by other clients' requests too (fleet/others-load.ts).
  */
@@ -85,7 +92,7 @@ function spreadBusy(
     let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
     if (to < 0) {
       const wait = cost.waitMs(c);
-      to = copies((o) => !full(o) && cost.room(o) && (wait === undefined || cost.loadMs(o) < wait));
+      to = copies((o) => !full(o) && cost.room(o) && worthLoading(cost.loadMs(o), wait));
     }
     let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);
     if (to < 0) {

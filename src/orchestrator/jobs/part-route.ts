@@ -19,9 +19,13 @@ import type { Attempt, RouteRequest, RouteResult } from '../generation/route-typ
 import type { Prepared } from '../route/route-prepare.js';
 import type { PartsRoute } from '../route/split-route.js';
 import { runPlan } from './route.js';
+import type { PartPlace } from './part-slots.js';
 
-/** The request `req` of a split job, on the route its plan carries. */
-export async function routePart(route: PartsRoute, req: RouteRequest): Promise<RouteResult> {
+/**
+ * The request `req` of a split job, on the route its plan carries; `place`: the copy the job's plan gave it
+ * (part-slots.ts), tried first while it has room.
+ */
+export async function routePart(route: PartsRoute, req: RouteRequest, place?: PartPlace): Promise<RouteResult> {
   const started = performance.now();
   const { parts } = route;
   // this request's own copy of the call's work: the plan's ranking, when taken, says its profile
@@ -31,7 +35,7 @@ export async function routePart(route: PartsRoute, req: RouteRequest): Promise<R
   const placement = await placedAgain(parts, req, route.placement);
   const attempts = [...placement.down];
   if (placement.views.length === 0) return runPlan({ parts, req, ask, attempts, started });
-  const list = await partCopies(route, req, ask, placement, attempts);
+  const list = await partCopies(route, req, ask, placement, attempts, place);
   return runPlan({ parts, req, ask, attempts, list, started });
 }
 
@@ -42,11 +46,13 @@ async function partCopies(
   ask: Prepared,
   placement: Placement,
   attempts: Attempt[],
+  place?: PartPlace,
 ): Promise<Candidates> {
   const { views } = placement;
   const models = await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize);
   const queue: Candidacy[] = [];
   namedFirst(route.model, req, ask, models, queue, attempts);
+  const planned = place !== undefined && placedFirst(queue, route.model, place);
   const unit = unitOf(views);
   const coldLoadMs = coldLoadsOf(models, route.parts.records.metrics);
   const { ranking } = route;
@@ -70,5 +76,24 @@ async function partCopies(
     coldLoadMs,
     measures,
     rank: req.only ? undefined : rank,
+    ...(planned && { planned }),
   });
+}
+
+/**
+ * The copy of `model` on `place`'s host first in the queue, the reason said, loaded beside the plan's copy when
+ * the plan loads it (an extra copy, route-extra.ts); false when the queue has none there (its host down, its
+ * window too small now).
+ */
+function placedFirst(queue: Candidacy[], model: string, place: PartPlace): true | false {
+  const at = queue.findIndex((q) => q.model === model && q.host === place.host);
+  if (at < 0) return false;
+  const [c] = queue.splice(at, 1);
+  const beside = place.beside !== undefined && place.beside !== place.host;
+  queue.unshift({
+    ...c!,
+    ...(place.why && { why: `${c!.why}; ${place.why}` }),
+    ...(beside && { besideBusy: place.beside, ...(place.why && { besideWhy: place.why }) }),
+  });
+  return true;
 }

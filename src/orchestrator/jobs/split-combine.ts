@@ -65,14 +65,14 @@ export async function combineAll(
         return g.run(
           prompt,
           `combining ${i + 1} of ${groups.length}`,
-          { name: stage, total: groups.length, index: String(i + 1) },
+          { name: stage, total: groups.length, index: String(i + 1), combine: true },
           plan.partAnswerTokens,
         );
       factsBack = memoryBack(prompt);
       return g.run(
         prompt,
         'combining the answers',
-        { name: stage, total: 1, index: '1' },
+        { name: stage, total: 1, index: '1', combine: true },
         finalTokens(prompt, factsBack),
         undefined,
         { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) },

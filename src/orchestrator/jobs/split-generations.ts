@@ -7,6 +7,7 @@ import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
 import type { RouteRequest, RouteResult } from './route.js';
 import { routePart } from './part-route.js';
+import { PartSlots } from './part-slots.js';
 import type { SplitPlan } from '../route/offload-types.js';
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
@@ -43,7 +44,8 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
   };
 }
 
-type Stage = { name: string; total: number; index: string };
+/** A stage of the job: its name and count for the progress board; `combine` for a combining round's requests. */
+type Stage = { name: string; total: number; index: string; combine?: true };
 type Run = (
   prompt: string,
   label: string,
@@ -57,7 +59,9 @@ type Run = (
  * The job's generations on the plan's model: each in its own lane of the progress board, the
  * stage's parts running and done in one line; every result kept (`results`) for the job's sums.
  * `stageDone` starts a stage's count again. Each request is marked the job's (`mark`), so its
- * estimate tells them from others' on the model (split-pace.ts).
+ * estimate tells them from others' on the model (split-pace.ts). Each part goes to a copy the plan
+ * chose with a slot of the job's free there, a combination to the copy that answered most parts
+ * (part-slots.ts).
  */
 export function generations(
   req: RouteRequest,
@@ -79,28 +83,37 @@ export function generations(
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format
   const textReq = partRequest(req, plan);
+  const slots = new PartSlots(plan.copies);
   const run: Run = async (prompt, label, stage, maxTokens, promptTokens, asked) => {
     const lane = board?.lane(label);
     running.add(stage.index);
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
+    const place = stage.combine ? undefined : slots.take();
+    let answeredOn: string | undefined;
     try {
-      // on the route the plan carries (part-route.ts): its text filled in, its copy chosen from the hosts' state now;
-      // nothing ranked or weighed again
-      const r = await routePart(plan.route, {
-        ...textReq,
-        ...asked,
-        prompt,
-        model,
-        ...(plan.why && { chosenBecause: plan.why }),
-        maxTokens,
-        promptTokens: promptTokens ?? count(prompt),
-        partOf: mark,
-        ...(lane && { progress: lane as PhaseReporter }),
-      });
+      // on the route the plan carries (part-route.ts): its text filled in, on the copy the plan gave it while that
+      // has room, else chosen from the hosts' state now; nothing ranked or weighed again
+      const r = await routePart(
+        plan.route,
+        {
+          ...textReq,
+          ...asked,
+          prompt,
+          model,
+          ...(plan.why && { chosenBecause: plan.why }),
+          maxTokens,
+          promptTokens: promptTokens ?? count(prompt),
+          partOf: mark,
+          ...(lane && { progress: lane as PhaseReporter }),
+        },
+        place ?? (stage.combine ? slots.combineOn() : undefined),
+      );
+      answeredOn = r.host;
       results.push(r);
       return r;
     } finally {
+      if (!stage.combine) slots.release(place, answeredOn);
       running.delete(stage.index);
       done++;
       lane?.end();

@@ -1,9 +1,10 @@
 /**
  * A split job's model against the client's limit (generation/limit-fit.ts decides, over plain
  * data): each model that can take the input in parts is timed as its plan would run — its parts
- * (the input over what a part holds in its window), that many at once as the hosts holding it have
- * slots, the combining rounds and the final answer, each answer as long as such answers ran, at the
- * speeds learned there (plan-estimate.ts) — and when the model the planner chose would not finish
+ * (the input over what a part holds in its window), that many at once as the hosts holding it
+ * loaded or with room have slots, the combining rounds and the final answer, each answer as long
+ * as such answers ran, at the speeds learned there (plan-estimate.ts) — and when the model the
+ * planner chose would not finish
  * within what the client waits, as measured, the first in the route's order that would is chosen
  * instead, saying so. Only for a routed call with a limit, and never for the user's choice.
  */
@@ -16,6 +17,7 @@ import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from '../generation/hand-over.js';
 import { estimatePlan } from './plan-estimate.js';
+import { slotsAt } from './split-copies.js';
 import type { JobParts } from './parts.js';
 
 /** A model able to take the input in parts, and its parts' sizes by the estimate. */
@@ -29,12 +31,15 @@ export interface SplitOption {
   inputTokens: number;
 }
 
-/** Requests at once for `model`: the slots of every host that holds it. */
-export function slotsFor(views: readonly HostOverview[], model: string): number {
-  const holders = views.filter((v) => v.overview.models.some((m) => m.name === model));
-  return holders.reduce(
-    (s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel),
-    0,
+/**
+ * Requests at once for `model`, as its split plan would use its copies (fleet/parts-copies.ts): the slots of every
+ * host that holds it loaded or has room to load it now (at least one host's).
+ */
+function slotsFor(views: readonly HostOverview[], model: string): number {
+  const holders = views.filter((v) => v.overview.models.some((m) => m.name === model && (m.loaded || m.fitsNow)));
+  return Math.max(
+    1,
+    holders.reduce((s, v) => s + slotsAt(v), 0),
   );
 }
 

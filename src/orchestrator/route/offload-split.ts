@@ -12,7 +12,9 @@ import { splitInputs, type Part } from '../inputs/split.js';
 import type { Planned } from './route-plan.js';
 import { planFigures } from './split-figures.js';
 import { partsRoute } from './split-route.js';
-import { slotsFor, withinLimit } from './limit-split.js';
+import { withinLimit } from './limit-split.js';
+import { splitCopies } from './split-copies.js';
+import type { CopiesChoice } from '../fleet/parts-copies.js';
 import { splitModel, type Ranked } from './offload-order.js';
 import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
 import type { OffloadPlan, SplitPlan } from './offload-types.js';
@@ -85,24 +87,34 @@ export async function chosenPlan(
         `inputs.maxParts.${nor()}`,
     };
   }
-  const plan = splitPlanOf(s, chosen, counted, window, parts, why, decided);
+  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
+  // the copies its parts go to, and how many at once on each (fleet/parts-copies.ts)
+  const copies = await splitCopies(s.job, { task: s.req.task }, decided.placement, {
+    model: chosen.name,
+    host,
+    window: chosen.contextWindow,
+    partPromptTokens: Math.max(...parts.map((p) => p.tokens)) + window.carriedTokens,
+    partAnswerTokens: window.partAnswerTokens,
+    calls,
+  });
+  const plan = splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, why, decided);
   const route = await partsRoute(s.job, s.req, plan);
   return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, s.req, plan), route } };
 }
 
-/** The split plan: the parts, the combining rounds, the requests at once, and what every part carries. */
+/** The split plan: the parts, the combining rounds, the copies and requests at once, and what every part carries. */
 function splitPlanOf(
   s: Sizing,
   chosen: Ranked,
   { host, tokens, count, inputTokens, optional }: Counted,
   window: Split,
   parts: Part[],
+  { rounds, calls }: { rounds: number; calls: number },
+  { copies, width }: CopiesChoice,
   why: { why?: string },
   decided: Planned,
 ): Omit<SplitPlan, 'figures' | 'route'> {
   const { fixed } = s;
-  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
-  const width = slotsFor(s.views, chosen.name);
   const guide =
     window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
   const carried = {
@@ -122,6 +134,7 @@ function splitPlanOf(
     rounds,
     calls,
     width,
+    copies,
     count,
     tokens,
     inputTokens,

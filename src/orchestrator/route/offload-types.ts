@@ -8,6 +8,7 @@ import type { EngineTokens } from '../engines/engine-tokens.js';
 import type { PartCarry } from '../generation/split-plan.js';
 import type { TokenCounter } from '../generation/token-count.js';
 import type { Part } from '../inputs/split.js';
+import type { PartsCopy } from '../fleet/parts-copies.js';
 import type { Planned } from './route-plan.js';
 import type { PlanFigures } from './split-figures.js';
 import type { PartsRoute } from './split-route.js';
@@ -23,8 +24,10 @@ export interface SplitPlan {
   partAnswerTokens: number;
   rounds: number;
   calls: number;
-  /** Requests at once: the parallel slots of every host that has the model. */
+  /** Requests at once: the slots the job uses on every copy of the model (fleet/parts-copies.ts). */
   width: number;
+  /** The copies its parts go to, the plan's host first: the job's requests at once on each, and whether it loads it. */
+  copies: PartsCopy[];
   /** Why the model was chosen, when the caller named none (the result's reason says it). */
   why?: string;
   count: TokenCounter;

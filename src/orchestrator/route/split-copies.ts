@@ -1,0 +1,103 @@
+/**
+ * The copies a split job uses, read from its placement when it is planned (offload-split.ts; the
+ * choice is fleet/parts-copies.ts's): each host holding its model in a window the parts fit — loaded
+ * or not, its slots (numParallel) and those others' requests take now, whether it has room, how long
+ * its load takes as that model's loads here took (copy-spread.ts copyLoadMs) — and a part's time at
+ * the plan's host, as the dry run times it (plan-estimate.ts; unknown while its speeds are assumed).
+ * The plan's host comes first: with nothing loaded, its first part loads the model there.
+ */
+import type { RouteRequest } from '../generation/route-types.js';
+import { copyLoadMs } from '../fleet/copy-spread.js';
+import { othersCount } from '../fleet/others-load.js';
+import { partsCopies, type CopiesChoice, type CopyState } from '../fleet/parts-copies.js';
+import type { Placement } from '../fleet/placed.js';
+import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
+import type { FleetHost } from '../fleet/fleet-host.js';
+import type { Windowed } from '../fleet/windows.js';
+import type { JobParts } from './parts.js';
+import { estimatePlan } from './plan-estimate.js';
+
+/** What of the split plan its copies are chosen by. */
+interface Sized {
+  model: string;
+  host: FleetHost;
+  /** The window the parts were sized to: a copy with a smaller one cannot take them. */
+  window: number;
+  /** A part's prompt, and its answer's limit. */
+  partPromptTokens: number;
+  partAnswerTokens: number;
+  /** The job's requests in all: its parts, then its combinations. */
+  calls: number;
+}
+
+/** A model's parallel slots on a host: its engine's count where it says it, else those configured. */
+export const slotsAt = (v: HostOverview) =>
+  Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel);
+
+/** The copies `plan`'s job uses (fleet/parts-copies.ts), from the hosts' state in `placement`. */
+export async function splitCopies(
+  job: Pick<JobParts, 'records'>,
+  req: Pick<RouteRequest, 'task'>,
+  placement: Placement,
+  plan: Sized,
+): Promise<CopiesChoice> {
+  const { views } = placement;
+  const own = { host: plan.host.name, slots: Math.max(1, planSlots(views, plan.host)) };
+  if (views.length < 2) return { copies: [own], width: own.slots };
+  const windowed = await placement.windowed();
+  const copies = windowed.filter((m) => m.name === plan.model && m.host !== undefined && !m.cloud);
+  const states = copies
+    .filter((m) => m.contextWindow >= plan.window)
+    .flatMap((m) => {
+      const view = views.find((v) => v.host.name === m.host);
+      return view ? [stateOf(job, view, m)] : [];
+    })
+    .sort((a, b) => (a.host === plan.host.name ? -1 : b.host === plan.host.name ? 1 : 0));
+  if (states.length === 0) return { copies: [own], width: own.slots };
+  return partsCopies(states, { requests: plan.calls, partMs: partMsOf(job, req, views, plan) });
+}
+
+function planSlots(views: readonly HostOverview[], host: FleetHost): number {
+  const view = views.find((v) => v.host === host) ?? views.find((v) => v.host.name === host.name);
+  return view ? slotsAt(view) : host.settings.ollama.numParallel;
+}
+
+/** One copy as the choice weighs it. */
+function stateOf(job: Pick<JobParts, 'records'>, view: HostOverview, m: Windowed): CopyState {
+  // an engine that loads by itself (OpenAI-compatible, another ollm-mcp) serves what it lists
+  const loaded = m.loaded === true || !view.host.engine.can.managesMemory;
+  return {
+    host: view.host.name,
+    loaded,
+    slots: slotsAt(view),
+    taken: view.host.loader.requestsOn(m.name) + othersCount(othersAt(view, m.name)),
+    room: m.fitsNow,
+    loadMs: loaded ? 0 : copyLoadMs(m, job.records.metrics),
+  };
+}
+
+/** A part's time at the plan's host, loaded and with no wait, when its speeds were measured there. */
+function partMsOf(
+  job: Pick<JobParts, 'records'>,
+  req: Pick<RouteRequest, 'task'>,
+  views: readonly HostOverview[],
+  plan: Sized,
+): number | undefined {
+  const view = views.find((v) => v.host.name === plan.host.name);
+  if (!view) return undefined;
+  const m = view.overview.models.find((x) => x.name === plan.model);
+  const place = {
+    host: plan.host,
+    ...hostFacts(view.overview),
+    model: plan.model,
+    loaded: true,
+    sizeBytes: m?.sizeBytes,
+    parameterSize: m?.parameterSize,
+  };
+  const e = estimatePlan(job, place, {
+    promptTokens: plan.partPromptTokens,
+    maxTokens: plan.partAnswerTokens,
+    task: req.task,
+  });
+  return e.known ? e.requestSeconds * 1000 : undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * Two fake Ollama hosts for a split job's copies (test/integration/split-copies*.test.ts): two slots
+ * each, loads of a given time, the second host with room for qwen2.5:14b or without; the model loaded
+ * on the first, its speed and load measured; then a job over a log, planned and run, and each host's
+ * generations of it.
+ */
+import { expect } from 'vitest';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
+import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import type { GenerationRecord } from '../fake-ollama/generations.js';
+import { coreFor } from './core.js';
+import { fairModels, longLog } from './fair.js';
+
+/** What each test stops after it (the caller's afterEach). */
+export const stops: Array<() => Promise<unknown>> = [];
+
+export const MODEL = 'qwen2.5:14b';
+const ANSWER = Array.from({ length: 300 }, (_, i) => `f${i}`).join(' ');
+export const combining = (g: GenerationRecord) => /Combine them into one answer/.test(g.prompt ?? '');
+
+/** Two hosts, two slots each, loads of `loadDelayMs`; `room`: the second host's RAM holds the model (else 1 GB). */
+export async function fleet(room: boolean, loadDelayMs: number) {
+  const options = { memoryBytes: 32e9, tokenDelayMs: 2, loadDelayMs, numParallel: 2, models: fairModels(2) };
+  const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start(options)));
+  for (const f of [a!, b!])
+    f.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : ANSWER));
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 32GB}',
+    '  numParallel: 2',
+    'hosts:',
+    `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: ${room ? '32GB' : '1GB'}}, numParallel: 2}`,
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+    // every request at the model's window: the warm-up loads it as the parts need it, never loaded again
+    'options:',
+    '  contextSize: 8192',
+  ];
+  const core = await coreFor(a!, { totalBytes: 32e9, yaml: yaml.join('\n') });
+  stops.push(
+    () => core.shutdown(200),
+    () => a!.stop(),
+    () => b!.stop(),
+  );
+  // the model loaded on the first host, its speed and its load measured
+  await routeAndGenerate(core, { prompt: 'warm up', model: MODEL, only: true, useMemory: false, maxTokens: 400 });
+  return { core, fakes: [a!, b!] };
+}
+
+const ask = {
+  agent: 'ann',
+  client: 'ann',
+  prompt: 'Which errors occurred in this log?',
+  intent: 'Which errors occurred in this log?',
+  model: MODEL,
+  useMemory: false,
+  inputsByReference: true,
+};
+
+/** The job planned and run: its plan, and each host's generations of it. */
+export async function job(f: Awaited<ReturnType<typeof fleet>>, bytes: number) {
+  const before = f.fakes.map((x) => x.generations().length);
+  const plan = await planOffload(f.core, ask, [{ label: 'logs/app.log', text: longLog(bytes) }]);
+  if (plan.kind !== 'split') throw new Error(`expected a split plan, got ${plan.kind}`);
+  const r = await runSplit(f.core, ask, plan.plan);
+  expect(r.text).toBe('FINAL');
+  return { plan: plan.plan, gens: f.fakes.map((x, i) => x.generations().slice(before[i])) };
+}
+
+/** Whether a generation of `a` and one of `b` ran at the same moment. */
+export const overlap = (a: GenerationRecord[], b: GenerationRecord[]) =>
+  a.some((x) => b.some((y) => x.at < (y.endedAt ?? Infinity) && y.at < (x.endedAt ?? Infinity)));

@@ -1,0 +1,135 @@
+/**
+ * Which copies a split job's parts go to (issue 82, Deliver 1): every loaded copy with free slots
+ * (its slots less those others hold), a copy to load only when its load takes less than the parts'
+ * wait on the copies chosen, the combining round on the copy that answered most parts, and the
+ * job's width — what its estimate counts — the slots of the copies it uses. And the run keeps to
+ * the plan: a part takes a copy with one of the job's slots free there, one copy a part.
+ */
+import { describe, expect, it } from 'vitest';
+import { combineCopy, partsCopies, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
+import { PartSlots } from '../../src/orchestrator/jobs/part-slots.js';
+
+const copy = (host: string, over: Partial<CopyState> = {}): CopyState => ({
+  host,
+  loaded: true,
+  slots: 2,
+  taken: 0,
+  room: true,
+  loadMs: 0,
+  ...over,
+});
+
+describe('partsCopies', () => {
+  it('spreads the parts over every loaded copy with free slots, their free slots counted', () => {
+    const choice = partsCopies([copy('a'), copy('b'), copy('c', { slots: 4, taken: 3 })], {
+      requests: 12,
+      partMs: 5000,
+    });
+    expect(choice.copies).toEqual([
+      { host: 'a', slots: 2 },
+      { host: 'b', slots: 2 },
+      { host: 'c', slots: 1 },
+    ]);
+    expect(choice.width).toBe(5);
+  });
+
+  it("leaves out a copy whose slots others hold, and keeps one slot of the plan's copy when every copy is busy", () => {
+    expect(partsCopies([copy('a'), copy('b', { taken: 2 })], { requests: 6, partMs: 1000 })).toEqual({
+      copies: [{ host: 'a', slots: 2 }],
+      width: 2,
+    });
+    const busy = partsCopies([copy('a', { taken: 2 }), copy('b', { loaded: false, room: false })], {
+      requests: 6,
+      partMs: 1000,
+    });
+    expect(busy).toEqual({ copies: [{ host: 'a', slots: 1 }], width: 1 });
+  });
+
+  it("loads a second copy only when its load takes less than the parts' wait on the copies used", () => {
+    const states = (loadMs: number) => [copy('a'), copy('b', { loaded: false, loadMs })];
+    // 10 requests of 1 s over 2 slots: the parts wait 5 s on a
+    const worth = partsCopies(states(4000), { requests: 10, partMs: 1000 });
+    expect(worth.copies).toEqual([
+      { host: 'a', slots: 2 },
+      { host: 'b', slots: 2, load: { ms: 4000, waitMs: 5000 } },
+    ]);
+    expect(worth.width).toBe(4);
+    const not = partsCopies(states(6000), { requests: 10, partMs: 1000 });
+    expect(not).toEqual({ copies: [{ host: 'a', slots: 2 }], width: 2 });
+    // no room there: never loaded, whatever the wait
+    const full = partsCopies([copy('a'), copy('b', { loaded: false, room: false, loadMs: 1 })], {
+      requests: 100,
+      partMs: 1000,
+    });
+    expect(full.width).toBe(2);
+  });
+
+  it("loads a copy when the parts' speed is unknown, as a hot model's busy copy", () => {
+    const choice = partsCopies([copy('a'), copy('b', { loaded: false, loadMs: 9000 })], {
+      requests: 3,
+      partMs: undefined,
+    });
+    expect(choice.copies.map((c) => c.host)).toEqual(['a', 'b']);
+  });
+
+  it("with nothing loaded, the plan's copy is used with its slots (its first part loads it)", () => {
+    const choice = partsCopies(
+      [copy('a', { loaded: false, loadMs: 3000 }), copy('b', { loaded: false, loadMs: 8000 })],
+      {
+        requests: 10,
+        partMs: 1000,
+      },
+    );
+    // the parts wait 5 s on a: b's 8 s load is not worth it
+    expect(choice).toEqual({ copies: [{ host: 'a', slots: 2 }], width: 2 });
+  });
+});
+
+describe('combineCopy', () => {
+  it("is the copy that answered most parts, the plan's order among alike", () => {
+    expect(
+      combineCopy(
+        ['a', 'b'],
+        new Map([
+          ['a', 2],
+          ['b', 3],
+        ]),
+      ),
+    ).toBe('b');
+    expect(
+      combineCopy(
+        ['a', 'b'],
+        new Map([
+          ['a', 3],
+          ['b', 3],
+        ]),
+      ),
+    ).toBe('a');
+    expect(combineCopy(['a', 'b'], new Map())).toBeUndefined();
+  });
+});
+
+describe('PartSlots', () => {
+  it("gives each part a copy with a slot of the job's free there, one copy a part, then the combination where most ran", () => {
+    const slots = new PartSlots([
+      { host: 'a', slots: 2 },
+      { host: 'b', slots: 1, load: { ms: 2000, waitMs: 9000 } },
+    ]);
+    const taken = [slots.take(), slots.take(), slots.take()];
+    expect(taken.map((p) => p?.host)).toEqual(['a', 'a', 'b']);
+    expect(taken[2]).toMatchObject({ beside: 'a', why: expect.stringMatching(/loading one here \(~2 s\)/) });
+    expect(taken[0]?.beside).toBeUndefined();
+    expect(slots.take()).toBeUndefined();
+    slots.release(taken[2], 'b');
+    expect(slots.take()?.host).toBe('b');
+    slots.release(taken[0], 'b');
+    slots.release(taken[1], 'a');
+    expect(slots.combineOn()?.host).toBe('b');
+  });
+
+  it('chooses nothing with one copy: the route places its requests as before', () => {
+    const slots = new PartSlots([{ host: 'a', slots: 2 }]);
+    expect(slots.take()).toBeUndefined();
+    expect(slots.combineOn()).toBeUndefined();
+  });
+});
