@@ -6,7 +6,7 @@
  * against a client's patience (a hand-over, a drop seen, a call served) with room to spare. Not checks:
  * the benches whose goals are times alone (startup, memory's latency, the answer checks' microseconds,
  * http's figures), printed for a person to judge; peer, against the npm peer, until the peer is installed
- * here (clients-memory is a check: without OLLM_BENCH_PEER it skips the peer and judges each forwarding
+ * here (clients-memory is a check: without OLLM_BENCH_PEER it skips the peer and judges the median forwarding
  * launch against a bare Node process); and estimate, whose goal (8 of 10 jobs' estimates within 25%) is met at its
  * bound, 7 or 8 of 10 on a busy machine: a coin toss as a check until the estimates it misses are mended
  * (split-eta judges a running job's time left at every step). `alone`: only by name.
