@@ -129,6 +129,33 @@ describe('a loaded model keeps its window', () => {
     );
   }, 60_000);
 
+  it("the user's own window outranks the loaded one: an agent's options.contextSize is sent, the reload said", async () => {
+    fake = await FakeOllama.start({ memoryBytes: 16e9, models: [llama, coder], tokenDelayMs: 0 });
+    const yaml = `${YAML}agents:\n  roomy:\n    options: { contextSize: 8192 }\n`;
+    const core = await coreFor(fake, { totalBytes: 16e9, yaml });
+    const plain = await routeAndGenerate(core, {
+      prompt: 'Hi',
+      model: 'llama3.1:8b',
+      agent: 'plain',
+      useMemory: false,
+    });
+    expect(plain.contextLength).toBe(4096);
+    const roomy = await routeAndGenerate(core, {
+      prompt: 'Hey',
+      model: 'llama3.1:8b',
+      agent: 'roomy',
+      useMemory: false,
+    });
+    expect(roomy.contextLength).toBe(8192);
+    expect(roomy.reason).toMatch(
+      /reloaded llama3\.1:8b with the 8k window options\.contextSize sets \(it was loaded with 4k\)/,
+    );
+    // the other agent's quick question keeps the window it is loaded with now: no reload back
+    await routeAndGenerate(core, { prompt: 'Hi again', model: 'llama3.1:8b', agent: 'plain', useMemory: false });
+    expect(fake.generations().map((g) => g.numCtx)).toEqual([4096, 8192, 8192]);
+    expect(fake.stats().reloads).toHaveLength(1);
+  }, 60_000);
+
   it('a prompt no loaded window holds, which does not split: the one reload, and the result says why', async () => {
     const core = await host();
     const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });

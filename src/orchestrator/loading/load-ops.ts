@@ -183,6 +183,9 @@ export function seenLoaded(
   const name = withTag(req.model);
   const seen = req.seen.find((m) => m.name === name || m.name === req.model);
   if (!seen?.contextLength || seen.contextLength < (req.contextLength ?? 0)) return undefined;
+  // the user's own window (options.contextSize) outranks the loaded one for work that fits it: decided, not taken
+  const own = req.baseContext;
+  if (own !== undefined && (req.contextLength ?? 0) <= own && seen.contextLength !== own) return undefined;
   const { keepAlive, pinned } = state(seen.name);
   return {
     model: seen.name,
