@@ -1,13 +1,14 @@
 /**
  * A split job's parts go to every copy with room (issue 82, Deliver 1). Two fake Ollama hosts with
  * room for the model, two slots each; the model loaded on the first, its speed and load measured
- * (5 s a load: real seconds, so this file is in test:slow); a 200 KB log read in parts. The second
+ * (2.5 s a load: real seconds, so this file is in test:slow); a 200 KB log read in parts. The second
  * copy is worth loading for the job — its load takes less than the parts' wait on the first copy —
- * so the plan uses both copies and the run loads the second at once: two of parts 2–5 (the first
- * wave after part 1) go to it, the parts run on both hosts at once (the fakes' logs overlap), each
- * part once, nothing evicted, the last combination on the copy that answered most parts. On the
- * code before, each part weighed the load against its own wait behind the busy copy (about one
- * part's answer): the second copy was loaded for part 5 alone, the others waiting on the first.
+ * so the plan uses both copies and the run loads the second as the job starts, beside the first
+ * part: the first parts run on the first copy while it loads (none waits for that load: the first
+ * part the second copy answers comes after part 5), then on both hosts at once (the fakes' logs
+ * overlap), each part once, nothing evicted, the copy said extra with why, the last combination on
+ * the copy that answered most parts. On the code before, each part weighed the load against its own
+ * wait behind the busy copy (about one part's answer, under the 2.5 s load): no second copy.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../fake-ollama/generations.js';
@@ -19,15 +20,16 @@ afterEach(async () => {
 
 describe('a split job on two hosts with room', () => {
   it('loads a second copy for its parts and runs them on both hosts at once, each once', async () => {
-    const f = await fleet(true, 5000);
+    const f = await fleet(true, 2500);
     const { plan, gens } = await job(f, 200_000);
     const [first, second] = gens as [GenerationRecord[], GenerationRecord[]];
     expect(f.fakes.map((x) => x.loadCount(MODEL))).toEqual([1, 1]);
     const parts = gens.map((g) => g.filter((x) => !combining(x)));
-    // parts 2 to 5 go at once after the first: two to each copy — the second loaded for them from the start
+    // the first parts run on the first copy while the second loads, never waiting for that load; then both
     const numbers = (g: GenerationRecord[]) =>
       g.map((x) => Number(/Part (\d+) of \d+ of the input/.exec(x.prompt ?? '')?.[1]));
-    expect(numbers(parts[1]!).filter((n) => n <= 5)).toHaveLength(2);
+    expect(parts[1]!.length).toBeGreaterThan(0);
+    expect(Math.min(...numbers(parts[1]!))).toBeGreaterThan(5);
     expect(overlap(parts[0]!, parts[1]!)).toBe(true);
     expect(plan.width).toBe(4);
     expect(plan.copies).toMatchObject([
@@ -41,7 +43,7 @@ describe('a split job on two hosts with room', () => {
     expect(f.fakes.flatMap((x) => x.stats().forcedEvictions)).toEqual([]);
     // the copy loaded is extra, said with why
     expect(f.core.fleet.extraCopies.list()).toMatchObject([
-      { model: MODEL, host: 'second', of: 'ollama', why: expect.stringMatching(/takes less than their wait/) },
+      { model: MODEL, host: 'second', of: 'ollama', why: expect.stringMatching(/took less than their wait/) },
     ]);
     // the last combination on the copy that answered most parts
     const last = [...first, ...second]

@@ -1,9 +1,10 @@
 /**
- * Which copies a split job's parts go to (issue 82, Deliver 1): every loaded copy with free slots
- * (its slots less those others hold), a copy to load only when its load takes less than the parts'
- * wait on the copies chosen, the combining round on the copy that answered most parts, and the
+ * Which copies a split job's parts go to (issue 82, Deliver 1): every loaded copy with its slots, a
+ * copy to load only when its load takes less than the parts' wait on the slots free now of the copies
+ * chosen, the combining round on the copy that answered most parts, and the
  * job's width — what its estimate counts — the slots of the copies it uses. And the run keeps to
- * the plan: a part takes a copy with one of the job's slots free there, one copy a part.
+ * the plan: a part waits for a copy with one of the job's slots free there, the one with most free
+ * now, a copy the plan loads once it is loaded, one copy a part.
  */
 import { describe, expect, it } from 'vitest';
 import { combineCopy, partsCopies, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
@@ -20,7 +21,7 @@ const copy = (host: string, over: Partial<CopyState> = {}): CopyState => ({
 });
 
 describe('partsCopies', () => {
-  it('spreads the parts over every loaded copy with free slots, their free slots counted', () => {
+  it('uses every loaded copy, with its slots: the width counts them all', () => {
     const choice = partsCopies([copy('a'), copy('b'), copy('c', { slots: 4, taken: 3 })], {
       requests: 12,
       partMs: 5000,
@@ -28,21 +29,26 @@ describe('partsCopies', () => {
     expect(choice.copies).toEqual([
       { host: 'a', slots: 2 },
       { host: 'b', slots: 2 },
-      { host: 'c', slots: 1 },
+      { host: 'c', slots: 4 },
     ]);
-    expect(choice.width).toBe(5);
+    expect(choice.width).toBe(8);
   });
 
-  it("leaves out a copy whose slots others hold, and keeps one slot of the plan's copy when every copy is busy", () => {
-    expect(partsCopies([copy('a'), copy('b', { taken: 2 })], { requests: 6, partMs: 1000 })).toEqual({
+  it("weighs a load against the parts' wait on the slots free now: others' requests make it longer", () => {
+    const states = (taken: number) => [copy('a', { taken }), copy('b', { loaded: false, loadMs: 3000 })];
+    // 6 requests of 1 s: on a's two free slots they wait 3 s, not more than the load
+    expect(partsCopies(states(0), { requests: 6, partMs: 1000 })).toEqual({
       copies: [{ host: 'a', slots: 2 }],
       width: 2,
     });
-    const busy = partsCopies([copy('a', { taken: 2 }), copy('b', { loaded: false, room: false })], {
-      requests: 6,
-      partMs: 1000,
+    // a's slots held by others: the parts wait 6 s behind them, the load is worth it
+    expect(partsCopies(states(2), { requests: 6, partMs: 1000 })).toEqual({
+      copies: [
+        { host: 'a', slots: 2 },
+        { host: 'b', slots: 2, load: { ms: 3000, waitMs: 6000 } },
+      ],
+      width: 4,
     });
-    expect(busy).toEqual({ copies: [{ host: 'a', slots: 1 }], width: 1 });
   });
 
   it("loads a second copy only when its load takes less than the parts' wait on the copies used", () => {
@@ -110,26 +116,66 @@ describe('combineCopy', () => {
 });
 
 describe('PartSlots', () => {
-  it("gives each part a copy with a slot of the job's free there, one copy a part, then the combination where most ran", () => {
+  it("gives each part a copy with a slot of the job's free there, one copy a part, then the combination where most ran", async () => {
     const slots = new PartSlots([
       { host: 'a', slots: 2 },
-      { host: 'b', slots: 1, load: { ms: 2000, waitMs: 9000 } },
+      { host: 'b', slots: 1 },
     ]);
-    const taken = [slots.take(), slots.take(), slots.take()];
+    const taken = [await slots.take(), await slots.take(), await slots.take()];
     expect(taken.map((p) => p?.host)).toEqual(['a', 'a', 'b']);
-    expect(taken[2]).toMatchObject({ beside: 'a', why: expect.stringMatching(/loading one here \(~2 s\)/) });
-    expect(taken[0]?.beside).toBeUndefined();
-    expect(slots.take()).toBeUndefined();
+    expect(taken[2]?.why).toMatch(/copies with room/);
+    expect(taken[0]?.why).toBeUndefined();
+    // every slot of the job's taken: the next part waits for one
+    let next: string | undefined;
+    const waiting = slots.take().then((p) => (next = p?.host));
+    await Promise.resolve();
+    expect(next).toBeUndefined();
     slots.release(taken[2], 'b');
-    expect(slots.take()?.host).toBe('b');
+    await waiting;
+    expect(next).toBe('b');
     slots.release(taken[0], 'b');
     slots.release(taken[1], 'a');
     expect(slots.combineOn()?.host).toBe('b');
   });
 
-  it('chooses nothing with one copy: the route places its requests as before', () => {
+  it("gives a part the copy with most slots free now, others' requests counted", async () => {
+    const busy = new Map([['a', 2]]);
+    const slots = new PartSlots(
+      [
+        { host: 'a', slots: 2 },
+        { host: 'b', slots: 2 },
+      ],
+      (host) => busy.get(host) ?? 0,
+    );
+    expect((await slots.take())?.host).toBe('b');
+    busy.set('a', 0);
+    // b: one of the job's taken, not begun yet; a: both free
+    expect((await slots.take())?.host).toBe('a');
+  });
+
+  it('a copy the plan loads takes parts once loaded, never before; one that failed, none', async () => {
+    const slots = new PartSlots([
+      { host: 'a', slots: 1 },
+      { host: 'b', slots: 2, load: { ms: 2000, waitMs: 9000 } },
+      { host: 'c', slots: 2, load: { ms: 3000, waitMs: 9000 } },
+    ]);
+    expect(slots.toLoad().map((c) => c.host)).toEqual(['b', 'c']);
+    const first = await slots.take();
+    expect(first?.host).toBe('a');
+    let second: string | undefined;
+    const waiting = slots.take().then((p) => (second = p?.host));
+    slots.loaded('c', false);
+    await Promise.resolve();
+    expect(second).toBeUndefined();
+    slots.loaded('b', true);
+    await waiting;
+    expect(second).toBe('b');
+    expect(slots.toLoad()).toEqual([]);
+  });
+
+  it('chooses nothing with one copy: the route places its requests as before', async () => {
     const slots = new PartSlots([{ host: 'a', slots: 2 }]);
-    expect(slots.take()).toBeUndefined();
+    expect(await slots.take()).toBeUndefined();
     expect(slots.combineOn()).toBeUndefined();
   });
 });

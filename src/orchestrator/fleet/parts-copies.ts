@@ -1,9 +1,9 @@
 /**
  * Which copies of its model a split job's parts go to, and how many at once on each (issue 82,
- * Deliver 1): every copy loaded with a free slot — its slots less those others' requests hold now,
- * this server's and, where its engine says, other clients' —, and a copy to load on a host with
- * room when loading it takes less than the wait it saves: the parts' wait on the copies already
- * used, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The
+ * Deliver 1): every copy loaded, with its slots, and a copy to load on a host with room when loading
+ * it takes less than the wait it saves: the parts' wait on the slots free now of the copies already
+ * used — less those others' requests hold, this server's and, where its engine says, other
+ * clients' —, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The
  * job's width is the slots of the copies it uses, so its estimate counts them; the combining round
  * goes to the copy that read most of the parts' prompts (combineCopy). Pure: plain data in, a
  * choice out; the plan makes it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
@@ -48,27 +48,29 @@ const free = (c: CopyState) => Math.max(0, c.slots - c.taken);
 
 /**
  * The copies `work` uses of `states` (the plan's own copy first: the first part loads it when nothing
- * holds the model): each loaded copy with a free slot, with those free slots — the first at least one,
- * where the job waits its turn when every copy is busy —; then, cheapest load first, a copy with room
- * whose load takes less than the parts' wait on the copies chosen so far (their requests over those
- * slots, at a part's time; unknown, it is loaded, as a hot model's).
+ * holds the model): every loaded copy, with its slots — where others' requests hold some, the job's
+ * parts wait their turns there (the run sends each to the copy with most slots free then:
+ * jobs/part-slots.ts) —; then, cheapest load first, a copy with room whose load takes less than the
+ * parts' wait on the copies chosen so far: the job's requests at a part's time over the slots free there
+ * now (at least one; unknown speed: it is loaded, as a hot model's).
  */
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
-  const copies: PartsCopy[] = [];
-  for (const c of states) if (c.loaded && free(c) > 0) copies.push({ host: c.host, slots: free(c) });
+  const chosen = states.filter((c) => c.loaded && c.slots > 0);
   const first = states[0];
-  if (copies.length === 0 && first)
-    copies.push({ host: first.host, slots: Math.max(1, first.loaded ? free(first) : first.slots) });
-  const width = () => copies.reduce((n, c) => n + c.slots, 0);
+  if (chosen.length === 0 && first) chosen.push(first);
+  const copies: PartsCopy[] = chosen.map((c) => ({ host: c.host, slots: Math.max(1, c.slots) }));
+  let freeSlots = chosen.reduce((n, c) => n + (c.loaded ? free(c) : c.slots), 0);
   const toLoad = states
-    .filter((c) => !c.loaded && c.room && c.slots > 0 && !copies.some((u) => u.host === c.host))
+    .filter((c) => !c.loaded && c.room && c.slots > 0 && !chosen.includes(c))
     .sort((a, b) => a.loadMs - b.loadMs);
   for (const c of toLoad) {
-    const waitMs = work.partMs === undefined ? undefined : (Math.max(0, work.requests) * work.partMs) / width();
+    const waitMs =
+      work.partMs === undefined ? undefined : (Math.max(0, work.requests) * work.partMs) / Math.max(1, freeSlots);
     if (!worthLoading(c.loadMs, waitMs)) break;
     copies.push({ host: c.host, slots: c.slots, load: { ms: c.loadMs, waitMs } });
+    freeSlots += c.slots;
   }
-  return { copies, width: width() };
+  return { copies, width: copies.reduce((n, c) => n + c.slots, 0) };
 }
 
 /**

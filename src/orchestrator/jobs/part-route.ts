@@ -81,19 +81,13 @@ async function partCopies(
 }
 
 /**
- * The copy of `model` on `place`'s host first in the queue, the reason said, loaded beside the plan's copy when
- * the plan loads it (an extra copy, route-extra.ts); false when the queue has none there (its host down, its
- * window too small now).
+ * The copy of `model` on `place`'s host first in the queue, the reason said; false when the queue has none
+ * there (its host down, its window too small now).
  */
-function placedFirst(queue: Candidacy[], model: string, place: PartPlace): true | false {
+function placedFirst(queue: Candidacy[], model: string, place: PartPlace): boolean {
   const at = queue.findIndex((q) => q.model === model && q.host === place.host);
   if (at < 0) return false;
   const [c] = queue.splice(at, 1);
-  const beside = place.beside !== undefined && place.beside !== place.host;
-  queue.unshift({
-    ...c!,
-    ...(place.why && { why: `${c!.why}; ${place.why}` }),
-    ...(beside && { besideBusy: place.beside, ...(place.why && { besideWhy: place.why }) }),
-  });
+  queue.unshift({ ...c!, ...(place.why && { why: `${c!.why}; ${place.why}` }) });
   return true;
 }

@@ -8,6 +8,7 @@ import { cancelledText } from '../util/stopping.js';
 import type { RouteRequest, RouteResult } from './route.js';
 import { routePart } from './part-route.js';
 import { PartSlots } from './part-slots.js';
+import { loadPlannedCopies } from './part-copy-load.js';
 import type { SplitPlan } from '../route/offload-types.js';
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
@@ -59,9 +60,9 @@ type Run = (
  * The job's generations on the plan's model: each in its own lane of the progress board, the
  * stage's parts running and done in one line; every result kept (`results`) for the job's sums.
  * `stageDone` starts a stage's count again. Each request is marked the job's (`mark`), so its
- * estimate tells them from others' on the model (split-pace.ts). Each part goes to a copy the plan
- * chose with a slot of the job's free there, a combination to the copy that answered most parts
- * (part-slots.ts).
+ * estimate tells them from others' on the model (split-pace.ts). Each part waits for a slot of the
+ * job's on a copy the plan chose, serving now — the copies it loads loading as the job starts
+ * (part-copy-load.ts) —, a combination goes to the copy that answered most parts (part-slots.ts).
  */
 export function generations(
   req: RouteRequest,
@@ -83,13 +84,18 @@ export function generations(
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format
   const textReq = partRequest(req, plan);
-  const slots = new PartSlots(plan.copies);
+  const slots = new PartSlots(plan.copies, (host) => {
+    const view = plan.route.placement.views.find((v) => v.host.name === host);
+    return view ? view.host.loader.requestsOn(model) : 0;
+  });
+  // the copies the plan loads, loading beside the first part: each takes parts once loaded
+  loadPlannedCopies(plan, slots, req.signal);
   const run: Run = async (prompt, label, stage, maxTokens, promptTokens, asked) => {
     const lane = board?.lane(label);
     running.add(stage.index);
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
-    const place = stage.combine ? undefined : slots.take();
+    const place = stage.combine ? undefined : await slots.take();
     let answeredOn: string | undefined;
     try {
       // on the route the plan carries (part-route.ts): its text filled in, on the copy the plan gave it while that
