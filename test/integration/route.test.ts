@@ -375,7 +375,9 @@ describe('context limits', () => {
     expect(r.contextLength).toBeGreaterThan(4096);
     expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')?.numCtx).toBe(r.contextLength);
     expect(fake.loadCount('llama3.2:latest')).toBe(2);
-    expect(r.reason).toMatch(new RegExp(`context was raised from 4096 to ${r.contextLength} tokens`));
+    expect(r.reason).toMatch(
+      new RegExp(`reloaded llama3\\.2:latest with a ${r.contextLength! / 1024}k window \\(it was loaded with 4k\\)`),
+    );
   });
 
   it('keeps the loaded context when it suffices: no reload', async () => {
