@@ -6,6 +6,7 @@
  * an answer read is known to be the whole of that question's (its first and last marks), and the engines'
  * records tell which job each generation was for.
  */
+import { createHash } from 'node:crypto';
 import type { GenerationRecord, ReplyContext } from '../test/fake-ollama/server.js';
 import { random } from '../test/helpers/random.js';
 
@@ -119,14 +120,21 @@ export function requestOf(text: string): { tag?: string; part?: number; parts?: 
 const promptText = (ctx: { prompt?: string; messages?: unknown[] }) => ctx.prompt ?? JSON.stringify(ctx.messages ?? '');
 
 /**
- * The engines' answers: a part's (60 words), a combined one (`FINAL-tag`, 200 words, `END-tag`), and a question's
- * (`ANSWER-tag`, its seeded length, `END-tag`).
+ * The engines' answers: a part's (60 words), a combined one (`FINAL-tag`, a digest of what it read, 200 words,
+ * `END-tag`), and a question's (`ANSWER-tag`, its seeded length, `END-tag`). A combination follows what it
+ * combined, as a model's answer does (the same prompt, the same answer): answered alike whatever they read, a
+ * later round's group of combined answers read word for word what an earlier round's did, and computedTwice
+ * named it (issue 82: "a2-j3 combining", a combining round of four asked again though nothing was).
  */
 export function rushReply(words: AnswerWords) {
   return (ctx: ReplyContext): string => {
-    const r = requestOf(promptText(ctx));
+    const text = promptText(ctx);
+    const r = requestOf(text);
     if (!r.tag) return 'ok';
-    if (r.combine) return `FINAL-${r.tag} ${list(200, 'verdict')} END-${r.tag}`;
+    if (r.combine) {
+      const read = createHash('sha256').update(text).digest('hex').slice(0, 8);
+      return `FINAL-${r.tag} read-${read} ${list(200, 'verdict')} END-${r.tag}`;
+    }
     if (r.part !== undefined) return `PART-${r.tag}-${r.part} ${list(60, 'finding')}`;
     return `ANSWER-${r.tag} ${list(words.get(r.tag) ?? 150, 'word')} END-${r.tag}`;
   };
