@@ -43,9 +43,17 @@ function file(bytes: number): GatheredInputs {
   };
 }
 
-async function host(opts: { loadDelayMs?: number } = {}) {
-  fake = await FakeOllama.start({ memoryBytes: 16e9, models: [llama, coder], tokenDelayMs: 0, ...opts });
-  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
+/** A long answer, for a request that holds the model while another is planned (at `slowLlama`'s 5 ms a token). */
+const LONG = Array.from({ length: 400 }, (_, i) => `word-${i}`).join(' ');
+
+async function host(opts: { loadDelayMs?: number; slowLlama?: boolean } = {}) {
+  const { slowLlama, ...rest } = opts;
+  const models = [slowLlama ? { ...llama, tokenDelayMs: 5 } : llama, coder];
+  fake = await FakeOllama.start({ memoryBytes: 16e9, models, tokenDelayMs: 0, ...rest });
+  fake.reply((ctx) => {
+    const prompt = ctx.prompt ?? '';
+    return /Combine them into one answer/.test(prompt) ? 'FINAL' : /at length/.test(prompt) ? LONG : 'partial';
+  });
   return coreFor(fake, { totalBytes: 16e9, yaml: YAML });
 }
 
@@ -53,10 +61,14 @@ const loadsOf = (f: FakeOllama, model: string) => f.loadCount(model);
 
 describe('a loaded model keeps its window', () => {
   it('a quick question, a question over a 150 KB file and a comparison: 0 reloads, every request at the loaded window', async () => {
-    const core = await host();
+    const core = await host({ slowLlama: true });
     const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
     const loadedWith = quick.contextLength;
     expect(loadedWith).toBeLessThan(8192); // loaded with the host's default, below the 8k it could take
+    // another request holds the model as the file question is planned: a model in use is never reloaded (an idle
+    // one is, when the reload costs less than the split: the next test)
+    const busy = routeAndGenerate(core, { prompt: 'Explain closures at length.', model: 'llama3.1:8b' });
+    while (core.loader.requestsOn('llama3.1:8b') === 0) await new Promise((r) => setTimeout(r, 2));
     const asked = await offload(core, {
       prompt: 'List the errors in this log.',
       task: 'summarize',
@@ -67,12 +79,32 @@ describe('a loaded model keeps its window', () => {
     // split to the window it is loaded with, not to the 8k window a reload would give
     expect(asked.split!.contextTokens).toBe(loadedWith);
     expect(asked.reason).toMatch(/split into \d+ parts/);
+    expect((await busy).text).toBe(LONG);
     const c = await compare(core, { prompt: 'Say hi', models: ['llama3.1:8b', 'qwen2.5-coder:7b'] });
     expect(c.results.every((r) => !r.error)).toBe(true);
     expect(fake!.stats().reloads).toEqual([]);
     expect(loadsOf(fake!, 'llama3.1:8b')).toBe(1);
     for (const g of fake!.generations().filter((x) => x.model === 'llama3.1:8b')) expect(g.numCtx).toBe(loadedWith);
     for (const g of fake!.generations()) expect(g.fits).toBe(true);
+  }, 60_000);
+
+  it('an idle model whose reload costs less than splitting to its window: reloaded once, both figures said', async () => {
+    const core = await host(); // loads of a few ms, measured
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
+    expect(quick.contextLength).toBe(4096);
+    const asked = await offload(core, {
+      prompt: 'List the errors in this log.',
+      task: 'summarize',
+      model: 'llama3.1:8b',
+      inputs: file(150_000),
+    });
+    expect(asked.text).toBe('FINAL');
+    expect(asked.split!.contextTokens).toBe(8192); // fewer, larger parts at the window a reload gives
+    expect(fake!.stats().reloads).toHaveLength(1);
+    // the reason says the reload and both estimates
+    expect(asked.reason).toMatch(
+      /It reloaded llama3\.1:8b with an 8k window \(it was loaded with 4k\): split to 4k the work would take ~\d+ s, reloaded ~\d+ s with the load, and nothing else was using it/,
+    );
   }, 60_000);
 
   it('a file question planned while the model is being loaded is split to the window that load gives it', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   keptWindows,
+  reloadPaidWhy,
   reloadWhy,
   servedAt,
   tokensInWords,
@@ -76,6 +77,61 @@ describe('the window a copy serves work at', () => {
       ['b', 32768, undefined],
       ['c', 32768, 4096],
     ]);
+  });
+});
+
+describe('an idle copy reloaded when splitting to its window costs more (issue 82: a split that takes longer does not serve)', () => {
+  /** 150 KB over a 4k window: 40 parts; at 32k, 5 — seconds by window, as a dry run would time them. */
+  const timed = (seconds: Record<number, number>) => ({
+    ...work(40000, 2048),
+    seconds: (w: number) => seconds[w],
+  });
+  const idle = (reloadMs: number) => ({ contextWindow: 32768, loadedWindow: 4096, reloadMs });
+
+  it('the reload and the work at the wider window sooner than the split: reloaded, with both figures', () => {
+    expect(windowFor(idle(8000), timed({ 4096: 300, 32768: 60 }))).toEqual({
+      window: 32768,
+      split: true,
+      reloadFrom: 4096,
+      paid: { keptSeconds: 300, reloadSeconds: 68 },
+    });
+    // whole at the wider window
+    const whole = {
+      fits: (w: number) => w >= 20000,
+      splits: () => true,
+      seconds: (w: number) => (w < 20000 ? 90 : 20),
+    };
+    expect(windowFor(idle(5000), whole)).toMatchObject({ window: 32768, split: false, reloadFrom: 4096 });
+  });
+
+  it('the split sooner than the reload and the work after it: split to the loaded window, kept', () => {
+    expect(windowFor(idle(30000), timed({ 4096: 80, 32768: 60 }))).toEqual({ window: 4096, split: true });
+    expect(windowFor(idle(20000), timed({ 4096: 80, 32768: 60 }))).toEqual({ window: 4096, split: true });
+  });
+
+  it('a copy something uses (no reload cost given), an unknown estimate, or the user’s own window: kept', () => {
+    const used = { contextWindow: 32768, loadedWindow: 4096 };
+    expect(windowFor(used, timed({ 4096: 300, 32768: 60 }))).toEqual({ window: 4096, split: true });
+    expect(windowFor(idle(1000), timed({ 32768: 60 }))).toEqual({ window: 4096, split: true });
+    expect(windowFor(idle(1000), { ...work(40000, 2048) })).toEqual({ window: 4096, split: true });
+    expect(windowFor(idle(1000), timed({ 4096: 300, 16384: 60, 32768: 60 }), 16384)).toEqual({
+      window: 16384,
+      split: true,
+    });
+  });
+
+  it('work that fits the loaded window whole is never reloaded, whatever the estimates', () => {
+    const fits = { ...work(3000, 2048), seconds: (w: number) => (w === 4096 ? 100 : 1) };
+    expect(windowFor(idle(0), fits)).toEqual({ window: 4096, split: false });
+  });
+
+  it('keptWindows carries the reload and its figures to the plan', () => {
+    const [c] = keptWindows([{ name: 'a', ...idle(8000) }], () => timed({ 4096: 300, 32768: 60 }));
+    expect(c).toMatchObject({ contextWindow: 32768, reloadFrom: 4096, paid: { keptSeconds: 300, reloadSeconds: 68 } });
+    expect(reloadPaidWhy('phi3:mini', { from: 4096, to: 65536, paid: { keptSeconds: 95.2, reloadSeconds: 21 } })).toBe(
+      'reloaded phi3:mini with a 64k window (it was loaded with 4k): split to 4k the work would take ~95 s, ' +
+        'reloaded ~21 s with the load, and nothing else was using it',
+    );
   });
 });
 

@@ -16,20 +16,38 @@ export interface CopyWindows {
   contextWindow: number;
   /** The window the engine runs it with now (/api/ps context_length), when it is loaded with one. */
   loadedWindow?: number;
+  /**
+   * What reloading it would take (ms), set only when nothing uses it: no request of this server's or
+   * another client's running or waiting on it. Unset, it is never reloaded for a cheaper split.
+   */
+  reloadMs?: number;
 }
 
 /** What the work needs of a window: whether it fits whole, and (for work that splits) whether it splits to it. */
 export interface WindowWork {
   fits(window: number): boolean;
   splits?(window: number): boolean;
+  /** The work's estimated seconds at a window (whole or split to it), the load left out; unknown: undefined. */
+  seconds?(window: number): number | undefined;
 }
 
 /** The window a copy serves the work at: whole or split, and the window it was loaded with when that is a reload. */
 export interface WindowChoice {
   window: number;
   split: boolean;
-  /** Set when the copy is loaded with a window that serves neither whole nor split: it is reloaded, from this one. */
+  /**
+   * Set when the copy is reloaded, from this window: its loaded window serves neither whole nor split, or
+   * (`paid`) split to it the work would take longer than the reload and the work at the wider window.
+   */
   reloadFrom?: number;
+  /** A reload chosen by its cost: the seconds split to the loaded window, and reloaded (the load with the work). */
+  paid?: ReloadPaid;
+}
+
+/** Why an idle copy is reloaded though the work splits to its window: the two estimates, in seconds. */
+export interface ReloadPaid {
+  keptSeconds: number;
+  reloadSeconds: number;
 }
 
 /**
@@ -44,6 +62,8 @@ export function windowFor(copy: CopyWindows, work: WindowWork, explicit?: number
     work.fits(window) ? { window, split: false } : work.splits?.(window) ? { window, split: true } : undefined;
   if (kept !== undefined && kept > 0) {
     const keptChoice = at(kept);
+    const paid = keptChoice?.split && explicit === undefined ? reloadPays(copy, work, kept) : undefined;
+    if (paid) return { ...paid.choice, reloadFrom: kept, paid: paid.paid };
     if (keptChoice) return keptChoice;
     if (kept >= copy.contextWindow) return undefined; // no wider window to go to
   }
@@ -51,6 +71,31 @@ export function windowFor(copy: CopyWindows, work: WindowWork, explicit?: number
   if (!wider) return undefined;
   const reloaded = copy.loadedWindow !== undefined && copy.loadedWindow !== wider.window;
   return reloaded ? { ...wider, reloadFrom: copy.loadedWindow! } : wider;
+}
+
+/**
+ * Whether reloading `copy` at its usable window serves `work` sooner than splitting it to the `kept` window it is
+ * loaded with (issue 82: "a reload only when nothing else serves" — a split that takes longer than the reload
+ * and the work after it does not serve): only a copy nothing uses (`reloadMs` set), and only when both are
+ * estimated. Splitting to a small window costs a request per part, each writing its answer, and combining
+ * rounds; a reload of an idle model costs its load once.
+ */
+function reloadPays(
+  copy: CopyWindows,
+  work: WindowWork,
+  kept: number,
+): { choice: WindowChoice; paid: ReloadPaid } | undefined {
+  if (copy.reloadMs === undefined || !work.seconds || copy.contextWindow <= kept) return undefined;
+  const window = copy.contextWindow;
+  const whole = work.fits(window);
+  if (!whole && !work.splits?.(window)) return undefined;
+  const keptSeconds = work.seconds(kept);
+  const wider = work.seconds(window);
+  if (keptSeconds === undefined || wider === undefined) return undefined;
+  const reloadSeconds = copy.reloadMs / 1000 + wider;
+  return reloadSeconds < keptSeconds
+    ? { choice: { window, split: !whole }, paid: { keptSeconds, reloadSeconds } }
+    : undefined;
 }
 
 /**
@@ -62,7 +107,7 @@ export function keptWindows<T extends CopyWindows>(
   copies: readonly T[],
   work: (copy: T) => WindowWork,
   explicit?: number,
-): Array<T & { reloadFrom?: number }> {
+): Array<T & { reloadFrom?: number; paid?: ReloadPaid }> {
   return copies.map((c) => {
     const choice = windowFor(c, work(c), explicit);
     if (!choice) return c;
@@ -70,6 +115,7 @@ export function keptWindows<T extends CopyWindows>(
       ...c,
       contextWindow: choice.window,
       ...(choice.reloadFrom !== undefined && { reloadFrom: choice.reloadFrom }),
+      ...(choice.paid && { paid: choice.paid }),
     };
   });
 }
@@ -128,6 +174,20 @@ export function reloadWhy(
     `reloaded ${model} with ${article(tokensInWords(r.to))} ${tokensInWords(r.to)} window (it was loaded with ` +
     `${tokensInWords(r.from)}): ` +
     `${what}${others}`
+  );
+}
+
+/**
+ * Why an idle model was reloaded though the work splits to its loaded window, in the result's words: "reloaded
+ * phi3:mini with a 64k window (it was loaded with 4k): split to 4k the work would take ~95 s, reloaded ~21 s
+ * with the load, and nothing else was using it".
+ */
+export function reloadPaidWhy(model: string, r: { from: number; to: number; paid: ReloadPaid }): string {
+  const s = (x: number) => `~${Math.max(1, Math.round(x))} s`;
+  return (
+    `reloaded ${model} with ${article(tokensInWords(r.to))} ${tokensInWords(r.to)} window (it was loaded with ` +
+    `${tokensInWords(r.from)}): split to ${tokensInWords(r.from)} the work would take ${s(r.paid.keptSeconds)}, ` +
+    `reloaded ${s(r.paid.reloadSeconds)} with the load, and nothing else was using it`
   );
 }
 

@@ -86,6 +86,11 @@ export interface RouteRequest {
    * estimate tells its own requests on the model from others' (jobs/split-pace.ts).
    */
   partOf?: object;
+  /**
+   * Models the plan reloads at a wider window though the work splits to the one they are loaded with, that split
+   * taking longer than the reload and the work after it (fleet/kept-window.ts): both estimates, said in the result.
+   */
+  reloadsPaid?: ReadonlyArray<{ model: string; from: number; keptSeconds: number; reloadSeconds: number }>;
   signal?: AbortSignal;
   /** Tokens generated so far, on the model now answering. */
   onProgress?: (tokens: number, model: string) => void;

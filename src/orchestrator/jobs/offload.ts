@@ -127,7 +127,7 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
       return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan), plan.planned);
     if (req.dryRun) return splitDryRun(job, base, plan.plan);
     keep?.({ key: `${RATIO_KEY}${plan.plan.model}`, answer: String(plan.plan.count.ratio) });
-    return runSplit(job, base, plan.plan, {
+    return runSplit(job, plan.reloadsPaid ? { ...base, reloadsPaid: plan.reloadsPaid } : base, plan.plan, {
       ...(onPart && { onPart }),
       ...(reused && { reused }),
       ...(onStatus && { onStatus }),
@@ -150,11 +150,12 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
 export function wholeRequest(
   base: RouteRequest,
   prompt: string,
-  plan: { model?: string; count?: TokenCounter; why?: string },
+  plan: { model?: string; count?: TokenCounter; why?: string; reloadsPaid?: RouteRequest['reloadsPaid'] },
 ): RouteRequest {
   return {
     ...base,
     prompt,
+    ...(plan.reloadsPaid && { reloadsPaid: plan.reloadsPaid }),
     ...(plan.model && !base.model && { model: plan.model, ...(plan.why && { chosenBecause: plan.why }) }),
     ...(plan.model && plan.count && { promptTokens: plan.count(prompt) }),
   };

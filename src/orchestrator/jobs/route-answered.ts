@@ -10,7 +10,7 @@ import type { LoadOutcome } from '../loading/loader.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
-import { reloadWhy, tokensInWords } from '../fleet/kept-window.js';
+import { reloadPaidWhy, reloadWhy, tokensInWords } from '../fleet/kept-window.js';
 import { isModel } from '../engines/model-names.js';
 
 /** A usable answer: recorded, and the result with its reason, metrics and notes. */
@@ -98,6 +98,9 @@ function reloadedBecause(t: Trial, model: string, loaded: LoadOutcome): string {
   const to = loaded.contextLength;
   if (t.parts.settings.options.contextSize === to)
     return `reloaded ${model} with the ${tokensInWords(to)} window options.contextSize sets (it was loaded with ${tokensInWords(from)})`;
+  // reloaded because splitting to its window would have taken longer (the offload plan weighed both)
+  const paid = t.req.reloadsPaid?.find((p) => isModel(p.model, model));
+  if (paid) return reloadPaidWhy(model, { from, to, paid });
   const copies = t.views.filter((v) => v.overview.models.some((m) => isModel(m.name, model))).length;
   return reloadWhy(model, { from, to, needTokens: t.ask.contextTokens, splits: t.req.partOf !== undefined, copies });
 }

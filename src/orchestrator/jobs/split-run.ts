@@ -24,6 +24,8 @@ import { generations, pool } from './split-generations.js';
 import { combineAll, combineAsk, partAsk } from './split-combine.js';
 import type { ReusablePart } from '../stores/job-store.js';
 import { clientOf } from '../fleet/slots-of.js';
+import { reloadPaidWhy } from '../fleet/kept-window.js';
+import { isModel } from '../engines/model-names.js';
 
 /**
  * Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same
@@ -149,6 +151,7 @@ function splitResult(
   combined: { final: RouteResult; rounds: number; factsBack: boolean },
   results: RouteResult[],
   started: number,
+  reloadsPaid: RouteRequest['reloadsPaid'],
 ): RouteResult & { split: SplitInfo } {
   const { final, rounds, factsBack } = combined;
   const { model } = plan;
@@ -168,7 +171,7 @@ function splitResult(
       `is longer than ${model}'s usable window (${plan.window} tokens), so it was split into ` +
       `${total} parts of up to ~${plan.partTokens} tokens, the task run on each, and the answers ` +
       `combined in ${rounds} ${rounds === 1 ? 'round' : 'rounds'} (${results.length} ` +
-      `generations).`,
+      `generations).${paidWhy(model, plan.window, reloadsPaid)}`,
     fallbacks: results.flatMap((r) => r.fallbacks),
     metrics: {
       ...final.metrics,
@@ -180,6 +183,12 @@ function splitResult(
     },
     split: { parts: total, rounds, calls: results.length, contextTokens: plan.window },
   };
+}
+
+/** The reload the plan chose by its cost (fleet/kept-window.ts), said: " It reloaded …"; else nothing. */
+function paidWhy(model: string, window: number, reloadsPaid: RouteRequest['reloadsPaid']): string {
+  const paid = reloadsPaid?.find((p) => isModel(p.model, model));
+  return paid ? ` It ${reloadPaidWhy(model, { from: paid.from, to: window, paid })}.` : '';
 }
 
 export async function runSplit(
@@ -209,5 +218,5 @@ export async function runSplit(
     .flat()
     .map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
   const combined = await combineAll(job, req, plan, g, answers, pace);
-  return splitResult(plan, combined, g.results, started);
+  return splitResult(plan, combined, g.results, started, req.reloadsPaid);
 }

@@ -24,6 +24,7 @@ import type { Planned } from './route-plan.js';
 import { chosenWhy, NEXT, routeOrder, whyEach, type Here } from './offload-order.js';
 import { fixedText, ratioFor, sizing, windowWork } from './offload-sizing.js';
 import { keptWindows } from '../fleet/kept-window.js';
+import { windowSeconds, withReloadCost } from './window-cost.js';
 import { chosenPlan, splitChoice } from './offload-split.js';
 import type { OffloadPlan } from './offload-types.js';
 
@@ -40,8 +41,16 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   const inputEstimate = estimateTokens(rendered);
   const s = sizing(job, req, views, fixedText(job, req, short), inputEstimate);
   // a loaded copy keeps its window: the work whole in it, else split to it; wider (a reload) only when neither
-  const all = keptWindows(await placement.windowed(), (m) => windowWork(s, m), job.settings.options.contextSize);
+  // (or reloaded when nothing uses it and splitting to its window would take longer than the reload: window-cost.ts)
+  const all = keptWindows(
+    (await placement.windowed()).map((m) => withReloadCost(s, m)),
+    (m) => ({ ...windowWork(s, m), seconds: (w: number) => windowSeconds(s, m, w) }),
+    job.settings.options.contextSize,
+  );
   const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
+  // the reloads chosen by their cost, said in the result of the request that reloads
+  const reloadsPaid = all.flatMap((m) => (m.paid ? [{ model: m.name, from: m.reloadFrom ?? 0, ...m.paid }] : []));
+  const paid = reloadsPaid.length > 0 ? { reloadsPaid } : {};
   const { estimate, estimatedWhy } = s;
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)
@@ -55,8 +64,9 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
       model: order[0]!.name,
       count: tokenCounter(ratioFor(job, req, order[0]!.name)),
       planned: decided,
+      ...paid,
     };
-  if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole', planned: decided };
+  if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole', planned: decided, ...paid };
   const here: Here = { views, listed, order, profile, down };
   const { chosen, limited } = splitChoice(s, order, task);
   if (!chosen)
@@ -81,5 +91,5 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   // first (a quick question beside this job), so the parts do not reload it (fleet/kept-window.ts)
   if (plan.kind === 'split' && !req.dryRun && chosen.loadedWindow === undefined)
     plan.plan.host.loader.expectWindow(plan.plan.model, plan.plan.window);
-  return plan;
+  return plan.kind === 'refuse' ? plan : { ...plan, ...paid };
 }

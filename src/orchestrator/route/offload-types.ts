@@ -10,6 +10,7 @@ import type { TokenCounter } from '../generation/token-count.js';
 import type { Part } from '../inputs/split.js';
 import type { PartsCopy } from '../fleet/parts-copies.js';
 import type { Planned } from './route-plan.js';
+import type { RouteRequest } from '../generation/route-types.js';
 import type { PlanFigures } from './split-figures.js';
 import type { PartsRoute } from './split-route.js';
 
@@ -66,6 +67,13 @@ export interface SplitPlan {
 
 /** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
 export type OffloadPlan =
-  | { kind: 'whole'; model?: string; count?: TokenCounter; why?: string; planned?: Planned }
-  | { kind: 'split'; plan: SplitPlan }
+  | {
+      kind: 'whole';
+      model?: string;
+      count?: TokenCounter;
+      why?: string;
+      planned?: Planned;
+      reloadsPaid?: RouteRequest['reloadsPaid'];
+    }
+  | { kind: 'split'; plan: SplitPlan; reloadsPaid?: RouteRequest['reloadsPaid'] }
   | { kind: 'refuse'; message: string };

@@ -1,0 +1,71 @@
+/**
+ * What a window costs the work over inputs on a copy, for the kept window's choice (fleet/kept-window.ts):
+ * the work's time at a window — whole, or split to it with its combining rounds, as a dry run times a split
+ * plan (plan-estimate.ts) — and, for a copy loaded with a window and used by nothing (no request of this
+ * server's or another client's running or waiting on it), what reloading it would take. A copy in use is never
+ * given a reload's cost: the rush's promise, no reload of a model others are using.
+ */
+import { combineRounds } from '../generation/split-plan.js';
+import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
+import { othersCount } from '../fleet/others-load.js';
+import type { Windowed } from '../fleet/windows.js';
+import { copyLoadMs } from '../fleet/copy-spread.js';
+import { estimatePlan } from './plan-estimate.js';
+import { slotsAt } from './split-copies.js';
+import type { Sizing } from './offload-sizing.js';
+
+const viewOf = (views: readonly HostOverview[], m: Windowed) =>
+  (views.length > 1 ? views.find((v) => v.host.name === m.host) : undefined) ?? views[0];
+
+/** The work's estimated seconds on `m` at `window`, its load left out (the copy taken as loaded and free). */
+export function windowSeconds(s: Sizing, m: Windowed, window: number): number | undefined {
+  const view = viewOf(s.views, m);
+  if (!view) return undefined;
+  const plan = s.estimate({ ...m, contextWindow: window });
+  if (!plan.whole && 'impossible' in plan) return undefined;
+  const finalMaxTokens = s.req.maxTokens ?? s.job.call.answer.tokens;
+  const inputTokens = Math.ceil(s.inputEstimate * s.ratioOf(m.name));
+  const work = plan.whole
+    ? { promptTokens: Math.max(1, plan.needTokens - s.answerTokens), maxTokens: finalMaxTokens }
+    : splitWork(plan, inputTokens, slotsAt(view), finalMaxTokens);
+  const place = {
+    host: view.host,
+    ...hostFacts(view.overview),
+    model: m.name,
+    loaded: true,
+    sizeBytes: m.sizeBytes,
+    parameterSize: m.parameterSize,
+  };
+  return estimatePlan(s.job, place, { ...work, task: s.req.task }).seconds;
+}
+
+/** A split's work as a dry run times it: a part's prompt and answer, the parts, at once, and the combining rounds. */
+function splitWork(
+  plan: { partTokens: number; partAnswerTokens: number; carriedTokens: number },
+  inputTokens: number,
+  width: number,
+  finalMaxTokens: number,
+) {
+  const parts = Math.max(2, Math.ceil(inputTokens / Math.max(1, plan.partTokens)));
+  const { rounds } = combineRounds(parts, plan.partAnswerTokens, plan.partTokens);
+  return {
+    promptTokens: Math.min(plan.partTokens, inputTokens) + plan.carriedTokens,
+    maxTokens: plan.partAnswerTokens,
+    shape: { parts, width: Math.max(1, width), rounds, finalMaxTokens },
+  };
+}
+
+/**
+ * `m` with what reloading it would take (`reloadMs`: as long as its loads here took, else at the host's load
+ * speed), when it is loaded with a window and nothing uses it; else as it is.
+ */
+export function withReloadCost<T extends Windowed>(s: Sizing, m: T): T & { reloadMs?: number } {
+  const view = viewOf(s.views, m);
+  if (!view || m.loadedWindow === undefined || !m.loaded) return m;
+  const { loader } = view.host;
+  const queue = loader.queueOn(m.name);
+  const used = loader.requestsOn(m.name) > 0 || queue.waiting.length > 0 || othersCount(othersAt(view, m.name)) > 0;
+  if (used) return m;
+  // as long as its loads here took (the same weights), else at the host's load speed (fleet/copy-spread.ts)
+  return { ...m, reloadMs: copyLoadMs(m, s.job.records.metrics) };
+}
