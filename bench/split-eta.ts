@@ -4,7 +4,8 @@
  * round, on the fake Ollama at a CPU's proportions (reading a prompt token 20× faster than writing
  * one), as the job runs. At each step — each part's end, the combining round's start — the job's
  * estimate of the time left (what its state line and `etaSeconds` say) against the real time left,
- * and their ratio. Goal: within 25% (or a second) at every step from the first part on. Through the core, as
+ * and their ratio. Goal: within 25% (or a second) at every step from the first part on (the plan's estimate said
+ * as the job starts, a dry run's figure, is shown and not judged: bench estimate judges those). Through the core, as
  * bench/estimate.ts; twice: the model used before on the host (its speeds and a summary's length
  * learned), and nothing learned (the final answer's length then a typical summary's, 300 tokens).
  * Then shared (issue 81, finding 6): a model of one slot, a 42 KB log in 2 parts (prompts read at
@@ -55,6 +56,8 @@ interface Step {
   what: string;
   at: number;
   expectedAt: number;
+  /** The plan's estimate, said as the job starts before any part is timed (a dry run's figure): shown, not judged. */
+  fromPlan?: boolean;
 }
 
 type Core = Awaited<ReturnType<typeof coreFor>>;
@@ -91,10 +94,16 @@ async function timedJob(
     onStatus: (u) => {
       if (u.partsTotal !== undefined) total = u.partsTotal;
       if (u.expectedAt === undefined) return;
-      const what = done > said ? `part ${done} of ${total} ends` : 'combining round starts';
+      const plan = u.fromPlan === true && done === 0;
+      const what = plan
+        ? "job starts (the plan's estimate)"
+        : done > said
+          ? `part ${done} of ${total} ends`
+          : 'combining round starts';
       said = done;
       const at = now();
-      steps.push({ what, at, expectedAt: at + (u.expectedAt - Date.now()) }); // the wall clock's, on this run's
+      // the wall clock's, on this run's
+      steps.push({ what, at, expectedAt: at + (u.expectedAt - Date.now()), ...(plan && { fromPlan: true }) });
     },
   });
   return { steps, end: now(), ...(r.split && { parts: r.split.parts }), others };
@@ -159,13 +168,16 @@ async function scenario(
       // within 25%, or within a second where less than 4 s are left: the time left is said to the second, and a
       // busy machine moves a 1.6 s remainder by more than 0.4 s (1.37x once, the step before the answer)
       const within = Math.abs(ratio - 1) <= GOAL || Math.abs(estimate - real) <= FLOOR_MS;
-      ok &&= within;
+      // the goal is from the first part on: the plan's estimate before any part is timed is the dry run's figure
+      // (bench estimate judges dry runs), at assumed speeds where nothing was learned
+      if (!step.fromPlan) ok &&= within;
+      const verdict = step.fromPlan ? '(not judged: no part timed yet)' : within ? 'OK' : 'MISSED';
       lines.push(
         `split-eta, ${name}: at ${s(step.at)} s, ${step.what}: ${s(estimate)} s left estimated, ` +
-          `${s(real)} s real, ratio ${ratio.toFixed(2)} ${within ? 'OK' : 'MISSED'}`,
+          `${s(real)} s real, ratio ${ratio.toFixed(2)} ${verdict}`,
       );
     }
-    ok &&= steps.length > 0;
+    ok &&= steps.some((x) => !x.fromPlan);
   } finally {
     await core.shutdown(100);
     await fake.stop();
