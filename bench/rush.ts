@@ -9,8 +9,8 @@
  * Each client cuts a call at 60 s, progress or not (Claude Desktop, Cursor, and Claude Code's desktop app, told
  * `agents.claude-code.timeoutSeconds: 60`); a call cut is a failed call, asked again.
  *
- * The engines: fake Ollama hosts, each with llama3.1:8b and qwen2.5-coder:7b served at 8k windows
- * (OLLAMA_CONTEXT_LENGTH=8192: the window a quick question loads a model with holds a file question's parts), 16 GB, two slots a
+ * The engines: fake Ollama hosts, each with llama3.1:8b and qwen2.5-coder:7b (8k windows, the models' own; Ollama's
+ * default context on a 16 GB host without a GPU, 4096, where no request sets one), 16 GB, two slots a
  * model (OLLAMA_NUM_PARALLEL 2), writing a token in 15 ms, reading 1,000 prompt tokens in 0.2 s, loading 0.5 s a
  * GB. Run twice, one after the other in one bench: on `ollama.host` alone, then with a second host as a `hosts:`
  * entry (`capacity: {ram: 16GB}`, `numParallel: 2`). Printed: each run's wall time and their ratio (goal ≤
@@ -79,8 +79,6 @@ function startHost(t: Timing): Promise<FakeOllama> {
     promptTokenDelayMs: t.promptTokenDelayMs,
     loadDelayMs: 0,
     loadMsPerGB: t.loadMsPerGB,
-    // served at 8k (OLLAMA_CONTEXT_LENGTH=8192): a model loaded by a quick question holds a file question's parts
-    defaultNumCtx: 8192,
   });
 }
 
