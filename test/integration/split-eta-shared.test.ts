@@ -34,7 +34,9 @@ const MODEL = {
   tokenDelayMs: 1,
   promptTokenDelayMs: 0.08,
 };
-const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 1\n';
+// the engine serves at 16k (OLLAMA_CONTEXT_LENGTH, told as a user tells it): the other client's first call loads the
+// model with the window the job's 2 parts take, so no reload-or-split choice (kept-window.ts, timed) comes between
+const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 1\n  contextLength: 16384\n';
 const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
 const OTHER = words(200, 'answer');
 const otherCall = (i: number) => ({
@@ -53,7 +55,13 @@ afterEach(async () => {
 
 describe('a split job sharing its model’s one slot with another client', () => {
   it('counts the other’s calls that go before its end, by their tokens, at every step', async () => {
-    const fake = await FakeOllama.start({ memoryBytes: 128e9, models: [MODEL], loadDelayMs: 0, numParallel: 1 });
+    const fake = await FakeOllama.start({
+      memoryBytes: 128e9,
+      models: [MODEL],
+      loadDelayMs: 0,
+      numParallel: 1,
+      defaultNumCtx: 16384,
+    });
     fake.reply((ctx) => {
       const prompt = ctx.prompt ?? '';
       return /Answer from this part only/.test(prompt) ? words(150, 'finding') : /^Explain/.test(prompt) ? OTHER : 'ok';
