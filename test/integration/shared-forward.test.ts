@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Forwarder, RESTARTED_CODE } from '../../src/server/shared/forward.js';
 import { MOVING_METHOD } from '../../src/server/shared/lines.js';
 import { reachOrStart, type Reach } from '../../src/server/shared/reach.js';
@@ -248,4 +248,38 @@ describe('the forwarder', () => {
       );
     },
   );
+
+  it('a launch whose client left exits within 2 s though no server is ever reached; one with nothing to deliver at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const launch = () => {
+        const input = new PassThrough();
+        const exits: number[] = [];
+        const f = new Forwarder(
+          () => new Promise<never>(() => undefined), // the server never reached (a suspended one holds its lock)
+          undefined,
+          input,
+          new PassThrough(),
+          (code) => exits.push(code),
+        );
+        f.listen();
+        return { input, exits };
+      };
+      // a call sent, waiting for a server, then the client leaves: what it sent cannot be delivered for ever
+      const waiting = launch();
+      waiting.input.write(message({ id: 1, method: 'tools/call', params: { name: 'x' } }));
+      waiting.input.end();
+      await new Promise((r) => setImmediate(r));
+      expect(waiting.exits).toEqual([]); // not before its bound: it may yet be delivered
+      vi.advanceTimersByTime(2000);
+      expect(waiting.exits).toEqual([0]);
+      // nothing sent: it exits as the client leaves
+      const idle = launch();
+      idle.input.end();
+      await new Promise((r) => setImmediate(r));
+      expect(idle.exits).toEqual([0]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

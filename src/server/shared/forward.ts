@@ -23,6 +23,9 @@ import { cancelledId, Routes } from './routes.js';
 import { isWatchPing, StallWatch, type StallTiming } from './stall.js';
 
 /** JSON-RPC "internal error": the request was lost with the server that ran it. */
+/** How long a launch whose client left waits for what it sent to be delivered, at most. */
+const LEFT_MS = 2000;
+
 export const RESTARTED_CODE = -32603;
 const RESTARTED_MESSAGE =
   'The shared ollm-mcp server stopped while this request ran (a new one is starting): send the request again.';
@@ -222,12 +225,14 @@ export class Forwarder {
    */
   private clientLeft(): void {
     this.clientGone = true;
-    if (!this.sock) {
-      if (this.queue.length === 0 && this.draining.size === 0) this.exit(0);
+    if (!this.sock && this.queue.length === 0 && this.draining.size === 0) {
+      this.exit(0);
       return;
     }
-    this.sock.end();
-    setTimeout(() => this.exit(0), 2000).unref();
+    this.sock?.end();
+    // bounded whatever the server does: one never reached, or one that never closes (suspended, hung, a draining
+    // one whose answers never come), holds no launch of a client that is gone
+    setTimeout(() => this.exit(0), LEFT_MS).unref();
   }
 
   /** The server said it is leaving: new requests go to the next one, its answers in flight still come. */
