@@ -27,6 +27,10 @@ const memorySource = {
 
 /** An Ollama of `version`, and with `llama` a llama-server host beside it; `yaml` is added to the settings. */
 async function setup(opts: { version: string; llama?: Partial<FakeLlamacppOptions>; yaml?: string }) {
+  return (await setupWith(opts)).orch;
+}
+
+async function setupWith(opts: { version: string; llama?: Partial<FakeLlamacppOptions>; yaml?: string }) {
   const ollama = await FakeOllama.start({ models: [], version: opts.version });
   stops.push(() => ollama.stop());
   let yaml = opts.yaml ?? '';
@@ -40,7 +44,7 @@ async function setup(opts: { version: string; llama?: Partial<FakeLlamacppOption
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } });
   const orch = new Orchestrator(config, { memorySource });
   stops.push(() => orch.shutdown(200));
-  return orch;
+  return { orch, ollama };
 }
 
 /** Two agents with their own HTTP token: several agents use the hosts. */
@@ -105,6 +109,15 @@ describe('show_status: each host names its release', () => {
     expect(text).toContain('.\n- known holes: CVE-2026-103663; upgrade to 0.35.0 or newer\n');
     expect(text).toMatch(/\n\nllama \(llama\.cpp b12600, 127\.0\.0\.1:\d+\): /);
     expect(text.match(/known holes/g)).toHaveLength(1);
+  });
+
+  it('asks the engine its release once a minute however often the status is read', async () => {
+    const { orch, ollama } = await setupWith({ version: '0.34.2' });
+    const asked = () => ollama.requests.filter((r) => r.path === '/api/version').length;
+    const before = asked();
+    for (let i = 0; i < 3; i++)
+      expect((await orch.fleetStatus()).hosts[0]).toMatchObject({ engineVersion: 'Ollama 0.34.2' });
+    expect(asked() - before).toBe(1);
   });
 });
 

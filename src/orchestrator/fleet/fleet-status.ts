@@ -42,15 +42,32 @@ function plannerView(h: FleetHost) {
     .catch(() => undefined);
 }
 
+/** How long an engine's release, once read, stands for the statuses that show it (it changes only with a restart). */
+const RELEASE_MS = 60_000;
+const releases = new WeakMap<
+  FleetHost['engine'],
+  { at: number; verdict: Awaited<ReturnType<typeof releaseVerdict>> }
+>();
+
+/**
+ * An engine's release verdict, asked of it (GET /api/version) at most once a minute however often a status is
+ * read — show_status is called every turn by some agents; a failure is never kept.
+ */
+async function releaseOf(engine: FleetHost['engine']) {
+  const kept = releases.get(engine);
+  if (kept && Date.now() - kept.at < RELEASE_MS) return kept.verdict;
+  const verdict = await releaseVerdict(engine, { timeoutMs: 3000 }).catch(() => null);
+  if (verdict === null) return undefined;
+  releases.set(engine, { at: Date.now(), verdict });
+  return verdict;
+}
+
 /**
  * The engine's release as a status shows it — "Ollama 0.34.2", "llama.cpp b9100" — and its known holes with
  * the release that fixes them (engines/known-holes.ts); nothing for an engine whose version is not read.
  */
 async function releaseWords(h: FleetHost, report: EngineReport | undefined) {
-  const v =
-    h.kind === 'llamacpp'
-      ? versionVerdict('llamacpp', report?.version)
-      : await releaseVerdict(h.engine, { timeoutMs: 3000 }).catch(() => undefined);
+  const v = h.kind === 'llamacpp' ? versionVerdict('llamacpp', report?.version) : await releaseOf(h.engine);
   if (!v) return {};
   const holes = v.holes.length > 0 && { knownHoles: { ids: v.holes.map((x) => x.id), fix: v.fix! } };
   return { engineVersion: v.name, ...holes };
