@@ -87,7 +87,7 @@ describe.each([
 
       const status = await call('show_status', {});
       expect(status.text).toMatch(
-        /llama \(llama\.cpp b\d+, 127\.0\.0\.1:\d+\):[^\n]*\n- storiesB:latest[^\n]*\n- storiesC:latest[^\n]*\n- router: at most 2 loaded; also storiesA:latest \(unloaded/,
+        /llama \(llama\.cpp (?:b\d+|\(version unknown\)), 127\.0\.0\.1:\d+\):[^\n]*\n- storiesB:latest[^\n]*\n- storiesC:latest[^\n]*\n- router: at most 2 loaded; also storiesA:latest \(unloaded/,
       );
 
       const del = await call('delete_model', { model: 'storiesA', host: 'llama' });
