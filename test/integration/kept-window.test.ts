@@ -107,6 +107,33 @@ describe('a loaded model keeps its window', () => {
     );
   }, 60_000);
 
+  it('an idle model another agent used within the minute keeps its window: split to it, no reload', async () => {
+    const core = await host();
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b', agent: 'alice' });
+    expect(quick.contextLength).toBe(4096);
+    // nothing runs on it now, but alice is using it between her calls: bob's file question is split to 4k
+    const asked = await offload(core, {
+      prompt: 'List the errors in this log.',
+      task: 'summarize',
+      model: 'llama3.1:8b',
+      agent: 'bob',
+      inputs: file(150_000),
+    });
+    expect(asked.text).toBe('FINAL');
+    expect(asked.split!.contextTokens).toBe(4096);
+    expect(fake!.stats().reloads).toEqual([]);
+    // alice's own file question on the model only she used before bob: still bob's within the minute, no reload
+    const hers = await offload(core, {
+      prompt: 'List the warnings in this log.',
+      task: 'summarize',
+      model: 'llama3.1:8b',
+      agent: 'alice',
+      inputs: file(150_000),
+    });
+    expect(hers.split!.contextTokens).toBe(4096);
+    expect(fake!.stats().reloads).toEqual([]);
+  }, 60_000);
+
   it('a file question planned while the model is being loaded is split to the window that load gives it', async () => {
     const core = await host({ loadDelayMs: 1500 });
     const quick = routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });

@@ -22,8 +22,16 @@ export interface ModelQueue {
   lastServed: ReadonlyMap<string, number>;
 }
 
+/**
+ * How long a model counts as shared after it served a client: another agent's next call comes within it
+ * (agents pause seconds between calls), and a reload then throws away what the engine caches for it.
+ */
+export const SHARED_RECENT_MS = 60_000;
+
 export class HostRequests {
   readonly lastUsed = new Map<string, number>();
+  /** When each model last served each client (who asked through the gate): model → client → ms. */
+  private readonly served = new Map<string, Map<string, number>>();
   protected readonly running = new InFlight(LINGER_MS);
   /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
   protected readonly holds: QuickHolds;
@@ -52,13 +60,34 @@ export class HostRequests {
     this.lastUsed.set(name, at);
     const request = this.running.begin(name, { at, ...running });
     this.holds.begun(name); // the hold the quick path gave it, if any: its own request runs now
+    const { client } = running;
+    if (client !== undefined) this.servedNow(name, client, at);
     return Object.assign(
       () => {
         request();
         this.lastUsed.set(name, this.now());
+        if (client !== undefined) this.servedNow(name, client, this.now());
       },
       { ahead: request.ahead },
     );
+  }
+
+  /** Notes `model` serving `client` at `at`, forgetting clients not served within SHARED_RECENT_MS (bounded). */
+  private servedNow(model: string, client: string, at: number): void {
+    const byClient = this.served.get(model) ?? new Map<string, number>();
+    byClient.set(client, at);
+    for (const [c, t] of byClient) if (at - t > SHARED_RECENT_MS) byClient.delete(c);
+    this.served.set(model, byClient);
+  }
+
+  /**
+   * Whether `model` served a client other than `client` within SHARED_RECENT_MS: a model in use between its
+   * agents' calls, though no request runs on it this moment.
+   */
+  servedOthers(model: string, client: string): boolean {
+    const since = this.now() - SHARED_RECENT_MS;
+    for (const [c, t] of this.served.get(withTag(model)) ?? []) if (c !== client && t >= since) return true;
+    return false;
   }
 
   /**

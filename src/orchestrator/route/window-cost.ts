@@ -2,14 +2,16 @@
  * What a window costs the work over inputs on a copy, for the kept window's choice (fleet/kept-window.ts):
  * the work's time at a window — whole, or split to it with its combining rounds, as a dry run times a split
  * plan (plan-estimate.ts) — and, for a copy loaded with a window and used by nothing (no request of this
- * server's or another client's running or waiting on it), what reloading it would take. A copy in use is never
- * given a reload's cost: the rush's promise, no reload of a model others are using.
+ * server's or another client's running or waiting on it, and no other agent served by it within the last minute:
+ * loading/host-requests.ts servedOthers), what reloading it would take. A copy in use is never given a reload's
+ * cost: the rush's promise, no reload of a model others are using — between their calls too.
  */
 import { combineRounds } from '../generation/split-plan.js';
 import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
 import type { Windowed } from '../fleet/windows.js';
 import { copyLoadMs } from '../fleet/copy-spread.js';
+import { clientOf } from '../fleet/slots-of.js';
 import { estimatePlan } from './plan-estimate.js';
 import { slotsAt } from './split-copies.js';
 import type { Sizing } from './offload-sizing.js';
@@ -57,14 +59,19 @@ function splitWork(
 
 /**
  * `m` with what reloading it would take (`reloadMs`: as long as its loads here took, else at the host's load
- * speed), when it is loaded with a window and nothing uses it; else as it is.
+ * speed), when it is loaded with a window and nothing uses it — no request runs or waits on it, and it served no
+ * other agent within the last minute; else as it is.
  */
 export function withReloadCost<T extends Windowed>(s: Sizing, m: T): T & { reloadMs?: number } {
   const view = viewOf(s.views, m);
   if (!view || m.loadedWindow === undefined || !m.loaded) return m;
   const { loader } = view.host;
   const queue = loader.queueOn(m.name);
-  const used = loader.requestsOn(m.name) > 0 || queue.waiting.length > 0 || othersCount(othersAt(view, m.name)) > 0;
+  const used =
+    loader.requestsOn(m.name) > 0 ||
+    queue.waiting.length > 0 ||
+    othersCount(othersAt(view, m.name)) > 0 ||
+    loader.servedOthers(m.name, clientOf(s.req));
   if (used) return m;
   // as long as its loads here took (the same weights), else at the host's load speed (fleet/copy-spread.ts)
   return { ...m, reloadMs: copyLoadMs(m, s.job.records.metrics) };
