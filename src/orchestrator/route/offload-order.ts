@@ -55,8 +55,7 @@ export function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Win
   const over =
     first === chosen
       ? ''
-      : `; ${first.name}, ranked before it, was passed over: ` +
-        `${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
+      : `; ${first.name}, ranked before it, was passed over: ` + `${why(first) ?? roomWhy(first, chosen)}`;
   return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
@@ -80,13 +79,23 @@ export function splitWhy(
 
 /**
  * The model the parts go to: in the route's order, the first that can take the job split (by the
- * estimate), passing over a window under half the widest of those.
+ * estimate), passing over one whose parts would each hold under half the input the roomiest's hold
+ * (`room`: a part's input tokens at its window) — twice the parts and more, each carrying the task and
+ * writing an answer, and more combining rounds.
  */
-export function splitModel<T extends Windowed>(order: T[], why: (m: Windowed) => string | undefined): T | undefined {
+export function splitModel<T extends Windowed>(
+  order: T[],
+  why: (m: Windowed) => string | undefined,
+  room: (m: T) => number,
+): T | undefined {
   const able = order.filter((m) => why(m) === undefined);
-  const widest = Math.max(0, ...able.map((m) => m.contextWindow));
-  return able.find((m) => m.contextWindow * 2 >= widest);
+  const most = Math.max(0, ...able.map(room));
+  return able.find((m) => room(m) * 2 >= most);
 }
+
+/** Why a model able to take the job in parts was passed over for `chosen` (splitModel), in the plan's words. */
+export const roomWhy = (m: Windowed, chosen?: Windowed) =>
+  `its parts at its ${m.contextWindow}-token window would hold under half of what ${chosen?.name ?? 'the roomiest'}'s hold`;
 
 export interface Here {
   views: readonly HostOverview[];
@@ -116,7 +125,7 @@ export function whyEach(
     .map(
       (m) =>
         `${m.name} on ${hostOf(m)}: ` +
-        `${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`,
+        `${why(m) ?? `it could take it in parts by the estimate, but ${roomWhy(m, chosen)}`}`,
     );
   for (const m of here.listed.filter((l) => !here.order.some((o) => o.name === l.name && o.host === l.host))) {
     each.push(

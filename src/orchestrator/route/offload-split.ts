@@ -28,7 +28,11 @@ type Split = Extract<WindowPlan, { partTokens: number }>;
  */
 export function splitChoice(s: Sizing, order: Ranked[], task: TaskType): { chosen?: Ranked; limited?: Limited } {
   const { job, req, views, estimatedWhy } = s;
-  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  const room = (m: Ranked) => {
+    const w = s.estimate(m);
+    return w.whole ? m.contextWindow : 'partTokens' in w ? w.partTokens : 0;
+  };
+  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy, room);
   // a routed call whose planned model would not finish in parts within its client's limit: the best that
   // would (limit-split.ts)
   const limited =
