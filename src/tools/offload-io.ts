@@ -8,6 +8,7 @@ import { estimateTokens } from '../orchestrator/generation/classify.js';
 import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
 import { ledgerLine, priceCall, type LedgerEntry } from '../orchestrator/savings/ledger.js';
 import type { ToolContext } from './tool-types.js';
+import { afterAnswer } from '../orchestrator/util/after-answer.js';
 import { formatBytes } from '../orchestrator/config/units.js';
 import type { PhaseReporter } from '../orchestrator/progress/progress.js';
 
@@ -194,7 +195,11 @@ export function withLedgerLine(
     localOutputTokens: o.local.outputTokens,
     inputsByReference: byRef,
   };
-  const own = ctx.orch.savings.recordCall(tokens, { model: o.model, task: o.task, agent: ctx.agent });
+  const own = priceCall(tokens, ctx.orch.savings.prices);
+  // the call is counted in the savings ledger once its answer has gone out (nothing the answer says reads the
+  // ledger's totals)
+  const where = { model: o.model, task: o.task, agent: ctx.agent };
+  afterAnswer('the savings ledger', () => ctx.orch.savings.record({ ...own, ...where }));
   // a job handed over: its hand-overs and follow-ups were recorded as they came (savings-store
   // recordOverhead); the line says the net
   const spent = o.spent && o.spent.in + o.spent.out > 0 ? o.spent : undefined;

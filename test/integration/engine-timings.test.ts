@@ -15,6 +15,7 @@ import { FakeOpenAI } from '../fake-openai/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { coreFor } from '../helpers/core.js';
 import { tempDir } from '../helpers/temp.js';
+import { answerRecorded } from '../helpers/answer-records.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -175,6 +176,7 @@ describe('an OpenAI-compatible engine', () => {
       expect(r.metrics.promptMs).toBeGreaterThanOrEqual(3); // the engine's first delay
       expect(r.metrics.generationMs).toBeGreaterThan(0);
       expect(r.metrics.cachedPromptTokens).toBeUndefined();
+      await answerRecorded();
       await orch.speeds.load();
       expect(orch.speeds.at('eng', r.model).tokensPerSecond).toBeGreaterThan(0);
       // a dry run names the engine kind that would answer, as the answer does

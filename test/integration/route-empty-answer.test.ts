@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { answerRecorded } from '../helpers/answer-records.js';
 
 const MEMORY = 16e9;
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  stallTimeoutMs: 1000\n';
@@ -51,6 +52,7 @@ describe('an empty answer', () => {
     });
     expect(asked()).toBe(2);
     // the first draw counts against nothing
+    await answerRecorded();
     expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 1 });
   });
 

@@ -5,6 +5,7 @@ import { routeAndGenerate, RouteError } from '../../src/orchestrator/jobs/route.
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { answerRecorded } from '../helpers/answer-records.js';
 
 const MEMORY = 16e9;
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  stallTimeoutMs: 1000\n';
@@ -50,6 +51,9 @@ describe('routing without a model name', () => {
     );
     expect(gen).toHaveLength(1);
     expect(gen[0]!.body).toMatchObject({ stream: true, model: 'qwen2.5-coder:7b', options: { num_ctx: 4096 } });
+    // recorded once the answer has gone out, before anything can follow it
+    expect(core.metrics.get('qwen2.5-coder:7b')?.successes ?? 0).toBe(0);
+    await answerRecorded();
     expect(core.metrics.get('qwen2.5-coder:7b')).toMatchObject({ requests: 1, successes: 1 });
   });
 

@@ -1,7 +1,7 @@
 /**
  * The work a prompt is (generation/classify.ts) is inferred once a call needs it: at once when a model must
- * be chosen, but for a model the caller named only at its first token — off the way to the engine — even
- * when the call reports its progress (every tool call does).
+ * be chosen, but for a model the caller named only once its request is sent — off the way to the engine,
+ * while the engine reads the prompt — even when the call reports its progress (every tool call does).
  */
 import { rmSync } from 'node:fs';
 import { afterEach, expect, it, vi } from 'vitest';
@@ -29,7 +29,9 @@ afterEach(async () => {
 });
 
 /** A call with progress, and how often the work had been inferred when the engine was asked. */
-async function inferredBeforeEngine(model: string | undefined): Promise<{ before: number; messages: string[] }> {
+async function inferredBeforeEngine(
+  model: string | undefined,
+): Promise<{ before: number; whenRead: number; messages: string[] }> {
   const fake = await FakeOllama.start({
     memoryBytes: 16e9,
     models: DEFAULT_REGISTRY.filter((m) => ['llama3.2:latest', 'phi3:mini'].includes(m.name)),
@@ -41,9 +43,19 @@ async function inferredBeforeEngine(model: string | undefined): Promise<{ before
     await core.shutdown(200);
     rmSync(core.config.home, { recursive: true, force: true });
   });
+  // counted as the engine is asked: the request sent from this process (the fake, in it too, reads it a turn
+  // of the event loop later, once the work is worked out while the engine reads the prompt)
   let before = -1;
-  fake.reply(() => {
+  let whenRead = -1;
+  const engine = core.fleet.hosts[0]!.engine;
+  const generate = engine.generate.bind(engine);
+  engine.generate = (...args: Parameters<typeof generate>) => {
+    const sent = generate(...args);
     before = classified.calls;
+    return sent;
+  };
+  fake.reply(() => {
+    whenRead = classified.calls;
     return 'hello there';
   });
   const messages: string[] = [];
@@ -59,12 +71,13 @@ async function inferredBeforeEngine(model: string | undefined): Promise<{ before
   });
   expect(r.task).toBe('fast'); // inferred all the same: the result says what work it was
   expect(classified.calls).toBe(1);
-  return { before, messages };
+  return { before, whenRead, messages };
 }
 
-it("a named model's call reaches the engine before its work is inferred", async () => {
-  const { before, messages } = await inferredBeforeEngine('llama3.2');
+it("a named model's call reaches the engine before its work is inferred, which is inferred while the engine reads", async () => {
+  const { before, whenRead, messages } = await inferredBeforeEngine('llama3.2');
   expect(before).toBe(0);
+  expect(whenRead).toBe(1); // before the first token: the engine's reading of the prompt hides it
   expect(messages[0]).toBe('planning the call on llama3.2');
 });
 

@@ -1,6 +1,7 @@
 /**
  * A candidate's usable answer (route-attempt.ts): recorded — the metrics, the track record, the
- * speeds and answer lengths learned on its host — and made the route's result, with its reason.
+ * speeds and answer lengths learned on its host, once the answer has gone out — and made the route's
+ * result, with its reason.
  */
 import type { HostOverview } from '../fleet/placement.js';
 import type { RouteResult } from '../generation/route-types.js';
@@ -12,6 +13,7 @@ import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
 import { reloadPaidWhy, reloadWhy, tokensInWords } from '../fleet/kept-window.js';
 import { isModel } from '../engines/model-names.js';
+import { afterAnswer } from '../util/after-answer.js';
 
 /** A usable answer: recorded, and the result with its reason, metrics and notes. */
 export function answered(
@@ -27,33 +29,38 @@ export function answered(
   const { task, profile, complexity, how } = ask.work;
   const place = { model: candidate.model, host: candidate.host, work: profile };
   const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
-  parts.records.metrics.record({
-    model: candidate.model,
-    ok: true,
-    latencyMs: out.totalMs,
-    outputTokens: out.outputTokens,
-    tokensPerSecond: out.tokensPerSecond,
-    loadMs,
-  });
-  // recorded with the other writes of the moment, after the answer has gone out
-  void parts.records.outcomes.record(
-    place,
-    { kind: 'speed', tokensPerSecond: out.tokensPerSecond },
-    ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []),
-  );
   const total = Math.round(performance.now() - t.started);
-  // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is
-  // believed to have held is left out of the rate
-  // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet
-  // measured there
-  const size = unit.overview.models.find((m) => m.name === candidate.model)?.sizeBytes;
-  const sample = speedSample(
-    { ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens },
-    total - loadMs - out.queueMs,
-    task,
-    size,
-  );
-  void parts.records.speeds?.record(host.name, candidate.model, sample);
+  // the metrics, the track record and the speeds learned are recorded once the call's answer has gone out
+  // (util/after-answer.ts): nothing the answer says waits for them, and they are in before the next request;
+  // a split job's part records at once, as the job's pace reads what its parts ran at
+  const records = t.req.partOf ? (_: string, work: () => void) => work() : afterAnswer;
+  records('recording an answer', () => {
+    parts.records.metrics.record({
+      model: candidate.model,
+      ok: true,
+      latencyMs: out.totalMs,
+      outputTokens: out.outputTokens,
+      tokensPerSecond: out.tokensPerSecond,
+      loadMs,
+    });
+    void parts.records.outcomes.record(
+      place,
+      { kind: 'speed', tokensPerSecond: out.tokensPerSecond },
+      ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []),
+    );
+    // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is
+    // believed to have held is left out of the rate
+    // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet
+    // measured there
+    const size = unit.overview.models.find((m) => m.name === candidate.model)?.sizeBytes;
+    const sample = speedSample(
+      { ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens },
+      total - loadMs - out.queueMs,
+      task,
+      size,
+    );
+    void parts.records.speeds?.record(host.name, candidate.model, sample);
+  });
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;
   const raised = loaded.contextRaisedFrom ? `; ${reloadedBecause(t, candidate.model, loaded)}` : '';

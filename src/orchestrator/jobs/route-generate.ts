@@ -102,7 +102,7 @@ function stream(
   const { host, overview: here } = unit;
   const model = here.models.find((m) => m.name === candidate.model);
   const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
-  return streamGenerate(host.engine, {
+  const answer = streamGenerate(host.engine, {
     ...streamOptions(parts.settings, loaded, {
       capabilities: model?.capabilities ?? [],
       maxTokens: req.maxTokens,
@@ -120,13 +120,26 @@ function stream(
     ahead,
     ...(req.signal && { signal: req.signal }),
     ...(req.progress && { progress: req.progress }),
-    // at the first token the kind of work is worked out (route.ts prepare: it waits to be needed), while the
-    // engine writes the rest
+    // at the latest at the first token the kind of work is worked out (route.ts prepare: it waits to be
+    // needed), while the engine writes the rest
     onToken: (n: number) => {
       if (n === 1) void ask.work;
       req.onProgress?.(n, candidate.model);
     },
   });
+  // the request is on its way (sent in this turn of the event loop): the kind of work the answer's result
+  // names is worked out while the engine reads the prompt, not after its first token
+  setImmediate(workOutWork, ask);
+  return answer;
+}
+
+/** The call's kind of work worked out now (a getter kept once worked out); a failure is met again where read. */
+function workOutWork(ask: Prepared): void {
+  try {
+    void ask.work;
+  } catch {
+    // read again at the first token and in the result, which say what failed
+  }
 }
 
 /** The answer with what its engine held of the prompt, as far as its owner is told it, and the wait for a slot. */
