@@ -196,7 +196,9 @@ describe('combining rounds', () => {
   it('combine as many answers per prompt as fit, round after round', () => {
     expect(combineRounds(2, 1000, 6000)).toEqual({ rounds: 1, calls: 3 });
     expect(combineRounds(33, 64, 1300)).toEqual({ rounds: 2, calls: 33 + 2 + 1 });
-    expect(combineRounds(100, 1000, 2500)).toEqual({ rounds: 7, calls: 100 + 50 + 25 + 13 + 7 + 4 + 2 + 1 });
+    // 25, 13 and 7 answers in groups of two: the last answer of each goes on alone, not combined
+    expect(combineRounds(100, 1000, 2500)).toEqual({ rounds: 7, calls: 100 + 50 + 25 + 12 + 6 + 3 + 2 + 1 });
+    expect(combineRounds(3, 1000, 2500)).toEqual({ rounds: 2, calls: 3 + 1 + 1 });
   });
   it('always end: a prompt holds at least two answers', () => {
     expect(combineRounds(8, 5000, 100).rounds).toBe(3);

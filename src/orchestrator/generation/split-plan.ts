@@ -229,7 +229,8 @@ function refusal(n: WindowNeed, needTokens: number): WindowPlan {
 
 /**
  * How many rounds combine `parts` partial answers of up to `answerTokens` each, when a combining
- * prompt holds `roomTokens` of them; and the generations in all (parts, then every combination).
+ * prompt holds `roomTokens` of them; and the generations in all (parts, then every combination — an answer
+ * left alone in its group going on to the next round as it is).
  */
 export function combineRounds(
   parts: number,
@@ -241,9 +242,12 @@ export function combineRounds(
   let rounds = 0;
   let calls = parts;
   while (n > 1 || rounds === 0) {
-    n = Math.ceil(n / perGroup);
+    const groups = Math.ceil(n / perGroup);
+    // an answer left alone in a round that combines others goes on as it is (jobs/split-combine.ts)
+    const passed = groups > 1 && n % perGroup === 1 ? 1 : 0;
+    n = groups;
     rounds++;
-    calls += n;
+    calls += groups - passed;
     if (n <= 1) break;
   }
   return { rounds, calls };

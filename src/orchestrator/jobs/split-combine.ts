@@ -5,11 +5,14 @@
  */
 import type { SplitPace } from './split-pace.js';
 import type { JobParts } from '../route/parts.js';
-import { renderPart, splitInputs } from '../inputs/split.js';
+import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import type { RouteRequest, RouteResult } from './route.js';
 import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
 import type { SplitPlan } from '../route/offload-types.js';
 import { pool, type generations } from './split-generations.js';
+
+/** A group of one answer whole (not a piece of one cut to fit): combining it alone would only write it again. */
+const lone = (p: Part) => p.pieces.length === 1 && p.pieces[0]!.piece === undefined;
 
 /** What a part's prompt asks after the part, and a combination's after the answers it combines. */
 export const partAsk = (i: number, total: number, task: string) =>
@@ -20,7 +23,8 @@ export const combineAsk = (total: number, task: string, some: boolean) =>
   'Combine them into one answer to the task, as if the whole input had been read at once.';
 
 /**
- * The parts' answers combined, in rounds while they do not fit one prompt; the last combination is
+ * The parts' answers combined, in rounds while they do not fit one prompt — an answer left alone in its group
+ * goes on to the next round as it is, each round still fewer answers; the last combination is
  * the answer itself — as long as asked, within the window, in the format asked, with remembered
  * facts again where they fit beside an answer of a part's size (`factsBack`). `pace` is told each
  * round's prompts as it starts.
@@ -51,9 +55,14 @@ export async function combineAll(
   for (;;) {
     rounds++;
     g.stageDone();
-    const groups = splitInputs(answers, plan.partTokens, count);
-    const last = groups.length === 1;
-    const combine = (i: number) => `${renderPart(groups[i]!)}${combineAsk(total, req.prompt, groups.length > 1)}`;
+    const all = splitInputs(answers, plan.partTokens, count);
+    const last = all.length === 1;
+    // a group of one whole answer, in a round that combines others, goes on to the next round as it is
+    const lonely = last ? [] : all.filter(lone);
+    // ...but when every group is one answer, each is combined (shortened) so the next round holds fewer
+    const alone = lonely.length < all.length ? lonely : [];
+    const groups = all.filter((p) => !alone.includes(p));
+    const combine = (i: number) => `${renderPart(groups[i]!)}${combineAsk(total, req.prompt, !last)}`;
     const stage = `combining the answers, round ${rounds}`;
     pace?.round(
       groups.map((_, i) => count(combine(i))),
@@ -78,7 +87,10 @@ export async function combineAll(
         { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) },
       );
     });
-    if (combined.length === 1) return { final: combined[0]!, rounds, factsBack };
-    answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
+    if (last) return { final: combined[0]!, rounds, factsBack };
+    answers = [
+      ...combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text })),
+      ...alone.map((p) => ({ label: p.pieces[0]!.label, text: p.pieces[0]!.text })),
+    ];
   }
 }
