@@ -1,7 +1,7 @@
 /**
  * The copies a split job uses, read from its placement when it is planned (offload-split.ts; the
  * choice is fleet/parts-copies.ts's): each host holding its model in a window the parts fit — loaded
- * or not, its slots (numParallel) and those others' requests take now, whether it has room, how long
+ * with one that holds them (never one a part would reload), or not loaded — its slots (numParallel) and those others' requests take now, whether it has room, how long
  * its load takes as that model's loads here took (copy-spread.ts copyLoadMs) — and a part's time at
  * the plan's host, as the dry run times it (plan-estimate.ts; unknown while its speeds are assumed).
  * The plan's host comes first: with nothing loaded, its first part loads the model there.
@@ -47,7 +47,7 @@ export async function splitCopies(
   const windowed = await placement.windowed();
   const copies = windowed.filter((m) => m.name === plan.model && m.host !== undefined && !m.cloud);
   const states = copies
-    .filter((m) => m.contextWindow >= plan.window)
+    .filter((m) => m.contextWindow >= plan.window && keepsWindow(m, plan))
     .flatMap((m) => {
       const view = views.find((v) => v.host.name === m.host);
       return view ? [stateOf(job, view, m)] : [];
@@ -56,6 +56,14 @@ export async function splitCopies(
   if (states.length === 0) return { copies: [own], width: own.slots };
   return partsCopies(states, { requests: plan.calls, partMs: partMsOf(job, req, views, plan) });
 }
+
+/**
+ * Whether a copy serves the parts without a reload: one loaded (or being loaded) with a window under the
+ * parts' would be reloaded by the first part sent there (Ollama's needsReload) — from under the other agents
+ * using it, in a rush — so it takes no part (fleet/kept-window.ts). The plan's own copy is as its plan said.
+ */
+const keepsWindow = (m: Windowed, plan: Sized) =>
+  m.host === plan.host.name || m.loadedWindow === undefined || m.loadedWindow >= plan.window;
 
 function planSlots(views: readonly HostOverview[], host: FleetHost): number {
   const view = views.find((v) => v.host === host) ?? views.find((v) => v.host.name === host.name);
