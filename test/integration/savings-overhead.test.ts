@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HAND_OVERS, SavingsStore } from '../../src/orchestrator/stores/savings-store.js';
 import { withLedgerLine } from '../../src/tools/offload-io.js';
 import { tempDir } from '../helpers/temp.js';
+import { answerRecorded } from '../helpers/answer-records.js';
 
 const PRICES = { inputPerMillion: 3, outputPerMillion: 15, currency: '$' };
 
@@ -30,7 +31,7 @@ describe('hand-overs in the ledger', () => {
     expect(s.byModel.map((m) => m.model)).toEqual([HAND_OVERS]);
   });
 
-  it('the job’s own line is net of what its hand-overs cost; without any, it is the call’s as ever', () => {
+  it('the job’s own line is net of what its hand-overs cost; without any, it is the call’s as ever', async () => {
     const savings = new SavingsStore(tempDir('ollm-overhead-'), {
       inputPerMillion: 0,
       outputPerMillion: 0,
@@ -55,7 +56,8 @@ describe('hand-overs in the ledger', () => {
     expect(net.entry.savedTokens).toBe(plain.entry.savedTokens - 330);
     expect(net.text).toMatch(/this job with its hand-overs cost you \d+/);
     expect(plain.text).toMatch(/this call cost you \d+/);
-    // what is recorded is the call's own: the hand-overs were recorded as they came
+    // what is recorded is the call's own: the hand-overs were recorded as they came (once the answer is out)
+    await answerRecorded();
     expect(savings.summary().total.savedTokens).toBe(2 * plain.entry.savedTokens);
   });
 });
