@@ -29,6 +29,9 @@
  * medians and the other goals in every run: one run's ratio moves with the order calls arrive in (1.31×, 0.96× and
  * 1.21× in three runs of the build of 4afcf11, where parts, copies and num_ctx changed with it).
  *
+ * OLLM_BENCH_RUSH_DUMP=<folder> writes each run's jobs (sent, calls, whole answer) and the engines' requests (job,
+ * part or combination, host, model, window, start and end) as JSON lines, for looking into where a run's time went.
+ *
  * One time of the server does not scale: it answers a call a tenth of the client's limit before it, but 5 s at the
  * least (src/orchestrator/generation/hand-over.ts) — 7 s into a 12 s limit, where a 60 s limit gets 54 s. So each
  * agent's `timeoutSeconds` in the settings is the limit that has the server answer by 90% of the scaled one (15 s:
@@ -44,7 +47,7 @@ import { longLog } from '../test/helpers/fair.js';
 import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, stopShared } from '../test/helpers/shared.js';
 import { walk, type Walk } from './long-call-agent.js';
-import { LOG_NAME, MODELS, rushReply, rushScenario, type Agent, type RushJob } from './rush-scenario.js';
+import { LOG_NAME, MODELS, requestOf, rushReply, rushScenario, type Agent, type RushJob } from './rush-scenario.js';
 import { rushLines, type HostFigures, type Run, type Timing } from './rush-figures.js';
 
 /** The issue's times, at scale 1. */
@@ -128,14 +131,56 @@ async function connect(agent: Agent, home: string, runtime: string): Promise<Cli
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** When each job of the run under way was sent (ms), by tag: for OLLM_BENCH_RUSH_DUMP. */
+const sentAt = new Map<string, number>();
+
 /** One agent's ten jobs, each sent its pause after the last was answered (or given up on). */
 async function agentJobs(client: Client, agent: Agent, t: Timing): Promise<Array<{ job: RushJob; walk: Walk }>> {
   const done: Array<{ job: RushJob; walk: Walk }> = [];
   for (const job of agent.jobs) {
     await sleep(job.pauseMs);
+    sentAt.set(job.tag, Date.now());
     done.push({ job, walk: await walk(client, job.call, { options: { timeout: t.patienceSeconds * 1000 } }) });
   }
   return done;
+}
+
+/**
+ * With OLLM_BENCH_RUSH_DUMP set (a folder), each run's jobs and the engines' requests as JSON lines, for looking
+ * into where a run's time went: per job its calls; per request its job, part, host, model, window, times.
+ */
+function dump(two: boolean, t0: number, jobs: Array<{ job: RushJob; walk: Walk }>, hosts: FakeOllama[]): void {
+  const dir = process.env.OLLM_BENCH_RUSH_DUMP;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const rel = (ms: number) => Math.round(ms - t0) / 1000;
+  const requests = hosts.flatMap((h, i) =>
+    h
+      .generations()
+      .filter((g) => g.at >= t0)
+      .map((g) => ({
+        ...requestOf(g.prompt ?? JSON.stringify(g.messages ?? '')),
+        host: i,
+        model: g.resolved,
+        numCtx: g.numCtx,
+        promptTokens: g.promptTokens,
+        at: rel(g.at),
+        ...(g.endedAt !== undefined && { ended: rel(g.endedAt) }),
+      })),
+  );
+  const lines = [
+    ...jobs.map(({ job, walk }) =>
+      JSON.stringify({
+        job: job.tag,
+        kind: job.kind,
+        sent: rel(sentAt.get(job.tag) ?? t0),
+        calls: walk.calls.map(({ got, ...c }) => ({ ...c, got: got.slice(0, 120) })),
+        wholeAt: walk.wholeAtSeconds,
+      }),
+    ),
+    ...requests.map((r) => JSON.stringify(r)),
+  ];
+  writeFileSync(join(dir, `${two ? 'two' : 'one'}-${Date.now()}.jsonl`), `${lines.join('\n')}\n`);
 }
 
 /** The scenario on one host or two (fresh engines, settings and shared server for each). */
@@ -169,7 +214,9 @@ async function runMode(two: boolean, agents: Agent[], words: Map<string, number>
         requests: h.generations().filter((g) => g.at >= t0).length,
       };
     });
-    return { seconds, jobs, hosts: figures, generations: hosts.flatMap((h) => h.generations()) };
+    const generations = hosts.flatMap((h) => h.generations());
+    dump(two, t0, jobs, hosts);
+    return { seconds, jobs, hosts: figures, generations };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     stopShared(runtime);
