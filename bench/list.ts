@@ -21,6 +21,7 @@ import { benchSplitEta } from './split-eta.js';
 import { benchLongCall } from './long-call.js';
 import { benchTeam } from './team.js';
 import { benchRush } from './rush.js';
+import { benchFifty } from './fifty.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchHttpDrop } from './http-drop.js';
@@ -101,6 +102,7 @@ export const BENCHES: Bench[] = [
   { name: 'hot', run: benchHot, check: true },
   { name: 'soak', run: benchSoak, check: true },
   { name: 'rush', run: benchRush, check: true },
+  { name: 'fifty', run: benchFifty, check: true },
   // issue 64's figures in one run: with OLLM_BENCH_BASE=<another build's dist/cli.js>, each beside that build's
   { name: 'fleet', alone: true, run: together(benchPrefix, benchHot, benchBeside, benchTeam) },
 ];
