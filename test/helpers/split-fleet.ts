@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
-import { FakeOllama } from '../fake-ollama/server.js';
+import { FakeOllama, NAMESPACED_MODELS } from '../fake-ollama/server.js';
 import type { GenerationRecord } from '../fake-ollama/generations.js';
 import { coreFor } from './core.js';
 import { fairModels, longLog } from './fair.js';
@@ -73,3 +73,60 @@ export async function job(f: Awaited<ReturnType<typeof fleet>>, bytes: number) {
 /** Whether a generation of `a` and one of `b` ran at the same moment. */
 export const overlap = (a: GenerationRecord[], b: GenerationRecord[]) =>
   a.some((x) => b.some((y) => x.at < (y.endedAt ?? Infinity) && y.at < (x.endedAt ?? Infinity)));
+
+/** Two hosts of llama3.1:8b (8k trained), their engines' default windows `defaults`, 32 GB each, two slots. */
+export async function twoHosts(defaults: [number, number]) {
+  const llama = { ...NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!, contextLength: 8192 };
+  const opts = { memoryBytes: 32e9, tokenDelayMs: 1, numParallel: 2, models: [llama] };
+  const [a, b] = await Promise.all(defaults.map((d) => FakeOllama.start({ ...opts, defaultNumCtx: d })));
+  for (const f of [a!, b!])
+    f.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 32GB}',
+    '  numParallel: 2',
+    'hosts:',
+    `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 32GB}, numParallel: 2}`,
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+  ];
+  const core = await coreFor(a!, { totalBytes: 32e9, yaml: yaml.join('\n') });
+  stops.push(
+    () => core.shutdown(200),
+    () => a!.stop(),
+    () => b!.stop(),
+  );
+  return { core, a: a!, b: b! };
+}
+
+/** Another client of `f`'s engine asks llama3.1:8b a question, with `numCtx` when given (else the default). */
+export async function otherClient(f: FakeOllama, numCtx?: number) {
+  const res = await fetch(`${f.url}/api/generate`, {
+    method: 'POST',
+    body: JSON.stringify({
+      model: 'llama3.1:8b',
+      prompt: 'What is a closure?',
+      stream: false,
+      ...(numCtx && { options: { num_ctx: numCtx } }),
+    }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** A question over a log of llama3.1:8b by reference, for the windows' tests. */
+export const windowReq = {
+  agent: 'ann',
+  client: 'ann',
+  prompt: 'Which errors?',
+  model: 'llama3.1:8b',
+  useMemory: false,
+  inputsByReference: true,
+};
+/** The job over a log of `bytes` planned: split at 8k. */
+export const plan8k = async (core: Awaited<ReturnType<typeof twoHosts>>['core'], bytes: number) => {
+  const plan = await planOffload(core, windowReq, [{ label: 'app.log', text: longLog(bytes) }]);
+  if (plan.kind !== 'split') throw new Error(`expected a split plan, got ${plan.kind}`);
+  expect(plan.plan.window).toBe(8192);
+  return plan.plan;
+};

@@ -12,7 +12,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenerationRecord } from '../fake-ollama/generations.js';
-import { combining, fleet, job, MODEL, overlap, stops } from '../helpers/split-fleet.js';
+import {
+  combining,
+  fleet,
+  job,
+  MODEL,
+  otherClient,
+  overlap,
+  plan8k,
+  stops,
+  twoHosts,
+  windowReq,
+} from '../helpers/split-fleet.js';
+import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
@@ -53,4 +65,26 @@ describe('a split job on two hosts with room', () => {
     const most = parts[0]!.length >= parts[1]!.length ? first : second;
     expect(most).toContain(last);
   }, 90_000);
+});
+
+describe('a split job on two hosts, a copy of its plan reloaded smaller by another client', () => {
+  it('a copy of the plan reloaded smaller by another client before the job runs: its parts go elsewhere', async () => {
+    const { core, a, b } = await twoHosts([8192, 8192]);
+    await otherClient(a);
+    await otherClient(b);
+    const plan = await plan8k(core, 80_000);
+    expect(plan.copies.map((c) => c.host).sort()).toEqual(['ollama', 'second']);
+    await otherClient(b, 4096); // the other client reloads it there with its own window
+    expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
+    // seen as the parts are placed: a reading of /api/ps is kept a second (real time: this file is in test:slow)
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = b.generations().length;
+    expect((await runSplit(core, windowReq, plan)).text).toBe('FINAL');
+    expect(b.stats().reloads).toHaveLength(1); // the other client's own
+    // only what fits the window it is loaded with went there (a short last part, a combination): never a ~7k part
+    const job = b.generations().slice(before);
+    expect(job.map((g) => [g.numCtx, g.fits, g.promptTokens < 4096])).toEqual(job.map(() => [4096, true, true]));
+    expect(a.generations().filter((g) => g.promptTokens > 4096).length).toBeGreaterThan(5);
+    expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
+  }, 60_000);
 });

@@ -6,10 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleet, job, MODEL, stops } from '../helpers/split-fleet.js';
-import { FakeOllama, NAMESPACED_MODELS } from '../fake-ollama/server.js';
-import { coreFor } from '../helpers/core.js';
-import { longLog } from '../helpers/fair.js';
-import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
+import { otherClient, plan8k, twoHosts, windowReq } from '../helpers/split-fleet.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 
 afterEach(async () => {
@@ -28,59 +25,46 @@ describe('a split job on two hosts, the second without room', () => {
   }, 90_000);
 });
 
-describe('a split job on two hosts, the second copy loaded with a smaller window', () => {
-  it("takes no part there: a part would reload it (Ollama's needsReload) from under the agent using it", async () => {
-    const llama = { ...NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!, contextLength: 8192 };
-    const opts = { memoryBytes: 32e9, tokenDelayMs: 1, numParallel: 2, models: [llama] };
-    // the first host's engine serves at 8k where no request sets a window, the second at Ollama's default 4k
-    const [a, b] = await Promise.all([
-      FakeOllama.start({ ...opts, defaultNumCtx: 8192 }),
-      FakeOllama.start({ ...opts, defaultNumCtx: 4096 }),
+describe('a split job on two hosts, a copy loaded with a smaller window', () => {
+  it("takes no part there: a part would reload it (Ollama's needsReload) from under the client using it", async () => {
+    const { core, a, b } = await twoHosts([8192, 4096]);
+    await otherClient(a);
+    await otherClient(b);
+    expect(a.loaded().map((m) => m.contextLength)).toEqual([8192]);
+    expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
+    const plan = await plan8k(core, 60_000);
+    expect(plan.copies).toEqual([{ host: 'ollama', slots: 2 }]);
+    expect((await runSplit(core, windowReq, plan)).text).toBe('FINAL');
+    expect(b.stats().reloads).toEqual([]);
+    expect(b.generations().length).toBe(1); // the other client's question only
+    expect(a.stats().reloads).toEqual([]);
+  }, 60_000);
+
+  it('a copy the job loads, loaded meanwhile by another client with a smaller window: not reloaded, no part', async () => {
+    const { core, a, b } = await twoHosts([8192, 4096]);
+    await otherClient(a); // loaded at 8k on the first host, nothing on the second
+    const plan = await plan8k(core, 80_000);
+    expect(plan.copies.map((c) => [c.host, c.load !== undefined])).toEqual([
+      ['ollama', false],
+      ['second', true],
     ]);
-    for (const f of [a!, b!])
-      f.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
-    const yaml = [
-      'ollama:',
-      '  capacity: {ram: 32GB}',
-      '  numParallel: 2',
-      'hosts:',
-      `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 32GB}, numParallel: 2}`,
-      'ram:',
-      '  budget: "100%"',
-      '  bufferBytes: 0',
-    ];
-    const core = await coreFor(a!, { totalBytes: 32e9, yaml: yaml.join('\n') });
-    stops.push(
-      () => core.shutdown(200),
-      () => a!.stop(),
-      () => b!.stop(),
-    );
-    // another client of each engine loaded the model there, sending no window
-    for (const f of [a!, b!]) {
-      const res = await fetch(`${f.url}/api/generate`, {
-        method: 'POST',
-        body: JSON.stringify({ model: 'llama3.1:8b', prompt: 'What is a closure?', stream: false }),
-      });
-      expect(res.status).toBe(200);
-    }
-    expect(a!.loaded().map((m) => m.contextLength)).toEqual([8192]);
-    expect(b!.loaded().map((m) => m.contextLength)).toEqual([4096]);
-    const ask = {
-      agent: 'ann',
-      client: 'ann',
-      prompt: 'Which errors occurred?',
-      model: 'llama3.1:8b',
-      useMemory: false,
-    };
-    const plan = await planOffload(core, { ...ask, inputsByReference: true }, [
-      { label: 'app.log', text: longLog(60_000) },
-    ]);
-    if (plan.kind !== 'split') throw new Error(`expected a split plan, got ${plan.kind}`);
-    expect(plan.plan.window).toBe(8192);
-    expect(plan.plan.copies).toEqual([{ host: 'ollama', slots: 2 }]);
-    expect((await runSplit(core, { ...ask, inputsByReference: true }, plan.plan)).text).toBe('FINAL');
-    expect(b!.stats().reloads).toEqual([]);
-    expect(b!.generations().length).toBe(1); // bob's question only
-    expect(a!.stats().reloads).toEqual([]);
+    await otherClient(b); // before the job starts, with the engine's default
+    expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
+    expect((await runSplit(core, windowReq, plan)).text).toBe('FINAL');
+    expect(b.stats().reloads).toEqual([]);
+    expect(b.generations().length).toBe(1);
+    expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
+  }, 60_000);
+
+  it("a copy the job loads takes the parts' window whoever loads it first there: no reload when its parts come", async () => {
+    const { core, a, b } = await twoHosts([8192, 4096]);
+    await otherClient(a);
+    const plan = await plan8k(core, 80_000);
+    expect(plan.copies.find((c) => c.host === 'second')?.load).toBeDefined();
+    // another request of this server loads it there first, asking no window (a quick question beside the job)
+    const second = core.fleet.hosts.find((h) => h.name === 'second')!;
+    expect((await second.loader.ensureLoaded({ model: 'llama3.1:8b' })).contextLength).toBe(8192);
+    expect((await runSplit(core, windowReq, plan)).text).toBe('FINAL');
+    expect(b.stats().reloads).toEqual([]);
   }, 60_000);
 });

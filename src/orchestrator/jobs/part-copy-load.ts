@@ -28,6 +28,7 @@ export function loadPlannedCopies(
     const load = loadCandidate(view.host, {
       model: plan.model,
       contextLength: plan.window,
+      keepWindow: true, // loaded meanwhile with another window (another's load): no parts there, and no reload
       ...(signal && { signal }),
     });
     void load.then(

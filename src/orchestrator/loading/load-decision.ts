@@ -66,6 +66,11 @@ export async function decideLoad(
   const widened = wider > asked ? at(wider) : undefined;
   const [contextLength, planned] = widened && widened.plan.action !== 'refuse' ? [wider, widened] : [asked, at(asked)];
   const { plan, input, reload, others } = planned;
+  if (reload && req.keepWindow && plan.action !== 'refuse') {
+    const kept = `${model.name} is loaded here with ${current?.context_length ?? 0} tokens, not the ${contextLength} this work takes; it is not reloaded from under whoever uses it.`;
+    const refused = { ...plan, action: 'refuse' as const, reason: kept };
+    return { outcome: outcomeOf(refused, req, { model: model.name, keepAlive, pinned, contextLength }), input };
+  }
   if (reload)
     plan.reason =
       `${plan.reason} The context ${(current?.context_length ?? 0) < contextLength ? 'grows' : 'changes'} from ` +

@@ -44,6 +44,11 @@ export interface LoadRequest {
   seenAt?: number;
   /** The caller holds the model already (Loader.hold, when it chose it): the load adds no hold of its own. */
   held?: boolean;
+  /**
+   * Refused rather than reload the model when it is loaded here with another window (a split job's extra copy,
+   * jobs/part-copy-load.ts): another's load took it meanwhile, and whoever uses it keeps it.
+   */
+  keepWindow?: boolean;
 }
 
 /**

@@ -89,7 +89,12 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
   const plan = await chosenPlan(s, chosen, rendered, docs, nor, why, decided);
   // split for a copy nothing loads yet: its next load takes the window the parts were sized to, whoever asks for it
   // first (a quick question beside this job), so the parts do not reload it (fleet/kept-window.ts)
-  if (plan.kind === 'split' && !req.dryRun && chosen.loadedWindow === undefined)
-    plan.plan.host.loader.expectWindow(plan.plan.model, plan.plan.window);
+  // — and so does each copy the job loads beside it (split-copies.ts), whoever asks for it first there
+  if (plan.kind === 'split' && !req.dryRun) {
+    const { model, window, copies } = plan.plan;
+    if (chosen.loadedWindow === undefined) plan.plan.host.loader.expectWindow(model, window);
+    for (const c of copies)
+      if (c.load) views.find((v) => v.host.name === c.host)?.host.loader.expectWindow(model, window);
+  }
   return plan.kind === 'refuse' ? plan : { ...plan, ...paid };
 }
