@@ -136,7 +136,8 @@ describe('an idle copy reloaded when splitting to its window costs more (issue 8
 });
 
 describe('the copy a whole request goes to', () => {
-  const copy = (host: string, loadedWindow?: number) => ({
+  const copy = (host: string, loadedWindow?: number, name = 'llama3.1:8b') => ({
+    name,
     host,
     contextWindow: 32768,
     loaded: loadedWindow !== undefined,
@@ -144,17 +145,30 @@ describe('the copy a whole request goes to', () => {
     ...(loadedWindow !== undefined && { loadedWindow }),
   });
 
-  it('another copy whose loaded window holds it goes first; the one that would reload comes last', () => {
+  it('another copy whose loaded window holds it serves it: the one that would reload is left out', () => {
     const order = copiesInOrder(servedAt([copy('a', 8192), copy('b', 16384)], 11000));
-    expect(order.map((c) => c.host)).toEqual(['b', 'a']);
-    expect(order[1]).toMatchObject({ loaded: false, fitsNow: false, reloadFrom: 8192 });
+    expect(order.map((c) => c.host)).toEqual(['b']);
   });
 
-  it('a copy to load without a reload goes before the reload; with nothing else, the reload is still there', () => {
-    expect(copiesInOrder(servedAt([copy('a', 8192), copy('b')], 11000)).map((c) => c.host)).toEqual(['b', 'a']);
+  it('a copy to load without a reload serves it too; with nothing else, the reload is there, weighed as one', () => {
+    expect(copiesInOrder(servedAt([copy('a', 8192), copy('b')], 11000)).map((c) => c.host)).toEqual(['b']);
     const alone = servedAt([copy('a', 8192)], 11000);
     expect(alone).toHaveLength(1);
-    expect(alone[0]!.reloadFrom).toBe(8192);
+    expect(alone[0]).toMatchObject({ loaded: false, fitsNow: false, reloadFrom: 8192 });
+  });
+
+  it("another model's copy does not stand in: the reload stays, after the other model", () => {
+    const served = servedAt([copy('a', 8192), copy('b', 16384, 'qwen2.5-coder:7b')], 11000);
+    expect(served.map((c) => [c.host, c.name, c.reloadFrom])).toEqual([
+      ['a', 'llama3.1:8b', 8192],
+      ['b', 'qwen2.5-coder:7b', undefined],
+    ]);
+    expect(copiesInOrder(served).map((c) => c.host)).toEqual(['b', 'a']);
+  });
+
+  it('a copy whose usable window is under the need does not stand in for the reload', () => {
+    const small = { ...copy('b'), contextWindow: 8192 };
+    expect(servedAt([copy('a', 8192), small], 11000).map((c) => c.host)).toEqual(['a', 'b']);
   });
 
   it('a request the loaded window holds keeps the loaded copy first, untouched', () => {

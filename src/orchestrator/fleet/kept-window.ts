@@ -125,6 +125,7 @@ export function keptWindows<T extends CopyWindows>(
  * (`loadedWindow`: loaded with it, or being loaded with it by a load under way).
  */
 interface Served extends CopyWindows {
+  name: string;
   loaded: boolean;
   fitsNow: boolean;
   reloadFrom?: number;
@@ -132,22 +133,25 @@ interface Served extends CopyWindows {
 
 /**
  * The copies as a request needing `needTokens` (not split: a whole prompt, or a part of a split job) finds
- * them: a copy loaded with a window too small for it is weighed as a model to load after an unload —
- * its own reload — so a copy that serves it as it is, or one that loads without unloading, comes first
- * (generation/router.ts copiesInOrder, the ranking's tiers), and it is reloaded only when nothing else serves.
+ * them: a copy loaded with a window too small for it would be reloaded — from under whoever uses it — so
+ * it is left out while another copy of the model serves it (loaded with a window that holds it, busy or
+ * not, or one to load); with none, it is weighed as a model to load after an unload — its own reload —
+ * after any other model that serves (generation/router.ts copiesInOrder, the ranking's tiers).
  */
 export function servedAt<T extends Served>(
   copies: readonly T[],
   needTokens: number,
   explicit?: number,
 ): Array<T & { reloadFrom?: number }> {
-  return copies.map((c) => {
+  const weighed = copies.map((c): T & { reloadFrom?: number } => {
     if (c.loadedWindow === undefined) return c;
     const choice = windowFor(c, { fits: (w) => w >= needTokens }, explicit);
     return choice?.reloadFrom === undefined
       ? c
       : { ...c, loaded: false, fitsNow: false, reloadFrom: choice.reloadFrom };
   });
+  const serves = (c: T & { reloadFrom?: number }) => c.reloadFrom === undefined && c.contextWindow >= needTokens;
+  return weighed.filter((c) => c.reloadFrom === undefined || !weighed.some((o) => o.name === c.name && serves(o)));
 }
 
 /** How many tokens, in words: 16384 → "16k", 11000 → "~11k", 900 → "900". */
