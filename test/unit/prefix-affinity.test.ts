@@ -132,7 +132,7 @@ describe('the queue after a move to the cached copy', () => {
   it('the chosen copy first, the first choice right behind it, and no copy twice', async () => {
     const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
     const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
-    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as CopyAsk['ask'];
+    const ask = { system: 'sys', prompt: `${FILE_A}Task: q`, contextTokens: 3000 } as unknown as CopyAsk['ask'];
     const views = Object.fromEntries(
       ['a', 'b'].map((name) => {
         const prefixes = new PrefixMemory();
@@ -153,7 +153,7 @@ describe('the queue after a move to the cached copy', () => {
       }),
     );
     const unit = (h: string | undefined) => views[h ?? 'a'] as never;
-    const models = ['a', 'b'].map((host) => ({ name: 'm', host, loaded: true })) as never;
+    const models = ['a', 'b'].map((host) => ({ name: 'm', host, loaded: true, contextWindow: 8192 })) as never;
     const queue = [
       { model: 'm', host: 'a', why: 'ranked first' },
       { model: 'm', host: 'b', why: 'ranked second' },
@@ -162,9 +162,25 @@ describe('the queue after a move to the cached copy', () => {
     preferCachedCopy({ owner: 'agent', ask, queue, models, unit, loadMs: () => 0 }, () => 0);
     expect(queue.map((q) => `${q.model}@${q.host}`)).toEqual(['m@b', 'm@a', 'n@a']);
     expect(queue[0]!.why).toMatch(/^ranked first; its engine on b has ~\d+ tokens of this prompt cached$/);
+    // the cached copy loaded with a window under the request's need: never moved to (it would be reloaded)
+    const small = ['a', 'b'].map((host) => ({
+      name: 'm',
+      host,
+      loaded: true,
+      contextWindow: 8192,
+      loadedWindow: host === 'b' ? 4096 : 8192,
+    })) as never;
+    const wide = [{ model: 'm', host: 'a', why: 'x' }];
+    const wideAsk = { ...ask, contextTokens: 6000 } as never;
+    preferCachedCopy({ owner: 'agent', ask: wideAsk, queue: wide, models: small, unit, loadMs: () => 0 }, () => 0);
+    expect(wide.map((q) => q.host)).toEqual(['a']);
+    // ...while a request its loaded window holds still goes to it for its cache
+    const fits = [{ model: 'm', host: 'a', why: 'x' }];
+    preferCachedCopy({ owner: 'agent', ask, queue: fits, models: small, unit, loadMs: () => 0 }, () => 0);
+    expect(fits.map((q) => q.host)).toEqual(['b', 'a']);
     // nothing held anywhere, every slot free: the queue as it was
     const plain = [{ model: 'm', host: 'a', why: 'x' }];
-    const plainAsk = { system: undefined, prompt: FILE_B } as never;
+    const plainAsk = { system: undefined, prompt: FILE_B, contextTokens: 3000 } as never;
     preferCachedCopy({ owner: 'agent', ask: plainAsk, queue: plain, models, unit, loadMs: () => 0 }, () => 0);
     expect(plain).toEqual([{ model: 'm', host: 'a', why: 'x' }]);
   });
@@ -175,7 +191,7 @@ describe('the queue after a move to the cached copy', () => {
     async () => {
       const { preferCachedCopy } = await import('../../src/orchestrator/fleet/copy-affinity.js');
       const { chainOf } = await import('../../src/orchestrator/fleet/prefix-sent.js');
-      const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as CopyAsk['ask'];
+      const ask = { system: 'sys', prompt: `${FILE_A}Task: q`, contextTokens: 3000 } as unknown as CopyAsk['ask'];
       const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
         Object.fromEntries(
           ['a', 'b'].map((name) => {
@@ -199,8 +215,8 @@ describe('the queue after a move to the cached copy', () => {
           }),
         );
       const models = [
-        { name: 'm', host: 'a', loaded: true },
-        { name: 'm', host: 'b', loaded: false },
+        { name: 'm', host: 'a', loaded: true, contextWindow: 8192 },
+        { name: 'm', host: 'b', loaded: false, contextWindow: 8192 },
       ] as never;
       const run = (v: ReturnType<typeof views>) => {
         const queue = [{ model: 'm', host: 'a', why: 'first' }];

@@ -23,7 +23,12 @@ interface Asked {
   readonly system: string | undefined;
   readonly prompt: string;
   readonly promptTokens: number;
+  /** The window the request needs: a copy whose window is under it would reload or cut it, and is never moved to. */
+  readonly contextTokens: number;
 }
+
+/** Whether `m` holds a request needing `need` tokens as it is: its usable window, and the one it is loaded with. */
+const holds = (m: Candidate, need: number) => m.contextWindow >= need && (m.loadedWindow ?? need) >= need;
 
 interface Queued {
   model: string;
@@ -67,7 +72,12 @@ function cachedCopyFirst({ owner, ask, queue, models, unit }: CopyAsk, ahead: Wa
   // a host that schedules its own replicas (a cluster) is placed by its own figures: no prefix steering to or from it
   const serving = (m: Candidate) => m.loaded === true || !unit(m.host).host.engine.can.managesMemory;
   const loaded = models.filter(
-    (m) => m.name === first.model && m.host !== undefined && serving(m) && !unit(m.host).host.cluster,
+    (m) =>
+      m.name === first.model &&
+      m.host !== undefined &&
+      serving(m) &&
+      holds(m, ask.contextTokens) &&
+      !unit(m.host).host.cluster,
   );
   const at = loaded.find((m) => m.host === first.host);
   if (!at || loaded.length < 2) return;
@@ -111,7 +121,8 @@ function loadBesideOthers({ owner, ask, queue, models, unit, loadMs }: CopyAsk):
   const view = unit(first.host);
   const here = models.find((m) => m.name === first.model && m.host === first.host);
   if (!view.measured || !here?.loaded || !placesCopies(view)) return;
-  const room = (m: Candidate) => m.host !== undefined && m.host !== first.host && !m.loaded && m.fitsNow && !m.cloud;
+  const room = (m: Candidate) =>
+    m.host !== undefined && m.host !== first.host && !m.loaded && m.fitsNow && !m.cloud && holds(m, ask.contextTokens);
   const rooms = models.filter((m) => m.name === first.model && room(m) && placesCopies(unit(m.host)));
   if (rooms.length === 0) return;
   const idle = view.host.settings.model.keepAlive.extraCopyIdleSeconds;
