@@ -11,7 +11,8 @@
  * Then shared (issue 81, finding 6): a model of one slot, a 42 KB log in 2 parts (prompts read at
  * 0.15 ms a token), the model used once before, and another client's 3 calls (200-token answers,
  * their length learned) queued on the copy while the job's first part runs — they take their turns
- * with the job's, so 2 of them run before its end; same goal at every step.
+ * with the job's, so 2 of them run before its end; same goal at every step. The engine serves at the model's
+ * window (OLLAMA_CONTEXT_LENGTH) in every scenario: the bench times 2-part jobs, not the choice of a window.
  */
 import { offload } from '../src/orchestrator/jobs/offload.js';
 import { gatheredLog, longLog } from '../test/helpers/fair.js';
@@ -28,7 +29,7 @@ const model = {
   tokenDelayMs: 5,
   promptTokenDelayMs: 0.25,
 };
-const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 2\n';
+const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 2\n  contextLength: 65536\n';
 const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
 /** A part's partial answer (~150 words) and a summary: the combined answer, or one asked whole (~250 words). */
 const PARTIAL = words(150, 'finding');
@@ -42,7 +43,7 @@ const s = (ms: number) => (ms / 1000).toFixed(1);
  */
 const OTHER = words(200, 'answer');
 const SHARED = { ...model, contextLength: 16384, promptTokenDelayMs: 0.15 };
-const SHARED_YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 1\n';
+const SHARED_YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 1\n  contextLength: 16384\n';
 const otherCall = (i: number) => ({
   prompt: `Explain what an ETag is (${i}).`,
   model: model.name,
@@ -127,6 +128,11 @@ async function scenario(
     models: [shared ? SHARED : model],
     loadDelayMs: 0,
     numParallel: shared ? 1 : 2,
+    // the engine serves at the model's window (OLLAMA_CONTEXT_LENGTH; ollama.contextLength in the settings), so the
+    // log goes in the 2 parts this bench times: loaded at Ollama's 4096 default by the warm-up, a copy another agent
+    // used is kept at 4k and the log split in 7 or 32 (fleet/kept-window.ts) — a case whose time left is not yet
+    // said within the goal (issue 82's note)
+    defaultNumCtx: (shared ? SHARED : model).contextLength,
   });
   fake.reply((ctx) => {
     const prompt = ctx.prompt ?? '';
