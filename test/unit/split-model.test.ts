@@ -45,4 +45,10 @@ describe('splitModel', () => {
     expect(splitModel([first, huge], why, room)).toBe(first);
     expect(splitModel([huge], why, room)).toBeUndefined();
   });
+
+  it("the user's choice for the work is kept whatever its room", () => {
+    const chosen = { ...model('llama3.1:8b', 4096, 2300), chosen: true as const };
+    const roomy = model('qwen2.5-coder:7b', 8192, 6300);
+    expect(splitModel([chosen, roomy], able, room)).toBe(chosen);
+  });
 });

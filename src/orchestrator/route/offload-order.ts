@@ -81,16 +81,17 @@ export function splitWhy(
  * The model the parts go to: in the route's order, the first that can take the job split (by the
  * estimate), passing over one whose parts would each hold under half the input the roomiest's hold
  * (`room`: a part's input tokens at its window) — twice the parts and more, each carrying the task and
- * writing an answer, and more combining rounds.
+ * writing an answer, and more combining rounds — unless the user chose it for the work.
  */
-export function splitModel<T extends Windowed>(
+export function splitModel<T extends Windowed & { chosen?: true }>(
   order: T[],
   why: (m: Windowed) => string | undefined,
   room: (m: T) => number,
 ): T | undefined {
   const able = order.filter((m) => why(m) === undefined);
   const most = Math.max(0, ...able.map(room));
-  return able.find((m) => room(m) * 2 >= most);
+  // the user's choice for the work (configured, preferred, made for it) is never passed over for room
+  return able.find((m) => m.chosen === true || room(m) * 2 >= most);
 }
 
 /** Why a model able to take the job in parts was passed over for `chosen` (splitModel), in the plan's words. */
