@@ -11,7 +11,6 @@
  * plan is carried.
  */
 import { coldLoadsOf, modelsOf, namedFirst, orderedCopies, unitOf, type Candidates } from '../fleet/copies.js';
-import { isModel } from '../engines/model-names.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import { placedAgain, type Placement } from '../fleet/placed.js';
 import { holdsAt } from '../fleet/windows.js';
@@ -53,12 +52,9 @@ async function partCopies(
   const models = await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize);
   const queue: Candidacy[] = [];
   namedFirst(route.model, req, ask, models, queue, attempts);
-  // the plan's copy first — unless it is loaded now with a window this request does not fit (another's load
-  // took it meanwhile): sent there, the request would reload it from under whoever uses it (fleet/kept-window.ts)
-  const planned =
-    place !== undefined &&
-    !reloadsAt(models, route.model, place.host, ask.contextTokens) &&
-    placedFirst(queue, route.model, place);
+  // the plan's copy first — while it serves this request as it is: one loaded meanwhile with a smaller window is
+  // left out of `models` beside a copy that serves it (fleet/kept-window.ts servedAt), so it is not in the queue
+  const planned = place !== undefined && placedFirst(queue, route.model, place);
   const unit = unitOf(views);
   const coldLoadMs = coldLoadsOf(models, route.parts.records.metrics);
   const { ranking } = route;
@@ -85,12 +81,6 @@ async function partCopies(
     ...(planned && { planned }),
   });
 }
-
-/** Whether `model`'s copy on `host` is loaded with a window under `need` tokens: a request of that need reloads it. */
-const reloadsAt = (models: Candidates['models'], model: string, host: string, need: number) =>
-  models.some(
-    (m) => isModel(m.name, model) && m.host === host && m.loadedWindow !== undefined && m.loadedWindow < need,
-  );
 
 /**
  * The copy of `model` on `place`'s host first in the queue, the reason said; false when the queue has none
