@@ -20,31 +20,39 @@ export const MODEL = 'qwen2.5:14b';
 const ANSWER = Array.from({ length: 300 }, (_, i) => `f${i}`).join(' ');
 export const combining = (g: GenerationRecord) => /Combine them into one answer/.test(g.prompt ?? '');
 
+/**
+ * A core over `a` (ollama.host, 32 GB) and `b` (the `second` host, `secondRam`), two slots each, the whole memory
+ * budgeted, `more` settings lines after; stopped with the fakes after the test (`stops`).
+ */
+async function twoHostCore(a: FakeOllama, b: FakeOllama, secondRam: string, more: string[] = []) {
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 32GB}',
+    '  numParallel: 2',
+    'hosts:',
+    `  - {name: second, kind: ollama, url: "${b.url}", capacity: {ram: ${secondRam}}, numParallel: 2}`,
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+    ...more,
+  ];
+  const core = await coreFor(a, { totalBytes: 32e9, yaml: yaml.join('\n') });
+  stops.push(
+    () => core.shutdown(200),
+    () => a.stop(),
+    () => b.stop(),
+  );
+  return core;
+}
+
 /** Two hosts, two slots each, loads of `loadDelayMs`; `room`: the second host's RAM holds the model (else 1 GB). */
 export async function fleet(room: boolean, loadDelayMs: number) {
   const options = { memoryBytes: 32e9, tokenDelayMs: 2, loadDelayMs, numParallel: 2, models: fairModels(2) };
   const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start(options)));
   for (const f of [a!, b!])
     f.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : ANSWER));
-  const yaml = [
-    'ollama:',
-    '  capacity: {ram: 32GB}',
-    '  numParallel: 2',
-    'hosts:',
-    `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: ${room ? '32GB' : '1GB'}}, numParallel: 2}`,
-    'ram:',
-    '  budget: "100%"',
-    '  bufferBytes: 0',
-    // every request at the model's window: the warm-up loads it as the parts need it, never loaded again
-    'options:',
-    '  contextSize: 8192',
-  ];
-  const core = await coreFor(a!, { totalBytes: 32e9, yaml: yaml.join('\n') });
-  stops.push(
-    () => core.shutdown(200),
-    () => a!.stop(),
-    () => b!.stop(),
-  );
+  // every request at the model's window: the warm-up loads it as the parts need it, never loaded again
+  const core = await twoHostCore(a!, b!, room ? '32GB' : '1GB', ['options:', '  contextSize: 8192']);
   // the model loaded on the first host, its speed and its load measured
   await routeAndGenerate(core, { prompt: 'warm up', model: MODEL, only: true, useMemory: false, maxTokens: 400 });
   return { core, fakes: [a!, b!] };
@@ -81,22 +89,7 @@ export async function twoHosts(defaults: [number, number]) {
   const [a, b] = await Promise.all(defaults.map((d) => FakeOllama.start({ ...opts, defaultNumCtx: d })));
   for (const f of [a!, b!])
     f.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial'));
-  const yaml = [
-    'ollama:',
-    '  capacity: {ram: 32GB}',
-    '  numParallel: 2',
-    'hosts:',
-    `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 32GB}, numParallel: 2}`,
-    'ram:',
-    '  budget: "100%"',
-    '  bufferBytes: 0',
-  ];
-  const core = await coreFor(a!, { totalBytes: 32e9, yaml: yaml.join('\n') });
-  stops.push(
-    () => core.shutdown(200),
-    () => a!.stop(),
-    () => b!.stop(),
-  );
+  const core = await twoHostCore(a!, b!, '32GB');
   return { core, a: a!, b: b! };
 }
 

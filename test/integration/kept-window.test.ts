@@ -59,6 +59,10 @@ async function host(opts: { loadDelayMs?: number; slowLlama?: boolean } = {}) {
 
 const loadsOf = (f: FakeOllama, model: string) => f.loadCount(model);
 
+/** A question over a 150 KB log of llama3.1:8b, asked by `agent` when said. */
+const fileQuestion = (core: Awaited<ReturnType<typeof host>>, prompt: string, agent?: string) =>
+  offload(core, { prompt, task: 'summarize', model: 'llama3.1:8b', ...(agent && { agent }), inputs: file(150_000) });
+
 describe('a loaded model keeps its window', () => {
   it('a quick question, a question over a 150 KB file and a comparison: 0 reloads, every request at the loaded window', async () => {
     const core = await host({ slowLlama: true });
@@ -69,12 +73,7 @@ describe('a loaded model keeps its window', () => {
     // one is, when the reload costs less than the split: the next test)
     const busy = routeAndGenerate(core, { prompt: 'Explain closures at length.', model: 'llama3.1:8b' });
     while (core.loader.requestsOn('llama3.1:8b') === 0) await new Promise((r) => setTimeout(r, 2));
-    const asked = await offload(core, {
-      prompt: 'List the errors in this log.',
-      task: 'summarize',
-      model: 'llama3.1:8b',
-      inputs: file(150_000),
-    });
+    const asked = await fileQuestion(core, 'List the errors in this log.');
     expect(asked.text).toBe('FINAL');
     // split to the window it is loaded with, not to the 8k window a reload would give
     expect(asked.split!.contextTokens).toBe(loadedWith);
@@ -92,12 +91,7 @@ describe('a loaded model keeps its window', () => {
     const core = await host(); // loads of a few ms, measured
     const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });
     expect(quick.contextLength).toBe(4096);
-    const asked = await offload(core, {
-      prompt: 'List the errors in this log.',
-      task: 'summarize',
-      model: 'llama3.1:8b',
-      inputs: file(150_000),
-    });
+    const asked = await fileQuestion(core, 'List the errors in this log.');
     expect(asked.text).toBe('FINAL');
     expect(asked.split!.contextTokens).toBe(8192); // fewer, larger parts at the window a reload gives
     expect(fake!.stats().reloads).toHaveLength(1);
@@ -112,24 +106,12 @@ describe('a loaded model keeps its window', () => {
     const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b', agent: 'alice' });
     expect(quick.contextLength).toBe(4096);
     // nothing runs on it now, but alice is using it between her calls: bob's file question is split to 4k
-    const asked = await offload(core, {
-      prompt: 'List the errors in this log.',
-      task: 'summarize',
-      model: 'llama3.1:8b',
-      agent: 'bob',
-      inputs: file(150_000),
-    });
+    const asked = await fileQuestion(core, 'List the errors in this log.', 'bob');
     expect(asked.text).toBe('FINAL');
     expect(asked.split!.contextTokens).toBe(4096);
     expect(fake!.stats().reloads).toEqual([]);
     // alice's own file question on the model only she used before bob: still bob's within the minute, no reload
-    const hers = await offload(core, {
-      prompt: 'List the warnings in this log.',
-      task: 'summarize',
-      model: 'llama3.1:8b',
-      agent: 'alice',
-      inputs: file(150_000),
-    });
+    const hers = await fileQuestion(core, 'List the warnings in this log.', 'alice');
     expect(hers.split!.contextTokens).toBe(4096);
     expect(fake!.stats().reloads).toEqual([]);
   }, 60_000);
