@@ -175,12 +175,28 @@ function dump(two: boolean, t0: number, jobs: Array<{ job: RushJob; walk: Walk }
         kind: job.kind,
         sent: rel(sentAt.get(job.tag) ?? t0),
         calls: walk.calls.map(({ got, ...c }) => ({ ...c, got: got.slice(0, 120) })),
+        reloaded: /reloaded [^\n]*/.exec(walk.whole ?? '')?.[0],
+        ...(process.env.OLLM_BENCH_RUSH_TEXT && { whole: walk.whole }),
         wholeAt: walk.wholeAtSeconds,
       }),
     ),
     ...requests.map((r) => JSON.stringify(r)),
   ];
   writeFileSync(join(dir, `${two ? 'two' : 'one'}-${Date.now()}.jsonl`), `${lines.join('\n')}\n`);
+}
+
+/**
+ * The request a reload was for, from the engine's records: the first request of the model from the reload on whose
+ * window differs from the one before it — " 4096→8192 at 12.3 s for a3-j5 part 4 of 26" — so a missed check names it.
+ */
+function reloadCause(h: FakeOllama, model: string, at: number, t0: number): string {
+  const gens = h.generations().filter((g) => g.resolved === model);
+  const i = gens.findIndex((g, k) => k > 0 && g.at >= at - 50 && g.numCtx !== gens[k - 1]!.numCtx);
+  if (i < 0) return '';
+  const g = gens[i]!;
+  const r = requestOf(g.prompt ?? JSON.stringify(g.messages ?? ''));
+  const what = r.combine ? ' combining' : r.part !== undefined ? ` part ${r.part} of ${r.parts}` : '';
+  return ` ${gens[i - 1]!.numCtx}→${g.numCtx} at ${((g.at - t0) / 1000).toFixed(1)} s for ${r.tag ?? 'an untagged request'}${what}`;
 }
 
 /** The scenario on one host or two (fresh engines, settings and shared server for each). */
@@ -209,7 +225,7 @@ async function runMode(two: boolean, agents: Agent[], words: Map<string, number>
             return g ? [[m, (g.at - t0) / 1000]] : [];
           }),
         ),
-        reloads: s.reloads.map((r) => `${r.model} (${r.changed.join(', ')})`),
+        reloads: s.reloads.map((r) => `${r.model} (${r.changed.join(', ')})${reloadCause(h, r.model, r.at, t0)}`),
         evictions: s.forcedEvictions.map((e) => `${e.evicted} for ${e.for} (${e.reason})`),
         requests: h.generations().filter((g) => g.at >= t0).length,
       };

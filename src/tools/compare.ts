@@ -184,6 +184,7 @@ export const compareTool = defineTool({
           ...(phases && { progress: phases }),
           onModelDone,
           agent,
+          ...(ctx.client !== undefined && { client: ctx.client }),
           ...clientLimitField(clientLimit),
         });
         const ok = result.results.filter((r) => !r.error);

@@ -116,6 +116,17 @@ describe('a loaded model keeps its window', () => {
     expect(fake!.stats().reloads).toEqual([]);
   }, 60_000);
 
+  it('an idle model another agent compared on within the minute keeps its window: a comparison serves its agent', async () => {
+    const core = await host();
+    const c = await compare(core, { prompt: 'Say hi', models: ['llama3.1:8b'], agent: 'alice' });
+    expect(c.results.every((r) => !r.error)).toBe(true);
+    // nothing runs on llama3.1:8b now; alice compared on it: bob's file question is split to the 4k it was loaded with
+    const asked = await fileQuestion(core, 'List the errors in this log.', 'bob');
+    expect(asked.text).toBe('FINAL');
+    expect(asked.split!.contextTokens).toBe(4096);
+    expect(fake!.stats().reloads).toEqual([]);
+  }, 60_000);
+
   it('a file question planned while the model is being loaded is split to the window that load gives it', async () => {
     const core = await host({ loadDelayMs: 1500 });
     const quick = routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b' });

@@ -1,6 +1,7 @@
 /** A loaded model keeps its window (issue 82, Deliver 2): the pure decision, fleet/kept-window.ts. */
 import { describe, expect, it } from 'vitest';
 import {
+  keepsFoundWindow,
   keptWindows,
   reloadPaidWhy,
   reloadWhy,
@@ -211,5 +212,28 @@ describe("the loader's window for the work", () => {
     // work beyond it: the loaded window when that holds it, else raised
     expect(contextFor(model, loaded(32768), 20000, 16384, true)).toBe(32768);
     expect(contextFor(model, undefined, 20000, 16384, true)).toBe(32768);
+  });
+});
+
+describe('a load that finds the copy loaded with a smaller window than the route saw', () => {
+  const copy = { model: 'llama3.1:8b', host: 'box0' };
+  const at = (host: string, reloadFrom?: number) => ({
+    name: 'llama3.1:8b',
+    host,
+    ...(reloadFrom !== undefined && { reloadFrom }),
+  });
+
+  it('another copy of the model serves the request: the load keeps the window it finds (refused, not reloaded)', () => {
+    expect(keepsFoundWindow([at('box0'), at('box1')], copy)).toBe(true);
+  });
+
+  it('the route weighed this reload itself, or no other copy serves: the reload goes ahead', () => {
+    // servedAt marked it a reload: nothing else served when the route ordered it
+    expect(keepsFoundWindow([at('box0', 4096), at('box1')], copy)).toBe(false);
+    // the only copy, or the other one a reload too
+    expect(keepsFoundWindow([at('box0')], copy)).toBe(false);
+    expect(keepsFoundWindow([at('box0'), at('box1', 4096)], copy)).toBe(false);
+    // another model's copy does not stand in
+    expect(keepsFoundWindow([at('box0'), { name: 'qwen2.5-coder:7b', host: 'box1' }], copy)).toBe(false);
   });
 });

@@ -35,7 +35,8 @@ const WINDOWS_FROM = 2048;
 /** The candidates of one request. */
 export interface Candidates {
   views: readonly HostOverview[];
-  models: Array<Candidate & { trainedWindow?: number }>;
+  /** `reloadFrom`: a copy weighed as its reload (kept-window.ts servedAt). */
+  models: Array<Candidate & { trainedWindow?: number; reloadFrom?: number }>;
   queue: Candidacy[];
   /** The host a candidate is on, with its overview (the first host for an untagged one). */
   unit(host: string | undefined): HostOverview;

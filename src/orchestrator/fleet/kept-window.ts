@@ -154,6 +154,22 @@ export function servedAt<T extends Served>(
   return weighed.filter((c) => c.reloadFrom === undefined || !weighed.some((o) => o.name === c.name && serves(o)));
 }
 
+/**
+ * Whether a load for `copy` keeps the window it finds the model loaded with (LoadRequest.keepWindow: refused
+ * rather than reloaded): the route did not weigh its reload (servedAt marks one it did: reloadFrom) and another
+ * copy of the model serves the request. A copy seen unloaded, or loaded with a window that held the request, and
+ * found loaded with a smaller one when its load reads the engine afresh (another request's load meanwhile), is
+ * not reloaded from under whoever loaded it: the request goes to the next candidate.
+ */
+export function keepsFoundWindow(
+  models: ReadonlyArray<{ name: string; host?: string; reloadFrom?: number }>,
+  copy: { model: string; host?: string | undefined },
+): boolean {
+  const same = (m: { name: string }) => m.name === copy.model;
+  if (models.find((m) => same(m) && m.host === copy.host)?.reloadFrom !== undefined) return false;
+  return models.some((m) => same(m) && m.host !== copy.host && m.reloadFrom === undefined);
+}
+
 /** How many tokens, in words: 16384 → "16k", 11000 → "~11k", 900 → "900". */
 export function tokensInWords(n: number): string {
   if (n < 1024) return String(n);

@@ -29,6 +29,8 @@ export interface CompareRequest {
   progress?: PhaseBoard;
   /** The calling agent (its client's name): settings' agents.NAME apply to the comparison (route/agent-parts.ts). */
   agent?: string;
+  /** The calling connection (tools/client-id.ts): the models compared served it (loading/host-requests.ts). */
+  client?: string;
   /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */
   clientLimitMs?: number;
 }

@@ -15,6 +15,7 @@ import type { LoadOutcome } from '../loading/loader.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { MetricsStore } from '../stores/metrics.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
+import { clientOf } from '../fleet/slots-of.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
 import { streamGenerate, streamOptions } from '../generation/stream.js';
 import {
@@ -133,7 +134,7 @@ async function runGroup(job: HostJob, group: string[], r: GroupRun): Promise<str
   const { host } = job;
   const { req, parts, done } = r;
   // Mark the group busy first, so loading one member never unloads another.
-  const releases = group.map((m) => host.loader.begin(m, undefined, r.self));
+  const releases = group.map((m) => host.loader.begin(m, undefined, r.self, clientOf(req)));
   const lanes = group.map((m) => req.progress?.lane(job.named ? `${m} on ${host.name}` : m));
   const later: string[] = [];
   try {

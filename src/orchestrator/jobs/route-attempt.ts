@@ -16,6 +16,7 @@ import type { Candidates } from '../fleet/copies.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Prepared } from '../route/route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
+import { keepsFoundWindow } from '../fleet/kept-window.js';
 import { loadCandidate, namedByCaller, noteFailure } from './route-load.js';
 import { answered } from './route-answered.js';
 import type { Trial } from './route-trial.js';
@@ -58,7 +59,7 @@ export async function tryCandidates(
     if (trial.named?.loadFailed && candidate.model !== trial.named.model) continue;
     tried++;
     try {
-      const result = await tryOne(trial, candidate, unit);
+      const result = await tryOne(trial, candidate, unit, keepsFoundWindow(list.models, candidate));
       if (result) return result;
     } catch (err) {
       if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
@@ -76,7 +77,12 @@ const attemptName = (parts: JobParts, model: string, unit: HostOverview) =>
  * One candidate: loaded, asked, its answer judged; undefined when it was refused or its answer set aside
  * (recorded in the attempts).
  */
-async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promise<RouteResult | undefined> {
+async function tryOne(
+  t: Trial,
+  candidate: Candidacy,
+  unit: HostOverview,
+  keepWindow: boolean,
+): Promise<RouteResult | undefined> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
   const loaded = await loadCandidate(
@@ -89,6 +95,8 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
       seen: here.loaded,
       seenAt: unit.loadedAt,
       ...(candidate === t.held && { held: true }),
+      // a reload the route did not weigh, where another copy serves: refused, the next candidate tried
+      ...(keepWindow && { keepWindow }),
       ...(req.signal && { signal: req.signal }),
       ...(req.progress && { progress: req.progress }),
     },

@@ -47,10 +47,14 @@ export class HostRequests {
 
   /**
    * Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said, for `job`
-   * when said; call the result when done.
+   * when said, serving `client` when said (servedOthers); call the result when done.
    */
-  begin(model: string, tokens?: number, job?: object): RunningRequest {
-    return this.beginAs(model, { ...(tokens !== undefined && { tokens }), ...(job && { job }) });
+  begin(model: string, tokens?: number, job?: object, client?: string): RunningRequest {
+    return this.beginAs(model, {
+      ...(tokens !== undefined && { tokens }),
+      ...(job && { job }),
+      ...(client !== undefined && { client }),
+    });
   }
 
   /** `begin`, with who asked and its work when said. */
