@@ -16,11 +16,14 @@
  * entry (`capacity: {ram: 16GB}`, `numParallel: 2`). Printed: each run's wall time and their ratio (goal ≤
  * 0.55×), the file questions' p90 (from a question sent to its answer read) against the clients' 60 s (goal:
  * within, with two hosts), per host the loads, the reloads of a model already loaded (a request asking for other
- * load options, num_ctx above all: Ollama's needsReload) and the forced evictions (goal 0 and 0), the hand-overs,
+ * load options, num_ctx above all: Ollama's needsReload) — each with the request it was for and whether it was from
+ * under another agent using the model (its request running there, or answered within the minute before; goal 0) or
+ * of an idle copy only its asker had used (the server reloads such a copy wider when splitting to its window would
+ * take longer, and says so: route/window-cost.ts) — and the forced evictions (goal 0), the hand-overs,
  * the answers whole (every part of a log asked and combined, nothing cut; goal all 30), the work computed twice
  * (the same model on the same prompt again, on any host; goal 0) and the failed calls (goal 0). In the check
- * (`npm run bench -- check`) only what holds today is judged — answers whole, no failed call, no reload, no forced
- * eviction — while issue 82 is open; the time, the p90 and the work done twice are printed, and judged by name.
+ * (`npm run bench -- check`) only what holds today is judged — answers whole, no failed call, no reload from under
+ * another agent, no forced eviction — while issue 82 is open; the time, the p90 and the work done twice are printed, and judged by name.
  *
  * Time is scaled: OLLM_BENCH_RUSH_SCALE (0.2 by default, 1 the issue's own times) multiplies every time in the
  * scenario — a token 3 ms, 0.04 s per 1,000 prompt tokens, 0.1 s a GB loaded, pauses 0.1–0.5 s, the clients' 60 s
@@ -30,7 +33,8 @@
  * 1.21× in three runs of the build of 4afcf11, where parts, copies and num_ctx changed with it).
  *
  * OLLM_BENCH_RUSH_DUMP=<folder> writes each run's jobs (sent, calls, whole answer) and the engines' requests (job,
- * part or combination, host, model, window, start and end) as JSON lines, for looking into where a run's time went.
+ * part or combination, host, model, window, start and end) as JSON lines, for looking into where a run's time went,
+ * and the shared server's log at debug; OLLM_BENCH_RUSH_TEXT=1 keeps every whole answer in them too.
  *
  * One time of the server does not scale: it answers a call a tenth of the client's limit before it, but 5 s at the
  * least (src/orchestrator/generation/hand-over.ts) — 7 s into a 12 s limit, where a 60 s limit gets 54 s. So each
@@ -38,7 +42,7 @@
  * answered by 10 s, the client cutting at 12 s), and at scale 1 what the issue sets (claude-code told 60 s; the
  * others' 60 s known by their names).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -48,7 +52,7 @@ import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, stopShared } from '../test/helpers/shared.js';
 import { walk, type Walk } from './long-call-agent.js';
 import { LOG_NAME, MODELS, requestOf, rushReply, rushScenario, type Agent, type RushJob } from './rush-scenario.js';
-import { rushLines, type HostFigures, type Run, type Timing } from './rush-figures.js';
+import { rushLines, type HostFigures, type ReloadFigure, type Run, type Timing } from './rush-figures.js';
 
 /** The issue's times, at scale 1. */
 const ISSUE = { tokenMs: 15, promptMsPerToken: 0.2, loadMsPerGB: 500, patienceSeconds: 60 };
@@ -119,7 +123,7 @@ async function connect(agent: Agent, home: string, runtime: string): Promise<Cli
         HOME: home,
         OLLM_HOME: home,
         OLLM_TEST_RUNTIME_DIR: runtime,
-        OLLM_LOG_LEVEL: 'error',
+        OLLM_LOG_LEVEL: process.env.OLLM_BENCH_RUSH_DUMP ? 'debug' : 'error',
         OLLM_SHARED: '1',
       }),
       cwd,
@@ -185,18 +189,45 @@ function dump(two: boolean, t0: number, jobs: Array<{ job: RushJob; walk: Walk }
   writeFileSync(join(dir, `${two ? 'two' : 'one'}-${Date.now()}.jsonl`), `${lines.join('\n')}\n`);
 }
 
+/** How long a model counts as in use by an agent after it served it (the server's SHARED_RECENT_MS). */
+const IN_USE_MS = 60_000;
+
 /**
- * The request a reload was for, from the engine's records: the first request of the model from the reload on whose
- * window differs from the one before it — " 4096→8192 at 12.3 s for a3-j5 part 4 of 26" — so a missed check names it.
+ * A reload as the engine's records tell it: the request it was for — the first request of the model from the reload
+ * on whose window differs from the one before it: " 4096→8192 at 12.3 s for a3-j5 part 4 of 26" — and whether it
+ * was from under another agent: one whose request ran on the model there then, or was answered within IN_USE_MS
+ * before (an untagged request is another's too). The server reloads an idle copy only its asker used, when splitting
+ * to its window would take longer (route/window-cost.ts), and says so; from under another, never (issue 82).
  */
-function reloadCause(h: FakeOllama, model: string, at: number, t0: number): string {
-  const gens = h.generations().filter((g) => g.resolved === model);
-  const i = gens.findIndex((g, k) => k > 0 && g.at >= at - 50 && g.numCtx !== gens[k - 1]!.numCtx);
-  if (i < 0) return '';
-  const g = gens[i]!;
-  const r = requestOf(g.prompt ?? JSON.stringify(g.messages ?? ''));
-  const what = r.combine ? ' combining' : r.part !== undefined ? ` part ${r.part} of ${r.parts}` : '';
-  return ` ${gens[i - 1]!.numCtx}→${g.numCtx} at ${((g.at - t0) / 1000).toFixed(1)} s for ${r.tag ?? 'an untagged request'}${what}`;
+function reloadOf(h: FakeOllama, r: { model: string; changed: string[]; at: number }, t0: number): ReloadFigure {
+  const gens = h.generations().filter((g) => g.resolved === r.model);
+  const i = gens.findIndex((g, k) => k > 0 && g.at >= r.at - 50 && g.numCtx !== gens[k - 1]!.numCtx);
+  const head = `${r.model} (${r.changed.join(', ')})`;
+  if (i < 0) return { line: head, fromUnder: true }; // no request to name: counted as from under another
+  const asked = (k: number) => requestOf(gens[k]!.prompt ?? JSON.stringify(gens[k]!.messages ?? ''));
+  const agentOf = (tag: string | undefined) => tag?.split('-')[0];
+  const q = asked(i);
+  const other = gens
+    .slice(0, i)
+    .map((g, k) => ({ g, tag: asked(k).tag }))
+    .find(({ g, tag }) => agentOf(tag) !== agentOf(q.tag) && (g.endedAt ?? Infinity) >= r.at - IN_USE_MS);
+  const secs = (ms: number) => `${((ms - t0) / 1000).toFixed(1)} s`;
+  const what = q.combine ? ' combining' : q.part !== undefined ? ` part ${q.part} of ${q.parts}` : '';
+  const under = other
+    ? ` — from under ${other.tag ?? 'an untagged request'}, answered at ${secs(other.g.endedAt ?? r.at)}`
+    : ' — its asker alone had used it';
+  return {
+    line: `${head} ${gens[i - 1]!.numCtx}→${gens[i]!.numCtx} at ${secs(gens[i]!.at)} for ${q.tag ?? 'an untagged request'}${what}${under}`,
+    fromUnder: other !== undefined,
+  };
+}
+
+/** With OLLM_BENCH_RUSH_DUMP set, the shared server's log (at debug) beside the run's records. */
+function keepLogs(runtime: string, two: boolean): void {
+  const dir = process.env.OLLM_BENCH_RUSH_DUMP;
+  if (!dir) return;
+  for (const f of readdirSync(runtime, { recursive: true, encoding: 'utf8' }))
+    if (f.endsWith('.log')) copyFileSync(join(runtime, f), join(dir, `${two ? 'two' : 'one'}-${Date.now()}.log`));
 }
 
 /** The scenario on one host or two (fresh engines, settings and shared server for each). */
@@ -225,7 +256,7 @@ async function runMode(two: boolean, agents: Agent[], words: Map<string, number>
             return g ? [[m, (g.at - t0) / 1000]] : [];
           }),
         ),
-        reloads: s.reloads.map((r) => `${r.model} (${r.changed.join(', ')})${reloadCause(h, r.model, r.at, t0)}`),
+        reloads: s.reloads.map((r) => reloadOf(h, r, t0)),
         evictions: s.forcedEvictions.map((e) => `${e.evicted} for ${e.for} (${e.reason})`),
         requests: h.generations().filter((g) => g.at >= t0).length,
       };
@@ -235,6 +266,7 @@ async function runMode(two: boolean, agents: Agent[], words: Map<string, number>
     return { seconds, jobs, hosts: figures, generations };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    keepLogs(runtime, two);
     stopShared(runtime);
     await Promise.all(hosts.map((h) => h.stop()));
   }

@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fleet, job, MODEL, stops } from '../helpers/split-fleet.js';
 import { otherClient, plan8k, twoHosts, windowReq } from '../helpers/split-fleet.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
+import { longLog } from '../helpers/fair.js';
 
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
@@ -66,5 +69,26 @@ describe('a split job on two hosts, a copy loaded with a smaller window', () => 
     expect((await second.loader.ensureLoaded({ model: 'llama3.1:8b' })).contextLength).toBe(8192);
     expect((await runSplit(core, windowReq, plan)).text).toBe('FINAL');
     expect(b.stats().reloads).toEqual([]);
+  }, 60_000);
+
+  it('the plan reloads its idle copy: no part reloads the other copy, which another agent uses', async () => {
+    const { core, a, b } = await twoHosts([4096, 4096]);
+    // bob uses the copy on the first host; the second's, loaded at its engine's 4096, nobody has used
+    await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b', agent: 'bob', client: 'bob' });
+    const second = core.fleet.hosts.find((h) => h.name === 'second')!;
+    expect((await second.loader.ensureLoaded({ model: 'llama3.1:8b' })).contextLength).toBe(4096);
+    // bob's next request runs on the first host's copy as ann's job is planned and run
+    const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
+    const bobs = first.loader.begin('llama3.1:8b', undefined, undefined, 'bob');
+    // ann's question, routed: split at the 8k a reload of the idle copy gives, on that copy alone
+    const routed = { ...windowReq, model: undefined };
+    const planned = await planOffload(core, routed, [{ label: 'app.log', text: longLog(80_000) }]);
+    if (planned.kind !== 'split') throw new Error(`expected a split plan, got ${planned.kind}`);
+    expect([planned.plan.window, planned.plan.copies.map((c) => c.host)]).toEqual([8192, ['second']]);
+    expect((await runSplit(core, routed, planned.plan)).text).toBe('FINAL');
+    bobs();
+    expect(b.stats().reloads).toHaveLength(1); // the plan's own reload, said in its reason
+    expect(a.stats().reloads).toEqual([]);
+    expect(a.loaded().map((m) => m.contextLength)).toEqual([4096]);
   }, 60_000);
 });

@@ -49,7 +49,10 @@ async function partCopies(
   place?: PartPlace,
 ): Promise<Candidates> {
   const { views } = placement;
-  const models = await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize);
+  // a copy this request would reload is one the plan gave the parts, or none (split-route.ts PartsRoute.hosts)
+  const models = (await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize)).filter(
+    (m) => m.reloadFrom === undefined || m.host === undefined || route.hosts.includes(m.host),
+  );
   const queue: Candidacy[] = [];
   namedFirst(route.model, req, ask, models, queue, attempts);
   // the plan's copy first — while it serves this request as it is: one loaded meanwhile with a smaller window is

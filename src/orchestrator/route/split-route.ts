@@ -32,6 +32,11 @@ export interface PartsRoute {
   placement: Placement;
   /** The route's ranking, for any window: a request takes the models whose window holds it, in this order. */
   ranking?: Ranking;
+  /**
+   * The hosts of the copies the plan gave the parts (fleet/parts-copies.ts): a copy a part would reload is one of
+   * these or none — a reload the plan weighed is its own copy's (route/window-cost.ts), never another's.
+   */
+  hosts: readonly string[];
 }
 
 /** What of the split plan its requests' route is made from. */
@@ -41,6 +46,7 @@ interface Sized {
   carry: PartCarry;
   memoryTokens: number;
   planned: Planned;
+  copies: ReadonlyArray<{ host: string }>;
 }
 
 /**
@@ -67,6 +73,7 @@ export async function partsRoute(job: CallParts, req: RouteRequest, plan: Sized)
     work,
     placement,
     ...(ranking && { ranking }),
+    hosts: plan.copies.map((c) => c.host),
   };
 }
 
