@@ -92,3 +92,22 @@ describe('a split job on two hosts, a copy loaded with a smaller window', () => 
     expect(a.loaded().map((m) => m.contextLength)).toEqual([4096]);
   }, 60_000);
 });
+
+describe('a copy found loaded with a smaller window than the route saw', () => {
+  it('is not reloaded while another copy serves: its load refused, the request answered by the other', async () => {
+    const { core, a, b } = await twoHosts([8192, 4096]);
+    await otherClient(a); // loaded at 8k on the first host
+    const long = Array.from({ length: 1600 }, (_, i) => `word${i}`).join(' '); // ~5.5k tokens: above 4k
+    await routeAndGenerate(core, { prompt: 'hi', model: 'llama3.1:8b', maxTokens: 5 }); // the hosts read: on the first
+    await otherClient(b); // another client of the second engine loads it there at 4k, after the hosts were read
+    // the first host's two slots taken: the second host's copy, unloaded as last read, is tried first
+    const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
+    const busy = [first.loader.begin('llama3.1:8b', 1e6), first.loader.begin('llama3.1:8b', 1e6)];
+    setTimeout(() => busy.forEach((end) => end()), 300);
+    const r = await routeAndGenerate(core, { prompt: `Summarise: ${long}`, maxTokens: 20 }); // routed
+    expect(r.fallbacks.map((f) => f.error)).toEqual([expect.stringMatching(/not reloaded from under whoever uses it/)]);
+    expect(r.host).toBe('ollama');
+    expect(b.stats().reloads).toEqual([]);
+    expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
+  }, 60_000);
+});
