@@ -98,8 +98,10 @@ describe('a copy found loaded with a smaller window than the route saw', () => {
     const { core, a, b } = await twoHosts([8192, 4096]);
     await otherClient(a); // loaded at 8k on the first host
     const long = Array.from({ length: 1600 }, (_, i) => `word${i}`).join(' '); // ~5.5k tokens: above 4k
-    await routeAndGenerate(core, { prompt: 'hi', model: 'llama3.1:8b', maxTokens: 5 }); // the hosts read: on the first
-    await otherClient(b); // another client of the second engine loads it there at 4k, after the hosts were read
+    // the hosts' models read (what a request is placed by, for a second), then another client of the second engine
+    // loads it there at 4k
+    await Promise.all(core.fleet.hosts.map((h) => h.overview.running()));
+    await otherClient(b);
     // the first host's two slots taken: the second host's copy, unloaded as last read, is tried first
     const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
     const busy = [first.loader.begin('llama3.1:8b', 1e6), first.loader.begin('llama3.1:8b', 1e6)];

@@ -46,7 +46,8 @@ export interface LoadRequest {
   held?: boolean;
   /**
    * Refused rather than reload the model when it is loaded here with another window (a split job's extra copy,
-   * jobs/part-copy-load.ts): another's load took it meanwhile, and whoever uses it keeps it.
+   * jobs/part-copy-load.ts; a copy found loaded smaller than the route saw while another copy serves,
+   * jobs/route-attempt.ts): another's load took it meanwhile, and whoever uses it keeps it.
    */
   keepWindow?: boolean;
 }
