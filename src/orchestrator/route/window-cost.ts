@@ -3,8 +3,9 @@
  * the work's time at a window — whole, or split to it with its combining rounds, as a dry run times a split
  * plan (plan-estimate.ts) — and, for a copy loaded with a window and used by nothing (no request of this
  * server's or another client's running or waiting on it, and no other agent served by it within the last minute:
- * loading/host-requests.ts servedOthers; a comparison serves its agent too), what reloading it would take. A copy in use is never given a reload's
- * cost: the rush's promise, no reload of a model others are using — between their calls too.
+ * loading/host-requests.ts servedOthers; a comparison serves its agent too), what reloading it would take. A copy
+ * in use is never given a reload's cost: the rush's promise, no reload of a model others are using — between their
+ * calls too.
  */
 import { combineRounds } from '../generation/split-plan.js';
 import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
@@ -67,12 +68,11 @@ export function withReloadCost<T extends Windowed>(s: Sizing, m: T): T & { reloa
   if (!view || m.loadedWindow === undefined || !m.loaded) return m;
   const { loader } = view.host;
   const queue = loader.queueOn(m.name);
-  const client = clientOf(s.req);
   const used =
     loader.requestsOn(m.name) > 0 ||
     queue.waiting.length > 0 ||
     othersCount(othersAt(view, m.name)) > 0 ||
-    loader.servedOthers(m.name, client);
+    loader.servedOthers(m.name, clientOf(s.req));
   if (used) return m;
   // as long as its loads here took (the same weights), else at the host's load speed (fleet/copy-spread.ts)
   return { ...m, reloadMs: copyLoadMs(m, s.job.records.metrics) };
