@@ -91,6 +91,22 @@ describe('a split job on two hosts, a copy loaded with a smaller window', () => 
     expect(a.stats().reloads).toEqual([]);
     expect(a.loaded().map((m) => m.contextLength)).toEqual([4096]);
   }, 60_000);
+  it("the plan's copy gone (its host down): a part reloads the copy left, the one that serves", async () => {
+    const { core, a, b } = await twoHosts([4096, 4096]);
+    await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'llama3.1:8b', agent: 'bob', client: 'bob' });
+    const second = core.fleet.hosts.find((h) => h.name === 'second')!;
+    await second.loader.ensureLoaded({ model: 'llama3.1:8b' });
+    const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
+    const bobs = first.loader.begin('llama3.1:8b', undefined, undefined, 'bob');
+    const routed = { ...windowReq, model: undefined };
+    const planned = await planOffload(core, routed, [{ label: 'app.log', text: longLog(80_000) }]);
+    bobs();
+    if (planned.kind !== 'split') throw new Error(`expected a split plan, got ${planned.kind}`);
+    expect(planned.plan.copies.map((c) => c.host)).toEqual(['second']);
+    await b.stop(); // the second host goes down before the job runs
+    expect((await runSplit(core, routed, planned.plan)).text).toBe('FINAL');
+    expect(a.stats().reloads).toHaveLength(1); // nothing else serves the parts' 8k: the one reload
+  }, 60_000);
 });
 
 describe('a copy found loaded with a smaller window than the route saw', () => {

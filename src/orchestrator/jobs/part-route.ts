@@ -49,12 +49,10 @@ async function partCopies(
   place?: PartPlace,
 ): Promise<Candidates> {
   const { views } = placement;
-  // a copy this request would reload is one the plan gave the parts, or none (split-route.ts PartsRoute.hosts)
-  const models = (await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize)).filter(
-    (m) => m.reloadFrom === undefined || m.host === undefined || route.hosts.includes(m.host),
-  );
+  const models = await modelsOf(placement, ask.contextTokens, route.parts.settings.options.contextSize);
   const queue: Candidacy[] = [];
   namedFirst(route.model, req, ask, models, queue, attempts);
+  reloadsLast(queue, models, route.hosts);
   // the plan's copy first — while it serves this request as it is: one loaded meanwhile with a smaller window is
   // left out of `models` beside a copy that serves it (fleet/kept-window.ts servedAt), so it is not in the queue
   const planned = place !== undefined && placedFirst(queue, route.model, place);
@@ -83,6 +81,20 @@ async function partCopies(
     rank: req.only ? undefined : rank,
     ...(planned && { planned }),
   });
+}
+
+/**
+ * The copies this request would reload that the plan did not give its parts (split-route.ts PartsRoute.hosts) moved
+ * behind the others: the plan's reload is its own copy's, and another copy is reloaded — from under whoever uses
+ * it — only when the plan's copies fail (their host down).
+ */
+function reloadsLast(queue: Candidacy[], models: Candidates['models'], hosts: readonly string[]): void {
+  const reloads = (c: Candidacy) =>
+    c.host !== undefined &&
+    !hosts.includes(c.host) &&
+    models.find((m) => m.name === c.model && m.host === c.host)?.reloadFrom !== undefined;
+  const later = queue.filter(reloads);
+  if (later.length > 0) queue.splice(0, queue.length, ...queue.filter((c) => !reloads(c)), ...later);
 }
 
 /**

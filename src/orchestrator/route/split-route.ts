@@ -33,8 +33,9 @@ export interface PartsRoute {
   /** The route's ranking, for any window: a request takes the models whose window holds it, in this order. */
   ranking?: Ranking;
   /**
-   * The hosts of the copies the plan gave the parts (fleet/parts-copies.ts): a copy a part would reload is one of
-   * these or none — a reload the plan weighed is its own copy's (route/window-cost.ts), never another's.
+   * The hosts of the copies the plan gave the parts (fleet/parts-copies.ts): a copy elsewhere that a part would
+   * reload is tried after these (jobs/part-route.ts) — a reload the plan weighed is its own copy's
+   * (route/window-cost.ts), another's only when these fail.
    */
   hosts: readonly string[];
 }
