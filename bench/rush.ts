@@ -196,7 +196,7 @@ const IN_USE_MS = 60_000;
  * A reload as the engine's records tell it: the request it was for — the first request of the model from the reload
  * on whose window differs from the one before it: " 4096→8192 at 12.3 s for a3-j5 part 4 of 26" — and whether it
  * was from under another agent: one whose request ran on the model there then, or was answered within IN_USE_MS
- * before (an untagged request is another's too). The server reloads an idle copy only its asker used, when splitting
+ * before (an untagged request is another's too), and who asked for none at the new window as it came. The server reloads an idle copy only its asker used, when splitting
  * to its window would take longer (route/window-cost.ts), and says so; from under another, never (issue 82).
  */
 function reloadOf(h: FakeOllama, r: { model: string; changed: string[]; at: number }, t0: number): ReloadFigure {
@@ -207,15 +207,22 @@ function reloadOf(h: FakeOllama, r: { model: string; changed: string[]; at: numb
   const asked = (k: number) => requestOf(gens[k]!.prompt ?? JSON.stringify(gens[k]!.messages ?? ''));
   const agentOf = (tag: string | undefined) => tag?.split('-')[0];
   const q = asked(i);
+  // who asked for the new window as it came: every agent with a request needing more than the old one, begun before
+  // the first at the new one ended (the reload a plan chose serves each plan made meanwhile, whichever request
+  // reaches the engine first); a request that would have fitted the old window only took what it found
+  const [was, until] = [gens[i - 1]!.numCtx, gens[i]!.endedAt ?? Infinity];
+  const riders = new Set(
+    gens.flatMap((g, k) => (k >= i && g.at <= until && (g.promptTokens ?? 0) > was ? [agentOf(asked(k).tag)] : [])),
+  );
   const other = gens
     .slice(0, i)
     .map((g, k) => ({ g, tag: asked(k).tag }))
-    .find(({ g, tag }) => agentOf(tag) !== agentOf(q.tag) && (g.endedAt ?? Infinity) >= r.at - IN_USE_MS);
+    .find(({ g, tag }) => !riders.has(agentOf(tag)) && (g.endedAt ?? Infinity) >= r.at - IN_USE_MS);
   const secs = (ms: number) => `${((ms - t0) / 1000).toFixed(1)} s`;
   const what = q.combine ? ' combining' : q.part !== undefined ? ` part ${q.part} of ${q.parts}` : '';
   const under = other
     ? ` — from under ${other.tag ?? 'an untagged request'}, answered at ${secs(other.g.endedAt ?? r.at)}`
-    : ' — its asker alone had used it';
+    : ' — not from under another: whoever used it asked for the new window';
   return {
     line: `${head} ${gens[i - 1]!.numCtx}→${gens[i]!.numCtx} at ${secs(gens[i]!.at)} for ${q.tag ?? 'an untagged request'}${what}${under}`,
     fromUnder: other !== undefined,
