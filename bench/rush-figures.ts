@@ -1,8 +1,8 @@
 /**
  * What `npm run bench -- rush` (bench/rush.ts) prints of its two runs, and whether the goals of issue 82 hold:
  * two hosts at ≤ 0.55× one host's time, the file questions' p90 within the clients' limit (two hosts), no reload
- * of a loaded model from under another agent using it and no forced eviction on any host, every answer whole, nothing computed twice, no call
- * failed (in both runs).
+ * of a loaded model from under another agent using it and no forced eviction on any host, every answer whole,
+ * nothing computed twice, no call failed (in both runs).
  */
 import type { GenerationRecord } from '../test/fake-ollama/server.js';
 import type { Walk } from './long-call-agent.js';
@@ -140,8 +140,8 @@ export function rushLines(o: { ones: Run[]; twos: Run[]; agents: Agent[]; seed: 
   const once = a.twice.length + b.twice.length === 0;
   // issue 82 is open: the time and the file questions' p90 are printed and judged by name, not yet by the check
   // (npm run bench -- check), where a miss is a red build; what holds today is: every answer whole, no call failed,
-  // no reload from under another agent, no forced eviction, nothing computed twice (1–3 a run until the fake's combinations followed what
-  // they combined: round 3 had read word for word what round 2 did)
+  // no reload from under another agent, no forced eviction, nothing computed twice (1–3 a run until the fake's
+  // combinations followed what they combined: round 3 had read word for word what round 2 did)
   const checking = process.env.OLLM_BENCH_CHECK === '1';
   const open = checking ? ' (issue 82, open: not judged by the check)' : '';
   const list = (xs: string[]) => (xs.length ? ` (${xs.join('; ')})` : '');

@@ -23,7 +23,8 @@
  * the answers whole (every part of a log asked and combined, nothing cut; goal all 30), the work computed twice
  * (the same model on the same prompt again, on any host; goal 0) and the failed calls (goal 0). In the check
  * (`npm run bench -- check`) only what holds today is judged — answers whole, no failed call, no reload from under
- * another agent, no forced eviction — while issue 82 is open; the time, the p90 and the work done twice are printed, and judged by name.
+ * another agent, no forced eviction — while issue 82 is open; the time, the p90 and the work done twice are
+ * printed, and judged by name.
  *
  * Time is scaled: OLLM_BENCH_RUSH_SCALE (0.2 by default, 1 the issue's own times) multiplies every time in the
  * scenario — a token 3 ms, 0.04 s per 1,000 prompt tokens, 0.1 s a GB loaded, pauses 0.1–0.5 s, the clients' 60 s
@@ -179,7 +180,6 @@ function dump(two: boolean, t0: number, jobs: Array<{ job: RushJob; walk: Walk }
         kind: job.kind,
         sent: rel(sentAt.get(job.tag) ?? t0),
         calls: walk.calls.map(({ got, ...c }) => ({ ...c, got: got.slice(0, 120) })),
-        reloaded: /reloaded [^\n]*/.exec(walk.whole ?? '')?.[0],
         ...(process.env.OLLM_BENCH_RUSH_TEXT && { whole: walk.whole }),
         wholeAt: walk.wholeAtSeconds,
       }),
@@ -196,8 +196,9 @@ const IN_USE_MS = 60_000;
  * A reload as the engine's records tell it: the request it was for — the first request of the model from the reload
  * on whose window differs from the one before it: " 4096→8192 at 12.3 s for a3-j5 part 4 of 26" — and whether it
  * was from under another agent: one whose request ran on the model there then, or was answered within IN_USE_MS
- * before (an untagged request is another's too), and who asked for none at the new window as it came. The server reloads an idle copy only its asker used, when splitting
- * to its window would take longer (route/window-cost.ts), and says so; from under another, never (issue 82).
+ * before (an untagged request is another's too), and who asked for none at the new window as it came. The server
+ * reloads an idle copy only its asker used, when splitting to its window would take longer (route/window-cost.ts),
+ * and says so in the result's reason; from under another, never (issue 82).
  */
 function reloadOf(h: FakeOllama, r: { model: string; changed: string[]; at: number }, t0: number): ReloadFigure {
   const gens = h.generations().filter((g) => g.resolved === r.model);
@@ -212,7 +213,7 @@ function reloadOf(h: FakeOllama, r: { model: string; changed: string[]; at: numb
   // reaches the engine first); a request that would have fitted the old window only took what it found
   const [was, until] = [gens[i - 1]!.numCtx, gens[i]!.endedAt ?? Infinity];
   const riders = new Set(
-    gens.flatMap((g, k) => (k >= i && g.at <= until && (g.promptTokens ?? 0) > was ? [agentOf(asked(k).tag)] : [])),
+    gens.flatMap((g, k) => (k >= i && g.at <= until && g.promptTokens > was ? [agentOf(asked(k).tag)] : [])),
   );
   const other = gens
     .slice(0, i)
