@@ -292,5 +292,22 @@ export async function benchRush(): Promise<{ ok: boolean; lines: string[] }> {
     ones.push(await runMode(false, agents, words, t));
     twos.push(await runMode(true, agents, words, t));
   }
-  return rushLines({ ones, twos, agents, seed, timing: t });
+  const out = rushLines({ ones, twos, agents, seed, timing: t });
+  if (process.env.OLLM_BENCH_RUSH_ALONE === '1') out.lines.push(...(await aloneLines(agents, words, t, ones)));
+  return out;
+}
+
+/**
+ * Each agent's ten jobs with no other agent about, on both hosts: no scheduler can finish the rush on two hosts
+ * sooner than its slowest agent does alone there, so that time over one host's rush bounds the ratio from below.
+ */
+async function aloneLines(agents: Agent[], words: Map<string, number>, t: Timing, ones: Run[]): Promise<string[]> {
+  const alone: number[] = [];
+  for (const a of agents) alone.push((await runMode(true, [a], words, t)).seconds);
+  const one = [...ones].sort((a, b) => a.seconds - b.seconds)[Math.floor(ones.length / 2)]!.seconds;
+  const slowest = Math.max(...alone);
+  return [
+    `rush: each agent alone on two hosts ${agents.map((a, i) => `${a.name} ${alone[i]!.toFixed(1)} s`).join(', ')}: ` +
+      `the rush on two hosts takes at least ${slowest.toFixed(1)} s, ${(slowest / one).toFixed(2)}× one host's`,
+  ];
 }

@@ -57,6 +57,18 @@ describe('estimateSeconds', () => {
     expect(wide.seconds).toBeLessThan(narrow.seconds);
   });
 
+  it('runs every part width at once where the first need not go alone (a copy loaded with the window)', () => {
+    const job = { ...one, promptTokens: 1000, answerTokens: 50, parts: 8, width: 4, rounds: 1, finalAnswerTokens: 100 };
+    const combine = (8 * 50) / 100 + 100 / 10;
+    // alone (unsaid, or said): 1 + ceil(7/4) = 3 waves; at once: ceil(8/4) = 2
+    expect(estimateSeconds(job, measured).seconds).toBeCloseTo(3 * 15 + combine);
+    expect(estimateSeconds({ ...job, firstAlone: true }, measured).seconds).toBeCloseTo(3 * 15 + combine);
+    const atOnce = estimateSeconds({ ...job, firstAlone: false }, measured);
+    expect(atOnce.seconds).toBeCloseTo(2 * 15 + combine);
+    // one request alone is the same either way
+    expect(atOnce.requestSeconds).toBeCloseTo(15);
+  });
+
   it('reads a prefix the cache holds for free', () => {
     const cold = estimateSeconds({ ...one, promptTokens: 4000, answerTokens: 10 }, measured);
     const warm = estimateSeconds({ ...one, promptTokens: 4000, cachedTokens: 3000, answerTokens: 10 }, measured);

@@ -2,7 +2,7 @@
  * How long a plan takes, in seconds, pure over plain data: the load (none when loaded), the wait
  * behind the requests already running on the model, then each request reading its prompt (the
  * tokens the engine's cache already holds are not read again) and writing its answer — the parts
- * `width` at once (the first alone, so the model loads once), then each combining round, its
+ * `width` at once (the first alone when it loads the model, so it loads once), then each combining round, its
  * prompt the answers it combines. Speeds are what this host measured of the model
  * (speed-learning.ts); a speed not yet measured is taken from what the host is — its other models'
  * measured speeds, else its kind and VRAM — and the model's size (assumed-speeds.ts), and the
@@ -50,6 +50,8 @@ export interface EstimateInput {
   rounds: number;
   /** The last combination's answer, when it differs from answerTokens. */
   finalAnswerTokens?: number | undefined;
+  /** Whether the first part runs before the others (route/first-part.ts); unsaid: it does. */
+  firstAlone?: boolean | undefined;
 }
 
 export interface Estimate {
@@ -148,11 +150,15 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
     answerSeconds += (waves * answerTokens) / g;
     overheadSeconds += waves * each;
   };
-  // the first part alone (the model loads once), then the rest width at once
+  // the first part alone when it loads the model (so it loads once) or learns its window, then the rest width at
+  // once; else every part width at once
   const first = input.rounds > 0 || parts > 1 ? answer : (input.finalAnswerTokens ?? answer);
-  wave(input.promptTokens - cached, first, 1);
-  const requestSeconds = promptSeconds + answerSeconds + overheadSeconds;
-  wave(input.promptTokens - cached, answer, Math.ceil((parts - 1) / width));
+  const reading = input.promptTokens - cached;
+  // one request alone, without load or wait
+  const requestSeconds = Math.max(0, reading) / p + first / g + each;
+  const alone = input.firstAlone ?? true;
+  wave(reading, first, alone ? 1 : Math.ceil(parts / width));
+  if (alone) wave(reading, answer, Math.ceil((parts - 1) / width));
   // each round combines groups of answers that fit a part's prompt
   const perGroup = Math.max(2, Math.floor(input.promptTokens / Math.max(1, answer)));
   let n = parts;

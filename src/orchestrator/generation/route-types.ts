@@ -219,4 +219,6 @@ export interface PlanShape {
   width: number;
   rounds: number;
   finalMaxTokens?: number;
+  /** Whether the first part runs before the others (route/first-part.ts); unsaid: it does. */
+  firstAlone?: boolean;
 }

@@ -2,7 +2,8 @@
  * Running a split job (offload-plan.ts decided it): the task on every part, then the partial
  * answers combined — in further rounds while they do not fit one prompt. Parts and each round's
  * combinations run at once on every slot of every host that has the model (the route spreads a
- * busy copy's requests to another host's); the first part runs alone, so the model is loaded once.
+ * busy copy's requests to another host's); the first part runs alone when it loads the model (so the model is
+ * loaded once) or learns the window its engine runs it with (route/first-part.ts).
  * A job never holds more requests at once than those slots — a part cut in two runs its halves
  * one after the other — so another client's call on the same model waits at most one generation.
  * Where the engine has a tokenizer, each part is counted by it before it is sent, and one that
@@ -209,12 +210,14 @@ export async function runSplit(
   const pace = paceOf(req, plan, mark, onStatus);
   pace?.begin(); // the plan's estimate until a part is timed
   const runPart = partRunner(req, plan, g, pace, parts);
-  const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
-  checkRuntimeWindow(plan, total);
-  const rest = await pool(total - 1, width, req.signal, (i) =>
-    runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`),
+  // part 1 first when it loads the model or learns its window (route/first-part.ts), else every part at once
+  const first = plan.firstAlone ? [await runPart(plan.parts[0]!, 0, `part 1 of ${total}`)] : [];
+  if (plan.firstAlone) checkRuntimeWindow(plan, total);
+  const from = first.length;
+  const rest = await pool(total - from, width, req.signal, (i) =>
+    runPart(plan.parts[i + from]!, i + from, `part ${i + from + 1} of ${total}`),
   );
-  const answers = [first, ...rest]
+  const answers = [...first, ...rest]
     .flat()
     .map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
   const combined = await combineAll(job, req, plan, g, answers, pace);

@@ -14,6 +14,7 @@ import { planFigures } from './split-figures.js';
 import { partsRoute } from './split-route.js';
 import { withinLimit } from './limit-split.js';
 import { splitCopies } from './split-copies.js';
+import { firstPartAlone } from './first-part.js';
 import type { CopiesChoice } from '../fleet/parts-copies.js';
 import { splitModel, type Ranked } from './offload-order.js';
 import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
@@ -139,6 +140,7 @@ function splitPlanOf(
     calls,
     width,
     copies,
+    firstAlone: firstPartAlone(host, chosen, chosen.contextWindow),
     count,
     tokens,
     inputTokens,

@@ -113,6 +113,7 @@ function planInput(
     width: shape.width,
     rounds: shape.rounds,
     ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expect(shape.finalMaxTokens) }),
+    ...(shape.firstAlone !== undefined && { firstAlone: shape.firstAlone }),
   };
 }
 

@@ -33,6 +33,7 @@ interface Shape {
   rounds: number;
   partAnswerTokens: number;
   finalMaxTokens: number;
+  firstAlone: boolean;
   planned: Planned;
 }
 
@@ -62,6 +63,7 @@ export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan
     width: plan.width,
     rounds: plan.rounds,
     finalMaxTokens: plan.finalMaxTokens,
+    firstAlone: plan.firstAlone,
   };
   // what a part's request reads on average, as the dry run counts it
   const promptTokens = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, parts));

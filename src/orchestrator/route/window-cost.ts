@@ -16,6 +16,7 @@ import { clientOf } from '../fleet/slots-of.js';
 import { estimatePlan } from './plan-estimate.js';
 import { slotsAt } from './split-copies.js';
 import type { Sizing } from './offload-sizing.js';
+import { firstPartAlone } from './first-part.js';
 
 const viewOf = (views: readonly HostOverview[], m: Windowed) =>
   (views.length > 1 ? views.find((v) => v.host.name === m.host) : undefined) ?? views[0];
@@ -30,7 +31,7 @@ export function windowSeconds(s: Sizing, m: Windowed, window: number): number | 
   const inputTokens = Math.ceil(s.inputEstimate * s.ratioOf(m.name));
   const work = plan.whole
     ? { promptTokens: Math.max(1, plan.needTokens - s.answerTokens), maxTokens: finalMaxTokens }
-    : splitWork(plan, inputTokens, slotsAt(view), finalMaxTokens);
+    : splitWork(plan, inputTokens, slotsAt(view), finalMaxTokens, firstPartAlone(view.host, m, window));
   const place = {
     host: view.host,
     ...hostFacts(view.overview),
@@ -48,13 +49,14 @@ function splitWork(
   inputTokens: number,
   width: number,
   finalMaxTokens: number,
+  firstAlone: boolean,
 ) {
   const parts = Math.max(2, Math.ceil(inputTokens / Math.max(1, plan.partTokens)));
   const { rounds } = combineRounds(parts, plan.partAnswerTokens, plan.partTokens);
   return {
     promptTokens: Math.min(plan.partTokens, inputTokens) + plan.carriedTokens,
     maxTokens: plan.partAnswerTokens,
-    shape: { parts, width: Math.max(1, width), rounds, finalMaxTokens },
+    shape: { parts, width: Math.max(1, width), rounds, finalMaxTokens, firstAlone },
   };
 }
 
