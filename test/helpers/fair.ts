@@ -34,6 +34,15 @@ export function fairModels(bigDelayMs = 40): FakeModel[] {
 /** Settings for a 32 GB machine told to the planner (as a remote one's would be): both models fit together. */
 export const FAIR_YAML = 'ollama:\n  capacity:\n    ram: 32GB\nram:\n  budget: 28GB\n  bufferBytes: 0\n';
 
+/** The question over a log the split tests ask of `model`, the log read by reference. */
+export const logQuestion = (model: string) => ({
+  prompt: 'Which errors occurred in this log?',
+  intent: 'Which errors occurred in this log?',
+  model,
+  useMemory: false,
+  inputsByReference: true,
+});
+
 /** A log of about `bytes` bytes, its lines numbered. */
 export function longLog(bytes = 48_000): string {
   const lines: string[] = [];

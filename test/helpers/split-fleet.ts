@@ -11,7 +11,7 @@ import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama, NAMESPACED_MODELS } from '../fake-ollama/server.js';
 import type { GenerationRecord } from '../fake-ollama/generations.js';
 import { coreFor } from './core.js';
-import { fairModels, longLog } from './fair.js';
+import { fairModels, logQuestion, longLog } from './fair.js';
 
 /** What each test stops after it (the caller's afterEach). */
 export const stops: Array<() => Promise<unknown>> = [];
@@ -58,15 +58,7 @@ export async function fleet(room: boolean, loadDelayMs: number) {
   return { core, fakes: [a!, b!] };
 }
 
-const ask = {
-  agent: 'ann',
-  client: 'ann',
-  prompt: 'Which errors occurred in this log?',
-  intent: 'Which errors occurred in this log?',
-  model: MODEL,
-  useMemory: false,
-  inputsByReference: true,
-};
+const ask = { agent: 'ann', client: 'ann', ...logQuestion(MODEL) };
 
 /** The job planned and run: its plan, and each host's generations of it. */
 export async function job(f: Awaited<ReturnType<typeof fleet>>, bytes: number) {

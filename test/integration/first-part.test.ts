@@ -5,7 +5,7 @@ import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
-import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';
+import { FAIR_YAML, fairModels, logQuestion, longLog } from '../helpers/fair.js';
 
 const YAML = FAIR_YAML.replace('ollama:\n', 'ollama:\n  numParallel: 2\n');
 
@@ -14,13 +14,7 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const req = {
-  prompt: 'Which errors occurred in this log?',
-  intent: 'Which errors occurred in this log?',
-  model: 'qwen2.5:14b',
-  useMemory: false,
-  inputsByReference: true,
-};
+const req = logQuestion('qwen2.5:14b');
 
 /** Parts 1 and 2 of the job's requests since `from`: when each began and ended. */
 function firstTwo(fake: FakeOllama, from: number) {

@@ -6,7 +6,7 @@ import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
-import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';
+import { FAIR_YAML, fairModels, logQuestion, longLog } from '../helpers/fair.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -23,13 +23,7 @@ describe('a split job on a model with one slot', () => {
       () => fake.stop(),
     );
     const text = longLog();
-    const req = {
-      prompt: 'Which errors occurred in this log?',
-      intent: 'Which errors occurred in this log?',
-      model: 'qwen2.5:14b',
-      useMemory: false,
-      inputsByReference: true,
-    };
+    const req = logQuestion('qwen2.5:14b');
     const plan = await planOffload(core, req, [{ label: 'logs/app.log', text }]);
     if (plan.kind !== 'split') throw new Error(`expected a split plan, got ${plan.kind}`);
     expect(plan.plan.width).toBe(1);
