@@ -36,6 +36,8 @@
  * OLLM_BENCH_RUSH_DUMP=<folder> writes each run's jobs (sent, calls, whole answer) and the engines' requests (job,
  * part or combination, host, model, window, start and end) as JSON lines, for looking into where a run's time went,
  * and the shared server's log at debug; OLLM_BENCH_RUSH_TEXT=1 keeps every whole answer in them too.
+ * OLLM_BENCH_RUSH_ALONE=1 then runs each agent alone on both hosts and prints the slowest over one host's rush: the
+ * bound under the ratio that no order of the same requests beats (aloneLines).
  *
  * One time of the server does not scale: it answers a call a tenth of the client's limit before it, but 5 s at the
  * least (src/orchestrator/generation/hand-over.ts) — 7 s into a 12 s limit, where a 60 s limit gets 54 s. So each
