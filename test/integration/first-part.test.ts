@@ -48,7 +48,6 @@ describe("a split job's first part", () => {
     expect(a.loads).toBe(1);
 
     // loaded with the window its parts were sized to: parts 1 and 2 run together, nothing loaded again
-    await new Promise((r) => setTimeout(r, 1100)); // the hosts' models read anew (placement, once a second)
     const from = fake.generations().length;
     const warm = await planOffload(core, req, docs);
     if (warm.kind !== 'split') throw new Error(`expected a split plan, got ${warm.kind}`);
