@@ -80,8 +80,9 @@ describe('a split job on two hosts, a copy loaded with a smaller window', () => 
     // bob's next request runs on the first host's copy as ann's job is planned and run
     const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
     const bobs = first.loader.begin('llama3.1:8b', undefined, undefined, 'bob');
-    // ann's question, routed: split at the 8k a reload of the idle copy gives, on that copy alone
-    const routed = { ...windowReq, model: undefined };
+    // ann's question, routed: split at the 8k a reload of the idle copy gives, on that copy alone — a question whose
+    // answers run long enough (general work's) that twice the parts at 4k take longer than the reload
+    const routed = { ...windowReq, model: undefined, task: 'general' as const };
     const planned = await planOffload(core, routed, [{ label: 'app.log', text: longLog(80_000) }]);
     if (planned.kind !== 'split') throw new Error(`expected a split plan, got ${planned.kind}`);
     expect([planned.plan.window, planned.plan.copies.map((c) => c.host)]).toEqual([8192, ['second']]);
@@ -98,7 +99,7 @@ describe('a split job on two hosts, a copy loaded with a smaller window', () => 
     await second.loader.ensureLoaded({ model: 'llama3.1:8b' });
     const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
     const bobs = first.loader.begin('llama3.1:8b', undefined, undefined, 'bob');
-    const routed = { ...windowReq, model: undefined };
+    const routed = { ...windowReq, model: undefined, task: 'general' as const };
     const planned = await planOffload(core, routed, [{ label: 'app.log', text: longLog(80_000) }]);
     bobs();
     if (planned.kind !== 'split') throw new Error(`expected a split plan, got ${planned.kind}`);

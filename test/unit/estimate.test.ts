@@ -69,6 +69,33 @@ describe('estimateSeconds', () => {
     expect(atOnce.requestSeconds).toBeCloseTo(15);
   });
 
+  it('counts combinations as long as they run, and the rounds their length takes (issue 82)', () => {
+    // 12 parts of 1000 tokens writing 100 each, width 4, the plan's 3 rounds (every answer at its limit)
+    const job = {
+      ...one,
+      promptTokens: 1000,
+      answerTokens: 100,
+      parts: 12,
+      width: 4,
+      rounds: 3,
+      finalAnswerTokens: 200,
+    };
+    const parts = 4 * (10 + 10); // the first alone, then ceil(11/4) = 3 waves, each 10 s reading and 10 s writing
+    // combinations as long as the parts: round 1 two groups of ten (one wave), round 2 the last over the two
+    const short = estimateSeconds(job, measured);
+    expect(short.seconds).toBeCloseTo(parts + (1000 / 100 + 100 / 10) + (200 / 100 + 200 / 10));
+    // a combination writing 400: round 1 writes 400 each, round 2 reads two of them (800) and writes the answer
+    const long = estimateSeconds({ ...job, combineAnswerTokens: 400 }, measured);
+    expect(long.seconds).toBeCloseTo(parts + (1000 / 100 + 400 / 10) + (800 / 100 + 200 / 10));
+    // 600 a combination, 30 parts: 3 groups, then 2 (a prompt holds two of 600 at the least), then the last — three
+    // rounds where the plan counts three; a plan of two makes the second the last
+    const many = { ...job, parts: 30, combineAnswerTokens: 600 };
+    const rounds = (e: ReturnType<typeof estimateSeconds>) => e.answerSeconds;
+    expect(
+      rounds(estimateSeconds(many, measured)) - rounds(estimateSeconds({ ...many, rounds: 2 }, measured)),
+    ).toBeCloseTo(600 / 10);
+  });
+
   it('reads a prefix the cache holds for free', () => {
     const cold = estimateSeconds({ ...one, promptTokens: 4000, answerTokens: 10 }, measured);
     const warm = estimateSeconds({ ...one, promptTokens: 4000, cachedTokens: 3000, answerTokens: 10 }, measured);

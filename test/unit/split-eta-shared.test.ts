@@ -207,7 +207,7 @@ describe('a running split job’s estimate reads its copy', () => {
     partAnswerTokens: 1024,
     width: 1,
     overheadTokens: 0,
-    figures: { facts: speeds, partAnswer: 300, finalAnswer: 300 },
+    figures: { facts: speeds, partAnswer: 300, combineAnswer: 300, finalAnswer: 300 },
   } as unknown as SplitPlan;
   beforeEach(() => {
     said = [];

@@ -48,12 +48,22 @@ describe('a split job’s time left, pure', () => {
   });
 
   it('the combining rounds as split-run.ts combines: the answers that fit a part, rounds until one is left', () => {
-    const c = { roomTokens: 1000, fixedTokens: 100, partAnswer: 300, finalAnswer: 500 };
+    const c = { roomTokens: 1000, fixedTokens: 100, partAnswer: 300, combineAnswer: 400, finalAnswer: 500 };
     expect(combiningRounds([300, 300], c)).toEqual([[{ promptTokens: 700, answerTokens: 500 }]]);
     const two = combiningRounds([300, 300, 300, 300, 300], c);
     expect(two.map((r) => r.length)).toEqual([2, 1]);
-    expect(two[0]![0]).toEqual({ promptTokens: 1000, answerTokens: 300 });
-    expect(two[1]).toEqual([{ promptTokens: 700, answerTokens: 500 }]);
+    // an earlier round's combinations write a combination's answer, and the next round reads those
+    expect(two[0]![0]).toEqual({ promptTokens: 1000, answerTokens: 400 });
+    expect(two[1]).toEqual([{ promptTokens: 900, answerTokens: 500 }]);
+  });
+
+  it('the combinations as long as a combination runs, not a part: longer ones take a round more (issue 82)', () => {
+    const seven = Array<number>(7).fill(300);
+    const c = { roomTokens: 1000, fixedTokens: 0, partAnswer: 300, finalAnswer: 500 };
+    // combinations as short as the parts: three of them fit one prompt, two rounds
+    expect(combiningRounds(seven, { ...c, combineAnswer: 300 }).map((r) => r.length)).toEqual([3, 1]);
+    // as long as a combination writes (600): two a prompt at most, three rounds
+    expect(combiningRounds(seven, { ...c, combineAnswer: 600 }).map((r) => r.length)).toEqual([3, 2, 1]);
   });
 
   it('the job’s speeds: read and written over the engine’s times, the cache left out, too little not taken', () => {

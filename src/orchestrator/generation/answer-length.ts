@@ -47,6 +47,18 @@ const TYPICAL_ANSWER_TOKENS: Readonly<Record<TaskType, number>> = Object.freeze(
 
 export const typicalAnswerTokens = (task: TaskType | undefined): number => TYPICAL_ANSWER_TOKENS[task ?? 'general'];
 
+/**
+ * What a split job's request answers (jobs/split-generations.ts): a part of the input, or a combination before the
+ * last — the last combination is the task's answer. Each is learned apart from the task's answers (`lengthKey`):
+ * a part's answer is partial and short, a combination as long as an answer to the task, and a job of 60 parts
+ * would otherwise make the task's answers look like its parts' (the combining rounds and the last answer then
+ * counted at a part's length: issue 82).
+ */
+export type AnswerKind = 'part' | 'combination';
+
+/** The key a task's answers of `kind` are learned under: the task's own for a whole answer or a job's last. */
+export const lengthKey = (task: string, kind?: AnswerKind): string => (kind ? `${task}/${kind}` : task);
+
 /** The most samples kept per list (as speed-learning.ts keeps its rates). */
 const KEEP = 9;
 const keep = (list: readonly number[] | undefined, v: number) => [...(list ?? []), v].slice(-KEEP);

@@ -50,6 +50,8 @@ export interface EstimateInput {
   rounds: number;
   /** The last combination's answer, when it differs from answerTokens. */
   finalAnswerTokens?: number | undefined;
+  /** A combination's answer but the last's, when it differs from answerTokens (a part's). */
+  combineAnswerTokens?: number | undefined;
   /** Whether the first part runs before the others (route/first-part.ts); unsaid: it does. */
   firstAlone?: boolean | undefined;
 }
@@ -159,15 +161,7 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
   const alone = input.firstAlone ?? true;
   wave(reading, first, alone ? 1 : Math.ceil(parts / width));
   if (alone) wave(reading, answer, Math.ceil((parts - 1) / width));
-  // each round combines groups of answers that fit a part's prompt
-  const perGroup = Math.max(2, Math.floor(input.promptTokens / Math.max(1, answer)));
-  let n = parts;
-  for (let r = 1; r <= input.rounds; r++) {
-    const groups = r === input.rounds ? 1 : Math.max(1, Math.ceil(n / perGroup));
-    const read = Math.min(n, perGroup) * answer;
-    wave(read, r === input.rounds ? (input.finalAnswerTokens ?? answer) : answer, Math.ceil(groups / width));
-    n = groups;
-  }
+  combiningWaves(input, answer, width, wave);
   const seconds =
     Math.max(0, input.loadSeconds) + Math.max(0, input.queueSeconds) + promptSeconds + answerSeconds + overheadSeconds;
   const known = prompt.measured && written.measured;
@@ -186,6 +180,36 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
     promptTokensPerSecond: p,
     tokensPerSecond: g,
   };
+}
+
+/**
+ * The combining rounds after the parts, each a wave (or more, of `width` at once): a round combines groups of the
+ * answers that fit a part's prompt — the parts' in the first, the combinations' after it — until one group is
+ * left, the last combination (its answer the job's); never more rounds than `input.rounds`, the plan's count with
+ * every answer as long as its limit.
+ */
+function combiningWaves(
+  input: EstimateInput,
+  answer: number,
+  width: number,
+  wave: (promptTokens: number, answerTokens: number, waves: number) => void,
+): void {
+  const combined = Math.max(0, input.combineAnswerTokens ?? answer);
+  let n = Math.max(1, Math.floor(input.parts) || 1);
+  let reads = answer;
+  for (let r = 1; r <= input.rounds; r++) {
+    const perGroup = Math.max(2, Math.floor(input.promptTokens / Math.max(1, reads)));
+    const groups = r === input.rounds ? 1 : Math.max(1, Math.ceil(n / perGroup));
+    const last = groups === 1;
+    wave(
+      Math.min(n, perGroup) * reads,
+      last ? (input.finalAnswerTokens ?? answer) : combined,
+      Math.ceil(groups / width),
+    );
+    if (last) return;
+    n = groups;
+    reads = combined;
+  }
 }
 
 /** "about 12 s (measured speeds)" / "(assumed speeds)". */

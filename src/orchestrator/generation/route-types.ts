@@ -4,6 +4,7 @@ import type { PhaseReporter } from '../progress/progress.js';
 import type { Complexity } from './classify.js';
 import type { WorkRecord } from './learning.js';
 import type { AnswerCheck } from './answer-format.js';
+import type { AnswerKind } from './answer-length.js';
 
 export interface RouteRequest {
   prompt: string;
@@ -86,6 +87,8 @@ export interface RouteRequest {
    * estimate tells its own requests on the model from others' (jobs/split-pace.ts).
    */
   partOf?: object;
+  /** What a split job's request answers: its length is learned apart from the task's answers (answer-length.ts). */
+  answerKind?: AnswerKind;
   /**
    * Models the plan reloads at a wider window though the work splits to the one they are loaded with, that split
    * taking longer than the reload and the work after it (fleet/kept-window.ts): both estimates, said in the result.

@@ -197,7 +197,7 @@ export function speedsAt(book: SpeedBook, host: string, model: string, task?: st
 }
 
 /** A task's answer lengths: the model's own on the host, else every model's there; undefined when none was seen. */
-function taskLengths(book: SpeedBook, host: string, model: string, task: string): LearnedLength | undefined {
+export function taskLengths(book: SpeedBook, host: string, model: string, task: string): LearnedLength | undefined {
   const own = book[speedKey(host, model)]?.tasks?.[task];
   if (own) return lengthOf([own]);
   const here = hostPrefix(host);

@@ -9,6 +9,7 @@ import type { StreamResult } from '../generation/stream.js';
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
+import { lengthKey } from '../generation/answer-length.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
 import { reloadPaidWhy, reloadWhy, tokensInWords } from '../fleet/kept-window.js';
@@ -56,7 +57,7 @@ export function answered(
     const sample = speedSample(
       { ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens },
       total - loadMs - out.queueMs,
-      task,
+      lengthKey(task, t.req.answerKind),
       size,
     );
     void parts.records.speeds?.record(host.name, candidate.model, sample);

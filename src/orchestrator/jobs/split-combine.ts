@@ -81,7 +81,7 @@ export async function combineAll(
       return g.run(
         prompt,
         'combining the answers',
-        { name: stage, total: 1, index: '1', combine: true },
+        { name: stage, total: 1, index: '1', combine: true, final: true },
         finalTokens(prompt, factsBack),
         undefined,
         { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) },

@@ -146,11 +146,11 @@ export function splitRemainingMs(left: SplitLeft, speeds: SpeedFacts): number {
  * The combining rounds left over `answers` (each answer's tokens), as split-run.ts combines them:
  * the answers in groups of up to `roomTokens`, each group's prompt its answers and `fixedTokens`
  * (the task and what every request carries), in rounds until one group is left, which writes
- * `finalAnswer`; the others write `partAnswer`.
+ * `finalAnswer`; the others write `combineAnswer`.
  */
 export function combiningRounds(
   answers: readonly number[],
-  c: { roomTokens: number; fixedTokens: number; partAnswer: number; finalAnswer: number },
+  c: { roomTokens: number; fixedTokens: number; partAnswer: number; combineAnswer: number; finalAnswer: number },
 ): EtaRequest[][] {
   const rounds: EtaRequest[][] = [];
   let now = answers.length > 0 ? [...answers] : [c.partAnswer];
@@ -168,10 +168,10 @@ export function combiningRounds(
     }
     const last = groups.length <= 1;
     rounds.push(
-      groups.map((g) => ({ promptTokens: g + c.fixedTokens, answerTokens: last ? c.finalAnswer : c.partAnswer })),
+      groups.map((g) => ({ promptTokens: g + c.fixedTokens, answerTokens: last ? c.finalAnswer : c.combineAnswer })),
     );
     if (last) return rounds;
-    now = groups.map(() => c.partAnswer);
+    now = groups.map(() => c.combineAnswer);
   }
 }
 

@@ -45,8 +45,11 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
   };
 }
 
-/** A stage of the job: its name and count for the progress board; `combine` for a combining round's requests. */
-type Stage = { name: string; total: number; index: string; combine?: true };
+/**
+ * A stage of the job: its name and count for the progress board; `combine` for a combining round's requests,
+ * `final` for the last one's (the job's answer).
+ */
+type Stage = { name: string; total: number; index: string; combine?: true; final?: true };
 type Run = (
   prompt: string,
   label: string,
@@ -111,6 +114,8 @@ export function generations(
           maxTokens,
           promptTokens: promptTokens ?? count(prompt),
           partOf: mark,
+          // the last combination is the task's answer; a part's and an earlier combination's lengths are learned apart
+          ...(!stage.final && { answerKind: stage.combine ? ('combination' as const) : ('part' as const) }),
           ...(lane && { progress: lane as PhaseReporter }),
         },
         place ?? (stage.combine ? slots.combineOn() : undefined),

@@ -77,12 +77,12 @@ export class SplitPace {
 
   /** A combining round starts: its prompts (as counted), the last round's when it is one. */
   round(prompts: readonly number[], last: boolean): void {
-    const { partAnswer, finalAnswer } = this.answerTokens();
+    const { combineAnswer, finalAnswer } = this.answerTokens();
     const now = prompts.map((p) => ({
       promptTokens: this.engineTokens(p + this.split.overheadTokens),
-      answerTokens: last ? finalAnswer : partAnswer,
+      answerTokens: last ? finalAnswer : combineAnswer,
     }));
-    const after = last ? [] : this.rounds(prompts.map(() => partAnswer));
+    const after = last ? [] : this.rounds(prompts.map(() => combineAnswer));
     this.say([now, ...after]);
   }
 
@@ -93,18 +93,27 @@ export class SplitPace {
     return Math.round(engine > 0 && plan > 0 ? (counted * engine) / plan : counted);
   }
 
-  /** A part's answer as this job's parts wrote them (else as planned); the last combination's as planned. */
-  private answerTokens(): { partAnswer: number; finalAnswer: number } {
+  /**
+   * A part's answer as this job's parts wrote them (else as planned); a combination's, the earlier ones' and the
+   * last's, as planned.
+   */
+  private answerTokens(): { partAnswer: number; combineAnswer: number; finalAnswer: number } {
     const ran = this.timed.map((t) => t.metrics.outputTokens);
     const partAnswer = ran.length > 0 ? Math.round(ran.reduce((s, n) => s + n, 0) / ran.length) : this.plan.partAnswer;
-    return { partAnswer, finalAnswer: this.plan.finalAnswer };
+    return { partAnswer, combineAnswer: this.plan.combineAnswer, finalAnswer: this.plan.finalAnswer };
   }
 
   /** The combining rounds over `answers`. */
   private rounds(answers: readonly number[]): EtaRequest[][] {
-    const { partAnswer, finalAnswer } = this.answerTokens();
+    const { partAnswer, combineAnswer, finalAnswer } = this.answerTokens();
     const fixedTokens = this.engineTokens(this.framing.combine + this.split.overheadTokens);
-    return combiningRounds(answers, { roomTokens: this.split.partTokens, fixedTokens, partAnswer, finalAnswer });
+    return combiningRounds(answers, {
+      roomTokens: this.split.partTokens,
+      fixedTokens,
+      partAnswer,
+      combineAnswer,
+      finalAnswer,
+    });
   }
 
   /** When the whole result is expected, said: the parts left, then `rounds` (else all, over the answers to come). */

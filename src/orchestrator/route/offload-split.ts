@@ -94,7 +94,9 @@ export async function chosenPlan(
   }
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   // the copies its parts go to, and how many at once on each (fleet/parts-copies.ts)
-  const copies = await splitCopies(s.job, { task: s.req.task }, decided.placement, {
+  // the work the route inferred when the caller said none: its answers' lengths are learned under it
+  const task = s.req.task ?? s.job.call.work().task;
+  const copies = await splitCopies(s.job, { task }, decided.placement, {
     model: chosen.name,
     host,
     window: chosen.contextWindow,
@@ -104,7 +106,7 @@ export async function chosenPlan(
   });
   const plan = splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, why, decided);
   const route = await partsRoute(s.job, s.req, plan);
-  return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, s.req, plan), route } };
+  return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, { task }, plan), route } };
 }
 
 /** The split plan: the parts, the combining rounds, the copies and requests at once, and what every part carries. */

@@ -19,7 +19,8 @@ import {
   type SpeedFacts,
 } from '../generation/estimate.js';
 import { waitForSlot } from '../generation/schedule.js';
-import type { LearnedSpeeds } from '../generation/speed-learning.js';
+import { taskLengths, type LearnedSpeeds } from '../generation/speed-learning.js';
+import { lengthKey, type AnswerKind, type LearnedLength } from '../generation/answer-length.js';
 import { hostRates } from '../generation/host-rates.js';
 import type { TaskType } from '../config/profiles.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
@@ -89,8 +90,19 @@ function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: num
 }
 
 /**
+ * What was learned of a split job's answers at a place, by kind (answer-length.ts AnswerKind): a part's, and an
+ * earlier combination's; each undefined until such answers were seen there.
+ */
+export interface SplitLengths {
+  part?: LearnedLength | undefined;
+  combination?: LearnedLength | undefined;
+}
+
+/**
  * The estimate's input for `work` at `place`, given what was learned there (pure but for the
- * loader's requests in flight): each answer as long as expected, or with `bound` as its limit.
+ * loader's requests in flight): each answer as long as expected, or with `bound` as its limit. A split job's
+ * parts as long as its parts ran (else as the task's answers), an earlier combination as long as those ran (else
+ * as the task's answer, within a part's limit), the last as the task's answer.
  */
 function planInput(
   place: PlanPlace,
@@ -98,11 +110,19 @@ function planInput(
   learned: LearnedSpeeds,
   rate: number,
   bound = false,
+  split: SplitLengths = {},
 ): EstimateInput {
   const shape = work.shape ?? { parts: 1, width: 1, rounds: 0 };
   const typical = typicalAnswerTokens(work.task);
-  const expect = (limit: number) => (bound ? limit : expectedAnswerTokens(limit, learned, typical));
-  const answer = expect(work.maxTokens);
+  const expect = (limit: number, of: LearnedLength = learned) =>
+    bound ? limit : expectedAnswerTokens(limit, of, typical);
+  const answer = expect(work.maxTokens, split.part);
+  const combination =
+    shape.rounds > 0
+      ? split.combination
+        ? expect(work.maxTokens, split.combination)
+        : Math.min(work.maxTokens, expect(shape.finalMaxTokens ?? work.maxTokens))
+      : undefined;
   return {
     loadSeconds: place.loaded ? 0 : coldLoadSeconds(place),
     queueSeconds: queueSeconds(place, rate, work.maxTokens),
@@ -113,8 +133,18 @@ function planInput(
     width: shape.width,
     rounds: shape.rounds,
     ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expect(shape.finalMaxTokens) }),
+    ...(combination !== undefined && { combineAnswerTokens: combination }),
     ...(shape.firstAlone !== undefined && { firstAlone: shape.firstAlone }),
   };
+}
+
+/** A split job's answers learned at `place` for its task (none for work sent whole, or of no task said). */
+function splitLengths(parts: Pick<JobParts, 'records'>, place: PlanPlace, work: PlanWork): SplitLengths {
+  const shape = work.shape;
+  const book = parts.records.speeds?.book();
+  if (!shape || (shape.parts <= 1 && shape.rounds === 0) || !work.task || !book) return {};
+  const at = (kind: AnswerKind) => taskLengths(book, place.host.name, place.model, lengthKey(work.task!, kind));
+  return { part: at('part'), combination: at('combination') };
 }
 
 /** How long `work` would take at `place`: the estimate as expected, the input it was made from, and the bound. */
@@ -137,8 +167,9 @@ export function estimatePlan(parts: Pick<JobParts, 'records'>, place: PlanPlace,
     { loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 },
     facts,
   ).tokensPerSecond;
-  const input = planInput(place, work, learned, rate);
-  const boundInput = planInput(place, work, learned, rate, true);
+  const split = splitLengths(parts, place, work);
+  const input = planInput(place, work, learned, rate, false, split);
+  const boundInput = planInput(place, work, learned, rate, true, split);
   const answerLearned = learned.answerTokens !== undefined || learned.cutShare !== undefined;
   const bound = { ...estimateSeconds(boundInput, facts), input: boundInput };
   return { ...estimateSeconds(input, facts), input, bound, answerLearned, facts };

@@ -14,12 +14,14 @@ import { hostFacts } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 
 /**
- * What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's,
- * and the whole job's time — the dry run's figure, said as the job's estimate until a part is timed.
+ * What the plan expects, as a dry run of the job does: the speeds, a part's answer, an earlier
+ * combination's and the last's, and the whole job's time — the dry run's figure, said as the job's estimate until a part is timed.
  */
 export interface PlanFigures {
   facts: SpeedFacts;
   partAnswer: number;
+  /** A combination's answer but the last's. */
+  combineAnswer: number;
   finalAnswer: number;
   seconds: number;
 }
@@ -72,6 +74,7 @@ export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan
   return {
     facts: e.facts,
     partAnswer: e.input.answerTokens,
+    combineAnswer: e.input.combineAnswerTokens ?? e.input.answerTokens,
     finalAnswer: e.input.finalAnswerTokens ?? e.input.answerTokens,
     seconds: e.seconds,
   };

@@ -40,7 +40,7 @@ export function windowSeconds(s: Sizing, m: Windowed, window: number): number | 
     sizeBytes: m.sizeBytes,
     parameterSize: m.parameterSize,
   };
-  return estimatePlan(s.job, place, { ...work, task: s.req.task }).seconds;
+  return estimatePlan(s.job, place, { ...work, task: s.req.task ?? s.job.call.work().task }).seconds;
 }
 
 /** A split's work as a dry run times it: a part's prompt and answer, the parts, at once, and the combining rounds. */

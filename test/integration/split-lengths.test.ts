@@ -1,0 +1,64 @@
+// A split job's answers are learned by kind (issue 82): its parts' (partial, short), its earlier combinations' and
+// its last's (the task's answer) apart, so that the next such job's plan counts its combining rounds as long as they
+// run — not every combination and the answer itself at a part's length, the median of a job of many parts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
+import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+import { FAIR_YAML, fairModels, logQuestion, longLog } from '../helpers/fair.js';
+
+const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((s) => s()));
+});
+
+const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
+/**
+ * A part's answer, an earlier combination's (long enough that a job's parts take two rounds) and the last's: the
+ * fake writes a token a word.
+ */
+const PART = words(300, 'finding');
+const COMBINATION = words(450, 'merged');
+const FINAL = words(200, 'verdict');
+
+describe("a split job's answers, learned by kind", () => {
+  it("plan the next job's combining rounds at their own lengths, not a part's", async () => {
+    const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: fairModels(0) });
+    fake.reply((ctx) => {
+      const p = ctx.prompt ?? '';
+      if (/Above are some of the answers/.test(p)) return COMBINATION;
+      return /Combine them into one answer/.test(p) ? FINAL : PART;
+    });
+    const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
+    stops.push(
+      () => core.shutdown(200),
+      () => fake.stop(),
+    );
+    const req = logQuestion('qwen2.5:14b');
+    const docs = [{ label: 'logs/app.log', text: longLog(160_000) }];
+    const first = await planOffload(core, req, docs);
+    if (first.kind !== 'split') throw new Error(`expected a split plan, got ${first.kind}`);
+    expect(first.plan.rounds).toBeGreaterThanOrEqual(2);
+    expect((await runSplit(core, req, first.plan)).text).toBe(FINAL);
+    const combinations = fake.generations().filter((g) => /Above are some of the answers/.test(g.prompt ?? ''));
+    expect(combinations.length).toBeGreaterThan(0);
+
+    // learned apart: the parts', the earlier combinations' and the answer's (the task's own)
+    const [record] = Object.entries(core.speeds.book()).filter(([k]) => k.includes('qwen2.5:14b'));
+    const tasks = record![1].tasks!;
+    const task = Object.keys(tasks).find((k) => !k.includes('/'))!;
+    const median = (k: string) => tasks[k]!.answers[Math.floor(tasks[k]!.answers.length / 2)];
+    expect(median(`${task}/part`)).toBe(300);
+    expect(median(`${task}/combination`)).toBe(450);
+    expect(tasks[task]!.answers).toEqual([200]);
+
+    // the next job's plan: each at its own length — the answer not at a part's, the combinations not either
+    const next = await planOffload(core, req, docs);
+    if (next.kind !== 'split') throw new Error(`expected a split plan, got ${next.kind}`);
+    const f = next.plan.figures;
+    expect(f.partAnswer).toBe(300);
+    expect(f.combineAnswer).toBe(Math.min(450, next.plan.partAnswerTokens));
+    expect(f.finalAnswer).toBe(200);
+  }, 60_000);
+});
