@@ -66,6 +66,15 @@ describe('a split job’s time left, pure', () => {
     expect(combiningRounds(seven, { ...c, combineAnswer: 600 }).map((r) => r.length)).toEqual([3, 2, 1]);
   });
 
+  it('each answer counted with the heading and fences a combination frames it in', () => {
+    const c = { roomTokens: 1000, fixedTokens: 0, partAnswer: 300, combineAnswer: 300, finalAnswer: 500 };
+    // three answers of 300 fill a prompt of 1000 bare, not framed in 40 tokens each: a group of three, or two groups
+    expect(combiningRounds([300, 300, 300], c)).toEqual([[{ promptTokens: 900, answerTokens: 500 }]]);
+    expect(combiningRounds([300, 300, 300], { ...c, eachTokens: 40 }).map((r) => r.map((x) => x.promptTokens))).toEqual(
+      [[680, 340], [680]],
+    );
+  });
+
   it('the job’s speeds: read and written over the engine’s times, the cache left out, too little not taken', () => {
     const m = {
       totalMs: 121_000,

@@ -144,20 +144,29 @@ export function splitRemainingMs(left: SplitLeft, speeds: SpeedFacts): number {
 
 /**
  * The combining rounds left over `answers` (each answer's tokens), as split-run.ts combines them:
- * the answers in groups of up to `roomTokens`, each group's prompt its answers and `fixedTokens`
+ * the answers (each framed in `eachTokens`) in groups of up to `roomTokens`, each group's prompt its answers and `fixedTokens`
  * (the task and what every request carries), in rounds until one group is left, which writes
  * `finalAnswer`; the others write `combineAnswer`.
  */
 export function combiningRounds(
   answers: readonly number[],
-  c: { roomTokens: number; fixedTokens: number; partAnswer: number; combineAnswer: number; finalAnswer: number },
+  c: {
+    roomTokens: number;
+    fixedTokens: number;
+    partAnswer: number;
+    combineAnswer: number;
+    finalAnswer: number;
+    /** What each answer is framed in (its heading and fences), beside its own tokens. */
+    eachTokens?: number;
+  },
 ): EtaRequest[][] {
   const rounds: EtaRequest[][] = [];
   let now = answers.length > 0 ? [...answers] : [c.partAnswer];
   for (;;) {
     const groups: number[] = [];
     let count = 0; // answers in the group being filled
-    for (const a of now) {
+    for (const answer of now) {
+      const a = answer + (c.eachTokens ?? 0);
       if (count >= 2 && groups.at(-1)! + a > c.roomTokens) {
         groups.push(0);
         count = 0;

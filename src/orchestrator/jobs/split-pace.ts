@@ -34,13 +34,14 @@ export class SplitPace {
 
   /**
    * `framing`: the tokens, as the plan counts, of a part's prompt beside its part (the task and how it
-   * is asked) and of a combination's beside the answers it combines; every request also carries the
+   * is asked), of a combination's beside the answers it combines, and around each answer it combines (its
+   * heading and fences); every request also carries the
    * plan's `overheadTokens` (the system prompt and what the plan keeps). `own`: the mark on the job's
    * requests and who asks, to weigh the other work on its copy (none weighed without it).
    */
   constructor(
     private readonly split: SplitPlan,
-    private readonly framing: { part: number; combine: number },
+    private readonly framing: { part: number; combine: number; answer?: number },
     private readonly onStatus: (u: JobStatusUpdate) => void,
     private readonly own?: { mark: object; client: string },
   ) {
@@ -113,6 +114,7 @@ export class SplitPace {
       partAnswer,
       combineAnswer,
       finalAnswer,
+      eachTokens: this.engineTokens(this.framing.answer ?? 0),
     });
   }
 

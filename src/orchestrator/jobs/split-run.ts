@@ -17,7 +17,7 @@ import { SplitPace } from './split-pace.js';
 import type { JobStatusUpdate } from './job-types.js';
 import { createHash } from 'node:crypto';
 import type { JobParts } from '../route/parts.js';
-import { renderPart, splitInputs, type Part } from '../inputs/split.js';
+import { partOverhead, renderPart, splitInputs, type Part } from '../inputs/split.js';
 import { RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { FRAMING_TOKENS, leftOutNote } from '../generation/split-plan.js';
 import type { SplitPlan } from '../route/offload-types.js';
@@ -69,7 +69,14 @@ function paceOf(req: RouteRequest, plan: SplitPlan, mark: object, onStatus?: Sta
   if (!onStatus) return undefined;
   const total = plan.parts.length;
   const { count } = plan;
-  const framing = { part: count(partAsk(0, total, req.prompt)), combine: count(combineAsk(total, req.prompt, false)) };
+  const framing = {
+    part: count(partAsk(0, total, req.prompt)),
+    combine: count(combineAsk(total, req.prompt, false)),
+    // each answer as a combination frames it (the largest part number, the first part's files)
+    answer: count(
+      partOverhead(`answer for part ${total} (${plan.parts[0] ? labelsOf(plan.parts[0]) : ''})`, '', false),
+    ),
+  };
   return new SplitPace(plan, framing, onStatus, { mark, client: clientOf(req) });
 }
 
