@@ -32,11 +32,18 @@ export interface SplitOption {
 }
 
 /**
- * Requests at once for `model`, as its split plan would use its copies (fleet/parts-copies.ts): the slots of every
- * host that holds it loaded or has room to load it now (at least one host's).
+ * Requests at once for `o`, as its split plan would use its copies (fleet/parts-copies.ts, route/split-copies.ts):
+ * the slots of every host that holds its model loaded or has room to load it now (at least one host's) — on several
+ * hosts, only where the copy takes parts of `o`'s window: one loaded with a smaller window takes none (a part would
+ * reload it), so its slots are not the job's (issue 82: a job planned at 8k beside a copy kept at 4k was timed at
+ * four slots and ran on two).
  */
-function slotsFor(views: readonly HostOverview[], model: string): number {
-  const holders = views.filter((v) => v.overview.models.some((m) => m.name === model && (m.loaded || m.fitsNow)));
+export function slotsFor(views: readonly HostOverview[], copies: readonly Windowed[], o: Windowed): number {
+  const holds = (v: HostOverview) => v.overview.models.some((m) => m.name === o.name && (m.loaded || m.fitsNow));
+  const takes = (c: Windowed) =>
+    c === o || (c.name === o.name && (c.loadedWindow === undefined || c.loadedWindow >= o.contextWindow));
+  const hosts = new Set(copies.filter(takes).map((c) => c.host ?? o.host));
+  const holders = views.filter((v) => holds(v) && (views.length < 2 || hosts.has(v.host.name)));
   return Math.max(
     1,
     holders.reduce((s, v) => s + slotsAt(v), 0),
@@ -62,7 +69,11 @@ function splitWithinLimit(
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shape = {
       parts,
-      width: slotsFor(views, o.model.name),
+      width: slotsFor(
+        views,
+        options.map((x) => x.model),
+        o.model,
+      ),
       rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds,
       finalMaxTokens,
     };
