@@ -93,7 +93,7 @@ function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: num
  * What was learned of a split job's answers at a place, by kind (answer-length.ts AnswerKind): a part's, and an
  * earlier combination's; each undefined until such answers were seen there.
  */
-export interface SplitLengths {
+interface SplitLengths {
   part?: LearnedLength | undefined;
   combination?: LearnedLength | undefined;
 }
