@@ -144,9 +144,9 @@ export function splitRemainingMs(left: SplitLeft, speeds: SpeedFacts): number {
 
 /**
  * The combining rounds left over `answers` (each answer's tokens), as split-run.ts combines them:
- * the answers (each framed in `eachTokens`) in groups of up to `roomTokens`, each group's prompt its answers and `fixedTokens`
- * (the task and what every request carries), in rounds until one group is left, which writes
- * `finalAnswer`; the others write `combineAnswer`.
+ * the answers (each framed in `eachTokens`) in groups of up to `roomTokens`, each group's prompt its
+ * answers and `fixedTokens` (the task and what every request carries), in rounds until one group is
+ * left, which writes `finalAnswer`; the others write `combineAnswer`.
  */
 export function combiningRounds(
   answers: readonly number[],

@@ -34,9 +34,9 @@ export class SplitPace {
 
   /**
    * `framing`: the tokens, as the plan counts, of a part's prompt beside its part (the task and how it
-   * is asked), of a combination's beside the answers it combines, and around each answer it combines (its
-   * heading and fences); every request also carries the
-   * plan's `overheadTokens` (the system prompt and what the plan keeps). `own`: the mark on the job's
+   * is asked), of a combination's beside the answers it combines, and around each answer it combines
+   * (its heading and fences); every request also carries the plan's `overheadTokens` (the system
+   * prompt and what the plan keeps). `own`: the mark on the job's
    * requests and who asks, to weigh the other work on its copy (none weighed without it).
    */
   constructor(
