@@ -1,9 +1,12 @@
 // A split job's answers are learned by kind (issue 82): its parts' (partial, short), its earlier combinations' and
 // its last's (the task's answer) apart, so that the next such job's plan counts its combining rounds as long as they
-// run — not every combination and the answer itself at a part's length, the median of a job of many parts.
+// run — not every combination and the answer itself at a part's length, the median of a job of many parts — and a
+// running part holds its slot, as other work on the copy is timed behind it, for a part's length.
 import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import type { TaskType } from '../../src/orchestrator/config/profiles.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { FAIR_YAML, fairModels, logQuestion, longLog } from '../helpers/fair.js';
@@ -25,8 +28,14 @@ const FINAL = words(200, 'verdict');
 describe("a split job's answers, learned by kind", () => {
   it("plan the next job's combining rounds at their own lengths, not a part's", async () => {
     const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: fairModels(0) });
+    // a probe's work as the gate holds it while it runs: what other requests on the copy are timed behind
+    const held: Array<number | undefined> = [];
     fake.reply((ctx) => {
       const p = ctx.prompt ?? '';
+      if (p.startsWith('PROBE')) {
+        held.push(core.hosts[0]!.loader.queueOn('qwen2.5:14b').running[0]?.work?.answerTokens);
+        return 'ok';
+      }
       if (/Above are some of the answers/.test(p)) return COMBINATION;
       return /Combine them into one answer/.test(p) ? FINAL : PART;
     });
@@ -60,5 +69,11 @@ describe("a split job's answers, learned by kind", () => {
     expect(f.partAnswer).toBe(300);
     expect(f.combineAnswer).toBe(Math.min(450, next.plan.partAnswerTokens));
     expect(f.finalAnswer).toBe(200);
+
+    // a running part's work, as others on the copy are timed behind it, is a part's length; a whole answer's, the task's
+    const probe = { prompt: 'PROBE', model: 'qwen2.5:14b', task: task as TaskType, useMemory: false };
+    await routeAndGenerate(core, { ...probe, partOf: {}, answerKind: 'part' });
+    await routeAndGenerate(core, probe);
+    expect(held).toEqual([300, 200]);
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import type { Sent } from '../fleet/prefix-memory.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import type { RequestWork } from '../loading/in-flight.js';
-import { expectedAnswerTokens, typicalAnswerTokens } from '../generation/answer-length.js';
+import { expectedAnswerTokens, lengthKey, typicalAnswerTokens } from '../generation/answer-length.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Prepared } from '../route/route-prepare.js';
 import { clientOf, slotsOf } from '../fleet/slots-of.js';
@@ -81,11 +81,13 @@ export async function generate(
 
 /**
  * What the request reads and is expected to write on `model` — its answer as long as such answers ran
- * there (generation/answer-length.ts), within its limit — and the job it is one of.
+ * there (generation/answer-length.ts), within its limit; a split job's part or earlier combination as
+ * those ran (learned apart from the task's answers) — and the job it is one of.
  */
 function workOf(t: Trial, host: FleetHost, model: string): RequestWork {
   const { parts, req, ask } = t;
-  const learned = parts.records.speeds?.at(host.name, model, req.task) ?? {};
+  const key = req.answerKind ? lengthKey(req.task ?? ask.work.task, req.answerKind) : req.task;
+  const learned = parts.records.speeds?.at(host.name, model, key) ?? {};
   const answerTokens = expectedAnswerTokens(ask.maxTokens, learned, typicalAnswerTokens(req.task));
   return { promptTokens: ask.promptTokens, answerTokens, ...(req.partOf && { of: req.partOf }) };
 }
