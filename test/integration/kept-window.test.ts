@@ -46,15 +46,15 @@ function file(bytes: number): GatheredInputs {
 /** A long answer, for a request that holds the model while another is planned (at `slowLlama`'s 5 ms a token). */
 const LONG = Array.from({ length: 400 }, (_, i) => `word-${i}`).join(' ');
 
-async function host(opts: { loadDelayMs?: number; slowLlama?: boolean } = {}) {
-  const { slowLlama, ...rest } = opts;
+async function host(opts: { loadDelayMs?: number; slowLlama?: boolean; memoryBytes?: number } = {}) {
+  const { slowLlama, memoryBytes = 16e9, ...rest } = opts;
   const models = [slowLlama ? { ...llama, tokenDelayMs: 5 } : llama, coder];
-  fake = await FakeOllama.start({ memoryBytes: 16e9, models, tokenDelayMs: 0, ...rest });
+  fake = await FakeOllama.start({ memoryBytes, models, tokenDelayMs: 0, ...rest });
   fake.reply((ctx) => {
     const prompt = ctx.prompt ?? '';
     return /Combine them into one answer/.test(prompt) ? 'FINAL' : /at length/.test(prompt) ? LONG : 'partial';
   });
-  return coreFor(fake, { totalBytes: 16e9, yaml: YAML });
+  return coreFor(fake, { totalBytes: memoryBytes, yaml: YAML });
 }
 
 const loadsOf = (f: FakeOllama, model: string) => f.loadCount(model);
@@ -114,6 +114,43 @@ describe('a loaded model keeps its window', () => {
     const hers = await fileQuestion(core, 'List the warnings in this log.', 'alice');
     expect(hers.split!.contextTokens).toBe(4096);
     expect(fake!.stats().reloads).toEqual([]);
+  }, 60_000);
+
+  it("a reload that would unload another agent's model to make room is not paid: split to the loaded window", async () => {
+    // 10.8 GB: the two at 4k fit together (~5.5 + ~4.9 GB, as loaded), llama3.1:8b at 8k beside qwen does not
+    const sizes = async (agentOfCoder: string) => {
+      const core = await host({ memoryBytes: 10.8e9 });
+      const ask = (model: string, agent: string) =>
+        routeAndGenerate(core, { prompt: 'Hi', model, agent, useMemory: false });
+      // loaded once each on its own first, so the host knows their sizes; then side by side at 4k
+      await ask('qwen2.5-coder:7b', agentOfCoder);
+      await ask('llama3.1:8b', 'bob');
+      await ask('qwen2.5-coder:7b', agentOfCoder);
+      expect(
+        fake!
+          .loaded()
+          .map((m) => [m.name, m.contextLength])
+          .sort(),
+      ).toEqual([
+        ['llama3.1:8b', 4096],
+        ['qwen2.5-coder:7b', 4096],
+      ]);
+      return core;
+    };
+    // qwen2.5-coder:7b is alice's, used a moment ago: bob's file question splits to the 4k llama3.1:8b has
+    const core = await sizes('alice');
+    const reloadsBefore = fake!.stats().reloads.length;
+    const asked = await fileQuestion(core, 'List the errors in this log.', 'bob');
+    expect(asked.text).toBe('FINAL');
+    expect(asked.split!.contextTokens).toBe(4096);
+    expect(fake!.stats().reloads).toHaveLength(reloadsBefore);
+    expect(fake!.loaded().map((m) => m.name)).toContain('qwen2.5-coder:7b');
+    await fake!.stop();
+    // the same, qwen2.5-coder:7b bob's own: the reload is paid, and qwen2.5-coder:7b unloaded for it
+    const own = await sizes('bob');
+    const wider = await fileQuestion(own, 'List the errors in this log.', 'bob');
+    expect(wider.split!.contextTokens).toBe(8192);
+    expect(fake!.loaded().map((m) => m.name)).not.toContain('qwen2.5-coder:7b');
   }, 60_000);
 
   it('an idle model another agent compared on within the minute keeps its window: a comparison serves its agent', async () => {

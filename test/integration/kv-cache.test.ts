@@ -63,7 +63,7 @@ describe('q8_0 on a GPU with a pin loaded', () => {
     const free = 13 * GiB - fake!.gpus()[0]!.usedBytes;
     // the footprint would take 32k
     expect(llama31.size * 1.05 + kvCacheBytes(llama31, 32768, 34 / 32)).toBeLessThanOrEqual(free * 0.8);
-    const window = (await core.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!;
+    const window = (await core.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!.window;
     expect(window).toBe(16384);
     const r = await core.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: window });
     expect(r).toMatchObject({ action: 'loaded', unloaded: [] });
@@ -89,8 +89,8 @@ describe('q8_0 without a pin', () => {
     });
     const f16 = await coreFor(fake, { totalBytes: 2e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
     const q8 = await coreFor(fake, { totalBytes: 2e9, yaml: YAML });
-    const w16 = (await f16.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!;
-    const w8 = (await q8.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!;
+    const w16 = (await f16.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!.window;
+    const w8 = (await q8.loader.usableWindows(['llama3.1:8b'])).get('llama3.1:8b')!.window;
     expect(w16).toBe(16384);
     expect(w8).toBe(2 * w16);
     await q8.loader.ensureLoaded({ model: 'llama3.1:8b', contextLength: w8 });

@@ -8,11 +8,15 @@
  */
 import type { ModelSummary } from '../models/overview-types.js';
 import type { HostOverview } from './placement.js';
+import type { UsableWindow } from '../loading/host-fits.js';
 
 /** A model on a host; `loadedWindow`: the window it runs with now, where the engine sets it per request. */
 export type Candidate = ModelSummary & { host?: string; loadedWindow?: number };
-/** A candidate whose contextWindow is the usable one; trainedWindow keeps what the model was trained for. */
-export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number };
+/**
+ * A candidate whose contextWindow is the usable one; trainedWindow keeps what the model was trained for;
+ * widerUnloads, for a copy loaded with a smaller window: the other models its reload to contextWindow would unload.
+ */
+export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number; widerUnloads?: string[] };
 
 /** Whether a ranked model's copy among `models` has a window holding `contextTokens`. */
 export const holdsAt =
@@ -39,16 +43,20 @@ export async function withUsableWindows<T extends Candidate>(
           signal,
           v.host.overview.running(signal),
         )
-        .catch(() => new Map<string, number>()); // a host that cannot say keeps the trained windows
+        .catch(() => new Map<string, UsableWindow>()); // a host that cannot say keeps the trained windows
       return { host: v.host.name, windows, engine: v.host.engine };
     }),
   );
   return models.map((m) => {
     const here = many ? byHost.find((h) => h.host === m.host) : byHost[0];
     // the engine's own window where it says it (or a refusal named it): an OpenAI-compatible front's runtime window
-    const bounds = [m.contextWindow, here?.windows.get(m.name), here?.engine.runtimeWindow?.(m.name)].filter(
+    const usable = here?.windows.get(m.name);
+    const bounds = [m.contextWindow, usable?.window, here?.engine.runtimeWindow?.(m.name)].filter(
       (w): w is number => w !== undefined,
     );
-    return { ...m, trainedWindow: m.contextWindow, contextWindow: Math.min(...bounds) };
+    const contextWindow = Math.min(...bounds);
+    // what a reload to that window unloads, where it is the window memory gave (not one bound otherwise)
+    const unloads = usable?.unloads && usable.window === contextWindow ? { widerUnloads: usable.unloads } : {};
+    return { ...m, trainedWindow: m.contextWindow, contextWindow, ...unloads };
   });
 }

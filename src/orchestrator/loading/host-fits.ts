@@ -10,6 +10,15 @@ import { planAt, type PlanningParts } from './load-planning.js';
 import { loadedStates } from './held-sizes.js';
 
 /**
+ * A model's usable window on a host; `unloads`, for a model loaded with a smaller one: the other models its
+ * reload to this window would unload to make room (none, unset).
+ */
+export interface UsableWindow {
+  window: number;
+  unloads?: string[];
+}
+
+/**
  * The largest context each model can run with on this host now: its trained window, or less
  * where memory holds no more — after the unloads the planner would make for it; 0 when not even
  * the base context fits. Where the engine fixes the window itself (llama.cpp's --ctx-size, an
@@ -20,11 +29,11 @@ export async function usableWindows(
   names: readonly string[],
   signal?: AbortSignal,
   seen?: Promise<RunningModel[]>,
-): Promise<Map<string, number>> {
+): Promise<Map<string, UsableWindow>> {
   const models = await Promise.all(names.map((n) => p.catalog.resolve(n, signal ? { signal } : {})));
-  const out = new Map<string, number>();
+  const out = new Map<string, UsableWindow>();
   const planned = models.filter((m) => p.backend.can.managesMemory && p.backend.can.contextPerRequest && !m.cloud);
-  for (const m of models) if (!planned.includes(m)) out.set(m.name, m.contextWindow);
+  for (const m of models) if (!planned.includes(m)) out.set(m.name, { window: m.contextWindow });
   if (planned.length === 0) return out;
   // an estimate, not a load decision: a reading from a moment ago will do
   const running = await (seen ?? p.backend.ps({ signal }));
@@ -38,7 +47,11 @@ export async function usableWindows(
     const once: PlanningParts = { ...p, seenSizes: () => seenOnce };
     const fits = (ctx: number) =>
       ctx <= loadedWith || planAt(once, model, running, states, view, ctx).plan.action !== 'refuse';
-    out.set(model.name, largestContext(model.contextWindow, base, fits) ?? 0);
+    const window = largestContext(model.contextWindow, base, fits) ?? 0;
+    // loaded with less: what its reload to the usable window would unload (window-cost.ts weighs whose they are)
+    const unloads =
+      window > loadedWith && loadedWith > 0 ? planAt(once, model, running, states, view, window) : undefined;
+    out.set(model.name, unloads?.plan.unload.length ? { window, unloads: unloads.plan.unload } : { window });
   }
   return out;
 }

@@ -16,7 +16,7 @@ import type { LearnedSize } from './learned-size.js';
 import type { LoadSpeed } from './load-estimate.js';
 import type { KeepAlive } from './load-ops.js';
 import { learnedFor, type PlanningParts } from './load-planning.js';
-import { footprintsAt, usableWindows } from './host-fits.js';
+import { footprintsAt, usableWindows, type UsableWindow } from './host-fits.js';
 import { wantedBy } from './load-choice.js';
 import { LoadStates } from './load-states.js';
 import type { LoadRequest, SizesOnHost } from './load-types.js';
@@ -156,7 +156,7 @@ export class HostLoads extends HostRequests {
     names: readonly string[],
     signal?: AbortSignal,
     seen?: Promise<RunningModel[]>,
-  ): Promise<Map<string, number>> {
+  ): Promise<Map<string, UsableWindow>> {
     return usableWindows(this.planning, names, signal, seen);
   }
 }

@@ -4,8 +4,8 @@
  * plan (plan-estimate.ts) — and, for a copy loaded with a window and used by nothing (no request of this
  * server's or another client's running or waiting on it, and no other agent served by it within the last minute:
  * loading/host-requests.ts servedOthers; a comparison serves its agent too), what reloading it would take. A copy
- * in use is never given a reload's cost: the rush's promise, no reload of a model others are using — between their
- * calls too.
+ * in use — or whose reload would unload a model in use to make room — is never given a reload's cost: the rush's
+ * promise, no reload of a model others are using, nor their model unloaded for it — between their calls too.
  */
 import { combineRounds } from '../generation/split-plan.js';
 import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
@@ -63,19 +63,26 @@ function splitWork(
 /**
  * `m` with what reloading it would take (`reloadMs`: as long as its loads here took, else at the host's load
  * speed), when it is loaded with a window and nothing uses it — no request runs or waits on it, and it served no
- * other agent within the last minute; else as it is.
+ * other agent within the last minute — nor any model the reload would unload to make room (`widerUnloads`: a
+ * reload for a cheaper split never takes another agent's model from under it, between its calls either); else as
+ * it is.
  */
 export function withReloadCost<T extends Windowed>(s: Sizing, m: T): T & { reloadMs?: number } {
   const view = viewOf(s.views, m);
   if (!view || m.loadedWindow === undefined || !m.loaded) return m;
-  const { loader } = view.host;
-  const queue = loader.queueOn(m.name);
-  const used =
-    loader.requestsOn(m.name) > 0 ||
-    queue.waiting.length > 0 ||
-    othersCount(othersAt(view, m.name)) > 0 ||
-    loader.servedOthers(m.name, clientOf(s.req));
-  if (used) return m;
+  const client = clientOf(s.req);
+  if ([m.name, ...(m.widerUnloads ?? [])].some((name) => usedBesides(view, name, client))) return m;
   // as long as its loads here took (the same weights), else at the host's load speed (fleet/copy-spread.ts)
   return { ...m, reloadMs: copyLoadMs(m, s.job.records.metrics) };
+}
+
+/** Whether `model` on the view's host is in use: a request runs or waits on it, or it served another agent lately. */
+function usedBesides(view: HostOverview, model: string, client: string): boolean {
+  const { loader } = view.host;
+  return (
+    loader.requestsOn(model) > 0 ||
+    loader.queueOn(model).waiting.length > 0 ||
+    othersCount(othersAt(view, model)) > 0 ||
+    loader.servedOthers(model, client)
+  );
 }
