@@ -6,6 +6,7 @@ import { compare } from '../src/orchestrator/jobs/compare.js';
 import { routeAndGenerate } from '../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 const MODELS = ['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b'];
 const ROUNDS = 5;
@@ -13,7 +14,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function benchCompare(): Promise<{ ok: boolean; lines: string[] }> {
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 5, loadDelayMs: 0 });
-  fake.reply(Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ')); // 60 tokens × 5 ms
+  fake.reply(oneTokenWords(60, 'w')); // 60 tokens × 5 ms
   const core = await coreFor(fake, { totalBytes: 24e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
   try {
     const prompt = 'Describe a lighthouse.';

@@ -13,6 +13,7 @@ import { gatheredLog, longLog } from '../test/helpers/fair.js';
 import type { GatheredInputs } from '../src/orchestrator/inputs/types.js';
 import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 const GOAL = { within: 0.25, share: 0.8 };
 const phi3 = {
@@ -29,7 +30,7 @@ const qwen3 = {
 };
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 2\n';
 /** Long enough that every answer runs to its limit. */
-const REPLY = Array.from({ length: 2000 }, (_, i) => `word${i}`).join(' ');
+const REPLY = oneTokenWords(2000, 'word');
 
 const prose = (words: number) =>
   Array.from(

@@ -14,9 +14,10 @@ import { tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, stopShared } from '../test/helpers/shared.js';
 import { clientOf } from './prefix.js';
 import { benchBuilds } from './builds.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
-const ANSWER = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+const ANSWER = oneTokenWords(40, 'w');
 const loadedOn = async (f: FakeOllama) =>
   ((await (await fetch(`${f.url}/api/ps`)).json()) as { models: unknown[] }).models.length;
 

@@ -9,11 +9,12 @@
  */
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { startHttp, tempHome } from '../test/helpers/spawn.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 const CLIENTS = 40;
 const GOAL_S = 5;
 const VERSION = '2025-06-18';
-const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+const words = (n: number) => oneTokenWords(n, 'w');
 const args = (prompt: string) => ({ name: 'route_and_generate', arguments: { prompt, task: 'general' } });
 
 /** A POST of a 2025-era client, with its session when it has one. */

@@ -33,6 +33,7 @@ import { CLI } from '../test/helpers/spawn.js';
 import { stopShared } from '../test/helpers/shared.js';
 import { tempDir } from '../test/helpers/temp.js';
 import { callsLine, progressWatch, walk, type Walk } from './long-call-agent.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 const LOG_BYTES = 300_000;
 const SPEED = { promptTokenDelayMs: 1, tokenDelayMs: 10 };
@@ -41,7 +42,7 @@ const TASK = 'Summarise this log: which jobs failed, on which workers, and how o
 const MODELS = { agent: 'llama3.2:latest', claude: 'phi3:mini', peer: 'llama3.2:3b' };
 /** Settings of each ollm-mcp home: the fake's 64 GB told to the planner. */
 const YAML = 'ollama:\n  capacity:\n    ram: 64GB\nram:\n  budget: 56GB\n  bufferBytes: 0\n';
-const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
+const words = oneTokenWords;
 
 /** A part's answer, the combined answer, and the peer's (whole-prompt) answer. */
 function reply(ctx: ReplyContext): string {

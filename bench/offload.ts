@@ -14,9 +14,10 @@ import { splitInputs } from '../src/orchestrator/inputs/split.js';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { connect, tempHome } from '../test/helpers/spawn.js';
 import { tempDir } from '../test/helpers/temp.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 /** A review-sized answer: what the assistant reads back either way. */
-const ANSWER = Array.from({ length: 150 }, (_, i) => `point${i}`).join(' ');
+const ANSWER = oneTokenWords(150, 'point');
 
 function git(root: string, ...args: string[]): void {
   execFileSync(

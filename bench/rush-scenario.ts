@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { GenerationRecord, ReplyContext } from '../test/fake-ollama/server.js';
 import { random } from '../test/helpers/random.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 export const AGENTS = ['claude-ai', 'cursor-vscode', 'claude-code'] as const;
 export const MODELS = ['llama3.1:8b', 'qwen2.5-coder:7b'];
@@ -105,7 +106,7 @@ export function rushScenario(seed: number, scale: number): { agents: Agent[]; wo
 const TAG = /\[rush (a\d+-j\d+)\]/;
 const PART = /Part (\d+) of (\d+) of the input/;
 const COMBINE = /Combine them into one answer/;
-const list = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
+const list = oneTokenWords;
 
 /** What a request to the engines was for: its job's tag, and the part of its input, or a combining round. */
 export function requestOf(text: string): { tag?: string; part?: number; parts?: number; combine: boolean } {
@@ -120,22 +121,22 @@ export function requestOf(text: string): { tag?: string; part?: number; parts?: 
 const promptText = (ctx: { prompt?: string; messages?: unknown[] }) => ctx.prompt ?? JSON.stringify(ctx.messages ?? '');
 
 /**
- * The engines' answers: a part's (60 words), a combined one (`FINAL-tag`, a digest of what it read, 200 words,
- * `END-tag`), and a question's (`ANSWER-tag`, its seeded length, `END-tag`). A combination follows what it
+ * The engines' answers: a part's (60 words of a token each, × `scale`), a combined one (`FINAL-tag`, a digest of
+ * what it read, 200 words × `scale`, `END-tag`), and a question's (`ANSWER-tag`, its seeded length, `END-tag`). A combination follows what it
  * combined, as a model's answer does (the same prompt, the same answer): answered alike whatever they read, a
  * later round's group of combined answers read word for word what an earlier round's did, and computedTwice
  * named it (issue 82: "a2-j3 combining", a combining round of four asked again though nothing was).
  */
-export function rushReply(words: AnswerWords) {
+export function rushReply(words: AnswerWords, scale = 1) {
   return (ctx: ReplyContext): string => {
     const text = promptText(ctx);
     const r = requestOf(text);
     if (!r.tag) return 'ok';
     if (r.combine) {
       const read = createHash('sha256').update(text).digest('hex').slice(0, 8);
-      return `FINAL-${r.tag} read-${read} ${list(200, 'verdict')} END-${r.tag}`;
+      return `FINAL-${r.tag} read-${read} ${list(200 * scale, 'verdict')} END-${r.tag}`;
     }
-    if (r.part !== undefined) return `PART-${r.tag}-${r.part} ${list(60, 'finding')}`;
+    if (r.part !== undefined) return `PART-${r.tag}-${r.part} ${list(60 * scale, 'finding')}`;
     return `ANSWER-${r.tag} ${list(words.get(r.tag) ?? 150, 'word')} END-${r.tag}`;
   };
 }

@@ -15,14 +15,14 @@
  * window (OLLAMA_CONTEXT_LENGTH) in these three: the bench times 2-part jobs, not the choice of a window.
  * Then kept at 4k (issue 82): Ollama's default window, the copy loaded at it by another agent and kept, a
  * 100 KB log (OLLM_BENCH_ETA_4K_BYTES) split in ~17 parts and combined in two rounds — the combinations as
- * long as answers to the task, each answer framed in its heading; same goal at every step. Its answers are
- * words of letters only: the fake writes a token a word and reads `finding-12` as three, where a model reads
- * back as many tokens as it wrote.
+ * long as answers to the task, each answer framed in its heading; same goal at every step. Answers are words of
+ * one token each (oneTokenWords), so an answer is as long in tokens as the bench says.
  */
 import { offload } from '../src/orchestrator/jobs/offload.js';
 import { gatheredLog, longLog } from '../test/helpers/fair.js';
 import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
+import { oneTokenWords } from '../test/fake-ollama/tokenize.js';
 
 const GOAL = 0.25;
 /** What a step may be off by whatever the ratio, ms: the time left is said to the second. */
@@ -35,16 +35,10 @@ const model = {
   promptTokenDelayMs: 0.25,
 };
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 2\n  contextLength: 65536\n';
-const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
+const words = oneTokenWords;
 /** A part's partial answer (~150 words) and a summary: the combined answer, or one asked whole (~250 words). */
 const PARTIAL = words(150, 'finding');
 const FINAL = words(250, 'summary');
-/** `n` words of letters only, each a token to the fake as it reads and as it writes: `fab fac …` */
-const lettered = (n: number, w: string) =>
-  Array.from(
-    { length: n },
-    (_, i) => `${w}${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`,
-  ).join(' ');
 const prose = (n: number) => Array.from({ length: n }, (_, i) => ['the', 'cache', 'holds', 'entries'][i % 4]).join(' ');
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -145,10 +139,7 @@ async function scenario(
     // kept at 4k and the log split in many parts (fleet/kept-window.ts), combined in two rounds
     defaultNumCtx: kept4k ? 4096 : (shared ? SHARED : model).contextLength,
   });
-  // kept at 4k, the answers are prose: the fake writes a token a word, and reads "finding-12" as three — a
-  // combining round of many answers would read three times what the engine said they wrote, where a model's
-  // tokens read back are the tokens it wrote
-  const [partial, final] = kept4k ? [lettered(150, 'f'), lettered(250, 's')] : [PARTIAL, FINAL];
+  const [partial, final] = [PARTIAL, FINAL];
   fake.reply((ctx) => {
     const prompt = ctx.prompt ?? '';
     return /Answer from this part only/.test(prompt) ? partial : /^Explain/.test(prompt) ? OTHER : final;

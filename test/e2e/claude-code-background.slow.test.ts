@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { ask, fewestNotifications, strayProgress } from '../helpers/hand-over.js';
 import { connect, tempHome } from '../helpers/spawn.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const WORDS = 130; // a token a second: ~130 s
 /** What Claude Code waits before it backgrounds a call. */
@@ -17,7 +18,7 @@ const CLAUDE_CODE_MS = 120_000;
 let fake: FakeOllama;
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1000 });
-  fake.reply(Array.from({ length: WORDS }, (_, i) => `tide${i}`).join(' '));
+  fake.reply(oneTokenWords(WORDS, 'tide'));
 });
 afterAll(async () => {
   await fake?.stop();

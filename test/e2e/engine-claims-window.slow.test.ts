@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS } from '../fake-ollama/server.js';
 import { launcherIn, runtimeDir, servedBy, sharedFixture, type SharedLaunch } from '../helpers/shared.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const SMALL = 'phi3:mini';
 const state = sharedFixture({
@@ -53,7 +54,7 @@ describe("a small window through another server's engine claim", () => {
       expect(metrics.agents.find((x) => x.agent === 'local/agent-b')?.requests).toBeGreaterThanOrEqual(1);
 
       // a caller's own maxTokens still bounds the answer: relayed with it, the engine stops there
-      state.fake.reply(Array.from({ length: 400 }, (_, i) => `word${i}`).join(' '));
+      state.fake.reply(oneTokenWords(400, 'word'));
       const bounded = await call(b, { prompt: 'Tell a long story.', model: 'qwen2.5-coder:7b', maxTokens: 20 });
       expect(bounded.isError, bounded.text).toBe(false);
       expect(numPredicts('Tell a long story.')).toEqual([20]);

@@ -3,6 +3,7 @@ import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const YAML = 'ram:\n  budget: 12GB\n  bufferBytes: 0\n';
 let fake: FakeOllama;
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 describe('route_and_generate over stdio', () => {
   it('routes a code prompt to a coder model and sends progress notifications while it streams', async () => {
-    fake.reply(Array.from({ length: 40 }, (_, i) => `t${i}`).join(' ')); // 40 tokens × 40 ms ≈ 1.6 s
+    fake.reply(oneTokenWords(40, 't')); // 40 tokens × 40 ms ≈ 1.6 s
     const progress: Array<{ progress: number; total?: number; message?: string }> = [];
     const res = await session.client.callTool(
       { name: 'route_and_generate', arguments: { prompt: 'Write a function:\n```js\nfunction add(a, b) {}\n```' } },
@@ -49,7 +50,7 @@ describe('route_and_generate over stdio', () => {
   });
 
   it('sends progress only to a request that carries a progressToken', async () => {
-    fake.reply(Array.from({ length: 30 }, (_, i) => `p${i}`).join(' ')); // ~1.2 s of tokens
+    fake.reply(oneTokenWords(30, 'p')); // ~1.2 s of tokens
     const call = (id: number, meta?: object) =>
       JSON.stringify({
         jsonrpc: '2.0',
@@ -94,7 +95,7 @@ describe('route_and_generate over stdio', () => {
   });
 
   it('a cancelled call stops generation on the fake', async () => {
-    fake.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
+    fake.reply(oneTokenWords(200, 'w')); // 8 s if not stopped
     const ac = new AbortController();
     const pending = session.client.callTool(
       { name: 'route_and_generate', arguments: { prompt: 'a long story please', task: 'general' } },

@@ -4,6 +4,7 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@mode
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { run, startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const homes: string[] = [];
 const home = () => {
@@ -191,7 +192,7 @@ describe('--token', () => {
 
 describe('cancellation over HTTP belongs to the client that made the call', () => {
   // 40 ms a word
-  const slow = (words: number) => fake.reply(Array.from({ length: words }, (_, i) => `w${i}`).join(' '));
+  const slow = (words: number) => fake.reply(oneTokenWords(words, 'w'));
   const busy = () => fake.loaded().some((m) => m.inFlight > 0);
   const idle = async () => {
     for (let i = 0; i < 250 && busy(); i++) await new Promise((r) => setTimeout(r, 20));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, run, serverEnv, startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 let fake: FakeOllama;
 beforeAll(async () => {
@@ -209,7 +210,7 @@ describe('stopping', () => {
         slow.reply('done');
         // a finished generation: metrics to flush
         await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
-        slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
+        slow.reply(oneTokenWords(200, 'w')); // 8 s if not stopped
         const pending = client
           .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
           .catch((e: unknown) => e);
@@ -246,7 +247,7 @@ describe('stopping', () => {
 
   it('over stdio too: SIGTERM cancels the generation and the process exits without waiting for it', async () => {
     const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
-    slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '));
+    slow.reply(oneTokenWords(200, 'w'));
     const home = tempHome();
     const transport = new StdioClientTransport({
       command: process.execPath,

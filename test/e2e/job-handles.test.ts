@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { tempHome } from '../helpers/spawn.js';
 import { runtimeDir, sharedLaunch, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const YAML = 'agents:\n  jobs-a:\n    timeoutSeconds: 2\n  jobs-b:\n    timeoutSeconds: 2\n';
 const WORDS = 60; // 100 ms a token: 6 s
@@ -16,7 +17,7 @@ const launches: SharedLaunch[] = [];
 const runtimes: string[] = [];
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 100 });
-  fake.reply(Array.from({ length: WORDS }, (_, i) => `w${i}`).join(' '));
+  fake.reply(oneTokenWords(WORDS, 'w'));
 });
 afterEach(async () => {
   await Promise.all(launches.splice(0).map((l) => l.close()));

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { Client } from '@modelcontextprotocol/client';
 import { connect, tempHome } from '../helpers/spawn.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 let fake: FakeOllama;
 const WORDS = 75;
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1000 });
-  fake.reply(Array.from({ length: WORDS }, (_, i) => `word${i}`).join(' '));
+  fake.reply(oneTokenWords(WORDS, 'word'));
 });
 afterAll(async () => {
   await fake?.stop();

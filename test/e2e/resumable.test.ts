@@ -8,6 +8,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 let fake: FakeOllama;
 let server: HttpServer;
@@ -85,7 +86,7 @@ async function firstEventThenDrop(res: Response, ac: AbortController): Promise<S
 }
 
 const busy = () => fake.loaded().some((m) => m.inFlight > 0);
-const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+const words = (n: number) => oneTokenWords(n, 'w');
 
 describe('resumable streams over Streamable HTTP (2025 era)', () => {
   it('a POST response stream opens with a priming event: an unguessable id, a retry and no data', async () => {

@@ -148,7 +148,7 @@ describe('repetition the caller asked for is kept; a loop to the length limit is
     expect(r.out.fallbacks).toEqual([
       expect.objectContaining({
         model: 'llama3.2:latest',
-        error: `its answer was set aside: the answer repeated "${LINE}" 16 times`,
+        error: `its answer was set aside: the answer repeated "${LINE}" 14 times`,
       }),
     ]);
   });

@@ -18,9 +18,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
 import { runtimeDir, sharedLaunch, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const WORDS = 40; // 50 ms a token: 2 s an answer
-const ANSWER = Array.from({ length: WORDS }, (_, i) => `w${i}`).join(' ');
+const ANSWER = oneTokenWords(WORDS, 'w');
 
 let fake: FakeOllama;
 const launches: SharedLaunch[] = [];

@@ -74,7 +74,7 @@ describe('OLLAMA_MAX_LOADED_MODELS', () => {
 
   it('keep_alive -1 sorts last but is evicted when it is the only idle runner', async () => {
     const { fake } = await start({ ...CPU, memoryBytes: 64e9, tokenDelayMs: 10 });
-    fake.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '));
+    fake.reply(Array.from({ length: 40 }, () => 'word').join(' ')); // 40 tokens
     await gen(fake, { model: 'phi3:mini', keep_alive: -1 });
     const busy = [
       streaming(fake, { model: 'llama3.2', keep_alive: '1m' }),
@@ -88,7 +88,7 @@ describe('OLLAMA_MAX_LOADED_MODELS', () => {
 
   it('when no runner is idle the load waits: the shortest keep_alive busy one is unloaded after its request', async () => {
     const { fake } = await start({ ...CPU, memoryBytes: 64e9, maxLoadedModels: 1, tokenDelayMs: 10 });
-    fake.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' '));
+    fake.reply(Array.from({ length: 20 }, () => 'word').join(' ')); // 20 tokens
     const events: string[] = [];
     const stream = streaming(fake, { model: 'llama3.2' }, events, 'llama');
     await waitFor(() => events.includes('llama'));

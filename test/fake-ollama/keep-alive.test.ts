@@ -74,9 +74,9 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
     let chunks = 0;
     for await (const part of stream) {
       if (!part.done) chunks++;
-      expect(fake.loaded().map((l) => l.name)).toEqual(['llama3.2:latest']); // 9 tokens × 40 ms ≫ 50 ms
+      expect(fake.loaded().map((l) => l.name)).toEqual(['llama3.2:latest']); // 10 tokens × 40 ms ≫ 50 ms
     }
-    expect(chunks).toBe(9);
+    expect(chunks).toBe(10);
     await waitFor(() => fake.loaded().length === 0);
   });
 
@@ -147,11 +147,11 @@ describe('fake ollama: loading, keep_alive and /api/ps (default host: legacy RAM
           500,
           'model requires more system memory (1.9 GiB) than is available (1.2 GiB)',
         );
-        expect(await consume).toBe(9);
+        expect(await consume).toBe(10);
         expect(fake.loaded().map((l) => l.name)).toEqual(['qwen2.5-coder:7b']);
       } else {
         const r = await other;
-        expect(await consume).toBe(9); // the busy stream was not cut
+        expect(await consume).toBe(10); // the busy stream was not cut
         expect(r.done).toBe(true);
         expect(fake.loaded().map((l) => l.name)).toEqual(['llama3.2:latest']);
       }

@@ -1,6 +1,6 @@
 /**
  * The body of a generate/chat answer: the load-only reply, or prompt evaluation then the reply
- * streamed one word per NDJSON chunk (thinking first for a thinking model), then the done line
+ * streamed a token per NDJSON chunk, as tokenize.ts cuts it (thinking first for a thinking model), then the done line
  * with integer-ns metrics (zero ones left out); `stream:false` gives one object. A failure with
  * afterChunks ends the stream with an `{"error"}` line (500 when not streaming).
  */
@@ -16,6 +16,7 @@ import {
   sleep,
 } from './exchange.js';
 import type { ReplyContext, RunnerUse } from './generation.js';
+import { tokenize } from './tokenize.js';
 
 export interface Completion {
   endpoint: 'generate' | 'chat';
@@ -76,7 +77,7 @@ export async function stream(
   const promptEvalNs = nsSince(peStart);
   if (ex.closed) return;
 
-  let tokens: string[] = d.reply().match(/\S+\s*/g) ?? [];
+  let tokens: string[] = tokenize(d.reply());
   let doneReason = 'stop';
   const opts = isRecord(body['options']) ? body['options'] : {};
   const numPredict = opts['num_predict'];

@@ -97,6 +97,17 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
+/**
+ * `n` distinct words of one token each, as this tokenizer counts them (letters only, at most 8 with the
+ * first 4 letters of `prefix`): an answer of exactly `n` tokens — "finding-12" would be three.
+ */
+export function oneTokenWords(n: number, prefix = 'w'): string {
+  const head = prefix.replace(/[^A-Za-z]/g, '').slice(0, 4) || 'w';
+  const letters = (i: number): string =>
+    (i < 26 ? '' : letters(Math.floor(i / 26) - 1)) + String.fromCharCode(97 + (i % 26));
+  return Array.from({ length: n }, (_, i) => head + letters(i)).join(' ');
+}
+
 /** How many tokens `text` is (what `tokenize(text).length` is, without building the pieces). */
 export function countTokens(text: string): number {
   let n = 0;

@@ -6,6 +6,7 @@
 import { DEFAULT_MODELS, type FakeModel } from '../fake-ollama/server.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const phi3 = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
 
@@ -57,7 +58,7 @@ export function longLog(bytes = 48_000): string {
 }
 
 /** A part's answer: long enough that the 14B model takes a while on each. */
-export const PART_ANSWER = Array.from({ length: 24 }, (_, i) => `finding-${i}`).join(' ');
+export const PART_ANSWER = oneTokenWords(24, 'finding');
 
 /** `text` as the inputs gathered for a call that named logs/app.log by path. */
 export function gatheredLog(text: string): GatheredInputs {

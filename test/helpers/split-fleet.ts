@@ -12,12 +12,13 @@ import { FakeOllama, NAMESPACED_MODELS } from '../fake-ollama/server.js';
 import type { GenerationRecord } from '../fake-ollama/generations.js';
 import { coreFor } from './core.js';
 import { fairModels, logQuestion, longLog } from './fair.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 /** What each test stops after it (the caller's afterEach). */
 export const stops: Array<() => Promise<unknown>> = [];
 
 export const MODEL = 'qwen2.5:14b';
-const ANSWER = Array.from({ length: 300 }, (_, i) => `f${i}`).join(' ');
+const ANSWER = oneTokenWords(300, 'f');
 export const combining = (g: GenerationRecord) => /Combine them into one answer/.test(g.prompt ?? '');
 
 /**

@@ -5,6 +5,7 @@
  */
 import { expect, vi } from 'vitest';
 import type { FakeOllama } from '../fake-ollama/server.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 export interface SseEvent {
   id?: string;
@@ -113,7 +114,7 @@ export class RawClient {
 export const UNKNOWN_ID =
   'Nothing to resume after that Last-Event-ID: it is unknown, or older than 5 minutes. Send the request again.';
 
-export const words = (n: number, w = 'w') => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
+export const words = (n: number, w = 'w') => oneTokenWords(n, w);
 export const inFlight = (fake: FakeOllama) => fake.loaded().reduce((n, m) => n + m.inFlight, 0);
 export const generate = (prompt: string) => ({ prompt, task: 'general' });
 export const WAIT = { timeout: 15_000, interval: 20 };

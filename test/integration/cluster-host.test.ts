@@ -9,6 +9,7 @@ import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const MODEL = 'llama3.2:latest';
 const fakes: Array<{ stop(): Promise<void> }> = [];
@@ -25,7 +26,7 @@ async function fleet(load: { running: number; waiting: number }) {
     memoryBytes: 16e9,
     tokenDelayMs: 10,
   });
-  ollama.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '));
+  ollama.reply(oneTokenWords(40, 'w'));
   const cluster = await FakeOpenAI.start({
     models: [MODEL],
     reply: 'from the cluster',

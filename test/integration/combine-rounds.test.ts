@@ -5,7 +5,7 @@
 // group "combined answer 1, 2" read word for word what round 2's did — a prompt the same as before only because
 // the fake made the answers it holds the same (a model's answer follows what it read). The engine here answers
 // as the rush's does now: its combination names what it combined.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { FakeOllama } from '../fake-ollama/server.js';
@@ -14,18 +14,21 @@ import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';
 import { computedTwice, requestOf, rushReply } from '../../bench/rush-scenario.js';
 
 const stops: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
+afterAll(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
 const TAG = 'a2-j3';
 const PROMPT = `[rush ${TAG}] Which workers failed most often in this log, and how often?`;
 
-/** The rush's engine (its replies) on a 3k window (four combining rounds), and the rush's biggest log planned as one file question. */
+/**
+ * The rush's engine (its replies, a part's and a combination's answers twice as long) on a 3k window (four combining rounds), and the rush's
+ * biggest log planned as one file question.
+ */
 async function rushSplit() {
   const models = fairModels(1).map((m) => (m.name === 'qwen2.5:14b' ? { ...m, contextLength: 3072 } : m));
   const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models });
-  fake.reply(rushReply(new Map([[TAG, 150]])));
+  fake.reply(rushReply(new Map([[TAG, 150]]), 2));
   const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
   stops.push(
     () => core.shutdown(200),
@@ -38,9 +41,12 @@ async function rushSplit() {
 }
 
 describe("a split job's combining rounds over the rush's engine", () => {
+  // one run of the job (~10 s), read by the two tests that follow
+  let ran: Promise<Awaited<ReturnType<typeof rushSplit>> & { r: Awaited<ReturnType<typeof runSplit>> }> | undefined;
+  const run = () => (ran ??= rushSplit().then(async (s) => ({ ...s, r: await runSplit(s.core, s.req, s.plan) })));
+
   it('sends each combining prompt once, over four rounds, and the answer is whole', async () => {
-    const { fake, core, req, plan } = await rushSplit();
-    const r = await runSplit(core, req, plan);
+    const { fake, plan, r } = await run();
     expect(r.split.rounds).toBeGreaterThanOrEqual(4); // round 3 combines groups of round 2's answers again
     const combines = fake.generations().filter((g) => requestOf(g.prompt ?? '').combine);
     expect(combines.length).toBe(r.split.calls - plan.parts.length);
@@ -50,8 +56,7 @@ describe("a split job's combining rounds over the rush's engine", () => {
   }, 60_000);
 
   it('the count still names a combining prompt the engine was sent again', async () => {
-    const { fake, core, req, plan } = await rushSplit();
-    await runSplit(core, req, plan);
+    const { fake } = await run();
     const gens = fake.generations();
     const last = gens.filter((g) => requestOf(g.prompt ?? '').combine).at(-1)!;
     expect(computedTwice([...gens, { ...last }])).toEqual([`${TAG} combining on qwen2.5:14b`]);

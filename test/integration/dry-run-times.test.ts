@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 let fake: FakeOllama | undefined;
 afterEach(async () => {
@@ -55,7 +56,7 @@ describe('a dry run after real work', () => {
 describe('a dry run while the model answers others', () => {
   it('counts the wait for a slot, and none once the slot is free', async () => {
     fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 20, loadDelayMs: 0, numParallel: 1 });
-    fake.reply(Array.from({ length: 60 }, (_, i) => `word${i}`).join(' '));
+    fake.reply(oneTokenWords(60, 'word'));
     const core = await coreFor(fake, { yaml: 'ollama:\n  numParallel: 1\n' });
     await core.loader.ensureLoaded({ model: 'llama3.2:latest' });
     const idle = await routeAndGenerate(core, ask);

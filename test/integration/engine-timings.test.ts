@@ -16,13 +16,14 @@ import { STORIES } from '../helpers/llamacpp.js';
 import { coreFor } from '../helpers/core.js';
 import { tempDir } from '../helpers/temp.js';
 import { answerRecorded } from '../helpers/answer-records.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const words = (n: number, w = 'alpha') => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
+const words = (n: number, w = 'alpha') => oneTokenWords(n, w);
 const memory = {
   memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }),
   gpus: async () => [],

@@ -11,6 +11,7 @@ import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama, NAMESPACED_MODELS } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -30,7 +31,7 @@ async function fleet() {
   const options = { models, memoryBytes: 32e9, tokenDelayMs: 20, loadDelayMs: 5 };
   const [first, box] = await Promise.all([0, 1].map(() => FakeOllama.start(options)));
   const lab = await FakeOpenAI.start({ models: [MODEL], reply: 'lab answers', tokenDelayMs: 1 });
-  for (const f of [first!, box!]) f.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' '));
+  for (const f of [first!, box!]) f.reply(oneTokenWords(20, 'w'));
   await Promise.all([preload(first!), preload(box!)]);
   const yaml = [
     'ollama:',

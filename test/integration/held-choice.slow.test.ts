@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -26,7 +27,7 @@ async function twoHosts(loadDelayMs = 600) {
   const [a, b] = await Promise.all(
     [0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 10, loadDelayMs })),
   );
-  for (const f of [a!, b!]) f.reply(Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '));
+  for (const f of [a!, b!]) f.reply(oneTokenWords(100, 'w'));
   const yaml = [
     'ollama:',
     '  capacity: {ram: 16GB}',

@@ -12,6 +12,7 @@ import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { renderStatus } from '../../src/tools/status-text.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -19,7 +20,7 @@ afterEach(async () => {
 });
 
 const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
-const ANSWER = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+const ANSWER = oneTokenWords(40, 'w');
 
 describe('a hot model on two hosts with room', () => {
   it(

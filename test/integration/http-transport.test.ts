@@ -3,6 +3,7 @@ import { HostError } from '../../src/orchestrator/index.js';
 import type { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 let fake: FakeOllama;
 beforeEach(async () => {
@@ -29,7 +30,7 @@ describe('the node:http transport under the ollama client', () => {
   });
 
   it('timeoutMs: 0 lets a stream outlive the default time limit', async () => {
-    fake.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')); // 40 tokens × 5 ms ≈ 200 ms
+    fake.reply(Array.from({ length: 40 }, () => 'word').join(' ')); // 40 tokens × 5 ms ≈ 200 ms
     const core = await coreFor(fake, { yaml: 'ollama:\n  timeoutMs: 100\n' });
     const stream = (timeoutMs?: number) =>
       (core.backend as OllamaBackend).call(
@@ -66,7 +67,7 @@ describe('the node:http transport under the ollama client', () => {
   });
 
   it('the signal aborts a stream in progress, and Ollama sees the request end', async () => {
-    fake.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '));
+    fake.reply(oneTokenWords(200, 'w'));
     const core = await coreFor(fake);
     const ac = new AbortController();
     let n = 0;

@@ -16,6 +16,7 @@ import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { NAMESPACED_MODELS } from '../fake-ollama/fixtures-extra.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\n';
 // the issue's models with 8k windows
@@ -44,7 +45,7 @@ function file(bytes: number): GatheredInputs {
 }
 
 /** A long answer, for a request that holds the model while another is planned (at `slowLlama`'s 5 ms a token). */
-const LONG = Array.from({ length: 400 }, (_, i) => `word-${i}`).join(' ');
+const LONG = oneTokenWords(400, 'word');
 
 async function host(opts: { loadDelayMs?: number; slowLlama?: boolean; memoryBytes?: number } = {}) {
   const { slowLlama, memoryBytes = 16e9, ...rest } = opts;

@@ -18,6 +18,7 @@ import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { outputCheck, type OutputCheck } from '../helpers/output-schema.js';
 import { tempDir } from '../helpers/temp.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const AGENT = 'hasty-agent';
 const YAML = `ram:\n  budget: "100%"\n  bufferBytes: 0\nagents:\n  ${AGENT}:\n    timeoutSeconds: 2\n`;
@@ -25,7 +26,7 @@ const YAML = `ram:\n  budget: "100%"\n  bufferBytes: 0\nagents:\n  ${AGENT}:\n  
  * A long answer of words that never repeat (a loop would be set aside and asked again): 400 tokens at 4 ms,
  * about 1.6 s.
  */
-const LONG = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
+const LONG = oneTokenWords(400, 'w');
 
 let fake: FakeOllama;
 let core: Orchestrator;

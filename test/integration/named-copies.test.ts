@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
-const ANSWER = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+const ANSWER = oneTokenWords(20, 'w');
 
 /** The first host, and a second one (`room`: its RAM holds the model, else 1 GB) unless `two` is false. */
 async function fleet(two: boolean, room = true) {

@@ -8,6 +8,7 @@ import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { fairModels } from '../helpers/fair.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
 
 const MODEL = 'qwen2.5:14b';
 /** A's first answer: long enough that B's call comes while it runs; the others short. */
-const LONG = Array.from({ length: 150 }, (_, i) => `w${i}`).join(' ');
+const LONG = oneTokenWords(150, 'w');
 const SHORT = 'one two three four five six';
 
 async function machine(slots: number) {

@@ -15,6 +15,7 @@ import { plannedElsewhere, sharedOf, type Planner } from '../../src/orchestrator
 import type { Engine } from '../../src/orchestrator/engines/engine.js';
 import type { EngineModel } from '../../src/orchestrator/engines/engine-model.js';
 import { freePort } from '../helpers/llamacpp.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 let box: Box;
 let own: FakeOllama;
@@ -213,7 +214,7 @@ describe('a planner that stops answering (stopped, hung)', () => {
   it('a long generation that keeps moving (its tokens) has the claim proven no more: only silence is a reason to', async () => {
     const phi = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
     box.fake.addModel({ ...phi, name: 'slowtalk:1b', tokenDelayMs: 80 });
-    box.fake.reply(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '));
+    box.fake.reply(oneTokenWords(40, 'word'));
     try {
       const claim = claimOf(boxPlanner());
       const e = engine(claim, { suspectMs: 1200 });

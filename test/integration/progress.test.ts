@@ -6,6 +6,7 @@ import { routeAndGenerate, RouteError } from '../../src/orchestrator/jobs/route.
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\n';
 let fake: FakeOllama | undefined;
@@ -74,7 +75,7 @@ describe('timeouts that know the phase', () => {
         yaml: 'ollama:\n  firstTokenTimeoutMs: 1000\n',
       });
       // ~2 s per answer; Ollama serves one at a time
-      fake!.reply(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' '));
+      fake!.reply(oneTokenWords(20, 'w'));
       await smartLoad(c, { model: 'llama3.2' });
       const first = routeAndGenerate(c, { prompt: 'first question', model: 'llama3.2', useMemory: false });
       await new Promise((r) => setTimeout(r, 300));

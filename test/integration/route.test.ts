@@ -6,6 +6,7 @@ import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { answerRecorded } from '../helpers/answer-records.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const MEMORY = 16e9;
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  stallTimeoutMs: 1000\n';
@@ -43,7 +44,7 @@ describe('routing without a model name', () => {
     });
     expect(['code', 'debugging']).toContain(r.task);
     expect(r.reason).toMatch(/qwen2\.5-coder:7b .*inferred/);
-    expect(r.metrics.outputTokens).toBe(8);
+    expect(r.metrics.outputTokens).toBe(9); // Use, ' a', ' plus', ' sign', ':', ' return', ' a', ' +', ' b'
     expect(r.metrics.loadMs).toBeGreaterThan(0);
     expect(r.metrics.tokensPerSecond).toBeGreaterThan(0);
     const gen = fake.requests.filter(
@@ -250,7 +251,7 @@ describe('streaming control', () => {
 
   it('cancelling stops generation on the fake at once and tries nothing else', async () => {
     const core = await setup({ tokenDelayMs: 10 });
-    fake.reply(Array.from({ length: 300 }, (_, i) => `w${i}`).join(' '));
+    fake.reply(oneTokenWords(300, 'w'));
     const ac = new AbortController();
     const pending = routeAndGenerate(core, {
       prompt: 'a long story',

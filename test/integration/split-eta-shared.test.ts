@@ -12,6 +12,7 @@ import type { SpeedFacts } from '../../src/orchestrator/generation/estimate.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { gatheredLog, longLog } from '../helpers/fair.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 type Left = Parameters<typeof splitRemainingMs>[0];
 const seen = vi.hoisted(() => ({ steps: [] as Array<{ left: Left; speeds: SpeedFacts; ms: number }> }));
@@ -37,7 +38,7 @@ const MODEL = {
 // the engine serves at 16k (OLLAMA_CONTEXT_LENGTH, told as a user tells it): the other client's first call loads the
 // model with the window the job's 2 parts take, so no reload-or-split choice (kept-window.ts, timed) comes between
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 1\n  contextLength: 16384\n';
-const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
+const words = oneTokenWords;
 const OTHER = words(200, 'answer');
 const otherCall = (i: number) => ({
   prompt: `Explain what an ETag is (${i}).`,

@@ -10,13 +10,14 @@ import type { TaskType } from '../../src/orchestrator/config/profiles.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { FAIR_YAML, fairModels, logQuestion, longLog } from '../helpers/fair.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
+const words = oneTokenWords;
 /**
  * A part's answer, an earlier combination's (long enough that a job's parts take two rounds) and the last's: the
  * fake writes a token a word.

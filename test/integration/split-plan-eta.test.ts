@@ -11,6 +11,7 @@ import { asJob, ownerOf } from '../../src/tools/long-call.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { gatheredLog, longLog } from '../helpers/fair.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 /** A 16k window: a 42 KB log in 2 parts; each part's answer takes a few seconds at 10 ms a token. */
 const MODEL = {
@@ -20,7 +21,7 @@ const MODEL = {
   promptTokenDelayMs: 0.01,
 };
 const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 1\n';
-const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
+const words = oneTokenWords;
 const call = () => ({
   prompt: 'List the errors in this log.',
   model: MODEL.name,
