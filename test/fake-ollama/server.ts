@@ -314,7 +314,8 @@ export class FakeOllama {
 
   /**
    * The text /api/generate and /api/chat produce (default: 'The quick brown fox jumps over the
-   * lazy dog.'). It is streamed one whitespace-separated word per chunk (with its trailing space).
+   * lazy dog.'). It is streamed a token per chunk, as tokenize.ts cuts it ('The', ' quick', …, '.'): its
+   * eval_count is what the tokenizer reads it back as (oneTokenWords: n words of a token each).
    * A function gets the endpoint, model and prompt/messages of each request.
    */
   /**
