@@ -45,7 +45,7 @@ describe('route_and_generate over stdio', () => {
     expect(generating.length).toBeLessThanOrEqual(6); // about every 500 ms, not per token
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     const text = (res.content as Array<{ text: string }>)[0]!.text;
-    expect(text).toMatch(/^t0 t1/);
+    expect(text).toMatch(/^ta tb /);
     expect(text).toMatch(/qwen2\.5-coder:7b: 40 tokens/);
   });
 

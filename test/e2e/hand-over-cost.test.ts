@@ -18,6 +18,8 @@ import {
   logProject,
   PART_MARK,
   splitReply,
+  finalAnswer,
+  PART_WORD,
   strayProgress,
   type Answer,
 } from '../helpers/hand-over.js';
@@ -86,7 +88,7 @@ function expectStateOnly(a: Answer, id?: string): string {
   expect(a.structured).not.toHaveProperty('metrics');
   expect(a.structured).not.toHaveProperty('result');
   for (const seen of [a.text, JSON.stringify(a.structured)])
-    expect(seen).not.toMatch(new RegExp(`${PART_MARK}|${FINAL_MARK}|p\\dw\\d`));
+    expect(seen).not.toMatch(new RegExp(`${PART_MARK}|${FINAL_MARK}|\\b${PART_WORD}a\\b`));
   expect(a.text).toContain(`show_status with {"job":"${job!.id}"}`);
   return job!.id;
 }
@@ -121,7 +123,7 @@ async function expectWhole(whole: Answer, id: string): Promise<Routed> {
   expect(whole.isError, whole.text).toBe(false);
   expect(whole.structured.job).toMatchObject({ id, state: 'done' });
   const result = whole.structured.result as unknown as Routed;
-  expect(result.text).toBe([FINAL_MARK, ...Array.from({ length: FINAL_WORDS }, (_, i) => `verdict-${i}`)].join(' '));
+  expect(result.text).toBe(finalAnswer(FINAL_WORDS));
   expect(result.model).toBe('qwen2.5:14b');
   expect(whole.text.startsWith(`${result.text}\n`)).toBe(true);
   expect(whole.text).toMatch(/— qwen2\.5:14b: \d+ tokens in [\d.]+ s/);

@@ -105,13 +105,13 @@ describe('structured answers on Ollama', () => {
   });
 
   it('an answer that is not JSON (cut at maxTokens) goes to the next model, and the result says why', async () => {
-    // JSON of 12 words cut after 6: what an engine sends when the limit stops it mid-object
+    // JSON of 30 tokens cut after 12 (the other's is 10): what an engine sends when the limit stops it mid-object
     fake.reply((ctx) =>
       ctx.model.startsWith('llama3.2')
         ? '{"count": 4, "findings": ["one", "two", "three", "four", "five", "six", "seven"]}'
         : '{"count":1,"findings":["x"]}',
     );
-    const r = await call('route_and_generate', { prompt: 'List the problems.', format: SCHEMA, maxTokens: 6 });
+    const r = await call('route_and_generate', { prompt: 'List the problems.', format: SCHEMA, maxTokens: 12 });
     expect(r.isError, r.text).toBe(false);
     expect(r.out.fallbacks[0]!.error).toMatch(/^its answer was set aside: it is not JSON \(/);
     expect(r.out.json).toEqual({ count: 1, findings: ['x'] });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import type { ReplyContext } from '../fake-ollama/server.js';
 import { longLog } from './fair.js';
+import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
 /** A part's answer names its part; the combining round's answer is FINAL-ANSWER and words after it. */
 export const PART_MARK = 'PART-ANSWER-';
@@ -20,14 +21,17 @@ export const FINAL_MARK = 'FINAL-ANSWER';
 export function splitReply(partWords: number, finalWords: number, other = 'QUICK-ANSWER') {
   return (ctx: ReplyContext): string => {
     const prompt = ctx.prompt ?? JSON.stringify(ctx.messages ?? '');
-    if (/Combine them into one answer/.test(prompt))
-      return [FINAL_MARK, ...Array.from({ length: finalWords }, (_, i) => `verdict-${i}`)].join(' ');
+    if (/Combine them into one answer/.test(prompt)) return finalAnswer(finalWords);
     const part = /Part (\d+) of \d+ of the input/.exec(prompt)?.[1];
-    return part
-      ? [`${PART_MARK}${part}`, ...Array.from({ length: partWords }, (_, i) => `p${part}w${i}`)].join(' ')
-      : other;
+    return part ? `${PART_MARK}${part} ${oneTokenWords(partWords, PART_WORD)}` : other;
   };
 }
+
+/** What a part's answer says after its mark: words of a token each, `pwa pwb …`. */
+export const PART_WORD = 'pw';
+
+/** The combining round's answer of `finalWords` words of a token each, after FINAL_MARK. */
+export const finalAnswer = (finalWords: number): string => `${FINAL_MARK} ${oneTokenWords(finalWords, 'verd')}`;
 
 /** A project folder in `home` holding logs/app.log (~48 KB: 5 parts of qwen2.5:14b's 8k window). */
 export function logProject(home: string): string {
