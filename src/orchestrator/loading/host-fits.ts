@@ -45,13 +45,18 @@ export async function usableWindows(
     // what loads of it took is read once for the search over contexts, not once per context tried
     const seenOnce = p.seenSizes?.(model) ?? [];
     const once: PlanningParts = { ...p, seenSizes: () => seenOnce };
-    const fits = (ctx: number) =>
-      ctx <= loadedWith || planAt(once, model, running, states, view, ctx).plan.action !== 'refuse';
+    // the plan of the last context tried: the window found, when it is one a reload gives
+    let last: { ctx: number; unload: string[] } | undefined;
+    const fits = (ctx: number) => {
+      if (ctx <= loadedWith) return true;
+      const { plan } = planAt(once, model, running, states, view, ctx);
+      last = { ctx, unload: plan.unload };
+      return plan.action !== 'refuse';
+    };
     const window = largestContext(model.contextWindow, base, fits) ?? 0;
     // loaded with less: what its reload to the usable window would unload (window-cost.ts weighs whose they are)
-    const unloads =
-      window > loadedWith && loadedWith > 0 ? planAt(once, model, running, states, view, window) : undefined;
-    out.set(model.name, unloads?.plan.unload.length ? { window, unloads: unloads.plan.unload } : { window });
+    const unloads = loadedWith > 0 && last?.ctx === window ? last.unload : [];
+    out.set(model.name, unloads.length ? { window, unloads } : { window });
   }
   return out;
 }
