@@ -71,10 +71,12 @@ describe("a split job's answers, learned by kind", () => {
     expect(f.combineAnswer).toBe(Math.min(450, next.plan.partAnswerTokens));
     expect(f.finalAnswer).toBe(200);
 
-    // a running part's work, as others on the copy are timed behind it, is a part's length; a whole answer's, the task's
+    // a running part's work, as others on the copy are timed behind it, is a part's length; a whole answer's, the
+    // task's — the task the route inferred when the caller named none, as its answers were learned under it
     const probe = { prompt: 'PROBE', model: 'qwen2.5:14b', task: task as TaskType, useMemory: false };
     await routeAndGenerate(core, { ...probe, partOf: {}, answerKind: 'part' });
     await routeAndGenerate(core, probe);
-    expect(held).toEqual([300, 200]);
+    await routeAndGenerate(core, { prompt: `PROBE ${req.prompt}`, model: 'qwen2.5:14b', useMemory: false });
+    expect(held).toEqual([300, 200, 200]);
   }, 60_000);
 });
