@@ -72,7 +72,7 @@ describe("a split job's answers, learned by kind", () => {
     expect(f.finalAnswer).toBe(200);
 
     // a running part's work, as others on the copy are timed behind it, is a part's length; a whole answer's, the
-    // task's — the task the route inferred when the caller named none, as its answers were learned under it
+    // task's — and with no task named, the model's whole answers: its parts and combinations left out
     const probe = { prompt: 'PROBE', model: 'qwen2.5:14b', task: task as TaskType, useMemory: false };
     await routeAndGenerate(core, { ...probe, partOf: {}, answerKind: 'part' });
     await routeAndGenerate(core, probe);

@@ -59,6 +59,9 @@ export type AnswerKind = 'part' | 'combination';
 /** The key a task's answers of `kind` are learned under: the task's own for a whole answer or a job's last. */
 export const lengthKey = (task: string, kind?: AnswerKind): string => (kind ? `${task}/${kind}` : task);
 
+/** Whether answers learned under `key` are whole ones (a task's, or none named): not a split job's parts or combinations. */
+export const wholeAnswers = (key: string | undefined): boolean => !key?.includes('/');
+
 /** The most samples kept per list (as speed-learning.ts keeps its rates). */
 const KEEP = 9;
 const keep = (list: readonly number[] | undefined, v: number) => [...(list ?? []), v].slice(-KEEP);

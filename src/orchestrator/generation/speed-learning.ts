@@ -9,7 +9,14 @@
  * MAX_PLACES places the least recently seen is forgotten. Kept in the state database by
  * stores/speeds.ts; the estimator reads it (estimate.ts).
  */
-import { learnLength, lengthOf, parseTaskLengths, type AnswerLengths, type LearnedLength } from './answer-length.js';
+import {
+  learnLength,
+  lengthOf,
+  parseTaskLengths,
+  wholeAnswers,
+  type AnswerLengths,
+  type LearnedLength,
+} from './answer-length.js';
 
 /** One answer's figures, engine-neutral. */
 export interface SpeedSample {
@@ -132,7 +139,9 @@ export function learnSpeed(book: SpeedBook, host: string, model: string, s: Spee
   const next: SpeedRecord = {
     prompt: p === undefined ? had.prompt : keep(had.prompt, p),
     generate: g === undefined ? had.generate : keep(had.generate, g),
-    answers: length === undefined || s.cut ? had.answers : keep(had.answers, length),
+    // the model's answers, as a request naming no task expects them: whole ones — a split job's parts and
+    // combinations are learned under their task's kind only
+    answers: length === undefined || s.cut || !wholeAnswers(s.task) ? had.answers : keep(had.answers, length),
     cut: length === undefined ? had.cut : keep(had.cut, s.cut ? 1 : 0),
     overhead: overhead === undefined ? had.overhead : keep(had.overhead, overhead),
     ...((short !== undefined || had.short) && {

@@ -82,14 +82,13 @@ export async function generate(
 /**
  * What the request reads and is expected to write on `model` — its answer as long as such answers ran
  * there (generation/answer-length.ts), within its limit; a split job's part or earlier combination as
- * those ran — read under the key they are learned under (route-answered.ts: the route's task, the
- * caller's or inferred, and the kind of answer) — and the job it is one of.
+ * those ran (learned apart from the task's answers) — and the job it is one of.
  */
 function workOf(t: Trial, host: FleetHost, model: string): RequestWork {
   const { parts, req, ask } = t;
-  const { task } = ask.work;
-  const learned = parts.records.speeds?.at(host.name, model, lengthKey(task, req.answerKind)) ?? {};
-  const answerTokens = expectedAnswerTokens(ask.maxTokens, learned, typicalAnswerTokens(task));
+  const key = req.answerKind ? lengthKey(req.task ?? ask.work.task, req.answerKind) : req.task;
+  const learned = parts.records.speeds?.at(host.name, model, key) ?? {};
+  const answerTokens = expectedAnswerTokens(ask.maxTokens, learned, typicalAnswerTokens(req.task));
   return { promptTokens: ask.promptTokens, answerTokens, ...(req.partOf && { of: req.partOf }) };
 }
 
