@@ -21,7 +21,7 @@ describe('a split job on two hosts, the second without room', () => {
     const f = await fleet(false, 500);
     const { plan, gens } = await job(f, 60_000);
     expect(plan.width).toBe(2);
-    expect(plan.copies).toEqual([{ host: 'ollama', slots: 2 }]);
+    expect(plan.copies).toEqual([{ host: 'ollama', slots: 2, window: 8192 }]);
     expect(gens[1]).toEqual([]);
     expect(f.fakes[1]!.loadCount(MODEL)).toBe(0);
     expect(f.fakes.flatMap((x) => x.stats().forcedEvictions)).toEqual([]);
@@ -36,7 +36,7 @@ describe('a split job on two hosts, a copy loaded with a smaller window', () => 
     expect(a.loaded().map((m) => m.contextLength)).toEqual([8192]);
     expect(b.loaded().map((m) => m.contextLength)).toEqual([4096]);
     const plan = await plan8k(core, 60_000);
-    expect(plan.copies).toEqual([{ host: 'ollama', slots: 2 }]);
+    expect(plan.copies).toEqual([{ host: 'ollama', slots: 2, window: 8192 }]);
     expect((await runSplit(core, windowReq, plan)).text).toBe('FINAL');
     expect(b.stats().reloads).toEqual([]);
     expect(b.generations().length).toBe(1); // the other client's question only

@@ -17,6 +17,7 @@ const copy = (host: string, over: Partial<CopyState> = {}): CopyState => ({
   taken: 0,
   room: true,
   loadMs: 0,
+  window: 4096,
   ...over,
 });
 
@@ -27,9 +28,9 @@ describe('partsCopies', () => {
       partMs: 5000,
     });
     expect(choice.copies).toEqual([
-      { host: 'a', slots: 2 },
-      { host: 'b', slots: 2 },
-      { host: 'c', slots: 4 },
+      { host: 'a', slots: 2, window: 4096 },
+      { host: 'b', slots: 2, window: 4096 },
+      { host: 'c', slots: 4, window: 4096 },
     ]);
     expect(choice.width).toBe(8);
   });
@@ -38,14 +39,14 @@ describe('partsCopies', () => {
     const states = (taken: number) => [copy('a', { taken }), copy('b', { loaded: false, loadMs: 3000 })];
     // 6 requests of 1 s: on a's two free slots they wait 3 s, not more than the load
     expect(partsCopies(states(0), { requests: 6, partMs: 1000 })).toEqual({
-      copies: [{ host: 'a', slots: 2 }],
+      copies: [{ host: 'a', slots: 2, window: 4096 }],
       width: 2,
     });
     // a's slots held by others: the parts wait 6 s behind them, the load is worth it
     expect(partsCopies(states(2), { requests: 6, partMs: 1000 })).toEqual({
       copies: [
-        { host: 'a', slots: 2 },
-        { host: 'b', slots: 2, load: { ms: 3000, waitMs: 6000 } },
+        { host: 'a', slots: 2, window: 4096 },
+        { host: 'b', slots: 2, window: 4096, load: { ms: 3000, waitMs: 6000 } },
       ],
       width: 4,
     });
@@ -56,12 +57,12 @@ describe('partsCopies', () => {
     // 10 requests of 1 s over 2 slots: the parts wait 5 s on a
     const worth = partsCopies(states(4000), { requests: 10, partMs: 1000 });
     expect(worth.copies).toEqual([
-      { host: 'a', slots: 2 },
-      { host: 'b', slots: 2, load: { ms: 4000, waitMs: 5000 } },
+      { host: 'a', slots: 2, window: 4096 },
+      { host: 'b', slots: 2, window: 4096, load: { ms: 4000, waitMs: 5000 } },
     ]);
     expect(worth.width).toBe(4);
     const not = partsCopies(states(6000), { requests: 10, partMs: 1000 });
-    expect(not).toEqual({ copies: [{ host: 'a', slots: 2 }], width: 2 });
+    expect(not).toEqual({ copies: [{ host: 'a', slots: 2, window: 4096 }], width: 2 });
     // no room there: never loaded, whatever the wait
     const full = partsCopies([copy('a'), copy('b', { loaded: false, room: false, loadMs: 1 })], {
       requests: 100,
@@ -87,7 +88,7 @@ describe('partsCopies', () => {
       },
     );
     // the parts wait 5 s on a: b's 8 s load is not worth it
-    expect(choice).toEqual({ copies: [{ host: 'a', slots: 2 }], width: 2 });
+    expect(choice).toEqual({ copies: [{ host: 'a', slots: 2, window: 4096 }], width: 2 });
   });
 });
 
@@ -118,8 +119,8 @@ describe('combineCopy', () => {
 describe('PartSlots', () => {
   it("gives each part a copy with a slot of the job's free there, one copy a part, then the combination where most ran", async () => {
     const slots = new PartSlots([
-      { host: 'a', slots: 2 },
-      { host: 'b', slots: 1 },
+      { host: 'a', slots: 2, window: 4096 },
+      { host: 'b', slots: 1, window: 4096 },
     ]);
     const taken = [await slots.take(), await slots.take(), await slots.take()];
     expect(taken.map((p) => p?.host)).toEqual(['a', 'a', 'b']);
@@ -142,8 +143,8 @@ describe('PartSlots', () => {
     const busy = new Map([['a', 2]]);
     const slots = new PartSlots(
       [
-        { host: 'a', slots: 2 },
-        { host: 'b', slots: 2 },
+        { host: 'a', slots: 2, window: 4096 },
+        { host: 'b', slots: 2, window: 4096 },
       ],
       (host) => busy.get(host) ?? 0,
     );
@@ -155,9 +156,9 @@ describe('PartSlots', () => {
 
   it('a copy the plan loads takes parts once loaded, never before; one that failed, none', async () => {
     const slots = new PartSlots([
-      { host: 'a', slots: 1 },
-      { host: 'b', slots: 2, load: { ms: 2000, waitMs: 9000 } },
-      { host: 'c', slots: 2, load: { ms: 3000, waitMs: 9000 } },
+      { host: 'a', slots: 1, window: 4096 },
+      { host: 'b', slots: 2, window: 4096, load: { ms: 2000, waitMs: 9000 } },
+      { host: 'c', slots: 2, window: 4096, load: { ms: 3000, waitMs: 9000 } },
     ]);
     expect(slots.toLoad().map((c) => c.host)).toEqual(['b', 'c']);
     const first = await slots.take();
@@ -173,8 +174,20 @@ describe('PartSlots', () => {
     expect(slots.toLoad()).toEqual([]);
   });
 
+  it("sends a combination sized past the parts' window only to a copy that wide, the one that ran most of them", async () => {
+    const slots = new PartSlots([
+      { host: 'a', slots: 2, window: 4096 },
+      { host: 'b', slots: 2, window: 8192 },
+      { host: 'c', slots: 2, window: 8192 },
+    ]);
+    expect(slots.combineOn(8192)?.host).toBe('b'); // none answered yet: the plan's first that wide
+    for (const host of ['a', 'a', 'a', 'c']) slots.release(undefined, host);
+    expect(slots.combineOn()?.host).toBe('a'); // the parts' size: where most ran
+    expect(slots.combineOn(8192)).toEqual({ host: 'c', why: "the copy on c read most of the parts' prompts" });
+  });
+
   it('chooses nothing with one copy: the route places its requests as before', async () => {
-    const slots = new PartSlots([{ host: 'a', slots: 2 }]);
+    const slots = new PartSlots([{ host: 'a', slots: 2, window: 4096 }]);
     expect(await slots.take()).toBeUndefined();
     expect(slots.combineOn()).toBeUndefined();
   });

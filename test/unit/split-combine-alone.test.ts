@@ -22,8 +22,10 @@ function setup(partTokens: number, answer: (prompt: string) => string) {
     overheadTokens: 0,
     partAnswerTokens: 50,
     window: 100_000,
+    combineWindow: 100_000,
     finalMaxTokens: 500,
     partTokens,
+    combineTokens: partTokens,
     count_source: undefined,
   } as unknown as SplitPlan;
   (plan as unknown as { count: unknown }).count = Object.assign(count, { source: 'the estimate' });

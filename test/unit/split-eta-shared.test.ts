@@ -204,6 +204,7 @@ describe('a running split job’s estimate reads its copy', () => {
     host,
     parts: [{ tokens: 54_000 }, { tokens: 27_000 }],
     partTokens: 54_000,
+    combineTokens: 54_000,
     partAnswerTokens: 1024,
     width: 1,
     overheadTokens: 0,

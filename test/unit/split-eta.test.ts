@@ -113,6 +113,7 @@ const planOf = (...sizes: number[]): SplitPlan => {
     host,
     parts: sizes.map((tokens) => ({ pieces: [], tokens })),
     partTokens: 54_000,
+    combineTokens: 54_000,
     partAnswerTokens: 1024,
     rounds: 1,
     width: 1,

@@ -22,12 +22,16 @@ export interface CopyState {
   room: boolean;
   /** Not loaded: how long loading it takes here, ms. */
   loadMs: number;
+  /** The window it serves the job with, no reload: its loaded one, else the parts' (a copy the job loads takes theirs). */
+  window: number;
 }
 
 /** A copy the job uses: its host, the job's requests at once there, and whether the job loads it. */
 export interface PartsCopy {
   host: string;
   slots: number;
+  /** The window it serves with (CopyState.window): a combination sized wider goes only where it fits. */
+  window: number;
   load?: { ms: number; waitMs: number | undefined };
 }
 
@@ -58,7 +62,7 @@ export function partsCopies(states: readonly CopyState[], work: PartsWork): Copi
   const chosen = states.filter((c) => c.loaded && c.slots > 0);
   const first = states[0];
   if (chosen.length === 0 && first) chosen.push(first);
-  const copies: PartsCopy[] = chosen.map((c) => ({ host: c.host, slots: Math.max(1, c.slots) }));
+  const copies: PartsCopy[] = chosen.map((c) => ({ host: c.host, slots: Math.max(1, c.slots), window: c.window }));
   let freeSlots = chosen.reduce((n, c) => n + (c.loaded ? free(c) : c.slots), 0);
   const toLoad = states
     .filter((c) => !c.loaded && c.room && c.slots > 0 && !chosen.includes(c))
@@ -67,7 +71,7 @@ export function partsCopies(states: readonly CopyState[], work: PartsWork): Copi
     const waitMs =
       work.partMs === undefined ? undefined : (Math.max(0, work.requests) * work.partMs) / Math.max(1, freeSlots);
     if (!worthLoading(c.loadMs, waitMs)) break;
-    copies.push({ host: c.host, slots: c.slots, load: { ms: c.loadMs, waitMs } });
+    copies.push({ host: c.host, slots: c.slots, window: c.window, load: { ms: c.loadMs, waitMs } });
     freeSlots += c.slots;
   }
   return { copies, width: copies.reduce((n, c) => n + c.slots, 0) };

@@ -70,13 +70,20 @@ export class PartSlots {
     this.wake();
   }
 
-  /** Where a combining request goes: the copy that answered most of the parts (with several copies). */
-  combineOn(): PartPlace | undefined {
+  /**
+   * Where a combining request goes: the copy that answered most of the parts (with several copies) — of those
+   * `wide` enough when it is sized past the parts' window (route/combine-window.ts), the plan's first of them
+   * before any answered.
+   */
+  combineOn(wide?: number): PartPlace | undefined {
     if (this.copies.length < 2) return undefined;
+    const fit = wide === undefined ? this.copies : this.copies.filter((c) => c.window >= wide);
     const host = combineCopy(
-      this.copies.map((c) => c.host),
+      fit.map((c) => c.host),
       this.ran,
     );
+    if (host === undefined && wide !== undefined && fit[0])
+      return { host: fit[0].host, why: `the copy on ${fit[0].host} holds the answers in one prompt` };
     return host === undefined ? undefined : { host, why: `the copy on ${host} read most of the parts' prompts` };
   }
 

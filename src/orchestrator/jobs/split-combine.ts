@@ -40,22 +40,27 @@ export async function combineAll(
   const { count, width } = plan;
   const total = plan.parts.length;
   const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
-  const memoryBack = (prompt: string) =>
+  // a combination sized past the parts' room runs only on a copy of the widest window (route/combine-window.ts)
+  const windowOf = (group: Part) => (group.tokens > plan.partTokens ? plan.combineWindow : plan.window);
+  const memoryBack = (prompt: string, window: number) =>
     !plan.carry.memory &&
     plan.memoryTokens > 0 &&
     count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <=
-      Math.floor(plan.window * fill);
+      Math.floor(window * fill);
   const limit = plan.finalMaxTokens; // the call's limit, as its plan settled it
   const held = (memory: boolean) => plan.overheadTokens + (memory ? plan.memoryTokens : 0) + FRAMING_TOKENS;
-  const room = (prompt: string, memory: boolean) => Math.floor(plan.window * EXACT_FILL) - held(memory) - count(prompt);
-  const finalTokens = (p: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(limit, room(p, memory)));
+  const room = (prompt: string, memory: boolean, window: number) =>
+    Math.floor(window * EXACT_FILL) - held(memory) - count(prompt);
+  const finalTokens = (p: string, memory: boolean, window: number) =>
+    Math.max(plan.partAnswerTokens, Math.min(limit, room(p, memory, window)));
   let answers = first;
   let rounds = 0;
   let factsBack = false;
   for (;;) {
     rounds++;
     g.stageDone();
-    const all = splitInputs(answers, plan.partTokens, count);
+    // groups as large as the widest copy's window holds
+    const all = splitInputs(answers, plan.combineTokens, count);
     const last = all.length === 1;
     // a group of one whole answer, in a round that combines others, goes on to the next round as it is
     const lonely = last ? [] : all.filter(lone);
@@ -63,6 +68,7 @@ export async function combineAll(
     const alone = lonely.length < all.length ? lonely : [];
     const groups = all.filter((p) => !alone.includes(p));
     const combine = (i: number) => `${renderPart(groups[i]!)}${combineAsk(total, req.prompt, !last)}`;
+    const wide = (i: number) => (windowOf(groups[i]!) > plan.window ? { wide: plan.combineWindow } : {});
     const stage = `combining the answers, round ${rounds}`;
     pace?.round(
       groups.map((_, i) => count(combine(i))),
@@ -74,15 +80,16 @@ export async function combineAll(
         return g.run(
           prompt,
           `combining ${i + 1} of ${groups.length}`,
-          { name: stage, total: groups.length, index: String(i + 1), combine: true },
+          { name: stage, total: groups.length, index: String(i + 1), combine: true, ...wide(i) },
           plan.partAnswerTokens,
         );
-      factsBack = memoryBack(prompt);
+      const window = windowOf(groups[i]!);
+      factsBack = memoryBack(prompt, window);
       return g.run(
         prompt,
         'combining the answers',
-        { name: stage, total: 1, index: '1', combine: true, final: true },
-        finalTokens(prompt, factsBack),
+        { name: stage, total: 1, index: '1', combine: true, final: true, ...wide(i) },
+        finalTokens(prompt, factsBack, window),
         undefined,
         { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) },
       );

@@ -47,9 +47,10 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
 
 /**
  * A stage of the job: its name and count for the progress board; `combine` for a combining round's requests,
- * `final` for the last one's (the job's answer).
+ * `final` for the last one's (the job's answer); `wide`: a combination sized past the parts' window, the window
+ * a copy needs to take it (route/combine-window.ts).
  */
-type Stage = { name: string; total: number; index: string; combine?: true; final?: true };
+type Stage = { name: string; total: number; index: string; combine?: true; final?: true; wide?: number };
 type Run = (
   prompt: string,
   label: string,
@@ -118,7 +119,7 @@ export function generations(
           ...(!stage.final && { answerKind: stage.combine ? ('combination' as const) : ('part' as const) }),
           ...(lane && { progress: lane as PhaseReporter }),
         },
-        place ?? (stage.combine ? slots.combineOn() : undefined),
+        place ?? (stage.combine ? slots.combineOn(stage.wide) : undefined),
       );
       answeredOn = r.host;
       results.push(r);

@@ -109,7 +109,7 @@ export class SplitPace {
     const { partAnswer, combineAnswer, finalAnswer } = this.answerTokens();
     const fixedTokens = this.engineTokens(this.framing.combine + this.split.overheadTokens);
     return combiningRounds(answers, {
-      roomTokens: this.split.partTokens,
+      roomTokens: this.split.combineTokens,
       fixedTokens,
       partAnswer,
       combineAnswer,

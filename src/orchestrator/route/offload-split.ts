@@ -14,6 +14,7 @@ import { planFigures } from './split-figures.js';
 import { partsRoute } from './split-route.js';
 import { withinLimit } from './limit-split.js';
 import { splitCopies } from './split-copies.js';
+import { combineSizing } from './combine-window.js';
 import { firstPartAlone } from './first-part.js';
 import type { CopiesChoice } from '../fleet/parts-copies.js';
 import { splitModel, type Ranked } from './offload-order.js';
@@ -92,7 +93,7 @@ export async function chosenPlan(
         `inputs.maxParts.${nor()}`,
     };
   }
-  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
+  const atParts = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   // the copies its parts go to, and how many at once on each (fleet/parts-copies.ts)
   // the work the route inferred when the caller said none: its answers' lengths are learned under it
   const task = s.req.task ?? s.job.call.work().task;
@@ -102,9 +103,20 @@ export async function chosenPlan(
     window: chosen.contextWindow,
     partPromptTokens: Math.max(...parts.map((p) => p.tokens)) + window.carriedTokens,
     partAnswerTokens: window.partAnswerTokens,
-    calls,
+    calls: atParts.calls,
   });
-  const plan = splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, why, decided);
+  // combined at the widest window of the copies it uses: fewer rounds where one is loaded wider than the parts
+  const combining = combineSizing({
+    window: chosen.contextWindow,
+    partTokens: window.partTokens,
+    copies: copies.copies,
+    exact: count.source === 'the engine tokenizer',
+  });
+  const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, combining.combineTokens);
+  const plan = {
+    ...splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, why, decided),
+    ...combining,
+  };
   const route = await partsRoute(s.job, s.req, plan);
   return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, { task }, plan), route } };
 }
@@ -120,7 +132,7 @@ function splitPlanOf(
   { copies, width }: CopiesChoice,
   why: { why?: string },
   decided: Planned,
-): Omit<SplitPlan, 'figures' | 'route'> {
+): Omit<SplitPlan, 'figures' | 'route' | 'combineWindow' | 'combineTokens'> {
   const { fixed } = s;
   const guide =
     window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;

@@ -23,6 +23,12 @@ export interface SplitPlan {
   /** Input tokens a part may hold, and a part's answer. */
   partTokens: number;
   partAnswerTokens: number;
+  /**
+   * The window its combining prompts are sized to — the widest copy's it uses (route/combine-window.ts) — and
+   * the answers' tokens one holds there.
+   */
+  combineWindow: number;
+  combineTokens: number;
   rounds: number;
   calls: number;
   /** Requests at once: the slots the job uses on every copy of the model (fleet/parts-copies.ts). */

@@ -42,7 +42,7 @@ export async function splitCopies(
   plan: Sized,
 ): Promise<CopiesChoice> {
   const { views } = placement;
-  const own = { host: plan.host.name, slots: Math.max(1, planSlots(views, plan.host)) };
+  const own = { host: plan.host.name, slots: Math.max(1, planSlots(views, plan.host)), window: plan.window };
   if (views.length < 2) return { copies: [own], width: own.slots };
   const windowed = await placement.windowed();
   const copies = windowed.filter((m) => m.name === plan.model && m.host !== undefined && !m.cloud);
@@ -50,7 +50,7 @@ export async function splitCopies(
     .filter((m) => m.contextWindow >= plan.window && keepsWindow(m, plan))
     .flatMap((m) => {
       const view = views.find((v) => v.host.name === m.host);
-      return view ? [stateOf(job, view, m)] : [];
+      return view ? [stateOf(job, view, m, plan.window)] : [];
     })
     .sort((a, b) => (a.host === plan.host.name ? -1 : b.host === plan.host.name ? 1 : 0));
   if (states.length === 0) return { copies: [own], width: own.slots };
@@ -70,8 +70,8 @@ function planSlots(views: readonly HostOverview[], host: FleetHost): number {
   return view ? slotsAt(view) : host.settings.ollama.numParallel;
 }
 
-/** One copy as the choice weighs it. */
-function stateOf(job: Pick<JobParts, 'records'>, view: HostOverview, m: Windowed): CopyState {
+/** One copy as the choice weighs it; `window`: the parts'. */
+function stateOf(job: Pick<JobParts, 'records'>, view: HostOverview, m: Windowed, window: number): CopyState {
   // an engine that loads by itself (OpenAI-compatible, another ollm-mcp) serves what it lists
   const loaded = m.loaded === true || !view.host.engine.can.managesMemory;
   return {
@@ -81,6 +81,8 @@ function stateOf(job: Pick<JobParts, 'records'>, view: HostOverview, m: Windowed
     taken: view.host.loader.requestsOn(m.name) + othersCount(othersAt(view, m.name)),
     room: m.fitsNow,
     loadMs: loaded ? 0 : copyLoadMs(m, job.records.metrics),
+    // loaded wider than the parts, it serves a combination that wide without a reload; else the parts' window
+    window: Math.max(window, (m.loaded === true && m.loadedWindow) || 0),
   };
 }
 
