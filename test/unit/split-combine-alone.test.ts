@@ -7,28 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { combineAll } from '../../src/orchestrator/jobs/split-combine.js';
 import type { JobParts } from '../../src/orchestrator/route/parts.js';
 import type { RouteRequest, RouteResult } from '../../src/orchestrator/jobs/route.js';
-import type { SplitPlan } from '../../src/orchestrator/route/offload-types.js';
-
-const count = (t: string) => Math.ceil(t.length / 4);
+import { combinePlan } from '../helpers/combine-plan.js';
 
 /** A plan whose combining prompts hold about `partTokens`; answers of the model `answer` long. */
 function setup(partTokens: number, answer: (prompt: string) => string) {
-  const plan = {
-    count,
-    width: 2,
-    parts: Array.from({ length: 5 }),
-    carry: { memory: false },
-    memoryTokens: 0,
-    overheadTokens: 0,
-    partAnswerTokens: 50,
+  const plan = combinePlan(5, {
     window: 100_000,
     combineWindow: 100_000,
     finalMaxTokens: 500,
     partTokens,
     combineTokens: partTokens,
-    count_source: undefined,
-  } as unknown as SplitPlan;
-  (plan as unknown as { count: unknown }).count = Object.assign(count, { source: 'the estimate' });
+  });
   const prompts: string[] = [];
   const g = {
     run: async (prompt: string): Promise<RouteResult> => {

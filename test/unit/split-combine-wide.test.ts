@@ -7,24 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { combineAll } from '../../src/orchestrator/jobs/split-combine.js';
 import type { JobParts } from '../../src/orchestrator/route/parts.js';
 import type { RouteRequest, RouteResult } from '../../src/orchestrator/jobs/route.js';
-import type { SplitPlan } from '../../src/orchestrator/route/offload-types.js';
+import { combineCount, combinePlan } from '../helpers/combine-plan.js';
 import { EXACT_FILL, FRAMING_TOKENS } from '../../src/orchestrator/generation/split-plan.js';
 
-const count = Object.assign((t: string) => Math.ceil(t.length / 4), { source: 'the estimate' });
-const plan = {
-  count,
-  width: 2,
-  parts: Array.from({ length: 12 }),
-  carry: { memory: false },
-  memoryTokens: 0,
-  overheadTokens: 0,
-  partAnswerTokens: 50,
+const count = combineCount;
+const plan = combinePlan(12, {
   window: 4000,
   partTokens: 1000,
   combineWindow: 8000,
   combineTokens: 5000,
   finalMaxTokens: 10_000,
-} as unknown as SplitPlan;
+});
 const answers = (n: number, words: number) =>
   Array.from({ length: n }, (_, i) => ({ label: `part ${i + 1}`, text: `answer-${i + 1} ${'w '.repeat(words)}` }));
 
