@@ -5,7 +5,8 @@
  * used — less those others' requests hold, this server's and, where its engine says, other
  * clients' —, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The
  * job's width is the slots of the copies it uses, so its estimate counts them; the combining round
- * goes to the copy that read most of the parts' prompts (combineCopy). Pure: plain data in, a
+ * goes to the copy that read most of the parts' prompts (combineCopy), and each copy says the window it
+ * serves with, so the plan can size its combining prompts at the widest (route/combine-window.ts). Pure: plain data in, a
  * choice out; the plan makes it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
  */
 import { worthLoading } from './copy-spread.js';

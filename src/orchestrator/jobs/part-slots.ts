@@ -3,7 +3,8 @@
  * job's requests go at once to each (fleet/parts-copies.ts); each part waits for a slot of the job's
  * on a copy serving now — the one with most slots free then, others' requests counted, the plan's
  * order among alike —, gives it back when answered, and each answer is counted where it ran, so the
- * combining round goes to the copy that read most of the parts' prompts (combineCopy). A copy the plan
+ * combining round goes to the copy that read most of the parts' prompts (combineCopy) — of those as wide as a
+ * combination sized past the parts' window needs (route/combine-window.ts). A copy the plan
  * loads takes parts once it is loaded (part-copy-load.ts): until then they run on the copies loaded,
  * never waiting for a load another copy's slot beats. One copy per request: a part is never sent to two.
  */
