@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { FakeOllama } from '../fake-ollama/server.js';
+import { jobBacklog } from '../../src/orchestrator/jobs/split-backlog.js';
 import { coreFor } from '../helpers/core.js';
 import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';
 
@@ -57,6 +58,14 @@ async function planner() {
     },
     {
       slow,
+      /** The small model loaded with its whole window, as another client's request would load it. */
+      loadSmall: async () => {
+        const res = await fetch(`${fake.url}/api/generate`, {
+          method: 'POST',
+          body: JSON.stringify({ model: small!.name, options: { num_ctx: 8192 } }),
+        });
+        await res.text();
+      },
       prefer: (model: string) =>
         core.preferences.set('code', { model, task: 'debugging', at: new Date().toISOString() }),
     },
@@ -119,5 +128,49 @@ describe("a split job's model against the client's limit", () => {
     const none = await plan(60_000); // a minute: neither reads it in time
     expect(none.model).toBe(free.model);
     expect(none.why ?? '').not.toMatch(/what your client waits/);
+  }, 60_000);
+});
+
+// Issue 82: a split job planned while another job's parts wait for its model's slots takes turns with them; when
+// another model finishes well sooner, it goes there, saying so — never the user's choice, and back to the
+// planner's choice once the other job has ended.
+describe("a split job's model beside another job's parts", () => {
+  it('goes to a model well sooner while the planned one takes turns with another job, and back after it', async () => {
+    const plan = await planner();
+    await plan.loadSmall();
+    const free = await plan();
+    expect(free.model).toBe('qwen2.5:14b');
+    const other = jobBacklog(free); // another agent's job of the same size, its parts not yet begun
+    const beside = await plan();
+    expect(beside.model).toBe('phi3:mini');
+    expect(beside.why).toMatch(
+      /it finishes sooner: ~[\d.]+ s, where qwen2\.5:14b, first for the work, takes turns with other work on its copies \(~\d+ s\)/,
+    );
+    for (let i = 0; i < free.parts.length; i++) other.begun(); // its parts all begun: nothing left to take turns with
+    expect((await plan()).model).toBe(free.model);
+    other.end();
+    expect((await plan()).model).toBe(free.model);
+  }, 60_000);
+
+  it('keeps the planned model when the sooner one is not loaded: its load might wait for the work it would pass', async () => {
+    const plan = await planner();
+    const free = await plan();
+    const other = jobBacklog(free);
+    const beside = await plan();
+    other.end();
+    expect(beside.model).toBe(free.model);
+    expect(beside.why ?? '').not.toMatch(/takes turns/);
+  }, 60_000);
+
+  it('keeps the model the user preferred for the work, whatever it takes turns with', async () => {
+    const plan = await planner();
+    await plan.prefer('qwen2.5:14b');
+    await plan.loadSmall();
+    const free = await plan();
+    const other = jobBacklog(free);
+    const beside = await plan();
+    other.end();
+    expect(beside.model).toBe('qwen2.5:14b');
+    expect(beside.why ?? '').not.toMatch(/takes turns/);
   }, 60_000);
 });

@@ -69,6 +69,27 @@ describe('estimateSeconds', () => {
     expect(atOnce.requestSeconds).toBeCloseTo(15);
   });
 
+  it("takes turns with other jobs' parts waiting for the same slots, as many as its own at most (issue 82)", () => {
+    const job = { ...one, promptTokens: 1000, answerTokens: 50, parts: 8, width: 4, rounds: 1, finalAnswerTokens: 100 };
+    const combine = (8 * 50) / 100 + 100 / 10;
+    // at once: ceil((8 + 4) / 4) = 3 waves where alone 2; alone first: 1 + ceil((7 + 4) / 4) = 4 where 3
+    expect(estimateSeconds({ ...job, firstAlone: false, sharedParts: 4 }, measured).seconds).toBeCloseTo(
+      3 * 15 + combine,
+    );
+    expect(estimateSeconds({ ...job, sharedParts: 4 }, measured).seconds).toBeCloseTo(4 * 15 + combine);
+    // a backlog longer than the job's parts takes turns only while the job has parts: 8 of 100, ceil(16 / 4) = 4
+    expect(estimateSeconds({ ...job, firstAlone: false, sharedParts: 100 }, measured).seconds).toBeCloseTo(
+      4 * 15 + combine,
+    );
+    // none, or nonsense: as alone
+    expect(estimateSeconds({ ...job, firstAlone: false, sharedParts: 0 }, measured).seconds).toBeCloseTo(
+      2 * 15 + combine,
+    );
+    expect(estimateSeconds({ ...job, firstAlone: false, sharedParts: -3 }, measured).seconds).toBeCloseTo(
+      2 * 15 + combine,
+    );
+  });
+
   it('counts combinations as long as they run, and the rounds their length takes (issue 82)', () => {
     // 12 parts of 1000 tokens writing 100 each, width 4, the plan's 3 rounds (every answer at its limit)
     const job = {

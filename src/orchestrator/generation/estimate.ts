@@ -54,6 +54,11 @@ export interface EstimateInput {
   combineAnswerTokens?: number | undefined;
   /** Whether the first part runs before the others (route/first-part.ts); unsaid: it does. */
   firstAlone?: boolean | undefined;
+  /**
+   * Other split jobs' parts not yet begun on the same copies (loading/parts-backlog.ts): the slots go by turns,
+   * so the parts take as many more waves as these, up to their own number, fill.
+   */
+  sharedParts?: number | undefined;
 }
 
 export interface Estimate {
@@ -159,8 +164,10 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
   // one request alone, without load or wait
   const requestSeconds = Math.max(0, reading) / p + first / g + each;
   const alone = input.firstAlone ?? true;
-  wave(reading, first, alone ? 1 : Math.ceil(parts / width));
-  if (alone) wave(reading, answer, Math.ceil((parts - 1) / width));
+  // by turns with other jobs' parts on the same slots: as many of theirs run between as the job has parts, at most
+  const shared = Math.min(parts, Math.max(0, Math.floor(input.sharedParts ?? 0)));
+  wave(reading, first, alone ? 1 : Math.ceil((parts + shared) / width));
+  if (alone) wave(reading, answer, Math.ceil((parts - 1 + shared) / width));
   combiningWaves(input, answer, width, wave);
   const seconds =
     Math.max(0, input.loadSeconds) + Math.max(0, input.queueSeconds) + promptSeconds + answerSeconds + overheadSeconds;

@@ -41,6 +41,42 @@ export function fitWithin(candidates: readonly Timed[], withinSeconds: number | 
   return index === -1 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
 }
 
+/** What a shared first's time must shrink to for another to go instead. */
+const SHARED_GAIN = 0.75;
+
+/**
+ * A first candidate whose copies take turns with other work (another split job's parts waiting for its slots:
+ * `shared`) gives way to the soonest other that finishes in three quarters of its time or less — as a routed
+ * call's busy first model does (route/route-spread.ts) — when the turns are what make it slow: its time with them
+ * a third or more over its time alone (`aloneSeconds`). Only to one `ready`, loaded with the window its parts
+ * need: nothing loaded or unloaded for it (on a host whose memory holds one model at a time, a load would wait for
+ * the first's work to end). Not for the user's choice; never for nothing: the first alone, held up little, or
+ * nothing ready sooner by that much, stays. Its speed may be a guess: the turns are not, and the other job teaches
+ * it meanwhile.
+ */
+export function soonerThanShared(
+  candidates: ReadonlyArray<Timed & { shared: number; aloneSeconds?: number; ready?: boolean }>,
+): LimitFit | undefined {
+  const first = candidates[0];
+  if (!first || first.shared <= 0 || first.chosen) return undefined;
+  if (SHARED_GAIN * first.seconds < (first.aloneSeconds ?? first.seconds)) return undefined;
+  let index = -1;
+  candidates.forEach((c, i) => {
+    const sooner = c.seconds <= SHARED_GAIN * first.seconds && (index < 0 || c.seconds < candidates[index]!.seconds);
+    if (i > 0 && c.ready === true && sooner) index = i;
+  });
+  return index < 0 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
+}
+
+/** The reason's clause: a shared first passed for one sooner. */
+export function sharedReason(fit: LimitFit, firstModel: string): string {
+  const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
+  return (
+    `it finishes sooner: ~${s(fit.seconds)} s, where ${firstModel}, first for the work, ` +
+    `takes turns with other work on its copies (~${s(fit.firstSeconds)} s)`
+  );
+}
+
 /** The reason's clause: what the limit changed. */
 export function limitReason(fit: LimitFit, firstModel: string, limitSeconds: number): string {
   const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));

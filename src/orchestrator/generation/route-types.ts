@@ -224,4 +224,6 @@ export interface PlanShape {
   finalMaxTokens?: number;
   /** Whether the first part runs before the others (route/first-part.ts); unsaid: it does. */
   firstAlone?: boolean;
+  /** Other split jobs' parts not yet begun on the same copies (EstimateInput.sharedParts). */
+  sharedParts?: number;
 }

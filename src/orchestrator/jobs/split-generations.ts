@@ -9,6 +9,7 @@ import type { RouteRequest, RouteResult } from './route.js';
 import { routePart } from './part-route.js';
 import { PartSlots } from './part-slots.js';
 import { loadPlannedCopies } from './part-copy-load.js';
+import { jobBacklog } from './split-backlog.js';
 import type { SplitPlan } from '../route/offload-types.js';
 
 /** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
@@ -72,7 +73,7 @@ export function generations(
   req: RouteRequest,
   plan: SplitPlan,
   mark: object = {},
-): { run: Run; results: RouteResult[]; stageDone(): void } {
+): { run: Run; results: RouteResult[]; stageDone(): void; end(): void } {
   const board = req.progress as PhaseBoard | undefined;
   const { model, count } = plan;
   const results: RouteResult[] = [];
@@ -94,12 +95,15 @@ export function generations(
   });
   // the copies the plan loads, loading beside the first part: each takes parts once loaded
   loadPlannedCopies(plan, slots, req.signal);
+  // its parts left to begin, counted by another job planned on these copies meanwhile
+  const backlog = jobBacklog(plan);
   const run: Run = async (prompt, label, stage, maxTokens, promptTokens, asked) => {
     const lane = board?.lane(label);
     running.add(stage.index);
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     const place = stage.combine ? undefined : await slots.take();
+    if (!stage.combine) backlog.begun();
     let answeredOn: string | undefined;
     try {
       // on the route the plan carries (part-route.ts): its text filled in, on the copy the plan gave it while that
@@ -132,5 +136,5 @@ export function generations(
       say(stage.name, stage.total);
     }
   };
-  return { run, results, stageDone: () => (done = 0) };
+  return { run, results, stageDone: () => (done = 0), end: backlog.end };
 }

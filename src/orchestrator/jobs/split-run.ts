@@ -211,22 +211,26 @@ export async function runSplit(
   // the job's requests, told from others' on the model by its estimate
   const mark = {};
   const g = generations(req, plan, mark);
-  const total = plan.parts.length;
-  // how far it is: its parts in all now, then when its whole result is expected (split-pace.ts)
-  onStatus?.({ partsTotal: total });
-  const pace = paceOf(req, plan, mark, onStatus);
-  pace?.begin(); // the plan's estimate until a part is timed
-  const runPart = partRunner(req, plan, g, pace, parts);
-  // part 1 first when it loads the model or learns its window (route/first-part.ts), else every part at once
-  const first = plan.firstAlone ? [await runPart(plan.parts[0]!, 0, `part 1 of ${total}`)] : [];
-  if (plan.firstAlone) checkRuntimeWindow(plan, total);
-  const from = first.length;
-  const rest = await pool(total - from, width, req.signal, (i) =>
-    runPart(plan.parts[i + from]!, i + from, `part ${i + from + 1} of ${total}`),
-  );
-  const answers = [...first, ...rest]
-    .flat()
-    .map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
-  const combined = await combineAll(job, req, plan, g, answers, pace);
-  return splitResult(plan, combined, g.results, started, req.reloadsPaid);
+  try {
+    const total = plan.parts.length;
+    // how far it is: its parts in all now, then when its whole result is expected (split-pace.ts)
+    onStatus?.({ partsTotal: total });
+    const pace = paceOf(req, plan, mark, onStatus);
+    pace?.begin(); // the plan's estimate until a part is timed
+    const runPart = partRunner(req, plan, g, pace, parts);
+    // part 1 first when it loads the model or learns its window (route/first-part.ts), else every part at once
+    const first = plan.firstAlone ? [await runPart(plan.parts[0]!, 0, `part 1 of ${total}`)] : [];
+    if (plan.firstAlone) checkRuntimeWindow(plan, total);
+    const from = first.length;
+    const rest = await pool(total - from, width, req.signal, (i) =>
+      runPart(plan.parts[i + from]!, i + from, `part ${i + from + 1} of ${total}`),
+    );
+    const answers = [...first, ...rest]
+      .flat()
+      .map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
+    const combined = await combineAll(job, req, plan, g, answers, pace);
+    return splitResult(plan, combined, g.results, started, req.reloadsPaid);
+  } finally {
+    g.end(); // nothing of it left to begin, however it ended
+  }
 }

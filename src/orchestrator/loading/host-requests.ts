@@ -7,6 +7,7 @@
  */
 import { withTag } from '../engines/model-names.js';
 import { InFlight, LINGER_MS, type RequestWork, type Running, type RunningRequest } from './in-flight.js';
+import { PartsBacklog } from './parts-backlog.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk, type QueuedWaiter } from './slot-gate.js';
 
@@ -36,6 +37,8 @@ export class HostRequests {
   /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
   protected readonly holds: QuickHolds;
   private readonly gate = new SlotGate();
+  /** Split jobs' parts not yet begun here, for the turns a job planned meanwhile would take with them. */
+  readonly backlog = new PartsBacklog();
 
   constructor(
     protected readonly now: () => number,

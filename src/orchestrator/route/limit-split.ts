@@ -1,14 +1,15 @@
 /**
- * A split job's model against the client's limit (generation/limit-fit.ts decides, over plain
- * data): each model that can take the input in parts is timed as its plan would run — its parts
- * (the input over what a part holds in its window), that many at once as the hosts holding it
- * loaded or with room have slots, the combining rounds and the final answer, each answer as long
- * as such answers ran, at the speeds learned there (plan-estimate.ts) — and when the model the
- * planner chose would not finish
- * within what the client waits, as measured, the first in the route's order that would is chosen
- * instead, saying so. Only for a routed call with a limit, and never for the user's choice.
+ * A split job's model against time (generation/limit-fit.ts decides, over plain data): each model
+ * that can take the input in parts is timed as its plan would run — its parts (the input over what a
+ * part holds in its window), that many at once as the hosts holding it loaded or with room have
+ * slots, by turns with other jobs' parts waiting for those slots (loading/parts-backlog.ts), the
+ * combining rounds and the final answer, each answer as long as such answers ran, at the speeds
+ * learned there (plan-estimate.ts). When the model the planner chose would not finish within what
+ * the client waits, as measured, the first in the route's order that would is chosen instead; when
+ * it takes turns with another job's parts and another finishes in three quarters of its time or
+ * less, that one — saying so either way. Only for a routed call, never for the user's choice.
  */
-import { fitWithin, limitReason } from '../generation/limit-fit.js';
+import { fitWithin, limitReason, sharedReason, soonerThanShared } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
 import type { CallParts } from './call-plan.js';
@@ -39,41 +40,56 @@ export interface SplitOption {
  * four slots and ran on two).
  */
 export function slotsFor(views: readonly HostOverview[], copies: readonly Windowed[], o: Windowed): number {
+  return Math.max(
+    1,
+    holdersFor(views, copies, o).reduce((s, v) => s + slotsAt(v), 0),
+  );
+}
+
+/** The hosts whose slots slotsFor counts for `o`. */
+function holdersFor(views: readonly HostOverview[], copies: readonly Windowed[], o: Windowed): HostOverview[] {
   const holds = (v: HostOverview) => v.overview.models.some((m) => m.name === o.name && (m.loaded || m.fitsNow));
   const takes = (c: Windowed) =>
     c === o || (c.name === o.name && (c.loadedWindow === undefined || c.loadedWindow >= o.contextWindow));
   const hosts = new Set(copies.filter(takes).map((c) => c.host ?? o.host));
-  const holders = views.filter((v) => holds(v) && (views.length < 2 || hosts.has(v.host.name)));
-  return Math.max(
-    1,
-    holders.reduce((s, v) => s + slotsAt(v), 0),
-  );
+  return views.filter((v) => holds(v) && (views.length < 2 || hosts.has(v.host.name)));
 }
 
-/** The option to run instead of the first (`options[0]`, the planner's choice), with why; undefined when it stays. */
-function splitWithinLimit(
+/**
+ * Other split jobs' parts not yet begun on the hosts whose slots `o`'s parts would take (loading/parts-backlog.ts):
+ * the turns its parts would take with them.
+ */
+function sharedFor(views: readonly HostOverview[], copies: readonly Windowed[], o: Windowed): number {
+  return holdersFor(views, copies, o).reduce((s, v) => s + v.host.loader.backlog.on(o.name), 0);
+}
+
+/** Each option timed as its plan would run (plan-estimate.ts), with the other jobs' parts its copies take turns with. */
+function timedOptions(
   job: JobParts,
-  req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>,
+  req: Pick<RouteRequest, 'client' | 'agent' | 'task'>,
   views: readonly HostOverview[],
   options: readonly SplitOption[],
   finalMaxTokens: number,
-): { index: number; why: string } | undefined {
-  const within = answerWithin(req.clientLimitMs);
-  if (within === undefined || options.length < 2) return undefined;
+): Array<{
+  seconds: number;
+  measured: boolean;
+  chosen: boolean;
+  shared: number;
+  aloneSeconds: number;
+  ready: boolean;
+}> {
   const cold = coldLoadEstimates(
     options.map((o) => o.model),
     job.records.metrics.loadSpeed(),
   );
-  const timed = options.map((o) => {
+  const models = options.map((x) => x.model);
+  return options.map((o) => {
     const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
+    const shared = sharedFor(views, models, o.model);
     const shape = {
       parts,
-      width: slotsFor(
-        views,
-        options.map((x) => x.model),
-        o.model,
-      ),
+      width: slotsFor(views, models, o.model),
       rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds,
       finalMaxTokens,
     };
@@ -88,21 +104,52 @@ function splitWithinLimit(
       client: req.client ?? req.agent ?? '',
       others: othersAt(view, o.model.name),
     };
-    const e = estimatePlan(job, place, {
+    const work = {
       promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens,
       maxTokens: o.partAnswerTokens,
       task: req.task,
-      shape,
-    });
-    return { seconds: e.seconds, measured: e.known, chosen: o.model.chosen === true };
+    };
+    const alone = estimatePlan(job, place, { ...work, shape });
+    const e = shared > 0 ? estimatePlan(job, place, { ...work, shape: { ...shape, sharedParts: shared } }) : alone;
+    // loaded with the window its parts need: nothing to load or unload for it
+    const ready = o.model.loaded === true && (o.model.loadedWindow ?? o.model.contextWindow) >= o.model.contextWindow;
+    return {
+      seconds: e.seconds,
+      measured: e.known,
+      chosen: o.model.chosen === true,
+      shared,
+      aloneSeconds: alone.seconds,
+      ready,
+    };
   });
-  const fit = fitWithin(timed, within / 1000);
-  return fit && { index: fit.index, why: limitReason(fit, options[0]!.model.name, within / 1000) };
 }
 
 /**
- * The model to split for instead of `planned` when only it finishes within the client's limit, with why: the
- * planner's choice (`planned`) and the others that can take the input in parts, each by its window plan.
+ * The option to run instead of the first (`options[0]`, the planner's choice), with why; undefined when it stays:
+ * the first that finishes within the client's limit when the first would not, else, when the first's copies
+ * take turns with another job's parts, the soonest that beats it by a quarter (limit-fit.ts).
+ */
+function splitByTime(
+  job: JobParts,
+  req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>,
+  views: readonly HostOverview[],
+  options: readonly SplitOption[],
+  finalMaxTokens: number,
+): { index: number; why: string } | undefined {
+  if (options.length < 2) return undefined;
+  const timed = timedOptions(job, req, views, options, finalMaxTokens);
+  const first = options[0]!.model.name;
+  const within = answerWithin(req.clientLimitMs);
+  const fit = within === undefined ? undefined : fitWithin(timed, within / 1000);
+  if (fit) return { index: fit.index, why: limitReason(fit, first, within! / 1000) };
+  const sooner = soonerThanShared(timed);
+  return sooner && { index: sooner.index, why: sharedReason(sooner, first) };
+}
+
+/**
+ * The model to split for instead of `planned` when only it finishes within the client's limit, or when it takes
+ * turns with another job's parts and another finishes well before it, with why: the planner's choice (`planned`)
+ * and the others that can take the input in parts, each by its window plan.
  */
 export function withinLimit<M extends SplitOption['model']>(
   job: CallParts,
@@ -114,7 +161,6 @@ export function withinLimit<M extends SplitOption['model']>(
   ratioOf: (m: string) => number,
   inputEstimate: number,
 ): { model: M; why: string } | undefined {
-  if (req.clientLimitMs === undefined) return undefined;
   const options = [planned, ...others].flatMap((model) => {
     const w = estimate(model);
     return w.whole || 'impossible' in w
@@ -130,6 +176,6 @@ export function withinLimit<M extends SplitOption['model']>(
         ];
   });
   if (options[0]?.model !== planned) return undefined;
-  const moved = splitWithinLimit(job, req, views, options, req.maxTokens ?? job.call.answer.tokens);
+  const moved = splitByTime(job, req, views, options, req.maxTokens ?? job.call.answer.tokens);
   return moved && { model: options[moved.index]!.model, why: moved.why };
 }

@@ -1,7 +1,8 @@
 /**
  * The parts of work over inputs no model here holds whole (offload-plan.ts): the model they go to —
  * the one named, else the route's first that can, or for a routed call the best that finishes
- * within its client's limit (limit-split.ts) — and its plan, its inputs counted as its engine
+ * within its client's limit, or sooner where the first takes turns with another job's parts
+ * (limit-split.ts) — and its plan, its inputs counted as its engine
  * counts them: whole after all, refused (whole or in parts it cannot), or split into parts sized to
  * its window, with the combining rounds, the requests at once and what every part carries.
  */
@@ -26,7 +27,8 @@ type Split = Extract<WindowPlan, { partTokens: number }>;
 
 /**
  * The model the parts go to: the one named, else the route's first that can; for a routed call, the best that
- * finishes within its client's limit (limit-split.ts).
+ * finishes within its client's limit, or well sooner where the first takes turns with another job's parts
+ * (limit-split.ts).
  */
 export function splitChoice(s: Sizing, order: Ranked[], task: TaskType): { chosen?: Ranked; limited?: Limited } {
   const { job, req, views, estimatedWhy } = s;
@@ -36,7 +38,7 @@ export function splitChoice(s: Sizing, order: Ranked[], task: TaskType): { chose
   };
   const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy, room);
   // a routed call whose planned model would not finish in parts within its client's limit: the best that
-  // would (limit-split.ts)
+  // would; one whose model's copies take turns with another job's parts: one well sooner (limit-split.ts)
   const limited =
     !req.model && planned
       ? withinLimit(

@@ -135,6 +135,7 @@ function planInput(
     ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expect(shape.finalMaxTokens) }),
     ...(combination !== undefined && { combineAnswerTokens: combination }),
     ...(shape.firstAlone !== undefined && { firstAlone: shape.firstAlone }),
+    ...(shape.sharedParts !== undefined && { sharedParts: shape.sharedParts }),
   };
 }
 
