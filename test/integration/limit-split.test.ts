@@ -144,7 +144,7 @@ describe("a split job's model beside another job's parts", () => {
     const beside = await plan();
     expect(beside.model).toBe('phi3:mini');
     expect(beside.why).toMatch(
-      /it finishes sooner: ~[\d.]+ s, where qwen2\.5:14b, first for the work, takes turns with other work on its copies \(~\d+ s\)/,
+      /it finishes sooner \(~[\d.]+ s\): qwen2\.5:14b, first for the work, takes turns with other work on its copies$/,
     );
     for (let i = 0; i < free.parts.length; i++) other.begun(); // its parts all begun: nothing left to take turns with
     expect((await plan()).model).toBe(free.model);

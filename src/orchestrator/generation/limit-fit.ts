@@ -68,13 +68,13 @@ export function soonerThanShared(
   return index < 0 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
 }
 
-/** The reason's clause: a shared first passed for one sooner. */
+/**
+ * The reason's clause: a shared first passed for one sooner — its own time only: the first's, with the turns, is a
+ * figure of the other work (whose it is, how much), which the caller did not ask and could not have run.
+ */
 export function sharedReason(fit: LimitFit, firstModel: string): string {
   const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
-  return (
-    `it finishes sooner: ~${s(fit.seconds)} s, where ${firstModel}, first for the work, ` +
-    `takes turns with other work on its copies (~${s(fit.firstSeconds)} s)`
-  );
+  return `it finishes sooner (~${s(fit.seconds)} s): ${firstModel}, first for the work, takes turns with other work on its copies`;
 }
 
 /** The reason's clause: what the limit changed. */
