@@ -160,6 +160,9 @@ describe("a split job's model beside another job's parts", () => {
     other.end();
     expect(beside.model).toBe(free.model);
     expect(beside.why ?? '').not.toMatch(/takes turns/);
+    // the plan that stays expects the turns its choice counted: its parts twice the waves, the job's time with them
+    expect(beside.figures.seconds).toBeGreaterThan(1.5 * free.figures.seconds);
+    expect((await plan()).figures.seconds).toBeCloseTo(free.figures.seconds, 6); // the other job ended: alone again
   }, 60_000);
 
   it('keeps the model the user preferred for the work, whatever it takes turns with', async () => {

@@ -72,40 +72,32 @@ describe('fitWithin', () => {
 // Issue 82: a split job's planned model whose copies take turns with another job's parts gives way to one well
 // sooner — as a routed call's busy first model does — when the turns are what make it slow, and to nothing else.
 describe('soonerThanShared', () => {
-  /** The first shared with `shared` parts, `alone` its time without them; the others alone. */
-  const s = (shared: number, alone: number, ...seconds: number[]) =>
-    seconds.map((x, i) => ({
-      seconds: x,
-      measured: true,
-      shared: i === 0 ? shared : 0,
-      aloneSeconds: i ? x : alone,
-      ready: true,
-    }));
+  /** The first taking `seconds[0]` with its turns, `alone` without them; the others alone, loaded. */
+  const s = (alone: number, ...seconds: number[]) =>
+    seconds.map((x, i) => ({ seconds: x, measured: true, aloneSeconds: i ? x : alone, ready: true }));
 
   it('moves the soonest other when the turns hold the first up and it takes three quarters of its time or less', () => {
-    expect(soonerThanShared(s(20, 20, 40, 30, 12, 20))).toEqual({ index: 2, seconds: 12, firstSeconds: 40 });
-    expect(soonerThanShared(s(1, 30, 40, 30))).toEqual({ index: 1, seconds: 30, firstSeconds: 40 }); // both bounds
+    expect(soonerThanShared(s(20, 40, 30, 12, 20))).toEqual({ index: 2, seconds: 12, firstSeconds: 40 });
+    expect(soonerThanShared(s(30, 40, 30))).toEqual({ index: 1, seconds: 30, firstSeconds: 40 }); // both bounds
   });
 
   it('moves nothing when the first takes turns with nothing, is held up little, or nothing is that much sooner', () => {
-    expect(soonerThanShared(s(0, 20, 40, 10))).toBeUndefined(); // alone: the planner's choice stands
-    expect(soonerThanShared(s(3, 31, 40, 10))).toBeUndefined(); // 40 s where 31 alone: the turns cost little
-    expect(soonerThanShared([{ seconds: 40, measured: true, shared: 3 }, ...s(0, 0, 10)])).toBeUndefined();
-    expect(soonerThanShared(s(20, 20, 40, 30.5, 35))).toBeUndefined();
-    expect(soonerThanShared(s(20, 20, 40))).toBeUndefined();
+    expect(soonerThanShared(s(40, 40, 10))).toBeUndefined(); // alone: the planner's choice stands
+    expect(soonerThanShared(s(31, 40, 10))).toBeUndefined(); // 40 s where 31 alone: the turns cost little
+    expect(soonerThanShared([{ seconds: 40, measured: true }, ...s(0, 10)])).toBeUndefined(); // no time alone said
+    expect(soonerThanShared(s(20, 40, 30.5, 35))).toBeUndefined();
+    expect(soonerThanShared(s(20, 40))).toBeUndefined();
     expect(soonerThanShared([])).toBeUndefined();
     // sooner, but not loaded with the window its parts need: a load, perhaps waiting for the first's work
-    const [first, soon] = s(20, 20, 40, 10);
+    const [first, soon] = s(20, 40, 10);
     expect(soonerThanShared([first!, { ...soon!, ready: false }])).toBeUndefined();
     expect(soonerThanShared([first!, { ...soon!, ready: undefined }])).toBeUndefined();
   });
 
   it("keeps the user's choice, shared or not; a first whose speed is a guess still gives way (the turns are not)", () => {
-    const other = { seconds: 5, measured: true, shared: 0, ready: true };
-    expect(soonerThanShared([{ seconds: 40, aloneSeconds: 20, measured: true, chosen: true, shared: 9 }, other])).toBe(
-      undefined,
-    );
-    expect(soonerThanShared([{ seconds: 40, aloneSeconds: 20, measured: false, shared: 9 }, other])).toEqual({
+    const other = { seconds: 5, measured: true, ready: true };
+    expect(soonerThanShared([{ seconds: 40, aloneSeconds: 20, measured: true, chosen: true }, other])).toBe(undefined);
+    expect(soonerThanShared([{ seconds: 40, aloneSeconds: 20, measured: false }, other])).toEqual({
       index: 1,
       seconds: 5,
       firstSeconds: 40,

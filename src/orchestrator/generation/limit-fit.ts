@@ -45,21 +45,21 @@ export function fitWithin(candidates: readonly Timed[], withinSeconds: number | 
 const SHARED_GAIN = 0.75;
 
 /**
- * A first candidate whose copies take turns with other work (another split job's parts waiting for its slots:
- * `shared`) gives way to the soonest other that finishes in three quarters of its time or less — as a routed
- * call's busy first model does (route/route-spread.ts) — when the turns are what make it slow: its time with them
- * a third or more over its time alone (`aloneSeconds`). Only to one `ready`, loaded with the window its parts
- * need: nothing loaded or unloaded for it (on a host whose memory holds one model at a time, a load would wait for
- * the first's work to end). Not for the user's choice; never for nothing: the first alone, held up little, or
- * nothing ready sooner by that much, stays. Its speed may be a guess: the turns are not, and the other job teaches
- * it meanwhile.
+ * A first candidate whose copies take turns with other work (another split job's parts waiting for its slots)
+ * gives way to the soonest other that finishes in three quarters of its time or less — as a routed call's busy
+ * first model does (route/route-spread.ts) — when the turns are what make it slow: its time with them a third or
+ * more over its time alone (`aloneSeconds`; unsaid, it takes turns with nothing). Only to one `ready`, loaded with
+ * the window its parts need: nothing loaded or unloaded for it (on a host whose memory holds one model at a time,
+ * a load would wait for the first's work to end). Not for the user's choice; never for nothing: the first alone,
+ * held up little, or nothing ready sooner by that much, stays. Its speed may be a guess: the turns are not, and
+ * the other job teaches it meanwhile.
  */
 export function soonerThanShared(
-  candidates: ReadonlyArray<Timed & { shared: number; aloneSeconds?: number; ready?: boolean }>,
+  candidates: ReadonlyArray<Timed & { aloneSeconds?: number; ready?: boolean }>,
 ): LimitFit | undefined {
   const first = candidates[0];
-  if (!first || first.shared <= 0 || first.chosen) return undefined;
-  if (SHARED_GAIN * first.seconds < (first.aloneSeconds ?? first.seconds)) return undefined;
+  if (!first || first.chosen || first.aloneSeconds === undefined) return undefined;
+  if (SHARED_GAIN * first.seconds < first.aloneSeconds) return undefined;
   let index = -1;
   candidates.forEach((c, i) => {
     const sooner = c.seconds <= SHARED_GAIN * first.seconds && (index < 0 || c.seconds < candidates[index]!.seconds);

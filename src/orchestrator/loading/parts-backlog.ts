@@ -34,3 +34,10 @@ export class PartsBacklog {
     return sum;
   }
 }
+
+/** The parts of other jobs left to begin on `model` over `hosts` (each host's loader's backlog). */
+export function backlogOver(hosts: Iterable<{ loader: { backlog: PartsBacklog } }>, model: string): number {
+  let sum = 0;
+  for (const h of hosts) sum += h.loader.backlog.on(model);
+  return sum;
+}

@@ -19,6 +19,7 @@ import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from '../generation/hand-over.js';
 import { estimatePlan } from './plan-estimate.js';
 import { slotsAt } from './split-copies.js';
+import { backlogOver } from '../loading/parts-backlog.js';
 import type { JobParts } from './parts.js';
 
 /** A model able to take the input in parts, and its parts' sizes by the estimate. */
@@ -60,7 +61,10 @@ function holdersFor(views: readonly HostOverview[], copies: readonly Windowed[],
  * the turns its parts would take with them.
  */
 function sharedFor(views: readonly HostOverview[], copies: readonly Windowed[], o: Windowed): number {
-  return holdersFor(views, copies, o).reduce((s, v) => s + v.host.loader.backlog.on(o.name), 0);
+  return backlogOver(
+    holdersFor(views, copies, o).map((v) => v.host),
+    o.name,
+  );
 }
 
 /** Each option timed as its plan would run (plan-estimate.ts), with the other jobs' parts its copies take turns with. */
@@ -74,7 +78,6 @@ function timedOptions(
   seconds: number;
   measured: boolean;
   chosen: boolean;
-  shared: number;
   aloneSeconds: number;
   ready: boolean;
 }> {
@@ -117,7 +120,6 @@ function timedOptions(
       seconds: e.seconds,
       measured: e.known,
       chosen: o.model.chosen === true,
-      shared,
       aloneSeconds: alone.seconds,
       ready,
     };

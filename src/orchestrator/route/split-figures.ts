@@ -12,6 +12,7 @@ import type { Planned } from './route-plan.js';
 import { estimatePlan } from './plan-estimate.js';
 import { hostFacts } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
+import { backlogOver } from '../loading/parts-backlog.js';
 
 /**
  * What the plan expects, as a dry run of the job does: the speeds, a part's answer, an earlier
@@ -37,11 +38,14 @@ interface Shape {
   finalMaxTokens: number;
   firstAlone: boolean;
   planned: Planned;
+  /** The copies its parts go to (fleet/parts-copies.ts): where other jobs' parts take turns with its own. */
+  copies: ReadonlyArray<{ host: string }>;
 }
 
 /**
  * The plan's figures at its model's host, as a dry run of the job makes them (offload.ts splitDryRun): a part's
- * average prompt, the model's load when it is not loaded (its cold-load estimate), the wait for its slots.
+ * average prompt, the model's load when it is not loaded (its cold-load estimate), the wait for its slots, the turns
+ * its parts take with other jobs' on its copies (loading/parts-backlog.ts).
  */
 export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan: Shape): PlanFigures {
   const views = plan.planned.placement.views;
@@ -60,12 +64,20 @@ export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan
     ...(m && !loaded && { coldLoadMs: coldLoadEstimates([m], job.records.metrics.loadSpeed()).get(m.name) }),
   };
   const parts = plan.parts.length;
+  // other jobs' parts left to begin on its copies: its parts take turns with them, as the choice of its model
+  // counted (limit-split.ts)
+  const hosts = new Set(plan.copies.length > 0 ? plan.copies.map((c) => c.host) : [plan.host.name]);
+  const shared = backlogOver(
+    views.filter((v) => hosts.has(v.host.name)).map((v) => v.host),
+    plan.model,
+  );
   const shape = {
     parts,
     width: plan.width,
     rounds: plan.rounds,
     finalMaxTokens: plan.finalMaxTokens,
     firstAlone: plan.firstAlone,
+    ...(shared > 0 && { sharedParts: shared }),
   };
   // what a part's request reads on average, as the dry run counts it
   const promptTokens = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, parts));
