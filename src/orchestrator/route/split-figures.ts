@@ -38,8 +38,11 @@ interface Shape {
   finalMaxTokens: number;
   firstAlone: boolean;
   planned: Planned;
-  /** The copies its parts go to (fleet/parts-copies.ts): where other jobs' parts take turns with its own. */
-  copies: ReadonlyArray<{ host: string }>;
+  /**
+   * The copies its parts go to (fleet/parts-copies.ts): where other jobs' parts take turns with its own; unsaid or
+   * none, the plan's host.
+   */
+  copies?: ReadonlyArray<{ host: string }>;
 }
 
 /**
@@ -66,7 +69,7 @@ export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan
   const parts = plan.parts.length;
   // other jobs' parts left to begin on its copies: its parts take turns with them, as the choice of its model
   // counted (limit-split.ts)
-  const hosts = new Set(plan.copies.length > 0 ? plan.copies.map((c) => c.host) : [plan.host.name]);
+  const hosts = new Set(plan.copies?.length ? plan.copies.map((c) => c.host) : [plan.host.name]);
   const shared = backlogOver(
     views.filter((v) => hosts.has(v.host.name)).map((v) => v.host),
     plan.model,
