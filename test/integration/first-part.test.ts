@@ -1,8 +1,9 @@
-// A split job's first part goes before the others only when it loads the model, so that the model loads once
-// (route/first-part.ts): on a copy loaded with the parts' window, every part starts at once (issue 82).
+// A split job's parts all start at once on a model being loaded, or reloaded to the parts' window: the host's
+// loader loads it once for every part waiting on it, so no part waits for part 1 (route/first-part.ts, issue 82).
 import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { FAIR_YAML, fairModels, logQuestion, longLog } from '../helpers/fair.js';
@@ -15,6 +16,7 @@ afterEach(async () => {
 });
 
 const req = logQuestion('qwen2.5:14b');
+const docs = [{ label: 'logs/app.log', text: longLog() }];
 
 /** Parts 1 and 2 of the job's requests since `from`: when each began and ended. */
 function firstTwo(fake: FakeOllama, from: number) {
@@ -23,39 +25,65 @@ function firstTwo(fake: FakeOllama, from: number) {
     .slice(from)
     .filter((g) => /Part [12] of \d+ of the input/.test(g.prompt ?? ''));
   const of = (n: number) => parts.find((g) => new RegExp(`Part ${n} of `).test(g.prompt ?? ''))!;
-  return { one: of(1), two: of(2), loads: fake.stats().loads };
+  return { one: of(1), two: of(2) };
+}
+
+async function start(loadDelayMs = 0) {
+  const fake = await FakeOllama.start({
+    memoryBytes: 32e9,
+    tokenDelayMs: 5,
+    numParallel: 2,
+    models: fairModels(5),
+    loadDelayMs,
+  });
+  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial answer'));
+  const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
+  stops.push(
+    () => core.shutdown(200),
+    () => fake.stop(),
+  );
+  return { fake, core };
+}
+
+async function splitPlan(core: Awaited<ReturnType<typeof start>>['core']) {
+  const planned = await planOffload(core, req, docs);
+  if (planned.kind !== 'split') throw new Error(`expected a split plan, got ${planned.kind}`);
+  return planned.plan;
 }
 
 describe("a split job's first part", () => {
-  it("goes alone while it loads the model, and not once a copy holds the parts' window", async () => {
-    const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 5, numParallel: 2, models: fairModels(5) });
-    fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial answer'));
-    const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
-    stops.push(
-      () => core.shutdown(200),
-      () => fake.stop(),
-    );
-    const docs = [{ label: 'logs/app.log', text: longLog() }];
-
-    // nothing loaded: part 1 loads the model, the others wait for it
-    const cold = await planOffload(core, req, docs);
-    if (cold.kind !== 'split') throw new Error(`expected a split plan, got ${cold.kind}`);
-    expect(cold.plan.width).toBe(2);
-    expect(cold.plan.firstAlone).toBe(true);
-    expect((await runSplit(core, req, cold.plan)).text).toBe('FINAL');
+  it('does not wait alone while its model loads: parts 1 and 2 together, the model loaded once', async () => {
+    const { fake, core } = await start(300);
+    const cold = await splitPlan(core);
+    expect(cold.width).toBe(2);
+    expect(cold.firstAlone).toBe(false);
+    expect((await runSplit(core, req, cold)).text).toBe('FINAL');
     const a = firstTwo(fake, 0);
-    expect(a.two.at).toBeGreaterThanOrEqual(a.one.endedAt!);
-    expect(a.loads).toBe(1);
+    expect(a.two.at).toBeLessThan(a.one.endedAt!);
+    expect(fake.loadCount('qwen2.5:14b')).toBe(1);
 
-    // loaded with the window its parts were sized to: parts 1 and 2 run together, nothing loaded again
+    // loaded with the window its parts were sized to: the same, nothing loaded again
     const from = fake.generations().length;
-    const warm = await planOffload(core, req, docs);
-    if (warm.kind !== 'split') throw new Error(`expected a split plan, got ${warm.kind}`);
-    expect(warm.plan.window).toBe(cold.plan.window);
-    expect(warm.plan.firstAlone).toBe(false);
-    expect((await runSplit(core, req, warm.plan)).text).toBe('FINAL');
+    const warm = await splitPlan(core);
+    expect(warm.window).toBe(cold.window);
+    expect(warm.firstAlone).toBe(false);
+    expect((await runSplit(core, req, warm)).text).toBe('FINAL');
     const b = firstTwo(fake, from);
     expect(b.two.at).toBeLessThan(b.one.endedAt!);
-    expect(b.loads).toBe(1);
+    expect(fake.loadCount('qwen2.5:14b')).toBe(1);
+  }, 60_000);
+
+  it('does not wait alone while its model is reloaded to the parts’ window: one reload for all its parts', async () => {
+    const { fake, core } = await start(300);
+    const quick = await routeAndGenerate(core, { prompt: 'What is a closure?', model: 'qwen2.5:14b' });
+    expect(quick.contextLength).toBeLessThan(8192);
+    const wider = await splitPlan(core);
+    expect(wider.window).toBe(8192); // idle and its asker's only: the reload is paid (fleet/kept-window.ts)
+    expect(wider.firstAlone).toBe(false);
+    expect((await runSplit(core, req, wider)).text).toBe('FINAL');
+    const a = firstTwo(fake, 1);
+    expect(a.two.at).toBeLessThan(a.one.endedAt!);
+    expect(fake.stats().reloads).toHaveLength(1);
+    expect(fake.loadCount('qwen2.5:14b')).toBe(2);
   }, 60_000);
 });

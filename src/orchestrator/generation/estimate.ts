@@ -2,7 +2,7 @@
  * How long a plan takes, in seconds, pure over plain data: the load (none when loaded), the wait
  * behind the requests already running on the model, then each request reading its prompt (the
  * tokens the engine's cache already holds are not read again) and writing its answer — the parts
- * `width` at once (the first alone when it loads the model, so it loads once), then each combining round, its
+ * `width` at once (the first alone while its engine has not said its window), then each combining round, its
  * prompt the answers it combines. Speeds are what this host measured of the model
  * (speed-learning.ts); a speed not yet measured is taken from what the host is — its other models'
  * measured speeds, else its kind and VRAM — and the model's size (assumed-speeds.ts), and the
@@ -157,8 +157,8 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
     answerSeconds += (waves * answerTokens) / g;
     overheadSeconds += waves * each;
   };
-  // the first part alone when it loads the model (so it loads once) or learns its window, then the rest width at
-  // once; else every part width at once
+  // the first part alone when it learns its window (route/first-part.ts), then the rest width at once; else every
+  // part width at once
   const first = input.rounds > 0 || parts > 1 ? answer : (input.finalAnswerTokens ?? answer);
   const reading = input.promptTokens - cached;
   // one request alone, without load or wait

@@ -2,8 +2,8 @@
  * Running a split job (offload-plan.ts decided it): the task on every part, then the partial
  * answers combined — in further rounds while they do not fit one prompt. Parts and each round's
  * combinations run at once on every slot of every host that has the model (the route spreads a
- * busy copy's requests to another host's); the first part runs alone when it loads the model (so the model is
- * loaded once) or learns the window its engine runs it with (route/first-part.ts).
+ * busy copy's requests to another host's); the first part runs alone only while the engine has not said the window
+ * it runs the model with (route/first-part.ts): a model loading takes every part at once, its loader loading it once.
  * A job never holds more requests at once than those slots — a part cut in two runs its halves
  * one after the other — so another client's call on the same model waits at most one generation.
  * Where the engine has a tokenizer, each part is counted by it before it is sent, and one that
@@ -218,7 +218,7 @@ export async function runSplit(
     const pace = paceOf(req, plan, mark, onStatus);
     pace?.begin(); // the plan's estimate until a part is timed
     const runPart = partRunner(req, plan, g, pace, parts);
-    // part 1 first when it loads the model or learns its window (route/first-part.ts), else every part at once
+    // part 1 first when it learns the engine's window (route/first-part.ts), else every part at once
     const first = plan.firstAlone ? [await runPart(plan.parts[0]!, 0, `part 1 of ${total}`)] : [];
     if (plan.firstAlone) checkRuntimeWindow(plan, total);
     const from = first.length;

@@ -156,7 +156,7 @@ function splitPlanOf(
     calls,
     width,
     copies,
-    firstAlone: firstPartAlone(host, chosen, chosen.contextWindow),
+    firstAlone: firstPartAlone(host, chosen.name),
     count,
     tokens,
     inputTokens,

@@ -35,7 +35,7 @@ export interface SplitPlan {
   width: number;
   /** The copies its parts go to, the plan's host first: the job's requests at once on each, and whether it loads it. */
   copies: PartsCopy[];
-  /** Whether part 1 runs before the others (route/first-part.ts): it loads the model, or learns its window. */
+  /** Whether part 1 runs before the others (route/first-part.ts): it learns the window the engine runs the model with. */
   firstAlone: boolean;
   /** Why the model was chosen, when the caller named none (the result's reason says it). */
   why?: string;

@@ -31,7 +31,7 @@ export function windowSeconds(s: Sizing, m: Windowed, window: number): number | 
   const inputTokens = Math.ceil(s.inputEstimate * s.ratioOf(m.name));
   const work = plan.whole
     ? { promptTokens: Math.max(1, plan.needTokens - s.answerTokens), maxTokens: finalMaxTokens }
-    : splitWork(plan, inputTokens, slotsAt(view), finalMaxTokens, firstPartAlone(view.host, m, window));
+    : splitWork(plan, inputTokens, slotsAt(view), finalMaxTokens, firstPartAlone(view.host, m.name));
   const place = {
     host: view.host,
     ...hostFacts(view.overview),
