@@ -1,6 +1,6 @@
 /**
  * A split job's combining rounds at the widest copy it uses (issue 82): its parts sized to a copy kept
- * at 4k (another client uses it), a second copy loaded at 8k takes parts too — and the parts' answers,
+ * at 4k (another agent uses it), a second copy loaded at 8k takes parts too — and the parts' answers,
  * more than one 4k combining prompt holds but not more than an 8k one, are combined in one round on
  * the 8k copy, not in two rounds of three requests; neither copy is reloaded.
  */
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { combining, otherClient, stops, twoHosts, windowReq } from '../helpers/split-fleet.js';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { longLog } from '../helpers/fair.js';
 import { oneTokenWords } from '../fake-ollama/tokenize.js';
 
@@ -23,6 +24,9 @@ describe('a split job over a copy kept at 4k and one loaded at 8k', () => {
       f.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : oneTokenWords(300, 'p')));
     await otherClient(a); // the first host's copy at its engine's 4096, another client's
     await otherClient(b); // the second's at 8192
+    // another agent of this server asks on the first host's copy: kept at its window for him (no reload for ann)
+    await routeAndGenerate(core, { prompt: 'Hi', model: 'llama3.1:8b', agent: 'bob', client: 'bob', useMemory: false });
+    expect(a.generations()).toHaveLength(2);
     const planned = await planOffload(core, windowReq, [{ label: 'app.log', text: longLog(100_000) }]);
     if (planned.kind !== 'split') throw new Error(`expected a split plan, got ${planned.kind}`);
     const plan = planned.plan;

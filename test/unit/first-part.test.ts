@@ -17,7 +17,12 @@ describe('firstPartAlone', () => {
 
   it('on an engine that loads by itself: alone until it has said the window it runs the model with', () => {
     const said = host(false, (model) => (model === 'm' ? 8192 : undefined));
-    expect(firstPartAlone(host(false, () => undefined), 'm')).toBe(true);
+    expect(
+      firstPartAlone(
+        host(false, () => undefined),
+        'm',
+      ),
+    ).toBe(true);
     expect(firstPartAlone(said, 'm')).toBe(false);
     expect(firstPartAlone(said, 'other')).toBe(true);
   });
