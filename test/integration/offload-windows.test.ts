@@ -206,11 +206,13 @@ describe('on a 12 GB Ollama host, the window is what memory holds', () => {
     });
     while (fake.generations().length < 3) await new Promise((r) => setTimeout(r, 10));
     ac.abort();
-    const abortedAt = Date.now();
     await expect(started).rejects.toThrow(/cancel/i);
-    await new Promise((r) => setTimeout(r, 300));
-    // nothing reached the engine after the cancel (a part sent just before it may still arrive a moment later)
-    expect(fake.requests.filter((q) => q.path === '/api/generate' && q.at > abortedAt + 50)).toEqual([]);
+    // a part sent just before the cancel may still reach the engine a moment after it; after that, nothing more
+    const generate = () => fake!.requests.filter((q) => q.path === '/api/generate').length;
+    await new Promise((r) => setTimeout(r, 150));
+    const settled = generate();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(generate()).toBe(settled);
     expect(fake.requests.filter((q) => q.path === '/api/generate').length).toBeLessThan(10);
   });
 });
