@@ -22,6 +22,7 @@ import { benchLongCall } from './long-call.js';
 import { benchTeam } from './team.js';
 import { benchRush } from './rush.js';
 import { benchFifty } from './fifty.js';
+import { benchFirstCall } from './first-call.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchHttpDrop } from './http-drop.js';
@@ -73,6 +74,7 @@ export const BENCHES: Bench[] = [
   { name: 'footprint', run: benchFootprint, check: true },
   { name: 'answer-checks', run: benchAnswerChecks },
   { name: 'startup', run: benchStartup },
+  { name: 'first-call', run: benchFirstCall, check: true },
   { name: 'overhead', run: benchOverhead, check: true },
   { name: 'trace', run: benchTrace, check: true },
   { name: 'trace-fleet', run: benchTraceFleet, check: true },

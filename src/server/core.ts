@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../orchestrator/config/index.js';
 import type { ProjectProfile } from '../orchestrator/project/project.js';
 import type { TemplateLibrary } from '../orchestrator/templates/library.js';
 import { closeStateDbs } from '../orchestrator/storage/db.js';
+import { readyAhead } from '../orchestrator/ready-ahead.js';
 import { log } from '../orchestrator/util/log.js';
 import { RESOURCES } from '../resources/index.js';
 import { TOOLS } from '../tools/index.js';
@@ -159,6 +160,8 @@ export async function startCore(parts: CoreParts): Promise<Core> {
     (v) => log.info(greeting(orch.backend, v, orch.host)),
     (err: unknown) => log.warn(err instanceof Error ? err.message : String(err)),
   );
+  // the first call's one-off work (the classifier's patterns, the state database) done while none comes
+  const unready = readyAhead(orch.home);
   const perServer = new WeakMap<McpServer, Handlers>();
   return {
     orch,
@@ -168,6 +171,9 @@ export async function startCore(parts: CoreParts): Promise<Core> {
       return h;
     },
     // folds the write-ahead log into state.db: a copy of that file alone is a backup
-    stop: (withinMs) => orch.shutdown(withinMs).then(closeStateDbs),
+    stop: (withinMs) => {
+      unready();
+      return orch.shutdown(withinMs).then(closeStateDbs);
+    },
   };
 }
