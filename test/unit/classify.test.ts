@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { random } from '../helpers/random.js';
 import {
   classify,
   estimateTokens,
@@ -255,6 +256,57 @@ describe('estimateTokens', () => {
       previous = n;
     }
     expect(estimateTokens(prose + prose)).toBeGreaterThan(estimateTokens(prose));
+  });
+
+  it('weighs each character as written: a surrogate pair once, a lone half, every kind of character', () => {
+    // the weights by code point, as the doc comment gives them
+    const byCodePoint = (text: string) => {
+      let weight = 0;
+      let afterDigit = false;
+      for (const ch of text) {
+        const code = ch.codePointAt(0)!;
+        const digit = /[0-9]/.test(ch);
+        if (code < 0x80) weight += /[A-Za-z\s]/.test(ch) ? 0.25 : digit ? 0.6 : afterDigit ? 1 : 0.5;
+        else weight += code > 0x2e7f ? 1 : /[\p{L}\p{N}\s]/u.test(ch) ? 0.25 : 0.5;
+        afterDigit = code < 0x80 && digit;
+      }
+      return Math.ceil(weight);
+    };
+    expect(estimateTokens('😀')).toBe(1);
+    expect(estimateTokens('😀😀😀😀')).toBe(4);
+    expect(estimateTokens('\ud83d')).toBe(1); // a lone high half
+    expect(estimateTokens('\ude00\ud83d')).toBe(2); // halves in the wrong order: two characters
+    expect(estimateTokens('aaaa')).toBe(1);
+    expect(estimateTokens('éééé')).toBe(1);
+    expect(estimateTokens('1:2')).toBe(3); // 0.6 + 1 (right after a digit) + 0.6
+    const rand = random(82);
+    const alphabet = [
+      'a',
+      'Z',
+      ' ',
+      '\n',
+      '7',
+      ':',
+      '.',
+      '{',
+      'é',
+      'ß',
+      '—',
+      '\u00a0',
+      '日',
+      '😀',
+      '\ud83d',
+      '\ude00',
+      '\u2e7f',
+      '\u2e80',
+    ];
+    for (let k = 0; k < 300; k++) {
+      const text = Array.from(
+        { length: Math.floor(rand() * 60) },
+        () => alphabet[Math.floor(rand() * alphabet.length)],
+      ).join('');
+      expect(estimateTokens(text), JSON.stringify(text)).toBe(byCodePoint(text));
+    }
   });
 });
 
