@@ -56,6 +56,7 @@ export const SERVER_VARIABLES = [
   'OLLM_STATE_BATCH_MS',
   'OLLM_UNLOAD_WAIT_PER_MODEL_MS',
   'OLLM_REMOTE_VRAM_RECOVERY_MS',
+  'OLLM_READY_AHEAD',
 ] as const;
 
 /** Variables the server reads that are not in the key, and why. */
