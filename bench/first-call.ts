@@ -7,10 +7,8 @@
  * keeps one home across its rounds (its database made in the first), as a user's does. Goal: the
  * first call ready ahead ≤ 0.7× the first call that does it all (medians of the rounds).
  */
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { FakeOllama } from '../test/fake-ollama/server.js';
-import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
+import { connect, tempHome } from '../test/helpers/spawn.js';
 
 const ROUNDS = Number(process.env.OLLM_BENCH_FIRST_ROUNDS ?? 7);
 const IDLE_MS = 1000;
@@ -19,32 +17,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** One server started, left idle, asked once: the call's time, ms. */
 async function firstCall(host: string, home: string, extra: Record<string, string>): Promise<number> {
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI],
-      env: serverEnv({
-        HOME: home,
-        OLLM_HOME: home,
-        OLLAMA_HOST: host,
-        OLLM_SHARED: '0',
-        OLLM_LOG_LEVEL: 'error',
-        ...extra,
-      }),
-      cwd: home,
-      stderr: 'ignore',
-    }),
-  );
+  const env = { HOME: home, OLLM_HOME: home, OLLAMA_HOST: host, OLLM_SHARED: '0', OLLM_LOG_LEVEL: 'error', ...extra };
+  const session = await connect(env, [], home);
   try {
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const t = performance.now();
-    const r = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 16 } });
+    const r = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 16 } });
     const ms = performance.now() - t;
     if (r.isError) throw new Error(`first-call: ${JSON.stringify(r.content).slice(0, 300)}`);
     return ms;
   } finally {
-    await client.close();
+    await session.close();
   }
 }
 
