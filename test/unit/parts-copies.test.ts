@@ -7,7 +7,7 @@
  * now, a copy the plan loads once it is loaded, one copy a part.
  */
 import { describe, expect, it } from 'vitest';
-import { combineCopy, partsCopies, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
+import { combineCopy, partsCopies, partsReloadWhy, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
 import { PartSlots } from '../../src/orchestrator/jobs/part-slots.js';
 
 const copy = (host: string, over: Partial<CopyState> = {}): CopyState => ({
@@ -77,6 +77,31 @@ describe('partsCopies', () => {
       partMs: undefined,
     });
     expect(choice.copies.map((c) => c.host)).toEqual(['a', 'b']);
+  });
+
+  it("reloads a copy loaded narrower (idle, nothing else using it) when the parts' wait is longer, as a load", () => {
+    const narrow = (loadMs: number) => copy('b', { loaded: false, loadMs, window: 8192, reloadFrom: 4096 });
+    // 12 requests of 1 s over a's two slots: 6 s of waiting against a 1 s reload
+    const worth = partsCopies([copy('a', { window: 8192 }), narrow(1000)], { requests: 12, partMs: 1000 });
+    expect(worth).toEqual({
+      copies: [
+        { host: 'a', slots: 2, window: 8192 },
+        { host: 'b', slots: 2, window: 8192, load: { ms: 1000, waitMs: 6000, reloadFrom: 4096 } },
+      ],
+      width: 4,
+    });
+    expect(partsReloadWhy('m', worth)).toBe(
+      'reloads m on b with an 8k window for the parts (it was loaded with 4k, and nothing else was using it): ' +
+        '~1 s, where the parts would wait ~6 s',
+    );
+    // the reload takes longer than the wait: kept as it is, no part there
+    const not = partsCopies([copy('a', { window: 8192 }), narrow(7000)], { requests: 12, partMs: 1000 });
+    expect(not).toEqual({ copies: [{ host: 'a', slots: 2, window: 8192 }], width: 2 });
+    expect(partsReloadWhy('m', not)).toBeUndefined();
+    // the wait unknown (no speed measured): reloaded, as a copy with room is loaded (a hot model's rule), and said
+    const unknown = partsCopies([copy('a', { window: 8192 }), narrow(9000)], { requests: 12, partMs: undefined });
+    expect(unknown.copies.map((c) => c.host)).toEqual(['a', 'b']);
+    expect(partsReloadWhy('m', unknown)).toMatch(/: ~9 s, the parts' speed not yet measured$/);
   });
 
   it("with nothing loaded, the plan's copy is used with its slots (its first part loads it)", () => {

@@ -212,4 +212,4 @@ export function reloadPaidWhy(model: string, r: { from: number; to: number; paid
 }
 
 /** "a" or "an" before a figure as it is read: an 8k, an 11k, an 18k, an 80k; a 16k. */
-const article = (figure: string) => (/^~?(8|11|18)/.test(figure) ? 'an' : 'a');
+export const article = (figure: string) => (/^~?(8|11|18)/.test(figure) ? 'an' : 'a');

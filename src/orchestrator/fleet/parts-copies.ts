@@ -10,7 +10,10 @@
  * choice out; the plan makes it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
  */
 import { worthLoading } from './copy-spread.js';
+import { article, tokensInWords } from './kept-window.js';
 
+/** "an 8k window", as said. */
+const inWords = (w: number) => `${article(tokensInWords(w))} ${tokensInWords(w)}`;
 /** One copy of the job's model, as the plan sees it now. */
 export interface CopyState {
   host: string;
@@ -25,6 +28,11 @@ export interface CopyState {
   loadMs: number;
   /** The window it serves the job with, no reload: its loaded one, else the parts' (a copy the job loads takes theirs). */
   window: number;
+  /**
+   * Loaded with this smaller window, idle, and nothing else using it or what its reload would unload: the job may
+   * reload it at the parts' window (not loaded to the choice; its reload is `loadMs`), weighed as a load is.
+   */
+  reloadFrom?: number;
 }
 
 /** A copy the job uses: its host, the job's requests at once there, and whether the job loads it. */
@@ -33,7 +41,7 @@ export interface PartsCopy {
   slots: number;
   /** The window it serves with (CopyState.window): a combination sized wider goes only where it fits. */
   window: number;
-  load?: { ms: number; waitMs: number | undefined };
+  load?: { ms: number; waitMs: number | undefined; reloadFrom?: number };
 }
 
 export interface CopiesChoice {
@@ -72,10 +80,32 @@ export function partsCopies(states: readonly CopyState[], work: PartsWork): Copi
     const waitMs =
       work.partMs === undefined ? undefined : (Math.max(0, work.requests) * work.partMs) / Math.max(1, freeSlots);
     if (!worthLoading(c.loadMs, waitMs)) break;
-    copies.push({ host: c.host, slots: c.slots, window: c.window, load: { ms: c.loadMs, waitMs } });
+    const reload = c.reloadFrom === undefined ? {} : { reloadFrom: c.reloadFrom };
+    copies.push({ host: c.host, slots: c.slots, window: c.window, load: { ms: c.loadMs, waitMs, ...reload } });
     freeSlots += c.slots;
   }
   return { copies, width: copies.reduce((n, c) => n + c.slots, 0) };
+}
+
+/**
+ * The reloads `choice` makes, in the result's words: "reloads qwen2.5-coder:7b on second with an 8k window for the
+ * parts (it was loaded with 4k, and nothing else was using it): ~1 s, where the parts would wait ~6 s"; undefined
+ * when it makes none.
+ */
+export function partsReloadWhy(model: string, choice: CopiesChoice): string | undefined {
+  const s = (ms: number) => `~${Math.max(1, Math.round(ms / 1000))} s`;
+  const said = choice.copies.flatMap(({ host, window, load }) =>
+    load?.reloadFrom === undefined
+      ? []
+      : [
+          `reloads ${model} on ${host} with ${inWords(window)} window for the parts (it was loaded with ` +
+            `${tokensInWords(load.reloadFrom)}, and nothing else was using it): ${s(load.ms)}, ` +
+            (load.waitMs === undefined
+              ? `the parts' speed not yet measured`
+              : `where the parts would wait ${s(load.waitMs)}`),
+        ],
+  );
+  return said.length > 0 ? said.join('; ') : undefined;
 }
 
 /**

@@ -28,13 +28,16 @@ export function loadPlannedCopies(
     const load = loadCandidate(view.host, {
       model: plan.model,
       contextLength: plan.window,
-      keepWindow: true, // loaded meanwhile with another window (another's load): no parts there, and no reload
+      // loaded meanwhile with another window (another's load): no parts there, and no reload — but the one the plan
+      // chose to reload (loaded with a smaller window, nothing else using it: fleet/parts-copies.ts)
+      keepWindow: copy.load?.reloadFrom === undefined,
       ...(signal && { signal }),
     });
     void load.then(
       (outcome) => {
         const ok = outcome.action !== 'refused';
-        if (outcome.action === 'loaded' && copy.load) {
+        // a copy reloaded wider stays the copy it was (not an extra one, released once idle)
+        if (outcome.action === 'loaded' && copy.load && copy.load.reloadFrom === undefined) {
           const wait = copy.load.waitMs === undefined ? '' : ` (~${Math.round(copy.load.waitMs / 1000)} s)`;
           plan.route.parts.fleet.extraCopies?.made(
             plan.model,

@@ -97,6 +97,12 @@ export class HostRequests {
     return false;
   }
 
+  /** Whether `model` served `client` within SHARED_RECENT_MS. */
+  servedBy(model: string, client: string): boolean {
+    const t = this.served.get(withTag(model))?.get(client);
+    return t !== undefined && t >= this.now() - SHARED_RECENT_MS;
+  }
+
   /**
    * `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there:
    * until it begins, or HOLD_MS (quick-holds.ts).

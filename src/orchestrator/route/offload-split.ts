@@ -17,7 +17,8 @@ import { withinLimit } from './limit-split.js';
 import { splitCopies } from './split-copies.js';
 import { combineSizing } from './combine-window.js';
 import { firstPartAlone } from './first-part.js';
-import type { CopiesChoice } from '../fleet/parts-copies.js';
+import { partsReloadWhy, type CopiesChoice } from '../fleet/parts-copies.js';
+import { partsReloadMs } from './window-cost.js';
 import { splitModel, type Ranked } from './offload-order.js';
 import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
 import type { OffloadPlan, SplitPlan } from './offload-types.js';
@@ -99,14 +100,21 @@ export async function chosenPlan(
   // the copies its parts go to, and how many at once on each (fleet/parts-copies.ts)
   // the work the route inferred when the caller said none: its answers' lengths are learned under it
   const task = s.req.task ?? s.job.call.work().task;
-  const copies = await splitCopies(s.job, { task }, decided.placement, {
-    model: chosen.name,
-    host,
-    window: chosen.contextWindow,
-    partPromptTokens: Math.max(...parts.map((p) => p.tokens)) + window.carriedTokens,
-    partAnswerTokens: window.partAnswerTokens,
-    calls: atParts.calls,
-  });
+  const copies = await splitCopies(
+    s.job,
+    { task },
+    decided.placement,
+    {
+      model: chosen.name,
+      host,
+      window: chosen.contextWindow,
+      partPromptTokens: Math.max(...parts.map((p) => p.tokens)) + window.carriedTokens,
+      partAnswerTokens: window.partAnswerTokens,
+      calls: atParts.calls,
+    },
+    (m) => partsReloadMs(s, m),
+  );
+  const reloads = partsReloadWhy(chosen.name, copies);
   // combined at the widest window of the copies it uses: fewer rounds where one is loaded wider than the parts
   const combining = combineSizing({
     window: chosen.contextWindow,
@@ -116,12 +124,16 @@ export async function chosenPlan(
   });
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, combining.combineTokens);
   const plan = {
-    ...splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, why, decided),
+    ...splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, withReloads(why, reloads), decided),
     ...combining,
   };
   const route = await partsRoute(s.job, s.req, plan);
   return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, { task }, plan), route } };
 }
+
+/** The plan's reason with the reloads its copies make, said (fleet/parts-copies.ts partsReloadWhy). */
+const withReloads = (why: { why?: string }, reloads: string | undefined): { why?: string } =>
+  reloads === undefined ? why : { why: why.why ? `${why.why}; ${reloads}` : reloads };
 
 /** The split plan: the parts, the combining rounds, the copies and requests at once, and what every part carries. */
 function splitPlanOf(

@@ -40,6 +40,8 @@ export async function splitCopies(
   req: Pick<RouteRequest, 'task'>,
   placement: Placement,
   plan: Sized,
+  /** What reloading a copy loaded with a smaller window takes (ms), when nothing else uses it (window-cost.ts). */
+  reloadMs: (m: Windowed) => number | undefined = () => undefined,
 ): Promise<CopiesChoice> {
   const { views } = placement;
   const own = { host: plan.host.name, slots: Math.max(1, planSlots(views, plan.host)), window: plan.window };
@@ -47,10 +49,17 @@ export async function splitCopies(
   const windowed = await placement.windowed();
   const copies = windowed.filter((m) => m.name === plan.model && m.host !== undefined && !m.cloud);
   const states = copies
-    .filter((m) => m.contextWindow >= plan.window && keepsWindow(m, plan))
+    .filter((m) => m.contextWindow >= plan.window)
     .flatMap((m) => {
       const view = views.find((v) => v.host.name === m.host);
-      return view ? [stateOf(job, view, m, plan.window)] : [];
+      if (!view) return [];
+      if (keepsWindow(m, plan)) return [stateOf(job, view, m, plan.window)];
+      // loaded with a smaller window: reloaded at the parts' only when nothing else uses it (nor what it unloads)
+      const ms = m.loaded === true && m.loadedWindow !== undefined ? reloadMs(m) : undefined;
+      if (ms === undefined) return [];
+      return [
+        { ...stateOf(job, view, m, plan.window), loaded: false, room: true, loadMs: ms, reloadFrom: m.loadedWindow! },
+      ];
     })
     .sort((a, b) => (a.host === plan.host.name ? -1 : b.host === plan.host.name ? 1 : 0));
   if (states.length === 0) return { copies: [own], width: own.slots };
@@ -60,7 +69,9 @@ export async function splitCopies(
 /**
  * Whether a copy serves the parts without a reload: one loaded (or being loaded) with a window under the
  * parts' would be reloaded by the first part sent there (Ollama's needsReload) — from under the other agents
- * using it, in a rush — so it takes no part (fleet/kept-window.ts). The plan's own copy is as its plan said.
+ * using it, in a rush — so it takes no part as it is (fleet/kept-window.ts); the job reloads it only when nothing
+ * else uses it and the parts' wait is longer than the reload (`reloadMs`, fleet/parts-copies.ts). The plan's own
+ * copy is as its plan said.
  */
 const keepsWindow = (m: Windowed, plan: Sized) =>
   m.host === plan.host.name || m.loadedWindow === undefined || m.loadedWindow >= plan.window;

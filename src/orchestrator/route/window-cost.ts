@@ -76,6 +76,17 @@ export function withReloadCost<T extends Windowed>(s: Sizing, m: T): T & { reloa
   return { ...m, reloadMs: copyLoadMs(m, s.job.records.metrics) };
 }
 
+/**
+ * What reloading `m` at a wider window for a split job's parts takes (ms; route/split-copies.ts): as withReloadCost,
+ * and only for a copy that served the asking agent within the last minute — one loaded narrower by a client of the
+ * engine this server does not see keeps its window (its next request would reload it back).
+ */
+export function partsReloadMs(s: Sizing, m: Windowed): number | undefined {
+  const view = viewOf(s.views, m);
+  if (!view?.host.loader.servedBy(m.name, clientOf(s.req))) return undefined;
+  return withReloadCost(s, m).reloadMs;
+}
+
 /** Whether `model` on the view's host is in use: a request runs or waits on it, or it served another agent lately. */
 function usedBesides(view: HostOverview, model: string, client: string): boolean {
   const { loader } = view.host;
