@@ -72,12 +72,18 @@ const waits = (limitMs: number | undefined) =>
 /**
  * The hand-over's text: the job's state in a line — never the parts' answers (each hand-over would
  * cost the agent them again) — and how to collect the whole result: by the job's id, not the
- * arguments again. `withinMs`: how long a follow-up call waits for it.
+ * arguments again. `clientMs`: what the client waits for a call (its whole limit, however late this
+ * call's work began); `limitMs`: what was left of it for this one, which a follow-up call waits within.
  */
-function handedText(job: { id: string }, now: JobNow, limitMs: number | undefined, at = Date.now()): string {
+function handedText(
+  job: { id: string },
+  now: JobNow,
+  { clientMs, limitMs }: { clientMs: number | undefined; limitMs: number | undefined },
+  at = Date.now(),
+): string {
   const within = answerWithin(limitMs);
   return (
-    `Handed over as job ${job.id}, still running (your client waits ${waits(limitMs)}): ` +
+    `Handed over as job ${job.id}, still running (your client waits ${waits(clientMs)}): ` +
     `${jobNowLine(now, at)}.\nMeanwhile go on with other work; then call show_status with ` +
     `{"job":"${job.id}"}: it waits${within === undefined ? '' : ` up to ${aboutTime(within)}`} ` +
     `and returns the whole result once it is done.`
@@ -132,7 +138,8 @@ export async function asJob<O>(
     return result;
   }
   ctx.lines?.outlive(out.ended);
-  const text = handedText(out.job, out.now, limitMs);
+  const clientMs = ctx.clientLimit.seconds === undefined ? undefined : ctx.clientLimit.seconds * 1000;
+  const text = handedText(out.job, out.now, { clientMs, limitMs });
   // what this hand-over costs the agent: counted now, and the job's own ledger line is net of it
   chargeAgent(ctx, owner, out.job.id, { in: estimateTokens(text), out: args });
   return { structured: handed(jobInfo(out.job.id, 'running', out.now), text), text };

@@ -66,6 +66,8 @@ describe('a long call hands over before what is left of its limit', () => {
       expect(fresh()).toBeUndefined();
       await vi.advanceTimersByTimeAsync(1000);
       expect(fresh()).toMatchObject({ structured: { job: { state: 'running' } } });
+      // what the client waits is its limit, however late the work began: 7 s both (4 s was left of the late one's)
+      for (const r of [late(), fresh()]) expect((r as { text: string }).text).toContain('(your client waits 7 s)');
     },
   );
 });
