@@ -79,11 +79,14 @@ export function withReloadCost<T extends Windowed>(s: Sizing, m: T): T & { reloa
 /**
  * What reloading `m` at a wider window for a split job's parts takes (ms; route/split-copies.ts): as withReloadCost,
  * and only for a copy that served the asking agent within the last minute — one loaded narrower by a client of the
- * engine this server does not see keeps its window (its next request would reload it back).
+ * engine this server does not see keeps its window (its next request would reload it back) — on an engine whose
+ * memory this server plans: where another ollm-mcp server plans it (planned-elsewhere.ts), that one's agents use
+ * the copy unseen from here.
  */
 export function partsReloadMs(s: Sizing, m: Windowed): number | undefined {
   const view = viewOf(s.views, m);
-  if (!view?.host.loader.servedBy(m.name, clientOf(s.req))) return undefined;
+  if (!view?.host.engine.can.managesMemory) return undefined;
+  if (!view.host.loader.servedBy(m.name, clientOf(s.req))) return undefined;
   return withReloadCost(s, m).reloadMs;
 }
 
