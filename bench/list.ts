@@ -36,6 +36,7 @@ import { benchOffloadSplit } from './offload-split.js';
 import { benchFootprint } from './footprint.js';
 import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
+import { benchBook } from './book.js';
 import { benchPeer } from './peer.js';
 import { benchPrefix } from './prefix.js';
 import { benchOracle } from './oracle.js';
@@ -76,6 +77,7 @@ export const BENCHES: Bench[] = [
   { name: 'startup', run: benchStartup },
   { name: 'first-call', run: benchFirstCall, check: true },
   { name: 'overhead', run: benchOverhead, check: true },
+  { name: 'book', run: benchBook, check: true },
   { name: 'trace', run: benchTrace, check: true },
   { name: 'trace-fleet', run: benchTraceFleet, check: true },
   { name: 'compare', run: benchCompare, check: true },

@@ -60,7 +60,7 @@ function rawGenerate(port: number, body: string, agent: Agent): Promise<void> {
 }
 
 /** The CPU time the threads of `pids` have run, ns (Linux /proc schedstat; 0 elsewhere): finer than /proc's 10 ms ticks. */
-function cpuNs(pids: number[]): number {
+export function cpuNs(pids: number[]): number {
   let sum = 0;
   for (const pid of pids) {
     try {
@@ -73,15 +73,18 @@ function cpuNs(pids: number[]): number {
   return sum;
 }
 
-/** A stdio server of its own: `file` run by node in a fresh home (`yaml` its settings), in `runtime` (the machine's socket folder). */
-async function stdio(
+/**
+ * A stdio server of its own: `file` run by node in `home` (a fresh one, `yaml` its settings), in `runtime` (the
+ * machine's socket folder).
+ */
+export async function stdio(
   file: string,
   host: string,
   extra: Record<string, string> = {},
   runtime = runtimeDir(),
   yaml = '',
+  home = tempHome(yaml),
 ): Promise<{ client: Client; pid: number; close: () => Promise<void> }> {
-  const home = tempHome(yaml);
   const client = new Client({ name: 'bench', version: '1' });
   const env = serverEnv({
     HOME: home,

@@ -125,6 +125,13 @@ function generateRate(s: SpeedSample): number | undefined {
 
 /** The book with one answer's figures learned at host and model; the same book when it taught nothing. */
 export function learnSpeed(book: SpeedBook, host: string, model: string, s: SpeedSample, now: number): SpeedBook {
+  const key = speedKey(host, model);
+  const next = learnRecord(book[key], s, now);
+  return next ? bounded({ ...book, [key]: next }) : book;
+}
+
+/** One place's record with one answer's figures learned; undefined when the answer taught nothing. */
+export function learnRecord(had: SpeedRecord | undefined, s: SpeedSample, now: number): SpeedRecord | undefined {
   const p = promptRate(s);
   const short = shortPromptRate(s);
   const g = generateRate(s);
@@ -133,27 +140,25 @@ export function learnSpeed(book: SpeedBook, host: string, model: string, s: Spee
     finite(s.overheadMs) && s.overheadMs >= 0 && s.overheadMs / 1000 <= MAX_OVERHEAD_SECONDS
       ? s.overheadMs / 1000
       : undefined;
-  if (p === undefined && short === undefined && g === undefined && length === undefined) return book;
-  const key = speedKey(host, model);
-  const had = book[key] ?? { prompt: [], generate: [], answers: [], cut: [], overhead: [], lastMs: 0 };
-  const next: SpeedRecord = {
-    prompt: p === undefined ? had.prompt : keep(had.prompt, p),
-    generate: g === undefined ? had.generate : keep(had.generate, g),
+  if (p === undefined && short === undefined && g === undefined && length === undefined) return undefined;
+  const was = had ?? { prompt: [], generate: [], answers: [], cut: [], overhead: [], lastMs: 0 };
+  return {
+    prompt: p === undefined ? was.prompt : keep(was.prompt, p),
+    generate: g === undefined ? was.generate : keep(was.generate, g),
     // the model's answers, as a request naming no task expects them: whole ones — a split job's parts and
     // combinations are learned under their task's kind only
-    answers: length === undefined || s.cut || !wholeAnswers(s.task) ? had.answers : keep(had.answers, length),
-    cut: length === undefined ? had.cut : keep(had.cut, s.cut ? 1 : 0),
-    overhead: overhead === undefined ? had.overhead : keep(had.overhead, overhead),
-    ...((short !== undefined || had.short) && {
-      short: short === undefined ? had.short! : keep(had.short ?? [], short),
+    answers: length === undefined || s.cut || !wholeAnswers(s.task) ? was.answers : keep(was.answers, length),
+    cut: length === undefined ? was.cut : keep(was.cut, s.cut ? 1 : 0),
+    overhead: overhead === undefined ? was.overhead : keep(was.overhead, overhead),
+    ...((short !== undefined || was.short) && {
+      short: short === undefined ? was.short! : keep(was.short ?? [], short),
     }),
-    ...((had.tasks || (s.task && length !== undefined)) && { tasks: withTask(had.tasks, s.task, length, s.cut) }),
+    ...((was.tasks || (s.task && length !== undefined)) && { tasks: withTask(was.tasks, s.task, length, s.cut) }),
     ...(finite(s.sizeBytes) && s.sizeBytes > 0
       ? { bytes: s.sizeBytes }
-      : had.bytes !== undefined && { bytes: had.bytes }),
+      : was.bytes !== undefined && { bytes: was.bytes }),
     lastMs: now,
   };
-  return bounded({ ...book, [key]: next });
 }
 
 /** The lengths by task with one answer's added (the same when the sample names no task or wrote nothing). */
@@ -170,7 +175,7 @@ function withTask(
 }
 
 /** At most MAX_PLACES places: the least recently seen go first. */
-function bounded(book: SpeedBook): SpeedBook {
+export function bounded(book: SpeedBook): SpeedBook {
   const keys = Object.keys(book);
   if (keys.length <= MAX_PLACES) return book;
   const kept = keys.sort((a, b) => book[b]!.lastMs - book[a]!.lastMs).slice(0, MAX_PLACES);

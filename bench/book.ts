@@ -1,0 +1,98 @@
+/**
+ * A quick call's cost once much was learned (issue 82, Deliver 3): every answer adds its figures to
+ * the speeds learned of its host and model (stores/speeds.ts), and a home that has seen many hosts and
+ * models keeps hundreds of places. The built server on its own (OLLM_SHARED=0), twice, over one fake
+ * Ollama at zero latency — in a fresh home, and in a home whose speeds know PLACES places, nine answers
+ * each (written through the store itself) — the same quick generation, interleaved. Printed: each one's
+ * p50 and the CPU its process spends a call, its records after the answer included (each process serves
+ * one of the two, so its CPU is all that call's). Goal: the CPU a call with PLACES places within
+ * GOAL_MS of the fresh home's — what an answer records does not grow with what was learned before
+ * (the whole book was read, checked and written again for every answer: +11.6 ms a call at 300 places).
+ * OLLM_BENCH_BOOK_RUNS: rounds (200; 100 in the check).
+ */
+import { FakeOllama } from '../test/fake-ollama/server.js';
+import { CLI, tempHome } from '../test/helpers/spawn.js';
+import { SpeedStore } from '../src/orchestrator/stores/speeds.js';
+import { closeStateDbs } from '../src/orchestrator/storage/db.js';
+import type { SpeedSample } from '../src/orchestrator/generation/speed-learning.js';
+import type { BenchResult } from './list.js';
+import { cpuNs, stdio } from './overhead.js';
+
+const PLACES = 300;
+const GOAL_MS = 0.5;
+const TASKS = ['fast', 'code', 'summarize', 'general', 'reasoning', 'extract'];
+
+/** A home whose speeds know `places` places (three hosts' models), nine answers each, of several tasks. */
+export async function learnedHome(places: number): Promise<string> {
+  const home = tempHome('');
+  const store = new SpeedStore(home);
+  const writes: Array<Promise<void>> = [];
+  for (let i = 0; i < places; i++)
+    for (let k = 0; k < 9; k++) {
+      const sample: SpeedSample = {
+        promptTokens: 800 + k,
+        promptMs: 400 + k,
+        outputTokens: 120 + k,
+        generationMs: 2400,
+        cut: k === 4,
+        overheadMs: 30,
+        sizeBytes: 4.7e9,
+        task: TASKS[k % TASKS.length],
+      };
+      writes.push(store.record(`http://box${i % 3}.lan:11434`, `model-${i}:latest`, sample, { defer: false }));
+    }
+  await Promise.all(writes);
+  await closeStateDbs();
+  return home;
+}
+
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+export async function benchBook(): Promise<BenchResult> {
+  const runs = Number(process.env.OLLM_BENCH_BOOK_RUNS ?? (process.env.OLLM_BENCH_CHECK === '1' ? 100 : 200));
+  const fake = await FakeOllama.start({ tokenDelayMs: 0, loadDelayMs: 0, memoryBytes: 24e9 });
+  fake.reply('a b c d e f g h');
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const home = await learnedHome(PLACES);
+    const servers = {
+      fresh: await stdio(CLI, fake.host, { OLLM_SHARED: '0' }),
+      learned: await stdio(CLI, fake.host, { OLLM_SHARED: '0' }, undefined, '', home),
+    };
+    for (const s of Object.values(servers)) closers.push(s.close);
+    const call = (name: keyof typeof servers) =>
+      servers[name].client.callTool({
+        name: 'route_and_generate',
+        arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16, useMemory: false },
+      }) as Promise<{ isError?: boolean }>;
+    const names = Object.keys(servers) as Array<keyof typeof servers>;
+    for (let i = 0; i < 20; i++) for (const n of names) await call(n); // loads, compiles, reads the state
+    const times = { fresh: [] as number[], learned: [] as number[] };
+    const cpuBefore = Object.fromEntries(names.map((n) => [n, cpuNs([servers[n].pid])]));
+    for (let i = 0; i < runs; i++)
+      for (const n of names) {
+        const t = performance.now();
+        const r = await call(n);
+        times[n].push(performance.now() - t);
+        if (r.isError) throw new Error(`${n}: ${JSON.stringify(r).slice(0, 300)}`);
+      }
+    await new Promise((r) => setTimeout(r, 400)); // the last group commits (250 ms at most) are the calls' too
+    const cpu = (n: keyof typeof servers) => (cpuNs([servers[n].pid]) - cpuBefore[n]!) / runs / 1e6;
+    const grown = cpu('learned') - cpu('fresh');
+    const measured = cpu('fresh') > 0; // no /proc: nothing to judge
+    const ok = !measured || grown <= GOAL_MS;
+    const f = (x: number) => `${x.toFixed(2)} ms`;
+    return {
+      ok,
+      lines: [
+        `book: a quick call on its own, ${runs} interleaved — in a fresh home p50 ${f(p50(times.fresh))}, CPU ` +
+          `${f(cpu('fresh'))} a call; with ${PLACES} places of speeds learned p50 ${f(p50(times.learned))}, CPU ` +
+          `${f(cpu('learned'))} a call: ${grown >= 0 ? '+' : ''}${f(grown)} (goal ≤ +${GOAL_MS} ms) ` +
+          `${!measured ? 'not judged (no /proc)' : ok ? 'OK' : 'OVER'}`,
+      ],
+    };
+  } finally {
+    await Promise.all(closers.map((c) => c()));
+    await fake.stop();
+  }
+}

@@ -1,0 +1,165 @@
+// The speeds learned, kept one row per host and model (stores/speed-rows.ts, migration 6): an answer
+// changes its own place's row only, whatever the book holds; what other stores and processes wrote is
+// taken up after this process's next record; places past MAX_PLACES, or a reset, are noticed; the
+// document an earlier version kept is taken over once.
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'libsql';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_PLACES, speedKey, type SpeedSample } from '../../src/orchestrator/generation/speed-learning.js';
+import { closeStateDbs, stateDb } from '../../src/orchestrator/storage/db.js';
+import { MIGRATIONS } from '../../src/orchestrator/storage/migrations.js';
+import { SpeedStore } from '../../src/orchestrator/stores/speeds.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** 2,000 prompt tokens in 4 s (500/s), 100 tokens in 5 s (20/s). */
+const sample: SpeedSample = { promptTokens: 2000, promptMs: 4000, outputTokens: 100, generationMs: 5000, cut: false };
+const slower: SpeedSample = { ...sample, generationMs: 10_000 }; // 10 tokens/s
+
+/** The stored rows: key, number. */
+async function rows(home: string): Promise<Map<string, number>> {
+  const db = await stateDb(home);
+  const all = db.prepare('SELECT key, seq FROM speeds').all() as Array<{ key: string; seq: number }>;
+  return new Map(all.map((r) => [r.key, r.seq]));
+}
+
+afterEach(async () => {
+  await closeStateDbs();
+});
+
+describe('the speeds, a row per place', () => {
+  it("an answer writes its own place's row only: the others keep theirs untouched", async () => {
+    const home = tempDir('ollm-speeds-');
+    const store = new SpeedStore(home);
+    for (let i = 0; i < 20; i++) await store.record('gpubox', `m${i}`, sample, { defer: false });
+    const before = await rows(home);
+    expect(before.size).toBe(20);
+    await store.record('gpubox', 'm3', slower);
+    const after = await rows(home);
+    const changed = [...after].filter(([key, seq]) => before.get(key) !== seq).map(([key]) => key);
+    expect(changed).toEqual([speedKey('gpubox', 'm3')]);
+    expect(store.at('gpubox', 'm3').tokensPerSecond).toBe(15); // the median of 20 and 10
+  });
+
+  it("takes up what another store wrote meanwhile with its next record, and learns on another's row", async () => {
+    const home = tempDir('ollm-speeds-');
+    const a = new SpeedStore(home);
+    const b = new SpeedStore(home);
+    await a.record('gpubox', 'qwen3:8b', sample);
+    await b.record('gpubox', 'llama3.1:8b', sample);
+    expect(a.at('gpubox', 'llama3.1:8b')).toEqual({}); // not read yet
+    await b.record('gpubox', 'qwen3:8b', slower); // b learns on the row a wrote: both answers count
+    expect(b.book()[speedKey('gpubox', 'qwen3:8b')]!.generate).toEqual([20, 10]);
+    await a.record('laptop', 'phi3', sample);
+    expect(a.at('gpubox', 'llama3.1:8b').tokensPerSecond).toBe(20);
+    expect(a.book()[speedKey('gpubox', 'qwen3:8b')]!.generate).toEqual([20, 10]);
+  });
+
+  it('takes up the rows another process wrote', async () => {
+    const home = tempDir('ollm-speeds-');
+    const here = new SpeedStore(home);
+    await here.record('gpubox', 'qwen3:8b', sample);
+    const script = `import { SpeedStore } from ${JSON.stringify(resolve(import.meta.dirname, '../../src/orchestrator/stores/speeds.ts'))};
+      const s = new SpeedStore(${JSON.stringify(home)});
+      await s.load();
+      await s.record('gpubox', 'qwen3:8b', ${JSON.stringify(slower)});
+      await s.record('gpubox', 'mistral', ${JSON.stringify(sample)});`;
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+    });
+    await here.record('laptop', 'phi3', sample);
+    expect(here.at('gpubox', 'mistral').tokensPerSecond).toBe(20);
+    expect(here.book()[speedKey('gpubox', 'qwen3:8b')]!.generate).toEqual([20, 10]);
+  }, 30_000);
+
+  it(`keeps the newest ${MAX_PLACES} places; another store notices the ones forgotten`, async () => {
+    const home = tempDir('ollm-speeds-');
+    const a = new SpeedStore(home);
+    const b = new SpeedStore(home);
+    await b.record('h', 'm0', sample);
+    for (let i = 0; i <= MAX_PLACES; i++) void a.record('h', `m${i}`, sample, { defer: false });
+    await a.load();
+    expect((await rows(home)).size).toBe(MAX_PLACES);
+    expect((await rows(home)).has(speedKey('h', 'm0'))).toBe(false);
+    expect(Object.keys(a.book())).toHaveLength(MAX_PLACES);
+    await b.record('h', `m${MAX_PLACES}`, sample);
+    expect(Object.keys(b.book())).toHaveLength(MAX_PLACES);
+    expect(b.at('h', 'm0')).toEqual({});
+    expect(b.at('h', 'm1').tokensPerSecond).toBe(20);
+  }, 30_000);
+
+  it("a reset is noticed by another store's next record; a row that is no record is passed over", async () => {
+    const home = tempDir('ollm-speeds-');
+    const a = new SpeedStore(home);
+    const b = new SpeedStore(home);
+    await a.record('h', 'm1', sample);
+    await b.record('h', 'm2', sample);
+    await a.reset();
+    await b.record('h', 'm3', sample);
+    expect(Object.keys(b.book())).toEqual([speedKey('h', 'm3')]);
+    const db = await stateDb(home);
+    db.prepare(
+      'INSERT INTO speeds (key, json) VALUES (\'["h","bad"]\', \'not json\'), (\'["h","odd"]\', \'[1]\')',
+    ).run();
+    const c = new SpeedStore(home);
+    await c.load();
+    expect(Object.keys(c.book())).toEqual([speedKey('h', 'm3')]);
+    await c.record('h', 'bad', sample); // its row is written again, whole
+    expect(c.at('h', 'bad').tokensPerSecond).toBe(20);
+  });
+});
+
+describe('migration 6: the speeds document of an earlier version', () => {
+  /** A database at schema 5 whose speeds document is `json`. */
+  function earlier(json: string): string {
+    const home = tempDir('ollm-speeds-');
+    const old = new Database(join(home, 'state.db'));
+    for (const step of MIGRATIONS.slice(0, 5)) old.exec(step);
+    old.exec('PRAGMA user_version = 5');
+    old.prepare("INSERT INTO documents (name, json) VALUES ('speeds', ?)").run(json);
+    old.close();
+    return home;
+  }
+
+  it('takes its places over, oldest first, the entries that are not records left out', async () => {
+    const record = (lastMs: number, g: number) => ({
+      prompt: [500],
+      generate: [g],
+      answers: [],
+      cut: [],
+      overhead: [],
+      lastMs,
+    });
+    const home = earlier(
+      JSON.stringify({
+        version: 1,
+        speeds: {
+          [speedKey('gpubox', 'newer')]: record(20, 30),
+          [speedKey('gpubox', 'older')]: record(10, 40),
+          [speedKey('gpubox', 'odd')]: [1, 2],
+        },
+      }),
+    );
+    const store = new SpeedStore(home);
+    await store.load();
+    expect(store.at('gpubox', 'newer').tokensPerSecond).toBe(30);
+    expect(store.at('gpubox', 'older').tokensPerSecond).toBe(40);
+    expect(Object.keys(store.book())).toHaveLength(2);
+    const seqs = await rows(home);
+    expect(seqs.get(speedKey('gpubox', 'older'))!).toBeLessThan(seqs.get(speedKey('gpubox', 'newer'))!);
+  });
+
+  for (const [what, json] of [
+    ['is no JSON', '{"speeds": {'],
+    ['holds no places', '{"version": 1, "speeds": [1, 2]}'],
+  ] as const)
+    it(`opens the database all the same when the document ${what}`, async () => {
+      const home = earlier(json);
+      const store = new SpeedStore(home);
+      await store.load();
+      expect(store.book()).toEqual({});
+      await store.record('h', 'm', sample);
+      expect(store.at('h', 'm').tokensPerSecond).toBe(20);
+    });
+});
