@@ -122,7 +122,16 @@ describe('opening the database', () => {
         home,
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
       ).map((t) => t.name);
-      expect(tables).toEqual(['answers', 'documents', 'imports', 'jobs', 'memory', 'speeds', 'sqlite_sequence', 'sums']);
+      expect(tables).toEqual([
+        'answers',
+        'documents',
+        'imports',
+        'jobs',
+        'memory',
+        'records',
+        'sqlite_sequence',
+        'sums',
+      ]);
       expect(query<{ user_version: number }>(home, 'PRAGMA user_version')[0]!.user_version).toBe(MIGRATIONS.length);
       expect(query<{ journal_mode: string }>(home, 'PRAGMA journal_mode')[0]!.journal_mode).toBe('wal');
     }

@@ -48,16 +48,30 @@ export const MIGRATIONS: readonly string[] = [
   // expected), and when its result was returned to its agent (it is sent once: long-work.ts)
   `ALTER TABLE jobs ADD COLUMN status TEXT;
    ALTER TABLE jobs ADD COLUMN delivered_at INTEGER;`,
-  // 6: the speeds learned (stores/speeds.ts), one row per host and model — a call's figures change one
-  // row, not the whole document, which every call read, checked and wrote whole (issue 82) — numbered
-  // in the order written (AUTOINCREMENT: never reused, so a reader takes what is newer than it saw); the
-  // document's places taken over, oldest first (its row is left for an earlier version still running)
-  `CREATE TABLE speeds (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
-   INSERT INTO speeds (key, json)
-     SELECT e.key, e.value FROM documents d, json_each(
+  // 6: what every answer changes, one row per store and key (keyed-rows.ts) — the speeds learned and the
+  // evidence routing learns from had each been one document, read, checked and written whole by every
+  // answer (issue 82) — numbered in the order written (AUTOINCREMENT: never reused, so a reader takes
+  // what is newer than it saw; a row of key '' says rows were forgotten); the documents' entries taken
+  // over (the speeds oldest first); their rows are left for an earlier version still running
+  `CREATE TABLE records (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     store TEXT NOT NULL,
+     key TEXT NOT NULL,
+     json TEXT NOT NULL,
+     UNIQUE (store, key)
+   );
+   CREATE INDEX records_by_store ON records (store, seq);
+   INSERT INTO records (store, key, json)
+     SELECT 'speeds', e.key, e.value FROM documents d, json_each(
        CASE WHEN json_valid(d.json) AND json_type(d.json, '$.speeds') = 'object' THEN d.json ELSE '{}' END,
        '$.speeds'
      ) e
      WHERE d.name = 'speeds' AND e.type = 'object'
-     ORDER BY json_extract(e.value, '$.lastMs');`,
+     ORDER BY json_extract(e.value, '$.lastMs');
+   INSERT INTO records (store, key, json)
+     SELECT 'evidence', e.key, e.value FROM documents d, json_each(
+       CASE WHEN json_valid(d.json) AND json_type(d.json, '$.evidence') = 'object' THEN d.json ELSE '{}' END,
+       '$.evidence'
+     ) e
+     WHERE d.name = 'evidence' AND e.type = 'object';`,
 ];

@@ -4,19 +4,20 @@
  * timeouts, answers cut at maxTokens, comparisons won and lost, and measured speed
  * (learning-evidence.ts). Each answer gets an id the agent can give a verdict on later
  * (rate_answer), from this process or another: a row each in the answers table, the last
- * KEEP_ANSWERS kept. The evidence is one small document (model × host × work). The router reads
- * the evidence as plain data (learning.ts).
+ * KEEP_ANSWERS kept. The evidence is a row per model, host and kind of work (storage/keyed-rows.ts:
+ * an answer changes its own; it was one document, read and written whole by every answer). The router
+ * reads the evidence as plain data (learning.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { queueWrite, stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
-import { SharedDocument } from '../storage/shared-doc.js';
+import { KeyedRows } from '../storage/keyed-rows.js';
 import { log } from '../util/log.js';
 import { PROFILE_NAMES } from '../config/profiles.js';
 import {
+  addOutcome,
   evidenceKey,
   NO_EVIDENCE,
-  recordOutcome,
   type Evidence,
   type EvidenceBook,
   type EvidencePlace,
@@ -61,52 +62,36 @@ const COUNTS = [
   'tokensPerSecond',
 ] as const;
 
-function parseBook(raw: unknown): { value: EvidenceBook; rejected: unknown[] } | null {
-  if (!isObj(raw) || !isObj(raw.evidence)) return null;
-  const value: Record<string, Evidence> = Object.create(null) as Record<string, Evidence>;
-  const rejected: unknown[] = [];
-  for (const [key, e] of Object.entries(raw.evidence)) {
-    if (!isObj(e)) {
-      rejected.push({ [key]: e });
-      continue;
-    }
-    const out: Evidence = { ...NO_EVIDENCE };
-    for (const k of COUNTS) out[k] = typeof e[k] === 'number' && Number.isFinite(e[k]) && e[k] >= 0 ? e[k] : 0;
-    value[key] = out;
-  }
-  return { value, rejected };
+/** A stored entry, its counts checked (a person may have edited the database); null when it is not one. */
+function parseEvidence(e: unknown): Evidence | null {
+  if (!isObj(e)) return null;
+  const out: Evidence = { ...NO_EVIDENCE };
+  for (const k of COUNTS) out[k] = typeof e[k] === 'number' && Number.isFinite(e[k]) && e[k] >= 0 ? e[k] : 0;
+  return out;
 }
 
 export class Outcomes {
-  private readonly book: SharedDocument<EvidenceBook>;
+  private readonly book: KeyedRows<Evidence>;
   private readonly home: string;
-  /** The evidence as last read or written, for the router (which does not wait for the database). */
-  private current: EvidenceBook = {};
 
   constructor(home: string) {
-    this.book = new SharedDocument<EvidenceBook>(home, {
-      name: 'evidence',
-      parse: parseBook,
-      empty: () => ({}),
-      serialise: (evidence) => ({ version: 1, evidence }),
-      count: (b) => Object.keys(b).length,
-    });
+    this.book = new KeyedRows<Evidence>(home, { store: 'evidence', parse: parseEvidence });
     this.home = home;
   }
 
   /** Reads the evidence (other processes' too). Failures are logged; routing then goes on with what it had. */
   async load(): Promise<EvidenceBook> {
     try {
-      this.current = await this.book.snapshot();
+      return await this.book.load();
     } catch (err) {
       log.warn(`learning: cannot read the evidence: ${(err as Error).message}`);
+      return this.book.book();
     }
-    return this.current;
   }
 
   /** The evidence this process last saw. */
   evidence(): EvidenceBook {
-    return this.current;
+    return this.book.book();
   }
 
   /**
@@ -124,9 +109,7 @@ export class Outcomes {
 
   private async add(place: EvidencePlace, outcomes: Outcome[], defer: boolean): Promise<void> {
     try {
-      this.current = await this.book.update((book) => outcomes.reduce((b, o) => recordOutcome(b, place, o), book), {
-        defer,
-      });
+      await this.book.change(evidenceKey(place), (e) => outcomes.reduce(addOutcome, e ?? NO_EVIDENCE), { defer });
     } catch (err) {
       log.warn(`learning: cannot record the outcome of ${place.model}: ${(err as Error).message}`);
     }
@@ -191,29 +174,20 @@ export class Outcomes {
       verdict,
     };
     const before = found.verdict === 'good' || found.verdict === 'bad' ? found.verdict : undefined;
-    if (before !== verdict) {
+    const key = evidenceKey(answer);
+    if (before !== verdict)
       // a changed verdict replaces the earlier one
-      this.current = await this.book.update((book) => {
-        let next = recordOutcome(book, answer, { kind: 'verdict', good });
-        if (before) next = undo(next, answer, before);
-        return next;
+      await this.book.change(key, (e) => {
+        const next = addOutcome(e ?? NO_EVIDENCE, { kind: 'verdict', good });
+        return before ? { ...next, [before]: Math.max(0, next[before] - 1) } : next;
       });
-    }
-    return { answer, evidence: this.current[evidenceKey(answer)] ?? { ...NO_EVIDENCE }, changed: before !== verdict };
+    return { answer, evidence: this.book.book()[key] ?? { ...NO_EVIDENCE }, changed: before !== verdict };
   }
 
   /** Forgets every outcome and answer (learning starts again from the table's priors). */
   async reset(): Promise<void> {
-    this.current = await this.book.update(() => ({}));
+    await this.book.clear();
     const db = await stateDb(this.home);
     await queueWrite(db, () => db.prepare('DELETE FROM answers').run());
   }
-}
-
-/** The book without one earlier verdict at a place. */
-function undo(book: EvidenceBook, place: EvidencePlace, verdict: 'good' | 'bad'): EvidenceBook {
-  const key = evidenceKey(place);
-  const e = book[key];
-  if (!e) return book;
-  return { ...book, [key]: { ...e, [verdict]: Math.max(0, e[verdict] - 1) } };
 }

@@ -1,7 +1,8 @@
-// The speeds learned, kept one row per host and model (stores/speed-rows.ts, migration 6): an answer
+// What every answer changes, kept one row per key (storage/keyed-rows.ts, migration 6) — the speeds
+// learned, one row per host and model, and routing's evidence: an answer
 // changes its own place's row only, whatever the book holds; what other stores and processes wrote is
 // taken up after this process's next record; places past MAX_PLACES, or a reset, are noticed; the
-// document an earlier version kept is taken over once.
+// documents an earlier version kept are taken over once.
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,9 @@ import { MAX_PLACES, speedKey, type SpeedSample } from '../../src/orchestrator/g
 import { closeStateDbs, stateDb } from '../../src/orchestrator/storage/db.js';
 import { MIGRATIONS } from '../../src/orchestrator/storage/migrations.js';
 import { SpeedStore } from '../../src/orchestrator/stores/speeds.js';
+import { KeyedRows } from '../../src/orchestrator/storage/keyed-rows.js';
+import { Outcomes } from '../../src/orchestrator/stores/outcomes.js';
+import { evidenceKey } from '../../src/orchestrator/generation/learning-evidence.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** 2,000 prompt tokens in 4 s (500/s), 100 tokens in 5 s (20/s). */
@@ -20,7 +24,10 @@ const slower: SpeedSample = { ...sample, generationMs: 10_000 }; // 10 tokens/s
 /** The stored rows: key, number. */
 async function rows(home: string): Promise<Map<string, number>> {
   const db = await stateDb(home);
-  const all = db.prepare('SELECT key, seq FROM speeds').all() as Array<{ key: string; seq: number }>;
+  const all = db.prepare("SELECT key, seq FROM records WHERE store = 'speeds' AND key <> ''").all() as Array<{
+    key: string;
+    seq: number;
+  }>;
   return new Map(all.map((r) => [r.key, r.seq]));
 }
 
@@ -100,13 +107,68 @@ describe('the speeds, a row per place', () => {
     expect(Object.keys(b.book())).toEqual([speedKey('h', 'm3')]);
     const db = await stateDb(home);
     db.prepare(
-      'INSERT INTO speeds (key, json) VALUES (\'["h","bad"]\', \'not json\'), (\'["h","odd"]\', \'[1]\')',
+      "INSERT INTO records (store, key, json) VALUES ('speeds', '[\"h\",\"bad\"]', 'not json'), " +
+        "('speeds', '[\"h\",\"odd\"]', '[1]')",
     ).run();
     const c = new SpeedStore(home);
     await c.load();
     expect(Object.keys(c.book())).toEqual([speedKey('h', 'm3')]);
     await c.record('h', 'bad', sample); // its row is written again, whole
     expect(c.at('h', 'bad').tokensPerSecond).toBe(20);
+  });
+});
+
+describe('a keyed store', () => {
+  it('after a change, reads the rows written since it last read, not the store whole', async () => {
+    const home = tempDir('ollm-keyed-');
+    let parsed = 0;
+    const spec = {
+      store: 'counts',
+      parse: (raw: unknown) => {
+        parsed++;
+        return typeof raw === 'number' ? raw : null;
+      },
+    };
+    const a = new KeyedRows<number>(home, spec);
+    const b = new KeyedRows<number>(home, spec);
+    for (let i = 0; i < 50; i++) void a.change(`k${i}`, () => i, { defer: false });
+    await a.load();
+    await b.load();
+    parsed = 0;
+    await b.change('k7', (n) => (n ?? 0) + 100, { defer: false }); // its own row, read in the write and after it
+    expect(parsed).toBe(2);
+    expect(b.book().k7).toBe(107);
+    parsed = 0;
+    await a.change('k8', (n) => (n ?? 0) + 100, { defer: false }); // and b's row, newer than a saw
+    expect(parsed).toBe(3);
+    expect(a.book()).toMatchObject({ k7: 107, k8: 108 });
+    expect(Object.keys(a.book())).toHaveLength(50);
+  });
+});
+
+describe("routing's evidence, a row per model, host and kind of work", () => {
+  const place = { model: 'qwen3:8b', host: 'gpubox', work: 'code' } as const;
+
+  it("two processes' outcomes at one place both count; the other's are taken up with the next record", async () => {
+    const home = tempDir('ollm-evidence-');
+    const a = new Outcomes(home);
+    const b = new Outcomes(home);
+    await a.recordNow(place, { kind: 'speed', tokensPerSecond: 30 });
+    expect(a.evidence()[evidenceKey(place)]).toMatchObject({ speedSamples: 1, tokensPerSecond: 30 });
+    await b.recordNow(place, { kind: 'failure' }, { kind: 'cut' });
+    expect(b.evidence()[evidenceKey(place)]).toMatchObject({ speedSamples: 1, failures: 1, cut: 1 });
+    await a.recordNow({ ...place, work: 'fast' }, { kind: 'timeout' });
+    expect(a.evidence()[evidenceKey(place)]).toMatchObject({ speedSamples: 1, failures: 1, cut: 1 });
+    expect(Object.keys(await new Outcomes(home).load())).toHaveLength(2);
+  });
+
+  it('a deferred outcome counts at once in this process, and in the database with its group commit', async () => {
+    const home = tempDir('ollm-evidence-');
+    const a = new Outcomes(home);
+    const recorded = a.record(place, { kind: 'failure' });
+    expect(a.evidence()[evidenceKey(place)]).toMatchObject({ failures: 1 });
+    await recorded;
+    expect((await new Outcomes(home).load())[evidenceKey(place)]).toMatchObject({ failures: 1 });
   });
 });
 
@@ -148,6 +210,18 @@ describe('migration 6: the speeds document of an earlier version', () => {
     expect(Object.keys(store.book())).toHaveLength(2);
     const seqs = await rows(home);
     expect(seqs.get(speedKey('gpubox', 'older'))!).toBeLessThan(seqs.get(speedKey('gpubox', 'newer'))!);
+  });
+
+  it("takes the evidence document's entries over too", async () => {
+    const home = earlier('{}');
+    const old = new Database(join(home, 'state.db'));
+    old
+      .prepare("INSERT INTO documents (name, json) VALUES ('evidence', ?)")
+      .run(JSON.stringify({ version: 1, evidence: { 'qwen3:8b|gpubox|code': { good: 3, bad: 1 }, odd: 7 } }));
+    old.close();
+    const book = await new Outcomes(home).load();
+    expect(Object.keys(book)).toEqual(['qwen3:8b|gpubox|code']);
+    expect(book['qwen3:8b|gpubox|code']).toMatchObject({ good: 3, bad: 1, failures: 0 });
   });
 
   for (const [what, json] of [
