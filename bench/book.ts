@@ -1,21 +1,24 @@
 /**
  * A quick call's cost once much was learned (issue 82, Deliver 3): every answer adds its figures to
- * the speeds learned of its host and model (stores/speeds.ts) and its outcome to the evidence routing
- * learns from, by kind of work (stores/outcomes.ts); a home that has seen many hosts and models keeps
- * hundreds of places. The built server on its own (OLLM_SHARED=0), twice, over one fake Ollama at zero
- * latency — in a fresh home, and in a home whose speeds know PLACES places, nine answers each, with
- * evidence at each for six kinds of work (written through the stores themselves) — the same quick
- * generation, interleaved. Printed: each one's p50 and the CPU its process spends a call, its records
- * after the answer included (each process serves one of the two, so its CPU is all that call's), in
- * BLOCKS blocks of rounds. Goal: the CPU a call with PLACES places within GOAL_MS of the fresh home's,
- * the median of the blocks' differences — what an answer records does not grow with what was learned
- * (each was one document, read, checked and written again whole by every answer: +51 ms a call at 300
- * places of speeds alone). OLLM_BENCH_BOOK_RUNS: rounds (300).
+ * the speeds learned of its host and model (stores/speeds.ts), its outcome to the evidence routing
+ * learns from, by kind of work (stores/outcomes.ts), and its sums to the savings ledger, by day
+ * (stores/savings-store.ts); a home used for long keeps hundreds of places and thousands of rows. The
+ * built server on its own (OLLM_SHARED=0), twice, over one fake Ollama at zero latency — in a fresh
+ * home, and in a home whose speeds know PLACES places, nine answers each, with evidence at each for six
+ * kinds of work, and LEDGER_DAYS days of ledger, 30 rows a day (written through the stores themselves)
+ * — the same quick generation, interleaved. Printed: each one's p50 and the CPU its process spends a
+ * call, its records after the answer included (each process serves one of the two, so its CPU is all
+ * that call's), in BLOCKS blocks of rounds. Goal: the learned home's CPU a call within GOAL_MS of the
+ * fresh home's, the median of the blocks' differences — what an answer records does not grow with what
+ * was kept before (the speeds and the evidence were each one document read, checked and written whole
+ * by every answer, +51 ms a call at 300 places of speeds alone; the ledger's every row was read again
+ * after each commit, ~33 ms a commit at 6,000 rows). OLLM_BENCH_BOOK_RUNS: rounds (300).
  */
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { CLI, tempHome } from '../test/helpers/spawn.js';
 import { SpeedStore } from '../src/orchestrator/stores/speeds.js';
 import { Outcomes } from '../src/orchestrator/stores/outcomes.js';
+import { SavingsStore } from '../src/orchestrator/stores/savings-store.js';
 import { PROFILE_NAMES } from '../src/orchestrator/config/profiles.js';
 import { closeStateDbs } from '../src/orchestrator/storage/db.js';
 import type { SpeedSample } from '../src/orchestrator/generation/speed-learning.js';
@@ -25,6 +28,7 @@ import { cpuNs, stdio } from './overhead.js';
 const PLACES = 300;
 const GOAL_MS = 1;
 const BLOCKS = 5;
+const LEDGER_DAYS = 200;
 const TASKS = ['fast', 'code', 'summarize', 'general', 'reasoning', 'extract'];
 
 /**
@@ -54,7 +58,24 @@ export async function learnedHome(places: number): Promise<string> {
       if (work)
         writes.push(outcomes.recordNow({ model, host, work }, { kind: 'speed', tokensPerSecond: 50 }, { kind: 'cut' }));
     }
-  await Promise.all(writes);
+  // and a year's savings ledger: a row per day, model, kind of work and agent (200 days × 30)
+  const ledger = new SavingsStore(home, { inputPerMillion: 3, outputPerMillion: 15, currency: '$' });
+  for (let day = 0; day < LEDGER_DAYS; day++)
+    for (let k = 0; k < 30; k++)
+      ledger.record({
+        model: `model-${k % 5}:latest`,
+        task: PROFILE_NAMES[k % 3]!,
+        agent: `agent-${k % 2}`,
+        at: Date.UTC(2026, 0, 1) + day * 86_400_000,
+        local: { in: 800, out: 120 },
+        call: { in: 60, out: 30, money: 0.0006 },
+        self: { in: 800, out: 120, money: 0.004 },
+        savedTokens: 830,
+        savedMoney: 0.0034,
+        verdict: 'saved',
+        inputsByReference: 0,
+      });
+  await Promise.all([...writes, ledger.close()]);
   await closeStateDbs();
   return home;
 }
@@ -111,7 +132,7 @@ export async function benchBook(): Promise<BenchResult> {
       ok,
       lines: [
         `book: a quick call on its own, ${perBlock * BLOCKS} interleaved — in a fresh home p50 ${f(p50(times.fresh))}, CPU ` +
-          `${f(cpu('fresh'))} a call; with ${PLACES} places of speeds and evidence learned p50 ${f(p50(times.learned))}, CPU ` +
+          `${f(cpu('fresh'))} a call; with ${PLACES} places of speeds and evidence learned and ${LEDGER_DAYS} days of ledger p50 ${f(p50(times.learned))}, CPU ` +
           `${f(cpu('learned'))} a call: ${grown >= 0 ? '+' : ''}${f(grown)} (the median of ${BLOCKS} blocks' differences; ` +
           `goal ≤ +${GOAL_MS} ms) ` +
           `${!measured ? 'not judged (no /proc)' : ok ? 'OK' : 'OVER'}`,
