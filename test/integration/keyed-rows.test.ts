@@ -200,6 +200,7 @@ describe('migration 6: the speeds document of an earlier version', () => {
           [speedKey('gpubox', 'newer')]: record(20, 30),
           [speedKey('gpubox', 'older')]: record(10, 40),
           [speedKey('gpubox', 'odd')]: [1, 2],
+          '': record(30, 50), // the key that says rows were forgotten: no entry's
         },
       }),
     );
@@ -210,6 +211,8 @@ describe('migration 6: the speeds document of an earlier version', () => {
     expect(Object.keys(store.book())).toHaveLength(2);
     const seqs = await rows(home);
     expect(seqs.get(speedKey('gpubox', 'older'))!).toBeLessThan(seqs.get(speedKey('gpubox', 'newer'))!);
+    const db = await stateDb(home);
+    expect(db.prepare("SELECT count(*) AS n FROM records WHERE key = ''").get()).toMatchObject({ n: 0 });
   });
 
   it("takes the evidence document's entries over too", async () => {

@@ -52,7 +52,7 @@ export const MIGRATIONS: readonly string[] = [
   // evidence routing learns from had each been one document, read, checked and written whole by every
   // answer (issue 82) — numbered in the order written (AUTOINCREMENT: never reused, so a reader takes
   // what is newer than it saw; a row of key '' says rows were forgotten); the documents' entries taken
-  // over (the speeds oldest first); their rows are left for an earlier version still running
+  // over (the speeds oldest first; none of key ''); their rows are left for an earlier version still running
   `CREATE TABLE records (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      store TEXT NOT NULL,
@@ -66,12 +66,12 @@ export const MIGRATIONS: readonly string[] = [
        CASE WHEN json_valid(d.json) AND json_type(d.json, '$.speeds') = 'object' THEN d.json ELSE '{}' END,
        '$.speeds'
      ) e
-     WHERE d.name = 'speeds' AND e.type = 'object'
+     WHERE d.name = 'speeds' AND e.type = 'object' AND e.key <> ''
      ORDER BY json_extract(e.value, '$.lastMs');
    INSERT INTO records (store, key, json)
      SELECT 'evidence', e.key, e.value FROM documents d, json_each(
        CASE WHEN json_valid(d.json) AND json_type(d.json, '$.evidence') = 'object' THEN d.json ELSE '{}' END,
        '$.evidence'
      ) e
-     WHERE d.name = 'evidence' AND e.type = 'object';`,
+     WHERE d.name = 'evidence' AND e.type = 'object' AND e.key <> '';`,
 ];
