@@ -16,6 +16,7 @@ import { pidAlive } from '../util/own-process.js';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { queueWrite, type Db } from '../storage/writes.js';
+import { JobKeys, keyWritten } from './job-keys.js';
 import { insertRow, selectJob, selectList, selectPrevious, sweepRows, updateProgress } from './job-queries.js';
 import { isJobId, type Job, type JobState, type JobStatus, type KeptPart, type ReusablePart } from './job-rows.js';
 
@@ -50,6 +51,9 @@ export class JobStore {
     private readonly alive: (pid: number) => boolean = (pid) => pidAlive(pid),
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The calls the jobs table holds rows of (job-keys.ts). */
+  private readonly keys = new JobKeys();
 
   /** Jobs made but not written yet (`create` with `lazy`), with the last progress they were given meanwhile. */
   private readonly unwritten = new Map<
@@ -116,10 +120,12 @@ export class JobStore {
     const at = job.createdAt;
     await queueWrite(
       db,
-      () =>
+      () => {
         insertRow(db, job, MAX_JOBS, () => {
           if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
-        }),
+        });
+        keyWritten(db);
+      },
       { defer },
     );
   }
@@ -142,7 +148,10 @@ export class JobStore {
     const pending = this.unwritten.get(id);
     if (pending) return void (pending.job.key = key);
     const db = await stateDb(this.home);
-    await queueWrite(db, () => statement(db, 'UPDATE jobs SET call_key = ? WHERE id = ?').run(key, id));
+    await queueWrite(db, () => {
+      statement(db, 'UPDATE jobs SET call_key = ? WHERE id = ?').run(key, id);
+      keyWritten(db);
+    });
   }
 
   /** Its call answered before it ended, with the job: from now on the same call again gets its result. */
@@ -242,6 +251,8 @@ export class JobStore {
    */
   async previous(owner: string, key: string): Promise<{ same?: Job; lost: ReusablePart[] }> {
     const db = await stateDb(this.home);
+    // most calls are a call no job was ever kept of: told by the keys held, without reading the rows
+    if (!this.keys.mayHold(db, owner, key)) return { lost: [] };
     return selectPrevious(db, owner, key, this.now() - KEEP_MS, this.alive, () => this.now());
   }
 
