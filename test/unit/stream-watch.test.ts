@@ -4,6 +4,7 @@
  * between tokens once they flow, each fires once and at its limit, not a poll earlier; the phases
  * it reports, tokens per second, and the time to the first token.
  */
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamWatch, type WatchOptions } from '../../src/orchestrator/generation/stream-watch.js';
 import type { Phase } from '../../src/orchestrator/progress/phases.js';
@@ -189,5 +190,39 @@ describe('once tokens flow', () => {
     const timer = (w as unknown as { timer: NodeJS.Timeout }).timer;
     expect(timer.hasRef()).toBe(false);
     w.stop();
+  });
+});
+
+describe("the caller's signal", () => {
+  it('aborts the watch with its reason while linked, and is let go at stop', () => {
+    const caller = new AbortController();
+    const w = watch({ signal: caller.signal });
+    w.start();
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    caller.abort(new Error('the client cancelled'));
+    expect(w.signal.aborted).toBe(true);
+    expect((w.signal.reason as Error).message).toBe('the client cancelled');
+    expect(w.fired).toBeUndefined(); // a cancel is no limit
+    const later = new AbortController();
+    const kept = watch({ signal: later.signal });
+    kept.start();
+    kept.stop();
+    expect(getEventListeners(later.signal, 'abort')).toHaveLength(0); // nothing of the call stays on its signal
+    later.abort();
+    expect(kept.signal.aborted).toBe(false);
+  });
+
+  it('is aborted from the start when the caller was, and a limit aborts it alone', () => {
+    const gone = new AbortController();
+    gone.abort('gone');
+    expect(watch({ signal: gone.signal }).signal.reason).toBe('gone');
+    const caller = new AbortController();
+    const w = watch({ signal: caller.signal });
+    w.start();
+    vi.advanceTimersByTime(2000);
+    expect(w.fired).toBe('first_token');
+    expect(w.signal.aborted).toBe(true);
+    expect(caller.signal.aborted).toBe(false);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -43,7 +43,7 @@ export interface StreamRequest extends Omit<GenerateRequest, 'onDelta'> {
 
 export async function streamGenerate(engine: Engine, req: StreamRequest): Promise<StreamResult> {
   const watch = watchOf(req);
-  const signal = req.signal ? AbortSignal.any([req.signal, watch.signal]) : watch.signal;
+  const signal = watch.signal; // the caller's, and the watch's limits
   const started = performance.now();
   const answer = emptyAnswer(req.maxTokens, req.think);
   try {
@@ -72,6 +72,7 @@ function watchOf(req: StreamRequest): StreamWatch {
     numParallel: req.numParallel,
     ...(req.ahead && { ahead: req.ahead }),
     ...(req.progress && { progress: req.progress }),
+    ...(req.signal && { signal: req.signal }),
   });
 }
 
