@@ -144,6 +144,39 @@ describe('a keyed store', () => {
     expect(a.book()).toMatchObject({ k7: 107, k8: 108 });
     expect(Object.keys(a.book())).toHaveLength(50);
   });
+
+  it("a key's deferred changes waiting for one group commit are one write, each applied; one after it writes again", async () => {
+    const home = tempDir('ollm-keyed-');
+    let parsed = 0;
+    const spec = {
+      store: 'counts',
+      parse: (raw: unknown) => {
+        parsed++;
+        return typeof raw === 'number' ? raw : null;
+      },
+    };
+    const a = new KeyedRows<number>(home, spec);
+    const b = new KeyedRows<number>(home, spec);
+    await a.change('hot', () => 1, { defer: false });
+    await b.load(); // b's copy at 1, before the answers below
+    const seq = async () =>
+      (await stateDb(home)).prepare("SELECT seq FROM records WHERE key = 'hot'").get() as { seq: number };
+    const before = (await seq()).seq;
+    parsed = 0;
+    const answers = Array.from({ length: 20 }, () => a.change('hot', (n) => (n ?? 0) + 1, { defer: true }));
+    expect(a.book().hot).toBe(21); // counted here at once
+    await Promise.all(answers);
+    // one read of the row in the write, one of the row written after it: 21 when each answer wrote its own
+    expect(parsed).toBe(2);
+    expect((await seq()).seq).toBe(before + 1); // one row written
+    expect(await Promise.all(answers)).toEqual(Array(20).fill(21));
+    await b.change('other', () => 0, { defer: false }); // b takes the row up with its next change
+    expect(b.book().hot).toBe(21);
+    // a change queued once the write ran is a write of its own, never lost
+    await a.change('hot', (n) => (n ?? 0) + 1, { defer: true });
+    expect((await seq()).seq).toBeGreaterThan(before + 1);
+    expect((await new KeyedRows<number>(home, spec).load()).hot).toBe(22);
+  });
 });
 
 describe("routing's evidence, a row per model, host and kind of work", () => {

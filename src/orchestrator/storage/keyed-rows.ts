@@ -11,6 +11,10 @@
  * than it saw — however many the store holds — and reads the store whole only when rows were
  * forgotten (past `limit`, the oldest numbers first, or cleared): whoever forgets them writes the
  * store's row of key '' (FORGOT) anew, which every reader meets among the rows newer than it saw.
+ * Deferred changes of one key that wait for the same group commit are one write: the key's row read
+ * once, each change applied in turn, written once, and the rows newer than seen read once after the
+ * commit — a hot model's answers cost one row a commit, not one each (issue 82: ~5 ms of event loop
+ * a group commit of twenty quick calls).
  */
 import { commitSoon, queueWrite, stateDb, type Db } from './db.js';
 import { statement } from './statements.js';
@@ -29,6 +33,12 @@ export interface KeyedSpec<T> {
 /** The key of a store's row that says rows were forgotten: no entry's key is empty. */
 const FORGOT = '';
 
+/** Changes of one key run as one write. */
+interface Joined<T> {
+  changes: Array<(had: T | undefined) => T | undefined>;
+  queued: Promise<unknown>;
+}
+
 interface Row {
   seq: number;
   key: string;
@@ -45,6 +55,10 @@ export class KeyedRows<T> {
   private seen = 0;
   /** This process's changes not yet committed: a read waits for these (never for other stores' writes). */
   private readonly unsettled = new Set<Promise<unknown>>();
+  /** Deferred changes by key, queued and not yet run in their write transaction: a later one joins them. */
+  private readonly waiting = new Map<string, Joined<T>>();
+  /** Commits whose rows were taken up already (by the first of the changes that waited for it). */
+  private readonly caughtUp = new WeakSet<Promise<unknown>>();
 
   constructor(
     private readonly home: string,
@@ -79,22 +93,48 @@ export class KeyedRows<T> {
   ): Promise<T | undefined> {
     this.put(key, change(this.current[key]));
     const db = await stateDb(this.home);
-    const queued = queueWrite(
-      db,
-      () => {
-        const next = change(this.stored(db, key));
-        if (next !== undefined) this.write(db, key, next);
-      },
-      options,
-    );
+    const joined = options.defer ? this.waiting.get(key) : undefined;
+    if (joined) joined.changes.push(change);
+    const queued = joined?.queued ?? this.queue(db, key, change, options);
     this.unsettled.add(queued);
     try {
       await queued;
     } finally {
       this.unsettled.delete(queued);
     }
-    this.catchUp(db);
+    if (!this.caughtUp.has(queued)) {
+      this.caughtUp.add(queued);
+      this.catchUp(db);
+    }
     return this.current[key];
+  }
+
+  /** A write transaction of `key`'s changes, `first` and (deferred) those that join it before it runs. */
+  private queue(
+    db: Db,
+    key: string,
+    first: (had: T | undefined) => T | undefined,
+    options: { defer?: boolean },
+  ): Promise<unknown> {
+    const joined: Joined<T> = { changes: [first], queued: Promise.resolve() };
+    if (options.defer) this.waiting.set(key, joined);
+    joined.queued = queueWrite(
+      db,
+      () => {
+        if (this.waiting.get(key) === joined) this.waiting.delete(key); // running: a later change waits anew
+        let entry = this.stored(db, key);
+        let changed = false;
+        for (const change of joined.changes) {
+          const next = change(entry);
+          if (next === undefined) continue;
+          entry = next;
+          changed = true;
+        }
+        if (changed) this.write(db, key, entry!);
+      },
+      options,
+    );
+    return joined.queued;
   }
 
   /** Forgets every entry, committed before this resolves. */
