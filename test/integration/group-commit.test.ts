@@ -177,6 +177,33 @@ describe('a group commit that meets another process lock', () => {
     expect(answers(home)).toEqual([]);
   });
 
+  it('a record given up leaves the next one of its place to a write of its own, written once the lock is gone', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const home = tempDir('ollm-group-');
+    const place = { model: 'm', work: 'code' } as const;
+    const holder = other(home);
+    await stateDb(home);
+    holder.exec('BEGIN IMMEDIATE');
+    const outcomes = new Outcomes(home);
+    try {
+      await outcomes.record(place, { kind: 'failure' }); // given up after MAX_TRIES windows
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await outcomes.record(place, { kind: 'timeout' }); // a later answer's: not joined to the one given up
+    const row = other(home);
+    try {
+      const stored = row.prepare("SELECT json FROM records WHERE store = 'evidence' AND key <> ''").all() as Array<{
+        json: string;
+      }>;
+      expect(stored).toHaveLength(1);
+      expect(JSON.parse(stored[0]!.json)).toMatchObject({ timeouts: 1, failures: 0 }); // the one given up is not there
+    } finally {
+      row.close();
+    }
+  });
+
   it('a change the user is told about fails at once with the lock error, and is not tried again', async () => {
     const home = tempDir('ollm-group-');
     const db = await stateDb(home);

@@ -177,6 +177,21 @@ describe('a keyed store', () => {
     expect((await seq()).seq).toBeGreaterThan(before + 1);
     expect((await new KeyedRows<number>(home, spec).load()).hot).toBe(22);
   });
+
+  it('a change that may not wait keeps its place among the deferred ones of its key', async () => {
+    const home = tempDir('ollm-keyed-');
+    const spec = { store: 'words', parse: (raw: unknown) => (typeof raw === 'string' ? raw : null) };
+    const a = new KeyedRows<string>(home, spec);
+    const add = (w: string) => (had: string | undefined) => `${had ?? ''}${w}`;
+    const changes = [
+      a.change('k', add('a'), { defer: true }),
+      a.change('k', add('b'), { defer: false }),
+      a.change('k', add('c'), { defer: true }),
+    ];
+    await Promise.all(changes);
+    expect(a.book().k).toBe('abc');
+    expect((await new KeyedRows<string>(home, spec).load()).k).toBe('abc'); // 'acb' when c joined a's write
+  });
 });
 
 describe("routing's evidence, a row per model, host and kind of work", () => {

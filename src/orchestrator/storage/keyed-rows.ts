@@ -117,7 +117,12 @@ export class KeyedRows<T> {
     options: { defer?: boolean },
   ): Promise<unknown> {
     const joined: Joined<T> = { changes: [first], queued: Promise.resolve() };
+    // a change that may not wait goes after those queued before it, and those after it after it
     if (options.defer) this.waiting.set(key, joined);
+    else this.waiting.delete(key);
+    const done = () => {
+      if (this.waiting.get(key) === joined) this.waiting.delete(key); // failed before it ran: none joins it
+    };
     joined.queued = queueWrite(
       db,
       () => {
@@ -134,6 +139,7 @@ export class KeyedRows<T> {
       },
       options,
     );
+    joined.queued.then(done, done);
     return joined.queued;
   }
 
