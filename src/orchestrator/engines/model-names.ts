@@ -5,6 +5,7 @@
  * and the model database all reach it and name a model the same way.
  */
 import { editDistance } from '../util/edit-distance.js';
+import { remembered } from '../util/memo.js';
 
 /** "registry.ollama.ai/library/Llama3.1:8B" -> "llama3.1:8b"; the tag is kept. */
 export function baseName(name: string): string {
@@ -24,7 +25,9 @@ export function withTag(name: string): string {
  * case-insensitive, with registry.ollama.ai, library and latest filled in. "llama3" is
  * "registry.ollama.ai/library/llama3:latest" — never "alice/llama3:latest".
  */
-export function modelKey(name: string): string {
+export const modelKey = remembered(identity, 1024, 256); // asked many times a call, of the same few names
+
+function identity(name: string): string {
   const lower = name.trim().toLowerCase();
   const slash = lower.lastIndexOf('/');
   const colon = lower.lastIndexOf(':');
