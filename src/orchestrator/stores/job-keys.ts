@@ -36,7 +36,7 @@ export class JobKeys {
     return true;
   }
 
-  /** The keys read again once the call that found them out of date has gone on (its request sent). */
+  /** The keys read again in the event loop's next check phase: after the steps the call takes in this turn (a quick one's request is sent by then). */
   private readSoon(db: Db): void {
     if (this.reading) return;
     this.reading = true;
