@@ -36,7 +36,10 @@ export class JobKeys {
     return true;
   }
 
-  /** The keys read again in the event loop's next check phase: after the steps the call takes in this turn (a quick one's request is sent by then). */
+  /**
+   * The keys read again in the event loop's next check phase: after the steps the call takes in this turn (a quick
+   * one's request is sent by then).
+   */
   private readSoon(db: Db): void {
     if (this.reading) return;
     this.reading = true;
