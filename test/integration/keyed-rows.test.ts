@@ -118,43 +118,42 @@ describe('the speeds, a row per place', () => {
   });
 });
 
+/** A store of numbers whose parses are counted (`parsed.n`): how many rows a change read. */
+function counting() {
+  const parsed = { n: 0 };
+  const spec = {
+    store: 'counts',
+    parse: (raw: unknown) => {
+      parsed.n++;
+      return typeof raw === 'number' ? raw : null;
+    },
+  };
+  return { spec, parsed };
+}
+
 describe('a keyed store', () => {
   it('after a change, reads the rows written since it last read, not the store whole', async () => {
     const home = tempDir('ollm-keyed-');
-    let parsed = 0;
-    const spec = {
-      store: 'counts',
-      parse: (raw: unknown) => {
-        parsed++;
-        return typeof raw === 'number' ? raw : null;
-      },
-    };
+    const { spec, parsed } = counting();
     const a = new KeyedRows<number>(home, spec);
     const b = new KeyedRows<number>(home, spec);
     for (let i = 0; i < 50; i++) void a.change(`k${i}`, () => i, { defer: false });
     await a.load();
     await b.load();
-    parsed = 0;
+    parsed.n = 0;
     await b.change('k7', (n) => (n ?? 0) + 100, { defer: false }); // its own row, read in the write and after it
-    expect(parsed).toBe(2);
+    expect(parsed.n).toBe(2);
     expect(b.book().k7).toBe(107);
-    parsed = 0;
+    parsed.n = 0;
     await a.change('k8', (n) => (n ?? 0) + 100, { defer: false }); // and b's row, newer than a saw
-    expect(parsed).toBe(3);
+    expect(parsed.n).toBe(3);
     expect(a.book()).toMatchObject({ k7: 107, k8: 108 });
     expect(Object.keys(a.book())).toHaveLength(50);
   });
 
   it("a key's deferred changes waiting for one group commit are one write, each applied; one after it writes again", async () => {
     const home = tempDir('ollm-keyed-');
-    let parsed = 0;
-    const spec = {
-      store: 'counts',
-      parse: (raw: unknown) => {
-        parsed++;
-        return typeof raw === 'number' ? raw : null;
-      },
-    };
+    const { spec, parsed } = counting();
     const a = new KeyedRows<number>(home, spec);
     const b = new KeyedRows<number>(home, spec);
     await a.change('hot', () => 1, { defer: false });
@@ -162,12 +161,12 @@ describe('a keyed store', () => {
     const seq = async () =>
       (await stateDb(home)).prepare("SELECT seq FROM records WHERE key = 'hot'").get() as { seq: number };
     const before = (await seq()).seq;
-    parsed = 0;
+    parsed.n = 0;
     const answers = Array.from({ length: 20 }, () => a.change('hot', (n) => (n ?? 0) + 1, { defer: true }));
     expect(a.book().hot).toBe(21); // counted here at once
     await Promise.all(answers);
     // one read of the row in the write, one of the row written after it: 21 when each answer wrote its own
-    expect(parsed).toBe(2);
+    expect(parsed.n).toBe(2);
     expect((await seq()).seq).toBe(before + 1); // one row written
     expect(await Promise.all(answers)).toEqual(Array(20).fill(21));
     await b.change('other', () => 0, { defer: false }); // b takes the row up with its next change
