@@ -157,6 +157,7 @@ export const compareTool = defineTool({
   // comparison. Open world: a named Ollama cloud model (…-cloud) sends the prompt to ollama.com.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
+  plans: true,
   async run(input, ctx) {
     refuseBlank(input.prompt, 'compare');
     const { orch, phases, readInputs, rawArgs, agent, clientLimit } = ctx;

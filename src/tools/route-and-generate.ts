@@ -212,6 +212,7 @@ export const routeAndGenerateTool = defineTool({
   // send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model
   // (ollama.com)
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  plans: true,
   async run(input, ctx) {
     refuseBlank(input.prompt, 'route_and_generate');
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;

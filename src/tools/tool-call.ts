@@ -34,6 +34,8 @@ export function callHandler<I extends z.ZodObject, O extends z.ZodObject, R exte
   orch: Orchestrator,
 ) {
   return async (raw: unknown, ctx: ServerContext) => {
+    // what the plan reads of the hosts begun now, beside the steps below; a request begun leaves at the next turn
+    if (spec.plans && orch.fleet.freshen()) await new Promise((resolve) => setImmediate(resolve));
     // the shape first: nothing below (zod, the ledger, error texts) walks arguments nested without bound
     const shape = invalidShape(spec.name, raw ?? {});
     if (shape) return failure(shape);

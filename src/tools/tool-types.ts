@@ -98,6 +98,11 @@ export interface ToolSpec<
    * its progress (storage/writes.ts tellingWaits).
    */
   writes?: boolean;
+  /**
+   * The call plans work on the engines: what its plan reads of the hosts (what is loaded, the memory, an
+   * engine's claim) is begun at its arrival where stale, beside its first steps (fleet.ts freshen).
+   */
+  plans?: boolean;
   /** Its structured result holds nothing the output schema lacks (checked at compile time: ListsItsResult). */
   run(input: z.output<I>, ctx: ToolContext): Promise<R>;
 }

@@ -135,6 +135,11 @@ export interface Engine {
    * how long the caller waits for a fresh reading (the last one is used meanwhile).
    */
   loadFigures?(opts?: { signal?: AbortSignal; waitMs?: number }): Promise<EngineLoad | undefined>;
+  /**
+   * A request is coming: what sending it will read beside the engine (a claim's file:
+   * planned-elsewhere.ts), begun now if stale. Never throws, never waits.
+   */
+  freshen?(): void;
   /** Anything a call threw, as the host error naming this engine and the next step. */
   toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
 }

@@ -159,6 +159,11 @@ class Planning implements Shared {
     this.holds = now && sendable && this.claim.leases?.client(now, sendable);
   }
 
+  /** A request is coming: while this server plans the engine, its claim's file read now if stale (holds()). */
+  freshen(): void {
+    if (!this.planner) void this.claim.holds();
+  }
+
   /** The engine a call of `prop` goes to now. */
   target(prop: PropertyKey): Engine {
     return STRAIGHT.has(prop) ? this.direct : (this.box ?? this.direct);
@@ -270,6 +275,7 @@ function proxyOf(direct: Engine, p: Planning, method: (prop: PropertyKey) => unk
       if (prop === 'shared') return p;
       if (prop === 'can') return can();
       if (prop === 'onPs') return p.onPs;
+      if (prop === 'freshen') return () => p.freshen();
       // the engine's own address keys what is learned of it; messages name the server planning it while one does
       if (prop === 'who') return p.box ? p.box.who : target.who;
       if (prop === 'host' || prop === 'url' || prop === 'engineName') return Reflect.get(target, prop, target);

@@ -111,6 +111,15 @@ export class FleetHost {
       .map((m) => ({ model: m.model, figure: describeFigure(m.seen) }));
   }
 
+  /**
+   * A request that plans is coming: what its plan and its sending read of this host (overview.ts, the
+   * engine's own), begun now where stale. True when a request to the engine was begun.
+   */
+  freshen(): boolean {
+    this.engine.freshen?.();
+    return this.overview.freshen();
+  }
+
   /** What runs there. */
   get kind(): EngineKind {
     return this.engine.kind;

@@ -54,6 +54,18 @@ export class HostFleet {
     }
   }
 
+  /**
+   * A request that plans is coming (tools/tool-call.ts): each host's readings begun now where stale, beside the
+   * call's first steps — where there are several, not a host resting after not answering (placement.ts skips it).
+   * True when a request to an engine was begun.
+   */
+  freshen(): boolean {
+    const many = this.hosts.length > 1;
+    let began = false;
+    for (const h of this.hosts) if (!many || !this.hostCooldown.skipped(h.name)) began = h.freshen() || began;
+    return began;
+  }
+
   /** Stops looking for idle extra copies (the orchestrator's shutdown). */
   stop(): void {
     this.extraCopies.stop();

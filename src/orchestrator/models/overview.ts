@@ -53,6 +53,19 @@ export class ModelOverview {
     return value;
   }
 
+  /**
+   * A request is coming (a tool that plans: tools/tool-call.ts): what its plan reads of this host — /api/ps
+   * and the memory — begun now where what is kept is stale, beside the call's first steps; the plan then
+   * finds them read or in flight (shared) instead of asking one after the other on its path. True when a
+   * request to the engine was begun (it leaves once the caller yields to the event loop).
+   */
+  freshen(): boolean {
+    const before = this.ps;
+    this.running().catch(() => undefined);
+    this.ram.read().catch(() => undefined);
+    return this.ps !== before;
+  }
+
   private get host(): string {
     return this.backend.host;
   }
@@ -74,7 +87,8 @@ export class ModelOverview {
   async listModels(
     options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean; recent?: boolean } = {},
   ): Promise<ModelsOverview> {
-    const [snapshot, running] = await Promise.all([
+    // the memory read beside the others, not after them: each may be a read on the call's path
+    const [snapshot, running, reading] = await Promise.all([
       this.catalog.list(options),
       (options.recent
         ? this.running(options.signal)
@@ -83,15 +97,10 @@ export class ModelOverview {
         if (err instanceof HostError && err.kind === 'unreachable' && !options.reachable) return [];
         throw err;
       }),
+      this.ram.read(),
     ]);
     // Worked out again only when something it is made of changed: it is read on every call's path.
-    const key = [
-      snapshot,
-      running,
-      await this.ram.read(),
-      this.loader.hostMemory.revision,
-      this.loader.learnedRevision(),
-    ];
+    const key = [snapshot, running, reading, this.loader.hostMemory.revision, this.loader.learnedRevision()];
     const kept = this.kept;
     if (kept && key.every((part, i) => part === kept.key[i])) return kept.overview;
     const { view, ...ram } = await this.ramSummary(running);

@@ -43,6 +43,8 @@ export class EngineClaims {
   private readonly made = new Set<string>();
   /** When each claim this server made was last read to still name it (holds). */
   private readonly heldAt = new Map<string, { wall: number; mono: number }>();
+  /** The reads of claim files in flight: callers meanwhile share one (a call's freshen, then its sending). */
+  private readonly reading = new Map<string, Promise<boolean>>();
   private endpoint: Promise<Endpoint> | undefined;
 
   constructor(
@@ -77,15 +79,24 @@ export class EngineClaims {
    * made it, so someone removed it. An engine this server plans without a claim (none could be
    * made) and a file that cannot be read now leave things as they are: true.
    */
-  private async holds(key: string): Promise<boolean> {
+  private holds(key: string): Promise<boolean> {
     const file = claimFile(this.dir, key);
-    if (!this.made.has(file)) return true;
+    if (!this.made.has(file)) return Promise.resolve(true);
     // read again only HOLD_READ_MS after it last said so, by both clocks: a claim is taken over only from
     // a server that failed to prove it for PROOF_MS, and one stopped meanwhile (SIGSTOP, a suspend) sees the time pass
     const last = this.heldAt.get(file);
     const now = this.clock();
     if (last && now.wall >= last.wall && now.wall - last.wall < HOLD_READ_MS && now.mono - last.mono < HOLD_READ_MS)
-      return true;
+      return Promise.resolve(true);
+    const inFlight = this.reading.get(file);
+    if (inFlight) return inFlight;
+    const read = this.readHolds(file, key).finally(() => this.reading.delete(file));
+    this.reading.set(file, read);
+    return read;
+  }
+
+  /** The claim file read: whether it names this server still. */
+  private async readHolds(file: string, key: string): Promise<boolean> {
     const read = await readClaim(file).catch(() => 'failed' as const);
     if (read === 'failed') return true;
     const held = read && 'text' in read && read.text.length <= CLAIM_BYTES ? parseClaim(read.text) : undefined;
