@@ -16,7 +16,8 @@
  * interleaved round), with the CPU its serving processes spend a call over the floor's beside it
  * (printed, not judged: every serving process's CPU is charged to the path called, others' timers
  * included; on a busy machine the CPU figures move with the load as the times do); through
- * another server's claim ≤ 1 ms more than the same call on the planner (paired the same way). Runs
+ * another server's claim ≤ 1 ms more than the same call on the planner (paired the same way). Then the
+ * same paths after a pause, as agents call (bench/overhead-paused.ts: printed). Runs
  * (OLLM_BENCH_OVERHEAD_RUNS, default 300) for fewer;
  * OLLM_BENCH_BASE=<another build's dist/cli.js> measures that build's three ways beside these, in the
  * same run (before and after a change).
@@ -29,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, sharedPids, stopShared } from '../test/helpers/shared.js';
+import { pausedLines } from './overhead-paused.js';
 
 const RUNS = Number(process.env.OLLM_BENCH_OVERHEAD_RUNS ?? 300);
 /** Issue 82, Deliver 3: a quick call's own work over the SDK's bare relay. */
@@ -191,6 +193,8 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
         cpu.set(name, cpu.get(name)! + cpuNs(pids) - before);
       }
     }
+    const { raw: _raw, ...served } = paths;
+    const paused = await pausedLines(served, 'floor: the SDK relay (bench/relay-server.mjs)');
     const cpuMs = (name: string) => cpu.get(name)! / RUNS / 1e6;
     const p50 = (name: string) => percentile(times.get(name)!, 0.5);
     const base = p50('raw');
@@ -234,6 +238,7 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
           `processes ${f(ownCpu)} a call over the floor's (printed); ` +
           `through another server's claim ${f(viaClaim)} over the planner (median of the rounds' differences; goal ≤ 1 ms) ` +
           `${viaClaim <= 1 ? 'OK' : 'OVER'}; on its own ${f(over(alonePath!))}`,
+        ...paused,
       ],
     };
   } finally {
