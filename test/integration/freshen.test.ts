@@ -4,13 +4,11 @@
  * beside the call's first steps — and the plan then takes those readings instead of asking again, one after
  * the other on its path. Time here is the wall clock's alone (Date), moved past the readings' reuse.
  */
-import { Client } from '@modelcontextprotocol/client';
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MemorySource, Orchestrator } from '../../src/orchestrator/index.js';
-import { routeAndGenerateTool } from '../../src/tools/route-and-generate.js';
+import type { MemorySource } from '../../src/orchestrator/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { routeClient } from '../helpers/route-client.js';
 
 const fakes: FakeOllama[] = [];
 const cores: Array<{ shutdown(): Promise<void> }> = [];
@@ -96,21 +94,11 @@ describe('the readings a call plans with, begun at its arrival', () => {
   });
 });
 
-/** route_and_generate served in-process over `orch`. */
-async function client(orch: Orchestrator): Promise<Client> {
-  const server = new McpServer({ name: 'ollm-test', version: '1' });
-  routeAndGenerateTool(server, orch);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const c = new Client({ name: 'freshen', version: '1' });
-  await Promise.all([server.connect(serverSide), c.connect(clientSide)]);
-  return c;
-}
-
 describe('a tool that plans begins them at its arrival', () => {
   it('route_and_generate: before its arguments are checked', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { fake, orch, ram } = await oneHost();
-    const c = await client(orch);
+    const c = await routeClient(orch, 'freshen');
     expect([psOf(fake), ram.reads]).toEqual([1, 1]);
     vi.setSystemTime(Date.now() + 5000);
     const refused = await c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 0 } });

@@ -14,10 +14,8 @@
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/client';
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { routeAndGenerateTool } from '../../src/tools/route-and-generate.js';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
@@ -25,6 +23,7 @@ import { coreFor } from '../helpers/core.js';
 import { entries } from '../helpers/entries.js';
 import { log48k } from '../helpers/log-fixture.js';
 import { tempDir } from '../helpers/temp.js';
+import { routeClient } from '../helpers/route-client.js';
 
 vi.mock('../../src/orchestrator/route/agent-parts.js', async (original) =>
   (await import('../helpers/entries.js')).counting('/orchestrator/route/', 'agent-parts', await original()),
@@ -130,11 +129,7 @@ const stops: Array<() => Promise<unknown>> = [];
 let root: string;
 
 async function client(orch: Orchestrator): Promise<Client> {
-  const server = new McpServer({ name: 'ollm-test', version: '1' });
-  routeAndGenerateTool(server, orch);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const c = new Client({ name: 'road', version: '1' });
-  await Promise.all([server.connect(serverSide), c.connect(clientSide)]);
+  const c = await routeClient(orch, 'road');
   stops.push(() => c.close());
   return c;
 }
