@@ -9,16 +9,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/client';
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { routeAndGenerateTool } from '../../src/tools/route-and-generate.js';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
 import { log48k } from '../helpers/log-fixture.js';
 import { coreFor } from '../helpers/core.js';
 import { tempDir } from '../helpers/temp.js';
+import { routeClient } from '../helpers/route-client.js';
 
 const counts = vi.hoisted(() => ({ inferWork: 0, forAgent: 0, answerLimit: 0 }));
 
@@ -54,14 +53,7 @@ let cloud: FakeOpenAI;
 let core: Orchestrator;
 let root: string;
 
-async function client(name: string, orch = core): Promise<Client> {
-  const server = new McpServer({ name: 'ollm-test', version: '1' });
-  routeAndGenerateTool(server, orch);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const c = new Client({ name, version: '1' });
-  await Promise.all([server.connect(serverSide), c.connect(clientSide)]);
-  return c;
-}
+const client = (name: string, orch = core): Promise<Client> => routeClient(orch, name);
 
 type Answer = { text: string; structured: Record<string, unknown> };
 
