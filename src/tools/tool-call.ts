@@ -27,6 +27,13 @@ import type { ToolContext, ToolOutput, ToolSpec } from './tool-types.js';
 
 const ownerField = (owner: string | undefined) => (owner === undefined ? {} : { relayedOwner: owner });
 
+/**
+ * A call that names inputs by reference (offload-io.ts inputFields) reads them before it plans — longer than the
+ * hosts' readings are reused, and it may be refused for them, reaching no engine at all: nothing is begun for it.
+ */
+const readsInputs = (raw: unknown) =>
+  typeof raw === 'object' && raw !== null && ['files', 'images', 'diff'].some((k) => k in raw);
+
 /** The handler the server calls for `spec`'s tool: the arguments in, its result or its failure out. */
 export function callHandler<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>>>(
   spec: ToolSpec<I, O, R>,
@@ -35,7 +42,7 @@ export function callHandler<I extends z.ZodObject, O extends z.ZodObject, R exte
 ) {
   return async (raw: unknown, ctx: ServerContext) => {
     // what the plan reads of the hosts begun now, beside the steps below; a request begun leaves at the next turn
-    if (spec.plans && orch.fleet.freshen()) await new Promise((resolve) => setImmediate(resolve));
+    if (spec.plans && !readsInputs(raw) && orch.fleet.freshen()) await new Promise((resolve) => setImmediate(resolve));
     // the shape first: nothing below (zod, the ledger, error texts) walks arguments nested without bound
     const shape = invalidShape(spec.name, raw ?? {});
     if (shape) return failure(shape);

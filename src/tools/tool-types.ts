@@ -100,7 +100,8 @@ export interface ToolSpec<
   writes?: boolean;
   /**
    * The call plans work on the engines: what its plan reads of the hosts (what is loaded, the memory, an
-   * engine's claim) is begun at its arrival where stale, beside its first steps (fleet.ts freshen).
+   * engine's claim) is begun at its arrival where stale, beside its first steps (fleet.ts freshen) — unless it
+   * names inputs by reference, which it reads first (tool-call.ts).
    */
   plans?: boolean;
   /** Its structured result holds nothing the output schema lacks (checked at compile time: ListsItsResult). */

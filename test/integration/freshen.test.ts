@@ -95,12 +95,16 @@ describe('the readings a call plans with, begun at its arrival', () => {
 });
 
 describe('a tool that plans begins them at its arrival', () => {
-  it('route_and_generate: before its arguments are checked', async () => {
+  it('route_and_generate: before its arguments are checked; not when it names inputs, read first', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { fake, orch, ram } = await oneHost();
     const c = await routeClient(orch, 'freshen');
     expect([psOf(fake), ram.reads]).toEqual([1, 1]);
     vi.setSystemTime(Date.now() + 5000);
+    const unread = await c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', files: ['none.txt'] } });
+    expect(unread.isError).toBe(true); // refused for its input: it reached no engine, and began nothing there
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([psOf(fake), ram.reads]).toEqual([1, 1]);
     const refused = await c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 0 } });
     expect(refused.isError).toBe(true); // its arguments refused: no plan made
     await vi.waitFor(() => expect([psOf(fake), ram.reads]).toEqual([2, 2]));
