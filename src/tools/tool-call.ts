@@ -23,6 +23,7 @@ import { TASK_LIMIT, taskControl } from './task-run.js';
 import type { JobControl } from '../orchestrator/jobs/long-work.js';
 import { callScope } from './call-scope.js';
 import { describeFailure, failure } from './tool-failure.js';
+import { inputFields } from './offload-io.js';
 import type { ToolContext, ToolOutput, ToolSpec } from './tool-types.js';
 
 const ownerField = (owner: string | undefined) => (owner === undefined ? {} : { relayedOwner: owner });
@@ -31,8 +32,8 @@ const ownerField = (owner: string | undefined) => (owner === undefined ? {} : { 
  * A call that names inputs by reference (offload-io.ts inputFields) reads them before it plans — longer than the
  * hosts' readings are reused, and it may be refused for them, reaching no engine at all: nothing is begun for it.
  */
-const readsInputs = (raw: unknown) =>
-  typeof raw === 'object' && raw !== null && ['files', 'images', 'diff'].some((k) => k in raw);
+const INPUT_KEYS = Object.keys(inputFields);
+const readsInputs = (raw: unknown) => typeof raw === 'object' && raw !== null && INPUT_KEYS.some((k) => k in raw);
 
 /** The handler the server calls for `spec`'s tool: the arguments in, its result or its failure out. */
 export function callHandler<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>>>(

@@ -101,10 +101,13 @@ describe('a tool that plans begins them at its arrival', () => {
     const c = await routeClient(orch, 'freshen');
     expect([psOf(fake), ram.reads]).toEqual([1, 1]);
     vi.setSystemTime(Date.now() + 5000);
-    const unread = await c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', files: ['none.txt'] } });
-    expect(unread.isError).toBe(true); // refused for its input: it reached no engine, and began nothing there
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect([psOf(fake), ram.reads]).toEqual([1, 1]);
+    const named = [{ files: ['none.txt'] }, { images: ['none.png'] }, { diff: { range: 'no-such-ref..' } }];
+    for (const inputs of named) {
+      const unread = await c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', ...inputs } });
+      expect(unread.isError).toBe(true); // refused for its input: it reached no engine, and began nothing there
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([psOf(fake), ram.reads]).toEqual([1, 1]);
+    }
     const refused = await c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 0 } });
     expect(refused.isError).toBe(true); // its arguments refused: no plan made
     await vi.waitFor(() => expect([psOf(fake), ram.reads]).toEqual([2, 2]));
