@@ -38,6 +38,11 @@ export interface CallOptions {
    * server that does, reads afresh.
    */
   refresh?: boolean;
+  /**
+   * A placement's reading (overview.ts running): an adapter whose list is a round trip to another server
+   * (ollm/ollm-engine.ts) may answer with its last reading of a few seconds ago while it reads the next.
+   */
+  recent?: boolean;
 }
 
 export interface EngineCapabilities {

@@ -151,13 +151,14 @@ export class Catalog implements ModelCatalog {
     this.snapshot = undefined;
   }
 
-  async list(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogSnapshot> {
+  /** `recent`: for a placement (CallOptions.recent). */
+  async list(options: { refresh?: boolean; signal?: AbortSignal; recent?: boolean } = {}): Promise<CatalogSnapshot> {
     const ttl = this.snapshot?.models.some((m) => m.fit) ? Math.min(this.ttlMs, FIT_TTL_MS) : this.ttlMs;
     const fresh = this.snapshot && !this.snapshot.stale && Date.now() - this.snapshot.fetchedAt < ttl;
     if (fresh && !options.refresh) return this.snapshot!;
     const refresh = options.refresh === true;
     if (!this.inflight || (refresh && !this.inflight.refresh)) {
-      const snapshot = this.fetch(options.signal, refresh).finally(() => {
+      const snapshot = this.fetch(options.signal, refresh, options.recent === true).finally(() => {
         if (this.inflight?.snapshot === snapshot) this.inflight = undefined;
       });
       this.inflight = { snapshot, refresh };
@@ -187,10 +188,10 @@ export class Catalog implements ModelCatalog {
     );
   }
 
-  private async fetch(signal: AbortSignal | undefined, refresh: boolean): Promise<CatalogSnapshot> {
+  private async fetch(signal: AbortSignal | undefined, refresh: boolean, recent: boolean): Promise<CatalogSnapshot> {
     let tags;
     try {
-      tags = await this.backend.list({ signal, ...(refresh && { refresh }) });
+      tags = await this.backend.list({ signal, ...(refresh && { refresh }), ...(recent && { recent }) });
     } catch (err) {
       if (this.snapshot && err instanceof HostError && err.kind !== 'aborted') {
         this.snapshot = { ...this.snapshot, stale: err };

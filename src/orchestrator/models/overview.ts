@@ -44,7 +44,7 @@ export class ModelOverview {
     const now = Date.now();
     const c = this.ps;
     if (c && now - c.at < PS_TTL_MS && c.changes === this.loader.changes) return c.value;
-    const value = this.backend.ps({ signal });
+    const value = this.backend.ps({ signal, recent: true });
     const slot = { at: now, changes: this.loader.changes, value };
     this.ps = slot;
     value.catch(() => {

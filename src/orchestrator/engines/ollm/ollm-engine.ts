@@ -13,6 +13,7 @@ import type { EngineModel, ModelShow } from '../engine-model.js';
 import { HostError } from '../host-error.js';
 import { boxModels, boxRefusal, boxShow, showOf } from './ollm-answers.js';
 import type { BoxRef, ListedModel } from './ollm-schemas.js';
+import type { BoxList } from './ollm-answers.js';
 import { BoxConnection, type BoxOptions } from './ollm-client.js';
 import { boxGenerate } from './ollm-generate.js';
 
@@ -25,6 +26,13 @@ export interface OllmEngineOptions extends BoxOptions {
 
 /** A reading of its list from this long ago is used again (placements come many a second). */
 const LIST_REUSE_MS = 1000;
+/**
+ * A placement's reading (CallOptions.recent) from this long ago is used while the next is read, its
+ * round trip off the call's path — as long as a hold the planner lends lasts (holds/wire.ts HOLD_TTL_MS).
+ */
+const LIST_RECENT_MS = 5000;
+
+type Reading = { at: number; answer: Promise<BoxList>; refresh: boolean; done: boolean };
 
 export class OllmEngine implements Engine {
   readonly kind = 'ollm' as const;
@@ -36,8 +44,9 @@ export class OllmEngine implements Engine {
   private listed = new Map<string, ListedModel>();
   /** The planner's name for `options.engine`, as its last list said (undefined: it lists one host). */
   protected there: string | undefined;
-  private reading:
-    { at: number; answer: Promise<ReturnType<typeof boxModels>>; refresh: boolean; done: boolean } | undefined;
+  private reading: Reading | undefined;
+  /** The last reading answered. */
+  private known: Reading | undefined;
 
   constructor(protected readonly options: OllmEngineOptions) {
     this.url = options.url;
@@ -76,34 +85,43 @@ export class OllmEngine implements Engine {
 
   /**
    * Its list_models, read at most once a second; asked to refresh, it asks the box to refresh too (past the
-   * box's own cache).
+   * box's own cache). A placement (`recent`) takes the last answer under LIST_RECENT_MS old while the next
+   * one is read.
    */
-  protected async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
+  protected async models(options: CallOptions): Promise<BoxList> {
     const now = Date.now();
+    const last = this.reading;
     // a refresh is answered by a refreshing read still under way (list_models asks list and ps at once), by no other
-    const fresh = this.reading?.refresh === true && !this.reading.done;
-    if (!this.reading || now - this.reading.at > LIST_REUSE_MS || (options.refresh && !fresh)) {
-      const args = options.refresh ? { refresh: true } : {};
-      const answer = this.box
-        .callTool('list_models', args, { signal: options.signal, timeoutMs: this.limit(options) })
-        .then((r) => {
-          if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
-          return boxModels(r.structuredContent, this.ref, this.options.engine);
-        });
-      const reading = { at: now, answer, refresh: options.refresh === true, done: false };
-      this.reading = reading;
-      answer.then(
-        () => (reading.done = true),
-        () => {
-          reading.done = true;
-          if (this.reading?.answer === answer) this.reading = undefined;
-        },
-      );
-    }
-    const read = await this.reading.answer;
+    const fresh = last?.refresh === true && !last.done;
+    const known = options.recent && !options.refresh && this.known && now - this.known.at <= LIST_RECENT_MS;
+    if (!last || now - last.at > LIST_REUSE_MS || (options.refresh && !fresh)) this.read(options, now, !!known);
+    const reading = this.reading!.done || !known ? this.reading! : this.known!;
+    const read = await reading.answer;
     this.listed = read.listed;
     this.there = read.there;
     return read;
+  }
+
+  /** A new reading of its list_models, given the caller's signal only when it waits for it (not `behind` it). */
+  private read(options: CallOptions, now: number, behind: boolean): void {
+    const args = options.refresh ? { refresh: true } : {};
+    const signal = behind ? undefined : options.signal;
+    const answer = this.box.callTool('list_models', args, { signal, timeoutMs: this.limit(options) }).then((r) => {
+      if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
+      return boxModels(r.structuredContent, this.ref, this.options.engine);
+    });
+    const reading: Reading = { at: now, answer, refresh: options.refresh === true, done: false };
+    this.reading = reading;
+    answer.then(
+      () => {
+        reading.done = true;
+        if (!this.known || this.known.at <= reading.at) this.known = reading;
+      },
+      () => {
+        reading.done = true;
+        if (this.reading?.answer === answer) this.reading = undefined;
+      },
+    );
   }
 
   async list(options: CallOptions = {}): Promise<EngineModel[]> {
