@@ -40,7 +40,10 @@ async function planner() {
   const desk = new HoldDesk(5000, () => clock.now);
   const begin = (m: string) => (begun.push(m), running++, () => void running--);
   const claimed = new Set<string>();
-  desk.lend(KEY, { engine, begin, keepAlive: () => '5m', plans: async () => true, claimed: (m) => claimed.has(m) });
+  // how long the desk takes to say it still plans the engine (a busy planner answers late)
+  const answerIn = { ms: 0 };
+  const plans = async () => (answerIn.ms && (await new Promise((r) => setTimeout(r, answerIn.ms))), true);
+  desk.lend(KEY, { engine, begin, keepAlive: () => '5m', plans, claimed: (m) => claimed.has(m) });
   const tokens = [{ value: TOKEN, source: 'an engine claim', agent: 'local' }];
   const server = http.createServer((_q, s) => s.writeHead(404).end());
   server.on('upgrade', holdDoor(desk, tokens));
@@ -52,7 +55,7 @@ async function planner() {
       () => true,
       () => clock.now,
     );
-  return { clock, loaded, begun, running: () => running, sent, engine, desk, server, url, client };
+  return { clock, loaded, begun, running: () => running, sent, engine, desk, server, url, client, answerIn };
 }
 
 /** A raw upgrade to the holds' door with `token`: the first words of its answer, and the connection. */
@@ -82,7 +85,7 @@ const req = (): GenerateRequest => ({
 });
 
 describe('holds lent by the planner of a shared engine', () => {
-  it('a hold run out: the call goes through the planner, a hold is asked again; under it, to the engine', async () => {
+  it('a hold run out: the next call asks it again and waits for it, then goes to the engine under it', async () => {
     const p = await planner();
     const c = p.client();
     close.push(() => (c.close(), p.desk.shut(), p.server.close()));
@@ -95,14 +98,56 @@ describe('holds lent by the planner of a shared engine', () => {
     // sent with the window and keep-alive the model is loaded with, not this server's own
     expect(p.sent[0]).toMatchObject({ numCtx: 4096, keepAlive: '5m' });
     await until(() => p.running() === 0 && p.begun.length === 1);
-    p.clock.now += 5000; // run out (not renewed: no call in its second half)
-    expect(c.usable(KEY, 'phi3:mini')).toBeUndefined();
+    p.clock.now += 5000; // run out (not renewed: no call in its second half), as between an agent's calls
     await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length]).toEqual([1, 1]); // through the planner, once
-    await until(() => c.usable(KEY, 'phi3:mini') !== undefined); // asked again after it answered
+    expect([through, p.sent.length, p.desk.granted]).toEqual([0, 2, 2]); // asked again as it came, and held
+    expect(p.sent[1]).toMatchObject({ numCtx: 4096, keepAlive: '5m' });
+  });
+
+  it('a hold run out and refused when asked again (unloaded meanwhile): through the planner', async () => {
+    const p = await planner();
+    const c = p.client();
+    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
+    let through = 0;
+    const relay = async () => (through++, { doneReason: 'stop' });
+    c.ask(KEY, 'phi3:mini');
+    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+    p.loaded.splice(0);
+    p.clock.now += 5000;
     await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length]).toEqual([1, 2]);
-    expect(p.desk.granted).toBe(2);
+    expect([through, p.sent.length, p.desk.granted]).toEqual([1, 0, 1]);
+  });
+
+  it('a hold run out and not answered in time when asked again: through the planner, once', async () => {
+    const p = await planner();
+    const c = p.client();
+    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
+    let through = 0;
+    const relay = async () => (through++, { doneReason: 'stop' });
+    c.ask(KEY, 'phi3:mini');
+    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+    p.answerIn.ms = 1500; // the planner busy: its answer comes long after the call's wait
+    p.clock.now += 5000;
+    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
+    expect([through, p.sent.length]).toEqual([1, 0]);
+    await until(() => p.desk.granted === 2); // its late grant still serves the calls after it
+    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+  });
+
+  it('a hold revoked is not asked again by the next call: through the planner, which may be loading it', async () => {
+    const p = await planner();
+    const c = p.client();
+    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
+    let through = 0;
+    const relay = async () => (through++, { doneReason: 'stop' });
+    c.ask(KEY, 'phi3:mini');
+    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+    p.clock.now += 5000;
+    expect(c.usable(KEY, 'phi3:mini')).toBeUndefined(); // run out, then revoked (an unload)
+    (await p.desk.close(KEY, 'phi3:mini'))();
+    await new Promise((r) => setTimeout(r, 100));
+    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
+    expect([through, p.sent.length, p.desk.granted]).toEqual([1, 0, 1]);
   });
 
   it('a hold refused (the model not loaded there) sends the generation through the planner', async () => {

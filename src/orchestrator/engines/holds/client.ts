@@ -24,6 +24,9 @@ export interface Hold {
 /** How long a connection that could not be opened is not tried again, ms. */
 const RETRY_MS = 10_000;
 
+/** How long a call waits for a hold asked again after its last one ran out, ms (renewed). */
+export const RENEW_WAIT_MS = 100;
+
 export interface HoldPlanner {
   url: string;
   token: string;
@@ -35,6 +38,10 @@ export class HoldClient {
   private readonly holds = new Map<string, Hold>();
   /** Holds asked and not answered yet: when each was asked (a grant counts from then). */
   private readonly asking = new Map<string, number>();
+  /** Holds that ran out, neither revoked nor refused: the next call asks again and waits (renewed). */
+  private readonly lapsed = new Set<string>();
+  /** Calls waiting for the planner's answer on a hold (renewed): told when it comes, or the connection goes. */
+  private readonly waiters = new Map<string, Array<() => void>>();
   private n = 0;
   private running = 0;
   private beat: NodeJS.Timeout | undefined;
@@ -54,9 +61,41 @@ export class HoldClient {
     const hold = this.holds.get(at);
     if (!hold) return undefined;
     const left = hold.until - this.now();
-    if (left <= 0) return void this.holds.delete(at);
+    if (left <= 0) {
+      this.holds.delete(at);
+      this.lapsed.add(at);
+      return undefined;
+    }
     if (left < hold.ttlMs / 2) this.ask(key, model);
     return hold;
+  }
+
+  /**
+   * A hold on `model` again where the last one ran out, neither revoked nor refused (an agent's calls come
+   * seconds apart, a hold lasts HOLD_TTL_MS): asked now and waited for up to `waitMs` — one line each way on
+   * the open connection, where going through the planner is its whole call. Refused, revoked or not answered
+   * in time: undefined, and the call goes through the planner as before. Undefined at once for any other model.
+   */
+  async renewed(key: string, model: string, waitMs = RENEW_WAIT_MS): Promise<Hold | undefined> {
+    const at = holdKey(key, withTag(model));
+    if (!this.lapsed.delete(at) || !this.socket || this.socket.destroyed) return undefined;
+    this.ask(key, model);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.set(at, [...(this.waiters.get(at) ?? []), done]);
+    });
+    return this.usable(key, model);
+  }
+
+  /** The calls waiting on `at`'s answer (renewed), told it came (or the connection went). */
+  private answered(at: string): void {
+    const waiting = this.waiters.get(at);
+    this.waiters.delete(at);
+    for (const done of waiting ?? []) done();
   }
 
   /** Asks the planner for a hold on `model` (once at a time); its answer comes in the background. */
@@ -94,13 +133,22 @@ export class HoldClient {
   private take(socket: Duplex, msg: Record<string, unknown>): void {
     const [key, model] = [text(msg, 'key') ?? '', text(msg, 'model') ?? ''];
     const at = holdKey(key, model);
+    try {
+      this.answer(socket, msg, at, key, model);
+    } finally {
+      this.answered(at);
+    }
+  }
+
+  private answer(socket: Duplex, msg: Record<string, unknown>, at: string, key: string, model: string): void {
     if (msg.t === 'revoke') {
       this.holds.delete(at);
+      this.lapsed.delete(at);
       return void send(socket, { t: 'revoked', key, model });
     }
     const asked = this.asking.get(at);
     this.asking.delete(at);
-    if (msg.t === 'refused') return void this.holds.delete(at);
+    if (msg.t === 'refused') return void (this.holds.delete(at), this.lapsed.delete(at));
     const ttlMs = typeof msg.ttlMs === 'number' ? msg.ttlMs : 0;
     const keepAlive = msg.keepAlive;
     if (
@@ -152,6 +200,8 @@ export class HoldClient {
     this.socket = undefined;
     this.holds.clear();
     this.asking.clear();
+    this.lapsed.clear();
+    for (const at of [...this.waiters.keys()]) this.answered(at);
   }
 
   close(): void {

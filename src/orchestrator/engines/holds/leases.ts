@@ -52,12 +52,12 @@ export class Leases {
 }
 
 /**
- * A generation while another server plans the engine: under a current hold on its model, straight
- * to the engine (with the window and keep-alive the model is loaded with, so the engine never loads
- * it again), its begin and end told to the planner; without one, `through` the planner — which may
- * load it — and a hold asked once that answered.
+ * A generation while another server plans the engine: under a current hold on its model — or one asked
+ * again as it comes, where the last ran out (client.ts renewed) — straight to the engine (with the window
+ * and keep-alive the model is loaded with, so the engine never loads it again), its begin and end told to
+ * the planner; without one, `through` the planner — which may load it — and a hold asked once that answered.
  */
-export function heldGenerate(
+export async function heldGenerate(
   holds: HoldClient,
   key: string,
   direct: Engine,
@@ -65,7 +65,7 @@ export function heldGenerate(
   through: () => Promise<unknown>,
 ): Promise<unknown> {
   const req = args[0] as GenerateRequest;
-  const hold = holds.usable(key, req.model);
+  const hold = holds.usable(key, req.model) ?? (await holds.renewed(key, req.model));
   if (!hold) return through().then((done) => (holds.ask(key, req.model), done));
   const sent: GenerateRequest = {
     ...req,
