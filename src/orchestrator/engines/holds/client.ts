@@ -25,7 +25,7 @@ export interface Hold {
 const RETRY_MS = 10_000;
 
 /** How long a call waits for a hold asked again after its last one ran out, ms (renewed). */
-export const RENEW_WAIT_MS = 100;
+const RENEW_WAIT_MS = 100;
 
 export interface HoldPlanner {
   url: string;
