@@ -29,7 +29,7 @@ const SLOW = [
   'test/integration/hostile-host.test.ts', // hosts flooding lines, 100 MB answers, endless bodies
   'test/browser/views.test.ts', // the views in a real Chromium: ~15 s of a 2-core machine
   'test/integration/prompts-apart.test.ts', // two hosts loading and reading 30 KB prompts in turn: ~14 s
-  'test/e2e/engine-holds.test.ts', // two shared servers, holds lent, revoked and run out: ~8 s
+  'test/e2e/engine-holds.test.ts', // two shared servers, holds lent, revoked and run out: ~16 s
   'test/e2e/offload.test.ts', // the built server reading, refusing and splitting inputs end to end: ~11 s
   'test/integration/loader-seen.test.ts', // loads and unloads racing a request's own reading, with real waits: ~8 s
   'test/integration/planned-elsewhere.test.ts', // two planners over one engine, a claim passed on: ~5 s

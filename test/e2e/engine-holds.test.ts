@@ -3,7 +3,8 @@
 // loaded model, the second's calls reach the engine without a route_and_generate on the planner
 // (its records of the second's agent stay as they were), each once; the planner's loader counts the
 // second's request in flight on that model as its own — no unload under it — and unloads it once it
-// ended, revoking the hold first: the second's next call goes through the planner, which loads it.
+// ended, revoking the hold first: the second's next call goes through the planner, which loads it. A hold run out
+// unrevoked (an agent's calls seconds apart) is asked again by the next call, which still goes straight.
 import { describe, expect, it } from 'vitest';
 import { launcherIn, runtimeDir, sharedFixture, type SharedLaunch } from '../helpers/shared.js';
 
@@ -54,6 +55,22 @@ describe("a server relaying through another's engine claim, under a hold the pla
     expect(state.fake.stats().forcedEvictions).toEqual([]);
     expect(state.fake.stats().reloads).toEqual([]); // sent with the window it is loaded with
   });
+
+  it(
+    'after 6 s without a call (its hold run out), the next call asks it again and still reaches the engine straight',
+    { timeout: 60_000 },
+    async () => {
+      const { a, b } = await twoSettings();
+      expect((await generate(b)).isError).toBe(false); // under the hold
+      await new Promise((r) => setTimeout(r, 6000)); // as an agent calls: past the hold's 5 s
+      const before = generations();
+      const r = await generate(b);
+      expect(r.isError, r.text).toBe(false);
+      expect(r.out).toMatchObject({ model: MODEL });
+      expect(await relayedOnPlanner(a)).toBe(1); // not through the planner's route_and_generate
+      expect(generations()).toBe(before + 1);
+    },
+  );
 
   it(
     'the planner keeps the model under a relayed request, unloads it once it ended; the next call goes through it',
