@@ -84,70 +84,62 @@ const req = (): GenerateRequest => ({
   onDelta: () => undefined,
 });
 
+/**
+ * A relaying server's connection holding a hold on phi3:mini, and its generation: under a hold, or `through` the
+ * planner (counted).
+ */
+async function held() {
+  const p = await planner();
+  const c = p.client();
+  close.push(() => (c.close(), p.desk.shut(), p.server.close()));
+  const counted = { through: 0 };
+  const relay = async () => (counted.through++, { doneReason: 'stop' });
+  c.ask(KEY, 'phi3:mini');
+  await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+  const generate = () => heldGenerate(c, KEY, p.engine, [req(), {}], relay);
+  return { p, c, counted, generate };
+}
+
 describe('holds lent by the planner of a shared engine', () => {
   it('a hold run out: the next call asks it again and waits for it, then goes to the engine under it', async () => {
-    const p = await planner();
-    const c = p.client();
-    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
-    let through = 0;
-    const relay = async () => (through++, { doneReason: 'stop' });
-    c.ask(KEY, 'phi3:mini');
-    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
-    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length]).toEqual([0, 1]);
+    const { p, counted, generate } = await held();
+    await generate();
+    expect([counted.through, p.sent.length]).toEqual([0, 1]);
     // sent with the window and keep-alive the model is loaded with, not this server's own
     expect(p.sent[0]).toMatchObject({ numCtx: 4096, keepAlive: '5m' });
     await until(() => p.running() === 0 && p.begun.length === 1);
     p.clock.now += 5000; // run out (not renewed: no call in its second half), as between an agent's calls
-    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length, p.desk.granted]).toEqual([0, 2, 2]); // asked again as it came, and held
+    await generate();
+    expect([counted.through, p.sent.length, p.desk.granted]).toEqual([0, 2, 2]); // asked again as it came, and held
     expect(p.sent[1]).toMatchObject({ numCtx: 4096, keepAlive: '5m' });
   });
 
   it('a hold run out and refused when asked again (unloaded meanwhile): through the planner', async () => {
-    const p = await planner();
-    const c = p.client();
-    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
-    let through = 0;
-    const relay = async () => (through++, { doneReason: 'stop' });
-    c.ask(KEY, 'phi3:mini');
-    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+    const { p, counted, generate } = await held();
     p.loaded.splice(0);
     p.clock.now += 5000;
-    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length, p.desk.granted]).toEqual([1, 0, 1]);
+    await generate();
+    expect([counted.through, p.sent.length, p.desk.granted]).toEqual([1, 0, 1]);
   });
 
   it('a hold run out and not answered in time when asked again: through the planner, once', async () => {
-    const p = await planner();
-    const c = p.client();
-    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
-    let through = 0;
-    const relay = async () => (through++, { doneReason: 'stop' });
-    c.ask(KEY, 'phi3:mini');
-    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+    const { p, c, counted, generate } = await held();
     p.answerIn.ms = 1500; // the planner busy: its answer comes long after the call's wait
     p.clock.now += 5000;
-    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length]).toEqual([1, 0]);
+    await generate();
+    expect([counted.through, p.sent.length]).toEqual([1, 0]);
     await until(() => p.desk.granted === 2); // its late grant still serves the calls after it
     await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
   });
 
   it('a hold revoked is not asked again by the next call: through the planner, which may be loading it', async () => {
-    const p = await planner();
-    const c = p.client();
-    close.push(() => (c.close(), p.desk.shut(), p.server.close()));
-    let through = 0;
-    const relay = async () => (through++, { doneReason: 'stop' });
-    c.ask(KEY, 'phi3:mini');
-    await until(() => c.usable(KEY, 'phi3:mini') !== undefined);
+    const { p, c, counted, generate } = await held();
     p.clock.now += 5000;
     expect(c.usable(KEY, 'phi3:mini')).toBeUndefined(); // run out, then revoked (an unload)
     (await p.desk.close(KEY, 'phi3:mini'))();
     await new Promise((r) => setTimeout(r, 100));
-    await heldGenerate(c, KEY, p.engine, [req(), {}], relay);
-    expect([through, p.sent.length, p.desk.granted]).toEqual([1, 0, 1]);
+    await generate();
+    expect([counted.through, p.sent.length, p.desk.granted]).toEqual([1, 0, 1]);
   });
 
   it('a hold refused (the model not loaded there) sends the generation through the planner', async () => {

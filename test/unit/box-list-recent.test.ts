@@ -8,20 +8,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
+import { listedModel, loadedModel } from '../helpers/box-list.js';
 
 afterEach(() => vi.useRealTimers());
-
-const model = (name: string) => ({
-  name,
-  sizeBytes: 1e9,
-  family: 'llama',
-  parameterSize: '1B',
-  quantization: 'Q4_K_M',
-  contextWindow: 8192,
-  capabilities: ['completion'],
-  loaded: true,
-});
-const loadedOf = (name: string) => ({ name, sizeBytes: 1e9, vramBytes: 0, expiresAt: '2026-01-01T00:00:00Z' });
 
 /** An OllmEngine whose box answers list_models from here: each answer held until `answer(names)` lets it go. */
 function box() {
@@ -40,7 +29,7 @@ function box() {
         resolve(
           names === 'refused'
             ? { isError: true, content: [{ type: 'text', text: 'no' }] }
-            : { content: [], structuredContent: { models: names.map(model), loaded: names.map(loadedOf) } },
+            : { content: [], structuredContent: { models: names.map(listedModel), loaded: names.map(loadedModel) } },
         ),
       ),
     );

@@ -8,6 +8,7 @@ import type { CallOptions, Engine } from '../../src/orchestrator/engines/engine.
 import type { EngineModel } from '../../src/orchestrator/engines/engine-model.js';
 import { OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
+import { listedModel, loadedModel } from '../helpers/box-list.js';
 
 const MODEL: EngineModel = {
   name: 'm:latest',
@@ -78,17 +79,7 @@ describe('another ollm-mcp asked to refresh', () => {
   function box() {
     const engine = new OllmEngine({ name: 'gpubox', url: 'http://127.0.0.1:9/mcp', timeoutMs: 1000, parallel: 1 });
     const args: Array<Record<string, unknown>> = [];
-    const listed = {
-      name: 'm:latest',
-      sizeBytes: 1e9,
-      family: 'llama',
-      parameterSize: '1B',
-      quantization: 'Q4_K_M',
-      contextWindow: 8192,
-      capabilities: ['completion'],
-      loaded: true,
-    };
-    const loaded = { name: 'm:latest', sizeBytes: 1e9, vramBytes: 0, expiresAt: '2026-01-01T00:00:00Z' };
+    const [listed, loaded] = [listedModel('m:latest'), loadedModel('m:latest')];
     (engine.box as { callTool: unknown }).callTool = async (_name: string, a: Record<string, unknown>) => {
       args.push(a);
       await new Promise((r) => setTimeout(r, 1));
