@@ -11,9 +11,8 @@ import type { CallOptions, Engine, EngineCapabilities } from '../engine.js';
 import type { CreateModelRequest, GenerateDone, GenerateRequest } from '../engine-requests.js';
 import type { EngineModel, ModelShow } from '../engine-model.js';
 import { HostError } from '../host-error.js';
-import { boxModels, boxRefusal, boxShow, showOf } from './ollm-answers.js';
+import { boxModels, boxRefusal, boxShow, showOf, type BoxList } from './ollm-answers.js';
 import type { BoxRef, ListedModel } from './ollm-schemas.js';
-import type { BoxList } from './ollm-answers.js';
 import { BoxConnection, type BoxOptions } from './ollm-client.js';
 import { boxGenerate } from './ollm-generate.js';
 
@@ -93,10 +92,10 @@ export class OllmEngine implements Engine {
     const last = this.reading;
     // a refresh is answered by a refreshing read still under way (list_models asks list and ps at once), by no other
     const fresh = last?.refresh === true && !last.done;
-    const known = options.recent && !options.refresh && this.known && now - this.known.at <= LIST_RECENT_MS;
-    if (!last || now - last.at > LIST_REUSE_MS || (options.refresh && !fresh)) this.read(options, now, !!known);
-    const reading = this.reading!.done || !known ? this.reading! : this.known!;
-    const read = await reading.answer;
+    // a placement's: the last answer, while it is recent enough
+    const known = options.recent === true && !options.refresh && now - (this.known?.at ?? -Infinity) <= LIST_RECENT_MS;
+    if (!last || now - last.at > LIST_REUSE_MS || (options.refresh && !fresh)) this.read(options, now, known);
+    const read = await (known && !this.reading!.done ? this.known! : this.reading!).answer;
     this.listed = read.listed;
     this.there = read.there;
     return read;
