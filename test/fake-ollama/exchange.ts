@@ -32,10 +32,20 @@ export function failStatus(f: Failure): number {
   return f.status >= 400 ? f.status : 500;
 }
 
+/**
+ * Waits `ms` — at least that by the clock the fake reports its timings with (a timer may fire up to a
+ * millisecond early by it) — or less when `signal` aborts.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(done, Math.max(0, ms));
+    const until = performance.now() + ms;
+    let t = setTimeout(tick, Math.max(0, ms));
+    function tick(): void {
+      const left = until - performance.now();
+      if (left > 0) t = setTimeout(tick, left);
+      else done();
+    }
     function done(): void {
       clearTimeout(t);
       signal?.removeEventListener('abort', done);

@@ -231,7 +231,7 @@ async function complete(
     if (ex.closed) return;
     let promptTokens = 0;
     let evaluated: string | undefined;
-    let cachedOf: { cachedTokens?: number } | undefined;
+    let cachedOf: Pick<GenerationRecord, 'cachedTokens' | 'reported'> | undefined;
     let logged: GenerationRecord | undefined;
     if (!job.loadOnly) {
       const g = planGeneration({
@@ -261,6 +261,7 @@ async function complete(
       promptTokenDelayMs: model.promptTokenDelayMs ?? deps.promptTokenDelayMs,
       reply: () => deps.replyFor(p.replyCtx),
       onCached: (n) => cachedOf && (cachedOf.cachedTokens = n),
+      onReported: (reported) => cachedOf && (cachedOf.reported = reported),
       failure: injected ? { status: 500, error: injected.error, afterChunks: injected.afterChunks } : failure,
       onFail: (error) => {
         if (injected && isOutOfMemory(error) && !isCloudModel(model)) deps.scheduler.expireAllAfterOom(model);

@@ -65,6 +65,8 @@ export interface GenerationRecord {
   evaluated: string;
   /** Of its prompt tokens, those its runner's slot held already (prompt-cache.ts): read again, they took no time. */
   cachedTokens?: number;
+  /** What it reported as prompt_eval_duration and eval_duration, in ns (unset until its answer was whole). */
+  reported?: { promptEvalNs?: number; evalNs?: number };
   /** The whole input reached the model: nothing left out, nothing refused. */
   fits: boolean;
   /** Date.now() when the prompt was evaluated. */

@@ -42,6 +42,8 @@ export interface StreamDeps {
   onFail(error: string): void;
   /** Told how many of the prompt's tokens the slot held already. */
   onCached?(tokens: number): void;
+  /** Told the durations it reports (ns), as it sends them. */
+  onReported?(reported: { promptEvalNs?: number; evalNs?: number }): void;
 }
 
 export async function stream(
@@ -135,6 +137,10 @@ export async function stream(
     metrics['eval_count'] = tokens.length;
     metrics['eval_duration'] = evalNs;
   }
+  d.onReported?.({
+    ...(p.promptTokens > 0 && { promptEvalNs }),
+    ...(tokens.length > 0 && { evalNs }),
+  });
   const content = streaming ? '' : produced;
   const thinkingField = !streaming && thought ? { thinking: thought } : {};
   const ctxTokens = p.withContext ? { context: fakeContext(p.promptTokens + tokens.length) } : {};

@@ -16,10 +16,20 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Waits `ms` — at least that by the clock the fake reports its timings with (a timer may fire up to a
+ * millisecond early by it) — or less when `signal` aborts.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(done, ms);
+    const until = performance.now() + ms;
+    let t = setTimeout(tick, ms);
+    function tick(): void {
+      const left = until - performance.now();
+      if (left > 0) t = setTimeout(tick, left);
+      else done();
+    }
     function done(): void {
       clearTimeout(t);
       signal?.removeEventListener('abort', done);
