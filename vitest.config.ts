@@ -115,6 +115,8 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // expect.poll waits for what a server does: 1 s (vitest's default) is short on 2 busy cores
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // Two files at once even on 2 cores (vitest's default, cores - 1, runs one at a time there):
     // much of the suite waits on servers it started. Measured on 2 busy cores, the tests of npm test

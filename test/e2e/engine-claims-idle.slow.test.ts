@@ -34,7 +34,7 @@ describe('a shared server planning an engine for another server', () => {
           useMemory: false,
         });
         expect(r.isError, r.text).toBe(false);
-        await sleep(900);
+        await sleep(500); // five calls and pauses: past its 2 s, each well within it
       }
       expect(isRunning(pa)).toBe(true);
       // no more calls: it leaves within its idle limit (and a little)

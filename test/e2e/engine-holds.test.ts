@@ -27,10 +27,11 @@ async function relayedOnPlanner(a: SharedLaunch): Promise<number> {
 }
 
 const generations = () => state.fake.generations().filter((g) => g.resolved === MODEL).length;
-const settle = () => new Promise((r) => setTimeout(r, 400)); // the hold asked after a call through the planner
+const settle = () => new Promise((r) => setTimeout(r, 1000)); // the hold asked after a call through the planner
 
 async function twoSettings() {
-  const launch = launcherIn(state, runtimeDir());
+  // a hold asked again is waited for 3 s (100 ms in use): three processes answer it on a busy machine
+  const launch = launcherIn(state, runtimeDir(), { OLLM_HOLD_RENEW_WAIT_MS: '3000' });
   const a = await launch('agent-a', 'shared:\n  idleSeconds: 30\n');
   expect((await call(a, 'list_models', {})).isError).toBe(false); // its core made, and so its claim
   const b = await launch('agent-b', 'shared:\n  idleSeconds: 30\nmodel:\n  routing:\n    defaultProfile: fast\n');

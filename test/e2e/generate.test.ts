@@ -42,7 +42,7 @@ describe('route_and_generate over stdio', () => {
     expect(progress.find((p) => p.message !== 'starting ollm-mcp')!.message).toBe('choosing a model for code work');
     const generating = progress.filter((p) => /^qwen2\.5-coder:7b: \d+ tokens? generated/.test(p.message ?? ''));
     expect(generating.length).toBeGreaterThanOrEqual(2);
-    expect(generating.length).toBeLessThanOrEqual(6); // about every 500 ms, not per token
+    expect(generating.length).toBeLessThan(out.metrics.outputTokens / 4); // about every 500 ms, not per token
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     const text = (res.content as Array<{ text: string }>)[0]!.text;
     expect(text).toMatch(/^ta tb /);

@@ -44,6 +44,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { formatAnswer } from '../helpers/format-answer.js';
 import type { LoadFigures } from '../fake-openai/load.js';
 import { loadAnswer } from './load.js';
+import { sleep } from '../fake-ollama/exchange.js';
 
 export interface FakeLlamaModel {
   id: string;
@@ -453,7 +454,7 @@ export class FakeLlamacpp {
     s.status = 'loading';
     s.failed = false;
     s.lastUsed = ++this.clock;
-    await new Promise((r) => setTimeout(r, this.options.loadDelayMs ?? 20));
+    await sleep(this.options.loadDelayMs ?? 20);
     if (this.failing.has(s.model.id)) {
       s.status = 'unloaded';
       s.failed = true;
@@ -514,8 +515,7 @@ export class FakeLlamacpp {
     const cacheN = reuse ? Math.min(Math.floor(common / 4), promptTokens - 1) : 0;
     s.cached = text;
     const readStart = performance.now();
-    if (this.options.promptTokenDelayMs)
-      await new Promise((r) => setTimeout(r, (promptTokens - cacheN) * this.options.promptTokenDelayMs!));
+    if (this.options.promptTokenDelayMs) await sleep((promptTokens - cacheN) * this.options.promptTokenDelayMs!);
     const promptMs = performance.now() - readStart;
     const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => ({
       id: 'chatcmpl-fake',
@@ -534,7 +534,7 @@ export class FakeLlamacpp {
     let timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, 0);
     if (body['stream'] !== true) {
       const at = performance.now();
-      await new Promise((r) => setTimeout(r, out.length * (this.options.tokenDelayMs ?? 1)));
+      await sleep(out.length * (this.options.tokenDelayMs ?? 1));
       timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - at);
       return this.send(res, 200, {
         id: 'chatcmpl-fake',
@@ -565,7 +565,7 @@ export class FakeLlamacpp {
           return;
         }
         res.write(`data: ${JSON.stringify(chunk({ content: w }, null))}\n\n`);
-        await new Promise((r) => setTimeout(r, this.options.tokenDelayMs ?? 1));
+        await sleep(this.options.tokenDelayMs ?? 1);
       }
       timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - writeStart);
       res.write(`data: ${JSON.stringify(chunk({}, out.length < words.length ? 'length' : 'stop', { timings }))}\n\n`);

@@ -174,11 +174,12 @@ export function sharedFixture(fakeOptions: FakeOllamaOptions = {}): {
 export function launcherIn(
   state: ReturnType<typeof sharedFixture>,
   runtime: string,
+  env?: Record<string, string>,
 ): (name: string, yaml: string) => Promise<SharedLaunch> {
   state.runtimes.push(runtime);
   return async (name, yaml) => {
     const home = tempHome(yaml);
-    const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name });
+    const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name, ...(env && { env }) });
     state.launches.push(l);
     return l;
   };

@@ -122,7 +122,7 @@ describe('a copy found loaded with a smaller window than the route saw', () => {
     // the first host's two slots taken: the second host's copy, unloaded as last read, is tried first
     const first = core.fleet.hosts.find((h) => h.name === 'ollama')!;
     const busy = [first.loader.begin('llama3.1:8b', 1e6), first.loader.begin('llama3.1:8b', 1e6)];
-    setTimeout(() => busy.forEach((end) => end()), 300);
+    setTimeout(() => busy.forEach((end) => end()), 1500); // past the plan and the second host's refusal
     const r = await routeAndGenerate(core, { prompt: `Summarise: ${long}`, maxTokens: 20 }); // routed
     expect(r.fallbacks.map((f) => f.error)).toEqual([expect.stringMatching(/not reloaded from under whoever uses it/)]);
     expect(r.host).toBe('ollama');

@@ -57,6 +57,7 @@ export const SERVER_VARIABLES = [
   'OLLM_UNLOAD_WAIT_PER_MODEL_MS',
   'OLLM_REMOTE_VRAM_RECOVERY_MS',
   'OLLM_READY_AHEAD',
+  'OLLM_HOLD_RENEW_WAIT_MS',
 ] as const;
 
 /** Variables the server reads that are not in the key, and why. */
