@@ -114,6 +114,16 @@ describe('holds lent by the planner of a shared engine', () => {
     expect(p.sent[1]).toMatchObject({ numCtx: 4096, keepAlive: '5m' });
   });
 
+  it('a hold on a window smaller than the request was planned for: through the planner, which plans it', async () => {
+    const { p, c, counted } = await held(); // phi3:mini loaded at 4096
+    // its placement read an older list (the model loaded at 8k then): the prompt was sized for 8k
+    await heldGenerate(c, KEY, p.engine, [{ ...req(), numCtx: 8192 }, {}], async () => (counted.through++, {}));
+    expect([counted.through, p.sent.length]).toEqual([1, 0]);
+    await heldGenerate(c, KEY, p.engine, [{ ...req(), numCtx: 4096 }, {}], async () => (counted.through++, {}));
+    expect([counted.through, p.sent.length]).toEqual([1, 1]); // the window loaded serves it: straight
+    expect(p.sent[0]).toMatchObject({ numCtx: 4096 });
+  });
+
   it('a hold run out and refused when asked again (unloaded meanwhile): through the planner', async () => {
     const { p, counted, generate } = await held();
     p.loaded.splice(0);

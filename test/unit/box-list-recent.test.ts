@@ -1,12 +1,12 @@
 /**
  * Another ollm-mcp's list as a placement reads it (ollm-engine.ts LIST_RECENT_MS): the server planning this
  * machine's engine, or a team's box, answers list_models in a round trip of its own (10–20 ms after a pause,
- * measured through an engine claim). A placement (`recent`) takes the last answer while it is under 5 s old and
- * the next is read beside the call; anything else — a reading past 5 s, a refresh, a read that is no placement —
- * waits for the new answer, as before.
+ * measured through an engine claim). A placement (`recent`) takes the last answer while it is under 30 s old (an
+ * agent's calls come seconds apart) and the next is read beside the call; anything else — a reading past 30 s, a
+ * refresh, a read that is no placement — waits for the new answer, as before.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
+import { LIST_RECENT_MS, OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
 import { listedModel, loadedModel } from '../helpers/box-list.js';
 
@@ -59,9 +59,10 @@ async function readOnce() {
 }
 
 describe("another ollm-mcp's list, read by a placement", () => {
-  it('under 5 s old: answered by the last reading at once, the next read beside it without the signal', async () => {
+  it('under 30 s old: answered by the last reading at once, the next read beside it without the signal', async () => {
+    expect(LIST_RECENT_MS).toBe(30_000);
     const { engine, calls, answer } = await readOnce();
-    vi.setSystemTime(Date.now() + 3000);
+    vi.setSystemTime(Date.now() + 20_000); // an agent's pause: past a hold's 5 s
     const signal = new AbortController().signal;
     expect(names((await settled(engine.ps({ recent: true, signal }))) as Array<{ name: string }>)).toEqual([
       'a:latest',
@@ -86,9 +87,9 @@ describe("another ollm-mcp's list, read by a placement", () => {
     expect(names(await plain)).toEqual(['b:latest']);
   });
 
-  it('past 5 s old: a placement waits for the new reading, with its signal', async () => {
+  it('past 30 s old: a placement waits for the new reading, with its signal', async () => {
     const { engine, calls, answer } = await readOnce();
-    vi.setSystemTime(Date.now() + 5001);
+    vi.setSystemTime(Date.now() + 30_001);
     const signal = new AbortController().signal;
     const placed = engine.ps({ recent: true, signal });
     expect(await settled(placed)).toBe('waiting');

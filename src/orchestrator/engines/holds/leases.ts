@@ -55,7 +55,9 @@ export class Leases {
  * A generation while another server plans the engine: under a current hold on its model — or one asked
  * again as it comes, where the last ran out (client.ts renewed) — straight to the engine (with the window
  * and keep-alive the model is loaded with, so the engine never loads it again), its begin and end told to
- * the planner; without one, `through` the planner — which may load it — and a hold asked once that answered.
+ * the planner; without one, or where the model is loaded with a smaller window than the request was planned
+ * for (its placement read the planner's list a while ago), `through` the planner — which may load it — and a
+ * hold asked once that answered.
  */
 export async function heldGenerate(
   holds: HoldClient,
@@ -66,7 +68,9 @@ export async function heldGenerate(
 ): Promise<unknown> {
   const req = args[0] as GenerateRequest;
   const hold = holds.usable(key, req.model) ?? (await holds.renewed(key, req.model));
-  if (!hold) return through().then((done) => (holds.ask(key, req.model), done));
+  // a window smaller than the one the request was planned for (its prompt may not fit): the planner plans it
+  if (!hold || (hold.numCtx !== undefined && hold.numCtx < req.numCtx))
+    return through().then((done) => (holds.ask(key, req.model), done));
   const sent: GenerateRequest = {
     ...req,
     keepAlive: hold.keepAlive,

@@ -26,10 +26,13 @@ export interface OllmEngineOptions extends BoxOptions {
 /** A reading of its list from this long ago is used again (placements come many a second). */
 const LIST_REUSE_MS = 1000;
 /**
- * A placement's reading (CallOptions.recent) from this long ago is used while the next is read, its
- * round trip off the call's path — as long as a hold the planner lends lasts (holds/wire.ts HOLD_TTL_MS).
+ * A placement's reading (CallOptions.recent) from this long ago is used while the next is read, its round trip
+ * off the call's path: an agent's calls come seconds apart. What it decides is checked where it matters — a
+ * generation goes straight to this machine's engine only under a hold the planner grants now, with the window
+ * the model is loaded with now and no smaller than planned (holds/leases.ts), else through the planner, which
+ * plans it afresh; a box plans its own memory — so an older list only sends a call somewhere first.
  */
-const LIST_RECENT_MS = 5000;
+export const LIST_RECENT_MS = 30_000;
 
 type Reading = { at: number; answer: Promise<BoxList>; refresh: boolean; done: boolean };
 
