@@ -195,6 +195,13 @@ describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) =>
   }, 30_000);
 });
 
+/**
+ * What the slow fake answers in 'stopping': 1,000 tokens, 40 s at its 40 ms a token, so a generation that ends
+ * within the waits there was stopped; STORY_END, its last word, is in no answer cut short.
+ */
+const STORY = oneTokenWords(1000, 'tale');
+const STORY_END = ` ${STORY.slice(STORY.lastIndexOf(' ') + 1)}`;
+
 describe('stopping', () => {
   it(
     'SIGTERM cancels a generation in flight, flushes the metrics into the state database and ' +
@@ -210,7 +217,7 @@ describe('stopping', () => {
         slow.reply('done');
         // a finished generation: metrics to flush
         await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
-        slow.reply(oneTokenWords(200, 'w')); // 8 s if not stopped
+        slow.reply(STORY); // 40 s if not stopped
         const pending = client
           .callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } })
           .catch((e: unknown) => e);
@@ -222,9 +229,8 @@ describe('stopping', () => {
         const { code } = await server.stop('SIGTERM');
         expect(code).toBe(0);
         // cancelled, not waited for: no whole story came back
-        expect(JSON.stringify(await pending)).not.toContain('w199');
-        await new Promise((r) => setTimeout(r, 100));
-        expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
+        expect(JSON.stringify(await pending)).not.toContain(STORY_END);
+        await vi.waitFor(() => expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true), { timeout: 5000 });
         const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
         try {
           const metrics = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{
@@ -247,7 +253,7 @@ describe('stopping', () => {
 
   it('over stdio too: SIGTERM cancels the generation and the process exits without waiting for it', async () => {
     const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
-    slow.reply(oneTokenWords(200, 'w'));
+    slow.reply(STORY);
     const home = tempHome();
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -268,8 +274,8 @@ describe('stopping', () => {
         interval: 20,
       });
       process.kill(transport.pid!, 'SIGTERM');
-      // the 200-token story (8 s at 40 ms a token) was cancelled, not waited for: no whole answer came back
-      expect(JSON.stringify(await pending)).not.toContain('w199');
+      // the 1,000-token story (40 s at 40 ms a token) was cancelled, not waited for: no whole answer came back
+      expect(JSON.stringify(await pending)).not.toContain(STORY_END);
       await new Promise<void>((resolve) => {
         const check = () => {
           try {
@@ -281,8 +287,7 @@ describe('stopping', () => {
         };
         check();
       });
-      await new Promise((r) => setTimeout(r, 100));
-      expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
+      await vi.waitFor(() => expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true), { timeout: 5000 });
     } finally {
       await client.close().catch(() => undefined);
       await slow.stop();

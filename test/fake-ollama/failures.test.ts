@@ -123,7 +123,8 @@ describe('a client that disconnects during a load', () => {
       body: JSON.stringify({ model: 'llama3.2' }),
       signal: ac.signal,
     }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 40));
+    // the fake has the request, so its 200 ms load has begun (nothing between the two but promise jobs)
+    await waitFor(() => fake.requests.some((q) => q.path === '/api/generate'), 5000);
     ac.abort();
     expect(await pending).toBeInstanceOf(Error);
     await new Promise((r) => setTimeout(r, 300)); // past the time the load would have taken

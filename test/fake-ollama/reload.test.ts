@@ -1,6 +1,6 @@
 /** Needless reloads (load options that differ) and how keep_alive carries over between requests. */
 import { describe, expect, it } from 'vitest';
-import { gen, post, ps, start, stopFakesAfterEach } from './test-helpers.js';
+import { gen, post, ps, start, stopFakesAfterEach, waitFor } from './test-helpers.js';
 
 stopFakesAfterEach();
 
@@ -60,7 +60,7 @@ describe('reloads', () => {
     const first = post(`${fake.url}/api/generate`, { model: 'llama3.2', prompt: 'x', stream: false }).then(
       (r) => r.json() as Promise<{ response: string }>,
     );
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => fake.loaded()[0]?.inFlight === 1, 5000); // the first request is on the old runner
     const second = await gen(fake, { model: 'llama3.2', prompt: 'y', options: { num_ctx: 8192 } });
     expect((await first).response).toBe('The quick brown fox jumps over the lazy dog.');
     expect(second.status).toBe(200);

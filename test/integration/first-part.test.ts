@@ -28,12 +28,13 @@ function firstTwo(fake: FakeOllama, from: number) {
   return { one: of(1), two: of(2) };
 }
 
-async function start(loadDelayMs = 0) {
+/** `partMs`: the model's time a token (and to read a prompt): a part, of 2 tokens, takes about three times it. */
+async function start(loadDelayMs = 0, partMs = 5) {
   const fake = await FakeOllama.start({
     memoryBytes: 32e9,
     tokenDelayMs: 5,
     numParallel: 2,
-    models: fairModels(5),
+    models: fairModels(partMs),
     loadDelayMs,
   });
   fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : 'partial answer'));
@@ -53,7 +54,8 @@ async function splitPlan(core: Awaited<ReturnType<typeof start>>['core']) {
 
 describe("a split job's first part", () => {
   it('does not wait alone while its model loads: parts 1 and 2 together, the model loaded once', async () => {
-    const { fake, core } = await start(300);
+    // ~150 ms a part: parts 1 and 2, started together on the warm model, overlap on a busy machine too
+    const { fake, core } = await start(300, 50);
     const cold = await splitPlan(core);
     expect(cold.width).toBe(2);
     expect(cold.firstAlone).toBe(false);

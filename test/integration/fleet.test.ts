@@ -1,5 +1,5 @@
 // Two Ollama hosts (a 16 GB CPU machine and a 24 GiB GPU box) and an OpenAI-compatible engine as one pool.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
@@ -193,12 +193,13 @@ describe('concurrent requests for one model', () => {
     const { cpu, gpu, core } = await fleet();
     await core.hosts.find((h) => h.name === 'ollama')!.loader.ensureLoaded({ model: 'llama3.2' });
     await core.hosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'llama3.2' });
-    for (const f of [cpu, gpu]) f.setLatency('/api/generate', 150); // each answer takes a while
+    // each answer takes a while; the first host's long enough that its slot is still held while b is placed
+    cpu.setLatency('/api/generate', 2000);
+    gpu.setLatency('/api/generate', 150);
     const a = routeAndGenerate(core, { prompt: 'Write two sentences about rivers', model: 'llama3.2' });
     const first = core.hosts.find((h) => h.name === 'ollama')!;
-    for (let i = 0; i < 200 && first.loader.requestsOn('llama3.2:latest') === 0; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(first.loader.requestsOn('llama3.2:latest')).toBe(1); // the first request holds the first host's only slot
+    // the first request holds the first host's only slot
+    await vi.waitFor(() => expect(first.loader.requestsOn('llama3.2:latest')).toBe(1), { timeout: 5000, interval: 5 });
     const b = routeAndGenerate(core, { prompt: 'Write two sentences about lakes', model: 'llama3.2' });
     const [ra, rb] = await Promise.all([a, b]);
     expect(new Set([ra.host, rb.host])).toEqual(new Set(['ollama', 'gpubox']));

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OllamaBackend, HostError } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { checkModels } from '../../src/orchestrator/engines/ollama/ollama-answers.js';
 
@@ -24,30 +24,46 @@ async function host(body: unknown): Promise<OllamaBackend> {
   return new OllamaBackend({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
 }
 
-/**
- * A host that answers every request with a stream of `line` every millisecond, never ending, until the client
- * goes away; `sent()` counts the lines.
- */
-async function endless(contentType: string, line: string): Promise<{ url: string; sent: () => number }> {
-  let sent = 0;
-  server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': contentType });
-    const timer = setInterval(() => {
-      sent++;
-      res.write(line);
-    }, 1);
-    res.on('close', () => clearInterval(timer));
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent: () => sent };
+interface Endless {
+  url: string;
+  /** Answers begun. */
+  answers: () => number;
+  /** Answers whose connection closed: each stopped sending then. */
+  closed: () => number;
 }
 
-/** After the client stopped: the host was told (its connection closed) and sends next to nothing more. */
-async function expectStopped(sent: () => number): Promise<void> {
-  const at = sent();
-  await new Promise((r) => setTimeout(r, 100));
-  expect(sent() - at).toBeLessThan(20);
+/**
+ * A host that answers every request with a stream of `line` every millisecond, never ending, until the client
+ * goes away (its connection closes).
+ */
+async function endless(contentType: string, line: string): Promise<Endless> {
+  let answers = 0;
+  let closed = 0;
+  server = http.createServer((req, res) => {
+    req.resume();
+    answers++;
+    res.writeHead(200, { 'content-type': contentType });
+    const timer = setInterval(() => res.write(line), 1);
+    res.on('close', () => {
+      clearInterval(timer);
+      closed++;
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    answers: () => answers,
+    closed: () => closed,
+  };
+}
+
+/**
+ * After the client stopped: the host is told (the connection closes), so it sends nothing more. A client that
+ * stopped reading and kept the connection would leave the host sending for ever: the wait would time out.
+ */
+async function expectStopped(host: Endless): Promise<void> {
+  expect(host.answers()).toBeGreaterThan(0);
+  await vi.waitFor(() => expect(host.closed()).toBe(host.answers()), { timeout: 5000 });
 }
 
 const good = {
@@ -139,7 +155,7 @@ describe('a host that never stops', () => {
     expect(out.doneReason).toBe('length');
     expect(out.outputTokens).toBeLessThanOrEqual(50 + 8);
     expect(out.text.length).toBeLessThanOrEqual((50 + 8) * 2);
-    await expectStopped(host.sent);
+    await expectStopped(host);
   });
 });
 
@@ -156,6 +172,6 @@ describe('an OpenAI-compatible engine that never stops', () => {
     const out = await engine.streamChat({ model: 'm', prompt: 'go on forever', maxTokens: 50, stallTimeoutMs: 10_000 });
     expect(out.doneReason).toBe('length');
     expect(out.outputTokens).toBeLessThanOrEqual(2 * 50 + 8);
-    await expectStopped(host.sent);
+    await expectStopped(host);
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HostError } from '../../src/orchestrator/index.js';
 import type { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { FakeOllama } from '../fake-ollama/server.js';
@@ -67,7 +67,7 @@ describe('the node:http transport under the ollama client', () => {
   });
 
   it('the signal aborts a stream in progress, and Ollama sees the request end', async () => {
-    fake.reply(oneTokenWords(200, 'w'));
+    fake.reply(oneTokenWords(4000, 'w')); // 20 s if not stopped: its end within the wait below is the abort's doing
     const core = await coreFor(fake);
     const ac = new AbortController();
     let n = 0;
@@ -84,8 +84,9 @@ describe('the node:http transport under the ollama client', () => {
       .catch((e: unknown) => e);
     expect((err as HostError).kind).toBe('aborted');
     expect(n).toBeLessThan(10);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.loaded().find((m) => m.name === 'phi3:mini')?.inFlight).toBe(0);
+    await vi.waitFor(() => expect(fake.loaded().find((m) => m.name === 'phi3:mini')?.inFlight).toBe(0), {
+      timeout: 5000,
+    });
   });
 
   it('a 400 answer is a bad_request naming the host and what Ollama said', async () => {

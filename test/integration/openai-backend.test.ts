@@ -289,10 +289,11 @@ describe('OpenAIBackend: cancellation and stalls', () => {
   });
 
   it('a slow but steady stream, longer than stallTimeoutMs in all, is no stall', async () => {
-    const { engine } = await setup({ tokenDelayMs: 25, reply: 'w '.repeat(16) });
-    const r = await gen(engine, { stallTimeoutMs: 150 });
+    // 100 ms a token, 1.6 s in all: a gap ten times as long as the fake's is not a stall yet
+    const { engine } = await setup({ tokenDelayMs: 100, reply: 'w '.repeat(16) });
+    const r = await gen(engine, { stallTimeoutMs: 1000 });
     expect(r.outputTokens).toBe(16);
-    expect(r.totalMs).toBeGreaterThan(300);
+    expect(r.totalMs).toBeGreaterThan(1000);
   });
 
   it('a stall before the first token, and before any answer, name those phases', async () => {

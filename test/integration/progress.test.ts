@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { PhaseTracker, type ProgressUpdate } from '../../src/orchestrator/progress/progress.js';
 import { routeAndGenerate, RouteError } from '../../src/orchestrator/jobs/route.js';
@@ -78,7 +78,8 @@ describe('timeouts that know the phase', () => {
       fake!.reply(oneTokenWords(20, 'w'));
       await smartLoad(c, { model: 'llama3.2' });
       const first = routeAndGenerate(c, { prompt: 'first question', model: 'llama3.2', useMemory: false });
-      await new Promise((r) => setTimeout(r, 300));
+      // the first request holds the model's one slot: it is on Ollama (however slowly a busy machine sends it)
+      await vi.waitFor(() => expect(fake!.loaded()[0]?.inFlight).toBe(1), { timeout: 5000, interval: 10 });
       const second = recorder();
       const r2 = await routeAndGenerate(c, {
         prompt: 'second question',
@@ -151,7 +152,11 @@ describe('progress through every phase', () => {
   it('smart_load says when it waits for another load, and what it unloads', async () => {
     const c = await setup({ only: ['llama3.2:latest', 'qwen2.5-coder:7b'], loadDelayMs: 800, totalBytes: 7e9 });
     const first = smartLoad(c, { model: 'llama3.2' });
-    await new Promise((r) => setTimeout(r, 100));
+    // its 800 ms load is under way: Ollama has been asked for it
+    await vi.waitFor(() => expect(fake!.requests.some((q) => q.path === '/api/generate')).toBe(true), {
+      timeout: 5000,
+      interval: 10,
+    });
     const rec = recorder(200);
     const out = await smartLoad(c, { model: 'qwen2.5-coder:7b', progress: rec.tracker });
     await first;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProjectProfile } from '../../src/orchestrator/project/project.js';
 import { routeAndGenerate, RouteError } from '../../src/orchestrator/jobs/route.js';
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
@@ -251,7 +251,7 @@ describe('streaming control', () => {
 
   it('cancelling stops generation on the fake at once and tries nothing else', async () => {
     const core = await setup({ tokenDelayMs: 10 });
-    fake.reply(oneTokenWords(300, 'w'));
+    fake.reply(oneTokenWords(3000, 'w')); // 30 s if not stopped: its end within the wait below is the cancel's doing
     const ac = new AbortController();
     const pending = routeAndGenerate(core, {
       prompt: 'a long story',
@@ -262,8 +262,7 @@ describe('streaming control', () => {
       },
     });
     await expect(pending).rejects.toThrow(/cancelled/);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.loaded().every((m) => m.inFlight === 0)).toBe(true);
+    await vi.waitFor(() => expect(fake.loaded().every((m) => m.inFlight === 0)).toBe(true), { timeout: 5000 });
     const streams = fake.requests.filter(
       (q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === 'a long story',
     );
