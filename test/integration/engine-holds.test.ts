@@ -114,14 +114,19 @@ describe('holds lent by the planner of a shared engine', () => {
     expect(p.sent[1]).toMatchObject({ numCtx: 4096, keepAlive: '5m' });
   });
 
-  it('a hold on a window smaller than the request was planned for: through the planner, which plans it', async () => {
+  it('a hold on a window smaller than the request was planned for: straight only where it surely fits', async () => {
     const { p, c, counted } = await held(); // phi3:mini loaded at 4096
-    // its placement read an older list (the model loaded at 8k then): the prompt was sized for 8k
-    await heldGenerate(c, KEY, p.engine, [{ ...req(), numCtx: 8192 }, {}], async () => (counted.through++, {}));
+    const go = (r: Partial<GenerateRequest>) =>
+      heldGenerate(c, KEY, p.engine, [{ ...req(), ...r }, {}], async () => (counted.through++, {}));
+    // its placement read an older list (the model loaded at 8k then, or not loaded): the prompt was sized for 8k
+    const long = 'word '.repeat(1600); // 8 kB: ~2k tokens, 4,000 at the most
+    await go({ numCtx: 8192, prompt: long, maxTokens: 200 }); // not surely under 4k with its answer
     expect([counted.through, p.sent.length]).toEqual([1, 0]);
-    await heldGenerate(c, KEY, p.engine, [{ ...req(), numCtx: 4096 }, {}], async () => (counted.through++, {}));
-    expect([counted.through, p.sent.length]).toEqual([1, 1]); // the window loaded serves it: straight
-    expect(p.sent[0]).toMatchObject({ numCtx: 4096 });
+    await go({ numCtx: 8192, prompt: long, maxTokens: 90 }); // 4,090 at the most
+    await go({ numCtx: 8192, prompt: 'Say hi.' }); // a quick call fits any window
+    await go({ numCtx: 4096, prompt: long, maxTokens: 200 }); // planned for the window loaded
+    expect([counted.through, p.sent.length]).toEqual([1, 3]);
+    expect(p.sent.map((s) => s.numCtx)).toEqual([4096, 4096, 4096]);
   });
 
   it('a hold run out and refused when asked again (unloaded meanwhile): through the planner', async () => {

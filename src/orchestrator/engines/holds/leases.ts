@@ -68,15 +68,24 @@ export async function heldGenerate(
 ): Promise<unknown> {
   const req = args[0] as GenerateRequest;
   const hold = holds.usable(key, req.model) ?? (await holds.renewed(key, req.model));
-  // a window smaller than the one the request was planned for (its prompt may not fit): the planner plans it
-  if (!hold || (hold.numCtx !== undefined && hold.numCtx < req.numCtx))
-    return through().then((done) => (holds.ask(key, req.model), done));
+  if (!hold || !fitsHeld(req, hold.numCtx)) return through().then((done) => (holds.ask(key, req.model), done));
   const sent: GenerateRequest = {
     ...req,
     keepAlive: hold.keepAlive,
     ...(hold.numCtx !== undefined && { numCtx: hold.numCtx }),
   };
   return holds.run(key, req.model, () => direct.generate(sent, args[1] as CallOptions | undefined));
+}
+
+/**
+ * Whether `req` fits the window its model is loaded with (`numCtx`): one no smaller than the request was planned
+ * for does; a smaller one (its placement read an older list of the planner's) only where its prompt and answer
+ * surely fit — counted at a token every 2 bytes, more than any tokenizer makes of text — else the planner plans it.
+ */
+function fitsHeld(req: Pick<GenerateRequest, 'prompt' | 'system' | 'maxTokens' | 'numCtx'>, numCtx?: number) {
+  if (numCtx === undefined || numCtx >= req.numCtx) return true;
+  const bytes = Buffer.byteLength(req.prompt) + (req.system ? Buffer.byteLength(req.system) : 0);
+  return Math.ceil(bytes / 2) + req.maxTokens <= numCtx;
 }
 
 /** A load or unload this server sends as the engine's planner: once no hold on the model is current, nor a request. */
