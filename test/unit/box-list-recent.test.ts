@@ -2,11 +2,12 @@
  * Another ollm-mcp's list as a placement reads it (ollm-engine.ts LIST_RECENT_MS): the server planning this
  * machine's engine, or a team's box, answers list_models in a round trip of its own (10–20 ms after a pause,
  * measured through an engine claim). A placement (`recent`) takes the last answer while it is under 30 s old (an
- * agent's calls come seconds apart) and the next is read beside the call; anything else — a reading past 30 s, a
- * refresh, a read that is no placement — waits for the new answer, as before.
+ * agent's calls come seconds apart) and the next is asked 250 ms later, once the call has its answer (the other
+ * server, busy with the list, would hold up its hold's answer); anything else — a reading past 30 s, a refresh, a
+ * read that is no placement — waits for the new answer, as before, and asks at once one left for later.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LIST_RECENT_MS, OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
+import { LIST_BEHIND_MS, LIST_RECENT_MS, OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
 import { listedModel, loadedModel } from '../helpers/box-list.js';
 
@@ -34,8 +35,9 @@ function box() {
       ),
     );
   };
-  /** Answers the oldest list_models still waiting with `names` loaded (or refuses it). */
+  /** Answers the oldest list_models still waiting with `names` loaded (or refuses it), one read behind asked first. */
   const answer = async (names: string[] | 'refused') => {
+    if (waiting.length === 0) await vi.advanceTimersByTimeAsync(LIST_BEHIND_MS);
     waiting.shift()!(names);
     await new Promise((r) => setImmediate(r));
   };
@@ -50,7 +52,7 @@ async function settled<T>(p: Promise<T>): Promise<T | 'waiting'> {
 }
 
 async function readOnce() {
-  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.useFakeTimers({ toFake: ['Date', 'setTimeout'] });
   const b = box();
   const first = b.engine.ps();
   await b.answer(['a:latest']);
@@ -67,7 +69,12 @@ describe("another ollm-mcp's list, read by a placement", () => {
     expect(names((await settled(engine.ps({ recent: true, signal }))) as Array<{ name: string }>)).toEqual([
       'a:latest',
     ]);
-    expect(calls).toHaveLength(2); // the next reading was begun
+    // the next reading asked once the call has its answer: the other server, busy with it, holds up none of its lines
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(LIST_BEHIND_MS - 1);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(2);
     expect(calls[1]!.signal).toBeUndefined(); // nobody waits on it: the call's end does not stop it
     const plain = engine.ps(); // no placement: waits for the reading under way
     expect(await settled(plain)).toBe('waiting');
@@ -75,6 +82,20 @@ describe("another ollm-mcp's list, read by a placement", () => {
     expect(names(await plain)).toEqual(['b:latest']);
     expect(names(await engine.ps({ recent: true }))).toEqual(['b:latest']);
     expect(calls).toHaveLength(2);
+  });
+
+  it('a read that waits, while the next reading is left for after the call: asked at once, once', async () => {
+    const { engine, calls, answer } = await readOnce();
+    vi.setSystemTime(Date.now() + 3000);
+    expect(names((await settled(engine.ps({ recent: true }))) as Array<{ name: string }>)).toEqual(['a:latest']);
+    expect(calls).toHaveLength(1);
+    const plain = engine.ps(); // list_models asked by the user: not left waiting for the call's 250 ms
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveLength(2);
+    await answer(['b:latest']);
+    expect(names(await plain)).toEqual(['b:latest']);
+    await vi.advanceTimersByTimeAsync(LIST_BEHIND_MS);
+    expect(calls).toHaveLength(2); // the one behind was that one
   });
 
   it('a placement while the next reading is under way takes the last answer too, and begins no other', async () => {
@@ -124,6 +145,7 @@ describe("another ollm-mcp's list, read by a placement", () => {
     expect(await later).toBeInstanceOf(Error);
     vi.setSystemTime(Date.now() + 500);
     expect(names((await settled(engine.ps({ recent: true }))) as Array<{ name: string }>)).toEqual(['b:latest']);
+    await vi.advanceTimersByTimeAsync(LIST_BEHIND_MS); // the next one read behind it
     expect(calls).toHaveLength(5);
   });
 

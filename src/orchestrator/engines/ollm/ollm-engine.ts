@@ -34,7 +34,14 @@ const LIST_REUSE_MS = 1000;
  */
 export const LIST_RECENT_MS = 30_000;
 
-type Reading = { at: number; answer: Promise<BoxList>; refresh: boolean; done: boolean };
+/**
+ * A reading behind a placement is asked this long after it: the call it was begun by has its answer by then
+ * (a quick one's takes milliseconds), and the other server, busy with the list, holds up none of its lines (a
+ * hold asked again, its begin and end).
+ */
+export const LIST_BEHIND_MS = 250;
+/** A reading of its list: `askNow` asks at once one left for after a call (LIST_BEHIND_MS). */
+type Reading = { at: number; answer: Promise<BoxList>; refresh: boolean; done: boolean; askNow?: () => void };
 
 export class OllmEngine implements Engine {
   readonly kind = 'ollm' as const;
@@ -98,21 +105,29 @@ export class OllmEngine implements Engine {
     // a placement's: the last answer, while it is recent enough
     const known = options.recent === true && !options.refresh && now - (this.known?.at ?? -Infinity) <= LIST_RECENT_MS;
     if (!last || now - last.at > LIST_REUSE_MS || (options.refresh && !fresh)) this.read(options, now, known);
-    const read = await (known && !this.reading!.done ? this.known! : this.reading!).answer;
+    const reading = known && !this.reading!.done ? this.known! : this.reading!;
+    reading.askNow?.(); // one waited for is asked at once, if it was left for after a call
+    const read = await reading.answer;
     this.listed = read.listed;
     this.there = read.there;
     return read;
   }
 
-  /** A new reading of its list_models, given the caller's signal only when it waits for it (not `behind` it). */
+  /**
+   * A new reading of its list_models, given the caller's signal only when it waits for it; one `behind` a
+   * placement is asked LIST_BEHIND_MS later (or when someone waits for it), without a signal.
+   */
   private read(options: CallOptions, now: number, behind: boolean): void {
     const args = options.refresh ? { refresh: true } : {};
     const signal = behind ? undefined : options.signal;
-    const answer = this.box.callTool('list_models', args, { signal, timeoutMs: this.limit(options) }).then((r) => {
+    const ask = () => this.box.callTool('list_models', args, { signal, timeoutMs: this.limit(options) });
+    let askNow: (() => void) | undefined;
+    const asked = behind ? new Promise<void>((r) => ((askNow = r), setTimeout(r, LIST_BEHIND_MS).unref())) : undefined;
+    const answer = (asked ? asked.then(ask) : ask()).then((r) => {
       if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
       return boxModels(r.structuredContent, this.ref, this.options.engine);
     });
-    const reading: Reading = { at: now, answer, refresh: options.refresh === true, done: false };
+    const reading: Reading = { at: now, answer, refresh: options.refresh === true, done: false, askNow };
     this.reading = reading;
     answer.then(
       () => {
