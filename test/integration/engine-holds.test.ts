@@ -124,8 +124,10 @@ describe('holds lent by the planner of a shared engine', () => {
     expect([counted.through, p.sent.length]).toEqual([1, 0]);
     await go({ numCtx: 8192, prompt: long, maxTokens: 90 }); // 4,090 at the most
     await go({ numCtx: 8192, prompt: 'Say hi.' }); // a quick call fits any window
+    await go({ numCtx: 8192, prompt: 'What is in it?', images: ['aGk='] }); // not an image: its tokens unknown here
+    expect([counted.through, p.sent.length]).toEqual([2, 2]);
     await go({ numCtx: 4096, prompt: long, maxTokens: 200 }); // planned for the window loaded
-    expect([counted.through, p.sent.length]).toEqual([1, 3]);
+    expect([counted.through, p.sent.length]).toEqual([2, 3]);
     expect(p.sent.map((s) => s.numCtx)).toEqual([4096, 4096, 4096]);
   });
 

@@ -82,8 +82,12 @@ export async function heldGenerate(
  * for does; a smaller one (its placement read an older list of the planner's) only where its prompt and answer
  * surely fit — counted at a token every 2 bytes, more than any tokenizer makes of text — else the planner plans it.
  */
-function fitsHeld(req: Pick<GenerateRequest, 'prompt' | 'system' | 'maxTokens' | 'numCtx'>, numCtx?: number) {
+function fitsHeld(
+  req: Pick<GenerateRequest, 'prompt' | 'system' | 'images' | 'maxTokens' | 'numCtx'>,
+  numCtx?: number,
+): boolean {
   if (numCtx === undefined || numCtx >= req.numCtx) return true;
+  if (req.images?.length) return false; // an image's tokens are the engine's to count
   const bytes = Buffer.byteLength(req.prompt) + (req.system ? Buffer.byteLength(req.system) : 0);
   return Math.ceil(bytes / 2) + req.maxTokens <= numCtx;
 }
