@@ -61,6 +61,8 @@ export class BoxConnection {
   private readonly oversized = new WeakMap<Promise<Client>, HostError>();
   readonly host: string;
   readonly who: string;
+  /** Closed for good (its planner is no longer the one followed): nothing is sent, nothing connects again. */
+  private closed = false;
 
   constructor(private readonly o: BoxOptions) {
     this.host = new URL(o.url).host;
@@ -141,6 +143,7 @@ export class BoxConnection {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const c = this.client;
     this.client = undefined;
     await c?.then((x) => x.close()).catch(() => undefined);
@@ -149,6 +152,9 @@ export class BoxConnection {
   private async run<T>(what: string, call: BoxCall, send: (c: Client) => Promise<T>): Promise<T> {
     let connection: Promise<Client> | undefined;
     try {
+      // a reading left for after a call (ollm-engine.ts) may come after the close: it opens nothing again
+      if (this.closed)
+        throw new HostError('unreachable', `${this.who} is no longer followed here: nothing is sent there.`, this.host);
       if (this.o.sendable?.() === false)
         throw new HostError(
           'unreachable',
