@@ -102,6 +102,8 @@ describe("a split job's model against the client's limit", () => {
         ),
       );
       expect(free.why ?? '').not.toMatch(/what your client waits/);
+      // the model the limit moved the parts from is named by the limit's clause, not as one passed over for room
+      expect(tight.why).not.toMatch(/ranked before it, was passed over/);
     },
     60_000,
   );

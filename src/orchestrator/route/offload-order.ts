@@ -48,14 +48,20 @@ export function routeOrder(job: CallParts, req: RouteRequest, models: Array<Wind
 
 /**
  * Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model
- * ranked before it was passed over.
+ * ranked before it was passed over for the one the parts were planned for (`planned`; another when the client's
+ * limit moved them, which its own clause says).
  */
-export function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Windowed) => string | undefined): string {
+export function chosenWhy(
+  chosen: Ranked,
+  order: readonly Ranked[],
+  why: (m: Windowed) => string | undefined,
+  planned: Ranked = chosen,
+): string {
   const first = order[0]!;
   const over =
-    first === chosen
+    first === chosen || first === planned
       ? ''
-      : `; ${first.name}, ranked before it, was passed over: ` + `${why(first) ?? roomWhy(first, chosen)}`;
+      : `; ${first.name}, ranked before it, was passed over: ` + `${why(first) ?? roomWhy(first, planned)}`;
   return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
