@@ -72,6 +72,24 @@ describe('learnSpeed', () => {
     },
   );
 
+  it("takes a split job's parts of a task not seen here as long as other tasks' parts ran here, not the task's answers", () => {
+    const at = (task: string, outputTokens: number) => ({ ...sample, outputTokens, task });
+    let book = learnSpeed({}, 'h', 'm', at('summarize', 300), 1); // a whole summary
+    book = learnSpeed(book, 'h', 'm', at('code/part', 12), 2); // a code job's part
+    book = learnSpeed(book, 'h', 'other', at('general/part', 40), 3); // another model's part on the host
+    // the model's own parts of another task, not its 300-token summaries
+    expect(speedsAt(book, 'h', 'm', 'summarize/part').answerTokens).toBe(12);
+    // the task's own parts, once seen, win over the others'
+    book = learnSpeed(book, 'h', 'm', at('summarize/part', 30), 4);
+    expect(speedsAt(book, 'h', 'm', 'summarize/part').answerTokens).toBe(30);
+    // a model with no part of its own takes the host's other models' parts
+    expect(speedsAt(book, 'h', 'fresh', 'code/part').answerTokens).toBe(12);
+    expect(speedsAt(book, 'h', 'fresh', 'debugging/part').answerTokens).toBe(30); // the median of the host's 12, 30, 40
+    // whole answers and combinations take no part's length: a task not seen falls back as before
+    expect(speedsAt(book, 'h', 'm', 'creative').answerTokens).not.toBe(12);
+    expect(speedsAt(book, 'h', 'm', 'summarize/combination').answerTokens).not.toBe(12);
+  });
+
   it('counts answers cut at their limit apart from their length', () => {
     let book = learnSpeed({}, 'h', 'm', { ...sample, outputTokens: 300 }, 1);
     book = learnSpeed(book, 'h', 'm', { ...sample, outputTokens: 512, cut: true }, 2);

@@ -11,6 +11,7 @@
  */
 import {
   learnLength,
+  lengthKey,
   lengthOf,
   parseTaskLengths,
   wholeAnswers,
@@ -210,14 +211,34 @@ export function speedsAt(book: SpeedBook, host: string, model: string, task?: st
   return out;
 }
 
-/** A task's answer lengths: the model's own on the host, else every model's there; undefined when none was seen. */
+/**
+ * A task's answer lengths: the model's own on the host, else every model's there; undefined when none was seen.
+ * A split job's part of a task none was seen of here is as long as the parts of other tasks ran here (the model's
+ * own, else every model's): a part's answer is partial and short whatever the task — nearer theirs than the task's
+ * whole answers, by which a new task's first split job was timed at 200–500 tokens a part where its parts wrote 12
+ * (issue 82: its model passed over for the client's limit on that figure).
+ */
 export function taskLengths(book: SpeedBook, host: string, model: string, task: string): LearnedLength | undefined {
-  const own = book[speedKey(host, model)]?.tasks?.[task];
-  if (own) return lengthOf([own]);
+  const exact = lengthsAt(book, host, model, (key) => key === task);
+  if (exact || !task.endsWith(PART)) return exact;
+  return lengthsAt(book, host, model, (key) => key.endsWith(PART));
+}
+
+/** The key suffix of a split job's parts' answers (answer-length.ts lengthKey). */
+const PART = lengthKey('', 'part');
+
+/** The lengths learned under the keys `which` takes: the model's own on the host, else every model's there. */
+function lengthsAt(
+  book: SpeedBook,
+  host: string,
+  model: string,
+  which: (key: string) => boolean,
+): LearnedLength | undefined {
+  const of = (r: SpeedRecord | undefined) => Object.entries(r?.tasks ?? {}).flatMap(([k, v]) => (which(k) ? [v] : []));
+  const own = of(book[speedKey(host, model)]);
+  if (own.length) return lengthOf(own);
   const here = hostPrefix(host);
-  const others = Object.entries(book).flatMap(([key, r]) =>
-    r.tasks?.[task] && key.startsWith(here) ? [r.tasks[task]] : [],
-  );
+  const others = Object.entries(book).flatMap(([key, r]) => (key.startsWith(here) ? of(r) : []));
   return others.length ? lengthOf(others) : undefined;
 }
 
