@@ -14,14 +14,9 @@ import type { UsableWindow } from '../loading/host-fits.js';
 export type Candidate = ModelSummary & { host?: string; loadedWindow?: number };
 /**
  * A candidate whose contextWindow is the usable one; trainedWindow keeps what the model was trained for;
- * widerUnloads, for a copy loaded with a smaller window: the other models its reload to contextWindow would unload;
- * loadUnloads, for a copy not loaded: those its load with contextWindow would unload.
+ * widerUnloads, for a copy loaded with a smaller window: the other models its reload to contextWindow would unload.
  */
-export type Windowed<T extends Candidate = Candidate> = T & {
-  trainedWindow: number;
-  widerUnloads?: string[];
-  loadUnloads?: string[];
-};
+export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number; widerUnloads?: string[] };
 
 /** Whether a ranked model's copy among `models` has a window holding `contextTokens`. */
 export const holdsAt =
@@ -60,9 +55,8 @@ export async function withUsableWindows<T extends Candidate>(
       (w): w is number => w !== undefined,
     );
     const contextWindow = Math.min(...bounds);
-    // what a load or a reload to that window unloads, where it is the window memory gave (not one bound otherwise)
-    const said = usable?.unloads && usable.window === contextWindow ? usable.unloads : undefined;
-    const unloads = !said ? {} : m.loaded ? { widerUnloads: said } : { loadUnloads: said };
+    // what a reload to that window unloads, where it is the window memory gave (not one bound otherwise)
+    const unloads = usable?.unloads && usable.window === contextWindow ? { widerUnloads: usable.unloads } : {};
     return { ...m, trainedWindow: m.contextWindow, contextWindow, ...unloads };
   });
 }

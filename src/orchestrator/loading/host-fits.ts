@@ -10,8 +10,8 @@ import { planAt, type PlanningParts } from './load-planning.js';
 import { loadedStates } from './held-sizes.js';
 
 /**
- * A model's usable window on a host; `unloads`: the other models its load at this window would unload to make
- * room (none, unset) — its reload, for a model loaded with a smaller one.
+ * A model's usable window on a host; `unloads`, for a model loaded with a smaller one: the other models its
+ * reload to this window would unload to make room (none, unset).
  */
 export interface UsableWindow {
   window: number;
@@ -54,9 +54,8 @@ export async function usableWindows(
       return plan.action !== 'refuse';
     };
     const window = largestContext(model.contextWindow, base, fits) ?? 0;
-    // what its load (loaded with less: its reload) to the usable window would unload — window-cost.ts weighs whose
-    // they are; a model loaded with that window already unloads nothing
-    const unloads = loadedWith < window && last?.ctx === window ? last.unload : [];
+    // loaded with less: what its reload to the usable window would unload (window-cost.ts weighs whose they are)
+    const unloads = loadedWith > 0 && last?.ctx === window ? last.unload : [];
     out.set(model.name, unloads.length ? { window, unloads } : { window });
   }
   return out;

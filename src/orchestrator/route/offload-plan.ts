@@ -27,7 +27,6 @@ import { keptWindows } from '../fleet/kept-window.js';
 import { windowSeconds, withReloadCost } from './window-cost.js';
 import { chosenPlan, splitChoice } from './offload-split.js';
 import type { OffloadPlan } from './offload-types.js';
-import type { Windowed } from '../fleet/windows.js';
 
 type Docs = readonly InputDoc[];
 
@@ -69,7 +68,7 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
     };
   if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole', planned: decided, ...paid };
   const here: Here = { views, listed, order, profile, down };
-  const { chosen, limited, passed, planned } = splitChoice(s, order, task);
+  const { chosen, limited, planned } = splitChoice(s, order, task);
   if (!chosen)
     return {
       kind: 'refuse',
@@ -78,15 +77,14 @@ export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs,
         `${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.`,
     };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
-  // a copy passed over for another's model its load would unload says so (offload-split.ts splitChoice)
-  const whyNot = (m: Windowed) => estimatedWhy(m) ?? passed?.(m);
-  const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, whyNot, chosen) || 'none'}.`);
+  const nor = () =>
+    req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`;
   const why = req.model
     ? {}
     : {
         why: limited
-          ? `${chosenWhy(chosen, order, whyNot, planned)}; ${limited.why}`
-          : chosenWhy(chosen, order, whyNot),
+          ? `${chosenWhy(chosen, order, estimatedWhy, planned)}; ${limited.why}`
+          : chosenWhy(chosen, order, estimatedWhy),
       };
   const plan = await chosenPlan(s, chosen, rendered, docs, nor, why, decided);
   // split for a copy nothing loads yet: its next load takes the window the parts were sized to, whoever asks for it

@@ -18,8 +18,7 @@ import { splitCopies } from './split-copies.js';
 import { combineSizing } from './combine-window.js';
 import { firstPartAlone } from './first-part.js';
 import { partsReloadWhy, type CopiesChoice } from '../fleet/parts-copies.js';
-import { othersModelTaken, partsReloadMs } from './window-cost.js';
-import type { Windowed } from '../fleet/windows.js';
+import { partsReloadMs } from './window-cost.js';
 import { splitModel, type Ranked } from './offload-order.js';
 import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
 import type { OffloadPlan, SplitPlan } from './offload-types.js';
@@ -27,37 +26,22 @@ import type { OffloadPlan, SplitPlan } from './offload-types.js';
 type Limited = { model: Ranked; why: string };
 type Split = Extract<WindowPlan, { partTokens: number }>;
 
-/** Why a copy is passed over for the parts though it could take them: its load would unload another's model. */
-const takenWhy = (s: Sizing) => (m: Windowed) => {
-  const model = othersModelTaken(s, m);
-  return model && `its load there would unload ${model}, which other work is using`;
-};
-
 /**
  * The model the parts go to: the one named, else the route's first that can; for a routed call, the best that
  * finishes within its client's limit, or well sooner where the first takes turns with another job's parts
- * (limit-split.ts). A copy whose load would unload a model other work is using (window-cost.ts othersModelTaken)
- * is passed over while another can take the parts, unless the user chose it for the work: the load would wait for
- * that work to end while its agents' next calls keep coming (issue 82: a summary's parts waited 10 s of a 12 s
- * limit for a copy of llama3.1:8b, then ran on its two slots, while qwen2.5-coder:7b stood loaded with the
- * parts' window on both hosts) — as a reload for a cheaper split never takes another agent's model (window-cost.ts).
- * `passed`: the reason such a copy was passed over, for the plan's words.
+ * (limit-split.ts).
  */
 export function splitChoice(
   s: Sizing,
   order: Ranked[],
   task: TaskType,
-): { chosen?: Ranked; planned?: Ranked; limited?: Limited; passed?: (m: Windowed) => string | undefined } {
+): { chosen?: Ranked; planned?: Ranked; limited?: Limited } {
   const { job, req, views, estimatedWhy } = s;
   const room = (m: Ranked) => {
     const w = s.estimate(m);
     return w.whole ? m.contextWindow : 'partTokens' in w ? w.partTokens : 0;
   };
-  const taken = takenWhy(s);
-  const free = req.model ? order : order.filter((m) => m.chosen === true || taken(m) === undefined);
-  const pool = free.length < order.length && free.some((m) => estimatedWhy(m) === undefined) ? free : order;
-  const passed = pool === order ? {} : { passed: taken };
-  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(pool, estimatedWhy, room);
+  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy, room);
   // a routed call whose planned model would not finish in parts within its client's limit: the best that
   // would; one whose model's copies take turns with another job's parts: one well sooner (limit-split.ts)
   const limited =
@@ -67,7 +51,7 @@ export function splitChoice(
           { ...req, task },
           views,
           planned,
-          pool.filter((m) => m !== planned && estimatedWhy(m) === undefined),
+          order.filter((m) => m !== planned && estimatedWhy(m) === undefined),
           s.estimate,
           s.ratioOf,
           s.inputEstimate,
@@ -77,7 +61,6 @@ export function splitChoice(
     ...((limited?.model ?? planned) && { chosen: limited?.model ?? planned }),
     ...(planned && { planned }),
     ...(limited && { limited }),
-    ...passed,
   };
 }
 

@@ -90,18 +90,6 @@ export function partsReloadMs(s: Sizing, m: Windowed): number | undefined {
   return withReloadCost(s, m).reloadMs;
 }
 
-/**
- * The model another agent is using (usedBesides) that loading `m`, not loaded, with its window would unload to make
- * room (Windowed.loadUnloads), on an engine whose memory this server plans; undefined when none. The planner never
- * unloads under a request: such a load waits for that model's work to end, and its users' next calls keep coming.
- */
-export function othersModelTaken(s: Sizing, m: Windowed): string | undefined {
-  const view = viewOf(s.views, m);
-  if (m.loaded || !view?.host.engine.can.managesMemory) return undefined;
-  const client = clientOf(s.req);
-  return m.loadUnloads?.find((name) => usedBesides(view, name, client));
-}
-
 /** Whether `model` on the view's host is in use: a request runs or waits on it, or it served another agent lately. */
 function usedBesides(view: HostOverview, model: string, client: string): boolean {
   const { loader } = view.host;
