@@ -8,7 +8,7 @@ import type { RouteResult } from '../generation/route-types.js';
 import type { StreamResult } from '../generation/stream.js';
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import { engineTimes, speedSample } from '../generation/speed-learning.js';
+import { engineTimes, speedSample } from '../generation/speed-sample.js';
 import { lengthKey } from '../generation/answer-length.js';
 import type { Candidacy } from '../fleet/copy-spread.js';
 import type { Trial } from './route-trial.js';
