@@ -219,23 +219,25 @@ export function speedsAt(book: SpeedBook, host: string, model: string, task?: st
  * (issue 82: its model passed over for the client's limit on that figure).
  */
 export function taskLengths(book: SpeedBook, host: string, model: string, task: string): LearnedLength | undefined {
-  const exact = lengthsAt(book, host, model, (key) => key === task);
+  const exact = lengthsAt(book, host, model, (r) => (r.tasks?.[task] ? [r.tasks[task]] : []));
   if (exact || !task.endsWith(PART)) return exact;
-  return lengthsAt(book, host, model, (key) => key.endsWith(PART));
+  return lengthsAt(book, host, model, (r) =>
+    Object.entries(r.tasks ?? {}).flatMap(([key, v]) => (key.endsWith(PART) ? [v] : [])),
+  );
 }
 
 /** The key suffix of a split job's parts' answers (answer-length.ts lengthKey). */
 const PART = lengthKey('', 'part');
 
-/** The lengths learned under the keys `which` takes: the model's own on the host, else every model's there. */
+/** The lengths a place's record holds (`of`): the model's own on the host, else every model's there. */
 function lengthsAt(
   book: SpeedBook,
   host: string,
   model: string,
-  which: (key: string) => boolean,
+  of: (r: SpeedRecord) => AnswerLengths[],
 ): LearnedLength | undefined {
-  const of = (r: SpeedRecord | undefined) => Object.entries(r?.tasks ?? {}).flatMap(([k, v]) => (which(k) ? [v] : []));
-  const own = of(book[speedKey(host, model)]);
+  const mine = book[speedKey(host, model)];
+  const own = mine ? of(mine) : [];
   if (own.length) return lengthOf(own);
   const here = hostPrefix(host);
   const others = Object.entries(book).flatMap(([key, r]) => (key.startsWith(here) ? of(r) : []));
