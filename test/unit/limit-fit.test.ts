@@ -3,7 +3,14 @@
 // is not binding, nor when no candidate finishes in time. Issue 73: only on what is measured — a
 // first candidate whose time is a guess stays, as does the user's choice.
 import { describe, expect, it } from 'vitest';
-import { fitWithin, limitReason, sharedReason, soonerThanShared } from '../../src/orchestrator/generation/limit-fit.js';
+import {
+  fitWithin,
+  limitReason,
+  sharedReason,
+  soonerOnMoreCopies,
+  soonerThanShared,
+  spreadReason,
+} from '../../src/orchestrator/generation/limit-fit.js';
 
 const t = (...seconds: number[]) => seconds.map((s) => ({ seconds: s, measured: true }));
 
@@ -110,5 +117,53 @@ describe('soonerThanShared', () => {
       'it finishes sooner (~6.0 s): llama3.1:8b, first for the work, takes turns with other work on its copies',
     );
     expect(why).not.toMatch(/15|14\.6/); // the first's time with the turns is a figure of the other work
+  });
+});
+
+describe('soonerOnMoreCopies', () => {
+  /** The first, then the others: `spread` marks the first's model split finer onto more copies; all measured. */
+  const c = (first: number, ...others: Array<[number, boolean]>) => [
+    { seconds: first, measured: true },
+    ...others.map(([seconds, spread]) => ({ seconds, measured: true, spread })),
+  ];
+
+  it("moves to the first's model on more copies when that takes three quarters of its time or less", () => {
+    expect(soonerOnMoreCopies(c(40, [30, true]))).toEqual({ index: 1, seconds: 30, firstSeconds: 40 }); // the bound
+    expect(soonerOnMoreCopies(c(40, [25, true], [20, true]))).toEqual({ index: 2, seconds: 20, firstSeconds: 40 });
+    // the user's choice of the model is kept: it is the same model
+    const [first, other] = c(40, [20, true]);
+    expect(soonerOnMoreCopies([{ ...first!, chosen: true }, other!])).toEqual({
+      index: 1,
+      seconds: 20,
+      firstSeconds: 40,
+    });
+  });
+
+  it('moves nothing to another model however sooner, nor for a gain under a quarter', () => {
+    expect(soonerOnMoreCopies(c(40, [5, false]))).toBeUndefined(); // another model: the other rules' to weigh
+    expect(soonerOnMoreCopies(c(40, [30.5, true]))).toBeUndefined();
+    expect(soonerOnMoreCopies(c(40, [5, false], [31, true]))).toBeUndefined();
+    expect(soonerOnMoreCopies([{ seconds: 40, measured: true, spread: true }])).toBeUndefined(); // the first itself
+    expect(soonerOnMoreCopies([])).toBeUndefined();
+  });
+
+  it('moves nothing on a guess: the first or the other timed by speeds not measured there', () => {
+    const [first, other] = c(880, [2, true]);
+    expect(soonerOnMoreCopies([{ ...first!, measured: false }, other!])).toBeUndefined();
+    expect(soonerOnMoreCopies([first!, { ...other!, measured: false }])).toBeUndefined();
+    // a measured one after a guessed one is still taken
+    expect(
+      soonerOnMoreCopies([first!, { ...other!, measured: false }, { seconds: 10, measured: true, spread: true }]),
+    ).toEqual({
+      index: 2,
+      seconds: 10,
+      firstSeconds: 880,
+    });
+  });
+
+  it('says why with its own time only', () => {
+    const why = spreadReason({ index: 1, seconds: 31.6, firstSeconds: 57.2 }, 4096, 8192);
+    expect(why).toBe('its parts sized to 4096 tokens run on more of its copies than at 8192 (~32 s)');
+    expect(why).not.toMatch(/57/); // the first's time may hold turns with other work
   });
 });

@@ -69,6 +69,37 @@ export function soonerThanShared(
 }
 
 /**
+ * The first's own model on more copies (issue 82, Deliver 1): where another copy of it is kept at a smaller window
+ * (loaded so by other work; a part at the first's window would reload it from under that work), the job split to that
+ * window runs on that copy's slots too — twice the parts and more combining, on twice the slots — and goes there when
+ * that finishes in three quarters of the first's time or less (a 300 KB log's 26 parts at 8k on one copy's two slots
+ * took 57 s while the other host's copy, kept at 4k, stood idle). The same model, so nothing of the work's quality is
+ * traded, the user's choice of it included; the soonest such `spread` candidate. Only on speeds measured at both
+ * places: a guess against a measure, or two guesses, is no reason to split finer (one host measured fast beside
+ * another assumed a CPU's would look 100× sooner). The rules before it (the client's limit, the first's turns with
+ * another job) go first: this one moves only what they keep.
+ */
+export function soonerOnMoreCopies(candidates: ReadonlyArray<Timed & { spread?: boolean }>): LimitFit | undefined {
+  const first = candidates[0];
+  if (!first?.measured) return undefined;
+  let index = -1;
+  candidates.forEach((c, i) => {
+    const sooner = c.seconds <= SHARED_GAIN * first.seconds && (index < 0 || c.seconds < candidates[index]!.seconds);
+    if (i > 0 && c.spread === true && c.measured && sooner) index = i;
+  });
+  return index < 0 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
+}
+
+/**
+ * The reason's clause: the first's model split finer, to run on more of its copies — the time of the way chosen only:
+ * the other's may hold turns with other work, a figure the caller could not have run (sharedReason).
+ */
+export function spreadReason(fit: LimitFit, window: number, firstWindow: number): string {
+  const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
+  return `its parts sized to ${window} tokens run on more of its copies than at ${firstWindow} (~${s(fit.seconds)} s)`;
+}
+
+/**
  * The reason's clause: a shared first passed for one sooner — its own time only: the first's, with the turns, is a
  * figure of the other work (whose it is, how much), which the caller did not ask and could not have run.
  */

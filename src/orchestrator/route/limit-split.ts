@@ -7,9 +7,19 @@
  * learned there (plan-estimate.ts). When the model the planner chose would not finish within what
  * the client waits, as measured, the first in the route's order that would is chosen instead; when
  * it takes turns with another job's parts and another finishes in three quarters of its time or
- * less, that one — saying so either way. Only for a routed call, never for the user's choice.
+ * less, that one; else, when its own model, kept at a smaller window on another host, finishes in
+ * three quarters of its time or less split to that window over more copies, that (issue 82,
+ * Deliver 1) — saying so each time. Only for a routed call, never for the user's choice of another
+ * model.
  */
-import { fitWithin, limitReason, sharedReason, soonerThanShared } from '../generation/limit-fit.js';
+import {
+  fitWithin,
+  limitReason,
+  sharedReason,
+  soonerOnMoreCopies,
+  soonerThanShared,
+  spreadReason,
+} from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
 import type { CallParts } from './call-plan.js';
@@ -80,19 +90,23 @@ function timedOptions(
   chosen: boolean;
   aloneSeconds: number;
   ready: boolean;
+  spread: boolean;
 }> {
   const cold = coldLoadEstimates(
     options.map((o) => o.model),
     job.records.metrics.loadSpeed(),
   );
   const models = options.map((x) => x.model);
+  const first = options[0]?.model;
+  const firstWidth = first ? slotsFor(views, models, first) : 0;
   return options.map((o) => {
     const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shared = sharedFor(views, models, o.model);
+    const width = slotsFor(views, models, o.model);
     const shape = {
       parts,
-      width: slotsFor(views, models, o.model),
+      width,
       rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds,
       finalMaxTokens,
     };
@@ -122,6 +136,13 @@ function timedOptions(
       chosen: o.model.chosen === true,
       aloneSeconds: alone.seconds,
       ready,
+      // the first's model kept at a smaller window elsewhere: split to it, its parts run on more copies
+      spread:
+        first !== undefined &&
+        o.model !== first &&
+        o.model.name === first.name &&
+        o.model.contextWindow < first.contextWindow &&
+        width > firstWidth,
     };
   });
 }
@@ -145,7 +166,14 @@ function splitByTime(
   const fit = within === undefined ? undefined : fitWithin(timed, within / 1000);
   if (fit) return { index: fit.index, why: limitReason(fit, first, within! / 1000) };
   const sooner = soonerThanShared(timed);
-  return sooner && { index: sooner.index, why: sharedReason(sooner, first) };
+  if (sooner) return { index: sooner.index, why: sharedReason(sooner, first) };
+  const spread = soonerOnMoreCopies(timed);
+  return (
+    spread && {
+      index: spread.index,
+      why: spreadReason(spread, options[spread.index]!.model.contextWindow, options[0]!.model.contextWindow),
+    }
+  );
 }
 
 /**
