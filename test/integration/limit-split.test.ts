@@ -17,19 +17,20 @@ afterEach(async () => {
 
 const TASK = 'Which errors occurred in this log?';
 
-async function planner() {
+async function planner(yaml = FAIR_YAML, loadDelayMs = 0) {
   // the 14B model with the widest window (the planner's choice for the parts), and a small, fast one with a
   // narrower window
   const [big, small] = fairModels(1);
   const fake = await FakeOllama.start({
     memoryBytes: 32e9,
     tokenDelayMs: 1,
+    loadDelayMs,
     models: [
       { ...big!, contextLength: 65536 },
       { ...small!, contextLength: 8192 },
     ],
   });
-  const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
+  const core = await coreFor(fake, { totalBytes: 32e9, yaml });
   stops.push(
     () => core.shutdown(200),
     () => fake.stop(),
@@ -66,6 +67,18 @@ async function planner() {
         });
         await res.text();
       },
+      /** The 14B model loaded with its whole window, as another client's request would load it. */
+      loadBig: async () => {
+        const res = await fetch(`${fake.url}/api/generate`, {
+          method: 'POST',
+          body: JSON.stringify({ model: big!.name, options: { num_ctx: 65536 } }),
+        });
+        await res.text();
+      },
+      /** Work planned for the 14B model's load here, not yet asked for (route/offload-plan.ts expectWindow). */
+      expectBig: () => core.fleet.hosts[0]!.loader.expectWindow(big!.name, 65536),
+      /** The 14B model's load asked of this host's loader, under way for the fake's load time. */
+      startBig: () => core.fleet.hosts[0]!.loader.ensureLoaded({ model: big!.name, contextLength: 8192 }),
       prefer: (model: string) =>
         core.preferences.set('code', { model, task: 'debugging', at: new Date().toISOString() }),
     },
@@ -154,9 +167,41 @@ describe("a split job's model beside another job's parts", () => {
     expect((await plan()).model).toBe(free.model);
   }, 60_000);
 
-  it('keeps the planned model when the sooner one is not loaded: its load might wait for the work it would pass', async () => {
+  it('goes to a sooner model not loaded when its load fits beside what is loaded: it unloads nothing', async () => {
     const plan = await planner();
     const free = await plan();
+    const other = jobBacklog(free);
+    const beside = await plan();
+    other.end();
+    expect(beside.model).toBe('phi3:mini');
+    expect(beside.why).toMatch(/takes turns with other work on its copies$/);
+  }, 60_000);
+
+  it("keeps the planned model when another load is coming on the sooner one's host: it may take the room first", async () => {
+    // work planned for a load not yet asked for
+    const planned = await planner();
+    const free = await planned();
+    planned.expectBig();
+    const first = jobBacklog(free);
+    expect((await planned()).model).toBe(free.model);
+    first.end();
+    // a load under way
+    const plan = await planner(FAIR_YAML, 3000);
+    const other = jobBacklog(await plan());
+    const loading = plan.startBig();
+    const beside = await plan();
+    other.end();
+    await loading;
+    expect(beside.model).toBe(free.model);
+    expect(beside.why ?? '').not.toMatch(/takes turns/);
+  }, 60_000);
+
+  it('keeps the planned model when the sooner one would unload another to load: it might wait for the work it would pass', async () => {
+    // a budget of 24 GB: the 14B model at its 64k window (~22 GB) leaves no room for phi3:mini beside it
+    const plan = await planner(FAIR_YAML.replace('28GB', '24GB'));
+    await plan.loadBig();
+    const free = await plan();
+    expect(free.model).toBe('qwen2.5:14b');
     const other = jobBacklog(free);
     const beside = await plan();
     other.end();

@@ -14,9 +14,14 @@ import type { UsableWindow } from '../loading/host-fits.js';
 export type Candidate = ModelSummary & { host?: string; loadedWindow?: number };
 /**
  * A candidate whose contextWindow is the usable one; trainedWindow keeps what the model was trained for;
- * widerUnloads, for a copy loaded with a smaller window: the other models its reload to contextWindow would unload.
+ * widerUnloads, for a copy loaded with a smaller window: the other models its reload to contextWindow would unload;
+ * loadsBeside, for a copy not loaded: its load with contextWindow fits beside what is loaded, unloading nothing.
  */
-export type Windowed<T extends Candidate = Candidate> = T & { trainedWindow: number; widerUnloads?: string[] };
+export type Windowed<T extends Candidate = Candidate> = T & {
+  trainedWindow: number;
+  widerUnloads?: string[];
+  loadsBeside?: true;
+};
 
 /** Whether a ranked model's copy among `models` has a window holding `contextTokens`. */
 export const holdsAt =
@@ -57,6 +62,7 @@ export async function withUsableWindows<T extends Candidate>(
     const contextWindow = Math.min(...bounds);
     // what a reload to that window unloads, where it is the window memory gave (not one bound otherwise)
     const unloads = usable?.unloads && usable.window === contextWindow ? { widerUnloads: usable.unloads } : {};
-    return { ...m, trainedWindow: m.contextWindow, contextWindow, ...unloads };
+    const beside = usable?.beside && usable.window === contextWindow ? { loadsBeside: true as const } : {};
+    return { ...m, trainedWindow: m.contextWindow, contextWindow, ...unloads, ...beside };
   });
 }

@@ -48,9 +48,10 @@ const SHARED_GAIN = 0.75;
  * A first candidate whose copies take turns with other work (another split job's parts waiting for its slots)
  * gives way to the soonest other that finishes in three quarters of its time or less — as a routed call's busy
  * first model does (route/route-spread.ts) — when the turns are what make it slow: its time with them a third or
- * more over its time alone (`aloneSeconds`; unsaid, it takes turns with nothing). Only to one `ready`, loaded with
- * the window its parts need: nothing loaded or unloaded for it (on a host whose memory holds one model at a time,
- * a load would wait for the first's work to end). Not for the user's choice; never for nothing: the first alone,
+ * more over its time alone (`aloneSeconds`; unsaid, it takes turns with nothing). Only to one `ready`: loaded with
+ * the window its parts need, or whose load with it fits beside what is loaded — nothing unloaded for it (on a host
+ * whose memory holds one model at a time, a load would wait for the first's work to end; its load's time is in its
+ * own). Not for the user's choice; never for nothing: the first alone,
  * held up little, or nothing ready sooner by that much, stays. Its speed may be a guess: the turns are not, and
  * the other job teaches it meanwhile.
  */

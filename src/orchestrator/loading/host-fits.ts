@@ -16,6 +16,8 @@ import { loadedStates } from './held-sizes.js';
 export interface UsableWindow {
   window: number;
   unloads?: string[];
+  /** Not loaded: its load with this window fits beside what is loaded, unloading nothing (so it waits for no one). */
+  beside?: true;
 }
 
 /**
@@ -56,7 +58,8 @@ export async function usableWindows(
     const window = largestContext(model.contextWindow, base, fits) ?? 0;
     // loaded with less: what its reload to the usable window would unload (window-cost.ts weighs whose they are)
     const unloads = loadedWith > 0 && last?.ctx === window ? last.unload : [];
-    out.set(model.name, unloads.length ? { window, unloads } : { window });
+    const beside = loadedWith === 0 && window > 0 && last?.ctx === window && last.unload.length === 0;
+    out.set(model.name, { window, ...(unloads.length > 0 && { unloads }), ...(beside && { beside }) });
   }
   return out;
 }

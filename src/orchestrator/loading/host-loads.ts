@@ -151,12 +151,28 @@ export class HostLoads extends HostRequests {
     return footprintsAt(this.planning, names, contextLength, base, signal);
   }
 
-  /** The largest context each model can run with on this host now (load-planning.ts). */
-  usableWindows(
+  /**
+   * The largest context each model can run with on this host now (load-planning.ts). A load "beside" what is loaded
+   * only while no other load here is coming (loadsComing): that one may take the room first (a job moved to a model
+   * loading beside the one another job was loading waited for that one's work to end).
+   */
+  async usableWindows(
     names: readonly string[],
     signal?: AbortSignal,
     seen?: Promise<RunningModel[]>,
   ): Promise<Map<string, UsableWindow>> {
-    return usableWindows(this.planning, names, signal, seen);
+    const out = await usableWindows(this.planning, names, signal, seen);
+    if (this.loadsComing())
+      for (const [name, w] of out)
+        if (w.beside) out.set(name, { window: w.window, ...(w.unloads && { unloads: w.unloads }) });
+    return out;
+  }
+
+  /** Whether a load here is queued, planned or under way, or work was planned for a load not yet asked (expectWindow). */
+  private loadsComing(): boolean {
+    const now = this.now();
+    return (
+      this.states.in().some((r) => r.state !== 'pending') || [...this.expected.values()].some((e) => e.until > now)
+    );
   }
 }

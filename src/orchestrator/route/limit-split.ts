@@ -128,8 +128,12 @@ function timedOptions(
     };
     const alone = estimatePlan(job, place, { ...work, shape });
     const e = shared > 0 ? estimatePlan(job, place, { ...work, shape: { ...shape, sharedParts: shared } }) : alone;
-    // loaded with the window its parts need: nothing to load or unload for it
-    const ready = o.model.loaded === true && (o.model.loadedWindow ?? o.model.contextWindow) >= o.model.contextWindow;
+    // loaded with the window its parts need, or its load with that window fitting beside what is loaded: nothing
+    // unloaded for it, so nothing waits for the work it passes
+    const ready =
+      o.model.loaded === true
+        ? (o.model.loadedWindow ?? o.model.contextWindow) >= o.model.contextWindow
+        : o.model.loadsBeside === true;
     return {
       seconds: e.seconds,
       measured: e.known,
