@@ -5,7 +5,8 @@
  * slots, by turns with other jobs' parts waiting for those slots (loading/parts-backlog.ts), the
  * combining rounds and the final answer, each answer as long as such answers ran, at the speeds
  * learned there (plan-estimate.ts). When the model the planner chose would not finish within what
- * the client waits, as measured, the first in the route's order that would is chosen instead; when
+ * the client waits, as measured, the first that would is chosen instead — its own copy on another host
+ * (timed at that host's facts), then the others in the route's order; when
  * it takes turns with another job's parts and another finishes in three quarters of its time or
  * less, that one; else, when its own model, kept at a smaller window on another host, finishes in
  * three quarters of its time or less split to that window over more copies, that (issue 82,
@@ -165,12 +166,15 @@ function splitByTime(
 ): { index: number; why: string } | undefined {
   if (options.length < 2) return undefined;
   const timed = timedOptions(job, req, views, options, finalMaxTokens);
-  const first = options[0]!.model.name;
+  const planned = options[0]!.model;
+  // moved to the planned model's copy on another host: the first named with its host
+  const first = (i: number) =>
+    options[i]!.model.name === planned.name && planned.host ? `${planned.name} on ${planned.host}` : planned.name;
   const within = answerWithin(req.clientLimitMs);
   const fit = within === undefined ? undefined : fitWithin(timed, within / 1000);
-  if (fit) return { index: fit.index, why: limitReason(fit, first, within! / 1000) };
+  if (fit) return { index: fit.index, why: limitReason(fit, first(fit.index), within! / 1000) };
   const sooner = soonerThanShared(timed);
-  if (sooner) return { index: sooner.index, why: sharedReason(sooner, first) };
+  if (sooner) return { index: sooner.index, why: sharedReason(sooner, first(sooner.index)) };
   const spread = soonerOnMoreCopies(timed);
   return (
     spread && {
@@ -195,7 +199,10 @@ export function withinLimit<M extends SplitOption['model']>(
   ratioOf: (m: string) => number,
   inputEstimate: number,
 ): { model: M; why: string } | undefined {
-  const options = [planned, ...others].flatMap((model) => {
+  // the planned model's copies on other hosts before other models: the same model, timed at another host's facts
+  // (its requests there, its speeds) — the limit takes the first in this order that finishes in time
+  const same = others.filter((m) => m.name === planned.name);
+  const options = [planned, ...same, ...others.filter((m) => !same.includes(m))].flatMap((model) => {
     const w = estimate(model);
     return w.whole || 'impossible' in w
       ? []
