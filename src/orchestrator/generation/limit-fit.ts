@@ -61,12 +61,7 @@ export function soonerThanShared(
   const first = candidates[0];
   if (!first || first.chosen || first.aloneSeconds === undefined) return undefined;
   if (SHARED_GAIN * first.seconds < first.aloneSeconds) return undefined;
-  let index = -1;
-  candidates.forEach((c, i) => {
-    const sooner = c.seconds <= SHARED_GAIN * first.seconds && (index < 0 || c.seconds < candidates[index]!.seconds);
-    if (i > 0 && c.ready === true && sooner) index = i;
-  });
-  return index < 0 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
+  return soonestOther(candidates, (c) => c.ready === true);
 }
 
 /**
@@ -83,10 +78,16 @@ export function soonerThanShared(
 export function soonerOnMoreCopies(candidates: ReadonlyArray<Timed & { spread?: boolean }>): LimitFit | undefined {
   const first = candidates[0];
   if (!first?.measured) return undefined;
+  return soonestOther(candidates, (c) => c.spread === true && c.measured);
+}
+
+/** The soonest candidate after the first that `may` go, in three quarters of the first's time or less. */
+function soonestOther<T extends Timed>(candidates: readonly T[], may: (c: T) => boolean): LimitFit | undefined {
+  const first = candidates[0]!;
   let index = -1;
   candidates.forEach((c, i) => {
     const sooner = c.seconds <= SHARED_GAIN * first.seconds && (index < 0 || c.seconds < candidates[index]!.seconds);
-    if (i > 0 && c.spread === true && c.measured && sooner) index = i;
+    if (i > 0 && may(c) && sooner) index = i;
   });
   return index < 0 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
 }

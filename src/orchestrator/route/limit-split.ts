@@ -99,12 +99,12 @@ function timedOptions(
   );
   const models = options.map((x) => x.model);
   const first = options[0]?.model;
-  const firstWidth = first ? slotsFor(views, models, first) : 0;
-  return options.map((o) => {
+  const widths = models.map((m) => slotsFor(views, models, m));
+  return options.map((o, i) => {
     const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shared = sharedFor(views, models, o.model);
-    const width = slotsFor(views, models, o.model);
+    const width = widths[i]!;
     const shape = {
       parts,
       width,
@@ -147,7 +147,7 @@ function timedOptions(
         o.model !== first &&
         o.model.name === first.name &&
         o.model.contextWindow < first.contextWindow &&
-        width > firstWidth,
+        width > widths[0]!,
     };
   });
 }
