@@ -10,6 +10,7 @@
  * choice out; the plan makes it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
  */
 import { worthLoading } from './copy-spread.js';
+import { helps } from './copies-pace.js';
 import { article, tokensInWords } from './kept-window.js';
 
 /** "an 8k window", as said. */
@@ -33,6 +34,8 @@ export interface CopyState {
    * reload it at the parts' window (not loaded to the choice; its reload is `loadMs`), weighed as a load is.
    */
   reloadFrom?: number;
+  /** A part's time there, loaded and free (seconds; undefined while its speeds are assumed): copies-pace.ts. */
+  partSeconds?: number | undefined;
 }
 
 /** A copy the job uses: its host, the job's requests at once there, and whether the job loads it. */
@@ -54,10 +57,20 @@ export interface CopiesChoice {
 export interface PartsWork {
   /** The requests it has to ask (its parts, then its combinations). */
   requests: number;
+  /** Of them, its parts: what a copy too slow to help is judged by (copies-pace.ts helps); unsaid, `requests`. */
+  parts?: number;
   partMs: number | undefined;
 }
 
 const free = (c: CopyState) => Math.max(0, c.slots - c.taken);
+
+/**
+ * Whether the job's requests end sooner with `c` beside `chosen` (copies-pace.ts helps): a copy so much slower that
+ * the parts it takes end after the others would have ended them all is not used; where a speed is not measured —
+ * the plan host's or the copy's — every copy helps, as before.
+ */
+const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
+  helps(chosen, c, work.parts ?? work.requests, work.partMs === undefined ? undefined : work.partMs / 1000);
 
 /**
  * The copies `work` uses of `states` (the plan's own copy first: the first part loads it when nothing
@@ -68,7 +81,8 @@ const free = (c: CopyState) => Math.max(0, c.slots - c.taken);
  * now (at least one; unknown speed: it is loaded, as a hot model's).
  */
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
-  const chosen = states.filter((c) => c.loaded && c.slots > 0);
+  const chosen: CopyState[] = [];
+  for (const c of states) if (c.loaded && c.slots > 0 && sooner(chosen, c, work)) chosen.push(c);
   const first = states[0];
   if (chosen.length === 0 && first) chosen.push(first);
   const copies: PartsCopy[] = chosen.map((c) => ({ host: c.host, slots: Math.max(1, c.slots), window: c.window }));
@@ -80,6 +94,8 @@ export function partsCopies(states: readonly CopyState[], work: PartsWork): Copi
     const waitMs =
       work.partMs === undefined ? undefined : (Math.max(0, work.requests) * work.partMs) / Math.max(1, freeSlots);
     if (!worthLoading(c.loadMs, waitMs)) break;
+    if (!sooner(chosen, c, work)) continue;
+    chosen.push(c);
     const reload = c.reloadFrom === undefined ? {} : { reloadFrom: c.reloadFrom };
     copies.push({ host: c.host, slots: c.slots, window: c.window, load: { ms: c.loadMs, waitMs, ...reload } });
     freeSlots += c.slots;

@@ -56,7 +56,9 @@ export function timeLines(t: TimeFacts): {
   fields: Pick<Advice, 'part' | 'clientLimitSeconds' | 'handOverSeconds' | 'answerTokens' | 'boundSeconds'>;
 } {
   const time = t.estimate;
-  const { loadSeconds, queueSeconds, parts, width, rounds, answerTokens } = time.input;
+  const { loadSeconds, queueSeconds, parts, rounds, answerTokens } = time.input;
+  // the requests sent at once, not the width counted at a pace (fleet/copies-pace.ts)
+  const width = time.input.atOnce ?? time.input.width;
   const wait = [
     t.loaded ? 'already loaded' : `${secs(loadSeconds)} s to load first`,
     ...(queueSeconds > 0

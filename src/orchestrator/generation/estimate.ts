@@ -44,8 +44,10 @@ export interface EstimateInput {
   answerTokens: number;
   /** Requests reading the input: 1 for work sent whole, the parts of a split job. */
   parts: number;
-  /** Requests at once (the model's slots on every host that has it). */
+  /** Requests at once (the model's slots on every host that has it), at this host's pace (fleet/copies-pace.ts). */
   width: number;
+  /** The requests sent at once, where `width` is counted at a pace: what is said of the plan. */
+  atOnce?: number | undefined;
   /** Combining rounds after the parts (0 for work sent whole). */
   rounds: number;
   /** The last combination's answer, when it differs from answerTokens. */
@@ -135,6 +137,9 @@ function speedsOf(f: SpeedFacts): { prompt: Speed; answer: Speed } {
   };
 }
 
+/** Waves of `width` at once for `n` requests (a width worked out from several paces is a fraction: no float's dust). */
+const waves = (n: number, width: number) => Math.ceil(n / width - 1e-9);
+
 /**
  * The seconds a plan takes. Each wave of requests at once takes as long as one request: its
  * prompt read, then its answer written (engines give each slot its share of the work; the rates
@@ -144,7 +149,8 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
   const { prompt, answer: written } = speedsOf(speeds);
   const p = prompt.rate;
   const g = written.rate;
-  const width = Math.max(1, Math.floor(input.width) || 1);
+  // a width counted at one host's pace over copies of several may be fractional (fleet/copies-pace.ts)
+  const width = Math.max(1, Number.isFinite(input.width) ? input.width : 1);
   const parts = Math.max(1, Math.floor(input.parts) || 1);
   const answer = Math.max(0, input.answerTokens);
   const cached = clamp(input.cachedTokens ?? 0, 0, input.promptTokens);
@@ -166,8 +172,8 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
   const alone = input.firstAlone ?? true;
   // by turns with other jobs' parts on the same slots: as many of theirs run between as the job has parts, at most
   const shared = Math.min(parts, Math.max(0, Math.floor(input.sharedParts ?? 0)));
-  wave(reading, first, alone ? 1 : Math.ceil((parts + shared) / width));
-  if (alone) wave(reading, answer, Math.ceil((parts - 1 + shared) / width));
+  wave(reading, first, alone ? 1 : waves(parts + shared, width));
+  if (alone) wave(reading, answer, waves(parts - 1 + shared, width));
   combiningWaves(input, answer, width, wave);
   const seconds =
     Math.max(0, input.loadSeconds) + Math.max(0, input.queueSeconds) + promptSeconds + answerSeconds + overheadSeconds;
@@ -208,11 +214,7 @@ function combiningWaves(
     const perGroup = Math.max(2, Math.floor(input.promptTokens / Math.max(1, reads)));
     const groups = r === input.rounds ? 1 : Math.max(1, Math.ceil(n / perGroup));
     const last = groups === 1;
-    wave(
-      Math.min(n, perGroup) * reads,
-      last ? (input.finalAnswerTokens ?? answer) : combined,
-      Math.ceil(groups / width),
-    );
+    wave(Math.min(n, perGroup) * reads, last ? (input.finalAnswerTokens ?? answer) : combined, waves(groups, width));
     if (last) return;
     n = groups;
     reads = combined;

@@ -219,7 +219,10 @@ export class RouteError extends Error {
  */
 export interface PlanShape {
   parts: number;
+  /** Requests at once as the estimate counts them: at the plan host's pace over copies of several (copies-pace.ts). */
   width: number;
+  /** The requests sent at once, where `width` is counted at a pace: what is said. */
+  atOnce?: number;
   rounds: number;
   finalMaxTokens?: number;
   /** Whether the first part runs before the others (route/first-part.ts); unsaid: it does. */

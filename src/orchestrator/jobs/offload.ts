@@ -177,7 +177,14 @@ async function splitDryRun(job: CallParts, req: RouteRequest, plan: SplitPlan): 
   // what a part's request reads on average (the route adds the system prompt it carries)
   const partPrompt = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, plan.parts.length));
   const finalMaxTokens = req.maxTokens ?? job.call.answer.tokens; // the call's limit, as settled
-  const shape = { parts: plan.parts.length, width: plan.width, rounds: plan.rounds, finalMaxTokens };
+  // the estimate counts each copy's slots at the plan's host's pace (fleet/copies-pace.ts); the text, the requests
+  const shape = {
+    parts: plan.parts.length,
+    width: plan.pacedWidth,
+    atOnce: plan.width,
+    rounds: plan.rounds,
+    finalMaxTokens,
+  };
   const first = await routeAndGenerate(
     job,
     {

@@ -29,7 +29,8 @@ import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from '../generation/hand-over.js';
 import { estimatePlan } from './plan-estimate.js';
-import { slotsAt } from './split-copies.js';
+import { partSecondsAt, slotsAt } from './split-copies.js';
+import { helpful, pacedWidth } from '../fleet/copies-pace.js';
 import { backlogOver } from '../loading/parts-backlog.js';
 import type { JobParts } from './parts.js';
 
@@ -78,6 +79,26 @@ function sharedFor(views: readonly HostOverview[], copies: readonly Windowed[], 
   );
 }
 
+/** `o`'s requests at once (slotsFor's hosts) counted at the pace of `at`, the host its plan is timed at. */
+function pacedFor(
+  job: JobParts,
+  views: readonly HostOverview[],
+  copies: readonly Windowed[],
+  o: Windowed,
+  at: HostOverview,
+  work: { promptTokens: number; maxTokens: number; task: RouteRequest['task'] },
+  parts: number,
+): number {
+  const seconds = (v: HostOverview) => partSecondsAt(job, work.task, v, o.name, work);
+  // the host it is timed at first, as its plan's copies put their host first (split-copies.ts), and of the others
+  // those that end its parts sooner, as the plan keeps them (fleet/parts-copies.ts)
+  const holders = holdersFor(views, copies, o)
+    .sort((a, b) => (a === at ? -1 : b === at ? 1 : 0))
+    .map((v) => ({ slots: slotsAt(v), partSeconds: seconds(v) }));
+  const planSeconds = seconds(at);
+  return holders.length === 0 ? 1 : pacedWidth(helpful(holders, parts, planSeconds), planSeconds, parts);
+}
+
 /** Each option timed as its plan would run (plan-estimate.ts), with the other jobs' parts its copies take turns with. */
 function timedOptions(
   job: JobParts,
@@ -105,9 +126,15 @@ function timedOptions(
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shared = sharedFor(views, models, o.model);
     const width = widths[i]!;
+    const work = {
+      promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens,
+      maxTokens: o.partAnswerTokens,
+      task: req.task,
+    };
     const shape = {
       parts,
-      width,
+      // its copies' slots at this host's pace: a copy measured faster takes more of the parts (fleet/copies-pace.ts)
+      width: pacedFor(job, views, models, o.model, view, work, parts),
       rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds,
       finalMaxTokens,
     };
@@ -121,11 +148,6 @@ function timedOptions(
       coldLoadMs: cold.get(o.model.name),
       client: req.client ?? req.agent ?? '',
       others: othersAt(view, o.model.name),
-    };
-    const work = {
-      promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens,
-      maxTokens: o.partAnswerTokens,
-      task: req.task,
     };
     const alone = estimatePlan(job, place, { ...work, shape });
     const e = shared > 0 ? estimatePlan(job, place, { ...work, shape: { ...shape, sharedParts: shared } }) : alone;

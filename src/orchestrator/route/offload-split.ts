@@ -14,10 +14,10 @@ import type { Planned } from './route-plan.js';
 import { planFigures } from './split-figures.js';
 import { partsRoute } from './split-route.js';
 import { withinLimit } from './limit-split.js';
-import { splitCopies } from './split-copies.js';
+import { splitCopies, type PacedChoice } from './split-copies.js';
 import { combineSizing } from './combine-window.js';
 import { firstPartAlone } from './first-part.js';
-import { partsReloadWhy, type CopiesChoice } from '../fleet/parts-copies.js';
+import { partsReloadWhy } from '../fleet/parts-copies.js';
 import { partsReloadMs } from './window-cost.js';
 import { splitModel, type Ranked } from './offload-order.js';
 import { countedWindow, type Counted, type Sizing } from './offload-sizing.js';
@@ -119,6 +119,7 @@ export async function chosenPlan(
       partPromptTokens: Math.max(...parts.map((p) => p.tokens)) + window.carriedTokens,
       partAnswerTokens: window.partAnswerTokens,
       calls: atParts.calls,
+      parts: parts.length,
     },
     (m) => partsReloadMs(s, m),
   );
@@ -151,7 +152,7 @@ function splitPlanOf(
   window: Split,
   parts: Part[],
   { rounds, calls }: { rounds: number; calls: number },
-  { copies, width }: CopiesChoice,
+  { copies, width, pacedWidth }: PacedChoice,
   why: { why?: string },
   decided: Planned,
 ): Omit<SplitPlan, 'figures' | 'route' | 'combineWindow' | 'combineTokens'> {
@@ -175,6 +176,7 @@ function splitPlanOf(
     rounds,
     calls,
     width,
+    pacedWidth,
     copies,
     firstAlone: firstPartAlone(host, chosen.name),
     count,

@@ -33,6 +33,11 @@ export interface SplitPlan {
   calls: number;
   /** Requests at once: the slots the job uses on every copy of the model (fleet/parts-copies.ts). */
   width: number;
+  /**
+   * The width counted at the plan's host's pace (fleet/copies-pace.ts): a copy twice as fast counts its slots
+   * twice. Its estimate's width (split-figures.ts, the dry run).
+   */
+  pacedWidth: number;
   /** The copies its parts go to, the plan's host first: the job's requests at once on each, and whether it loads it. */
   copies: PartsCopy[];
   /** Whether part 1 runs before the others (route/first-part.ts): it learns the window the engine runs the model with. */

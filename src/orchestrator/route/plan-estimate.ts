@@ -131,6 +131,7 @@ function planInput(
     answerTokens: answer,
     parts: shape.parts,
     width: shape.width,
+    ...(shape.atOnce !== undefined && { atOnce: shape.atOnce }),
     rounds: shape.rounds,
     ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expect(shape.finalMaxTokens) }),
     ...(combination !== undefined && { combineAnswerTokens: combination }),

@@ -10,6 +10,7 @@ import type { RouteRequest } from '../generation/route-types.js';
 import { copyLoadMs } from '../fleet/copy-spread.js';
 import { othersCount } from '../fleet/others-load.js';
 import { partsCopies, type CopiesChoice, type CopyState } from '../fleet/parts-copies.js';
+import { pacedWidth } from '../fleet/copies-pace.js';
 import type { Placement } from '../fleet/placed.js';
 import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
@@ -28,11 +29,19 @@ interface Sized {
   partAnswerTokens: number;
   /** The job's requests in all: its parts, then its combinations. */
   calls: number;
+  /** Of them, its parts. */
+  parts: number;
 }
 
 /** A model's parallel slots on a host: its engine's count where it says it, else those configured. */
 export const slotsAt = (v: HostOverview) =>
   Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel);
+
+/**
+ * The copies chosen, and the job's requests at once counted at the plan's host's pace (fleet/copies-pace.ts): the
+ * width its estimate is made with.
+ */
+export type PacedChoice = CopiesChoice & { pacedWidth: number };
 
 /** The copies `plan`'s job uses (fleet/parts-copies.ts), from the hosts' state in `placement`. */
 export async function splitCopies(
@@ -42,10 +51,10 @@ export async function splitCopies(
   plan: Sized,
   /** What reloading a copy loaded with a smaller window takes (ms), when nothing else uses it (window-cost.ts). */
   reloadMs: (m: Windowed) => number | undefined = () => undefined,
-): Promise<CopiesChoice> {
+): Promise<PacedChoice> {
   const { views } = placement;
   const own = { host: plan.host.name, slots: Math.max(1, planSlots(views, plan.host)), window: plan.window };
-  if (views.length < 2) return { copies: [own], width: own.slots };
+  if (views.length < 2) return { copies: [own], width: own.slots, pacedWidth: own.slots };
   const windowed = await placement.windowed();
   const copies = windowed.filter((m) => m.name === plan.model && m.host !== undefined && !m.cloud);
   const states = copies
@@ -62,8 +71,19 @@ export async function splitCopies(
       ];
     })
     .sort((a, b) => (a.host === plan.host.name ? -1 : b.host === plan.host.name ? 1 : 0));
-  if (states.length === 0) return { copies: [own], width: own.slots };
-  return partsCopies(states, { requests: plan.calls, partMs: partMsOf(job, req, views, plan) });
+  if (states.length === 0) return { copies: [own], width: own.slots, pacedWidth: own.slots };
+  const work = { promptTokens: plan.partPromptTokens, maxTokens: plan.partAnswerTokens };
+  const seconds = (host: string) => {
+    const view = views.find((v) => v.host.name === host);
+    return view && partSecondsAt(job, req.task, view, plan.model, work);
+  };
+  const planSeconds = seconds(plan.host.name);
+  const choice = partsCopies(
+    states.map((c) => ({ ...c, partSeconds: seconds(c.host) })),
+    { requests: plan.calls, parts: plan.parts, partMs: planSeconds === undefined ? undefined : planSeconds * 1000 },
+  );
+  const paced = choice.copies.map((c) => ({ slots: c.slots, partSeconds: seconds(c.host) }));
+  return { ...choice, pacedWidth: pacedWidth(paced, planSeconds, plan.parts) };
 }
 
 /**
@@ -97,28 +117,26 @@ function stateOf(job: Pick<JobParts, 'records'>, view: HostOverview, m: Windowed
   };
 }
 
-/** A part's time at the plan's host, loaded and with no wait, when its speeds were measured there. */
-function partMsOf(
+/**
+ * A part's time (seconds) on `model` at `view`'s host, loaded and with no wait, as the dry run times it
+ * (plan-estimate.ts); undefined while its speeds there are assumed.
+ */
+export function partSecondsAt(
   job: Pick<JobParts, 'records'>,
-  req: Pick<RouteRequest, 'task'>,
-  views: readonly HostOverview[],
-  plan: Sized,
+  task: RouteRequest['task'],
+  view: HostOverview,
+  model: string,
+  work: { promptTokens: number; maxTokens: number },
 ): number | undefined {
-  const view = views.find((v) => v.host.name === plan.host.name);
-  if (!view) return undefined;
-  const m = view.overview.models.find((x) => x.name === plan.model);
+  const m = view.overview.models.find((x) => x.name === model);
   const place = {
-    host: plan.host,
+    host: view.host,
     ...hostFacts(view.overview),
-    model: plan.model,
+    model,
     loaded: true,
     sizeBytes: m?.sizeBytes,
     parameterSize: m?.parameterSize,
   };
-  const e = estimatePlan(job, place, {
-    promptTokens: plan.partPromptTokens,
-    maxTokens: plan.partAnswerTokens,
-    task: req.task,
-  });
-  return e.known ? e.requestSeconds * 1000 : undefined;
+  const e = estimatePlan(job, place, { ...work, task });
+  return e.known ? e.requestSeconds : undefined;
 }

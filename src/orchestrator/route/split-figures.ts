@@ -33,6 +33,8 @@ interface Shape {
   host: FleetHost;
   parts: ReadonlyArray<{ tokens: number }>;
   width: number;
+  /** The width at the plan's host's pace (offload-types.ts SplitPlan), what the estimate counts; unsaid, `width`. */
+  pacedWidth?: number;
   rounds: number;
   partAnswerTokens: number;
   finalMaxTokens: number;
@@ -76,7 +78,7 @@ export function planFigures(job: JobParts, req: Pick<RouteRequest, 'task'>, plan
   );
   const shape = {
     parts,
-    width: plan.width,
+    width: plan.pacedWidth ?? plan.width,
     rounds: plan.rounds,
     finalMaxTokens: plan.finalMaxTokens,
     firstAlone: plan.firstAlone,

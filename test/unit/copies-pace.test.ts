@@ -1,0 +1,102 @@
+// A split job's parts over copies of different speeds (fleet/copies-pace.ts): each part to the slot free soonest,
+// the job ending with its last part; the width its estimate counts at the plan host's pace; and the copies it
+// uses (fleet/parts-copies.ts): a copy whose parts would end after the others had ended them all is left out.
+import { describe, expect, it } from 'vitest';
+import { pacedWidth, partsMakespan } from '../../src/orchestrator/fleet/copies-pace.js';
+import { estimateSeconds } from '../../src/orchestrator/generation/estimate.js';
+import { partsCopies, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
+
+const slow = { slots: 2, partSeconds: 10 };
+const fast = { slots: 2, partSeconds: 1 };
+
+describe('partsMakespan', () => {
+  it("plays the parts out slot by slot: ten parts on four slots of one pace take three parts' time", () => {
+    expect(partsMakespan([fast, fast], 10, 1)).toBe(3);
+  });
+
+  it("ends with a slow copy's first parts when it is ten times slower", () => {
+    // the slow copy's two parts take 10 s; the fast one does the other eight in 4 s
+    expect(partsMakespan([fast, slow], 10, 1)).toBe(10);
+    expect(partsMakespan([fast], 10, 1)).toBe(5);
+  });
+
+  it("runs a copy of assumed speeds at the plan host's pace", () => {
+    expect(partsMakespan([fast, { slots: 2 }], 10, 1)).toBe(3);
+  });
+});
+
+describe('pacedWidth', () => {
+  it('counts copies of one pace as their slots', () => {
+    expect(pacedWidth([fast, fast], 1, 10)).toBe(4);
+    expect(pacedWidth([slow, slow], 10, 9)).toBe(4);
+  });
+
+  it('counts a faster copy for more, at a slow plan host: the job in one of its part times', () => {
+    // evenly at 10 s a part: three waves, 30 s; as paced: the slow copy's first parts, 10 s
+    expect(pacedWidth([slow, fast], 10, 10)).toBeCloseTo(12, 9);
+  });
+
+  it("counts a slow copy for less at a fast plan host: its parts end the job's", () => {
+    // evenly: 3 s; as paced: 10 s
+    expect(pacedWidth([fast, slow], 1, 10)).toBeCloseTo(1.2, 9);
+  });
+
+  it('takes no ratio from a guess: the plan host of assumed speeds counts every slot as it is', () => {
+    expect(pacedWidth([fast, slow], undefined, 10)).toBe(4);
+  });
+
+  it('is at least one request at once', () => {
+    expect(pacedWidth([], 2, 5)).toBe(1);
+  });
+});
+
+describe('an estimate at a paced width', () => {
+  const facts = { hostKind: 'cpu' as const, promptTokensPerSecond: 1000, tokensPerSecond: 100 };
+  const input = {
+    loadSeconds: 0,
+    queueSeconds: 0,
+    promptTokens: 1000,
+    answerTokens: 100,
+    rounds: 0,
+    firstAlone: false,
+  };
+  const at = (parts: number, width: number) => estimateSeconds({ ...input, parts, width }, facts).seconds;
+  it('counts a fractional width as it is: 26 parts 2.5 at once are 11 waves, not 13', () => {
+    // a wave: 1 s reading, 1 s writing
+    expect(at(26, 2.5)).toBeCloseTo(22, 6);
+    expect(at(26, 2)).toBeCloseTo(26, 6);
+  });
+
+  it("adds no wave for a float's dust: ten parts at 10/3 at once are three waves", () => {
+    expect(at(10, 10 / 3)).toBeCloseTo(6, 6);
+  });
+});
+
+describe('the copies a job uses', () => {
+  const state = (host: string, partSeconds: number | undefined): CopyState => ({
+    host,
+    loaded: true,
+    slots: 2,
+    taken: 0,
+    room: true,
+    loadMs: 0,
+    window: 8192,
+    partSeconds,
+  });
+
+  it('leaves out a loaded copy so slow that its parts would end after the plan host had ended them all', () => {
+    const c = partsCopies([state('gpu', 1), state('laptop', 10)], { requests: 10, partMs: 1000 });
+    expect(c.copies.map((x) => x.host)).toEqual(['gpu']);
+    expect(c.width).toBe(2);
+  });
+
+  it('keeps a slower copy that still ends the job sooner', () => {
+    const c = partsCopies([state('gpu', 1), state('older', 2)], { requests: 10, partMs: 1000 });
+    expect(c.copies.map((x) => x.host)).toEqual(['gpu', 'older']);
+  });
+
+  it("keeps every loaded copy where a speed is a guess — the copy's or the plan host's", () => {
+    expect(partsCopies([state('gpu', 1), state('laptop', undefined)], { requests: 10, partMs: 1000 }).width).toBe(4);
+    expect(partsCopies([state('gpu', 1), state('laptop', 10)], { requests: 10, partMs: undefined }).width).toBe(4);
+  });
+});
