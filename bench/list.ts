@@ -18,6 +18,7 @@ import { benchRelayTurn } from './relay-turn.js';
 import { benchCompare } from './compare.js';
 import { benchEstimate } from './estimate.js';
 import { benchSplitEta } from './split-eta.js';
+import { benchSplitPace } from './split-pace.js';
 import { benchLongCall } from './long-call.js';
 import { benchTeam } from './team.js';
 import { benchRush } from './rush.js';
@@ -99,6 +100,7 @@ export const BENCHES: Bench[] = [
   { name: 'beside', run: benchBeside, check: true },
   { name: 'estimate', run: benchEstimate },
   { name: 'split-eta', run: benchSplitEta, check: true },
+  { name: 'split-pace', run: benchSplitPace, check: true },
   { name: 'long-call', run: benchLongCall, check: true },
   { name: 'team', run: benchTeam, check: true },
   { name: 'prefix', run: benchPrefix, check: true },

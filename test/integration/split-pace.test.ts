@@ -4,6 +4,8 @@
 // one host's and 5.0 s at the other's).
 import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
+import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
+import type { FakeOllama } from '../fake-ollama/server.js';
 import { otherClient, stops, twoHosts } from '../helpers/split-fleet.js';
 import { gatheredLog, longLog } from '../helpers/fair.js';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
@@ -25,13 +27,17 @@ const ask = {
   task: 'summarize' as const,
 };
 
+/** The second host's engine, of the fleet made last. */
+let second: FakeOllama;
+
 /** Two hosts of llama3.1:8b loaded at 8k by other clients, reading prompts at these rates (measured). */
-async function fleet(rates: [number, number]) {
+async function fleet(rates: [number, number], generationMs = 400) {
   const { core, a, b } = await twoHosts([8192, 8192]);
   await otherClient(a);
   await otherClient(b);
+  second = b;
   for (const [i, h] of core.hosts.entries()) {
-    const sample = { promptTokens: 4000, promptMs: (4000 / rates[i]!) * 1000, outputTokens: 200, generationMs: 400 };
+    const sample = { promptTokens: 4000, promptMs: (4000 / rates[i]!) * 1000, outputTokens: 200, generationMs };
     await core.speeds.record(h.name, MODEL, { ...sample, cut: false }, { defer: false });
   }
   return core;
@@ -68,17 +74,41 @@ describe('a split job over copies of different speeds', () => {
   }, 60_000);
 
   it('leaves out a copy so slow that its parts would end after the plan host had ended them all', async () => {
-    const plan = await planned(await fleet([2000, 200]));
+    const core = await fleet([2000, 200]);
+    const plan = await planned(core);
     expect(plan.host.name).toBe('ollama');
     expect(plan.copies.map((c) => c.host)).toEqual(['ollama']);
+    expect(plan.slowLeft).toEqual(['second']);
     expect(plan.width).toBe(2);
     expect(plan.pacedWidth).toBe(2);
+    // run, its parts wait for its two slots there: none spills to the slow copy, loaded and free beside it
+    const before = second.generations().length;
+    const r = await runSplit(core, { ...ask, dryRun: false }, plan);
+    expect(r.text).toBe('FINAL');
+    expect(second.generations().length).toBe(before);
+  }, 60_000);
+
+  it("counts copies of alike speeds alike though one host learned the task's answers and the other did not", async () => {
+    // writing 50 tokens/s: an answer's length is most of a part's time
+    const core = await fleet([20_000, 20_000], 4000);
+    // summaries of 20 tokens learned on the first host only: the second expects a typical summary's length
+    const short = { promptTokens: 4000, promptMs: 200, outputTokens: 20, generationMs: 400, cut: false };
+    for (let i = 0; i < 4; i++)
+      await core.speeds.record('ollama', MODEL, { ...short, task: 'summarize' }, { defer: false });
+    const plan = await planned(core);
+    expect(plan.copies.map((c) => c.host)).toEqual(['ollama', 'second']);
+    expect(plan.pacedWidth).toBe(4);
   }, 60_000);
 
   it('uses both copies at their slots where their speeds are alike', async () => {
-    const plan = await planned(await fleet([2000, 2000]));
+    const core = await fleet([2000, 2000]);
+    const plan = await planned(core);
     expect(plan.copies.map((c) => c.host)).toEqual(['ollama', 'second']);
+    expect(plan.slowLeft).toBeUndefined();
     expect(plan.width).toBe(4);
     expect(plan.pacedWidth).toBe(4);
+    const before = second.generations().length;
+    await runSplit(core, { ...ask, dryRun: false }, plan);
+    expect(second.generations().length).toBeGreaterThan(before);
   }, 60_000);
 });

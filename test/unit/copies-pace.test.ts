@@ -88,11 +88,28 @@ describe('the copies a job uses', () => {
     const c = partsCopies([state('gpu', 1), state('laptop', 10)], { requests: 10, partMs: 1000 });
     expect(c.copies.map((x) => x.host)).toEqual(['gpu']);
     expect(c.width).toBe(2);
+    expect(c.slowLeft).toEqual(['laptop']);
   });
 
   it('keeps a slower copy that still ends the job sooner', () => {
     const c = partsCopies([state('gpu', 1), state('older', 2)], { requests: 10, partMs: 1000 });
     expect(c.copies.map((x) => x.host)).toEqual(['gpu', 'older']);
+    expect(c.slowLeft).toBeUndefined();
+  });
+
+  it('judges a copy to load as it judges a loaded one', () => {
+    const toLoad = { ...state('laptop', 10), loaded: false, loadMs: 1 };
+    const c = partsCopies([state('gpu', 1), toLoad], { requests: 10, partMs: 1000 });
+    expect(c.copies.map((x) => x.host)).toEqual(['gpu']);
+    expect(c.slowLeft).toEqual(['laptop']);
+    const near = partsCopies([state('gpu', 1), { ...toLoad, partSeconds: 1.5 }], { requests: 10, partMs: 1000 });
+    expect(near.copies.map((x) => x.host)).toEqual(['gpu', 'laptop']);
+  });
+
+  it("judges by the job's parts, not its combinations too", () => {
+    // 4 parts on the gpu's two slots: 2 s; the laptop's first part ends at 3 s — with 10 requests it would help
+    const c = partsCopies([state('gpu', 1), state('laptop', 3)], { requests: 10, parts: 4, partMs: 1000 });
+    expect(c.copies.map((x) => x.host)).toEqual(['gpu']);
   });
 
   it("keeps every loaded copy where a speed is a guess — the copy's or the plan host's", () => {

@@ -216,4 +216,18 @@ describe('PartSlots', () => {
     expect(await slots.take()).toBeUndefined();
     expect(slots.combineOn()).toBeUndefined();
   });
+
+  it('keeps to one copy when the plan left another out as too slow: its parts wait for its slots there', async () => {
+    const slots = new PartSlots([{ host: 'a', slots: 2, window: 4096 }], () => 0, true);
+    const taken = [await slots.take(), await slots.take()];
+    expect(taken.map((p) => p?.host)).toEqual(['a', 'a']);
+    let next: string | undefined;
+    const waiting = slots.take().then((p) => (next = p?.host));
+    await Promise.resolve();
+    expect(next).toBeUndefined();
+    slots.release(taken[0], 'a');
+    await waiting;
+    expect(next).toBe('a');
+    expect(slots.combineOn()?.host).toBe('a');
+  });
 });

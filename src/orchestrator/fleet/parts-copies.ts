@@ -51,6 +51,11 @@ export interface CopiesChoice {
   copies: PartsCopy[];
   /** The job's requests at once: the slots it uses on every copy. */
   width: number;
+  /**
+   * Hosts whose copy was left out as too slow to help (copies-pace.ts helps): the job's requests keep to `copies`,
+   * even one (jobs/part-slots.ts), so none goes there as a busy copy's spill.
+   */
+  slowLeft?: string[];
 }
 
 /** The job's parts and how long one takes (undefined: its speed unknown). */
@@ -82,7 +87,12 @@ const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
  */
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
   const chosen: CopyState[] = [];
-  for (const c of states) if (c.loaded && c.slots > 0 && sooner(chosen, c, work)) chosen.push(c);
+  const slowLeft: string[] = [];
+  for (const c of states) {
+    if (!c.loaded || c.slots <= 0) continue;
+    if (sooner(chosen, c, work)) chosen.push(c);
+    else slowLeft.push(c.host);
+  }
   const first = states[0];
   if (chosen.length === 0 && first) chosen.push(first);
   const copies: PartsCopy[] = chosen.map((c) => ({ host: c.host, slots: Math.max(1, c.slots), window: c.window }));
@@ -94,13 +104,16 @@ export function partsCopies(states: readonly CopyState[], work: PartsWork): Copi
     const waitMs =
       work.partMs === undefined ? undefined : (Math.max(0, work.requests) * work.partMs) / Math.max(1, freeSlots);
     if (!worthLoading(c.loadMs, waitMs)) break;
-    if (!sooner(chosen, c, work)) continue;
+    if (!sooner(chosen, c, work)) {
+      slowLeft.push(c.host);
+      continue;
+    }
     chosen.push(c);
     const reload = c.reloadFrom === undefined ? {} : { reloadFrom: c.reloadFrom };
     copies.push({ host: c.host, slots: c.slots, window: c.window, load: { ms: c.loadMs, waitMs, ...reload } });
     freeSlots += c.slots;
   }
-  return { copies, width: copies.reduce((n, c) => n + c.slots, 0) };
+  return { copies, width: copies.reduce((n, c) => n + c.slots, 0), ...(slowLeft.length > 0 && { slowLeft }) };
 }
 
 /**

@@ -29,6 +29,11 @@ export class PartSlots {
     private readonly copies: readonly PartsCopy[],
     /** Requests running on the model at a host now, the job's and others' (its loader's count). */
     private readonly busyNow: (host: string) => number = () => 0,
+    /**
+     * Whether the requests keep to `copies` even when they are one: the plan left a copy out as too slow to help
+     * (fleet/parts-copies.ts slowLeft), so none goes there as a busy copy's spill (fleet/copy-spread.ts).
+     */
+    private readonly keep = false,
   ) {
     for (const c of copies) (c.load ? this.loading : this.ready).add(c.host);
   }
@@ -48,10 +53,11 @@ export class PartSlots {
   /**
    * A copy for a part, taken until `release`: once one of the job's slots is free on a copy serving now, the
    * one with most slots free — its slots less the requests there, the job's own taken ones at least —, the
-   * plan's order among alike; undefined with one copy (nothing to choose), or when none serves.
+   * plan's order among alike; undefined with one copy (nothing to choose) — unless the plan keeps to it, a copy left
+   * out as too slow —, or when none serves.
    */
   async take(): Promise<PartPlace | undefined> {
-    if (this.copies.length < 2) return undefined;
+    if (this.copies.length < 2 && !this.keep) return undefined;
     for (;;) {
       const c = this.best();
       if (c) {
@@ -77,7 +83,7 @@ export class PartSlots {
    * before any answered.
    */
   combineOn(wide?: number): PartPlace | undefined {
-    if (this.copies.length < 2) return undefined;
+    if (this.copies.length < 2) return this.keep && this.copies[0] ? { host: this.copies[0].host } : undefined;
     const fit = wide === undefined ? this.copies : this.copies.filter((c) => c.window >= wide);
     const host = combineCopy(
       fit.map((c) => c.host),

@@ -89,10 +89,15 @@ export function generations(
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format
   const textReq = partRequest(req, plan);
-  const slots = new PartSlots(plan.copies, (host) => {
-    const view = plan.route.placement.views.find((v) => v.host.name === host);
-    return view ? view.host.loader.requestsOn(model) : 0;
-  });
+  const slots = new PartSlots(
+    plan.copies,
+    (host) => {
+      const view = plan.route.placement.views.find((v) => v.host.name === host);
+      return view ? view.host.loader.requestsOn(model) : 0;
+    },
+    // a copy left out as too slow: the job's requests keep to the plan's, even one
+    plan.slowLeft !== undefined,
+  );
   // the copies the plan loads, loading beside the first part: each takes parts once loaded
   loadPlannedCopies(plan, slots, req.signal);
   // its parts left to begin, counted by another job planned on these copies meanwhile

@@ -29,7 +29,7 @@ import { hostFacts, othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from '../generation/hand-over.js';
 import { estimatePlan } from './plan-estimate.js';
-import { partSecondsAt, slotsAt } from './split-copies.js';
+import { partPaces, slotsAt } from './split-copies.js';
 import { helpful, pacedWidth } from '../fleet/copies-pace.js';
 import { backlogOver } from '../loading/parts-backlog.js';
 import type { JobParts } from './parts.js';
@@ -89,13 +89,13 @@ function pacedFor(
   work: { promptTokens: number; maxTokens: number; task: RouteRequest['task'] },
   parts: number,
 ): number {
-  const seconds = (v: HostOverview) => partSecondsAt(job, work.task, v, o.name, work);
+  const seconds = partPaces(job, work.task, views, o.name, work, at.host.name);
   // the host it is timed at first, as its plan's copies put their host first (split-copies.ts), and of the others
   // those that end its parts sooner, as the plan keeps them (fleet/parts-copies.ts)
   const holders = holdersFor(views, copies, o)
     .sort((a, b) => (a === at ? -1 : b === at ? 1 : 0))
-    .map((v) => ({ slots: slotsAt(v), partSeconds: seconds(v) }));
-  const planSeconds = seconds(at);
+    .map((v) => ({ slots: slotsAt(v), partSeconds: seconds(v.host.name) }));
+  const planSeconds = seconds(at.host.name);
   return holders.length === 0 ? 1 : pacedWidth(helpful(holders, parts, planSeconds), planSeconds, parts);
 }
 

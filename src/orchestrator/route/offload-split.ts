@@ -152,7 +152,7 @@ function splitPlanOf(
   window: Split,
   parts: Part[],
   { rounds, calls }: { rounds: number; calls: number },
-  { copies, width, pacedWidth }: PacedChoice,
+  { copies, width, pacedWidth, slowLeft }: PacedChoice,
   why: { why?: string },
   decided: Planned,
 ): Omit<SplitPlan, 'figures' | 'route' | 'combineWindow' | 'combineTokens'> {
@@ -178,6 +178,7 @@ function splitPlanOf(
     width,
     pacedWidth,
     copies,
+    ...(slowLeft && { slowLeft }),
     firstAlone: firstPartAlone(host, chosen.name),
     count,
     tokens,

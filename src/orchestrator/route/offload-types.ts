@@ -40,6 +40,8 @@ export interface SplitPlan {
   pacedWidth: number;
   /** The copies its parts go to, the plan's host first: the job's requests at once on each, and whether it loads it. */
   copies: PartsCopy[];
+  /** Hosts whose copy was left out as too slow to help (fleet/parts-copies.ts): the parts keep to `copies`. */
+  slowLeft?: string[];
   /** Whether part 1 runs before the others (route/first-part.ts): it learns the window the engine runs the model with. */
   firstAlone: boolean;
   /** Why the model was chosen, when the caller named none (the result's reason says it). */

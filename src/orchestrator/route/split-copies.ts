@@ -17,6 +17,7 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Windowed } from '../fleet/windows.js';
 import type { JobParts } from './parts.js';
 import { estimatePlan } from './plan-estimate.js';
+import { estimateSeconds } from '../generation/estimate.js';
 
 /** What of the split plan its copies are chosen by. */
 interface Sized {
@@ -73,10 +74,7 @@ export async function splitCopies(
     .sort((a, b) => (a.host === plan.host.name ? -1 : b.host === plan.host.name ? 1 : 0));
   if (states.length === 0) return { copies: [own], width: own.slots, pacedWidth: own.slots };
   const work = { promptTokens: plan.partPromptTokens, maxTokens: plan.partAnswerTokens };
-  const seconds = (host: string) => {
-    const view = views.find((v) => v.host.name === host);
-    return view && partSecondsAt(job, req.task, view, plan.model, work);
-  };
+  const seconds = partPaces(job, req.task, views, plan.model, work, plan.host.name);
   const planSeconds = seconds(plan.host.name);
   const choice = partsCopies(
     states.map((c) => ({ ...c, partSeconds: seconds(c.host) })),
@@ -118,25 +116,39 @@ function stateOf(job: Pick<JobParts, 'records'>, view: HostOverview, m: Windowed
 }
 
 /**
- * A part's time (seconds) on `model` at `view`'s host, loaded and with no wait, as the dry run times it
- * (plan-estimate.ts); undefined while its speeds there are assumed.
+ * A part's time (seconds) on `model` at each host, loaded and with no wait, as the dry run times it at the plan's
+ * host (plan-estimate.ts): the same part — its prompt, and its answer as long as the plan's host expects — at each
+ * host's speeds, so copies differ by their speeds alone, not by what each learned of the task's answers; undefined
+ * for a host not seen, or while its speeds or the plan host's are assumed.
  */
-export function partSecondsAt(
+export function partPaces(
   job: Pick<JobParts, 'records'>,
   task: RouteRequest['task'],
-  view: HostOverview,
+  views: readonly HostOverview[],
   model: string,
   work: { promptTokens: number; maxTokens: number },
-): number | undefined {
-  const m = view.overview.models.find((x) => x.name === model);
-  const place = {
-    host: view.host,
-    ...hostFacts(view.overview),
-    model,
-    loaded: true,
-    sizeBytes: m?.sizeBytes,
-    parameterSize: m?.parameterSize,
+  planHost: string,
+): (host: string) => number | undefined {
+  const at = (view: HostOverview) => {
+    const m = view.overview.models.find((x) => x.name === model);
+    const place = {
+      host: view.host,
+      ...hostFacts(view.overview),
+      model,
+      loaded: true,
+      sizeBytes: m?.sizeBytes,
+      parameterSize: m?.parameterSize,
+    };
+    return estimatePlan(job, place, { ...work, task });
   };
-  const e = estimatePlan(job, place, { ...work, task });
-  return e.known ? e.requestSeconds : undefined;
+  const planView = views.find((v) => v.host.name === planHost);
+  const plan = planView && at(planView);
+  if (!plan?.known) return () => undefined;
+  const part = { ...plan.input, loadSeconds: 0, queueSeconds: 0 };
+  return (host) => {
+    if (host === planHost) return plan.requestSeconds;
+    const view = views.find((v) => v.host.name === host);
+    const e = view && at(view);
+    return e?.known ? estimateSeconds(part, e.facts).requestSeconds : undefined;
+  };
 }
