@@ -23,6 +23,17 @@ describe('partsMakespan', () => {
   it("runs a copy of assumed speeds at the plan host's pace", () => {
     expect(partsMakespan([fast, { slots: 2 }], 10, 1)).toBe(3);
   });
+
+  it("runs a copy within a quarter of the plan host's pace at it: measures of one kind of host differ that much", () => {
+    expect(partsMakespan([fast, { slots: 2, partSeconds: 1.2 }], 10, 1)).toBe(3);
+    expect(partsMakespan([fast, { slots: 2, partSeconds: 0.85 }], 10, 1)).toBe(3);
+    expect(pacedWidth([fast, { slots: 2, partSeconds: 1.2 }], 1, 10)).toBe(4);
+    // a quarter and more: its own
+    const one = { slots: 1, partSeconds: 1 };
+    expect(partsMakespan([one, { slots: 1, partSeconds: 1.2 }], 2, 1)).toBe(1);
+    expect(partsMakespan([one, { slots: 1, partSeconds: 1.25 }], 2, 1)).toBe(1.25);
+    expect(partsMakespan([one, { slots: 1, partSeconds: 0.8 }], 2, 1)).toBe(1);
+  });
 });
 
 describe('pacedWidth', () => {

@@ -5,7 +5,8 @@
  * `partsMakespan` plays that out at each copy's pace, and `pacedWidth` says it as the width the job's estimate,
  * made at its plan's host's speeds (route/plan-estimate.ts), counts: copies of one pace count as their slots; a
  * faster copy for more, and a slow one whose parts end after the rest for less. Where either speed is assumed the
- * copy runs at the plan host's pace — a guess against a measure is no ratio. Pure.
+ * copy runs at the plan host's pace — a guess against a measure is no ratio —, and so does one within a quarter of
+ * it. Pure.
  */
 
 /** A copy's slots for the job, and a part's time there (seconds; undefined while its speeds are assumed). */
@@ -14,9 +15,18 @@ export interface PacedCopy {
   partSeconds?: number | undefined;
 }
 
-/** A part's seconds on `c`: its own where measured (and the plan host's too), else the plan host's. */
-const paceOf = (c: PacedCopy, planSeconds: number) =>
-  c.partSeconds !== undefined && c.partSeconds > 0 && Number.isFinite(c.partSeconds) ? c.partSeconds : planSeconds;
+/**
+ * Paces within this factor of the plan host's count as its own: hosts of one kind differ by what their speeds were
+ * measured beside (another request's share of the engine, a request's fixed cost), not by what they can do.
+ */
+const ALIKE = 1.25;
+
+/** A part's seconds on `c`: its own where measured and not alike the plan host's, else the plan host's. */
+function paceOf(c: PacedCopy, planSeconds: number): number {
+  const own = c.partSeconds;
+  if (own === undefined || !(own > 0) || !Number.isFinite(own)) return planSeconds;
+  return own < planSeconds * ALIKE && own * ALIKE > planSeconds ? planSeconds : own;
+}
 
 /**
  * The seconds `parts` take over `copies` when each goes to the slot free soonest (the first copy among alike), a
