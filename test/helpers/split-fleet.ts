@@ -116,3 +116,13 @@ export const plan8k = async (core: Awaited<ReturnType<typeof twoHosts>>['core'],
   expect(plan.plan.window).toBe(8192);
   return plan.plan;
 };
+
+/** A dry run's question over a log by reference, of agent `ann` (split-spread, split-pace). */
+export const annAsk = {
+  agent: 'ann',
+  client: 'ann',
+  prompt: 'Which errors occurred in this log?',
+  useMemory: false,
+  inputsByReference: true,
+  dryRun: true,
+};

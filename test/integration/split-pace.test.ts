@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import type { FakeOllama } from '../fake-ollama/server.js';
-import { otherClient, stops, twoHosts } from '../helpers/split-fleet.js';
+import { annAsk, otherClient, stops, twoHosts } from '../helpers/split-fleet.js';
 import { gatheredLog, longLog } from '../helpers/fair.js';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { planFigures } from '../../src/orchestrator/route/split-figures.js';
@@ -16,16 +16,7 @@ afterEach(async () => {
 });
 
 const MODEL = 'llama3.1:8b';
-const ask = {
-  agent: 'ann',
-  client: 'ann',
-  prompt: 'Which errors occurred in this log?',
-  model: MODEL,
-  useMemory: false,
-  inputsByReference: true,
-  dryRun: true,
-  task: 'summarize' as const,
-};
+const ask = { ...annAsk, model: MODEL, task: 'summarize' as const };
 
 /** The second host's engine, of the fleet made last. */
 let second: FakeOllama;

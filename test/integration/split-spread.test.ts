@@ -6,7 +6,7 @@
 // the slots gain nothing, and the plan stays at 8k. A model the caller named is served as the route serves it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/route/offload-plan.js';
-import { otherClient, stops, twoHosts } from '../helpers/split-fleet.js';
+import { annAsk, otherClient, stops, twoHosts } from '../helpers/split-fleet.js';
 import { longLog } from '../helpers/fair.js';
 
 afterEach(async () => {
@@ -14,14 +14,7 @@ afterEach(async () => {
 });
 
 const MODEL = 'llama3.1:8b';
-const ask = {
-  agent: 'ann',
-  client: 'ann',
-  prompt: 'Which errors occurred in this log?',
-  useMemory: false,
-  inputsByReference: true,
-  dryRun: true,
-};
+const ask = annAsk;
 
 /** Two hosts of llama3.1:8b, loaded by other clients at their engines' defaults, 8192 and 4096; speeds measured. */
 async function fleet(promptTokensPerSecond: number) {
