@@ -22,7 +22,7 @@ import type { MetricsStore } from '../stores/metrics.js';
 import { shortened } from '../util/shorten.js';
 import { preferCachedCopy } from './copy-affinity.js';
 import { servedAt } from './kept-window.js';
-import { copyLoadMs, isFull, spreadCopies, type Candidacy, type Measures } from './copy-spread.js';
+import { copyLoadMs, isFull, spreadCopies, type Candidacy, type Measures, type Pace } from './copy-spread.js';
 import type { Placement } from './placed.js';
 import type { HostOverview } from './placement.js';
 import { promptOwnerOf } from './prefix-sent.js';
@@ -98,6 +98,8 @@ export interface Ordering {
   none?: () => void;
   /** The first candidate is the copy a split job's plan gave the request (jobs/part-slots.ts): not moved for a cache. */
   planned?: true;
+  /** Each copy's time for the request at its host's speeds: a busy copy is passed only for one that answers sooner. */
+  pace?: Pace;
 }
 
 /**
@@ -113,7 +115,7 @@ export function orderedCopies(o: Ordering): Candidates {
   const spread = (from: number) => {
     if (several)
       spreadCopies(
-        { queue, models, unit, client, maxTokens: ask.maxTokens, typical: ask.answer.tokens, measures },
+        { queue, models, unit, client, maxTokens: ask.maxTokens, typical: ask.answer.tokens, measures, pace: o.pace },
         from,
       );
   };

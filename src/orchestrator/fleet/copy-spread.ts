@@ -63,6 +63,30 @@ interface SpreadCost {
   waitMs(c: Candidacy): number | undefined;
   loadMs(c: Candidacy): number;
   room(c: Candidacy): boolean;
+  pace?: Pace | undefined;
+}
+
+/**
+ * The request's time (ms) on each host's copy of `busy`'s model, loaded and free, at that host's measured speeds
+ * with the answer `busy`'s host expects (undefined: a speed there assumed).
+ */
+export type Pace = (busy: Candidacy) => (host: string | undefined) => number | undefined;
+
+/** Paces within this factor count as alike (as a split job's copies: copies-pace.ts). */
+const ALIKE = 1.25;
+
+/**
+ * Whether `o`, free, answers sooner than `c`, busy: where both speeds were measured and `o`'s is not alike `c`'s, its
+ * time under the wait on `c` (`wait`) and `c`'s own (a GPU box's busy copy before a laptop's idle one ten times
+ * slower); else it does, as before.
+ */
+function answersSooner(pace: Pace | undefined, c: Candidacy, o: Candidacy, wait: number | undefined): boolean {
+  if (!pace || wait === undefined) return true;
+  const at = pace(c);
+  const mine = at(c.host);
+  const theirs = at(o.host);
+  if (mine === undefined || theirs === undefined || theirs <= mine * ALIKE) return true;
+  return theirs < wait + mine;
 }
 
 /**
@@ -87,13 +111,12 @@ function spreadBusy(
     if (!full(c)) continue;
     const copies = (pick: (o: Candidacy) => boolean) =>
       queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
-    // a loaded copy with a free slot; else one to load, when loading it takes less than the wait here
-    // (unknown: it is loaded)
-    let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
-    if (to < 0) {
-      const wait = cost.waitMs(c);
-      to = copies((o) => !full(o) && cost.room(o) && worthLoading(cost.loadMs(o), wait));
-    }
+    // a loaded copy with a free slot that answers sooner than waiting here; else one to load, when loading it
+    // takes less than the wait here (unknown: it is loaded)
+    const wait = cost.waitMs(c);
+    const sooner = (o: Candidacy) => answersSooner(cost.pace, c, o, wait);
+    let to = copies((o) => !full(o) && cost.loadMs(o) === 0 && sooner(o));
+    if (to < 0) to = copies((o) => !full(o) && cost.room(o) && worthLoading(cost.loadMs(o), wait) && sooner(o));
     let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);
     if (to < 0) {
       // every loaded copy busy: the shortest queue per slot, when shorter than this one's
@@ -176,13 +199,18 @@ export interface Spreading {
   maxTokens: number;
   typical: number;
   measures: Measures;
+  /** Each copy's time for the request, at its host's speeds (route/split-copies.ts partPaces). */
+  pace?: Pace | undefined;
 }
 
 /**
  * With several hosts, the queue's copies from `from` on spread by the requests waiting ahead on each
  * (spreadBusy): copies.ts orders every request's candidates with it, named, routed or a split job's part.
  */
-export function spreadCopies({ queue, models, unit, client, maxTokens, typical, measures }: Spreading, from = 0): void {
+export function spreadCopies(
+  { queue, models, unit, client, maxTokens, typical, measures, pace }: Spreading,
+  from = 0,
+): void {
   const speeds = measures.all();
   const backlog = (c: Candidacy) =>
     backlogPerSlot(
@@ -205,5 +233,5 @@ export function spreadCopies({ queue, models, unit, client, maxTokens, typical, 
     const m = copyOf(c);
     return !m || m.loaded || m.fitsNow;
   };
-  spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs, room }, from);
+  spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs, room, pace }, from);
 }

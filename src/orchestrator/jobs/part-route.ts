@@ -18,6 +18,7 @@ import { filled, startingPhase } from '../generation/request-shape.js';
 import type { Attempt, RouteRequest, RouteResult } from '../generation/route-types.js';
 import type { Prepared } from '../route/route-prepare.js';
 import type { PartsRoute } from '../route/split-route.js';
+import { requestPace } from '../route/request-pace.js';
 import { runPlan } from './route.js';
 import type { PartPlace } from './part-slots.js';
 
@@ -78,6 +79,7 @@ async function partCopies(
     unit,
     coldLoadMs,
     measures,
+    pace: requestPace(route.parts, ask, views),
     rank: req.only ? undefined : rank,
     ...(planned && { planned }),
   });

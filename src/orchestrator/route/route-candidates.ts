@@ -18,6 +18,7 @@ import type { JobParts } from './parts.js';
 import type { Ranking } from './work.js';
 import type { Prepared } from './route-prepare.js';
 import { noCandidate } from './no-candidate.js';
+import { requestPace } from './request-pace.js';
 import { rankInto, weighRouted, type Listing } from './route-ranked.js';
 
 /**
@@ -68,6 +69,7 @@ export async function listCandidates(
     unit,
     coldLoadMs,
     measures: parts.records.metrics,
+    pace: requestPace(parts, ask, views),
     // the named model or nothing (`only`), else the route's ranking: a plan's, taken to this window, or made now
     rank: req.only === true ? undefined : () => rankInto(listing, planned),
     weigh: () => weighRouted(listing),
