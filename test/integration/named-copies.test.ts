@@ -9,44 +9,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
-import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
-import { coreFor } from '../helpers/core.js';
-import { oneTokenWords } from '../fake-ollama/tokenize.js';
+import { named, namedFleet } from '../helpers/named-fleet.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
-const ANSWER = oneTokenWords(20, 'w');
-
-/** The first host, and a second one (`room`: its RAM holds the model, else 1 GB) unless `two` is false. */
-async function fleet(two: boolean, room = true) {
-  const options = { models, memoryBytes: 16e9, tokenDelayMs: 10, loadDelayMs: 20 };
-  const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start(options)));
-  for (const f of [a!, b!]) f.reply(ANSWER);
-  const second = `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: ${room ? '16GB' : '1GB'}}}`;
-  const yaml = [
-    'ollama:',
-    '  capacity: {ram: 16GB}',
-    ...(two ? ['hosts:', second] : []),
-    'ram:',
-    '  budget: "100%"',
-    '  bufferBytes: 0',
-  ];
-  const core = await coreFor(a!, { totalBytes: 16e9, yaml: yaml.join('\n') });
-  stops.push(
-    () => core.shutdown(200),
-    () => a!.stop(),
-    () => b!.stop(),
-  );
-  return { core, fakes: [a!, b!] };
-}
-
-/** As route_and_generate sends a named model: that model alone. */
-const named = (prompt: string, agent: string) =>
-  ({ prompt, model: 'llama3.2', only: true, maxTokens: 20, agent, client: agent, useMemory: false }) as const;
+const fleet = (two: boolean, room = true) => namedFleet(stops, two, room);
 
 /** A warm-up on the first host, then three agents × two calls at once: the generations each fake answered. */
 async function rush({ core, fakes }: Awaited<ReturnType<typeof fleet>>): Promise<number[]> {

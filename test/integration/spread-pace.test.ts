@@ -6,49 +6,19 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
-import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
-import { coreFor } from '../helpers/core.js';
-import { oneTokenWords } from '../fake-ollama/tokenize.js';
+import { MODEL, named, namedFleet } from '../helpers/named-fleet.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-const MODEL = 'llama3.2:latest';
-const models = DEFAULT_REGISTRY.filter((m) => m.name === MODEL);
-
-async function fleet() {
-  const options = { models, memoryBytes: 16e9, tokenDelayMs: 10, loadDelayMs: 20 };
-  const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start(options)));
-  for (const f of [a!, b!]) f.reply(oneTokenWords(20, 'w'));
-  const yaml = [
-    'ollama:',
-    '  capacity: {ram: 16GB}',
-    'hosts:',
-    `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`,
-    'ram:',
-    '  budget: "100%"',
-    '  bufferBytes: 0',
-  ];
-  const core = await coreFor(a!, { totalBytes: 16e9, yaml: yaml.join('\n') });
-  stops.push(
-    () => core.shutdown(200),
-    () => a!.stop(),
-    () => b!.stop(),
-  );
-  return { core, fakes: [a!, b!] };
-}
-
-const named = (prompt: string, agent: string) =>
-  ({ prompt, model: 'llama3.2', only: true, maxTokens: 20, agent, client: agent, useMemory: false }) as const;
-
 /**
  * A warm-up on the first host, the speeds recorded — the second's `slower` times the first's —, then three agents ×
  * two calls at once: the generations each fake answered, and the second's loads.
  */
 async function rush(slower: number): Promise<{ ran: number[]; loads: number }> {
-  const { core, fakes } = await fleet();
+  const { core, fakes } = await namedFleet(stops, true);
   await routeAndGenerate(core, named('warm up', 'w'));
   // 100 tokens a second, as the fake writes them, on the first host; `slower` times that on the second
   const sample = (times: number) => ({

@@ -80,9 +80,13 @@ const ALIKE = 1.25;
  * time under the wait on `c` (`wait`) and `c`'s own (a GPU box's busy copy before a laptop's idle one ten times
  * slower); else it does, as before.
  */
-function answersSooner(pace: Pace | undefined, c: Candidacy, o: Candidacy, wait: number | undefined): boolean {
-  if (!pace || wait === undefined) return true;
-  const at = pace(c);
+function answersSooner(
+  at: ReturnType<Pace> | undefined,
+  c: Candidacy,
+  o: Candidacy,
+  wait: number | undefined,
+): boolean {
+  if (!at || wait === undefined) return true;
   const mine = at(c.host);
   const theirs = at(o.host);
   if (mine === undefined || theirs === undefined || theirs <= mine * ALIKE) return true;
@@ -114,7 +118,8 @@ function spreadBusy(
     // a loaded copy with a free slot that answers sooner than waiting here; else one to load, when loading it
     // takes less than the wait here (unknown: it is loaded)
     const wait = cost.waitMs(c);
-    const sooner = (o: Candidacy) => answersSooner(cost.pace, c, o, wait);
+    const at = cost.pace?.(c);
+    const sooner = (o: Candidacy) => answersSooner(at, c, o, wait);
     let to = copies((o) => !full(o) && cost.loadMs(o) === 0 && sooner(o));
     if (to < 0) to = copies((o) => !full(o) && cost.room(o) && worthLoading(cost.loadMs(o), wait) && sooner(o));
     let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);

@@ -145,10 +145,13 @@ export function partPaces(
   const plan = planView && at(planView);
   if (!plan?.known) return () => undefined;
   const part = { ...plan.input, loadSeconds: 0, queueSeconds: 0 };
+  const seen = new Map<string, number | undefined>([[planHost, plan.requestSeconds]]);
   return (host) => {
-    if (host === planHost) return plan.requestSeconds;
+    if (seen.has(host)) return seen.get(host);
     const view = views.find((v) => v.host.name === host);
     const e = view && at(view);
-    return e?.known ? estimateSeconds(part, e.facts).requestSeconds : undefined;
+    const s = e?.known ? estimateSeconds(part, e.facts).requestSeconds : undefined;
+    seen.set(host, s);
+    return s;
   };
 }
