@@ -21,11 +21,14 @@ export interface PacedCopy {
  */
 const ALIKE = 1.25;
 
+/** Whether two paces (a request's seconds on two copies) are within a quarter of each other: the same pace. */
+export const alikePaces = (a: number, b: number) => a < b * ALIKE && a * ALIKE > b;
+
 /** A part's seconds on `c`: its own where measured and not alike the plan host's, else the plan host's. */
 function paceOf(c: PacedCopy, planSeconds: number): number {
   const own = c.partSeconds;
   if (own === undefined || !(own > 0) || !Number.isFinite(own)) return planSeconds;
-  return own < planSeconds * ALIKE && own * ALIKE > planSeconds ? planSeconds : own;
+  return alikePaces(own, planSeconds) ? planSeconds : own;
 }
 
 /**

@@ -11,6 +11,7 @@ import { othersAsRequests, othersCount, slotsFull } from './others-load.js';
 import type { Candidate } from './windows.js';
 import type { MetricsStore } from '../stores/metrics.js';
 import { estimateLoadMs } from '../loading/load-estimate.js';
+import { alikePaces } from './copies-pace.js';
 
 export interface Candidacy {
   model: string;
@@ -72,9 +73,6 @@ interface SpreadCost {
  */
 export type Pace = (busy: Candidacy) => (host: string | undefined) => number | undefined;
 
-/** Paces within this factor count as alike (as a split job's copies: copies-pace.ts). */
-const ALIKE = 1.25;
-
 /**
  * Whether `o`, free, answers sooner than `c`, busy: where both speeds were measured and `o`'s is not alike `c`'s, its
  * time under the wait on `c` (`wait`) and `c`'s own (a GPU box's busy copy before a laptop's idle one ten times
@@ -89,7 +87,8 @@ function answersSooner(
   if (!at || wait === undefined) return true;
   const mine = at(c.host);
   const theirs = at(o.host);
-  if (mine === undefined || theirs === undefined || theirs <= mine * ALIKE) return true;
+  // faster, or alike (copies-pace.ts): as before
+  if (mine === undefined || theirs === undefined || theirs <= mine || alikePaces(theirs, mine)) return true;
   return theirs < wait + mine;
 }
 

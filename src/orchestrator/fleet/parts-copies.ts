@@ -1,6 +1,7 @@
 /**
  * Which copies of its model a split job's parts go to, and how many at once on each (issue 82,
- * Deliver 1): every copy loaded, with its slots, and a copy to load on a host with room when loading
+ * Deliver 1): every copy loaded, with its slots — but one so slow that the parts it takes would end after the
+ * others had ended them all (copies-pace.ts helps: its host named in `slowLeft`) —, and a copy to load on a host with room when loading
  * it takes less than the wait it saves: the parts' wait on the slots free now of the copies already
  * used — less those others' requests hold, this server's and, where its engine says, other
  * clients' —, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The
@@ -83,7 +84,8 @@ const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
  * parts wait their turns there (the run sends each to the copy with most slots free then:
  * jobs/part-slots.ts) —; then, cheapest load first, a copy with room whose load takes less than the
  * parts' wait on the copies chosen so far: the job's requests at a part's time over the slots free there
- * now (at least one; unknown speed: it is loaded, as a hot model's).
+ * now (at least one; unknown speed: it is loaded, as a hot model's). A copy, loaded or to load, whose parts would
+ * end the job later than the copies chosen before it is left out (`sooner`), its host in `slowLeft`.
  */
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
   const chosen: CopyState[] = [];

@@ -2,8 +2,9 @@
  * The copies a split job uses, read from its placement when it is planned (offload-split.ts; the
  * choice is fleet/parts-copies.ts's): each host holding its model in a window the parts fit — loaded
  * with one that holds them (never one a part would reload), or not loaded — its slots (numParallel) and those others' requests take now, whether it has room, how long
- * its load takes as that model's loads here took (copy-spread.ts copyLoadMs) — and a part's time at
- * the plan's host, as the dry run times it (plan-estimate.ts; unknown while its speeds are assumed).
+ * its load takes as that model's loads here took (copy-spread.ts copyLoadMs) — and a part's time on
+ * each, as the dry run times it at the plan's host (`partPaces`: unknown while speeds are assumed), so a copy
+ * too slow to help is left out and the job's width is counted at the plan host's pace (fleet/copies-pace.ts).
  * The plan's host comes first: with nothing loaded, its first part loads the model there.
  */
 import type { RouteRequest } from '../generation/route-types.js';
