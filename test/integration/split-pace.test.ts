@@ -18,7 +18,8 @@ afterEach(async () => {
 const MODEL = 'llama3.1:8b';
 const ask = { ...annAsk, model: MODEL, task: 'summarize' as const };
 
-/** The second host's engine, of the fleet made last. */
+/** The hosts' engines, of the fleet made last. */
+let first: FakeOllama;
 let second: FakeOllama;
 
 /** Two hosts of llama3.1:8b loaded at 8k by other clients, reading prompts at these rates (measured). */
@@ -26,6 +27,7 @@ async function fleet(rates: [number, number], generationMs = 400) {
   const { core, a, b } = await twoHosts([8192, 8192]);
   await otherClient(a);
   await otherClient(b);
+  first = a;
   second = b;
   for (const [i, h] of core.hosts.entries()) {
     const sample = { promptTokens: 4000, promptMs: (4000 / rates[i]!) * 1000, outputTokens: 200, generationMs };
@@ -41,27 +43,33 @@ async function planned(core: Awaited<ReturnType<typeof fleet>>) {
 }
 
 describe('a split job over copies of different speeds', () => {
-  it('counts the faster copy for more when the plan host is the slower: its estimate as its parts will run', async () => {
+  it("leaves out the route's own copy when it is the slow one: the job planned, timed and run on the faster", async () => {
     const core = await fleet([200, 2000]);
+    // where the route's choice alone would plan it: the first host's copy, ten times slower at reading
+    const alone = await planned(await fleet([200, 200]));
+    expect(alone.host.name).toBe('ollama');
     const plan = await planned(core);
-    expect(plan.host.name).toBe('ollama');
-    expect(plan.copies.map((c) => c.host)).toEqual(['ollama', 'second']);
-    expect(plan.width).toBe(4);
-    // the slow copy's first parts end the job; the fast copy takes the rest meanwhile: one slow part's time
-    expect(plan.pacedWidth).toBeGreaterThanOrEqual(plan.parts.length);
-    // the same plan's figures with every copy counted at the plan host's pace: three waves of slow parts
+    // the first host's two parts would end after the second's two slots had ended all ten: it is left out, and
+    // the job is planned at the host its parts run on — timed at its speeds, said so by the dry run
+    expect(plan.copies.map((c) => c.host)).toEqual(['second']);
+    expect(plan.slowLeft).toEqual(['ollama']);
+    expect(plan.host.name).toBe('second');
+    expect(plan.width).toBe(2);
+    expect(plan.pacedWidth).toBe(2);
     expect(planFigures(core, ask, plan).seconds).toBe(plan.figures.seconds);
-    const even = planFigures(core, ask, { ...plan, pacedWidth: undefined });
-    expect(plan.figures.seconds).toBeLessThan(even.seconds / 2);
-    // the dry run says that time too, and the requests it asks at once as they are
     const r = await offload(core, { ...ask, inputs: gatheredLog(longLog(120_000)) });
-    // the dry run: the requests at once as sent, and the job in one wave of slow parts and its combining, where
-    // three waves of them take longer
-    expect(r.text).toMatch(/Whole job: 10 parts \(4 at a time\)/);
-    const part = Number(/Each part: .* about (\d+) s\./.exec(r.text)?.[1]);
-    const said = Number(/4 at a time, .* about (\d+) s in all/.exec(r.text)?.[1]);
-    expect(part).toBeGreaterThan(0);
-    expect(said).toBeLessThan(3 * part);
+    expect(r.text).toMatch(/llama3\.1:8b on second would take/);
+    expect(r.text).toMatch(/Whole job: 10 parts \(2 at a time\)/);
+    // at the second host's speeds: well under the same job over four slots at the first's
+    const said = Number(/2 at a time, .* about (\d+) s in all/.exec(r.text)?.[1]);
+    expect(said).toBeGreaterThan(0);
+    expect(said).toBeLessThan(alone.figures.seconds / 2);
+    expect(plan.why).toMatch(/its parts run on second: llama3\.1:8b on ollama is too slow to help/);
+    // run: every request on the second host's copy, none on the first's, loaded and free
+    const before = first.generations().length;
+    const done = await runSplit(core, { ...ask, dryRun: false }, plan);
+    expect(done.text).toBe('FINAL');
+    expect(first.generations().length).toBe(before);
   }, 60_000);
 
   it('leaves out a copy so slow that its parts would end after the plan host had ended them all', async () => {

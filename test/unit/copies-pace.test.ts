@@ -2,7 +2,7 @@
 // the job ending with its last part; the width its estimate counts at the plan host's pace; and the copies it
 // uses (fleet/parts-copies.ts): a copy whose parts would end after the others had ended them all is left out.
 import { describe, expect, it } from 'vitest';
-import { pacedWidth, partsMakespan } from '../../src/orchestrator/fleet/copies-pace.js';
+import { byPace, helpful, pacedWidth, partsMakespan } from '../../src/orchestrator/fleet/copies-pace.js';
 import { estimateSeconds } from '../../src/orchestrator/generation/estimate.js';
 import { partsCopies, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
 
@@ -126,5 +126,46 @@ describe('the copies a job uses', () => {
   it("keeps every loaded copy where a speed is a guess — the copy's or the plan host's", () => {
     expect(partsCopies([state('gpu', 1), state('laptop', undefined)], { requests: 10, partMs: 1000 }).width).toBe(4);
     expect(partsCopies([state('gpu', 1), state('laptop', 10)], { requests: 10, partMs: undefined }).width).toBe(4);
+  });
+
+  it("leaves out the plan host's own copy when it is the slow one: each copy is judged beside the faster ones", () => {
+    // planned on the laptop (first): its two parts would take 10 s, the gpu's two slots end all ten in 5 s
+    const c = partsCopies([state('laptop', 10), state('gpu', 1)], { requests: 10, partMs: 10_000 });
+    expect(c.copies.map((x) => x.host)).toEqual(['gpu']);
+    expect(c.slowLeft).toEqual(['laptop']);
+    expect(c.width).toBe(2);
+  });
+
+  it('puts the faster copy first, the one the run gives a tie, and keeps the plan host first among alike', () => {
+    const slower = partsCopies([state('laptop', 2), state('gpu', 1)], { requests: 10, partMs: 2000 });
+    expect(slower.copies.map((x) => x.host)).toEqual(['gpu', 'laptop']);
+    expect(slower.slowLeft).toBeUndefined();
+    const alike = partsCopies([state('laptop', 1.1), state('gpu', 1)], { requests: 10, partMs: 1100 });
+    expect(alike.copies.map((x) => x.host)).toEqual(['laptop', 'gpu']);
+  });
+});
+
+describe('copies by pace', () => {
+  const named = (name: string, partSeconds: number | undefined) => ({ name, slots: 2, partSeconds });
+
+  it("orders copies fastest first, alike and assumed ones at the plan host's pace in their order", () => {
+    const copies = [
+      named('plan', 4),
+      named('slow', 10),
+      named('fast', 1),
+      named('guess', undefined),
+      named('near', 4.5),
+    ];
+    expect(byPace(copies, 4).map((c) => c.name)).toEqual(['fast', 'plan', 'guess', 'near', 'slow']);
+  });
+
+  it("keeps the order as it is where the plan host's pace is a guess", () => {
+    const copies = [named('slow', 10), named('fast', 1)];
+    expect(byPace(copies, undefined).map((c) => c.name)).toEqual(['slow', 'fast']);
+  });
+
+  it('leaves out a slow copy listed first (the plan host holding the model): the faster ones end the parts', () => {
+    expect(helpful([named('laptop', 10), named('gpu', 1)], 10, 10).map((c) => c.name)).toEqual(['gpu']);
+    expect(helpful([named('laptop', 2), named('gpu', 1)], 10, 2).map((c) => c.name)).toEqual(['gpu', 'laptop']);
   });
 });

@@ -68,14 +68,28 @@ export function helps(
   return partsMakespan([...chosen, c], n, planSeconds) < partsMakespan(chosen, n, planSeconds);
 }
 
-/** Of `copies` (the plan host's first), those that help end the parts sooner, in order (`helps`). */
+/**
+ * `copies` fastest first (a part's seconds there: `paceOf`), in their order among alike and where the plan host's
+ * pace is a guess: each is judged beside the faster ones (`helps`), so a slow copy is left out wherever it comes — the
+ * plan host's own too —, and the run, whose parts go to the copy with most slots free in this order among alike
+ * (jobs/part-slots.ts), gives the faster copy the tie.
+ */
+export function byPace<C extends PacedCopy>(copies: readonly C[], planSeconds: number | undefined): C[] {
+  if (planSeconds === undefined || !(planSeconds > 0)) return [...copies];
+  return copies
+    .map((c, i) => ({ c, i, pace: paceOf(c, planSeconds) }))
+    .sort((a, b) => a.pace - b.pace || a.i - b.i)
+    .map((x) => x.c);
+}
+
+/** Of `copies`, those that help end the parts sooner, fastest first (`byPace`, `helps`). */
 export function helpful<C extends PacedCopy>(
   copies: readonly C[],
   parts: number,
   planSeconds: number | undefined,
 ): C[] {
   const kept: C[] = [];
-  for (const c of copies) if (helps(kept, c, parts, planSeconds)) kept.push(c);
+  for (const c of byPace(copies, planSeconds)) if (helps(kept, c, parts, planSeconds)) kept.push(c);
   return kept;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Which copies of its model a split job's parts go to, and how many at once on each (issue 82,
  * Deliver 1): every copy loaded, with its slots — but one so slow that the parts it takes would end after the
- * others had ended them all (copies-pace.ts helps: its host named in `slowLeft`) —, and a copy to load on a host with room when loading
+ * others had ended them all (copies-pace.ts helps, judged fastest first: its host named in `slowLeft`, the plan's own
+ * too) —, and a copy to load on a host with room when loading
  * it takes less than the wait it saves: the parts' wait on the slots free now of the copies already
  * used — less those others' requests hold, this server's and, where its engine says, other
  * clients' —, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The
@@ -11,7 +12,7 @@
  * choice out; the plan makes it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
  */
 import { worthLoading } from './copy-spread.js';
-import { helps } from './copies-pace.js';
+import { byPace, helps } from './copies-pace.js';
 import { article, tokensInWords } from './kept-window.js';
 
 /** "an 8k window", as said. */
@@ -80,18 +81,19 @@ const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
 
 /**
  * The copies `work` uses of `states` (the plan's own copy first: the first part loads it when nothing
- * holds the model): every loaded copy, with its slots — where others' requests hold some, the job's
- * parts wait their turns there (the run sends each to the copy with most slots free then:
- * jobs/part-slots.ts) —; then, cheapest load first, a copy with room whose load takes less than the
- * parts' wait on the copies chosen so far: the job's requests at a part's time over the slots free there
- * now (at least one; unknown speed: it is loaded, as a hot model's). A copy, loaded or to load, whose parts would
- * end the job later than the copies chosen before it is left out (`sooner`), its host in `slowLeft`.
+ * holds the model): every loaded copy, fastest first (copies-pace.ts byPace: the plan's order among alike),
+ * with its slots — where others' requests hold some, the job's parts wait their turns there (the run sends
+ * each to the copy with most slots free then, in this order among alike: jobs/part-slots.ts) —; then,
+ * cheapest load first, a copy with room whose load takes less than the parts' wait on the copies chosen so
+ * far: the job's requests at a part's time over the slots free there now (at least one; unknown speed: it is
+ * loaded, as a hot model's). A copy, loaded or to load, whose parts would end the job later than the faster
+ * copies chosen before it is left out (`sooner`) — the plan host's own too —, its host in `slowLeft`.
  */
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
   const chosen: CopyState[] = [];
   const slowLeft: string[] = [];
-  for (const c of states) {
-    if (!c.loaded || c.slots <= 0) continue;
+  const loaded = states.filter((c) => c.loaded && c.slots > 0);
+  for (const c of byPace(loaded, work.partMs === undefined ? undefined : work.partMs / 1000)) {
     if (sooner(chosen, c, work)) chosen.push(c);
     else slowLeft.push(c.host);
   }

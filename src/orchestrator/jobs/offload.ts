@@ -19,6 +19,7 @@ import { planOffload } from '../route/offload-plan.js';
 import type { OffloadPlan, SplitPlan } from '../route/offload-types.js';
 import { renderInputs } from '../inputs/render-inputs.js';
 import { partRequest } from './split-generations.js';
+import { routePart } from './part-route.js';
 import { runSplit, type PartSink, type SplitInfo, type StatusSink } from './split-run.js';
 import type { ReusablePart } from '../stores/job-store.js';
 import { replanOnRefusal } from './window-replan.js';
@@ -185,19 +186,19 @@ async function splitDryRun(job: CallParts, req: RouteRequest, plan: SplitPlan): 
     rounds: plan.rounds,
     finalMaxTokens,
   };
-  const first = await routeAndGenerate(
-    job,
-    {
-      ...partRequest(req, plan),
-      prompt: req.prompt,
-      model: plan.model,
-      ...(plan.why && { chosenBecause: plan.why }),
-      maxTokens: plan.partAnswerTokens,
-      promptTokens: partPrompt,
-      plan: shape,
-    },
-    plan.planned,
-  );
+  const asked = {
+    ...partRequest(req, plan),
+    prompt: req.prompt,
+    model: plan.model,
+    ...(plan.why && { chosenBecause: plan.why }),
+    maxTokens: plan.partAnswerTokens,
+    promptTokens: partPrompt,
+    plan: shape,
+  };
+  // the route's own copy left out as too slow: timed at the copy its parts run on (route/split-copies.ts lead)
+  const first = plan.ledFrom
+    ? await routePart(plan.route, asked, { host: plan.host.name })
+    : await routeAndGenerate(job, asked, plan.planned);
   const seconds = first.advice?.expectedSeconds ?? 0;
   const about = first.advice ? aboutSeconds({ seconds, known: first.advice.speedMeasured }) : `about ${seconds} s`;
   const left = leftOutNote(plan, plan.window);

@@ -132,17 +132,26 @@ export async function chosenPlan(
     exact: count.source === 'the engine tokenizer',
   });
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, combining.combineTokens);
+  // planned at the host its parts run on: the route's own copy left out as too slow (fleet/parts-copies.ts)
+  const at = copies.lead ? { ...counted, host: copies.lead } : counted;
+  const said = withNote(withNote(why, reloads), copies.lead && ledWhy(chosen.name, host.name, copies.lead.name));
   const plan = {
-    ...splitPlanOf(s, chosen, counted, window, parts, { rounds, calls }, copies, withReloads(why, reloads), decided),
+    ...splitPlanOf(s, chosen, at, window, parts, { rounds, calls }, copies, said, decided),
+    ...(copies.lead && { ledFrom: host.name }),
     ...combining,
   };
   const route = await partsRoute(s.job, s.req, plan);
   return { kind: 'split', plan: { ...plan, figures: planFigures(s.job, { task }, plan), route } };
 }
 
-/** The plan's reason with the reloads its copies make, said (fleet/parts-copies.ts partsReloadWhy). */
-const withReloads = (why: { why?: string }, reloads: string | undefined): { why?: string } =>
-  reloads === undefined ? why : { why: why.why ? `${why.why}; ${reloads}` : reloads };
+/** The plan's reason with what its copies do said after it: the reloads they make (partsReloadWhy), a copy left out. */
+const withNote = (why: { why?: string }, note: string | undefined): { why?: string } =>
+  note === undefined ? why : { why: why.why ? `${why.why}; ${note}` : note };
+
+/** Why the job runs on `lead`'s copy, not the route's host's (route/split-copies.ts lead). */
+const ledWhy = (model: string, from: string, lead: string) =>
+  `its parts run on ${lead}: ${model} on ${from} is too slow to help (its parts would end after ${lead}'s had ended ` +
+  `them all)`;
 
 /** The split plan: the parts, the combining rounds, the copies and requests at once, and what every part carries. */
 function splitPlanOf(

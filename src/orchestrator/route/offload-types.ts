@@ -38,10 +38,15 @@ export interface SplitPlan {
    * twice. Its estimate's width (split-figures.ts, the dry run).
    */
   pacedWidth: number;
-  /** The copies its parts go to, the plan's host first: the job's requests at once on each, and whether it loads it. */
+  /** The copies its parts go to, fastest first: the job's requests at once on each, and whether it loads it. */
   copies: PartsCopy[];
   /** Hosts whose copy was left out as too slow to help (fleet/parts-copies.ts): the parts keep to `copies`. */
   slowLeft?: string[];
+  /**
+   * The host the route chose, when its copy was left out as too slow: the job is planned and timed at `host`, its
+   * fastest copy's (route/split-copies.ts lead), and its dry run placed there.
+   */
+  ledFrom?: string;
   /** Whether part 1 runs before the others (route/first-part.ts): it learns the window the engine runs the model with. */
   firstAlone: boolean;
   /** Why the model was chosen, when the caller named none (the result's reason says it). */

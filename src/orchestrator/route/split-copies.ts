@@ -41,9 +41,10 @@ export const slotsAt = (v: HostOverview) =>
 
 /**
  * The copies chosen, and the job's requests at once counted at the plan's host's pace (fleet/copies-pace.ts): the
- * width its estimate is made with.
+ * width its estimate is made with; `lead`: the host the job is planned and timed at instead of the route's, when
+ * the route's own copy was left out as too slow (its fastest copy's: none of its requests goes to the route's).
  */
-export type PacedChoice = CopiesChoice & { pacedWidth: number };
+export type PacedChoice = CopiesChoice & { pacedWidth: number; lead?: FleetHost };
 
 /** The copies `plan`'s job uses (fleet/parts-copies.ts), from the hosts' state in `placement`. */
 export async function splitCopies(
@@ -82,7 +83,11 @@ export async function splitCopies(
     { requests: plan.calls, parts: plan.parts, partMs: planSeconds === undefined ? undefined : planSeconds * 1000 },
   );
   const paced = choice.copies.map((c) => ({ slots: c.slots, partSeconds: seconds(c.host) }));
-  return { ...choice, pacedWidth: pacedWidth(paced, planSeconds, plan.parts) };
+  const lead = choice.slowLeft?.includes(plan.host.name)
+    ? views.find((v) => v.host.name === choice.copies[0]?.host)?.host
+    : undefined;
+  if (!lead) return { ...choice, pacedWidth: pacedWidth(paced, planSeconds, plan.parts) };
+  return { ...choice, pacedWidth: pacedWidth(paced, seconds(lead.name), plan.parts), lead };
 }
 
 /**
