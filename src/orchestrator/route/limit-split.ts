@@ -90,8 +90,9 @@ function pacedFor(
   parts: number,
 ): number {
   const seconds = partPaces(job, work.task, views, o.name, work, at.host.name);
-  // the host it is timed at first, as its plan's copies put their host first (split-copies.ts), and of the others
-  // those that end its parts sooner, as the plan keeps them (fleet/parts-copies.ts)
+  // the host it is timed at first among alike, as its plan's copies put their host first (split-copies.ts); judged
+  // fastest first, those that end its parts sooner, as the plan keeps them (fleet/parts-copies.ts) — the host it is
+  // timed at left out too when it is the slow one, its width then counted at that host's pace all the same
   const holders = holdersFor(views, copies, o)
     .sort((a, b) => (a === at ? -1 : b === at ? 1 : 0))
     .map((v) => ({ slots: slotsAt(v), partSeconds: seconds(v.host.name) }));
