@@ -136,6 +136,17 @@ describe('the copies a job uses', () => {
     expect(c.width).toBe(2);
   });
 
+  it("keeps the plan host's slow copy free now where the faster copy is full: judged after the free one", () => {
+    const full = { ...state('gpu', 1), taken: 2 };
+    const c = partsCopies([state('laptop', 10), full], { requests: 10, partMs: 10_000 });
+    expect(c.copies.map((x) => x.host)).toEqual(['laptop', 'gpu']);
+    expect(c.slowLeft).toBeUndefined();
+    // one slot free on the gpu: judged first, the laptop left out
+    const one = partsCopies([state('laptop', 10), { ...full, taken: 1 }], { requests: 10, partMs: 10_000 });
+    expect(one.copies.map((x) => x.host)).toEqual(['gpu']);
+    expect(one.slowLeft).toEqual(['laptop']);
+  });
+
   it('puts the faster copy first, the one the run gives a tie, and keeps the plan host first among alike', () => {
     const slower = partsCopies([state('laptop', 2), state('gpu', 1)], { requests: 10, partMs: 2000 });
     expect(slower.copies.map((x) => x.host)).toEqual(['gpu', 'laptop']);

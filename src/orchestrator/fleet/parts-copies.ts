@@ -81,8 +81,8 @@ const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
 
 /**
  * The copies `work` uses of `states` (the plan's own copy first: the first part loads it when nothing
- * holds the model): every loaded copy, fastest first (copies-pace.ts byPace: the plan's order among alike),
- * with its slots — where others' requests hold some, the job's parts wait their turns there (the run sends
+ * holds the model): every loaded copy, fastest first (copies-pace.ts byPace: the plan's order among alike) of
+ * those with a slot free now, then of those others' requests fill, with its slots — where others' requests hold some, the job's parts wait their turns there (the run sends
  * each to the copy with most slots free then, in this order among alike: jobs/part-slots.ts) —; then,
  * cheapest load first, a copy with room whose load takes less than the parts' wait on the copies chosen so
  * far: the job's requests at a part's time over the slots free there now (at least one; unknown speed: it is
@@ -92,8 +92,13 @@ const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
   const chosen: CopyState[] = [];
   const slowLeft: string[] = [];
+  // fastest first among those with a slot free now, then those others' requests fill: a faster copy that is full
+  // (the route passed it for the free one) does not leave out the copy free now
   const loaded = states.filter((c) => c.loaded && c.slots > 0);
-  for (const c of byPace(loaded, work.partMs === undefined ? undefined : work.partMs / 1000)) {
+  const planSeconds = work.partMs === undefined ? undefined : work.partMs / 1000;
+  const withRoom = (room: boolean) => loaded.filter((c) => room === free(c) > 0);
+  const judged = [...byPace(withRoom(true), planSeconds), ...byPace(withRoom(false), planSeconds)];
+  for (const c of judged) {
     if (sooner(chosen, c, work)) chosen.push(c);
     else slowLeft.push(c.host);
   }
