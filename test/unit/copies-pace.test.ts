@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { byPace, helpful, pacedWidth, partsMakespan } from '../../src/orchestrator/fleet/copies-pace.js';
 import { estimateSeconds } from '../../src/orchestrator/generation/estimate.js';
 import { partsCopies, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
+import { copyState } from '../helpers/copy-state.js';
 
 const slow = { slots: 2, partSeconds: 10 };
 const fast = { slots: 2, partSeconds: 1 };
@@ -84,16 +85,8 @@ describe('an estimate at a paced width', () => {
 });
 
 describe('the copies a job uses', () => {
-  const state = (host: string, partSeconds: number | undefined): CopyState => ({
-    host,
-    loaded: true,
-    slots: 2,
-    taken: 0,
-    room: true,
-    loadMs: 0,
-    window: 8192,
-    partSeconds,
-  });
+  const state = (host: string, partSeconds: number | undefined): CopyState =>
+    copyState(host, { window: 8192, partSeconds });
 
   it('leaves out a loaded copy so slow that its parts would end after the plan host had ended them all', () => {
     const c = partsCopies([state('gpu', 1), state('laptop', 10)], { requests: 10, partMs: 1000 });

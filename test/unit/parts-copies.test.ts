@@ -7,19 +7,11 @@
  * now, a copy the plan loads once it is loaded, one copy a part.
  */
 import { describe, expect, it } from 'vitest';
-import { combineCopy, partsCopies, partsReloadWhy, type CopyState } from '../../src/orchestrator/fleet/parts-copies.js';
+import { combineCopy, partsCopies, partsReloadWhy } from '../../src/orchestrator/fleet/parts-copies.js';
 import { PartSlots } from '../../src/orchestrator/jobs/part-slots.js';
+import { copyState } from '../helpers/copy-state.js';
 
-const copy = (host: string, over: Partial<CopyState> = {}): CopyState => ({
-  host,
-  loaded: true,
-  slots: 2,
-  taken: 0,
-  room: true,
-  loadMs: 0,
-  window: 4096,
-  ...over,
-});
+const copy = copyState;
 
 describe('partsCopies', () => {
   it('uses every loaded copy, with its slots: the width counts them all', () => {
