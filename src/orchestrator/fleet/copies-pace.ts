@@ -70,8 +70,8 @@ export function helps(
 
 /**
  * `copies` fastest first (a part's seconds there: `paceOf`), in their order among alike and where the plan host's
- * pace is a guess: each is judged beside the faster ones (`helps`), so a slow copy is left out wherever it comes — the
- * plan host's own too —, and the run, whose parts go to the copy with most slots free in this order among alike
+ * pace is a guess: each is judged beside the faster ones (`helps`), so a slow copy is left out wherever it comes —
+ * the plan host's own too —, and the run, whose parts go to the copy with most slots free in this order among alike
  * (jobs/part-slots.ts), gives the faster copy the tie.
  */
 export function byPace<C extends PacedCopy>(copies: readonly C[], planSeconds: number | undefined): C[] {

@@ -1,15 +1,14 @@
 /**
- * Which copies of its model a split job's parts go to, and how many at once on each (issue 82,
- * Deliver 1): every copy loaded, with its slots — but one so slow that the parts it takes would end after the
- * others had ended them all (copies-pace.ts helps, judged fastest first: its host named in `slowLeft`, the plan's own
- * too) —, and a copy to load on a host with room when loading
- * it takes less than the wait it saves: the parts' wait on the slots free now of the copies already
- * used — less those others' requests hold, this server's and, where its engine says, other
- * clients' —, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The
- * job's width is the slots of the copies it uses, so its estimate counts them; the combining round
- * goes to the copy that read most of the parts' prompts (combineCopy), and each copy says the window it
- * serves with, so the plan can size its combining prompts at the widest (route/combine-window.ts). Pure: plain data in, a
- * choice out; the plan makes it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
+ * Which copies of its model a split job's parts go to, and how many at once on each (issue 82, Deliver 1): every
+ * copy loaded, with its slots — but one so slow that the parts it takes would end after the others had ended them
+ * all (copies-pace.ts helps, judged fastest first: its host named in `slowLeft`, the plan's own too) —, and a copy
+ * to load on a host with room when loading it takes less than the wait it saves: the parts' wait on the slots free
+ * now of the copies already used — less those others' requests hold, this server's and, where its engine says,
+ * other clients' —, the same rule a hot model's busy copy is weighed by (copy-spread.ts worthLoading). The job's
+ * width is the slots of the copies it uses, so its estimate counts them; the combining round goes to the copy that
+ * read most of the parts' prompts (combineCopy), and each copy says the window it serves with, so the plan can size
+ * its combining prompts at the widest (route/combine-window.ts). Pure: plain data in, a choice out; the plan makes
+ * it (route/split-copies.ts), the run keeps to it (jobs/part-slots.ts).
  */
 import { worthLoading } from './copy-spread.js';
 import { byPace, helps } from './copies-pace.js';
@@ -80,14 +79,15 @@ const sooner = (chosen: readonly CopyState[], c: CopyState, work: PartsWork) =>
   helps(chosen, c, work.parts ?? work.requests, work.partMs === undefined ? undefined : work.partMs / 1000);
 
 /**
- * The copies `work` uses of `states` (the plan's own copy first: the first part loads it when nothing
- * holds the model): every loaded copy, fastest first (copies-pace.ts byPace: the plan's order among alike) of
- * those with a slot free now, then of those others' requests fill, with its slots — where others' requests hold some, the job's parts wait their turns there (the run sends
- * each to the copy with most slots free then, in this order among alike: jobs/part-slots.ts) —; then,
- * cheapest load first, a copy with room whose load takes less than the parts' wait on the copies chosen so
- * far: the job's requests at a part's time over the slots free there now (at least one; unknown speed: it is
- * loaded, as a hot model's). A copy, loaded or to load, whose parts would end the job later than the faster
- * copies chosen before it is left out (`sooner`) — the plan host's own too —, its host in `slowLeft`.
+ * The copies `work` uses of `states` (the plan's own copy first: the first part loads it when nothing holds the
+ * model): every loaded copy, fastest first (copies-pace.ts byPace: the plan's order among alike) of those with a
+ * slot free now, then of those others' requests fill, with its slots — where others' requests hold some, the job's
+ * parts wait their turns there (the run sends each to the copy with most slots free then, in this order among
+ * alike: jobs/part-slots.ts) —; then, cheapest load first, a copy with room whose load takes less than the parts'
+ * wait on the copies chosen so far: the job's requests at a part's time over the slots free there now (at least
+ * one; unknown speed: it is loaded, as a hot model's). A copy, loaded or to load, whose parts would end the job
+ * later than the faster copies chosen before it is left out (`sooner`) — the plan host's own too —, its host in
+ * `slowLeft`.
  */
 export function partsCopies(states: readonly CopyState[], work: PartsWork): CopiesChoice {
   const chosen: CopyState[] = [];
