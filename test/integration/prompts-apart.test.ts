@@ -24,6 +24,7 @@ import { gatherInputs } from '../../src/orchestrator/inputs/gather.js';
 import { tempDir } from '../helpers/temp.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { namedFleet } from '../helpers/named-fleet.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -37,26 +38,8 @@ const fileOf = (who: string) =>
     '\n',
   );
 
-async function fleet(two: boolean) {
-  const options = { models, memoryBytes: 16e9, tokenDelayMs: 0, loadDelayMs: 600, promptTokenDelayMs: 0.2 };
-  const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start(options)));
-  const second = `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`;
-  const yaml = [
-    'ollama:',
-    '  capacity: {ram: 16GB}',
-    ...(two ? ['hosts:', second] : []),
-    'ram:',
-    '  budget: "100%"',
-    '  bufferBytes: 0',
-  ];
-  const core = await coreFor(a!, { totalBytes: 16e9, yaml: yaml.join('\n') });
-  stops.push(
-    () => core.shutdown(200),
-    () => a!.stop(),
-    () => b!.stop(),
-  );
-  return { core, fakes: [a!, b!] };
-}
+const fleet = (two: boolean) =>
+  namedFleet(stops, two, true, { tokenDelayMs: 0, loadDelayMs: 600, promptTokenDelayMs: 0.2 });
 
 /** Four questions each, in turn, the first calls one after the other: where each call ran. */
 async function inTurn(core: Awaited<ReturnType<typeof fleet>>['core']) {
